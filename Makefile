@@ -1,0 +1,180 @@
+# mosaic: one non-recursive Makefile.
+#
+#   make                  build build/mosaic and build/libmosaic.a
+#   make check            build and run every test (Check suites, end-to-end)
+#   make MODE=asan check  the same under ASan + UBSan (objects in build-asan/)
+#   make fuzz             build the libFuzzer targets (clang) into build-fuzz/
+#   make fuzz-run         run each fuzz target for FUZZ_SECONDS (default 30)
+#   make bench-self       benchmarks of mosaic's own speed (prints figures)
+#   make deps             install missing Debian packages (apt-get)
+#   make install PREFIX=/usr/local
+#
+# Library sources are every *.c directly inside a library folder; tests are
+# tests/test-<library>.c (one Check suite each); end-to-end tests are
+# tests/e2e/*.sh; fuzz targets are tests/fuzz/fuzz-*.c.  Adding a file needs
+# no edit here.  Code that needs the CUDA toolkit lives in <library>/cuda/ and
+# is built only when the toolkit is found.
+
+VERSION := 0.1.0
+MODE ?= release
+PREFIX ?= /usr/local
+
+ifeq ($(MODE),release)
+BUILD ?= build
+MODE_CFLAGS := -O2 -g
+MODE_LDFLAGS :=
+else ifeq ($(MODE),debug)
+BUILD ?= build-debug
+MODE_CFLAGS := -O0 -g3
+MODE_LDFLAGS :=
+else ifeq ($(MODE),asan)
+BUILD ?= build-asan
+MODE_CFLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+MODE_LDFLAGS := -fsanitize=address,undefined
+else
+$(error MODE must be release, debug or asan)
+endif
+
+CC ?= cc
+PKGS := msgpack yajl jansson zlib
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+CHECK_CFLAGS := $(shell pkg-config --cflags check 2>/dev/null)
+CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null)
+
+WARN := -Wall -Wextra -Werror -Wno-unused-parameter -Wshadow -Wstrict-prototypes -Wmissing-prototypes
+CFLAGS ?=
+ALL_CFLAGS := -std=c11 -D_GNU_SOURCE -DMOSAIC_VERSION='"$(VERSION)"' -I. $(WARN) \
+	$(MODE_CFLAGS) $(PKG_CFLAGS) -MMD -MP $(CFLAGS)
+LDLIBS := $(PKG_LIBS) -lm -lpthread
+
+# CUDA toolkit: $(CUDA_HOME) or /usr/local/cuda.
+CUDA_HOME ?= $(firstword $(wildcard /usr/local/cuda))
+NVCC := $(if $(CUDA_HOME),$(wildcard $(CUDA_HOME)/bin/nvcc))
+
+LIBDIRS := traces model workloads planner engine
+LIB_SRC := $(foreach d,$(LIBDIRS),$(wildcard $(d)/*.c))
+LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
+HARNESS_SRC := $(wildcard harness/*.c)
+HARNESS_OBJ := $(HARNESS_SRC:%.c=$(BUILD)/%.o)
+LIBMOSAIC := $(BUILD)/libmosaic.a
+MOSAIC := $(BUILD)/mosaic
+
+TEST_SRC := $(wildcard tests/test-*.c)
+TEST_COMMON_SRC := $(wildcard tests/common/*.c)
+TEST_COMMON_OBJ := $(TEST_COMMON_SRC:%.c=$(BUILD)/%.o)
+TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
+E2E := $(sort $(wildcard tests/e2e/*.sh))
+BENCH_SRC := $(wildcard tests/bench/bench-*.c)
+BENCH_BIN := $(BENCH_SRC:tests/bench/%.c=$(BUILD)/bench/%)
+
+.PHONY: all check check-unit check-e2e deps fuzz fuzz-run bench-self install clean cuda
+all: $(MOSAIC) $(LIBMOSAIC)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(LIBMOSAIC): $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	rm -f $@
+	ar rcs $@ $^
+
+$(MOSAIC): $(HARNESS_OBJ) $(LIBMOSAIC)
+	$(CC) $(MODE_LDFLAGS) -o $@ $(HARNESS_OBJ) $(LIBMOSAIC) $(LDLIBS)
+
+$(BUILD)/tests/test-%: $(BUILD)/tests/test-%.o $(TEST_COMMON_OBJ) $(LIBMOSAIC)
+	$(CC) $(MODE_LDFLAGS) -o $@ $< $(TEST_COMMON_OBJ) $(LIBMOSAIC) $(CHECK_LIBS) $(LDLIBS)
+
+$(BUILD)/tests/%.o: tests/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) -c $< -o $@
+
+$(BUILD)/bench/bench-%: tests/bench/bench-%.c $(LIBMOSAIC)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIBMOSAIC) $(LDLIBS)
+
+# Tests run from the repository root; MOSAIC names the program under test.
+check: deps all $(TEST_BIN) cuda
+	@$(MAKE) --no-print-directory MODE=$(MODE) check-unit check-e2e
+
+check-unit: $(TEST_BIN)
+	@fail=0; for t in $(TEST_BIN); do \
+		echo "== $$t"; CK_FORK=yes $$t || fail=1; \
+	done; exit $$fail
+
+check-e2e: $(MOSAIC)
+	@fail=0; pass=0; for t in $(E2E); do \
+		if MOSAIC=$(abspath $(MOSAIC)) bash $$t; then pass=$$((pass+1)); echo "PASS: $$t"; \
+		else fail=$$((fail+1)); echo "FAIL: $$t"; fi; \
+	done; echo "e2e: $$pass passed, $$fail failed"; [ $$fail -eq 0 ]
+
+# Debian packages mosaic needs; `make deps` installs the missing ones.
+DEB_PKGS := build-essential pkg-config libmsgpack-dev libyajl-dev libjansson-dev zlib1g-dev \
+	check gnuplot-nox clang libclang-rt-14-dev libopenmpi-dev openmpi-bin
+deps:
+	@missing=""; for p in $(DEB_PKGS); do \
+		dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "deps: installing$$missing"; \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+# ---- fuzzing (clang, libFuzzer) ----
+FUZZ_BUILD := build-fuzz
+FUZZ_SRC := $(wildcard tests/fuzz/fuzz-*.c)
+FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(FUZZ_BUILD)/%)
+FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -DMOSAIC_VERSION='"$(VERSION)"' -I. -g -O1 \
+	-fsanitize=fuzzer-no-link,address,undefined $(PKG_CFLAGS)
+FUZZ_SECONDS ?= 30
+FUZZ_LIB_OBJ := $(LIB_SRC:%.c=$(FUZZ_BUILD)/%.o)
+
+$(FUZZ_BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) -MMD -MP -c $< -o $@
+
+$(FUZZ_BUILD)/fuzz-%: tests/fuzz/fuzz-%.c $(FUZZ_LIB_OBJ)
+	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer,address,undefined -o $@ $< $(FUZZ_LIB_OBJ) $(LDLIBS)
+
+fuzz: $(FUZZ_BIN)
+
+fuzz-run: fuzz
+	@for f in $(FUZZ_BIN); do \
+		name=$$(basename $$f); corpus=tests/fuzz/corpus/$${name#fuzz-}; \
+		work=$(FUZZ_BUILD)/corpus-$$name; mkdir -p $$work; \
+		echo "== $$name for $(FUZZ_SECONDS) s (seeds: $$corpus)"; \
+		ASAN_OPTIONS=allocator_may_return_null=1 \
+		$$f -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -timeout=10 -rss_limit_mb=2048 \
+			-print_final_stats=1 $$work $$corpus 2>&1 | tail -n 12 || exit 1; \
+	done
+
+# ---- benchmarks of our own speed ----
+bench-self: $(MOSAIC) $(BENCH_BIN)
+	@for b in $(BENCH_BIN); do echo "== $$b"; $$b || exit 1; done
+
+# ---- CUDA parts (built only when the toolkit is present) ----
+ifeq ($(NVCC),)
+cuda:
+	@echo "cuda: no CUDA toolkit (set CUDA_HOME or install it in /usr/local/cuda): skipping the recorder and the cuda backend"
+else
+cuda:
+	@echo "cuda: toolkit at $(CUDA_HOME) (nothing CUDA-specific to build yet)"
+endif
+
+# ---- install ----
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include/mosaic
+	install -m 755 $(MOSAIC) $(DESTDIR)$(PREFIX)/bin/mosaic
+	install -m 644 $(LIBMOSAIC) $(DESTDIR)$(PREFIX)/lib/libmosaic.a
+	for d in $(LIBDIRS); do install -d $(DESTDIR)$(PREFIX)/include/mosaic/$$d; \
+		install -m 644 $$d/$$d.h $(DESTDIR)$(PREFIX)/include/mosaic/$$d/; done
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' -e 's|@PKGS@|$(PKGS)|' \
+		harness/mosaic.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/mosaic.pc
+
+clean:
+	rm -rf build build-debug build-asan build-fuzz
+
+-include $(LIB_OBJ:.o=.d) $(HARNESS_OBJ:.o=.d) $(TEST_COMMON_OBJ:.o=.d) \
+	$(TEST_BIN:%=%.d) $(FUZZ_LIB_OBJ:.o=.d)

@@ -1,0 +1,31 @@
+/*
+ * cli.h - what the mosaic subcommands share: the command table and the
+ * helpers that turn library statuses into messages and exit codes.
+ *
+ * Each subcommand lives in harness/cmd-<verb>.c as
+ *     int cmd_<verb>(int argc, char **argv);
+ * (argv[0] is the verb) and is registered once in MOSAIC_COMMANDS below.
+ * Exit codes: 0 ok, 1 ran but found problems, 2 bad usage or bad input.
+ */
+#ifndef MOSAIC_HARNESS_CLI_H
+#define MOSAIC_HARNESS_CLI_H
+
+#include "traces/traces.h"
+
+/* X(verb, one-line summary) in the order `mosaic help` lists them. */
+#define MOSAIC_COMMANDS(X)                                                       \
+	X(import, "convert a Kineto / Chrome trace (JSON, plain or gzip) to .mtr") \
+	X(inspect, "summarise or validate a trace (.mtr or Kineto)")              \
+	X(export, "export a trace for ui.perfetto.dev")
+
+#define X(verb, summary) int cmd_##verb(int argc, char **argv);
+MOSAIC_COMMANDS(X)
+#undef X
+
+/* Print "mosaic <verb>: <message>" to stderr; return the exit code for err. */
+int cli_fail(const char *verb, const struct mo_err *err);
+/* Print a usage error for verb to stderr and return 2. */
+int cli_usage_error(const char *verb, const char *usage, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+#endif

@@ -1,0 +1,54 @@
+/* err.c - struct mo_err: error reports that name their subject. */
+#include "traces/traces.h"
+
+#include <string.h>
+
+void mo_err_clear(struct mo_err *err)
+{
+	if (!err)
+		return;
+	err->code = 0;
+	err->msg[0] = '\0';
+}
+
+int mo_err_set(struct mo_err *err, int code, const char *fmt, ...)
+{
+	if (err) {
+		va_list ap;
+		va_start(ap, fmt);
+		vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+		va_end(ap);
+		err->code = -code;
+	}
+	return -code;
+}
+
+void mo_err_prefix(struct mo_err *err, const char *fmt, ...)
+{
+	char ctx[sizeof(err->msg)], old[sizeof(err->msg)];
+	va_list ap;
+
+	if (!err)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(ctx, sizeof(ctx), fmt, ap);
+	va_end(ap);
+	memcpy(old, err->msg, sizeof(old));
+	snprintf(err->msg, sizeof(err->msg), "%s: %s", ctx, old);
+}
+
+int mo_err_exit_code(const struct mo_err *err)
+{
+	switch (err ? -err->code : 0) {
+	case MO_OK:
+		return 0;
+	case MO_EINPUT:
+	case MO_EVERSION:
+	case MO_EUSAGE:
+	case MO_ENODEV:
+	case MO_EINFEASIBLE:
+		return 2;
+	default:
+		return 1;
+	}
+}

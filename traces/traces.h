@@ -1,0 +1,487 @@
+/*
+ * traces.h - the mosaic trace format (.mtr) and the base utilities every
+ * other mosaic library uses (errors, atomic output files).
+ *
+ * A trace is a msgpack stream: one header object, then records, each a
+ * msgpack array [kind, field, field, ...].  Record kinds and their fields are
+ * declared once, in TRACE_KINDS below; the struct definitions, the writer,
+ * the reader, the printer and the validator are all generated from that list.
+ *
+ * Compatibility rules:
+ *  - A reader refuses a file whose major version is newer than its own.
+ *  - A record kind the reader does not know is skipped and counted.
+ *  - A record with more fields than the reader knows keeps the known ones
+ *    (fields are only ever appended, with a minor version bump); a record with
+ *    fewer fields gets the defaults (-1 for integers, "" for strings) for the
+ *    missing ones.
+ *
+ * Times are integer nanoseconds (int64_t) everywhere, absolute, so values
+ * above 2^53 survive a round trip exactly.  Identifiers (device, stream,
+ * partition, module, phase) are small non-negative integers; -1 means none.
+ *
+ * Memory: the reader streams.  A record handed to the caller, including its
+ * strings, stays valid only until the next call on that reader; copy what you
+ * keep.  Memory does not grow with the number of records read.
+ */
+#ifndef MOSAIC_TRACES_H
+#define MOSAIC_TRACES_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+/* ------------------------------------------------------------------------ */
+/* Errors (shared by every mosaic library)                                  */
+/* ------------------------------------------------------------------------ */
+
+/* Status codes returned (negated) by library functions; 0 is success. */
+enum mo_status {
+	MO_OK = 0,
+	MO_EINPUT = 1,   /* bad input: corrupt, truncated, wrong type, unknown name */
+	MO_EIO = 2,      /* the operating system refused (open, read, write, rename) */
+	MO_ENOMEM = 3,   /* out of memory */
+	MO_EVERSION = 4, /* a format version newer than this build understands */
+	MO_EUSAGE = 5,   /* the caller asked for something impossible */
+	MO_ENODEV = 6,   /* no CUDA device, or CUDA support not built in */
+	MO_EINFEASIBLE = 7, /* a valid request that has no solution (does not fit) */
+};
+
+/*
+ * An error report, filled by the function that failed.  The message names the
+ * subject (file, byte offset, record index) in the git style:
+ *   cannot read 'x.mtr': byte 1234: truncated record
+ * Callers add context in front with mo_err_prefix(), never replace it.
+ */
+struct mo_err {
+	int code;        /* a negative enum mo_status, 0 when no error */
+	char msg[1024];
+};
+
+/* Clear an error report. */
+void mo_err_clear(struct mo_err *err);
+/* Fill err (if not NULL) and return -code (code is a positive enum mo_status). */
+int mo_err_set(struct mo_err *err, int code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* Put context in front of the existing message: "<context>: <old message>". */
+void mo_err_prefix(struct mo_err *err, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* The process exit code for a status: 2 for bad input/usage/version/nodev, 1 otherwise. */
+int mo_err_exit_code(const struct mo_err *err);
+
+/* ------------------------------------------------------------------------ */
+/* Atomic output files                                                      */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * Output goes to a temporary file beside the target ("<path>.tmp.<pid>.<n>")
+ * and is renamed over the target only by mo_outfile_commit(), so a failed or
+ * interrupted run never leaves a partial file under the real name.
+ * Caller-owned storage: mo_outfile_open() initialises *f; exactly one of
+ * commit or abort must follow; both release everything.
+ */
+struct mo_outfile {
+	FILE *fp;
+	char *path;     /* the final name */
+	char *tmp_path; /* the name being written */
+};
+int mo_outfile_open(struct mo_outfile *f, const char *path, struct mo_err *err);
+/* Flush, close and rename into place.  On failure the temporary is removed. */
+int mo_outfile_commit(struct mo_outfile *f, struct mo_err *err);
+/* Close and remove the temporary.  Safe on an unopened or committed file. */
+void mo_outfile_abort(struct mo_outfile *f);
+
+/* ------------------------------------------------------------------------ */
+/* Enumerations carried in records                                          */
+/* ------------------------------------------------------------------------ */
+
+/* Where a trace's times come from.  Reports never mix the two unlabelled. */
+enum trace_source {
+	TRACE_SOURCE_MEASURED = 0,  /* recorded on hardware (CUPTI, Kineto) */
+	TRACE_SOURCE_SIMULATED = 1, /* produced by mosaic's simulator or synthesiser */
+};
+const char *trace_source_name(int source); /* "measured", "simulated", "unknown" */
+
+/* Kernel classes (see model.h for the classifier). */
+#define TRACE_KERNEL_CLASSES(X)                                                  \
+	X(UNKNOWN, "unknown")                                                    \
+	X(GEMM, "gemm")                                                          \
+	X(ATTENTION, "attention")                                                \
+	X(CONV, "conv")                                                          \
+	X(ELEMENTWISE, "elementwise")                                            \
+	X(REDUCTION, "reduction")                                                \
+	X(COMM, "communication")                                                 \
+	X(MEMORY, "memory")
+enum trace_kernel_class {
+#define X(e, s) TRACE_CLASS_##e,
+	TRACE_KERNEL_CLASSES(X)
+#undef X
+	TRACE_CLASS_COUNT
+};
+const char *trace_class_name(int cls); /* "gemm", ...; "unknown" when out of range */
+
+/* Memory copy directions. */
+enum trace_copy_kind {
+	TRACE_COPY_UNKNOWN = 0,
+	TRACE_COPY_HTOD = 1,
+	TRACE_COPY_DTOH = 2,
+	TRACE_COPY_DTOD = 3,
+	TRACE_COPY_HTOH = 4,
+	TRACE_COPY_PTOP = 5,
+};
+
+/* Collective operations (NCCL). */
+#define TRACE_COLLECTIVES(X)                                                     \
+	X(UNKNOWN, "unknown")                                                    \
+	X(ALLREDUCE, "allreduce")                                                \
+	X(ALLGATHER, "allgather")                                                \
+	X(REDUCESCATTER, "reducescatter")                                        \
+	X(BROADCAST, "broadcast")                                                \
+	X(REDUCE, "reduce")                                                      \
+	X(ALLTOALL, "alltoall")                                                  \
+	X(SEND, "send")                                                          \
+	X(RECV, "recv")
+enum trace_collective_kind {
+#define X(e, s) TRACE_COLL_##e,
+	TRACE_COLLECTIVES(X)
+#undef X
+	TRACE_COLL_COUNT
+};
+const char *trace_collective_name(int kind);
+int trace_collective_parse(const char *name); /* case-insensitive; TRACE_COLL_UNKNOWN if none */
+
+/* ------------------------------------------------------------------------ */
+/* The record kinds: declared once                                          */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * Each field list takes two macros: I(name) for an int64_t field and S(name)
+ * for a string field.  Kind numbers are part of the file format: never reuse
+ * or renumber one; append fields only at the end of a list.
+ */
+
+/* The header: what produced the trace and on which GPU. */
+#define TRACE_HEADER_FIELDS(I, S)                                                \
+	S(producer)      /* "mosaic import 0.1", "mosaic sim 0.1", ... */          \
+	I(source)        /* enum trace_source */                                   \
+	S(origin)        /* what it came from: input file name, workload name */   \
+	I(quota_sms)     /* SMs the work was confined to; 0 = the whole GPU */     \
+	S(gpu_name)      /* as CUDA reports it: "NVIDIA H100 80GB HBM3" */         \
+	I(gpu_sms)                                                                 \
+	I(gpu_cc_major)                                                            \
+	I(gpu_cc_minor)                                                            \
+	I(gpu_mem_bytes)                                                           \
+	I(gpu_max_threads_per_sm)                                                  \
+	I(gpu_max_threads_per_block)                                               \
+	I(gpu_regs_per_sm)                                                         \
+	I(gpu_regs_per_block)                                                      \
+	I(gpu_smem_per_sm)                                                         \
+	I(gpu_smem_per_block)                                                      \
+	I(gpu_smem_per_block_optin)                                                \
+	I(gpu_warp_size)
+
+/* A GPU of the trace.  Every device id used by a record must be defined. */
+#define TRACE_DEVICE_FIELDS(I, S)                                                \
+	I(id) I(sms) S(name)
+
+/* A stream, unique by (device, id).  partition is -1 outside green contexts. */
+#define TRACE_STREAM_FIELDS(I, S)                                                \
+	I(device) I(id) I(partition) S(name)
+
+/* An SM partition (green context) of a device, unique by (device, id). */
+#define TRACE_PARTITION_FIELDS(I, S)                                             \
+	I(device) I(id) I(sms) S(name)
+
+/* A module of the model (vision encoder, LLM, ...). */
+#define TRACE_MODULE_FIELDS(I, S)                                                \
+	I(id) S(name)
+
+/* A phase of training: "forward", "backward", "optimizer", ... */
+#define TRACE_PHASE_FIELDS(I, S)                                                 \
+	I(id) S(name)
+
+/* Fields shared by every activity that ran on a GPU stream. */
+#define TRACE_ACTIVITY_FIELDS(I, S)                                              \
+	I(start_ns) I(end_ns) I(device) I(stream) I(partition) I(module) I(phase)  \
+	I(microbatch) I(step) I(correlation)
+
+/* Launch configuration shared by kernels and collective kernels. */
+#define TRACE_LAUNCH_FIELDS(I, S)                                                \
+	I(grid_x) I(grid_y) I(grid_z) I(block_x) I(block_y) I(block_z)             \
+	I(registers) I(static_smem) I(dynamic_smem)
+
+/*
+ * A compute kernel.  kclass is an enum trace_kernel_class; occupancy_pct is
+ * the occupancy the profiler estimated (-1 unknown); flops and bytes are the
+ * work and DRAM traffic when known (synthesised kernels), -1 otherwise.
+ */
+#define TRACE_KERNEL_FIELDS(I, S)                                                \
+	TRACE_ACTIVITY_FIELDS(I, S) TRACE_LAUNCH_FIELDS(I, S)                      \
+	I(kclass) I(occupancy_pct) I(flops) I(bytes) S(name)
+
+/* A memory copy; copy_kind is an enum trace_copy_kind. */
+#define TRACE_MEMCPY_FIELDS(I, S)                                                \
+	TRACE_ACTIVITY_FIELDS(I, S) I(bytes) I(copy_kind) S(name)
+
+/* A memset. */
+#define TRACE_MEMSET_FIELDS(I, S)                                                \
+	TRACE_ACTIVITY_FIELDS(I, S) I(bytes) S(name)
+
+/*
+ * A collective (NCCL) kernel: its launch facts and the collective's metadata.
+ * coll is an enum trace_collective_kind; bytes is the message size per rank.
+ */
+#define TRACE_COLLECTIVE_FIELDS(I, S)                                            \
+	TRACE_ACTIVITY_FIELDS(I, S) TRACE_LAUNCH_FIELDS(I, S)                      \
+	I(coll) I(bytes) I(group_size) I(group_rank) S(group) S(dtype) S(name)
+
+/*
+ * A named range or instant (user annotation, profiler step, NVTX range).
+ * device -1 means a host-side marker; end_ns == start_ns is an instant.
+ */
+#define TRACE_MARKER_FIELDS(I, S)                                                \
+	I(start_ns) I(end_ns) I(device) I(stream) I(module) I(phase)               \
+	I(microbatch) I(step) S(name) S(category)
+
+/*
+ * The list of kinds: X(number, name, NAME).  The number is written in the
+ * file; 0 is reserved for the header.
+ */
+#define TRACE_KINDS(X)                                                           \
+	X(1, device, DEVICE)                                                     \
+	X(2, stream, STREAM)                                                     \
+	X(3, partition, PARTITION)                                               \
+	X(4, module, MODULE)                                                     \
+	X(5, phase, PHASE)                                                       \
+	X(6, kernel, KERNEL)                                                     \
+	X(7, memcpy, MEMCPY)                                                     \
+	X(8, memset, MEMSET)                                                     \
+	X(9, collective, COLLECTIVE)                                             \
+	X(10, marker, MARKER)
+
+#define TRACE_FORMAT_MAGIC "mosaic-trace"
+#define TRACE_FORMAT_MAJOR 1
+#define TRACE_FORMAT_MINOR 0
+
+/* Generated structs: struct trace_header, struct trace_kernel, ... */
+#define TRACE_GEN_I(n) int64_t n;
+#define TRACE_GEN_S(n) const char *n;
+struct trace_header {
+	TRACE_HEADER_FIELDS(TRACE_GEN_I, TRACE_GEN_S)
+};
+#define X(num, lower, UPPER)                                                     \
+	struct trace_##lower {                                                   \
+		TRACE_##UPPER##_FIELDS(TRACE_GEN_I, TRACE_GEN_S)                 \
+	};
+TRACE_KINDS(X)
+#undef X
+
+enum trace_kind {
+	TRACE_KIND_NONE = 0,
+#define X(num, lower, UPPER) TRACE_KIND_##UPPER = num,
+	TRACE_KINDS(X)
+#undef X
+	TRACE_KIND_MAX
+};
+const char *trace_kind_name(int kind); /* "kernel", ...; "unknown" */
+
+/* One record: kind selects the member of the union. */
+struct trace_record {
+	enum trace_kind kind;
+	union {
+#define X(num, lower, UPPER) struct trace_##lower lower;
+		TRACE_KINDS(X)
+#undef X
+	} u;
+};
+
+/*
+ * Initialisers: every integer field -1, every string "" (except the header,
+ * whose source is measured, quota 0 and strings ""), so producers only set
+ * what they know.  trace_record_init() sets kind and the defaults.
+ */
+void trace_header_init(struct trace_header *h);
+void trace_record_init(struct trace_record *rec, enum trace_kind kind);
+
+/* Start/end of an activity record (kernel, memcpy, memset, collective,
+ * marker); returns 0 and fills both when the kind has a time span. */
+int trace_record_span(const struct trace_record *rec, int64_t *start_ns, int64_t *end_ns);
+
+/* ------------------------------------------------------------------------ */
+/* Writing                                                                  */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * A streaming writer.  trace_writer_open() writes the header at once through
+ * an mo_outfile; trace_writer_close() commits the file under its name;
+ * trace_writer_abort() removes it.  Either releases the writer (NULL-safe).
+ * Writing is deterministic: the same records give the same bytes.
+ */
+struct trace_writer;
+struct trace_writer *trace_writer_open(const char *path, const struct trace_header *h,
+				       struct mo_err *err);
+int trace_writer_put(struct trace_writer *w, const struct trace_record *rec, struct mo_err *err);
+int trace_writer_close(struct trace_writer *w, struct mo_err *err);
+void trace_writer_abort(struct trace_writer *w);
+
+/* ------------------------------------------------------------------------ */
+/* Reading                                                                  */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * A streaming reader over a file (path "-" is stdin).  Errors name the file
+ * and the byte offset or record index.  Usage:
+ *
+ *   struct trace_reader *r = trace_reader_open(path, &err);
+ *   struct trace_record rec;
+ *   int rc;
+ *   while ((rc = trace_reader_next(r, &rec, &err)) > 0)
+ *           use(&rec);
+ *   trace_reader_free(r);   // rc == 0 at the end, < 0 on error
+ */
+struct trace_reader;
+struct trace_reader *trace_reader_open(const char *path, struct mo_err *err);
+/* Also accepts an in-memory buffer (not copied; must outlive the reader). */
+struct trace_reader *trace_reader_open_mem(const void *data, size_t len, const char *name,
+					   struct mo_err *err);
+const struct trace_header *trace_reader_header(const struct trace_reader *r);
+/* 1: a record was read; 0: end of file; < 0: error (err filled). */
+int trace_reader_next(struct trace_reader *r, struct trace_record *rec, struct mo_err *err);
+/* Records of unknown kinds skipped so far. */
+uint64_t trace_reader_skipped(const struct trace_reader *r);
+/* Index of the last record returned (0-based) and the byte offset it began at. */
+uint64_t trace_reader_index(const struct trace_reader *r);
+uint64_t trace_reader_offset(const struct trace_reader *r);
+void trace_reader_free(struct trace_reader *r);
+
+/* True when the file starts like an .mtr (for content sniffing). */
+int trace_is_mtr(const void *prefix, size_t len);
+
+/* ------------------------------------------------------------------------ */
+/* In-memory traces                                                         */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * A whole trace in memory, for consumers that need random access (replay,
+ * the performance model, workloads built from traces).  Strings are owned by
+ * the trace.  trace_mem_init() makes an empty trace; trace_mem_add() copies a
+ * record in (strings included); trace_mem_load() reads a file;
+ * trace_mem_save() writes one; trace_mem_release() frees everything.
+ * Records keep file order.
+ */
+struct trace_mem {
+	struct trace_header header;
+	struct trace_record *recs;
+	size_t n, cap;
+	uint64_t skipped;    /* unknown kinds skipped while loading */
+	struct trace_strpool *strings; /* private */
+};
+void trace_mem_init(struct trace_mem *t);
+int trace_mem_set_header(struct trace_mem *t, const struct trace_header *h, struct mo_err *err);
+int trace_mem_add(struct trace_mem *t, const struct trace_record *rec, struct mo_err *err);
+int trace_mem_load(struct trace_mem *t, const char *path, struct mo_err *err);
+int trace_mem_save(const struct trace_mem *t, const char *path, struct mo_err *err);
+/* Intern a string in the trace's pool; the result lives as long as the trace. */
+const char *trace_mem_strdup(struct trace_mem *t, const char *s);
+void trace_mem_release(struct trace_mem *t);
+
+/* ------------------------------------------------------------------------ */
+/* Printing and validation                                                  */
+/* ------------------------------------------------------------------------ */
+
+/* One line per record, "kind field=value ...", generated from TRACE_KINDS. */
+void trace_record_print(FILE *fp, const struct trace_record *rec);
+
+/*
+ * Validation: end >= start, no two kernels (or collectives) overlap on one
+ * (device, stream), every device, stream, partition, module and phase a record
+ * refers to is defined somewhere in the trace, partitions fit their device.
+ * Feed records in file order with trace_check_add(), then trace_check_finish().
+ * Problems are counted and the first few are described; memory grows with the
+ * number of distinct streams and definitions, not with the number of records.
+ */
+struct trace_check;
+struct trace_check *trace_check_new(const struct trace_header *h);
+void trace_check_add(struct trace_check *c, const struct trace_record *rec, uint64_t index);
+/* Returns the number of problems found; each is reported through cb. */
+uint64_t trace_check_finish(struct trace_check *c,
+			    void (*cb)(void *ctx, const char *problem), void *ctx);
+void trace_check_free(struct trace_check *c);
+
+/* ------------------------------------------------------------------------ */
+/* Sinks: where producers send records                                      */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * A record consumer.  Producers (the importer, the synthesiser, the simulator,
+ * the recorder) call header() once, then record() for each record in order.
+ * A non-zero return stops the producer, which returns it.  trace_sink_writer()
+ * and trace_sink_mem() adapt a writer and an in-memory trace.
+ */
+struct trace_sink {
+	int (*header)(void *ctx, const struct trace_header *h, struct mo_err *err);
+	int (*record)(void *ctx, const struct trace_record *rec, struct mo_err *err);
+	void *ctx;
+};
+/* A sink that writes to path; call trace_writer_close()/abort() on *w after. */
+int trace_sink_writer(struct trace_sink *sink, struct trace_writer **w, const char *path);
+struct trace_sink trace_sink_mem(struct trace_mem *t);
+
+/* ------------------------------------------------------------------------ */
+/* Import: Kineto / Chrome trace JSON, plain or gzip                        */
+/* ------------------------------------------------------------------------ */
+
+/* What a file is, from its first bytes (gzip is looked through). */
+enum trace_file_format {
+	TRACE_FILE_UNKNOWN = 0,
+	TRACE_FILE_MTR,
+	TRACE_FILE_CHROME_JSON, /* Kineto object or bare Chrome trace array */
+};
+int trace_sniff(const char *path, enum trace_file_format *fmt, struct mo_err *err);
+
+/* Counts of what an import saw and produced. */
+struct trace_import_stats {
+	uint64_t input_bytes;    /* uncompressed JSON bytes parsed */
+	uint64_t events;         /* trace events seen */
+	uint64_t kernels, memcpys, memsets, collectives, markers;
+	uint64_t attributed;     /* kernels given a module */
+	uint64_t ignored;        /* events of categories mosaic does not keep */
+};
+
+/*
+ * Stream a Kineto (PyTorch profiler) or bare Chrome trace JSON file, plain or
+ * gzip, into sink as a measured trace.  See traces/import-kineto.c for the
+ * schema variants understood and how kernels are attributed to modules and
+ * phases.  st may be NULL.
+ */
+int trace_import_kineto(const char *path, const struct trace_sink *sink,
+			struct trace_import_stats *st, struct mo_err *err);
+
+/* Read any trace file (an .mtr or a Kineto/Chrome JSON) into sink. */
+int trace_read_any(const char *path, const struct trace_sink *sink, struct mo_err *err);
+
+/* ------------------------------------------------------------------------ */
+/* Summary (what `mosaic inspect` shows)                                    */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * Streaming statistics over a trace: counts, kernel time, busy time (union of
+ * kernel intervals per device), span, time per class, module, phase, stream
+ * and the top kernels by total time.  Feed it through trace_summary_sink().
+ * Kernels here are compute kernels and collective kernels alike.
+ */
+struct trace_summary; /* defined in traces/summary.c; accessors below */
+
+/* ------------------------------------------------------------------------ */
+/* Export                                                                   */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * Chrome/Perfetto trace JSON (ui.perfetto.dev opens it): one process per
+ * device, one thread track per stream, or per SM partition and stream when
+ * partitions are defined; kernels as complete events with their launch
+ * facts, module and phase in args.  Written atomically to out_path.
+ */
+int trace_export_perfetto(const char *in_path, const char *out_path, struct mo_err *err);
+
+#endif
