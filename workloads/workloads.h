@@ -1,0 +1,236 @@
+/*
+ * workloads.h - multimodal-model workload specs (a DAG of modules, sizes,
+ * batch, cluster) and the synthesiser that turns a spec into per-module
+ * kernel sequences for training, plus modules built from recorded traces.
+ *
+ * CORE CONTRACT (used by planner/ and engine/): the declarations in this
+ * first part keep their names and meaning; fields are added at the end of
+ * structs, never renamed.
+ *
+ * A spec is a JSON file (the bundled ones are workloads/<name>.json):
+ *
+ * {
+ *   "name": "clip", "source": "where the sizes come from",
+ *   "batch": 256, "microbatch": 32, "dtype": "bf16",
+ *   "cluster": {"gpu": "h100", "gpus": 8, "gpus_per_node": 8,
+ *               "nvlink_gbps": 450, "net_gbps": 50},
+ *   "modules": [
+ *     {"name": "vision", "kind": "encoder", "arch": "vit", "source": "...",
+ *      "layers": 24, "hidden": 1024, "heads": 16, "ffn": 4096,
+ *      "patch": 14, "image": 224, ...},
+ *     {"name": "text", "kind": "encoder", "trace": "text.mtr",
+ *      "trace_module": "text_model", "trace_samples": 32}
+ *   ],
+ *   "edges": [{"from": "vision", "to": "llm"}]
+ * }
+ *
+ * Field reference (every field, its type and which archs need it) is at the
+ * top of workloads/spec.c; the reader rejects unknown fields, wrong types,
+ * missing sizes, unknown names, cycles and edges to unknown modules, with
+ * messages naming the file and the JSON path ("modules[2].heads").
+ *
+ * Units: sizes are counts; bytes are bytes; FLOPs count a multiply-add as 2.
+ */
+#ifndef MOSAIC_WORKLOADS_H
+#define MOSAIC_WORKLOADS_H
+
+#include <stdint.h>
+
+#include "model/model.h"
+#include "traces/traces.h"
+
+/* What a module is for in the model's DAG. */
+enum workload_kind {
+	WORKLOAD_KIND_ENCODER = 0,   /* a modality encoder */
+	WORKLOAD_KIND_PROJECTOR = 1, /* adapter between an encoder and the backbone */
+	WORKLOAD_KIND_BACKBONE = 2,  /* the shared model, usually an LLM */
+	WORKLOAD_KIND_DECODER = 3,   /* an output decoder */
+};
+
+/* How a module computes. */
+enum workload_arch {
+	WORKLOAD_ARCH_VIT = 0,     /* vision transformer: patch embedding + encoder blocks */
+	WORKLOAD_ARCH_ENCODER = 1, /* bidirectional transformer over tokens (BERT, CLIP text) */
+	WORKLOAD_ARCH_DECODER = 2, /* causal transformer (GPT, Llama, Qwen), optional cross-attention */
+	WORKLOAD_ARCH_CONV = 3,    /* ResNet-style bottleneck CNN */
+	WORKLOAD_ARCH_MLP = 4,     /* a stack of linear layers (projectors) */
+	WORKLOAD_ARCH_TRACE = 5,   /* kernels taken from a recorded trace */
+};
+
+enum workload_attention { WORKLOAD_ATTN_FLASH = 0, WORKLOAD_ATTN_EAGER = 1 };
+enum workload_act { WORKLOAD_ACT_GELU = 0, WORKLOAD_ACT_SWIGLU = 1, WORKLOAD_ACT_RELU = 2,
+		    WORKLOAD_ACT_QUICK_GELU = 3 };
+enum workload_norm { WORKLOAD_NORM_LAYERNORM = 0, WORKLOAD_NORM_RMSNORM = 1 };
+enum workload_pos { WORKLOAD_POS_LEARNED = 0, WORKLOAD_POS_ROPE = 1, WORKLOAD_POS_NONE = 2,
+		    WORKLOAD_POS_RELATIVE = 3 };
+enum workload_loss { WORKLOAD_LOSS_NONE = 0, WORKLOAD_LOSS_LM = 1, WORKLOAD_LOSS_CONTRASTIVE = 2 };
+
+#define WORKLOAD_MAX_STAGES 8
+
+/*
+ * One module.  Sizes an arch does not use are 0.  layers is what planners
+ * slice: transformer blocks, conv bottleneck blocks, linear layers, or 1 for
+ * a trace module.
+ */
+struct workload_module {
+	char name[64];
+	char source[256];   /* where its sizes come from (config, paper table) */
+	int kind;           /* enum workload_kind */
+	int arch;           /* enum workload_arch */
+	int layers;
+	int hidden;         /* model width (mlp: width of the hidden layers) */
+	int heads;
+	int kv_heads;       /* grouped-query attention; = heads when not given */
+	int head_dim;       /* = hidden / heads when not given */
+	int ffn;            /* MLP inner size (per branch when gated) */
+	int seq;            /* tokens per sample (vit: derived from image/patch when not given) */
+	int vocab;          /* token vocabulary (embedding and LM head); 0 = inputs are embeddings */
+	int max_pos;        /* learned position table size; = seq when not given */
+	int type_vocab;     /* token-type embeddings (BERT); 0 none */
+	int patch;          /* vit: patch side in pixels; conv: unused */
+	int image;          /* vit, conv: input side in pixels */
+	int channels;       /* vit, conv: input channels (3 for RGB) */
+	int frames;         /* vit: temporal patch size (video); 1 for images */
+	int in_dim;         /* mlp: input width; vit/encoder: width of inputs when vocab is 0 */
+	int out_dim;        /* output projection after the final norm (CLIP); 0 none */
+	int act;            /* enum workload_act */
+	int norm;           /* enum workload_norm */
+	int pos;            /* enum workload_pos */
+	int bias;           /* linear layers have biases */
+	int qkv_bias;       /* only the QKV projection has biases (Qwen2 style) */
+	int qk_norm;        /* per-head RMSNorm of q and k (Qwen3) */
+	int cls_token;      /* vit: a class token is prepended */
+	int tie_embeddings; /* the LM head shares the token embedding */
+	int pooler;         /* encoder: BERT pooler (dense + tanh) */
+	int cross_attention;/* decoder: cross-attends to cross_seq tokens of width hidden */
+	int cross_seq;
+	int loss;           /* enum workload_loss */
+	int frozen;         /* no weight gradients, no optimizer state */
+	int attention;      /* enum workload_attention; flash by default */
+	double dropout;     /* dropout probability (attention, residual); 0 = no dropout kernels */
+	int n_stages;       /* conv: bottleneck blocks per stage; layers = their sum */
+	int stage_blocks[WORKLOAD_MAX_STAGES];
+	int width;          /* conv: base width (64 for ResNet) */
+	int64_t params;     /* computed by formula from the sizes (trace module: from
+	                       "params" in the spec, else 0); a spec's "params" for a
+	                       sized module is checked against it, not used */
+	/* trace modules */
+	char trace[512];        /* path as resolved against the spec's directory */
+	char trace_module[64];  /* module name in the trace; "" = every kernel */
+	int trace_samples;      /* microbatch size the trace was recorded at */
+	struct workload_trace *trace_data; /* private: the kernels, per phase */
+};
+
+/* Activations sent along an edge (gradients flow back the same way). */
+struct workload_edge {
+	int from, to;              /* module indices */
+	int64_t bytes_per_sample;  /* activation sent from->to per sample; from the spec's
+	                              "bytes_per_sample" or from's output (seq x out width x dtype) */
+};
+
+struct workload {
+	char name[64];
+	char source[256];
+	char path[512];            /* the file it was loaded from */
+	int n_modules;
+	struct workload_module *modules;
+	int n_edges;
+	struct workload_edge *edges;
+	int batch;                 /* global samples per iteration */
+	int microbatch;            /* samples per microbatch; batch % microbatch == 0 */
+	int dtype;                 /* enum model_dtype of compute and weights */
+	char gpu[64];              /* the cluster the spec suggests (may be overridden) */
+	int gpus;
+	int gpus_per_node;
+	double nvlink_gbps;        /* per GPU per direction, inside a node; 0 = GPU's spec */
+	double net_gbps;           /* per GPU per direction, between nodes */
+};
+
+/*
+ * Read and validate a spec.  *out is a heap object freed with workload_free()
+ * (NULL-safe).  Trace modules load their trace here (paths relative to the
+ * spec's directory).  Errors: -MO_EINPUT (bad spec, message names the file
+ * and JSON path), -MO_EIO, -MO_ENOMEM.
+ */
+int workload_load(const char *path, struct workload **out, struct mo_err *err);
+/* The same from a JSON string; name is used in messages and as the base of
+ * relative trace paths (its directory). */
+int workload_load_string(const char *json, const char *name, struct workload **out,
+			 struct mo_err *err);
+void workload_free(struct workload *w);
+
+/* Index of the module called name, -1 if none. */
+int workload_module_index(const struct workload *w, const char *name);
+
+/* batch / microbatch. */
+int workload_microbatches(const struct workload *w);
+
+/* Module indices in a topological order of the DAG (sources first, ties by
+ * index); order must hold n_modules entries. */
+void workload_topo_order(const struct workload *w, int *order);
+
+enum workload_phase { WORKLOAD_FWD = 0, WORKLOAD_BWD = 1, WORKLOAD_OPT = 2 };
+const char *workload_phase_name(int phase); /* "forward", "backward", "optimizer" */
+
+/*
+ * Append to out the kernel records of layers [layer_begin, layer_end) of
+ * module m for ONE microbatch of `samples` samples on gpu, for phase
+ * (WORKLOAD_OPT: the optimizer step of those layers' parameters, once per
+ * iteration; samples is ignored).
+ *
+ * Kernels outside the repeated blocks (embedding, patchify, position
+ * embedding, final norm, output projection, LM head, loss) belong to layer 0
+ * (the input side) or the last layer (the output side).
+ *
+ * Each record is a TRACE_KIND_KERNEL with name, kclass, grid, block,
+ * registers and shared memory (model_op_launch), flops, bytes (DRAM traffic),
+ * module = m, phase = phase, device 0, stream 0, partition/microbatch/step
+ * -1.  Times: the kernels of one call are back to back from 0: the first
+ * starts at 0 and each next one starts where the previous ended; end_ns -
+ * start_ns is the predicted duration at the whole GPU (model_op_ns with
+ * gpu->sms).  No module or phase definition records are added.
+ *
+ * A frozen module with no trainable module upstream has no backward kernels;
+ * a frozen module has no weight-gradient GEMMs and no optimizer kernels.
+ *
+ * Trace modules (arch WORKLOAD_ARCH_TRACE, layers = 1): the kernels of the
+ * trace attributed to trace_module in the given phase (PHASE records named
+ * "forward"/"backward"/"optimizer", case-insensitive prefixes "fw"/"bw"/"opt"
+ * accepted), of the first microbatch and step seen; durations are the
+ * recorded ones (measured on the trace's GPU, whatever gpu is), scaled
+ * linearly by samples / trace_samples; optimizer kernels are kept as they are.
+ *
+ * Deterministic.  Returns 0, or a negative status with err filled.
+ */
+int workload_kernels(const struct workload *w, int m, int layer_begin, int layer_end, int phase,
+		     int samples, const struct model_gpu *gpu, struct trace_mem *out,
+		     struct mo_err *err);
+
+/*
+ * Memory of layers [lb, le) of module m, in bytes: parameters (dtype), weight
+ * gradients (dtype; 0 when frozen), optimizer state (Adam m and v in fp32,
+ * plus fp32 master weights when dtype is 16-bit; 0 when frozen), and the
+ * activations kept for backward per sample.
+ */
+struct workload_memory {
+	int64_t params, grads, optimizer, act_per_sample;
+};
+void workload_memory(const struct workload *w, int m, int layer_begin, int layer_end,
+		     struct workload_memory *out);
+
+/* ---- end of the core contract ---- */
+
+/* Parameter count of layers [lb, le) of module m (layer 0 / last layer carry
+ * the embeddings and heads, as in workload_kernels). */
+int64_t workload_params(const struct workload *w, int m, int layer_begin, int layer_end);
+
+/* FLOPs of layers [lb, le) of module m for one sample in phase (computed from
+ * the sizes, the same numbers the synthesised kernels carry; OPT is per
+ * iteration).  Trace modules: the recorded kernels' flops where known. */
+int64_t workload_flops(const struct workload *w, int m, int layer_begin, int layer_end, int phase);
+
+/* Names of the enumerations (for printing and the spec reader). */
+const char *workload_kind_name(int kind);
+const char *workload_arch_name(int arch);
+
+#endif
