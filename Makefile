@@ -1,6 +1,7 @@
 # mosaic: one non-recursive Makefile.
 #
 #   make                  build build/mosaic and build/libmosaic.a
+#   make bench            the main job: install, build, run `mosaic bench` (BENCH_ARGS=--quick ...)
 #   make check            build and run every test (Check suites, end-to-end)
 #   make MODE=asan check  the same under ASan + UBSan (objects in build-asan/)
 #   make fuzz             build the libFuzzer targets (clang) into build-fuzz/
@@ -68,7 +69,7 @@ E2E := $(sort $(wildcard tests/e2e/*.sh))
 BENCH_SRC := $(wildcard tests/bench/bench-*.c)
 BENCH_BIN := $(BENCH_SRC:tests/bench/%.c=$(BUILD)/bench/%)
 
-.PHONY: all check check-unit check-e2e deps fuzz fuzz-run bench-self install clean cuda
+.PHONY: all bench check check-unit check-e2e deps fuzz fuzz-run bench-self install clean cuda
 all: $(MOSAIC) $(LIBMOSAIC)
 
 $(BUILD)/%.o: %.c
@@ -149,6 +150,12 @@ fuzz-run: fuzz
 		$$f -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -timeout=10 -rss_limit_mb=2048 \
 			-print_final_stats=1 $$work $$corpus 2>&1 | tail -n 12 || exit 1; \
 	done
+
+# ---- the main job: the paper's evaluation on the embedded default ----
+BENCH_ARGS ?=
+bench: deps
+	@$(MAKE) --no-print-directory MODE=$(MODE) all
+	$(MOSAIC) bench $(BENCH_ARGS)
 
 # ---- benchmarks of our own speed ----
 bench-self: $(MOSAIC) $(BENCH_BIN)
