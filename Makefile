@@ -57,7 +57,8 @@ LIBDIRS := traces model workloads planner engine
 LIB_SRC := $(foreach d,$(LIBDIRS),$(wildcard $(d)/*.c))
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
 HARNESS_SRC := $(wildcard harness/*.c)
-HARNESS_OBJ := $(HARNESS_SRC:%.c=$(BUILD)/%.o)
+BUNDLED_JSON := $(sort $(wildcard workloads/*.json))
+HARNESS_OBJ := $(HARNESS_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/bundled.o
 LIBMOSAIC := $(BUILD)/libmosaic.a
 MOSAIC := $(BUILD)/mosaic
 
@@ -75,6 +76,14 @@ all: $(MOSAIC) $(LIBMOSAIC)
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+# The bundled workload specs, embedded in the binary (harness/bundled.h).
+$(BUILD)/gen/bundled.c: $(BUNDLED_JSON) harness/gen-bundled.sh
+	@mkdir -p $(dir $@)
+	sh harness/gen-bundled.sh $(BUNDLED_JSON) > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/gen/bundled.o: $(BUILD)/gen/bundled.c
+	$(CC) $(ALL_CFLAGS) -Wno-missing-prototypes -c $< -o $@
 
 $(LIBMOSAIC): $(LIB_OBJ)
 	@mkdir -p $(dir $@)
