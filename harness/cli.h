@@ -11,6 +11,7 @@
 #define MOSAIC_HARNESS_CLI_H
 
 #include "traces/traces.h"
+#include "workloads/workloads.h"
 
 /* X(verb, one-line summary) in the order `mosaic help` lists them. */
 #define MOSAIC_COMMANDS(X)                                                       \
@@ -27,5 +28,12 @@ int cli_fail(const char *verb, const struct mo_err *err);
 /* Print a usage error for verb to stderr and return 2. */
 int cli_usage_error(const char *verb, const char *usage, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+
+/*
+ * Load a workload spec named on the command line: a file path, or, when no
+ * such file exists, the name of a bundled spec ("clip", "qwen3-vl", ...; see
+ * harness/bundled.h).  Errors list the bundled names.
+ */
+int cli_workload_load(const char *arg, struct workload **out, struct mo_err *err);
 
 #endif
