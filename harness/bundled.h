@@ -1,5 +1,5 @@
 /*
- * bundled.h - the workload specs shipped in workloads/*.json, embedded in the
+ * bundled.h - the workload specs shipped in workloads/ (the .json files), embedded in the
  * mosaic binary at build time so `mosaic bench` runs from anywhere, installed
  * or not.  A command that takes a SPEC accepts a file path or, when no such
  * file exists, the name of a bundled spec ("clip", "qwen3-vl", ...).
