@@ -25,16 +25,22 @@ int mo_err_set(struct mo_err *err, int code, const char *fmt, ...)
 
 void mo_err_prefix(struct mo_err *err, const char *fmt, ...)
 {
-	char ctx[sizeof(err->msg)], old[sizeof(err->msg)];
+	char old[sizeof(err->msg)];
+	size_t used;
 	va_list ap;
 
 	if (!err)
 		return;
-	va_start(ap, fmt);
-	vsnprintf(ctx, sizeof(ctx), fmt, ap);
-	va_end(ap);
 	memcpy(old, err->msg, sizeof(old));
-	snprintf(err->msg, sizeof(err->msg), "%s: %s", ctx, old);
+	va_start(ap, fmt);
+	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+	va_end(ap);
+	used = strlen(err->msg);
+	if (used + 2 < sizeof(err->msg)) {
+		memcpy(err->msg + used, ": ", 3);
+		used += 2;
+		strncat(err->msg + used, old, sizeof(err->msg) - used - 1);
+	}
 }
 
 int mo_err_exit_code(const struct mo_err *err)
