@@ -102,4 +102,179 @@ int plan_save(const struct plan *p, const char *path, struct mo_err *err);
 
 /* ---- end of the core contract; validation and the planners follow ---- */
 
+#include <stdio.h>
+
+#include "model/model.h"
+#include "workloads/workloads.h"
+
+#define PLAN_FORMAT_VERSION 1
+#define PLANNER_VERSION "0.1.0"
+
+/* Parse / name the schedule ("1f1b", "gpipe"); -1 when unknown. */
+int plan_schedule_parse(const char *s);
+const char *plan_schedule_name(int schedule);
+
+/* A deep copy of p (NULL when out of memory). */
+struct plan *plan_clone(const struct plan *p);
+
+/* Read a plan from a JSON string; name is used in messages in place of the
+ * file name.  Same rules as plan_load. */
+int plan_load_string(const char *json, size_t len, const char *name, struct plan **out,
+		     struct mo_err *err);
+
+/*
+ * Check a plan against a workload and a GPU: every quota on the GPU's
+ * partition lattice (or the whole GPU), the partitions of a GPU summing to at
+ * most its SMs, every slot naming a module of the workload with a layer range
+ * inside it, stage numbers of a module consecutive from 0 and ordered by
+ * layers, every layer of every module held by at least one replica set whose
+ * replica indices are complete, and the memory of each GPU (parameters,
+ * gradients and optimizer state of every slot it holds, plus the activations
+ * of the microbatches in flight under the plan's schedule: 1F1B keeps as many
+ * as there are pipeline hops from the slot to the end of the iteration's
+ * forward pass, GPipe all it processes) within the GPU's memory.
+ * Returns 0, or -MO_EINPUT with err naming the GPU / partition / slot and the
+ * numbers; -MO_EINFEASIBLE when only the memory check fails.
+ */
+int plan_validate(const struct plan *p, const struct workload *w, const struct model_gpu *gpu,
+		  struct mo_err *err);
+
+/* Bytes a plan keeps on each GPU (mem[g], g < p->n_gpus), by the rule of
+ * plan_validate.  Returns 0 or -MO_EINPUT (unknown module). */
+int plan_memory(const struct plan *p, const struct workload *w, int64_t *mem, struct mo_err *err);
+
+/* ------------------------------------------------------------------------ */
+/* The planning problem: the cost model's view of a workload                */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * A module as the planner sees it: per layer and per quota of the problem's
+ * quota list, the predicted forward and backward time of one microbatch and
+ * the mean DRAM bandwidth the layer draws; per layer the optimizer step time
+ * (whole GPU, once per iteration), the bytes it keeps (parameters, gradients,
+ * optimizer state) and the activation bytes kept per microbatch.
+ * Index [l * n_quotas + qi].  All times are predictions (the model's).
+ */
+struct plan_module_cost {
+	char name[64];
+	int kind;              /* enum workload_kind */
+	int layers;
+	int64_t *fwd_ns, *bwd_ns;
+	double *dram_gbps;
+	int64_t *opt_ns;       /* [l * n_quotas + qi] optimizer step, once per iteration */
+	int64_t *static_bytes; /* [l] parameters + gradients + optimizer state */
+	int64_t *act_bytes;    /* [l] activations kept per microbatch */
+	int64_t *grad_bytes;   /* [l] gradient bytes (the all-reduce size) */
+	int64_t boundary_bytes;/* activations per microbatch crossing a stage boundary */
+};
+
+struct plan_edge_cost {
+	int from, to;
+	int64_t bytes_per_mb;  /* activations per microbatch (gradients come back alike) */
+};
+
+/*
+ * A planning problem: a workload at one microbatch size on n_gpus GPUs of one
+ * kind.  quotas[] is the GPU's partition lattice plus the whole GPU, ascending.
+ * Heap object: plan_problem_new() builds it from a workload (synthesised
+ * kernels timed under every quota by model_kernel_ns_at_quota), or
+ * plan_problem_alloc() gives one with zeroed cost arrays for callers (tests)
+ * to fill; plan_problem_free() releases it (NULL-safe).
+ */
+struct plan_problem {
+	char workload[64];
+	const struct model_gpu *gpu;
+	int n_gpus;
+	int gpus_per_node;     /* links inside a node use link_gbps, across nodes net_gbps */
+	double link_gbps, net_gbps;
+	int batch, microbatch_size;
+	int n_quotas;
+	int quotas[MODEL_CURVE_MAX];
+	int n_modules;
+	struct plan_module_cost *modules;
+	int n_edges;
+	struct plan_edge_cost *edges;
+	int *topo;             /* module indices, sources first */
+};
+
+int plan_problem_new(const struct workload *w, const struct model_gpu *gpu, int n_gpus,
+		     int microbatch_size, struct plan_problem **out, struct mo_err *err);
+struct plan_problem *plan_problem_alloc(const struct model_gpu *gpu, int n_gpus, int n_modules,
+					const int *layers, int batch, int microbatch_size);
+/* After filling edges of an allocated problem: compute topo (fails on a cycle). */
+int plan_problem_finish(struct plan_problem *pb, struct mo_err *err);
+void plan_problem_free(struct plan_problem *pb);
+/* Index of quota sms in pb->quotas, -1 when not there. */
+int plan_problem_quota_index(const struct plan_problem *pb, int sms);
+
+/* ------------------------------------------------------------------------ */
+/* The cost model: a plan's predicted iteration time                        */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * The estimate (a prediction, no simulation): every partition is a resource
+ * that runs its slots' work one after another; a slot of layers [b, e) of
+ * module m on q SMs takes, per microbatch, the sum of its layers' fwd and bwd
+ * times at q, times the interference factor model_interference(own DRAM
+ * demand, the demand of the other partitions of that GPU).  A replica of R
+ * processes ceil(M / R) of the M microbatches.  With load_r the busy time of
+ * partition r and L_r the latency of one microbatch along the longest
+ * forward + backward path of pipeline units through r (communication between
+ * GPUs included, bytes / link bandwidth each way), the pipeline takes
+ *     max_r (load_r + L_r - u_r)
+ * where u_r is r's own share of that path (the classic (M - 1) t_max + sum t
+ * of a 1F1B pipeline, generalised to DAGs and time-shared partitions); then the
+ * data-parallel gradient all-reduce (ring, 2 (R-1)/R bytes / bandwidth) and
+ * the optimizer step, the slowest GPU's sum of both.
+ */
+struct plan_part_estimate {
+	int gpu, partition, sms;
+	int64_t load_ns;      /* busy time per iteration */
+	int64_t path_ns;      /* L_r - u_r: fill and drain around it */
+	double interference;  /* worst slowdown factor among its slots */
+	int64_t mem_bytes;    /* (per GPU, repeated on each partition of it) */
+};
+struct plan_estimate {
+	int64_t iter_ns;       /* predicted iteration time */
+	int64_t pipeline_ns;   /* the pipeline part */
+	int64_t sync_ns;       /* all-reduce + optimizer part */
+	int bottleneck;        /* index into parts of the partition that sets pipeline_ns */
+	int n_parts;
+	struct plan_part_estimate *parts; /* heap; plan_estimate_release() */
+};
+int plan_estimate(const struct plan_problem *pb, const struct plan *p, struct plan_estimate *est,
+		  struct mo_err *err);
+void plan_estimate_release(struct plan_estimate *est);
+
+/* A human explanation (per GPU: partitions, modules, quotas, predicted stage
+ * times, the bottleneck and why), heap string for the caller to free. */
+char *plan_explain(const struct plan_problem *pb, const struct plan *p, struct mo_err *err);
+
+/* ------------------------------------------------------------------------ */
+/* The planners                                                             */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * Planner names: "megatron", "distmm", "spindle", "optimus" (temporal-only
+ * baselines, each searching its own knobs), "mosaic" (temporal-spatial
+ * heuristic), "optimal" (exact search over the placement space of mosaic for
+ * small instances; -MO_EUSAGE with a clear message when too large).
+ * plan_search plans one problem (one microbatch size); the result carries the
+ * estimate in predicted_iter_ns.  -MO_EINFEASIBLE when nothing fits.
+ */
+int plan_planner_known(const char *name);
+int plan_search(const struct plan_problem *pb, const char *planner, struct plan **out,
+		struct mo_err *err);
+
+/*
+ * The whole job: plan workload w on n_gpus GPUs of gpu with the named
+ * planner, trying microbatch sizes that divide the batch (the spec's, half
+ * and double it) and keeping the best by the estimate.  The plan is
+ * validated before it is returned.  *pb_out (if not NULL) receives the
+ * problem of the chosen microbatch size (for plan_explain).
+ */
+int plan_make(const struct workload *w, const struct model_gpu *gpu, int n_gpus,
+	      const char *planner, struct plan **out, struct plan_problem **pb_out,
+	      struct mo_err *err);
+
 #endif

@@ -1,0 +1,653 @@
+/* cost.c - the planning problem (per-layer scaling curves from the model) and
+ * the cost model: a plan's predicted iteration time (see planner.h). */
+#include "planner/planner-internal.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- the problem ---- */
+
+static void module_free(struct plan_module_cost *mc)
+{
+	free(mc->fwd_ns);
+	free(mc->bwd_ns);
+	free(mc->dram_gbps);
+	free(mc->opt_ns);
+	free(mc->static_bytes);
+	free(mc->act_bytes);
+	free(mc->grad_bytes);
+}
+
+void plan_problem_free(struct plan_problem *pb)
+{
+	if (!pb)
+		return;
+	for (int m = 0; m < pb->n_modules; m++)
+		module_free(&pb->modules[m]);
+	free(pb->modules);
+	free(pb->edges);
+	free(pb->topo);
+	free(pb);
+}
+
+static void fill_quotas(struct plan_problem *pb)
+{
+	const struct model_gpu *gpu = pb->gpu;
+	int step = gpu->part_step_sms > 0 ? gpu->part_step_sms : gpu->sms;
+	int lo = gpu->part_min_sms > 0 ? gpu->part_min_sms : step;
+
+	pb->n_quotas = 0;
+	for (int q = lo; q < gpu->sms && pb->n_quotas < MODEL_CURVE_MAX - 1; q += step)
+		if (model_quota_check(gpu, q, NULL) == 0)
+			pb->quotas[pb->n_quotas++] = q;
+	pb->quotas[pb->n_quotas++] = gpu->sms;
+}
+
+int plan_problem_quota_index(const struct plan_problem *pb, int sms)
+{
+	for (int i = 0; i < pb->n_quotas; i++)
+		if (pb->quotas[i] == sms)
+			return i;
+	return -1;
+}
+
+struct plan_problem *plan_problem_alloc(const struct model_gpu *gpu, int n_gpus, int n_modules,
+					const int *layers, int batch, int microbatch_size)
+{
+	struct plan_problem *pb = calloc(1, sizeof(*pb));
+
+	if (!pb)
+		return NULL;
+	pb->gpu = gpu;
+	pb->n_gpus = n_gpus;
+	pb->gpus_per_node = 8;
+	pb->link_gbps = gpu->nvlink_gbps > 0 ? gpu->nvlink_gbps : gpu->pcie_gbps;
+	pb->net_gbps = 50;
+	pb->batch = batch;
+	pb->microbatch_size = microbatch_size;
+	fill_quotas(pb);
+	pb->modules = calloc((size_t)(n_modules ? n_modules : 1), sizeof(*pb->modules));
+	pb->topo = calloc((size_t)(n_modules ? n_modules : 1), sizeof(int));
+	if (!pb->modules || !pb->topo)
+		goto fail;
+	pb->n_modules = n_modules;
+	for (int m = 0; m < n_modules; m++) {
+		struct plan_module_cost *mc = &pb->modules[m];
+		size_t nl = (size_t)(layers[m] > 0 ? layers[m] : 1), nq = (size_t)pb->n_quotas;
+
+		snprintf(mc->name, sizeof(mc->name), "m%d", m);
+		mc->layers = layers[m];
+		mc->fwd_ns = calloc(nl * nq, sizeof(int64_t));
+		mc->bwd_ns = calloc(nl * nq, sizeof(int64_t));
+		mc->dram_gbps = calloc(nl * nq, sizeof(double));
+		mc->opt_ns = calloc(nl * nq, sizeof(int64_t));
+		mc->static_bytes = calloc(nl, sizeof(int64_t));
+		mc->act_bytes = calloc(nl, sizeof(int64_t));
+		mc->grad_bytes = calloc(nl, sizeof(int64_t));
+		if (!mc->fwd_ns || !mc->bwd_ns || !mc->dram_gbps || !mc->opt_ns || !mc->static_bytes ||
+		    !mc->act_bytes || !mc->grad_bytes)
+			goto fail;
+		pb->topo[m] = m;
+	}
+	return pb;
+fail:
+	plan_problem_free(pb);
+	return NULL;
+}
+
+int plan_problem_finish(struct plan_problem *pb, struct mo_err *err)
+{
+	int n = pb->n_modules, *indeg = calloc((size_t)(n ? n : 1), sizeof(int)), head = 0, tail = 0;
+
+	if (!indeg)
+		return mo_err_set(err, MO_ENOMEM, "plan: out of memory");
+	for (int e = 0; e < pb->n_edges; e++) {
+		if (pb->edges[e].from < 0 || pb->edges[e].from >= n || pb->edges[e].to < 0 ||
+		    pb->edges[e].to >= n) {
+			free(indeg);
+			return mo_err_set(err, MO_EINPUT, "plan problem: edge %d names no module", e);
+		}
+		indeg[pb->edges[e].to]++;
+	}
+	for (int m = 0; m < n; m++)
+		if (!indeg[m])
+			pb->topo[tail++] = m;
+	while (head < tail) {
+		int m = pb->topo[head++];
+
+		for (int e = 0; e < pb->n_edges; e++)
+			if (pb->edges[e].from == m && --indeg[pb->edges[e].to] == 0)
+				pb->topo[tail++] = pb->edges[e].to;
+	}
+	free(indeg);
+	if (tail != n)
+		return mo_err_set(err, MO_EINPUT, "plan problem: the module graph has a cycle");
+	return 0;
+}
+
+/* Kernel times of one layer and phase under every quota; returns DRAM bytes. */
+static int time_layer(const struct workload *w, int m, int l, int phase, int samples,
+		      struct plan_problem *pb, int64_t *ns, int64_t *bytes, struct mo_err *err)
+{
+	struct trace_mem tm;
+	int rc;
+
+	trace_mem_init(&tm);
+	rc = workload_kernels(w, m, l, l + 1, phase, samples, pb->gpu, &tm, err);
+	if (rc) {
+		trace_mem_release(&tm);
+		return rc;
+	}
+	for (int qi = 0; qi < pb->n_quotas; qi++)
+		ns[qi] = 0;
+	*bytes = 0;
+	for (size_t i = 0; i < tm.n; i++) {
+		const struct trace_record *r = &tm.recs[i];
+
+		if (r->kind != TRACE_KIND_KERNEL)
+			continue;
+		if (r->u.kernel.bytes > 0)
+			*bytes += r->u.kernel.bytes;
+		for (int qi = 0; qi < pb->n_quotas; qi++)
+			ns[qi] += model_kernel_ns_at_quota(pb->gpu, &r->u.kernel, pb->gpu->sms, pb->quotas[qi]);
+	}
+	trace_mem_release(&tm);
+	return 0;
+}
+
+int plan_problem_new(const struct workload *w, const struct model_gpu *gpu, int n_gpus,
+		     int microbatch_size, struct plan_problem **out, struct mo_err *err)
+{
+	struct plan_problem *pb;
+	int *layers = malloc((size_t)(w->n_modules + 1) * sizeof(int)), rc = 0;
+	int64_t f[MODEL_CURVE_MAX], b[MODEL_CURVE_MAX], o[MODEL_CURVE_MAX];
+
+	*out = NULL;
+	if (!layers)
+		return mo_err_set(err, MO_ENOMEM, "plan: out of memory");
+	if (n_gpus < 1)
+		return free(layers), mo_err_set(err, MO_EUSAGE, "plan: need at least 1 GPU");
+	if (microbatch_size < 1 || w->batch % microbatch_size)
+		return free(layers), mo_err_set(err, MO_EUSAGE,
+			"plan: microbatch size %d does not divide the batch of %d", microbatch_size, w->batch);
+	for (int m = 0; m < w->n_modules; m++)
+		layers[m] = w->modules[m].layers;
+	pb = plan_problem_alloc(gpu, n_gpus, w->n_modules, layers, w->batch, microbatch_size);
+	free(layers);
+	if (!pb)
+		return mo_err_set(err, MO_ENOMEM, "plan: out of memory");
+	snprintf(pb->workload, sizeof(pb->workload), "%s", w->name);
+	if (w->gpus_per_node > 0)
+		pb->gpus_per_node = w->gpus_per_node;
+	if (w->nvlink_gbps > 0)
+		pb->link_gbps = w->nvlink_gbps;
+	if (w->net_gbps > 0)
+		pb->net_gbps = w->net_gbps;
+	pb->edges = calloc((size_t)(w->n_edges + 1), sizeof(*pb->edges));
+	if (!pb->edges) {
+		rc = mo_err_set(err, MO_ENOMEM, "plan: out of memory");
+		goto fail;
+	}
+	pb->n_edges = w->n_edges;
+	for (int e = 0; e < w->n_edges; e++)
+		pb->edges[e] = (struct plan_edge_cost){w->edges[e].from, w->edges[e].to,
+						       w->edges[e].bytes_per_sample * microbatch_size};
+	for (int m = 0; m < w->n_modules; m++) {
+		const struct workload_module *wm = &w->modules[m];
+		struct plan_module_cost *mc = &pb->modules[m];
+		int nq = pb->n_quotas;
+
+		snprintf(mc->name, sizeof(mc->name), "%s", wm->name);
+		mc->kind = wm->kind;
+		mc->boundary_bytes = (int64_t)wm->seq * wm->hidden * model_dtype_bytes(w->dtype) *
+				     microbatch_size;
+		for (int l = 0; l < wm->layers; l++) {
+			int64_t fb, bb, ob;
+			struct workload_memory mem;
+
+			if ((rc = time_layer(w, m, l, WORKLOAD_FWD, microbatch_size, pb, f, &fb, err)) ||
+			    (rc = time_layer(w, m, l, WORKLOAD_BWD, microbatch_size, pb, b, &bb, err)) ||
+			    (rc = time_layer(w, m, l, WORKLOAD_OPT, microbatch_size, pb, o, &ob, err))) {
+				mo_err_prefix(err, "module '%s' layer %d", wm->name, l);
+				goto fail;
+			}
+			for (int qi = 0; qi < nq; qi++) {
+				int64_t t = f[qi] + b[qi];
+
+				mc->fwd_ns[l * nq + qi] = f[qi];
+				mc->bwd_ns[l * nq + qi] = b[qi];
+				mc->opt_ns[l * nq + qi] = o[qi];
+				mc->dram_gbps[l * nq + qi] = t > 0 ? (double)(fb + bb) / (double)t : 0;
+			}
+			workload_memory(w, m, l, l + 1, &mem);
+			mc->static_bytes[l] = mem.params + mem.grads + mem.optimizer;
+			mc->act_bytes[l] = mem.act_per_sample * microbatch_size;
+			mc->grad_bytes[l] = mem.grads;
+		}
+	}
+	workload_topo_order(w, pb->topo);
+	*out = pb;
+	return 0;
+fail:
+	plan_problem_free(pb);
+	return rc ? rc : -MO_EINPUT;
+}
+
+/* ---- slices ---- */
+
+int64_t pl_slice_ns(const struct plan_problem *pb, int m, int lb, int le, int qi)
+{
+	const struct plan_module_cost *mc = &pb->modules[m];
+	int64_t t = 0;
+
+	for (int l = lb; l < le; l++)
+		t += mc->fwd_ns[l * pb->n_quotas + qi] + mc->bwd_ns[l * pb->n_quotas + qi];
+	return t;
+}
+
+int64_t pl_slice_static(const struct plan_problem *pb, int m, int lb, int le)
+{
+	int64_t s = 0;
+
+	for (int l = lb; l < le; l++)
+		s += pb->modules[m].static_bytes[l];
+	return s;
+}
+
+int64_t pl_slice_act(const struct plan_problem *pb, int m, int lb, int le)
+{
+	int64_t s = 0;
+
+	for (int l = lb; l < le; l++)
+		s += pb->modules[m].act_bytes[l];
+	return s;
+}
+
+void pl_split_layers(const struct plan_problem *pb, int m, int n, int qi, int *bounds)
+{
+	int L = pb->modules[m].layers;
+	int64_t total = pl_slice_ns(pb, m, 0, L, qi), acc = 0;
+	int l = 0;
+
+	bounds[0] = 0;
+	for (int s = 1; s < n; s++) {
+		/* advance until the prefix reaches s/n of the total, leaving a layer per stage */
+		double target = (double)total * s / n;
+
+		while (l < L - (n - s) && (l < s || acc + pl_slice_ns(pb, m, l, l + 1, qi) / 2.0 <= target)) {
+			acc += pl_slice_ns(pb, m, l, l + 1, qi);
+			l++;
+		}
+		bounds[s] = l;
+	}
+	bounds[n] = L;
+}
+
+/* ---- the estimate ---- */
+
+static int modinfo_from_problem(const struct plan_problem *pb, struct pl_modinfo *mi)
+{
+	const char **names = malloc((size_t)(pb->n_modules + 1) * sizeof(*names));
+	int *layers = malloc((size_t)(pb->n_modules + 1) * sizeof(int));
+	int *ef = malloc((size_t)(pb->n_edges + 1) * sizeof(int));
+	int *et = malloc((size_t)(pb->n_edges + 1) * sizeof(int));
+
+	if (!names || !layers || !ef || !et) {
+		free(names);
+		free(layers);
+		free(ef);
+		free(et);
+		return -1;
+	}
+	for (int m = 0; m < pb->n_modules; m++) {
+		names[m] = pb->modules[m].name;
+		layers[m] = pb->modules[m].layers;
+	}
+	for (int e = 0; e < pb->n_edges; e++) {
+		ef[e] = pb->edges[e].from;
+		et[e] = pb->edges[e].to;
+	}
+	*mi = (struct pl_modinfo){pb->n_modules, names, layers, pb->n_edges, ef, et};
+	return 0;
+}
+
+static void modinfo_release(struct pl_modinfo *mi)
+{
+	free((void *)mi->names);
+	free((void *)mi->layers);
+	free((void *)mi->efrom);
+	free((void *)mi->eto);
+}
+
+static double link_gbps(const struct plan_problem *pb, int a, int b)
+{
+	int per = pb->gpus_per_node > 0 ? pb->gpus_per_node : 8;
+
+	return a / per == b / per ? pb->link_gbps : pb->net_gbps;
+}
+
+static int64_t xfer_ns(double bytes, double gbps)
+{
+	return gbps > 0 ? (int64_t)(bytes / gbps) : 0;
+}
+
+/* Communication of one microbatch from unit u to unit v (activations one way). */
+static int64_t edge_comm(const struct plan_problem *pb, const struct pl_graph *g, int u, int v)
+{
+	const struct pl_unit *a = &g->units[u], *b = &g->units[v];
+	int ga = g->flat[a->slots[0]].gpu, gb = g->flat[b->slots[0]].gpu;
+	int64_t bytes = 0;
+
+	if (ga == gb)
+		return 0;
+	if (a->module == b->module)
+		bytes = pb->modules[a->module].boundary_bytes;
+	else
+		for (int e = 0; e < pb->n_edges; e++)
+			if (pb->edges[e].from == a->module && pb->edges[e].to == b->module)
+				bytes += pb->edges[e].bytes_per_mb;
+	return xfer_ns((double)bytes, link_gbps(pb, ga, gb));
+}
+
+struct part_ref {
+	int gpu, part, first_slot; /* first_slot: index into the partition table */
+};
+
+void plan_estimate_release(struct plan_estimate *est)
+{
+	if (!est)
+		return;
+	free(est->parts);
+	est->parts = NULL;
+	est->n_parts = 0;
+}
+
+int plan_estimate(const struct plan_problem *pb, const struct plan *p, struct plan_estimate *est,
+		  struct mo_err *err)
+{
+	struct pl_modinfo mi;
+	struct pl_graph g;
+	int nq = pb->n_quotas, M = p->microbatches, rc = 0, np = 0;
+	int *part_base = NULL, *slot_part = NULL, *slot_qi = NULL, *on_r = NULL;
+	double *slot_gbps = NULL, *part_gbps = NULL, *gpu_gbps = NULL;
+	int64_t *slot_f = NULL, *slot_b = NULL, *unit_w = NULL, *pre = NULL, *suf = NULL, *gsync = NULL;
+	int64_t *succ_comm_cache = NULL;
+	int *succ_off = NULL;
+
+	memset(est, 0, sizeof(*est));
+	if (modinfo_from_problem(pb, &mi))
+		return mo_err_set(err, MO_ENOMEM, "plan: out of memory");
+	rc = pl_graph_build(p, &mi, &g, err);
+	modinfo_release(&mi);
+	if (rc)
+		return rc;
+	part_base = calloc((size_t)p->n_gpus + 1, sizeof(int));
+	if (!part_base)
+		goto oom;
+	for (int gi = 0; gi < p->n_gpus; gi++) {
+		part_base[gi] = np;
+		np += p->gpus[gi].n_partitions;
+	}
+	part_base[p->n_gpus] = np;
+	est->parts = calloc((size_t)(np ? np : 1), sizeof(*est->parts));
+	slot_part = calloc((size_t)g.n_flat + 1, sizeof(int));
+	slot_qi = calloc((size_t)g.n_flat + 1, sizeof(int));
+	slot_gbps = calloc((size_t)g.n_flat + 1, sizeof(double));
+	slot_f = calloc((size_t)g.n_flat + 1, sizeof(int64_t));
+	slot_b = calloc((size_t)g.n_flat + 1, sizeof(int64_t));
+	part_gbps = calloc((size_t)np + 1, sizeof(double));
+	gpu_gbps = calloc((size_t)p->n_gpus + 1, sizeof(double));
+	unit_w = calloc((size_t)g.n_units + 1, sizeof(int64_t));
+	pre = calloc((size_t)g.n_units + 1, sizeof(int64_t));
+	suf = calloc((size_t)g.n_units + 1, sizeof(int64_t));
+	on_r = calloc((size_t)g.n_units + 1, sizeof(int));
+	gsync = calloc((size_t)p->n_gpus + 1, sizeof(int64_t));
+	succ_off = calloc((size_t)g.n_units + 1, sizeof(int));
+	if (!est->parts || !slot_part || !slot_qi || !slot_gbps || !slot_f || !slot_b || !part_gbps ||
+	    !gpu_gbps || !unit_w || !pre || !suf || !on_r || !gsync || !succ_off)
+		goto oom;
+	est->n_parts = np;
+	for (int gi = 0; gi < p->n_gpus; gi++)
+		for (int i = 0; i < p->gpus[gi].n_partitions; i++) {
+			struct plan_part_estimate *pe = &est->parts[part_base[gi] + i];
+
+			pe->gpu = gi;
+			pe->partition = i;
+			pe->sms = p->gpus[gi].partitions[i].sms;
+			pe->interference = 1.0;
+			if (plan_problem_quota_index(pb, pe->sms) < 0) {
+				rc = mo_err_set(err, MO_EINPUT,
+						"GPU %d partition %d: %d SMs is not a quota of %s", gi, i,
+						pe->sms, pb->gpu->short_name);
+				goto out;
+			}
+		}
+	/* per slot: quota, time-weighted DRAM demand */
+	for (int f = 0; f < g.n_flat; f++) {
+		const struct pl_flat *fl = &g.flat[f];
+		const struct pl_unit *un = &g.units[fl->unit];
+		const struct plan_module_cost *mc = &pb->modules[un->module];
+		int r = part_base[fl->gpu] + fl->part, qi = plan_problem_quota_index(pb, est->parts[r].sms);
+		double bytes = 0;
+		int64_t fs = 0, bs = 0;
+
+		for (int l = un->lb; l < un->le; l++) {
+			int k = l * nq + qi;
+
+			fs += mc->fwd_ns[k];
+			bs += mc->bwd_ns[k];
+			bytes += mc->dram_gbps[k] * (double)(mc->fwd_ns[k] + mc->bwd_ns[k]);
+		}
+		slot_part[f] = r;
+		slot_qi[f] = qi;
+		slot_f[f] = fs;
+		slot_b[f] = bs;
+		slot_gbps[f] = fs + bs > 0 ? bytes / (double)(fs + bs) : 0;
+	}
+	/* partition demand: time-weighted mean of its slots; GPU demand: sum */
+	{
+		double *wsum = calloc((size_t)np + 1, sizeof(double)), *tsum = calloc((size_t)np + 1, sizeof(double));
+
+		if (!wsum || !tsum) {
+			free(wsum);
+			free(tsum);
+			goto oom;
+		}
+		for (int f = 0; f < g.n_flat; f++) {
+			double t = (double)(slot_f[f] + slot_b[f]);
+
+			wsum[slot_part[f]] += slot_gbps[f] * t;
+			tsum[slot_part[f]] += t;
+		}
+		for (int r = 0; r < np; r++) {
+			part_gbps[r] = tsum[r] > 0 ? wsum[r] / tsum[r] : 0;
+			gpu_gbps[est->parts[r].gpu] += part_gbps[r];
+		}
+		free(wsum);
+		free(tsum);
+	}
+	/* interference and load */
+	for (int f = 0; f < g.n_flat; f++) {
+		int r = slot_part[f], gi = est->parts[r].gpu;
+		double others = gpu_gbps[gi] - part_gbps[r], slow = 1.0;
+		const struct pl_unit *un = &g.units[g.flat[f].unit];
+
+		if (p->gpus[gi].n_partitions > 1 && others > 1e-9) {
+			slow = model_interference(pb->gpu, slot_gbps[f], others);
+			if (!(slow >= 1.0))
+				slow = 1.0;
+		}
+		if (slow > est->parts[r].interference)
+			est->parts[r].interference = slow;
+		slot_f[f] = (int64_t)llround((double)slot_f[f] * slow);
+		slot_b[f] = (int64_t)llround((double)slot_b[f] * slow);
+		est->parts[r].load_ns += (int64_t)pl_share(M, un->replicas) * (slot_f[f] + slot_b[f]);
+	}
+	/* unit weights: slowest replica, per microbatch, fwd + bwd */
+	for (int u = 0; u < g.n_units; u++)
+		for (int k = 0; k < g.units[u].n_slots; k++) {
+			int f = g.units[u].slots[k];
+
+			if (slot_f[f] + slot_b[f] > unit_w[u])
+				unit_w[u] = slot_f[f] + slot_b[f];
+		}
+	/* communication along successor edges, both ways */
+	{
+		int tot = 0;
+
+		for (int u = 0; u < g.n_units; u++) {
+			succ_off[u] = tot;
+			tot += g.units[u].n_succ;
+		}
+		succ_comm_cache = calloc((size_t)tot + 1, sizeof(int64_t));
+		if (!succ_comm_cache)
+			goto oom;
+		for (int u = 0; u < g.n_units; u++)
+			for (int k = 0; k < g.units[u].n_succ; k++)
+				succ_comm_cache[succ_off[u] + k] = 2 * edge_comm(pb, &g, u, g.units[u].succ[k]);
+	}
+	/* per partition: the longest path through it with its own units weighing 0 */
+	est->bottleneck = -1;
+	for (int r = 0; r < np; r++) {
+		int64_t best = 0;
+		int any = 0;
+
+		for (int u = 0; u < g.n_units; u++)
+			on_r[u] = 0;
+		for (int f = 0; f < g.n_flat; f++)
+			if (slot_part[f] == r)
+				on_r[g.flat[f].unit] = 1, any = 1;
+		if (!any)
+			continue;
+		for (int u = 0; u < g.n_units; u++)
+			pre[u] = 0;
+		for (int k = 0; k < g.n_units; k++) {
+			int u = g.order[k];
+			int64_t wu = on_r[u] ? 0 : unit_w[u];
+
+			pre[u] += wu;
+			for (int j = 0; j < g.units[u].n_succ; j++) {
+				int v = g.units[u].succ[j];
+				int64_t c = pre[u] + succ_comm_cache[succ_off[u] + j];
+
+				if (c > pre[v])
+					pre[v] = c;
+			}
+		}
+		for (int k = g.n_units - 1; k >= 0; k--) {
+			int u = g.order[k];
+			int64_t s = 0;
+
+			for (int j = 0; j < g.units[u].n_succ; j++) {
+				int v = g.units[u].succ[j];
+				int64_t c = succ_comm_cache[succ_off[u] + j] + suf[v];
+
+				if (c > s)
+					s = c;
+			}
+			suf[u] = s + (on_r[u] ? 0 : unit_w[u]);
+		}
+		for (int u = 0; u < g.n_units; u++)
+			if (on_r[u] && pre[u] + suf[u] > best)
+				best = pre[u] + suf[u];
+		est->parts[r].path_ns = best;
+		if (est->bottleneck < 0 ||
+		    est->parts[r].load_ns + best > est->pipeline_ns) {
+			est->pipeline_ns = est->parts[r].load_ns + best;
+			est->bottleneck = r;
+		}
+	}
+	/* gradient all-reduce (ring) and optimizer step per GPU */
+	{
+		int64_t *popt = calloc((size_t)np + 1, sizeof(int64_t));
+
+		if (!popt)
+			goto oom;
+		for (int f = 0; f < g.n_flat; f++) {
+			const struct pl_unit *un = &g.units[g.flat[f].unit];
+			const struct plan_module_cost *mc = &pb->modules[un->module];
+			int gi = g.flat[f].gpu;
+
+			for (int l = un->lb; l < un->le; l++)
+				popt[slot_part[f]] += mc->opt_ns[l * nq + slot_qi[f]];
+			if (un->replicas > 1) {
+				double bytes = 0;
+				int lo = gi, hi = gi;
+
+				for (int l = un->lb; l < un->le; l++)
+					bytes += (double)mc->grad_bytes[l];
+				for (int k = 0; k < un->n_slots; k++) {
+					int og = g.flat[un->slots[k]].gpu;
+
+					lo = og < lo ? og : lo;
+					hi = og > hi ? og : hi;
+				}
+				gsync[gi] += xfer_ns(2.0 * (un->replicas - 1) / un->replicas * bytes,
+						     link_gbps(pb, lo, hi));
+			}
+		}
+		for (int gi = 0; gi < p->n_gpus; gi++) {
+			int64_t mo = 0;
+
+			for (int r = part_base[gi]; r < part_base[gi + 1]; r++)
+				if (popt[r] > mo)
+					mo = popt[r];
+			gsync[gi] += mo;
+			if (gsync[gi] > est->sync_ns)
+				est->sync_ns = gsync[gi];
+		}
+		free(popt);
+	}
+	/* memory per GPU */
+	for (int f = 0; f < g.n_flat; f++) {
+		const struct pl_unit *un = &g.units[g.flat[f].unit];
+		int share = pl_share(M, un->replicas);
+		int inflight = p->schedule == PLAN_SCHEDULE_GPIPE ? share
+					: (un->depth < share ? un->depth : share);
+		int64_t b = pl_slice_static(pb, un->module, un->lb, un->le) +
+			    pl_slice_act(pb, un->module, un->lb, un->le) * inflight;
+
+		for (int r = part_base[g.flat[f].gpu]; r < part_base[g.flat[f].gpu + 1]; r++)
+			est->parts[r].mem_bytes += b;
+	}
+	est->iter_ns = est->pipeline_ns + est->sync_ns;
+	goto out;
+oom:
+	rc = mo_err_set(err, MO_ENOMEM, "plan: out of memory");
+out:
+	free(part_base);
+	free(slot_part);
+	free(slot_qi);
+	free(slot_gbps);
+	free(slot_f);
+	free(slot_b);
+	free(part_gbps);
+	free(gpu_gbps);
+	free(unit_w);
+	free(pre);
+	free(suf);
+	free(on_r);
+	free(gsync);
+	free(succ_off);
+	free(succ_comm_cache);
+	pl_graph_release(&g);
+	if (rc)
+		plan_estimate_release(est);
+	return rc;
+}
+
+int pl_eval(const struct plan_problem *pb, const struct plan *p, int64_t *iter_ns)
+{
+	struct plan_estimate est;
+	int rc = plan_estimate(pb, p, &est, NULL), over = 0;
+
+	if (rc)
+		return rc;
+	*iter_ns = est.iter_ns;
+	for (int r = 0; r < est.n_parts; r++)
+		if (est.parts[r].mem_bytes > pb->gpu->mem_bytes)
+			over = 1;
+	plan_estimate_release(&est);
+	return over;
+}

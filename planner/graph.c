@@ -1,0 +1,249 @@
+/* graph.c - the pipeline-unit graph of a plan, shared by validation and the
+ * cost model: units, their replicas, their forward-path successors, depths. */
+#include "planner/planner-internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+int pl_quota_ok(const struct model_gpu *gpu, int sms)
+{
+	if (sms == gpu->sms)
+		return 1;
+	return model_quota_check(gpu, sms, NULL) == 0;
+}
+
+void pl_graph_release(struct pl_graph *g)
+{
+	if (!g)
+		return;
+	for (int i = 0; i < g->n_units; i++) {
+		free(g->units[i].slots);
+		free(g->units[i].succ);
+	}
+	free(g->units);
+	free(g->flat);
+	free(g->order);
+	memset(g, 0, sizeof(*g));
+}
+
+static int find_module(const struct pl_modinfo *mi, const char *name)
+{
+	for (int i = 0; i < mi->n_modules; i++)
+		if (!strcmp(mi->names[i], name))
+			return i;
+	return -1;
+}
+
+static int find_unit(const struct pl_graph *g, int m, int stage)
+{
+	for (int i = 0; i < g->n_units; i++)
+		if (g->units[i].module == m && g->units[i].stage == stage)
+			return i;
+	return -1;
+}
+
+static int add_succ(struct pl_unit *u, int v)
+{
+	int *n = realloc(u->succ, (size_t)(u->n_succ + 1) * sizeof(int));
+
+	if (!n)
+		return -1;
+	u->succ = n;
+	u->succ[u->n_succ++] = v;
+	return 0;
+}
+
+#define OOM() (mo_err_set(err, MO_ENOMEM, "plan: out of memory"))
+
+int pl_graph_build(const struct plan *p, const struct pl_modinfo *mi, struct pl_graph *g,
+		   struct mo_err *err)
+{
+	int n = 0, *nstages = NULL, *indeg = NULL, rc = 0;
+
+	memset(g, 0, sizeof(*g));
+	for (int gi = 0; gi < p->n_gpus; gi++)
+		for (int i = 0; i < p->gpus[gi].n_partitions; i++)
+			n += p->gpus[gi].partitions[i].n_slots;
+	g->flat = calloc(n ? (size_t)n : 1, sizeof(*g->flat));
+	g->units = calloc(n ? (size_t)n : 1, sizeof(*g->units));
+	nstages = calloc((size_t)mi->n_modules + 1, sizeof(int));
+	if (!g->flat || !g->units || !nstages) {
+		rc = OOM();
+		goto out;
+	}
+	/* slots -> units */
+	for (int gi = 0; gi < p->n_gpus; gi++)
+		for (int i = 0; i < p->gpus[gi].n_partitions; i++) {
+			const struct plan_partition *pt = &p->gpus[gi].partitions[i];
+
+			for (int s = 0; s < pt->n_slots; s++) {
+				const struct plan_slot *sl = &pt->slots[s];
+				int m = find_module(mi, sl->module), u;
+				struct pl_unit *un;
+
+				if (m < 0) {
+					rc = mo_err_set(err, MO_EINPUT,
+							"GPU %d partition %d slot %d: unknown module '%s'",
+							gi, i, s, sl->module);
+					goto out;
+				}
+				if (sl->layer_begin < 0 || sl->layer_end > mi->layers[m] ||
+				    sl->layer_begin >= sl->layer_end) {
+					rc = mo_err_set(err, MO_EINPUT,
+							"GPU %d partition %d slot %d: layers [%d, %d) outside module '%s' (%d layers)",
+							gi, i, s, sl->layer_begin, sl->layer_end, sl->module,
+							mi->layers[m]);
+					goto out;
+				}
+				if (sl->replicas < 1 || sl->replica < 0 || sl->replica >= sl->replicas) {
+					rc = mo_err_set(err, MO_EINPUT,
+							"GPU %d partition %d slot %d: replica %d of %d",
+							gi, i, s, sl->replica, sl->replicas);
+					goto out;
+				}
+				u = find_unit(g, m, sl->stage);
+				if (u < 0) {
+					u = g->n_units++;
+					un = &g->units[u];
+					un->module = m;
+					un->stage = sl->stage;
+					un->lb = sl->layer_begin;
+					un->le = sl->layer_end;
+					un->replicas = sl->replicas;
+					un->slots = malloc((size_t)sl->replicas * sizeof(int));
+					if (!un->slots) {
+						rc = OOM();
+						goto out;
+					}
+					for (int r = 0; r < sl->replicas; r++)
+						un->slots[r] = -1;
+					if (sl->stage + 1 > nstages[m])
+						nstages[m] = sl->stage + 1;
+				}
+				un = &g->units[u];
+				if (un->lb != sl->layer_begin || un->le != sl->layer_end ||
+				    un->replicas != sl->replicas) {
+					rc = mo_err_set(err, MO_EINPUT,
+							"GPU %d partition %d slot %d: module '%s' stage %d holds layers [%d, %d) x %d replicas here but [%d, %d) x %d elsewhere",
+							gi, i, s, sl->module, sl->stage, sl->layer_begin,
+							sl->layer_end, sl->replicas, un->lb, un->le, un->replicas);
+					goto out;
+				}
+				if (un->slots[sl->replica] >= 0) {
+					rc = mo_err_set(err, MO_EINPUT,
+							"GPU %d partition %d slot %d: module '%s' stage %d replica %d appears twice",
+							gi, i, s, sl->module, sl->stage, sl->replica);
+					goto out;
+				}
+				un->slots[sl->replica] = g->n_flat;
+				un->n_slots++;
+				g->flat[g->n_flat++] = (struct pl_flat){gi, i, s, u};
+			}
+		}
+	/* completeness: replicas, stages, layer coverage */
+	for (int u = 0; u < g->n_units; u++) {
+		struct pl_unit *un = &g->units[u];
+
+		if (un->n_slots != un->replicas) {
+			int missing = 0;
+
+			while (un->slots[missing] >= 0)
+				missing++;
+			rc = mo_err_set(err, MO_EINPUT, "module '%s' stage %d: replica %d of %d is not placed",
+					mi->names[un->module], un->stage, missing, un->replicas);
+			goto out;
+		}
+	}
+	for (int m = 0; m < mi->n_modules; m++) {
+		int end = 0;
+
+		if (nstages[m] == 0) {
+			rc = mo_err_set(err, MO_EINPUT, "module '%s' is not placed on any GPU", mi->names[m]);
+			goto out;
+		}
+		for (int s = 0; s < nstages[m]; s++) {
+			int u = find_unit(g, m, s);
+
+			if (u < 0) {
+				rc = mo_err_set(err, MO_EINPUT, "module '%s': stage %d missing (stages go 0..%d)",
+						mi->names[m], s, nstages[m] - 1);
+				goto out;
+			}
+			if (g->units[u].lb != end) {
+				rc = mo_err_set(err, MO_EINPUT,
+						"module '%s' stage %d starts at layer %d, expected %d (stages must cover the layers in order)",
+						mi->names[m], s, g->units[u].lb, end);
+				goto out;
+			}
+			end = g->units[u].le;
+			if (s + 1 < nstages[m] && add_succ(&g->units[u], find_unit(g, m, s + 1))) {
+				rc = OOM();
+				goto out;
+			}
+		}
+		if (end != mi->layers[m]) {
+			rc = mo_err_set(err, MO_EINPUT, "module '%s': layers [%d, %d) are not placed",
+					mi->names[m], end, mi->layers[m]);
+			goto out;
+		}
+	}
+	for (int e = 0; e < mi->n_edges; e++) {
+		int a = find_unit(g, mi->efrom[e], nstages[mi->efrom[e]] - 1);
+		int b = find_unit(g, mi->eto[e], 0);
+
+		if (add_succ(&g->units[a], b)) {
+			rc = OOM();
+			goto out;
+		}
+	}
+	/* topological order (Kahn) */
+	g->order = malloc((size_t)(g->n_units ? g->n_units : 1) * sizeof(int));
+	indeg = calloc((size_t)(g->n_units ? g->n_units : 1), sizeof(int));
+	if (!g->order || !indeg) {
+		rc = OOM();
+		goto out;
+	}
+	for (int u = 0; u < g->n_units; u++)
+		for (int k = 0; k < g->units[u].n_succ; k++)
+			indeg[g->units[u].succ[k]]++;
+	{
+		int head = 0, tail = 0;
+
+		for (int u = 0; u < g->n_units; u++)
+			if (!indeg[u])
+				g->order[tail++] = u;
+		while (head < tail) {
+			int u = g->order[head++];
+
+			for (int k = 0; k < g->units[u].n_succ; k++)
+				if (--indeg[g->units[u].succ[k]] == 0)
+					g->order[tail++] = g->units[u].succ[k];
+		}
+		if (tail != g->n_units) {
+			rc = mo_err_set(err, MO_EINPUT, "the workload's module graph has a cycle");
+			goto out;
+		}
+	}
+	/* depth: hops to the end of the forward pass, counting a hop when the
+	 * next unit's first replica sits on another partition */
+	for (int k = g->n_units - 1; k >= 0; k--) {
+		struct pl_unit *un = &g->units[g->order[k]];
+		const struct pl_flat *a = &g->flat[un->slots[0]];
+
+		un->depth = 1;
+		for (int j = 0; j < un->n_succ; j++) {
+			const struct pl_unit *v = &g->units[un->succ[j]];
+			const struct pl_flat *b = &g->flat[v->slots[0]];
+			int d = v->depth + ((a->gpu != b->gpu || a->part != b->part) ? 1 : 0);
+
+			if (d > un->depth)
+				un->depth = d;
+		}
+	}
+out:
+	free(nstages);
+	free(indeg);
+	if (rc)
+		pl_graph_release(g);
+	return rc;
+}

@@ -1,0 +1,525 @@
+/* plan.c - the plan format: lifecycle and the strict JSON reader / writer. */
+#include "planner/planner.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define PLAN_MAX_GPUS 65536
+#define PLAN_MAX_PARTS 256
+#define PLAN_MAX_SLOTS 4096
+
+static void copy_str(char *dst, size_t cap, const char *src)
+{
+	size_t n = strlen(src);
+
+	if (n >= cap)
+		n = cap - 1;
+	memcpy(dst, src, n);
+	dst[n] = 0;
+}
+
+int plan_schedule_parse(const char *s)
+{
+	if (!strcmp(s, "1f1b"))
+		return PLAN_SCHEDULE_1F1B;
+	if (!strcmp(s, "gpipe"))
+		return PLAN_SCHEDULE_GPIPE;
+	return -1;
+}
+
+const char *plan_schedule_name(int schedule)
+{
+	return schedule == PLAN_SCHEDULE_GPIPE ? "gpipe" : "1f1b";
+}
+
+struct plan *plan_new(int n_gpus)
+{
+	struct plan *p;
+
+	if (n_gpus < 0 || n_gpus > PLAN_MAX_GPUS)
+		return NULL;
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return NULL;
+	p->n_gpus = n_gpus;
+	p->gpus = calloc(n_gpus ? (size_t)n_gpus : 1, sizeof(*p->gpus));
+	if (!p->gpus) {
+		free(p);
+		return NULL;
+	}
+	p->schedule = PLAN_SCHEDULE_1F1B;
+	p->microbatch_size = 1;
+	p->microbatches = 1;
+	p->predicted_iter_ns = -1;
+	copy_str(p->planner_version, sizeof(p->planner_version), PLANNER_VERSION);
+	return p;
+}
+
+void plan_free(struct plan *p)
+{
+	if (!p)
+		return;
+	for (int g = 0; g < p->n_gpus; g++) {
+		for (int i = 0; i < p->gpus[g].n_partitions; i++)
+			free(p->gpus[g].partitions[i].slots);
+		free(p->gpus[g].partitions);
+	}
+	free(p->gpus);
+	free(p);
+}
+
+struct plan_partition *plan_add_partition(struct plan *p, int gpu, int sms)
+{
+	struct plan_gpu *g;
+	struct plan_partition *np;
+
+	if (!p || gpu < 0 || gpu >= p->n_gpus)
+		return NULL;
+	g = &p->gpus[gpu];
+	np = realloc(g->partitions, (size_t)(g->n_partitions + 1) * sizeof(*np));
+	if (!np)
+		return NULL;
+	g->partitions = np;
+	np = &g->partitions[g->n_partitions++];
+	memset(np, 0, sizeof(*np));
+	np->sms = sms;
+	return np;
+}
+
+struct plan_slot *plan_add_slot(struct plan_partition *part, const char *module,
+				int layer_begin, int layer_end, int stage,
+				int replica, int replicas)
+{
+	struct plan_slot *ns;
+
+	if (!part || !module)
+		return NULL;
+	ns = realloc(part->slots, (size_t)(part->n_slots + 1) * sizeof(*ns));
+	if (!ns)
+		return NULL;
+	part->slots = ns;
+	ns = &part->slots[part->n_slots++];
+	memset(ns, 0, sizeof(*ns));
+	copy_str(ns->module, sizeof(ns->module), module);
+	ns->layer_begin = layer_begin;
+	ns->layer_end = layer_end;
+	ns->stage = stage;
+	ns->replica = replica;
+	ns->replicas = replicas;
+	return ns;
+}
+
+struct plan *plan_clone(const struct plan *p)
+{
+	struct plan *c = plan_new(p->n_gpus);
+
+	if (!c)
+		return NULL;
+	memcpy(c->planner, p->planner, sizeof(c->planner));
+	memcpy(c->planner_version, p->planner_version, sizeof(c->planner_version));
+	memcpy(c->workload, p->workload, sizeof(c->workload));
+	memcpy(c->gpu, p->gpu, sizeof(c->gpu));
+	c->schedule = p->schedule;
+	c->microbatch_size = p->microbatch_size;
+	c->microbatches = p->microbatches;
+	c->predicted_iter_ns = p->predicted_iter_ns;
+	for (int g = 0; g < p->n_gpus; g++)
+		for (int i = 0; i < p->gpus[g].n_partitions; i++) {
+			const struct plan_partition *src = &p->gpus[g].partitions[i];
+			struct plan_partition *dst = plan_add_partition(c, g, src->sms);
+
+			if (!dst)
+				goto fail;
+			for (int s = 0; s < src->n_slots; s++) {
+				const struct plan_slot *sl = &src->slots[s];
+
+				if (!plan_add_slot(dst, sl->module, sl->layer_begin, sl->layer_end,
+						   sl->stage, sl->replica, sl->replicas))
+					goto fail;
+			}
+		}
+	return c;
+fail:
+	plan_free(c);
+	return NULL;
+}
+
+/* ---- reading ---- */
+
+struct reader {
+	const char *name;
+	struct mo_err *err;
+};
+
+static int bad(struct reader *r, const char *path, const char *fmt, const char *detail)
+{
+	char what[512];
+
+	snprintf(what, sizeof(what), fmt, detail);
+	return mo_err_set(r->err, MO_EINPUT, "cannot read plan '%s': %s: %s", r->name, path, what);
+}
+
+/* Every key of obj must be in allowed (NULL-terminated). */
+static int check_keys(struct reader *r, json_t *obj, const char *path, const char *const *allowed)
+{
+	const char *key;
+	json_t *v;
+
+	json_object_foreach(obj, key, v) {
+		int ok = 0;
+
+		for (const char *const *a = allowed; *a; a++)
+			if (!strcmp(*a, key))
+				ok = 1;
+		if (!ok) {
+			char p[512];
+
+			snprintf(p, sizeof(p), "%s%s%s", path, path[0] ? "." : "", key);
+			return bad(r, p, "unknown field%s", "");
+		}
+	}
+	return 0;
+}
+
+static int get_field(struct reader *r, json_t *obj, const char *path, const char *key,
+		     json_t **out)
+{
+	char p[512];
+
+	snprintf(p, sizeof(p), "%s%s%s", path, path[0] ? "." : "", key);
+	*out = json_object_get(obj, key);
+	if (!*out)
+		return bad(r, p, "missing field%s", "");
+	return 0;
+}
+
+static int get_int(struct reader *r, json_t *obj, const char *path, const char *key,
+		   int64_t lo, int64_t hi, int64_t *out)
+{
+	json_t *v;
+	char p[512];
+
+	if (get_field(r, obj, path, key, &v))
+		return r->err->code;
+	snprintf(p, sizeof(p), "%s%s%s", path, path[0] ? "." : "", key);
+	if (!json_is_integer(v))
+		return bad(r, p, "expected an integer%s", "");
+	*out = json_integer_value(v);
+	if (*out < lo || *out > hi) {
+		char d[128];
+
+		snprintf(d, sizeof(d), "%lld not in [%lld, %lld]", (long long)*out, (long long)lo,
+			 (long long)hi);
+		return bad(r, p, "%s", d);
+	}
+	return 0;
+}
+
+static int get_str(struct reader *r, json_t *obj, const char *path, const char *key,
+		   char *dst, size_t cap)
+{
+	json_t *v;
+	char p[512];
+
+	if (get_field(r, obj, path, key, &v))
+		return r->err->code;
+	snprintf(p, sizeof(p), "%s%s%s", path, path[0] ? "." : "", key);
+	if (!json_is_string(v))
+		return bad(r, p, "expected a string%s", "");
+	if (strlen(json_string_value(v)) >= cap || strlen(json_string_value(v)) != json_string_length(v))
+		return bad(r, p, "string too long or containing NUL%s", "");
+	copy_str(dst, cap, json_string_value(v));
+	return 0;
+}
+
+static int get_array(struct reader *r, json_t *obj, const char *path, const char *key,
+		     size_t max, json_t **out)
+{
+	char p[512];
+
+	if (get_field(r, obj, path, key, out))
+		return r->err->code;
+	snprintf(p, sizeof(p), "%s%s%s", path, path[0] ? "." : "", key);
+	if (!json_is_array(*out))
+		return bad(r, p, "expected an array%s", "");
+	if (json_array_size(*out) > max) {
+		char d[64];
+
+		snprintf(d, sizeof(d), "more than %zu entries", max);
+		return bad(r, p, "%s", d);
+	}
+	return 0;
+}
+
+static const char *const top_keys[] = {"format", "version", "planner", "planner_version",
+	"workload", "gpu", "gpus", "schedule", "microbatch_size", "microbatches",
+	"predicted_iter_ns", "placement", NULL};
+static const char *const gpu_keys[] = {"gpu", "partitions", NULL};
+static const char *const part_keys[] = {"sms", "slots", NULL};
+static const char *const slot_keys[] = {"module", "layers", "stage", "replica", "replicas", NULL};
+
+static int read_slot(struct reader *r, json_t *js, const char *path, struct plan_partition *part)
+{
+	char module[64], p[512];
+	int64_t stage, replica, replicas;
+	json_t *layers;
+	json_int_t lb, le;
+	struct plan_slot *s;
+
+	if (!json_is_object(js))
+		return bad(r, path, "expected an object%s", "");
+	if (check_keys(r, js, path, slot_keys) || get_str(r, js, path, "module", module, sizeof(module)) ||
+	    get_array(r, js, path, "layers", 2, &layers) ||
+	    get_int(r, js, path, "stage", 0, 1 << 20, &stage) ||
+	    get_int(r, js, path, "replicas", 1, 1 << 20, &replicas) ||
+	    get_int(r, js, path, "replica", 0, replicas - 1, &replica))
+		return r->err->code;
+	snprintf(p, sizeof(p), "%s.layers", path);
+	if (json_array_size(layers) != 2 || !json_is_integer(json_array_get(layers, 0)) ||
+	    !json_is_integer(json_array_get(layers, 1)))
+		return bad(r, p, "expected [begin, end] integers%s", "");
+	lb = json_integer_value(json_array_get(layers, 0));
+	le = json_integer_value(json_array_get(layers, 1));
+	if (lb < 0 || le <= lb || le > (1 << 20))
+		return bad(r, p, "need 0 <= begin < end%s", "");
+	if (!module[0])
+		return bad(r, path, "empty module name%s", "");
+	s = plan_add_slot(part, module, (int)lb, (int)le, (int)stage, (int)replica, (int)replicas);
+	if (!s)
+		return mo_err_set(r->err, MO_ENOMEM, "cannot read plan '%s': out of memory", r->name);
+	return 0;
+}
+
+static int read_plan(struct reader *r, json_t *root, struct plan **out)
+{
+	char fmt[32], sched[16];
+	int64_t version, gpus, mbs, mbn, pred;
+	json_t *placement;
+	struct plan *p = NULL;
+	char *seen = NULL;
+	int rc;
+
+	if (!json_is_object(root))
+		return bad(r, "(top)", "expected an object%s", "");
+	if (check_keys(r, root, "", top_keys) || get_str(r, root, "", "format", fmt, sizeof(fmt)))
+		return r->err->code;
+	if (strcmp(fmt, "mosaic-plan"))
+		return bad(r, "format", "expected \"mosaic-plan\", found \"%s\"", fmt);
+	if (get_int(r, root, "", "version", 1, 1 << 30, &version))
+		return r->err->code;
+	if (version > PLAN_FORMAT_VERSION)
+		return mo_err_set(r->err, MO_EVERSION,
+				  "cannot read plan '%s': version %lld is newer than this build's %d",
+				  r->name, (long long)version, PLAN_FORMAT_VERSION);
+	if (get_int(r, root, "", "gpus", 1, PLAN_MAX_GPUS, &gpus))
+		return r->err->code;
+	p = plan_new((int)gpus);
+	if (!p)
+		return mo_err_set(r->err, MO_ENOMEM, "cannot read plan '%s': out of memory", r->name);
+	if (get_str(r, root, "", "planner", p->planner, sizeof(p->planner)) ||
+	    get_str(r, root, "", "planner_version", p->planner_version, sizeof(p->planner_version)) ||
+	    get_str(r, root, "", "workload", p->workload, sizeof(p->workload)) ||
+	    get_str(r, root, "", "gpu", p->gpu, sizeof(p->gpu)) ||
+	    get_str(r, root, "", "schedule", sched, sizeof(sched)) ||
+	    get_int(r, root, "", "microbatch_size", 1, 1 << 30, &mbs) ||
+	    get_int(r, root, "", "microbatches", 1, 1 << 30, &mbn) ||
+	    get_int(r, root, "", "predicted_iter_ns", -1, INT64_MAX, &pred) ||
+	    get_array(r, root, "", "placement", PLAN_MAX_GPUS, &placement))
+		goto fail;
+	if (plan_schedule_parse(sched) < 0) {
+		bad(r, "schedule", "expected \"1f1b\" or \"gpipe\", found \"%s\"", sched);
+		goto fail;
+	}
+	p->schedule = plan_schedule_parse(sched);
+	p->microbatch_size = (int)mbs;
+	p->microbatches = (int)mbn;
+	p->predicted_iter_ns = pred;
+	if ((int64_t)json_array_size(placement) != gpus) {
+		char d[96];
+
+		snprintf(d, sizeof(d), "%zu entries for %lld GPUs", json_array_size(placement),
+			 (long long)gpus);
+		bad(r, "placement", "%s", d);
+		goto fail;
+	}
+	seen = calloc((size_t)gpus, 1);
+	if (!seen) {
+		mo_err_set(r->err, MO_ENOMEM, "cannot read plan '%s': out of memory", r->name);
+		goto fail;
+	}
+	for (size_t i = 0; i < json_array_size(placement); i++) {
+		json_t *jg = json_array_get(placement, i), *parts;
+		char path[128];
+		int64_t gid;
+
+		snprintf(path, sizeof(path), "placement[%zu]", i);
+		if (!json_is_object(jg)) {
+			bad(r, path, "expected an object%s", "");
+			goto fail;
+		}
+		if (check_keys(r, jg, path, gpu_keys) || get_int(r, jg, path, "gpu", 0, gpus - 1, &gid) ||
+		    get_array(r, jg, path, "partitions", PLAN_MAX_PARTS, &parts))
+			goto fail;
+		if (seen[gid]) {
+			char d[64];
+
+			snprintf(d, sizeof(d), "GPU %lld listed twice", (long long)gid);
+			bad(r, path, "%s", d);
+			goto fail;
+		}
+		seen[gid] = 1;
+		for (size_t j = 0; j < json_array_size(parts); j++) {
+			json_t *jp = json_array_get(parts, j), *slots;
+			char ppath[192];
+			int64_t sms;
+			struct plan_partition *part;
+
+			snprintf(ppath, sizeof(ppath), "%s.partitions[%zu]", path, j);
+			if (!json_is_object(jp)) {
+				bad(r, ppath, "expected an object%s", "");
+				goto fail;
+			}
+			if (check_keys(r, jp, ppath, part_keys) ||
+			    get_int(r, jp, ppath, "sms", 1, 1 << 20, &sms) ||
+			    get_array(r, jp, ppath, "slots", PLAN_MAX_SLOTS, &slots))
+				goto fail;
+			part = plan_add_partition(p, (int)gid, (int)sms);
+			if (!part) {
+				mo_err_set(r->err, MO_ENOMEM, "cannot read plan '%s': out of memory", r->name);
+				goto fail;
+			}
+			for (size_t k = 0; k < json_array_size(slots); k++) {
+				char spath[256];
+
+				snprintf(spath, sizeof(spath), "%s.slots[%zu]", ppath, k);
+				if (read_slot(r, json_array_get(slots, k), spath, part))
+					goto fail;
+			}
+		}
+	}
+	free(seen);
+	*out = p;
+	return 0;
+fail:
+	rc = r->err && r->err->code ? r->err->code : -MO_EINPUT;
+	free(seen);
+	plan_free(p);
+	return rc;
+}
+
+static int load_root(json_t *root, json_error_t *je, const char *name, struct plan **out,
+		     struct mo_err *err)
+{
+	struct mo_err local;
+	struct reader r = {name, err ? err : &local};
+	int rc;
+
+	mo_err_clear(r.err);
+	*out = NULL;
+	if (!root)
+		return mo_err_set(err, MO_EINPUT, "cannot parse '%s': offset %d: %s", name,
+				  je->position, je->text);
+	rc = read_plan(&r, root, out);
+	json_decref(root);
+	return rc;
+}
+
+int plan_load_string(const char *json, size_t len, const char *name, struct plan **out,
+		     struct mo_err *err)
+{
+	json_error_t je;
+	json_t *root = json_loadb(json, len, JSON_REJECT_DUPLICATES, &je);
+
+	return load_root(root, &je, name, out, err);
+}
+
+int plan_load(const char *path, struct plan **out, struct mo_err *err)
+{
+	json_error_t je;
+	json_t *root;
+	FILE *fp = fopen(path, "rb");
+
+	*out = NULL;
+	if (!fp)
+		return mo_err_set(err, MO_EIO, "cannot open '%s': %s", path, strerror(errno));
+	root = json_loadf(fp, JSON_REJECT_DUPLICATES, &je);
+	if (!root && ferror(fp)) {
+		fclose(fp);
+		return mo_err_set(err, MO_EIO, "cannot read '%s'", path);
+	}
+	fclose(fp);
+	return load_root(root, &je, path, out, err);
+}
+
+/* ---- writing ---- */
+
+static json_t *plan_to_json(const struct plan *p)
+{
+	json_t *root = json_object(), *placement = json_array();
+
+	json_object_set_new(root, "format", json_string("mosaic-plan"));
+	json_object_set_new(root, "version", json_integer(PLAN_FORMAT_VERSION));
+	json_object_set_new(root, "planner", json_string(p->planner));
+	json_object_set_new(root, "planner_version", json_string(p->planner_version));
+	json_object_set_new(root, "workload", json_string(p->workload));
+	json_object_set_new(root, "gpu", json_string(p->gpu));
+	json_object_set_new(root, "gpus", json_integer(p->n_gpus));
+	json_object_set_new(root, "schedule", json_string(plan_schedule_name(p->schedule)));
+	json_object_set_new(root, "microbatch_size", json_integer(p->microbatch_size));
+	json_object_set_new(root, "microbatches", json_integer(p->microbatches));
+	json_object_set_new(root, "predicted_iter_ns", json_integer(p->predicted_iter_ns));
+	for (int g = 0; g < p->n_gpus; g++) {
+		json_t *jg = json_object(), *parts = json_array();
+
+		json_object_set_new(jg, "gpu", json_integer(g));
+		for (int i = 0; i < p->gpus[g].n_partitions; i++) {
+			const struct plan_partition *pt = &p->gpus[g].partitions[i];
+			json_t *jp = json_object(), *slots = json_array();
+
+			json_object_set_new(jp, "sms", json_integer(pt->sms));
+			for (int s = 0; s < pt->n_slots; s++) {
+				const struct plan_slot *sl = &pt->slots[s];
+				json_t *js = json_object();
+
+				json_object_set_new(js, "module", json_string(sl->module));
+				json_object_set_new(js, "layers",
+						    json_pack("[ii]", sl->layer_begin, sl->layer_end));
+				json_object_set_new(js, "stage", json_integer(sl->stage));
+				json_object_set_new(js, "replica", json_integer(sl->replica));
+				json_object_set_new(js, "replicas", json_integer(sl->replicas));
+				json_array_append_new(slots, js);
+			}
+			json_object_set_new(jp, "slots", slots);
+			json_array_append_new(parts, jp);
+		}
+		json_object_set_new(jg, "partitions", parts);
+		json_array_append_new(placement, jg);
+	}
+	json_object_set_new(root, "placement", placement);
+	return root;
+}
+
+int plan_save(const struct plan *p, const char *path, struct mo_err *err)
+{
+	struct mo_outfile f;
+	json_t *root = plan_to_json(p);
+	int rc;
+
+	if (!root)
+		return mo_err_set(err, MO_ENOMEM, "cannot write '%s': out of memory", path);
+	rc = mo_outfile_open(&f, path, err);
+	if (rc) {
+		json_decref(root);
+		return rc;
+	}
+	if (json_dumpf(root, f.fp, JSON_INDENT(1) | JSON_PRESERVE_ORDER) != 0 ||
+	    fputc('\n', f.fp) == EOF) {
+		json_decref(root);
+		mo_outfile_abort(&f);
+		return mo_err_set(err, MO_EIO, "cannot write '%s': write failed", path);
+	}
+	json_decref(root);
+	return mo_outfile_commit(&f, err);
+}

@@ -1,0 +1,79 @@
+/* planner-internal.h - what the files of planner/ share (not public). */
+#ifndef MOSAIC_PLANNER_INTERNAL_H
+#define MOSAIC_PLANNER_INTERNAL_H
+
+#include "planner/planner.h"
+
+/*
+ * The pipeline-unit graph of a plan: a unit is one stage of one module's
+ * pipeline, (module, stage), with its layer range and its replicas (one slot
+ * each).  Units are linked along a microbatch's forward path: stage s to s+1
+ * of a module, the last stage of a module to the first stage of each module
+ * its DAG edges lead to.
+ */
+struct pl_flat {
+	int gpu, part, slot;
+	int unit;
+};
+struct pl_unit {
+	int module, stage, lb, le, replicas;
+	int n_slots;
+	int *slots;       /* indices into flat, by replica */
+	int n_succ;
+	int *succ;        /* unit indices */
+	int depth;        /* pipeline hops from here to the end of the forward pass, >= 1 */
+};
+struct pl_graph {
+	int n_units;
+	struct pl_unit *units;
+	int n_flat;
+	struct pl_flat *flat;
+	int *order;       /* units in topological order */
+};
+
+struct pl_modinfo {
+	int n_modules;
+	const char *const *names;
+	const int *layers;
+	int n_edges;
+	const int *efrom, *eto;
+};
+
+int pl_graph_build(const struct plan *p, const struct pl_modinfo *mi, struct pl_graph *g,
+		   struct mo_err *err);
+void pl_graph_release(struct pl_graph *g);
+
+/* Valid quota: the whole GPU or on its lattice. */
+int pl_quota_ok(const struct model_gpu *gpu, int sms);
+
+/* Microbatches processed by one replica of R. */
+static inline int pl_share(int microbatches, int replicas)
+{
+	return (microbatches + replicas - 1) / replicas;
+}
+
+/* The estimate of p: 0 and *iter_ns when every GPU's memory fits, 1 (and
+ * *iter_ns) when some GPU overflows, < 0 on a malformed plan. */
+int pl_eval(const struct plan_problem *pb, const struct plan *p, int64_t *iter_ns);
+
+/* planners */
+int pl_megatron(const struct plan_problem *pb, struct plan **out, struct mo_err *err);
+int pl_distmm(const struct plan_problem *pb, struct plan **out, struct mo_err *err);
+int pl_spindle(const struct plan_problem *pb, struct plan **out, struct mo_err *err);
+int pl_optimus(const struct plan_problem *pb, struct plan **out, struct mo_err *err);
+int pl_mosaic(const struct plan_problem *pb, struct plan **out, struct mo_err *err);
+int pl_optimal(const struct plan_problem *pb, struct plan **out, struct mo_err *err);
+
+/* Shared helpers of the planners (search.c). */
+struct plan *pl_plan_start(const struct plan_problem *pb, const char *planner);
+/* Per-layer cost at quota index qi of layers [lb, le) of module m (fwd + bwd). */
+int64_t pl_slice_ns(const struct plan_problem *pb, int m, int lb, int le, int qi);
+int64_t pl_slice_static(const struct plan_problem *pb, int m, int lb, int le);
+int64_t pl_slice_act(const struct plan_problem *pb, int m, int lb, int le);
+/* Split layers [0, L) of module m into n stages of balanced time at quota qi;
+ * bounds[0..n] (bounds[0] = 0, bounds[n] = L). */
+void pl_split_layers(const struct plan_problem *pb, int m, int n, int qi, int *bounds);
+/* Keep *best the better of *best and cand (frees the other); returns 1 when cand won. */
+int pl_keep_best(struct plan **best, int64_t *best_ns, struct plan *cand, int64_t cand_ns);
+
+#endif

@@ -1,0 +1,139 @@
+/* validate.c - checking a plan against its workload and GPU. */
+#include "planner/planner-internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define GIB (1024.0 * 1024.0 * 1024.0)
+
+static int modinfo_from_workload(const struct workload *w, struct pl_modinfo *mi)
+{
+	const char **names = malloc((size_t)(w->n_modules + 1) * sizeof(*names));
+	int *layers = malloc((size_t)(w->n_modules + 1) * sizeof(int));
+	int *ef = malloc((size_t)(w->n_edges + 1) * sizeof(int));
+	int *et = malloc((size_t)(w->n_edges + 1) * sizeof(int));
+
+	if (!names || !layers || !ef || !et) {
+		free(names);
+		free(layers);
+		free(ef);
+		free(et);
+		return -1;
+	}
+	for (int m = 0; m < w->n_modules; m++) {
+		names[m] = w->modules[m].name;
+		layers[m] = w->modules[m].layers;
+	}
+	for (int e = 0; e < w->n_edges; e++) {
+		ef[e] = w->edges[e].from;
+		et[e] = w->edges[e].to;
+	}
+	*mi = (struct pl_modinfo){w->n_modules, names, layers, w->n_edges, ef, et};
+	return 0;
+}
+
+static void modinfo_release(struct pl_modinfo *mi)
+{
+	free((void *)mi->names);
+	free((void *)mi->layers);
+	free((void *)mi->efrom);
+	free((void *)mi->eto);
+}
+
+/* Memory of every GPU from a built graph. */
+static void graph_memory(const struct plan *p, const struct workload *w, const struct pl_graph *g,
+			 int64_t *mem)
+{
+	for (int gi = 0; gi < p->n_gpus; gi++)
+		mem[gi] = 0;
+	for (int f = 0; f < g->n_flat; f++) {
+		const struct pl_unit *un = &g->units[g->flat[f].unit];
+		struct workload_memory wm;
+		int share = pl_share(p->microbatches, un->replicas);
+		int inflight = p->schedule == PLAN_SCHEDULE_GPIPE ? share
+					: (un->depth < share ? un->depth : share);
+
+		workload_memory(w, un->module, un->lb, un->le, &wm);
+		mem[g->flat[f].gpu] += wm.params + wm.grads + wm.optimizer +
+				       wm.act_per_sample * (int64_t)p->microbatch_size * inflight;
+	}
+}
+
+int plan_memory(const struct plan *p, const struct workload *w, int64_t *mem, struct mo_err *err)
+{
+	struct pl_modinfo mi;
+	struct pl_graph g;
+	int rc;
+
+	if (modinfo_from_workload(w, &mi))
+		return mo_err_set(err, MO_ENOMEM, "plan: out of memory");
+	rc = pl_graph_build(p, &mi, &g, err);
+	modinfo_release(&mi);
+	if (rc)
+		return rc;
+	graph_memory(p, w, &g, mem);
+	pl_graph_release(&g);
+	return 0;
+}
+
+int plan_validate(const struct plan *p, const struct workload *w, const struct model_gpu *gpu,
+		  struct mo_err *err)
+{
+	struct pl_modinfo mi;
+	struct pl_graph g;
+	int64_t *mem;
+	int rc;
+
+	if (p->n_gpus < 1)
+		return mo_err_set(err, MO_EINPUT, "plan has no GPUs");
+	if (p->microbatch_size < 1 || p->microbatches < 1)
+		return mo_err_set(err, MO_EINPUT, "plan: microbatch size %d and count %d must be >= 1",
+				  p->microbatch_size, p->microbatches);
+	if ((int64_t)p->microbatch_size * p->microbatches != w->batch)
+		return mo_err_set(err, MO_EINPUT,
+				  "plan: %d microbatches of %d samples do not make the workload's batch of %d",
+				  p->microbatches, p->microbatch_size, w->batch);
+	for (int gi = 0; gi < p->n_gpus; gi++) {
+		int sum = 0;
+
+		for (int i = 0; i < p->gpus[gi].n_partitions; i++) {
+			const struct plan_partition *pt = &p->gpus[gi].partitions[i];
+			struct mo_err qe;
+
+			mo_err_clear(&qe);
+			if (!pl_quota_ok(gpu, pt->sms)) {
+				model_quota_check(gpu, pt->sms, &qe);
+				return mo_err_set(err, MO_EINPUT,
+						  "GPU %d partition %d: %d SMs is not a quota of %s: %s", gi, i,
+						  pt->sms, gpu->short_name, qe.msg[0] ? qe.msg : "off the lattice");
+			}
+			if (pt->n_slots == 0)
+				return mo_err_set(err, MO_EINPUT, "GPU %d partition %d: no slots", gi, i);
+			sum += pt->sms;
+		}
+		if (sum > gpu->sms)
+			return mo_err_set(err, MO_EINPUT,
+					  "GPU %d: partitions take %d SMs, the %s has %d", gi, sum,
+					  gpu->short_name, gpu->sms);
+	}
+	if (modinfo_from_workload(w, &mi))
+		return mo_err_set(err, MO_ENOMEM, "plan: out of memory");
+	rc = pl_graph_build(p, &mi, &g, err);
+	modinfo_release(&mi);
+	if (rc)
+		return rc;
+	mem = calloc((size_t)p->n_gpus, sizeof(*mem));
+	if (!mem) {
+		pl_graph_release(&g);
+		return mo_err_set(err, MO_ENOMEM, "plan: out of memory");
+	}
+	graph_memory(p, w, &g, mem);
+	for (int gi = 0; gi < p->n_gpus && !rc; gi++)
+		if (mem[gi] > gpu->mem_bytes)
+			rc = mo_err_set(err, MO_EINFEASIBLE,
+					"GPU %d: needs %.2f GiB (weights, gradients, optimizer state and the activations of its in-flight microbatches), the %s has %.2f GiB",
+					gi, mem[gi] / GIB, gpu->short_name, gpu->mem_bytes / GIB);
+	free(mem);
+	pl_graph_release(&g);
+	return rc;
+}
