@@ -1,0 +1,212 @@
+/*
+ * engine.h - executing work on a GPU cluster: the discrete-event simulator
+ * (the `sim` backend), trace replay, and plan execution (the schedule:
+ * microbatches, pipeline order, DAG dependencies, all-reduce, optimizer).
+ *
+ * Three layers, each usable on its own:
+ *
+ *  1. The simulator (engine_sim_*): GPUs with SM partitions, streams bound to
+ *     partitions, and operations queued on streams in order: kernel sequences
+ *     and communication (send/recv, all-reduce) on links.  Every number it
+ *     produces is SIMULATED.  Mechanisms (a fluid model at kernel granularity):
+ *       - a kernel's compute part runs in waves: blocks / (blocks_per_sm * s)
+ *         rounded up, times wave_ns, where s is the SMs it holds;
+ *       - kernels of different streams of one partition share its SMs
+ *         (max-min fair over their SM demand, min(partition, blocks/bps));
+ *         kernels only ever run on their own partition's SMs;
+ *       - a kernel's memory part (bytes of DRAM traffic) draws bandwidth from
+ *         its GPU's HBM, shared max-min fair among all running kernels of the
+ *         GPU, each capped by what its SMs can draw (bw_per_sm * s, and the
+ *         hardware cap sm_bw_factor * hbm / sms per SM);
+ *       - a kernel alone takes max(compute, memory); whenever the set of
+ *         running kernels of a GPU changes, the rates of all its kernels are
+ *         recomputed and their completions rescheduled (cost grows with the
+ *         number of kernels, not of thread blocks);
+ *       - launch latency / host gaps: a kernel starts gap_ns after it could
+ *         (its stream predecessor ended and its dependencies are met);
+ *       - links: per GPU one NVLink port (inside a node) and one network
+ *         port (between nodes), latency + bandwidth, shared equally among
+ *         the flows crossing them; a ring all-reduce of B bytes over n GPUs
+ *         moves 2(n-1)/n * B through every port after 2(n-1) latencies; a
+ *         tree all-reduce moves 2B after 2*ceil(log2 n) latencies.
+ *     Events sit in a binary heap keyed on (time, sequence number): the same
+ *     inputs give the same results, byte for byte.
+ *
+ *  2. Replay (engine_replay): re-runs a measured trace on its own GPU at its
+ *     recorded SM count (see engine/replay.c for how cross-stream
+ *     dependencies and host gaps are inferred).
+ *
+ *  3. Plan execution (engine_schedule_build, engine_run): a plan (planner.h)
+ *     and a workload (workloads.h) become a schedule: per partition one
+ *     compute stream with its tasks in order, per GPU a communication
+ *     stream, and dependencies between tasks.  The schedule does not depend
+ *     on the backend; the sim backend runs it here, the cuda backend
+ *     (engine/cuda/) replays the same order on hardware.
+ *
+ * Lifecycle: _new/_free for heap objects (NULL-safe free).  Functions that
+ * can fail return 0 (or a non-negative id) and a negative enum mo_status on
+ * failure, with err filled.  The engine never prints.
+ */
+#ifndef MOSAIC_ENGINE_H
+#define MOSAIC_ENGINE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "model/model.h"
+#include "traces/traces.h"
+
+struct plan;
+struct workload;
+
+/* ------------------------------------------------------------------------ */
+/* The cluster                                                              */
+/* ------------------------------------------------------------------------ */
+
+enum engine_allreduce_algo { ENGINE_ALLREDUCE_RING = 0, ENGINE_ALLREDUCE_TREE = 1 };
+
+/*
+ * A cluster of identical GPUs.  engine_cluster_init() fills the defaults
+ * below from the GPU spec; change what you know better.
+ */
+struct engine_cluster {
+	const struct model_gpu *gpu; /* not owned */
+	int n_gpus;
+	int gpus_per_node;          /* GPUs sharing NVLink; default 8 */
+	double nvlink_gbps;         /* per GPU per direction (GB/s); default gpu->nvlink_gbps,
+	                               or gpu->pcie_gbps when the GPU has no NVLink */
+	int64_t nvlink_latency_ns;  /* per hop; default 3000 */
+	double net_gbps;            /* network (InfiniBand) per GPU per direction; default 50 */
+	int64_t net_latency_ns;     /* per hop; default 8000 */
+	int64_t launch_ns;          /* gap between consecutive kernels of a stream; default 2000 */
+	double sm_bw_factor;        /* one SM draws at most sm_bw_factor * hbm / sms; default 2
+	                               (half the SMs saturate HBM) */
+	int allreduce_algo;         /* enum engine_allreduce_algo; default ring */
+};
+void engine_cluster_init(struct engine_cluster *c, const struct model_gpu *gpu, int n_gpus);
+
+/* ------------------------------------------------------------------------ */
+/* The simulator                                                            */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * What the simulator needs to know of one kernel.  Either a fluid kernel
+ * (fixed_ns == 0: blocks, blocks_per_sm, wave_ns, bytes) or a fixed-duration
+ * activity that holds its stream but no SMs (fixed_ns > 0: a memcpy, a
+ * memset, a measured collective in a replay).
+ */
+struct engine_kernel {
+	int64_t blocks;       /* thread blocks (grid size), >= 1 */
+	int blocks_per_sm;    /* resident blocks per SM by occupancy, >= 1 */
+	double wave_ns;       /* compute time of one wave */
+	double bytes;         /* DRAM traffic; 0 for none */
+	double bw_per_sm;     /* the most DRAM bandwidth one of its SMs draws (bytes/ns);
+	                         0: the hardware cap */
+	int64_t fixed_ns;     /* > 0: fixed duration, no SMs, no DRAM */
+	int64_t gap_ns;       /* host gap before it starts */
+	/* What the output trace says of it (kind KERNEL, MEMCPY, MEMSET or
+	 * COLLECTIVE); times, device, stream and partition are filled in by the
+	 * simulator, module/phase/microbatch/step from the operation's tags when
+	 * those are >= 0.  NULL: a bare kernel record. */
+	const struct trace_record *rec;
+};
+
+/*
+ * Fill *out from a kernel that took its measured (or synthesised) duration
+ * end_ns - start_ns at recorded_sms SMs of gpu.  Occupancy comes from the
+ * model's CUDA rules (model_blocks_per_sm).  The compute/memory split: when
+ * flops and bytes are known, the kernel is memory-bound if bytes / HBM peak
+ * exceeds flops / compute peak, and its compute part is scaled by the ratio
+ * of the two; otherwise it is compute-bound with its duration.  Alone at
+ * recorded_sms it takes exactly its duration.  out->rec is left NULL and
+ * gap_ns 0.
+ */
+void engine_kernel_from_trace(const struct model_gpu *gpu, const struct trace_kernel *k,
+			      int recorded_sms, struct engine_kernel *out);
+
+/* Tags an operation gives the records it emits; -1 = none. */
+struct engine_tags {
+	int module, phase, microbatch, step;
+};
+
+enum engine_comm_kind {
+	ENGINE_COMM_SEND = 0,      /* streams[0] sends bytes to streams[1] */
+	ENGINE_COMM_ALLREDUCE = 1, /* bytes per rank, ring or tree (cluster) */
+};
+
+struct engine_sim;
+struct engine_sim *engine_sim_new(const struct engine_cluster *c, struct mo_err *err);
+void engine_sim_free(struct engine_sim *s);
+
+/* A partition of gpu with sms SMs; returns its index on that GPU (>= 0).
+ * The partitions of one GPU may not sum above its SM count. */
+int engine_sim_add_partition(struct engine_sim *s, int gpu, int sms, struct mo_err *err);
+/* A stream bound to a partition; returns its id (>= 0, global). */
+int engine_sim_add_stream(struct engine_sim *s, int gpu, int partition, struct mo_err *err);
+
+/*
+ * Queue a sequence of n kernels on stream, run back to back (each after its
+ * gap_ns), after every operation in deps (ids returned earlier) has ended.
+ * The kernel array is NOT copied: it must outlive engine_sim_run(), so one
+ * array can serve many operations.  Returns the operation id (>= 0).
+ */
+int64_t engine_sim_add_kernels(struct engine_sim *s, int stream, const struct engine_kernel *k,
+			       size_t n, const struct engine_tags *tags, const int64_t *deps,
+			       size_t n_deps, struct mo_err *err);
+/*
+ * Queue a communication on n streams (one per participating GPU, in rank
+ * order): it starts when it heads every one of them and deps have ended.
+ */
+int64_t engine_sim_add_comm(struct engine_sim *s, int kind, const int *streams, int n,
+			    int64_t bytes, const struct engine_tags *tags, const int64_t *deps,
+			    size_t n_deps, struct mo_err *err);
+
+/*
+ * Run everything queued.  When out is not NULL, the simulator sends it one
+ * DEVICE, PARTITION and STREAM record per object, then one record per kernel
+ * or communication as it ends (the caller sends the header and module/phase
+ * definitions before).  Fails with -MO_EINPUT if some operation can never
+ * start.  A simulator runs once.
+ */
+int engine_sim_run(struct engine_sim *s, const struct trace_sink *out, struct mo_err *err);
+
+/* Simulated start and end of an operation (after the run). */
+int64_t engine_sim_op_start(const struct engine_sim *s, int64_t op);
+int64_t engine_sim_op_end(const struct engine_sim *s, int64_t op);
+
+struct engine_sim_stats {
+	int64_t span_ns;        /* end of the last operation (simulated) */
+	uint64_t kernels;       /* kernels simulated */
+	uint64_t comms;         /* communications simulated */
+	uint64_t events;        /* events processed */
+};
+void engine_sim_stats(const struct engine_sim *s, struct engine_sim_stats *st);
+/* SM-time (SM x ns) the kernels of a GPU held, for utilisation. */
+double engine_sim_gpu_busy_sm_ns(const struct engine_sim *s, int gpu);
+
+/* ------------------------------------------------------------------------ */
+/* Replay                                                                   */
+/* ------------------------------------------------------------------------ */
+
+struct engine_replay_opts {
+	int64_t dep_window_ns;   /* cross-stream dependency window; default 2000 */
+	const struct trace_sink *out; /* the simulated trace, or NULL */
+};
+void engine_replay_opts_init(struct engine_replay_opts *o);
+
+struct engine_replay_result {
+	int64_t span_ns;          /* simulated: first start to last end */
+	int64_t measured_span_ns; /* measured, same activities */
+	double error_pct;         /* 100 * (span - measured) / measured */
+	uint64_t kernels;         /* activities replayed */
+	uint64_t dependencies;    /* cross-stream dependencies inferred */
+	int streams;
+	int sms;                  /* SMs the replay ran at */
+	char gpu[64];             /* short name of the GPU */
+};
+
+/* Replay a trace held in memory (t may be measured or simulated). */
+int engine_replay(const struct trace_mem *t, const struct engine_replay_opts *o,
+		  struct engine_replay_result *res, struct mo_err *err);
+
+#endif

@@ -1,0 +1,1037 @@
+/*
+ * sim-core.c - the discrete-event simulator: streams, operations, the event
+ * heap, the fluid kernel model (SM sharing inside a partition, DRAM sharing
+ * inside a GPU) and links.  The mechanisms are described in engine.h.
+ *
+ * Every operation waits until it heads its stream(s) and its dependencies
+ * have ended, then starts after its first kernel's gap.  A running fluid
+ * kernel carries the fraction of its work still to do (rem) and a rate
+ * (fraction per ns); when the set of running kernels of its GPU changes, the
+ * progress made at the old rates is booked, new rates are computed, and a new
+ * completion event is pushed (older ones are recognised by a version number
+ * and dropped).  Communication flows work the same way on link ports.
+ */
+#include "engine/engine-internal.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+enum { OP_KERNELS = 0, OP_COMM = 1 };
+enum { ST_WAIT = 0, ST_PENDING, ST_RUN, ST_DONE };
+enum { EV_START = 0, EV_DONE, EV_FLOW };
+
+struct ev {
+	int64_t t;
+	uint64_t seq;
+	int64_t op;
+	uint32_t ver;
+	uint8_t type;
+};
+
+struct op {
+	uint8_t kind, state, comm_kind, fluid;
+	int32_t stream;      /* kernels: its stream */
+	int32_t n_streams;   /* comm: participants */
+	int64_t slist;       /* comm: offset of the participants in s->cstreams */
+	const struct engine_kernel *k;
+	uint32_t n_k, cur;
+	struct engine_tags tags;
+	int64_t dep_off;     /* its dependencies in s->deps */
+	uint32_t n_deps;
+	int32_t deps_left, heads_needed;
+	int32_t run_idx;     /* index in its GPU's running list, or in nothing */
+	uint32_t ver;
+	int64_t start, end, kstart, last;
+	int64_t bytes;       /* comm: per rank */
+	uint64_t epoch;      /* comm: last flow-rate round that saw it */
+	double rem, rate, salloc, comm_work;
+};
+
+struct part {
+	int gpu, sms;
+};
+
+struct stream {
+	int gpu, part, gpart; /* part: index on its GPU; gpart: global partition index */
+	int64_t *ops;
+	size_t n, cap, head;
+};
+
+struct port {
+	double bw;            /* bytes per ns */
+	int64_t *flows;
+	size_t n, cap;
+};
+
+struct gpu {
+	int64_t *run;         /* running fluid kernels */
+	size_t n_run, cap_run;
+	int used_sms;
+	int64_t last_t;
+	double busy;          /* SM x ns */
+};
+
+struct engine_sim {
+	struct engine_cluster c;
+	struct gpu *gpus;
+	struct part *parts;
+	size_t n_parts, cap_parts;
+	struct stream *streams;
+	size_t n_streams, cap_streams;
+	struct op *ops;
+	size_t n_ops, cap_ops;
+	int64_t *deps;        /* dependency ids, per op at dep_off */
+	size_t n_deps, cap_deps;
+	int *cstreams;        /* comm participants */
+	size_t n_cstreams, cap_cstreams;
+	int64_t *dependents;  /* CSR built at run: who waits for op i */
+	int64_t *dep_idx;
+	struct port *ports;   /* 2 per GPU: NVLink, network */
+	struct ev *heap;
+	size_t n_heap, cap_heap;
+	uint64_t seq, epoch;
+	int64_t now;
+	int ran;
+	const struct trace_sink *out;
+	struct mo_err *err;
+	int out_rc;
+	double hw_bw_per_sm;  /* bytes per ns */
+	double hbm;           /* bytes per ns */
+	struct engine_sim_stats st;
+	int64_t first_start;
+};
+
+/* ------------------------------------------------------------------------ */
+
+void engine_cluster_init(struct engine_cluster *c, const struct model_gpu *gpu, int n_gpus)
+{
+	memset(c, 0, sizeof(*c));
+	c->gpu = gpu;
+	c->n_gpus = n_gpus;
+	c->gpus_per_node = 8;
+	c->nvlink_gbps = gpu && gpu->nvlink_gbps > 0 ? gpu->nvlink_gbps
+						   : (gpu && gpu->pcie_gbps > 0 ? gpu->pcie_gbps : 32);
+	c->nvlink_latency_ns = 3000;
+	c->net_gbps = 50;
+	c->net_latency_ns = 8000;
+	c->launch_ns = 2000;
+	c->sm_bw_factor = 2.0;
+	c->allreduce_algo = ENGINE_ALLREDUCE_RING;
+}
+
+struct engine_sim *engine_sim_new(const struct engine_cluster *c, struct mo_err *err)
+{
+	struct engine_sim *s;
+
+	if (!c || !c->gpu || c->n_gpus < 1 || c->gpu->sms < 1) {
+		mo_err_set(err, MO_EUSAGE, "cannot build a simulator: no GPU spec or no GPUs");
+		return NULL;
+	}
+	s = calloc(1, sizeof(*s));
+	if (!s) {
+		mo_err_set(err, MO_ENOMEM, "out of memory");
+		return NULL;
+	}
+	s->c = *c;
+	if (s->c.gpus_per_node < 1)
+		s->c.gpus_per_node = 1;
+	s->gpus = calloc((size_t)c->n_gpus, sizeof(*s->gpus));
+	s->ports = calloc((size_t)c->n_gpus * 2, sizeof(*s->ports));
+	if (!s->gpus || !s->ports) {
+		engine_sim_free(s);
+		mo_err_set(err, MO_ENOMEM, "out of memory for %d GPUs", c->n_gpus);
+		return NULL;
+	}
+	for (int g = 0; g < c->n_gpus; g++) {
+		s->ports[2 * g].bw = c->nvlink_gbps > 0 ? c->nvlink_gbps : 1;
+		s->ports[2 * g + 1].bw = c->net_gbps > 0 ? c->net_gbps : 1;
+	}
+	s->hbm = c->gpu->hbm_gbps > 0 ? c->gpu->hbm_gbps : 1000;
+	s->hw_bw_per_sm = (c->sm_bw_factor > 0 ? c->sm_bw_factor : 2.0) * s->hbm / c->gpu->sms;
+	return s;
+}
+
+void engine_sim_free(struct engine_sim *s)
+{
+	if (!s)
+		return;
+	if (s->gpus)
+		for (int g = 0; g < s->c.n_gpus; g++)
+			free(s->gpus[g].run);
+	if (s->ports)
+		for (int g = 0; g < 2 * s->c.n_gpus; g++)
+			free(s->ports[g].flows);
+	for (size_t i = 0; i < s->n_streams; i++)
+		free(s->streams[i].ops);
+	free(s->gpus);
+	free(s->ports);
+	free(s->parts);
+	free(s->streams);
+	free(s->ops);
+	free(s->deps);
+	free(s->cstreams);
+	free(s->dependents);
+	free(s->dep_idx);
+	free(s->heap);
+	free(s);
+}
+
+int engine_sim_add_partition(struct engine_sim *s, int gpu, int sms, struct mo_err *err)
+{
+	int idx = 0;
+
+	if (gpu < 0 || gpu >= s->c.n_gpus)
+		return mo_err_set(err, MO_EUSAGE, "no GPU %d (the cluster has %d)", gpu, s->c.n_gpus);
+	if (sms < 1 || s->gpus[gpu].used_sms + sms > s->c.gpu->sms)
+		return mo_err_set(err, MO_EINPUT,
+				  "GPU %d: a partition of %d SMs does not fit (%d of %d SMs already taken)",
+				  gpu, sms, s->gpus[gpu].used_sms, s->c.gpu->sms);
+	if (engine_grow((void **)&s->parts, &s->cap_parts, s->n_parts + 1, sizeof(*s->parts)))
+		return mo_err_set(err, MO_ENOMEM, "out of memory");
+	for (size_t i = 0; i < s->n_parts; i++)
+		idx += s->parts[i].gpu == gpu;
+	s->parts[s->n_parts].gpu = gpu;
+	s->parts[s->n_parts].sms = sms;
+	s->n_parts++;
+	s->gpus[gpu].used_sms += sms;
+	return idx;
+}
+
+int engine_sim_add_stream(struct engine_sim *s, int gpu, int partition, struct mo_err *err)
+{
+	int idx = 0;
+	struct stream *st;
+
+	if (gpu < 0 || gpu >= s->c.n_gpus)
+		return mo_err_set(err, MO_EUSAGE, "no GPU %d (the cluster has %d)", gpu, s->c.n_gpus);
+	for (size_t i = 0; i < s->n_parts; i++) {
+		if (s->parts[i].gpu != gpu)
+			continue;
+		if (idx++ == partition) {
+			if (engine_grow((void **)&s->streams, &s->cap_streams, s->n_streams + 1,
+					sizeof(*s->streams)))
+				return mo_err_set(err, MO_ENOMEM, "out of memory");
+			st = &s->streams[s->n_streams];
+			memset(st, 0, sizeof(*st));
+			st->gpu = gpu;
+			st->part = partition;
+			st->gpart = (int)i;
+			return (int)s->n_streams++;
+		}
+	}
+	return mo_err_set(err, MO_EUSAGE, "GPU %d has no partition %d", gpu, partition);
+}
+
+static int stream_push(struct engine_sim *s, int stream, int64_t op)
+{
+	struct stream *st = &s->streams[stream];
+
+	if (engine_grow((void **)&st->ops, &st->cap, st->n + 1, sizeof(*st->ops)))
+		return -1;
+	st->ops[st->n++] = op;
+	return 0;
+}
+
+static int64_t add_op(struct engine_sim *s, const struct engine_tags *tags, const int64_t *deps,
+		      size_t n_deps, struct mo_err *err)
+{
+	struct op *o;
+
+	if (s->ran)
+		return mo_err_set(err, MO_EUSAGE, "the simulator has already run");
+	for (size_t i = 0; i < n_deps; i++)
+		if (deps[i] < 0 || (size_t)deps[i] >= s->n_ops)
+			return mo_err_set(err, MO_EUSAGE, "dependency on unknown operation %lld",
+					  (long long)deps[i]);
+	if (engine_grow((void **)&s->ops, &s->cap_ops, s->n_ops + 1, sizeof(*s->ops)) ||
+	    engine_grow((void **)&s->deps, &s->cap_deps, s->n_deps + n_deps, sizeof(*s->deps)))
+		return mo_err_set(err, MO_ENOMEM, "out of memory");
+	o = &s->ops[s->n_ops];
+	memset(o, 0, sizeof(*o));
+	o->tags = tags ? *tags : (struct engine_tags){-1, -1, -1, -1};
+	o->dep_off = (int64_t)s->n_deps;
+	o->n_deps = (uint32_t)n_deps;
+	if (n_deps)
+		memcpy(s->deps + s->n_deps, deps, n_deps * sizeof(*deps));
+	s->n_deps += n_deps;
+	o->start = o->end = -1;
+	o->run_idx = -1;
+	return (int64_t)s->n_ops;
+}
+
+int64_t engine_sim_add_kernels(struct engine_sim *s, int stream, const struct engine_kernel *k,
+			       size_t n, const struct engine_tags *tags, const int64_t *deps,
+			       size_t n_deps, struct mo_err *err)
+{
+	int64_t id;
+
+	if (stream < 0 || (size_t)stream >= s->n_streams)
+		return mo_err_set(err, MO_EUSAGE, "no stream %d", stream);
+	if (!k || n == 0)
+		return mo_err_set(err, MO_EUSAGE, "an operation needs at least one kernel");
+	for (size_t i = 0; i < n; i++)
+		if (k[i].fixed_ns <= 0 && (k[i].blocks < 1 || k[i].blocks_per_sm < 1 ||
+					   !(k[i].wave_ns >= 0) || !(k[i].bytes >= 0)))
+			return mo_err_set(err, MO_EINPUT,
+					  "kernel %zu: needs blocks >= 1, blocks_per_sm >= 1, wave_ns >= 0",
+					  i);
+	id = add_op(s, tags, deps, n_deps, err);
+	if (id < 0)
+		return id;
+	s->ops[id].kind = OP_KERNELS;
+	s->ops[id].stream = stream;
+	s->ops[id].k = k;
+	s->ops[id].n_k = (uint32_t)n;
+	if (stream_push(s, stream, id))
+		return mo_err_set(err, MO_ENOMEM, "out of memory");
+	s->n_ops++;
+	return id;
+}
+
+int64_t engine_sim_add_comm(struct engine_sim *s, int kind, const int *streams, int n,
+			    int64_t bytes, const struct engine_tags *tags, const int64_t *deps,
+			    size_t n_deps, struct mo_err *err)
+{
+	int64_t id;
+
+	if (kind != ENGINE_COMM_SEND && kind != ENGINE_COMM_ALLREDUCE)
+		return mo_err_set(err, MO_EUSAGE, "unknown communication kind %d", kind);
+	if (n < 1 || (kind == ENGINE_COMM_SEND && n != 2) || bytes < 0)
+		return mo_err_set(err, MO_EUSAGE, "bad communication: %d participants, %lld bytes", n,
+				  (long long)bytes);
+	for (int i = 0; i < n; i++) {
+		if (streams[i] < 0 || (size_t)streams[i] >= s->n_streams)
+			return mo_err_set(err, MO_EUSAGE, "no stream %d", streams[i]);
+		for (int j = 0; j < i; j++)
+			if (streams[j] == streams[i])
+				return mo_err_set(err, MO_EUSAGE,
+						  "stream %d appears twice in one communication",
+						  streams[i]);
+	}
+	id = add_op(s, tags, deps, n_deps, err);
+	if (id < 0)
+		return id;
+	if (engine_grow((void **)&s->cstreams, &s->cap_cstreams, s->n_cstreams + (size_t)n,
+			sizeof(*s->cstreams)))
+		return mo_err_set(err, MO_ENOMEM, "out of memory");
+	s->ops[id].kind = OP_COMM;
+	s->ops[id].comm_kind = (uint8_t)kind;
+	s->ops[id].slist = (int64_t)s->n_cstreams;
+	s->ops[id].n_streams = n;
+	s->ops[id].stream = streams[0];
+	s->ops[id].bytes = bytes;
+	memcpy(s->cstreams + s->n_cstreams, streams, (size_t)n * sizeof(*streams));
+	s->n_cstreams += (size_t)n;
+	for (int i = 0; i < n; i++)
+		if (stream_push(s, streams[i], id))
+			return mo_err_set(err, MO_ENOMEM, "out of memory");
+	s->n_ops++;
+	return id;
+}
+
+/* ------------------------------------------------------------------------ */
+/* The event heap: (time, sequence number)                                  */
+/* ------------------------------------------------------------------------ */
+
+static int ev_less(const struct ev *a, const struct ev *b)
+{
+	return a->t < b->t || (a->t == b->t && a->seq < b->seq);
+}
+
+static int heap_push(struct engine_sim *s, int64_t t, int type, int64_t op, uint32_t ver)
+{
+	size_t i;
+	struct ev e = {t, s->seq++, op, ver, (uint8_t)type};
+
+	if (engine_grow((void **)&s->heap, &s->cap_heap, s->n_heap + 1, sizeof(*s->heap)))
+		return -1;
+	i = s->n_heap++;
+	while (i > 0) {
+		size_t p = (i - 1) / 2;
+		if (!ev_less(&e, &s->heap[p]))
+			break;
+		s->heap[i] = s->heap[p];
+		i = p;
+	}
+	s->heap[i] = e;
+	return 0;
+}
+
+static struct ev heap_pop(struct engine_sim *s)
+{
+	struct ev top = s->heap[0], last = s->heap[--s->n_heap];
+	size_t i = 0, n = s->n_heap;
+
+	for (;;) {
+		size_t l = 2 * i + 1, r = l + 1, m = i;
+		const struct ev *best = &last;
+		if (l < n && ev_less(&s->heap[l], best)) {
+			m = l;
+			best = &s->heap[l];
+		}
+		if (r < n && ev_less(&s->heap[r], best))
+			m = r;
+		if (m == i)
+			break;
+		s->heap[i] = s->heap[m];
+		i = m;
+	}
+	if (n)
+		s->heap[i] = last;
+	return top;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Output records                                                           */
+/* ------------------------------------------------------------------------ */
+
+#define SET_DEFAULT_I(n) x->n = -1;
+#define SET_DEFAULT_S(n) x->n = "";
+
+static void emit(struct engine_sim *s, const struct trace_record *rec)
+{
+	if (s->out && !s->out_rc)
+		s->out_rc = s->out->record(s->out->ctx, rec, s->err);
+}
+
+#define FILL_ACTIVITY(a, o, t0, t1, dev, strm, prt)                                      \
+	do {                                                                             \
+		(a)->start_ns = (t0);                                                    \
+		(a)->end_ns = (t1);                                                      \
+		(a)->device = (dev);                                                     \
+		(a)->stream = (strm);                                                    \
+		(a)->partition = (prt);                                                  \
+		if ((o)->tags.module >= 0)                                               \
+			(a)->module = (o)->tags.module;                                  \
+		if ((o)->tags.phase >= 0)                                                \
+			(a)->phase = (o)->tags.phase;                                    \
+		if ((o)->tags.microbatch >= 0)                                           \
+			(a)->microbatch = (o)->tags.microbatch;                          \
+		if ((o)->tags.step >= 0)                                                 \
+			(a)->step = (o)->tags.step;                                      \
+	} while (0)
+
+static void emit_kernel(struct engine_sim *s, const struct op *o, const struct engine_kernel *k,
+			int64_t t0, int64_t t1)
+{
+	struct trace_record rec;
+	const struct stream *st = &s->streams[o->stream];
+	int stream = o->stream;
+
+	if (!s->out || s->out_rc)
+		return;
+	if (k->rec) {
+		rec = *k->rec;
+	} else {
+		struct trace_kernel *x = &rec.u.kernel;
+		memset(&rec, 0, sizeof(rec));
+		rec.kind = TRACE_KIND_KERNEL;
+		TRACE_KERNEL_FIELDS(SET_DEFAULT_I, SET_DEFAULT_S)
+		x->grid_x = k->blocks;
+		x->grid_y = x->grid_z = 1;
+	}
+	switch (rec.kind) {
+	case TRACE_KIND_KERNEL:
+		FILL_ACTIVITY(&rec.u.kernel, o, t0, t1, st->gpu, stream, st->part);
+		break;
+	case TRACE_KIND_MEMCPY:
+		FILL_ACTIVITY(&rec.u.memcpy, o, t0, t1, st->gpu, stream, st->part);
+		break;
+	case TRACE_KIND_MEMSET:
+		FILL_ACTIVITY(&rec.u.memset, o, t0, t1, st->gpu, stream, st->part);
+		break;
+	case TRACE_KIND_COLLECTIVE:
+		FILL_ACTIVITY(&rec.u.collective, o, t0, t1, st->gpu, stream, st->part);
+		break;
+	default:
+		return;
+	}
+	emit(s, &rec);
+}
+
+static void emit_comm(struct engine_sim *s, const struct op *o)
+{
+	for (int i = 0; i < o->n_streams && s->out && !s->out_rc; i++) {
+		struct trace_record rec;
+		struct trace_collective *x = &rec.u.collective;
+		int sid = s->cstreams[o->slist + i];
+		const struct stream *st = &s->streams[sid];
+
+		memset(&rec, 0, sizeof(rec));
+		rec.kind = TRACE_KIND_COLLECTIVE;
+		TRACE_COLLECTIVE_FIELDS(SET_DEFAULT_I, SET_DEFAULT_S)
+		FILL_ACTIVITY(x, o, o->start, o->end, st->gpu, sid, st->part);
+		x->coll = o->comm_kind == ENGINE_COMM_SEND ? (i == 0 ? TRACE_COLL_SEND : TRACE_COLL_RECV)
+							   : TRACE_COLL_ALLREDUCE;
+		x->bytes = o->bytes;
+		x->group_size = o->n_streams;
+		x->group_rank = i;
+		x->name = o->comm_kind == ENGINE_COMM_SEND
+				  ? (i == 0 ? "sim_send" : "sim_recv")
+				  : (s->c.allreduce_algo == ENGINE_ALLREDUCE_TREE ? "sim_allreduce_tree"
+										  : "sim_allreduce_ring");
+		emit(s, &rec);
+	}
+}
+
+static void emit_definitions(struct engine_sim *s)
+{
+	struct trace_record rec;
+
+	for (int g = 0; g < s->c.n_gpus; g++) {
+		memset(&rec, 0, sizeof(rec));
+		rec.kind = TRACE_KIND_DEVICE;
+		rec.u.device.id = g;
+		rec.u.device.sms = s->c.gpu->sms;
+		rec.u.device.name = s->c.gpu->name;
+		emit(s, &rec);
+		int idx = 0;
+		for (size_t i = 0; i < s->n_parts; i++) {
+			if (s->parts[i].gpu != g)
+				continue;
+			memset(&rec, 0, sizeof(rec));
+			rec.kind = TRACE_KIND_PARTITION;
+			rec.u.partition.device = g;
+			rec.u.partition.id = idx++;
+			rec.u.partition.sms = s->parts[i].sms;
+			rec.u.partition.name = "";
+			emit(s, &rec);
+		}
+	}
+	for (size_t i = 0; i < s->n_streams; i++) {
+		memset(&rec, 0, sizeof(rec));
+		rec.kind = TRACE_KIND_STREAM;
+		rec.u.stream.device = s->streams[i].gpu;
+		rec.u.stream.id = (int64_t)i;
+		rec.u.stream.partition = s->streams[i].part;
+		rec.u.stream.name = "";
+		emit(s, &rec);
+	}
+}
+
+/* ------------------------------------------------------------------------ */
+/* Rates                                                                    */
+/* ------------------------------------------------------------------------ */
+
+static int64_t finish_time(int64_t now, double rem, double rate)
+{
+	double dt = rem / rate;
+
+	if (rem <= 0 || dt <= 1e-6)
+		return now;
+	if (dt > 4e18)
+		dt = 4e18;
+	dt = ceil(dt - 1e-6);
+	return now + (dt < 1 ? 1 : (int64_t)dt);
+}
+
+/* Max-min fair split of cap among demands d[0..n-1] into a[]. */
+static void waterfill(const double *d, double *a, int n, double cap)
+{
+	int done[64] = {0};
+	int left = n;
+
+	for (int i = 0; i < n; i++)
+		a[i] = 0;
+	while (left > 0 && cap > 1e-12) {
+		double share = cap / left;
+		int progressed = 0;
+		for (int i = 0; i < n; i++) {
+			if (done[i] || d[i] > share)
+				continue;
+			a[i] = d[i];
+			cap -= d[i];
+			done[i] = 1;
+			left--;
+			progressed = 1;
+		}
+		if (!progressed) {
+			for (int i = 0; i < n; i++)
+				if (!done[i]) {
+					a[i] = share;
+					done[i] = 1;
+				}
+			left = 0;
+		}
+	}
+}
+
+#define MAX_RUN 64
+
+/* Book progress at the old rates, then give every running kernel of gpu its new rate. */
+static int gpu_recompute(struct engine_sim *s, int g)
+{
+	struct gpu *G = &s->gpus[g];
+	size_t n = G->n_run;
+	double dem[MAX_RUN], alloc[MAX_RUN], comp[MAX_RUN], bw_dem[MAX_RUN], bw[MAX_RUN];
+
+	for (size_t i = 0; i < n; i++) {
+		struct op *o = &s->ops[G->run[i]];
+		o->rem -= o->rate * (double)(s->now - o->last);
+		if (o->rem < 0)
+			o->rem = 0;
+		o->last = s->now;
+	}
+	if (n == 0)
+		return 0;
+	if (n > MAX_RUN)
+		n = MAX_RUN; /* beyond 64 concurrent kernels per GPU the rest wait their turn */
+	/* SMs: per partition, max-min fair over the SM demand of its kernels. */
+	for (size_t i = 0; i < n; i++) {
+		const struct op *o = &s->ops[G->run[i]];
+		const struct engine_kernel *k = &o->k[o->cur];
+		double want = ceil((double)k->blocks / k->blocks_per_sm);
+		int psms = s->parts[s->streams[o->stream].gpart].sms;
+		dem[i] = want < psms ? want : psms;
+	}
+	for (size_t i = 0; i < n; i++) {
+		int gp = s->streams[s->ops[G->run[i]].stream].gpart;
+		double d[MAX_RUN], a[MAX_RUN];
+		int idx[MAX_RUN], m = 0;
+		if (i > 0) {
+			size_t j;
+			for (j = 0; j < i; j++)
+				if (s->streams[s->ops[G->run[j]].stream].gpart == gp)
+					break;
+			if (j < i)
+				continue; /* partition handled */
+		}
+		for (size_t j = i; j < n; j++)
+			if (s->streams[s->ops[G->run[j]].stream].gpart == gp) {
+				idx[m] = (int)j;
+				d[m++] = dem[j];
+			}
+		waterfill(d, a, m, s->parts[gp].sms);
+		for (int j = 0; j < m; j++)
+			alloc[idx[j]] = a[j];
+	}
+	/* Compute time at the SMs held, and the DRAM bandwidth wanted. */
+	for (size_t i = 0; i < n; i++) {
+		const struct op *o = &s->ops[G->run[i]];
+		const struct engine_kernel *k = &o->k[o->cur];
+		double sm = floor(alloc[i] + 1e-9), waves, cap;
+		if (sm < 1)
+			sm = 1;
+		waves = ceil((double)k->blocks / (k->blocks_per_sm * sm) - 1e-12);
+		comp[i] = waves * k->wave_ns;
+		cap = (k->bw_per_sm > 0 && k->bw_per_sm < s->hw_bw_per_sm ? k->bw_per_sm
+									  : s->hw_bw_per_sm) *
+		      alloc[i];
+		if (k->bytes <= 0)
+			bw_dem[i] = 0;
+		else if (comp[i] <= 0)
+			bw_dem[i] = cap;
+		else
+			bw_dem[i] = k->bytes / comp[i] < cap ? k->bytes / comp[i] : cap;
+	}
+	waterfill(bw_dem, bw, (int)n, s->hbm);
+	for (size_t i = 0; i < n; i++) {
+		struct op *o = &s->ops[G->run[i]];
+		const struct engine_kernel *k = &o->k[o->cur];
+		double T = comp[i];
+		if (k->bytes > 0) {
+			double tm = bw[i] > 0 ? k->bytes / bw[i] : 1e18;
+			if (tm > T)
+				T = tm;
+		}
+		if (T < 1)
+			T = 1;
+		o->rate = 1.0 / T;
+		o->salloc = alloc[i];
+		o->ver++;
+		if (heap_push(s, finish_time(s->now, o->rem, o->rate), EV_DONE, G->run[i], o->ver))
+			return -1;
+	}
+	return 0;
+}
+
+/* Add the SM-time held since the GPU's last change to its busy total. */
+static void gpu_book(struct engine_sim *s, int g)
+{
+	struct gpu *G = &s->gpus[g];
+	double held = 0;
+
+	for (size_t i = 0; i < G->n_run && i < MAX_RUN; i++)
+		held += s->ops[G->run[i]].salloc;
+	G->busy += held * (double)(s->now - G->last_t);
+	G->last_t = s->now;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Links                                                                    */
+/* ------------------------------------------------------------------------ */
+
+static int comm_gpu(const struct engine_sim *s, const struct op *o, int i)
+{
+	return s->streams[s->cstreams[o->slist + i]].gpu;
+}
+
+/* 1 when the participants span nodes (the network ports carry the flow). */
+static int comm_net(const struct engine_sim *s, const struct op *o)
+{
+	int node0 = comm_gpu(s, o, 0) / s->c.gpus_per_node;
+
+	for (int i = 1; i < o->n_streams; i++)
+		if (comm_gpu(s, o, i) / s->c.gpus_per_node != node0)
+			return 1;
+	return 0;
+}
+
+static int comm_distinct_gpus(const struct engine_sim *s, const struct op *o)
+{
+	int n = 0;
+
+	for (int i = 0; i < o->n_streams; i++) {
+		int g = comm_gpu(s, o, i), seen = 0;
+		for (int j = 0; j < i; j++)
+			seen |= comm_gpu(s, o, j) == g;
+		n += !seen;
+	}
+	return n;
+}
+
+/* Latency (ns) and bytes through every port of a communication. */
+static void comm_cost(const struct engine_sim *s, const struct op *o, int64_t *lat, double *work)
+{
+	int n = comm_distinct_gpus(s, o);
+	int64_t hop = comm_net(s, o) ? s->c.net_latency_ns : s->c.nvlink_latency_ns;
+
+	if (n <= 1) {
+		*lat = 0;
+		*work = 0;
+		return;
+	}
+	if (o->comm_kind == ENGINE_COMM_SEND) {
+		*lat = hop;
+		*work = (double)o->bytes;
+	} else if (s->c.allreduce_algo == ENGINE_ALLREDUCE_TREE) {
+		int depth = 0;
+		while ((1 << depth) < n)
+			depth++;
+		*lat = 2 * depth * hop;
+		*work = 2.0 * (double)o->bytes;
+	} else {
+		*lat = 2 * (int64_t)(n - 1) * hop;
+		*work = 2.0 * (n - 1) / n * (double)o->bytes;
+	}
+}
+
+static int port_of(const struct engine_sim *s, const struct op *o, int i)
+{
+	return 2 * comm_gpu(s, o, i) + comm_net(s, o);
+}
+
+static int flow_rates(struct engine_sim *s, const struct op *changed)
+{
+	/* Recompute every flow that shares a port with the changed one. */
+	s->epoch++;
+	for (int i = 0; i < changed->n_streams; i++) {
+		struct port *p = &s->ports[port_of(s, changed, i)];
+		for (size_t f = 0; f < p->n; f++) {
+			struct op *o = &s->ops[p->flows[f]];
+			double rate = 1e300;
+			if (o->epoch == s->epoch)
+				continue; /* already recomputed in this round */
+			o->epoch = s->epoch;
+			o->rem -= o->rate * (double)(s->now - o->last);
+			if (o->rem < 0)
+				o->rem = 0;
+			o->last = s->now;
+			for (int j = 0; j < o->n_streams; j++) {
+				const struct port *q = &s->ports[port_of(s, o, j)];
+				double r = q->bw / (double)(q->n ? q->n : 1);
+				if (r < rate)
+					rate = r;
+			}
+			o->rate = rate;
+			o->ver++;
+			if (heap_push(s, finish_time(s->now, o->rem, o->rate), EV_DONE, p->flows[f], o->ver))
+				return -1;
+		}
+	}
+	return 0;
+}
+
+static int flow_add(struct engine_sim *s, int64_t id)
+{
+	struct op *o = &s->ops[id];
+
+	for (int i = 0; i < o->n_streams; i++) {
+		struct port *p = &s->ports[port_of(s, o, i)];
+		int dup = 0;
+		for (size_t f = 0; f < p->n; f++)
+			dup |= p->flows[f] == id;
+		if (dup)
+			continue;
+		if (engine_grow((void **)&p->flows, &p->cap, p->n + 1, sizeof(*p->flows)))
+			return -1;
+		p->flows[p->n++] = id;
+	}
+	o->last = s->now;
+	o->rate = 0;
+	return flow_rates(s, o);
+}
+
+static int flow_remove(struct engine_sim *s, int64_t id)
+{
+	struct op *o = &s->ops[id];
+
+	for (int i = 0; i < o->n_streams; i++) {
+		struct port *p = &s->ports[port_of(s, o, i)];
+		for (size_t f = 0; f < p->n; f++)
+			if (p->flows[f] == id) {
+				memmove(p->flows + f, p->flows + f + 1, (p->n - f - 1) * sizeof(*p->flows));
+				p->n--;
+				break;
+			}
+	}
+	return flow_rates(s, o);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Operations                                                               */
+/* ------------------------------------------------------------------------ */
+
+static int64_t op_gap(const struct op *o)
+{
+	return o->kind == OP_KERNELS ? o->k[o->cur].gap_ns : 0;
+}
+
+static int try_ready(struct engine_sim *s, int64_t id)
+{
+	struct op *o = &s->ops[id];
+
+	if (o->state != ST_WAIT || o->deps_left > 0 || o->heads_needed > 0)
+		return 0;
+	o->state = ST_PENDING;
+	return heap_push(s, s->now + op_gap(o), EV_START, id, 0);
+}
+
+/* The head of stream moved on: its new head may become ready. */
+static int stream_advance(struct engine_sim *s, int stream)
+{
+	struct stream *st = &s->streams[stream];
+	int64_t id;
+
+	if (st->head >= st->n)
+		return 0;
+	id = st->ops[st->head];
+	s->ops[id].heads_needed--;
+	return try_ready(s, id);
+}
+
+static int op_complete(struct engine_sim *s, int64_t id)
+{
+	struct op *o = &s->ops[id];
+
+	o->state = ST_DONE;
+	o->end = s->now;
+	if (s->now > s->st.span_ns)
+		s->st.span_ns = s->now;
+	for (int64_t i = s->dep_idx[id]; i < s->dep_idx[id + 1]; i++) {
+		struct op *w = &s->ops[s->dependents[i]];
+		w->deps_left--;
+		if (try_ready(s, s->dependents[i]))
+			return -1;
+	}
+	if (o->kind == OP_KERNELS) {
+		s->streams[o->stream].head++;
+		return stream_advance(s, o->stream);
+	}
+	for (int i = 0; i < o->n_streams; i++) {
+		int sid = s->cstreams[o->slist + i];
+		s->streams[sid].head++;
+		if (stream_advance(s, sid))
+			return -1;
+	}
+	return 0;
+}
+
+static int kernel_start(struct engine_sim *s, int64_t id)
+{
+	struct op *o = &s->ops[id];
+	const struct engine_kernel *k = &o->k[o->cur];
+	struct gpu *G;
+
+	if (o->cur == 0) {
+		o->start = s->now;
+		o->state = ST_RUN;
+	}
+	o->kstart = s->now;
+	if (k->fixed_ns > 0) {
+		o->fluid = 0;
+		return heap_push(s, s->now + k->fixed_ns, EV_DONE, id, o->ver);
+	}
+	o->fluid = 1;
+	o->rem = 1.0;
+	o->rate = 0;
+	o->last = s->now;
+	o->salloc = 0;
+	G = &s->gpus[s->streams[o->stream].gpu];
+	gpu_book(s, s->streams[o->stream].gpu);
+	if (engine_grow((void **)&G->run, &G->cap_run, G->n_run + 1, sizeof(*G->run)))
+		return -1;
+	o->run_idx = (int32_t)G->n_run;
+	G->run[G->n_run++] = id;
+	return gpu_recompute(s, s->streams[o->stream].gpu);
+}
+
+static int kernel_done(struct engine_sim *s, int64_t id)
+{
+	struct op *o = &s->ops[id];
+	const struct engine_kernel *k = &o->k[o->cur];
+
+	if (o->fluid) {
+		int g = s->streams[o->stream].gpu;
+		struct gpu *G = &s->gpus[g];
+		size_t i = (size_t)o->run_idx;
+		gpu_book(s, g);
+		G->run[i] = G->run[--G->n_run];
+		s->ops[G->run[i]].run_idx = (int32_t)i;
+		o->run_idx = -1;
+		o->salloc = 0;
+		if (gpu_recompute(s, g))
+			return -1;
+	}
+	s->st.kernels++;
+	emit_kernel(s, o, k, o->kstart, s->now);
+	o->cur++;
+	o->ver++;
+	if (o->cur < o->n_k)
+		return heap_push(s, s->now + o->k[o->cur].gap_ns, EV_START, id, 0);
+	return op_complete(s, id);
+}
+
+static int comm_start(struct engine_sim *s, int64_t id)
+{
+	struct op *o = &s->ops[id];
+	int64_t lat;
+	double work;
+
+	o->start = s->now;
+	o->state = ST_RUN;
+	comm_cost(s, o, &lat, &work);
+	o->comm_work = work;
+	if (work <= 0)
+		return heap_push(s, s->now + lat, EV_DONE, id, o->ver);
+	return heap_push(s, s->now + lat, EV_FLOW, id, o->ver);
+}
+
+static int comm_done(struct engine_sim *s, int64_t id)
+{
+	struct op *o = &s->ops[id];
+
+	if (o->comm_work > 0) {
+		o->ver++;
+		if (flow_remove(s, id))
+			return -1;
+	}
+	s->st.comms++;
+	o->end = s->now;
+	emit_comm(s, o);
+	return op_complete(s, id);
+}
+
+static int handle(struct engine_sim *s, const struct ev *e)
+{
+	struct op *o = &s->ops[e->op];
+
+	switch (e->type) {
+	case EV_START:
+		return o->kind == OP_KERNELS ? kernel_start(s, e->op) : comm_start(s, e->op);
+	case EV_FLOW:
+		if (e->ver != o->ver)
+			return 0;
+		o->rem = o->comm_work;
+		return flow_add(s, e->op);
+	case EV_DONE:
+		if (e->ver != o->ver || o->state != ST_RUN)
+			return 0;
+		return o->kind == OP_KERNELS ? kernel_done(s, e->op) : comm_done(s, e->op);
+	}
+	return 0;
+}
+
+int engine_sim_run(struct engine_sim *s, const struct trace_sink *out, struct mo_err *err)
+{
+	size_t n = s->n_ops;
+
+	if (s->ran)
+		return mo_err_set(err, MO_EUSAGE, "the simulator has already run");
+	s->ran = 1;
+	s->out = out;
+	s->err = err;
+	/* Dependents in CSR form. */
+	s->dep_idx = calloc(n + 1, sizeof(*s->dep_idx));
+	s->dependents = malloc((s->n_deps ? s->n_deps : 1) * sizeof(*s->dependents));
+	if (!s->dep_idx || !s->dependents)
+		return mo_err_set(err, MO_ENOMEM, "out of memory for %zu operations", n);
+	for (size_t i = 0; i < n; i++) {
+		struct op *o = &s->ops[i];
+		o->deps_left = (int32_t)o->n_deps;
+		o->heads_needed = o->kind == OP_KERNELS ? 1 : o->n_streams;
+		for (uint32_t j = 0; j < o->n_deps; j++)
+			s->dep_idx[s->deps[o->dep_off + j] + 1]++;
+	}
+	for (size_t i = 0; i < n; i++)
+		s->dep_idx[i + 1] += s->dep_idx[i];
+	{
+		int64_t *fill = calloc(n + 1, sizeof(*fill));
+		if (!fill)
+			return mo_err_set(err, MO_ENOMEM, "out of memory");
+		for (size_t i = 0; i < n; i++) {
+			const struct op *o = &s->ops[i];
+			for (uint32_t j = 0; j < o->n_deps; j++) {
+				int64_t d = s->deps[o->dep_off + j];
+				s->dependents[s->dep_idx[d] + fill[d]++] = (int64_t)i;
+			}
+		}
+		free(fill);
+	}
+	emit_definitions(s);
+	s->now = 0;
+	for (size_t i = 0; i < s->n_streams; i++)
+		if (stream_advance(s, (int)i))
+			return mo_err_set(err, MO_ENOMEM, "out of memory");
+	while (s->n_heap > 0 && !s->out_rc) {
+		struct ev e = heap_pop(s);
+		s->now = e.t;
+		s->st.events++;
+		if (handle(s, &e))
+			return mo_err_set(err, MO_ENOMEM, "out of memory in the event queue");
+	}
+	if (s->out_rc)
+		return s->out_rc < 0 ? s->out_rc : mo_err_set(err, MO_EIO, "the trace sink stopped the run");
+	for (int g = 0; g < s->c.n_gpus; g++)
+		gpu_book(s, g);
+	for (size_t i = 0; i < n; i++)
+		if (s->ops[i].state != ST_DONE) {
+			const struct op *o = &s->ops[i];
+			return mo_err_set(err, MO_EINPUT,
+					  "operation %zu on stream %d never started: it waits for %d "
+					  "dependencies and %d stream heads (a cycle in the schedule)",
+					  i, o->stream, o->deps_left, o->heads_needed);
+		}
+	return 0;
+}
+
+int64_t engine_sim_op_start(const struct engine_sim *s, int64_t op)
+{
+	return op >= 0 && (size_t)op < s->n_ops ? s->ops[op].start : -1;
+}
+
+int64_t engine_sim_op_end(const struct engine_sim *s, int64_t op)
+{
+	return op >= 0 && (size_t)op < s->n_ops ? s->ops[op].end : -1;
+}
+
+void engine_sim_stats(const struct engine_sim *s, struct engine_sim_stats *st)
+{
+	*st = s->st;
+}
+
+double engine_sim_gpu_busy_sm_ns(const struct engine_sim *s, int gpu)
+{
+	return gpu >= 0 && gpu < s->c.n_gpus ? s->gpus[gpu].busy : 0;
+}
