@@ -40,6 +40,16 @@ struct model_gpu {
 	double pcie_gbps;     /* per direction */
 	/* green-context partition lattice: quotas are min_sms + i * step_sms, <= sms */
 	int part_min_sms, part_step_sms;
+	/* ---- fields added after the core contract (all optional in JSON) ---- */
+	double fp16_tflops;   /* dense FP16 tensor-core peak (V100/T4 have no BF16) */
+	int l1_smem_per_sm;   /* unified L1 + shared memory per SM, bytes (information) */
+	/* kernel-from-shape calibration (model/op.c): fraction of the FP32 SIMT
+	 * peak a large sgemm tile reaches, fixed cost per launch (ns) and per
+	 * K-iteration overhead of a tile; 0 = use the defaults of op.c */
+	double gemm_simt_eff;
+	double gemm_tc_eff;   /* the same for tensor-core dtypes (tf32/bf16/fp16/fp8) */
+	double launch_ns;
+	double gemm_k0;
 };
 
 /*
@@ -147,5 +157,347 @@ int64_t model_curve_bwd_ns(const struct model_curve *c, int quota);
 double model_interference(const struct model_gpu *gpu, double own_gbps, double others_gbps);
 
 /* ---- end of the core contract; the rest of the model's API follows ---- */
+
+/* ------------------------------------------------------------------------ */
+/* GPU registry (more)                                                      */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * The GPU registry is the one documented piece of global state of model/:
+ * built-in specs (model/gpus.c, read only) plus the GPUs added by
+ * model_gpu_load_file().  Loading is not thread-safe: load user files at
+ * start-up, before threads look GPUs up.  model_gpu_reset() forgets loaded
+ * GPUs (tests).
+ */
+void model_gpu_reset(void);
+
+/*
+ * Fill the per-SM limits, allocation units and partition lattice of gpu from
+ * its compute capability (cc_major, cc_minor), overwriting those fields.
+ * 0, or -MO_EINPUT when the capability is not one model/ knows (< 7.0).
+ */
+int model_gpu_fill_cc_limits(struct model_gpu *gpu, struct mo_err *err);
+
+/*
+ * Parse a GPU JSON text (the format of model_gpu_load_file: an array of
+ * objects, or one object).  Required fields: name, sms, cc_major, cc_minor,
+ * hbm_gbps, fp32_tflops.  Every other field of struct model_gpu is optional:
+ * limits default from the compute capability, short_name from name, others 0.
+ * An unknown field, a wrong type or a missing required field is an error
+ * naming what (file name, array index, field).  Fills up to max entries of
+ * out and returns how many, or a negative status.
+ */
+int model_gpu_parse_json(const char *text, size_t len, const char *what,
+			 struct model_gpu *out, int max, struct mo_err *err);
+
+/*
+ * The spec of a trace's GPU: by header gpu_name; when the name is unknown or
+ * empty but the header carries sms and a compute capability, a spec derived
+ * from the nearest built-in GPU of that capability with the header's limits.
+ * *tmp receives derived specs; the result points at a registry entry or tmp.
+ */
+const struct model_gpu *model_gpu_for_header(const struct trace_header *h, struct model_gpu *tmp,
+					     struct mo_err *err);
+
+/* The valid quotas of gpu in increasing order (the lattice, then the whole
+ * GPU when it is not on the lattice); returns how many (at most max). */
+int model_quota_list(const struct model_gpu *gpu, int *out, int max);
+
+/* ------------------------------------------------------------------------ */
+/* Occupancy (more)                                                         */
+/* ------------------------------------------------------------------------ */
+
+struct model_occupancy {
+	int blocks_per_sm;        /* resident blocks per SM (0: cannot run) */
+	int warps_per_block;
+	int lim_blocks, lim_warps, lim_regs, lim_smem; /* each limit (INT32_MAX: none) */
+	const char *limiter;      /* "blocks", "warps", "registers", "shared memory", "launch" */
+	double occupancy;         /* theoretical: resident warps / max warps, 0..1 */
+};
+/* The CUDA occupancy calculation with its intermediate limits; 0 when the
+ * kernel can run, -1 when the launch itself is impossible (blocks_per_sm 0). */
+int model_occupancy(const struct model_gpu *gpu, int threads_per_block, int regs_per_thread,
+		    int smem_per_block, struct model_occupancy *out);
+
+/*
+ * What CUPTI records as "est. achieved occupancy %" for kernel k: the
+ * theoretical occupancy capped by the grid (warps the grid can place per SM),
+ * computed with the default per-block shared memory limit (48 KB: kernels
+ * using more dynamic shared memory are reported as 0 by CUPTI), in single
+ * precision and rounded half up.  Derived from the external A100/V100/H100
+ * traces (tests/data/occupancy.csv).  -1 when k has no launch facts.
+ */
+int model_cupti_occupancy_pct(const struct model_gpu *gpu, const struct trace_kernel *k);
+
+/* Launch facts of a kernel record: blocks of the grid, threads per block,
+ * shared memory per block (static + dynamic), resident blocks per SM
+ * (registers or shared memory unknown count as 0; at least 1). */
+int64_t model_kernel_blocks(const struct trace_kernel *k);
+int model_kernel_threads(const struct trace_kernel *k);
+int model_kernel_smem(const struct trace_kernel *k);
+int model_kernel_blocks_per_sm(const struct model_gpu *gpu, const struct trace_kernel *k);
+
+/* ------------------------------------------------------------------------ */
+/* Kernel time under a quota (more)                                         */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * The pieces behind model_kernel_ns_at_quota().  A kernel's measured time T
+ * at R SMs is split into a fixed launch cost L (min(T, gpu launch cost)),
+ * a memory-bound part M and a compute part C (T = L + M + C), with the
+ * memory-bound fraction from the kernel's class, or from its flops and bytes
+ * when known (roofline at R SMs).  At q SMs:
+ *   C(q) = C * waves(q) / waves(R),   waves(s) = ceil(blocks / (bps * s))
+ *   M(q) = M * bw(active(R)) / bw(active(q)),  active(s) = min(s, blocks)
+ *   bw(s) = min(hbm, s * hbm / (MODEL_BW_SATURATION * sms))
+ * The wave-scaling baseline is T * waves(q) / waves(R).
+ */
+#define MODEL_BW_SATURATION 0.55   /* fraction of SMs that saturates DRAM */
+struct model_quota_pred {
+	int64_t ns;            /* predicted (ours) */
+	int64_t baseline_ns;   /* predicted by wave scaling */
+	int64_t launch_ns, memory_ns, compute_ns; /* ours, split */
+	double waves_rec, waves_q;
+	int blocks_per_sm;
+	double mem_frac;       /* memory-bound fraction of the body at R */
+	double dram_bytes;     /* estimated DRAM traffic of the kernel */
+};
+void model_kernel_predict_at_quota(const struct model_gpu *gpu, const struct trace_kernel *k,
+				   int recorded_sms, int quota_sms, struct model_quota_pred *out);
+/* The wave-scaling baseline alone. */
+int64_t model_kernel_ns_waves(const struct model_gpu *gpu, const struct trace_kernel *k,
+			      int recorded_sms, int quota_sms);
+/* Achievable DRAM bandwidth (GB/s) that sms SMs of gpu can draw. */
+double model_dram_gbps_at(const struct model_gpu *gpu, double sms);
+
+/* ------------------------------------------------------------------------ */
+/* Kernel time from shape (more)                                            */
+/* ------------------------------------------------------------------------ */
+
+enum model_bound { MODEL_BOUND_COMPUTE = 0, MODEL_BOUND_MEMORY = 1, MODEL_BOUND_LAUNCH = 2 };
+const char *model_bound_name(int bound);
+const char *model_op_kind_name(int kind);
+int model_op_kind_parse(const char *s);   /* "gemm"/"linear", "bmm", "attention", ...; -1 */
+
+struct model_op_pred {
+	int64_t ns;              /* predicted time on sms SMs */
+	struct trace_kernel k;   /* the launch model_op_launch() chose (strings "") */
+	int tile_m, tile_n, split_k; /* GEMM tiling, 0 for other kinds */
+	int64_t ctas;            /* thread blocks */
+	double waves;            /* ctas / (blocks_per_sm * sms) */
+	int blocks_per_sm;
+	int bound;               /* enum model_bound */
+	double flops, bytes;     /* work and DRAM traffic assumed */
+	double compute_ns, memory_ns, launch_ns;
+};
+/* model_op_ns() with the details; 0, or -MO_EINPUT for a bad op (err says
+ * which field) or a bad sms. */
+int model_op_predict(const struct model_gpu *gpu, const struct model_op *op, int sms,
+		     struct model_op_pred *out, struct mo_err *err);
+
+/* ------------------------------------------------------------------------ */
+/* Calibration on measured GEMM timings (NeuSight CSV)                      */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * One measured linear/bmm op of a NeuSight CSV (columns OPName, Latency (ms),
+ * Device, ..., B, M, N, K).  linear is (B*M) x N x K; bmm is B products of
+ * M x N x K.  All NeuSight timings are FP32 (sgemm kernels).
+ */
+struct model_gemm_sample {
+	char gpu[64];
+	int bmm;               /* 0 linear, 1 bmm */
+	int64_t b, m, n, k;
+	double ms;             /* measured */
+};
+struct model_gemm_set {
+	struct model_gemm_sample *s;
+	size_t n, cap;
+};
+void model_gemm_set_init(struct model_gemm_set *set);
+void model_gemm_set_release(struct model_gemm_set *set);
+/* Append the rows of a NeuSight CSV; errors name the file and line. */
+int model_gemm_csv_load(struct model_gemm_set *set, const char *path, struct mo_err *err);
+/* The deterministic split: 1 when sample i belongs to the held-out 30 %. */
+int model_gemm_is_test(const struct model_gemm_sample *s);
+/* The op of a sample. */
+void model_gemm_sample_op(const struct model_gemm_sample *s, struct model_op *op);
+
+struct model_gemm_eval {
+	int n;                 /* samples evaluated */
+	double median_ape, p90_ape, mape; /* absolute percentage errors, % */
+};
+/* Error of model_op_ns() (on gpu, as it is) over the samples of set whose
+ * device matches gpu and whose split is test (which = 1), train (0) or all (-1). */
+int model_gemm_evaluate(const struct model_gemm_set *set, const struct model_gpu *gpu, int which,
+			struct model_gemm_eval *out);
+/*
+ * Fit gpu's gemm_simt_eff, gemm_k0 and launch_ns on the training samples of
+ * set for that GPU (grid search minimising the median absolute log error);
+ * writes them into *gpu; fills train and test errors.  -MO_EINPUT when set
+ * has fewer than 10 training samples for the GPU.
+ */
+int model_gemm_calibrate(const struct model_gemm_set *set, struct model_gpu *gpu,
+			 struct model_gemm_eval *train, struct model_gemm_eval *test,
+			 struct mo_err *err);
+
+/* ------------------------------------------------------------------------ */
+/* Module scaling curves (more)                                             */
+/* ------------------------------------------------------------------------ */
+
+/* The id of the module named name in trace t (case-insensitive), -1. */
+int model_trace_module_id(const struct trace_mem *t, const char *name);
+/* Whether phase id of t is a backward phase ("backward", "bwd", ...), and
+ * whether it counts for the curves at all (forward, backward, optimizer). */
+int model_trace_phase_is_backward(const struct trace_mem *t, int phase);
+
+/*
+ * (a) Kernel-level curve: for module (-1: every kernel of the trace) of
+ * trace t recorded on gpu (at the header's quota_sms, 0 = whole GPU), the
+ * sum of model_kernel_ns_at_quota() over its kernels at each quota, forward
+ * and backward (optimizer counts as backward), divided by the number of
+ * (step, microbatch) pairs seen (at least 1).  quotas NULL or nq 0: the
+ * whole lattice.  -MO_EINPUT when the module has no kernels (err names it)
+ * or a quota is off the lattice.
+ */
+int model_curve_from_trace(const struct trace_mem *t, const struct model_gpu *gpu, int module,
+			   const int *quotas, int nq, struct model_curve *out, struct mo_err *err);
+/* The same with the wave-scaling baseline for each kernel. */
+int model_curve_from_trace_baseline(const struct trace_mem *t, const struct model_gpu *gpu,
+				    int module, const int *quotas, int nq, struct model_curve *out,
+				    struct mo_err *err);
+
+/*
+ * (b) The regression of profiles at a grid of quotas: t(q) = a + b / q + c * q
+ * fitted by least squares (a: serial part, b / q: the part that divides over
+ * SMs, c * q: the overhead growing with the partition).  n >= 3 samples of
+ * distinct quotas for the full model; with 2 samples c is fixed to 0; with 1
+ * the curve is flat.
+ */
+struct model_curve_fit {
+	double a, b, c;
+	int n;
+	double max_rel_err;   /* worst relative residual on the samples */
+};
+int model_curve_fit(const int *quota, const double *ns, int n, struct model_curve_fit *out,
+		    struct mo_err *err);
+double model_curve_fit_eval(const struct model_curve_fit *f, double quota);
+/*
+ * Fit the regression to measured profiles: traces[i] holds module (by name,
+ * NULL: all kernels) run alone at its header's quota_sms (0 = whole GPU); the
+ * module's kernel time per (step, microbatch) is the sample.  Fills out at
+ * quotas (NULL: lattice) and the fits.  -MO_EINPUT when a trace lacks the
+ * module or two traces have the same quota.
+ */
+int model_curve_from_profiles(const struct trace_mem *const *traces, int ntraces,
+			      const struct model_gpu *gpu, const char *module, const int *quotas,
+			      int nq, struct model_curve *out, struct model_curve_fit *fit_fwd,
+			      struct model_curve_fit *fit_bwd, struct mo_err *err);
+
+/* ------------------------------------------------------------------------ */
+/* Interference (more)                                                      */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * model_interference(): the modules share the achievable DRAM bandwidth
+ * (MODEL_DRAM_EFF of the peak) in proportion to demand.  When the total
+ * demand D exceeds it (capacity C), a module's memory traffic runs D / C
+ * times slower; the fraction of its time that is memory-bound is taken as
+ * min(1, own / C).  Slowdown = 1 + min(1, own / C) * (D / C - 1), else 1.
+ */
+#define MODEL_DRAM_EFF 0.9
+
+/*
+ * A pairwise matrix of measured slowdowns: slow[i][j] is the factor by which
+ * module names[i] runs slower when colocated with names[j] (1 = none).
+ * File format (JSON):
+ *   { "gpu": "NVIDIA H100 80GB HBM3",
+ *     "modules": ["vit", "llm"],
+ *     "slowdown": [[1.0, 1.08], [1.03, 1.0]] }
+ */
+#define MODEL_IM_MAX 32
+struct model_interference_matrix {
+	int n;
+	char gpu[64];
+	char names[MODEL_IM_MAX][64];
+	double slow[MODEL_IM_MAX][MODEL_IM_MAX];
+};
+void model_im_init(struct model_interference_matrix *m);
+int model_im_load(struct model_interference_matrix *m, const char *path, struct mo_err *err);
+int model_im_save(const struct model_interference_matrix *m, const char *path, struct mo_err *err);
+/* Index of a module name, adding it when add is set; -1 when absent/full. */
+int model_im_index(struct model_interference_matrix *m, const char *name, int add);
+/*
+ * Calibrate from traces: solo[i] each hold modules run alone, corun holds
+ * several modules run at the same time (in their own partitions).  For each
+ * pair of modules (a, b) of corun, slow[a][b] = a's kernel time in corun /
+ * a's kernel time in the solo trace that has a (per (step, microbatch)).
+ * With more than two modules in corun, every partner of a gets the same
+ * factor.  -MO_EINPUT when a module of corun has no solo trace.
+ */
+int model_im_calibrate(struct model_interference_matrix *m, const struct trace_mem *const *solo,
+		       int nsolo, const struct trace_mem *corun, struct mo_err *err);
+/* The slowdown of module a colocated with b: the matrix entry when both are
+ * known, else model_interference(gpu, own_gbps, others_gbps). */
+double model_im_slowdown(const struct model_interference_matrix *m, const char *a, const char *b,
+			 const struct model_gpu *gpu, double own_gbps, double others_gbps);
+
+/* ------------------------------------------------------------------------ */
+/* Validation: predictions against traces at other quotas or co-run         */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * Kernel matching: kernels of the reference and of the target are grouped by
+ * (module, phase) and ordered by start time within a group; the i-th kernel
+ * of a group in the reference is matched with the i-th of the same group in
+ * the target when their names are equal (the same program replayed); a name
+ * mismatch skips ahead in the target by up to MODEL_MATCH_WINDOW kernels to
+ * resynchronise, else the reference kernel stays unmatched.  Modules and
+ * phases are matched by name.  The quota of a target kernel is its
+ * partition's SM count when it ran in one, else the target header's
+ * quota_sms, else the whole GPU.
+ */
+#define MODEL_MATCH_WINDOW 8
+
+struct model_err_stats {
+	int n;
+	double mape, p50, p90, max; /* absolute percentage errors, % */
+};
+/* Statistics of n absolute percentage errors (sorted in place). */
+void model_err_stats_of(double *ape, int n, struct model_err_stats *out);
+
+#define MODEL_VAL_MAX_ROWS 256
+struct model_val_row {
+	int level;            /* 0 kernel, 1 module */
+	int source;           /* enum trace_source of the target's ground truth */
+	int quota;            /* SMs of the target */
+	int kclass;           /* kernel rows: enum trace_kernel_class, -1 all */
+	char module[64];      /* module rows: module/phase; "" for kernel rows */
+	struct model_err_stats ours, baseline;
+};
+struct model_val_report {
+	int nrows;
+	struct model_val_row rows[MODEL_VAL_MAX_ROWS];
+	/* all kernel-level errors, for the CDF (ours and baseline), heap owned */
+	double *ape_ours, *ape_base;
+	int nape, cape;
+	int source_mask;      /* bit per enum trace_source seen among targets */
+	int matched, unmatched;
+	struct model_err_stats all_ours, all_base;               /* kernels */
+	struct model_err_stats all_mod_ours, all_mod_base;       /* modules */
+};
+void model_val_init(struct model_val_report *r);
+void model_val_release(struct model_val_report *r);
+/*
+ * Add the errors of predicting target from ref (both on gpu).  Predicted
+ * kernel time = model_kernel_ns_at_quota(ref kernel, ref quota, target
+ * quota); baseline = wave scaling.  Module rows compare the sums over
+ * matched kernels.  -MO_EINPUT when nothing matched.
+ */
+int model_validate_add(struct model_val_report *r, const struct model_gpu *gpu,
+		       const struct trace_mem *ref, const struct trace_mem *target,
+		       struct mo_err *err);
+/* Compute the summary rows (call once after the last add). */
+void model_val_finish(struct model_val_report *r);
 
 #endif

@@ -1,0 +1,125 @@
+/*
+ * classify.c - the class of a kernel from its name.
+ *
+ * An ordered table of case-insensitive substrings, first match wins.  The
+ * order matters: attention before GEMM (flash kernels are built on CUTLASS),
+ * convolution before GEMM (implicit-GEMM convolutions), norms before
+ * elementwise ("vectorized_layer_norm_kernel"), copies before elementwise
+ * ("elementwise_kernel<... direct_copy_kernel_cuda ...>").  Patterns were
+ * chosen on the kernel names of the external Kineto traces (H100, A100,
+ * V100) and the NeuSight GEMM kernels; tests/test-model.c checks them.
+ */
+#include "model/model.h"
+
+#include <string.h>
+#include <strings.h>
+
+static const struct {
+	const char *pat;
+	int cls;
+} rules[] = {
+	/* communication */
+	{ "nccl", TRACE_CLASS_COMM },
+	{ "all_reduce", TRACE_CLASS_COMM },
+	{ "allreduce", TRACE_CLASS_COMM },
+	{ "allgather", TRACE_CLASS_COMM },
+	{ "reducescatter", TRACE_CLASS_COMM },
+	/* attention */
+	{ "flash", TRACE_CLASS_ATTENTION },
+	{ "fmha", TRACE_CLASS_ATTENTION },
+	{ "sdpa", TRACE_CLASS_ATTENTION },
+	{ "attention", TRACE_CLASS_ATTENTION },
+	{ "attn", TRACE_CLASS_ATTENTION },
+	{ "cutlassF", TRACE_CLASS_ATTENTION },
+	{ "cutlassB", TRACE_CLASS_ATTENTION },
+	/* convolution (cuDNN, implicit GEMM, winograd, FFT) */
+	{ "conv", TRACE_CLASS_CONV },
+	{ "scudnn", TRACE_CLASS_CONV },
+	{ "fprop", TRACE_CLASS_CONV },
+	{ "dgrad", TRACE_CLASS_CONV },
+	{ "wgrad", TRACE_CLASS_CONV },
+	{ "winograd", TRACE_CLASS_CONV },
+	{ "im2col", TRACE_CLASS_CONV },
+	{ "fft2d", TRACE_CLASS_CONV },
+	{ "cask_cudnn", TRACE_CLASS_CONV },
+	{ "cutlass_cudnn", TRACE_CLASS_CONV },
+	{ "cudnn::cnn", TRACE_CLASS_CONV },
+	/* layout transforms and copies */
+	{ "nchwToNhwc", TRACE_CLASS_MEMORY },
+	{ "nhwcToNchw", TRACE_CLASS_MEMORY },
+	/* GEMM */
+	{ "gemm", TRACE_CLASS_GEMM },
+	{ "gemv", TRACE_CLASS_GEMM },
+	{ "cublas", TRACE_CLASS_GEMM },
+	{ "cutlass", TRACE_CLASS_GEMM },
+	{ "xmma", TRACE_CLASS_GEMM },
+	{ "matmul", TRACE_CLASS_GEMM },
+	{ "triton_tem", TRACE_CLASS_GEMM },
+	{ "triton_mm", TRACE_CLASS_GEMM },
+	{ "dot_kernel", TRACE_CLASS_GEMM },
+	{ "magma", TRACE_CLASS_GEMM },
+	/* reductions, norms, softmax, losses, pooling */
+	{ "normal", TRACE_CLASS_ELEMENTWISE }, /* random normal, not a norm */
+	{ "norm", TRACE_CLASS_REDUCTION },
+	{ "bn_fw", TRACE_CLASS_REDUCTION },
+	{ "bn_bw", TRACE_CLASS_REDUCTION },
+	{ "softmax", TRACE_CLASS_REDUCTION },
+	{ "reduce", TRACE_CLASS_REDUCTION },
+	{ "reduction", TRACE_CLASS_REDUCTION },
+	{ "triton_red", TRACE_CLASS_REDUCTION },
+	{ "triton_per", TRACE_CLASS_REDUCTION },
+	{ "nll_loss", TRACE_CLASS_REDUCTION },
+	{ "ClassNLLCriterion", TRACE_CLASS_REDUCTION },
+	{ "cross_entropy", TRACE_CLASS_REDUCTION },
+	{ "pool", TRACE_CLASS_REDUCTION },
+	{ "argmax", TRACE_CLASS_REDUCTION },
+	{ "cub::", TRACE_CLASS_REDUCTION },
+	/* memory movement */
+	{ "copy", TRACE_CLASS_MEMORY },
+	{ "memcpy", TRACE_CLASS_MEMORY },
+	{ "memset", TRACE_CLASS_MEMORY },
+	{ "CatArray", TRACE_CLASS_MEMORY },
+	{ "indexSelect", TRACE_CLASS_MEMORY },
+	{ "index_elementwise", TRACE_CLASS_MEMORY },
+	{ "gather", TRACE_CLASS_MEMORY },
+	{ "scatter", TRACE_CLASS_MEMORY },
+	{ "embedding", TRACE_CLASS_MEMORY },
+	{ "transpose", TRACE_CLASS_MEMORY },
+	{ "fill", TRACE_CLASS_MEMORY },
+	/* elementwise, optimizers */
+	{ "elementwise", TRACE_CLASS_ELEMENTWISE },
+	{ "pointwise", TRACE_CLASS_ELEMENTWISE },
+	{ "triton_poi", TRACE_CLASS_ELEMENTWISE },
+	{ "multi_tensor_apply", TRACE_CLASS_ELEMENTWISE },
+	{ "adam", TRACE_CLASS_ELEMENTWISE },
+	{ "dropout", TRACE_CLASS_ELEMENTWISE },
+	{ "Functor", TRACE_CLASS_ELEMENTWISE },
+	{ "relu", TRACE_CLASS_ELEMENTWISE },
+	{ "gelu", TRACE_CLASS_ELEMENTWISE },
+	{ "silu", TRACE_CLASS_ELEMENTWISE },
+	{ "sigmoid", TRACE_CLASS_ELEMENTWISE },
+	{ "tanh", TRACE_CLASS_ELEMENTWISE },
+	{ "scalePackedTensor", TRACE_CLASS_ELEMENTWISE },
+	{ "rope", TRACE_CLASS_ELEMENTWISE },
+	{ "rotary", TRACE_CLASS_ELEMENTWISE },
+};
+
+static int contains_ci(const char *hay, const char *needle)
+{
+	size_t n = strlen(needle);
+
+	for (; *hay; hay++)
+		if (!strncasecmp(hay, needle, n))
+			return 1;
+	return 0;
+}
+
+int model_classify(const struct trace_kernel *k)
+{
+	const char *name = k && k->name ? k->name : "";
+
+	for (size_t i = 0; i < sizeof(rules) / sizeof(rules[0]); i++)
+		if (contains_ci(name, rules[i].pat))
+			return rules[i].cls;
+	return TRACE_CLASS_UNKNOWN;
+}

@@ -1,0 +1,265 @@
+/*
+ * gpujson.c - user GPU specs from JSON files (strict: unknown fields, wrong
+ * types and missing required fields are errors that name the field).
+ */
+#include "model/model.h"
+#include "model/model-internal.h"
+
+#include <jansson.h>
+#include <math.h>
+#include <stddef.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum ftype { F_STR, F_INT, F_I64, F_DBL };
+
+static const struct field {
+	const char *name;
+	enum ftype type;
+	size_t off, size;
+	int required;
+} fields[] = {
+#define S(n, req) { #n, F_STR, offsetof(struct model_gpu, n), sizeof(((struct model_gpu *)0)->n), req }
+#define I(n, req) { #n, F_INT, offsetof(struct model_gpu, n), 0, req }
+#define L(n, req) { #n, F_I64, offsetof(struct model_gpu, n), 0, req }
+#define D(n, req) { #n, F_DBL, offsetof(struct model_gpu, n), 0, req }
+	S(name, 1), S(short_name, 0), I(cc_major, 1), I(cc_minor, 1), I(sms, 1), I(clock_mhz, 0),
+	L(mem_bytes, 0), I(warp_size, 0), I(max_threads_per_sm, 0), I(max_threads_per_block, 0),
+	I(max_warps_per_sm, 0), I(max_blocks_per_sm, 0), I(regs_per_sm, 0), I(regs_per_block, 0),
+	I(max_regs_per_thread, 0), I(reg_alloc_unit, 0), I(smem_per_sm, 0), I(smem_per_block, 0),
+	I(smem_per_block_optin, 0), I(smem_reserved_per_block, 0), I(smem_alloc_unit, 0),
+	D(hbm_gbps, 1), L(l2_bytes, 0), D(fp32_tflops, 1), D(tf32_tflops, 0), D(bf16_tflops, 0),
+	D(fp8_tflops, 0), D(nvlink_gbps, 0), D(pcie_gbps, 0), I(part_min_sms, 0),
+	I(part_step_sms, 0), D(fp16_tflops, 0), I(l1_smem_per_sm, 0), D(gemm_simt_eff, 0),
+	D(gemm_tc_eff, 0), D(launch_ns, 0), D(gemm_k0, 0),
+#undef S
+#undef I
+#undef L
+#undef D
+};
+#define NFIELDS (sizeof(fields) / sizeof(fields[0]))
+
+static size_t field_index(const char *name)
+{
+	size_t f;
+
+	for (f = 0; f < NFIELDS; f++)
+		if (!strcmp(fields[f].name, name))
+			break;
+	return f;
+}
+
+static int parse_one(json_t *obj, const char *what, int idx, struct model_gpu *g,
+		     struct mo_err *err)
+{
+	const char *key;
+	json_t *val;
+	unsigned char seen[NFIELDS];
+
+	memset(g, 0, sizeof(*g));
+	memset(seen, 0, sizeof(seen));
+	if (!json_is_object(obj))
+		return mo_err_set(err, MO_EINPUT, "cannot load '%s': gpu %d: not an object", what, idx);
+	/* the compute capability first, so limits can default from it */
+	json_object_foreach(obj, key, val) {
+		size_t f;
+		for (f = 0; f < NFIELDS; f++)
+			if (!strcmp(fields[f].name, key))
+				break;
+		if (f == NFIELDS)
+			return mo_err_set(err, MO_EINPUT, "cannot load '%s': gpu %d: unknown field '%s'",
+					  what, idx, key);
+		seen[f] = 1;
+		char *p = (char *)g + fields[f].off;
+		switch (fields[f].type) {
+		case F_STR:
+			if (!json_is_string(val))
+				goto type;
+			if (strlen(json_string_value(val)) >= fields[f].size || !*json_string_value(val))
+				return mo_err_set(err, MO_EINPUT,
+						  "cannot load '%s': gpu %d: field '%s': must be 1 to %zu characters",
+						  what, idx, key, fields[f].size - 1);
+			memcpy(p, json_string_value(val), strlen(json_string_value(val)) + 1);
+			break;
+		case F_INT: {
+			json_int_t v;
+			if (!json_is_integer(val))
+				goto type;
+			v = json_integer_value(val);
+			if (v < 0 || v > 1000000000)
+				goto range;
+			*(int *)p = (int)v;
+			break;
+		}
+		case F_I64: {
+			json_int_t v;
+			if (!json_is_integer(val))
+				goto type;
+			v = json_integer_value(val);
+			if (v < 0)
+				goto range;
+			*(int64_t *)p = (int64_t)v;
+			break;
+		}
+		case F_DBL: {
+			double v;
+			if (!json_is_number(val))
+				goto type;
+			v = json_number_value(val);
+			if (!isfinite(v) || v < 0 || v > 1e9)
+				goto range;
+			*(double *)p = v;
+			break;
+		}
+		}
+		continue;
+type:
+		return mo_err_set(err, MO_EINPUT, "cannot load '%s': gpu %d: field '%s': expected %s",
+				  what, idx, key,
+				  fields[f].type == F_STR ? "a string"
+				  : fields[f].type == F_DBL ? "a number"
+							    : "an integer");
+range:
+		return mo_err_set(err, MO_EINPUT, "cannot load '%s': gpu %d: field '%s': out of range",
+				  what, idx, key);
+	}
+	for (size_t f = 0; f < NFIELDS; f++)
+		if (fields[f].required && !seen[f])
+			return mo_err_set(err, MO_EINPUT,
+					  "cannot load '%s': gpu %d: missing required field '%s'", what,
+					  idx, fields[f].name);
+	if (g->sms <= 0 || g->sms > 1024)
+		return mo_err_set(err, MO_EINPUT, "cannot load '%s': gpu %d: field 'sms': out of range",
+				  what, idx);
+	if (g->hbm_gbps <= 0 || g->fp32_tflops <= 0)
+		return mo_err_set(err, MO_EINPUT,
+				  "cannot load '%s': gpu %d: fields 'hbm_gbps' and 'fp32_tflops' must be positive",
+				  what, idx);
+	/* defaults from the compute capability for limits not given */
+	{
+		struct model_gpu d = *g;
+		struct mo_err e;
+		if (model_gpu_fill_cc_limits(&d, &e) < 0)
+			return mo_err_set(err, MO_EINPUT, "cannot load '%s': gpu %d: %s", what, idx,
+					  e.msg);
+		for (size_t f = 0; f < NFIELDS; f++) {
+			if (seen[f] || fields[f].type != F_INT)
+				continue;
+			memcpy((char *)g + fields[f].off, (char *)&d + fields[f].off, sizeof(int));
+		}
+	}
+	if (!seen[field_index("short_name")]) /* defaults to name */
+		snprintf(g->short_name, sizeof(g->short_name), "%.31s", g->name);
+	if (g->warp_size <= 0 || g->max_threads_per_sm < g->warp_size || g->max_blocks_per_sm <= 0 ||
+	    g->regs_per_block <= 0 || g->regs_per_sm <= 0 || g->reg_alloc_unit <= 0 ||
+	    g->smem_alloc_unit <= 0 || g->max_threads_per_block <= 0 || g->part_step_sms <= 0 ||
+	    g->part_min_sms <= 0)
+		return mo_err_set(err, MO_EINPUT,
+				  "cannot load '%s': gpu %d: per-SM limits must be positive", what, idx);
+	if (!seen[field_index("max_warps_per_sm")]) /* follows max_threads_per_sm */
+		g->max_warps_per_sm = g->max_threads_per_sm / g->warp_size;
+	if (g->max_warps_per_sm <= 0)
+		return mo_err_set(err, MO_EINPUT,
+				  "cannot load '%s': gpu %d: field 'max_warps_per_sm': out of range", what, idx);
+	return 0;
+}
+
+int model_gpu_parse_json(const char *text, size_t len, const char *what, struct model_gpu *out,
+			 int max, struct mo_err *err)
+{
+	json_error_t je;
+	json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
+	int n = 0, rc = 0;
+
+	if (!root)
+		return mo_err_set(err, MO_EINPUT, "cannot parse '%s': offset %d: %s", what,
+				  je.position, je.text);
+	if (json_is_object(root)) {
+		if (max < 1)
+			rc = mo_err_set(err, MO_EUSAGE, "no room for gpus");
+		else if ((rc = parse_one(root, what, 0, &out[0], err)) == 0)
+			n = 1;
+	} else if (json_is_array(root)) {
+		size_t i;
+		json_t *v;
+		if (json_array_size(root) == 0)
+			rc = mo_err_set(err, MO_EINPUT, "cannot load '%s': no gpus in the array", what);
+		json_array_foreach(root, i, v) {
+			if (rc)
+				break;
+			if ((int)i >= max) {
+				rc = mo_err_set(err, MO_EINPUT, "cannot load '%s': more than %d gpus",
+						what, max);
+				break;
+			}
+			rc = parse_one(v, what, (int)i, &out[i], err);
+			n++;
+		}
+	} else {
+		rc = mo_err_set(err, MO_EINPUT, "cannot load '%s': expected an array of gpu objects",
+				what);
+	}
+	json_decref(root);
+	return rc < 0 ? rc : n;
+}
+
+#define MAX_FILE_GPUS 64
+
+int model_gpu_load_file(const char *path, struct mo_err *err)
+{
+	FILE *fp = fopen(path, "rb");
+	char *buf = NULL;
+	size_t len = 0, cap = 0;
+	struct model_gpu *gpus = NULL;
+	int n, rc = 0;
+
+	if (!fp)
+		return mo_err_set(err, MO_EIO, "cannot open '%s': %s", path, strerror(errno));
+	for (;;) {
+		if (len + 4096 > cap) {
+			size_t nc = cap ? cap * 2 : 8192;
+			char *p;
+			if (nc > (16u << 20)) {
+				rc = mo_err_set(err, MO_EINPUT, "cannot load '%s': larger than 16 MB", path);
+				goto out;
+			}
+			p = realloc(buf, nc);
+			if (!p) {
+				rc = mo_err_set(err, MO_ENOMEM, "cannot load '%s': out of memory", path);
+				goto out;
+			}
+			buf = p;
+			cap = nc;
+		}
+		size_t got = fread(buf + len, 1, cap - len, fp);
+		len += got;
+		if (got == 0)
+			break;
+	}
+	if (ferror(fp)) {
+		rc = mo_err_set(err, MO_EIO, "cannot read '%s': %s", path, strerror(errno));
+		goto out;
+	}
+	gpus = calloc(MAX_FILE_GPUS, sizeof(*gpus));
+	if (!gpus) {
+		rc = mo_err_set(err, MO_ENOMEM, "cannot load '%s': out of memory", path);
+		goto out;
+	}
+	n = model_gpu_parse_json(buf, len, path, gpus, MAX_FILE_GPUS, err);
+	if (n < 0) {
+		rc = n;
+		goto out;
+	}
+	for (int i = 0; i < n; i++)
+		if (model_gpu_add(&gpus[i]) < 0) {
+			rc = mo_err_set(err, MO_ENOMEM, "cannot load '%s': out of memory", path);
+			goto out;
+		}
+out:
+	free(gpus);
+	free(buf);
+	fclose(fp);
+	return rc;
+}

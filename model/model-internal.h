@@ -1,0 +1,19 @@
+/* model-internal.h - what the files of model/ share and nobody else uses. */
+#ifndef MOSAIC_MODEL_INTERNAL_H
+#define MOSAIC_MODEL_INTERNAL_H
+
+#include "model/model.h"
+
+/* Add (or replace, by name) a GPU in the registry; 0 or -MO_ENOMEM. */
+int model_gpu_add(const struct model_gpu *g);
+
+/* Kernel-from-shape defaults when a GPU carries no calibration (op.c). */
+#define MODEL_DEFAULT_SIMT_EFF 0.80
+#define MODEL_DEFAULT_TC_EFF 0.70
+#define MODEL_DEFAULT_LAUNCH_NS 2500.0
+#define MODEL_DEFAULT_K0 64.0
+
+/* Kernel-at-quota launch cost when the GPU carries none (quota.c). */
+#define MODEL_QUOTA_LAUNCH_NS 1500.0
+
+#endif

@@ -1,0 +1,393 @@
+/*
+ * op.c - kernel time from shape: the launch a library would choose and a
+ * roofline with efficiency terms, calibrated on measured GEMM timings.
+ *
+ * GEMM/bmm.  Candidate CTA tiles as cuBLAS/CUTLASS ship them (SIMT sgemm:
+ * 256x128, 128x256, 128x128, 128x64, 64x128, 64x64, 128x32, 32x128, 64x32,
+ * 32x32; tensor cores: 256x128, 128x256, 128x128, 128x64, 64x128, 64x64) and
+ * split-K 1..8.  For each candidate the model computes
+ *   ctas         = b * ceil(m / tm) * ceil(n / tn) * split
+ *   per SM       = ceil(ctas / sms) CTAs on the busiest SM, of which at most
+ *                  blocks_per_sm run at once (occupancy rules)
+ *   compute      = per SM * 2 tm tn (ceil(k / split) + k0)
+ *                  / (peak per SM * eff * tile_eff * util)
+ *   memory       = (A + B + C bytes) / bw(active SMs)
+ *   time         = launch + max(compute, memory) [+ split-K reduction]
+ * and, like cuBLAS's heuristics, picks the fastest.  tile_eff rewards more
+ * outputs per thread (register blocking), util is min(1, resident warps / 8)
+ * (two warps per scheduler hide the FMA latency).  eff, k0 (the per-tile
+ * prologue/epilogue cost in K iterations) and launch are per GPU, fitted on
+ * the NeuSight training split (model_gemm_calibrate); tensor-core dtypes use
+ * gemm_tc_eff (not calibrated: NeuSight has FP32 only).
+ *
+ * Fused attention (FlashAttention-2 style): CTAs of 128 queries, 4 warps;
+ * forward 4 b m n d flops (half when causal), backward 2.5 times that (five
+ * GEMMs instead of two), each at a lower efficiency than a plain GEMM.
+ * Elementwise, reduction, optimizer and memory ops are bandwidth rooflines
+ * over the bytes given, with their flops on the FP32 pipes.
+ */
+#include "model/model.h"
+#include "model/model-internal.h"
+
+#include <math.h>
+#include <string.h>
+#include <strings.h>
+
+#define ATTN_FWD_EFF 0.75    /* of the GEMM efficiency (softmax, rescaling) */
+#define ATTN_BWD_EFF 0.6
+#define BW_EFF_STREAM 0.85   /* fraction of achievable DRAM bandwidth streaming kernels reach */
+#define WARPS_FOR_PEAK 8.0
+
+static const char *op_names[] = {
+	[MODEL_OP_GEMM] = "gemm", [MODEL_OP_BMM] = "bmm",
+	[MODEL_OP_ATTENTION] = "attention", [MODEL_OP_ATTENTION_BWD] = "attention_bwd",
+	[MODEL_OP_ELEMENTWISE] = "elementwise", [MODEL_OP_REDUCTION] = "reduction",
+	[MODEL_OP_OPTIMIZER] = "optimizer", [MODEL_OP_MEMORY] = "memory",
+};
+#define NOPS ((int)(sizeof(op_names) / sizeof(op_names[0])))
+
+const char *model_op_kind_name(int kind)
+{
+	return kind >= 0 && kind < NOPS ? op_names[kind] : "unknown";
+}
+
+int model_op_kind_parse(const char *s)
+{
+	if (!s)
+		return -1;
+	if (!strcasecmp(s, "linear"))
+		return MODEL_OP_GEMM;
+	for (int i = 0; i < NOPS; i++)
+		if (!strcasecmp(s, op_names[i]))
+			return i;
+	return -1;
+}
+
+const char *model_bound_name(int b)
+{
+	switch (b) {
+	case MODEL_BOUND_COMPUTE:
+		return "compute";
+	case MODEL_BOUND_MEMORY:
+		return "memory";
+	case MODEL_BOUND_LAUNCH:
+		return "launch";
+	}
+	return "unknown";
+}
+
+/* Peak (TFLOP/s) and whether the tensor cores run it. */
+static double dtype_peak(const struct model_gpu *g, int dtype, int *tc)
+{
+	double p = 0;
+
+	*tc = 1;
+	switch (dtype) {
+	case MODEL_TF32:
+		p = g->tf32_tflops;
+		break;
+	case MODEL_BF16:
+		p = g->bf16_tflops > 0 ? g->bf16_tflops : g->fp16_tflops;
+		break;
+	case MODEL_FP16:
+		p = g->fp16_tflops > 0 ? g->fp16_tflops : g->bf16_tflops;
+		break;
+	case MODEL_FP8:
+		p = g->fp8_tflops > 0 ? g->fp8_tflops
+				      : (g->fp16_tflops > 0 ? g->fp16_tflops : g->bf16_tflops);
+		break;
+	default:
+		break;
+	}
+	if (p <= 0) {
+		*tc = 0;
+		p = g->fp32_tflops;
+	}
+	return p;
+}
+
+static double launch_of(const struct model_gpu *g)
+{
+	return g->launch_ns > 0 ? g->launch_ns : MODEL_DEFAULT_LAUNCH_NS;
+}
+
+struct tile {
+	int tm, tn, threads, regs, smem;
+};
+
+static const struct tile simt_tiles[] = {
+	{ 256, 128, 256, 128, 3 * (256 + 128) * 8 * 4 },
+	{ 128, 256, 256, 128, 3 * (128 + 256) * 8 * 4 },
+	{ 128, 128, 256, 120, 3 * (128 + 128) * 8 * 4 },
+	{ 128, 64, 128, 120, 3 * (128 + 64) * 8 * 4 },
+	{ 64, 128, 128, 120, 3 * (64 + 128) * 8 * 4 },
+	{ 64, 64, 64, 120, 3 * (64 + 64) * 8 * 4 },
+	{ 128, 32, 128, 64, 3 * (128 + 32) * 8 * 4 },
+	{ 32, 128, 128, 64, 3 * (32 + 128) * 8 * 4 },
+	{ 64, 32, 64, 64, 3 * (64 + 32) * 8 * 4 },
+	{ 32, 32, 64, 48, 3 * (32 + 32) * 8 * 4 },
+};
+static const struct tile tc_tiles[] = {
+	{ 256, 128, 256, 232, 3 * (256 + 128) * 32 * 2 },
+	{ 128, 256, 256, 232, 3 * (128 + 256) * 32 * 2 },
+	{ 128, 128, 256, 168, 4 * (128 + 128) * 32 * 2 },
+	{ 128, 64, 128, 168, 4 * (128 + 64) * 32 * 2 },
+	{ 64, 128, 128, 168, 4 * (64 + 128) * 32 * 2 },
+	{ 64, 64, 128, 128, 4 * (64 + 64) * 32 * 2 },
+};
+
+static int64_t cdiv(int64_t a, int64_t b)
+{
+	return (a + b - 1) / b;
+}
+
+static void set_launch(struct trace_kernel *k, int64_t gx, int64_t gy, int64_t gz, int threads,
+		       int regs, int smem, int cls)
+{
+	k->grid_x = gx > 0 ? gx : 1;
+	k->grid_y = gy > 0 ? gy : 1;
+	k->grid_z = gz > 0 ? gz : 1;
+	k->block_x = threads;
+	k->block_y = 1;
+	k->block_z = 1;
+	k->registers = regs;
+	k->static_smem = 0;
+	k->dynamic_smem = smem;
+	k->kclass = cls;
+}
+
+/* Time of one GEMM candidate on sms SMs. */
+static double gemm_candidate(const struct model_gpu *g, const struct model_op *op, int sms,
+			     const struct tile *t, int split, int tc, double peak,
+			     struct model_op_pred *o)
+{
+	int64_t tiles_m = cdiv(op->m, t->tm), tiles_n = cdiv(op->n, t->tn);
+	int64_t ctas = op->b * tiles_m * tiles_n * split;
+	int64_t kk = cdiv(op->k, split);
+	int bps = model_blocks_per_sm(g, t->threads, t->regs, t->smem);
+	double eff, k0, tile_eff, per_sm, conc, util, comp, mem, bytes, red = 0, launch = launch_of(g);
+	int es = model_dtype_bytes(op->dtype);
+
+	if (bps <= 0)
+		return -1;
+	if (tc) {
+		eff = g->gemm_tc_eff > 0 ? g->gemm_tc_eff : MODEL_DEFAULT_TC_EFF;
+		tile_eff = ((double)t->tm * t->tn / (t->tm * t->tn + 32.0 * (t->tm + t->tn))) /
+			   (128.0 * 128 / (128.0 * 128 + 32.0 * 256));
+	} else {
+		double opt = (double)t->tm * t->tn / t->threads; /* outputs per thread */
+		eff = g->gemm_simt_eff > 0 ? g->gemm_simt_eff : MODEL_DEFAULT_SIMT_EFF;
+		tile_eff = (opt / (opt + 8.0)) / (64.0 / (64.0 + 8.0));
+	}
+	if (tile_eff > 1)
+		tile_eff = 1;
+	k0 = g->gemm_k0 > 0 ? g->gemm_k0 : MODEL_DEFAULT_K0;
+	per_sm = (double)cdiv(ctas, sms);
+	conc = per_sm < bps ? per_sm : bps;
+	util = conc * t->threads / 32.0 / WARPS_FOR_PEAK;
+	if (util > 1)
+		util = 1;
+	comp = per_sm * 2.0 * t->tm * t->tn * (double)(kk + k0) /
+	       (peak * 1e3 / g->sms * eff * tile_eff * util);
+	bytes = (double)op->b * ((double)op->m * op->k + (double)op->k * op->n + (double)op->m * op->n) * es;
+	mem = bytes / (model_dram_gbps_at(g, ctas < sms ? (double)ctas : sms) * BW_EFF_STREAM);
+	if (split > 1) /* partial sums written and re-read by a reduction kernel */
+		red = launch * 0.5 + (double)op->b * op->m * op->n * 4.0 * (split + 1) /
+					     (model_dram_gbps_at(g, sms) * BW_EFF_STREAM);
+	if (o) {
+		o->tile_m = t->tm;
+		o->tile_n = t->tn;
+		o->split_k = split;
+		o->ctas = ctas;
+		o->blocks_per_sm = bps;
+		o->waves = (double)ctas / ((double)bps * sms);
+		o->flops = 2.0 * op->b * op->m * op->n * op->k;
+		o->bytes = bytes;
+		o->compute_ns = comp;
+		o->memory_ns = mem;
+		o->launch_ns = launch + red;
+		o->bound = comp >= mem ? MODEL_BOUND_COMPUTE : MODEL_BOUND_MEMORY;
+		if (launch + red > (comp > mem ? comp : mem))
+			o->bound = MODEL_BOUND_LAUNCH;
+		set_launch(&o->k, tiles_n, tiles_m, op->b * split, t->threads, t->regs, t->smem,
+			   TRACE_CLASS_GEMM);
+	}
+	return launch + (comp > mem ? comp : mem) + red;
+}
+
+static void predict_gemm(const struct model_gpu *g, const struct model_op *op, int sms,
+			 struct model_op_pred *o)
+{
+	int tc;
+	double peak = dtype_peak(g, op->dtype, &tc);
+	const struct tile *tiles = tc ? tc_tiles : simt_tiles;
+	int nt = tc ? (int)(sizeof(tc_tiles) / sizeof(tc_tiles[0]))
+		    : (int)(sizeof(simt_tiles) / sizeof(simt_tiles[0]));
+	double best = -1;
+	int bi = 0, bs = 1;
+
+	for (int i = 0; i < nt; i++)
+		for (int s = 1; s <= 8; s++) {
+			double t;
+			if (s > 1 && op->k / s < 128)
+				break;
+			t = gemm_candidate(g, op, sms, &tiles[i], s, tc, peak, NULL);
+			if (t > 0 && (best < 0 || t < best * 0.999)) {
+				best = t;
+				bi = i;
+				bs = s;
+			}
+		}
+	o->ns = (int64_t)llround(gemm_candidate(g, op, sms, &tiles[bi], bs, tc, peak, o));
+}
+
+static void predict_attention(const struct model_gpu *g, const struct model_op *op, int sms,
+			      struct model_op_pred *o, int bwd)
+{
+	int tc, es = model_dtype_bytes(op->dtype);
+	double peak = dtype_peak(g, op->dtype, &tc);
+	double eff = (tc ? (g->gemm_tc_eff > 0 ? g->gemm_tc_eff : MODEL_DEFAULT_TC_EFF)
+			 : (g->gemm_simt_eff > 0 ? g->gemm_simt_eff : MODEL_DEFAULT_SIMT_EFF)) *
+		     (bwd ? ATTN_BWD_EFF : ATTN_FWD_EFF);
+	int threads = bwd ? 256 : 128, regs = 255;
+	int smem = (int)((bwd ? 3 : 2) * 128 * op->k * es + 2 * 64 * op->k * es);
+	int64_t ctas = op->b * cdiv(bwd ? op->n : op->m, 128);
+	double flops = 4.0 * op->b * op->m * op->n * op->k * (op->causal ? 0.5 : 1.0) * (bwd ? 2.5 : 1.0);
+	double bytes = (double)op->b * (op->m + op->n) * op->k * es * (bwd ? 4.0 : 2.0);
+	int bps = model_blocks_per_sm(g, threads, regs, smem);
+	double per_sm, conc, util, comp, mem, launch = launch_of(g);
+
+	if (bps <= 0) {
+		smem = g->smem_per_block_optin;
+		bps = 1;
+	}
+	per_sm = (double)cdiv(ctas, sms);
+	conc = per_sm < bps ? per_sm : bps;
+	util = conc * threads / 32.0 / WARPS_FOR_PEAK;
+	if (util > 1)
+		util = 1;
+	comp = flops / (double)ctas * per_sm / (peak * 1e3 / g->sms * eff * util);
+	mem = bytes / (model_dram_gbps_at(g, ctas < sms ? (double)ctas : sms) * BW_EFF_STREAM);
+	o->ctas = ctas;
+	o->blocks_per_sm = bps;
+	o->waves = (double)ctas / ((double)bps * sms);
+	o->flops = flops;
+	o->bytes = bytes;
+	o->compute_ns = comp;
+	o->memory_ns = mem;
+	o->launch_ns = launch;
+	o->bound = comp >= mem ? MODEL_BOUND_COMPUTE : MODEL_BOUND_MEMORY;
+	if (launch > (comp > mem ? comp : mem))
+		o->bound = MODEL_BOUND_LAUNCH;
+	set_launch(&o->k, cdiv(bwd ? op->n : op->m, 128), op->b, 1, threads, regs, smem,
+		   TRACE_CLASS_ATTENTION);
+	o->ns = (int64_t)llround(launch + (comp > mem ? comp : mem));
+}
+
+static void predict_stream(const struct model_gpu *g, const struct model_op *op, int sms,
+			   struct model_op_pred *o)
+{
+	int threads = op->kind == MODEL_OP_REDUCTION ? 512 : 128;
+	int per_cta = threads * 16; /* bytes a CTA moves: 16 B vectors per thread */
+	double bytes = op->bytes > 0 ? (double)op->bytes : 0;
+	double flops = op->flops > 0 ? (double)op->flops : 0;
+	int64_t ctas = (int64_t)ceil(bytes / per_cta);
+	int cls = op->kind == MODEL_OP_REDUCTION ? TRACE_CLASS_REDUCTION
+		  : op->kind == MODEL_OP_MEMORY  ? TRACE_CLASS_MEMORY
+						 : TRACE_CLASS_ELEMENTWISE;
+	double eff = op->kind == MODEL_OP_REDUCTION ? 0.8 * BW_EFF_STREAM : BW_EFF_STREAM;
+	double launch = launch_of(g) * 0.6, act, mem, comp;
+	int bps;
+
+	if (ctas < 1)
+		ctas = 1;
+	if (op->kind == MODEL_OP_OPTIMIZER && ctas > (int64_t)sms * 4)
+		ctas = (int64_t)sms * 4; /* multi_tensor_apply: a few CTAs per SM, looping */
+	bps = model_blocks_per_sm(g, threads, 32, op->kind == MODEL_OP_REDUCTION ? 4096 : 0);
+	act = ctas < sms ? (double)ctas : sms;
+	mem = bytes / (model_dram_gbps_at(g, act) * eff);
+	comp = flops / (g->fp32_tflops * 1e3 * act / g->sms * 0.5);
+	o->ctas = ctas;
+	o->blocks_per_sm = bps;
+	o->waves = (double)ctas / ((double)bps * sms);
+	o->flops = flops;
+	o->bytes = bytes;
+	o->compute_ns = comp;
+	o->memory_ns = mem;
+	o->launch_ns = launch;
+	o->bound = comp > mem ? MODEL_BOUND_COMPUTE : MODEL_BOUND_MEMORY;
+	if (launch > (comp > mem ? comp : mem))
+		o->bound = MODEL_BOUND_LAUNCH;
+	set_launch(&o->k, ctas, 1, 1, threads, 32, op->kind == MODEL_OP_REDUCTION ? 4096 : 0, cls);
+	o->ns = (int64_t)llround(launch + (comp > mem ? comp : mem));
+}
+
+int model_op_predict(const struct model_gpu *gpu, const struct model_op *op, int sms,
+		     struct model_op_pred *o, struct mo_err *err)
+{
+	memset(o, 0, sizeof(*o));
+	o->k.start_ns = o->k.end_ns = -1;
+	o->k.device = o->k.stream = o->k.partition = o->k.module = o->k.phase = -1;
+	o->k.microbatch = o->k.step = o->k.correlation = -1;
+	o->k.occupancy_pct = o->k.flops = o->k.bytes = -1;
+	o->k.name = "";
+	if (sms <= 0 || sms > gpu->sms)
+		return mo_err_set(err, MO_EINPUT, "bad SM count %d for '%s' (1..%d)", sms,
+				  gpu->short_name, gpu->sms);
+	if (op->kind < 0 || op->kind >= NOPS)
+		return mo_err_set(err, MO_EINPUT, "unknown op kind %d", op->kind);
+	if (op->dtype < MODEL_FP32 || op->dtype > MODEL_FP8)
+		return mo_err_set(err, MO_EINPUT, "unknown dtype %d", op->dtype);
+	switch (op->kind) {
+	case MODEL_OP_GEMM:
+	case MODEL_OP_BMM:
+	case MODEL_OP_ATTENTION:
+	case MODEL_OP_ATTENTION_BWD:
+		if (op->b <= 0 || op->m <= 0 || op->n <= 0 || op->k <= 0)
+			return mo_err_set(err, MO_EINPUT,
+					  "%s needs positive b, m, n, k (got %lld, %lld, %lld, %lld)",
+					  op_names[op->kind], (long long)op->b, (long long)op->m,
+					  (long long)op->n, (long long)op->k);
+		break;
+	default:
+		if (op->bytes < 0 || op->flops < 0 || (op->bytes == 0 && op->flops == 0))
+			return mo_err_set(err, MO_EINPUT, "%s needs bytes or flops given",
+					  op_names[op->kind]);
+	}
+	switch (op->kind) {
+	case MODEL_OP_GEMM:
+	case MODEL_OP_BMM:
+		predict_gemm(gpu, op, sms, o);
+		break;
+	case MODEL_OP_ATTENTION:
+		predict_attention(gpu, op, sms, o, 0);
+		break;
+	case MODEL_OP_ATTENTION_BWD:
+		predict_attention(gpu, op, sms, o, 1);
+		break;
+	default:
+		predict_stream(gpu, op, sms, o);
+	}
+	return 0;
+}
+
+void model_op_launch(const struct model_gpu *gpu, const struct model_op *op, struct trace_kernel *k)
+{
+	struct model_op_pred p;
+
+	if (model_op_predict(gpu, op, gpu->sms, &p, NULL) < 0) {
+		set_launch(k, 1, 1, 1, 128, 32, 0, TRACE_CLASS_UNKNOWN);
+		return;
+	}
+	set_launch(k, p.k.grid_x, p.k.grid_y, p.k.grid_z, (int)p.k.block_x, (int)p.k.registers,
+		   (int)p.k.dynamic_smem, (int)p.k.kclass);
+}
+
+int64_t model_op_ns(const struct model_gpu *gpu, const struct model_op *op, int sms)
+{
+	struct model_op_pred p;
+
+	if (model_op_predict(gpu, op, sms, &p, NULL) < 0)
+		return -1;
+	return p.ns;
+}
