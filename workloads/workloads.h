@@ -58,8 +58,11 @@ enum workload_arch {
 };
 
 enum workload_attention { WORKLOAD_ATTN_FLASH = 0, WORKLOAD_ATTN_EAGER = 1 };
+/* Activations.  GELU_NEW is the tanh GELU written as Python arithmetic
+ * (Hugging Face GPT-2's "gelu_new"): eight separate elementwise kernels in
+ * eager PyTorch instead of one. */
 enum workload_act { WORKLOAD_ACT_GELU = 0, WORKLOAD_ACT_SWIGLU = 1, WORKLOAD_ACT_RELU = 2,
-		    WORKLOAD_ACT_QUICK_GELU = 3 };
+		    WORKLOAD_ACT_QUICK_GELU = 3, WORKLOAD_ACT_GELU_NEW = 4 };
 enum workload_norm { WORKLOAD_NORM_LAYERNORM = 0, WORKLOAD_NORM_RMSNORM = 1 };
 enum workload_pos { WORKLOAD_POS_LEARNED = 0, WORKLOAD_POS_ROPE = 1, WORKLOAD_POS_NONE = 2,
 		    WORKLOAD_POS_RELATIVE = 3 };
@@ -119,6 +122,14 @@ struct workload_module {
 	char trace_module[64];  /* module name in the trace; "" = every kernel */
 	int trace_samples;      /* microbatch size the trace was recorded at */
 	struct workload_trace *trace_data; /* private: the kernels, per phase */
+	/* added after the first contract */
+	int causal;         /* encoder: causal self-attention mask (CLIP text) */
+	int embed_norm;     /* a norm right after the embeddings (BERT, CLIP vision ln_pre) */
+	int final_norm;     /* a norm after the last block (pre-norm models; default 1) */
+	int pool;           /* out_dim projection and loss see one token per sample */
+	int patch_bias;     /* vit: the patch-embedding convolution has a bias */
+	int copies;         /* identical parallel copies (Qwen3-VL's deepstack mergers); 1 */
+	int64_t published_params; /* "params" from the spec: the published count, or 0 */
 };
 
 /* Activations sent along an edge (gradients flow back the same way). */
@@ -144,6 +155,7 @@ struct workload {
 	int gpus_per_node;
 	double nvlink_gbps;        /* per GPU per direction, inside a node; 0 = GPU's spec */
 	double net_gbps;           /* per GPU per direction, between nodes */
+	int64_t published_params;  /* "params" from the spec: the published total, or 0 */
 };
 
 /*

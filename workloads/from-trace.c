@@ -1,0 +1,193 @@
+/*
+ * from-trace.c - modules built from recorded traces.
+ *
+ * A spec module {"name": "vision", "kind": "encoder", "trace": "v.mtr",
+ * "trace_module": "visual", "trace_samples": 8} takes its kernels from the
+ * trace (an .mtr, or a Kineto/Chrome JSON the importer reads):
+ *  - the module is the MODULE record named trace_module ("" = every kernel);
+ *  - the phase of a kernel is the PHASE record it points to, by name:
+ *    "forward"/"fwd*" -> forward, "backward"/"bwd*"/"bw*" -> backward,
+ *    "optim*"/"opt*" -> optimizer (case-insensitive); kernels of other or no
+ *    phases are not used;
+ *  - of each phase only the first microbatch and the first step seen are
+ *    kept (one microbatch is what workload_kernels returns);
+ *  - compute kernels only (collectives belong to the engine's schedule).
+ * workload_kernels() returns them back to back from 0 in recorded order,
+ * each with its recorded duration (measured on the trace's GPU, whatever GPU
+ * is asked for) multiplied by samples / trace_samples for forward and
+ * backward, unchanged for the optimizer; launch facts, flops and bytes are
+ * kept; module and phase are rewritten to the workload's.
+ */
+#include "workloads/workloads-internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+static int phase_of(const char *name)
+{
+	if (!strncasecmp(name, "forward", 7) || !strncasecmp(name, "fwd", 3) || !strncasecmp(name, "fw", 2))
+		return WORKLOAD_FWD;
+	if (!strncasecmp(name, "backward", 8) || !strncasecmp(name, "bwd", 3) || !strncasecmp(name, "bw", 2))
+		return WORKLOAD_BWD;
+	if (!strncasecmp(name, "optim", 5) || !strncasecmp(name, "opt", 3))
+		return WORKLOAD_OPT;
+	return -1;
+}
+
+void wl_trace_free(struct workload_trace *t)
+{
+	if (!t)
+		return;
+	for (int p = 0; p < 3; p++)
+		trace_mem_release(&t->phase[p]);
+	free(t);
+}
+
+/* Small id -> value maps over the definitions (ids are small integers but
+ * may be sparse: a linear list is enough for the handful a trace has). */
+struct idmap {
+	int64_t *id;
+	int *val;
+	size_t n, cap;
+};
+static int idmap_put(struct idmap *m, int64_t id, int val)
+{
+	if (m->n == m->cap) {
+		size_t cap = m->cap ? 2 * m->cap : 16;
+		int64_t *ni = realloc(m->id, cap * sizeof *ni);
+		if (!ni)
+			return -1;
+		m->id = ni;
+		int *nv = realloc(m->val, cap * sizeof *nv);
+		if (!nv)
+			return -1;
+		m->val = nv;
+		m->cap = cap;
+	}
+	m->id[m->n] = id;
+	m->val[m->n++] = val;
+	return 0;
+}
+static int idmap_get(const struct idmap *m, int64_t id, int dflt)
+{
+	for (size_t i = m->n; i-- > 0;)
+		if (m->id[i] == id)
+			return m->val[i];
+	return dflt;
+}
+
+int wl_trace_load(struct workload_module *mod, struct mo_err *err)
+{
+	struct trace_mem t;
+	struct workload_trace *wt = NULL;
+	struct idmap phases = {0};
+	int64_t module_id = -1, first_mb[3] = {-2, -2, -2}, first_step[3] = {-2, -2, -2};
+	int rc, found_module = !mod->trace_module[0];
+
+	trace_mem_init(&t);
+	if ((rc = trace_mem_load(&t, mod->trace, err)) < 0)
+		goto out;
+	wt = calloc(1, sizeof *wt);
+	if (!wt) {
+		rc = mo_err_set(err, MO_ENOMEM, "out of memory");
+		goto out;
+	}
+	for (int p = 0; p < 3; p++)
+		trace_mem_init(&wt->phase[p]);
+	snprintf(wt->gpu_name, sizeof wt->gpu_name, "%s", t.header.gpu_name ? t.header.gpu_name : "");
+	for (size_t i = 0; i < t.n; i++) {
+		const struct trace_record *r = &t.recs[i];
+		if (r->kind == TRACE_KIND_MODULE && mod->trace_module[0] &&
+		    !strcmp(r->u.module.name, mod->trace_module)) {
+			module_id = r->u.module.id;
+			found_module = 1;
+		}
+		if (r->kind == TRACE_KIND_PHASE && idmap_put(&phases, r->u.phase.id,
+							     phase_of(r->u.phase.name)) < 0) {
+			rc = mo_err_set(err, MO_ENOMEM, "out of memory");
+			goto out;
+		}
+	}
+	if (!found_module) {
+		rc = mo_err_set(err, MO_EINPUT, "trace '%s' has no module '%s'", mod->trace,
+				mod->trace_module);
+		goto out;
+	}
+	for (size_t i = 0; i < t.n; i++) {
+		const struct trace_record *r = &t.recs[i];
+		const struct trace_kernel *k = &r->u.kernel;
+		struct trace_record c;
+		int ph;
+
+		if (r->kind != TRACE_KIND_KERNEL)
+			continue;
+		if (mod->trace_module[0] && k->module != module_id)
+			continue;
+		ph = idmap_get(&phases, k->phase, -1);
+		if (ph < 0)
+			continue;
+		if (first_mb[ph] == -2)
+			first_mb[ph] = k->microbatch, first_step[ph] = k->step;
+		if (k->microbatch != first_mb[ph] || k->step != first_step[ph])
+			continue;
+		c = *r;
+		if ((rc = trace_mem_add(&wt->phase[ph], &c, err)) < 0)
+			goto out;
+	}
+	if (!wt->phase[WORKLOAD_FWD].n) {
+		rc = mo_err_set(err, MO_EINPUT, "trace '%s': no forward kernels of module '%s'",
+				mod->trace, mod->trace_module[0] ? mod->trace_module : "(any)");
+		goto out;
+	}
+	mod->trace_data = wt;
+	wt = NULL;
+	rc = 0;
+out:
+	wl_trace_free(wt);
+	free(phases.id);
+	free(phases.val);
+	trace_mem_release(&t);
+	return rc;
+}
+
+int wl_trace_kernels(const struct workload *w, int m, int phase, int samples,
+		     struct trace_mem *out, struct mo_err *err)
+{
+	const struct workload_module *mod = &w->modules[m];
+	const struct workload_trace *wt = mod->trace_data;
+	double scale = 1.0;
+	int64_t t = 0;
+
+	if (!wt)
+		return mo_err_set(err, MO_EUSAGE, "workload '%s': module '%s': trace not loaded",
+				  w->name, mod->name);
+	if (phase != WORKLOAD_OPT && mod->trace_samples > 0)
+		scale = (double)samples / mod->trace_samples;
+	for (size_t i = 0; i < wt->phase[phase].n; i++) {
+		struct trace_record rec = wt->phase[phase].recs[i];
+		struct trace_kernel *k = &rec.u.kernel;
+		int64_t d = k->end_ns - k->start_ns;
+		int rc;
+
+		if (d < 0)
+			d = 0;
+		d = (int64_t)((double)d * scale + 0.5);
+		if (d < 1)
+			d = 1;
+		k->start_ns = t;
+		k->end_ns = t + d;
+		t += d;
+		k->device = 0;
+		k->stream = 0;
+		k->partition = -1;
+		k->module = m;
+		k->phase = phase;
+		k->microbatch = -1;
+		k->step = -1;
+		k->correlation = -1;
+		if ((rc = trace_mem_add(out, &rec, err)) < 0)
+			return rc;
+	}
+	return 0;
+}

@@ -1,0 +1,254 @@
+/*
+ * params.c - parameter counts and memory of a module's layers, by formula
+ * from the spec's sizes.
+ *
+ * Transformer block (vit, encoder, decoder): two norms (layernorm: weight and
+ * bias; rmsnorm: weight), attention Q/K/V/O with grouped-query K/V heads
+ * (kv_heads x head_dim), biases on all four when "bias", on Q/K/V only when
+ * "qkv_bias", per-head q/k norms when "qk_norm"; MLP gated (SwiGLU: gate, up,
+ * down) or plain (fc1, fc2), biases when "bias"; decoders with
+ * cross_attention add a norm and Q/K/V/O over memory of width hidden.
+ * Layer 0 also holds the input side: token embedding (vocab x hidden) or an
+ * input projection (in_dim x hidden), learned positions (max_pos x hidden),
+ * token types, the ViT patch embedding (channels x patch^2 x frames x hidden,
+ * plus a bias when "patch_bias") and class token, the embedding norm.  The
+ * last layer holds the output side: final norm, BERT pooler, the output
+ * projection (hidden x out_dim, no bias, as CLIP and ImageBind heads), the
+ * LM head (untied: vocab x hidden; encoders add the MLM transform: dense,
+ * norm and a vocab bias), CLIP's logit scale.
+ * Conv: ResNet bottleneck blocks (1x1, 3x3, 1x1 convolutions without bias,
+ * batch norm after each, a 1x1 downsample on each stage's first block) after
+ * a 7x7 stem with batch norm.
+ * MLP: layers linear maps in_dim -> hidden -> ... -> out_dim, biases when
+ * "bias", a norm over in_dim first when "embed_norm".
+ * Everything is multiplied by "copies".
+ */
+#include "workloads/workloads-internal.h"
+
+static int64_t norm_params(const struct workload_module *m, int64_t width)
+{
+	return m->norm == WORKLOAD_NORM_RMSNORM ? width : 2 * width;
+}
+
+static int64_t attn_params(const struct workload_module *m, int self)
+{
+	int64_t H = m->hidden, q = (int64_t)m->heads * m->head_dim,
+		kv = (int64_t)m->kv_heads * m->head_dim;
+	int64_t p = H * (q + 2 * kv) + q * H;
+
+	if (m->bias)
+		p += q + 2 * kv + H;
+	else if (m->qkv_bias)
+		p += q + 2 * kv;
+	if (m->qk_norm)
+		p += 2 * norm_params(m, m->head_dim);
+	if (!self)
+		p += norm_params(m, H);
+	return p;
+}
+
+static int64_t block_params(const struct workload_module *m)
+{
+	int64_t H = m->hidden, F = m->ffn, p = 2 * norm_params(m, H) + attn_params(m, 1);
+
+	if (m->act == WORKLOAD_ACT_SWIGLU)
+		p += 3 * H * F + (m->bias ? 2 * F + H : 0);
+	else
+		p += 2 * H * F + (m->bias ? F + H : 0);
+	if (m->cross_attention)
+		p += attn_params(m, 0);
+	return p;
+}
+
+static int64_t input_params(const struct workload_module *m)
+{
+	int64_t H = m->hidden, p = 0;
+
+	if (m->arch == WORKLOAD_ARCH_VIT) {
+		p += (int64_t)m->channels * m->patch * m->patch * m->frames * H;
+		if (m->patch_bias)
+			p += H;
+		if (m->cls_token)
+			p += H;
+	} else if (m->vocab) {
+		p += (int64_t)m->vocab * H;
+	} else if (m->in_dim) {
+		p += (int64_t)m->in_dim * H + (m->bias ? H : 0);
+	}
+	if (m->pos == WORKLOAD_POS_LEARNED)
+		p += (int64_t)m->max_pos * H;
+	p += (int64_t)m->type_vocab * H;
+	if (m->embed_norm)
+		p += norm_params(m, H);
+	return p;
+}
+
+static int64_t output_params(const struct workload_module *m)
+{
+	int64_t H = m->hidden, p = 0;
+
+	if (m->final_norm)
+		p += norm_params(m, H);
+	if (m->pooler)
+		p += H * H + H;
+	if (m->out_dim)
+		p += H * m->out_dim;
+	if (m->loss == WORKLOAD_LOSS_LM) {
+		if (!m->tie_embeddings)
+			p += (int64_t)m->vocab * H;
+		if (m->arch == WORKLOAD_ARCH_ENCODER)
+			p += H * H + H + norm_params(m, H) + m->vocab;
+	}
+	if (m->loss == WORKLOAD_LOSS_CONTRASTIVE)
+		p += 1;
+	return p;
+}
+
+/* ResNet: the stage and block of conv layer l, and the block's widths. */
+void wl_conv_block(const struct workload_module *m, int l, struct wl_conv_block *b)
+{
+	int s = 0, i = l, side = m->image / 4; /* after the stem and max pool */
+
+	while (s < m->n_stages - 1 && i >= m->stage_blocks[s]) {
+		i -= m->stage_blocks[s];
+		s++;
+	}
+	b->stage = s;
+	b->first = i == 0;
+	b->width = m->width << s;
+	b->out = 4 * b->width;
+	b->in = b->first ? (s == 0 ? m->width : 4 * (m->width << (s - 1))) : b->out;
+	b->stride = b->first && s > 0 ? 2 : 1;
+	b->side_out = side >> s;
+	b->side_in = b->first && s > 0 ? b->side_out * 2 : b->side_out;
+}
+
+static int64_t conv_layer_params(const struct workload_module *m, int l)
+{
+	struct wl_conv_block b;
+	int64_t p;
+
+	wl_conv_block(m, l, &b);
+	p = (int64_t)b.in * b.width + 9LL * b.width * b.width + (int64_t)b.width * b.out;
+	p += 2LL * b.width * 2 + 2LL * b.out;
+	if (b.first)
+		p += (int64_t)b.in * b.out + 2LL * b.out;
+	if (l == 0)
+		p += (int64_t)m->channels * m->width * 49 + 2LL * m->width;
+	return p;
+}
+
+static int64_t mlp_layer_params(const struct workload_module *m, int l)
+{
+	int64_t in = l == 0 ? m->in_dim : m->hidden, out = l == m->layers - 1 ? m->out_dim : m->hidden;
+	int64_t p = in * out + (m->bias ? out : 0);
+
+	if (l == 0 && m->embed_norm)
+		p += norm_params(m, in);
+	return p;
+}
+
+int64_t workload_params(const struct workload *w, int mi, int lb, int le)
+{
+	const struct workload_module *m;
+	int64_t p = 0;
+
+	if (mi < 0 || mi >= w->n_modules)
+		return 0;
+	m = &w->modules[mi];
+	if (lb < 0)
+		lb = 0;
+	if (le > m->layers)
+		le = m->layers;
+	if (m->arch == WORKLOAD_ARCH_TRACE)
+		return lb < le ? m->published_params : 0;
+	for (int l = lb; l < le; l++) {
+		switch (m->arch) {
+		case WORKLOAD_ARCH_CONV: p += conv_layer_params(m, l); break;
+		case WORKLOAD_ARCH_MLP: p += mlp_layer_params(m, l); break;
+		default:
+			p += block_params(m);
+			if (l == 0)
+				p += input_params(m);
+			if (l == m->layers - 1)
+				p += output_params(m);
+		}
+	}
+	return p * (m->copies > 0 ? m->copies : 1);
+}
+
+/* Activation bytes kept for backward, per sample, of layer l. */
+static int64_t act_layer(const struct workload *w, const struct workload_module *m, int l)
+{
+	int64_t e = wl_dtype_bytes(w->dtype), H = m->hidden, F = m->ffn, S = m->seq;
+	int64_t q = (int64_t)m->heads * m->head_dim, kv = (int64_t)m->kv_heads * m->head_dim;
+	int64_t per_tok, a;
+	int drop = m->dropout > 0;
+
+	switch (m->arch) {
+	case WORKLOAD_ARCH_TRACE:
+		return 0;
+	case WORKLOAD_ARCH_MLP: {
+		int64_t in = l == 0 ? m->in_dim : m->hidden;
+		return S * (in + m->hidden) * e;
+	}
+	case WORKLOAD_ARCH_CONV: {
+		struct wl_conv_block b;
+		wl_conv_block(m, l, &b);
+		a = ((int64_t)b.in * b.side_in * b.side_in + (int64_t)b.width * 4 * b.side_out * b.side_out +
+		     (int64_t)b.width * 2 * b.side_in * b.side_in + (int64_t)b.out * 3 * b.side_out * b.side_out) * e;
+		if (l == 0)
+			a += ((int64_t)m->channels * m->image * m->image + 3LL * m->width * m->image * m->image / 4) * e;
+		return a;
+	}
+	default:
+		break;
+	}
+	/* norms, Q/K/V, attention output, MLP inputs and activation input */
+	per_tok = (2 * H + H + q + 2 * kv + q + H + (m->act == WORKLOAD_ACT_SWIGLU ? 3 : 2) * F) * e;
+	if (drop)
+		per_tok += 2 * H; /* dropout masks, one byte per element */
+	if (m->attention == WORKLOAD_ATTN_EAGER)
+		per_tok += (int64_t)m->heads * S * (e + (drop ? 1 + e : 0));
+	else
+		per_tok += (int64_t)m->heads * 4; /* flash: log-sum-exp per row */
+	if (m->cross_attention)
+		per_tok += (H + 2 * q) * e;
+	a = per_tok * S;
+	if (m->cross_attention)
+		a += (int64_t)m->cross_seq * (H + 2 * kv) * e;
+	if (l == 0)
+		a += S * H * e;
+	if (l == m->layers - 1) {
+		a += S * H * e;
+		if (m->loss == WORKLOAD_LOSS_LM)
+			a += S * m->vocab * 4; /* fp32 log-softmax kept for the loss */
+	}
+	return a;
+}
+
+void workload_memory(const struct workload *w, int mi, int lb, int le, struct workload_memory *out)
+{
+	const struct workload_module *m;
+	int64_t p, e = wl_dtype_bytes(w->dtype), copies;
+
+	out->params = out->grads = out->optimizer = out->act_per_sample = 0;
+	if (mi < 0 || mi >= w->n_modules)
+		return;
+	m = &w->modules[mi];
+	if (lb < 0)
+		lb = 0;
+	if (le > m->layers)
+		le = m->layers;
+	copies = m->copies > 0 ? m->copies : 1;
+	p = workload_params(w, mi, lb, le);
+	out->params = p * e;
+	if (!m->frozen) {
+		out->grads = p * e;
+		out->optimizer = p * 8 + (e == 2 ? p * 4 : 0);
+	}
+	for (int l = lb; l < le; l++)
+		out->act_per_sample += act_layer(w, m, l) * copies;
+	if (m->frozen && !wl_needs_backward(w, mi))
+		out->act_per_sample = 0; /* nothing is kept: no backward runs */
+}

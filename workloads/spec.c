@@ -1,0 +1,835 @@
+/*
+ * spec.c - reading and validating workload specs (JSON, jansson).
+ *
+ * Top-level fields:
+ *   name (string, required), source (string), batch (int > 0, required),
+ *   microbatch (int > 0, divides batch; default batch), dtype ("fp32",
+ *   "tf32", "bf16", "fp16"; default "bf16"), params (int: the published
+ *   total, for comparison only), cluster (object), modules (array, required,
+ *   at least one), edges (array).
+ * cluster: gpu (string), gpus (int > 0), gpus_per_node (int > 0),
+ *   nvlink_gbps, net_gbps (numbers >= 0), links (string: free text).
+ * edges[i]: from, to (module names, required), bytes_per_sample (int >= 0;
+ *   default: the from-module's output per sample).
+ * modules[i]: name (required, unique), kind (encoder|projector|backbone|
+ *   decoder, required), arch (vit|encoder|decoder|conv|mlp|trace; "trace"
+ *   when a "trace" field is given), source, params (published count), and:
+ *   sizes (ints): layers hidden heads kv_heads head_dim ffn seq vocab max_pos
+ *     type_vocab patch image channels frames in_dim out_dim cross_seq width
+ *     copies
+ *   blocks (array of ints: conv bottleneck blocks per stage; sets layers)
+ *   act (gelu|gelu_new|quick_gelu|relu|swiglu), norm (layernorm|rmsnorm),
+ *   pos (learned|rope|relative|none), loss (none|lm|contrastive),
+ *   attention (flash|eager), dropout (number in [0, 1))
+ *   flags (booleans): bias qkv_bias qk_norm cls_token tie_embeddings pooler
+ *     cross_attention frozen causal embed_norm final_norm pool patch_bias
+ *   trace (path, relative to the spec's directory), trace_module (string),
+ *   trace_samples (int > 0; default the microbatch)
+ * Sizes each arch needs:
+ *   vit: layers hidden heads ffn patch, and image or seq
+ *   encoder, decoder: layers hidden heads ffn seq
+ *   conv: blocks image
+ *   mlp: layers in_dim hidden out_dim seq
+ * cross_attention needs cross_seq.  Unknown fields are errors.
+ */
+#include "workloads/workloads-internal.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <limits.h>
+#include <math.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+/* ---- names ---- */
+
+static const char *const kind_names[] = {"encoder", "projector", "backbone", "decoder", NULL};
+static const char *const arch_names[] = {"vit", "encoder", "decoder", "conv", "mlp", "trace", NULL};
+static const char *const attn_names[] = {"flash", "eager", NULL};
+static const char *const act_names[] = {"gelu", "swiglu", "relu", "quick_gelu", "gelu_new", NULL};
+static const char *const norm_names[] = {"layernorm", "rmsnorm", NULL};
+static const char *const pos_names[] = {"learned", "rope", "none", "relative", NULL};
+static const char *const loss_names[] = {"none", "lm", "contrastive", NULL};
+static const char *const dtype_names[] = {"fp32", "tf32", "bf16", "fp16", NULL};
+static const int dtype_values[] = {MODEL_FP32, MODEL_TF32, MODEL_BF16, MODEL_FP16};
+
+static const char *name_at(const char *const *names, int n, int i)
+{
+	return i >= 0 && i < n ? names[i] : "unknown";
+}
+const char *workload_kind_name(int kind) { return name_at(kind_names, 4, kind); }
+const char *workload_arch_name(int arch) { return name_at(arch_names, 6, arch); }
+const char *workload_phase_name(int phase)
+{
+	static const char *const p[] = {"forward", "backward", "optimizer"};
+	return name_at(p, 3, phase);
+}
+
+int wl_dtype_bytes(int dtype)
+{
+	switch (dtype) {
+	case MODEL_FP32: case MODEL_TF32: return 4;
+	case MODEL_BF16: case MODEL_FP16: return 2;
+	case MODEL_FP8: return 1;
+	default: return 4;
+	}
+}
+
+/* ---- the parser state ---- */
+
+struct pctx {
+	const char *file;
+	struct mo_err *err;
+	char path[256]; /* JSON path of the object being read */
+};
+
+static int perr(struct pctx *p, const char *field, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static int perr(struct pctx *p, const char *field, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	if (field && p->path[0])
+		return mo_err_set(p->err, MO_EINPUT, "bad workload '%s': %s.%s: %s", p->file, p->path,
+				  field, msg);
+	if (field)
+		return mo_err_set(p->err, MO_EINPUT, "bad workload '%s': %s: %s", p->file, field, msg);
+	return mo_err_set(p->err, MO_EINPUT, "bad workload '%s': %s%s%s", p->file, p->path,
+			  p->path[0] ? ": " : "", msg);
+}
+
+static const char *json_type_name(const json_t *v)
+{
+	switch (json_typeof(v)) {
+	case JSON_OBJECT: return "an object";
+	case JSON_ARRAY: return "an array";
+	case JSON_STRING: return "a string";
+	case JSON_INTEGER: return "an integer";
+	case JSON_REAL: return "a number";
+	case JSON_TRUE: case JSON_FALSE: return "a boolean";
+	case JSON_NULL: return "null";
+	}
+	return "?";
+}
+
+static int get_int(struct pctx *p, const char *key, json_t *v, int64_t lo, int64_t hi, int64_t *out)
+{
+	int64_t x;
+
+	if (json_is_integer(v)) {
+		x = json_integer_value(v);
+	} else if (json_is_real(v) && json_real_value(v) == floor(json_real_value(v)) &&
+		   fabs(json_real_value(v)) < 9e15) {
+		x = (int64_t)json_real_value(v);
+	} else {
+		return perr(p, key, "expected an integer, got %s", json_type_name(v));
+	}
+	if (x < lo || x > hi)
+		return perr(p, key, "%lld is out of range [%lld, %lld]", (long long)x, (long long)lo,
+			    (long long)hi);
+	*out = x;
+	return 0;
+}
+
+static int get_num(struct pctx *p, const char *key, json_t *v, double lo, double hi, double *out)
+{
+	if (!json_is_number(v))
+		return perr(p, key, "expected a number, got %s", json_type_name(v));
+	*out = json_number_value(v);
+	if (!(*out >= lo && *out <= hi))
+		return perr(p, key, "%g is out of range [%g, %g]", *out, lo, hi);
+	return 0;
+}
+
+static int get_str(struct pctx *p, const char *key, json_t *v, char *dst, size_t cap)
+{
+	if (!json_is_string(v))
+		return perr(p, key, "expected a string, got %s", json_type_name(v));
+	if (json_string_length(v) >= cap)
+		return perr(p, key, "string longer than %zu bytes", cap - 1);
+	if (strlen(json_string_value(v)) != json_string_length(v))
+		return perr(p, key, "string contains a NUL byte");
+	memcpy(dst, json_string_value(v), json_string_length(v) + 1);
+	return 0;
+}
+
+static int get_enum(struct pctx *p, const char *key, json_t *v, const char *const *names, int *out)
+{
+	char buf[64], list[256] = "";
+	int i, rc;
+
+	if ((rc = get_str(p, key, v, buf, sizeof buf)) < 0)
+		return rc;
+	for (i = 0; names[i]; i++)
+		if (!strcasecmp(buf, names[i])) {
+			*out = i;
+			return 0;
+		}
+	for (i = 0; names[i]; i++) {
+		strncat(list, i ? ", " : "", sizeof list - strlen(list) - 1);
+		strncat(list, names[i], sizeof list - strlen(list) - 1);
+	}
+	return perr(p, key, "unknown value '%s' (known: %s)", buf, list);
+}
+
+static int get_bool(struct pctx *p, const char *key, json_t *v, int *out)
+{
+	if (!json_is_boolean(v))
+		return perr(p, key, "expected a boolean, got %s", json_type_name(v));
+	*out = json_is_true(v);
+	return 0;
+}
+
+/* ---- modules ---- */
+
+enum ftype { F_INT, F_BOOL, F_ENUM, F_STR, F_DOUBLE, F_I64 };
+struct field {
+	const char *key;
+	enum ftype type;
+	size_t off;
+	const char *const *names; /* F_ENUM */
+	size_t cap;               /* F_STR */
+};
+#define MOFF(f) offsetof(struct workload_module, f)
+#define FI(k) {#k, F_INT, MOFF(k), NULL, 0}
+#define FB(k) {#k, F_BOOL, MOFF(k), NULL, 0}
+static const struct field module_fields[] = {
+	{"name", F_STR, MOFF(name), NULL, sizeof(((struct workload_module *)0)->name)},
+	{"source", F_STR, MOFF(source), NULL, sizeof(((struct workload_module *)0)->source)},
+	{"kind", F_ENUM, MOFF(kind), kind_names, 0},
+	{"arch", F_ENUM, MOFF(arch), arch_names, 0},
+	{"attention", F_ENUM, MOFF(attention), attn_names, 0},
+	{"act", F_ENUM, MOFF(act), act_names, 0},
+	{"norm", F_ENUM, MOFF(norm), norm_names, 0},
+	{"pos", F_ENUM, MOFF(pos), pos_names, 0},
+	{"loss", F_ENUM, MOFF(loss), loss_names, 0},
+	{"dropout", F_DOUBLE, MOFF(dropout), NULL, 0},
+	{"params", F_I64, MOFF(published_params), NULL, 0},
+	{"trace", F_STR, MOFF(trace), NULL, sizeof(((struct workload_module *)0)->trace)},
+	{"trace_module", F_STR, MOFF(trace_module), NULL,
+	 sizeof(((struct workload_module *)0)->trace_module)},
+	FI(layers), FI(hidden), FI(heads), FI(kv_heads), FI(head_dim), FI(ffn), FI(seq), FI(vocab),
+	FI(max_pos), FI(type_vocab), FI(patch), FI(image), FI(channels), FI(frames), FI(in_dim),
+	FI(out_dim), FI(cross_seq), FI(width), FI(copies), FI(trace_samples),
+	FB(bias), FB(qkv_bias), FB(qk_norm), FB(cls_token), FB(tie_embeddings), FB(pooler),
+	FB(cross_attention), FB(frozen), FB(causal), FB(embed_norm), FB(final_norm), FB(pool),
+	FB(patch_bias),
+	{"blocks", F_INT, 0, NULL, 0}, /* handled specially */
+	{NULL, 0, 0, NULL, 0},
+};
+
+static int parse_blocks(struct pctx *p, json_t *v, struct workload_module *mod)
+{
+	size_t i;
+	json_t *b;
+	int64_t x;
+	int rc;
+
+	if (!json_is_array(v))
+		return perr(p, "blocks", "expected an array, got %s", json_type_name(v));
+	if (json_array_size(v) < 1 || json_array_size(v) > WORKLOAD_MAX_STAGES)
+		return perr(p, "blocks", "expected 1 to %d stages, got %zu", WORKLOAD_MAX_STAGES,
+			    json_array_size(v));
+	json_array_foreach(v, i, b) {
+		char key[32];
+		snprintf(key, sizeof key, "blocks[%zu]", i);
+		if ((rc = get_int(p, key, b, 1, 1000, &x)) < 0)
+			return rc;
+		mod->stage_blocks[i] = (int)x;
+	}
+	mod->n_stages = (int)json_array_size(v);
+	return 0;
+}
+
+/* Which sizes were given (bit per field index). */
+static int parse_module_fields(struct pctx *p, json_t *obj, struct workload_module *mod,
+			       unsigned long long *given)
+{
+	const char *key;
+	json_t *v;
+	int rc, i;
+
+	if (!json_is_object(obj))
+		return perr(p, NULL, "expected an object, got %s", json_type_name(obj));
+	json_object_foreach(obj, key, v) {
+		for (i = 0; module_fields[i].key; i++)
+			if (!strcmp(key, module_fields[i].key))
+				break;
+		if (!module_fields[i].key)
+			return perr(p, key, "unknown field");
+		const struct field *f = &module_fields[i];
+		char *dst = (char *)mod + f->off;
+		int64_t x;
+		*given |= 1ULL << i;
+		if (!strcmp(key, "blocks")) {
+			rc = parse_blocks(p, v, mod);
+		} else {
+			switch (f->type) {
+			case F_INT:
+				rc = get_int(p, key, v, 0, INT_MAX / 4, &x);
+				if (!rc)
+					*(int *)dst = (int)x;
+				break;
+			case F_I64:
+				rc = get_int(p, key, v, 0, INT64_MAX / 4, &x);
+				if (!rc)
+					*(int64_t *)dst = x;
+				break;
+			case F_BOOL: rc = get_bool(p, key, v, (int *)dst); break;
+			case F_ENUM: rc = get_enum(p, key, v, f->names, (int *)dst); break;
+			case F_STR: rc = get_str(p, key, v, dst, f->cap); break;
+			case F_DOUBLE: rc = get_num(p, key, v, 0.0, 0.999, (double *)dst); break;
+			default: rc = perr(p, key, "internal: bad field type");
+			}
+		}
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+static int field_index(const char *key)
+{
+	int i;
+	for (i = 0; module_fields[i].key; i++)
+		if (!strcmp(module_fields[i].key, key))
+			return i;
+	return -1;
+}
+
+static int was_given(unsigned long long given, const char *key)
+{
+	int i = field_index(key);
+	return i >= 0 && (given >> i) & 1;
+}
+
+static int require(struct pctx *p, const struct workload_module *mod, unsigned long long given,
+		   const char *keys)
+{
+	char buf[256], *save = NULL, *k;
+
+	snprintf(buf, sizeof buf, "%s", keys);
+	for (k = strtok_r(buf, " ", &save); k; k = strtok_r(NULL, " ", &save))
+		if (!was_given(given, k))
+			return perr(p, k, "missing: arch '%s' needs it", workload_arch_name(mod->arch));
+	return 0;
+}
+
+/* Positive sizes: every given size field of int type must be > 0 except
+ * a few that may be 0. */
+static int check_positive(struct pctx *p, const struct workload_module *mod, unsigned long long given)
+{
+	static const char *const may_be_zero[] = {"vocab", "type_vocab", "out_dim", "max_pos",
+						  "cross_seq", NULL};
+	int i, j;
+
+	for (i = 0; module_fields[i].key; i++) {
+		if (module_fields[i].type != F_INT || !((given >> i) & 1) ||
+		    !strcmp(module_fields[i].key, "blocks"))
+			continue;
+		for (j = 0; may_be_zero[j]; j++)
+			if (!strcmp(may_be_zero[j], module_fields[i].key))
+				break;
+		if (may_be_zero[j])
+			continue;
+		if (*(const int *)((const char *)mod + module_fields[i].off) <= 0)
+			return perr(p, module_fields[i].key, "must be positive");
+	}
+	return 0;
+}
+
+static int parse_module(struct pctx *p, json_t *obj, struct workload_module *mod,
+			const struct workload *w)
+{
+	unsigned long long given = 0;
+	int rc;
+
+	memset(mod, 0, sizeof *mod);
+	mod->final_norm = 1;
+	mod->copies = 1;
+	mod->arch = -1;
+	mod->kind = -1;
+	mod->channels = 3;
+	mod->frames = 1;
+	mod->width = 64;
+	if ((rc = parse_module_fields(p, obj, mod, &given)) < 0)
+		return rc;
+	if (!mod->name[0])
+		return perr(p, "name", was_given(given, "name") ? "must not be empty" : "missing");
+	if (mod->kind < 0)
+		return perr(p, "kind", "missing (encoder, projector, backbone or decoder)");
+	if (mod->arch < 0) {
+		if (!was_given(given, "trace"))
+			return perr(p, "arch", "missing (vit, encoder, decoder, conv, mlp or trace)");
+		mod->arch = WORKLOAD_ARCH_TRACE;
+	}
+	if ((rc = check_positive(p, mod, given)) < 0)
+		return rc;
+
+	switch (mod->arch) {
+	case WORKLOAD_ARCH_VIT:
+		if ((rc = require(p, mod, given, "layers hidden heads ffn patch")) < 0)
+			return rc;
+		if (!was_given(given, "image") && !was_given(given, "seq"))
+			return perr(p, "image", "missing: arch 'vit' needs image or seq");
+		if (!mod->seq) {
+			if (mod->image % mod->patch)
+				return perr(p, "image", "%d is not a multiple of patch %d", mod->image,
+					    mod->patch);
+			mod->seq = (mod->image / mod->patch) * (mod->image / mod->patch) + mod->cls_token;
+		}
+		break;
+	case WORKLOAD_ARCH_ENCODER:
+	case WORKLOAD_ARCH_DECODER:
+		if ((rc = require(p, mod, given, "layers hidden heads ffn seq")) < 0)
+			return rc;
+		break;
+	case WORKLOAD_ARCH_CONV:
+		if ((rc = require(p, mod, given, "blocks image")) < 0)
+			return rc;
+		{
+			int s, n = 0;
+			for (s = 0; s < mod->n_stages; s++)
+				n += mod->stage_blocks[s];
+			if (was_given(given, "layers") && mod->layers != n)
+				return perr(p, "layers", "%d does not match the %d blocks", mod->layers, n);
+			mod->layers = n;
+			if (mod->image < 32 || mod->image % 32)
+				return perr(p, "image", "%d is not a multiple of 32", mod->image);
+		}
+		break;
+	case WORKLOAD_ARCH_MLP:
+		if ((rc = require(p, mod, given, "layers in_dim hidden out_dim seq")) < 0)
+			return rc;
+		break;
+	case WORKLOAD_ARCH_TRACE:
+		if (!mod->trace[0])
+			return perr(p, "trace", "missing: arch 'trace' needs it");
+		if (was_given(given, "layers") && mod->layers != 1)
+			return perr(p, "layers", "a trace module has 1 layer");
+		mod->layers = 1;
+		if (!mod->trace_samples)
+			mod->trace_samples = w->microbatch;
+		break;
+	}
+	if (mod->arch != WORKLOAD_ARCH_TRACE && (was_given(given, "trace_module") ||
+						  was_given(given, "trace_samples") ||
+						  was_given(given, "trace")))
+		return perr(p, "trace", "only a trace module (arch 'trace') takes a trace");
+	if (mod->arch != WORKLOAD_ARCH_CONV && was_given(given, "blocks"))
+		return perr(p, "blocks", "only arch 'conv' takes blocks");
+	if (mod->arch == WORKLOAD_ARCH_VIT || mod->arch == WORKLOAD_ARCH_ENCODER ||
+	    mod->arch == WORKLOAD_ARCH_DECODER) {
+		if (!mod->kv_heads)
+			mod->kv_heads = mod->heads;
+		if (mod->kv_heads > mod->heads || mod->heads % mod->kv_heads)
+			return perr(p, "kv_heads", "%d does not divide heads %d", mod->kv_heads,
+				    mod->heads);
+		if (!mod->head_dim) {
+			if (mod->hidden % mod->heads)
+				return perr(p, "heads", "%d does not divide hidden %d (give head_dim)",
+					    mod->heads, mod->hidden);
+			mod->head_dim = mod->hidden / mod->heads;
+		}
+		if (mod->pos == WORKLOAD_POS_LEARNED && !mod->max_pos)
+			mod->max_pos = mod->seq;
+		if (mod->cross_attention && !mod->cross_seq)
+			return perr(p, "cross_seq", "missing: cross_attention needs it");
+		if (mod->cross_attention && mod->arch != WORKLOAD_ARCH_DECODER)
+			return perr(p, "cross_attention", "only arch 'decoder' cross-attends");
+		if (!was_given(given, "loss") && mod->arch == WORKLOAD_ARCH_DECODER && mod->vocab)
+			mod->loss = WORKLOAD_LOSS_LM;
+		if (mod->loss == WORKLOAD_LOSS_LM && !mod->vocab)
+			return perr(p, "loss", "'lm' needs vocab");
+		if (mod->arch == WORKLOAD_ARCH_DECODER)
+			mod->causal = 1;
+		if (mod->arch == WORKLOAD_ARCH_VIT && mod->vocab)
+			return perr(p, "vocab", "arch 'vit' takes pixels, not tokens");
+	}
+	if (mod->arch == WORKLOAD_ARCH_VIT && mod->loss == WORKLOAD_LOSS_LM)
+		return perr(p, "loss", "arch 'vit' has no LM head");
+	if (mod->tie_embeddings && !mod->vocab)
+		return perr(p, "tie_embeddings", "needs vocab");
+	return 0;
+}
+
+/* ---- the workload ---- */
+
+static int parse_cluster(struct pctx *p, json_t *obj, struct workload *w)
+{
+	const char *key;
+	json_t *v;
+	int64_t x;
+	int rc = 0;
+	char links[256];
+
+	snprintf(p->path, sizeof p->path, "cluster");
+	if (!json_is_object(obj))
+		return perr(p, NULL, "expected an object, got %s", json_type_name(obj));
+	json_object_foreach(obj, key, v) {
+		if (!strcmp(key, "gpu")) {
+			rc = get_str(p, key, v, w->gpu, sizeof w->gpu);
+		} else if (!strcmp(key, "gpus")) {
+			if (!(rc = get_int(p, key, v, 1, 1 << 20, &x)))
+				w->gpus = (int)x;
+		} else if (!strcmp(key, "gpus_per_node")) {
+			if (!(rc = get_int(p, key, v, 1, 1024, &x)))
+				w->gpus_per_node = (int)x;
+		} else if (!strcmp(key, "nvlink_gbps")) {
+			rc = get_num(p, key, v, 0, 1e6, &w->nvlink_gbps);
+		} else if (!strcmp(key, "net_gbps")) {
+			rc = get_num(p, key, v, 0, 1e6, &w->net_gbps);
+		} else if (!strcmp(key, "links")) {
+			rc = get_str(p, key, v, links, sizeof links);
+		} else {
+			return perr(p, key, "unknown field");
+		}
+		if (rc < 0)
+			return rc;
+	}
+	p->path[0] = 0;
+	return 0;
+}
+
+static int parse_edges(struct pctx *p, json_t *arr, struct workload *w)
+{
+	size_t i;
+	json_t *e;
+
+	if (!json_is_array(arr)) {
+		p->path[0] = 0;
+		return perr(p, "edges", "expected an array, got %s", json_type_name(arr));
+	}
+	w->edges = calloc(json_array_size(arr) + 1, sizeof *w->edges);
+	if (!w->edges)
+		return mo_err_set(p->err, MO_ENOMEM, "out of memory");
+	json_array_foreach(arr, i, e) {
+		struct workload_edge *ed = &w->edges[i];
+		char from[64] = "", to[64] = "";
+		const char *key;
+		json_t *v;
+		int rc = 0;
+		int64_t x;
+
+		snprintf(p->path, sizeof p->path, "edges[%zu]", i);
+		if (!json_is_object(e))
+			return perr(p, NULL, "expected an object, got %s", json_type_name(e));
+		ed->bytes_per_sample = -1;
+		json_object_foreach(e, key, v) {
+			if (!strcmp(key, "from"))
+				rc = get_str(p, key, v, from, sizeof from);
+			else if (!strcmp(key, "to"))
+				rc = get_str(p, key, v, to, sizeof to);
+			else if (!strcmp(key, "bytes_per_sample")) {
+				if (!(rc = get_int(p, key, v, 0, INT64_MAX / 4, &x)))
+					ed->bytes_per_sample = x;
+			} else
+				return perr(p, key, "unknown field");
+			if (rc < 0)
+				return rc;
+		}
+		if (!from[0])
+			return perr(p, "from", "missing");
+		if (!to[0])
+			return perr(p, "to", "missing");
+		ed->from = workload_module_index(w, from);
+		ed->to = workload_module_index(w, to);
+		if (ed->from < 0)
+			return perr(p, "from", "unknown module '%s'", from);
+		if (ed->to < 0)
+			return perr(p, "to", "unknown module '%s'", to);
+		for (size_t j = 0; j < i; j++)
+			if (w->edges[j].from == ed->from && w->edges[j].to == ed->to)
+				return perr(p, NULL, "duplicate edge '%s' -> '%s'", from, to);
+		w->n_edges++;
+	}
+	p->path[0] = 0;
+	return 0;
+}
+
+/* Kahn's algorithm; fills order (when not NULL) and returns the number of
+ * modules ordered (< n_modules when there is a cycle). */
+static int topo(const struct workload *w, int *order)
+{
+	int n = w->n_modules, done = 0, i, e;
+	int *indeg = calloc((size_t)n + 1, sizeof *indeg);
+	char *taken = calloc((size_t)n + 1, 1);
+
+	if (!indeg || !taken) {
+		free(indeg);
+		free(taken);
+		return -1;
+	}
+	for (e = 0; e < w->n_edges; e++)
+		indeg[w->edges[e].to]++;
+	while (done < n) {
+		for (i = 0; i < n; i++)
+			if (!taken[i] && !indeg[i])
+				break;
+		if (i == n)
+			break;
+		taken[i] = 1;
+		if (order)
+			order[done] = i;
+		done++;
+		for (e = 0; e < w->n_edges; e++)
+			if (w->edges[e].from == i)
+				indeg[w->edges[e].to]--;
+	}
+	free(indeg);
+	free(taken);
+	return done;
+}
+
+void workload_topo_order(const struct workload *w, int *order)
+{
+	topo(w, order);
+}
+
+/* Output width of a module per token, and tokens per sample, for edges. */
+static int64_t output_bytes_per_sample(const struct workload *w, const struct workload_module *m)
+{
+	int64_t e = wl_dtype_bytes(w->dtype), width, tokens = m->seq;
+
+	switch (m->arch) {
+	case WORKLOAD_ARCH_MLP: width = m->out_dim; break;
+	case WORKLOAD_ARCH_CONV: {
+		int s = m->n_stages, side = m->image / (4 << (s - 1));
+		width = (int64_t)m->width * 4 << (s - 1);
+		tokens = (int64_t)side * side;
+		break;
+	}
+	case WORKLOAD_ARCH_TRACE: width = 0; tokens = 0; break;
+	default: width = m->out_dim && !m->pool ? m->out_dim : m->hidden;
+		 if (m->pool) tokens = 1, width = m->out_dim ? m->out_dim : m->hidden;
+	}
+	return tokens * width * e * (m->copies > 0 ? m->copies : 1);
+}
+
+static int parse_workload(struct pctx *p, json_t *root, struct workload *w)
+{
+	const char *key;
+	json_t *v, *modules = NULL, *edges = NULL, *cluster = NULL;
+	int64_t x;
+	int rc = 0, have_batch = 0, have_micro = 0;
+
+	if (!json_is_object(root))
+		return perr(p, NULL, "the top level must be an object, got %s", json_type_name(root));
+	w->dtype = MODEL_BF16;
+	json_object_foreach(root, key, v) {
+		if (!strcmp(key, "name"))
+			rc = get_str(p, key, v, w->name, sizeof w->name);
+		else if (!strcmp(key, "source"))
+			rc = get_str(p, key, v, w->source, sizeof w->source);
+		else if (!strcmp(key, "batch")) {
+			if (!(rc = get_int(p, key, v, 1, 1 << 24, &x)))
+				w->batch = (int)x, have_batch = 1;
+		} else if (!strcmp(key, "microbatch")) {
+			if (!(rc = get_int(p, key, v, 1, 1 << 24, &x)))
+				w->microbatch = (int)x, have_micro = 1;
+		} else if (!strcmp(key, "dtype")) {
+			int d;
+			if (!(rc = get_enum(p, key, v, dtype_names, &d)))
+				w->dtype = dtype_values[d];
+		} else if (!strcmp(key, "params")) {
+			rc = get_int(p, key, v, 0, INT64_MAX / 4, &w->published_params);
+		} else if (!strcmp(key, "modules"))
+			modules = v;
+		else if (!strcmp(key, "edges"))
+			edges = v;
+		else if (!strcmp(key, "cluster"))
+			cluster = v;
+		else
+			return perr(p, key, "unknown field");
+		if (rc < 0)
+			return rc;
+	}
+	if (!w->name[0])
+		return perr(p, "name", "missing");
+	if (!have_batch)
+		return perr(p, "batch", "missing");
+	if (!have_micro)
+		w->microbatch = w->batch;
+	if (w->batch % w->microbatch)
+		return perr(p, "batch", "%d is not a multiple of microbatch %d", w->batch, w->microbatch);
+	w->gpus = 1;
+	w->gpus_per_node = 8;
+	snprintf(w->gpu, sizeof w->gpu, "h100");
+	if (cluster && (rc = parse_cluster(p, cluster, w)) < 0)
+		return rc;
+	if (!modules)
+		return perr(p, "modules", "missing");
+	if (!json_is_array(modules))
+		return perr(p, "modules", "expected an array, got %s", json_type_name(modules));
+	if (json_array_size(modules) < 1 || json_array_size(modules) > 256)
+		return perr(p, "modules", "expected 1 to 256 modules, got %zu", json_array_size(modules));
+	w->modules = calloc(json_array_size(modules), sizeof *w->modules);
+	if (!w->modules)
+		return mo_err_set(p->err, MO_ENOMEM, "out of memory");
+	for (size_t i = 0; i < json_array_size(modules); i++) {
+		snprintf(p->path, sizeof p->path, "modules[%zu]", i);
+		if ((rc = parse_module(p, json_array_get(modules, i), &w->modules[i], w)) < 0)
+			return rc;
+		if (workload_module_index(w, w->modules[i].name) >= 0)
+			return perr(p, "name", "duplicate module '%s'", w->modules[i].name);
+		w->n_modules++;
+	}
+	p->path[0] = 0;
+	if (edges && (rc = parse_edges(p, edges, w)) < 0)
+		return rc;
+	if (topo(w, NULL) < w->n_modules)
+		return perr(p, "edges", "the module graph has a cycle");
+	for (int e = 0; e < w->n_edges; e++)
+		if (w->edges[e].bytes_per_sample < 0)
+			w->edges[e].bytes_per_sample =
+				output_bytes_per_sample(w, &w->modules[w->edges[e].from]);
+	for (int m = 0; m < w->n_modules; m++)
+		w->modules[m].params = workload_params(w, m, 0, w->modules[m].layers);
+	return 0;
+}
+
+/* Resolve trace paths against the spec's directory and load them. */
+static int load_traces(struct workload *w, const char *name, struct mo_err *err)
+{
+	const char *slash = strrchr(name, '/');
+	int dirlen = slash ? (int)(slash - name + 1) : 0;
+
+	for (int m = 0; m < w->n_modules; m++) {
+		struct workload_module *mod = &w->modules[m];
+		char path[sizeof mod->trace];
+		int rc;
+
+		if (mod->arch != WORKLOAD_ARCH_TRACE)
+			continue;
+		if (mod->trace[0] != '/' && dirlen) {
+			if ((size_t)snprintf(path, sizeof path, "%.*s%s", dirlen, name, mod->trace) >=
+			    sizeof path)
+				return mo_err_set(err, MO_EINPUT, "bad workload '%s': modules[%d].trace: "
+						  "path too long", name, m);
+			memcpy(mod->trace, path, sizeof path);
+		}
+		if ((rc = wl_trace_load(mod, err)) < 0) {
+			mo_err_prefix(err, "bad workload '%s': modules[%d]", name, m);
+			return rc;
+		}
+		mod->params = mod->published_params;
+	}
+	return 0;
+}
+
+static int load_json(json_t *root, const char *name, struct workload **out, struct mo_err *err)
+{
+	struct pctx p = {.file = name, .err = err};
+	struct workload *w = calloc(1, sizeof *w);
+	int rc;
+
+	*out = NULL;
+	if (!w) {
+		json_decref(root);
+		return mo_err_set(err, MO_ENOMEM, "out of memory");
+	}
+	snprintf(w->path, sizeof w->path, "%s", name);
+	rc = parse_workload(&p, root, w);
+	json_decref(root);
+	if (!rc)
+		rc = load_traces(w, name, err);
+	if (rc < 0) {
+		workload_free(w);
+		return rc;
+	}
+	*out = w;
+	return 0;
+}
+
+int workload_load(const char *path, struct workload **out, struct mo_err *err)
+{
+	json_error_t je;
+	json_t *root;
+	FILE *fp;
+
+	*out = NULL;
+	fp = fopen(path, "rb");
+	if (!fp)
+		return mo_err_set(err, MO_EIO, "cannot open '%s': %s", path, strerror(errno));
+	root = json_loadf(fp, JSON_REJECT_DUPLICATES, &je);
+	fclose(fp);
+	if (!root)
+		return mo_err_set(err, MO_EINPUT, "cannot parse '%s': line %d, column %d: %s", path,
+				  je.line, je.column, je.text);
+	return load_json(root, path, out, err);
+}
+
+int workload_load_string(const char *json, const char *name, struct workload **out,
+			 struct mo_err *err)
+{
+	json_error_t je;
+	json_t *root;
+
+	*out = NULL;
+	if (!name)
+		name = "<string>";
+	root = json_loads(json, JSON_REJECT_DUPLICATES, &je);
+	if (!root)
+		return mo_err_set(err, MO_EINPUT, "cannot parse '%s': line %d, column %d: %s", name,
+				  je.line, je.column, je.text);
+	return load_json(root, name, out, err);
+}
+
+void workload_free(struct workload *w)
+{
+	if (!w)
+		return;
+	if (w->modules)
+		for (int m = 0; m < w->n_modules; m++)
+			wl_trace_free(w->modules[m].trace_data);
+	free(w->modules);
+	free(w->edges);
+	free(w);
+}
+
+int workload_module_index(const struct workload *w, const char *name)
+{
+	for (int m = 0; m < w->n_modules; m++)
+		if (!strcmp(w->modules[m].name, name))
+			return m;
+	return -1;
+}
+
+int workload_microbatches(const struct workload *w)
+{
+	return w->microbatch > 0 ? w->batch / w->microbatch : 0;
+}
+
+int wl_needs_backward(const struct workload *w, int m)
+{
+	/* In topological order: a module needs backward when it is trainable or
+	 * one of its inputs needs backward. */
+	int n = w->n_modules, r;
+	int *order = malloc(sizeof(int) * (size_t)n);
+	char *need = calloc((size_t)n, 1);
+
+	if (!order || !need) {
+		free(order);
+		free(need);
+		return !w->modules[m].frozen;
+	}
+	topo(w, order);
+	for (int i = 0; i < n; i++) {
+		int x = order[i];
+		need[x] = !w->modules[x].frozen;
+		for (int e = 0; e < w->n_edges && !need[x]; e++)
+			if (w->edges[e].to == x && need[w->edges[e].from])
+				need[x] = 1;
+	}
+	r = need[m];
+	free(order);
+	free(need);
+	return r;
+}

@@ -1,0 +1,733 @@
+/*
+ * synth.c - the kernel synthesiser: a module's layers -> the kernels one
+ * training microbatch runs, in eager-PyTorch order.
+ *
+ * A layer is first described as a list of forward steps (a linear layer, a
+ * batched matmul, fused attention, an elementwise op, a norm, a softmax, an
+ * embedding gather, the loss...).  The forward pass emits each step's
+ * forward kernels in order; the backward pass walks the same list in reverse
+ * and emits each step's backward kernels (for a linear layer: the data-
+ * gradient GEMM dX = dY W^T, the weight-gradient GEMM dW = X^T dY and the
+ * bias reduction; for fused attention the fused backward; for eager
+ * attention the two matmul gradients of each batched matmul, the softmax,
+ * dropout and scale backward; for norms the input-gradient and the weight-
+ * gradient reductions).  The optimizer step is one fused Adam kernel per
+ * layer over that layer's parameters.
+ *
+ * Shapes: tokens T = samples x seq; a linear layer over T tokens from width
+ * K to width N is the GEMM M=T, N, K; convolutions are implicit GEMMs
+ * (M = samples x output pixels, N = output channels, K = input channels x
+ * kernel area) of class conv.
+ */
+#include "workloads/workloads-internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+enum step_type {
+	S_LINEAR,   /* a: M, b: N, c: K; flags: bias, input grad, weight */
+	S_CONV,     /* as linear, class conv; d: input pixels per sample-row (M of dgrad) */
+	S_BMM,      /* a: batch, b: M, c: N, d: K */
+	S_ATTN,     /* a: batch x heads, b: query length, c: key length, d: head dim; causal */
+	S_EW,       /* a: elements; reads, writes; nbwd backward kernels */
+	S_NORM,     /* a: rows, b: width; rms */
+	S_SOFTMAX,  /* a: rows, b: width */
+	S_DROPOUT,  /* a: elements */
+	S_EMBED,    /* a: tokens, b: width, c: table rows */
+	S_LOSS,     /* a: rows, b: classes (log-softmax + NLL) */
+	S_COPY,     /* a: elements */
+	S_BN,       /* a: elements, b: channels */
+};
+
+struct step {
+	int type;
+	const char *name;
+	int64_t a, b, c, d;
+	int bias, input_grad, weight, causal, rms, reads, writes, nbwd;
+	double fpe; /* FLOPs per element (elementwise, norms) */
+};
+
+struct gen {
+	const struct workload *w;
+	const struct workload_module *m;
+	int64_t samples;
+	int dtype, e;
+	int trainable;  /* weights get gradients */
+	int input_grad; /* the module's input needs a gradient */
+	struct step *steps;
+	int n, cap;
+	int oom;
+};
+
+static struct step *add(struct gen *g, int type, const char *name)
+{
+	struct step *s;
+
+	if (g->n == g->cap) {
+		int cap = g->cap ? 2 * g->cap : 64;
+		struct step *ns = realloc(g->steps, sizeof *ns * (size_t)cap);
+		if (!ns) {
+			g->oom = 1;
+			return NULL;
+		}
+		g->steps = ns;
+		g->cap = cap;
+	}
+	s = &g->steps[g->n++];
+	memset(s, 0, sizeof *s);
+	s->type = type;
+	s->name = name;
+	s->weight = 1;
+	s->input_grad = 1;
+	s->reads = 1;
+	s->writes = 1;
+	s->nbwd = 1;
+	return s;
+}
+
+static void linear(struct gen *g, const char *name, int64_t M, int64_t N, int64_t K, int bias)
+{
+	struct step *s = add(g, S_LINEAR, name);
+	if (s)
+		s->a = M, s->b = N, s->c = K, s->bias = bias;
+}
+
+static void ew(struct gen *g, const char *name, int64_t elems, int reads, int writes, double fpe,
+	       int nbwd)
+{
+	struct step *s = add(g, S_EW, name);
+	if (s)
+		s->a = elems, s->reads = reads, s->writes = writes, s->fpe = fpe, s->nbwd = nbwd;
+}
+
+static void norm(struct gen *g, const char *name, int64_t rows, int64_t width)
+{
+	struct step *s = add(g, S_NORM, name);
+	if (s)
+		s->a = rows, s->b = width, s->rms = g->m->norm == WORKLOAD_NORM_RMSNORM;
+}
+
+static void dropout(struct gen *g, const char *name, int64_t elems)
+{
+	struct step *s;
+	if (g->m->dropout <= 0)
+		return;
+	if ((s = add(g, S_DROPOUT, name)))
+		s->a = elems;
+}
+
+static void activation(struct gen *g, int64_t elems)
+{
+	switch (g->m->act) {
+	case WORKLOAD_ACT_SWIGLU: ew(g, "silu_mul", elems, 2, 1, 5, 1); break;
+	case WORKLOAD_ACT_RELU: ew(g, "relu", elems, 1, 1, 1, 1); break;
+	case WORKLOAD_ACT_QUICK_GELU:
+		/* x * sigmoid(1.702 x) in Python: mul, sigmoid, mul */
+		ew(g, "quick_gelu_mul", elems, 1, 1, 1, 1);
+		ew(g, "quick_gelu_sigmoid", elems, 1, 1, 4, 1);
+		ew(g, "quick_gelu_mul", elems, 2, 1, 1, 2);
+		break;
+	case WORKLOAD_ACT_GELU_NEW:
+		/* 0.5 * x * (1 + tanh(sqrt(2/pi) * (x + 0.044715 * x^3))) */
+		ew(g, "gelu_new_mul", elems, 1, 1, 1, 1);
+		ew(g, "gelu_new_pow", elems, 1, 1, 2, 1);
+		ew(g, "gelu_new_mul", elems, 1, 1, 1, 1);
+		ew(g, "gelu_new_add", elems, 2, 1, 1, 1);
+		ew(g, "gelu_new_mul", elems, 1, 1, 1, 1);
+		ew(g, "gelu_new_tanh", elems, 1, 1, 4, 1);
+		ew(g, "gelu_new_add", elems, 1, 1, 1, 1);
+		ew(g, "gelu_new_mul", elems, 2, 1, 1, 2);
+		break;
+	default: ew(g, "gelu", elems, 1, 1, 8, 1);
+	}
+}
+
+/* Self- or cross-attention of one block: T query tokens, Tk key tokens per
+ * sample (S, Sk per sample). */
+static void attention(struct gen *g, int64_t T, int64_t S, int64_t Sk, int cross)
+{
+	const struct workload_module *m = g->m;
+	int64_t H = m->hidden, d = m->head_dim, q = (int64_t)m->heads * d, kv = (int64_t)m->kv_heads * d;
+	int64_t B = g->samples * m->heads, Tk = g->samples * Sk;
+	int bias_qkv = m->bias || m->qkv_bias;
+	struct step *s;
+
+	if (cross) {
+		linear(g, "gemm:cross_q", T, q, H, bias_qkv);
+		linear(g, "gemm:cross_kv", Tk, 2 * kv, H, bias_qkv);
+	} else {
+		linear(g, "gemm:qkv", T, q + 2 * kv, H, bias_qkv);
+	}
+	if (m->qk_norm) {
+		norm(g, "qk_norm", T * m->heads, d);
+		norm(g, "qk_norm", Tk * m->kv_heads, d);
+	}
+	if (m->pos == WORKLOAD_POS_ROPE && !cross)
+		ew(g, "rotary_embedding", T * (q + kv), 2, 1, 3, 1);
+	if (m->attention == WORKLOAD_ATTN_FLASH) {
+		if ((s = add(g, S_ATTN, cross ? "flash_attn:cross" : "flash_attn")))
+			s->a = B, s->b = S, s->c = Sk, s->d = d, s->causal = m->causal && !cross;
+	} else {
+		int causal = m->causal && !cross;
+		if (m->kv_heads != m->heads) /* repeat_kv: expand K and V to all heads */
+			ew(g, "repeat_kv", 2 * B * Sk * d, 1, 1, 0, 1);
+		if ((s = add(g, S_BMM, "bmm:scores")))
+			s->a = B, s->b = S, s->c = Sk, s->d = d;
+		ew(g, "attn_scale", B * S * Sk, 1, 1, 1, 1);
+		if (causal || m->arch == WORKLOAD_ARCH_ENCODER)
+			ew(g, "attn_mask_add", B * S * Sk, 2, 1, 1, 0);
+		if ((s = add(g, S_SOFTMAX, "softmax")))
+			s->a = B * S, s->b = Sk;
+		dropout(g, "attn_dropout", B * S * Sk);
+		if ((s = add(g, S_BMM, "bmm:context")))
+			s->a = B, s->b = S, s->c = d, s->d = Sk;
+		if ((s = add(g, S_COPY, "merge_heads")))
+			s->a = T * q;
+	}
+	linear(g, cross ? "gemm:cross_out" : "gemm:attn_out", T, H, q, m->bias);
+}
+
+static void block(struct gen *g, int post_norm)
+{
+	const struct workload_module *m = g->m;
+	int64_t S = m->seq, T = g->samples * S, H = m->hidden, F = m->ffn;
+
+	if (!post_norm)
+		norm(g, "norm:attn", T, H);
+	attention(g, T, S, S, 0);
+	dropout(g, "resid_dropout", T * H);
+	ew(g, "residual_add", T * H, 2, 1, 1, 1);
+	if (post_norm)
+		norm(g, "norm:attn", T, H);
+	if (m->cross_attention) {
+		norm(g, "norm:cross", T, H);
+		attention(g, T, S, m->cross_seq, 1);
+		dropout(g, "resid_dropout", T * H);
+		ew(g, "residual_add", T * H, 2, 1, 1, 1);
+	}
+	if (!post_norm)
+		norm(g, "norm:mlp", T, H);
+	if (m->act == WORKLOAD_ACT_SWIGLU) {
+		linear(g, "gemm:gate_up", T, 2 * F, H, m->bias);
+	} else {
+		linear(g, "gemm:fc1", T, F, H, m->bias);
+	}
+	activation(g, T * F);
+	linear(g, "gemm:fc2", T, H, F, m->bias);
+	dropout(g, "resid_dropout", T * H);
+	ew(g, "residual_add", T * H, 2, 1, 1, 1);
+	if (post_norm)
+		norm(g, "norm:mlp", T, H);
+}
+
+static void input_side(struct gen *g)
+{
+	const struct workload_module *m = g->m;
+	int64_t S = m->seq, T = g->samples * S, H = m->hidden;
+	struct step *s;
+
+	if (m->arch == WORKLOAD_ARCH_VIT) {
+		int64_t patches = S - m->cls_token;
+		if ((s = add(g, S_CONV, "conv:patch_embed"))) {
+			s->a = g->samples * patches, s->b = H;
+			s->c = (int64_t)m->channels * m->patch * m->patch * m->frames;
+			s->bias = m->patch_bias, s->input_grad = 0;
+		}
+		if (m->cls_token && (s = add(g, S_COPY, "cat_cls_token")))
+			s->a = T * H;
+	} else if (m->vocab) {
+		if ((s = add(g, S_EMBED, "embedding:tokens")))
+			s->a = T, s->b = H, s->c = m->vocab;
+	} else if (m->in_dim) {
+		linear(g, "gemm:input_proj", T, H, m->in_dim, m->bias);
+		if (!g->input_grad)
+			g->steps[g->n - 1].input_grad = 0;
+	}
+	if (m->pos == WORKLOAD_POS_LEARNED) {
+		if (m->arch != WORKLOAD_ARCH_VIT && (s = add(g, S_EMBED, "embedding:positions")))
+			s->a = T, s->b = H, s->c = m->max_pos;
+		ew(g, "pos_embed_add", T * H, 2, 1, 1, 1);
+	}
+	if (m->type_vocab) {
+		if ((s = add(g, S_EMBED, "embedding:token_types")))
+			s->a = T, s->b = H, s->c = m->type_vocab;
+		ew(g, "type_embed_add", T * H, 2, 1, 1, 1);
+	}
+	if (m->embed_norm)
+		norm(g, "norm:embed", T, H);
+	dropout(g, "embed_dropout", T * H);
+}
+
+static void loss(struct gen *g, int64_t rows, int64_t classes)
+{
+	struct step *s;
+	if ((s = add(g, S_LOSS, "cross_entropy")))
+		s->a = rows, s->b = classes;
+}
+
+static void output_side(struct gen *g)
+{
+	const struct workload_module *m = g->m;
+	int64_t S = m->seq, T = g->samples * S, H = m->hidden;
+	int64_t rows = m->pool ? g->samples : T;
+
+	if (m->final_norm)
+		norm(g, "norm:final", rows, H);
+	if (m->pooler) {
+		linear(g, "gemm:pooler", g->samples, H, H, 1);
+		ew(g, "tanh", g->samples * H, 1, 1, 4, 1);
+	}
+	if (m->out_dim)
+		linear(g, "gemm:out_proj", rows, m->out_dim, H, 0);
+	if (m->loss == WORKLOAD_LOSS_LM) {
+		if (m->arch == WORKLOAD_ARCH_ENCODER) {
+			linear(g, "gemm:mlm_transform", T, H, H, 1);
+			activation(g, T * H);
+			norm(g, "norm:mlm", T, H);
+		}
+		linear(g, "gemm:lm_head", T, m->vocab, H, m->arch == WORKLOAD_ARCH_ENCODER);
+		if (m->tie_embeddings)
+			g->steps[g->n - 1].weight = 2; /* gradient added into the embedding's */
+		if (wl_dtype_bytes(g->dtype) == 2)
+			ew(g, "logits_float", T * m->vocab, 1, 2, 0, 1);
+		loss(g, T, m->vocab);
+	} else if (m->loss == WORKLOAD_LOSS_CONTRASTIVE) {
+		int64_t D = m->out_dim ? m->out_dim : H;
+		norm(g, "l2_normalize", g->samples, D);
+		linear(g, "gemm:contrastive_logits", g->samples, g->samples, D, 0);
+		g->steps[g->n - 1].weight = 0;
+		loss(g, g->samples, g->samples);
+	}
+}
+
+static void conv(struct gen *g, const char *name, int64_t side_out, int64_t cout, int64_t cin,
+		 int ksize, int64_t side_in, int input_grad)
+{
+	struct step *s = add(g, S_CONV, name);
+	if (s) {
+		s->a = g->samples * side_out * side_out, s->b = cout, s->c = cin * ksize * ksize;
+		s->d = g->samples * side_in * side_in;
+		s->input_grad = input_grad;
+	}
+}
+
+static void bn(struct gen *g, int64_t elems, int64_t channels, int relu)
+{
+	struct step *s = add(g, S_BN, "batch_norm");
+	if (s)
+		s->a = elems, s->b = channels;
+	if (relu)
+		ew(g, "relu", elems, 1, 1, 1, 1);
+}
+
+static void conv_layer(struct gen *g, int l)
+{
+	const struct workload_module *m = g->m;
+	struct wl_conv_block b;
+	int64_t n = g->samples, so, si;
+
+	if (l == 0) {
+		int64_t img = m->image;
+		conv(g, "conv:stem", img / 2, m->width, m->channels, 7, img, 0);
+		bn(g, n * (img / 2) * (img / 2) * m->width, m->width, 1);
+		ew(g, "max_pool", n * (img / 4) * (img / 4) * m->width, 4, 1, 9, 1);
+	}
+	wl_conv_block(m, l, &b);
+	so = b.side_out, si = b.side_in;
+	conv(g, "conv:1x1_reduce", si, b.width, b.in, 1, si, 1);
+	bn(g, n * si * si * b.width, b.width, 1);
+	conv(g, "conv:3x3", so, b.width, b.width, 3, si, 1);
+	bn(g, n * so * so * b.width, b.width, 1);
+	conv(g, "conv:1x1_expand", so, b.out, b.width, 1, so, 1);
+	bn(g, n * so * so * b.out, b.out, 0);
+	if (b.first) {
+		conv(g, "conv:downsample", so, b.out, b.in, 1, si, 1);
+		bn(g, n * so * so * b.out, b.out, 0);
+	}
+	ew(g, "residual_add", n * so * so * b.out, 2, 1, 1, 1);
+	ew(g, "relu", n * so * so * b.out, 1, 1, 1, 1);
+}
+
+static void mlp_layer(struct gen *g, int l)
+{
+	const struct workload_module *m = g->m;
+	int64_t T = g->samples * m->seq;
+	int64_t in = l == 0 ? m->in_dim : m->hidden, out = l == m->layers - 1 ? m->out_dim : m->hidden;
+
+	if (l == 0 && m->embed_norm)
+		norm(g, "norm:input", T, in);
+	linear(g, "gemm:mlp", T, out, in, m->bias);
+	if (l == 0 && !g->input_grad)
+		g->steps[g->n - 1].input_grad = 0;
+	if (l < m->layers - 1)
+		activation(g, T * out);
+}
+
+/* Build the forward steps of layer l. */
+static void layer_steps(struct gen *g, int l)
+{
+	const struct workload_module *m = g->m;
+
+	switch (m->arch) {
+	case WORKLOAD_ARCH_CONV: conv_layer(g, l); return;
+	case WORKLOAD_ARCH_MLP: mlp_layer(g, l); return;
+	default: break;
+	}
+	if (l == 0)
+		input_side(g);
+	/* BERT-style encoders without a final norm are post-norm. */
+	block(g, m->arch == WORKLOAD_ARCH_ENCODER && !m->final_norm);
+	if (l == m->layers - 1)
+		output_side(g);
+}
+
+/* ---- emitting ---- */
+
+struct emitter {
+	struct gen *g;
+	wl_emit_fn emit;
+	void *ctx;
+	int rc;
+};
+
+static void put(struct emitter *em, const char *name, int opkind, int kclass, int64_t b, int64_t M,
+		int64_t N, int64_t K, int causal, int64_t flops, int64_t bytes)
+{
+	struct wl_op op;
+
+	if (em->rc)
+		return;
+	memset(&op, 0, sizeof op);
+	op.name = name;
+	op.op.kind = opkind;
+	op.op.dtype = em->g->dtype;
+	op.op.b = b, op.op.m = M, op.op.n = N, op.op.k = K;
+	op.op.causal = causal;
+	op.op.flops = op.flops = flops;
+	op.op.bytes = op.bytes = bytes;
+	op.kclass = kclass;
+	em->rc = em->emit(em->ctx, &op);
+}
+
+static void put_gemm(struct emitter *em, const char *name, int kclass, int64_t b, int64_t M,
+		     int64_t N, int64_t K)
+{
+	int64_t e = em->g->e;
+	put(em, name, b > 1 ? MODEL_OP_BMM : MODEL_OP_GEMM, kclass, b, M, N, K, 0, 2 * b * M * N * K,
+	    b * (M * K + K * N + M * N) * e);
+}
+
+static void put_ew(struct emitter *em, const char *name, int64_t elems, int rw, double fpe)
+{
+	put(em, name, MODEL_OP_ELEMENTWISE, TRACE_CLASS_ELEMENTWISE, 1, elems, 0, 0, 0,
+	    (int64_t)(fpe * (double)elems), elems * rw * em->g->e);
+}
+
+static void put_red(struct emitter *em, const char *name, int64_t rows, int64_t width, int rw,
+		    double fpe)
+{
+	put(em, name, MODEL_OP_REDUCTION, TRACE_CLASS_REDUCTION, 1, rows, width, 0, 0,
+	    (int64_t)(fpe * (double)(rows * width)), rows * width * rw * em->g->e);
+}
+
+/* Names of backward kernels: "<forward name>:<suffix>" from a fixed set, so
+ * the strings stay static. */
+struct bname {
+	const char *fwd, *dgrad, *wgrad, *bgrad;
+};
+static const char *suffix(const char *fwd, int which)
+{
+	static const struct bname names[] = {
+#define N(x) {x, x ":dgrad", x ":wgrad", x ":bias_grad"}
+		N("gemm:qkv"), N("gemm:cross_q"), N("gemm:cross_kv"), N("gemm:attn_out"),
+		N("gemm:cross_out"), N("gemm:gate_up"), N("gemm:fc1"), N("gemm:fc2"),
+		N("gemm:input_proj"), N("gemm:pooler"), N("gemm:out_proj"), N("gemm:mlm_transform"),
+		N("gemm:lm_head"), N("gemm:contrastive_logits"), N("gemm:mlp"),
+		N("conv:patch_embed"), N("conv:stem"), N("conv:1x1_reduce"), N("conv:3x3"),
+		N("conv:1x1_expand"), N("conv:downsample"), N("bmm:scores"), N("bmm:context"),
+#undef N
+	};
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+		if (!strcmp(names[i].fwd, fwd))
+			return which == 0 ? names[i].dgrad : which == 1 ? names[i].wgrad : names[i].bgrad;
+	return fwd;
+}
+
+static void emit_fwd(struct emitter *em, const struct step *s)
+{
+	int64_t e = em->g->e;
+
+	switch (s->type) {
+	case S_LINEAR:
+		put_gemm(em, s->name, TRACE_CLASS_GEMM, 1, s->a, s->b, s->c);
+		break;
+	case S_CONV:
+		put_gemm(em, s->name, TRACE_CLASS_CONV, 1, s->a, s->b, s->c);
+		break;
+	case S_BMM:
+		put_gemm(em, s->name, TRACE_CLASS_GEMM, s->a, s->b, s->c, s->d);
+		break;
+	case S_ATTN: {
+		int64_t f = 4 * s->a * s->b * s->c * s->d;
+		if (s->causal)
+			f /= 2;
+		put(em, s->name, MODEL_OP_ATTENTION, TRACE_CLASS_ATTENTION, s->a, s->b, s->c, s->d,
+		    s->causal, f, s->a * (2 * s->b + 2 * s->c) * s->d * e);
+		break;
+	}
+	case S_EW:
+		put_ew(em, s->name, s->a, s->reads + s->writes, s->fpe);
+		break;
+	case S_NORM:
+		put_red(em, s->rms ? "rms_norm" : "layer_norm", s->a, s->b, 2, s->rms ? 4 : 8);
+		break;
+	case S_SOFTMAX:
+		put_red(em, "softmax", s->a, s->b, 2, 5);
+		break;
+	case S_DROPOUT:
+		/* writes the output and a one-byte mask */
+		put(em, s->name, MODEL_OP_ELEMENTWISE, TRACE_CLASS_ELEMENTWISE, 1, s->a, 0, 0, 0,
+		    3 * s->a, s->a * (2 * e + 1));
+		break;
+	case S_EMBED:
+		put(em, s->name, MODEL_OP_MEMORY, TRACE_CLASS_MEMORY, 1, s->a, s->b, 0, 0, 0,
+		    2 * s->a * s->b * e + s->a * 8);
+		break;
+	case S_LOSS:
+		put_red(em, "log_softmax", s->a, s->b, 2, 5);
+		put(em, "nll_loss", MODEL_OP_REDUCTION, TRACE_CLASS_REDUCTION, 1, s->a, 1, 0, 0, s->a,
+		    s->a * (4 + 8));
+		break;
+	case S_COPY:
+		put(em, s->name, MODEL_OP_MEMORY, TRACE_CLASS_MEMORY, 1, s->a, 0, 0, 0, 0, 2 * s->a * e);
+		break;
+	case S_BN:
+		put_red(em, "batch_norm", s->a / s->b, s->b, 2, 6);
+		break;
+	}
+}
+
+static void emit_bwd(struct emitter *em, const struct step *s)
+{
+	struct gen *g = em->g;
+	int64_t e = g->e;
+	int wgrad = g->trainable && s->weight;
+
+	switch (s->type) {
+	case S_LINEAR:
+	case S_CONV: {
+		int cls = s->type == S_CONV ? TRACE_CLASS_CONV : TRACE_CLASS_GEMM;
+		int64_t dM = s->type == S_CONV && s->d ? s->d : s->a;
+		if (s->input_grad)
+			put_gemm(em, suffix(s->name, 0), cls, 1, dM, s->c, s->b);
+		if (wgrad) {
+			put_gemm(em, suffix(s->name, 1), cls, 1, s->c, s->b, s->a);
+			if (s->bias)
+				put_red(em, suffix(s->name, 2), s->a, s->b, 1, 1);
+			if (s->weight == 2) /* tied: add into the embedding gradient */
+				put_ew(em, "tied_grad_add", s->b * s->c, 3, 1);
+		}
+		break;
+	}
+	case S_BMM:
+		/* C = A B: dA = dC B^T, dB = A^T dC */
+		put_gemm(em, suffix(s->name, 0), TRACE_CLASS_GEMM, s->a, s->b, s->d, s->c);
+		put_gemm(em, suffix(s->name, 1), TRACE_CLASS_GEMM, s->a, s->d, s->c, s->b);
+		break;
+	case S_ATTN: {
+		int64_t f = 10 * s->a * s->b * s->c * s->d;
+		if (s->causal)
+			f /= 2;
+		put(em, "flash_attn_bwd", MODEL_OP_ATTENTION_BWD, TRACE_CLASS_ATTENTION, s->a, s->b, s->c,
+		    s->d, s->causal, f, s->a * (4 * s->b + 4 * s->c) * s->d * e);
+		break;
+	}
+	case S_EW:
+		for (int i = 0; i < s->nbwd; i++)
+			put_ew(em, s->name, s->a, s->reads + 2, s->fpe + 1);
+		break;
+	case S_NORM:
+		put_red(em, s->rms ? "rms_norm_bwd" : "layer_norm_bwd", s->a, s->b, 4, s->rms ? 6 : 10);
+		if (g->trainable)
+			put_red(em, s->rms ? "rms_norm_bwd_weight" : "layer_norm_bwd_weight", s->a, s->b,
+				2, 2);
+		break;
+	case S_SOFTMAX:
+		put_red(em, "softmax_bwd", s->a, s->b, 3, 4);
+		break;
+	case S_DROPOUT:
+		put(em, "dropout_bwd", MODEL_OP_ELEMENTWISE, TRACE_CLASS_ELEMENTWISE, 1, s->a, 0, 0, 0,
+		    s->a, s->a * (2 * e + 1));
+		break;
+	case S_EMBED:
+		if (!wgrad)
+			break;
+		put_ew(em, "embedding_bwd_zero", s->c * s->b, 1, 0);
+		put(em, "embedding_bwd_sort", MODEL_OP_MEMORY, TRACE_CLASS_MEMORY, 1, s->a, 0, 0, 0, 0,
+		    s->a * 32);
+		put(em, "embedding_bwd", MODEL_OP_MEMORY, TRACE_CLASS_MEMORY, 1, s->a, s->b, 0, 0,
+		    s->a * s->b, 3 * s->a * s->b * e);
+		break;
+	case S_LOSS:
+		put_ew(em, "nll_loss_bwd", s->a * s->b, 1, 0);
+		put_red(em, "log_softmax_bwd", s->a, s->b, 3, 3);
+		break;
+	case S_COPY:
+		put(em, s->name, MODEL_OP_MEMORY, TRACE_CLASS_MEMORY, 1, s->a, 0, 0, 0, 0, 2 * s->a * e);
+		break;
+	case S_BN:
+		put_red(em, "batch_norm_bwd", s->a / s->b, s->b, 3, 8);
+		break;
+	}
+}
+
+static int upstream_needs_grad(const struct workload *w, int m)
+{
+	for (int e = 0; e < w->n_edges; e++)
+		if (w->edges[e].to == m && wl_needs_backward(w, w->edges[e].from))
+			return 1;
+	return 0;
+}
+
+int wl_gen_ops(const struct workload *w, int mi, int lb, int le, int phase, int64_t samples,
+	       wl_emit_fn emit, void *ctx)
+{
+	const struct workload_module *m = &w->modules[mi];
+	struct gen g = {.w = w, .m = m, .samples = samples, .dtype = w->dtype};
+	struct emitter em = {.g = &g, .emit = emit, .ctx = ctx};
+	int copies = m->copies > 0 ? m->copies : 1;
+
+	g.e = wl_dtype_bytes(w->dtype);
+	g.trainable = !m->frozen;
+	g.input_grad = upstream_needs_grad(w, mi);
+	if (lb < 0)
+		lb = 0;
+	if (le > m->layers)
+		le = m->layers;
+	if (phase == WORKLOAD_BWD && !wl_needs_backward(w, mi))
+		return 0;
+	for (int c = 0; c < copies && !em.rc; c++) {
+		for (int l = lb; l < le && !em.rc; l++) {
+			if (phase == WORKLOAD_OPT) {
+				int64_t p = workload_params(w, mi, l, l + 1) / copies;
+				int64_t pe = g.e;
+				if (!g.trainable || p <= 0)
+					continue;
+				/* read param, grad, m, v (+ fp32 master); write param, m, v (+ master) */
+				put(&em, "adam_fused", MODEL_OP_OPTIMIZER, TRACE_CLASS_ELEMENTWISE, 1, p, 0, 0,
+				    0, 12 * p, p * (2 * pe + pe + 16 + (pe == 2 ? 8 : 0)));
+				continue;
+			}
+			g.n = 0;
+			layer_steps(&g, l);
+			if (g.oom) {
+				free(g.steps);
+				return -MO_ENOMEM;
+			}
+			if (phase == WORKLOAD_FWD)
+				for (int i = 0; i < g.n && !em.rc; i++)
+					emit_fwd(&em, &g.steps[i]);
+			else
+				for (int i = g.n - 1; i >= 0 && !em.rc; i--)
+					emit_bwd(&em, &g.steps[i]);
+		}
+	}
+	free(g.steps);
+	return em.rc;
+}
+
+/* ---- the public entry points ---- */
+
+struct kctx {
+	const struct workload *w;
+	const struct model_gpu *gpu;
+	struct trace_mem *out;
+	struct mo_err *err;
+	int m, phase;
+	int64_t t;
+};
+
+static int add_kernel(void *vctx, const struct wl_op *op)
+{
+	struct kctx *c = vctx;
+	struct trace_record rec;
+	struct trace_kernel *k = &rec.u.kernel;
+	int64_t ns;
+
+	trace_record_init(&rec, TRACE_KIND_KERNEL);
+	model_op_launch(c->gpu, &op->op, k);
+	k->kclass = op->kclass;
+	k->name = op->name;
+	k->flops = op->flops;
+	k->bytes = op->bytes;
+	k->device = 0;
+	k->stream = 0;
+	k->module = c->m;
+	k->phase = c->phase;
+	ns = model_op_ns(c->gpu, &op->op, c->gpu->sms);
+	if (ns < 1)
+		ns = 1;
+	k->start_ns = c->t;
+	k->end_ns = c->t + ns;
+	c->t += ns;
+	return trace_mem_add(c->out, &rec, c->err);
+}
+
+int workload_kernels(const struct workload *w, int m, int layer_begin, int layer_end, int phase,
+		     int samples, const struct model_gpu *gpu, struct trace_mem *out, struct mo_err *err)
+{
+	struct kctx c = {.w = w, .gpu = gpu, .out = out, .err = err, .m = m, .phase = phase};
+	int rc;
+
+	if (m < 0 || m >= w->n_modules)
+		return mo_err_set(err, MO_EUSAGE, "workload '%s': no module %d", w->name, m);
+	if (phase < WORKLOAD_FWD || phase > WORKLOAD_OPT)
+		return mo_err_set(err, MO_EUSAGE, "workload '%s': bad phase %d", w->name, phase);
+	if (layer_begin < 0 || layer_end > w->modules[m].layers || layer_begin > layer_end)
+		return mo_err_set(err, MO_EUSAGE, "workload '%s': module '%s': bad layers [%d, %d) of %d",
+				  w->name, w->modules[m].name, layer_begin, layer_end,
+				  w->modules[m].layers);
+	if (samples < 1 && phase != WORKLOAD_OPT)
+		return mo_err_set(err, MO_EUSAGE, "workload '%s': %d samples", w->name, samples);
+	if (w->modules[m].arch == WORKLOAD_ARCH_TRACE) {
+		if (layer_begin == layer_end)
+			return 0;
+		return wl_trace_kernels(w, m, phase, samples, out, err);
+	}
+	if (!gpu)
+		return mo_err_set(err, MO_EUSAGE, "workload '%s': no GPU given", w->name);
+	rc = wl_gen_ops(w, m, layer_begin, layer_end, phase, samples > 0 ? samples : 1, add_kernel, &c);
+	if (rc == -MO_ENOMEM && (!err || !err->code))
+		return mo_err_set(err, MO_ENOMEM, "out of memory");
+	return rc;
+}
+
+struct fctx {
+	int64_t flops;
+};
+static int add_flops(void *vctx, const struct wl_op *op)
+{
+	((struct fctx *)vctx)->flops += op->flops;
+	return 0;
+}
+
+int64_t workload_flops(const struct workload *w, int m, int lb, int le, int phase)
+{
+	struct fctx c = {0};
+
+	if (m < 0 || m >= w->n_modules)
+		return 0;
+	if (w->modules[m].arch == WORKLOAD_ARCH_TRACE) {
+		const struct workload_trace *t = w->modules[m].trace_data;
+		if (!t || phase < 0 || phase > 2 || lb >= le)
+			return 0;
+		for (size_t i = 0; i < t->phase[phase].n; i++)
+			if (t->phase[phase].recs[i].u.kernel.flops > 0)
+				c.flops += t->phase[phase].recs[i].u.kernel.flops;
+		if (phase != WORKLOAD_OPT && w->modules[m].trace_samples > 0)
+			c.flops /= w->modules[m].trace_samples;
+		return c.flops;
+	}
+	wl_gen_ops(w, m, lb, le, phase, 1, add_flops, &c);
+	return c.flops;
+}

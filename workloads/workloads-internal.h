@@ -1,0 +1,57 @@
+/*
+ * workloads-internal.h - what the files of workloads/ share and nobody else
+ * sees: the operation list the synthesiser generates (kernels, FLOPs and
+ * memory are all derived from it) and the trace-module storage.
+ */
+#ifndef MOSAIC_WORKLOADS_INTERNAL_H
+#define MOSAIC_WORKLOADS_INTERNAL_H
+
+#include "workloads/workloads.h"
+
+/* One synthesised kernel before it is timed: the op the model times, the
+ * kernel name, its class, and the work it does. */
+struct wl_op {
+	const char *name;
+	struct model_op op;
+	int kclass;      /* enum trace_kernel_class */
+	int64_t flops;   /* FLOPs (multiply-add = 2) */
+	int64_t bytes;   /* DRAM bytes read + written */
+};
+
+/* Receives the ops in execution order; non-zero stops the generator. */
+typedef int (*wl_emit_fn)(void *ctx, const struct wl_op *op);
+
+/*
+ * Generate the ops of layers [lb, le) of module m (not a trace module) for
+ * one microbatch of `samples` samples in phase.  Returns what emit returned
+ * when it stopped, else 0.
+ */
+int wl_gen_ops(const struct workload *w, int m, int lb, int le, int phase, int64_t samples,
+	       wl_emit_fn emit, void *ctx);
+
+/* True when module m needs a backward pass: it is trainable or something
+ * upstream of it (along edges into it) is. */
+int wl_needs_backward(const struct workload *w, int m);
+
+/* Trace modules: the recorded kernels per phase (workload_load fills it). */
+struct workload_trace {
+	struct trace_mem phase[3]; /* WORKLOAD_FWD, _BWD, _OPT; kernels only */
+	char gpu_name[64];         /* the trace's GPU */
+};
+int wl_trace_load(struct workload_module *mod, struct mo_err *err);
+void wl_trace_free(struct workload_trace *t);
+/* workload_kernels for a trace module (layers [0, 1)). */
+int wl_trace_kernels(const struct workload *w, int m, int phase, int samples,
+		     struct trace_mem *out, struct mo_err *err);
+
+/* A ResNet bottleneck block: conv layer l of module m is block `first` of its
+ * stage; widths in channels, sides in pixels. */
+struct wl_conv_block {
+	int stage, first, in, width, out, stride, side_in, side_out;
+};
+void wl_conv_block(const struct workload_module *m, int l, struct wl_conv_block *b);
+
+/* Bytes of one element of dtype (enum model_dtype). */
+int wl_dtype_bytes(int dtype);
+
+#endif
