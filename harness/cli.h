@@ -17,7 +17,8 @@
 #define MOSAIC_COMMANDS(X)                                                       \
 	X(import, "convert a Kineto / Chrome trace (JSON, plain or gzip) to .mtr") \
 	X(inspect, "summarise or validate a trace (.mtr or Kineto)")              \
-	X(export, "export a trace for ui.perfetto.dev")
+	X(export, "export a trace for ui.perfetto.dev")                              \
+	X(replay, "re-run a trace on the simulator; compare simulated and measured spans")
 
 #define X(verb, summary) int cmd_##verb(int argc, char **argv);
 MOSAIC_COMMANDS(X)
