@@ -441,21 +441,57 @@ int trace_sniff(const char *path, enum trace_file_format *fmt, struct mo_err *er
 
 /* Counts of what an import saw and produced. */
 struct trace_import_stats {
-	uint64_t input_bytes;    /* uncompressed JSON bytes parsed */
+	uint64_t input_bytes;    /* uncompressed JSON bytes parsed (one pass) */
 	uint64_t events;         /* trace events seen */
 	uint64_t kernels, memcpys, memsets, collectives, markers;
-	uint64_t attributed;     /* kernels given a module */
+	uint64_t attributed;     /* kernels (and collectives) given a module */
 	uint64_t ignored;        /* events of categories mosaic does not keep */
+	/* appended by the importer: */
+	uint64_t phased;         /* kernels (and collectives) given a phase */
+	uint64_t host_events;    /* host-side intervals and points kept in memory */
+	uint64_t out_of_order;   /* GPU records that arrived later than the reorder
+	                            window allowed, so were written late */
+	uint64_t modules, phases, devices, streams; /* definitions written */
 };
+
+/*
+ * Import options.  trace_import_opts_init() sets the defaults.
+ *  - module_depth: which level of the nn.Module nesting names a kernel's
+ *    module: 0 the root model (one module for everything), 1 its children,
+ *    2 (the default) their children: for a CLIP-like model
+ *    Owlv2ForObjectDetection / Owlv2Model / Owlv2VisionTransformer.  A kernel
+ *    launched in a shallower module gets that one.
+ *  - reorder_window: GPU records held back to put them in start order
+ *    (default 65536).
+ */
+struct trace_import_opts {
+	int module_depth;
+	int reorder_window;
+};
+void trace_import_opts_init(struct trace_import_opts *o);
 
 /*
  * Stream a Kineto (PyTorch profiler) or bare Chrome trace JSON file, plain or
  * gzip, into sink as a measured trace.  See traces/import-kineto.c for the
  * schema variants understood and how kernels are attributed to modules and
- * phases.  st may be NULL.
+ * phases.  st may be NULL.  The file is read twice (host side, then GPU
+ * side); memory grows with the host-side events (CPU ops, runtime calls,
+ * module and user annotations: about 50 bytes each), not with the GPU events
+ * or the file size.  Errors name the file and the byte offset (uncompressed)
+ * and are found in the first pass, before the sink sees anything.
+ * Kernels get kclass -1 (unclassified): traces/ does not depend on the model's
+ * classifier; callers that want classes set them (mosaic import does).
  */
 int trace_import_kineto(const char *path, const struct trace_sink *sink,
 			struct trace_import_stats *st, struct mo_err *err);
+/* The same with options (o may be NULL for the defaults). */
+int trace_import_kineto_opts(const char *path, const struct trace_import_opts *o,
+			     const struct trace_sink *sink, struct trace_import_stats *st,
+			     struct mo_err *err);
+/* The same from memory (not copied); name is used in messages. */
+int trace_import_kineto_mem(const void *data, size_t len, const char *name,
+			    const struct trace_import_opts *o, const struct trace_sink *sink,
+			    struct trace_import_stats *st, struct mo_err *err);
 
 /* Read any trace file (an .mtr or a Kineto/Chrome JSON) into sink. */
 int trace_read_any(const char *path, const struct trace_sink *sink, struct mo_err *err);
@@ -471,6 +507,79 @@ int trace_read_any(const char *path, const struct trace_sink *sink, struct mo_er
  * Kernels here are compute kernels and collective kernels alike.
  */
 struct trace_summary; /* defined in traces/summary.c; accessors below */
+
+/* A new, empty summary (NULL when out of memory).  With with_check set it
+ * also runs the validator over the same records (trace_summary_problems). */
+struct trace_summary *trace_summary_new(int with_check);
+void trace_summary_free(struct trace_summary *s); /* NULL-safe */
+/* A sink that feeds s; call trace_summary_finish() after the last record. */
+struct trace_sink trace_summary_sink(struct trace_summary *s);
+/* Feed s directly (what the sink does).  index is the record's position. */
+int trace_summary_header(struct trace_summary *s, const struct trace_header *h, struct mo_err *err);
+int trace_summary_add(struct trace_summary *s, const struct trace_record *rec, struct mo_err *err);
+/* Compute busy time and sort the groups.  Call once, after the last record. */
+void trace_summary_finish(struct trace_summary *s);
+/* Read path (an .mtr, or a Kineto / Chrome JSON) into s and finish it. */
+int trace_summary_read(struct trace_summary *s, const char *path, struct mo_err *err);
+
+/*
+ * The totals.  Kernel times use only kernels with a start and end >= start
+ * (bad_spans counts the others, which still count as kernels).  busy_ns is
+ * exact unless busy_exact is 0: a device's set of disjoint busy intervals is
+ * kept to 16384 entries; beyond that its oldest intervals are retired, and a
+ * later kernel reaching back before them is clipped (only when records come
+ * far out of time order).  idle_pct = 100 * (1 - busy_ns / (span_ns *
+ * devices that ran kernels)).  Header strings live as long as s.
+ */
+struct trace_summary_totals {
+	int source;               /* enum trace_source of the header */
+	const char *producer, *origin, *gpu_name;
+	int64_t gpu_sms, quota_sms;
+	uint64_t records;         /* records seen (all kinds) */
+	uint64_t devices, streams, partitions, modules, phases; /* definitions */
+	uint64_t kernels;         /* compute kernels + collective kernels */
+	uint64_t compute_kernels, collectives;
+	uint64_t bad_spans;
+	int64_t kernel_time_ns;   /* sum of kernel durations */
+	int64_t busy_ns;          /* union of kernel intervals per device, summed */
+	int busy_exact;
+	int64_t span_ns;          /* first kernel start to last kernel end; 0 if none */
+	int64_t first_start_ns, last_end_ns; /* -1 when no kernel */
+	uint64_t kernel_devices;  /* devices that ran at least one kernel */
+	double idle_pct;
+	uint64_t memcpys, memsets, markers;
+	int64_t memcpy_ns, memcpy_bytes, memset_ns, memset_bytes;
+};
+const struct trace_summary_totals *trace_summary_totals(const struct trace_summary *s);
+
+/* Kernels grouped by one key. */
+enum trace_summary_by {
+	TRACE_BY_CLASS,   /* id: enum trace_kernel_class; collectives are "communication" */
+	TRACE_BY_MODULE,  /* id: module id, -1 for kernels of no module ("(none)") */
+	TRACE_BY_PHASE,   /* id: phase id, -1 for none */
+	TRACE_BY_STREAM,  /* id: stream id, device: its device, partition from its definition */
+	TRACE_BY_DEVICE,  /* id: device id; busy_ns filled */
+	TRACE_BY_KERNEL,  /* name: kernel name; id -1 */
+	TRACE_BY_COUNT
+};
+struct trace_summary_group {
+	const char *name;   /* class/module/phase/stream/kernel/device name ("" unknown) */
+	int64_t id, device, partition, partition_sms; /* -1 when not applicable */
+	uint64_t count;     /* kernels */
+	int64_t time_ns;    /* summed durations */
+	int64_t min_ns, max_ns;
+	int64_t busy_ns;    /* devices only, else -1 */
+};
+/* The groups, sorted by time (largest first, ties by id then name); valid
+ * until trace_summary_free().  Only groups with at least one kernel. */
+size_t trace_summary_groups(const struct trace_summary *s, enum trace_summary_by by,
+			    const struct trace_summary_group **groups);
+/* With with_check: the number of problems; the first 100 go through cb. */
+uint64_t trace_summary_problems(const struct trace_summary *s,
+				void (*cb)(void *ctx, const char *problem), void *ctx);
+
+/* The header as one line, like trace_record_print(). */
+void trace_header_print(FILE *fp, const struct trace_header *h);
 
 /* ------------------------------------------------------------------------ */
 /* Export                                                                   */

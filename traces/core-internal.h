@@ -1,0 +1,85 @@
+/*
+ * core-internal.h - private to traces/: the field descriptor tables generated
+ * from TRACE_KINDS, and the small containers (string pool, id maps) the
+ * reader, writer, in-memory traces, summary, validator and exporter share.
+ * Nothing here is part of the public contract.
+ */
+#ifndef MOSAIC_TRACES_CORE_INTERNAL_H
+#define MOSAIC_TRACES_CORE_INTERNAL_H
+
+#include "traces/traces.h"
+
+/* Limits the reader enforces on hostile input (the writer refuses to write
+ * what the reader would refuse). */
+#define TRACE_MAX_STRING (1u << 20)        /* bytes in one string */
+#define TRACE_MAX_ARRAY 64u                /* elements of one array (pairs of a map) */
+#define TRACE_MAX_DEPTH 8u                 /* nesting of arrays/maps in a record */
+#define TRACE_MAX_NODES 4096u              /* msgpack objects in one record */
+#define TRACE_MAX_RECORD (16u << 20)       /* bytes of one record */
+
+enum { TRACE_FIELD_INT = 1, TRACE_FIELD_STR = 2 };
+
+/* One field of a record struct: its name, type and offset in the struct. */
+struct trace_field {
+	const char *name;
+	int type;
+	size_t off;
+};
+
+/* A record kind (or the header): name and fields in file order. */
+struct trace_kind_desc {
+	const char *name;
+	const struct trace_field *fields;
+	size_t nfields;
+};
+
+/* The descriptor of a known kind, NULL for anything else. */
+const struct trace_kind_desc *trace_kind_desc(int kind);
+/* The header's descriptor (fields after magic, major, minor). */
+const struct trace_kind_desc *trace_header_desc(void);
+
+/* The body of a record (the struct inside the union). */
+static inline void *trace_record_body(struct trace_record *rec) { return &rec->u; }
+static inline const void *trace_record_cbody(const struct trace_record *rec) { return &rec->u; }
+#define TRACE_FIELD_I(base, f) (*(int64_t *)((char *)(base) + (f)->off))
+#define TRACE_FIELD_S(base, f) (*(const char **)((char *)(base) + (f)->off))
+#define TRACE_FIELD_CI(base, f) (*(const int64_t *)((const char *)(base) + (f)->off))
+#define TRACE_FIELD_CS(base, f) (*(const char *const *)((const char *)(base) + (f)->off))
+
+/*
+ * String pool: interned NUL-terminated copies with stable addresses; equal
+ * strings give the same pointer.  NULL-safe free.
+ */
+struct trace_strpool;
+struct trace_strpool *trace_strpool_new(void);
+/* The pooled copy of s (len bytes, no NUL needed); NULL when out of memory. */
+const char *trace_strpool_intern(struct trace_strpool *p, const char *s, size_t len);
+size_t trace_strpool_count(const struct trace_strpool *p);
+void trace_strpool_free(struct trace_strpool *p);
+
+/*
+ * Id map: a key of two int64 (e.g. device and stream, or a pointer and 0) to
+ * a size_t value (an index into the caller's array).  Caller-owned storage.
+ */
+struct trace_idmap {
+	int64_t *ka, *kb;
+	size_t *vals;
+	unsigned char *used;
+	size_t cap, n;
+};
+void trace_idmap_init(struct trace_idmap *m);
+/* The value's address, NULL when the key is absent. */
+size_t *trace_idmap_get(const struct trace_idmap *m, int64_t a, int64_t b);
+/* Insert or replace; 0 or -1 when out of memory. */
+int trace_idmap_put(struct trace_idmap *m, int64_t a, int64_t b, size_t val);
+void trace_idmap_release(struct trace_idmap *m);
+
+/* A growable array helper: make room for n+1 elements of size sz. 0 or -1. */
+int trace_grow(void **arr, size_t *cap, size_t n, size_t sz);
+
+/* A writer with a name but no file yet (for trace_sink_writer); begin()
+ * opens the output and writes the header. */
+struct trace_writer *trace_writer_pending(const char *path, struct mo_err *err);
+int trace_writer_begin(struct trace_writer *w, const struct trace_header *h, struct mo_err *err);
+
+#endif

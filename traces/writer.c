@@ -1,0 +1,138 @@
+/* writer.c - the streaming .mtr writer (msgpack through msgpack-c's packer). */
+#include "traces/core-internal.h"
+
+#include <msgpack.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct trace_writer {
+	struct mo_outfile out;
+	msgpack_packer pk;
+	char *name;      /* for messages */
+	uint64_t nrec;
+	char *iobuf;
+};
+
+static int write_cb(void *data, const char *buf, size_t len)
+{
+	return fwrite(buf, 1, len, (FILE *)data) == len ? 0 : -1;
+}
+
+static int pack_fields(struct trace_writer *w, const void *base, const struct trace_kind_desc *d,
+		       const char *what, struct mo_err *err)
+{
+	for (size_t i = 0; i < d->nfields; i++) {
+		const struct trace_field *f = &d->fields[i];
+		int rc;
+
+		if (f->type == TRACE_FIELD_INT) {
+			rc = msgpack_pack_int64(&w->pk, TRACE_FIELD_CI(base, f));
+		} else {
+			const char *s = TRACE_FIELD_CS(base, f);
+			size_t len = s ? strlen(s) : 0;
+			if (len > TRACE_MAX_STRING)
+				return mo_err_set(err, MO_EUSAGE,
+						  "cannot write '%s': %s: field '%s': string of %zu bytes "
+						  "(the limit is %u)",
+						  w->name, what, f->name, len, TRACE_MAX_STRING);
+			rc = msgpack_pack_str_with_body(&w->pk, s ? s : "", len);
+		}
+		if (rc)
+			return mo_err_set(err, MO_EIO, "cannot write '%s': write failed", w->name);
+	}
+	return 0;
+}
+
+struct trace_writer *trace_writer_pending(const char *path, struct mo_err *err)
+{
+	struct trace_writer *w = calloc(1, sizeof(*w));
+
+	if (!w || !(w->name = strdup(path))) {
+		free(w);
+		mo_err_set(err, MO_ENOMEM, "cannot write '%s': out of memory", path);
+		return NULL;
+	}
+	return w;
+}
+
+int trace_writer_begin(struct trace_writer *w, const struct trace_header *h, struct mo_err *err)
+{
+	const struct trace_kind_desc *d = trace_header_desc();
+
+	if (w->out.fp)
+		return mo_err_set(err, MO_EUSAGE, "cannot write '%s': header written twice", w->name);
+	if (!w->iobuf && !(w->iobuf = malloc(1 << 20)))
+		return mo_err_set(err, MO_ENOMEM, "cannot write '%s': out of memory", w->name);
+	if (mo_outfile_open(&w->out, w->name, err) < 0)
+		return err ? err->code : -MO_EIO;
+	setvbuf(w->out.fp, w->iobuf, _IOFBF, 1 << 20);
+	msgpack_packer_init(&w->pk, w->out.fp, write_cb);
+	if (msgpack_pack_array(&w->pk, 3 + d->nfields) ||
+	    msgpack_pack_str_with_body(&w->pk, TRACE_FORMAT_MAGIC, strlen(TRACE_FORMAT_MAGIC)) ||
+	    msgpack_pack_int64(&w->pk, TRACE_FORMAT_MAJOR) ||
+	    msgpack_pack_int64(&w->pk, TRACE_FORMAT_MINOR))
+		return mo_err_set(err, MO_EIO, "cannot write '%s': write failed", w->name);
+	return pack_fields(w, h, d, "header", err);
+}
+
+struct trace_writer *trace_writer_open(const char *path, const struct trace_header *h,
+				       struct mo_err *err)
+{
+	struct trace_writer *w = trace_writer_pending(path, err);
+
+	if (w && trace_writer_begin(w, h, err) < 0) {
+		trace_writer_abort(w);
+		return NULL;
+	}
+	return w;
+}
+
+int trace_writer_put(struct trace_writer *w, const struct trace_record *rec, struct mo_err *err)
+{
+	const struct trace_kind_desc *d = trace_kind_desc(rec->kind);
+	char what[64];
+
+	if (!w->out.fp)
+		return mo_err_set(err, MO_EUSAGE, "cannot write '%s': no header written", w->name);
+	if (!d)
+		return mo_err_set(err, MO_EUSAGE, "cannot write '%s': record %llu: unknown kind %d",
+				  w->name, (unsigned long long)w->nrec, (int)rec->kind);
+	if (msgpack_pack_array(&w->pk, 1 + d->nfields) || msgpack_pack_int64(&w->pk, rec->kind))
+		return mo_err_set(err, MO_EIO, "cannot write '%s': write failed", w->name);
+	snprintf(what, sizeof(what), "record %llu (%s)", (unsigned long long)w->nrec, d->name);
+	if (pack_fields(w, &rec->u, d, what, err) < 0)
+		return err ? err->code : -MO_EIO;
+	w->nrec++;
+	return 0;
+}
+
+static void writer_free(struct trace_writer *w)
+{
+	free(w->name);
+	free(w->iobuf);
+	free(w);
+}
+
+int trace_writer_close(struct trace_writer *w, struct mo_err *err)
+{
+	int rc;
+
+	if (!w)
+		return 0;
+	if (!w->out.fp) {
+		rc = mo_err_set(err, MO_EINPUT, "cannot write '%s': no trace was produced", w->name);
+		writer_free(w);
+		return rc;
+	}
+	rc = mo_outfile_commit(&w->out, err);
+	writer_free(w);
+	return rc;
+}
+
+void trace_writer_abort(struct trace_writer *w)
+{
+	if (!w)
+		return;
+	mo_outfile_abort(&w->out);
+	writer_free(w);
+}
