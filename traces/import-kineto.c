@@ -1,0 +1,2169 @@
+/*
+ * import-kineto.c - Kineto (PyTorch profiler) and Chrome trace JSON to
+ * mosaic trace records, streaming.
+ *
+ * Input.  A Kineto object {"traceEvents": [...], "deviceProperties": [...],
+ * "baseTimeNanoseconds": N, "distributedInfo": {...}, ...} with its keys in
+ * any order, or a bare Chrome trace array [...] of events; plain or gzip.
+ * Schema variants understood (all seen in real traces):
+ *  - categories of 2021 (tb_plugin samples): "Kernel", "Memcpy", "Memset",
+ *    "Operator", "Runtime"; tid a string ("stream 7", "25738"); args key
+ *    "external id" in lower case;
+ *  - categories of 2022 and later: "kernel", "gpu_memcpy", "gpu_memset",
+ *    "cpu_op", "cuda_runtime", "cuda_driver", "user_annotation",
+ *    "gpu_user_annotation", "python_function" (nn.Module events named
+ *    "nn.Module: <Class>_<n>" when the profiler ran with_modules/with_stack);
+ *  - ts in microseconds, integers or decimals with sub-microsecond digits.
+ *    displayTimeUnit ("ns" or "ms") only tells viewers how to show times: the
+ *    HTA ns-resolution trace has displayTimeUnit "ns" and ts values such as
+ *    1712195495406752.797, i.e. microseconds with three decimals
+ *    (nanosecond resolution); its kernels' dur values (4.928) are microseconds
+ *    too.  So ts and dur are always read as microseconds.
+ *  - baseTimeNanoseconds (newer Kineto): ts are then relative to it; times
+ *    are written as baseTimeNanoseconds + round(ts * 1000).
+ * Times are converted exactly (decimal text -> 128-bit fixed point, see
+ * import-num.c): start = round(ts * 1000) and end = round((ts + dur) * 1000)
+ * nanoseconds, to nearest, ties away from zero; the end is computed from the
+ * exact sum, so kernel durations do not collect two rounding errors.
+ *
+ * Records written, in this order:
+ *  1. the header (GPU from the deviceProperties entry of the device that ran
+ *     the most kernels);
+ *  2. DEVICE for each device a GPU event ran on, STREAM for each (device,
+ *     stream), PHASE (forward, backward, optimizer, then any other
+ *     "## name ##" annotation), MODULE (nn.Module instances at module_depth
+ *     or shallower, in order of first appearance);
+ *  3. MARKER for each host-side user annotation ("## forward ##",
+ *     ProfilerStep#N, Optimizer.step#..., PARAM's, ...), by start time;
+ *  4. the GPU activities: KERNEL, COLLECTIVE (NCCL kernels: args
+ *     "Collective name" or a name starting "nccl"), MEMCPY, MEMSET, and
+ *     MARKER for gpu_user_annotation spans, by start time (ties in file
+ *     order).  Sorting uses a window of reorder_window records; a record that
+ *     arrives more than a window late is written when it arrives and counted
+ *     in stats.out_of_order.  The external traces are sorted per stream up to
+ *     two inversions each, well inside the window.
+ *
+ * Attribution of a GPU activity (module, phase, step):
+ *  - its launch point: the cuda_runtime / cuda_driver call with the same
+ *    correlation id (thread and time of the launch), else the CPU op with the
+ *    same External id (thread and start of the op);
+ *  - on that thread, the intervals enclosing the launch point (CPU ops,
+ *    nn.Module events, user annotations; they nest per thread): the module is
+ *    the enclosing nn.Module at module_depth (or the deepest one above it);
+ *    the phase is the innermost enclosing "## name ##" annotation, or
+ *    "optimizer" inside Optimizer.step / Optimizer.zero_grad;
+ *  - backward: ops run by the autograd engine (on its own thread, without
+ *    nn.Module events) are recognised by "autograd::engine::evaluate_function"
+ *    in their name or a "Fwd thread id" > 0 in args.  Their phase is
+ *    backward and their module is that of the forward op with the same
+ *    "Sequence number" (the forward op that created the autograd node); a
+ *    backward op without one keeps module -1;
+ *  - no phase from the above: "forward" when launched inside an nn.Module or
+ *    by a CPU op (outside backward and optimizer: this includes copies of
+ *    input data before the forward pass), else -1;
+ *  - step: the enclosing ProfilerStep#N on the launch thread, else the
+ *    ProfilerStep#N whose span contains the launch time on any thread.
+ * The fwdbwd flow events carry the same link as sequence numbers and are not
+ * needed.
+ *
+ * Launch facts kept: grid, block, "registers per thread", correlation,
+ * device, stream, "est. achieved occupancy %" (occupancy_pct).  Kineto writes
+ * one "shared memory" figure, the sum of CUPTI's static and dynamic shared
+ * memory per block; it goes to static_smem and dynamic_smem stays -1
+ * (unknown), unless the trace has "static shared memory" and "dynamic shared
+ * memory" separately.
+ *
+ * Memory.  Pass 1 keeps the host side only: per CPU thread the intervals
+ * above (48 bytes each), a point per runtime call and per CPU op (16 bytes)
+ * and hash entries for correlation, External id and Sequence number (16
+ * bytes each); plus names of modules and annotations.  Pass 2 keeps the
+ * reorder window.  Neither keeps GPU events or JSON text.
+ *
+ * Bad input (found in pass 1, before the sink sees anything): not JSON,
+ * truncated JSON or gzip, an empty file, a directory, a top-level value that
+ * is neither an object with a traceEvents array nor an array of events, an
+ * event that is not an object or has no "ph", ts or dur that is not a number,
+ * a negative dur, args that is not an object, an X event without ts or dur.
+ * Messages name the file and the byte offset of the offending event in the
+ * uncompressed JSON.
+ */
+#include "traces/import-internal.h"
+#include "traces/import-input.h"
+#include "traces/traces.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <yajl/yajl_parse.h>
+
+#define READ_CHUNK (256 * 1024)
+#define NAME_MAX_KEEP 4096
+
+/* ------------------------------------------------------------------------ */
+/* Small containers                                                          */
+/* ------------------------------------------------------------------------ */
+
+#define VEC_GROW(ptr, n, cap)                                                    \
+	((n) < (cap) ? 0 : vec_grow((void **)&(ptr), &(cap), sizeof(*(ptr))))
+
+static int vec_grow(void **ptr, size_t *cap, size_t elem)
+{
+	size_t ncap = *cap ? *cap * 2 : 16;
+	void *p = realloc(*ptr, ncap * elem);
+	if (!p)
+		return -1;
+	*ptr = p;
+	*cap = ncap;
+	return 0;
+}
+
+/* Open-addressing hash map int64 -> int64 (keys unique; insert keeps first). */
+struct i64map {
+	int64_t *keys, *vals;
+	unsigned char *used;
+	size_t cap, n;
+};
+
+static uint64_t mix64(uint64_t x)
+{
+	x ^= x >> 33;
+	x *= 0xff51afd7ed558ccdULL;
+	x ^= x >> 33;
+	x *= 0xc4ceb9fe1a85ec53ULL;
+	x ^= x >> 33;
+	return x;
+}
+
+static int map_rehash(struct i64map *m, size_t ncap)
+{
+	struct i64map nm = {0};
+	nm.cap = ncap;
+	nm.keys = malloc(ncap * sizeof(int64_t));
+	nm.vals = malloc(ncap * sizeof(int64_t));
+	nm.used = calloc(ncap, 1);
+	if (!nm.keys || !nm.vals || !nm.used) {
+		free(nm.keys);
+		free(nm.vals);
+		free(nm.used);
+		return -1;
+	}
+	for (size_t i = 0; i < m->cap; i++) {
+		if (!m->used[i])
+			continue;
+		size_t j = mix64((uint64_t)m->keys[i]) & (ncap - 1);
+		while (nm.used[j])
+			j = (j + 1) & (ncap - 1);
+		nm.used[j] = 1;
+		nm.keys[j] = m->keys[i];
+		nm.vals[j] = m->vals[i];
+	}
+	nm.n = m->n;
+	free(m->keys);
+	free(m->vals);
+	free(m->used);
+	*m = nm;
+	return 0;
+}
+
+/* 1 inserted, 0 already present (value *slot_val points at it), -1 nomem. */
+static int map_put(struct i64map *m, int64_t key, int64_t val, int64_t **slot_val)
+{
+	if ((m->n + 1) * 2 > m->cap && map_rehash(m, m->cap ? m->cap * 2 : 1024) < 0)
+		return -1;
+	size_t j = mix64((uint64_t)key) & (m->cap - 1);
+	while (m->used[j]) {
+		if (m->keys[j] == key) {
+			if (slot_val)
+				*slot_val = &m->vals[j];
+			return 0;
+		}
+		j = (j + 1) & (m->cap - 1);
+	}
+	m->used[j] = 1;
+	m->keys[j] = key;
+	m->vals[j] = val;
+	m->n++;
+	return 1;
+}
+
+static int map_get(const struct i64map *m, int64_t key, int64_t *val)
+{
+	if (!m->cap)
+		return 0;
+	size_t j = mix64((uint64_t)key) & (m->cap - 1);
+	while (m->used[j]) {
+		if (m->keys[j] == key) {
+			*val = m->vals[j];
+			return 1;
+		}
+		j = (j + 1) & (m->cap - 1);
+	}
+	return 0;
+}
+
+static void map_free(struct i64map *m)
+{
+	free(m->keys);
+	free(m->vals);
+	free(m->used);
+	memset(m, 0, sizeof(*m));
+}
+
+/* Interned strings: id -> name, name -> id (linear probing on a hash). */
+struct strtab {
+	char **names;
+	size_t n, cap;
+	struct i64map index; /* hash -> id (collisions chained by probing ids) */
+};
+
+static uint64_t hash_str(const char *s, size_t len)
+{
+	uint64_t h = 1469598103934665603ULL;
+	for (size_t i = 0; i < len; i++) {
+		h ^= (unsigned char)s[i];
+		h *= 1099511628211ULL;
+	}
+	return h;
+}
+
+/* The id of name, added when new; -1 on out of memory. */
+static int strtab_intern(struct strtab *t, const char *s, size_t len)
+{
+	uint64_t h = hash_str(s, len);
+	for (uint64_t probe = 0;; probe++) {
+		int64_t id;
+		int64_t key = (int64_t)(h + probe * 0x9e3779b97f4a7c15ULL);
+		if (!map_get(&t->index, key, &id)) {
+			if (VEC_GROW(t->names, t->n, t->cap) < 0)
+				return -1;
+			char *c = malloc(len + 1);
+			if (!c)
+				return -1;
+			memcpy(c, s, len);
+			c[len] = '\0';
+			if (map_put(&t->index, key, (int64_t)t->n, NULL) < 0) {
+				free(c);
+				return -1;
+			}
+			t->names[t->n] = c;
+			return (int)t->n++;
+		}
+		if (strlen(t->names[id]) == len && !memcmp(t->names[id], s, len))
+			return (int)id;
+	}
+}
+
+static void strtab_free(struct strtab *t)
+{
+	for (size_t i = 0; i < t->n; i++)
+		free(t->names[i]);
+	free(t->names);
+	map_free(&t->index);
+	memset(t, 0, sizeof(*t));
+}
+
+/* ------------------------------------------------------------------------ */
+/* Host-side model built in pass 1                                           */
+/* ------------------------------------------------------------------------ */
+
+enum ival_type { IV_OP = 1, IV_MOD = 2, IV_ANN = 3 };
+enum { IVF_BWD = 1 };
+
+struct ival {
+	int64_t start, end; /* ns relative to the file's time base */
+	int64_t seq;        /* IV_OP: Sequence number or -1 */
+	int32_t parent;     /* index of the enclosing interval on the thread, -1 */
+	int32_t aux;        /* IV_MOD: module name id; IV_ANN: annotation index */
+	int16_t depth;      /* IV_MOD: number of enclosing nn.Module intervals */
+	uint8_t type, flags;
+};
+
+/* Intervals of one kind on one thread.  Each kind nests properly within
+ * itself (the Python stack, the record_function stack), but kinds overlap
+ * each other slightly, so each has its own hierarchy. */
+struct ivlist {
+	struct ival *iv;
+	size_t n, cap;
+};
+
+struct thread {
+	int64_t pid, tid;
+	struct ivlist l[3]; /* by type - 1 */
+};
+
+/* A host-side annotation (user_annotation, ProfilerStep#N, ## x ##). */
+struct annot {
+	int64_t start, end;
+	int64_t tid_index;
+	int phase; /* phase id or -1 */
+	int64_t step; /* ProfilerStep number or -1 */
+	int name;  /* id in names */
+};
+
+struct point {
+	int64_t ts;
+	int32_t thread;
+};
+
+struct devstream {
+	int64_t device, stream;
+	uint64_t kernels;
+};
+
+struct devprop {
+	int64_t id;
+	struct trace_header h; /* gpu_* fields and gpu_name (owned) */
+	char *name;
+};
+
+/* ------------------------------------------------------------------------ */
+/* The event being parsed                                                    */
+/* ------------------------------------------------------------------------ */
+
+enum cat {
+	CAT_OTHER = 0, CAT_KERNEL, CAT_MEMCPY, CAT_MEMSET, CAT_CPU_OP, CAT_RUNTIME,
+	CAT_USER_ANN, CAT_GPU_ANN, CAT_PYFUNC,
+};
+
+/* presence bits */
+enum {
+	P_PH = 1 << 0, P_TS = 1 << 1, P_DUR = 1 << 2, P_PID = 1 << 3, P_TID = 1 << 4,
+	P_ARGS = 1 << 5, P_NAME = 1 << 6,
+};
+
+enum argkey {
+	A_NONE = 0, A_EXT, A_CORR, A_DEVICE, A_STREAM, A_GRID, A_BLOCK, A_REGS, A_SMEM,
+	A_SMEM_STATIC, A_SMEM_DYN, A_OCC, A_BYTES, A_SEQ, A_FWDTID, A_COLL, A_IN_NELEMS,
+	A_OUT_NELEMS, A_GROUP_SIZE, A_DTYPE, A_PG_NAME, A_PG_RANKS, A_COUNT
+};
+
+struct event {
+	unsigned present;
+	uint64_t args_present; /* bit per enum argkey */
+	char ph;
+	enum cat cat;
+	imp_fixed ts, dur;
+	int64_t pid, tid;
+	char *name;
+	size_t name_len, name_cap;
+	int64_t a[A_COUNT];  /* integer args */
+	int64_t grid[3], block[3];
+	char coll[64], dtype[32], pg_name[128], pg_ranks[256];
+	unsigned long long offset; /* where the event began */
+};
+
+/* ------------------------------------------------------------------------ */
+/* The importer                                                              */
+/* ------------------------------------------------------------------------ */
+
+enum frame {
+	F_TOP_MAP, F_EVENTS, F_EVENT, F_ARGS, F_ARGS_DIM, F_PROPS, F_PROP, F_DINFO,
+};
+
+enum topkey { T_NONE, T_EVENTS, T_PROPS, T_BASE, T_DINFO };
+enum evkey { E_NONE, E_PH, E_CAT, E_NAME, E_PID, E_TID, E_TS, E_DUR, E_ARGS };
+
+struct reorder_item {
+	int64_t start;
+	uint64_t seq;
+	struct trace_record rec;
+	char *strs; /* owned copies of the record's strings */
+};
+
+struct imp {
+	const char *name;
+	struct trace_import_opts opts;
+	const struct trace_sink *sink;
+	struct trace_import_stats *st;
+	struct mo_err *err;
+	int pass;
+	yajl_handle yh;
+	unsigned long long chunk_base;
+	int failed; /* err filled by a callback */
+
+	/* parser state */
+	enum frame stack[64];
+	int depth;         /* number of frames */
+	int skip;          /* nesting depth of a value being skipped */
+	int top_seen;
+	int have_events;
+	int key;           /* current key in the innermost frame (per frame kind) */
+	int dim_index;
+	struct event ev;
+	struct devprop cur_prop;
+	int prop_key;
+
+	/* file-level facts */
+	int64_t base_ns;
+	int have_base;
+	int64_t rank;
+	struct devprop *props;
+	size_t nprops, props_cap;
+
+	/* pass 1 */
+	struct thread *threads;
+	size_t nthreads, threads_cap;
+	size_t last_thread;
+	struct point *points;
+	size_t npoints, points_cap;
+	struct i64map corr_map, ext_map, seq_map; /* -> point index */
+	struct annot *annots;
+	size_t nannots, annots_cap;
+	struct strtab names;     /* annotation and module names */
+	struct strtab phases;    /* phase names; 0 forward, 1 backward, 2 optimizer */
+	int *mod_out;            /* name id -> module id written, or -1 */
+	size_t mod_out_n;
+	int nmodules;
+	size_t *step_order;      /* annotations with a step, by start */
+	size_t nsteps;
+	struct devstream *ds;
+	size_t nds, ds_cap;
+
+	/* pass 2 */
+	struct reorder_item *heap;
+	size_t nheap, heap_cap;
+	uint64_t seqno;
+	int64_t last_emitted;
+	int emitted_any;
+};
+
+static int fail(struct imp *im, unsigned long long offset, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int fail(struct imp *im, unsigned long long offset, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	mo_err_set(im->err, MO_EINPUT, "cannot import '%s': offset %llu: %s", im->name, offset, msg);
+	im->failed = 1;
+	return 0; /* stops yajl */
+}
+
+static int nomem(struct imp *im)
+{
+	mo_err_set(im->err, MO_ENOMEM, "cannot import '%s': out of memory", im->name);
+	im->failed = 1;
+	return 0;
+}
+
+static unsigned long long cur_offset(struct imp *im)
+{
+	return im->chunk_base + yajl_get_bytes_consumed(im->yh);
+}
+
+/* ---- classification helpers ---- */
+
+static enum cat cat_of(const unsigned char *s, size_t n)
+{
+#define IS(lit) (n == sizeof(lit) - 1 && !memcmp(s, lit, n))
+	if (IS("kernel") || IS("Kernel"))
+		return CAT_KERNEL;
+	if (IS("gpu_memcpy") || IS("Memcpy"))
+		return CAT_MEMCPY;
+	if (IS("gpu_memset") || IS("Memset"))
+		return CAT_MEMSET;
+	if (IS("cpu_op") || IS("Operator") || IS("operator"))
+		return CAT_CPU_OP;
+	if (IS("cuda_runtime") || IS("Runtime") || IS("cuda_driver") || IS("runtime"))
+		return CAT_RUNTIME;
+	if (IS("user_annotation") || IS("User annotation"))
+		return CAT_USER_ANN;
+	if (IS("gpu_user_annotation") || IS("GPU user annotation"))
+		return CAT_GPU_ANN;
+	if (IS("python_function"))
+		return CAT_PYFUNC;
+	return CAT_OTHER;
+#undef IS
+}
+
+static int is_gpu_cat(enum cat c)
+{
+	return c == CAT_KERNEL || c == CAT_MEMCPY || c == CAT_MEMSET || c == CAT_GPU_ANN;
+}
+
+static int starts_with(const char *s, size_t n, const char *prefix)
+{
+	size_t p = strlen(prefix);
+	return n >= p && !memcmp(s, prefix, p);
+}
+
+/* "ProfilerStep#12" -> 12, else -1. */
+static int64_t step_of(const char *s, size_t n)
+{
+	if (!starts_with(s, n, "ProfilerStep#") || n == 13)
+		return -1;
+	int64_t v = 0;
+	for (size_t i = 13; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9' || v > 100000000000LL)
+			return -1;
+		v = v * 10 + (s[i] - '0');
+	}
+	return v;
+}
+
+/* The phase an annotation name names, interned; -1 if none, -2 on nomem. */
+static int phase_of(struct imp *im, const char *s, size_t n)
+{
+	if (n >= 6 && !memcmp(s, "## ", 3) && !memcmp(s + n - 3, " ##", 3)) {
+		char buf[64];
+		size_t k = 0;
+		for (size_t i = 3; i < n - 3 && k < sizeof(buf) - 1; i++) {
+			char c = s[i];
+			buf[k++] = (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
+		}
+		while (k > 0 && buf[k - 1] == ' ')
+			k--;
+		size_t b = 0;
+		while (b < k && buf[b] == ' ')
+			b++;
+		if (b == k)
+			return -1;
+		int id = strtab_intern(&im->phases, buf + b, k - b);
+		return id < 0 ? -2 : id;
+	}
+	if (starts_with(s, n, "Optimizer.step#") || starts_with(s, n, "Optimizer.zero_grad#"))
+		return 2;
+	return -1;
+}
+
+/* Normalise a pid/tid string: digits -> the number, "stream N" -> N, other
+ * strings -> a hash with the top bit set (never equal to a number). */
+static int64_t id_of_string(const unsigned char *s, size_t n)
+{
+	size_t i = 0;
+	if (n > 7 && !memcmp(s, "stream ", 7))
+		i = 7;
+	if (i < n) {
+		int64_t v = 0;
+		size_t j = i;
+		for (; j < n && s[j] >= '0' && s[j] <= '9' && v < 100000000000000LL; j++)
+			v = v * 10 + (s[j] - '0');
+		if (j == n)
+			return v;
+	}
+	return (int64_t)(hash_str((const char *)s, n) | 0x4000000000000000ULL) * -1;
+}
+
+/* ---- pass 1: host side ---- */
+
+static int thread_index(struct imp *im, int64_t pid, int64_t tid)
+{
+	if (im->last_thread < im->nthreads && im->threads[im->last_thread].pid == pid &&
+	    im->threads[im->last_thread].tid == tid)
+		return (int)im->last_thread;
+	for (size_t i = 0; i < im->nthreads; i++)
+		if (im->threads[i].pid == pid && im->threads[i].tid == tid)
+			return (int)(im->last_thread = i);
+	if (VEC_GROW(im->threads, im->nthreads, im->threads_cap) < 0)
+		return -1;
+	memset(&im->threads[im->nthreads], 0, sizeof(im->threads[0]));
+	im->threads[im->nthreads].pid = pid;
+	im->threads[im->nthreads].tid = tid;
+	return (int)(im->last_thread = im->nthreads++);
+}
+
+static int add_point(struct imp *im, int thread, int64_t ts)
+{
+	if (VEC_GROW(im->points, im->npoints, im->points_cap) < 0)
+		return -1;
+	im->points[im->npoints].ts = ts;
+	im->points[im->npoints].thread = thread;
+	im->npoints++;
+	return (int)(im->npoints - 1);
+}
+
+static int add_ival(struct imp *im, int thread, const struct ival *v)
+{
+	struct ivlist *t = &im->threads[thread].l[v->type - 1];
+	if (VEC_GROW(t->iv, t->n, t->cap) < 0)
+		return -1;
+	t->iv[t->n++] = *v;
+	if (im->st)
+		im->st->host_events++;
+	return 0;
+}
+
+static int ev_times(struct imp *im, int64_t *start, int64_t *end)
+{
+	struct event *e = &im->ev;
+	if (imp_fixed_us_to_ns(e->ts, start) < 0)
+		return fail(im, e->offset, "ts out of range");
+	if (e->present & P_DUR) {
+		if (imp_fixed_us_to_ns(e->ts + e->dur, end) < 0)
+			return fail(im, e->offset, "ts + dur out of range");
+	} else {
+		*end = *start;
+	}
+	return 1;
+}
+
+static int devstream_note(struct imp *im, int64_t device, int64_t stream, int kernel)
+{
+	for (size_t i = 0; i < im->nds; i++)
+		if (im->ds[i].device == device && im->ds[i].stream == stream) {
+			im->ds[i].kernels += (uint64_t)kernel;
+			return 0;
+		}
+	if (VEC_GROW(im->ds, im->nds, im->ds_cap) < 0)
+		return -1;
+	im->ds[im->nds].device = device;
+	im->ds[im->nds].stream = stream;
+	im->ds[im->nds].kernels = (uint64_t)kernel;
+	im->nds++;
+	return 0;
+}
+
+static int64_t ev_device(const struct event *e)
+{
+	if (e->args_present & (1ULL << A_DEVICE))
+		return e->a[A_DEVICE];
+	if ((e->present & P_PID) && e->pid >= 0)
+		return e->pid;
+	return -1;
+}
+
+static int64_t ev_stream(const struct event *e)
+{
+	if (e->args_present & (1ULL << A_STREAM))
+		return e->a[A_STREAM];
+	if ((e->present & P_TID) && e->tid >= 0)
+		return e->tid;
+	return -1;
+}
+
+static int64_t ev_arg(const struct event *e, enum argkey k)
+{
+	return (e->args_present & (1ULL << k)) ? e->a[k] : -1;
+}
+
+static int pass1_event(struct imp *im)
+{
+	struct event *e = &im->ev;
+	int64_t start, end;
+	int th;
+
+	if (e->ph != 'X')
+		return 1;
+	if (!ev_times(im, &start, &end))
+		return 0;
+	if (is_gpu_cat(e->cat)) {
+		if (e->cat == CAT_GPU_ANN && phase_of(im, e->name, e->name_len) == -2)
+			return nomem(im);
+		if (devstream_note(im, ev_device(e), ev_stream(e), e->cat == CAT_KERNEL) < 0)
+			return nomem(im);
+		return 1;
+	}
+	if (e->cat != CAT_CPU_OP && e->cat != CAT_RUNTIME && e->cat != CAT_USER_ANN &&
+	    e->cat != CAT_PYFUNC)
+		return 1;
+	th = thread_index(im, e->pid, e->tid);
+	if (th < 0)
+		return nomem(im);
+
+	if (e->cat == CAT_RUNTIME) {
+		int64_t corr = ev_arg(e, A_CORR);
+		if (corr < 0)
+			return 1;
+		int p = add_point(im, th, start);
+		if (p < 0 || map_put(&im->corr_map, corr, p, NULL) < 0)
+			return nomem(im);
+		if (im->st)
+			im->st->host_events++;
+		return 1;
+	}
+	if (e->cat == CAT_PYFUNC) {
+		if (!starts_with(e->name, e->name_len, "nn.Module: "))
+			return 1;
+		int id = strtab_intern(&im->names, e->name + 11, e->name_len - 11);
+		if (id < 0)
+			return nomem(im);
+		struct ival v = {.start = start, .end = end, .seq = -1, .parent = -1,
+				 .aux = id, .type = IV_MOD};
+		return add_ival(im, th, &v) < 0 ? nomem(im) : 1;
+	}
+	/* CPU ops and user annotations: annotations by name */
+	int64_t step = step_of(e->name, e->name_len);
+	int phase = phase_of(im, e->name, e->name_len);
+	if (phase == -2)
+		return nomem(im);
+	if (e->cat == CAT_USER_ANN || step >= 0 || phase >= 0) {
+		int nid = strtab_intern(&im->names, e->name, e->name_len);
+		if (nid < 0 || VEC_GROW(im->annots, im->nannots, im->annots_cap) < 0)
+			return nomem(im);
+		struct annot *a = &im->annots[im->nannots];
+		a->start = start;
+		a->end = end;
+		a->tid_index = th;
+		a->phase = phase;
+		a->step = step;
+		a->name = nid;
+		struct ival v = {.start = start, .end = end, .seq = -1, .parent = -1,
+				 .aux = (int32_t)im->nannots, .type = IV_ANN};
+		im->nannots++;
+		return add_ival(im, th, &v) < 0 ? nomem(im) : 1;
+	}
+	/* a CPU op */
+	struct ival v = {.start = start, .end = end, .seq = ev_arg(e, A_SEQ), .parent = -1,
+			 .type = IV_OP};
+	if (starts_with(e->name, e->name_len, "autograd::engine::evaluate_function") ||
+	    ev_arg(e, A_FWDTID) > 0)
+		v.flags |= IVF_BWD;
+	if (add_ival(im, th, &v) < 0)
+		return nomem(im);
+	int64_t ext = ev_arg(e, A_EXT);
+	if (ext >= 0 || (v.seq >= 0 && !(v.flags & IVF_BWD))) {
+		int p = add_point(im, th, start);
+		if (p < 0)
+			return nomem(im);
+		if (ext >= 0 && map_put(&im->ext_map, ext, p, NULL) < 0)
+			return nomem(im);
+		if (v.seq >= 0 && !(v.flags & IVF_BWD)) {
+			int64_t *old = NULL;
+			int r = map_put(&im->seq_map, v.seq, p, &old);
+			if (r < 0)
+				return nomem(im);
+			if (r == 0 && im->points[*old].ts > start)
+				*old = p; /* the outermost (earliest) forward op */
+		}
+	}
+	return 1;
+}
+
+static int ival_cmp(const void *a, const void *b)
+{
+	const struct ival *x = a, *y = b;
+	if (x->start != y->start)
+		return x->start < y->start ? -1 : 1;
+	if (x->end != y->end)
+		return x->end > y->end ? -1 : 1;
+	/* equal spans: annotations outside modules outside ops */
+	return (int)y->type - (int)x->type;
+}
+
+static int step_cmp(const void *a, const void *b, void *ctx)
+{
+	const struct annot *an = ctx;
+	const struct annot *x = &an[*(const size_t *)a], *y = &an[*(const size_t *)b];
+	if (x->start != y->start)
+		return x->start < y->start ? -1 : 1;
+	return *(const size_t *)a < *(const size_t *)b ? -1 : 1;
+}
+
+/* Sort each thread's intervals, link parents, compute module depths. */
+static int pass1_finish(struct imp *im)
+{
+	for (size_t t = 0; t < im->nthreads * 3; t++) {
+		struct ivlist *th = &im->threads[t / 3].l[t % 3];
+		qsort(th->iv, th->n, sizeof(*th->iv), ival_cmp);
+		int32_t *stack = malloc((th->n + 1) * sizeof(int32_t));
+		if (!stack)
+			return -1;
+		size_t sp = 0;
+		for (size_t i = 0; i < th->n; i++) {
+			struct ival *v = &th->iv[i];
+			/* pop intervals that end before this one ends: those that
+			 * ended before it started, and (improper nesting) those it
+			 * does not fit in, which it is then a sibling of */
+			while (sp && th->iv[stack[sp - 1]].end < v->end)
+				sp--;
+			v->parent = sp ? stack[sp - 1] : -1;
+			v->depth = 0;
+			if (v->parent >= 0 && th->iv[v->parent].depth < INT16_MAX)
+				v->depth = (int16_t)(th->iv[v->parent].depth + 1);
+			stack[sp++] = (int32_t)i;
+		}
+		free(stack);
+	}
+	/* step annotations by start, for the time-based fallback */
+	im->step_order = malloc((im->nannots + 1) * sizeof(size_t));
+	if (!im->step_order)
+		return -1;
+	im->nsteps = 0;
+	for (size_t i = 0; i < im->nannots; i++)
+		if (im->annots[i].step >= 0)
+			im->step_order[im->nsteps++] = i;
+	qsort_r(im->step_order, im->nsteps, sizeof(size_t), step_cmp, im->annots);
+	return 0;
+}
+
+/* ---- attribution ---- */
+
+struct attrib {
+	int module_name; /* name id or -1 */
+	int phase;
+	int64_t step;
+};
+
+/* The deepest interval of thread t containing ts, or -1. */
+static int32_t deepest_at(const struct ivlist *t, int64_t ts)
+{
+	size_t lo = 0, hi = t->n;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (t->iv[mid].start <= ts)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == 0)
+		return -1;
+	int32_t i = (int32_t)(lo - 1);
+	while (i >= 0 && !(t->iv[i].start <= ts && ts <= t->iv[i].end))
+		i = t->iv[i].parent;
+	return i;
+}
+
+static void attribute_point(const struct imp *im, int thread, int64_t ts, struct attrib *a,
+			    int *bwd, int64_t *bwd_seq)
+{
+	const struct thread *th = &im->threads[thread];
+	const struct ivlist *t;
+	*bwd = 0;
+	*bwd_seq = -1;
+	t = &th->l[IV_ANN - 1];
+	for (int32_t i = deepest_at(t, ts); i >= 0; i = t->iv[i].parent) {
+		const struct annot *an = &im->annots[t->iv[i].aux];
+		if (a->phase < 0 && an->phase >= 0)
+			a->phase = an->phase;
+		if (a->step < 0 && an->step >= 0)
+			a->step = an->step;
+	}
+	t = &th->l[IV_OP - 1];
+	int in_op = 0;
+	for (int32_t i = deepest_at(t, ts); i >= 0; i = t->iv[i].parent) {
+		in_op = 1;
+		if (t->iv[i].flags & IVF_BWD) {
+			*bwd = 1;
+			if (t->iv[i].seq >= 0)
+				*bwd_seq = t->iv[i].seq; /* ends as the outermost one's */
+		}
+	}
+	t = &th->l[IV_MOD - 1];
+	int32_t m = deepest_at(t, ts);
+	if (m >= 0 && a->module_name < 0) {
+		/* the enclosing module at module_depth, or the deepest one */
+		while (t->iv[m].depth > im->opts.module_depth && t->iv[m].parent >= 0)
+			m = t->iv[m].parent;
+		a->module_name = t->iv[m].aux;
+		if (a->phase < 0 && !*bwd)
+			a->phase = 0; /* forward: inside a module, outside backward */
+	}
+	if (a->phase < 0 && in_op && !*bwd)
+		a->phase = 0; /* forward: launched by an op outside backward */
+}
+
+static void attribute(const struct imp *im, const struct event *e, int64_t start, struct attrib *a)
+{
+	int64_t p = -1, corr = ev_arg(e, A_CORR), ext = ev_arg(e, A_EXT);
+	int bwd = 0;
+	int64_t seq = -1;
+
+	a->module_name = -1;
+	a->phase = -1;
+	a->step = -1;
+	if (!(corr >= 0 && map_get(&im->corr_map, corr, &p)) &&
+	    !(ext >= 0 && map_get(&im->ext_map, ext, &p)))
+		p = -1;
+	int64_t launch_ts = start;
+	if (p >= 0) {
+		launch_ts = im->points[p].ts;
+		attribute_point(im, im->points[p].thread, launch_ts, a, &bwd, &seq);
+		if (bwd) {
+			int64_t fp;
+			if (a->phase < 0)
+				a->phase = 1;
+			if (seq >= 0 && map_get(&im->seq_map, seq, &fp)) {
+				int b2;
+				int64_t s2;
+				int keep_phase = a->phase;
+				attribute_point(im, im->points[fp].thread, im->points[fp].ts, a, &b2, &s2);
+				a->phase = keep_phase;
+			}
+		}
+	}
+	if (a->step < 0 && im->nsteps) {
+		/* the last step annotation starting at or before the launch */
+		size_t lo = 0, hi = im->nsteps;
+		while (lo < hi) {
+			size_t mid = (lo + hi) / 2;
+			if (im->annots[im->step_order[mid]].start <= launch_ts)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		for (size_t k = lo; k-- > 0;) {
+			const struct annot *an = &im->annots[im->step_order[k]];
+			if (an->end >= launch_ts) {
+				a->step = an->step;
+				break;
+			}
+			if (lo - k > 8)
+				break;
+		}
+	}
+}
+
+/* ---- pass 2: GPU records through the reorder heap ---- */
+
+static int heap_less(const struct reorder_item *x, const struct reorder_item *y)
+{
+	return x->start < y->start || (x->start == y->start && x->seq < y->seq);
+}
+
+static int emit(struct imp *im, const struct trace_record *rec)
+{
+	int rc = im->sink->record(im->sink->ctx, rec, im->err);
+	if (rc) {
+		im->failed = 1;
+		return rc < 0 ? rc : -MO_EIO;
+	}
+	return 0;
+}
+
+static int heap_pop_emit(struct imp *im)
+{
+	struct reorder_item top = im->heap[0];
+	im->heap[0] = im->heap[--im->nheap];
+	size_t i = 0;
+	for (;;) {
+		size_t l = 2 * i + 1, r = l + 1, m = i;
+		if (l < im->nheap && heap_less(&im->heap[l], &im->heap[m]))
+			m = l;
+		if (r < im->nheap && heap_less(&im->heap[r], &im->heap[m]))
+			m = r;
+		if (m == i)
+			break;
+		struct reorder_item tmp = im->heap[i];
+		im->heap[i] = im->heap[m];
+		im->heap[m] = tmp;
+		i = m;
+	}
+	if (im->emitted_any && top.start < im->last_emitted && im->st)
+		im->st->out_of_order++;
+	im->last_emitted = top.start;
+	im->emitted_any = 1;
+	int rc = emit(im, &top.rec);
+	free(top.strs);
+	return rc;
+}
+
+/* Copy rec's strings into one allocation owned by the item. */
+static int heap_push(struct imp *im, const struct trace_record *rec, int64_t start)
+{
+	const char **fields[3];
+	int nf = 0;
+	struct reorder_item it;
+
+	if (im->nheap >= (size_t)im->opts.reorder_window) {
+		int rc = heap_pop_emit(im);
+		if (rc)
+			return rc;
+	}
+	if (VEC_GROW(im->heap, im->nheap, im->heap_cap) < 0)
+		return nomem(im), -MO_ENOMEM;
+	it.start = start;
+	it.seq = im->seqno++;
+	it.rec = *rec;
+	switch (rec->kind) {
+	case TRACE_KIND_KERNEL: fields[nf++] = &it.rec.u.kernel.name; break;
+	case TRACE_KIND_MEMCPY: fields[nf++] = &it.rec.u.memcpy.name; break;
+	case TRACE_KIND_MEMSET: fields[nf++] = &it.rec.u.memset.name; break;
+	case TRACE_KIND_COLLECTIVE:
+		fields[nf++] = &it.rec.u.collective.name;
+		fields[nf++] = &it.rec.u.collective.group;
+		fields[nf++] = &it.rec.u.collective.dtype;
+		break;
+	case TRACE_KIND_MARKER:
+		fields[nf++] = &it.rec.u.marker.name;
+		fields[nf++] = &it.rec.u.marker.category;
+		break;
+	default: break;
+	}
+	size_t total = 0;
+	for (int i = 0; i < nf; i++)
+		total += strlen(*fields[i]) + 1;
+	it.strs = malloc(total ? total : 1);
+	if (!it.strs)
+		return nomem(im), -MO_ENOMEM;
+	char *p = it.strs;
+	for (int i = 0; i < nf; i++) {
+		size_t l = strlen(*fields[i]) + 1;
+		memcpy(p, *fields[i], l);
+		*fields[i] = p;
+		p += l;
+	}
+	size_t i = im->nheap++;
+	im->heap[i] = it;
+	while (i > 0) {
+		size_t par = (i - 1) / 2;
+		if (!heap_less(&im->heap[i], &im->heap[par]))
+			break;
+		struct reorder_item tmp = im->heap[i];
+		im->heap[i] = im->heap[par];
+		im->heap[par] = tmp;
+		i = par;
+	}
+	return 0;
+}
+
+static int coll_kind(const char *s)
+{
+	char b[32];
+	size_t k = 0;
+	for (; *s && k < sizeof(b) - 1; s++) {
+		char c = *s;
+		if (c == '_' || c == ' ' || c == '-')
+			continue;
+		b[k++] = (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
+	}
+	b[k] = '\0';
+	static const struct { const char *n; int kind; } t[] = {
+		{"allreduce", TRACE_COLL_ALLREDUCE}, {"allgather", TRACE_COLL_ALLGATHER},
+		{"allgatherbase", TRACE_COLL_ALLGATHER}, {"allgatherintotensorcoalesced", TRACE_COLL_ALLGATHER},
+		{"reducescatter", TRACE_COLL_REDUCESCATTER},
+		{"reducescattertensorcoalesced", TRACE_COLL_REDUCESCATTER},
+		{"broadcast", TRACE_COLL_BROADCAST}, {"reduce", TRACE_COLL_REDUCE},
+		{"alltoall", TRACE_COLL_ALLTOALL}, {"alltoallv", TRACE_COLL_ALLTOALL},
+		{"alltoallbase", TRACE_COLL_ALLTOALL}, {"send", TRACE_COLL_SEND},
+		{"recv", TRACE_COLL_RECV}, {"sendrecv", TRACE_COLL_SEND},
+	};
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		if (!strcmp(b, t[i].n))
+			return t[i].kind;
+	return TRACE_COLL_UNKNOWN;
+}
+
+/* The collective from an NCCL kernel name: ncclKernel_AllReduce_RING_LL_Sum_float,
+ * ncclDevKernel_AllGather_RING_LL, ... */
+static int coll_from_kernel(const char *name)
+{
+	const char *p = strchr(name, '_');
+	if (!p)
+		return TRACE_COLL_UNKNOWN;
+	char b[32];
+	size_t k = 0;
+	for (p++; *p && *p != '_' && *p != '(' && k < sizeof(b) - 1; p++)
+		b[k++] = *p;
+	b[k] = '\0';
+	return coll_kind(b);
+}
+
+static int64_t dtype_bytes(const char *d)
+{
+	static const struct { const char *n; int b; } t[] = {
+		{"float", 4}, {"float32", 4}, {"int", 4}, {"int32", 4}, {"uint32", 4},
+		{"double", 8}, {"float64", 8}, {"long", 8}, {"int64", 8}, {"uint64", 8},
+		{"half", 2}, {"float16", 2}, {"bfloat16", 2}, {"short", 2}, {"int16", 2},
+		{"byte", 1}, {"char", 1}, {"int8", 1}, {"uint8", 1}, {"bool", 1},
+		{"float8_e4m3fn", 1}, {"float8_e5m2", 1}, {"float8_e4m3fnuz", 1},
+		{"float8_e5m2fnuz", 1},
+	};
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		if (!strcasecmp(d, t[i].n))
+			return t[i].b;
+	return -1;
+}
+
+/* This rank's index in "[0, 1, 5]", or -1. */
+static int64_t rank_in(const char *ranks, int64_t rank)
+{
+	if (rank < 0 || !ranks[0])
+		return -1;
+	int64_t idx = 0;
+	const char *p = ranks;
+	while (*p) {
+		while (*p && (*p < '0' || *p > '9'))
+			p++;
+		if (!*p)
+			break;
+		int64_t v = 0;
+		while (*p >= '0' && *p <= '9') {
+			v = v * 10 + (*p - '0');
+			p++;
+			if (v > 1000000000)
+				return -1;
+		}
+		if (v == rank)
+			return idx;
+		idx++;
+	}
+	return -1;
+}
+
+static int copy_kind_of(const char *name)
+{
+	if (strstr(name, "HtoD"))
+		return TRACE_COPY_HTOD;
+	if (strstr(name, "DtoH"))
+		return TRACE_COPY_DTOH;
+	if (strstr(name, "DtoD"))
+		return TRACE_COPY_DTOD;
+	if (strstr(name, "HtoH"))
+		return TRACE_COPY_HTOH;
+	if (strstr(name, "PtoP"))
+		return TRACE_COPY_PTOP;
+	return TRACE_COPY_UNKNOWN;
+}
+
+static int module_out(const struct imp *im, int name_id)
+{
+	if (name_id < 0 || (size_t)name_id >= im->mod_out_n)
+		return -1;
+	return im->mod_out[name_id];
+}
+
+#define FILL_ACTIVITY(r)                                                         \
+	do {                                                                     \
+		(r).start_ns = im->base_ns + start;                              \
+		(r).end_ns = im->base_ns + end;                                  \
+		(r).device = ev_device(e);                                       \
+		(r).stream = ev_stream(e);                                       \
+		(r).module = module_out(im, at.module_name);                     \
+		(r).phase = at.phase;                                            \
+		(r).step = at.step;                                              \
+		(r).correlation = ev_arg(e, A_CORR);                             \
+	} while (0)
+
+#define FILL_LAUNCH(r)                                                           \
+	do {                                                                     \
+		if (e->args_present & (1ULL << A_GRID)) {                        \
+			(r).grid_x = e->grid[0];                                 \
+			(r).grid_y = e->grid[1];                                 \
+			(r).grid_z = e->grid[2];                                 \
+		}                                                                \
+		if (e->args_present & (1ULL << A_BLOCK)) {                       \
+			(r).block_x = e->block[0];                               \
+			(r).block_y = e->block[1];                               \
+			(r).block_z = e->block[2];                               \
+		}                                                                \
+		(r).registers = ev_arg(e, A_REGS);                               \
+		if (e->args_present & ((1ULL << A_SMEM_STATIC) | (1ULL << A_SMEM_DYN))) { \
+			(r).static_smem = ev_arg(e, A_SMEM_STATIC);              \
+			(r).dynamic_smem = ev_arg(e, A_SMEM_DYN);                \
+		} else {                                                         \
+			(r).static_smem = ev_arg(e, A_SMEM);                     \
+		}                                                                \
+	} while (0)
+
+static int pass2_event(struct imp *im)
+{
+	struct event *e = &im->ev;
+	struct trace_record rec;
+	struct attrib at;
+	int64_t start, end;
+
+	if (e->ph != 'X' || !is_gpu_cat(e->cat))
+		return 1;
+	if (!ev_times(im, &start, &end))
+		return 0;
+	const char *name = e->name ? e->name : "";
+	if (e->cat == CAT_GPU_ANN) {
+		trace_record_init(&rec, TRACE_KIND_MARKER);
+		struct trace_marker *m = &rec.u.marker;
+		m->start_ns = im->base_ns + start;
+		m->end_ns = im->base_ns + end;
+		m->device = ev_device(e);
+		m->stream = ev_stream(e);
+		int ph = phase_of(im, e->name, e->name_len);
+		m->phase = ph >= 0 ? ph : -1;
+		m->step = step_of(e->name, e->name_len);
+		m->name = name;
+		m->category = "gpu_user_annotation";
+		if (im->st)
+			im->st->markers++;
+		return heap_push(im, &rec, start) ? 0 : 1;
+	}
+	attribute(im, e, start, &at);
+	if (e->cat == CAT_KERNEL) {
+		int is_coll = (e->coll[0] != '\0') || starts_with(name, e->name_len, "nccl");
+		if (im->st) {
+			if (at.module_name >= 0 && module_out(im, at.module_name) >= 0)
+				im->st->attributed++;
+			if (at.phase >= 0)
+				im->st->phased++;
+		}
+		if (is_coll) {
+			trace_record_init(&rec, TRACE_KIND_COLLECTIVE);
+			struct trace_collective *c = &rec.u.collective;
+			FILL_ACTIVITY(*c);
+			FILL_LAUNCH(*c);
+			c->coll = e->coll[0] ? coll_kind(e->coll) : coll_from_kernel(name);
+			int64_t nel = ev_arg(e, A_IN_NELEMS), db = dtype_bytes(e->dtype);
+			c->bytes = (nel >= 0 && db > 0) ? nel * db : -1;
+			c->group_size = ev_arg(e, A_GROUP_SIZE);
+			c->group_rank = rank_in(e->pg_ranks, im->rank);
+			c->group = e->pg_name;
+			c->dtype = e->dtype;
+			c->name = name;
+			if (im->st)
+				im->st->collectives++;
+		} else {
+			trace_record_init(&rec, TRACE_KIND_KERNEL);
+			struct trace_kernel *k = &rec.u.kernel;
+			FILL_ACTIVITY(*k);
+			FILL_LAUNCH(*k);
+			k->occupancy_pct = ev_arg(e, A_OCC);
+			k->name = name;
+			if (im->st)
+				im->st->kernels++;
+		}
+	} else if (e->cat == CAT_MEMCPY) {
+		trace_record_init(&rec, TRACE_KIND_MEMCPY);
+		struct trace_memcpy *m = &rec.u.memcpy;
+		FILL_ACTIVITY(*m);
+		m->bytes = ev_arg(e, A_BYTES);
+		m->copy_kind = copy_kind_of(name);
+		m->name = name;
+		if (im->st)
+			im->st->memcpys++;
+	} else {
+		trace_record_init(&rec, TRACE_KIND_MEMSET);
+		struct trace_memset *m = &rec.u.memset;
+		FILL_ACTIVITY(*m);
+		m->bytes = ev_arg(e, A_BYTES);
+		m->name = name;
+		if (im->st)
+			im->st->memsets++;
+	}
+	return heap_push(im, &rec, start) ? 0 : 1;
+}
+
+/* ------------------------------------------------------------------------ */
+/* yajl callbacks                                                            */
+/* ------------------------------------------------------------------------ */
+
+static enum frame top(const struct imp *im)
+{
+	return im->stack[im->depth - 1];
+}
+
+static int push(struct imp *im, enum frame f)
+{
+	if (im->depth >= (int)(sizeof(im->stack) / sizeof(im->stack[0])))
+		return fail(im, cur_offset(im), "nesting too deep");
+	im->stack[im->depth++] = f;
+	im->key = 0;
+	return 1;
+}
+
+static void event_reset(struct imp *im)
+{
+	struct event *e = &im->ev;
+	e->present = 0;
+	e->args_present = 0;
+	e->ph = 0;
+	e->cat = CAT_OTHER;
+	e->name_len = 0;
+	if (e->name)
+		e->name[0] = '\0';
+	e->coll[0] = e->dtype[0] = e->pg_name[0] = e->pg_ranks[0] = '\0';
+	e->pid = e->tid = -1;
+}
+
+static int finish_event(struct imp *im)
+{
+	struct event *e = &im->ev;
+
+	if (im->st && im->pass == 1)
+		im->st->events++;
+	if (!(e->present & P_PH))
+		return fail(im, e->offset, "event has no \"ph\" (not a Chrome trace event)");
+	if (e->ph == 'X' || e->ph == 'B' || e->ph == 'E' || e->ph == 'i' || e->ph == 'I') {
+		if (!(e->present & P_TS))
+			return fail(im, e->offset, "event '%.80s' has no \"ts\"", e->name ? e->name : "");
+	}
+	if (e->ph == 'X') {
+		if (!(e->present & P_DUR))
+			return fail(im, e->offset, "complete event '%.80s' has no \"dur\"",
+				    e->name ? e->name : "");
+		if (e->dur < 0)
+			return fail(im, e->offset, "event '%.80s' has a negative \"dur\"",
+				    e->name ? e->name : "");
+	}
+	if (im->pass == 1) {
+		int r = pass1_event(im);
+		if (r && im->st && !(e->ph == 'X' && (is_gpu_cat(e->cat) || e->cat == CAT_CPU_OP ||
+						   e->cat == CAT_RUNTIME || e->cat == CAT_USER_ANN ||
+						   e->cat == CAT_PYFUNC)))
+			im->st->ignored++;
+		return r;
+	}
+	return pass2_event(im);
+}
+
+static int cb_start_map(void *ctx)
+{
+	struct imp *im = ctx;
+	if (im->skip) {
+		im->skip++;
+		return 1;
+	}
+	if (im->depth == 0) {
+		if (im->top_seen)
+			return fail(im, cur_offset(im), "more than one JSON value");
+		im->top_seen = 1;
+		return push(im, F_TOP_MAP);
+	}
+	switch (top(im)) {
+	case F_TOP_MAP:
+		if (im->key == T_DINFO)
+			return push(im, F_DINFO);
+		if (im->key == T_EVENTS)
+			return fail(im, cur_offset(im), "\"traceEvents\" is not an array");
+		im->skip = 1;
+		return 1;
+	case F_EVENTS:
+		event_reset(im);
+		im->ev.offset = cur_offset(im) - 1;
+		return push(im, F_EVENT);
+	case F_EVENT:
+		if (im->key == E_ARGS) {
+			im->ev.present |= P_ARGS;
+			return push(im, F_ARGS);
+		}
+		if (im->key >= E_PH && im->key <= E_DUR)
+			return fail(im, im->ev.offset, "event field is an object, not a value");
+		im->skip = 1;
+		return 1;
+	case F_PROPS:
+		memset(&im->cur_prop, 0, sizeof(im->cur_prop));
+		trace_header_init(&im->cur_prop.h);
+		im->cur_prop.id = -1;
+		return push(im, F_PROP);
+	default:
+		im->skip = 1;
+		return 1;
+	}
+}
+
+static int cb_end_map(void *ctx)
+{
+	struct imp *im = ctx;
+	if (im->skip) {
+		im->skip--;
+		return 1;
+	}
+	enum frame f = top(im);
+	im->depth--;
+	im->key = 0;
+	if (f == F_EVENT) {
+		im->key = 0;
+		return finish_event(im);
+	}
+	if (f == F_ARGS) {
+		im->key = E_NONE;
+		return 1;
+	}
+	if (f == F_PROP) {
+		if (im->pass == 1) {
+			if (VEC_GROW(im->props, im->nprops, im->props_cap) < 0) {
+				free(im->cur_prop.name);
+				return nomem(im);
+			}
+			im->props[im->nprops++] = im->cur_prop;
+		} else {
+			free(im->cur_prop.name);
+		}
+		memset(&im->cur_prop, 0, sizeof(im->cur_prop));
+		return 1;
+	}
+	if (f == F_TOP_MAP && !im->have_events)
+		return fail(im, cur_offset(im), "no \"traceEvents\" array: not a Kineto / Chrome trace");
+	return 1;
+}
+
+static int cb_start_array(void *ctx)
+{
+	struct imp *im = ctx;
+	if (im->skip) {
+		im->skip++;
+		return 1;
+	}
+	if (im->depth == 0) {
+		if (im->top_seen)
+			return fail(im, cur_offset(im), "more than one JSON value");
+		im->top_seen = 1;
+		im->have_events = 1;
+		return push(im, F_EVENTS);
+	}
+	switch (top(im)) {
+	case F_TOP_MAP:
+		if (im->key == T_EVENTS) {
+			if (im->have_events)
+				return fail(im, cur_offset(im), "more than one \"traceEvents\"");
+			im->have_events = 1;
+			return push(im, F_EVENTS);
+		}
+		if (im->key == T_PROPS)
+			return push(im, F_PROPS);
+		im->skip = 1;
+		return 1;
+	case F_EVENTS:
+		return fail(im, cur_offset(im), "trace event is an array, not an object");
+	case F_EVENT:
+		if (im->key == E_ARGS)
+			return fail(im, im->ev.offset, "event \"args\" is not an object");
+		if (im->key >= E_PH && im->key <= E_DUR)
+			return fail(im, im->ev.offset, "event field is an array, not a value");
+		im->skip = 1;
+		return 1;
+	case F_ARGS:
+		if (im->key == A_GRID || im->key == A_BLOCK) {
+			int k = im->key;
+			im->dim_index = 0;
+			int r = push(im, F_ARGS_DIM);
+			im->key = k;
+			if (k == A_GRID)
+				im->ev.grid[0] = im->ev.grid[1] = im->ev.grid[2] = 1;
+			else
+				im->ev.block[0] = im->ev.block[1] = im->ev.block[2] = 1;
+			im->ev.args_present |= 1ULL << k;
+			return r;
+		}
+		im->skip = 1;
+		return 1;
+	default:
+		im->skip = 1;
+		return 1;
+	}
+}
+
+static int cb_end_array(void *ctx)
+{
+	struct imp *im = ctx;
+	if (im->skip) {
+		im->skip--;
+		return 1;
+	}
+	enum frame f = top(im);
+	im->depth--;
+	im->key = f == F_ARGS_DIM ? A_NONE : 0;
+	return 1;
+}
+
+#define KEY_IS(lit) (len == sizeof(lit) - 1 && !memcmp(s, lit, len))
+
+static int cb_map_key(void *ctx, const unsigned char *s, size_t len)
+{
+	struct imp *im = ctx;
+	if (im->skip)
+		return 1;
+	switch (top(im)) {
+	case F_EVENT:
+		im->key = E_NONE;
+		switch (len) {
+		case 2:
+			if (KEY_IS("ph")) im->key = E_PH;
+			else if (KEY_IS("ts")) im->key = E_TS;
+			break;
+		case 3:
+			if (KEY_IS("cat")) im->key = E_CAT;
+			else if (KEY_IS("pid")) im->key = E_PID;
+			else if (KEY_IS("tid")) im->key = E_TID;
+			else if (KEY_IS("dur")) im->key = E_DUR;
+			break;
+		case 4:
+			if (KEY_IS("name")) im->key = E_NAME;
+			else if (KEY_IS("args")) im->key = E_ARGS;
+			break;
+		}
+		return 1;
+	case F_ARGS:
+		im->key = A_NONE;
+		switch (len) {
+		case 5:
+			if (KEY_IS("block")) im->key = A_BLOCK;
+			else if (KEY_IS("bytes")) im->key = A_BYTES;
+			else if (KEY_IS("dtype")) im->key = A_DTYPE;
+			break;
+		case 4:
+			if (KEY_IS("grid")) im->key = A_GRID;
+			break;
+		case 6:
+			if (KEY_IS("device")) im->key = A_DEVICE;
+			else if (KEY_IS("stream")) im->key = A_STREAM;
+			break;
+		case 11:
+			if (KEY_IS("External id") || KEY_IS("external id")) im->key = A_EXT;
+			else if (KEY_IS("correlation")) im->key = A_CORR;
+			break;
+		case 13:
+			if (KEY_IS("shared memory")) im->key = A_SMEM;
+			else if (KEY_IS("Fwd thread id")) im->key = A_FWDTID;
+			else if (KEY_IS("In msg nelems")) im->key = A_IN_NELEMS;
+			break;
+		case 15:
+			if (KEY_IS("Sequence number")) im->key = A_SEQ;
+			else if (KEY_IS("Collective name")) im->key = A_COLL;
+			break;
+		case 10:
+			if (KEY_IS("Group size")) im->key = A_GROUP_SIZE;
+			break;
+		case 14:
+			if (KEY_IS("Out msg nelems")) im->key = A_OUT_NELEMS;
+			break;
+		case 18:
+			if (KEY_IS("Process Group Name")) im->key = A_PG_NAME;
+			break;
+		case 19:
+			if (KEY_IS("Process Group Ranks")) im->key = A_PG_RANKS;
+			break;
+		case 20:
+			if (KEY_IS("registers per thread")) im->key = A_REGS;
+			else if (KEY_IS("static shared memory")) im->key = A_SMEM_STATIC;
+			break;
+		case 21:
+			if (KEY_IS("dynamic shared memory")) im->key = A_SMEM_DYN;
+			break;
+		case 25:
+			if (KEY_IS("est. achieved occupancy %")) im->key = A_OCC;
+			break;
+		}
+		return 1;
+	case F_TOP_MAP:
+		im->key = T_NONE;
+		if (KEY_IS("traceEvents")) im->key = T_EVENTS;
+		else if (KEY_IS("deviceProperties")) im->key = T_PROPS;
+		else if (KEY_IS("baseTimeNanoseconds")) im->key = T_BASE;
+		else if (KEY_IS("distributedInfo")) im->key = T_DINFO;
+		return 1;
+	case F_PROP: {
+		static const char *const pk[] = {
+			"id", "name", "totalGlobalMem", "computeMajor", "computeMinor",
+			"maxThreadsPerBlock", "maxThreadsPerMultiprocessor", "regsPerBlock",
+			"regsPerMultiprocessor", "warpSize", "sharedMemPerBlock",
+			"sharedMemPerMultiprocessor", "numSms", "sharedMemPerBlockOptin",
+			"multiProcessorCount",
+		};
+		im->prop_key = -1;
+		for (size_t i = 0; i < sizeof(pk) / sizeof(pk[0]); i++)
+			if (strlen(pk[i]) == len && !memcmp(pk[i], s, len))
+				im->prop_key = (int)i;
+		return 1;
+	}
+	case F_DINFO:
+		im->key = KEY_IS("rank") ? 1 : 0;
+		return 1;
+	default:
+		return 1;
+	}
+}
+
+static void prop_set(struct imp *im, int64_t v)
+{
+	struct trace_header *h = &im->cur_prop.h;
+	switch (im->prop_key) {
+	case 0: im->cur_prop.id = v; break;
+	case 2: h->gpu_mem_bytes = v; break;
+	case 3: h->gpu_cc_major = v; break;
+	case 4: h->gpu_cc_minor = v; break;
+	case 5: h->gpu_max_threads_per_block = v; break;
+	case 6: h->gpu_max_threads_per_sm = v; break;
+	case 7: h->gpu_regs_per_block = v; break;
+	case 8: h->gpu_regs_per_sm = v; break;
+	case 9: h->gpu_warp_size = v; break;
+	case 10: h->gpu_smem_per_block = v; break;
+	case 11: h->gpu_smem_per_sm = v; break;
+	case 12: case 14: h->gpu_sms = v; break;
+	case 13: h->gpu_smem_per_block_optin = v; break;
+	default: break;
+	}
+}
+
+static int wrong_type(struct imp *im, const char *what)
+{
+	static const char *const names[] = {"", "ph", "cat", "name", "pid", "tid", "ts", "dur", "args"};
+	return fail(im, im->ev.offset, "event \"%s\" is %s", names[im->key], what);
+}
+
+static int cb_number(void *ctx, const char *s, size_t len)
+{
+	struct imp *im = ctx;
+	imp_fixed v;
+
+	if (im->skip)
+		return 1;
+	if (im->depth == 0)
+		return fail(im, cur_offset(im), "a number, not a trace");
+	switch (top(im)) {
+	case F_EVENT:
+		switch (im->key) {
+		case E_TS:
+		case E_DUR:
+			if (imp_parse_fixed(s, len, &v) < 0)
+				return fail(im, im->ev.offset, "number '%.*s' out of range",
+					    (int)(len > 40 ? 40 : len), s);
+			if (im->key == E_TS) {
+				im->ev.ts = v;
+				im->ev.present |= P_TS;
+			} else {
+				im->ev.dur = v;
+				im->ev.present |= P_DUR;
+			}
+			return 1;
+		case E_PID:
+		case E_TID:
+			if (imp_parse_fixed(s, len, &v) < 0)
+				v = 0;
+			if (im->key == E_PID) {
+				im->ev.pid = imp_fixed_to_int(v);
+				im->ev.present |= P_PID;
+			} else {
+				im->ev.tid = imp_fixed_to_int(v);
+				im->ev.present |= P_TID;
+			}
+			return 1;
+		case E_PH: return wrong_type(im, "a number, not a string");
+		case E_CAT: return wrong_type(im, "a number, not a string");
+		case E_NAME: return wrong_type(im, "a number, not a string");
+		case E_ARGS: return wrong_type(im, "a number, not an object");
+		default: return 1;
+		}
+	case F_ARGS:
+		if (im->key == A_NONE || im->key == A_COLL || im->key == A_DTYPE ||
+		    im->key == A_PG_NAME || im->key == A_PG_RANKS || im->key == A_GRID ||
+		    im->key == A_BLOCK)
+			return 1;
+		if (imp_parse_fixed(s, len, &v) < 0)
+			return 1; /* out of range: treat as absent */
+		im->ev.a[im->key] = imp_fixed_to_int(v);
+		im->ev.args_present |= 1ULL << im->key;
+		return 1;
+	case F_ARGS_DIM:
+		if (im->dim_index < 3 && imp_parse_fixed(s, len, &v) == 0) {
+			int64_t *d = im->key == A_GRID ? im->ev.grid : im->ev.block;
+			d[im->dim_index] = imp_fixed_to_int(v);
+		}
+		im->dim_index++;
+		return 1;
+	case F_TOP_MAP:
+		if (im->key == T_BASE && imp_parse_fixed(s, len, &v) == 0) {
+			im->base_ns = imp_fixed_to_int(v);
+			im->have_base = 1;
+		}
+		return 1;
+	case F_PROP:
+		if (imp_parse_fixed(s, len, &v) == 0)
+			prop_set(im, imp_fixed_to_int(v));
+		return 1;
+	case F_DINFO:
+		if (im->key == 1 && imp_parse_fixed(s, len, &v) == 0)
+			im->rank = imp_fixed_to_int(v);
+		return 1;
+	case F_EVENTS:
+		return fail(im, cur_offset(im), "trace event is a number, not an object");
+	default:
+		return 1;
+	}
+}
+
+static void copy_small(char *dst, size_t cap, const unsigned char *s, size_t len)
+{
+	if (len >= cap)
+		len = cap - 1;
+	memcpy(dst, s, len);
+	dst[len] = '\0';
+}
+
+static int cb_string(void *ctx, const unsigned char *s, size_t len)
+{
+	struct imp *im = ctx;
+	struct event *e = &im->ev;
+
+	if (im->skip)
+		return 1;
+	if (im->depth == 0)
+		return fail(im, cur_offset(im), "a string, not a trace");
+	switch (top(im)) {
+	case F_EVENT:
+		switch (im->key) {
+		case E_PH:
+			e->ph = len ? (char)s[0] : 0;
+			e->present |= P_PH;
+			return 1;
+		case E_CAT:
+			e->cat = cat_of(s, len);
+			return 1;
+		case E_NAME:
+			if (len > NAME_MAX_KEEP)
+				len = NAME_MAX_KEEP;
+			if (len + 1 > e->name_cap) {
+				size_t nc = len + 1 < 256 ? 256 : len + 1;
+				char *p = realloc(e->name, nc);
+				if (!p)
+					return nomem(im);
+				e->name = p;
+				e->name_cap = nc;
+			}
+			memcpy(e->name, s, len);
+			e->name[len] = '\0';
+			e->name_len = len;
+			e->present |= P_NAME;
+			return 1;
+		case E_PID:
+			e->pid = id_of_string(s, len);
+			e->present |= P_PID;
+			return 1;
+		case E_TID:
+			e->tid = id_of_string(s, len);
+			e->present |= P_TID;
+			return 1;
+		case E_TS:
+		case E_DUR:
+			return wrong_type(im, "a string, not a number");
+		case E_ARGS:
+			return wrong_type(im, "a string, not an object");
+		default:
+			return 1;
+		}
+	case F_ARGS:
+		switch (im->key) {
+		case A_COLL: copy_small(e->coll, sizeof(e->coll), s, len); break;
+		case A_DTYPE: copy_small(e->dtype, sizeof(e->dtype), s, len); break;
+		case A_PG_NAME: copy_small(e->pg_name, sizeof(e->pg_name), s, len); break;
+		case A_PG_RANKS: copy_small(e->pg_ranks, sizeof(e->pg_ranks), s, len); break;
+		default: break;
+		}
+		return 1;
+	case F_PROP:
+		if (im->prop_key == 1 && !im->cur_prop.name) {
+			im->cur_prop.name = malloc(len + 1);
+			if (!im->cur_prop.name)
+				return nomem(im);
+			memcpy(im->cur_prop.name, s, len);
+			im->cur_prop.name[len] = '\0';
+		}
+		return 1;
+	case F_EVENTS:
+		return fail(im, cur_offset(im), "trace event is a string, not an object");
+	default:
+		return 1;
+	}
+}
+
+static int cb_scalar_other(struct imp *im, const char *what)
+{
+	if (im->skip)
+		return 1;
+	if (im->depth == 0)
+		return fail(im, cur_offset(im), "%s, not a trace", what);
+	if (top(im) == F_EVENTS)
+		return fail(im, cur_offset(im), "trace event is %s, not an object", what);
+	if (top(im) == F_EVENT) {
+		if (im->key == E_TS || im->key == E_DUR) {
+			char buf[64];
+			snprintf(buf, sizeof(buf), "%s, not a number", what);
+			return wrong_type(im, buf);
+		}
+		if (im->key == E_ARGS) {
+			char buf[64];
+			snprintf(buf, sizeof(buf), "%s, not an object", what);
+			return wrong_type(im, buf);
+		}
+		if (im->key == E_PH) {
+			char buf[64];
+			snprintf(buf, sizeof(buf), "%s, not a string", what);
+			return wrong_type(im, buf);
+		}
+	}
+	if (top(im) == F_ARGS_DIM)
+		im->dim_index++;
+	return 1;
+}
+
+static int cb_null(void *ctx)
+{
+	return cb_scalar_other(ctx, "null");
+}
+
+static int cb_boolean(void *ctx, int b)
+{
+	(void)b;
+	return cb_scalar_other(ctx, "a boolean");
+}
+
+static const yajl_callbacks callbacks = {
+	.yajl_null = cb_null,
+	.yajl_boolean = cb_boolean,
+	.yajl_number = cb_number,
+	.yajl_string = cb_string,
+	.yajl_start_map = cb_start_map,
+	.yajl_map_key = cb_map_key,
+	.yajl_end_map = cb_end_map,
+	.yajl_start_array = cb_start_array,
+	.yajl_end_array = cb_end_array,
+};
+
+/* ------------------------------------------------------------------------ */
+/* Driving the parser                                                        */
+/* ------------------------------------------------------------------------ */
+
+static int parse_error(struct imp *im, const unsigned char *buf, size_t len)
+{
+	unsigned long long off = cur_offset(im);
+	unsigned char *msg = yajl_get_error(im->yh, 0, buf, len);
+	char clean[160];
+	size_t k = 0;
+	for (const unsigned char *p = msg; p && *p && k < sizeof(clean) - 1; p++)
+		clean[k++] = (*p == '\n') ? ' ' : (char)*p;
+	while (k > 0 && clean[k - 1] == ' ')
+		k--;
+	clean[k] = '\0';
+	if (msg)
+		yajl_free_error(im->yh, msg);
+	return mo_err_set(im->err, MO_EINPUT, "cannot import '%s': offset %llu: %s", im->name, off,
+			  clean[0] ? clean : "invalid JSON");
+}
+
+static int run_pass(struct imp *im, struct imp_input *in, unsigned char *buf)
+{
+	int rc = 0;
+
+	im->depth = 0;
+	im->skip = 0;
+	im->top_seen = 0;
+	im->have_events = 0;
+	im->key = 0;
+	im->chunk_base = 0;
+	im->yh = yajl_alloc(&callbacks, NULL, im);
+	if (!im->yh)
+		return mo_err_set(im->err, MO_ENOMEM, "cannot import '%s': out of memory", im->name);
+	yajl_config(im->yh, yajl_dont_validate_strings, 1);
+	for (;;) {
+		long long n = imp_input_read(in, buf, READ_CHUNK, im->err);
+		if (n < 0) {
+			rc = (int)n;
+			break;
+		}
+		yajl_status s;
+		size_t skip = 0;
+		if (im->chunk_base == 0 && n >= 3 && buf[0] == 0xef && buf[1] == 0xbb && buf[2] == 0xbf)
+			skip = 3; /* a UTF-8 byte order mark */
+		im->chunk_base += skip;
+		if (n == 0) {
+			if (in->out_total == 0) {
+				rc = mo_err_set(im->err, MO_EINPUT, "cannot import '%s': empty file",
+						im->name);
+				break;
+			}
+			s = yajl_complete_parse(im->yh);
+		} else {
+			s = yajl_parse(im->yh, buf + skip, (size_t)n - skip);
+		}
+		if (s == yajl_status_client_canceled || im->failed) {
+			rc = im->err && im->err->code ? im->err->code : -MO_EINPUT;
+			break;
+		}
+		if (s == yajl_status_error) {
+			rc = parse_error(im, buf + skip, (size_t)n - skip);
+			break;
+		}
+		if (n == 0) {
+			if (!im->top_seen)
+				rc = mo_err_set(im->err, MO_EINPUT, "cannot import '%s': no JSON value",
+						im->name);
+			break;
+		}
+		im->chunk_base += (unsigned long long)n - skip;
+	}
+	if (rc == 0 && im->st && im->pass == 1)
+		im->st->input_bytes = in->out_total;
+	yajl_free(im->yh);
+	im->yh = NULL;
+	return rc;
+}
+
+static int cand_cmp(const void *a, const void *b)
+{
+	const struct ival *x = *(const struct ival *const *)a, *y = *(const struct ival *const *)b;
+	if (x->start != y->start)
+		return x->start < y->start ? -1 : 1;
+	if (x->depth != y->depth)
+		return x->depth < y->depth ? -1 : 1;
+	return x->aux < y->aux ? -1 : x->aux > y->aux;
+}
+
+/* Definitions and host markers, between the passes. */
+static int emit_definitions(struct imp *im)
+{
+	struct trace_header h;
+	struct trace_record rec;
+	int rc;
+
+	/* the GPU: the device with the most kernels */
+	int64_t dev = -1;
+	uint64_t best = 0;
+	for (size_t i = 0; i < im->nds; i++) {
+		uint64_t k = 0;
+		for (size_t j = 0; j < im->nds; j++)
+			if (im->ds[j].device == im->ds[i].device)
+				k += im->ds[j].kernels;
+		if (dev < 0 || k > best || (k == best && im->ds[i].device < dev)) {
+			dev = im->ds[i].device;
+			best = k;
+		}
+	}
+	trace_header_init(&h);
+	char producer[64];
+	snprintf(producer, sizeof(producer), "mosaic import %s", MOSAIC_VERSION);
+	h.producer = producer;
+	h.source = TRACE_SOURCE_MEASURED;
+	h.origin = im->name;
+	h.quota_sms = 0;
+	const struct devprop *gp = NULL;
+	for (size_t i = 0; i < im->nprops; i++)
+		if (im->props[i].id == dev || (!gp && i + 1 == im->nprops && dev < 0))
+			gp = &im->props[i];
+	if (!gp && im->nprops == 1)
+		gp = &im->props[0];
+	if (gp) {
+#define COPY(f) h.f = gp->h.f;
+		COPY(gpu_sms) COPY(gpu_cc_major) COPY(gpu_cc_minor) COPY(gpu_mem_bytes)
+		COPY(gpu_max_threads_per_sm) COPY(gpu_max_threads_per_block) COPY(gpu_regs_per_sm)
+		COPY(gpu_regs_per_block) COPY(gpu_smem_per_sm) COPY(gpu_smem_per_block)
+		COPY(gpu_smem_per_block_optin) COPY(gpu_warp_size)
+#undef COPY
+		h.gpu_name = gp->name ? gp->name : "";
+	}
+	if ((rc = im->sink->header(im->sink->ctx, &h, im->err)) != 0)
+		return rc < 0 ? rc : -MO_EIO;
+
+	/* devices */
+	for (size_t i = 0; i < im->nds; i++) {
+		int seen = 0;
+		if (im->ds[i].device < 0)
+			continue;
+		for (size_t j = 0; j < i; j++)
+			seen |= im->ds[j].device == im->ds[i].device;
+		if (seen)
+			continue;
+		trace_record_init(&rec, TRACE_KIND_DEVICE);
+		rec.u.device.id = im->ds[i].device;
+		rec.u.device.name = "";
+		for (size_t p = 0; p < im->nprops; p++)
+			if (im->props[p].id == im->ds[i].device) {
+				rec.u.device.sms = im->props[p].h.gpu_sms;
+				rec.u.device.name = im->props[p].name ? im->props[p].name : "";
+			}
+		if ((rc = emit(im, &rec)) != 0)
+			return rc;
+		if (im->st)
+			im->st->devices++;
+	}
+	for (size_t i = 0; i < im->nds; i++) {
+		char nm[48];
+		if (im->ds[i].device < 0 || im->ds[i].stream < 0)
+			continue;
+		trace_record_init(&rec, TRACE_KIND_STREAM);
+		rec.u.stream.device = im->ds[i].device;
+		rec.u.stream.id = im->ds[i].stream;
+		snprintf(nm, sizeof(nm), "stream %lld", (long long)im->ds[i].stream);
+		rec.u.stream.name = nm;
+		if ((rc = emit(im, &rec)) != 0)
+			return rc;
+		if (im->st)
+			im->st->streams++;
+	}
+	/* phases */
+	for (size_t i = 0; i < im->phases.n; i++) {
+		trace_record_init(&rec, TRACE_KIND_PHASE);
+		rec.u.phase.id = (int64_t)i;
+		rec.u.phase.name = im->phases.names[i];
+		if ((rc = emit(im, &rec)) != 0)
+			return rc;
+		if (im->st)
+			im->st->phases++;
+	}
+	/* modules at module_depth or shallower, by first appearance in time */
+	im->mod_out_n = im->names.n;
+	im->mod_out = malloc((im->names.n + 1) * sizeof(int));
+	if (!im->mod_out)
+		return nomem(im), -MO_ENOMEM;
+	for (size_t i = 0; i < im->names.n; i++)
+		im->mod_out[i] = -1;
+	size_t ncand = 0;
+	for (size_t t = 0; t < im->nthreads; t++)
+		for (size_t i = 0; i < im->threads[t].l[IV_MOD - 1].n; i++)
+			ncand += im->threads[t].l[IV_MOD - 1].iv[i].depth <= im->opts.module_depth;
+	const struct ival **cand = malloc((ncand + 1) * sizeof(*cand));
+	if (!cand)
+		return nomem(im), -MO_ENOMEM;
+	ncand = 0;
+	for (size_t t = 0; t < im->nthreads; t++)
+		for (size_t i = 0; i < im->threads[t].l[IV_MOD - 1].n; i++)
+			if (im->threads[t].l[IV_MOD - 1].iv[i].depth <= im->opts.module_depth)
+				cand[ncand++] = &im->threads[t].l[IV_MOD - 1].iv[i];
+	qsort(cand, ncand, sizeof(*cand), cand_cmp);
+	for (size_t c = 0; c < ncand; c++) {
+		if (im->mod_out[cand[c]->aux] >= 0)
+			continue;
+		im->mod_out[cand[c]->aux] = im->nmodules;
+		trace_record_init(&rec, TRACE_KIND_MODULE);
+		rec.u.module.id = im->nmodules++;
+		rec.u.module.name = im->names.names[cand[c]->aux];
+		if ((rc = emit(im, &rec)) != 0) {
+			free(cand);
+			return rc;
+		}
+		if (im->st)
+			im->st->modules++;
+	}
+	free(cand);
+	/* host markers, by start */
+	size_t *order = malloc((im->nannots + 1) * sizeof(size_t));
+	if (!order)
+		return nomem(im), -MO_ENOMEM;
+	for (size_t i = 0; i < im->nannots; i++)
+		order[i] = i;
+	qsort_r(order, im->nannots, sizeof(size_t), step_cmp, im->annots);
+	for (size_t k = 0; k < im->nannots; k++) {
+		const struct annot *a = &im->annots[order[k]];
+		const struct thread *th = &im->threads[a->tid_index];
+		struct attrib at = {.module_name = -1, .phase = -1, .step = -1};
+		int b;
+		int64_t s;
+		attribute_point(im, (int)a->tid_index, a->start, &at, &b, &s);
+		trace_record_init(&rec, TRACE_KIND_MARKER);
+		struct trace_marker *m = &rec.u.marker;
+		m->start_ns = im->base_ns + a->start;
+		m->end_ns = im->base_ns + a->end;
+		m->module = module_out(im, at.module_name);
+		m->phase = a->phase >= 0 ? a->phase : at.phase;
+		m->step = a->step >= 0 ? a->step : at.step;
+		m->name = im->names.names[a->name];
+		m->category = "user_annotation";
+		(void)th;
+		if ((rc = emit(im, &rec)) != 0) {
+			free(order);
+			return rc;
+		}
+		if (im->st)
+			im->st->markers++;
+	}
+	free(order);
+	return 0;
+}
+
+static void imp_release(struct imp *im)
+{
+	for (size_t i = 0; i < im->nthreads; i++)
+		for (int k = 0; k < 3; k++)
+			free(im->threads[i].l[k].iv);
+	free(im->threads);
+	free(im->points);
+	map_free(&im->corr_map);
+	map_free(&im->ext_map);
+	map_free(&im->seq_map);
+	free(im->annots);
+	strtab_free(&im->names);
+	strtab_free(&im->phases);
+	free(im->mod_out);
+	free(im->step_order);
+	free(im->ds);
+	for (size_t i = 0; i < im->nprops; i++)
+		free(im->props[i].name);
+	free(im->props);
+	free(im->cur_prop.name);
+	for (size_t i = 0; i < im->nheap; i++)
+		free(im->heap[i].strs);
+	free(im->heap);
+	free(im->ev.name);
+}
+
+void trace_import_opts_init(struct trace_import_opts *o)
+{
+	o->module_depth = 2;
+	o->reorder_window = 65536;
+}
+
+static int import_input(struct imp_input *in, const char *name, const struct trace_import_opts *o,
+			const struct trace_sink *sink, struct trace_import_stats *st,
+			struct mo_err *err)
+{
+	struct imp im;
+	unsigned char *buf = NULL;
+	int rc;
+
+	memset(&im, 0, sizeof(im));
+	im.name = name;
+	if (o)
+		im.opts = *o;
+	else
+		trace_import_opts_init(&im.opts);
+	if (im.opts.module_depth < 0)
+		im.opts.module_depth = 0;
+	if (im.opts.reorder_window < 1)
+		im.opts.reorder_window = 1;
+	im.sink = sink;
+	im.st = st;
+	im.err = err;
+	im.rank = -1;
+	if (st)
+		memset(st, 0, sizeof(*st));
+	buf = malloc(READ_CHUNK);
+	if (!buf) {
+		rc = mo_err_set(err, MO_ENOMEM, "cannot import '%s': out of memory", name);
+		goto out;
+	}
+	/* the fixed phases first, so their ids are stable */
+	if (strtab_intern(&im.phases, "forward", 7) < 0 ||
+	    strtab_intern(&im.phases, "backward", 8) < 0 ||
+	    strtab_intern(&im.phases, "optimizer", 9) < 0) {
+		rc = mo_err_set(err, MO_ENOMEM, "cannot import '%s': out of memory", name);
+		goto out;
+	}
+	im.pass = 1;
+	if ((rc = run_pass(&im, in, buf)) != 0)
+		goto out;
+	if (pass1_finish(&im) < 0) {
+		rc = mo_err_set(err, MO_ENOMEM, "cannot import '%s': out of memory", name);
+		goto out;
+	}
+	if ((rc = emit_definitions(&im)) != 0)
+		goto out;
+	if ((rc = imp_input_rewind(in, err)) != 0)
+		goto out;
+	im.pass = 2;
+	if ((rc = run_pass(&im, in, buf)) != 0)
+		goto out;
+	while (im.nheap)
+		if ((rc = heap_pop_emit(&im)) != 0)
+			goto out;
+out:
+	imp_release(&im);
+	free(buf);
+	return rc;
+}
+
+int trace_import_kineto_opts(const char *path, const struct trace_import_opts *o,
+			     const struct trace_sink *sink, struct trace_import_stats *st,
+			     struct mo_err *err)
+{
+	struct imp_input in;
+	int rc = imp_input_open(&in, path, err);
+	if (rc == 0)
+		rc = import_input(&in, path, o, sink, st, err);
+	imp_input_close(&in);
+	return rc;
+}
+
+int trace_import_kineto(const char *path, const struct trace_sink *sink,
+			struct trace_import_stats *st, struct mo_err *err)
+{
+	return trace_import_kineto_opts(path, NULL, sink, st, err);
+}
+
+int trace_import_kineto_mem(const void *data, size_t len, const char *name,
+			    const struct trace_import_opts *o, const struct trace_sink *sink,
+			    struct trace_import_stats *st, struct mo_err *err)
+{
+	struct imp_input in;
+	int rc = imp_input_open_mem(&in, data, len, name, err);
+	if (rc == 0)
+		rc = import_input(&in, name, o, sink, st, err);
+	imp_input_close(&in);
+	return rc;
+}

@@ -1,0 +1,123 @@
+/*
+ * import-num.c - exact decimal arithmetic for JSON numbers.
+ *
+ * Chrome trace timestamps are microseconds written as decimals, sometimes
+ * with sub-microsecond digits (4458677009853.422).  A double holds about 16
+ * significant digits, so above 2^50 us * 1000 it can no longer tell adjacent
+ * nanoseconds apart; we never go through a double.  The number's text is
+ * read digit by digit into a 128-bit fixed-point value (10^-12 units).
+ */
+#include "traces/import-internal.h"
+
+#define FRAC_DIGITS 12
+/* |value| must stay below 1e26 so that value * 1e12 < 1e38 < 2^127. */
+#define INT_DIGITS_MAX 26
+
+int imp_parse_fixed(const char *s, size_t len, imp_fixed *out)
+{
+	size_t i = 0;
+	int neg = 0, seen_digit = 0;
+	/* digits collected as an integer mantissa with a decimal exponent */
+	imp_fixed mant = 0;
+	int mant_digits = 0;  /* significant digits kept in mant */
+	long exp10 = 0;       /* value = mant * 10^exp10 */
+
+	if (i < len && (s[i] == '-' || s[i] == '+')) {
+		neg = s[i] == '-';
+		i++;
+	}
+	for (; i < len && s[i] >= '0' && s[i] <= '9'; i++) {
+		seen_digit = 1;
+		if (mant == 0 && s[i] == '0')
+			continue;
+		if (mant_digits < 37) {
+			mant = mant * 10 + (s[i] - '0');
+			mant_digits++;
+		} else {
+			exp10++; /* a digit we cannot keep: only its weight */
+		}
+	}
+	if (i < len && s[i] == '.') {
+		i++;
+		for (; i < len && s[i] >= '0' && s[i] <= '9'; i++) {
+			seen_digit = 1;
+			if (mant_digits < 37 && (mant != 0 || s[i] != '0')) {
+				mant = mant * 10 + (s[i] - '0');
+				mant_digits++;
+				exp10--;
+			} else if (mant == 0) {
+				exp10--; /* leading zero of the fraction */
+			}
+			/* else: beyond 37 significant digits, dropped */
+		}
+	}
+	if (!seen_digit)
+		return -1;
+	if (i < len && (s[i] == 'e' || s[i] == 'E')) {
+		int eneg = 0, edig = 0;
+		long e = 0;
+		i++;
+		if (i < len && (s[i] == '-' || s[i] == '+')) {
+			eneg = s[i] == '-';
+			i++;
+		}
+		for (; i < len && s[i] >= '0' && s[i] <= '9'; i++) {
+			edig = 1;
+			if (e < 100000)
+				e = e * 10 + (s[i] - '0');
+		}
+		if (!edig)
+			return -1;
+		exp10 += eneg ? -e : e;
+	}
+	if (i != len)
+		return -1;
+	if (mant == 0) {
+		*out = 0;
+		return 0;
+	}
+	/* scale to 10^-12 units: value * 1e12 = mant * 10^(exp10 + 12) */
+	long shift = exp10 + FRAC_DIGITS;
+	if (shift >= 0) {
+		/* integer digits of the result = mant_digits + shift */
+		if (mant_digits + shift > INT_DIGITS_MAX + FRAC_DIGITS)
+			return -1;
+		for (long k = 0; k < shift; k++)
+			mant *= 10;
+	} else {
+		for (long k = 0; k < -shift && mant != 0; k++)
+			mant /= 10; /* truncation: see import-internal.h */
+	}
+	*out = neg ? -mant : mant;
+	return 0;
+}
+
+static imp_fixed round_div(imp_fixed v, imp_fixed d)
+{
+	int neg = v < 0;
+	imp_fixed a = neg ? -v : v;
+	imp_fixed q = a / d, r = a % d;
+	if (2 * r >= d)
+		q++;
+	return neg ? -q : q;
+}
+
+int imp_fixed_us_to_ns(imp_fixed us, int64_t *ns)
+{
+	/* 1 ns = 1e-3 us = 1e9 fixed units */
+	imp_fixed q = round_div(us, (imp_fixed)1000000000LL);
+	if (q > (imp_fixed)INT64_MAX || q < (imp_fixed)INT64_MIN)
+		return -1;
+	*ns = (int64_t)q;
+	return 0;
+}
+
+int64_t imp_fixed_to_int(imp_fixed v)
+{
+	imp_fixed q = round_div(v, IMP_FIXED_ONE);
+	if (q > (imp_fixed)INT64_MAX)
+		return INT64_MAX;
+	if (q < (imp_fixed)INT64_MIN)
+		return INT64_MIN;
+	return (int64_t)q;
+}
