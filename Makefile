@@ -171,13 +171,117 @@ bench-self: $(MOSAIC) $(BENCH_BIN)
 	@for b in $(BENCH_BIN); do echo "== $$b"; $$b || exit 1; done
 
 # ---- CUDA parts (built only when the toolkit is present) ----
+# Plain C host logic of traces/cuda and engine/cuda (no CUDA header: NVTX
+# encoding, NCCL names, the dlopen driver probe, `mosaic record`, SM split
+# requests, replay sizing, rank mapping, control messages, the backend loader)
+# goes into libmosaic.a in every build, so `mosaic` always starts and says
+# what is missing.  With the toolkit, `make cuda` also builds
+#   $(BUILD)/libmosaic-recorder.so   CUPTI recorder (CUDA_INJECTION64_PATH / LD_PRELOAD)
+#   $(BUILD)/libmosaic-cuda.so       the cuda backend (driver API, green contexts,
+#                                    NCCL, Open MPI), opened by mosaic with dlopen
+# and the CUDA test programs under $(BUILD)/tests/cuda/ (run by check-cuda).
+CUDA_HOST_SRC := $(addprefix traces/cuda/,names.c probe.c record.c) \
+	$(addprefix engine/cuda/,split.c replay.c rank.c ctl.c loader.c)
+CUDA_HOST_OBJ := $(CUDA_HOST_SRC:%.c=$(BUILD)/%.o)
+$(LIBMOSAIC): $(CUDA_HOST_OBJ)
+# probe.o knows whether this build has its CUDA parts; the stamp rebuilds it
+# when that changes.
+CUDA_BUILT := $(if $(NVCC),1,0)
+CUDA_STAMP := $(BUILD)/traces/cuda/cuda-built-$(CUDA_BUILT).stamp
+$(BUILD)/traces/cuda/probe.o: ALL_CFLAGS += -DMOSAIC_CUDA_BUILT=$(CUDA_BUILT)
+$(BUILD)/traces/cuda/probe.o: $(CUDA_STAMP)
+$(CUDA_STAMP):
+	@mkdir -p $(dir $@)
+	@rm -f $(BUILD)/traces/cuda/cuda-built-*.stamp
+	@touch $@
+
+# MPI control messages need no GPU: their test runs in every build.
+MPI_CFLAGS := $(shell mpicc --showme:compile 2>/dev/null)
+MPI_LIBS := $(shell mpicc --showme:link 2>/dev/null)
+MPIRUN := mpirun --allow-run-as-root --oversubscribe
+$(BUILD)/mpi/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(MPI_CFLAGS) -c $< -o $@
+$(BUILD)/tests/cuda/test-mpi: $(BUILD)/mpi/tests/cuda/test-mpi.o $(BUILD)/mpi/engine/cuda/mpi.o $(LIBMOSAIC)
+	@mkdir -p $(dir $@)
+	$(CC) $(MODE_LDFLAGS) -o $@ $(filter %.o,$^) $(LIBMOSAIC) $(MPI_LIBS) $(LDLIBS)
+check-mpi: $(BUILD)/tests/cuda/test-mpi
+	@for n in 1 2 4; do echo "== $< under $(MPIRUN) -np $$n"; \
+		OMPI_MCA_btl=self,vader $(MPIRUN) -np $$n $< || exit 1; done
+
+.PHONY: check-cuda check-mpi
+check: check-cuda
+
 ifeq ($(NVCC),)
 cuda:
 	@echo "cuda: no CUDA toolkit (set CUDA_HOME or install it in /usr/local/cuda): skipping the recorder and the cuda backend"
+check-cuda: check-mpi
+	@echo "check-cuda: no CUDA toolkit: only the CPU-side MPI test ran"
 else
-cuda:
-	@echo "cuda: toolkit at $(CUDA_HOME) (nothing CUDA-specific to build yet)"
+CUDA_INC := -I$(CUDA_HOME)/include
+CUDA_LIBDIR := $(CUDA_HOME)/lib64
+CUPTI_LIBDIR := $(firstword $(dir $(wildcard $(CUDA_HOME)/lib64/libcupti.so \
+	$(CUDA_HOME)/extras/CUPTI/lib64/libcupti.so)))
+CUDA_ARCHS := -gencode arch=compute_80,code=sm_80 -gencode arch=compute_90,code=sm_90
+NVCC_FLAGS := $(CUDA_ARCHS) -O3 -std=c++17 -Werror all-warnings -Xcompiler -Wall,-Wextra,-Werror
+# Objects of the shared libraries: position-independent, never sanitised
+# (the recorder is injected into programs not built with ASan).
+PIC_CFLAGS := -std=c11 -D_GNU_SOURCE -DMOSAIC_VERSION='"$(VERSION)"' -DMOSAIC_CUDA_BUILT=1 -I. \
+	$(WARN) -O2 -g -fPIC -fvisibility=hidden $(PKG_CFLAGS) $(CUDA_INC) $(MPI_CFLAGS) -MMD -MP $(CFLAGS)
+$(BUILD)/pic/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(PIC_CFLAGS) -c $< -o $@
+# Objects of the CUDA tests: the build's mode flags plus the CUDA headers.
+$(BUILD)/cudahost/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(CUDA_INC) $(CHECK_CFLAGS) -c $< -o $@
+
+PIC_LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/pic/%.o) $(CUDA_HOST_SRC:%.c=$(BUILD)/pic/%.o)
+PIC_TRACES_OBJ := $(filter $(BUILD)/pic/traces/%,$(PIC_LIB_OBJ))
+RECORDER_OBJ := $(addprefix $(BUILD)/pic/traces/cuda/,recorder.o cupti-xlate.o)
+RECORDER := $(BUILD)/libmosaic-recorder.so
+$(RECORDER): $(RECORDER_OBJ) $(PIC_TRACES_OBJ)
+	$(CC) -shared -o $@ $^ -Wl,--no-undefined -L$(CUPTI_LIBDIR) -lcupti \
+		-Wl,-rpath,$(abspath $(CUPTI_LIBDIR)) $(PKG_LIBS) -lm -lpthread
+
+# The replay kernels: a fatbin for sm_80 and sm_90, embedded as a C array.
+$(BUILD)/cuda/replay-kernels.fatbin: engine/cuda/replay-kernels.cu
+	@mkdir -p $(dir $@)
+	$(NVCC) $(NVCC_FLAGS) -fatbin -o $@ $<
+$(BUILD)/cuda/replay-fatbin.c: $(BUILD)/cuda/replay-kernels.fatbin
+	$(CUDA_HOME)/bin/bin2c --const --name mosaic_replay_fatbin --type longlong $< > $@
+$(BUILD)/cuda/replay-fatbin.o: $(BUILD)/cuda/replay-fatbin.c
+	$(CC) -fPIC -O2 -c $< -o $@
+BACKEND_OBJ := $(addprefix $(BUILD)/pic/engine/cuda/,backend.o mpi.o) $(BUILD)/cuda/replay-fatbin.o
+BACKEND := $(BUILD)/libmosaic-cuda.so
+# libcuda comes from the toolkit's stubs at link time (its SONAME is
+# libcuda.so.1, which the driver provides at run time).
+$(BACKEND): $(BACKEND_OBJ) $(PIC_LIB_OBJ)
+	$(CC) -shared -o $@ $^ -Wl,--no-undefined -L$(CUDA_LIBDIR)/stubs -lcuda -L$(CUDA_LIBDIR) -lnccl \
+		-Wl,-rpath,$(abspath $(CUDA_LIBDIR)) $(MPI_LIBS) $(PKG_LIBS) -lm -lpthread
+
+CUDA_TEST_BIN := $(BUILD)/tests/cuda/test-cupti
+$(BUILD)/tests/cuda/test-cupti: $(BUILD)/cudahost/tests/cuda/test-cupti.o \
+		$(BUILD)/cudahost/traces/cuda/cupti-xlate.o $(LIBMOSAIC)
+	@mkdir -p $(dir $@)
+	$(CC) $(MODE_LDFLAGS) -o $@ $(filter %.o,$^) $(LIBMOSAIC) $(CHECK_LIBS) $(LDLIBS)
+
+CUDA_READY := $(if $(wildcard traces/cuda/recorder.c),$(RECORDER)) \
+	$(if $(wildcard engine/cuda/backend.c),$(BACKEND)) \
+	$(if $(wildcard tests/cuda/test-cupti.c),$(CUDA_TEST_BIN))
+cuda: $(CUDA_READY) $(BUILD)/tests/cuda/test-mpi
+	@echo "cuda: toolkit at $(CUDA_HOME): built $(RECORDER) and $(BACKEND) (sm_80, sm_90)"
+check-cuda: cuda check-mpi
+	@for t in $(filter $(CUDA_TEST_BIN),$(CUDA_READY)); do echo "== $$t"; CK_FORK=yes $$t || exit 1; done
+	@if [ -n "$(filter $(RECORDER),$(CUDA_READY))" ]; then nm -D --defined-only $(RECORDER) | grep -qw InitializeInjection || \
+		{ echo "check-cuda: $(RECORDER) does not export InitializeInjection"; exit 1; }; fi
+	@if [ -n "$(filter $(BACKEND),$(CUDA_READY))" ]; then nm -D --defined-only $(BACKEND) | grep -qw engine_cuda_backend_run || \
+		{ echo "check-cuda: $(BACKEND) does not export engine_cuda_backend_run"; exit 1; }; fi
+	@echo "check-cuda: ok"
+-include $(PIC_LIB_OBJ:.o=.d) $(RECORDER_OBJ:.o=.d) $(BACKEND_OBJ:.o=.d) \
+	$(BUILD)/cudahost/tests/cuda/test-cupti.d $(BUILD)/cudahost/traces/cuda/cupti-xlate.d
 endif
+-include $(CUDA_HOST_OBJ:.o=.d) $(BUILD)/mpi/tests/cuda/test-mpi.d $(BUILD)/mpi/engine/cuda/mpi.d
 
 # ---- install ----
 install: all
