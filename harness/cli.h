@@ -18,7 +18,10 @@
 	X(import, "convert a Kineto / Chrome trace (JSON, plain or gzip) to .mtr") \
 	X(inspect, "summarise or validate a trace (.mtr or Kineto)")              \
 	X(export, "export a trace for ui.perfetto.dev")                              \
-	X(replay, "re-run a trace on the simulator; compare simulated and measured spans")
+	X(replay, "re-run a trace on the simulator; compare simulated and measured spans") \
+	X(model, "query the performance model: gpus, kernel time, calibration, scaling curves") \
+	X(workload, "show a workload spec: modules, parameters, FLOPs per sample, memory") \
+	X(synth, "synthesise one training iteration of a workload on one GPU (simulated trace)")
 
 #define X(verb, summary) int cmd_##verb(int argc, char **argv);
 MOSAIC_COMMANDS(X)

@@ -44,8 +44,8 @@ struct model_gpu {
 	double fp16_tflops;   /* dense FP16 tensor-core peak (V100/T4 have no BF16) */
 	int l1_smem_per_sm;   /* unified L1 + shared memory per SM, bytes (information) */
 	/* kernel-from-shape calibration (model/op.c): fraction of the FP32 SIMT
-	 * peak a large sgemm tile reaches, fixed cost per launch (ns) and per
-	 * K-iteration overhead of a tile; 0 = use the defaults of op.c */
+	 * peak a large sgemm tile reaches, fixed cost of a kernel launch (ns) and
+	 * the per-tile prologue/epilogue cost in K iterations; 0 = defaults */
 	double gemm_simt_eff;
 	double gemm_tc_eff;   /* the same for tensor-core dtypes (tf32/bf16/fp16/fp8) */
 	double launch_ns;
@@ -327,19 +327,34 @@ struct model_gemm_eval {
 	int n;                 /* samples evaluated */
 	double median_ape, p90_ape, mape; /* absolute percentage errors, % */
 };
-/* Error of model_op_ns() (on gpu, as it is) over the samples of set whose
- * device matches gpu and whose split is test (which = 1), train (0) or all (-1). */
-int model_gemm_evaluate(const struct model_gemm_set *set, const struct model_gpu *gpu, int which,
-			struct model_gemm_eval *out);
 /*
- * Fit gpu's gemm_simt_eff, gemm_k0 and launch_ns on the training samples of
- * set for that GPU (grid search minimising the median absolute log error);
- * writes them into *gpu; fills train and test errors.  -MO_EINPUT when set
- * has fewer than 10 training samples for the GPU.
+ * A fit of the GEMM model on NeuSight data: the kernel efficiency terms
+ * (copied into struct model_gpu: gemm_simt_eff, gemm_k0) and the fixed
+ * per-op overhead that NeuSight's op latencies carry beyond the kernel
+ * (framework dispatch, timing; floors of ~24 us for bmm and ~53 us for
+ * linear on H100).  The overheads are properties of that measurement, not
+ * of the kernels: model_op_ns() never adds them.
  */
-int model_gemm_calibrate(const struct model_gemm_set *set, struct model_gpu *gpu,
-			 struct model_gemm_eval *train, struct model_gemm_eval *test,
-			 struct mo_err *err);
+struct model_gemm_fit {
+	double simt_eff, k0;
+	double overhead_ns[2]; /* linear, bmm */
+};
+/* The built-in fit for gpu (from its spec and the table in calib.c). */
+void model_gemm_fit_get(const struct model_gpu *gpu, struct model_gemm_fit *fit);
+/* Error of model_op_ns() + the fit's overhead against the samples of set
+ * whose device is gpu, split test (which = 1), train (0) or all (-1);
+ * fit NULL: the built-in one. */
+int model_gemm_evaluate(const struct model_gemm_set *set, const struct model_gpu *gpu,
+			const struct model_gemm_fit *fit, int which, struct model_gemm_eval *out);
+/*
+ * Fit simt_eff, k0 and the two overheads on the training samples of set for
+ * gpu (coordinate descent minimising the median absolute log error); fills
+ * fit and the train and test errors.  -MO_EINPUT when set has fewer than 10
+ * training samples for the GPU.
+ */
+int model_gemm_calibrate(const struct model_gemm_set *set, const struct model_gpu *gpu,
+			 struct model_gemm_fit *fit, struct model_gemm_eval *train,
+			 struct model_gemm_eval *test, struct mo_err *err);
 
 /* ------------------------------------------------------------------------ */
 /* Module scaling curves (more)                                             */

@@ -1,0 +1,308 @@
+/*
+ * cmd-model.c - `mosaic model`: query the performance model.
+ *
+ *   mosaic model gpus [--json]
+ *   mosaic model kernel --gpu NAME --op linear|bmm|attention|... --shape B,M,N,K
+ *                       [--dtype fp32|tf32|bf16|fp16|fp8] [--sms N] [--causal]
+ *                       [--flops F] [--bytes B] [--json]
+ *   mosaic model calibrate CSV... [--gpu NAME]
+ *   mosaic model curve FILE [--module M] [--quotas LIST] [--profiles FILE...]
+ *                       [--json] [--plot OUT.png]
+ *
+ * Every number printed is a prediction (curves from profiles are fitted to
+ * the measured or simulated times of those profiles and say so).
+ * Common option: --gpu-file FILE adds user GPUs (JSON) before anything else.
+ */
+#include "harness/cli.h"
+#include "model/model.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static const char *usage =
+	"mosaic model gpus [--json]\n"
+	"       mosaic model kernel --gpu NAME --op linear|bmm|attention|attention_bwd|elementwise|reduction|optimizer|memory\n"
+	"                           [--shape B,M,N,K] [--dtype fp32|tf32|bf16|fp16|fp8] [--sms N] [--causal]\n"
+	"                           [--flops F] [--bytes B] [--json]\n"
+	"       mosaic model calibrate CSV... [--gpu NAME]\n"
+	"       mosaic model curve FILE [--gpu NAME] [--module M] [--quotas LIST] [--profiles FILE,...] [--json] [--plot OUT.png]\n"
+	"       (every form also takes --gpu-file FILE to add user GPUs)";
+
+#define VERB "model"
+
+static int parse_list(const char *s, int64_t *out, int max)
+{
+	int n = 0;
+	const char *p = s;
+
+	while (*p) {
+		char *end;
+		long long v;
+		errno = 0;
+		v = strtoll(p, &end, 10);
+		if (errno || end == p || n >= max)
+			return -1;
+		out[n++] = v;
+		if (*end == ',')
+			end++;
+		else if (*end)
+			return -1;
+		p = end;
+	}
+	return n;
+}
+
+static int cmd_gpus(int json)
+{
+	if (json)
+		printf("[\n");
+	for (int i = 0; i < model_gpu_count(); i++) {
+		const struct model_gpu *g = model_gpu_at(i);
+		if (json)
+			printf("  {\"name\": \"%s\", \"short_name\": \"%s\", \"cc\": \"%d.%d\", \"sms\": %d, "
+			       "\"hbm_gbps\": %.0f, \"fp32_tflops\": %.1f, \"bf16_tflops\": %.1f, "
+			       "\"part_min_sms\": %d, \"part_step_sms\": %d}%s\n",
+			       g->name, g->short_name, g->cc_major, g->cc_minor, g->sms, g->hbm_gbps,
+			       g->fp32_tflops, g->bf16_tflops, g->part_min_sms, g->part_step_sms,
+			       i + 1 < model_gpu_count() ? "," : "");
+		else
+			printf("%-16s %-26s cc %d.%d  %3d SMs  %5.0f GB/s  fp32 %5.1f  bf16 %6.1f TFLOP/s  quotas %d+%d\n",
+			       g->short_name, g->name, g->cc_major, g->cc_minor, g->sms, g->hbm_gbps,
+			       g->fp32_tflops, g->bf16_tflops, g->part_min_sms, g->part_step_sms);
+	}
+	if (json)
+		printf("]\n");
+	return 0;
+}
+
+static int cmd_kernel(const char *gpu_name, const char *opname, const char *shape,
+		      const char *dtype, int sms, int causal, int64_t flops, int64_t bytes, int json)
+{
+	struct mo_err err;
+	const struct model_gpu *g;
+	struct model_op op;
+	struct model_op_pred p;
+	int64_t v[4];
+
+	mo_err_clear(&err);
+	if (!gpu_name)
+		return cli_usage_error(VERB, usage, "kernel: --gpu is required");
+	if (!opname)
+		return cli_usage_error(VERB, usage, "kernel: --op is required");
+	g = model_gpu_find(gpu_name, &err);
+	if (!g)
+		return cli_fail(VERB, &err);
+	memset(&op, 0, sizeof(op));
+	op.kind = model_op_kind_parse(opname);
+	if (op.kind < 0)
+		return cli_usage_error(VERB, usage, "kernel: unknown op '%s'", opname);
+	op.dtype = dtype ? model_dtype_parse(dtype) : MODEL_FP32;
+	if (op.dtype < 0)
+		return cli_usage_error(VERB, usage, "kernel: unknown dtype '%s'", dtype);
+	op.causal = causal;
+	op.flops = flops;
+	op.bytes = bytes;
+	if (shape) {
+		if (parse_list(shape, v, 4) != 4)
+			return cli_usage_error(VERB, usage, "kernel: bad --shape '%s' (want B,M,N,K)",
+					       shape);
+		/* the NeuSight convention: linear is (B*M) x N x K */
+		if (!strcasecmp(opname, "linear") || op.kind == MODEL_OP_GEMM) {
+			op.b = 1;
+			op.m = v[0] * v[1];
+		} else {
+			op.b = v[0];
+			op.m = v[1];
+		}
+		op.n = v[2];
+		op.k = v[3];
+	} else if (op.kind <= MODEL_OP_ATTENTION_BWD) {
+		return cli_usage_error(VERB, usage, "kernel: --shape is required for '%s'", opname);
+	}
+	if (sms == 0)
+		sms = g->sms;
+	if (model_quota_check(g, sms, &err) < 0)
+		return cli_fail(VERB, &err);
+	if (model_op_predict(g, &op, sms, &p, &err) < 0)
+		return cli_fail(VERB, &err);
+	if (json) {
+		printf("{\"gpu\": \"%s\", \"op\": \"%s\", \"dtype\": \"%s\", \"sms\": %d, "
+		       "\"shape\": [%lld, %lld, %lld, %lld], \"pred_ns\": %" PRId64 ", \"kind\": \"predicted\", "
+		       "\"bound\": \"%s\", \"waves\": %.3f, \"ctas\": %" PRId64 ", \"blocks_per_sm\": %d, "
+		       "\"tile\": [%d, %d], \"split_k\": %d, "
+		       "\"launch\": {\"grid\": [%" PRId64 ", %" PRId64 ", %" PRId64 "], \"block\": [%" PRId64 ", 1, 1], "
+		       "\"registers\": %" PRId64 ", \"smem\": %" PRId64 "}, "
+		       "\"flops\": %.0f, \"bytes\": %.0f, \"compute_ns\": %.0f, \"memory_ns\": %.0f, \"launch_ns\": %.0f}\n",
+		       g->name, opname, model_dtype_name(op.dtype), sms, (long long)op.b, (long long)op.m,
+		       (long long)op.n, (long long)op.k, p.ns, model_bound_name(p.bound), p.waves,
+		       p.ctas, p.blocks_per_sm, p.tile_m, p.tile_n, p.split_k, p.k.grid_x,
+		       p.k.grid_y, p.k.grid_z, p.k.block_x, p.k.registers, p.k.dynamic_smem, p.flops,
+		       p.bytes, p.compute_ns, p.memory_ns, p.launch_ns);
+	} else {
+		printf("gpu        %s (%d of %d SMs)\n", g->name, sms, g->sms);
+		printf("op         %s %s b=%lld m=%lld n=%lld k=%lld\n", opname,
+		       model_dtype_name(op.dtype), (long long)op.b, (long long)op.m, (long long)op.n,
+		       (long long)op.k);
+		printf("pred_ns    %" PRId64 " (predicted)\n", p.ns);
+		printf("bound      %s (compute %.0f ns, memory %.0f ns, launch %.0f ns)\n",
+		       model_bound_name(p.bound), p.compute_ns, p.memory_ns, p.launch_ns);
+		printf("launch     grid %" PRId64 "x%" PRId64 "x%" PRId64 ", block %" PRId64 ", %" PRId64
+		       " regs, %" PRId64 " B smem, %d blocks/SM\n",
+		       p.k.grid_x, p.k.grid_y, p.k.grid_z, p.k.block_x, p.k.registers,
+		       p.k.dynamic_smem, p.blocks_per_sm);
+		printf("waves      %.3f (%" PRId64 " CTAs)\n", p.waves, p.ctas);
+		if (p.tile_m)
+			printf("tile       %dx%d, split-K %d\n", p.tile_m, p.tile_n, p.split_k);
+	}
+	return 0;
+}
+
+static int cmd_calibrate(int nfiles, char **files, const char *gpu_name)
+{
+	struct model_gemm_set set;
+	struct mo_err err;
+	int rc = 0, done = 0;
+
+	model_gemm_set_init(&set);
+	mo_err_clear(&err);
+	if (nfiles == 0)
+		return cli_usage_error(VERB, usage, "calibrate: no CSV files");
+	for (int i = 0; i < nfiles; i++)
+		if (model_gemm_csv_load(&set, files[i], &err) < 0) {
+			rc = cli_fail(VERB, &err);
+			goto out;
+		}
+	printf("# kernel-from-shape calibration on measured NeuSight GEMM timings (FP32)\n");
+	printf("# fitted on the training split (70%%), error on the held-out 30%%;\n");
+	printf("# now_p50: held-out error of the built-in constants; ovh_*: NeuSight per-op overhead (ns)\n");
+	printf("%-16s %6s %6s %8s %6s %9s %9s | %9s | %8s %8s %9s\n", "gpu", "train", "test",
+	       "simt_eff", "k0", "ovh_lin", "ovh_bmm", "now_p50", "test_p50", "test_p90", "test_mape");
+	for (int i = 0; i < model_gpu_count(); i++) {
+		const struct model_gpu *g = model_gpu_at(i);
+		struct model_gemm_eval before, tr, te;
+		struct model_gemm_fit fit;
+		if (gpu_name) {
+			const struct model_gpu *want = model_gpu_find(gpu_name, &err);
+			if (!want) {
+				rc = cli_fail(VERB, &err);
+				goto out;
+			}
+			if (strcmp(want->name, g->name))
+				continue;
+		}
+		model_gemm_evaluate(&set, g, NULL, 1, &before);
+		if (before.n == 0)
+			continue;
+		if (model_gemm_calibrate(&set, g, &fit, &tr, &te, &err) < 0) {
+			fprintf(stderr, "mosaic model: %s\n", err.msg);
+			continue;
+		}
+		printf("%-16s %6d %6d %8.3f %6.0f %9.0f %9.0f | %8.1f%% | %7.1f%% %7.1f%% %8.1f%%\n",
+		       g->short_name, tr.n, te.n, fit.simt_eff, fit.k0, fit.overhead_ns[0],
+		       fit.overhead_ns[1], before.median_ape, te.median_ape, te.p90_ape, te.mape);
+		done++;
+	}
+	if (!done) {
+		mo_err_set(&err, MO_EINPUT, "calibrate: no samples of a known gpu in the files");
+		rc = cli_fail(VERB, &err);
+	}
+out:
+	model_gemm_set_release(&set);
+	return rc;
+}
+
+int cmd_model(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "gpu", required_argument, 0, 'g' },   { "op", required_argument, 0, 'o' },
+		{ "shape", required_argument, 0, 's' }, { "dtype", required_argument, 0, 'd' },
+		{ "sms", required_argument, 0, 'q' },   { "causal", no_argument, 0, 'c' },
+		{ "flops", required_argument, 0, 'F' }, { "bytes", required_argument, 0, 'B' },
+		{ "json", no_argument, 0, 'j' },        { "gpu-file", required_argument, 0, 'G' },
+		{ "help", no_argument, 0, 'h' },        { 0, 0, 0, 0 },
+	};
+	const char *gpu = NULL, *op = NULL, *shape = NULL, *dtype = NULL, *sub;
+	int sms = 0, causal = 0, json = 0, c;
+	int64_t flops = 0, bytes = 0;
+	struct mo_err err;
+
+	if (argc < 2)
+		return cli_usage_error(VERB, usage, "missing subcommand");
+	sub = argv[1];
+	if (!strcmp(sub, "-h") || !strcmp(sub, "--help")) {
+		printf("usage: %s\n", usage);
+		return 0;
+	}
+	argc--;
+	argv++;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		char *end;
+		switch (c) {
+		case 'g':
+			gpu = optarg;
+			break;
+		case 'o':
+			op = optarg;
+			break;
+		case 's':
+			shape = optarg;
+			break;
+		case 'd':
+			dtype = optarg;
+			break;
+		case 'q':
+			errno = 0;
+			sms = (int)strtol(optarg, &end, 10);
+			if (errno || *end || sms <= 0)
+				return cli_usage_error(VERB, usage, "bad --sms '%s'", optarg);
+			break;
+		case 'c':
+			causal = 1;
+			break;
+		case 'F':
+		case 'B': {
+			long long v;
+			errno = 0;
+			v = strtoll(optarg, &end, 10);
+			if (errno || *end || v < 0)
+				return cli_usage_error(VERB, usage, "bad --%s '%s'",
+						       c == 'F' ? "flops" : "bytes", optarg);
+			if (c == 'F')
+				flops = v;
+			else
+				bytes = v;
+			break;
+		}
+		case 'j':
+			json = 1;
+			break;
+		case 'G':
+			mo_err_clear(&err);
+			if (model_gpu_load_file(optarg, &err) < 0)
+				return cli_fail(VERB, &err);
+			break;
+		case 'h':
+			printf("usage: %s\n", usage);
+			return 0;
+		default:
+			return cli_usage_error(VERB, usage, "bad option");
+		}
+	}
+	if (!strcmp(sub, "gpus"))
+		return cmd_gpus(json);
+	if (!strcmp(sub, "kernel")) {
+		if (optind < argc)
+			return cli_usage_error(VERB, usage, "kernel: unexpected argument '%s'",
+					       argv[optind]);
+		return cmd_kernel(gpu, op, shape, dtype, sms, causal, flops, bytes, json);
+	}
+	if (!strcmp(sub, "calibrate"))
+		return cmd_calibrate(argc - optind, argv + optind, gpu);
+	return cli_usage_error(VERB, usage, "unknown subcommand '%s'", sub);
+}
