@@ -1,0 +1,966 @@
+/*
+ * test-traces.c - the .mtr format core: round trips of every record kind,
+ * compatibility rules, hostile and truncated input, validation, atomic
+ * output, sinks and the streaming summary.
+ */
+#include <check.h>
+#include <dirent.h>
+#include <msgpack.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "traces/traces.h"
+
+static char tmpdir[256];
+
+static void make_tmpdir(void)
+{
+	snprintf(tmpdir, sizeof(tmpdir), "/tmp/test-traces.XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
+}
+
+static void remove_tmpdir(void)
+{
+	DIR *d = opendir(tmpdir);
+	struct dirent *e;
+	char p[512];
+
+	while (d && (e = readdir(d))) {
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(p, sizeof(p), "%s/%s", tmpdir, e->d_name);
+		unlink(p);
+	}
+	if (d)
+		closedir(d);
+	rmdir(tmpdir);
+}
+
+static const char *tmp(const char *name)
+{
+	static char p[512];
+	snprintf(p, sizeof(p), "%s/%s", tmpdir, name);
+	return p;
+}
+
+static size_t count_dir_entries(void)
+{
+	DIR *d = opendir(tmpdir);
+	struct dirent *e;
+	size_t n = 0;
+
+	while (d && (e = readdir(d)))
+		if (e->d_name[0] != '.')
+			n++;
+	if (d)
+		closedir(d);
+	return n;
+}
+
+static unsigned char *slurp(const char *path, size_t *len)
+{
+	FILE *fp = fopen(path, "rb");
+	unsigned char *buf;
+	long n;
+
+	ck_assert_ptr_nonnull(fp);
+	fseek(fp, 0, SEEK_END);
+	n = ftell(fp);
+	fseek(fp, 0, SEEK_SET);
+	buf = malloc((size_t)n + 1);
+	ck_assert_int_eq(fread(buf, 1, (size_t)n, fp), (size_t)n);
+	fclose(fp);
+	*len = (size_t)n;
+	return buf;
+}
+
+static void spit(const char *path, const void *data, size_t len)
+{
+	FILE *fp = fopen(path, "wb");
+	ck_assert_ptr_nonnull(fp);
+	ck_assert_int_eq(fwrite(data, 1, len, fp), len);
+	fclose(fp);
+}
+
+/* ---- every kind with every field set to a distinct value ---- */
+
+static const char *const strs[] = {"", "a", "kernel<float, 128>(x)", "vision encoder", "\xce\xbb",
+				   "tab\there", "quote\"back\\slash"};
+
+/* Fill every field of rec (of kind) with values derived from seed. */
+static void fill_all(struct trace_record *rec, int kind, int64_t seed)
+{
+	uint64_t v = (uint64_t)seed;
+	int si = (int)(seed % 7);
+
+	trace_record_init(rec, kind);
+#define SET_I(n) p->n = (v = v * 6364136223846793005ull + 1442695040888963407ull, (int64_t)(v >> 1) ^ (v & 1 ? -1 : 0));
+#define SET_S(n) p->n = strs[si++ % 7];
+	switch (kind) {
+#define X(num, lower, UPPER)                                                     \
+	case num: {                                                              \
+		struct trace_##lower *p = &rec->u.lower;                         \
+		TRACE_##UPPER##_FIELDS(SET_I, SET_S) break;                      \
+	}
+		TRACE_KINDS(X)
+#undef X
+	}
+#undef SET_I
+#undef SET_S
+}
+
+static void assert_same(const struct trace_record *a, const struct trace_record *b)
+{
+	ck_assert_int_eq(a->kind, b->kind);
+#define CMP_I(n) ck_assert_msg(p->n == q->n, "field %s: %lld != %lld", #n, (long long)p->n, (long long)q->n);
+#define CMP_S(n) ck_assert_str_eq(p->n, q->n);
+	switch (a->kind) {
+#define X(num, lower, UPPER)                                                     \
+	case num: {                                                              \
+		const struct trace_##lower *p = &a->u.lower, *q = &b->u.lower;   \
+		TRACE_##UPPER##_FIELDS(CMP_I, CMP_S) break;                      \
+	}
+		TRACE_KINDS(X)
+#undef X
+	default:
+		ck_abort_msg("unexpected kind %d", (int)a->kind);
+	}
+#undef CMP_I
+#undef CMP_S
+}
+
+static const int all_kinds[] = {
+#define X(num, lower, UPPER) num,
+	TRACE_KINDS(X)
+#undef X
+};
+#define NKINDS (sizeof(all_kinds) / sizeof(all_kinds[0]))
+
+START_TEST(every_kind_survives_a_round_trip_byte_for_byte)
+{
+	struct trace_header h;
+	struct trace_record recs[NKINDS * 3], rec;
+	struct mo_err err = {0};
+	struct trace_writer *w;
+	struct trace_reader *r;
+	struct trace_mem t;
+	unsigned char *a, *b;
+	size_t la, lb, n = 0;
+
+	make_tmpdir();
+	trace_header_init(&h);
+	h.producer = "test-traces";
+	h.source = TRACE_SOURCE_SIMULATED;
+	h.gpu_name = "NVIDIA H100 80GB HBM3";
+	h.gpu_sms = 132;
+	h.gpu_mem_bytes = 85520809984LL;
+	w = trace_writer_open(tmp("a.mtr"), &h, &err);
+	ck_assert_msg(w != NULL, "%s", err.msg);
+	for (int rep = 0; rep < 3; rep++)
+		for (size_t i = 0; i < NKINDS; i++) {
+			fill_all(&recs[n], all_kinds[i], (int64_t)(n * 7919 + 1));
+			ck_assert_msg(trace_writer_put(w, &recs[n], &err) == 0, "%s", err.msg);
+			n++;
+		}
+	ck_assert_msg(trace_writer_close(w, &err) == 0, "%s", err.msg);
+
+	r = trace_reader_open(tmp("a.mtr"), &err);
+	ck_assert_msg(r != NULL, "%s", err.msg);
+	ck_assert_str_eq(trace_reader_header(r)->gpu_name, "NVIDIA H100 80GB HBM3");
+	ck_assert_int_eq(trace_reader_header(r)->source, TRACE_SOURCE_SIMULATED);
+	ck_assert_int_eq(trace_reader_header(r)->gpu_mem_bytes, 85520809984LL);
+	ck_assert_int_eq(trace_reader_header(r)->gpu_cc_major, -1);
+	for (size_t i = 0; i < n; i++) {
+		ck_assert_int_eq(trace_reader_next(r, &rec, &err), 1);
+		assert_same(&recs[i], &rec);
+		ck_assert_uint_eq(trace_reader_index(r), i);
+	}
+	ck_assert_int_eq(trace_reader_next(r, &rec, &err), 0);
+	ck_assert_uint_eq(trace_reader_skipped(r), 0);
+	trace_reader_free(r);
+
+	/* read into memory, write again: the same bytes */
+	trace_mem_init(&t);
+	ck_assert_msg(trace_mem_load(&t, tmp("a.mtr"), &err) == 0, "%s", err.msg);
+	ck_assert_uint_eq(t.n, n);
+	for (size_t i = 0; i < n; i++)
+		assert_same(&recs[i], &t.recs[i]);
+	ck_assert_msg(trace_mem_save(&t, tmp("b.mtr"), &err) == 0, "%s", err.msg);
+	trace_mem_release(&t);
+	a = slurp(tmp("a.mtr"), &la);
+	b = slurp(tmp("b.mtr"), &lb);
+	ck_assert_uint_eq(la, lb);
+	ck_assert(memcmp(a, b, la) == 0);
+	free(a);
+	free(b);
+	remove_tmpdir();
+}
+END_TEST
+
+START_TEST(times_above_2_to_the_53_are_exact)
+{
+	static const int64_t times[] = {(1LL << 53) + 1, (1LL << 62) + 3, INT64_MAX, INT64_MAX - 1,
+					-1, 0, 1};
+	struct trace_header h;
+	struct trace_record rec;
+	struct mo_err err = {0};
+	struct trace_writer *w;
+	struct trace_reader *r;
+
+	make_tmpdir();
+	trace_header_init(&h);
+	w = trace_writer_open(tmp("t.mtr"), &h, &err);
+	ck_assert_ptr_nonnull(w);
+	for (size_t i = 0; i < sizeof(times) / sizeof(times[0]); i++) {
+		trace_record_init(&rec, TRACE_KIND_KERNEL);
+		rec.u.kernel.start_ns = times[i];
+		rec.u.kernel.end_ns = times[i] == INT64_MAX ? times[i] : times[i] + 1;
+		ck_assert_int_eq(trace_writer_put(w, &rec, &err), 0);
+	}
+	ck_assert_int_eq(trace_writer_close(w, &err), 0);
+	r = trace_reader_open(tmp("t.mtr"), &err);
+	ck_assert_ptr_nonnull(r);
+	for (size_t i = 0; i < sizeof(times) / sizeof(times[0]); i++) {
+		ck_assert_int_eq(trace_reader_next(r, &rec, &err), 1);
+		ck_assert_int_eq(rec.u.kernel.start_ns, times[i]);
+	}
+	trace_reader_free(r);
+	remove_tmpdir();
+}
+END_TEST
+
+/* ---- crafted files ---- */
+
+struct craft {
+	msgpack_sbuffer sb;
+	msgpack_packer pk;
+};
+
+static void craft_init(struct craft *c)
+{
+	msgpack_sbuffer_init(&c->sb);
+	msgpack_packer_init(&c->pk, &c->sb, msgpack_sbuffer_write);
+}
+
+static void craft_str(struct craft *c, const char *s)
+{
+	msgpack_pack_str_with_body(&c->pk, s, strlen(s));
+}
+
+/* A header array of version major.minor with nfields header fields given
+ * as (producer, source). */
+static void craft_header(struct craft *c, int major, int minor)
+{
+	msgpack_pack_array(&c->pk, 5);
+	craft_str(c, TRACE_FORMAT_MAGIC);
+	msgpack_pack_int(&c->pk, major);
+	msgpack_pack_int(&c->pk, minor);
+	craft_str(c, "crafted");
+	msgpack_pack_int(&c->pk, TRACE_SOURCE_SIMULATED);
+}
+
+START_TEST(a_newer_major_version_is_refused)
+{
+	struct craft c;
+	struct mo_err err = {0};
+	struct trace_reader *r;
+
+	craft_init(&c);
+	craft_header(&c, TRACE_FORMAT_MAJOR + 1, 0);
+	r = trace_reader_open_mem(c.sb.data, c.sb.size, "new.mtr", &err);
+	ck_assert_ptr_null(r);
+	ck_assert_int_eq(err.code, -MO_EVERSION);
+	ck_assert_msg(strstr(err.msg, "'new.mtr'") && strstr(err.msg, "newer"), "%s", err.msg);
+	ck_assert_int_eq(mo_err_exit_code(&err), 2);
+	msgpack_sbuffer_destroy(&c.sb);
+}
+END_TEST
+
+START_TEST(a_newer_minor_version_with_unknown_kinds_and_extra_fields_reads)
+{
+	struct craft c;
+	struct mo_err err = {0};
+	struct trace_reader *r;
+	struct trace_record rec;
+
+	craft_init(&c);
+	craft_header(&c, TRACE_FORMAT_MAJOR, TRACE_FORMAT_MINOR + 5);
+	/* an unknown kind, with a nested map */
+	msgpack_pack_array(&c.pk, 3);
+	msgpack_pack_int(&c.pk, 99);
+	msgpack_pack_map(&c.pk, 1);
+	craft_str(&c, "k");
+	msgpack_pack_double(&c.pk, 1.5);
+	msgpack_pack_nil(&c.pk);
+	/* a module with an extra trailing field */
+	msgpack_pack_array(&c.pk, 4);
+	msgpack_pack_int(&c.pk, TRACE_KIND_MODULE);
+	msgpack_pack_int(&c.pk, 3);
+	craft_str(&c, "llm");
+	msgpack_pack_array(&c.pk, 2);
+	msgpack_pack_true(&c.pk);
+	msgpack_pack_false(&c.pk);
+	/* another unknown kind */
+	msgpack_pack_array(&c.pk, 1);
+	msgpack_pack_int(&c.pk, 1000);
+	/* a kernel with only three fields: the rest default */
+	msgpack_pack_array(&c.pk, 4);
+	msgpack_pack_int(&c.pk, TRACE_KIND_KERNEL);
+	msgpack_pack_int64(&c.pk, 100);
+	msgpack_pack_int64(&c.pk, 250);
+	msgpack_pack_nil(&c.pk); /* nil: the default */
+
+	r = trace_reader_open_mem(c.sb.data, c.sb.size, "minor.mtr", &err);
+	ck_assert_msg(r != NULL, "%s", err.msg);
+	ck_assert_str_eq(trace_reader_header(r)->producer, "crafted");
+	ck_assert_int_eq(trace_reader_header(r)->source, TRACE_SOURCE_SIMULATED);
+	ck_assert_int_eq(trace_reader_header(r)->quota_sms, 0); /* header default */
+	ck_assert_str_eq(trace_reader_header(r)->gpu_name, "");
+	ck_assert_int_eq(trace_reader_next(r, &rec, &err), 1);
+	ck_assert_int_eq(rec.kind, TRACE_KIND_MODULE);
+	ck_assert_int_eq(rec.u.module.id, 3);
+	ck_assert_str_eq(rec.u.module.name, "llm");
+	ck_assert_uint_eq(trace_reader_index(r), 1);
+	ck_assert_int_eq(trace_reader_next(r, &rec, &err), 1);
+	ck_assert_int_eq(rec.kind, TRACE_KIND_KERNEL);
+	ck_assert_int_eq(rec.u.kernel.start_ns, 100);
+	ck_assert_int_eq(rec.u.kernel.end_ns, 250);
+	ck_assert_int_eq(rec.u.kernel.device, -1);
+	ck_assert_int_eq(rec.u.kernel.grid_x, -1);
+	ck_assert_str_eq(rec.u.kernel.name, "");
+	ck_assert_uint_eq(trace_reader_index(r), 3);
+	ck_assert_int_eq(trace_reader_next(r, &rec, &err), 0);
+	ck_assert_uint_eq(trace_reader_skipped(r), 2);
+	trace_reader_free(r);
+	msgpack_sbuffer_destroy(&c.sb);
+}
+END_TEST
+
+/* A small valid file: header, device, stream, three kernels. */
+static void small_trace(struct craft *c, size_t *offsets, size_t *nrec)
+{
+	craft_init(c);
+	craft_header(c, 1, 0);
+	*nrec = 0;
+	offsets[(*nrec)++] = c->sb.size;
+	msgpack_pack_array(&c->pk, 4);
+	msgpack_pack_int(&c->pk, TRACE_KIND_DEVICE);
+	msgpack_pack_int(&c->pk, 0);
+	msgpack_pack_int(&c->pk, 132);
+	craft_str(c, "H100");
+	for (int i = 0; i < 3; i++) {
+		offsets[(*nrec)++] = c->sb.size;
+		msgpack_pack_array(&c->pk, 5);
+		msgpack_pack_int(&c->pk, TRACE_KIND_KERNEL);
+		msgpack_pack_int64(&c->pk, 1000 * i);
+		msgpack_pack_int64(&c->pk, 1000 * i + 500);
+		msgpack_pack_int(&c->pk, 0);
+		msgpack_pack_int(&c->pk, 7);
+	}
+	offsets[*nrec] = c->sb.size;
+}
+
+START_TEST(a_file_cut_at_any_byte_gives_a_clean_error_naming_the_offset)
+{
+	struct craft c;
+	size_t offsets[8], nrec;
+
+	small_trace(&c, offsets, &nrec);
+	for (size_t len = 0; len < c.sb.size; len++) {
+		struct mo_err err = {0};
+		struct trace_record rec;
+		struct trace_reader *r;
+		unsigned char *copy = malloc(len + 1); /* exact size: ASan sees overreads */
+		size_t got = 0, boundary = (size_t)-1;
+		int rc = 0;
+
+		memcpy(copy, c.sb.data, len);
+		r = trace_reader_open_mem(copy, len, "cut.mtr", &err);
+		if (r) {
+			while ((rc = trace_reader_next(r, &rec, &err)) > 0)
+				got++;
+			trace_reader_free(r);
+		} else {
+			rc = err.code;
+		}
+		for (size_t i = 0; i <= nrec; i++)
+			if (offsets[i] == len)
+				boundary = i;
+		if (boundary != (size_t)-1) { /* cut between records: a shorter, valid file */
+			ck_assert_msg(rc == 0, "len %zu: %s", len, err.msg);
+			ck_assert_uint_eq(got, boundary);
+		} else {
+			char want[64];
+			size_t start = 0;
+			ck_assert_msg(rc == -MO_EINPUT, "len %zu: rc %d", len, rc);
+			for (size_t i = 0; i < nrec; i++)
+				if (offsets[i] < len)
+					start = offsets[i];
+			snprintf(want, sizeof(want), "byte %zu", len ? start : 0);
+			ck_assert_msg(strstr(err.msg, "'cut.mtr'"), "%s", err.msg);
+			ck_assert_msg(len == 0 ? strstr(err.msg, "empty") != NULL
+					       : strstr(err.msg, "truncated") && strstr(err.msg, want),
+				      "len %zu: %s", len, err.msg);
+		}
+		free(copy);
+	}
+	msgpack_sbuffer_destroy(&c.sb);
+}
+END_TEST
+
+/* ---- hostile input as literal bytes ---- */
+
+#define HDR 0x95, 0xac, 'm', 'o', 's', 'a', 'i', 'c', '-', 't', 'r', 'a', 'c', 'e', 0x01, 0x00, \
+	    0xa0, 0x00
+
+static const unsigned char bad_not_msgpack[] = "hello, world\n";
+static const unsigned char bad_huge_array[] = {0xdd, 0xff, 0xff, 0xff, 0xff, 0x00};
+static const unsigned char bad_huge_string[] = {0x93, 0xdb, 0xff, 0xff, 0xff, 0xf0, 'x'};
+static const unsigned char bad_deep[] = {0x91, 0x91, 0x91, 0x91, 0x91, 0x91, 0x91, 0x91, 0x91,
+					 0x91, 0x90};
+static const unsigned char bad_magic[] = {0x93, 0xa5, 'h', 'e', 'l', 'l', 'o', 0x01, 0x00};
+static const unsigned char bad_top_map[] = {0x81, 0xa1, 'a', 0x01};
+static const unsigned char bad_record_not_array[] = {HDR, 0x05};
+static const unsigned char bad_kind_string[] = {HDR, 0x92, 0xa1, 'k', 0x01};
+static const unsigned char bad_kind_zero[] = {HDR, 0x92, 0x00, 0x01};
+static const unsigned char bad_kind_negative[] = {HDR, 0x92, 0xff, 0x01};
+static const unsigned char bad_empty_record[] = {HDR, 0x90};
+static const unsigned char bad_int_is_string[] = {HDR, 0x93, 0x06, 0x01, 0xa1, '2'};
+static const unsigned char bad_int_too_big[] = {HDR, 0x92, 0x06, 0xcf, 0xff, 0xff, 0xff, 0xff,
+						0xff, 0xff, 0xff, 0xff};
+static const unsigned char bad_str_is_int[] = {HDR, 0x93, 0x04, 0x01, 0x02};
+static const unsigned char bad_str_nul[] = {HDR, 0x93, 0x04, 0x01, 0xa3, 'a', 0x00, 'b'};
+static const unsigned char bad_c1[] = {HDR, 0x92, 0x04, 0xc1};
+static const unsigned char bad_version_type[] = {0x93, 0xac, 'm', 'o', 's', 'a', 'i', 'c', '-',
+						 't', 'r', 'a', 'c', 'e', 0xa1, '1', 0x00};
+static const unsigned char bad_big_map[] = {HDR, 0x92, 0x63, 0xde, 0x10, 0x00};
+static const unsigned char bad_huge_ext[] = {HDR, 0x92, 0x63, 0xc9, 0x7f, 0xff, 0xff, 0xff, 0x01};
+
+static const struct {
+	const char *name;
+	const unsigned char *data;
+	size_t len;
+	int code;
+	const char *want; /* in the message */
+} bad_inputs[] = {
+#define B(d, code, want) {#d, d, sizeof(d), code, want}
+	{"empty", (const unsigned char *)"", 0, -MO_EINPUT, "empty file"},
+	{"not msgpack", bad_not_msgpack, sizeof(bad_not_msgpack) - 1, -MO_EINPUT, "not a mosaic trace"},
+	B(bad_huge_array, -MO_EINPUT, "more than 64 elements"),
+	B(bad_huge_string, -MO_EINPUT, "longer than 1 MiB"),
+	B(bad_deep, -MO_EINPUT, "nested more than 8"),
+	B(bad_magic, -MO_EINPUT, "not a mosaic trace"),
+	B(bad_top_map, -MO_EINPUT, "byte 0"),
+	B(bad_record_not_array, -MO_EINPUT, "byte 18: record 0: not a msgpack array"),
+	B(bad_kind_string, -MO_EINPUT, "kind is not an integer"),
+	B(bad_kind_zero, -MO_EINPUT, "invalid record kind 0"),
+	B(bad_kind_negative, -MO_EINPUT, "invalid record kind -1"),
+	B(bad_empty_record, -MO_EINPUT, "empty record"),
+	B(bad_int_is_string, -MO_EINPUT, "field 'end_ns': expected an integer, got a string"),
+	B(bad_int_too_big, -MO_EINPUT, "field 'start_ns': expected an integer, got an integer above"),
+	B(bad_str_is_int, -MO_EINPUT, "field 'name': expected a string, got an integer"),
+	B(bad_str_nul, -MO_EINPUT, "NUL"),
+	B(bad_c1, -MO_EINPUT, "0xc1"),
+	B(bad_version_type, -MO_EINPUT, "bad format version"),
+	B(bad_big_map, -MO_EINPUT, "map of more than 64 pairs"),
+	B(bad_huge_ext, -MO_EINPUT, "longer than 1 MiB"),
+#undef B
+};
+
+START_TEST(bad_input_is_refused_with_a_message_that_names_it)
+{
+	struct mo_err err = {0};
+	struct trace_reader *r;
+	struct trace_record rec;
+	unsigned char *copy = malloc(bad_inputs[_i].len + 1);
+	int rc;
+
+	memcpy(copy, bad_inputs[_i].data, bad_inputs[_i].len);
+	r = trace_reader_open_mem(copy, bad_inputs[_i].len, "bad.mtr", &err);
+	if (r) {
+		while ((rc = trace_reader_next(r, &rec, &err)) > 0)
+			;
+		ck_assert_msg(rc < 0, "%s: accepted", bad_inputs[_i].name);
+		/* reading on after an error keeps failing */
+		ck_assert_int_lt(trace_reader_next(r, &rec, NULL), 0);
+		trace_reader_free(r);
+	}
+	ck_assert_msg(err.code == bad_inputs[_i].code, "%s: code %d: %s", bad_inputs[_i].name,
+		      err.code, err.msg);
+	ck_assert_msg(strstr(err.msg, "'bad.mtr'") && strstr(err.msg, bad_inputs[_i].want),
+		      "%s: '%s' lacks '%s'", bad_inputs[_i].name, err.msg, bad_inputs[_i].want);
+	free(copy);
+}
+END_TEST
+
+START_TEST(missing_files_and_directories_are_bad_input)
+{
+	struct mo_err err = {0};
+
+	ck_assert_ptr_null(trace_reader_open("/nonexistent/x.mtr", &err));
+	ck_assert_int_eq(err.code, -MO_EINPUT);
+	ck_assert_ptr_null(trace_reader_open("/tmp", &err));
+	ck_assert_int_eq(err.code, -MO_EINPUT);
+	ck_assert_msg(strstr(err.msg, "directory"), "%s", err.msg);
+}
+END_TEST
+
+START_TEST(sniffing_tells_mtr_from_json_from_other_files)
+{
+	struct craft c;
+	size_t offsets[8], nrec;
+	enum trace_file_format fmt;
+	struct mo_err err = {0};
+
+	make_tmpdir();
+	small_trace(&c, offsets, &nrec);
+	ck_assert(trace_is_mtr(c.sb.data, c.sb.size));
+	ck_assert(!trace_is_mtr(c.sb.data, 5));
+	ck_assert(!trace_is_mtr("{\"traceEvents\": []}", 19));
+	spit(tmp("s.mtr"), c.sb.data, c.sb.size);
+	ck_assert_int_eq(trace_sniff(tmp("s.mtr"), &fmt, &err), 0);
+	ck_assert_int_eq(fmt, TRACE_FILE_MTR);
+	spit(tmp("s.json"), "\xef\xbb\xbf  \n{\"traceEvents\": []}", 24);
+	ck_assert_int_eq(trace_sniff(tmp("s.json"), &fmt, &err), 0);
+	ck_assert_int_eq(fmt, TRACE_FILE_CHROME_JSON);
+	spit(tmp("s.txt"), "hello", 5);
+	ck_assert_int_eq(trace_sniff(tmp("s.txt"), &fmt, &err), 0);
+	ck_assert_int_eq(fmt, TRACE_FILE_UNKNOWN);
+	ck_assert_int_lt(trace_sniff(tmpdir, &fmt, &err), 0);
+	ck_assert_int_eq(err.code, -MO_EINPUT);
+	msgpack_sbuffer_destroy(&c.sb);
+	remove_tmpdir();
+}
+END_TEST
+
+/* ---- atomic output ---- */
+
+START_TEST(an_aborted_write_leaves_no_file)
+{
+	struct trace_header h;
+	struct trace_record rec;
+	struct mo_err err = {0};
+	struct trace_writer *w;
+	struct trace_sink sink;
+	struct stat st;
+
+	make_tmpdir();
+	trace_header_init(&h);
+	w = trace_writer_open(tmp("gone.mtr"), &h, &err);
+	ck_assert_ptr_nonnull(w);
+	trace_record_init(&rec, TRACE_KIND_MODULE);
+	rec.u.module.id = 0;
+	rec.u.module.name = "vision";
+	ck_assert_int_eq(trace_writer_put(w, &rec, &err), 0);
+	ck_assert_uint_eq(count_dir_entries(), 1); /* the temporary */
+	ck_assert_int_ne(stat(tmp("gone.mtr"), &st), 0);
+	trace_writer_abort(w);
+	ck_assert_uint_eq(count_dir_entries(), 0);
+
+	/* a sink writer that never saw a header fails to close and leaves nothing */
+	ck_assert_int_eq(trace_sink_writer(&sink, &w, tmp("never.mtr")), 0);
+	ck_assert_int_lt(trace_writer_close(w, &err), 0);
+	ck_assert_uint_eq(count_dir_entries(), 0);
+
+	/* through a sink: the file appears only on close */
+	ck_assert_int_eq(trace_sink_writer(&sink, &w, tmp("sink.mtr")), 0);
+	ck_assert_int_eq(sink.header(sink.ctx, &h, &err), 0);
+	ck_assert_int_eq(sink.record(sink.ctx, &rec, &err), 0);
+	ck_assert_int_ne(stat(tmp("sink.mtr"), &st), 0);
+	ck_assert_int_eq(trace_writer_close(w, &err), 0);
+	ck_assert_int_eq(stat(tmp("sink.mtr"), &st), 0);
+	ck_assert_uint_eq(count_dir_entries(), 1);
+
+	/* writing into a missing directory fails cleanly */
+	ck_assert_ptr_null(trace_writer_open("/nonexistent/dir/x.mtr", &h, &err));
+	ck_assert_int_eq(err.code, -MO_EIO);
+	remove_tmpdir();
+}
+END_TEST
+
+START_TEST(the_in_memory_sink_keeps_strings)
+{
+	struct trace_mem t;
+	struct trace_sink sink;
+	struct trace_header h;
+	struct trace_record rec;
+	struct mo_err err = {0};
+	char name[32];
+
+	trace_mem_init(&t);
+	sink = trace_sink_mem(&t);
+	trace_header_init(&h);
+	strcpy(name, "gpu");
+	h.gpu_name = name;
+	ck_assert_int_eq(sink.header(sink.ctx, &h, &err), 0);
+	trace_record_init(&rec, TRACE_KIND_PHASE);
+	strcpy(name, "forward");
+	rec.u.phase.name = name;
+	ck_assert_int_eq(sink.record(sink.ctx, &rec, &err), 0);
+	strcpy(name, "clobbered");
+	ck_assert_str_eq(t.header.gpu_name, "gpu");
+	ck_assert_str_eq(t.recs[0].u.phase.name, "forward");
+	ck_assert_ptr_eq(trace_mem_strdup(&t, "forward"), t.recs[0].u.phase.name);
+	trace_mem_release(&t);
+}
+END_TEST
+
+START_TEST(names_and_initialisers)
+{
+	struct trace_record rec;
+	int64_t s, e;
+
+	ck_assert_str_eq(trace_kind_name(TRACE_KIND_KERNEL), "kernel");
+	ck_assert_str_eq(trace_kind_name(0), "unknown");
+	ck_assert_str_eq(trace_kind_name(1000), "unknown");
+	ck_assert_str_eq(trace_class_name(TRACE_CLASS_GEMM), "gemm");
+	ck_assert_str_eq(trace_class_name(-3), "unknown");
+	ck_assert_str_eq(trace_collective_name(TRACE_COLL_ALLREDUCE), "allreduce");
+	ck_assert_int_eq(trace_collective_parse("AllGather"), TRACE_COLL_ALLGATHER);
+	ck_assert_int_eq(trace_collective_parse("nope"), TRACE_COLL_UNKNOWN);
+	ck_assert_str_eq(trace_source_name(TRACE_SOURCE_SIMULATED), "simulated");
+	trace_record_init(&rec, TRACE_KIND_COLLECTIVE);
+	ck_assert_int_eq(rec.u.collective.group_rank, -1);
+	ck_assert_str_eq(rec.u.collective.dtype, "");
+	rec.u.collective.start_ns = 5;
+	rec.u.collective.end_ns = 9;
+	ck_assert_int_eq(trace_record_span(&rec, &s, &e), 0);
+	ck_assert_int_eq(s, 5);
+	ck_assert_int_eq(e, 9);
+	trace_record_init(&rec, TRACE_KIND_MODULE);
+	ck_assert_int_lt(trace_record_span(&rec, &s, &e), 0);
+}
+END_TEST
+
+/* ---- validation ---- */
+
+struct problems {
+	int n;
+	char text[4096];
+};
+
+static void collect(void *ctx, const char *msg)
+{
+	struct problems *p = ctx;
+	p->n++;
+	strncat(p->text, msg, sizeof(p->text) - strlen(p->text) - 2);
+	strcat(p->text, "\n");
+}
+
+static void add_def(struct trace_check *c, uint64_t *idx, int kind, int64_t a, int64_t b,
+		    int64_t x)
+{
+	struct trace_record rec;
+
+	trace_record_init(&rec, kind);
+	switch (kind) {
+	case TRACE_KIND_DEVICE:
+		rec.u.device.id = a, rec.u.device.sms = x;
+		break;
+	case TRACE_KIND_STREAM:
+		rec.u.stream.device = a, rec.u.stream.id = b, rec.u.stream.partition = x;
+		break;
+	case TRACE_KIND_PARTITION:
+		rec.u.partition.device = a, rec.u.partition.id = b, rec.u.partition.sms = x;
+		break;
+	case TRACE_KIND_MODULE:
+		rec.u.module.id = a;
+		break;
+	case TRACE_KIND_PHASE:
+		rec.u.phase.id = a;
+		break;
+	}
+	trace_check_add(c, &rec, (*idx)++);
+}
+
+static void add_kernel(struct trace_check *c, uint64_t *idx, int64_t s, int64_t e, int64_t dev,
+		       int64_t stream, int64_t module)
+{
+	struct trace_record rec;
+
+	trace_record_init(&rec, TRACE_KIND_KERNEL);
+	rec.u.kernel.start_ns = s;
+	rec.u.kernel.end_ns = e;
+	rec.u.kernel.device = dev;
+	rec.u.kernel.stream = stream;
+	rec.u.kernel.module = module;
+	trace_check_add(c, &rec, (*idx)++);
+}
+
+static struct trace_check *good_defs(uint64_t *idx)
+{
+	struct trace_check *c = trace_check_new(NULL);
+
+	*idx = 0;
+	add_def(c, idx, TRACE_KIND_DEVICE, 0, 0, 132);
+	add_def(c, idx, TRACE_KIND_PARTITION, 0, 1, 64);
+	add_def(c, idx, TRACE_KIND_PARTITION, 0, 2, 64);
+	add_def(c, idx, TRACE_KIND_STREAM, 0, 7, 1);
+	add_def(c, idx, TRACE_KIND_STREAM, 0, 8, -1);
+	add_def(c, idx, TRACE_KIND_MODULE, 0, 0, 0);
+	return c;
+}
+
+START_TEST(a_good_trace_has_no_problems)
+{
+	uint64_t idx;
+	struct trace_check *c = good_defs(&idx);
+	struct problems p = {0};
+
+	add_kernel(c, &idx, 0, 100, 0, 7, 0);
+	add_kernel(c, &idx, 100, 200, 0, 7, 0);  /* touching is not overlapping */
+	add_kernel(c, &idx, 50, 150, 0, 8, -1);  /* another stream may overlap */
+	add_kernel(c, &idx, 200, 200, 0, 7, 0);  /* empty kernel */
+	add_def(c, &idx, TRACE_KIND_PHASE, 4, 0, 0);
+	add_kernel(c, &idx, 300, 400, 0, 7, 0);
+	ck_assert_uint_eq(trace_check_finish(c, collect, &p), 0);
+	ck_assert_int_eq(p.n, 0);
+	trace_check_free(c);
+}
+END_TEST
+
+START_TEST(validation_finds_each_kind_of_problem)
+{
+	static const struct {
+		const char *what;
+		int64_t s, e, dev, stream, module;
+		const char *want;
+	} cases[] = {
+		{"end before start", 100, 90, 0, 7, 0, "record 7 (kernel): ends before it starts"},
+		{"overlap", 50, 150, 0, 7, 0, "record 7 (kernel): overlaps record 6 on device 0 stream 7"},
+		{"undefined stream", 1000, 1100, 0, 9, 0, "stream 9 of device 0 is not defined"},
+		{"undefined device", 1000, 1100, 3, 7, 0, "device 3 is not defined"},
+		{"undefined module", 1000, 1100, 0, 7, 5, "module 5 is not defined"},
+		{"no device", 1000, 1100, -1, -1, 0, "no device"},
+		{"no start", -1, 1100, 0, 7, 0, "no start time"},
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		uint64_t idx;
+		struct trace_check *c = good_defs(&idx);
+		struct problems p = {0};
+
+		add_kernel(c, &idx, 0, 100, 0, 7, 0);
+		add_kernel(c, &idx, cases[i].s, cases[i].e, cases[i].dev, cases[i].stream,
+			   cases[i].module);
+		ck_assert_msg(trace_check_finish(c, collect, &p) >= 1, "%s: no problem",
+			      cases[i].what);
+		ck_assert_msg(strstr(p.text, cases[i].want), "%s: got '%s'", cases[i].what, p.text);
+		trace_check_free(c);
+	}
+}
+END_TEST
+
+START_TEST(partitions_must_fit_their_device)
+{
+	uint64_t idx;
+	struct trace_check *c = good_defs(&idx);
+	struct problems p = {0};
+
+	add_def(c, &idx, TRACE_KIND_PARTITION, 0, 3, 200);
+	add_def(c, &idx, TRACE_KIND_STREAM, 0, 11, 9); /* undefined partition */
+	add_def(c, &idx, TRACE_KIND_DEVICE, 0, 0, 100); /* redefined differently */
+	ck_assert_uint_eq(trace_check_finish(c, collect, &p), 4);
+	ck_assert_msg(strstr(p.text, "partition 3 has 200 SMs, device 0 only 132"), "%s", p.text);
+	ck_assert_msg(strstr(p.text, "partitions of device 0 have 328 SMs"), "%s", p.text);
+	ck_assert_msg(strstr(p.text, "partition 9 of device 0 is not defined"), "%s", p.text);
+	ck_assert_msg(strstr(p.text, "defined again differently"), "%s", p.text);
+	trace_check_free(c);
+}
+END_TEST
+
+/* ---- summary ---- */
+
+static void sum_kernel(struct trace_summary *s, int64_t st, int64_t en, int64_t dev,
+		       int64_t stream, int64_t module, int cls, const char *name)
+{
+	struct trace_record rec;
+	struct mo_err err = {0};
+
+	trace_record_init(&rec, TRACE_KIND_KERNEL);
+	rec.u.kernel.start_ns = st;
+	rec.u.kernel.end_ns = en;
+	rec.u.kernel.device = dev;
+	rec.u.kernel.stream = stream;
+	rec.u.kernel.module = module;
+	rec.u.kernel.kclass = cls;
+	rec.u.kernel.name = name;
+	ck_assert_int_eq(trace_summary_add(s, &rec, &err), 0);
+}
+
+START_TEST(the_summary_counts_busy_time_as_a_union_per_device)
+{
+	struct trace_summary *s = trace_summary_new(1);
+	struct trace_header h;
+	struct trace_record rec;
+	struct mo_err err = {0};
+	const struct trace_summary_totals *t;
+	const struct trace_summary_group *g;
+	size_t n;
+
+	trace_header_init(&h);
+	h.source = TRACE_SOURCE_SIMULATED;
+	h.gpu_name = "H100";
+	ck_assert_int_eq(trace_summary_header(s, &h, &err), 0);
+	trace_record_init(&rec, TRACE_KIND_MODULE);
+	rec.u.module.id = 1;
+	rec.u.module.name = "vision";
+	ck_assert_int_eq(trace_summary_add(s, &rec, &err), 0);
+	/* device 0: [100,200) and [150,300) on two streams, [400,500): busy 300 */
+	sum_kernel(s, 100, 200, 0, 7, 1, TRACE_CLASS_GEMM, "gemm_a");
+	sum_kernel(s, 400, 500, 0, 7, 1, TRACE_CLASS_GEMM, "gemm_a");
+	sum_kernel(s, 150, 300, 0, 8, -1, TRACE_CLASS_ELEMENTWISE, "add");
+	/* device 1, out of order: [1000,1010), [0,10), [5,20): busy 30 */
+	sum_kernel(s, 1000, 1010, 1, 3, 1, TRACE_CLASS_GEMM, "gemm_b");
+	sum_kernel(s, 0, 10, 1, 3, 1, TRACE_CLASS_GEMM, "gemm_b");
+	sum_kernel(s, 5, 20, 1, 4, 1, 99, "odd");
+	sum_kernel(s, 50, 40, 1, 4, 1, 1, "bad"); /* end < start: counted, no time */
+	trace_record_init(&rec, TRACE_KIND_COLLECTIVE);
+	rec.u.collective.start_ns = 600, rec.u.collective.end_ns = 700;
+	rec.u.collective.device = 0, rec.u.collective.stream = 9, rec.u.collective.name = "nccl";
+	ck_assert_int_eq(trace_summary_add(s, &rec, &err), 0);
+	trace_record_init(&rec, TRACE_KIND_MEMCPY);
+	rec.u.memcpy.start_ns = 0, rec.u.memcpy.end_ns = 30, rec.u.memcpy.bytes = 4096;
+	ck_assert_int_eq(trace_summary_add(s, &rec, &err), 0);
+	trace_summary_finish(s);
+
+	t = trace_summary_totals(s);
+	ck_assert_uint_eq(t->kernels, 8);
+	ck_assert_uint_eq(t->compute_kernels, 7);
+	ck_assert_uint_eq(t->collectives, 1);
+	ck_assert_uint_eq(t->bad_spans, 1);
+	ck_assert_int_eq(t->kernel_time_ns, 100 + 100 + 150 + 10 + 10 + 15 + 100);
+	ck_assert_int_eq(t->busy_ns, 300 + 100 + 30);
+	ck_assert(t->busy_exact);
+	ck_assert_int_eq(t->span_ns, 1010);
+	ck_assert_uint_eq(t->kernel_devices, 2);
+	ck_assert_uint_eq(t->memcpys, 1);
+	ck_assert_int_eq(t->memcpy_bytes, 4096);
+	ck_assert_str_eq(t->gpu_name, "H100");
+	ck_assert_int_eq(t->source, TRACE_SOURCE_SIMULATED);
+
+	n = trace_summary_groups(s, TRACE_BY_MODULE, &g);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_str_eq(g[0].name, "(none)");
+	ck_assert_int_eq(g[0].time_ns, 250);
+	ck_assert_str_eq(g[1].name, "vision");
+	ck_assert_uint_eq(g[1].count, 6);
+	ck_assert_int_eq(g[1].time_ns, 100 + 100 + 10 + 10 + 15);
+
+	n = trace_summary_groups(s, TRACE_BY_KERNEL, &g);
+	ck_assert_uint_eq(n, 6);
+	ck_assert_str_eq(g[0].name, "gemm_a");
+	ck_assert_int_eq(g[0].time_ns, 200);
+	ck_assert_int_eq(g[0].min_ns, 100);
+
+	n = trace_summary_groups(s, TRACE_BY_CLASS, &g);
+	ck_assert_str_eq(g[0].name, "gemm");
+	ck_assert_int_eq(g[0].time_ns, 220);
+	ck_assert_uint_eq(g[0].count, 5); /* "bad" is a gemm too */
+
+	n = trace_summary_groups(s, TRACE_BY_DEVICE, &g);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_int_eq(g[0].id, 0);
+	ck_assert_int_eq(g[0].busy_ns, 400);
+
+	/* the validator ran too: streams and devices are undefined, one bad span */
+	ck_assert_uint_gt(trace_summary_problems(s, NULL, NULL), 1);
+	trace_summary_free(s);
+}
+END_TEST
+
+/* n kernels of 10 ns every 100 ns on one device, fed in a scrambled order
+ * (or in time order), then a long kernel covering [0, 55). */
+static const struct trace_summary_totals *busy_run(struct trace_summary *s, int n, int scrambled)
+{
+	struct mo_err err = {0};
+	struct trace_header h;
+
+	trace_header_init(&h);
+	ck_assert_int_eq(trace_summary_header(s, &h, &err), 0);
+	for (int i = 0; i < n; i++) {
+		int64_t k = scrambled ? (int64_t)((i * 7919LL) % n) : i;
+		sum_kernel(s, k * 100, k * 100 + 10, 0, 1, -1, 0, "k");
+	}
+	sum_kernel(s, 0, 55, 0, 2, -1, 0, "long");
+	trace_summary_finish(s);
+	return trace_summary_totals(s);
+}
+
+START_TEST(busy_time_is_exact_out_of_order_within_the_interval_cap)
+{
+	struct trace_summary *s = trace_summary_new(0);
+	const struct trace_summary_totals *t = busy_run(s, 10000, 1);
+
+	ck_assert_int_eq(t->busy_ns, 10000 * 10 + 45);
+	ck_assert(t->busy_exact);
+	trace_summary_free(s);
+}
+END_TEST
+
+START_TEST(busy_time_beyond_the_cap_is_exact_in_order_and_flagged_otherwise)
+{
+	struct trace_summary *s = trace_summary_new(0);
+	const struct trace_summary_totals *t = busy_run(s, 50000, 0);
+
+	/* in time order until the long kernel, which reaches back 50000
+	 * intervals: it is clipped, and the total says so */
+	ck_assert(!t->busy_exact);
+	ck_assert_int_eq(t->busy_ns, 50000 * 10);
+	trace_summary_free(s);
+
+	s = trace_summary_new(0);
+	t = busy_run(s, 50000, 1);
+	ck_assert(!t->busy_exact);
+	ck_assert_int_le(t->busy_ns, 50000 * 10 + 45);
+	trace_summary_free(s);
+}
+END_TEST
+
+static Suite *traces_suite(void)
+{
+	Suite *s = suite_create("traces");
+	TCase *tc = tcase_create("format");
+
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, every_kind_survives_a_round_trip_byte_for_byte);
+	tcase_add_test(tc, times_above_2_to_the_53_are_exact);
+	tcase_add_test(tc, a_newer_major_version_is_refused);
+	tcase_add_test(tc, a_newer_minor_version_with_unknown_kinds_and_extra_fields_reads);
+	tcase_add_test(tc, a_file_cut_at_any_byte_gives_a_clean_error_naming_the_offset);
+	tcase_add_loop_test(tc, bad_input_is_refused_with_a_message_that_names_it, 0,
+			    (int)(sizeof(bad_inputs) / sizeof(bad_inputs[0])));
+	tcase_add_test(tc, missing_files_and_directories_are_bad_input);
+	tcase_add_test(tc, sniffing_tells_mtr_from_json_from_other_files);
+	tcase_add_test(tc, an_aborted_write_leaves_no_file);
+	tcase_add_test(tc, the_in_memory_sink_keeps_strings);
+	tcase_add_test(tc, names_and_initialisers);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("validation");
+	tcase_add_test(tc, a_good_trace_has_no_problems);
+	tcase_add_test(tc, validation_finds_each_kind_of_problem);
+	tcase_add_test(tc, partitions_must_fit_their_device);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("summary");
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, the_summary_counts_busy_time_as_a_union_per_device);
+	tcase_add_test(tc, busy_time_is_exact_out_of_order_within_the_interval_cap);
+	tcase_add_test(tc, busy_time_beyond_the_cap_is_exact_in_order_and_flagged_otherwise);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(traces_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
