@@ -21,7 +21,8 @@
 	X(replay, "re-run a trace on the simulator; compare simulated and measured spans") \
 	X(model, "query the performance model: gpus, kernel time, calibration, scaling curves") \
 	X(workload, "show a workload spec: modules, parameters, FLOPs per sample, memory") \
-	X(synth, "synthesise one training iteration of a workload on one GPU (simulated trace)")
+	X(synth, "synthesise one training iteration of a workload on one GPU (simulated trace)") \
+	X(plan, "plan a workload on N GPUs (temporal-only baselines or temporal-spatial mosaic)")
 
 #define X(verb, summary) int cmd_##verb(int argc, char **argv);
 MOSAIC_COMMANDS(X)

@@ -1,0 +1,118 @@
+/* cmd-plan.c - `mosaic plan SPEC --gpus N [--gpu NAME] --planner P -o PLAN
+ * [--explain] [--json]`: plan a workload and write the plan. */
+#include "harness/cli.h"
+
+#include <getopt.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "planner/planner.h"
+
+static const char usage[] =
+	"mosaic plan SPEC --gpus N [--gpu NAME] --planner mosaic|megatron|distmm|spindle|optimus|optimal\n"
+	"            -o PLAN [--explain] [--json]\n"
+	"  plan a workload (a spec file or a bundled name) on N GPUs and write the plan\n"
+	"  (JSON) with its predicted iteration time (the cost model's prediction);\n"
+	"  --gpu: the GPU (default: the spec's cluster gpu); --explain: per GPU its\n"
+	"  partitions, modules, quotas, predicted stage times and the bottleneck;\n"
+	"  --json: a summary (planner, predicted_iter_ns, microbatch size, plan path)";
+
+int cmd_plan(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"gpus", required_argument, NULL, 'n'},
+		{"gpu", required_argument, NULL, 'g'},
+		{"planner", required_argument, NULL, 'p'},
+		{"output", required_argument, NULL, 'o'},
+		{"explain", no_argument, NULL, 'e'},
+		{"json", no_argument, NULL, 'j'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	const char *gpu_name = NULL, *out = NULL, *planner = NULL;
+	const struct model_gpu *gpu;
+	struct workload *w = NULL;
+	struct plan *p = NULL;
+	struct plan_problem *pb = NULL;
+	struct mo_err err;
+	int json = 0, explain = 0, n_gpus = 0, c, rc = 0;
+	char *end;
+
+	mo_err_clear(&err);
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "n:g:p:o:ejh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'n':
+			n_gpus = (int)strtol(optarg, &end, 10);
+			if (*end || n_gpus < 1 || n_gpus > 65536)
+				return cli_usage_error("plan", usage, "--gpus '%s': expected a count 1..65536", optarg);
+			break;
+		case 'g': gpu_name = optarg; break;
+		case 'p': planner = optarg; break;
+		case 'o': out = optarg; break;
+		case 'e': explain = 1; break;
+		case 'j': json = 1; break;
+		case 'h': printf("usage: %s\n", usage); return 0;
+		default: return cli_usage_error("plan", usage, "unknown option");
+		}
+	}
+	if (optind != argc - 1)
+		return cli_usage_error("plan", usage, "expected one workload spec");
+	if (!planner)
+		return cli_usage_error("plan", usage, "missing --planner");
+	if (!plan_planner_known(planner))
+		return cli_usage_error("plan", usage, "unknown planner '%s'", planner);
+	if (!out)
+		return cli_usage_error("plan", usage, "missing -o PLAN");
+	if (cli_workload_load(argv[optind], &w, &err) < 0)
+		return cli_fail("plan", &err);
+	if (!n_gpus)
+		n_gpus = w->gpus;
+	if (n_gpus < 1) {
+		workload_free(w);
+		return cli_usage_error("plan", usage, "missing --gpus (the spec names no GPU count)");
+	}
+	gpu = model_gpu_find(gpu_name ? gpu_name : w->gpu, &err);
+	if (!gpu) {
+		workload_free(w);
+		return cli_fail("plan", &err);
+	}
+	if (plan_make(w, gpu, n_gpus, planner, &p, &pb, &err) < 0 || plan_save(p, out, &err) < 0) {
+		rc = cli_fail("plan", &err);
+		goto out;
+	}
+	if (explain) {
+		char *text = plan_explain(pb, p, &err);
+
+		if (!text) {
+			rc = cli_fail("plan", &err);
+			goto out;
+		}
+		fputs(text, stdout);
+		free(text);
+	}
+	if (json) {
+		json_t *o = json_pack("{s:s, s:s, s:s, s:i, s:s, s:I, s:s, s:i, s:i, s:s}", "planner", p->planner,
+				      "workload", w->name, "gpu", gpu->short_name, "gpus", n_gpus,
+				      "times", "predicted", "predicted_iter_ns",
+				      (json_int_t)p->predicted_iter_ns, "schedule",
+				      plan_schedule_name(p->schedule), "microbatch_size", p->microbatch_size,
+				      "microbatches", p->microbatches, "plan", out);
+
+		if (o) {
+			json_dumpf(o, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+			putchar('\n');
+			json_decref(o);
+		}
+	}
+	if (!json && !explain)
+		fprintf(stderr, "mosaic plan: %s plan written to '%s': predicted iteration %.3f ms\n",
+			p->planner, out, p->predicted_iter_ns / 1e6);
+out:
+	plan_free(p);
+	plan_problem_free(pb);
+	workload_free(w);
+	return rc;
+}

@@ -1,0 +1,556 @@
+/* baselines.c - the temporal-only planners: each a documented reading of a
+ * published system's policy, searching over that system's own knobs and
+ * returning its best plan by the cost model (cost.c).  Every GPU holds one
+ * partition of all its SMs; modules time-share it. */
+#include "planner/planner-internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define FULL(pb) ((pb)->n_quotas - 1)
+
+struct plan *pl_plan_start(const struct plan_problem *pb, const char *planner)
+{
+	struct plan *p = plan_new(pb->n_gpus);
+
+	if (!p)
+		return NULL;
+	snprintf(p->planner, sizeof(p->planner), "%s", planner);
+	snprintf(p->workload, sizeof(p->workload), "%s", pb->workload);
+	snprintf(p->gpu, sizeof(p->gpu), "%s", pb->gpu->name);
+	p->microbatch_size = pb->microbatch_size;
+	p->microbatches = pb->batch / pb->microbatch_size;
+	p->schedule = PLAN_SCHEDULE_1F1B;
+	return p;
+}
+
+int pl_keep_best(struct plan **best, int64_t *best_ns, struct plan *cand, int64_t cand_ns)
+{
+	if (!cand)
+		return 0;
+	if (!*best || cand_ns < *best_ns) {
+		plan_free(*best);
+		*best = cand;
+		*best_ns = cand_ns;
+		return 1;
+	}
+	plan_free(cand);
+	return 0;
+}
+
+/* Evaluate cand and keep it if it fits and beats *best. */
+static void consider(const struct plan_problem *pb, struct plan **best, int64_t *best_ns,
+		     struct plan *cand)
+{
+	int64_t ns;
+
+	if (!cand)
+		return;
+	if (pl_eval(pb, cand, &ns) != 0) {
+		plan_free(cand);
+		return;
+	}
+	cand->predicted_iter_ns = ns;
+	pl_keep_best(best, best_ns, cand, ns);
+}
+
+/* Module m split into pp balanced stages at full GPU, dp replicas each, onto
+ * GPUs gpus[0 .. pp*dp) (stage-major within a replica), appended as slots to
+ * each GPU's single partition (created when missing). */
+static int place_module(const struct plan_problem *pb, struct plan *p, int m, int pp, int dp,
+			const int *gpus)
+{
+	int bounds[WORKLOAD_MAX_STAGES * 64 + 2], *bd = bounds;
+
+	if (pp > (int)(sizeof(bounds) / sizeof(bounds[0])) - 1) {
+		bd = malloc((size_t)(pp + 1) * sizeof(int));
+		if (!bd)
+			return -1;
+	}
+	pl_split_layers(pb, m, pp, FULL(pb), bd);
+	for (int d = 0; d < dp; d++)
+		for (int s = 0; s < pp; s++) {
+			int g = gpus[d * pp + s];
+			struct plan_partition *part = p->gpus[g].n_partitions
+				? &p->gpus[g].partitions[0] : plan_add_partition(p, g, pb->gpu->sms);
+
+			if (!part || !plan_add_slot(part, pb->modules[m].name, bd[s], bd[s + 1], s, d, dp)) {
+				if (bd != bounds)
+					free(bd);
+				return -1;
+			}
+		}
+	if (bd != bounds)
+		free(bd);
+	return 0;
+}
+
+/* ------------------------------------------------------------------------ */
+/*
+ * megatron - Megatron-LM's reading for multimodal models (Shoeybi et al.
+ * 2019; Narayanan et al., SC'21, "Efficient large-scale language model
+ * training on GPU clusters using Megatron-LM"): the whole model is one
+ * pipeline.  Modules are concatenated in topological order (encoders first,
+ * then the backbone) into one sequence of layers, cut into S contiguous
+ * stages of balanced predicted time (min-max partition), each stage on one
+ * whole GPU, the pipeline replicated D times for data parallelism (S x D <=
+ * N), 1F1B schedule.  Knobs searched: S, D (and, in plan_make, the
+ * microbatch size).  No tensor parallelism (a stage must fit one GPU).
+ */
+
+struct seq_layer {
+	int m, l;
+	int64_t ns;
+};
+
+/* Cut seq[0..n) into exactly S contiguous non-empty parts minimising the
+ * largest part; cut[0..S] boundaries. */
+static void minmax_cut(const struct seq_layer *seq, int n, int S, int *cut)
+{
+	int64_t lo = 0, hi = 0;
+
+	for (int i = 0; i < n; i++) {
+		hi += seq[i].ns;
+		if (seq[i].ns > lo)
+			lo = seq[i].ns;
+	}
+	while (lo < hi) {
+		int64_t mid = lo + (hi - lo) / 2, acc = 0;
+		int parts = 1;
+
+		for (int i = 0; i < n; i++) {
+			if (acc + seq[i].ns > mid) {
+				parts++;
+				acc = 0;
+			}
+			acc += seq[i].ns;
+		}
+		if (parts <= S)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	/* greedy at the bound, keeping enough layers for the remaining parts */
+	{
+		int64_t acc = 0;
+		int k = 1;
+
+		cut[0] = 0;
+		for (int i = 0; i < n; i++) {
+			int left = n - i, need = S - k;
+
+			if (k < S && (left <= need || (acc + seq[i].ns > lo && i > cut[k - 1]))) {
+				cut[k++] = i;
+				acc = 0;
+			}
+			acc += seq[i].ns;
+		}
+		while (k < S) /* not reached when n >= S */
+			cut[k++] = n;
+		cut[S] = n;
+	}
+}
+
+static struct plan *megatron_plan(const struct plan_problem *pb, const struct seq_layer *seq, int n,
+				  int S, int D)
+{
+	struct plan *p = pl_plan_start(pb, "megatron");
+	int *cut = malloc((size_t)(S + 1) * sizeof(int));
+	int *mstage = calloc((size_t)pb->n_modules, sizeof(int));
+
+	if (!p || !cut || !mstage)
+		goto fail;
+	minmax_cut(seq, n, S, cut);
+	for (int g = 0; g < S * D; g++)
+		if (!plan_add_partition(p, g, pb->gpu->sms))
+			goto fail;
+	for (int s = 0; s < S; s++) {
+		int i = cut[s];
+
+		while (i < cut[s + 1]) {
+			int m = seq[i].m, lb = seq[i].l, j = i;
+
+			while (j < cut[s + 1] && seq[j].m == m)
+				j++;
+			for (int d = 0; d < D; d++)
+				if (!plan_add_slot(&p->gpus[d * S + s].partitions[0], pb->modules[m].name, lb,
+						   lb + (j - i), mstage[m], d, D))
+					goto fail;
+			mstage[m]++;
+			i = j;
+		}
+	}
+	free(cut);
+	free(mstage);
+	return p;
+fail:
+	free(cut);
+	free(mstage);
+	plan_free(p);
+	return NULL;
+}
+
+int pl_megatron(const struct plan_problem *pb, struct plan **out, struct mo_err *err)
+{
+	struct seq_layer *seq;
+	int n = 0, k = 0, N = pb->n_gpus;
+	struct plan *best = NULL;
+	int64_t best_ns = 0;
+
+	for (int m = 0; m < pb->n_modules; m++)
+		n += pb->modules[m].layers;
+	seq = malloc((size_t)(n ? n : 1) * sizeof(*seq));
+	if (!seq)
+		return mo_err_set(err, MO_ENOMEM, "plan: out of memory");
+	for (int t = 0; t < pb->n_modules; t++) {
+		int m = pb->topo[t];
+
+		for (int l = 0; l < pb->modules[m].layers; l++)
+			seq[k++] = (struct seq_layer){m, l, pl_slice_ns(pb, m, l, l + 1, FULL(pb))};
+	}
+	for (int S = 1; S <= N && S <= n; S++)
+		for (int D = N / S; D >= 1; D--) {
+			consider(pb, &best, &best_ns, megatron_plan(pb, seq, n, S, D));
+			if (D < N / S - 1) /* fewer replicas than fit never helps but the all-reduce */
+				break;
+		}
+	free(seq);
+	if (!best)
+		return mo_err_set(err, MO_EINFEASIBLE,
+				  "megatron: no pipeline of whole-GPU stages fits %d x %s (%.1f GiB each)", N,
+				  pb->gpu->short_name, pb->gpu->mem_bytes / (1024.0 * 1024 * 1024));
+	*out = best;
+	return 0;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Module groups of whole GPUs, shared by distmm and spindle. */
+
+/* Predicted time of module m alone on n whole GPUs as its best (pp, dp) with
+ * pp * dp <= n: ((M/dp) + pp - 1) x slowest stage; memory must fit (static
+ * + in-flight activations).  Returns -1 when nothing fits. */
+static int64_t module_time(const struct plan_problem *pb, int m, int n, int *pp_out, int *dp_out)
+{
+	int M = pb->batch / pb->microbatch_size, L = pb->modules[m].layers;
+	int64_t best = -1;
+	int *bd = malloc((size_t)(n + 2) * sizeof(int));
+
+	if (!bd)
+		return -1;
+	for (int pp = 1; pp <= n && pp <= L; pp++) {
+		int dp = n / pp, share = pl_share(M, dp), fits = 1;
+		int64_t worst = 0;
+
+		pl_split_layers(pb, m, pp, FULL(pb), bd);
+		for (int s = 0; s < pp; s++) {
+			int inflight = pp - s < share ? pp - s : share;
+			int64_t mem = pl_slice_static(pb, m, bd[s], bd[s + 1]) +
+				      pl_slice_act(pb, m, bd[s], bd[s + 1]) * inflight;
+			int64_t t = pl_slice_ns(pb, m, bd[s], bd[s + 1], FULL(pb));
+
+			if (mem > pb->gpu->mem_bytes)
+				fits = 0;
+			if (t > worst)
+				worst = t;
+		}
+		if (fits) {
+			int64_t T = (int64_t)(share + pp - 1) * worst;
+
+			if (best < 0 || T < best) {
+				best = T;
+				*pp_out = pp;
+				*dp_out = dp;
+			}
+		}
+	}
+	free(bd);
+	return best;
+}
+
+/* Give the n GPUs to the modules in mods[0..k) by water-filling: every
+ * module starts with its smallest group that fits, then the next GPU goes to
+ * the module with the longest predicted time.  cnt[] receives the sizes;
+ * returns -1 when they do not fit. */
+static int water_fill(const struct plan_problem *pb, const int *mods, int k, int n, int *cnt)
+{
+	int used = 0, pp, dp;
+
+	for (int i = 0; i < k; i++) {
+		cnt[i] = 1;
+		while (module_time(pb, mods[i], cnt[i], &pp, &dp) < 0) {
+			if (++cnt[i] > n)
+				return -1;
+		}
+		used += cnt[i];
+	}
+	if (used > n)
+		return -1;
+	while (used < n) {
+		int worst = -1;
+		int64_t wt = -1;
+
+		for (int i = 0; i < k; i++) {
+			int64_t t = module_time(pb, mods[i], cnt[i], &pp, &dp);
+
+			if (t > wt) {
+				wt = t;
+				worst = i;
+			}
+		}
+		cnt[worst]++;
+		used++;
+	}
+	return 0;
+}
+
+/*
+ * distmm - DistMM (Huang et al., NSDI'24, "DistMM: Accelerating distributed
+ * multimodal model training"): each module gets its own group of whole GPUs,
+ * the groups sized so the modules' predicted times balance; inside a group
+ * the module runs data-parallel or pipelined (its best pp x dp); the modules'
+ * groups run concurrently, activations flowing between groups per
+ * microbatch.  Knobs searched: group sizes (water-filling from every module
+ * at its smallest fitting group, then each of the remaining GPUs to the
+ * slowest module, every intermediate split evaluated), pp and dp per group.
+ */
+int pl_distmm(const struct plan_problem *pb, struct plan **out, struct mo_err *err)
+{
+	int K = pb->n_modules, N = pb->n_gpus;
+	int *mods = malloc((size_t)K * sizeof(int)), *cnt = malloc((size_t)K * sizeof(int));
+	int *gpus = malloc((size_t)N * sizeof(int));
+	struct plan *best = NULL;
+	int64_t best_ns = 0;
+
+	if (!mods || !cnt || !gpus) {
+		free(mods);
+		free(cnt);
+		free(gpus);
+		return mo_err_set(err, MO_ENOMEM, "plan: out of memory");
+	}
+	for (int i = 0; i < K; i++)
+		mods[i] = pb->topo[i];
+	if (K <= N) {
+		/* every prefix of the water-filling, and the full one */
+		for (int n = K; n <= N; n++) {
+			int g0 = 0, ok = 1;
+			struct plan *p;
+
+			if (water_fill(pb, mods, K, n, cnt))
+				continue;
+			p = pl_plan_start(pb, "distmm");
+			for (int i = 0; i < K && ok && p; i++) {
+				int pp = 1, dp = 1;
+
+				module_time(pb, mods[i], cnt[i], &pp, &dp);
+				for (int j = 0; j < pp * dp; j++)
+					gpus[j] = g0 + j;
+				if (place_module(pb, p, mods[i], pp, dp, gpus))
+					ok = 0;
+				g0 += cnt[i];
+			}
+			if (!ok) {
+				plan_free(p);
+				continue;
+			}
+			/* GPUs a group does not use stay empty: give them nothing */
+			consider(pb, &best, &best_ns, p);
+		}
+	}
+	free(mods);
+	free(cnt);
+	free(gpus);
+	if (!best)
+		return mo_err_set(err, K > N ? MO_EINFEASIBLE : MO_EINFEASIBLE,
+				  K > N ? "distmm: %d modules need at least %d GPUs (one group each), have %d"
+					: "distmm: no grouping of %d modules on %d GPUs fits memory (have %d)",
+				  K, K > N ? K : N, N);
+	*out = best;
+	return 0;
+}
+
+/*
+ * spindle - Spindle (Wang et al., 2024, "Spindle: Efficient distributed
+ * training of multi-task large models via wavefront scheduling"): the module
+ * DAG is cut into waves (modules whose longest path from a source has the
+ * same length); the waves run one after another, each over all GPUs; inside
+ * a wave its modules get disjoint groups of whole GPUs sized to balance them
+ * (water-filling, each module its best pp x dp in its group).  A GPU thus
+ * time-shares one module of every wave.  When a wave has more modules than
+ * GPUs, its modules are packed onto groups round-robin by predicted time.
+ * Knobs searched: group sizes per wave (as distmm), pp and dp per group, and
+ * the rotation of groups over GPUs (which wave-mates share GPUs).
+ */
+int pl_spindle(const struct plan_problem *pb, struct plan **out, struct mo_err *err)
+{
+	int K = pb->n_modules, N = pb->n_gpus, nw = 0;
+	int *level = calloc((size_t)K, sizeof(int)), *mods = malloc((size_t)K * sizeof(int));
+	int *cnt = malloc((size_t)K * sizeof(int)), *gpus = malloc((size_t)(N > K ? N : K) * sizeof(int));
+	struct plan *best = NULL;
+	int64_t best_ns = 0;
+
+	if (!level || !mods || !cnt || !gpus) {
+		free(level);
+		free(mods);
+		free(cnt);
+		free(gpus);
+		return mo_err_set(err, MO_ENOMEM, "plan: out of memory");
+	}
+	for (int t = 0; t < K; t++) {
+		int m = pb->topo[t];
+
+		for (int e = 0; e < pb->n_edges; e++)
+			if (pb->edges[e].to == m && level[pb->edges[e].from] + 1 > level[m])
+				level[m] = level[pb->edges[e].from] + 1;
+		if (level[m] + 1 > nw)
+			nw = level[m] + 1;
+	}
+	for (int rot = 0; rot < 2; rot++) {
+		struct plan *p = pl_plan_start(pb, "spindle");
+		int ok = p != NULL;
+
+		for (int w = 0; w < nw && ok; w++) {
+			int k = 0, g0 = 0;
+
+			for (int t = 0; t < K; t++)
+				if (level[pb->topo[t]] == w)
+					mods[k++] = pb->topo[t];
+			if (k <= N) {
+				if (water_fill(pb, mods, k, N, cnt)) {
+					ok = 0;
+					break;
+				}
+				for (int i = 0; i < k && ok; i++) {
+					int pp = 1, dp = 1;
+
+					module_time(pb, mods[i], cnt[i], &pp, &dp);
+					for (int j = 0; j < pp * dp; j++)
+						gpus[j] = rot ? (N - 1 - (g0 + j)) : g0 + j;
+					if (place_module(pb, p, mods[i], pp, dp, gpus))
+						ok = 0;
+					g0 += cnt[i];
+				}
+			} else {
+				/* more modules than GPUs: each module whole on one GPU,
+				 * the slowest first onto the least loaded GPU */
+				int64_t *load = calloc((size_t)N, sizeof(int64_t));
+
+				if (!load) {
+					ok = 0;
+					break;
+				}
+				for (int i = 0; i < k && ok; i++) {
+					int pick = 0, g;
+
+					for (int j = 1; j < N; j++)
+						if (load[j] < load[pick])
+							pick = j;
+					g = rot ? N - 1 - pick : pick;
+					load[pick] += pl_slice_ns(pb, mods[i], 0, pb->modules[mods[i]].layers, FULL(pb));
+					if (place_module(pb, p, mods[i], 1, 1, &g))
+						ok = 0;
+				}
+				free(load);
+			}
+		}
+		if (ok)
+			consider(pb, &best, &best_ns, p);
+		else
+			plan_free(p);
+	}
+	free(level);
+	free(mods);
+	free(cnt);
+	free(gpus);
+	if (!best)
+		return mo_err_set(err, MO_EINFEASIBLE, "spindle: no wavefront placement on %d %s fits memory",
+				  N, pb->gpu->short_name);
+	*out = best;
+	return 0;
+}
+
+/*
+ * optimus - Optimus (Feng et al., USENIX ATC'25, "Optimus: Accelerating
+ * large-scale multi-modal LLM training by bubble exploitation"): the backbone
+ * (the modules of kind backbone or decoder; the largest module when none is
+ * marked) runs as a pipeline of S stages replicated D times over all GPUs;
+ * the encoder-side modules are spread data-parallel over every GPU of that
+ * pipeline, time-sharing each GPU with its backbone stage so their work runs
+ * in the pipeline's bubbles.  Knobs searched: S and D of the backbone (S x D
+ * <= N), and the encoders' own pipeline depth E (an encoder too large for one
+ * GPU is cut into E stages placed on E consecutive GPUs, N / E replicas).
+ */
+int pl_optimus(const struct plan_problem *pb, struct plan **out, struct mo_err *err)
+{
+	int K = pb->n_modules, N = pb->n_gpus, nb = 0, big = 0;
+	int *isbb = calloc((size_t)K, sizeof(int)), *gpus = malloc((size_t)N * sizeof(int));
+	struct seq_layer *seq = NULL;
+	struct plan *best = NULL;
+	int64_t best_ns = 0;
+	int n = 0;
+
+	if (!isbb || !gpus)
+		goto oom;
+	for (int m = 0; m < K; m++) {
+		if (pb->modules[m].kind == WORKLOAD_KIND_BACKBONE || pb->modules[m].kind == WORKLOAD_KIND_DECODER)
+			isbb[m] = 1, nb++;
+		if (pl_slice_ns(pb, m, 0, pb->modules[m].layers, FULL(pb)) >
+		    pl_slice_ns(pb, big, 0, pb->modules[big].layers, FULL(pb)))
+			big = m;
+	}
+	if (!nb)
+		isbb[big] = 1;
+	for (int m = 0; m < K; m++)
+		if (isbb[m])
+			n += pb->modules[m].layers;
+	seq = malloc((size_t)n * sizeof(*seq));
+	if (!seq)
+		goto oom;
+	n = 0;
+	for (int t = 0; t < K; t++)
+		if (isbb[pb->topo[t]])
+			for (int l = 0; l < pb->modules[pb->topo[t]].layers; l++)
+				seq[n++] = (struct seq_layer){pb->topo[t], l,
+					pl_slice_ns(pb, pb->topo[t], l, l + 1, FULL(pb))};
+	for (int S = 1; S <= N && S <= n; S++) {
+		int D = N / S;
+
+		for (int E = 1; E <= N; E *= 2) {
+			/* the backbone pipeline (megatron_plan over the backbone layers only) */
+			struct plan *p = megatron_plan(pb, seq, n, S, D);
+			int ok = p != NULL;
+
+			if (!p)
+				break;
+			snprintf(p->planner, sizeof(p->planner), "optimus");
+			for (int t = 0; t < K && ok; t++) {
+				int m = pb->topo[t], e = E <= pb->modules[m].layers ? E : pb->modules[m].layers;
+				int rep = (S * D) / e;
+
+				if (isbb[m])
+					continue;
+				for (int j = 0; j < rep * e; j++)
+					gpus[j] = j;
+				if (rep < 1 || place_module(pb, p, m, e, rep, gpus))
+					ok = 0;
+			}
+			if (ok)
+				consider(pb, &best, &best_ns, p);
+			else
+				plan_free(p);
+		}
+	}
+	free(isbb);
+	free(gpus);
+	free(seq);
+	if (!best)
+		return mo_err_set(err, MO_EINFEASIBLE,
+				  "optimus: no backbone pipeline with encoders in its bubbles fits %d %s", N,
+				  pb->gpu->short_name);
+	*out = best;
+	return 0;
+oom:
+	free(isbb);
+	free(gpus);
+	free(seq);
+	return mo_err_set(err, MO_ENOMEM, "plan: out of memory");
+}

@@ -1,0 +1,1107 @@
+/* search.c - the temporal-spatial planners: the `mosaic` heuristic (greedy
+ * construction plus iterative refinement) and the `optimal` exact search for
+ * small instances, and the entry points plan_search / plan_make. */
+#include "planner/planner-internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* ------------------------------------------------------------------------ */
+/*
+ * The placement family F shared by mosaic's construction and optimal: every
+ * module m runs as pp[m] pipeline stages (layers balanced by time at its
+ * quota) x dp[m] data-parallel replicas; every such unit gets its own SM
+ * partition of quotas[qi[m]] SMs; units are packed onto GPUs (several units
+ * on one GPU run concurrently in their partitions).
+ */
+struct fam {
+	int K;
+	int *pp, *dp, *qi;
+};
+
+struct funit {
+	int m, s, d;
+	int q;          /* SMs */
+	int lb, le;
+	int64_t mem;    /* bytes it keeps */
+	int replicas;
+};
+
+static int fam_alloc(struct fam *f, int K)
+{
+	f->K = K;
+	f->pp = calloc((size_t)K, sizeof(int));
+	f->dp = calloc((size_t)K, sizeof(int));
+	f->qi = calloc((size_t)K, sizeof(int));
+	return f->pp && f->dp && f->qi ? 0 : -1;
+}
+
+static void fam_release(struct fam *f)
+{
+	free(f->pp);
+	free(f->dp);
+	free(f->qi);
+}
+
+static void fam_copy(struct fam *dst, const struct fam *src)
+{
+	memcpy(dst->pp, src->pp, (size_t)src->K * sizeof(int));
+	memcpy(dst->dp, src->dp, (size_t)src->K * sizeof(int));
+	memcpy(dst->qi, src->qi, (size_t)src->K * sizeof(int));
+}
+
+/* Pipeline hops below module m along the DAG (sum of stage counts). */
+static int fam_down(const struct plan_problem *pb, const struct fam *f, int m)
+{
+	int best = 0;
+
+	for (int e = 0; e < pb->n_edges; e++)
+		if (pb->edges[e].from == m) {
+			int d = f->pp[pb->edges[e].to] + fam_down(pb, f, pb->edges[e].to);
+
+			if (d > best)
+				best = d;
+		}
+	return best;
+}
+
+/* Stage s of module m: layers, memory.  bounds must hold pp + 1 ints. */
+static int64_t stage_mem(const struct plan_problem *pb, const struct fam *f, int m, int s,
+			 const int *bd, int down)
+{
+	int M = pb->batch / pb->microbatch_size, share = pl_share(M, f->dp[m]);
+	int depth = f->pp[m] - s + down, inflight = depth < share ? depth : share;
+
+	return pl_slice_static(pb, m, bd[s], bd[s + 1]) + pl_slice_act(pb, m, bd[s], bd[s + 1]) * inflight;
+}
+
+/* The module's own predicted time in F (no interference): its pipeline of
+ * pp stages over its share of microbatches; -1 when a stage overflows memory. */
+static int64_t fam_module_ns(const struct plan_problem *pb, const struct fam *f, int m, int down,
+			     int64_t *lb_out)
+{
+	int M = pb->batch / pb->microbatch_size, pp = f->pp[m], share = pl_share(M, f->dp[m]);
+	int stack[66], *bd = pp + 1 <= 66 ? stack : malloc((size_t)(pp + 1) * sizeof(int));
+	int64_t worst = 0, sum = 0, mem_over = 0;
+
+	if (!bd)
+		return -1;
+	pl_split_layers(pb, m, pp, f->qi[m], bd);
+	for (int s = 0; s < pp; s++) {
+		int64_t t = pl_slice_ns(pb, m, bd[s], bd[s + 1], f->qi[m]);
+
+		sum += t;
+		if (t > worst)
+			worst = t;
+		if (stage_mem(pb, f, m, s, bd, down) > pb->gpu->mem_bytes)
+			mem_over = 1;
+	}
+	if (bd != stack)
+		free(bd);
+	if (lb_out)
+		*lb_out = (int64_t)share * worst;
+	if (mem_over)
+		return -1;
+	return (int64_t)(share - 1) * worst + sum;
+}
+
+static int fam_units(const struct fam *f)
+{
+	int n = 0;
+
+	for (int m = 0; m < f->K; m++)
+		n += f->pp[m] * f->dp[m];
+	return n;
+}
+
+static int64_t fam_sms(const struct plan_problem *pb, const struct fam *f)
+{
+	int64_t n = 0;
+
+	for (int m = 0; m < f->K; m++)
+		n += (int64_t)f->pp[m] * f->dp[m] * pb->quotas[f->qi[m]];
+	return n;
+}
+
+/* The units of f, in topological module order, replica-major. */
+static struct funit *fam_unit_list(const struct plan_problem *pb, const struct fam *f, int *n_out)
+{
+	int n = fam_units(f), k = 0;
+	struct funit *u = malloc((size_t)(n ? n : 1) * sizeof(*u));
+
+	if (!u)
+		return NULL;
+	for (int t = 0; t < f->K; t++) {
+		int m = pb->topo[t], pp = f->pp[m], down = fam_down(pb, f, m);
+		int *bd = malloc((size_t)(pp + 1) * sizeof(int));
+
+		if (!bd) {
+			free(u);
+			return NULL;
+		}
+		pl_split_layers(pb, m, pp, f->qi[m], bd);
+		for (int d = 0; d < f->dp[m]; d++)
+			for (int s = 0; s < pp; s++)
+				u[k++] = (struct funit){m, s, d, pb->quotas[f->qi[m]], bd[s], bd[s + 1],
+							stage_mem(pb, f, m, s, bd, down), f->dp[m]};
+		free(bd);
+	}
+	*n_out = n;
+	return u;
+}
+
+/* Build the plan of units placed by gpu_of[]; NULL on OOM. */
+static struct plan *units_plan(const struct plan_problem *pb, const struct funit *u, int n,
+			       const int *gpu_of, const char *planner)
+{
+	struct plan *p = pl_plan_start(pb, planner);
+
+	if (!p)
+		return NULL;
+	for (int i = 0; i < n; i++) {
+		struct plan_partition *part = plan_add_partition(p, gpu_of[i], u[i].q);
+
+		if (!part || !plan_add_slot(part, pb->modules[u[i].m].name, u[i].lb, u[i].le, u[i].s,
+					    u[i].d, u[i].replicas))
+			goto fail;
+	}
+	return p;
+fail:
+	plan_free(p);
+	return NULL;
+}
+
+static int cmp_unit_q(const void *a, const void *b, void *ctx)
+{
+	const struct funit *u = ctx;
+	int ia = *(const int *)a, ib = *(const int *)b;
+
+	if (u[ia].q != u[ib].q)
+		return u[ib].q - u[ia].q;
+	return ia - ib;
+}
+
+/* First-fit decreasing by quota (SMs and memory); 0 when everything fits. */
+static int ffd_pack(const struct plan_problem *pb, const struct funit *u, int n, int *gpu_of)
+{
+	int N = pb->n_gpus, *order = malloc((size_t)(n ? n : 1) * sizeof(int));
+	int *free_sms = malloc((size_t)N * sizeof(int));
+	int64_t *free_mem = malloc((size_t)N * sizeof(int64_t));
+	int rc = 0;
+
+	if (!order || !free_sms || !free_mem) {
+		rc = -1;
+		goto out;
+	}
+	for (int g = 0; g < N; g++) {
+		free_sms[g] = pb->gpu->sms;
+		free_mem[g] = pb->gpu->mem_bytes;
+	}
+	for (int i = 0; i < n; i++)
+		order[i] = i;
+	qsort_r(order, (size_t)n, sizeof(int), cmp_unit_q, (void *)u);
+	for (int k = 0; k < n && !rc; k++) {
+		int i = order[k], g;
+
+		for (g = 0; g < N; g++)
+			if (free_sms[g] >= u[i].q && free_mem[g] >= u[i].mem)
+				break;
+		if (g == N) {
+			rc = 1;
+			break;
+		}
+		gpu_of[i] = g;
+		free_sms[g] -= u[i].q;
+		free_mem[g] -= u[i].mem;
+	}
+out:
+	free(order);
+	free(free_sms);
+	free(free_mem);
+	return rc;
+}
+
+/* The plan of f packed by FFD; NULL when it does not pack. */
+static struct plan *fam_plan(const struct plan_problem *pb, const struct fam *f, const char *planner)
+{
+	int n;
+	struct funit *u = fam_unit_list(pb, f, &n);
+	int *gpu_of = u ? malloc((size_t)(n ? n : 1) * sizeof(int)) : NULL;
+	struct plan *p = NULL;
+
+	if (u && gpu_of && ffd_pack(pb, u, n, gpu_of) == 0)
+		p = units_plan(pb, u, n, gpu_of, planner);
+	free(u);
+	free(gpu_of);
+	return p;
+}
+
+/* Smallest pipeline depth at which module m's stages fit one GPU each. */
+static int min_pp(const struct plan_problem *pb, struct fam *f, int m)
+{
+	int L = pb->modules[m].layers, keep = f->pp[m], down = fam_down(pb, f, m);
+
+	for (int pp = 1; pp <= L; pp++) {
+		f->pp[m] = pp;
+		if (fam_module_ns(pb, f, m, down, NULL) >= 0)
+			return pp;
+	}
+	f->pp[m] = keep;
+	return -1;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Refinement: local moves on any plan, accepted when the estimate improves. */
+
+static int gpu_signature_eq(const struct plan *p, int a, int b)
+{
+	const struct plan_gpu *x = &p->gpus[a], *y = &p->gpus[b];
+
+	if (x->n_partitions != y->n_partitions)
+		return 0;
+	for (int i = 0; i < x->n_partitions; i++) {
+		if (x->partitions[i].sms != y->partitions[i].sms ||
+		    x->partitions[i].n_slots != y->partitions[i].n_slots)
+			return 0;
+		for (int s = 0; s < x->partitions[i].n_slots; s++)
+			if (strcmp(x->partitions[i].slots[s].module, y->partitions[i].slots[s].module))
+				return 0;
+	}
+	return 1;
+}
+
+/* The largest quota <= sms, -1 when none. */
+static int quota_floor(const struct plan_problem *pb, int sms)
+{
+	int best = -1;
+
+	for (int i = 0; i < pb->n_quotas; i++)
+		if (pb->quotas[i] <= sms)
+			best = pb->quotas[i];
+	return best;
+}
+
+/* Split partition i of GPU g: slots [0, k) keep qa SMs, [k, n) move to a new
+ * partition of qb SMs. */
+static int split_partition(struct plan *p, int g, int i, int k, int qa, int qb)
+{
+	struct plan_partition *np, *old;
+	int n;
+
+	np = plan_add_partition(p, g, qb);
+	if (!np)
+		return -1;
+	old = &p->gpus[g].partitions[i];
+	n = old->n_slots;
+	for (int s = k; s < n; s++) {
+		struct plan_slot sl = old->slots[s];
+
+		np = &p->gpus[g].partitions[p->gpus[g].n_partitions - 1];
+		if (!plan_add_slot(np, sl.module, sl.layer_begin, sl.layer_end, sl.stage, sl.replica,
+				   sl.replicas))
+			return -1;
+		old = &p->gpus[g].partitions[i];
+	}
+	old->n_slots = k;
+	old->sms = qa;
+	return 0;
+}
+
+struct refiner {
+	const struct plan_problem *pb;
+	struct plan *best;
+	int64_t best_ns;
+	long evals, budget;
+};
+
+/* Try cand: keep it when it fits and improves; frees it otherwise. */
+static int try_plan(struct refiner *rf, struct plan *cand)
+{
+	int64_t ns;
+
+	if (!cand)
+		return 0;
+	rf->evals++;
+	if (pl_eval(rf->pb, cand, &ns) != 0 || ns >= rf->best_ns) {
+		plan_free(cand);
+		return 0;
+	}
+	cand->predicted_iter_ns = ns;
+	plan_free(rf->best);
+	rf->best = cand;
+	rf->best_ns = ns;
+	return 1;
+}
+
+/* Apply a per-GPU edit to GPU g alone (all = 0) or to every GPU whose
+ * layout equals g's (all = 1). */
+typedef int (*gpu_edit)(struct plan *p, int g, const int *args);
+
+static int try_edit(struct refiner *rf, int g, int all, gpu_edit fn, const int *args)
+{
+	struct plan *c = plan_clone(rf->best);
+	int ok = c != NULL;
+
+	for (int h = 0; h < rf->best->n_gpus && ok; h++)
+		if (h == g || (all && gpu_signature_eq(rf->best, g, h)))
+			if (fn(c, h, args))
+				ok = 0;
+	if (!ok) {
+		plan_free(c);
+		return 0;
+	}
+	return try_plan(rf, c);
+}
+
+static int edit_shift(struct plan *p, int g, const int *a)
+{
+	/* move a[2] SMs from partition a[0] to a[1] */
+	p->gpus[g].partitions[a[0]].sms -= a[2];
+	p->gpus[g].partitions[a[1]].sms += a[2];
+	return 0;
+}
+
+static int edit_set(struct plan *p, int g, const int *a)
+{
+	p->gpus[g].partitions[a[0]].sms = a[1];
+	return 0;
+}
+
+static int edit_split(struct plan *p, int g, const int *a)
+{
+	return split_partition(p, g, a[0], a[1], a[2], a[3]);
+}
+
+static int refine_pass(struct refiner *rf)
+{
+	const struct plan_problem *pb = rf->pb;
+	int improved = 0, sms = pb->gpu->sms;
+
+	for (int g = 0; g < rf->best->n_gpus && rf->evals < rf->budget; g++) {
+		int seen = 0;
+
+		for (int h = 0; h < g && !seen; h++)
+			if (gpu_signature_eq(rf->best, g, h))
+				seen = 1;
+		if (seen)
+			continue; /* a GPU of the same layout was tried */
+		for (int all = 1; all >= 0; all--) {
+			struct plan_gpu *pg = &rf->best->gpus[g];
+			int used = 0;
+
+			for (int i = 0; i < pg->n_partitions; i++)
+				used += pg->partitions[i].sms;
+			/* grow a partition into free SMs */
+			for (int i = 0; i < pg->n_partitions; i++) {
+				int to = quota_floor(pb, sms - used + pg->partitions[i].sms);
+
+				if (to > pg->partitions[i].sms) {
+					int a[2] = {i, to};
+
+					if (try_edit(rf, g, all, edit_set, a)) {
+						improved = 1;
+						pg = &rf->best->gpus[g];
+						used = 0;
+						for (int j = 0; j < pg->n_partitions; j++)
+							used += pg->partitions[j].sms;
+					}
+				}
+			}
+			/* shift one lattice step between partitions */
+			for (int i = 0; i < pg->n_partitions; i++)
+				for (int j = 0; j < pg->n_partitions; j++) {
+					int step = pb->gpu->part_step_sms, qi, qj;
+
+					pg = &rf->best->gpus[g];
+					if (i == j || i >= pg->n_partitions || j >= pg->n_partitions)
+						continue;
+					qi = pg->partitions[i].sms - step;
+					qj = pg->partitions[j].sms + step;
+					if (plan_problem_quota_index(pb, qi) < 0 || plan_problem_quota_index(pb, qj) < 0)
+						continue;
+					{
+						int a[3] = {i, j, step};
+
+						if (try_edit(rf, g, all, edit_shift, a))
+							improved = 1;
+					}
+				}
+			/* split a time-shared partition into two concurrent ones */
+			pg = &rf->best->gpus[g];
+			for (int i = 0; i < pg->n_partitions; i++) {
+				int n = rf->best->gpus[g].partitions[i].n_slots;
+				int have = rf->best->gpus[g].partitions[i].sms;
+
+				for (int k = 1; k < n; k++)
+					for (int qa = 0; qa < pb->n_quotas; qa++) {
+						int a[4], qb;
+
+						if (pb->quotas[qa] >= have)
+							break;
+						qb = quota_floor(pb, have - pb->quotas[qa]);
+						if (qb < 0)
+							continue;
+						a[0] = i, a[1] = k, a[2] = pb->quotas[qa], a[3] = qb;
+						if (try_edit(rf, g, all, edit_split, a)) {
+							improved = 1;
+							goto next_gpu; /* the layout changed */
+						}
+					}
+			}
+		}
+next_gpu:;
+	}
+	return improved;
+}
+
+static void refine(struct refiner *rf)
+{
+	for (int pass = 0; pass < 50 && rf->evals < rf->budget; pass++)
+		if (!refine_pass(rf))
+			break;
+}
+
+/* ------------------------------------------------------------------------ */
+/*
+ * mosaic - our reading of the Mosaic (Apollo) planner: greedy construction
+ * plus iterative refinement, by the cost model's predicted iteration time
+ * (scaling curves + DRAM interference), respecting memory.
+ *   1. Candidates: the best plan of every temporal-only baseline (so mosaic
+ *      is never worse than any of them by the model), and a construction in
+ *      the family F: every module starts at its smallest fitting pipeline,
+ *      one replica, the smallest quota; then, repeatedly, the module with the
+ *      longest predicted time gets the upgrade (quota + one lattice step, one
+ *      more replica, or one more stage) with the best time saved per SM
+ *      added that still packs onto the GPUs (first-fit decreasing over SMs
+ *      and memory), each step's plan evaluated in full.
+ *   2. Refinement of the best two candidates: grow partitions into free SMs,
+ *      move one SM step between colocated partitions, split a time-shared
+ *      partition into two concurrent ones (colocation on the lattice); each
+ *      move tried on one GPU and on every GPU of the same layout; accepted
+ *      when the predicted iteration time drops.
+ */
+static int fam_construct(const struct plan_problem *pb, struct plan **out, int64_t *out_ns)
+{
+	int K = pb->n_modules;
+	struct fam f, t;
+	struct plan *best = NULL;
+	int64_t best_ns = 0, cap = (int64_t)pb->n_gpus * pb->gpu->sms;
+	int64_t *mt = malloc((size_t)K * sizeof(int64_t));
+	int rc = 0;
+
+	if (!mt || fam_alloc(&f, K) || fam_alloc(&t, K)) {
+		free(mt);
+		return -1;
+	}
+	for (int m = 0; m < K; m++)
+		f.pp[m] = 1, f.dp[m] = 1, f.qi[m] = 0;
+	/* stage depths from the sinks up, so fam_down sees final values */
+	for (int k = K - 1; k >= 0; k--) {
+		int m = pb->topo[k];
+
+		if (min_pp(pb, &f, m) < 0) {
+			rc = 1;
+			goto out;
+		}
+	}
+	for (int iter = 0; iter < 100000; iter++) {
+		struct plan *p = fam_plan(pb, &f, "mosaic");
+		int worst = -1, moved = 0;
+
+		if (!p) {
+			if (iter == 0)
+				rc = 1;
+			break;
+		}
+		{
+			int64_t ns;
+
+			if (pl_eval(pb, p, &ns) == 0) {
+				p->predicted_iter_ns = ns;
+				pl_keep_best(&best, &best_ns, p, ns);
+			} else {
+				plan_free(p);
+			}
+		}
+		for (int m = 0; m < K; m++) {
+			mt[m] = fam_module_ns(pb, &f, m, fam_down(pb, &f, m), NULL);
+			if (worst < 0 || mt[m] > mt[worst])
+				worst = m;
+		}
+		/* candidate upgrades of the slowest module, best time per SM first */
+		{
+			int tried[3] = {0, 0, 0};
+
+			for (int round = 0; round < 3 && !moved; round++) {
+				double best_eff = 0;
+				int pick = -1;
+
+				for (int c = 0; c < 3; c++) {
+					int64_t nt, dsms;
+
+					if (tried[c])
+						continue;
+					fam_copy(&t, &f);
+					if (c == 0 && t.qi[worst] + 1 < pb->n_quotas)
+						t.qi[worst]++;
+					else if (c == 1)
+						t.dp[worst]++;
+					else if (c == 2 && t.pp[worst] < pb->modules[worst].layers)
+						t.pp[worst]++;
+					else
+						continue;
+					dsms = fam_sms(pb, &t) - fam_sms(pb, &f);
+					nt = fam_module_ns(pb, &t, worst, fam_down(pb, &t, worst), NULL);
+					if (nt < 0 || nt >= mt[worst] || dsms <= 0 || fam_sms(pb, &t) > cap)
+						continue;
+					if (pick < 0 || (double)(mt[worst] - nt) / (double)dsms > best_eff) {
+						best_eff = (double)(mt[worst] - nt) / (double)dsms;
+						pick = c;
+					}
+				}
+				if (pick < 0)
+					break;
+				tried[pick] = 1;
+				fam_copy(&t, &f);
+				if (pick == 0)
+					t.qi[worst]++;
+				else if (pick == 1)
+					t.dp[worst]++;
+				else
+					t.pp[worst]++;
+				{
+					struct plan *q = fam_plan(pb, &t, "mosaic");
+
+					if (q) {
+						plan_free(q);
+						fam_copy(&f, &t);
+						moved = 1;
+					}
+				}
+			}
+		}
+		if (!moved)
+			break;
+	}
+out:
+	fam_release(&f);
+	fam_release(&t);
+	free(mt);
+	*out = best;
+	*out_ns = best_ns;
+	return rc;
+}
+
+typedef int (*planner_fn)(const struct plan_problem *, struct plan **, struct mo_err *);
+static const struct {
+	const char *name;
+	planner_fn fn;
+} baselines[] = {
+	{"megatron", pl_megatron},
+	{"distmm", pl_distmm},
+	{"spindle", pl_spindle},
+	{"optimus", pl_optimus},
+};
+#define N_BASELINES ((int)(sizeof(baselines) / sizeof(baselines[0])))
+
+int pl_mosaic(const struct plan_problem *pb, struct plan **out, struct mo_err *err)
+{
+	struct plan *cand[N_BASELINES + 1];
+	int64_t ns[N_BASELINES + 1];
+	int n = 0, order[N_BASELINES + 1];
+	struct plan *best = NULL;
+	int64_t best_ns = 0;
+
+	for (int b = 0; b < N_BASELINES; b++) {
+		struct plan *p = NULL;
+
+		if (baselines[b].fn(pb, &p, NULL) == 0 && p) {
+			cand[n] = p;
+			ns[n++] = p->predicted_iter_ns;
+		}
+	}
+	{
+		struct plan *p = NULL;
+		int64_t pns = 0;
+
+		if (fam_construct(pb, &p, &pns) < 0) {
+			for (int i = 0; i < n; i++)
+				plan_free(cand[i]);
+			return mo_err_set(err, MO_ENOMEM, "plan: out of memory");
+		}
+		if (p) {
+			cand[n] = p;
+			ns[n++] = pns;
+		}
+	}
+	if (!n)
+		return mo_err_set(err, MO_EINFEASIBLE,
+				  "mosaic: nothing fits: %d modules on %d %s (%d SMs, %.1f GiB each); the model does not fit or there are more modules than SM partitions",
+				  pb->n_modules, pb->n_gpus, pb->gpu->short_name, pb->gpu->sms,
+				  pb->gpu->mem_bytes / (1024.0 * 1024 * 1024));
+	for (int i = 0; i < n; i++)
+		order[i] = i;
+	for (int i = 0; i < n; i++)
+		for (int j = i + 1; j < n; j++)
+			if (ns[order[j]] < ns[order[i]]) {
+				int x = order[i];
+
+				order[i] = order[j];
+				order[j] = x;
+			}
+	for (int r = 0; r < n; r++) {
+		struct plan *p = cand[order[r]];
+
+		if (r < 2) {
+			struct refiner rf = {pb, p, ns[order[r]], 0, 4000};
+
+			refine(&rf);
+			p = rf.best;
+			pl_keep_best(&best, &best_ns, p, rf.best_ns);
+		} else {
+			plan_free(p);
+		}
+	}
+	snprintf(best->planner, sizeof(best->planner), "mosaic");
+	best->predicted_iter_ns = best_ns;
+	*out = best;
+	return 0;
+}
+
+/* ------------------------------------------------------------------------ */
+/*
+ * optimal - exact search over the family F (every module's pipeline depth,
+ * replica count and quota on the lattice, and every placement of the units
+ * onto GPUs up to GPU and replica symmetry when there are at most
+ * OPT_EXACT_UNITS units; first-fit decreasing beyond), with branch and bound:
+ * a module's share of microbatches times its slowest stage at its quota is a
+ * lower bound of the iteration time (interference, communication and
+ * pipeline fill only add), so a partial assignment whose bound reaches the
+ * incumbent is cut, and so is one whose SM-time area (SMs x busy time of
+ * all its units) exceeds what all GPUs' SMs give in the incumbent's time.
+ * Per module, options beaten by another option on bound, area, SMs and unit
+ * count together are skipped (a restriction: placement effects such as
+ * interference are not part of that comparison).  The incumbent starts at the best temporal-only baseline
+ * (which is also returned when it wins).  Refuses (-MO_EUSAGE) instances
+ * whose search space is too large, instead of running for hours.
+ */
+#define OPT_MAX_GPUS 16
+#define OPT_MAX_MODULES 6
+#define OPT_EXACT_UNITS 6
+#define OPT_MAX_NODES 3000000L
+#define OPT_MAX_LEAVES 200000L
+
+struct opt_option {
+	int pp, dp, qi;
+	int64_t lb;      /* its busiest unit's load: share x slowest stage */
+	double area;     /* SM-time its units occupy: SMs x ns */
+	int64_t sms;
+};
+
+struct optimal {
+	const struct plan_problem *pb;
+	int K, *mods;
+	struct opt_option **opts;
+	int *n_opts;
+	struct fam f;
+	struct plan *best;
+	int64_t best_ns;
+	long leaves, nodes;
+	int aborted;
+	/* placement search */
+	struct funit *u;
+	int nu, *gpu_of, *free_sms;
+	int64_t *free_mem;
+};
+
+static int cmp_opt(const void *a, const void *b)
+{
+	const struct opt_option *x = a, *y = b;
+
+	return x->lb < y->lb ? -1 : x->lb > y->lb;
+}
+
+static void opt_place(struct optimal *o, int k, int used)
+{
+	const struct plan_problem *pb = o->pb;
+
+	if (o->aborted)
+		return;
+	if (k == o->nu) {
+		struct plan *p = units_plan(pb, o->u, o->nu, o->gpu_of, "optimal");
+		int64_t ns;
+
+		if (++o->leaves > OPT_MAX_LEAVES) {
+			o->aborted = 1;
+			plan_free(p);
+			return;
+		}
+		if (p && pl_eval(pb, p, &ns) == 0 && ns < o->best_ns) {
+			p->predicted_iter_ns = ns;
+			plan_free(o->best);
+			o->best = p;
+			o->best_ns = ns;
+		} else {
+			plan_free(p);
+		}
+		return;
+	}
+	for (int g = 0; g < pb->n_gpus && g <= used; g++) {
+		const struct funit *x = &o->u[k];
+
+		/* replicas of one stage are interchangeable: keep their GPUs ordered */
+		if (k > 0 && o->u[k - 1].m == x->m && o->u[k - 1].s == x->s && o->u[k - 1].d + 1 == x->d &&
+		    g < o->gpu_of[k - 1])
+			continue;
+		if (o->free_sms[g] < x->q || o->free_mem[g] < x->mem)
+			continue;
+		o->gpu_of[k] = g;
+		o->free_sms[g] -= x->q;
+		o->free_mem[g] -= x->mem;
+		opt_place(o, k + 1, g == used ? used + 1 : used);
+		o->free_sms[g] += x->q;
+		o->free_mem[g] += x->mem;
+	}
+}
+
+static void opt_leaf(struct optimal *o)
+{
+	const struct plan_problem *pb = o->pb;
+	int n;
+	struct funit *u = fam_unit_list(pb, &o->f, &n);
+
+	if (!u)
+		return;
+	if (n <= OPT_EXACT_UNITS) {
+		/* units sorted stage-major within a module for the symmetry rule */
+		struct funit *v = malloc((size_t)n * sizeof(*v));
+		int k = 0;
+
+		if (!v) {
+			free(u);
+			return;
+		}
+		/* order: by module (topological), stage, replica */
+		for (int t = 0; t < pb->n_modules; t++)
+			for (int s = 0; s < n; s++)
+				for (int i = 0; i < n; i++)
+					if (u[i].m == pb->topo[t] && u[i].s == s)
+						v[k++] = u[i];
+		o->u = v;
+		o->nu = n;
+		o->gpu_of = calloc((size_t)n, sizeof(int));
+		o->free_sms = malloc((size_t)pb->n_gpus * sizeof(int));
+		o->free_mem = malloc((size_t)pb->n_gpus * sizeof(int64_t));
+		if (o->gpu_of && o->free_sms && o->free_mem) {
+			for (int g = 0; g < pb->n_gpus; g++) {
+				o->free_sms[g] = pb->gpu->sms;
+				o->free_mem[g] = pb->gpu->mem_bytes;
+			}
+			opt_place(o, 0, 0);
+		}
+		free(o->gpu_of);
+		free(o->free_sms);
+		free(o->free_mem);
+		free(v);
+	} else {
+		int *gpu_of = malloc((size_t)n * sizeof(int));
+		int64_t ns;
+
+		if (gpu_of && ffd_pack(pb, u, n, gpu_of) == 0) {
+			struct plan *p = units_plan(pb, u, n, gpu_of, "optimal");
+
+			if (++o->leaves > OPT_MAX_LEAVES)
+				o->aborted = 1;
+			if (p && pl_eval(pb, p, &ns) == 0 && ns < o->best_ns) {
+				p->predicted_iter_ns = ns;
+				plan_free(o->best);
+				o->best = p;
+				o->best_ns = ns;
+			} else {
+				plan_free(p);
+			}
+		}
+		free(gpu_of);
+	}
+	free(u);
+}
+
+static void opt_dfs(struct optimal *o, int i, int64_t lb, int64_t sms, double area)
+{
+	const struct plan_problem *pb = o->pb;
+
+	if (o->aborted)
+		return;
+	if (++o->nodes > OPT_MAX_NODES) {
+		o->aborted = 1;
+		return;
+	}
+	if (i == o->K) {
+		opt_leaf(o);
+		return;
+	}
+	for (int k = 0; k < o->n_opts[i]; k++) {
+		const struct opt_option *op = &o->opts[i][k];
+		int m = o->mods[i];
+		int64_t nl = op->lb > lb ? op->lb : lb;
+		int64_t ns = sms + op->sms;
+		double na = area + op->area, cap = (double)pb->n_gpus * pb->gpu->sms;
+
+		if (o->best && nl >= o->best_ns)
+			break; /* options are sorted by bound */
+		if (ns > (int64_t)pb->n_gpus * pb->gpu->sms)
+			continue;
+		/* the SMs of all GPUs cannot do the work in less than area / SMs */
+		if (o->best && na / cap >= (double)o->best_ns)
+			continue;
+		o->f.pp[m] = op->pp;
+		o->f.dp[m] = op->dp;
+		o->f.qi[m] = op->qi;
+		opt_dfs(o, i + 1, nl, ns, na);
+	}
+}
+
+int pl_optimal(const struct plan_problem *pb, struct plan **out, struct mo_err *err)
+{
+	struct optimal o;
+	int K = pb->n_modules, N = pb->n_gpus, max_units = 2 * N;
+	int rc = 0;
+
+	if (N > OPT_MAX_GPUS || K > OPT_MAX_MODULES)
+		return mo_err_set(err, MO_EUSAGE,
+				  "optimal: instance too large for exact search (%d GPUs, %d modules; at most %d GPUs and %d modules): use --planner mosaic",
+				  N, K, OPT_MAX_GPUS, OPT_MAX_MODULES);
+	memset(&o, 0, sizeof(o));
+	o.pb = pb;
+	o.K = K;
+	o.mods = malloc((size_t)K * sizeof(int));
+	o.opts = calloc((size_t)K, sizeof(*o.opts));
+	o.n_opts = calloc((size_t)K, sizeof(int));
+	if (!o.mods || !o.opts || !o.n_opts || fam_alloc(&o.f, K)) {
+		rc = mo_err_set(err, MO_ENOMEM, "plan: out of memory");
+		goto out;
+	}
+	/* incumbent: the best temporal-only baseline */
+	for (int b = 0; b < N_BASELINES; b++) {
+		struct plan *p = NULL;
+
+		if (baselines[b].fn(pb, &p, NULL) == 0 && p)
+			pl_keep_best(&o.best, &o.best_ns, p, p->predicted_iter_ns);
+	}
+	for (int i = 0; i < K; i++) {
+		o.mods[i] = pb->topo[i];
+		o.f.pp[i] = 1, o.f.dp[i] = 1, o.f.qi[i] = pb->n_quotas - 1;
+	}
+	/* per-module options with their bounds (fam_down with pp = 1 below:
+	 * the smallest in-flight count, so memory is not over-pruned) */
+	for (int i = 0; i < K; i++) {
+		int m = o.mods[i], L = pb->modules[m].layers, cap = 0;
+		struct fam f1;
+
+		if (fam_alloc(&f1, K)) {
+			rc = mo_err_set(err, MO_ENOMEM, "plan: out of memory");
+			goto out;
+		}
+		for (int j = 0; j < K; j++)
+			f1.pp[j] = 1, f1.dp[j] = 1, f1.qi[j] = 0;
+		for (int pp = 1; pp <= L && pp <= N; pp++)
+			for (int dp = 1; pp * dp <= max_units; dp++)
+				cap += pb->n_quotas;
+		o.opts[i] = malloc((size_t)(cap ? cap : 1) * sizeof(**o.opts));
+		if (!o.opts[i]) {
+			fam_release(&f1);
+			rc = mo_err_set(err, MO_ENOMEM, "plan: out of memory");
+			goto out;
+		}
+		for (int pp = 1; pp <= L && pp <= N; pp++)
+			for (int dp = 1; pp * dp <= max_units; dp++)
+				for (int qi = 0; qi < pb->n_quotas; qi++) {
+					int64_t lb;
+
+					if ((int64_t)pp * dp * pb->quotas[qi] > (int64_t)N * pb->gpu->sms)
+						continue;
+					f1.pp[m] = pp, f1.dp[m] = dp, f1.qi[m] = qi;
+					if (fam_module_ns(pb, &f1, m, 0, &lb) < 0)
+						continue;
+					o.opts[i][o.n_opts[i]++] = (struct opt_option){pp, dp, qi, lb,
+						(double)pb->quotas[qi] * dp *
+						pl_share(pb->batch / pb->microbatch_size, dp) *
+						(double)pl_slice_ns(pb, m, 0, L, qi),
+						(int64_t)pp * dp * pb->quotas[qi]};
+				}
+		fam_release(&f1);
+		/* drop options another beats on bound, area, SMs and unit count */
+		{
+			int keep = 0;
+
+			for (int a = 0; a < o.n_opts[i]; a++) {
+				const struct opt_option *x = &o.opts[i][a];
+				int dom = 0;
+
+				for (int b = 0; b < o.n_opts[i] && !dom; b++) {
+					const struct opt_option *y = &o.opts[i][b];
+
+					if (b != a && y->lb <= x->lb && y->area <= x->area && y->sms <= x->sms &&
+					    y->pp * y->dp <= x->pp * x->dp &&
+					    (y->lb < x->lb || y->area < x->area || y->sms < x->sms ||
+					     y->pp * y->dp < x->pp * x->dp || b < a))
+						dom = 1;
+				}
+				if (!dom)
+					o.opts[i][keep++] = *x;
+			}
+			o.n_opts[i] = keep;
+		}
+		qsort(o.opts[i], (size_t)o.n_opts[i], sizeof(**o.opts), cmp_opt);
+	}
+	opt_dfs(&o, 0, 0, 0, 0);
+	if (o.aborted) {
+		rc = mo_err_set(err, MO_EUSAGE,
+				"optimal: instance too large for exact search (more than %ld configurations or %ld placements to bound): use --planner mosaic",
+				OPT_MAX_NODES, OPT_MAX_LEAVES);
+		goto out;
+	}
+	if (!o.best) {
+		rc = mo_err_set(err, MO_EINFEASIBLE, "optimal: nothing fits on %d %s", N, pb->gpu->short_name);
+		goto out;
+	}
+	snprintf(o.best->planner, sizeof(o.best->planner), "optimal");
+	o.best->predicted_iter_ns = o.best_ns;
+	*out = o.best;
+	o.best = NULL;
+out:
+	plan_free(o.best);
+	for (int i = 0; i < K && o.opts; i++)
+		free(o.opts[i]);
+	free(o.opts);
+	free(o.n_opts);
+	free(o.mods);
+	fam_release(&o.f);
+	return rc;
+}
+
+/* ------------------------------------------------------------------------ */
+
+static const struct {
+	const char *name;
+	planner_fn fn;
+} planners[] = {
+	{"mosaic", pl_mosaic},
+	{"megatron", pl_megatron},
+	{"distmm", pl_distmm},
+	{"spindle", pl_spindle},
+	{"optimus", pl_optimus},
+	{"optimal", pl_optimal},
+};
+
+int plan_planner_known(const char *name)
+{
+	for (size_t i = 0; i < sizeof(planners) / sizeof(planners[0]); i++)
+		if (!strcmp(planners[i].name, name))
+			return 1;
+	return 0;
+}
+
+int plan_search(const struct plan_problem *pb, const char *planner, struct plan **out,
+		struct mo_err *err)
+{
+	*out = NULL;
+	for (size_t i = 0; i < sizeof(planners) / sizeof(planners[0]); i++)
+		if (!strcmp(planners[i].name, planner)) {
+			int rc = planners[i].fn(pb, out, err);
+
+			if (rc == 0) {
+				snprintf((*out)->planner, sizeof((*out)->planner), "%s", planner);
+				snprintf((*out)->planner_version, sizeof((*out)->planner_version), "%s",
+					 PLANNER_VERSION);
+			}
+			return rc;
+		}
+	return mo_err_set(err, MO_EUSAGE,
+			  "unknown planner '%s' (known: mosaic, megatron, distmm, spindle, optimus, optimal)",
+			  planner);
+}
+
+int plan_make(const struct workload *w, const struct model_gpu *gpu, int n_gpus,
+	      const char *planner, struct plan **out, struct plan_problem **pb_out,
+	      struct mo_err *err)
+{
+	int cands[3], nc = 0, rc = 0;
+	struct plan *best = NULL;
+	struct plan_problem *best_pb = NULL;
+	int64_t best_ns = 0;
+	struct mo_err last;
+
+	*out = NULL;
+	if (pb_out)
+		*pb_out = NULL;
+	if (!plan_planner_known(planner))
+		return plan_search(NULL, planner, out, err);
+	if (n_gpus < 1)
+		return mo_err_set(err, MO_EUSAGE, "plan: need at least 1 GPU, got %d", n_gpus);
+	cands[nc++] = w->microbatch;
+	if (w->microbatch % 2 == 0)
+		cands[nc++] = w->microbatch / 2;
+	if (w->microbatch * 2 <= w->batch && w->batch % (w->microbatch * 2) == 0)
+		cands[nc++] = w->microbatch * 2;
+	mo_err_clear(&last);
+	for (int i = 0; i < nc; i++) {
+		struct plan_problem *pb = NULL;
+		struct plan *p = NULL;
+		struct mo_err e;
+
+		mo_err_clear(&e);
+		rc = plan_problem_new(w, gpu, n_gpus, cands[i], &pb, &e);
+		if (rc) {
+			if (err)
+				*err = e;
+			plan_free(best);
+			plan_problem_free(best_pb);
+			return rc;
+		}
+		rc = plan_search(pb, planner, &p, &e);
+		if (rc == -MO_EUSAGE || rc == -MO_ENOMEM) {
+			if (err)
+				*err = e;
+			plan_problem_free(pb);
+			plan_free(best);
+			plan_problem_free(best_pb);
+			return rc;
+		}
+		if (rc) {
+			if (!last.code)
+				last = e;
+			plan_problem_free(pb);
+			continue;
+		}
+		if (!best || p->predicted_iter_ns < best_ns) {
+			plan_free(best);
+			plan_problem_free(best_pb);
+			best = p;
+			best_pb = pb;
+			best_ns = p->predicted_iter_ns;
+		} else {
+			plan_free(p);
+			plan_problem_free(pb);
+		}
+	}
+	if (!best) {
+		if (err)
+			*err = last;
+		return last.code ? last.code : -MO_EINFEASIBLE;
+	}
+	snprintf(best->workload, sizeof(best->workload), "%s", w->name);
+	rc = plan_validate(best, w, gpu, err);
+	if (rc) {
+		mo_err_prefix(err, "%s planned an invalid plan (a planner bug)", planner);
+		plan_free(best);
+		plan_problem_free(best_pb);
+		return rc;
+	}
+	*out = best;
+	if (pb_out)
+		*pb_out = best_pb;
+	else
+		plan_problem_free(best_pb);
+	return 0;
+}
