@@ -1,0 +1,735 @@
+/*
+ * cupti-xlate.c - CUPTI activity records (CUDA 13 layouts) -> mosaic trace
+ * records, with exact NVTX attribution through correlation ids.  See
+ * trace-cuda.h for what is kept and how kernels are attributed.
+ *
+ * CUDA 13.0 ships CUpti_ActivityKernel10 (no green-context field of its own:
+ * its contextId leads to a CUpti_ActivityContext3 record, whose
+ * isGreenContext and numMultiprocessors say which SM partition it ran in),
+ * CUpti_ActivityMemcpy6, CUpti_ActivityMemset4, CUpti_ActivityMarker2,
+ * CUpti_ActivityAPI, CUpti_ActivityContext3 and CUpti_ActivityDevice5.
+ */
+#include "traces/cuda/trace-cuda.h"
+
+#include <cupti.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- a string intern table (kernel names repeat thousands of times) ---- */
+
+struct strtab {
+	char **slot;
+	size_t cap, n;
+};
+
+static uint64_t hash_str(const char *s)
+{
+	uint64_t h = 1469598103934665603ULL;
+	while (*s)
+		h = (h ^ (unsigned char)*s++) * 1099511628211ULL;
+	return h;
+}
+
+static const char *intern(struct strtab *t, const char *s)
+{
+	size_t i;
+
+	if (!s)
+		s = "";
+	if (t->n * 2 >= t->cap) {
+		size_t ncap = t->cap ? t->cap * 2 : 256;
+		char **ns = calloc(ncap, sizeof(*ns));
+		if (!ns)
+			return NULL;
+		for (size_t j = 0; j < t->cap; j++) {
+			if (!t->slot[j])
+				continue;
+			i = hash_str(t->slot[j]) & (ncap - 1);
+			while (ns[i])
+				i = (i + 1) & (ncap - 1);
+			ns[i] = t->slot[j];
+		}
+		free(t->slot);
+		t->slot = ns;
+		t->cap = ncap;
+	}
+	i = hash_str(s) & (t->cap - 1);
+	while (t->slot[i]) {
+		if (!strcmp(t->slot[i], s))
+			return t->slot[i];
+		i = (i + 1) & (t->cap - 1);
+	}
+	t->slot[i] = strdup(s);
+	if (!t->slot[i])
+		return NULL;
+	t->n++;
+	return t->slot[i];
+}
+
+static void strtab_free(struct strtab *t)
+{
+	for (size_t i = 0; i < t->cap; i++)
+		free(t->slot[i]);
+	free(t->slot);
+}
+
+/* ---- what is kept until finish ---- */
+
+struct api_call {
+	uint32_t corr, tid;
+	uint64_t start;
+};
+
+struct mark {
+	uint32_t id, tid;
+	uint64_t ts;
+	int flags;          /* START, END or INSTANTANEOUS */
+	const char *name;   /* interned; "" for END */
+	const char *domain; /* interned; "" for the default domain */
+};
+
+struct ctx_info {
+	uint32_t ctx, dev;
+	int green, sms;
+	int partition; /* assigned at finish */
+};
+
+struct stream_key {
+	uint32_t dev, ctx, stream;
+	int id; /* trace stream id, assigned at finish */
+};
+
+struct act {
+	struct trace_record rec; /* times, launch, names filled; ids at finish */
+	uint32_t corr, dev, ctx, stream;
+};
+
+struct range {
+	uint32_t tid;
+	int64_t start, end;
+	struct trace_cuda_range r;
+	int mosaic;
+	const char *name, *domain;
+};
+
+#define VEC(T) struct { T *v; size_t n, cap; }
+#define VEC_PUSH(vec, x)                                                         \
+	(((vec).n == (vec).cap &&                                                \
+	  !grow((void **)&(vec).v, &(vec).cap, sizeof(*(vec).v))) ? -1           \
+								  : ((vec).v[(vec).n++] = (x), 0))
+
+static int grow(void **v, size_t *cap, size_t size)
+{
+	size_t ncap = *cap ? *cap * 2 : 64;
+	void *nv = realloc(*v, ncap * size);
+	if (!nv)
+		return 0;
+	*v = nv;
+	*cap = ncap;
+	return 1;
+}
+
+struct trace_cuda_xlate {
+	struct strtab strings;
+	char producer[96], origin[256];
+	VEC(struct api_call) api;
+	VEC(struct mark) marks;
+	VEC(struct ctx_info) ctxs;
+	VEC(struct act) acts;
+	VEC(CUpti_ActivityDevice5) devs;
+	struct trace_cuda_xlate_stats st;
+};
+
+struct trace_cuda_xlate *trace_cuda_xlate_new(const char *producer, const char *origin)
+{
+	struct trace_cuda_xlate *x = calloc(1, sizeof(*x));
+
+	if (!x)
+		return NULL;
+	snprintf(x->producer, sizeof(x->producer), "%s", producer ? producer : "mosaic recorder");
+	snprintf(x->origin, sizeof(x->origin), "%s", origin ? origin : "");
+	return x;
+}
+
+void trace_cuda_xlate_free(struct trace_cuda_xlate *x)
+{
+	if (!x)
+		return;
+	strtab_free(&x->strings);
+	free(x->api.v);
+	free(x->marks.v);
+	free(x->ctxs.v);
+	free(x->acts.v);
+	free(x->devs.v);
+	free(x);
+}
+
+const struct trace_cuda_xlate_stats *trace_cuda_xlate_stats(const struct trace_cuda_xlate *x)
+{
+	return &x->st;
+}
+
+void trace_cuda_xlate_set_dropped(struct trace_cuda_xlate *x, uint64_t dropped)
+{
+	x->st.dropped = dropped;
+}
+
+static int oom(struct mo_err *err)
+{
+	return mo_err_set(err, MO_ENOMEM, "recorder: out of memory");
+}
+
+static int copy_kind(uint8_t k)
+{
+	switch (k) {
+	case CUPTI_ACTIVITY_MEMCPY_KIND_HTOD:
+	case CUPTI_ACTIVITY_MEMCPY_KIND_HTOA:
+		return TRACE_COPY_HTOD;
+	case CUPTI_ACTIVITY_MEMCPY_KIND_DTOH:
+	case CUPTI_ACTIVITY_MEMCPY_KIND_ATOH:
+		return TRACE_COPY_DTOH;
+	case CUPTI_ACTIVITY_MEMCPY_KIND_DTOD:
+	case CUPTI_ACTIVITY_MEMCPY_KIND_ATOA:
+	case CUPTI_ACTIVITY_MEMCPY_KIND_ATOD:
+	case CUPTI_ACTIVITY_MEMCPY_KIND_DTOA:
+		return TRACE_COPY_DTOD;
+	case CUPTI_ACTIVITY_MEMCPY_KIND_HTOH:
+		return TRACE_COPY_HTOH;
+	case CUPTI_ACTIVITY_MEMCPY_KIND_PTOP:
+		return TRACE_COPY_PTOP;
+	default:
+		return TRACE_COPY_UNKNOWN;
+	}
+}
+
+static const char *const copy_names[] = {"Memcpy", "Memcpy HtoD", "Memcpy DtoH", "Memcpy DtoD",
+					 "Memcpy HtoH", "Memcpy PtoP"};
+
+static void set_activity(struct trace_record *rec, uint64_t start, uint64_t end, uint32_t dev,
+			 uint32_t corr)
+{
+	/* the shared activity fields sit at the same place in every kind */
+	struct trace_kernel *k = &rec->u.kernel;
+	k->start_ns = (int64_t)start;
+	k->end_ns = (int64_t)end;
+	k->device = dev;
+	k->correlation = corr;
+}
+
+static int add_kernel(struct trace_cuda_xlate *x, const CUpti_ActivityKernel10 *k,
+		      struct mo_err *err)
+{
+	struct act a;
+	const char *name = intern(&x->strings, k->name);
+
+	if (!name)
+		return oom(err);
+	memset(&a, 0, sizeof(a));
+	a.corr = k->correlationId;
+	a.dev = k->deviceId;
+	a.ctx = k->contextId;
+	a.stream = k->streamId;
+	if (trace_cuda_is_nccl_kernel(name)) {
+		struct trace_collective *c = &a.rec.u.collective;
+		char dtype[32];
+
+		trace_record_init(&a.rec, TRACE_KIND_COLLECTIVE);
+		c->coll = trace_cuda_nccl_kind(name, dtype, sizeof(dtype));
+		c->dtype = intern(&x->strings, dtype);
+		c->name = name;
+		c->grid_x = k->gridX, c->grid_y = k->gridY, c->grid_z = k->gridZ;
+		c->block_x = k->blockX, c->block_y = k->blockY, c->block_z = k->blockZ;
+		c->registers = k->registersPerThread;
+		c->static_smem = k->staticSharedMemory;
+		c->dynamic_smem = k->dynamicSharedMemory;
+		if (!c->dtype)
+			return oom(err);
+		x->st.collectives++;
+	} else {
+		struct trace_kernel *t = &a.rec.u.kernel;
+
+		trace_record_init(&a.rec, TRACE_KIND_KERNEL);
+		t->name = name;
+		t->grid_x = k->gridX, t->grid_y = k->gridY, t->grid_z = k->gridZ;
+		t->block_x = k->blockX, t->block_y = k->blockY, t->block_z = k->blockZ;
+		t->registers = k->registersPerThread;
+		t->static_smem = k->staticSharedMemory;
+		t->dynamic_smem = k->dynamicSharedMemory;
+		t->kclass = TRACE_CLASS_UNKNOWN; /* classified later (model_classify) */
+		x->st.kernels++;
+	}
+	set_activity(&a.rec, k->start, k->end, k->deviceId, k->correlationId);
+	return VEC_PUSH(x->acts, a) ? oom(err) : 0;
+}
+
+int trace_cuda_xlate_add(struct trace_cuda_xlate *x, const void *activity, struct mo_err *err)
+{
+	const CUpti_Activity *rec = activity;
+	struct act a;
+
+	x->st.records++;
+	switch (rec->kind) {
+	case CUPTI_ACTIVITY_KIND_KERNEL:
+	case CUPTI_ACTIVITY_KIND_CONCURRENT_KERNEL:
+		return add_kernel(x, activity, err);
+	case CUPTI_ACTIVITY_KIND_MEMCPY: {
+		const CUpti_ActivityMemcpy6 *m = activity;
+		int ck = copy_kind(m->copyKind);
+
+		memset(&a, 0, sizeof(a));
+		trace_record_init(&a.rec, TRACE_KIND_MEMCPY);
+		a.rec.u.memcpy.bytes = (int64_t)m->bytes;
+		a.rec.u.memcpy.copy_kind = ck;
+		a.rec.u.memcpy.name = copy_names[ck];
+		set_activity(&a.rec, m->start, m->end, m->deviceId, m->correlationId);
+		a.corr = m->correlationId, a.dev = m->deviceId, a.ctx = m->contextId;
+		a.stream = m->streamId;
+		x->st.memcpys++;
+		return VEC_PUSH(x->acts, a) ? oom(err) : 0;
+	}
+	case CUPTI_ACTIVITY_KIND_MEMSET: {
+		const CUpti_ActivityMemset4 *m = activity;
+
+		memset(&a, 0, sizeof(a));
+		trace_record_init(&a.rec, TRACE_KIND_MEMSET);
+		a.rec.u.memset.bytes = (int64_t)m->bytes;
+		a.rec.u.memset.name = "Memset";
+		set_activity(&a.rec, m->start, m->end, m->deviceId, m->correlationId);
+		a.corr = m->correlationId, a.dev = m->deviceId, a.ctx = m->contextId;
+		a.stream = m->streamId;
+		x->st.memsets++;
+		return VEC_PUSH(x->acts, a) ? oom(err) : 0;
+	}
+	case CUPTI_ACTIVITY_KIND_RUNTIME:
+	case CUPTI_ACTIVITY_KIND_DRIVER: {
+		const CUpti_ActivityAPI *api = activity;
+		struct api_call c = {api->correlationId, api->threadId, api->start};
+		return VEC_PUSH(x->api, c) ? oom(err) : 0;
+	}
+	case CUPTI_ACTIVITY_KIND_MARKER: {
+		const CUpti_ActivityMarker2 *m = activity;
+		struct mark mk;
+
+		mk.id = m->id;
+		mk.tid = m->objectKind == CUPTI_ACTIVITY_OBJECT_THREAD ? m->objectId.pt.threadId : 0;
+		mk.ts = m->timestamp;
+		mk.flags = (int)m->flags;
+		mk.name = intern(&x->strings, m->name);
+		mk.domain = intern(&x->strings, m->domain);
+		if (!mk.name || !mk.domain)
+			return oom(err);
+		return VEC_PUSH(x->marks, mk) ? oom(err) : 0;
+	}
+	case CUPTI_ACTIVITY_KIND_CONTEXT: {
+		const CUpti_ActivityContext3 *c = activity;
+		struct ctx_info ci = {c->contextId, c->deviceId, c->isGreenContext != 0,
+				      c->isGreenContext ? c->numMultiprocessors : 0, -1};
+		return VEC_PUSH(x->ctxs, ci) ? oom(err) : 0;
+	}
+	case CUPTI_ACTIVITY_KIND_DEVICE: {
+		CUpti_ActivityDevice5 d = *(const CUpti_ActivityDevice5 *)activity;
+
+		d.name = intern(&x->strings, d.name);
+		if (!d.name)
+			return oom(err);
+		return VEC_PUSH(x->devs, d) ? oom(err) : 0;
+	}
+	default:
+		x->st.ignored++;
+		return 0;
+	}
+}
+
+/* ---- finish: attribute, define, sort, emit ---- */
+
+static int cmp_api(const void *a, const void *b)
+{
+	const struct api_call *x = a, *y = b;
+	return x->corr < y->corr ? -1 : x->corr > y->corr;
+}
+
+static int cmp_mark(const void *a, const void *b)
+{
+	const struct mark *x = a, *y = b;
+	if (x->id != y->id)
+		return x->id < y->id ? -1 : 1;
+	if (x->ts != y->ts)
+		return x->ts < y->ts ? -1 : 1;
+	return (x->flags & CUPTI_ACTIVITY_FLAG_MARKER_END) - (y->flags & CUPTI_ACTIVITY_FLAG_MARKER_END);
+}
+
+static int cmp_range(const void *a, const void *b)
+{
+	const struct range *x = a, *y = b;
+	if (x->tid != y->tid)
+		return x->tid < y->tid ? -1 : 1;
+	if (x->start != y->start)
+		return x->start < y->start ? -1 : 1;
+	return x->end > y->end ? -1 : x->end < y->end; /* outer first */
+}
+
+static int64_t act_start(const struct trace_record *r)
+{
+	int64_t s = 0, e = 0;
+	trace_record_span(r, &s, &e);
+	return s;
+}
+
+static int cmp_act(const void *a, const void *b)
+{
+	const struct act *x = a, *y = b;
+	int64_t s1 = act_start(&x->rec), s2 = act_start(&y->rec), e1, e2, t;
+
+	if (s1 != s2)
+		return s1 < s2 ? -1 : 1;
+	trace_record_span(&x->rec, &t, &e1);
+	trace_record_span(&y->rec, &t, &e2);
+	if (e1 != e2)
+		return e1 < e2 ? -1 : 1;
+	return x->corr < y->corr ? -1 : x->corr > y->corr;
+}
+
+/* Innermost mosaic range on thread tid containing t (ranges sorted). */
+static const struct range *innermost(const struct range *rg, size_t n, uint32_t tid, int64_t t)
+{
+	size_t lo = 0, hi = n;
+
+	/* last range with (tid, start) <= (tid, t) */
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (rg[mid].tid < tid || (rg[mid].tid == tid && rg[mid].start <= t))
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	while (lo > 0) {
+		const struct range *r = &rg[--lo];
+		if (r->tid != tid)
+			break;
+		if (r->end >= t)
+			return r;
+	}
+	return NULL;
+}
+
+struct names {
+	const char **v;
+	size_t n, cap;
+};
+
+static int name_id(struct names *ns, const char *s)
+{
+	for (size_t i = 0; i < ns->n; i++)
+		if (ns->v[i] == s) /* interned */
+			return (int)i;
+	if (ns->n == ns->cap && !grow((void **)&ns->v, &ns->cap, sizeof(*ns->v)))
+		return -1;
+	ns->v[ns->n] = s;
+	return (int)ns->n++;
+}
+
+static struct ctx_info *find_ctx(struct trace_cuda_xlate *x, uint32_t ctx)
+{
+	for (size_t i = 0; i < x->ctxs.n; i++)
+		if (x->ctxs.v[i].ctx == ctx)
+			return &x->ctxs.v[i];
+	return NULL;
+}
+
+static void fill_header(struct trace_cuda_xlate *x, struct trace_header *h)
+{
+	trace_header_init(h);
+	h->producer = x->producer;
+	h->source = TRACE_SOURCE_MEASURED;
+	h->origin = x->origin;
+	if (x->devs.n > 0) {
+		const CUpti_ActivityDevice5 *d = &x->devs.v[0];
+		h->gpu_name = d->name;
+		h->gpu_sms = d->numMultiprocessors;
+		h->gpu_cc_major = d->computeCapabilityMajor;
+		h->gpu_cc_minor = d->computeCapabilityMinor;
+		h->gpu_mem_bytes = (int64_t)d->globalMemorySize;
+		h->gpu_max_threads_per_sm = (int64_t)d->maxWarpsPerMultiprocessor * d->numThreadsPerWarp;
+		h->gpu_max_threads_per_block = d->maxThreadsPerBlock;
+		h->gpu_regs_per_sm = d->maxRegistersPerMultiprocessor;
+		h->gpu_regs_per_block = d->maxRegistersPerBlock;
+		h->gpu_smem_per_sm = d->maxSharedMemoryPerMultiprocessor;
+		h->gpu_smem_per_block = d->maxSharedMemoryPerBlock;
+		h->gpu_warp_size = d->numThreadsPerWarp;
+	}
+}
+
+static int emit(const struct trace_sink *sink, const struct trace_record *r, struct mo_err *err)
+{
+	return sink->record(sink->ctx, r, err);
+}
+
+int trace_cuda_xlate_finish(struct trace_cuda_xlate *x, const struct trace_sink *sink,
+			    struct mo_err *err)
+{
+	struct range *rg = NULL;
+	size_t nrg = 0, nmosaic = 0;
+	struct stream_key *sk = NULL;
+	size_t nsk = 0, cap_sk = 0;
+	struct names modules = {0}, phases = {0};
+	struct trace_header h;
+	struct trace_record r;
+	int rc = 0, quota = -1;
+
+	/* 1. ranges from START/END pairs (same id); instants are 0-length */
+	qsort(x->marks.v, x->marks.n, sizeof(*x->marks.v), cmp_mark);
+	rg = calloc(x->marks.n + 1, sizeof(*rg));
+	if (!rg)
+		return oom(err);
+	for (size_t i = 0; i < x->marks.n; i++) {
+		const struct mark *m = &x->marks.v[i];
+		struct range *o = &rg[nrg];
+
+		if (m->flags & CUPTI_ACTIVITY_FLAG_MARKER_END)
+			continue; /* consumed with its start, or unmatched */
+		o->tid = m->tid;
+		o->start = (int64_t)m->ts;
+		o->end = o->start;
+		o->name = m->name;
+		o->domain = m->domain;
+		if (m->flags & CUPTI_ACTIVITY_FLAG_MARKER_START) {
+			if (i + 1 < x->marks.n && x->marks.v[i + 1].id == m->id &&
+			    (x->marks.v[i + 1].flags & CUPTI_ACTIVITY_FLAG_MARKER_END))
+				o->end = (int64_t)x->marks.v[i + 1].ts;
+			else
+				o->end = INT64_MAX; /* still open at exit */
+		} else if (!(m->flags & CUPTI_ACTIVITY_FLAG_MARKER_INSTANTANEOUS)) {
+			continue;
+		}
+		o->r.microbatch = o->r.step = -1;
+		if (!strcmp(m->domain, TRACE_CUDA_NVTX_DOMAIN)) {
+			if (trace_cuda_range_parse(m->name, &o->r, NULL) == 0 && o->r.module[0])
+				o->mosaic = 1, nmosaic++;
+			else
+				x->st.bad_ranges++;
+		}
+		nrg++;
+	}
+	qsort(rg, nrg, sizeof(*rg), cmp_range);
+
+	/* 2. attribute activities */
+	qsort(x->api.v, x->api.n, sizeof(*x->api.v), cmp_api);
+	{
+		/* mosaic ranges only, for the lookups */
+		struct range *mr = calloc(nmosaic + 1, sizeof(*mr));
+		size_t k = 0;
+
+		if (!mr) {
+			rc = oom(err);
+			goto out;
+		}
+		for (size_t i = 0; i < nrg; i++)
+			if (rg[i].mosaic)
+				mr[k++] = rg[i];
+		for (size_t i = 0; i < x->acts.n; i++) {
+			struct act *a = &x->acts.v[i];
+			struct api_call key = {a->corr, 0, 0}, *c;
+			const struct range *hit = NULL;
+			struct trace_kernel *t = &a->rec.u.kernel; /* shared activity prefix */
+
+			c = x->api.n ? bsearch(&key, x->api.v, x->api.n, sizeof(key), cmp_api) : NULL;
+			if (c && nmosaic) {
+				hit = innermost(mr, nmosaic, c->tid, (int64_t)c->start);
+				if (hit)
+					x->st.by_correlation++;
+			} else if (!c && nmosaic) {
+				/* time fallback: unique over threads */
+				int found = 0;
+				for (size_t j = 0; j < nmosaic;) {
+					uint32_t tid = mr[j].tid;
+					const struct range *h2 = innermost(mr, nmosaic, tid, t->start_ns);
+					if (h2) {
+						found++;
+						hit = h2;
+					}
+					while (j < nmosaic && mr[j].tid == tid)
+						j++;
+				}
+				if (found == 1)
+					x->st.by_time++;
+				else
+					hit = NULL;
+			}
+			if (!hit) {
+				x->st.unattributed++;
+				continue;
+			}
+			t->module = name_id(&modules, intern(&x->strings, hit->r.module));
+			t->phase = hit->r.phase[0] ? name_id(&phases, intern(&x->strings, hit->r.phase))
+						   : -1;
+			t->microbatch = hit->r.microbatch;
+			t->step = hit->r.step;
+			if (t->module < 0 || (hit->r.phase[0] && t->phase < 0)) {
+				free(mr);
+				rc = oom(err);
+				goto out;
+			}
+		}
+		free(mr);
+	}
+	/* module/phase ids of ranges that attributed nothing still get defined */
+	for (size_t i = 0; i < nrg; i++)
+		if (rg[i].mosaic) {
+			if (name_id(&modules, intern(&x->strings, rg[i].r.module)) < 0 ||
+			    (rg[i].r.phase[0] &&
+			     name_id(&phases, intern(&x->strings, rg[i].r.phase)) < 0)) {
+				rc = oom(err);
+				goto out;
+			}
+		}
+
+	/* 3. partitions (green contexts, per device in context-id order) */
+	for (size_t i = 0; i < x->ctxs.n; i++) {
+		struct ctx_info *ci = &x->ctxs.v[i];
+		int id = 0;
+		if (!ci->green)
+			continue;
+		for (size_t j = 0; j < x->ctxs.n; j++)
+			if (x->ctxs.v[j].green && x->ctxs.v[j].dev == ci->dev &&
+			    x->ctxs.v[j].ctx < ci->ctx)
+				id++;
+		ci->partition = id;
+	}
+
+	/* 4. streams and partitions of activities; the header's quota */
+	for (size_t i = 0; i < x->acts.n; i++) {
+		struct act *a = &x->acts.v[i];
+		struct trace_kernel *t = &a->rec.u.kernel;
+		struct ctx_info *ci = find_ctx(x, a->ctx);
+		size_t j;
+		int sms = ci && ci->green ? ci->sms : 0;
+
+		for (j = 0; j < nsk; j++)
+			if (sk[j].dev == a->dev && sk[j].ctx == a->ctx && sk[j].stream == a->stream)
+				break;
+		if (j == nsk) {
+			int id = 0;
+			if (nsk == cap_sk && !grow((void **)&sk, &cap_sk, sizeof(*sk))) {
+				rc = oom(err);
+				goto out;
+			}
+			for (size_t q = 0; q < nsk; q++)
+				id += sk[q].dev == a->dev;
+			sk[nsk].dev = a->dev, sk[nsk].ctx = a->ctx, sk[nsk].stream = a->stream;
+			sk[nsk].id = id;
+			nsk++;
+		}
+		t->stream = sk[j].id;
+		t->partition = ci && ci->green ? ci->partition : -1;
+		if (quota == -1)
+			quota = sms;
+		else if (quota != sms)
+			quota = 0;
+	}
+
+	/* 5. emit: header, definitions, then activities and markers by time */
+	fill_header(x, &h);
+	h.quota_sms = quota > 0 ? quota : 0;
+	if ((rc = sink->header(sink->ctx, &h, err)))
+		goto out;
+	for (size_t i = 0; i < x->devs.n; i++) {
+		trace_record_init(&r, TRACE_KIND_DEVICE);
+		r.u.device.id = x->devs.v[i].id;
+		r.u.device.sms = x->devs.v[i].numMultiprocessors;
+		r.u.device.name = x->devs.v[i].name;
+		if ((rc = emit(sink, &r, err)))
+			goto out;
+	}
+	/* devices seen only in activities (no DEVICE record) */
+	for (size_t i = 0; i < nsk; i++) {
+		int known = 0;
+		for (size_t j = 0; j < x->devs.n; j++)
+			known |= x->devs.v[j].id == sk[i].dev;
+		for (size_t j = 0; j < i; j++)
+			known |= sk[j].dev == sk[i].dev;
+		if (known)
+			continue;
+		trace_record_init(&r, TRACE_KIND_DEVICE);
+		r.u.device.id = sk[i].dev;
+		r.u.device.name = "unknown";
+		if ((rc = emit(sink, &r, err)))
+			goto out;
+	}
+	for (size_t i = 0; i < x->ctxs.n; i++) {
+		char name[48];
+		if (!x->ctxs.v[i].green)
+			continue;
+		snprintf(name, sizeof(name), "green-ctx-%u", x->ctxs.v[i].ctx);
+		trace_record_init(&r, TRACE_KIND_PARTITION);
+		r.u.partition.device = x->ctxs.v[i].dev;
+		r.u.partition.id = x->ctxs.v[i].partition;
+		r.u.partition.sms = x->ctxs.v[i].sms;
+		r.u.partition.name = intern(&x->strings, name);
+		if ((rc = emit(sink, &r, err)))
+			goto out;
+	}
+	for (size_t i = 0; i < nsk; i++) {
+		struct ctx_info *ci = find_ctx(x, sk[i].ctx);
+		char name[64];
+		snprintf(name, sizeof(name), "ctx%u/stream%u", sk[i].ctx, sk[i].stream);
+		trace_record_init(&r, TRACE_KIND_STREAM);
+		r.u.stream.device = sk[i].dev;
+		r.u.stream.id = sk[i].id;
+		r.u.stream.partition = ci && ci->green ? ci->partition : -1;
+		r.u.stream.name = intern(&x->strings, name);
+		if ((rc = emit(sink, &r, err)))
+			goto out;
+	}
+	for (size_t i = 0; i < modules.n; i++) {
+		trace_record_init(&r, TRACE_KIND_MODULE);
+		r.u.module.id = (int64_t)i;
+		r.u.module.name = modules.v[i];
+		if ((rc = emit(sink, &r, err)))
+			goto out;
+	}
+	for (size_t i = 0; i < phases.n; i++) {
+		trace_record_init(&r, TRACE_KIND_PHASE);
+		r.u.phase.id = (int64_t)i;
+		r.u.phase.name = phases.v[i];
+		if ((rc = emit(sink, &r, err)))
+			goto out;
+	}
+	/* markers join the activities as records, then one sort by time */
+	for (size_t i = 0; i < nrg; i++) {
+		struct act a;
+		struct trace_marker *m = &a.rec.u.marker;
+		char cat[80];
+
+		memset(&a, 0, sizeof(a));
+		trace_record_init(&a.rec, TRACE_KIND_MARKER);
+		m->start_ns = rg[i].start;
+		m->end_ns = rg[i].end == INT64_MAX ? rg[i].start : rg[i].end;
+		m->name = rg[i].name;
+		snprintf(cat, sizeof(cat), "nvtx%s%s", rg[i].domain[0] ? ":" : "", rg[i].domain);
+		m->category = intern(&x->strings, cat);
+		if (rg[i].mosaic) {
+			m->module = name_id(&modules, intern(&x->strings, rg[i].r.module));
+			m->phase = rg[i].r.phase[0]
+					   ? name_id(&phases, intern(&x->strings, rg[i].r.phase))
+					   : -1;
+			m->microbatch = rg[i].r.microbatch;
+			m->step = rg[i].r.step;
+		}
+		a.corr = UINT32_MAX;
+		if (VEC_PUSH(x->acts, a)) {
+			rc = oom(err);
+			goto out;
+		}
+		x->st.markers++;
+	}
+	qsort(x->acts.v, x->acts.n, sizeof(*x->acts.v), cmp_act);
+	for (size_t i = 0; i < x->acts.n; i++)
+		if ((rc = emit(sink, &x->acts.v[i].rec, err)))
+			goto out;
+out:
+	free(rg);
+	free(sk);
+	free(modules.v);
+	free(phases.v);
+	return rc;
+}
