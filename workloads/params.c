@@ -71,7 +71,8 @@ static int64_t input_params(const struct workload_module *m)
 		if (m->cls_token)
 			p += H;
 	} else if (m->vocab) {
-		p += (int64_t)m->vocab * H;
+		if (!m->shared_embedding)
+			p += (int64_t)m->vocab * H;
 	} else if (m->in_dim) {
 		p += (int64_t)m->in_dim * H + (m->bias ? H : 0);
 	}

@@ -23,6 +23,7 @@
  *   attention (flash|eager), dropout (number in [0, 1))
  *   flags (booleans): bias qkv_bias qk_norm cls_token tie_embeddings pooler
  *     cross_attention frozen causal embed_norm final_norm pool patch_bias
+ *     shared_embedding
  *   trace (path, relative to the spec's directory), trace_module (string),
  *   trace_samples (int > 0; default the microbatch)
  * Sizes each arch needs:
@@ -220,7 +221,7 @@ static const struct field module_fields[] = {
 	FI(out_dim), FI(cross_seq), FI(width), FI(copies), FI(trace_samples),
 	FB(bias), FB(qkv_bias), FB(qk_norm), FB(cls_token), FB(tie_embeddings), FB(pooler),
 	FB(cross_attention), FB(frozen), FB(causal), FB(embed_norm), FB(final_norm), FB(pool),
-	FB(patch_bias),
+	FB(patch_bias), FB(shared_embedding),
 	{"blocks", F_INT, 0, NULL, 0}, /* handled specially */
 	{NULL, 0, 0, NULL, 0},
 };

@@ -130,6 +130,8 @@ struct workload_module {
 	int patch_bias;     /* vit: the patch-embedding convolution has a bias */
 	int copies;         /* identical parallel copies (Qwen3-VL's deepstack mergers); 1 */
 	int64_t published_params; /* "params" from the spec: the published count, or 0 */
+	int shared_embedding; /* the token embedding is another module's (OFA's shared
+	                         embeddings): used, but not counted in params */
 };
 
 /* Activations sent along an edge (gradients flow back the same way). */
@@ -240,6 +242,27 @@ int64_t workload_params(const struct workload *w, int m, int layer_begin, int la
  * the sizes, the same numbers the synthesised kernels carry; OPT is per
  * iteration).  Trace modules: the recorded kernels' flops where known. */
 int64_t workload_flops(const struct workload *w, int m, int layer_begin, int layer_end, int phase);
+
+/*
+ * One training iteration of the whole workload on ONE GPU, as a simulated
+ * trace sent to sink: the header (producer "mosaic synth", source simulated,
+ * origin the workload's name, gpu's facts, quota 0), one device, one stream,
+ * a MODULE record per module (id = module index), PHASE records 0 forward,
+ * 1 backward, 2 optimizer, then the kernels: for each microbatch (numbered
+ * from 0) the forward of every module in topological order and the backward
+ * in reverse order, then the optimizer step of every module; all back to
+ * back on stream 0 from time 0, step 0.  Times are predictions
+ * (workload_kernels at the whole GPU).  st (may be NULL) gets the totals.
+ */
+struct workload_synth_stats {
+	int64_t iter_ns, fwd_ns, bwd_ns, opt_ns; /* predicted */
+	int64_t kernels;
+	int64_t flops;                           /* all kernels' FLOPs */
+	int microbatches;
+};
+int workload_synth_iteration(const struct workload *w, const struct model_gpu *gpu,
+			     const struct trace_sink *sink, struct workload_synth_stats *st,
+			     struct mo_err *err);
 
 /* Names of the enumerations (for printing and the spec reader). */
 const char *workload_kind_name(int kind);

@@ -1,0 +1,91 @@
+/* cmd-synth.c - `mosaic synth SPEC --gpu NAME -o OUT.mtr [--json]`: one
+ * training iteration of a workload on one GPU as a simulated trace. */
+#include "harness/cli.h"
+
+#include <getopt.h>
+#include <jansson.h>
+#include <stdio.h>
+
+#include "model/model.h"
+#include "workloads/workloads.h"
+
+static const char usage[] =
+	"mosaic synth SPEC [--gpu NAME] -o OUT.mtr [--json]\n"
+	"  one training iteration (every microbatch's forward and backward, then the\n"
+	"  optimizer step) of the workload on one GPU, kernels back to back on one\n"
+	"  stream, written as a simulated trace; SPEC is a file or a bundled name;\n"
+	"  --gpu: the GPU (default: the spec's cluster gpu); --json: the predicted\n"
+	"  iter_ns, fwd_ns, bwd_ns, opt_ns and counts on stdout";
+
+int cmd_synth(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"gpu", required_argument, NULL, 'g'},
+		{"output", required_argument, NULL, 'o'},
+		{"json", no_argument, NULL, 'j'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	const char *gpu_name = NULL, *out = NULL;
+	const struct model_gpu *gpu;
+	struct workload *w = NULL;
+	struct workload_synth_stats st;
+	struct trace_writer *tw = NULL;
+	struct trace_sink sink;
+	struct mo_err err;
+	int json = 0, c, rc;
+
+	mo_err_clear(&err);
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "g:o:jh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'g': gpu_name = optarg; break;
+		case 'o': out = optarg; break;
+		case 'j': json = 1; break;
+		case 'h': printf("usage: %s\n", usage); return 0;
+		default: return cli_usage_error("synth", usage, "unknown option");
+		}
+	}
+	if (optind != argc - 1)
+		return cli_usage_error("synth", usage, "expected one workload spec");
+	if (!out)
+		return cli_usage_error("synth", usage, "missing -o OUT.mtr");
+	if (cli_workload_load(argv[optind], &w, &err) < 0)
+		return cli_fail("synth", &err);
+	gpu = model_gpu_find(gpu_name ? gpu_name : w->gpu, &err);
+	if (!gpu) {
+		workload_free(w);
+		return cli_fail("synth", &err);
+	}
+	if (trace_sink_writer(&sink, &tw, out) < 0 ||
+	    workload_synth_iteration(w, gpu, &sink, &st, &err) != 0 ||
+	    trace_writer_close(tw, &err) < 0) {
+		if (!err.code)
+			mo_err_set(&err, MO_EIO, "cannot write '%s'", out);
+		trace_writer_abort(tw);
+		workload_free(w);
+		return cli_fail("synth", &err);
+	}
+	if (json) {
+		json_t *o = json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:i, s:i, s:I, s:I, s:s}",
+				      "workload", w->name, "gpu", gpu->short_name, "times", "predicted",
+				      "iter_ns", (json_int_t)st.iter_ns, "fwd_ns", (json_int_t)st.fwd_ns,
+				      "bwd_ns", (json_int_t)st.bwd_ns, "opt_ns", (json_int_t)st.opt_ns,
+				      "microbatches", st.microbatches, "microbatch", w->microbatch,
+				      "kernels", (json_int_t)st.kernels, "flops", (json_int_t)st.flops,
+				      "trace", out);
+		if (o) {
+			json_dumpf(o, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+			putchar('\n');
+		}
+		json_decref(o);
+	} else {
+		printf("workload %s on one %s: %d microbatches of %d, %lld kernels -> %s\n", w->name,
+		       gpu->short_name, st.microbatches, w->microbatch, (long long)st.kernels, out);
+		printf("predicted iteration %.3f ms (forward %.3f ms, backward %.3f ms, optimizer %.3f ms)\n",
+		       st.iter_ns / 1e6, st.fwd_ns / 1e6, st.bwd_ns / 1e6, st.opt_ns / 1e6);
+	}
+	rc = 0;
+	workload_free(w);
+	return rc;
+}

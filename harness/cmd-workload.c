@@ -1,0 +1,167 @@
+/* cmd-workload.c - `mosaic workload show [--json] SPEC`: a workload's
+ * modules, parameters, FLOPs per sample and memory. */
+#include "harness/cli.h"
+
+#include <getopt.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "workloads/workloads.h"
+
+static const char usage[] =
+	"mosaic workload show [--json] SPEC\n"
+	"  the workload's modules (kind, arch, layers), parameters (computed from the\n"
+	"  sizes, and the published count when the spec gives one), FLOPs per sample\n"
+	"  (forward, backward) and memory (parameters, gradients, Adam state,\n"
+	"  activations per sample); SPEC is a file or a bundled name";
+
+static const char *dtype_name(int d)
+{
+	static const char *const n[] = {"fp32", "tf32", "bf16", "fp16", "fp8"};
+	return d >= 0 && d < 5 ? n[d] : "unknown";
+}
+
+static json_t *to_json(const struct workload *w)
+{
+	json_t *o = json_object(), *mods = json_array(), *edges = json_array();
+	int64_t tp = 0, tf = 0, tb = 0;
+
+	for (int m = 0; m < w->n_modules; m++) {
+		const struct workload_module *mod = &w->modules[m];
+		struct workload_memory mem;
+		int64_t f = workload_flops(w, m, 0, mod->layers, WORKLOAD_FWD);
+		int64_t b = workload_flops(w, m, 0, mod->layers, WORKLOAD_BWD);
+		workload_memory(w, m, 0, mod->layers, &mem);
+		tp += mod->params, tf += f, tb += b;
+		json_array_append_new(mods, json_pack(
+			"{s:s, s:s, s:s, s:i, s:I, s:I, s:b, s:{s:I, s:I}, s:{s:I, s:I, s:I, s:I}, s:s}",
+			"name", mod->name, "kind", workload_kind_name(mod->kind),
+			"arch", workload_arch_name(mod->arch), "layers", mod->layers,
+			"params", (json_int_t)mod->params,
+			"published_params", (json_int_t)mod->published_params, "frozen", mod->frozen,
+			"flops_per_sample", "forward", (json_int_t)f, "backward", (json_int_t)b,
+			"memory_bytes", "params", (json_int_t)mem.params, "grads", (json_int_t)mem.grads,
+			"optimizer", (json_int_t)mem.optimizer,
+			"activations_per_sample", (json_int_t)mem.act_per_sample,
+			"source", mod->source));
+	}
+	for (int e = 0; e < w->n_edges; e++)
+		json_array_append_new(edges, json_pack("{s:s, s:s, s:I}",
+			"from", w->modules[w->edges[e].from].name, "to", w->modules[w->edges[e].to].name,
+			"bytes_per_sample", (json_int_t)w->edges[e].bytes_per_sample));
+	json_object_set_new(o, "name", json_string(w->name));
+	json_object_set_new(o, "source", json_string(w->source));
+	json_object_set_new(o, "batch", json_integer(w->batch));
+	json_object_set_new(o, "microbatch", json_integer(w->microbatch));
+	json_object_set_new(o, "microbatches", json_integer(workload_microbatches(w)));
+	json_object_set_new(o, "dtype", json_string(dtype_name(w->dtype)));
+	json_object_set_new(o, "cluster", json_pack("{s:s, s:i, s:i, s:f, s:f}", "gpu", w->gpu,
+		"gpus", w->gpus, "gpus_per_node", w->gpus_per_node, "nvlink_gbps", w->nvlink_gbps,
+		"net_gbps", w->net_gbps));
+	json_object_set_new(o, "params", json_integer(tp));
+	json_object_set_new(o, "published_params", json_integer(w->published_params));
+	json_object_set_new(o, "flops_per_sample", json_pack("{s:I, s:I, s:I}", "forward",
+		(json_int_t)tf, "backward", (json_int_t)tb, "total", (json_int_t)(tf + tb)));
+	json_object_set_new(o, "modules", mods);
+	json_object_set_new(o, "edges", edges);
+	return o;
+}
+
+static void human(double x, char *buf, size_t n, const char *unit)
+{
+	static const char *const p[] = {"", "K", "M", "G", "T", "P"};
+	int i = 0;
+	while (x >= 1000 && i < 5)
+		x /= 1000, i++;
+	snprintf(buf, n, "%.*f%s%s", i ? 2 : 0, x, p[i], unit);
+}
+
+static void print_text(const struct workload *w)
+{
+	int64_t tp = 0, tf = 0, tb = 0;
+	char a[32], b[32], c[32], d[32], e[32], f[32], g[32];
+
+	printf("workload %s: %d modules, %d edges, batch %d = %d microbatches of %d, %s, "
+	       "cluster %d x %s\n", w->name, w->n_modules, w->n_edges, w->batch,
+	       workload_microbatches(w), w->microbatch, dtype_name(w->dtype), w->gpus, w->gpu);
+	printf("%-12s %-9s %-7s %6s %10s %10s %12s %12s %9s %9s %9s %11s\n", "module", "kind", "arch",
+	       "layers", "params", "published", "fwd/sample", "bwd/sample", "weights", "grads",
+	       "adam", "act/sample");
+	for (int m = 0; m < w->n_modules; m++) {
+		const struct workload_module *mod = &w->modules[m];
+		struct workload_memory mem;
+		int64_t fw = workload_flops(w, m, 0, mod->layers, WORKLOAD_FWD);
+		int64_t bw = workload_flops(w, m, 0, mod->layers, WORKLOAD_BWD);
+		workload_memory(w, m, 0, mod->layers, &mem);
+		tp += mod->params, tf += fw, tb += bw;
+		human((double)mod->params, a, sizeof a, "");
+		if (mod->published_params)
+			human((double)mod->published_params, b, sizeof b, "");
+		else
+			snprintf(b, sizeof b, "-");
+		human((double)fw, c, sizeof c, "FLOP");
+		human((double)bw, d, sizeof d, "FLOP");
+		human((double)mem.params, e, sizeof e, "B");
+		human((double)mem.grads, f, sizeof f, "B");
+		human((double)mem.optimizer, g, sizeof g, "B");
+		printf("%-12s %-9s %-7s %6d %10s %10s %12s %12s %9s %9s %9s", mod->name,
+		       workload_kind_name(mod->kind), workload_arch_name(mod->arch), mod->layers, a, b,
+		       c, d, e, f, g);
+		human((double)mem.act_per_sample, a, sizeof a, "B");
+		printf(" %11s%s\n", a, mod->frozen ? "  (frozen)" : "");
+	}
+	human((double)tp, a, sizeof a, "");
+	if (w->published_params)
+		human((double)w->published_params, b, sizeof b, "");
+	else
+		snprintf(b, sizeof b, "-");
+	human((double)tf, c, sizeof c, "FLOP");
+	human((double)tb, d, sizeof d, "FLOP");
+	printf("%-12s %-9s %-7s %6s %10s %10s %12s %12s\n", "total", "", "", "", a, b, c, d);
+	for (int i = 0; i < w->n_edges; i++) {
+		human((double)w->edges[i].bytes_per_sample, a, sizeof a, "B");
+		printf("edge %s -> %s: %s per sample\n", w->modules[w->edges[i].from].name,
+		       w->modules[w->edges[i].to].name, a);
+	}
+}
+
+int cmd_workload(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"json", no_argument, NULL, 'j'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	struct workload *w = NULL;
+	struct mo_err err;
+	int json = 0, c;
+
+	mo_err_clear(&err);
+	if (argc < 2 || strcmp(argv[1], "show"))
+		return cli_usage_error("workload", usage, argc < 2 ? "missing action" :
+				       "unknown action (known: show)");
+	argc--, argv++;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "jh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'j': json = 1; break;
+		case 'h': printf("usage: %s\n", usage); return 0;
+		default: return cli_usage_error("workload", usage, "unknown option");
+		}
+	}
+	if (optind != argc - 1)
+		return cli_usage_error("workload", usage, "expected one workload spec");
+	if (cli_workload_load(argv[optind], &w, &err) < 0)
+		return cli_fail("workload", &err);
+	if (json) {
+		json_t *o = to_json(w);
+		json_dumpf(o, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+		putchar('\n');
+		json_decref(o);
+	} else {
+		print_text(w);
+	}
+	workload_free(w);
+	return 0;
+}
