@@ -757,6 +757,8 @@ static int pass1_finish(struct imp *im)
 {
 	for (size_t t = 0; t < im->nthreads * 3; t++) {
 		struct ivlist *th = &im->threads[t / 3].l[t % 3];
+		if (th->n == 0)
+			continue;
 		qsort(th->iv, th->n, sizeof(*th->iv), ival_cmp);
 		int32_t *stack = malloc((th->n + 1) * sizeof(int32_t));
 		if (!stack)
