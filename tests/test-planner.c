@@ -1,0 +1,614 @@
+/* test-planner.c - the plan format, validation, the cost model and the
+ * planners on hand-checkable instances. */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "planner/planner.h"
+
+#define MS 1000000LL
+
+static const struct model_gpu *h100(void)
+{
+	struct mo_err err;
+	const struct model_gpu *g = model_gpu_find("h100", &err);
+
+	ck_assert_msg(g != NULL, "%s", err.msg);
+	return g;
+}
+
+/*
+ * A chain of modules with hand-set costs: every layer takes fwd_ms at the
+ * whole GPU and 2 x fwd_ms backward, scaling linearly with the SM count
+ * (time x sms / q) up to `sat` SMs and flat beyond (a module that cannot
+ * use more SMs); no DRAM demand (so no interference), no communication, no
+ * optimizer time, `bytes` per layer of weights and state.
+ */
+struct hand_module {
+	int layers;
+	double fwd_ms;
+	int sat;
+	int64_t bytes;
+};
+
+static struct plan_problem *hand_problem(int n_gpus, int n, const struct hand_module *hm, int batch,
+					 int mb)
+{
+	const struct model_gpu *gpu = h100();
+	int layers[8];
+	struct plan_problem *pb;
+	struct mo_err err;
+
+	for (int m = 0; m < n; m++)
+		layers[m] = hm[m].layers;
+	pb = plan_problem_alloc(gpu, n_gpus, n, layers, batch, mb);
+	ck_assert_ptr_nonnull(pb);
+	snprintf(pb->workload, sizeof(pb->workload), "hand");
+	for (int m = 0; m < n; m++) {
+		struct plan_module_cost *mc = &pb->modules[m];
+
+		snprintf(mc->name, sizeof(mc->name), "%c", 'a' + m);
+		mc->kind = m == n - 1 ? WORKLOAD_KIND_BACKBONE : WORKLOAD_KIND_ENCODER;
+		for (int l = 0; l < hm[m].layers; l++) {
+			for (int qi = 0; qi < pb->n_quotas; qi++) {
+				int q = pb->quotas[qi], eff = q < hm[m].sat ? q : hm[m].sat;
+				int full = gpu->sms < hm[m].sat ? gpu->sms : hm[m].sat;
+				int64_t f = (int64_t)(hm[m].fwd_ms * MS * full / eff + 0.5);
+
+				mc->fwd_ns[l * pb->n_quotas + qi] = f;
+				mc->bwd_ns[l * pb->n_quotas + qi] = 2 * f;
+			}
+			mc->static_bytes[l] = hm[m].bytes;
+		}
+	}
+	pb->edges = calloc(8, sizeof(*pb->edges));
+	ck_assert_ptr_nonnull(pb->edges);
+	for (int m = 0; m + 1 < n; m++)
+		pb->edges[pb->n_edges++] = (struct plan_edge_cost){m, m + 1, 0};
+	ck_assert_int_eq(plan_problem_finish(pb, &err), 0);
+	return pb;
+}
+
+static struct plan *hand_plan(const struct plan_problem *pb, int microbatches)
+{
+	struct plan *p = plan_new(pb->n_gpus);
+
+	ck_assert_ptr_nonnull(p);
+	snprintf(p->planner, sizeof(p->planner), "hand");
+	snprintf(p->gpu, sizeof(p->gpu), "%s", pb->gpu->name);
+	p->microbatches = microbatches;
+	p->microbatch_size = pb->microbatch_size;
+	return p;
+}
+
+static int64_t estimate(const struct plan_problem *pb, const struct plan *p)
+{
+	struct plan_estimate est;
+	struct mo_err err;
+	int64_t ns;
+
+	mo_err_clear(&err);
+	ck_assert_msg(plan_estimate(pb, p, &est, &err) == 0, "%s", err.msg);
+	ns = est.iter_ns;
+	plan_estimate_release(&est);
+	return ns;
+}
+
+/* ---- the JSON form ---- */
+
+START_TEST(a_plan_survives_a_json_round_trip)
+{
+	struct plan *p = plan_new(2), *q = NULL;
+	struct plan_partition *pt;
+	struct mo_err err;
+	char path[] = "/tmp/test-planner-XXXXXX";
+	int fd = mkstemp(path);
+
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	snprintf(p->planner, sizeof(p->planner), "mosaic");
+	snprintf(p->workload, sizeof(p->workload), "clip");
+	snprintf(p->gpu, sizeof(p->gpu), "NVIDIA H100 80GB HBM3");
+	p->schedule = PLAN_SCHEDULE_GPIPE;
+	p->microbatch_size = 4;
+	p->microbatches = 32;
+	p->predicted_iter_ns = 9007199254740993LL; /* above 2^53 */
+	pt = plan_add_partition(p, 0, 64);
+	plan_add_slot(pt, "vision", 0, 24, 0, 0, 2);
+	pt = plan_add_partition(p, 0, 64);
+	plan_add_slot(pt, "text", 0, 12, 0, 0, 1);
+	pt = plan_add_partition(p, 1, 132);
+	plan_add_slot(pt, "vision", 0, 24, 0, 1, 2);
+	ck_assert_int_eq(plan_save(p, path, &err), 0);
+	ck_assert_msg(plan_load(path, &q, &err) == 0, "%s", err.msg);
+	ck_assert_str_eq(q->planner, "mosaic");
+	ck_assert_str_eq(q->workload, "clip");
+	ck_assert_str_eq(q->gpu, "NVIDIA H100 80GB HBM3");
+	ck_assert_int_eq(q->schedule, PLAN_SCHEDULE_GPIPE);
+	ck_assert_int_eq(q->microbatch_size, 4);
+	ck_assert_int_eq(q->microbatches, 32);
+	ck_assert(q->predicted_iter_ns == 9007199254740993LL);
+	ck_assert_int_eq(q->n_gpus, 2);
+	ck_assert_int_eq(q->gpus[0].n_partitions, 2);
+	ck_assert_int_eq(q->gpus[0].partitions[1].sms, 64);
+	ck_assert_str_eq(q->gpus[0].partitions[1].slots[0].module, "text");
+	ck_assert_int_eq(q->gpus[1].partitions[0].slots[0].replica, 1);
+	ck_assert_int_eq(q->gpus[1].partitions[0].slots[0].replicas, 2);
+	ck_assert_int_eq(q->gpus[1].partitions[0].slots[0].layer_end, 24);
+	unlink(path);
+	plan_free(p);
+	plan_free(q);
+}
+END_TEST
+
+#define GOOD_HEAD "{\"format\":\"mosaic-plan\",\"version\":1,\"planner\":\"x\",\"planner_version\":\"1\"," \
+	"\"workload\":\"w\",\"gpu\":\"h100\",\"gpus\":1,\"schedule\":\"1f1b\",\"microbatch_size\":1," \
+	"\"microbatches\":2,\"predicted_iter_ns\":-1,"
+#define SLOT "{\"module\":\"a\",\"layers\":[0,4],\"stage\":0,\"replica\":0,\"replicas\":1}"
+
+static const struct {
+	const char *json;
+	const char *expect; /* substring of the message */
+	int code;
+} bad_plans[] = {
+	{"", "offset", -MO_EINPUT},
+	{"{\"format\":\"mosaic-plan\"", "offset", -MO_EINPUT},
+	{"[]", "expected an object", -MO_EINPUT},
+	{"{\"format\":\"other\"}", "format", -MO_EINPUT},
+	{GOOD_HEAD "\"placement\":[{\"gpu\":0,\"partitions\":[{\"sms\":132,\"slots\":[" SLOT "]}]}],\"extra\":1}",
+	 "extra: unknown field", -MO_EINPUT},
+	{GOOD_HEAD "\"placement\":[{\"gpu\":0,\"partitions\":[{\"sms\":\"132\",\"slots\":[" SLOT "]}]}]}",
+	 "placement[0].partitions[0].sms: expected an integer", -MO_EINPUT},
+	{GOOD_HEAD "\"placement\":[{\"gpu\":0,\"partitions\":[{\"slots\":[" SLOT "]}]}]}",
+	 "placement[0].partitions[0].sms: missing field", -MO_EINPUT},
+	{GOOD_HEAD "\"placement\":[{\"gpu\":0,\"partitions\":[{\"sms\":132,\"slots\":[{\"module\":\"a\",\"layers\":[0,4],\"stage\":0,\"replica\":1,\"replicas\":1}]}]}]}",
+	 "placement[0].partitions[0].slots[0].replica", -MO_EINPUT},
+	{GOOD_HEAD "\"placement\":[{\"gpu\":0,\"partitions\":[{\"sms\":132,\"slots\":[{\"module\":\"a\",\"layers\":[4,4],\"stage\":0,\"replica\":0,\"replicas\":1}]}]}]}",
+	 "slots[0].layers", -MO_EINPUT},
+	{GOOD_HEAD "\"placement\":[{\"gpu\":0,\"partitions\":[{\"sms\":132,\"slots\":[{\"module\":\"a\",\"layers\":[0],\"stage\":0,\"replica\":0,\"replicas\":1}]}]}]}",
+	 "slots[0].layers", -MO_EINPUT},
+	{GOOD_HEAD "\"placement\":[]}", "placement: 0 entries for 1 GPUs", -MO_EINPUT},
+	{GOOD_HEAD "\"placement\":[{\"gpu\":1,\"partitions\":[]}]}", "placement[0].gpu", -MO_EINPUT},
+	{GOOD_HEAD "\"placement\":[{\"gpu\":0,\"partitions\":[{\"sms\":132,\"slots\":[" SLOT "]}],\"gpu\":0}]}",
+	 "offset", -MO_EINPUT},
+	{"{\"format\":\"mosaic-plan\",\"version\":99}", "newer", -MO_EVERSION},
+	{"{\"format\":\"mosaic-plan\",\"version\":1,\"planner\":\"x\",\"planner_version\":\"1\","
+	 "\"workload\":\"w\",\"gpu\":\"h100\",\"gpus\":1,\"schedule\":\"zigzag\",\"microbatch_size\":1,"
+	 "\"microbatches\":2,\"predicted_iter_ns\":-1,\"placement\":[{\"gpu\":0,\"partitions\":[]}]}",
+	 "schedule", -MO_EINPUT},
+};
+
+START_TEST(bad_plan_files_are_refused_with_the_json_path)
+{
+	struct plan *p = (struct plan *)1;
+	struct mo_err err;
+	int rc;
+
+	mo_err_clear(&err);
+	rc = plan_load_string(bad_plans[_i].json, strlen(bad_plans[_i].json), "bad.json", &p, &err);
+	ck_assert_int_eq(rc, bad_plans[_i].code);
+	ck_assert_ptr_null(p);
+	ck_assert_msg(strstr(err.msg, bad_plans[_i].expect) != NULL, "case %d: '%s' lacks '%s'", _i,
+		      err.msg, bad_plans[_i].expect);
+	ck_assert_msg(strstr(err.msg, "bad.json") != NULL, "case %d: '%s' does not name the file", _i,
+		      err.msg);
+}
+END_TEST
+
+START_TEST(a_missing_plan_file_is_an_io_error)
+{
+	struct plan *p;
+	struct mo_err err;
+
+	ck_assert_int_eq(plan_load("/nonexistent/plan.json", &p, &err), -MO_EIO);
+	ck_assert(strstr(err.msg, "/nonexistent/plan.json") != NULL);
+}
+END_TEST
+
+/* ---- the cost model on hand-computed cases ---- */
+
+START_TEST(a_two_stage_pipeline_costs_m_plus_s_minus_one_stage_times)
+{
+	struct hand_module hm[2] = {{4, 1.0, 1000, 0}, {4, 1.0, 1000, 0}};
+	struct plan_problem *pb = hand_problem(2, 2, hm, 4, 1);
+	struct plan *p = hand_plan(pb, 4);
+
+	/* a: 4 layers x 3 ms per microbatch on GPU 0, b the same on GPU 1:
+	 * (M + S - 1) x 12 ms = 5 x 12 = 60 ms */
+	plan_add_slot(plan_add_partition(p, 0, 132), "a", 0, 4, 0, 0, 1);
+	plan_add_slot(plan_add_partition(p, 1, 132), "b", 0, 4, 0, 0, 1);
+	ck_assert_int_eq(estimate(pb, p), 60 * MS);
+	plan_free(p);
+	/* both on one GPU, time-shared: 4 x 24 ms, no fill */
+	p = hand_plan(pb, 4);
+	{
+		struct plan_partition *pt = plan_add_partition(p, 0, 132);
+
+		plan_add_slot(pt, "a", 0, 4, 0, 0, 1);
+		plan_add_slot(pt, "b", 0, 4, 0, 0, 1);
+	}
+	ck_assert_int_eq(estimate(pb, p), 96 * MS);
+	plan_free(p);
+	plan_problem_free(pb);
+}
+END_TEST
+
+START_TEST(a_partition_runs_at_its_quota)
+{
+	struct hand_module hm[1] = {{2, 1.0, 1000, 0}};
+	struct plan_problem *pb = hand_problem(1, 1, hm, 2, 1);
+	struct plan *p = hand_plan(pb, 2);
+
+	/* 66 SMs is off the lattice: refused; 64 SMs: 132/64 slower */
+	plan_add_slot(plan_add_partition(p, 0, 66), "a", 0, 2, 0, 0, 1);
+	{
+		struct plan_estimate est;
+		struct mo_err err;
+
+		ck_assert_int_eq(plan_estimate(pb, p, &est, &err), -MO_EINPUT);
+		ck_assert(strstr(err.msg, "66 SMs") != NULL);
+	}
+	p->gpus[0].partitions[0].sms = 64;
+	/* 2 microbatches x 2 layers x 3 ms x 132 / 64 */
+	ck_assert_int_eq(estimate(pb, p), 2 * 2 * (int64_t)(1.0 * MS * 132 / 64 + 0.5) * 3);
+	plan_free(p);
+	plan_problem_free(pb);
+}
+END_TEST
+
+/* ---- the planners ---- */
+
+static struct plan *run(const struct plan_problem *pb, const char *planner, int expect_rc)
+{
+	struct plan *p = NULL;
+	struct mo_err err;
+	int rc;
+
+	mo_err_clear(&err);
+	rc = plan_search(pb, planner, &p, &err);
+	ck_assert_msg(rc == expect_rc, "%s: rc %d (%s)", planner, rc, err.msg);
+	if (rc == 0) {
+		ck_assert_str_eq(p->planner, planner);
+		ck_assert_int_eq(p->predicted_iter_ns, estimate(pb, p));
+	}
+	return p;
+}
+
+START_TEST(megatron_picks_data_parallelism_when_a_replica_fits)
+{
+	struct hand_module hm[2] = {{4, 1.0, 1000, 0}, {4, 1.0, 1000, 0}};
+	struct plan_problem *pb = hand_problem(2, 2, hm, 4, 1);
+	struct plan *p = run(pb, "megatron", 0);
+
+	/* S = 1, D = 2: each GPU 2 microbatches x 24 ms = 48 ms (S = 2 would
+	 * take 60 ms) */
+	ck_assert_int_eq(p->predicted_iter_ns, 48 * MS);
+	ck_assert_int_eq(p->gpus[0].n_partitions, 1);
+	ck_assert_int_eq(p->gpus[0].partitions[0].n_slots, 2);
+	ck_assert_int_eq(p->gpus[1].partitions[0].slots[0].replica, 1);
+	plan_free(p);
+	plan_problem_free(pb);
+}
+END_TEST
+
+START_TEST(megatron_pipelines_when_memory_forces_it)
+{
+	/* a layer keeps 30 GiB: one GPU holds at most two layers */
+	int64_t gib = 1024LL * 1024 * 1024;
+	struct hand_module hm[2] = {{2, 1.0, 1000, 30 * gib}, {2, 1.0, 1000, 30 * gib}};
+	struct plan_problem *pb = hand_problem(2, 2, hm, 4, 1);
+	struct plan *p = run(pb, "megatron", 0);
+
+	/* two stages of 6 ms per microbatch: (4 + 1) x 6 = 30 ms */
+	ck_assert_int_eq(p->predicted_iter_ns, 30 * MS);
+	ck_assert_str_eq(p->gpus[0].partitions[0].slots[0].module, "a");
+	ck_assert_str_eq(p->gpus[1].partitions[0].slots[0].module, "b");
+	plan_free(p);
+	plan_problem_free(pb);
+}
+END_TEST
+
+START_TEST(distmm_sizes_groups_to_balance_the_modules)
+{
+	/* b has 3x the work of a: on 4 GPUs a gets 1, b gets 3 */
+	struct hand_module hm[2] = {{2, 1.0, 1000, 0}, {6, 1.0, 1000, 0}};
+	struct plan_problem *pb = hand_problem(4, 2, hm, 12, 1);
+	struct plan *p = run(pb, "distmm", 0);
+	int a = 0, b = 0;
+
+	for (int g = 0; g < 4; g++)
+		for (int i = 0; i < p->gpus[g].n_partitions; i++)
+			for (int s = 0; s < p->gpus[g].partitions[i].n_slots; s++)
+				if (p->gpus[g].partitions[i].slots[s].module[0] == 'a')
+					a++;
+				else
+					b++;
+	ck_assert_int_eq(a, 1);
+	ck_assert_int_eq(b, 3);
+	/* a: 12 x 6 ms = 72 ms busy, then b's last replica (4 microbatches of 18
+	 * ms after the first arrives): 72 + 18 = 90 ms on the b side */
+	ck_assert_int_eq(p->predicted_iter_ns, 90 * MS);
+	plan_free(p);
+	plan_problem_free(pb);
+}
+END_TEST
+
+START_TEST(distmm_refuses_more_modules_than_gpus)
+{
+	struct hand_module hm[3] = {{1, 1.0, 1000, 0}, {1, 1.0, 1000, 0}, {1, 1.0, 1000, 0}};
+	struct plan_problem *pb = hand_problem(2, 3, hm, 2, 1);
+	struct plan *p = NULL;
+	struct mo_err err;
+
+	ck_assert_int_eq(plan_search(pb, "distmm", &p, &err), -MO_EINFEASIBLE);
+	ck_assert(strstr(err.msg, "3 modules need at least 3 GPUs") != NULL);
+	plan_problem_free(pb);
+}
+END_TEST
+
+START_TEST(every_planner_refuses_a_model_that_does_not_fit)
+{
+	int64_t gib = 1024LL * 1024 * 1024;
+	struct hand_module hm[2] = {{1, 1.0, 1000, 100 * gib}, {1, 1.0, 1000, 0}};
+	struct plan_problem *pb = hand_problem(2, 2, hm, 2, 1);
+	const char *names[] = {"megatron", "distmm", "spindle", "optimus", "mosaic", "optimal"};
+
+	for (int i = 0; i < 6; i++) {
+		struct plan *p = NULL;
+		struct mo_err err;
+
+		mo_err_clear(&err);
+		ck_assert_msg(plan_search(pb, names[i], &p, &err) == -MO_EINFEASIBLE, "%s", names[i]);
+		ck_assert_ptr_null(p);
+		ck_assert_msg(err.msg[0], "%s gave no message", names[i]);
+	}
+	plan_problem_free(pb);
+}
+END_TEST
+
+START_TEST(mosaic_colocates_a_module_that_cannot_fill_a_gpu)
+{
+	/* a saturates at 48 SMs, b scales linearly; 1 GPU, 8 microbatches.
+	 * Temporal-only: 8 x (3 + 3) ms = 48 ms.  Colocated, a on 48 SMs takes
+	 * 3 ms per microbatch, b on 80 SMs 3 x 132/80 ms: both partitions busy
+	 * about 8 x 4.95 ms ~ 40 ms plus fill. */
+	struct hand_module hm[2] = {{1, 1.0, 48, 0}, {1, 1.0, 1000, 0}};
+	struct plan_problem *pb = hand_problem(1, 2, hm, 8, 1);
+	struct plan *base = run(pb, "megatron", 0), *mos = run(pb, "mosaic", 0);
+
+	ck_assert_int_eq(base->predicted_iter_ns, 48 * MS);
+	ck_assert_msg(mos->predicted_iter_ns < 45 * MS, "mosaic %lld ns",
+		      (long long)mos->predicted_iter_ns);
+	ck_assert_int_eq(mos->gpus[0].n_partitions, 2);
+	{
+		int sum = mos->gpus[0].partitions[0].sms + mos->gpus[0].partitions[1].sms;
+
+		ck_assert_int_le(sum, 132);
+		ck_assert_int_eq(sum % 8, 0);
+	}
+	plan_free(base);
+	plan_free(mos);
+	plan_problem_free(pb);
+}
+END_TEST
+
+static const struct hand_module mixes[][4] = {
+	{{4, 1.0, 1000, 0}, {8, 2.0, 1000, 0}, {0, 0, 0, 0}, {0, 0, 0, 0}},
+	{{6, 0.5, 32, 0}, {2, 0.2, 64, 0}, {12, 3.0, 1000, 0}, {0, 0, 0, 0}},
+	{{3, 0.3, 16, 0}, {3, 0.3, 48, 0}, {1, 0.1, 24, 0}, {16, 2.0, 120, 0}},
+};
+static const int mix_n[] = {2, 3, 4};
+
+START_TEST(mosaic_is_never_worse_than_a_baseline_and_optimal_never_worse_than_mosaic_family)
+{
+	for (int gpus = 1; gpus <= 4; gpus *= 2) {
+		struct plan_problem *pb = hand_problem(gpus, mix_n[_i], mixes[_i], 16, 1);
+		struct plan *mos = run(pb, "mosaic", 0), *opt;
+		const char *names[] = {"megatron", "distmm", "spindle", "optimus"};
+		int64_t best = -1;
+
+		for (int b = 0; b < 4; b++) {
+			struct plan *p = NULL;
+			struct mo_err err;
+
+			if (plan_search(pb, names[b], &p, &err) == 0) {
+				ck_assert_int_le(mos->predicted_iter_ns, p->predicted_iter_ns);
+				if (best < 0 || p->predicted_iter_ns < best)
+					best = p->predicted_iter_ns;
+				plan_free(p);
+			}
+		}
+		opt = run(pb, "optimal", 0);
+		ck_assert_int_le(opt->predicted_iter_ns, best);
+		plan_free(mos);
+		plan_free(opt);
+		plan_problem_free(pb);
+	}
+}
+END_TEST
+
+START_TEST(optimal_refuses_large_instances)
+{
+	struct hand_module hm[2] = {{4, 1.0, 1000, 0}, {4, 1.0, 1000, 0}};
+	struct plan_problem *pb = hand_problem(64, 2, hm, 64, 1);
+	struct plan *p = NULL;
+	struct mo_err err;
+
+	ck_assert_int_eq(plan_search(pb, "optimal", &p, &err), -MO_EUSAGE);
+	ck_assert(strstr(err.msg, "too large") != NULL);
+	ck_assert_int_eq(plan_search(pb, "no-such-planner", &p, &err), -MO_EUSAGE);
+	plan_problem_free(pb);
+}
+END_TEST
+
+/* ---- validation against a workload ---- */
+
+static struct workload *load_mm(void)
+{
+	struct workload *w = NULL;
+	struct mo_err err;
+
+	ck_assert_msg(workload_load("tests/data/plan-mm.json", &w, &err) == 0, "%s", err.msg);
+	return w;
+}
+
+START_TEST(plans_of_every_planner_validate_against_their_workload)
+{
+	struct workload *w = load_mm();
+	const char *names[] = {"megatron", "distmm", "spindle", "optimus", "mosaic"};
+
+	for (int i = 0; i < 5; i++) {
+		struct plan *p = NULL;
+		struct plan_problem *pb = NULL;
+		struct mo_err err;
+
+		mo_err_clear(&err);
+		ck_assert_msg(plan_make(w, h100(), 4, names[i], &p, &pb, &err) == 0, "%s: %s", names[i],
+			      err.msg);
+		ck_assert_int_eq(plan_validate(p, w, h100(), &err), 0);
+		ck_assert_int_gt(p->predicted_iter_ns, 0);
+		{
+			char *text = plan_explain(pb, p, &err);
+
+			ck_assert_ptr_nonnull(text);
+			ck_assert(strstr(text, "bottleneck") != NULL);
+			ck_assert(strstr(text, "predicted") != NULL);
+			free(text);
+		}
+		plan_free(p);
+		plan_problem_free(pb);
+	}
+	workload_free(w);
+}
+END_TEST
+
+static struct plan *whole_plan(const struct workload *w)
+{
+	struct plan *p = plan_new(1);
+	struct plan_partition *pt = plan_add_partition(p, 0, 132);
+
+	p->microbatch_size = w->microbatch;
+	p->microbatches = w->batch / w->microbatch;
+	for (int m = 0; m < w->n_modules; m++)
+		plan_add_slot(pt, w->modules[m].name, 0, w->modules[m].layers, 0, 0, 1);
+	return p;
+}
+
+START_TEST(validation_names_the_problem)
+{
+	struct workload *w = load_mm();
+	struct plan *p = whole_plan(w);
+	struct mo_err err;
+
+	ck_assert_msg(plan_validate(p, w, h100(), &err) == 0, "%s", err.msg);
+	/* quota off the lattice */
+	p->gpus[0].partitions[0].sms = 60;
+	ck_assert_int_eq(plan_validate(p, w, h100(), &err), -MO_EINPUT);
+	ck_assert(strstr(err.msg, "GPU 0 partition 0: 60 SMs") != NULL);
+	p->gpus[0].partitions[0].sms = 132;
+	/* a layer range not covered */
+	p->gpus[0].partitions[0].slots[2].layer_end = 10;
+	ck_assert_int_eq(plan_validate(p, w, h100(), &err), -MO_EINPUT);
+	ck_assert_msg(strstr(err.msg, "module 'llm': layers [10, 16) are not placed") != NULL, "%s", err.msg);
+	p->gpus[0].partitions[0].slots[2].layer_end = 16;
+	/* an unknown module */
+	snprintf(p->gpus[0].partitions[0].slots[1].module, 64, "audio");
+	ck_assert_int_eq(plan_validate(p, w, h100(), &err), -MO_EINPUT);
+	ck_assert(strstr(err.msg, "unknown module 'audio'") != NULL);
+	snprintf(p->gpus[0].partitions[0].slots[1].module, 64, "proj");
+	/* partitions above the GPU's SMs */
+	plan_add_slot(plan_add_partition(p, 0, 8), "proj", 0, 2, 0, 0, 1);
+	ck_assert_int_eq(plan_validate(p, w, h100(), &err), -MO_EINPUT);
+	ck_assert(strstr(err.msg, "partitions take 140 SMs") != NULL);
+	/* a stage gap */
+	p->gpus[0].n_partitions = 1;
+	p->gpus[0].partitions[0].slots[2].stage = 1;
+	ck_assert_int_eq(plan_validate(p, w, h100(), &err), -MO_EINPUT);
+	ck_assert_msg(strstr(err.msg, "stage 0 missing") != NULL, "%s", err.msg);
+	p->gpus[0].partitions[0].slots[2].stage = 0;
+	/* a replica missing */
+	p->gpus[0].partitions[0].slots[0].replicas = 2;
+	ck_assert_int_eq(plan_validate(p, w, h100(), &err), -MO_EINPUT);
+	ck_assert_msg(strstr(err.msg, "replica 1 of 2 is not placed") != NULL, "%s", err.msg);
+	p->gpus[0].partitions[0].slots[0].replicas = 1;
+	/* memory: GPipe with many microbatches in flight overflows an L4 (24 GB) */
+	{
+		const struct model_gpu *l4 = model_gpu_find("l4", &err);
+
+		if (l4) {
+			p->gpus[0].partitions[0].sms = l4->sms;
+			p->schedule = PLAN_SCHEDULE_GPIPE;
+			ck_assert_int_eq(plan_validate(p, w, l4, &err), -MO_EINFEASIBLE);
+			ck_assert_msg(strstr(err.msg, "GPU 0: needs") != NULL, "%s", err.msg);
+		}
+	}
+	plan_free(p);
+	workload_free(w);
+}
+END_TEST
+
+START_TEST(plan_make_answers_a_request_that_cannot_fit_clearly)
+{
+	struct workload *w = load_mm();
+	struct plan *p = NULL;
+	struct mo_err err;
+	const struct model_gpu *l4 = model_gpu_find("l4", &err);
+
+	/* distmm needs a GPU per module */
+	ck_assert_int_eq(plan_make(w, h100(), 2, "distmm", &p, NULL, &err), -MO_EINFEASIBLE);
+	ck_assert_msg(strstr(err.msg, "3 modules need at least 3 GPUs") != NULL, "%s", err.msg);
+	ck_assert_int_eq(plan_make(w, h100(), 2, "bogus", &p, NULL, &err), -MO_EUSAGE);
+	if (l4) {
+		w->batch = 4096;
+		w->microbatch = 512;
+		ck_assert_int_eq(plan_make(w, l4, 1, "megatron", &p, NULL, &err), -MO_EINFEASIBLE);
+		ck_assert(err.msg[0]);
+	}
+	workload_free(w);
+}
+END_TEST
+
+static Suite *planner_suite(void)
+{
+	Suite *s = suite_create("planner");
+	TCase *f = tcase_create("format"), *c = tcase_create("cost"), *pl = tcase_create("planners"),
+	      *v = tcase_create("validation");
+
+	tcase_add_test(f, a_plan_survives_a_json_round_trip);
+	tcase_add_loop_test(f, bad_plan_files_are_refused_with_the_json_path, 0,
+			    (int)(sizeof(bad_plans) / sizeof(bad_plans[0])));
+	tcase_add_test(f, a_missing_plan_file_is_an_io_error);
+	tcase_add_test(c, a_two_stage_pipeline_costs_m_plus_s_minus_one_stage_times);
+	tcase_add_test(c, a_partition_runs_at_its_quota);
+	tcase_add_test(pl, megatron_picks_data_parallelism_when_a_replica_fits);
+	tcase_add_test(pl, megatron_pipelines_when_memory_forces_it);
+	tcase_add_test(pl, distmm_sizes_groups_to_balance_the_modules);
+	tcase_add_test(pl, distmm_refuses_more_modules_than_gpus);
+	tcase_add_test(pl, every_planner_refuses_a_model_that_does_not_fit);
+	tcase_add_test(pl, mosaic_colocates_a_module_that_cannot_fill_a_gpu);
+	tcase_add_loop_test(pl, mosaic_is_never_worse_than_a_baseline_and_optimal_never_worse_than_mosaic_family, 0, 3);
+	tcase_add_test(pl, optimal_refuses_large_instances);
+	tcase_set_timeout(pl, 120);
+	tcase_add_test(v, plans_of_every_planner_validate_against_their_workload);
+	tcase_add_test(v, validation_names_the_problem);
+	tcase_add_test(v, plan_make_answers_a_request_that_cannot_fit_clearly);
+	tcase_set_timeout(v, 120);
+	suite_add_tcase(s, f);
+	suite_add_tcase(s, c);
+	suite_add_tcase(s, pl);
+	suite_add_tcase(s, v);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(planner_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
+}
