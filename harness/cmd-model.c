@@ -14,9 +14,11 @@
  * Common option: --gpu-file FILE adds user GPUs (JSON) before anything else.
  */
 #include "harness/cli.h"
+#include "harness/plot.h"
 #include "model/model.h"
 
 #include <errno.h>
+#include <libgen.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -216,6 +218,236 @@ out:
 	return rc;
 }
 
+
+/* Read any trace (an .mtr or a Kineto JSON) into memory. */
+static int load_trace(const char *path, struct trace_mem *t, struct mo_err *err)
+{
+	struct trace_sink sink;
+
+	trace_mem_init(t);
+	sink = trace_sink_mem(t);
+	if (trace_read_any(path, &sink, err) < 0) {
+		trace_mem_release(t);
+		return -1;
+	}
+	return 0;
+}
+
+static int write_curve_plot(const char *png, const struct model_gpu *g, const char *label,
+			    const struct model_curve *ours, const struct model_curve *base,
+			    const struct model_curve *prof, struct mo_err *err)
+{
+	char *d1 = strdup(png), *d2 = strdup(png), *dir, *name, title[256], csvpath[4096];
+	struct mo_outfile csv;
+	struct plot p;
+	size_t len;
+	int rc = -1;
+
+	if (!d1 || !d2) {
+		mo_err_set(err, MO_ENOMEM, "out of memory");
+		goto out;
+	}
+	dir = dirname(d1);
+	name = basename(d2);
+	len = strlen(name);
+	if (len > 4 && !strcasecmp(name + len - 4, ".png"))
+		name[len - 4] = '\0';
+	snprintf(csvpath, sizeof(csvpath), "%s/%s.csv", dir, name);
+	if (mo_outfile_open(&csv, csvpath, err) < 0)
+		goto out;
+	fprintf(csv.fp, "quota_sms,kernel_fwd_ms,kernel_bwd_ms,waves_fwd_ms,waves_bwd_ms,profile_fwd_ms,profile_bwd_ms\n");
+	for (int i = 0; i < ours->n; i++) {
+		fprintf(csv.fp, "%d,%.6f,%.6f,%.6f,%.6f", ours->quota[i], ours->fwd_ns[i] / 1e6,
+			ours->bwd_ns[i] / 1e6, base->fwd_ns[i] / 1e6, base->bwd_ns[i] / 1e6);
+		if (prof)
+			fprintf(csv.fp, ",%.6f,%.6f\n", prof->fwd_ns[i] / 1e6, prof->bwd_ns[i] / 1e6);
+		else
+			fprintf(csv.fp, ",,\n");
+	}
+	if (mo_outfile_commit(&csv, err) < 0)
+		goto out;
+	snprintf(title, sizeof(title), "scaling curve of %s on %s (predicted)", label, g->name);
+	if (plot_open(&p, dir, name, 900, 560, title, "SM quota (SMs)", "time per microbatch (ms)",
+		      err) < 0)
+		goto out;
+	fprintf(p.fp, "set datafile separator ','\nset key top right\nset grid\n");
+	fprintf(p.fp, "plot '%s.csv' every ::1 using 1:2 with linespoints lw 2 title 'forward, kernel model', \\\n", name);
+	fprintf(p.fp, "     '' every ::1 using 1:3 with linespoints lw 2 title 'backward, kernel model', \\\n");
+	fprintf(p.fp, "     '' every ::1 using 1:4 with lines dt 2 title 'forward, wave scaling', \\\n");
+	fprintf(p.fp, "     '' every ::1 using 1:5 with lines dt 2 title 'backward, wave scaling'");
+	if (prof)
+		fprintf(p.fp, ", \\\n     '' every ::1 using 1:6 with linespoints dt 3 title 'forward, profile regression', \\\n"
+			      "     '' every ::1 using 1:7 with linespoints dt 3 title 'backward, profile regression'");
+	fprintf(p.fp, "\n");
+	rc = plot_close(&p, err);
+out:
+	free(d1);
+	free(d2);
+	return rc;
+}
+
+static int cmd_curve(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "gpu", required_argument, 0, 'g' },      { "module", required_argument, 0, 'm' },
+		{ "quotas", required_argument, 0, 'q' },   { "profiles", required_argument, 0, 'p' },
+		{ "json", no_argument, 0, 'j' },           { "plot", required_argument, 0, 'P' },
+		{ "gpu-file", required_argument, 0, 'G' }, { "help", no_argument, 0, 'h' },
+		{ 0, 0, 0, 0 },
+	};
+	const char *gpu_name = NULL, *module = NULL, *plot = NULL;
+	char *profiles = NULL;
+	int quotas[MODEL_CURVE_MAX], nq = 0, json = 0, c, rc = 0, mod = -1, nprof = 0;
+	struct trace_mem t, prof_t[MODEL_CURVE_MAX];
+	const struct trace_mem *prof_p[MODEL_CURVE_MAX];
+	struct model_curve ours, base, prof;
+	struct model_curve_fit ff, fb;
+	struct model_gpu tmp;
+	const struct model_gpu *g;
+	struct mo_err err;
+	char label[128];
+
+	mo_err_clear(&err);
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'g':
+			gpu_name = optarg;
+			break;
+		case 'm':
+			module = optarg;
+			break;
+		case 'q': {
+			int64_t v[MODEL_CURVE_MAX];
+			nq = parse_list(optarg, v, MODEL_CURVE_MAX);
+			if (nq <= 0)
+				return cli_usage_error(VERB, usage, "curve: bad --quotas '%s'", optarg);
+			for (int i = 0; i < nq; i++)
+				quotas[i] = (int)v[i];
+			break;
+		}
+		case 'p':
+			profiles = optarg;
+			break;
+		case 'j':
+			json = 1;
+			break;
+		case 'P':
+			plot = optarg;
+			break;
+		case 'G':
+			if (model_gpu_load_file(optarg, &err) < 0)
+				return cli_fail(VERB, &err);
+			break;
+		case 'h':
+			printf("usage: %s\n", usage);
+			return 0;
+		default:
+			return cli_usage_error(VERB, usage, "bad option");
+		}
+	}
+	if (optind + 1 != argc)
+		return cli_usage_error(VERB, usage, "curve: expected one trace file");
+	if (load_trace(argv[optind], &t, &err) < 0)
+		return cli_fail(VERB, &err);
+	g = gpu_name ? model_gpu_find(gpu_name, &err) : model_gpu_for_header(&t.header, &tmp, &err);
+	if (!g) {
+		rc = cli_fail(VERB, &err);
+		goto out;
+	}
+	if (module) {
+		mod = model_trace_module_id(&t, module);
+		if (mod < 0) {
+			mo_err_set(&err, MO_EINPUT, "no module '%s' in '%s'", module, argv[optind]);
+			rc = cli_fail(VERB, &err);
+			goto out;
+		}
+	}
+	snprintf(label, sizeof(label), "%s", module ? module : "all kernels");
+	if (model_curve_from_trace(&t, g, mod, nq ? quotas : NULL, nq, &ours, &err) < 0 ||
+	    model_curve_from_trace_baseline(&t, g, mod, nq ? quotas : NULL, nq, &base, &err) < 0) {
+		rc = cli_fail(VERB, &err);
+		goto out;
+	}
+	if (profiles) {
+		char *save = NULL, *list = strdup(profiles);
+		for (char *f = strtok_r(list, ",", &save); f && rc == 0; f = strtok_r(NULL, ",", &save)) {
+			if (nprof == MODEL_CURVE_MAX || load_trace(f, &prof_t[nprof], &err) < 0) {
+				if (nprof == MODEL_CURVE_MAX)
+					mo_err_set(&err, MO_EINPUT, "too many profiles");
+				rc = cli_fail(VERB, &err);
+				break;
+			}
+			prof_p[nprof] = &prof_t[nprof];
+			nprof++;
+		}
+		free(list);
+		if (rc)
+			goto out;
+		if (model_curve_from_profiles(prof_p, nprof, g, module, nq ? quotas : NULL, nq, &prof,
+					      &ff, &fb, &err) < 0) {
+			rc = cli_fail(VERB, &err);
+			goto out;
+		}
+	}
+	if (json) {
+		printf("{\"gpu\": \"%s\", \"module\": \"%s\", \"trace\": \"%s\", \"source\": \"%s\", "
+		       "\"kind\": \"predicted\", \"recorded_sms\": %d,\n \"points\": [\n",
+		       g->name, label, argv[optind], trace_source_name((int)t.header.source),
+		       t.header.quota_sms > 0 ? (int)t.header.quota_sms : g->sms);
+		for (int i = 0; i < ours.n; i++) {
+			printf("  {\"quota\": %d, \"fwd_ns\": %" PRId64 ", \"bwd_ns\": %" PRId64
+			       ", \"waves_fwd_ns\": %" PRId64 ", \"waves_bwd_ns\": %" PRId64
+			       ", \"dram_gbps\": %.1f",
+			       ours.quota[i], ours.fwd_ns[i], ours.bwd_ns[i], base.fwd_ns[i],
+			       base.bwd_ns[i], ours.dram_gbps[i]);
+			if (nprof)
+				printf(", \"profile_fwd_ns\": %" PRId64 ", \"profile_bwd_ns\": %" PRId64,
+				       prof.fwd_ns[i], prof.bwd_ns[i]);
+			printf("}%s\n", i + 1 < ours.n ? "," : "");
+		}
+		printf(" ]");
+		if (nprof)
+			printf(",\n \"regression\": {\"form\": \"a + b/q + c*q\", \"profiles\": %d, "
+			       "\"fwd\": [%.6g, %.6g, %.6g], \"bwd\": [%.6g, %.6g, %.6g], "
+			       "\"max_rel_err_fwd\": %.4f, \"max_rel_err_bwd\": %.4f}",
+			       nprof, ff.a, ff.b, ff.c, fb.a, fb.b, fb.c, ff.max_rel_err, fb.max_rel_err);
+		printf("}\n");
+	} else {
+		printf("# scaling curve of %s on %s from '%s' (%s trace recorded at %d SMs)\n", label,
+		       g->name, argv[optind], trace_source_name((int)t.header.source),
+		       t.header.quota_sms > 0 ? (int)t.header.quota_sms : g->sms);
+		printf("# predicted time per microbatch, ms: kernel model | wave-scaling baseline%s\n",
+		       nprof ? " | regression on profiles" : "");
+		printf("%6s %10s %10s | %10s %10s | %9s", "quota", "fwd_ms", "bwd_ms", "waves_fwd",
+		       "waves_bwd", "dram_GB/s");
+		if (nprof)
+			printf(" | %10s %10s", "prof_fwd", "prof_bwd");
+		printf("\n");
+		for (int i = 0; i < ours.n; i++) {
+			printf("%6d %10.4f %10.4f | %10.4f %10.4f | %9.1f", ours.quota[i],
+			       ours.fwd_ns[i] / 1e6, ours.bwd_ns[i] / 1e6, base.fwd_ns[i] / 1e6,
+			       base.bwd_ns[i] / 1e6, ours.dram_gbps[i]);
+			if (nprof)
+				printf(" | %10.4f %10.4f", prof.fwd_ns[i] / 1e6, prof.bwd_ns[i] / 1e6);
+			printf("\n");
+		}
+		if (nprof)
+			printf("# regression t(q) = a + b/q + c*q over %d profiles: fwd a=%.4g b=%.4g c=%.4g (max rel err %.1f%%), bwd a=%.4g b=%.4g c=%.4g (max rel err %.1f%%)\n",
+			       nprof, ff.a, ff.b, ff.c, ff.max_rel_err * 100, fb.a, fb.b, fb.c,
+			       fb.max_rel_err * 100);
+	}
+	if (plot && write_curve_plot(plot, g, label, &ours, &base, nprof ? &prof : NULL, &err) < 0) {
+		rc = cli_fail(VERB, &err);
+		goto out;
+	}
+out:
+	for (int i = 0; i < nprof; i++)
+		trace_mem_release(&prof_t[i]);
+	trace_mem_release(&t);
+	return rc;
+}
+
 int cmd_model(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -238,6 +470,8 @@ int cmd_model(int argc, char **argv)
 		printf("usage: %s\n", usage);
 		return 0;
 	}
+	if (!strcmp(sub, "curve"))
+		return cmd_curve(argc - 1, argv + 1);
 	argc--;
 	argv++;
 	optind = 1;

@@ -1,0 +1,707 @@
+/* test-model.c - the performance model (model/). */
+#include <check.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "model/model.h"
+
+static const struct model_gpu *gpu(const char *name)
+{
+	struct mo_err err;
+	const struct model_gpu *g = model_gpu_find(name, &err);
+
+	ck_assert_msg(g != NULL, "%s", err.msg);
+	return g;
+}
+
+/* ---- GPU specs ---- */
+
+START_TEST(gpus_are_found_by_short_full_and_trace_names)
+{
+	static const struct {
+		const char *query, *short_name;
+	} cases[] = {
+		{ "h100", "h100" },
+		{ "NVIDIA H100 80GB HBM3", "h100" },
+		{ "H100 80GB HBM3", "h100" },
+		{ "nvidia h100 pcie", "h100-pcie" },
+		{ "NVIDIA H200", "h200" },
+		{ "NVIDIA A100 80GB PCIe", "a100-80gb-pcie" },
+		{ "NVIDIA A100-PCIE-40GB", "a100-40gb-pcie" },
+		{ "NVIDIA A100-SXM4-80GB", "a100-80gb-sxm" },
+		{ "NVIDIA A100-PG509-200", "a100-pg509" },
+		{ "A100 (PG509-200)", "a100-pg509" },
+		{ "Tesla V100-PCIE-32GB", "v100-pcie" },
+		{ "Tesla V100-SXM2-32GB", "v100-sxm2" },
+		{ "Tesla V100-DGXS-32GB", "v100-dgxs" },
+		{ "NVIDIA L4", "l4" },
+		{ "Tesla T4", "t4" },
+		{ "NVIDIA B200", "b200" },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		ck_assert_str_eq(gpu(cases[i].query)->short_name, cases[i].short_name);
+}
+END_TEST
+
+START_TEST(an_unknown_gpu_is_an_error_listing_the_known_ones)
+{
+	struct mo_err err;
+
+	mo_err_clear(&err);
+	ck_assert_ptr_null(model_gpu_find("NVIDIA Z9000", &err));
+	ck_assert_int_eq(err.code, -MO_EINPUT);
+	ck_assert_ptr_nonnull(strstr(err.msg, "unknown gpu 'NVIDIA Z9000'"));
+	ck_assert_ptr_nonnull(strstr(err.msg, "h100"));
+	ck_assert_ptr_nonnull(strstr(err.msg, "a100-80gb-pcie"));
+}
+END_TEST
+
+START_TEST(specs_carry_the_data_sheet_and_cuda_limits)
+{
+	const struct model_gpu *h = gpu("h100"), *a = gpu("a100-80gb-pcie"), *v = gpu("v100-sxm2");
+
+	ck_assert_int_eq(h->sms, 132);
+	ck_assert_int_eq(h->smem_per_sm, 233472);
+	ck_assert_int_eq(h->smem_per_block_optin, 232448);
+	ck_assert_int_eq(h->part_min_sms, 8);
+	ck_assert_int_eq(h->part_step_sms, 8);
+	ck_assert_int_eq(a->sms, 108);
+	ck_assert_int_eq(a->smem_per_sm, 167936);
+	ck_assert_int_eq(a->smem_reserved_per_block, 1024);
+	ck_assert_int_eq(a->part_min_sms, 4);
+	ck_assert_int_eq(a->part_step_sms, 2);
+	ck_assert_int_eq(v->smem_per_sm, 98304);
+	ck_assert_int_eq(v->smem_alloc_unit, 256);
+	ck_assert_int_eq(v->part_min_sms, 2);
+	ck_assert_int_eq(gpu("l4")->max_warps_per_sm, 48);
+	ck_assert(h->bf16_tflops > 900 && h->hbm_gbps > 3000);
+	for (int i = 0; i < model_gpu_count(); i++) {
+		const struct model_gpu *g = model_gpu_at(i);
+		ck_assert(g->sms > 0 && g->hbm_gbps > 0 && g->fp32_tflops > 0);
+		ck_assert_int_eq(g->max_warps_per_sm * g->warp_size, g->max_threads_per_sm);
+	}
+}
+END_TEST
+
+START_TEST(quotas_off_the_lattice_name_the_nearest_valid_ones)
+{
+	const struct model_gpu *h = gpu("h100");
+	struct mo_err err;
+	int q[64], n;
+
+	ck_assert_int_eq(model_quota_check(h, 8, &err), 0);
+	ck_assert_int_eq(model_quota_check(h, 64, &err), 0);
+	ck_assert_int_eq(model_quota_check(h, 132, &err), 0); /* the whole GPU */
+	ck_assert_int_eq(model_quota_check(h, 20, &err), -MO_EINPUT);
+	ck_assert_ptr_nonnull(strstr(err.msg, "nearest valid quotas 16 and 24"));
+	ck_assert_int_eq(model_quota_check(h, 4, &err), -MO_EINPUT);
+	ck_assert_ptr_nonnull(strstr(err.msg, "nearest valid quota 8"));
+	ck_assert_int_eq(model_quota_check(h, 200, &err), -MO_EINPUT);
+	ck_assert_int_eq(model_quota_check(gpu("a100-80gb-pcie"), 6, &err), 0);
+	ck_assert_int_eq(model_quota_check(gpu("a100-80gb-pcie"), 7, &err), -MO_EINPUT);
+	n = model_quota_list(h, q, 64);
+	ck_assert_int_eq(n, 17); /* 8..128 step 8, then 132 */
+	ck_assert_int_eq(q[0], 8);
+	ck_assert_int_eq(q[15], 128);
+	ck_assert_int_eq(q[16], 132);
+}
+END_TEST
+
+START_TEST(dtypes_parse_and_size)
+{
+	ck_assert_int_eq(model_dtype_parse("bf16"), MODEL_BF16);
+	ck_assert_int_eq(model_dtype_parse("FP32"), MODEL_FP32);
+	ck_assert_int_eq(model_dtype_parse("half"), MODEL_FP16);
+	ck_assert_int_eq(model_dtype_parse("int4"), -1);
+	ck_assert_int_eq(model_dtype_bytes(MODEL_BF16), 2);
+	ck_assert_int_eq(model_dtype_bytes(MODEL_FP8), 1);
+	ck_assert_str_eq(model_dtype_name(MODEL_TF32), "tf32");
+}
+END_TEST
+
+static const char good_json[] =
+	"[{\"name\": \"Test GPU X\", \"short_name\": \"tgx\", \"cc_major\": 9, \"cc_minor\": 0,"
+	" \"sms\": 66, \"hbm_gbps\": 1000, \"fp32_tflops\": 30, \"bf16_tflops\": 400}]";
+
+START_TEST(user_gpus_load_from_json_and_take_precedence)
+{
+	struct mo_err err;
+	char path[] = "/tmp/mosaic-test-gpu-XXXXXX";
+	int fd = mkstemp(path);
+	const struct model_gpu *g;
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, good_json, sizeof(good_json) - 1), (ssize_t)sizeof(good_json) - 1);
+	close(fd);
+	ck_assert_int_eq(model_gpu_load_file(path, &err), 0);
+	unlink(path);
+	g = gpu("tgx");
+	ck_assert_str_eq(g->name, "Test GPU X");
+	ck_assert_int_eq(g->sms, 66);
+	ck_assert_int_eq(g->part_step_sms, 8);        /* from cc 9.0 */
+	ck_assert_int_eq(g->smem_per_sm, 233472);
+	ck_assert_int_eq(model_gpu_at(0) == g, 1);     /* loaded first */
+	model_gpu_reset();
+	ck_assert_ptr_null(model_gpu_find("tgx", NULL));
+}
+END_TEST
+
+START_TEST(bad_gpu_json_names_the_field)
+{
+	static const struct {
+		const char *json, *want;
+	} cases[] = {
+		{ "[{\"name\": \"x\", \"cc_major\": 9, \"cc_minor\": 0, \"sms\": 8, \"hbm_gbps\": 1,"
+		  " \"fp32_tflops\": 1, \"colour\": 1}]", "unknown field 'colour'" },
+		{ "[{\"name\": \"x\", \"cc_major\": 9, \"cc_minor\": 0, \"sms\": \"8\", \"hbm_gbps\": 1,"
+		  " \"fp32_tflops\": 1}]", "field 'sms': expected an integer" },
+		{ "[{\"name\": \"x\", \"cc_major\": 9, \"cc_minor\": 0, \"hbm_gbps\": 1, \"fp32_tflops\": 1}]",
+		  "missing required field 'sms'" },
+		{ "[{\"name\": \"x\", \"cc_major\": 5, \"cc_minor\": 0, \"sms\": 8, \"hbm_gbps\": 1,"
+		  " \"fp32_tflops\": 1}]", "compute capability 5.0" },
+		{ "[1]", "gpu 0: not an object" },
+		{ "{\"name\": ", "cannot parse 'mem.json'" },
+		{ "[]", "no gpus" },
+		{ "[{\"name\": \"x\", \"cc_major\": 9, \"cc_minor\": 0, \"sms\": 8, \"hbm_gbps\": -1,"
+		  " \"fp32_tflops\": 1}]", "field 'hbm_gbps': out of range" },
+	};
+	struct model_gpu out[4];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct mo_err err;
+		mo_err_clear(&err);
+		ck_assert_int_eq(model_gpu_parse_json(cases[i].json, strlen(cases[i].json), "mem.json",
+						      out, 4, &err),
+				 -MO_EINPUT);
+		ck_assert_msg(strstr(err.msg, cases[i].want), "case %zu: %s", i, err.msg);
+		ck_assert_ptr_nonnull(strstr(err.msg, "mem.json"));
+	}
+}
+END_TEST
+
+/* ---- occupancy ---- */
+
+START_TEST(blocks_per_sm_follow_the_cuda_rules)
+{
+	const struct model_gpu *a = gpu("a100-80gb-pcie"), *v = gpu("v100-sxm2"), *h = gpu("h100");
+	struct model_occupancy o;
+
+	/* 256 threads, 32 regs, no smem: 8 warps/block, warp limit 64/8 = 8 */
+	ck_assert_int_eq(model_blocks_per_sm(a, 256, 32, 0), 8);
+	/* 512 threads, 40 regs: 1280 regs/warp -> 51 warps -> 48 -> 3 blocks */
+	ck_assert_int_eq(model_blocks_per_sm(a, 512, 40, 400), 3);
+	/* 128 threads, 222 regs: 7168 regs/warp -> 9 warps -> 8 -> 2 blocks */
+	ck_assert_int_eq(model_blocks_per_sm(a, 128, 222, 0), 2);
+	/* shared memory: (48 KB + 1 KB reserved) -> floor(167936 / 50176) = 3 */
+	ck_assert_int_eq(model_blocks_per_sm(a, 64, 0, 49152), 3);
+	/* V100 reserves nothing: 98304 / 49152 = 2 */
+	ck_assert_int_eq(model_blocks_per_sm(v, 64, 0, 49152), 2);
+	/* tiny blocks hit the 32 blocks/SM limit */
+	ck_assert_int_eq(model_blocks_per_sm(h, 32, 16, 0), 32);
+	/* impossible launches */
+	ck_assert_int_eq(model_blocks_per_sm(h, 2048, 16, 0), 0);
+	ck_assert_int_eq(model_blocks_per_sm(h, 128, 256, 0), 0);
+	ck_assert_int_eq(model_blocks_per_sm(a, 128, 32, 200000), 0);
+	ck_assert_int_eq(model_occupancy(a, 128, 222, 0, &o), 0);
+	ck_assert_str_eq(o.limiter, "registers");
+	ck_assert(fabs(o.occupancy - 0.125) < 1e-9);
+}
+END_TEST
+
+/* The CUPTI-recorded occupancy of every kernel of the external traces. */
+START_TEST(occupancy_agrees_with_cupti_on_the_external_traces)
+{
+	FILE *fp = fopen("tests/data/occupancy/occupancy.csv", "r");
+	char line[512];
+	long ok = 0, total = 0, per_gpu_ok[8] = { 0 }, per_gpu[8] = { 0 };
+	const char *gpus[8] = { 0 };
+	int ngpus = 0;
+
+	ck_assert_ptr_nonnull(fp);
+	ck_assert_ptr_nonnull(fgets(line, sizeof(line), fp)); /* header */
+	while (fgets(line, sizeof(line), fp)) {
+		char name[64];
+		long gx, gy, gz, bx, by, bz, regs, smem, pct, count;
+		double bps, wps;
+		struct trace_kernel k;
+		int gi;
+		ck_assert_int_eq(sscanf(line, "%63[^,],%ld,%ld,%ld,%ld,%ld,%ld,%ld,%ld,%lf,%lf,%ld,%ld",
+					name, &gx, &gy, &gz, &bx, &by, &bz, &regs, &smem, &bps, &wps,
+					&pct, &count),
+				 13);
+		memset(&k, 0, sizeof(k));
+		k.grid_x = gx, k.grid_y = gy, k.grid_z = gz;
+		k.block_x = bx, k.block_y = by, k.block_z = bz;
+		k.registers = regs;
+		k.static_smem = smem;
+		k.dynamic_smem = 0;
+		for (gi = 0; gi < ngpus; gi++)
+			if (!strcmp(gpus[gi], gpu(name)->short_name))
+				break;
+		if (gi == ngpus)
+			gpus[ngpus++] = gpu(name)->short_name;
+		total += count;
+		per_gpu[gi] += count;
+		if (model_cupti_occupancy_pct(gpu(name), &k) == pct) {
+			ok += count;
+			per_gpu_ok[gi] += count;
+		}
+	}
+	fclose(fp);
+	ck_assert_int_ge(total, 20000);
+	for (int i = 0; i < ngpus; i++)
+		fprintf(stderr, "occupancy vs CUPTI: %-12s %6ld of %6ld kernels (%.1f%%)\n", gpus[i],
+			per_gpu_ok[i], per_gpu[i], 100.0 * per_gpu_ok[i] / per_gpu[i]);
+	ck_assert_msg(ok >= 0.95 * total, "agreement %ld of %ld", ok, total);
+}
+END_TEST
+
+/* ---- classes ---- */
+
+START_TEST(kernels_are_classified_by_name)
+{
+	static const struct {
+		const char *name;
+		int cls;
+	} cases[] = {
+		{ "sm90_xmma_gemm_bf16bf16_bf16f32_f32_tn_n_tilesize128x128x64_warpgroupsize1x1x1_execute_segment_k_off_kernel__5x_cublas", TRACE_CLASS_GEMM },
+		{ "void cutlass::Kernel2<cutlass_80_tensorop_bf16_s16816gemm_relu_bf16_64x64_64x6_tn_align8>(cutlass_80_tensorop_bf16_s16816gemm_relu_bf16_64x64_64x6_tn_align8::Params)", TRACE_CLASS_GEMM },
+		{ "ampere_sgemm_128x64_tn", TRACE_CLASS_GEMM },
+		{ "volta_sgemm_64x64_nt", TRACE_CLASS_GEMM },
+		{ "void gemv2T_kernel_val<int, int, __nv_bfloat16, __nv_bfloat16, __nv_bfloat16, float, 128, 16, 4, 4, false, false>", TRACE_CLASS_GEMM },
+		{ "void cublasLt::splitKreduce_kernel<32, 16, int, float, float, float, float, true, false, false>(cublasLt::cublasSplitKParams<float>)", TRACE_CLASS_GEMM },
+		{ "void pytorch_flash::flash_fwd_kernel<pytorch_flash::Flash_fwd_kernel_traits<64, 128, 128, 4, false, false, cutlass::bfloat16_t>>", TRACE_CLASS_ATTENTION },
+		{ "fmha_cutlassF_f16_aligned_64x64_rf_sm80(PyTorchMemEffAttention::AttentionKernel)", TRACE_CLASS_ATTENTION },
+		{ "sm80_xmma_fprop_implicit_gemm_indexed_tf32f32_tf32f32_f32_nhwckrsc_nchw_tilesize128x128x16_stage4", TRACE_CLASS_CONV },
+		{ "sm90_xmma_wgrad_indexed_implicit_gemm_f32f32_tf32f32_f32_nhwckrsc_nhwc_tilesize128x128x32", TRACE_CLASS_CONV },
+		{ "volta_scudnn_128x64_relu_interior_nn_v1", TRACE_CLASS_CONV },
+		{ "void cudnn::winograd_nonfused::winogradForwardData4x4<float, float>(cudnn::winograd_nonfused::WinogradDataParams<float, float>)", TRACE_CLASS_CONV },
+		{ "void implicit_convolve_sgemm<float, float, 1024, 6, 7, 3, 3, 5, 1, false, true, true>(int, int, int)", TRACE_CLASS_CONV },
+		{ "void at::native::vectorized_elementwise_kernel<4, at::native::sigmoid_kernel_cuda(at::TensorIteratorBase&)::{lambda()#2}>", TRACE_CLASS_ELEMENTWISE },
+		{ "void at::native::(anonymous namespace)::multi_tensor_apply_kernel<at::native::(anonymous namespace)::TensorListMetadata<2>>", TRACE_CLASS_ELEMENTWISE },
+		{ "void at::native::(anonymous namespace)::vectorized_layer_norm_kernel<c10::BFloat16, float>(int, float)", TRACE_CLASS_REDUCTION },
+		{ "void (anonymous namespace)::softmax_warp_forward<c10::BFloat16, c10::BFloat16, float, 3, false, false>", TRACE_CLASS_REDUCTION },
+		{ "void at::native::reduce_kernel<512, 1, at::native::ReduceOp<float, at::native::MeanOps<float, float, float, float>, unsigned int, float, 4>>", TRACE_CLASS_REDUCTION },
+		{ "void cudnn::bn_fw_tr_1C11_kernel_NCHW<float, float, 512, true, 1>(cudnnTensorStruct)", TRACE_CLASS_REDUCTION },
+		{ "void at::native::(anonymous namespace)::max_pool_forward_nchw<float, float>(int, float const*)", TRACE_CLASS_REDUCTION },
+		{ "ncclKernel_AllReduce_RING_LL_Sum_float(ncclDevComm*, unsigned long, ncclWork*)", TRACE_CLASS_COMM },
+		{ "void at::native::elementwise_kernel<128, 4, at::native::gpu_kernel_impl_nocast<at::native::direct_copy_kernel_cuda(at::TensorIteratorBase&)>>", TRACE_CLASS_MEMORY },
+		{ "void at::native::(anonymous namespace)::CatArrayBatchedCopy<at::native::(anonymous namespace)::OpaqueType<2u>, unsigned int, 4, 64, 64>", TRACE_CLASS_MEMORY },
+		{ "void at::native::(anonymous namespace)::indexSelectLargeIndex<c10::BFloat16, long, unsigned int, 2, 2, -2, true>", TRACE_CLASS_MEMORY },
+		{ "void cudnn::ops::nchwToNhwcKernel<float, float, float, false, true, (cudnnKernelDataType_t)0>", TRACE_CLASS_MEMORY },
+		{ "my_custom_kernel", TRACE_CLASS_UNKNOWN },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct trace_kernel k;
+		memset(&k, 0, sizeof(k));
+		k.name = cases[i].name;
+		ck_assert_msg(model_classify(&k) == cases[i].cls, "%s: got %s, want %s", cases[i].name,
+			      trace_class_name(model_classify(&k)), trace_class_name(cases[i].cls));
+	}
+}
+END_TEST
+
+/* ---- kernel time under a quota ---- */
+
+static struct trace_kernel kernel(int64_t ns, int64_t blocks, int threads, int regs, int cls)
+{
+	struct trace_kernel k;
+
+	memset(&k, 0, sizeof(k));
+	k.start_ns = 1000;
+	k.end_ns = 1000 + ns;
+	k.grid_x = blocks;
+	k.grid_y = k.grid_z = 1;
+	k.block_x = threads;
+	k.block_y = k.block_z = 1;
+	k.registers = regs;
+	k.kclass = cls;
+	k.flops = k.bytes = -1;
+	k.name = "";
+	return k;
+}
+
+START_TEST(wave_scaling_baseline_scales_by_waves)
+{
+	const struct model_gpu *h = gpu("h100");
+	/* 256 threads, 32 regs: 8 blocks/SM; 132 * 8 = 1056 slots -> 2112 blocks = 2 waves */
+	struct trace_kernel k = kernel(100000, 2112, 256, 32, TRACE_CLASS_GEMM);
+
+	/* 64 SMs: 512 slots -> ceil(2112 / 512) = 5 waves: 100 us * 5 / 2 */
+	ck_assert_int_eq(model_kernel_ns_waves(h, &k, 132, 64), 250000);
+	/* 8 SMs: 64 slots -> 33 waves */
+	ck_assert_int_eq(model_kernel_ns_waves(h, &k, 132, 8), 1650000);
+	ck_assert_int_eq(model_kernel_ns_waves(h, &k, 132, 132), 100000);
+}
+END_TEST
+
+START_TEST(kernel_time_at_quota_splits_compute_memory_and_launch)
+{
+	const struct model_gpu *h = gpu("h100");
+	struct trace_kernel k = kernel(101500, 2112, 256, 32, TRACE_CLASS_ELEMENTWISE);
+	struct model_quota_pred p;
+	double bw_full, bw_64;
+
+	/* elementwise: 90% of the 100 us body is memory-bound */
+	model_kernel_predict_at_quota(h, &k, 132, 64, &p);
+	ck_assert_int_eq(p.launch_ns, 1500);
+	ck_assert(fabs(p.mem_frac - 0.9) < 1e-9);
+	/* compute: 10 us * 5 waves / 2 waves = 25 us */
+	ck_assert_int_eq(p.compute_ns, 25000);
+	/* memory: 90 us * bw(132) / bw(64); 64 SMs is under the knee (0.55 * 132 = 72.6 SMs) */
+	bw_full = model_dram_gbps_at(h, 132);
+	bw_64 = model_dram_gbps_at(h, 64);
+	ck_assert(fabs(bw_full - h->hbm_gbps) < 1e-6);
+	ck_assert(fabs(bw_64 - h->hbm_gbps * 64 / (0.55 * 132)) < 1e-6);
+	ck_assert_int_eq(p.memory_ns, (int64_t)llround(90000 * bw_full / bw_64));
+	ck_assert_int_eq(p.ns, p.launch_ns + p.compute_ns + p.memory_ns);
+	/* above the knee memory time does not change */
+	model_kernel_predict_at_quota(h, &k, 132, 80, &p);
+	ck_assert_int_eq(p.memory_ns, 90000);
+	/* the same quota gives the measured time back */
+	ck_assert_int_eq(model_kernel_ns_at_quota(h, &k, 132, 132), 101500);
+	/* a kernel of fewer blocks than SMs does not care about the quota above its size */
+	k = kernel(50000, 16, 128, 32, TRACE_CLASS_GEMM);
+	ck_assert_int_eq(model_kernel_ns_at_quota(h, &k, 132, 16), 50000);
+	ck_assert_int_gt(model_kernel_ns_at_quota(h, &k, 132, 8), 50000);
+	/* communication kernels keep their time */
+	k = kernel(70000, 8, 512, 64, TRACE_CLASS_COMM);
+	ck_assert_int_eq(model_kernel_ns_at_quota(h, &k, 132, 8), 70000);
+	/* a tiny kernel is all launch cost */
+	k = kernel(1200, 1, 32, 16, TRACE_CLASS_ELEMENTWISE);
+	ck_assert_int_eq(model_kernel_ns_at_quota(h, &k, 132, 8), 1200);
+}
+END_TEST
+
+START_TEST(fewer_sms_never_make_a_kernel_faster)
+{
+	const struct model_gpu *h = gpu("h100");
+	int q[64], n = model_quota_list(h, q, 64);
+
+	for (int cls = 0; cls < TRACE_CLASS_COUNT; cls++)
+		for (int64_t blocks = 1; blocks < 100000; blocks *= 7) {
+			struct trace_kernel k = kernel(200000, blocks, 256, 64, cls);
+			int64_t prev = INT64_MAX;
+			for (int i = 0; i < n; i++) {
+				int64_t t = model_kernel_ns_at_quota(h, &k, 132, q[i]);
+				ck_assert_int_le(t, prev);
+				prev = t;
+			}
+		}
+}
+END_TEST
+
+/* ---- kernel time from shape ---- */
+
+START_TEST(gemm_from_shape_picks_tiles_and_respects_rooflines)
+{
+	const struct model_gpu *h = gpu("h100");
+	struct model_op op = { .kind = MODEL_OP_GEMM, .dtype = MODEL_BF16, .b = 1, .m = 8192,
+			       .n = 8192, .k = 8192 };
+	struct model_op_pred p;
+	struct trace_kernel k;
+	struct mo_err err;
+	double tflops;
+
+	ck_assert_int_eq(model_op_predict(h, &op, h->sms, &p, &err), 0);
+	tflops = p.flops / p.ns / 1e3;
+	/* a big bf16 GEMM runs at a large fraction of the dense peak, never above it */
+	ck_assert_msg(tflops > 0.5 * h->bf16_tflops && tflops < h->bf16_tflops, "%.0f TFLOP/s", tflops);
+	ck_assert_int_eq(p.bound, MODEL_BOUND_COMPUTE);
+	ck_assert_int_ge(p.tile_m, 64);
+	/* the launch is what model_op_launch reports */
+	memset(&k, 0, sizeof(k));
+	model_op_launch(h, &op, &k);
+	ck_assert_int_eq(k.kclass, TRACE_CLASS_GEMM);
+	ck_assert_int_eq(k.grid_x * k.grid_y * k.grid_z, p.ctas);
+	ck_assert_int_gt(model_blocks_per_sm(h, (int)k.block_x, (int)k.registers, (int)k.dynamic_smem), 0);
+	/* fewer SMs: slower, about proportionally for a big GEMM */
+	ck_assert_int_gt(model_op_ns(h, &op, 64), (int64_t)(1.8 * p.ns));
+	/* fp32 runs on the SIMT pipes: much slower */
+	op.dtype = MODEL_FP32;
+	ck_assert_int_gt(model_op_ns(h, &op, h->sms), 5 * p.ns);
+	/* a GEMV-like shape is memory bound */
+	op.dtype = MODEL_BF16;
+	op.m = 1;
+	op.n = 16384;
+	op.k = 16384;
+	ck_assert_int_eq(model_op_predict(h, &op, h->sms, &p, &err), 0);
+	ck_assert_int_ne(p.bound, MODEL_BOUND_COMPUTE);
+}
+END_TEST
+
+START_TEST(other_ops_from_shape)
+{
+	const struct model_gpu *a = gpu("a100-80gb-sxm");
+	struct model_op ew = { .kind = MODEL_OP_ELEMENTWISE, .dtype = MODEL_BF16, .bytes = 1 << 30,
+			       .flops = 1 << 28 };
+	struct model_op att = { .kind = MODEL_OP_ATTENTION, .dtype = MODEL_BF16, .b = 64, .m = 2048,
+				.n = 2048, .k = 128 };
+	struct model_op bad = { .kind = MODEL_OP_GEMM, .dtype = MODEL_BF16, .b = 1, .m = 0, .n = 1, .k = 1 };
+	struct model_op_pred p;
+	struct mo_err err;
+	int64_t t, tb, tc;
+
+	/* 1 GiB at ~2 TB/s: about half a millisecond */
+	t = model_op_ns(a, &ew, a->sms);
+	ck_assert_msg(t > 500000 && t < 900000, "%lld", (long long)t);
+	t = model_op_ns(a, &att, a->sms);
+	att.kind = MODEL_OP_ATTENTION_BWD;
+	tb = model_op_ns(a, &att, a->sms);
+	ck_assert_int_gt(tb, 2 * t);
+	att.kind = MODEL_OP_ATTENTION;
+	att.causal = 1;
+	tc = model_op_ns(a, &att, a->sms);
+	ck_assert_int_lt(tc, t);
+	ck_assert_int_eq(model_op_predict(a, &bad, a->sms, &p, &err), -MO_EINPUT);
+	ck_assert_ptr_nonnull(strstr(err.msg, "positive b, m, n, k"));
+	ck_assert_int_eq(model_op_ns(a, &bad, a->sms), -1);
+	ck_assert_int_eq(model_op_predict(a, &ew, 0, &p, &err), -MO_EINPUT);
+}
+END_TEST
+
+/* The committed NeuSight subset: held-out error within a loose bound. */
+START_TEST(gemm_model_error_on_held_out_neusight_timings)
+{
+	struct model_gemm_set set;
+	struct mo_err err;
+	const char *names[] = { "h100", "a100-80gb-pcie" };
+
+	model_gemm_set_init(&set);
+	ck_assert_int_eq(model_gemm_csv_load(&set, "tests/data/neusight/gemm-subset.csv", &err), 0);
+	ck_assert_int_gt(set.n, 1000);
+	for (int i = 0; i < 2; i++) {
+		struct model_gemm_eval e;
+		ck_assert_int_eq(model_gemm_evaluate(&set, gpu(names[i]), NULL, 1, &e), 0);
+		fprintf(stderr, "neusight subset, held out: %-16s n=%d median %.1f%% p90 %.1f%%\n",
+			names[i], e.n, e.median_ape, e.p90_ape);
+		ck_assert_int_gt(e.n, 100);
+		ck_assert_msg(e.median_ape < 15.0, "%s median %.1f%%", names[i], e.median_ape);
+	}
+	model_gemm_set_release(&set);
+}
+END_TEST
+
+START_TEST(a_bad_csv_is_reported_with_its_line)
+{
+	char path[] = "/tmp/mosaic-test-csv-XXXXXX";
+	int fd = mkstemp(path);
+	const char text[] = "OPName,Latency,Device,B,M,N,K\nlinear,0.1,NVIDIA L4,1,2,3,4\nbmm,abc,NVIDIA L4,1,2,3,4\n";
+	struct model_gemm_set set;
+	struct mo_err err;
+
+	ck_assert_int_eq(write(fd, text, sizeof(text) - 1), (ssize_t)sizeof(text) - 1);
+	close(fd);
+	model_gemm_set_init(&set);
+	ck_assert_int_eq(model_gemm_csv_load(&set, path, &err), -MO_EINPUT);
+	ck_assert_ptr_nonnull(strstr(err.msg, "line 3: bad Latency 'abc'"));
+	model_gemm_set_release(&set);
+	unlink(path);
+}
+END_TEST
+
+/* ---- curves ---- */
+
+START_TEST(curves_interpolate_between_samples)
+{
+	struct model_curve c = { .n = 3, .quota = { 8, 16, 32 }, .fwd_ns = { 800, 400, 200 },
+				 .bwd_ns = { 1600, 800, 400 } };
+
+	ck_assert_int_eq(model_curve_fwd_ns(&c, 16), 400);
+	ck_assert_int_eq(model_curve_fwd_ns(&c, 24), 300);
+	ck_assert_int_eq(model_curve_bwd_ns(&c, 12), 1200);
+	ck_assert_int_eq(model_curve_fwd_ns(&c, 64), 200);  /* flat beyond */
+	ck_assert_int_eq(model_curve_fwd_ns(&c, 4), 1600);  /* 1/q below */
+}
+END_TEST
+
+START_TEST(the_regression_recovers_a_known_curve)
+{
+	int q[5] = { 8, 16, 32, 64, 128 };
+	double t[5];
+	struct model_curve_fit f;
+	struct mo_err err;
+
+	for (int i = 0; i < 5; i++)
+		t[i] = 1000.0 + 64000.0 / q[i] + 2.0 * q[i];
+	ck_assert_int_eq(model_curve_fit(q, t, 5, &f, &err), 0);
+	ck_assert(fabs(f.a - 1000) < 1e-6 && fabs(f.b - 64000) < 1e-6 && fabs(f.c - 2) < 1e-9);
+	ck_assert(f.max_rel_err < 1e-9);
+	ck_assert_int_eq(model_curve_fit(q, t, 2, &f, &err), 0);
+	ck_assert(f.c == 0);
+	q[1] = 8;
+	ck_assert_int_eq(model_curve_fit(q, t, 3, &f, &err), -MO_EINPUT);
+}
+END_TEST
+
+/* A small synthetic trace: module "vit" fwd + bwd, module "llm" fwd. */
+static void make_trace(struct trace_mem *t, int quota, double scale)
+{
+	struct trace_header h;
+	struct trace_record r;
+	struct mo_err err;
+	int64_t now = 0;
+
+	trace_mem_init(t);
+	trace_header_init(&h);
+	h.gpu_name = "NVIDIA H100 80GB HBM3";
+	h.quota_sms = quota;
+	h.source = TRACE_SOURCE_SIMULATED;
+	ck_assert_int_eq(trace_mem_set_header(t, &h, &err), 0);
+	trace_record_init(&r, TRACE_KIND_MODULE);
+	r.u.module.id = 0;
+	r.u.module.name = "vit";
+	ck_assert_int_eq(trace_mem_add(t, &r, &err), 0);
+	r.u.module.id = 1;
+	r.u.module.name = "llm";
+	ck_assert_int_eq(trace_mem_add(t, &r, &err), 0);
+	trace_record_init(&r, TRACE_KIND_PHASE);
+	r.u.phase.id = 0;
+	r.u.phase.name = "forward";
+	ck_assert_int_eq(trace_mem_add(t, &r, &err), 0);
+	r.u.phase.id = 1;
+	r.u.phase.name = "backward";
+	ck_assert_int_eq(trace_mem_add(t, &r, &err), 0);
+	for (int i = 0; i < 6; i++) {
+		int64_t d = (int64_t)((20000 + 5000 * i) * scale);
+		trace_record_init(&r, TRACE_KIND_KERNEL);
+		r.u.kernel.start_ns = now;
+		r.u.kernel.end_ns = now + d;
+		now += d + 1000;
+		r.u.kernel.device = 0;
+		r.u.kernel.stream = 7;
+		r.u.kernel.module = i < 4 ? 0 : 1;
+		r.u.kernel.phase = i % 2;
+		r.u.kernel.microbatch = 0;
+		r.u.kernel.step = 0;
+		r.u.kernel.grid_x = 4096;
+		r.u.kernel.grid_y = r.u.kernel.grid_z = 1;
+		r.u.kernel.block_x = 256;
+		r.u.kernel.block_y = r.u.kernel.block_z = 1;
+		r.u.kernel.registers = 64;
+		r.u.kernel.static_smem = r.u.kernel.dynamic_smem = 0;
+		r.u.kernel.name = i % 3 ? "ampere_sgemm_128x64_tn" : "vectorized_elementwise_kernel";
+		r.u.kernel.kclass = model_classify(&r.u.kernel);
+		ck_assert_int_eq(trace_mem_add(t, &r, &err), 0);
+	}
+}
+
+START_TEST(the_kernel_level_curve_sums_kernels_per_module_and_phase)
+{
+	const struct model_gpu *h = gpu("h100");
+	struct trace_mem t;
+	struct model_curve c;
+	struct mo_err err;
+	int q[3] = { 32, 64, 132 };
+
+	make_trace(&t, 0, 1.0);
+	ck_assert_int_eq(model_trace_module_id(&t, "VIT"), 0);
+	ck_assert_int_eq(model_curve_from_trace(&t, h, 0, q, 3, &c, &err), 0);
+	ck_assert_int_eq(c.n, 3);
+	/* at the recorded quota the curve is the measured sum: fwd 20+30, bwd 25+35 us */
+	ck_assert_int_eq(c.fwd_ns[2], 50000);
+	ck_assert_int_eq(c.bwd_ns[2], 60000);
+	ck_assert_int_gt(c.fwd_ns[0], c.fwd_ns[1]);
+	ck_assert_int_gt(c.fwd_ns[1], c.fwd_ns[2]);
+	ck_assert(c.dram_gbps[0] > 0);
+	/* bad input */
+	q[1] = 60;
+	ck_assert_int_eq(model_curve_from_trace(&t, h, 0, q, 3, &c, &err), -MO_EINPUT);
+	ck_assert_ptr_nonnull(strstr(err.msg, "nearest valid quotas 56 and 64"));
+	ck_assert_int_eq(model_curve_from_trace(&t, h, 7, NULL, 0, &c, &err), -MO_EINPUT);
+	ck_assert_ptr_nonnull(strstr(err.msg, "has no kernels"));
+	trace_mem_release(&t);
+}
+END_TEST
+
+START_TEST(the_profile_regression_fits_traces_at_several_quotas)
+{
+	const struct model_gpu *h = gpu("h100");
+	struct trace_mem t[4];
+	const struct trace_mem *tp[4];
+	int quotas[4] = { 16, 32, 64, 128 };
+	struct model_curve c;
+	struct model_curve_fit ff, fb;
+	struct mo_err err;
+
+	for (int i = 0; i < 4; i++) {
+		/* time = 0.2 + 12.8 / q (relative to 128 SMs) */
+		make_trace(&t[i], quotas[i], 0.2 + 12.8 / quotas[i] * 1.0 / (0.2 + 0.1));
+		tp[i] = &t[i];
+	}
+	ck_assert_int_eq(model_curve_from_profiles(tp, 4, h, "vit", quotas, 4, &c, &ff, &fb, &err), 0);
+	ck_assert(ff.max_rel_err < 0.01);
+	ck_assert(ff.b > 0);
+	for (int i = 0; i + 1 < 4; i++)
+		ck_assert_int_gt(c.fwd_ns[i], c.fwd_ns[i + 1]);
+	ck_assert_int_eq(model_curve_from_profiles(tp, 4, h, "audio", NULL, 0, &c, &ff, &fb, &err),
+			 -MO_EINPUT);
+	ck_assert_ptr_nonnull(strstr(err.msg, "no module 'audio'"));
+	for (int i = 0; i < 4; i++)
+		trace_mem_release(&t[i]);
+}
+END_TEST
+
+/* ---- interference ---- */
+
+START_TEST(interference_grows_with_combined_demand)
+{
+	const struct model_gpu *h = gpu("h100");
+	double cap = h->hbm_gbps * MODEL_DRAM_EFF;
+
+	ck_assert(model_interference(h, 500, 500) == 1.0);
+	ck_assert(model_interference(h, cap / 2, cap / 2) == 1.0);
+	/* a fully memory-bound module sharing with an equal one: twice slower */
+	ck_assert(fabs(model_interference(h, cap, cap) - 2.0) < 1e-9);
+	/* half memory-bound: 1 + 0.5 * (1.5 - 1) */
+	ck_assert(fabs(model_interference(h, cap / 2, cap) - 1.25) < 1e-9);
+	ck_assert(model_interference(h, cap / 2, 2 * cap) > model_interference(h, cap / 2, cap));
+	ck_assert(model_interference(h, 0, 5 * cap) == 1.0);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+	Suite *s = suite_create("model");
+	TCase *tc = tcase_create("model");
+
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, gpus_are_found_by_short_full_and_trace_names);
+	tcase_add_test(tc, an_unknown_gpu_is_an_error_listing_the_known_ones);
+	tcase_add_test(tc, specs_carry_the_data_sheet_and_cuda_limits);
+	tcase_add_test(tc, quotas_off_the_lattice_name_the_nearest_valid_ones);
+	tcase_add_test(tc, dtypes_parse_and_size);
+	tcase_add_test(tc, user_gpus_load_from_json_and_take_precedence);
+	tcase_add_test(tc, bad_gpu_json_names_the_field);
+	tcase_add_test(tc, blocks_per_sm_follow_the_cuda_rules);
+	tcase_add_test(tc, occupancy_agrees_with_cupti_on_the_external_traces);
+	tcase_add_test(tc, kernels_are_classified_by_name);
+	tcase_add_test(tc, wave_scaling_baseline_scales_by_waves);
+	tcase_add_test(tc, kernel_time_at_quota_splits_compute_memory_and_launch);
+	tcase_add_test(tc, fewer_sms_never_make_a_kernel_faster);
+	tcase_add_test(tc, gemm_from_shape_picks_tiles_and_respects_rooflines);
+	tcase_add_test(tc, other_ops_from_shape);
+	tcase_add_test(tc, gemm_model_error_on_held_out_neusight_timings);
+	tcase_add_test(tc, a_bad_csv_is_reported_with_its_line);
+	tcase_add_test(tc, curves_interpolate_between_samples);
+	tcase_add_test(tc, the_regression_recovers_a_known_curve);
+	tcase_add_test(tc, the_kernel_level_curve_sums_kernels_per_module_and_phase);
+	tcase_add_test(tc, the_profile_regression_fits_traces_at_several_quotas);
+	tcase_add_test(tc, interference_grows_with_combined_demand);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
