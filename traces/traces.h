@@ -593,4 +593,19 @@ void trace_header_print(FILE *fp, const struct trace_header *h);
  */
 int trace_export_perfetto(const char *in_path, const char *out_path, struct mo_err *err);
 
+/*
+ * The same, with counts.  The input is read twice (first the track table and
+ * the time origin, then the events), so in_path must be a file, not "-".
+ * Timestamps are microseconds relative to the earliest activity, printed
+ * exactly with three decimals (ns); otherData.time_origin_ns holds the origin.
+ * Activities with no start or with end < start are left out and counted.
+ */
+struct trace_export_stats {
+	uint64_t events;   /* trace events written (metadata included) */
+	uint64_t tracks;   /* thread tracks */
+	uint64_t skipped;  /* activities left out */
+};
+int trace_export_perfetto_stats(const char *in_path, const char *out_path,
+				struct trace_export_stats *st, struct mo_err *err);
+
 #endif
