@@ -1,0 +1,731 @@
+/* test-workloads.c - the workload spec reader, parameter counts, the kernel
+ * synthesiser, memory, modules from traces and one-iteration synthesis.
+ * Run from the repository root (the bundled specs are read from workloads/). */
+#include <check.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "model/model.h"
+#include "traces/traces.h"
+#include "workloads/workloads.h"
+
+static struct workload *load_ok(const char *path)
+{
+	struct workload *w = NULL;
+	struct mo_err err;
+
+	mo_err_clear(&err);
+	ck_assert_msg(workload_load(path, &w, &err) == 0, "%s: %s", path, err.msg);
+	return w;
+}
+
+static struct workload *load_str_ok(const char *json)
+{
+	struct workload *w = NULL;
+	struct mo_err err;
+
+	mo_err_clear(&err);
+	ck_assert_msg(workload_load_string(json, "t.json", &w, &err) == 0, "%s", err.msg);
+	return w;
+}
+
+static int64_t total_params(const struct workload *w)
+{
+	int64_t p = 0;
+	for (int m = 0; m < w->n_modules; m++)
+		p += w->modules[m].params;
+	return p;
+}
+
+static void assert_within(int64_t got, int64_t want, double pct, const char *what)
+{
+	double err = 100.0 * fabs((double)(got - want)) / (double)want;
+	ck_assert_msg(err <= pct, "%s: %lld parameters, published %lld (%.2f%% off)", what,
+		      (long long)got, (long long)want, err);
+}
+
+/* ---- parameter counts ---- */
+
+START_TEST(gpt2_large_has_exactly_the_published_774m_parameters)
+{
+	struct workload *w = load_ok("workloads/llm/gpt2-large.json");
+	/* Hugging Face gpt2-large: 774,030,080 */
+	ck_assert_int_eq(total_params(w), 774030080);
+	workload_free(w);
+}
+END_TEST
+
+static const struct {
+	const char *path;
+	int64_t published; /* the paper's / model card's number */
+} llms[] = {
+	{"workloads/llm/bert-large.json", 340000000},  /* Devlin et al. 2019 */
+	{"workloads/llm/opt-1.3b.json", 1300000000},   /* Zhang et al. 2022, Table 1 */
+	{"workloads/llm/gpt3-xl.json", 1300000000},    /* Brown et al. 2020, Table 2.1 */
+	{"workloads/llm/gpt2-large.json", 774000000},  /* Radford et al. 2019, Table 2 */
+};
+
+START_TEST(reference_llms_are_within_two_percent_of_their_published_counts)
+{
+	struct workload *w = load_ok(llms[_i].path);
+	assert_within(total_params(w), llms[_i].published, 2.0, llms[_i].path);
+	workload_free(w);
+}
+END_TEST
+
+static const char *const bundled[] = {"clip", "qwen3-vl", "unified-io-2", "imagebind", "ofasys",
+				      "llava-1.5-7b"};
+
+START_TEST(bundled_specs_and_their_modules_are_within_two_percent_of_published_counts)
+{
+	char path[256];
+	struct workload *w;
+	int checked = 0;
+
+	snprintf(path, sizeof path, "workloads/%s.json", bundled[_i]);
+	w = load_ok(path);
+	ck_assert_int_ge(w->n_modules, 2);
+	if (w->published_params) {
+		assert_within(total_params(w), w->published_params, 2.0, path);
+		checked++;
+	}
+	for (int m = 0; m < w->n_modules; m++) {
+		ck_assert_msg(w->modules[m].params > 0, "%s: module %s has no parameters", path,
+			      w->modules[m].name);
+		ck_assert_msg(w->modules[m].source[0], "%s: module %s has no source", path,
+			      w->modules[m].name);
+		if (w->modules[m].published_params) {
+			assert_within(w->modules[m].params, w->modules[m].published_params, 2.0,
+				      w->modules[m].name);
+			checked++;
+		}
+	}
+	ck_assert_msg(w->source[0], "%s has no source", path);
+	/* every bundled spec but OFASys (no published count for its 4-module
+	 * configuration) is checked against at least one published number */
+	if (strcmp(bundled[_i], "ofasys"))
+		ck_assert_int_ge(checked, 1);
+	workload_free(w);
+}
+END_TEST
+
+START_TEST(ofasys_has_four_modules_and_imagebind_six)
+{
+	struct workload *w = load_ok("workloads/ofasys.json");
+	ck_assert_int_eq(w->n_modules, 4);
+	workload_free(w);
+	w = load_ok("workloads/imagebind.json");
+	ck_assert_int_eq(w->n_modules, 6);
+	workload_free(w);
+}
+END_TEST
+
+START_TEST(resnet50_bottleneck_formula_gives_its_known_count)
+{
+	/* torchvision resnet50 without its fc layer: 25,557,032 - 2,049,000 */
+	struct workload *w = load_str_ok(
+		"{\"name\":\"r\",\"batch\":1,\"modules\":[{\"name\":\"r\",\"kind\":\"encoder\","
+		"\"arch\":\"conv\",\"blocks\":[3,4,6,3],\"image\":224}]}");
+	ck_assert_int_eq(w->modules[0].layers, 16);
+	ck_assert_int_eq(w->modules[0].params, 25557032 - 2049000);
+	workload_free(w);
+}
+END_TEST
+
+START_TEST(grouped_query_attention_shrinks_kv_projections)
+{
+	/* hidden 64, 8 heads of 8, 2 KV heads: Q 64x64, K and V 64x16 each, O 64x64 */
+	struct workload *w = load_str_ok(
+		"{\"name\":\"g\",\"batch\":1,\"modules\":[{\"name\":\"d\",\"kind\":\"backbone\","
+		"\"arch\":\"decoder\",\"layers\":1,\"hidden\":64,\"heads\":8,\"kv_heads\":2,"
+		"\"ffn\":128,\"seq\":8,\"act\":\"swiglu\",\"norm\":\"rmsnorm\",\"pos\":\"rope\","
+		"\"final_norm\":false}]}");
+	int64_t want = 2 * 64 + (64 * 64 + 2 * 64 * 16 + 64 * 64) + 3 * 64 * 128;
+	ck_assert_int_eq(w->modules[0].params, want);
+	workload_free(w);
+}
+END_TEST
+
+/* ---- bad specs ---- */
+
+#define MOD "{\"name\":\"a\",\"kind\":\"encoder\",\"arch\":\"encoder\",\"layers\":1," \
+	"\"hidden\":8,\"heads\":2,\"ffn\":16,\"seq\":4}"
+#define MODB "{\"name\":\"b\",\"kind\":\"encoder\",\"arch\":\"encoder\",\"layers\":1," \
+	"\"hidden\":8,\"heads\":2,\"ffn\":16,\"seq\":4}"
+static const struct {
+	const char *json;
+	const char *want; /* in the message */
+} bad[] = {
+	{"{\"name\":\"x\",\"batch\":1,\"modules\":[" MOD "],\"bogus\":1}", "'t.json': bogus: unknown field"},
+	{"{\"name\":\"x\",\"batch\":1,\"modules\":[{\"name\":\"a\",\"kind\":\"encoder\",\"arch\":\"mlp\","
+	 "\"layers\":1,\"in_dim\":2,\"hidden\":2,\"out_dim\":2,\"seq\":1,\"foo\":3}]}",
+	 "modules[0].foo: unknown field"},
+	{"{\"name\":\"x\",\"batch\":1,\"modules\":[{\"name\":\"a\",\"kind\":\"encoder\",\"arch\":\"encoder\","
+	 "\"layers\":\"12\",\"hidden\":8,\"heads\":2,\"ffn\":16,\"seq\":4}]}",
+	 "modules[0].layers: expected an integer, got a string"},
+	{"{\"name\":\"x\",\"batch\":1,\"modules\":[{\"name\":\"a\",\"kind\":\"backbone\",\"arch\":\"decoder\","
+	 "\"layers\":2,\"hidden\":8,\"ffn\":16,\"seq\":4}]}",
+	 "modules[0].heads: missing: arch 'decoder' needs it"},
+	{"{\"name\":\"x\",\"batch\":1,\"modules\":[{\"name\":\"v\",\"kind\":\"encoder\",\"arch\":\"vit\","
+	 "\"layers\":2,\"hidden\":8,\"heads\":2,\"ffn\":16}]}",
+	 "modules[0].patch: missing"},
+	{"{\"name\":\"x\",\"batch\":1,\"modules\":[" MOD "," MODB "],\"edges\":[{\"from\":\"a\",\"to\":\"b\"},"
+	 "{\"from\":\"b\",\"to\":\"a\"}]}", "edges: the module graph has a cycle"},
+	{"{\"name\":\"x\",\"batch\":1,\"modules\":[" MOD "],\"edges\":[{\"from\":\"a\",\"to\":\"a\"}]}",
+	 "cycle"},
+	{"{\"name\":\"x\",\"batch\":1,\"modules\":[" MOD "],\"edges\":[{\"from\":\"a\",\"to\":\"zzz\"}]}",
+	 "edges[0].to: unknown module 'zzz'"},
+	{"{\"name\":\"x\",\"batch\":10,\"microbatch\":4,\"modules\":[" MOD "]}",
+	 "batch: 10 is not a multiple of microbatch 4"},
+	{"{\"name\":\"x\",\"batch\":1,\"dtype\":\"fp64\",\"modules\":[" MOD "]}",
+	 "dtype: unknown value 'fp64' (known: fp32, tf32, bf16, fp16)"},
+	{"{\"name\":\"x\",\"batch\":1,\"modules\":[{\"name\":\"a\",\"kind\":\"encoder\",\"arch\":\"rnn\"}]}",
+	 "modules[0].arch: unknown value 'rnn'"},
+	{"{\"name\":\"x\",\"batch\":1,\"modules\":[{\"name\":\"a\",\"kind\":\"head\",\"arch\":\"mlp\"}]}",
+	 "modules[0].kind: unknown value 'head'"},
+	{"{\"name\":\"x\",\"batch\":1,\"modules\":[" MOD "," MOD "]}", "modules[1].name: duplicate module 'a'"},
+	{"{\"name\":\"x\",\"batch\":1,\"modules\":[{\"name\":\"a\",\"kind\":\"encoder\",\"arch\":\"encoder\","
+	 "\"layers\":1,\"hidden\":10,\"heads\":3,\"ffn\":16,\"seq\":4}]}",
+	 "modules[0].heads: 3 does not divide hidden 10"},
+	{"{\"name\":\"x\",\"batch\":1,\"modules\":[{\"name\":\"a\",\"kind\":\"encoder\",\"arch\":\"encoder\","
+	 "\"layers\":0,\"hidden\":8,\"heads\":2,\"ffn\":16,\"seq\":4}]}", "modules[0].layers: must be positive"},
+	{"{\"name\":\"x\",\"batch\":1,\"modules\":[{\"name\":\"a\",\"kind\":\"encoder\",\"arch\":\"encoder\","
+	 "\"layers\":1,\"hidden\":8,\"heads\":2,\"ffn\":16,\"seq\":4,\"dropout\":1.5}]}",
+	 "modules[0].dropout: 1.5 is out of range"},
+	{"{\"name\":\"x\",\"batch\":1,\"modules\":[]}", "modules: expected 1 to 256 modules, got 0"},
+	{"{\"name\":\"x\",\"modules\":[" MOD "]}", "batch: missing"},
+	{"{\"batch\":1,\"modules\":[" MOD "]}", "name: missing"},
+	{"[1,2]", "the top level must be an object"},
+	{"{\"name\":\"x\",\"batch\":1,\"modules\":[" MOD "", "cannot parse 't.json': line 1"},
+	{"{\"name\":\"x\",\"name\":\"y\",\"batch\":1,\"modules\":[" MOD "]}", "cannot parse 't.json'"},
+	{"{\"name\":\"x\",\"batch\":1,\"cluster\":{\"gpus\":0},\"modules\":[" MOD "]}",
+	 "cluster.gpus: 0 is out of range"},
+	{"{\"name\":\"x\",\"batch\":1,\"cluster\":{\"speed\":1},\"modules\":[" MOD "]}",
+	 "cluster.speed: unknown field"},
+	{"{\"name\":\"x\",\"batch\":1,\"modules\":[" MOD "],\"edges\":[{\"from\":\"a\"}]}",
+	 "edges[0].to: missing"},
+	{"{\"name\":\"x\",\"batch\":1,\"modules\":[{\"name\":\"a\",\"kind\":\"backbone\",\"arch\":\"decoder\","
+	 "\"layers\":1,\"hidden\":8,\"heads\":2,\"ffn\":16,\"seq\":4,\"cross_attention\":true}]}",
+	 "modules[0].cross_seq: missing"},
+	{"{\"name\":\"x\",\"batch\":1,\"modules\":[{\"name\":\"a\",\"kind\":\"encoder\",\"arch\":\"conv\","
+	 "\"blocks\":[3,\"4\"],\"image\":224}]}", "modules[0].blocks[1]: expected an integer"},
+	{"{\"name\":\"x\",\"batch\":1,\"modules\":[{\"name\":\"a\",\"kind\":\"encoder\",\"trace\":"
+	 "\"/nonexistent/t.mtr\"}]}", "/nonexistent/t.mtr"},
+};
+
+START_TEST(bad_specs_are_rejected_with_the_file_and_json_path)
+{
+	struct workload *w = (struct workload *)1;
+	struct mo_err err;
+	int rc;
+
+	mo_err_clear(&err);
+	rc = workload_load_string(bad[_i].json, "t.json", &w, &err);
+	ck_assert_msg(rc < 0, "case %d accepted", _i);
+	ck_assert_ptr_null(w);
+	ck_assert_msg(strstr(err.msg, bad[_i].want), "case %d: message '%s' lacks '%s'", _i, err.msg,
+		      bad[_i].want);
+}
+END_TEST
+
+START_TEST(a_missing_file_is_an_io_error)
+{
+	struct workload *w;
+	struct mo_err err;
+
+	mo_err_clear(&err);
+	ck_assert_int_eq(workload_load("/nonexistent/spec.json", &w, &err), -MO_EIO);
+	ck_assert_ptr_nonnull(strstr(err.msg, "cannot open '/nonexistent/spec.json'"));
+}
+END_TEST
+
+START_TEST(defaults_are_filled_in)
+{
+	struct workload *w = load_str_ok("{\"name\":\"x\",\"batch\":8,\"modules\":[" MOD "]}");
+	ck_assert_int_eq(w->microbatch, 8);
+	ck_assert_int_eq(workload_microbatches(w), 1);
+	ck_assert_int_eq(w->dtype, MODEL_BF16);
+	ck_assert_int_eq(w->modules[0].kv_heads, 2);
+	ck_assert_int_eq(w->modules[0].head_dim, 4);
+	ck_assert_int_eq(w->modules[0].attention, WORKLOAD_ATTN_FLASH);
+	ck_assert_int_eq(workload_module_index(w, "a"), 0);
+	ck_assert_int_eq(workload_module_index(w, "nope"), -1);
+	workload_free(w);
+}
+END_TEST
+
+START_TEST(topological_order_puts_sources_first)
+{
+	struct workload *w = load_str_ok(
+		"{\"name\":\"x\",\"batch\":1,\"modules\":[" MOD "," MODB "],"
+		"\"edges\":[{\"from\":\"b\",\"to\":\"a\"}]}");
+	int order[2];
+	workload_topo_order(w, order);
+	ck_assert_int_eq(order[0], 1);
+	ck_assert_int_eq(order[1], 0);
+	/* default bytes: b's output, 4 tokens x hidden 8 x 2 bytes (bf16) */
+	ck_assert_int_eq(w->edges[0].bytes_per_sample, 4 * 8 * 2);
+	workload_free(w);
+}
+END_TEST
+
+/* ---- the synthesiser on a hand-checkable module ---- */
+
+static const char tiny[] =
+	"{\"name\":\"tiny\",\"batch\":4,\"microbatch\":2,\"dtype\":\"fp32\",\"modules\":["
+	"{\"name\":\"lm\",\"kind\":\"backbone\",\"arch\":\"decoder\",\"layers\":1,\"hidden\":64,"
+	"\"heads\":4,\"ffn\":256,\"seq\":16,\"vocab\":100,\"bias\":true,\"tie_embeddings\":true}]}";
+
+static const struct model_gpu *h100(void)
+{
+	struct mo_err err;
+	const struct model_gpu *g = model_gpu_find("h100", &err);
+	ck_assert_msg(g != NULL, "%s", err.msg);
+	return g;
+}
+
+static int64_t gemm_flops(const struct trace_mem *t, const char *name)
+{
+	for (size_t i = 0; i < t->n; i++)
+		if (!strcmp(t->recs[i].u.kernel.name, name))
+			return t->recs[i].u.kernel.flops;
+	return -1;
+}
+
+START_TEST(tiny_decoder_forward_has_the_hand_counted_kernels_and_flops)
+{
+	struct workload *w = load_str_ok(tiny);
+	struct trace_mem t;
+	struct mo_err err;
+	int64_t T = 2 * 16;
+
+	trace_mem_init(&t);
+	mo_err_clear(&err);
+	ck_assert_msg(workload_kernels(w, 0, 0, 1, WORKLOAD_FWD, 2, h100(), &t, &err) == 0, "%s", err.msg);
+	/* embedding: tokens, positions, add; block: norm, qkv, attention, out,
+	 * residual, norm, fc1, gelu, fc2, residual; norm, lm_head, log_softmax, nll */
+	ck_assert_int_eq(t.n, 17);
+	ck_assert_int_eq(gemm_flops(&t, "gemm:qkv"), 2 * T * (3 * 64) * 64);
+	ck_assert_int_eq(gemm_flops(&t, "gemm:attn_out"), 2 * T * 64 * 64);
+	ck_assert_int_eq(gemm_flops(&t, "gemm:fc1"), 2 * T * 256 * 64);
+	ck_assert_int_eq(gemm_flops(&t, "gemm:fc2"), 2 * T * 64 * 256);
+	ck_assert_int_eq(gemm_flops(&t, "gemm:lm_head"), 2 * T * 100 * 64);
+	/* causal flash attention: 4 b s s d / 2 with b = 2 samples x 4 heads */
+	ck_assert_int_eq(gemm_flops(&t, "flash_attn"), 4 * 8 * 16 * 16 * 16 / 2);
+	for (size_t i = 0; i < t.n; i++) {
+		const struct trace_kernel *k = &t.recs[i].u.kernel;
+		ck_assert_int_eq(t.recs[i].kind, TRACE_KIND_KERNEL);
+		ck_assert_int_eq(k->module, 0);
+		ck_assert_int_eq(k->phase, WORKLOAD_FWD);
+		ck_assert_int_gt(k->end_ns, k->start_ns);
+		ck_assert_int_eq(k->start_ns, i ? t.recs[i - 1].u.kernel.end_ns : 0);
+		ck_assert_int_gt(k->grid_x, 0);
+		ck_assert_int_gt(k->block_x, 0);
+		ck_assert_int_ge(k->bytes, 0);
+	}
+	ck_assert_str_eq(t.recs[5].u.kernel.name, "flash_attn");
+	ck_assert_int_eq(t.recs[5].u.kernel.kclass, TRACE_CLASS_ATTENTION);
+	ck_assert_int_eq(t.recs[4].u.kernel.kclass, TRACE_CLASS_GEMM);      /* gemm:qkv */
+	/* per-sample forward FLOPs are the kernels' FLOPs over 2 samples */
+	int64_t sum = 0;
+	for (size_t i = 0; i < t.n; i++)
+		sum += t.recs[i].u.kernel.flops;
+	ck_assert_int_eq(workload_flops(w, 0, 0, 1, WORKLOAD_FWD) * 2, sum);
+	trace_mem_release(&t);
+	workload_free(w);
+}
+END_TEST
+
+START_TEST(tiny_decoder_backward_doubles_gemm_work_and_optimizer_is_one_kernel)
+{
+	struct workload *w = load_str_ok(tiny);
+	struct trace_mem t;
+	struct mo_err err;
+	int64_t T = 2 * 16;
+
+	trace_mem_init(&t);
+	ck_assert(workload_kernels(w, 0, 0, 1, WORKLOAD_BWD, 2, h100(), &t, &err) == 0);
+	ck_assert_int_eq(t.n, 34);
+	ck_assert_int_eq(gemm_flops(&t, "gemm:fc1:dgrad"), 2 * T * 256 * 64);
+	ck_assert_int_eq(gemm_flops(&t, "gemm:fc1:wgrad"), 2 * T * 256 * 64);
+	ck_assert_int_eq(gemm_flops(&t, "gemm:qkv:wgrad"), 2 * T * 192 * 64);
+	ck_assert_int_eq(gemm_flops(&t, "flash_attn_bwd"), 10 * 8 * 16 * 16 * 16 / 2);
+	ck_assert_int_ge(gemm_flops(&t, "tied_grad_add"), 0);
+	ck_assert_str_eq(t.recs[0].u.kernel.name, "nll_loss_bwd"); /* reverse order */
+	trace_mem_release(&t);
+	trace_mem_init(&t);
+	ck_assert(workload_kernels(w, 0, 0, 1, WORKLOAD_OPT, 0, h100(), &t, &err) == 0);
+	ck_assert_int_eq(t.n, 1);
+	ck_assert_str_eq(t.recs[0].u.kernel.name, "adam_fused");
+	ck_assert_int_eq(t.recs[0].u.kernel.phase, WORKLOAD_OPT);
+	trace_mem_release(&t);
+	workload_free(w);
+}
+END_TEST
+
+START_TEST(eager_attention_materialises_scores_softmax_and_dropout)
+{
+	static const char eager[] =
+		"{\"name\":\"e\",\"batch\":1,\"modules\":[{\"name\":\"lm\",\"kind\":\"backbone\","
+		"\"arch\":\"decoder\",\"layers\":1,\"hidden\":64,\"heads\":4,\"ffn\":256,\"seq\":16,"
+		"\"attention\":\"eager\",\"dropout\":0.1}]}";
+	struct workload *w = load_str_ok(eager);
+	struct trace_mem t;
+	struct mo_err err;
+	const char *want[] = {"bmm:scores", "attn_scale", "attn_mask_add", "softmax", "attn_dropout",
+			      "bmm:context", "merge_heads", "resid_dropout"};
+
+	trace_mem_init(&t);
+	ck_assert(workload_kernels(w, 0, 0, 1, WORKLOAD_FWD, 1, h100(), &t, &err) == 0);
+	for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
+		ck_assert_msg(gemm_flops(&t, want[i]) >= 0, "no %s kernel", want[i]);
+	ck_assert_int_eq(gemm_flops(&t, "flash_attn"), -1);
+	ck_assert_int_eq(gemm_flops(&t, "bmm:scores"), 2 * 4 * 16 * 16 * 16);
+	trace_mem_release(&t);
+	workload_free(w);
+}
+END_TEST
+
+START_TEST(frozen_modules_skip_weight_gradients_and_the_optimizer)
+{
+	static const char spec[] =
+		"{\"name\":\"f\",\"batch\":1,\"modules\":["
+		"{\"name\":\"v\",\"kind\":\"encoder\",\"arch\":\"vit\",\"layers\":2,\"hidden\":32,"
+		"\"heads\":2,\"ffn\":64,\"patch\":4,\"image\":16,\"frozen\":true},"
+		"{\"name\":\"p\",\"kind\":\"projector\",\"arch\":\"mlp\",\"layers\":2,\"in_dim\":32,"
+		"\"hidden\":64,\"out_dim\":64,\"seq\":16,\"frozen\":true},"
+		"{\"name\":\"l\",\"kind\":\"backbone\",\"arch\":\"decoder\",\"layers\":1,\"hidden\":64,"
+		"\"heads\":2,\"ffn\":64,\"seq\":32,\"vocab\":50}],"
+		"\"edges\":[{\"from\":\"v\",\"to\":\"p\"},{\"from\":\"p\",\"to\":\"l\"}]}";
+	struct workload *w = load_str_ok(spec);
+	struct workload_memory mem;
+	struct trace_mem t;
+	struct mo_err err;
+
+	trace_mem_init(&t);
+	/* nothing trainable upstream of the frozen vision encoder: no backward */
+	ck_assert(workload_kernels(w, 0, 0, 2, WORKLOAD_BWD, 1, h100(), &t, &err) == 0);
+	ck_assert_int_eq(t.n, 0);
+	ck_assert(workload_kernels(w, 0, 0, 2, WORKLOAD_OPT, 1, h100(), &t, &err) == 0);
+	ck_assert_int_eq(t.n, 0);
+	/* the frozen projector feeds a trainable LLM but gets no gradient itself:
+	 * no backward either (its input needs none) */
+	ck_assert(workload_kernels(w, 1, 0, 2, WORKLOAD_BWD, 1, h100(), &t, &err) == 0);
+	for (size_t i = 0; i < t.n; i++)
+		ck_assert_ptr_null(strstr(t.recs[i].u.kernel.name, "wgrad"));
+	workload_memory(w, 0, 0, 2, &mem);
+	ck_assert_int_eq(mem.grads, 0);
+	ck_assert_int_eq(mem.optimizer, 0);
+	ck_assert_int_eq(mem.act_per_sample, 0);
+	ck_assert_int_eq(mem.params, w->modules[0].params * 2);
+	trace_mem_release(&t);
+	workload_free(w);
+}
+END_TEST
+
+START_TEST(memory_counts_adam_state_and_master_weights)
+{
+	struct workload *w = load_str_ok(tiny); /* fp32 */
+	struct workload_memory mem;
+	int64_t p = w->modules[0].params;
+
+	workload_memory(w, 0, 0, 1, &mem);
+	ck_assert_int_eq(mem.params, 4 * p);
+	ck_assert_int_eq(mem.grads, 4 * p);
+	ck_assert_int_eq(mem.optimizer, 8 * p);
+	ck_assert_int_gt(mem.act_per_sample, 16 * 64 * 4);
+	workload_free(w);
+	w = load_ok("workloads/llm/gpt3-xl.json"); /* bf16: 2 + 2 + 12 bytes per parameter */
+	p = w->modules[0].params;
+	workload_memory(w, 0, 0, w->modules[0].layers, &mem);
+	ck_assert_int_eq(mem.params + mem.grads + mem.optimizer, 16 * p);
+	workload_free(w);
+}
+END_TEST
+
+START_TEST(layer_slices_add_up_to_the_whole_module)
+{
+	struct workload *w = load_ok("workloads/qwen3-vl.json");
+	const struct model_gpu *g = h100();
+	struct mo_err err;
+
+	for (int m = 0; m < w->n_modules; m++) {
+		int L = w->modules[m].layers, cut = L / 2;
+		struct trace_mem all, a, b;
+		ck_assert_int_eq(workload_params(w, m, 0, cut) + workload_params(w, m, cut, L),
+				 w->modules[m].params);
+		for (int ph = 0; ph < 3; ph++) {
+			trace_mem_init(&all), trace_mem_init(&a), trace_mem_init(&b);
+			ck_assert(workload_kernels(w, m, 0, L, ph, 2, g, &all, &err) == 0);
+			ck_assert(workload_kernels(w, m, 0, cut, ph, 2, g, &a, &err) == 0);
+			ck_assert(workload_kernels(w, m, cut, L, ph, 2, g, &b, &err) == 0);
+			if (w->modules[m].copies == 1)
+				ck_assert_int_eq(all.n, a.n + b.n);
+			ck_assert_int_eq(workload_flops(w, m, 0, L, ph),
+					 workload_flops(w, m, 0, cut, ph) + workload_flops(w, m, cut, L, ph));
+			trace_mem_release(&all), trace_mem_release(&a), trace_mem_release(&b);
+		}
+	}
+	workload_free(w);
+}
+END_TEST
+
+START_TEST(synthesis_is_deterministic)
+{
+	struct workload *w = load_ok("workloads/clip.json");
+	struct trace_mem a, b;
+	struct mo_err err;
+
+	trace_mem_init(&a), trace_mem_init(&b);
+	for (int m = 0; m < w->n_modules; m++)
+		for (int ph = 0; ph < 3; ph++) {
+			ck_assert(workload_kernels(w, m, 0, w->modules[m].layers, ph, 8, h100(), &a, &err) == 0);
+			ck_assert(workload_kernels(w, m, 0, w->modules[m].layers, ph, 8, h100(), &b, &err) == 0);
+		}
+	ck_assert_int_eq(a.n, b.n);
+	for (size_t i = 0; i < a.n; i++) {
+		ck_assert_str_eq(a.recs[i].u.kernel.name, b.recs[i].u.kernel.name);
+		ck_assert_int_eq(a.recs[i].u.kernel.start_ns, b.recs[i].u.kernel.start_ns);
+		ck_assert_int_eq(a.recs[i].u.kernel.end_ns, b.recs[i].u.kernel.end_ns);
+		ck_assert_int_eq(a.recs[i].u.kernel.grid_x, b.recs[i].u.kernel.grid_x);
+	}
+	trace_mem_release(&a), trace_mem_release(&b);
+	workload_free(w);
+}
+END_TEST
+
+START_TEST(bad_kernel_requests_are_refused)
+{
+	struct workload *w = load_str_ok(tiny);
+	struct trace_mem t;
+	struct mo_err err;
+
+	trace_mem_init(&t);
+	ck_assert_int_eq(workload_kernels(w, 5, 0, 1, WORKLOAD_FWD, 1, h100(), &t, &err), -MO_EUSAGE);
+	ck_assert_int_eq(workload_kernels(w, 0, 0, 2, WORKLOAD_FWD, 1, h100(), &t, &err), -MO_EUSAGE);
+	ck_assert_int_eq(workload_kernels(w, 0, 0, 1, 7, 1, h100(), &t, &err), -MO_EUSAGE);
+	ck_assert_int_eq(workload_kernels(w, 0, 0, 1, WORKLOAD_FWD, 0, h100(), &t, &err), -MO_EUSAGE);
+	ck_assert_int_eq(t.n, 0);
+	trace_mem_release(&t);
+	workload_free(w);
+}
+END_TEST
+
+/* ---- one iteration ---- */
+
+static void check_problem(void *ctx, const char *problem)
+{
+	fprintf(stderr, "trace problem: %s\n", problem);
+	(*(int *)ctx)++;
+}
+
+START_TEST(an_iteration_runs_every_microbatch_then_the_optimizer_and_passes_the_checker)
+{
+	struct workload *w = load_str_ok(tiny);
+	struct workload_synth_stats st;
+	struct trace_mem t, f, b, o;
+	struct trace_sink sink;
+	struct trace_check *c;
+	struct mo_err err;
+	int problems = 0;
+
+	trace_mem_init(&t), trace_mem_init(&f), trace_mem_init(&b), trace_mem_init(&o);
+	sink = trace_sink_mem(&t);
+	ck_assert_msg(workload_synth_iteration(w, h100(), &sink, &st, &err) == 0, "%s", err.msg);
+	ck_assert(workload_kernels(w, 0, 0, 1, WORKLOAD_FWD, 2, h100(), &f, &err) == 0);
+	ck_assert(workload_kernels(w, 0, 0, 1, WORKLOAD_BWD, 2, h100(), &b, &err) == 0);
+	ck_assert(workload_kernels(w, 0, 0, 1, WORKLOAD_OPT, 2, h100(), &o, &err) == 0);
+	ck_assert_int_eq(st.microbatches, 2);
+	ck_assert_int_eq(st.kernels, (int64_t)(2 * (f.n + b.n) + o.n));
+	ck_assert_int_eq(st.fwd_ns, 2 * f.recs[f.n - 1].u.kernel.end_ns);
+	ck_assert_int_eq(st.bwd_ns, 2 * b.recs[b.n - 1].u.kernel.end_ns);
+	ck_assert_int_eq(st.opt_ns, o.recs[o.n - 1].u.kernel.end_ns);
+	ck_assert_int_eq(st.iter_ns, st.fwd_ns + st.bwd_ns + st.opt_ns);
+	ck_assert_int_eq(t.header.source, TRACE_SOURCE_SIMULATED);
+	c = trace_check_new(&t.header);
+	for (size_t i = 0; i < t.n; i++)
+		trace_check_add(c, &t.recs[i], i);
+	ck_assert_int_eq(trace_check_finish(c, check_problem, &problems), 0);
+	trace_check_free(c);
+	trace_mem_release(&t), trace_mem_release(&f), trace_mem_release(&b), trace_mem_release(&o);
+	workload_free(w);
+}
+END_TEST
+
+/* Predicted single-GPU iteration times of the reference LLM configurations:
+ * printed (they are compared with measurements kept aside), and checked for
+ * sanity only: backward slower than forward, the iteration the sum. */
+START_TEST(reference_llm_iterations_are_predicted_on_h100_and_a100)
+{
+	static const char *const gpus[] = {"h100", "a100-80gb-sxm"};
+	struct mo_err err;
+
+	for (size_t i = 0; i < sizeof llms / sizeof llms[0]; i++)
+		for (int g = 0; g < 2; g++) {
+			struct workload *w = load_ok(llms[i].path);
+			const struct model_gpu *gpu = model_gpu_find(gpus[g], &err);
+			struct workload_synth_stats st;
+			struct trace_mem t;
+			struct trace_sink sink;
+
+			ck_assert_ptr_nonnull(gpu);
+			trace_mem_init(&t);
+			sink = trace_sink_mem(&t);
+			ck_assert(workload_synth_iteration(w, gpu, &sink, &st, &err) == 0);
+			printf("predicted %-12s on %-14s batch %3d: iteration %8.1f ms (fwd %.1f, bwd %.1f, opt %.1f)\n",
+			       w->name, gpu->short_name, w->batch, st.iter_ns / 1e6, st.fwd_ns / 1e6,
+			       st.bwd_ns / 1e6, st.opt_ns / 1e6);
+			ck_assert_int_gt(st.bwd_ns, st.fwd_ns);
+			ck_assert_int_eq(st.iter_ns, st.fwd_ns + st.bwd_ns + st.opt_ns);
+			trace_mem_release(&t);
+			workload_free(w);
+		}
+}
+END_TEST
+
+/* ---- modules from traces ---- */
+
+static void put_def(struct trace_mem *t, int kind, int id, const char *name)
+{
+	struct trace_record r;
+	struct mo_err err;
+	trace_record_init(&r, kind);
+	if (kind == TRACE_KIND_MODULE)
+		r.u.module.id = id, r.u.module.name = name;
+	else
+		r.u.phase.id = id, r.u.phase.name = name;
+	ck_assert(trace_mem_add(t, &r, &err) == 0);
+}
+
+static void put_kernel(struct trace_mem *t, int module, int phase, int mb, int64_t start,
+		       int64_t dur, const char *name)
+{
+	struct trace_record r;
+	struct mo_err err;
+	trace_record_init(&r, TRACE_KIND_KERNEL);
+	r.u.kernel.module = module, r.u.kernel.phase = phase, r.u.kernel.microbatch = mb;
+	r.u.kernel.start_ns = start, r.u.kernel.end_ns = start + dur;
+	r.u.kernel.device = 0, r.u.kernel.stream = 7, r.u.kernel.name = name;
+	r.u.kernel.grid_x = 132, r.u.kernel.block_x = 256, r.u.kernel.flops = 1000;
+	ck_assert(trace_mem_add(t, &r, &err) == 0);
+}
+
+START_TEST(a_module_can_come_from_a_recorded_trace)
+{
+	char dir[] = "/tmp/mosaic-wl-XXXXXX", path[256], spec[1024];
+	struct trace_header h;
+	struct trace_mem t, out;
+	struct workload *w;
+	struct mo_err err;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, sizeof path, "%s/v.mtr", dir);
+	trace_mem_init(&t);
+	trace_header_init(&h);
+	h.producer = "test", h.gpu_name = "NVIDIA H100 80GB HBM3", h.gpu_sms = 132;
+	ck_assert(trace_mem_set_header(&t, &h, &err) == 0);
+	put_def(&t, TRACE_KIND_MODULE, 3, "visual");
+	put_def(&t, TRACE_KIND_MODULE, 4, "other");
+	put_def(&t, TRACE_KIND_PHASE, 0, "forward");
+	put_def(&t, TRACE_KIND_PHASE, 1, "backward");
+	put_kernel(&t, 3, 0, 0, 100, 1000, "k1");
+	put_kernel(&t, 4, 0, 0, 1200, 500, "other module");
+	put_kernel(&t, 3, 0, 0, 2000, 3000, "k2");
+	put_kernel(&t, 3, 1, 0, 6000, 4000, "k1 bwd");
+	put_kernel(&t, 3, 0, 1, 9000, 1000, "next microbatch");
+	ck_assert_msg(trace_mem_save(&t, path, &err) == 0, "%s", err.msg);
+	trace_mem_release(&t);
+
+	snprintf(spec, sizeof spec,
+		 "{\"name\":\"t\",\"batch\":8,\"microbatch\":4,\"modules\":[{\"name\":\"vision\","
+		 "\"kind\":\"encoder\",\"trace\":\"v.mtr\",\"trace_module\":\"visual\","
+		 "\"trace_samples\":2,\"params\":1234}]}");
+	snprintf(path, sizeof path, "%s/spec.json", dir);
+	ck_assert_msg(workload_load_string(spec, path, &w, &err) == 0, "%s", err.msg);
+	ck_assert_int_eq(w->modules[0].arch, WORKLOAD_ARCH_TRACE);
+	ck_assert_int_eq(w->modules[0].layers, 1);
+	ck_assert_int_eq(w->modules[0].params, 1234);
+	trace_mem_init(&out);
+	ck_assert(workload_kernels(w, 0, 0, 1, WORKLOAD_FWD, 4, NULL, &out, &err) == 0);
+	ck_assert_int_eq(out.n, 2); /* k1 and k2 of microbatch 0 of module "visual" */
+	ck_assert_str_eq(out.recs[0].u.kernel.name, "k1");
+	ck_assert_int_eq(out.recs[0].u.kernel.start_ns, 0);
+	ck_assert_int_eq(out.recs[0].u.kernel.end_ns, 2000); /* 1000 ns x 4 / 2 samples */
+	ck_assert_int_eq(out.recs[1].u.kernel.start_ns, 2000);
+	ck_assert_int_eq(out.recs[1].u.kernel.end_ns, 8000);
+	ck_assert_int_eq(out.recs[1].u.kernel.module, 0);
+	ck_assert_int_eq(out.recs[1].u.kernel.stream, 0);
+	ck_assert_int_eq(out.recs[1].u.kernel.grid_x, 132);
+	trace_mem_release(&out);
+	trace_mem_init(&out);
+	ck_assert(workload_kernels(w, 0, 0, 1, WORKLOAD_BWD, 2, NULL, &out, &err) == 0);
+	ck_assert_int_eq(out.n, 1);
+	ck_assert_int_eq(out.recs[0].u.kernel.end_ns, 4000);
+	ck_assert_int_eq(out.recs[0].u.kernel.phase, WORKLOAD_BWD);
+	trace_mem_release(&out);
+	workload_free(w);
+
+	/* a module name the trace does not have */
+	snprintf(spec, sizeof spec,
+		 "{\"name\":\"t\",\"batch\":1,\"modules\":[{\"name\":\"v\",\"kind\":\"encoder\","
+		 "\"trace\":\"v.mtr\",\"trace_module\":\"nope\"}]}");
+	ck_assert_int_eq(workload_load_string(spec, path, &w, &err), -MO_EINPUT);
+	ck_assert_ptr_nonnull(strstr(err.msg, "has no module 'nope'"));
+	snprintf(path, sizeof path, "%s/v.mtr", dir);
+	unlink(path);
+	rmdir(dir);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+	Suite *s = suite_create("workloads");
+	TCase *tc = tcase_create("params");
+	tcase_add_test(tc, gpt2_large_has_exactly_the_published_774m_parameters);
+	tcase_add_loop_test(tc, reference_llms_are_within_two_percent_of_their_published_counts, 0,
+			    sizeof llms / sizeof llms[0]);
+	tcase_add_loop_test(tc, bundled_specs_and_their_modules_are_within_two_percent_of_published_counts,
+			    0, sizeof bundled / sizeof bundled[0]);
+	tcase_add_test(tc, ofasys_has_four_modules_and_imagebind_six);
+	tcase_add_test(tc, resnet50_bottleneck_formula_gives_its_known_count);
+	tcase_add_test(tc, grouped_query_attention_shrinks_kv_projections);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("spec");
+	tcase_add_loop_test(tc, bad_specs_are_rejected_with_the_file_and_json_path, 0,
+			    sizeof bad / sizeof bad[0]);
+	tcase_add_test(tc, a_missing_file_is_an_io_error);
+	tcase_add_test(tc, defaults_are_filled_in);
+	tcase_add_test(tc, topological_order_puts_sources_first);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("synth");
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, tiny_decoder_forward_has_the_hand_counted_kernels_and_flops);
+	tcase_add_test(tc, tiny_decoder_backward_doubles_gemm_work_and_optimizer_is_one_kernel);
+	tcase_add_test(tc, eager_attention_materialises_scores_softmax_and_dropout);
+	tcase_add_test(tc, frozen_modules_skip_weight_gradients_and_the_optimizer);
+	tcase_add_test(tc, memory_counts_adam_state_and_master_weights);
+	tcase_add_test(tc, layer_slices_add_up_to_the_whole_module);
+	tcase_add_test(tc, synthesis_is_deterministic);
+	tcase_add_test(tc, bad_kernel_requests_are_refused);
+	tcase_add_test(tc, an_iteration_runs_every_microbatch_then_the_optimizer_and_passes_the_checker);
+	tcase_add_test(tc, reference_llm_iterations_are_predicted_on_h100_and_a100);
+	tcase_add_test(tc, a_module_can_come_from_a_recorded_trace);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *r = srunner_create(suite());
+	int failed;
+
+	srunner_run_all(r, CK_NORMAL);
+	failed = srunner_ntests_failed(r);
+	srunner_free(r);
+	return failed ? 1 : 0;
+}
