@@ -753,6 +753,24 @@ START_TEST(validation_finds_each_kind_of_problem)
 }
 END_TEST
 
+START_TEST(overlaps_are_found_whatever_the_record_order)
+{
+	uint64_t idx;
+	struct trace_check *c = good_defs(&idx);
+	struct problems p = {0};
+
+	add_kernel(c, &idx, 0, 100, 0, 7, 0);      /* record 6 */
+	add_kernel(c, &idx, 200, 300, 0, 7, 0);    /* record 7 */
+	add_kernel(c, &idx, 50, 60, 0, 7, 0);      /* record 8: inside record 6 */
+	add_kernel(c, &idx, 100, 200, 0, 7, 0);    /* record 9: fits the gap exactly */
+	add_kernel(c, &idx, 150, 150, 0, 7, 0);    /* record 10: empty, inside record 9 */
+	ck_assert_uint_eq(trace_check_finish(c, collect, &p), 2);
+	ck_assert_msg(strstr(p.text, "record 8 (kernel): overlaps record 6"), "%s", p.text);
+	ck_assert_msg(strstr(p.text, "record 10 (kernel): overlaps record 9"), "%s", p.text);
+	trace_check_free(c);
+}
+END_TEST
+
 START_TEST(partitions_must_fit_their_device)
 {
 	uint64_t idx;
@@ -942,6 +960,7 @@ static Suite *traces_suite(void)
 	tc = tcase_create("validation");
 	tcase_add_test(tc, a_good_trace_has_no_problems);
 	tcase_add_test(tc, validation_finds_each_kind_of_problem);
+	tcase_add_test(tc, overlaps_are_found_whatever_the_record_order);
 	tcase_add_test(tc, partitions_must_fit_their_device);
 	suite_add_tcase(s, tc);
 

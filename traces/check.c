@@ -3,11 +3,13 @@
  *
  * Per entity (device, stream, partition, module, phase) one entry: whether it
  * is defined, its definition, and the first record that used it.  Per stream,
- * the kernel (or collective) with the latest end so far: a new kernel that
- * starts before that end overlaps it.  For streams whose kernels come in start
- * order (what every producer of ours writes) this finds every overlap; when
- * they do not, each reported overlap is still a real one, but an overlap with
- * an earlier, not latest-ending kernel can go unreported.
+ * the kernels (and collectives) seen so far as a set of disjoint intervals
+ * sorted by start: a new kernel overlaps an earlier one exactly when it
+ * overlaps the last interval that starts before it ends, so every overlap is
+ * found whatever the record order, as long as the earlier kernel is among the
+ * stream's latest STREAM_WINDOW by start (older ones are retired to bound
+ * memory; a kernel reaching back before them is checked against the rest).
+ * A kernel that overlaps is reported once and not added to the set.
  */
 #include "traces/core-internal.h"
 
@@ -16,6 +18,12 @@
 #include <string.h>
 
 #define MAX_DESCRIBED 100
+#define STREAM_WINDOW 4096
+
+struct span {
+	int64_t s, e;
+	uint64_t index;
+};
 
 enum ent_type { ENT_DEVICE, ENT_STREAM, ENT_PARTITION, ENT_MODULE, ENT_PHASE, ENT_COUNT };
 static const char *const ent_names[ENT_COUNT] = {"device", "stream", "partition", "module",
@@ -28,10 +36,9 @@ struct entity {
 	int64_t v1, v2;          /* device/partition sms; stream partition */
 	uint64_t uses, first_use;
 	const char *first_kind;
-	/* streams: the latest-ending kernel so far */
-	int has_last;
-	int64_t last_start, last_end;
-	uint64_t last_index;
+	/* streams: kernels so far, disjoint, sorted by start */
+	struct span *iv;
+	size_t niv, capiv;
 };
 
 struct trace_check {
@@ -69,6 +76,8 @@ void trace_check_free(struct trace_check *c)
 		trace_idmap_release(&c->maps[i]);
 	for (size_t i = 0; i < c->ndescribed; i++)
 		free(c->described[i]);
+	for (size_t i = 0; i < c->nents; i++)
+		free(c->ents[i].iv);
 	free(c->ents);
 	free(c);
 }
@@ -146,6 +155,52 @@ static void define(struct trace_check *c, enum ent_type t, int64_t a, int64_t b,
 	e->v2 = v2;
 }
 
+/* Check [st, en) against the stream's kernels, then add it. */
+static void stream_kernel(struct trace_check *c, struct entity *s, const char *kind,
+			  uint64_t index, int64_t st, int64_t en)
+{
+	size_t j, l = 0, r;
+
+	if (!s->niv || s->iv[s->niv - 1].s < en) {
+		j = s->niv;
+	} else { /* j: the first interval that starts at or after en */
+		r = s->niv;
+		while (l < r) {
+			size_t m = l + (r - l) / 2;
+			if (s->iv[m].s < en)
+				l = m + 1;
+			else
+				r = m;
+		}
+		j = l;
+	}
+	if (j > 0 && s->iv[j - 1].e > st) {
+		const struct span *o = &s->iv[j - 1];
+		problem(c, "record %llu (%s): overlaps record %llu on device %lld stream %lld "
+			   "([%lld, %lld) and [%lld, %lld) ns)",
+			(unsigned long long)index, kind, (unsigned long long)o->index,
+			(long long)s->a, (long long)s->b, (long long)o->s, (long long)o->e,
+			(long long)st, (long long)en);
+		return;
+	}
+	if (en == st)
+		return;
+	if (trace_grow((void **)&s->iv, &s->capiv, s->niv, sizeof(*s->iv)) < 0) {
+		c->oom = 1;
+		return;
+	}
+	memmove(&s->iv[j + 1], &s->iv[j], (s->niv - j) * sizeof(*s->iv));
+	s->iv[j].s = st;
+	s->iv[j].e = en;
+	s->iv[j].index = index;
+	s->niv++;
+	if (s->niv > STREAM_WINDOW) {
+		size_t half = s->niv / 2;
+		memmove(s->iv, s->iv + half, (s->niv - half) * sizeof(*s->iv));
+		s->niv -= half;
+	}
+}
+
 static void check_activity(struct trace_check *c, const char *kind, uint64_t index, int64_t start,
 			   int64_t end, int64_t device, int64_t stream, int64_t partition,
 			   int64_t module, int64_t phase, int gpu, int overlap)
@@ -164,21 +219,8 @@ static void check_activity(struct trace_check *c, const char *kind, uint64_t ind
 		struct entity *s;
 		use(c, ENT_STREAM, device, stream, index, kind);
 		s = entity(c, ENT_STREAM, device, stream);
-		if (s && overlap && start >= 0 && end >= start) {
-			if (s->has_last && start < s->last_end && s->last_start < end)
-				problem(c, "record %llu (%s): overlaps record %llu on device %lld "
-					   "stream %lld ([%lld, %lld) and [%lld, %lld) ns)",
-					(unsigned long long)index, kind,
-					(unsigned long long)s->last_index, (long long)device,
-					(long long)stream, (long long)s->last_start,
-					(long long)s->last_end, (long long)start, (long long)end);
-			if (!s->has_last || end > s->last_end) {
-				s->has_last = 1;
-				s->last_start = start;
-				s->last_end = end;
-				s->last_index = index;
-			}
-		}
+		if (s && overlap && start >= 0 && end >= start)
+			stream_kernel(c, s, kind, index, start, end);
 	}
 	if (device >= 0 && partition >= 0)
 		use(c, ENT_PARTITION, device, partition, index, kind);
