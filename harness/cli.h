@@ -20,6 +20,7 @@
 	X(export, "export a trace for ui.perfetto.dev")                              \
 	X(replay, "re-run a trace on the simulator; compare simulated and measured spans") \
 	X(model, "query the performance model: gpus, kernel time, calibration, scaling curves") \
+	X(validate, "check performance-model predictions against traces at other quotas or co-run") \
 	X(workload, "show a workload spec: modules, parameters, FLOPs per sample, memory") \
 	X(synth, "synthesise one training iteration of a workload on one GPU (simulated trace)") \
 	X(plan, "plan a workload on N GPUs (temporal-only baselines or temporal-spatial mosaic)")

@@ -3,6 +3,7 @@
  * curve of a trace and the regression fitted to profiles at several quotas.
  */
 #include "model/model.h"
+#include "model/model-internal.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -73,8 +74,17 @@ int model_trace_phase_is_backward(const struct trace_mem *t, int phase)
 	       strcasestr(n, "grad") || !strcasecmp(n, "step");
 }
 
-/* SMs a kernel of t ran on: its partition's, else the header quota, else all. */
-static int kernel_sms(const struct trace_mem *t, const struct trace_kernel *k,
+const char *model_trace_module_name(const struct trace_mem *t, int id)
+{
+	return rec_name_of(t, TRACE_KIND_MODULE, id);
+}
+
+const char *model_trace_phase_name(const struct trace_mem *t, int id)
+{
+	return rec_name_of(t, TRACE_KIND_PHASE, id);
+}
+
+int model_trace_kernel_sms(const struct trace_mem *t, const struct trace_kernel *k,
 		      const struct model_gpu *gpu)
 {
 	if (k->partition >= 0)
@@ -173,7 +183,7 @@ static int curve_kernels(const struct trace_mem *t, const struct model_gpu *gpu,
 		if (t->recs[i].kind != TRACE_KIND_KERNEL || (module >= 0 && k->module != module))
 			continue;
 		nk++;
-		rec_sms = kernel_sms(t, k, gpu);
+		rec_sms = model_trace_kernel_sms(t, k, gpu);
 		is_bwd = model_trace_phase_is_backward(t, (int)k->phase);
 		for (int q = 0; q < out->n; q++) {
 			struct model_quota_pred p;

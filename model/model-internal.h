@@ -16,4 +16,12 @@ int model_gpu_add(const struct model_gpu *g);
 /* Kernel-at-quota launch cost when the GPU carries none (quota.c). */
 #define MODEL_QUOTA_LAUNCH_NS 1500.0
 
+/* SMs a kernel of t ran on: its partition's, else the header's quota_sms,
+ * else the whole GPU (curve.c). */
+int model_trace_kernel_sms(const struct trace_mem *t, const struct trace_kernel *k,
+			   const struct model_gpu *gpu);
+/* Name of module / phase id in t, NULL when undefined (curve.c). */
+const char *model_trace_module_name(const struct trace_mem *t, int id);
+const char *model_trace_phase_name(const struct trace_mem *t, int id);
+
 #endif

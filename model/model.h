@@ -500,6 +500,8 @@ struct model_val_report {
 	int matched, unmatched;
 	struct model_err_stats all_ours, all_base;               /* kernels */
 	struct model_err_stats all_mod_ours, all_mod_base;       /* modules */
+	int ntargets;
+	void *priv;           /* accumulation between add and finish */
 };
 void model_val_init(struct model_val_report *r);
 void model_val_release(struct model_val_report *r);
@@ -507,7 +509,11 @@ void model_val_release(struct model_val_report *r);
  * Add the errors of predicting target from ref (both on gpu).  Predicted
  * kernel time = model_kernel_ns_at_quota(ref kernel, ref quota, target
  * quota); baseline = wave scaling.  Module rows compare the sums over
- * matched kernels.  -MO_EINPUT when nothing matched.
+ * matched kernels per (module, phase); when the target is a co-run (two or
+ * more modules in SM partitions) our module prediction is multiplied by
+ * model_interference() with the modules' predicted DRAM demands (the
+ * kernel rows and the baseline never include interference).  -MO_EINPUT
+ * when nothing matched.
  */
 int model_validate_add(struct model_val_report *r, const struct model_gpu *gpu,
 		       const struct trace_mem *ref, const struct trace_mem *target,

@@ -1,0 +1,383 @@
+/*
+ * validate.c - the model's predictions against traces recorded at other
+ * quotas or co-run: kernel matching (see model.h), error statistics by
+ * class, quota and module, ours beside the wave-scaling baseline.
+ */
+#include "model/model.h"
+#include "model/model-internal.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+struct bin {
+	int level, source, quota, kclass;
+	char module[64];
+	double *ours, *base;
+	int n, cap;
+};
+
+struct acc {
+	struct bin *bins;
+	int nbins, cbins;
+};
+
+static int push2(double **a, double **b, int *n, int *cap, double x, double y)
+{
+	if (*n == *cap) {
+		int nc = *cap ? *cap * 2 : 64;
+		double *pa = realloc(*a, (size_t)nc * sizeof(double));
+		double *pb;
+		if (!pa)
+			return -1;
+		*a = pa;
+		pb = realloc(*b, (size_t)nc * sizeof(double));
+		if (!pb)
+			return -1;
+		*b = pb;
+		*cap = nc;
+	}
+	(*a)[*n] = x;
+	(*b)[*n] = y;
+	(*n)++;
+	return 0;
+}
+
+static struct bin *bin_get(struct acc *a, int level, int source, int quota, int kclass,
+			   const char *module)
+{
+	for (int i = 0; i < a->nbins; i++) {
+		struct bin *b = &a->bins[i];
+		if (b->level == level && b->source == source && b->quota == quota &&
+		    b->kclass == kclass && !strcmp(b->module, module))
+			return b;
+	}
+	if (a->nbins == a->cbins) {
+		int nc = a->cbins ? a->cbins * 2 : 32;
+		struct bin *p = realloc(a->bins, (size_t)nc * sizeof(*p));
+		if (!p)
+			return NULL;
+		a->bins = p;
+		a->cbins = nc;
+	}
+	memset(&a->bins[a->nbins], 0, sizeof(a->bins[0]));
+	a->bins[a->nbins].level = level;
+	a->bins[a->nbins].source = source;
+	a->bins[a->nbins].quota = quota;
+	a->bins[a->nbins].kclass = kclass;
+	snprintf(a->bins[a->nbins].module, sizeof(a->bins[0].module), "%s", module);
+	return &a->bins[a->nbins++];
+}
+
+void model_val_init(struct model_val_report *r)
+{
+	memset(r, 0, sizeof(*r));
+}
+
+void model_val_release(struct model_val_report *r)
+{
+	struct acc *a = r->priv;
+
+	if (a) {
+		for (int i = 0; i < a->nbins; i++) {
+			free(a->bins[i].ours);
+			free(a->bins[i].base);
+		}
+		free(a->bins);
+		free(a);
+	}
+	free(r->ape_ours);
+	free(r->ape_base);
+	memset(r, 0, sizeof(*r));
+}
+
+/* Kernels of t grouped by "module/phase", in start order. */
+struct group {
+	char key[128];
+	size_t *idx;
+	int n, cap;
+};
+
+static int cmp_start(const void *x, const void *y, void *ctx)
+{
+	const struct trace_mem *t = ctx;
+	const struct trace_kernel *a = &t->recs[*(const size_t *)x].u.kernel;
+	const struct trace_kernel *b = &t->recs[*(const size_t *)y].u.kernel;
+
+	if (a->start_ns != b->start_ns)
+		return a->start_ns < b->start_ns ? -1 : 1;
+	return *(const size_t *)x < *(const size_t *)y ? -1 : 1;
+}
+
+static void group_key(const struct trace_mem *t, const struct trace_kernel *k, char *buf,
+		      size_t size)
+{
+	const char *m = k->module >= 0 ? model_trace_module_name(t, (int)k->module) : NULL;
+	const char *p = k->phase >= 0 ? model_trace_phase_name(t, (int)k->phase) : NULL;
+
+	snprintf(buf, size, "%s/%s", m ? m : "-", p ? p : "-");
+}
+
+static int make_groups(const struct trace_mem *t, struct group **out, int *nout)
+{
+	struct group *g = NULL;
+	int n = 0, cap = 0;
+
+	for (size_t i = 0; i < t->n; i++) {
+		char key[128];
+		int j;
+		if (t->recs[i].kind != TRACE_KIND_KERNEL)
+			continue;
+		group_key(t, &t->recs[i].u.kernel, key, sizeof(key));
+		for (j = 0; j < n; j++)
+			if (!strcmp(g[j].key, key))
+				break;
+		if (j == n) {
+			if (n == cap) {
+				int nc = cap ? cap * 2 : 8;
+				struct group *p = realloc(g, (size_t)nc * sizeof(*p));
+				if (!p)
+					goto fail;
+				g = p;
+				cap = nc;
+			}
+			memset(&g[n], 0, sizeof(g[n]));
+			snprintf(g[n].key, sizeof(g[n].key), "%s", key);
+			n++;
+		}
+		if (g[j].n == g[j].cap) {
+			int nc = g[j].cap ? g[j].cap * 2 : 64;
+			size_t *p = realloc(g[j].idx, (size_t)nc * sizeof(*p));
+			if (!p)
+				goto fail;
+			g[j].idx = p;
+			g[j].cap = nc;
+		}
+		g[j].idx[g[j].n++] = i;
+	}
+	for (int j = 0; j < n; j++)
+		qsort_r(g[j].idx, (size_t)g[j].n, sizeof(size_t), cmp_start, (void *)t);
+	*out = g;
+	*nout = n;
+	return 0;
+fail:
+	for (int j = 0; j < n; j++)
+		free(g[j].idx);
+	free(g);
+	return -1;
+}
+
+static void free_groups(struct group *g, int n)
+{
+	for (int j = 0; j < n; j++)
+		free(g[j].idx);
+	free(g);
+}
+
+static int same_name(const char *a, const char *b)
+{
+	return !strcmp(a ? a : "", b ? b : "");
+}
+
+/* Whether target ran modules side by side in partitions. */
+static int is_corun(const struct trace_mem *t)
+{
+	int64_t first = -2;
+	int parts = 0;
+
+	for (size_t i = 0; i < t->n; i++) {
+		const struct trace_kernel *k = &t->recs[i].u.kernel;
+		if (t->recs[i].kind != TRACE_KIND_KERNEL || k->module < 0)
+			continue;
+		if (k->partition >= 0)
+			parts = 1;
+		if (first == -2)
+			first = k->module;
+		else if (k->module != first)
+			return parts;
+	}
+	return 0;
+}
+
+#define MAXMOD 128
+
+int model_validate_add(struct model_val_report *r, const struct model_gpu *gpu,
+		       const struct trace_mem *ref, const struct trace_mem *target,
+		       struct mo_err *err)
+{
+	struct acc *a = r->priv;
+	struct group *gr = NULL, *gt = NULL;
+	int ngr = 0, ngt = 0, rc = 0, matched = 0, source = (int)target->header.source;
+	/* per group of the reference: sums over matched kernels */
+	double pred[MAXMOD], base[MAXMOD], meas[MAXMOD], bytes[MAXMOD];
+	int quota_of[MAXMOD], corun = is_corun(target);
+
+	if (!a) {
+		a = calloc(1, sizeof(*a));
+		if (!a)
+			return mo_err_set(err, MO_ENOMEM, "validate: out of memory");
+		r->priv = a;
+	}
+	if (source < 0 || source > 1)
+		source = TRACE_SOURCE_MEASURED;
+	if (make_groups(ref, &gr, &ngr) < 0 || make_groups(target, &gt, &ngt) < 0) {
+		rc = mo_err_set(err, MO_ENOMEM, "validate: out of memory");
+		goto out;
+	}
+	if (ngr > MAXMOD) {
+		rc = mo_err_set(err, MO_EINPUT, "validate: more than %d module/phase groups", MAXMOD);
+		goto out;
+	}
+	for (int g = 0; g < ngr; g++) {
+		struct group *t = NULL;
+		int j = 0;
+		pred[g] = base[g] = meas[g] = bytes[g] = 0;
+		quota_of[g] = 0;
+		for (int h = 0; h < ngt; h++)
+			if (!strcmp(gt[h].key, gr[g].key))
+				t = &gt[h];
+		if (!t) {
+			r->unmatched += gr[g].n;
+			continue;
+		}
+		for (int i = 0; i < gr[g].n; i++) {
+			const struct trace_kernel *kr = &ref->recs[gr[g].idx[i]].u.kernel;
+			const struct trace_kernel *kt;
+			struct model_quota_pred p;
+			int found = -1, q, cls;
+			double m, eo, eb;
+			struct bin *b;
+			for (int w = 0; w <= MODEL_MATCH_WINDOW && j + w < t->n; w++)
+				if (same_name(kr->name, target->recs[t->idx[j + w]].u.kernel.name)) {
+					found = j + w;
+					break;
+				}
+			if (found < 0) {
+				r->unmatched++;
+				continue;
+			}
+			kt = &target->recs[t->idx[found]].u.kernel;
+			j = found + 1;
+			m = (double)(kt->end_ns - kt->start_ns);
+			if (m <= 0) {
+				r->unmatched++;
+				continue;
+			}
+			q = model_trace_kernel_sms(target, kt, gpu);
+			model_kernel_predict_at_quota(gpu, kr, model_trace_kernel_sms(ref, kr, gpu), q, &p);
+			eo = fabs((double)p.ns - m) / m * 100.0;
+			eb = fabs((double)p.baseline_ns - m) / m * 100.0;
+			cls = kr->kclass > 0 && kr->kclass < TRACE_CLASS_COUNT ? (int)kr->kclass
+										: model_classify(kr);
+			if (push2(&r->ape_ours, &r->ape_base, &r->nape, &r->cape, eo, eb) < 0)
+				goto nomem;
+			b = bin_get(a, 0, source, q, cls, "");
+			if (!b || push2(&b->ours, &b->base, &b->n, &b->cap, eo, eb) < 0)
+				goto nomem;
+			b = bin_get(a, 0, source, q, -1, "");
+			if (!b || push2(&b->ours, &b->base, &b->n, &b->cap, eo, eb) < 0)
+				goto nomem;
+			pred[g] += (double)p.ns;
+			base[g] += (double)p.baseline_ns;
+			meas[g] += m;
+			bytes[g] += p.dram_bytes;
+			quota_of[g] = q;
+			matched++;
+		}
+	}
+	if (!matched) {
+		rc = mo_err_set(err, MO_EINPUT,
+				"validate: no kernel of the target matches the reference (same module, phase and kernel names expected)");
+		goto out;
+	}
+	r->matched += matched;
+	r->ntargets++;
+	/* module rows; co-runs get the interference term on our prediction */
+	for (int g = 0; g < ngr; g++) {
+		double p = pred[g], eo, eb;
+		struct bin *b;
+		if (meas[g] <= 0)
+			continue;
+		if (corun) {
+			double own = pred[g] > 0 ? bytes[g] / pred[g] : 0, others = 0;
+			for (int h = 0; h < ngr; h++)
+				if (h != g && pred[h] > 0 && strncmp(gr[h].key, gr[g].key,
+								     strcspn(gr[g].key, "/") + 1))
+					others += bytes[h] / pred[h];
+			p *= model_interference(gpu, own, others);
+		}
+		eo = fabs(p - meas[g]) / meas[g] * 100.0;
+		eb = fabs(base[g] - meas[g]) / meas[g] * 100.0;
+		b = bin_get(a, 1, source, quota_of[g], -1, gr[g].key);
+		if (!b || push2(&b->ours, &b->base, &b->n, &b->cap, eo, eb) < 0)
+			goto nomem;
+	}
+	r->source_mask |= 1 << source;
+	goto out;
+nomem:
+	rc = mo_err_set(err, MO_ENOMEM, "validate: out of memory");
+out:
+	free_groups(gr, ngr);
+	free_groups(gt, ngt);
+	return rc;
+}
+
+static int cmp_bin(const void *x, const void *y)
+{
+	const struct bin *a = x, *b = y;
+
+	if (a->level != b->level)
+		return a->level - b->level;
+	if (a->source != b->source)
+		return a->source - b->source;
+	if (a->quota != b->quota)
+		return a->quota - b->quota;
+	if (a->kclass != b->kclass)
+		return a->kclass - b->kclass;
+	return strcmp(a->module, b->module);
+}
+
+void model_val_finish(struct model_val_report *r)
+{
+	struct acc *a = r->priv;
+	double *mo = NULL, *mb = NULL, *tmp;
+	int nm = 0, cm = 0;
+
+	r->nrows = 0;
+	if (!a)
+		return;
+	qsort(a->bins, (size_t)a->nbins, sizeof(a->bins[0]), cmp_bin);
+	for (int i = 0; i < a->nbins; i++) {
+		struct bin *b = &a->bins[i];
+		struct model_val_row *row;
+		if (b->level == 1)
+			for (int k = 0; k < b->n; k++)
+				push2(&mo, &mb, &nm, &cm, b->ours[k], b->base[k]);
+		if (r->nrows == MODEL_VAL_MAX_ROWS)
+			continue;
+		row = &r->rows[r->nrows++];
+		memset(row, 0, sizeof(*row));
+		row->level = b->level;
+		row->source = b->source;
+		row->quota = b->quota;
+		row->kclass = b->kclass;
+		snprintf(row->module, sizeof(row->module), "%s", b->module);
+		model_err_stats_of(b->ours, b->n, &row->ours);
+		model_err_stats_of(b->base, b->n, &row->baseline);
+	}
+	/* overall kernel stats (sorting copies keeps the CDF arrays paired) */
+	tmp = malloc(((size_t)r->nape + 1) * sizeof(double));
+	if (tmp) {
+		memcpy(tmp, r->ape_ours, (size_t)r->nape * sizeof(double));
+		model_err_stats_of(tmp, r->nape, &r->all_ours);
+		memcpy(tmp, r->ape_base, (size_t)r->nape * sizeof(double));
+		model_err_stats_of(tmp, r->nape, &r->all_base);
+		free(tmp);
+	}
+	model_err_stats_of(mo, nm, &r->all_mod_ours);
+	model_err_stats_of(mb, nm, &r->all_mod_base);
+	free(mo);
+	free(mb);
+}
