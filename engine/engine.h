@@ -145,6 +145,13 @@ int engine_sim_add_partition(struct engine_sim *s, int gpu, int sms, struct mo_e
 int engine_sim_add_stream(struct engine_sim *s, int gpu, int partition, struct mo_err *err);
 
 /*
+ * Put a stream in an exclusive group (>= 0): the operations of the streams of
+ * one group never run at the same time (a partition time-sharing its slots);
+ * when several are ready, the one queued first goes first.
+ */
+int engine_sim_set_group(struct engine_sim *s, int stream, int group, struct mo_err *err);
+
+/*
  * Queue a sequence of n kernels on stream, run back to back (each after its
  * gap_ns), after every operation in deps (ids returned earlier) has ended.
  * The kernel array is NOT copied: it must outlive engine_sim_run(), so one
@@ -156,6 +163,8 @@ int64_t engine_sim_add_kernels(struct engine_sim *s, int stream, const struct en
 /*
  * Queue a communication on n streams (one per participating GPU, in rank
  * order): it starts when it heads every one of them and deps have ended.
+ * A SEND is queued on its sender's stream only; streams[1] names the
+ * receiver (its GPU).
  */
 int64_t engine_sim_add_comm(struct engine_sim *s, int kind, const int *streams, int n,
 			    int64_t bytes, const struct engine_tags *tags, const int64_t *deps,
@@ -208,5 +217,164 @@ struct engine_replay_result {
 /* Replay a trace held in memory (t may be measured or simulated). */
 int engine_replay(const struct trace_mem *t, const struct engine_replay_opts *o,
 		  struct engine_replay_result *res, struct mo_err *err);
+
+/* ------------------------------------------------------------------------ */
+/* The schedule: a plan as tasks on streams (backend-independent)           */
+/* ------------------------------------------------------------------------ */
+
+enum engine_task_kind {
+	ENGINE_TASK_FWD = 0,       /* forward of one microbatch through a slot */
+	ENGINE_TASK_BWD = 1,       /* backward of one microbatch */
+	ENGINE_TASK_SEND = 2,      /* activations (after FWD) or gradients (after BWD)
+	                              from one slot to another on a different GPU */
+	ENGINE_TASK_ALLREDUCE = 3, /* gradients of one slice across its replicas */
+	ENGINE_TASK_OPT = 4,       /* the optimizer step of a slot */
+};
+const char *engine_task_kind_name(int kind);
+
+/* A slot of the plan as the schedule sees it. */
+struct engine_slot {
+	int gpu, partition;        /* partition: index on its GPU */
+	int module;                /* workload module index */
+	int layer_begin, layer_end;
+	int stage, n_stages;       /* stage of its module's pipeline, and how many */
+	int replica, replicas;
+	int depth;                 /* pipeline position in the whole DAG (0 = first) */
+	int has_bwd, has_opt;      /* whether the workload gives it such kernels */
+	int64_t grad_bytes;        /* gradients it all-reduces */
+};
+
+/* A partition of the schedule (GPU 0's partitions first, in plan order). */
+struct engine_part {
+	int gpu, index, sms;       /* index: on its GPU */
+};
+
+/*
+ * A stream of the schedule: per slot one compute stream (stream i = slot i)
+ * and one communication stream (n_slots + i).  The compute streams of one
+ * partition time-share it: at most one runs a task at a time, and when
+ * several have a task ready, the task earliest in the schedule's order goes
+ * first (the order within a slot is fixed: its 1F1B or GPipe sequence).
+ */
+struct engine_stream {
+	int gpu, partition, comm;  /* partition: index on its GPU */
+	int part;                  /* global partition index (the exclusive group) */
+	int slot;
+};
+
+/*
+ * One task.  Compute tasks (FWD, BWD, OPT) run the kernels of their slot
+ * on its partition's compute stream; SEND runs on the sender's and the
+ * receiver's communication streams (peers[0], peers[1]); ALLREDUCE on the
+ * communication streams of every replica (peers).  deps are indices of
+ * earlier tasks.  Tasks are listed in one global order consistent with
+ * every dependency; issuing each stream's tasks in that order can never
+ * deadlock, whatever the tasks' durations.
+ */
+struct engine_task {
+	int kind;                  /* enum engine_task_kind */
+	int slot;                  /* compute: its slot; SEND: the producer's slot; ALLREDUCE:
+	                              replica 0's slot */
+	int to_slot;               /* SEND: the consumer's slot; else -1 */
+	int microbatch;            /* -1 for ALLREDUCE, OPT */
+	int stream;                /* compute: its stream; comm: peers[0] */
+	int64_t bytes;             /* SEND, ALLREDUCE: bytes (per rank) */
+	size_t peer_off, n_peers;  /* comm streams, in peers[] */
+	size_t dep_off, n_deps;    /* in deps[] */
+};
+
+struct engine_schedule {
+	int n_gpus, n_parts;       /* partitions over all GPUs */
+	struct engine_part *parts;
+	int schedule;              /* enum plan_schedule */
+	int microbatches, microbatch_size;
+	int n_slots;
+	struct engine_slot *slots;
+	int n_streams;
+	struct engine_stream *streams;
+	size_t n_tasks;
+	struct engine_task *tasks;
+	int *peers;
+	size_t *deps;
+	int depth;                 /* pipeline positions of the DAG */
+};
+
+/*
+ * Build the schedule of plan p for workload w on gpu.  The plan is
+ * validated first (plan_validate: quotas on the lattice, quotas summing to
+ * at most the GPU, known modules and complete layer coverage, memory);
+ * errors name the GPU, partition or slot and the numbers.
+ *
+ * Order: microbatch i goes to replica i % R of each slice.  Activations flow
+ * along the workload's edges (last stage of the producer to first stage of
+ * the consumer) and from stage s to s+1 of a module; gradients flow back.
+ * Each partition runs its tasks in the order of an ideal pipeline over the
+ * DAG's positions (1F1B: warm-up forwards, one-forward-one-backward, cool-down
+ * backwards; GPipe: all forwards then all backwards), computed with unit
+ * forward and double backward times; when a partition holds several slots
+ * their tasks interleave by that ideal time.  Then per slice with R > 1 the
+ * gradient all-reduce, then the optimizer step of every slot.
+ * *out is freed with engine_schedule_free() (NULL-safe).
+ */
+int engine_schedule_build(const struct plan *p, const struct workload *w,
+			  const struct model_gpu *gpu, struct engine_schedule **out,
+			  struct mo_err *err);
+void engine_schedule_free(struct engine_schedule *s);
+
+/* ------------------------------------------------------------------------ */
+/* Running a plan                                                           */
+/* ------------------------------------------------------------------------ */
+
+/* Where kernels come from: workload_kernels() by default; tests give their own. */
+typedef int (*engine_kernel_source)(void *ctx, const struct workload *w, int module,
+				    int layer_begin, int layer_end, int phase, int samples,
+				    const struct model_gpu *gpu, struct trace_mem *out,
+				    struct mo_err *err);
+
+struct engine_run_opts {
+	const char *backend;              /* "sim" (default); others: -MO_EUSAGE here */
+	const struct trace_sink *out;     /* the simulated trace (header included), or NULL */
+	const struct engine_cluster *cluster; /* NULL: from the workload's cluster and the plan's GPU */
+	engine_kernel_source kernels;     /* NULL: workload_kernels */
+	void *kernels_ctx;
+};
+void engine_run_opts_init(struct engine_run_opts *o);
+
+struct engine_module_time {
+	char name[64];
+	int64_t busy_ns;   /* GPU time of its tasks (forward, backward, optimizer), summed */
+	int64_t span_ns;   /* first start to last end of its tasks */
+	int64_t fwd_ns, bwd_ns, opt_ns; /* busy time per phase */
+};
+
+struct engine_run_result {
+	int64_t iter_ns;          /* SIMULATED iteration time */
+	double sm_util;           /* mean over GPUs of busy SM-time / (SMs x iter_ns) */
+	int n_gpus;
+	double *gpu_util;         /* per GPU, 0..1 */
+	int64_t *gpu_mem_bytes;   /* per GPU, the plan's memory rule (plan_memory) */
+	int n_modules;
+	struct engine_module_time *modules;
+	uint64_t kernels, comms, events, tasks;
+	int64_t gpu_mem_capacity; /* bytes per GPU */
+};
+void engine_run_result_release(struct engine_run_result *r);
+
+/*
+ * Run one training iteration of plan p for workload w: validate, build the
+ * schedule, simulate it.  Errors: -MO_EINPUT (bad plan: the message names
+ * what), -MO_EINFEASIBLE (does not fit in memory: names the GPU and the
+ * GiB), -MO_EUSAGE (unknown backend), -MO_ENOMEM.
+ */
+int engine_run(const struct plan *p, const struct workload *w, const struct engine_run_opts *o,
+	       struct engine_run_result *res, struct mo_err *err);
+
+/*
+ * The sim backend on a built schedule (what engine_run uses).  res is filled
+ * except gpu_mem_bytes.
+ */
+int engine_sim_schedule(const struct engine_schedule *sc, const struct workload *w,
+			const struct engine_cluster *c, const struct engine_run_opts *o,
+			struct engine_run_result *res, struct mo_err *err);
 
 #endif

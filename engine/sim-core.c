@@ -54,6 +54,7 @@ struct part {
 
 struct stream {
 	int gpu, part, gpart; /* part: index on its GPU; gpart: global partition index */
+	int group;            /* exclusive group, -1 none */
 	int64_t *ops;
 	size_t n, cap, head;
 };
@@ -72,8 +73,16 @@ struct gpu {
 	double busy;          /* SM x ns */
 };
 
+struct group {
+	int busy;
+	int64_t *wait;        /* ready operations waiting for the group */
+	size_t n, cap;
+};
+
 struct engine_sim {
 	struct engine_cluster c;
+	struct group *groups;
+	size_t n_groups;
 	struct gpu *gpus;
 	struct part *parts;
 	size_t n_parts, cap_parts;
@@ -164,6 +173,9 @@ void engine_sim_free(struct engine_sim *s)
 			free(s->ports[g].flows);
 	for (size_t i = 0; i < s->n_streams; i++)
 		free(s->streams[i].ops);
+	for (size_t i = 0; i < s->n_groups; i++)
+		free(s->groups[i].wait);
+	free(s->groups);
 	free(s->gpus);
 	free(s->ports);
 	free(s->parts);
@@ -217,10 +229,27 @@ int engine_sim_add_stream(struct engine_sim *s, int gpu, int partition, struct m
 			st->gpu = gpu;
 			st->part = partition;
 			st->gpart = (int)i;
+			st->group = -1;
 			return (int)s->n_streams++;
 		}
 	}
 	return mo_err_set(err, MO_EUSAGE, "GPU %d has no partition %d", gpu, partition);
+}
+
+int engine_sim_set_group(struct engine_sim *s, int stream, int group, struct mo_err *err)
+{
+	if (stream < 0 || (size_t)stream >= s->n_streams || group < 0)
+		return mo_err_set(err, MO_EUSAGE, "no stream %d or bad group %d", stream, group);
+	if ((size_t)group >= s->n_groups) {
+		struct group *g = realloc(s->groups, ((size_t)group + 1) * sizeof(*g));
+		if (!g)
+			return mo_err_set(err, MO_ENOMEM, "out of memory");
+		memset(g + s->n_groups, 0, ((size_t)group + 1 - s->n_groups) * sizeof(*g));
+		s->groups = g;
+		s->n_groups = (size_t)group + 1;
+	}
+	s->streams[stream].group = group;
+	return 0;
 }
 
 static int stream_push(struct engine_sim *s, int stream, int64_t op)
@@ -323,11 +352,17 @@ int64_t engine_sim_add_comm(struct engine_sim *s, int kind, const int *streams, 
 	s->ops[id].bytes = bytes;
 	memcpy(s->cstreams + s->n_cstreams, streams, (size_t)n * sizeof(*streams));
 	s->n_cstreams += (size_t)n;
-	for (int i = 0; i < n; i++)
+	for (int i = 0; i < (kind == ENGINE_COMM_SEND ? 1 : n); i++)
 		if (stream_push(s, streams[i], id))
 			return mo_err_set(err, MO_ENOMEM, "out of memory");
 	s->n_ops++;
 	return id;
+}
+
+/* Streams that hold at least one of this comm's queue places. */
+static int comm_queued(const struct op *o)
+{
+	return o->comm_kind == ENGINE_COMM_SEND ? 1 : o->n_streams;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -801,11 +836,42 @@ static int64_t op_gap(const struct op *o)
 static int try_ready(struct engine_sim *s, int64_t id)
 {
 	struct op *o = &s->ops[id];
+	int gid = o->kind == OP_KERNELS ? s->streams[o->stream].group : -1;
 
 	if (o->state != ST_WAIT || o->deps_left > 0 || o->heads_needed > 0)
 		return 0;
+	if (gid >= 0) {
+		struct group *g = &s->groups[gid];
+		if (g->busy) {
+			if (engine_grow((void **)&g->wait, &g->cap, g->n + 1, sizeof(*g->wait)))
+				return -1;
+			g->wait[g->n++] = id;
+			o->state = ST_PENDING;
+			return 0;
+		}
+		g->busy = 1;
+	}
 	o->state = ST_PENDING;
 	return heap_push(s, s->now + op_gap(o), EV_START, id, 0);
+}
+
+/* An operation of an exclusive group ended: start the waiting one that was
+ * queued first (the lowest id). */
+static int group_release(struct engine_sim *s, int gid)
+{
+	struct group *g = &s->groups[gid];
+	size_t best = 0;
+
+	g->busy = 0;
+	if (g->n == 0)
+		return 0;
+	for (size_t i = 1; i < g->n; i++)
+		if (g->wait[i] < g->wait[best])
+			best = i;
+	int64_t id = g->wait[best];
+	g->wait[best] = g->wait[--g->n];
+	g->busy = 1;
+	return heap_push(s, s->now + op_gap(&s->ops[id]), EV_START, id, 0);
 }
 
 /* The head of stream moved on: its new head may become ready. */
@@ -836,10 +902,13 @@ static int op_complete(struct engine_sim *s, int64_t id)
 			return -1;
 	}
 	if (o->kind == OP_KERNELS) {
+		int gid = s->streams[o->stream].group;
 		s->streams[o->stream].head++;
+		if (gid >= 0 && group_release(s, gid))
+			return -1;
 		return stream_advance(s, o->stream);
 	}
-	for (int i = 0; i < o->n_streams; i++) {
+	for (int i = 0; i < comm_queued(o); i++) {
 		int sid = s->cstreams[o->slist + i];
 		s->streams[sid].head++;
 		if (stream_advance(s, sid))
@@ -970,7 +1039,7 @@ int engine_sim_run(struct engine_sim *s, const struct trace_sink *out, struct mo
 	for (size_t i = 0; i < n; i++) {
 		struct op *o = &s->ops[i];
 		o->deps_left = (int32_t)o->n_deps;
-		o->heads_needed = o->kind == OP_KERNELS ? 1 : o->n_streams;
+		o->heads_needed = o->kind == OP_KERNELS ? 1 : comm_queued(o);
 		for (uint32_t j = 0; j < o->n_deps; j++)
 			s->dep_idx[s->deps[o->dep_off + j] + 1]++;
 	}

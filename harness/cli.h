@@ -19,6 +19,7 @@
 	X(inspect, "summarise or validate a trace (.mtr or Kineto)")              \
 	X(export, "export a trace for ui.perfetto.dev")                              \
 	X(replay, "re-run a trace on the simulator; compare simulated and measured spans") \
+	X(run, "run one training iteration of a plan on the simulated cluster")                  \
 	X(model, "query the performance model: gpus, kernel time, calibration, scaling curves") \
 	X(validate, "check performance-model predictions against traces at other quotas or co-run") \
 	X(workload, "show a workload spec: modules, parameters, FLOPs per sample, memory") \

@@ -1,0 +1,374 @@
+/*
+ * run.c - plan execution on the sim backend: a schedule's tasks become
+ * simulator operations; kernels come from the workload (cached per module,
+ * layer range and phase, shared by every microbatch); results are the
+ * simulated iteration time, utilisation, per-module time and the trace.
+ */
+#include "engine/engine-internal.h"
+#include "planner/planner.h"
+#include "workloads/workloads.h"
+
+#include <stdio.h>
+#include <string.h>
+
+void engine_run_opts_init(struct engine_run_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->backend = "sim";
+}
+
+void engine_run_result_release(struct engine_run_result *r)
+{
+	if (!r)
+		return;
+	free(r->gpu_util);
+	free(r->gpu_mem_bytes);
+	free(r->modules);
+	memset(r, 0, sizeof(*r));
+}
+
+struct kcache_entry {
+	int module, lb, le, phase;
+	struct trace_mem recs;
+	struct engine_kernel *k;
+	size_t n;
+};
+
+struct kcache {
+	struct kcache_entry *e;
+	size_t n, cap;
+};
+
+static int default_kernels(void *ctx, const struct workload *w, int module, int lb, int le,
+			   int phase, int samples, const struct model_gpu *gpu, struct trace_mem *out,
+			   struct mo_err *err)
+{
+	(void)ctx;
+	return workload_kernels(w, module, lb, le, phase, samples, gpu, out, err);
+}
+
+/* The cached kernels of (module, layers, phase); *idx receives the entry. */
+static int kcache_get(struct kcache *kc, const struct engine_run_opts *o, const struct workload *w,
+		      const struct engine_cluster *c, int module, int lb, int le, int phase,
+		      int samples, size_t *idx, struct mo_err *err)
+{
+	struct kcache_entry *e;
+	engine_kernel_source src = o->kernels ? o->kernels : default_kernels;
+	int rc;
+
+	for (size_t i = 0; i < kc->n; i++)
+		if (kc->e[i].module == module && kc->e[i].lb == lb && kc->e[i].le == le &&
+		    kc->e[i].phase == phase) {
+			*idx = i;
+			return 0;
+		}
+	if (engine_grow((void **)&kc->e, &kc->cap, kc->n + 1, sizeof(*kc->e)))
+		return mo_err_set(err, MO_ENOMEM, "out of memory");
+	e = &kc->e[kc->n];
+	memset(e, 0, sizeof(*e));
+	e->module = module, e->lb = lb, e->le = le, e->phase = phase;
+	trace_mem_init(&e->recs);
+	rc = src(o->kernels_ctx, w, module, lb, le, phase, samples, c->gpu, &e->recs, err);
+	if (rc < 0) {
+		mo_err_prefix(err, "kernels of module '%s' layers %d..%d (%s)", w->modules[module].name,
+			      lb, le, workload_phase_name(phase));
+		trace_mem_release(&e->recs);
+		return rc;
+	}
+	e->k = calloc(e->recs.n + 1, sizeof(*e->k));
+	if (!e->k) {
+		trace_mem_release(&e->recs);
+		return mo_err_set(err, MO_ENOMEM, "out of memory");
+	}
+	for (size_t i = 0; i < e->recs.n; i++) {
+		const struct trace_record *r = &e->recs.recs[i];
+		if (r->kind != TRACE_KIND_KERNEL)
+			continue;
+		engine_kernel_from_trace(c->gpu, &r->u.kernel, c->gpu->sms, &e->k[e->n]);
+		e->k[e->n].gap_ns = c->launch_ns;
+		e->k[e->n].rec = r;
+		e->n++;
+	}
+	*idx = kc->n++;
+	return 0;
+}
+
+static void kcache_release(struct kcache *kc)
+{
+	for (size_t i = 0; i < kc->n; i++) {
+		trace_mem_release(&kc->e[i].recs);
+		free(kc->e[i].k);
+	}
+	free(kc->e);
+}
+
+/* A 1 ns placeholder for a task with no kernels (keeps the dependency chain). */
+static const struct engine_kernel empty_kernel = {1, 1, 0, 0, 0, 1, 0, NULL};
+
+static int send_definitions(const struct trace_sink *out, const struct workload *w,
+			    const struct engine_cluster *c, struct mo_err *err)
+{
+	struct trace_header h;
+	struct trace_record rec;
+	const struct model_gpu *g = c->gpu;
+	int rc;
+
+	trace_header_init(&h);
+	h.producer = "mosaic sim " MOSAIC_VERSION;
+	h.source = TRACE_SOURCE_SIMULATED;
+	h.origin = w->name;
+	h.quota_sms = 0;
+	h.gpu_name = g->name;
+	h.gpu_sms = g->sms;
+	h.gpu_cc_major = g->cc_major;
+	h.gpu_cc_minor = g->cc_minor;
+	h.gpu_mem_bytes = g->mem_bytes;
+	h.gpu_max_threads_per_sm = g->max_threads_per_sm;
+	h.gpu_max_threads_per_block = g->max_threads_per_block;
+	h.gpu_regs_per_sm = g->regs_per_sm;
+	h.gpu_regs_per_block = g->regs_per_block;
+	h.gpu_smem_per_sm = g->smem_per_sm;
+	h.gpu_smem_per_block = g->smem_per_block;
+	h.gpu_smem_per_block_optin = g->smem_per_block_optin;
+	h.gpu_warp_size = g->warp_size;
+	if (out->header && (rc = out->header(out->ctx, &h, err)) != 0)
+		return rc;
+	for (int m = 0; m < w->n_modules; m++) {
+		trace_record_init(&rec, TRACE_KIND_MODULE);
+		rec.u.module.id = m;
+		rec.u.module.name = w->modules[m].name;
+		if ((rc = out->record(out->ctx, &rec, err)) != 0)
+			return rc;
+	}
+	for (int ph = 0; ph <= WORKLOAD_OPT; ph++) {
+		trace_record_init(&rec, TRACE_KIND_PHASE);
+		rec.u.phase.id = ph;
+		rec.u.phase.name = workload_phase_name(ph);
+		if ((rc = out->record(out->ctx, &rec, err)) != 0)
+			return rc;
+	}
+	return 0;
+}
+
+int engine_sim_schedule(const struct engine_schedule *sc, const struct workload *w,
+			const struct engine_cluster *c, const struct engine_run_opts *o,
+			struct engine_run_result *res, struct mo_err *err)
+{
+	struct engine_run_opts defo;
+	struct engine_sim *sim = NULL;
+	struct kcache kc = {0};
+	size_t *slot_k = NULL;  /* per slot and phase: cache entry */
+	int64_t *op = NULL, *deps = NULL;
+	int *sim_stream = NULL, *peers = NULL;
+	size_t cap_deps = 0, cap_peers = 0;
+	int rc = 0;
+
+	if (!o) {
+		engine_run_opts_init(&defo);
+		o = &defo;
+	}
+	memset(res, 0, sizeof(*res));
+	sim = engine_sim_new(c, err);
+	if (!sim)
+		return err ? err->code : -MO_ENOMEM;
+	sim_stream = malloc(((size_t)sc->n_streams + 1) * sizeof(int));
+	op = malloc((sc->n_tasks + 1) * sizeof(int64_t));
+	slot_k = malloc(((size_t)sc->n_slots * 3 + 1) * sizeof(size_t));
+	if (!sim_stream || !op || !slot_k)
+		goto nomem;
+	/* partitions in the schedule's order, then streams */
+	for (int i = 0; i < sc->n_parts; i++) {
+		int r = engine_sim_add_partition(sim, sc->parts[i].gpu,
+						 sc->parts[i].sms > 0 ? sc->parts[i].sms : c->gpu->sms, err);
+		if (r < 0) {
+			rc = r;
+			goto out;
+		}
+	}
+	for (int i = 0; i < sc->n_streams; i++) {
+		const struct engine_stream *st = &sc->streams[i];
+		sim_stream[i] = engine_sim_add_stream(sim, st->gpu, st->partition, err);
+		if (sim_stream[i] < 0) {
+			rc = sim_stream[i];
+			goto out;
+		}
+		if (!st->comm && (rc = engine_sim_set_group(sim, sim_stream[i], st->part, err)) < 0)
+			goto out;
+	}
+	/* kernels per slot and phase */
+	for (int s = 0; s < sc->n_slots; s++) {
+		const struct engine_slot *sl = &sc->slots[s];
+		for (int ph = 0; ph <= WORKLOAD_OPT; ph++) {
+			slot_k[s * 3 + ph] = SIZE_MAX;
+			if ((ph == WORKLOAD_BWD && !sl->has_bwd) || (ph == WORKLOAD_OPT && !sl->has_opt))
+				continue;
+			if ((rc = kcache_get(&kc, o, w, c, sl->module, sl->layer_begin, sl->layer_end, ph,
+					     sc->microbatch_size, &slot_k[s * 3 + ph], err)) < 0)
+				goto out;
+		}
+	}
+	/* operations */
+	for (size_t t = 0; t < sc->n_tasks; t++) {
+		const struct engine_task *tk = &sc->tasks[t];
+		struct engine_tags tags = {-1, -1, -1, -1};
+		if (engine_grow((void **)&deps, &cap_deps, tk->n_deps + 1, sizeof(*deps)) ||
+		    engine_grow((void **)&peers, &cap_peers, tk->n_peers + 1, sizeof(*peers)))
+			goto nomem;
+		for (size_t i = 0; i < tk->n_deps; i++)
+			deps[i] = op[sc->deps[tk->dep_off + i]];
+		tags.module = sc->slots[tk->slot].module;
+		tags.microbatch = tk->microbatch;
+		if (tk->kind == ENGINE_TASK_FWD || tk->kind == ENGINE_TASK_BWD || tk->kind == ENGINE_TASK_OPT) {
+			int ph = tk->kind == ENGINE_TASK_FWD ? WORKLOAD_FWD
+				 : tk->kind == ENGINE_TASK_BWD ? WORKLOAD_BWD : WORKLOAD_OPT;
+			size_t e = slot_k[tk->slot * 3 + ph];
+			const struct engine_kernel *k = &empty_kernel;
+			size_t n = 1;
+			if (e != SIZE_MAX && kc.e[e].n > 0) {
+				k = kc.e[e].k;
+				n = kc.e[e].n;
+			}
+			tags.phase = ph;
+			op[t] = engine_sim_add_kernels(sim, sim_stream[tk->stream], k, n, &tags, deps,
+						       tk->n_deps, err);
+		} else {
+			for (size_t i = 0; i < tk->n_peers; i++)
+				peers[i] = sim_stream[sc->peers[tk->peer_off + i]];
+			tags.phase = tk->kind == ENGINE_TASK_ALLREDUCE ? WORKLOAD_OPT : -1;
+			op[t] = engine_sim_add_comm(sim,
+						    tk->kind == ENGINE_TASK_SEND ? ENGINE_COMM_SEND
+										 : ENGINE_COMM_ALLREDUCE,
+						    peers, (int)tk->n_peers, tk->bytes, &tags, deps,
+						    tk->n_deps, err);
+		}
+		if (op[t] < 0) {
+			rc = (int)op[t];
+			goto out;
+		}
+	}
+	if (o->out && (rc = send_definitions(o->out, w, c, err)) != 0)
+		goto out;
+	if ((rc = engine_sim_run(sim, o->out, err)) < 0)
+		goto out;
+	/* results */
+	{
+		struct engine_sim_stats st;
+		engine_sim_stats(sim, &st);
+		res->iter_ns = st.span_ns;
+		res->kernels = st.kernels;
+		res->comms = st.comms;
+		res->events = st.events;
+		res->tasks = sc->n_tasks;
+		res->n_gpus = sc->n_gpus;
+		res->gpu_util = calloc((size_t)sc->n_gpus, sizeof(double));
+		res->n_modules = w->n_modules;
+		res->modules = calloc((size_t)w->n_modules + 1, sizeof(*res->modules));
+		if (!res->gpu_util || !res->modules)
+			goto nomem;
+		for (int g = 0; g < sc->n_gpus; g++) {
+			double avail = (double)c->gpu->sms * (double)st.span_ns;
+			res->gpu_util[g] = avail > 0 ? engine_sim_gpu_busy_sm_ns(sim, g) / avail : 0;
+			res->sm_util += res->gpu_util[g] / sc->n_gpus;
+		}
+		int64_t *first = malloc(((size_t)w->n_modules + 1) * sizeof(int64_t));
+		int64_t *last = calloc((size_t)w->n_modules + 1, sizeof(int64_t));
+		if (!first || !last) {
+			free(first);
+			free(last);
+			goto nomem;
+		}
+		for (int m = 0; m < w->n_modules; m++) {
+			snprintf(res->modules[m].name, sizeof(res->modules[m].name), "%s", w->modules[m].name);
+			first[m] = INT64_MAX;
+		}
+		for (size_t t = 0; t < sc->n_tasks; t++) {
+			const struct engine_task *tk = &sc->tasks[t];
+			int m = sc->slots[tk->slot].module;
+			int64_t s0 = engine_sim_op_start(sim, op[t]), s1 = engine_sim_op_end(sim, op[t]);
+			if (tk->kind == ENGINE_TASK_SEND || tk->kind == ENGINE_TASK_ALLREDUCE)
+				continue;
+			res->modules[m].busy_ns += s1 - s0;
+			if (tk->kind == ENGINE_TASK_FWD)
+				res->modules[m].fwd_ns += s1 - s0;
+			else if (tk->kind == ENGINE_TASK_BWD)
+				res->modules[m].bwd_ns += s1 - s0;
+			else
+				res->modules[m].opt_ns += s1 - s0;
+			if (s0 < first[m])
+				first[m] = s0;
+			if (s1 > last[m])
+				last[m] = s1;
+		}
+		for (int m = 0; m < w->n_modules; m++)
+			res->modules[m].span_ns = first[m] == INT64_MAX ? 0 : last[m] - first[m];
+		free(first);
+		free(last);
+	}
+	rc = 0;
+	goto out;
+nomem:
+	rc = mo_err_set(err, MO_ENOMEM, "out of memory running the schedule");
+out:
+	if (rc < 0)
+		engine_run_result_release(res);
+	engine_sim_free(sim);
+	kcache_release(&kc);
+	free(slot_k);
+	free(op);
+	free(deps);
+	free(peers);
+	free(sim_stream);
+	return rc < 0 ? rc : 0;
+}
+
+int engine_run(const struct plan *p, const struct workload *w, const struct engine_run_opts *o,
+	       struct engine_run_result *res, struct mo_err *err)
+{
+	struct engine_run_opts defo;
+	struct engine_schedule *sc = NULL;
+	struct engine_cluster c;
+	const struct model_gpu *gpu;
+	int rc;
+
+	memset(res, 0, sizeof(*res));
+	if (!o) {
+		engine_run_opts_init(&defo);
+		o = &defo;
+	}
+	if (o->backend && strcmp(o->backend, "sim") != 0)
+		return mo_err_set(err, MO_EUSAGE,
+				  "backend '%s' is not available in this build (known: sim)", o->backend);
+	gpu = model_gpu_find(p->gpu[0] ? p->gpu : w->gpu, err);
+	if (!gpu) {
+		mo_err_prefix(err, "plan GPU '%s'", p->gpu);
+		return err ? err->code : -MO_EINPUT;
+	}
+	if ((rc = engine_schedule_build(p, w, gpu, &sc, err)) < 0)
+		return rc;
+	if (o->cluster) {
+		c = *o->cluster;
+		c.gpu = gpu;
+		c.n_gpus = p->n_gpus;
+	} else {
+		engine_cluster_init(&c, gpu, p->n_gpus);
+		if (w->gpus_per_node > 0)
+			c.gpus_per_node = w->gpus_per_node;
+		if (w->nvlink_gbps > 0)
+			c.nvlink_gbps = w->nvlink_gbps;
+		if (w->net_gbps > 0)
+			c.net_gbps = w->net_gbps;
+	}
+	rc = engine_sim_schedule(sc, w, &c, o, res, err);
+	if (rc == 0) {
+		res->gpu_mem_bytes = calloc((size_t)p->n_gpus, sizeof(int64_t));
+		res->gpu_mem_capacity = gpu->mem_bytes;
+		if (!res->gpu_mem_bytes) {
+			rc = mo_err_set(err, MO_ENOMEM, "out of memory");
+			engine_run_result_release(res);
+		} else if ((rc = plan_memory(p, w, res->gpu_mem_bytes, err)) < 0) {
+			engine_run_result_release(res);
+		}
+	}
+	engine_schedule_free(sc);
+	return rc;
+}

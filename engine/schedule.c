@@ -1,0 +1,719 @@
+/*
+ * schedule.c - a plan and a workload become tasks on streams, in one global
+ * order that respects every dependency (see engine_schedule_build in
+ * engine.h).  Backend-independent: the sim backend (run.c) and the cuda
+ * backend issue the same tasks in the same order.
+ *
+ * The order comes from an ideal pipeline over the DAG's positions: a slot's
+ * position (depth) is its module's base (the longest chain of stages before
+ * it along the workload's edges) plus its stage.  With unit forward and
+ * double backward times, every position runs its 1F1B (or GPipe) sequence
+ * as early as its inputs allow; each task gets that ideal start time.  A
+ * dependency always ends before its dependant starts in that ideal run, so
+ * sorting by ideal time gives a global order in which every dependency comes
+ * first, and a partition that holds several slots interleaves them by it.
+ */
+#include "engine/engine-internal.h"
+#include "planner/planner.h"
+#include "workloads/workloads.h"
+
+#include <stdio.h>
+#include <string.h>
+
+const char *engine_task_kind_name(int kind)
+{
+	static const char *const names[] = {"forward", "backward", "send", "allreduce", "optimizer"};
+
+	return kind >= 0 && kind <= ENGINE_TASK_OPT ? names[kind] : "unknown";
+}
+
+void engine_schedule_free(struct engine_schedule *s)
+{
+	if (!s)
+		return;
+	free(s->slots);
+	free(s->parts);
+	free(s->streams);
+	free(s->tasks);
+	free(s->peers);
+	free(s->deps);
+	free(s);
+}
+
+/* ---- a small hash map from a 64-bit key to a task index ---- */
+struct hmap {
+	uint64_t *keys;
+	size_t *vals;
+	size_t cap, n;
+};
+
+static int hmap_put(struct hmap *h, uint64_t key, size_t val)
+{
+	if ((h->n + 1) * 2 > h->cap) {
+		struct hmap nh = {0};
+		nh.cap = h->cap ? h->cap * 2 : 1024;
+		nh.keys = malloc(nh.cap * sizeof(*nh.keys));
+		nh.vals = malloc(nh.cap * sizeof(*nh.vals));
+		if (!nh.keys || !nh.vals) {
+			free(nh.keys);
+			free(nh.vals);
+			return -1;
+		}
+		memset(nh.keys, 0xff, nh.cap * sizeof(*nh.keys));
+		for (size_t i = 0; i < h->cap; i++)
+			if (h->keys[i] != UINT64_MAX)
+				hmap_put(&nh, h->keys[i], h->vals[i]);
+		free(h->keys);
+		free(h->vals);
+		*h = nh;
+	}
+	size_t i = (size_t)((key * 0x9E3779B97F4A7C15ULL) >> 17) & (h->cap - 1);
+	while (h->keys[i] != UINT64_MAX && h->keys[i] != key)
+		i = (i + 1) & (h->cap - 1);
+	if (h->keys[i] == UINT64_MAX)
+		h->n++;
+	h->keys[i] = key;
+	h->vals[i] = val;
+	return 0;
+}
+
+static int hmap_get(const struct hmap *h, uint64_t key, size_t *val)
+{
+	if (!h->cap)
+		return 0;
+	size_t i = (size_t)((key * 0x9E3779B97F4A7C15ULL) >> 17) & (h->cap - 1);
+	while (h->keys[i] != UINT64_MAX) {
+		if (h->keys[i] == key) {
+			*val = h->vals[i];
+			return 1;
+		}
+		i = (i + 1) & (h->cap - 1);
+	}
+	return 0;
+}
+
+/* ---- builder state ---- */
+struct ctask {
+	double vt;
+	int depth, kind, slot, mb;
+};
+
+struct builder {
+	const struct plan *p;
+	const struct workload *w;
+	struct engine_schedule *s;
+	int M, R_max;
+	int *n_stages;         /* per module */
+	int *base;             /* per module */
+	int *slice_R;          /* per (module, stage): replicas; index mod_off[m] + stage */
+	int *mod_off;
+	int *slot_of;          /* (module, stage, replica) -> slot: slice_off[..] + replica */
+	int *slice_off;
+	size_t cap_tasks, cap_peers, cap_deps;
+	size_t *fwd_task, *bwd_task; /* per slot, per local microbatch (mb / R) */
+	size_t *slot_mb_off;
+	struct hmap sends;     /* (from, to, mb, dir) -> SEND task */
+	int64_t *boundary;     /* per module: activation bytes per sample at a stage boundary */
+	int *has_bwd, *has_opt;
+};
+
+static int slot_for(const struct builder *b, int m, int stage, int mb)
+{
+	int sl = b->mod_off[m] + stage;
+	int R = b->slice_R[sl];
+
+	return R > 0 ? b->slot_of[b->slice_off[sl] + mb % R] : -1;
+}
+
+static int ctask_cmp(const void *x, const void *y)
+{
+	const struct ctask *a = x, *c = y;
+
+	if (a->vt != c->vt)
+		return a->vt < c->vt ? -1 : 1;
+	if (a->depth != c->depth)
+		return a->depth < c->depth ? -1 : 1;
+	if (a->kind != c->kind)
+		return a->kind < c->kind ? -1 : 1;
+	if (a->slot != c->slot)
+		return a->slot < c->slot ? -1 : 1;
+	return (a->mb > c->mb) - (a->mb < c->mb);
+}
+
+/* The k-th task of position d in the ideal pipeline: kind (0 F, 1 B) and
+ * microbatch.  1F1B: w warm-up forwards, then one forward one backward, then
+ * the cool-down backwards; GPipe: all forwards, then all backwards. */
+static void nth_task(int sched, int M, int w, int k, int *kind, int *mb)
+{
+	if (sched == PLAN_SCHEDULE_GPIPE) {
+		if (k < M)
+			*kind = 0, *mb = k;
+		else
+			*kind = 1, *mb = 2 * M - 1 - k;
+		return;
+	}
+	if (k < w) {
+		*kind = 0, *mb = k;
+	} else if (k < w + 2 * (M - w)) {
+		int j = k - w;
+		if (j % 2 == 0)
+			*kind = 0, *mb = w + j / 2;
+		else
+			*kind = 1, *mb = j / 2;
+	} else {
+		*kind = 1, *mb = M - w + (k - w - 2 * (M - w));
+	}
+}
+
+/*
+ * Ideal start times vf[d * M + i], vb[d * M + i] of a pipeline of P
+ * positions, unit forward and double backward times.  warm[d]: 1F1B warm-up
+ * forwards of position d, in global microbatches (a position whose slots
+ * have R replicas needs R times the textbook count so that each replica
+ * keeps its pipeline full); non-increasing by at least one per position, so
+ * the ideal pipeline cannot deadlock.  Returns -1 when out of memory, 1 if
+ * some task could not be placed (never expected; the caller falls back on
+ * GPipe order).
+ */
+static int ideal_times(int sched, int P, int M, const int *warm, double *vf, double *vb)
+{
+	double *ef = malloc((size_t)P * M * sizeof(double)), *eb = malloc((size_t)P * M * sizeof(double));
+	int *pos = calloc((size_t)P, sizeof(int));
+	double *free_at = calloc((size_t)P, sizeof(double));
+	int progress = 1, rc = 0;
+
+	if (!ef || !eb || !pos || !free_at) {
+		free(ef), free(eb), free(pos), free(free_at);
+		return -1;
+	}
+	for (size_t i = 0; i < (size_t)P * M; i++)
+		ef[i] = eb[i] = -1;
+	while (progress) {
+		progress = 0;
+		for (int d = 0; d < P; d++) {
+			while (pos[d] < 2 * M) {
+				int kind, i;
+				double ready;
+				nth_task(sched, M, warm[d], pos[d], &kind, &i);
+				if (kind == 0)
+					ready = d == 0 ? 0 : ef[(size_t)(d - 1) * M + i];
+				else
+					ready = d == P - 1 ? ef[(size_t)d * M + i] : eb[(size_t)(d + 1) * M + i];
+				if (ready < 0)
+					break;
+				if (free_at[d] > ready)
+					ready = free_at[d];
+				if (kind == 0) {
+					vf[(size_t)d * M + i] = ready;
+					ef[(size_t)d * M + i] = free_at[d] = ready + 1;
+				} else {
+					vb[(size_t)d * M + i] = ready;
+					eb[(size_t)d * M + i] = free_at[d] = ready + 2;
+				}
+				pos[d]++;
+				progress = 1;
+			}
+		}
+	}
+	for (int d = 0; d < P; d++)
+		if (pos[d] < 2 * M)
+			rc = 1;
+	free(ef), free(eb), free(pos), free(free_at);
+	return rc;
+}
+
+static int add_task(struct builder *b, int kind, int slot, int to_slot, int mb, int stream,
+		    int64_t bytes, size_t *out)
+{
+	struct engine_schedule *s = b->s;
+	struct engine_task *t;
+
+	if (engine_grow((void **)&s->tasks, &b->cap_tasks, s->n_tasks + 1, sizeof(*s->tasks)))
+		return -1;
+	t = &s->tasks[s->n_tasks];
+	memset(t, 0, sizeof(*t));
+	t->kind = kind;
+	t->slot = slot;
+	t->to_slot = to_slot;
+	t->microbatch = mb;
+	t->stream = stream;
+	t->bytes = bytes;
+	t->dep_off = 0;
+	t->peer_off = 0;
+	*out = s->n_tasks++;
+	return 0;
+}
+
+/* Dependencies and peers of one task are contiguous: a task gets them all
+ * before the next task gets any. */
+static int push_dep(struct builder *b, size_t *n_deps_total, size_t task, size_t dep)
+{
+	struct engine_schedule *s = b->s;
+	struct engine_task *t = &s->tasks[task];
+
+	for (size_t i = 0; i < t->n_deps; i++)
+		if (s->deps[t->dep_off + i] == dep)
+			return 0;
+	if (engine_grow((void **)&s->deps, &b->cap_deps, *n_deps_total + 1, sizeof(*s->deps)))
+		return -1;
+	if (t->n_deps == 0)
+		t->dep_off = *n_deps_total;
+	s->deps[(*n_deps_total)++] = dep;
+	t->n_deps++;
+	return 0;
+}
+
+static int push_peer(struct builder *b, size_t *n_peers_total, size_t task, int stream)
+{
+	struct engine_schedule *s = b->s;
+	struct engine_task *t = &s->tasks[task];
+
+	for (size_t i = 0; i < t->n_peers; i++)
+		if (s->peers[t->peer_off + i] == stream)
+			return 0;
+	if (engine_grow((void **)&s->peers, &b->cap_peers, *n_peers_total + 1, sizeof(*s->peers)))
+		return -1;
+	if (t->n_peers == 0)
+		t->peer_off = *n_peers_total;
+	s->peers[(*n_peers_total)++] = stream;
+	t->n_peers++;
+	return 0;
+}
+
+static uint64_t send_key(const struct builder *b, int from, int to, int mb, int dir)
+{
+	uint64_t n = (uint64_t)b->s->n_slots;
+
+	return (((uint64_t)from * n + (uint64_t)to) * (uint64_t)b->M + (uint64_t)mb) * 2 + (uint64_t)dir;
+}
+
+static int comm_stream(const struct builder *b, int slot)
+{
+	return b->s->n_slots + slot;
+}
+
+/* Emit the sends that follow a compute task (FWD: activations downstream;
+ * BWD: gradients upstream) to slots on other GPUs. */
+static int emit_sends(struct builder *b, size_t *nd, size_t *np, int slot, int mb, int dir,
+		      size_t after)
+{
+	const struct engine_slot *sl = &b->s->slots[slot];
+	const struct workload *w = b->w;
+	int m = sl->module, targets[256], n_t = 0;
+	int64_t bytes[256];
+
+	if (dir == 0) {
+		if (sl->stage + 1 < sl->n_stages) {
+			targets[n_t] = slot_for(b, m, sl->stage + 1, mb);
+			bytes[n_t++] = b->boundary[m];
+		} else {
+			for (int e = 0; e < w->n_edges && n_t < 256; e++)
+				if (w->edges[e].from == m) {
+					targets[n_t] = slot_for(b, w->edges[e].to, 0, mb);
+					bytes[n_t++] = w->edges[e].bytes_per_sample;
+				}
+		}
+	} else {
+		if (sl->stage > 0) {
+			targets[n_t] = slot_for(b, m, sl->stage - 1, mb);
+			bytes[n_t++] = b->boundary[m];
+		} else {
+			for (int e = 0; e < w->n_edges && n_t < 256; e++) {
+				int u = w->edges[e].from;
+				if (w->edges[e].to == m && b->has_bwd[u]) {
+					targets[n_t] = slot_for(b, u, b->n_stages[u] - 1, mb);
+					bytes[n_t++] = w->edges[e].bytes_per_sample;
+				}
+			}
+		}
+	}
+	for (int i = 0; i < n_t; i++) {
+		int to = targets[i];
+		size_t t;
+		if (to < 0 || b->s->slots[to].gpu == sl->gpu)
+			continue;
+		if (add_task(b, ENGINE_TASK_SEND, slot, to, mb, comm_stream(b, slot),
+			     bytes[i] * b->p->microbatch_size, &t) ||
+		    push_peer(b, np, t, comm_stream(b, slot)) || push_peer(b, np, t, comm_stream(b, to)) ||
+		    push_dep(b, nd, t, after) || hmap_put(&b->sends, send_key(b, slot, to, mb, dir), t))
+			return -1;
+	}
+	return 0;
+}
+
+/* The task a consumer waits for: the producer's compute task on the same GPU,
+ * else the send. */
+static int input_dep(struct builder *b, size_t *nd, size_t task, int from, int to, int mb, int dir)
+{
+	size_t dep;
+	const struct engine_slot *f = &b->s->slots[from];
+	size_t k = (size_t)(mb / f->replicas);
+
+	if (f->gpu == b->s->slots[to].gpu) {
+		dep = dir == 0 ? b->fwd_task[b->slot_mb_off[from] + k] : b->bwd_task[b->slot_mb_off[from] + k];
+		if (dep == SIZE_MAX)
+			return 0;
+	} else if (!hmap_get(&b->sends, send_key(b, from, to, mb, dir), &dep)) {
+		return 0;
+	}
+	return push_dep(b, nd, task, dep);
+}
+
+static int build(struct builder *b, const struct model_gpu *gpu, struct mo_err *err)
+{
+	const struct plan *p = b->p;
+	const struct workload *w = b->w;
+	struct engine_schedule *s = b->s;
+	int nm = w->n_modules, M = p->microbatches, P = 0;
+	int *order = NULL;
+	double *vf = NULL, *vb = NULL;
+	int *warm = NULL;
+	struct ctask *ct = NULL;
+	size_t n_ct = 0, nd = 0, np = 0;
+	int rc = -1;
+
+	(void)gpu;
+	b->M = M;
+	/* slots and streams */
+	s->n_gpus = p->n_gpus;
+	for (int g = 0; g < p->n_gpus; g++)
+		for (int i = 0; i < p->gpus[g].n_partitions; i++)
+			s->n_slots += p->gpus[g].partitions[i].n_slots, s->n_parts++;
+	s->slots = calloc((size_t)s->n_slots + 1, sizeof(*s->slots));
+	s->n_streams = 2 * s->n_slots;
+	s->streams = calloc((size_t)s->n_streams + 1, sizeof(*s->streams));
+	s->parts = calloc((size_t)s->n_parts + 1, sizeof(*s->parts));
+	b->n_stages = calloc((size_t)nm, sizeof(int));
+	b->base = calloc((size_t)nm, sizeof(int));
+	b->mod_off = calloc((size_t)nm + 1, sizeof(int));
+	b->boundary = calloc((size_t)nm, sizeof(int64_t));
+	b->has_bwd = calloc((size_t)nm, sizeof(int));
+	b->has_opt = calloc((size_t)nm, sizeof(int));
+	order = malloc((size_t)nm * sizeof(int));
+	if (!s->slots || !s->streams || !s->parts || !b->n_stages || !b->base || !b->mod_off || !b->boundary ||
+	    !b->has_bwd || !b->has_opt || !order)
+		goto nomem;
+	{
+		int si = 0, gp = 0;
+		for (int g = 0; g < p->n_gpus; g++)
+			for (int i = 0; i < p->gpus[g].n_partitions; i++, gp++) {
+				const struct plan_partition *pt = &p->gpus[g].partitions[i];
+				s->parts[gp] = (struct engine_part){g, i, pt->sms};
+				for (int j = 0; j < pt->n_slots; j++, si++) {
+					const struct plan_slot *ps = &pt->slots[j];
+					struct engine_slot *sl = &s->slots[si];
+					int m = workload_module_index(w, ps->module);
+					if (m < 0) {
+						mo_err_set(err, MO_EINPUT,
+							   "GPU %d partition %d slot %d: unknown module '%s'", g,
+							   i, j, ps->module);
+						goto fail;
+					}
+					s->streams[si] = (struct engine_stream){g, i, 0, gp, si};
+					s->streams[s->n_slots + si] = (struct engine_stream){g, i, 1, gp, si};
+					sl->gpu = g;
+					sl->partition = i;
+					sl->module = m;
+					sl->layer_begin = ps->layer_begin;
+					sl->layer_end = ps->layer_end > ps->layer_begin ? ps->layer_end
+											: w->modules[m].layers;
+					sl->stage = ps->stage;
+					sl->replica = ps->replica;
+					sl->replicas = ps->replicas > 0 ? ps->replicas : 1;
+					if (sl->stage < 0 || sl->replica < 0 || sl->replica >= sl->replicas) {
+						mo_err_set(err, MO_EINPUT,
+							   "GPU %d partition %d slot %d: bad stage %d or replica %d of %d",
+							   g, i, j, sl->stage, sl->replica, sl->replicas);
+						goto fail;
+					}
+					if (sl->stage + 1 > b->n_stages[m])
+						b->n_stages[m] = sl->stage + 1;
+				}
+			}
+	}
+	/* which modules have backward / optimizer kernels (workloads.h rules) */
+	workload_topo_order(w, order);
+	for (int oi = 0; oi < nm; oi++) {
+		int m = order[oi], trainable_up = 0;
+		for (int e = 0; e < w->n_edges; e++)
+			if (w->edges[e].to == m && (b->has_bwd[w->edges[e].from] ||
+						    !w->modules[w->edges[e].from].frozen))
+				trainable_up = 1;
+		b->has_bwd[m] = !w->modules[m].frozen || trainable_up;
+		b->has_opt[m] = !w->modules[m].frozen;
+		if (b->n_stages[m] == 0) {
+			mo_err_set(err, MO_EINPUT, "module '%s' is on no GPU of the plan",
+				   w->modules[m].name);
+			goto fail;
+		}
+		/* activations at a stage boundary: tokens x width x dtype, else
+		 * what the module sends along its first out-edge */
+		{
+			const struct workload_module *md = &w->modules[m];
+			int dt = model_dtype_bytes(w->dtype);
+			b->boundary[m] = (int64_t)(md->seq > 0 ? md->seq : 1) * (md->hidden > 0 ? md->hidden : 0) *
+					 (dt > 0 ? dt : 2);
+			if (b->boundary[m] == 0)
+				for (int e = 0; e < w->n_edges; e++)
+					if (w->edges[e].from == m) {
+						b->boundary[m] = w->edges[e].bytes_per_sample;
+						break;
+					}
+		}
+	}
+	/* pipeline bases along the DAG */
+	for (int oi = 0; oi < nm; oi++) {
+		int m = order[oi];
+		for (int e = 0; e < w->n_edges; e++)
+			if (w->edges[e].to == m) {
+				int u = w->edges[e].from;
+				if (b->base[u] + b->n_stages[u] > b->base[m])
+					b->base[m] = b->base[u] + b->n_stages[u];
+			}
+		if (b->base[m] + b->n_stages[m] > P)
+			P = b->base[m] + b->n_stages[m];
+	}
+	s->depth = P;
+	/* slices and the slot table */
+	for (int m = 0; m < nm; m++)
+		b->mod_off[m + 1] = b->mod_off[m] + b->n_stages[m];
+	b->slice_R = calloc((size_t)b->mod_off[nm] + 1, sizeof(int));
+	b->slice_off = calloc((size_t)b->mod_off[nm] + 1, sizeof(int));
+	if (!b->slice_R || !b->slice_off)
+		goto nomem;
+	for (int i = 0; i < s->n_slots; i++) {
+		struct engine_slot *sl = &s->slots[i];
+		int idx = b->mod_off[sl->module] + sl->stage;
+		sl->n_stages = b->n_stages[sl->module];
+		sl->depth = b->base[sl->module] + sl->stage;
+		if (b->slice_R[idx] && b->slice_R[idx] != sl->replicas) {
+			mo_err_set(err, MO_EINPUT,
+				   "module '%s' stage %d: slots disagree on the replica count (%d and %d)",
+				   w->modules[sl->module].name, sl->stage, b->slice_R[idx], sl->replicas);
+			goto fail;
+		}
+		b->slice_R[idx] = sl->replicas;
+	}
+	{
+		int tot = 0;
+		for (int i = 0; i < b->mod_off[nm]; i++) {
+			if (b->slice_R[i] == 0) {
+				int m = 0;
+				while (b->mod_off[m + 1] <= i)
+					m++;
+				mo_err_set(err, MO_EINPUT, "module '%s' has no slot for stage %d",
+					   w->modules[m].name, i - b->mod_off[m]);
+				goto fail;
+			}
+			b->slice_off[i] = tot;
+			tot += b->slice_R[i];
+		}
+		b->slot_of = malloc(((size_t)tot + 1) * sizeof(int));
+		if (!b->slot_of)
+			goto nomem;
+		for (int i = 0; i < tot; i++)
+			b->slot_of[i] = -1;
+		for (int i = 0; i < s->n_slots; i++) {
+			struct engine_slot *sl = &s->slots[i];
+			int idx = b->slice_off[b->mod_off[sl->module] + sl->stage] + sl->replica;
+			if (b->slot_of[idx] >= 0) {
+				mo_err_set(err, MO_EINPUT, "module '%s' stage %d replica %d is held twice",
+					   w->modules[sl->module].name, sl->stage, sl->replica);
+				goto fail;
+			}
+			b->slot_of[idx] = i;
+		}
+		for (int i = 0; i < b->mod_off[nm]; i++)
+			for (int r = 0; r < b->slice_R[i]; r++)
+				if (b->slot_of[b->slice_off[i] + r] < 0) {
+					int m = 0;
+					while (b->mod_off[m + 1] <= i)
+						m++;
+					mo_err_set(err, MO_EINPUT, "module '%s' stage %d: replica %d of %d is missing",
+						   w->modules[m].name, i - b->mod_off[m], r, b->slice_R[i]);
+					goto fail;
+				}
+	}
+	for (int i = 0; i < s->n_slots; i++) {
+		struct engine_slot *sl = &s->slots[i];
+		struct workload_memory wm;
+		sl->has_bwd = b->has_bwd[sl->module];
+		sl->has_opt = b->has_opt[sl->module];
+		workload_memory(w, sl->module, sl->layer_begin, sl->layer_end, &wm);
+		sl->grad_bytes = wm.grads;
+	}
+	/* ideal times and the compute tasks in their global order */
+	vf = malloc((size_t)P * M * sizeof(double));
+	vb = malloc((size_t)P * M * sizeof(double));
+	b->slot_mb_off = malloc(((size_t)s->n_slots + 1) * sizeof(size_t));
+	warm = calloc((size_t)P + 1, sizeof(int));
+	if (!vf || !vb || !b->slot_mb_off || !warm)
+		goto nomem;
+	for (int i = 0; i < s->n_slots; i++) {
+		const struct engine_slot *sl = &s->slots[i];
+		int want = (P - sl->depth - 1) * sl->replicas;
+		if (want > warm[sl->depth])
+			warm[sl->depth] = want;
+	}
+	for (int d = P - 1; d >= 0; d--) {
+		if (d < P - 1 && warm[d] < warm[d + 1] + 1)
+			warm[d] = warm[d + 1] + 1;
+	}
+	for (int d = 0; d < P; d++)
+		if (warm[d] > M)
+			warm[d] = M;
+	{
+		int ir = ideal_times(p->schedule, P, M, warm, vf, vb);
+		if (ir < 0)
+			goto nomem;
+		if (ir > 0 && ideal_times(PLAN_SCHEDULE_GPIPE, P, M, warm, vf, vb) != 0)
+			goto nomem;
+	}
+	b->slot_mb_off[0] = 0;
+	for (int i = 0; i < s->n_slots; i++)
+		b->slot_mb_off[i + 1] = b->slot_mb_off[i] + (size_t)(M + s->slots[i].replicas - 1) / s->slots[i].replicas;
+	b->fwd_task = malloc((b->slot_mb_off[s->n_slots] + 1) * sizeof(size_t));
+	b->bwd_task = malloc((b->slot_mb_off[s->n_slots] + 1) * sizeof(size_t));
+	ct = malloc((b->slot_mb_off[s->n_slots] * 2 + 1) * sizeof(*ct));
+	if (!b->fwd_task || !b->bwd_task || !ct)
+		goto nomem;
+	for (size_t i = 0; i < b->slot_mb_off[s->n_slots]; i++)
+		b->fwd_task[i] = b->bwd_task[i] = SIZE_MAX;
+	for (int i = 0; i < s->n_slots; i++) {
+		const struct engine_slot *sl = &s->slots[i];
+		for (int mb = sl->replica; mb < M; mb += sl->replicas) {
+			ct[n_ct++] = (struct ctask){vf[(size_t)sl->depth * M + mb], sl->depth, 0, i, mb};
+			if (sl->has_bwd)
+				ct[n_ct++] = (struct ctask){vb[(size_t)sl->depth * M + mb], sl->depth, 1, i, mb};
+		}
+	}
+	qsort(ct, n_ct, sizeof(*ct), ctask_cmp);
+	for (size_t c = 0; c < n_ct; c++) {
+		const struct ctask *x = &ct[c];
+		const struct engine_slot *sl = &s->slots[x->slot];
+		int m = sl->module, mb = x->mb;
+		size_t t, k = (size_t)(mb / sl->replicas);
+		if (add_task(b, x->kind == 0 ? ENGINE_TASK_FWD : ENGINE_TASK_BWD, x->slot, -1, mb, x->slot, 0, &t))
+			goto nomem;
+		if (x->kind == 0) {
+			b->fwd_task[b->slot_mb_off[x->slot] + k] = t;
+			if (sl->stage > 0) {
+				if (input_dep(b, &nd, t, slot_for(b, m, sl->stage - 1, mb), x->slot, mb, 0))
+					goto nomem;
+			} else {
+				for (int e = 0; e < w->n_edges; e++)
+					if (w->edges[e].to == m &&
+					    input_dep(b, &nd, t,
+						      slot_for(b, w->edges[e].from,
+							       b->n_stages[w->edges[e].from] - 1, mb),
+						      x->slot, mb, 0))
+						goto nomem;
+			}
+			if (emit_sends(b, &nd, &np, x->slot, mb, 0, t))
+				goto nomem;
+		} else {
+			b->bwd_task[b->slot_mb_off[x->slot] + k] = t;
+			if (push_dep(b, &nd, t, b->fwd_task[b->slot_mb_off[x->slot] + k]))
+				goto nomem;
+			if (sl->stage + 1 < sl->n_stages) {
+				if (input_dep(b, &nd, t, slot_for(b, m, sl->stage + 1, mb), x->slot, mb, 1))
+					goto nomem;
+			} else {
+				for (int e = 0; e < w->n_edges; e++)
+					if (w->edges[e].from == m && b->has_bwd[w->edges[e].to] &&
+					    input_dep(b, &nd, t, slot_for(b, w->edges[e].to, 0, mb), x->slot,
+						      mb, 1))
+						goto nomem;
+			}
+			if (emit_sends(b, &nd, &np, x->slot, mb, 1, t))
+				goto nomem;
+		}
+	}
+	/* gradient all-reduce per slice, then the optimizer step of every slot */
+	for (int i = 0; i < b->mod_off[nm]; i++) {
+		int R = b->slice_R[i], first = b->slot_of[b->slice_off[i]];
+		const struct engine_slot *s0 = &s->slots[first];
+		size_t ar = SIZE_MAX;
+		if (R > 1 && s0->has_opt && s0->grad_bytes > 0) {
+			if (add_task(b, ENGINE_TASK_ALLREDUCE, first, -1, -1, comm_stream(b, first),
+				     s0->grad_bytes, &ar))
+				goto nomem;
+			for (int r = 0; r < R; r++) {
+				int sl = b->slot_of[b->slice_off[i] + r];
+				size_t lo = b->slot_mb_off[sl], hi = b->slot_mb_off[sl + 1];
+				if (push_peer(b, &np, ar, comm_stream(b, sl)))
+					goto nomem;
+				for (size_t q = lo; q < hi; q++)
+					if (b->bwd_task[q] != SIZE_MAX && push_dep(b, &nd, ar, b->bwd_task[q]))
+						goto nomem;
+			}
+		}
+		for (int r = 0; r < R; r++) {
+			int sl = b->slot_of[b->slice_off[i] + r];
+			size_t t;
+			if (!s->slots[sl].has_opt)
+				continue;
+			if (add_task(b, ENGINE_TASK_OPT, sl, -1, -1, sl, 0, &t))
+				goto nomem;
+			/* its stream already ran every compute task before it */
+			if (ar != SIZE_MAX && push_dep(b, &nd, t, ar))
+				goto nomem;
+		}
+	}
+	rc = 0;
+	goto fail;
+nomem:
+	rc = mo_err_set(err, MO_ENOMEM, "out of memory building the schedule");
+fail:
+	free(order);
+	free(warm);
+	free(vf);
+	free(vb);
+	free(ct);
+	return rc;
+}
+
+int engine_schedule_build(const struct plan *p, const struct workload *w,
+			  const struct model_gpu *gpu, struct engine_schedule **out,
+			  struct mo_err *err)
+{
+	struct builder b;
+	int rc;
+
+	*out = NULL;
+	rc = plan_validate(p, w, gpu, err);
+	if (rc < 0) {
+		mo_err_prefix(err, "bad plan");
+		return rc;
+	}
+	memset(&b, 0, sizeof(b));
+	b.p = p;
+	b.w = w;
+	b.s = calloc(1, sizeof(*b.s));
+	if (!b.s)
+		return mo_err_set(err, MO_ENOMEM, "out of memory");
+	b.s->schedule = p->schedule;
+	b.s->microbatches = p->microbatches;
+	b.s->microbatch_size = p->microbatch_size;
+	rc = build(&b, gpu, err);
+	free(b.n_stages);
+	free(b.base);
+	free(b.slice_R);
+	free(b.mod_off);
+	free(b.slot_of);
+	free(b.slice_off);
+	free(b.fwd_task);
+	free(b.bwd_task);
+	free(b.slot_mb_off);
+	free(b.sends.keys);
+	free(b.sends.vals);
+	free(b.boundary);
+	free(b.has_bwd);
+	free(b.has_opt);
+	if (rc < 0) {
+		engine_schedule_free(b.s);
+		return rc;
+	}
+	*out = b.s;
+	return 0;
+}

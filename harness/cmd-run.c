@@ -1,0 +1,184 @@
+/* cmd-run.c - `mosaic run PLAN --workload SPEC`: one training iteration of a
+ * plan on the simulator (times are SIMULATED). */
+#include "harness/cli.h"
+
+#include <getopt.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/engine.h"
+#include "planner/planner.h"
+
+#define GIB (1024.0 * 1024.0 * 1024.0)
+
+static const char usage[] =
+	"mosaic run PLAN.json --workload SPEC [--backend sim] [-o OUT.mtr] [--json]\n"
+	"  run one training iteration of PLAN for the workload SPEC (a file or a bundled\n"
+	"  name) on the simulated cluster; -o writes the simulated trace; --json prints\n"
+	"  iter_ns, sm_util, gpus, per-GPU utilisation and memory, per-module time";
+
+static json_t *result_json(const char *plan_path, const struct plan *p, const struct workload *w,
+			   const struct engine_run_result *r)
+{
+	json_t *o = json_object(), *gpus = json_array(), *mods = json_array();
+
+	json_object_set_new(o, "plan", json_string(plan_path));
+	json_object_set_new(o, "workload", json_string(w->name));
+	json_object_set_new(o, "planner", json_string(p->planner));
+	json_object_set_new(o, "backend", json_string("sim"));
+	json_object_set_new(o, "source", json_string("simulated"));
+	json_object_set_new(o, "schedule", json_string(p->schedule == PLAN_SCHEDULE_GPIPE ? "gpipe" : "1f1b"));
+	json_object_set_new(o, "microbatches", json_integer(p->microbatches));
+	json_object_set_new(o, "microbatch_size", json_integer(p->microbatch_size));
+	json_object_set_new(o, "iter_ns", json_integer(r->iter_ns));
+	json_object_set_new(o, "iter_ns_label", json_string("simulated"));
+	json_object_set_new(o, "predicted_iter_ns", json_integer(p->predicted_iter_ns));
+	json_object_set_new(o, "sm_util", json_real(r->sm_util));
+	json_object_set_new(o, "gpus", json_integer(r->n_gpus));
+	for (int g = 0; g < r->n_gpus; g++) {
+		json_t *x = json_object();
+		json_object_set_new(x, "gpu", json_integer(g));
+		json_object_set_new(x, "sm_util", json_real(r->gpu_util[g]));
+		json_object_set_new(x, "mem_bytes", json_integer(r->gpu_mem_bytes ? r->gpu_mem_bytes[g] : -1));
+		json_object_set_new(x, "mem_capacity_bytes", json_integer(r->gpu_mem_capacity));
+		json_array_append_new(gpus, x);
+	}
+	json_object_set_new(o, "per_gpu", gpus);
+	for (int m = 0; m < r->n_modules; m++) {
+		json_t *x = json_object();
+		json_object_set_new(x, "name", json_string(r->modules[m].name));
+		json_object_set_new(x, "busy_ns", json_integer(r->modules[m].busy_ns));
+		json_object_set_new(x, "span_ns", json_integer(r->modules[m].span_ns));
+		json_object_set_new(x, "fwd_ns", json_integer(r->modules[m].fwd_ns));
+		json_object_set_new(x, "bwd_ns", json_integer(r->modules[m].bwd_ns));
+		json_object_set_new(x, "opt_ns", json_integer(r->modules[m].opt_ns));
+		json_array_append_new(mods, x);
+	}
+	json_object_set_new(o, "modules", mods);
+	json_object_set_new(o, "kernels", json_integer((json_int_t)r->kernels));
+	json_object_set_new(o, "communications", json_integer((json_int_t)r->comms));
+	json_object_set_new(o, "events", json_integer((json_int_t)r->events));
+	return o;
+}
+
+int cmd_run(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"workload", required_argument, NULL, 'w'},
+		{"backend", required_argument, NULL, 'b'},
+		{"output", required_argument, NULL, 'o'},
+		{"json", no_argument, NULL, 'j'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	const char *spec = NULL, *backend = "sim", *out = NULL;
+	struct plan *p = NULL;
+	struct workload *w = NULL;
+	struct engine_run_opts ro;
+	struct engine_run_result res;
+	struct trace_writer *tw = NULL;
+	struct trace_sink sink;
+	struct mo_err err;
+	int json = 0, c, rc = 0;
+
+	mo_err_clear(&err);
+	memset(&res, 0, sizeof(res));
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "w:b:o:jh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'w':
+			spec = optarg;
+			break;
+		case 'b':
+			backend = optarg;
+			break;
+		case 'o':
+			out = optarg;
+			break;
+		case 'j':
+			json = 1;
+			break;
+		case 'h':
+			printf("usage: %s\n", usage);
+			return 0;
+		default:
+			return cli_usage_error("run", usage, "unknown option");
+		}
+	}
+	if (optind != argc - 1)
+		return cli_usage_error("run", usage, "expected one plan");
+	if (!spec)
+		return cli_usage_error("run", usage, "--workload SPEC is required");
+	if (strcmp(backend, "sim") != 0) {
+		fprintf(stderr, "mosaic run: backend '%s' is not available: this build runs plans on "
+				"the simulator only (--backend sim)\n", backend);
+		return 2;
+	}
+	if (plan_load(argv[optind], &p, &err) < 0) {
+		rc = cli_fail("run", &err);
+		goto done;
+	}
+	if (cli_workload_load(spec, &w, &err) < 0) {
+		rc = cli_fail("run", &err);
+		goto done;
+	}
+	engine_run_opts_init(&ro);
+	ro.backend = backend;
+	if (out) {
+		if (trace_sink_writer(&sink, &tw, out) < 0) {
+			mo_err_set(&err, MO_ENOMEM, "out of memory");
+			rc = cli_fail("run", &err);
+			goto done;
+		}
+		ro.out = &sink;
+	}
+	if (engine_run(p, w, &ro, &res, &err) < 0) {
+		trace_writer_abort(tw);
+		tw = NULL;
+		mo_err_prefix(&err, "cannot run '%s'", argv[optind]);
+		rc = cli_fail("run", &err);
+		goto done;
+	}
+	if (tw) {
+		int wr = trace_writer_close(tw, &err);
+		tw = NULL;
+		if (wr < 0) {
+			rc = cli_fail("run", &err);
+			goto done;
+		}
+	}
+	if (json) {
+		json_t *o = result_json(argv[optind], p, w, &res);
+		char *s = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6));
+		if (s)
+			printf("%s\n", s);
+		free(s);
+		json_decref(o);
+	} else {
+		printf("plan '%s' (%s, %s) for '%s' on %d GPUs: iteration %.3f ms (simulated)",
+		       argv[optind], p->planner, p->schedule == PLAN_SCHEDULE_GPIPE ? "gpipe" : "1f1b",
+		       w->name, res.n_gpus, res.iter_ns / 1e6);
+		if (p->predicted_iter_ns > 0)
+			printf(", planner predicted %.3f ms", p->predicted_iter_ns / 1e6);
+		printf("\nSM utilisation %.1f%% (simulated, mean over GPUs)\n", 100 * res.sm_util);
+		printf("%-5s %10s %12s\n", "gpu", "sm_util_%", "memory_GiB");
+		for (int g = 0; g < res.n_gpus; g++)
+			printf("%-5d %10.1f %12.2f\n", g, 100 * res.gpu_util[g],
+			       res.gpu_mem_bytes ? res.gpu_mem_bytes[g] / GIB : -1.0);
+		printf("%-24s %12s %12s %12s %12s\n", "module", "busy_ms", "fwd_ms", "bwd_ms", "span_ms");
+		for (int m = 0; m < res.n_modules; m++)
+			printf("%-24s %12.3f %12.3f %12.3f %12.3f\n", res.modules[m].name,
+			       res.modules[m].busy_ns / 1e6, res.modules[m].fwd_ns / 1e6,
+			       res.modules[m].bwd_ns / 1e6, res.modules[m].span_ns / 1e6);
+		printf("%llu kernels, %llu communications, %llu events simulated\n",
+		       (unsigned long long)res.kernels, (unsigned long long)res.comms,
+		       (unsigned long long)res.events);
+	}
+done:
+	engine_run_result_release(&res);
+	workload_free(w);
+	plan_free(p);
+	return rc;
+}
