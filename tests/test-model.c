@@ -663,6 +663,176 @@ START_TEST(interference_grows_with_combined_demand)
 }
 END_TEST
 
+
+/* ---- validation ---- */
+
+/* A copy of src at another quota: every kernel's time scaled by f(kernel). */
+static void rescale_trace(const struct trace_mem *src, struct trace_mem *dst, int quota,
+			  double (*f)(const struct trace_kernel *k, int quota), int rename_from)
+{
+	struct trace_header h = src->header;
+	struct mo_err err;
+	int64_t shift = 0;
+	int nk = 0;
+
+	trace_mem_init(dst);
+	h.quota_sms = quota;
+	ck_assert_int_eq(trace_mem_set_header(dst, &h, &err), 0);
+	for (size_t i = 0; i < src->n; i++) {
+		struct trace_record r = src->recs[i];
+		if (r.kind == TRACE_KIND_KERNEL) {
+			int64_t d = r.u.kernel.end_ns - r.u.kernel.start_ns;
+			int64_t nd = (int64_t)llround(d * f(&r.u.kernel, quota));
+			r.u.kernel.start_ns += shift;
+			r.u.kernel.end_ns = r.u.kernel.start_ns + nd;
+			shift += nd - d;
+			if (rename_from >= 0 && nk++ >= rename_from)
+				r.u.kernel.name = "some_other_kernel";
+		}
+		ck_assert_int_eq(trace_mem_add(dst, &r, &err), 0);
+	}
+}
+
+static double waves_law(const struct trace_kernel *k, int quota)
+{
+	/* 4096 blocks of 256 threads, 64 regs: 4 blocks/SM on H100 */
+	return ceil(4096.0 / (4 * quota)) / ceil(4096.0 / (4 * 132));
+}
+
+START_TEST(validation_matches_kernels_and_reports_both_predictors)
+{
+	const struct model_gpu *h = gpu("h100");
+	struct trace_mem ref, t64, t32;
+	struct model_val_report r;
+	struct mo_err err;
+	int nkernel_rows = 0, nmodule_rows = 0;
+
+	make_trace(&ref, 0, 1.0);
+	rescale_trace(&ref, &t64, 64, waves_law, -1);
+	rescale_trace(&ref, &t32, 32, waves_law, -1);
+	model_val_init(&r);
+	ck_assert_int_eq(model_validate_add(&r, h, &ref, &t64, &err), 0);
+	ck_assert_int_eq(model_validate_add(&r, h, &ref, &t32, &err), 0);
+	model_val_finish(&r);
+	ck_assert_int_eq(r.matched, 12);
+	ck_assert_int_eq(r.unmatched, 0);
+	ck_assert_int_eq(r.nape, 12);
+	ck_assert_int_eq(r.source_mask, 1 << TRACE_SOURCE_SIMULATED);
+	/* the ground truth follows wave scaling exactly: the baseline has no error */
+	ck_assert(r.all_base.max < 1e-6);
+	ck_assert(r.all_ours.mape > 0 && r.all_ours.mape < 60);
+	for (int i = 0; i < r.nrows; i++) {
+		ck_assert(r.rows[i].quota == 64 || r.rows[i].quota == 32);
+		ck_assert_int_eq(r.rows[i].source, TRACE_SOURCE_SIMULATED);
+		if (r.rows[i].level == 0)
+			nkernel_rows++;
+		else
+			nmodule_rows++;
+	}
+	/* per quota: gemm, elementwise, all; vit and llm, forward and backward */
+	ck_assert_int_eq(nkernel_rows, 6);
+	ck_assert_int_eq(nmodule_rows, 8);
+	model_val_release(&r);
+	trace_mem_release(&t32);
+	trace_mem_release(&t64);
+	trace_mem_release(&ref);
+}
+END_TEST
+
+START_TEST(validation_skips_kernels_that_do_not_match)
+{
+	const struct model_gpu *h = gpu("h100");
+	struct trace_mem ref, t, other;
+	struct model_val_report r;
+	struct mo_err err;
+	struct trace_header hd;
+
+	make_trace(&ref, 0, 1.0);
+	rescale_trace(&ref, &t, 64, waves_law, 3); /* kernels 3.. renamed */
+	model_val_init(&r);
+	ck_assert_int_eq(model_validate_add(&r, h, &ref, &t, &err), 0);
+	model_val_finish(&r);
+	ck_assert_int_eq(r.matched, 3);
+	ck_assert_int_eq(r.unmatched, 3);
+	/* a target with nothing in common is an error */
+	trace_mem_init(&other);
+	trace_header_init(&hd);
+	ck_assert_int_eq(trace_mem_set_header(&other, &hd, &err), 0);
+	ck_assert_int_eq(model_validate_add(&r, h, &ref, &other, &err), -MO_EINPUT);
+	ck_assert_ptr_nonnull(strstr(err.msg, "no kernel of the target matches"));
+	model_val_release(&r);
+	trace_mem_release(&other);
+	trace_mem_release(&t);
+	trace_mem_release(&ref);
+}
+END_TEST
+
+START_TEST(error_statistics_are_exact)
+{
+	double e[5] = { 40, 10, 30, 20, 50 };
+	struct model_err_stats s;
+
+	model_err_stats_of(e, 5, &s);
+	ck_assert_int_eq(s.n, 5);
+	ck_assert(fabs(s.mape - 30) < 1e-9);
+	ck_assert(fabs(s.p50 - 30) < 1e-9);
+	ck_assert(fabs(s.p90 - 40) < 1e-9);
+	ck_assert(fabs(s.max - 50) < 1e-9);
+}
+END_TEST
+
+/* ---- interference matrix ---- */
+
+START_TEST(the_interference_matrix_calibrates_from_co_runs_and_round_trips)
+{
+	const struct model_gpu *h = gpu("h100");
+	struct trace_mem solo, corun;
+	const struct trace_mem *sp[1];
+	struct model_interference_matrix m, back;
+	struct mo_err err;
+	char path[] = "/tmp/mosaic-test-im-XXXXXX";
+	int fd = mkstemp(path);
+	double own;
+
+	close(fd);
+	make_trace(&solo, 0, 1.0);
+	make_trace(&corun, 0, 1.25); /* everything 25% slower together */
+	sp[0] = &solo;
+	model_im_init(&m);
+	ck_assert_int_eq(model_im_calibrate(&m, sp, 1, &corun, &err), 0);
+	ck_assert_int_eq(m.n, 2);
+	ck_assert(fabs(m.slow[model_im_index(&m, "vit", 0)][model_im_index(&m, "llm", 0)] - 1.25) < 1e-3);
+	ck_assert(fabs(model_im_slowdown(&m, "llm", "vit", h, 0, 0) - 1.25) < 1e-3);
+	ck_assert(model_im_slowdown(&m, "vit", "vit", h, 0, 0) == 1.0);
+	/* unknown pairs fall back to the bandwidth model */
+	own = h->hbm_gbps * MODEL_DRAM_EFF;
+	ck_assert(fabs(model_im_slowdown(&m, "vit", "audio", h, own, own) - 2.0) < 1e-9);
+	ck_assert_int_eq(model_im_save(&m, path, &err), 0);
+	ck_assert_int_eq(model_im_load(&back, path, &err), 0);
+	ck_assert_int_eq(back.n, 2);
+	ck_assert(fabs(back.slow[0][1] - m.slow[0][1]) < 1e-3);
+	/* a co-run module without a solo trace */
+	ck_assert_int_eq(model_im_calibrate(&m, sp, 0, &corun, &err), -MO_EINPUT);
+	ck_assert_ptr_nonnull(strstr(err.msg, "has no solo trace"));
+	/* bad files */
+	{
+		FILE *fp = fopen(path, "w");
+		fputs("{\"modules\": [\"a\", \"b\"], \"slowdown\": [[1, 0.5], [1, 1]]}", fp);
+		fclose(fp);
+		ck_assert_int_eq(model_im_load(&back, path, &err), -MO_EINPUT);
+		ck_assert_ptr_nonnull(strstr(err.msg, "slowdown[0][1]"));
+		fp = fopen(path, "w");
+		fputs("{\"modules\": [\"a\"], \"slowdown\": [[1]], \"extra\": 1}", fp);
+		fclose(fp);
+		ck_assert_int_eq(model_im_load(&back, path, &err), -MO_EINPUT);
+		ck_assert_ptr_nonnull(strstr(err.msg, "unknown field 'extra'"));
+	}
+	unlink(path);
+	trace_mem_release(&solo);
+	trace_mem_release(&corun);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("model");
@@ -691,6 +861,10 @@ static Suite *suite(void)
 	tcase_add_test(tc, the_kernel_level_curve_sums_kernels_per_module_and_phase);
 	tcase_add_test(tc, the_profile_regression_fits_traces_at_several_quotas);
 	tcase_add_test(tc, interference_grows_with_combined_demand);
+	tcase_add_test(tc, validation_matches_kernels_and_reports_both_predictors);
+	tcase_add_test(tc, validation_skips_kernels_that_do_not_match);
+	tcase_add_test(tc, error_statistics_are_exact);
+	tcase_add_test(tc, the_interference_matrix_calibrates_from_co_runs_and_round_trips);
 	suite_add_tcase(s, tc);
 	return s;
 }
