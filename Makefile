@@ -261,6 +261,14 @@ $(BACKEND): $(BACKEND_OBJ) $(PIC_LIB_OBJ)
 		-Wl,-rpath,$(abspath $(CUDA_LIBDIR)) $(MPI_LIBS) $(PKG_LIBS) -lm -lpthread
 
 CUDA_TEST_BIN := $(BUILD)/tests/cuda/test-cupti
+# The annotation header, from C (run under NVTX injection) and from C++/nvcc.
+$(BUILD)/tests/cuda/nvtx-example: $(BUILD)/cudahost/tests/cuda/nvtx-example.o $(LIBMOSAIC)
+	@mkdir -p $(dir $@)
+	$(CC) $(MODE_LDFLAGS) -o $@ $< $(LIBMOSAIC) $(LDLIBS) -ldl
+$(BUILD)/tests/cuda/nvtx-kernel: tests/cuda/nvtx-kernel.cu traces/cuda/mosaic-nvtx.h
+	@mkdir -p $(dir $@)
+	$(NVCC) $(NVCC_FLAGS) -I. -o $@ $< -ldl
+CUDA_EXTRA_BIN := $(BUILD)/tests/cuda/nvtx-example $(BUILD)/tests/cuda/nvtx-kernel
 $(BUILD)/tests/cuda/test-cupti: $(BUILD)/cudahost/tests/cuda/test-cupti.o \
 		$(BUILD)/cudahost/traces/cuda/cupti-xlate.o $(LIBMOSAIC)
 	@mkdir -p $(dir $@)
@@ -269,7 +277,7 @@ $(BUILD)/tests/cuda/test-cupti: $(BUILD)/cudahost/tests/cuda/test-cupti.o \
 CUDA_READY := $(if $(wildcard traces/cuda/recorder.c),$(RECORDER)) \
 	$(if $(wildcard engine/cuda/backend.c),$(BACKEND)) \
 	$(if $(wildcard tests/cuda/test-cupti.c),$(CUDA_TEST_BIN))
-cuda: $(CUDA_READY) $(BUILD)/tests/cuda/test-mpi
+cuda: $(CUDA_READY) $(CUDA_EXTRA_BIN) $(BUILD)/tests/cuda/test-mpi
 	@echo "cuda: toolkit at $(CUDA_HOME): built $(RECORDER) and $(BACKEND) (sm_80, sm_90)"
 check-cuda: cuda check-mpi
 	@for t in $(filter $(CUDA_TEST_BIN),$(CUDA_READY)); do echo "== $$t"; CK_FORK=yes $$t || exit 1; done
@@ -277,6 +285,9 @@ check-cuda: cuda check-mpi
 		{ echo "check-cuda: $(RECORDER) does not export InitializeInjection"; exit 1; }; fi
 	@if [ -n "$(filter $(BACKEND),$(CUDA_READY))" ]; then nm -D --defined-only $(BACKEND) | grep -qw engine_cuda_backend_run || \
 		{ echo "check-cuda: $(BACKEND) does not export engine_cuda_backend_run"; exit 1; }; fi
+	@echo "== $(BUILD)/tests/cuda/nvtx-example under NVTX_INJECTION64_PATH=$(RECORDER)"
+	@NVTX_INJECTION64_PATH=$(abspath $(RECORDER)) MOSAIC_TRACE_OUT=$(BUILD)/tests/cuda/nvtx-%p.mtr \
+		$(BUILD)/tests/cuda/nvtx-example
 	@echo "check-cuda: ok"
 -include $(PIC_LIB_OBJ:.o=.d) $(RECORDER_OBJ:.o=.d) $(BACKEND_OBJ:.o=.d) \
 	$(BUILD)/cudahost/tests/cuda/test-cupti.d $(BUILD)/cudahost/traces/cuda/cupti-xlate.d

@@ -470,17 +470,19 @@ END_TEST
 
 START_TEST(the_loader_fails_cleanly_without_a_device)
 {
-	struct engine_cuda_run_opts o = {"plan.json", NULL, "out", 1, 0};
+	struct engine_cuda_run_opts o = {"plan.json", NULL, 1, 0};
+	struct engine_cuda_run_result res;
 	struct engine_cuda_profile_opts po = {"t.mtr", NULL, 0, "out", 1, 0};
+	struct engine_cuda_profile_result pres;
 	struct mo_err err = {0};
 	int n;
 
 	if (trace_cuda_built() && trace_cuda_probe(&n, &err) == 0)
 		return; /* a GPU machine: the e2e tests cover it */
-	ck_assert_int_eq(engine_cuda_run(&o, &err), -MO_ENODEV);
+	ck_assert_int_eq(engine_cuda_run(NULL, NULL, &o, &res, &err), -MO_ENODEV);
 	ck_assert_int_eq(mo_err_exit_code(&err), 2);
 	ck_assert_ptr_nonnull(strstr(err.msg, "--backend sim"));
-	ck_assert_int_eq(engine_cuda_profile(&po, &err), -MO_ENODEV);
+	ck_assert_int_eq(engine_cuda_profile(&po, &pres, &err), -MO_ENODEV);
 }
 END_TEST
 

@@ -26,39 +26,68 @@
 /* Entry points (loader.c: dlopen libmosaic-cuda.so)                         */
 /* ------------------------------------------------------------------------ */
 
+struct plan;
+struct workload;
+
 struct engine_cuda_run_opts {
-	const char *plan_path;  /* plan JSON (planner/planner.h) */
-	const char *trace_path; /* kernels to replay per module: a .mtr or Kineto trace whose
-	                           kernels carry module and phase (may be NULL: the plan's
-	                           workload synthesised by the caller into this file) */
-	const char *out_dir;    /* each rank writes rank<R>.mtr (measured) here */
+	const char *plan_path;  /* the plan's file: rank 0 broadcasts its bytes and every rank
+	                           checks that its own copy is the same (CRC); NULL skips this */
+	const char *out;        /* per-rank measured trace written by the recorder: a path where
+	                           "%r" becomes the rank (e.g. "run-%r.mtr"); NULL: none */
 	int iterations;         /* timed iterations (>= 1) */
-	int warmup;             /* untimed iterations first */
+	int warmup;             /* untimed iterations first (>= 0) */
+};
+
+/* What rank 0 reports (MEASURED, host wall clock around each iteration,
+ * after every rank synchronised its GPU). */
+struct engine_cuda_run_result {
+	int ranks, iterations;
+	int64_t iter_ns_min, iter_ns_mean, iter_ns_max; /* over iterations of the slowest rank */
+	int64_t busy_ns;        /* compute-task GPU time summed over partitions and ranks,
+	                           per iteration (CUDA events) */
+	uint64_t kernels;       /* replay kernels launched per iteration, all ranks */
+	int partitions;         /* green contexts created, all ranks */
 };
 
 /*
  * `mosaic run PLAN --backend cuda`: one process per GPU (launch with mpirun
- * or srun; a single process runs GPU 0 alone).  Returns 0, -MO_ENODEV (no
- * device, no driver, built without CUDA), -MO_EINPUT (bad plan or trace),
- * -MO_EINFEASIBLE (the plan's quotas do not fit the device's SM lattice).
+ * or srun; a single process runs a one-GPU plan).  The schedule is the
+ * engine's (engine_schedule_build): per partition one green context and
+ * one stream running its slots' tasks in schedule order; replay kernels sized
+ * from workload_kernels(); CUDA events for dependencies inside a GPU; NCCL
+ * send/recv for activations and gradients between GPUs and an all-reduce
+ * per replicated slice; NVTX ranges in the "mosaic" domain around every
+ * task, so the recorder (on when o->out is set) attributes each kernel.
+ * Returns 0, -MO_ENODEV (no device, no driver, built without CUDA),
+ * -MO_EINPUT (bad plan, plan GPUs != ranks, plans differ between ranks),
+ * -MO_EINFEASIBLE (quotas do not fit the device's SM lattice).
  */
-int engine_cuda_run(const struct engine_cuda_run_opts *o, struct mo_err *err);
+int engine_cuda_run(const struct plan *p, const struct workload *w,
+		    const struct engine_cuda_run_opts *o, struct engine_cuda_run_result *res,
+		    struct mo_err *err);
 
 struct engine_cuda_profile_opts {
-	const char *input;      /* a trace (.mtr / Kineto) whose kernels carry modules */
+	const char *input;      /* a workload spec (JSON) or a trace (.mtr / Kineto) whose
+	                           kernels carry modules and phases */
 	const int *quotas;      /* SM quotas to profile each module under */
 	int n_quotas;
-	const char *out_dir;    /* writes <module>-q<quota>.mtr (measured) */
+	const char *out_dir;    /* writes <module>-q<sms>.mtr (measured) here */
 	int repeats;            /* timed replays per (module, quota), >= 1 */
 	int device;             /* CUDA device ordinal */
 };
 
+struct engine_cuda_profile_result {
+	int modules, quotas, traces; /* traces written */
+};
+
 /*
- * `mosaic profile TRACE --quotas LIST`: replays each module's kernels alone in
- * a green context of each quota and writes one measured trace per
- * (module, quota), from which the scaling curves are fitted.
+ * `mosaic profile SPEC|TRACE --quotas LIST`: replays each module's forward
+ * and backward kernels (one microbatch) alone in a green context of each
+ * quota, timing every kernel with CUDA events, and writes one measured trace
+ * per (module, quota) from which the scaling curves are fitted.
  */
-int engine_cuda_profile(const struct engine_cuda_profile_opts *o, struct mo_err *err);
+int engine_cuda_profile(const struct engine_cuda_profile_opts *o,
+			struct engine_cuda_profile_result *res, struct mo_err *err);
 
 /* ------------------------------------------------------------------------ */
 /* SM split requests (split.c)                                              */

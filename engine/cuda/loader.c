@@ -8,11 +8,31 @@
 
 #include <dlfcn.h>
 #include <limits.h>
+#include <stdlib.h>
 
-typedef int (*run_fn)(const struct engine_cuda_run_opts *o, struct mo_err *err);
-typedef int (*profile_fn)(const struct engine_cuda_profile_opts *o, struct mo_err *err);
+typedef int (*run_fn)(const struct plan *p, const struct workload *w,
+		      const struct engine_cuda_run_opts *o, struct engine_cuda_run_result *res,
+		      struct mo_err *err);
+typedef int (*profile_fn)(const struct engine_cuda_profile_opts *o,
+			  struct engine_cuda_profile_result *res, struct mo_err *err);
 
-static void *open_backend(const char *symbol, struct mo_err *err)
+/*
+ * Turn the recorder on for this process: it must be named before the first
+ * cuInit (the probe below), which is when the driver loads injections.
+ */
+static void recorder_on(const char *out)
+{
+	char lib[PATH_MAX];
+
+	if (!out || trace_cuda_find_lib("libmosaic-recorder.so", "MOSAIC_RECORDER", lib,
+					sizeof(lib), NULL))
+		return;
+	setenv("CUDA_INJECTION64_PATH", lib, 1);
+	setenv("NVTX_INJECTION64_PATH", lib, 1);
+	setenv("MOSAIC_TRACE_OUT", out, 1);
+}
+
+static void *open_backend(const char *symbol, const char *trace_out, struct mo_err *err)
 {
 	char path[PATH_MAX];
 	int ndev = 0;
@@ -24,6 +44,7 @@ static void *open_backend(const char *symbol, struct mo_err *err)
 			   "use '--backend sim' to simulate, or rebuild with CUDA_HOME set");
 		return NULL;
 	}
+	recorder_on(trace_out);
 	if (trace_cuda_probe(&ndev, err))
 		return NULL;
 	if (trace_cuda_find_lib("libmosaic-cuda.so", "MOSAIC_CUDA_LIB", path, sizeof(path), err))
@@ -45,24 +66,27 @@ static void *open_backend(const char *symbol, struct mo_err *err)
 	return fn;
 }
 
-int engine_cuda_run(const struct engine_cuda_run_opts *o, struct mo_err *err)
+int engine_cuda_run(const struct plan *p, const struct workload *w,
+		    const struct engine_cuda_run_opts *o, struct engine_cuda_run_result *res,
+		    struct mo_err *err)
 {
-	void *fn = open_backend("engine_cuda_backend_run", err);
+	void *fn = open_backend("engine_cuda_backend_run", o ? o->out : NULL, err);
 	run_fn run;
 
 	if (!fn)
-		return err ? err->code : -MO_ENODEV;
+		return -MO_ENODEV;
 	*(void **)&run = fn;
-	return run(o, err);
+	return run(p, w, o, res, err);
 }
 
-int engine_cuda_profile(const struct engine_cuda_profile_opts *o, struct mo_err *err)
+int engine_cuda_profile(const struct engine_cuda_profile_opts *o,
+			struct engine_cuda_profile_result *res, struct mo_err *err)
 {
-	void *fn = open_backend("engine_cuda_backend_profile", err);
+	void *fn = open_backend("engine_cuda_backend_profile", NULL, err);
 	profile_fn profile;
 
 	if (!fn)
-		return err ? err->code : -MO_ENODEV;
+		return -MO_ENODEV;
 	*(void **)&profile = fn;
-	return profile(o, err);
+	return profile(o, res, err);
 }

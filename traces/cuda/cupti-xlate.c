@@ -174,6 +174,11 @@ void trace_cuda_xlate_set_dropped(struct trace_cuda_xlate *x, uint64_t dropped)
 	x->st.dropped = dropped;
 }
 
+int trace_cuda_xlate_has_device(const struct trace_cuda_xlate *x)
+{
+	return x->devs.n > 0;
+}
+
 static int oom(struct mo_err *err)
 {
 	return mo_err_set(err, MO_ENOMEM, "recorder: out of memory");

@@ -184,5 +184,7 @@ int trace_cuda_xlate_finish(struct trace_cuda_xlate *x, const struct trace_sink 
 			    struct mo_err *err);
 const struct trace_cuda_xlate_stats *trace_cuda_xlate_stats(const struct trace_cuda_xlate *x);
 void trace_cuda_xlate_set_dropped(struct trace_cuda_xlate *x, uint64_t dropped);
+/* 1 when a DEVICE record was fed (the header's GPU facts are known). */
+int trace_cuda_xlate_has_device(const struct trace_cuda_xlate *x);
 
 #endif
