@@ -73,6 +73,9 @@ BENCH_BIN := $(BENCH_SRC:tests/bench/%.c=$(BUILD)/bench/%)
 .PHONY: all bench check check-unit check-e2e deps fuzz fuzz-run bench-self install clean cuda
 all: $(MOSAIC) $(LIBMOSAIC)
 
+# Keep intermediate objects (test objects, generated sources) between runs.
+.SECONDARY:
+
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c $< -o $@
