@@ -158,10 +158,12 @@ fuzz-run: fuzz
 		name=$$(basename $$f); corpus=tests/fuzz/corpus/$${name#fuzz-}; \
 		work=$(FUZZ_BUILD)/corpus-$$name; mkdir -p $$work; \
 		echo "== $$name for $(FUZZ_SECONDS) s (seeds: $$corpus)"; \
-		ASAN_OPTIONS=allocator_may_return_null=1 \
-		$$f -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -timeout=10 -rss_limit_mb=2048 \
-			-print_final_stats=1 $$work $$corpus 2>&1 | tail -n 12 || exit 1; \
-	done
+		if ASAN_OPTIONS=allocator_may_return_null=1 $$f -max_total_time=$(FUZZ_SECONDS) \
+			-max_len=65536 -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+			$$work $$corpus > $(FUZZ_BUILD)/$$name.log 2>&1; then \
+			tail -n 4 $(FUZZ_BUILD)/$$name.log; \
+		else tail -n 60 $(FUZZ_BUILD)/$$name.log; echo "FAIL: $$name"; exit 1; fi; \
+	done; echo "fuzz: all targets ran clean"
 
 # ---- the main job: the paper's evaluation on the embedded default ----
 BENCH_ARGS ?=
