@@ -46,7 +46,7 @@ static void consider(const struct plan_problem *pb, struct plan **best, int64_t 
 
 	if (!cand)
 		return;
-	if (pl_eval(pb, cand, &ns) != 0) {
+	if (pl_eval_sched(pb, cand, &ns) != 0) {
 		plan_free(cand);
 		return;
 	}

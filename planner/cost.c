@@ -558,6 +558,49 @@ int plan_estimate(const struct plan_problem *pb, const struct plan *p, struct pl
 			est->bottleneck = r;
 		}
 	}
+	/* 1F1B admits at most `depth` microbatches in flight per replica of a
+	 * unit (its memory rule): a replica's share of microbatches then needs
+	 * ceil(share / depth) round trips from its forward to the end of the
+	 * DAG and back, after the forward latency that reaches it. */
+	if (p->schedule == PLAN_SCHEDULE_1F1B) {
+		for (int u = 0; u < g.n_units; u++)
+			pre[u] = 0;
+		for (int k = 0; k < g.n_units; k++) {
+			int u = g.order[k];
+
+			for (int j = 0; j < g.units[u].n_succ; j++) {
+				int v = g.units[u].succ[j];
+				int64_t c = pre[u] + unit_w[u] + succ_comm_cache[succ_off[u] + j];
+
+				if (c > pre[v])
+					pre[v] = c;
+			}
+		}
+		for (int k = g.n_units - 1; k >= 0; k--) {
+			int u = g.order[k];
+			int64_t s = 0;
+
+			for (int j = 0; j < g.units[u].n_succ; j++) {
+				int v = g.units[u].succ[j];
+				int64_t c = succ_comm_cache[succ_off[u] + j] + suf[v];
+
+				if (c > s)
+					s = c;
+			}
+			suf[u] = s + unit_w[u];
+		}
+		for (int u = 0; u < g.n_units; u++) {
+			const struct pl_unit *un = &g.units[u];
+			int share = pl_share(M, un->replicas), win = un->depth < share ? un->depth : share;
+			int64_t t = (int64_t)((share + win - 1) / win) * suf[u] + pre[u] / 3;
+
+			if (t > est->pipeline_ns) {
+				est->pipeline_ns = t;
+				est->bottleneck = slot_part[un->slots[0]];
+				est->window_bound = 1;
+			}
+		}
+	}
 	/* gradient all-reduce (ring) and optimizer step per GPU */
 	{
 		int64_t *popt = calloc((size_t)np + 1, sizeof(int64_t));
@@ -650,4 +693,31 @@ int pl_eval(const struct plan_problem *pb, const struct plan *p, int64_t *iter_n
 			over = 1;
 	plan_estimate_release(&est);
 	return over;
+}
+
+int pl_eval_sched(const struct plan_problem *pb, struct plan *p, int64_t *iter_ns)
+{
+	int64_t a = 0, b = 0;
+	int ra, rb;
+
+	p->schedule = PLAN_SCHEDULE_1F1B;
+	ra = pl_eval(pb, p, &a);
+	if (ra < 0)
+		return ra;
+	p->schedule = PLAN_SCHEDULE_GPIPE;
+	rb = pl_eval(pb, p, &b);
+	if (rb < 0)
+		return rb;
+	if (ra == 0 && (rb != 0 || a <= b)) {
+		p->schedule = PLAN_SCHEDULE_1F1B;
+		*iter_ns = a;
+		return 0;
+	}
+	if (rb == 0) {
+		*iter_ns = b;
+		return 0;
+	}
+	p->schedule = PLAN_SCHEDULE_1F1B;
+	*iter_ns = a;
+	return 1;
 }

@@ -99,7 +99,12 @@ char *plan_explain(const struct plan_problem *pb, const struct plan *p, struct m
 			}
 		}
 	}
-	if (est.bottleneck >= 0) {
+	if (est.bottleneck >= 0 && est.window_bound) {
+		const struct plan_part_estimate *pe = &est.parts[est.bottleneck];
+
+		sb_printf(&b, "bottleneck: gpu %d partition %d (%d SMs): under 1F1B it keeps only as many microbatches in flight as there are pipeline hops after it, and the round trips through the rest of the DAG set the pipeline time\n",
+			  pe->gpu, pe->partition, pe->sms);
+	} else if (est.bottleneck >= 0) {
 		const struct plan_part_estimate *pe = &est.parts[est.bottleneck];
 
 		sb_printf(&b, "bottleneck: gpu %d partition %d (%d SMs): its busy time %.3f ms plus the %.3f ms it waits for the pipeline to fill and drain is the longest of all partitions\n",

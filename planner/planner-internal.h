@@ -55,6 +55,9 @@ static inline int pl_share(int microbatches, int replicas)
 /* The estimate of p: 0 and *iter_ns when every GPU's memory fits, 1 (and
  * *iter_ns) when some GPU overflows, < 0 on a malformed plan. */
 int pl_eval(const struct plan_problem *pb, const struct plan *p, int64_t *iter_ns);
+/* The same, choosing p's schedule (1F1B or GPipe) for the better estimate
+ * among those that fit (1F1B on ties). */
+int pl_eval_sched(const struct plan_problem *pb, struct plan *p, int64_t *iter_ns);
 
 /* planners */
 int pl_megatron(const struct plan_problem *pb, struct plan **out, struct mo_err *err);

@@ -225,7 +225,12 @@ int plan_problem_quota_index(const struct plan_problem *pb, int sms);
  * where u_r is r's own share of that path (the classic (M - 1) t_max + sum t
  * of a 1F1B pipeline, generalised to DAGs and time-shared partitions); then the
  * data-parallel gradient all-reduce (ring, 2 (R-1)/R bytes / bandwidth) and
- * the optimizer step, the slowest GPU's sum of both.
+ * the optimizer step, the slowest GPU's sum of both.  Under 1F1B a replica of
+ * a unit keeps at most as many microbatches in flight as there are pipeline
+ * hops from it to the end of the forward pass (the memory rule of
+ * plan_validate), so the pipeline also takes at least ceil(share / window)
+ * round trips (the unit's forward to the end of the DAG and back) plus the
+ * forward latency reaching it (a third of that path's fwd + bwd time); GPipe has no such window.
  */
 struct plan_part_estimate {
 	int gpu, partition, sms;
@@ -241,6 +246,7 @@ struct plan_estimate {
 	int bottleneck;        /* index into parts of the partition that sets pipeline_ns */
 	int n_parts;
 	struct plan_part_estimate *parts; /* heap; plan_estimate_release() */
+	int window_bound;      /* 1 when pipeline_ns is set by the 1F1B in-flight window */
 };
 int plan_estimate(const struct plan_problem *pb, const struct plan *p, struct plan_estimate *est,
 		  struct mo_err *err);

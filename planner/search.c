@@ -322,7 +322,7 @@ static int try_plan(struct refiner *rf, struct plan *cand)
 	if (!cand)
 		return 0;
 	rf->evals++;
-	if (pl_eval(rf->pb, cand, &ns) != 0 || ns >= rf->best_ns) {
+	if (pl_eval_sched(rf->pb, cand, &ns) != 0 || ns >= rf->best_ns) {
 		plan_free(cand);
 		return 0;
 	}
@@ -516,7 +516,7 @@ static int fam_construct(const struct plan_problem *pb, struct plan **out, int64
 		{
 			int64_t ns;
 
-			if (pl_eval(pb, p, &ns) == 0) {
+			if (pl_eval_sched(pb, p, &ns) == 0) {
 				p->predicted_iter_ns = ns;
 				pl_keep_best(&best, &best_ns, p, ns);
 			} else {
@@ -736,7 +736,7 @@ static void opt_place(struct optimal *o, int k, int used)
 			plan_free(p);
 			return;
 		}
-		if (p && pl_eval(pb, p, &ns) == 0 && ns < o->best_ns) {
+		if (p && pl_eval_sched(pb, p, &ns) == 0 && ns < o->best_ns) {
 			p->predicted_iter_ns = ns;
 			plan_free(o->best);
 			o->best = p;
@@ -812,7 +812,7 @@ static void opt_leaf(struct optimal *o)
 
 			if (++o->leaves > OPT_MAX_LEAVES)
 				o->aborted = 1;
-			if (p && pl_eval(pb, p, &ns) == 0 && ns < o->best_ns) {
+			if (p && pl_eval_sched(pb, p, &ns) == 0 && ns < o->best_ns) {
 				p->predicted_iter_ns = ns;
 				plan_free(o->best);
 				o->best = p;

@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# mosaic plan: every planner writes a valid plan with a predicted iteration
+# time; mosaic is no worse than any baseline by that prediction; --explain
+# names the bottleneck; bad requests exit 2 and leave no plan behind.
+set -u
+: "${MOSAIC:?set MOSAIC to the mosaic binary}"
+cd "$(dirname "$0")/../.."
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fail() { echo "plan.sh: $*" >&2; exit 1; }
+spec=tests/data/plan-mm.json
+
+for p in megatron distmm spindle optimus mosaic; do
+	"$MOSAIC" plan "$spec" --gpus 4 --planner $p -o "$tmp/$p.json" --json >"$tmp/$p.out" 2>"$tmp/err" \
+		|| fail "$p failed: $(cat "$tmp/err")"
+done
+python3 - "$tmp" <<'PY' || fail "plans are wrong"
+import json, sys, os
+d = sys.argv[1]
+pred = {}
+for p in ["megatron", "distmm", "spindle", "optimus", "mosaic"]:
+    out = json.load(open(os.path.join(d, p + ".out")))
+    plan = json.load(open(os.path.join(d, p + ".json")))
+    assert out["times"] == "predicted", out
+    assert plan["format"] == "mosaic-plan" and plan["version"] == 1
+    assert plan["planner"] == p, plan["planner"]
+    assert plan["gpus"] == 4 and len(plan["placement"]) == 4
+    assert plan["predicted_iter_ns"] == out["predicted_iter_ns"] > 0
+    assert plan["microbatch_size"] * plan["microbatches"] == 64
+    for g in plan["placement"]:
+        assert sum(pt["sms"] for pt in g["partitions"]) <= 132
+        for pt in g["partitions"]:
+            assert pt["sms"] == 132 or pt["sms"] % 8 == 0, pt["sms"]
+    if p != "mosaic":
+        assert all(len(g["partitions"]) <= 1 for g in plan["placement"]), p + " is not temporal-only"
+    pred[p] = plan["predicted_iter_ns"]
+assert pred["mosaic"] <= min(pred[p] for p in pred if p != "mosaic"), pred
+PY
+
+"$MOSAIC" plan "$spec" --gpus 2 --planner mosaic -o "$tmp/e.json" --explain >"$tmp/explain" 2>"$tmp/err" \
+	|| fail "--explain failed: $(cat "$tmp/err")"
+grep -q "^gpu 1:" "$tmp/explain" || fail "--explain lists no gpu 1"
+grep -q "bottleneck" "$tmp/explain" || fail "--explain names no bottleneck"
+grep -q "predicted iteration" "$tmp/explain" || fail "--explain gives no predicted iteration"
+
+# bad requests: exit 2, a message, no output file
+expect2() {
+	local what=$1; shift
+	"$MOSAIC" plan "$@" >/dev/null 2>"$tmp/err"
+	local rc=$?
+	[ $rc -eq 2 ] || fail "$what: exit $rc, expected 2 ($(cat "$tmp/err"))"
+	grep -q "mosaic plan" "$tmp/err" || fail "$what: no message"
+}
+expect2 "unknown planner" "$spec" --gpus 2 --planner bogus -o "$tmp/x.json"
+expect2 "no -o" "$spec" --gpus 2 --planner mosaic
+expect2 "bad --gpus" "$spec" --gpus zero --planner mosaic -o "$tmp/x.json"
+expect2 "unknown gpu" "$spec" --gpus 2 --gpu nosuchgpu --planner mosaic -o "$tmp/x.json"
+"$MOSAIC" plan /nonexistent/spec.json --gpus 2 --planner mosaic -o "$tmp/x.json" 2>"$tmp/err" \
+	&& fail "a missing spec succeeded"
+grep -q "nonexistent/spec.json" "$tmp/err" || fail "missing spec: no message naming it"
+expect2 "optimal too large" "$spec" --gpus 64 --planner optimal -o "$tmp/x.json"
+grep -q "too large" "$tmp/err" || fail "optimal on 64 GPUs does not say it is too large"
+[ ! -e "$tmp/x.json" ] || fail "a failed plan left a file"
+
+# a request that cannot fit: distmm needs a GPU per module
+"$MOSAIC" plan "$spec" --gpus 2 --planner distmm -o "$tmp/x.json" 2>"$tmp/err" && fail "distmm on 2 GPUs for 3 modules succeeded"
+grep -q "3 modules need at least 3 GPUs" "$tmp/err" || fail "distmm infeasible message: $(cat "$tmp/err")"
+[ ! -e "$tmp/x.json" ] || fail "an infeasible plan left a file"
+exit 0
