@@ -1,0 +1,1309 @@
+/*
+ * bench-report.c - from the merged raw tables to what a person reads: the
+ * derived CSVs each figure draws, the gnuplot figures, report.md,
+ * summary.json and summary.txt (what `mosaic bench` prints).
+ *
+ * Labels: "simulated" numbers come from the engine's sim backend,
+ * "predicted" ones from the performance model through the planner's cost
+ * model.  Nothing here is measured on hardware.
+ */
+#include "harness/bench.h"
+#include "harness/plot.h"
+
+#include <jansson.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define MAXW BENCH_MAX_WORKLOADS
+#define MAX_COUNTS 8
+#define MAX_METHODS 16
+
+static const char *const sys_color[BENCH_N_SYSTEMS] = {"#4e79a7", "#f28e2b", "#59a14f",
+						       "#b07aa1", "#e15759"};
+static const char *const palette[] = {"#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f",
+				      "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac",
+				      "#1f77b4", "#8c564b"};
+#define N_PALETTE ((int)(sizeof(palette) / sizeof(palette[0])))
+
+/* One system's result for one workload at one GPU count. */
+struct sysres {
+	int have;
+	double pred_ns, sim_ns, sps, util;
+	int partitions, colocated, mbs;
+};
+
+struct wlres {
+	struct sysres sys[BENCH_N_SYSTEMS];               /* at the cluster's GPU count */
+	struct sysres scale[MAX_COUNTS][BENCH_N_SYSTEMS]; /* fig14 */
+	int best;                                         /* best baseline (simulated), -1 */
+	double speedup;                                   /* NAN when not computable */
+	int best_pred;                                    /* best baseline by prediction */
+	double speedup_pred;
+};
+
+struct ctx {
+	const struct bench_opts *o;
+	struct bench_table *t;
+	const char *dir;
+	int counts[MAX_COUNTS], ncounts;
+	struct wlres wl[MAXW];
+	double max_speedup, geo_speedup;
+	int max_wl, n_speedups;
+	FILE *md;                 /* report.md being written */
+	struct mo_outfile md_out;
+};
+
+static int wl_index(const struct bench_opts *o, const char *name)
+{
+	for (int i = 0; i < o->n_workloads; i++)
+		if (!strcmp(o->workloads[i], name))
+			return i;
+	return -1;
+}
+
+static int sys_index(const char *name)
+{
+	for (int i = 0; i < BENCH_N_SYSTEMS; i++)
+		if (!strcmp(bench_systems[i], name))
+			return i;
+	return -1;
+}
+
+static int count_index(const struct ctx *c, int gpus)
+{
+	for (int i = 0; i < c->ncounts; i++)
+		if (c->counts[i] == gpus)
+			return i;
+	return -1;
+}
+
+/* Format helpers: a number or "-" when missing. */
+static const char *fmt_ms(char *buf, size_t n, double ns)
+{
+	if (isnan(ns) || ns <= 0)
+		snprintf(buf, n, "-");
+	else
+		snprintf(buf, n, "%.2f", ns / 1e6);
+	return buf;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Collect                                                                  */
+/* ------------------------------------------------------------------------ */
+
+static void collect(struct ctx *c)
+{
+	const struct bench_table *it = &c->t[BENCH_T_ITER];
+
+	c->ncounts = bench_scale_counts(c->o, c->counts, MAX_COUNTS);
+	if (count_index(c, c->o->cluster.n_gpus) < 0 && c->ncounts < MAX_COUNTS)
+		c->counts[c->ncounts++] = c->o->cluster.n_gpus;
+	/* keep the counts sorted */
+	for (int i = 1; i < c->ncounts; i++)
+		for (int j = i; j > 0 && c->counts[j - 1] > c->counts[j]; j--) {
+			int x = c->counts[j];
+
+			c->counts[j] = c->counts[j - 1];
+			c->counts[j - 1] = x;
+		}
+	for (int r = 0; r < it->n; r++) {
+		int w = wl_index(c->o, bench_cell(it, r, "workload"));
+		int s = sys_index(bench_cell(it, r, "system"));
+		int g = (int)bench_cell_num(it, r, "gpus");
+		int ci = count_index(c, g);
+		struct sysres v;
+
+		if (w < 0 || s < 0)
+			continue;
+		v.have = 1;
+		v.pred_ns = bench_cell_num(it, r, "predicted_iter_ns");
+		v.sim_ns = bench_cell_num(it, r, "simulated_iter_ns");
+		v.sps = bench_cell_num(it, r, "simulated_samples_per_s");
+		v.util = bench_cell_num(it, r, "simulated_util_pct");
+		v.partitions = (int)bench_cell_num(it, r, "partitions");
+		v.colocated = (int)bench_cell_num(it, r, "colocated_gpus");
+		v.mbs = (int)bench_cell_num(it, r, "microbatch_size");
+		if (g == c->o->cluster.n_gpus)
+			c->wl[w].sys[s] = v;
+		if (ci >= 0)
+			c->wl[w].scale[ci][s] = v;
+	}
+	c->max_speedup = NAN;
+	c->max_wl = -1;
+	c->n_speedups = 0;
+	{
+		double logsum = 0;
+
+		for (int w = 0; w < c->o->n_workloads; w++) {
+			struct wlres *r = &c->wl[w];
+			const int M = BENCH_N_SYSTEMS - 1; /* mosaic */
+
+			r->best = r->best_pred = -1;
+			r->speedup = r->speedup_pred = NAN;
+			for (int s = 0; s < M; s++) {
+				if (!r->sys[s].have)
+					continue;
+				if (r->best < 0 || r->sys[s].sim_ns < r->sys[r->best].sim_ns)
+					r->best = s;
+				if (r->best_pred < 0 || r->sys[s].pred_ns < r->sys[r->best_pred].pred_ns)
+					r->best_pred = s;
+			}
+			if (r->best >= 0 && r->sys[M].have && r->sys[M].sim_ns > 0) {
+				r->speedup = r->sys[r->best].sim_ns / r->sys[M].sim_ns;
+				r->speedup_pred = r->sys[r->best_pred].pred_ns / r->sys[M].pred_ns;
+				logsum += log(r->speedup);
+				c->n_speedups++;
+				if (c->max_wl < 0 || r->speedup > c->max_speedup) {
+					c->max_speedup = r->speedup;
+					c->max_wl = w;
+				}
+			}
+		}
+		c->geo_speedup = c->n_speedups ? exp(logsum / c->n_speedups) : NAN;
+	}
+}
+
+/* ------------------------------------------------------------------------ */
+/* Derived CSVs                                                             */
+/* ------------------------------------------------------------------------ */
+
+struct csv {
+	struct mo_outfile f;
+	FILE *fp;
+};
+
+static int csv_open(struct csv *c, const char *dir, const char *name, struct mo_err *err)
+{
+	char path[4096];
+	int rc;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	rc = mo_outfile_open(&c->f, path, err);
+	c->fp = rc ? NULL : c->f.fp;
+	return rc;
+}
+
+static int csv_close(struct csv *c, struct mo_err *err)
+{
+	return mo_outfile_commit(&c->f, err);
+}
+
+static void num(FILE *fp, double v, const char *fmt)
+{
+	if (isnan(v))
+		fputs(",", fp);
+	else {
+		fputc(',', fp);
+		fprintf(fp, fmt, v);
+	}
+}
+
+/* ------------------------------------------------------------------------ */
+/* Markdown helpers                                                         */
+/* ------------------------------------------------------------------------ */
+
+static void md(struct ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void md(struct ctx *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vfprintf(c->md, fmt, ap);
+	va_end(ap);
+}
+
+static void md_figure(struct ctx *c, const char *name, const char *sentence)
+{
+	md(c, "\n![%s](%s.png)\n\n*%s* (`%s.svg`, data: `%s.gp` reads the CSV beside it; "
+	      "`mosaic plot DIR` redraws.)\n\n", name, name, sentence, name, name);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Fig. 9 and 10: per workload and system                                   */
+/* ------------------------------------------------------------------------ */
+
+static int fig9(struct ctx *c, struct mo_err *err)
+{
+	struct csv f;
+	struct plot p;
+	char b1[32], b2[32];
+	int rc, M = BENCH_N_SYSTEMS - 1;
+
+	rc = csv_open(&f, c->dir, "fig9_iter_time.csv", err);
+	if (rc)
+		return rc;
+	fprintf(f.fp, "workload");
+	for (int s = 0; s < BENCH_N_SYSTEMS; s++)
+		fprintf(f.fp, ",%s_simulated_iter_ms", bench_systems[s]);
+	for (int s = 0; s < BENCH_N_SYSTEMS; s++)
+		fprintf(f.fp, ",%s_predicted_iter_ms", bench_systems[s]);
+	for (int s = 0; s < BENCH_N_SYSTEMS; s++)
+		fprintf(f.fp, ",%s_simulated_rel_best_baseline", bench_systems[s]);
+	fprintf(f.fp, ",best_baseline,simulated_speedup\n");
+	for (int w = 0; w < c->o->n_workloads; w++) {
+		const struct wlres *r = &c->wl[w];
+
+		fprintf(f.fp, "%s", c->o->workloads[w]);
+		for (int s = 0; s < BENCH_N_SYSTEMS; s++)
+			num(f.fp, r->sys[s].have ? r->sys[s].sim_ns / 1e6 : NAN, "%.4f");
+		for (int s = 0; s < BENCH_N_SYSTEMS; s++)
+			num(f.fp, r->sys[s].have ? r->sys[s].pred_ns / 1e6 : NAN, "%.4f");
+		for (int s = 0; s < BENCH_N_SYSTEMS; s++)
+			num(f.fp, r->sys[s].have && r->best >= 0 ? r->sys[s].sim_ns / r->sys[r->best].sim_ns
+								  : NAN, "%.4f");
+		fprintf(f.fp, ",%s", r->best >= 0 ? bench_systems[r->best] : "");
+		num(f.fp, r->speedup, "%.4f");
+		fputc('\n', f.fp);
+	}
+	rc = csv_close(&f, err);
+	if (rc)
+		return rc;
+
+	/* Bars normalised to the best baseline of each workload: iteration times
+	 * of different workloads differ by orders of magnitude. */
+	rc = plot_open(&p, c->dir, "fig9_iter_time", 1000, 520,
+		       "Fig. 9: iteration time per workload and system (simulated, "
+		       "normalised to the best temporal-only baseline)",
+		       "workload", "simulated iteration time / best baseline's", err);
+	if (rc)
+		return rc;
+	fprintf(p.fp, "set style data histograms\nset style histogram clustered gap 1\n"
+		      "set style fill solid 0.9 border rgb '#333333'\nset boxwidth 0.9\n"
+		      "set yrange [0:*]\nset key autotitle columnhead\n"
+		      "set arrow from graph 0, first 1 to graph 1, first 1 nohead dt 2 lc rgb '#555555'\n"
+		      "plot ");
+	for (int s = 0; s < BENCH_N_SYSTEMS; s++)
+		fprintf(p.fp, "%s'fig9_iter_time.csv' using %d:xtic(1) title '%s' lc rgb '%s'",
+			s ? ", \\\n     " : "", 2 + 2 * BENCH_N_SYSTEMS + s, bench_systems[s],
+			sys_color[s]);
+	fputc('\n', p.fp);
+	rc = plot_close(&p, err);
+	if (rc)
+		return rc;
+
+	md(c, "## Fig. 9: iteration time\n\n"
+	      "Each workload planned by every system on %s, every plan run for one training "
+	      "iteration in the simulator. Times in ms; **sim** = simulated iteration time, "
+	      "**pred** = the planner's predicted iteration time for the same plan.\n\n",
+	      c->o->cluster.label);
+	md(c, "| workload |");
+	for (int s = 0; s < BENCH_N_SYSTEMS; s++)
+		md(c, " %s sim | %s pred |", bench_systems[s], bench_systems[s]);
+	md(c, " best baseline | speedup (simulated) |\n|---|");
+	for (int s = 0; s < BENCH_N_SYSTEMS; s++)
+		md(c, "---:|---:|");
+	md(c, "---|---:|\n");
+	for (int w = 0; w < c->o->n_workloads; w++) {
+		const struct wlres *r = &c->wl[w];
+
+		md(c, "| %s |", c->o->workloads[w]);
+		for (int s = 0; s < BENCH_N_SYSTEMS; s++)
+			md(c, " %s | %s |", fmt_ms(b1, sizeof(b1), r->sys[s].have ? r->sys[s].sim_ns : NAN),
+			   fmt_ms(b2, sizeof(b2), r->sys[s].have ? r->sys[s].pred_ns : NAN));
+		if (isnan(r->speedup))
+			md(c, " %s | - |\n", r->best >= 0 ? bench_systems[r->best] : "-");
+		else
+			md(c, " %s | %.3fx |\n", bench_systems[r->best], r->speedup);
+	}
+	md(c, "\n");
+	if (c->n_speedups) {
+		md(c, "**Speedup of mosaic over the best temporal-only baseline of each workload "
+		      "(simulated iteration time of that baseline / mosaic's): maximum %.3fx (%s), "
+		      "geometric mean %.3fx over %d workloads.**",
+		   c->max_speedup, c->o->workloads[c->max_wl], c->geo_speedup, c->n_speedups);
+		if (c->max_speedup < 1.0)
+			md(c, " Mosaic is slower than the best baseline on every workload in this "
+			      "simulation.");
+		md(c, " A speedup below 1 means the baseline was faster.\n");
+	} else {
+		md(c, "No workload has both a mosaic plan and a baseline plan, so no speedup is "
+		      "reported (see the failures below).\n");
+	}
+	(void)M;
+	md_figure(c, "fig9_iter_time",
+		  "Simulated iteration time of each system, divided by the best temporal-only "
+		  "baseline of the same workload (dashed line = 1; lower is faster).");
+	return 0;
+}
+
+static int fig10(struct ctx *c, struct mo_err *err)
+{
+	struct csv f;
+	struct plot p;
+	int rc;
+
+	rc = csv_open(&f, c->dir, "fig10_util.csv", err);
+	if (rc)
+		return rc;
+	fprintf(f.fp, "workload");
+	for (int s = 0; s < BENCH_N_SYSTEMS; s++)
+		fprintf(f.fp, ",%s_simulated_util_pct", bench_systems[s]);
+	fputc('\n', f.fp);
+	for (int w = 0; w < c->o->n_workloads; w++) {
+		fprintf(f.fp, "%s", c->o->workloads[w]);
+		for (int s = 0; s < BENCH_N_SYSTEMS; s++)
+			num(f.fp, c->wl[w].sys[s].have ? c->wl[w].sys[s].util : NAN, "%.2f");
+		fputc('\n', f.fp);
+	}
+	rc = csv_close(&f, err);
+	if (rc)
+		return rc;
+	rc = plot_open(&p, c->dir, "fig10_util", 1000, 480,
+		       "Fig. 10: GPU utilisation (simulated busy SM-time / available SM-time)",
+		       "workload", "SM utilisation (%, simulated)", err);
+	if (rc)
+		return rc;
+	fprintf(p.fp, "set style data histograms\nset style histogram clustered gap 1\n"
+		      "set style fill solid 0.9 border rgb '#333333'\nset boxwidth 0.9\n"
+		      "set yrange [0:100]\nset key autotitle columnhead\nplot ");
+	for (int s = 0; s < BENCH_N_SYSTEMS; s++)
+		fprintf(p.fp, "%s'fig10_util.csv' using %d:xtic(1) title '%s' lc rgb '%s'",
+			s ? ", \\\n     " : "", s + 2, bench_systems[s], sys_color[s]);
+	fputc('\n', p.fp);
+	rc = plot_close(&p, err);
+	if (rc)
+		return rc;
+	md(c, "## Fig. 10: GPU utilisation\n\nMean over GPUs of the SM-time the simulated "
+	      "kernels held divided by SMs x iteration time (simulated, %%).\n\n| workload |");
+	for (int s = 0; s < BENCH_N_SYSTEMS; s++)
+		md(c, " %s |", bench_systems[s]);
+	md(c, "\n|---|");
+	for (int s = 0; s < BENCH_N_SYSTEMS; s++)
+		md(c, "---:|");
+	md(c, "\n");
+	for (int w = 0; w < c->o->n_workloads; w++) {
+		md(c, "| %s |", c->o->workloads[w]);
+		for (int s = 0; s < BENCH_N_SYSTEMS; s++) {
+			if (c->wl[w].sys[s].have)
+				md(c, " %.1f |", c->wl[w].sys[s].util);
+			else
+				md(c, " - |");
+		}
+		md(c, "\n");
+	}
+	md_figure(c, "fig10_util", "Simulated SM utilisation of each system's plan per workload.");
+	return 0;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Fig. 11: engine overhead                                                 */
+/* ------------------------------------------------------------------------ */
+
+static int fig11(struct ctx *c, struct mo_err *err)
+{
+	const struct bench_table *t = &c->t[BENCH_T_OVERHEAD];
+	struct csv f;
+	struct plot p;
+	int rc;
+
+	if (!t->n)
+		return 0;
+	rc = csv_open(&f, c->dir, "fig11_overhead.csv", err);
+	if (rc)
+		return rc;
+	fprintf(f.fp, "workload,simulated_overhead_pct,simulated_iter_ms,"
+		      "simulated_iter_no_overhead_ms,partitions,switches_per_iter\n");
+	for (int r = 0; r < t->n; r++)
+		fprintf(f.fp, "%s,%.3f,%.4f,%.4f,%d,%d\n", bench_cell(t, r, "workload"),
+			bench_cell_num(t, r, "overhead_pct"),
+			bench_cell_num(t, r, "simulated_iter_ns") / 1e6,
+			bench_cell_num(t, r, "simulated_iter_no_overhead_ns") / 1e6,
+			(int)bench_cell_num(t, r, "partitions"),
+			(int)bench_cell_num(t, r, "switches_per_iter"));
+	rc = csv_close(&f, err);
+	if (rc)
+		return rc;
+	rc = plot_open(&p, c->dir, "fig11_overhead", 900, 450,
+		       "Fig. 11: engine overhead of mosaic plans as modelled (simulated)",
+		       "workload", "overhead (% of simulated iteration time)", err);
+	if (rc)
+		return rc;
+	fprintf(p.fp, "set style data histograms\nset style fill solid 0.9 border rgb '#333333'\n"
+		      "set boxwidth 0.6\nset yrange [0:*]\nset key off\n"
+		      "plot 'fig11_overhead.csv' using 2:xtic(1) every ::1 lc rgb '%s' notitle, \\\n"
+		      "     '' using 0:2:(sprintf('%%.2f%%%%', $2)) every ::1 with labels offset 0,0.8 notitle\n",
+		sys_color[BENCH_N_SYSTEMS - 1]);
+	rc = plot_close(&p, err);
+	if (rc)
+		return rc;
+	md(c, "## Fig. 11: engine overhead\n\nWhat the simulator models of the engine's cost: %s. "
+	      "Each mosaic plan ran twice, with the modelled overhead and with it set to zero; the "
+	      "difference is the overhead (simulated). *Switches* counts, per iteration, how often a "
+	      "partition's stream passes from one slot (module slice) to another.\n\n"
+	      "| workload | overhead (%% of iteration) | iteration (ms) | without overhead (ms) | "
+	      "partitions | switches per iteration |\n|---|---:|---:|---:|---:|---:|\n",
+	   bench_cell(t, 0, "what"));
+	for (int r = 0; r < t->n; r++)
+		md(c, "| %s | %.2f | %.2f | %.2f | %d | %d |\n", bench_cell(t, r, "workload"),
+		   bench_cell_num(t, r, "overhead_pct"), bench_cell_num(t, r, "simulated_iter_ns") / 1e6,
+		   bench_cell_num(t, r, "simulated_iter_no_overhead_ns") / 1e6,
+		   (int)bench_cell_num(t, r, "partitions"), (int)bench_cell_num(t, r, "switches_per_iter"));
+	md_figure(c, "fig11_overhead",
+		  "Share of mosaic's simulated iteration time spent in the engine overhead the "
+		  "simulator models.");
+	return 0;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Fig. 12: prediction error and weaker predictors                          */
+/* ------------------------------------------------------------------------ */
+
+static int dcmp(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+static double pct_at(const double *v, int n, double q)
+{
+	int i;
+
+	if (n <= 0)
+		return NAN;
+	i = (int)ceil(q * n) - 1;
+	if (i < 0)
+		i = 0;
+	if (i >= n)
+		i = n - 1;
+	return v[i];
+}
+
+static int write_cdf(const char *dir, const char *name, const char *col, double *v, int n,
+		     struct mo_err *err)
+{
+	struct csv f;
+	int rc = csv_open(&f, dir, name, err);
+
+	if (rc)
+		return rc;
+	qsort(v, (size_t)n, sizeof(*v), dcmp);
+	fprintf(f.fp, "%s,cumulative_fraction\n", col);
+	for (int i = 0; i < n; i++)
+		fprintf(f.fp, "%.4f,%.6f\n", v[i], (double)(i + 1) / n);
+	return csv_close(&f, err);
+}
+
+static int fig12(struct ctx *c, struct mo_err *err)
+{
+	const struct bench_table *pr = &c->t[BENCH_T_PROFILE], *it = &c->t[BENCH_T_ITER];
+	const struct bench_table *pd = &c->t[BENCH_T_PREDICTOR];
+	double *mod = calloc((size_t)pr->n + 1, sizeof(double));
+	double *pl = calloc((size_t)it->n + 1, sizeof(double));
+	int nm = 0, np = 0, rc = 0;
+	struct plot p;
+	struct csv f;
+
+	if (!mod || !pl) {
+		free(mod);
+		free(pl);
+		return mo_err_set(err, MO_ENOMEM, "out of memory");
+	}
+	for (int r = 0; r < pr->n; r++) {
+		double a = bench_cell_num(pr, r, "predicted_ns"), s = bench_cell_num(pr, r, "simulated_ns");
+
+		if (s > 0 && !isnan(a))
+			mod[nm++] = 100.0 * fabs(a - s) / s;
+	}
+	for (int r = 0; r < it->n; r++) {
+		double a = bench_cell_num(it, r, "predicted_iter_ns");
+		double s = bench_cell_num(it, r, "simulated_iter_ns");
+
+		if (s > 0 && a > 0)
+			pl[np++] = 100.0 * fabs(a - s) / s;
+	}
+	rc = write_cdf(c->dir, "fig12_cdf_module.csv", "abs_error_pct", mod, nm, err);
+	if (!rc)
+		rc = write_cdf(c->dir, "fig12_cdf_plan.csv", "abs_error_pct", pl, np, err);
+	if (!rc && (nm || np)) {
+		rc = plot_open(&p, c->dir, "fig12_error_cdf", 900, 480,
+			       "Fig. 12a: prediction error, predicted vs simulated",
+			       "|predicted - simulated| / simulated (%)", "cumulative fraction", err);
+		if (!rc) {
+			fprintf(p.fp, "set yrange [0:1.02]\nset xrange [0:*]\nset key inside right bottom\n"
+				      "plot ");
+			if (nm)
+				fprintf(p.fp, "'fig12_cdf_module.csv' using 1:2 every ::1 with steps lw 2 "
+					      "lc rgb '#4e79a7' title 'per-module time (%d module x phase x "
+					      "quota points)'%s", nm, np ? ", \\\n     " : "");
+			if (np)
+				fprintf(p.fp, "'fig12_cdf_plan.csv' using 1:2 every ::1 with steps lw 2 "
+					      "lc rgb '#e15759' title 'per-plan iteration time (%d plans)'",
+					np);
+			fputc('\n', p.fp);
+			rc = plot_close(&p, err);
+		}
+	}
+	if (!rc) {
+		md(c, "## Fig. 12: prediction error and weaker predictors\n\n"
+		      "Absolute error of the model's predictions against the simulator (predicted vs "
+		      "simulated; nothing here is measured). Per module: each module's forward and "
+		      "backward time for one microbatch alone on a partition of every lattice quota "
+		      "(predicted: the planner's cost arrays; simulated: the same synthesised kernels "
+		      "run on a partition of that size). Per plan: every plan of Fig. 9 and 14.\n\n"
+		      "| error of | points | median %% | p90 %% | max %% |\n|---|---:|---:|---:|---:|\n");
+		if (nm)
+			md(c, "| per-module time | %d | %.2f | %.2f | %.2f |\n", nm, pct_at(mod, nm, 0.5),
+			   pct_at(mod, nm, 0.9), mod[nm - 1]);
+		if (np)
+			md(c, "| per-plan iteration time | %d | %.2f | %.2f | %.2f |\n", np,
+			   pct_at(pl, np, 0.5), pct_at(pl, np, 0.9), pl[np - 1]);
+		if (nm || np)
+			md_figure(c, "fig12_error_cdf",
+				  "CDF of the relative error of predicted against simulated times.");
+	}
+	free(mod);
+	free(pl);
+	if (rc || !pd->n)
+		return rc;
+
+	/* plan quality with weaker predictors: slowdown vs the full model's plan */
+	rc = csv_open(&f, c->dir, "fig12_predictors.csv", err);
+	if (rc)
+		return rc;
+	fprintf(f.fp, "workload");
+	for (int k = 1; k < BENCH_N_PREDICTORS; k++)
+		fprintf(f.fp, ",%s_simulated_slowdown", bench_predictors[k]);
+	fputc('\n', f.fp);
+	md(c, "\n**Plan quality with weaker predictors.** Mosaic planned with the cost arrays "
+	      "replaced by: *waves* = the wave-scaling baseline (kernel time x waves(q) / "
+	      "waves(full)), *linear* = t(q) = t(full) x full / q, *noisy20* = the model with "
+	      "deterministic +-20%% noise per layer and quota. Each plan was simulated; slowdown = "
+	      "its simulated iteration time / that of the plan made with the full model.\n\n"
+	      "| workload | model plan sim (ms) |");
+	for (int k = 1; k < BENCH_N_PREDICTORS; k++)
+		md(c, " %s slowdown |", bench_predictors[k]);
+	md(c, "\n|---|---:|");
+	for (int k = 1; k < BENCH_N_PREDICTORS; k++)
+		md(c, "---:|");
+	md(c, "\n");
+	for (int w = 0; w < c->o->n_workloads; w++) {
+		double sim[BENCH_N_PREDICTORS];
+		char b[32];
+
+		for (int k = 0; k < BENCH_N_PREDICTORS; k++)
+			sim[k] = NAN;
+		for (int r = 0; r < pd->n; r++)
+			if (!strcmp(bench_cell(pd, r, "workload"), c->o->workloads[w]))
+				for (int k = 0; k < BENCH_N_PREDICTORS; k++)
+					if (!strcmp(bench_cell(pd, r, "predictor"), bench_predictors[k]))
+						sim[k] = bench_cell_num(pd, r, "simulated_iter_ns");
+		fprintf(f.fp, "%s", c->o->workloads[w]);
+		md(c, "| %s | %s |", c->o->workloads[w], fmt_ms(b, sizeof(b), sim[0]));
+		for (int k = 1; k < BENCH_N_PREDICTORS; k++) {
+			double s = sim[0] > 0 ? sim[k] / sim[0] : NAN;
+
+			num(f.fp, s, "%.4f");
+			if (isnan(s))
+				md(c, " - |");
+			else
+				md(c, " %.3f |", s);
+		}
+		fputc('\n', f.fp);
+		md(c, "\n");
+	}
+	rc = csv_close(&f, err);
+	if (rc)
+		return rc;
+	rc = plot_open(&p, c->dir, "fig12_predictors", 1000, 480,
+		       "Fig. 12b: mosaic plans made with weaker predictors (simulated)", "workload",
+		       "simulated iteration time / full-model plan's", err);
+	if (rc)
+		return rc;
+	fprintf(p.fp, "set style data histograms\nset style histogram clustered gap 1\n"
+		      "set style fill solid 0.9 border rgb '#333333'\nset boxwidth 0.9\n"
+		      "set yrange [0:*]\nset key autotitle columnhead\n"
+		      "set arrow from graph 0, first 1 to graph 1, first 1 nohead dt 2 lc rgb '#555555'\n"
+		      "plot ");
+	for (int k = 1; k < BENCH_N_PREDICTORS; k++)
+		fprintf(p.fp, "%s'fig12_predictors.csv' using %d:xtic(1) title '%s' lc rgb '%s'",
+			k > 1 ? ", \\\n     " : "", k + 1, bench_predictors[k], palette[k]);
+	fputc('\n', p.fp);
+	rc = plot_close(&p, err);
+	if (!rc)
+		md_figure(c, "fig12_predictors",
+			  "Simulated iteration time of mosaic plans made with a weaker predictor, "
+			  "relative to the plan made with the full model (1 = as good).");
+	return rc;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Fig. 13: search quality                                                  */
+/* ------------------------------------------------------------------------ */
+
+static int fig13(struct ctx *c, struct mo_err *err)
+{
+	const struct bench_table *t = &c->t[BENCH_T_SEARCH];
+	const char *methods[MAX_METHODS];
+	int nm = bench_search_methods(methods, MAX_METHODS), rc, gpus = 0;
+	struct csv f;
+	struct plot p;
+
+	if (!t->n)
+		return 0;
+	gpus = (int)bench_cell_num(t, 0, "gpus");
+	rc = csv_open(&f, c->dir, "fig13_search.csv", err);
+	if (rc)
+		return rc;
+	fprintf(f.fp, "workload,reference");
+	for (int m = 0; m < nm; m++)
+		fprintf(f.fp, ",%s_predicted_rel", methods[m]);
+	for (int m = 0; m < nm; m++)
+		fprintf(f.fp, ",%s_simulated_rel", methods[m]);
+	fputc('\n', f.fp);
+	md(c, "## Fig. 13: search quality\n\nSearch methods on a small instance (%d GPUs of the "
+	      "cluster's type) where the exact search can finish. *mosaic* is the planner's "
+	      "heuristic; *even-split* keeps mosaic's placement but splits every GPU's SMs evenly "
+	      "among its partitions; *random-search* keeps the placement and draws quotas at random "
+	      "(fixed seed, best of 200 by the estimate); *optimal* is the planner's exact search "
+	      "(where it refuses, times are relative to the best method found instead). Each cell: "
+	      "predicted / simulated iteration time relative to the reference (1 = as good).\n\n"
+	      "| workload | reference |", gpus);
+	for (int m = 0; m < nm; m++)
+		md(c, " %s |", methods[m]);
+	md(c, "\n|---|---|");
+	for (int m = 0; m < nm; m++)
+		md(c, "---:|");
+	md(c, "\n");
+	for (int w = 0; w < c->o->n_workloads; w++) {
+		double pred[MAX_METHODS], sim[MAX_METHODS], rp = NAN, rs = NAN;
+		const char *status[MAX_METHODS];
+		const char *ref = "optimal";
+
+		for (int m = 0; m < nm; m++) {
+			pred[m] = sim[m] = NAN;
+			status[m] = "not run";
+		}
+		for (int r = 0; r < t->n; r++) {
+			if (strcmp(bench_cell(t, r, "workload"), c->o->workloads[w]))
+				continue;
+			for (int m = 0; m < nm; m++)
+				if (!strcmp(bench_cell(t, r, "method"), methods[m])) {
+					status[m] = bench_cell(t, r, "status");
+					pred[m] = bench_cell_num(t, r, "predicted_iter_ns");
+					sim[m] = bench_cell_num(t, r, "simulated_iter_ns");
+				}
+		}
+		for (int m = 0; m < nm; m++)
+			if (!strcmp(methods[m], "optimal") && !isnan(pred[m]))
+				rp = pred[m], rs = sim[m];
+		if (isnan(rp)) {
+			ref = "best found";
+			for (int m = 0; m < nm; m++) {
+				if (!isnan(pred[m]) && (isnan(rp) || pred[m] < rp))
+					rp = pred[m];
+				if (!isnan(sim[m]) && (isnan(rs) || sim[m] < rs))
+					rs = sim[m];
+			}
+		}
+		fprintf(f.fp, "%s,%s", c->o->workloads[w], ref);
+		for (int m = 0; m < nm; m++)
+			num(f.fp, pred[m] / rp, "%.4f");
+		for (int m = 0; m < nm; m++)
+			num(f.fp, sim[m] / rs, "%.4f");
+		fputc('\n', f.fp);
+		md(c, "| %s | %s |", c->o->workloads[w], ref);
+		for (int m = 0; m < nm; m++) {
+			if (isnan(pred[m]))
+				md(c, " %s |", status[m]);
+			else
+				md(c, " %.3f / %.3f |", pred[m] / rp, sim[m] / rs);
+		}
+		md(c, "\n");
+	}
+	rc = csv_close(&f, err);
+	if (rc)
+		return rc;
+	{
+		int notes = 0;
+
+		for (int r = 0; r < t->n; r++) {
+			if (!strcmp(bench_cell(t, r, "status"), "ok"))
+				continue;
+			if (!notes++)
+				md(c, "\nMethods that did not produce a plan:\n\n");
+			md(c, "- %s / %s: %s (%s)\n", bench_cell(t, r, "workload"),
+			   bench_cell(t, r, "method"), bench_cell(t, r, "status"),
+			   bench_cell(t, r, "note"));
+		}
+	}
+	rc = plot_open(&p, c->dir, "fig13_search", 1000, 700,
+		       "Fig. 13: search quality relative to the optimum", "workload",
+		       "iteration time / reference's", err);
+	if (rc)
+		return rc;
+	fprintf(p.fp, "set style data histograms\nset style histogram clustered gap 1\n"
+		      "set style fill solid 0.9 border rgb '#333333'\nset boxwidth 0.9\n"
+		      "set yrange [0:*]\nset key autotitle columnhead\n"
+		      "set arrow 1 from graph 0, first 1 to graph 1, first 1 nohead dt 2 lc rgb '#555555'\n"
+		      "set multiplot layout 2,1\n");
+	for (int half = 0; half < 2; half++) {
+		fprintf(p.fp, "set title '%s iteration time relative to optimal (or the best found)' "
+			      "noenhanced\nplot ", half ? "Simulated" : "Predicted");
+		for (int m = 0; m < nm; m++)
+			fprintf(p.fp, "%s'fig13_search.csv' using %d:xtic(1) title '%s' lc rgb '%s'",
+				m ? ", \\\n     " : "", 3 + half * nm + m, methods[m],
+				palette[m % N_PALETTE]);
+		fputc('\n', p.fp);
+	}
+	fprintf(p.fp, "unset multiplot\n");
+	rc = plot_close(&p, err);
+	if (!rc)
+		md_figure(c, "fig13_search",
+			  "Predicted (top) and simulated (bottom) iteration time of each search "
+			  "method's plan relative to the optimum.");
+	return rc;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Fig. 14: scaling and profiling-grid density                              */
+/* ------------------------------------------------------------------------ */
+
+static int fig14_scaling(struct ctx *c, struct mo_err *err)
+{
+	struct csv f;
+	struct plot p;
+	int rc, M = BENCH_N_SYSTEMS - 1, any = 0;
+
+	rc = csv_open(&f, c->dir, "fig14_scaling.csv", err);
+	if (rc)
+		return rc;
+	fprintf(f.fp, "gpus");
+	for (int w = 0; w < c->o->n_workloads; w++)
+		fprintf(f.fp, ",%s_mosaic_simulated_samples_per_s,%s_best_baseline_simulated_samples_per_s",
+			c->o->workloads[w], c->o->workloads[w]);
+	fputc('\n', f.fp);
+	md(c, "## Fig. 14: scaling and profiling-grid density\n\nThroughput (simulated samples/s) "
+	      "of mosaic and of the best temporal-only baseline at each GPU count (best = the "
+	      "highest simulated throughput among megatron, distmm, spindle and optimus at that "
+	      "count).\n\n| workload | GPUs | mosaic (samples/s) | best baseline | baseline "
+	      "(samples/s) | speedup |\n|---|---:|---:|---|---:|---:|\n");
+	for (int ci = 0; ci < c->ncounts; ci++) {
+		fprintf(f.fp, "%d", c->counts[ci]);
+		for (int w = 0; w < c->o->n_workloads; w++) {
+			const struct sysres *s = c->wl[w].scale[ci];
+			int best = -1;
+
+			for (int k = 0; k < M; k++)
+				if (s[k].have && (best < 0 || s[k].sps > s[best].sps))
+					best = k;
+			num(f.fp, s[M].have ? s[M].sps : NAN, "%.3f");
+			num(f.fp, best >= 0 ? s[best].sps : NAN, "%.3f");
+			if (s[M].have || best >= 0) {
+				any = 1;
+				md(c, "| %s | %d | ", c->o->workloads[w], c->counts[ci]);
+				if (s[M].have)
+					md(c, "%.1f | ", s[M].sps);
+				else
+					md(c, "- | ");
+				if (best >= 0)
+					md(c, "%s | %.1f | ", bench_systems[best], s[best].sps);
+				else
+					md(c, "- | - | ");
+				if (s[M].have && best >= 0)
+					md(c, "%.3fx |\n", s[M].sps / s[best].sps);
+				else
+					md(c, "- |\n");
+			}
+		}
+		fputc('\n', f.fp);
+	}
+	rc = csv_close(&f, err);
+	if (rc || !any)
+		return rc;
+	rc = plot_open(&p, c->dir, "fig14_scaling", 1000, 520,
+		       "Fig. 14a: throughput against GPU count (simulated)", "GPUs",
+		       "samples/s (simulated, log scale)", err);
+	if (rc)
+		return rc;
+	fprintf(p.fp, "set logscale xy 2\nset logscale y 10\nset xtics (");
+	for (int ci = 0; ci < c->ncounts; ci++)
+		fprintf(p.fp, "%s'%d' %d", ci ? ", " : "", c->counts[ci], c->counts[ci]);
+	fprintf(p.fp, ")\nset key outside right top\nplot ");
+	for (int w = 0; w < c->o->n_workloads; w++)
+		fprintf(p.fp,
+			"%s'fig14_scaling.csv' using 1:%d every ::1 with linespoints lw 2 pt 7 "
+			"lc rgb '%s' title '%s mosaic', \\\n"
+			"     'fig14_scaling.csv' using 1:%d every ::1 with linespoints lw 2 dt 2 pt 6 "
+			"lc rgb '%s' title '%s best baseline'",
+			w ? ", \\\n     " : "", 2 + 2 * w, palette[w % N_PALETTE], c->o->workloads[w],
+			3 + 2 * w, palette[w % N_PALETTE], c->o->workloads[w]);
+	fputc('\n', p.fp);
+	rc = plot_close(&p, err);
+	if (!rc)
+		md_figure(c, "fig14_scaling",
+			  "Simulated throughput of mosaic (solid) and the best baseline (dashed) as "
+			  "the cluster grows.");
+	return rc;
+}
+
+/*
+ * Profiling-grid density: the simulated profile of each (workload, module,
+ * phase) over every lattice quota is the ground truth; a curve sampled every
+ * k SMs (plus the smallest quota and the whole GPU) is interpolated with the
+ * model's curve interpolation (model_curve_fwd_ns) and compared at every
+ * lattice quota.
+ */
+static int fig14_density(struct ctx *c, struct mo_err *err)
+{
+	static const int steps[] = {8, 16, 32, 64};
+	const struct bench_table *t = &c->t[BENCH_T_PROFILE];
+	double *ape;
+	struct csv f;
+	struct plot p;
+	int rc, nsteps = (int)(sizeof(steps) / sizeof(steps[0]));
+
+	if (!t->n)
+		return 0;
+	ape = calloc((size_t)t->n + 1, sizeof(*ape));
+	if (!ape)
+		return mo_err_set(err, MO_ENOMEM, "out of memory");
+	rc = csv_open(&f, c->dir, "fig14_density.csv", err);
+	if (rc) {
+		free(ape);
+		return rc;
+	}
+	fprintf(f.fp, "step_sms,samples_per_curve,median_abs_error_pct,p90_abs_error_pct,"
+		      "max_abs_error_pct\n");
+	md(c, "\n**Profiling-grid density.** Ground truth: each module's simulated time at every "
+	      "lattice quota (the per-module profiles of Fig. 12). A profile sampled every k SMs "
+	      "(plus the smallest quota and the whole GPU) is interpolated with the model's curve "
+	      "interpolation and compared with the simulated time at every lattice quota "
+	      "(simulated vs interpolated-from-simulated).\n\n"
+	      "| step (SMs) | samples per curve | median %% | p90 %% | max %% |\n"
+	      "|---:|---:|---:|---:|---:|\n");
+	for (int si = 0; si < nsteps; si++) {
+		int n = 0, samples = 0;
+
+		for (int r0 = 0; r0 < t->n;) {
+			/* one curve: consecutive rows of one (workload, module, phase) */
+			int r1 = r0;
+			struct model_curve cv;
+			int qmin = (int)bench_cell_num(t, r0, "quota_sms"), qmax = qmin;
+
+			while (r1 < t->n && !strcmp(bench_cell(t, r1, "workload"), bench_cell(t, r0, "workload")) &&
+			       !strcmp(bench_cell(t, r1, "module"), bench_cell(t, r0, "module")) &&
+			       !strcmp(bench_cell(t, r1, "phase"), bench_cell(t, r0, "phase")))
+				r1++;
+			for (int r = r0; r < r1; r++) {
+				int q = (int)bench_cell_num(t, r, "quota_sms");
+
+				qmin = q < qmin ? q : qmin;
+				qmax = q > qmax ? q : qmax;
+			}
+			memset(&cv, 0, sizeof(cv));
+			for (int r = r0; r < r1 && cv.n < MODEL_CURVE_MAX; r++) {
+				int q = (int)bench_cell_num(t, r, "quota_sms");
+
+				if (q % steps[si] && q != qmin && q != qmax)
+					continue;
+				cv.quota[cv.n] = q;
+				cv.fwd_ns[cv.n] = (int64_t)bench_cell_num(t, r, "simulated_ns");
+				cv.bwd_ns[cv.n] = cv.fwd_ns[cv.n];
+				cv.n++;
+			}
+			if (r0 == 0)
+				samples = cv.n;
+			for (int r = r0; r < r1; r++) {
+				double s = bench_cell_num(t, r, "simulated_ns");
+				double a = (double)model_curve_fwd_ns(&cv, (int)bench_cell_num(t, r, "quota_sms"));
+
+				if (s > 0)
+					ape[n++] = 100.0 * fabs(a - s) / s;
+			}
+			r0 = r1;
+		}
+		qsort(ape, (size_t)n, sizeof(*ape), dcmp);
+		fprintf(f.fp, "%d,%d,%.4f,%.4f,%.4f\n", steps[si], samples, pct_at(ape, n, 0.5),
+			pct_at(ape, n, 0.9), n ? ape[n - 1] : NAN);
+		md(c, "| %d | %d | %.2f | %.2f | %.2f |\n", steps[si], samples, pct_at(ape, n, 0.5),
+		   pct_at(ape, n, 0.9), n ? ape[n - 1] : NAN);
+	}
+	free(ape);
+	rc = csv_close(&f, err);
+	if (rc)
+		return rc;
+	rc = plot_open(&p, c->dir, "fig14_density", 900, 480,
+		       "Fig. 14b: profiling-grid density against accuracy (interpolated vs simulated)",
+		       "profiling grid step (SMs)", "abs. error at every lattice quota (%)", err);
+	if (rc)
+		return rc;
+	fprintf(p.fp, "set logscale x 2\nset xtics (8, 16, 32, 64)\nset xrange [6:80]\n"
+		      "set yrange [0:*]\nset key inside left top\n"
+		      "plot 'fig14_density.csv' using 1:3 every ::1 with linespoints lw 2 pt 7 "
+		      "lc rgb '#4e79a7' title 'median', \\\n"
+		      "     '' using 1:4 every ::1 with linespoints lw 2 pt 5 lc rgb '#f28e2b' title 'p90', \\\n"
+		      "     '' using 1:5 every ::1 with linespoints lw 2 pt 9 lc rgb '#e15759' title 'max'\n");
+	rc = plot_close(&p, err);
+	if (!rc)
+		md_figure(c, "fig14_density",
+			  "Error of module scaling curves interpolated from a sparser profiling grid, "
+			  "against the simulated time at every quota.");
+	return rc;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Timelines                                                                */
+/* ------------------------------------------------------------------------ */
+
+static int timelines(struct ctx *c, struct mo_err *err)
+{
+	const struct bench_table *t = &c->t[BENCH_T_TIMELINE];
+	int twl = bench_timeline_workload(c->o), rc = 0, drawn = 0;
+
+	if (!t->n || twl < 0)
+		return 0;
+	md(c, "## Timelines\n\nOne simulated training iteration of **%s** per system, one row per "
+	      "GPU and SM partition (plus each GPU's communication stream), one box per module "
+	      "run of one microbatch (pale: forward, dark: backward, grey: communication and "
+	      "optimizer). Colocated modules show up as several partition rows of one GPU busy "
+	      "at the same time.\n", c->o->workloads[twl]);
+	for (int s = 0; s < BENCH_N_SYSTEMS && !rc; s++) {
+		char name[64], csvname[80], q[256];
+		char mods[32][64];
+		int nmods = 0, rows[1024][2], nrows = 0;
+		double tmax = 0;
+		struct csv f;
+		struct plot p;
+
+		snprintf(name, sizeof(name), "timeline_%s", bench_systems[s]);
+		snprintf(csvname, sizeof(csvname), "%s.csv", name);
+		/* rows: (gpu, partition) pairs in order; modules in order of appearance */
+		for (int r = 0; r < t->n; r++) {
+			int g, k, found = 0;
+			const char *m;
+
+			if (strcmp(bench_cell(t, r, "system"), bench_systems[s]))
+				continue;
+			g = (int)bench_cell_num(t, r, "gpu");
+			k = (int)bench_cell_num(t, r, "partition");
+			for (int i = 0; i < nrows && !found; i++)
+				found = rows[i][0] == g && rows[i][1] == k;
+			if (!found && nrows < 1024) {
+				rows[nrows][0] = g;
+				rows[nrows][1] = k;
+				nrows++;
+			}
+			m = bench_cell(t, r, "module");
+			found = 0;
+			for (int i = 0; i < nmods && !found; i++)
+				found = !strcmp(mods[i], m);
+			if (!found && nmods < 32 && strcmp(m, "comm"))
+				snprintf(mods[nmods++], sizeof(mods[0]), "%s", m);
+			if (bench_cell_num(t, r, "end_ms") > tmax)
+				tmax = bench_cell_num(t, r, "end_ms");
+		}
+		if (!nrows)
+			continue;
+		/* sort rows by gpu, then partition (comm = -1 last) */
+		for (int i = 1; i < nrows; i++)
+			for (int j = i; j > 0; j--) {
+				int *a = rows[j - 1], *b = rows[j];
+				int ka = a[1] < 0 ? 1 << 20 : a[1], kb = b[1] < 0 ? 1 << 20 : b[1];
+
+				if (a[0] > b[0] || (a[0] == b[0] && ka > kb)) {
+					int x0 = a[0], x1 = a[1];
+
+					a[0] = b[0], a[1] = b[1];
+					b[0] = x0, b[1] = x1;
+				}
+			}
+		rc = csv_open(&f, c->dir, csvname, err);
+		if (rc)
+			break;
+		fprintf(f.fp, "row,start_ms,end_ms,module_index,module,phase,microbatch,gpu,partition,sms\n");
+		for (int r = 0; r < t->n; r++) {
+			int g, k, row = -1, mi = -1;
+			const char *m, *ph;
+
+			if (strcmp(bench_cell(t, r, "system"), bench_systems[s]))
+				continue;
+			g = (int)bench_cell_num(t, r, "gpu");
+			k = (int)bench_cell_num(t, r, "partition");
+			for (int i = 0; i < nrows; i++)
+				if (rows[i][0] == g && rows[i][1] == k)
+					row = i;
+			m = bench_cell(t, r, "module");
+			ph = bench_cell(t, r, "phase");
+			for (int i = 0; i < nmods; i++)
+				if (!strcmp(mods[i], m))
+					mi = i;
+			/* comm and optimizer boxes are drawn grey (module_index -1) */
+			if (!strcmp(ph, "comm") || !strcmp(ph, "optimizer"))
+				mi = -1;
+			fprintf(f.fp, "%d,%s,%s,%d,%s,%s,%s,%d,%d,%s\n", row,
+				bench_cell(t, r, "start_ms"), bench_cell(t, r, "end_ms"), mi, m, ph,
+				bench_cell(t, r, "microbatch"), g, k, bench_cell(t, r, "sms"));
+		}
+		rc = csv_close(&f, err);
+		if (rc)
+			break;
+		{
+			char title[256];
+			int h = 160 + 26 * nrows;
+
+			snprintf(title, sizeof(title), "Timeline: one iteration of %s planned by %s (simulated)",
+				 c->o->workloads[twl], bench_systems[s]);
+			rc = plot_open(&p, c->dir, name, 1200, h < 420 ? 420 : h, title,
+				       "time (ms, simulated)", "", err);
+		}
+		if (rc)
+			break;
+		fprintf(p.fp, "set yrange [%f:-0.7] \nset xrange [0:%f]\nset ytics (", nrows - 0.3,
+			tmax * 1.01);
+		for (int i = 0; i < nrows; i++) {
+			char lab[96];
+
+			if (rows[i][1] < 0) {
+				snprintf(lab, sizeof(lab), "gpu%d comm", rows[i][0]);
+			} else {
+				int sms = 0;
+
+				for (int r = 0; r < t->n && !sms; r++)
+					if (!strcmp(bench_cell(t, r, "system"), bench_systems[s]) &&
+					    (int)bench_cell_num(t, r, "gpu") == rows[i][0] &&
+					    (int)bench_cell_num(t, r, "partition") == rows[i][1])
+						sms = (int)bench_cell_num(t, r, "sms");
+				snprintf(lab, sizeof(lab), "gpu%d p%d (%d SMs)", rows[i][0], rows[i][1], sms);
+			}
+			fprintf(p.fp, "%s'%s' %d", i ? ", " : "", plot_quote(q, sizeof(q), lab), i);
+		}
+		fprintf(p.fp, ")\nset grid noytics xtics\nset key outside right top\n"
+			      "set style fill solid 1.0 noborder\n"
+			      "box(r) = r\nplot 'timeline_%s.csv' every ::1 using (($2+$3)/2):1:(($3-$2)/2):(0.38) "
+			      "with boxxyerror fs solid 0.9 noborder lc rgb '#9a9a9a' "
+			      "title 'comm / optimizer' ,\\\n", bench_systems[s]);
+		for (int i = 0; i < nmods; i++) {
+			fprintf(p.fp,
+				"     '' every ::1 using ((column(4)==%d && strcol(6) eq 'forward') ? ($2+$3)/2 : 1/0):1:"
+				"(($3-$2)/2):(0.38) with boxxyerror fs transparent solid 0.45 noborder lc rgb '%s' "
+				"notitle, \\\n"
+				"     '' every ::1 using ((column(4)==%d && strcol(6) ne 'forward') ? ($2+$3)/2 : 1/0):1:"
+				"(($3-$2)/2):(0.38) with boxxyerror fs solid 1.0 noborder lc rgb '%s' title '%s'%s\n",
+				i, palette[i % N_PALETTE], i, palette[i % N_PALETTE],
+				plot_quote(q, sizeof(q), mods[i]), i + 1 < nmods ? ", \\" : "");
+		}
+		if (!nmods)
+			fprintf(p.fp, "     1/0 notitle\n");
+		rc = plot_close(&p, err);
+		if (rc)
+			break;
+		{
+			char sentence[256];
+
+			snprintf(sentence, sizeof(sentence),
+				 "%s: which module runs on which GPU and partition over one simulated "
+				 "iteration.", bench_systems[s]);
+			md_figure(c, name, sentence);
+		}
+		drawn++;
+	}
+	(void)drawn;
+	return rc;
+}
+
+/* ------------------------------------------------------------------------ */
+/* summary.json and summary.txt                                             */
+/* ------------------------------------------------------------------------ */
+
+static json_t *jnum(double v)
+{
+	return isnan(v) ? json_null() : json_real(round(v * 1e6) / 1e6);
+}
+
+static int summary(struct ctx *c, struct mo_err *err)
+{
+	json_t *root = json_object(), *wls = json_array(), *labels = json_object();
+	char path[4096], *text;
+	int rc, M = BENCH_N_SYSTEMS - 1;
+	struct mo_outfile f;
+
+	json_object_set_new(root, "format", json_string("mosaic-bench-summary"));
+	json_object_set_new(root, "version", json_integer(1));
+	json_object_set_new(root, "mosaic_version", json_string(MOSAIC_VERSION));
+	json_object_set_new(root, "cluster", json_string(c->o->cluster.label));
+	json_object_set_new(root, "quick", json_boolean(c->o->quick));
+	json_object_set_new(labels, "systems", json_string("simulated iteration time in ns (sim backend)"));
+	json_object_set_new(labels, "predicted", json_string("predicted iteration time in ns (performance model, planner's estimate)"));
+	json_object_set_new(labels, "speedup_vs_best_baseline",
+			    json_string("simulated: best temporal-only baseline's iter_ns / mosaic's iter_ns"));
+	json_object_set_new(labels, "max_speedup", json_string("simulated"));
+	json_object_set_new(labels, "geomean_speedup", json_string("simulated"));
+	json_object_set_new(root, "labels", labels);
+	for (int w = 0; w < c->o->n_workloads; w++) {
+		const struct wlres *r = &c->wl[w];
+		json_t *o = json_object(), *sys = json_object(), *pred = json_object();
+
+		json_object_set_new(o, "name", json_string(c->o->workloads[w]));
+		for (int s = 0; s < BENCH_N_SYSTEMS; s++) {
+			if (!r->sys[s].have)
+				continue;
+			json_object_set_new(sys, bench_systems[s], json_integer((json_int_t)r->sys[s].sim_ns));
+			json_object_set_new(pred, bench_systems[s], json_integer((json_int_t)r->sys[s].pred_ns));
+		}
+		json_object_set_new(o, "systems", sys);
+		json_object_set_new(o, "predicted", pred);
+		json_object_set_new(o, "best_baseline",
+				    r->best >= 0 ? json_string(bench_systems[r->best]) : json_null());
+		json_object_set_new(o, "speedup_vs_best_baseline", jnum(r->speedup));
+		json_object_set_new(o, "predicted_speedup_vs_best_baseline", jnum(r->speedup_pred));
+		json_array_append_new(wls, o);
+	}
+	json_object_set_new(root, "workloads", wls);
+	json_object_set_new(root, "max_speedup", jnum(c->max_speedup));
+	json_object_set_new(root, "max_speedup_workload",
+			    c->max_wl >= 0 ? json_string(c->o->workloads[c->max_wl]) : json_null());
+	json_object_set_new(root, "geomean_speedup", jnum(c->geo_speedup));
+	text = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
+	json_decref(root);
+	if (!text)
+		return mo_err_set(err, MO_ENOMEM, "out of memory");
+	snprintf(path, sizeof(path), "%s/summary.json", c->dir);
+	rc = mo_outfile_open(&f, path, err);
+	if (!rc) {
+		fprintf(f.fp, "%s\n", text);
+		rc = mo_outfile_commit(&f, err);
+	}
+	free(text);
+	if (rc)
+		return rc;
+	/* the lines `mosaic bench` prints */
+	snprintf(path, sizeof(path), "%s/summary.txt", c->dir);
+	rc = mo_outfile_open(&f, path, err);
+	if (rc)
+		return rc;
+	fprintf(f.fp, "%-16s %14s %14s %-10s %9s\n", "workload", "mosaic ms", "best base ms",
+		"baseline", "speedup");
+	for (int w = 0; w < c->o->n_workloads; w++) {
+		const struct wlres *r = &c->wl[w];
+		char b1[32], b2[32];
+
+		fprintf(f.fp, "%-16s %14s %14s %-10s ", c->o->workloads[w],
+			fmt_ms(b1, sizeof(b1), r->sys[M].have ? r->sys[M].sim_ns : NAN),
+			fmt_ms(b2, sizeof(b2), r->best >= 0 ? r->sys[r->best].sim_ns : NAN),
+			r->best >= 0 ? bench_systems[r->best] : "-");
+		if (isnan(r->speedup))
+			fprintf(f.fp, "%9s\n", "-");
+		else
+			fprintf(f.fp, "%8.3fx\n", r->speedup);
+	}
+	if (c->n_speedups)
+		fprintf(f.fp, "speedup of mosaic over the best baseline (simulated): max %.3fx (%s), "
+			      "geomean %.3fx\n", c->max_speedup, c->o->workloads[c->max_wl], c->geo_speedup);
+	else
+		fprintf(f.fp, "no speedup: no workload has both a mosaic and a baseline plan\n");
+	return mo_outfile_commit(&f, err);
+}
+
+/* ------------------------------------------------------------------------ */
+
+static void git_describe(char *buf, size_t size)
+{
+	FILE *p = popen("git describe --always --dirty 2>/dev/null", "r");
+
+	buf[0] = '\0';
+	if (p) {
+		if (!fgets(buf, (int)size, p))
+			buf[0] = '\0';
+		pclose(p);
+	}
+	buf[strcspn(buf, "\n")] = '\0';
+	if (!buf[0])
+		snprintf(buf, size, "not available");
+}
+
+static void failures(struct ctx *c)
+{
+	const struct bench_table *t = &c->t[BENCH_T_FAILURE];
+
+	md(c, "## What did not run\n\n");
+	if (!t->n) {
+		md(c, "Every task produced its results.\n");
+		return;
+	}
+	md(c, "These tasks produced no numbers (a planner refused or nothing fit); their cells "
+	      "above are '-'.\n\n| workload | experiment | variant | why |\n|---|---|---|---|\n");
+	for (int r = 0; r < t->n; r++)
+		md(c, "| %s | %s | %s | %s |\n", bench_cell(t, r, "workload"),
+		   bench_cell(t, r, "experiment"), bench_cell(t, r, "variant"),
+		   bench_cell(t, r, "message"));
+}
+
+int bench_report(const struct bench_opts *o, struct bench_table *tables, const char *dir,
+		 struct mo_err *err)
+{
+	struct ctx *c = calloc(1, sizeof(*c));
+	char path[4096], when[64], git[128];
+	const char *sde = getenv("SOURCE_DATE_EPOCH");
+	time_t now = sde ? (time_t)strtoll(sde, NULL, 10) : time(NULL);
+	struct tm tm;
+	int rc;
+
+	if (!c)
+		return mo_err_set(err, MO_ENOMEM, "out of memory");
+	c->o = o;
+	c->t = tables;
+	c->dir = dir;
+	collect(c);
+	snprintf(path, sizeof(path), "%s/report.md", dir);
+	rc = mo_outfile_open(&c->md_out, path, err);
+	if (rc) {
+		free(c);
+		return rc;
+	}
+	c->md = c->md_out.fp;
+	gmtime_r(&now, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", &tm);
+	git_describe(git, sizeof(git));
+	md(c, "# mosaic bench report\n\n"
+	      "| | |\n|---|---|\n"
+	      "| mosaic | %s (git %s) |\n| date | %s |\n| cluster | %s (%s, %d SMs) |\n"
+	      "| run | %s%s |\n| workloads | ",
+	   MOSAIC_VERSION, git, when, o->cluster.label, o->cluster.gpu ? o->cluster.gpu->name : "?",
+	   o->cluster.gpu ? o->cluster.gpu->sms : 0,
+	   o->quick ? "--quick" : "full", o->worsen ? " (SELF-TEST: mosaic replaced by the worst "
+						     "baseline's plan)" : "");
+	for (int w = 0; w < o->n_workloads; w++)
+		md(c, "%s%s", w ? ", " : "", o->workloads[w]);
+	md(c, " |\n| systems | ");
+	for (int s = 0; s < BENCH_N_SYSTEMS; s++)
+		md(c, "%s%s", s ? ", " : "", bench_systems[s]);
+	md(c, " |\n| backend | sim (discrete-event simulator); no GPU was used |\n\n"
+	      "**What the numbers are.** *Simulated*: produced by mosaic's discrete-event GPU "
+	      "simulator running the plan (iteration times, utilisation, throughput, timelines). "
+	      "*Predicted*: the performance model's estimate, through the planner's cost model. "
+	      "Nothing in this report is measured on hardware. Speedups compare simulated "
+	      "iteration times and name their baseline.\n\n");
+	rc = fig9(c, err);
+	if (!rc)
+		rc = fig10(c, err);
+	if (!rc)
+		rc = fig11(c, err);
+	if (!rc)
+		rc = fig12(c, err);
+	if (!rc)
+		rc = fig13(c, err);
+	if (!rc)
+		rc = fig14_scaling(c, err);
+	if (!rc)
+		rc = fig14_density(c, err);
+	if (!rc)
+		rc = timelines(c, err);
+	if (!rc) {
+		failures(c);
+		md(c, "\n## Files\n\nRaw tables (one row per result, first column the sweep's task "
+		      "index): `iter.csv`, `overhead.csv`, `profile.csv`, `predictor.csv`, `search.csv`, "
+		      "`timeline.csv`, `failures.csv`. Figure data: `fig*.csv`, `timeline_*.csv`. "
+		      "Scripts: `*.gp`. Summary: `summary.json`.\n");
+		rc = mo_outfile_commit(&c->md_out, err);
+	} else {
+		mo_outfile_abort(&c->md_out);
+	}
+	if (!rc)
+		rc = summary(c, err);
+	free(c);
+	return rc;
+}

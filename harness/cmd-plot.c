@@ -1,0 +1,76 @@
+/* cmd-plot.c - `mosaic plot DIR`: re-render every gnuplot script of DIR from its CSVs. */
+#include "harness/cli.h"
+#include "harness/plot.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char usage[] = "mosaic plot DIR";
+
+static int cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int cmd_plot(int argc, char **argv)
+{
+	static const struct option longopts[] = {{"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+	struct mo_err err;
+	struct dirent *de;
+	char **names = NULL;
+	int n = 0, cap = 0, c, failed = 0;
+	DIR *d;
+
+	mo_err_clear(&err);
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		if (c == 'h') {
+			printf("usage: %s\n\nRe-render every gnuplot script DIR/*.gp (written by "
+			       "'mosaic bench') to PNG and SVG\nfrom the CSV files beside it.\n", usage);
+			return 0;
+		}
+		return cli_usage_error("plot", usage, "unknown option");
+	}
+	if (argc - optind != 1)
+		return cli_usage_error("plot", usage, "expected one results directory");
+	d = opendir(argv[optind]);
+	if (!d) {
+		fprintf(stderr, "mosaic plot: cannot open '%s': %s\n", argv[optind], strerror(errno));
+		return 2;
+	}
+	while ((de = readdir(d))) {
+		size_t len = strlen(de->d_name);
+
+		if (len <= 3 || strcmp(de->d_name + len - 3, ".gp"))
+			continue;
+		if (n == cap) {
+			char **nn = realloc(names, (size_t)(cap = cap ? 2 * cap : 32) * sizeof(*nn));
+
+			if (!nn)
+				break;
+			names = nn;
+		}
+		names[n++] = strndup(de->d_name, len - 3);
+	}
+	closedir(d);
+	if (!n) {
+		fprintf(stderr, "mosaic plot: no gnuplot scripts (*.gp) in '%s'\n", argv[optind]);
+		free(names);
+		return 2;
+	}
+	qsort(names, (size_t)n, sizeof(*names), cmp);
+	for (int i = 0; i < n; i++) {
+		if (!names[i] || plot_render(argv[optind], names[i], &err)) {
+			fprintf(stderr, "mosaic plot: %s\n", err.msg);
+			failed++;
+		} else {
+			printf("%s/%s.png\n%s/%s.svg\n", argv[optind], names[i], argv[optind], names[i]);
+		}
+		free(names[i]);
+	}
+	free(names);
+	return failed ? 1 : 0;
+}
