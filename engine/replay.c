@@ -43,6 +43,7 @@ struct rstream {
 	size_t *acts;         /* indices into acts[], in start order */
 	size_t n, cap, cursor, scan;
 	int sim;              /* simulator stream */
+	int sms;              /* SMs of its partition: what its kernels were recorded at */
 };
 
 void engine_replay_opts_init(struct engine_replay_opts *o)
@@ -191,7 +192,12 @@ int engine_replay(const struct trace_mem *t, const struct engine_replay_opts *o,
 				part = (int)t->recs[i].u.stream.partition;
 		rs[j].sim = engine_sim_add_stream(sim, rs[j].device, part, err);
 		if (rs[j].sim < 0 && part > 0)
-			rs[j].sim = engine_sim_add_stream(sim, rs[j].device, 0, err);
+			rs[j].sim = engine_sim_add_stream(sim, rs[j].device, part = 0, err);
+		rs[j].sms = sms;
+		for (size_t i = 0; i < t->n; i++)
+			if (t->recs[i].kind == TRACE_KIND_PARTITION &&
+			    t->recs[i].u.partition.device == rs[j].device && t->recs[i].u.partition.id == part)
+				rs[j].sms = (int)t->recs[i].u.partition.sms;
 		if (rs[j].sim < 0) {
 			rc = rs[j].sim;
 			goto out;
@@ -237,7 +243,7 @@ int engine_replay(const struct trace_mem *t, const struct engine_replay_opts *o,
 				ready = acts[best].end;
 		}
 		if (r->kind == TRACE_KIND_KERNEL) {
-			engine_kernel_from_trace(gpu, &r->u.kernel, sms, &ks[i]);
+			engine_kernel_from_trace(gpu, &r->u.kernel, own->sms, &ks[i]);
 		} else {
 			ks[i].blocks = 1;
 			ks[i].blocks_per_sm = 1;

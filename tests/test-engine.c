@@ -11,7 +11,9 @@
 
 #include "engine/engine.h"
 #include "model/model.h"
+#include "planner/planner.h"
 #include "traces/traces.h"
+#include "workloads/workloads.h"
 
 /* A GPU with round numbers: 132 SMs, 1000 GB/s HBM (1000 B/ns), NVLink
  * 400 GB/s (400 B/ns). */
@@ -406,6 +408,487 @@ START_TEST(the_same_inputs_give_the_same_trace)
 }
 END_TEST
 
+/* ------------------------------------------------------------------------ */
+/* Plan execution                                                           */
+/* ------------------------------------------------------------------------ */
+
+/* One module of 8 layers, 32 samples in 8 microbatches of 4. */
+static const char one_module_spec[] =
+	"{\"name\": \"pipe\", \"batch\": 32, \"microbatch\": 4, \"dtype\": \"bf16\","
+	" \"cluster\": {\"gpu\": \"h100\", \"gpus\": 4},"
+	" \"modules\": [{\"name\": \"mlp\", \"kind\": \"backbone\", \"arch\": \"mlp\", \"layers\": 8,"
+	" \"in_dim\": 1024, \"hidden\": 1024, \"out_dim\": 1024, \"seq\": 128}]}";
+
+/* Kernels with known times: per layer one full-GPU wave of 1 ms forward
+ * and 2 ms backward; no optimizer kernels. */
+static int fixed_kernels(void *ctx, const struct workload *w, int module, int lb, int le, int phase,
+			 int samples, const struct model_gpu *gpu, struct trace_mem *out,
+			 struct mo_err *err)
+{
+	int64_t t = 0, per = phase == WORKLOAD_FWD ? 1000000 : 2000000;
+
+	(void)ctx, (void)w, (void)samples;
+	if (phase == WORKLOAD_OPT)
+		return 0;
+	for (int l = lb; l < le; l++) {
+		struct trace_record r;
+		trace_record_init(&r, TRACE_KIND_KERNEL);
+		r.u.kernel.start_ns = t;
+		r.u.kernel.end_ns = t + per;
+		r.u.kernel.grid_x = gpu->sms;
+		r.u.kernel.grid_y = r.u.kernel.grid_z = 1;
+		r.u.kernel.block_x = 128;
+		r.u.kernel.block_y = r.u.kernel.block_z = 1;
+		r.u.kernel.registers = 255;
+		r.u.kernel.dynamic_smem = 200000; /* one block per SM */
+		r.u.kernel.module = module;
+		r.u.kernel.phase = phase;
+		r.u.kernel.name = "layer";
+		if (trace_mem_add(out, &r, err) < 0)
+			return -1;
+		t += per;
+	}
+	return 0;
+}
+
+static struct workload *load_spec(const char *json)
+{
+	struct workload *w = NULL;
+	struct mo_err err;
+
+	if (workload_load_string(json, "test.json", &w, &err) < 0)
+		ck_abort_msg("workload: %s", err.msg);
+	return w;
+}
+
+/* A pipeline of n_stages GPUs, one stage each. */
+static struct plan *pipeline_plan(int n_stages, int layers, int schedule, int mbs, int mb_size)
+{
+	struct plan *p = plan_new(n_stages);
+
+	snprintf(p->gpu, sizeof(p->gpu), "h100");
+	snprintf(p->workload, sizeof(p->workload), "pipe");
+	snprintf(p->planner, sizeof(p->planner), "test");
+	p->schedule = schedule;
+	p->microbatches = mbs;
+	p->microbatch_size = mb_size;
+	p->predicted_iter_ns = -1;
+	for (int g = 0; g < n_stages; g++) {
+		struct plan_partition *pt = plan_add_partition(p, g, 132);
+		plan_add_slot(pt, "mlp", g * layers / n_stages, (g + 1) * layers / n_stages, g, 0, 1);
+	}
+	return p;
+}
+
+static void ideal_cluster(struct engine_cluster *c)
+{
+	const struct model_gpu *g = model_gpu_find("h100", NULL);
+
+	engine_cluster_init(c, g, 1);
+	c->launch_ns = 0;
+	c->nvlink_latency_ns = 0;
+	c->net_latency_ns = 0;
+	c->nvlink_gbps = 1e12; /* transfers take (almost) nothing */
+	c->net_gbps = 1e12;
+}
+
+static void check_pipeline(int schedule)
+{
+	struct workload *w = load_spec(one_module_spec);
+	struct plan *p = pipeline_plan(4, 8, schedule, 8, 4);
+	struct engine_cluster c;
+	struct engine_run_opts o;
+	struct engine_run_result r;
+	struct mo_err err;
+	/* 2 layers per stage: tf = 2 ms, tb = 4 ms; p = 4, m = 8 */
+	int64_t tf = 2000000, tb = 4000000, expect = (8 + 4 - 1) * (tf + tb);
+
+	ideal_cluster(&c);
+	engine_run_opts_init(&o);
+	o.cluster = &c;
+	o.kernels = fixed_kernels;
+	ck_assert_msg(engine_run(p, w, &o, &r, &err) == 0, "%s", err.msg);
+	/* each send adds a few ns; optimizer placeholders 1 ns */
+	ck_assert_msg(llabs(r.iter_ns - expect) < 1000, "iteration %lld, expected %lld",
+		      (long long)r.iter_ns, (long long)expect);
+	ck_assert_int_eq(r.n_gpus, 4);
+	ck_assert_int_eq(r.modules[0].fwd_ns, 4 * 8 * tf);
+	ck_assert_int_eq(r.modules[0].bwd_ns, 4 * 8 * tb);
+	/* busy: 8 * 6 ms per GPU over 66 ms */
+	ck_assert(fabs(r.sm_util - 48.0 / 66.0) < 0.001);
+	engine_run_result_release(&r);
+	plan_free(p);
+	workload_free(w);
+}
+
+START_TEST(a_1f1b_pipeline_takes_the_textbook_time)
+{
+	check_pipeline(PLAN_SCHEDULE_1F1B);
+}
+END_TEST
+
+START_TEST(a_gpipe_pipeline_takes_the_textbook_time)
+{
+	check_pipeline(PLAN_SCHEDULE_GPIPE);
+}
+END_TEST
+
+START_TEST(the_1f1b_schedule_keeps_few_microbatches_in_flight)
+{
+	struct workload *w = load_spec(one_module_spec);
+	struct plan *p = pipeline_plan(4, 8, PLAN_SCHEDULE_1F1B, 8, 4);
+	const struct model_gpu *g = model_gpu_find("h100", NULL);
+	struct engine_schedule *sc;
+	struct mo_err err;
+
+	ck_assert_msg(engine_schedule_build(p, w, g, &sc, &err) == 0, "%s", err.msg);
+	/* stage 0: 3 warm-up forwards, then alternate; stage 3: F B F B ... */
+	for (int st = 0; st < 4; st++) {
+		int inflight = 0, most = 0, n = 0;
+		for (size_t t = 0; t < sc->n_tasks; t++) {
+			const struct engine_task *tk = &sc->tasks[t];
+			if (tk->slot != st || (tk->kind != ENGINE_TASK_FWD && tk->kind != ENGINE_TASK_BWD))
+				continue;
+			inflight += tk->kind == ENGINE_TASK_FWD ? 1 : -1;
+			if (inflight > most)
+				most = inflight;
+			n++;
+		}
+		ck_assert_int_eq(n, 16);
+		ck_assert_int_eq(most, 4 - st);
+	}
+	engine_schedule_free(sc);
+	plan_free(p);
+	p = pipeline_plan(4, 8, PLAN_SCHEDULE_GPIPE, 8, 4);
+	ck_assert_msg(engine_schedule_build(p, w, g, &sc, &err) == 0, "%s", err.msg);
+	{
+		int inflight = 0, most = 0;
+		for (size_t t = 0; t < sc->n_tasks; t++)
+			if (sc->tasks[t].slot == 3 && sc->tasks[t].kind <= ENGINE_TASK_BWD) {
+				inflight += sc->tasks[t].kind == ENGINE_TASK_FWD ? 1 : -1;
+				if (inflight > most)
+					most = inflight;
+			}
+		ck_assert_int_eq(most, 8);
+	}
+	engine_schedule_free(sc);
+	plan_free(p);
+	workload_free(w);
+}
+END_TEST
+
+START_TEST(replicas_split_the_microbatches_and_all_reduce_their_gradients)
+{
+	struct workload *w = load_spec(one_module_spec);
+	struct plan *p = plan_new(2);
+	const struct model_gpu *g = model_gpu_find("h100", NULL);
+	struct engine_schedule *sc;
+	struct engine_run_result r;
+	struct mo_err err;
+	int ar = 0, fwd[2] = {0, 0};
+
+	snprintf(p->gpu, sizeof(p->gpu), "h100");
+	p->schedule = PLAN_SCHEDULE_1F1B;
+	p->microbatches = 8;
+	p->microbatch_size = 4;
+	for (int i = 0; i < 2; i++)
+		plan_add_slot(plan_add_partition(p, i, 132), "mlp", 0, 8, 0, i, 2);
+	ck_assert_msg(engine_schedule_build(p, w, g, &sc, &err) == 0, "%s", err.msg);
+	for (size_t t = 0; t < sc->n_tasks; t++) {
+		const struct engine_task *tk = &sc->tasks[t];
+		if (tk->kind == ENGINE_TASK_FWD) {
+			fwd[tk->slot]++;
+			ck_assert_int_eq(tk->microbatch % 2, tk->slot);
+		}
+		if (tk->kind == ENGINE_TASK_ALLREDUCE) {
+			ar++;
+			ck_assert_int_eq(tk->n_peers, 2);
+			ck_assert_int_gt(tk->bytes, 0);
+		}
+	}
+	ck_assert_int_eq(fwd[0], 4);
+	ck_assert_int_eq(fwd[1], 4);
+	ck_assert_int_eq(ar, 1);
+	engine_schedule_free(sc);
+	/* the workload's own kernels run end to end */
+	ck_assert_msg(engine_run(p, w, NULL, &r, &err) == 0, "%s", err.msg);
+	ck_assert_int_gt(r.iter_ns, 0);
+	ck_assert_int_gt(r.kernels, 0);
+	ck_assert_int_eq(r.comms, 1);
+	ck_assert(r.sm_util > 0 && r.sm_util <= 1);
+	ck_assert_int_gt(r.gpu_mem_bytes[0], 0);
+	engine_run_result_release(&r);
+	plan_free(p);
+	workload_free(w);
+}
+END_TEST
+
+static const char two_module_spec[] =
+	"{\"name\": \"mm\", \"batch\": 16, \"microbatch\": 2, \"dtype\": \"bf16\","
+	" \"cluster\": {\"gpu\": \"h100\", \"gpus\": 2},"
+	" \"modules\": ["
+	"  {\"name\": \"vision\", \"kind\": \"encoder\", \"arch\": \"vit\", \"layers\": 4, \"hidden\": 768,"
+	"   \"heads\": 12, \"ffn\": 3072, \"patch\": 16, \"image\": 224},"
+	"  {\"name\": \"llm\", \"kind\": \"backbone\", \"arch\": \"decoder\", \"layers\": 4, \"hidden\": 1024,"
+	"   \"heads\": 16, \"ffn\": 4096, \"seq\": 512, \"vocab\": 32000, \"loss\": \"lm\"}],"
+	" \"edges\": [{\"from\": \"vision\", \"to\": \"llm\"}]}";
+
+/* vision and llm on GPU 0 (temporal: one partition; spatial: two), the
+ * llm's second half on GPU 1 */
+static struct plan *mm_plan(int spatial)
+{
+	struct plan *p = plan_new(2);
+	struct plan_partition *pt;
+
+	snprintf(p->gpu, sizeof(p->gpu), "h100");
+	p->schedule = PLAN_SCHEDULE_1F1B;
+	p->microbatches = 8;
+	p->microbatch_size = 2;
+	if (spatial) {
+		plan_add_slot(plan_add_partition(p, 0, 32), "vision", 0, 4, 0, 0, 1);
+		plan_add_slot(plan_add_partition(p, 0, 96), "llm", 0, 2, 0, 0, 1);
+	} else {
+		pt = plan_add_partition(p, 0, 132);
+		plan_add_slot(pt, "vision", 0, 4, 0, 0, 1);
+		plan_add_slot(pt, "llm", 0, 2, 0, 0, 1);
+	}
+	plan_add_slot(plan_add_partition(p, 1, 132), "llm", 2, 4, 1, 0, 1);
+	return p;
+}
+
+/* A sink that keeps the trace in memory. */
+START_TEST(temporal_and_spatial_plans_run_through_the_same_code)
+{
+	struct workload *w = load_spec(two_module_spec);
+	struct engine_run_result r[2];
+	struct mo_err err;
+
+	for (int spatial = 0; spatial < 2; spatial++) {
+		struct plan *p = mm_plan(spatial);
+		struct trace_mem t;
+		struct trace_sink sink;
+		struct engine_run_opts o;
+		int parts = 0, kernels = 0, tagged = 0;
+		trace_mem_init(&t);
+		sink = trace_sink_mem(&t);
+		engine_run_opts_init(&o);
+		o.out = &sink;
+		ck_assert_msg(engine_run(p, w, &o, &r[spatial], &err) == 0, "%s", err.msg);
+		ck_assert_int_eq(t.header.source, TRACE_SOURCE_SIMULATED);
+		for (size_t i = 0; i < t.n; i++) {
+			const struct trace_record *x = &t.recs[i];
+			if (x->kind == TRACE_KIND_PARTITION)
+				parts++;
+			if (x->kind == TRACE_KIND_KERNEL) {
+				kernels++;
+				tagged += x->u.kernel.module >= 0 && x->u.kernel.phase >= 0 &&
+					  x->u.kernel.device >= 0 && x->u.kernel.partition >= 0;
+				if (spatial && x->u.kernel.device == 0)
+					ck_assert_int_eq(x->u.kernel.partition, x->u.kernel.module == 0 ? 0 : 1);
+			}
+		}
+		ck_assert_int_eq(parts, spatial ? 3 : 2);
+		ck_assert_int_eq((uint64_t)kernels, r[spatial].kernels);
+		ck_assert_int_eq(tagged, kernels);
+		ck_assert_int_gt(r[spatial].modules[0].fwd_ns, 0);
+		ck_assert_int_gt(r[spatial].modules[1].bwd_ns, 0);
+		trace_mem_release(&t);
+		plan_free(p);
+	}
+	/* the spatial plan overlaps vision with the llm on GPU 0 */
+	ck_assert_int_ne(r[0].iter_ns, r[1].iter_ns);
+	engine_run_result_release(&r[0]);
+	engine_run_result_release(&r[1]);
+	workload_free(w);
+}
+END_TEST
+
+START_TEST(a_run_is_deterministic)
+{
+	struct workload *w = load_spec(two_module_spec);
+	struct plan *p = mm_plan(1);
+	struct engine_run_result r;
+	struct mo_err err;
+	uint64_t h[2];
+	int n[2];
+
+	for (int k = 0; k < 2; k++) {
+		struct hash_ctx hc = {1469598103934665603ULL, 0};
+		struct trace_sink sink = {NULL, hash_record, &hc};
+		struct engine_run_opts o;
+		engine_run_opts_init(&o);
+		o.out = &sink;
+		ck_assert_msg(engine_run(p, w, &o, &r, &err) == 0, "%s", err.msg);
+		engine_run_result_release(&r);
+		h[k] = hc.h;
+		n[k] = hc.n;
+	}
+	ck_assert_int_eq(n[0], n[1]);
+	ck_assert(h[0] == h[1]);
+	plan_free(p);
+	workload_free(w);
+}
+END_TEST
+
+START_TEST(a_simulated_run_replays_to_its_own_span)
+{
+	struct workload *w = load_spec(two_module_spec);
+	struct plan *p = mm_plan(1);
+	struct engine_run_result r;
+	struct engine_replay_result rr;
+	struct trace_mem t;
+	struct trace_sink sink;
+	struct engine_run_opts o;
+	struct mo_err err;
+
+	trace_mem_init(&t);
+	sink = trace_sink_mem(&t);
+	engine_run_opts_init(&o);
+	o.out = &sink;
+	ck_assert_msg(engine_run(p, w, &o, &r, &err) == 0, "%s", err.msg);
+	ck_assert_msg(engine_replay(&t, NULL, &rr, &err) == 0, "%s", err.msg);
+	printf("replay of a simulated 2-GPU spatial run: span %lld ns, run %lld ns, error %+.3f%%\n",
+	       (long long)rr.span_ns, (long long)rr.measured_span_ns, rr.error_pct);
+	/* the first kernel starts after one launch gap */
+	ck_assert_int_le(rr.measured_span_ns, r.iter_ns);
+	ck_assert_int_ge(rr.measured_span_ns, r.iter_ns - 10000);
+	ck_assert(fabs(rr.error_pct) < 10.0);
+	engine_run_result_release(&r);
+	trace_mem_release(&t);
+	plan_free(p);
+	workload_free(w);
+}
+END_TEST
+
+/* Bad plans: each fails with a clear message. */
+START_TEST(bad_plans_get_clear_errors)
+{
+	struct workload *w = load_spec(two_module_spec);
+	struct engine_run_result r;
+	struct mo_err err;
+	struct plan *p;
+
+	/* a quota off the lattice */
+	p = mm_plan(1);
+	p->gpus[0].partitions[0].sms = 30;
+	ck_assert_int_eq(engine_run(p, w, NULL, &r, &err), -MO_EINPUT);
+	ck_assert_msg(strstr(err.msg, "30 SMs") && strstr(err.msg, "GPU 0"), "%s", err.msg);
+	plan_free(p);
+	/* quotas summing above the GPU */
+	p = mm_plan(1);
+	p->gpus[0].partitions[0].sms = 64;
+	ck_assert_int_eq(engine_run(p, w, NULL, &r, &err), -MO_EINPUT);
+	ck_assert_msg(strstr(err.msg, "160") && strstr(err.msg, "132"), "%s", err.msg);
+	plan_free(p);
+	/* an unknown module */
+	p = mm_plan(1);
+	snprintf(p->gpus[0].partitions[0].slots[0].module, 64, "audio");
+	ck_assert_int_eq(engine_run(p, w, NULL, &r, &err), -MO_EINPUT);
+	ck_assert_msg(strstr(err.msg, "audio"), "%s", err.msg);
+	plan_free(p);
+	/* an unknown backend */
+	p = mm_plan(1);
+	{
+		struct engine_run_opts o;
+		engine_run_opts_init(&o);
+		o.backend = "cuda";
+		ck_assert_int_eq(engine_run(p, w, &o, &r, &err), -MO_EUSAGE);
+		ck_assert_msg(strstr(err.msg, "cuda"), "%s", err.msg);
+	}
+	plan_free(p);
+	workload_free(w);
+}
+END_TEST
+
+START_TEST(a_plan_that_does_not_fit_names_the_gpu_and_the_gib)
+{
+	/* 64 samples of a 4096-wide 8k-token LLM on one GPU */
+	static const char big[] =
+		"{\"name\": \"big\", \"batch\": 64, \"microbatch\": 64, \"dtype\": \"bf16\","
+		" \"modules\": [{\"name\": \"llm\", \"kind\": \"backbone\", \"arch\": \"decoder\","
+		" \"layers\": 32, \"hidden\": 4096, \"heads\": 32, \"ffn\": 11008, \"seq\": 8192,"
+		" \"vocab\": 32000, \"loss\": \"lm\"}]}";
+	struct workload *w = load_spec(big);
+	struct plan *p = plan_new(1);
+	struct engine_run_result r;
+	struct mo_err err;
+
+	snprintf(p->gpu, sizeof(p->gpu), "h100");
+	p->microbatches = 1;
+	p->microbatch_size = 64;
+	plan_add_slot(plan_add_partition(p, 0, 132), "llm", 0, 32, 0, 0, 1);
+	ck_assert_int_eq(engine_run(p, w, NULL, &r, &err), -MO_EINFEASIBLE);
+	ck_assert_msg(strstr(err.msg, "GPU 0") && strstr(err.msg, "GiB"), "%s", err.msg);
+	ck_assert_int_eq(mo_err_exit_code(&err), 2);
+	plan_free(p);
+	workload_free(w);
+}
+END_TEST
+
+/* ------------------------------------------------------------------------ */
+/* Replay                                                                   */
+/* ------------------------------------------------------------------------ */
+
+static int replay_file(const char *path, double bound)
+{
+	struct trace_mem t;
+	struct trace_sink sink;
+	struct engine_replay_result r;
+	struct mo_err err;
+
+	if (access(path, R_OK) != 0)
+		return 0;
+	trace_mem_init(&t);
+	sink = trace_sink_mem(&t);
+	ck_assert_msg(trace_read_any(path, &sink, &err) == 0, "%s: %s", path, err.msg);
+	ck_assert_msg(engine_replay(&t, NULL, &r, &err) == 0, "%s: %s", path, err.msg);
+	printf("replay %-70s %s %3d SMs: simulated %14lld ns, measured %14lld ns, error %+.3f%%\n",
+	       path, r.gpu, r.sms, (long long)r.span_ns, (long long)r.measured_span_ns, r.error_pct);
+	ck_assert_msg(fabs(r.error_pct) < bound, "%s: replay error %.3f%%", path, r.error_pct);
+	ck_assert_int_gt(r.kernels, 0);
+	trace_mem_release(&t);
+	return 1;
+}
+
+START_TEST(committed_traces_replay_close_to_their_measured_span)
+{
+	int n = 0;
+
+	n += replay_file("tests/data/kineto/hta/benchmark_result_2869224_1695835535_trace.json.gz", 10);
+	n += replay_file("tests/data/kineto/tracelens/gaunernst_bert-small-uncased__1016001.json.gz", 10);
+	if (n == 0)
+		printf("skipped: tests/data/kineto not found (run from the repository root)\n");
+}
+END_TEST
+
+START_TEST(external_traces_replay_close_to_their_measured_span)
+{
+	static const char *const files[] = {
+		"holistic-trace-analysis/critical_path/alexnet/benchmark_result_2869224_1695835535_trace.json.gz",
+		"holistic-trace-analysis/nccl_parser_config/nccl_data.json.gz",
+		"holistic-trace-analysis/ns_resolution_trace/rank-0.Apr_03_18_51_38.1102.pt.trace.json.gz",
+		"kineto-tb-plugin/resnet50_num_workers_0/worker0.1623143089861.pt.trace.json.gz",
+		"tracelens/h100/Falconsai_nsfw_image_detection__1016002.json.gz",
+		"tracelens/h100/Qwen_Qwen1.5-0.5B-Chat__1016005.json.gz",
+		"tracelens/h100/gaunernst_bert-small-uncased__1016001.json.gz",
+		"tracelens/h100/google_owlv2-large-patch14-ensemble__1016001.json.gz",
+		"triosim/profiler_vgg13-iter41.json",
+	};
+	const char *dir = getenv("MOSAIC_EXTERNAL_TRACES");
+	char path[1024];
+	int n = 0;
+
+	if (!dir)
+		dir = "../shared/external-traces";
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
+		n += replay_file(path, 10);
+	}
+	if (n == 0)
+		printf("skipped: no external traces under '%s' (set MOSAIC_EXTERNAL_TRACES)\n", dir);
+}
+END_TEST
+
 static Suite *engine_suite(void)
 {
 	Suite *s = suite_create("engine");
@@ -424,6 +907,23 @@ static Suite *engine_suite(void)
 	tcase_add_test(sim, two_sends_share_a_link);
 	tcase_add_test(sim, the_same_inputs_give_the_same_trace);
 	suite_add_tcase(s, sim);
+	TCase *run = tcase_create("plans");
+	tcase_set_timeout(run, 120);
+	tcase_add_test(run, a_1f1b_pipeline_takes_the_textbook_time);
+	tcase_add_test(run, a_gpipe_pipeline_takes_the_textbook_time);
+	tcase_add_test(run, the_1f1b_schedule_keeps_few_microbatches_in_flight);
+	tcase_add_test(run, replicas_split_the_microbatches_and_all_reduce_their_gradients);
+	tcase_add_test(run, temporal_and_spatial_plans_run_through_the_same_code);
+	tcase_add_test(run, a_run_is_deterministic);
+	tcase_add_test(run, a_simulated_run_replays_to_its_own_span);
+	tcase_add_test(run, bad_plans_get_clear_errors);
+	tcase_add_test(run, a_plan_that_does_not_fit_names_the_gpu_and_the_gib);
+	suite_add_tcase(s, run);
+	TCase *rep = tcase_create("replay");
+	tcase_set_timeout(rep, 300);
+	tcase_add_test(rep, committed_traces_replay_close_to_their_measured_span);
+	tcase_add_test(rep, external_traces_replay_close_to_their_measured_span);
+	suite_add_tcase(s, rep);
 	return s;
 }
 
