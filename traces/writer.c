@@ -5,17 +5,38 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define WBUF (256u << 10)
+
 struct trace_writer {
 	struct mo_outfile out;
 	msgpack_packer pk;
 	char *name;      /* for messages */
 	uint64_t nrec;
-	char *iobuf;
+	char *iobuf;     /* packed bytes not yet handed to stdio */
+	size_t used;
+	int failed;
 };
 
+static int flush_buf(struct trace_writer *w)
+{
+	if (w->used && fwrite(w->iobuf, 1, w->used, w->out.fp) != w->used)
+		w->failed = 1;
+	w->used = 0;
+	return w->failed ? -1 : 0;
+}
+
+/* msgpack-c calls this once per token: gather them, write in big blocks. */
 static int write_cb(void *data, const char *buf, size_t len)
 {
-	return fwrite(buf, 1, len, (FILE *)data) == len ? 0 : -1;
+	struct trace_writer *w = data;
+
+	if (w->used + len > WBUF && flush_buf(w) < 0)
+		return -1;
+	if (len > WBUF)
+		return fwrite(buf, 1, len, w->out.fp) == len ? 0 : (w->failed = 1, -1);
+	memcpy(w->iobuf + w->used, buf, len);
+	w->used += len;
+	return 0;
 }
 
 static int pack_fields(struct trace_writer *w, const void *base, const struct trace_kind_desc *d,
@@ -61,12 +82,11 @@ int trace_writer_begin(struct trace_writer *w, const struct trace_header *h, str
 
 	if (w->out.fp)
 		return mo_err_set(err, MO_EUSAGE, "cannot write '%s': header written twice", w->name);
-	if (!w->iobuf && !(w->iobuf = malloc(1 << 20)))
+	if (!w->iobuf && !(w->iobuf = malloc(WBUF)))
 		return mo_err_set(err, MO_ENOMEM, "cannot write '%s': out of memory", w->name);
 	if (mo_outfile_open(&w->out, w->name, err) < 0)
 		return err ? err->code : -MO_EIO;
-	setvbuf(w->out.fp, w->iobuf, _IOFBF, 1 << 20);
-	msgpack_packer_init(&w->pk, w->out.fp, write_cb);
+	msgpack_packer_init(&w->pk, w, write_cb);
 	if (msgpack_pack_array(&w->pk, 3 + d->nfields) ||
 	    msgpack_pack_str_with_body(&w->pk, TRACE_FORMAT_MAGIC, strlen(TRACE_FORMAT_MAGIC)) ||
 	    msgpack_pack_int64(&w->pk, TRACE_FORMAT_MAJOR) ||
@@ -121,6 +141,12 @@ int trace_writer_close(struct trace_writer *w, struct mo_err *err)
 		return 0;
 	if (!w->out.fp) {
 		rc = mo_err_set(err, MO_EINPUT, "cannot write '%s': no trace was produced", w->name);
+		writer_free(w);
+		return rc;
+	}
+	if (flush_buf(w) < 0) {
+		rc = mo_err_set(err, MO_EIO, "cannot write '%s': write failed", w->name);
+		mo_outfile_abort(&w->out);
 		writer_free(w);
 		return rc;
 	}
