@@ -274,7 +274,7 @@ static int parse_module_fields(struct pctx *p, json_t *obj, struct workload_modu
 		} else {
 			switch (f->type) {
 			case F_INT:
-				rc = get_int(p, key, v, 0, INT_MAX / 4, &x);
+				rc = get_int(p, key, v, 0, 1 << 24, &x);
 				if (!rc)
 					*(int *)dst = (int)x;
 				break;
@@ -384,7 +384,10 @@ static int parse_module(struct pctx *p, json_t *obj, struct workload_module *mod
 			if (mod->image % mod->patch)
 				return perr(p, "image", "%d is not a multiple of patch %d", mod->image,
 					    mod->patch);
-			mod->seq = (mod->image / mod->patch) * (mod->image / mod->patch) + mod->cls_token;
+			int64_t side = mod->image / mod->patch;
+			if (side * side > 1 << 24)
+				return perr(p, "image", "more than 2^24 patches");
+			mod->seq = (int)(side * side) + mod->cls_token;
 		}
 		break;
 	case WORKLOAD_ARCH_ENCODER:
@@ -402,6 +405,8 @@ static int parse_module(struct pctx *p, json_t *obj, struct workload_module *mod
 			if (was_given(given, "layers") && mod->layers != n)
 				return perr(p, "layers", "%d does not match the %d blocks", mod->layers, n);
 			mod->layers = n;
+			if (mod->width > 4096)
+				return perr(p, "width", "%d is more than 4096", mod->width);
 			if (mod->image < 32 || mod->image % 32)
 				return perr(p, "image", "%d is not a multiple of 32", mod->image);
 		}
@@ -456,6 +461,10 @@ static int parse_module(struct pctx *p, json_t *obj, struct workload_module *mod
 	}
 	if (mod->arch == WORKLOAD_ARCH_VIT && mod->loss == WORKLOAD_LOSS_LM)
 		return perr(p, "loss", "arch 'vit' has no LM head");
+	if (mod->layers > 100000)
+		return perr(p, "layers", "%d is more than 100000", mod->layers);
+	if (mod->copies > 64)
+		return perr(p, "copies", "%d is more than 64", mod->copies);
 	if (mod->tie_embeddings && !mod->vocab)
 		return perr(p, "tie_embeddings", "needs vocab");
 	return 0;
@@ -508,6 +517,8 @@ static int parse_edges(struct pctx *p, json_t *arr, struct workload *w)
 		p->path[0] = 0;
 		return perr(p, "edges", "expected an array, got %s", json_type_name(arr));
 	}
+	if (json_array_size(arr) > 4096)
+		return perr(p, "edges", "more than 4096 edges");
 	w->edges = calloc(json_array_size(arr) + 1, sizeof *w->edges);
 	if (!w->edges)
 		return mo_err_set(p->err, MO_ENOMEM, "out of memory");
@@ -680,6 +691,9 @@ static int parse_workload(struct pctx *p, json_t *root, struct workload *w)
 			return rc;
 		if (workload_module_index(w, w->modules[i].name) >= 0)
 			return perr(p, "name", "duplicate module '%s'", w->modules[i].name);
+		if (wl_module_scale(&w->modules[i], w->microbatch) > WL_SCALE_MAX)
+			return perr(p, NULL, "too large: a kernel or the parameter count would exceed "
+				    "10^17 (sizes x microbatch %d)", w->microbatch);
 		w->n_modules++;
 	}
 	p->path[0] = 0;
@@ -806,6 +820,38 @@ int workload_module_index(const struct workload *w, const char *name)
 int workload_microbatches(const struct workload *w)
 {
 	return w->microbatch > 0 ? w->batch / w->microbatch : 0;
+}
+
+double wl_module_scale(const struct workload_module *m, int64_t samples)
+{
+	double T = (double)samples * (m->seq > 0 ? m->seq : 1), big = 0, x;
+	double wmax = 1;
+	const double widths[] = {m->hidden, m->ffn, 2.0 * m->ffn, m->vocab, m->in_dim, m->out_dim,
+				 (double)m->heads * m->head_dim, m->max_pos, m->type_vocab,
+				 (double)m->channels * m->patch * m->patch * m->frames,
+				 (double)((int64_t)m->width * 4 << (m->n_stages > 0 ? m->n_stages - 1 : 0))};
+
+	if (m->arch == WORKLOAD_ARCH_TRACE)
+		return 0;
+	for (size_t i = 0; i < sizeof widths / sizeof widths[0]; i++)
+		if (widths[i] > wmax)
+			wmax = widths[i];
+	x = T * wmax * wmax; /* the largest GEMM */
+	if (x > big)
+		big = x;
+	x = (double)samples * m->heads * (double)(m->seq + 1) * (m->seq + m->cross_seq + 1) *
+	    (m->head_dim + 1); /* attention */
+	if (x > big)
+		big = x;
+	if (m->arch == WORKLOAD_ARCH_CONV) {
+		x = (double)samples * m->image * m->image * 9.0 * wmax * wmax;
+		if (x > big)
+			big = x;
+	}
+	x = (double)m->layers * wmax * wmax * 4; /* parameters */
+	if (x > big)
+		big = x;
+	return big * (m->copies > 0 ? m->copies : 1) * 16;
 }
 
 int wl_needs_backward(const struct workload *w, int m)

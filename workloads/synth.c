@@ -696,6 +696,9 @@ int workload_kernels(const struct workload *w, int m, int layer_begin, int layer
 	}
 	if (!gpu)
 		return mo_err_set(err, MO_EUSAGE, "workload '%s': no GPU given", w->name);
+	if (wl_module_scale(&w->modules[m], samples > 0 ? samples : 1) > WL_SCALE_MAX)
+		return mo_err_set(err, MO_EUSAGE, "workload '%s': module '%s': %d samples is too large",
+				  w->name, w->modules[m].name, samples);
 	rc = wl_gen_ops(w, m, layer_begin, layer_end, phase, samples > 0 ? samples : 1, add_kernel, &c);
 	if (rc == -MO_ENOMEM && (!err || !err->code))
 		return mo_err_set(err, MO_ENOMEM, "out of memory");

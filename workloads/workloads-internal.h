@@ -51,6 +51,12 @@ struct wl_conv_block {
 };
 void wl_conv_block(const struct workload_module *m, int l, struct wl_conv_block *b);
 
+/* An upper bound of the largest product (FLOPs, bytes, parameters) module m
+ * computes for `samples` samples, in double; specs and requests above
+ * WL_SCALE_MAX are refused so that int64 arithmetic never overflows. */
+#define WL_SCALE_MAX 1e17
+double wl_module_scale(const struct workload_module *m, int64_t samples);
+
 /* Bytes of one element of dtype (enum model_dtype). */
 int wl_dtype_bytes(int dtype);
 
