@@ -272,9 +272,9 @@ static int fig9(struct ctx *c, struct mo_err *err)
 		return rc;
 	fprintf(p.fp, "set style data histograms\nset style histogram clustered gap 1\n"
 		      "set style fill solid 0.9 border rgb '#333333'\nset boxwidth 0.9\n"
-		      "set yrange [0:*]\nset key autotitle columnhead\n"
+		      "set yrange [0:*]\nset key autotitle columnhead\nset xrange [-0.6:%d.4]\n"
 		      "set arrow from graph 0, first 1 to graph 1, first 1 nohead dt 2 lc rgb '#555555'\n"
-		      "plot ");
+		      "plot ", c->o->n_workloads - 1);
 	for (int s = 0; s < BENCH_N_SYSTEMS; s++)
 		fprintf(p.fp, "%s'fig9_iter_time.csv' using %d:xtic(1) title '%s' lc rgb '%s'",
 			s ? ", \\\n     " : "", 2 + 2 * BENCH_N_SYSTEMS + s, bench_systems[s],
@@ -358,7 +358,8 @@ static int fig10(struct ctx *c, struct mo_err *err)
 		return rc;
 	fprintf(p.fp, "set style data histograms\nset style histogram clustered gap 1\n"
 		      "set style fill solid 0.9 border rgb '#333333'\nset boxwidth 0.9\n"
-		      "set yrange [0:100]\nset key autotitle columnhead\nplot ");
+		      "set yrange [0:100]\nset key autotitle columnhead\nset xrange [-0.6:%d.4]\nplot ",
+		c->o->n_workloads - 1);
 	for (int s = 0; s < BENCH_N_SYSTEMS; s++)
 		fprintf(p.fp, "%s'fig10_util.csv' using %d:xtic(1) title '%s' lc rgb '%s'",
 			s ? ", \\\n     " : "", s + 2, bench_systems[s], sys_color[s]);
@@ -422,10 +423,10 @@ static int fig11(struct ctx *c, struct mo_err *err)
 	if (rc)
 		return rc;
 	fprintf(p.fp, "set style data histograms\nset style fill solid 0.9 border rgb '#333333'\n"
-		      "set boxwidth 0.6\nset yrange [0:*]\nset key off\n"
+		      "set boxwidth 0.6\nset yrange [0:*]\nset key off\nset xrange [-0.6:%d.4]\n"
 		      "plot 'fig11_overhead.csv' using 2:xtic(1) every ::1 lc rgb '%s' notitle, \\\n"
 		      "     '' using 0:2:(sprintf('%%.2f%%%%', $2)) every ::1 with labels offset 0,0.8 notitle\n",
-		sys_color[BENCH_N_SYSTEMS - 1]);
+		t->n - 1, sys_color[BENCH_N_SYSTEMS - 1]);
 	rc = plot_close(&p, err);
 	if (rc)
 		return rc;
@@ -615,9 +616,9 @@ static int fig12(struct ctx *c, struct mo_err *err)
 		return rc;
 	fprintf(p.fp, "set style data histograms\nset style histogram clustered gap 1\n"
 		      "set style fill solid 0.9 border rgb '#333333'\nset boxwidth 0.9\n"
-		      "set yrange [0:*]\nset key autotitle columnhead\n"
+		      "set yrange [0:*]\nset key autotitle columnhead\nset xrange [-0.6:%d.4]\n"
 		      "set arrow from graph 0, first 1 to graph 1, first 1 nohead dt 2 lc rgb '#555555'\n"
-		      "plot ");
+		      "plot ", c->o->n_workloads - 1);
 	for (int k = 1; k < BENCH_N_PREDICTORS; k++)
 		fprintf(p.fp, "%s'fig12_predictors.csv' using %d:xtic(1) title '%s' lc rgb '%s'",
 			k > 1 ? ", \\\n     " : "", k + 1, bench_predictors[k], palette[k]);
@@ -737,12 +738,13 @@ static int fig13(struct ctx *c, struct mo_err *err)
 		return rc;
 	fprintf(p.fp, "set style data histograms\nset style histogram clustered gap 1\n"
 		      "set style fill solid 0.9 border rgb '#333333'\nset boxwidth 0.9\n"
-		      "set yrange [0:*]\nset key autotitle columnhead\n"
+		      "set yrange [0:*]\nset key autotitle columnhead\nset xrange [-0.6:%d.4]\n"
 		      "set arrow 1 from graph 0, first 1 to graph 1, first 1 nohead dt 2 lc rgb '#555555'\n"
-		      "set multiplot layout 2,1\n");
+		      "set multiplot layout 2,1\n", c->o->n_workloads - 1);
 	for (int half = 0; half < 2; half++) {
-		fprintf(p.fp, "set title '%s iteration time relative to optimal (or the best found)' "
-			      "noenhanced\nplot ", half ? "Simulated" : "Predicted");
+		fprintf(p.fp, "set title 'Fig. 13%s: %s iteration time of each search method relative "
+			      "to optimal (or the best found)' noenhanced\nplot ", half ? "b" : "a",
+			half ? "simulated" : "predicted");
 		for (int m = 0; m < nm; m++)
 			fprintf(p.fp, "%s'fig13_search.csv' using %d:xtic(1) title '%s' lc rgb '%s'",
 				m ? ", \\\n     " : "", 3 + half * nm + m, methods[m],
@@ -822,7 +824,8 @@ static int fig14_scaling(struct ctx *c, struct mo_err *err)
 	fprintf(p.fp, "set logscale xy 2\nset logscale y 10\nset xtics (");
 	for (int ci = 0; ci < c->ncounts; ci++)
 		fprintf(p.fp, "%s'%d' %d", ci ? ", " : "", c->counts[ci], c->counts[ci]);
-	fprintf(p.fp, ")\nset key outside right top\nplot ");
+	fprintf(p.fp, ")\nset xrange [%g:%g]\nset key outside right top\nplot ", c->counts[0] / 1.15,
+		c->counts[c->ncounts - 1] * 1.15);
 	for (int w = 0; w < c->o->n_workloads; w++)
 		fprintf(p.fp,
 			"%s'fig14_scaling.csv' using 1:%d every ::1 with linespoints lw 2 pt 7 "
@@ -1073,7 +1076,7 @@ static int timelines(struct ctx *c, struct mo_err *err)
 		}
 		fprintf(p.fp, ")\nset grid noytics xtics\nset key outside right top\n"
 			      "set style fill solid 1.0 noborder\n"
-			      "box(r) = r\nplot 'timeline_%s.csv' every ::1 using (($2+$3)/2):1:(($3-$2)/2):(0.38) "
+			      "plot 'timeline_%s.csv' every ::1 using (column(4)==-1 ? ($2+$3)/2 : 1/0):1:(($3-$2)/2):(0.38) "
 			      "with boxxyerror fs solid 0.9 noborder lc rgb '#9a9a9a' "
 			      "title 'comm / optimizer' ,\\\n", bench_systems[s]);
 		for (int i = 0; i < nmods; i++) {

@@ -645,12 +645,26 @@ static int task_predictor(const struct bench_opts *o, const struct bench_task *t
 /* Search quality (fig13)                                                   */
 /* ------------------------------------------------------------------------ */
 
-/* GPUs of the small instance on which `optimal` can finish. */
-static int search_gpus(const struct bench_opts *o)
+/* GPUs of the small instance on which `optimal` can finish: the fewest of
+ * 2, 4, 8 (at most the cluster's) on which mosaic finds a plan that fits. */
+static int search_gpus(const struct bench_opts *o, const struct workload *w)
 {
-	int n = o->quick ? 2 : 4;
+	static const int cand[] = {2, 4, 8};
+	int last = 2 < o->cluster.n_gpus ? 2 : o->cluster.n_gpus;
 
-	return n < o->cluster.n_gpus ? n : o->cluster.n_gpus;
+	for (size_t i = 0; i < sizeof(cand) / sizeof(cand[0]) && cand[i] <= o->cluster.n_gpus; i++) {
+		struct plan_problem *pb = NULL;
+		struct plan *p = NULL;
+		int ok = plan_problem_new(w, o->cluster.gpu, cand[i], w->microbatch, &pb, NULL) == 0 &&
+			 plan_search(pb, "mosaic", &p, NULL) == 0;
+
+		plan_free(p);
+		plan_problem_free(pb);
+		last = cand[i];
+		if (ok)
+			break;
+	}
+	return last;
 }
 
 /* Nearest lattice quota at or below sms (0 if none). */
@@ -753,7 +767,7 @@ static int task_search(const struct bench_opts *o, const struct bench_task *t, i
 {
 	const char *methods[16];
 	const char *method;
-	int n = search_gpus(o), rc;
+	int n = search_gpus(o, w), rc;
 	struct plan_problem *pb = NULL;
 	struct plan *p = NULL, *base = NULL;
 	struct engine_cluster c;

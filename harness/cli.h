@@ -24,7 +24,7 @@
 	X(validate, "check performance-model predictions against traces at other quotas or co-run") \
 	X(workload, "show a workload spec: modules, parameters, FLOPs per sample, memory") \
 	X(synth, "synthesise one training iteration of a workload on one GPU (simulated trace)") \
-	X(plan, "plan a workload on N GPUs (temporal-only baselines or temporal-spatial mosaic)")                                   \
+	X(plan, "plan a workload on N GPUs (temporal-only baselines or temporal-spatial mosaic)") \
 	X(bench, "the evaluation: plan and simulate every bundled workload (Fig. 9-14), report and plots") \
 	X(regress, "re-run the bench suite and compare with a committed reference") \
 	X(plot, "re-render the plots of a results directory from its CSV files")
