@@ -11,8 +11,8 @@
  */
 #include "model/model.h"
 
+#include <ctype.h>
 #include <string.h>
-#include <strings.h>
 
 static const struct {
 	const char *pat;
@@ -104,22 +104,24 @@ static const struct {
 	{ "rotary", TRACE_CLASS_ELEMENTWISE },
 };
 
-static int contains_ci(const char *hay, const char *needle)
+static void lower(char *dst, size_t size, const char *src)
 {
-	size_t n = strlen(needle);
+	size_t i;
 
-	for (; *hay; hay++)
-		if (!strncasecmp(hay, needle, n))
-			return 1;
-	return 0;
+	for (i = 0; i + 1 < size && src[i]; i++)
+		dst[i] = (char)tolower((unsigned char)src[i]);
+	dst[i] = '\0';
 }
 
 int model_classify(const struct trace_kernel *k)
 {
-	const char *name = k && k->name ? k->name : "";
+	char name[2048], pat[64];
 
-	for (size_t i = 0; i < sizeof(rules) / sizeof(rules[0]); i++)
-		if (contains_ci(name, rules[i].pat))
+	lower(name, sizeof(name), k && k->name ? k->name : "");
+	for (size_t i = 0; i < sizeof(rules) / sizeof(rules[0]); i++) {
+		lower(pat, sizeof(pat), rules[i].pat);
+		if (strstr(name, pat))
 			return rules[i].cls;
+	}
 	return TRACE_CLASS_UNKNOWN;
 }

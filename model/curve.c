@@ -100,6 +100,61 @@ int model_trace_kernel_sms(const struct trace_mem *t, const struct trace_kernel 
 	return gpu->sms;
 }
 
+int model_tindex_build(const struct trace_mem *t, struct model_tindex *ix)
+{
+	int maxph = -1, maxpart = -1;
+
+	memset(ix, 0, sizeof(*ix));
+	for (size_t i = 0; i < t->n; i++) {
+		const struct trace_record *r = &t->recs[i];
+		if (r->kind == TRACE_KIND_PHASE && r->u.phase.id > maxph && r->u.phase.id < 65536)
+			maxph = (int)r->u.phase.id;
+		if (r->kind == TRACE_KIND_PARTITION && r->u.partition.id > maxpart &&
+		    r->u.partition.id < 65536)
+			maxpart = (int)r->u.partition.id;
+	}
+	ix->nphase = maxph + 1;
+	ix->npart = maxpart + 1;
+	ix->bwd = calloc((size_t)ix->nphase + 1, 1);
+	ix->part_sms = calloc((size_t)ix->npart + 1, sizeof(int));
+	if (!ix->bwd || !ix->part_sms) {
+		model_tindex_release(ix);
+		return -MO_ENOMEM;
+	}
+	for (int p = 0; p < ix->nphase; p++)
+		ix->bwd[p] = (unsigned char)model_trace_phase_is_backward(t, p);
+	for (size_t i = 0; i < t->n; i++) {
+		const struct trace_record *r = &t->recs[i];
+		if (r->kind == TRACE_KIND_PARTITION && r->u.partition.id >= 0 &&
+		    r->u.partition.id < ix->npart && r->u.partition.sms > 0 &&
+		    !ix->part_sms[r->u.partition.id])
+			ix->part_sms[r->u.partition.id] = (int)r->u.partition.sms;
+	}
+	return 0;
+}
+
+void model_tindex_release(struct model_tindex *ix)
+{
+	free(ix->bwd);
+	free(ix->part_sms);
+	memset(ix, 0, sizeof(*ix));
+}
+
+int model_tindex_is_bwd(const struct model_tindex *ix, int phase)
+{
+	return phase >= 0 && phase < ix->nphase && ix->bwd[phase];
+}
+
+int model_tindex_kernel_sms(const struct model_tindex *ix, const struct trace_mem *t,
+			    const struct trace_kernel *k, const struct model_gpu *gpu)
+{
+	if (k->partition >= 0 && k->partition < ix->npart && ix->part_sms[k->partition] > 0)
+		return ix->part_sms[k->partition];
+	if (t->header.quota_sms > 0)
+		return (int)t->header.quota_sms;
+	return gpu->sms;
+}
+
 /* Distinct (step, microbatch) pairs among the module's kernels. */
 static int count_pairs(const struct trace_mem *t, int module)
 {
@@ -169,22 +224,31 @@ static int curve_kernels(const struct trace_mem *t, const struct model_gpu *gpu,
 			 struct mo_err *err)
 {
 	double fwd[MODEL_CURVE_MAX], bwd[MODEL_CURVE_MAX], bytes = 0;
+	struct model_tindex ix;
 	size_t nk = 0;
 	int pairs, rc;
 
 	rc = set_quotas(gpu, quotas, nq, out, err);
 	if (rc < 0)
 		return rc;
+	if (model_tindex_build(t, &ix) < 0)
+		return mo_err_set(err, MO_ENOMEM, "out of memory");
 	memset(fwd, 0, sizeof(fwd));
 	memset(bwd, 0, sizeof(bwd));
 	for (size_t i = 0; i < t->n; i++) {
 		const struct trace_kernel *k = &t->recs[i].u.kernel;
+		struct trace_kernel kc;
 		int rec_sms, is_bwd;
 		if (t->recs[i].kind != TRACE_KIND_KERNEL || (module >= 0 && k->module != module))
 			continue;
 		nk++;
-		rec_sms = model_trace_kernel_sms(t, k, gpu);
-		is_bwd = model_trace_phase_is_backward(t, (int)k->phase);
+		rec_sms = model_tindex_kernel_sms(&ix, t, k, gpu);
+		is_bwd = model_tindex_is_bwd(&ix, (int)k->phase);
+		if (k->kclass < 0 || k->kclass >= TRACE_CLASS_COUNT) {
+			kc = *k; /* classify once, not at every quota */
+			kc.kclass = model_classify(k);
+			k = &kc;
+		}
 		for (int q = 0; q < out->n; q++) {
 			struct model_quota_pred p;
 			model_kernel_predict_at_quota(gpu, k, rec_sms, out->quota[q], &p);
@@ -193,6 +257,7 @@ static int curve_kernels(const struct trace_mem *t, const struct model_gpu *gpu,
 			(is_bwd ? bwd : fwd)[q] += (double)(baseline ? p.baseline_ns : p.ns);
 		}
 	}
+	model_tindex_release(&ix);
 	if (nk == 0) {
 		char label[80];
 		module_label(t, module, label, sizeof(label));

@@ -24,4 +24,18 @@ int model_trace_kernel_sms(const struct trace_mem *t, const struct trace_kernel 
 const char *model_trace_module_name(const struct trace_mem *t, int id);
 const char *model_trace_phase_name(const struct trace_mem *t, int id);
 
+/* Per-trace lookup tables built once (curve.c): which phase ids are
+ * backward, the SM count of each partition id. */
+struct model_tindex {
+	unsigned char *bwd;
+	int nphase;
+	int *part_sms;
+	int npart;
+};
+int model_tindex_build(const struct trace_mem *t, struct model_tindex *ix);
+void model_tindex_release(struct model_tindex *ix);
+int model_tindex_kernel_sms(const struct model_tindex *ix, const struct trace_mem *t,
+			    const struct trace_kernel *k, const struct model_gpu *gpu);
+int model_tindex_is_bwd(const struct model_tindex *ix, int phase);
+
 #endif

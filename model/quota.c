@@ -68,7 +68,7 @@ void model_kernel_predict_at_quota(const struct model_gpu *gpu, const struct tra
 {
 	int64_t t = k->end_ns - k->start_ns;
 	int64_t blocks = model_kernel_blocks(k);
-	int cls = k->kclass > TRACE_CLASS_UNKNOWN && k->kclass < TRACE_CLASS_COUNT ? (int)k->kclass
+	int cls = k->kclass >= 0 && k->kclass < TRACE_CLASS_COUNT ? (int)k->kclass
 										   : model_classify(k);
 	double launch, body, mem, comp, act_r, act_q;
 

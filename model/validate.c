@@ -213,6 +213,7 @@ int model_validate_add(struct model_val_report *r, const struct model_gpu *gpu,
 	/* per group of the reference: sums over matched kernels */
 	double pred[MAXMOD], base[MAXMOD], meas[MAXMOD], bytes[MAXMOD];
 	int quota_of[MAXMOD], corun = is_corun(target);
+	struct model_tindex ixr, ixt;
 
 	if (!a) {
 		a = calloc(1, sizeof(*a));
@@ -222,7 +223,10 @@ int model_validate_add(struct model_val_report *r, const struct model_gpu *gpu,
 	}
 	if (source < 0 || source > 1)
 		source = TRACE_SOURCE_MEASURED;
-	if (make_groups(ref, &gr, &ngr) < 0 || make_groups(target, &gt, &ngt) < 0) {
+	memset(&ixr, 0, sizeof(ixr));
+	memset(&ixt, 0, sizeof(ixt));
+	if (model_tindex_build(ref, &ixr) < 0 || model_tindex_build(target, &ixt) < 0 ||
+	    make_groups(ref, &gr, &ngr) < 0 || make_groups(target, &gt, &ngt) < 0) {
 		rc = mo_err_set(err, MO_ENOMEM, "validate: out of memory");
 		goto out;
 	}
@@ -265,11 +269,12 @@ int model_validate_add(struct model_val_report *r, const struct model_gpu *gpu,
 				r->unmatched++;
 				continue;
 			}
-			q = model_trace_kernel_sms(target, kt, gpu);
-			model_kernel_predict_at_quota(gpu, kr, model_trace_kernel_sms(ref, kr, gpu), q, &p);
+			q = model_tindex_kernel_sms(&ixt, target, kt, gpu);
+			model_kernel_predict_at_quota(gpu, kr, model_tindex_kernel_sms(&ixr, ref, kr, gpu), q,
+						      &p);
 			eo = fabs((double)p.ns - m) / m * 100.0;
 			eb = fabs((double)p.baseline_ns - m) / m * 100.0;
-			cls = kr->kclass > 0 && kr->kclass < TRACE_CLASS_COUNT ? (int)kr->kclass
+			cls = kr->kclass >= 0 && kr->kclass < TRACE_CLASS_COUNT ? (int)kr->kclass
 										: model_classify(kr);
 			if (push2(&r->ape_ours, &r->ape_base, &r->nape, &r->cape, eo, eb) < 0)
 				goto nomem;
@@ -319,6 +324,8 @@ int model_validate_add(struct model_val_report *r, const struct model_gpu *gpu,
 nomem:
 	rc = mo_err_set(err, MO_ENOMEM, "validate: out of memory");
 out:
+	model_tindex_release(&ixr);
+	model_tindex_release(&ixt);
 	free_groups(gr, ngr);
 	free_groups(gt, ngt);
 	return rc;
