@@ -124,7 +124,7 @@ void engine_cluster_init(struct engine_cluster *c, const struct model_gpu *gpu, 
 	c->nvlink_latency_ns = 3000;
 	c->net_gbps = 50;
 	c->net_latency_ns = 8000;
-	c->launch_ns = 2000;
+	c->launch_ns = 1000;
 	c->sm_bw_factor = 2.0;
 	c->allreduce_algo = ENGINE_ALLREDUCE_RING;
 }
