@@ -507,99 +507,142 @@ int plan_estimate(const struct plan_problem *pb, const struct plan *p, struct pl
 			for (int k = 0; k < g.units[u].n_succ; k++)
 				succ_comm_cache[succ_off[u] + k] = 2 * edge_comm(pb, &g, u, g.units[u].succ[k]);
 	}
-	/* per partition: the longest path through it with its own units weighing 0 */
-	est->bottleneck = -1;
-	for (int r = 0; r < np; r++) {
-		int64_t best = 0;
-		int any = 0;
+	/* the longest paths into and out of every unit (its own weight excluded) */
+	{
+		int64_t *pin = calloc((size_t)g.n_units + 1, sizeof(int64_t));
+		int64_t *sout = calloc((size_t)g.n_units + 1, sizeof(int64_t));
+		int *pstart = calloc((size_t)np + 2, sizeof(int)), *plist = malloc(((size_t)g.n_flat + 1) * sizeof(int));
 
-		for (int u = 0; u < g.n_units; u++)
-			on_r[u] = 0;
+		if (!pin || !sout || !pstart || !plist) {
+			free(pin);
+			free(sout);
+			free(pstart);
+			free(plist);
+			goto oom;
+		}
+		for (int k = 0; k < g.n_units; k++) {
+			int u = g.order[k];
+
+			for (int j = 0; j < g.units[u].n_succ; j++) {
+				int v = g.units[u].succ[j];
+				int64_t c = pin[u] + unit_w[u] + succ_comm_cache[succ_off[u] + j];
+
+				if (c > pin[v])
+					pin[v] = c;
+			}
+		}
+		for (int k = g.n_units - 1; k >= 0; k--) {
+			int u = g.order[k];
+
+			for (int j = 0; j < g.units[u].n_succ; j++) {
+				int v = g.units[u].succ[j];
+				int64_t c = succ_comm_cache[succ_off[u] + j] + unit_w[v] + sout[v];
+
+				if (c > sout[u])
+					sout[u] = c;
+			}
+		}
+		/* slots by partition */
 		for (int f = 0; f < g.n_flat; f++)
-			if (slot_part[f] == r)
-				on_r[g.flat[f].unit] = 1, any = 1;
-		if (!any)
-			continue;
-		for (int u = 0; u < g.n_units; u++)
-			pre[u] = 0;
-		for (int k = 0; k < g.n_units; k++) {
-			int u = g.order[k];
-			int64_t wu = on_r[u] ? 0 : unit_w[u];
+			pstart[slot_part[f] + 1]++;
+		for (int r = 0; r < np; r++)
+			pstart[r + 1] += pstart[r];
+		{
+			int *fill = calloc((size_t)np + 1, sizeof(int));
 
-			pre[u] += wu;
-			for (int j = 0; j < g.units[u].n_succ; j++) {
-				int v = g.units[u].succ[j];
-				int64_t c = pre[u] + succ_comm_cache[succ_off[u] + j];
+			if (!fill) {
+				free(pin);
+				free(sout);
+				free(pstart);
+				free(plist);
+				goto oom;
+			}
+			for (int f = 0; f < g.n_flat; f++)
+				plist[pstart[slot_part[f]] + fill[slot_part[f]]++] = f;
+			free(fill);
+		}
+		/* per partition: the longest path through it with its own units
+		 * weighing 0 (one unit: from the paths above; several: a DP) */
+		est->bottleneck = -1;
+		for (int r = 0; r < np; r++) {
+			int64_t best = 0;
+			int a = pstart[r], b = pstart[r + 1], single = 1;
 
-				if (c > pre[v])
-					pre[v] = c;
+			if (a == b)
+				continue;
+			for (int k = a + 1; k < b; k++)
+				if (g.flat[plist[k]].unit != g.flat[plist[a]].unit)
+					single = 0;
+			if (single) {
+				int u = g.flat[plist[a]].unit;
+
+				best = pin[u] + sout[u];
+			} else {
+				for (int k = a; k < b; k++)
+					on_r[g.flat[plist[k]].unit] = 1;
+				for (int u = 0; u < g.n_units; u++)
+					pre[u] = 0;
+				for (int k = 0; k < g.n_units; k++) {
+					int u = g.order[k];
+					int64_t wu = on_r[u] ? 0 : unit_w[u];
+
+					pre[u] += wu;
+					for (int j = 0; j < g.units[u].n_succ; j++) {
+						int v = g.units[u].succ[j];
+						int64_t c = pre[u] + succ_comm_cache[succ_off[u] + j];
+
+						if (c > pre[v])
+							pre[v] = c;
+					}
+				}
+				for (int k = g.n_units - 1; k >= 0; k--) {
+					int u = g.order[k];
+					int64_t sm = 0;
+
+					for (int j = 0; j < g.units[u].n_succ; j++) {
+						int v = g.units[u].succ[j];
+						int64_t c = succ_comm_cache[succ_off[u] + j] + suf[v];
+
+						if (c > sm)
+							sm = c;
+					}
+					suf[u] = sm + (on_r[u] ? 0 : unit_w[u]);
+				}
+				for (int k = a; k < b; k++) {
+					int u = g.flat[plist[k]].unit;
+
+					if (pre[u] + suf[u] > best)
+						best = pre[u] + suf[u];
+				}
+				for (int k = a; k < b; k++)
+					on_r[g.flat[plist[k]].unit] = 0;
+			}
+			est->parts[r].path_ns = best;
+			if (est->bottleneck < 0 || est->parts[r].load_ns + best > est->pipeline_ns) {
+				est->pipeline_ns = est->parts[r].load_ns + best;
+				est->bottleneck = r;
 			}
 		}
-		for (int k = g.n_units - 1; k >= 0; k--) {
-			int u = g.order[k];
-			int64_t s = 0;
+		/* 1F1B admits at most `depth` microbatches in flight per replica of a
+		 * unit (its memory rule): a replica's share of microbatches then needs
+		 * ceil(share / depth) round trips from its forward to the end of the
+		 * DAG and back, after the forward latency that reaches it. */
+		if (p->schedule == PLAN_SCHEDULE_1F1B)
+			for (int u = 0; u < g.n_units; u++) {
+				const struct pl_unit *un = &g.units[u];
+				int share = pl_share(M, un->replicas), win = un->depth < share ? un->depth : share;
+				int64_t t = (int64_t)((share + win - 1) / win) * (unit_w[u] + sout[u]) + pin[u] / 3;
 
-			for (int j = 0; j < g.units[u].n_succ; j++) {
-				int v = g.units[u].succ[j];
-				int64_t c = succ_comm_cache[succ_off[u] + j] + suf[v];
-
-				if (c > s)
-					s = c;
+				if (t > est->pipeline_ns) {
+					est->pipeline_ns = t;
+					est->bottleneck = slot_part[un->slots[0]];
+					est->window_bound = 1;
+				}
 			}
-			suf[u] = s + (on_r[u] ? 0 : unit_w[u]);
-		}
-		for (int u = 0; u < g.n_units; u++)
-			if (on_r[u] && pre[u] + suf[u] > best)
-				best = pre[u] + suf[u];
-		est->parts[r].path_ns = best;
-		if (est->bottleneck < 0 ||
-		    est->parts[r].load_ns + best > est->pipeline_ns) {
-			est->pipeline_ns = est->parts[r].load_ns + best;
-			est->bottleneck = r;
-		}
-	}
-	/* 1F1B admits at most `depth` microbatches in flight per replica of a
-	 * unit (its memory rule): a replica's share of microbatches then needs
-	 * ceil(share / depth) round trips from its forward to the end of the
-	 * DAG and back, after the forward latency that reaches it. */
-	if (p->schedule == PLAN_SCHEDULE_1F1B) {
-		for (int u = 0; u < g.n_units; u++)
-			pre[u] = 0;
-		for (int k = 0; k < g.n_units; k++) {
-			int u = g.order[k];
-
-			for (int j = 0; j < g.units[u].n_succ; j++) {
-				int v = g.units[u].succ[j];
-				int64_t c = pre[u] + unit_w[u] + succ_comm_cache[succ_off[u] + j];
-
-				if (c > pre[v])
-					pre[v] = c;
-			}
-		}
-		for (int k = g.n_units - 1; k >= 0; k--) {
-			int u = g.order[k];
-			int64_t s = 0;
-
-			for (int j = 0; j < g.units[u].n_succ; j++) {
-				int v = g.units[u].succ[j];
-				int64_t c = succ_comm_cache[succ_off[u] + j] + suf[v];
-
-				if (c > s)
-					s = c;
-			}
-			suf[u] = s + unit_w[u];
-		}
-		for (int u = 0; u < g.n_units; u++) {
-			const struct pl_unit *un = &g.units[u];
-			int share = pl_share(M, un->replicas), win = un->depth < share ? un->depth : share;
-			int64_t t = (int64_t)((share + win - 1) / win) * suf[u] + pre[u] / 3;
-
-			if (t > est->pipeline_ns) {
-				est->pipeline_ns = t;
-				est->bottleneck = slot_part[un->slots[0]];
-				est->window_bound = 1;
-			}
-		}
+		free(pin);
+		free(sout);
+		free(pstart);
+		free(plist);
 	}
 	/* gradient all-reduce (ring) and optimizer step per GPU */
 	{
@@ -680,7 +723,8 @@ out:
 	return rc;
 }
 
-int pl_eval(const struct plan_problem *pb, const struct plan *p, int64_t *iter_ns)
+static int eval_flags(const struct plan_problem *pb, const struct plan *p, int64_t *iter_ns,
+		      int *window)
 {
 	struct plan_estimate est;
 	int rc = plan_estimate(pb, p, &est, NULL), over = 0;
@@ -688,6 +732,7 @@ int pl_eval(const struct plan_problem *pb, const struct plan *p, int64_t *iter_n
 	if (rc)
 		return rc;
 	*iter_ns = est.iter_ns;
+	*window = est.window_bound;
 	for (int r = 0; r < est.n_parts; r++)
 		if (est.parts[r].mem_bytes > pb->gpu->mem_bytes)
 			over = 1;
@@ -695,17 +740,29 @@ int pl_eval(const struct plan_problem *pb, const struct plan *p, int64_t *iter_n
 	return over;
 }
 
+int pl_eval(const struct plan_problem *pb, const struct plan *p, int64_t *iter_ns)
+{
+	int window;
+
+	return eval_flags(pb, p, iter_ns, &window);
+}
+
 int pl_eval_sched(const struct plan_problem *pb, struct plan *p, int64_t *iter_ns)
 {
 	int64_t a = 0, b = 0;
-	int ra, rb;
+	int ra, rb, window = 0;
 
 	p->schedule = PLAN_SCHEDULE_1F1B;
-	ra = pl_eval(pb, p, &a);
+	ra = eval_flags(pb, p, &a, &window);
 	if (ra < 0)
 		return ra;
+	if (ra == 0 && !window) {
+		/* GPipe keeps more in flight and gains nothing without the window */
+		*iter_ns = a;
+		return 0;
+	}
 	p->schedule = PLAN_SCHEDULE_GPIPE;
-	rb = pl_eval(pb, p, &b);
+	rb = eval_flags(pb, p, &b, &window);
 	if (rb < 0)
 		return rb;
 	if (ra == 0 && (rb != 0 || a <= b)) {

@@ -34,12 +34,14 @@ static int find_module(const struct pl_modinfo *mi, const char *name)
 	return -1;
 }
 
-static int find_unit(const struct pl_graph *g, int m, int stage)
+/* Unit of (module, stage) through the table ut (stage < layers[m]). */
+struct unit_table {
+	int *off, *ut;
+};
+
+static int find_unit(const struct unit_table *t, int m, int stage)
 {
-	for (int i = 0; i < g->n_units; i++)
-		if (g->units[i].module == m && g->units[i].stage == stage)
-			return i;
-	return -1;
+	return t->ut[t->off[m] + stage];
 }
 
 static int add_succ(struct pl_unit *u, int v)
@@ -58,9 +60,24 @@ static int add_succ(struct pl_unit *u, int v)
 int pl_graph_build(const struct plan *p, const struct pl_modinfo *mi, struct pl_graph *g,
 		   struct mo_err *err)
 {
-	int n = 0, *nstages = NULL, *indeg = NULL, rc = 0;
+	int n = 0, *nstages = NULL, *indeg = NULL, rc = 0, tot = 0;
+	struct unit_table tab = {NULL, NULL};
 
 	memset(g, 0, sizeof(*g));
+	tab.off = malloc((size_t)(mi->n_modules + 1) * sizeof(int));
+	if (!tab.off)
+		return OOM();
+	for (int m = 0; m < mi->n_modules; m++) {
+		tab.off[m] = tot;
+		tot += mi->layers[m] > 0 ? mi->layers[m] : 0;
+	}
+	tab.ut = malloc((size_t)(tot + 1) * sizeof(int));
+	if (!tab.ut) {
+		free(tab.off);
+		return OOM();
+	}
+	for (int i = 0; i < tot; i++)
+		tab.ut[i] = -1;
 	for (int gi = 0; gi < p->n_gpus; gi++)
 		for (int i = 0; i < p->gpus[gi].n_partitions; i++)
 			n += p->gpus[gi].partitions[i].n_slots;
@@ -101,9 +118,16 @@ int pl_graph_build(const struct plan *p, const struct pl_modinfo *mi, struct pl_
 							gi, i, s, sl->replica, sl->replicas);
 					goto out;
 				}
-				u = find_unit(g, m, sl->stage);
+				if (sl->stage >= mi->layers[m]) {
+					rc = mo_err_set(err, MO_EINPUT,
+							"GPU %d partition %d slot %d: stage %d of module '%s', which has only %d layers",
+							gi, i, s, sl->stage, sl->module, mi->layers[m]);
+					goto out;
+				}
+				u = find_unit(&tab, m, sl->stage);
 				if (u < 0) {
 					u = g->n_units++;
+					tab.ut[tab.off[m] + sl->stage] = u;
 					un = &g->units[u];
 					un->module = m;
 					un->stage = sl->stage;
@@ -162,7 +186,7 @@ int pl_graph_build(const struct plan *p, const struct pl_modinfo *mi, struct pl_
 			goto out;
 		}
 		for (int s = 0; s < nstages[m]; s++) {
-			int u = find_unit(g, m, s);
+			int u = find_unit(&tab, m, s);
 
 			if (u < 0) {
 				rc = mo_err_set(err, MO_EINPUT, "module '%s': stage %d missing (stages go 0..%d)",
@@ -176,7 +200,7 @@ int pl_graph_build(const struct plan *p, const struct pl_modinfo *mi, struct pl_
 				goto out;
 			}
 			end = g->units[u].le;
-			if (s + 1 < nstages[m] && add_succ(&g->units[u], find_unit(g, m, s + 1))) {
+			if (s + 1 < nstages[m] && add_succ(&g->units[u], find_unit(&tab, m, s + 1))) {
 				rc = OOM();
 				goto out;
 			}
@@ -188,8 +212,8 @@ int pl_graph_build(const struct plan *p, const struct pl_modinfo *mi, struct pl_
 		}
 	}
 	for (int e = 0; e < mi->n_edges; e++) {
-		int a = find_unit(g, mi->efrom[e], nstages[mi->efrom[e]] - 1);
-		int b = find_unit(g, mi->eto[e], 0);
+		int a = find_unit(&tab, mi->efrom[e], nstages[mi->efrom[e]] - 1);
+		int b = find_unit(&tab, mi->eto[e], 0);
 
 		if (add_succ(&g->units[a], b)) {
 			rc = OOM();
@@ -243,6 +267,8 @@ int pl_graph_build(const struct plan *p, const struct pl_modinfo *mi, struct pl_
 out:
 	free(nstages);
 	free(indeg);
+	free(tab.off);
+	free(tab.ut);
 	if (rc)
 		pl_graph_release(g);
 	return rc;
