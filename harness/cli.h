@@ -27,7 +27,9 @@
 	X(plan, "plan a workload on N GPUs (temporal-only baselines or temporal-spatial mosaic)") \
 	X(bench, "the evaluation: plan and simulate every bundled workload (Fig. 9-14), report and plots") \
 	X(regress, "re-run the bench suite and compare with a committed reference") \
-	X(plot, "re-render the plots of a results directory from its CSV files")
+	X(plot, "re-render the plots of a results directory from its CSV files") \
+	X(record, "run a CUDA program under the CUPTI recorder; write a measured trace") \
+	X(profile, "on a GPU, time each module under SM quotas (green contexts) for scaling curves")
 
 #define X(verb, summary) int cmd_##verb(int argc, char **argv);
 MOSAIC_COMMANDS(X)

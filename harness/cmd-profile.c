@@ -1,0 +1,130 @@
+/* cmd-profile.c - `mosaic profile SPEC|TRACE --quotas LIST`. */
+#include "harness/cli.h"
+#include "engine/cuda/engine-cuda.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char usage[] =
+	"mosaic profile SPEC|TRACE --quotas N,N,... [-o DIR] [--repeats N] [--device N]";
+
+static void help(void)
+{
+	printf("usage: %s\n\n"
+	       "On a CUDA GPU, replay each module's kernels alone inside a green context\n"
+	       "of each SM quota and write one MEASURED trace per (module, quota),\n"
+	       "DIR/<module>-q<sms>.mtr, for fitting the scaling curves.  The kernels come\n"
+	       "from a trace whose kernels carry modules (mosaic record, import) or from a\n"
+	       "workload spec (forward and backward of one microbatch, as synthesised);\n"
+	       "each is replayed by a synthetic kernel with its grid, block, shared memory,\n"
+	       "occupancy and duration at the whole GPU (see engine/cuda/engine-cuda.h).\n\n"
+	       "  --quotas LIST   SM counts, e.g. 16,32,64,132 (rounded up to the device's\n"
+	       "                  partition lattice; the trace header gives the real count)\n"
+	       "  -o, --output    directory for the traces (default profile/)\n"
+	       "  --repeats N     timed replays per module and quota (default 3)\n"
+	       "  --device N      CUDA device ordinal (default 0)\n",
+	       usage);
+}
+
+static int parse_quotas(const char *s, int **out, int *n)
+{
+	int cap = 8, k = 0;
+	int *q = malloc(sizeof(*q) * (size_t)cap);
+
+	while (q && *s) {
+		char *end;
+		long v = strtol(s, &end, 10);
+		if (end == s || v <= 0 || v > 100000 || (*end && *end != ',')) {
+			free(q);
+			return -1;
+		}
+		if (k == cap) {
+			int *nq = realloc(q, sizeof(*q) * (size_t)(cap *= 2));
+			if (!nq) {
+				free(q);
+				return -1;
+			}
+			q = nq;
+		}
+		q[k++] = (int)v;
+		s = *end ? end + 1 : end;
+	}
+	if (!q || k == 0) {
+		free(q);
+		return -1;
+	}
+	*out = q;
+	*n = k;
+	return 0;
+}
+
+int cmd_profile(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"quotas", required_argument, NULL, 'q'},
+		{"output", required_argument, NULL, 'o'},
+		{"repeats", required_argument, NULL, 'r'},
+		{"device", required_argument, NULL, 'd'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	struct engine_cuda_profile_opts po = {NULL, NULL, 0, "profile", 3, 0};
+	struct engine_cuda_profile_result res;
+	struct mo_err err = {0};
+	int *quotas = NULL, opt, rc;
+	char *end;
+
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'q':
+			free(quotas);
+			quotas = NULL;
+			if (parse_quotas(optarg, &quotas, &po.n_quotas))
+				return cli_usage_error("profile", usage,
+						       "bad --quotas '%s': expected N,N,... (SMs)", optarg);
+			break;
+		case 'o':
+			po.out_dir = optarg;
+			break;
+		case 'r':
+			po.repeats = (int)strtol(optarg, &end, 10);
+			if (*end || po.repeats < 1) {
+				free(quotas);
+				return cli_usage_error("profile", usage, "bad --repeats '%s'", optarg);
+			}
+			break;
+		case 'd':
+			po.device = (int)strtol(optarg, &end, 10);
+			if (*end || po.device < 0) {
+				free(quotas);
+				return cli_usage_error("profile", usage, "bad --device '%s'", optarg);
+			}
+			break;
+		case 'h':
+			help();
+			free(quotas);
+			return 0;
+		default:
+			free(quotas);
+			return cli_usage_error("profile", usage, "unknown option");
+		}
+	}
+	if (!quotas)
+		return cli_usage_error("profile", usage, "missing --quotas LIST");
+	if (argc - optind != 1) {
+		free(quotas);
+		return cli_usage_error("profile", usage, "expected one SPEC or TRACE");
+	}
+	po.input = argv[optind];
+	po.quotas = quotas;
+	rc = engine_cuda_profile(&po, &res, &err);
+	free(quotas);
+	if (rc < 0)
+		return cli_fail("profile", &err);
+	printf("profile: %d traces (measured) for %d modules x %d quotas in '%s'\n", res.traces,
+	       res.modules, res.quotas, po.out_dir);
+	return 0;
+}
