@@ -116,12 +116,15 @@ int cmd_run(int argc, char **argv)
 				"the simulator only (--backend sim)\n", backend);
 		return 2;
 	}
+	/* a plan or spec that cannot be read is bad input (exit 2) */
 	if (plan_load(argv[optind], &p, &err) < 0) {
-		rc = cli_fail("run", &err);
+		cli_fail("run", &err);
+		rc = 2;
 		goto done;
 	}
 	if (cli_workload_load(spec, &w, &err) < 0) {
-		rc = cli_fail("run", &err);
+		cli_fail("run", &err);
+		rc = 2;
 		goto done;
 	}
 	engine_run_opts_init(&ro);
