@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# mosaic bench: the quick sweep writes every table, figure and the report;
+# the output does not depend on how the sweep is split (--jobs 1, --jobs 2,
+# --shard + --merge give the same bytes); bad options and incomplete merges
+# are refused with exit 2.
+set -u
+: "${MOSAIC:?set MOSAIC to the mosaic binary}"
+cd "$(dirname "$0")/../.."
+command -v gnuplot >/dev/null || { echo "bench.sh: skipped: gnuplot not installed"; exit 0; }
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fail() { echo "bench.sh: $*" >&2; exit 1; }
+wl=clip,ofasys
+export SOURCE_DATE_EPOCH=1700000000
+
+"$MOSAIC" bench --quick --jobs 1 --workloads $wl --out "$tmp/j1" >"$tmp/out1" 2>"$tmp/err1" \
+	|| fail "bench --jobs 1 failed: $(cat "$tmp/err1")"
+grep -q "report: $tmp/j1/report.md" "$tmp/out1" || fail "no report path on stdout"
+grep -q "speedup" "$tmp/out1" || fail "no speedup summary on stdout"
+grep -q "^bench: \[1/" "$tmp/err1" || fail "no plain progress lines on stderr (not a tty)"
+
+for f in iter overhead profile predictor search timeline failures fig9_iter_time fig10_util \
+	fig11_overhead fig12_cdf_module fig12_cdf_plan fig12_predictors fig13_search \
+	fig14_scaling fig14_density; do
+	[ -s "$tmp/j1/$f.csv" ] || fail "missing $f.csv"
+done
+for f in fig9_iter_time fig10_util fig11_overhead fig12_error_cdf fig12_predictors \
+	fig13_search fig14_scaling fig14_density timeline_mosaic timeline_megatron; do
+	[ -s "$tmp/j1/$f.gp" ] || fail "missing $f.gp"
+	[ -s "$tmp/j1/$f.png" ] || fail "missing $f.png"
+	[ -s "$tmp/j1/$f.svg" ] || fail "missing $f.svg"
+	head -c 8 "$tmp/j1/$f.png" | od -An -c | grep -q 'P   N   G' || fail "$f.png is not a PNG"
+done
+# units in the headers of the raw tables
+head -1 "$tmp/j1/iter.csv" | grep -q "predicted_iter_ns,simulated_iter_ns" || fail "iter.csv header"
+head -1 "$tmp/j1/profile.csv" | grep -q "quota_sms,predicted_ns,simulated_ns" || fail "profile.csv header"
+# both workloads x 5 systems at 8 GPUs, and the 16-GPU points of fig14
+n8=$(awk -F, 'NR > 1 && $4 == 8' "$tmp/j1/iter.csv" | wc -l)
+n16=$(awk -F, 'NR > 1 && $4 == 16' "$tmp/j1/iter.csv" | wc -l)
+nf=$(awk 'NR > 1' "$tmp/j1/failures.csv" | wc -l)
+[ $((n8 + n16 + nf)) -ge 20 ] || fail "expected 20 system runs (or failures), got $n8 + $n16 + $nf"
+[ "$n8" -ge 1 ] || fail "no 8-GPU results"
+
+python3 - "$tmp/j1" <<'PY' || fail "summary.json / report.md are wrong"
+import json, sys, math, csv
+d = sys.argv[1]
+s = json.load(open(d + "/summary.json"))
+names = [w["name"] for w in s["workloads"]]
+assert names == ["clip", "ofasys"], names
+assert "simulated" in s["labels"]["speedup_vs_best_baseline"]
+sp = []
+rows = list(csv.DictReader(open(d + "/iter.csv")))
+for w in s["workloads"]:
+    sysd = w["systems"]
+    base = [sysd[k] for k in ("megatron", "distmm", "spindle", "optimus") if k in sysd]
+    if "mosaic" in sysd and base:
+        want = min(base) / sysd["mosaic"]
+        assert abs(w["speedup_vs_best_baseline"] - want) < 1e-5, (w, want)
+        sp.append(want)
+    # the summary's times are the simulator's, as in iter.csv
+    for k, v in sysd.items():
+        r = [x for x in rows if x["workload"] == w["name"] and x["system"] == k and x["gpus"] == "8"]
+        assert r and int(r[0]["simulated_iter_ns"]) == v, (w["name"], k)
+assert sp, "no speedup computed"
+assert abs(s["max_speedup"] - max(sp)) < 1e-5
+assert abs(s["geomean_speedup"] - math.exp(sum(map(math.log, sp)) / len(sp))) < 1e-5
+r = open(d + "/report.md").read()
+for needle in ("simulated", "predicted", "Fig. 9", "Fig. 10", "Fig. 11", "Fig. 12", "Fig. 13",
+               "Fig. 14", "Timelines", "geometric mean", "--quick", "8 x h100",
+               "fig9_iter_time.png", "timeline_mosaic.png"):
+    assert needle in r, needle
+assert "measured on hardware" in r
+PY
+
+# same bytes whatever the split
+"$MOSAIC" bench --quick --jobs 2 --workloads $wl --out "$tmp/j2" >/dev/null 2>"$tmp/err2" \
+	|| fail "bench --jobs 2 failed: $(cat "$tmp/err2")"
+for i in 0 1 2; do
+	"$MOSAIC" bench --quick --shard $i/3 --workloads $wl --out "$tmp/s$i" --quiet >/dev/null \
+		2>"$tmp/err3" || fail "bench --shard $i/3 failed: $(cat "$tmp/err3")"
+	[ -s "$tmp/s$i/shard.json" ] || fail "no shard.json in shard $i"
+done
+"$MOSAIC" bench --merge "$tmp/s2" "$tmp/s0" "$tmp/s1" --out "$tmp/m" >/dev/null 2>"$tmp/err4" \
+	|| fail "bench --merge failed: $(cat "$tmp/err4")"
+for f in "$tmp"/j1/*.csv "$tmp/j1/summary.json" "$tmp/j1/summary.txt"; do
+	b=$(basename "$f")
+	cmp -s "$f" "$tmp/j2/$b" || fail "$b differs between --jobs 1 and --jobs 2"
+	cmp -s "$f" "$tmp/m/$b" || fail "$b differs between --jobs 1 and --shard/--merge"
+done
+for f in "$tmp"/j1/*.gp; do   # scripts: the same apart from the comment naming the directory
+	b=$(basename "$f")
+	cmp -s <(grep -v '^#' "$f") <(grep -v '^#' "$tmp/m/$b") || fail "$b differs after --merge"
+done
+
+# an incomplete or mixed merge is refused
+"$MOSAIC" bench --merge "$tmp/s0" "$tmp/s1" --out "$tmp/bad" >/dev/null 2>"$tmp/err5"
+[ $? -eq 2 ] || fail "a merge missing a shard must exit 2"
+grep -q "shard 2/3 is missing" "$tmp/err5" || fail "missing-shard message: $(cat "$tmp/err5")"
+"$MOSAIC" bench --merge "$tmp/s0" "$tmp/s0" "$tmp/s1" --out "$tmp/bad" >/dev/null 2>"$tmp/err5"
+[ $? -eq 2 ] || fail "a merge with a shard twice must exit 2"
+"$MOSAIC" bench --merge "$tmp/j1/shards/0" "$tmp/s1" "$tmp/s2" --out "$tmp/bad" >/dev/null 2>"$tmp/err5"
+[ $? -eq 2 ] || fail "a merge of different sweeps must exit 2"
+
+# bad usage
+for args in "--shard 3/3" "--shard x" "--jobs 0" "--cluster nosuchgpu" "--workloads nosuch" \
+	"--merge" "--bogus"; do
+	"$MOSAIC" bench $args --out "$tmp/bad" >/dev/null 2>&1
+	[ $? -eq 2 ] || fail "'bench $args' must exit 2"
+done
+"$MOSAIC" bench --help | grep -q -- "--cluster SPEC" || fail "--help does not describe --cluster"
+exit 0
