@@ -286,7 +286,8 @@ static void write_tracks(struct exporter *x)
 		if (p >= 0)
 			t->partition = p;
 	}
-	qsort(x->tracks, x->ntracks, sizeof(*x->tracks), cmp_track);
+	if (x->ntracks)
+		qsort(x->tracks, x->ntracks, sizeof(*x->tracks), cmp_track);
 	trace_idmap_release(&x->track_idx);
 	for (size_t i = 0; i < x->ntracks; i++) {
 		struct track *t = &x->tracks[i];

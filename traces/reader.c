@@ -351,7 +351,7 @@ static int get_fields(struct trace_reader *r, const msgpack_object *items, uint3
 						  where(r, w, sizeof(w)), d->name, f->name,
 						  type_name(o->type));
 			if (o->via.str.size > TRACE_MAX_STRING ||
-			    memchr(o->via.str.ptr, '\0', o->via.str.size))
+			    (o->via.str.size && memchr(o->via.str.ptr, '\0', o->via.str.size)))
 				return mo_err_set(err, MO_EINPUT,
 						  "cannot read '%s': byte %llu: %s (%s): field '%s': "
 						  "%s",
@@ -360,7 +360,8 @@ static int get_fields(struct trace_reader *r, const msgpack_object *items, uint3
 						  o->via.str.size > TRACE_MAX_STRING
 							  ? "string longer than 1 MiB"
 							  : "string contains a NUL byte");
-			memcpy(*cursor, o->via.str.ptr, o->via.str.size);
+			if (o->via.str.size) /* ptr may be NULL for "" */
+				memcpy(*cursor, o->via.str.ptr, o->via.str.size);
 			(*cursor)[o->via.str.size] = '\0';
 			TRACE_FIELD_S(base, f) = *cursor;
 			*cursor += o->via.str.size + 1;

@@ -462,7 +462,8 @@ void trace_summary_finish(struct trace_summary *s)
 		for (size_t i = 0; i < gs->n; i++)
 			if (gs->g[i].max_ns < 0)
 				gs->g[i].min_ns = -1;
-		qsort(gs->g, gs->n, sizeof(*gs->g), cmp_group);
+		if (gs->n)
+			qsort(gs->g, gs->n, sizeof(*gs->g), cmp_group);
 		trace_idmap_release(&gs->map); /* indices are stale now */
 	}
 	if (s->check)
