@@ -231,13 +231,13 @@ START_TEST(bad_specs_are_rejected_with_the_file_and_json_path)
 }
 END_TEST
 
-START_TEST(a_missing_file_is_an_io_error)
+START_TEST(a_missing_file_is_bad_input)
 {
 	struct workload *w;
 	struct mo_err err;
 
 	mo_err_clear(&err);
-	ck_assert_int_eq(workload_load("/nonexistent/spec.json", &w, &err), -MO_EIO);
+	ck_assert_int_eq(workload_load("/nonexistent/spec.json", &w, &err), -MO_EINPUT);
 	ck_assert_ptr_nonnull(strstr(err.msg, "cannot open '/nonexistent/spec.json'"));
 }
 END_TEST
@@ -339,7 +339,7 @@ START_TEST(tiny_decoder_forward_has_the_hand_counted_kernels_and_flops)
 }
 END_TEST
 
-START_TEST(tiny_decoder_backward_doubles_gemm_work_and_optimizer_is_one_kernel)
+START_TEST(tiny_decoder_backward_doubles_gemm_work_and_the_optimizer_clips_then_steps)
 {
 	struct workload *w = load_str_ok(tiny);
 	struct trace_mem t;
@@ -358,9 +358,12 @@ START_TEST(tiny_decoder_backward_doubles_gemm_work_and_optimizer_is_one_kernel)
 	trace_mem_release(&t);
 	trace_mem_init(&t);
 	ck_assert(workload_kernels(w, 0, 0, 1, WORKLOAD_OPT, 0, h100(), &t, &err) == 0);
-	ck_assert_int_eq(t.n, 1);
-	ck_assert_str_eq(t.recs[0].u.kernel.name, "adam_fused");
-	ck_assert_int_eq(t.recs[0].u.kernel.phase, WORKLOAD_OPT);
+	ck_assert_int_eq(t.n, 3);
+	ck_assert_str_eq(t.recs[0].u.kernel.name, "grad_norm");
+	ck_assert_str_eq(t.recs[2].u.kernel.name, "adam_fused");
+	ck_assert_int_eq(t.recs[2].u.kernel.phase, WORKLOAD_OPT);
+	/* Adam (fp32): reads param, grad, m, v and writes param, m, v */
+	ck_assert_int_eq(t.recs[2].u.kernel.bytes, w->modules[0].params * 28);
 	trace_mem_release(&t);
 	workload_free(w);
 }
@@ -697,7 +700,7 @@ static Suite *suite(void)
 	tc = tcase_create("spec");
 	tcase_add_loop_test(tc, bad_specs_are_rejected_with_the_file_and_json_path, 0,
 			    sizeof bad / sizeof bad[0]);
-	tcase_add_test(tc, a_missing_file_is_an_io_error);
+	tcase_add_test(tc, a_missing_file_is_bad_input);
 	tcase_add_test(tc, defaults_are_filled_in);
 	tcase_add_test(tc, topological_order_puts_sources_first);
 	suite_add_tcase(s, tc);
@@ -705,7 +708,7 @@ static Suite *suite(void)
 	tc = tcase_create("synth");
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, tiny_decoder_forward_has_the_hand_counted_kernels_and_flops);
-	tcase_add_test(tc, tiny_decoder_backward_doubles_gemm_work_and_optimizer_is_one_kernel);
+	tcase_add_test(tc, tiny_decoder_backward_doubles_gemm_work_and_the_optimizer_clips_then_steps);
 	tcase_add_test(tc, eager_attention_materialises_scores_softmax_and_dropout);
 	tcase_add_test(tc, frozen_modules_skip_weight_gradients_and_the_optimizer);
 	tcase_add_test(tc, memory_counts_adam_state_and_master_weights);

@@ -3,7 +3,8 @@
  *
  * A spec module {"name": "vision", "kind": "encoder", "trace": "v.mtr",
  * "trace_module": "visual", "trace_samples": 8} takes its kernels from the
- * trace (an .mtr, or a Kineto/Chrome JSON the importer reads):
+ * trace (an .mtr, or a Kineto/Chrome JSON, plain or gzip, which the importer
+ * reads and attributes to modules and phases):
  *  - the module is the MODULE record named trace_module ("" = every kernel);
  *  - the phase of a kernel is the PHASE record it points to, by name:
  *    "forward"/"fwd*" -> forward, "backward"/"bwd*"/"bw*" -> backward,
@@ -80,13 +81,15 @@ static int idmap_get(const struct idmap *m, int64_t id, int dflt)
 int wl_trace_load(struct workload_module *mod, struct mo_err *err)
 {
 	struct trace_mem t;
+	struct trace_sink sink;
 	struct workload_trace *wt = NULL;
 	struct idmap phases = {0};
 	int64_t module_id = -1, first_mb[3] = {-2, -2, -2}, first_step[3] = {-2, -2, -2};
 	int rc, found_module = !mod->trace_module[0];
 
 	trace_mem_init(&t);
-	if ((rc = trace_mem_load(&t, mod->trace, err)) < 0)
+	sink = trace_sink_mem(&t);
+	if ((rc = trace_read_any(mod->trace, &sink, err)) < 0)
 		goto out;
 	wt = calloc(1, sizeof *wt);
 	if (!wt) {

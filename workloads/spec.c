@@ -772,7 +772,8 @@ int workload_load(const char *path, struct workload **out, struct mo_err *err)
 	*out = NULL;
 	fp = fopen(path, "rb");
 	if (!fp)
-		return mo_err_set(err, MO_EIO, "cannot open '%s': %s", path, strerror(errno));
+		return mo_err_set(err, errno == ENOENT || errno == ENOTDIR ? MO_EINPUT : MO_EIO,
+				  "cannot open '%s': %s", path, strerror(errno));
 	root = json_loadf(fp, JSON_REJECT_DUPLICATES, &je);
 	fclose(fp);
 	if (!root)

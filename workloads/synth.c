@@ -11,8 +11,9 @@
  * bias reduction; for fused attention the fused backward; for eager
  * attention the two matmul gradients of each batched matmul, the softmax,
  * dropout and scale backward; for norms the input-gradient and the weight-
- * gradient reductions).  The optimizer step is one fused Adam kernel per
- * layer over that layer's parameters.
+ * gradient reductions).  The optimizer step is, per layer, gradient clipping
+ * by global norm (a norm reduction and a scaling of the layer's gradients)
+ * and one fused Adam kernel over the layer's parameters.
  *
  * Shapes: tokens T = samples x seq; a linear layer over T tokens from width
  * K to width N is the GEMM M=T, N, K; convolutions are implicit GEMMs
@@ -613,6 +614,12 @@ int wl_gen_ops(const struct workload *w, int mi, int lb, int le, int phase, int6
 				int64_t pe = g.e;
 				if (!g.trainable || p <= 0)
 					continue;
+				/* gradient clipping by global norm: the norm of this
+				 * layer's gradients, then their scaling */
+				put(&em, "grad_norm", MODEL_OP_REDUCTION, TRACE_CLASS_REDUCTION, 1, p, 1, 0,
+				    0, 2 * p, p * pe);
+				put(&em, "grad_clip_scale", MODEL_OP_ELEMENTWISE, TRACE_CLASS_ELEMENTWISE, 1,
+				    p, 0, 0, 0, p, 2 * p * pe);
 				/* read param, grad, m, v (+ fp32 master); write param, m, v (+ master) */
 				put(&em, "adam_fused", MODEL_OP_OPTIMIZER, TRACE_CLASS_ELEMENTWISE, 1, p, 0, 0,
 				    0, 12 * p, p * (2 * pe + pe + 16 + (pe == 2 ? 8 : 0)));

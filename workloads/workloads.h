@@ -190,7 +190,7 @@ const char *workload_phase_name(int phase); /* "forward", "backward", "optimizer
  * Append to out the kernel records of layers [layer_begin, layer_end) of
  * module m for ONE microbatch of `samples` samples on gpu, for phase
  * (WORKLOAD_OPT: the optimizer step of those layers' parameters, once per
- * iteration; samples is ignored).
+ * iteration: gradient clipping and fused Adam; samples is ignored).
  *
  * Kernels outside the repeated blocks (embedding, patchify, position
  * embedding, final norm, output projection, LM head, loss) belong to layer 0
