@@ -223,7 +223,7 @@ cuda:
 check-cuda: check-mpi
 	@echo "check-cuda: no CUDA toolkit: only the CPU-side MPI test ran"
 else
-CUDA_INC := -I$(CUDA_HOME)/include
+CUDA_INC := -isystem $(CUDA_HOME)/include
 CUDA_LIBDIR := $(CUDA_HOME)/lib64
 CUPTI_LIBDIR := $(firstword $(dir $(wildcard $(CUDA_HOME)/lib64/libcupti.so \
 	$(CUDA_HOME)/extras/CUPTI/lib64/libcupti.so)))
@@ -279,17 +279,15 @@ $(BUILD)/tests/cuda/test-cupti: $(BUILD)/cudahost/tests/cuda/test-cupti.o \
 	@mkdir -p $(dir $@)
 	$(CC) $(MODE_LDFLAGS) -o $@ $(filter %.o,$^) $(LIBMOSAIC) $(CHECK_LIBS) $(LDLIBS)
 
-CUDA_READY := $(if $(wildcard traces/cuda/recorder.c),$(RECORDER)) \
-	$(if $(wildcard engine/cuda/backend.c),$(BACKEND)) \
-	$(if $(wildcard tests/cuda/test-cupti.c),$(CUDA_TEST_BIN))
-cuda: $(CUDA_READY) $(CUDA_EXTRA_BIN) $(BUILD)/tests/cuda/test-mpi
+cuda: $(RECORDER) $(BACKEND) $(CUDA_TEST_BIN) $(CUDA_EXTRA_BIN) $(BUILD)/tests/cuda/test-mpi
 	@echo "cuda: toolkit at $(CUDA_HOME): built $(RECORDER) and $(BACKEND) (sm_80, sm_90)"
 check-cuda: cuda check-mpi
-	@for t in $(filter $(CUDA_TEST_BIN),$(CUDA_READY)); do echo "== $$t"; CK_FORK=yes $$t || exit 1; done
-	@if [ -n "$(filter $(RECORDER),$(CUDA_READY))" ]; then nm -D --defined-only $(RECORDER) | grep -qw InitializeInjection || \
-		{ echo "check-cuda: $(RECORDER) does not export InitializeInjection"; exit 1; }; fi
-	@if [ -n "$(filter $(BACKEND),$(CUDA_READY))" ]; then nm -D --defined-only $(BACKEND) | grep -qw engine_cuda_backend_run || \
-		{ echo "check-cuda: $(BACKEND) does not export engine_cuda_backend_run"; exit 1; }; fi
+	@for t in $(CUDA_TEST_BIN); do echo "== $$t"; CK_FORK=yes $$t || exit 1; done
+	@nm -D --defined-only $(RECORDER) | grep -qw InitializeInjection || \
+		{ echo "check-cuda: $(RECORDER) does not export InitializeInjection"; exit 1; }
+	@for s in engine_cuda_backend_run engine_cuda_backend_profile; do \
+		nm -D --defined-only $(BACKEND) | grep -qw $$s || \
+		{ echo "check-cuda: $(BACKEND) does not export $$s"; exit 1; }; done
 	@echo "== $(BUILD)/tests/cuda/nvtx-example under NVTX_INJECTION64_PATH=$(RECORDER)"
 	@NVTX_INJECTION64_PATH=$(abspath $(RECORDER)) MOSAIC_TRACE_OUT=$(BUILD)/tests/cuda/nvtx-%p.mtr \
 		$(BUILD)/tests/cuda/nvtx-example
