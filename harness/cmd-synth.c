@@ -15,7 +15,8 @@ static const char usage[] =
 	"  optimizer step) of the workload on one GPU, kernels back to back on one\n"
 	"  stream, written as a simulated trace; SPEC is a file or a bundled name;\n"
 	"  --gpu: the GPU (default: the spec's cluster gpu); --json: the predicted\n"
-	"  iter_ns, fwd_ns, bwd_ns, opt_ns and counts on stdout";
+	"  iter_ns, fwd_ns, bwd_ns, opt_ns and counts on stdout; modules built from\n"
+	"  traces replay their measured kernel durations (a note says so)";
 
 int cmd_synth(int argc, char **argv)
 {
@@ -66,6 +67,10 @@ int cmd_synth(int argc, char **argv)
 		workload_free(w);
 		return cli_fail("synth", &err);
 	}
+	for (int m = 0; m < w->n_modules; m++)
+		if (w->modules[m].arch == WORKLOAD_ARCH_TRACE)
+			fprintf(stderr, "mosaic synth: note: module '%s' replays kernel durations measured "
+				"in '%s' (not predicted)\n", w->modules[m].name, w->modules[m].trace);
 	if (json) {
 		json_t *o = json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:i, s:i, s:I, s:I, s:s}",
 				      "workload", w->name, "gpu", gpu->short_name, "times", "predicted",
