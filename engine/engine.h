@@ -359,6 +359,10 @@ struct engine_run_result {
 	struct engine_module_time *modules;
 	uint64_t kernels, comms, events, tasks;
 	int64_t gpu_mem_capacity; /* bytes per GPU */
+	/* SIMULATED peak per GPU: parameters, gradients and optimizer state of
+	 * its slots plus the activations of the microbatches in flight at each
+	 * simulated instant (kept from a forward's start to its backward's end) */
+	int64_t *gpu_peak_bytes;
 };
 void engine_run_result_release(struct engine_run_result *r);
 

@@ -23,6 +23,7 @@ void engine_run_result_release(struct engine_run_result *r)
 		return;
 	free(r->gpu_util);
 	free(r->gpu_mem_bytes);
+	free(r->gpu_peak_bytes);
 	free(r->modules);
 	memset(r, 0, sizeof(*r));
 }
@@ -104,6 +105,71 @@ static void kcache_release(struct kcache *kc)
 
 /* A 1 ns placeholder for a task with no kernels (keeps the dependency chain). */
 static const struct engine_kernel empty_kernel = {1, 1, 0, 0, 0, 1, 0, NULL};
+
+struct mem_ev {
+	int64_t t, delta;
+	int gpu;
+};
+
+static int mem_ev_cmp(const void *a, const void *b)
+{
+	const struct mem_ev *x = a, *y = b;
+
+	if (x->gpu != y->gpu)
+		return x->gpu < y->gpu ? -1 : 1;
+	if (x->t != y->t)
+		return x->t < y->t ? -1 : 1;
+	return (x->delta > y->delta) - (x->delta < y->delta); /* frees first */
+}
+
+/* Simulated peak memory per GPU from the tasks' simulated times. */
+static int peak_memory(const struct engine_schedule *sc, const struct workload *w,
+		       const struct engine_sim *sim, const int64_t *op, int64_t *peak)
+{
+	struct mem_ev *ev = malloc((sc->n_tasks * 2 + 1) * sizeof(*ev));
+	int64_t *act = malloc(((size_t)sc->n_slots + 1) * sizeof(int64_t));
+	size_t n = 0;
+
+	if (!ev || !act) {
+		free(ev);
+		free(act);
+		return -1;
+	}
+	for (int g = 0; g < sc->n_gpus; g++)
+		peak[g] = 0;
+	for (int s = 0; s < sc->n_slots; s++) {
+		struct workload_memory wm;
+		const struct engine_slot *sl = &sc->slots[s];
+		workload_memory(w, sl->module, sl->layer_begin, sl->layer_end, &wm);
+		peak[sl->gpu] += wm.params + wm.grads + wm.optimizer;
+		act[s] = wm.act_per_sample * sc->microbatch_size;
+	}
+	for (size_t t = 0; t < sc->n_tasks; t++) {
+		const struct engine_task *tk = &sc->tasks[t];
+		const struct engine_slot *sl = &sc->slots[tk->slot];
+		if (tk->kind == ENGINE_TASK_FWD) {
+			ev[n++] = (struct mem_ev){engine_sim_op_start(sim, op[t]), act[tk->slot], sl->gpu};
+			if (!sl->has_bwd)
+				ev[n++] = (struct mem_ev){engine_sim_op_end(sim, op[t]), -act[tk->slot], sl->gpu};
+		} else if (tk->kind == ENGINE_TASK_BWD) {
+			ev[n++] = (struct mem_ev){engine_sim_op_end(sim, op[t]), -act[tk->slot], sl->gpu};
+		}
+	}
+	qsort(ev, n, sizeof(*ev), mem_ev_cmp);
+	for (size_t i = 0; i < n;) {
+		int g = ev[i].gpu;
+		int64_t cur = 0, most = 0;
+		for (; i < n && ev[i].gpu == g; i++) {
+			cur += ev[i].delta;
+			if (cur > most)
+				most = cur;
+		}
+		peak[g] += most;
+	}
+	free(ev);
+	free(act);
+	return 0;
+}
 
 static int send_definitions(const struct trace_sink *out, const struct workload *w,
 			    const struct engine_cluster *c, struct mo_err *err)
@@ -303,6 +369,9 @@ int engine_sim_schedule(const struct engine_schedule *sc, const struct workload 
 			res->modules[m].span_ns = first[m] == INT64_MAX ? 0 : last[m] - first[m];
 		free(first);
 		free(last);
+		res->gpu_peak_bytes = calloc((size_t)sc->n_gpus + 1, sizeof(int64_t));
+		if (!res->gpu_peak_bytes || peak_memory(sc, w, sim, op, res->gpu_peak_bytes))
+			goto nomem;
 	}
 	rc = 0;
 	goto out;

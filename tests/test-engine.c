@@ -516,6 +516,16 @@ static void check_pipeline(int schedule)
 	ck_assert_int_eq(r.modules[0].bwd_ns, 4 * 8 * tb);
 	/* busy: 8 * 6 ms per GPU over 66 ms */
 	ck_assert(fabs(r.sm_util - 48.0 / 66.0) < 0.001);
+	/* simulated peak memory: stage g keeps 4 - g microbatches under 1F1B,
+	 * all 8 under GPipe */
+	for (int g = 0; g < 4; g++) {
+		struct workload_memory wm;
+		int inflight = schedule == PLAN_SCHEDULE_GPIPE ? 8 : 4 - g;
+		workload_memory(w, 0, 2 * g, 2 * g + 2, &wm);
+		ck_assert_int_eq(r.gpu_peak_bytes[g], wm.params + wm.grads + wm.optimizer +
+							     inflight * 4 * wm.act_per_sample);
+		ck_assert_int_le(r.gpu_peak_bytes[g], r.gpu_mem_bytes[g]);
+	}
 	engine_run_result_release(&r);
 	plan_free(p);
 	workload_free(w);

@@ -32,6 +32,7 @@ for p in ["megatron", "mosaic"]:
     assert len(r["per_gpu"]) == 4
     for g in r["per_gpu"]:
         assert 0 <= g["sm_util"] <= 1 and 0 < g["mem_bytes"] <= g["mem_capacity_bytes"], g
+        assert 0 < g["peak_mem_bytes"] <= g["mem_bytes"], g
     assert abs(sum(g["sm_util"] for g in r["per_gpu"]) / 4 - r["sm_util"]) < 1e-3
     names = [m["name"] for m in r["modules"]]
     assert names == ["vision", "proj", "llm"], names
