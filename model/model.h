@@ -107,7 +107,7 @@ enum model_op_kind {
 	MODEL_OP_ATTENTION_BWD,
 	MODEL_OP_ELEMENTWISE, /* flops and bytes given */
 	MODEL_OP_REDUCTION,   /* norms, softmax, loss: flops and bytes given */
-	MODEL_OP_OPTIMIZER,   /* fused Adam over bytes of state */
+	MODEL_OP_OPTIMIZER,   /* fused Adam: bytes = DRAM traffic (state read + written) */
 	MODEL_OP_MEMORY,      /* copies, embedding gathers: bytes given */
 };
 struct model_op {
@@ -126,7 +126,8 @@ struct model_op {
  */
 void model_op_launch(const struct model_gpu *gpu, const struct model_op *op, struct trace_kernel *k);
 
-/* Predicted time of op on sms SMs of gpu (sms = gpu->sms for the whole GPU). */
+/* Predicted time of op on sms SMs of gpu (sms = gpu->sms for the whole GPU);
+ * -1 for a bad op or when no launch fits the GPU (model_op_predict says why). */
 int64_t model_op_ns(const struct model_gpu *gpu, const struct model_op *op, int sms);
 
 /* ------------------------------------------------------------------------ */
@@ -291,7 +292,7 @@ struct model_op_pred {
 	double compute_ns, memory_ns, launch_ns;
 };
 /* model_op_ns() with the details; 0, or -MO_EINPUT for a bad op (err says
- * which field) or a bad sms. */
+ * which field) or a bad sms, -MO_EINFEASIBLE when no launch fits the GPU. */
 int model_op_predict(const struct model_gpu *gpu, const struct model_op *op, int sms,
 		     struct model_op_pred *out, struct mo_err *err);
 

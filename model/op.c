@@ -238,6 +238,10 @@ static void predict_gemm(const struct model_gpu *g, const struct model_op *op, i
 				bs = s;
 			}
 		}
+	if (best < 0) {
+		o->ns = -1; /* no tile fits this GPU's limits */
+		return;
+	}
 	o->ns = (int64_t)llround(gemm_candidate(g, op, sms, &tiles[bi], bs, tc, peak, o));
 }
 
@@ -367,6 +371,10 @@ int model_op_predict(const struct model_gpu *gpu, const struct model_op *op, int
 	default:
 		predict_stream(gpu, op, sms, o);
 	}
+	if (o->ns < 0)
+		return mo_err_set(err, MO_EINFEASIBLE,
+				  "no launch configuration of %s fits the limits of '%s'",
+				  op_names[op->kind], gpu->short_name);
 	return 0;
 }
 
