@@ -21,7 +21,7 @@ static void help(void)
 	       "  -o, --output FILE       the .mtr to write (written atomically)\n"
 	       "  --module-depth N        nn.Module nesting level that names a module:\n"
 	       "                          0 the root model, 1 its children, 2 (default) theirs\n"
-	       "  --reorder-window N      GPU records held back to sort by start (65536)\n\n"
+	       "  --reorder-window N      GPU records held back to sort by start (16384)\n\n"
 	       "A one-line summary goes to stderr.  Exit 2 on bad input (no file written).\n",
 	       usage);
 }

@@ -613,9 +613,18 @@ static int figures_of(const char *path, struct figures *out, struct mo_err *err)
 {
 	struct fig_sink f = {0};
 	struct trace_sink sink = {fig_header, fig_record, &f};
-	int rc = trace_import_kineto(path, &sink, NULL, err);
+	struct trace_import_stats st;
+	int rc = trace_import_kineto(path, &sink, &st, err);
 	if (rc)
 		return rc;
+	/* the default window puts every real trace's GPU records in start order */
+	ck_assert_msg(st.out_of_order == 0, "%s: %llu records out of order", path,
+		      (unsigned long long)st.out_of_order);
+	int64_t prev = INT64_MIN;
+	for (size_t i = 0; i < f.n; i++) {
+		ck_assert_msg(f.iv[i][1] >= prev, "%s: kernel %zu starts before the one before it", path, i);
+		prev = f.iv[i][1];
+	}
 	int64_t lo = INT64_MAX, hi = INT64_MIN;
 	memset(out, 0, sizeof(*out));
 	for (size_t i = 0; i < f.n; i++) {

@@ -15,6 +15,7 @@
 static int fill_raw(struct imp_input *in, struct mo_err *err)
 {
 	if (in->fp) {
+		in->raw_file_off += (long long)in->raw_len;
 		size_t n = fread(in->raw, 1, RAW_CHUNK, in->fp);
 		if (n == 0 && ferror(in->fp))
 			return mo_err_set(err, MO_EIO, "cannot read '%s': %s", in->name,
@@ -43,6 +44,7 @@ static int start(struct imp_input *in, struct mo_err *err)
 	in->raw_len = in->raw_pos = 0;
 	in->raw_eof = 0;
 	in->out_total = 0;
+	in->raw_file_off = 0;
 	in->member_done = 0;
 	if ((rc = fill_raw(in, err)) < 0)
 		return rc;
@@ -176,4 +178,83 @@ void imp_input_close(struct imp_input *in)
 	in->fp = NULL;
 	free(in->raw);
 	in->raw = NULL;
+}
+
+int imp_input_mark(struct imp_input *in, struct imp_snap *s, struct mo_err *err)
+{
+	size_t left = in->raw_len - in->raw_pos;
+
+	s->valid = 0;
+	s->out_total = in->out_total;
+	s->raw_eof = in->raw_eof;
+	s->member_done = in->member_done;
+	if (in->fp) {
+		if (left > s->raw_cap) {
+			unsigned char *p = realloc(s->raw, left);
+			if (!p)
+				return mo_err_set(err, MO_ENOMEM, "cannot import '%s': out of memory", in->name);
+			s->raw = p;
+			s->raw_cap = left;
+		}
+		if (left)
+			memcpy(s->raw, in->raw_ptr + in->raw_pos, left);
+		s->raw_n = left;
+		s->file_pos = in->raw_file_off + (long long)in->raw_len;
+	} else {
+		s->mem_ptr = in->raw_ptr ? in->raw_ptr + in->raw_pos : in->mem;
+		s->raw_n = left;
+		s->mem_pos = in->mem_pos;
+	}
+	if (s->z_valid) {
+		inflateEnd(&s->z);
+		s->z_valid = 0;
+	}
+	if (in->gzip) {
+		if (inflateCopy(&s->z, &in->z) != Z_OK)
+			return mo_err_set(err, MO_ENOMEM, "cannot import '%s': out of memory", in->name);
+		s->z_valid = 1;
+	}
+	s->valid = 1;
+	return 0;
+}
+
+int imp_input_restore(struct imp_input *in, const struct imp_snap *s, struct mo_err *err)
+{
+	if (in->fp) {
+		if (fseek(in->fp, (long)s->file_pos, SEEK_SET) != 0)
+			return mo_err_set(err, MO_EIO, "cannot read '%s' twice: %s", in->name,
+					  strerror(errno));
+		clearerr(in->fp);
+		if (s->raw_n)
+			memcpy(in->raw, s->raw, s->raw_n);
+		in->raw_ptr = in->raw;
+		in->raw_len = s->raw_n;
+		in->raw_pos = 0;
+		in->raw_file_off = s->file_pos - (long long)s->raw_n;
+	} else {
+		in->raw_ptr = s->mem_ptr;
+		in->raw_len = s->raw_n;
+		in->raw_pos = 0;
+		in->mem_pos = s->mem_pos;
+	}
+	in->raw_eof = s->raw_eof;
+	in->member_done = s->member_done;
+	in->out_total = s->out_total;
+	if (in->gzip) {
+		if (in->z_init)
+			inflateEnd(&in->z);
+		in->z_init = 0;
+		if (!s->z_valid || inflateCopy(&in->z, (z_streamp)&s->z) != Z_OK)
+			return mo_err_set(err, MO_ENOMEM, "cannot import '%s': out of memory", in->name);
+		in->z_init = 1;
+	}
+	return 0;
+}
+
+void imp_snap_release(struct imp_snap *s)
+{
+	if (s->z_valid)
+		inflateEnd(&s->z);
+	free(s->raw);
+	memset(s, 0, sizeof(*s));
 }

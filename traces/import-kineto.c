@@ -33,15 +33,19 @@
  *     stream), PHASE (forward, backward, optimizer, then any other
  *     "## name ##" annotation), MODULE (nn.Module instances at module_depth
  *     or shallower, in order of first appearance);
- *  3. MARKER for each host-side user annotation ("## forward ##",
- *     ProfilerStep#N, Optimizer.step#..., PARAM's, ...), by start time;
+ *  3. MARKER for each user annotation, by start time: host-side ones
+ *     ("## forward ##", ProfilerStep#N, Optimizer.step#..., PARAM's, ...;
+ *     device -1) and gpu_user_annotation spans (their device and stream);
  *  4. the GPU activities: KERNEL, COLLECTIVE (NCCL kernels: args
- *     "Collective name" or a name starting "nccl"), MEMCPY, MEMSET, and
- *     MARKER for gpu_user_annotation spans, by start time (ties in file
- *     order).  Sorting uses a window of reorder_window records; a record that
- *     arrives more than a window late is written when it arrives and counted
- *     in stats.out_of_order.  The external traces are sorted per stream up to
- *     two inversions each, well inside the window.
+ *     "Collective name" or a name starting "nccl"), MEMCPY and MEMSET, by
+ *     start time (ties in file order).  Sorting uses a window of
+ *     reorder_window records (default 16384); a record that arrives more than
+ *     a window late is written when it arrives and counted in
+ *     stats.out_of_order.  In the nine external traces the GPU activities
+ *     are in start order per stream; across streams the latest is a memcpy
+ *     of the owlv2 trace, 4175 records late: inside the window.  Their
+ *     gpu_user_annotation spans come up to 6096 events late, which is why
+ *     those are written with the markers.
  *
  * Attribution of a GPU activity (module, phase, step):
  *  - its launch point: the cuda_runtime / cuda_driver call with the same
@@ -116,11 +120,22 @@ static int vec_grow(void **ptr, size_t *cap, size_t elem)
 	return 0;
 }
 
-/* Open-addressing hash map int64 -> int64 (keys unique; insert keeps first). */
+/*
+ * Map int64 -> int64 (keys unique; insert keeps the first value).  Profiler
+ * ids (External id, correlation, Sequence number) are nearly dense counters,
+ * so the map starts as a plain array indexed by key - base (8 bytes a key)
+ * and turns into an open-addressing hash table (about 34 to 68 bytes a key)
+ * only when a key falls far outside the range seen so far.
+ */
+#define MAP_EMPTY INT64_MIN
 struct i64map {
 	int64_t *keys, *vals;
 	unsigned char *used;
 	size_t cap, n;
+	int hashed;        /* 0: dense array mode */
+	int64_t base;
+	int64_t *dense;
+	size_t dcap;
 };
 
 static uint64_t mix64(uint64_t x)
@@ -157,6 +172,8 @@ static int map_rehash(struct i64map *m, size_t ncap)
 		nm.vals[j] = m->vals[i];
 	}
 	nm.n = m->n;
+	nm.hashed = 1;
+	nm.base = m->base;
 	free(m->keys);
 	free(m->vals);
 	free(m->used);
@@ -164,8 +181,67 @@ static int map_rehash(struct i64map *m, size_t ncap)
 	return 0;
 }
 
+static int map_put_hash(struct i64map *m, int64_t key, int64_t val, int64_t **slot_val);
+
+/* Leave dense mode: move the array's entries into the hash table. */
+static int map_to_hash(struct i64map *m)
+{
+	int64_t *d = m->dense;
+	size_t dcap = m->dcap, n = m->n;
+	m->hashed = 1;
+	m->dense = NULL;
+	m->dcap = 0;
+	m->n = 0;
+	if (map_rehash(m, 1024) < 0)
+		return -1;
+	for (size_t i = 0; i < dcap; i++)
+		if (d[i] != MAP_EMPTY && map_put_hash(m, m->base + (int64_t)i, d[i], NULL) < 0) {
+			free(d);
+			return -1;
+		}
+	free(d);
+	(void)n;
+	return 0;
+}
+
 /* 1 inserted, 0 already present (value *slot_val points at it), -1 nomem. */
 static int map_put(struct i64map *m, int64_t key, int64_t val, int64_t **slot_val)
+{
+	if (!m->hashed) {
+		if (!m->dense)
+			m->base = key > 1024 ? key - 1024 : (key < 0 ? key : 0);
+		/* dense while keys stay within 4x the entries (plus slack) of base */
+		uint64_t limit = 4 * (uint64_t)m->n + 65536;
+		if (key >= m->base && (uint64_t)(key - m->base) < limit) {
+			size_t idx = (size_t)(key - m->base);
+			if (idx >= m->dcap) {
+				size_t nc = m->dcap ? m->dcap * 2 : 4096;
+				while (nc <= idx)
+					nc *= 2;
+				int64_t *d = realloc(m->dense, nc * sizeof(int64_t));
+				if (!d)
+					return -1;
+				for (size_t i = m->dcap; i < nc; i++)
+					d[i] = MAP_EMPTY;
+				m->dense = d;
+				m->dcap = nc;
+			}
+			if (m->dense[idx] != MAP_EMPTY) {
+				if (slot_val)
+					*slot_val = &m->dense[idx];
+				return 0;
+			}
+			m->dense[idx] = val;
+			m->n++;
+			return 1;
+		}
+		if (map_to_hash(m) < 0)
+			return -1;
+	}
+	return map_put_hash(m, key, val, slot_val);
+}
+
+static int map_put_hash(struct i64map *m, int64_t key, int64_t val, int64_t **slot_val)
 {
 	if ((m->n + 1) * 2 > m->cap && map_rehash(m, m->cap ? m->cap * 2 : 1024) < 0)
 		return -1;
@@ -187,6 +263,13 @@ static int map_put(struct i64map *m, int64_t key, int64_t val, int64_t **slot_va
 
 static int map_get(const struct i64map *m, int64_t key, int64_t *val)
 {
+	if (!m->hashed) {
+		if (key < m->base || (uint64_t)(key - m->base) >= m->dcap ||
+		    m->dense[key - m->base] == MAP_EMPTY)
+			return 0;
+		*val = m->dense[key - m->base];
+		return 1;
+	}
 	if (!m->cap)
 		return 0;
 	size_t j = mix64((uint64_t)key) & (m->cap - 1);
@@ -202,6 +285,7 @@ static int map_get(const struct i64map *m, int64_t key, int64_t *val)
 
 static void map_free(struct i64map *m)
 {
+	free(m->dense);
 	free(m->keys);
 	free(m->vals);
 	free(m->used);
@@ -229,6 +313,7 @@ static uint64_t hash_str(const char *s, size_t len)
 static int strtab_intern(struct strtab *t, const char *s, size_t len)
 {
 	uint64_t h = hash_str(s, len);
+	t->index.hashed = 1;
 	for (uint64_t probe = 0;; probe++) {
 		int64_t id;
 		int64_t key = (int64_t)(h + probe * 0x9e3779b97f4a7c15ULL);
@@ -297,6 +382,8 @@ struct annot {
 	int phase; /* phase id or -1 */
 	int64_t step; /* ProfilerStep number or -1 */
 	int name;  /* id in names */
+	int gpu;   /* a gpu_user_annotation: on device, stream, not a host interval */
+	int64_t device, stream;
 };
 
 struct point {
@@ -417,6 +504,12 @@ struct imp {
 	size_t nsteps;
 	struct devstream *ds;
 	size_t nds, ds_cap;
+
+	/* the GPU region: pass 2 parses only [gpu_first, gpu_end) of the JSON,
+	 * resuming at snap, saved before the chunk holding gpu_first */
+	int have_gpu;
+	unsigned long long gpu_first, gpu_end;
+	struct imp_snap snap;
 
 	/* pass 2 */
 	struct reorder_item *heap;
@@ -649,9 +742,33 @@ static int pass1_event(struct imp *im)
 		return 1;
 	if (!ev_times(im, &start, &end))
 		return 0;
-	if (is_gpu_cat(e->cat)) {
-		if (e->cat == CAT_GPU_ANN && phase_of(im, e->name, e->name_len) == -2)
+	if (e->cat == CAT_GPU_ANN) {
+		/* few: kept and written with the host markers, not in pass 2 */
+		int phase = phase_of(im, e->name, e->name_len);
+		int nid = strtab_intern(&im->names, e->name, e->name_len);
+		if (phase == -2 || nid < 0 || VEC_GROW(im->annots, im->nannots, im->annots_cap) < 0)
 			return nomem(im);
+		struct annot *a = &im->annots[im->nannots++];
+		memset(a, 0, sizeof(*a));
+		a->start = start;
+		a->end = end;
+		a->tid_index = -1;
+		a->phase = phase;
+		a->step = step_of(e->name, e->name_len);
+		a->name = nid;
+		a->gpu = 1;
+		a->device = ev_device(e);
+		a->stream = ev_stream(e);
+		if (devstream_note(im, a->device, a->stream, 0) < 0)
+			return nomem(im);
+		return 1;
+	}
+	if (is_gpu_cat(e->cat)) {
+		if (!im->have_gpu) {
+			im->have_gpu = 1;
+			im->gpu_first = e->offset;
+		}
+		im->gpu_end = cur_offset(im);
 		if (devstream_note(im, ev_device(e), ev_stream(e), e->cat == CAT_KERNEL) < 0)
 			return nomem(im);
 		return 1;
@@ -664,12 +781,22 @@ static int pass1_event(struct imp *im)
 		return nomem(im);
 
 	if (e->cat == CAT_RUNTIME) {
-		int64_t corr = ev_arg(e, A_CORR);
+		int64_t corr = ev_arg(e, A_CORR), ext = ev_arg(e, A_EXT), old;
 		if (corr < 0)
 			return 1;
-		int p = add_point(im, th, start);
-		if (p < 0 || map_put(&im->corr_map, corr, p, NULL) < 0)
-			return nomem(im);
+		/* with an External id, the kernel carries it too: one launch point
+		 * per External id (this call's, or its op's) is enough */
+		if (ext >= 0) {
+			if (map_get(&im->ext_map, ext, &old))
+				return 1;
+			int p = add_point(im, th, start);
+			if (p < 0 || map_put(&im->ext_map, ext, p, NULL) < 0)
+				return nomem(im);
+		} else {
+			int p = add_point(im, th, start);
+			if (p < 0 || map_put(&im->corr_map, corr, p, NULL) < 0)
+				return nomem(im);
+		}
 		if (im->st)
 			im->st->host_events++;
 		return 1;
@@ -694,6 +821,7 @@ static int pass1_event(struct imp *im)
 		if (nid < 0 || VEC_GROW(im->annots, im->nannots, im->annots_cap) < 0)
 			return nomem(im);
 		struct annot *a = &im->annots[im->nannots];
+		memset(a, 0, sizeof(*a));
 		a->start = start;
 		a->end = end;
 		a->tid_index = th;
@@ -713,20 +841,22 @@ static int pass1_event(struct imp *im)
 		v.flags |= IVF_BWD;
 	if (add_ival(im, th, &v) < 0)
 		return nomem(im);
-	int64_t ext = ev_arg(e, A_EXT);
-	if (ext >= 0 || (v.seq >= 0 && !(v.flags & IVF_BWD))) {
+	int64_t ext = ev_arg(e, A_EXT), old;
+	int need_ext = ext >= 0 && !map_get(&im->ext_map, ext, &old);
+	int need_seq = v.seq >= 0 && !(v.flags & IVF_BWD);
+	if (need_ext || need_seq) {
 		int p = add_point(im, th, start);
 		if (p < 0)
 			return nomem(im);
-		if (ext >= 0 && map_put(&im->ext_map, ext, p, NULL) < 0)
+		if (need_ext && map_put(&im->ext_map, ext, p, NULL) < 0)
 			return nomem(im);
-		if (v.seq >= 0 && !(v.flags & IVF_BWD)) {
-			int64_t *old = NULL;
-			int r = map_put(&im->seq_map, v.seq, p, &old);
+		if (need_seq) {
+			int64_t *prev = NULL;
+			int r = map_put(&im->seq_map, v.seq, p, &prev);
 			if (r < 0)
 				return nomem(im);
-			if (r == 0 && im->points[*old].ts > start)
-				*old = p; /* the outermost (earliest) forward op */
+			if (r == 0 && im->points[*prev].ts > start)
+				*prev = p; /* the outermost (earliest) forward op */
 		}
 	}
 	return 1;
@@ -785,7 +915,7 @@ static int pass1_finish(struct imp *im)
 		return -1;
 	im->nsteps = 0;
 	for (size_t i = 0; i < im->nannots; i++)
-		if (im->annots[i].step >= 0)
+		if (im->annots[i].step >= 0 && !im->annots[i].gpu)
 			im->step_order[im->nsteps++] = i;
 	qsort_r(im->step_order, im->nsteps, sizeof(size_t), step_cmp, im->annots);
 	return 0;
@@ -1162,22 +1292,8 @@ static int pass2_event(struct imp *im)
 	if (!ev_times(im, &start, &end))
 		return 0;
 	const char *name = e->name ? e->name : "";
-	if (e->cat == CAT_GPU_ANN) {
-		trace_record_init(&rec, TRACE_KIND_MARKER);
-		struct trace_marker *m = &rec.u.marker;
-		m->start_ns = im->base_ns + start;
-		m->end_ns = im->base_ns + end;
-		m->device = ev_device(e);
-		m->stream = ev_stream(e);
-		int ph = phase_of(im, e->name, e->name_len);
-		m->phase = ph >= 0 ? ph : -1;
-		m->step = step_of(e->name, e->name_len);
-		m->name = name;
-		m->category = "gpu_user_annotation";
-		if (im->st)
-			im->st->markers++;
-		return heap_push(im, &rec, start) ? 0 : 1;
-	}
+	if (e->cat == CAT_GPU_ANN)
+		return 1; /* written with the markers, after pass 1 */
 	attribute(im, e, start, &at);
 	if (e->cat == CAT_KERNEL) {
 		int is_coll = (e->coll[0] != '\0') || starts_with(name, e->name_len, "nccl");
@@ -1835,6 +1951,8 @@ static int run_pass(struct imp *im, struct imp_input *in, unsigned char *buf)
 		return mo_err_set(im->err, MO_ENOMEM, "cannot import '%s': out of memory", im->name);
 	yajl_config(im->yh, yajl_dont_validate_strings, 1);
 	for (;;) {
+		if (im->pass == 1 && !im->have_gpu && (rc = imp_input_mark(in, &im->snap, im->err)) != 0)
+			break;
 		long long n = imp_input_read(in, buf, READ_CHUNK, im->err);
 		if (n < 0) {
 			rc = (int)n;
@@ -1873,6 +1991,64 @@ static int run_pass(struct imp *im, struct imp_input *in, unsigned char *buf)
 	}
 	if (rc == 0 && im->st && im->pass == 1)
 		im->st->input_bytes = in->out_total;
+	yajl_free(im->yh);
+	im->yh = NULL;
+	return rc;
+}
+
+/*
+ * Pass 2: parse only the GPU region, as the array "[" region "]": every GPU
+ * event lies in it, and the region is a run of complete events of the one
+ * traceEvents array, so the text is valid JSON (pass 1 checked it all).
+ */
+static int run_pass_region(struct imp *im, struct imp_input *in, unsigned char *buf)
+{
+	int rc = 0;
+	yajl_status s;
+
+	im->depth = 0;
+	im->skip = 0;
+	im->top_seen = 0;
+	im->have_events = 0;
+	im->key = 0;
+	im->chunk_base = 0;
+	im->yh = yajl_alloc(&callbacks, NULL, im);
+	if (!im->yh)
+		return mo_err_set(im->err, MO_ENOMEM, "cannot import '%s': out of memory", im->name);
+	yajl_config(im->yh, yajl_dont_validate_strings, 1);
+	s = yajl_parse(im->yh, (const unsigned char *)"[", 1);
+	while (s == yajl_status_ok && !im->failed) {
+		unsigned long long before = in->out_total;
+		if (before >= im->gpu_end) {
+			s = yajl_parse(im->yh, (const unsigned char *)"]", 1);
+			if (s == yajl_status_ok)
+				s = yajl_complete_parse(im->yh);
+			break;
+		}
+		long long n = imp_input_read(in, buf, READ_CHUNK, im->err);
+		if (n < 0) {
+			rc = (int)n;
+			break;
+		}
+		if (n == 0) {
+			rc = mo_err_set(im->err, MO_EIO, "cannot import '%s': file changed between passes",
+					im->name);
+			break;
+		}
+		unsigned long long lo = im->gpu_first > before ? im->gpu_first - before : 0;
+		unsigned long long hi = im->gpu_end - before < (unsigned long long)n ?
+						im->gpu_end - before : (unsigned long long)n;
+		im->chunk_base = before + lo;
+		if (hi > lo)
+			s = yajl_parse(im->yh, buf + lo, (size_t)(hi - lo));
+	}
+	if (rc == 0 && (s != yajl_status_ok || im->failed)) {
+		if (im->err && im->err->code)
+			rc = im->err->code;
+		else
+			rc = mo_err_set(im->err, MO_EIO, "cannot import '%s': file changed between passes",
+					im->name);
+	}
 	yajl_free(im->yh);
 	im->yh = NULL;
 	return rc;
@@ -2023,11 +2199,11 @@ static int emit_definitions(struct imp *im)
 	qsort_r(order, im->nannots, sizeof(size_t), step_cmp, im->annots);
 	for (size_t k = 0; k < im->nannots; k++) {
 		const struct annot *a = &im->annots[order[k]];
-		const struct thread *th = &im->threads[a->tid_index];
 		struct attrib at = {.module_name = -1, .phase = -1, .step = -1};
 		int b;
 		int64_t s;
-		attribute_point(im, (int)a->tid_index, a->start, &at, &b, &s);
+		if (!a->gpu)
+			attribute_point(im, (int)a->tid_index, a->start, &at, &b, &s);
 		trace_record_init(&rec, TRACE_KIND_MARKER);
 		struct trace_marker *m = &rec.u.marker;
 		m->start_ns = im->base_ns + a->start;
@@ -2036,8 +2212,13 @@ static int emit_definitions(struct imp *im)
 		m->phase = a->phase >= 0 ? a->phase : at.phase;
 		m->step = a->step >= 0 ? a->step : at.step;
 		m->name = im->names.names[a->name];
-		m->category = "user_annotation";
-		(void)th;
+		if (a->gpu) {
+			m->device = a->device;
+			m->stream = a->stream;
+			m->category = "gpu_user_annotation";
+		} else {
+			m->category = "user_annotation";
+		}
 		if ((rc = emit(im, &rec)) != 0) {
 			free(order);
 			return rc;
@@ -2073,12 +2254,13 @@ static void imp_release(struct imp *im)
 		free(im->heap[i].strs);
 	free(im->heap);
 	free(im->ev.name);
+	imp_snap_release(&im->snap);
 }
 
 void trace_import_opts_init(struct trace_import_opts *o)
 {
 	o->module_depth = 2;
-	o->reorder_window = 65536;
+	o->reorder_window = 16384;
 }
 
 static int import_input(struct imp_input *in, const char *name, const struct trace_import_opts *o,
@@ -2126,11 +2308,13 @@ static int import_input(struct imp_input *in, const char *name, const struct tra
 	}
 	if ((rc = emit_definitions(&im)) != 0)
 		goto out;
-	if ((rc = imp_input_rewind(in, err)) != 0)
-		goto out;
 	im.pass = 2;
-	if ((rc = run_pass(&im, in, buf)) != 0)
-		goto out;
+	if (im.have_gpu) {
+		if ((rc = imp_input_restore(in, &im.snap, err)) != 0)
+			goto out;
+		if ((rc = run_pass_region(&im, in, buf)) != 0)
+			goto out;
+	}
 	while (im.nheap)
 		if ((rc = heap_pop_emit(&im)) != 0)
 			goto out;

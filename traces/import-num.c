@@ -13,7 +13,50 @@
 /* |value| must stay below 1e26 so that value * 1e12 < 1e38 < 2^127. */
 #define INT_DIGITS_MAX 26
 
+static const int64_t pow10_tab[19] = {
+	1LL, 10LL, 100LL, 1000LL, 10000LL, 100000LL, 1000000LL, 10000000LL, 100000000LL,
+	1000000000LL, 10000000000LL, 100000000000LL, 1000000000000LL, 10000000000000LL,
+	100000000000000LL, 1000000000000000LL, 10000000000000000LL, 100000000000000000LL,
+	1000000000000000000LL,
+};
+
+static int parse_slow(const char *s, size_t len, imp_fixed *out);
+
+/*
+ * The common case, fast: an optional '-', at most 18 digits in all, an
+ * optional fraction of at most 12 digits, no exponent.  Anything else goes
+ * to the general parser.
+ */
 int imp_parse_fixed(const char *s, size_t len, imp_fixed *out)
+{
+	size_t i = 0;
+	int neg = 0, digits = 0, frac = 0;
+	uint64_t m = 0;
+
+	if (i < len && s[i] == '-') {
+		neg = 1;
+		i++;
+	}
+	for (; i < len && (unsigned)(s[i] - '0') < 10; i++, digits++)
+		m = m * 10 + (uint64_t)(s[i] - '0');
+	if (digits == 0)
+		return parse_slow(s, len, out);
+	if (i < len && s[i] == '.') {
+		size_t f0 = ++i;
+		for (; i < len && (unsigned)(s[i] - '0') < 10; i++, digits++)
+			m = m * 10 + (uint64_t)(s[i] - '0');
+		frac = (int)(i - f0);
+		if (frac == 0)
+			return parse_slow(s, len, out);
+	}
+	if (i != len || digits > 18 || frac > FRAC_DIGITS)
+		return parse_slow(s, len, out);
+	imp_fixed v = (imp_fixed)m * pow10_tab[FRAC_DIGITS - frac];
+	*out = neg ? -v : v;
+	return 0;
+}
+
+static int parse_slow(const char *s, size_t len, imp_fixed *out)
 {
 	size_t i = 0;
 	int neg = 0, seen_digit = 0;

@@ -462,7 +462,7 @@ struct trace_import_stats {
  *    Owlv2ForObjectDetection / Owlv2Model / Owlv2VisionTransformer.  A kernel
  *    launched in a shallower module gets that one.
  *  - reorder_window: GPU records held back to put them in start order
- *    (default 65536).
+ *    (default 16384).
  */
 struct trace_import_opts {
 	int module_depth;
@@ -474,11 +474,13 @@ void trace_import_opts_init(struct trace_import_opts *o);
  * Stream a Kineto (PyTorch profiler) or bare Chrome trace JSON file, plain or
  * gzip, into sink as a measured trace.  See traces/import-kineto.c for the
  * schema variants understood and how kernels are attributed to modules and
- * phases.  st may be NULL.  The file is read twice (host side, then GPU
- * side); memory grows with the host-side events (CPU ops, runtime calls,
- * module and user annotations: about 50 bytes each), not with the GPU events
- * or the file size.  Errors name the file and the byte offset (uncompressed)
- * and are found in the first pass, before the sink sees anything.
+ * phases.  st may be NULL.  The file is read twice: all of it for the host
+ * side, then only the stretch holding the GPU events, resumed from a saved
+ * gzip state.  Memory: the host-side intervals (CPU ops, nn.Module events,
+ * annotations: about 60 bytes each, runtime calls mostly nothing) plus a
+ * fixed reorder window; it does not grow with the GPU events or the JSON
+ * text.  Errors name the file and the byte offset (uncompressed) and are
+ * found in the first pass, before the sink sees anything.
  * Kernels get kclass -1 (unclassified): traces/ does not depend on the model's
  * classifier; callers that want classes set them (mosaic import does).
  */

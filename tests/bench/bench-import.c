@@ -1,0 +1,354 @@
+/*
+ * bench-import.c - how fast the Kineto importer runs and how much memory it
+ * takes (measured on this machine; these are figures, not tests).
+ *
+ *   bench-import [--size-mb N] [--external FILE] [--sink null|mtr]
+ *
+ * 1. The largest external trace present (../shared/external-traces or
+ *    $MOSAIC_EXTERNAL_TRACES; --external FILE picks another), imported as
+ *    it is (gzip) and decompressed to plain JSON in /tmp first.
+ * 2. Generated Kineto-like traces written to /tmp (deleted afterwards):
+ *    N/4 MB and N MB (default N = 1000), to show how memory grows.
+ *
+ * Each import runs in a child process; the parent reports wall time, the
+ * child's CPU time (user + sys) and its peak RSS (getrusage via wait4).
+ * Throughput is MB (1e6 bytes) of uncompressed JSON per second, by wall
+ * clock and by CPU time (the machine is shared, so CPU time is the steadier
+ * figure of one core's speed).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "traces/traces.h"
+
+static int use_mtr;
+
+/* ---- a sink that counts (or the .mtr writer) ---- */
+
+static int null_header(void *ctx, const struct trace_header *h, struct mo_err *err)
+{
+	return 0;
+}
+
+static int null_record(void *ctx, const struct trace_record *r, struct mo_err *err)
+{
+	(*(uint64_t *)ctx)++;
+	return 0;
+}
+
+struct result {
+	int ok;
+	double wall, cpu, rss_mb;
+	struct trace_import_stats st;
+};
+
+/* Import path in a child; the child writes its stats into a pipe. */
+static struct result measure(const char *path)
+{
+	struct result r;
+	int fds[2];
+	struct timespec t0, t1;
+
+	memset(&r, 0, sizeof(r));
+	if (pipe(fds) != 0)
+		return r;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	pid_t pid = fork();
+	if (pid == 0) {
+		struct trace_import_stats st;
+		struct mo_err err;
+		uint64_t n = 0;
+		int rc;
+		close(fds[0]);
+		mo_err_clear(&err);
+		if (use_mtr) {
+			struct trace_writer *w = NULL;
+			struct trace_sink sink;
+			char out[256];
+			snprintf(out, sizeof(out), "/tmp/bench-import-%ld.mtr", (long)getpid());
+			trace_sink_writer(&sink, &w, out);
+			rc = trace_import_kineto(path, &sink, &st, &err);
+			if (rc == 0)
+				rc = trace_writer_close(w, &err);
+			else
+				trace_writer_abort(w);
+			unlink(out);
+		} else {
+			struct trace_sink sink = {null_header, null_record, &n};
+			rc = trace_import_kineto(path, &sink, &st, &err);
+		}
+		if (rc != 0) {
+			fprintf(stderr, "bench-import: %s\n", err.msg);
+			_exit(1);
+		}
+		if (write(fds[1], &st, sizeof(st)) != (ssize_t)sizeof(st))
+			_exit(1);
+		_exit(0);
+	}
+	close(fds[1]);
+	int status = 0;
+	struct rusage ru;
+	ssize_t got = read(fds[0], &r.st, sizeof(r.st));
+	close(fds[0]);
+	if (pid < 0 || wait4(pid, &status, 0, &ru) < 0)
+		return r;
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	r.wall = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
+	r.cpu = (double)ru.ru_utime.tv_sec + 1e-6 * (double)ru.ru_utime.tv_usec +
+		(double)ru.ru_stime.tv_sec + 1e-6 * (double)ru.ru_stime.tv_usec;
+	r.rss_mb = (double)ru.ru_maxrss / 1024.0;
+	r.ok = WIFEXITED(status) && WEXITSTATUS(status) == 0 && got == (ssize_t)sizeof(r.st);
+	return r;
+}
+
+static void report(const char *label, const struct result *r)
+{
+	if (!r->ok) {
+		printf("%-34s FAILED\n", label);
+		return;
+	}
+	double mb = (double)r->st.input_bytes / 1e6;
+	printf("%-34s %9.1f MB JSON  wall %6.2f s = %6.1f MB/s  cpu %6.2f s = %6.1f MB/s  "
+	       "peak RSS %7.1f MB  (%llu events, %llu kernels, %llu host intervals kept)\n",
+	       label, mb, r->wall, r->wall > 0 ? mb / r->wall : 0, r->cpu, r->cpu > 0 ? mb / r->cpu : 0,
+	       r->rss_mb, (unsigned long long)r->st.events,
+	       (unsigned long long)(r->st.kernels + r->st.collectives),
+	       (unsigned long long)r->st.host_events);
+}
+
+/* ---- a generated Kineto-like trace ---- */
+
+/*
+ * One "layer" of a transformer-like forward: a module event, per op a cpu_op
+ * with shapes, a cudaLaunchKernel and the kernel with full launch facts, and
+ * ac2g flow events.  CPU events first, then GPU events, as Kineto writes
+ * them; every iteration is wrapped in ProfilerStep#N.  Host events are about
+ * 60% of all events, as in the external traces.
+ */
+static int generate(const char *path, double target_mb)
+{
+	FILE *fp = fopen(path, "w");
+	if (!fp)
+		return -1;
+	static char buf[1 << 16];
+	const long long target = (long long)(target_mb * 1e6);
+	long long written = 0;
+	const int ops_per_layer = 8, layers = 24;
+	long long ext = 1, corr = 1000, step = 0;
+	double t = 1700000000000000.0; /* us */
+	/* GPU events of a chunk are written after its CPU events */
+	size_t gcap = 1 << 22;
+	char *gpu = malloc(gcap);
+	if (!gpu) {
+		fclose(fp);
+		return -1;
+	}
+	written += fprintf(fp, "{\"schemaVersion\": 1,\n\"deviceProperties\": [{\"id\": 0, \"name\": "
+			       "\"NVIDIA H100 80GB HBM3\", \"numSms\": 132, \"computeMajor\": 9, "
+			       "\"computeMinor\": 0}],\n\"traceEvents\": [\n");
+	int first = 1;
+	while (written < target) {
+		size_t glen = 0;
+		double step_start = t;
+		char stepname[64];
+		snprintf(stepname, sizeof(stepname), "ProfilerStep#%lld", step++);
+		for (int l = 0; l < layers && written < target; l++) {
+			double lt = t;
+			for (int o = 0; o < ops_per_layer; o++) {
+				long long e = ext++, c = corr++;
+				double ot = t + 1.5, rt = ot + 2.25;
+				int n = snprintf(buf, sizeof(buf),
+					"%s{\"ph\": \"X\", \"cat\": \"cpu_op\", \"name\": \"aten::linear\", \"pid\": 4242, "
+					"\"tid\": 4242, \"ts\": %.3f, \"dur\": 9.125, \"args\": {\"External id\": %lld, "
+					"\"Record function id\": 0, \"Sequence number\": %lld, \"Fwd thread id\": 0, "
+					"\"Input Dims\": [[16, 559, 1024], [1024, 1024], [1024]], "
+					"\"Input type\": [\"c10::BFloat16\", \"c10::BFloat16\", \"c10::BFloat16\"], "
+					"\"Ev Idx\": %lld}},\n"
+					"{\"ph\": \"X\", \"cat\": \"cuda_runtime\", \"name\": \"cudaLaunchKernel\", "
+					"\"pid\": 4242, \"tid\": 4242, \"ts\": %.3f, \"dur\": 3.5, \"args\": "
+					"{\"External id\": %lld, \"cbid\": 211, \"correlation\": %lld}},\n"
+					"{\"ph\": \"s\", \"id\": %lld, \"pid\": 4242, \"tid\": 4242, \"ts\": %.3f, "
+					"\"cat\": \"ac2g\", \"name\": \"ac2g\"}",
+					first ? "" : ",\n", ot, e, e, e, rt, e, c, c, rt);
+				first = 0;
+				fwrite(buf, 1, (size_t)n, fp);
+				written += n;
+				if (glen + 2048 > gcap) {
+					gcap *= 2;
+					char *g = realloc(gpu, gcap);
+					if (!g) {
+						free(gpu);
+						fclose(fp);
+						return -1;
+					}
+					gpu = g;
+				}
+				double kt = rt + 20.0;
+				glen += (size_t)snprintf(gpu + glen, gcap - glen,
+					",\n{\"ph\": \"X\", \"cat\": \"kernel\", \"name\": "
+					"\"sm90_xmma_gemm_bf16bf16_bf16f32_f32_tn_n_tilesize128x128x64_warpgroupsize1x1x1_execute_segment_k_off_kernel__5x_cublas\", "
+					"\"pid\": 0, \"tid\": 7, \"ts\": %.3f, \"dur\": 41.407, \"args\": {\"External id\": %lld, "
+					"\"queued\": 0, \"device\": 0, \"context\": 1, \"stream\": 7, \"correlation\": %lld, "
+					"\"registers per thread\": 168, \"shared memory\": 231424, \"blocks per SM\": 1.0, "
+					"\"warps per SM\": 12.0, \"grid\": [132, 1, 1], \"block\": [384, 1, 1], "
+					"\"est. achieved occupancy %%\": 19}},\n"
+					"{\"ph\": \"f\", \"id\": %lld, \"pid\": 0, \"tid\": 7, \"ts\": %.3f, \"cat\": \"ac2g\", "
+					"\"name\": \"ac2g\", \"bp\": \"e\"}",
+					kt, e, c, c, kt);
+				t += 12.0;
+			}
+			int n = snprintf(buf, sizeof(buf),
+				",\n{\"ph\": \"X\", \"cat\": \"python_function\", \"name\": \"nn.Module: Layer_%d\", "
+				"\"pid\": 4242, \"tid\": 4242, \"ts\": %.3f, \"dur\": %.3f, \"args\": "
+				"{\"Python parent id\": 1, \"Python id\": %lld, \"Python module id\": %d, \"Ev Idx\": %lld}}",
+				l, lt, t - lt, ext, l, ext);
+			fwrite(buf, 1, (size_t)n, fp);
+			written += n;
+		}
+		int n = snprintf(buf, sizeof(buf),
+			",\n{\"ph\": \"X\", \"cat\": \"user_annotation\", \"name\": \"%s\", \"pid\": 4242, "
+			"\"tid\": 4242, \"ts\": %.3f, \"dur\": %.3f, \"args\": {\"External id\": %lld}}",
+			stepname, step_start, t - step_start + 1.0, ext++);
+		fwrite(buf, 1, (size_t)n, fp);
+		written += n;
+		fwrite(gpu, 1, glen, fp);
+		written += (long long)glen;
+		t += 100.0;
+	}
+	free(gpu);
+	written += fprintf(fp, "\n],\n\"displayTimeUnit\": \"ms\"}\n");
+	if (fclose(fp) != 0)
+		return -1;
+	return 0;
+}
+
+static int gunzip_to(const char *in, const char *out)
+{
+	gzFile g = gzopen(in, "rb");
+	FILE *fp = fopen(out, "wb");
+	static char buf[1 << 16];
+	int n, rc = 0;
+	if (!g || !fp)
+		rc = -1;
+	while (rc == 0 && (n = gzread(g, buf, sizeof(buf))) > 0)
+		if (fwrite(buf, 1, (size_t)n, fp) != (size_t)n)
+			rc = -1;
+	if (g)
+		gzclose(g);
+	if (fp && fclose(fp) != 0)
+		rc = -1;
+	return rc;
+}
+
+static const char *find_external(char *buf, size_t cap)
+{
+	const char *dir = getenv("MOSAIC_EXTERNAL_TRACES");
+	static const char *const names[] = {
+		"tracelens/h100/google_owlv2-large-patch14-ensemble__1016001.json.gz",
+		"triosim/profiler_vgg13-iter41.json",
+		"kineto-tb-plugin/resnet50_num_workers_0/worker0.1623143089861.pt.trace.json.gz",
+		"holistic-trace-analysis/ns_resolution_trace/rank-0.Apr_03_18_51_38.1102.pt.trace.json.gz",
+	};
+	off_t best = -1;
+	const char *dirs[] = {dir, "../shared/external-traces", "../../shared/external-traces"};
+	for (size_t d = 0; d < 3; d++) {
+		if (!dirs[d])
+			continue;
+		for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+			char p[1024];
+			struct stat sb;
+			snprintf(p, sizeof(p), "%s/%s", dirs[d], names[i]);
+			if (stat(p, &sb) == 0 && sb.st_size > best) {
+				best = sb.st_size;
+				snprintf(buf, cap, "%s", p);
+			}
+		}
+		if (best >= 0)
+			return buf;
+	}
+	return NULL;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"size-mb", required_argument, NULL, 's'},
+		{"external", required_argument, NULL, 'e'},
+		{"sink", required_argument, NULL, 'k'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	double size_mb = 1000;
+	const char *ext = NULL;
+	char extbuf[1024];
+	int c;
+
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 's':
+			size_mb = atof(optarg);
+			break;
+		case 'e':
+			ext = optarg;
+			break;
+		case 'k':
+			use_mtr = !strcmp(optarg, "mtr");
+			break;
+		default:
+			fprintf(stderr, "usage: bench-import [--size-mb N] [--external FILE] [--sink null|mtr]\n");
+			return c == 'h' ? 0 : 2;
+		}
+	}
+	if (size_mb <= 0) {
+		fprintf(stderr, "bench-import: --size-mb must be positive\n");
+		return 2;
+	}
+	printf("bench-import: Kineto import speed and memory, measured on this machine (%s sink)\n",
+	       use_mtr ? ".mtr writer" : "counting");
+	if (!ext)
+		ext = find_external(extbuf, sizeof(extbuf));
+	if (ext) {
+		struct result r = measure(ext);
+		char label[64];
+		const char *b = strrchr(ext, '/') ? strrchr(ext, '/') + 1 : ext;
+		snprintf(label, sizeof(label), "%.24s (as is)", b);
+		report(label, &r);
+		char plain[256];
+		snprintf(plain, sizeof(plain), "/tmp/bench-import-%ld-ext.json", (long)getpid());
+		if (gunzip_to(ext, plain) == 0) {
+			r = measure(plain);
+			snprintf(label, sizeof(label), "%.24s (plain)", b);
+			report(label, &r);
+		}
+		unlink(plain);
+	} else {
+		printf("external traces not found (set MOSAIC_EXTERNAL_TRACES): skipped\n");
+	}
+	double sizes[2] = {size_mb / 4, size_mb};
+	for (int i = 0; i < 2; i++) {
+		char path[256], label[64];
+		snprintf(path, sizeof(path), "/tmp/bench-import-%ld-gen.json", (long)getpid());
+		if (generate(path, sizes[i]) != 0) {
+			fprintf(stderr, "bench-import: cannot write '%s': %s\n", path, strerror(errno));
+			unlink(path);
+			return 1;
+		}
+		struct result r = measure(path);
+		snprintf(label, sizeof(label), "generated %.0f MB", sizes[i]);
+		report(label, &r);
+		unlink(path);
+		if (!r.ok)
+			return 1;
+	}
+	return 0;
+}
