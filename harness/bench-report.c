@@ -272,7 +272,7 @@ static int fig9(struct ctx *c, struct mo_err *err)
 		return rc;
 	fprintf(p.fp, "set style data histograms\nset style histogram clustered gap 1\n"
 		      "set style fill solid 0.9 border rgb '#333333'\nset boxwidth 0.9\n"
-		      "set yrange [0:*]\nset key autotitle columnhead\nset xrange [-0.6:%d.4]\n"
+		      "set yrange [0:*]\nset offsets 0, 0, graph 0.08, 0\nset key autotitle columnhead\nset xrange [-0.6:%d.4]\n"
 		      "set arrow from graph 0, first 1 to graph 1, first 1 nohead dt 2 lc rgb '#555555'\n"
 		      "plot ", c->o->n_workloads - 1);
 	for (int s = 0; s < BENCH_N_SYSTEMS; s++)
@@ -423,7 +423,7 @@ static int fig11(struct ctx *c, struct mo_err *err)
 	if (rc)
 		return rc;
 	fprintf(p.fp, "set style data histograms\nset style fill solid 0.9 border rgb '#333333'\n"
-		      "set boxwidth 0.6\nset yrange [0:*]\nset key off\nset xrange [-0.6:%d.4]\n"
+		      "set boxwidth 0.6\nset yrange [0:*]\nset offsets 0, 0, graph 0.1, 0\nset key off\nset xrange [-0.6:%d.4]\n"
 		      "plot 'fig11_overhead.csv' using 2:xtic(1) every ::1 lc rgb '%s' notitle, \\\n"
 		      "     '' using 0:2:(sprintf('%%.2f%%%%', $2)) every ::1 with labels offset 0,0.8 notitle\n",
 		t->n - 1, sys_color[BENCH_N_SYSTEMS - 1]);
@@ -609,6 +609,8 @@ static int fig12(struct ctx *c, struct mo_err *err)
 	rc = csv_close(&f, err);
 	if (rc)
 		return rc;
+	md(c, "\nA slowdown below 1 means the weaker predictor's plan ran faster in the simulator "
+	      "than the full model's plan: the model's errors (above) can mislead the planner.\n");
 	rc = plot_open(&p, c->dir, "fig12_predictors", 1000, 480,
 		       "Fig. 12b: mosaic plans made with weaker predictors (simulated)", "workload",
 		       "simulated iteration time / full-model plan's", err);
@@ -616,7 +618,7 @@ static int fig12(struct ctx *c, struct mo_err *err)
 		return rc;
 	fprintf(p.fp, "set style data histograms\nset style histogram clustered gap 1\n"
 		      "set style fill solid 0.9 border rgb '#333333'\nset boxwidth 0.9\n"
-		      "set yrange [0:*]\nset key autotitle columnhead\nset xrange [-0.6:%d.4]\n"
+		      "set yrange [0:*]\nset offsets 0, 0, graph 0.08, 0\nset key autotitle columnhead\nset xrange [-0.6:%d.4]\n"
 		      "set arrow from graph 0, first 1 to graph 1, first 1 nohead dt 2 lc rgb '#555555'\n"
 		      "plot ", c->o->n_workloads - 1);
 	for (int k = 1; k < BENCH_N_PREDICTORS; k++)
@@ -639,7 +641,7 @@ static int fig13(struct ctx *c, struct mo_err *err)
 {
 	const struct bench_table *t = &c->t[BENCH_T_SEARCH];
 	const char *methods[MAX_METHODS];
-	int nm = bench_search_methods(methods, MAX_METHODS), rc, gpus = 0;
+	int nm = bench_search_methods(methods, MAX_METHODS), rc, gpus = 0, below = 0;
 	struct csv f;
 	struct plot p;
 
@@ -700,6 +702,10 @@ static int fig13(struct ctx *c, struct mo_err *err)
 					rs = sim[m];
 			}
 		}
+		for (int m = 0; m < nm; m++)
+			if (!strcmp(ref, "optimal") && strcmp(methods[m], "optimal") &&
+			    pred[m] < rp * (1 - 1e-9))
+				below++;
 		fprintf(f.fp, "%s,%s", c->o->workloads[w], ref);
 		for (int m = 0; m < nm; m++)
 			num(f.fp, pred[m] / rp, "%.4f");
@@ -718,6 +724,10 @@ static int fig13(struct ctx *c, struct mo_err *err)
 	rc = csv_close(&f, err);
 	if (rc)
 		return rc;
+	if (below)
+		md(c, "\n%d time%s a method's predicted iteration time came out below `optimal`'s: the "
+		      "exact search is optimal only over its own placement space, which does not cover "
+		      "every plan the other methods can produce.\n", below, below == 1 ? "" : "s");
 	{
 		int notes = 0;
 
@@ -738,7 +748,7 @@ static int fig13(struct ctx *c, struct mo_err *err)
 		return rc;
 	fprintf(p.fp, "set style data histograms\nset style histogram clustered gap 1\n"
 		      "set style fill solid 0.9 border rgb '#333333'\nset boxwidth 0.9\n"
-		      "set yrange [0:*]\nset key autotitle columnhead\nset xrange [-0.6:%d.4]\n"
+		      "set yrange [0:*]\nset offsets 0, 0, graph 0.08, 0\nset key autotitle columnhead\nset xrange [-0.6:%d.4]\n"
 		      "set arrow 1 from graph 0, first 1 to graph 1, first 1 nohead dt 2 lc rgb '#555555'\n"
 		      "set multiplot layout 2,1\n", c->o->n_workloads - 1);
 	for (int half = 0; half < 2; half++) {
