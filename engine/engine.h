@@ -16,8 +16,10 @@
  *         kernels only ever run on their own partition's SMs;
  *       - a kernel's memory part (bytes of DRAM traffic) draws bandwidth from
  *         its GPU's HBM, shared max-min fair among all running kernels of the
- *         GPU, each capped by what its SMs can draw (bw_per_sm * s, and the
- *         hardware cap sm_bw_factor * hbm / sms per SM);
+ *         GPU; a kernel holding s SMs draws at most
+ *         bw_eff * min(HBM, s * sm_bw_factor * HBM / sms): its SMs limit it
+ *         below the saturation point (sms / sm_bw_factor SMs), HBM above it,
+ *         and bw_eff is the fraction of that ceiling the kernel reaches;
  *       - a kernel alone takes max(compute, memory); whenever the set of
  *         running kernels of a GPU changes, the rates of all its kernels are
  *         recomputed and their completions rescheduled (cost grows with the
@@ -63,6 +65,10 @@ struct workload;
 /* The cluster                                                              */
 /* ------------------------------------------------------------------------ */
 
+/* The default sm_bw_factor: half of a GPU's SMs saturate its DRAM (the
+ * fluid model's assumption; engine_kernel_from_trace uses it too). */
+#define ENGINE_SM_BW_FACTOR 2.0
+
 enum engine_allreduce_algo { ENGINE_ALLREDUCE_RING = 0, ENGINE_ALLREDUCE_TREE = 1 };
 
 /*
@@ -81,8 +87,8 @@ struct engine_cluster {
 	int64_t launch_ns;          /* gap between consecutive kernels of a stream; default 1000
 	                               (the 10th-percentile gap between back-to-back kernels in the
 	                               external H100 traces: VGG13 training 1.0 us, Qwen1.5 0.96 us) */
-	double sm_bw_factor;        /* one SM draws at most sm_bw_factor * hbm / sms; default 2
-	                               (half the SMs saturate HBM) */
+	double sm_bw_factor;        /* one SM draws at most sm_bw_factor * hbm / sms; default
+	                               ENGINE_SM_BW_FACTOR (half the SMs saturate HBM) */
 	int allreduce_algo;         /* enum engine_allreduce_algo; default ring */
 };
 void engine_cluster_init(struct engine_cluster *c, const struct model_gpu *gpu, int n_gpus);
@@ -102,8 +108,8 @@ struct engine_kernel {
 	int blocks_per_sm;    /* resident blocks per SM by occupancy, >= 1 */
 	double wave_ns;       /* compute time of one wave */
 	double bytes;         /* DRAM traffic; 0 for none */
-	double bw_per_sm;     /* the most DRAM bandwidth one of its SMs draws (bytes/ns);
-	                         0: the hardware cap */
+	double bw_eff;        /* fraction (0..1] of its SMs' DRAM ceiling it reaches;
+	                         0 means 1 */
 	int64_t fixed_ns;     /* > 0: fixed duration, no SMs, no DRAM */
 	int64_t gap_ns;       /* host gap before it starts */
 	/* What the output trace says of it (kind KERNEL, MEMCPY, MEMSET or
@@ -119,8 +125,10 @@ struct engine_kernel {
  * model's CUDA rules (model_blocks_per_sm).  The compute/memory split: when
  * flops and bytes are known, the kernel is memory-bound if bytes / HBM peak
  * exceeds flops / compute peak, and its compute part is scaled by the ratio
- * of the two; otherwise it is compute-bound with its duration.  Alone at
- * recorded_sms it takes exactly its duration.  out->rec is left NULL and
+ * of the two, and bw_eff is the bandwidth it reached over what its SMs could
+ * draw; otherwise it is compute-bound with its duration (and draws its bytes,
+ * when known, within that duration).  Alone at recorded_sms it takes exactly
+ * its duration.  out->rec is left NULL and
  * gap_ns 0.
  */
 void engine_kernel_from_trace(const struct model_gpu *gpu, const struct trace_kernel *k,

@@ -125,7 +125,7 @@ void engine_cluster_init(struct engine_cluster *c, const struct model_gpu *gpu, 
 	c->net_gbps = 50;
 	c->net_latency_ns = 8000;
 	c->launch_ns = 1000;
-	c->sm_bw_factor = 2.0;
+	c->sm_bw_factor = ENGINE_SM_BW_FACTOR;
 	c->allreduce_algo = ENGINE_ALLREDUCE_RING;
 }
 
@@ -157,7 +157,7 @@ struct engine_sim *engine_sim_new(const struct engine_cluster *c, struct mo_err 
 		s->ports[2 * g + 1].bw = c->net_gbps > 0 ? c->net_gbps : 1;
 	}
 	s->hbm = c->gpu->hbm_gbps > 0 ? c->gpu->hbm_gbps : 1000;
-	s->hw_bw_per_sm = (c->sm_bw_factor > 0 ? c->sm_bw_factor : 2.0) * s->hbm / c->gpu->sms;
+	s->hw_bw_per_sm = (c->sm_bw_factor > 0 ? c->sm_bw_factor : ENGINE_SM_BW_FACTOR) * s->hbm / c->gpu->sms;
 	return s;
 }
 
@@ -650,9 +650,11 @@ static int gpu_recompute(struct engine_sim *s, int g)
 			sm = 1;
 		waves = ceil((double)k->blocks / (k->blocks_per_sm * sm) - 1e-12);
 		comp[i] = waves * k->wave_ns;
-		cap = (k->bw_per_sm > 0 && k->bw_per_sm < s->hw_bw_per_sm ? k->bw_per_sm
-									  : s->hw_bw_per_sm) *
-		      alloc[i];
+		cap = s->hw_bw_per_sm * alloc[i];
+		if (cap > s->hbm)
+			cap = s->hbm;
+		if (k->bw_eff > 0 && k->bw_eff < 1)
+			cap *= k->bw_eff;
 		if (k->bytes <= 0)
 			bw_dem[i] = 0;
 		else if (comp[i] <= 0)

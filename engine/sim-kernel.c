@@ -42,26 +42,35 @@ void engine_kernel_from_trace(const struct model_gpu *gpu, const struct trace_ke
 	held = (double)blocks / bps < sms ? ceil((double)blocks / bps) : sms;
 	out->wave_ns = (double)dur / waves;
 	out->bytes = 0;
-	out->bw_per_sm = 0;
+	out->bw_eff = 0;
 	if (k->bytes > 0) {
 		double t_mem = (double)k->bytes / hbm; /* ns at the HBM peak */
 		double peak = gpu->fp32_tflops;
 		int tensor = k->kclass == TRACE_CLASS_GEMM || k->kclass == TRACE_CLASS_ATTENTION ||
 			     k->kclass == TRACE_CLASS_CONV;
+		/* what its SMs could draw at the recorded size */
+		double ceiling = ENGINE_SM_BW_FACTOR * hbm / gpu->sms * held;
+		double drawn = (double)k->bytes / (double)dur;
+		if (ceiling > hbm)
+			ceiling = hbm;
 		if (tensor && gpu->bf16_tflops > 0)
 			peak = gpu->bf16_tflops;
 		double t_comp = k->flops > 0 && peak > 0 ? (double)k->flops / (peak * 1e3) : 0;
 		out->bytes = (double)k->bytes;
+		if (drawn > ceiling) {
+			/* more traffic than its SMs could move in its time: the
+			 * estimate is high; keep what fits */
+			out->bytes = ceiling * (double)dur;
+			drawn = ceiling;
+		}
 		if (t_mem >= t_comp) {
-			/* memory-bound: alone, its traffic at its own achieved
-			 * bandwidth takes the whole duration; compute keeps the
-			 * roofline ratio. */
+			/* memory-bound: alone, its traffic at the bandwidth it
+			 * reached takes the whole duration; compute keeps the
+			 * roofline ratio */
 			out->wave_ns = (double)dur * (t_mem > 0 ? t_comp / t_mem : 0) / waves;
-			out->bw_per_sm = (double)k->bytes / (double)dur / held;
-		} else {
-			/* compute-bound: the traffic must fit its duration. */
-			double need = (double)k->bytes / (double)dur / held;
-			out->bw_per_sm = need;
+			out->bw_eff = drawn / ceiling;
+			if (out->bw_eff <= 0)
+				out->bw_eff = 1e-6;
 		}
 	}
 }

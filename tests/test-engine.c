@@ -899,6 +899,63 @@ START_TEST(external_traces_replay_close_to_their_measured_span)
 }
 END_TEST
 
+static int64_t alone_at(const struct model_gpu *g, const struct engine_kernel *k, int sms)
+{
+	struct engine_cluster c;
+	struct engine_sim *s;
+	struct mo_err err;
+	int64_t op, t;
+
+	engine_cluster_init(&c, g, 1);
+	s = engine_sim_new(&c, &err);
+	engine_sim_add_partition(s, 0, sms, &err);
+	engine_sim_add_stream(s, 0, 0, &err);
+	op = engine_sim_add_kernels(s, 0, k, 1, NULL, NULL, 0, &err);
+	ck_assert_int_eq(engine_sim_run(s, NULL, &err), 0);
+	t = engine_sim_op_end(s, op) - engine_sim_op_start(s, op);
+	engine_sim_free(s);
+	return t;
+}
+
+START_TEST(measured_kernels_split_into_compute_and_memory)
+{
+	const struct model_gpu *g = model_gpu_find("h100", NULL);
+	struct trace_record r;
+	struct engine_kernel mem, comp;
+
+	ck_assert_ptr_nonnull(g);
+	/* 1056 blocks of 256 threads, 32 registers: 8 blocks per SM, one wave
+	 * on 132 SMs; 500 us measured at 132 SMs */
+	trace_record_init(&r, TRACE_KIND_KERNEL);
+	r.u.kernel.start_ns = 0;
+	r.u.kernel.end_ns = 500000;
+	r.u.kernel.grid_x = 1056;
+	r.u.kernel.grid_y = r.u.kernel.grid_z = 1;
+	r.u.kernel.block_x = 256;
+	r.u.kernel.block_y = r.u.kernel.block_z = 1;
+	r.u.kernel.registers = 32;
+	r.u.kernel.static_smem = r.u.kernel.dynamic_smem = 0;
+	r.u.kernel.kclass = TRACE_CLASS_ELEMENTWISE;
+	engine_kernel_from_trace(g, &r.u.kernel, g->sms, &comp);
+	ck_assert_int_eq(comp.blocks, 1056);
+	ck_assert_int_eq(comp.blocks_per_sm, 8);
+	ck_assert_int_eq(comp.bytes, 0);
+	/* compute-bound (no flops or bytes known): waves */
+	ck_assert_int_eq(alone_at(g, &comp, 132), 500000);
+	ck_assert_int_eq(alone_at(g, &comp, 66), 1000000);
+	ck_assert_int_eq(alone_at(g, &comp, 32), 2500000); /* ceil(1056 / 256) = 5 waves */
+	/* memory-bound: 1 GB in 500 us (2 TB/s of the 3.35 TB/s HBM) */
+	r.u.kernel.bytes = 1000000000;
+	r.u.kernel.flops = 1000000;
+	engine_kernel_from_trace(g, &r.u.kernel, g->sms, &mem);
+	ck_assert(mem.bw_eff > 0 && mem.bw_eff < 1);
+	ck_assert(llabs(alone_at(g, &mem, 132) - 500000) <= 1);
+	/* half the SMs still saturate HBM; a quarter of them cannot */
+	ck_assert(llabs(alone_at(g, &mem, 66) - 500000) <= 1);
+	ck_assert(llabs(alone_at(g, &mem, 33) - 1000000) <= 2);
+}
+END_TEST
+
 static Suite *engine_suite(void)
 {
 	Suite *s = suite_create("engine");
@@ -916,6 +973,7 @@ static Suite *engine_suite(void)
 	tcase_add_test(sim, an_all_reduce_across_nodes_uses_the_network);
 	tcase_add_test(sim, two_sends_share_a_link);
 	tcase_add_test(sim, the_same_inputs_give_the_same_trace);
+	tcase_add_test(sim, measured_kernels_split_into_compute_and_memory);
 	suite_add_tcase(s, sim);
 	TCase *run = tcase_create("plans");
 	tcase_set_timeout(run, 120);
