@@ -208,7 +208,7 @@ void model_err_stats_of(double *ape, int n, struct model_err_stats *o)
 		sum += ape[i];
 	o->mape = sum / n;
 	o->p50 = n % 2 ? ape[n / 2] : 0.5 * (ape[n / 2 - 1] + ape[n / 2]);
-	o->p90 = ape[(int)floor(0.9 * (n - 1))];
+	o->p90 = ape[(int)ceil(0.9 * n) - 1]; /* nearest rank */
 	o->max = ape[n - 1];
 }
 
