@@ -75,18 +75,49 @@ grep -q "newer" "$tmp/err" || fail "newer version: $(cat "$tmp/err")"
 "$MOSAIC" inspect 2>/dev/null; [ $? -eq 2 ] || fail "no FILE: not 2"
 "$MOSAIC" inspect --top x "$tmp/good.mtr" 2>/dev/null; [ $? -eq 2 ] || fail "--top x: not 2"
 
-# a Kineto trace, inspected directly: the kernel count from the JSON itself
-k=tests/data/kineto/hta/benchmark_result_2869224_1695835535_trace.json.gz
-if [ -f "$k" ]; then
-	"$MOSAIC" inspect --json "$k" >"$tmp/k.json" || fail "inspect of a Kineto trace failed"
-	python3 - "$k" "$tmp/k.json" <<'PY' || fail "Kineto kernel count"
+# Kineto traces, inspected directly and after import: kernels, kernel time,
+# busy and span equal figures computed here from the JSON with exact decimals
+# (each timestamp and end rounded to the nearest ns)
+found=0
+for k in tests/data/kineto/*/*.json.gz; do
+	[ -f "$k" ] || continue
+	found=1
+	"$MOSAIC" inspect --json "$k" >"$tmp/k.json" || fail "inspect of '$k' failed"
+	"$MOSAIC" import "$k" -o "$tmp/k.mtr" 2>/dev/null || fail "import of '$k' failed"
+	"$MOSAIC" inspect --json "$tmp/k.mtr" >"$tmp/k-mtr.json" || fail "inspect of the import failed"
+	python3 - "$k" "$tmp/k.json" "$tmp/k-mtr.json" <<'PY' || fail "'$k': numbers differ"
 import gzip, json, sys
-ev = json.load(gzip.open(sys.argv[1]))["traceEvents"]
-n = sum(1 for e in ev if e.get("ph") == "X" and str(e.get("cat", "")).lower() == "kernel")
-d = json.load(open(sys.argv[2]))
-assert d["kernels"] == n and d["source"] == "measured", (d["kernels"], n)
+from decimal import Decimal, ROUND_HALF_UP
+
+def ns(x):
+    return int((Decimal(x) * 1000).to_integral_value(rounding=ROUND_HALF_UP))
+
+d = json.load(gzip.open(sys.argv[1], "rt"), parse_float=Decimal, parse_int=Decimal)
+ev = d["traceEvents"] if isinstance(d, dict) else d
+ks = []
+for e in ev:
+    if isinstance(e, dict) and e.get("ph") == "X" and str(e.get("cat", "")).lower() == "kernel":
+        s = ns(e["ts"])
+        ks.append((s, ns(Decimal(e["ts"]) + Decimal(e.get("dur", 0))),
+                   str((e.get("args") or {}).get("device", e.get("pid")))))
+busy = 0
+for dev in set(k[2] for k in ks):
+    ce = None
+    for s, en in sorted((s, en) for s, en, d in ks if d == dev):
+        if ce is None or s > ce:
+            if ce is not None:
+                busy += ce - cs
+            cs, ce = s, en
+        else:
+            ce = max(ce, en)
+    busy += ce - cs
+want = {"kernels": len(ks), "kernel_time_ns": sum(en - s for s, en, _ in ks), "busy_ns": busy,
+        "span_ns": max(k[1] for k in ks) - min(k[0] for k in ks), "source": "measured"}
+for path in sys.argv[2:]:
+    got = json.load(open(path))
+    for key, v in want.items():
+        assert got[key] == v, (path, key, got[key], v)
 PY
-else
-	echo "inspect.sh: $k absent, Kineto case skipped"
-fi
+done
+[ $found -eq 1 ] || echo "inspect.sh: no Kineto traces in tests/data/kineto, those cases skipped"
 exit 0
