@@ -3,6 +3,8 @@
  * small instances, and the entry points plan_search / plan_make. */
 #include "planner/planner-internal.h"
 
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -681,15 +683,17 @@ int pl_mosaic(const struct plan_problem *pb, struct plan **out, struct mo_err *e
  * all its units) exceeds what all GPUs' SMs give in the incumbent's time.
  * Per module, options beaten by another option on bound, area, SMs and unit
  * count together are skipped (a restriction: placement effects such as
- * interference are not part of that comparison).  The incumbent starts at the best temporal-only baseline
- * (which is also returned when it wins).  Refuses (-MO_EUSAGE) instances
+ * interference are not part of that comparison).  The incumbent starts at
+ * the mosaic heuristic's plan (at least as good as every temporal-only
+ * baseline), returned when nothing in F beats it: the answer is the best of
+ * F and that plan, proven by the exhaustive search.  Refuses (-MO_EUSAGE) instances
  * whose search space is too large, instead of running for hours.
  */
 #define OPT_MAX_GPUS 16
 #define OPT_MAX_MODULES 6
 #define OPT_EXACT_UNITS 6
-#define OPT_MAX_NODES 3000000L
-#define OPT_MAX_LEAVES 200000L
+#define OPT_MAX_NODES 10000000L
+#define OPT_MAX_LEAVES 600000L
 
 struct opt_option {
 	int pp, dp, qi;
@@ -708,6 +712,8 @@ struct optimal {
 	int64_t best_ns;
 	long leaves, nodes;
 	int aborted;
+	int64_t *rest_sms;   /* [i]: the fewest SMs modules i..K-1 can take */
+	double *rest_area;   /* [i]: the least SM-time they occupy */
 	/* placement search */
 	struct funit *u;
 	int nu, *gpu_of, *free_sms;
@@ -851,8 +857,11 @@ static void opt_dfs(struct optimal *o, int i, int64_t lb, int64_t sms, double ar
 			break; /* options are sorted by bound */
 		if (ns > (int64_t)pb->n_gpus * pb->gpu->sms)
 			continue;
-		/* the SMs of all GPUs cannot do the work in less than area / SMs */
-		if (o->best && na / cap >= (double)o->best_ns)
+		/* the SMs of all GPUs cannot do the work in less than area / SMs,
+		 * counting the least the remaining modules need */
+		if (ns + o->rest_sms[i + 1] > (int64_t)pb->n_gpus * pb->gpu->sms)
+			continue;
+		if (o->best && (na + o->rest_area[i + 1]) / cap >= (double)o->best_ns)
 			continue;
 		o->f.pp[m] = op->pp;
 		o->f.dp[m] = op->dp;
@@ -881,11 +890,12 @@ int pl_optimal(const struct plan_problem *pb, struct plan **out, struct mo_err *
 		rc = mo_err_set(err, MO_ENOMEM, "plan: out of memory");
 		goto out;
 	}
-	/* incumbent: the best temporal-only baseline */
-	for (int b = 0; b < N_BASELINES; b++) {
+	/* incumbent: the mosaic heuristic's plan (itself at least as good as
+	 * every temporal-only baseline); the bound only cuts what cannot beat it */
+	{
 		struct plan *p = NULL;
 
-		if (baselines[b].fn(pb, &p, NULL) == 0 && p)
+		if (pl_mosaic(pb, &p, NULL) == 0 && p)
 			pl_keep_best(&o.best, &o.best_ns, p, p->predicted_iter_ns);
 	}
 	for (int i = 0; i < K; i++) {
@@ -954,7 +964,45 @@ int pl_optimal(const struct plan_problem *pb, struct plan **out, struct mo_err *
 		}
 		qsort(o.opts[i], (size_t)o.n_opts[i], sizeof(**o.opts), cmp_opt);
 	}
+	/* heaviest modules first (their bound prunes most), then the least the
+	 * remaining modules need */
+	for (int i = 0; i < K; i++)
+		for (int j = i + 1; j < K; j++) {
+			int64_t li = o.n_opts[i] ? o.opts[i][0].lb : INT64_MAX;
+			int64_t lj = o.n_opts[j] ? o.opts[j][0].lb : INT64_MAX;
+
+			if (lj > li) {
+				int tm = o.mods[i], tn = o.n_opts[i];
+				struct opt_option *to = o.opts[i];
+
+				o.mods[i] = o.mods[j], o.n_opts[i] = o.n_opts[j], o.opts[i] = o.opts[j];
+				o.mods[j] = tm, o.n_opts[j] = tn, o.opts[j] = to;
+			}
+		}
+	o.rest_sms = calloc((size_t)K + 1, sizeof(int64_t));
+	o.rest_area = calloc((size_t)K + 1, sizeof(double));
+	if (!o.rest_sms || !o.rest_area) {
+		rc = mo_err_set(err, MO_ENOMEM, "plan: out of memory");
+		goto out;
+	}
+	for (int i = K - 1; i >= 0; i--) {
+		int64_t ms = INT64_MAX;
+		double ma = 1e300;
+
+		for (int k = 0; k < o.n_opts[i]; k++) {
+			if (o.opts[i][k].sms < ms)
+				ms = o.opts[i][k].sms;
+			if (o.opts[i][k].area < ma)
+				ma = o.opts[i][k].area;
+		}
+		if (!o.n_opts[i])
+			ms = 0, ma = 0;
+		o.rest_sms[i] = o.rest_sms[i + 1] + ms;
+		o.rest_area[i] = o.rest_area[i + 1] + ma;
+	}
 	opt_dfs(&o, 0, 0, 0, 0);
+	if (getenv("MOSAIC_PLAN_DEBUG"))
+		fprintf(stderr, "optimal: %ld nodes, %ld leaves\n", o.nodes, o.leaves);
 	if (o.aborted) {
 		rc = mo_err_set(err, MO_EUSAGE,
 				"optimal: instance too large for exact search (more than %ld configurations or %ld placements to bound): use --planner mosaic",
@@ -976,6 +1024,8 @@ out:
 	free(o.opts);
 	free(o.n_opts);
 	free(o.mods);
+	free(o.rest_sms);
+	free(o.rest_area);
 	fam_release(&o.f);
 	return rc;
 }
