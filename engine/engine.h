@@ -154,6 +154,10 @@ int engine_sim_add_partition(struct engine_sim *s, int gpu, int sms, struct mo_e
 /* A stream bound to a partition; returns its id (>= 0, global). */
 int engine_sim_add_stream(struct engine_sim *s, int gpu, int partition, struct mo_err *err);
 
+/* Name a stream in the output trace (not copied: must outlive the run). */
+int engine_sim_set_stream_name(struct engine_sim *s, int stream, const char *name,
+			       struct mo_err *err);
+
 /*
  * Put a stream in an exclusive group (>= 0): the operations of the streams of
  * one group never run at the same time (a partition time-sharing its slots);

@@ -226,6 +226,7 @@ int engine_sim_schedule(const struct engine_schedule *sc, const struct workload 
 	size_t *slot_k = NULL;  /* per slot and phase: cache entry */
 	int64_t *op = NULL, *deps = NULL;
 	int *sim_stream = NULL, *peers = NULL;
+	char (*names)[96] = NULL;
 	size_t cap_deps = 0, cap_peers = 0;
 	int rc = 0;
 
@@ -240,7 +241,8 @@ int engine_sim_schedule(const struct engine_schedule *sc, const struct workload 
 	sim_stream = malloc(((size_t)sc->n_streams + 1) * sizeof(int));
 	op = malloc((sc->n_tasks + 1) * sizeof(int64_t));
 	slot_k = malloc(((size_t)sc->n_slots * 3 + 1) * sizeof(size_t));
-	if (!sim_stream || !op || !slot_k)
+	names = calloc((size_t)sc->n_streams + 1, sizeof(*names));
+	if (!sim_stream || !op || !slot_k || !names)
 		goto nomem;
 	/* partitions in the schedule's order, then streams */
 	for (int i = 0; i < sc->n_parts; i++) {
@@ -260,6 +262,13 @@ int engine_sim_schedule(const struct engine_schedule *sc, const struct workload 
 		}
 		if (!st->comm && (rc = engine_sim_set_group(sim, sim_stream[i], st->part, err)) < 0)
 			goto out;
+		{
+			const struct engine_slot *sl = &sc->slots[st->slot];
+			snprintf(names[i], sizeof(names[i]), "%s stage %d replica %d%s",
+				 w->modules[sl->module].name, sl->stage, sl->replica,
+				 st->comm ? " comm" : "");
+			engine_sim_set_stream_name(sim, sim_stream[i], names[i], NULL);
+		}
 	}
 	/* kernels per slot and phase */
 	for (int s = 0; s < sc->n_slots; s++) {
@@ -387,6 +396,7 @@ out:
 	free(deps);
 	free(peers);
 	free(sim_stream);
+	free(names);
 	return rc < 0 ? rc : 0;
 }
 

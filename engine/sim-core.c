@@ -55,6 +55,7 @@ struct part {
 struct stream {
 	int gpu, part, gpart; /* part: index on its GPU; gpart: global partition index */
 	int group;            /* exclusive group, -1 none */
+	const char *name;
 	int64_t *ops;
 	size_t n, cap, head;
 };
@@ -234,6 +235,15 @@ int engine_sim_add_stream(struct engine_sim *s, int gpu, int partition, struct m
 		}
 	}
 	return mo_err_set(err, MO_EUSAGE, "GPU %d has no partition %d", gpu, partition);
+}
+
+int engine_sim_set_stream_name(struct engine_sim *s, int stream, const char *name,
+			       struct mo_err *err)
+{
+	if (stream < 0 || (size_t)stream >= s->n_streams)
+		return mo_err_set(err, MO_EUSAGE, "no stream %d", stream);
+	s->streams[stream].name = name;
+	return 0;
 }
 
 int engine_sim_set_group(struct engine_sim *s, int stream, int group, struct mo_err *err)
@@ -540,7 +550,7 @@ static void emit_definitions(struct engine_sim *s)
 		rec.u.stream.device = s->streams[i].gpu;
 		rec.u.stream.id = (int64_t)i;
 		rec.u.stream.partition = s->streams[i].part;
-		rec.u.stream.name = "";
+		rec.u.stream.name = s->streams[i].name ? s->streams[i].name : "";
 		emit(s, &rec);
 	}
 }
