@@ -11,8 +11,9 @@
 #include "engine/engine.h"
 
 static const char usage[] =
-	"mosaic replay TRACE.mtr [--json] [-o OUT.mtr] [--window NS]\n"
-	"  re-run a trace on the simulator, on its own GPU at its recorded SM count,\n"
+	"mosaic replay TRACE [--json] [-o OUT.mtr] [--window NS]\n"
+	"  re-run a trace (.mtr, or Kineto / Chrome JSON) on the simulator, on its own\n"
+	"  GPU at its recorded SM count,\n"
 	"  keeping streams, inferred cross-stream dependencies and host gaps;\n"
 	"  --json: span_ns (simulated), measured_span_ns, error_pct, kernels\n"
 	"  -o: write the simulated trace; --window: dependency window (default 2000 ns)";
@@ -69,9 +70,14 @@ int cmd_replay(int argc, char **argv)
 	if (optind != argc - 1)
 		return cli_usage_error("replay", usage, "expected one trace");
 	trace_mem_init(&t);
-	if (trace_mem_load(&t, argv[optind], &err) < 0) {
-		trace_mem_release(&t);
-		return cli_fail("replay", &err);
+	{
+		/* an .mtr, or a Kineto / Chrome trace JSON imported on the fly */
+		struct trace_sink in = trace_sink_mem(&t);
+		if (trace_read_any(argv[optind], &in, &err) < 0) {
+			trace_mem_release(&t);
+			cli_fail("replay", &err);
+			return 2;
+		}
 	}
 	if (out) {
 		struct trace_header h = t.header;
@@ -104,8 +110,9 @@ int cmd_replay(int argc, char **argv)
 	}
 	w = NULL;
 	if (json) {
-		json_t *o = json_pack("{s:s, s:s, s:s, s:i, s:I, s:I, s:f, s:I, s:i, s:I, s:I}",
-				      "trace", argv[optind], "source", "simulated", "gpu", res.gpu,
+		json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:i, s:I, s:I, s:f, s:I, s:i, s:I, s:I}",
+				      "trace", argv[optind], "source", "simulated",
+				      "measured_source", trace_source_name((int)t.header.source), "gpu", res.gpu,
 				      "sms", res.sms, "span_ns", (json_int_t)res.span_ns,
 				      "measured_span_ns", (json_int_t)res.measured_span_ns,
 				      "error_pct", res.error_pct, "kernels", (json_int_t)res.kernels,
@@ -118,11 +125,11 @@ int cmd_replay(int argc, char **argv)
 		free(s);
 		json_decref(o);
 	} else {
-		printf("replay of '%s' on %s at %d SMs: simulated span %.3f ms, measured %.3f ms, "
+		printf("replay of '%s' on %s at %d SMs: simulated span %.3f ms, recorded %.3f ms (%s), "
 		       "error %+.2f%%\n  %llu activities on %d streams, %llu cross-stream "
 		       "dependencies inferred (window %lld ns)\n",
 		       argv[optind], res.gpu, res.sms, res.span_ns / 1e6, res.measured_span_ns / 1e6,
-		       res.error_pct, (unsigned long long)res.kernels, res.streams,
+		       trace_source_name((int)t.header.source), res.error_pct, (unsigned long long)res.kernels, res.streams,
 		       (unsigned long long)res.dependencies, (long long)ro.dep_window_ns);
 	}
 	trace_mem_release(&t);

@@ -22,7 +22,7 @@ for f in tests/data/kineto/tracelens/gaunernst_bert-small-uncased__1016001.json.
 	python3 - "$tmp/r$n.json" <<'PY' || fail "replay of $f is off: $(cat "$tmp/r$n.json")"
 import json, sys
 r = json.load(open(sys.argv[1]))
-assert r["source"] == "simulated"
+assert r["source"] == "simulated" and r["measured_source"] == "measured"
 assert r["span_ns"] > 0 and r["measured_span_ns"] > 0 and r["kernels"] > 0, r
 assert abs(r["error_pct"]) < 10, r
 assert abs(100.0 * (r["span_ns"] - r["measured_span_ns"]) / r["measured_span_ns"] - r["error_pct"]) < 1e-6
@@ -30,6 +30,15 @@ PY
 	"$MOSAIC" inspect "$tmp/sim$n.mtr" --check >/dev/null 2>"$tmp/err" || fail "replayed trace invalid: $(cat "$tmp/err")"
 	"$MOSAIC" replay "$tmp/t$n.mtr" >"$tmp/text" 2>&1 || fail "text replay failed"
 	grep -q "simulated span" "$tmp/text" || fail "text output: $(cat "$tmp/text")"
+	grep -q "(measured)" "$tmp/text" || fail "text output does not label the recorded span: $(cat "$tmp/text")"
+	# the Kineto file directly gives the same numbers
+	"$MOSAIC" replay "$f" --json >"$tmp/direct.json" 2>"$tmp/err" || fail "direct replay of $f failed: $(cat "$tmp/err")"
+	cmp -s "$tmp/direct.json" "$tmp/r$n.json" || python3 - "$tmp/direct.json" "$tmp/r$n.json" <<'PY' || fail "direct and imported replays differ"
+import json, sys
+a, b = (json.load(open(p)) for p in sys.argv[1:3])
+for k in ("span_ns", "measured_span_ns", "kernels", "streams", "dependencies", "measured_source"):
+    assert a[k] == b[k], (k, a[k], b[k])
+PY
 done
 [ $n -gt 0 ] || echo "replay.sh: no committed traces found; only the error cases ran"
 
