@@ -1058,7 +1058,7 @@ static int timelines(struct ctx *c, struct mo_err *err)
 			char title[256];
 			int h = 160 + 26 * nrows;
 
-			snprintf(title, sizeof(title), "Timeline: one iteration of %s planned by %s (simulated)",
+			snprintf(title, sizeof(title), "Timeline: one iteration of %s planned by %s (simulated; pale = forward, dark = backward)",
 				 c->o->workloads[twl], bench_systems[s]);
 			rc = plot_open(&p, c->dir, name, 1200, h < 420 ? 420 : h, title,
 				       "time (ms, simulated)", "", err);
