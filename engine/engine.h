@@ -213,6 +213,9 @@ double engine_sim_gpu_busy_sm_ns(const struct engine_sim *s, int gpu);
 
 struct engine_replay_opts {
 	int64_t dep_window_ns;   /* cross-stream dependency window; default 2000 */
+	int sms;                 /* 0: the recorded SM count; else run a trace recorded
+	                            without partitions on this many SMs (a what-if: kernels
+	                            rescale by waves and DRAM ceiling, host gaps stay) */
 	const struct trace_sink *out; /* the simulated trace, or NULL */
 };
 void engine_replay_opts_init(struct engine_replay_opts *o);

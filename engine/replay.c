@@ -112,6 +112,11 @@ int engine_replay(const struct trace_mem *t, const struct engine_replay_opts *o,
 	}
 	sms = t->header.quota_sms > 0 && t->header.quota_sms <= gpu->sms ? (int)t->header.quota_sms
 									 : gpu->sms;
+	if (o->sms < 0 || o->sms > gpu->sms) {
+		rc = mo_err_set(err, MO_EUSAGE, "cannot replay at %d SMs: the %s has %d", o->sms,
+				gpu->short_name, gpu->sms);
+		goto out;
+	}
 	/* Activities and their streams. */
 	for (size_t i = 0; i < t->n; i++) {
 		int64_t s, e, sid;
@@ -181,7 +186,12 @@ int engine_replay(const struct trace_mem *t, const struct engine_replay_opts *o,
 			}
 			n_parts++;
 		}
-		if (n_parts == 0 && (rc = engine_sim_add_partition(sim, d, sms, err)) < 0)
+		if (n_parts > 0 && o->sms > 0) {
+			rc = mo_err_set(err, MO_EUSAGE,
+					"cannot replay at %d SMs: the trace has its own SM partitions", o->sms);
+			goto out;
+		}
+		if (n_parts == 0 && (rc = engine_sim_add_partition(sim, d, o->sms > 0 ? o->sms : sms, err)) < 0)
 			goto out;
 	}
 	for (size_t j = 0; j < n_rs; j++) {
@@ -277,7 +287,7 @@ int engine_replay(const struct trace_mem *t, const struct engine_replay_opts *o,
 				 : 0;
 	res->kernels = n_acts;
 	res->streams = (int)n_rs;
-	res->sms = sms;
+	res->sms = o->sms > 0 ? o->sms : sms;
 	snprintf(res->gpu, sizeof(res->gpu), "%s", gpu->short_name);
 	rc = 0;
 	goto out;

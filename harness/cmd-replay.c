@@ -11,12 +11,13 @@
 #include "engine/engine.h"
 
 static const char usage[] =
-	"mosaic replay TRACE [--json] [-o OUT.mtr] [--window NS]\n"
+	"mosaic replay TRACE [--json] [-o OUT.mtr] [--window NS] [--sms N]\n"
 	"  re-run a trace (.mtr, or Kineto / Chrome JSON) on the simulator, on its own\n"
 	"  GPU at its recorded SM count,\n"
 	"  keeping streams, inferred cross-stream dependencies and host gaps;\n"
 	"  --json: span_ns (simulated), measured_span_ns, error_pct, kernels\n"
-	"  -o: write the simulated trace; --window: dependency window (default 2000 ns)";
+	"  -o: write the simulated trace; --window: dependency window (default 2000 ns);\n"
+	"  --sms N: what-if, run it on N SMs instead of the recorded count (simulated)";
 
 static int put_record(void *ctx, const struct trace_record *rec, struct mo_err *err)
 {
@@ -29,6 +30,7 @@ int cmd_replay(int argc, char **argv)
 		{"json", no_argument, NULL, 'j'},
 		{"output", required_argument, NULL, 'o'},
 		{"window", required_argument, NULL, 'w'},
+		{"sms", required_argument, NULL, 's'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -58,6 +60,14 @@ int cmd_replay(int argc, char **argv)
 			if (*end || v < 0)
 				return cli_usage_error("replay", usage, "bad window '%s'", optarg);
 			ro.dep_window_ns = v;
+			break;
+		}
+		case 's': {
+			char *end;
+			long v = strtol(optarg, &end, 10);
+			if (*end || v < 1)
+				return cli_usage_error("replay", usage, "bad SM count '%s'", optarg);
+			ro.sms = (int)v;
 			break;
 		}
 		case 'h':
@@ -119,17 +129,21 @@ int cmd_replay(int argc, char **argv)
 				      "streams", res.streams, "dependencies",
 				      (json_int_t)res.dependencies, "window_ns",
 				      (json_int_t)ro.dep_window_ns);
+		if (o && ro.sms > 0)
+			json_object_set_new(o, "what_if_sms", json_integer(ro.sms));
 		char *s = o ? json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
 		if (s)
 			printf("%s\n", s);
 		free(s);
 		json_decref(o);
 	} else {
-		printf("replay of '%s' on %s at %d SMs: simulated span %.3f ms, recorded %.3f ms (%s), "
-		       "error %+.2f%%\n  %llu activities on %d streams, %llu cross-stream "
+		printf("replay of '%s' on %s at %d SMs%s: simulated span %.3f ms, recorded %.3f ms (%s), "
+		       "%s %+.2f%%\n  %llu activities on %d streams, %llu cross-stream "
 		       "dependencies inferred (window %lld ns)\n",
-		       argv[optind], res.gpu, res.sms, res.span_ns / 1e6, res.measured_span_ns / 1e6,
-		       trace_source_name((int)t.header.source), res.error_pct, (unsigned long long)res.kernels, res.streams,
+		       argv[optind], res.gpu, res.sms, ro.sms > 0 ? " (what-if)" : "",
+		       res.span_ns / 1e6, res.measured_span_ns / 1e6,
+		       trace_source_name((int)t.header.source), ro.sms > 0 ? "change" : "error",
+		       res.error_pct, (unsigned long long)res.kernels, res.streams,
 		       (unsigned long long)res.dependencies, (long long)ro.dep_window_ns);
 	}
 	trace_mem_release(&t);

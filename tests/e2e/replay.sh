@@ -40,6 +40,19 @@ for k in ("span_ns", "measured_span_ns", "kernels", "streams", "dependencies", "
     assert a[k] == b[k], (k, a[k], b[k])
 PY
 done
+# what-if at fewer SMs: never faster, and labelled
+f=tests/data/kineto/tracelens/gaunernst_bert-small-uncased__1016001.json.gz
+if [ -f "$f" ]; then
+	"$MOSAIC" replay "$f" --json --sms 32 >"$tmp/q.json" 2>"$tmp/err" || fail "replay --sms 32 failed: $(cat "$tmp/err")"
+	python3 - "$tmp/q.json" <<'PY' || fail "replay at 32 SMs is wrong: $(cat "$tmp/q.json")"
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert r["sms"] == 32 and r["what_if_sms"] == 32, r
+assert r["span_ns"] > r["measured_span_ns"], r
+PY
+	"$MOSAIC" replay "$f" --sms 1000 >/dev/null 2>"$tmp/err"; [ $? -eq 2 ] || fail "--sms 1000 did not exit 2"
+	grep -q "1000 SMs" "$tmp/err" || fail "--sms 1000 message: $(cat "$tmp/err")"
+fi
 [ $n -gt 0 ] || echo "replay.sh: no committed traces found; only the error cases ran"
 
 printf 'not a trace' >"$tmp/bad.mtr"
