@@ -392,6 +392,36 @@ START_TEST(eager_attention_materialises_scores_softmax_and_dropout)
 }
 END_TEST
 
+START_TEST(pytorch_impl_unfuses_rmsnorm_rope_swiglu_and_separate_qkv_is_three_gemms)
+{
+	static const char spec[] =
+		"{\"name\":\"p\",\"batch\":1,\"modules\":[{\"name\":\"lm\",\"kind\":\"backbone\","
+		"\"arch\":\"decoder\",\"layers\":1,\"hidden\":64,\"heads\":4,\"kv_heads\":2,\"ffn\":128,"
+		"\"seq\":16,\"act\":\"swiglu\",\"norm\":\"rmsnorm\",\"pos\":\"rope\",\"final_norm\":false,"
+		"\"qkv\":\"separate\",\"impl\":\"pytorch\"}]}";
+	struct workload *w = load_str_ok(spec);
+	struct trace_mem f, b;
+	struct mo_err err;
+	int64_t T = 16;
+	const char *want[] = {"gemm:q", "gemm:k", "gemm:v", "gemm:gate", "gemm:up", "silu", "swiglu_mul",
+			      "rms_norm_pow", "rms_norm_mean", "rms_norm_to_float", "rope_cat", "rope_add"};
+
+	trace_mem_init(&f), trace_mem_init(&b);
+	ck_assert(workload_kernels(w, 0, 0, 1, WORKLOAD_FWD, 1, h100(), &f, &err) == 0);
+	for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
+		ck_assert_msg(gemm_flops(&f, want[i]) >= 0, "no %s kernel", want[i]);
+	ck_assert_int_eq(gemm_flops(&f, "gemm:k"), 2 * T * 32 * 64); /* 2 KV heads of 16 */
+	ck_assert_int_eq(gemm_flops(&f, "gemm:qkv"), -1);
+	ck_assert_int_eq(gemm_flops(&f, "grad_accumulate"), -1); /* backward only */
+	ck_assert(workload_kernels(w, 0, 0, 1, WORKLOAD_BWD, 1, h100(), &b, &err) == 0);
+	ck_assert_int_ge(gemm_flops(&b, "grad_accumulate"), 0);
+	ck_assert_int_eq(gemm_flops(&b, "gemm:v:wgrad"), 2 * T * 32 * 64);
+	/* the same FLOPs in GEMMs as the fused form */
+	trace_mem_release(&f), trace_mem_release(&b);
+	workload_free(w);
+}
+END_TEST
+
 START_TEST(frozen_modules_skip_weight_gradients_and_the_optimizer)
 {
 	static const char spec[] =
@@ -710,6 +740,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, tiny_decoder_forward_has_the_hand_counted_kernels_and_flops);
 	tcase_add_test(tc, tiny_decoder_backward_doubles_gemm_work_and_the_optimizer_clips_then_steps);
 	tcase_add_test(tc, eager_attention_materialises_scores_softmax_and_dropout);
+	tcase_add_test(tc, pytorch_impl_unfuses_rmsnorm_rope_swiglu_and_separate_qkv_is_three_gemms);
 	tcase_add_test(tc, frozen_modules_skip_weight_gradients_and_the_optimizer);
 	tcase_add_test(tc, memory_counts_adam_state_and_master_weights);
 	tcase_add_test(tc, layer_slices_add_up_to_the_whole_module);

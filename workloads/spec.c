@@ -20,7 +20,8 @@
  *   blocks (array of ints: conv bottleneck blocks per stage; sets layers)
  *   act (gelu|gelu_new|quick_gelu|relu|swiglu), norm (layernorm|rmsnorm),
  *   pos (learned|rope|relative|none), loss (none|lm|contrastive),
- *   attention (flash|eager), dropout (number in [0, 1))
+ *   attention (flash|eager), dropout (number in [0, 1)), qkv (fused|separate),
+ *   impl (fused|pytorch: see enum workload_impl)
  *   flags (booleans): bias qkv_bias qk_norm cls_token tie_embeddings pooler
  *     cross_attention frozen causal embed_norm final_norm pool patch_bias
  *     shared_embedding
@@ -54,6 +55,8 @@ static const char *const act_names[] = {"gelu", "swiglu", "relu", "quick_gelu", 
 static const char *const norm_names[] = {"layernorm", "rmsnorm", NULL};
 static const char *const pos_names[] = {"learned", "rope", "none", "relative", NULL};
 static const char *const loss_names[] = {"none", "lm", "contrastive", NULL};
+static const char *const qkv_names[] = {"fused", "separate", NULL};
+static const char *const impl_names[] = {"fused", "pytorch", NULL};
 static const char *const dtype_names[] = {"fp32", "tf32", "bf16", "fp16", NULL};
 static const int dtype_values[] = {MODEL_FP32, MODEL_TF32, MODEL_BF16, MODEL_FP16};
 
@@ -211,6 +214,8 @@ static const struct field module_fields[] = {
 	{"norm", F_ENUM, MOFF(norm), norm_names, 0},
 	{"pos", F_ENUM, MOFF(pos), pos_names, 0},
 	{"loss", F_ENUM, MOFF(loss), loss_names, 0},
+	{"qkv", F_ENUM, MOFF(qkv_separate), qkv_names, 0},
+	{"impl", F_ENUM, MOFF(impl), impl_names, 0},
 	{"dropout", F_DOUBLE, MOFF(dropout), NULL, 0},
 	{"params", F_I64, MOFF(published_params), NULL, 0},
 	{"trace", F_STR, MOFF(trace), NULL, sizeof(((struct workload_module *)0)->trace)},

@@ -38,6 +38,7 @@ enum step_type {
 	S_LOSS,     /* a: rows, b: classes (log-softmax + NLL) */
 	S_COPY,     /* a: elements */
 	S_BN,       /* a: elements, b: channels */
+	S_RED,      /* a: rows, b: width; a reduction over each row (mean) */
 };
 
 struct step {
@@ -45,6 +46,7 @@ struct step {
 	const char *name;
 	int64_t a, b, c, d;
 	int bias, input_grad, weight, causal, rms, reads, writes, nbwd;
+	int bwd_only; /* no forward kernel: autograd's gradient accumulation */
 	double fpe; /* FLOPs per element (elementwise, norms) */
 };
 
@@ -103,9 +105,47 @@ static void ew(struct gen *g, const char *name, int64_t elems, int reads, int wr
 
 static void norm(struct gen *g, const char *name, int64_t rows, int64_t width)
 {
-	struct step *s = add(g, S_NORM, name);
-	if (s)
+	struct step *s;
+	int64_t n = rows * width;
+
+	if (g->m->impl == WORKLOAD_IMPL_PYTORCH && g->m->norm == WORKLOAD_NORM_RMSNORM) {
+		/* x.to(float32); x * rsqrt(x.pow(2).mean(-1) + eps); .to(dtype); * weight */
+		if (wl_dtype_bytes(g->dtype) != 4)
+			ew(g, "rms_norm_to_float", n, 1, 2, 0, 1);
+		ew(g, "rms_norm_pow", n, 2, 2, 1, 1);
+		if ((s = add(g, S_RED, "rms_norm_mean")))
+			s->a = rows, s->b = width;
+		ew(g, "rms_norm_rsqrt", rows, 2, 2, 2, 1);
+		ew(g, "rms_norm_mul", n, 4, 2, 1, 2);
+		if (wl_dtype_bytes(g->dtype) != 4)
+			ew(g, "rms_norm_to_dtype", n, 2, 1, 0, 1);
+		ew(g, "rms_norm_weight_mul", n, 2, 1, 1, 2);
+		return;
+	}
+	if ((s = add(g, S_NORM, name)))
 		s->a = rows, s->b = width, s->rms = g->m->norm == WORKLOAD_NORM_RMSNORM;
+}
+
+static void grad_accumulate(struct gen *g, int64_t elems, int n)
+{
+	struct step *s = add(g, S_EW, "grad_accumulate");
+	if (s)
+		s->a = elems, s->reads = 2, s->writes = 1, s->fpe = 1, s->nbwd = n, s->bwd_only = 1;
+}
+
+/* Rotary embedding of one tensor of `elems` elements. */
+static void rope(struct gen *g, int64_t elems)
+{
+	if (g->m->impl != WORKLOAD_IMPL_PYTORCH) {
+		ew(g, "rotary_embedding", elems, 2, 1, 3, 1);
+		return;
+	}
+	/* x * cos + rotate_half(x) * sin; rotate_half = cat(-x2, x1) */
+	ew(g, "rope_neg", elems / 2, 1, 1, 1, 1);
+	ew(g, "rope_cat", elems, 1, 1, 0, 1);
+	ew(g, "rope_mul_cos", elems, 2, 1, 1, 1);
+	ew(g, "rope_mul_sin", elems, 2, 1, 1, 1);
+	ew(g, "rope_add", elems, 2, 1, 1, 1);
 }
 
 static void dropout(struct gen *g, const char *name, int64_t elems)
@@ -120,7 +160,14 @@ static void dropout(struct gen *g, const char *name, int64_t elems)
 static void activation(struct gen *g, int64_t elems)
 {
 	switch (g->m->act) {
-	case WORKLOAD_ACT_SWIGLU: ew(g, "silu_mul", elems, 2, 1, 5, 1); break;
+	case WORKLOAD_ACT_SWIGLU:
+		if (g->m->impl == WORKLOAD_IMPL_PYTORCH) {
+			ew(g, "silu", elems, 1, 1, 4, 1);
+			ew(g, "swiglu_mul", elems, 2, 1, 1, 2);
+		} else {
+			ew(g, "silu_mul", elems, 2, 1, 5, 1);
+		}
+		break;
 	case WORKLOAD_ACT_RELU: ew(g, "relu", elems, 1, 1, 1, 1); break;
 	case WORKLOAD_ACT_QUICK_GELU:
 		/* x * sigmoid(1.702 x) in Python: mul, sigmoid, mul */
@@ -156,6 +203,11 @@ static void attention(struct gen *g, int64_t T, int64_t S, int64_t Sk, int cross
 	if (cross) {
 		linear(g, "gemm:cross_q", T, q, H, bias_qkv);
 		linear(g, "gemm:cross_kv", Tk, 2 * kv, H, bias_qkv);
+	} else if (m->qkv_separate) {
+		grad_accumulate(g, T * H, 2); /* dX = dX_q + dX_k + dX_v */
+		linear(g, "gemm:q", T, q, H, bias_qkv);
+		linear(g, "gemm:k", T, kv, H, bias_qkv);
+		linear(g, "gemm:v", T, kv, H, bias_qkv);
 	} else {
 		linear(g, "gemm:qkv", T, q + 2 * kv, H, bias_qkv);
 	}
@@ -163,8 +215,10 @@ static void attention(struct gen *g, int64_t T, int64_t S, int64_t Sk, int cross
 		norm(g, "qk_norm", T * m->heads, d);
 		norm(g, "qk_norm", Tk * m->kv_heads, d);
 	}
-	if (m->pos == WORKLOAD_POS_ROPE && !cross)
-		ew(g, "rotary_embedding", T * (q + kv), 2, 1, 3, 1);
+	if (m->pos == WORKLOAD_POS_ROPE && !cross) {
+		rope(g, T * q);
+		rope(g, T * kv);
+	}
 	if (m->attention == WORKLOAD_ATTN_FLASH) {
 		if ((s = add(g, S_ATTN, cross ? "flash_attn:cross" : "flash_attn")))
 			s->a = B, s->b = S, s->c = Sk, s->d = d, s->causal = m->causal && !cross;
@@ -208,7 +262,11 @@ static void block(struct gen *g, int post_norm)
 	}
 	if (!post_norm)
 		norm(g, "norm:mlp", T, H);
-	if (m->act == WORKLOAD_ACT_SWIGLU) {
+	if (m->act == WORKLOAD_ACT_SWIGLU && m->impl == WORKLOAD_IMPL_PYTORCH) {
+		grad_accumulate(g, T * H, 1); /* dX = dX_gate + dX_up */
+		linear(g, "gemm:gate", T, F, H, m->bias);
+		linear(g, "gemm:up", T, F, H, m->bias);
+	} else if (m->act == WORKLOAD_ACT_SWIGLU) {
 		linear(g, "gemm:gate_up", T, 2 * F, H, m->bias);
 	} else {
 		linear(g, "gemm:fc1", T, F, H, m->bias);
@@ -440,7 +498,8 @@ static const char *suffix(const char *fwd, int which)
 {
 	static const struct bname names[] = {
 #define N(x) {x, x ":dgrad", x ":wgrad", x ":bias_grad"}
-		N("gemm:qkv"), N("gemm:cross_q"), N("gemm:cross_kv"), N("gemm:attn_out"),
+		N("gemm:qkv"), N("gemm:q"), N("gemm:k"), N("gemm:v"), N("gemm:gate"), N("gemm:up"),
+		N("gemm:cross_q"), N("gemm:cross_kv"), N("gemm:attn_out"),
 		N("gemm:cross_out"), N("gemm:gate_up"), N("gemm:fc1"), N("gemm:fc2"),
 		N("gemm:input_proj"), N("gemm:pooler"), N("gemm:out_proj"), N("gemm:mlm_transform"),
 		N("gemm:lm_head"), N("gemm:contrastive_logits"), N("gemm:mlp"),
@@ -458,6 +517,8 @@ static void emit_fwd(struct emitter *em, const struct step *s)
 {
 	int64_t e = em->g->e;
 
+	if (s->bwd_only)
+		return;
 	switch (s->type) {
 	case S_LINEAR:
 		put_gemm(em, s->name, TRACE_CLASS_GEMM, 1, s->a, s->b, s->c);
@@ -505,6 +566,9 @@ static void emit_fwd(struct emitter *em, const struct step *s)
 	case S_BN:
 		put_red(em, "batch_norm", s->a / s->b, s->b, 2, 6);
 		break;
+	case S_RED:
+		put_red(em, s->name, s->a, s->b, 1, 1);
+		break;
 	}
 }
 
@@ -545,7 +609,8 @@ static void emit_bwd(struct emitter *em, const struct step *s)
 	}
 	case S_EW:
 		for (int i = 0; i < s->nbwd; i++)
-			put_ew(em, s->name, s->a, s->reads + 2, s->fpe + 1);
+			put_ew(em, s->name, s->a, s->bwd_only ? s->reads + s->writes : s->reads + 2,
+			       s->fpe + 1);
 		break;
 	case S_NORM:
 		put_red(em, s->rms ? "rms_norm_bwd" : "layer_norm_bwd", s->a, s->b, 4, s->rms ? 6 : 10);
@@ -578,6 +643,9 @@ static void emit_bwd(struct emitter *em, const struct step *s)
 		break;
 	case S_BN:
 		put_red(em, "batch_norm_bwd", s->a / s->b, s->b, 3, 8);
+		break;
+	case S_RED: /* the mean's gradient broadcast back over the row */
+		put_ew(em, s->name, s->a * s->b, 2, 1);
 		break;
 	}
 }

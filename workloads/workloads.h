@@ -67,6 +67,12 @@ enum workload_norm { WORKLOAD_NORM_LAYERNORM = 0, WORKLOAD_NORM_RMSNORM = 1 };
 enum workload_pos { WORKLOAD_POS_LEARNED = 0, WORKLOAD_POS_ROPE = 1, WORKLOAD_POS_NONE = 2,
 		    WORKLOAD_POS_RELATIVE = 3 };
 enum workload_loss { WORKLOAD_LOSS_NONE = 0, WORKLOAD_LOSS_LM = 1, WORKLOAD_LOSS_CONTRASTIVE = 2 };
+/* How the small ops are implemented: fused kernels (Megatron, Apex,
+ * Transformer Engine: one kernel per norm, rotary embedding, SwiGLU) or
+ * unfused PyTorch ops as Hugging Face eager code writes them (RMSNorm in
+ * Python with an fp32 upcast, rotary embedding through rotate_half, SwiGLU
+ * as separate gate and up GEMMs, silu and mul). */
+enum workload_impl { WORKLOAD_IMPL_FUSED = 0, WORKLOAD_IMPL_PYTORCH = 1 };
 
 #define WORKLOAD_MAX_STAGES 8
 
@@ -132,6 +138,8 @@ struct workload_module {
 	int64_t published_params; /* "params" from the spec: the published count, or 0 */
 	int shared_embedding; /* the token embedding is another module's (OFA's shared
 	                         embeddings): used, but not counted in params */
+	int qkv_separate;   /* Q, K and V are three GEMMs (most Hugging Face models), not one */
+	int impl;           /* enum workload_impl */
 };
 
 /* Activations sent along an edge (gradients flow back the same way). */
