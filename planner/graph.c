@@ -248,21 +248,54 @@ int pl_graph_build(const struct plan *p, const struct pl_modinfo *mi, struct pl_
 			goto out;
 		}
 	}
-	/* depth: hops to the end of the forward pass, counting a hop when the
-	 * next unit's first replica sits on another partition */
-	for (int k = g->n_units - 1; k >= 0; k--) {
-		struct pl_unit *un = &g->units[g->order[k]];
-		const struct pl_flat *a = &g->flat[un->slots[0]];
+	/* the 1F1B window: a unit's position is the longest chain of stages
+	 * before it (its module's base plus its stage), P positions in all; a
+	 * position keeps (P - pos - 1) x replicas warm-up forwards (each replica
+	 * a textbook pipeline), at least one more than the next position, and
+	 * one microbatch more in flight; depth is that per replica */
+	{
+		int *pos = calloc((size_t)g->n_units + 1, sizeof(int)), P = 1;
+		int64_t *warm;
 
-		un->depth = 1;
-		for (int j = 0; j < un->n_succ; j++) {
-			const struct pl_unit *v = &g->units[un->succ[j]];
-			const struct pl_flat *b = &g->flat[v->slots[0]];
-			int d = v->depth + ((a->gpu != b->gpu || a->part != b->part) ? 1 : 0);
-
-			if (d > un->depth)
-				un->depth = d;
+		if (!pos) {
+			rc = OOM();
+			goto out;
 		}
+		for (int k = 0; k < g->n_units; k++) {
+			int u = g->order[k];
+
+			for (int j2 = 0; j2 < g->units[u].n_succ; j2++) {
+				int v = g->units[u].succ[j2];
+
+				if (pos[u] + 1 > pos[v])
+					pos[v] = pos[u] + 1;
+			}
+			if (pos[u] + 1 > P)
+				P = pos[u] + 1;
+		}
+		warm = calloc((size_t)P + 1, sizeof(int64_t));
+		if (!warm) {
+			free(pos);
+			rc = OOM();
+			goto out;
+		}
+		for (int u = 0; u < g->n_units; u++) {
+			int64_t w = (int64_t)(P - pos[u] - 1) * g->units[u].replicas;
+
+			if (w > warm[pos[u]])
+				warm[pos[u]] = w;
+		}
+		for (int d = P - 2; d >= 0; d--)
+			if (warm[d] < warm[d + 1] + 1)
+				warm[d] = warm[d + 1] + 1;
+		for (int u = 0; u < g->n_units; u++) {
+			int64_t inflight = warm[pos[u]] + 1, r = g->units[u].replicas;
+			int64_t per = (inflight + r - 1) / r;
+
+			g->units[u].depth = per > (1 << 30) ? (1 << 30) : (int)per;
+		}
+		free(pos);
+		free(warm);
 	}
 out:
 	free(nstages);

@@ -21,7 +21,7 @@ struct pl_unit {
 	int *slots;       /* indices into flat, by replica */
 	int n_succ;
 	int *succ;        /* unit indices */
-	int depth;        /* pipeline hops from here to the end of the forward pass, >= 1 */
+	int depth;        /* 1F1B: microbatches one replica keeps in flight, >= 1 */
 };
 struct pl_graph {
 	int n_units;

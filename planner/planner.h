@@ -130,9 +130,14 @@ int plan_load_string(const char *json, size_t len, const char *name, struct plan
  * layers, every layer of every module held by at least one replica set whose
  * replica indices are complete, and the memory of each GPU (parameters,
  * gradients and optimizer state of every slot it holds, plus the activations
- * of the microbatches in flight under the plan's schedule: 1F1B keeps as many
- * as there are pipeline hops from the slot to the end of the iteration's
- * forward pass, GPipe all it processes) within the GPU's memory.
+ * of the microbatches in flight under the plan's schedule) within the GPU's
+ * memory.  In flight under GPipe: every microbatch a replica processes.
+ * Under 1F1B: a slot's position is the longest chain of pipeline stages
+ * before it along the DAG (its module's base plus its stage), P positions in
+ * all; position d keeps w(d) = max((P - d - 1) x R, w(d + 1) + 1) warm-up
+ * forwards (R: the replicas of its slots, so that each replica runs a
+ * textbook pipeline), and a replica holds ceil((w(d) + 1) / R) of them, at
+ * most the microbatches it processes.
  * Returns 0, or -MO_EINPUT with err naming the GPU / partition / slot and the
  * numbers; -MO_EINFEASIBLE when only the memory check fails.
  */
@@ -226,8 +231,7 @@ int plan_problem_quota_index(const struct plan_problem *pb, int sms);
  * of a 1F1B pipeline, generalised to DAGs and time-shared partitions); then the
  * data-parallel gradient all-reduce (ring, 2 (R-1)/R bytes / bandwidth) and
  * the optimizer step, the slowest GPU's sum of both.  Under 1F1B a replica of
- * a unit keeps at most as many microbatches in flight as there are pipeline
- * hops from it to the end of the forward pass (the memory rule of
+ * a unit keeps at most its window of microbatches in flight (the rule of
  * plan_validate), so the pipeline also takes at least ceil(share / window)
  * round trips (the unit's forward to the end of the DAG and back) plus the
  * forward latency reaching it (a third of that path's fwd + bwd time); GPipe has no such window.
