@@ -362,7 +362,8 @@ static int count_switches(const struct plan *p, const struct workload *w,
 	return switches;
 }
 
-/* fig11: the engine overhead the simulator models, on mosaic's plan. */
+/* fig11: the engine overhead the simulator models, on mosaic's plan (variant
+ * 0) or megatron's (variant 1). */
 static int task_overhead(const struct bench_opts *o, const struct bench_task *t, int index,
 			 struct workload *w, struct bench_table *tables, struct mo_err *err)
 {
@@ -371,12 +372,13 @@ static int task_overhead(const struct bench_opts *o, const struct bench_task *t,
 	struct plan *p = NULL;
 	struct mo_err e;
 	char what[256];
+	const char *sys = t->variant ? "megatron" : "mosaic";
 	int rc, sw;
 
 	mo_err_clear(&e);
-	rc = make_plan(o, w, t->gpus, "mosaic", &p, &e);
+	rc = make_plan(o, w, t->gpus, sys, &p, &e);
 	if (rc)
-		return soft(rc) ? fail_row(tables, index, w->name, "fig11", "mosaic", &e)
+		return soft(rc) ? fail_row(tables, index, w->name, "fig11", sys, &e)
 				: (*err = e, rc);
 	cluster_for(o, w, t->gpus, &c);
 	c0 = c;
@@ -392,13 +394,13 @@ static int task_overhead(const struct bench_opts *o, const struct bench_task *t,
 		snprintf(what, sizeof(what),
 			 "kernel launch gaps (%lld ns per kernel); partition set-up and switches cost "
 			 "nothing extra in the simulator", (long long)c.launch_ns);
-		rc = add_row(&tables[BENCH_T_OVERHEAD], index, err, "%s,mosaic,%d,%d,%lld,%lld,%.3f,%s",
-			     w->name, plan_partitions(p, NULL), sw, (long long)r1.iter_ns,
+		rc = add_row(&tables[BENCH_T_OVERHEAD], index, err, "%s,%s,%d,%d,%lld,%lld,%.3f,%s",
+			     w->name, sys, plan_partitions(p, NULL), sw, (long long)r1.iter_ns,
 			     (long long)r0.iter_ns,
 			     r1.iter_ns > 0 ? 100.0 * (double)(r1.iter_ns - r0.iter_ns) / r1.iter_ns : 0.0,
 			     what);
 	} else if (soft(rc)) {
-		rc = fail_row(tables, index, w->name, "fig11", "mosaic", &e);
+		rc = fail_row(tables, index, w->name, "fig11", sys, &e);
 	} else {
 		*err = e;
 	}

@@ -340,7 +340,8 @@ int bench_tasks(const struct bench_opts *o, struct bench_task **out, struct mo_e
 			rc = push(&v, &n, &cap, BENCH_TASK_SEARCH, w, m, 0);
 	if (full) {
 		for (int w = 0; w < o->n_workloads && !rc; w++)
-			rc = push(&v, &n, &cap, BENCH_TASK_OVERHEAD, w, 0, G);
+			for (int k = 0; k < 2 && !rc; k++) /* mosaic, megatron */
+				rc = push(&v, &n, &cap, BENCH_TASK_OVERHEAD, w, k, G);
 		for (int w = 0; w < o->n_workloads && !rc; w++)
 			rc = push(&v, &n, &cap, BENCH_TASK_PROFILE, w, 0, 1);
 		for (int w = 0; w < o->n_workloads && !rc; w++)
@@ -376,7 +377,7 @@ void bench_task_label(const struct bench_opts *o, const struct bench_task *t, ch
 		snprintf(buf, size, "fig14 %s/%s x%d", wl, bench_systems[t->variant], t->gpus);
 		break;
 	case BENCH_TASK_OVERHEAD:
-		snprintf(buf, size, "fig11 %s", wl);
+		snprintf(buf, size, "fig11 %s/%s", wl, t->variant ? "megatron" : "mosaic");
 		break;
 	case BENCH_TASK_PROFILE:
 		snprintf(buf, size, "profile %s", wl);
