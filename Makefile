@@ -210,9 +210,13 @@ $(BUILD)/mpi/%.o: %.c
 $(BUILD)/tests/cuda/test-mpi: $(BUILD)/mpi/tests/cuda/test-mpi.o $(BUILD)/mpi/engine/cuda/mpi.o $(LIBMOSAIC)
 	@mkdir -p $(dir $@)
 	$(CC) $(MODE_LDFLAGS) -o $@ $(filter %.o,$^) $(LIBMOSAIC) $(MPI_LIBS) $(LDLIBS)
+# Under ASan, leak checking is off for this test only: Open MPI keeps
+# allocations past MPI_Finalize in its own libraries and in components it has
+# unloaded (no frame of ours is in those reports; tests/test-cuda-host covers
+# the message code with leak checking on).
 check-mpi: $(BUILD)/tests/cuda/test-mpi
 	@for n in 1 2 4; do echo "== $< under $(MPIRUN) -np $$n"; \
-		OMPI_MCA_btl=self,vader $(MPIRUN) -np $$n $< || exit 1; done
+		OMPI_MCA_btl=self,vader $(MPIRUN) -np $$n -x ASAN_OPTIONS=detect_leaks=0 $< || exit 1; done
 
 .PHONY: check-cuda check-mpi
 check: check-cuda

@@ -220,6 +220,14 @@ START_TEST(nvtx_ranges_attribute_kernels_through_correlation)
 	kernel(x, "llm_gemm", 12, 1, 8, 2000, 2500);
 	kernel(x, "llm_attn", 13, 1, 8, 2600, 2900);
 	kernel(x, "late", 14, 1, 7, 3100, 3200);
+	/* launched by a thread without ranges (an autograd thread) while only
+	 * thread 1 had one open: attributed by time; while two threads had
+	 * ranges open: left alone */
+	range(x, 5, 4, 1000, 1100, "module=audio;phase=backward;mb=5", "mosaic");
+	api(x, 15, 3, 1050);
+	kernel(x, "autograd", 15, 1, 9, 3300, 3400);
+	api(x, 16, 3, 250);
+	kernel(x, "ambiguous", 16, 1, 9, 3500, 3600);
 	t = run(x);
 
 	k = kernel_by_corr(&t, 11);
@@ -236,10 +244,16 @@ START_TEST(nvtx_ranges_attribute_kernels_through_correlation)
 	ck_assert_int_eq(k->microbatch, 4);
 	k = kernel_by_corr(&t, 14);
 	ck_assert_int_eq(k->module, -1);
+	k = kernel_by_corr(&t, 15); /* only thread 4's audio range open at 1050 */
+	ck_assert_str_eq(module_name(&t, k->module), "audio");
+	ck_assert_int_eq(k->microbatch, 5);
+	k = kernel_by_corr(&t, 16); /* t=250: ranges open on threads 1 and 2 */
+	ck_assert_int_eq(k->module, -1);
 	ck_assert_int_eq(trace_cuda_xlate_stats(x)->by_correlation, 3);
-	ck_assert_int_eq(trace_cuda_xlate_stats(x)->unattributed, 1);
+	ck_assert_int_eq(trace_cuda_xlate_stats(x)->by_time, 1);
+	ck_assert_int_eq(trace_cuda_xlate_stats(x)->unattributed, 2);
 	/* the ranges themselves are markers; the NCCL one keeps its domain */
-	ck_assert_int_eq(trace_cuda_xlate_stats(x)->markers, 4);
+	ck_assert_int_eq(trace_cuda_xlate_stats(x)->markers, 5);
 	{
 		int nccl = 0, mosaic = 0;
 		for (int i = 0; nth(&t, TRACE_KIND_MARKER, i); i++) {
@@ -255,7 +269,7 @@ START_TEST(nvtx_ranges_attribute_kernels_through_correlation)
 			}
 		}
 		ck_assert_int_eq(nccl, 1);
-		ck_assert_int_eq(mosaic, 3);
+		ck_assert_int_eq(mosaic, 4);
 	}
 	trace_mem_release(&t);
 	trace_cuda_xlate_free(x);
@@ -271,6 +285,10 @@ START_TEST(without_api_records_time_attributes_only_unambiguous_kernels)
 	range(x, 2, 2, 1500, 3000, "module=llm;phase=forward;mb=1", "mosaic");
 	range(x, 3, 1, 4000, 5000, "module=audio", "mosaic");
 	range(x, 4, 1, 6000, 7000, "phase=forward;mb=x", "mosaic"); /* bad */
+	/* the default domain with the prefix (torch.cuda.nvtx) counts too */
+	range(x, 5, 1, 8000, 9000, "mosaic:module=proj;phase=backward;mb=2", NULL);
+	range(x, 6, 1, 8100, 8900, "aten::mm", NULL);
+	kernel(x, "e", 5, 1, 7, 8500, 8600);
 	kernel(x, "a", 1, 1, 7, 1100, 1200);  /* only audio open */
 	kernel(x, "b", 2, 1, 7, 1600, 1700);  /* audio and llm open: ambiguous */
 	kernel(x, "c", 3, 1, 7, 2500, 2600);  /* only llm */
@@ -282,7 +300,10 @@ START_TEST(without_api_records_time_attributes_only_unambiguous_kernels)
 	ck_assert_str_eq(module_name(&t, kernel_by_corr(&t, 4)->module), "audio");
 	ck_assert_int_eq(kernel_by_corr(&t, 4)->phase, -1);
 	ck_assert_int_eq(kernel_by_corr(&t, 4)->microbatch, -1);
-	ck_assert_int_eq(trace_cuda_xlate_stats(x)->by_time, 3);
+	ck_assert_str_eq(module_name(&t, kernel_by_corr(&t, 5)->module), "proj");
+	ck_assert_str_eq(phase_name(&t, kernel_by_corr(&t, 5)->phase), "backward");
+	ck_assert_int_eq(kernel_by_corr(&t, 5)->microbatch, 2);
+	ck_assert_int_eq(trace_cuda_xlate_stats(x)->by_time, 4);
 	ck_assert_int_eq(trace_cuda_xlate_stats(x)->unattributed, 1);
 	ck_assert_int_eq(trace_cuda_xlate_stats(x)->bad_ranges, 1);
 	trace_mem_release(&t);

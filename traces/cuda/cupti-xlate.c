@@ -417,6 +417,20 @@ static const struct range *innermost(const struct range *rg, size_t n, uint32_t 
 	return NULL;
 }
 
+static int thread_has_ranges(const struct range *rg, size_t n, uint32_t tid)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (rg[mid].tid < tid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < n && rg[lo].tid == tid;
+}
+
 struct names {
 	const char **v;
 	size_t n, cap;
@@ -482,7 +496,8 @@ int trace_cuda_xlate_finish(struct trace_cuda_xlate *x, const struct trace_sink 
 	int rc = 0, quota = -1;
 
 	/* 1. ranges from START/END pairs (same id); instants are 0-length */
-	qsort(x->marks.v, x->marks.n, sizeof(*x->marks.v), cmp_mark);
+	if (x->marks.n > 1)
+		qsort(x->marks.v, x->marks.n, sizeof(*x->marks.v), cmp_mark);
 	rg = calloc(x->marks.n + 1, sizeof(*rg));
 	if (!rg)
 		return oom(err);
@@ -507,18 +522,24 @@ int trace_cuda_xlate_finish(struct trace_cuda_xlate *x, const struct trace_sink 
 			continue;
 		}
 		o->r.microbatch = o->r.step = -1;
-		if (!strcmp(m->domain, TRACE_CUDA_NVTX_DOMAIN)) {
-			if (trace_cuda_range_parse(m->name, &o->r, NULL) == 0 && o->r.module[0])
+		if (!strcmp(m->domain, TRACE_CUDA_NVTX_DOMAIN) ||
+		    (!m->domain[0] && !strncmp(m->name, TRACE_CUDA_NVTX_PREFIX,
+					       strlen(TRACE_CUDA_NVTX_PREFIX)))) {
+			const char *msg = m->domain[0] ? m->name
+						       : m->name + strlen(TRACE_CUDA_NVTX_PREFIX);
+			if (trace_cuda_range_parse(msg, &o->r, NULL) == 0 && o->r.module[0])
 				o->mosaic = 1, nmosaic++;
 			else
 				x->st.bad_ranges++;
 		}
 		nrg++;
 	}
-	qsort(rg, nrg, sizeof(*rg), cmp_range);
+	if (nrg > 1)
+		qsort(rg, nrg, sizeof(*rg), cmp_range);
 
 	/* 2. attribute activities */
-	qsort(x->api.v, x->api.n, sizeof(*x->api.v), cmp_api);
+	if (x->api.n > 1)
+		qsort(x->api.v, x->api.n, sizeof(*x->api.v), cmp_api);
 	{
 		/* mosaic ranges only, for the lookups */
 		struct range *mr = calloc(nmosaic + 1, sizeof(*mr));
@@ -542,12 +563,16 @@ int trace_cuda_xlate_finish(struct trace_cuda_xlate *x, const struct trace_sink 
 				hit = innermost(mr, nmosaic, c->tid, (int64_t)c->start);
 				if (hit)
 					x->st.by_correlation++;
-			} else if (!c && nmosaic) {
-				/* time fallback: unique over threads */
+			}
+			if (!hit && nmosaic && !(c && thread_has_ranges(mr, nmosaic, c->tid))) {
+				/* time fallback, unique over threads: at the launch call when
+				 * it ran on a thread that never opens ranges (PyTorch's
+				 * autograd threads), else at the kernel's start */
+				int64_t when = c ? (int64_t)c->start : t->start_ns;
 				int found = 0;
 				for (size_t j = 0; j < nmosaic;) {
 					uint32_t tid = mr[j].tid;
-					const struct range *h2 = innermost(mr, nmosaic, tid, t->start_ns);
+					const struct range *h2 = innermost(mr, nmosaic, tid, when);
 					if (h2) {
 						found++;
 						hit = h2;
@@ -727,7 +752,8 @@ int trace_cuda_xlate_finish(struct trace_cuda_xlate *x, const struct trace_sink 
 		}
 		x->st.markers++;
 	}
-	qsort(x->acts.v, x->acts.n, sizeof(*x->acts.v), cmp_act);
+	if (x->acts.n > 1)
+		qsort(x->acts.v, x->acts.n, sizeof(*x->acts.v), cmp_act);
 	for (size_t i = 0; i < x->acts.n; i++)
 		if ((rc = emit(sink, &x->acts.v[i].rec, err)))
 			goto out;

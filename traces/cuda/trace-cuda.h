@@ -23,7 +23,9 @@
  * (forward, backward, optimizer or any name of at most 31 bytes), mb
  * (microbatch, a non-negative integer), step (training iteration, a
  * non-negative integer).  Missing keys mean "unknown" (-1 / "").  Unknown
- * keys are ignored so the encoding can grow.  traces/cuda/mosaic-nvtx.h
+ * keys are ignored so the encoding can grow.  A range of NVTX's default
+ * domain whose message starts with TRACE_CUDA_NVTX_PREFIX counts as well.
+ * traces/cuda/mosaic-nvtx.h
  * writes it from C/C++; README-gpu.md shows the same from PyTorch.
  */
 #ifndef MOSAIC_TRACE_CUDA_H
@@ -35,6 +37,9 @@
 #include "traces/traces.h"
 
 #define TRACE_CUDA_NVTX_DOMAIN "mosaic"
+/* The same message in NVTX's default domain, prefixed (what
+ * torch.cuda.nvtx.range_push can write): "mosaic:module=vision;phase=forward;mb=3". */
+#define TRACE_CUDA_NVTX_PREFIX "mosaic:"
 
 /* ------------------------------------------------------------------------ */
 /* NVTX range messages                                                      */
@@ -151,11 +156,13 @@ int trace_cuda_record(char *const argv[], const char *out_path, int *child_statu
  * correlation id: the RUNTIME or DRIVER API record with that id gives the
  * host thread and the time of the launch call; the innermost `mosaic`-domain
  * NVTX range open on that thread at that time gives module, phase,
- * microbatch and step exactly.  Without an API record (API kinds not
- * enabled), the translator falls back to time: a kernel whose start lies in
- * exactly one open `mosaic` range (on any thread) gets it; when several
- * ranges on different threads overlap it, it stays unattributed (-1) rather
- * than guessed.  Counts of both cases are in trace_cuda_xlate_stats.
+ * microbatch and step exactly.  Otherwise the translator falls back to
+ * time: at the launch call's time when the call ran on a thread that never
+ * opens a range (PyTorch's autograd threads), at the kernel's start when
+ * there is no API record; the activity gets the innermost `mosaic` range
+ * open at that time if exactly one thread has one, and stays unattributed
+ * (-1) rather than guessed when several do.  Counts of each case are in
+ * trace_cuda_xlate_stats.
  */
 struct trace_cuda_xlate;
 
