@@ -8,6 +8,8 @@
  *   mosaic model calibrate CSV... [--gpu NAME]
  *   mosaic model curve FILE [--module M] [--quotas LIST] [--profiles FILE...]
  *                       [--json] [--plot OUT.png]
+ *   mosaic model interference --corun FILE --solo FILE... [--matrix IN] [-o OUT]
+ *   mosaic model interference --gpu NAME --own GBPS --others GBPS
  *
  * Every number printed is a prediction (curves from profiles are fitted to
  * the measured or simulated times of those profiles and say so).
@@ -33,6 +35,8 @@ static const char *usage =
 	"                           [--flops F] [--bytes B] [--json]\n"
 	"       mosaic model calibrate CSV... [--gpu NAME]\n"
 	"       mosaic model curve FILE [--gpu NAME] [--module M] [--quotas LIST] [--profiles FILE,...] [--json] [--plot OUT.png]\n"
+	"       mosaic model interference --corun FILE --solo FILE [--solo FILE ...] [--matrix IN.json] [-o OUT.json]\n"
+	"       mosaic model interference --gpu NAME --own GBPS --others GBPS\n"
 	"       (every form also takes --gpu-file FILE to add user GPUs)";
 
 #define VERB "model"
@@ -448,6 +452,131 @@ out:
 	return rc;
 }
 
+/* `mosaic model interference`: calibrate the pairwise matrix from co-run
+ * traces, or evaluate the bandwidth model for two demands. */
+static int cmd_interference(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "corun", required_argument, 0, 'c' },  { "solo", required_argument, 0, 's' },
+		{ "matrix", required_argument, 0, 'm' }, { "output", required_argument, 0, 'o' },
+		{ "gpu", required_argument, 0, 'g' },    { "own", required_argument, 0, 'w' },
+		{ "others", required_argument, 0, 'x' }, { "gpu-file", required_argument, 0, 'G' },
+		{ "help", no_argument, 0, 'h' },         { 0, 0, 0, 0 },
+	};
+	const char *corun = NULL, *matrix = NULL, *outp = NULL, *gpu_name = NULL, *solo[MODEL_IM_MAX];
+	double own = -1, others = -1;
+	int nsolo = 0, c, rc = 0;
+	struct trace_mem co, st[MODEL_IM_MAX];
+	const struct trace_mem *sp[MODEL_IM_MAX];
+	struct model_interference_matrix m;
+	struct mo_err err;
+
+	mo_err_clear(&err);
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "ho:", opts, NULL)) != -1) {
+		char *end;
+		switch (c) {
+		case 'c':
+			corun = optarg;
+			break;
+		case 's':
+			if (nsolo == MODEL_IM_MAX)
+				return cli_usage_error(VERB, usage, "interference: too many --solo");
+			solo[nsolo++] = optarg;
+			break;
+		case 'm':
+			matrix = optarg;
+			break;
+		case 'o':
+			outp = optarg;
+			break;
+		case 'g':
+			gpu_name = optarg;
+			break;
+		case 'w':
+		case 'x': {
+			double v;
+			errno = 0;
+			v = strtod(optarg, &end);
+			if (errno || *end || !(v >= 0))
+				return cli_usage_error(VERB, usage, "interference: bad bandwidth '%s'", optarg);
+			if (c == 'w')
+				own = v;
+			else
+				others = v;
+			break;
+		}
+		case 'G':
+			if (model_gpu_load_file(optarg, &err) < 0)
+				return cli_fail(VERB, &err);
+			break;
+		case 'h':
+			printf("usage: %s\n", usage);
+			return 0;
+		default:
+			return cli_usage_error(VERB, usage, "bad option");
+		}
+	}
+	if (optind < argc)
+		return cli_usage_error(VERB, usage, "interference: unexpected argument '%s'", argv[optind]);
+	if (!corun) {
+		const struct model_gpu *g;
+		if (!gpu_name || own < 0 || others < 0)
+			return cli_usage_error(VERB, usage,
+					       "interference: --corun and --solo, or --gpu, --own and --others");
+		g = model_gpu_find(gpu_name, &err);
+		if (!g)
+			return cli_fail(VERB, &err);
+		printf("{\"gpu\": \"%s\", \"own_gbps\": %.3f, \"others_gbps\": %.3f, \"slowdown\": %.4f, "
+		       "\"kind\": \"predicted\"}\n",
+		       g->name, own, others, model_interference(g, own, others));
+		return 0;
+	}
+	if (nsolo == 0)
+		return cli_usage_error(VERB, usage, "interference: --corun needs --solo traces");
+	model_im_init(&m);
+	if (matrix && model_im_load(&m, matrix, &err) < 0)
+		return cli_fail(VERB, &err);
+	if (load_trace(corun, &co, &err) < 0)
+		return cli_fail(VERB, &err);
+	for (int i = 0; i < nsolo; i++) {
+		if (load_trace(solo[i], &st[i], &err) < 0) {
+			rc = cli_fail(VERB, &err);
+			for (int j = 0; j < i; j++)
+				trace_mem_release(&st[j]);
+			trace_mem_release(&co);
+			return rc;
+		}
+		sp[i] = &st[i];
+	}
+	if (model_im_calibrate(&m, sp, nsolo, &co, &err) < 0) {
+		rc = cli_fail(VERB, &err);
+		goto out;
+	}
+	if (outp && model_im_save(&m, outp, &err) < 0) {
+		rc = cli_fail(VERB, &err);
+		goto out;
+	}
+	printf("# slowdown of the row module when colocated with the column module\n");
+	printf("# (from the %s times of '%s' and its solo traces; 1 = none)\n",
+	       trace_source_name((int)co.header.source), corun);
+	printf("%-16s", "");
+	for (int j = 0; j < m.n; j++)
+		printf(" %10.10s", m.names[j]);
+	printf("\n");
+	for (int i = 0; i < m.n; i++) {
+		printf("%-16.16s", m.names[i]);
+		for (int j = 0; j < m.n; j++)
+			printf(" %10.3f", m.slow[i][j]);
+		printf("\n");
+	}
+out:
+	for (int i = 0; i < nsolo; i++)
+		trace_mem_release(&st[i]);
+	trace_mem_release(&co);
+	return rc;
+}
+
 int cmd_model(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -472,6 +601,8 @@ int cmd_model(int argc, char **argv)
 	}
 	if (!strcmp(sub, "curve"))
 		return cmd_curve(argc - 1, argv + 1);
+	if (!strcmp(sub, "interference"))
+		return cmd_interference(argc - 1, argv + 1);
 	argc--;
 	argv++;
 	optind = 1;

@@ -63,4 +63,21 @@ grep -q "module 'vit' has no kernels" "$tmp/err" || fail "empty module message: 
 "$MOSAIC" model curve "$tmp/ref.mtr" --quotas 8,12 2>"$tmp/err"; [ $? -eq 2 ] || fail "curve off-lattice"
 grep -q "nearest valid quotas 8 and 16" "$tmp/err" || fail "curve off-lattice message"
 "$MOSAIC" model curve "$tmp/nonexistent.mtr" 2>/dev/null; [ $? -ne 0 ] || fail "missing file"
+
+# interference: the matrix from a co-run trace (10% slower together), and the bandwidth model
+"$MOSAIC" model interference --corun "$tmp/corun.mtr" --solo "$tmp/q64.mtr" -o "$tmp/im.json" >"$tmp/im.txt" || fail "interference"
+python3 - "$tmp/im.json" <<'PY' || fail "interference matrix: $(cat "$tmp/im.json")"
+import json, sys
+m = json.load(open(sys.argv[1]))
+assert m["modules"] == ["vit", "llm"], m
+assert abs(m["slowdown"][0][1] - 1.1) < 0.01 and abs(m["slowdown"][1][0] - 1.1) < 0.01, m
+assert m["slowdown"][0][0] == 1.0
+PY
+"$MOSAIC" model interference --corun "$tmp/corun.mtr" --solo "$tmp/ref.mtr" --matrix "$tmp/im.json" >/dev/null || fail "interference --matrix"
+"$MOSAIC" model interference --corun "$tmp/corun.mtr" --solo "$tmp/empty.mtr" 2>"$tmp/err"; [ $? -eq 2 ] || fail "interference without solo"
+grep -q "has no solo trace" "$tmp/err" || fail "interference message: $(cat "$tmp/err")"
+s=$("$MOSAIC" model interference --gpu h100 --own 3000 --others 3000 | python3 -c 'import json,sys; print(json.load(sys.stdin)["slowdown"])')
+python3 -c "import sys; assert float('$s') > 1.5" || fail "no slowdown at 2x demand: $s"
+s=$("$MOSAIC" model interference --gpu h100 --own 100 --others 100 | python3 -c 'import json,sys; print(json.load(sys.stdin)["slowdown"])')
+python3 -c "import sys; assert float('$s') == 1.0" || fail "slowdown at low demand: $s"
 exit 0
