@@ -11,6 +11,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "traces/traces.h"
 
 static char tmpdir[256];
@@ -937,6 +939,73 @@ START_TEST(busy_time_beyond_the_cap_is_exact_in_order_and_flagged_otherwise)
 }
 END_TEST
 
+/* ---- export ---- */
+
+START_TEST(the_perfetto_export_is_valid_json_whatever_the_names)
+{
+	struct trace_header h;
+	struct trace_record rec;
+	struct mo_err err = {0};
+	struct trace_writer *w;
+	struct trace_export_stats st;
+	json_error_t jerr;
+	json_t *root, *ev, *e;
+	size_t i;
+	int kernels = 0;
+	char in[512], out[512];
+
+	make_tmpdir();
+	trace_header_init(&h);
+	h.gpu_name = "GPU \"quoted\"";
+	w = trace_writer_open(tmp("u.mtr"), &h, &err);
+	ck_assert_ptr_nonnull(w);
+	trace_record_init(&rec, TRACE_KIND_KERNEL);
+	rec.u.kernel.start_ns = (1LL << 62) + 1;
+	rec.u.kernel.end_ns = (1LL << 62) + 1234;
+	rec.u.kernel.device = 0;
+	rec.u.kernel.stream = 7;
+	rec.u.kernel.name = "bad\xff\xc3(\x01tab\t\xed\xa0\x80\xce\xbb";
+	ck_assert_int_eq(trace_writer_put(w, &rec, &err), 0);
+	rec.u.kernel.start_ns += 5000;
+	rec.u.kernel.end_ns = rec.u.kernel.start_ns - 1; /* bad span: left out */
+	ck_assert_int_eq(trace_writer_put(w, &rec, &err), 0);
+	ck_assert_int_eq(trace_writer_close(w, &err), 0);
+
+	snprintf(in, sizeof(in), "%s", tmp("u.mtr"));
+	snprintf(out, sizeof(out), "%s", tmp("u.json"));
+	ck_assert_msg(trace_export_perfetto_stats(in, out, &st, &err) == 0, "%s", err.msg);
+	ck_assert_uint_eq(st.skipped, 1);
+	ck_assert_uint_eq(st.tracks, 1);
+	root = json_load_file(out, 0, &jerr);
+	ck_assert_msg(root != NULL, "%s at %d", jerr.text, jerr.position);
+	ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(root, "otherData"),
+							    "time_origin_ns")),
+			 (1LL << 62) + 1);
+	ev = json_object_get(root, "traceEvents");
+	json_array_foreach(ev, i, e) {
+		if (strcmp(json_string_value(json_object_get(e, "ph")), "X"))
+			continue;
+		kernels++;
+		ck_assert_str_eq(json_string_value(json_object_get(e, "name")),
+				 "bad\xef\xbf\xbd\xef\xbf\xbd(\x01tab\t\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xce\xbb");
+		ck_assert(json_real_value(json_object_get(e, "ts")) == 0.0);
+		ck_assert(json_real_value(json_object_get(e, "dur")) == 1.233);
+	}
+	ck_assert_int_eq(kernels, 1);
+	json_decref(root);
+
+	/* bad input leaves no output */
+	spit(tmp("x.mtr"), "xyz", 3);
+	snprintf(in, sizeof(in), "%s", tmp("x.mtr"));
+	snprintf(out, sizeof(out), "%s", tmp("x.json"));
+	ck_assert_int_lt(trace_export_perfetto(in, out, &err), 0);
+	ck_assert_int_eq(err.code, -MO_EINPUT);
+	ck_assert_uint_eq(count_dir_entries(), 3);
+	ck_assert_int_lt(trace_export_perfetto("-", tmp("y.json"), &err), 0);
+	remove_tmpdir();
+}
+END_TEST
+
 static Suite *traces_suite(void)
 {
 	Suite *s = suite_create("traces");
@@ -962,6 +1031,10 @@ static Suite *traces_suite(void)
 	tcase_add_test(tc, validation_finds_each_kind_of_problem);
 	tcase_add_test(tc, overlaps_are_found_whatever_the_record_order);
 	tcase_add_test(tc, partitions_must_fit_their_device);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("export");
+	tcase_add_test(tc, the_perfetto_export_is_valid_json_whatever_the_names);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("summary");
