@@ -210,7 +210,7 @@ static int64_t act_layer(const struct workload *w, const struct workload_module 
 	if (drop)
 		per_tok += 2 * H; /* dropout masks, one byte per element */
 	if (m->attention == WORKLOAD_ATTN_EAGER)
-		per_tok += (int64_t)m->heads * S * (e + (drop ? 1 + e : 0));
+		per_tok += (int64_t)m->heads * S * (e + (m->attn_dropout > 0 ? 1 + e : 0));
 	else
 		per_tok += (int64_t)m->heads * 4; /* flash: log-sum-exp per row */
 	if (m->cross_attention)

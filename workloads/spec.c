@@ -24,7 +24,8 @@
  *   impl (fused|pytorch: see enum workload_impl)
  *   flags (booleans): bias qkv_bias qk_norm cls_token tie_embeddings pooler
  *     cross_attention frozen causal embed_norm final_norm pool patch_bias
- *     shared_embedding
+ *     shared_embedding scale_query
+ *   attn_dropout (number in [0, 1); default: dropout)
  *   trace (path, relative to the spec's directory), trace_module (string),
  *   trace_samples (int > 0; default the microbatch)
  * Sizes each arch needs:
@@ -217,6 +218,7 @@ static const struct field module_fields[] = {
 	{"qkv", F_ENUM, MOFF(qkv_separate), qkv_names, 0},
 	{"impl", F_ENUM, MOFF(impl), impl_names, 0},
 	{"dropout", F_DOUBLE, MOFF(dropout), NULL, 0},
+	{"attn_dropout", F_DOUBLE, MOFF(attn_dropout), NULL, 0},
 	{"params", F_I64, MOFF(published_params), NULL, 0},
 	{"trace", F_STR, MOFF(trace), NULL, sizeof(((struct workload_module *)0)->trace)},
 	{"trace_module", F_STR, MOFF(trace_module), NULL,
@@ -226,7 +228,7 @@ static const struct field module_fields[] = {
 	FI(out_dim), FI(cross_seq), FI(width), FI(copies), FI(trace_samples),
 	FB(bias), FB(qkv_bias), FB(qk_norm), FB(cls_token), FB(tie_embeddings), FB(pooler),
 	FB(cross_attention), FB(frozen), FB(causal), FB(embed_norm), FB(final_norm), FB(pool),
-	FB(patch_bias), FB(shared_embedding),
+	FB(patch_bias), FB(shared_embedding), FB(scale_query),
 	{"blocks", F_INT, 0, NULL, 0}, /* handled specially */
 	{NULL, 0, 0, NULL, 0},
 };
@@ -466,6 +468,8 @@ static int parse_module(struct pctx *p, json_t *obj, struct workload_module *mod
 	}
 	if (mod->arch == WORKLOAD_ARCH_VIT && mod->loss == WORKLOAD_LOSS_LM)
 		return perr(p, "loss", "arch 'vit' has no LM head");
+	if (!was_given(given, "attn_dropout"))
+		mod->attn_dropout = mod->dropout;
 	if (mod->layers > 100000)
 		return perr(p, "layers", "%d is more than 100000", mod->layers);
 	if (mod->copies > 64)

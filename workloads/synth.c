@@ -148,6 +148,15 @@ static void rope(struct gen *g, int64_t elems)
 	ew(g, "rope_add", elems, 2, 1, 1, 1);
 }
 
+static void dropout_p(struct gen *g, const char *name, int64_t elems, double p)
+{
+	struct step *s;
+	if (p <= 0)
+		return;
+	if ((s = add(g, S_DROPOUT, name)))
+		s->a = elems;
+}
+
 static void dropout(struct gen *g, const char *name, int64_t elems)
 {
 	struct step *s;
@@ -226,14 +235,17 @@ static void attention(struct gen *g, int64_t T, int64_t S, int64_t Sk, int cross
 		int causal = m->causal && !cross;
 		if (m->kv_heads != m->heads) /* repeat_kv: expand K and V to all heads */
 			ew(g, "repeat_kv", 2 * B * Sk * d, 1, 1, 0, 1);
+		if (m->scale_query)
+			ew(g, "attn_scale", T * q, 1, 1, 1, 1);
 		if ((s = add(g, S_BMM, "bmm:scores")))
 			s->a = B, s->b = S, s->c = Sk, s->d = d;
-		ew(g, "attn_scale", B * S * Sk, 1, 1, 1, 1);
+		if (!m->scale_query)
+			ew(g, "attn_scale", B * S * Sk, 1, 1, 1, 1);
 		if (causal || m->arch == WORKLOAD_ARCH_ENCODER)
 			ew(g, "attn_mask_add", B * S * Sk, 2, 1, 1, 0);
 		if ((s = add(g, S_SOFTMAX, "softmax")))
 			s->a = B * S, s->b = Sk;
-		dropout(g, "attn_dropout", B * S * Sk);
+		dropout_p(g, "attn_dropout", B * S * Sk, m->attn_dropout);
 		if ((s = add(g, S_BMM, "bmm:context")))
 			s->a = B, s->b = S, s->c = d, s->d = Sk;
 		if ((s = add(g, S_COPY, "merge_heads")))

@@ -140,6 +140,10 @@ struct workload_module {
 	                         embeddings): used, but not counted in params */
 	int qkv_separate;   /* Q, K and V are three GEMMs (most Hugging Face models), not one */
 	int impl;           /* enum workload_impl */
+	double attn_dropout;/* dropout on the attention probabilities (eager); = dropout
+	                       when not given */
+	int scale_query;    /* eager: the 1/sqrt(d) scaling multiplies Q (T x q elements,
+	                       OPT, CLIP) instead of the score matrix (GPT-2, BERT, Llama) */
 };
 
 /* Activations sent along an edge (gradients flow back the same way). */
