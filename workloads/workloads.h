@@ -174,9 +174,10 @@ struct workload {
 
 /*
  * Read and validate a spec.  *out is a heap object freed with workload_free()
- * (NULL-safe).  Trace modules load their trace here (paths relative to the
- * spec's directory).  Errors: -MO_EINPUT (bad spec, message names the file
- * and JSON path), -MO_EIO, -MO_ENOMEM.
+ * (NULL-safe); on failure *out is NULL.  Trace modules load their trace here
+ * (paths relative to the spec's directory).  Errors: -MO_EINPUT (bad spec or
+ * missing file; the message names the file and JSON path), -MO_EIO,
+ * -MO_ENOMEM.  Sizes are bounded so that no computed count overflows.
  */
 int workload_load(const char *path, struct workload **out, struct mo_err *err);
 /* The same from a JSON string; name is used in messages and as the base of
@@ -219,8 +220,12 @@ const char *workload_phase_name(int phase); /* "forward", "backward", "optimizer
  * A frozen module with no trainable module upstream has no backward kernels;
  * a frozen module has no weight-gradient GEMMs and no optimizer kernels.
  *
+ * The shapes and kernel sequences (what runs, in which order, eager or
+ * fused) are documented at the top of workloads/synth.c.
+ *
  * Trace modules (arch WORKLOAD_ARCH_TRACE, layers = 1): the kernels of the
- * trace attributed to trace_module in the given phase (PHASE records named
+ * trace (.mtr or Kineto JSON) attributed to trace_module in the given phase
+ * (PHASE records named
  * "forward"/"backward"/"optimizer", case-insensitive prefixes "fw"/"bw"/"opt"
  * accepted), of the first microbatch and step seen; durations are the
  * recorded ones (measured on the trace's GPU, whatever gpu is), scaled
@@ -236,7 +241,10 @@ int workload_kernels(const struct workload *w, int m, int layer_begin, int layer
  * Memory of layers [lb, le) of module m, in bytes: parameters (dtype), weight
  * gradients (dtype; 0 when frozen), optimizer state (Adam m and v in fp32,
  * plus fp32 master weights when dtype is 16-bit; 0 when frozen), and the
- * activations kept for backward per sample.
+ * activations kept for backward per sample (an estimate from the tensors
+ * each op saves; 0 when the module runs no backward).  Trace modules: the
+ * parameters are the spec's "params" (0 when not given) and activations are
+ * unknown (0).
  */
 struct workload_memory {
 	int64_t params, grads, optimizer, act_per_sample;
