@@ -15,10 +15,38 @@
  * by global norm (a norm reduction and a scaling of the layer's gradients)
  * and one fused Adam kernel over the layer's parameters.
  *
+ * A transformer block (vit, encoder, decoder) runs, pre-norm:
+ *   norm; Q/K/V (one GEMM, or three with "qkv": "separate"); q/k norms;
+ *   rotary embedding (pos "rope"); attention; output GEMM; dropout;
+ *   residual add; [decoder cross-attention: norm, Q GEMM, K/V GEMM over the
+ *   memory, attention, output GEMM, dropout, add]; norm; MLP (fc1, act, fc2
+ *   or gate+up, SwiGLU, down); dropout; residual add.
+ * Encoders without a final norm (BERT) are post-norm: the norms follow the
+ * residual adds.  Attention is one fused flash kernel (forward and backward),
+ * or eager: [repeat_kv when grouped], scores bmm, scale (on the scores, or on
+ * Q with "scale_query"), mask add (causal or padding), softmax, dropout
+ * ("attn_dropout"), context bmm, merge-heads copy.
+ * Dropout kernels (output plus a one-byte mask) exist only when p > 0.
+ * "impl": "pytorch" unfuses what Hugging Face eager code does not fuse:
+ * RMSNorm (to float, pow, mean, rsqrt, mul, to dtype, weight mul), rotary
+ * embedding (neg, cat, two muls, add per tensor), SwiGLU (separate gate and
+ * up GEMMs, silu, mul); "act": "gelu_new" and "quick_gelu" are the Python
+ * formulas (8 and 3 kernels).  Layer 0 adds the input side (token and
+ * position gathers and adds, or the patch-embedding convolution, class
+ * token and position add; embedding norm and dropout); the last layer the
+ * output side (final norm, pooler, output projection, MLM transform, LM head,
+ * cross-entropy as log-softmax + NLL, or a contrastive loss).
+ * Conv layers are ResNet bottleneck blocks (1x1, 3x3, 1x1 convolutions with
+ * batch norm and ReLU, a downsample on each stage's first block, residual
+ * add; layer 0 adds the 7x7 stem and max pool).  MLP layers are a linear map
+ * and an activation (not after the last).
+ *
  * Shapes: tokens T = samples x seq; a linear layer over T tokens from width
  * K to width N is the GEMM M=T, N, K; convolutions are implicit GEMMs
  * (M = samples x output pixels, N = output channels, K = input channels x
- * kernel area) of class conv.
+ * kernel area) of class conv.  FLOPs and DRAM bytes of every kernel are
+ * computed here from the shapes and the dtype's element size; durations come
+ * from model_op_ns().
  */
 #include "workloads/workloads-internal.h"
 
