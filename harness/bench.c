@@ -53,16 +53,39 @@ static int cluster_json(struct bench_cluster *c, const char *path, struct mo_err
 			goto out;
 		}
 	} else if (json_is_object(g)) {
-		char *text = json_dumps(g, JSON_COMPACT);
+		/* A GPU defined inline: checked by the model's parser, then added to
+		 * the GPU registry (planner and engine look GPUs up by name). */
+		char *text = json_dumps(g, JSON_COMPACT), tmp[] = "/tmp/mosaic-gpu-XXXXXX";
 		int n = text ? model_gpu_parse_json(text, strlen(text), path, &c->gpu_own, 1, err)
 			     : -MO_ENOMEM;
+		int fd = n == 1 ? mkstemp(tmp) : -1;
 
+		if (fd >= 0) {
+			FILE *fp = fdopen(fd, "w");
+
+			if (fp) {
+				fputs(text, fp);
+				fclose(fp);
+				n = model_gpu_load_file(tmp, err);
+			} else {
+				close(fd);
+				n = mo_err_set(err, MO_EIO, "cannot write '%s'", tmp);
+			}
+			unlink(tmp);
+		} else if (n == 1) {
+			n = mo_err_set(err, MO_EIO, "cannot create a temporary file for the cluster's GPU");
+		}
 		free(text);
 		if (n < 0) {
+			mo_err_prefix(err, "cannot read cluster '%s': gpu", path);
 			rc = n;
 			goto out;
 		}
-		c->gpu = &c->gpu_own;
+		c->gpu = model_gpu_find(c->gpu_own.name, err);
+		if (!c->gpu) {
+			rc = err ? err->code : -MO_EINPUT;
+			goto out;
+		}
 	} else {
 		rc = mo_err_set(err, MO_EINPUT,
 				"cannot read cluster '%s': 'gpu' must be a GPU name or a GPU object",

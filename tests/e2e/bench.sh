@@ -101,6 +101,26 @@ grep -q "shard 2/3 is missing" "$tmp/err5" || fail "missing-shard message: $(cat
 "$MOSAIC" bench --merge "$tmp/j1/shards/0" "$tmp/s1" "$tmp/s2" --out "$tmp/bad" >/dev/null 2>"$tmp/err5"
 [ $? -eq 2 ] || fail "a merge of different sweeps must exit 2"
 
+# the cluster forms: GPU xCOUNT, and a JSON file with an inline GPU spec
+"$MOSAIC" bench --quick --jobs 2 --cluster "a100-80gb-pcie x16" --workloads clip --out "$tmp/a100" \
+	--quiet >/dev/null 2>"$tmp/err6" || fail "--cluster 'a100-80gb-pcie x16' failed: $(cat "$tmp/err6")"
+grep -q "16 x a100-80gb-pcie" "$tmp/a100/report.md" || fail "the report does not name the a100 cluster"
+awk -F, 'NR > 1 && $4 != 16 && $4 != 8 { bad = 1 } END { exit bad }' "$tmp/a100/iter.csv" \
+	|| fail "a100 x16 ran other GPU counts than 8 and 16"
+cat > "$tmp/cluster.json" <<'JSON'
+{"gpu": {"name": "Test GPU 100", "short_name": "tgpu", "sms": 108, "cc_major": 8, "cc_minor": 0,
+         "hbm_gbps": 1500, "fp32_tflops": 19.5, "bf16_tflops": 312, "mem_bytes": 42949672960,
+         "nvlink_gbps": 300},
+ "gpus": 4, "gpus_per_node": 2, "net_gbps": 25}
+JSON
+"$MOSAIC" bench --quick --jobs 1 --cluster "$tmp/cluster.json" --workloads clip --out "$tmp/custom" \
+	--quiet >/dev/null 2>"$tmp/err7" || fail "--cluster FILE.json failed: $(cat "$tmp/err7")"
+grep -q "4 x tgpu (Test GPU 100, 108 SMs)" "$tmp/custom/report.md" || fail "custom cluster not in the report"
+echo '{"gpu": "h100", "gpus": 4, "bogus": 1}' > "$tmp/bad.json"
+"$MOSAIC" bench --quick --cluster "$tmp/bad.json" --out "$tmp/bad" >/dev/null 2>"$tmp/err8"
+[ $? -eq 2 ] || fail "an unknown cluster field must exit 2"
+grep -q "unknown field 'bogus'" "$tmp/err8" || fail "cluster error message: $(cat "$tmp/err8")"
+
 # bad usage
 for args in "--shard 3/3" "--shard x" "--jobs 0" "--cluster nosuchgpu" "--workloads nosuch" \
 	"--merge" "--bogus"; do
