@@ -233,6 +233,52 @@ START_TEST(times_above_2_to_the_53_are_exact)
 }
 END_TEST
 
+START_TEST(an_imported_trace_reads_and_writes_back_byte_for_byte)
+{
+	static const char *const inputs[] = {
+		"tests/data/kineto/hta/benchmark_result_2869224_1695835535_trace.json.gz",
+		"tests/data/kineto/tracelens/gaunernst_bert-small-uncased__1016001.json.gz",
+	};
+	int done = 0;
+
+	make_tmpdir();
+	for (size_t i = 0; i < sizeof(inputs) / sizeof(inputs[0]); i++) {
+		struct mo_err err = {0};
+		struct trace_sink sink;
+		struct trace_writer *w;
+		struct trace_mem t;
+		unsigned char *a, *b;
+		size_t la, lb;
+		char pa[512], pb[512];
+
+		if (access(inputs[i], R_OK) != 0) {
+			fprintf(stderr, "test-traces: '%s' absent, skipped\n", inputs[i]);
+			continue;
+		}
+		snprintf(pa, sizeof(pa), "%s", tmp("imported.mtr"));
+		snprintf(pb, sizeof(pb), "%s", tmp("again.mtr"));
+		ck_assert_int_eq(trace_sink_writer(&sink, &w, pa), 0);
+		ck_assert_msg(trace_read_any(inputs[i], &sink, &err) == 0, "%s", err.msg);
+		ck_assert_msg(trace_writer_close(w, &err) == 0, "%s", err.msg);
+		trace_mem_init(&t);
+		ck_assert_msg(trace_mem_load(&t, pa, &err) == 0, "%s", err.msg);
+		ck_assert_uint_gt(t.n, 10);
+		ck_assert_msg(trace_mem_save(&t, pb, &err) == 0, "%s", err.msg);
+		trace_mem_release(&t);
+		a = slurp(pa, &la);
+		b = slurp(pb, &lb);
+		ck_assert_uint_eq(la, lb);
+		ck_assert(memcmp(a, b, la) == 0);
+		free(a);
+		free(b);
+		done++;
+	}
+	remove_tmpdir();
+	if (!done)
+		fprintf(stderr, "test-traces: no Kineto traces in tests/data, round trip skipped\n");
+}
+END_TEST
+
 /* ---- crafted files ---- */
 
 struct craft {
@@ -1014,6 +1060,7 @@ static Suite *traces_suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, every_kind_survives_a_round_trip_byte_for_byte);
 	tcase_add_test(tc, times_above_2_to_the_53_are_exact);
+	tcase_add_test(tc, an_imported_trace_reads_and_writes_back_byte_for_byte);
 	tcase_add_test(tc, a_newer_major_version_is_refused);
 	tcase_add_test(tc, a_newer_minor_version_with_unknown_kinds_and_extra_fields_reads);
 	tcase_add_test(tc, a_file_cut_at_any_byte_gives_a_clean_error_naming_the_offset);
