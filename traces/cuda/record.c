@@ -21,23 +21,6 @@
 #include <time.h>
 #include <unistd.h>
 
-static int prepend_env(const char *name, const char *value, char sep)
-{
-	const char *old = getenv(name);
-	char *buf;
-	int rc;
-
-	if (!old || !*old)
-		return setenv(name, value, 1);
-	buf = malloc(strlen(old) + strlen(value) + 2);
-	if (!buf)
-		return -1;
-	sprintf(buf, "%s%c%s", value, sep, old);
-	rc = setenv(name, buf, 1);
-	free(buf);
-	return rc;
-}
-
 int trace_cuda_record(char *const argv[], const char *out_path, int *child_status,
 		      struct mo_err *err)
 {
@@ -75,7 +58,8 @@ int trace_cuda_record(char *const argv[], const char *out_path, int *child_statu
 	}
 	if (pid == 0) {
 		sigprocmask(SIG_SETMASK, &old, NULL);
-		if (setenv("CUDA_INJECTION64_PATH", lib, 1) || prepend_env("LD_PRELOAD", lib, ':') ||
+		/* not LD_PRELOAD: children that never use CUDA should not load CUPTI */
+		if (setenv("CUDA_INJECTION64_PATH", lib, 1) || setenv("NVTX_INJECTION64_PATH", lib, 1) ||
 		    setenv("MOSAIC_TRACE_OUT", out_path, 1)) {
 			fprintf(stderr, "mosaic record: cannot set the environment: %s\n",
 				strerror(errno));
@@ -102,6 +86,8 @@ int trace_cuda_record(char *const argv[], const char *out_path, int *child_statu
 		*child_status = 128 + WTERMSIG(status);
 	if (*child_status == 127)
 		return mo_err_set(err, MO_EIO, "cannot run '%s'", argv[0]);
+	if (strchr(out_path, '%'))
+		return 0; /* one file per process: names known only to them */
 	if (stat(out_path, &st) != 0 || (int64_t)st.st_mtime < started - 1)
 		return mo_err_set(err, MO_EIO,
 				  "'%s' exited (status %d) without the recorder writing '%s'",

@@ -121,8 +121,9 @@ int trace_cuda_find_lib(const char *file, const char *env, char *buf, size_t cap
 
 /*
  * Probe for a device, find libmosaic-recorder.so, then run argv (argv[0]
- * looked up in PATH) with CUDA_INJECTION64_PATH and LD_PRELOAD naming the
- * recorder and MOSAIC_TRACE_OUT = out_path.  SIGINT and SIGTERM received
+ * looked up in PATH) with CUDA_INJECTION64_PATH and NVTX_INJECTION64_PATH
+ * naming the recorder and MOSAIC_TRACE_OUT = out_path ("%p", "%r" expanded
+ * by the recorder in each process).  SIGINT and SIGTERM received
  * while waiting are forwarded to the child (the recorder flushes on them).
  * Returns 0 with the child's exit status in *child_status (0-255, or 128 +
  * signal), or a negative status: -MO_ENODEV (no device / no CUDA support),
