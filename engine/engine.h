@@ -325,12 +325,16 @@ struct engine_schedule {
  * Order: microbatch i goes to replica i % R of each slice.  Activations flow
  * along the workload's edges (last stage of the producer to first stage of
  * the consumer) and from stage s to s+1 of a module; gradients flow back.
- * Each partition runs its tasks in the order of an ideal pipeline over the
- * DAG's positions (1F1B: warm-up forwards, one-forward-one-backward, cool-down
- * backwards; GPipe: all forwards then all backwards), computed with unit
- * forward and double backward times; when a partition holds several slots
- * their tasks interleave by that ideal time.  Then per slice with R > 1 the
- * gradient all-reduce, then the optimizer step of every slot.
+ * Each slot runs its microbatches in the plan's schedule (1F1B: warm-up
+ * forwards, one-forward-one-backward, cool-down backwards; GPipe: all
+ * forwards then all backwards).  The global task order is the order of an
+ * ideal pipeline over the DAG's positions with unit forward and double
+ * backward times (a position whose slots have R replicas warms up R times
+ * the textbook count, so each replica's pipeline stays full).  The slots of
+ * one partition time-share it: the sim backend runs, whenever the partition
+ * is free, the ready task earliest in that order (a backend that issues
+ * tasks strictly in the global order is also deadlock-free).  Then per slice
+ * with R > 1 the gradient all-reduce, then the optimizer step of every slot.
  * *out is freed with engine_schedule_free() (NULL-safe).
  */
 int engine_schedule_build(const struct plan *p, const struct workload *w,

@@ -89,6 +89,7 @@ int engine_replay(const struct trace_mem *t, const struct engine_replay_opts *o,
 		  struct engine_replay_result *res, struct mo_err *err)
 {
 	struct engine_replay_opts defo;
+	struct model_gpu tmp_gpu;
 	const struct model_gpu *gpu;
 	struct engine_cluster c;
 	struct engine_sim *sim = NULL;
@@ -104,7 +105,8 @@ int engine_replay(const struct trace_mem *t, const struct engine_replay_opts *o,
 		o = &defo;
 	}
 	memset(res, 0, sizeof(*res));
-	gpu = model_gpu_find(t->header.gpu_name, err);
+	/* by name, else a spec derived from the header's SM count and capability */
+	gpu = model_gpu_for_header(&t->header, &tmp_gpu, err);
 	if (!gpu) {
 		mo_err_prefix(err, "cannot replay: the trace's GPU '%s' is unknown",
 			      t->header.gpu_name ? t->header.gpu_name : "");
