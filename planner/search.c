@@ -394,7 +394,8 @@ static int refine_pass(struct refiner *rf)
 			for (int i = 0; i < pg->n_partitions; i++)
 				used += pg->partitions[i].sms;
 			/* grow a partition into free SMs */
-			for (int i = 0; i < pg->n_partitions; i++) {
+			for (int i = 0; i < rf->best->gpus[g].n_partitions; i++) {
+				pg = &rf->best->gpus[g];
 				int to = quota_floor(pb, sms - used + pg->partitions[i].sms);
 
 				if (to > pg->partitions[i].sms) {
@@ -409,9 +410,10 @@ static int refine_pass(struct refiner *rf)
 					}
 				}
 			}
-			/* shift one lattice step between partitions */
-			for (int i = 0; i < pg->n_partitions; i++)
-				for (int j = 0; j < pg->n_partitions; j++) {
+			/* shift one lattice step between partitions (rf->best may be
+			 * replaced by each accepted move: no pointer into it is kept) */
+			for (int i = 0; i < rf->best->gpus[g].n_partitions; i++)
+				for (int j = 0; j < rf->best->gpus[g].n_partitions; j++) {
 					int step = pb->gpu->part_step_sms, qi, qj;
 
 					pg = &rf->best->gpus[g];
@@ -429,8 +431,7 @@ static int refine_pass(struct refiner *rf)
 					}
 				}
 			/* split a time-shared partition into two concurrent ones */
-			pg = &rf->best->gpus[g];
-			for (int i = 0; i < pg->n_partitions; i++) {
+			for (int i = 0; i < rf->best->gpus[g].n_partitions; i++) {
 				int n = rf->best->gpus[g].partitions[i].n_slots;
 				int have = rf->best->gpus[g].partitions[i].sms;
 

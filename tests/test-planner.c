@@ -523,6 +523,7 @@ START_TEST(validation_names_the_problem)
 	ck_assert_int_eq(plan_validate(p, w, h100(), &err), -MO_EINPUT);
 	ck_assert(strstr(err.msg, "partitions take 140 SMs") != NULL);
 	/* a stage gap */
+	free(p->gpus[0].partitions[1].slots);
 	p->gpus[0].n_partitions = 1;
 	p->gpus[0].partitions[0].slots[2].stage = 1;
 	ck_assert_int_eq(plan_validate(p, w, h100(), &err), -MO_EINPUT);
