@@ -39,9 +39,9 @@
  *     dependencies and host gaps are inferred).
  *
  *  3. Plan execution (engine_schedule_build, engine_run): a plan (planner.h)
- *     and a workload (workloads.h) become a schedule: per partition one
- *     compute stream with its tasks in order, per GPU a communication
- *     stream, and dependencies between tasks.  The schedule does not depend
+ *     and a workload (workloads.h) become a schedule: per slot a compute
+ *     stream (the slots of a partition time-share it) and a communication
+ *     stream, tasks in one global order, and dependencies between tasks.  The schedule does not depend
  *     on the backend; the sim backend runs it here, the cuda backend
  *     (engine/cuda/) replays the same order on hardware.
  *
