@@ -455,71 +455,62 @@ int plan_load(const char *path, struct plan **out, struct mo_err *err)
 
 /* ---- writing ---- */
 
-static json_t *plan_to_json(const struct plan *p)
+/* A JSON string literal for s (jansson escapes it); "" on OOM. */
+static int put_str(FILE *fp, const char *s)
 {
-	json_t *root = json_object(), *placement = json_array();
+	json_t *j = json_string(s);
+	char *t = j ? json_dumps(j, JSON_ENCODE_ANY) : NULL;
+	int rc = fputs(t ? t : "\"\"", fp);
 
-	json_object_set_new(root, "format", json_string("mosaic-plan"));
-	json_object_set_new(root, "version", json_integer(PLAN_FORMAT_VERSION));
-	json_object_set_new(root, "planner", json_string(p->planner));
-	json_object_set_new(root, "planner_version", json_string(p->planner_version));
-	json_object_set_new(root, "workload", json_string(p->workload));
-	json_object_set_new(root, "gpu", json_string(p->gpu));
-	json_object_set_new(root, "gpus", json_integer(p->n_gpus));
-	json_object_set_new(root, "schedule", json_string(plan_schedule_name(p->schedule)));
-	json_object_set_new(root, "microbatch_size", json_integer(p->microbatch_size));
-	json_object_set_new(root, "microbatches", json_integer(p->microbatches));
-	json_object_set_new(root, "predicted_iter_ns", json_integer(p->predicted_iter_ns));
+	free(t);
+	json_decref(j);
+	return rc;
+}
+
+/* One line per top-level field and per slot, so plans read and diff well. */
+static int write_plan(const struct plan *p, FILE *fp)
+{
+	fprintf(fp, "{\n  \"format\": \"mosaic-plan\",\n  \"version\": %d,\n", PLAN_FORMAT_VERSION);
+	fputs("  \"planner\": ", fp), put_str(fp, p->planner);
+	fputs(",\n  \"planner_version\": ", fp), put_str(fp, p->planner_version);
+	fputs(",\n  \"workload\": ", fp), put_str(fp, p->workload);
+	fputs(",\n  \"gpu\": ", fp), put_str(fp, p->gpu);
+	fprintf(fp, ",\n  \"gpus\": %d,\n  \"schedule\": \"%s\",\n  \"microbatch_size\": %d,\n"
+		    "  \"microbatches\": %d,\n  \"predicted_iter_ns\": %lld,\n  \"placement\": [\n",
+		p->n_gpus, plan_schedule_name(p->schedule), p->microbatch_size, p->microbatches,
+		(long long)p->predicted_iter_ns);
 	for (int g = 0; g < p->n_gpus; g++) {
-		json_t *jg = json_object(), *parts = json_array();
-
-		json_object_set_new(jg, "gpu", json_integer(g));
+		fprintf(fp, "    {\"gpu\": %d, \"partitions\": [", g);
 		for (int i = 0; i < p->gpus[g].n_partitions; i++) {
 			const struct plan_partition *pt = &p->gpus[g].partitions[i];
-			json_t *jp = json_object(), *slots = json_array();
 
-			json_object_set_new(jp, "sms", json_integer(pt->sms));
-			for (int s = 0; s < pt->n_slots; s++) {
-				const struct plan_slot *sl = &pt->slots[s];
-				json_t *js = json_object();
+			fprintf(fp, "%s\n      {\"sms\": %d, \"slots\": [", i ? "," : "", pt->sms);
+			for (int k = 0; k < pt->n_slots; k++) {
+				const struct plan_slot *sl = &pt->slots[k];
 
-				json_object_set_new(js, "module", json_string(sl->module));
-				json_object_set_new(js, "layers",
-						    json_pack("[ii]", sl->layer_begin, sl->layer_end));
-				json_object_set_new(js, "stage", json_integer(sl->stage));
-				json_object_set_new(js, "replica", json_integer(sl->replica));
-				json_object_set_new(js, "replicas", json_integer(sl->replicas));
-				json_array_append_new(slots, js);
+				fprintf(fp, "%s\n        {\"module\": ", k ? "," : "");
+				put_str(fp, sl->module);
+				fprintf(fp, ", \"layers\": [%d, %d], \"stage\": %d, \"replica\": %d, \"replicas\": %d}",
+					sl->layer_begin, sl->layer_end, sl->stage, sl->replica, sl->replicas);
 			}
-			json_object_set_new(jp, "slots", slots);
-			json_array_append_new(parts, jp);
+			fputs(pt->n_slots ? "\n      ]}" : "]}", fp);
 		}
-		json_object_set_new(jg, "partitions", parts);
-		json_array_append_new(placement, jg);
+		fprintf(fp, "%s]}%s\n", p->gpus[g].n_partitions ? "\n    " : "", g + 1 < p->n_gpus ? "," : "");
 	}
-	json_object_set_new(root, "placement", placement);
-	return root;
+	fputs("  ]\n}\n", fp);
+	return ferror(fp) ? -1 : 0;
 }
 
 int plan_save(const struct plan *p, const char *path, struct mo_err *err)
 {
 	struct mo_outfile f;
-	json_t *root = plan_to_json(p);
-	int rc;
+	int rc = mo_outfile_open(&f, path, err);
 
-	if (!root)
-		return mo_err_set(err, MO_ENOMEM, "cannot write '%s': out of memory", path);
-	rc = mo_outfile_open(&f, path, err);
-	if (rc) {
-		json_decref(root);
+	if (rc)
 		return rc;
-	}
-	if (json_dumpf(root, f.fp, JSON_INDENT(1) | JSON_PRESERVE_ORDER) != 0 ||
-	    fputc('\n', f.fp) == EOF) {
-		json_decref(root);
+	if (write_plan(p, f.fp)) {
 		mo_outfile_abort(&f);
 		return mo_err_set(err, MO_EIO, "cannot write '%s': write failed", path);
 	}
-	json_decref(root);
 	return mo_outfile_commit(&f, err);
 }
