@@ -12,7 +12,8 @@
  *       - a kernel's compute part runs in waves: blocks / (blocks_per_sm * s)
  *         rounded up, times wave_ns, where s is the SMs it holds;
  *       - kernels of different streams of one partition share its SMs
- *         (max-min fair over their SM demand, min(partition, blocks/bps));
+ *         (max-min fair over their SM demand, min(partition, blocks): the
+ *         block scheduler spreads blocks over SMs before stacking them);
  *         kernels only ever run on their own partition's SMs;
  *       - a kernel's memory part (bytes of DRAM traffic) draws bandwidth from
  *         its GPU's HBM, shared max-min fair among all running kernels of the

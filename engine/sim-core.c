@@ -626,7 +626,8 @@ static int gpu_recompute(struct engine_sim *s, int g)
 	for (size_t i = 0; i < n; i++) {
 		const struct op *o = &s->ops[G->run[i]];
 		const struct engine_kernel *k = &o->k[o->cur];
-		double want = ceil((double)k->blocks / k->blocks_per_sm);
+		/* the block scheduler spreads blocks over SMs before stacking them */
+		double want = (double)k->blocks;
 		int psms = s->parts[s->streams[o->stream].gpart].sms;
 		dem[i] = want < psms ? want : psms;
 	}

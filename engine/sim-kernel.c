@@ -39,7 +39,7 @@ void engine_kernel_from_trace(const struct model_gpu *gpu, const struct trace_ke
 	waves = ceil((double)blocks / ((double)bps * sms) - 1e-12);
 	if (waves < 1)
 		waves = 1;
-	held = (double)blocks / bps < sms ? ceil((double)blocks / bps) : sms;
+	held = (double)(blocks < sms ? blocks : sms); /* blocks spread over SMs first */
 	out->wave_ns = (double)dur / waves;
 	out->bytes = 0;
 	out->bw_eff = 0;
