@@ -229,7 +229,8 @@ int pl_megatron(const struct plan_problem *pb, struct plan **out, struct mo_err 
 /* Predicted time of module m alone on n whole GPUs as its best (pp, dp) with
  * pp * dp <= n: ((M/dp) + pp - 1) x slowest stage; memory must fit (static
  * + in-flight activations).  Returns -1 when nothing fits. */
-static int64_t module_time(const struct plan_problem *pb, int m, int n, int *pp_out, int *dp_out)
+static int64_t module_time(const struct plan_problem *pb, int m, int n, int64_t budget, int *pp_out,
+			   int *dp_out)
 {
 	int M = pb->batch / pb->microbatch_size, L = pb->modules[m].layers;
 	int64_t best = -1;
@@ -248,7 +249,7 @@ static int64_t module_time(const struct plan_problem *pb, int m, int n, int *pp_
 				      pl_slice_act(pb, m, bd[s], bd[s + 1]) * inflight;
 			int64_t t = pl_slice_ns(pb, m, bd[s], bd[s + 1], FULL(pb));
 
-			if (mem > pb->gpu->mem_bytes)
+			if (mem > budget)
 				fits = 0;
 			if (t > worst)
 				worst = t;
@@ -271,13 +272,14 @@ static int64_t module_time(const struct plan_problem *pb, int m, int n, int *pp_
  * module starts with its smallest group that fits, then the next GPU goes to
  * the module with the longest predicted time.  cnt[] receives the sizes;
  * returns -1 when they do not fit. */
-static int water_fill(const struct plan_problem *pb, const int *mods, int k, int n, int *cnt)
+static int water_fill(const struct plan_problem *pb, const int *mods, int k, int n, int64_t budget,
+		      int *cnt)
 {
 	int used = 0, pp, dp;
 
 	for (int i = 0; i < k; i++) {
 		cnt[i] = 1;
-		while (module_time(pb, mods[i], cnt[i], &pp, &dp) < 0) {
+		while (module_time(pb, mods[i], cnt[i], budget, &pp, &dp) < 0) {
 			if (++cnt[i] > n)
 				return -1;
 		}
@@ -290,7 +292,7 @@ static int water_fill(const struct plan_problem *pb, const int *mods, int k, int
 		int64_t wt = -1;
 
 		for (int i = 0; i < k; i++) {
-			int64_t t = module_time(pb, mods[i], cnt[i], &pp, &dp);
+			int64_t t = module_time(pb, mods[i], cnt[i], budget, &pp, &dp);
 
 			if (t > wt) {
 				wt = t;
@@ -335,13 +337,13 @@ int pl_distmm(const struct plan_problem *pb, struct plan **out, struct mo_err *e
 			int g0 = 0, ok = 1;
 			struct plan *p;
 
-			if (water_fill(pb, mods, K, n, cnt))
+			if (water_fill(pb, mods, K, n, pb->gpu->mem_bytes, cnt))
 				continue;
 			p = pl_plan_start(pb, "distmm");
 			for (int i = 0; i < K && ok && p; i++) {
 				int pp = 1, dp = 1;
 
-				module_time(pb, mods[i], cnt[i], &pp, &dp);
+				module_time(pb, mods[i], cnt[i], pb->gpu->mem_bytes, &pp, &dp);
 				for (int j = 0; j < pp * dp; j++)
 					gpus[j] = g0 + j;
 				if (place_module(pb, p, mods[i], pp, dp, gpus))
@@ -377,8 +379,10 @@ int pl_distmm(const struct plan_problem *pb, struct plan **out, struct mo_err *e
  * (water-filling, each module its best pp x dp in its group).  A GPU thus
  * time-shares one module of every wave.  When a wave has more modules than
  * GPUs, its modules are packed onto groups round-robin by predicted time.
- * Knobs searched: group sizes per wave (as distmm), pp and dp per group, and
- * the rotation of groups over GPUs (which wave-mates share GPUs).
+ * Knobs searched: group sizes per wave (as distmm), pp and dp per group, the
+ * rotation of groups over GPUs (which wave-mates share GPUs), and the share
+ * of a GPU's memory each module may take (deeper pipelines leave room for the
+ * other waves' modules on the same GPUs).
  */
 int pl_spindle(const struct plan_problem *pb, struct plan **out, struct mo_err *err)
 {
@@ -404,7 +408,12 @@ int pl_spindle(const struct plan_problem *pb, struct plan **out, struct mo_err *
 		if (level[m] + 1 > nw)
 			nw = level[m] + 1;
 	}
-	for (int rot = 0; rot < 2; rot++) {
+	for (int knob = 0; knob < 10; knob++) {
+		/* rotation of the groups, and the memory each module may take of
+		 * a GPU (the other waves' modules share it) */
+		static const double share[] = {1.0, 0.75, 0.5, 0.35, 0.25};
+		int rot = knob % 2;
+		int64_t budget = (int64_t)(share[knob / 2] * (double)pb->gpu->mem_bytes);
 		struct plan *p = pl_plan_start(pb, "spindle");
 		int ok = p != NULL;
 
@@ -415,14 +424,14 @@ int pl_spindle(const struct plan_problem *pb, struct plan **out, struct mo_err *
 				if (level[pb->topo[t]] == w)
 					mods[k++] = pb->topo[t];
 			if (k <= N) {
-				if (water_fill(pb, mods, k, N, cnt)) {
+				if (water_fill(pb, mods, k, N, budget, cnt)) {
 					ok = 0;
 					break;
 				}
 				for (int i = 0; i < k && ok; i++) {
 					int pp = 1, dp = 1;
 
-					module_time(pb, mods[i], cnt[i], &pp, &dp);
+					module_time(pb, mods[i], cnt[i], budget, &pp, &dp);
 					for (int j = 0; j < pp * dp; j++)
 						gpus[j] = rot ? (N - 1 - (g0 + j)) : g0 + j;
 					if (place_module(pb, p, mods[i], pp, dp, gpus))
