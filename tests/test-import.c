@@ -415,6 +415,24 @@ START_TEST(a_bare_chrome_array_imports)
 }
 END_TEST
 
+START_TEST(events_without_names_are_fine)
+{
+	const char *j = "[{\"ph\":\"X\",\"cat\":\"user_annotation\",\"pid\":1,\"tid\":1,\"ts\":1,\"dur\":9},"
+			"{\"ph\":\"X\",\"cat\":\"python_function\",\"pid\":1,\"tid\":1,\"ts\":1,\"dur\":9},"
+			"{\"ph\":\"X\",\"cat\":\"gpu_user_annotation\",\"pid\":0,\"tid\":7,\"ts\":2,\"dur\":1},"
+			"{\"ph\":\"X\",\"cat\":\"cpu_op\",\"pid\":1,\"tid\":1,\"ts\":2,\"dur\":3,\"args\":{\"External id\":4}},"
+			"{\"ph\":\"X\",\"cat\":\"kernel\",\"pid\":0,\"tid\":7,\"ts\":3,\"dur\":1,\"args\":{\"External id\":4}}]";
+	struct trace_mem t;
+	struct trace_import_stats st;
+	struct mo_err err;
+	ck_assert_msg(import_str(j, NULL, &t, &st, &err) == 0, "%s", err.msg);
+	ck_assert_int_eq(st.kernels, 1);
+	ck_assert_int_eq(st.markers, 2);
+	ck_assert_str_eq(nth_kind(&t, TRACE_KIND_KERNEL, 0)->u.kernel.name, "");
+	trace_mem_release(&t);
+}
+END_TEST
+
 START_TEST(gzip_in_memory_and_truncated_gzip)
 {
 	size_t gz_n;
@@ -779,6 +797,7 @@ static Suite *import_suite(void)
 	tcase_add_test(tc, a_small_reorder_window_counts_late_records);
 	tcase_add_test(tc, schema_2021_with_string_tids_and_lowercase_external_id);
 	tcase_add_test(tc, a_bare_chrome_array_imports);
+	tcase_add_test(tc, events_without_names_are_fine);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("bad input");
 	tcase_add_test(tc, gzip_in_memory_and_truncated_gzip);

@@ -32,6 +32,11 @@ int imp_parse_fixed(const char *s, size_t len, imp_fixed *out);
  */
 int imp_fixed_us_to_ns(imp_fixed us, int64_t *ns);
 
+/* A JSON number's value rounded to an integer (ties away from zero),
+ * saturated to int64; fast for plain integers.  0, or -1 if not a number
+ * or out of imp_parse_fixed()'s range. */
+int imp_parse_int(const char *s, size_t len, int64_t *out);
+
 /* The integer value of a fixed-point number rounded to nearest (ties away
  * from zero), saturated to the int64 range. */
 int64_t imp_fixed_to_int(imp_fixed v);

@@ -1723,17 +1723,19 @@ static int cb_number(void *ctx, const char *s, size_t len)
 			}
 			return 1;
 		case E_PID:
-		case E_TID:
-			if (imp_parse_fixed(s, len, &v) < 0)
-				v = 0;
+		case E_TID: {
+			int64_t iv;
+			if (imp_parse_int(s, len, &iv) < 0)
+				iv = 0;
 			if (im->key == E_PID) {
-				im->ev.pid = imp_fixed_to_int(v);
+				im->ev.pid = iv;
 				im->ev.present |= P_PID;
 			} else {
-				im->ev.tid = imp_fixed_to_int(v);
+				im->ev.tid = iv;
 				im->ev.present |= P_TID;
 			}
 			return 1;
+		}
 		case E_PH: return wrong_type(im, "a number, not a string");
 		case E_CAT: return wrong_type(im, "a number, not a string");
 		case E_NAME: return wrong_type(im, "a number, not a string");
@@ -1745,15 +1747,16 @@ static int cb_number(void *ctx, const char *s, size_t len)
 		    im->key == A_PG_NAME || im->key == A_PG_RANKS || im->key == A_GRID ||
 		    im->key == A_BLOCK)
 			return 1;
-		if (imp_parse_fixed(s, len, &v) < 0)
+		if (imp_parse_int(s, len, &im->ev.a[im->key]) < 0)
 			return 1; /* out of range: treat as absent */
-		im->ev.a[im->key] = imp_fixed_to_int(v);
 		im->ev.args_present |= 1ULL << im->key;
 		return 1;
 	case F_ARGS_DIM:
-		if (im->dim_index < 3 && imp_parse_fixed(s, len, &v) == 0) {
+		if (im->dim_index < 3) {
 			int64_t *d = im->key == A_GRID ? im->ev.grid : im->ev.block;
-			d[im->dim_index] = imp_fixed_to_int(v);
+			int64_t iv;
+			if (imp_parse_int(s, len, &iv) == 0)
+				d[im->dim_index] = iv;
 		}
 		im->dim_index++;
 		return 1;
@@ -2288,7 +2291,9 @@ static int import_input(struct imp_input *in, const char *name, const struct tra
 	if (st)
 		memset(st, 0, sizeof(*st));
 	buf = malloc(READ_CHUNK);
-	if (!buf) {
+	im.ev.name = calloc(1, 256); /* never NULL: events may have no name */
+	im.ev.name_cap = 256;
+	if (!buf || !im.ev.name) {
 		rc = mo_err_set(err, MO_ENOMEM, "cannot import '%s': out of memory", name);
 		goto out;
 	}

@@ -23,36 +23,68 @@ static const int64_t pow10_tab[19] = {
 static int parse_slow(const char *s, size_t len, imp_fixed *out);
 
 /*
- * The common case, fast: an optional '-', at most 18 digits in all, an
+ * The common case, fast: an optional '-', at most 18 integer digits, an
  * optional fraction of at most 12 digits, no exponent.  Anything else goes
  * to the general parser.
  */
 int imp_parse_fixed(const char *s, size_t len, imp_fixed *out)
 {
-	size_t i = 0;
-	int neg = 0, digits = 0, frac = 0;
-	uint64_t m = 0;
+	size_t i = 0, i0;
+	int neg = 0, frac = 0;
+	uint64_t ip = 0, fp = 0;
 
 	if (i < len && s[i] == '-') {
 		neg = 1;
 		i++;
 	}
-	for (; i < len && (unsigned)(s[i] - '0') < 10; i++, digits++)
-		m = m * 10 + (uint64_t)(s[i] - '0');
-	if (digits == 0)
+	i0 = i;
+	for (; i < len && (unsigned)(s[i] - '0') < 10; i++)
+		ip = ip * 10 + (uint64_t)(s[i] - '0');
+	if (i == i0 || i - i0 > 18)
 		return parse_slow(s, len, out);
 	if (i < len && s[i] == '.') {
 		size_t f0 = ++i;
-		for (; i < len && (unsigned)(s[i] - '0') < 10; i++, digits++)
-			m = m * 10 + (uint64_t)(s[i] - '0');
+		for (; i < len && (unsigned)(s[i] - '0') < 10; i++)
+			fp = fp * 10 + (uint64_t)(s[i] - '0');
 		frac = (int)(i - f0);
-		if (frac == 0)
+		if (frac == 0 || frac > FRAC_DIGITS)
 			return parse_slow(s, len, out);
 	}
-	if (i != len || digits > 18 || frac > FRAC_DIGITS)
+	if (i != len)
 		return parse_slow(s, len, out);
-	imp_fixed v = (imp_fixed)m * pow10_tab[FRAC_DIGITS - frac];
+	imp_fixed v = (imp_fixed)ip * pow10_tab[FRAC_DIGITS] + (imp_fixed)(fp * (uint64_t)pow10_tab[FRAC_DIGITS - frac]);
 	*out = neg ? -v : v;
+	return 0;
+}
+
+int imp_parse_int(const char *s, size_t len, int64_t *out)
+{
+	size_t i = 0;
+	int neg = 0;
+	uint64_t v = 0;
+
+	if (i < len && s[i] == '-') {
+		neg = 1;
+		i++;
+	}
+	if (i == len || len - i > 18) {
+		imp_fixed f;
+		if (imp_parse_fixed(s, len, &f) < 0)
+			return -1;
+		*out = imp_fixed_to_int(f);
+		return 0;
+	}
+	for (; i < len; i++) {
+		if ((unsigned)(s[i] - '0') >= 10) {
+			imp_fixed f;
+			if (imp_parse_fixed(s, len, &f) < 0)
+				return -1;
+			*out = imp_fixed_to_int(f);
+			return 0;
+		}
+		v = v * 10 + (uint64_t)(s[i] - '0');
+	}
+	*out = neg ? -(int64_t)v : (int64_t)v;
 	return 0;
 }
 

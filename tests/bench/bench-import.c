@@ -3,6 +3,7 @@
  * takes (measured on this machine; these are figures, not tests).
  *
  *   bench-import [--size-mb N] [--external FILE] [--sink null|mtr]
+ *   bench-import --generate FILE [--size-mb N]   (only write the trace)
  *
  * 1. The largest external trace present (../shared/external-traces or
  *    $MOSAIC_EXTERNAL_TRACES; --external FILE picks another), imported as
@@ -285,11 +286,12 @@ int main(int argc, char **argv)
 		{"size-mb", required_argument, NULL, 's'},
 		{"external", required_argument, NULL, 'e'},
 		{"sink", required_argument, NULL, 'k'},
+		{"generate", required_argument, NULL, 'g'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
 	double size_mb = 1000;
-	const char *ext = NULL;
+	const char *ext = NULL, *gen_only = NULL;
 	char extbuf[1024];
 	int c;
 
@@ -304,8 +306,12 @@ int main(int argc, char **argv)
 		case 'k':
 			use_mtr = !strcmp(optarg, "mtr");
 			break;
+		case 'g':
+			gen_only = optarg;
+			break;
 		default:
-			fprintf(stderr, "usage: bench-import [--size-mb N] [--external FILE] [--sink null|mtr]\n");
+			fprintf(stderr, "usage: bench-import [--size-mb N] [--external FILE] [--sink null|mtr] "
+					"[--generate FILE]\n");
 			return c == 'h' ? 0 : 2;
 		}
 	}
@@ -313,6 +319,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "bench-import: --size-mb must be positive\n");
 		return 2;
 	}
+	if (gen_only)
+		return generate(gen_only, size_mb) == 0 ? 0 : 1;
 	printf("bench-import: Kineto import speed and memory, measured on this machine (%s sink)\n",
 	       use_mtr ? ".mtr writer" : "counting");
 	if (!ext)
