@@ -266,9 +266,14 @@ char *plan_explain(const struct plan_problem *pb, const struct plan *p, struct m
 
 /*
  * Planner names: "megatron", "distmm", "spindle", "optimus" (temporal-only
- * baselines, each searching its own knobs), "mosaic" (temporal-spatial
- * heuristic), "optimal" (exact search over the placement space of mosaic for
- * small instances; -MO_EUSAGE with a clear message when too large).
+ * baselines, each searching its own knobs; their policies are described in
+ * planner/baselines.c), "mosaic" (temporal-spatial heuristic: greedy
+ * construction plus refinement, never worse than any baseline by the
+ * estimate), "optimal" (branch and bound over mosaic's placement family:
+ * every module's pipeline depth, replica count and quota, every placement of
+ * up to 6 units, seeded with the mosaic plan, so its answer is proven best
+ * over that family; at most 16 GPUs and 6 modules, and -MO_EUSAGE "too large"
+ * when its node or placement budget runs out; see planner/search.c).
  * plan_search plans one problem (one microbatch size); the result carries the
  * estimate in predicted_iter_ns.  -MO_EINFEASIBLE when nothing fits.
  */
