@@ -956,6 +956,99 @@ START_TEST(measured_kernels_split_into_compute_and_memory)
 }
 END_TEST
 
+/* Every planner's plan and random hand-made plans (stages, replicas,
+ * partitions, several slots per partition) run to the end: the schedule
+ * never deadlocks, whatever the placement. */
+START_TEST(any_valid_plan_runs_to_the_end)
+{
+	static const char *const planners[] = {"megatron", "distmm", "spindle", "optimus", "mosaic"};
+	const struct model_gpu *g = model_gpu_find("h100", NULL);
+	struct workload *w = NULL;
+	struct engine_run_result r;
+	struct mo_err err;
+	uint64_t x = 42;
+	int ran = 0;
+
+	if (workload_load("tests/data/plan-mm.json", &w, &err) < 0) {
+		printf("skipped: %s\n", err.msg);
+		return;
+	}
+	for (size_t pi = 0; pi < sizeof(planners) / sizeof(planners[0]); pi++)
+		for (int n = 1; n <= 4; n *= 2) {
+			struct plan *p = NULL;
+			if (plan_make(w, g, n, planners[pi], &p, NULL, &err) < 0)
+				continue; /* nothing fits, or the planner declines */
+			ck_assert_msg(engine_run(p, w, NULL, &r, &err) == 0, "%s on %d GPUs: %s",
+				      planners[pi], n, err.msg);
+			ck_assert_int_gt(r.iter_ns, 0);
+			engine_run_result_release(&r);
+			plan_free(p);
+			ran++;
+		}
+	for (int trial = 0; trial < 200; trial++) {
+		int n = 2 + trial % 3, rc;
+		struct plan *p = plan_new(n);
+		int nparts[8];
+		snprintf(p->gpu, sizeof(p->gpu), "h100");
+		p->schedule = trial % 2 ? PLAN_SCHEDULE_GPIPE : PLAN_SCHEDULE_1F1B;
+		p->microbatch_size = 8;
+		p->microbatches = w->batch / 8;
+		for (int gi = 0; gi < n; gi++) {
+			x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+			nparts[gi] = 1 + (int)((x >> 33) % 2);
+			if (nparts[gi] == 1) {
+				plan_add_partition(p, gi, 132);
+			} else {
+				int a = 8 * (1 + (int)((x >> 40) % 14));
+				plan_add_partition(p, gi, a);
+				plan_add_partition(p, gi, 128 - a);
+			}
+		}
+		for (int m = 0; m < w->n_modules; m++) {
+			int L = w->modules[m].layers, S, R;
+			x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+			S = L >= 2 ? 1 + (int)((x >> 33) % 2) : 1;
+			R = 1 + (int)((x >> 37) % 2);
+			for (int st = 0; st < S; st++)
+				for (int rep = 0; rep < R; rep++) {
+					int gi, pt;
+					x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+					gi = (int)((x >> 33) % (uint64_t)n);
+					pt = (int)((x >> 45) % (uint64_t)nparts[gi]);
+					/* (partition pointers move as partitions are added) */
+					plan_add_slot(&p->gpus[gi].partitions[pt], w->modules[m].name, st * L / S,
+						      (st + 1) * L / S, st, rep, R);
+				}
+		}
+		/* a partition left without slots makes an invalid plan: skip it */
+		{
+			int empty = 0;
+			for (int gi = 0; gi < n; gi++)
+				for (int pt = 0; pt < nparts[gi]; pt++)
+					empty |= p->gpus[gi].partitions[pt].n_slots == 0;
+			if (empty) {
+				plan_free(p);
+				continue;
+			}
+		}
+		rc = engine_run(p, w, NULL, &r, &err);
+		if (rc == -MO_EINFEASIBLE) { /* does not fit: fine, but must say so */
+			ck_assert_ptr_nonnull(strstr(err.msg, "GiB"));
+			plan_free(p);
+			continue;
+		}
+		ck_assert_msg(rc == 0, "random plan %d: %s", trial, err.msg);
+		ck_assert_int_gt(r.iter_ns, 0);
+		engine_run_result_release(&r);
+		plan_free(p);
+		ran++;
+	}
+	printf("ran %d plans to the end\n", ran);
+	ck_assert_int_gt(ran, 40);
+	workload_free(w);
+}
+END_TEST
+
 static Suite *engine_suite(void)
 {
 	Suite *s = suite_create("engine");
@@ -986,6 +1079,7 @@ static Suite *engine_suite(void)
 	tcase_add_test(run, a_simulated_run_replays_to_its_own_span);
 	tcase_add_test(run, bad_plans_get_clear_errors);
 	tcase_add_test(run, a_plan_that_does_not_fit_names_the_gpu_and_the_gib);
+	tcase_add_test(run, any_valid_plan_runs_to_the_end);
 	suite_add_tcase(s, run);
 	TCase *rep = tcase_create("replay");
 	tcase_set_timeout(rep, 300);
