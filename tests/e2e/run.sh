@@ -67,6 +67,7 @@ grep -q "simulated" "$tmp/text" || fail "text output does not say simulated"
 "$MOSAIC" run "$tmp/mosaic.json" --workload "$spec" --backend nope >/dev/null 2>"$tmp/err"
 [ $? -eq 2 ] || fail "unknown backend did not exit 2"
 grep -q "backend 'nope'" "$tmp/err" || fail "unknown backend message: $(cat "$tmp/err")"
+# (--backend cuda without a device is checked by cuda-nogpu.sh)
 
 # bad plans: quota off the lattice, quotas above the GPU, unknown module
 python3 - "$tmp" <<'PY'
