@@ -217,8 +217,8 @@ static void md(struct ctx *c, const char *fmt, ...)
 
 static void md_figure(struct ctx *c, const char *name, const char *sentence)
 {
-	md(c, "\n![%s](%s.png)\n\n*%s* (`%s.svg`, data: `%s.gp` reads the CSV beside it; "
-	      "`mosaic plot DIR` redraws.)\n\n", name, name, sentence, name, name);
+	md(c, "\n![%s](%s.png)\n\n*%s* (Also `%s.svg`; `%s.gp` redraws it from its CSV.)\n\n",
+	   name, name, sentence, name, name);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -583,8 +583,10 @@ static int fig12(struct ctx *c, struct mo_err *err)
 	md(c, "\n**Plan quality with weaker predictors.** Mosaic planned with the cost arrays "
 	      "replaced by: *waves* = the wave-scaling baseline (kernel time x waves(q) / "
 	      "waves(full)), *linear* = t(q) = t(full) x full / q, *noisy20* = the model with "
-	      "deterministic +-20%% noise per layer and quota. Each plan was simulated; slowdown = "
-	      "its simulated iteration time / that of the plan made with the full model.\n\n"
+	      "deterministic +-20%% noise per layer and quota. All plan at the spec's microbatch "
+	      "size (so the model's plan can differ from Fig. 9's, which also tries half and double "
+	      "it). Each plan was simulated; slowdown = its simulated iteration time / that of the "
+	      "plan made with the full model.\n\n"
 	      "| workload | model plan sim (ms) |");
 	for (int k = 1; k < BENCH_N_PREDICTORS; k++)
 		md(c, " %s slowdown |", bench_predictors[k]);
@@ -658,7 +660,6 @@ static int fig13(struct ctx *c, struct mo_err *err)
 
 	if (!t->n)
 		return 0;
-	gpus = (int)bench_cell_num(t, 0, "gpus");
 	rc = csv_open(&f, c->dir, "fig13_search.csv", err);
 	if (rc)
 		return rc;
@@ -668,17 +669,18 @@ static int fig13(struct ctx *c, struct mo_err *err)
 	for (int m = 0; m < nm; m++)
 		fprintf(f.fp, ",%s_simulated_rel", methods[m]);
 	fputc('\n', f.fp);
-	md(c, "## Fig. 13: search quality\n\nSearch methods on a small instance (%d GPUs of the "
-	      "cluster's type) where the exact search can finish. *mosaic* is the planner's "
+	md(c, "## Fig. 13: search quality\n\nSearch methods on a small instance where the exact "
+	      "search can finish: the fewest of 2, 4 and 8 GPUs of the cluster's type on which "
+	      "mosaic's plan fits (column GPUs). *mosaic* is the planner's "
 	      "heuristic; *even-split* keeps mosaic's placement but splits every GPU's SMs evenly "
 	      "among its partitions; *random-search* keeps the placement and draws quotas at random "
 	      "(fixed seed, best of 200 by the estimate); *optimal* is the planner's exact search "
 	      "(where it refuses, times are relative to the best method found instead). Each cell: "
 	      "predicted / simulated iteration time relative to the reference (1 = as good).\n\n"
-	      "| workload | reference |", gpus);
+	      "| workload | GPUs | reference |");
 	for (int m = 0; m < nm; m++)
 		md(c, " %s |", methods[m]);
-	md(c, "\n|---|---|");
+	md(c, "\n|---|---:|---|");
 	for (int m = 0; m < nm; m++)
 		md(c, "---:|");
 	md(c, "\n");
@@ -687,6 +689,7 @@ static int fig13(struct ctx *c, struct mo_err *err)
 		const char *status[MAX_METHODS];
 		const char *ref = "optimal";
 
+		gpus = 0;
 		for (int m = 0; m < nm; m++) {
 			pred[m] = sim[m] = NAN;
 			status[m] = "not run";
@@ -699,6 +702,7 @@ static int fig13(struct ctx *c, struct mo_err *err)
 					status[m] = bench_cell(t, r, "status");
 					pred[m] = bench_cell_num(t, r, "predicted_iter_ns");
 					sim[m] = bench_cell_num(t, r, "simulated_iter_ns");
+					gpus = (int)bench_cell_num(t, r, "gpus");
 				}
 		}
 		for (int m = 0; m < nm; m++)
@@ -723,7 +727,7 @@ static int fig13(struct ctx *c, struct mo_err *err)
 		for (int m = 0; m < nm; m++)
 			num(f.fp, sim[m] / rs, "%.4f");
 		fputc('\n', f.fp);
-		md(c, "| %s | %s |", c->o->workloads[w], ref);
+		md(c, "| %s | %d | %s |", c->o->workloads[w], gpus, ref);
 		for (int m = 0; m < nm; m++) {
 			if (isnan(pred[m]))
 				md(c, " %s |", status[m]);
