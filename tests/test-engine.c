@@ -281,6 +281,42 @@ START_TEST(a_ring_all_reduce_takes_the_textbook_time)
 	expect = (int64_t)ceil(2.0 * 7 / 8 * bytes / 400.0) + 14 * c.nvlink_latency_ns;
 	ck_assert_int_eq(engine_sim_op_end(s, op), expect);
 	engine_sim_free(s);
+
+	/* tree: 2 * bytes / bw after 2 * log2(n) latencies */
+	c.allreduce_algo = ENGINE_ALLREDUCE_TREE;
+	s = engine_sim_new(&c, &err);
+	for (int i = 0; i < 8; i++) {
+		engine_sim_add_partition(s, i, 132, &err);
+		streams[i] = engine_sim_add_stream(s, i, 0, &err);
+	}
+	op = engine_sim_add_comm(s, ENGINE_COMM_ALLREDUCE, streams, 8, bytes, NULL, NULL, 0, &err);
+	ck_assert_int_eq(engine_sim_run(s, NULL, &err), 0);
+	ck_assert_int_eq(engine_sim_op_end(s, op), (int64_t)(2.0 * bytes / 400.0) + 6 * c.nvlink_latency_ns);
+	engine_sim_free(s);
+}
+END_TEST
+
+START_TEST(communication_inside_one_gpu_is_free)
+{
+	struct model_gpu g = test_gpu();
+	struct engine_cluster c;
+	struct mo_err err;
+	struct engine_sim *s;
+	int st[2];
+	int64_t a, b;
+
+	engine_cluster_init(&c, &g, 1);
+	s = engine_sim_new(&c, &err);
+	engine_sim_add_partition(s, 0, 64, &err);
+	engine_sim_add_partition(s, 0, 64, &err);
+	st[0] = engine_sim_add_stream(s, 0, 0, &err);
+	st[1] = engine_sim_add_stream(s, 0, 1, &err);
+	a = engine_sim_add_comm(s, ENGINE_COMM_SEND, st, 2, 1 << 30, NULL, NULL, 0, &err);
+	b = engine_sim_add_comm(s, ENGINE_COMM_ALLREDUCE, st, 2, 1 << 30, NULL, &a, 1, &err);
+	ck_assert_int_eq(engine_sim_run(s, NULL, &err), 0);
+	ck_assert_int_eq(engine_sim_op_end(s, a), 0);
+	ck_assert_int_eq(engine_sim_op_end(s, b), 0);
+	engine_sim_free(s);
 }
 END_TEST
 
@@ -1064,6 +1100,7 @@ static Suite *engine_suite(void)
 	tcase_add_test(sim, streams_run_in_order_and_wait_for_dependencies);
 	tcase_add_test(sim, a_ring_all_reduce_takes_the_textbook_time);
 	tcase_add_test(sim, an_all_reduce_across_nodes_uses_the_network);
+	tcase_add_test(sim, communication_inside_one_gpu_is_free);
 	tcase_add_test(sim, two_sends_share_a_link);
 	tcase_add_test(sim, the_same_inputs_give_the_same_trace);
 	tcase_add_test(sim, measured_kernels_split_into_compute_and_memory);
