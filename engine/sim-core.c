@@ -427,6 +427,8 @@ static struct ev heap_pop(struct engine_sim *s)
 	return top;
 }
 
+static int comm_queued(const struct op *o);
+
 /* ------------------------------------------------------------------------ */
 /* Output records                                                           */
 /* ------------------------------------------------------------------------ */
@@ -497,7 +499,9 @@ static void emit_kernel(struct engine_sim *s, const struct op *o, const struct e
 
 static void emit_comm(struct engine_sim *s, const struct op *o)
 {
-	for (int i = 0; i < o->n_streams && s->out && !s->out_rc; i++) {
+	/* a send shows on its sender's stream only: the receiver's stream may be
+	 * busy with its own sends meanwhile */
+	for (int i = 0; i < comm_queued(o) && s->out && !s->out_rc; i++) {
 		struct trace_record rec;
 		struct trace_collective *x = &rec.u.collective;
 		int sid = s->cstreams[o->slist + i];

@@ -55,6 +55,9 @@ assert abs(rep["error_pct"]) < 3, rep
 assert abs(rep["measured_span_ns"] - run["iter_ns"]) <= 10000, (rep, run["iter_ns"])
 PY
 
+# a replicated plan's trace (sends, all-reduce) validates too
+"$MOSAIC" inspect "$tmp/megatron.mtr" --check >/dev/null 2>"$tmp/err" || fail "megatron trace does not validate: $(cat "$tmp/err")"
+
 # deterministic: the same run gives the same bytes
 "$MOSAIC" run "$tmp/mosaic.json" --workload "$spec" -o "$tmp/again.mtr" >/dev/null 2>&1 || fail "second run failed"
 cmp -s "$tmp/mosaic.mtr" "$tmp/again.mtr" || fail "two runs of one plan gave different traces"
