@@ -5,6 +5,7 @@
  * 1024-GPU plan (target < 60 s).  Plans are made by the planner in code.
  * Run from the repository root (make bench-self).
  */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -138,9 +139,70 @@ out:
 	return rc;
 }
 
+/* Replay fidelity on the external traces (when ../shared/external-traces or
+ * $MOSAIC_EXTERNAL_TRACES is there): simulated span against the measured one. */
+static void bench_replay(void)
+{
+	static const char *const files[] = {
+		"holistic-trace-analysis/critical_path/alexnet/benchmark_result_2869224_1695835535_trace.json.gz",
+		"holistic-trace-analysis/nccl_parser_config/nccl_data.json.gz",
+		"holistic-trace-analysis/ns_resolution_trace/rank-0.Apr_03_18_51_38.1102.pt.trace.json.gz",
+		"kineto-tb-plugin/resnet50_num_workers_0/worker0.1623143089861.pt.trace.json.gz",
+		"tracelens/h100/Falconsai_nsfw_image_detection__1016002.json.gz",
+		"tracelens/h100/Qwen_Qwen1.5-0.5B-Chat__1016005.json.gz",
+		"tracelens/h100/gaunernst_bert-small-uncased__1016001.json.gz",
+		"tracelens/h100/google_owlv2-large-patch14-ensemble__1016001.json.gz",
+		"triosim/profiler_vgg13-iter41.json",
+	};
+	const char *dir = getenv("MOSAIC_EXTERNAL_TRACES");
+	double worst = 0;
+	int n = 0;
+
+	if (!dir)
+		dir = "../shared/external-traces";
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		char path[1024];
+		struct trace_mem t;
+		struct trace_sink sink;
+		struct engine_replay_result r;
+		struct mo_err err;
+		double t0, t1;
+
+		snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
+		trace_mem_init(&t);
+		sink = trace_sink_mem(&t);
+		if (trace_read_any(path, &sink, &err) < 0) {
+			trace_mem_release(&t);
+			continue;
+		}
+		t0 = now_s();
+		if (engine_replay(&t, NULL, &r, &err) < 0) {
+			printf("replay %s: %s\n", files[i], err.msg);
+			trace_mem_release(&t);
+			continue;
+		}
+		t1 = now_s();
+		printf("replay %-50.50s %-10s %3d SMs %5llu act. %2d str. %3llu deps: simulated %13.3f ms, "
+		       "measured %13.3f ms, error %+.4f%% (%.3f s wall)\n",
+		       files[i], r.gpu, r.sms, (unsigned long long)r.kernels, r.streams,
+		       (unsigned long long)r.dependencies, r.span_ns / 1e6, r.measured_span_ns / 1e6,
+		       r.error_pct, t1 - t0);
+		if (fabs(r.error_pct) > worst)
+			worst = fabs(r.error_pct);
+		n++;
+		trace_mem_release(&t);
+	}
+	if (n)
+		printf("replay: %d external traces, worst |error| %.4f%% (target 3%%)\n", n, worst);
+	else
+		printf("replay: no external traces under '%s' (set MOSAIC_EXTERNAL_TRACES)\n", dir);
+}
+
 int main(void)
 {
 	int rc = 0;
+
+	bench_replay();
 
 	rc |= bench_events();
 	rc |= bench_plan("workloads/qwen3-vl.json", 8, 1, "mosaic", 2);
