@@ -477,22 +477,134 @@ static void refine(struct refiner *rf)
  *      more replica, or one more stage) with the best time saved per SM
  *      added that still packs onto the GPUs (first-fit decreasing over SMs
  *      and memory), each step's plan evaluated in full.
+ *      The best configuration of that walk is then improved by hill
+ *      climbing in the family: one module's quota, replicas or stages up or
+ *      down, a module trading replicas for quota or reshaped to another
+ *      replica count at about the same SMs, two modules exchanging
+ *      (one grows, the other shrinks); first improvement, bounded budget.
  *   2. Refinement of the best two candidates: grow partitions into free SMs,
  *      move one SM step between colocated partitions, split a time-shared
  *      partition into two concurrent ones (colocation on the lattice); each
  *      move tried on one GPU and on every GPU of the same layout; accepted
  *      when the predicted iteration time drops.
  */
+#define RESHAPE_MAX 32 /* replica counts tried by a reshape move */
+
+/* Apply move k of the neighbourhood of f to t; 0 when it is a valid config. */
+static int fam_move(const struct plan_problem *pb, const struct fam *f, struct fam *t, int k)
+{
+	int K = f->K, nsingle = 6 * K, nres = 2 * RESHAPE_MAX * K;
+	static const int dq[6] = {1, -1, 0, 0, 0, 0}, dd[6] = {0, 0, 1, -1, 0, 0}, dpp[6] = {0, 0, 0, 0, 1, -1};
+
+	fam_copy(t, f);
+	if (k < nsingle) {
+		/* one module: quota, replicas or stages up or down */
+		int m = k / 6, c = k % 6;
+
+		t->qi[m] += dq[c], t->dp[m] += dd[c], t->pp[m] += dpp[c];
+	} else if (k < nsingle + 4 * K) {
+		/* one module: trade replicas for quota */
+		int m = (k - nsingle) / 4, c = (k - nsingle) % 4;
+
+		if (c == 0)
+			t->dp[m]++, t->qi[m]--;
+		else if (c == 1)
+			t->dp[m]--, t->qi[m]++;
+		else if (c == 2)
+			t->dp[m] *= 2, t->qi[m] = plan_problem_quota_index(pb, quota_floor(pb, pb->quotas[t->qi[m]] / 2));
+		else if (t->dp[m] % 2 == 0)
+			t->dp[m] /= 2, t->qi[m] = plan_problem_quota_index(pb, quota_floor(pb, pb->quotas[t->qi[m]] * 2));
+		else
+			return -1;
+	} else if (k < nsingle + 4 * K + nres) {
+		/* one module reshaped at about the same SMs: dp' replicas of the
+		 * largest quota that keeps dp' x q within dp x q, or one step more */
+		int j = k - nsingle - 4 * K, m = j / (2 * RESHAPE_MAX), d = (j / 2) % RESHAPE_MAX + 1;
+		int up = j % 2, q;
+
+		if (d == f->dp[m] || d > 2 * f->dp[m] + 2)
+			return -1;
+		q = quota_floor(pb, (int)((int64_t)f->dp[m] * pb->quotas[f->qi[m]] / d));
+		if (q < 0)
+			return -1;
+		t->dp[m] = d;
+		t->qi[m] = plan_problem_quota_index(pb, q) + up;
+	} else {
+		/* two modules: one grows (quota or replicas), the other shrinks */
+		int j = k - nsingle - 4 * K - nres, a = j / (4 * K), b = (j / 4) % K, c = j % 4;
+
+		if (a >= K || a == b)
+			return -1;
+		if (c & 1)
+			t->dp[a]++;
+		else
+			t->qi[a]++;
+		if (c & 2)
+			t->dp[b]--;
+		else
+			t->qi[b]--;
+	}
+	for (int m = 0; m < K; m++)
+		if (t->qi[m] < 0 || t->qi[m] >= pb->n_quotas || t->dp[m] < 1 || t->pp[m] < 1 ||
+		    t->pp[m] > pb->modules[m].layers)
+			return -1;
+	if (fam_sms(pb, t) > (int64_t)pb->n_gpus * pb->gpu->sms)
+		return -1;
+	return 0;
+}
+
+/* Hill climbing in the family from f: single-module moves, replica/quota
+ * trades and two-module exchanges, first improvement taken, within an
+ * evaluation budget that shrinks with the cluster (each evaluation costs
+ * more there).  Updates f, *best and *best_ns. */
+static void fam_climb(const struct plan_problem *pb, struct fam *f, struct plan **best,
+		      int64_t *best_ns)
+{
+	int K = f->K, n_moves = 6 * K + 4 * K + 2 * RESHAPE_MAX * K + 4 * K * K;
+	long budget = 40000L / (pb->n_gpus > 0 ? pb->n_gpus : 1), evals = 0;
+	struct fam t;
+
+	if (budget < 200)
+		budget = 200;
+	if (fam_alloc(&t, K))
+		return;
+	for (int improved = 1; improved && evals < budget;) {
+		improved = 0;
+		for (int k = 0; k < n_moves && evals < budget; k++) {
+			struct plan *p;
+			int64_t ns;
+
+			if (fam_move(pb, f, &t, k))
+				continue;
+			p = fam_plan(pb, &t, "mosaic");
+			evals++;
+			if (!p)
+				continue;
+			if (pl_eval_sched(pb, p, &ns) == 0 && ns < *best_ns) {
+				p->predicted_iter_ns = ns;
+				pl_keep_best(best, best_ns, p, ns);
+				fam_copy(f, &t);
+				improved = 1;
+			} else {
+				plan_free(p);
+			}
+		}
+	}
+	fam_release(&t);
+}
+
 static int fam_construct(const struct plan_problem *pb, struct plan **out, int64_t *out_ns)
 {
 	int K = pb->n_modules;
-	struct fam f, t;
+	struct fam f, t, bf;
 	struct plan *best = NULL;
 	int64_t best_ns = 0, cap = (int64_t)pb->n_gpus * pb->gpu->sms;
 	int64_t *mt = malloc((size_t)K * sizeof(int64_t));
 	int rc = 0;
 
-	if (!mt || fam_alloc(&f, K) || fam_alloc(&t, K)) {
+	int have_bf = 0;
+
+	if (!mt || fam_alloc(&f, K) || fam_alloc(&t, K) || fam_alloc(&bf, K)) {
 		free(mt);
 		return -1;
 	}
@@ -521,7 +633,8 @@ static int fam_construct(const struct plan_problem *pb, struct plan **out, int64
 
 			if (pl_eval_sched(pb, p, &ns) == 0) {
 				p->predicted_iter_ns = ns;
-				pl_keep_best(&best, &best_ns, p, ns);
+				if (pl_keep_best(&best, &best_ns, p, ns))
+					fam_copy(&bf, &f), have_bf = 1;
 			} else {
 				plan_free(p);
 			}
@@ -586,9 +699,12 @@ static int fam_construct(const struct plan_problem *pb, struct plan **out, int64
 		if (!moved)
 			break;
 	}
+	if (have_bf)
+		fam_climb(pb, &bf, &best, &best_ns);
 out:
 	fam_release(&f);
 	fam_release(&t);
+	fam_release(&bf);
 	free(mt);
 	*out = best;
 	*out_ns = best_ns;
@@ -1002,8 +1118,6 @@ int pl_optimal(const struct plan_problem *pb, struct plan **out, struct mo_err *
 		o.rest_area[i] = o.rest_area[i + 1] + ma;
 	}
 	opt_dfs(&o, 0, 0, 0, 0);
-	if (getenv("MOSAIC_PLAN_DEBUG"))
-		fprintf(stderr, "optimal: %ld nodes, %ld leaves\n", o.nodes, o.leaves);
 	if (o.aborted) {
 		rc = mo_err_set(err, MO_EUSAGE,
 				"optimal: instance too large for exact search (more than %ld configurations or %ld placements to bound): use --planner mosaic",
