@@ -495,21 +495,35 @@ static int task_profile(const struct bench_opts *o, const struct bench_task *t, 
 			trace_mem_init(&km);
 			rc = workload_kernels(w, wm, 0, w->modules[wm].layers, ph, pb->microbatch_size,
 					      o->cluster.gpu, &km, &e);
+			int64_t full = 0;
+			int fq = pb->n_quotas - 1;
+
+			/* the model's time at the whole GPU, for the linear predictor */
+			for (int l = 0; l < mc->layers; l++)
+				full += (ph == WORKLOAD_FWD ? mc->fwd_ns : mc->bwd_ns)[l * pb->n_quotas + fq];
 			for (int qi = 0; qi < pb->n_quotas && !rc; qi++) {
-				int64_t pred = 0, sim = 0;
+				int64_t pred = 0, sim = 0, waves = 0;
 
 				for (int l = 0; l < mc->layers; l++)
 					pred += (ph == WORKLOAD_FWD ? mc->fwd_ns : mc->bwd_ns)
 						[l * pb->n_quotas + qi];
 				if (pred <= 0)
 					continue; /* no work in this phase (frozen module) */
+				/* the wave-scaling baseline, kernel by kernel */
+				for (size_t i = 0; i < km.n; i++)
+					if (km.recs[i].kind == TRACE_KIND_KERNEL)
+						waves += model_kernel_ns_waves(o->cluster.gpu, &km.recs[i].u.kernel,
+									       o->cluster.gpu->sms,
+									       pb->quotas[qi]);
 				rc = sim_module(o, w, wm, ph, pb->microbatch_size, pb->quotas[qi], &km,
 						&sim, &e);
 				if (!rc && sim > 0)
 					rc = add_row(&tables[BENCH_T_PROFILE], index, &e,
-						     "%s,%s,%s,%d,%lld,%lld", w->name, mc->name,
+						     "%s,%s,%s,%d,%lld,%lld,%lld,%lld", w->name, mc->name,
 						     workload_phase_name(ph), pb->quotas[qi],
-						     (long long)pred, (long long)sim);
+						     (long long)pred, (long long)sim, (long long)waves,
+						     (long long)llround((double)full * pb->quotas[fq] /
+									pb->quotas[qi]));
 			}
 			trace_mem_release(&km);
 		}

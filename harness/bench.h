@@ -82,7 +82,8 @@ int bench_workloads_parse(struct bench_opts *o, const char *list, struct mo_err 
 	  "workload,system,partitions,switches_per_iter,simulated_iter_ns,"         \
 	  "simulated_iter_no_overhead_ns,overhead_pct,what")                       \
 	X(PROFILE, "profile",                                                    \
-	  "workload,module,phase,quota_sms,predicted_ns,simulated_ns")             \
+	  "workload,module,phase,quota_sms,predicted_ns,simulated_ns,"             \
+	  "waves_predicted_ns,linear_predicted_ns")                                \
 	X(PREDICTOR, "predictor",                                                \
 	  "workload,predictor,own_predicted_iter_ns,predicted_iter_ns,simulated_iter_ns") \
 	X(SEARCH, "search",                                                      \
