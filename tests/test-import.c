@@ -129,6 +129,36 @@ START_TEST(numbers_become_exact_nanoseconds)
 }
 END_TEST
 
+/* The fast path (plain decimals) and the general one (exponents) agree. */
+START_TEST(fast_and_general_number_parsing_agree)
+{
+	static const char *const pairs[][2] = {
+		{"1712195495406752.797", "1712195495406752797e-3"},
+		{"4458677009853.422", "0.4458677009853422E13"},
+		{"-12.5", "-1250e-2"},
+		{"123456789012345678", "1.23456789012345678e17"},
+		{"0.000000000001", "1e-12"},
+		{"999999999999999999.999999999999", "999999999999999999999999999999e-12"},
+	};
+	for (size_t i = 0; i < sizeof(pairs) / sizeof(pairs[0]); i++) {
+		imp_fixed a, b;
+		ck_assert_int_eq(imp_parse_fixed(pairs[i][0], strlen(pairs[i][0]), &a), 0);
+		ck_assert_int_eq(imp_parse_fixed(pairs[i][1], strlen(pairs[i][1]), &b), 0);
+		ck_assert_msg(a == b, "'%s' != '%s'", pairs[i][0], pairs[i][1]);
+	}
+	int64_t v;
+	ck_assert_int_eq(imp_parse_int("-42", 3, &v), 0);
+	ck_assert_int_eq(v, -42);
+	ck_assert_int_eq(imp_parse_int("4.5", 3, &v), 0);
+	ck_assert_int_eq(v, 5);
+	ck_assert_int_eq(imp_parse_int("1e3", 3, &v), 0);
+	ck_assert_int_eq(v, 1000);
+	ck_assert_int_eq(imp_parse_int("9223372036854775807000", 22, &v), 0);
+	ck_assert_int_eq(v, INT64_MAX);
+	ck_assert_int_lt(imp_parse_int("x", 1, &v), 0);
+}
+END_TEST
+
 START_TEST(end_is_rounded_from_the_exact_sum)
 {
 	/* ts 0.0004 + dur 0.0004 us: rounding each gives 0 + 0, the sum 0.8 ns -> 1 */
@@ -789,6 +819,7 @@ static Suite *import_suite(void)
 	Suite *s = suite_create("import");
 	TCase *tc = tcase_create("numbers");
 	tcase_add_test(tc, numbers_become_exact_nanoseconds);
+	tcase_add_test(tc, fast_and_general_number_parsing_agree);
 	tcase_add_test(tc, end_is_rounded_from_the_exact_sum);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("schemas");

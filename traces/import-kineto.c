@@ -62,9 +62,10 @@
  *    backward and their module is that of the forward op with the same
  *    "Sequence number" (the forward op that created the autograd node); a
  *    backward op without one keeps module -1;
- *  - no phase from the above: "forward" when launched inside an nn.Module or
- *    by a CPU op (outside backward and optimizer: this includes copies of
- *    input data before the forward pass), else -1;
+ *  - no phase from the above: "forward" when the launch is on record
+ *    (outside backward and optimizer, so this includes copies of input data
+ *    before the forward pass), else -1 (kernels of warm-up steps whose host
+ *    side the profiler did not keep: 436 of Qwen's 1465);
  *  - step: the enclosing ProfilerStep#N on the launch thread, else the
  *    ProfilerStep#N whose span contains the launch time on any thread.
  * The fwdbwd flow events carry the same link as sequence numbers and are not
@@ -77,11 +78,14 @@
  * (unknown), unless the trace has "static shared memory" and "dynamic shared
  * memory" separately.
  *
- * Memory.  Pass 1 keeps the host side only: per CPU thread the intervals
- * above (48 bytes each), a point per runtime call and per CPU op (16 bytes)
- * and hash entries for correlation, External id and Sequence number (16
- * bytes each); plus names of modules and annotations.  Pass 2 keeps the
- * reorder window.  Neither keeps GPU events or JSON text.
+ * Memory.  Pass 1 keeps the host side only: a launch point (thread, time:
+ * 16 bytes) per External id, per Sequence number of a forward op, and per
+ * runtime call without an External id; the ids index arrays (8 bytes a slot)
+ * while they stay dense, hash tables otherwise; intervals (40 bytes) for
+ * nn.Module events, user annotations and backward ops only; names of
+ * modules and annotations.  Pass 2 adds the reorder window (about 400 bytes
+ * a record).  Neither keeps other CPU ops, python_function events, GPU
+ * events or JSON text.
  *
  * Bad input (found in pass 1, before the sink sees anything): not JSON,
  * truncated JSON or gzip, an empty file, a directory, a top-level value that
@@ -839,7 +843,9 @@ static int pass1_event(struct imp *im)
 	if (starts_with(e->name, e->name_len, "autograd::engine::evaluate_function") ||
 	    ev_arg(e, A_FWDTID) > 0)
 		v.flags |= IVF_BWD;
-	if (add_ival(im, th, &v) < 0)
+	/* only backward ops need their interval (to mark what they launch);
+	 * any other op is just a launch point for its External id */
+	if ((v.flags & IVF_BWD) && add_ival(im, th, &v) < 0)
 		return nomem(im);
 	int64_t ext = ev_arg(e, A_EXT), old;
 	int need_ext = ext >= 0 && !map_get(&im->ext_map, ext, &old);
@@ -948,8 +954,8 @@ static int32_t deepest_at(const struct ivlist *t, int64_t ts)
 	return i;
 }
 
-static void attribute_point(const struct imp *im, int thread, int64_t ts, struct attrib *a,
-			    int *bwd, int64_t *bwd_seq)
+static void attribute_point(const struct imp *im, int thread, int64_t ts, int launch,
+			    struct attrib *a, int *bwd, int64_t *bwd_seq)
 {
 	const struct thread *th = &im->threads[thread];
 	const struct ivlist *t;
@@ -963,10 +969,8 @@ static void attribute_point(const struct imp *im, int thread, int64_t ts, struct
 		if (a->step < 0 && an->step >= 0)
 			a->step = an->step;
 	}
-	t = &th->l[IV_OP - 1];
-	int in_op = 0;
+	t = &th->l[IV_OP - 1]; /* backward ops only */
 	for (int32_t i = deepest_at(t, ts); i >= 0; i = t->iv[i].parent) {
-		in_op = 1;
 		if (t->iv[i].flags & IVF_BWD) {
 			*bwd = 1;
 			if (t->iv[i].seq >= 0)
@@ -983,8 +987,8 @@ static void attribute_point(const struct imp *im, int thread, int64_t ts, struct
 		if (a->phase < 0 && !*bwd)
 			a->phase = 0; /* forward: inside a module, outside backward */
 	}
-	if (a->phase < 0 && in_op && !*bwd)
-		a->phase = 0; /* forward: launched by an op outside backward */
+	if (a->phase < 0 && launch && !*bwd)
+		a->phase = 0; /* forward: launched by host code outside backward */
 }
 
 static void attribute(const struct imp *im, const struct event *e, int64_t start, struct attrib *a)
@@ -1002,7 +1006,7 @@ static void attribute(const struct imp *im, const struct event *e, int64_t start
 	int64_t launch_ts = start;
 	if (p >= 0) {
 		launch_ts = im->points[p].ts;
-		attribute_point(im, im->points[p].thread, launch_ts, a, &bwd, &seq);
+		attribute_point(im, im->points[p].thread, launch_ts, 1, a, &bwd, &seq);
 		if (bwd) {
 			int64_t fp;
 			if (a->phase < 0)
@@ -1011,7 +1015,7 @@ static void attribute(const struct imp *im, const struct event *e, int64_t start
 				int b2;
 				int64_t s2;
 				int keep_phase = a->phase;
-				attribute_point(im, im->points[fp].thread, im->points[fp].ts, a, &b2, &s2);
+				attribute_point(im, im->points[fp].thread, im->points[fp].ts, 1, a, &b2, &s2);
 				a->phase = keep_phase;
 			}
 		}
@@ -2206,7 +2210,7 @@ static int emit_definitions(struct imp *im)
 		int b;
 		int64_t s;
 		if (!a->gpu)
-			attribute_point(im, (int)a->tid_index, a->start, &at, &b, &s);
+			attribute_point(im, (int)a->tid_index, a->start, 0, &at, &b, &s);
 		trace_record_init(&rec, TRACE_KIND_MARKER);
 		struct trace_marker *m = &rec.u.marker;
 		m->start_ns = im->base_ns + a->start;
