@@ -75,12 +75,34 @@ static int parse_i64(const char *s, int64_t *v)
 	return 0;
 }
 
+/* The CTA tile in a cuBLAS/CUTLASS sgemm name: "..._tilesize128x64x8_..."
+ * or "..._sgemm_128x64_..." (first dimension along cuBLAS's M, which is the
+ * op's n because cuBLAS computes the transposed product). */
+static void kernel_tile(const char *name, int *tm, int *tn)
+{
+	const char *p = strstr(name, "tilesize");
+	int a, b;
+
+	*tm = *tn = 0;
+	if (p)
+		p += 8;
+	else if ((p = strstr(name, "sgemm_")))
+		p += 6;
+	else
+		return;
+	if (sscanf(p, "%dx%d", &a, &b) == 2 && a > 0 && b > 0 && a <= 1024 && b <= 1024) {
+		*tm = b;
+		*tn = a;
+	}
+}
+
 int model_gemm_csv_load(struct model_gemm_set *set, const char *path, struct mo_err *err)
 {
 	FILE *fp = fopen(path, "r");
 	char line[8192];
 	char *f[64];
 	int col[7] = { -1, -1, -1, -1, -1, -1, -1 }; /* OPName Latency Device B M N K */
+	int kcol = -1; /* optional: Kernel Name */
 	static const char *cols[7] = { "OPName", "Latency", "Device", "B", "M", "N", "K" };
 	int lineno = 0, nf, rc = 0;
 
@@ -92,10 +114,13 @@ int model_gemm_csv_load(struct model_gemm_set *set, const char *path, struct mo_
 	}
 	lineno = 1;
 	nf = csv_split(line, f, 64);
-	for (int i = 0; i < nf; i++)
+	for (int i = 0; i < nf; i++) {
 		for (int c = 0; c < 7; c++)
 			if (!strcmp(f[i], cols[c]))
 				col[c] = i;
+		if (!strcmp(f[i], "Kernel Name"))
+			kcol = i;
+	}
 	for (int c = 0; c < 7; c++)
 		if (col[c] < 0) {
 			rc = mo_err_set(err, MO_EINPUT, "cannot read '%s': line 1: no column '%s'", path,
@@ -130,6 +155,8 @@ int model_gemm_csv_load(struct model_gemm_set *set, const char *path, struct mo_
 			goto out;
 		}
 		snprintf(s.gpu, sizeof(s.gpu), "%s", f[col[2]]);
+		if (kcol >= 0 && kcol < nf)
+			kernel_tile(f[kcol], &s.tile_m, &s.tile_n);
 		if (parse_i64(f[col[3]], &s.b) || parse_i64(f[col[4]], &s.m) ||
 		    parse_i64(f[col[5]], &s.n) || parse_i64(f[col[6]], &s.k) || s.b <= 0 || s.m <= 0 ||
 		    s.n <= 0 || s.k <= 0) {
@@ -228,12 +255,12 @@ static const struct {
 	const char *name;
 	struct model_gemm_fit fit;
 } fits[] = {
-	{ "h100", { 0.72, 1, { 32000, 22000 } } },
-	{ "a100-80gb-pcie", { 0.92, 1, { 52000, 26000 } } },
-	{ "a100-40gb-pcie", { 0.84, 1, { 78000, 34000 } } },
-	{ "v100-pcie", { 0.98, 1, { 52000, 62000 } } },
-	{ "l4", { 0.30, 57, { 26000, 56000 } } },
-	{ "t4", { 0.50, 41, { 60000, 26000 } } },
+	{ "h100", { 0.76, 9, { 46000, 22000 } } },
+	{ "a100-80gb-pcie", { 0.96, 9, { 62000, 28000 } } },
+	{ "a100-40gb-pcie", { 0.88, 25, { 56000, 24000 } } },
+	{ "v100-pcie", { 1.00, 33, { 48000, 16000 } } },
+	{ "l4", { 0.30, 73, { 20000, 46000 } } },
+	{ "t4", { 0.50, 41, { 66000, 26000 } } },
 	{ NULL, { 0, 0, { 0, 0 } } },
 };
 
@@ -298,6 +325,24 @@ int model_gemm_evaluate(const struct model_gemm_set *set, const struct model_gpu
 	o->mape = st.mape;
 	free(e);
 	return 0;
+}
+
+void model_gemm_tile_agreement(const struct model_gemm_set *set, const struct model_gpu *gpu,
+			       int *agree, int *n)
+{
+	*agree = *n = 0;
+	for (size_t i = 0; i < set->n; i++) {
+		const struct model_gemm_sample *s = &set->s[i];
+		struct model_op op;
+		struct model_op_pred p;
+		if (!s->tile_m || !match_gpu(s, gpu))
+			continue;
+		model_gemm_sample_op(s, &op);
+		if (model_op_predict(gpu, &op, gpu->sms, &p, NULL) < 0)
+			continue;
+		(*n)++;
+		*agree += p.tile_m == s->tile_m && p.tile_n == s->tile_n;
+	}
 }
 
 static double objective(const struct model_gemm_set *set, const struct model_gpu *g,

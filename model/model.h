@@ -66,8 +66,9 @@ int model_gpu_load_file(const char *path, struct mo_err *err);
 int model_gpu_count(void);
 const struct model_gpu *model_gpu_at(int i);
 
-/* 0 when sms is a quota on gpu's partition lattice, else -MO_EINPUT with err
- * saying the nearest valid quotas. */
+/* 0 when sms is a quota on gpu's partition lattice (or the whole GPU, which
+ * needs no green context), else -MO_EINPUT with err saying the nearest valid
+ * quotas. */
 int model_quota_check(const struct model_gpu *gpu, int sms, struct mo_err *err);
 
 /* ------------------------------------------------------------------------ */
@@ -244,7 +245,7 @@ int model_kernel_blocks_per_sm(const struct model_gpu *gpu, const struct trace_k
 
 /*
  * The pieces behind model_kernel_ns_at_quota().  A kernel's measured time T
- * at R SMs is split into a fixed launch cost L (min(T, gpu launch cost)),
+ * at R SMs is split into a fixed launch cost L (min(T, 1.5 us)),
  * a memory-bound part M and a compute part C (T = L + M + C), with the
  * memory-bound fraction from the kernel's class, or from its flops and bytes
  * when known (roofline at R SMs).  At q SMs:
@@ -310,6 +311,11 @@ struct model_gemm_sample {
 	int bmm;               /* 0 linear, 1 bmm */
 	int64_t b, m, n, k;
 	double ms;             /* measured */
+	/* the CTA tile of the kernel cuBLAS ran (column "Kernel Name", when
+	 * present), in the op's orientation: tile_m along m, tile_n along n
+	 * (cuBLAS computes C^T, so its first tile dimension runs along n); 0
+	 * when unknown */
+	int tile_m, tile_n;
 };
 struct model_gemm_set {
 	struct model_gemm_sample *s;
@@ -328,6 +334,10 @@ struct model_gemm_eval {
 	int n;                 /* samples evaluated */
 	double median_ape, p90_ape, mape; /* absolute percentage errors, % */
 };
+/* How often model_op_predict() picks the CTA tile cuBLAS ran, over the
+ * samples of set for gpu that name one: *agree of *n. */
+void model_gemm_tile_agreement(const struct model_gemm_set *set, const struct model_gpu *gpu,
+			       int *agree, int *n);
 /*
  * A fit of the GEMM model on NeuSight data: the kernel efficiency terms
  * (copied into struct model_gpu: gemm_simt_eff, gemm_k0) and the fixed

@@ -118,13 +118,16 @@ static void bench_neusight(void)
 			return;
 		}
 	printf("\nGEMM time from shape vs measured NeuSight latencies (FP32), held-out 30%% split:\n");
-	printf("%-16s %6s %10s %10s %10s\n", "gpu", "n", "median%", "p90%", "MAPE%");
+	printf("%-16s %6s %10s %10s %10s | %s\n", "gpu", "n", "median%", "p90%", "MAPE%",
+	       "CTA tile = cuBLAS's (all rows)");
 	for (int i = 0; i < model_gpu_count(); i++) {
 		struct model_gemm_eval e;
+		int agree, nt;
 		model_gemm_evaluate(&set, model_gpu_at(i), NULL, 1, &e);
+		model_gemm_tile_agreement(&set, model_gpu_at(i), &agree, &nt);
 		if (e.n)
-			printf("%-16s %6d %10.1f %10.1f %10.1f\n", model_gpu_at(i)->short_name, e.n,
-			       e.median_ape, e.p90_ape, e.mape);
+			printf("%-16s %6d %10.1f %10.1f %10.1f | %5.1f%% of %d\n", model_gpu_at(i)->short_name,
+			       e.n, e.median_ape, e.p90_ape, e.mape, nt ? 100.0 * agree / nt : 0, nt);
 	}
 	model_gemm_set_release(&set);
 }
