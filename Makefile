@@ -186,7 +186,7 @@ bench-self: $(MOSAIC) $(BENCH_BIN)
 #                                    NCCL, Open MPI), opened by mosaic with dlopen
 # and the CUDA test programs under $(BUILD)/tests/cuda/ (run by check-cuda).
 CUDA_HOST_SRC := $(addprefix traces/cuda/,names.c probe.c record.c) \
-	$(addprefix engine/cuda/,split.c replay.c rank.c ctl.c loader.c)
+	$(addprefix engine/cuda/,split.c replay.c rank.c ctl.c loader.c ops.c)
 CUDA_HOST_OBJ := $(CUDA_HOST_SRC:%.c=$(BUILD)/%.o)
 $(LIBMOSAIC): $(CUDA_HOST_OBJ)
 # probe.o knows whether this build has its CUDA parts; the stamp rebuilds it

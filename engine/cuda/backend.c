@@ -461,23 +461,21 @@ static uint32_t file_crc(const char *path, struct mo_err *err, int *rc)
 	return (uint32_t)c;
 }
 
-/* Does this rank take part in task t? */
-static int task_here(const struct engine_schedule *sc, const struct engine_task *t, int me)
-{
-	if (t->kind == ENGINE_TASK_FWD || t->kind == ENGINE_TASK_BWD || t->kind == ENGINE_TASK_OPT)
-		return sc->slots[t->slot].gpu == me;
-	for (size_t j = 0; j < t->n_peers; j++)
-		if (sc->streams[sc->peers[t->peer_off + j]].gpu == me)
-			return 1;
-	return 0;
-}
-
 /* Agree on failure across ranks so nobody waits for a rank that gave up. */
 static int all_ok(int rc)
 {
 	int bad = rc != 0, any = 0;
 	MPI_Allreduce(&bad, &any, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
 	return !any;
+}
+
+/* Is rank `me` a member of all-reduce task t? */
+static int in_allreduce(const struct engine_schedule *sc, const struct engine_task *t, int me)
+{
+	for (size_t j = 0; j < t->n_peers; j++)
+		if (sc->streams[sc->peers[t->peer_off + j]].gpu == me)
+			return 1;
+	return 0;
 }
 
 EXPORT int engine_cuda_backend_run(const struct plan *p, const struct workload *w,
@@ -489,17 +487,16 @@ int engine_cuda_backend_run(const struct plan *p, const struct workload *w,
 {
 	struct engine_cuda_rank rk;
 	struct engine_schedule *sc = NULL;
+	struct engine_cuda_ops ops;
 	const struct model_gpu *spec;
 	struct gpu g;
 	struct part parts[ENGINE_CUDA_MAX_PARTITIONS];
-	int part_of[ENGINE_CUDA_MAX_PARTITIONS * 4]; /* schedule partition -> local index */
-	int quotas[ENGINE_CUDA_MAX_PARTITIONS], n_parts = 0;
+	int n_parts = 0;
 	struct replay_list *lists = NULL; /* per slot and phase */
 	ncclComm_t world = NULL, *sub = NULL;
 	ncclUniqueId id;
 	CUstream cs = NULL;
-	CUevent *ev = NULL, *t0 = NULL, *t1 = NULL;
-	char *done = NULL;
+	CUevent *ev = NULL, *t0 = NULL, *t1 = NULL; /* per op */
 	CUdeviceptr nbuf_a = 0, nbuf_b = 0;
 	struct engine_cuda_timing *all = NULL;
 	int64_t max_bytes = 4, *iter_ns = NULL;
@@ -509,6 +506,8 @@ int engine_cuda_backend_run(const struct plan *p, const struct workload *w,
 	memset(res, 0, sizeof(*res));
 	memset(&g, 0, sizeof(g));
 	memset(parts, 0, sizeof(parts));
+	memset(&ops, 0, sizeof(ops));
+	memset(&rk, 0, sizeof(rk));
 	iters = o->iterations > 0 ? o->iterations : 1;
 	total = iters + (o->warmup > 0 ? o->warmup : 0);
 	if ((here = engine_cuda_mpi_init(NULL, NULL, err)) < 0)
@@ -553,27 +552,20 @@ int engine_cuda_backend_run(const struct plan *p, const struct workload *w,
 	spec = model_gpu_find(p->gpu, err);
 	rc = spec ? engine_schedule_build(p, w, spec, &sc, err) : -MO_EINPUT;
 	if (!rc)
+		rc = engine_cuda_ops_build(sc, rk.rank, &ops, err);
+	if (!rc)
 		rc = gpu_open(rk.gpu, &g, err);
 	if (!all_ok(rc))
 		goto out;
 
 	/* green contexts for this GPU's partitions */
-	for (int i = 0; i < sc->n_parts && i < (int)(sizeof(part_of) / sizeof(part_of[0])); i++) {
-		part_of[i] = -1;
-		if (sc->parts[i].gpu != rk.rank)
-			continue;
-		if (n_parts == ENGINE_CUDA_MAX_PARTITIONS) {
-			rc = mo_err_set(err, MO_EINPUT, "GPU %d: more than %d partitions", rk.rank,
-					ENGINE_CUDA_MAX_PARTITIONS);
-			break;
-		}
-		part_of[i] = n_parts;
-		quotas[n_parts++] = sc->parts[i].sms;
-	}
-	if (!rc && n_parts)
-		rc = parts_create(&g, quotas, n_parts, parts, err);
-	if (rc)
+	n_parts = ops.n_parts;
+	if (n_parts)
+		rc = parts_create(&g, ops.part_sms, n_parts, parts, err);
+	if (rc) {
 		mo_err_prefix(err, "GPU %d (%s)", rk.rank, g.name);
+		n_parts = 0;
+	}
 	if (!all_ok(rc))
 		goto out;
 
@@ -585,23 +577,24 @@ int engine_cuda_backend_run(const struct plan *p, const struct workload *w,
 	NC(ncclCommInitRank(&world, rk.size, id, rk.rank));
 	CU(cuStreamCreate(&cs, CU_STREAM_NON_BLOCKING));
 	sub = calloc(sc->n_tasks + 1, sizeof(*sub));
-	ev = calloc(sc->n_tasks + 1, sizeof(*ev));
-	t0 = calloc(sc->n_tasks + 1, sizeof(*t0));
-	t1 = calloc(sc->n_tasks + 1, sizeof(*t1));
-	done = calloc(sc->n_tasks + 1, 1);
+	ev = calloc(ops.n + 1, sizeof(*ev));
+	t0 = calloc(ops.n + 1, sizeof(*t0));
+	t1 = calloc(ops.n + 1, sizeof(*t1));
 	iter_ns = calloc((size_t)total, sizeof(*iter_ns));
 	lists = calloc((size_t)sc->n_slots * 3 + 1, sizeof(*lists));
-	if (!sub || !ev || !t0 || !t1 || !done || !iter_ns || !lists) {
+	if (!sub || !ev || !t0 || !t1 || !iter_ns || !lists) {
 		rc = mo_err_set(err, MO_ENOMEM, "out of memory");
 		goto fail;
 	}
+	for (int s = 0; s < sc->n_slots * 3; s++)
+		trace_mem_init(&lists[s].mem);
 	for (size_t t = 0; t < sc->n_tasks; t++) {
 		const struct engine_task *tk = &sc->tasks[t];
 		if ((tk->kind == ENGINE_TASK_SEND || tk->kind == ENGINE_TASK_ALLREDUCE) &&
 		    tk->bytes > max_bytes)
 			max_bytes = tk->bytes;
 		if (tk->kind == ENGINE_TASK_ALLREDUCE) /* collective over every rank, in order */
-			NC(ncclCommSplit(world, task_here(sc, tk, rk.rank) ? (int)t : NCCL_SPLIT_NOCOLOR,
+			NC(ncclCommSplit(world, in_allreduce(sc, tk, rk.rank) ? (int)t : NCCL_SPLIT_NOCOLOR,
 					 rk.rank, &sub[t], NULL));
 	}
 	CU(cuMemAlloc(&nbuf_a, (size_t)max_bytes));
@@ -614,7 +607,6 @@ int engine_cuda_backend_run(const struct plan *p, const struct workload *w,
 			continue;
 		for (int ph = 0; ph < 3; ph++) {
 			struct replay_list *l = &lists[s * 3 + ph];
-			trace_mem_init(&l->mem);
 			if ((ph == WORKLOAD_BWD && !sl->has_bwd) || (ph == WORKLOAD_OPT && !sl->has_opt))
 				continue;
 			rc = workload_kernels(w, sl->module, sl->layer_begin, sl->layer_end, ph,
@@ -625,21 +617,14 @@ int engine_cuda_backend_run(const struct plan *p, const struct workload *w,
 				goto fail;
 		}
 	}
-	/* events: dependencies (no timing) and compute-task timing */
-	for (size_t t = 0; t < sc->n_tasks; t++) {
-		const struct engine_task *tk = &sc->tasks[t];
-		int compute = tk->kind == ENGINE_TASK_FWD || tk->kind == ENGINE_TASK_BWD ||
-			      tk->kind == ENGINE_TASK_OPT;
-		if (!task_here(sc, tk, rk.rank))
-			continue;
-		if (compute)
-			CU(cuCtxSetCurrent(parts[part_of[sc->streams[tk->stream].part]].ctx));
-		else
-			CU(cuCtxSetCurrent(g.primary));
-		CU(cuEventCreate(&ev[t], CU_EVENT_DISABLE_TIMING));
-		if (compute) {
-			CU(cuEventCreate(&t0[t], CU_EVENT_DEFAULT));
-			CU(cuEventCreate(&t1[t], CU_EVENT_DEFAULT));
+	/* events in the context of the stream they are recorded on */
+	for (size_t i = 0; i < ops.n; i++) {
+		const struct engine_cuda_op *op = &ops.ops[i];
+		CU(cuCtxSetCurrent(op->part >= 0 ? parts[op->part].ctx : g.primary));
+		CU(cuEventCreate(&ev[i], CU_EVENT_DISABLE_TIMING));
+		if (op->kind == ENGINE_CUDA_OP_COMPUTE) {
+			CU(cuEventCreate(&t0[i], CU_EVENT_DEFAULT));
+			CU(cuEventCreate(&t1[i], CU_EVENT_DEFAULT));
 		}
 	}
 
@@ -647,68 +632,51 @@ int engine_cuda_backend_run(const struct plan *p, const struct workload *w,
 		int64_t start, end, busy = 0;
 		struct engine_cuda_timing mine;
 
-		memset(done, 0, sc->n_tasks);
 		MPI_Barrier(MPI_COMM_WORLD);
 		start = now_ns();
-		for (size_t t = 0; t < sc->n_tasks; t++) {
-			const struct engine_task *tk = &sc->tasks[t];
-			CUstream s;
+		for (size_t i = 0; i < ops.n; i++) {
+			const struct engine_cuda_op *op = &ops.ops[i];
+			CUstream s = op->part >= 0 ? parts[op->part].stream : cs;
 
-			if (!task_here(sc, tk, rk.rank))
-				continue;
-			if (tk->kind == ENGINE_TASK_SEND || tk->kind == ENGINE_TASK_ALLREDUCE) {
-				CU(cuCtxSetCurrent(g.primary));
-				s = cs;
-			} else {
-				const struct part *pt = &parts[part_of[sc->streams[tk->stream].part]];
-				CU(cuCtxSetCurrent(pt->ctx));
-				s = pt->stream;
-			}
-			for (size_t d = 0; d < tk->n_deps; d++) {
-				size_t dep = sc->deps[tk->dep_off + d];
-				if (done[dep])
-					CU(cuStreamWaitEvent(s, ev[dep], 0));
-			}
-			if (tk->kind == ENGINE_TASK_SEND) {
-				int from = sc->streams[sc->peers[tk->peer_off]].gpu;
-				int to = sc->streams[sc->peers[tk->peer_off + 1]].gpu;
-				if (from == rk.rank)
-					NC(ncclSend((void *)nbuf_a, (size_t)tk->bytes, ncclChar, to, world,
-						    s));
-				else
-					NC(ncclRecv((void *)nbuf_b, (size_t)tk->bytes, ncclChar, from, world,
-						    s));
-			} else if (tk->kind == ENGINE_TASK_ALLREDUCE) {
-				NC(ncclAllReduce((void *)nbuf_a, (void *)nbuf_b, (size_t)tk->bytes / 4,
-						 ncclFloat, ncclSum, sub[t], s));
-			} else {
-				const struct engine_slot *sl = &sc->slots[tk->slot];
-				int ph = tk->kind == ENGINE_TASK_FWD ? WORKLOAD_FWD
-					 : tk->kind == ENGINE_TASK_BWD ? WORKLOAD_BWD
-								       : WORKLOAD_OPT;
-				const struct replay_list *l = &lists[tk->slot * 3 + ph];
+			CU(cuCtxSetCurrent(op->part >= 0 ? parts[op->part].ctx : g.primary));
+			for (size_t k = 0; k < op->n_wait; k++)
+				CU(cuStreamWaitEvent(s, ev[ops.waits[op->wait_off + k]], 0));
+			switch (op->kind) {
+			case ENGINE_CUDA_OP_SEND:
+				NC(ncclSend((void *)nbuf_a, (size_t)op->bytes, ncclChar, op->peer, world, s));
+				break;
+			case ENGINE_CUDA_OP_RECV:
+				NC(ncclRecv((void *)nbuf_b, (size_t)op->bytes, ncclChar, op->peer, world, s));
+				break;
+			case ENGINE_CUDA_OP_ALLREDUCE:
+				NC(ncclAllReduce((void *)nbuf_a, (void *)nbuf_b, (size_t)op->bytes / 4,
+						 ncclFloat, ncclSum, sub[op->task], s));
+				break;
+			default: {
+				const struct engine_slot *sl = &sc->slots[op->slot];
+				const struct replay_list *l = &lists[op->slot * 3 + op->phase];
 
-				mosaic_range_push(w->modules[sl->module].name, workload_phase_name(ph),
-						  tk->microbatch, it);
-				CU(cuEventRecord(t0[t], s));
+				mosaic_range_push(w->modules[sl->module].name,
+						  workload_phase_name(op->phase), op->microbatch, it);
+				CU(cuEventRecord(t0[i], s));
 				for (size_t k = 0; k < l->n; k++)
 					CU(launch(&g, &l->r[k], s));
-				CU(cuEventRecord(t1[t], s));
+				CU(cuEventRecord(t1[i], s));
 				MOSAIC_RANGE_POP();
 				if (it == 0)
 					kernels_here += l->n;
 			}
-			CU(cuEventRecord(ev[t], s));
-			done[t] = 1;
+			}
+			CU(cuEventRecord(ev[i], s));
 		}
-		for (int i = 0; i < n_parts; i++)
-			CU(cuStreamSynchronize(parts[i].stream));
+		for (int k = 0; k < n_parts; k++)
+			CU(cuStreamSynchronize(parts[k].stream));
 		CU(cuStreamSynchronize(cs));
 		end = now_ns();
-		for (size_t t = 0; t < sc->n_tasks; t++)
-			if (done[t] && t0[t]) {
+		for (size_t i = 0; i < ops.n; i++)
+			if (t0[i]) {
 				float ms = 0;
-				CU(cuEventElapsedTime(&ms, t0[t], t1[t]));
+				CU(cuEventElapsedTime(&ms, t0[i], t1[i]));
 				busy += (int64_t)((double)ms * 1e6);
 			}
 		if (it < total - iters)
@@ -762,17 +730,17 @@ int engine_cuda_backend_run(const struct plan *p, const struct workload *w,
 		res->partitions = sum_parts;
 	}
 fail:
-	if (sc && ev)
-		for (size_t t = 0; t < sc->n_tasks; t++) {
-			if (ev[t])
-				cuEventDestroy(ev[t]);
-			if (t0[t])
-				cuEventDestroy(t0[t]);
-			if (t1[t])
-				cuEventDestroy(t1[t]);
-			if (sub[t])
-				ncclCommDestroy(sub[t]);
-		}
+	for (size_t i = 0; ev && i < ops.n; i++) {
+		if (ev[i])
+			cuEventDestroy(ev[i]);
+		if (t0[i])
+			cuEventDestroy(t0[i]);
+		if (t1[i])
+			cuEventDestroy(t1[i]);
+	}
+	for (size_t t = 0; sub && t < sc->n_tasks; t++)
+		if (sub[t])
+			ncclCommDestroy(sub[t]);
 	if (lists)
 		for (int s = 0; s < sc->n_slots * 3; s++)
 			replay_list_release(&lists[s]);
@@ -789,12 +757,12 @@ fail:
 	parts_destroy(parts, n_parts);
 out:
 	gpu_close(&g);
+	engine_cuda_ops_release(&ops);
 	free(lists);
 	free(sub);
 	free(ev);
 	free(t0);
 	free(t1);
-	free(done);
 	free(all);
 	free(iter_ns);
 	engine_schedule_free(sc);

@@ -200,6 +200,58 @@ int engine_cuda_replay_size(const struct engine_cuda_device *d, const struct tra
 			    struct engine_cuda_replay *out, struct mo_err *err);
 
 /* ------------------------------------------------------------------------ */
+/* One rank's share of the engine's schedule (ops.c)                        */
+/* ------------------------------------------------------------------------ */
+
+struct engine_schedule;
+
+enum engine_cuda_op_kind {
+	ENGINE_CUDA_OP_COMPUTE = 0,   /* replay a slot's kernels (FWD, BWD or OPT) */
+	ENGINE_CUDA_OP_SEND = 1,      /* ncclSend to peer */
+	ENGINE_CUDA_OP_RECV = 2,      /* ncclRecv from peer */
+	ENGINE_CUDA_OP_ALLREDUCE = 3, /* ncclAllReduce on the task's sub-communicator */
+};
+
+/*
+ * What one rank issues, in the schedule's global task order.  Compute ops go
+ * to the stream of their partition (part: local index 0..n_parts-1); NCCL
+ * ops to the rank's one communication stream (part -1).  Before an op, its
+ * stream waits for the ops in waits[wait_off .. wait_off+n_wait) (earlier
+ * ops of this rank on OTHER streams; same-stream order is implicit).
+ * Dependencies on other ranks' tasks are carried by the SEND/RECV pairs.
+ */
+struct engine_cuda_op {
+	int kind;                /* enum engine_cuda_op_kind */
+	size_t task;             /* index in the schedule */
+	int part;                /* local partition, or -1 for the communication stream */
+	int slot, phase;         /* compute: slot and workload phase (0 fwd, 1 bwd, 2 opt) */
+	int microbatch;          /* -1 for ALLREDUCE and OPT */
+	int peer;                /* SEND/RECV: the other rank; else -1 */
+	int64_t bytes;           /* NCCL ops */
+	size_t wait_off, n_wait;
+};
+
+struct engine_cuda_ops {
+	int rank;
+	int n_parts;                                /* this GPU's partitions */
+	int part_sms[ENGINE_CUDA_MAX_PARTITIONS];   /* their quotas, in plan order */
+	int part_global[ENGINE_CUDA_MAX_PARTITIONS];/* their index in the schedule */
+	size_t n;
+	struct engine_cuda_op *ops;
+	size_t *waits;
+};
+
+/*
+ * The ops of rank `rank` (= plan GPU) in schedule sc.  Errors: -MO_EINPUT
+ * when the GPU has more than ENGINE_CUDA_MAX_PARTITIONS partitions or a task
+ * names a stream or peer outside the schedule; -MO_ENOMEM.
+ * Release with engine_cuda_ops_release().
+ */
+int engine_cuda_ops_build(const struct engine_schedule *sc, int rank, struct engine_cuda_ops *out,
+			  struct mo_err *err);
+void engine_cuda_ops_release(struct engine_cuda_ops *o);
+
+/* ------------------------------------------------------------------------ */
 /* MPI rank -> GPU (rank.c)                                                 */
 /* ------------------------------------------------------------------------ */
 
