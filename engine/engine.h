@@ -26,7 +26,8 @@
  *         recomputed and their completions rescheduled (cost grows with the
  *         number of kernels, not of thread blocks);
  *       - launch latency / host gaps: a kernel starts gap_ns after it could
- *         (its stream predecessor ended and its dependencies are met);
+ *         (its stream predecessor ended and its dependencies are met), and
+ *         not before its release time when it has one (a host-bound launch);
  *       - links: per GPU one NVLink port (inside a node) and one network
  *         port (between nodes), latency + bandwidth, shared equally among
  *         the flows crossing them; a ring all-reduce of B bytes over n GPUs
@@ -118,6 +119,8 @@ struct engine_kernel {
 	 * simulator, module/phase/microbatch/step from the operation's tags when
 	 * those are >= 0.  NULL: a bare kernel record. */
 	const struct trace_record *rec;
+	int64_t release_ns;   /* > 0: it never starts before this absolute time (its host
+	                         launched it then); 0: no such bound */
 };
 
 /*
@@ -214,6 +217,9 @@ double engine_sim_gpu_busy_sm_ns(const struct engine_sim *s, int gpu);
 
 struct engine_replay_opts {
 	int64_t dep_window_ns;   /* cross-stream dependency window; default 2000 */
+	int64_t host_gap_ns;     /* idle gap above which a launch counts as host-bound
+	                            (released at its measured start); default 5000 */
+	int64_t launch_ns;       /* gap of a host-bound launch once released; default 1000 */
 	int sms;                 /* 0: the recorded SM count; else run a trace recorded
 	                            without partitions on this many SMs (a what-if: kernels
 	                            rescale by waves and DRAM ceiling, host gaps stay) */

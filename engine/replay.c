@@ -17,7 +17,12 @@
  *    became ready (its stream predecessor and its dependencies had ended) is
  *    kept as its gap, so launch-bound stretches stay launch-bound.  The
  *    first activity of a stream with no dependency keeps its offset from the
- *    start of the trace.
+ *    start of the trace.  A gap above host_gap_ns (5 us) means the host had
+ *    not launched it yet: such an activity is released at its measured start
+ *    (relative to the trace's) and otherwise follows its predecessor after
+ *    launch_ns (1 us); at the recorded SM count this changes nothing, and a
+ *    what-if on fewer SMs (--sms) lets the slower GPU absorb host slack
+ *    instead of adding every host gap on top.
  * Kernels become fluid kernels (engine_kernel_from_trace: waves at the
  * recorded SM count, DRAM traffic when the record says it); memcpys, memsets
  * and collective kernels keep their measured durations (they are bound by
@@ -50,6 +55,8 @@ void engine_replay_opts_init(struct engine_replay_opts *o)
 {
 	memset(o, 0, sizeof(*o));
 	o->dep_window_ns = 2000;
+	o->host_gap_ns = 5000;
+	o->launch_ns = 1000;
 }
 
 static int act_cmp(const void *a, const void *b)
@@ -262,6 +269,12 @@ int engine_replay(const struct trace_mem *t, const struct engine_replay_opts *o,
 			ks[i].fixed_ns = a->end - a->start > 0 ? a->end - a->start : 1;
 		}
 		ks[i].gap_ns = a->start > ready ? a->start - ready : 0;
+		if (ks[i].gap_ns > o->host_gap_ns) {
+			/* host-bound: its host launched it at about its measured
+			 * start; a slower GPU (--sms) would find it already queued */
+			ks[i].release_ns = a->start - t0;
+			ks[i].gap_ns = o->launch_ns < ks[i].gap_ns ? o->launch_ns : ks[i].gap_ns;
+		}
 		ks[i].rec = r;
 		a->op = engine_sim_add_kernels(sim, own->sim, &ks[i], 1, NULL, deps, n_deps, err);
 		if (a->op < 0) {

@@ -106,7 +106,7 @@ static void kcache_release(struct kcache *kc)
 /* A 1 ns placeholder for a task with no kernels (keeps the dependency chain);
  * its record kind is none, so the trace does not show it. */
 static const struct trace_record no_record = {.kind = TRACE_KIND_NONE};
-static const struct engine_kernel empty_kernel = {1, 1, 0, 0, 0, 1, 0, &no_record};
+static const struct engine_kernel empty_kernel = {1, 1, 0, 0, 0, 1, 0, &no_record, 0};
 
 struct mem_ev {
 	int64_t t, delta;

@@ -845,9 +845,16 @@ static int flow_remove(struct engine_sim *s, int64_t id)
 /* Operations                                                               */
 /* ------------------------------------------------------------------------ */
 
-static int64_t op_gap(const struct op *o)
+/* When the next kernel of o may start: its gap after now, and not before its
+ * release time. */
+static int64_t op_start_at(const struct engine_sim *s, const struct op *o)
 {
-	return o->kind == OP_KERNELS ? o->k[o->cur].gap_ns : 0;
+	int64_t t = s->now;
+
+	if (o->kind != OP_KERNELS)
+		return t;
+	t += o->k[o->cur].gap_ns;
+	return o->k[o->cur].release_ns > t ? o->k[o->cur].release_ns : t;
 }
 
 static int try_ready(struct engine_sim *s, int64_t id)
@@ -869,7 +876,7 @@ static int try_ready(struct engine_sim *s, int64_t id)
 		g->busy = 1;
 	}
 	o->state = ST_PENDING;
-	return heap_push(s, s->now + op_gap(o), EV_START, id, 0);
+	return heap_push(s, op_start_at(s, o), EV_START, id, 0);
 }
 
 /* An operation of an exclusive group ended: start the waiting one that was
@@ -888,7 +895,7 @@ static int group_release(struct engine_sim *s, int gid)
 	int64_t id = g->wait[best];
 	g->wait[best] = g->wait[--g->n];
 	g->busy = 1;
-	return heap_push(s, s->now + op_gap(&s->ops[id]), EV_START, id, 0);
+	return heap_push(s, op_start_at(s, &s->ops[id]), EV_START, id, 0);
 }
 
 /* The head of stream moved on: its new head may become ready. */
@@ -985,7 +992,7 @@ static int kernel_done(struct engine_sim *s, int64_t id)
 	o->cur++;
 	o->ver++;
 	if (o->cur < o->n_k)
-		return heap_push(s, s->now + o->k[o->cur].gap_ns, EV_START, id, 0);
+		return heap_push(s, op_start_at(s, o), EV_START, id, 0);
 	return op_complete(s, id);
 }
 

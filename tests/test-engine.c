@@ -256,6 +256,18 @@ START_TEST(streams_run_in_order_and_wait_for_dependencies)
 	ck_assert_int_eq(engine_sim_op_start(s, d), 600);
 	ck_assert_int_eq(engine_sim_op_end(s, d), 800);
 	engine_sim_free(s);
+
+	/* a released kernel waits for its release time, then for nothing else */
+	k[1].release_ns = 1000;
+	s = engine_sim_new(&c, &err);
+	engine_sim_add_partition(s, 0, 64, &err);
+	engine_sim_add_stream(s, 0, 0, &err);
+	a = engine_sim_add_kernels(s, 0, k, 2, NULL, NULL, 0, &err); /* 0..300, 1000..1200 */
+	b = engine_sim_add_kernels(s, 0, &k[1], 1, NULL, NULL, 0, &err); /* max(1200 + 50, 1000) */
+	ck_assert_int_eq(engine_sim_run(s, NULL, &err), 0);
+	ck_assert_int_eq(engine_sim_op_end(s, a), 1200);
+	ck_assert_int_eq(engine_sim_op_start(s, b), 1250);
+	engine_sim_free(s);
 }
 END_TEST
 
