@@ -5,16 +5,20 @@
 #include <getopt.h>
 #include <jansson.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "model/model.h"
 #include "workloads/workloads.h"
 
 static const char usage[] =
-	"mosaic workload show [--json] SPEC\n"
+	"mosaic workload show [--json] [--gpu NAME] SPEC\n"
 	"  the workload's modules (kind, arch, layers), parameters (computed from the\n"
 	"  sizes, and the published count when the spec gives one), FLOPs per sample\n"
 	"  (forward, backward) and memory (parameters, gradients, Adam state,\n"
-	"  activations per sample); SPEC is a file or a bundled name";
+	"  activations per sample); SPEC is a file or a bundled name; --gpu: also the\n"
+	"  predicted time of one microbatch's forward and backward and of the\n"
+	"  optimizer step of each module on that GPU (whole GPU, kernels back to back)";
 
 static const char *dtype_name(int d)
 {
@@ -22,7 +26,7 @@ static const char *dtype_name(int d)
 	return d >= 0 && d < 5 ? n[d] : "unknown";
 }
 
-static json_t *to_json(const struct workload *w)
+static json_t *to_json(const struct workload *w, const int64_t *times)
 {
 	json_t *o = json_object(), *mods = json_array(), *edges = json_array();
 	int64_t tp = 0, tf = 0, tb = 0;
@@ -45,6 +49,11 @@ static json_t *to_json(const struct workload *w)
 			"optimizer", (json_int_t)mem.optimizer,
 			"activations_per_sample", (json_int_t)mem.act_per_sample,
 			"source", mod->source));
+		if (times)
+			json_object_set_new(json_array_get(mods, (size_t)m), "predicted_ns",
+					    json_pack("{s:I, s:I, s:I}", "forward", (json_int_t)times[m * 3],
+						      "backward", (json_int_t)times[m * 3 + 1],
+						      "optimizer", (json_int_t)times[m * 3 + 2]));
 	}
 	for (int e = 0; e < w->n_edges; e++)
 		json_array_append_new(edges, json_pack("{s:s, s:s, s:I}",
@@ -77,7 +86,7 @@ static void human(double x, char *buf, size_t n, const char *unit)
 	snprintf(buf, n, "%.*f%s%s", i ? 2 : 0, x, p[i], unit);
 }
 
-static void print_text(const struct workload *w)
+static void print_text(const struct workload *w, const int64_t *times, const char *gpu)
 {
 	int64_t tp = 0, tf = 0, tb = 0;
 	char a[32], b[32], c[32], d[32], e[32], f[32], g[32];
@@ -119,6 +128,14 @@ static void print_text(const struct workload *w)
 	human((double)tf, c, sizeof c, "FLOP");
 	human((double)tb, d, sizeof d, "FLOP");
 	printf("%-12s %-9s %-7s %6s %10s %10s %12s %12s\n", "total", "", "", "", a, b, c, d);
+	if (times) {
+		printf("predicted on one %s, whole GPU, per microbatch of %d (optimizer: per iteration):\n",
+		       gpu, w->microbatch);
+		for (int m = 0; m < w->n_modules; m++)
+			printf("  %-12s forward %10.3f ms  backward %10.3f ms  optimizer %8.3f ms\n",
+			       w->modules[m].name, times[m * 3] / 1e6, times[m * 3 + 1] / 1e6,
+			       times[m * 3 + 2] / 1e6);
+	}
 	for (int i = 0; i < w->n_edges; i++) {
 		human((double)w->edges[i].bytes_per_sample, a, sizeof a, "B");
 		printf("edge %s -> %s: %s per sample\n", w->modules[w->edges[i].from].name,
@@ -130,10 +147,14 @@ int cmd_workload(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{"json", no_argument, NULL, 'j'},
+		{"gpu", required_argument, NULL, 'g'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
 	struct workload *w = NULL;
+	const struct model_gpu *gpu = NULL;
+	const char *gpu_name = NULL;
+	int64_t *times = NULL;
 	struct mo_err err;
 	int json = 0, c;
 
@@ -143,9 +164,10 @@ int cmd_workload(int argc, char **argv)
 				       "unknown action (known: show)");
 	argc--, argv++;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "jh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "jg:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'j': json = 1; break;
+		case 'g': gpu_name = optarg; break;
 		case 'h': printf("usage: %s\n", usage); return 0;
 		default: return cli_usage_error("workload", usage, "unknown option");
 		}
@@ -154,14 +176,35 @@ int cmd_workload(int argc, char **argv)
 		return cli_usage_error("workload", usage, "expected one workload spec");
 	if (cli_workload_load(argv[optind], &w, &err) < 0)
 		return cli_fail("workload", &err);
+	if (gpu_name) {
+		gpu = model_gpu_find(gpu_name, &err);
+		times = gpu ? calloc((size_t)w->n_modules * 3, sizeof *times) : NULL;
+		for (int m = 0; times && m < w->n_modules; m++)
+			for (int ph = 0; ph < 3; ph++)
+				if (workload_predict_ns(w, m, 0, w->modules[m].layers, ph, w->microbatch, gpu,
+							&times[m * 3 + ph], &err) < 0) {
+					free(times);
+					times = NULL;
+					break;
+				}
+		if (!times) {
+			if (!err.code)
+				mo_err_set(&err, MO_ENOMEM, "out of memory");
+			workload_free(w);
+			return cli_fail("workload", &err);
+		}
+	}
 	if (json) {
-		json_t *o = to_json(w);
+		json_t *o = to_json(w, times);
+		if (gpu)
+			json_object_set_new(o, "predicted_on", json_string(gpu->short_name));
 		json_dumpf(o, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 		putchar('\n');
 		json_decref(o);
 	} else {
-		print_text(w);
+		print_text(w, times, gpu ? gpu->short_name : NULL);
 	}
+	free(times);
 	workload_free(w);
 	return 0;
 }

@@ -329,6 +329,9 @@ START_TEST(tiny_decoder_forward_has_the_hand_counted_kernels_and_flops)
 	ck_assert_str_eq(t.recs[5].u.kernel.name, "flash_attn");
 	ck_assert_int_eq(t.recs[5].u.kernel.kclass, TRACE_CLASS_ATTENTION);
 	ck_assert_int_eq(t.recs[4].u.kernel.kclass, TRACE_CLASS_GEMM);      /* gemm:qkv */
+	int64_t ns;
+	ck_assert(workload_predict_ns(w, 0, 0, 1, WORKLOAD_FWD, 2, h100(), &ns, &err) == 0);
+	ck_assert_int_eq(ns, t.recs[t.n - 1].u.kernel.end_ns);
 	/* per-sample forward FLOPs are the kernels' FLOPs over 2 samples */
 	int64_t sum = 0;
 	for (size_t i = 0; i < t.n; i++)

@@ -820,6 +820,22 @@ int workload_kernels(const struct workload *w, int m, int layer_begin, int layer
 	return rc;
 }
 
+int workload_predict_ns(const struct workload *w, int m, int layer_begin, int layer_end,
+			int phase, int samples, const struct model_gpu *gpu, int64_t *ns,
+			struct mo_err *err)
+{
+	struct trace_mem t;
+	int rc;
+
+	*ns = 0;
+	trace_mem_init(&t);
+	rc = workload_kernels(w, m, layer_begin, layer_end, phase, samples, gpu, &t, err);
+	for (size_t i = 0; !rc && i < t.n; i++)
+		*ns += t.recs[i].u.kernel.end_ns - t.recs[i].u.kernel.start_ns;
+	trace_mem_release(&t);
+	return rc;
+}
+
 struct fctx {
 	int64_t flops;
 };

@@ -263,6 +263,13 @@ int64_t workload_params(const struct workload *w, int m, int layer_begin, int la
  * iteration).  Trace modules: the recorded kernels' flops where known. */
 int64_t workload_flops(const struct workload *w, int m, int layer_begin, int layer_end, int phase);
 
+/* Predicted time (ns, whole GPU, kernels back to back) of what
+ * workload_kernels() returns for the same arguments: the sum of its kernels'
+ * durations.  Trace modules give their (scaled) measured durations. */
+int workload_predict_ns(const struct workload *w, int m, int layer_begin, int layer_end,
+			int phase, int samples, const struct model_gpu *gpu, int64_t *ns,
+			struct mo_err *err);
+
 /*
  * One training iteration of the whole workload on ONE GPU, as a simulated
  * trace sent to sink: the header (producer "mosaic synth", source simulated,

@@ -44,6 +44,18 @@ done
 import json, sys; d = json.load(sys.stdin); assert d["params"] == 774030080, d["params"]' \
 	|| fail "gpt2-large is not 774,030,080 parameters"
 
+# --gpu adds each module's predicted times, labelled
+"$MOSAIC" workload show --json --gpu h100 clip >"$tmp/gpu.json" 2>"$tmp/err" || fail "--gpu: $(cat "$tmp/err")"
+python3 - "$tmp/gpu.json" <<'PY' || fail "--gpu: wrong JSON"
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["predicted_on"] == "h100", d.get("predicted_on")
+for m in d["modules"]:
+    p = m["predicted_ns"]
+    assert p["forward"] > 0 and p["backward"] > p["forward"] and p["optimizer"] > 0, m
+PY
+"$MOSAIC" workload show --gpu nosuchgpu clip >/dev/null 2>&1; [ $? -eq 2 ] || fail "--gpu nosuchgpu: exit not 2"
+
 # a bundled name works from any directory; the text form lists the modules
 (cd "$tmp" && "$MOSAIC" workload show clip) >"$tmp/clip.txt" 2>"$tmp/err" \
 	|| fail "bundled name: $(cat "$tmp/err")"
