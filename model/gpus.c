@@ -179,11 +179,13 @@ static const struct builtin builtins[] = {
 	  14.0, 0, 0, 112, 0, 0, 16, 0, 0, 0 },
 	{ "Tesla V100-DGXS-32GB", "v100-dgxs", 7, 0, 80, 1530, 32 * GIB, 900, 6 * MB,
 	  15.7, 0, 0, 125, 0, 150, 16, 0, 0, 0 },
-	/* B200 (HGX B200, per GPU): 148 SMs, HBM3e 8 TB/s, 180 GB, L2 126 MB,
-	 * FP32 75 TF (derived: 148 SMs x 128 FMA x 2 x ~1.965 GHz), TF32 1100,
-	 * BF16/FP16 2250, FP8 4500 (dense), NVLink 5 1.8 TB/s total. */
-	{ "NVIDIA B200", "b200", 10, 0, 148, 1965, 180 * GB, 8000, 126 * MB,
-	  74.5, 1100, 2250, 2250, 4500, 900, 64, 0, 0, 0 },
+	/* B200 (HGX B200 data sheet, per GPU): HBM3e 8 TB/s, 180 GB, BF16/FP16
+	 * 2250, TF32 1100, FP8 4500 TFLOP/s dense, NVLink 5 1.8 TB/s total.
+	 * Not from an NVIDIA data sheet (less certain): 148 SMs and a 1980 MHz
+	 * boost clock as CUDA tools report them, FP32 = 148 x 128 FMA x 2 x
+	 * 1.98 GHz = 75 TFLOP/s, L2 126 MB (two dies). */
+	{ "NVIDIA B200", "b200", 10, 0, 148, 1980, 180 * GB, 8000, 126 * MB,
+	  75.0, 1100, 2250, 2250, 4500, 900, 64, 0, 0, 0 },
 	/* L4: 58 SMs, 2040 MHz, 24 GB GDDR6 300 GB/s, L2 48 MB, FP32 30.3, TF32
 	 * 60, BF16/FP16 121, FP8 242.5 (dense); PCIe Gen4 64 GB/s total. */
 	{ "NVIDIA L4", "l4", 8, 9, 58, 2040, 24 * GIB, 300, 48 * MB,
