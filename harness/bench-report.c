@@ -54,7 +54,23 @@ struct ctx {
 	int max_wl, n_speedups;
 	FILE *md;                 /* report.md being written */
 	struct mo_outfile md_out;
+	int have_gnuplot;         /* 0: scripts are written, not rendered */
 };
+
+/* Commit a figure's script and render it, or only commit it when gnuplot
+ * is not installed (the report says so; `mosaic plot DIR` renders later). */
+static int fig_close(struct ctx *c, struct plot *p, struct mo_err *err)
+{
+	int rc;
+
+	if (c->have_gnuplot)
+		return plot_close(p, err);
+	rc = mo_outfile_commit(&p->out, err);
+	free(p->dir);
+	free(p->name);
+	memset(p, 0, sizeof(*p));
+	return rc;
+}
 
 static int wl_index(const struct bench_opts *o, const char *name)
 {
@@ -280,7 +296,7 @@ static int fig9(struct ctx *c, struct mo_err *err)
 			s ? ", \\\n     " : "", 2 + 2 * BENCH_N_SYSTEMS + s, bench_systems[s],
 			sys_color[s]);
 	fputc('\n', p.fp);
-	rc = plot_close(&p, err);
+	rc = fig_close(c, &p, err);
 	if (rc)
 		return rc;
 
@@ -364,7 +380,7 @@ static int fig10(struct ctx *c, struct mo_err *err)
 		fprintf(p.fp, "%s'fig10_util.csv' using %d:xtic(1) title '%s' lc rgb '%s'",
 			s ? ", \\\n     " : "", s + 2, bench_systems[s], sys_color[s]);
 	fputc('\n', p.fp);
-	rc = plot_close(&p, err);
+	rc = fig_close(c, &p, err);
 	if (rc)
 		return rc;
 	md(c, "## Fig. 10: GPU utilisation\n\nMean over GPUs of the SM-time the simulated "
@@ -435,7 +451,7 @@ static int fig11(struct ctx *c, struct mo_err *err)
 		      "plot 'fig11_overhead.csv' using 2:xtic(1) title 'mosaic' lc rgb '%s', \\\n"
 		      "     '' using 3 title 'megatron' lc rgb '%s'\n",
 		c->o->n_workloads - 1, sys_color[BENCH_N_SYSTEMS - 1], sys_color[0]);
-	rc = plot_close(&p, err);
+	rc = fig_close(c, &p, err);
 	if (rc)
 		return rc;
 	md(c, "## Fig. 11: engine overhead\n\nWhat the simulator models of the engine's cost: %s. "
@@ -574,7 +590,7 @@ static int fig12(struct ctx *c, struct mo_err *err)
 					      "dt 2 lc rgb '#e15759' title 'per-plan iteration time, mosaic "
 					      "model (%d plans)'", first ? "" : ", \\\n     ", np);
 			fputc('\n', p.fp);
-			rc = plot_close(&p, err);
+			rc = fig_close(c, &p, err);
 		}
 	}
 	if (!rc) {
@@ -673,7 +689,7 @@ static int fig12(struct ctx *c, struct mo_err *err)
 		fprintf(p.fp, "%s'fig12_predictors.csv' using %d:xtic(1) title '%s' lc rgb '%s'",
 			k > 1 ? ", \\\n     " : "", k + 1, bench_predictors[k], palette[k]);
 	fputc('\n', p.fp);
-	rc = plot_close(&p, err);
+	rc = fig_close(c, &p, err);
 	if (!rc)
 		md_figure(c, "fig12_predictors",
 			  "Simulated iteration time of mosaic plans made with a weaker predictor, "
@@ -812,7 +828,7 @@ static int fig13(struct ctx *c, struct mo_err *err)
 		fputc('\n', p.fp);
 	}
 	fprintf(p.fp, "unset multiplot\n");
-	rc = plot_close(&p, err);
+	rc = fig_close(c, &p, err);
 	if (!rc)
 		md_figure(c, "fig13_search",
 			  "Predicted (top) and simulated (bottom) iteration time of each search "
@@ -895,7 +911,7 @@ static int fig14_scaling(struct ctx *c, struct mo_err *err)
 			w ? ", \\\n     " : "", 2 + 2 * w, palette[w % N_PALETTE], c->o->workloads[w],
 			3 + 2 * w, palette[w % N_PALETTE], c->o->workloads[w]);
 	fputc('\n', p.fp);
-	rc = plot_close(&p, err);
+	rc = fig_close(c, &p, err);
 	if (!rc)
 		md_figure(c, "fig14_scaling",
 			  "Simulated throughput of mosaic (solid) and the best baseline (dashed) as "
@@ -1000,7 +1016,7 @@ static int fig14_density(struct ctx *c, struct mo_err *err)
 		      "lc rgb '#4e79a7' title 'median', \\\n"
 		      "     '' using 1:4 every ::1 with linespoints lw 2 pt 5 lc rgb '#f28e2b' title 'p90', \\\n"
 		      "     '' using 1:5 every ::1 with linespoints lw 2 pt 9 lc rgb '#e15759' title 'max'\n");
-	rc = plot_close(&p, err);
+	rc = fig_close(c, &p, err);
 	if (!rc)
 		md_figure(c, "fig14_density",
 			  "Error of module scaling curves interpolated from a sparser profiling grid, "
@@ -1151,7 +1167,7 @@ static int timelines(struct ctx *c, struct mo_err *err)
 		}
 		if (!nmods)
 			fprintf(p.fp, "     1/0 notitle\n");
-		rc = plot_close(&p, err);
+		rc = fig_close(c, &p, err);
 		if (rc)
 			break;
 		{
@@ -1311,6 +1327,10 @@ int bench_report(const struct bench_opts *o, struct bench_table *tables, const c
 	c->t = tables;
 	c->dir = dir;
 	collect(c);
+	c->have_gnuplot = system("gnuplot --version >/dev/null 2>&1") == 0;
+	if (!c->have_gnuplot)
+		fprintf(stderr, "mosaic bench: warning: gnuplot not found: figures are written as "
+				"scripts only (install gnuplot-nox, then run 'mosaic plot %s')\n", dir);
 	snprintf(path, sizeof(path), "%s/report.md", dir);
 	rc = mo_outfile_open(&c->md_out, path, err);
 	if (rc) {
@@ -1334,12 +1354,15 @@ int bench_report(const struct bench_opts *o, struct bench_table *tables, const c
 	md(c, " |\n| systems | ");
 	for (int s = 0; s < BENCH_N_SYSTEMS; s++)
 		md(c, "%s%s", s ? ", " : "", bench_systems[s]);
-	md(c, " |\n| backend | sim (discrete-event simulator); no GPU was used |\n\n"
+	md(c, " |\n| backend | sim (discrete-event simulator); no GPU was used |\n%s\n"
 	      "**What the numbers are.** *Simulated*: produced by mosaic's discrete-event GPU "
 	      "simulator running the plan (iteration times, utilisation, throughput, timelines). "
 	      "*Predicted*: the performance model's estimate, through the planner's cost model. "
 	      "Nothing in this report is measured on hardware. Speedups compare simulated "
-	      "iteration times and name their baseline.\n\n");
+	      "iteration times and name their baseline.\n\n",
+	   c->have_gnuplot ? "" : "\n**gnuplot was not found: the figures below exist only as "
+				  "scripts (`*.gp`); install gnuplot-nox and run `mosaic plot DIR` to "
+				  "draw them.**\n");
 	rc = fig9(c, err);
 	if (!rc)
 		rc = fig10(c, err);

@@ -121,6 +121,17 @@ echo '{"gpu": "h100", "gpus": 4, "bogus": 1}' > "$tmp/bad.json"
 [ $? -eq 2 ] || fail "an unknown cluster field must exit 2"
 grep -q "unknown field 'bogus'" "$tmp/err8" || fail "cluster error message: $(cat "$tmp/err8")"
 
+# without gnuplot: the numbers and scripts are written, the report says the
+# figures are missing, and `mosaic plot` draws them later
+mkdir "$tmp/nognuplot" && ln -s /bin/false "$tmp/nognuplot/gnuplot"
+PATH="$tmp/nognuplot:$PATH" "$MOSAIC" bench --quick --jobs 1 --workloads clip --out "$tmp/ng" \
+	--quiet >/dev/null 2>"$tmp/err9" || fail "bench without gnuplot failed: $(cat "$tmp/err9")"
+grep -q "gnuplot not found" "$tmp/err9" || fail "no warning without gnuplot"
+grep -q "gnuplot was not found" "$tmp/ng/report.md" || fail "the report hides the missing figures"
+ls "$tmp/ng"/*.png >/dev/null 2>&1 && fail "PNGs without gnuplot?"
+"$MOSAIC" plot "$tmp/ng" >/dev/null 2>"$tmp/err9" || fail "plot after the fact failed: $(cat "$tmp/err9")"
+[ -s "$tmp/ng/fig9_iter_time.png" ] || fail "mosaic plot did not draw fig9"
+
 # bad usage
 for args in "--shard 3/3" "--shard x" "--jobs 0" "--cluster nosuchgpu" "--workloads nosuch" \
 	"--merge" "--bogus"; do
