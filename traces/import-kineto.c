@@ -678,8 +678,6 @@ static int add_ival(struct imp *im, int thread, const struct ival *v)
 	if (VEC_GROW(t->iv, t->n, t->cap) < 0)
 		return -1;
 	t->iv[t->n++] = *v;
-	if (im->st)
-		im->st->host_events++;
 	return 0;
 }
 
@@ -801,8 +799,6 @@ static int pass1_event(struct imp *im)
 			if (p < 0 || map_put(&im->corr_map, corr, p, NULL) < 0)
 				return nomem(im);
 		}
-		if (im->st)
-			im->st->host_events++;
 		return 1;
 	}
 	if (e->cat == CAT_PYFUNC) {
@@ -891,6 +887,11 @@ static int step_cmp(const void *a, const void *b, void *ctx)
 /* Sort each thread's intervals, link parents, compute module depths. */
 static int pass1_finish(struct imp *im)
 {
+	if (im->st) {
+		im->st->host_events = im->npoints;
+		for (size_t t = 0; t < im->nthreads * 3; t++)
+			im->st->host_events += im->threads[t / 3].l[t % 3].n;
+	}
 	for (size_t t = 0; t < im->nthreads * 3; t++) {
 		struct ivlist *th = &im->threads[t / 3].l[t % 3];
 		if (th->n == 0)
