@@ -94,7 +94,7 @@ static void print_text(const struct workload *w, const int64_t *times, const cha
 	printf("workload %s: %d modules, %d edges, batch %d = %d microbatches of %d, %s, "
 	       "cluster %d x %s\n", w->name, w->n_modules, w->n_edges, w->batch,
 	       workload_microbatches(w), w->microbatch, dtype_name(w->dtype), w->gpus, w->gpu);
-	printf("%-12s %-9s %-7s %6s %10s %10s %12s %12s %9s %9s %9s %11s\n", "module", "kind", "arch",
+	printf("%-14s %-9s %-7s %6s %10s %10s %12s %12s %9s %9s %9s %11s\n", "module", "kind", "arch",
 	       "layers", "params", "published", "fwd/sample", "bwd/sample", "weights", "grads",
 	       "adam", "act/sample");
 	for (int m = 0; m < w->n_modules; m++) {
@@ -114,7 +114,7 @@ static void print_text(const struct workload *w, const int64_t *times, const cha
 		human((double)mem.params, e, sizeof e, "B");
 		human((double)mem.grads, f, sizeof f, "B");
 		human((double)mem.optimizer, g, sizeof g, "B");
-		printf("%-12s %-9s %-7s %6d %10s %10s %12s %12s %9s %9s %9s", mod->name,
+		printf("%-14s %-9s %-7s %6d %10s %10s %12s %12s %9s %9s %9s", mod->name,
 		       workload_kind_name(mod->kind), workload_arch_name(mod->arch), mod->layers, a, b,
 		       c, d, e, f, g);
 		human((double)mem.act_per_sample, a, sizeof a, "B");
@@ -127,7 +127,7 @@ static void print_text(const struct workload *w, const int64_t *times, const cha
 		snprintf(b, sizeof b, "-");
 	human((double)tf, c, sizeof c, "FLOP");
 	human((double)tb, d, sizeof d, "FLOP");
-	printf("%-12s %-9s %-7s %6s %10s %10s %12s %12s\n", "total", "", "", "", a, b, c, d);
+	printf("%-14s %-9s %-7s %6s %10s %10s %12s %12s\n", "total", "", "", "", a, b, c, d);
 	if (times) {
 		printf("predicted on one %s, whole GPU, per microbatch of %d (optimizer: per iteration):\n",
 		       gpu, w->microbatch);

@@ -18,7 +18,8 @@
  * norm and a vocab bias), CLIP's logit scale.
  * Conv: ResNet bottleneck blocks (1x1, 3x3, 1x1 convolutions without bias,
  * batch norm after each, a 1x1 downsample on each stage's first block) after
- * a 7x7 stem with batch norm.
+ * a 7x7 stem with batch norm; "out_dim" adds a linear map of the last
+ * stage's features to out_dim (OFA's image projection).
  * MLP: layers linear maps in_dim -> hidden -> ... -> out_dim, biases when
  * "bias", a norm over in_dim first when "embed_norm".
  * Everything is multiplied by "copies".
@@ -136,6 +137,8 @@ static int64_t conv_layer_params(const struct workload_module *m, int l)
 		p += (int64_t)b.in * b.out + 2LL * b.out;
 	if (l == 0)
 		p += (int64_t)m->channels * m->width * 49 + 2LL * m->width;
+	if (l == m->layers - 1 && m->out_dim) /* features -> out_dim, with a bias */
+		p += (int64_t)b.out * m->out_dim + m->out_dim;
 	return p;
 }
 

@@ -31,7 +31,7 @@
  * Sizes each arch needs:
  *   vit: layers hidden heads ffn patch, and image or seq
  *   encoder, decoder: layers hidden heads ffn seq
- *   conv: blocks image
+ *   conv: blocks image (out_dim: a final linear projection)
  *   mlp: layers in_dim hidden out_dim seq
  * cross_attention needs cross_seq.  Unknown fields are errors.
  */
@@ -623,7 +623,7 @@ static int64_t output_bytes_per_sample(const struct workload *w, const struct wo
 	case WORKLOAD_ARCH_MLP: width = m->out_dim; break;
 	case WORKLOAD_ARCH_CONV: {
 		int s = m->n_stages, side = m->image / (4 << (s - 1));
-		width = (int64_t)m->width * 4 << (s - 1);
+		width = m->out_dim ? m->out_dim : (int64_t)m->width * 4 << (s - 1);
 		tokens = (int64_t)side * side;
 		break;
 	}

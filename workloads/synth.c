@@ -445,6 +445,8 @@ static void conv_layer(struct gen *g, int l)
 	}
 	ew(g, "residual_add", n * so * so * b.out, 2, 1, 1, 1);
 	ew(g, "relu", n * so * so * b.out, 1, 1, 1, 1);
+	if (l == m->layers - 1 && m->out_dim)
+		linear(g, "gemm:out_proj", n * so * so, m->out_dim, b.out, 1);
 }
 
 static void mlp_layer(struct gen *g, int l)
