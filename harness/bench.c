@@ -186,6 +186,9 @@ int bench_workloads_parse(struct bench_opts *o, const char *list, struct mo_err 
 			return mo_err_set(err, MO_EUSAGE, "unknown workload '%s' (bundled: %s)", tok,
 					  bundled_spec_count ? names : "none");
 		}
+		for (int i = 0; i < o->n_workloads; i++)
+			if (!strcmp(o->workloads[i], tok))
+				return mo_err_set(err, MO_EUSAGE, "workload '%s' given twice", tok);
 		if (o->n_workloads == BENCH_MAX_WORKLOADS)
 			return mo_err_set(err, MO_EUSAGE, "too many workloads (at most %d)",
 					  BENCH_MAX_WORKLOADS);
@@ -527,9 +530,10 @@ int bench_run_jobs(const struct bench_opts *o, const char *dir, struct mo_err *e
 	if (jobs == 1) {
 		rc = bench_run_shard(o, 0, 1, dirs[0], -1, err);
 	} else {
-		if (pipe(fds))
-			return mo_err_set(err, MO_EIO, "bench: cannot create a pipe: %s",
-					  strerror(errno));
+		if (pipe(fds)) {
+			rc = mo_err_set(err, MO_EIO, "bench: cannot create a pipe: %s", strerror(errno));
+			goto out;
+		}
 		fflush(stdout);
 		fflush(stderr);
 		for (int i = 0; i < jobs; i++) {
