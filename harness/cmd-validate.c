@@ -59,7 +59,7 @@ static void print_stats_json(const char *name, const struct model_err_stats *s, 
 
 static int write_cdf(const char *png, const struct model_val_report *r, struct mo_err *err)
 {
-	char *d1 = strdup(png), *d2 = strdup(png), *dir, *name, csvpath[4096];
+	char *d1 = strdup(png), *d2 = strdup(png), *dir, *name, csvpath[4096], title[160];
 	double *o = NULL, *b = NULL;
 	struct mo_outfile csv;
 	struct plot p;
@@ -92,9 +92,12 @@ static int write_cdf(const char *png, const struct model_val_report *r, struct m
 		fprintf(csv.fp, "%.4f,%.4f,%.6f\n", o[i], b[i], (i + 1.0) / r->nape);
 	if (mo_outfile_commit(&csv, err) < 0)
 		goto out;
-	if (plot_open(&p, dir, name, 900, 560,
-		      "kernel time prediction error across quotas (predicted vs recorded)",
-		      "absolute error (%)", "fraction of kernels", err) < 0)
+	snprintf(title, sizeof(title),
+		 "kernel time prediction error across quotas (predicted vs %s ground truth)",
+		 r->source_mask == 3 ? "measured and simulated"
+				     : trace_source_name(r->source_mask & 2 ? 1 : 0));
+	if (plot_open(&p, dir, name, 900, 560, title, "absolute error (%)", "fraction of kernels",
+		      err) < 0)
 		goto out;
 	fprintf(p.fp, "set datafile separator ','\nset key bottom right\nset grid\n"
 		      "set logscale x\nset xrange [0.1:*]\nset yrange [0:1]\n");
