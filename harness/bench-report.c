@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #define MAXW BENCH_MAX_WORKLOADS
 #define MAX_COUNTS 8
@@ -1281,9 +1282,15 @@ static int summary(struct ctx *c, struct mo_err *err)
 
 static void git_describe(char *buf, size_t size)
 {
-	FILE *p = popen("git describe --always --dirty 2>/dev/null", "r");
+	FILE *p;
 
 	buf[0] = '\0';
+	/* only inside a mosaic checkout: elsewhere git would describe another repository */
+	if (access("harness/bench.c", F_OK) != 0 || access(".git", F_OK) != 0) {
+		snprintf(buf, size, "not available");
+		return;
+	}
+	p = popen("git describe --always --dirty 2>/dev/null", "r");
 	if (p) {
 		if (!fgets(buf, (int)size, p))
 			buf[0] = '\0';
