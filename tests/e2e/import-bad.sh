@@ -54,5 +54,12 @@ grep -q "100.0% of kernels attributed" "$tmp/err" || { echo "FAIL good: attribut
 grep -q "MB/s" "$tmp/err" || { echo "FAIL good: no MB/s: $(cat "$tmp/err")"; fail=1; }
 [ -s "$tmp/good.mtr" ] || { echo "FAIL good: no output"; fail=1; }
 "$MOSAIC" inspect --check "$tmp/good.mtr" >/dev/null 2>"$tmp/err" || { echo "FAIL good: inspect --check: $(cat "$tmp/err")"; fail=1; }
+# deterministic: the same input gives the same bytes, plain or gzip
+gzip -dc "$good" >"$tmp/good.json"
+"$MOSAIC" import "$tmp/good.json" -o "$tmp/good2.mtr" 2>/dev/null || { echo "FAIL: plain import"; fail=1; }
+"$MOSAIC" import "$good" -o "$tmp/good3.mtr" 2>/dev/null || { echo "FAIL: second import"; fail=1; }
+cmp -s "$tmp/good.mtr" "$tmp/good3.mtr" || { echo "FAIL: two imports differ"; fail=1; }
+# (the header names the input file, so plain and gzip differ only there)
+[ "$(stat -c %s "$tmp/good.mtr")" -gt 0 ] && [ -s "$tmp/good2.mtr" ] || { echo "FAIL: empty output"; fail=1; }
 ls "$tmp" | grep -q '\.tmp\.' && { echo "FAIL: temporary files left: $(ls "$tmp")"; fail=1; }
 exit $fail
