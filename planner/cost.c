@@ -66,6 +66,7 @@ struct plan_problem *plan_problem_alloc(const struct model_gpu *gpu, int n_gpus,
 	pb->net_gbps = 50;
 	pb->batch = batch;
 	pb->microbatch_size = microbatch_size;
+	pb->min_gain = 0.05;
 	fill_quotas(pb);
 	pb->modules = calloc((size_t)(n_modules ? n_modules : 1), sizeof(*pb->modules));
 	pb->topo = calloc((size_t)(n_modules ? n_modules : 1), sizeof(int));

@@ -200,6 +200,10 @@ struct plan_problem {
 	int n_edges;
 	struct plan_edge_cost *edges;
 	int *topo;             /* module indices, sources first */
+	/* mosaic keeps the best temporal-only plan unless a temporal-spatial
+	 * one is predicted at least this fraction faster (default 0.05): the
+	 * model is less certain at partial quotas than at the whole GPU */
+	double min_gain;
 };
 
 int plan_problem_new(const struct workload *w, const struct model_gpu *gpu, int n_gpus,

@@ -487,6 +487,9 @@ static void refine(struct refiner *rf)
  *      partition into two concurrent ones (colocation on the lattice); each
  *      move tried on one GPU and on every GPU of the same layout; accepted
  *      when the predicted iteration time drops.
+ *   3. The temporal-spatial result replaces the best temporal-only candidate
+ *      only when it is predicted at least pb->min_gain faster (a margin for
+ *      the model's uncertainty at partial quotas).
  */
 #define RESHAPE_MAX 32 /* replica counts tried by a reshape move */
 
@@ -723,13 +726,24 @@ static const struct {
 };
 #define N_BASELINES ((int)(sizeof(baselines) / sizeof(baselines[0])))
 
-int pl_mosaic(const struct plan_problem *pb, struct plan **out, struct mo_err *err)
+static int temporal_only(const struct plan *p)
+{
+	for (int g = 0; g < p->n_gpus; g++)
+		if (p->gpus[g].n_partitions > 1)
+			return 0;
+	return 1;
+}
+
+/* mosaic before the margin: *out the best plan, *tout (if not NULL) the best
+ * temporal-only candidate (or NULL). */
+static int mosaic_both(const struct plan_problem *pb, struct plan **out, struct plan **tout,
+		       struct mo_err *err)
 {
 	struct plan *cand[N_BASELINES + 1];
 	int64_t ns[N_BASELINES + 1];
 	int n = 0, order[N_BASELINES + 1];
-	struct plan *best = NULL;
-	int64_t best_ns = 0;
+	struct plan *best = NULL, *tbest = NULL;
+	int64_t best_ns = 0, tbest_ns = 0;
 
 	for (int b = 0; b < N_BASELINES; b++) {
 		struct plan *p = NULL;
@@ -768,6 +782,12 @@ int pl_mosaic(const struct plan_problem *pb, struct plan **out, struct mo_err *e
 				order[i] = order[j];
 				order[j] = x;
 			}
+	/* the best temporal-only candidate, kept aside */
+	for (int r = 0; r < n && !tbest; r++)
+		if (temporal_only(cand[order[r]])) {
+			tbest = plan_clone(cand[order[r]]);
+			tbest_ns = ns[order[r]];
+		}
 	for (int r = 0; r < n; r++) {
 		struct plan *p = cand[order[r]];
 
@@ -784,6 +804,38 @@ int pl_mosaic(const struct plan_problem *pb, struct plan **out, struct mo_err *e
 	snprintf(best->planner, sizeof(best->planner), "mosaic");
 	best->predicted_iter_ns = best_ns;
 	*out = best;
+	if (tbest) {
+		snprintf(tbest->planner, sizeof(tbest->planner), "mosaic");
+		tbest->predicted_iter_ns = tbest_ns;
+	}
+	if (tout)
+		*tout = tbest;
+	else
+		plan_free(tbest);
+	return 0;
+}
+
+/* Keep the temporal-spatial plan only when it beats the temporal-only one by
+ * the margin; frees the loser, returns the winner. */
+static struct plan *apply_margin(struct plan *best, struct plan *tbest, double min_gain)
+{
+	if (tbest && !temporal_only(best) &&
+	    (double)best->predicted_iter_ns > (1.0 - min_gain) * (double)tbest->predicted_iter_ns) {
+		plan_free(best);
+		return tbest;
+	}
+	plan_free(tbest);
+	return best;
+}
+
+int pl_mosaic(const struct plan_problem *pb, struct plan **out, struct mo_err *err)
+{
+	struct plan *best = NULL, *tbest = NULL;
+	int rc = mosaic_both(pb, &best, &tbest, err);
+
+	if (rc)
+		return rc;
+	*out = apply_margin(best, tbest, pb->min_gain);
 	return 0;
 }
 
@@ -1192,9 +1244,10 @@ int plan_make(const struct workload *w, const struct model_gpu *gpu, int n_gpus,
 	      struct mo_err *err)
 {
 	int cands[3], nc = 0, rc = 0;
-	struct plan *best = NULL;
+	struct plan *best = NULL, *tbest = NULL;
 	struct plan_problem *best_pb = NULL;
 	int64_t best_ns = 0;
+	int tbest_mb = 0;
 	struct mo_err last;
 
 	*out = NULL;
@@ -1221,15 +1274,31 @@ int plan_make(const struct workload *w, const struct model_gpu *gpu, int n_gpus,
 			if (err)
 				*err = e;
 			plan_free(best);
+			plan_free(tbest);
 			plan_problem_free(best_pb);
 			return rc;
 		}
-		rc = plan_search(pb, planner, &p, &e);
+		if (!strcmp(planner, "mosaic")) {
+			/* the margin applies across microbatch sizes too */
+			struct plan *tp = NULL;
+
+			rc = mosaic_both(pb, &p, &tp, &e);
+			if (rc == 0 && tp && (!tbest || tp->predicted_iter_ns < tbest->predicted_iter_ns)) {
+				plan_free(tbest);
+				tbest = tp;
+				tbest_mb = cands[i];
+			} else {
+				plan_free(tp);
+			}
+		} else {
+			rc = plan_search(pb, planner, &p, &e);
+		}
 		if (rc == -MO_EUSAGE || rc == -MO_ENOMEM) {
 			if (err)
 				*err = e;
 			plan_problem_free(pb);
 			plan_free(best);
+			plan_free(tbest);
 			plan_problem_free(best_pb);
 			return rc;
 		}
@@ -1251,9 +1320,27 @@ int plan_make(const struct workload *w, const struct model_gpu *gpu, int n_gpus,
 		}
 	}
 	if (!best) {
+		plan_free(tbest);
 		if (err)
 			*err = last;
 		return last.code ? last.code : -MO_EINFEASIBLE;
+	}
+	if (tbest && best_pb) {
+		int best_mb = best->microbatch_size;
+		struct plan *won = apply_margin(best, tbest, best_pb->min_gain);
+
+		if (won == tbest && tbest_mb != best_mb) {
+			/* the problem of the temporal plan's microbatch size, for explain */
+			plan_problem_free(best_pb);
+			best_pb = NULL;
+			rc = plan_problem_new(w, gpu, n_gpus, tbest_mb, &best_pb, err);
+			if (rc) {
+				plan_free(won);
+				return rc;
+			}
+		}
+		best = won;
+		tbest = NULL;
 	}
 	snprintf(best->workload, sizeof(best->workload), "%s", w->name);
 	rc = plan_validate(best, w, gpu, err);

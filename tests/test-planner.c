@@ -394,6 +394,26 @@ START_TEST(mosaic_colocates_a_module_that_cannot_fill_a_gpu)
 }
 END_TEST
 
+START_TEST(mosaic_keeps_time_sharing_when_colocation_gains_less_than_the_margin)
+{
+	struct hand_module hm[2] = {{1, 1.0, 48, 0}, {1, 1.0, 1000, 0}};
+	struct plan_problem *pb = hand_problem(1, 2, hm, 8, 1);
+	struct plan *p;
+
+	/* colocation gains about 11%: a 50% margin keeps the temporal plan */
+	pb->min_gain = 0.5;
+	p = run(pb, "mosaic", 0);
+	ck_assert_int_eq(p->gpus[0].n_partitions, 1);
+	ck_assert_int_eq(p->predicted_iter_ns, 48 * MS);
+	plan_free(p);
+	pb->min_gain = 0;
+	p = run(pb, "mosaic", 0);
+	ck_assert_int_eq(p->gpus[0].n_partitions, 2);
+	plan_free(p);
+	plan_problem_free(pb);
+}
+END_TEST
+
 static const struct hand_module mixes[][4] = {
 	{{4, 1.0, 1000, 0}, {8, 2.0, 1000, 0}, {0, 0, 0, 0}, {0, 0, 0, 0}},
 	{{6, 0.5, 32, 0}, {2, 0.2, 64, 0}, {12, 3.0, 1000, 0}, {0, 0, 0, 0}},
@@ -589,6 +609,7 @@ static Suite *planner_suite(void)
 	tcase_add_test(pl, distmm_refuses_more_modules_than_gpus);
 	tcase_add_test(pl, every_planner_refuses_a_model_that_does_not_fit);
 	tcase_add_test(pl, mosaic_colocates_a_module_that_cannot_fill_a_gpu);
+	tcase_add_test(pl, mosaic_keeps_time_sharing_when_colocation_gains_less_than_the_margin);
 	tcase_add_loop_test(pl, mosaic_is_never_worse_than_a_baseline_and_optimal_never_worse_than_mosaic_family, 0, 3);
 	tcase_add_test(pl, optimal_refuses_large_instances);
 	tcase_set_timeout(pl, 120);
