@@ -30,6 +30,7 @@
 #include "model/model-internal.h"
 
 #include <ctype.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -202,7 +203,7 @@ static const struct builtin builtins[] = {
  * once from the table, then user-loaded ones, which take precedence.
  */
 static struct model_gpu builtin_specs[NBUILTIN];
-static int builtin_ready;
+static pthread_once_t builtin_once = PTHREAD_ONCE_INIT;
 static struct model_gpu *loaded;
 static int nloaded, cloaded;
 
@@ -232,10 +233,8 @@ static const struct {
 	{ NULL, 0, 0, 0 },
 };
 
-static void builtin_init(void)
+static void builtin_make(void)
 {
-	if (builtin_ready)
-		return;
 	for (int i = 0; i < NBUILTIN; i++) {
 		const struct builtin *b = &builtins[i];
 		struct model_gpu *g = &builtin_specs[i];
@@ -269,7 +268,12 @@ static void builtin_init(void)
 				g->gemm_k0 = calib[j].k0;
 			}
 	}
-	builtin_ready = 1;
+}
+
+/* Built once, thread-safely, on first use. */
+static void builtin_init(void)
+{
+	pthread_once(&builtin_once, builtin_make);
 }
 
 int model_gpu_count(void)

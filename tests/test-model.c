@@ -110,6 +110,37 @@ START_TEST(quotas_off_the_lattice_name_the_nearest_valid_ones)
 }
 END_TEST
 
+START_TEST(a_trace_header_finds_or_derives_its_gpu)
+{
+	struct trace_header h;
+	struct model_gpu tmp;
+	struct mo_err err;
+	const struct model_gpu *g;
+
+	trace_header_init(&h);
+	h.gpu_name = "NVIDIA A100-PG509-200";
+	g = model_gpu_for_header(&h, &tmp, &err);
+	ck_assert_ptr_nonnull(g);
+	ck_assert_str_eq(g->short_name, "a100-pg509");
+	/* an unknown name with a compute capability: derived from the nearest GPU */
+	h.gpu_name = "NVIDIA H100 NVL";
+	h.gpu_sms = 132;
+	h.gpu_cc_major = 9;
+	h.gpu_cc_minor = 0;
+	g = model_gpu_for_header(&h, &tmp, &err);
+	ck_assert_ptr_eq(g, &tmp);
+	ck_assert_str_eq(g->name, "NVIDIA H100 NVL");
+	ck_assert_int_eq(g->sms, 132);
+	ck_assert_int_eq(g->part_step_sms, 8);
+	/* nothing to go on */
+	h.gpu_name = "mystery";
+	h.gpu_sms = -1;
+	h.gpu_cc_major = -1;
+	ck_assert_ptr_null(model_gpu_for_header(&h, &tmp, &err));
+	ck_assert_ptr_nonnull(strstr(err.msg, "unknown gpu 'mystery'"));
+}
+END_TEST
+
 START_TEST(dtypes_parse_and_size)
 {
 	ck_assert_int_eq(model_dtype_parse("bf16"), MODEL_BF16);
@@ -843,6 +874,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, an_unknown_gpu_is_an_error_listing_the_known_ones);
 	tcase_add_test(tc, specs_carry_the_data_sheet_and_cuda_limits);
 	tcase_add_test(tc, quotas_off_the_lattice_name_the_nearest_valid_ones);
+	tcase_add_test(tc, a_trace_header_finds_or_derives_its_gpu);
 	tcase_add_test(tc, dtypes_parse_and_size);
 	tcase_add_test(tc, user_gpus_load_from_json_and_take_precedence);
 	tcase_add_test(tc, bad_gpu_json_names_the_field);
