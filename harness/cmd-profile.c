@@ -70,7 +70,9 @@ int cmd_profile(int argc, char **argv)
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
-	struct engine_cuda_profile_opts po = {NULL, NULL, 0, "profile", 3, 0};
+	struct engine_cuda_profile_opts po = {NULL, NULL, NULL, 0, "profile", 3, 0};
+	struct workload *w = NULL;
+	enum trace_file_format fmt = TRACE_FILE_UNKNOWN;
 	struct engine_cuda_profile_result res;
 	struct mo_err err = {0};
 	int *quotas = NULL, opt, rc;
@@ -120,8 +122,17 @@ int cmd_profile(int argc, char **argv)
 	}
 	po.input = argv[optind];
 	po.quotas = quotas;
+	/* a trace mosaic reads, else a workload spec path or bundled name */
+	if (trace_sniff(po.input, &fmt, NULL) < 0 || fmt == TRACE_FILE_UNKNOWN) {
+		if (cli_workload_load(po.input, &w, &err) < 0) {
+			free(quotas);
+			return cli_fail("profile", &err);
+		}
+		po.workload = w;
+	}
 	rc = engine_cuda_profile(&po, &res, &err);
 	free(quotas);
+	workload_free(w);
 	if (rc < 0)
 		return cli_fail("profile", &err);
 	printf("profile: %d traces (measured) for %d modules x %d quotas in '%s'\n", res.traces,

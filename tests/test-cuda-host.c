@@ -472,7 +472,7 @@ START_TEST(the_loader_fails_cleanly_without_a_device)
 {
 	struct engine_cuda_run_opts o = {"plan.json", NULL, 1, 0};
 	struct engine_cuda_run_result res;
-	struct engine_cuda_profile_opts po = {"t.mtr", NULL, 0, "out", 1, 0};
+	struct engine_cuda_profile_opts po = {"t.mtr", NULL, NULL, 0, "out", 1, 0};
 	struct engine_cuda_profile_result pres;
 	struct mo_err err = {0};
 	int n;

@@ -836,28 +836,21 @@ done:
 
 /* Kernels per module from a workload spec: forward and backward of all
  * layers for one microbatch, as workload_kernels() synthesises them. */
-static int modules_from_spec(struct gpu *g, const char *path, struct prof_module **out, int *n,
-			     struct mo_err *err)
+static int modules_from_spec(struct gpu *g, const struct workload *w, struct prof_module **out,
+			     int *n, struct mo_err *err)
 {
-	struct workload *w = NULL;
 	const struct model_gpu *spec;
 	struct prof_module *m = NULL;
-	int rc;
+	int rc = 0;
 
-	if ((rc = workload_load(path, &w, err)))
-		return rc;
 	spec = model_gpu_find(g->name, NULL);
 	if (!spec)
 		spec = model_gpu_find(w->gpu, err);
-	if (!spec) {
-		workload_free(w);
+	if (!spec)
 		return -MO_EINPUT;
-	}
 	m = calloc((size_t)w->n_modules + 1, sizeof(*m));
-	if (!m) {
-		workload_free(w);
+	if (!m)
 		return mo_err_set(err, MO_ENOMEM, "out of memory");
-	}
 	for (int j = 0; j < w->n_modules; j++)
 		trace_mem_init(&m[j].list.mem);
 	for (int j = 0; j < w->n_modules && !rc; j++) {
@@ -871,7 +864,6 @@ static int modules_from_spec(struct gpu *g, const char *path, struct prof_module
 			rc = replay_list_size(g, &m[j].list, -1, err);
 	}
 	*n = w->n_modules;
-	workload_free(w);
 	if (rc) {
 		for (int j = 0; j < *n; j++)
 			replay_list_release(&m[j].list);
@@ -1016,10 +1008,12 @@ int engine_cuda_backend_profile(const struct engine_cuda_profile_opts *o,
 		return mo_err_set(err, MO_EIO, "cannot create '%s': %s", o->out_dir, strerror(errno));
 	if ((rc = gpu_open(o->device, &g, err)))
 		return rc;
-	if (trace_sniff(o->input, &fmt, NULL) == 0 && fmt != TRACE_FILE_UNKNOWN)
+	if (o->workload)
+		rc = modules_from_spec(&g, o->workload, &mods, &n_mods, err);
+	else if (trace_sniff(o->input, &fmt, NULL) == 0 && fmt != TRACE_FILE_UNKNOWN)
 		rc = modules_from_trace(&g, o->input, &mods, &n_mods, err);
 	else
-		rc = modules_from_spec(&g, o->input, &mods, &n_mods, err);
+		rc = mo_err_set(err, MO_EINPUT, "'%s' is not a trace mosaic reads", o->input);
 	for (int q = 0; q < o->n_quotas && !rc; q++) {
 		struct part pt;
 

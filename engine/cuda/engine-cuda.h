@@ -67,8 +67,9 @@ int engine_cuda_run(const struct plan *p, const struct workload *w,
 		    struct mo_err *err);
 
 struct engine_cuda_profile_opts {
-	const char *input;      /* a workload spec (JSON) or a trace (.mtr / Kineto) whose
-	                           kernels carry modules and phases */
+	const char *input;      /* a trace (.mtr / Kineto) whose kernels carry modules and
+	                           phases; when workload is set, only named in the headers */
+	const struct workload *workload; /* or a loaded workload spec (may be NULL) */
 	const int *quotas;      /* SM quotas to profile each module under */
 	int n_quotas;
 	const char *out_dir;    /* writes <module>-q<sms>.mtr (measured) here */
