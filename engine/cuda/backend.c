@@ -724,10 +724,18 @@ int engine_cuda_backend_run(const struct plan *p, const struct workload *w,
 	}
 	res->ranks = rk.size;
 	res->iterations = iters;
+	res->rank = rk.rank;
 	{
 		int mine_parts = n_parts, sum_parts = 0;
-		MPI_Reduce(&mine_parts, &sum_parts, 1, MPI_INT, MPI_SUM, 0, MPI_COMM_WORLD);
+		int64_t v[6];
+		MPI_Allreduce(&mine_parts, &sum_parts, 1, MPI_INT, MPI_SUM, MPI_COMM_WORLD);
 		res->partitions = sum_parts;
+		/* every rank returns rank 0's numbers */
+		v[0] = res->iter_ns_min, v[1] = res->iter_ns_mean, v[2] = res->iter_ns_max;
+		v[3] = res->busy_ns, v[4] = (int64_t)res->kernels, v[5] = 0;
+		MPI_Bcast(v, 6, MPI_INT64_T, 0, MPI_COMM_WORLD);
+		res->iter_ns_min = v[0], res->iter_ns_mean = v[1], res->iter_ns_max = v[2];
+		res->busy_ns = v[3], res->kernels = (uint64_t)v[4];
 	}
 fail:
 	for (size_t i = 0; ev && i < ops.n; i++) {

@@ -38,8 +38,8 @@ struct engine_cuda_run_opts {
 	int warmup;             /* untimed iterations first (>= 0) */
 };
 
-/* What rank 0 reports (MEASURED, host wall clock around each iteration,
- * after every rank synchronised its GPU). */
+/* What the run measured (MEASURED: host wall clock around each iteration,
+ * after every rank synchronised its GPU), gathered on rank 0 and broadcast. */
 struct engine_cuda_run_result {
 	int ranks, iterations;
 	int64_t iter_ns_min, iter_ns_mean, iter_ns_max; /* over iterations of the slowest rank */
@@ -47,6 +47,8 @@ struct engine_cuda_run_result {
 	                           per iteration (CUDA events) */
 	uint64_t kernels;       /* replay kernels launched per iteration, all ranks */
 	int partitions;         /* green contexts created, all ranks */
+	int rank;               /* this process's rank: every rank gets the numbers above,
+	                           only rank 0 should print them */
 };
 
 /*
