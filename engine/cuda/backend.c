@@ -500,7 +500,7 @@ int engine_cuda_backend_run(const struct plan *p, const struct workload *w,
 	CUdeviceptr nbuf_a = 0, nbuf_b = 0;
 	struct engine_cuda_timing *all = NULL;
 	int64_t max_bytes = 4, *iter_ns = NULL;
-	int here, ndev = 0, rc = 0, iters, total;
+	int here, ndev = 0, rc = 0, iters, total, alone = 0;
 	uint64_t kernels_here = 0;
 
 	memset(res, 0, sizeof(*res));
@@ -569,6 +569,11 @@ int engine_cuda_backend_run(const struct plan *p, const struct workload *w,
 	if (!all_ok(rc))
 		goto out;
 
+	/* From here on a failure is one rank's alone: it must not leave the others
+	 * waiting in NCCL or MPI.  It aborts its communicators and returns
+	 * without MPI_Finalize, so the launcher (mpirun, srun) ends the job when
+	 * this process exits non-zero. */
+	alone = 1;
 	/* NCCL: a world communicator, and one per replicated slice's all-reduce */
 	cuCtxSetCurrent(g.primary);
 	if (rk.rank == 0)
@@ -748,7 +753,7 @@ fail:
 	}
 	for (size_t t = 0; sub && t < sc->n_tasks; t++)
 		if (sub[t])
-			ncclCommDestroy(sub[t]);
+			(rc ? ncclCommAbort : ncclCommDestroy)(sub[t]);
 	if (lists)
 		for (int s = 0; s < sc->n_slots * 3; s++)
 			replay_list_release(&lists[s]);
@@ -761,7 +766,7 @@ fail:
 	if (cs)
 		cuStreamDestroy(cs);
 	if (world)
-		ncclCommDestroy(world);
+		(rc ? ncclCommAbort : ncclCommDestroy)(world);
 	parts_destroy(parts, n_parts);
 out:
 	gpu_close(&g);
@@ -774,7 +779,8 @@ out:
 	free(all);
 	free(iter_ns);
 	engine_schedule_free(sc);
-	engine_cuda_mpi_finalize(here);
+	if (!(rc && alone))
+		engine_cuda_mpi_finalize(here);
 	return rc;
 }
 

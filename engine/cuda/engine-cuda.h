@@ -62,7 +62,11 @@ struct engine_cuda_run_result {
  * task, so the recorder (on when o->out is set) attributes each kernel.
  * Returns 0, -MO_ENODEV (no device, no driver, built without CUDA),
  * -MO_EINPUT (bad plan, plan GPUs != ranks, plans differ between ranks),
- * -MO_EINFEASIBLE (quotas do not fit the device's SM lattice).
+ * -MO_EINFEASIBLE (quotas do not fit the device's SM lattice); every rank
+ * returns the same status for these.  A CUDA or NCCL failure of one rank
+ * once the run has started returns on that rank only, after aborting its
+ * NCCL communicators and without MPI_Finalize, so that its non-zero exit
+ * makes the launcher end the job rather than leave the other ranks waiting.
  */
 int engine_cuda_run(const struct plan *p, const struct workload *w,
 		    const struct engine_cuda_run_opts *o, struct engine_cuda_run_result *res,
