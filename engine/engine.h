@@ -210,6 +210,8 @@ struct engine_sim_stats {
 void engine_sim_stats(const struct engine_sim *s, struct engine_sim_stats *st);
 /* SM-time (SM x ns) the kernels of a GPU held, for utilisation. */
 double engine_sim_gpu_busy_sm_ns(const struct engine_sim *s, int gpu);
+/* Bytes the kernels of a GPU moved to and from its DRAM (for bandwidth use). */
+double engine_sim_gpu_dram_bytes(const struct engine_sim *s, int gpu);
 
 /* ------------------------------------------------------------------------ */
 /* Replay                                                                   */
@@ -389,6 +391,8 @@ struct engine_run_result {
 	 * its slots plus the activations of the microbatches in flight at each
 	 * simulated instant (kept from a forward's start to its backward's end) */
 	int64_t *gpu_peak_bytes;
+	double *gpu_dram_util;    /* SIMULATED: DRAM bytes moved / (HBM bandwidth x iter_ns) */
+	double dram_util;         /* mean over GPUs */
 };
 void engine_run_result_release(struct engine_run_result *r);
 

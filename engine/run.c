@@ -24,6 +24,7 @@ void engine_run_result_release(struct engine_run_result *r)
 	free(r->gpu_util);
 	free(r->gpu_mem_bytes);
 	free(r->gpu_peak_bytes);
+	free(r->gpu_dram_util);
 	free(r->modules);
 	memset(r, 0, sizeof(*r));
 }
@@ -338,14 +339,18 @@ int engine_sim_schedule(const struct engine_schedule *sc, const struct workload 
 		res->tasks = sc->n_tasks;
 		res->n_gpus = sc->n_gpus;
 		res->gpu_util = calloc((size_t)sc->n_gpus, sizeof(double));
+		res->gpu_dram_util = calloc((size_t)sc->n_gpus, sizeof(double));
 		res->n_modules = w->n_modules;
 		res->modules = calloc((size_t)w->n_modules + 1, sizeof(*res->modules));
-		if (!res->gpu_util || !res->modules)
+		if (!res->gpu_util || !res->gpu_dram_util || !res->modules)
 			goto nomem;
 		for (int g = 0; g < sc->n_gpus; g++) {
 			double avail = (double)c->gpu->sms * (double)st.span_ns;
+			double bw = (c->gpu->hbm_gbps > 0 ? c->gpu->hbm_gbps : 1000) * (double)st.span_ns;
 			res->gpu_util[g] = avail > 0 ? engine_sim_gpu_busy_sm_ns(sim, g) / avail : 0;
 			res->sm_util += res->gpu_util[g] / sc->n_gpus;
+			res->gpu_dram_util[g] = bw > 0 ? engine_sim_gpu_dram_bytes(sim, g) / bw : 0;
+			res->dram_util += res->gpu_dram_util[g] / sc->n_gpus;
 		}
 		int64_t *first = malloc(((size_t)w->n_modules + 1) * sizeof(int64_t));
 		int64_t *last = calloc((size_t)w->n_modules + 1, sizeof(int64_t));

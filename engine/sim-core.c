@@ -72,6 +72,7 @@ struct gpu {
 	int used_sms;
 	int64_t last_t;
 	double busy;          /* SM x ns */
+	double dram;          /* bytes moved to and from DRAM */
 };
 
 struct group {
@@ -704,9 +705,15 @@ static void gpu_book(struct engine_sim *s, int g)
 	struct gpu *G = &s->gpus[g];
 	double held = 0;
 
-	for (size_t i = 0; i < G->n_run && i < MAX_RUN; i++)
-		held += s->ops[G->run[i]].salloc;
+	double drawn = 0;
+
+	for (size_t i = 0; i < G->n_run && i < MAX_RUN; i++) {
+		const struct op *o = &s->ops[G->run[i]];
+		held += o->salloc;
+		drawn += o->k[o->cur].bytes * o->rate; /* its bytes spread over its time */
+	}
 	G->busy += held * (double)(s->now - G->last_t);
+	G->dram += drawn * (double)(s->now - G->last_t);
 	G->last_t = s->now;
 }
 
@@ -1122,6 +1129,11 @@ int64_t engine_sim_op_end(const struct engine_sim *s, int64_t op)
 void engine_sim_stats(const struct engine_sim *s, struct engine_sim_stats *st)
 {
 	*st = s->st;
+}
+
+double engine_sim_gpu_dram_bytes(const struct engine_sim *s, int gpu)
+{
+	return gpu >= 0 && gpu < s->c.n_gpus ? s->gpus[gpu].dram : 0;
 }
 
 double engine_sim_gpu_busy_sm_ns(const struct engine_sim *s, int gpu)

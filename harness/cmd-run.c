@@ -92,11 +92,13 @@ static json_t *result_json(const char *plan_path, const struct plan *p, const st
 	json_object_set_new(o, "iter_ns_label", json_string("simulated"));
 	json_object_set_new(o, "predicted_iter_ns", json_integer(p->predicted_iter_ns));
 	json_object_set_new(o, "sm_util", json_real(r->sm_util));
+	json_object_set_new(o, "dram_util", json_real(r->dram_util));
 	json_object_set_new(o, "gpus", json_integer(r->n_gpus));
 	for (int g = 0; g < r->n_gpus; g++) {
 		json_t *x = json_object();
 		json_object_set_new(x, "gpu", json_integer(g));
 		json_object_set_new(x, "sm_util", json_real(r->gpu_util[g]));
+		json_object_set_new(x, "dram_util", json_real(r->gpu_dram_util ? r->gpu_dram_util[g] : 0));
 		json_object_set_new(x, "mem_bytes", json_integer(r->gpu_mem_bytes ? r->gpu_mem_bytes[g] : -1));
 		json_object_set_new(x, "peak_mem_bytes",
 				    json_integer(r->gpu_peak_bytes ? r->gpu_peak_bytes[g] : -1));
@@ -240,10 +242,13 @@ int cmd_run(int argc, char **argv)
 		       w->name, res.n_gpus, res.iter_ns / 1e6);
 		if (p->predicted_iter_ns > 0)
 			printf(", planner predicted %.3f ms", p->predicted_iter_ns / 1e6);
-		printf("\nSM utilisation %.1f%% (simulated, mean over GPUs)\n", 100 * res.sm_util);
-		printf("%-5s %10s %12s %14s\n", "gpu", "sm_util_%", "memory_GiB", "sim_peak_GiB");
+		printf("\nSM utilisation %.1f%%, DRAM bandwidth utilisation %.1f%% (simulated, mean over GPUs)\n",
+		       100 * res.sm_util, 100 * res.dram_util);
+		printf("%-5s %10s %12s %12s %14s\n", "gpu", "sm_util_%", "dram_util_%", "memory_GiB",
+		       "sim_peak_GiB");
 		for (int g = 0; g < res.n_gpus; g++)
-			printf("%-5d %10.1f %12.2f %14.2f\n", g, 100 * res.gpu_util[g],
+			printf("%-5d %10.1f %12.1f %12.2f %14.2f\n", g, 100 * res.gpu_util[g],
+			       100 * res.gpu_dram_util[g],
 			       res.gpu_mem_bytes ? res.gpu_mem_bytes[g] / GIB : -1.0,
 			       res.gpu_peak_bytes ? res.gpu_peak_bytes[g] / GIB : -1.0);
 		printf("%-24s %12s %12s %12s %12s\n", "module", "busy_ms", "fwd_ms", "bwd_ms", "span_ms");

@@ -122,6 +122,8 @@ START_TEST(two_memory_bound_partitions_share_hbm)
 	ck_assert_int_eq(engine_sim_op_end(s, a), 2000);
 	ck_assert_int_eq(engine_sim_op_end(s, b), 2000);
 	ck_assert_int_eq(engine_sim_op_end(s, alone) - engine_sim_op_start(s, alone), 1000);
+	/* 3 MB moved in 3000 ns: HBM saturated throughout */
+	ck_assert(fabs(engine_sim_gpu_dram_bytes(s, 0) - 3e6) < 10);
 	engine_sim_free(s);
 }
 END_TEST

@@ -29,6 +29,7 @@ for p in ["megatron", "mosaic"]:
     assert r["backend"] == "sim"
     assert r["iter_ns"] > 0 and r["gpus"] == 4, r
     assert 0 < r["sm_util"] <= 1, r["sm_util"]
+    assert 0 < r["dram_util"] <= 1, r["dram_util"]
     assert len(r["per_gpu"]) == 4
     for g in r["per_gpu"]:
         assert 0 <= g["sm_util"] <= 1 and 0 < g["mem_bytes"] <= g["mem_capacity_bytes"], g
