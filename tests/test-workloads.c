@@ -32,6 +32,23 @@ static struct workload *load_str_ok(const char *json)
 	return w;
 }
 
+static const struct model_gpu *h100(void)
+{
+	struct mo_err err;
+	const struct model_gpu *g = model_gpu_find("h100", &err);
+	ck_assert_msg(g != NULL, "%s", err.msg);
+	return g;
+}
+
+/* The flops of the first kernel called name, -1 when there is none. */
+static int64_t gemm_flops(const struct trace_mem *t, const char *name)
+{
+	for (size_t i = 0; i < t->n; i++)
+		if (!strcmp(t->recs[i].u.kernel.name, name))
+			return t->recs[i].u.kernel.flops;
+	return -1;
+}
+
 static int64_t total_params(const struct workload *w)
 {
 	int64_t p = 0;
@@ -131,6 +148,51 @@ START_TEST(resnet50_bottleneck_formula_gives_its_known_count)
 		"\"arch\":\"conv\",\"blocks\":[3,4,6,3],\"image\":224}]}");
 	ck_assert_int_eq(w->modules[0].layers, 16);
 	ck_assert_int_eq(w->modules[0].params, 25557032 - 2049000);
+	workload_free(w);
+}
+END_TEST
+
+START_TEST(conv_out_dim_projects_the_last_stage_and_sizes_the_edge)
+{
+	/* ResNet stages 1-2 (3 and 4 blocks) at 64x64: 8x8 pixels of 512 channels
+	 * leave, projected to 256; the edge carries 64 tokens x 256 x 2 bytes */
+	struct workload *w = load_str_ok(
+		"{\"name\":\"c\",\"batch\":1,\"modules\":[{\"name\":\"r\",\"kind\":\"encoder\","
+		"\"arch\":\"conv\",\"blocks\":[3,4],\"image\":64,\"out_dim\":256},"
+		"{\"name\":\"p\",\"kind\":\"projector\",\"arch\":\"mlp\",\"layers\":1,\"in_dim\":256,"
+		"\"hidden\":8,\"out_dim\":8,\"seq\":64}],\"edges\":[{\"from\":\"r\",\"to\":\"p\"}]}");
+	struct trace_mem t;
+	struct mo_err err;
+
+	ck_assert_int_eq(w->edges[0].bytes_per_sample, 64 * 256 * 2);
+	ck_assert_int_eq(workload_params(w, 0, 6, 7), workload_params(w, 0, 5, 6) + 512 * 256 + 256);
+	trace_mem_init(&t);
+	ck_assert(workload_kernels(w, 0, 6, 7, WORKLOAD_FWD, 2, h100(), &t, &err) == 0);
+	ck_assert_str_eq(t.recs[t.n - 1].u.kernel.name, "gemm:out_proj");
+	ck_assert_int_eq(t.recs[t.n - 1].u.kernel.flops, 2LL * 2 * 64 * 256 * 512);
+	ck_assert_int_eq(t.recs[0].u.kernel.kclass, TRACE_CLASS_CONV);
+	trace_mem_release(&t);
+	workload_free(w);
+}
+END_TEST
+
+START_TEST(bert_is_post_norm_with_an_mlm_head)
+{
+	struct workload *w = load_ok("workloads/llm/bert-large.json");
+	struct trace_mem t;
+	struct mo_err err;
+	size_t i;
+
+	trace_mem_init(&t);
+	ck_assert(workload_kernels(w, 0, 23, 24, WORKLOAD_FWD, 1, h100(), &t, &err) == 0);
+	/* post-norm: the block starts with the Q projection, not a norm */
+	ck_assert_str_eq(t.recs[0].u.kernel.name, "gemm:q");
+	for (i = 0; i < t.n && strcmp(t.recs[i].u.kernel.name, "gemm:mlm_transform"); i++)
+		;
+	ck_assert_msg(i < t.n, "no MLM transform");
+	ck_assert_int_eq(gemm_flops(&t, "gemm:lm_head"), 2LL * 512 * 30522 * 1024);
+	ck_assert_int_eq(gemm_flops(&t, "gemm:pooler"), 2LL * 1 * 1024 * 1024);
+	trace_mem_release(&t);
 	workload_free(w);
 }
 END_TEST
@@ -278,22 +340,6 @@ static const char tiny[] =
 	"{\"name\":\"tiny\",\"batch\":4,\"microbatch\":2,\"dtype\":\"fp32\",\"modules\":["
 	"{\"name\":\"lm\",\"kind\":\"backbone\",\"arch\":\"decoder\",\"layers\":1,\"hidden\":64,"
 	"\"heads\":4,\"ffn\":256,\"seq\":16,\"vocab\":100,\"bias\":true,\"tie_embeddings\":true}]}";
-
-static const struct model_gpu *h100(void)
-{
-	struct mo_err err;
-	const struct model_gpu *g = model_gpu_find("h100", &err);
-	ck_assert_msg(g != NULL, "%s", err.msg);
-	return g;
-}
-
-static int64_t gemm_flops(const struct trace_mem *t, const char *name)
-{
-	for (size_t i = 0; i < t->n; i++)
-		if (!strcmp(t->recs[i].u.kernel.name, name))
-			return t->recs[i].u.kernel.flops;
-	return -1;
-}
 
 START_TEST(tiny_decoder_forward_has_the_hand_counted_kernels_and_flops)
 {
@@ -728,6 +774,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, ofasys_has_four_modules_and_imagebind_six);
 	tcase_add_test(tc, resnet50_bottleneck_formula_gives_its_known_count);
 	tcase_add_test(tc, grouped_query_attention_shrinks_kv_projections);
+	tcase_add_test(tc, conv_out_dim_projects_the_last_stage_and_sizes_the_edge);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("spec");
@@ -743,6 +790,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, tiny_decoder_forward_has_the_hand_counted_kernels_and_flops);
 	tcase_add_test(tc, tiny_decoder_backward_doubles_gemm_work_and_the_optimizer_clips_then_steps);
 	tcase_add_test(tc, eager_attention_materialises_scores_softmax_and_dropout);
+	tcase_add_test(tc, bert_is_post_norm_with_an_mlm_head);
 	tcase_add_test(tc, pytorch_impl_unfuses_rmsnorm_rope_swiglu_and_separate_qkv_is_three_gemms);
 	tcase_add_test(tc, frozen_modules_skip_weight_gradients_and_the_optimizer);
 	tcase_add_test(tc, memory_counts_adam_state_and_master_weights);
