@@ -309,7 +309,12 @@ static void start(void)
 		return;
 	}
 	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
-		r = cuptiActivityEnable(kinds[i]);
+		/* devices and contexts that exist already (a late start through NVTX)
+		 * are dumped: partitions need their context records */
+		if (kinds[i] == CUPTI_ACTIVITY_KIND_DEVICE || kinds[i] == CUPTI_ACTIVITY_KIND_CONTEXT)
+			r = cuptiActivityEnableAndDump(kinds[i]);
+		else
+			r = cuptiActivityEnable(kinds[i]);
 		if (r == CUPTI_SUCCESS) {
 			enabled++;
 			continue;
