@@ -255,12 +255,12 @@ static const struct {
 	const char *name;
 	struct model_gemm_fit fit;
 } fits[] = {
-	{ "h100", { 0.76, 9, { 46000, 22000 } } },
-	{ "a100-80gb-pcie", { 0.96, 9, { 62000, 28000 } } },
-	{ "a100-40gb-pcie", { 0.88, 25, { 56000, 24000 } } },
+	{ "h100", { 0.74, 9, { 42000, 22000 } } },
+	{ "a100-80gb-pcie", { 0.96, 33, { 42000, 32000 } } },
+	{ "a100-40gb-pcie", { 0.86, 25, { 52000, 36000 } } },
 	{ "v100-pcie", { 1.00, 33, { 48000, 16000 } } },
-	{ "l4", { 0.30, 73, { 20000, 46000 } } },
-	{ "t4", { 0.50, 41, { 66000, 26000 } } },
+	{ "l4", { 0.30, 57, { 10000, 50000 } } },
+	{ "t4", { 0.50, 33, { 60000, 32000 } } },
 	{ NULL, { 0, 0, { 0, 0 } } },
 };
 
@@ -352,8 +352,9 @@ static double objective(const struct model_gemm_set *set, const struct model_gpu
 	int n = collect(set, g, fit, 0, mask, buf, 1);
 
 	model_err_stats_of(buf, n, &st);
-	/* the median, nudged by the mean so that ties break towards a good tail */
-	return st.p50 + 0.1 * st.mape;
+	/* half the median, half the mean: the median alone leaves a long tail
+	 * (A100 held-out p90 42% instead of 26%) */
+	return 0.5 * st.p50 + 0.5 * st.mape;
 }
 
 int model_gemm_calibrate(const struct model_gemm_set *set, const struct model_gpu *gpu,

@@ -359,7 +359,8 @@ int model_gemm_evaluate(const struct model_gemm_set *set, const struct model_gpu
 			const struct model_gemm_fit *fit, int which, struct model_gemm_eval *out);
 /*
  * Fit simt_eff, k0 and the two overheads on the training samples of set for
- * gpu (coordinate descent minimising the median absolute log error); fills
+ * gpu (coordinate descent minimising the mean of the median and the mean
+ * absolute log error); fills
  * fit and the train and test errors.  -MO_EINPUT when set has fewer than 10
  * training samples for the GPU.
  */
