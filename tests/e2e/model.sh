@@ -12,6 +12,18 @@ echo "$out" | grep -q "NVIDIA H100 80GB HBM3" || fail "gpus lists no H100"
 "$MOSAIC" model gpus --json | python3 -c 'import json,sys; g=json.load(sys.stdin); assert len(g) >= 10 and any(x["short_name"] == "b200" for x in g)' \
 	|| fail "gpus --json"
 
+# user GPUs from a JSON file; strict about fields
+cat >"$tmp/gpus.json" <<'JSON'
+[{"name": "Lab GPU 9000", "short_name": "lab9k", "cc_major": 9, "cc_minor": 0, "sms": 64,
+  "hbm_gbps": 2000, "fp32_tflops": 30, "bf16_tflops": 400}]
+JSON
+"$MOSAIC" model gpus --gpu-file "$tmp/gpus.json" | grep -q "^lab9k .*Lab GPU 9000" || fail "--gpu-file not listed"
+"$MOSAIC" model kernel --gpu-file "$tmp/gpus.json" --gpu "Lab GPU 9000" --op linear --shape 1,512,512,512 --dtype bf16 >/dev/null \
+	|| fail "kernel on a user gpu"
+echo '[{"name": "x", "cc_major": 9, "cc_minor": 0, "sms": 64, "hbm_gbps": 1, "fp32_tflops": 1, "sm_count": 3}]' >"$tmp/bad.json"
+"$MOSAIC" model gpus --gpu-file "$tmp/bad.json" 2>"$tmp/err" >/dev/null; [ $? -eq 2 ] || fail "bad gpu file: exit code"
+grep -q "bad.json': gpu 0: unknown field 'sm_count'" "$tmp/err" || fail "bad gpu file message: $(cat "$tmp/err")"
+
 # kernel: JSON with pred_ns, full CUDA names accepted
 j=$("$MOSAIC" model kernel --gpu "NVIDIA A100 80GB PCIe" --op linear --shape 1,1024,2560,2560 --json) || fail "kernel"
 echo "$j" | python3 -c '
