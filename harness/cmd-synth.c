@@ -5,18 +5,21 @@
 #include <getopt.h>
 #include <jansson.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "model/model.h"
 #include "workloads/workloads.h"
 
 static const char usage[] =
-	"mosaic synth SPEC [--gpu NAME] -o OUT.mtr [--json]\n"
+	"mosaic synth SPEC [--gpu NAME] [--batch N] [--microbatch N] -o OUT.mtr [--json]\n"
 	"  one training iteration (every microbatch's forward and backward, then the\n"
 	"  optimizer step) of the workload on one GPU, kernels back to back on one\n"
 	"  stream, written as a simulated trace; SPEC is a file or a bundled name;\n"
 	"  --gpu: the GPU (default: the spec's cluster gpu); --json: the predicted\n"
-	"  iter_ns, fwd_ns, bwd_ns, opt_ns and counts on stdout; modules built from\n"
-	"  traces replay their measured kernel durations (a note says so)";
+	"  iter_ns, fwd_ns, bwd_ns, opt_ns and counts on stdout; --batch N: N samples\n"
+	"  per iteration, in one microbatch unless --microbatch says otherwise;\n"
+	"  modules built from traces replay their measured kernel durations (a note\n"
+	"  says so)";
 
 int cmd_synth(int argc, char **argv)
 {
@@ -24,6 +27,8 @@ int cmd_synth(int argc, char **argv)
 		{"gpu", required_argument, NULL, 'g'},
 		{"output", required_argument, NULL, 'o'},
 		{"json", no_argument, NULL, 'j'},
+		{"batch", required_argument, NULL, 'b'},
+		{"microbatch", required_argument, NULL, 'm'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -34,12 +39,22 @@ int cmd_synth(int argc, char **argv)
 	struct trace_writer *tw = NULL;
 	struct trace_sink sink;
 	struct mo_err err;
-	int json = 0, c, rc;
+	int json = 0, c, rc, batch = 0, micro = 0;
 
 	mo_err_clear(&err);
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "g:o:jh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "g:o:jb:m:h", opts, NULL)) != -1) {
 		switch (c) {
+		case 'b':
+		case 'm': {
+			char *end;
+			long v = strtol(optarg, &end, 10);
+			if (*end || v < 1 || v > 1 << 24)
+				return cli_usage_error("synth", usage, "bad %s '%s'",
+						       c == 'b' ? "batch" : "microbatch", optarg);
+			*(c == 'b' ? &batch : &micro) = (int)v;
+			break;
+		}
 		case 'g': gpu_name = optarg; break;
 		case 'o': out = optarg; break;
 		case 'j': json = 1; break;
@@ -53,6 +68,17 @@ int cmd_synth(int argc, char **argv)
 		return cli_usage_error("synth", usage, "missing -o OUT.mtr");
 	if (cli_workload_load(argv[optind], &w, &err) < 0)
 		return cli_fail("synth", &err);
+	if (batch || micro) {
+		int b = batch ? batch : w->batch;
+		int mb = micro ? micro : batch ? batch : w->microbatch;
+		if (b % mb) {
+			workload_free(w);
+			return cli_usage_error("synth", usage, "batch %d is not a multiple of microbatch %d",
+					       b, mb);
+		}
+		w->batch = b;
+		w->microbatch = mb;
+	}
 	gpu = model_gpu_find(gpu_name ? gpu_name : w->gpu, &err);
 	if (!gpu) {
 		workload_free(w);

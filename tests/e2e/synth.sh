@@ -52,6 +52,18 @@ assert h["iter_ns"] < a["iter_ns"], (h["iter_ns"], a["iter_ns"])
 PY
 "$MOSAIC" export --perfetto "$tmp/h.mtr" -o "$tmp/h.json" 2>/dev/null || fail "export of a synth trace failed"
 
+# --batch: one microbatch of that many samples
+"$MOSAIC" synth workloads/llm/gpt2-large.json --gpu h100 --batch 8 -o "$tmp/b8.mtr" --json >"$tmp/b8" \
+	|| fail "--batch 8 failed"
+python3 - "$tmp/b8" "$tmp/h1" <<'PY' || fail "--batch 8 is wrong"
+import json, sys
+b8 = json.load(open(sys.argv[1])); b4 = json.load(open(sys.argv[2]))
+assert b8["microbatches"] == 1 and b8["microbatch"] == 8, b8
+assert b4["iter_ns"] < b8["iter_ns"] < 3 * b4["iter_ns"], (b4["iter_ns"], b8["iter_ns"])
+PY
+"$MOSAIC" synth clip --batch 100 --microbatch 30 -o "$tmp/z.mtr" 2>/dev/null
+[ $? -eq 2 ] || fail "batch not a multiple of microbatch: exit not 2"
+
 # bad input: exit 2 and no output file
 "$MOSAIC" synth clip --gpu nosuchgpu -o "$tmp/x.mtr" 2>"$tmp/err"
 [ $? -eq 2 ] || fail "unknown gpu: exit code not 2"
