@@ -8,7 +8,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <stdio.h>
+#include <unistd.h>
+
 #include "engine/cuda/engine-cuda.h"
+#include "model/model.h"
+#include "workloads/workloads.h"
 #include "traces/cuda/trace-cuda.h"
 #include "traces/traces.h"
 
@@ -302,6 +307,96 @@ START_TEST(kernels_that_cannot_be_replayed_are_refused)
 }
 END_TEST
 
+
+/* Every kernel the synthesiser makes for the bundled workloads can be
+ * replayed on an H100-like device (the backend sizes them all before a run). */
+START_TEST(every_synthesised_kernel_can_be_replayed)
+{
+	static const char *const specs[] = {"workloads/clip.json", "workloads/qwen3-vl.json",
+					    "workloads/imagebind.json", "workloads/ofasys.json",
+					    "workloads/unified-io-2.json", "workloads/llava-1.5-7b.json"};
+	struct engine_cuda_device d = dev();
+	struct mo_err err = {0};
+	const struct model_gpu *gpu = model_gpu_find("h100", &err);
+	long replayed = 0, skipped = 0;
+
+	ck_assert_ptr_nonnull(gpu);
+	for (size_t i = 0; i < sizeof(specs) / sizeof(specs[0]); i++) {
+		struct workload *w = NULL;
+
+		if (access(specs[i], R_OK) != 0) {
+			fprintf(stderr, "skip: '%s' not found (run from the repository root)\n", specs[i]);
+			continue;
+		}
+		ck_assert_msg(workload_load(specs[i], &w, &err) == 0, "%s", err.msg);
+		for (int m = 0; m < w->n_modules; m++)
+			for (int ph = 0; ph < 3; ph++) {
+				struct trace_mem t;
+
+				trace_mem_init(&t);
+				ck_assert_msg(workload_kernels(w, m, 0, w->modules[m].layers, ph, w->microbatch,
+							       gpu, &t, &err) == 0, "%s", err.msg);
+				for (size_t k = 0; k < t.n; k++) {
+					struct engine_cuda_replay r;
+					const struct trace_kernel *tk = &t.recs[k].u.kernel;
+
+					if (t.recs[k].kind != TRACE_KIND_KERNEL)
+						continue;
+					ck_assert_msg(engine_cuda_replay_size(&d, tk, &r, &err) == 0,
+						      "%s: %s", specs[i], err.msg);
+					ck_assert_int_gt(r.blocks_per_sm, 0);
+					ck_assert_int_le(r.blocks_per_sm, r.target_blocks_per_sm);
+					ck_assert(r.mode == ENGINE_CUDA_REPLAY_SKIP || r.iters > 0 || r.bytes > 0);
+					replayed += r.mode != ENGINE_CUDA_REPLAY_SKIP;
+					skipped += r.mode == ENGINE_CUDA_REPLAY_SKIP;
+				}
+				trace_mem_release(&t);
+			}
+		workload_free(w);
+	}
+	fprintf(stderr, "replay sizing: %ld kernels sized, %ld communication kernels skipped\n",
+		replayed, skipped);
+}
+END_TEST
+
+
+/* Kernels measured on an H100 (a Kineto trace in tests/data) size too. */
+START_TEST(measured_kernels_can_be_replayed)
+{
+	const char *path = "tests/data/kineto/tracelens/gaunernst_bert-small-uncased__1016001.json.gz";
+	struct engine_cuda_device d = dev();
+	struct mo_err err = {0};
+	struct trace_mem t;
+	struct trace_sink sink;
+	long sized = 0, zero = 0;
+
+	if (access(path, R_OK) != 0) {
+		fprintf(stderr, "skip: '%s' not found\n", path);
+		return;
+	}
+	trace_mem_init(&t);
+	sink = trace_sink_mem(&t);
+	ck_assert_msg(trace_read_any(path, &sink, &err) == 0, "%s", err.msg);
+	for (size_t k = 0; k < t.n; k++) {
+		struct engine_cuda_replay r;
+		const struct trace_kernel *tk = &t.recs[k].u.kernel;
+
+		if (t.recs[k].kind != TRACE_KIND_KERNEL)
+			continue;
+		if (tk->end_ns <= tk->start_ns) {
+			zero++;
+			continue;
+		}
+		ck_assert_msg(engine_cuda_replay_size(&d, tk, &r, &err) == 0, "%s", err.msg);
+		ck_assert_int_eq(r.expect_ns, tk->end_ns - tk->start_ns);
+		sized++;
+	}
+	ck_assert_int_gt(sized, 10);
+	fprintf(stderr, "replay sizing: %ld measured kernels sized, %ld of zero length\n", sized, zero);
+	trace_mem_release(&t);
+}
+END_TEST
+
 /* ---- rank -> GPU ---- */
 
 static const char *table_get(const char *name, void *ctx)
@@ -509,6 +604,8 @@ static Suite *suite(void)
 	tcase_add_test(t, compute_kernels_loop_for_their_duration);
 	tcase_add_test(t, memory_kernels_stream_their_bytes);
 	tcase_add_test(t, kernels_that_cannot_be_replayed_are_refused);
+	tcase_add_test(t, every_synthesised_kernel_can_be_replayed);
+	tcase_add_test(t, measured_kernels_can_be_replayed);
 	suite_add_tcase(s, t);
 	t = tcase_create("ranks");
 	tcase_add_test(t, open_mpi_local_rank_picks_the_gpu);
