@@ -82,6 +82,25 @@ START_TEST(range_format_round_trips)
 }
 END_TEST
 
+
+START_TEST(output_names_expand_pid_and_rank)
+{
+	char buf[64];
+
+	ck_assert_int_eq(trace_cuda_out_path("run-%r.mtr", 42, "3", buf, sizeof(buf)), 0);
+	ck_assert_str_eq(buf, "run-3.mtr");
+	ck_assert_int_eq(trace_cuda_out_path("%p-%%-%x", 1234, NULL, buf, sizeof(buf)), 0);
+	ck_assert_str_eq(buf, "1234-%-%x");
+	ck_assert_int_eq(trace_cuda_out_path(NULL, 7, "1", buf, sizeof(buf)), 0);
+	ck_assert_str_eq(buf, "mosaic-7.mtr");
+	ck_assert_int_eq(trace_cuda_out_path("r%r", 7, NULL, buf, sizeof(buf)), 0);
+	ck_assert_str_eq(buf, "r0");
+	ck_assert_int_eq(trace_cuda_out_path("abcdefgh%p", 123456, "0", buf, 12), -MO_EUSAGE);
+	ck_assert_int_eq(trace_cuda_out_path("abcdefgh", 1, "0", buf, 9), 0);
+	ck_assert_int_eq(trace_cuda_out_path("abcdefghi", 1, "0", buf, 9), -MO_EUSAGE);
+}
+END_TEST
+
 /* ---- NCCL kernel names ---- */
 
 static const struct {
@@ -590,6 +609,7 @@ static Suite *suite(void)
 	tcase_add_loop_test(t, bad_range_messages_are_refused_with_their_offset, 0,
 			    sizeof(bad_ranges) / sizeof(bad_ranges[0]));
 	tcase_add_test(t, range_format_round_trips);
+	tcase_add_test(t, output_names_expand_pid_and_rank);
 	tcase_add_loop_test(t, nccl_kernel_names_give_the_collective_and_type, 0,
 			    sizeof(nccl_names) / sizeof(nccl_names[0]));
 	suite_add_tcase(s, t);

@@ -118,6 +118,39 @@ int trace_cuda_range_format(char *buf, size_t cap, const char *module, const cha
 	return (int)n;
 }
 
+int trace_cuda_out_path(const char *tmpl, long pid, const char *rank, char *buf, size_t cap)
+{
+	size_t n = 0;
+
+	if (!buf || cap == 0)
+		return -MO_EUSAGE;
+	if (!tmpl || !*tmpl)
+		tmpl = "mosaic-%p.mtr";
+	if (!rank || !*rank)
+		rank = "0";
+	for (const char *t = tmpl; *t; t++) {
+		char num[32];
+		const char *piece = NULL;
+		size_t len;
+
+		if (t[0] == '%' && t[1] == 'p') {
+			snprintf(num, sizeof(num), "%ld", pid);
+			piece = num, t++;
+		} else if (t[0] == '%' && t[1] == 'r') {
+			piece = rank, t++;
+		} else if (t[0] == '%' && t[1] == '%') {
+			piece = "%", t++;
+		}
+		len = piece ? strlen(piece) : 1;
+		if (n + len >= cap)
+			return -MO_EUSAGE;
+		memcpy(buf + n, piece ? piece : t, len);
+		n += len;
+	}
+	buf[n] = '\0';
+	return 0;
+}
+
 int trace_cuda_is_nccl_kernel(const char *name)
 {
 	return name && (!strncmp(name, "ncclKernel_", 11) || !strncmp(name, "ncclDevKernel_", 14));

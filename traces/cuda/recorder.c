@@ -96,36 +96,17 @@ static void CUPTIAPI buffer_completed(CUcontext ctx, uint32_t stream, uint8_t *b
 	free(buffer);
 }
 
-/* Expand %p, %r and %% of MOSAIC_TRACE_OUT. */
+/* MOSAIC_TRACE_OUT with %p, %r and %% expanded. */
 static void out_path(char *buf, size_t cap)
 {
-	const char *t = getenv("MOSAIC_TRACE_OUT");
 	const char *rank = getenv("OMPI_COMM_WORLD_RANK");
-	size_t n = 0;
 
-	if (!t || !*t)
-		t = "mosaic-%p.mtr";
 	if (!rank)
 		rank = getenv("SLURM_PROCID");
 	if (!rank)
 		rank = getenv("PMI_RANK");
-	if (!rank)
-		rank = "0";
-	for (; *t && n + 1 < cap; t++) {
-		int w = 0;
-		if (t[0] == '%' && t[1] == 'p')
-			w = snprintf(buf + n, cap - n, "%ld", (long)getpid()), t++;
-		else if (t[0] == '%' && t[1] == 'r')
-			w = snprintf(buf + n, cap - n, "%s", rank), t++;
-		else if (t[0] == '%' && t[1] == '%')
-			buf[n] = '%', w = 1, t++;
-		else
-			buf[n] = *t, w = 1;
-		n += w > 0 ? (size_t)w : 0;
-		if (n >= cap)
-			n = cap - 1;
-	}
-	buf[n] = '\0';
+	if (trace_cuda_out_path(getenv("MOSAIC_TRACE_OUT"), (long)getpid(), rank, buf, cap))
+		trace_cuda_out_path(NULL, (long)getpid(), rank, buf, cap);
 }
 
 /* Without a DEVICE activity record, ask the driver (already loaded by the

@@ -68,6 +68,14 @@ int trace_cuda_range_parse(const char *msg, struct trace_cuda_range *r, struct m
 int trace_cuda_range_format(char *buf, size_t cap, const char *module, const char *phase,
 			    int64_t mb, int64_t step);
 
+/*
+ * The recorder's output name from MOSAIC_TRACE_OUT's template: "%p" becomes
+ * pid, "%r" rank (a string: the launcher's variable), "%%" a '%'; anything
+ * else is copied.  NULL or "" gives "mosaic-%p.mtr".  Returns 0, or
+ * -MO_EUSAGE when the result does not fit cap bytes.
+ */
+int trace_cuda_out_path(const char *tmpl, long pid, const char *rank, char *buf, size_t cap);
+
 /* ------------------------------------------------------------------------ */
 /* NCCL kernel names                                                        */
 /* ------------------------------------------------------------------------ */
