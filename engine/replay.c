@@ -115,8 +115,7 @@ int engine_replay(const struct trace_mem *t, const struct engine_replay_opts *o,
 	/* by name, else a spec derived from the header's SM count and capability */
 	gpu = model_gpu_for_header(&t->header, &tmp_gpu, err);
 	if (!gpu) {
-		mo_err_prefix(err, "cannot replay: the trace's GPU '%s' is unknown",
-			      t->header.gpu_name ? t->header.gpu_name : "");
+		mo_err_prefix(err, "the trace's GPU");
 		return err ? err->code : -MO_EINPUT;
 	}
 	sms = t->header.quota_sms > 0 && t->header.quota_sms <= gpu->sms ? (int)t->header.quota_sms
