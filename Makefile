@@ -296,6 +296,13 @@ check-cuda: cuda check-mpi
 	@NVTX_INJECTION64_PATH=$(abspath $(RECORDER)) MOSAIC_TRACE_OUT=$(BUILD)/tests/cuda/nvtx-%p.mtr \
 		$(BUILD)/tests/cuda/nvtx-example
 	@echo "check-cuda: ok"
+# mosaic looks for both libraries in ../lib/mosaic/ relative to its binary.
+.PHONY: install-cuda
+install: install-cuda
+install-cuda: $(RECORDER) $(BACKEND)
+	install -d $(DESTDIR)$(PREFIX)/lib/mosaic $(DESTDIR)$(PREFIX)/include/mosaic/traces/cuda
+	install -m 755 $(RECORDER) $(BACKEND) $(DESTDIR)$(PREFIX)/lib/mosaic/
+	install -m 644 traces/cuda/mosaic-nvtx.h $(DESTDIR)$(PREFIX)/include/mosaic/traces/cuda/
 -include $(PIC_LIB_OBJ:.o=.d) $(RECORDER_OBJ:.o=.d) $(BACKEND_OBJ:.o=.d) \
 	$(BUILD)/cudahost/tests/cuda/test-cupti.d $(BUILD)/cudahost/traces/cuda/cupti-xlate.d
 endif
