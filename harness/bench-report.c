@@ -309,10 +309,10 @@ static int fig9(struct ctx *c, struct mo_err *err)
 	md(c, "| workload |");
 	for (int s = 0; s < BENCH_N_SYSTEMS; s++)
 		md(c, " %s sim | %s pred |", bench_systems[s], bench_systems[s]);
-	md(c, " best baseline | speedup (simulated) |\n|---|");
+	md(c, " best baseline | speedup (simulated) | mosaic plan |\n|---|");
 	for (int s = 0; s < BENCH_N_SYSTEMS; s++)
 		md(c, "---:|---:|");
-	md(c, "---|---:|\n");
+	md(c, "---|---:|---|\n");
 	for (int w = 0; w < c->o->n_workloads; w++) {
 		const struct wlres *r = &c->wl[w];
 
@@ -321,9 +321,14 @@ static int fig9(struct ctx *c, struct mo_err *err)
 			md(c, " %s | %s |", fmt_ms(b1, sizeof(b1), r->sys[s].have ? r->sys[s].sim_ns : NAN),
 			   fmt_ms(b2, sizeof(b2), r->sys[s].have ? r->sys[s].pred_ns : NAN));
 		if (isnan(r->speedup))
-			md(c, " %s | - |\n", r->best >= 0 ? bench_systems[r->best] : "-");
+			md(c, " %s | - |", r->best >= 0 ? bench_systems[r->best] : "-");
 		else
-			md(c, " %s | %.3fx |\n", bench_systems[r->best], r->speedup);
+			md(c, " %s | %.3fx |", bench_systems[r->best], r->speedup);
+		if (r->sys[M].have)
+			md(c, " %d partitions, %d of %d GPUs colocate, microbatch %d |\n",
+			   r->sys[M].partitions, r->sys[M].colocated, c->o->cluster.n_gpus, r->sys[M].mbs);
+		else
+			md(c, " - |\n");
 	}
 	md(c, "\n");
 	if (c->n_speedups) {
@@ -339,7 +344,6 @@ static int fig9(struct ctx *c, struct mo_err *err)
 		md(c, "No workload has both a mosaic plan and a baseline plan, so no speedup is "
 		      "reported (see the failures below).\n");
 	}
-	(void)M;
 	md_figure(c, "fig9_iter_time",
 		  "Simulated iteration time of each system, divided by the best temporal-only "
 		  "baseline of the same workload (dashed line = 1; lower is faster).");
