@@ -690,6 +690,8 @@ static int gpu_recompute(struct engine_sim *s, int g)
 		}
 		if (T < 1)
 			T = 1;
+		if (o->rate == 1.0 / T && o->salloc == alloc[i])
+			continue; /* unchanged: its completion event still holds */
 		o->rate = 1.0 / T;
 		o->salloc = alloc[i];
 		o->ver++;
