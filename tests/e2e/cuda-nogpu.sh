@@ -41,6 +41,9 @@ expect_nodev() {
 # Is there a device after all (record then fails for another reason: `true`
 # never initialises CUDA, so no trace is written)?  Then there is nothing to check.
 run "$MOSAIC" record -o "$tmp/probe.mtr" -- true
+if [ "$status" -ge 124 ]; then
+	echo "cuda-nogpu: record crashed or hung (status $status)"; cat "$tmp/err"; exit 1
+fi
 if [ "$status" -ne 2 ] || ! grep -q -e "no CUDA device" -e "built without CUDA support" "$tmp/err"; then
 	echo "cuda-nogpu: a CUDA device seems present (record: status $status); skipping"
 	exit 0
