@@ -461,8 +461,10 @@ static int fig11(struct ctx *c, struct mo_err *err)
 		return rc;
 	md(c, "## Fig. 11: engine overhead\n\nWhat the simulator models of the engine's cost: %s. "
 	      "Each plan ran twice, with the modelled overhead and with it set to zero; the "
-	      "difference is the overhead (simulated). Mosaic's plans are shown beside megatron's "
-	      "(temporal-only) so the cost of partitioning shows as the difference. *Switches* "
+	      "difference is the overhead (simulated). Megatron's temporal-only plans are shown "
+	      "beside mosaic's for comparison; since the simulator charges nothing for partitions, "
+	      "a difference comes only from how much launch latency each plan's schedule exposes. "
+	      "*Switches* "
 	      "counts, per iteration, how often a partition's stream passes from one slot (module "
 	      "slice) to another.\n\n"
 	      "| workload | system | overhead (%% of iteration) | iteration (ms) | without overhead "
