@@ -43,9 +43,11 @@
  *  3. Plan execution (engine_schedule_build, engine_run): a plan (planner.h)
  *     and a workload (workloads.h) become a schedule: per slot a compute
  *     stream (the slots of a partition time-share it) and a communication
- *     stream, tasks in one global order, and dependencies between tasks.  The schedule does not depend
- *     on the backend; the sim backend runs it here, the cuda backend
- *     (engine/cuda/) replays the same order on hardware.
+ *     stream, tasks in one global order, and dependencies between tasks.
+ *     The schedule does not depend on the backend; the sim backend runs it
+ *     here, the cuda backend (engine/cuda/) issues the same order on
+ *     hardware.  Communication holds no SMs in the simulator (NCCL's few
+ *     blocks are not modelled).
  *
  * Lifecycle: _new/_free for heap objects (NULL-safe free).  Functions that
  * can fail return 0 (or a non-negative id) and a negative enum mo_status on
