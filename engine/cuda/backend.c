@@ -103,7 +103,11 @@ static int attr(CUdevice dev, CUdevice_attribute a, int *out, struct mo_err *err
 	return r == CUDA_SUCCESS ? 0 : cu_fail(err, r, "cuDeviceGetAttribute");
 }
 
-static int launch(struct gpu *g, const struct engine_cuda_replay *r, CUstream s)
+/* Launch a replay; memory replays stream between src and dst (g's buffers
+ * when 0: each partition of a run has its own, so colocated modules do not
+ * share cache lines they would not share in training). */
+static int launch_on(struct gpu *g, const struct engine_cuda_replay *r, CUstream s,
+		     CUdeviceptr src, CUdeviceptr dst)
 {
 	if (r->mode == ENGINE_CUDA_REPLAY_COMPUTE) {
 		long long iters = r->iters;
@@ -120,8 +124,10 @@ static int launch(struct gpu *g, const struct engine_cuda_replay *r, CUstream s)
 		if (n < 1)
 			n = 1;
 		passes = (want + n - 1) / n;
-		args[0] = &g->src;
-		args[1] = &g->dst;
+		if (!src || !dst)
+			src = g->src, dst = g->dst;
+		args[0] = &src;
+		args[1] = &dst;
 		args[2] = &n;
 		args[3] = &passes;
 		return cuLaunchKernel((CUfunction)g->kmemory, r->grid[0], r->grid[1], r->grid[2],
@@ -129,6 +135,11 @@ static int launch(struct gpu *g, const struct engine_cuda_replay *r, CUstream s)
 				      NULL);
 	}
 	return CUDA_SUCCESS; /* SKIP: collectives are NCCL's */
+}
+
+static int launch(struct gpu *g, const struct engine_cuda_replay *r, CUstream s)
+{
+	return launch_on(g, r, s, 0, 0);
 }
 
 /* GPU time of reps launches of r on s, in ns per launch (CUDA events). */
@@ -297,11 +308,16 @@ struct part {
 	CUgreenCtx green;
 	CUcontext ctx;
 	CUstream stream;
+	CUdeviceptr src, dst; /* its own streaming buffers (runs only) */
 };
 
 static void parts_destroy(struct part *p, int n)
 {
 	for (int i = 0; i < n; i++) {
+		if (p[i].src)
+			cuMemFree(p[i].src);
+		if (p[i].dst)
+			cuMemFree(p[i].dst);
 		if (p[i].stream)
 			cuStreamDestroy(p[i].stream);
 		if (p[i].green)
@@ -604,6 +620,11 @@ int engine_cuda_backend_run(const struct plan *p, const struct workload *w,
 	}
 	CU(cuMemAlloc(&nbuf_a, (size_t)max_bytes));
 	CU(cuMemAlloc(&nbuf_b, (size_t)max_bytes));
+	for (int k = 0; k < n_parts; k++) {
+		CU(cuMemAlloc(&parts[k].src, g.buf_bytes));
+		CU(cuMemAlloc(&parts[k].dst, g.buf_bytes));
+		CU(cuMemsetD8(parts[k].src, 0, g.buf_bytes));
+	}
 
 	/* replay kernels of this GPU's slots */
 	for (int s = 0; s < sc->n_slots; s++) {
@@ -665,7 +686,8 @@ int engine_cuda_backend_run(const struct plan *p, const struct workload *w,
 						  workload_phase_name(op->phase), op->microbatch, it);
 				CU(cuEventRecord(t0[i], s));
 				for (size_t k = 0; k < l->n; k++)
-					CU(launch(&g, &l->r[k], s));
+					CU(launch_on(&g, &l->r[k], s, parts[op->part].src,
+						     parts[op->part].dst));
 				CU(cuEventRecord(t1[i], s));
 				MOSAIC_RANGE_POP();
 				if (it == 0)
