@@ -1261,7 +1261,8 @@ static int summary(struct ctx *c, struct mo_err *err)
 	rc = mo_outfile_open(&f, path, err);
 	if (rc)
 		return rc;
-	fprintf(f.fp, "%-16s %14s %14s %-10s %9s\n", "workload", "mosaic ms", "best base ms",
+	fprintf(f.fp, "simulated iteration times (sim backend), ms\n");
+	fprintf(f.fp, "%-16s %14s %14s %-10s %9s\n", "workload", "mosaic", "best baseline",
 		"baseline", "speedup");
 	for (int w = 0; w < c->o->n_workloads; w++) {
 		const struct wlres *r = &c->wl[w];
