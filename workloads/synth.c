@@ -44,7 +44,9 @@
  * Shapes: tokens T = samples x seq; a linear layer over T tokens from width
  * K to width N is the GEMM M=T, N, K; convolutions are implicit GEMMs
  * (M = samples x output pixels, N = output channels, K = input channels x
- * kernel area) of class conv.  FLOPs and DRAM bytes of every kernel are
+ * kernel area) of class conv; with dtype fp32 they run as TF32, as PyTorch's
+ * default torch.backends.cudnn.allow_tf32 does (matmuls stay true FP32).
+ * FLOPs and DRAM bytes of every kernel are
  * computed here from the shapes and the dtype's element size; durations come
  * from model_op_ns().
  */
@@ -514,8 +516,15 @@ static void put_gemm(struct emitter *em, const char *name, int kclass, int64_t b
 		     int64_t N, int64_t K)
 {
 	int64_t e = em->g->e;
+	int dtype = em->g->dtype;
+
+	/* PyTorch runs fp32 convolutions on TF32 tensor cores by default
+	 * (torch.backends.cudnn.allow_tf32), fp32 matmuls in true FP32 */
+	if (kclass == TRACE_CLASS_CONV && dtype == MODEL_FP32)
+		em->g->dtype = MODEL_TF32;
 	put(em, name, b > 1 ? MODEL_OP_BMM : MODEL_OP_GEMM, kclass, b, M, N, K, 0, 2 * b * M * N * K,
 	    b * (M * K + K * N + M * N) * e);
+	em->g->dtype = dtype;
 }
 
 static void put_ew(struct emitter *em, const char *name, int64_t elems, int rw, double fpe)
