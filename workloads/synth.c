@@ -275,6 +275,10 @@ static void attention(struct gen *g, int64_t T, int64_t S, int64_t Sk, int cross
 			ew(g, "attn_mask_add", B * S * Sk, 2, 1, 1, 0);
 		if ((s = add(g, S_SOFTMAX, "softmax")))
 			s->a = B * S, s->b = Sk;
+		/* softmax(..., dtype=torch.float32).to(query.dtype) in 16-bit
+		 * Hugging Face eager code: the fp32 result is cast back */
+		if (m->impl == WORKLOAD_IMPL_PYTORCH && g->e == 2)
+			ew(g, "softmax_to_dtype", B * S * Sk, 2, 1, 0, 1);
 		dropout_p(g, "attn_dropout", B * S * Sk, m->attn_dropout);
 		if ((s = add(g, S_BMM, "bmm:context")))
 			s->a = B, s->b = S, s->c = d, s->d = Sk;
