@@ -634,6 +634,15 @@ int bench_merge(const char *const *dirs, int ndirs, const char *out, int flags,
 					path);
 			break;
 		}
+		if (strcmp(json_string_value(json_object_get(root, "mosaic_version")) ?: "",
+			   MOSAIC_VERSION)) {
+			rc = mo_err_set(err, MO_EINPUT,
+					"cannot merge '%s': written by mosaic %s, this is %s", path,
+					json_string_value(json_object_get(root, "mosaic_version")) ?: "?",
+					MOSAIC_VERSION);
+			json_decref(root);
+			break;
+		}
 		sh = (int)json_integer_value(json_object_get(root, "shard"));
 		nsh = (int)json_integer_value(json_object_get(root, "shards"));
 		nt = (int)json_integer_value(json_object_get(root, "tasks"));
