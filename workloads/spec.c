@@ -19,7 +19,8 @@
  *     copies
  *   blocks (array of ints: conv bottleneck blocks per stage; sets layers)
  *   act (gelu|gelu_new|quick_gelu|relu|swiglu), norm (layernorm|rmsnorm),
- *   pos (learned|rope|relative|none), loss (none|lm|contrastive),
+ *   pos (learned|rope|relative|none; relative: T5-style bias tables, whose
+ *     few parameters and bias add are not modelled), loss (none|lm|contrastive),
  *   attention (flash|eager), dropout (number in [0, 1)), qkv (fused|separate),
  *   impl (fused|pytorch: see enum workload_impl)
  *   flags (booleans): bias qkv_bias qk_norm cls_token tie_embeddings pooler
