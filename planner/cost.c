@@ -17,6 +17,37 @@ static void module_free(struct plan_module_cost *mc)
 	free(mc->static_bytes);
 	free(mc->act_bytes);
 	free(mc->grad_bytes);
+	free(mc->cum_ns);
+	free(mc->cum_static);
+	free(mc->cum_act);
+}
+
+/* Prefix sums of every module's costs (see struct plan_module_cost). */
+static int build_prefix(struct plan_problem *pb)
+{
+	int nq = pb->n_quotas;
+
+	for (int m = 0; m < pb->n_modules; m++) {
+		struct plan_module_cost *mc = &pb->modules[m];
+		int L = mc->layers > 0 ? mc->layers : 0;
+
+		free(mc->cum_ns);
+		free(mc->cum_static);
+		free(mc->cum_act);
+		mc->cum_ns = calloc((size_t)(L + 1) * nq, sizeof(int64_t));
+		mc->cum_static = calloc((size_t)L + 1, sizeof(int64_t));
+		mc->cum_act = calloc((size_t)L + 1, sizeof(int64_t));
+		if (!mc->cum_ns || !mc->cum_static || !mc->cum_act)
+			return -1;
+		for (int l = 0; l < L; l++) {
+			for (int qi = 0; qi < nq; qi++)
+				mc->cum_ns[(l + 1) * nq + qi] = mc->cum_ns[l * nq + qi] +
+					mc->fwd_ns[l * nq + qi] + mc->bwd_ns[l * nq + qi];
+			mc->cum_static[l + 1] = mc->cum_static[l] + mc->static_bytes[l];
+			mc->cum_act[l + 1] = mc->cum_act[l] + mc->act_bytes[l];
+		}
+	}
+	return 0;
 }
 
 void plan_problem_free(struct plan_problem *pb)
@@ -124,6 +155,8 @@ int plan_problem_finish(struct plan_problem *pb, struct mo_err *err)
 	free(indeg);
 	if (tail != n)
 		return mo_err_set(err, MO_EINPUT, "plan problem: the module graph has a cycle");
+	if (build_prefix(pb))
+		return mo_err_set(err, MO_ENOMEM, "plan: out of memory");
 	return 0;
 }
 
@@ -228,6 +261,10 @@ int plan_problem_new(const struct workload *w, const struct model_gpu *gpu, int 
 		}
 	}
 	workload_topo_order(w, pb->topo);
+	if (build_prefix(pb)) {
+		rc = mo_err_set(err, MO_ENOMEM, "plan: out of memory");
+		goto fail;
+	}
 	*out = pb;
 	return 0;
 fail:
@@ -242,6 +279,8 @@ int64_t pl_slice_ns(const struct plan_problem *pb, int m, int lb, int le, int qi
 	const struct plan_module_cost *mc = &pb->modules[m];
 	int64_t t = 0;
 
+	if (mc->cum_ns)
+		return mc->cum_ns[le * pb->n_quotas + qi] - mc->cum_ns[lb * pb->n_quotas + qi];
 	for (int l = lb; l < le; l++)
 		t += mc->fwd_ns[l * pb->n_quotas + qi] + mc->bwd_ns[l * pb->n_quotas + qi];
 	return t;
@@ -251,6 +290,8 @@ int64_t pl_slice_static(const struct plan_problem *pb, int m, int lb, int le)
 {
 	int64_t s = 0;
 
+	if (pb->modules[m].cum_static)
+		return pb->modules[m].cum_static[le] - pb->modules[m].cum_static[lb];
 	for (int l = lb; l < le; l++)
 		s += pb->modules[m].static_bytes[l];
 	return s;
@@ -260,6 +301,8 @@ int64_t pl_slice_act(const struct plan_problem *pb, int m, int lb, int le)
 {
 	int64_t s = 0;
 
+	if (pb->modules[m].cum_act)
+		return pb->modules[m].cum_act[le] - pb->modules[m].cum_act[lb];
 	for (int l = lb; l < le; l++)
 		s += pb->modules[m].act_bytes[l];
 	return s;

@@ -171,6 +171,10 @@ struct plan_module_cost {
 	int64_t *act_bytes;    /* [l] activations kept per microbatch */
 	int64_t *grad_bytes;   /* [l] gradient bytes (the all-reduce size) */
 	int64_t boundary_bytes;/* activations per microbatch crossing a stage boundary */
+	/* private: prefix sums over layers, made by plan_problem_new and
+	 * plan_problem_finish (fill the costs before finishing) */
+	int64_t *cum_ns;       /* [l * n_quotas + qi]: fwd + bwd of layers [0, l) */
+	int64_t *cum_static, *cum_act; /* [l] */
 };
 
 struct plan_edge_cost {
@@ -210,7 +214,8 @@ int plan_problem_new(const struct workload *w, const struct model_gpu *gpu, int 
 		     int microbatch_size, struct plan_problem **out, struct mo_err *err);
 struct plan_problem *plan_problem_alloc(const struct model_gpu *gpu, int n_gpus, int n_modules,
 					const int *layers, int batch, int microbatch_size);
-/* After filling edges of an allocated problem: compute topo (fails on a cycle). */
+/* After filling the costs and edges of an allocated problem: compute topo
+ * (fails on a cycle) and the prefix sums the planners use. */
 int plan_problem_finish(struct plan_problem *pb, struct mo_err *err);
 void plan_problem_free(struct plan_problem *pb);
 /* Index of quota sms in pb->quotas, -1 when not there. */

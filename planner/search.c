@@ -142,10 +142,14 @@ static struct funit *fam_unit_list(const struct plan_problem *pb, const struct f
 			return NULL;
 		}
 		pl_split_layers(pb, m, pp, f->qi[m], bd);
-		for (int d = 0; d < f->dp[m]; d++)
-			for (int s = 0; s < pp; s++)
-				u[k++] = (struct funit){m, s, d, pb->quotas[f->qi[m]], bd[s], bd[s + 1],
-							stage_mem(pb, f, m, s, bd, down), f->dp[m]};
+		for (int s = 0; s < pp; s++) {
+			int64_t mem = stage_mem(pb, f, m, s, bd, down);
+
+			for (int d = 0; d < f->dp[m]; d++)
+				u[k + d * pp + s] = (struct funit){m, s, d, pb->quotas[f->qi[m]], bd[s],
+								   bd[s + 1], mem, f->dp[m]};
+		}
+		k += f->dp[m] * pp;
 		free(bd);
 	}
 	*n_out = n;
@@ -173,35 +177,29 @@ fail:
 	return NULL;
 }
 
-static int cmp_unit_q(const void *a, const void *b, void *ctx)
-{
-	const struct funit *u = ctx;
-	int ia = *(const int *)a, ib = *(const int *)b;
-
-	if (u[ia].q != u[ib].q)
-		return u[ib].q - u[ia].q;
-	return ia - ib;
-}
-
 /* First-fit decreasing by quota (SMs and memory); 0 when everything fits. */
 static int ffd_pack(const struct plan_problem *pb, const struct funit *u, int n, int *gpu_of)
 {
-	int N = pb->n_gpus, *order = malloc((size_t)(n ? n : 1) * sizeof(int));
-	int *free_sms = malloc((size_t)N * sizeof(int));
+	int N = pb->n_gpus, S = pb->gpu->sms, *order = malloc((size_t)(n ? n : 1) * sizeof(int));
+	int *free_sms = malloc((size_t)N * sizeof(int)), *cnt = calloc((size_t)S + 2, sizeof(int));
 	int64_t *free_mem = malloc((size_t)N * sizeof(int64_t));
 	int rc = 0;
 
-	if (!order || !free_sms || !free_mem) {
+	if (!order || !free_sms || !free_mem || !cnt) {
 		rc = -1;
 		goto out;
 	}
 	for (int g = 0; g < N; g++) {
-		free_sms[g] = pb->gpu->sms;
+		free_sms[g] = S;
 		free_mem[g] = pb->gpu->mem_bytes;
 	}
+	/* stable counting sort by quota, largest first */
 	for (int i = 0; i < n; i++)
-		order[i] = i;
-	qsort_r(order, (size_t)n, sizeof(int), cmp_unit_q, (void *)u);
+		cnt[S - (u[i].q < S ? u[i].q : S) + 1]++;
+	for (int q = 1; q <= S + 1; q++)
+		cnt[q] += cnt[q - 1];
+	for (int i = 0; i < n; i++)
+		order[cnt[S - (u[i].q < S ? u[i].q : S)]++] = i;
 	for (int k = 0; k < n && !rc; k++) {
 		int i = order[k], g;
 
@@ -220,6 +218,7 @@ out:
 	free(order);
 	free(free_sms);
 	free(free_mem);
+	free(cnt);
 	return rc;
 }
 
@@ -861,8 +860,12 @@ int pl_mosaic(const struct plan_problem *pb, struct plan **out, struct mo_err *e
 #define OPT_MAX_GPUS 16
 #define OPT_MAX_MODULES 6
 #define OPT_EXACT_UNITS 6
+#ifndef OPT_MAX_NODES
 #define OPT_MAX_NODES 10000000L
+#endif
+#ifndef OPT_MAX_LEAVES
 #define OPT_MAX_LEAVES 600000L
+#endif
 
 struct opt_option {
 	int pp, dp, qi;
