@@ -424,6 +424,53 @@ void bench_task_label(const struct bench_opts *o, const struct bench_task *t, ch
 /* Shards                                                                   */
 /* ------------------------------------------------------------------------ */
 
+static int env_int(const char *name, long *out)
+{
+	const char *v = getenv(name);
+	char *end;
+
+	if (!v || !*v)
+		return 0;
+	*out = strtol(v, &end, 10);
+	return *end == '\0';
+}
+
+int bench_shard_from_env(int *shard, int *nshards, const char **which, struct mo_err *err)
+{
+	static const char *const pairs[][3] = {
+		{"OMPI_COMM_WORLD_RANK", "OMPI_COMM_WORLD_SIZE", "Open MPI"},
+		{"PMI_RANK", "PMI_SIZE", "PMI (MPICH, Intel MPI)"},
+		{"SLURM_PROCID", "SLURM_NTASKS", "srun"},
+	};
+	long i, n, min = 0;
+
+	for (size_t k = 0; k < sizeof(pairs) / sizeof(pairs[0]); k++) {
+		if (!env_int(pairs[k][0], &i) || !env_int(pairs[k][1], &n))
+			continue;
+		if (k == 2 && n < 2)
+			continue; /* a single srun task: maybe an array job */
+		if (n < 1 || i < 0 || i >= n)
+			return mo_err_set(err, MO_EUSAGE, "bad %s shard: %s=%ld of %s=%ld", pairs[k][2],
+					  pairs[k][0], i, pairs[k][1], n);
+		*shard = (int)i, *nshards = (int)n, *which = pairs[k][2];
+		return 0;
+	}
+	if (env_int("SLURM_ARRAY_TASK_ID", &i) && env_int("SLURM_ARRAY_TASK_COUNT", &n)) {
+		env_int("SLURM_ARRAY_TASK_MIN", &min);
+		i -= min;
+		if (n < 1 || i < 0 || i >= n)
+			return mo_err_set(err, MO_EUSAGE,
+					  "bad Slurm array shard: task %ld (from %ld) of %ld; use a "
+					  "contiguous array such as --array=0-%ld", i + min, min, n, n - 1);
+		*shard = (int)i, *nshards = (int)n, *which = "Slurm array";
+		return 0;
+	}
+	return mo_err_set(err, MO_EUSAGE,
+			  "--shard auto: no launcher found (set by mpirun, srun or a Slurm job array: "
+			  "OMPI_COMM_WORLD_RANK/SIZE, PMI_RANK/SIZE, SLURM_PROCID/SLURM_NTASKS, "
+			  "SLURM_ARRAY_TASK_ID/COUNT)");
+}
+
 static void tables_init(struct bench_table *tables)
 {
 	for (int t = 0; t < BENCH_T_COUNT; t++)

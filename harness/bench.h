@@ -176,6 +176,15 @@ int bench_timeline_workload(const struct bench_opts *o);
 int bench_task_run(const struct bench_opts *o, const struct bench_task *tasks, int index,
 		   struct bench_table *tables, struct mo_err *err);
 
+/*
+ * The shard of this process from its launcher's environment (--shard auto):
+ * Open MPI (OMPI_COMM_WORLD_RANK/SIZE), MPICH and Intel MPI (PMI_RANK/SIZE),
+ * srun (SLURM_PROCID/SLURM_NTASKS, when more than one task) or a Slurm job
+ * array (SLURM_ARRAY_TASK_ID - SLURM_ARRAY_TASK_MIN of SLURM_ARRAY_TASK_COUNT).
+ * 0 and *which names the variables, or -MO_EUSAGE when none is set.
+ */
+int bench_shard_from_env(int *shard, int *nshards, const char **which, struct mo_err *err);
+
 /* Run shard I/N of the sweep into dir (creating it): CSVs and shard.json.
  * progress_fd >= 0: write one line per finished task there instead of
  * drawing progress (children of --jobs). */

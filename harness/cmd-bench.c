@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 static const char usage[] =
-	"mosaic bench [--quick] [--out DIR] [--jobs N] [--cluster SPEC] [--shard I/N]\n"
+	"mosaic bench [--quick] [--out DIR] [--jobs N] [--cluster SPEC] [--shard I/N|auto]\n"
 	"                    [--workloads a,b] [--quiet]\n"
 	"       mosaic bench --merge DIR... --out DIR";
 
@@ -29,6 +29,8 @@ static void help(void)
 	       "                   \"gpus_per_node\": 8, \"nvlink_gbps\": 450, \"net_gbps\": 50}\n"
 	       "  --shard I/N      run only tasks with index %% N == I; writes their rows and\n"
 	       "                   shard.json to DIR (merge the N directories with --merge)\n"
+	       "  --shard auto     I/N from mpirun, srun or a Slurm job array; writes\n"
+	       "                   DIR/shards/I (then: --merge DIR/shards/* --out DIR)\n"
 	       "  --workloads LIST comma-separated bundled workload names (default: all)\n"
 	       "  --merge DIR...   join shard directories into the report in --out DIR\n"
 	       "  --quiet          no progress on stderr\n", usage);
@@ -69,7 +71,8 @@ int cmd_bench(int argc, char **argv)
 	struct mo_err err;
 	const char *out = NULL, *cluster = NULL, *workloads = NULL;
 	char outbuf[512];
-	int c, merge = 0, shard_i = -1, shard_n = 0, rc;
+	int c, merge = 0, shard_i = -1, shard_n = 0, shard_auto = 0, rc;
+	char autobuf[600];
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 
 	mo_err_clear(&err);
@@ -90,6 +93,11 @@ int cmd_bench(int argc, char **argv)
 			break;
 		case 'c': cluster = optarg; break;
 		case 's':
+			if (!strcmp(optarg, "auto")) {
+				shard_auto = 1;
+				shard_n = 1;
+				break;
+			}
 			if (sscanf(optarg, "%d/%d", &shard_i, &shard_n) != 2 || shard_n < 1 ||
 			    shard_i < 0 || shard_i >= shard_n)
 				return cli_usage_error("bench", usage,
@@ -128,6 +136,17 @@ int cmd_bench(int argc, char **argv)
 	if (!o.n_workloads) {
 		fprintf(stderr, "mosaic bench: no bundled workloads in this build\n");
 		return 2;
+	}
+	if (shard_auto) {
+		const char *which;
+
+		if (bench_shard_from_env(&shard_i, &shard_n, &which, &err))
+			return cli_fail("bench", &err);
+		fprintf(stderr, "mosaic bench: shard %d/%d from %s\n", shard_i, shard_n, which);
+		if (out) { /* every rank shares --out: each writes DIR/shards/I */
+			snprintf(autobuf, sizeof(autobuf), "%s/shards/%d", out, shard_i);
+			out = autobuf;
+		}
 	}
 	if (!out) {
 		char suffix[64] = "";
