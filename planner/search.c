@@ -479,7 +479,8 @@ static void refine(struct refiner *rf)
  *      The best configuration of that walk is then improved by hill
  *      climbing in the family: one module's quota, replicas or stages up or
  *      down, a module trading replicas for quota or reshaped to another
- *      replica count at about the same SMs, two modules exchanging
+ *      replica count or pipeline depth at about the same SMs (fewer,
+ *      wider stages when memory allows), two modules exchanging
  *      (one grows, the other shrinks); first improvement, bounded budget.
  *   2. Refinement of the best two candidates: grow partitions into free SMs,
  *      move one SM step between colocated partitions, split a time-shared
@@ -518,22 +519,24 @@ static int fam_move(const struct plan_problem *pb, const struct fam *f, struct f
 			t->dp[m] /= 2, t->qi[m] = plan_problem_quota_index(pb, quota_floor(pb, pb->quotas[t->qi[m]] * 2));
 		else
 			return -1;
-	} else if (k < nsingle + 4 * K + nres) {
-		/* one module reshaped at about the same SMs: dp' replicas of the
-		 * largest quota that keeps dp' x q within dp x q, or one step more */
-		int j = k - nsingle - 4 * K, m = j / (2 * RESHAPE_MAX), d = (j / 2) % RESHAPE_MAX + 1;
-		int up = j % 2, q;
+	} else if (k < nsingle + 4 * K + 2 * nres) {
+		/* one module reshaped at about the same SMs: d replicas (first
+		 * half of these moves) or d pipeline stages (second half) of the
+		 * largest quota that keeps d x q within what the module holds now,
+		 * or one lattice step more */
+		int j = (k - nsingle - 4 * K) % nres, m = j / (2 * RESHAPE_MAX), d = (j / 2) % RESHAPE_MAX + 1;
+		int up = j % 2, *dim = k - nsingle - 4 * K < nres ? t->dp : t->pp, now = dim[m], q;
 
-		if (d == f->dp[m] || d > 2 * f->dp[m] + 2)
+		if (d == now || d > 2 * now + 2)
 			return -1;
-		q = quota_floor(pb, (int)((int64_t)f->dp[m] * pb->quotas[f->qi[m]] / d));
+		q = quota_floor(pb, (int)((int64_t)now * pb->quotas[f->qi[m]] / d));
 		if (q < 0)
 			return -1;
-		t->dp[m] = d;
+		dim[m] = d;
 		t->qi[m] = plan_problem_quota_index(pb, q) + up;
 	} else {
 		/* two modules: one grows (quota or replicas), the other shrinks */
-		int j = k - nsingle - 4 * K - nres, a = j / (4 * K), b = (j / 4) % K, c = j % 4;
+		int j = k - nsingle - 4 * K - 2 * nres, a = j / (4 * K), b = (j / 4) % K, c = j % 4;
 
 		if (a >= K || a == b)
 			return -1;
@@ -562,7 +565,7 @@ static int fam_move(const struct plan_problem *pb, const struct fam *f, struct f
 static void fam_climb(const struct plan_problem *pb, struct fam *f, struct plan **best,
 		      int64_t *best_ns)
 {
-	int K = f->K, n_moves = 6 * K + 4 * K + 2 * RESHAPE_MAX * K + 4 * K * K;
+	int K = f->K, n_moves = 6 * K + 4 * K + 4 * RESHAPE_MAX * K + 4 * K * K;
 	long budget = 40000L / (pb->n_gpus > 0 ? pb->n_gpus : 1), evals = 0;
 	struct fam t;
 
