@@ -3,6 +3,7 @@
 #include "planner/planner-internal.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -407,6 +408,100 @@ void plan_estimate_release(struct plan_estimate *est)
 	est->n_parts = 0;
 }
 
+/*
+ * Fill and drain around a partition that hosts several pipeline units.  Along
+ * a path through the DAG the partition waits for the path that reaches its
+ * first own unit (head) and for the path that leaves its last own unit
+ * (tail).  Between two of its own units u then v on one path, it waits for
+ * the gap g (the path from u's end to v's start) only in part: while
+ * microbatch i travels the gap, it runs the forwards of the next microbatches
+ * of u that 1F1B lets in flight, credit[u] of work, so it idles
+ * max(0, g - credit[u]) there.  The bubble is the largest head + idle gaps +
+ * tail over the paths that join its own units (own marks them).  With zero
+ * credit this is the longest path with the own units weighing nothing; with
+ * one own unit, the classic fill and drain of a 1F1B pipeline.
+ * Scratch arrays of n_units: head, tail, idle, dist.
+ */
+#define NEG INT64_MIN
+static int64_t shared_bubble(const struct pl_graph *g, const int64_t *w, const int64_t *comm,
+			     const int *comm_off, const int *own, const int64_t *credit,
+			     const int *has_pred, int64_t *head, int64_t *tail, int64_t *idle,
+			     int64_t *dist)
+{
+	int64_t best = 0;
+
+	/* head: the longest path into each unit through other units only */
+	for (int u = 0; u < g->n_units; u++)
+		head[u] = has_pred[u] ? NEG : 0;
+	for (int k = 0; k < g->n_units; k++) {
+		int u = g->order[k];
+
+		if (own[u] || head[u] == NEG)
+			continue;
+		for (int j = 0; j < g->units[u].n_succ; j++) {
+			int v = g->units[u].succ[j];
+			int64_t c = head[u] + w[u] + comm[comm_off[u] + j];
+
+			if (c > head[v])
+				head[v] = c;
+		}
+	}
+	/* tail: the longest path out of each unit through other units only */
+	for (int k = g->n_units - 1; k >= 0; k--) {
+		int u = g->order[k];
+		int64_t t = g->units[u].n_succ ? NEG : 0;
+
+		for (int j = 0; j < g->units[u].n_succ; j++) {
+			int v = g->units[u].succ[j];
+
+			if (!own[v] && tail[v] != NEG && comm[comm_off[u] + j] + w[v] + tail[v] > t)
+				t = comm[comm_off[u] + j] + w[v] + tail[v];
+		}
+		tail[u] = t;
+	}
+	/* idle before each own unit, own units in topological order */
+	for (int u = 0; u < g->n_units; u++)
+		idle[u] = own[u] ? head[u] : NEG;
+	for (int k = 0; k < g->n_units; k++) {
+		int u = g->order[k];
+
+		if (!own[u] || idle[u] == NEG)
+			continue;
+		/* gaps from u to the own units it reaches through other units */
+		for (int x = 0; x < g->n_units; x++)
+			dist[x] = NEG;
+		for (int j = 0; j < g->units[u].n_succ; j++)
+			dist[g->units[u].succ[j]] = comm[comm_off[u] + j] > dist[g->units[u].succ[j]]
+							     ? comm[comm_off[u] + j]
+							     : dist[g->units[u].succ[j]];
+		for (int kk = k + 1; kk < g->n_units; kk++) {
+			int x = g->order[kk];
+
+			if (dist[x] == NEG)
+				continue;
+			if (own[x]) {
+				int64_t gap = dist[x] - credit[u], c = idle[u] + (gap > 0 ? gap : 0);
+
+				if (c > idle[x])
+					idle[x] = c;
+				continue;
+			}
+			for (int j = 0; j < g->units[x].n_succ; j++) {
+				int y = g->units[x].succ[j];
+				int64_t c = dist[x] + w[x] + comm[comm_off[x] + j];
+
+				if (c > dist[y])
+					dist[y] = c;
+			}
+		}
+	}
+	for (int u = 0; u < g->n_units; u++)
+		if (own[u] && idle[u] != NEG && tail[u] != NEG && idle[u] + tail[u] > best)
+			best = idle[u] + tail[u];
+	return best;
+}
+#undef NEG
+
 int plan_estimate(const struct plan_problem *pb, const struct plan *p, struct plan_estimate *est,
 		  struct mo_err *err)
 {
@@ -416,8 +511,8 @@ int plan_estimate(const struct plan_problem *pb, const struct plan *p, struct pl
 	int *part_base = NULL, *slot_part = NULL, *slot_qi = NULL, *on_r = NULL;
 	double *slot_gbps = NULL, *part_gbps = NULL, *gpu_gbps = NULL;
 	int64_t *slot_f = NULL, *slot_b = NULL, *unit_w = NULL, *pre = NULL, *suf = NULL, *gsync = NULL;
-	int64_t *succ_comm_cache = NULL;
-	int *succ_off = NULL;
+	int64_t *succ_comm_cache = NULL, *credit = NULL, *idle = NULL, *dist = NULL;
+	int *succ_off = NULL, *has_pred = NULL;
 
 	memset(est, 0, sizeof(*est));
 	if (modinfo_from_problem(pb, &mi))
@@ -448,8 +543,13 @@ int plan_estimate(const struct plan_problem *pb, const struct plan *p, struct pl
 	on_r = calloc((size_t)g.n_units + 1, sizeof(int));
 	gsync = calloc((size_t)p->n_gpus + 1, sizeof(int64_t));
 	succ_off = calloc((size_t)g.n_units + 1, sizeof(int));
+	has_pred = calloc((size_t)g.n_units + 1, sizeof(int));
+	credit = calloc((size_t)g.n_units + 1, sizeof(int64_t));
+	idle = calloc((size_t)g.n_units + 1, sizeof(int64_t));
+	dist = calloc((size_t)g.n_units + 1, sizeof(int64_t));
 	if (!est->parts || !slot_part || !slot_qi || !slot_gbps || !slot_f || !slot_b || !part_gbps ||
-	    !gpu_gbps || !unit_w || !pre || !suf || !on_r || !gsync || !succ_off)
+	    !gpu_gbps || !unit_w || !pre || !suf || !on_r || !gsync || !succ_off ||
+	    !has_pred || !credit || !idle || !dist)
 		goto oom;
 	est->n_parts = np;
 	for (int gi = 0; gi < p->n_gpus; gi++)
@@ -528,14 +628,23 @@ int plan_estimate(const struct plan_problem *pb, const struct plan *p, struct pl
 		slot_b[f] = (int64_t)llround((double)slot_b[f] * slow);
 		est->parts[r].load_ns += (int64_t)pl_share(M, un->replicas) * (slot_f[f] + slot_b[f]);
 	}
-	/* unit weights: slowest replica, per microbatch, fwd + bwd */
-	for (int u = 0; u < g.n_units; u++)
+	/* unit weights: slowest replica, per microbatch, fwd + bwd; credit: the
+	 * forwards of the further microbatches 1F1B lets a replica run ahead */
+	for (int u = 0; u < g.n_units; u++) {
+		int64_t fwd = 0;
+		int share = pl_share(M, g.units[u].replicas);
+		int ahead = (p->schedule == PLAN_SCHEDULE_1F1B && g.units[u].depth < share ? g.units[u].depth : share) - 1;
+
 		for (int k = 0; k < g.units[u].n_slots; k++) {
 			int f = g.units[u].slots[k];
 
 			if (slot_f[f] + slot_b[f] > unit_w[u])
 				unit_w[u] = slot_f[f] + slot_b[f];
+			if (slot_f[f] > fwd)
+				fwd = slot_f[f];
 		}
+		credit[u] = (ahead > 0 ? ahead : 0) * fwd;
+	}
 	/* communication along successor edges, both ways */
 	{
 		int tot = 0;
@@ -548,8 +657,10 @@ int plan_estimate(const struct plan_problem *pb, const struct plan *p, struct pl
 		if (!succ_comm_cache)
 			goto oom;
 		for (int u = 0; u < g.n_units; u++)
-			for (int k = 0; k < g.units[u].n_succ; k++)
+			for (int k = 0; k < g.units[u].n_succ; k++) {
 				succ_comm_cache[succ_off[u] + k] = 2 * edge_comm(pb, &g, u, g.units[u].succ[k]);
+				has_pred[g.units[u].succ[k]] = 1;
+			}
 	}
 	/* the longest paths into and out of every unit (its own weight excluded) */
 	{
@@ -624,40 +735,8 @@ int plan_estimate(const struct plan_problem *pb, const struct plan *p, struct pl
 			} else {
 				for (int k = a; k < b; k++)
 					on_r[g.flat[plist[k]].unit] = 1;
-				for (int u = 0; u < g.n_units; u++)
-					pre[u] = 0;
-				for (int k = 0; k < g.n_units; k++) {
-					int u = g.order[k];
-					int64_t wu = on_r[u] ? 0 : unit_w[u];
-
-					pre[u] += wu;
-					for (int j = 0; j < g.units[u].n_succ; j++) {
-						int v = g.units[u].succ[j];
-						int64_t c = pre[u] + succ_comm_cache[succ_off[u] + j];
-
-						if (c > pre[v])
-							pre[v] = c;
-					}
-				}
-				for (int k = g.n_units - 1; k >= 0; k--) {
-					int u = g.order[k];
-					int64_t sm = 0;
-
-					for (int j = 0; j < g.units[u].n_succ; j++) {
-						int v = g.units[u].succ[j];
-						int64_t c = succ_comm_cache[succ_off[u] + j] + suf[v];
-
-						if (c > sm)
-							sm = c;
-					}
-					suf[u] = sm + (on_r[u] ? 0 : unit_w[u]);
-				}
-				for (int k = a; k < b; k++) {
-					int u = g.flat[plist[k]].unit;
-
-					if (pre[u] + suf[u] > best)
-						best = pre[u] + suf[u];
-				}
+				best = shared_bubble(&g, unit_w, succ_comm_cache, succ_off, on_r, credit, has_pred,
+						     pre, suf, idle, dist);
 				for (int k = a; k < b; k++)
 					on_r[g.flat[plist[k]].unit] = 0;
 			}
@@ -760,6 +839,10 @@ out:
 	free(on_r);
 	free(gsync);
 	free(succ_off);
+	free(has_pred);
+	free(credit);
+	free(idle);
+	free(dist);
 	free(succ_comm_cache);
 	pl_graph_release(&g);
 	if (rc)

@@ -237,7 +237,10 @@ int plan_problem_quota_index(const struct plan_problem *pb, int sms);
  * GPUs included, bytes / link bandwidth each way), the pipeline takes
  *     max_r (load_r + L_r - u_r)
  * where u_r is r's own share of that path (the classic (M - 1) t_max + sum t
- * of a 1F1B pipeline, generalised to DAGs and time-shared partitions); then the
+ * of a 1F1B pipeline, generalised to DAGs and time-shared partitions).  When r
+ * hosts several units of one path, a gap between two of them counts only for
+ * what r cannot fill with the forwards of further microbatches that 1F1B lets
+ * the earlier unit run ahead (its window - 1 forwards).  Then the
  * data-parallel gradient all-reduce (ring, 2 (R-1)/R bytes / bandwidth) and
  * the optimizer step, the slowest GPU's sum of both.  Under 1F1B a replica of
  * a unit keeps at most its window of microbatches in flight (the rule of
