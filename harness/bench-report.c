@@ -1046,7 +1046,8 @@ static int timelines(struct ctx *c, struct mo_err *err)
 	      "GPU and SM partition (plus each GPU's communication stream), one box per module "
 	      "run of one microbatch (pale: forward, dark: backward, grey: communication and "
 	      "optimizer). Colocated modules show up as several partition rows of one GPU busy "
-	      "at the same time.\n", c->o->workloads[twl]);
+	      "at the same time. (The timelines' workload is `--timeline`, by default the first "
+	      "whose mosaic plan colocates modules.)\n", c->o->workloads[twl]);
 	for (int s = 0; s < BENCH_N_SYSTEMS && !rc; s++) {
 		char name[64], csvname[80], q[256];
 		char mods[32][64];

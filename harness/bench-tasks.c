@@ -267,6 +267,36 @@ static int make_plan(const struct bench_opts *o, const struct workload *w, int n
 	return plan_make(w, o->cluster.gpu, n, system, out, NULL, err);
 }
 
+int bench_timeline_choose(struct bench_opts *o, struct mo_err *err)
+{
+	if (o->timeline[0]) {
+		for (int i = 0; i < o->n_workloads; i++)
+			if (!strcmp(o->workloads[i], o->timeline))
+				return 0;
+		return mo_err_set(err, MO_EUSAGE, "timeline workload '%s' is not in the sweep",
+				  o->timeline);
+	}
+	for (int i = 0; i < o->n_workloads; i++) {
+		struct workload *w = NULL;
+		struct plan *p = NULL;
+		int col = 0;
+
+		if (load_workload(o, i, &w, NULL) == 0 &&
+		    make_plan(o, w, o->cluster.n_gpus, "mosaic", &p, NULL) == 0)
+			plan_partitions(p, &col);
+		plan_free(p);
+		workload_free(w);
+		if (col > 0) {
+			snprintf(o->timeline, sizeof(o->timeline), "%s", o->workloads[i]);
+			return 0;
+		}
+	}
+	if (o->n_workloads)
+		snprintf(o->timeline, sizeof(o->timeline), "%s",
+			 o->workloads[bench_timeline_workload(o)]);
+	return 0;
+}
+
 static int run_plan(const struct plan *p, const struct workload *w,
 		    const struct engine_cluster *c, const struct trace_sink *sink,
 		    struct engine_run_result *res, struct mo_err *err)

@@ -225,6 +225,7 @@ char *bench_opts_json(const struct bench_opts *o)
 	json_object_set_new(root, "gpu", json_string(o->cluster.gpu ? o->cluster.gpu->name : ""));
 	json_object_set_new(root, "gpus", json_integer(o->cluster.n_gpus));
 	json_object_set_new(root, "workloads", wl);
+	json_object_set_new(root, "timeline", json_string(o->timeline));
 	s = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	json_decref(root);
 	return s;
@@ -264,6 +265,9 @@ int bench_opts_from_json(struct bench_opts *o, const char *json, const char *wha
 		snprintf(o->workloads[o->n_workloads++], sizeof(o->workloads[0]), "%s",
 			 json_string_value(v));
 	}
+	v = json_object_get(root, "timeline");
+	if (json_is_string(v))
+		snprintf(o->timeline, sizeof(o->timeline), "%s", json_string_value(v));
 	/* The cluster as recorded (a JSON cluster file need not exist any more). */
 	snprintf(o->cluster.spec, sizeof(o->cluster.spec), "%s", cl);
 	snprintf(o->cluster.label, sizeof(o->cluster.label), "%s",
@@ -329,7 +333,7 @@ int bench_search_methods(const char **out, int max)
 int bench_timeline_workload(const struct bench_opts *o)
 {
 	for (int i = 0; i < o->n_workloads; i++)
-		if (!strcmp(o->workloads[i], "qwen3-vl"))
+		if (!strcmp(o->workloads[i], o->timeline[0] ? o->timeline : "qwen3-vl"))
 			return i;
 	return o->n_workloads ? 0 : -1;
 }

@@ -58,6 +58,7 @@ struct bench_opts {
 	int n_workloads;
 	char workloads[BENCH_MAX_WORKLOADS][64]; /* bundled names, in sweep order */
 	struct bench_cluster cluster;
+	char timeline[64];           /* the timelines' workload; "" until bench_timeline_choose */
 };
 
 /* Defaults: full suite, 1 job, the default cluster, every bundled workload. */
@@ -167,8 +168,14 @@ void bench_task_label(const struct bench_opts *o, const struct bench_task *t, ch
 int bench_scale_counts(const struct bench_opts *o, int *out, int max);
 /* The search methods of fig13 (names as plan_search knows them or harness ones). */
 int bench_search_methods(const char **out, int max);
-/* The workload of the timelines: qwen3-vl if present, else the first. */
+/* The workload of the timelines: o->timeline, else qwen3-vl if present, else
+ * the first; -1 when there is none. */
 int bench_timeline_workload(const struct bench_opts *o);
+/* Fill o->timeline: kept when set (it must be one of o->workloads), else the
+ * first workload whose mosaic plan on the cluster colocates modules on a GPU
+ * (so the timelines show colocation; plans only, no simulation), else as
+ * bench_timeline_workload says.  Deterministic: every shard chooses alike. */
+int bench_timeline_choose(struct bench_opts *o, struct mo_err *err);
 
 /* Run one task; rows go to tables[BENCH_T_*].  A task that cannot run (a
  * planner refuses, nothing fits) records a FAILURE row and returns 0; a

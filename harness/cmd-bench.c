@@ -10,7 +10,7 @@
 
 static const char usage[] =
 	"mosaic bench [--quick] [--out DIR] [--jobs N] [--cluster SPEC] [--shard I/N|auto]\n"
-	"                    [--workloads a,b] [--quiet]\n"
+	"                    [--workloads a,b] [--timeline NAME] [--quiet]\n"
 	"       mosaic bench --merge DIR... --out DIR";
 
 static void help(void)
@@ -32,6 +32,8 @@ static void help(void)
 	       "  --shard auto     I/N from mpirun, srun or a Slurm job array; writes\n"
 	       "                   DIR/shards/I (then: --merge DIR/shards/* --out DIR)\n"
 	       "  --workloads LIST comma-separated bundled workload names (default: all)\n"
+	       "  --timeline NAME  the workload whose iteration the timelines draw (default:\n"
+	       "                   the first whose mosaic plan colocates modules on a GPU)\n"
 	       "  --merge DIR...   join shard directories into the report in --out DIR\n"
 	       "  --quiet          no progress on stderr\n", usage);
 }
@@ -65,11 +67,12 @@ int cmd_bench(int argc, char **argv)
 		{"jobs", required_argument, 0, 'j'}, {"cluster", required_argument, 0, 'c'},
 		{"shard", required_argument, 0, 's'}, {"workloads", required_argument, 0, 'w'},
 		{"merge", no_argument, 0, 'm'},     {"quiet", no_argument, 0, 'Q'},
-		{"help", no_argument, 0, 'h'},      {0, 0, 0, 0},
+		{"timeline", required_argument, 0, 't'}, {"help", no_argument, 0, 'h'},
+		{0, 0, 0, 0},
 	};
 	struct bench_opts o;
 	struct mo_err err;
-	const char *out = NULL, *cluster = NULL, *workloads = NULL;
+	const char *out = NULL, *cluster = NULL, *workloads = NULL, *timeline = NULL;
 	char outbuf[512];
 	int c, merge = 0, shard_i = -1, shard_n = 0, shard_auto = 0, rc;
 	char autobuf[600];
@@ -80,7 +83,7 @@ int cmd_bench(int argc, char **argv)
 		return cli_fail("bench", &err);
 	o.jobs = cpus > 0 ? (int)cpus : 1;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "qo:j:c:s:w:mQh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "qo:j:c:s:w:mQt:h", longopts, NULL)) != -1) {
 		char *end;
 
 		switch (c) {
@@ -105,6 +108,7 @@ int cmd_bench(int argc, char **argv)
 						       optarg);
 			break;
 		case 'w': workloads = optarg; break;
+		case 't': timeline = optarg; break;
 		case 'm': merge = 1; break;
 		case 'Q': o.quiet = 1; break;
 		case 'h': help(); return 0;
@@ -116,7 +120,7 @@ int cmd_bench(int argc, char **argv)
 			return cli_usage_error("bench", usage, "--merge needs --out DIR");
 		if (optind >= argc)
 			return cli_usage_error("bench", usage, "--merge needs shard directories");
-		if (shard_n || cluster || workloads || o.quick)
+		if (shard_n || cluster || workloads || timeline || o.quick)
 			return cli_usage_error("bench", usage,
 					       "--merge takes the sweep's options from the shards; "
 					       "give only --out");
@@ -132,6 +136,10 @@ int cmd_bench(int argc, char **argv)
 	if (cluster && bench_cluster_parse(&o.cluster, cluster, &err))
 		return cli_fail("bench", &err);
 	if (workloads && bench_workloads_parse(&o, workloads, &err))
+		return cli_fail("bench", &err);
+	if (timeline)
+		snprintf(o.timeline, sizeof(o.timeline), "%s", timeline);
+	if (bench_timeline_choose(&o, &err))
 		return cli_fail("bench", &err);
 	if (!o.n_workloads) {
 		fprintf(stderr, "mosaic bench: no bundled workloads in this build\n");

@@ -65,6 +65,10 @@ assert sp, "no speedup computed"
 assert abs(s["max_speedup"] - max(sp)) < 1e-5
 assert abs(s["geomean_speedup"] - math.exp(sum(map(math.log, sp)) / len(sp))) < 1e-5
 r = open(d + "/report.md").read()
+# the timelines show the workload whose mosaic plan colocates modules
+assert "One simulated training iteration of **ofasys**" in r, "timeline workload"
+tl = list(csv.DictReader(open(d + "/timeline_mosaic.csv")))
+assert any(x["partition"] != "0" for x in tl), "mosaic's timeline shows no second partition"
 for needle in ("simulated", "predicted", "Fig. 9", "Fig. 10", "Fig. 11", "Fig. 12", "Fig. 13",
                "Fig. 14", "Timelines", "geometric mean", "--quick", "8 x h100",
                "fig9_iter_time.png", "timeline_mosaic.png"):
@@ -143,9 +147,14 @@ ls "$tmp/ng"/*.png >/dev/null 2>&1 && fail "PNGs without gnuplot?"
 "$MOSAIC" plot "$tmp/ng" >/dev/null 2>"$tmp/err9" || fail "plot after the fact failed: $(cat "$tmp/err9")"
 [ -s "$tmp/ng/fig9_iter_time.png" ] || fail "mosaic plot did not draw fig9"
 
+# --timeline names the workload the timelines draw
+"$MOSAIC" bench --quick --jobs 2 --workloads $wl --timeline clip --out "$tmp/tl" --quiet >/dev/null \
+	2>"$tmp/err10" || fail "--timeline clip failed: $(cat "$tmp/err10")"
+grep -q "One simulated training iteration of \*\*clip\*\*" "$tmp/tl/report.md" || fail "--timeline ignored"
+
 # bad usage
 for args in "--shard 3/3" "--shard x" "--jobs 0" "--cluster nosuchgpu" "--workloads nosuch" \
-	"--merge" "--bogus"; do
+	"--merge" "--bogus" "--timeline qwen3-vl --workloads clip"; do
 	"$MOSAIC" bench $args --out "$tmp/bad" >/dev/null 2>&1
 	[ $? -eq 2 ] || fail "'bench $args' must exit 2"
 done
