@@ -767,46 +767,71 @@ int plan_estimate(const struct plan_problem *pb, const struct plan *p, struct pl
 		free(pstart);
 		free(plist);
 	}
-	/* gradient all-reduce (ring) and optimizer step per GPU */
+	/* gradient all-reduce (ring) and optimizer step per GPU, as DDP overlaps
+	 * them: units in reverse topological order finish their last backward
+	 * one after another (on each partition, the units after them still have
+	 * their backward to run); a unit's all-reduce starts when its backward
+	 * ends and the GPU's port is free (all-reduces share it, one after
+	 * another); a partition's optimizer steps run after the pipeline and
+	 * after their unit's all-reduce.  Times relative to the pipeline's end. */
 	{
+		int64_t *rem = calloc((size_t)np + 1, sizeof(int64_t));
 		int64_t *popt = calloc((size_t)np + 1, sizeof(int64_t));
+		int64_t *port = malloc(((size_t)p->n_gpus + 1) * sizeof(int64_t));
 
-		if (!popt)
+		if (!rem || !popt || !port) {
+			free(rem);
+			free(popt);
+			free(port);
 			goto oom;
-		for (int f = 0; f < g.n_flat; f++) {
-			const struct pl_unit *un = &g.units[g.flat[f].unit];
+		}
+		for (int gi = 0; gi < p->n_gpus; gi++)
+			port[gi] = INT64_MIN;
+		for (int f = 0; f < g.n_flat; f++)
+			rem[slot_part[f]] += slot_b[f];
+		for (int k = g.n_units - 1; k >= 0; k--) {
+			const struct pl_unit *un = &g.units[g.order[k]];
 			const struct plan_module_cost *mc = &pb->modules[un->module];
-			int gi = g.flat[f].gpu;
 
-			for (int l = un->lb; l < un->le; l++)
-				popt[slot_part[f]] += mc->opt_ns[l * nq + slot_qi[f]];
-			if (un->replicas > 1) {
-				double bytes = 0;
-				int lo = gi, hi = gi;
+			for (int i = 0; i < un->n_slots; i++) {
+				int f = un->slots[i], r = slot_part[f], gi = g.flat[f].gpu;
+				int64_t ready, opt = 0;
 
+				rem[r] -= slot_b[f];
+				ready = -rem[r];
 				for (int l = un->lb; l < un->le; l++)
-					bytes += (double)mc->grad_bytes[l];
-				for (int k = 0; k < un->n_slots; k++) {
-					int og = g.flat[un->slots[k]].gpu;
+					opt += mc->opt_ns[l * nq + slot_qi[f]];
+				if (un->replicas > 1) {
+					double bytes = 0;
+					int lo = gi, hi = gi;
 
-					lo = og < lo ? og : lo;
-					hi = og > hi ? og : hi;
+					for (int l = un->lb; l < un->le; l++)
+						bytes += (double)mc->grad_bytes[l];
+					for (int j = 0; j < un->n_slots; j++) {
+						int og = g.flat[un->slots[j]].gpu;
+
+						lo = og < lo ? og : lo;
+						hi = og > hi ? og : hi;
+					}
+					port[gi] = (port[gi] > ready ? port[gi] : ready) +
+						   xfer_ns(2.0 * (un->replicas - 1) / un->replicas * bytes,
+							   link_gbps(pb, lo, hi));
+					ready = port[gi];
 				}
-				gsync[gi] += xfer_ns(2.0 * (un->replicas - 1) / un->replicas * bytes,
-						     link_gbps(pb, lo, hi));
+				popt[r] = (popt[r] > ready ? popt[r] : ready > 0 ? ready : 0) + opt;
 			}
 		}
 		for (int gi = 0; gi < p->n_gpus; gi++) {
-			int64_t mo = 0;
-
+			gsync[gi] = port[gi] > 0 ? port[gi] : 0;
 			for (int r = part_base[gi]; r < part_base[gi + 1]; r++)
-				if (popt[r] > mo)
-					mo = popt[r];
-			gsync[gi] += mo;
+				if (popt[r] > gsync[gi])
+					gsync[gi] = popt[r];
 			if (gsync[gi] > est->sync_ns)
 				est->sync_ns = gsync[gi];
 		}
+		free(rem);
 		free(popt);
+		free(port);
 	}
 	/* memory per GPU */
 	for (int f = 0; f < g.n_flat; f++) {

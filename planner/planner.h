@@ -242,7 +242,10 @@ int plan_problem_quota_index(const struct plan_problem *pb, int sms);
  * what r cannot fill with the forwards of further microbatches that 1F1B lets
  * the earlier unit run ahead (its window - 1 forwards).  Then the
  * data-parallel gradient all-reduce (ring, 2 (R-1)/R bytes / bandwidth) and
- * the optimizer step, the slowest GPU's sum of both.  Under 1F1B a replica of
+ * the optimizer step, overlapped as DDP does: a unit's all-reduce starts when
+ * its last backward ends (while the units upstream of it on that partition
+ * still run theirs) and the GPU's port is free; optimizer steps follow the
+ * pipeline and their all-reduce; the slowest GPU's tail counts.  Under 1F1B a replica of
  * a unit keeps at most its window of microbatches in flight (the rule of
  * plan_validate), so the pipeline also takes at least ceil(share / window)
  * round trips (the unit's forward to the end of the DAG and back) plus the

@@ -256,6 +256,34 @@ START_TEST(a_partition_fills_the_gap_between_its_units_with_forwards_of_later_mi
 }
 END_TEST
 
+START_TEST(gradient_all_reduce_overlaps_the_backward_of_upstream_units)
+{
+	struct hand_module hm[2] = {{1, 1.0, 1000, 0}, {1, 1.0, 1000, 0}};
+	struct plan_problem *pb = hand_problem(2, 2, hm, 4, 1);
+	struct plan *p = hand_plan(pb, 4);
+
+	/* a -> b, 3 ms per microbatch each, both replicated on 2 GPUs (2
+	 * microbatches each): the pipeline takes 2 x 6 = 12 ms.  The ring
+	 * all-reduce of 2 replicas moves the gradient bytes once: b's 400 MB
+	 * take 4 ms at 100 GB/s, a's 1 GB 10 ms.  b's starts when its last
+	 * backward ends, 2 ms before a's does, so the port is busy until
+	 * -2 + 4 = 2 ms, then a's until 12 ms after the pipeline: 24 ms in all
+	 * (one after the other after the pipeline would give 26 ms) */
+	pb->link_gbps = 100;
+	pb->modules[0].grad_bytes[0] = 1000000000;
+	pb->modules[1].grad_bytes[0] = 400000000;
+	for (int gpu = 0; gpu < 2; gpu++) {
+		struct plan_partition *pt = plan_add_partition(p, gpu, 132);
+
+		plan_add_slot(pt, "a", 0, 1, 0, gpu, 2);
+		plan_add_slot(pt, "b", 0, 1, 0, gpu, 2);
+	}
+	ck_assert_int_eq(estimate(pb, p), 24 * MS);
+	plan_free(p);
+	plan_problem_free(pb);
+}
+END_TEST
+
 START_TEST(a_partition_runs_at_its_quota)
 {
 	struct hand_module hm[1] = {{2, 1.0, 1000, 0}};
@@ -656,6 +684,7 @@ static Suite *planner_suite(void)
 	tcase_add_test(f, a_missing_plan_file_is_an_io_error);
 	tcase_add_test(c, a_two_stage_pipeline_costs_m_plus_s_minus_one_stage_times);
 	tcase_add_test(c, a_partition_fills_the_gap_between_its_units_with_forwards_of_later_microbatches);
+	tcase_add_test(c, gradient_all_reduce_overlaps_the_backward_of_upstream_units);
 	tcase_add_test(c, a_partition_runs_at_its_quota);
 	tcase_add_test(pl, megatron_picks_data_parallelism_when_a_replica_fits);
 	tcase_add_test(pl, megatron_pipelines_when_memory_forces_it);
