@@ -549,19 +549,18 @@ static int build(struct builder *b, const struct model_gpu *gpu, struct mo_err *
 	warm = calloc((size_t)P + 1, sizeof(int));
 	if (!vf || !vb || !b->slot_mb_off || !warm)
 		goto nomem;
-	for (int i = 0; i < s->n_slots; i++) {
-		const struct engine_slot *sl = &s->slots[i];
-		int want = (P - sl->depth - 1) * sl->replicas;
-		if (want > warm[sl->depth])
-			warm[sl->depth] = want;
+	{
+		int *pos = malloc(((size_t)s->n_slots + 1) * sizeof(int));
+		int *reps = malloc(((size_t)s->n_slots + 1) * sizeof(int));
+		if (!pos || !reps) {
+			free(pos), free(reps);
+			goto nomem;
+		}
+		for (int i = 0; i < s->n_slots; i++)
+			pos[i] = s->slots[i].depth, reps[i] = s->slots[i].replicas;
+		plan_warmups(P, s->n_slots, pos, reps, M, warm);
+		free(pos), free(reps);
 	}
-	for (int d = P - 1; d >= 0; d--) {
-		if (d < P - 1 && warm[d] < warm[d + 1] + 1)
-			warm[d] = warm[d + 1] + 1;
-	}
-	for (int d = 0; d < P; d++)
-		if (warm[d] > M)
-			warm[d] = M;
 	{
 		int ir = ideal_times(p->schedule, P, M, warm, vf, vb);
 		if (ir < 0)

@@ -2,6 +2,7 @@
  * cost model: units, their replicas, their forward-path successors, depths. */
 #include "planner/planner-internal.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -249,21 +250,23 @@ int pl_graph_build(const struct plan *p, const struct pl_modinfo *mi, struct pl_
 		}
 	}
 	/* the 1F1B window: a unit's position is the longest chain of stages
-	 * before it (its module's base plus its stage), P positions in all; a
-	 * position keeps (P - pos - 1) x replicas warm-up forwards (each replica
-	 * a textbook pipeline), at least one more than the next position, and
-	 * one microbatch more in flight; depth is that per replica */
+	 * before it (its module's base plus its stage), P positions in all; its
+	 * warm-up forwards are plan_warmups', one microbatch more is in flight,
+	 * and depth is that per replica */
 	{
 		int *pos = calloc((size_t)g->n_units + 1, sizeof(int)), P = 1;
-		int64_t *warm;
+		int *reps = malloc(((size_t)g->n_units + 1) * sizeof(int)), *warm;
 
-		if (!pos) {
+		if (!pos || !reps) {
+			free(pos);
+			free(reps);
 			rc = OOM();
 			goto out;
 		}
 		for (int k = 0; k < g->n_units; k++) {
 			int u = g->order[k];
 
+			reps[u] = g->units[u].replicas;
 			for (int j2 = 0; j2 < g->units[u].n_succ; j2++) {
 				int v = g->units[u].succ[j2];
 
@@ -273,28 +276,22 @@ int pl_graph_build(const struct plan *p, const struct pl_modinfo *mi, struct pl_
 			if (pos[u] + 1 > P)
 				P = pos[u] + 1;
 		}
-		warm = calloc((size_t)P + 1, sizeof(int64_t));
+		warm = calloc((size_t)P + 1, sizeof(int));
 		if (!warm) {
 			free(pos);
+			free(reps);
 			rc = OOM();
 			goto out;
 		}
+		plan_warmups(P, g->n_units, pos, reps, INT32_MAX - 1, warm);
 		for (int u = 0; u < g->n_units; u++) {
-			int64_t w = (int64_t)(P - pos[u] - 1) * g->units[u].replicas;
-
-			if (w > warm[pos[u]])
-				warm[pos[u]] = w;
-		}
-		for (int d = P - 2; d >= 0; d--)
-			if (warm[d] < warm[d + 1] + 1)
-				warm[d] = warm[d + 1] + 1;
-		for (int u = 0; u < g->n_units; u++) {
-			int64_t inflight = warm[pos[u]] + 1, r = g->units[u].replicas;
+			int64_t inflight = (int64_t)warm[pos[u]] + 1, r = g->units[u].replicas;
 			int64_t per = (inflight + r - 1) / r;
 
 			g->units[u].depth = per > (1 << 30) ? (1 << 30) : (int)per;
 		}
 		free(pos);
+		free(reps);
 		free(warm);
 	}
 out:

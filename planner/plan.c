@@ -514,3 +514,29 @@ int plan_save(const struct plan *p, const char *path, struct mo_err *err)
 	}
 	return mo_outfile_commit(&f, err);
 }
+
+void plan_warmups(int P, int n, const int *pos, const int *replicas, int microbatches, int *warm)
+{
+	for (int d = 0; d < P; d++)
+		warm[d] = 0;
+	for (int i = 0; i < n; i++) {
+		int want = (P - pos[i] - 1) * replicas[i];
+
+		if (want > warm[pos[i]])
+			warm[pos[i]] = want;
+	}
+	for (int d = P - 2; d >= 0; d--)
+		for (int i = 0; i < n; i++)
+			if (pos[i] == d + 1) {
+				int r = replicas[i] > 0 ? replicas[i] : 1;
+				int64_t fly = (int64_t)(warm[d + 1] + 1 + r - 1) / r * r;
+
+				if (fly > microbatches)
+					fly = microbatches;
+				if (fly > warm[d])
+					warm[d] = (int)fly;
+			}
+	for (int d = 0; d < P; d++)
+		if (warm[d] > microbatches)
+			warm[d] = microbatches;
+}

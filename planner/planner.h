@@ -134,15 +134,28 @@ int plan_load_string(const char *json, size_t len, const char *name, struct plan
  * memory.  In flight under GPipe: every microbatch a replica processes.
  * Under 1F1B: a slot's position is the longest chain of pipeline stages
  * before it along the DAG (its module's base plus its stage), P positions in
- * all; position d keeps w(d) = max((P - d - 1) x R, w(d + 1) + 1) warm-up
- * forwards (R: the replicas of its slots, so that each replica runs a
- * textbook pipeline), and a replica holds ceil((w(d) + 1) / R) of them, at
- * most the microbatches it processes.
+ * all; position d keeps the warm-up forwards of plan_warmups, and a replica
+ * holds ceil((w(d) + 1) / R) of them, at most the microbatches it processes.
  * Returns 0, or -MO_EINPUT with err naming the GPU / partition / slot and the
  * numbers; -MO_EINFEASIBLE when only the memory check fails.
  */
 int plan_validate(const struct plan *p, const struct workload *w, const struct model_gpu *gpu,
 		  struct mo_err *err);
+
+/*
+ * The 1F1B warm-up forwards of every pipeline position, the one rule that
+ * the cost model, plan_validate's memory and the engine's schedule share.
+ * n slices (a pipeline stage of a module, over its replicas) sit at
+ * positions pos[i] in 0 .. P-1 with replicas[i] replicas.  Position d runs
+ *     w(d) = max((P - d - 1) x R over its slices, F(d + 1))
+ * warm-up forwards, where F(d + 1) = max over the slices at d + 1 of
+ * ceil((w(d + 1) + 1) / R) x R is how many microbatches the position after it
+ * keeps in flight over all its replicas (each replica runs a textbook
+ * pipeline, and a position cannot start the backward of a microbatch before
+ * it has fed every microbatch in flight after it); at most microbatches.
+ * warm must hold P ints.
+ */
+void plan_warmups(int P, int n, const int *pos, const int *replicas, int microbatches, int *warm);
 
 /* Bytes a plan keeps on each GPU (mem[g], g < p->n_gpus), by the rule of
  * plan_validate.  Returns 0 or -MO_EINPUT (unknown module). */

@@ -716,6 +716,57 @@ static struct plan *mm_plan(int spatial)
 	return p;
 }
 
+/* An encoder on one GPU feeding 2 replicas of a 3-stage backbone (6 GPUs). */
+static struct plan *fan_out_plan(void)
+{
+	struct plan *p = plan_new(7);
+	static const int lb[4] = {0, 2, 3, 4};
+
+	snprintf(p->gpu, sizeof(p->gpu), "h100");
+	p->schedule = PLAN_SCHEDULE_1F1B;
+	p->microbatches = 8;
+	p->microbatch_size = 2;
+	plan_add_slot(plan_add_partition(p, 0, 132), "vision", 0, 4, 0, 0, 1);
+	for (int rep = 0; rep < 2; rep++)
+		for (int st = 0; st < 3; st++)
+			plan_add_slot(plan_add_partition(p, 1 + 3 * rep + st, 132), "llm", lb[st], lb[st + 1],
+				      st, rep, 2);
+	return p;
+}
+
+/* Each backbone replica keeps 3, 2, 1 microbatches in flight at its stages,
+ * 6 over both replicas at its first: the encoder keeps those and one more
+ * (7), or it would wait for a backbone round trip between two of its own
+ * microbatches (one more than the backbone's position, 6, as a textbook
+ * pipeline of one replica would have it). */
+START_TEST(an_encoder_keeps_in_flight_what_the_replicas_after_it_hold)
+{
+	struct workload *w = load_spec(two_module_spec);
+	struct plan *p = fan_out_plan();
+	const struct model_gpu *g = model_gpu_find("h100", NULL);
+	struct engine_schedule *sc;
+	struct mo_err err;
+	int inflight[7] = {0}, most[7] = {0};
+
+	ck_assert_msg(engine_schedule_build(p, w, g, &sc, &err) == 0, "%s", err.msg);
+	for (size_t t = 0; t < sc->n_tasks; t++) {
+		const struct engine_task *tk = &sc->tasks[t];
+
+		if (tk->kind != ENGINE_TASK_FWD && tk->kind != ENGINE_TASK_BWD)
+			continue;
+		inflight[tk->slot] += tk->kind == ENGINE_TASK_FWD ? 1 : -1;
+		if (inflight[tk->slot] > most[tk->slot])
+			most[tk->slot] = inflight[tk->slot];
+	}
+	ck_assert_int_eq(sc->n_slots, 7);
+	for (int i = 0; i < sc->n_slots; i++)
+		ck_assert_int_eq(most[i], sc->slots[i].replicas == 1 ? 7 : 3 - sc->slots[i].stage);
+	engine_schedule_free(sc);
+	plan_free(p);
+	workload_free(w);
+}
+END_TEST
+
 /* A sink that keeps the trace in memory. */
 START_TEST(temporal_and_spatial_plans_run_through_the_same_code)
 {
@@ -1125,6 +1176,7 @@ static Suite *engine_suite(void)
 	tcase_add_test(run, a_gpipe_pipeline_takes_the_textbook_time);
 	tcase_add_test(run, the_1f1b_schedule_keeps_few_microbatches_in_flight);
 	tcase_add_test(run, replicas_split_the_microbatches_and_all_reduce_their_gradients);
+	tcase_add_test(run, an_encoder_keeps_in_flight_what_the_replicas_after_it_hold);
 	tcase_add_test(run, temporal_and_spatial_plans_run_through_the_same_code);
 	tcase_add_test(run, a_run_is_deterministic);
 	tcase_add_test(run, a_simulated_run_replays_to_its_own_span);

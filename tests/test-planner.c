@@ -284,6 +284,31 @@ START_TEST(gradient_all_reduce_overlaps_the_backward_of_upstream_units)
 }
 END_TEST
 
+START_TEST(warmups_cover_what_replicated_positions_keep_in_flight)
+{
+	/* a textbook pipeline: P - d - 1 warm-up forwards */
+	int pos1[4] = {0, 1, 2, 3}, rep1[4] = {1, 1, 1, 1}, w1[4];
+	/* an encoder (1 replica) and a merger feed 10 replicas of a 3-stage
+	 * LLM: each LLM replica keeps 3, 2, 1 microbatches in flight, 30 over
+	 * the replicas at its first stage, so the merger warms up 30 and the
+	 * encoder 31 (one more than a position after it, as in a textbook
+	 * pipeline, would give 21 and 22 and stall the encoder) */
+	int pos2[5] = {0, 1, 2, 3, 4}, rep2[5] = {1, 1, 10, 10, 10}, w2[5];
+	int want2[5] = {31, 30, 20, 10, 0};
+
+	plan_warmups(4, 4, pos1, rep1, 64, w1);
+	for (int d = 0; d < 4; d++)
+		ck_assert_int_eq(w1[d], 3 - d);
+	plan_warmups(5, 5, pos2, rep2, 64, w2);
+	for (int d = 0; d < 5; d++)
+		ck_assert_int_eq(w2[d], want2[d]);
+	/* never more than the microbatches there are */
+	plan_warmups(5, 5, pos2, rep2, 16, w2);
+	ck_assert_int_eq(w2[0], 16);
+	ck_assert_int_eq(w2[3], 10);
+}
+END_TEST
+
 START_TEST(a_partition_runs_at_its_quota)
 {
 	struct hand_module hm[1] = {{2, 1.0, 1000, 0}};
@@ -685,6 +710,7 @@ static Suite *planner_suite(void)
 	tcase_add_test(c, a_two_stage_pipeline_costs_m_plus_s_minus_one_stage_times);
 	tcase_add_test(c, a_partition_fills_the_gap_between_its_units_with_forwards_of_later_microbatches);
 	tcase_add_test(c, gradient_all_reduce_overlaps_the_backward_of_upstream_units);
+	tcase_add_test(c, warmups_cover_what_replicated_positions_keep_in_flight);
 	tcase_add_test(c, a_partition_runs_at_its_quota);
 	tcase_add_test(pl, megatron_picks_data_parallelism_when_a_replica_fits);
 	tcase_add_test(pl, megatron_pipelines_when_memory_forces_it);
