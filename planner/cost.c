@@ -626,7 +626,8 @@ int plan_estimate(const struct plan_problem *pb, const struct plan *p, struct pl
 			est->parts[r].interference = slow;
 		slot_f[f] = (int64_t)llround((double)slot_f[f] * slow);
 		slot_b[f] = (int64_t)llround((double)slot_b[f] * slow);
-		est->parts[r].load_ns += (int64_t)pl_share(M, un->replicas) * (slot_f[f] + slot_b[f]);
+		est->parts[r].load_ns += (int64_t)pl_replica_share(M, un->replicas, g.flat[f].replica) *
+					 (slot_f[f] + slot_b[f]);
 	}
 	/* unit weights: slowest replica, per microbatch, fwd + bwd; credit: the
 	 * forwards of the further microbatches 1F1B lets a replica run ahead */

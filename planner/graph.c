@@ -162,7 +162,7 @@ int pl_graph_build(const struct plan *p, const struct pl_modinfo *mi, struct pl_
 				}
 				un->slots[sl->replica] = g->n_flat;
 				un->n_slots++;
-				g->flat[g->n_flat++] = (struct pl_flat){gi, i, s, u};
+				g->flat[g->n_flat++] = (struct pl_flat){gi, i, s, u, sl->replica};
 			}
 		}
 	/* completeness: replicas, stages, layer coverage */

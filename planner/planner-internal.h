@@ -14,6 +14,7 @@
 struct pl_flat {
 	int gpu, part, slot;
 	int unit;
+	int replica;      /* which replica of its unit */
 };
 struct pl_unit {
 	int module, stage, lb, le, replicas;
@@ -46,10 +47,16 @@ void pl_graph_release(struct pl_graph *g);
 /* Valid quota: the whole GPU or on its lattice. */
 int pl_quota_ok(const struct model_gpu *gpu, int sms);
 
-/* Microbatches processed by one replica of R. */
+/* Microbatches processed by one replica of R (the busiest, replica 0). */
 static inline int pl_share(int microbatches, int replicas)
 {
 	return (microbatches + replicas - 1) / replicas;
+}
+
+/* Microbatches processed by replica k of R: k, k + R, ... (none when k >= M). */
+static inline int pl_replica_share(int microbatches, int replicas, int k)
+{
+	return k < microbatches ? (microbatches - k + replicas - 1) / replicas : 0;
 }
 
 /* The estimate of p: 0 and *iter_ns when every GPU's memory fits, 1 (and

@@ -309,6 +309,25 @@ START_TEST(warmups_cover_what_replicated_positions_keep_in_flight)
 }
 END_TEST
 
+START_TEST(a_replica_is_busy_with_its_own_microbatches_only)
+{
+	struct hand_module hm[2] = {{1, 1.0, 1000, 0}, {1, 1.0, 1000, 0}};
+	struct plan_problem *pb = hand_problem(2, 2, hm, 3, 1);
+	struct plan *p = hand_plan(pb, 3);
+	struct plan_partition *pt = plan_add_partition(p, 1, 132);
+
+	/* 3 microbatches, a on 2 replicas: replica 0 runs microbatches 0 and
+	 * 2, replica 1 only microbatch 1.  GPU 1 holds replica 1 and b (all 3
+	 * microbatches): 3 + 9 = 12 ms busy, and it sets the pipeline */
+	plan_add_slot(plan_add_partition(p, 0, 132), "a", 0, 1, 0, 0, 2);
+	plan_add_slot(pt, "a", 0, 1, 0, 1, 2);
+	plan_add_slot(pt, "b", 0, 1, 0, 0, 1);
+	ck_assert_int_eq(estimate(pb, p), 12 * MS);
+	plan_free(p);
+	plan_problem_free(pb);
+}
+END_TEST
+
 START_TEST(a_partition_runs_at_its_quota)
 {
 	struct hand_module hm[1] = {{2, 1.0, 1000, 0}};
@@ -711,6 +730,7 @@ static Suite *planner_suite(void)
 	tcase_add_test(c, a_partition_fills_the_gap_between_its_units_with_forwards_of_later_microbatches);
 	tcase_add_test(c, gradient_all_reduce_overlaps_the_backward_of_upstream_units);
 	tcase_add_test(c, warmups_cover_what_replicated_positions_keep_in_flight);
+	tcase_add_test(c, a_replica_is_busy_with_its_own_microbatches_only);
 	tcase_add_test(c, a_partition_runs_at_its_quota);
 	tcase_add_test(pl, megatron_picks_data_parallelism_when_a_replica_fits);
 	tcase_add_test(pl, megatron_pipelines_when_memory_forces_it);
