@@ -11,7 +11,7 @@
 #include "planner/planner.h"
 
 static const char usage[] =
-	"mosaic plan SPEC --gpus N [--gpu NAME] --planner mosaic|megatron|distmm|spindle|optimus|optimal\n"
+	"mosaic plan SPEC --gpus N [--gpu NAME] --planner mosaic|megatron|distmm|spindle|optimus|optimal|mosaic-greedy\n"
 	"            -o PLAN [--explain] [--json]\n"
 	"  plan a workload (a spec file or a bundled name) on N GPUs and write the plan\n"
 	"  (JSON) with its predicted iteration time (the cost model's prediction);\n"

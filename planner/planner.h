@@ -297,7 +297,8 @@ char *plan_explain(const struct plan_problem *pb, const struct plan *p, struct m
  * baselines, each searching its own knobs; their policies are described in
  * planner/baselines.c), "mosaic" (temporal-spatial heuristic: greedy
  * construction plus refinement, never worse than any baseline by the
- * estimate), "optimal" (branch and bound over mosaic's placement family:
+ * estimate), "mosaic-greedy" (mosaic's greedy construction alone: an
+ * ablation for the search-quality figure), "optimal" (branch and bound over mosaic's placement family:
  * every module's pipeline depth, replica count and quota, every placement of
  * up to 6 units, seeded with the mosaic plan, so its answer is proven best
  * over that family; at most 16 GPUs and 6 modules, and -MO_EUSAGE "too large"

@@ -598,7 +598,11 @@ static void fam_climb(const struct plan_problem *pb, struct fam *f, struct plan 
 	fam_release(&t);
 }
 
-static int fam_construct(const struct plan_problem *pb, struct plan **out, int64_t *out_ns)
+/* The greedy walk in the family F, then (climb) hill climbing from its best
+ * configuration; *out the best plan seen (NULL when nothing fits).  Returns
+ * 0, 1 when no module's stages fit a GPU, -1 when out of memory. */
+static int fam_construct(const struct plan_problem *pb, int climb, struct plan **out,
+			 int64_t *out_ns)
 {
 	int K = pb->n_modules;
 	struct fam f, t, bf;
@@ -704,7 +708,7 @@ static int fam_construct(const struct plan_problem *pb, struct plan **out, int64
 		if (!moved)
 			break;
 	}
-	if (have_bf)
+	if (have_bf && climb)
 		fam_climb(pb, &bf, &best, &best_ns);
 out:
 	fam_release(&f);
@@ -759,7 +763,7 @@ static int mosaic_both(const struct plan_problem *pb, struct plan **out, struct 
 		struct plan *p = NULL;
 		int64_t pns = 0;
 
-		if (fam_construct(pb, &p, &pns) < 0) {
+		if (fam_construct(pb, 1, &p, &pns) < 0) {
 			for (int i = 0; i < n; i++)
 				plan_free(cand[i]);
 			return mo_err_set(err, MO_ENOMEM, "plan: out of memory");
@@ -838,6 +842,22 @@ int pl_mosaic(const struct plan_problem *pb, struct plan **out, struct mo_err *e
 	if (rc)
 		return rc;
 	*out = apply_margin(best, tbest, pb->min_gain);
+	return 0;
+}
+
+/* mosaic-greedy: the greedy walk alone (no baselines as candidates, no hill
+ * climbing, no refinement), for measuring what the rest of mosaic adds. */
+static int pl_mosaic_greedy(const struct plan_problem *pb, struct plan **out, struct mo_err *err)
+{
+	int64_t ns = 0;
+	int rc = fam_construct(pb, 0, out, &ns);
+
+	if (rc < 0)
+		return mo_err_set(err, MO_ENOMEM, "plan: out of memory");
+	if (!*out)
+		return mo_err_set(err, MO_EINFEASIBLE, "mosaic-greedy: nothing fits on %d %s", pb->n_gpus,
+				  pb->gpu->short_name);
+	(*out)->predicted_iter_ns = ns;
 	return 0;
 }
 
@@ -1210,6 +1230,7 @@ static const struct {
 	planner_fn fn;
 } planners[] = {
 	{"mosaic", pl_mosaic},
+	{"mosaic-greedy", pl_mosaic_greedy},
 	{"megatron", pl_megatron},
 	{"distmm", pl_distmm},
 	{"spindle", pl_spindle},
@@ -1240,9 +1261,16 @@ int plan_search(const struct plan_problem *pb, const char *planner, struct plan 
 			}
 			return rc;
 		}
-	return mo_err_set(err, MO_EUSAGE,
-			  "unknown planner '%s' (known: mosaic, megatron, distmm, spindle, optimus, optimal)",
-			  planner);
+	{
+		char known[256];
+		size_t k = 0;
+
+		known[0] = '\0';
+		for (size_t i = 0; i < sizeof(planners) / sizeof(planners[0]) && k < sizeof(known); i++)
+			k += (size_t)snprintf(known + k, sizeof(known) - k, "%s%s", i ? ", " : "",
+					      planners[i].name);
+		return mo_err_set(err, MO_EUSAGE, "unknown planner '%s' (known: %s)", planner, known);
+	}
 }
 
 int plan_make(const struct workload *w, const struct model_gpu *gpu, int n_gpus,
