@@ -471,9 +471,8 @@ static int64_t shared_bubble(const struct pl_graph *g, const int64_t *w, const i
 		for (int x = 0; x < g->n_units; x++)
 			dist[x] = NEG;
 		for (int j = 0; j < g->units[u].n_succ; j++)
-			dist[g->units[u].succ[j]] = comm[comm_off[u] + j] > dist[g->units[u].succ[j]]
-							     ? comm[comm_off[u] + j]
-							     : dist[g->units[u].succ[j]];
+			if (comm[comm_off[u] + j] > dist[g->units[u].succ[j]])
+				dist[g->units[u].succ[j]] = comm[comm_off[u] + j];
 		for (int kk = k + 1; kk < g->n_units; kk++) {
 			int x = g->order[kk];
 
@@ -633,8 +632,12 @@ int plan_estimate(const struct plan_problem *pb, const struct plan *p, struct pl
 	 * forwards of the further microbatches 1F1B lets a replica run ahead */
 	for (int u = 0; u < g.n_units; u++) {
 		int64_t fwd = 0;
-		int share = pl_share(M, g.units[u].replicas);
-		int ahead = (p->schedule == PLAN_SCHEDULE_1F1B && g.units[u].depth < share ? g.units[u].depth : share) - 1;
+		int share = pl_share(M, g.units[u].replicas), window = share;
+		int ahead;
+
+		if (p->schedule == PLAN_SCHEDULE_1F1B && g.units[u].depth < share)
+			window = g.units[u].depth;
+		ahead = window - 1;
 
 		for (int k = 0; k < g.units[u].n_slots; k++) {
 			int f = g.units[u].slots[k];

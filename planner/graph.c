@@ -283,7 +283,8 @@ int pl_graph_build(const struct plan *p, const struct pl_modinfo *mi, struct pl_
 			rc = OOM();
 			goto out;
 		}
-		plan_warmups(P, g->n_units, pos, reps, INT32_MAX - 1, warm);
+		plan_warmups(P, g->n_units, pos, reps, p->microbatches > 0 ? p->microbatches : INT32_MAX - 1,
+			     warm);
 		for (int u = 0; u < g->n_units; u++) {
 			int64_t inflight = (int64_t)warm[pos[u]] + 1, r = g->units[u].replicas;
 			int64_t per = (inflight + r - 1) / r;
