@@ -445,6 +445,52 @@ START_TEST(a_bare_chrome_array_imports)
 }
 END_TEST
 
+/* Pass 2 parses only the runs of GPU events: runs more than 64 KiB of host
+ * events apart stay separate, closer ones merge, and runs straddle the
+ * importer's 256 KiB reads; every kernel of every run comes out, in order. */
+START_TEST(gpu_events_far_apart_in_the_file_all_import)
+{
+	size_t cap = 8u << 20, n = 0;
+	char *j = malloc(cap);
+	int nk = 0;
+	long long ts = 1000;
+	struct trace_mem t;
+	struct trace_import_stats st;
+	struct mo_err err;
+
+	ck_assert_ptr_nonnull(j);
+	n += (size_t)snprintf(j + n, cap - n, "[");
+	for (int group = 0; group < 8; group++) {
+		int host = group % 2 ? 1200 : 40; /* about 120 KiB or 4 KiB of host events */
+
+		for (int i = 0; i < host; i++, ts++)
+			n += (size_t)snprintf(j + n, cap - n,
+					      "%s{\"ph\":\"X\",\"cat\":\"cpu_op\",\"name\":\"aten::pad%06d\","
+					      "\"pid\":9,\"tid\":9,\"ts\":%lld,\"dur\":1}",
+					      n > 1 ? "," : "", i, ts);
+		for (int i = 0; i < 700; i++, ts += 2)
+			n += (size_t)snprintf(j + n, cap - n,
+					      ",{\"ph\":\"X\",\"cat\":\"kernel\",\"name\":\"k%d\",\"pid\":0,"
+					      "\"tid\":7,\"ts\":%lld,\"dur\":1}",
+					      nk++, ts);
+	}
+	n += (size_t)snprintf(j + n, cap - n, "]");
+	ck_assert_uint_lt(n, cap - 1);
+	ck_assert_uint_gt(n, 3u * 256 * 1024); /* several of the importer's reads */
+	ck_assert_msg(import_str(j, NULL, &t, &st, &err) == 0, "%s", err.msg);
+	ck_assert_int_eq(st.kernels, nk);
+	for (int i = 0; i < nk; i++) {
+		const struct trace_kernel *k = &nth_kind(&t, TRACE_KIND_KERNEL, (size_t)i)->u.kernel;
+		char want[16];
+
+		snprintf(want, sizeof(want), "k%d", i);
+		ck_assert_str_eq(k->name, want);
+	}
+	trace_mem_release(&t);
+	free(j);
+}
+END_TEST
+
 START_TEST(events_without_names_are_fine)
 {
 	const char *j = "[{\"ph\":\"X\",\"cat\":\"user_annotation\",\"pid\":1,\"tid\":1,\"ts\":1,\"dur\":9},"
@@ -828,6 +874,7 @@ static Suite *import_suite(void)
 	tcase_add_test(tc, a_small_reorder_window_counts_late_records);
 	tcase_add_test(tc, schema_2021_with_string_tids_and_lowercase_external_id);
 	tcase_add_test(tc, a_bare_chrome_array_imports);
+	tcase_add_test(tc, gpu_events_far_apart_in_the_file_all_import);
 	tcase_add_test(tc, events_without_names_are_fine);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("bad input");

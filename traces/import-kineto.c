@@ -83,9 +83,11 @@
  * runtime call without an External id; the ids index arrays (8 bytes a slot)
  * while they stay dense, hash tables otherwise; intervals (40 bytes) for
  * nn.Module events, user annotations and backward ops only; names of
- * modules and annotations.  Pass 2 adds the reorder window (about 400 bytes
- * a record).  Neither keeps other CPU ops, python_function events, GPU
- * events or JSON text.
+ * modules and annotations; the byte ranges of the runs of GPU events (16
+ * bytes a run; runs closer than 64 KiB are one, so at most 16 bytes per
+ * 64 KiB of JSON).  Pass 2 parses only those runs and adds the reorder
+ * window (about 400 bytes a record).  Neither keeps other CPU ops,
+ * python_function events, GPU events or JSON text.
  *
  * Bad input (found in pass 1, before the sink sees anything): not JSON,
  * truncated JSON or gzip, an empty file, a directory, a top-level value that
@@ -105,6 +107,7 @@
 
 #define READ_CHUNK (256 * 1024)
 #define NAME_MAX_KEEP 4096
+#define GPU_RUN_GAP (64 * 1024)
 
 /* ------------------------------------------------------------------------ */
 /* Small containers                                                          */
@@ -509,10 +512,14 @@ struct imp {
 	struct devstream *ds;
 	size_t nds, ds_cap;
 
-	/* the GPU region: pass 2 parses only [gpu_first, gpu_end) of the JSON,
-	 * resuming at snap, saved before the chunk holding gpu_first */
+	/* the GPU runs: pass 2 parses only these byte ranges of the JSON, each
+	 * a run of complete events from a GPU event's "{" to a GPU event's "}"
+	 * (runs closer than GPU_RUN_GAP are one run, so there are at most
+	 * input size / GPU_RUN_GAP of them), resuming at snap, saved before the
+	 * chunk holding the first */
 	int have_gpu;
-	unsigned long long gpu_first, gpu_end;
+	struct gpu_run { unsigned long long lo, hi; } *runs;
+	size_t nruns, runs_cap;
 	struct imp_snap snap;
 
 	/* pass 2 */
@@ -766,11 +773,13 @@ static int pass1_event(struct imp *im)
 		return 1;
 	}
 	if (is_gpu_cat(e->cat)) {
-		if (!im->have_gpu) {
+		if (!im->have_gpu || e->offset - im->runs[im->nruns - 1].hi > GPU_RUN_GAP) {
+			if (VEC_GROW(im->runs, im->nruns, im->runs_cap))
+				return nomem(im);
+			im->runs[im->nruns++].lo = e->offset;
 			im->have_gpu = 1;
-			im->gpu_first = e->offset;
 		}
-		im->gpu_end = cur_offset(im);
+		im->runs[im->nruns - 1].hi = cur_offset(im);
 		if (devstream_note(im, ev_device(e), ev_stream(e), e->cat == CAT_KERNEL) < 0)
 			return nomem(im);
 		return 1;
@@ -2005,13 +2014,15 @@ static int run_pass(struct imp *im, struct imp_input *in, unsigned char *buf)
 }
 
 /*
- * Pass 2: parse only the GPU region, as the array "[" region "]": every GPU
- * event lies in it, and the region is a run of complete events of the one
- * traceEvents array, so the text is valid JSON (pass 1 checked it all).
+ * Pass 2: parse only the GPU runs, as the array "[" run "," run ... "]":
+ * every GPU event lies in one, and a run is a sequence of complete events of
+ * the one traceEvents array, so the text is valid JSON (pass 1 checked it
+ * all).  The bytes between runs are read but not parsed.
  */
 static int run_pass_region(struct imp *im, struct imp_input *in, unsigned char *buf)
 {
 	int rc = 0;
+	size_t r = 0;
 	yajl_status s;
 
 	im->depth = 0;
@@ -2027,7 +2038,7 @@ static int run_pass_region(struct imp *im, struct imp_input *in, unsigned char *
 	s = yajl_parse(im->yh, (const unsigned char *)"[", 1);
 	while (s == yajl_status_ok && !im->failed) {
 		unsigned long long before = in->out_total;
-		if (before >= im->gpu_end) {
+		if (r == im->nruns) {
 			s = yajl_parse(im->yh, (const unsigned char *)"]", 1);
 			if (s == yajl_status_ok)
 				s = yajl_complete_parse(im->yh);
@@ -2043,12 +2054,23 @@ static int run_pass_region(struct imp *im, struct imp_input *in, unsigned char *
 					im->name);
 			break;
 		}
-		unsigned long long lo = im->gpu_first > before ? im->gpu_first - before : 0;
-		unsigned long long hi = im->gpu_end - before < (unsigned long long)n ?
-						im->gpu_end - before : (unsigned long long)n;
-		im->chunk_base = before + lo;
-		if (hi > lo)
-			s = yajl_parse(im->yh, buf + lo, (size_t)(hi - lo));
+		/* the parts of this chunk inside runs, run by run */
+		while (r < im->nruns && im->runs[r].lo < before + (unsigned long long)n &&
+		       s == yajl_status_ok && !im->failed) {
+			const struct gpu_run *g = &im->runs[r];
+			unsigned long long lo = g->lo > before ? g->lo - before : 0;
+			unsigned long long hi = g->hi - before < (unsigned long long)n ? g->hi - before
+											: (unsigned long long)n;
+
+			if (r > 0 && g->lo >= before)
+				s = yajl_parse(im->yh, (const unsigned char *)",", 1);
+			im->chunk_base = before + lo;
+			if (s == yajl_status_ok && hi > lo)
+				s = yajl_parse(im->yh, buf + lo, (size_t)(hi - lo));
+			if (g->hi > before + (unsigned long long)n)
+				break; /* the run goes on in the next chunk */
+			r++;
+		}
 	}
 	if (rc == 0 && (s != yajl_status_ok || im->failed)) {
 		if (im->err && im->err->code)
@@ -2254,6 +2276,7 @@ static void imp_release(struct imp *im)
 	free(im->mod_out);
 	free(im->step_order);
 	free(im->ds);
+	free(im->runs);
 	for (size_t i = 0; i < im->nprops; i++)
 		free(im->props[i].name);
 	free(im->props);
