@@ -13,6 +13,69 @@ static json_t *ns_or_null(double v)
 	return isnan(v) || v <= 0 ? json_null() : json_integer((json_int_t)v);
 }
 
+/* Each system's plan of workload wl on gpus GPUs (iter.csv rows): an object
+ * {system: {"predicted_iter_ns", "simulated_iter_ns"}}, or with only_sim
+ * {system: simulated_iter_ns}; *speedup gets mosaic's simulated speedup over
+ * the best baseline (JSON null when one side is missing). */
+static json_t *systems_at(const struct bench_table *it, const char *wl, int gpus, int only_sim,
+			  json_t **speedup)
+{
+	json_t *sys = json_object();
+	double best = NAN, mosaic = NAN;
+
+	for (int s = 0; s < BENCH_N_SYSTEMS; s++)
+		for (int r = 0; r < it->n; r++) {
+			double sim;
+
+			if (strcmp(bench_cell(it, r, "workload"), wl) ||
+			    strcmp(bench_cell(it, r, "system"), bench_systems[s]) ||
+			    (int)bench_cell_num(it, r, "gpus") != gpus)
+				continue;
+			sim = bench_cell_num(it, r, "simulated_iter_ns");
+			if (only_sim) {
+				json_object_set_new(sys, bench_systems[s], ns_or_null(sim));
+			} else {
+				json_t *so = json_object();
+
+				json_object_set_new(so, "predicted_iter_ns",
+						    ns_or_null(bench_cell_num(it, r, "predicted_iter_ns")));
+				json_object_set_new(so, "simulated_iter_ns", ns_or_null(sim));
+				json_object_set_new(sys, bench_systems[s], so);
+			}
+			if (s == BENCH_N_SYSTEMS - 1)
+				mosaic = sim;
+			else if (sim > 0 && (isnan(best) || sim < best))
+				best = sim;
+		}
+	*speedup = isnan(best) || isnan(mosaic) || mosaic <= 0 ? json_null()
+							       : json_real(round(best / mosaic * 1e6) / 1e6);
+	return sys;
+}
+
+/* The other cluster sizes that ran (fig14's points): per GPU count, each
+ * system's simulated iteration time and mosaic's speedup there. */
+static json_t *scale_snapshot(const struct bench_opts *o, const struct bench_table *it,
+			      const char *wl)
+{
+	json_t *scale = json_object();
+
+	for (int r = 0; r < it->n; r++) {
+		int gpus = (int)bench_cell_num(it, r, "gpus");
+		char key[16];
+		json_t *at, *speedup;
+
+		snprintf(key, sizeof(key), "%d", gpus);
+		if (strcmp(bench_cell(it, r, "workload"), wl) || gpus == o->cluster.n_gpus ||
+		    json_object_get(scale, key))
+			continue;
+		at = json_object();
+		json_object_set_new(at, "simulated_iter_ns", systems_at(it, wl, gpus, 1, &speedup));
+		json_object_set_new(at, "speedup_vs_best_baseline", speedup);
+		json_object_set_new(scale, key, at);
+	}
+	return scale;
+}
+
 char *bench_regress_snapshot(const struct bench_opts *o, const struct bench_table *tables)
 {
 	const struct bench_table *it = &tables[BENCH_T_ITER], *se = &tables[BENCH_T_SEARCH];
@@ -35,37 +98,13 @@ char *bench_regress_snapshot(const struct bench_opts *o, const struct bench_tabl
 			    json_string("search methods on a small instance: predicted and simulated"));
 	json_object_set_new(root, "labels", labels);
 	for (int w = 0; w < o->n_workloads; w++) {
-		json_t *wo = json_object(), *sys = json_object(), *search = json_object();
-		json_t *methods = json_object();
-		double best = NAN, mosaic = NAN;
+		json_t *wo = json_object(), *search = json_object(), *methods = json_object();
+		json_t *speedup, *sys = systems_at(it, o->workloads[w], o->cluster.n_gpus, 0, &speedup);
 		int gpus = 0;
 
 		json_object_set_new(wo, "name", json_string(o->workloads[w]));
-		for (int s = 0; s < BENCH_N_SYSTEMS; s++)
-			for (int r = 0; r < it->n; r++) {
-				json_t *so;
-				double sim;
-
-				if (strcmp(bench_cell(it, r, "workload"), o->workloads[w]) ||
-				    strcmp(bench_cell(it, r, "system"), bench_systems[s]) ||
-				    (int)bench_cell_num(it, r, "gpus") != o->cluster.n_gpus)
-					continue;
-				sim = bench_cell_num(it, r, "simulated_iter_ns");
-				so = json_object();
-				json_object_set_new(so, "predicted_iter_ns",
-						    ns_or_null(bench_cell_num(it, r, "predicted_iter_ns")));
-				json_object_set_new(so, "simulated_iter_ns", ns_or_null(sim));
-				json_object_set_new(sys, bench_systems[s], so);
-				if (s == BENCH_N_SYSTEMS - 1)
-					mosaic = sim;
-				else if (sim > 0 && (isnan(best) || sim < best))
-					best = sim;
-			}
 		json_object_set_new(wo, "systems", sys);
-		json_object_set_new(wo, "speedup_vs_best_baseline",
-				    isnan(best) || isnan(mosaic) || mosaic <= 0
-					    ? json_null()
-					    : json_real(round(best / mosaic * 1e6) / 1e6));
+		json_object_set_new(wo, "speedup_vs_best_baseline", speedup);
 		for (int r = 0; r < se->n; r++) {
 			json_t *mo;
 
@@ -83,6 +122,7 @@ char *bench_regress_snapshot(const struct bench_opts *o, const struct bench_tabl
 		json_object_set_new(search, "gpus", json_integer(gpus));
 		json_object_set_new(search, "methods", methods);
 		json_object_set_new(wo, "search", search);
+		json_object_set_new(wo, "scale", scale_snapshot(o, it, o->workloads[w]));
 		json_array_append_new(wls, wo);
 	}
 	json_object_set_new(root, "workloads", wls);
@@ -254,6 +294,21 @@ int bench_regress_compare(const char *ref_json, const char *ref_name, const char
 		value(&c, name, "mosaic speedup vs best baseline",
 		      json_object_get(rw, "speedup_vs_best_baseline"),
 		      json_object_get(cw, "speedup_vs_best_baseline"), 0, 0);
+		json_object_foreach(json_object_get(rw, "scale"), key, v) {
+			json_t *cv = json_object_get(json_object_get(cw, "scale"), key), *sv;
+			const char *sk;
+			char item[96];
+
+			json_object_foreach(json_object_get(v, "simulated_iter_ns"), sk, sv) {
+				snprintf(item, sizeof(item), "x%s %s simulated iter", key, sk);
+				value(&c, name, item, sv,
+				      cv ? json_object_get(json_object_get(cv, "simulated_iter_ns"), sk) : NULL,
+				      1, 1);
+			}
+			snprintf(item, sizeof(item), "x%s mosaic speedup", key);
+			value(&c, name, item, json_object_get(v, "speedup_vs_best_baseline"),
+			      cv ? json_object_get(cv, "speedup_vs_best_baseline") : NULL, 0, 0);
+		}
 		rs = json_object_get(json_object_get(rw, "search"), "methods");
 		cs = json_object_get(json_object_get(cw, "search"), "methods");
 		json_object_foreach(rs, key, v) {

@@ -15,10 +15,11 @@ static const char usage[] =
 static void help(void)
 {
 	printf("usage: %s\n\n"
-	       "Re-run the regression suite (every system's plan per workload, simulated, plus the\n"
-	       "search methods on a small instance), compare predicted and simulated iteration\n"
-	       "times and mosaic's speedup with a reference, print the differences.  Exit 1 when a\n"
-	       "value got worse beyond the tolerance, 0 otherwise.\n\n"
+	       "Re-run the regression suite (every system's plan per workload on the cluster and\n"
+	       "on twice as many GPUs, simulated, plus the search methods on a small instance),\n"
+	       "compare predicted and simulated iteration times and mosaic's speedup with a\n"
+	       "reference, print the differences.  Exit 1 when a value got worse beyond the\n"
+	       "tolerance, 0 otherwise.\n\n"
 	       "  --reference FILE  the reference JSON (results/reference/quick.json in CI)\n"
 	       "  --tolerance PCT   allowed relative change, percent (default 1)\n"
 	       "  --quick           the quick suite (must match how the reference was recorded)\n"

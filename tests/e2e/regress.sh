@@ -2,7 +2,7 @@
 # mosaic regress: a fresh reference compares clean (exit 0); a deliberately
 # worse planner (MOSAIC_REGRESS_SELFTEST=worsen: the harness answers "mosaic"
 # with the worst baseline's plan) and a reference that promises more than the
-# planner delivers are both caught (exit 1, REGRESSION lines); a missing or
+# planner delivers, at the cluster's size or at twice it, are caught (exit 1, REGRESSION lines); a missing or
 # mismatched reference is bad input (exit 2); --update writes atomically.
 set -u
 : "${MOSAIC:?set MOSAIC to the mosaic binary}"
@@ -26,6 +26,9 @@ for w in r["workloads"]:
     m = w["systems"]["mosaic"]
     assert m["simulated_iter_ns"] > 0 and m["predicted_iter_ns"] > 0
     assert w["search"]["methods"]["mosaic"]["status"] == "ok"
+    # the larger cluster of the quick sweep (16 GPUs) is part of the reference
+    assert w["scale"]["16"]["simulated_iter_ns"]["mosaic"] > 0, w["scale"]
+    assert w["scale"]["16"]["speedup_vs_best_baseline"] > 0
 PY
 
 # the same code against its own reference: no regression
@@ -41,6 +44,18 @@ rc=$?
 [ $rc -eq 1 ] || fail "the worsened planner must exit 1, got $rc: $(cat "$tmp/out" "$tmp/err")"
 grep -q "mosaic .*REGRESSION" "$tmp/out" || fail "no REGRESSION line for mosaic: $(cat "$tmp/out")"
 grep -q "self-test" "$tmp/err" || fail "the self-test is not announced on stderr"
+
+# a planner that only got worse at 16 GPUs is caught too
+python3 - "$ref" "$tmp/scale.json" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+s = r["workloads"][1]["scale"]["16"]
+s["simulated_iter_ns"]["mosaic"] = int(s["simulated_iter_ns"]["mosaic"] * 0.8)
+json.dump(r, open(sys.argv[2], "w"), indent=1)
+PY
+"$MOSAIC" regress --quick --reference "$tmp/scale.json" --quiet >"$tmp/out" 2>&1
+[ $? -eq 1 ] || fail "a mosaic 25% slower at 16 GPUs must fail"
+grep -q "ofasys .*x16 mosaic simulated iter.*REGRESSION" "$tmp/out" || fail "no x16 line: $(cat "$tmp/out")"
 
 # a reference promising a 10% faster mosaic: caught at 5%, accepted at 50%
 python3 - "$ref" "$tmp/better.json" <<'PY'
