@@ -519,7 +519,6 @@ struct imp {
 	 * (runs closer than GPU_RUN_GAP are one run, so there are at most
 	 * input size / GPU_RUN_GAP of them), resuming at snap, saved before the
 	 * chunk holding the first */
-	int have_gpu;
 	struct gpu_run { unsigned long long lo, hi; } *runs;
 	size_t nruns, runs_cap;
 	struct imp_snap snap;
@@ -775,11 +774,10 @@ static int pass1_event(struct imp *im)
 		return 1;
 	}
 	if (is_gpu_cat(e->cat)) {
-		if (!im->have_gpu || e->offset - im->runs[im->nruns - 1].hi > GPU_RUN_GAP) {
+		if (!im->nruns || e->offset - im->runs[im->nruns - 1].hi > GPU_RUN_GAP) {
 			if (VEC_GROW(im->runs, im->nruns, im->runs_cap))
 				return nomem(im);
 			im->runs[im->nruns++].lo = e->offset;
-			im->have_gpu = 1;
 		}
 		im->runs[im->nruns - 1].hi = cur_offset(im);
 		if (devstream_note(im, ev_device(e), ev_stream(e), e->cat == CAT_KERNEL) < 0)
@@ -1970,7 +1968,7 @@ static int run_pass(struct imp *im, struct imp_input *in, unsigned char *buf)
 		return mo_err_set(im->err, MO_ENOMEM, "cannot import '%s': out of memory", im->name);
 	yajl_config(im->yh, yajl_dont_validate_strings, 1);
 	for (;;) {
-		if (im->pass == 1 && !im->have_gpu && (rc = imp_input_mark(in, &im->snap, im->err)) != 0)
+		if (im->pass == 1 && !im->nruns && (rc = imp_input_mark(in, &im->snap, im->err)) != 0)
 			break;
 		long long n = imp_input_read(in, buf, READ_CHUNK, im->err);
 		if (n < 0) {
@@ -2344,7 +2342,7 @@ static int import_input(struct imp_input *in, const char *name, const struct tra
 	if ((rc = emit_definitions(&im)) != 0)
 		goto out;
 	im.pass = 2;
-	if (im.have_gpu) {
+	if (im.nruns) {
 		if ((rc = imp_input_restore(in, &im.snap, err)) != 0)
 			goto out;
 		if ((rc = run_pass_region(&im, in, buf)) != 0)
