@@ -423,6 +423,28 @@ void plan_estimate_release(struct plan_estimate *est)
  * Scratch arrays of n_units: head, tail, idle, dist.
  */
 #define NEG INT64_MIN
+/* Longest paths forward through units that are not own, from the units at
+ * topological positions k0 on: val[x] (NEG: not reached) is carried over
+ * each unit that is reached and not own, adding its weight and the edge's
+ * communication; own units receive a value but pass nothing on. */
+static void through_others(const struct pl_graph *g, const int64_t *w, const int64_t *comm,
+			   const int *comm_off, const int *own, int k0, int64_t *val)
+{
+	for (int k = k0; k < g->n_units; k++) {
+		int u = g->order[k];
+
+		if (own[u] || val[u] == NEG)
+			continue;
+		for (int j = 0; j < g->units[u].n_succ; j++) {
+			int v = g->units[u].succ[j];
+			int64_t c = val[u] + w[u] + comm[comm_off[u] + j];
+
+			if (c > val[v])
+				val[v] = c;
+		}
+	}
+}
+
 static int64_t shared_bubble(const struct pl_graph *g, const int64_t *w, const int64_t *comm,
 			     const int *comm_off, const int *own, const int64_t *credit,
 			     const int *has_pred, int64_t *head, int64_t *tail, int64_t *idle,
@@ -433,19 +455,7 @@ static int64_t shared_bubble(const struct pl_graph *g, const int64_t *w, const i
 	/* head: the longest path into each unit through other units only */
 	for (int u = 0; u < g->n_units; u++)
 		head[u] = has_pred[u] ? NEG : 0;
-	for (int k = 0; k < g->n_units; k++) {
-		int u = g->order[k];
-
-		if (own[u] || head[u] == NEG)
-			continue;
-		for (int j = 0; j < g->units[u].n_succ; j++) {
-			int v = g->units[u].succ[j];
-			int64_t c = head[u] + w[u] + comm[comm_off[u] + j];
-
-			if (c > head[v])
-				head[v] = c;
-		}
-	}
+	through_others(g, w, comm, comm_off, own, 0, head);
 	/* tail: the longest path out of each unit through other units only */
 	for (int k = g->n_units - 1; k >= 0; k--) {
 		int u = g->order[k];
@@ -459,7 +469,8 @@ static int64_t shared_bubble(const struct pl_graph *g, const int64_t *w, const i
 		}
 		tail[u] = t;
 	}
-	/* idle before each own unit, own units in topological order */
+	/* idle before each own unit, own units in topological order: the gaps
+	 * from u to the own units it reaches through other units */
 	for (int u = 0; u < g->n_units; u++)
 		idle[u] = own[u] ? head[u] : NEG;
 	for (int k = 0; k < g->n_units; k++) {
@@ -467,32 +478,19 @@ static int64_t shared_bubble(const struct pl_graph *g, const int64_t *w, const i
 
 		if (!own[u] || idle[u] == NEG)
 			continue;
-		/* gaps from u to the own units it reaches through other units */
 		for (int x = 0; x < g->n_units; x++)
 			dist[x] = NEG;
 		for (int j = 0; j < g->units[u].n_succ; j++)
 			if (comm[comm_off[u] + j] > dist[g->units[u].succ[j]])
 				dist[g->units[u].succ[j]] = comm[comm_off[u] + j];
-		for (int kk = k + 1; kk < g->n_units; kk++) {
-			int x = g->order[kk];
-
-			if (dist[x] == NEG)
-				continue;
-			if (own[x]) {
+		through_others(g, w, comm, comm_off, own, k + 1, dist);
+		for (int x = 0; x < g->n_units; x++)
+			if (own[x] && dist[x] != NEG) {
 				int64_t gap = dist[x] - credit[u], c = idle[u] + (gap > 0 ? gap : 0);
 
 				if (c > idle[x])
 					idle[x] = c;
-				continue;
 			}
-			for (int j = 0; j < g->units[x].n_succ; j++) {
-				int y = g->units[x].succ[j];
-				int64_t c = dist[x] + w[x] + comm[comm_off[x] + j];
-
-				if (c > dist[y])
-					dist[y] = c;
-			}
-		}
 	}
 	for (int u = 0; u < g->n_units; u++)
 		if (own[u] && idle[u] != NEG && tail[u] != NEG && idle[u] + tail[u] > best)
@@ -822,7 +820,9 @@ int plan_estimate(const struct plan_problem *pb, const struct plan *p, struct pl
 							   link_gbps(pb, lo, hi));
 					ready = port[gi];
 				}
-				popt[r] = (popt[r] > ready ? popt[r] : ready > 0 ? ready : 0) + opt;
+				if (ready < 0)
+					ready = 0; /* optimizer steps follow the pipeline */
+				popt[r] = (popt[r] > ready ? popt[r] : ready) + opt;
 			}
 		}
 		for (int gi = 0; gi < p->n_gpus; gi++) {
