@@ -5,6 +5,7 @@
  * every value comes out of plan_*, engine_* or model_* calls.
  */
 #include "harness/bench.h"
+#include "harness/sim-check.h"
 #include "harness/bundled.h"
 
 #include <math.h>
@@ -229,14 +230,22 @@ static int tl_record(void *ctx, const struct trace_record *rec, struct mo_err *e
 /* ------------------------------------------------------------------------ */
 
 /*
- * Plan w on n GPUs with system.  Self-test (MOSAIC_REGRESS_SELFTEST=worsen):
- * "mosaic" answers with the worst temporal-only baseline's plan instead, a
- * deliberately worse planner for `mosaic regress` to catch.  This lives in
- * the harness, not in the planner.
+ * Plan w on n GPUs with system, the planner's finalists checked in the
+ * simulator on the cluster the bench runs (unless o->no_check).  Self-test
+ * (MOSAIC_REGRESS_SELFTEST=worsen): "mosaic" answers with the worst
+ * temporal-only baseline's plan instead, a deliberately worse planner for
+ * `mosaic regress` to catch.  This lives in the harness, not in the planner.
  */
 static int make_plan(const struct bench_opts *o, const struct workload *w, int n,
 		     const char *system, struct plan **out, struct mo_err *err)
 {
+	struct engine_cluster c;
+	struct sim_check sc = {w, &c, NULL};
+	struct plan_checker chk;
+	const struct plan_checker *check = o->no_check ? NULL : &chk;
+
+	cluster_for(o, w, n, &c);
+	sim_check_init(&chk, &sc);
 	if (o->worsen && !strcmp(system, "mosaic")) {
 		struct plan *worst = NULL;
 		int rc = -MO_EINFEASIBLE;
@@ -246,7 +255,7 @@ static int make_plan(const struct bench_opts *o, const struct workload *w, int n
 			struct mo_err e;
 
 			mo_err_clear(&e);
-			if (plan_make(w, o->cluster.gpu, n, bench_systems[s], &p, NULL, &e)) {
+			if (plan_make_checked(w, o->cluster.gpu, n, bench_systems[s], check, &p, NULL, &e)) {
 				if (err)
 					*err = e;
 				continue;
@@ -264,7 +273,7 @@ static int make_plan(const struct bench_opts *o, const struct workload *w, int n
 		*out = worst;
 		return rc;
 	}
-	return plan_make(w, o->cluster.gpu, n, system, out, NULL, err);
+	return plan_make_checked(w, o->cluster.gpu, n, system, check, out, NULL, err);
 }
 
 int bench_timeline_choose(struct bench_opts *o, struct mo_err *err)

@@ -220,6 +220,7 @@ char *bench_opts_json(const struct bench_opts *o)
 	json_object_set_new(root, "suite",
 			    json_string(o->suite == BENCH_SUITE_REGRESS ? "regress" : "full"));
 	json_object_set_new(root, "worsen", json_boolean(o->worsen));
+	json_object_set_new(root, "check", json_boolean(!o->no_check));
 	json_object_set_new(root, "cluster", json_string(o->cluster.spec));
 	json_object_set_new(root, "cluster_label", json_string(o->cluster.label));
 	json_object_set_new(root, "gpu", json_string(o->cluster.gpu ? o->cluster.gpu->name : ""));
@@ -247,6 +248,7 @@ int bench_opts_from_json(struct bench_opts *o, const char *json, const char *wha
 				  je.text);
 	o->quick = json_is_true(json_object_get(root, "quick"));
 	o->worsen = json_is_true(json_object_get(root, "worsen"));
+	o->no_check = json_is_false(json_object_get(root, "check"));
 	v = json_object_get(root, "suite");
 	o->suite = json_is_string(v) && !strcmp(json_string_value(v), "regress")
 			   ? BENCH_SUITE_REGRESS : BENCH_SUITE_FULL;

@@ -59,6 +59,7 @@ struct bench_opts {
 	char workloads[BENCH_MAX_WORKLOADS][64]; /* bundled names, in sweep order */
 	struct bench_cluster cluster;
 	char timeline[64];           /* the timelines' workload; "" until bench_timeline_choose */
+	int no_check;                /* plan by the cost model alone (no simulated finalist check) */
 };
 
 /* Defaults: full suite, 1 job, the default cluster, every bundled workload. */

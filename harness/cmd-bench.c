@@ -10,7 +10,7 @@
 
 static const char usage[] =
 	"mosaic bench [--quick] [--out DIR] [--jobs N] [--cluster SPEC] [--shard I/N|auto]\n"
-	"                    [--workloads a,b] [--timeline NAME] [--quiet]\n"
+	"                    [--workloads a,b] [--timeline NAME] [--check sim|none] [--quiet]\n"
 	"       mosaic bench --merge DIR... --out DIR";
 
 static void help(void)
@@ -34,6 +34,10 @@ static void help(void)
 	       "  --workloads LIST comma-separated bundled workload names (default: all)\n"
 	       "  --timeline NAME  the workload whose iteration the timelines draw (default:\n"
 	       "                   the first whose mosaic plan colocates modules on a GPU)\n"
+	       "  --check sim|none sim (the default): every planner's finalists (its plans\n"
+	       "                   predicted within 3%% of its best; for mosaic, every baseline's\n"
+	       "                   too) run in the simulator and the fastest simulated is\n"
+	       "                   kept; none: the cost model alone chooses each plan\n"
 	       "  --merge DIR...   join shard directories into the report in --out DIR\n"
 	       "  --quiet          no progress on stderr\n", usage);
 }
@@ -68,11 +72,12 @@ int cmd_bench(int argc, char **argv)
 		{"shard", required_argument, 0, 's'}, {"workloads", required_argument, 0, 'w'},
 		{"merge", no_argument, 0, 'm'},     {"quiet", no_argument, 0, 'Q'},
 		{"timeline", required_argument, 0, 't'}, {"help", no_argument, 0, 'h'},
+		{"check", required_argument, 0, 'C'},
 		{0, 0, 0, 0},
 	};
 	struct bench_opts o;
 	struct mo_err err;
-	const char *out = NULL, *cluster = NULL, *workloads = NULL, *timeline = NULL;
+	const char *out = NULL, *cluster = NULL, *workloads = NULL, *timeline = NULL, *check = NULL;
 	char outbuf[512];
 	int c, merge = 0, shard_i = -1, shard_n = 0, shard_auto = 0, rc;
 	char autobuf[600];
@@ -83,7 +88,7 @@ int cmd_bench(int argc, char **argv)
 		return cli_fail("bench", &err);
 	o.jobs = cpus > 0 ? (int)cpus : 1;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "qo:j:c:s:w:mQt:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "qo:j:c:s:w:mQt:C:h", longopts, NULL)) != -1) {
 		char *end;
 
 		switch (c) {
@@ -109,6 +114,12 @@ int cmd_bench(int argc, char **argv)
 			break;
 		case 'w': workloads = optarg; break;
 		case 't': timeline = optarg; break;
+		case 'C':
+			check = optarg;
+			if (strcmp(check, "sim") && strcmp(check, "none"))
+				return cli_usage_error("bench", usage, "bad --check '%s': sim or none", optarg);
+			o.no_check = !strcmp(check, "none");
+			break;
 		case 'm': merge = 1; break;
 		case 'Q': o.quiet = 1; break;
 		case 'h': help(); return 0;
@@ -120,7 +131,7 @@ int cmd_bench(int argc, char **argv)
 			return cli_usage_error("bench", usage, "--merge needs --out DIR");
 		if (optind >= argc)
 			return cli_usage_error("bench", usage, "--merge needs shard directories");
-		if (shard_n || cluster || workloads || timeline || o.quick)
+		if (shard_n || cluster || workloads || timeline || check || o.quick)
 			return cli_usage_error("bench", usage,
 					       "--merge takes the sweep's options from the shards; "
 					       "give only --out");

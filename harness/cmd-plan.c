@@ -1,5 +1,5 @@
 /* cmd-plan.c - `mosaic plan SPEC --gpus N [--gpu NAME] --planner P -o PLAN
- * [--explain] [--json]`: plan a workload and write the plan. */
+ * [--check sim|none] [--explain] [--json]`: plan a workload and write the plan. */
 #include "harness/cli.h"
 
 #include <getopt.h>
@@ -8,13 +8,18 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "harness/sim-check.h"
 #include "planner/planner.h"
 
 static const char usage[] =
 	"mosaic plan SPEC --gpus N [--gpu NAME] --planner mosaic|megatron|distmm|spindle|optimus|optimal|mosaic-greedy\n"
-	"            -o PLAN [--explain] [--json]\n"
+	"            -o PLAN [--check sim|none] [--explain] [--json]\n"
 	"  plan a workload (a spec file or a bundled name) on N GPUs and write the plan\n"
 	"  (JSON) with its predicted iteration time (the cost model's prediction);\n"
+	"  --check sim (the default): the planner's finalists, the plans predicted\n"
+	"  within 3%% of its best, each run one iteration on the simulated cluster and\n"
+	"  the fastest simulated wins (the plan records that time); --check none: the\n"
+	"  cost model alone decides;\n"
 	"  --gpu: the GPU (default: the spec's cluster gpu); --explain: per GPU its\n"
 	"  partitions, modules, quotas, predicted stage times and the bottleneck;\n"
 	"  --json: a summary (planner, predicted_iter_ns, microbatch size, plan path)";
@@ -28,6 +33,7 @@ int cmd_plan(int argc, char **argv)
 		{"output", required_argument, NULL, 'o'},
 		{"explain", no_argument, NULL, 'e'},
 		{"json", no_argument, NULL, 'j'},
+		{"check", required_argument, NULL, 'c'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -37,7 +43,9 @@ int cmd_plan(int argc, char **argv)
 	struct plan *p = NULL;
 	struct plan_problem *pb = NULL;
 	struct mo_err err;
-	int json = 0, explain = 0, n_gpus = 0, c, rc = 0;
+	struct plan_checker chk;
+	struct sim_check sc = {NULL, NULL, NULL};
+	int json = 0, explain = 0, n_gpus = 0, check = 1, c, rc = 0;
 	char *end;
 
 	mo_err_clear(&err);
@@ -54,6 +62,11 @@ int cmd_plan(int argc, char **argv)
 		case 'o': out = optarg; break;
 		case 'e': explain = 1; break;
 		case 'j': json = 1; break;
+		case 'c':
+			if (strcmp(optarg, "sim") && strcmp(optarg, "none"))
+				return cli_usage_error("plan", usage, "--check '%s': expected sim or none", optarg);
+			check = !strcmp(optarg, "sim");
+			break;
 		case 'h': printf("usage: %s\n", usage); return 0;
 		default: return cli_usage_error("plan", usage, "unknown option");
 		}
@@ -79,7 +92,13 @@ int cmd_plan(int argc, char **argv)
 		workload_free(w);
 		return cli_fail("plan", &err);
 	}
-	if (plan_make(w, gpu, n_gpus, planner, &p, &pb, &err) < 0 || plan_save(p, out, &err) < 0) {
+	sc.w = w;
+	sc.log = json ? NULL : stderr;
+	sim_check_init(&chk, &sc);
+	if (check && !json)
+		fprintf(stderr, "mosaic plan: checking %s's finalists in the simulator\n", planner);
+	if (plan_make_checked(w, gpu, n_gpus, planner, check ? &chk : NULL, &p, &pb, &err) < 0 ||
+	    plan_save(p, out, &err) < 0) {
 		rc = cli_fail("plan", &err);
 		goto out;
 	}
@@ -101,13 +120,22 @@ int cmd_plan(int argc, char **argv)
 				      plan_schedule_name(p->schedule), "microbatch_size", p->microbatch_size,
 				      "microbatches", p->microbatches, "plan", out);
 
+		if (o && p->checked_iter_ns >= 0)
+			json_object_update(o, json_pack("{s:I, s:s, s:i}", "checked_iter_ns",
+							(json_int_t)p->checked_iter_ns, "checked_by",
+							p->checked_by, "finalists", p->finalists));
 		if (o) {
 			json_dumpf(o, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 			putchar('\n');
 			json_decref(o);
 		}
 	}
-	if (!json && !explain)
+	if (!json && !explain && p->checked_iter_ns >= 0)
+		fprintf(stderr,
+			"mosaic plan: %s plan written to '%s': predicted iteration %.3f ms, %s %.3f ms (the fastest of %d finalist%s)\n",
+			p->planner, out, p->predicted_iter_ns / 1e6, p->checked_by,
+			p->checked_iter_ns / 1e6, p->finalists, p->finalists == 1 ? "" : "s");
+	else if (!json && !explain)
 		fprintf(stderr, "mosaic plan: %s plan written to '%s': predicted iteration %.3f ms\n",
 			p->planner, out, p->predicted_iter_ns / 1e6);
 out:

@@ -53,6 +53,7 @@ struct plan *plan_new(int n_gpus)
 	p->microbatch_size = 1;
 	p->microbatches = 1;
 	p->predicted_iter_ns = -1;
+	p->checked_iter_ns = -1;
 	copy_str(p->planner_version, sizeof(p->planner_version), PLANNER_VERSION);
 	return p;
 }
@@ -125,6 +126,9 @@ struct plan *plan_clone(const struct plan *p)
 	c->microbatch_size = p->microbatch_size;
 	c->microbatches = p->microbatches;
 	c->predicted_iter_ns = p->predicted_iter_ns;
+	c->checked_iter_ns = p->checked_iter_ns;
+	memcpy(c->checked_by, p->checked_by, sizeof(c->checked_by));
+	c->finalists = p->finalists;
 	for (int g = 0; g < p->n_gpus; g++)
 		for (int i = 0; i < p->gpus[g].n_partitions; i++) {
 			const struct plan_partition *src = &p->gpus[g].partitions[i];
@@ -144,6 +148,34 @@ struct plan *plan_clone(const struct plan *p)
 fail:
 	plan_free(c);
 	return NULL;
+}
+
+int plan_same_placement(const struct plan *a, const struct plan *b)
+{
+	if (a->n_gpus != b->n_gpus || a->schedule != b->schedule ||
+	    a->microbatch_size != b->microbatch_size || a->microbatches != b->microbatches)
+		return 0;
+	for (int g = 0; g < a->n_gpus; g++) {
+		const struct plan_gpu *ga = &a->gpus[g], *gb = &b->gpus[g];
+
+		if (ga->n_partitions != gb->n_partitions)
+			return 0;
+		for (int i = 0; i < ga->n_partitions; i++) {
+			const struct plan_partition *pa = &ga->partitions[i], *pb = &gb->partitions[i];
+
+			if (pa->sms != pb->sms || pa->n_slots != pb->n_slots)
+				return 0;
+			for (int k = 0; k < pa->n_slots; k++) {
+				const struct plan_slot *x = &pa->slots[k], *y = &pb->slots[k];
+
+				if (strcmp(x->module, y->module) || x->layer_begin != y->layer_begin ||
+				    x->layer_end != y->layer_end || x->stage != y->stage ||
+				    x->replica != y->replica || x->replicas != y->replicas)
+					return 0;
+			}
+		}
+	}
+	return 1;
 }
 
 /* ---- reading ---- */
@@ -255,7 +287,8 @@ static int get_array(struct reader *r, json_t *obj, const char *path, const char
 
 static const char *const top_keys[] = {"format", "version", "planner", "planner_version",
 	"workload", "gpu", "gpus", "schedule", "microbatch_size", "microbatches",
-	"predicted_iter_ns", "placement", NULL};
+	"predicted_iter_ns", "checked", "placement", NULL};
+static const char *const checked_keys[] = {"by", "iter_ns", "finalists", NULL};
 static const char *const gpu_keys[] = {"gpu", "partitions", NULL};
 static const char *const part_keys[] = {"sms", "slots", NULL};
 static const char *const slot_keys[] = {"module", "layers", "stage", "replica", "replicas", NULL};
@@ -289,6 +322,23 @@ static int read_slot(struct reader *r, json_t *js, const char *path, struct plan
 	s = plan_add_slot(part, module, (int)lb, (int)le, (int)stage, (int)replica, (int)replicas);
 	if (!s)
 		return mo_err_set(r->err, MO_ENOMEM, "cannot read plan '%s': out of memory", r->name);
+	return 0;
+}
+
+/* The optional "checked" object: all three fields or none. */
+static int read_checked(struct reader *r, json_t *jc, struct plan *p)
+{
+	int64_t ns, n;
+
+	if (!json_is_object(jc))
+		return bad(r, "checked", "expected an object%s", "");
+	if (check_keys(r, jc, "checked", checked_keys) ||
+	    get_str(r, jc, "checked", "by", p->checked_by, sizeof(p->checked_by)) ||
+	    get_int(r, jc, "checked", "iter_ns", 0, INT64_MAX, &ns) ||
+	    get_int(r, jc, "checked", "finalists", 1, 1 << 20, &n))
+		return r->err->code;
+	p->checked_iter_ns = ns;
+	p->finalists = (int)n;
 	return 0;
 }
 
@@ -336,6 +386,8 @@ static int read_plan(struct reader *r, json_t *root, struct plan **out)
 	p->microbatch_size = (int)mbs;
 	p->microbatches = (int)mbn;
 	p->predicted_iter_ns = pred;
+	if (json_object_get(root, "checked") && read_checked(r, json_object_get(root, "checked"), p))
+		goto fail;
 	if ((int64_t)json_array_size(placement) != gpus) {
 		char d[96];
 
@@ -476,9 +528,15 @@ static int write_plan(const struct plan *p, FILE *fp)
 	fputs(",\n  \"workload\": ", fp), put_str(fp, p->workload);
 	fputs(",\n  \"gpu\": ", fp), put_str(fp, p->gpu);
 	fprintf(fp, ",\n  \"gpus\": %d,\n  \"schedule\": \"%s\",\n  \"microbatch_size\": %d,\n"
-		    "  \"microbatches\": %d,\n  \"predicted_iter_ns\": %lld,\n  \"placement\": [\n",
+		    "  \"microbatches\": %d,\n  \"predicted_iter_ns\": %lld,\n",
 		p->n_gpus, plan_schedule_name(p->schedule), p->microbatch_size, p->microbatches,
 		(long long)p->predicted_iter_ns);
+	if (p->checked_iter_ns >= 0) {
+		fputs("  \"checked\": {\"by\": ", fp), put_str(fp, p->checked_by);
+		fprintf(fp, ", \"iter_ns\": %lld, \"finalists\": %d},\n", (long long)p->checked_iter_ns,
+			p->finalists);
+	}
+	fputs("  \"placement\": [\n", fp);
 	for (int g = 0; g < p->n_gpus; g++) {
 		fprintf(fp, "    {\"gpu\": %d, \"partitions\": [", g);
 		for (int i = 0; i < p->gpus[g].n_partitions; i++) {

@@ -74,6 +74,36 @@ int pl_optimus(const struct plan_problem *pb, struct plan **out, struct mo_err *
 int pl_mosaic(const struct plan_problem *pb, struct plan **out, struct mo_err *err);
 int pl_optimal(const struct plan_problem *pb, struct plan **out, struct mo_err *err);
 
+/* The candidate plans of one planning job (make.c), each with the planner
+ * it came from and the index of its problem (microbatch size). */
+struct pl_cand {
+	struct plan *p;
+	const char *origin;   /* a planner name (static storage) */
+	int problem;
+	int finalist;         /* chosen for the check */
+	int64_t judged_ns;    /* the check's time; -1 when not judged */
+};
+struct pl_cands {
+	int n, cap;
+	struct pl_cand *v;
+};
+/* Append p (taken: freed on failure); 0 or -MO_ENOMEM. */
+int pl_cands_add(struct pl_cands *c, struct plan *p, const char *origin, int problem);
+void pl_cands_release(struct pl_cands *c);
+/* 1 when every GPU of p has a single partition. */
+int pl_temporal_only(const struct plan *p);
+/*
+ * The winner: T the fastest temporal-only candidate, S the fastest other one
+ * (by judged_ns when judged is set, skipping the unjudged; else by
+ * predicted_iter_ns); S when S < T and S <= (1 - margin) T, else T.  Ties
+ * keep the earlier candidate.  -1 when no candidate has a time.
+ */
+int pl_cands_choose(const struct pl_cands *c, int judged, double margin);
+/* mosaic's candidates at one problem (search.c): each baseline's best, the
+ * greedy construction and the refinements of the two best among those. */
+int pl_mosaic_candidates(const struct plan_problem *pb, int problem, struct pl_cands *c,
+			 struct mo_err *err);
+
 /* Shared helpers of the planners (search.c). */
 struct plan *pl_plan_start(const struct plan_problem *pb, const char *planner);
 /* Per-layer cost at quota index qi of layers [lb, le) of module m (fwd + bwd). */

@@ -732,117 +732,76 @@ static const struct {
 };
 #define N_BASELINES ((int)(sizeof(baselines) / sizeof(baselines[0])))
 
-static int temporal_only(const struct plan *p)
+int pl_mosaic_candidates(const struct plan_problem *pb, int problem, struct pl_cands *c,
+			 struct mo_err *err)
 {
-	for (int g = 0; g < p->n_gpus; g++)
-		if (p->gpus[g].n_partitions > 1)
-			return 0;
-	return 1;
-}
-
-/* mosaic before the margin: *out the best plan, *tout (if not NULL) the best
- * temporal-only candidate (or NULL). */
-static int mosaic_both(const struct plan_problem *pb, struct plan **out, struct plan **tout,
-		       struct mo_err *err)
-{
-	struct plan *cand[N_BASELINES + 1];
-	int64_t ns[N_BASELINES + 1];
-	int n = 0, order[N_BASELINES + 1];
-	struct plan *best = NULL, *tbest = NULL;
-	int64_t best_ns = 0, tbest_ns = 0;
+	int first = c->n, top[2] = {-1, -1};
 
 	for (int b = 0; b < N_BASELINES; b++) {
 		struct plan *p = NULL;
 
-		if (baselines[b].fn(pb, &p, NULL) == 0 && p) {
-			cand[n] = p;
-			ns[n++] = p->predicted_iter_ns;
-		}
+		if (baselines[b].fn(pb, &p, NULL) == 0 && p &&
+		    pl_cands_add(c, p, baselines[b].name, problem))
+			goto oom;
 	}
 	{
 		struct plan *p = NULL;
 		int64_t pns = 0;
 
-		if (fam_construct(pb, 1, &p, &pns) < 0) {
-			for (int i = 0; i < n; i++)
-				plan_free(cand[i]);
-			return mo_err_set(err, MO_ENOMEM, "plan: out of memory");
-		}
+		if (fam_construct(pb, 1, &p, &pns) < 0)
+			goto oom;
 		if (p) {
-			cand[n] = p;
-			ns[n++] = pns;
+			p->predicted_iter_ns = pns;
+			if (pl_cands_add(c, p, "mosaic", problem))
+				goto oom;
 		}
 	}
-	if (!n)
+	if (c->n == first)
 		return mo_err_set(err, MO_EINFEASIBLE,
 				  "mosaic: nothing fits: %d modules on %d %s (%d SMs, %.1f GiB each); the model does not fit or there are more modules than SM partitions",
 				  pb->n_modules, pb->n_gpus, pb->gpu->short_name, pb->gpu->sms,
 				  pb->gpu->mem_bytes / (1024.0 * 1024 * 1024));
-	for (int i = 0; i < n; i++)
-		order[i] = i;
-	for (int i = 0; i < n; i++)
-		for (int j = i + 1; j < n; j++)
-			if (ns[order[j]] < ns[order[i]]) {
-				int x = order[i];
+	/* refine copies of the two best so far (the originals stay candidates
+	 * of the planner they came from) */
+	for (int i = first; i < c->n; i++) {
+		int64_t ns = c->v[i].p->predicted_iter_ns;
 
-				order[i] = order[j];
-				order[j] = x;
-			}
-	/* the best temporal-only candidate, kept aside */
-	for (int r = 0; r < n && !tbest; r++)
-		if (temporal_only(cand[order[r]])) {
-			tbest = plan_clone(cand[order[r]]);
-			tbest_ns = ns[order[r]];
-		}
-	for (int r = 0; r < n; r++) {
-		struct plan *p = cand[order[r]];
-
-		if (r < 2) {
-			struct refiner rf = {pb, p, ns[order[r]], 0, 4000};
-
-			refine(&rf);
-			p = rf.best;
-			pl_keep_best(&best, &best_ns, p, rf.best_ns);
-		} else {
-			plan_free(p);
+		if (top[0] < 0 || ns < c->v[top[0]].p->predicted_iter_ns) {
+			top[1] = top[0];
+			top[0] = i;
+		} else if (top[1] < 0 || ns < c->v[top[1]].p->predicted_iter_ns) {
+			top[1] = i;
 		}
 	}
-	snprintf(best->planner, sizeof(best->planner), "mosaic");
-	best->predicted_iter_ns = best_ns;
-	*out = best;
-	if (tbest) {
-		snprintf(tbest->planner, sizeof(tbest->planner), "mosaic");
-		tbest->predicted_iter_ns = tbest_ns;
+	for (int r = 0; r < 2 && top[r] >= 0; r++) {
+		const struct plan *src = c->v[top[r]].p;
+		struct refiner rf = {pb, plan_clone(src), src->predicted_iter_ns, 0, 4000};
+
+		if (!rf.best)
+			goto oom;
+		refine(&rf);
+		rf.best->predicted_iter_ns = rf.best_ns;
+		snprintf(rf.best->planner, sizeof(rf.best->planner), "mosaic");
+		if (pl_cands_add(c, rf.best, "mosaic", problem))
+			goto oom;
 	}
-	if (tout)
-		*tout = tbest;
-	else
-		plan_free(tbest);
 	return 0;
-}
-
-/* Keep the temporal-spatial plan only when it beats the temporal-only one by
- * the margin; frees the loser, returns the winner. */
-static struct plan *apply_margin(struct plan *best, struct plan *tbest, double min_gain)
-{
-	if (tbest && !temporal_only(best) &&
-	    (double)best->predicted_iter_ns > (1.0 - min_gain) * (double)tbest->predicted_iter_ns) {
-		plan_free(best);
-		return tbest;
-	}
-	plan_free(tbest);
-	return best;
+oom:
+	return mo_err_set(err, MO_ENOMEM, "plan: out of memory");
 }
 
 int pl_mosaic(const struct plan_problem *pb, struct plan **out, struct mo_err *err)
 {
-	struct plan *best = NULL, *tbest = NULL;
-	int rc = mosaic_both(pb, &best, &tbest, err);
+	struct pl_cands c = {0};
+	int rc = pl_mosaic_candidates(pb, 0, &c, err), win;
 
-	if (rc)
-		return rc;
-	*out = apply_margin(best, tbest, pb->min_gain);
-	return 0;
+	if (rc == 0) {
+		win = pl_cands_choose(&c, 0, pb->min_gain);
+		*out = c.v[win].p;
+		c.v[win].p = NULL;
+	}
+	pl_cands_release(&c);
+	return rc;
 }
 
 /* mosaic-greedy: the greedy walk alone (no baselines as candidates, no hill
@@ -1271,123 +1230,4 @@ int plan_search(const struct plan_problem *pb, const char *planner, struct plan 
 					      planners[i].name);
 		return mo_err_set(err, MO_EUSAGE, "unknown planner '%s' (known: %s)", planner, known);
 	}
-}
-
-int plan_make(const struct workload *w, const struct model_gpu *gpu, int n_gpus,
-	      const char *planner, struct plan **out, struct plan_problem **pb_out,
-	      struct mo_err *err)
-{
-	int cands[3], nc = 0, rc = 0;
-	struct plan *best = NULL, *tbest = NULL;
-	struct plan_problem *best_pb = NULL;
-	int64_t best_ns = 0;
-	int tbest_mb = 0;
-	struct mo_err last;
-
-	*out = NULL;
-	if (pb_out)
-		*pb_out = NULL;
-	if (!plan_planner_known(planner))
-		return plan_search(NULL, planner, out, err);
-	if (n_gpus < 1)
-		return mo_err_set(err, MO_EUSAGE, "plan: need at least 1 GPU, got %d", n_gpus);
-	cands[nc++] = w->microbatch;
-	if (w->microbatch % 2 == 0)
-		cands[nc++] = w->microbatch / 2;
-	if (w->microbatch * 2 <= w->batch && w->batch % (w->microbatch * 2) == 0)
-		cands[nc++] = w->microbatch * 2;
-	mo_err_clear(&last);
-	for (int i = 0; i < nc; i++) {
-		struct plan_problem *pb = NULL;
-		struct plan *p = NULL;
-		struct mo_err e;
-
-		mo_err_clear(&e);
-		rc = plan_problem_new(w, gpu, n_gpus, cands[i], &pb, &e);
-		if (rc) {
-			if (err)
-				*err = e;
-			plan_free(best);
-			plan_free(tbest);
-			plan_problem_free(best_pb);
-			return rc;
-		}
-		if (!strcmp(planner, "mosaic")) {
-			/* the margin applies across microbatch sizes too */
-			struct plan *tp = NULL;
-
-			rc = mosaic_both(pb, &p, &tp, &e);
-			if (rc == 0 && tp && (!tbest || tp->predicted_iter_ns < tbest->predicted_iter_ns)) {
-				plan_free(tbest);
-				tbest = tp;
-				tbest_mb = cands[i];
-			} else {
-				plan_free(tp);
-			}
-		} else {
-			rc = plan_search(pb, planner, &p, &e);
-		}
-		if (rc == -MO_EUSAGE || rc == -MO_ENOMEM) {
-			if (err)
-				*err = e;
-			plan_problem_free(pb);
-			plan_free(best);
-			plan_free(tbest);
-			plan_problem_free(best_pb);
-			return rc;
-		}
-		if (rc) {
-			if (!last.code)
-				last = e;
-			plan_problem_free(pb);
-			continue;
-		}
-		if (!best || p->predicted_iter_ns < best_ns) {
-			plan_free(best);
-			plan_problem_free(best_pb);
-			best = p;
-			best_pb = pb;
-			best_ns = p->predicted_iter_ns;
-		} else {
-			plan_free(p);
-			plan_problem_free(pb);
-		}
-	}
-	if (!best) {
-		plan_free(tbest);
-		if (err)
-			*err = last;
-		return last.code ? last.code : -MO_EINFEASIBLE;
-	}
-	if (tbest && best_pb) {
-		int best_mb = best->microbatch_size;
-		struct plan *won = apply_margin(best, tbest, best_pb->min_gain);
-
-		if (won == tbest && tbest_mb != best_mb) {
-			/* the problem of the temporal plan's microbatch size, for explain */
-			plan_problem_free(best_pb);
-			best_pb = NULL;
-			rc = plan_problem_new(w, gpu, n_gpus, tbest_mb, &best_pb, err);
-			if (rc) {
-				plan_free(won);
-				return rc;
-			}
-		}
-		best = won;
-		tbest = NULL;
-	}
-	snprintf(best->workload, sizeof(best->workload), "%s", w->name);
-	rc = plan_validate(best, w, gpu, err);
-	if (rc) {
-		mo_err_prefix(err, "%s planned an invalid plan (a planner bug)", planner);
-		plan_free(best);
-		plan_problem_free(best_pb);
-		return rc;
-	}
-	*out = best;
-	if (pb_out)
-		*pb_out = best_pb;
-	else
-		plan_problem_free(best_pb);
-	return 0;
 }

@@ -1,6 +1,7 @@
 /* test-planner.c - the plan format, validation, the cost model and the
  * planners on hand-checkable instances. */
 #include <check.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -115,6 +116,9 @@ START_TEST(a_plan_survives_a_json_round_trip)
 	p->microbatch_size = 4;
 	p->microbatches = 32;
 	p->predicted_iter_ns = 9007199254740993LL; /* above 2^53 */
+	p->checked_iter_ns = 123456789;
+	snprintf(p->checked_by, sizeof(p->checked_by), "simulated");
+	p->finalists = 3;
 	pt = plan_add_partition(p, 0, 64);
 	plan_add_slot(pt, "vision", 0, 24, 0, 0, 2);
 	pt = plan_add_partition(p, 0, 64);
@@ -130,6 +134,10 @@ START_TEST(a_plan_survives_a_json_round_trip)
 	ck_assert_int_eq(q->microbatch_size, 4);
 	ck_assert_int_eq(q->microbatches, 32);
 	ck_assert(q->predicted_iter_ns == 9007199254740993LL);
+	ck_assert(q->checked_iter_ns == 123456789);
+	ck_assert_str_eq(q->checked_by, "simulated");
+	ck_assert_int_eq(q->finalists, 3);
+	ck_assert(plan_same_placement(p, q));
 	ck_assert_int_eq(q->n_gpus, 2);
 	ck_assert_int_eq(q->gpus[0].n_partitions, 2);
 	ck_assert_int_eq(q->gpus[0].partitions[1].sms, 64);
@@ -173,6 +181,14 @@ static const struct {
 	{GOOD_HEAD "\"placement\":[{\"gpu\":1,\"partitions\":[]}]}", "placement[0].gpu", -MO_EINPUT},
 	{GOOD_HEAD "\"placement\":[{\"gpu\":0,\"partitions\":[{\"sms\":132,\"slots\":[" SLOT "]}],\"gpu\":0}]}",
 	 "offset", -MO_EINPUT},
+	{GOOD_HEAD "\"checked\":3,\"placement\":[{\"gpu\":0,\"partitions\":[]}]}",
+	 "checked: expected an object", -MO_EINPUT},
+	{GOOD_HEAD "\"checked\":{\"by\":\"simulated\",\"iter_ns\":5},\"placement\":[{\"gpu\":0,\"partitions\":[]}]}",
+	 "checked.finalists: missing field", -MO_EINPUT},
+	{GOOD_HEAD "\"checked\":{\"by\":\"simulated\",\"iter_ns\":-5,\"finalists\":1},\"placement\":[{\"gpu\":0,\"partitions\":[]}]}",
+	 "checked.iter_ns", -MO_EINPUT},
+	{GOOD_HEAD "\"checked\":{\"by\":\"simulated\",\"iter_ns\":5,\"finalists\":1,\"x\":0},\"placement\":[{\"gpu\":0,\"partitions\":[]}]}",
+	 "checked.x: unknown field", -MO_EINPUT},
 	{"{\"format\":\"mosaic-plan\",\"version\":99}", "newer", -MO_EVERSION},
 	{"{\"format\":\"mosaic-plan\",\"version\":1,\"planner\":\"x\",\"planner_version\":\"1\","
 	 "\"workload\":\"w\",\"gpu\":\"h100\",\"gpus\":1,\"schedule\":\"zigzag\",\"microbatch_size\":1,"
@@ -725,11 +741,218 @@ START_TEST(plan_make_answers_a_request_that_cannot_fit_clearly)
 }
 END_TEST
 
+/* ---- checking the finalists (plan_make_checked) with stand-in judges ---- */
+
+/*
+ * A judge that disagrees with the cost model in a repeatable way: a plan's
+ * time is its prediction scaled by 0.9 .. 1.1 from a hash of its placement
+ * (seeded), or, with `colocated_ns` set, 1000 ns for a temporal-only plan
+ * and colocated_ns for any other.  It remembers what it judged.
+ */
+struct stand_in {
+	uint64_t seed;
+	int64_t colocated_ns;
+	int calls, colocated, twice;
+	int64_t fastest;
+	struct plan *seen[64];
+	int fail;             /* answer -MO_EINPUT "boom" */
+};
+
+static int is_temporal(const struct plan *p)
+{
+	for (int g = 0; g < p->n_gpus; g++)
+		if (p->gpus[g].n_partitions > 1)
+			return 0;
+	return 1;
+}
+
+static int stand_in_judge(void *arg, const struct plan *p, int64_t *ns, struct mo_err *err)
+{
+	struct stand_in *j = arg;
+	uint64_t h = j->seed * 0x9E3779B97F4A7C15ULL + (uint64_t)p->microbatch_size;
+
+	if (j->fail)
+		return mo_err_set(err, MO_EINPUT, "boom");
+	for (int i = 0; i < j->calls && i < 64; i++)
+		j->twice += plan_same_placement(p, j->seen[i]);
+	if (j->calls < 64)
+		j->seen[j->calls] = plan_clone(p);
+	j->calls++;
+	j->colocated += !is_temporal(p);
+	for (int g = 0; g < p->n_gpus; g++)
+		for (int i = 0; i < p->gpus[g].n_partitions; i++) {
+			const struct plan_partition *pt = &p->gpus[g].partitions[i];
+
+			h = (h ^ (uint64_t)(pt->sms * 131 + g)) * 0x100000001B3ULL;
+			for (int k = 0; k < pt->n_slots; k++)
+				h = (h ^ (uint64_t)(pt->slots[k].layer_begin * 7 + pt->slots[k].layer_end +
+						    pt->slots[k].replicas * 1009 + pt->slots[k].module[0])) *
+				    0x100000001B3ULL;
+		}
+	if (j->colocated_ns)
+		*ns = is_temporal(p) ? 1000 : j->colocated_ns;
+	else
+		*ns = (int64_t)((double)p->predicted_iter_ns * (0.9 + 0.2 * (double)(h >> 11) / 9007199254740992.0));
+	if (j->fastest < 0 || *ns < j->fastest)
+		j->fastest = *ns;
+	return 0;
+}
+
+static struct plan_checker stand_in(struct stand_in *j, uint64_t seed)
+{
+	struct plan_checker chk = {stand_in_judge, j, "test", 0, 0};
+
+	memset(j, 0, sizeof(*j));
+	j->seed = seed;
+	j->fastest = -1;
+	return chk;
+}
+
+static void stand_in_release(struct stand_in *j)
+{
+	for (int i = 0; i < j->calls && i < 64; i++)
+		plan_free(j->seen[i]);
+}
+
+START_TEST(the_judged_fastest_finalist_wins_and_keeps_its_prediction)
+{
+	struct workload *w = load_mm();
+	struct stand_in j;
+	struct plan_checker chk = stand_in(&j, 7);
+	struct plan *p = NULL;
+	struct plan_problem *pb = NULL;
+	struct plan_estimate est;
+	struct mo_err err;
+
+	ck_assert_msg(plan_make_checked(w, h100(), 4, "mosaic", &chk, &p, &pb, &err) == 0, "%s", err.msg);
+	ck_assert_int_gt(j.calls, 1);
+	ck_assert_int_eq(j.twice, 0); /* a placement is judged once */
+	ck_assert_int_eq(p->finalists, j.calls);
+	ck_assert(p->checked_iter_ns == j.fastest);
+	ck_assert_str_eq(p->checked_by, "test");
+	ck_assert_str_eq(p->planner, "mosaic");
+	/* the prediction stays the cost model's, of the problem that made it */
+	ck_assert_int_eq(plan_estimate(pb, p, &est, &err), 0);
+	ck_assert(est.iter_ns == p->predicted_iter_ns);
+	plan_estimate_release(&est);
+	ck_assert_int_eq(plan_validate(p, w, h100(), &err), 0);
+	plan_free(p);
+	plan_problem_free(pb);
+	stand_in_release(&j);
+	workload_free(w);
+}
+END_TEST
+
+/* mosaic weighs every baseline's finalists, so no judge can rank a
+ * baseline's checked plan ahead of mosaic's. */
+START_TEST(mosaic_checked_is_never_behind_a_checked_baseline)
+{
+	static const char *const names[] = {"megatron", "distmm", "spindle", "optimus"};
+	struct workload *w = load_mm();
+
+	for (uint64_t seed = 1; seed <= 4; seed++)
+		for (int gpus = 2; gpus <= 8; gpus *= 2) {
+			struct stand_in j;
+			struct plan_checker chk = stand_in(&j, seed);
+			struct plan *mos = NULL;
+			struct mo_err err;
+
+			ck_assert_msg(plan_make_checked(w, h100(), gpus, "mosaic", &chk, &mos, NULL, &err) == 0,
+				      "%s", err.msg);
+			stand_in_release(&j);
+			for (int b = 0; b < 4; b++) {
+				struct plan *p = NULL;
+
+				chk = stand_in(&j, seed);
+				if (plan_make_checked(w, h100(), gpus, names[b], &chk, &p, NULL, &err) == 0) {
+					ck_assert_msg(mos->checked_iter_ns <= p->checked_iter_ns,
+						      "seed %d, %d GPUs: mosaic %lld, %s %lld", (int)seed, gpus,
+						      (long long)mos->checked_iter_ns, names[b],
+						      (long long)p->checked_iter_ns);
+					plan_free(p);
+				}
+				stand_in_release(&j);
+			}
+			plan_free(mos);
+		}
+	workload_free(w);
+}
+END_TEST
+
+START_TEST(a_narrow_band_judges_one_plan_per_group)
+{
+	struct workload *w = load_mm();
+	struct stand_in j;
+	struct plan_checker chk = stand_in(&j, 3);
+	struct plan *p = NULL, *q = NULL;
+	struct mo_err err;
+
+	/* megatron is one group (one origin, temporal-only): its best prediction alone */
+	chk.band = 1e-12;
+	chk.per_group = 1;
+	ck_assert_msg(plan_make_checked(w, h100(), 4, "megatron", &chk, &p, NULL, &err) == 0, "%s", err.msg);
+	ck_assert_int_eq(j.calls, 1);
+	ck_assert_int_eq(p->finalists, 1);
+	ck_assert_int_eq(plan_make(w, h100(), 4, "megatron", &q, NULL, &err), 0);
+	ck_assert(plan_same_placement(p, q));
+	ck_assert(q->checked_iter_ns == -1 && q->finalists == 0 && !q->checked_by[0]);
+	plan_free(p);
+	plan_free(q);
+	stand_in_release(&j);
+	workload_free(w);
+}
+END_TEST
+
+START_TEST(the_margin_does_not_hold_back_a_colocated_plan_the_judge_finds_faster)
+{
+	struct workload *w = load_mm();
+	struct stand_in j;
+	struct plan_checker chk = stand_in(&j, 1);
+	struct plan *p = NULL;
+	struct mo_err err;
+
+	/* 1% faster than any temporal-only plan, far inside the 5% margin */
+	j.colocated_ns = 990;
+	ck_assert_msg(plan_make_checked(w, h100(), 4, "mosaic", &chk, &p, NULL, &err) == 0, "%s", err.msg);
+	ck_assert_int_gt(j.colocated, 0);
+	ck_assert(!is_temporal(p));
+	ck_assert(p->checked_iter_ns == 990);
+	plan_free(p);
+	stand_in_release(&j);
+	/* and a judge that finds colocation slower keeps time sharing */
+	chk = stand_in(&j, 1);
+	j.colocated_ns = 1010;
+	ck_assert_int_eq(plan_make_checked(w, h100(), 4, "mosaic", &chk, &p, NULL, &err), 0);
+	ck_assert(is_temporal(p));
+	plan_free(p);
+	stand_in_release(&j);
+	workload_free(w);
+}
+END_TEST
+
+START_TEST(a_judge_error_ends_planning_and_names_the_finalist)
+{
+	struct workload *w = load_mm();
+	struct stand_in j;
+	struct plan_checker chk = stand_in(&j, 1);
+	struct plan *p = (struct plan *)1;
+	struct plan_problem *pb = (struct plan_problem *)1;
+	struct mo_err err;
+
+	j.fail = 1;
+	ck_assert_int_eq(plan_make_checked(w, h100(), 4, "spindle", &chk, &p, &pb, &err), -MO_EINPUT);
+	ck_assert_ptr_null(p);
+	ck_assert_ptr_null(pb);
+	ck_assert_msg(strstr(err.msg, "boom") && strstr(err.msg, "finalist from spindle"), "%s", err.msg);
+	workload_free(w);
+}
+END_TEST
+
 static Suite *planner_suite(void)
 {
 	Suite *s = suite_create("planner");
 	TCase *f = tcase_create("format"), *c = tcase_create("cost"), *pl = tcase_create("planners"),
-	      *v = tcase_create("validation");
+	      *v = tcase_create("validation"), *k = tcase_create("finalists");
 
 	tcase_add_test(f, a_plan_survives_a_json_round_trip);
 	tcase_add_loop_test(f, bad_plan_files_are_refused_with_the_json_path, 0,
@@ -757,7 +980,14 @@ static Suite *planner_suite(void)
 	tcase_add_test(v, validation_names_the_problem);
 	tcase_add_test(v, plan_make_answers_a_request_that_cannot_fit_clearly);
 	tcase_set_timeout(v, 120);
+	tcase_add_test(k, the_judged_fastest_finalist_wins_and_keeps_its_prediction);
+	tcase_add_test(k, mosaic_checked_is_never_behind_a_checked_baseline);
+	tcase_add_test(k, a_narrow_band_judges_one_plan_per_group);
+	tcase_add_test(k, the_margin_does_not_hold_back_a_colocated_plan_the_judge_finds_faster);
+	tcase_add_test(k, a_judge_error_ends_planning_and_names_the_finalist);
+	tcase_set_timeout(k, 120);
 	suite_add_tcase(s, f);
+	suite_add_tcase(s, k);
 	suite_add_tcase(s, c);
 	suite_add_tcase(s, pl);
 	suite_add_tcase(s, v);

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # mosaic plan: every planner writes a valid plan with a predicted iteration
-# time; mosaic is no worse than any baseline by that prediction; --explain
-# names the bottleneck; bad requests exit 2 and leave no plan behind.
+# time; mosaic is no worse than any baseline, by the simulated time of the
+# checked finalists (the default) and by the prediction with --check none;
+# --explain names the bottleneck; bad requests exit 2 and leave no plan behind.
 set -u
 : "${MOSAIC:?set MOSAIC to the mosaic binary}"
 cd "$(dirname "$0")/../.."
@@ -13,14 +14,25 @@ spec=tests/data/plan-mm.json
 for p in megatron distmm spindle optimus mosaic; do
 	"$MOSAIC" plan "$spec" --gpus 4 --planner $p -o "$tmp/$p.json" --json >"$tmp/$p.out" 2>"$tmp/err" \
 		|| fail "$p failed: $(cat "$tmp/err")"
+	"$MOSAIC" plan "$spec" --gpus 4 --planner $p --check none -o "$tmp/none-$p.json" --json \
+		>"$tmp/none-$p.out" 2>"$tmp/err" || fail "$p --check none failed: $(cat "$tmp/err")"
 done
 python3 - "$tmp" <<'PY' || fail "plans are wrong"
 import json, sys, os
 d = sys.argv[1]
-pred = {}
+pred, checked = {}, {}
 for p in ["megatron", "distmm", "spindle", "optimus", "mosaic"]:
     out = json.load(open(os.path.join(d, p + ".out")))
     plan = json.load(open(os.path.join(d, p + ".json")))
+    # checked by default: the simulated time of the winner among the finalists
+    assert out["checked_by"] == "simulated" and out["finalists"] >= 1, out
+    assert plan["checked"] == {"by": "simulated", "iter_ns": out["checked_iter_ns"],
+                               "finalists": out["finalists"]}, plan.get("checked")
+    checked[p] = out["checked_iter_ns"]
+    none = json.load(open(os.path.join(d, "none-" + p + ".out")))
+    assert "checked_iter_ns" not in none, none
+    assert "checked" not in json.load(open(os.path.join(d, "none-" + p + ".json")))
+    pred[p] = none["predicted_iter_ns"]
     assert out["times"] == "predicted", out
     assert plan["format"] == "mosaic-plan" and plan["version"] == 1
     assert plan["planner"] == p, plan["planner"]
@@ -33,8 +45,19 @@ for p in ["megatron", "distmm", "spindle", "optimus", "mosaic"]:
             assert pt["sms"] == 132 or pt["sms"] % 8 == 0, pt["sms"]
     if p != "mosaic":
         assert all(len(g["partitions"]) <= 1 for g in plan["placement"]), p + " is not temporal-only"
-    pred[p] = plan["predicted_iter_ns"]
 assert pred["mosaic"] <= min(pred[p] for p in pred if p != "mosaic"), pred
+assert checked["mosaic"] <= min(checked[p] for p in checked if p != "mosaic"), checked
+PY
+
+# the checked time is the simulator's: `mosaic run` of the plan agrees
+"$MOSAIC" run "$tmp/mosaic.json" --workload "$spec" --json >"$tmp/run.out" 2>"$tmp/err" \
+	|| fail "run of the checked plan failed: $(cat "$tmp/err")"
+python3 - "$tmp" <<'PY' || fail "checked time differs from mosaic run"
+import json, sys, os
+d = sys.argv[1]
+run = json.load(open(os.path.join(d, "run.out")))
+plan = json.load(open(os.path.join(d, "mosaic.json")))
+assert run["iter_ns"] == plan["checked"]["iter_ns"], (run["iter_ns"], plan["checked"])
 PY
 
 "$MOSAIC" plan "$spec" --gpus 2 --planner mosaic -o "$tmp/e.json" --explain >"$tmp/explain" 2>"$tmp/err" \
@@ -54,6 +77,7 @@ expect2() {
 expect2 "unknown planner" "$spec" --gpus 2 --planner bogus -o "$tmp/x.json"
 expect2 "no -o" "$spec" --gpus 2 --planner mosaic
 expect2 "bad --gpus" "$spec" --gpus zero --planner mosaic -o "$tmp/x.json"
+expect2 "bad --check" "$spec" --gpus 2 --planner mosaic --check maybe -o "$tmp/x.json"
 expect2 "unknown gpu" "$spec" --gpus 2 --gpu nosuchgpu --planner mosaic -o "$tmp/x.json"
 "$MOSAIC" plan /nonexistent/spec.json --gpus 2 --planner mosaic -o "$tmp/x.json" 2>"$tmp/err" \
 	&& fail "a missing spec succeeded"

@@ -1,0 +1,239 @@
+/* make.c - the whole planning job: every microbatch size, the candidates of
+ * each, the optional check of the finalists by a finer judge, the winner. */
+#include "planner/planner-internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+int pl_cands_add(struct pl_cands *c, struct plan *p, const char *origin, int problem)
+{
+	if (c->n == c->cap) {
+		int cap = c->cap ? 2 * c->cap : 16;
+		struct pl_cand *v = realloc(c->v, (size_t)cap * sizeof(*v));
+
+		if (!v) {
+			plan_free(p);
+			return -MO_ENOMEM;
+		}
+		c->v = v;
+		c->cap = cap;
+	}
+	c->v[c->n++] = (struct pl_cand){p, origin, problem, 0, -1};
+	return 0;
+}
+
+void pl_cands_release(struct pl_cands *c)
+{
+	for (int i = 0; i < c->n; i++)
+		plan_free(c->v[i].p);
+	free(c->v);
+	c->v = NULL;
+	c->n = c->cap = 0;
+}
+
+int pl_temporal_only(const struct plan *p)
+{
+	for (int g = 0; g < p->n_gpus; g++)
+		if (p->gpus[g].n_partitions > 1)
+			return 0;
+	return 1;
+}
+
+static int64_t cand_ns(const struct pl_cand *c, int judged)
+{
+	return judged ? c->judged_ns : c->p->predicted_iter_ns;
+}
+
+int pl_cands_choose(const struct pl_cands *c, int judged, double margin)
+{
+	int t = -1, s = -1;
+
+	for (int i = 0; i < c->n; i++) {
+		int64_t ns = cand_ns(&c->v[i], judged);
+		int *k = pl_temporal_only(c->v[i].p) ? &t : &s;
+
+		if (ns >= 0 && (*k < 0 || ns < cand_ns(&c->v[*k], judged)))
+			*k = i;
+	}
+	if (s >= 0 && t >= 0) {
+		double ts = (double)cand_ns(&c->v[s], judged), tt = (double)cand_ns(&c->v[t], judged);
+
+		return ts < tt && ts <= (1.0 - margin) * tt ? s : t;
+	}
+	return s >= 0 ? s : t;
+}
+
+/* Same origin and same kind. */
+static int same_group(const struct pl_cand *a, const struct pl_cand *b)
+{
+	return !strcmp(a->origin, b->origin) && pl_temporal_only(a->p) == pl_temporal_only(b->p);
+}
+
+/* Mark the finalists (see plan_make_checked), judge each distinct one;
+ * *judged receives how many plans were judged. */
+static int check_finalists(struct pl_cands *c, const struct plan_checker *chk, int *judged,
+			   struct mo_err *err)
+{
+	double band = chk->band > 0 ? chk->band : PLAN_CHECK_BAND;
+	int per = chk->per_group > 0 ? chk->per_group : PLAN_CHECK_PER_GROUP;
+	int *ord = malloc((size_t)c->n * sizeof(*ord));
+
+	if (!ord)
+		return mo_err_set(err, MO_ENOMEM, "plan: out of memory");
+	*judged = 0;
+	for (int i = 0; i < c->n; i++) { /* by prediction, stable */
+		int j = i;
+
+		for (; j > 0 && c->v[ord[j - 1]].p->predicted_iter_ns > c->v[i].p->predicted_iter_ns; j--)
+			ord[j] = ord[j - 1];
+		ord[j] = i;
+	}
+	for (int r = 0; r < c->n; r++) {
+		struct pl_cand *x = &c->v[ord[r]];
+		int64_t lead = -1;
+		int taken = 0;
+
+		for (int q = 0; q < r; q++) {
+			const struct pl_cand *y = &c->v[ord[q]];
+
+			if (same_group(x, y)) {
+				if (lead < 0)
+					lead = y->p->predicted_iter_ns;
+				taken += y->finalist;
+			}
+		}
+		x->finalist = taken < per &&
+			      (lead < 0 || (double)x->p->predicted_iter_ns <= (1.0 + band) * (double)lead);
+	}
+	for (int r = 0; r < c->n; r++) {
+		struct pl_cand *x = &c->v[ord[r]];
+		int rc;
+
+		if (!x->finalist)
+			continue;
+		for (int q = 0; q < r && x->judged_ns < 0; q++) {
+			const struct pl_cand *y = &c->v[ord[q]];
+
+			if (y->finalist && plan_same_placement(x->p, y->p))
+				x->judged_ns = y->judged_ns;
+		}
+		if (x->judged_ns >= 0)
+			continue;
+		rc = chk->judge(chk->ctx, x->p, &x->judged_ns, err);
+		if (rc) {
+			mo_err_prefix(err, "checking the finalist from %s (microbatch %d, predicted %.3f ms)",
+				      x->origin, x->p->microbatch_size, x->p->predicted_iter_ns / 1e6);
+			free(ord);
+			return rc;
+		}
+		++*judged;
+	}
+	free(ord);
+	return 0;
+}
+
+/* The microbatch sizes tried: the spec's, half and double it (dividing the batch). */
+static int microbatch_sizes(const struct workload *w, int *sizes)
+{
+	int n = 0;
+
+	sizes[n++] = w->microbatch;
+	if (w->microbatch % 2 == 0)
+		sizes[n++] = w->microbatch / 2;
+	if (w->microbatch * 2 <= w->batch && w->batch % (w->microbatch * 2) == 0)
+		sizes[n++] = w->microbatch * 2;
+	return n;
+}
+
+int plan_make(const struct workload *w, const struct model_gpu *gpu, int n_gpus,
+	      const char *planner, struct plan **out, struct plan_problem **pb_out,
+	      struct mo_err *err)
+{
+	return plan_make_checked(w, gpu, n_gpus, planner, NULL, out, pb_out, err);
+}
+
+int plan_make_checked(const struct workload *w, const struct model_gpu *gpu, int n_gpus,
+		      const char *planner, const struct plan_checker *chk, struct plan **out,
+		      struct plan_problem **pb_out, struct mo_err *err)
+{
+	struct plan_problem *pbs[3] = {NULL, NULL, NULL};
+	struct pl_cands c = {0};
+	int sizes[3], n_sizes, rc = 0, win, judged = 0, mosaic = !strcmp(planner, "mosaic");
+	double margin = 0;
+	struct plan *p;
+	struct mo_err last;
+
+	*out = NULL;
+	if (pb_out)
+		*pb_out = NULL;
+	if (!plan_planner_known(planner))
+		return plan_search(NULL, planner, out, err);
+	if (n_gpus < 1)
+		return mo_err_set(err, MO_EUSAGE, "plan: need at least 1 GPU, got %d", n_gpus);
+	n_sizes = microbatch_sizes(w, sizes);
+	mo_err_clear(&last);
+	for (int i = 0; i < n_sizes; i++) {
+		struct mo_err e;
+
+		mo_err_clear(&e);
+		rc = plan_problem_new(w, gpu, n_gpus, sizes[i], &pbs[i], &e);
+		if (rc) {
+			if (err)
+				*err = e;
+			goto out;
+		}
+		if (mosaic) {
+			margin = pbs[i]->min_gain;
+			rc = pl_mosaic_candidates(pbs[i], i, &c, &e);
+		} else {
+			p = NULL;
+			rc = plan_search(pbs[i], planner, &p, &e);
+			if (rc == 0 && pl_cands_add(&c, p, planner, i))
+				rc = mo_err_set(&e, MO_ENOMEM, "plan: out of memory");
+		}
+		if (rc == -MO_EUSAGE || rc == -MO_ENOMEM) {
+			if (err)
+				*err = e;
+			goto out;
+		}
+		if (rc) { /* nothing at this size; another may do */
+			if (!last.code)
+				last = e;
+			rc = 0;
+		}
+	}
+	if (!c.n) {
+		if (err)
+			*err = last;
+		rc = last.code ? last.code : -MO_EINFEASIBLE;
+		goto out;
+	}
+	if (chk && (rc = check_finalists(&c, chk, &judged, err)))
+		goto out;
+	win = pl_cands_choose(&c, chk != NULL, mosaic && !chk ? margin : 0);
+	p = c.v[win].p;
+	snprintf(p->planner, sizeof(p->planner), "%s", planner);
+	snprintf(p->planner_version, sizeof(p->planner_version), "%s", PLANNER_VERSION);
+	snprintf(p->workload, sizeof(p->workload), "%s", w->name);
+	if (chk) {
+		p->checked_iter_ns = c.v[win].judged_ns;
+		snprintf(p->checked_by, sizeof(p->checked_by), "%s", chk->what ? chk->what : "checked");
+		p->finalists = judged;
+	}
+	rc = plan_validate(p, w, gpu, err);
+	if (rc) {
+		mo_err_prefix(err, "%s planned an invalid plan (a planner bug)", planner);
+		goto out;
+	}
+	c.v[win].p = NULL;
+	*out = p;
+	if (pb_out) {
+		*pb_out = pbs[c.v[win].problem];
+		pbs[c.v[win].problem] = NULL;
+	}
+out:
+	pl_cands_release(&c);
+	for (int i = 0; i < 3; i++)
+		plan_problem_free(pbs[i]);
+	return rc;
+}
