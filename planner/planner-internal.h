@@ -100,7 +100,7 @@ int pl_temporal_only(const struct plan *p);
  */
 int pl_cands_choose(const struct pl_cands *c, int judged, double margin);
 /* mosaic's candidates at one problem (search.c): each baseline's best, the
- * greedy construction and the refinements of the two best among those. */
+ * greedy construction and the refinements of the three best among those. */
 int pl_mosaic_candidates(const struct plan_problem *pb, int problem, struct pl_cands *c,
 			 struct mo_err *err);
 

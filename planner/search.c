@@ -732,10 +732,12 @@ static const struct {
 };
 #define N_BASELINES ((int)(sizeof(baselines) / sizeof(baselines[0])))
 
+#define REFINED 3 /* candidates refined */
+
 int pl_mosaic_candidates(const struct plan_problem *pb, int problem, struct pl_cands *c,
 			 struct mo_err *err)
 {
-	int first = c->n, top[2] = {-1, -1};
+	int first = c->n, top[REFINED] = {-1, -1, -1};
 
 	for (int b = 0; b < N_BASELINES; b++) {
 		struct plan *p = NULL;
@@ -761,19 +763,24 @@ int pl_mosaic_candidates(const struct plan_problem *pb, int problem, struct pl_c
 				  "mosaic: nothing fits: %d modules on %d %s (%d SMs, %.1f GiB each); the model does not fit or there are more modules than SM partitions",
 				  pb->n_modules, pb->n_gpus, pb->gpu->short_name, pb->gpu->sms,
 				  pb->gpu->mem_bytes / (1024.0 * 1024 * 1024));
-	/* refine copies of the two best so far (the originals stay candidates
-	 * of the planner they came from) */
+	/* refine copies of the REFINED best so far (ties in the order found; the
+	 * originals stay candidates of the planner they came from): plans
+	 * predicted alike can refine very differently (megatron's and optimus'
+	 * plans of ofasys on 8 GPUs tie, and only optimus' refines to the
+	 * colocated plan that wins) */
 	for (int i = first; i < c->n; i++) {
 		int64_t ns = c->v[i].p->predicted_iter_ns;
+		int r = REFINED;
 
-		if (top[0] < 0 || ns < c->v[top[0]].p->predicted_iter_ns) {
-			top[1] = top[0];
-			top[0] = i;
-		} else if (top[1] < 0 || ns < c->v[top[1]].p->predicted_iter_ns) {
-			top[1] = i;
+		while (r > 0 && (top[r - 1] < 0 || ns < c->v[top[r - 1]].p->predicted_iter_ns)) {
+			if (r < REFINED)
+				top[r] = top[r - 1];
+			r--;
 		}
+		if (r < REFINED)
+			top[r] = i;
 	}
-	for (int r = 0; r < 2 && top[r] >= 0; r++) {
+	for (int r = 0; r < REFINED && top[r] >= 0; r++) {
 		const struct plan *src = c->v[top[r]].p;
 		struct refiner rf = {pb, plan_clone(src), src->predicted_iter_ns, 0, 4000};
 
