@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "engine/engine.h"
+#include "harness/sim-check.h"
 #include "planner/planner.h"
 
 /* Six modules: five modality encoders feeding a 7B-class LLM (sizes in the
@@ -71,8 +72,12 @@ static void bundled_table(const struct model_gpu *gpu)
 			struct engine_run_result r;
 			double a = now(), b, sim = -1;
 
+			struct sim_check sc = {w, NULL, NULL};
+			struct plan_checker chk;
+
+			sim_check_init(&chk, &sc);
 			mo_err_clear(&err);
-			if (plan_make(w, gpu, 8, planners[pi], &p, NULL, &err)) {
+			if (plan_make_checked(w, gpu, 8, planners[pi], &chk, &p, NULL, &err)) {
 				printf("%-13s %-9s   (%s)\n", specs[wi], planners[pi], err.msg);
 				continue;
 			}
@@ -148,16 +153,25 @@ int main(void)
 			plan_free(p);
 			mo_err_clear(&err);
 		}
-		{
+		for (int checked = 0; checked < 2; checked++) {
 			/* the whole job as `mosaic plan` runs it: problems for three
-			 * microbatch sizes, search, validation */
+			 * microbatch sizes, search, validation; by default then the
+			 * finalists simulated (--check sim) */
+			struct sim_check sc = {w, NULL, NULL};
+			struct plan_checker chk;
 			struct plan *p = NULL;
 			double a = now(), b;
 
-			if (plan_make(w, gpu, sizes[si], "mosaic", &p, NULL, &err) == 0) {
+			sim_check_init(&chk, &sc);
+			if (plan_make_checked(w, gpu, sizes[si], "mosaic", checked ? &chk : NULL, &p, NULL,
+					      &err) == 0) {
 				b = now();
-				printf("%-6d %-9s %12s %14.4f %16.3f   (plan_make: 3 microbatch sizes, validated)\n",
-				       sizes[si], "mosaic", "-", b - a, p->predicted_iter_ns / 1e6);
+				printf("%-6d %-9s %12s %14.4f %16.3f   (plan_make: 3 microbatch sizes, validated%s)\n",
+				       sizes[si], "mosaic", "-", b - a, p->predicted_iter_ns / 1e6,
+				       checked ? "; --check sim" : "");
+				if (checked)
+					printf("%-6s %-9s %12s %14s %16s   (%d finalists simulated, the winner %.3f ms)\n",
+					       "", "", "", "", "", p->finalists, p->checked_iter_ns / 1e6);
 			}
 			plan_free(p);
 		}
