@@ -482,14 +482,18 @@ static void refine(struct refiner *rf)
  *      replica count or pipeline depth at about the same SMs (fewer,
  *      wider stages when memory allows), two modules exchanging
  *      (one grows, the other shrinks); first improvement, bounded budget.
- *   2. Refinement of the best two candidates: grow partitions into free SMs,
+ *   2. Refinement of copies of the best three candidates (ties in the order
+ *      found): grow partitions into free SMs,
  *      move one SM step between colocated partitions, split a time-shared
  *      partition into two concurrent ones (colocation on the lattice); each
  *      move tried on one GPU and on every GPU of the same layout; accepted
  *      when the predicted iteration time drops.
  *   3. The temporal-spatial result replaces the best temporal-only candidate
  *      only when it is predicted at least pb->min_gain faster (a margin for
- *      the model's uncertainty at partial quotas).
+ *      the model's uncertainty at partial quotas).  With a finalist check
+ *      (plan_make_checked, make.c) every candidate of steps 1 and 2 keeps
+ *      its origin, and the judge, not the margin, decides among the
+ *      finalists.
  */
 #define RESHAPE_MAX 32 /* replica counts tried by a reshape move */
 
