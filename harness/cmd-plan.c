@@ -120,10 +120,11 @@ int cmd_plan(int argc, char **argv)
 				      plan_schedule_name(p->schedule), "microbatch_size", p->microbatch_size,
 				      "microbatches", p->microbatches, "plan", out);
 
-		if (o && p->checked_iter_ns >= 0)
-			json_object_update(o, json_pack("{s:I, s:s, s:i}", "checked_iter_ns",
-							(json_int_t)p->checked_iter_ns, "checked_by",
-							p->checked_by, "finalists", p->finalists));
+		if (o && p->checked_iter_ns >= 0) {
+			json_object_set_new(o, "checked_iter_ns", json_integer(p->checked_iter_ns));
+			json_object_set_new(o, "checked_by", json_string(p->checked_by));
+			json_object_set_new(o, "finalists", json_integer(p->finalists));
+		}
 		if (o) {
 			json_dumpf(o, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 			putchar('\n');
