@@ -39,6 +39,17 @@ int pl_temporal_only(const struct plan *p)
 	return 1;
 }
 
+void pl_cands_by_prediction(const struct pl_cands *c, int first, int *ord)
+{
+	for (int i = first; i < c->n; i++) {
+		int j = i - first;
+
+		for (; j > 0 && c->v[ord[j - 1]].p->predicted_iter_ns > c->v[i].p->predicted_iter_ns; j--)
+			ord[j] = ord[j - 1];
+		ord[j] = i;
+	}
+}
+
 static int64_t cand_ns(const struct pl_cand *c, int judged)
 {
 	return judged ? c->judged_ns : c->p->predicted_iter_ns;
@@ -81,13 +92,7 @@ static int check_finalists(struct pl_cands *c, const struct plan_checker *chk, i
 	if (!ord)
 		return mo_err_set(err, MO_ENOMEM, "plan: out of memory");
 	*judged = 0;
-	for (int i = 0; i < c->n; i++) { /* by prediction, stable */
-		int j = i;
-
-		for (; j > 0 && c->v[ord[j - 1]].p->predicted_iter_ns > c->v[i].p->predicted_iter_ns; j--)
-			ord[j] = ord[j - 1];
-		ord[j] = i;
-	}
+	pl_cands_by_prediction(c, 0, ord);
 	for (int r = 0; r < c->n; r++) {
 		struct pl_cand *x = &c->v[ord[r]];
 		int64_t lead = -1;

@@ -90,6 +90,9 @@ struct pl_cands {
 /* Append p (taken: freed on failure); 0 or -MO_ENOMEM. */
 int pl_cands_add(struct pl_cands *c, struct plan *p, const char *origin, int problem);
 void pl_cands_release(struct pl_cands *c);
+/* ord[0 .. n - first) = the candidates first .. n - 1 by predicted time,
+ * ties in the order they were added. */
+void pl_cands_by_prediction(const struct pl_cands *c, int first, int *ord);
 /* 1 when every GPU of p has a single partition. */
 int pl_temporal_only(const struct plan *p);
 /*

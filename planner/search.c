@@ -741,7 +741,7 @@ static const struct {
 int pl_mosaic_candidates(const struct plan_problem *pb, int problem, struct pl_cands *c,
 			 struct mo_err *err)
 {
-	int first = c->n, top[REFINED] = {-1, -1, -1};
+	int first = c->n, n, ord[N_BASELINES + 1];
 
 	for (int b = 0; b < N_BASELINES; b++) {
 		struct plan *p = NULL;
@@ -772,20 +772,10 @@ int pl_mosaic_candidates(const struct plan_problem *pb, int problem, struct pl_c
 	 * predicted alike can refine very differently (megatron's and optimus'
 	 * plans of ofasys on 8 GPUs tie, and only optimus' refines to the
 	 * colocated plan that wins) */
-	for (int i = first; i < c->n; i++) {
-		int64_t ns = c->v[i].p->predicted_iter_ns;
-		int r = REFINED;
-
-		while (r > 0 && (top[r - 1] < 0 || ns < c->v[top[r - 1]].p->predicted_iter_ns)) {
-			if (r < REFINED)
-				top[r] = top[r - 1];
-			r--;
-		}
-		if (r < REFINED)
-			top[r] = i;
-	}
-	for (int r = 0; r < REFINED && top[r] >= 0; r++) {
-		const struct plan *src = c->v[top[r]].p;
+	n = c->n - first;
+	pl_cands_by_prediction(c, first, ord);
+	for (int r = 0; r < REFINED && r < n; r++) {
+		const struct plan *src = c->v[ord[r]].p;
 		struct refiner rf = {pb, plan_clone(src), src->predicted_iter_ns, 0, 4000};
 
 		if (!rf.best)
