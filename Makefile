@@ -37,11 +37,17 @@ $(error MODE must be release, debug or asan)
 endif
 
 CC ?= cc
+# The libraries are found with pkg-config when this file is read.  `make check`
+# and `make bench` first install what is missing (`deps`) and then build in a
+# sub-make, which reads this file again, so a machine that has never seen the
+# packages builds in one command.  A plain `make` on such a machine stops at
+# once and says which packages are missing (PKG_MISSING).
 PKGS := msgpack yajl jansson zlib
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CHECK_CFLAGS := $(shell pkg-config --cflags check 2>/dev/null)
 CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null)
+PKG_MISSING := $(shell for p in $(PKGS) check; do pkg-config --exists $$p 2>/dev/null || echo $$p; done)
 
 WARN := -Wall -Wextra -Werror -Wno-unused-parameter -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 CFLAGS ?=
@@ -70,13 +76,22 @@ E2E := $(sort $(wildcard tests/e2e/*.sh))
 BENCH_SRC := $(wildcard tests/bench/bench-*.c)
 BENCH_BIN := $(BENCH_SRC:tests/bench/%.c=$(BUILD)/bench/%)
 
-.PHONY: all bench check check-unit check-e2e deps fuzz fuzz-run bench-self install clean cuda
+.PHONY: all bench check check-build check-unit check-e2e deps have-pkgs fuzz fuzz-run bench-self \
+	install clean cuda
 all: $(MOSAIC) $(LIBMOSAIC)
+
+# Every compile needs the packages: say so once, before the compiler does.
+have-pkgs:
+ifneq ($(strip $(PKG_MISSING)),)
+	@echo "mosaic: missing libraries: $(PKG_MISSING) (pkg-config cannot find them);" \
+		"run 'make deps' (installs the Debian packages), or 'make check' / 'make bench'," \
+		"which install them first" >&2; exit 2
+endif
 
 # Keep intermediate objects (test objects, generated sources) between runs.
 .SECONDARY:
 
-$(BUILD)/%.o: %.c
+$(BUILD)/%.o: %.c | have-pkgs
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c $< -o $@
 
@@ -99,7 +114,7 @@ $(MOSAIC): $(HARNESS_OBJ) $(LIBMOSAIC)
 $(BUILD)/tests/test-%: $(BUILD)/tests/test-%.o $(TEST_COMMON_OBJ) $(LIBMOSAIC)
 	$(CC) $(MODE_LDFLAGS) -o $@ $< $(TEST_COMMON_OBJ) $(LIBMOSAIC) $(CHECK_LIBS) $(LDLIBS)
 
-$(BUILD)/tests/%.o: tests/%.c
+$(BUILD)/tests/%.o: tests/%.c | have-pkgs
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) -c $< -o $@
 
@@ -109,7 +124,12 @@ $(BUILD)/bench/bench-%: tests/bench/bench-%.c $(BUILD)/harness/sim-check.o $(LIB
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(BUILD)/harness/sim-check.o $(LIBMOSAIC) $(LDLIBS)
 
 # Tests run from the repository root; MOSAIC names the program under test.
-check: deps all $(TEST_BIN) cuda
+# `check` installs what is missing, then builds and tests in a sub-make that
+# reads this file again (so pkg-config sees the packages just installed).
+check: deps
+	@$(MAKE) --no-print-directory MODE=$(MODE) check-build
+
+check-build: all $(TEST_BIN) cuda
 	@$(MAKE) --no-print-directory MODE=$(MODE) check-unit check-e2e
 
 check-unit: $(TEST_BIN)
@@ -222,7 +242,7 @@ check-mpi: $(BUILD)/tests/cuda/test-mpi
 		OMPI_MCA_btl=self,vader $(MPIRUN) -np $$n -x ASAN_OPTIONS=detect_leaks=0 $< || exit 1; done
 
 .PHONY: check-cuda check-mpi
-check: check-cuda
+check-build: check-cuda
 
 ifeq ($(NVCC),)
 cuda:

@@ -30,7 +30,11 @@ for f in "${files[@]}"; do
 	base=$(basename "$f")
 	want=$(awk -F'\t' -v b="$base" '$1 == b {print $2, $3, $4, $5}' "$EXPECTED")
 	if [ -z "$want" ]; then
-		echo "FAIL $base: no row in $EXPECTED"; fail=1; continue
+		# A trace added to ../shared since expected.tsv was written: compute
+		# its figures now, by the same independent reader.
+		want=$(python3 tests/data/kineto/expected.py "$f" | awk -F'\t' 'NR == 2 {print $2, $3, $4, $5}')
+		[ -n "$want" ] || { echo "FAIL $base: expected.py gave no figures"; fail=1; continue; }
+		echo "import-external: $base has no row in $EXPECTED: figures from expected.py"
 	fi
 	out="$tmp/$base.mtr"
 	if ! "$MOSAIC" import "$f" -o "$out" 2>"$tmp/err"; then
