@@ -17,7 +17,10 @@ static void help(void)
 	       "detected from its content).  Shows the GPU, kernel count, kernel time, span,\n"
 	       "busy time (union of kernel intervals per device) and idle share, then time\n"
 	       "by kernel class, top kernels, and time per module, phase and stream.  Every\n"
-	       "time is labelled measured or simulated, from the trace's header.\n\n"
+	       "time is labelled measured or simulated, from the trace's header.  With host\n"
+	       "records (CPU ops, CUDA API calls), the gaps between a device's kernels are\n"
+	       "split by what the GPU waited for: the host's launch of the next kernel (its\n"
+	       "API call began after the gap began), other work, or unknown (no call).\n\n"
 	       "  --json        one JSON object instead of tables\n"
 	       "  --check       validate (end >= start, no overlap on a stream, every\n"
 	       "                device/stream/partition/module/phase defined); list the\n"
@@ -149,6 +152,18 @@ static void print_text(const char *path, const struct trace_summary *s, size_t t
 	       ms(t->memset_ns), (long long)t->memset_bytes, src);
 	if (t->markers)
 		printf("%-13s %llu\n", "markers", (unsigned long long)t->markers);
+	if (t->threads || t->cpu_ops || t->api_calls)
+		printf("%-13s %llu threads, %llu CPU ops, %llu API calls (%llu enqueue GPU work)\n",
+		       "host", (unsigned long long)t->threads, (unsigned long long)t->cpu_ops,
+		       (unsigned long long)t->api_calls, (unsigned long long)t->launches);
+	if (t->gap_ns > 0)
+		printf("%-13s %.3f ms between kernels (%s): waiting for the host's launch %.3f ms "
+		       "(%.1f %%), launched but waiting on other work %.3f ms (%.1f %%), "
+		       "no launch recorded %.3f ms (%.1f %%)\n",
+		       "idle gaps", ms(t->gap_ns), src, ms(t->host_wait_ns),
+		       pct(t->host_wait_ns, t->gap_ns), ms(t->other_wait_ns),
+		       pct(t->other_wait_ns, t->gap_ns), ms(t->unattributed_ns),
+		       pct(t->unattributed_ns, t->gap_ns));
 
 	print_groups(s, TRACE_BY_CLASS, "time by kernel class", "class", 0, src);
 	print_groups(s, TRACE_BY_KERNEL, "top kernels by total time", "kernel", top, src);
@@ -286,6 +301,18 @@ static int print_json(const char *path, const struct trace_summary *s, size_t to
 	json_object_set_new(m, "bytes", json_integer(t->memset_bytes));
 	json_object_set_new(o, "memset", m);
 	json_object_set_new(o, "markers", json_integer((json_int_t)t->markers));
+	m = json_object();
+	json_object_set_new(m, "threads", json_integer((json_int_t)t->threads));
+	json_object_set_new(m, "cpu_ops", json_integer((json_int_t)t->cpu_ops));
+	json_object_set_new(m, "api_calls", json_integer((json_int_t)t->api_calls));
+	json_object_set_new(m, "launches", json_integer((json_int_t)t->launches));
+	json_object_set_new(o, "host", m);
+	m = json_object();
+	json_object_set_new(m, "gap_ns", json_integer(t->gap_ns));
+	json_object_set_new(m, "host_wait_ns", json_integer(t->host_wait_ns));
+	json_object_set_new(m, "other_wait_ns", json_integer(t->other_wait_ns));
+	json_object_set_new(m, "unattributed_ns", json_integer(t->unattributed_ns));
+	json_object_set_new(o, "idle", m);
 	json_object_set_new(o, "classes", jgroups(s, TRACE_BY_CLASS, 0));
 	json_object_set_new(o, "modules", jgroups(s, TRACE_BY_MODULE, 0));
 	json_object_set_new(o, "phases", jgroups(s, TRACE_BY_PHASE, 0));

@@ -801,6 +801,31 @@ START_TEST(validation_finds_each_kind_of_problem)
 }
 END_TEST
 
+START_TEST(host_records_need_a_defined_thread_and_a_valid_span)
+{
+	uint64_t idx;
+	struct trace_check *c = good_defs(&idx);
+	struct problems p = {0};
+	struct trace_record rec;
+
+	trace_record_init(&rec, TRACE_KIND_THREAD);
+	rec.u.thread.id = 0;
+	trace_check_add(c, &rec, idx++);
+	trace_record_init(&rec, TRACE_KIND_CPU_OP);
+	rec.u.cpu_op.start_ns = 10, rec.u.cpu_op.end_ns = 20, rec.u.cpu_op.thread = 0;
+	trace_check_add(c, &rec, idx++); /* fine */
+	rec.u.cpu_op.thread = 4;
+	trace_check_add(c, &rec, idx++); /* record 8: undefined thread */
+	trace_record_init(&rec, TRACE_KIND_API_CALL);
+	rec.u.api_call.start_ns = 30, rec.u.api_call.end_ns = 25, rec.u.api_call.thread = 0;
+	trace_check_add(c, &rec, idx++); /* record 9: ends before it starts */
+	ck_assert_uint_eq(trace_check_finish(c, collect, &p), 2);
+	ck_assert_msg(strstr(p.text, "record 8 (cpu_op): thread 4 is not defined"), "%s", p.text);
+	ck_assert_msg(strstr(p.text, "record 9 (api_call): ends before it starts"), "%s", p.text);
+	trace_check_free(c);
+}
+END_TEST
+
 START_TEST(overlaps_are_found_whatever_the_record_order)
 {
 	uint64_t idx;
@@ -1077,6 +1102,7 @@ static Suite *traces_suite(void)
 	tcase_add_test(tc, a_good_trace_has_no_problems);
 	tcase_add_test(tc, validation_finds_each_kind_of_problem);
 	tcase_add_test(tc, overlaps_are_found_whatever_the_record_order);
+	tcase_add_test(tc, host_records_need_a_defined_thread_and_a_valid_span);
 	tcase_add_test(tc, partitions_must_fit_their_device);
 	suite_add_tcase(s, tc);
 

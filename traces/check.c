@@ -25,9 +25,11 @@ struct span {
 	uint64_t index;
 };
 
-enum ent_type { ENT_DEVICE, ENT_STREAM, ENT_PARTITION, ENT_MODULE, ENT_PHASE, ENT_COUNT };
+enum ent_type {
+	ENT_DEVICE, ENT_STREAM, ENT_PARTITION, ENT_MODULE, ENT_PHASE, ENT_THREAD, ENT_COUNT
+};
 static const char *const ent_names[ENT_COUNT] = {"device", "stream", "partition", "module",
-						 "phase"};
+						 "phase", "thread"};
 
 struct entity {
 	int64_t a, b;            /* (device, id) or (id, 0) */
@@ -230,6 +232,17 @@ static void check_activity(struct trace_check *c, const char *kind, uint64_t ind
 		use(c, ENT_PHASE, phase, 0, index, kind);
 }
 
+/* A host record: a time span on a defined thread. */
+static void check_host(struct trace_check *c, const char *kind, uint64_t index, int64_t start,
+		       int64_t end, int64_t thread)
+{
+	check_activity(c, kind, index, start, end, -1, -1, -1, -1, -1, 0, 0);
+	if (thread < 0)
+		problem(c, "record %llu (%s): no thread", (unsigned long long)index, kind);
+	else
+		use(c, ENT_THREAD, thread, 0, index, kind);
+}
+
 void trace_check_add(struct trace_check *c, const struct trace_record *rec, uint64_t index)
 {
 #define u (&rec->u)
@@ -298,6 +311,24 @@ void trace_check_add(struct trace_check *c, const struct trace_record *rec, uint
 	case TRACE_KIND_MARKER:
 		check_activity(c, kind, index, u->marker.start_ns, u->marker.end_ns, u->marker.device,
 			       u->marker.stream, -1, u->marker.module, u->marker.phase, 0, 0);
+		break;
+	case TRACE_KIND_THREAD:
+		if (u->thread.id < 0)
+			problem(c, "record %llu (thread): negative thread id %lld",
+				(unsigned long long)index, (long long)u->thread.id);
+		else
+			define(c, ENT_THREAD, u->thread.id, 0, u->thread.pid, u->thread.tid, index);
+		break;
+	case TRACE_KIND_CPU_OP:
+		check_host(c, kind, index, u->cpu_op.start_ns, u->cpu_op.end_ns, u->cpu_op.thread);
+		if (u->cpu_op.module >= 0)
+			use(c, ENT_MODULE, u->cpu_op.module, 0, index, kind);
+		if (u->cpu_op.phase >= 0)
+			use(c, ENT_PHASE, u->cpu_op.phase, 0, index, kind);
+		break;
+	case TRACE_KIND_API_CALL:
+		check_host(c, kind, index, u->api_call.start_ns, u->api_call.end_ns,
+			   u->api_call.thread);
 		break;
 	default:
 		break;

@@ -41,4 +41,38 @@ int imp_parse_int(const char *s, size_t len, int64_t *out);
  * from zero), saturated to the int64 range. */
 int64_t imp_fixed_to_int(imp_fixed v);
 
+/*
+ * The host side of an import (import-host.c): CPU operators and CUDA API
+ * calls kept by pass 1, written as THREAD, CPU_OP and API_CALL records.
+ * Caller-owned storage, zeroed to start; imp_host_release() frees it.
+ * thread is the importer's index of (pid, tid); times are ns relative to
+ * the file's time base.  The adders return 0 or -1 when out of memory.
+ */
+struct trace_record;
+struct trace_import_stats;
+struct trace_strpool;
+struct imp_host_item;
+struct imp_host {
+	struct imp_host_item *items;
+	size_t n, cap;
+	struct imp_host_thread { int64_t pid, tid; int used; } *threads;
+	size_t nthreads, threads_cap;
+	struct trace_strpool *names;
+};
+int imp_host_add_op(struct imp_host *h, int thread, int64_t pid, int64_t tid, int64_t start,
+		    int64_t end, const char *name, size_t len, int64_t ext);
+int imp_host_add_call(struct imp_host *h, int thread, int64_t pid, int64_t tid, int64_t start,
+		      int64_t end, const char *name, size_t len, int64_t ext, int64_t corr);
+/* Module, phase and step of host code running on thread at ts. */
+typedef void (*imp_host_attrib_fn)(void *ctx, int thread, int64_t ts, int64_t *module,
+				   int64_t *phase, int64_t *step);
+/* Where records go; non-zero stops the import and is returned. */
+typedef int (*imp_host_emit_fn)(void *ctx, const struct trace_record *rec);
+/* Nest, then write the threads, then operators and calls by start time,
+ * adding base_ns; counts go to st (may be NULL).  0, -MO_ENOMEM, or what
+ * emit returned. */
+int imp_host_emit(struct imp_host *h, int64_t base_ns, imp_host_attrib_fn attrib,
+		  imp_host_emit_fn emit, void *ctx, struct trace_import_stats *st);
+void imp_host_release(struct imp_host *h);
+
 #endif

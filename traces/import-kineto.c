@@ -513,6 +513,7 @@ struct imp {
 	size_t nsteps;
 	struct devstream *ds;
 	size_t nds, ds_cap;
+	struct imp_host host;    /* CPU ops and API calls to write (import-host.c) */
 
 	/* the GPU runs: pass 2 parses only these byte ranges of the JSON, each
 	 * a run of complete events from a GPU event's "{" to a GPU event's "}"
@@ -742,6 +743,21 @@ static int64_t ev_arg(const struct event *e, enum argkey k)
 	return (e->args_present & (1ULL << k)) ? e->a[k] : -1;
 }
 
+/* Keep a CPU op or API call for the host records (when asked). */
+static int host_note(struct imp *im, int th, int64_t start, int64_t end)
+{
+	const struct event *e = &im->ev;
+	if (!im->opts.host_records)
+		return 0;
+	if (e->cat == CAT_CPU_OP)
+		return imp_host_add_op(&im->host, th, e->pid, e->tid, start, end, e->name,
+				       e->name_len, ev_arg(e, A_EXT));
+	if (e->cat == CAT_RUNTIME)
+		return imp_host_add_call(&im->host, th, e->pid, e->tid, start, end, e->name,
+					 e->name_len, ev_arg(e, A_EXT), ev_arg(e, A_CORR));
+	return 0;
+}
+
 static int pass1_event(struct imp *im)
 {
 	struct event *e = &im->ev;
@@ -788,7 +804,7 @@ static int pass1_event(struct imp *im)
 	    e->cat != CAT_PYFUNC)
 		return 1;
 	th = thread_index(im, e->pid, e->tid);
-	if (th < 0)
+	if (th < 0 || host_note(im, th, start, end) < 0)
 		return nomem(im);
 
 	if (e->cat == CAT_RUNTIME) {
@@ -2094,7 +2110,26 @@ static int cand_cmp(const void *a, const void *b)
 	return x->aux < y->aux ? -1 : x->aux > y->aux;
 }
 
-/* Definitions and host markers, between the passes. */
+/* imp_host_emit()'s callbacks. */
+static void host_attrib(void *ctx, int thread, int64_t ts, int64_t *module, int64_t *phase,
+			int64_t *step)
+{
+	const struct imp *im = ctx;
+	struct attrib at = {.module_name = -1, .phase = -1, .step = -1};
+	int b;
+	int64_t s;
+	attribute_point(im, thread, ts, 0, &at, &b, &s);
+	*module = module_out(im, at.module_name);
+	*phase = b && at.phase < 0 ? 1 : at.phase;
+	*step = at.step;
+}
+
+static int host_emit(void *ctx, const struct trace_record *rec)
+{
+	return emit(ctx, rec);
+}
+
+/* Definitions, host markers and host records, between the passes. */
 static int emit_definitions(struct imp *im)
 {
 	struct trace_header h;
@@ -2257,7 +2292,10 @@ static int emit_definitions(struct imp *im)
 			im->st->markers++;
 	}
 	free(order);
-	return 0;
+	if (!im->opts.host_records)
+		return 0;
+	rc = imp_host_emit(&im->host, im->base_ns, host_attrib, host_emit, im, im->st);
+	return rc == -MO_ENOMEM ? (nomem(im), rc) : rc;
 }
 
 static void imp_release(struct imp *im)
@@ -2276,6 +2314,7 @@ static void imp_release(struct imp *im)
 	free(im->mod_out);
 	free(im->step_order);
 	free(im->ds);
+	imp_host_release(&im->host);
 	free(im->runs);
 	for (size_t i = 0; i < im->nprops; i++)
 		free(im->props[i].name);
@@ -2292,6 +2331,7 @@ void trace_import_opts_init(struct trace_import_opts *o)
 {
 	o->module_depth = 2;
 	o->reorder_window = 16384;
+	o->host_records = 1;
 }
 
 static int import_input(struct imp_input *in, const char *name, const struct trace_import_opts *o,

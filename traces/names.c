@@ -92,6 +92,15 @@ static const struct trace_field collective_fields[] = {TRACE_COLLECTIVE_FIELDS(T
 #define TF_STRUCT struct trace_marker
 static const struct trace_field marker_fields[] = {TRACE_MARKER_FIELDS(TF_I, TF_S)};
 #undef TF_STRUCT
+#define TF_STRUCT struct trace_thread
+static const struct trace_field thread_fields[] = {TRACE_THREAD_FIELDS(TF_I, TF_S)};
+#undef TF_STRUCT
+#define TF_STRUCT struct trace_cpu_op
+static const struct trace_field cpu_op_fields[] = {TRACE_CPU_OP_FIELDS(TF_I, TF_S)};
+#undef TF_STRUCT
+#define TF_STRUCT struct trace_api_call
+static const struct trace_field api_call_fields[] = {TRACE_API_CALL_FIELDS(TF_I, TF_S)};
+#undef TF_STRUCT
 
 /* A kind added to TRACE_KINDS without a table above fails to compile here. */
 static const struct trace_kind_desc kind_descs[TRACE_KIND_MAX] = {
@@ -180,5 +189,18 @@ int trace_record_span(const struct trace_record *rec, int64_t *start_ns, int64_t
 		*start_ns = s;
 	if (end_ns)
 		*end_ns = e;
+	return 0;
+}
+
+int trace_api_enqueues(const char *name)
+{
+	static const char *const prefixes[] = {
+		"cudaLaunchKernel", "cuLaunchKernel", "cudaLaunchCooperativeKernel",
+		"cudaMemcpy", "cudaMemset", "cuMemcpy", "cuMemset", "cudaGraphLaunch",
+		"cuGraphLaunch",
+	};
+	for (size_t i = 0; name && i < sizeof(prefixes) / sizeof(prefixes[0]); i++)
+		if (!strncmp(name, prefixes[i], strlen(prefixes[i])))
+			return 1;
 	return 0;
 }

@@ -2,8 +2,18 @@
  * summary.c - streaming statistics for `mosaic inspect`.
  *
  * Memory grows with the number of distinct kernel names, streams, modules,
- * phases and devices, and with each device's set of disjoint busy intervals
- * (capped at BUSY_CAP; see traces.h), never with the number of records.
+ * phases and devices, with each device's set of disjoint busy intervals
+ * (capped at BUSY_CAP; see traces.h) and with the API calls that launched
+ * GPU work (their correlation and start, for the idle breakdown), never with
+ * the number of other records.
+ *
+ * Idle breakdown: on each device, a kernel that starts after every earlier
+ * kernel of the device has ended (in record order) opens a gap; the gap is
+ * host_wait when the API call with the kernel's correlation began at or
+ * after the gap began (the GPU had nothing queued: it waited for the host to
+ * issue the launch), other_wait when the call came earlier (the GPU waited
+ * on something else: a dependency, a copy, a synchronisation), and
+ * unattributed when the trace has no call for it.
  */
 #include "traces/core-internal.h"
 
@@ -23,6 +33,7 @@ struct busy {
 	int64_t retired;   /* busy time of intervals dropped from iv */
 	int64_t watermark; /* everything before it is accounted for; INT64_MIN none */
 	int clipped;
+	int64_t last_end;  /* the latest kernel end so far (idle breakdown); -1 none */
 };
 
 struct groupset {
@@ -40,6 +51,7 @@ struct trace_summary {
 	/* definitions: names by id */
 	struct trace_idmap module_names, phase_names, device_names, partition_sms;
 	struct trace_idmap stream_defs; /* (device, id) -> index in stream_part */
+	struct trace_idmap launch_start; /* (correlation, 0) -> start of its API call */
 	int64_t *stream_part;
 	const char **stream_name;
 	size_t nstream_defs, stream_cap, stream_name_cap;
@@ -86,6 +98,7 @@ void trace_summary_free(struct trace_summary *s)
 	trace_idmap_release(&s->device_names);
 	trace_idmap_release(&s->partition_sms);
 	trace_idmap_release(&s->stream_defs);
+	trace_idmap_release(&s->launch_start);
 	free(s->stream_part);
 	free(s->stream_name);
 	trace_check_free(s->check);
@@ -136,6 +149,7 @@ static struct trace_summary_group *group(struct trace_summary *s, enum trace_sum
 			return NULL;
 		memset(&s->busy[gs->n], 0, sizeof(*s->busy));
 		s->busy[gs->n].watermark = INT64_MIN;
+		s->busy[gs->n].last_end = -1;
 	}
 	g = &gs->g[gs->n++];
 	g->name = "";
@@ -232,9 +246,29 @@ static int busy_add(struct busy *b, int64_t st, int64_t en)
 	return 0;
 }
 
+/* The idle breakdown: the gap a kernel [st, en) with correlation corr
+ * closes on its device (see the top of this file). */
+static void idle_note(struct trace_summary *s, struct busy *b, int64_t st, int64_t en,
+		      int64_t corr)
+{
+	if (b->last_end >= 0 && st > b->last_end) {
+		int64_t gap = st - b->last_end;
+		size_t *call = corr >= 0 ? trace_idmap_get(&s->launch_start, corr, 0) : NULL;
+		s->t.gap_ns += gap;
+		if (!call)
+			s->t.unattributed_ns += gap;
+		else if ((int64_t)*call >= b->last_end)
+			s->t.host_wait_ns += gap;
+		else
+			s->t.other_wait_ns += gap;
+	}
+	if (en > b->last_end)
+		b->last_end = en;
+}
+
 static int add_kernel(struct trace_summary *s, const char *name, int cls, int64_t st, int64_t en,
 		      int64_t device, int64_t stream, int64_t partition, int64_t module,
-		      int64_t phase)
+		      int64_t phase, int64_t corr)
 {
 	int64_t dur = (st >= 0 && en >= st) ? en - st : -1;
 	struct trace_summary_group *g;
@@ -269,8 +303,12 @@ static int add_kernel(struct trace_summary *s, const char *name, int cls, int64_
 	if (!(g = group(s, TRACE_BY_DEVICE, device, 0)))
 		return -1;
 	tally(g, dur);
-	if (dur >= 0 && busy_add(&s->busy[g - s->sets[TRACE_BY_DEVICE].g], st, en) < 0)
-		return -1;
+	if (dur >= 0) {
+		struct busy *b = &s->busy[g - s->sets[TRACE_BY_DEVICE].g];
+		idle_note(s, b, st, en, corr);
+		if (busy_add(b, st, en) < 0)
+			return -1;
+	}
 	iname = intern(s, name);
 	if (!(g = group(s, TRACE_BY_KERNEL, (int64_t)(intptr_t)iname, 0)))
 		return -1;
@@ -340,13 +378,13 @@ int trace_summary_add(struct trace_summary *s, const struct trace_record *rec, s
 		rc = add_kernel(s, k->name, (int)(k->kclass < 0 || k->kclass >= TRACE_CLASS_COUNT
 							  ? TRACE_CLASS_UNKNOWN : k->kclass),
 				k->start_ns, k->end_ns, k->device, k->stream, k->partition, k->module,
-				k->phase);
+				k->phase, k->correlation);
 		break;
 	case TRACE_KIND_COLLECTIVE:
 		c = &rec->u.collective;
 		s->t.collectives++;
 		rc = add_kernel(s, c->name, TRACE_CLASS_COMM, c->start_ns, c->end_ns, c->device,
-				c->stream, c->partition, c->module, c->phase);
+				c->stream, c->partition, c->module, c->phase, c->correlation);
 		break;
 	case TRACE_KIND_MEMCPY:
 		s->t.memcpys++;
@@ -364,6 +402,20 @@ int trace_summary_add(struct trace_summary *s, const struct trace_record *rec, s
 		break;
 	case TRACE_KIND_MARKER:
 		s->t.markers++;
+		break;
+	case TRACE_KIND_THREAD:
+		s->t.threads++;
+		break;
+	case TRACE_KIND_CPU_OP:
+		s->t.cpu_ops++;
+		break;
+	case TRACE_KIND_API_CALL:
+		s->t.api_calls++;
+		s->t.launches += (uint64_t)trace_api_enqueues(rec->u.api_call.name);
+		if (rec->u.api_call.correlation >= 0 && rec->u.api_call.start_ns >= 0) {
+			rc = trace_idmap_put(&s->launch_start, rec->u.api_call.correlation, 0,
+					     (size_t)rec->u.api_call.start_ns);
+		}
 		break;
 	default:
 		break;

@@ -244,6 +244,50 @@ int trace_collective_parse(const char *name); /* case-insensitive; TRACE_COLL_UN
 	I(microbatch) I(step) S(name) S(category)
 
 /*
+ * The host side (format 1.1).  A host thread, unique by id (ids are small
+ * integers given by the producer); pid and tid are the operating system's
+ * (or the profiler's) numbers, -1 unknown.
+ */
+#define TRACE_THREAD_FIELDS(I, S)                                                \
+	I(id) I(pid) I(tid) S(name)
+
+/*
+ * A CPU operator on a host thread: an aten op, a record_function range, an
+ * optimizer step ("cpu_op" events of the PyTorch profiler).  id numbers the
+ * trace's operators (unique, >= 0); parent is the id of the innermost
+ * operator enclosing it on the same thread (-1 at top level) and depth the
+ * number of operators enclosing it, so operators nest by (thread, parent).
+ * external_id is the profiler's "External id" (shared with the runtime calls
+ * and kernels the operator caused), -1 unknown.  module, phase and step are
+ * attributed as for the kernels the operator launches.
+ */
+#define TRACE_CPU_OP_FIELDS(I, S)                                                \
+	I(start_ns) I(end_ns) I(thread) I(id) I(parent) I(depth) I(external_id)    \
+	I(module) I(phase) I(step) S(name)
+
+/*
+ * A CUDA runtime or driver API call on a host thread (cudaLaunchKernel,
+ * cuLaunchKernel, cudaMemcpyAsync, cudaStreamSynchronize, ...).  correlation
+ * equals the correlation field of the GPU activity the call caused (kernel,
+ * memcpy, memset, collective), -1 when it caused none or it is unknown;
+ * parent is the id of the innermost CPU operator enclosing the call on its
+ * thread (-1 none).  category is "cuda_runtime" or "cuda_driver".
+ */
+#define TRACE_API_CALL_FIELDS(I, S)                                              \
+	I(start_ns) I(end_ns) I(thread) I(parent) I(correlation) I(external_id)    \
+	S(name) S(category)
+
+/*
+ * Whether an API call of this name enqueues GPU work: a kernel launch
+ * (cudaLaunchKernel, cudaLaunchKernelExC, cuLaunchKernel, cuLaunchKernelEx,
+ * cudaLaunchCooperativeKernel), a copy or a memset (cudaMemcpy*,
+ * cudaMemset*, cuMemcpy*, cuMemset*) or a graph launch (cudaGraphLaunch,
+ * cuGraphLaunch).  Other calls (cudaFuncSetAttribute, cudaStreamSynchronize,
+ * ...) carry a correlation id too but cause no GPU activity.
+ */
+int trace_api_enqueues(const char *name);
+
+/*
  * The list of kinds: X(number, name, NAME).  The number is written in the
  * file; 0 is reserved for the header.
  */
@@ -257,11 +301,14 @@ int trace_collective_parse(const char *name); /* case-insensitive; TRACE_COLL_UN
 	X(7, memcpy, MEMCPY)                                                     \
 	X(8, memset, MEMSET)                                                     \
 	X(9, collective, COLLECTIVE)                                             \
-	X(10, marker, MARKER)
+	X(10, marker, MARKER)                                                    \
+	X(11, thread, THREAD)                                                    \
+	X(12, cpu_op, CPU_OP)                                                    \
+	X(13, api_call, API_CALL)
 
 #define TRACE_FORMAT_MAGIC "mosaic-trace"
 #define TRACE_FORMAT_MAJOR 1
-#define TRACE_FORMAT_MINOR 0
+#define TRACE_FORMAT_MINOR 1 /* 1.1: thread, cpu_op, api_call */
 
 /* Generated structs: struct trace_header, struct trace_kernel, ... */
 #define TRACE_GEN_I(n) int64_t n;
@@ -454,6 +501,7 @@ struct trace_import_stats {
 	uint64_t out_of_order;   /* GPU records that arrived later than the reorder
 	                            window allowed, so were written late */
 	uint64_t modules, phases, devices, streams; /* definitions written */
+	uint64_t threads, cpu_ops, api_calls; /* host records written */
 };
 
 /*
@@ -469,6 +517,7 @@ struct trace_import_stats {
 struct trace_import_opts {
 	int module_depth;
 	int reorder_window;
+	int host_records; /* write THREAD, CPU_OP and API_CALL records (default 1) */
 };
 void trace_import_opts_init(struct trace_import_opts *o);
 
@@ -554,6 +603,16 @@ struct trace_summary_totals {
 	double idle_pct;
 	uint64_t memcpys, memsets, markers;
 	int64_t memcpy_ns, memcpy_bytes, memset_ns, memset_bytes;
+	/* the host side (format 1.1 records): */
+	uint64_t threads, cpu_ops, api_calls;
+	uint64_t launches;        /* API calls that enqueue GPU work (trace_api_enqueues) */
+	/* Idle breakdown (see summary.c): gaps between a device's kernels,
+	 * summed over devices, split by what the GPU waited for.  Without
+	 * API calls in the trace all of gap_ns is unattributed. */
+	int64_t gap_ns;
+	int64_t host_wait_ns;     /* the next kernel's launch call began after the gap began */
+	int64_t other_wait_ns;    /* it began before: the GPU waited on something else */
+	int64_t unattributed_ns;  /* no launch call recorded for the next kernel */
 };
 const struct trace_summary_totals *trace_summary_totals(const struct trace_summary *s);
 
