@@ -146,7 +146,7 @@ int imp_host_emit(struct imp_host *h, int64_t base_ns, imp_host_attrib_fn attrib
 	char nm[48];
 	int rc;
 
-	if (nest(h) < 0)
+	if (h->n && nest(h) < 0)
 		return -MO_ENOMEM;
 	for (size_t t = 0; t < h->nthreads; t++) {
 		if (!h->threads[t].used)
