@@ -5,7 +5,9 @@
  * Each subcommand lives in harness/cmd-<verb>.c as
  *     int cmd_<verb>(int argc, char **argv);
  * (argv[0] is the verb) and is registered once in MOSAIC_COMMANDS below.
- * Exit codes: 0 ok, 1 ran but found problems, 2 bad usage or bad input.
+ * Exit codes are enum mo_exit (traces/traces.h): 0 ok, 1 ran but found
+ * problems, 2 bad usage or bad input, 3 a system failure.  The dispatcher
+ * (harness/mosaic.c) flushes and checks stdout after the command returns.
  */
 #ifndef MOSAIC_HARNESS_CLI_H
 #define MOSAIC_HARNESS_CLI_H

@@ -414,9 +414,5 @@ int cmd_inspect(int argc, char **argv)
 	}
 	rc = check && trace_summary_problems(s, NULL, NULL) ? 1 : 0;
 	trace_summary_free(s);
-	if (fflush(stdout) != 0) {
-		mo_err_set(&err, MO_EIO, "cannot write the output");
-		return cli_fail("inspect", &err);
-	}
-	return rc;
+	return rc; /* the dispatcher flushes and checks stdout */
 }

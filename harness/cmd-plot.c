@@ -21,7 +21,7 @@ int cmd_plot(int argc, char **argv)
 	struct mo_err err;
 	struct dirent *de;
 	char **names = NULL;
-	int n = 0, cap = 0, c, failed = 0;
+	int n = 0, cap = 0, c, rc = 0;
 	DIR *d;
 
 	mo_err_clear(&err);
@@ -29,7 +29,9 @@ int cmd_plot(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		if (c == 'h') {
 			printf("usage: %s\n\nRe-render every gnuplot script DIR/*.gp (written by "
-			       "'mosaic bench') to PNG and SVG\nfrom the CSV files beside it.\n", usage);
+			       "'mosaic bench') to PNG and SVG\nfrom the CSV files beside it.  Scripts "
+			       "not of mosaic's form are refused, not run\n(exit 2); gnuplot gets %d s "
+			       "per image (MOSAIC_PLOT_TIMEOUT).\n", usage, PLOT_TIMEOUT_S);
 			return 0;
 		}
 		return cli_usage_error("plot", usage, "unknown option");
@@ -63,14 +65,18 @@ int cmd_plot(int argc, char **argv)
 	}
 	qsort(names, (size_t)n, sizeof(*names), cmp);
 	for (int i = 0; i < n; i++) {
+		if (!names[i])
+			mo_err_set(&err, MO_ENOMEM, "out of memory");
 		if (!names[i] || plot_render(argv[optind], names[i], &err)) {
+			int code = mo_err_exit_code(&err);
 			fprintf(stderr, "mosaic plot: %s\n", err.msg);
-			failed++;
+			rc = code > rc ? code : rc; /* the worst: 3 (system) over 2 (input) */
+			mo_err_clear(&err);
 		} else {
 			printf("%s/%s.png\n%s/%s.svg\n", argv[optind], names[i], argv[optind], names[i]);
 		}
 		free(names[i]);
 	}
 	free(names);
-	return failed ? 1 : 0;
+	return rc;
 }

@@ -85,11 +85,15 @@ int cmd_synth(int argc, char **argv)
 		return cli_fail("synth", &err);
 	}
 	if (trace_sink_writer(&sink, &tw, out) < 0 ||
-	    workload_synth_iteration(w, gpu, &sink, &st, &err) != 0 ||
-	    trace_writer_close(tw, &err) < 0) {
+	    workload_synth_iteration(w, gpu, &sink, &st, &err) != 0) {
 		if (!err.code)
-			mo_err_set(&err, MO_EIO, "cannot write '%s'", out);
+			mo_err_set(&err, MO_ENOMEM, "cannot write '%s': out of memory", out);
 		trace_writer_abort(tw);
+		workload_free(w);
+		return cli_fail("synth", &err);
+	}
+	/* close releases the writer whether or not it succeeds */
+	if (trace_writer_close(tw, &err) < 0) {
 		workload_free(w);
 		return cli_fail("synth", &err);
 	}

@@ -1,9 +1,16 @@
 /* plot.c - gnuplot scripts and their rendering. */
 #include "harness/plot.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
 
 const char *plot_quote(char *buf, size_t size, const char *s)
 {
@@ -41,7 +48,8 @@ int plot_open(struct plot *p, const char *dir, const char *name, int width, int 
 		"} else {\n"
 		"  set terminal pngcairo size %d,%d font 'sans,10' background rgb 'white'\n"
 		"}\n"
-		"set output '%s.'.fmt\n"
+		"if (!exists(\"out\")) out = '%s.'.fmt\n"
+		"set output out\n"
 		"set datafile separator ','\n"
 		"set key outside right top noenhanced\n"
 		"set grid ytics lc rgb '#dddddd'\n"
@@ -75,29 +83,129 @@ int plot_close(struct plot *p, struct mo_err *err)
 	return rc;
 }
 
-/* Run gnuplot on DIR/NAME.gp for one format, inside DIR. */
+/* Seconds gnuplot may take for one image: $MOSAIC_PLOT_TIMEOUT, else PLOT_TIMEOUT_S. */
+static int timeout_ms(void)
+{
+	const char *e = getenv("MOSAIC_PLOT_TIMEOUT");
+	char *end;
+	long s = e ? strtol(e, &end, 10) : 0;
+
+	if (!e || *end || s < 1 || s > 86400)
+		s = PLOT_TIMEOUT_S;
+	return (int)(s * 1000);
+}
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* The child: inside DIR, stdin from /dev/null, stderr into the pipe. */
+static void exec_gnuplot(const char *dir, const char *expr, const char *script, int errfd)
+{
+	int null = open("/dev/null", O_RDWR);
+
+	if (chdir(dir) != 0 || null < 0)
+		_exit(126);
+	dup2(null, 0);
+	dup2(null, 1);
+	dup2(errfd, 2);
+	execlp("gnuplot", "gnuplot", "-e", expr, script, (char *)NULL);
+	_exit(127);
+}
+
+/* Wait for the child, keeping the start of its stderr in msg; kill it after
+ * the timeout.  Returns the wait status, or -1 after a timeout. */
+static int wait_gnuplot(pid_t pid, int errfd, char *msg, size_t size)
+{
+	int64_t deadline = now_ms() + timeout_ms();
+	size_t used = 0;
+	int status;
+
+	for (;;) {
+		struct pollfd pfd = {errfd, POLLIN, 0};
+		int64_t left = deadline - now_ms();
+		char buf[512];
+		ssize_t n;
+
+		if (left <= 0 || poll(&pfd, 1, (int)left) == 0) {
+			kill(pid, SIGKILL);
+			waitpid(pid, &status, 0);
+			return -1;
+		}
+		n = read(errfd, buf, sizeof(buf));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		for (ssize_t i = 0; i < n && used + 1 < size; i++)
+			msg[used++] = buf[i] == '\n' ? ' ' : buf[i];
+	}
+	msg[used] = '\0';
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return -1;
+	return status;
+}
+
+/* Run gnuplot on DIR/NAME.gp for one format, inside DIR, drawing into a
+ * temporary beside DIR/NAME.FMT that replaces it only when gnuplot exited 0
+ * and wrote something. */
 static int render_one(const char *dir, const char *name, const char *fmt, struct mo_err *err)
 {
-	char cmd[8192];
-	int status;
+	char path[4096], expr[4200], script[4096], msg[400] = "";
+	struct mo_outfile o;
+	struct stat st;
+	int fds[2], status, rc;
+	const char *tmp;
+	pid_t pid;
 
 	if (strchr(dir, '\'') || strchr(name, '\''))
 		return mo_err_set(err, MO_EUSAGE, "cannot plot '%s/%s': quote in path", dir, name);
-	snprintf(cmd, sizeof(cmd), "cd '%s' && gnuplot -e \"fmt='%s'\" '%s.gp' 2>'%s.%s.log'",
-		 dir, fmt, name, name, fmt);
-	status = system(cmd);
-	if (status == -1 || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
-		return mo_err_set(err, MO_EIO,
-				  "cannot plot '%s/%s.%s': gnuplot failed (see '%s/%s.%s.log'; "
-				  "is gnuplot-nox installed?)", dir, name, fmt, dir, name, fmt);
-	snprintf(cmd, sizeof(cmd), "%s/%s.%s.log", dir, name, fmt);
-	remove(cmd);
-	return 0;
+	snprintf(path, sizeof(path), "%s/%s.%s", dir, name, fmt);
+	snprintf(script, sizeof(script), "%s.gp", name);
+	if ((rc = mo_outfile_open(&o, path, err)) < 0)
+		return rc;
+	tmp = o.tmp_path ? strrchr(o.tmp_path, '/') : NULL;
+	tmp = tmp ? tmp + 1 : o.tmp_path ? o.tmp_path : path + strlen(dir) + 1;
+	snprintf(expr, sizeof(expr), "fmt='%s'; out='%s'", fmt, tmp);
+	if (pipe2(fds, O_CLOEXEC) != 0 || (pid = fork()) < 0) {
+		mo_outfile_abort(&o);
+		return mo_err_set(err, MO_EIO, "cannot plot '%s': cannot start gnuplot: %s", path,
+				  strerror(errno));
+	}
+	if (pid == 0)
+		exec_gnuplot(dir, expr, script, fds[1]);
+	close(fds[1]);
+	status = wait_gnuplot(pid, fds[0], msg, sizeof(msg));
+	close(fds[0]);
+	if (status == -1) {
+		mo_outfile_abort(&o);
+		return mo_err_set(err, MO_EIO, "cannot plot '%s': gnuplot took longer than %d s "
+				  "(killed; MOSAIC_PLOT_TIMEOUT sets the limit)", path, timeout_ms() / 1000);
+	}
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 ||
+	    fstat(fileno(o.fp), &st) != 0 || (S_ISREG(st.st_mode) && st.st_size == 0)) {
+		mo_outfile_abort(&o);
+		if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
+			snprintf(msg, sizeof(msg), "gnuplot not found (install gnuplot-nox)");
+		return mo_err_set(err, MO_EIO, "cannot plot '%s': gnuplot failed: %s", path,
+				  msg[0] ? msg : "no image written");
+	}
+	return mo_outfile_commit(&o, err);
 }
 
 int plot_render(const char *dir, const char *name, struct mo_err *err)
 {
-	int rc = render_one(dir, name, "png", err);
+	char script[4096];
+	int rc;
+
+	snprintf(script, sizeof(script), "%s/%s.gp", dir, name);
+	if ((rc = plot_script_check(script, err)) < 0)
+		return rc;
+	rc = render_one(dir, name, "png", err);
 
 	return rc ? rc : render_one(dir, name, "svg", err);
 }

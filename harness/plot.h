@@ -28,8 +28,27 @@ int plot_open(struct plot *p, const char *dir, const char *name, int width, int 
 int plot_close(struct plot *p, struct mo_err *err);
 /* Forget an unfinished plot (no files left behind). */
 void plot_abort(struct plot *p);
-/* Render DIR/NAME.gp to PNG and SVG. */
+/* Seconds gnuplot may take for one image before it is killed (the
+ * environment's MOSAIC_PLOT_TIMEOUT, 1 to 86400, overrides it).  The largest
+ * figure of a full bench renders in well under a second. */
+#define PLOT_TIMEOUT_S 60
+/* Render DIR/NAME.gp to PNG and SVG.  Each image is drawn into a temporary
+ * beside its target (gnuplot's `out` variable names it) and renamed into
+ * place only when gnuplot exited 0 and wrote a non-empty file; gnuplot's
+ * first lines on stderr go into the error message (no log file is left). */
 int plot_render(const char *dir, const char *name, struct mo_err *err);
+/*
+ * Refuse (MO_EINPUT, naming the line) a script that is not of mosaic's
+ * template: a '# NAME: drawn by mosaic' first line, plot_open()'s preamble,
+ * then only `set`/`unset` of drawing options (never output, print, table or
+ * loadpath) and `plot` of plain CSV names in the script's directory; no
+ * backquote, '@' macro, '!' shell escape, ';', double quote or call of a
+ * function other than column, strcol and xtic.  plot_render() checks every
+ * script before gnuplot sees it, so `mosaic plot DIR` on someone else's
+ * directory runs none of their code.  At most PLOT_SCRIPT_MAX bytes.
+ */
+#define PLOT_SCRIPT_MAX (1u << 20)
+int plot_script_check(const char *path, struct mo_err *err);
 /* Quote s for a gnuplot single-quoted string (doubles single quotes) into buf. */
 const char *plot_quote(char *buf, size_t size, const char *s);
 

@@ -8,7 +8,9 @@
 #include <msgpack.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -628,6 +630,134 @@ START_TEST(an_aborted_write_leaves_no_file)
 }
 END_TEST
 
+START_TEST(a_temporary_is_created_exclusively_under_an_unpredictable_name)
+{
+	struct mo_outfile a, b;
+	struct mo_err err = {0};
+	char victim[512];
+	FILE *fp;
+
+	make_tmpdir();
+	/* the old predictable name, planted as a symlink: never written through */
+	snprintf(victim, sizeof(victim), "%s", tmp("victim"));
+	fp = fopen(victim, "w");
+	ck_assert_ptr_nonnull(fp);
+	fputs("keep", fp);
+	fclose(fp);
+	{
+		char planted[600];
+		snprintf(planted, sizeof(planted), "%s.tmp.%ld.0", tmp("out.csv"), (long)getpid());
+		ck_assert_int_eq(symlink(victim, planted), 0);
+	}
+	ck_assert_int_eq(mo_outfile_open(&a, tmp("out.csv"), &err), 0);
+	ck_assert_int_eq(mo_outfile_open(&b, tmp("out.csv"), &err), 0);
+	ck_assert_str_ne(a.tmp_path, b.tmp_path);
+	ck_assert_ptr_null(strstr(a.tmp_path, ".tmp.0"));
+	fputs("a", a.fp);
+	fputs("b", b.fp);
+	mo_outfile_abort(&b);
+	ck_assert_int_eq(mo_outfile_commit(&a, &err), 0);
+	fp = fopen(victim, "r");
+	{
+		char buf[8] = "";
+		ck_assert_ptr_nonnull(fgets(buf, sizeof(buf), fp));
+		ck_assert_str_eq(buf, "keep");
+	}
+	fclose(fp);
+	ck_assert_uint_eq(count_dir_entries(), 3); /* victim, planted link, out.csv */
+	remove_tmpdir();
+}
+END_TEST
+
+START_TEST(a_fifo_or_device_is_written_in_place_and_a_directory_refused)
+{
+	struct mo_outfile f;
+	struct mo_err err = {0};
+	struct stat st;
+	pid_t pid;
+	int status;
+
+	make_tmpdir();
+	ck_assert_int_eq(mkfifo(tmp("fifo"), 0600), 0);
+	pid = fork();
+	if (pid == 0) { /* the reader */
+		FILE *fp = fopen(tmp("fifo"), "r");
+		char buf[16] = "";
+		_exit(fp && fgets(buf, sizeof(buf), fp) && !strcmp(buf, "through") ? 0 : 1);
+	}
+	ck_assert_int_eq(mo_outfile_open(&f, tmp("fifo"), &err), 0);
+	ck_assert_ptr_null(f.tmp_path);
+	fputs("through", f.fp);
+	ck_assert_int_eq(mo_outfile_commit(&f, &err), 0);
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	ck_assert_int_eq(lstat(tmp("fifo"), &st), 0);
+	ck_assert(S_ISFIFO(st.st_mode));
+
+	/* /dev/null stays a device; /dev/full reports the lost write */
+	ck_assert_int_eq(mo_outfile_open(&f, "/dev/null", &err), 0);
+	fputs("x", f.fp);
+	ck_assert_int_eq(mo_outfile_commit(&f, &err), 0);
+	ck_assert_int_eq(stat("/dev/null", &st), 0);
+	ck_assert(S_ISCHR(st.st_mode));
+	ck_assert_int_eq(mo_outfile_open(&f, "/dev/full", &err), 0);
+	fputs("x", f.fp);
+	ck_assert_int_eq(mo_outfile_commit(&f, &err), -MO_EIO);
+	ck_assert_ptr_nonnull(strstr(err.msg, "/dev/full"));
+
+	ck_assert_int_eq(mkdir(tmp("dir"), 0700), 0);
+	ck_assert_int_eq(mo_outfile_open(&f, tmp("dir"), &err), -MO_EUSAGE);
+	ck_assert_ptr_nonnull(strstr(err.msg, "directory"));
+	ck_assert_uint_eq(count_dir_entries(), 2); /* fifo, dir */
+	rmdir(tmp("dir"));
+	remove_tmpdir();
+}
+END_TEST
+
+START_TEST(a_signal_removes_the_temporaries_and_still_kills)
+{
+	static const int sigs[] = {SIGTERM, SIGINT};
+
+	make_tmpdir();
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
+		int status;
+		pid_t pid = fork();
+
+		if (pid == 0) {
+			struct mo_outfile f, g;
+			signal(sigs[i], SIG_DFL);
+			if (mo_outfile_cleanup_on_signals() < 0 ||
+			    mo_outfile_open(&f, tmp("a.csv"), NULL) < 0 ||
+			    mo_outfile_open(&g, tmp("b.csv"), NULL) < 0)
+				_exit(3);
+			fputs("partial", f.fp);
+			fflush(f.fp);
+			raise(sigs[i]);
+			_exit(4); /* not reached */
+		}
+		ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+		ck_assert_msg(WIFSIGNALED(status) && WTERMSIG(status) == sigs[i],
+			      "the child must die of signal %d (status 0x%x)", sigs[i], status);
+		ck_assert_uint_eq(count_dir_entries(), 0);
+	}
+	remove_tmpdir();
+}
+END_TEST
+
+START_TEST(a_failed_close_releases_the_writer_once)
+{
+	struct trace_header h;
+	struct trace_writer *w;
+	struct mo_err err = {0};
+
+	trace_header_init(&h);
+	w = trace_writer_open("/dev/full", &h, &err);
+	ck_assert_ptr_nonnull(w);
+	ck_assert_int_eq(trace_writer_close(w, &err), -MO_EIO);
+	ck_assert_msg(strstr(err.msg, "No space left"), "%s", err.msg);
+}
+END_TEST
+
 START_TEST(the_in_memory_sink_keeps_strings)
 {
 	struct trace_mem t;
@@ -1094,6 +1224,10 @@ static Suite *traces_suite(void)
 	tcase_add_test(tc, missing_files_and_directories_are_bad_input);
 	tcase_add_test(tc, sniffing_tells_mtr_from_json_from_other_files);
 	tcase_add_test(tc, an_aborted_write_leaves_no_file);
+	tcase_add_test(tc, a_temporary_is_created_exclusively_under_an_unpredictable_name);
+	tcase_add_test(tc, a_fifo_or_device_is_written_in_place_and_a_directory_refused);
+	tcase_add_test(tc, a_signal_removes_the_temporaries_and_still_kills);
+	tcase_add_test(tc, a_failed_close_releases_the_writer_once);
 	tcase_add_test(tc, the_in_memory_sink_keeps_strings);
 	tcase_add_test(tc, names_and_initialisers);
 	suite_add_tcase(s, tc);

@@ -79,6 +79,15 @@ int trace_grow(void **arr, size_t *cap, size_t n, size_t sz);
 
 /* A writer with a name but no file yet (for trace_sink_writer); begin()
  * opens the output and writes the header. */
+/* Temporaries of open output files (outfile-signal.c): at most this many are
+ * registered for removal on a signal at once (more than mosaic ever has open:
+ * a bench report keeps about five). */
+#define TRACE_OUTFILE_SLOTS 256
+/* Register a temporary's name (kept, not copied); returns the slot or -1 when full. */
+int trace_outfile_register(const char *tmp_path);
+/* Forget a slot (a no-op for -1). */
+void trace_outfile_unregister(int slot);
+
 struct trace_writer *trace_writer_pending(const char *path, struct mo_err *err);
 int trace_writer_begin(struct trace_writer *w, const struct trace_header *h, struct mo_err *err);
 

@@ -47,14 +47,14 @@ int mo_err_exit_code(const struct mo_err *err)
 {
 	switch (err ? -err->code : 0) {
 	case MO_OK:
-		return 0;
+		return MO_EXIT_OK;
 	case MO_EINPUT:
 	case MO_EVERSION:
 	case MO_EUSAGE:
 	case MO_ENODEV:
 	case MO_EINFEASIBLE:
-		return 2;
+		return MO_EXIT_USAGE;
 	default:
-		return 1;
+		return MO_EXIT_SYSTEM;
 	}
 }

@@ -66,7 +66,21 @@ int mo_err_set(struct mo_err *err, int code, const char *fmt, ...)
 /* Put context in front of the existing message: "<context>: <old message>". */
 void mo_err_prefix(struct mo_err *err, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
-/* The process exit code for a status: 2 for bad input/usage/version/nodev, 1 otherwise. */
+/*
+ * The exit codes of every mosaic program, documented here once:
+ *   0  ok;
+ *   1  it ran and found problems (a failed validation, a regression);
+ *   2  bad usage or bad input (MO_EINPUT, MO_EUSAGE, MO_EVERSION, MO_ENODEV,
+ *      MO_EINFEASIBLE);
+ *   3  a system failure (MO_EIO, MO_ENOMEM: a full disk, a refused write).
+ */
+enum mo_exit {
+	MO_EXIT_OK = 0,
+	MO_EXIT_PROBLEMS = 1,
+	MO_EXIT_USAGE = 2,
+	MO_EXIT_SYSTEM = 3,
+};
+/* The exit code for a status (enum mo_exit): 0 for no error, 2 or 3 otherwise. */
 int mo_err_exit_code(const struct mo_err *err);
 
 /* ------------------------------------------------------------------------ */
@@ -74,22 +88,39 @@ int mo_err_exit_code(const struct mo_err *err);
 /* ------------------------------------------------------------------------ */
 
 /*
- * Output goes to a temporary file beside the target ("<path>.tmp.<pid>.<n>")
- * and is renamed over the target only by mo_outfile_commit(), so a failed or
- * interrupted run never leaves a partial file under the real name.
+ * Output goes to a temporary file beside the target, "<path>.tmp.<12 random
+ * characters>", created exclusively (O_EXCL: an existing file or a planted
+ * symlink is never written through) with mode 0666 less the umask.  It is
+ * flushed, fsync'ed and renamed over the target only by mo_outfile_commit(),
+ * so a failed, interrupted or crashed run never leaves a partial file under
+ * the real name.  A target that exists and is a character device or a FIFO
+ * (/dev/null, /dev/stdout, a named pipe) is written in place instead, never
+ * replaced; a directory or any other kind of file is refused (MO_EUSAGE).
  * Caller-owned storage: mo_outfile_open() initialises *f; exactly one of
  * commit or abort must follow; both release everything.
+ *
+ * While it exists a temporary's name is registered (up to TRACE_OUTFILE_SLOTS
+ * at once, see traces/core-internal.h; more are still written, unregistered)
+ * so that mo_outfile_cleanup_on_signals() can remove it.
  */
 struct mo_outfile {
 	FILE *fp;
 	char *path;     /* the final name */
-	char *tmp_path; /* the name being written */
+	char *tmp_path; /* the name being written; NULL when written in place */
+	int slot;       /* the registration of tmp_path, -1 if none */
 };
 int mo_outfile_open(struct mo_outfile *f, const char *path, struct mo_err *err);
-/* Flush, close and rename into place.  On failure the temporary is removed. */
+/* Flush, fsync, close and rename into place.  On failure the temporary is removed. */
 int mo_outfile_commit(struct mo_outfile *f, struct mo_err *err);
 /* Close and remove the temporary.  Safe on an unopened or committed file. */
 void mo_outfile_abort(struct mo_outfile *f);
+/*
+ * For programs (main() calls it once): on SIGINT, SIGTERM, SIGHUP, SIGPIPE
+ * and SIGQUIT remove every registered temporary, then die of the signal as
+ * before (the handler is async-signal-safe: unlink(2) and raise(3) only).
+ * Signals the parent left ignored stay ignored.  Returns 0, or -MO_EIO.
+ */
+int mo_outfile_cleanup_on_signals(void);
 
 /* ------------------------------------------------------------------------ */
 /* Enumerations carried in records                                          */

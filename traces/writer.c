@@ -1,6 +1,7 @@
 /* writer.c - the streaming .mtr writer (msgpack through msgpack-c's packer). */
 #include "traces/core-internal.h"
 
+#include <errno.h>
 #include <msgpack.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,13 +15,13 @@ struct trace_writer {
 	uint64_t nrec;
 	char *iobuf;     /* packed bytes not yet handed to stdio */
 	size_t used;
-	int failed;
+	int failed;      /* the errno of the first failed write, EIO if none was set */
 };
 
 static int flush_buf(struct trace_writer *w)
 {
-	if (w->used && fwrite(w->iobuf, 1, w->used, w->out.fp) != w->used)
-		w->failed = 1;
+	if (w->used && fwrite(w->iobuf, 1, w->used, w->out.fp) != w->used && !w->failed)
+		w->failed = errno ? errno : EIO;
 	w->used = 0;
 	return w->failed ? -1 : 0;
 }
@@ -33,10 +34,16 @@ static int write_cb(void *data, const char *buf, size_t len)
 	if (w->used + len > WBUF && flush_buf(w) < 0)
 		return -1;
 	if (len > WBUF)
-		return fwrite(buf, 1, len, w->out.fp) == len ? 0 : (w->failed = 1, -1);
+		return fwrite(buf, 1, len, w->out.fp) == len ? 0 : (w->failed = errno ? errno : EIO, -1);
 	memcpy(w->iobuf + w->used, buf, len);
 	w->used += len;
 	return 0;
+}
+
+static int write_failed(const struct trace_writer *w, struct mo_err *err)
+{
+	return mo_err_set(err, MO_EIO, "cannot write '%s': %s", w->name,
+			  strerror(w->failed ? w->failed : EIO));
 }
 
 static int pack_fields(struct trace_writer *w, const void *base, const struct trace_kind_desc *d,
@@ -59,7 +66,7 @@ static int pack_fields(struct trace_writer *w, const void *base, const struct tr
 			rc = msgpack_pack_str_with_body(&w->pk, s ? s : "", len);
 		}
 		if (rc)
-			return mo_err_set(err, MO_EIO, "cannot write '%s': write failed", w->name);
+			return write_failed(w, err);
 	}
 	return 0;
 }
@@ -91,7 +98,7 @@ int trace_writer_begin(struct trace_writer *w, const struct trace_header *h, str
 	    msgpack_pack_str_with_body(&w->pk, TRACE_FORMAT_MAGIC, strlen(TRACE_FORMAT_MAGIC)) ||
 	    msgpack_pack_int64(&w->pk, TRACE_FORMAT_MAJOR) ||
 	    msgpack_pack_int64(&w->pk, TRACE_FORMAT_MINOR))
-		return mo_err_set(err, MO_EIO, "cannot write '%s': write failed", w->name);
+		return write_failed(w, err);
 	return pack_fields(w, h, d, "header", err);
 }
 
@@ -118,7 +125,7 @@ int trace_writer_put(struct trace_writer *w, const struct trace_record *rec, str
 		return mo_err_set(err, MO_EUSAGE, "cannot write '%s': record %llu: unknown kind %d",
 				  w->name, (unsigned long long)w->nrec, (int)rec->kind);
 	if (msgpack_pack_array(&w->pk, 1 + d->nfields) || msgpack_pack_int64(&w->pk, rec->kind))
-		return mo_err_set(err, MO_EIO, "cannot write '%s': write failed", w->name);
+		return write_failed(w, err);
 	snprintf(what, sizeof(what), "record %llu (%s)", (unsigned long long)w->nrec, d->name);
 	if (pack_fields(w, &rec->u, d, what, err) < 0)
 		return err ? err->code : -MO_EIO;
@@ -145,7 +152,7 @@ int trace_writer_close(struct trace_writer *w, struct mo_err *err)
 		return rc;
 	}
 	if (flush_buf(w) < 0) {
-		rc = mo_err_set(err, MO_EIO, "cannot write '%s': write failed", w->name);
+		rc = write_failed(w, err);
 		mo_outfile_abort(&w->out);
 		writer_free(w);
 		return rc;

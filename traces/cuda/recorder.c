@@ -171,6 +171,7 @@ static void finish(void)
 	struct trace_sink sink;
 	const struct trace_cuda_xlate_stats *st;
 	struct mo_err err = {0};
+	int closed = 0;
 	CUptiResult r;
 
 	pthread_mutex_lock(&rec.lock);
@@ -195,7 +196,8 @@ static void finish(void)
 		device_from_driver();
 	trace_cuda_xlate_set_dropped(rec.x, rec.dropped);
 	if (trace_sink_writer(&sink, &w, rec.out) == 0 &&
-	    trace_cuda_xlate_finish(rec.x, &sink, &err) == 0 && trace_writer_close(w, &err) == 0) {
+	    trace_cuda_xlate_finish(rec.x, &sink, &err) == 0 &&
+	    (closed = 1, trace_writer_close(w, &err) == 0)) {
 		if (!rec.quiet)
 			fprintf(stderr,
 				"mosaic recorder: wrote '%s' (measured): %llu kernels, %llu collectives, "
@@ -208,7 +210,8 @@ static void finish(void)
 				(unsigned long long)st->by_time, (unsigned long long)st->unattributed,
 				(unsigned long long)st->dropped);
 	} else {
-		trace_writer_abort(w);
+		if (!closed) /* close releases the writer even when it fails */
+			trace_writer_abort(w);
 		fprintf(stderr, "mosaic recorder: cannot write '%s': %s\n", rec.out,
 			err.msg[0] ? err.msg : "out of memory");
 	}
