@@ -143,9 +143,10 @@ check-e2e: $(MOSAIC)
 		else fail=$$((fail+1)); echo "FAIL: $$t"; fi; \
 	done; echo "e2e: $$pass passed, $$fail failed"; [ $$fail -eq 0 ]
 
-# Debian packages mosaic needs; `make deps` installs the missing ones.
+# Debian packages mosaic needs (python3: the e2e tests read JSON with it);
+# `make deps` installs the missing ones.
 DEB_PKGS := build-essential pkg-config libmsgpack-dev libyajl-dev libjansson-dev zlib1g-dev \
-	check gnuplot-nox clang libclang-rt-14-dev libopenmpi-dev openmpi-bin
+	check gnuplot-nox clang libclang-rt-14-dev libopenmpi-dev openmpi-bin python3
 deps:
 	@missing=""; for p in $(DEB_PKGS); do \
 		dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
