@@ -10,12 +10,14 @@
  * --against trace recorded at the most SMs).  Every other trace is a target:
  * its kernels are matched to the reference's (model.h, "Kernel matching")
  * and their measured (or simulated) times compared with our prediction and
- * the wave-scaling baseline.  Measured and simulated ground truth are
+ * the wave-scaling baseline.  With --measurements the command judges the
+ * model against measured GPU sharing instead (harness/validate-meas.c).  Measured and simulated ground truth are
  * reported in separate, labelled sections.  Exit 1 when --max-mape is given
  * and our kernel-level MAPE exceeds it.
  */
 #include "harness/cli.h"
 #include "harness/plot.h"
+#include "harness/validate-meas.h"
 #include "model/model.h"
 
 #include <errno.h>
@@ -31,7 +33,9 @@
 
 static const char *usage =
 	"mosaic validate --against FILE [--against FILE ...] [FILE ...] [--reference FULL.mtr]\n"
-	"                [--gpu NAME] [--gpu-file FILE] [--json] [--plot OUT.png] [--max-mape PCT]";
+	"                [--gpu NAME] [--gpu-file FILE] [--json] [--plot OUT.png] [--max-mape PCT]\n"
+	"       mosaic validate --measurements FILE|DIR [...] [--gpu-file FILE] [--json] [-o DIR]\n"
+	"                [--max-median PCT]";
 
 static int load(const char *path, struct trace_mem *t, struct mo_err *err)
 {
@@ -132,6 +136,9 @@ int cmd_validate(int argc, char **argv)
 	const struct model_gpu *g = NULL;
 	struct mo_err err;
 
+	for (int i = 1; i < argc; i++)
+		if (!strncmp(argv[i], "--measurements", 14))
+			return cmd_validate_measurements(argc, argv);
 	mo_err_clear(&err);
 	model_val_init(&rep);
 	optind = 1;

@@ -533,4 +533,236 @@ int model_validate_add(struct model_val_report *r, const struct model_gpu *gpu,
 /* Compute the summary rows (call once after the last add). */
 void model_val_finish(struct model_val_report *r);
 
+/* ------------------------------------------------------------------------ */
+/* Measurements of GPU sharing (mosaic validate --measurements)             */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * A measurement is one timed item (a kernel-level op, or a named model that
+ * workloads/ can synthesise) on one GPU under one sharing mechanism at one
+ * quota, alone or beside co-runners.  They come from the documented CSV form
+ * below (model_meas_load_csv) or from the readers of published data sets
+ * (model_meas_import_*).  model/MEASUREMENTS.md is the user's copy of this
+ * specification.
+ *
+ * THE CSV FORM (version 1).  UTF-8 text, '\n' or "\r\n" line ends.  Lines
+ * starting with '#' and blank lines are comments.  The first other line is
+ * the header and must be exactly (no spaces, this order):
+ *
+ *   kind,dtype,shape,gpu,mechanism,quota,corun,time_<u>[,whole_time_<u>]
+ *
+ * where <u> is the unit of every time in the file: ns, us or ms (the same
+ * unit in both time columns).  Every further line is one measurement with
+ * exactly as many fields as the header; fields hold no quotes, commas or
+ * leading/trailing spaces.
+ *
+ *   kind       gemm (alias linear), bmm, attention, attention_bwd,
+ *              elementwise, reduction (aliases norm, softmax), optimizer,
+ *              memory (struct model_op's kinds), or model (a named model).
+ *   dtype      fp32, tf32, bf16, fp16 or fp8: the op's dtype, or the dtype a
+ *              named model is synthesised in.
+ *   shape      space-separated key=value pairs, each key once:
+ *                gemm:        m n k, optional b (default 1): b products of
+ *                             m x n x k (a linear layer is m = tokens)
+ *                bmm:         b m n k
+ *                attention, attention_bwd: b m n k, optional causal=0|1
+ *                             (b = batch x heads, m = query length,
+ *                             n = key length, k = head dim)
+ *                elementwise, reduction, optimizer, memory: bytes (DRAM
+ *                             traffic), optional flops
+ *                model:       name=<n> batch=<samples>, optional
+ *                             mode=infer|train (default infer: one forward;
+ *                             train: forward, backward and optimizer),
+ *                             image=<pixels>, seq=<tokens>
+ *              Integers are decimal, 1 ..  MODEL_MEAS_MAX_DIM for dims and
+ *              batch, 0 .. MODEL_MEAS_MAX_WORK for bytes and flops, and
+ *              b * m * n * k <= MODEL_MEAS_MAX_WORK.
+ *   gpu        a name model_gpu_find() knows (short or CUDA name, e.g. h100
+ *              or "NVIDIA H100 80GB HBM3"), built in or from --gpu-file.
+ *   mechanism  whole (the whole GPU, no sharing), green-context (CUDA green
+ *              context with an SM count), mig (a MIG GPU instance; quota =
+ *              its SMs, e.g. 14 for A100 1g), mps (CUDA MPS client).
+ *   quota      whole: '-' or the GPU's SM count.  green-context, mig: SMs,
+ *              1 .. the GPU's SMs.  mps: SMs as above, or an active-thread
+ *              percentage 'P%' (0 < P <= 100), taken as
+ *              ceil(P / 100 x SMs) SMs: NVIDIA's MPS documentation
+ *              (docs.nvidia.com/deploy/mps, CUDA_MPS_ACTIVE_THREAD_PERCENTAGE:
+ *              "constrain the portion of available threads of each device";
+ *              on Volta and later the portion is provisioned as SMs; the
+ *              rounding to whole SMs is our reading, the pages we found do
+ *              not state its direction).
+ *   corun      none (alone on the GPU or in an otherwise idle GPU);
+ *              copies=N (2 <= N <= 64 identical processes share this quota's
+ *              SMs, as MPS clients without limits: each is predicted on an
+ *              equal share, floor(SMs / N), at least 1);
+ *              busy=<label> (other work ran in the other partitions, e.g.
+ *              busy=6xmig-offline; label of [A-Za-z0-9._+-], at most 47
+ *              characters; predicted as solo: the model has no term for
+ *              neighbours whose demand is unknown).
+ *   time_<u>   the measured time of one item (one op; one batch of a named
+ *              model), > 0, finite, at most MODEL_MEAS_MAX_NS nanoseconds.
+ *   whole_time_<u>  optional column: the measured time of the same item,
+ *              alone on the whole GPU, or '-' when not measured.  When
+ *              present, the row is also judged as a slowdown (time /
+ *              whole_time, predicted and measured).
+ *
+ * Limits: a file is at most MODEL_MEAS_MAX_BYTES bytes, a line at most
+ * MODEL_MEAS_MAX_LINE bytes, a set at most MODEL_MEAS_MAX_ROWS rows.  A
+ * second header line, a row with the wrong field count, a bad number (empty,
+ * NaN, infinity, negative, out of range, trailing text), an unknown kind,
+ * dtype, key, mechanism or GPU is an error "FILE:LINE:COLUMN: field 'NAME':
+ * ..." (column: 1-based byte of the field's start) with -MO_EINPUT, and the
+ * set is left as it was before the call (no partial load).
+ */
+#define MODEL_MEAS_MAX_BYTES (16L << 20)
+#define MODEL_MEAS_MAX_LINE 1024
+#define MODEL_MEAS_MAX_ROWS 200000
+#define MODEL_MEAS_MAX_DIM (1L << 24)
+#define MODEL_MEAS_MAX_WORK (1LL << 60)
+#define MODEL_MEAS_MAX_NS 1e15
+
+enum model_mech { MODEL_MECH_WHOLE, MODEL_MECH_GREEN, MODEL_MECH_MIG, MODEL_MECH_MPS };
+#define MODEL_MECH_COUNT 4
+const char *model_mech_name(int mech);  /* "whole", "green-context", "mig", "mps" */
+int model_mech_parse(const char *s);    /* -1 when unknown */
+
+#define MODEL_MEAS_KIND_MODEL (-1)      /* kind of a named-model item */
+
+struct model_meas {
+	char where[192];     /* "FILE:LINE" of the row, or the converter's source */
+	int kind;            /* enum model_op_kind, or MODEL_MEAS_KIND_MODEL */
+	struct model_op op;  /* op items (dtype also set for models) */
+	char model[32];      /* named model: "resnet50", "bert-large", ... */
+	int batch, train, image, seq; /* named model; image/seq 0 = default */
+	char gpu[64];        /* as given; resolved by model_gpu_find() */
+	int mech;            /* enum model_mech */
+	int sms;             /* SMs given (0 when pct is) */
+	double pct;          /* MPS percentage given, 0 when sms is */
+	int copies;          /* corun=copies=N: N; else 1 */
+	char busy[48];       /* corun=busy=<label>: label; else "" */
+	double ns;           /* measured time, ns */
+	double whole_ns;     /* measured whole-GPU time, ns; 0 when absent */
+	int ref_sms;         /* SMs whole_ns was measured on when that was not
+	                        the whole GPU (a converter's MIG 7g, 98 SMs);
+	                        0 = the whole GPU (always 0 from the CSV form) */
+	char note[128];      /* a converter's note (what it assumed), "" */
+};
+
+/* An item a converter read but the evaluation cannot use, and why. */
+struct model_meas_skip {
+	char where[192];
+	char why[160];
+};
+
+struct model_meas_set {
+	struct model_meas *m;
+	size_t n, cap;
+	struct model_meas_skip *skip;
+	size_t nskip, cskip;
+};
+void model_meas_set_init(struct model_meas_set *s);
+void model_meas_set_release(struct model_meas_set *s);
+/* Append a row / a skipped item (0 or -MO_ENOMEM; -MO_EINPUT past
+ * MODEL_MEAS_MAX_ROWS). */
+int model_meas_add(struct model_meas_set *s, const struct model_meas *m, struct mo_err *err);
+int model_meas_add_skip(struct model_meas_set *s, const char *where, const char *why,
+			struct mo_err *err);
+
+/* The SMs a row runs on, on gpu: the whole GPU, the SMs given, or the MPS
+ * percentage rounded up to whole SMs (see quota above). */
+int model_meas_sms(const struct model_meas *m, const struct model_gpu *gpu);
+
+/*
+ * Load a path: a file in the CSV form above, a file or folder of a
+ * published data set that model/ has a reader for (model_meas_import_file),
+ * or a folder, walked recursively (at most 8 levels, names in sorted order):
+ * its files in the CSV form and the data sets it holds are read; other
+ * files are counted in *ignored (may be NULL).  All or nothing per call.
+ */
+int model_meas_load_path(struct model_meas_set *s, const char *path, int *ignored,
+			 struct mo_err *err);
+
+/* A one-line description of the item of m ("gemm fp16 b=1 m=4096 n=4096
+ * k=4096", "model resnet50 batch=32 infer fp16") into buf; returns buf. */
+const char *model_meas_describe(const struct model_meas *m, char *buf, size_t size);
+
+/* Parse CSV text of the form above (name is used in messages) and append
+ * its rows to s; all or nothing. */
+int model_meas_parse_csv(struct model_meas_set *s, const char *text, size_t len,
+			 const char *name, struct mo_err *err);
+/* The same from a file (at most MODEL_MEAS_MAX_BYTES). */
+int model_meas_load_csv(struct model_meas_set *s, const char *path, struct mo_err *err);
+
+/*
+ * Evaluation: every row is predicted with today's model and compared with
+ * its measurement.  Op rows: model_op_predict() on the row's SMs (divided
+ * by copies for corun=copies=N, at least 1).  Named-model rows: the
+ * caller's predictor fn (workloads/ synthesises models; model/ does not
+ * depend on it); NULL skips them.  A row the model cannot predict (an op
+ * that fits no launch, an unknown GPU, a model fn failure) is skipped and
+ * listed with the reason, never dropped silently.
+ *
+ * Errors are percentages, signed (predicted - measured) / measured x 100:
+ *   absolute: the predicted time against the measured time;
+ *   slowdown: when the row has a whole-GPU measurement and runs under a
+ *     reduced quota or with co-runners, the predicted slowdown
+ *     pred(quota) / pred(whole GPU) against the measured time / whole_time.
+ * Statistics of a group: n, median, p90 and max of |error|, and the signed
+ * mean (> 0: the model predicts too slow).
+ */
+typedef int (*model_meas_model_fn)(void *ctx, const struct model_meas *m,
+				   const struct model_gpu *gpu, int sms, double *ns,
+				   struct mo_err *err);
+
+/* Quota bins of the tables: <=16, 17-32, 33-64, >64 SMs (not whole), whole. */
+#define MODEL_MEAS_QBINS 5
+const char *model_meas_qbin_name(int bin);
+int model_meas_qbin(int sms, int gpu_sms);
+
+struct model_meas_stats {
+	int n;
+	double median, p90, max;  /* of |error|, % */
+	double mean;              /* signed mean error, % */
+};
+
+struct model_meas_eval {
+	size_t idx;               /* the row of the set */
+	const char *gpu;          /* short name of the resolved GPU (registry) */
+	const char *klass;        /* op kind name, or "model" */
+	int sms, qbin, corun;     /* corun: 0 solo, 1 co-run */
+	double pred_ns;           /* predicted time at the row's quota */
+	double pred_whole_ns;     /* predicted on the whole GPU (0: not needed) */
+	double err;               /* absolute, signed % */
+	int has_slow;
+	double meas_slow, pred_slow, slow_err; /* slowdown, signed % */
+};
+
+/* A row of the tables: dim is "mechanism", "class", "quota", "corun" or
+ * "mechanism,quota"; key the value ("mig", "gemm", "<=16", "solo",
+ * "mig,<=16"). */
+struct model_meas_group {
+	char dim[20];
+	char key[40];
+	struct model_meas_stats abs, slow;
+};
+
+#define MODEL_MEAS_WORST 10
+struct model_meas_report {
+	struct model_meas_eval *ev;
+	size_t nev;
+	struct model_meas_set skipped; /* .skip: the set's skipped items, then the
+	                                  evaluation's (.m unused) */
+	struct model_meas_group *groups;
+	size_t ngroups;
+	struct model_meas_stats all_abs, all_slow;
+	size_t worst[MODEL_MEAS_WORST], nworst;           /* ev indices by |err| */
+	size_t worst_slow[MODEL_MEAS_WORST], nworst_slow; /* ev indices by |slow_err| */
+};
+void model_meas_report_init(struct model_meas_report *r);
+void model_meas_report_release(struct model_meas_report *r);
+/* Evaluate set s into r (which must be freshly initialised).  0, or
+ * -MO_ENOMEM. */
+int model_meas_evaluate(const struct model_meas_set *s, model_meas_model_fn fn, void *ctx,
+			struct model_meas_report *r, struct mo_err *err);
+
 #endif

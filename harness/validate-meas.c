@@ -1,0 +1,264 @@
+/*
+ * validate-meas.c - `mosaic validate --measurements FILE|DIR ...`: today's
+ * model against measured GPU sharing (model.h, "Measurements of GPU
+ * sharing"): error tables by mechanism, kernel class, quota and co-run, the
+ * worst rows, --json, and -o DIR for CSV files and plots.
+ */
+#include "harness/validate-meas.h"
+#include "harness/cli.h"
+#include "harness/plot.h"
+#include "model/model.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#define VERB "validate"
+#define MAX_PATHS 64
+
+static const char *usage =
+	"mosaic validate --measurements FILE|DIR [--measurements ...] [--gpu-file FILE] [--json]\n"
+	"                [-o DIR] [--max-median PCT]";
+
+static void stats_json(const char *name, const struct model_meas_stats *s)
+{
+	printf("\"%s\": {\"n\": %d, \"median_abs_pct\": %.3f, \"p90_abs_pct\": %.3f, "
+	       "\"max_abs_pct\": %.3f, \"mean_signed_pct\": %.3f}",
+	       name, s->n, s->median, s->p90, s->max, s->mean);
+}
+
+static void json_str(const char *s)
+{
+	putchar('"');
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			printf("\\%c", *s);
+		else if ((unsigned char)*s < 0x20)
+			printf("\\u%04x", *s);
+		else
+			putchar(*s);
+	}
+	putchar('"');
+}
+
+static void eval_json(const struct model_meas_set *s, const struct model_meas_eval *e)
+{
+	const struct model_meas *m = &s->m[e->idx];
+	char item[160];
+
+	printf("{\"where\": ");
+	json_str(m->where);
+	printf(", \"item\": ");
+	json_str(model_meas_describe(m, item, sizeof(item)));
+	printf(", \"gpu\": \"%s\", \"mechanism\": \"%s\", \"sms\": %d, \"corun\": \"%s\", "
+	       "\"measured_ns\": %.1f, \"predicted_ns\": %.1f, \"error_pct\": %.3f",
+	       e->gpu, model_mech_name(m->mech), e->sms, e->corun ? "co-run" : "solo", m->ns,
+	       e->pred_ns, e->err);
+	if (e->has_slow)
+		printf(", \"measured_slowdown\": %.4f, \"predicted_slowdown\": %.4f, "
+		       "\"slowdown_error_pct\": %.3f",
+		       e->meas_slow, e->pred_slow, e->slow_err);
+	printf("}");
+}
+
+static void print_json(const struct model_meas_set *s, const struct model_meas_report *r,
+		       int ignored)
+{
+	printf("{\"truth\": \"measured\", \"prediction\": \"predicted by today's model\", "
+	       "\"rows\": %zu, \"evaluated\": %zu, \"skipped\": %zu, \"ignored_files\": %d,\n",
+	       s->n, r->nev, r->skipped.nskip, ignored);
+	stats_json("absolute", &r->all_abs);
+	printf(",\n");
+	stats_json("slowdown", &r->all_slow);
+	printf(",\n\"groups\": [\n");
+	for (size_t i = 0; i < r->ngroups; i++) {
+		const struct model_meas_group *g = &r->groups[i];
+		printf("  {\"dimension\": \"%s\", \"key\": \"%s\", ", g->dim, g->key);
+		stats_json("absolute", &g->abs);
+		printf(", ");
+		stats_json("slowdown", &g->slow);
+		printf("}%s\n", i + 1 < r->ngroups ? "," : "");
+	}
+	printf("],\n\"worst_absolute\": [\n");
+	for (size_t i = 0; i < r->nworst; i++) {
+		printf("  ");
+		eval_json(s, &r->ev[r->worst[i]]);
+		printf("%s\n", i + 1 < r->nworst ? "," : "");
+	}
+	printf("],\n\"worst_slowdown\": [\n");
+	for (size_t i = 0; i < r->nworst_slow; i++) {
+		printf("  ");
+		eval_json(s, &r->ev[r->worst_slow[i]]);
+		printf("%s\n", i + 1 < r->nworst_slow ? "," : "");
+	}
+	printf("],\n\"skipped_items\": [\n");
+	for (size_t i = 0; i < r->skipped.nskip; i++) {
+		printf("  {\"where\": ");
+		json_str(r->skipped.skip[i].where);
+		printf(", \"why\": ");
+		json_str(r->skipped.skip[i].why);
+		printf("}%s\n", i + 1 < r->skipped.nskip ? "," : "");
+	}
+	printf("]}\n");
+}
+
+static void stats_cols(const struct model_meas_stats *s)
+{
+	if (!s->n)
+		printf(" | %5s %7s %7s %7s %7s", "0", "-", "-", "-", "-");
+	else
+		printf(" | %5d %7.1f %7.1f %7.1f %+7.1f", s->n, s->median, s->p90, s->max, s->mean);
+}
+
+static void print_worst(const struct model_meas_set *s, const struct model_meas_report *r,
+			const size_t *idx, size_t n, int slow)
+{
+	printf("%-3s %-44s %-14s %-13s %4s %-6s %12s %12s %8s  %s\n", "#", "item", "gpu", "mechanism",
+	       "SMs", "corun", slow ? "meas.slow" : "measured_us", slow ? "pred.slow" : "predicted_us",
+	       "error%", "where");
+	for (size_t i = 0; i < n; i++) {
+		const struct model_meas_eval *e = &r->ev[idx[i]];
+		const struct model_meas *m = &s->m[e->idx];
+		char item[160];
+		printf("%-3zu %-44.44s %-14.14s %-13s %4d %-6s", i + 1,
+		       model_meas_describe(m, item, sizeof(item)), e->gpu, model_mech_name(m->mech),
+		       e->sms, e->corun ? "co-run" : "solo");
+		if (slow)
+			printf(" %12.3f %12.3f %+8.1f", e->meas_slow, e->pred_slow, e->slow_err);
+		else
+			printf(" %12.2f %12.2f %+8.1f", m->ns / 1e3, e->pred_ns / 1e3, e->err);
+		printf("  %s\n", m->where);
+	}
+}
+
+static void print_text(const struct model_meas_set *s, const struct model_meas_report *r,
+		       int ignored)
+{
+	const char *last = "";
+
+	printf("# measured GPU sharing against today's model (predicted)\n");
+	printf("# %zu measurements read, %zu evaluated, %zu skipped (listed at the end), "
+	       "%d files without a reader ignored\n",
+	       s->n, r->nev, r->skipped.nskip, ignored);
+	printf("# absolute: predicted vs measured time at the row's quota; slowdown: predicted\n"
+	       "# time(quota)/time(whole GPU) vs measured, for rows with a whole-GPU measurement\n"
+	       "# (or the data set's largest slice); errors in %%, |error| for median/p90/max,\n"
+	       "# mean signed (> 0: predicted too slow)\n\n");
+	printf("%-16s %-20s | %5s %7s %7s %7s %7s | %5s %7s %7s %7s %7s\n", "dimension", "key", "n",
+	       "med%", "p90%", "max%", "mean%", "n", "med%", "p90%", "max%", "mean%");
+	printf("%-16s %-20s | %-37s | %-37s\n", "", "", "absolute (time)", "slowdown (vs whole)");
+	printf("%-16s %-20s", "all", "all");
+	stats_cols(&r->all_abs);
+	stats_cols(&r->all_slow);
+	printf("\n");
+	for (size_t i = 0; i < r->ngroups; i++) {
+		const struct model_meas_group *g = &r->groups[i];
+		printf("%-16s %-20s", strcmp(last, g->dim) ? g->dim : "", g->key);
+		stats_cols(&g->abs);
+		stats_cols(&g->slow);
+		printf("\n");
+		last = g->dim;
+	}
+	printf("\n## worst %zu rows by absolute error (measured vs predicted time)\n", r->nworst);
+	print_worst(s, r, r->worst, r->nworst, 0);
+	if (r->nworst_slow) {
+		printf("\n## worst %zu rows by slowdown error (measured vs predicted slowdown)\n",
+		       r->nworst_slow);
+		print_worst(s, r, r->worst_slow, r->nworst_slow, 1);
+	}
+	if (r->skipped.nskip) {
+		printf("\n## skipped items (%zu): the model cannot predict them\n", r->skipped.nskip);
+		for (size_t i = 0; i < r->skipped.nskip; i++)
+			printf("%s: %s\n", r->skipped.skip[i].where, r->skipped.skip[i].why);
+	}
+}
+
+int cmd_validate_measurements(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "measurements", required_argument, 0, 'M' }, { "gpu-file", required_argument, 0, 'G' },
+		{ "json", no_argument, 0, 'j' },              { "output", required_argument, 0, 'o' },
+		{ "csv", required_argument, 0, 'o' },         { "max-median", required_argument, 0, 'm' },
+		{ "help", no_argument, 0, 'h' },              { 0, 0, 0, 0 },
+	};
+	const char *paths[MAX_PATHS], *gpu_files[MAX_PATHS], *outdir = NULL;
+	int npaths = 0, ngpu = 0, json = 0, c, rc = 0, ignored = 0;
+	double max_median = -1;
+	struct model_meas_set set;
+	struct model_meas_report rep;
+	struct mo_err err;
+
+	mo_err_clear(&err);
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "ho:", opts, NULL)) != -1) {
+		char *end;
+		switch (c) {
+		case 'M':
+			if (npaths == MAX_PATHS)
+				return cli_usage_error(VERB, usage, "more than %d --measurements", MAX_PATHS);
+			paths[npaths++] = optarg;
+			break;
+		case 'G':
+			if (ngpu == MAX_PATHS)
+				return cli_usage_error(VERB, usage, "more than %d --gpu-file", MAX_PATHS);
+			gpu_files[ngpu++] = optarg;
+			break;
+		case 'j':
+			json = 1;
+			break;
+		case 'o':
+			outdir = optarg;
+			break;
+		case 'm':
+			errno = 0;
+			max_median = strtod(optarg, &end);
+			if (errno || *end || !(max_median >= 0))
+				return cli_usage_error(VERB, usage, "bad --max-median '%s'", optarg);
+			break;
+		case 'h':
+			printf("usage: %s\n", usage);
+			return 0;
+		default:
+			return cli_usage_error(VERB, usage, "bad option");
+		}
+	}
+	if (optind < argc)
+		return cli_usage_error(VERB, usage, "unexpected argument '%s'", argv[optind]);
+	if (!npaths)
+		return cli_usage_error(VERB, usage, "no --measurements");
+	for (int i = 0; i < ngpu; i++)
+		if (model_gpu_load_file(gpu_files[i], &err) < 0)
+			return cli_fail(VERB, &err);
+	model_meas_set_init(&set);
+	model_meas_report_init(&rep);
+	for (int i = 0; i < npaths; i++)
+		if (model_meas_load_path(&set, paths[i], &ignored, &err) < 0) {
+			rc = cli_fail(VERB, &err);
+			goto out;
+		}
+	if (model_meas_evaluate(&set, validate_model_predict, NULL, &rep, &err) < 0) {
+		rc = cli_fail(VERB, &err);
+		goto out;
+	}
+	if (outdir && validate_meas_write(outdir, &set, &rep, &err) < 0) {
+		rc = cli_fail(VERB, &err);
+		goto out;
+	}
+	if (json)
+		print_json(&set, &rep, ignored);
+	else
+		print_text(&set, &rep, ignored);
+	if (max_median >= 0 && rep.all_abs.n && rep.all_abs.median > max_median) {
+		fprintf(stderr, "mosaic validate: median absolute error %.1f%% exceeds --max-median %.1f%%\n",
+			rep.all_abs.median, max_median);
+		rc = 1;
+	}
+out:
+	model_meas_report_release(&rep);
+	model_meas_set_release(&set);
+	return rc;
+}

@@ -1,0 +1,38 @@
+/*
+ * validate-meas.h - `mosaic validate --measurements`: the command, the
+ * predictor of named models it gives model_meas_evaluate(), and the files
+ * it writes with -o DIR.
+ */
+#ifndef MOSAIC_HARNESS_VALIDATE_MEAS_H
+#define MOSAIC_HARNESS_VALIDATE_MEAS_H
+
+#include "model/model.h"
+
+/* The command (cmd_validate hands over when --measurements is given). */
+int cmd_validate_measurements(int argc, char **argv);
+
+/*
+ * A model_meas_model_fn for the named models workloads/ can synthesise:
+ * resnet50, resnet101, resnet152 (torchvision bottleneck ResNets, image
+ * default 224) and bert-large, bert-base (post-norm encoders with BERT's
+ * embeddings; seq default 384 for bert-large, the MLPerf SQuAD length, none
+ * for bert-base: the row must give seq).  The item's time is the sum of
+ * model_kernel_ns_at_quota() over the kernels workload_kernels() synthesises
+ * for one batch (infer: forward; train: forward, backward, optimizer),
+ * kernels back to back.  Other names, fp8 and a missing seq fail with the
+ * reason (the row is skipped).  ctx is unused.
+ */
+int validate_model_predict(void *ctx, const struct model_meas *m, const struct model_gpu *gpu,
+			   int sms, double *ns, struct mo_err *err);
+
+/*
+ * Write into dir (created if missing): rows.csv (one line per evaluated row,
+ * units in the header), groups.csv (the tables), skipped.csv, and two
+ * figures drawn by gnuplot through harness/plot: predicted_vs_measured
+ * (log-log, one point set per mechanism, y = x) and error_cdf (CDF of
+ * |error| by mechanism).  Files are written atomically.
+ */
+int validate_meas_write(const char *dir, const struct model_meas_set *s,
+			const struct model_meas_report *r, struct mo_err *err);
+
+#endif

@@ -1,0 +1,89 @@
+/*
+ * validate-models.c - the named models `mosaic validate --measurements`
+ * can predict, synthesised by workloads/ (validate-meas.h).
+ */
+#include "harness/validate-meas.h"
+#include "workloads/workloads.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* Module JSON of each name; %d is the image side or the sequence length. */
+static const struct {
+	const char *name;
+	const char *module;
+	int dflt;      /* default image / seq; 0 = the row must give it */
+	int uses_seq;
+} known[] = {
+	{ "resnet50", "{\"name\": \"net\", \"kind\": \"encoder\", \"arch\": \"conv\", "
+		      "\"blocks\": [3, 4, 6, 3], \"image\": %d}", 224, 0 },
+	{ "resnet101", "{\"name\": \"net\", \"kind\": \"encoder\", \"arch\": \"conv\", "
+		       "\"blocks\": [3, 4, 23, 3], \"image\": %d}", 224, 0 },
+	{ "resnet152", "{\"name\": \"net\", \"kind\": \"encoder\", \"arch\": \"conv\", "
+		       "\"blocks\": [3, 8, 36, 3], \"image\": %d}", 224, 0 },
+	{ "bert-large", "{\"name\": \"net\", \"kind\": \"encoder\", \"arch\": \"encoder\", "
+			"\"layers\": 24, \"hidden\": 1024, \"heads\": 16, \"ffn\": 4096, \"seq\": %d, "
+			"\"vocab\": 30522, \"max_pos\": 512, \"type_vocab\": 2, \"act\": \"gelu\", "
+			"\"norm\": \"layernorm\", \"pos\": \"learned\", \"bias\": true, "
+			"\"embed_norm\": true, \"final_norm\": false}", 384, 1 },
+	{ "bert-base", "{\"name\": \"net\", \"kind\": \"encoder\", \"arch\": \"encoder\", "
+		       "\"layers\": 12, \"hidden\": 768, \"heads\": 12, \"ffn\": 3072, \"seq\": %d, "
+		       "\"vocab\": 30522, \"max_pos\": 512, \"type_vocab\": 2, \"act\": \"gelu\", "
+		       "\"norm\": \"layernorm\", \"pos\": \"learned\", \"bias\": true, "
+		       "\"embed_norm\": true, \"final_norm\": false}", 0, 1 },
+};
+
+/* Sum of the kernels' times at sms SMs (synthesised at the whole GPU). */
+static int phase_ns(const struct workload *w, int phase, int batch, const struct model_gpu *gpu,
+		    int sms, double *ns, struct mo_err *err)
+{
+	struct trace_mem t;
+	int rc;
+
+	trace_mem_init(&t);
+	rc = workload_kernels(w, 0, 0, w->modules[0].layers, phase, batch, gpu, &t, err);
+	for (size_t i = 0; rc == 0 && i < t.n; i++)
+		if (t.recs[i].kind == TRACE_KIND_KERNEL)
+			*ns += (double)model_kernel_ns_at_quota(gpu, &t.recs[i].u.kernel, gpu->sms, sms);
+	trace_mem_release(&t);
+	return rc;
+}
+
+int validate_model_predict(void *ctx, const struct model_meas *m, const struct model_gpu *gpu,
+			   int sms, double *ns, struct mo_err *err)
+{
+	char module[1024], spec[1400];
+	struct workload *w = NULL;
+	int k = -1, size, rc;
+
+	(void)ctx;
+	for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+		if (!strcmp(m->model, known[i].name))
+			k = (int)i;
+	if (k < 0)
+		return mo_err_set(err, MO_EINPUT, "no synthesiser for model '%s' (known: resnet50, "
+				  "resnet101, resnet152, bert-large, bert-base)", m->model);
+	if (m->op.dtype == MODEL_FP8)
+		return mo_err_set(err, MO_EINPUT, "workloads/ does not synthesise fp8 models");
+	size = known[k].uses_seq ? m->seq : m->image;
+	if (!size)
+		size = known[k].dflt;
+	if (!size)
+		return mo_err_set(err, MO_EINPUT, "model '%s' needs seq= (not stated by the source)",
+				  m->model);
+	snprintf(module, sizeof(module), known[k].module, size);
+	snprintf(spec, sizeof(spec),
+		 "{\"name\": \"%s\", \"batch\": %d, \"dtype\": \"%s\", \"modules\": [%s]}", m->model,
+		 m->batch, model_dtype_name(m->op.dtype), module);
+	rc = workload_load_string(spec, m->model, &w, err);
+	if (rc < 0)
+		return rc;
+	*ns = 0;
+	rc = phase_ns(w, WORKLOAD_FWD, m->batch, gpu, sms, ns, err);
+	if (rc == 0 && m->train)
+		rc = phase_ns(w, WORKLOAD_BWD, m->batch, gpu, sms, ns, err);
+	if (rc == 0 && m->train)
+		rc = phase_ns(w, WORKLOAD_OPT, m->batch, gpu, sms, ns, err);
+	workload_free(w);
+	return rc;
+}

@@ -1,0 +1,70 @@
+#!/bin/bash
+# mosaic validate --measurements: the documented CSV form and the readers of
+# published data (small copies in tests/data/measurements): tables, JSON,
+# -o DIR with CSV files and figures, exit codes 0/1/2, and no files left
+# behind when the input is bad.
+set -u
+: "${MOSAIC:?set MOSAIC to the mosaic binary}"
+cd "$(dirname "$0")/../.."
+fail() { echo "validate-measurements.sh: $*" >&2; exit 1; }
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+data=tests/data/measurements
+
+cat >"$tmp/m.csv" <<'CSV'
+# made-up times for the test (not measurements)
+kind,dtype,shape,gpu,mechanism,quota,corun,time_us,whole_time_us
+gemm,bf16,m=4096 n=4096 k=4096,h100,green-context,16,none,1500,180
+gemm,bf16,m=4096 n=4096 k=4096,h100,whole,-,none,180,-
+elementwise,bf16,bytes=268435456,h100,green-context,32,none,120,90
+model,fp16,name=resnet50 batch=32,a100-80gb-sxm,mig,14,busy=6xmig,9000,2000
+model,fp16,name=vgg16 batch=32,a100-80gb-sxm,mig,14,none,9000,2000
+CSV
+"$MOSAIC" validate --measurements "$tmp/m.csv" >"$tmp/out.txt" 2>"$tmp/err" || fail "exit $?: $(cat "$tmp/err")"
+for want in "^mechanism  *whole" "^  *green-context  *|" "^class  *gemm" "^quota  *<=16" "^corun  *solo" "^  *co-run  *|" \
+	"^## worst 4 rows by absolute error" "^## worst 3 rows by slowdown error" \
+	"no synthesiser for model 'vgg16'" "5 measurements read, 4 evaluated, 1 skipped"; do
+	grep -q -- "$want" "$tmp/out.txt" || fail "no '$want' in: $(cat "$tmp/out.txt")"
+done
+"$MOSAIC" validate --measurements "$tmp/m.csv" --json >"$tmp/out.json" || fail "--json"
+python3 - "$tmp/out.json" <<'PY' || fail "json: $(cat "$tmp/out.json")"
+import json, sys
+v = json.load(open(sys.argv[1]))
+assert v["truth"] == "measured" and v["evaluated"] == 4 and v["skipped"] == 1, v
+assert v["absolute"]["n"] == 4 and v["slowdown"]["n"] == 3, v
+keys = {(g["dimension"], g["key"]) for g in v["groups"]}
+assert ("mechanism", "mig") in keys and ("corun", "co-run") in keys, keys
+w = v["worst_absolute"]
+assert len(w) == 4 and abs(w[0]["error_pct"]) >= abs(w[-1]["error_pct"]), w
+PY
+# -o DIR: CSV files with units, figures when gnuplot is here
+"$MOSAIC" validate --measurements "$tmp/m.csv" -o "$tmp/out" >/dev/null || fail "-o"
+head -1 "$tmp/out/rows.csv" | grep -q "measured_us,predicted_us,error_pct" || fail "rows.csv header"
+[ "$(wc -l <"$tmp/out/rows.csv")" -eq 5 ] || fail "rows.csv rows"
+grep -q "vgg16" "$tmp/out/skipped.csv" || fail "skipped.csv"
+grep -q '^"mechanism","mig",1,' "$tmp/out/groups.csv" || fail "groups.csv: $(cat "$tmp/out/groups.csv")"
+if command -v gnuplot >/dev/null; then
+	for f in predicted_vs_measured error_cdf; do
+		[ -s "$tmp/out/$f.png" ] && [ -s "$tmp/out/$f.svg" ] || fail "figure $f"
+		grep -q "measured" "$tmp/out/$f.gp" && grep -q "predicted" "$tmp/out/$f.gp" || fail "$f labels"
+	done
+fi
+# the committed copies of published data, with the L40 spec
+"$MOSAIC" validate --measurements "$data" --gpu-file "$data/l40.json" >"$tmp/pub.txt" 2>"$tmp/err" \
+	|| fail "published data: $(cat "$tmp/err")"
+grep -q "^mechanism  *mig" "$tmp/pub.txt" && grep -q "^  *mps  *|" "$tmp/pub.txt" || fail "mechanisms: $(cat "$tmp/pub.txt")"
+# without the L40 spec its rows are skipped, not dropped
+"$MOSAIC" validate --measurements "$data/l40-matmul-mps" >"$tmp/nol40.txt" || fail "no l40 spec"
+grep -q "unknown GPU 'l40'" "$tmp/nol40.txt" || fail "l40 rows not listed as skipped"
+# a threshold that cannot hold: exit 1
+"$MOSAIC" validate --measurements "$tmp/m.csv" --max-median 0 >/dev/null 2>&1; [ $? -eq 1 ] || fail "--max-median exit"
+# bad input: exit 2, the place named, no output files
+printf 'kind,dtype,shape,gpu,mechanism,quota,corun,time_us\ngemm,fp16,m=1 n=1 k=1,h100,whole,-,none,nan\n' >"$tmp/bad.csv"
+"$MOSAIC" validate --measurements "$tmp/bad.csv" -o "$tmp/badout" >"$tmp/bad.out" 2>"$tmp/err"; rc=$?
+[ $rc -eq 2 ] || fail "bad row: exit $rc"
+grep -q "bad.csv:2:41: field 'time'" "$tmp/err" || fail "bad row message: $(cat "$tmp/err")"
+[ ! -e "$tmp/badout" ] && [ ! -s "$tmp/bad.out" ] || fail "output left after a bad row"
+"$MOSAIC" validate --measurements "$data/parvagpu/LICENSE" 2>/dev/null; [ $? -eq 2 ] || fail "unknown file"
+"$MOSAIC" validate --measurements "$tmp/none.csv" 2>/dev/null; [ $? -eq 2 ] || fail "missing file"
+"$MOSAIC" validate --measurements "$tmp/m.csv" extra 2>/dev/null; [ $? -eq 2 ] || fail "stray argument"
+exit 0

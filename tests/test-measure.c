@@ -1,0 +1,402 @@
+/*
+ * test-measure.c - measurements of GPU sharing (model/measure*.c): the
+ * strict CSV reader, the readers of published data sets on the small
+ * copies in tests/data/measurements, and the evaluation's statistics.
+ * (A second Check suite of model/, kept apart from test-model.c so that the
+ * kernel-physics work and this one do not edit the same file.)
+ */
+#include <check.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "model/model.h"
+
+#define DATA "tests/data/measurements"
+
+static const char header[] = "kind,dtype,shape,gpu,mechanism,quota,corun,time_us,whole_time_us\n";
+
+static int parse(struct model_meas_set *s, const char *text, struct mo_err *err)
+{
+	mo_err_clear(err);
+	return model_meas_parse_csv(s, text, strlen(text), "t.csv", err);
+}
+
+START_TEST(good_rows_are_read_with_their_units_quotas_and_co_runners)
+{
+	static const char text[] =
+		"# comment\n"
+		"kind,dtype,shape,gpu,mechanism,quota,corun,time_ms,whole_time_ms\r\n"
+		"gemm,bf16,m=4096 n=2048 k=1024,h100,green-context,16,none,1.5,0.25\r\n"
+		"\n"
+		"attention,fp16,b=32 m=512 n=512 k=64 causal=1,NVIDIA H100 80GB HBM3,mps,50%,copies=2,2,-\n"
+		"model,fp32,name=resnet50 batch=8 mode=train image=32,a100-40gb-sxm,mig,14,busy=6xmig,30,9\n"
+		"norm,bf16,bytes=1000 flops=10,h100,whole,-,none,0.01,-\n";
+	struct model_meas_set s;
+	struct mo_err err;
+	const struct model_meas *m;
+
+	model_meas_set_init(&s);
+	ck_assert_int_eq(parse(&s, text, &err), 0);
+	ck_assert_uint_eq(s.n, 4);
+	m = &s.m[0];
+	ck_assert_int_eq(m->kind, MODEL_OP_GEMM);
+	ck_assert_int_eq(m->op.b, 1);
+	ck_assert_int_eq(m->op.m, 4096);
+	ck_assert_int_eq(m->op.n, 2048);
+	ck_assert_int_eq(m->op.k, 1024);
+	ck_assert_int_eq(m->op.dtype, MODEL_BF16);
+	ck_assert_int_eq(m->mech, MODEL_MECH_GREEN);
+	ck_assert_int_eq(m->sms, 16);
+	ck_assert_int_eq(m->copies, 1);
+	ck_assert_double_eq_tol(m->ns, 1.5e6, 1e-6);
+	ck_assert_double_eq_tol(m->whole_ns, 0.25e6, 1e-6);
+	ck_assert_str_eq(m->where, "t.csv:3");
+	m = &s.m[1];
+	ck_assert_int_eq(m->kind, MODEL_OP_ATTENTION);
+	ck_assert_int_eq(m->op.causal, 1);
+	ck_assert_int_eq(m->mech, MODEL_MECH_MPS);
+	ck_assert_double_eq(m->pct, 50);
+	ck_assert_int_eq(m->copies, 2);
+	ck_assert_double_eq(m->whole_ns, 0);
+	m = &s.m[2];
+	ck_assert_int_eq(m->kind, MODEL_MEAS_KIND_MODEL);
+	ck_assert_str_eq(m->model, "resnet50");
+	ck_assert_int_eq(m->batch, 8);
+	ck_assert_int_eq(m->train, 1);
+	ck_assert_int_eq(m->image, 32);
+	ck_assert_str_eq(m->busy, "6xmig");
+	m = &s.m[3];
+	ck_assert_int_eq(m->kind, MODEL_OP_REDUCTION);
+	ck_assert_int_eq(m->op.bytes, 1000);
+	ck_assert_int_eq(m->op.flops, 10);
+	ck_assert_int_eq(m->mech, MODEL_MECH_WHOLE);
+	ck_assert_double_eq_tol(m->ns, 1e4, 1e-9);
+	model_meas_set_release(&s);
+}
+END_TEST
+
+/* Bad inputs as literal bytes: each must fail with file:line:column and the
+ * field named, and leave the set as it was. */
+START_TEST(bad_rows_fail_with_file_line_column_and_field)
+{
+	static const struct {
+		const char *what;
+		const char *text;
+		size_t len;      /* 0: strlen */
+		const char *msg; /* expected part of the message */
+	} cases[] = {
+		{ "empty", "", 0, "t.csv: no header line" },
+		{ "only comments", "# nothing\n", 0, "no header line" },
+		{ "truncated row", "kind,dtype,shape,gpu,mechanism,quota,corun,time_us\ngemm,fp16,m=1 n=1 k=1,h100", 0,
+		  "t.csv:2:23: field 'gpu': 4 fields, the header has 8: the row ends after 'gpu'" },
+		{ "wrong type", "kind,dtype,shape,gpu,mechanism,quota,corun,time_us\ngemm,fp16,m=1 n=1 k=1,h100,whole,-,none,abc\n", 0,
+		  "t.csv:2:41: field 'time': expected a positive finite number, not 'abc'" },
+		{ "NaN", "kind,dtype,shape,gpu,mechanism,quota,corun,time_us\ngemm,fp16,m=1 n=1 k=1,h100,whole,-,none,nan\n", 0,
+		  "field 'time': expected a positive finite number, not 'nan'" },
+		{ "infinity", "kind,dtype,shape,gpu,mechanism,quota,corun,time_us\ngemm,fp16,m=1 n=1 k=1,h100,whole,-,none,inf\n", 0,
+		  "field 'time'" },
+		{ "negative", "kind,dtype,shape,gpu,mechanism,quota,corun,time_us\ngemm,fp16,m=1 n=1 k=1,h100,whole,-,none,-5\n", 0,
+		  "t.csv:2:41: field 'time'" },
+		{ "zero", "kind,dtype,shape,gpu,mechanism,quota,corun,time_us\ngemm,fp16,m=1 n=1 k=1,h100,whole,-,none,0\n", 0,
+		  "field 'time'" },
+		{ "huge time", "kind,dtype,shape,gpu,mechanism,quota,corun,time_ms\ngemm,fp16,m=1 n=1 k=1,h100,whole,-,none,1e300\n", 0,
+		  "field 'time': '1e300' exceeds" },
+		{ "huge dim", "kind,dtype,shape,gpu,mechanism,quota,corun,time_us\ngemm,fp16,m=99999999999 n=1 k=1,h100,whole,-,none,1\n", 0,
+		  "t.csv:2:11: field 'shape': m must be an integer 1.." },
+		{ "huge work", "kind,dtype,shape,gpu,mechanism,quota,corun,time_us\nbmm,fp16,b=16777216 m=16777216 n=16777216 k=16777216,h100,whole,-,none,1\n", 0,
+		  "field 'shape': b * m * n * k exceeds" },
+		{ "duplicate header", "kind,dtype,shape,gpu,mechanism,quota,corun,time_us\nkind,dtype,shape,gpu,mechanism,quota,corun,time_us\n", 0,
+		  "t.csv:2:1: field 'kind': a second header line" },
+		{ "unknown mechanism", "kind,dtype,shape,gpu,mechanism,quota,corun,time_us\ngemm,fp16,m=1 n=1 k=1,h100,timeslice,8,none,1\n", 0,
+		  "t.csv:2:28: field 'mechanism': unknown mechanism 'timeslice'" },
+		{ "unknown GPU", "kind,dtype,shape,gpu,mechanism,quota,corun,time_us\ngemm,fp16,m=1 n=1 k=1,rtx9090,whole,-,none,1\n", 0,
+		  "t.csv:2:23: field 'gpu': unknown GPU 'rtx9090'" },
+		{ "unknown kind", "kind,dtype,shape,gpu,mechanism,quota,corun,time_us\nconv,fp16,m=1 n=1 k=1,h100,whole,-,none,1\n", 0,
+		  "t.csv:2:1: field 'kind': unknown kind 'conv'" },
+		{ "unknown dtype", "kind,dtype,shape,gpu,mechanism,quota,corun,time_us\ngemm,int8,m=1 n=1 k=1,h100,whole,-,none,1\n", 0,
+		  "t.csv:2:6: field 'dtype': unknown dtype 'int8'" },
+		{ "unknown key", "kind,dtype,shape,gpu,mechanism,quota,corun,time_us\ngemm,fp16,m=1 n=1 k=1 z=2,h100,whole,-,none,1\n", 0,
+		  "field 'shape': unknown key 'z'" },
+		{ "missing key", "kind,dtype,shape,gpu,mechanism,quota,corun,time_us\nbmm,fp16,m=1 n=1 k=1,h100,whole,-,none,1\n", 0,
+		  "field 'shape': bmm needs b, m, n and k" },
+		{ "key twice", "kind,dtype,shape,gpu,mechanism,quota,corun,time_us\ngemm,fp16,m=1 m=2 n=1 k=1,h100,whole,-,none,1\n", 0,
+		  "field 'shape': key 'm' given twice" },
+		{ "model key on an op", "kind,dtype,shape,gpu,mechanism,quota,corun,time_us\ngemm,fp16,m=1 n=1 k=1 batch=2,h100,whole,-,none,1\n", 0,
+		  "key 'batch' does not apply" },
+		{ "quota beyond the GPU", "kind,dtype,shape,gpu,mechanism,quota,corun,time_us\ngemm,fp16,m=1 n=1 k=1,h100,green-context,200,none,1\n", 0,
+		  "t.csv:2:42: field 'quota': green-context: SMs 1..132" },
+		{ "percentage outside mps", "kind,dtype,shape,gpu,mechanism,quota,corun,time_us\ngemm,fp16,m=1 n=1 k=1,h100,mig,50%,none,1\n", 0,
+		  "field 'quota': mig: SMs" },
+		{ "percentage above 100", "kind,dtype,shape,gpu,mechanism,quota,corun,time_us\ngemm,fp16,m=1 n=1 k=1,h100,mps,150%,none,1\n", 0,
+		  "field 'quota': percentage must be in (0, 100]" },
+		{ "whole with a quota", "kind,dtype,shape,gpu,mechanism,quota,corun,time_us\ngemm,fp16,m=1 n=1 k=1,h100,whole,64,none,1\n", 0,
+		  "field 'quota': whole GPU: '-' or 132" },
+		{ "bad corun", "kind,dtype,shape,gpu,mechanism,quota,corun,time_us\ngemm,fp16,m=1 n=1 k=1,h100,whole,-,alone,1\n", 0,
+		  "field 'corun': expected none, copies=N or busy=<label>" },
+		{ "one copy", "kind,dtype,shape,gpu,mechanism,quota,corun,time_us\ngemm,fp16,m=1 n=1 k=1,h100,whole,-,copies=1,1\n", 0,
+		  "field 'corun': copies=N needs 2 <= N <= 64" },
+		{ "empty field", "kind,dtype,shape,gpu,mechanism,quota,corun,time_us\ngemm,,m=1 n=1 k=1,h100,whole,-,none,1\n", 0,
+		  "t.csv:2:6: field 'dtype': empty" },
+		{ "quotes", "kind,dtype,shape,gpu,mechanism,quota,corun,time_us\ngemm,fp16,\"m=1 n=1 k=1\",h100,whole,-,none,1\n", 0,
+		  "field 'shape': quotes are not allowed" },
+		{ "space around a field", "kind,dtype,shape,gpu,mechanism,quota,corun,time_us\ngemm, fp16,m=1 n=1 k=1,h100,whole,-,none,1\n", 0,
+		  "field 'dtype': leading or trailing space" },
+		{ "too many fields", "kind,dtype,shape,gpu,mechanism,quota,corun,time_us\ngemm,fp16,m=1 n=1 k=1,h100,whole,-,none,1,2\n", 0,
+		  "t.csv:2:43: 9 or more fields, the header has 8" },
+		{ "bad header", "kind,dtype,shape,gpu,mech,quota,corun,time_us\n", 0,
+		  "t.csv:1:22: field 'mechanism': header column 5 is 'mech'" },
+		{ "bad unit", "kind,dtype,shape,gpu,mechanism,quota,corun,time_s\n", 0,
+		  "field 'time': header column 8 is 'time_s'" },
+		{ "mixed units", "kind,dtype,shape,gpu,mechanism,quota,corun,time_us,whole_time_ms\n", 0,
+		  "field 'whole_time': header column 9 is 'whole_time_ms', expected 'whole_time_us'" },
+		{ "NUL byte", "kind,dtype\0", 11, "t.csv: a NUL byte" },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct model_meas_set s;
+		struct mo_err err;
+		static const char good[] =
+			"kind,dtype,shape,gpu,mechanism,quota,corun,time_us\ngemm,fp16,m=8 n=8 k=8,h100,whole,-,none,3\n";
+		int rc;
+
+		model_meas_set_init(&s);
+		ck_assert_int_eq(parse(&s, good, &err), 0);
+		ck_assert_uint_eq(s.n, 1);
+		mo_err_clear(&err);
+		rc = model_meas_parse_csv(&s, cases[i].text,
+					  cases[i].len ? cases[i].len : strlen(cases[i].text), "t.csv",
+					  &err);
+		ck_assert_msg(rc == -MO_EINPUT, "%s: rc %d", cases[i].what, rc);
+		ck_assert_msg(strstr(err.msg, cases[i].msg) != NULL, "%s: got '%s', want '%s'",
+			      cases[i].what, err.msg, cases[i].msg);
+		ck_assert_msg(s.n == 1, "%s: partial load (%zu rows)", cases[i].what, s.n);
+		model_meas_set_release(&s);
+	}
+}
+END_TEST
+
+START_TEST(a_line_longer_than_the_limit_is_refused)
+{
+	size_t n = strlen(header) + MODEL_MEAS_MAX_LINE + 2;
+	char *text = malloc(n + 1);
+	struct model_meas_set s;
+	struct mo_err err;
+
+	strcpy(text, header);
+	memset(text + strlen(header), 'x', MODEL_MEAS_MAX_LINE + 1);
+	text[n - 1] = '\n';
+	text[n] = '\0';
+	model_meas_set_init(&s);
+	ck_assert_int_eq(parse(&s, text, &err), -MO_EINPUT);
+	ck_assert_msg(strstr(err.msg, "t.csv:2:1: line longer than 1024 bytes"), "%s", err.msg);
+	model_meas_set_release(&s);
+	free(text);
+}
+END_TEST
+
+START_TEST(mps_percentages_round_up_to_whole_sms)
+{
+	struct mo_err err;
+	const struct model_gpu *h100 = model_gpu_find("h100", &err);
+	struct model_meas m;
+
+	memset(&m, 0, sizeof(m));
+	m.mech = MODEL_MECH_MPS;
+	m.pct = 10; /* 13.2 SMs */
+	ck_assert_int_eq(model_meas_sms(&m, h100), 14);
+	m.pct = 50;
+	ck_assert_int_eq(model_meas_sms(&m, h100), 66);
+	m.pct = 100;
+	ck_assert_int_eq(model_meas_sms(&m, h100), 132);
+	m.pct = 0.1;
+	ck_assert_int_eq(model_meas_sms(&m, h100), 1);
+	m.pct = 0;
+	m.sms = 24;
+	ck_assert_int_eq(model_meas_sms(&m, h100), 24);
+	m.mech = MODEL_MECH_WHOLE;
+	ck_assert_int_eq(model_meas_sms(&m, h100), 132);
+}
+END_TEST
+
+/* Rows whose measured time is the prediction times (1 + e / 100): the
+ * errors are exactly e, and the statistics are checked by hand. */
+START_TEST(the_evaluation_reports_exact_errors_by_group_and_the_worst_rows)
+{
+	static const double e[] = { 10, -20, 30, -40 };
+	static const int sms[] = { 16, 16, 64, 132 };
+	struct model_meas_set s;
+	struct model_meas_report r;
+	struct mo_err err;
+	const struct model_gpu *g = model_gpu_find("h100", &err);
+
+	model_meas_set_init(&s);
+	for (int i = 0; i < 4; i++) {
+		struct model_meas m;
+		memset(&m, 0, sizeof(m));
+		snprintf(m.where, sizeof(m.where), "row%d", i);
+		m.kind = m.op.kind = MODEL_OP_GEMM;
+		m.op.dtype = MODEL_BF16;
+		m.op.b = 1;
+		m.op.m = m.op.n = m.op.k = 2048;
+		snprintf(m.gpu, sizeof(m.gpu), "h100");
+		m.mech = sms[i] == 132 ? MODEL_MECH_WHOLE : MODEL_MECH_GREEN;
+		m.sms = sms[i];
+		m.copies = 1;
+		m.ns = (double)model_op_ns(g, &m.op, sms[i]) / (1 + e[i] / 100);
+		if (i == 0) /* measured slowdown 2x the predicted one: error -50 % */
+			m.whole_ns = m.ns / (2.0 * model_op_ns(g, &m.op, 16) / model_op_ns(g, &m.op, 132));
+		ck_assert_int_eq(model_meas_add(&s, &m, &err), 0);
+	}
+	{
+		struct model_meas m = s.m[0];
+		snprintf(m.model, sizeof(m.model), "resnet50");
+		m.kind = MODEL_MEAS_KIND_MODEL;
+		snprintf(m.where, sizeof(m.where), "model-row");
+		ck_assert_int_eq(model_meas_add(&s, &m, &err), 0);
+	}
+	model_meas_report_init(&r);
+	ck_assert_int_eq(model_meas_evaluate(&s, NULL, NULL, &r, &err), 0);
+	ck_assert_uint_eq(r.nev, 4);
+	ck_assert_uint_eq(r.skipped.nskip, 1); /* the named model: no predictor given */
+	ck_assert_str_eq(r.skipped.skip[0].where, "model-row");
+	ck_assert_str_eq(r.skipped.skip[0].why, "no predictor for named models");
+	/* |e| sorted: 10 20 30 40 */
+	ck_assert_int_eq(r.all_abs.n, 4);
+	ck_assert_double_eq_tol(r.all_abs.median, 25, 0.01);
+	ck_assert_double_eq_tol(r.all_abs.p90, 40, 0.01);
+	ck_assert_double_eq_tol(r.all_abs.max, 40, 0.01);
+	ck_assert_double_eq_tol(r.all_abs.mean, -5, 0.01);
+	ck_assert_int_eq(r.all_slow.n, 1);
+	ck_assert_double_eq_tol(r.all_slow.median, 50, 0.01);
+	ck_assert_double_eq_tol(r.all_slow.mean, -50, 0.01);
+	/* groups: mechanism green-context holds rows 0..2, quota <=16 rows 0, 1 */
+	for (size_t i = 0; i < r.ngroups; i++) {
+		const struct model_meas_group *gr = &r.groups[i];
+		if (!strcmp(gr->dim, "mechanism") && !strcmp(gr->key, "green-context")) {
+			ck_assert_int_eq(gr->abs.n, 3);
+			ck_assert_double_eq_tol(gr->abs.median, 20, 0.01);
+			ck_assert_double_eq_tol(gr->abs.mean, 20.0 / 3, 0.01);
+		}
+		if (!strcmp(gr->dim, "quota") && !strcmp(gr->key, "<=16"))
+			ck_assert_int_eq(gr->abs.n, 2);
+		if (!strcmp(gr->dim, "quota"))
+			ck_assert_str_ne(gr->key, "17-32"); /* empty groups are left out */
+	}
+	ck_assert_uint_eq(r.nworst, 4);
+	ck_assert_str_eq(s.m[r.ev[r.worst[0]].idx].where, "row3");
+	ck_assert_str_eq(s.m[r.ev[r.worst[3]].idx].where, "row0");
+	model_meas_report_release(&r);
+	model_meas_set_release(&s);
+}
+END_TEST
+
+/* ---- readers of published data (small copies in tests/data) ---- */
+
+START_TEST(the_l40_mps_sweep_becomes_gemm_rows_with_the_100_percent_row_as_whole)
+{
+	struct model_meas_set s;
+	struct mo_err err;
+	const struct model_meas *m;
+
+	model_meas_set_init(&s);
+	ck_assert_msg(model_meas_load_path(&s, DATA "/l40-matmul-mps/matmul_mps_sweep.csv", NULL, &err) == 0,
+		      "%s", err.msg);
+	ck_assert_uint_eq(s.n, 50);
+	/* line 2: 10,1024,float16,0,0.09,24.91; the 100 % row of 1024: 0.02 ms */
+	m = &s.m[0];
+	ck_assert_str_eq(m->where, DATA "/l40-matmul-mps/matmul_mps_sweep.csv:2");
+	ck_assert_int_eq(m->kind, MODEL_OP_GEMM);
+	ck_assert_int_eq(m->op.m, 1024);
+	ck_assert_int_eq(m->op.k, 1024);
+	ck_assert_int_eq(m->op.dtype, MODEL_FP16);
+	ck_assert_int_eq(m->mech, MODEL_MECH_MPS);
+	ck_assert_double_eq(m->pct, 10);
+	ck_assert_str_eq(m->gpu, "l40");
+	ck_assert_double_eq_tol(m->ns, 90000, 1e-6);
+	ck_assert_double_eq_tol(m->whole_ns, 20000, 1e-6);
+	/* the 100 % rows carry no whole time of their own: 16384 at 100 % */
+	m = &s.m[49];
+	ck_assert_double_eq(m->pct, 100);
+	ck_assert_int_eq(m->op.m, 16384);
+	ck_assert_double_eq_tol(m->ns, 45.79e6, 1);
+	ck_assert_double_eq(m->whole_ns, 0);
+	model_meas_set_release(&s);
+}
+END_TEST
+
+START_TEST(parvagpu_rows_are_mig_slices_with_mps_copies_and_the_7g_row_as_reference)
+{
+	struct model_meas_set s;
+	struct mo_err err;
+	const struct model_meas *m;
+	size_t zero_skips = 0;
+
+	model_meas_set_init(&s);
+	ck_assert_msg(model_meas_load_path(&s, DATA "/parvagpu/resnet50.csv", NULL, &err) == 0, "%s",
+		      err.msg);
+	/* line 3: 1,1,2,125.968,0.008: 1 GPC (14 SMs), batch 1, 2 processes */
+	m = &s.m[1];
+	ck_assert_str_eq(m->where, DATA "/parvagpu/resnet50.csv:3");
+	ck_assert_int_eq(m->kind, MODEL_MEAS_KIND_MODEL);
+	ck_assert_str_eq(m->model, "resnet50");
+	ck_assert_int_eq(m->batch, 1);
+	ck_assert_int_eq(m->mech, MODEL_MECH_MIG);
+	ck_assert_int_eq(m->sms, 14);
+	ck_assert_int_eq(m->copies, 2);
+	ck_assert_double_eq_tol(m->ns, 1e9 / 125.968, 1e-3);
+	/* reference: line 182, 7,1,1,195.826 (98 SMs) */
+	ck_assert_int_eq(m->ref_sms, 98);
+	ck_assert_double_eq_tol(m->whole_ns, 1e9 / 195.826, 1e-3);
+	for (size_t i = 0; i < s.nskip; i++)
+		zero_skips += strstr(s.skip[i].why, "0 throughput") != NULL;
+	ck_assert_uint_eq(zero_skips, 1);
+	model_meas_set_release(&s);
+}
+END_TEST
+
+START_TEST(an_unknown_file_is_an_error_and_a_folder_walk_counts_what_it_ignores)
+{
+	struct model_meas_set s;
+	struct mo_err err;
+	int ignored = 0;
+
+	model_meas_set_init(&s);
+	ck_assert_int_eq(model_meas_load_path(&s, DATA "/parvagpu/LICENSE", NULL, &err), -MO_EINPUT);
+	ck_assert_msg(strstr(err.msg, "not a measurement file"), "%s", err.msg);
+	ck_assert_int_eq(model_meas_load_path(&s, DATA "/parvagpu", &ignored, &err), 0);
+	ck_assert_int_eq(ignored, 1); /* LICENSE */
+	ck_assert_uint_gt(s.n, 100);
+	model_meas_set_release(&s);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+	Suite *s = suite_create("measure");
+	TCase *tc = tcase_create("measure");
+
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, good_rows_are_read_with_their_units_quotas_and_co_runners);
+	tcase_add_test(tc, bad_rows_fail_with_file_line_column_and_field);
+	tcase_add_test(tc, a_line_longer_than_the_limit_is_refused);
+	tcase_add_test(tc, mps_percentages_round_up_to_whole_sms);
+	tcase_add_test(tc, the_evaluation_reports_exact_errors_by_group_and_the_worst_rows);
+	tcase_add_test(tc, the_l40_mps_sweep_becomes_gemm_rows_with_the_100_percent_row_as_whole);
+	tcase_add_test(tc, parvagpu_rows_are_mig_slices_with_mps_copies_and_the_7g_row_as_reference);
+	tcase_add_test(tc, an_unknown_file_is_an_error_and_a_folder_walk_counts_what_it_ignores);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
