@@ -134,7 +134,7 @@ char *bench_regress_snapshot(const struct bench_opts *o, const struct bench_tabl
 static json_t *load_ref(const char *text, const char *name, struct mo_err *err)
 {
 	json_error_t je;
-	json_t *root = json_loads(text, 0, &je);
+	json_t *root = json_loads(text, JSON_REJECT_DUPLICATES, &je);
 	const char *fmt;
 
 	if (!root) {
@@ -151,11 +151,17 @@ static json_t *load_ref(const char *text, const char *name, struct mo_err *err)
 			   "\"mosaic-regress-reference\" with a \"workloads\" array)", name);
 		return NULL;
 	}
+	if (json_array_size(json_object_get(root, "workloads")) == 0) {
+		json_decref(root);
+		mo_err_set(err, MO_EINPUT, "cannot read '%s': the reference has no workloads "
+			   "(nothing to compare; re-record it with --update)", name);
+		return NULL;
+	}
 	if (json_integer_value(json_object_get(root, "version")) > 1) {
+		long long version = (long long)json_integer_value(json_object_get(root, "version"));
 		json_decref(root);
 		mo_err_set(err, MO_EVERSION, "cannot read '%s': reference version %lld is newer than "
-			   "this mosaic understands (1)", name,
-			   (long long)json_integer_value(json_object_get(root, "version")));
+			   "this mosaic understands (1)", name, version);
 		return NULL;
 	}
 	return root;

@@ -301,6 +301,7 @@ char *bench_read_file(const char *path, size_t *len, struct mo_err *err)
 	FILE *fp = fopen(path, "rb");
 	char *buf = NULL;
 	size_t n = 0, cap = 0;
+	int e = 0;
 
 	if (!fp) {
 		mo_err_set(err, MO_EIO, "cannot open '%s': %s", path, strerror(errno));
@@ -310,29 +311,38 @@ char *bench_read_file(const char *path, size_t *len, struct mo_err *err)
 		size_t got;
 
 		if (cap - n < 65536) {
-			char *nb = realloc(buf, cap + 65536 + 1);
+			size_t ncap = cap ? 2 * cap : 65536;
+			char *nb = ncap <= BENCH_MAX_FILE ? realloc(buf, ncap + 1) : NULL;
 
 			if (!nb) {
 				free(buf);
 				fclose(fp);
-				mo_err_set(err, MO_ENOMEM, "cannot read '%s': out of memory", path);
+				if (ncap > BENCH_MAX_FILE)
+					mo_err_set(err, MO_EINPUT, "cannot read '%s': larger than %u MiB "
+						   "(BENCH_MAX_FILE)", path, BENCH_MAX_FILE >> 20);
+				else
+					mo_err_set(err, MO_ENOMEM, "cannot read '%s': out of memory", path);
 				return NULL;
 			}
 			buf = nb;
-			cap += 65536;
+			cap = ncap;
 		}
 		got = fread(buf + n, 1, cap - n, fp);
 		n += got;
-		if (got == 0)
-			break;
+		if (got == 0 || memchr(buf + n - got, '\0', got))
+			break; /* the end, or a NUL: not text (/dev/zero stops here) */
 	}
-	if (ferror(fp)) {
+	e = ferror(fp) ? errno : 0;
+	fclose(fp);
+	if (e || memchr(buf, '\0', n)) {
+		if (e)
+			mo_err_set(err, MO_EIO, "cannot read '%s': %s", path, strerror(e));
+		else
+			mo_err_set(err, MO_EINPUT, "cannot read '%s': offset %zu: a NUL byte (not text)",
+				   path, (size_t)((char *)memchr(buf, '\0', n) - buf));
 		free(buf);
-		fclose(fp);
-		mo_err_set(err, MO_EIO, "cannot read '%s': %s", path, strerror(errno));
 		return NULL;
 	}
-	fclose(fp);
 	buf[n] = '\0';
 	if (len)
 		*len = n;

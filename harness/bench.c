@@ -1,11 +1,13 @@
 /* bench.c - the sweep: options, the task list, shards, --jobs and --merge. */
 #include "harness/bench.h"
 #include "harness/bundled.h"
+#include "harness/cli.h"
 #include "harness/progress.h"
 #include "planner/planner.h"
 
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,7 +26,7 @@ const char *const bench_predictors[BENCH_N_PREDICTORS] = {"model", "waves", "lin
 static int cluster_json(struct bench_cluster *c, const char *path, struct mo_err *err)
 {
 	json_error_t je;
-	json_t *root = json_load_file(path, 0, &je), *g, *v;
+	json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &je), *g, *v;
 	const char *key;
 	int rc = 0;
 
@@ -93,9 +95,10 @@ static int cluster_json(struct bench_cluster *c, const char *path, struct mo_err
 		goto out;
 	}
 	v = json_object_get(root, "gpus");
-	if (!json_is_integer(v) || json_integer_value(v) < 1 || json_integer_value(v) > 4096) {
+	if (!json_is_integer(v) || json_integer_value(v) < 1 || json_integer_value(v) > PLAN_MAX_GPUS) {
 		rc = mo_err_set(err, MO_EINPUT,
-				"cannot read cluster '%s': 'gpus' must be an integer in 1..4096", path);
+				"cannot read cluster '%s': 'gpus' must be an integer in 1..%d", path,
+				PLAN_MAX_GPUS);
 		goto out;
 	}
 	c->n_gpus = (int)json_integer_value(v);
@@ -139,16 +142,18 @@ int bench_cluster_parse(struct bench_cluster *c, const char *spec, struct mo_err
 		snprintf(name, sizeof(name), "%s", spec);
 		x = strrchr(name, 'x');
 		if (x && x[1] && strspn(x + 1, "0123456789") == strlen(x + 1)) {
-			n = strtol(x + 1, NULL, 10);
+			long long v;
+			n = cli_int("count", x + 1, 1, PLAN_MAX_GPUS, &v, NULL) < 0 ? -1 : (long)v;
 			name[x - name] = '\0';
 		}
 		len = strlen(name);
 		while (len && isspace((unsigned char)name[len - 1]))
 			name[--len] = '\0';
-		if (!len || n < 1 || n > 4096)
+		if (!len || n < 1 || n > PLAN_MAX_GPUS)
 			return mo_err_set(err, MO_EUSAGE,
 					  "bad cluster '%s': expected GPUxCOUNT (\"h100x8\", "
-					  "\"a100-80gb-pcie x16\") or a JSON file", spec);
+					  "\"a100-80gb-pcie x16\", 1 to %d GPUs) or a JSON file", spec,
+					  PLAN_MAX_GPUS);
 		c->gpu = model_gpu_find(name, err);
 		if (!c->gpu) {
 			mo_err_prefix(err, "bad cluster '%s'", spec);
@@ -236,7 +241,7 @@ int bench_opts_from_json(struct bench_opts *o, const char *json, const char *wha
 			 struct mo_err *err)
 {
 	json_error_t je;
-	json_t *root = json_loads(json, 0, &je), *wl, *v;
+	json_t *root = json_loads(json, JSON_REJECT_DUPLICATES, &je), *wl, *v;
 	const char *cl;
 	size_t i;
 	int rc = 0;
@@ -434,15 +439,25 @@ void bench_task_label(const struct bench_opts *o, const struct bench_task *t, ch
 /* Shards                                                                   */
 /* ------------------------------------------------------------------------ */
 
+/* The integer member key of o when it is in [lo, hi], else -1. */
+static int json_int_in(const json_t *o, const char *key, int lo, int hi)
+{
+	json_t *v = json_object_get(o, key);
+	json_int_t x = json_is_integer(v) ? json_integer_value(v) : -1;
+
+	return x >= lo && x <= hi ? (int)x : -1;
+}
+
+/* 1 when the environment has name as an integer 0..INT_MAX (a launcher's rank or size). */
 static int env_int(const char *name, long *out)
 {
 	const char *v = getenv(name);
-	char *end;
+	long long x;
 
-	if (!v || !*v)
+	if (!v || cli_int(name, v, 0, INT_MAX, &x, NULL) < 0)
 		return 0;
-	*out = strtol(v, &end, 10);
-	return *end == '\0';
+	*out = (long)x;
+	return 1;
 }
 
 int bench_shard_from_env(int *shard, int *nshards, const char **which, struct mo_err *err)
@@ -659,6 +674,43 @@ out:
 /* Merge                                                                    */
 /* ------------------------------------------------------------------------ */
 
+/*
+ * A shard is complete when its rows (those after before[t] in each table)
+ * are all of tasks it ran (index % shards == shard, below ntasks) and every
+ * task it ran left at least one row (each task writes a result or a failure
+ * row): a shard cut short or edited is refused, not reported without results.
+ */
+static int shard_complete(const struct bench_table *tables, const int *before, const char *dir,
+			  int shard, int shards, int ntasks, struct mo_err *err)
+{
+	int mine = ntasks > shard ? (ntasks - shard + shards - 1) / shards : 0, missing = 0, first = -1;
+	char *got = calloc((size_t)(mine ? mine : 1), 1);
+
+	if (!got)
+		return mo_err_set(err, MO_ENOMEM, "bench: out of memory");
+	for (int t = 0; t < BENCH_T_COUNT; t++)
+		for (int r = before[t]; r < tables[t].n; r++) {
+			int task = tables[t].rows[r].task;
+			if (task >= ntasks || task % shards != shard) {
+				free(got);
+				return mo_err_set(err, MO_EINPUT,
+						  "cannot merge '%s': %s.csv has a row of task %d, which "
+						  "shard %d/%d of %d tasks did not run", dir, tables[t].name,
+						  task, shard, shards, ntasks);
+			}
+			got[task / shards] = 1;
+		}
+	for (int i = 0; i < mine; i++)
+		if (!got[i] && missing++ == 0)
+			first = shard + i * shards;
+	free(got);
+	if (missing)
+		return mo_err_set(err, MO_EINPUT,
+				  "cannot merge '%s': incomplete shard: %d of its %d tasks left no row "
+				  "(the first: task %d); run the shard again", dir, missing, mine, first);
+	return 0;
+}
+
 int bench_merge(const char *const *dirs, int ndirs, const char *out, int flags,
 		struct bench_table *tables_out, struct bench_opts *opts_out, struct mo_err *err)
 {
@@ -682,9 +734,14 @@ int bench_merge(const char *const *dirs, int ndirs, const char *out, int flags,
 			rc = -MO_EINPUT;
 			break;
 		}
-		root = json_loads(text, 0, &je);
+		root = json_loads(text, JSON_REJECT_DUPLICATES, &je);
 		free(text);
-		if (!root || strcmp(json_string_value(json_object_get(root, "format")) ?: "",
+		if (!root) {
+			rc = mo_err_set(err, MO_EINPUT, "cannot parse '%s': line %d column %d: %s", path,
+					je.line, je.column, je.text);
+			break;
+		}
+		if (strcmp(json_string_value(json_object_get(root, "format")) ?: "",
 				    "mosaic-bench-shard")) {
 			json_decref(root);
 			rc = mo_err_set(err, MO_EINPUT, "cannot merge '%s': not a mosaic bench shard",
@@ -700,9 +757,16 @@ int bench_merge(const char *const *dirs, int ndirs, const char *out, int flags,
 			json_decref(root);
 			break;
 		}
-		sh = (int)json_integer_value(json_object_get(root, "shard"));
-		nsh = (int)json_integer_value(json_object_get(root, "shards"));
-		nt = (int)json_integer_value(json_object_get(root, "tasks"));
+		sh = json_int_in(root, "shard", 0, 65535);
+		nsh = json_int_in(root, "shards", 1, 65536);
+		nt = json_int_in(root, "tasks", 0, BENCH_MAX_TASKS);
+		if (sh < 0 || nsh < 0 || nt < 0) {
+			json_decref(root);
+			rc = mo_err_set(err, MO_EINPUT, "cannot merge '%s': 'shard' (0..65535), 'shards' "
+					"(1..65536) and 'tasks' (0..%d) must be integers in range", path,
+					BENCH_MAX_TASKS);
+			break;
+		}
 		opts = json_dumps(json_object_get(root, "opts"), JSON_COMPACT | JSON_SORT_KEYS);
 		json_decref(root);
 		if (!opts) {
@@ -741,8 +805,15 @@ int bench_merge(const char *const *dirs, int ndirs, const char *out, int flags,
 			break;
 		}
 		seen[sh] = 1;
-		for (int t = 0; t < BENCH_T_COUNT && !rc; t++)
-			rc = bench_table_read(&tables[t], dirs[d], 0, err);
+		{
+			int before[BENCH_T_COUNT];
+			for (int t = 0; t < BENCH_T_COUNT; t++)
+				before[t] = tables[t].n;
+			for (int t = 0; t < BENCH_T_COUNT && !rc; t++)
+				rc = bench_table_read(&tables[t], dirs[d], 0, err);
+			if (!rc)
+				rc = shard_complete(tables, before, dirs[d], sh, shards, ntasks, err);
+		}
 	}
 	for (int s = 0; !rc && s < shards; s++)
 		if (!seen[s])
@@ -753,6 +824,17 @@ int bench_merge(const char *const *dirs, int ndirs, const char *out, int flags,
 		rc = mo_err_set(err, MO_EUSAGE, "cannot merge: no shard directories");
 	if (!rc)
 		rc = bench_opts_from_json(&o, first_opts, "shard.json", err);
+	if (!rc) { /* the shards' task count is the one their options give here */
+		struct bench_task *tasks = NULL;
+		int n = bench_tasks(&o, &tasks, err);
+		free(tasks);
+		if (n >= 0 && n != ntasks)
+			rc = mo_err_set(err, MO_EINPUT, "cannot merge '%s': its options make %d tasks "
+					"here, the shards say %d (another mosaic version?)", dirs[0], n,
+					ntasks);
+		else if (n < 0)
+			rc = n;
+	}
 	if (!rc && out) {
 		rc = bench_mkdir_p(out, err);
 		for (int t = 0; t < BENCH_T_COUNT && !rc; t++)

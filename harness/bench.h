@@ -30,6 +30,9 @@
 /* ------------------------------------------------------------------------ */
 
 #define BENCH_MAX_WORKLOADS 32
+/* The most tasks a sweep (and a shard.json's "tasks") may have: a full bench
+ * of the 6 bundled workloads has a few hundred; 32 workloads at most. */
+#define BENCH_MAX_TASKS 100000
 #define BENCH_DEFAULT_CLUSTER "h100x8"
 
 /* The cluster every workload runs on (the bench overrides the specs'). */
@@ -254,7 +257,12 @@ void bench_rmtree(const char *dir);
 /* ------------------------------------------------------------------------ */
 
 int bench_mkdir_p(const char *path, struct mo_err *err);
-/* Whole file into a heap string (NUL-terminated); NULL and err on failure. */
+/* Whole file into a heap string (NUL-terminated); NULL and err on failure:
+ * MO_EINPUT for a file larger than BENCH_MAX_FILE or one with a NUL byte
+ * (naming its offset), MO_EIO when reading fails.  Every results file mosaic
+ * writes (CSV tables, shard.json, references) is far smaller: a quick bench's
+ * largest, timeline.csv, is 140 KB. */
+#define BENCH_MAX_FILE (64u << 20)
 char *bench_read_file(const char *path, size_t *len, struct mo_err *err);
 /* Write a string to path atomically. */
 int bench_write_file(const char *path, const char *text, struct mo_err *err);

@@ -2,8 +2,12 @@
 #include "harness/cli.h"
 #include "harness/bundled.h"
 
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -23,6 +27,44 @@ int cli_usage_error(const char *verb, const char *usage, const char *fmt, ...)
 	va_end(ap);
 	fprintf(stderr, "\nusage: %s\n", usage);
 	return 2;
+}
+
+/* A number starts with a digit, or a sign and a digit (no blanks, no "nan"). */
+static int starts_number(const char *s)
+{
+	if (*s == '-' || *s == '+')
+		s++;
+	return isdigit((unsigned char)s[0]) || (s[0] == '.' && isdigit((unsigned char)s[1]));
+}
+
+int cli_int(const char *what, const char *arg, long long min, long long max, long long *out,
+	    struct mo_err *err)
+{
+	char *end;
+	long long v;
+
+	errno = 0;
+	v = strtoll(arg, &end, 10);
+	if (!starts_number(arg) || *end || errno || v < min || v > max)
+		return mo_err_set(err, MO_EUSAGE, "bad %s '%s': expected an integer from %lld to %lld",
+				  what, arg, min, max);
+	*out = v;
+	return 0;
+}
+
+int cli_real(const char *what, const char *arg, double min, double max, double *out,
+	     struct mo_err *err)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(arg, &end);
+	if (!starts_number(arg) || *end || errno || !isfinite(v) || v < min || v > max)
+		return mo_err_set(err, MO_EUSAGE, "bad %s '%s': expected a number from %g to %g",
+				  what, arg, min, max);
+	*out = v;
+	return 0;
 }
 
 int cli_workload_load(const char *arg, struct workload **out, struct mo_err *err)

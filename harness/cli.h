@@ -44,6 +44,21 @@ int cli_usage_error(const char *verb, const char *usage, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
 /*
+ * The one reader of numbers on the command line (options and environment):
+ * a decimal integer (or a finite real) in [min, max], nothing after it, no
+ * overflow and no silent truncation ("4294967297" is refused where an int is
+ * meant, never read as 1).  Returns 0, or -MO_EUSAGE with err saying
+ *   bad --gpus '4294967297': expected an integer from 1 to 4096
+ * (`what` names the option).
+ */
+/* The most SMs an --sms option accepts (no GPU has more than 160: B200 148). */
+#define CLI_MAX_SMS 1024
+int cli_int(const char *what, const char *arg, long long min, long long max, long long *out,
+	    struct mo_err *err);
+int cli_real(const char *what, const char *arg, double min, double max, double *out,
+	     struct mo_err *err);
+
+/*
  * Load a workload spec named on the command line: a file path, or, when no
  * such file exists, the name of a bundled spec ("clip", "qwen3-vl", ...; see
  * harness/bundled.h).  Errors list the bundled names.

@@ -64,6 +64,24 @@ static void print_summary(const char *dir)
 	printf("report: %s/report.md\n", dir);
 }
 
+/* "I/N" with 0 <= I < N <= 65536 (cli_int for each half). */
+static int parse_shard(const char *arg, int *i, int *n)
+{
+	char head[32];
+	const char *slash = strchr(arg, '/');
+	long long a, b;
+
+	if (!slash || (size_t)(slash - arg) >= sizeof(head))
+		return -1;
+	memcpy(head, arg, (size_t)(slash - arg));
+	head[slash - arg] = '\0';
+	if (cli_int("I", head, 0, 65535, &a, NULL) < 0 || cli_int("N", slash + 1, 1, 65536, &b, NULL) < 0 ||
+	    a >= b)
+		return -1;
+	*i = (int)a, *n = (int)b;
+	return 0;
+}
+
 int cmd_bench(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -89,15 +107,15 @@ int cmd_bench(int argc, char **argv)
 	o.jobs = cpus > 0 ? (int)cpus : 1;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "qo:j:c:s:w:mQt:C:h", longopts, NULL)) != -1) {
-		char *end;
+		long long v;
 
 		switch (c) {
 		case 'q': o.quick = 1; break;
 		case 'o': out = optarg; break;
 		case 'j':
-			o.jobs = (int)strtol(optarg, &end, 10);
-			if (*end || o.jobs < 1 || o.jobs > 256)
-				return cli_usage_error("bench", usage, "bad --jobs '%s': 1..256", optarg);
+			if (cli_int("--jobs", optarg, 1, 256, &v, &err) < 0)
+				return cli_usage_error("bench", usage, "%s", err.msg);
+			o.jobs = (int)v;
 			break;
 		case 'c': cluster = optarg; break;
 		case 's':
@@ -106,8 +124,7 @@ int cmd_bench(int argc, char **argv)
 				shard_n = 1;
 				break;
 			}
-			if (sscanf(optarg, "%d/%d", &shard_i, &shard_n) != 2 || shard_n < 1 ||
-			    shard_i < 0 || shard_i >= shard_n)
+			if (parse_shard(optarg, &shard_i, &shard_n) < 0)
 				return cli_usage_error("bench", usage,
 						       "bad --shard '%s': expected I/N with 0 <= I < N",
 						       optarg);

@@ -48,16 +48,6 @@ static int cls_record(void *ctx, const struct trace_record *rec, struct mo_err *
 	return c->next.record(c->next.ctx, rec, err);
 }
 
-static int parse_int(const char *s, int lo, int hi, int *out)
-{
-	char *end;
-	long v = strtol(s, &end, 10);
-	if (!*s || *end || v < lo || v > hi)
-		return -1;
-	*out = (int)v;
-	return 0;
-}
-
 static double pct(uint64_t a, uint64_t b)
 {
 	return b ? 100.0 * (double)a / (double)b : 0.0;
@@ -73,6 +63,7 @@ int cmd_import(int argc, char **argv)
 		{NULL, 0, NULL, 0},
 	};
 	struct trace_import_opts io;
+	struct mo_err err = {0};
 	const char *out = NULL;
 	int c;
 
@@ -84,13 +75,14 @@ int cmd_import(int argc, char **argv)
 			out = optarg;
 			break;
 		case 'd':
-			if (parse_int(optarg, 0, 1000, &io.module_depth) < 0)
-				return cli_usage_error("import", usage, "bad --module-depth '%s'", optarg);
+		case 'w': {
+			long long v;
+			if (cli_int(c == 'd' ? "--module-depth" : "--reorder-window", optarg, c == 'd' ? 0 : 1,
+				    c == 'd' ? 1000 : 100000000, &v, &err) < 0)
+				return cli_usage_error("import", usage, "%s", err.msg);
+			*(c == 'd' ? &io.module_depth : &io.reorder_window) = (int)v;
 			break;
-		case 'w':
-			if (parse_int(optarg, 1, 100000000, &io.reorder_window) < 0)
-				return cli_usage_error("import", usage, "bad --reorder-window '%s'", optarg);
-			break;
+		}
 		case 'h':
 			help();
 			return 0;
@@ -106,8 +98,6 @@ int cmd_import(int argc, char **argv)
 
 	struct trace_writer *w = NULL;
 	struct trace_sink ws;
-	struct mo_err err;
-	mo_err_clear(&err);
 	int rc = trace_sink_writer(&ws, &w, out);
 	if (rc < 0) {
 		mo_err_set(&err, -rc, "cannot write '%s': out of memory", out);

@@ -356,7 +356,6 @@ int cmd_inspect(int argc, char **argv)
 	struct trace_summary *s;
 	struct trace_sink sink;
 	const char *path;
-	char *end;
 
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -368,11 +367,13 @@ int cmd_inspect(int argc, char **argv)
 			check = 1;
 			break;
 		case 't':
-			top = strtol(optarg, &end, 10);
-			if (!*optarg || *end || top < 0 || top > 1000000)
-				return cli_usage_error("inspect", usage, "--top: '%s' is not a count",
-						       optarg);
+		{
+			long long v;
+			if (cli_int("--top", optarg, 0, 1000000, &v, &err) < 0)
+				return cli_usage_error("inspect", usage, "%s", err.msg);
+			top = (long)v;
 			break;
+		}
 		case 'h':
 			help();
 			return 0;

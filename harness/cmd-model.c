@@ -474,7 +474,6 @@ static int cmd_interference(int argc, char **argv)
 	mo_err_clear(&err);
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "ho:", opts, NULL)) != -1) {
-		char *end;
 		switch (c) {
 		case 'c':
 			corun = optarg;
@@ -496,10 +495,9 @@ static int cmd_interference(int argc, char **argv)
 		case 'w':
 		case 'x': {
 			double v;
-			errno = 0;
-			v = strtod(optarg, &end);
-			if (errno || *end || !(v >= 0))
-				return cli_usage_error(VERB, usage, "interference: bad bandwidth '%s'", optarg);
+			if (cli_real(c == 'w' ? "--own (GB/s)" : "--others (GB/s)", optarg, 0, 1e9, &v,
+				     &err) < 0)
+				return cli_usage_error(VERB, usage, "interference: %s", err.msg);
 			if (c == 'w')
 				own = v;
 			else
@@ -607,7 +605,6 @@ int cmd_model(int argc, char **argv)
 	argv++;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		char *end;
 		switch (c) {
 		case 'g':
 			gpu = optarg;
@@ -622,22 +619,21 @@ int cmd_model(int argc, char **argv)
 			dtype = optarg;
 			break;
 		case 'q':
-			errno = 0;
-			sms = (int)strtol(optarg, &end, 10);
-			if (errno || *end || sms <= 0)
-				return cli_usage_error(VERB, usage, "bad --sms '%s'", optarg);
+		{
+			long long v;
+			if (cli_int("--sms", optarg, 1, CLI_MAX_SMS, &v, &err) < 0)
+				return cli_usage_error(VERB, usage, "%s", err.msg);
+			sms = (int)v;
 			break;
+		}
 		case 'c':
 			causal = 1;
 			break;
 		case 'F':
 		case 'B': {
 			long long v;
-			errno = 0;
-			v = strtoll(optarg, &end, 10);
-			if (errno || *end || v < 0)
-				return cli_usage_error(VERB, usage, "bad --%s '%s'",
-						       c == 'F' ? "flops" : "bytes", optarg);
+			if (cli_int(c == 'F' ? "--flops" : "--bytes", optarg, 0, INT64_MAX, &v, &err) < 0)
+				return cli_usage_error(VERB, usage, "%s", err.msg);
 			if (c == 'F')
 				flops = v;
 			else

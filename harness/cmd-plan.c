@@ -46,17 +46,19 @@ int cmd_plan(int argc, char **argv)
 	struct plan_checker chk;
 	struct sim_check sc = {NULL, NULL, NULL};
 	int json = 0, explain = 0, n_gpus = 0, check = 1, c, rc = 0;
-	char *end;
 
 	mo_err_clear(&err);
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "n:g:p:o:ejh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'n':
-			n_gpus = (int)strtol(optarg, &end, 10);
-			if (*end || n_gpus < 1 || n_gpus > 65536)
-				return cli_usage_error("plan", usage, "--gpus '%s': expected a count 1..65536", optarg);
+		{
+			long long v;
+			if (cli_int("--gpus", optarg, 1, PLAN_MAX_GPUS, &v, &err) < 0)
+				return cli_usage_error("plan", usage, "%s", err.msg);
+			n_gpus = (int)v;
 			break;
+		}
 		case 'g': gpu_name = optarg; break;
 		case 'p': planner = optarg; break;
 		case 'o': out = optarg; break;

@@ -76,7 +76,6 @@ int cmd_profile(int argc, char **argv)
 	struct engine_cuda_profile_result res;
 	struct mo_err err = {0};
 	int *quotas = NULL, opt, rc;
-	char *end;
 
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
@@ -92,19 +91,16 @@ int cmd_profile(int argc, char **argv)
 			po.out_dir = optarg;
 			break;
 		case 'r':
-			po.repeats = (int)strtol(optarg, &end, 10);
-			if (*end || po.repeats < 1) {
+		case 'd': {
+			long long v;
+			if (cli_int(opt == 'r' ? "--repeats" : "--device", optarg, opt == 'r' ? 1 : 0,
+				    opt == 'r' ? 100000 : 1023, &v, &err) < 0) {
 				free(quotas);
-				return cli_usage_error("profile", usage, "bad --repeats '%s'", optarg);
+				return cli_usage_error("profile", usage, "%s", err.msg);
 			}
+			*(opt == 'r' ? &po.repeats : &po.device) = (int)v;
 			break;
-		case 'd':
-			po.device = (int)strtol(optarg, &end, 10);
-			if (*end || po.device < 0) {
-				free(quotas);
-				return cli_usage_error("profile", usage, "bad --device '%s'", optarg);
-			}
-			break;
+		}
 		case 'h':
 			help();
 			free(quotas);

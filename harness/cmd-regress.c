@@ -62,22 +62,20 @@ int cmd_regress(int argc, char **argv)
 	o.jobs = cpus > 0 ? (int)cpus : 1;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "r:t:quj:w:c:o:vQh", longopts, NULL)) != -1) {
-		char *end;
+		long long v;
 
 		switch (c) {
 		case 'r': ref = optarg; break;
 		case 't':
-			tol = strtod(optarg, &end);
-			if (*end || tol < 0 || tol > 1000)
-				return cli_usage_error("regress", usage,
-						       "bad --tolerance '%s': a percentage, 0..1000", optarg);
+			if (cli_real("--tolerance (a percentage)", optarg, 0, 1000, &tol, &err) < 0)
+				return cli_usage_error("regress", usage, "%s", err.msg);
 			break;
 		case 'q': quick = 1; break;
 		case 'u': update = 1; break;
 		case 'j':
-			o.jobs = (int)strtol(optarg, &end, 10);
-			if (*end || o.jobs < 1 || o.jobs > 256)
-				return cli_usage_error("regress", usage, "bad --jobs '%s': 1..256", optarg);
+			if (cli_int("--jobs", optarg, 1, 256, &v, &err) < 0)
+				return cli_usage_error("regress", usage, "%s", err.msg);
+			o.jobs = (int)v;
 			break;
 		case 'w': workloads = optarg; break;
 		case 'c': cluster = optarg; break;

@@ -55,18 +55,16 @@ int cmd_replay(int argc, char **argv)
 			out = optarg;
 			break;
 		case 'w': {
-			char *end;
-			long long v = strtoll(optarg, &end, 10);
-			if (*end || v < 0)
-				return cli_usage_error("replay", usage, "bad window '%s'", optarg);
+			long long v;
+			if (cli_int("--window (ns)", optarg, 0, INT64_MAX, &v, &err) < 0)
+				return cli_usage_error("replay", usage, "%s", err.msg);
 			ro.dep_window_ns = v;
 			break;
 		}
 		case 's': {
-			char *end;
-			long v = strtol(optarg, &end, 10);
-			if (*end || v < 1)
-				return cli_usage_error("replay", usage, "bad SM count '%s'", optarg);
+			long long v;
+			if (cli_int("--sms", optarg, 1, CLI_MAX_SMS, &v, &err) < 0)
+				return cli_usage_error("replay", usage, "%s", err.msg);
 			ro.sms = (int)v;
 			break;
 		}

@@ -164,10 +164,10 @@ int cmd_run(int argc, char **argv)
 			break;
 		case 'i':
 		case 'W': {
-			char *end;
-			long v = strtol(optarg, &end, 10);
-			if (*end || v < (c == 'i' ? 1 : 0) || v > 1000000)
-				return cli_usage_error("run", usage, "bad count '%s'", optarg);
+			long long v;
+			if (cli_int(c == 'i' ? "--iterations" : "--warmup", optarg, c == 'i' ? 1 : 0,
+				    1000000, &v, &err) < 0)
+				return cli_usage_error("run", usage, "%s", err.msg);
 			if (c == 'i')
 				iterations = (int)v;
 			else

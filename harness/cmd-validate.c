@@ -143,7 +143,6 @@ int cmd_validate(int argc, char **argv)
 	model_val_init(&rep);
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		char *end;
 		switch (c) {
 		case 'a':
 			if (nfiles == MAX_FILES)
@@ -167,10 +166,8 @@ int cmd_validate(int argc, char **argv)
 			plot = optarg;
 			break;
 		case 'm':
-			errno = 0;
-			max_mape = strtod(optarg, &end);
-			if (errno || *end || max_mape < 0)
-				return cli_usage_error(VERB, usage, "bad --max-mape '%s'", optarg);
+			if (cli_real("--max-mape", optarg, 0, 1e6, &max_mape, &err) < 0)
+				return cli_usage_error(VERB, usage, "%s", err.msg);
 			break;
 		case 'h':
 			printf("usage: %s\n", usage);

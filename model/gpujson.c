@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 enum ftype { F_STR, F_INT, F_I64, F_DBL };
 
@@ -251,6 +252,27 @@ int model_gpu_load_file(const char *path, struct mo_err *err)
 	if (n < 0) {
 		rc = n;
 		goto out;
+	}
+	/* a file never silently redefines a built-in GPU, nor names one GPU twice */
+	for (int i = 0; i < n; i++) {
+		const char *names[2] = {gpus[i].name, gpus[i].short_name};
+		for (int k = 0; k < 2; k++) {
+			const struct model_gpu *b = model_gpu_builtin(names[k]);
+			if (b) {
+				rc = mo_err_set(err, MO_EINPUT,
+						"cannot load '%s': gpu %d: '%s' is the name of the built-in "
+						"GPU '%s'; give yours another name (built-ins are never "
+						"replaced)", path, i, names[k], b->name);
+				goto out;
+			}
+		}
+		for (int j = 0; j < i; j++)
+			if (!strcasecmp(gpus[j].name, gpus[i].name) ||
+			    (gpus[i].short_name[0] && !strcasecmp(gpus[j].short_name, gpus[i].short_name))) {
+				rc = mo_err_set(err, MO_EINPUT, "cannot load '%s': gpu %d: '%s' names gpu %d "
+						"again", path, i, gpus[i].name, j);
+				goto out;
+			}
 	}
 	for (int i = 0; i < n; i++)
 		if (model_gpu_add(&gpus[i]) < 0) {

@@ -328,6 +328,16 @@ static const char *strip_vendor(const char *s)
 	return s;
 }
 
+const struct model_gpu *model_gpu_builtin(const char *name)
+{
+	builtin_init();
+	for (int i = 0; name && *name && i < NBUILTIN; i++)
+		if (name_eq(builtin_specs[i].name, name) || name_eq(builtin_specs[i].short_name, name) ||
+		    name_eq(strip_vendor(builtin_specs[i].name), strip_vendor(name)))
+			return &builtin_specs[i];
+	return NULL;
+}
+
 int model_gpu_add(const struct model_gpu *g)
 {
 	/* a later file replaces an earlier GPU of the same name */

@@ -6,6 +6,9 @@
 
 /* Add (or replace, by name) a GPU in the registry; 0 or -MO_ENOMEM. */
 int model_gpu_add(const struct model_gpu *g);
+/* The built-in GPU whose name or short name is name (as model_gpu_find
+ * compares them), or NULL. */
+const struct model_gpu *model_gpu_builtin(const char *name);
 
 /* Kernel-from-shape defaults when a GPU carries no calibration (op.c). */
 #define MODEL_DEFAULT_SIMT_EFF 0.80

@@ -201,8 +201,10 @@ int plan_problem_new(const struct workload *w, const struct model_gpu *gpu, int 
 	*out = NULL;
 	if (!layers)
 		return mo_err_set(err, MO_ENOMEM, "plan: out of memory");
-	if (n_gpus < 1)
-		return free(layers), mo_err_set(err, MO_EUSAGE, "plan: need at least 1 GPU");
+	if (n_gpus < 1 || n_gpus > PLAN_MAX_GPUS)
+		return free(layers), mo_err_set(err, MO_EUSAGE,
+			"plan: %d GPUs: from 1 to %d (PLAN_MAX_GPUS: planning time grows as GPUs "
+			"squared; the limit plans within a minute)", n_gpus, PLAN_MAX_GPUS);
 	if (microbatch_size < 1 || w->batch % microbatch_size)
 		return free(layers), mo_err_set(err, MO_EUSAGE,
 			"plan: microbatch size %d does not divide the batch of %d", microbatch_size, w->batch);

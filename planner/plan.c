@@ -6,7 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define PLAN_MAX_GPUS 65536
 #define PLAN_MAX_PARTS 256
 #define PLAN_MAX_SLOTS 4096
 

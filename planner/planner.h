@@ -115,6 +115,16 @@ int plan_save(const struct plan *p, const char *path, struct mo_err *err);
 #include "workloads/workloads.h"
 
 #define PLAN_FORMAT_VERSION 1
+/*
+ * The most GPUs a plan may have.  Planning time grows as GPUs squared (the
+ * search places every module's replicas over every GPU).  Measured with
+ * `mosaic plan W --gpus N --planner mosaic` (finalist check included) on the
+ * 2-core development machine: at 512 GPUs unified-io-2 took 19.2 s, qwen3-vl
+ * 21.5 s, ofasys 20.9 s; at 1024 GPUs unified-io-2 took 85 s.  So the largest
+ * accepted cluster plans within a minute; plan_problem_new() refuses more up
+ * front (MO_EUSAGE), and so do `--gpus` and the plan reader.
+ */
+#define PLAN_MAX_GPUS 512
 #define PLANNER_VERSION "0.1.0"
 
 /* Parse / name the schedule ("1f1b", "gpipe"); -1 when unknown. */

@@ -180,6 +180,39 @@ START_TEST(user_gpus_load_from_json_and_take_precedence)
 }
 END_TEST
 
+START_TEST(a_gpu_file_never_replaces_a_built_in_gpu)
+{
+	static const char *const files[] = {
+		"[{\"name\": \"h100\", \"cc_major\": 9, \"cc_minor\": 0, \"sms\": 8, "
+		"\"hbm_gbps\": 1, \"fp32_tflops\": 1}]",
+		"[{\"name\": \"Lab\", \"short_name\": \"A100-80GB-SXM\", \"cc_major\": 8, \"cc_minor\": 0, "
+		"\"sms\": 8, \"hbm_gbps\": 1, \"fp32_tflops\": 1}]",
+		"[{\"name\": \"Lab\", \"cc_major\": 8, \"cc_minor\": 0, \"sms\": 8, \"hbm_gbps\": 1, "
+		"\"fp32_tflops\": 1}, {\"name\": \"lab\", \"cc_major\": 8, \"cc_minor\": 0, \"sms\": 9, "
+		"\"hbm_gbps\": 1, \"fp32_tflops\": 1}]",
+	};
+	const struct model_gpu *h100 = model_gpu_find("h100", NULL);
+	int sms = h100->sms;
+
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		struct mo_err err = {0};
+		char path[] = "/tmp/mosaic-test-gpu-XXXXXX";
+		int fd = mkstemp(path);
+
+		ck_assert_int_ge(fd, 0);
+		ck_assert_int_eq(write(fd, files[i], strlen(files[i])), (ssize_t)strlen(files[i]));
+		close(fd);
+		ck_assert_int_eq(model_gpu_load_file(path, &err), -MO_EINPUT);
+		ck_assert_msg(strstr(err.msg, path) && strstr(err.msg, "gpu "), "%s", err.msg);
+		unlink(path);
+	}
+	ck_assert_ptr_eq(model_gpu_find("h100", NULL), h100);
+	ck_assert_int_eq(model_gpu_find("h100", NULL)->sms, sms);
+	ck_assert_ptr_null(model_gpu_find("lab", NULL));
+	model_gpu_reset();
+}
+END_TEST
+
 START_TEST(bad_gpu_json_names_the_field)
 {
 	static const struct {
@@ -877,6 +910,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, a_trace_header_finds_or_derives_its_gpu);
 	tcase_add_test(tc, dtypes_parse_and_size);
 	tcase_add_test(tc, user_gpus_load_from_json_and_take_precedence);
+	tcase_add_test(tc, a_gpu_file_never_replaces_a_built_in_gpu);
 	tcase_add_test(tc, bad_gpu_json_names_the_field);
 	tcase_add_test(tc, blocks_per_sm_follow_the_cuda_rules);
 	tcase_add_test(tc, occupancy_agrees_with_cupti_on_the_external_traces);

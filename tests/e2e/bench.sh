@@ -113,6 +113,18 @@ env -u OMPI_COMM_WORLD_RANK -u PMI_RANK -u SLURM_PROCID -u SLURM_ARRAY_TASK_ID \
 grep -q "shard 2/3 is missing" "$tmp/err5" || fail "missing-shard message: $(cat "$tmp/err5")"
 "$MOSAIC" bench --merge "$tmp/s0" "$tmp/s0" "$tmp/s1" --out "$tmp/bad" >/dev/null 2>"$tmp/err5"
 [ $? -eq 2 ] || fail "a merge with a shard twice must exit 2"
+# a shard whose tables lost rows (cut short, edited) is refused, nothing written
+cp -r "$tmp/s1" "$tmp/s1cut"
+head -n 1 "$tmp/s1/iter.csv" > "$tmp/s1cut/iter.csv"
+grep -v '^task' "$tmp/s1/iter.csv" | tail -n +3 >> "$tmp/s1cut/iter.csv"
+"$MOSAIC" bench --merge "$tmp/s2" "$tmp/s0" "$tmp/s1cut" --out "$tmp/bad2" >/dev/null 2>"$tmp/err6"
+[ $? -eq 2 ] || fail "a merge of an incomplete shard must exit 2"
+grep -q "incomplete shard" "$tmp/err6" || fail "incomplete shard: message: $(cat "$tmp/err6")"
+[ -e "$tmp/bad2" ] && fail "an incomplete merge wrote '$tmp/bad2'"
+sed 's/"tasks": [0-9]*/"tasks": 4294967298/' "$tmp/s1/shard.json" > "$tmp/s1cut/shard.json"
+cp "$tmp/s1/iter.csv" "$tmp/s1cut/iter.csv"
+"$MOSAIC" bench --merge "$tmp/s2" "$tmp/s0" "$tmp/s1cut" --out "$tmp/bad2" >/dev/null 2>"$tmp/err6"
+[ $? -eq 2 ] || fail "a shard.json with tasks out of range must exit 2"
 "$MOSAIC" bench --merge "$tmp/j1/shards/0" "$tmp/s1" "$tmp/s2" --out "$tmp/bad" >/dev/null 2>"$tmp/err5"
 [ $? -eq 2 ] || fail "a merge of different sweeps must exit 2"
 
