@@ -163,8 +163,12 @@ FUZZ_SRC := $(wildcard tests/fuzz/fuzz-*.c)
 FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(FUZZ_BUILD)/%)
 # GPU_RUN_GAP: the importer parses GPU events in runs at least that far
 # apart; small here so that fuzz inputs (at most 64 KiB) have several.
+# READ_CHUNK / RAW_CHUNK: the importer's read sizes (256 KiB each); small and
+# odd here so that fuzz inputs cross hundreds of read boundaries (pass 2's
+# resume point, strings and gzip members split across reads).
 FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -DMOSAIC_VERSION='"$(VERSION)"' -I. -g -O1 \
-	-DGPU_RUN_GAP=256 -fsanitize=fuzzer-no-link,address,undefined $(PKG_CFLAGS)
+	-DGPU_RUN_GAP=256 -DREAD_CHUNK=97 -DRAW_CHUNK=61 \
+	-fsanitize=fuzzer-no-link,address,undefined $(PKG_CFLAGS)
 FUZZ_SECONDS ?= 30
 FUZZ_LIB_OBJ := $(LIB_SRC:%.c=$(FUZZ_BUILD)/%.o)
 

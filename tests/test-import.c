@@ -491,6 +491,99 @@ START_TEST(gpu_events_far_apart_in_the_file_all_import)
 }
 END_TEST
 
+/* The first GPU event (about 600 bytes, its args padded) placed so that it
+ * starts at every offset from 700 bytes before the importer's first read
+ * boundary (256 KiB) to just past it, in steps of 7 bytes: pass 2 must
+ * resume before it (it was resumed at the boundary: "file changed between
+ * passes"); a host event pads the file up to it, a second kernel follows. */
+START_TEST(a_gpu_event_across_a_read_boundary_imports)
+{
+	const size_t boundary = 256u * 1024, cap = boundary + 4096;
+	char *j = malloc(cap), *pad = malloc(boundary), *note = malloc(600);
+
+	ck_assert(j && pad && note);
+	memset(note, 'n', 520);
+	note[520] = '\0';
+	for (size_t before = 0; before <= 700; before += 7) {
+		struct trace_mem t;
+		struct trace_import_stats st;
+		struct mo_err err;
+		const char *head = "[{\"ph\":\"X\",\"cat\":\"cpu_op\",\"name\":\"";
+		const char *mid = "\",\"pid\":9,\"tid\":9,\"ts\":1,\"dur\":1},";
+		size_t fixed = strlen(head) + strlen(mid), padlen = boundary - before - fixed, n;
+
+		memset(pad, 'p', padlen);
+		pad[padlen] = '\0';
+		n = (size_t)snprintf(j, cap, "%s%s%s{\"ph\":\"X\",\"cat\":\"kernel\",\"name\":\"k0\","
+				     "\"pid\":0,\"tid\":7,\"ts\":5,\"dur\":2,\"args\":{\"note\":\"%s\"}},"
+				     "{\"ph\":\"X\",\"cat\":\"kernel\",\"name\":\"k1\",\"pid\":0,"
+				     "\"tid\":7,\"ts\":9,\"dur\":2}]", head, pad, mid, note);
+		ck_assert_uint_lt(n, cap);
+		ck_assert_ptr_eq(strstr(j, "{\"ph\":\"X\",\"cat\":\"kernel\""), j + boundary - before);
+		ck_assert_msg(import_str(j, NULL, &t, &st, &err) == 0, "first kernel %zu bytes before "
+			      "the boundary: %s", before, err.msg);
+		ck_assert_int_eq(st.kernels, 2);
+		ck_assert_str_eq(nth_kind(&t, TRACE_KIND_KERNEL, 0)->u.kernel.name, "k0");
+		ck_assert_str_eq(nth_kind(&t, TRACE_KIND_KERNEL, 1)->u.kernel.name, "k1");
+		trace_mem_release(&t);
+	}
+	free(j);
+	free(pad);
+	free(note);
+}
+END_TEST
+
+/* A string longer than the importer's limit (16 MiB) is refused at its
+ * offset, after a linear scan: not parsed for minutes (yajl re-scans a string
+ * split across reads from its start at every read). */
+START_TEST(a_very_long_string_is_refused_in_linear_time)
+{
+	const size_t len = (16u << 20) + 100;
+	char *j = malloc(len + 64);
+	struct trace_mem t;
+	struct mo_err err;
+
+	ck_assert_ptr_nonnull(j);
+	memcpy(j, "{\"meta\":\"", 9);
+	memset(j + 9, 'x', len);
+	strcpy(j + 9 + len, "\",\"traceEvents\":[]}");
+	ck_assert_int_eq(import_str(j, NULL, &t, NULL, &err), -MO_EINPUT);
+	ck_assert_msg(strstr(err.msg, "lit.json") && strstr(err.msg, "offset 16777225") &&
+		      strstr(err.msg, "longer than 16 MiB"), "%s", err.msg);
+	trace_mem_release(&t);
+	free(j);
+}
+END_TEST
+
+/* baseTimeNanoseconds near 2^63 plus the events' times would wrap into
+ * negative nanoseconds: refused at the base's offset, before or after the
+ * events; a base that fits is kept exactly. */
+START_TEST(a_base_time_that_overflows_is_refused)
+{
+	static const char *const bad[] = {
+		"{\"baseTimeNanoseconds\": 9223372036854775000, \"traceEvents\": [{\"ph\":\"X\","
+		"\"cat\":\"kernel\",\"name\":\"k\",\"pid\":0,\"tid\":7,\"ts\":1000,\"dur\":1}]}",
+		"{\"traceEvents\": [{\"ph\":\"X\",\"cat\":\"kernel\",\"name\":\"k\",\"pid\":0,\"tid\":7,"
+		"\"ts\":-5,\"dur\":1}], \"baseTimeNanoseconds\": -9223372036854775000}",
+		"{\"baseTimeNanoseconds\": 1e30, \"traceEvents\": []}",
+	};
+	struct trace_mem t;
+	struct mo_err err;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		ck_assert_int_eq(import_str(bad[i], NULL, &t, NULL, &err), -MO_EINPUT);
+		ck_assert_msg(strstr(err.msg, "lit.json': offset ") && strstr(err.msg, "baseTimeNanoseconds"),
+			      "%s", err.msg);
+		trace_mem_release(&t);
+	}
+	ck_assert_int_eq(import_str("{\"baseTimeNanoseconds\": 9223372036000000000, \"traceEvents\": "
+				    "[{\"ph\":\"X\",\"cat\":\"kernel\",\"name\":\"k\",\"pid\":0,"
+				    "\"tid\":7,\"ts\":1,\"dur\":1}]}", NULL, &t, NULL, &err), 0);
+	ck_assert_int_eq(nth_kind(&t, TRACE_KIND_KERNEL, 0)->u.kernel.start_ns, 9223372036000001000LL);
+	trace_mem_release(&t);
+}
+END_TEST
+
 START_TEST(events_without_names_are_fine)
 {
 	const char *j = "[{\"ph\":\"X\",\"cat\":\"user_annotation\",\"pid\":1,\"tid\":1,\"ts\":1,\"dur\":9},"
@@ -1020,6 +1113,9 @@ static Suite *import_suite(void)
 	tcase_add_test(tc, schema_2021_with_string_tids_and_lowercase_external_id);
 	tcase_add_test(tc, a_bare_chrome_array_imports);
 	tcase_add_test(tc, gpu_events_far_apart_in_the_file_all_import);
+	tcase_add_test(tc, a_gpu_event_across_a_read_boundary_imports);
+	tcase_add_test(tc, a_very_long_string_is_refused_in_linear_time);
+	tcase_add_test(tc, a_base_time_that_overflows_is_refused);
 	tcase_add_test(tc, events_without_names_are_fine);
 	tcase_add_test(tc, cpu_ops_and_api_calls_keep_their_threads_nesting_and_correlations);
 	suite_add_tcase(s, tc);

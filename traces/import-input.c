@@ -10,7 +10,9 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#ifndef RAW_CHUNK /* the fuzz build sets it small (compressed reads of many sizes) */
 #define RAW_CHUNK (256 * 1024)
+#endif
 
 static int fill_raw(struct imp_input *in, struct mo_err *err)
 {

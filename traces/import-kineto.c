@@ -105,7 +105,14 @@
 #include <string.h>
 #include <yajl/yajl_parse.h>
 
+#ifndef READ_CHUNK /* the fuzz build sets it small, so its inputs cross many read boundaries */
 #define READ_CHUNK (256 * 1024)
+#endif
+/* The longest JSON string (key or value) imported: yajl re-scans a string
+ * that spans reads from its start at every read (quadratic), so a longer one
+ * is refused, found by a linear scan before yajl sees it (a 2 GiB string in
+ * the metadata is refused after 16 MiB, not parsed for hours). */
+#define KINETO_MAX_STRING (16u << 20)
 #define NAME_MAX_KEEP 4096
 #ifndef GPU_RUN_GAP /* the fuzz build sets it small, so its inputs have several runs */
 #define GPU_RUN_GAP (64 * 1024)
@@ -490,6 +497,9 @@ struct imp {
 
 	/* file-level facts */
 	int64_t base_ns;
+	unsigned long long base_off; /* where baseTimeNanoseconds is, for messages */
+	int64_t t_lo, t_hi;      /* the earliest start and latest end (ns, before the base) */
+	int have_times;
 	int have_base;
 	int64_t rank;
 	struct devprop *props;
@@ -523,6 +533,11 @@ struct imp {
 	struct gpu_run { unsigned long long lo, hi; } *runs;
 	size_t nruns, runs_cap;
 	struct imp_snap snap;
+	int in_event;            /* an event's "{" is parsed, its "}" not yet */
+	/* the string scan (KINETO_MAX_STRING): inside a string, after a '\\',
+	 * and the string's length so far */
+	int in_str, str_esc;
+	unsigned long long str_len;
 
 	/* pass 2 */
 	struct reorder_item *heap;
@@ -701,6 +716,11 @@ static int ev_times(struct imp *im, int64_t *start, int64_t *end)
 	} else {
 		*end = *start;
 	}
+	if (im->pass == 1 && (!im->have_times || *start < im->t_lo))
+		im->t_lo = *start;
+	if (im->pass == 1 && (!im->have_times || *end > im->t_hi))
+		im->t_hi = *end;
+	im->have_times = 1;
 	return 1;
 }
 
@@ -1466,6 +1486,7 @@ static int cb_start_map(void *ctx)
 	case F_EVENTS:
 		event_reset(im);
 		im->ev.offset = cur_offset(im) - 1;
+		im->in_event = 1;
 		return push(im, F_EVENT);
 	case F_EVENT:
 		if (im->key == E_ARGS) {
@@ -1499,6 +1520,7 @@ static int cb_end_map(void *ctx)
 	im->key = 0;
 	if (f == F_EVENT) {
 		im->key = 0;
+		im->in_event = 0;
 		return finish_event(im);
 	}
 	if (f == F_ARGS) {
@@ -1791,7 +1813,11 @@ static int cb_number(void *ctx, const char *s, size_t len)
 		im->dim_index++;
 		return 1;
 	case F_TOP_MAP:
-		if (im->key == T_BASE && imp_parse_fixed(s, len, &v) == 0) {
+		if (im->key == T_BASE) {
+			im->base_off = cur_offset(im);
+			if (imp_parse_fixed(s, len, &v) != 0 || v > (imp_fixed)INT64_MAX * IMP_FIXED_ONE ||
+			    v < (imp_fixed)INT64_MIN * IMP_FIXED_ONE)
+				return fail(im, im->base_off, "baseTimeNanoseconds out of range");
 			im->base_ns = imp_fixed_to_int(v);
 			im->have_base = 1;
 		}
@@ -1969,6 +1995,53 @@ static int parse_error(struct imp *im, const unsigned char *buf, size_t len)
 			  clean[0] ? clean : "invalid JSON");
 }
 
+/* The linear string scan of one read: refuse a string longer than
+ * KINETO_MAX_STRING before yajl sees it (base: the offset of buf[0]). */
+static int scan_strings(struct imp *im, const unsigned char *buf, size_t n,
+			unsigned long long base)
+{
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = buf[i];
+		if (!im->in_str) {
+			if (c == '"')
+				im->in_str = 1, im->str_len = 0;
+			continue;
+		}
+		if (im->str_esc)
+			im->str_esc = 0;
+		else if (c == '\\')
+			im->str_esc = 1;
+		else if (c == '"') {
+			im->in_str = 0;
+			continue;
+		}
+		if (++im->str_len > KINETO_MAX_STRING) {
+			fail(im, base + i, "a string longer than %u MiB (the limit; not a trace mosaic "
+			     "imports)", KINETO_MAX_STRING >> 20);
+			return -MO_EINPUT;
+		}
+	}
+	return 0;
+}
+
+/* Every time written is baseTimeNanoseconds + an event's: refuse a base
+ * that would overflow int64 with the earliest or latest event (near 2^63 it
+ * wrapped into negative times). */
+static int check_base(struct imp *im)
+{
+	int64_t b = im->base_ns, x;
+
+	if (!im->have_times)
+		return 0;
+	if (__builtin_add_overflow(b, im->t_lo, &x) || __builtin_add_overflow(b, im->t_hi, &x)) {
+		fail(im, im->base_off, "baseTimeNanoseconds %lld plus event times from %lld to %lld ns "
+		     "overflows 64-bit nanoseconds", (long long)b, (long long)im->t_lo,
+		     (long long)im->t_hi);
+		return -MO_EINPUT;
+	}
+	return 0;
+}
+
 static int run_pass(struct imp *im, struct imp_input *in, unsigned char *buf)
 {
 	int rc = 0;
@@ -1983,14 +2056,22 @@ static int run_pass(struct imp *im, struct imp_input *in, unsigned char *buf)
 	if (!im->yh)
 		return mo_err_set(im->err, MO_ENOMEM, "cannot import '%s': out of memory", im->name);
 	yajl_config(im->yh, yajl_dont_validate_strings, 1);
+	im->in_event = 0;
+	im->in_str = im->str_esc = 0;
 	for (;;) {
-		if (im->pass == 1 && !im->nruns && (rc = imp_input_mark(in, &im->snap, im->err)) != 0)
+		/* pass 2 resumes at the last mark before the first GPU event: marks
+		 * are taken only between events, so one that spans reads (of any
+		 * size) is never cut */
+		if (im->pass == 1 && !im->nruns && !im->in_event &&
+		    (rc = imp_input_mark(in, &im->snap, im->err)) != 0)
 			break;
 		long long n = imp_input_read(in, buf, READ_CHUNK, im->err);
 		if (n < 0) {
 			rc = (int)n;
 			break;
 		}
+		if (n > 0 && (rc = scan_strings(im, buf, (size_t)n, in->out_total - (size_t)n)) != 0)
+			break;
 		yajl_status s;
 		size_t skip = 0;
 		if (im->chunk_base == 0 && n >= 3 && buf[0] == 0xef && buf[1] == 0xbb && buf[2] == 0xbf)
@@ -2374,6 +2455,8 @@ static int import_input(struct imp_input *in, const char *name, const struct tra
 	}
 	im.pass = 1;
 	if ((rc = run_pass(&im, in, buf)) != 0)
+		goto out;
+	if ((rc = check_base(&im)) != 0)
 		goto out;
 	if (pass1_finish(&im) < 0) {
 		rc = mo_err_set(err, MO_ENOMEM, "cannot import '%s': out of memory", name);
