@@ -9,22 +9,33 @@
  *     partitions, and operations queued on streams in order: kernel sequences
  *     and communication (send/recv, all-reduce) on links.  Every number it
  *     produces is SIMULATED.  Mechanisms (a fluid model at kernel granularity):
- *       - a kernel's compute part runs in waves: blocks / (blocks_per_sm * s)
- *         rounded up, times wave_ns, where s is the SMs it holds;
+ *       - a kernel's time is the model's kernel physics (model.h, "Kernel
+ *         physics": model_kphys_*): a fixed latency plus the larger of its
+ *         compute time on the SMs it holds (per-SM throughput, blocks per
+ *         SM hide latency but do not multiply throughput, the partial last
+ *         wave) at the GPU's clock, and its DRAM traffic over the bandwidth
+ *         it is given; the simulator holds no formula of its own;
  *       - kernels of different streams of one partition share its SMs
- *         (max-min fair over their SM demand, min(partition, blocks): the
- *         block scheduler spreads blocks over SMs before stacking them);
- *         kernels only ever run on their own partition's SMs;
- *       - a kernel's memory part (bytes of DRAM traffic) draws bandwidth from
- *         its GPU's HBM, shared max-min fair among all running kernels of the
- *         GPU; a kernel holding s SMs draws at most
- *         bw_eff * min(HBM, s * sm_bw_factor * HBM / sms): its SMs limit it
- *         below the saturation point (sms / sm_bw_factor SMs), HBM above it,
- *         and bw_eff is the fraction of that ceiling the kernel reaches;
- *       - a kernel alone takes max(compute, memory); whenever the set of
- *         running kernels of a GPU changes, the rates of all its kernels are
- *         recomputed and their completions rescheduled (cost grows with the
- *         number of kernels, not of thread blocks);
+ *         (max-min fair over their SM demand, min(partition, blocks): a
+ *         kernel launched with fewer blocks than SMs leaves the rest to the
+ *         others); kernels only ever run on their own partition's SMs;
+ *       - DRAM: the GPU's achievable bandwidth is shared max-min fair among
+ *         all its running kernels, each asking for its bytes over its
+ *         compute time, capped by what its SMs can pull
+ *         (model_kphys_bw_ceiling);
+ *       - clock: the SMs held by compute-bound tensor-core kernels of the
+ *         whole GPU set its clock (model_clock_factor), so a partition runs
+ *         slower beside busy neighbours than alone on GPUs whose power limit
+ *         binds;
+ *       - collectives hold SMs and DRAM bandwidth on every GPU they run on
+ *         while their data moves: ENGINE_COMM_SMS_* SMs of the partition
+ *         their stream is bound to, and ENGINE_COMM_DRAM_FACTOR times their
+ *         link rate of DRAM bandwidth;
+ *       - whenever the set of running kernels (or collectives) of a GPU
+ *         changes, the rates of all its kernels are recomputed and their
+ *         completions rescheduled (cost grows with the number of kernels,
+ *         not of thread blocks; a rate change rescales the remaining
+ *         fraction of the whole kernel, latency included);
  *       - launch latency / host gaps: a kernel starts gap_ns after it could
  *         (its stream predecessor ended and its dependencies are met), and
  *         not before its release time when it has one (a host-bound launch);
@@ -46,8 +57,7 @@
  *     stream, tasks in one global order, and dependencies between tasks.
  *     The schedule does not depend on the backend; the sim backend runs it
  *     here, the cuda backend (engine/cuda/) issues the same order on
- *     hardware.  Communication holds no SMs in the simulator (NCCL's few
- *     blocks are not modelled).
+ *     hardware.
  *
  * Lifecycle: _new/_free for heap objects (NULL-safe free).  Functions that
  * can fail return 0 (or a non-negative id) and a negative enum mo_status on
@@ -69,9 +79,16 @@ struct workload;
 /* The cluster                                                              */
 /* ------------------------------------------------------------------------ */
 
-/* The default sm_bw_factor: half of a GPU's SMs saturate its DRAM (the
- * fluid model's assumption; engine_kernel_from_trace uses it too). */
-#define ENGINE_SM_BW_FACTOR 2.0
+/* SMs a running collective holds on each GPU: the median grid (one block
+ * per NCCL channel) of the NCCL kernels in the HTA traces of
+ * ../shared/external-traces (A100): AllReduce 24 blocks, SendRecv 7. */
+#define ENGINE_COMM_SMS_ALLREDUCE 24
+#define ENGINE_COMM_SMS_SEND 7
+/* DRAM bytes a collective moves per byte it sends: it reads what it sends
+ * and writes what it receives (send/recv 2); a ring all-reduce also reads
+ * its own chunk to add the received one (3). */
+#define ENGINE_COMM_DRAM_SEND 2.0
+#define ENGINE_COMM_DRAM_ALLREDUCE 3.0
 
 enum engine_allreduce_algo { ENGINE_ALLREDUCE_RING = 0, ENGINE_ALLREDUCE_TREE = 1 };
 
@@ -91,8 +108,6 @@ struct engine_cluster {
 	int64_t launch_ns;          /* gap between consecutive kernels of a stream; default 1000
 	                               (the 10th-percentile gap between back-to-back kernels in the
 	                               external H100 traces: VGG13 training 1.0 us, Qwen1.5 0.96 us) */
-	double sm_bw_factor;        /* one SM draws at most sm_bw_factor * hbm / sms; default
-	                               ENGINE_SM_BW_FACTOR (half the SMs saturate HBM) */
 	int allreduce_algo;         /* enum engine_allreduce_algo; default ring */
 };
 void engine_cluster_init(struct engine_cluster *c, const struct model_gpu *gpu, int n_gpus);
@@ -110,7 +125,7 @@ void engine_cluster_init(struct engine_cluster *c, const struct model_gpu *gpu, 
 struct engine_kernel {
 	int64_t blocks;       /* thread blocks (grid size), >= 1 */
 	int blocks_per_sm;    /* resident blocks per SM by occupancy, >= 1 */
-	double wave_ns;       /* compute time of one wave */
+	double wave_ns;       /* one full wave of blocks_per_sm blocks on one SM */
 	double bytes;         /* DRAM traffic; 0 for none */
 	double bw_eff;        /* fraction (0..1] of its SMs' DRAM ceiling it reaches;
 	                         0 means 1 */
@@ -123,19 +138,17 @@ struct engine_kernel {
 	const struct trace_record *rec;
 	int64_t release_ns;   /* > 0: it never starts before this absolute time (its host
 	                         launched it then); 0: no such bound */
+	/* the rest of its physics (struct model_kphys); 0 = none */
+	double lat_ns;        /* fixed latency, not shortened by SMs */
+	int warps_per_block;  /* latency hiding of a partial wave; 0: full throughput */
+	int clocked;          /* compute-bound tensor-core work: follows the clock */
 };
 
 /*
  * Fill *out from a kernel that took its measured (or synthesised) duration
- * end_ns - start_ns at recorded_sms SMs of gpu.  Occupancy comes from the
- * model's CUDA rules (model_blocks_per_sm).  The compute/memory split: when
- * flops and bytes are known, the kernel is memory-bound if bytes / HBM peak
- * exceeds flops / compute peak, and its compute part is scaled by the ratio
- * of the two, and bw_eff is the bandwidth it reached over what its SMs could
- * draw; otherwise it is compute-bound with its duration (and draws its bytes,
- * when known, within that duration).  Alone at recorded_sms it takes exactly
- * its duration.  out->rec is left NULL and
- * gap_ns 0.
+ * end_ns - start_ns at recorded_sms SMs of gpu: model_kphys_from_trace()
+ * (alone, at the clock of recorded_sms busy SMs).  Alone at recorded_sms
+ * it takes exactly its duration.  out->rec is left NULL and gap_ns 0.
  */
 void engine_kernel_from_trace(const struct model_gpu *gpu, const struct trace_kernel *k,
 			      int recorded_sms, struct engine_kernel *out);

@@ -107,7 +107,8 @@ static void kcache_release(struct kcache *kc)
 /* A 1 ns placeholder for a task with no kernels (keeps the dependency chain);
  * its record kind is none, so the trace does not show it. */
 static const struct trace_record no_record = {.kind = TRACE_KIND_NONE};
-static const struct engine_kernel empty_kernel = {1, 1, 0, 0, 0, 1, 0, &no_record, 0};
+static const struct engine_kernel empty_kernel = {
+	.blocks = 1, .blocks_per_sm = 1, .fixed_ns = 1, .rec = &no_record};
 
 struct mem_ev {
 	int64_t t, delta;

@@ -69,6 +69,8 @@ struct port {
 struct gpu {
 	int64_t *run;         /* running fluid kernels */
 	size_t n_run, cap_run;
+	int64_t *comm;        /* running collectives (their data moving) */
+	size_t n_comm, cap_comm;
 	int used_sms;
 	int64_t last_t;
 	double busy;          /* SM x ns */
@@ -107,8 +109,7 @@ struct engine_sim {
 	const struct trace_sink *out;
 	struct mo_err *err;
 	int out_rc;
-	double hw_bw_per_sm;  /* bytes per ns */
-	double hbm;           /* bytes per ns */
+	double hbm;           /* achievable DRAM bandwidth, bytes per ns */
 	struct engine_sim_stats st;
 	int64_t first_start;
 };
@@ -127,7 +128,6 @@ void engine_cluster_init(struct engine_cluster *c, const struct model_gpu *gpu, 
 	c->net_gbps = 50;
 	c->net_latency_ns = 8000;
 	c->launch_ns = 1000;
-	c->sm_bw_factor = ENGINE_SM_BW_FACTOR;
 	c->allreduce_algo = ENGINE_ALLREDUCE_RING;
 }
 
@@ -158,8 +158,9 @@ struct engine_sim *engine_sim_new(const struct engine_cluster *c, struct mo_err 
 		s->ports[2 * g].bw = c->nvlink_gbps > 0 ? c->nvlink_gbps : 1;
 		s->ports[2 * g + 1].bw = c->net_gbps > 0 ? c->net_gbps : 1;
 	}
-	s->hbm = c->gpu->hbm_gbps > 0 ? c->gpu->hbm_gbps : 1000;
-	s->hw_bw_per_sm = (c->sm_bw_factor > 0 ? c->sm_bw_factor : ENGINE_SM_BW_FACTOR) * s->hbm / c->gpu->sms;
+	s->hbm = model_hbm_achievable_gbps(c->gpu);
+	if (s->hbm <= 0)
+		s->hbm = 1000;
 	return s;
 }
 
@@ -168,8 +169,10 @@ void engine_sim_free(struct engine_sim *s)
 	if (!s)
 		return;
 	if (s->gpus)
-		for (int g = 0; g < s->c.n_gpus; g++)
+		for (int g = 0; g < s->c.n_gpus; g++) {
 			free(s->gpus[g].run);
+			free(s->gpus[g].comm);
+		}
 	if (s->ports)
 		for (int g = 0; g < 2 * s->c.n_gpus; g++)
 			free(s->ports[g].flows);
@@ -609,12 +612,49 @@ static void waterfill(const double *d, double *a, int n, double cap)
 
 #define MAX_RUN 64
 
-/* Book progress at the old rates, then give every running kernel of gpu its new rate. */
+/* SMs the running collectives of gpu hold in global partition gp, and the
+ * DRAM bandwidth (bytes/ns) they draw (at their current link rates). */
+static double comm_held_sms(const struct engine_sim *s, int g, int gp)
+{
+	const struct gpu *G = &s->gpus[g];
+	double held = 0;
+
+	for (size_t c = 0; c < G->n_comm; c++) {
+		const struct op *o = &s->ops[G->comm[c]];
+		for (int i = 0; i < o->n_streams; i++) {
+			const struct stream *st = &s->streams[s->cstreams[o->slist + i]];
+			if (st->gpu == g && st->gpart == gp)
+				held += o->comm_kind == ENGINE_COMM_SEND ? ENGINE_COMM_SMS_SEND
+									 : ENGINE_COMM_SMS_ALLREDUCE;
+		}
+	}
+	return held;
+}
+
+static double comm_dram(const struct engine_sim *s, int g)
+{
+	const struct gpu *G = &s->gpus[g];
+	double d = 0;
+
+	for (size_t c = 0; c < G->n_comm; c++) {
+		const struct op *o = &s->ops[G->comm[c]];
+		d += o->rate * (o->comm_kind == ENGINE_COMM_SEND ? ENGINE_COMM_DRAM_SEND
+								 : ENGINE_COMM_DRAM_ALLREDUCE);
+	}
+	return d;
+}
+
+/* Book progress at the old rates, then give every running kernel of gpu its
+ * new rate: SMs by partition, the clock of the GPU, DRAM shared max-min
+ * fair, the time from the model's kernel physics. */
 static int gpu_recompute(struct engine_sim *s, int g)
 {
 	struct gpu *G = &s->gpus[g];
+	const struct model_gpu *mg = s->c.gpu;
 	size_t n = G->n_run;
-	double dem[MAX_RUN], alloc[MAX_RUN], comp[MAX_RUN], bw_dem[MAX_RUN], bw[MAX_RUN];
+	double dem[MAX_RUN], alloc[MAX_RUN], bw_dem[MAX_RUN], bw[MAX_RUN], avail[MAX_RUN];
+	struct model_kphys kp[MAX_RUN];
+	double busy = 0, clock, cap;
 
 	for (size_t i = 0; i < n; i++) {
 		struct op *o = &s->ops[G->run[i]];
@@ -627,14 +667,17 @@ static int gpu_recompute(struct engine_sim *s, int g)
 		return 0;
 	if (n > MAX_RUN)
 		n = MAX_RUN; /* beyond 64 concurrent kernels per GPU the rest wait their turn */
-	/* SMs: per partition, max-min fair over the SM demand of its kernels. */
+	/* SMs: per partition (less what collectives hold), max-min fair over
+	 * the SM demand of its kernels */
 	for (size_t i = 0; i < n; i++) {
 		const struct op *o = &s->ops[G->run[i]];
-		const struct engine_kernel *k = &o->k[o->cur];
-		/* the block scheduler spreads blocks over SMs before stacking them */
-		double want = (double)k->blocks;
-		int psms = s->parts[s->streams[o->stream].gpart].sms;
-		dem[i] = want < psms ? want : psms;
+		int gp = s->streams[o->stream].gpart;
+		double want = (double)o->k[o->cur].blocks;
+		avail[i] = s->parts[gp].sms - (G->n_comm ? comm_held_sms(s, g, gp) : 0);
+		if (avail[i] < 1)
+			avail[i] = 1;
+		dem[i] = want < avail[i] ? want : avail[i];
+		kp[i] = engine_kphys(&o->k[o->cur]);
 	}
 	for (size_t i = 0; i < n; i++) {
 		int gp = s->streams[s->ops[G->run[i]].stream].gpart;
@@ -653,41 +696,26 @@ static int gpu_recompute(struct engine_sim *s, int g)
 				idx[m] = (int)j;
 				d[m++] = dem[j];
 			}
-		waterfill(d, a, m, s->parts[gp].sms);
+		waterfill(d, a, m, avail[i]);
 		for (int j = 0; j < m; j++)
 			alloc[idx[j]] = a[j];
 	}
-	/* Compute time at the SMs held, and the DRAM bandwidth wanted. */
-	for (size_t i = 0; i < n; i++) {
-		const struct op *o = &s->ops[G->run[i]];
-		const struct engine_kernel *k = &o->k[o->cur];
-		double sm = floor(alloc[i] + 1e-9), waves, cap;
-		if (sm < 1)
-			sm = 1;
-		waves = ceil((double)k->blocks / (k->blocks_per_sm * sm) - 1e-12);
-		comp[i] = waves * k->wave_ns;
-		cap = s->hw_bw_per_sm * alloc[i];
-		if (cap > s->hbm)
-			cap = s->hbm;
-		if (k->bw_eff > 0 && k->bw_eff < 1)
-			cap *= k->bw_eff;
-		if (k->bytes <= 0)
-			bw_dem[i] = 0;
-		else if (comp[i] <= 0)
-			bw_dem[i] = cap;
-		else
-			bw_dem[i] = k->bytes / comp[i] < cap ? k->bytes / comp[i] : cap;
-	}
-	waterfill(bw_dem, bw, (int)n, s->hbm);
+	/* the clock: SMs running compute-bound tensor-core work */
+	for (size_t i = 0; i < n; i++)
+		if (kp[i].clocked)
+			busy += alloc[i];
+	clock = model_clock_factor(mg, busy);
+	/* DRAM: what each asks for at its SMs and clock, shared max-min fair */
+	for (size_t i = 0; i < n; i++)
+		bw_dem[i] = model_kphys_dram_demand(mg, &kp[i], alloc[i], clock);
+	cap = s->hbm - (G->n_comm ? comm_dram(s, g) : 0);
+	if (cap < 0.05 * s->hbm)
+		cap = 0.05 * s->hbm;
+	waterfill(bw_dem, bw, (int)n, cap);
 	for (size_t i = 0; i < n; i++) {
 		struct op *o = &s->ops[G->run[i]];
-		const struct engine_kernel *k = &o->k[o->cur];
-		double T = comp[i];
-		if (k->bytes > 0) {
-			double tm = bw[i] > 0 ? k->bytes / bw[i] : 1e18;
-			if (tm > T)
-				T = tm;
-		}
+		double T = model_kphys_ns(mg, &kp[i], alloc[i], kp[i].bytes > 0 && bw[i] < 1e-9 ? 1e-9 : bw[i],
+					  clock);
 		if (T < 1)
 			T = 1;
 		if (o->rate == 1.0 / T && o->salloc == alloc[i])
@@ -1005,6 +1033,37 @@ static int kernel_done(struct engine_sim *s, int64_t id)
 	return op_complete(s, id);
 }
 
+/* A collective's data starts (on = 1) or stops moving: it holds SMs and
+ * DRAM bandwidth on every GPU it runs on, whose kernels get new rates. */
+static int comm_hold(struct engine_sim *s, int64_t id, int on)
+{
+	struct op *o = &s->ops[id];
+
+	for (int i = 0; i < o->n_streams; i++) {
+		int g = comm_gpu(s, o, i), seen = 0;
+		struct gpu *G = &s->gpus[g];
+		for (int j = 0; j < i; j++)
+			seen |= comm_gpu(s, o, j) == g;
+		if (seen)
+			continue;
+		gpu_book(s, g);
+		if (on) {
+			if (engine_grow((void **)&G->comm, &G->cap_comm, G->n_comm + 1, sizeof(*G->comm)))
+				return -1;
+			G->comm[G->n_comm++] = id;
+		} else {
+			for (size_t c = 0; c < G->n_comm; c++)
+				if (G->comm[c] == id) {
+					G->comm[c] = G->comm[--G->n_comm];
+					break;
+				}
+		}
+		if (gpu_recompute(s, g))
+			return -1;
+	}
+	return 0;
+}
+
 static int comm_start(struct engine_sim *s, int64_t id)
 {
 	struct op *o = &s->ops[id];
@@ -1026,7 +1085,7 @@ static int comm_done(struct engine_sim *s, int64_t id)
 
 	if (o->comm_work > 0) {
 		o->ver++;
-		if (flow_remove(s, id))
+		if (flow_remove(s, id) || comm_hold(s, id, 0))
 			return -1;
 	}
 	s->st.comms++;
@@ -1046,7 +1105,9 @@ static int handle(struct engine_sim *s, const struct ev *e)
 		if (e->ver != o->ver)
 			return 0;
 		o->rem = o->comm_work;
-		return flow_add(s, e->op);
+		if (flow_add(s, e->op))
+			return -1;
+		return comm_hold(s, e->op, 1);
 	case EV_DONE:
 		if (e->ver != o->ver || o->state != ST_RUN)
 			return 0;

@@ -16,8 +16,6 @@ const struct model_gpu *model_gpu_builtin(const char *name);
 #define MODEL_DEFAULT_LAUNCH_NS 2500.0
 #define MODEL_DEFAULT_K0 64.0
 
-/* Kernel-at-quota launch cost when the GPU carries none (quota.c). */
-#define MODEL_QUOTA_LAUNCH_NS 1500.0
 
 /* SMs a kernel of t ran on: its partition's, else the header's quota_sms,
  * else the whole GPU (curve.c). */

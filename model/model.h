@@ -50,6 +50,9 @@ struct model_gpu {
 	double gemm_tc_eff;   /* the same for tensor-core dtypes (tf32/bf16/fp16/fp8) */
 	double launch_ns;
 	double gemm_k0;
+	/* board power limit (W), for the clock under load (model_clock_knee);
+	 * 0 = unknown: the clock is taken as independent of load */
+	double tdp_w;
 };
 
 /*
@@ -164,6 +167,126 @@ double model_interference(const struct model_gpu *gpu, double own_gbps, double o
 /* ---- end of the core contract; the rest of the model's API follows ---- */
 
 /* ------------------------------------------------------------------------ */
+/* Kernel physics (model/physics.c)                                         */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * The one description of what a kernel costs, used by the quota model
+ * (model_kernel_ns_at_quota, the curves), the kernel-from-shape model
+ * (model_op_ns) and the simulator's rates (engine/sim-core.c).  A kernel is
+ *   - a fixed latency lat_ns (launch, ramp, tail) that no SM count shortens;
+ *   - compute work in blocks: blocks_per_sm blocks are resident on an SM at
+ *     once (occupancy) and share its throughput; wave_ns is the time one SM
+ *     takes for a full wave of blocks_per_sm resident blocks at the maximum
+ *     clock.  On s SMs the busiest SM gets ceil(blocks / s) blocks: whole
+ *     waves cost wave_ns each and a partial last wave of r blocks costs r
+ *     blocks' share of the SM's throughput, divided by the latency hiding
+ *     r blocks reach, min(1, r * warps_per_block / MODEL_WARPS_FOR_PEAK).
+ *     Stacked blocks thus hide latency but never multiply throughput: a
+ *     grid of 128 blocks takes 4 block-times on 32 SMs, 2 on 64, 1 on 128;
+ *   - DRAM traffic bytes, drawn at most at the ceiling of the SMs it holds,
+ *     bw_eff * min(achievable HBM, active SMs * model_sm_gbps()), active =
+ *     min(blocks, SMs), or at the share of bandwidth it is given when
+ *     partitions run together;
+ *   - time = lat_ns + max(compute / clock, bytes / bandwidth) (a roofline
+ *     whose bound part hides the other); the clock factor (<= 1) applies to
+ *     compute-bound tensor-core kernels (clocked = 1) only.
+ */
+struct model_kphys {
+	int64_t blocks;       /* thread blocks of the grid, >= 1 */
+	int blocks_per_sm;    /* resident blocks per SM by occupancy, >= 1 */
+	int warps_per_block;  /* 0: unknown (a partial wave keeps full throughput) */
+	double wave_ns;       /* one SM, one full wave, maximum clock */
+	double bytes;         /* DRAM traffic, bytes */
+	double bw_eff;        /* fraction (0, 1) of its SMs' DRAM ceiling it reaches; 0 = 1 */
+	double lat_ns;        /* fixed latency */
+	int clocked;          /* compute-bound on tensor cores: follows the SM clock */
+	int cls;              /* enum trace_kernel_class */
+};
+
+/*
+ * Constants and their sources.
+ *  MODEL_DRAM_EFF (0.9, below): achievable fraction of the data-sheet HBM
+ *    bandwidth for streaming kernels (H100 SXM: about 3.0 of 3.35 TB/s in
+ *    public STREAM-like measurements; ECC and refresh take the rest).
+ *  MODEL_BW_SAT_SM90 (0.30), MODEL_BW_SAT_PRE90 (0.50): the fraction of the
+ *    SMs at which a streaming kernel saturates the achievable bandwidth, so
+ *    one SM pulls achievable / (fraction * SMs) (H100: 76 GB/s, 2.5x its
+ *    1/132 share).  Pre-Hopper: about half the SMs (Jia et al., "Dissecting
+ *    the NVIDIA Volta GPU Architecture via Microbenchmarking", 2018, and the
+ *    Ampere follow-up).  Hopper: bounded by measured data, not fitted to a
+ *    point: FineServe's MPS sweep (../shared/external-measurements/
+ *    fineserve, an Ada/Hopper-class GPU) shows weight-streaming decode only
+ *    14% slower at 20% of the SMs than at 100% and no slower at 40%, which
+ *    puts the knee between 23% and 40%; 0.30 is inside that range.
+ *  MODEL_KERNEL_LAT_NS (1500): the fixed latency of a kernel, the 1st
+ *    percentile of kernel durations in the four H100 TraceLens traces of
+ *    ../shared/external-traces (1.34, 1.57, 1.60, 2.18 us): the time of a
+ *    kernel with almost no work.
+ *  MODEL_WARPS_FOR_PEAK (8): two warps per scheduler hide the arithmetic
+ *    pipeline latency (4 schedulers per SM since Volta).
+ *  Clock under load: a board at its power limit lowers the clock of all
+ *    SMs; the fraction of busy SMs at which that starts (the knee) follows
+ *    the power budget per SM-GHz of the board, tdp_w / (sms * GHz):
+ *    fitted through two measurements, L40 (0.85 W/SM/GHz; the l40-matmul-mps
+ *    sweep: fp16 GEMM throughput linear in the MPS share up to ~50% and
+ *    flat from 80%, knee 192/357 = 0.54) and A100 SXM (2.63 W/SM/GHz; MLPerf
+ *    v1.1: a 1g.10gb slice 0.6-2.4%, median 1.3%, slower with its six
+ *    neighbours busy, knee 0.987); checked on H100 PCIe (1.75 W/SM/GHz:
+ *    predicts 0.77 of the boost clock under load, Chips and Cheese measured
+ *    down to 0.79, "Nvidia's H100: Funny L2, and Tons of Bandwidth", 2023).
+ *    H100 SXM (2.68 W/SM/GHz) comes out at 1: no clock loss predicted.
+ *    Only tensor-core work is taken to push the board to its limit (the two
+ *    fits are tensor-core runs; NeuSight's FP32 SIMT GEMMs, fitted without
+ *    a clock term, would need efficiencies above 1 with it).
+ */
+#define MODEL_BW_SAT_SM90 0.30
+#define MODEL_BW_SAT_PRE90 0.50
+#define MODEL_KERNEL_LAT_NS 1500.0
+#define MODEL_WARPS_FOR_PEAK 8.0
+#define MODEL_CLOCK_W_L40 0.8485
+#define MODEL_CLOCK_KNEE_L40 0.54
+#define MODEL_CLOCK_KNEE_SLOPE 0.252
+#define MODEL_CLOCK_KNEE_MIN 0.3
+
+/* Achievable whole-GPU DRAM bandwidth (GB/s = bytes/ns) and what one SM can
+ * pull. */
+double model_hbm_achievable_gbps(const struct model_gpu *gpu);
+double model_sm_gbps(const struct model_gpu *gpu);
+/* The fraction of busy SMs up to which gpu keeps its maximum clock (1 when
+ * tdp_w is unknown), and the clock factor (0, 1] of every SM when busy_sms
+ * SMs run compute-bound work: min(1, knee / (busy_sms / sms)). */
+double model_clock_knee(const struct model_gpu *gpu);
+double model_clock_factor(const struct model_gpu *gpu, double busy_sms);
+
+/* Compute time (ns) of k on sms SMs at clock factor clock (no latency). */
+double model_kphys_compute_ns(const struct model_kphys *k, double sms, double clock);
+/* The DRAM bandwidth (GB/s) k can draw holding sms SMs. */
+double model_kphys_bw_ceiling(const struct model_gpu *gpu, const struct model_kphys *k, double sms);
+/* The bandwidth k asks for on sms SMs: its bytes over its compute time,
+ * capped by its ceiling (the ceiling when it has no compute time). */
+double model_kphys_dram_demand(const struct model_gpu *gpu, const struct model_kphys *k, double sms,
+			       double clock);
+/* Time of k on sms SMs given bw_gbps of DRAM bandwidth (<= 0: its own
+ * ceiling, i.e. alone) at clock factor clock. */
+double model_kphys_ns(const struct model_gpu *gpu, const struct model_kphys *k, double sms,
+		      double bw_gbps, double clock);
+/*
+ * The physics of a measured (or synthesised) kernel k that took end - start
+ * at recorded_sms SMs, the GPU running at clock factor recorded_clock
+ * (1 for a trace recorded alone on a GPU whose knee it did not pass).  The
+ * latency is min(T, MODEL_KERNEL_LAT_NS); the body splits into a bound part
+ * and its shadow by the memory-bound fraction (flops and bytes when known,
+ * else the class: GEMM 0.15, attention 0.2, conv 0.25, elementwise 0.9,
+ * reduction 0.8, memory 0.95, others 0.5); bytes are k's own (capped by what
+ * its SMs could move) or the memory part at its ceiling; wave_ns is solved
+ * so that model_kphys_ns at recorded_sms gives back T.
+ */
+void model_kphys_from_trace(const struct model_gpu *gpu, const struct trace_kernel *k, int recorded_sms,
+			    double recorded_clock, struct model_kphys *out);
+
+
+/* ------------------------------------------------------------------------ */
 /* GPU registry (more)                                                      */
 /* ------------------------------------------------------------------------ */
 
@@ -247,17 +370,14 @@ int model_kernel_blocks_per_sm(const struct model_gpu *gpu, const struct trace_k
 /* ------------------------------------------------------------------------ */
 
 /*
- * The pieces behind model_kernel_ns_at_quota().  A kernel's measured time T
- * at R SMs is split into a fixed launch cost L (min(T, 1.5 us)),
- * a memory-bound part M and a compute part C (T = L + M + C), with the
- * memory-bound fraction from the kernel's class, or from its flops and bytes
- * when known (roofline at R SMs).  At q SMs:
- *   C(q) = C * waves(q) / waves(R),   waves(s) = ceil(blocks / (bps * s))
- *   M(q) = M * bw(active(R)) / bw(active(q)),  active(s) = min(s, blocks)
- *   bw(s) = min(hbm, s * hbm / (MODEL_BW_SATURATION * sms))
- * The wave-scaling baseline is T * waves(q) / waves(R).
+ * The pieces behind model_kernel_ns_at_quota(): the kernel's physics from
+ * its measured time T at R SMs (model_kphys_from_trace, at the clock of a
+ * GPU with R busy SMs), evaluated alone at q SMs (model_kphys_ns at the
+ * clock of q busy SMs, its own DRAM ceiling).  Collectives keep T.  The
+ * wave-scaling baseline is T * waves(q) / waves(R), waves(s) =
+ * ceil(blocks / (bps * s)).  memory_ns and compute_ns hold the bound part
+ * at q (the other is 0).
  */
-#define MODEL_BW_SATURATION 0.55   /* fraction of SMs that saturates DRAM */
 struct model_quota_pred {
 	int64_t ns;            /* predicted (ours) */
 	int64_t baseline_ns;   /* predicted by wave scaling */

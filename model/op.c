@@ -37,7 +37,6 @@
 #define ATTN_FWD_EFF 0.75    /* of the GEMM efficiency (softmax, rescaling) */
 #define ATTN_BWD_EFF 0.65    /* FlashAttention-2 reports ~73% fwd, ~63% bwd of peak */
 #define BW_EFF_STREAM 0.85   /* fraction of achievable DRAM bandwidth streaming kernels reach */
-#define WARPS_FOR_PEAK 8.0
 #define PREFER_128_TOL 0.10 /* within 10% of the fastest candidate */
 
 static const char *op_names[] = {
@@ -158,6 +157,29 @@ static void set_launch(struct trace_kernel *k, int64_t gx, int64_t gy, int64_t g
 	k->kclass = cls;
 }
 
+/* The physics of a launch from shape (wave_ns filled by the caller). */
+static struct model_kphys phys_of(int64_t ctas, int bps, int threads, double bytes, double bw_eff,
+				  int clocked)
+{
+	struct model_kphys k = { 0 };
+
+	k.blocks = ctas > 0 ? ctas : 1;
+	k.blocks_per_sm = bps > 0 ? bps : 1;
+	k.warps_per_block = (threads + 31) / 32;
+	k.bytes = bytes;
+	k.bw_eff = bw_eff > 0 ? bw_eff : BW_EFF_STREAM;
+	k.clocked = clocked;
+	return k;
+}
+
+/* Latency hiding of a full wave (see model_kphys_compute_ns). */
+static double util_full(const struct model_kphys *k)
+{
+	double u = (double)k->blocks_per_sm * k->warps_per_block / MODEL_WARPS_FOR_PEAK;
+
+	return u < 1 ? u : 1.0;
+}
+
 /* Time of one GEMM candidate on sms SMs. */
 static double gemm_candidate(const struct model_gpu *g, const struct model_op *op, int sms,
 			     const struct tile *t, int split, int tc, double peak,
@@ -167,8 +189,9 @@ static double gemm_candidate(const struct model_gpu *g, const struct model_op *o
 	int64_t ctas = op->b * tiles_m * tiles_n * split;
 	int64_t kk = cdiv(op->k, split);
 	int bps = model_blocks_per_sm(g, t->threads, t->regs, t->smem);
-	double eff, k0, tile_eff, per_sm, conc, util, comp, mem, bytes, red = 0, launch = launch_of(g);
+	double eff, k0, tile_eff, comp, mem, bytes, red = 0, launch = launch_of(g);
 	int es = model_dtype_bytes(op->dtype);
+	struct model_kphys kp;
 
 	if (bps <= 0)
 		return -1;
@@ -184,15 +207,13 @@ static double gemm_candidate(const struct model_gpu *g, const struct model_op *o
 	if (tile_eff > 1)
 		tile_eff = 1;
 	k0 = g->gemm_k0 > 0 ? g->gemm_k0 : MODEL_DEFAULT_K0;
-	per_sm = (double)cdiv(ctas, sms);
-	conc = per_sm < bps ? per_sm : bps;
-	util = conc * t->threads / 32.0 / WARPS_FOR_PEAK;
-	if (util > 1)
-		util = 1;
-	comp = per_sm * 2.0 * t->tm * t->tn * (double)(kk + k0) /
-	       (peak * 1e3 / g->sms * eff * tile_eff * util);
 	bytes = (double)op->b * ((double)op->m * op->k + (double)op->k * op->n + (double)op->m * op->n) * es;
-	mem = bytes / (model_dram_gbps_at(g, ctas < sms ? (double)ctas : sms) * BW_EFF_STREAM);
+	/* one tile's time on an SM at full throughput, times the blocks of a wave */
+	kp = phys_of(ctas, bps, t->threads, bytes, 0, tc);
+	kp.wave_ns = bps * 2.0 * t->tm * t->tn * (double)(kk + k0) /
+		     (peak * 1e3 / g->sms * eff * tile_eff) / util_full(&kp);
+	comp = model_kphys_compute_ns(&kp, sms, model_clock_factor(g, sms));
+	mem = bytes / model_kphys_bw_ceiling(g, &kp, sms);
 	if (split > 1) /* partial sums written and re-read by a reduction kernel */
 		red = launch * 0.5 + (double)op->b * op->m * op->n * 4.0 * (split + 1) /
 					     (model_dram_gbps_at(g, sms) * BW_EFF_STREAM);
@@ -279,18 +300,20 @@ static void predict_attention(const struct model_gpu *g, const struct model_op *
 	double flops = 4.0 * op->b * op->m * op->n * op->k * (op->causal ? 0.5 : 1.0) * (bwd ? 2.5 : 1.0);
 	double bytes = (double)op->b * (op->m + op->n) * op->k * es * (bwd ? 4.0 : 2.0);
 	int bps = model_blocks_per_sm(g, threads, regs, smem);
-	double per_sm, conc, util, comp, mem, launch = launch_of(g);
+	double comp, mem, launch = launch_of(g);
+	struct model_kphys kp;
 
 	if (bps <= 0) {
 		smem = g->smem_per_block_optin;
 		bps = 1;
 	}
-	per_sm = (double)cdiv(ctas, sms);
-	conc = per_sm < bps ? per_sm : bps;
-	(void)conc;
-	util = 1; /* flash kernels are built to fill an SM with one or two CTAs */
-	comp = flops / (double)ctas * per_sm / (peak * 1e3 / g->sms * eff * util);
-	mem = bytes / (model_dram_gbps_at(g, ctas < sms ? (double)ctas : sms) * BW_EFF_STREAM);
+	/* flash kernels are built to fill an SM with one or two CTAs: no
+	 * latency-hiding term (warps_per_block 0) */
+	kp = phys_of(ctas, bps, threads, bytes, 0, tc);
+	kp.warps_per_block = 0;
+	kp.wave_ns = bps * flops / (double)ctas / (peak * 1e3 / g->sms * eff);
+	comp = model_kphys_compute_ns(&kp, sms, model_clock_factor(g, sms));
+	mem = bytes / model_kphys_bw_ceiling(g, &kp, sms);
 	o->ctas = ctas;
 	o->blocks_per_sm = bps;
 	o->waves = (double)ctas / ((double)bps * sms);
@@ -319,17 +342,21 @@ static void predict_stream(const struct model_gpu *g, const struct model_op *op,
 		  : op->kind == MODEL_OP_MEMORY  ? TRACE_CLASS_MEMORY
 						 : TRACE_CLASS_ELEMENTWISE;
 	double eff = op->kind == MODEL_OP_REDUCTION ? 0.8 * BW_EFF_STREAM : BW_EFF_STREAM;
-	double launch = launch_of(g) * 0.6, act, mem, comp;
+	double launch = launch_of(g) * 0.6, mem, comp;
 	int bps;
+	struct model_kphys kp;
 
 	if (ctas < 1)
 		ctas = 1;
 	if (op->kind == MODEL_OP_OPTIMIZER && ctas > (int64_t)sms * 4)
 		ctas = (int64_t)sms * 4; /* multi_tensor_apply: a few CTAs per SM, looping */
 	bps = model_blocks_per_sm(g, threads, 32, op->kind == MODEL_OP_REDUCTION ? 4096 : 0);
-	act = ctas < sms ? (double)ctas : sms;
-	mem = bytes / (model_dram_gbps_at(g, act) * eff);
-	comp = flops / (g->fp32_tflops * 1e3 * act / g->sms * 0.5);
+	/* the flops on the FP32 pipes at half their peak, spread over the CTAs */
+	kp = phys_of(ctas, bps, threads, bytes, eff, 0);
+	kp.warps_per_block = 0;
+	kp.wave_ns = bps * flops / (double)ctas / (g->fp32_tflops * 1e3 / g->sms * 0.5);
+	mem = bytes / model_kphys_bw_ceiling(g, &kp, sms);
+	comp = model_kphys_compute_ns(&kp, sms, 1);
 	o->ctas = ctas;
 	o->blocks_per_sm = bps;
 	o->waves = (double)ctas / ((double)bps * sms);

@@ -407,36 +407,148 @@ START_TEST(kernel_time_at_quota_splits_compute_memory_and_launch)
 	const struct model_gpu *h = gpu("h100");
 	struct trace_kernel k = kernel(101500, 2112, 256, 32, TRACE_CLASS_ELEMENTWISE);
 	struct model_quota_pred p;
-	double bw_full, bw_64;
+	/* H100: achievable 0.9 * 3352 GB/s, saturated at 30% of the SMs */
+	double per_sm = 0.9 * 3352 / (0.3 * 132), full = 0.9 * 3352;
 
-	/* elementwise: 90% of the 100 us body is memory-bound */
+	/* elementwise: 90% memory-bound; the 100 us body is its memory time at
+	 * the full GPU (the latency, 1.5 us, stays out of it) */
 	model_kernel_predict_at_quota(h, &k, 132, 64, &p);
 	ck_assert_int_eq(p.launch_ns, 1500);
-	ck_assert(fabs(p.mem_frac - 0.9) < 1e-9);
-	/* compute: 10 us * 5 waves / 2 waves = 25 us */
-	ck_assert_int_eq(p.compute_ns, 25000);
-	/* memory: 90 us * bw(132) / bw(64); 64 SMs is under the knee (0.55 * 132 = 72.6 SMs) */
-	bw_full = model_dram_gbps_at(h, 132);
-	bw_64 = model_dram_gbps_at(h, 64);
-	ck_assert(fabs(bw_full - h->hbm_gbps) < 1e-6);
-	ck_assert(fabs(bw_64 - h->hbm_gbps * 64 / (0.55 * 132)) < 1e-6);
-	ck_assert_int_eq(p.memory_ns, (int64_t)llround(90000 * bw_full / bw_64));
-	ck_assert_int_eq(p.ns, p.launch_ns + p.compute_ns + p.memory_ns);
-	/* above the knee memory time does not change */
-	model_kernel_predict_at_quota(h, &k, 132, 80, &p);
-	ck_assert_int_eq(p.memory_ns, 90000);
+	ck_assert(fabs(p.mem_frac - 0.9) < 1e-6);
+	/* 64 SMs are past the knee (39.6 SMs): the same bandwidth, the same time */
+	ck_assert_int_eq(p.ns, 101500);
+	/* 16 SMs draw 16 * 76.2 GB/s: memory time 100 us * 3016.8 / 1218.9 */
+	model_kernel_predict_at_quota(h, &k, 132, 16, &p);
+	ck_assert_int_eq(p.memory_ns, (int64_t)llround(100000 * full / (16 * per_sm)));
+	ck_assert_int_eq(p.ns, 1500 + p.memory_ns);
 	/* the same quota gives the measured time back */
 	ck_assert_int_eq(model_kernel_ns_at_quota(h, &k, 132, 132), 101500);
 	/* a kernel of fewer blocks than SMs does not care about the quota above its size */
 	k = kernel(50000, 16, 128, 32, TRACE_CLASS_GEMM);
 	ck_assert_int_eq(model_kernel_ns_at_quota(h, &k, 132, 16), 50000);
-	ck_assert_int_gt(model_kernel_ns_at_quota(h, &k, 132, 8), 50000);
+	/* 4-warp blocks alone on an SM reach half its throughput: two stacked
+	 * on 8 SMs hide each other's latency (the same time), four on 4 SMs
+	 * take twice as long: 1.5 + 2 * 48.5 us */
+	ck_assert_int_eq(model_kernel_ns_at_quota(h, &k, 132, 8), 50000);
+	ck_assert_int_eq(model_kernel_ns_at_quota(h, &k, 132, 4), 98500);
 	/* communication kernels keep their time */
 	k = kernel(70000, 8, 512, 64, TRACE_CLASS_COMM);
 	ck_assert_int_eq(model_kernel_ns_at_quota(h, &k, 132, 8), 70000);
-	/* a tiny kernel is all launch cost */
+	/* a tiny kernel is all latency */
 	k = kernel(1200, 1, 32, 16, TRACE_CLASS_ELEMENTWISE);
 	ck_assert_int_eq(model_kernel_ns_at_quota(h, &k, 132, 8), 1200);
+}
+END_TEST
+
+/* ---- kernel physics: one mechanism per test, numbers by hand ---- */
+
+static struct model_kphys kphys(int64_t blocks, int bps, int wpb, double wave_ns)
+{
+	struct model_kphys k;
+
+	memset(&k, 0, sizeof(k));
+	k.blocks = blocks;
+	k.blocks_per_sm = bps;
+	k.warps_per_block = wpb;
+	k.wave_ns = wave_ns;
+	return k;
+}
+
+START_TEST(stacked_blocks_share_an_sm_and_do_not_multiply_its_throughput)
+{
+	/* 128 blocks, 4 resident per SM, 8 warps each (latency hidden by one
+	 * block): a full wave of 4 blocks takes 4 us, so one block 1 us of SM
+	 * time.  Wave counting (ceil(128 / (4 * s))) would give one wave, 4 us,
+	 * on 32, 64 and 128 SMs alike. */
+	struct model_kphys k = kphys(128, 4, 8, 4000);
+
+	ck_assert(fabs(model_kphys_compute_ns(&k, 32, 1) - 4000) < 1e-6);
+	ck_assert(fabs(model_kphys_compute_ns(&k, 64, 1) - 2000) < 1e-6);
+	ck_assert(fabs(model_kphys_compute_ns(&k, 128, 1) - 1000) < 1e-6);
+	ck_assert(fabs(model_kphys_compute_ns(&k, 132, 1) - 1000) < 1e-6);
+}
+END_TEST
+
+START_TEST(the_partial_last_wave_costs_its_blocks_and_its_latency)
+{
+	/* 2 warps per block: one block alone on an SM reaches 2 / 8 of its
+	 * throughput, a full wave of 4 blocks all of it (wave 4 us, block 1 us
+	 * of SM time) */
+	struct model_kphys k = kphys(10 * 5, 4, 2, 4000);
+
+	/* 10 SMs, 5 blocks each: one full wave (4 us) + one lone block at a
+	 * quarter of the throughput (1 us / 0.25) = 8 us */
+	ck_assert(fabs(model_kphys_compute_ns(&k, 10, 1) - 8000) < 1e-6);
+	/* 50 SMs, one block each: the lone block is latency-bound: 4 us */
+	ck_assert(fabs(model_kphys_compute_ns(&k, 50, 1) - 4000) < 1e-6);
+	/* 25 SMs, 2 blocks each: 2 us of work at half throughput = 4 us */
+	ck_assert(fabs(model_kphys_compute_ns(&k, 25, 1) - 4000) < 1e-6);
+	/* 5 SMs, 10 blocks each: 2 full waves + 2 blocks at half: 8 + 4 = 12 us */
+	ck_assert(fabs(model_kphys_compute_ns(&k, 5, 1) - 12000) < 1e-6);
+}
+END_TEST
+
+START_TEST(hbm_saturates_with_a_fraction_of_the_sms_at_its_achievable_bandwidth)
+{
+	const struct model_gpu *h = gpu("h100");
+	const struct model_gpu *a = gpu("a100-80gb-sxm");
+	double per_sm = 0.9 * 3352 / (0.3 * 132);
+
+	/* one H100 SM pulls 76 GB/s, 2.5 x its 1/132 share of 3352 GB/s */
+	ck_assert(fabs(model_sm_gbps(h) - per_sm) < 1e-9);
+	ck_assert(model_sm_gbps(h) > 2.5 * h->hbm_gbps / h->sms);
+	ck_assert(fabs(model_dram_gbps_at(h, 8) - 8 * per_sm) < 1e-9);
+	/* past 39.6 SMs: the achievable bandwidth, not the data sheet's */
+	ck_assert(fabs(model_dram_gbps_at(h, 40) - 0.9 * 3352) < 1e-9);
+	ck_assert(fabs(model_dram_gbps_at(h, 132) - 0.9 * 3352) < 1e-9);
+	ck_assert(fabs(model_hbm_achievable_gbps(h) - 0.9 * 3352) < 1e-9);
+	/* pre-Hopper: half of the SMs */
+	ck_assert(fabs(model_dram_gbps_at(a, 54) - 0.9 * 2039) < 1e-6);
+	ck_assert(model_dram_gbps_at(a, 53) < 0.9 * 2039);
+}
+END_TEST
+
+START_TEST(a_kernels_fixed_latency_does_not_scale_with_the_quota)
+{
+	const struct model_gpu *h = gpu("h100");
+	/* a GEMM of 2112 blocks (8 per SM, one warp-rich block hides latency):
+	 * 11.5 us at 132 SMs = 1.5 us latency + 10 us for 16 blocks per SM */
+	struct trace_kernel k = kernel(11500, 2112, 256, 32, TRACE_CLASS_GEMM);
+
+	/* 66 SMs: 32 blocks per SM, 20 us, plus the same 1.5 us (not 23 us) */
+	ck_assert_int_eq(model_kernel_ns_at_quota(h, &k, 132, 66), 21500);
+	/* 33 SMs: 64 blocks per SM: 41.5 us */
+	ck_assert_int_eq(model_kernel_ns_at_quota(h, &k, 132, 33), 41500);
+}
+END_TEST
+
+START_TEST(a_partition_alone_runs_at_a_higher_clock_than_beside_busy_neighbours)
+{
+	const struct model_gpu *l4 = gpu("l4");
+	const struct model_gpu *h = gpu("h100");
+	const struct model_gpu *a = gpu("a100-80gb-sxm");
+	/* L4: 72 W / (58 SMs * 2.04 GHz) = 0.6085 W per SM-GHz: knee
+	 * 0.54 + 0.252 * (0.6085 - 0.8485) = 0.4795 */
+	double knee = 0.54 + 0.252 * (72.0 / (58 * 2.04) - 0.8485);
+	struct model_kphys k = kphys(58 * 4, 1, 8, 1000);
+
+	ck_assert(fabs(model_clock_knee(l4) - knee) < 1e-9);
+	/* 16 of 58 SMs busy (27.6%): the maximum clock */
+	ck_assert(model_clock_factor(l4, 16) == 1.0);
+	/* all busy: knee / 1 */
+	ck_assert(fabs(model_clock_factor(l4, 58) - knee) < 1e-9);
+	/* a tensor-core kernel on 16 SMs: 14.5 -> 15 blocks per SM, 15 us
+	 * alone; beside 42 busy SMs 15 us / knee */
+	k.clocked = 1;
+	ck_assert(fabs(model_kphys_compute_ns(&k, 16, model_clock_factor(l4, 16)) - 15000) < 1e-6);
+	ck_assert(fabs(model_kphys_compute_ns(&k, 16, model_clock_factor(l4, 58)) - 15000 / knee) < 1e-6);
+	/* SIMT or memory-bound work does not follow the clock */
+	k.clocked = 0;
+	ck_assert(fabs(model_kphys_compute_ns(&k, 16, model_clock_factor(l4, 58)) - 15000) < 1e-6);
+	/* A100 SXM: 1.3% slower with the whole GPU busy (MLPerf v1.1 MIG) */
+	ck_assert(fabs(1 / model_clock_factor(a, 108) - 1.013) < 0.002);
+	/* H100 SXM: its power budget keeps the clock */
+	ck_assert(model_clock_factor(h, 132) == 1.0);
 }
 END_TEST
 
@@ -917,6 +1029,11 @@ static Suite *suite(void)
 	tcase_add_test(tc, kernels_are_classified_by_name);
 	tcase_add_test(tc, wave_scaling_baseline_scales_by_waves);
 	tcase_add_test(tc, kernel_time_at_quota_splits_compute_memory_and_launch);
+	tcase_add_test(tc, stacked_blocks_share_an_sm_and_do_not_multiply_its_throughput);
+	tcase_add_test(tc, the_partial_last_wave_costs_its_blocks_and_its_latency);
+	tcase_add_test(tc, hbm_saturates_with_a_fraction_of_the_sms_at_its_achievable_bandwidth);
+	tcase_add_test(tc, a_kernels_fixed_latency_does_not_scale_with_the_quota);
+	tcase_add_test(tc, a_partition_alone_runs_at_a_higher_clock_than_beside_busy_neighbours);
 	tcase_add_test(tc, fewer_sms_never_make_a_kernel_faster);
 	tcase_add_test(tc, gemm_from_shape_picks_tiles_and_respects_rooflines);
 	tcase_add_test(tc, other_ops_from_shape);

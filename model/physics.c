@@ -1,0 +1,228 @@
+/*
+ * physics.c - the kernel-physics core: what one kernel costs on a number of
+ * SMs, at a clock, with a share of DRAM bandwidth.  The quota model
+ * (quota.c), the kernel-from-shape model (op.c), the interference term
+ * (interference.c) and the simulator's rate computation (engine/sim-core.c)
+ * all call these functions; no other file has a kernel time formula of its
+ * own.  The mechanisms and where each constant comes from are in model.h
+ * ("Kernel physics").
+ */
+#include "model/model.h"
+#include "model/model-internal.h"
+
+#include <math.h>
+
+/* ---- DRAM ---- */
+
+static double sat_frac(const struct model_gpu *g)
+{
+	return g->cc_major >= 9 ? MODEL_BW_SAT_SM90 : MODEL_BW_SAT_PRE90;
+}
+
+double model_hbm_achievable_gbps(const struct model_gpu *g)
+{
+	return g->hbm_gbps * MODEL_DRAM_EFF;
+}
+
+double model_sm_gbps(const struct model_gpu *g)
+{
+	return model_hbm_achievable_gbps(g) / (sat_frac(g) * (g->sms > 0 ? g->sms : 1));
+}
+
+double model_dram_gbps_at(const struct model_gpu *gpu, double sms)
+{
+	double bw = sms * model_sm_gbps(gpu), cap = model_hbm_achievable_gbps(gpu);
+
+	return bw < cap ? bw : cap;
+}
+
+/* ---- clock under load ---- */
+
+double model_clock_knee(const struct model_gpu *g)
+{
+	double w_per_sm_ghz, knee;
+
+	if (g->tdp_w <= 0 || g->clock_mhz <= 0 || g->sms <= 0)
+		return 1.0;
+	w_per_sm_ghz = g->tdp_w / (g->sms * g->clock_mhz / 1000.0);
+	knee = MODEL_CLOCK_KNEE_L40 + MODEL_CLOCK_KNEE_SLOPE * (w_per_sm_ghz - MODEL_CLOCK_W_L40);
+	if (knee > 1)
+		knee = 1;
+	if (knee < MODEL_CLOCK_KNEE_MIN)
+		knee = MODEL_CLOCK_KNEE_MIN;
+	return knee;
+}
+
+double model_clock_factor(const struct model_gpu *g, double busy_sms)
+{
+	double knee = model_clock_knee(g), frac;
+
+	if (knee >= 1 || g->sms <= 0)
+		return 1.0;
+	frac = busy_sms / g->sms;
+	return frac <= knee ? 1.0 : knee / frac;
+}
+
+/* ---- one kernel ---- */
+
+/* Latency hiding: the fraction of the SM's throughput n resident blocks
+ * reach (two warps per scheduler hide the pipeline latency). */
+static double util_of(const struct model_kphys *k, double n)
+{
+	double u;
+
+	if (k->warps_per_block <= 0)
+		return 1.0;
+	u = n * k->warps_per_block / MODEL_WARPS_FOR_PEAK;
+	return u < 1 ? u : 1.0;
+}
+
+double model_kphys_compute_ns(const struct model_kphys *k, double sms, double clock)
+{
+	double per, full, rest, bps = k->blocks_per_sm > 0 ? k->blocks_per_sm : 1;
+	double block_ns, t;
+
+	if (k->wave_ns <= 0)
+		return 0;
+	if (sms < 1)
+		sms = 1;
+	sms = floor(sms + 1e-9);
+	per = ceil((double)(k->blocks > 0 ? k->blocks : 1) / sms - 1e-12); /* busiest SM */
+	block_ns = k->wave_ns * util_of(k, bps) / bps; /* SM-time of one block */
+	full = floor(per / bps + 1e-12);
+	rest = per - full * bps;
+	t = full * k->wave_ns;
+	if (rest > 0)
+		t += rest * block_ns / util_of(k, rest); /* the partial last wave */
+	return k->clocked && clock > 0 ? t / clock : t;
+}
+
+double model_kphys_bw_ceiling(const struct model_gpu *g, const struct model_kphys *k, double sms)
+{
+	double act = (double)(k->blocks > 0 ? k->blocks : 1);
+	double bw;
+
+	if (act > sms)
+		act = sms;
+	bw = model_dram_gbps_at(g, act);
+	if (k->bw_eff > 0 && k->bw_eff < 1)
+		bw *= k->bw_eff;
+	return bw;
+}
+
+double model_kphys_ns(const struct model_gpu *g, const struct model_kphys *k, double sms,
+		      double bw_gbps, double clock)
+{
+	double comp = model_kphys_compute_ns(k, sms, clock), mem = 0;
+
+	if (k->bytes > 0) {
+		double cap = model_kphys_bw_ceiling(g, k, sms);
+		if (bw_gbps <= 0 || bw_gbps > cap)
+			bw_gbps = cap;
+		mem = k->bytes / bw_gbps;
+	}
+	return k->lat_ns + (comp > mem ? comp : mem);
+}
+
+double model_kphys_dram_demand(const struct model_gpu *g, const struct model_kphys *k, double sms,
+			       double clock)
+{
+	double comp, cap;
+
+	if (k->bytes <= 0)
+		return 0;
+	cap = model_kphys_bw_ceiling(g, k, sms);
+	comp = model_kphys_compute_ns(k, sms, clock);
+	if (comp <= 0 || k->bytes / comp > cap)
+		return cap;
+	return k->bytes / comp;
+}
+
+/* ---- a measured kernel ---- */
+
+static double class_mem_frac(int cls)
+{
+	switch (cls) {
+	case TRACE_CLASS_GEMM:
+		return 0.15;
+	case TRACE_CLASS_ATTENTION:
+		return 0.2;
+	case TRACE_CLASS_CONV:
+		return 0.25;
+	case TRACE_CLASS_ELEMENTWISE:
+		return 0.9;
+	case TRACE_CLASS_REDUCTION:
+		return 0.8;
+	case TRACE_CLASS_MEMORY:
+		return 0.95;
+	default:
+		return 0.5;
+	}
+}
+
+static int class_tensor(int cls)
+{
+	return cls == TRACE_CLASS_GEMM || cls == TRACE_CLASS_ATTENTION || cls == TRACE_CLASS_CONV;
+}
+
+void model_kphys_from_trace(const struct model_gpu *g, const struct trace_kernel *k, int recorded_sms,
+			    double recorded_clock, struct model_kphys *out)
+{
+	double t = (double)(k->end_ns - k->start_ns), body, act, ceil_r, comp_r, mem_r, mf;
+	int cls = k->kclass >= 0 && k->kclass < TRACE_CLASS_COUNT ? (int)k->kclass : model_classify(k);
+	struct model_occupancy occ;
+	struct model_kphys unit;
+
+	if (t < 1)
+		t = 1;
+	if (recorded_sms <= 0 || recorded_sms > g->sms)
+		recorded_sms = g->sms;
+	if (recorded_clock <= 0)
+		recorded_clock = 1;
+	out->cls = cls;
+	out->blocks = model_kernel_blocks(k);
+	out->blocks_per_sm = model_kernel_blocks_per_sm(g, k);
+	model_occupancy(g, model_kernel_threads(k), (int)k->registers, model_kernel_smem(k), &occ);
+	out->warps_per_block = occ.warps_per_block > 0 ? occ.warps_per_block : 0;
+	out->lat_ns = t < MODEL_KERNEL_LAT_NS ? t : MODEL_KERNEL_LAT_NS;
+	out->bw_eff = 0;
+	body = t - out->lat_ns;
+	act = (double)(out->blocks < recorded_sms ? out->blocks : recorded_sms);
+	ceil_r = model_dram_gbps_at(g, act);
+	/* memory-bound share of the body at R: from flops and bytes when both
+	 * are known (roofline at the recorded SMs), else the class */
+	if (k->flops > 0 && k->bytes > 0) {
+		double peak = class_tensor(cls) && g->bf16_tflops > 0 ? g->bf16_tflops : g->fp32_tflops;
+		double tc = (double)k->flops / (peak * 1e3 * act / g->sms);
+		double tm = (double)k->bytes / ceil_r;
+		mf = tm / (tc + tm);
+	} else if (k->bytes > 0 && k->flops == 0) {
+		mf = 1;
+	} else {
+		mf = class_mem_frac(cls);
+	}
+	/* roofline with overlap: the bound part takes the whole body, the other
+	 * runs in its shadow (in proportion to the two fractions) */
+	if (mf >= 0.5) {
+		mem_r = body;
+		comp_r = body * (1 - mf) / mf;
+	} else {
+		comp_r = body;
+		mem_r = body * mf / (1 - mf);
+	}
+	out->bytes = k->bytes > 0 ? (double)k->bytes : mem_r * ceil_r;
+	if (out->bytes > mem_r * ceil_r)
+		out->bytes = mem_r * ceil_r; /* more than its SMs could move: keep what fits */
+	if (mem_r > 0 && out->bytes > 0)
+		out->bw_eff = out->bytes / (mem_r * ceil_r); /* fraction of the ceiling reached */
+	if (out->bw_eff >= 1 || out->bw_eff <= 0)
+		out->bw_eff = 0;
+	out->clocked = mf < 0.5 && class_tensor(cls);
+	/* the compute part at unit wave time, to solve for wave_ns */
+	unit = *out;
+	unit.wave_ns = 1;
+	{
+		double c1 = model_kphys_compute_ns(&unit, recorded_sms, recorded_clock);
+		out->wave_ns = c1 > 0 ? comp_r / c1 : 0;
+	}
+}
