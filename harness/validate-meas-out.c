@@ -93,12 +93,6 @@ static int write_groups(const char *dir, const struct model_meas_report *r, stru
 	return mo_outfile_commit(&f, err);
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return (x > y) - (x < y);
-}
-
 /* error_cdf.csv: per mechanism, its sorted |absolute errors| and the
  * cumulative fraction (one block per mechanism, blank lines between). */
 static int write_cdf_data(const char *dir, const struct model_meas_set *s,
@@ -125,7 +119,10 @@ static int write_cdf_data(const char *dir, const struct model_meas_set *s,
 		present[mech] = n > 0;
 		if (!n)
 			continue;
-		qsort(v, n, sizeof(double), cmp_double);
+		{
+			struct model_err_stats st;
+			model_err_stats_of(v, (int)n, &st); /* sorts v */
+		}
 		for (size_t i = 0; i < n; i++)
 			fprintf(f.fp, "%s,%.4f,%.6f\n", model_mech_name(mech), v[i] < 0.01 ? 0.01 : v[i],
 				(i + 1.0) / (double)n);

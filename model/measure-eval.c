@@ -4,6 +4,7 @@
  * (model.h, "Evaluation").
  */
 #include "model/model.h"
+#include "model/measure-internal.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -37,7 +38,7 @@ void model_meas_report_release(struct model_meas_report *r)
 	memset(r, 0, sizeof(*r));
 }
 
-static int cmp_double(const void *a, const void *b)
+int meas_cmp_double(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
 	return (x > y) - (x < y);
@@ -56,7 +57,7 @@ static void stats_of(const double *e, int n, double *scratch, struct model_meas_
 		scratch[i] = fabs(e[i]);
 		sum += e[i];
 	}
-	qsort(scratch, (size_t)n, sizeof(double), cmp_double);
+	qsort(scratch, (size_t)n, sizeof(double), meas_cmp_double);
 	out->median = n % 2 ? scratch[n / 2] : 0.5 * (scratch[n / 2 - 1] + scratch[n / 2]);
 	out->p90 = scratch[(int)ceil(0.9 * n) - 1];
 	out->max = scratch[n - 1];

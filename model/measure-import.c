@@ -1,6 +1,6 @@
 /*
  * measure-import.c - loading measurement paths: the CSV form, the readers
- * of published GPU-sharing data sets (model.h, model_meas_import_file), and
+ * of published GPU-sharing data sets (measure-sets.c and its siblings), and
  * folders walked recursively.
  */
 #include "model/model.h"
@@ -147,15 +147,9 @@ static int walk(struct model_meas_set *s, const char *dir, int depth, int *ignor
 	while ((e = readdir(d))) {
 		if (e->d_name[0] == '.')
 			continue;
-		if (n == cap) {
-			size_t nc = cap ? cap * 2 : 64;
-			char **p = realloc(names, nc * sizeof(*names));
-			if (!p) {
-				rc = mo_err_set(err, MO_ENOMEM, "out of memory");
-				goto out;
-			}
-			names = p;
-			cap = nc;
+		if (meas_grow((void **)&names, &cap, n, sizeof(*names)) < 0) {
+			rc = mo_err_set(err, MO_ENOMEM, "out of memory");
+			goto out;
 		}
 		names[n] = malloc(strlen(dir) + strlen(e->d_name) + 2);
 		if (!names[n]) {

@@ -4,6 +4,13 @@
 
 #include "model/model.h"
 
+/* Room for one more element of size sz in *arr (capacity *cap, n used):
+ * 0, or -1 when out of memory (measure.c). */
+int meas_grow(void **arr, size_t *cap, size_t n, size_t sz);
+
+/* qsort comparison of doubles, ascending (measure-eval.c). */
+int meas_cmp_double(const void *a, const void *b);
+
 /* Read a whole file (at most MODEL_MEAS_MAX_BYTES) into a NUL-terminated
  * heap buffer *out (freed by the caller). */
 int meas_read_text(const char *path, char **out, size_t *len, struct mo_err *err);
@@ -18,5 +25,11 @@ int meas_read_text(const char *path, char **out, size_t *len, struct mo_err *err
 int meas_import_text(struct model_meas_set *s, const char *path, const char *base,
 		     const char *head, const char *text, size_t len, struct mo_err *err);
 int meas_import_dir(struct model_meas_set *s, const char *path, struct mo_err *err);
+/* The data sets read as folders: MLPerf Inference results (measure-mlperf.c)
+ * and the MISO training logs (measure-miso.c). */
+int meas_import_mlperf(struct model_meas_set *s, const char *root, struct mo_err *err);
+int meas_import_miso(struct model_meas_set *s, const char *dir, struct mo_err *err);
+/* Gavel's co-location throughputs, one JSON file (measure-gavel.c). */
+int meas_import_gavel(struct model_meas_set *s, const char *path, struct mo_err *err);
 
 #endif

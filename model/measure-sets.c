@@ -31,6 +31,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #define A100_SMS_PER_GPC 14 /* A100 MIG: 1g = 14 SMs; 7g = 98 SMs (NVIDIA MIG user guide) */
 #define A100_MIG_7G_SMS 98
@@ -225,16 +226,39 @@ int meas_import_text(struct model_meas_set *s, const char *path, const char *bas
 		return import_l40(s, path, text, len, err);
 	if (!strcmp(head, "Mig instance,Batch size,Workload Number,Throughput,Latency"))
 		return import_parvagpu(s, path, base, text, len, err);
+	if (!strncmp(head, "model,qformat,tp,mps_percentage,", 32))
+		return model_meas_add_skip(s, path, "fineserve: the GPU is not stated in the source, "
+					   "and the quantized LLM serving steps have no synthesiser", err);
 	if (!strcmp(head, "Name,Profile,Memory_footprint,SM_usage,Duration"))
 		return model_meas_add_skip(s, path, "per-kernel profile at the whole GPU without "
 					   "shapes (orion): nothing under a quota to compare", err);
 	return 1;
 }
 
+/* Whether path/name exists (and is a folder when dir is set). */
+static int has(const char *path, const char *name, int dir)
+{
+	char p[4096];
+	struct stat st;
+
+	snprintf(p, sizeof(p), "%s/%s", path, name);
+	return stat(p, &st) == 0 && (!dir || S_ISDIR(st.st_mode));
+}
+
 int meas_import_dir(struct model_meas_set *s, const char *path, struct mo_err *err)
 {
-	(void)s;
-	(void)path;
-	(void)err;
-	return 1;
+	int rc;
+
+	if (has(path, "results", 1) && (has(path, "systems", 1) || has(path, "measurements", 1)))
+		rc = meas_import_mlperf(s, path, err);
+	else if (has(path, "batch.json", 0))
+		rc = meas_import_miso(s, path, err);
+	else if (has(path, "physical_cluster_throughputs.json", 0)) {
+		char file[4096];
+		snprintf(file, sizeof(file), "%s/physical_cluster_throughputs.json", path);
+		rc = meas_import_gavel(s, file, err);
+	}
+	else
+		return 1;
+	return rc < 0 ? rc : 0;
 }

@@ -3,6 +3,7 @@
  * CSV form (model.h, "Measurements of GPU sharing").
  */
 #include "model/model.h"
+#include "model/measure-internal.h"
 
 #include <errno.h>
 #include <math.h>
@@ -39,8 +40,7 @@ void model_meas_set_release(struct model_meas_set *s)
 	memset(s, 0, sizeof(*s));
 }
 
-/* Room for one more element of size sz in *arr (capacity *cap, n used). */
-static int grow(void **arr, size_t *cap, size_t n, size_t sz)
+int meas_grow(void **arr, size_t *cap, size_t n, size_t sz)
 {
 	void *p;
 	size_t nc;
@@ -61,7 +61,7 @@ int model_meas_add(struct model_meas_set *s, const struct model_meas *m, struct 
 	if (s->n >= MODEL_MEAS_MAX_ROWS)
 		return mo_err_set(err, MO_EINPUT, "%s: more than %d measurements", m->where,
 				  MODEL_MEAS_MAX_ROWS);
-	if (grow((void **)&s->m, &s->cap, s->n, sizeof(*s->m)) < 0)
+	if (meas_grow((void **)&s->m, &s->cap, s->n, sizeof(*s->m)) < 0)
 		return mo_err_set(err, MO_ENOMEM, "out of memory");
 	s->m[s->n++] = *m;
 	return 0;
@@ -75,7 +75,7 @@ int model_meas_add_skip(struct model_meas_set *s, const char *where, const char 
 	if (s->nskip >= MODEL_MEAS_MAX_ROWS)
 		return mo_err_set(err, MO_EINPUT, "%s: more than %d skipped items", where,
 				  MODEL_MEAS_MAX_ROWS);
-	if (grow((void **)&s->skip, &s->cskip, s->nskip, sizeof(*s->skip)) < 0)
+	if (meas_grow((void **)&s->skip, &s->cskip, s->nskip, sizeof(*s->skip)) < 0)
 		return mo_err_set(err, MO_ENOMEM, "out of memory");
 	k = &s->skip[s->nskip++];
 	snprintf(k->where, sizeof(k->where), "%s", where);

@@ -665,7 +665,7 @@ void model_val_finish(struct model_val_report *r);
  * workloads/ can synthesise) on one GPU under one sharing mechanism at one
  * quota, alone or beside co-runners.  They come from the documented CSV form
  * below (model_meas_load_csv) or from the readers of published data sets
- * (model_meas_import_*).  model/MEASUREMENTS.md is the user's copy of this
+ * (model_meas_load_path).  model/MEASUREMENTS.md is the user's copy of this
  * specification.
  *
  * THE CSV FORM (version 1).  UTF-8 text, '\n' or "\r\n" line ends.  Lines
@@ -752,7 +752,7 @@ int model_mech_parse(const char *s);    /* -1 when unknown */
 #define MODEL_MEAS_KIND_MODEL (-1)      /* kind of a named-model item */
 
 struct model_meas {
-	char where[192];     /* "FILE:LINE" of the row, or the converter's source */
+	char where[320];     /* "FILE:LINE" of the row, or the converter's source */
 	int kind;            /* enum model_op_kind, or MODEL_MEAS_KIND_MODEL */
 	struct model_op op;  /* op items (dtype also set for models) */
 	char model[32];      /* named model: "resnet50", "bert-large", ... */
@@ -773,7 +773,7 @@ struct model_meas {
 
 /* An item a converter read but the evaluation cannot use, and why. */
 struct model_meas_skip {
-	char where[192];
+	char where[320];
 	char why[160];
 };
 
@@ -797,9 +797,10 @@ int model_meas_sms(const struct model_meas *m, const struct model_gpu *gpu);
 
 /*
  * Load a path: a file in the CSV form above, a file or folder of a
- * published data set that model/ has a reader for (model_meas_import_file),
- * or a folder, walked recursively (at most 8 levels, names in sorted order):
- * its files in the CSV form and the data sets it holds are read; other
+ * published data set that model/ has a reader for (l40-matmul-mps,
+ * parvagpu, MLPerf Inference results, MISO logs, Gavel throughputs; see
+ * model/MEASUREMENTS.md), or a folder, walked recursively (at most 8
+ * levels, names in sorted order): its files in the CSV form and the data sets it holds are read; other
  * files are counted in *ignored (may be NULL).  All or nothing per call.
  */
 int model_meas_load_path(struct model_meas_set *s, const char *path, int *ignored,

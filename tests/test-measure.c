@@ -372,6 +372,113 @@ START_TEST(an_unknown_file_is_an_error_and_a_folder_walk_counts_what_it_ignores)
 }
 END_TEST
 
+START_TEST(mlperf_summaries_become_model_rows_per_batch_with_the_whole_gpu_as_reference)
+{
+	static const double whole_offline = 256 / 39830.1 * 1e9;
+	struct model_meas_set s;
+	struct mo_err err;
+	const struct model_meas *m;
+
+	model_meas_set_init(&s);
+	ck_assert_msg(model_meas_load_path(&s, DATA "/mlperf-inference-v1.1", NULL, &err) == 0, "%s",
+		      err.msg);
+	ck_assert_uint_eq(s.n, 6);
+	/* MIG 1g alone, Offline: 5316.2 samples/s, one engine batch of 256 */
+	m = &s.m[0];
+	ck_assert_msg(strstr(m->where, "MIG_1x1g.10gb_TRT/resnet50/Offline/"), "%s", m->where);
+	ck_assert_str_eq(m->model, "resnet50");
+	ck_assert_int_eq(m->batch, 256);
+	ck_assert_int_eq(m->mech, MODEL_MECH_MIG);
+	ck_assert_int_eq(m->sms, 14);
+	ck_assert_str_eq(m->busy, "");
+	ck_assert_double_eq_tol(m->ns, 256 / 5316.2 * 1e9, 1);
+	ck_assert_double_eq_tol(m->whole_ns, whole_offline, 1);
+	/* SingleStream: the median latency of one sample, 652284 ns vs 461486 */
+	m = &s.m[1];
+	ck_assert_int_eq(m->batch, 1);
+	ck_assert_double_eq_tol(m->ns, 652284, 1e-6);
+	ck_assert_double_eq_tol(m->whole_ns, 461486, 1e-6);
+	/* beside six busy slices: 5270.08 samples/s */
+	m = &s.m[2];
+	ck_assert_str_eq(m->busy, "6xmig-other-benchmarks");
+	ck_assert_double_eq_tol(m->ns, 256 / 5270.08 * 1e9, 1);
+	ck_assert_double_eq_tol(m->whole_ns, whole_offline, 1);
+	/* 56 slices of 8 GPUs: 283469 samples/s in all, per slice / 56 */
+	m = &s.m[3];
+	ck_assert_str_eq(m->busy, "6xmig-same-model");
+	ck_assert_double_eq_tol(m->ns, 256 / (283469 / 56.0) * 1e9, 1);
+	/* the whole GPU */
+	ck_assert_int_eq(s.m[4].mech, MODEL_MECH_WHOLE);
+	ck_assert_double_eq_tol(s.m[4].ns, whole_offline, 1);
+	ck_assert_int_eq(s.m[5].mech, MODEL_MECH_WHOLE);
+	/* the Server run is listed as skipped, with its reason */
+	ck_assert_uint_eq(s.nskip, 1);
+	ck_assert_msg(strstr(s.skip[0].why, "Server: a latency under a query pattern"), "%s", s.skip[0].why);
+	model_meas_set_release(&s);
+}
+END_TEST
+
+START_TEST(miso_logs_become_training_rows_with_the_median_iteration_and_7g_as_reference)
+{
+	struct model_meas_set s;
+	struct mo_err err;
+	const struct model_meas *m;
+
+	model_meas_set_init(&s);
+	ck_assert_msg(model_meas_load_path(&s, DATA "/miso", NULL, &err) == 0, "%s", err.msg);
+	ck_assert_uint_eq(s.n, 2);
+	/* 1g.5gb_resnet_train512.json: 1744 iterations after warm-up, median 0.1637 s;
+	 * 7g.40gb: 7739 iterations, median 0.0366 s */
+	m = &s.m[0];
+	ck_assert_str_eq(m->model, "resnet50");
+	ck_assert_int_eq(m->image, 32);
+	ck_assert_int_eq(m->batch, 512);
+	ck_assert_int_eq(m->train, 1);
+	ck_assert_int_eq(m->op.dtype, MODEL_TF32);
+	ck_assert_str_eq(m->gpu, "a100-40gb-sxm");
+	ck_assert_int_eq(m->mech, MODEL_MECH_MIG);
+	ck_assert_int_eq(m->sms, 14);
+	ck_assert_double_eq_tol(m->ns, 0.1637e9, 1);
+	ck_assert_int_eq(m->ref_sms, 98);
+	ck_assert_double_eq_tol(m->whole_ns, 0.0366e9, 1);
+	ck_assert_int_eq(s.m[1].sms, 98);
+	ck_assert_double_eq(s.m[1].whole_ns, 0); /* the reference itself */
+	model_meas_set_release(&s);
+}
+END_TEST
+
+START_TEST(gavel_pairs_become_mps_co_runs_of_the_solo_job)
+{
+	struct model_meas_set s;
+	struct mo_err err;
+	const struct model_meas *m;
+
+	model_meas_set_init(&s);
+	ck_assert_msg(model_meas_load_path(&s, DATA "/gavel", NULL, &err) == 0, "%s", err.msg);
+	/* ResNet-50 b16 alone (12.2169 steps/s) and beside its 26 single-GPU partners */
+	ck_assert_uint_eq(s.n, 27);
+	m = &s.m[0];
+	ck_assert_int_eq(m->mech, MODEL_MECH_WHOLE);
+	ck_assert_str_eq(m->model, "resnet50");
+	ck_assert_int_eq(m->batch, 16);
+	ck_assert_int_eq(m->train, 1);
+	ck_assert_str_eq(m->gpu, "v100-sxm2");
+	ck_assert_double_eq_tol(m->ns, 1e9 / 12.21691492060599, 1e-3);
+	/* beside ResNet-18 b16: 11.3961 steps/s */
+	m = &s.m[1];
+	ck_assert_int_eq(m->mech, MODEL_MECH_MPS);
+	ck_assert_double_eq(m->pct, 100);
+	ck_assert_str_eq(m->busy, "ResNet-18-batch-size-16");
+	ck_assert_double_eq_tol(m->ns, 1e9 / 11.396129065315943, 1e-3);
+	ck_assert_double_eq_tol(m->whole_ns, 1e9 / 12.21691492060599, 1e-3);
+	/* ResNet-18 (no synthesiser) and the 2-GPU ResNet-50 job: one skipped item */
+	ck_assert_uint_eq(s.nskip, 1);
+	ck_assert_msg(strstr(s.skip[0].why, "1 single-GPU job types without a synthesiser, 1 multi-GPU jobs"),
+		      "%s", s.skip[0].why);
+	model_meas_set_release(&s);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("measure");
@@ -385,6 +492,9 @@ static Suite *suite(void)
 	tcase_add_test(tc, the_evaluation_reports_exact_errors_by_group_and_the_worst_rows);
 	tcase_add_test(tc, the_l40_mps_sweep_becomes_gemm_rows_with_the_100_percent_row_as_whole);
 	tcase_add_test(tc, parvagpu_rows_are_mig_slices_with_mps_copies_and_the_7g_row_as_reference);
+	tcase_add_test(tc, mlperf_summaries_become_model_rows_per_batch_with_the_whole_gpu_as_reference);
+	tcase_add_test(tc, miso_logs_become_training_rows_with_the_median_iteration_and_7g_as_reference);
+	tcase_add_test(tc, gavel_pairs_become_mps_co_runs_of_the_solo_job);
 	tcase_add_test(tc, an_unknown_file_is_an_error_and_a_folder_walk_counts_what_it_ignores);
 	suite_add_tcase(s, tc);
 	return s;

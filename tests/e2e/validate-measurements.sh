@@ -52,7 +52,10 @@ fi
 # the committed copies of published data, with the L40 spec
 "$MOSAIC" validate --measurements "$data" --gpu-file "$data/l40.json" >"$tmp/pub.txt" 2>"$tmp/err" \
 	|| fail "published data: $(cat "$tmp/err")"
-grep -q "^mechanism  *mig" "$tmp/pub.txt" && grep -q "^  *mps  *|" "$tmp/pub.txt" || fail "mechanisms: $(cat "$tmp/pub.txt")"
+grep -q "^mechanism  *whole" "$tmp/pub.txt" && grep -q "^  *mig  *|" "$tmp/pub.txt" && grep -q "^  *mps  *|" "$tmp/pub.txt" \
+	|| fail "mechanisms: $(cat "$tmp/pub.txt")"
+grep -q "^  *co-run  *|" "$tmp/pub.txt" && grep -q "Server: a latency under a query pattern" "$tmp/pub.txt" \
+	|| fail "co-run rows or skipped items: $(cat "$tmp/pub.txt")"
 # without the L40 spec its rows are skipped, not dropped
 "$MOSAIC" validate --measurements "$data/l40-matmul-mps" >"$tmp/nol40.txt" || fail "no l40 spec"
 grep -q "unknown GPU 'l40'" "$tmp/nol40.txt" || fail "l40 rows not listed as skipped"

@@ -1,0 +1,224 @@
+/*
+ * measure-mlperf.c - the reader of MLPerf Inference result folders (NVIDIA
+ * closed submissions v1.1 and v2.1, as copied in
+ * ../shared/external-measurements): a DGX A100 (A100-SXM4-80GB) as one MIG
+ * 1g.10gb slice (14 SMs), the same slice while the other six run other
+ * benchmarks (HeteroMultiUse), 56 slices of 8 GPUs all running the model
+ * (56x1g Triton), and the whole GPU (x1).
+ *
+ * Read from results/<system>/<benchmark>/<scenario>/performance/run_1/
+ * mlperf_log_summary.txt:
+ *   Offline       "Samples per second": one item = one engine batch of B
+ *                 samples, time = B / (samples per second); B is NVIDIA's
+ *                 gpu_batch_size of the MIG configuration (closed/NVIDIA/
+ *                 configs, quoted in SOURCES.md: ResNet-50 256, BERT 64),
+ *                 also for the whole-GPU row (which ran at its own larger
+ *                 batch: 2048, 1280).  56x1g: per slice, total / 56.
+ *   SingleStream  "50.00 percentile latency (ns)" of one sample (batch 1).
+ *   MultiStream, Server: skipped (queries of several samples at a tail
+ *                 latency, or an arrival process: not one item's time).
+ * whole_time: the x1 (or x1 DATACENTER) system of the same round,
+ * benchmark and scenario.  Models: resnet50 (INT8 TensorRT engine) and
+ * bert-99 (INT8) / bert-99.9 (FP16) = bert-large at sequence 384; the model
+ * has no INT8, so INT8 engines are predicted as fp16 (noted in the row).
+ * Other benchmarks are skipped with the reason; a summary whose Scenario
+ * line differs from its folder (v2.1 MIG 3d-unet Offline) is skipped.
+ * 8-GPU systems (x8) are not read.
+ */
+#include "model/model.h"
+#include "model/measure-internal.h"
+
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#define MIG_1G_SMS 14 /* A100 1g slice: 1 of 7 GPCs, 14 SMs (NVIDIA MIG user guide) */
+
+/* What a system folder's name says. */
+struct sys {
+	int ok;       /* a system this reader knows */
+	int whole;    /* x1: the whole GPU */
+	int slices;   /* throughput divisor (56x1g: 56) */
+	const char *busy; /* co-runner label, NULL when alone */
+};
+
+static struct sys sys_of(const char *name)
+{
+	struct sys s = { 0, 0, 1, NULL };
+
+	if (strstr(name, "x8_"))
+		return s;
+	if (strstr(name, "MIG_1x1g")) {
+		s.ok = 1;
+		if (strstr(name, "HeteroMultiUse"))
+			s.busy = "6xmig-other-benchmarks";
+	} else if (strstr(name, "MIG_56x1g")) {
+		s.ok = 1;
+		s.slices = 56;
+		s.busy = "6xmig-same-model";
+	} else if (strstr(name, "x1_TRT")) {
+		s.ok = s.whole = 1;
+	}
+	return s;
+}
+
+/* The named model of a benchmark: name, dtype, MIG batch; 0 when none. */
+static int model_of(const char *bench, struct model_meas *m)
+{
+	if (!strcmp(bench, "resnet50")) {
+		snprintf(m->model, sizeof(m->model), "resnet50");
+		m->op.dtype = MODEL_FP16;
+		m->batch = 256;
+		snprintf(m->note, sizeof(m->note), "INT8 TensorRT engine predicted as fp16");
+		return 1;
+	}
+	if (!strncmp(bench, "bert-99", 7)) {
+		snprintf(m->model, sizeof(m->model), "bert-large");
+		m->op.dtype = MODEL_FP16;
+		m->batch = 64;
+		m->seq = 384;
+		snprintf(m->note, sizeof(m->note), "%s", strcmp(bench, "bert-99") ? "FP16 TensorRT engine" :
+			 "INT8 TensorRT engine predicted as fp16");
+		return 1;
+	}
+	return 0;
+}
+
+/* The value after "key" and a colon in summary text, -1 when absent. */
+static double summary_value(const char *text, const char *key)
+{
+	const char *p = strstr(text, key);
+	char *end;
+	double v;
+
+	if (!p || !(p = strchr(p + strlen(key), ':')))
+		return -1;
+	v = strtod(p + 1, &end);
+	return end == p + 1 || !(v > 0) ? -1 : v;
+}
+
+/* One summary file into a row (0), a skipped item (0), or an error. */
+static int read_summary(struct model_meas_set *s, const char *path, const char *system,
+			const char *bench, const char *scen, struct mo_err *err)
+{
+	struct sys sy = sys_of(system);
+	struct model_meas m;
+	char *text, want[64], why[160];
+	size_t len;
+	double v;
+	int rc;
+
+	if (!sy.ok)
+		return 0;
+	if (strcmp(scen, "Offline") && strcmp(scen, "SingleStream")) {
+		snprintf(why, sizeof(why), "%.16s: a latency under a query pattern, not one item's time", scen);
+		return model_meas_add_skip(s, path, why, err);
+	}
+	memset(&m, 0, sizeof(m));
+	if (!model_of(bench, &m)) {
+		snprintf(why, sizeof(why), "no synthesiser for MLPerf benchmark '%.64s'", bench);
+		return model_meas_add_skip(s, path, why, err);
+	}
+	if ((rc = meas_read_text(path, &text, &len, err)) < 0)
+		return rc;
+	snprintf(want, sizeof(want), "Scenario : %s\n", scen);
+	if (!strstr(text, want)) {
+		free(text);
+		return model_meas_add_skip(s, path, "the summary's Scenario differs from its folder", err);
+	}
+	v = summary_value(text, !strcmp(scen, "Offline") ? "Samples per second" :
+			  "50.00 percentile latency (ns)");
+	free(text);
+	if (v < 0)
+		return mo_err_set(err, MO_EINPUT, "'%s': no %s value", path, scen);
+	snprintf(m.where, sizeof(m.where), "%.*s", (int)sizeof(m.where) - 1, path);
+	m.kind = MODEL_MEAS_KIND_MODEL;
+	snprintf(m.gpu, sizeof(m.gpu), "a100-80gb-sxm");
+	m.mech = sy.whole ? MODEL_MECH_WHOLE : MODEL_MECH_MIG;
+	m.sms = sy.whole ? 0 : MIG_1G_SMS;
+	m.copies = 1;
+	if (sy.busy)
+		snprintf(m.busy, sizeof(m.busy), "%s", sy.busy);
+	if (!strcmp(scen, "SingleStream")) {
+		m.batch = 1;
+		m.ns = v;
+	} else {
+		m.ns = m.batch / (v / sy.slices) * 1e9;
+	}
+	return model_meas_add(s, &m, err);
+}
+
+/* Visit the summaries under root/results in sorted order. */
+static int scan(struct model_meas_set *s, const char *root, struct mo_err *err)
+{
+	char path[4096];
+	struct dirent **sys = NULL;
+	int nsys, rc = 0;
+
+	snprintf(path, sizeof(path), "%s/results", root);
+	nsys = scandir(path, &sys, NULL, alphasort);
+	if (nsys < 0)
+		return mo_err_set(err, MO_EIO, "cannot read folder '%s'", path);
+	for (int i = 0; i < nsys; i++) {
+		struct dirent **b = NULL;
+		int nb;
+		if (sys[i]->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/results/%s", root, sys[i]->d_name);
+		nb = scandir(path, &b, NULL, alphasort);
+		for (int j = 0; j < nb; j++) {
+			static const char *scens[] = { "Offline", "SingleStream", "MultiStream", "Server" };
+			for (int k = 0; k < 4 && rc == 0 && b[j]->d_name[0] != '.'; k++) {
+				struct stat st;
+				snprintf(path, sizeof(path), "%s/results/%s/%s/%s/performance/run_1/mlperf_log_summary.txt",
+					 root, sys[i]->d_name, b[j]->d_name, scens[k]);
+				if (stat(path, &st) == 0)
+					rc = read_summary(s, path, sys[i]->d_name, b[j]->d_name, scens[k], err);
+			}
+			free(b[j]);
+		}
+		free(b);
+	}
+	for (int i = 0; i < nsys; i++)
+		free(sys[i]);
+	free(sys);
+	return rc;
+}
+
+/* The component of where after "results/": system, benchmark, scenario. */
+static void parts(const char *where, char *sys, char *bench, char *scen)
+{
+	const char *p = strstr(where, "/results/");
+
+	sys[0] = bench[0] = scen[0] = '\0';
+	if (!p)
+		return;
+	sscanf(p + 9, "%255[^/]/%255[^/]/%255[^/]", sys, bench, scen);
+}
+
+int meas_import_mlperf(struct model_meas_set *s, const char *root, struct mo_err *err)
+{
+	size_t n0 = s->n;
+	int rc = scan(s, root, err);
+
+	if (rc < 0)
+		return rc;
+	/* whole_time: the x1 row of the same benchmark and scenario */
+	for (size_t i = n0; i < s->n; i++) {
+		char si[256], bi[256], ci[256];
+		if (s->m[i].mech == MODEL_MECH_WHOLE)
+			continue;
+		parts(s->m[i].where, si, bi, ci);
+		for (size_t j = n0; j < s->n; j++) {
+			char sj[256], bj[256], cj[256];
+			if (s->m[j].mech != MODEL_MECH_WHOLE)
+				continue;
+			parts(s->m[j].where, sj, bj, cj);
+			if (!strcmp(bi, bj) && !strcmp(ci, cj) && !s->m[i].whole_ns)
+				s->m[i].whole_ns = s->m[j].ns;
+		}
+	}
+	return 0;
+}
