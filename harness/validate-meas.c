@@ -148,16 +148,16 @@ static void print_text(const struct model_meas_set *s, const struct model_meas_r
 	       "# time(quota)/time(whole GPU) vs measured, for rows with a whole-GPU measurement\n"
 	       "# (or the data set's largest slice); errors in %%, |error| for median/p90/max,\n"
 	       "# mean signed (> 0: predicted too slow)\n\n");
-	printf("%-16s %-20s | %5s %7s %7s %7s %7s | %5s %7s %7s %7s %7s\n", "dimension", "key", "n",
+	printf("%-21s %-28s | %5s %7s %7s %7s %7s | %5s %7s %7s %7s %7s\n", "dimension", "key", "n",
 	       "med%", "p90%", "max%", "mean%", "n", "med%", "p90%", "max%", "mean%");
-	printf("%-16s %-20s | %-37s | %-37s\n", "", "", "absolute (time)", "slowdown (vs whole)");
-	printf("%-16s %-20s", "all", "all");
+	printf("%-21s %-28s | %-37s | %-37s\n", "", "", "absolute (time)", "slowdown (vs whole)");
+	printf("%-21s %-28s", "all", "all");
 	stats_cols(&r->all_abs);
 	stats_cols(&r->all_slow);
 	printf("\n");
 	for (size_t i = 0; i < r->ngroups; i++) {
 		const struct model_meas_group *g = &r->groups[i];
-		printf("%-16s %-20s", strcmp(last, g->dim) ? g->dim : "", g->key);
+		printf("%-21s %-28s", strcmp(last, g->dim) ? g->dim : "", g->key);
 		stats_cols(&g->abs);
 		stats_cols(&g->slow);
 		printf("\n");

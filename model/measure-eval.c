@@ -129,8 +129,8 @@ skip: {
 }
 
 /* The key of evaluation e in dimension d (0 mechanism, 1 class, 2 quota,
- * 3 corun, 4 mechanism,quota). */
-static const char *dims[] = { "mechanism", "class", "quota", "corun", "mechanism,quota" };
+ * 3 corun, 4 mechanism,quota,corun). */
+static const char *dims[] = { "mechanism", "class", "quota", "corun", "mechanism,quota,corun" };
 #define NDIMS 5
 
 static void key_of(const struct model_meas_set *s, const struct model_meas_eval *e, int d,
@@ -143,7 +143,9 @@ static void key_of(const struct model_meas_set *s, const struct model_meas_eval 
 	case 1: snprintf(key, size, "%s", e->klass); break;
 	case 2: snprintf(key, size, "%s", model_meas_qbin_name(e->qbin)); break;
 	case 3: snprintf(key, size, "%s", e->corun ? "co-run" : "solo"); break;
-	default: snprintf(key, size, "%s,%s", mech, model_meas_qbin_name(e->qbin));
+	default:
+		snprintf(key, size, "%s,%s,%s", mech, model_meas_qbin_name(e->qbin),
+			 e->corun ? "co-run" : "solo");
 	}
 }
 
@@ -172,8 +174,10 @@ static int keys_of(int d, char keys[][40], int max)
 		break;
 	default:
 		for (int i = 0; i < MODEL_MECH_COUNT; i++)
-			for (int j = 0; j < MODEL_MEAS_QBINS && n < max; j++)
-				snprintf(keys[n++], 40, "%s,%s", model_mech_name(i), model_meas_qbin_name(j));
+			for (int j = 0; j < MODEL_MEAS_QBINS; j++)
+				for (int c = 0; c < 2 && n < max; c++)
+					snprintf(keys[n++], 40, "%s,%s,%s", model_mech_name(i),
+						 model_meas_qbin_name(j), c ? "co-run" : "solo");
 	}
 	return n;
 }

@@ -862,10 +862,10 @@ struct model_meas_eval {
 };
 
 /* A row of the tables: dim is "mechanism", "class", "quota", "corun" or
- * "mechanism,quota"; key the value ("mig", "gemm", "<=16", "solo",
- * "mig,<=16"). */
+ * "mechanism,quota,corun"; key the value ("mig", "gemm", "<=16", "solo",
+ * "mig,<=16,solo"). */
 struct model_meas_group {
-	char dim[20];
+	char dim[24];
 	char key[40];
 	struct model_meas_stats abs, slow;
 };
