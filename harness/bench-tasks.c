@@ -6,7 +6,7 @@
  */
 #include "harness/bench.h"
 #include "harness/sim-check.h"
-#include "harness/bundled.h"
+#include "harness/cli.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -53,28 +53,28 @@ static int soft(int rc)
 static int load_workload(const struct bench_opts *o, int wl, struct workload **out,
 			 struct mo_err *err)
 {
-	const char *name = o->workloads[wl];
 	struct workload *w;
-	int rc;
+	int rc = cli_workload_load(o->workload_src[wl], &w, err);
 
-	for (int i = 0; i < bundled_spec_count; i++) {
-		if (strcmp(bundled_specs[i].name, name))
-			continue;
-		rc = workload_load_string(bundled_specs[i].json, name, &w, err);
-		if (rc)
-			return rc;
-		snprintf(w->gpu, sizeof(w->gpu), "%s", o->cluster.gpu->name);
-		w->gpus = o->cluster.n_gpus;
-		if (o->cluster.gpus_per_node)
-			w->gpus_per_node = o->cluster.gpus_per_node;
-		if (o->cluster.nvlink_gbps > 0)
-			w->nvlink_gbps = o->cluster.nvlink_gbps;
-		if (o->cluster.net_gbps > 0)
-			w->net_gbps = o->cluster.net_gbps;
-		*out = w;
-		return 0;
+	if (rc)
+		return rc;
+	if (strcmp(w->name, o->workloads[wl])) {
+		/* a spec file edited while the sweep runs */
+		rc = mo_err_set(err, MO_EINPUT, "'%s' now names workload '%s', not '%s'",
+				o->workload_src[wl], w->name, o->workloads[wl]);
+		workload_free(w);
+		return rc;
 	}
-	return mo_err_set(err, MO_EUSAGE, "unknown workload '%s'", name);
+	snprintf(w->gpu, sizeof(w->gpu), "%s", o->cluster.gpu->name);
+	w->gpus = o->cluster.n_gpus;
+	if (o->cluster.gpus_per_node)
+		w->gpus_per_node = o->cluster.gpus_per_node;
+	if (o->cluster.nvlink_gbps > 0)
+		w->nvlink_gbps = o->cluster.nvlink_gbps;
+	if (o->cluster.net_gbps > 0)
+		w->net_gbps = o->cluster.net_gbps;
+	*out = w;
+	return 0;
 }
 
 /* The simulator's cluster for w on n GPUs (what engine_run derives itself

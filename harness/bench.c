@@ -174,31 +174,56 @@ static int bundled_index(const char *name)
 	return -1;
 }
 
+/* Add one workload (a bundled name or a spec file) to the sweep. */
+static int workload_add(struct bench_opts *o, const char *arg, struct mo_err *err)
+{
+	char name[sizeof(o->workloads[0])];
+
+	if (strlen(arg) >= sizeof(o->workload_src[0]))
+		return mo_err_set(err, MO_EUSAGE, "workload '%.40s...' too long", arg);
+	int b = bundled_index(arg);
+
+	if (b >= 0) {
+		snprintf(name, sizeof(name), "%s", bundled_specs[b].name);
+	} else {
+		struct workload *w = NULL;
+		int rc = cli_workload_load(arg, &w, err);
+
+		if (rc)
+			return rc;
+		rc = strlen(w->name) >= sizeof(name)
+			     ? mo_err_set(err, MO_EINPUT, "cannot use '%s': name '%s' too long (at most %zu bytes)",
+					  arg, w->name, sizeof(name) - 1)
+			     : 0;
+		snprintf(name, sizeof(name), "%s", w->name);
+		workload_free(w);
+		if (rc)
+			return rc;
+	}
+	for (int i = 0; i < o->n_workloads; i++)
+		if (!strcmp(o->workloads[i], name))
+			return mo_err_set(err, MO_EUSAGE, "workload '%s' given twice", name);
+	if (o->n_workloads == BENCH_MAX_WORKLOADS)
+		return mo_err_set(err, MO_EUSAGE, "too many workloads (at most %d)",
+				  BENCH_MAX_WORKLOADS);
+	snprintf(o->workloads[o->n_workloads], sizeof(o->workloads[0]), "%s", name);
+	snprintf(o->workload_src[o->n_workloads++], sizeof(o->workload_src[0]), "%s", arg);
+	return 0;
+}
+
 int bench_workloads_parse(struct bench_opts *o, const char *list, struct mo_err *err)
 {
-	char buf[2048], *tok, *save = NULL;
+	char buf[8192], *tok, *save = NULL;
+	int rc;
 
+	if (strlen(list) >= sizeof(buf))
+		return mo_err_set(err, MO_EUSAGE, "workload list too long (at most %zu bytes)",
+				  sizeof(buf) - 1);
 	snprintf(buf, sizeof(buf), "%s", list);
 	o->n_workloads = 0;
-	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		if (bundled_index(tok) < 0) {
-			char names[1024] = "";
-
-			for (int i = 0; i < bundled_spec_count; i++) {
-				strncat(names, i ? ", " : "", sizeof(names) - strlen(names) - 1);
-				strncat(names, bundled_specs[i].name, sizeof(names) - strlen(names) - 1);
-			}
-			return mo_err_set(err, MO_EUSAGE, "unknown workload '%s' (bundled: %s)", tok,
-					  bundled_spec_count ? names : "none");
-		}
-		for (int i = 0; i < o->n_workloads; i++)
-			if (!strcmp(o->workloads[i], tok))
-				return mo_err_set(err, MO_EUSAGE, "workload '%s' given twice", tok);
-		if (o->n_workloads == BENCH_MAX_WORKLOADS)
-			return mo_err_set(err, MO_EUSAGE, "too many workloads (at most %d)",
-					  BENCH_MAX_WORKLOADS);
-		snprintf(o->workloads[o->n_workloads++], sizeof(o->workloads[0]), "%s", tok);
-	}
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
+		if ((rc = workload_add(o, tok, err)))
+			return rc;
 	if (!o->n_workloads)
 		return mo_err_set(err, MO_EUSAGE, "empty workload list");
 	return 0;
@@ -208,9 +233,12 @@ int bench_opts_init(struct bench_opts *o, struct mo_err *err)
 {
 	memset(o, 0, sizeof(*o));
 	o->jobs = 1;
-	for (int i = 0; i < bundled_spec_count && o->n_workloads < BENCH_MAX_WORKLOADS; i++)
-		snprintf(o->workloads[o->n_workloads++], sizeof(o->workloads[0]), "%s",
+	for (int i = 0; i < bundled_spec_count && o->n_workloads < BENCH_MAX_WORKLOADS; i++) {
+		snprintf(o->workloads[o->n_workloads], sizeof(o->workloads[0]), "%s",
 			 bundled_specs[i].name);
+		snprintf(o->workload_src[o->n_workloads++], sizeof(o->workload_src[0]), "%s",
+			 bundled_specs[i].name);
+	}
 	return bench_cluster_parse(&o->cluster, BENCH_DEFAULT_CLUSTER, err);
 }
 
@@ -219,8 +247,12 @@ char *bench_opts_json(const struct bench_opts *o)
 	json_t *root = json_object(), *wl = json_array();
 	char *s;
 
-	for (int i = 0; i < o->n_workloads; i++)
+	json_t *src = json_array();
+
+	for (int i = 0; i < o->n_workloads; i++) {
 		json_array_append_new(wl, json_string(o->workloads[i]));
+		json_array_append_new(src, json_string(o->workload_src[i]));
+	}
 	json_object_set_new(root, "quick", json_boolean(o->quick));
 	json_object_set_new(root, "suite",
 			    json_string(o->suite == BENCH_SUITE_REGRESS ? "regress" : "full"));
@@ -231,6 +263,7 @@ char *bench_opts_json(const struct bench_opts *o)
 	json_object_set_new(root, "gpu", json_string(o->cluster.gpu ? o->cluster.gpu->name : ""));
 	json_object_set_new(root, "gpus", json_integer(o->cluster.n_gpus));
 	json_object_set_new(root, "workloads", wl);
+	json_object_set_new(root, "workload_sources", src);
 	json_object_set_new(root, "timeline", json_string(o->timeline));
 	s = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	json_decref(root);
@@ -269,8 +302,13 @@ int bench_opts_from_json(struct bench_opts *o, const char *json, const char *wha
 			rc = mo_err_set(err, MO_EINPUT, "cannot parse '%s': workloads[%zu]", what, i);
 			goto out;
 		}
-		snprintf(o->workloads[o->n_workloads++], sizeof(o->workloads[0]), "%s",
+		snprintf(o->workloads[o->n_workloads], sizeof(o->workloads[0]), "%s",
 			 json_string_value(v));
+		/* older shards recorded names only: bundled workloads */
+		v = json_array_get(json_object_get(root, "workload_sources"), i);
+		snprintf(o->workload_src[o->n_workloads], sizeof(o->workload_src[0]), "%s",
+			 json_is_string(v) ? json_string_value(v) : o->workloads[o->n_workloads]);
+		o->n_workloads++;
 	}
 	v = json_object_get(root, "timeline");
 	if (json_is_string(v))

@@ -59,7 +59,10 @@ struct bench_opts {
 	int worsen;                  /* self-test: MOSAIC_REGRESS_SELFTEST=worsen */
 	int merge_flags;             /* for bench_run_jobs' merge: BENCH_MERGE_* */
 	int n_workloads;
-	char workloads[BENCH_MAX_WORKLOADS][64]; /* bundled names, in sweep order */
+	char workloads[BENCH_MAX_WORKLOADS][64]; /* workload names, in sweep order */
+	/* where each comes from: a bundled name, or the spec file given (a
+	 * user's model), loaded again by every process of the sweep */
+	char workload_src[BENCH_MAX_WORKLOADS][512];
 	struct bench_cluster cluster;
 	char timeline[64];           /* the timelines' workload; "" until bench_timeline_choose */
 	int no_check;                /* plan by the cost model alone (no simulated finalist check) */
@@ -71,7 +74,10 @@ int bench_opts_init(struct bench_opts *o, struct mo_err *err);
  *   {"gpu": "h100" | {GPU object as model_gpu_parse_json}, "gpus": 16,
  *    "gpus_per_node": 8, "nvlink_gbps": 450, "net_gbps": 50} */
 int bench_cluster_parse(struct bench_cluster *c, const char *spec, struct mo_err *err);
-/* A comma-separated list of bundled workload names (checked). */
+/* A comma-separated list of workloads: bundled names or spec files (a path,
+ * or a name ending in .json).  Each file is loaded and validated here (exit
+ * 2 on a bad spec before anything runs); its workload is named by the spec's
+ * "name".  Names must be distinct. */
 int bench_workloads_parse(struct bench_opts *o, const char *list, struct mo_err *err);
 
 /* ------------------------------------------------------------------------ */

@@ -67,13 +67,19 @@ int cli_real(const char *what, const char *arg, double min, double max, double *
 	return 0;
 }
 
-int cli_workload_load(const char *arg, struct workload **out, struct mo_err *err)
+int cli_workload_is_file(const char *arg)
 {
 	struct stat st;
+
+	return stat(arg, &st) == 0 || strchr(arg, '/') || strstr(arg, ".json");
+}
+
+int cli_workload_load(const char *arg, struct workload **out, struct mo_err *err)
+{
 	char names[1024] = "";
 	size_t used = 0;
 
-	if (stat(arg, &st) == 0 || strchr(arg, '/') || strstr(arg, ".json"))
+	if (cli_workload_is_file(arg))
 		return workload_load(arg, out, err);
 	for (int i = 0; i < bundled_spec_count; i++) {
 		if (!strcmp(arg, bundled_specs[i].name))

@@ -2,7 +2,9 @@
  * [--check sim|none] [--explain] [--json]`: plan a workload and write the plan. */
 #include "harness/cli.h"
 
+#include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -99,8 +101,28 @@ int cmd_plan(int argc, char **argv)
 	sim_check_init(&chk, &sc);
 	if (check && !json)
 		fprintf(stderr, "mosaic plan: checking %s's finalists in the simulator\n", planner);
-	if (plan_make_checked(w, gpu, n_gpus, planner, check ? &chk : NULL, &p, &pb, &err) < 0 ||
-	    plan_save(p, out, &err) < 0) {
+	if (plan_make_checked(w, gpu, n_gpus, planner, check ? &chk : NULL, &p, &pb, &err) < 0) {
+		rc = cli_fail("plan", &err);
+		goto out;
+	}
+	/* a user's spec: recorded so that `mosaic run PLAN` finds it */
+	if (cli_workload_is_file(argv[optind])) {
+		char abs[PATH_MAX];
+		const char *why = NULL;
+
+		if (!realpath(argv[optind], abs))
+			why = strerror(errno);
+		else if (strlen(abs) >= sizeof(p->workload_file))
+			why = "path too long";
+		if (why) {
+			mo_err_set(&err, MO_EINPUT, "cannot record the path of '%s' in the plan: %s",
+				   argv[optind], why);
+			rc = cli_fail("plan", &err);
+			goto out;
+		}
+		snprintf(p->workload_file, sizeof(p->workload_file), "%s", abs);
+	}
+	if (plan_save(p, out, &err) < 0) {
 		rc = cli_fail("plan", &err);
 		goto out;
 	}

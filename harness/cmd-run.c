@@ -1,4 +1,4 @@
-/* cmd-run.c - `mosaic run PLAN --workload SPEC`: one training iteration of a
+/* cmd-run.c - `mosaic run PLAN [--workload SPEC]`: one training iteration of a
  * plan on the simulator (times are SIMULATED). */
 #include "harness/cli.h"
 
@@ -15,10 +15,12 @@
 #define GIB (1024.0 * 1024.0 * 1024.0)
 
 static const char usage[] =
-	"mosaic run PLAN.json --workload SPEC [--backend sim|cuda] [-o OUT.mtr] [--json]\n"
+	"mosaic run PLAN.json [--workload SPEC] [--backend sim|cuda] [-o OUT.mtr] [--json]\n"
 	"                [--iterations N] [--warmup N]\n"
-	"  run one training iteration of PLAN for the workload SPEC (a file or a bundled\n"
-	"  name) on the simulated cluster (sim, the default); -o writes the simulated\n"
+	"  run one training iteration of PLAN on the simulated cluster (sim, the\n"
+	"  default) for its workload: the spec file the plan records, or the bundled\n"
+	"  workload it names, or --workload SPEC (a file or a bundled name, which must\n"
+	"  be the workload the plan was made for); -o writes the simulated\n"
 	"  trace; --json prints iter_ns, sm_util, gpus, per-GPU utilisation and memory,\n"
 	"  per-module time.  --backend cuda runs it on real GPUs (one MPI rank per GPU;\n"
 	"  -o RUN-%r.mtr records a measured trace per rank; --iterations timed\n"
@@ -123,6 +125,31 @@ static json_t *result_json(const char *plan_path, const struct plan *p, const st
 	return o;
 }
 
+/* The workload a plan runs: --workload SPEC when given, else the spec file
+ * the plan records, else the bundled workload it names; it must be the
+ * workload the plan was made for. */
+static int load_plan_workload(const struct plan *p, const char *spec, struct workload **out,
+			      struct mo_err *err)
+{
+	const char *arg = spec ? spec : p->workload_file[0] ? p->workload_file : p->workload;
+	int rc;
+
+	if (!spec && !p->workload_file[0] && cli_workload_is_file(p->workload))
+		return mo_err_set(err, MO_EUSAGE,
+				  "the plan names workload '%s' and records no spec file: give "
+				  "--workload SPEC", p->workload);
+	rc = cli_workload_load(arg, out, err);
+	if (rc < 0)
+		return rc;
+	if (strcmp((*out)->name, p->workload)) {
+		rc = mo_err_set(err, MO_EINPUT, "'%s' is workload '%s', but the plan is for '%s'",
+				arg, (*out)->name, p->workload);
+		workload_free(*out);
+		*out = NULL;
+	}
+	return rc;
+}
+
 int cmd_run(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -183,8 +210,6 @@ int cmd_run(int argc, char **argv)
 	}
 	if (optind != argc - 1)
 		return cli_usage_error("run", usage, "expected one plan");
-	if (!spec)
-		return cli_usage_error("run", usage, "--workload SPEC is required");
 	if (strcmp(backend, "sim") != 0 && strcmp(backend, "cuda") != 0) {
 		fprintf(stderr, "mosaic run: unknown backend '%s' (known: sim, cuda)\n", backend);
 		return 2;
@@ -195,7 +220,7 @@ int cmd_run(int argc, char **argv)
 		rc = 2;
 		goto done;
 	}
-	if (cli_workload_load(spec, &w, &err) < 0) {
+	if (load_plan_workload(p, spec, &w, &err) < 0) {
 		cli_fail("run", &err);
 		rc = 2;
 		goto done;

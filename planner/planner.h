@@ -80,6 +80,10 @@ struct plan {
 	char planner[32];          /* "mosaic", "megatron", ... */
 	char planner_version[16];
 	char workload[64];
+	/* the spec file it was planned from (an absolute path, so `mosaic run
+	 * PLAN` finds it from anywhere), "" for a bundled workload; optional
+	 * "workload_file" in the JSON */
+	char workload_file[512];
 	char gpu[64];              /* GPU name as model_gpu_find() accepts it */
 	int n_gpus;
 	struct plan_gpu *gpus;     /* n_gpus entries, index = GPU id */

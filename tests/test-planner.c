@@ -111,6 +111,7 @@ START_TEST(a_plan_survives_a_json_round_trip)
 	close(fd);
 	snprintf(p->planner, sizeof(p->planner), "mosaic");
 	snprintf(p->workload, sizeof(p->workload), "clip");
+	snprintf(p->workload_file, sizeof(p->workload_file), "/home/u/specs/clip \"v2\".json");
 	snprintf(p->gpu, sizeof(p->gpu), "NVIDIA H100 80GB HBM3");
 	p->schedule = PLAN_SCHEDULE_GPIPE;
 	p->microbatch_size = 4;
@@ -129,6 +130,7 @@ START_TEST(a_plan_survives_a_json_round_trip)
 	ck_assert_msg(plan_load(path, &q, &err) == 0, "%s", err.msg);
 	ck_assert_str_eq(q->planner, "mosaic");
 	ck_assert_str_eq(q->workload, "clip");
+	ck_assert_str_eq(q->workload_file, "/home/u/specs/clip \"v2\".json");
 	ck_assert_str_eq(q->gpu, "NVIDIA H100 80GB HBM3");
 	ck_assert_int_eq(q->schedule, PLAN_SCHEDULE_GPIPE);
 	ck_assert_int_eq(q->microbatch_size, 4);
