@@ -90,4 +90,10 @@ grep -q "too large" "$tmp/err" || fail "optimal on 64 GPUs does not say it is to
 "$MOSAIC" plan "$spec" --gpus 2 --planner distmm -o "$tmp/x.json" 2>"$tmp/err" && fail "distmm on 2 GPUs for 3 modules succeeded"
 grep -q "3 modules need at least 3 GPUs" "$tmp/err" || fail "distmm infeasible message: $(cat "$tmp/err")"
 [ ! -e "$tmp/x.json" ] || fail "an infeasible plan left a file"
+# optimal sizes its search space first and refuses a space too large before
+# searching (imagebind on 8 GPUs: 10^13 configurations), with the size
+"$MOSAIC" plan imagebind --gpus 8 --planner optimal --check none -o "$tmp/x.json" 2>"$tmp/err"
+[ $? -eq 2 ] || fail "optimal on imagebind x8: want exit 2"
+grep -q "10^13.0 configurations, at most 10^11.7" "$tmp/err" || fail "optimal refusal: $(cat "$tmp/err")"
+[ ! -e "$tmp/x.json" ] || fail "a refused plan left a file"
 exit 0

@@ -113,6 +113,13 @@ PY
 grep -q "GPU [0-9]*: needs .* GiB" "$tmp/err" || fail "memory message: $(cat "$tmp/err")"
 
 # usage errors
-"$MOSAIC" run "$tmp/mosaic.json" >/dev/null 2>&1; [ $? -eq 2 ] || fail "missing --workload did not exit 2"
+# without --workload the plan's own spec file is used; gone, it is bad input
+cp "$spec" "$tmp/gone.json"
+"$MOSAIC" plan "$tmp/gone.json" --gpus 2 --planner megatron --check none -o "$tmp/gone-plan.json" \
+	>/dev/null 2>&1 || fail "plan of a copied spec failed"
+"$MOSAIC" run "$tmp/gone-plan.json" >/dev/null 2>&1 || fail "run without --workload failed"
+rm "$tmp/gone.json"
+"$MOSAIC" run "$tmp/gone-plan.json" >/dev/null 2>"$tmp/err"; [ $? -eq 2 ] || fail "vanished spec did not exit 2"
+grep -q "gone.json" "$tmp/err" || fail "vanished spec: message does not name it: $(cat "$tmp/err")"
 "$MOSAIC" run "$tmp/missing.json" --workload "$spec" >/dev/null 2>&1; [ $? -eq 2 ] || fail "missing plan did not exit 2"
 exit 0
