@@ -26,20 +26,4 @@ static inline int engine_grow(void **arr, size_t *cap, size_t need, size_t sz)
 	return 0;
 }
 
-/* The model's physics of an engine kernel (the fields it shares). */
-static inline struct model_kphys engine_kphys(const struct engine_kernel *k)
-{
-	struct model_kphys p = { 0 };
-
-	p.blocks = k->blocks;
-	p.blocks_per_sm = k->blocks_per_sm;
-	p.warps_per_block = k->warps_per_block;
-	p.wave_ns = k->wave_ns;
-	p.bytes = k->bytes;
-	p.bw_eff = k->bw_eff;
-	p.lat_ns = k->lat_ns;
-	p.clocked = k->clocked;
-	return p;
-}
-
 #endif

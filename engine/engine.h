@@ -28,9 +28,9 @@
  *         slower beside busy neighbours than alone on GPUs whose power limit
  *         binds;
  *       - collectives hold SMs and DRAM bandwidth on every GPU they run on
- *         while their data moves: ENGINE_COMM_SMS_* SMs of the partition
- *         their stream is bound to, and ENGINE_COMM_DRAM_FACTOR times their
- *         link rate of DRAM bandwidth;
+ *         while their data moves: model_comm_held_sms() SMs of the partition
+ *         their stream is bound to, and MODEL_COMM_DRAM_* times their link
+ *         rate of DRAM bandwidth (model.h);
  *       - whenever the set of running kernels (or collectives) of a GPU
  *         changes, the rates of all its kernels are recomputed and their
  *         completions rescheduled (cost grows with the number of kernels,
@@ -78,17 +78,6 @@ struct workload;
 /* ------------------------------------------------------------------------ */
 /* The cluster                                                              */
 /* ------------------------------------------------------------------------ */
-
-/* SMs a running collective holds on each GPU: the median grid (one block
- * per NCCL channel) of the NCCL kernels in the HTA traces of
- * ../shared/external-traces (A100): AllReduce 24 blocks, SendRecv 7. */
-#define ENGINE_COMM_SMS_ALLREDUCE 24
-#define ENGINE_COMM_SMS_SEND 7
-/* DRAM bytes a collective moves per byte it sends: it reads what it sends
- * and writes what it receives (send/recv 2); a ring all-reduce also reads
- * its own chunk to add the received one (3). */
-#define ENGINE_COMM_DRAM_SEND 2.0
-#define ENGINE_COMM_DRAM_ALLREDUCE 3.0
 
 enum engine_allreduce_algo { ENGINE_ALLREDUCE_RING = 0, ENGINE_ALLREDUCE_TREE = 1 };
 
@@ -152,6 +141,9 @@ struct engine_kernel {
  */
 void engine_kernel_from_trace(const struct model_gpu *gpu, const struct trace_kernel *k,
 			      int recorded_sms, struct engine_kernel *out);
+/* The model's physics of a fluid kernel (the fields they share; what the
+ * simulator's rates are computed from). */
+struct model_kphys engine_kernel_kphys(const struct engine_kernel *k);
 
 /* Tags an operation gives the records it emits; -1 = none. */
 struct engine_tags {

@@ -624,8 +624,7 @@ static double comm_held_sms(const struct engine_sim *s, int g, int gp)
 		for (int i = 0; i < o->n_streams; i++) {
 			const struct stream *st = &s->streams[s->cstreams[o->slist + i]];
 			if (st->gpu == g && st->gpart == gp)
-				held += o->comm_kind == ENGINE_COMM_SEND ? ENGINE_COMM_SMS_SEND
-									 : ENGINE_COMM_SMS_ALLREDUCE;
+				held += model_comm_held_sms(o->comm_kind != ENGINE_COMM_SEND, s->parts[gp].sms);
 		}
 	}
 	return held;
@@ -638,8 +637,8 @@ static double comm_dram(const struct engine_sim *s, int g)
 
 	for (size_t c = 0; c < G->n_comm; c++) {
 		const struct op *o = &s->ops[G->comm[c]];
-		d += o->rate * (o->comm_kind == ENGINE_COMM_SEND ? ENGINE_COMM_DRAM_SEND
-								 : ENGINE_COMM_DRAM_ALLREDUCE);
+		d += o->rate * (o->comm_kind == ENGINE_COMM_SEND ? MODEL_COMM_DRAM_SEND
+								 : MODEL_COMM_DRAM_ALLREDUCE);
 	}
 	return d;
 }
@@ -677,7 +676,7 @@ static int gpu_recompute(struct engine_sim *s, int g)
 		if (avail[i] < 1)
 			avail[i] = 1;
 		dem[i] = want < avail[i] ? want : avail[i];
-		kp[i] = engine_kphys(&o->k[o->cur]);
+		kp[i] = engine_kernel_kphys(&o->k[o->cur]);
 	}
 	for (size_t i = 0; i < n; i++) {
 		int gp = s->streams[s->ops[G->run[i]].stream].gpart;

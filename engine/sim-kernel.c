@@ -24,3 +24,18 @@ void engine_kernel_from_trace(const struct model_gpu *gpu, const struct trace_ke
 	out->warps_per_block = p.warps_per_block;
 	out->clocked = p.clocked;
 }
+
+struct model_kphys engine_kernel_kphys(const struct engine_kernel *k)
+{
+	struct model_kphys p = { 0 };
+
+	p.blocks = k->blocks;
+	p.blocks_per_sm = k->blocks_per_sm;
+	p.warps_per_block = k->warps_per_block;
+	p.wave_ns = k->wave_ns;
+	p.bytes = k->bytes;
+	p.bw_eff = k->bw_eff;
+	p.lat_ns = k->lat_ns;
+	p.clocked = k->clocked;
+	return p;
+}

@@ -10,6 +10,7 @@
  *                       [--json] [--plot OUT.png]
  *   mosaic model interference --corun FILE --solo FILE... [--matrix IN] [-o OUT]
  *   mosaic model interference --gpu NAME --own GBPS --others GBPS
+ *   mosaic model interference --gpu NAME [--sms N]   (the class-pair matrix)
  *
  * Every number printed is a prediction (curves from profiles are fitted to
  * the measured or simulated times of those profiles and say so).
@@ -37,6 +38,8 @@ static const char *usage =
 	"       mosaic model curve FILE [--gpu NAME] [--module M] [--quotas LIST] [--profiles FILE,...] [--json] [--plot OUT.png]\n"
 	"       mosaic model interference --corun FILE --solo FILE [--solo FILE ...] [--matrix IN.json] [-o OUT.json]\n"
 	"       mosaic model interference --gpu NAME --own GBPS --others GBPS\n"
+	"       mosaic model interference --gpu NAME [--sms N]  (slowdown of each kernel class beside each other class,\n"
+	"                                                       two partitions of N SMs, default half the GPU)\n"
 	"       (every form also takes --gpu-file FILE to add user GPUs)";
 
 #define VERB "model"
@@ -452,6 +455,37 @@ out:
 	return rc;
 }
 
+/* The predicted slowdown of each kernel class beside each other class, two
+ * partitions of sms SMs (model_class_load, model_corun_slowdown). */
+static int class_matrix(const struct model_gpu *g, int sms)
+{
+	static const int cls[] = { TRACE_CLASS_GEMM, TRACE_CLASS_ATTENTION, TRACE_CLASS_CONV,
+				   TRACE_CLASS_REDUCTION, TRACE_CLASS_ELEMENTWISE, TRACE_CLASS_MEMORY };
+	int n = (int)(sizeof(cls) / sizeof(cls[0]));
+
+	if (2 * sms > g->sms)
+		sms = g->sms / 2;
+	printf("# predicted slowdown of the row class beside the column class on %s: two partitions of %d SMs\n"
+	       "# (DRAM shared max-min fair of %.0f GB/s achievable, %.1f GB/s per SM; clock knee %.2f of the SMs)\n",
+	       g->name, sms, model_hbm_achievable_gbps(g), model_sm_gbps(g), model_clock_knee(g));
+	printf("%-12s", "");
+	for (int j = 0; j < n; j++)
+		printf(" %11s", trace_class_name(cls[j]));
+	printf("\n");
+	for (int i = 0; i < n; i++) {
+		struct model_load a;
+		model_class_load(g, cls[i], sms, &a);
+		printf("%-12s", trace_class_name(cls[i]));
+		for (int j = 0; j < n; j++) {
+			struct model_load b;
+			model_class_load(g, cls[j], sms, &b);
+			printf(" %11.3f", model_corun_slowdown(g, &a, &b, 1));
+		}
+		printf("\n");
+	}
+	return 0;
+}
+
 /* `mosaic model interference`: calibrate the pairwise matrix from co-run
  * traces, or evaluate the bandwidth model for two demands. */
 static int cmd_interference(int argc, char **argv)
@@ -461,11 +495,12 @@ static int cmd_interference(int argc, char **argv)
 		{ "matrix", required_argument, 0, 'm' }, { "output", required_argument, 0, 'o' },
 		{ "gpu", required_argument, 0, 'g' },    { "own", required_argument, 0, 'w' },
 		{ "others", required_argument, 0, 'x' }, { "gpu-file", required_argument, 0, 'G' },
+		{ "sms", required_argument, 0, 'n' },
 		{ "help", no_argument, 0, 'h' },         { 0, 0, 0, 0 },
 	};
 	const char *corun = NULL, *matrix = NULL, *outp = NULL, *gpu_name = NULL, *solo[MODEL_IM_MAX];
 	double own = -1, others = -1;
-	int nsolo = 0, c, rc = 0;
+	int nsolo = 0, c, rc = 0, sms = 0;
 	struct trace_mem co, st[MODEL_IM_MAX];
 	const struct trace_mem *sp[MODEL_IM_MAX];
 	struct model_interference_matrix m;
@@ -504,6 +539,13 @@ static int cmd_interference(int argc, char **argv)
 				others = v;
 			break;
 		}
+		case 'n': {
+			long long v;
+			if (cli_int("--sms", optarg, 1, CLI_MAX_SMS, &v, &err) < 0)
+				return cli_usage_error(VERB, usage, "interference: %s", err.msg);
+			sms = (int)v;
+			break;
+		}
 		case 'G':
 			if (model_gpu_load_file(optarg, &err) < 0)
 				return cli_fail(VERB, &err);
@@ -519,12 +561,14 @@ static int cmd_interference(int argc, char **argv)
 		return cli_usage_error(VERB, usage, "interference: unexpected argument '%s'", argv[optind]);
 	if (!corun) {
 		const struct model_gpu *g;
-		if (!gpu_name || own < 0 || others < 0)
+		if (!gpu_name || (own < 0) != (others < 0))
 			return cli_usage_error(VERB, usage,
 					       "interference: --corun and --solo, or --gpu, --own and --others");
 		g = model_gpu_find(gpu_name, &err);
 		if (!g)
 			return cli_fail(VERB, &err);
+		if (own < 0)
+			return class_matrix(g, sms > 0 ? sms : g->sms / 2);
 		printf("{\"gpu\": \"%s\", \"own_gbps\": %.3f, \"others_gbps\": %.3f, \"slowdown\": %.4f, "
 		       "\"kind\": \"predicted\"}\n",
 		       g->name, own, others, model_interference(g, own, others));

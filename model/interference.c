@@ -11,20 +11,15 @@
 
 double model_interference(const struct model_gpu *gpu, double own_gbps, double others_gbps)
 {
-	double cap = gpu->hbm_gbps * MODEL_DRAM_EFF;
-	double total, frac;
+	struct model_load own = { 0 }, other = { 0 };
+	double cap = model_hbm_achievable_gbps(gpu);
 
-	if (own_gbps < 0)
-		own_gbps = 0;
-	if (others_gbps < 0)
-		others_gbps = 0;
-	total = own_gbps + others_gbps;
-	if (cap <= 0 || total <= cap || own_gbps <= 0)
+	if (cap <= 0 || own_gbps <= 0)
 		return 1.0;
-	frac = own_gbps / cap;
-	if (frac > 1)
-		frac = 1;
-	return 1.0 + frac * (total / cap - 1.0);
+	own.dram_gbps = own_gbps;
+	own.mem_frac = own_gbps / cap < 1 ? own_gbps / cap : 1;
+	other.dram_gbps = others_gbps > 0 ? others_gbps : 0;
+	return model_corun_slowdown(gpu, &own, &other, 1);
 }
 
 /* ---- the pairwise matrix ---- */

@@ -285,6 +285,59 @@ double model_kphys_ns(const struct model_gpu *gpu, const struct model_kphys *k, 
 void model_kphys_from_trace(const struct model_gpu *gpu, const struct trace_kernel *k, int recorded_sms,
 			    double recorded_clock, struct model_kphys *out);
 
+/*
+ * Partitions running together (the planner's interference term, and what
+ * the simulator does kernel by kernel).  A load is what one partition does
+ * while the others run: its SMs, the DRAM bandwidth it asks for (GB/s), the
+ * SMs it keeps busy with tensor-core work and the fraction of its time alone
+ * that is memory-bound.  model_corun_slowdown() is the factor (>= 1) by
+ * which own runs slower beside others than alone:
+ *   (1 - mem_frac) * (1 + tensor share * (clock alone / clock together - 1))
+ *   + mem_frac * (demand / max-min fair share of the achievable bandwidth)
+ * with the clock from model_clock_factor() of the tensor SMs (own alone;
+ * all together) and the fair share computed as the simulator shares DRAM
+ * among running kernels (a demand under the equal share is met in full).
+ * So for each pair of kernel classes: compute + compute costs only clock
+ * (nothing on an H100 SXM, whose power budget keeps its clock); compute +
+ * memory costs the memory partner nothing while the compute partner's small
+ * demand leaves it its share; memory + memory splits the bandwidth.  At
+ * most MODEL_CORUN_MAX others count.
+ */
+#define MODEL_CORUN_MAX 32
+struct model_load {
+	double sms;
+	double dram_gbps;
+	double tensor_sms;
+	double mem_frac;
+};
+double model_corun_slowdown(const struct model_gpu *gpu, const struct model_load *own,
+			    const struct model_load *others, int n_others);
+/*
+ * Collectives hold SMs and DRAM bandwidth while their data moves (the
+ * simulator and the planner's cost model).  NCCL runs one block per channel:
+ * MODEL_COMM_SMS_ALLREDUCE (24) and MODEL_COMM_SMS_SEND (7) are the median
+ * grids of the NCCL kernels in the HTA traces of ../shared/external-traces
+ * (A100: AllReduce 8-24 blocks, median 24; SendRecv 2-24, median 7).  On a
+ * partition they take at most half its SMs (their blocks then share SMs with
+ * compute blocks).  DRAM: a collective reads what it sends and writes what
+ * it receives (2 bytes of DRAM traffic per byte on the link); a ring
+ * all-reduce also reads its own chunk to add the received one (3).
+ */
+#define MODEL_COMM_SMS_ALLREDUCE 24
+#define MODEL_COMM_SMS_SEND 7
+#define MODEL_COMM_DRAM_SEND 2.0
+#define MODEL_COMM_DRAM_ALLREDUCE 3.0
+/* SMs a collective (allreduce 1: all-reduce, 0: send/recv) holds on a
+ * partition of part_sms SMs. */
+double model_comm_held_sms(int allreduce, int part_sms);
+
+/* The load of a partition of sms SMs running kernels of class cls (enum
+ * trace_kernel_class) back to back, by the class's memory-bound fraction
+ * (model_kphys_from_trace): memory-bound classes ask for their SMs' DRAM
+ * ceiling, compute-bound ones for the shadow of their traffic, tensor-core
+ * classes (GEMM, attention, conv) keep their SMs busy. */
+void model_class_load(const struct model_gpu *gpu, int cls, double sms, struct model_load *out);
+
 
 /* ------------------------------------------------------------------------ */
 /* GPU registry (more)                                                      */
@@ -549,11 +602,11 @@ int model_curve_from_profiles(const struct trace_mem *const *traces, int ntraces
 /* ------------------------------------------------------------------------ */
 
 /*
- * model_interference(): the modules share the achievable DRAM bandwidth
- * (MODEL_DRAM_EFF of the peak) in proportion to demand.  When the total
- * demand D exceeds it (capacity C), a module's memory traffic runs D / C
- * times slower; the fraction of its time that is memory-bound is taken as
- * min(1, own / C).  Slowdown = 1 + min(1, own / C) * (D / C - 1), else 1.
+ * model_interference(): model_corun_slowdown() of a module asking for
+ * own_gbps beside one partner asking for others_gbps, no clock term (the
+ * SMs are unknown here), memory-bound in the fraction min(1, own / C) of
+ * its time, C the achievable bandwidth (MODEL_DRAM_EFF of the peak).  A
+ * demand under the max-min fair share costs nothing, as in the simulator.
  */
 #define MODEL_DRAM_EFF 0.9
 

@@ -226,3 +226,73 @@ void model_kphys_from_trace(const struct model_gpu *g, const struct trace_kernel
 		out->wave_ns = c1 > 0 ? comp_r / c1 : 0;
 	}
 }
+
+/* ---- partitions running together ---- */
+
+/* Max-min fair share of cap for demand d[0] among d[0..n-1]. */
+static double fair_share(const double *d, int n, double cap)
+{
+	int left = n;
+	double given = 0;
+	unsigned char done[MODEL_CORUN_MAX + 1] = { 0 };
+
+	for (;;) {
+		double share = (cap - given) / (left > 0 ? left : 1);
+		int progressed = 0;
+		for (int i = 0; i < n; i++)
+			if (!done[i] && d[i] <= share) {
+				if (i == 0)
+					return d[0];
+				done[i] = 1;
+				given += d[i];
+				left--;
+				progressed = 1;
+			}
+		if (!progressed)
+			return share;
+	}
+}
+
+double model_corun_slowdown(const struct model_gpu *g, const struct model_load *own,
+			    const struct model_load *others, int n_others)
+{
+	double d[MODEL_CORUN_MAX + 1], tensor = own->tensor_sms, share, mf, tf, f_alone, f_co, slow;
+	int n = 1;
+
+	d[0] = own->dram_gbps > 0 ? own->dram_gbps : 0;
+	for (int i = 0; i < n_others && n <= MODEL_CORUN_MAX; i++) {
+		d[n++] = others[i].dram_gbps > 0 ? others[i].dram_gbps : 0;
+		tensor += others[i].tensor_sms > 0 ? others[i].tensor_sms : 0;
+	}
+	share = d[0] > 0 ? fair_share(d, n, model_hbm_achievable_gbps(g)) : 0;
+	mf = own->mem_frac < 0 ? 0 : own->mem_frac > 1 ? 1 : own->mem_frac;
+	tf = own->sms > 0 ? own->tensor_sms / own->sms : 0;
+	f_alone = model_clock_factor(g, own->tensor_sms);
+	f_co = model_clock_factor(g, tensor);
+	slow = (1 - mf) * (1 + (tf > 1 ? 1 : tf) * (f_alone / f_co - 1));
+	slow += mf * (d[0] > 0 && share > 0 && share < d[0] ? d[0] / share : 1);
+	return slow < 1 ? 1 : slow;
+}
+
+void model_class_load(const struct model_gpu *g, int cls, double sms, struct model_load *out)
+{
+	double mf = class_mem_frac(cls), ceil_s = model_dram_gbps_at(g, sms);
+
+	out->sms = sms;
+	if (mf >= 0.5) {
+		out->dram_gbps = ceil_s;
+		out->mem_frac = 1;
+		out->tensor_sms = 0;
+	} else {
+		out->dram_gbps = ceil_s * mf / (1 - mf);
+		out->mem_frac = 0;
+		out->tensor_sms = class_tensor(cls) ? sms : 0;
+	}
+}
+
+double model_comm_held_sms(int allreduce, int part_sms)
+{
+	double n = allreduce ? MODEL_COMM_SMS_ALLREDUCE : MODEL_COMM_SMS_SEND;
+
+	return n < part_sms / 2.0 ? n : part_sms / 2.0;
+}

@@ -380,6 +380,50 @@ static int64_t xfer_ns(double bytes, double gbps)
 }
 
 /* Communication of one microbatch from unit u to unit v (activations one way). */
+/* The load of a partition of sms SMs asking for gbps of DRAM bandwidth: its
+ * memory-bound fraction is its demand over its SMs' ceiling, the rest is
+ * taken as tensor-core work (model_corun_slowdown). */
+static void part_load(const struct model_gpu *gpu, int sms, double gbps, struct model_load *l)
+{
+	double ceil_s = model_dram_gbps_at(gpu, sms);
+
+	l->sms = sms;
+	l->dram_gbps = gbps;
+	l->mem_frac = ceil_s > 0 ? (gbps / ceil_s < 1 ? gbps / ceil_s : 1) : 0;
+	l->tensor_sms = sms * (1 - l->mem_frac);
+}
+
+/* The slowdown of a slot asking for gbps on partition r beside the other
+ * partitions of its GPU: the model's co-run term (DRAM shared as the
+ * simulator shares it, the clock of the busy GPU). */
+static double slot_corun(const struct model_gpu *gpu, const struct plan_estimate *est,
+			 const int *part_base, const double *part_gbps, int r, double gbps)
+{
+	struct model_load own, others[MODEL_CORUN_MAX];
+	int gi = est->parts[r].gpu, n = 0;
+
+	part_load(gpu, est->parts[r].sms, gbps, &own);
+	for (int o = part_base[gi]; o < part_base[gi + 1] && n < MODEL_CORUN_MAX; o++)
+		if (o != r)
+			part_load(gpu, est->parts[o].sms, part_gbps[o], &others[n++]);
+	return model_corun_slowdown(gpu, &own, others, n);
+}
+
+/* How much later a partition of sms SMs ends its pipeline work because an
+ * all-reduce moving data from start to end (ns relative to the pipeline's
+ * end) holds model_comm_held_sms() of its SMs while rem ns of its backward
+ * are still to run (from -rem to 0): the overlap runs on the SMs left. */
+static int64_t comm_hold_ns(int sms, int64_t start, int64_t end, int64_t rem)
+{
+	int64_t lo = start > -rem ? start : -rem, hi = end < 0 ? end : 0;
+
+	double held = model_comm_held_sms(1, sms);
+
+	if (hi <= lo)
+		return 0;
+	return (int64_t)llround((double)(hi - lo) * held / (sms - held));
+}
+
 static int64_t edge_comm(const struct plan_problem *pb, const struct pl_graph *g, int u, int v)
 {
 	const struct pl_unit *a = &g->units[u], *b = &g->units[v];
@@ -617,7 +661,7 @@ int plan_estimate(const struct plan_problem *pb, const struct plan *p, struct pl
 		const struct pl_unit *un = &g.units[g.flat[f].unit];
 
 		if (p->gpus[gi].n_partitions > 1 && others > 1e-9) {
-			slow = model_interference(pb->gpu, slot_gbps[f], others);
+			slow = slot_corun(pb->gpu, est, part_base, part_gbps, r, slot_gbps[f]);
 			if (!(slow >= 1.0))
 				slow = 1.0;
 		}
@@ -782,11 +826,13 @@ int plan_estimate(const struct plan_problem *pb, const struct plan *p, struct pl
 		int64_t *rem = calloc((size_t)np + 1, sizeof(int64_t));
 		int64_t *popt = calloc((size_t)np + 1, sizeof(int64_t));
 		int64_t *port = malloc(((size_t)p->n_gpus + 1) * sizeof(int64_t));
+		int64_t *held = calloc((size_t)np + 1, sizeof(int64_t));
 
-		if (!rem || !popt || !port) {
+		if (!rem || !popt || !port || !held) {
 			free(rem);
 			free(popt);
 			free(port);
+			free(held);
 			goto oom;
 		}
 		for (int gi = 0; gi < p->n_gpus; gi++)
@@ -817,9 +863,11 @@ int plan_estimate(const struct plan_problem *pb, const struct plan *p, struct pl
 						lo = og < lo ? og : lo;
 						hi = og > hi ? og : hi;
 					}
-					port[gi] = (port[gi] > ready ? port[gi] : ready) +
-						   xfer_ns(2.0 * (un->replicas - 1) / un->replicas * bytes,
-							   link_gbps(pb, lo, hi));
+					int64_t start = port[gi] > ready ? port[gi] : ready;
+
+					port[gi] = start + xfer_ns(2.0 * (un->replicas - 1) / un->replicas * bytes,
+								   link_gbps(pb, lo, hi));
+					held[r] += comm_hold_ns(est->parts[r].sms, start, port[gi], rem[r]);
 					ready = port[gi];
 				}
 				if (ready < 0)
@@ -829,15 +877,19 @@ int plan_estimate(const struct plan_problem *pb, const struct plan *p, struct pl
 		}
 		for (int gi = 0; gi < p->n_gpus; gi++) {
 			gsync[gi] = port[gi] > 0 ? port[gi] : 0;
-			for (int r = part_base[gi]; r < part_base[gi + 1]; r++)
+			for (int r = part_base[gi]; r < part_base[gi + 1]; r++) {
 				if (popt[r] > gsync[gi])
 					gsync[gi] = popt[r];
+				if (held[r] > gsync[gi])
+					gsync[gi] = held[r];
+			}
 			if (gsync[gi] > est->sync_ns)
 				est->sync_ns = gsync[gi];
 		}
 		free(rem);
 		free(popt);
 		free(port);
+		free(held);
 	}
 	/* memory per GPU */
 	for (int f = 0; f < g.n_flat; f++) {

@@ -1068,6 +1068,143 @@ START_TEST(measured_kernels_split_into_compute_and_memory)
 }
 END_TEST
 
+/* ---- partitions side by side: the simulator and the planner's term ---- */
+
+/* A kernel of class cls on a partition of sms SMs of g, 1 ms alone there. */
+static struct engine_kernel class_kernel(const struct model_gpu *g, int cls, int sms)
+{
+	struct trace_record r;
+	struct engine_kernel k;
+
+	trace_record_init(&r, TRACE_KIND_KERNEL);
+	r.u.kernel.start_ns = 0;
+	r.u.kernel.end_ns = 1000000;
+	r.u.kernel.grid_x = 8 * sms;
+	r.u.kernel.grid_y = r.u.kernel.grid_z = 1;
+	r.u.kernel.block_x = 256;
+	r.u.kernel.block_y = r.u.kernel.block_z = 1;
+	r.u.kernel.registers = 32;
+	r.u.kernel.static_smem = r.u.kernel.dynamic_smem = 0;
+	r.u.kernel.kclass = cls;
+	engine_kernel_from_trace(g, &r.u.kernel, sms, &k);
+	return k;
+}
+
+/* Simulated time of a (one kernel on partition 0) while ten kernels b run
+ * on partition 1 (b NULL: a alone). */
+static int64_t sim_beside(const struct model_gpu *g, int sms, const struct engine_kernel *a,
+			  const struct engine_kernel *b)
+{
+	struct engine_cluster c;
+	struct engine_sim *s;
+	struct mo_err err;
+	struct engine_kernel bs[10];
+	int64_t op, t;
+
+	engine_cluster_init(&c, g, 1);
+	s = engine_sim_new(&c, &err);
+	ck_assert_int_eq(engine_sim_add_partition(s, 0, sms, &err), 0);
+	ck_assert_int_eq(engine_sim_add_partition(s, 0, sms, &err), 1);
+	engine_sim_add_stream(s, 0, 0, &err);
+	engine_sim_add_stream(s, 0, 1, &err);
+	op = engine_sim_add_kernels(s, 0, a, 1, NULL, NULL, 0, &err);
+	if (b) {
+		for (int i = 0; i < 10; i++)
+			bs[i] = *b;
+		ck_assert_int_ge(engine_sim_add_kernels(s, 1, bs, 10, NULL, NULL, 0, &err), 0);
+	}
+	ck_assert_int_eq(engine_sim_run(s, NULL, &err), 0);
+	t = engine_sim_op_end(s, op) - engine_sim_op_start(s, op);
+	engine_sim_free(s);
+	return t;
+}
+
+/* The planner's load of a partition running k alone on sms SMs. */
+static struct model_load load_of(const struct model_gpu *g, const struct engine_kernel *k, int sms)
+{
+	struct model_kphys p = engine_kernel_kphys(k);
+	struct model_load l;
+	double clock = model_clock_factor(g, k->clocked ? sms : 0), t, comp, mem;
+
+	t = model_kphys_ns(g, &p, sms, 0, clock);
+	comp = model_kphys_compute_ns(&p, sms, clock);
+	mem = p.bytes > 0 ? p.bytes / model_kphys_bw_ceiling(g, &p, sms) : 0;
+	l.sms = sms;
+	l.dram_gbps = model_kphys_dram_demand(g, &p, sms, clock);
+	l.tensor_sms = k->clocked ? sms : 0;
+	l.mem_frac = mem > comp ? (t - p.lat_ns) / t : 0;
+	return l;
+}
+
+START_TEST(planner_and_simulator_agree_on_each_pair_of_kernel_classes)
+{
+	/* compute (a GEMM: tensor cores, 15% memory shadow) and memory (an
+	 * elementwise stream), each pair on two equal partitions, on an H100
+	 * (power budget keeps the clock) and an L4 (it does not) */
+	static const char *const gpus[] = { "h100", "l4" };
+	static const int cls[] = { TRACE_CLASS_GEMM, TRACE_CLASS_ELEMENTWISE };
+	double slow[2][2][2];
+
+	for (int gi = 0; gi < 2; gi++) {
+		const struct model_gpu *g = model_gpu_find(gpus[gi], NULL);
+		int sms = g->sms / 2 / 8 * 8;
+		for (int i = 0; i < 2; i++)
+			for (int j = 0; j < 2; j++) {
+				struct engine_kernel a = class_kernel(g, cls[i], sms);
+				struct engine_kernel b = class_kernel(g, cls[j], sms);
+				struct model_load la = load_of(g, &a, sms), lb = load_of(g, &b, sms);
+				double sim = (double)sim_beside(g, sms, &a, &b) / (double)sim_beside(g, sms, &a, NULL);
+				double pred = model_corun_slowdown(g, &la, &lb, 1);
+				ck_assert_msg(fabs(sim / pred - 1) < 0.005, "%s %d beside %d: simulated x%.4f, planner x%.4f",
+					      gpus[gi], cls[i], cls[j], sim, pred);
+				slow[gi][i][j] = sim;
+			}
+	}
+	/* H100: compute + compute costs nothing (no clock loss) */
+	ck_assert(fabs(slow[0][0][0] - 1) < 1e-3);
+	/* memory + memory: two 64-SM partitions each able to pull all of the
+	 * achievable bandwidth share it: about twice as slow */
+	ck_assert(slow[0][1][1] > 1.9 && slow[0][1][1] < 2.0);
+	/* compute + memory: the GEMM's small demand is met in full (no cost to
+	 * it); the stream loses what the GEMM takes (the shadow of its 15%) */
+	ck_assert(fabs(slow[0][0][1] - 1) < 1e-3);
+	ck_assert(slow[0][1][0] > 1.1 && slow[0][1][0] < 1.4);
+	/* L4: two tensor partitions push the board past its power knee */
+	ck_assert(slow[1][0][0] > 1.5);
+}
+END_TEST
+
+START_TEST(a_collective_holds_sms_of_its_partition_while_its_data_moves)
+{
+	struct model_gpu g = test_gpu();
+	struct engine_cluster c;
+	struct mo_err err;
+	struct engine_sim *s;
+	/* 64 blocks on a 64-SM partition: one wave of 20 us */
+	struct engine_kernel k = compute_kernel(64, 1, 20000);
+	int st[2], ks;
+	int64_t op;
+
+	engine_cluster_init(&c, &g, 2);
+	s = engine_sim_new(&c, &err);
+	engine_sim_add_partition(s, 0, 64, &err);
+	engine_sim_add_partition(s, 1, 64, &err);
+	ks = engine_sim_add_stream(s, 0, 0, &err);
+	st[0] = engine_sim_add_stream(s, 0, 0, &err);
+	st[1] = engine_sim_add_stream(s, 1, 0, &err);
+	op = engine_sim_add_kernels(s, ks, &k, 1, NULL, NULL, 0, &err);
+	/* a ring all-reduce of 4 MB over 2 GPUs: 2 hops of 3 us, then 4 MB at
+	 * 400 B/ns, 6 to 16 us; meanwhile it holds 24 of the partition's SMs:
+	 * 40 SMs take 2 blocks each, the kernel runs at half speed: 0.3 of it
+	 * done at 6 us, 0.25 more by 16 us, the last 0.45 in 9 us: 25 us */
+	ck_assert_msg(engine_sim_add_comm(s, ENGINE_COMM_ALLREDUCE, st, 2, 4000000, NULL, NULL, 0, &err) >= 0,
+		      "%s", err.msg);
+	ck_assert_int_eq(engine_sim_run(s, NULL, &err), 0);
+	ck_assert(llabs(engine_sim_op_end(s, op) - 25000) <= 1);
+	engine_sim_free(s);
+}
+END_TEST
+
 /* Every planner's plan and random hand-made plans (stages, replicas,
  * partitions, several slots per partition) run to the end: the schedule
  * never deadlocks, whatever the placement. */
@@ -1168,6 +1305,8 @@ static Suite *engine_suite(void)
 
 	tcase_add_test(sim, a_kernel_runs_in_waves_of_its_partition);
 	tcase_add_test(sim, a_partial_last_wave_costs_only_its_blocks);
+	tcase_add_test(sim, planner_and_simulator_agree_on_each_pair_of_kernel_classes);
+	tcase_add_test(sim, a_collective_holds_sms_of_its_partition_while_its_data_moves);
 	tcase_add_test(sim, two_memory_bound_partitions_share_hbm);
 	tcase_add_test(sim, a_small_partition_cannot_draw_all_of_hbm);
 	tcase_add_test(sim, kernels_of_two_streams_share_their_partition);

@@ -832,9 +832,16 @@ START_TEST(interference_grows_with_combined_demand)
 	ck_assert(model_interference(h, cap / 2, cap / 2) == 1.0);
 	/* a fully memory-bound module sharing with an equal one: twice slower */
 	ck_assert(fabs(model_interference(h, cap, cap) - 2.0) < 1e-9);
-	/* half memory-bound: 1 + 0.5 * (1.5 - 1) */
-	ck_assert(fabs(model_interference(h, cap / 2, cap) - 1.25) < 1e-9);
-	ck_assert(model_interference(h, cap / 2, 2 * cap) > model_interference(h, cap / 2, cap));
+	/* max-min fair, as the simulator shares DRAM: a demand of half the
+	 * capacity is met in full beside any partner (the old proportional
+	 * share said 1 + 0.5 * (1.5 - 1) = 1.25) */
+	ck_assert(model_interference(h, cap / 2, cap) == 1.0);
+	ck_assert(model_interference(h, cap / 2, 2 * cap) == 1.0);
+	/* 0.8 C beside 0.8 C: half each; memory-bound 80% of its time:
+	 * 0.2 + 0.8 * 0.8 / 0.5 = 1.48 */
+	ck_assert(fabs(model_interference(h, 0.8 * cap, 0.8 * cap) - 1.48) < 1e-9);
+	/* beside 0.3 C it gets the other 0.7 C: 0.2 + 0.8 * 0.8 / 0.7 */
+	ck_assert(fabs(model_interference(h, 0.8 * cap, 0.3 * cap) - (0.2 + 0.64 / 0.7)) < 1e-9);
 	ck_assert(model_interference(h, 0, 5 * cap) == 1.0);
 }
 END_TEST
