@@ -155,17 +155,26 @@ int model_tindex_kernel_sms(const struct model_tindex *ix, const struct trace_me
 	return gpu->sms;
 }
 
-/* Distinct (step, microbatch) pairs among the module's kernels. */
+/* The microbatches the module's kernels belong to: distinct (step,
+ * microbatch) pairs.  Kernels outside any microbatch (microbatch < 0: the
+ * optimizer, once per step) add no pair; they are counted only when no
+ * kernel has a microbatch (a trace without that attribution: one pair per
+ * step). */
 static int count_pairs(const struct trace_mem *t, int module)
 {
 	int64_t *seen = NULL;
-	int n = 0, cap = 0;
+	int n = 0, cap = 0, with_mb = 0;
 
+	for (size_t i = 0; i < t->n; i++)
+		if (t->recs[i].kind == TRACE_KIND_KERNEL && t->recs[i].u.kernel.microbatch >= 0 &&
+		    (module < 0 || t->recs[i].u.kernel.module == module))
+			with_mb = 1;
 	for (size_t i = 0; i < t->n; i++) {
 		const struct trace_kernel *k = &t->recs[i].u.kernel;
 		int64_t key;
 		int j;
-		if (t->recs[i].kind != TRACE_KIND_KERNEL || (module >= 0 && k->module != module))
+		if (t->recs[i].kind != TRACE_KIND_KERNEL || (module >= 0 && k->module != module) ||
+		    (with_mb && k->microbatch < 0))
 			continue;
 		key = ((k->step + 1) << 32) ^ (k->microbatch + 1);
 		for (j = 0; j < n; j++)

@@ -61,6 +61,20 @@ assert all(p[i]["fwd_ns"] >= p[i + 1]["fwd_ns"] for i in range(3)), p
 assert p[-1]["fwd_ns"] > 0 and p[-1]["bwd_ns"] > 0
 assert c["kind"] == "predicted" and c["source"] == "simulated"
 PY
+# per microbatch: a synthesised iteration of 16 microbatches and one optimizer
+# step gives forward / 16 at the recorded quota (the optimizer is no 17th
+# microbatch: it was forward / 17 before)
+"$MOSAIC" synth clip --gpu h100 -o "$tmp/clip.mtr" --json >"$tmp/s.json" 2>/dev/null || fail "synth clip"
+"$MOSAIC" model curve "$tmp/clip.mtr" --quotas 132 --json >"$tmp/cc.json" || fail "curve of clip"
+python3 - "$tmp/s.json" "$tmp/cc.json" <<'PY' || fail "curve per microbatch"
+import json, sys
+s, c = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+want, got = s["fwd_ns"] / s["microbatches"], c["points"][0]["fwd_ns"]
+assert abs(got - want) <= 1e-3 * want, (got, want)
+want_b = (s["bwd_ns"] + s["opt_ns"]) / s["microbatches"]   # the optimizer amortised
+got_b = c["points"][0]["bwd_ns"]
+assert abs(got_b - want_b) <= 1e-3 * want_b, (got_b, want_b)
+PY
 "$MOSAIC" model curve "$tmp/ref.mtr" --module llm --profiles "$tmp/ref.mtr,$tmp/q64.mtr,$tmp/q32.mtr,$tmp/q16.mtr" >"$tmp/c.txt" \
 	|| fail "curve --profiles"
 grep -q "regression t(q) = a + b/q + c\*q over 4 profiles" "$tmp/c.txt" || fail "no regression: $(cat "$tmp/c.txt")"
