@@ -203,6 +203,52 @@ static int is_corun(const struct trace_mem *t)
 
 #define MAXMOD 128
 
+/* Where and when a group of kernels ran: its device and partition (-1: the
+ * whole GPU; mixed when its kernels ran on several) and the span from its
+ * first start to its last end. */
+struct span {
+	int64_t device, partition, start, end;
+	int mixed;
+};
+
+static struct span group_span(const struct trace_mem *t, const struct group *g)
+{
+	struct span s = {-1, -1, INT64_MAX, INT64_MIN, 0};
+
+	for (int i = 0; i < g->n; i++) {
+		const struct trace_kernel *k = &t->recs[g->idx[i]].u.kernel;
+
+		if (i == 0)
+			s.device = k->device, s.partition = k->partition;
+		else if (k->device != s.device || k->partition != s.partition)
+			s.mixed = 1;
+		if (k->start_ns < s.start)
+			s.start = k->start_ns;
+		if (k->end_ns > s.end)
+			s.end = k->end_ns;
+	}
+	if (g->n == 0)
+		s.start = s.end = 0;
+	return s;
+}
+
+/* The share of g's span during which h ran beside it: 0 when both ran on
+ * one place each and that is another GPU, or the same partition (groups of
+ * one partition run one after another, never side by side); else the overlap
+ * of their spans over g's span. */
+static double corun_share(const struct span *g, const struct span *h)
+{
+	int64_t lo = g->start > h->start ? g->start : h->start;
+	int64_t hi = g->end < h->end ? g->end : h->end;
+
+	if (!g->mixed && !h->mixed &&
+	    (g->device != h->device || g->partition == h->partition))
+		return 0;
+	if (g->end <= g->start || hi <= lo)
+		return 0;
+	return (double)(hi - lo) / (double)(g->end - g->start);
+}
+
 int model_validate_add(struct model_val_report *r, const struct model_gpu *gpu,
 		       const struct trace_mem *ref, const struct trace_mem *target,
 		       struct mo_err *err)
@@ -213,6 +259,7 @@ int model_validate_add(struct model_val_report *r, const struct model_gpu *gpu,
 	/* per group of the reference: sums over matched kernels */
 	double pred[MAXMOD], base[MAXMOD], meas[MAXMOD], bytes[MAXMOD];
 	int quota_of[MAXMOD], corun = is_corun(target);
+	struct span span[MAXMOD]; /* where and when each group ran in the target */
 	struct model_tindex ixr, ixt;
 
 	if (!a) {
@@ -239,6 +286,7 @@ int model_validate_add(struct model_val_report *r, const struct model_gpu *gpu,
 		int j = 0;
 		pred[g] = base[g] = meas[g] = bytes[g] = 0;
 		quota_of[g] = 0;
+		span[g] = (struct span){-1, -1, 0, 0, 0};
 		for (int h = 0; h < ngt; h++)
 			if (!strcmp(gt[h].key, gr[g].key))
 				t = &gt[h];
@@ -246,6 +294,7 @@ int model_validate_add(struct model_val_report *r, const struct model_gpu *gpu,
 			r->unmatched += gr[g].n;
 			continue;
 		}
+		span[g] = group_span(target, t);
 		for (int i = 0; i < gr[g].n; i++) {
 			const struct trace_kernel *kr = &ref->recs[gr[g].idx[i]].u.kernel;
 			const struct trace_kernel *kt;
@@ -308,9 +357,8 @@ int model_validate_add(struct model_val_report *r, const struct model_gpu *gpu,
 		if (corun) {
 			double own = pred[g] > 0 ? bytes[g] / pred[g] : 0, others = 0;
 			for (int h = 0; h < ngr; h++)
-				if (h != g && pred[h] > 0 && strncmp(gr[h].key, gr[g].key,
-								     strcspn(gr[g].key, "/") + 1))
-					others += bytes[h] / pred[h];
+				if (h != g && pred[h] > 0)
+					others += bytes[h] / pred[h] * corun_share(&span[g], &span[h]);
 			p *= model_interference(gpu, own, others);
 		}
 		eo = fabs(p - meas[g]) / meas[g] * 100.0;
