@@ -652,6 +652,7 @@ static int gpu_recompute(struct engine_sim *s, int g)
 	const struct model_gpu *mg = s->c.gpu;
 	size_t n = G->n_run;
 	double dem[MAX_RUN], alloc[MAX_RUN], bw_dem[MAX_RUN], bw[MAX_RUN], avail[MAX_RUN];
+	double comp[MAX_RUN], ceiling[MAX_RUN];
 	struct model_kphys kp[MAX_RUN];
 	double busy = 0, clock, cap;
 
@@ -706,15 +707,15 @@ static int gpu_recompute(struct engine_sim *s, int g)
 	clock = model_clock_factor(mg, busy);
 	/* DRAM: what each asks for at its SMs and clock, shared max-min fair */
 	for (size_t i = 0; i < n; i++)
-		bw_dem[i] = model_kphys_dram_demand(mg, &kp[i], alloc[i], clock);
+		bw_dem[i] = model_kphys_rate(mg, &kp[i], alloc[i], clock, &comp[i], &ceiling[i]);
 	cap = s->hbm - (G->n_comm ? comm_dram(s, g) : 0);
 	if (cap < 0.05 * s->hbm)
 		cap = 0.05 * s->hbm;
 	waterfill(bw_dem, bw, (int)n, cap);
 	for (size_t i = 0; i < n; i++) {
 		struct op *o = &s->ops[G->run[i]];
-		double T = model_kphys_ns(mg, &kp[i], alloc[i], kp[i].bytes > 0 && bw[i] < 1e-9 ? 1e-9 : bw[i],
-					  clock);
+		double T = model_kphys_time(&kp[i], comp[i], ceiling[i],
+					    kp[i].bytes > 0 && bw[i] < 1e-9 ? 1e-9 : bw[i]);
 		if (T < 1)
 			T = 1;
 		if (o->rate == 1.0 / T && o->salloc == alloc[i])

@@ -267,6 +267,14 @@ double model_kphys_bw_ceiling(const struct model_gpu *gpu, const struct model_kp
  * capped by its ceiling (the ceiling when it has no compute time). */
 double model_kphys_dram_demand(const struct model_gpu *gpu, const struct model_kphys *k, double sms,
 			       double clock);
+/* The two halves of model_kphys_ns for callers that share bandwidth in
+ * between (the simulator): model_kphys_rate fills k's compute time and DRAM
+ * ceiling on sms SMs at clock and returns its demand
+ * (model_kphys_dram_demand); model_kphys_time is its time given bw_gbps of
+ * bandwidth (<= 0: its ceiling). */
+double model_kphys_rate(const struct model_gpu *gpu, const struct model_kphys *k, double sms, double clock,
+			double *comp, double *ceiling);
+double model_kphys_time(const struct model_kphys *k, double comp, double ceiling, double bw_gbps);
 /* Time of k on sms SMs given bw_gbps of DRAM bandwidth (<= 0: its own
  * ceiling, i.e. alone) at clock factor clock. */
 double model_kphys_ns(const struct model_gpu *gpu, const struct model_kphys *k, double sms,

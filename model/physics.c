@@ -110,32 +110,45 @@ double model_kphys_bw_ceiling(const struct model_gpu *g, const struct model_kphy
 	return bw;
 }
 
-double model_kphys_ns(const struct model_gpu *g, const struct model_kphys *k, double sms,
-		      double bw_gbps, double clock)
+double model_kphys_rate(const struct model_gpu *g, const struct model_kphys *k, double sms, double clock,
+			double *comp, double *ceiling)
 {
-	double comp = model_kphys_compute_ns(k, sms, clock), mem = 0;
+	*comp = model_kphys_compute_ns(k, sms, clock);
+	*ceiling = k->bytes > 0 ? model_kphys_bw_ceiling(g, k, sms) : 0;
+	if (k->bytes <= 0)
+		return 0;
+	if (*comp <= 0 || k->bytes / *comp > *ceiling)
+		return *ceiling;
+	return k->bytes / *comp;
+}
+
+double model_kphys_time(const struct model_kphys *k, double comp, double ceiling, double bw_gbps)
+{
+	double mem = 0;
 
 	if (k->bytes > 0) {
-		double cap = model_kphys_bw_ceiling(g, k, sms);
-		if (bw_gbps <= 0 || bw_gbps > cap)
-			bw_gbps = cap;
+		if (bw_gbps <= 0 || bw_gbps > ceiling)
+			bw_gbps = ceiling;
 		mem = k->bytes / bw_gbps;
 	}
 	return k->lat_ns + (comp > mem ? comp : mem);
 }
 
+double model_kphys_ns(const struct model_gpu *g, const struct model_kphys *k, double sms,
+		      double bw_gbps, double clock)
+{
+	double comp, ceiling;
+
+	model_kphys_rate(g, k, sms, clock, &comp, &ceiling);
+	return model_kphys_time(k, comp, ceiling, bw_gbps);
+}
+
 double model_kphys_dram_demand(const struct model_gpu *g, const struct model_kphys *k, double sms,
 			       double clock)
 {
-	double comp, cap;
+	double comp, ceiling;
 
-	if (k->bytes <= 0)
-		return 0;
-	cap = model_kphys_bw_ceiling(g, k, sms);
-	comp = model_kphys_compute_ns(k, sms, clock);
-	if (comp <= 0 || k->bytes / comp > cap)
-		return cap;
-	return k->bytes / comp;
+	return model_kphys_rate(g, k, sms, clock, &comp, &ceiling);
 }
 
 /* ---- a measured kernel ---- */
@@ -181,8 +194,8 @@ void model_kphys_from_trace(const struct model_gpu *g, const struct trace_kernel
 		recorded_clock = 1;
 	out->cls = cls;
 	out->blocks = model_kernel_blocks(k);
-	out->blocks_per_sm = model_kernel_blocks_per_sm(g, k);
 	model_occupancy(g, model_kernel_threads(k), (int)k->registers, model_kernel_smem(k), &occ);
+	out->blocks_per_sm = occ.blocks_per_sm > 0 ? occ.blocks_per_sm : 1; /* model_kernel_blocks_per_sm */
 	out->warps_per_block = occ.warps_per_block > 0 ? occ.warps_per_block : 0;
 	out->lat_ns = t < MODEL_KERNEL_LAT_NS ? t : MODEL_KERNEL_LAT_NS;
 	out->bw_eff = 0;

@@ -25,7 +25,7 @@ void model_kernel_predict_at_quota(const struct model_gpu *gpu, const struct tra
 	int64_t t = k->end_ns - k->start_ns;
 	int64_t blocks = model_kernel_blocks(k);
 	struct model_kphys p;
-	double comp, mem, clock;
+	double comp, mem, clock, ceiling;
 
 	if (t < 0)
 		t = 0;
@@ -33,11 +33,11 @@ void model_kernel_predict_at_quota(const struct model_gpu *gpu, const struct tra
 		recorded_sms = gpu->sms;
 	if (quota_sms <= 0 || quota_sms > gpu->sms)
 		quota_sms = gpu->sms;
-	o->blocks_per_sm = model_kernel_blocks_per_sm(gpu, k);
+	model_kphys_from_trace(gpu, k, recorded_sms, model_clock_factor(gpu, recorded_sms), &p);
+	o->blocks_per_sm = p.blocks_per_sm;
 	o->waves_rec = waves(blocks, o->blocks_per_sm, recorded_sms);
 	o->waves_q = waves(blocks, o->blocks_per_sm, quota_sms);
 	o->baseline_ns = (int64_t)llround((double)t * o->waves_q / o->waves_rec);
-	model_kphys_from_trace(gpu, k, recorded_sms, model_clock_factor(gpu, recorded_sms), &p);
 	o->dram_bytes = p.bytes;
 	if (p.cls == TRACE_CLASS_COMM) {
 		o->mem_frac = 0;
@@ -55,12 +55,12 @@ void model_kernel_predict_at_quota(const struct model_gpu *gpu, const struct tra
 		o->mem_frac = c_r + m_r > 0 ? m_r / (c_r + m_r) : 0;
 	}
 	clock = model_clock_factor(gpu, quota_sms);
-	comp = model_kphys_compute_ns(&p, quota_sms, clock);
-	mem = p.bytes > 0 ? p.bytes / model_kphys_bw_ceiling(gpu, &p, quota_sms) : 0;
+	model_kphys_rate(gpu, &p, quota_sms, clock, &comp, &ceiling);
+	mem = p.bytes > 0 ? p.bytes / ceiling : 0;
 	o->launch_ns = (int64_t)llround(p.lat_ns);
 	o->memory_ns = (int64_t)llround(mem > comp ? mem : 0);
 	o->compute_ns = (int64_t)llround(mem > comp ? 0 : comp);
-	o->ns = (int64_t)llround(model_kphys_ns(gpu, &p, quota_sms, 0, clock));
+	o->ns = (int64_t)llround(model_kphys_time(&p, comp, ceiling, 0));
 }
 
 int64_t model_kernel_ns_at_quota(const struct model_gpu *gpu, const struct trace_kernel *k,
