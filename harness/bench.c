@@ -191,6 +191,7 @@ static int workload_add(struct bench_opts *o, const char *arg, struct mo_err *er
 
 		if (rc)
 			return rc;
+		cli_workload_warnings("bench", w);
 		rc = strlen(w->name) >= sizeof(name)
 			     ? mo_err_set(err, MO_EINPUT, "cannot use '%s': name '%s' too long (at most %zu bytes)",
 					  arg, w->name, sizeof(name) - 1)

@@ -67,6 +67,13 @@ int cli_real(const char *what, const char *arg, double min, double max, double *
 	return 0;
 }
 
+void cli_workload_warnings(const char *verb, const struct workload *w)
+{
+	for (int i = 0; i < w->n_warnings; i++)
+		fprintf(stderr, "mosaic %s: warning: workload '%s': %s\n", verb, w->name,
+			w->warnings[i]);
+}
+
 int cli_workload_is_file(const char *arg)
 {
 	struct stat st;

@@ -64,6 +64,9 @@ int cli_real(const char *what, const char *arg, double min, double max, double *
  * harness/bundled.h).  Errors list the bundled names.
  */
 int cli_workload_load(const char *arg, struct workload **out, struct mo_err *err);
+/* Print the workload's warnings (workload.h) to stderr, one line each:
+ * "mosaic VERB: warning: workload 'w': ...". */
+void cli_workload_warnings(const char *verb, const struct workload *w);
 /* Does cli_workload_load read arg as a file (1) or as a bundled name (0)? */
 int cli_workload_is_file(const char *arg);
 

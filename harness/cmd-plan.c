@@ -85,6 +85,7 @@ int cmd_plan(int argc, char **argv)
 		return cli_usage_error("plan", usage, "missing -o PLAN");
 	if (cli_workload_load(argv[optind], &w, &err) < 0)
 		return cli_fail("plan", &err);
+	cli_workload_warnings("plan", w);
 	if (!n_gpus)
 		n_gpus = w->gpus;
 	if (n_gpus < 1) {

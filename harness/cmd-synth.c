@@ -95,6 +95,7 @@ int cmd_synth(int argc, char **argv)
 		return cli_usage_error("synth", usage, "missing -o OUT.mtr");
 	if (cli_workload_load(argv[optind], &w, &err) < 0)
 		return cli_fail("synth", &err);
+	cli_workload_warnings("synth", w);
 	if (batch || micro) {
 		int b = batch ? batch : w->batch;
 		int mb = micro ? micro : batch ? batch : w->microbatch;

@@ -176,6 +176,7 @@ int cmd_workload(int argc, char **argv)
 		return cli_usage_error("workload", usage, "expected one workload spec");
 	if (cli_workload_load(argv[optind], &w, &err) < 0)
 		return cli_fail("workload", &err);
+	cli_workload_warnings("workload", w);
 	if (gpu_name) {
 		gpu = model_gpu_find(gpu_name, &err);
 		times = gpu ? calloc((size_t)w->n_modules * 3, sizeof *times) : NULL;

@@ -762,6 +762,54 @@ START_TEST(a_module_can_come_from_a_recorded_trace)
 }
 END_TEST
 
+START_TEST(repeated_forward_passes_keep_the_first_and_are_warned_about)
+{
+	char dir[] = "/tmp/mosaic-wl-XXXXXX", path[256], spec[1024];
+	struct trace_header h;
+	struct trace_mem t, out;
+	struct workload *w;
+	struct mo_err err;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, sizeof path, "%s/v.mtr", dir);
+	trace_mem_init(&t);
+	trace_header_init(&h);
+	h.producer = "test", h.gpu_name = "NVIDIA H100 80GB HBM3", h.gpu_sms = 132;
+	ck_assert(trace_mem_set_header(&t, &h, &err) == 0);
+	put_def(&t, TRACE_KIND_MODULE, 3, "visual");
+	put_def(&t, TRACE_KIND_MODULE, 4, "text");
+	put_def(&t, TRACE_KIND_PHASE, 0, "forward");
+	/* an inference loop: three passes of visual (a, b) then text (c), no
+	 * microbatch or step attribution, no backward */
+	for (int pass = 0; pass < 3; pass++) {
+		put_kernel(&t, 3, 0, -1, 10000 * pass, 1000, "a");
+		put_kernel(&t, 3, 0, -1, 10000 * pass + 1000, 2000, "b");
+		put_kernel(&t, 4, 0, -1, 10000 * pass + 3000, 500, "c");
+	}
+	ck_assert_msg(trace_mem_save(&t, path, &err) == 0, "%s", err.msg);
+	trace_mem_release(&t);
+	snprintf(spec, sizeof spec,
+		 "{\"name\":\"t\",\"batch\":2,\"microbatch\":1,\"modules\":[{\"name\":\"vision\","
+		 "\"kind\":\"encoder\",\"trace\":\"v.mtr\",\"trace_module\":\"visual\","
+		 "\"trace_samples\":1}]}");
+	snprintf(path, sizeof path, "%s/spec.json", dir);
+	ck_assert_msg(workload_load_string(spec, path, &w, &err) == 0, "%s", err.msg);
+	trace_mem_init(&out);
+	ck_assert(workload_kernels(w, 0, 0, 1, WORKLOAD_FWD, 1, NULL, &out, &err) == 0);
+	ck_assert_int_eq(out.n, 2); /* one pass: a and b, 3 us (was 6 kernels, 9 us) */
+	ck_assert_int_eq(out.recs[1].u.kernel.end_ns, 3000);
+	trace_mem_release(&out);
+	ck_assert_int_eq(w->n_warnings, 3);
+	ck_assert_ptr_nonnull(strstr(w->warnings[0], "3 forward passes in one step"));
+	ck_assert_ptr_nonnull(strstr(w->warnings[1], "no backward kernels"));
+	ck_assert_ptr_nonnull(strstr(w->warnings[2], "no \"params\""));
+	workload_free(w);
+	snprintf(path, sizeof path, "%s/v.mtr", dir);
+	unlink(path);
+	rmdir(dir);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("workloads");
@@ -800,6 +848,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, an_iteration_runs_every_microbatch_then_the_optimizer_and_passes_the_checker);
 	tcase_add_test(tc, reference_llm_iterations_are_predicted_on_h100_and_a100);
 	tcase_add_test(tc, a_module_can_come_from_a_recorded_trace);
+	tcase_add_test(tc, repeated_forward_passes_keep_the_first_and_are_warned_about);
 	suite_add_tcase(s, tc);
 	return s;
 }

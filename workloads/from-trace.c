@@ -11,7 +11,11 @@
  *    "optim*"/"opt*" -> optimizer (case-insensitive); kernels of other or no
  *    phases are not used;
  *  - of each phase only the first microbatch and the first step seen are
- *    kept (one microbatch is what workload_kernels returns);
+ *    kept (one microbatch is what workload_kernels returns); when that
+ *    step's forward kernels come in several runs, separated by other
+ *    modules' kernels, that repeat the first run kernel for kernel (by
+ *    name), they are passes of a loop (inference, evaluation) and only the
+ *    first is kept; spec.c warns about it;
  *  - compute kernels only (collectives belong to the engine's schedule).
  * workload_kernels() returns them back to back from 0 in recorded order,
  * each with its recorded duration (measured on the trace's GPU, whatever GPU
@@ -78,6 +82,37 @@ static int idmap_get(const struct idmap *m, int64_t id, int dflt)
 	return dflt;
 }
 
+/* Runs of kernels: how many, the first one's length, the shortest and the
+ * longest, and the length of the run in progress. */
+struct runs {
+	size_t n, first, min, max, cur;
+};
+
+static void runs_end(struct runs *r)
+{
+	if (r->n++ == 0)
+		r->first = r->min = r->max = r->cur;
+	if (r->cur < r->min)
+		r->min = r->cur;
+	if (r->cur > r->max)
+		r->max = r->cur;
+	r->cur = 0;
+}
+
+/* Do t's kernels repeat the names of its first `period` kernels? */
+static int repeats(const struct trace_mem *t, size_t period)
+{
+	if (!period || t->n % period)
+		return 0;
+	for (size_t i = period; i < t->n; i++) {
+		const char *a = t->recs[i].u.kernel.name, *b = t->recs[i % period].u.kernel.name;
+
+		if (strcmp(a ? a : "", b ? b : ""))
+			return 0;
+	}
+	return 1;
+}
+
 int wl_trace_load(struct workload_module *mod, struct mo_err *err)
 {
 	struct trace_mem t;
@@ -85,7 +120,8 @@ int wl_trace_load(struct workload_module *mod, struct mo_err *err)
 	struct workload_trace *wt = NULL;
 	struct idmap phases = {0};
 	int64_t module_id = -1, first_mb[3] = {-2, -2, -2}, first_step[3] = {-2, -2, -2};
-	int rc, found_module = !mod->trace_module[0];
+	int rc, found_module = !mod->trace_module[0], prev_fwd = 0;
+	struct runs fwd = {0, 0, 0, 0, 0};
 
 	trace_mem_init(&t);
 	sink = trace_sink_mem(&t);
@@ -125,18 +161,31 @@ int wl_trace_load(struct workload_module *mod, struct mo_err *err)
 
 		if (r->kind != TRACE_KIND_KERNEL)
 			continue;
-		if (mod->trace_module[0] && k->module != module_id)
-			continue;
-		ph = idmap_get(&phases, k->phase, -1);
-		if (ph < 0)
-			continue;
-		if (first_mb[ph] == -2)
+		ph = mod->trace_module[0] && k->module != module_id ? -1
+								 : idmap_get(&phases, k->phase, -1);
+		if (ph >= 0 && first_mb[ph] == -2)
 			first_mb[ph] = k->microbatch, first_step[ph] = k->step;
-		if (k->microbatch != first_mb[ph] || k->step != first_step[ph])
+		if (ph >= 0 && (k->microbatch != first_mb[ph] || k->step != first_step[ph]))
+			ph = -1;
+		/* runs of forward kernels, each ended by any other kernel */
+		if (ph == WORKLOAD_FWD)
+			fwd.cur++;
+		else if (prev_fwd)
+			runs_end(&fwd);
+		prev_fwd = ph == WORKLOAD_FWD;
+		if (ph < 0)
 			continue;
 		c = *r;
 		if ((rc = trace_mem_add(&wt->phase[ph], &c, err)) < 0)
 			goto out;
+	}
+	if (prev_fwd)
+		runs_end(&fwd);
+	wt->fwd_runs = fwd.n;
+	if (fwd.n > 1 && fwd.min == fwd.max && repeats(&wt->phase[WORKLOAD_FWD], fwd.first)) {
+		/* the same forward again and again: keep the first pass (a prefix) */
+		wt->fwd_repeats = (int)fwd.n;
+		wt->phase[WORKLOAD_FWD].n = fwd.first;
 	}
 	if (!wt->phase[WORKLOAD_FWD].n) {
 		rc = mo_err_set(err, MO_EINPUT, "trace '%s': no forward kernels of module '%s'",

@@ -44,6 +44,7 @@
 #include <math.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -720,6 +721,37 @@ static int parse_workload(struct pctx *p, json_t *root, struct workload *w)
 	return 0;
 }
 
+void wl_warn(struct workload *w, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (w->n_warnings >= WORKLOAD_MAX_WARNINGS)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(w->warnings[w->n_warnings++], sizeof(w->warnings[0]), fmt, ap);
+	va_end(ap);
+}
+
+/* What a module built from a trace silently lacks or had to drop. */
+static void trace_module_warnings(struct workload *w, const struct workload_module *mod)
+{
+	const struct workload_trace *wt = mod->trace_data;
+
+	if (wt->fwd_repeats > 1)
+		wl_warn(w, "module '%s': the trace has %d forward passes in one step (an inference "
+			"or evaluation loop?): the first is kept", mod->name, wt->fwd_repeats);
+	else if (wt->fwd_runs > 1)
+		wl_warn(w, "module '%s': its forward kernels come in %d runs between other modules' "
+			"kernels, not repeats of one pass: all are kept as one forward", mod->name,
+			wt->fwd_runs);
+	if (!wt->phase[WORKLOAD_BWD].n)
+		wl_warn(w, "module '%s': the trace has no backward kernels (an inference trace?): "
+			"it trains with a forward only", mod->name);
+	if (mod->params <= 0)
+		wl_warn(w, "module '%s': no \"params\": no weights, gradients or optimizer state in "
+			"memory and no gradient all-reduce", mod->name);
+}
+
 /* Resolve trace paths against the spec's directory and load them. */
 static int load_traces(struct workload *w, const char *name, struct mo_err *err)
 {
@@ -745,6 +777,7 @@ static int load_traces(struct workload *w, const char *name, struct mo_err *err)
 			return rc;
 		}
 		mod->params = mod->published_params;
+		trace_module_warnings(w, mod);
 	}
 	return 0;
 }

@@ -37,8 +37,15 @@ int wl_needs_backward(const struct workload *w, int m);
 struct workload_trace {
 	struct trace_mem phase[3]; /* WORKLOAD_FWD, _BWD, _OPT; kernels only */
 	char gpu_name[64];         /* the trace's GPU */
+	/* forward kernels of the first step in this many runs between other
+	 * modules' kernels; when the runs repeat the first kernel for kernel
+	 * (several passes of an inference or evaluation loop), fwd_repeats is
+	 * their number and phase[FWD] keeps the first only */
+	int fwd_runs, fwd_repeats;
 };
 int wl_trace_load(struct workload_module *mod, struct mo_err *err);
+/* Add a warning to w (printf-style; dropped beyond WORKLOAD_MAX_WARNINGS). */
+void wl_warn(struct workload *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void wl_trace_free(struct workload_trace *t);
 /* workload_kernels for a trace module (layers [0, 1)). */
 int wl_trace_kernels(const struct workload *w, int m, int phase, int samples,

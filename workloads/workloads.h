@@ -153,6 +153,8 @@ struct workload_edge {
 	                              "bytes_per_sample" or from's output (seq x out width x dtype) */
 };
 
+#define WORKLOAD_MAX_WARNINGS 16
+
 struct workload {
 	char name[64];
 	char source[256];
@@ -170,6 +172,12 @@ struct workload {
 	double nvlink_gbps;        /* per GPU per direction, inside a node; 0 = GPU's spec */
 	double net_gbps;           /* per GPU per direction, between nodes */
 	int64_t published_params;  /* "params" from the spec: the published total, or 0 */
+	/* What a user of this spec should know although it loaded: a module
+	 * built from a trace with several forward passes per step (only the
+	 * first is kept), no backward kernels or no parameters.  One sentence
+	 * each, naming the module; the harness prints them to stderr. */
+	int n_warnings;
+	char warnings[WORKLOAD_MAX_WARNINGS][256];
 };
 
 /*
