@@ -121,7 +121,7 @@ int cmd_plan(int argc, char **argv)
 			rc = cli_fail("plan", &err);
 			goto out;
 		}
-		snprintf(p->workload_file, sizeof(p->workload_file), "%s", abs);
+		memcpy(p->workload_file, abs, strlen(abs) + 1); /* fits: checked above */
 	}
 	if (plan_save(p, out, &err) < 0) {
 		rc = cli_fail("plan", &err);
