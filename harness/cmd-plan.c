@@ -128,14 +128,17 @@ int cmd_plan(int argc, char **argv)
 		goto out;
 	}
 	if (explain) {
-		char *text = plan_explain(pb, p, &err);
+		char *text = plan_explain(pb, p, &err), *why = text ? plan_explain_why(pb, &err) : NULL;
 
-		if (!text) {
+		if (!why) {
+			free(text);
 			rc = cli_fail("plan", &err);
 			goto out;
 		}
 		fputs(text, stdout);
+		fputs(why, stdout);
 		free(text);
+		free(why);
 	}
 	if (json) {
 		json_t *o = json_pack("{s:s, s:s, s:s, s:i, s:s, s:I, s:s, s:i, s:i, s:s}", "planner", p->planner,

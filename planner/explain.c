@@ -2,49 +2,8 @@
  * quotas, predicted stage times, and the bottleneck with the reason. */
 #include "planner/planner-internal.h"
 
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-
-struct sbuf {
-	char *s;
-	size_t n, cap;
-	int oom;
-};
-
-static void sb_printf(struct sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void sb_printf(struct sbuf *b, const char *fmt, ...)
-{
-	va_list ap;
-	int k;
-
-	if (b->oom)
-		return;
-	for (;;) {
-		va_start(ap, fmt);
-		k = vsnprintf(b->s ? b->s + b->n : NULL, b->s ? b->cap - b->n : 0, fmt, ap);
-		va_end(ap);
-		if (k < 0) {
-			b->oom = 1;
-			return;
-		}
-		if (b->s && b->n + (size_t)k < b->cap) {
-			b->n += (size_t)k;
-			return;
-		}
-		{
-			size_t nc = (b->cap ? b->cap * 2 : 4096) + (size_t)k;
-			char *ns = realloc(b->s, nc);
-
-			if (!ns) {
-				b->oom = 1;
-				return;
-			}
-			b->s = ns;
-			b->cap = nc;
-		}
-	}
-}
 
 static double ms(int64_t ns)
 {
@@ -54,22 +13,22 @@ static double ms(int64_t ns)
 char *plan_explain(const struct plan_problem *pb, const struct plan *p, struct mo_err *err)
 {
 	struct plan_estimate est;
-	struct sbuf b = {0};
+	struct pl_sbuf b = {0};
 	int r = 0, rc;
 
 	rc = plan_estimate(pb, p, &est, err);
 	if (rc)
 		return NULL;
-	sb_printf(&b, "plan '%s' for '%s' on %d x %s: %d microbatches of %d, %s schedule\n", p->planner,
+	pl_sb_printf(&b, "plan '%s' for '%s' on %d x %s: %d microbatches of %d, %s schedule\n", p->planner,
 		  p->workload, p->n_gpus, pb->gpu->short_name, p->microbatches, p->microbatch_size,
 		  plan_schedule_name(p->schedule));
-	sb_printf(&b, "all times are predicted by the cost model (scaling curves + interference), not simulated\n");
+	pl_sb_printf(&b, "all times are predicted by the cost model (scaling curves + interference), not simulated\n");
 	for (int g = 0; g < p->n_gpus; g++) {
 		int used = 0;
 
 		for (int i = 0; i < p->gpus[g].n_partitions; i++)
 			used += p->gpus[g].partitions[i].sms;
-		sb_printf(&b, "gpu %d: %d partition%s, %d of %d SMs%s\n", g, p->gpus[g].n_partitions,
+		pl_sb_printf(&b, "gpu %d: %d partition%s, %d of %d SMs%s\n", g, p->gpus[g].n_partitions,
 			  p->gpus[g].n_partitions == 1 ? "" : "s", used, pb->gpu->sms,
 			  p->gpus[g].n_partitions == 0 ? " (idle)" : "");
 		for (int i = 0; i < p->gpus[g].n_partitions; i++, r++) {
@@ -77,7 +36,7 @@ char *plan_explain(const struct plan_problem *pb, const struct plan *p, struct m
 			const struct plan_part_estimate *pe = &est.parts[r];
 			int qi = plan_problem_quota_index(pb, pt->sms);
 
-			sb_printf(&b, "  partition %d: %d SMs, load %.3f ms, pipeline fill/drain %.3f ms, interference x%.3f, memory %.2f GiB%s\n",
+			pl_sb_printf(&b, "  partition %d: %d SMs, load %.3f ms, pipeline fill/drain %.3f ms, interference x%.3f, memory %.2f GiB%s\n",
 				  i, pt->sms, ms(pe->load_ns), ms(pe->path_ns), pe->interference,
 				  pe->mem_bytes / (1024.0 * 1024 * 1024), r == est.bottleneck ? "  <- bottleneck" : "");
 			for (int s = 0; s < pt->n_slots; s++) {
@@ -93,7 +52,7 @@ char *plan_explain(const struct plan_problem *pb, const struct plan *p, struct m
 						f += pb->modules[m].fwd_ns[l * pb->n_quotas + qi];
 						bw += pb->modules[m].bwd_ns[l * pb->n_quotas + qi];
 					}
-				sb_printf(&b, "    %s layers [%d, %d) stage %d replica %d/%d: fwd %.3f + bwd %.3f ms per microbatch (alone), %d microbatches\n",
+				pl_sb_printf(&b, "    %s layers [%d, %d) stage %d replica %d/%d: fwd %.3f + bwd %.3f ms per microbatch (alone), %d microbatches\n",
 					  sl->module, sl->layer_begin, sl->layer_end, sl->stage, sl->replica,
 					  sl->replicas, ms(f), ms(bw), pl_share(p->microbatches, sl->replicas));
 			}
@@ -102,15 +61,15 @@ char *plan_explain(const struct plan_problem *pb, const struct plan *p, struct m
 	if (est.bottleneck >= 0 && est.window_bound) {
 		const struct plan_part_estimate *pe = &est.parts[est.bottleneck];
 
-		sb_printf(&b, "bottleneck: gpu %d partition %d (%d SMs): under 1F1B it keeps only as many microbatches in flight as there are pipeline hops after it, and the round trips through the rest of the DAG set the pipeline time\n",
+		pl_sb_printf(&b, "bottleneck: gpu %d partition %d (%d SMs): under 1F1B it keeps only as many microbatches in flight as there are pipeline hops after it, and the round trips through the rest of the DAG set the pipeline time\n",
 			  pe->gpu, pe->partition, pe->sms);
 	} else if (est.bottleneck >= 0) {
 		const struct plan_part_estimate *pe = &est.parts[est.bottleneck];
 
-		sb_printf(&b, "bottleneck: gpu %d partition %d (%d SMs): its busy time %.3f ms plus the %.3f ms it waits for the pipeline to fill and drain is the longest of all partitions\n",
+		pl_sb_printf(&b, "bottleneck: gpu %d partition %d (%d SMs): its busy time %.3f ms plus the %.3f ms it waits for the pipeline to fill and drain is the longest of all partitions\n",
 			  pe->gpu, pe->partition, pe->sms, ms(pe->load_ns), ms(pe->path_ns));
 	}
-	sb_printf(&b, "predicted iteration: %.3f ms = pipeline %.3f ms + gradient all-reduce and optimizer %.3f ms\n",
+	pl_sb_printf(&b, "predicted iteration: %.3f ms = pipeline %.3f ms + gradient all-reduce and optimizer %.3f ms\n",
 		  ms(est.iter_ns), ms(est.pipeline_ns), ms(est.sync_ns));
 	plan_estimate_release(&est);
 	if (b.oom) {

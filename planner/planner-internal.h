@@ -107,6 +107,15 @@ int pl_cands_choose(const struct pl_cands *c, int judged, double margin);
 int pl_mosaic_candidates(const struct plan_problem *pb, int problem, struct pl_cands *c,
 			 struct mo_err *err);
 
+/* A growing string: pl_sb_printf appends; on allocation failure oom is set
+ * and later appends do nothing.  s is the caller's to free. */
+struct pl_sbuf {
+	char *s;
+	size_t n, cap;
+	int oom;
+};
+void pl_sb_printf(struct pl_sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 /* Shared helpers of the planners (search.c). */
 struct plan *pl_plan_start(const struct plan_problem *pb, const char *planner);
 /* Per-layer cost at quota index qi of layers [lb, le) of module m (fwd + bwd). */

@@ -311,6 +311,13 @@ void plan_estimate_release(struct plan_estimate *est);
 /* A human explanation (per GPU: partitions, modules, quotas, predicted stage
  * times, the bottleneck and why), heap string for the caller to free. */
 char *plan_explain(const struct plan_problem *pb, const struct plan *p, struct mo_err *err);
+/* Why mosaic did or did not colocate on this problem: its best temporal-only
+ * and best colocated candidate (by prediction), each predicted iteration in
+ * the cost model's terms (the busiest partition's compute and interference,
+ * its fill/drain wait, all-reduce and optimizer, other), the term that
+ * decides, and the interference factor at which the decision would flip.
+ * Heap string for the caller to free; NULL with err on failure. */
+char *plan_explain_why(const struct plan_problem *pb, struct mo_err *err);
 
 /* ------------------------------------------------------------------------ */
 /* The planners                                                             */

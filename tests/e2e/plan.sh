@@ -90,6 +90,33 @@ grep -q "too large" "$tmp/err" || fail "optimal on 64 GPUs does not say it is to
 "$MOSAIC" plan "$spec" --gpus 2 --planner distmm -o "$tmp/x.json" 2>"$tmp/err" && fail "distmm on 2 GPUs for 3 modules succeeded"
 grep -q "3 modules need at least 3 GPUs" "$tmp/err" || fail "distmm infeasible message: $(cat "$tmp/err")"
 [ ! -e "$tmp/x.json" ] || fail "an infeasible plan left a file"
+# --explain says why mosaic colocated or not: its best temporal-only and best
+# colocated candidates in the cost model's terms; the terms add up to each
+# iteration, and the deciding term is the one that pushes hardest the way the
+# decision went
+for wl in ofasys qwen3-vl; do
+	"$MOSAIC" plan $wl --gpus 8 --planner mosaic --check none --explain -o "$tmp/why.json" \
+		>"$tmp/why.txt" 2>/dev/null || fail "plan --explain $wl"
+	python3 - "$tmp/why.txt" <<'PY' || fail "$wl: the why is inconsistent: $(sed -n '/^why/,$p' "$tmp/why.txt")"
+import re, sys
+text = open(sys.argv[1]).read()
+why = text[text.index("\nwhy ("):]
+rows = {}
+for line in why.splitlines():
+    m = re.match(r"  (.+?)\s+(-?[0-9.]+)\s+(-?[0-9.]+)\s+([+-][0-9.]+)$", line)
+    if m:
+        rows[m.group(1).strip()] = (float(m.group(2)), float(m.group(3)), float(m.group(4)))
+it = rows.pop("iteration")
+for col in (0, 1):
+    assert abs(sum(r[col] for r in rows.values()) - it[col]) < 0.01, (col, rows, it)
+colocates = it[1] <= 0.95 * it[0]
+name = re.search(r"decides: (.+?) \([+-]", why).group(1)
+push = {k: (-v[2] if colocates else v[2]) for k, v in rows.items()}
+assert name == max(push, key=push.get), (name, push)
+assert "sensitivity:" in why and "best temporal-only:" in why and "best colocated:" in why
+PY
+done
+
 # optimal sizes its search space first and refuses a space too large before
 # searching (imagebind on 8 GPUs: 10^13 configurations), with the size
 "$MOSAIC" plan imagebind --gpus 8 --planner optimal --check none -o "$tmp/x.json" 2>"$tmp/err"
