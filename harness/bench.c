@@ -266,6 +266,8 @@ char *bench_opts_json(const struct bench_opts *o)
 	json_object_set_new(root, "workloads", wl);
 	json_object_set_new(root, "workload_sources", src);
 	json_object_set_new(root, "timeline", json_string(o->timeline));
+	if (o->gpu_file[0])
+		json_object_set_new(root, "gpu_file", json_string(o->gpu_file));
 	s = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	json_decref(root);
 	return s;
@@ -320,8 +322,19 @@ int bench_opts_from_json(struct bench_opts *o, const char *json, const char *wha
 		 json_string_value(json_object_get(root, "cluster_label"))
 			 ? json_string_value(json_object_get(root, "cluster_label")) : cl);
 	o->cluster.n_gpus = (int)json_integer_value(json_object_get(root, "gpus"));
+	v = json_object_get(root, "gpu_file");
+	if (json_is_string(v))
+		snprintf(o->gpu_file, sizeof(o->gpu_file), "%s", json_string_value(v));
 	v = json_object_get(root, "gpu");
 	o->cluster.gpu = json_is_string(v) ? model_gpu_find(json_string_value(v), NULL) : NULL;
+	if (!o->cluster.gpu && o->gpu_file[0] && json_is_string(v)) {
+		/* a user GPU: its file, as the sweep loaded it */
+		if (model_gpu_load_file(o->gpu_file, err) < 0) {
+			rc = err ? err->code : -MO_EINPUT;
+			goto out;
+		}
+		o->cluster.gpu = model_gpu_find(json_string_value(v), NULL);
+	}
 	if (!o->cluster.gpu) {
 		int n = o->cluster.n_gpus;
 		char label[96];

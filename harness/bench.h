@@ -65,6 +65,7 @@ struct bench_opts {
 	char workload_src[BENCH_MAX_WORKLOADS][512];
 	struct bench_cluster cluster;
 	char timeline[64];           /* the timelines' workload; "" until bench_timeline_choose */
+	char gpu_file[512];          /* --gpu-file: user GPUs (loaded by the caller), "" for none */
 	int no_check;                /* plan by the cost model alone (no simulated finalist check) */
 };
 

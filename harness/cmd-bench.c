@@ -11,6 +11,7 @@
 static const char usage[] =
 	"mosaic bench [--quick] [--out DIR] [--jobs N] [--cluster SPEC] [--shard I/N|auto]\n"
 	"                    [--workloads a,b] [--timeline NAME] [--check sim|none] [--quiet]\n"
+	"                    [--gpu-file FILE]\n"
 	"       mosaic bench --merge DIR... --out DIR";
 
 static void help(void)
@@ -25,6 +26,8 @@ static void help(void)
 	       "  --out DIR        results directory (default results/<UTC date-time>)\n"
 	       "  --jobs N         run the sweep in N processes (default: online CPUs)\n"
 	       "  --cluster SPEC   GPUxCOUNT (\"h100x8\", the default; \"a100-80gb-pcie x16\")\n"
+	       "  --gpu-file FILE  add GPUs from a JSON file (as `mosaic model gpus --json`)\n"
+	       "                   for --cluster to name\n"
 	       "                   or a JSON file {\"gpu\": NAME or {GPU spec}, \"gpus\": N,\n"
 	       "                   \"gpus_per_node\": 8, \"nvlink_gbps\": 450, \"net_gbps\": 50}\n"
 	       "  --shard I/N      run only tasks with index %% N == I; writes their rows and\n"
@@ -91,7 +94,7 @@ int cmd_bench(int argc, char **argv)
 		{"shard", required_argument, 0, 's'}, {"workloads", required_argument, 0, 'w'},
 		{"merge", no_argument, 0, 'm'},     {"quiet", no_argument, 0, 'Q'},
 		{"timeline", required_argument, 0, 't'}, {"help", no_argument, 0, 'h'},
-		{"check", required_argument, 0, 'C'},
+		{"check", required_argument, 0, 'C'}, {"gpu-file", required_argument, 0, 'G'},
 		{0, 0, 0, 0},
 	};
 	struct bench_opts o;
@@ -137,6 +140,13 @@ int cmd_bench(int argc, char **argv)
 			if (strcmp(check, "sim") && strcmp(check, "none"))
 				return cli_usage_error("bench", usage, "bad --check '%s': sim or none", optarg);
 			o.no_check = !strcmp(check, "none");
+			break;
+		case 'G':
+			if (strlen(optarg) >= sizeof(o.gpu_file))
+				return cli_usage_error("bench", usage, "--gpu-file path too long");
+			if (model_gpu_load_file(optarg, &err) < 0)
+				return cli_fail("bench", &err);
+			snprintf(o.gpu_file, sizeof(o.gpu_file), "%s", optarg);
 			break;
 		case 'm': merge = 1; break;
 		case 'Q': o.quiet = 1; break;

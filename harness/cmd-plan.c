@@ -15,14 +15,15 @@
 
 static const char usage[] =
 	"mosaic plan SPEC --gpus N [--gpu NAME] --planner mosaic|megatron|distmm|spindle|optimus|optimal|mosaic-greedy\n"
-	"            -o PLAN [--check sim|none] [--explain] [--json]\n"
+	"            -o PLAN [--check sim|none] [--explain] [--json] [--gpu-file FILE]\n"
 	"  plan a workload (a spec file or a bundled name) on N GPUs and write the plan\n"
 	"  (JSON) with its predicted iteration time (the cost model's prediction);\n"
 	"  --check sim (the default): the planner's finalists, the plans predicted\n"
 	"  within 3%% of its best, each run one iteration on the simulated cluster and\n"
 	"  the fastest simulated wins (the plan records that time); --check none: the\n"
 	"  cost model alone decides;\n"
-	"  --gpu: the GPU (default: the spec's cluster gpu); --explain: per GPU its\n"
+	"  --gpu: the GPU (default: the spec's cluster gpu; --gpu-file adds GPUs from\n"
+	"  a JSON file, as `mosaic model gpus` lists them); --explain: per GPU its\n"
 	"  partitions, modules, quotas, predicted stage times and the bottleneck;\n"
 	"  --json: a summary (planner, predicted_iter_ns, microbatch size, plan path)";
 
@@ -36,6 +37,7 @@ int cmd_plan(int argc, char **argv)
 		{"explain", no_argument, NULL, 'e'},
 		{"json", no_argument, NULL, 'j'},
 		{"check", required_argument, NULL, 'c'},
+		{"gpu-file", required_argument, NULL, 'G'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -70,6 +72,10 @@ int cmd_plan(int argc, char **argv)
 			if (strcmp(optarg, "sim") && strcmp(optarg, "none"))
 				return cli_usage_error("plan", usage, "--check '%s': expected sim or none", optarg);
 			check = !strcmp(optarg, "sim");
+			break;
+		case 'G':
+			if (model_gpu_load_file(optarg, &err) < 0)
+				return cli_fail("plan", &err);
 			break;
 		case 'h': printf("usage: %s\n", usage); return 0;
 		default: return cli_usage_error("plan", usage, "unknown option");

@@ -16,7 +16,7 @@
 
 static const char usage[] =
 	"mosaic run PLAN.json [--workload SPEC] [--backend sim|cuda] [-o OUT.mtr] [--json]\n"
-	"                [--iterations N] [--warmup N]\n"
+	"                [--iterations N] [--warmup N] [--gpu-file FILE]\n"
 	"  run one training iteration of PLAN on the simulated cluster (sim, the\n"
 	"  default) for its workload: the spec file the plan records, or the bundled\n"
 	"  workload it names, or --workload SPEC (a file or a bundled name, which must\n"
@@ -159,6 +159,7 @@ int cmd_run(int argc, char **argv)
 		{"json", no_argument, NULL, 'j'},
 		{"iterations", required_argument, NULL, 'i'},
 		{"warmup", required_argument, NULL, 'W'},
+		{"gpu-file", required_argument, NULL, 'G'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -201,6 +202,10 @@ int cmd_run(int argc, char **argv)
 				warmup = (int)v;
 			break;
 		}
+		case 'G':
+			if (model_gpu_load_file(optarg, &err) < 0)
+				return cli_fail("run", &err);
+			break;
 		case 'h':
 			printf("usage: %s\n", usage);
 			return 0;
