@@ -53,16 +53,22 @@ cp "$tmp/my.json" "$tmp/my2.json"
 rc=$?
 [ $rc -eq 2 ] || fail "duplicate names: exit $rc, want 2"
 grep -q "given twice" "$tmp/err" || fail "duplicate names: $(cat "$tmp/err")"
-# A user's GPU (a JSON file, the L40 from tests/data): bench, plan and run
-# take --gpu-file; the sweep's processes and its merge know the GPU.
-gpu=tests/data/measurements/l40.json
-"$MOSAIC" bench --quick --jobs 2 --gpu-file "$gpu" --cluster l40x4 --workloads clip --out "$tmp/l40" \
+# A user's GPU (a JSON file: a made-up half H100): bench, plan and run take
+# --gpu-file; the sweep's processes and its merge know the GPU.
+gpu="$tmp/gpu.json"
+cat >"$gpu" <<'JSON'
+[{"name": "Half H100", "short_name": "half", "cc_major": 9, "cc_minor": 0, "sms": 66,
+  "clock_mhz": 1980, "mem_bytes": 85899345920, "hbm_gbps": 1676, "l2_bytes": 52428800,
+  "fp32_tflops": 33.5, "tf32_tflops": 247, "bf16_tflops": 495, "fp16_tflops": 495,
+  "fp8_tflops": 990, "pcie_gbps": 64}]
+JSON
+"$MOSAIC" bench --quick --jobs 2 --gpu-file "$gpu" --cluster halfx4 --workloads clip --out "$tmp/u" \
 	>"$tmp/out" 2>"$tmp/err" || fail "bench on a --gpu-file GPU failed: $(cat "$tmp/err")"
-grep -q "^[0-9]*,clip,mosaic,4," "$tmp/l40/iter.csv" || fail "no 4-GPU mosaic row on the L40s"
-grep -q '"gpu_file": ' "$tmp/l40/shards/0/shard.json" || fail "shard.json does not record the GPU file"
-"$MOSAIC" plan clip --gpu-file "$gpu" --gpu l40 --gpus 2 --planner megatron --check none -o "$tmp/l40.json" \
+grep -q "^[0-9]*,clip,mosaic,4," "$tmp/u/iter.csv" || fail "no 4-GPU mosaic row on the user's GPUs"
+grep -q '"gpu_file": ' "$tmp/u/shards/0/shard.json" || fail "shard.json does not record the GPU file"
+"$MOSAIC" plan clip --gpu-file "$gpu" --gpu half --gpus 2 --planner megatron --check none -o "$tmp/u.json" \
 	2>"$tmp/err" || fail "plan --gpu-file: $(cat "$tmp/err")"
-grep -q '"gpu": "NVIDIA L40"' "$tmp/l40.json" || fail "the plan is not for the L40"
-"$MOSAIC" run "$tmp/l40.json" --gpu-file "$gpu" >/dev/null 2>"$tmp/err" || fail "run --gpu-file: $(cat "$tmp/err")"
-"$MOSAIC" run "$tmp/l40.json" >/dev/null 2>"$tmp/err"; [ $? -eq 2 ] || fail "run without the GPU file: want exit 2"
+grep -q '"gpu": "Half H100"' "$tmp/u.json" || fail "the plan is not for the user's GPU"
+"$MOSAIC" run "$tmp/u.json" --gpu-file "$gpu" >/dev/null 2>"$tmp/err" || fail "run --gpu-file: $(cat "$tmp/err")"
+"$MOSAIC" run "$tmp/u.json" >/dev/null 2>"$tmp/err"; [ $? -eq 2 ] || fail "run without the GPU file: want exit 2"
 echo "bench-user.sh: the README's spec benched beside clip"
