@@ -266,8 +266,10 @@ int plan_problem_quota_index(const struct plan_problem *pb, int sms);
  * The estimate (a prediction, no simulation): every partition is a resource
  * that runs its slots' work one after another; a slot of layers [b, e) of
  * module m on q SMs takes, per microbatch, the sum of its layers' fwd and bwd
- * times at q, times the interference factor model_interference(own DRAM
- * demand, the demand of the other partitions of that GPU).  A replica of R
+ * times at q, times the co-run factor model_corun_slowdown() of its
+ * partition (its SMs, its DRAM demand, the rest taken as tensor-core work)
+ * beside each other partition of that GPU (theirs): DRAM shared as the
+ * simulator shares it, the clock of the busy GPU.  A replica of R
  * processes ceil(M / R) of the M microbatches.  With load_r the busy time of
  * partition r and L_r the latency of one microbatch along the longest
  * forward + backward path of pipeline units through r (communication between
@@ -281,7 +283,10 @@ int plan_problem_quota_index(const struct plan_problem *pb, int sms);
  * data-parallel gradient all-reduce (ring, 2 (R-1)/R bytes / bandwidth) and
  * the optimizer step, overlapped as DDP does: a unit's all-reduce starts when
  * its last backward ends (while the units upstream of it on that partition
- * still run theirs) and the GPU's port is free; optimizer steps follow the
+ * still run theirs) and the GPU's port is free; while its data moves it
+ * holds model_comm_held_sms() SMs of its partition, so the backward still to
+ * run there stretches by held / (SMs - held) over the overlap, which the
+ * GPU's tail takes; optimizer steps follow the
  * pipeline and their all-reduce; the slowest GPU's tail counts.  Under 1F1B a replica of
  * a unit keeps at most its window of microbatches in flight (the rule of
  * plan_validate), so the pipeline also takes at least ceil(share / window)
