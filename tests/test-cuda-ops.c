@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tests/common/source-root.h"
 #include "engine/cuda/engine-cuda.h"
 #include "engine/engine.h"
 #include "model/model.h"
@@ -309,6 +310,7 @@ int main(void)
 	SRunner *sr;
 	int failed;
 
+	test_chdir_source_root();
 	tcase_set_timeout(tc, 60);
 	tcase_add_loop_test(tc, every_rank_issues_its_tasks_and_nothing_deadlocks, 0, 4);
 	tcase_add_test(tc, partitions_come_in_plan_order_with_their_quotas);

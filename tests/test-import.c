@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <zlib.h>
 
+#include "tests/common/source-root.h"
 #include "traces/import-internal.h"
 #include "traces/traces.h"
 
@@ -1093,7 +1094,7 @@ START_TEST(external_traces_match_independent_figures)
 		check_against_expected(p);
 	}
 	if (!present)
-		fprintf(stderr, "test-import: external traces not found in '%s' "
+		fprintf(stderr, "test-import: SKIP: external traces not found in '%s' "
 				"(set MOSAIC_EXTERNAL_TRACES): skipped\n", dir);
 }
 END_TEST
@@ -1137,6 +1138,7 @@ static Suite *import_suite(void)
 
 int main(void)
 {
+	test_chdir_source_root();
 	SRunner *sr = srunner_create(import_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	int failed = srunner_ntests_failed(sr);

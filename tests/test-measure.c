@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tests/common/source-root.h"
 #include "model/model.h"
 
 #define DATA "tests/data/measurements"
@@ -505,6 +506,7 @@ int main(void)
 	SRunner *sr = srunner_create(suite());
 	int failed;
 
+	test_chdir_source_root();
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

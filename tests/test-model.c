@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "tests/common/source-root.h"
 #include "model/model.h"
 
 static const struct model_gpu *gpu(const char *name)
@@ -1064,6 +1065,7 @@ int main(void)
 	SRunner *sr = srunner_create(suite());
 	int failed;
 
+	test_chdir_source_root();
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

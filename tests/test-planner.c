@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "tests/common/source-root.h"
 #include "planner/planner.h"
 
 #define MS 1000000LL
@@ -1007,6 +1008,7 @@ int main(void)
 	SRunner *sr = srunner_create(planner_suite());
 	int failed;
 
+	test_chdir_source_root();
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "tests/common/source-root.h"
 #include "model/model.h"
 #include "traces/traces.h"
 #include "workloads/workloads.h"
@@ -858,6 +859,7 @@ int main(void)
 	SRunner *r = srunner_create(suite());
 	int failed;
 
+	test_chdir_source_root();
 	srunner_run_all(r, CK_NORMAL);
 	failed = srunner_ntests_failed(r);
 	srunner_free(r);

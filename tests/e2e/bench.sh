@@ -6,7 +6,7 @@
 set -u
 : "${MOSAIC:?set MOSAIC to the mosaic binary}"
 cd "$(dirname "$0")/../.."
-command -v gnuplot >/dev/null || { echo "bench.sh: skipped: gnuplot not installed"; exit 0; }
+command -v gnuplot >/dev/null || { echo "bench.sh: SKIP: gnuplot not installed"; exit 77; }
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 fail() { echo "bench.sh: $*" >&2; exit 1; }

@@ -45,8 +45,8 @@ if [ "$status" -ge 124 ]; then
 	echo "cuda-nogpu: record crashed or hung (status $status)"; cat "$tmp/err"; exit 1
 fi
 if [ "$status" -ne 2 ] || ! grep -q -e "no CUDA device" -e "built without CUDA support" "$tmp/err"; then
-	echo "cuda-nogpu: a CUDA device seems present (record: status $status); skipping"
-	exit 0
+	echo "cuda-nogpu: SKIP: a CUDA device seems present (record: status $status)"
+	exit 77
 fi
 
 run "$MOSAIC" record -o "$tmp/x.mtr" -- true

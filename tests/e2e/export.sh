@@ -73,6 +73,6 @@ if [ -f "$k" ]; then
 	python3 -c 'import json, sys; d = json.load(open(sys.argv[1])); assert d["traceEvents"]' \
 		"$tmp/k.json" || fail "Kineto export does not parse"
 else
-	echo "export.sh: $k absent, Kineto case skipped"
+	fail "$k absent (committed test data)"
 fi
 exit 0

@@ -13,8 +13,8 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
 if ! command -v python3 >/dev/null; then
-	echo "import-external: python3 not found (needed to read inspect's JSON): skipped"
-	exit 0
+	echo "import-external: SKIP: python3 not found (needed to read inspect's JSON)"
+	exit 77
 fi
 
 files=(tests/data/kineto/tracelens/*.json.gz tests/data/kineto/hta/*.json.gz)

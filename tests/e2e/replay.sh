@@ -14,7 +14,7 @@ fail() { echo "replay.sh: $*" >&2; exit 1; }
 n=0
 for f in tests/data/kineto/tracelens/gaunernst_bert-small-uncased__1016001.json.gz \
 	 tests/data/kineto/hta/benchmark_result_2869224_1695835535_trace.json.gz; do
-	[ -f "$f" ] || { echo "replay.sh: skipping missing $f"; continue; }
+	[ -f "$f" ] || { echo "replay.sh: $f missing (committed test data)" >&2; exit 1; }
 	n=$((n + 1))
 	"$MOSAIC" import "$f" -o "$tmp/t$n.mtr" >/dev/null 2>"$tmp/err" || fail "import of $f failed: $(cat "$tmp/err")"
 	"$MOSAIC" replay "$tmp/t$n.mtr" --json -o "$tmp/sim$n.mtr" >"$tmp/r$n.json" 2>"$tmp/err" \

@@ -8,7 +8,7 @@ set -u
 : "${MOSAIC:?set MOSAIC to the mosaic binary}"
 cd "$(dirname "$0")/../.."
 trace=${MOSAIC_EXTERNAL:-../shared/external-traces}/kineto-tb-plugin/resnet50_num_workers_0/worker0.1623143089861.pt.trace.json.gz
-[ -f "$trace" ] || { echo "synth-measured.sh: skipped ($trace absent)"; exit 0; }
+[ -f "$trace" ] || { echo "synth-measured.sh: SKIP: $trace absent (optional external data)"; exit 77; }
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 fail() { echo "synth-measured.sh: $*" >&2; exit 1; }
