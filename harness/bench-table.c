@@ -184,11 +184,13 @@ int bench_table_read(struct bench_table *t, const char *dir, int may_miss, struc
 			}
 			continue;
 		}
+		errno = 0;
 		task = strtol(f[0], &end, 10);
-		if (end == f[0] || *end || task < 0) {
+		if (end == f[0] || *end || errno || task < 0 || task >= BENCH_MAX_TASKS) {
+			rc = mo_err_set(err, MO_EINPUT, "cannot read '%s': line %d: bad task index "
+					"'%.40s' (an integer from 0 to %d)", path, lineno, f[0],
+					BENCH_MAX_TASKS - 1);
 			free_fields(f, nf);
-			rc = mo_err_set(err, MO_EINPUT, "cannot read '%s': line %d: bad task index",
-					path, lineno);
 			break;
 		}
 		rc = add_fields(t, (int)task, f, nf, err);

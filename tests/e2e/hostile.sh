@@ -76,6 +76,20 @@ for c in cut tiny random empty; do
 	expect2 "$tmp/$c.mtr" "$MOSAIC" export --perfetto "$tmp/$c.mtr" -o "$tmp/out/x.json"
 done
 
+# ---- a shard's CSV tables: bad task index, wrong field count, NUL ----
+"$MOSAIC" bench --quick --workloads clip --shard 0/1 --out "$tmp/sh" --quiet >/dev/null 2>&1 \
+	|| fail "bench --shard 0/1 for the CSV cases failed"
+for c in task4294967297 taskneg fields nul; do
+	rm -rf "$tmp/sh-$c"; cp -r "$tmp/sh" "$tmp/sh-$c"
+	case $c in
+	task4294967297) sed -i '2s/^[0-9]*,/4294967297,/' "$tmp/sh-$c/iter.csv" ;;
+	taskneg) sed -i '2s/^[0-9]*,/-1,/' "$tmp/sh-$c/iter.csv" ;;
+	fields) sed -i '2s/$/,extra/' "$tmp/sh-$c/iter.csv" ;;
+	nul) printf '0,\0\n' >> "$tmp/sh-$c/iter.csv" ;;
+	esac
+	expect2 "$tmp/sh-$c/iter.csv" "$MOSAIC" bench --merge "$tmp/sh-$c" --out "$tmp/out/m"
+done
+
 # ---- regress reference: unbounded, empty ----
 expect2 "/dev/zero" "$MOSAIC" regress --reference /dev/zero
 printf '{"format": "mosaic-regress-reference", "version": 1, "workloads": []}' > "$tmp/noref.json"
