@@ -304,9 +304,16 @@ char *bench_read_file(const char *path, size_t *len, struct mo_err *err)
 	char *buf = NULL;
 	size_t n = 0, cap = 0;
 	int e = 0;
+	struct stat st;
 
 	if (!fp) {
-		mo_err_set(err, MO_EIO, "cannot open '%s': %s", path, strerror(errno));
+		mo_err_set(err, errno == ENOENT ? MO_EINPUT : MO_EIO, "cannot open '%s': %s", path,
+			   strerror(errno));
+		return NULL;
+	}
+	if (fstat(fileno(fp), &st) == 0 && S_ISDIR(st.st_mode)) {
+		fclose(fp);
+		mo_err_set(err, MO_EINPUT, "cannot read '%s': it is a directory", path);
 		return NULL;
 	}
 	for (;;) {

@@ -92,6 +92,7 @@ done
 
 # ---- regress reference: unbounded, empty ----
 expect2 "/dev/zero" "$MOSAIC" regress --reference /dev/zero
+expect2 "$tmp" "$MOSAIC" regress --reference "$tmp"
 printf '{"format": "mosaic-regress-reference", "version": 1, "workloads": []}' > "$tmp/noref.json"
 expect2 "no workloads" "$MOSAIC" regress --reference "$tmp/noref.json"
 printf '{"format": "mosaic-regress-reference", "version": 9, "workloads": [{"name": "clip"}]}' > "$tmp/v9.json"
