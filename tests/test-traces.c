@@ -737,6 +737,26 @@ START_TEST(a_signal_removes_the_temporaries_and_still_kills)
 			      "the child must die of signal %d (status 0x%x)", sigs[i], status);
 		ck_assert_uint_eq(count_dir_entries(), 0);
 	}
+	/* a forked child killed by a signal leaves its parent's temporaries alone */
+	{
+		struct mo_outfile f;
+		int status;
+		pid_t pid;
+
+		ck_assert_int_eq(mo_outfile_open(&f, tmp("parent.csv"), NULL), 0);
+		pid = fork();
+		if (pid == 0) {
+			signal(SIGTERM, SIG_DFL);
+			if (mo_outfile_cleanup_on_signals() < 0)
+				_exit(3);
+			raise(SIGTERM);
+			_exit(4);
+		}
+		ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+		ck_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM);
+		ck_assert_uint_eq(count_dir_entries(), 1);
+		ck_assert_int_eq(mo_outfile_commit(&f, NULL), 0);
+	}
 	remove_tmpdir();
 }
 END_TEST

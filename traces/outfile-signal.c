@@ -8,13 +8,17 @@
 #include <unistd.h>
 
 /* A fixed table of pointers, read by the handler without locks: a slot holds
- * a temporary's name from its creation until commit or abort. */
+ * a temporary's name from its creation until commit or abort, and the pid of
+ * the process that created it (a forked child inherits the table: it must
+ * not remove its parent's temporaries when it is killed). */
 static _Atomic(const char *) slots[TRACE_OUTFILE_SLOTS];
+static _Atomic(pid_t) owners[TRACE_OUTFILE_SLOTS];
 
 int trace_outfile_register(const char *tmp_path)
 {
 	for (int i = 0; i < TRACE_OUTFILE_SLOTS; i++) {
 		const char *none = NULL;
+		atomic_store(&owners[i], getpid());
 		if (atomic_compare_exchange_strong(&slots[i], &none, tmp_path))
 			return i;
 	}
@@ -27,12 +31,14 @@ void trace_outfile_unregister(int slot)
 		atomic_store(&slots[slot], NULL);
 }
 
-/* Async-signal-safe: unlink(2) and raise(3) only. */
+/* Async-signal-safe: getpid(2), unlink(2) and raise(3) only. */
 static void remove_temporaries(int sig)
 {
+	pid_t me = getpid();
+
 	for (int i = 0; i < TRACE_OUTFILE_SLOTS; i++) {
 		const char *p = atomic_load(&slots[i]);
-		if (p)
+		if (p && atomic_load(&owners[i]) == me)
 			unlink(p);
 	}
 	raise(sig); /* SA_RESETHAND restored the default action: die of sig */
