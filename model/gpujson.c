@@ -208,6 +208,19 @@ int model_gpu_parse_json(const char *text, size_t len, const char *what, struct 
 
 #define MAX_FILE_GPUS 64
 
+/* The data-sheet figures a file gives: equal in a and b (the limits derived
+ * from the compute capability are equal when the capability is). */
+static int same_figures(const struct model_gpu *a, const struct model_gpu *b)
+{
+	return !strcasecmp(a->name, b->name) && a->cc_major == b->cc_major &&
+	       a->cc_minor == b->cc_minor && a->sms == b->sms && a->clock_mhz == b->clock_mhz &&
+	       a->mem_bytes == b->mem_bytes && a->hbm_gbps == b->hbm_gbps && a->l2_bytes == b->l2_bytes &&
+	       a->fp32_tflops == b->fp32_tflops && a->tf32_tflops == b->tf32_tflops &&
+	       a->bf16_tflops == b->bf16_tflops && a->fp16_tflops == b->fp16_tflops &&
+	       a->fp8_tflops == b->fp8_tflops && a->nvlink_gbps == b->nvlink_gbps &&
+	       a->pcie_gbps == b->pcie_gbps;
+}
+
 int model_gpu_load_file(const char *path, struct mo_err *err)
 {
 	FILE *fp = fopen(path, "rb");
@@ -253,11 +266,16 @@ int model_gpu_load_file(const char *path, struct mo_err *err)
 		rc = n;
 		goto out;
 	}
-	/* a file never silently redefines a built-in GPU, nor names one GPU twice */
+	/* a file never silently redefines a built-in GPU (restating one, figures
+	 * unchanged, is allowed and adds nothing), nor names one GPU twice */
 	for (int i = 0; i < n; i++) {
 		const char *names[2] = {gpus[i].name, gpus[i].short_name};
 		for (int k = 0; k < 2; k++) {
 			const struct model_gpu *b = model_gpu_builtin(names[k]);
+			if (b && same_figures(b, &gpus[i])) {
+				gpus[i].name[0] = '\0'; /* the built-in stays */
+				break;
+			}
 			if (b) {
 				rc = mo_err_set(err, MO_EINPUT,
 						"cannot load '%s': gpu %d: '%s' is the name of the built-in "
@@ -275,7 +293,7 @@ int model_gpu_load_file(const char *path, struct mo_err *err)
 			}
 	}
 	for (int i = 0; i < n; i++)
-		if (model_gpu_add(&gpus[i]) < 0) {
+		if (gpus[i].name[0] && model_gpu_add(&gpus[i]) < 0) {
 			rc = mo_err_set(err, MO_ENOMEM, "cannot load '%s': out of memory", path);
 			goto out;
 		}

@@ -64,8 +64,9 @@ struct model_gpu {
 const struct model_gpu *model_gpu_find(const char *name, struct mo_err *err);
 /* Add the GPUs described in a JSON file (an array of objects with the field
  * names of struct model_gpu; at most 64, 16 MB).  A GPU whose name or short
- * name is a built-in GPU's ("h100") is refused (MO_EINPUT, naming it): a file
- * never silently replaces a built-in; nor may one file name a GPU twice.  A
+ * name is a built-in GPU's ("h100") is refused (MO_EINPUT, naming it) unless
+ * it restates the built-in's figures unchanged (then the built-in stays): a
+ * file never silently replaces a built-in; nor may one file name a GPU twice.  A
  * later file's GPU replaces an earlier file's GPU of the same name. */
 int model_gpu_load_file(const char *path, struct mo_err *err);
 /* The number of known GPUs and the i-th one, for listings. */
