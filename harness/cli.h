@@ -67,6 +67,11 @@ int cli_workload_load(const char *arg, struct workload **out, struct mo_err *err
 /* Print the workload's warnings (workload.h) to stderr, one line each:
  * "mosaic VERB: warning: workload 'w': ...". */
 void cli_workload_warnings(const char *verb, const struct workload *w);
+/* --profiles LIST (comma-separated traces of modules at several SM quotas):
+ * each module of w held by two or more of them gets its measured scaling
+ * (harness/profiles.c); desc (cap bytes) says which.  -MO_EINPUT when none. */
+int cli_profiles_apply(struct workload *w, const struct model_gpu *gpu, const char *list,
+		       char *desc, size_t cap, struct mo_err *err);
 /* Does cli_workload_load read arg as a file (1) or as a bundled name (0)? */
 int cli_workload_is_file(const char *arg);
 

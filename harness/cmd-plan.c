@@ -16,6 +16,7 @@
 static const char usage[] =
 	"mosaic plan SPEC --gpus N [--gpu NAME] --planner mosaic|megatron|distmm|spindle|optimus|optimal|mosaic-greedy\n"
 	"            -o PLAN [--check sim|none] [--explain] [--json] [--gpu-file FILE]\n"
+	"            [--profiles TRACE,TRACE,...]\n"
 	"  plan a workload (a spec file or a bundled name) on N GPUs and write the plan\n"
 	"  (JSON) with its predicted iteration time (the cost model's prediction);\n"
 	"  --check sim (the default): the planner's finalists, the plans predicted\n"
@@ -25,7 +26,12 @@ static const char usage[] =
 	"  --gpu: the GPU (default: the spec's cluster gpu; --gpu-file adds GPUs from\n"
 	"  a JSON file, as `mosaic model gpus` lists them); --explain: per GPU its\n"
 	"  partitions, modules, quotas, predicted stage times and the bottleneck;\n"
-	"  --json: a summary (planner, predicted_iter_ns, microbatch size, plan path)";
+	"  --json: a summary (planner, predicted_iter_ns, microbatch size, plan path);\n"
+	"  --profiles: measured traces of modules at several SM quotas (`mosaic profile`\n"
+	"  writes them; one microbatch of the spec's size): each module they hold at two\n"
+	"  or more quotas is planned with its measured scaling, and the plan says so;\n"
+	"  the finalist check is then off unless --check sim (the simulator does not\n"
+	"  know the measurements)";
 
 int cmd_plan(int argc, char **argv)
 {
@@ -38,10 +44,12 @@ int cmd_plan(int argc, char **argv)
 		{"json", no_argument, NULL, 'j'},
 		{"check", required_argument, NULL, 'c'},
 		{"gpu-file", required_argument, NULL, 'G'},
+		{"profiles", required_argument, NULL, 'P'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
-	const char *gpu_name = NULL, *out = NULL, *planner = NULL;
+	const char *gpu_name = NULL, *out = NULL, *planner = NULL, *profiles = NULL;
+	char measured[400] = "";
 	const struct model_gpu *gpu;
 	struct workload *w = NULL;
 	struct plan *p = NULL;
@@ -49,7 +57,7 @@ int cmd_plan(int argc, char **argv)
 	struct mo_err err;
 	struct plan_checker chk;
 	struct sim_check sc = {NULL, NULL, NULL};
-	int json = 0, explain = 0, n_gpus = 0, check = 1, c, rc = 0;
+	int json = 0, explain = 0, n_gpus = 0, check = -1, c, rc = 0;
 
 	mo_err_clear(&err);
 	optind = 1;
@@ -73,6 +81,7 @@ int cmd_plan(int argc, char **argv)
 				return cli_usage_error("plan", usage, "--check '%s': expected sim or none", optarg);
 			check = !strcmp(optarg, "sim");
 			break;
+		case 'P': profiles = optarg; break;
 		case 'G':
 			if (model_gpu_load_file(optarg, &err) < 0)
 				return cli_fail("plan", &err);
@@ -103,6 +112,14 @@ int cmd_plan(int argc, char **argv)
 		workload_free(w);
 		return cli_fail("plan", &err);
 	}
+	if (profiles && cli_profiles_apply(w, gpu, profiles, measured, sizeof(measured), &err) < 0) {
+		workload_free(w);
+		return cli_fail("plan", &err);
+	}
+	/* the simulator knows the model's kernels, not the measurements: with
+	 * profiles the cost model (which uses them) decides unless asked */
+	if (check < 0)
+		check = !profiles;
 	sc.w = w;
 	sc.log = json ? NULL : stderr;
 	sim_check_init(&chk, &sc);
@@ -112,6 +129,8 @@ int cmd_plan(int argc, char **argv)
 		rc = cli_fail("plan", &err);
 		goto out;
 	}
+	if (measured[0])
+		snprintf(p->measurements, sizeof(p->measurements), "profiles: %s", measured);
 	/* a user's spec: recorded so that `mosaic run PLAN` finds it */
 	if (cli_workload_is_file(argv[optind])) {
 		char abs[PATH_MAX];

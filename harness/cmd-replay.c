@@ -92,6 +92,8 @@ int cmd_replay(int argc, char **argv)
 		h.producer = "mosaic replay " MOSAIC_VERSION;
 		h.source = TRACE_SOURCE_SIMULATED;
 		h.origin = argv[optind];
+		if (ro.sms > 0)
+			h.quota_sms = ro.sms; /* what-if at N SMs: a trace recorded under that quota */
 		w = trace_writer_open(out, &h, &err);
 		if (!w) {
 			trace_mem_release(&t);

@@ -162,7 +162,7 @@ int plan_problem_finish(struct plan_problem *pb, struct mo_err *err)
 }
 
 /* Kernel times of one layer and phase under every quota; returns DRAM bytes. */
-static int time_layer(const struct workload *w, int m, int l, int phase, int samples,
+int pl_time_layer(const struct workload *w, int m, int l, int phase, int samples,
 		      struct plan_problem *pb, int64_t *ns, int64_t *bytes, struct mo_err *err)
 {
 	struct trace_mem tm;
@@ -243,9 +243,9 @@ int plan_problem_new(const struct workload *w, const struct model_gpu *gpu, int 
 			int64_t fb, bb, ob;
 			struct workload_memory mem;
 
-			if ((rc = time_layer(w, m, l, WORKLOAD_FWD, microbatch_size, pb, f, &fb, err)) ||
-			    (rc = time_layer(w, m, l, WORKLOAD_BWD, microbatch_size, pb, b, &bb, err)) ||
-			    (rc = time_layer(w, m, l, WORKLOAD_OPT, microbatch_size, pb, o, &ob, err))) {
+			if ((rc = pl_time_layer(w, m, l, WORKLOAD_FWD, microbatch_size, pb, f, &fb, err)) ||
+			    (rc = pl_time_layer(w, m, l, WORKLOAD_BWD, microbatch_size, pb, b, &bb, err)) ||
+			    (rc = pl_time_layer(w, m, l, WORKLOAD_OPT, microbatch_size, pb, o, &ob, err))) {
 				mo_err_prefix(err, "module '%s' layer %d", wm->name, l);
 				goto fail;
 			}
@@ -263,6 +263,9 @@ int plan_problem_new(const struct workload *w, const struct model_gpu *gpu, int 
 			mc->grad_bytes[l] = mem.grads;
 		}
 	}
+	for (int m = 0; m < w->n_modules; m++)
+		if ((rc = pl_apply_measured(w, m, pb, err)) < 0)
+			goto fail;
 	workload_topo_order(w, pb->topo);
 	if (build_prefix(pb)) {
 		rc = mo_err_set(err, MO_ENOMEM, "plan: out of memory");

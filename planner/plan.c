@@ -121,6 +121,7 @@ struct plan *plan_clone(const struct plan *p)
 	memcpy(c->planner_version, p->planner_version, sizeof(c->planner_version));
 	memcpy(c->workload, p->workload, sizeof(c->workload));
 	memcpy(c->workload_file, p->workload_file, sizeof(c->workload_file));
+	memcpy(c->measurements, p->measurements, sizeof(c->measurements));
 	memcpy(c->gpu, p->gpu, sizeof(c->gpu));
 	c->schedule = p->schedule;
 	c->microbatch_size = p->microbatch_size;
@@ -286,7 +287,7 @@ static int get_array(struct reader *r, json_t *obj, const char *path, const char
 }
 
 static const char *const top_keys[] = {"format", "version", "planner", "planner_version",
-	"workload", "workload_file", "gpu", "gpus", "schedule", "microbatch_size", "microbatches",
+	"workload", "workload_file", "measurements", "gpu", "gpus", "schedule", "microbatch_size", "microbatches",
 	"predicted_iter_ns", "checked", "placement", NULL};
 static const char *const checked_keys[] = {"by", "iter_ns", "finalists", NULL};
 static const char *const gpu_keys[] = {"gpu", "partitions", NULL};
@@ -390,6 +391,9 @@ static int read_plan(struct reader *r, json_t *root, struct plan **out)
 		goto fail;
 	if (json_object_get(root, "workload_file") &&
 	    get_str(r, root, "", "workload_file", p->workload_file, sizeof(p->workload_file)))
+		goto fail;
+	if (json_object_get(root, "measurements") &&
+	    get_str(r, root, "", "measurements", p->measurements, sizeof(p->measurements)))
 		goto fail;
 	if ((int64_t)json_array_size(placement) != gpus) {
 		char d[96];
@@ -531,6 +535,8 @@ static int write_plan(const struct plan *p, FILE *fp)
 	fputs(",\n  \"workload\": ", fp), put_str(fp, p->workload);
 	if (p->workload_file[0])
 		fputs(",\n  \"workload_file\": ", fp), put_str(fp, p->workload_file);
+	if (p->measurements[0])
+		fputs(",\n  \"measurements\": ", fp), put_str(fp, p->measurements);
 	fputs(",\n  \"gpu\": ", fp), put_str(fp, p->gpu);
 	fprintf(fp, ",\n  \"gpus\": %d,\n  \"schedule\": \"%s\",\n  \"microbatch_size\": %d,\n"
 		    "  \"microbatches\": %d,\n  \"predicted_iter_ns\": %lld,\n",

@@ -116,6 +116,14 @@ struct pl_sbuf {
 };
 void pl_sb_printf(struct pl_sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* Predicted kernel times (ns[qi] for every quota of pb) and DRAM bytes of
+ * layer l of module m in one phase at `samples` per microbatch (cost.c). */
+int pl_time_layer(const struct workload *w, int m, int l, int phase, int samples,
+		  struct plan_problem *pb, int64_t *ns, int64_t *bytes, struct mo_err *err);
+/* Scale module m's predicted times by its measurements, if any (measured.c;
+ * the rule is in planner.h under plan_problem_new). */
+int pl_apply_measured(const struct workload *w, int m, struct plan_problem *pb, struct mo_err *err);
+
 /* Shared helpers of the planners (search.c). */
 struct plan *pl_plan_start(const struct plan_problem *pb, const char *planner);
 /* Per-layer cost at quota index qi of layers [lb, le) of module m (fwd + bwd). */

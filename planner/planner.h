@@ -84,6 +84,9 @@ struct plan {
 	 * PLAN` finds it from anywhere), "" for a bundled workload; optional
 	 * "workload_file" in the JSON */
 	char workload_file[512];
+	/* the measurements the plan was made with ("profiles: vision (4
+	 * profiles)"), "" for none: optional "measurements" in the JSON */
+	char measurements[512];
 	char gpu[64];              /* GPU name as model_gpu_find() accepts it */
 	int n_gpus;
 	struct plan_gpu *gpus;     /* n_gpus entries, index = GPU id */
@@ -249,6 +252,16 @@ struct plan_problem {
 
 int plan_problem_new(const struct workload *w, const struct model_gpu *gpu, int n_gpus,
 		     int microbatch_size, struct plan_problem **out, struct mo_err *err);
+/*
+ * Measurements in the problem: plan_problem_new scales the predicted forward
+ * and backward times of a module with measured scaling (workload.h,
+ * workload_module.measured) by measured / predicted at each of the problem's
+ * quotas, the prediction taken at the measured microbatch size; so the
+ * shape of each layer's costs stays the model's and the module's totals at
+ * the measured size are the measurements.  Quotas the measured curve does
+ * not give are not scaled.  The same ratio applies at every microbatch size
+ * (an assumption: say so where it matters).
+ */
 struct plan_problem *plan_problem_alloc(const struct model_gpu *gpu, int n_gpus, int n_modules,
 					const int *layers, int batch, int microbatch_size);
 /* After filling the costs and edges of an allocated problem: compute topo

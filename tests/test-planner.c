@@ -586,6 +586,58 @@ static struct workload *load_mm(void)
 	return w;
 }
 
+/* A module's forward (bwd 0) or backward (bwd 1) time at quota index qi,
+ * summed over its layers. */
+static int64_t module_ns(const struct plan_problem *pb, int m, int qi, int bwd)
+{
+	int64_t t = 0;
+
+	for (int l = 0; l < pb->modules[m].layers; l++)
+		t += (bwd ? pb->modules[m].bwd_ns : pb->modules[m].fwd_ns)[l * pb->n_quotas + qi];
+	return t;
+}
+
+START_TEST(measured_scaling_replaces_the_prediction_of_a_module)
+{
+	struct workload *w = load_mm();
+	struct plan_problem *pb0 = NULL, *pb1 = NULL, *pb2 = NULL, *pb3 = NULL;
+	struct model_curve *c = &w->modules[0].measured;
+	struct mo_err err;
+	int mbs = w->microbatch;
+
+	ck_assert(plan_problem_new(w, h100(), 4, mbs, &pb0, &err) == 0);
+	ck_assert(plan_problem_new(w, h100(), 4, 2 * mbs, &pb2, &err) == 0);
+	/* measurements of the vision encoder: 2x the predicted forward and 3x
+	 * the backward at every quota but the first, which is not measured */
+	c->n = pb0->n_quotas - 1;
+	for (int i = 0; i < c->n; i++) {
+		c->quota[i] = pb0->quotas[i + 1];
+		c->fwd_ns[i] = 2 * module_ns(pb0, 0, i + 1, 0);
+		c->bwd_ns[i] = 3 * module_ns(pb0, 0, i + 1, 1);
+	}
+	w->modules[0].measured_mbs = mbs;
+	ck_assert_msg(plan_problem_new(w, h100(), 4, mbs, &pb1, &err) == 0, "%s", err.msg);
+	ck_assert(plan_problem_new(w, h100(), 4, 2 * mbs, &pb3, &err) == 0);
+	for (int qi = 0; qi < pb0->n_quotas; qi++) {
+		int64_t f0 = module_ns(pb0, 0, qi, 0), b0 = module_ns(pb0, 0, qi, 1);
+		int64_t L = pb0->modules[0].layers; /* rounding: at most 1 ns a layer */
+		int kf = qi ? 2 : 1, kb = qi ? 3 : 1;
+
+		ck_assert_int_le(llabs(module_ns(pb1, 0, qi, 0) - kf * f0), L);
+		ck_assert_int_le(llabs(module_ns(pb1, 0, qi, 1) - kb * b0), L);
+		/* the same ratio at another microbatch size */
+		ck_assert_int_le(llabs(module_ns(pb3, 0, qi, 0) - kf * module_ns(pb2, 0, qi, 0)), L);
+		/* the other modules keep the model's prediction */
+		ck_assert_int_eq(module_ns(pb1, 2, qi, 0), module_ns(pb0, 2, qi, 0));
+	}
+	plan_problem_free(pb0);
+	plan_problem_free(pb1);
+	plan_problem_free(pb2);
+	plan_problem_free(pb3);
+	workload_free(w);
+}
+END_TEST
+
 START_TEST(plans_of_every_planner_validate_against_their_workload)
 {
 	struct workload *w = load_mm();
@@ -968,6 +1020,7 @@ static Suite *planner_suite(void)
 			    (int)(sizeof(bad_plans) / sizeof(bad_plans[0])));
 	tcase_add_test(f, a_missing_plan_file_is_an_io_error);
 	tcase_add_test(c, a_two_stage_pipeline_costs_m_plus_s_minus_one_stage_times);
+	tcase_add_test(c, measured_scaling_replaces_the_prediction_of_a_module);
 	tcase_add_test(c, a_partition_fills_the_gap_between_its_units_with_forwards_of_later_microbatches);
 	tcase_add_test(c, gradient_all_reduce_overlaps_the_backward_of_upstream_units);
 	tcase_add_test(c, warmups_cover_what_replicated_positions_keep_in_flight);

@@ -128,6 +128,13 @@ struct workload_module {
 	char trace_module[64];  /* module name in the trace; "" = every kernel */
 	int trace_samples;      /* microbatch size the trace was recorded at */
 	struct workload_trace *trace_data; /* private: the kernels, per phase */
+	/* Measured scaling (optional, set by the caller, e.g. from profiles at
+	 * several SM quotas): forward and backward time of one microbatch of
+	 * measured_mbs samples at measured.quota[]; measured.n == 0 when none.
+	 * The planner corrects its predictions of this module by the ratio
+	 * measured / predicted at each quota (planner.h, plan_problem_new). */
+	struct model_curve measured;
+	int measured_mbs;
 	/* added after the first contract */
 	int causal;         /* encoder: causal self-attention mask (CLIP text) */
 	int embed_norm;     /* a norm right after the embeddings (BERT, CLIP vision ln_pre) */

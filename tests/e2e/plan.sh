@@ -117,6 +117,33 @@ assert "sensitivity:" in why and "best temporal-only:" in why and "best colocate
 PY
 done
 
+# profile -> plan --profiles: simulated profiles of clip at 32, 64 and 132 SMs
+# (`replay --sms` writes the quota in the header, as `mosaic profile` does on
+# a GPU); the plan uses them, says so, and predicts differently than without
+"$MOSAIC" synth clip --gpu h100 -o "$tmp/clip.mtr" >/dev/null 2>&1 || fail "synth clip"
+for q in 32 64 132; do
+	"$MOSAIC" replay "$tmp/clip.mtr" --sms $q -o "$tmp/prof-$q.mtr" >/dev/null 2>&1 || fail "replay --sms $q"
+	"$MOSAIC" inspect --json "$tmp/prof-$q.mtr" | grep -q "\"quota_sms\": $q" || fail "profile at $q: no quota in the header"
+done
+profs="$tmp/prof-32.mtr,$tmp/prof-64.mtr,$tmp/prof-132.mtr"
+"$MOSAIC" plan clip --gpus 4 --planner mosaic --profiles "$profs" -o "$tmp/pp.json" 2>"$tmp/err" \
+	|| fail "plan --profiles: $(cat "$tmp/err")"
+grep -q '"measurements": "profiles: vision (3 profiles), text (3 profiles)"' "$tmp/pp.json" \
+	|| fail "the plan does not record its measurements: $(grep measurements "$tmp/pp.json")"
+! grep -q '"checked"' "$tmp/pp.json" || fail "with profiles the simulator's check should be off by default"
+"$MOSAIC" plan clip --gpus 4 --planner mosaic --check none -o "$tmp/pn.json" 2>/dev/null || fail "plan clip"
+python3 - "$tmp/pp.json" "$tmp/pn.json" <<'PY' || fail "profiles did not change the prediction"
+import json, sys
+a, b = (json.load(open(f))["predicted_iter_ns"] for f in sys.argv[1:3])
+assert a != b, (a, b)
+PY
+"$MOSAIC" plan clip --gpus 4 --planner mosaic --profiles "$tmp/prof-32.mtr" -o "$tmp/p1.json" 2>"$tmp/err"
+[ $? -eq 2 ] || fail "one profile: want exit 2"
+grep -q "no module of workload 'clip' is in two or more" "$tmp/err" || fail "one profile: $(cat "$tmp/err")"
+"$MOSAIC" plan clip --gpus 4 --planner mosaic --profiles "$tmp/prof-32.mtr,$tmp/prof-32.mtr" -o "$tmp/p1.json" 2>"$tmp/err"
+[ $? -eq 2 ] || fail "two profiles at one quota: want exit 2"
+[ ! -e "$tmp/p1.json" ] || fail "a refused plan left a file"
+
 # optimal sizes its search space first and refuses a space too large before
 # searching (imagebind on 8 GPUs: 10^13 configurations), with the size
 "$MOSAIC" plan imagebind --gpus 8 --planner optimal --check none -o "$tmp/x.json" 2>"$tmp/err"

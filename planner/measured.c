@@ -1,0 +1,69 @@
+/*
+ * measured.c - a module's measured scaling in the planning problem: its
+ * predicted forward and backward times scaled by measured / predicted at
+ * each quota (the rule: planner.h, under plan_problem_new).
+ */
+#include "planner/planner-internal.h"
+
+#include <math.h>
+
+/* The module's predicted forward and backward time of one microbatch of
+ * `samples` at every quota of pb (sums over its layers). */
+static int predicted_totals(const struct workload *w, int m, int samples, struct plan_problem *pb,
+			    double *fwd, double *bwd, struct mo_err *err)
+{
+	int64_t ns[MODEL_CURVE_MAX], bytes;
+	int rc;
+
+	for (int qi = 0; qi < pb->n_quotas; qi++)
+		fwd[qi] = bwd[qi] = 0;
+	for (int l = 0; l < w->modules[m].layers; l++) {
+		if ((rc = pl_time_layer(w, m, l, WORKLOAD_FWD, samples, pb, ns, &bytes, err)) < 0)
+			return rc;
+		for (int qi = 0; qi < pb->n_quotas; qi++)
+			fwd[qi] += (double)ns[qi];
+		if ((rc = pl_time_layer(w, m, l, WORKLOAD_BWD, samples, pb, ns, &bytes, err)) < 0)
+			return rc;
+		for (int qi = 0; qi < pb->n_quotas; qi++)
+			bwd[qi] += (double)ns[qi];
+	}
+	return 0;
+}
+
+/* The measured time at quota q (exact samples only), or -1. */
+static double measured_at(const struct model_curve *c, int q, int bwd)
+{
+	for (int i = 0; i < c->n; i++)
+		if (c->quota[i] == q)
+			return (double)(bwd ? c->bwd_ns[i] : c->fwd_ns[i]);
+	return -1;
+}
+
+int pl_apply_measured(const struct workload *w, int m, struct plan_problem *pb, struct mo_err *err)
+{
+	const struct workload_module *wm = &w->modules[m];
+	struct plan_module_cost *mc = &pb->modules[m];
+	double fwd[MODEL_CURVE_MAX], bwd[MODEL_CURVE_MAX];
+	int nq = pb->n_quotas, rc;
+
+	if (wm->measured.n <= 0)
+		return 0;
+	if (wm->measured_mbs < 1)
+		return mo_err_set(err, MO_EINPUT, "module '%s': measurements without a microbatch size",
+				  wm->name);
+	rc = predicted_totals(w, m, wm->measured_mbs, pb, fwd, bwd, err);
+	if (rc < 0)
+		return rc;
+	for (int qi = 0; qi < nq; qi++) {
+		double mf = measured_at(&wm->measured, pb->quotas[qi], 0);
+		double mb = measured_at(&wm->measured, pb->quotas[qi], 1);
+		double sf = mf > 0 && fwd[qi] > 0 ? mf / fwd[qi] : 1;
+		double sb = mb > 0 && bwd[qi] > 0 ? mb / bwd[qi] : 1;
+
+		for (int l = 0; l < wm->layers; l++) {
+			mc->fwd_ns[l * nq + qi] = (int64_t)llround((double)mc->fwd_ns[l * nq + qi] * sf);
+			mc->bwd_ns[l * nq + qi] = (int64_t)llround((double)mc->bwd_ns[l * nq + qi] * sb);
+		}
+	}
+	return 0;
+}
