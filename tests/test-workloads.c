@@ -696,20 +696,29 @@ static void put_kernel(struct trace_mem *t, int module, int phase, int mb, int64
 	ck_assert(trace_mem_add(t, &r, &err) == 0);
 }
 
+/* A new directory dir (a mkdtemp template), path = dir/v.mtr, and an empty
+ * trace t with an H100 header. */
+static void new_h100_trace(struct trace_mem *t, char *dir, char *path, size_t cap)
+{
+	struct trace_header h;
+	struct mo_err err;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, cap, "%s/v.mtr", dir);
+	trace_mem_init(t);
+	trace_header_init(&h);
+	h.producer = "test", h.gpu_name = "NVIDIA H100 80GB HBM3", h.gpu_sms = 132;
+	ck_assert(trace_mem_set_header(t, &h, &err) == 0);
+}
+
 START_TEST(a_module_can_come_from_a_recorded_trace)
 {
 	char dir[] = "/tmp/mosaic-wl-XXXXXX", path[256], spec[1024];
-	struct trace_header h;
 	struct trace_mem t, out;
 	struct workload *w;
 	struct mo_err err;
 
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-	snprintf(path, sizeof path, "%s/v.mtr", dir);
-	trace_mem_init(&t);
-	trace_header_init(&h);
-	h.producer = "test", h.gpu_name = "NVIDIA H100 80GB HBM3", h.gpu_sms = 132;
-	ck_assert(trace_mem_set_header(&t, &h, &err) == 0);
+	new_h100_trace(&t, dir, path, sizeof path);
 	put_def(&t, TRACE_KIND_MODULE, 3, "visual");
 	put_def(&t, TRACE_KIND_MODULE, 4, "other");
 	put_def(&t, TRACE_KIND_PHASE, 0, "forward");
@@ -766,17 +775,11 @@ END_TEST
 START_TEST(repeated_forward_passes_keep_the_first_and_are_warned_about)
 {
 	char dir[] = "/tmp/mosaic-wl-XXXXXX", path[256], spec[1024];
-	struct trace_header h;
 	struct trace_mem t, out;
 	struct workload *w;
 	struct mo_err err;
 
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-	snprintf(path, sizeof path, "%s/v.mtr", dir);
-	trace_mem_init(&t);
-	trace_header_init(&h);
-	h.producer = "test", h.gpu_name = "NVIDIA H100 80GB HBM3", h.gpu_sms = 132;
-	ck_assert(trace_mem_set_header(&t, &h, &err) == 0);
+	new_h100_trace(&t, dir, path, sizeof path);
 	put_def(&t, TRACE_KIND_MODULE, 3, "visual");
 	put_def(&t, TRACE_KIND_MODULE, 4, "text");
 	put_def(&t, TRACE_KIND_PHASE, 0, "forward");
