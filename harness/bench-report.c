@@ -14,6 +14,7 @@
 #include <jansson.h>
 #include <math.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -1048,160 +1049,219 @@ static int fig14_density(struct ctx *c, struct mo_err *err)
 /* Timelines                                                                */
 /* ------------------------------------------------------------------------ */
 
+/* The timelines share what a reader compares across them: one colour per
+ * module (its order of first appearance over every system's rows), one time
+ * axis (the longest iteration), and one row per distinct GPU role: GPUs whose
+ * rows are identical but for the GPU's number (data-parallel replicas) are
+ * drawn once, labelled with their count. */
+#define TL_MAX_ROWS 1024
+#define TL_MAX_MODS 32
+#define TL_MAX_GPUS 4096
+
+struct tl_common {
+	char mods[TL_MAX_MODS][64];
+	int nmods;
+	double tmax;
+};
+
+static void tl_common_of(const struct bench_table *t, struct tl_common *tc)
+{
+	memset(tc, 0, sizeof(*tc));
+	for (int r = 0; r < t->n; r++) {
+		const char *m = bench_cell(t, r, "module");
+		int found = 0;
+
+		for (int i = 0; i < tc->nmods && !found; i++)
+			found = !strcmp(tc->mods[i], m);
+		if (!found && tc->nmods < TL_MAX_MODS && strcmp(m, "comm"))
+			snprintf(tc->mods[tc->nmods++], sizeof(tc->mods[0]), "%s", m);
+		if (bench_cell_num(t, r, "end_ms") > tc->tmax)
+			tc->tmax = bench_cell_num(t, r, "end_ms");
+	}
+}
+
+/* A GPU's rows, its number and the microbatches' numbers left out (data-
+ * parallel replicas run other microbatches at the same times), as one
+ * order-independent hash. */
+static uint64_t tl_row_hash(const struct bench_table *t, int r)
+{
+	static const char *const cols[] = {"partition", "sms", "module", "phase", "start_ms",
+					   "end_ms"};
+	uint64_t h = 1469598103934665603ULL;
+
+	for (size_t i = 0; i < sizeof(cols) / sizeof(cols[0]); i++)
+		for (const char *v = bench_cell(t, r, cols[i]); v && *v; v++)
+			h = (h ^ (unsigned char)*v) * 1099511628211ULL;
+	return h;
+}
+
+/* Per GPU of one system: rep[g] the first GPU with the same rows, count[g]
+ * how many GPUs share g's rows (on representatives).  Returns the GPUs. */
+static int tl_gpu_roles(const struct bench_table *t, const char *system, int *rep, int *count)
+{
+	static uint64_t sig[TL_MAX_GPUS];
+	int ngpu = 0;
+
+	memset(sig, 0, sizeof(sig));
+	for (int r = 0; r < t->n; r++) {
+		int g = (int)bench_cell_num(t, r, "gpu");
+
+		if (strcmp(bench_cell(t, r, "system"), system) || g < 0 || g >= TL_MAX_GPUS)
+			continue;
+		sig[g] += tl_row_hash(t, r);
+		if (g + 1 > ngpu)
+			ngpu = g + 1;
+	}
+	for (int g = 0; g < ngpu; g++) {
+		rep[g] = g;
+		count[g] = 0;
+		for (int h = 0; h < g; h++)
+			if (sig[h] == sig[g]) {
+				rep[g] = h;
+				break;
+			}
+		count[rep[g]]++;
+	}
+	return ngpu;
+}
+
+/* "gpu0" or "gpu0 (x8 alike)" */
+static void tl_gpu_label(char *buf, size_t cap, int g, int count)
+{
+	if (count > 1)
+		snprintf(buf, cap, "gpu%d (x%d alike)", g, count);
+	else
+		snprintf(buf, cap, "gpu%d", g);
+}
+
+/* One system's timeline: its CSV and its figure. */
+static int timeline_one(struct ctx *c, const struct tl_common *tc, const char *system,
+			int twl, struct mo_err *err)
+{
+	const struct bench_table *t = &c->t[BENCH_T_TIMELINE];
+	static int rep[TL_MAX_GPUS], count[TL_MAX_GPUS];
+	char name[64], csvname[80], q[256], title[256];
+	int rows[TL_MAX_ROWS][3], nrows = 0, rc, h; /* gpu, partition, sms */
+	struct csv f;
+	struct plot p;
+
+	tl_gpu_roles(t, system, rep, count);
+	snprintf(name, sizeof(name), "timeline_%s", system);
+	snprintf(csvname, sizeof(csvname), "%s.csv", name);
+	/* rows: (gpu, partition) of representative GPUs, by gpu then partition
+	 * (comm, -1, last) */
+	for (int r = 0; r < t->n; r++) {
+		int g = (int)bench_cell_num(t, r, "gpu"), k = (int)bench_cell_num(t, r, "partition");
+		int found = 0;
+
+		if (strcmp(bench_cell(t, r, "system"), system) || g < 0 || g >= TL_MAX_GPUS ||
+		    rep[g] != g)
+			continue;
+		for (int i = 0; i < nrows && !found; i++)
+			found = rows[i][0] == g && rows[i][1] == k;
+		if (!found && nrows < TL_MAX_ROWS) {
+			int i = nrows++, kk = k < 0 ? 1 << 20 : k;
+
+			while (i > 0 && (rows[i - 1][0] > g ||
+					 (rows[i - 1][0] == g && (rows[i - 1][1] < 0 ? 1 << 20 : rows[i - 1][1]) > kk))) {
+				memcpy(rows[i], rows[i - 1], sizeof(rows[0]));
+				i--;
+			}
+			rows[i][0] = g, rows[i][1] = k, rows[i][2] = (int)bench_cell_num(t, r, "sms");
+		}
+	}
+	if (!nrows)
+		return 0;
+	if ((rc = csv_open(&f, c->dir, csvname, err)))
+		return rc;
+	fprintf(f.fp, "row,start_ms,end_ms,module_index,module,phase,microbatch,gpu,partition,sms\n");
+	for (int r = 0; r < t->n; r++) {
+		int g = (int)bench_cell_num(t, r, "gpu"), k = (int)bench_cell_num(t, r, "partition");
+		int row = -1, mi = -1;
+		const char *m = bench_cell(t, r, "module"), *ph = bench_cell(t, r, "phase");
+
+		if (strcmp(bench_cell(t, r, "system"), system) || g < 0 || g >= TL_MAX_GPUS ||
+		    rep[g] != g)
+			continue;
+		for (int i = 0; i < nrows; i++)
+			if (rows[i][0] == g && rows[i][1] == k)
+				row = i;
+		for (int i = 0; i < tc->nmods; i++)
+			if (!strcmp(tc->mods[i], m))
+				mi = i;
+		/* comm and optimizer boxes are drawn grey (module_index -1) */
+		if (!strcmp(ph, "comm") || !strcmp(ph, "optimizer"))
+			mi = -1;
+		fprintf(f.fp, "%d,%s,%s,%d,%s,%s,%s,%d,%d,%s\n", row, bench_cell(t, r, "start_ms"),
+			bench_cell(t, r, "end_ms"), mi, m, ph, bench_cell(t, r, "microbatch"), g, k,
+			bench_cell(t, r, "sms"));
+	}
+	if ((rc = csv_close(&f, err)))
+		return rc;
+	snprintf(title, sizeof(title),
+		 "Timeline: one iteration of %s planned by %s (simulated; pale = forward, dark = backward)",
+		 c->o->workloads[twl], system);
+	h = 160 + 26 * nrows;
+	if ((rc = plot_open(&p, c->dir, name, 1200, h < 420 ? 420 : h, title, "time (ms, simulated)",
+			    "", err)))
+		return rc;
+	/* every system's timeline on the same axis: the longest iteration */
+	fprintf(p.fp, "set yrange [%f:-0.7] \nset xrange [0:%f]\nset ytics (", nrows - 0.3,
+		tc->tmax * 1.01);
+	for (int i = 0; i < nrows; i++) {
+		char gl[48], lab[96];
+
+		tl_gpu_label(gl, sizeof(gl), rows[i][0], count[rows[i][0]]);
+		if (rows[i][1] < 0)
+			snprintf(lab, sizeof(lab), "%s comm", gl);
+		else
+			snprintf(lab, sizeof(lab), "%s p%d (%d SMs)", gl, rows[i][1], rows[i][2]);
+		fprintf(p.fp, "%s'%s' %d", i ? ", " : "", plot_quote(q, sizeof(q), lab), i);
+	}
+	fprintf(p.fp, ")\nset grid noytics xtics\nset key outside right top\n"
+		      "set style fill solid 1.0 noborder\n"
+		      "plot 'timeline_%s.csv' every ::1 using (column(4)==-1 ? ($2+$3)/2 : 1/0):1:(($3-$2)/2):(0.38) "
+		      "with boxxyerror fs solid 0.9 noborder lc rgb '#9a9a9a' "
+		      "title 'comm / optimizer' ,\\\n", system);
+	for (int i = 0; i < tc->nmods; i++)
+		fprintf(p.fp,
+			"     '' every ::1 using ((column(4)==%d && strcol(6) eq 'forward') ? ($2+$3)/2 : 1/0):1:"
+			"(($3-$2)/2):(0.38) with boxxyerror fs transparent solid 0.45 noborder lc rgb '%s' "
+			"notitle, \\\n"
+			"     '' every ::1 using ((column(4)==%d && strcol(6) ne 'forward') ? ($2+$3)/2 : 1/0):1:"
+			"(($3-$2)/2):(0.38) with boxxyerror fs solid 1.0 noborder lc rgb '%s' title '%s'%s\n",
+			i, palette[i % N_PALETTE], i, palette[i % N_PALETTE],
+			plot_quote(q, sizeof(q), tc->mods[i]), i + 1 < tc->nmods ? ", \\" : "");
+	if (!tc->nmods)
+		fprintf(p.fp, "     1/0 notitle\n");
+	if ((rc = fig_close(c, &p, err)))
+		return rc;
+	snprintf(title, sizeof(title),
+		 "%s: which module runs on which GPU and partition over one simulated iteration "
+		 "(GPUs alike drawn once).", system);
+	md_figure(c, name, title);
+	return 0;
+}
+
 static int timelines(struct ctx *c, struct mo_err *err)
 {
 	const struct bench_table *t = &c->t[BENCH_T_TIMELINE];
-	int twl = bench_timeline_workload(c->o), rc = 0, drawn = 0;
+	int twl = bench_timeline_workload(c->o), rc = 0;
+	struct tl_common tc;
 
 	if (!t->n || twl < 0)
 		return 0;
 	md(c, "## Timelines\n\nOne simulated training iteration of **%s** per system, one row per "
-	      "GPU and SM partition (plus each GPU's communication stream), one box per module "
-	      "run of one microbatch (pale: forward, dark: backward, grey: communication and "
-	      "optimizer). Colocated modules show up as several partition rows of one GPU busy "
-	      "at the same time. (The timelines' workload is `--timeline`, by default the first "
-	      "whose mosaic plan colocates modules.)\n", c->o->workloads[twl]);
-	for (int s = 0; s < BENCH_N_SYSTEMS && !rc; s++) {
-		char name[64], csvname[80], q[256];
-		char mods[32][64];
-		int nmods = 0, rows[1024][2], nrows = 0;
-		double tmax = 0;
-		struct csv f;
-		struct plot p;
-
-		snprintf(name, sizeof(name), "timeline_%s", bench_systems[s]);
-		snprintf(csvname, sizeof(csvname), "%s.csv", name);
-		/* rows: (gpu, partition) pairs in order; modules in order of appearance */
-		for (int r = 0; r < t->n; r++) {
-			int g, k, found = 0;
-			const char *m;
-
-			if (strcmp(bench_cell(t, r, "system"), bench_systems[s]))
-				continue;
-			g = (int)bench_cell_num(t, r, "gpu");
-			k = (int)bench_cell_num(t, r, "partition");
-			for (int i = 0; i < nrows && !found; i++)
-				found = rows[i][0] == g && rows[i][1] == k;
-			if (!found && nrows < 1024) {
-				rows[nrows][0] = g;
-				rows[nrows][1] = k;
-				nrows++;
-			}
-			m = bench_cell(t, r, "module");
-			found = 0;
-			for (int i = 0; i < nmods && !found; i++)
-				found = !strcmp(mods[i], m);
-			if (!found && nmods < 32 && strcmp(m, "comm"))
-				snprintf(mods[nmods++], sizeof(mods[0]), "%s", m);
-			if (bench_cell_num(t, r, "end_ms") > tmax)
-				tmax = bench_cell_num(t, r, "end_ms");
-		}
-		if (!nrows)
-			continue;
-		/* sort rows by gpu, then partition (comm = -1 last) */
-		for (int i = 1; i < nrows; i++)
-			for (int j = i; j > 0; j--) {
-				int *a = rows[j - 1], *b = rows[j];
-				int ka = a[1] < 0 ? 1 << 20 : a[1], kb = b[1] < 0 ? 1 << 20 : b[1];
-
-				if (a[0] > b[0] || (a[0] == b[0] && ka > kb)) {
-					int x0 = a[0], x1 = a[1];
-
-					a[0] = b[0], a[1] = b[1];
-					b[0] = x0, b[1] = x1;
-				}
-			}
-		rc = csv_open(&f, c->dir, csvname, err);
-		if (rc)
-			break;
-		fprintf(f.fp, "row,start_ms,end_ms,module_index,module,phase,microbatch,gpu,partition,sms\n");
-		for (int r = 0; r < t->n; r++) {
-			int g, k, row = -1, mi = -1;
-			const char *m, *ph;
-
-			if (strcmp(bench_cell(t, r, "system"), bench_systems[s]))
-				continue;
-			g = (int)bench_cell_num(t, r, "gpu");
-			k = (int)bench_cell_num(t, r, "partition");
-			for (int i = 0; i < nrows; i++)
-				if (rows[i][0] == g && rows[i][1] == k)
-					row = i;
-			m = bench_cell(t, r, "module");
-			ph = bench_cell(t, r, "phase");
-			for (int i = 0; i < nmods; i++)
-				if (!strcmp(mods[i], m))
-					mi = i;
-			/* comm and optimizer boxes are drawn grey (module_index -1) */
-			if (!strcmp(ph, "comm") || !strcmp(ph, "optimizer"))
-				mi = -1;
-			fprintf(f.fp, "%d,%s,%s,%d,%s,%s,%s,%d,%d,%s\n", row,
-				bench_cell(t, r, "start_ms"), bench_cell(t, r, "end_ms"), mi, m, ph,
-				bench_cell(t, r, "microbatch"), g, k, bench_cell(t, r, "sms"));
-		}
-		rc = csv_close(&f, err);
-		if (rc)
-			break;
-		{
-			char title[256];
-			int h = 160 + 26 * nrows;
-
-			snprintf(title, sizeof(title), "Timeline: one iteration of %s planned by %s (simulated; pale = forward, dark = backward)",
-				 c->o->workloads[twl], bench_systems[s]);
-			rc = plot_open(&p, c->dir, name, 1200, h < 420 ? 420 : h, title,
-				       "time (ms, simulated)", "", err);
-		}
-		if (rc)
-			break;
-		fprintf(p.fp, "set yrange [%f:-0.7] \nset xrange [0:%f]\nset ytics (", nrows - 0.3,
-			tmax * 1.01);
-		for (int i = 0; i < nrows; i++) {
-			char lab[96];
-
-			if (rows[i][1] < 0) {
-				snprintf(lab, sizeof(lab), "gpu%d comm", rows[i][0]);
-			} else {
-				int sms = 0;
-
-				for (int r = 0; r < t->n && !sms; r++)
-					if (!strcmp(bench_cell(t, r, "system"), bench_systems[s]) &&
-					    (int)bench_cell_num(t, r, "gpu") == rows[i][0] &&
-					    (int)bench_cell_num(t, r, "partition") == rows[i][1])
-						sms = (int)bench_cell_num(t, r, "sms");
-				snprintf(lab, sizeof(lab), "gpu%d p%d (%d SMs)", rows[i][0], rows[i][1], sms);
-			}
-			fprintf(p.fp, "%s'%s' %d", i ? ", " : "", plot_quote(q, sizeof(q), lab), i);
-		}
-		fprintf(p.fp, ")\nset grid noytics xtics\nset key outside right top\n"
-			      "set style fill solid 1.0 noborder\n"
-			      "plot 'timeline_%s.csv' every ::1 using (column(4)==-1 ? ($2+$3)/2 : 1/0):1:(($3-$2)/2):(0.38) "
-			      "with boxxyerror fs solid 0.9 noborder lc rgb '#9a9a9a' "
-			      "title 'comm / optimizer' ,\\\n", bench_systems[s]);
-		for (int i = 0; i < nmods; i++) {
-			fprintf(p.fp,
-				"     '' every ::1 using ((column(4)==%d && strcol(6) eq 'forward') ? ($2+$3)/2 : 1/0):1:"
-				"(($3-$2)/2):(0.38) with boxxyerror fs transparent solid 0.45 noborder lc rgb '%s' "
-				"notitle, \\\n"
-				"     '' every ::1 using ((column(4)==%d && strcol(6) ne 'forward') ? ($2+$3)/2 : 1/0):1:"
-				"(($3-$2)/2):(0.38) with boxxyerror fs solid 1.0 noborder lc rgb '%s' title '%s'%s\n",
-				i, palette[i % N_PALETTE], i, palette[i % N_PALETTE],
-				plot_quote(q, sizeof(q), mods[i]), i + 1 < nmods ? ", \\" : "");
-		}
-		if (!nmods)
-			fprintf(p.fp, "     1/0 notitle\n");
-		rc = fig_close(c, &p, err);
-		if (rc)
-			break;
-		{
-			char sentence[256];
-
-			snprintf(sentence, sizeof(sentence),
-				 "%s: which module runs on which GPU and partition over one simulated "
-				 "iteration.", bench_systems[s]);
-			md_figure(c, name, sentence);
-		}
-		drawn++;
-	}
-	(void)drawn;
+	      "GPU role and SM partition (plus its communication stream; GPUs whose iteration is "
+	      "identical, such as data-parallel replicas, are drawn once with their count), one box "
+	      "per module run of one microbatch (pale: forward, dark: backward, grey: communication "
+	      "and optimizer), every system on the same time axis and each module in the same "
+	      "colour. Colocated modules show up as several partition rows of one GPU busy at the "
+	      "same time. (The timelines' workload is `--timeline`, by default the first whose "
+	      "mosaic plan colocates modules.)\n", c->o->workloads[twl]);
+	tl_common_of(t, &tc);
+	for (int s = 0; s < BENCH_N_SYSTEMS && !rc; s++)
+		rc = timeline_one(c, &tc, bench_systems[s], twl, err);
 	return rc;
 }
 

@@ -69,6 +69,19 @@ r = open(d + "/report.md").read()
 assert "One simulated training iteration of **ofasys**" in r, "timeline workload"
 tl = list(csv.DictReader(open(d + "/timeline_mosaic.csv")))
 assert any(x["partition"] != "0" for x in tl), "mosaic's timeline shows no second partition"
+# one colour per module in every timeline; GPUs alike drawn once, with their
+# count (ofasys' mosaic plan: 8 identical GPUs); one time axis for all
+colour, xr = {}, set()
+for sysname in ("megatron", "distmm", "spindle", "optimus", "mosaic"):
+    for x in csv.DictReader(open(d + "/timeline_%s.csv" % sysname)):
+        if x["module_index"] != "-1":
+            assert colour.setdefault(x["module"], x["module_index"]) == x["module_index"], \
+                ("module colours differ between timelines", sysname, x)
+    gp = open(d + "/timeline_%s.gp" % sysname).read()
+    xr.add([l for l in gp.splitlines() if l.startswith("set xrange")][0])
+assert len(xr) == 1, ("timelines on different time axes", xr)
+assert {x["gpu"] for x in tl} == {"0"}, "mosaic's 8 identical GPUs drawn more than once"
+assert "gpu0 (x8 alike)" in open(d + "/timeline_mosaic.gp").read(), "no GPU count in the labels"
 for needle in ("simulated", "predicted", "Fig. 9", "Fig. 10", "Fig. 11", "Fig. 12", "Fig. 13",
                "Fig. 14", "Timelines", "geometric mean", "--quick", "8 x h100",
                "fig9_iter_time.png", "timeline_mosaic.png"):
