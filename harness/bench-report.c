@@ -261,7 +261,12 @@ static int fig9(struct ctx *c, struct mo_err *err)
 		fprintf(f.fp, ",%s_predicted_iter_ms", bench_systems[s]);
 	for (int s = 0; s < BENCH_N_SYSTEMS; s++)
 		fprintf(f.fp, ",%s_simulated_rel_best_baseline", bench_systems[s]);
-	fprintf(f.fp, ",best_baseline,simulated_speedup\n");
+	fprintf(f.fp, ",best_baseline,simulated_speedup");
+	for (int s = 0; s < BENCH_N_SYSTEMS; s++)
+		fprintf(f.fp, ",%s_simulated_speedup_vs_best_baseline", bench_systems[s]);
+	for (int s = 0; s < BENCH_N_SYSTEMS; s++)
+		fprintf(f.fp, ",%s_speedup_label", bench_systems[s]);
+	fputc('\n', f.fp);
 	for (int w = 0; w < c->o->n_workloads; w++) {
 		const struct wlres *r = &c->wl[w];
 
@@ -275,29 +280,44 @@ static int fig9(struct ctx *c, struct mo_err *err)
 								  : NAN, "%.4f");
 		fprintf(f.fp, ",%s", r->best >= 0 ? bench_systems[r->best] : "");
 		num(f.fp, r->speedup, "%.4f");
+		for (int s = 0; s < BENCH_N_SYSTEMS; s++)
+			num(f.fp, r->sys[s].have && r->best >= 0 ? r->sys[r->best].sim_ns / r->sys[s].sim_ns
+								  : NAN, "%.4f");
+		for (int s = 0; s < BENCH_N_SYSTEMS; s++)
+			if (r->sys[s].have && r->best >= 0)
+				fprintf(f.fp, ",%.2fx", r->sys[r->best].sim_ns / r->sys[s].sim_ns);
+			else
+				fprintf(f.fp, ",");
 		fputc('\n', f.fp);
 	}
 	rc = csv_close(&f, err);
 	if (rc)
 		return rc;
 
-	/* Bars normalised to the best baseline of each workload: iteration times
-	 * of different workloads differ by orders of magnitude. */
+	/* Speedups over the best baseline of each workload (iteration times of
+	 * different workloads differ by orders of magnitude), each bar labelled
+	 * with its value; above 1 is faster than the best baseline. */
 	rc = plot_open(&p, c->dir, "fig9_iter_time", 1000, 520,
-		       "Fig. 9: iteration time per workload and system (simulated, "
-		       "normalised to the best temporal-only baseline)",
-		       "workload", "simulated iteration time / best baseline's", err);
+		       "Fig. 9: speedup of each system over the best temporal-only baseline "
+		       "(simulated iteration time; > 1 is faster)",
+		       "workload", "best baseline's iteration time / system's", err);
 	if (rc)
 		return rc;
 	fprintf(p.fp, "set style data histograms\nset style histogram clustered gap 1\n"
 		      "set style fill solid 0.9 border rgb '#333333'\nset boxwidth 0.9\n"
-		      "set yrange [0:*]\nset offsets 0, 0, graph 0.08, 0\nset key autotitle columnhead\nset xrange [-0.6:%d.4]\n"
+		      "set yrange [0:*]\nset offsets 0, 0, graph 0.12, 0\nset key autotitle columnhead\nset xrange [-0.6:%d.4]\n"
 		      "set arrow from graph 0, first 1 to graph 1, first 1 nohead dt 2 lc rgb '#555555'\n"
 		      "plot ", c->o->n_workloads - 1);
 	for (int s = 0; s < BENCH_N_SYSTEMS; s++)
 		fprintf(p.fp, "%s'fig9_iter_time.csv' using %d:xtic(1) title '%s' lc rgb '%s'",
-			s ? ", \\\n     " : "", 2 + 2 * BENCH_N_SYSTEMS + s, bench_systems[s],
+			s ? ", \\\n     " : "", 4 + 3 * BENCH_N_SYSTEMS + s, bench_systems[s],
 			sys_color[s]);
+	/* the values above the bars: bar s of N sits at x + (s - (N - 1) / 2) / (N + gap) */
+	for (int s = 0; s < BENCH_N_SYSTEMS; s++)
+		fprintf(p.fp, ", \\\n     '' using ($0 + (%d - %d / 2.0) / %d.0):(column(%d) + 0.03):(strcol(%d)) "
+			      "with labels rotate by 90 left notitle",
+			s, BENCH_N_SYSTEMS - 1, BENCH_N_SYSTEMS + 1, 4 + 3 * BENCH_N_SYSTEMS + s,
+			4 + 4 * BENCH_N_SYSTEMS + s);
 	fputc('\n', p.fp);
 	rc = fig_close(c, &p, err);
 	if (rc)

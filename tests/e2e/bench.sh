@@ -80,6 +80,16 @@ for sysname in ("megatron", "distmm", "spindle", "optimus", "mosaic"):
     gp = open(d + "/timeline_%s.gp" % sysname).read()
     xr.add([l for l in gp.splitlines() if l.startswith("set xrange")][0])
 assert len(xr) == 1, ("timelines on different time axes", xr)
+# Fig. 9 draws speedups over the best baseline, each bar labelled with its value
+f9 = list(csv.DictReader(open(d + "/fig9_iter_time.csv")))
+for x in f9:
+    for sysname in ("megatron", "distmm", "spindle", "optimus", "mosaic"):
+        sp = float(x[sysname + "_simulated_speedup_vs_best_baseline"])
+        rel = float(x[sysname + "_simulated_rel_best_baseline"])
+        assert abs(sp * rel - 1) < 1e-3, (x["workload"], sysname, sp, rel)
+        assert x[sysname + "_speedup_label"] == "%.2fx" % sp, x
+gp9 = open(d + "/fig9_iter_time.gp").read()
+assert "speedup" in gp9 and "with labels" in gp9, "Fig. 9 is not speedups with labelled values"
 assert {x["gpu"] for x in tl} == {"0"}, "mosaic's 8 identical GPUs drawn more than once"
 assert "gpu0 (x8 alike)" in open(d + "/timeline_mosaic.gp").read(), "no GPU count in the labels"
 for needle in ("simulated", "predicted", "Fig. 9", "Fig. 10", "Fig. 11", "Fig. 12", "Fig. 13",
