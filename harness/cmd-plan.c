@@ -20,7 +20,7 @@ static const char usage[] =
 	"  plan a workload (a spec file or a bundled name) on N GPUs and write the plan\n"
 	"  (JSON) with its predicted iteration time (the cost model's prediction);\n"
 	"  --check sim (the default): the planner's finalists, the plans predicted\n"
-	"  within 3%% of its best, each run one iteration on the simulated cluster and\n"
+	"  within 3% of its best, each run one iteration on the simulated cluster and\n"
 	"  the fastest simulated wins (the plan records that time); --check none: the\n"
 	"  cost model alone decides;\n"
 	"  --gpu: the GPU (default: the spec's cluster gpu; --gpu-file adds GPUs from\n"
