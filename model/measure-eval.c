@@ -83,12 +83,57 @@ static int predict(const struct model_meas *m, const struct model_gpu *g, int sm
 	return 0;
 }
 
+/*
+ * The GPU one copy of row m runs on (*t) and its SMs there (*use).  MIG: the
+ * instance of sms SMs as a GPU (its bandwidth, L2 and memory; busy
+ * neighbours in other instances do not interfere), divided among N copies
+ * (MPS processes inside the instance share it).  Otherwise: g, at sms / N
+ * SMs (the model has no term for processes sharing SMs).
+ */
+static int row_target(const struct model_meas *m, const struct model_gpu *g, int sms,
+		      struct model_gpu *t, int *use, struct mo_err *err)
+{
+	int n = m->copies > 1 ? m->copies : 1;
+
+	if (m->mech == MODEL_MECH_MIG) {
+		if (model_mig_instance(g, sms, t, err) < 0)
+			return -MO_EINPUT;
+		if (n > 1)
+			model_gpu_portion(t, t->sms / n > 0 ? t->sms / n : 1, 1.0 / n, t);
+		*use = t->sms;
+		return 0;
+	}
+	*t = *g;
+	*use = sms / n > 0 ? sms / n : 1;
+	return 0;
+}
+
+/* The GPU the reference time of row m ran on (*t) and its SMs there (*use):
+ * a MIG row's reference slice (ref_sms) is an instance too; else the whole
+ * GPU, or ref_sms of it. */
+static int ref_target(const struct model_meas *m, const struct model_gpu *g, struct model_gpu *t,
+		      int *use, struct mo_err *err)
+{
+	int ref = m->ref_sms > 0 && m->ref_sms < g->sms ? m->ref_sms : g->sms;
+
+	if (m->mech == MODEL_MECH_MIG && ref < g->sms) {
+		if (model_mig_instance(g, ref, t, err) < 0)
+			return -MO_EINPUT;
+		*use = t->sms;
+		return 0;
+	}
+	*t = *g;
+	*use = ref;
+	return 0;
+}
+
 /* One row into *e; 1 when it was evaluated, 0 when skipped (added to r). */
 static int eval_row(const struct model_meas_set *s, size_t i, model_meas_model_fn fn, void *ctx,
 		    struct model_meas_eval *e, struct model_meas_report *r, struct mo_err *err)
 {
 	const struct model_meas *m = &s->m[i];
 	const struct model_gpu *g;
+	struct model_gpu t;
 	struct mo_err why;
 	int sms, share;
 
@@ -100,10 +145,8 @@ static int eval_row(const struct model_meas_set *s, size_t i, model_meas_model_f
 		goto skip;
 	}
 	sms = model_meas_sms(m, g);
-	share = sms / (m->copies > 1 ? m->copies : 1);
-	if (share < 1)
-		share = 1;
-	if (predict(m, g, share, fn, ctx, &e->pred_ns, &why) < 0)
+	if (row_target(m, g, sms, &t, &share, &why) < 0 ||
+	    predict(m, &t, share, fn, ctx, &e->pred_ns, &why) < 0)
 		goto skip;
 	e->idx = i;
 	e->gpu = g->short_name;
@@ -113,8 +156,8 @@ static int eval_row(const struct model_meas_set *s, size_t i, model_meas_model_f
 	e->corun = m->copies > 1 || m->busy[0];
 	e->err = 100.0 * (e->pred_ns - m->ns) / m->ns;
 	if (m->whole_ns > 0 && (m->mech != MODEL_MECH_WHOLE || e->corun)) {
-		if (predict(m, g, m->ref_sms > 0 && m->ref_sms < g->sms ? m->ref_sms : g->sms, fn, ctx,
-			    &e->pred_whole_ns, &why) < 0)
+		if (ref_target(m, g, &t, &share, &why) < 0 ||
+		    predict(m, &t, share, fn, ctx, &e->pred_whole_ns, &why) < 0)
 			goto skip;
 		e->has_slow = 1;
 		e->meas_slow = m->ns / m->whole_ns;

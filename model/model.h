@@ -719,6 +719,39 @@ int model_validate_add(struct model_val_report *r, const struct model_gpu *gpu,
 void model_val_finish(struct model_val_report *r);
 
 /* ------------------------------------------------------------------------ */
+/* MIG instances                                                            */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * A MIG GPU instance is not an SM quota of the whole GPU: it owns its compute
+ * slices (SMs) and its memory slices, i.e. its fraction of the DRAM
+ * bandwidth, of the L2 and of the memory, and nothing it runs interferes with
+ * other instances (NVIDIA MIG user guide, docs.nvidia.com/datacenter/tesla/
+ * mig-user-guide, "Supported MIG Profiles": on the A100, 40 GB and 80 GB,
+ * 7 compute slices of 14 SMs and 8 memory slices; 1g = 1/8 of the memory and
+ * L2, 2g = 2/8, 3g = 4/8, 4g = 4/8, 7g = 8/8).  The model times work in an
+ * instance by predicting on that smaller GPU, so libraries' launch choices,
+ * wave quantisation and the DRAM ceiling are the instance's.  MPS processes
+ * inside one instance do share it (model_gpu_portion for each of N identical
+ * copies: 1/N of its SMs and of its bandwidth, L2 and memory).
+ *
+ * Assumptions: the instance runs at the boost clock (power is not
+ * partitioned by MIG and the neighbours' load is unknown, so tdp_w = 0 turns
+ * the clock-under-load term off); DRAM bandwidth, L2 and memory split in
+ * proportion to the memory slices.  Other GPUs than the A100 (H100, A30)
+ * are refused until their slice shapes are written down.
+ */
+#define MODEL_MIG_A100_SLICE_SMS 14
+/* A copy of gpu owning sms SMs and mem_frac of its DRAM bandwidth, L2 and
+ * memory (the clock-under-load term off; other fields as gpu's). */
+void model_gpu_portion(const struct model_gpu *gpu, int sms, double mem_frac,
+		       struct model_gpu *out);
+/* The A100 MIG instance of sms SMs (14, 28, 42, 56, 98) as a GPU; -MO_EINPUT
+ * for another GPU or SM count (err says which). */
+int model_mig_instance(const struct model_gpu *gpu, int sms, struct model_gpu *out,
+		       struct mo_err *err);
+
+/* ------------------------------------------------------------------------ */
 /* Measurements of GPU sharing (mosaic validate --measurements)             */
 /* ------------------------------------------------------------------------ */
 
@@ -882,7 +915,10 @@ int model_meas_load_csv(struct model_meas_set *s, const char *path, struct mo_er
 /*
  * Evaluation: every row is predicted with today's model and compared with
  * its measurement.  Op rows: model_op_predict() on the row's SMs (divided
- * by copies for corun=copies=N, at least 1).  Named-model rows: the
+ * by copies for corun=copies=N, at least 1).  MIG rows run on the
+ * instance as a GPU (model_mig_instance; N copies each on a
+ * model_gpu_portion of 1/N of it); their busy= neighbours do not
+ * interfere; their reference slice (ref_sms) is an instance too.  Named-model rows: the
  * caller's predictor fn (workloads/ synthesises models; model/ does not
  * depend on it); NULL skips them.  A row the model cannot predict (an op
  * that fits no launch, an unknown GPU, a model fn failure) is skipped and

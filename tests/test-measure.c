@@ -293,6 +293,51 @@ START_TEST(the_evaluation_reports_exact_errors_by_group_and_the_worst_rows)
 }
 END_TEST
 
+/* A MIG row is predicted on the instance as a GPU: 1g owns 1/8 of the
+ * A100's DRAM bandwidth (not 14 SMs' pull on the whole GPU's), two MPS
+ * copies in 2g each get half of it, and the 7g reference owns all of it.
+ * Hand-checked: a streaming kernel reaches 0.85 of the achievable 0.9 x
+ * the data sheet's 2039 GB/s (model.h); 1 GiB at 0.85 x 0.9 x 2039 / 8 =
+ * 195.0 GB/s is 5.51 ms; at the whole 1560 GB/s 0.688 ms (slowdown 8).
+ * The old SM-quota reading gave 0.85 x 14 x 1835 / (0.5 x 108) = 404 GB/s:
+ * 2.66 ms. */
+START_TEST(a_mig_row_runs_on_its_instance_bandwidth_shared_by_its_mps_copies)
+{
+	static const int sms[] = { 14, 28 }, copies[] = { 1, 2 };
+	struct model_meas_set s;
+	struct model_meas_report r;
+	struct mo_err err;
+
+	model_meas_set_init(&s);
+	for (int i = 0; i < 2; i++) {
+		struct model_meas m;
+		memset(&m, 0, sizeof(m));
+		snprintf(m.where, sizeof(m.where), "mig%d", i);
+		m.kind = m.op.kind = MODEL_OP_ELEMENTWISE;
+		m.op.dtype = MODEL_FP16;
+		m.op.bytes = 1LL << 30;
+		snprintf(m.gpu, sizeof(m.gpu), "a100-80gb-sxm");
+		m.mech = MODEL_MECH_MIG;
+		m.sms = sms[i];
+		m.copies = copies[i];
+		m.ns = 5.51e6;
+		m.whole_ns = 0.688e6;
+		m.ref_sms = 98;
+		ck_assert_int_eq(model_meas_add(&s, &m, &err), 0);
+	}
+	model_meas_report_init(&r);
+	ck_assert_int_eq(model_meas_evaluate(&s, NULL, NULL, &r, &err), 0);
+	ck_assert_uint_eq(r.nev, 2);
+	for (int i = 0; i < 2; i++) {
+		ck_assert_double_eq_tol(r.ev[i].pred_ns, 5.51e6, 0.03 * 5.51e6);
+		ck_assert_double_eq_tol(r.ev[i].pred_whole_ns, 0.688e6, 0.03 * 0.688e6);
+		ck_assert_double_eq_tol(r.ev[i].pred_slow, 8.0, 0.1);
+	}
+	model_meas_report_release(&r);
+	model_meas_set_release(&s);
+}
+END_TEST
+
 /* ---- readers of published data (small copies in tests/data) ---- */
 
 START_TEST(the_l40_mps_sweep_becomes_gemm_rows_with_the_100_percent_row_as_whole)
@@ -491,6 +536,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, a_line_longer_than_the_limit_is_refused);
 	tcase_add_test(tc, mps_percentages_round_up_to_whole_sms);
 	tcase_add_test(tc, the_evaluation_reports_exact_errors_by_group_and_the_worst_rows);
+	tcase_add_test(tc, a_mig_row_runs_on_its_instance_bandwidth_shared_by_its_mps_copies);
 	tcase_add_test(tc, the_l40_mps_sweep_becomes_gemm_rows_with_the_100_percent_row_as_whole);
 	tcase_add_test(tc, parvagpu_rows_are_mig_slices_with_mps_copies_and_the_7g_row_as_reference);
 	tcase_add_test(tc, mlperf_summaries_become_model_rows_per_batch_with_the_whole_gpu_as_reference);

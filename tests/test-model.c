@@ -1017,6 +1017,32 @@ START_TEST(the_interference_matrix_calibrates_from_co_runs_and_round_trips)
 }
 END_TEST
 
+/* MIG user guide, A100 table: 3g = 3/7 of the compute, 4/8 of memory and
+ * L2; 2g = 2/8; 1g = 1/8; 5 slices is no profile; H100 is not written
+ * down yet. */
+START_TEST(a_mig_instance_is_a_gpu_with_its_slices_of_memory_bandwidth_and_l2)
+{
+	struct mo_err err;
+	const struct model_gpu *g = model_gpu_find("a100-80gb-sxm", &err);
+	struct model_gpu t;
+
+	ck_assert_int_eq(model_mig_instance(g, 42, &t, &err), 0);
+	ck_assert_int_eq(t.sms, 42);
+	ck_assert_double_eq_tol(t.hbm_gbps, 2039 / 2.0, 1e-9);
+	ck_assert_int_eq(t.l2_bytes, g->l2_bytes / 2);
+	ck_assert_int_eq(t.mem_bytes, g->mem_bytes / 2);
+	ck_assert_double_eq_tol(t.fp32_tflops, g->fp32_tflops, 1e-12); /* per-SM peaks stay */
+	ck_assert_int_eq(model_mig_instance(g, 28, &t, &err), 0);
+	ck_assert_double_eq_tol(t.hbm_gbps, 2039 / 4.0, 1e-9);
+	ck_assert_int_eq(model_mig_instance(g, 14, &t, &err), 0);
+	ck_assert_double_eq_tol(t.hbm_gbps, 2039 / 8.0, 1e-9);
+	ck_assert_int_eq(model_mig_instance(g, 70, &t, &err), -MO_EINPUT);
+	ck_assert_ptr_nonnull(strstr(err.msg, "70 SMs"));
+	ck_assert_int_eq(model_mig_instance(g, 20, &t, &err), -MO_EINPUT);
+	ck_assert_int_eq(model_mig_instance(model_gpu_find("h100", &err), 16, &t, &err), -MO_EINPUT);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("model");
@@ -1024,6 +1050,7 @@ static Suite *suite(void)
 
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, gpus_are_found_by_short_full_and_trace_names);
+	tcase_add_test(tc, a_mig_instance_is_a_gpu_with_its_slices_of_memory_bandwidth_and_l2);
 	tcase_add_test(tc, an_unknown_gpu_is_an_error_listing_the_known_ones);
 	tcase_add_test(tc, specs_carry_the_data_sheet_and_cuda_limits);
 	tcase_add_test(tc, quotas_off_the_lattice_name_the_nearest_valid_ones);
