@@ -504,6 +504,36 @@ static int parse_row(struct csv_ctx *c, char **f, int nf, struct model_meas *m)
 	return 0;
 }
 
+/* Whether a and b time the same item (kind, shape, dtype, model sizes). */
+static int same_item(const struct model_meas *a, const struct model_meas *b)
+{
+	const struct model_op *x = &a->op, *y = &b->op;
+
+	return a->kind == b->kind && x->dtype == y->dtype && x->b == y->b && x->m == y->m &&
+	       x->n == y->n && x->k == y->k && x->causal == y->causal && x->flops == y->flops &&
+	       x->bytes == y->bytes && !strcmp(a->model, b->model) && a->batch == b->batch &&
+	       a->train == b->train && a->image == b->image && a->seq == b->seq;
+}
+
+/* Rows n0.. of s without a whole-GPU time take it from the first solo
+ * whole-GPU row of the same item and GPU among them. */
+static void pair_whole(struct model_meas_set *s, size_t n0)
+{
+	for (size_t i = n0; i < s->n; i++) {
+		struct model_meas *a = &s->m[i];
+		if (a->whole_ns > 0 || (a->mech == MODEL_MECH_WHOLE && a->copies == 1 && !a->busy[0]))
+			continue;
+		for (size_t j = n0; j < s->n; j++) {
+			const struct model_meas *b = &s->m[j];
+			if (b->mech == MODEL_MECH_WHOLE && b->copies == 1 && !b->busy[0] &&
+			    !strcmp(a->gpu, b->gpu) && same_item(a, b)) {
+				a->whole_ns = b->ns;
+				break;
+			}
+		}
+	}
+}
+
 int model_meas_parse_csv(struct model_meas_set *s, const char *text, size_t len, const char *name,
 			 struct mo_err *err)
 {
@@ -555,6 +585,7 @@ int model_meas_parse_csv(struct model_meas_set *s, const char *text, size_t len,
 	if (!c.nfields)
 		return mo_err_set(err, MO_EINPUT, "%s: no header line (kind,dtype,shape,gpu,mechanism,"
 				  "quota,corun,time_<ns|us|ms>[,whole_time_<unit>])", name);
+	pair_whole(s, n0);
 	return 0;
 fail:
 	s->n = n0;

@@ -820,9 +820,13 @@ int model_mig_instance(const struct model_gpu *gpu, int sms, struct model_gpu *o
  *   time_<u>   the measured time of one item (one op; one batch of a named
  *              model), > 0, finite, at most MODEL_MEAS_MAX_NS nanoseconds.
  *   whole_time_<u>  optional column: the measured time of the same item,
- *              alone on the whole GPU, or '-' when not measured.  When
- *              present, the row is also judged as a slowdown (time /
- *              whole_time, predicted and measured).
+ *              alone on the whole GPU, or '-' when not measured.  A row
+ *              without it takes the time of the first row of the file that
+ *              times the same item (kind, dtype, shape) on the same GPU
+ *              (spelled the same) with mechanism whole and corun none.
+ *              When known, a row under a reduced quota or with co-runners
+ *              is also judged as a slowdown (time / whole_time, predicted
+ *              and measured).
  *
  * Limits: a file is at most MODEL_MEAS_MAX_BYTES bytes, a line at most
  * MODEL_MEAS_MAX_LINE bytes, a set at most MODEL_MEAS_MAX_ROWS rows.  A

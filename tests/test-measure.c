@@ -78,6 +78,32 @@ START_TEST(good_rows_are_read_with_their_units_quotas_and_co_runners)
 }
 END_TEST
 
+START_TEST(a_row_without_whole_time_takes_it_from_the_whole_gpu_row_of_the_same_item)
+{
+	static const char text[] =
+		"kind,dtype,shape,gpu,mechanism,quota,corun,time_us\n"
+		"gemm,bf16,m=64 n=64 k=64,h100,green-context,16,none,30\n"
+		"gemm,bf16,m=64 n=64 k=128,h100,green-context,16,none,50\n"   /* another shape */
+		"gemm,bf16,m=64 n=64 k=64,h100,green-context,8,copies=2,70\n"
+		"gemm,bf16,m=64 n=64 k=64,h100,whole,-,busy=x,12\n"          /* not alone */
+		"gemm,bf16,m=64 n=64 k=64,h100,whole,132,none,10\n"
+		"gemm,bf16,m=64 n=64 k=64,h100,whole,-,none,11\n";           /* not the first */
+	struct model_meas_set s;
+	struct mo_err err;
+
+	model_meas_set_init(&s);
+	ck_assert_int_eq(parse(&s, text, &err), 0);
+	ck_assert_uint_eq(s.n, 6);
+	ck_assert_double_eq_tol(s.m[0].whole_ns, 10e3, 1e-9);
+	ck_assert_double_eq(s.m[1].whole_ns, 0);
+	ck_assert_double_eq_tol(s.m[2].whole_ns, 10e3, 1e-9);
+	ck_assert_double_eq_tol(s.m[3].whole_ns, 10e3, 1e-9); /* a co-run on the whole GPU */
+	ck_assert_double_eq(s.m[4].whole_ns, 0);
+	ck_assert_double_eq(s.m[5].whole_ns, 0);
+	model_meas_set_release(&s);
+}
+END_TEST
+
 /* Bad inputs as literal bytes: each must fail with file:line:column and the
  * field named, and leave the set as it was. */
 START_TEST(bad_rows_fail_with_file_line_column_and_field)
@@ -532,6 +558,7 @@ static Suite *suite(void)
 
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, good_rows_are_read_with_their_units_quotas_and_co_runners);
+	tcase_add_test(tc, a_row_without_whole_time_takes_it_from_the_whole_gpu_row_of_the_same_item);
 	tcase_add_test(tc, bad_rows_fail_with_file_line_column_and_field);
 	tcase_add_test(tc, a_line_longer_than_the_limit_is_refused);
 	tcase_add_test(tc, mps_percentages_round_up_to_whole_sms);
