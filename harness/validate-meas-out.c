@@ -93,10 +93,11 @@ static int write_groups(const char *dir, const struct model_meas_report *r, stru
 	return mo_outfile_commit(&f, err);
 }
 
-/* error_cdf.csv: per mechanism, its sorted |absolute errors| and the
- * cumulative fraction (one block per mechanism, blank lines between). */
+/* error_cdf.csv (slow 0) or slowdown_error_cdf.csv (slow 1): per mechanism,
+ * its sorted |errors| and the cumulative fraction; present[mech] says
+ * which mechanisms have rows. */
 static int write_cdf_data(const char *dir, const struct model_meas_set *s,
-			  const struct model_meas_report *r, int *present, struct mo_err *err)
+			  const struct model_meas_report *r, int slow, int *present, struct mo_err *err)
 {
 	char path[4096];
 	struct mo_outfile f;
@@ -105,24 +106,22 @@ static int write_cdf_data(const char *dir, const struct model_meas_set *s,
 
 	if (!v)
 		return mo_err_set(err, MO_ENOMEM, "out of memory");
-	snprintf(path, sizeof(path), "%s/error_cdf.csv", dir);
+	snprintf(path, sizeof(path), "%s/%s.csv", dir, slow ? "slowdown_error_cdf" : "error_cdf");
 	if ((rc = mo_outfile_open(&f, path, err)) < 0) {
 		free(v);
 		return rc;
 	}
-	fprintf(f.fp, "mechanism,abs_error_pct,fraction_of_rows\n");
+	fprintf(f.fp, "mechanism,%s,fraction_of_rows\n", slow ? "abs_slowdown_error_pct" : "abs_error_pct");
 	for (int mech = 0; mech < MODEL_MECH_COUNT; mech++) {
+		struct model_err_stats st;
 		size_t n = 0;
 		for (size_t i = 0; i < r->nev; i++)
-			if (s->m[r->ev[i].idx].mech == mech)
-				v[n++] = fabs(r->ev[i].err);
+			if (s->m[r->ev[i].idx].mech == mech && (!slow || r->ev[i].has_slow))
+				v[n++] = fabs(slow ? r->ev[i].slow_err : r->ev[i].err);
 		present[mech] = n > 0;
 		if (!n)
 			continue;
-		{
-			struct model_err_stats st;
-			model_err_stats_of(v, (int)n, &st); /* sorts v */
-		}
+		model_err_stats_of(v, (int)n, &st); /* sorts v */
 		for (size_t i = 0; i < n; i++)
 			fprintf(f.fp, "%s,%.4f,%.6f\n", model_mech_name(mech), v[i] < 0.01 ? 0.01 : v[i],
 				(i + 1.0) / (double)n);
@@ -137,14 +136,19 @@ static int write_cdf_data(const char *dir, const struct model_meas_set *s,
 struct figure {
 	const char *name, *title, *xlabel, *ylabel, *setup, *csv, *using, *style, *extra;
 	int mech_col;
+	int slow;   /* the mechanisms present come from the slowdown rows */
 };
 
 static int plot_by_mechanism(const char *dir, const struct figure *f, const int *present,
 			     struct mo_err *err)
 {
 	struct plot p;
-	int rc, first = 1;
+	int rc, first = 1, any = 0;
 
+	for (int mech = 0; mech < MODEL_MECH_COUNT; mech++)
+		any |= present[mech];
+	if (!any) /* nothing to draw (no slowdown rows) */
+		return 0;
 	rc = plot_open(&p, dir, f->name, 900, 600, f->title, f->xlabel, f->ylabel, err);
 	if (rc < 0)
 		return rc;
@@ -171,11 +175,16 @@ static const struct figure figures[] = {
 	  "measured time (us)", "predicted time (us)", "set logscale xy\nset key inside top left\nset grid\n",
 	  "rows.csv", "(%s ? $9 : NaN):10", "points pt 7 ps 0.6",
 	  "'diagonal.csv' every ::1 using 1:2 with lines lc rgb '#888888' dt 2 title 'predicted = measured'",
-	  5 },
+	  5, 0 },
 	{ "error_cdf", "absolute error of predicted vs measured time, by mechanism",
 	  "|predicted - measured| / measured (%)", "fraction of measured rows",
 	  "set logscale x\nset yrange [0:1]\nset key inside bottom right\nset grid\n", "error_cdf.csv",
-	  "(%s ? $2 : NaN):3", "steps lw 2", NULL, 1 },
+	  "(%s ? $2 : NaN):3", "steps lw 2", NULL, 1, 0 },
+	{ "slowdown_error_cdf",
+	  "error of the predicted vs measured slowdown (time at the quota / whole GPU), by mechanism",
+	  "|predicted - measured slowdown| / measured slowdown (%)", "fraction of measured rows",
+	  "set logscale x\nset yrange [0:1]\nset key inside bottom right\nset grid\n",
+	  "slowdown_error_cdf.csv", "(%s ? $2 : NaN):3", "steps lw 2", NULL, 1, 1 },
 };
 
 /* diagonal.csv: the line predicted = measured across the range of both. */
@@ -202,19 +211,20 @@ static int write_diagonal(const char *dir, const struct model_meas_set *s,
 int validate_meas_write(const char *dir, const struct model_meas_set *s,
 			const struct model_meas_report *r, struct mo_err *err)
 {
-	int present[MODEL_MECH_COUNT] = { 0 }, rc;
+	int present[2][MODEL_MECH_COUNT] = { { 0 } }, rc;
 
 	if (mkdir(dir, 0777) < 0 && errno != EEXIST)
 		return mo_err_set(err, MO_EIO, "cannot create '%s': %s", dir, strerror(errno));
 	if ((rc = write_rows(dir, s, r, err)) < 0 || (rc = write_groups(dir, r, err)) < 0 ||
-	    (rc = write_cdf_data(dir, s, r, present, err)) < 0)
+	    (rc = write_cdf_data(dir, s, r, 0, present[0], err)) < 0 ||
+	    (rc = write_cdf_data(dir, s, r, 1, present[1], err)) < 0)
 		return rc;
 	if (!r->nev) /* nothing to draw */
 		return 0;
 	if ((rc = write_diagonal(dir, s, r, err)) < 0)
 		return rc;
 	for (size_t i = 0; i < sizeof(figures) / sizeof(figures[0]); i++)
-		if ((rc = plot_by_mechanism(dir, &figures[i], present, err)) < 0)
+		if ((rc = plot_by_mechanism(dir, &figures[i], present[figures[i].slow], err)) < 0)
 			return rc;
 	return 0;
 }

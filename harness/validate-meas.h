@@ -27,10 +27,12 @@ int validate_model_predict(void *ctx, const struct model_meas *m, const struct m
 
 /*
  * Write into dir (created if missing): rows.csv (one line per evaluated row,
- * units in the header), groups.csv (the tables), skipped.csv, and two
- * figures drawn by gnuplot through harness/plot: predicted_vs_measured
- * (log-log, one point set per mechanism, y = x) and error_cdf (CDF of
- * |error| by mechanism).  Files are written atomically.
+ * units in the header), groups.csv (the tables), skipped.csv, the CDF data,
+ * and three figures drawn by gnuplot through harness/plot:
+ * predicted_vs_measured (log-log, one point set per mechanism, y = x),
+ * error_cdf and slowdown_error_cdf (CDF of |error| by mechanism; the latter
+ * only when some row has a slowdown).  Files are written atomically; with
+ * no evaluated row only the CSV files are written.
  */
 int validate_meas_write(const char *dir, const struct model_meas_set *s,
 			const struct model_meas_report *r, struct mo_err *err);

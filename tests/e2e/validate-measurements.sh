@@ -44,7 +44,7 @@ head -1 "$tmp/out/rows.csv" | grep -q "measured_us,predicted_us,error_pct" || fa
 grep -q "vgg16" "$tmp/out/skipped.csv" || fail "skipped.csv"
 grep -q '^"mechanism","mig",1,' "$tmp/out/groups.csv" || fail "groups.csv: $(cat "$tmp/out/groups.csv")"
 if command -v gnuplot >/dev/null; then
-	for f in predicted_vs_measured error_cdf; do
+	for f in predicted_vs_measured error_cdf slowdown_error_cdf; do
 		[ -s "$tmp/out/$f.png" ] && [ -s "$tmp/out/$f.svg" ] || fail "figure $f"
 		grep -q "measured" "$tmp/out/$f.gp" && grep -q "predicted" "$tmp/out/$f.gp" || fail "$f labels"
 	done
