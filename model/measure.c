@@ -547,6 +547,8 @@ int model_meas_parse_csv(struct model_meas_set *s, const char *text, size_t len,
 				  (long)MODEL_MEAS_MAX_BYTES);
 	if (memchr(text, '\0', len))
 		return mo_err_set(err, MO_EINPUT, "%s: a NUL byte (not a text file)", name);
+	if (len >= 3 && !memcmp(text, "\xef\xbb\xbf", 3)) /* a UTF-8 byte order mark */
+		off = 3;
 	while (off < len) {
 		const char *nl = memchr(text + off, '\n', len - off);
 		size_t ll = nl ? (size_t)(nl - (text + off)) : len - off;

@@ -763,7 +763,8 @@ int model_mig_instance(const struct model_gpu *gpu, int sms, struct model_gpu *o
  * (model_meas_load_path).  model/MEASUREMENTS.md is the user's copy of this
  * specification.
  *
- * THE CSV FORM (version 1).  UTF-8 text, '\n' or "\r\n" line ends.  Lines
+ * THE CSV FORM (version 1).  UTF-8 text (a leading byte order mark is
+ * skipped), '\n' or "\r\n" line ends.  Lines
  * starting with '#' and blank lines are comments.  The first other line is
  * the header and must be exactly (no spaces, this order):
  *

@@ -78,6 +78,22 @@ START_TEST(good_rows_are_read_with_their_units_quotas_and_co_runners)
 }
 END_TEST
 
+START_TEST(a_byte_order_mark_before_the_header_is_skipped)
+{
+	static const char text[] = "\xef\xbb\xbfkind,dtype,shape,gpu,mechanism,quota,corun,time_ns\r\n"
+				   "memory,fp16,bytes=4096,h100,mig,16,none,2000\r\n";
+	struct model_meas_set s;
+	struct mo_err err;
+
+	model_meas_set_init(&s);
+	ck_assert_msg(parse(&s, text, &err) == 0, "%s", err.msg);
+	ck_assert_uint_eq(s.n, 1);
+	ck_assert_int_eq(s.m[0].kind, MODEL_OP_MEMORY);
+	ck_assert_double_eq(s.m[0].ns, 2000);
+	model_meas_set_release(&s);
+}
+END_TEST
+
 START_TEST(a_row_without_whole_time_takes_it_from_the_whole_gpu_row_of_the_same_item)
 {
 	static const char text[] =
@@ -558,6 +574,7 @@ static Suite *suite(void)
 
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, good_rows_are_read_with_their_units_quotas_and_co_runners);
+	tcase_add_test(tc, a_byte_order_mark_before_the_header_is_skipped);
 	tcase_add_test(tc, a_row_without_whole_time_takes_it_from_the_whole_gpu_row_of_the_same_item);
 	tcase_add_test(tc, bad_rows_fail_with_file_line_column_and_field);
 	tcase_add_test(tc, a_line_longer_than_the_limit_is_refused);
