@@ -7,9 +7,7 @@
  *   l40-matmul-mps  matmul_mps_sweep.csv (mps_pct,size,dtype,bg_streams,
  *                   avg_ms,tflops): torch.matmul of two N x N fp16 matrices
  *                   on an NVIDIA L40 under CUDA_MPS_ACTIVE_THREAD_PERCENTAGE;
- *                   gemm m = n = k = N; whole_time = the 100 % row.  The L40
- *                   is not built in: load its spec with --gpu-file
- *                   (tests/data/measurements/l40.json).
+ *                   gemm m = n = k = N; whole_time = the 100 % row.
  *   parvagpu        <model>.csv (Mig instance,Batch size,Workload Number,
  *                   Throughput,Latency): PyTorch inference on an A100 80GB
  *                   in a MIG instance of 1/2/3/4/7 GPCs (14 SMs per GPC, 98
