@@ -188,6 +188,11 @@ static const struct builtin builtins[] = {
 	 * 1.98 GHz = 75 TFLOP/s, L2 126 MB (two dies). */
 	{ "NVIDIA B200", "b200", 10, 0, 148, 1980, 180 * GB, 8000, 126 * MB,
 	  75.0, 1100, 2250, 2250, 4500, 900, 64, 0, 0, 0, 1000 },
+	/* L40 (data sheet): 142 SMs, 2490 MHz boost, 48 GB GDDR6 864 GB/s, L2
+	 * 96 MB, FP32 90.5, TF32 90.5, BF16/FP16 181, FP8 362 TFLOP/s dense, no
+	 * NVLink, PCIe Gen4 64 GB/s total, 300 W. */
+	{ "NVIDIA L40", "l40", 8, 9, 142, 2490, 48 * GIB, 864, 96 * MB,
+	  90.5, 90.5, 181, 181, 362, 0, 32, 0, 0, 0, 300 },
 	/* L4: 58 SMs, 2040 MHz, 24 GB GDDR6 300 GB/s, L2 48 MB, FP32 30.3, TF32
 	 * 60, BF16/FP16 121, FP8 242.5 (dense); PCIe Gen4 64 GB/s total. */
 	{ "NVIDIA L4", "l4", 8, 9, 58, 2040, 24 * GIB, 300, 48 * MB,
