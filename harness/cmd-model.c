@@ -40,6 +40,7 @@ static const char *usage =
 	"       mosaic model interference --gpu NAME --own GBPS --others GBPS\n"
 	"       mosaic model interference --gpu NAME [--sms N]  (slowdown of each kernel class beside each other class,\n"
 	"                                                       two partitions of N SMs, default half the GPU)\n"
+	"       mosaic model host TRACE... (fit CPU dispatch per kernel from measured host records)\n"
 	"       (every form also takes --gpu-file FILE to add user GPUs)";
 
 #define VERB "model"
@@ -237,6 +238,71 @@ static int load_trace(const char *path, struct trace_mem *t, struct mo_err *err)
 		trace_mem_release(t);
 		return -1;
 	}
+	return 0;
+}
+
+/* The measured gaps of a trace, from the summary's idle breakdown. */
+static void host_gaps(const struct trace_mem *t, double *idle_pct, double *wait_pct)
+{
+	struct trace_summary *s = trace_summary_new(0);
+	struct mo_err err;
+	*idle_pct = *wait_pct = -1;
+	if (!s || trace_summary_header(s, &t->header, &err) < 0) {
+		trace_summary_free(s);
+		return;
+	}
+	for (size_t i = 0; i < t->n; i++)
+		if (trace_summary_add(s, &t->recs[i], &err) < 0)
+			break;
+	trace_summary_finish(s);
+	const struct trace_summary_totals *tt = trace_summary_totals(s);
+	*idle_pct = tt->idle_pct;
+	*wait_pct = tt->gap_ns > 0 ? 100.0 * (double)tt->host_wait_ns / (double)tt->gap_ns : 0;
+	trace_summary_free(s);
+}
+
+static void print_host_fit(const char *label, const struct model_host_fit *f)
+{
+	printf("%-44.44s %7llu %7llu %5llu %8.1f", label, (unsigned long long)f->launches,
+	       (unsigned long long)f->intervals, (unsigned long long)f->dropped,
+	       f->intervals ? (double)f->issue_ns / (double)f->intervals / 1e3 : 0.0);
+	for (int c = 0; c < TRACE_CLASS_COUNT; c++)
+		if (f->n[c])
+			printf(" %s %llu/%.1f", trace_class_name(c), (unsigned long long)f->n[c],
+			       (double)f->sum_ns[c] / (double)f->n[c] / 1e3);
+}
+
+/* `mosaic model host TRACE...`: per trace and pooled, the launch intervals
+ * of the issuing thread (measured) and the CPU cost per kernel they fit. */
+static int cmd_host(int nfiles, char **files)
+{
+	struct model_host_fit all, one;
+	struct mo_err err;
+
+	if (nfiles < 1)
+		return cli_usage_error(VERB, usage, "host: no trace files");
+	model_host_fit_init(&all);
+	printf("%-44s %7s %7s %5s %8s  per class: intervals/mean us (measured)\n", "trace",
+	       "launch", "kept", "drop", "mean us");
+	for (int i = 0; i < nfiles; i++) {
+		struct trace_mem t;
+		double idle, wait;
+		const char *base = strrchr(files[i], '/') ? strrchr(files[i], '/') + 1 : files[i];
+		mo_err_clear(&err);
+		model_host_fit_init(&one);
+		if (load_trace(files[i], &t, &err) < 0)
+			return cli_fail(VERB, &err);
+		if (model_host_fit_add(&one, &t, &err) < 0 || model_host_fit_add(&all, &t, &err) < 0) {
+			trace_mem_release(&t);
+			return cli_fail(VERB, &err);
+		}
+		host_gaps(&t, &idle, &wait);
+		trace_mem_release(&t);
+		print_host_fit(base, &one);
+		printf("; GPU idle %.1f%%, %.1f%% of gaps waiting for the host\n", idle, wait);
+	}
+	print_host_fit("pooled", &all);
+	printf("\n");
 	return 0;
 }
 
@@ -645,6 +711,8 @@ int cmd_model(int argc, char **argv)
 		return cmd_curve(argc - 1, argv + 1);
 	if (!strcmp(sub, "interference"))
 		return cmd_interference(argc - 1, argv + 1);
+	if (!strcmp(sub, "host"))
+		return cmd_host(argc - 2, argv + 2);
 	argc--;
 	argv++;
 	optind = 1;

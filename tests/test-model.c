@@ -1043,6 +1043,51 @@ START_TEST(a_mig_instance_is_a_gpu_with_its_slices_of_memory_bandwidth_and_l2)
 }
 END_TEST
 
+/* The host fit on the committed BERT-small trace (measured, H100): 61
+ * enqueue calls matched to GPU activity, one thread, first to last
+ * 3873316 ns, the longest interval 247014 ns (below the 1 ms cut) - figures
+ * from the JSON by a short Python script (Decimal times rounded to ns). */
+START_TEST(the_host_fit_reads_launch_intervals_of_a_measured_trace)
+{
+	struct trace_mem t;
+	struct trace_sink sink;
+	struct model_host_fit f;
+	struct model_host h;
+	struct mo_err err;
+	uint64_t n = 0;
+
+	trace_mem_init(&t);
+	sink = trace_sink_mem(&t);
+	ck_assert_int_eq(trace_read_any("tests/data/kineto/tracelens/"
+					"gaunernst_bert-small-uncased__1016001.json.gz", &sink, &err), 0);
+	model_host_fit_init(&f);
+	ck_assert_int_eq(model_host_fit_add(&f, &t, &err), 0);
+	ck_assert_uint_eq(f.launches, 61);
+	ck_assert_uint_eq(f.intervals, 60);
+	ck_assert_uint_eq(f.dropped, 0);
+	ck_assert_int_eq(f.issue_ns, 3873316);
+	for (int c = 0; c < TRACE_CLASS_COUNT; c++)
+		n += f.n[c];
+	ck_assert_uint_eq(n, 60);
+	/* fitted from this trace alone, the mean interval is 64.6 us per kernel */
+	model_host_init(&h, MODEL_LAUNCH_EAGER);
+	model_host_from_fit(&f, &h);
+	int64_t per_class[TRACE_CLASS_COUNT] = {0};
+	for (int c = 0; c < TRACE_CLASS_COUNT; c++)
+		per_class[c] = (int64_t)f.n[c];
+	int64_t issue = model_host_sequence_ns(&h, per_class);
+	ck_assert_int_le(llabs(issue - 3873316), 60); /* integer means: < 1 ns per interval */
+	/* graphs: one launch, whatever the kernels */
+	model_host_init(&h, MODEL_LAUNCH_GRAPHS);
+	ck_assert_int_eq(model_host_sequence_ns(&h, per_class), MODEL_HOST_GRAPH_LAUNCH_NS);
+	ck_assert_int_eq(model_host_kernel_ns(&h, TRACE_CLASS_GEMM), 0);
+	model_host_init(&h, MODEL_LAUNCH_EAGER);
+	ck_assert_int_eq(model_host_kernel_ns(&h, TRACE_CLASS_GEMM), MODEL_HOST_GEMM_NS);
+	ck_assert_int_eq(model_host_kernel_ns(&h, 99), MODEL_HOST_OTHER_NS);
+	trace_mem_release(&t);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("model");
@@ -1083,6 +1128,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, validation_skips_kernels_that_do_not_match);
 	tcase_add_test(tc, error_statistics_are_exact);
 	tcase_add_test(tc, the_interference_matrix_calibrates_from_co_runs_and_round_trips);
+	tcase_add_test(tc, the_host_fit_reads_launch_intervals_of_a_measured_trace);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -1,0 +1,162 @@
+/*
+ * host.c - the host side: CPU time to dispatch a kernel, by class and launch
+ * mode, and its fit from the API calls of measured traces (see model.h).
+ *
+ * The fit: per host thread, the calls that enqueued GPU work
+ * (trace_api_enqueues) whose correlation matches a GPU activity of the
+ * trace, in start order; the interval from one such call to the next is the
+ * CPU time spent producing the next activity (Python, the dispatcher, the
+ * operator, the launch itself), charged to that activity's class (memcpy
+ * and memset are memory).  Intervals above MODEL_HOST_MAX_INTERVAL_NS are
+ * not dispatch (data loading, synchronisation, Python work between steps)
+ * and are dropped and counted.
+ */
+#include "model/model.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+void model_host_init(struct model_host *h, int mode)
+{
+	memset(h, 0, sizeof(*h));
+	h->mode = mode;
+	for (int c = 0; c < TRACE_CLASS_COUNT; c++)
+		h->kernel_cpu_ns[c] = MODEL_HOST_OTHER_NS;
+	h->kernel_cpu_ns[TRACE_CLASS_GEMM] = MODEL_HOST_GEMM_NS;
+	h->kernel_cpu_ns[TRACE_CLASS_CONV] = MODEL_HOST_GEMM_NS;
+	h->kernel_cpu_ns[TRACE_CLASS_ATTENTION] = MODEL_HOST_ATTENTION_NS;
+	h->kernel_cpu_ns[TRACE_CLASS_ELEMENTWISE] = MODEL_HOST_ELEMENTWISE_NS;
+	h->kernel_cpu_ns[TRACE_CLASS_REDUCTION] = MODEL_HOST_REDUCTION_NS;
+	h->kernel_cpu_ns[TRACE_CLASS_MEMORY] = MODEL_HOST_MEMORY_NS;
+	h->graph_launch_ns = MODEL_HOST_GRAPH_LAUNCH_NS;
+	h->queue_depth = MODEL_HOST_QUEUE_DEPTH;
+}
+
+int64_t model_host_kernel_ns(const struct model_host *h, int kclass)
+{
+	if (h->mode == MODEL_LAUNCH_GRAPHS)
+		return 0;
+	if (kclass < 0 || kclass >= TRACE_CLASS_COUNT)
+		kclass = TRACE_CLASS_UNKNOWN;
+	return h->kernel_cpu_ns[kclass];
+}
+
+int64_t model_host_sequence_ns(const struct model_host *h, const int64_t per_class[])
+{
+	int64_t ns = h->mode == MODEL_LAUNCH_GRAPHS ? h->graph_launch_ns : 0;
+	for (int c = 0; c < TRACE_CLASS_COUNT; c++)
+		ns += per_class[c] * model_host_kernel_ns(h, c);
+	return ns;
+}
+
+void model_host_fit_init(struct model_host_fit *f)
+{
+	memset(f, 0, sizeof(*f));
+}
+
+struct corr_class {
+	int64_t corr;
+	int cls;
+};
+
+struct call {
+	int64_t thread, start;
+	int cls;
+};
+
+static int corr_cmp(const void *a, const void *b)
+{
+	const struct corr_class *x = a, *y = b;
+	return x->corr < y->corr ? -1 : x->corr > y->corr;
+}
+
+static int call_cmp(const void *a, const void *b)
+{
+	const struct call *x = a, *y = b;
+	if (x->thread != y->thread)
+		return x->thread < y->thread ? -1 : 1;
+	return x->start < y->start ? -1 : x->start > y->start;
+}
+
+/* The class of a GPU activity record, and its correlation; -1 if none. */
+static int activity_class(const struct trace_record *r, int64_t *corr)
+{
+	switch (r->kind) {
+	case TRACE_KIND_KERNEL:
+		*corr = r->u.kernel.correlation;
+		return r->u.kernel.kclass >= 0 && r->u.kernel.kclass < TRACE_CLASS_COUNT
+			       ? (int)r->u.kernel.kclass : model_classify(&r->u.kernel);
+	case TRACE_KIND_COLLECTIVE:
+		*corr = r->u.collective.correlation;
+		return TRACE_CLASS_COMM;
+	case TRACE_KIND_MEMCPY:
+		*corr = r->u.memcpy.correlation;
+		return TRACE_CLASS_MEMORY;
+	case TRACE_KIND_MEMSET:
+		*corr = r->u.memset.correlation;
+		return TRACE_CLASS_MEMORY;
+	default:
+		return -1;
+	}
+}
+
+int model_host_fit_add(struct model_host_fit *f, const struct trace_mem *t, struct mo_err *err)
+{
+	struct corr_class *acts = malloc((t->n + 1) * sizeof(*acts));
+	struct call *calls = malloc((t->n + 1) * sizeof(*calls));
+	size_t na = 0, nc = 0;
+
+	if (!acts || !calls) {
+		free(acts);
+		free(calls);
+		return mo_err_set(err, MO_ENOMEM, "cannot fit the host model: out of memory");
+	}
+	for (size_t i = 0; i < t->n; i++) {
+		int64_t corr = -1;
+		int cls = activity_class(&t->recs[i], &corr);
+		if (cls >= 0 && corr >= 0) {
+			acts[na].corr = corr;
+			acts[na++].cls = cls;
+		}
+	}
+	qsort(acts, na, sizeof(*acts), corr_cmp);
+	for (size_t i = 0; i < t->n; i++) {
+		const struct trace_api_call *c = &t->recs[i].u.api_call;
+		struct corr_class key = {.corr = c->correlation}, *hit;
+		if (t->recs[i].kind != TRACE_KIND_API_CALL || !trace_api_enqueues(c->name) ||
+		    !(hit = bsearch(&key, acts, na, sizeof(*acts), corr_cmp)))
+			continue;
+		calls[nc].thread = c->thread;
+		calls[nc].start = c->start_ns;
+		calls[nc++].cls = hit->cls;
+	}
+	qsort(calls, nc, sizeof(*calls), call_cmp);
+	f->launches += nc;
+	for (size_t i = 1; i < nc; i++) {
+		int64_t dt = calls[i].start - calls[i - 1].start;
+		if (calls[i].thread != calls[i - 1].thread)
+			continue;
+		if (dt > MODEL_HOST_MAX_INTERVAL_NS || dt < 0) {
+			f->dropped++;
+			continue;
+		}
+		f->intervals++;
+		f->issue_ns += dt;
+		f->sum_ns[calls[i].cls] += dt;
+		f->n[calls[i].cls]++;
+	}
+	free(acts);
+	free(calls);
+	return 0;
+}
+
+void model_host_from_fit(const struct model_host_fit *f, struct model_host *h)
+{
+	int64_t all = f->intervals ? f->issue_ns / (int64_t)f->intervals : 0;
+	for (int c = 0; c < TRACE_CLASS_COUNT; c++) {
+		if (f->n[c])
+			h->kernel_cpu_ns[c] = f->sum_ns[c] / (int64_t)f->n[c];
+		else if (all)
+			h->kernel_cpu_ns[c] = all;
+	}
+}
