@@ -82,6 +82,21 @@ struct workload;
 enum engine_allreduce_algo { ENGINE_ALLREDUCE_RING = 0, ENGINE_ALLREDUCE_TREE = 1 };
 
 /*
+ * Host threads.  In eager PyTorch each kernel costs its host thread CPU time
+ * (model_host: per kernel class, fitted on measured H100 traces) before it is
+ * launched, and the GPU cannot start a kernel before its launch.  Who issues
+ * a plan's kernels is the plan's host_issue (enum model_host_issue: one
+ * thread per slot, the default; one per GPU; none).  Threads of one Python
+ * process share the GIL, which serialises their Python work: on such a host
+ * the truth lies towards per-gpu; processes under MPS are per-slot.  Under
+ * MODEL_LAUNCH_GRAPHS each task costs one graph launch instead.  A thread
+ * issues its tasks in the schedule's order and runs ahead of the GPU
+ * without blocking (the launch queue depth, >= 777 in flight measured, is
+ * not reached by one iteration of a host-bound module; a GPU-bound one does
+ * not wait for its host anyway).  Communication costs no host time.
+ */
+
+/*
  * A cluster of identical GPUs.  engine_cluster_init() fills the defaults
  * below from the GPU spec; change what you know better.
  */
@@ -98,6 +113,12 @@ struct engine_cluster {
 	                               (the 10th-percentile gap between back-to-back kernels in the
 	                               external H100 traces: VGG13 training 1.0 us, Qwen1.5 0.96 us) */
 	int allreduce_algo;         /* enum engine_allreduce_algo; default ring */
+	/* The host (see "Host threads" below): who issues the launches of a
+	 * plan's kernels, and at what CPU cost per kernel. */
+	int host_issue;             /* enum model_host_issue; default MODEL_HOST_PER_SLOT (engine_run
+	                               takes it from the plan) */
+	struct model_host host;     /* default model_host_init(EAGER); engine_run sets its mode
+	                               from the plan's launch_mode */
 };
 void engine_cluster_init(struct engine_cluster *c, const struct model_gpu *gpu, int n_gpus);
 
@@ -131,6 +152,8 @@ struct engine_kernel {
 	double lat_ns;        /* fixed latency, not shortened by SMs */
 	int warps_per_block;  /* latency hiding of a partial wave; 0: full throughput */
 	int clocked;          /* compute-bound tensor-core work: follows the clock */
+	int64_t host_ns;      /* CPU time its host thread spends to launch it (only on a
+	                         stream with a host, engine_sim_set_host); 0 none */
 };
 
 /*
@@ -175,6 +198,19 @@ int engine_sim_set_stream_name(struct engine_sim *s, int stream, const char *nam
  * when several are ready, the one queued first goes first.
  */
 int engine_sim_set_group(struct engine_sim *s, int stream, int group, struct mo_err *err);
+
+/*
+ * Give a stream a host thread (host >= 0; streams may share one).  The
+ * thread issues the kernels of its streams' operations in the order they
+ * are queued: kernel i of an operation is launched when the thread has
+ * spent the host_ns of every kernel it issued before, and of kernel i
+ * itself, from time 0; the kernel starts no earlier than its launch.  The
+ * output trace then has a THREAD record per host and an API_CALL
+ * ("cudaLaunchKernel") before each kernel,
+ * with matching correlation ids (the call is the last MODEL_HOST_CALL_NS of
+ * the kernel's CPU time).
+ */
+int engine_sim_set_host(struct engine_sim *s, int stream, int host, struct mo_err *err);
 
 /*
  * Queue a sequence of n kernels on stream, run back to back (each after its

@@ -88,9 +88,12 @@ static int kcache_get(struct kcache *kc, const struct engine_run_opts *o, const 
 			continue;
 		engine_kernel_from_trace(c->gpu, &r->u.kernel, c->gpu->sms, &e->k[e->n]);
 		e->k[e->n].gap_ns = c->launch_ns;
+		e->k[e->n].host_ns = model_host_kernel_ns(&c->host, (int)r->u.kernel.kclass);
 		e->k[e->n].rec = r;
 		e->n++;
 	}
+	if (e->n && c->host.mode == MODEL_LAUNCH_GRAPHS)
+		e->k[0].host_ns = c->host.graph_launch_ns; /* one graph launch per task */
 	*idx = kc->n++;
 	return 0;
 }
@@ -265,6 +268,11 @@ int engine_sim_schedule(const struct engine_schedule *sc, const struct workload 
 			goto out;
 		}
 		if (!st->comm && (rc = engine_sim_set_group(sim, sim_stream[i], st->part, err)) < 0)
+			goto out;
+		if (!st->comm && c->host_issue != MODEL_HOST_NONE &&
+		    (rc = engine_sim_set_host(sim, sim_stream[i],
+					      c->host_issue == MODEL_HOST_PER_GPU ? st->gpu : st->slot,
+					      err)) < 0)
 			goto out;
 		{
 			const struct engine_slot *sl = &sc->slots[st->slot];
@@ -445,6 +453,8 @@ int engine_run(const struct plan *p, const struct workload *w, const struct engi
 		if (w->net_gbps > 0)
 			c.net_gbps = w->net_gbps;
 	}
+	c.host_issue = p->host_issue;
+	model_host_init(&c.host, p->launch_mode);
 	rc = engine_sim_schedule(sc, w, &c, o, res, err);
 	if (rc == 0) {
 		res->gpu_mem_bytes = calloc((size_t)p->n_gpus, sizeof(int64_t));

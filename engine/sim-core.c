@@ -46,6 +46,7 @@ struct op {
 	int64_t bytes;       /* comm: per rank */
 	uint64_t epoch;      /* comm: last flow-rate round that saw it */
 	double rem, rate, salloc, comm_work;
+	int64_t host_at;     /* kernels on a hosted stream: launch time of kernel cur */
 };
 
 struct part {
@@ -55,6 +56,7 @@ struct part {
 struct stream {
 	int gpu, part, gpart; /* part: index on its GPU; gpart: global partition index */
 	int group;            /* exclusive group, -1 none */
+	int host;             /* host thread, -1 none (sim-host.c) */
 	const char *name;
 	int64_t *ops;
 	size_t n, cap, head;
@@ -112,6 +114,8 @@ struct engine_sim {
 	double hbm;           /* achievable DRAM bandwidth, bytes per ns */
 	struct engine_sim_stats st;
 	int64_t first_start;
+	struct engine_hosts hosts;
+	int64_t corr;         /* correlation ids given to hosted launches */
 };
 
 /* ------------------------------------------------------------------------ */
@@ -129,6 +133,8 @@ void engine_cluster_init(struct engine_cluster *c, const struct model_gpu *gpu, 
 	c->net_latency_ns = 8000;
 	c->launch_ns = 1000;
 	c->allreduce_algo = ENGINE_ALLREDUCE_RING;
+	c->host_issue = MODEL_HOST_PER_SLOT;
+	model_host_init(&c->host, MODEL_LAUNCH_EAGER);
 }
 
 struct engine_sim *engine_sim_new(const struct engine_cluster *c, struct mo_err *err)
@@ -181,6 +187,7 @@ void engine_sim_free(struct engine_sim *s)
 	for (size_t i = 0; i < s->n_groups; i++)
 		free(s->groups[i].wait);
 	free(s->groups);
+	engine_hosts_release(&s->hosts);
 	free(s->gpus);
 	free(s->ports);
 	free(s->parts);
@@ -235,6 +242,7 @@ int engine_sim_add_stream(struct engine_sim *s, int gpu, int partition, struct m
 			st->part = partition;
 			st->gpart = (int)i;
 			st->group = -1;
+			st->host = -1;
 			return (int)s->n_streams++;
 		}
 	}
@@ -247,6 +255,14 @@ int engine_sim_set_stream_name(struct engine_sim *s, int stream, const char *nam
 	if (stream < 0 || (size_t)stream >= s->n_streams)
 		return mo_err_set(err, MO_EUSAGE, "no stream %d", stream);
 	s->streams[stream].name = name;
+	return 0;
+}
+
+int engine_sim_set_host(struct engine_sim *s, int stream, int host, struct mo_err *err)
+{
+	if (stream < 0 || (size_t)stream >= s->n_streams || host < 0)
+		return mo_err_set(err, MO_EUSAGE, "no stream %d or bad host %d", stream, host);
+	s->streams[stream].host = host;
 	return 0;
 }
 
@@ -326,6 +342,9 @@ int64_t engine_sim_add_kernels(struct engine_sim *s, int stream, const struct en
 	s->ops[id].stream = stream;
 	s->ops[id].k = k;
 	s->ops[id].n_k = (uint32_t)n;
+	if (s->streams[stream].host >= 0 &&
+	    engine_hosts_issue(&s->hosts, s->streams[stream].host, k, n, &s->ops[id].host_at))
+		return mo_err_set(err, MO_ENOMEM, "out of memory");
 	if (stream_push(s, stream, id))
 		return mo_err_set(err, MO_ENOMEM, "out of memory");
 	s->n_ops++;
@@ -463,6 +482,11 @@ static void emit(struct engine_sim *s, const struct trace_record *rec)
 			(a)->step = (o)->tags.step;                                      \
 	} while (0)
 
+static int st_host(const struct engine_sim *s, const struct op *o)
+{
+	return o->kind == OP_KERNELS ? s->streams[o->stream].host : -1;
+}
+
 static void emit_kernel(struct engine_sim *s, const struct op *o, const struct engine_kernel *k,
 			int64_t t0, int64_t t1)
 {
@@ -482,21 +506,31 @@ static void emit_kernel(struct engine_sim *s, const struct op *o, const struct e
 		x->grid_x = k->blocks;
 		x->grid_y = x->grid_z = 1;
 	}
+	int64_t corr = st->host >= 0 ? s->corr + 1 : -1;
 	switch (rec.kind) {
 	case TRACE_KIND_KERNEL:
 		FILL_ACTIVITY(&rec.u.kernel, o, t0, t1, st->gpu, stream, st->part);
+		rec.u.kernel.correlation = corr >= 0 ? corr : rec.u.kernel.correlation;
 		break;
 	case TRACE_KIND_MEMCPY:
 		FILL_ACTIVITY(&rec.u.memcpy, o, t0, t1, st->gpu, stream, st->part);
+		rec.u.memcpy.correlation = corr >= 0 ? corr : rec.u.memcpy.correlation;
 		break;
 	case TRACE_KIND_MEMSET:
 		FILL_ACTIVITY(&rec.u.memset, o, t0, t1, st->gpu, stream, st->part);
+		rec.u.memset.correlation = corr >= 0 ? corr : rec.u.memset.correlation;
 		break;
 	case TRACE_KIND_COLLECTIVE:
 		FILL_ACTIVITY(&rec.u.collective, o, t0, t1, st->gpu, stream, st->part);
+		rec.u.collective.correlation = corr >= 0 ? corr : rec.u.collective.correlation;
 		break;
 	default:
 		return;
+	}
+	if (corr >= 0) { /* the launch call first, then the kernel it caused */
+		struct trace_record call;
+		engine_hosts_call(&call, st->host, o->host_at, k->host_ns, ++s->corr);
+		emit(s, &call);
 	}
 	emit(s, &rec);
 }
@@ -559,6 +593,10 @@ static void emit_definitions(struct engine_sim *s)
 		rec.u.stream.id = (int64_t)i;
 		rec.u.stream.partition = s->streams[i].part;
 		rec.u.stream.name = s->streams[i].name ? s->streams[i].name : "";
+		emit(s, &rec);
+	}
+	for (size_t h = 0; h < s->hosts.n; h++) {
+		engine_hosts_thread(&rec, (int)h);
 		emit(s, &rec);
 	}
 }
@@ -891,6 +929,8 @@ static int64_t op_start_at(const struct engine_sim *s, const struct op *o)
 	if (o->kind != OP_KERNELS)
 		return t;
 	t += o->k[o->cur].gap_ns;
+	if (o->host_at > t)
+		t = o->host_at;
 	return o->k[o->cur].release_ns > t ? o->k[o->cur].release_ns : t;
 }
 
@@ -1028,6 +1068,8 @@ static int kernel_done(struct engine_sim *s, int64_t id)
 	emit_kernel(s, o, k, o->kstart, s->now);
 	o->cur++;
 	o->ver++;
+	if (o->cur < o->n_k && st_host(s, o) >= 0)
+		o->host_at += o->k[o->cur].host_ns;
 	if (o->cur < o->n_k)
 		return heap_push(s, op_start_at(s, o), EV_START, id, 0);
 	return op_complete(s, id);

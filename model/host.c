@@ -160,3 +160,34 @@ void model_host_from_fit(const struct model_host_fit *f, struct model_host *h)
 			h->kernel_cpu_ns[c] = all;
 	}
 }
+
+static const char *const issue_names[] = {"per-slot", "per-gpu", "none"};
+static const char *const launch_names[] = {"eager", "graphs"};
+
+static int name_index(const char *const *names, int n, const char *s)
+{
+	for (int i = 0; s && i < n; i++)
+		if (!strcmp(s, names[i]))
+			return i;
+	return -1;
+}
+
+const char *model_host_issue_name(int issue)
+{
+	return issue >= 0 && issue <= MODEL_HOST_NONE ? issue_names[issue] : "unknown";
+}
+
+int model_host_issue_parse(const char *s)
+{
+	return name_index(issue_names, MODEL_HOST_NONE + 1, s);
+}
+
+const char *model_launch_name(int mode)
+{
+	return mode == MODEL_LAUNCH_GRAPHS ? launch_names[1] : launch_names[0];
+}
+
+int model_launch_parse(const char *s)
+{
+	return name_index(launch_names, 2, s);
+}

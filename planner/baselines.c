@@ -17,6 +17,8 @@ struct plan *pl_plan_start(const struct plan_problem *pb, const char *planner)
 		return NULL;
 	snprintf(p->planner, sizeof(p->planner), "%s", planner);
 	snprintf(p->workload, sizeof(p->workload), "%s", pb->workload);
+	p->host_issue = pb->host_issue;
+	p->launch_mode = pb->launch_mode;
 	snprintf(p->gpu, sizeof(p->gpu), "%s", pb->gpu->name);
 	p->microbatch_size = pb->microbatch_size;
 	p->microbatches = pb->batch / pb->microbatch_size;

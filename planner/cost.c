@@ -18,6 +18,7 @@ static void module_free(struct plan_module_cost *mc)
 	free(mc->static_bytes);
 	free(mc->act_bytes);
 	free(mc->grad_bytes);
+	free(mc->host_ns);
 	free(mc->cum_ns);
 	free(mc->cum_static);
 	free(mc->cum_act);
@@ -118,8 +119,9 @@ struct plan_problem *plan_problem_alloc(const struct model_gpu *gpu, int n_gpus,
 		mc->static_bytes = calloc(nl, sizeof(int64_t));
 		mc->act_bytes = calloc(nl, sizeof(int64_t));
 		mc->grad_bytes = calloc(nl, sizeof(int64_t));
+		mc->host_ns = calloc(nl * 3, sizeof(int64_t));
 		if (!mc->fwd_ns || !mc->bwd_ns || !mc->dram_gbps || !mc->opt_ns || !mc->static_bytes ||
-		    !mc->act_bytes || !mc->grad_bytes)
+		    !mc->act_bytes || !mc->grad_bytes || !mc->host_ns)
 			goto fail;
 		pb->topo[m] = m;
 	}
@@ -161,13 +163,19 @@ int plan_problem_finish(struct plan_problem *pb, struct mo_err *err)
 	return 0;
 }
 
-/* Kernel times of one layer and phase under every quota; returns DRAM bytes. */
+/* Kernel times of one layer and phase under every quota; returns DRAM bytes
+ * and, when host is not NULL, the eager host CPU time to issue them. */
 int pl_time_layer(const struct workload *w, int m, int l, int phase, int samples,
-		      struct plan_problem *pb, int64_t *ns, int64_t *bytes, struct mo_err *err)
+		  struct plan_problem *pb, int64_t *ns, int64_t *bytes, int64_t *host,
+		  struct mo_err *err)
 {
 	struct trace_mem tm;
+	struct model_host mh;
 	int rc;
 
+	model_host_init(&mh, MODEL_LAUNCH_EAGER);
+	if (host)
+		*host = 0;
 	trace_mem_init(&tm);
 	rc = workload_kernels(w, m, l, l + 1, phase, samples, pb->gpu, &tm, err);
 	if (rc) {
@@ -184,6 +192,8 @@ int pl_time_layer(const struct workload *w, int m, int l, int phase, int samples
 			continue;
 		if (r->u.kernel.bytes > 0)
 			*bytes += r->u.kernel.bytes;
+		if (host)
+			*host += model_host_kernel_ns(&mh, (int)r->u.kernel.kclass);
 		for (int qi = 0; qi < pb->n_quotas; qi++)
 			ns[qi] += model_kernel_ns_at_quota(pb->gpu, &r->u.kernel, pb->gpu->sms, pb->quotas[qi]);
 	}
@@ -221,6 +231,8 @@ int plan_problem_new(const struct workload *w, const struct model_gpu *gpu, int 
 		pb->link_gbps = w->nvlink_gbps;
 	if (w->net_gbps > 0)
 		pb->net_gbps = w->net_gbps;
+	pb->host_issue = w->host_issue;
+	pb->launch_mode = w->launch_mode;
 	pb->edges = calloc((size_t)(w->n_edges + 1), sizeof(*pb->edges));
 	if (!pb->edges) {
 		rc = mo_err_set(err, MO_ENOMEM, "plan: out of memory");
@@ -243,9 +255,11 @@ int plan_problem_new(const struct workload *w, const struct model_gpu *gpu, int 
 			int64_t fb, bb, ob;
 			struct workload_memory mem;
 
-			if ((rc = pl_time_layer(w, m, l, WORKLOAD_FWD, microbatch_size, pb, f, &fb, err)) ||
-			    (rc = pl_time_layer(w, m, l, WORKLOAD_BWD, microbatch_size, pb, b, &bb, err)) ||
-			    (rc = pl_time_layer(w, m, l, WORKLOAD_OPT, microbatch_size, pb, o, &ob, err))) {
+			int64_t *h = &mc->host_ns[l * 3];
+
+			if ((rc = pl_time_layer(w, m, l, WORKLOAD_FWD, microbatch_size, pb, f, &fb, &h[0], err)) ||
+			    (rc = pl_time_layer(w, m, l, WORKLOAD_BWD, microbatch_size, pb, b, &bb, &h[1], err)) ||
+			    (rc = pl_time_layer(w, m, l, WORKLOAD_OPT, microbatch_size, pb, o, &ob, &h[2], err))) {
 				mo_err_prefix(err, "module '%s' layer %d", wm->name, l);
 				goto fail;
 			}
@@ -548,6 +562,61 @@ static int64_t shared_bubble(const struct pl_graph *g, const int64_t *w, const i
 }
 #undef NEG
 
+/* A slot's host CPU time per microbatch (fwd, bwd) and for its optimizer
+ * step, under the plan's launch mode; zero without a host term. */
+static void slot_host(const struct plan_problem *pb, const struct plan *p,
+		      const struct plan_module_cost *mc, int lb, int le, int64_t *hf, int64_t *hb,
+		      int64_t *ho)
+{
+	*hf = *hb = *ho = 0;
+	if (p->host_issue == MODEL_HOST_NONE || !mc->host_ns)
+		return;
+	for (int l = lb; l < le; l++) {
+		*hf += mc->host_ns[l * 3];
+		*hb += mc->host_ns[l * 3 + 1];
+		*ho += mc->host_ns[l * 3 + 2];
+	}
+	if (p->launch_mode == MODEL_LAUNCH_GRAPHS) { /* one graph launch per task */
+		*hf = *hf > 0 ? MODEL_HOST_GRAPH_LAUNCH_NS : 0;
+		*hb = *hb > 0 ? MODEL_HOST_GRAPH_LAUNCH_NS : 0;
+		*ho = *ho > 0 ? MODEL_HOST_GRAPH_LAUNCH_NS : 0;
+	}
+	(void)pb;
+}
+
+/* The largest host thread's CPU time over the iteration: per slot, or per
+ * GPU (the sum over its slots); iter_ns is at least that. */
+static void host_bound(const struct plan *p, const struct pl_graph *g, int M, const int64_t *hf,
+		       const int64_t *hb, const int64_t *ho, struct plan_estimate *est)
+{
+	est->host_ns = 0;
+	est->host_gpu = -1;
+	if (p->host_issue == MODEL_HOST_NONE)
+		return;
+	for (int gi = 0; gi < p->n_gpus; gi++) {
+		int64_t per_gpu = 0;
+		for (int f = 0; f < g->n_flat; f++) {
+			const struct pl_unit *un = &g->units[g->flat[f].unit];
+			int64_t t;
+			if (g->flat[f].gpu != gi)
+				continue;
+			t = (int64_t)pl_replica_share(M, un->replicas, g->flat[f].replica) *
+				    (hf[f] + hb[f]) + ho[f];
+			per_gpu += t;
+			if (p->host_issue == MODEL_HOST_PER_SLOT && t > est->host_ns) {
+				est->host_ns = t;
+				est->host_gpu = gi;
+			}
+		}
+		if (p->host_issue == MODEL_HOST_PER_GPU && per_gpu > est->host_ns) {
+			est->host_ns = per_gpu;
+			est->host_gpu = gi;
+		}
+	}
+	if (est->host_ns > est->iter_ns)
+		est->iter_ns = est->host_ns;
+}
+
 int plan_estimate(const struct plan_problem *pb, const struct plan *p, struct plan_estimate *est,
 		  struct mo_err *err)
 {
@@ -558,6 +627,7 @@ int plan_estimate(const struct plan_problem *pb, const struct plan *p, struct pl
 	double *slot_gbps = NULL, *part_gbps = NULL, *gpu_gbps = NULL;
 	int64_t *slot_f = NULL, *slot_b = NULL, *unit_w = NULL, *pre = NULL, *suf = NULL, *gsync = NULL;
 	int64_t *succ_comm_cache = NULL, *credit = NULL, *idle = NULL, *dist = NULL;
+	int64_t *slot_hf = NULL, *slot_hb = NULL, *slot_ho = NULL;
 	int *succ_off = NULL, *has_pred = NULL;
 
 	memset(est, 0, sizeof(*est));
@@ -593,6 +663,11 @@ int plan_estimate(const struct plan_problem *pb, const struct plan *p, struct pl
 	credit = calloc((size_t)g.n_units + 1, sizeof(int64_t));
 	idle = calloc((size_t)g.n_units + 1, sizeof(int64_t));
 	dist = calloc((size_t)g.n_units + 1, sizeof(int64_t));
+	slot_hf = calloc((size_t)g.n_flat + 1, sizeof(int64_t));
+	slot_hb = calloc((size_t)g.n_flat + 1, sizeof(int64_t));
+	slot_ho = calloc((size_t)g.n_flat + 1, sizeof(int64_t));
+	if (!slot_hf || !slot_hb || !slot_ho)
+		goto oom;
 	if (!est->parts || !slot_part || !slot_qi || !slot_gbps || !slot_f || !slot_b || !part_gbps ||
 	    !gpu_gbps || !unit_w || !pre || !suf || !on_r || !gsync || !succ_off ||
 	    !has_pred || !credit || !idle || !dist)
@@ -631,8 +706,9 @@ int plan_estimate(const struct plan_problem *pb, const struct plan *p, struct pl
 		}
 		slot_part[f] = r;
 		slot_qi[f] = qi;
-		slot_f[f] = fs;
-		slot_b[f] = bs;
+		slot_host(pb, p, mc, un->lb, un->le, &slot_hf[f], &slot_hb[f], &slot_ho[f]);
+		slot_f[f] = fs > slot_hf[f] ? fs : slot_hf[f];
+		slot_b[f] = bs > slot_hb[f] ? bs : slot_hb[f];
 		slot_gbps[f] = fs + bs > 0 ? bytes / (double)(fs + bs) : 0;
 	}
 	/* partition demand: time-weighted mean of its slots; GPU demand: sum */
@@ -854,6 +930,8 @@ int plan_estimate(const struct plan_problem *pb, const struct plan *p, struct pl
 				ready = -rem[r];
 				for (int l = un->lb; l < un->le; l++)
 					opt += mc->opt_ns[l * nq + slot_qi[f]];
+				if (slot_ho[f] > opt)
+					opt = slot_ho[f];
 				if (un->replicas > 1) {
 					double bytes = 0;
 					int lo = gi, hi = gi;
@@ -907,10 +985,14 @@ int plan_estimate(const struct plan_problem *pb, const struct plan *p, struct pl
 			est->parts[r].mem_bytes += b;
 	}
 	est->iter_ns = est->pipeline_ns + est->sync_ns;
+	host_bound(p, &g, M, slot_hf, slot_hb, slot_ho, est);
 	goto out;
 oom:
 	rc = mo_err_set(err, MO_ENOMEM, "plan: out of memory");
 out:
+	free(slot_hf);
+	free(slot_hb);
+	free(slot_ho);
 	free(part_base);
 	free(slot_part);
 	free(slot_qi);

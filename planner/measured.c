@@ -18,11 +18,11 @@ static int predicted_totals(const struct workload *w, int m, int samples, struct
 	for (int qi = 0; qi < pb->n_quotas; qi++)
 		fwd[qi] = bwd[qi] = 0;
 	for (int l = 0; l < w->modules[m].layers; l++) {
-		if ((rc = pl_time_layer(w, m, l, WORKLOAD_FWD, samples, pb, ns, &bytes, err)) < 0)
+		if ((rc = pl_time_layer(w, m, l, WORKLOAD_FWD, samples, pb, ns, &bytes, NULL, err)) < 0)
 			return rc;
 		for (int qi = 0; qi < pb->n_quotas; qi++)
 			fwd[qi] += (double)ns[qi];
-		if ((rc = pl_time_layer(w, m, l, WORKLOAD_BWD, samples, pb, ns, &bytes, err)) < 0)
+		if ((rc = pl_time_layer(w, m, l, WORKLOAD_BWD, samples, pb, ns, &bytes, NULL, err)) < 0)
 			return rc;
 		for (int qi = 0; qi < pb->n_quotas; qi++)
 			bwd[qi] += (double)ns[qi];

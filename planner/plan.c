@@ -130,6 +130,8 @@ struct plan *plan_clone(const struct plan *p)
 	c->checked_iter_ns = p->checked_iter_ns;
 	memcpy(c->checked_by, p->checked_by, sizeof(c->checked_by));
 	c->finalists = p->finalists;
+	c->host_issue = p->host_issue;
+	c->launch_mode = p->launch_mode;
 	for (int g = 0; g < p->n_gpus; g++)
 		for (int i = 0; i < p->gpus[g].n_partitions; i++) {
 			const struct plan_partition *src = &p->gpus[g].partitions[i];
@@ -288,8 +290,9 @@ static int get_array(struct reader *r, json_t *obj, const char *path, const char
 
 static const char *const top_keys[] = {"format", "version", "planner", "planner_version",
 	"workload", "workload_file", "measurements", "gpu", "gpus", "schedule", "microbatch_size", "microbatches",
-	"predicted_iter_ns", "checked", "placement", NULL};
+	"predicted_iter_ns", "checked", "host", "placement", NULL};
 static const char *const checked_keys[] = {"by", "iter_ns", "finalists", NULL};
+static const char *const host_keys[] = {"issue", "launch", NULL};
 static const char *const gpu_keys[] = {"gpu", "partitions", NULL};
 static const char *const part_keys[] = {"sms", "slots", NULL};
 static const char *const slot_keys[] = {"module", "layers", "stage", "replica", "replicas", NULL};
@@ -323,6 +326,27 @@ static int read_slot(struct reader *r, json_t *js, const char *path, struct plan
 	s = plan_add_slot(part, module, (int)lb, (int)le, (int)stage, (int)replica, (int)replicas);
 	if (!s)
 		return mo_err_set(r->err, MO_ENOMEM, "cannot read plan '%s': out of memory", r->name);
+	return 0;
+}
+
+/* The optional "host" object: both fields. */
+static int read_host(struct reader *r, json_t *jh, struct plan *p)
+{
+	char issue[16], launch[16];
+
+	if (!json_is_object(jh))
+		return bad(r, "host", "expected an object%s", "");
+	if (check_keys(r, jh, "host", host_keys) ||
+	    get_str(r, jh, "host", "issue", issue, sizeof(issue)) ||
+	    get_str(r, jh, "host", "launch", launch, sizeof(launch)))
+		return r->err->code;
+	p->host_issue = model_host_issue_parse(issue);
+	p->launch_mode = model_launch_parse(launch);
+	if (p->host_issue < 0)
+		return bad(r, "host.issue", "expected \"per-slot\", \"per-gpu\" or \"none\", found \"%s\"",
+			   issue);
+	if (p->launch_mode < 0)
+		return bad(r, "host.launch", "expected \"eager\" or \"graphs\", found \"%s\"", launch);
 	return 0;
 }
 
@@ -394,6 +418,8 @@ static int read_plan(struct reader *r, json_t *root, struct plan **out)
 		goto fail;
 	if (json_object_get(root, "measurements") &&
 	    get_str(r, root, "", "measurements", p->measurements, sizeof(p->measurements)))
+		goto fail;
+	if (json_object_get(root, "host") && read_host(r, json_object_get(root, "host"), p))
 		goto fail;
 	if ((int64_t)json_array_size(placement) != gpus) {
 		char d[96];
@@ -547,6 +573,8 @@ static int write_plan(const struct plan *p, FILE *fp)
 		fprintf(fp, ", \"iter_ns\": %lld, \"finalists\": %d},\n", (long long)p->checked_iter_ns,
 			p->finalists);
 	}
+	fprintf(fp, "  \"host\": {\"issue\": \"%s\", \"launch\": \"%s\"},\n",
+		model_host_issue_name(p->host_issue), model_launch_name(p->launch_mode));
 	fputs("  \"placement\": [\n", fp);
 	for (int g = 0; g < p->n_gpus; g++) {
 		fprintf(fp, "    {\"gpu\": %d, \"partitions\": [", g);

@@ -117,9 +117,11 @@ struct pl_sbuf {
 void pl_sb_printf(struct pl_sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Predicted kernel times (ns[qi] for every quota of pb) and DRAM bytes of
- * layer l of module m in one phase at `samples` per microbatch (cost.c). */
+ * layer l of module m in one phase at `samples` per microbatch, and (host
+ * not NULL) the eager host CPU time to issue its kernels (cost.c). */
 int pl_time_layer(const struct workload *w, int m, int l, int phase, int samples,
-		  struct plan_problem *pb, int64_t *ns, int64_t *bytes, struct mo_err *err);
+		  struct plan_problem *pb, int64_t *ns, int64_t *bytes, int64_t *host,
+		  struct mo_err *err);
 /* Scale module m's predicted times by its measurements, if any (measured.c;
  * the rule is in planner.h under plan_problem_new). */
 int pl_apply_measured(const struct workload *w, int m, struct plan_problem *pb, struct mo_err *err);

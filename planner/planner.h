@@ -97,6 +97,11 @@ struct plan {
 	int64_t checked_iter_ns;   /* the finalist check's time of this plan; -1 when unchecked */
 	char checked_by[16];       /* how it was obtained ("simulated"), "" when unchecked */
 	int finalists;             /* plans the check compared, 0 when unchecked */
+	/* How the GPUs' partitions are driven (JSON "host": {"issue": ...,
+	 * "launch": ...}; absent: the defaults): see enum model_host_issue.
+	 * The planners copy them from the problem (the workload's cluster). */
+	int host_issue;            /* enum model_host_issue; default MODEL_HOST_PER_SLOT */
+	int launch_mode;           /* enum model_launch_mode; default MODEL_LAUNCH_EAGER */
 };
 
 /* Heap lifecycle: plan_new() gives an empty plan with n_gpus GPUs (no
@@ -211,6 +216,10 @@ struct plan_module_cost {
 	int64_t *act_bytes;    /* [l] activations kept per microbatch */
 	int64_t *grad_bytes;   /* [l] gradient bytes (the all-reduce size) */
 	int64_t boundary_bytes;/* activations per microbatch crossing a stage boundary */
+	/* [l * 3 + phase] eager host CPU time to issue the layer's kernels of
+	 * phase (fwd, bwd, opt: model_host, quota-independent); NULL or zero:
+	 * no host term (problems filled by hand) */
+	int64_t *host_ns;
 	/* private: prefix sums over layers, made by plan_problem_new and
 	 * plan_problem_finish (fill the costs before finishing) */
 	int64_t *cum_ns;       /* [l * n_quotas + qi]: fwd + bwd of layers [0, l) */
@@ -244,6 +253,7 @@ struct plan_problem {
 	int n_edges;
 	struct plan_edge_cost *edges;
 	int *topo;             /* module indices, sources first */
+	int host_issue, launch_mode; /* for the plans made (from the workload's cluster) */
 	/* mosaic keeps the best temporal-only plan unless a temporal-spatial
 	 * one is predicted at least this fraction faster (default 0.05): the
 	 * model is less certain at partial quotas than at the whole GPU */
@@ -276,6 +286,13 @@ int plan_problem_quota_index(const struct plan_problem *pb, int sms);
 /* ------------------------------------------------------------------------ */
 
 /*
+ * The host term: each slot's fwd and bwd per microbatch (and optimizer
+ * step) take at least their host CPU time (host_ns, or one graph launch
+ * under MODEL_LAUNCH_GRAPHS), as a thread running ahead of its GPU makes
+ * them; with PLAN_HOST_PER_GPU the iteration also lasts at least the CPU
+ * time of every task of the GPU's slots, issued by one thread; with
+ * PLAN_HOST_NONE there is no host term.
+ *
  * The estimate (a prediction, no simulation): every partition is a resource
  * that runs its slots' work one after another; a slot of layers [b, e) of
  * module m on q SMs takes, per microbatch, the sum of its layers' fwd and bwd
@@ -321,6 +338,9 @@ struct plan_estimate {
 	int n_parts;
 	struct plan_part_estimate *parts; /* heap; plan_estimate_release() */
 	int window_bound;      /* 1 when pipeline_ns is set by the 1F1B in-flight window */
+	int64_t host_ns;       /* the largest host thread's CPU time over the iteration
+	                          (per the plan's host_issue); iter_ns is at least this */
+	int host_gpu;          /* the GPU of that thread, -1 when there is no host term */
 };
 int plan_estimate(const struct plan_problem *pb, const struct plan *p, struct plan_estimate *est,
 		  struct mo_err *err);

@@ -8,7 +8,10 @@
  *   total, for comparison only), cluster (object), modules (array, required,
  *   at least one), edges (array).
  * cluster: gpu (string), gpus (int > 0), gpus_per_node (int > 0),
- *   nvlink_gbps, net_gbps (numbers >= 0), links (string: free text).
+ *   nvlink_gbps, net_gbps (numbers >= 0), links (string: free text),
+ *   host ("per-slot" | "per-gpu" | "none": who issues the kernels, see
+ *   model_host_issue; default per-slot), launch ("eager" | "graphs";
+ *   default eager).
  * edges[i]: from, to (module names, required), bytes_per_sample (int >= 0;
  *   default: the from-module's output per sample).
  * modules[i]: name (required, unique), kind (encoder|projector|backbone|
@@ -509,6 +512,15 @@ static int parse_cluster(struct pctx *p, json_t *obj, struct workload *w)
 			rc = get_num(p, key, v, 0, 1e6, &w->net_gbps);
 		} else if (!strcmp(key, "links")) {
 			rc = get_str(p, key, v, links, sizeof links);
+		} else if (!strcmp(key, "host") || !strcmp(key, "launch")) {
+			int host = !strcmp(key, "host");
+			if (!(rc = get_str(p, key, v, links, sizeof links))) {
+				int x2 = host ? model_host_issue_parse(links) : model_launch_parse(links);
+				if (x2 < 0)
+					return perr(p, key, host ? "expected per-slot, per-gpu or none"
+								 : "expected eager or graphs");
+				*(host ? &w->host_issue : &w->launch_mode) = x2;
+			}
 		} else {
 			return perr(p, key, "unknown field");
 		}

@@ -178,6 +178,8 @@ struct workload {
 	int gpus_per_node;
 	double nvlink_gbps;        /* per GPU per direction, inside a node; 0 = GPU's spec */
 	double net_gbps;           /* per GPU per direction, between nodes */
+	int host_issue;            /* enum model_host_issue: who issues the kernels (per-slot) */
+	int launch_mode;           /* enum model_launch_mode (eager) */
 	int64_t published_params;  /* "params" from the spec: the published total, or 0 */
 	/* What a user of this spec should know although it loaded: a module
 	 * built from a trace with several forward passes per step (only the
