@@ -73,6 +73,10 @@ static int load_workload(const struct bench_opts *o, int wl, struct workload **o
 		w->nvlink_gbps = o->cluster.nvlink_gbps;
 	if (o->cluster.net_gbps > 0)
 		w->net_gbps = o->cluster.net_gbps;
+	if (o->cluster.host_issue >= 0)
+		w->host_issue = o->cluster.host_issue;
+	if (o->cluster.launch_mode >= 0)
+		w->launch_mode = o->cluster.launch_mode;
 	*out = w;
 	return 0;
 }

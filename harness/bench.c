@@ -39,10 +39,11 @@ static int cluster_json(struct bench_cluster *c, const char *path, struct mo_err
 	}
 	json_object_foreach(root, key, v) {
 		if (strcmp(key, "gpu") && strcmp(key, "gpus") && strcmp(key, "gpus_per_node") &&
-		    strcmp(key, "nvlink_gbps") && strcmp(key, "net_gbps")) {
+		    strcmp(key, "nvlink_gbps") && strcmp(key, "net_gbps") && strcmp(key, "host") &&
+		    strcmp(key, "launch")) {
 			rc = mo_err_set(err, MO_EINPUT,
 					"cannot read cluster '%s': unknown field '%s' (known: gpu, "
-					"gpus, gpus_per_node, nvlink_gbps, net_gbps)", path, key);
+					"gpus, gpus_per_node, nvlink_gbps, net_gbps, host, launch)", path, key);
 			goto out;
 		}
 	}
@@ -117,6 +118,14 @@ static int cluster_json(struct bench_cluster *c, const char *path, struct mo_err
 		c->net_gbps = json_number_value(v);
 	if (c->nvlink_gbps < 0 || c->net_gbps < 0)
 		rc = mo_err_set(err, MO_EINPUT, "cannot read cluster '%s': negative bandwidth", path);
+	if ((v = json_object_get(root, "host")) &&
+	    (c->host_issue = model_host_issue_parse(json_string_value(v))) < 0)
+		rc = mo_err_set(err, MO_EINPUT,
+				"cannot read cluster '%s': 'host' must be per-slot, per-gpu or none", path);
+	if ((v = json_object_get(root, "launch")) &&
+	    (c->launch_mode = model_launch_parse(json_string_value(v))) < 0)
+		rc = mo_err_set(err, MO_EINPUT,
+				"cannot read cluster '%s': 'launch' must be eager or graphs", path);
 out:
 	json_decref(root);
 	return rc;
@@ -131,6 +140,7 @@ int bench_cluster_parse(struct bench_cluster *c, const char *spec, struct mo_err
 	size_t len;
 
 	memset(c, 0, sizeof(*c));
+	c->host_issue = c->launch_mode = -1;
 	snprintf(c->spec, sizeof(c->spec), "%s", spec);
 	if (strstr(spec, ".json") || (stat(spec, &st) == 0 && S_ISREG(st.st_mode))) {
 		int rc = cluster_json(c, spec, err);
@@ -161,8 +171,12 @@ int bench_cluster_parse(struct bench_cluster *c, const char *spec, struct mo_err
 		}
 		c->n_gpus = (int)n;
 	}
-	snprintf(c->label, sizeof(c->label), "%d x %s", c->n_gpus,
-		 c->gpu->short_name[0] ? c->gpu->short_name : c->gpu->name);
+	snprintf(c->label, sizeof(c->label), "%d x %s%s%s%s%s", c->n_gpus,
+		 c->gpu->short_name[0] ? c->gpu->short_name : c->gpu->name,
+		 c->host_issue >= 0 ? ", host " : "",
+		 c->host_issue >= 0 ? model_host_issue_name(c->host_issue) : "",
+		 c->launch_mode >= 0 ? ", launch " : "",
+		 c->launch_mode >= 0 ? model_launch_name(c->launch_mode) : "");
 	return 0;
 }
 

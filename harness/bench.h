@@ -44,6 +44,8 @@ struct bench_cluster {
 	int n_gpus;
 	int gpus_per_node;           /* 0 = engine default */
 	double nvlink_gbps, net_gbps;/* 0 = engine default */
+	int host_issue, launch_mode; /* enum model_host_issue / model_launch_mode; -1 = the
+	                                workload's (per-slot, eager) */
 };
 
 enum bench_suite {
@@ -73,7 +75,8 @@ struct bench_opts {
 int bench_opts_init(struct bench_opts *o, struct mo_err *err);
 /* "h100x8", "a100-80gb-pcie x16", or a JSON file
  *   {"gpu": "h100" | {GPU object as model_gpu_parse_json}, "gpus": 16,
- *    "gpus_per_node": 8, "nvlink_gbps": 450, "net_gbps": 50} */
+ *    "gpus_per_node": 8, "nvlink_gbps": 450, "net_gbps": 50,
+ *    "host": "per-slot" | "per-gpu" | "none", "launch": "eager" | "graphs"} */
 int bench_cluster_parse(struct bench_cluster *c, const char *spec, struct mo_err *err);
 /* A comma-separated list of workloads: bundled names or spec files (a path,
  * or a name ending in .json).  Each file is loaded and validated here (exit
