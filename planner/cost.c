@@ -707,8 +707,8 @@ int plan_estimate(const struct plan_problem *pb, const struct plan *p, struct pl
 		slot_part[f] = r;
 		slot_qi[f] = qi;
 		slot_host(pb, p, mc, un->lb, un->le, &slot_hf[f], &slot_hb[f], &slot_ho[f]);
-		slot_f[f] = fs > slot_hf[f] ? fs : slot_hf[f];
-		slot_b[f] = bs > slot_hb[f] ? bs : slot_hb[f];
+		slot_f[f] = fs;
+		slot_b[f] = bs;
 		slot_gbps[f] = fs + bs > 0 ? bytes / (double)(fs + bs) : 0;
 	}
 	/* partition demand: time-weighted mean of its slots; GPU demand: sum */
@@ -930,8 +930,6 @@ int plan_estimate(const struct plan_problem *pb, const struct plan *p, struct pl
 				ready = -rem[r];
 				for (int l = un->lb; l < un->le; l++)
 					opt += mc->opt_ns[l * nq + slot_qi[f]];
-				if (slot_ho[f] > opt)
-					opt = slot_ho[f];
 				if (un->replicas > 1) {
 					double bytes = 0;
 					int lo = gi, hi = gi;

@@ -286,12 +286,13 @@ int plan_problem_quota_index(const struct plan_problem *pb, int sms);
 /* ------------------------------------------------------------------------ */
 
 /*
- * The host term: each slot's fwd and bwd per microbatch (and optimizer
- * step) take at least their host CPU time (host_ns, or one graph launch
- * under MODEL_LAUNCH_GRAPHS), as a thread running ahead of its GPU makes
- * them; with PLAN_HOST_PER_GPU the iteration also lasts at least the CPU
- * time of every task of the GPU's slots, issued by one thread; with
- * PLAN_HOST_NONE there is no host term.
+ * The host term: threads run ahead of their GPU, so host CPU time only
+ * shows when a thread cannot keep up: the iteration lasts at least the
+ * busiest thread's CPU time over all its tasks (host_ns per layer and phase,
+ * or one graph launch per task under MODEL_LAUNCH_GRAPHS): a slot's
+ * (MODEL_HOST_PER_SLOT) or the sum over a GPU's slots (MODEL_HOST_PER_GPU);
+ * MODEL_HOST_NONE has no host term.  (A per-task max(GPU, CPU) would
+ * overcharge colocated or time-shared slots whose threads overlap.)
  *
  * The estimate (a prediction, no simulation): every partition is a resource
  * that runs its slots' work one after another; a slot of layers [b, e) of
