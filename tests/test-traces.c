@@ -1159,6 +1159,75 @@ END_TEST
 
 /* ---- export ---- */
 
+/* Host records in the export: a CPU thread track with its op and launch
+ * call, and a flow arrow from the call to the kernel it caused. */
+START_TEST(the_perfetto_export_draws_cpu_threads_and_launch_arrows)
+{
+	struct trace_header h;
+	struct trace_record rec;
+	struct mo_err err = {0};
+	struct trace_writer *w;
+	struct trace_export_stats st;
+	json_error_t jerr;
+	json_t *root, *ev, *e;
+	size_t i;
+	int ops = 0, calls = 0, starts = 0, ends = 0;
+	char in[512], out[512];
+
+	make_tmpdir();
+	trace_header_init(&h);
+	w = trace_writer_open(tmp("h.mtr"), &h, &err);
+	ck_assert_ptr_nonnull(w);
+	trace_record_init(&rec, TRACE_KIND_THREAD);
+	rec.u.thread.id = 0, rec.u.thread.tid = 4242;
+	ck_assert_int_eq(trace_writer_put(w, &rec, &err), 0);
+	trace_record_init(&rec, TRACE_KIND_CPU_OP);
+	rec.u.cpu_op.start_ns = 1000, rec.u.cpu_op.end_ns = 9000, rec.u.cpu_op.thread = 0;
+	rec.u.cpu_op.id = 0, rec.u.cpu_op.name = "aten::linear";
+	ck_assert_int_eq(trace_writer_put(w, &rec, &err), 0);
+	trace_record_init(&rec, TRACE_KIND_API_CALL);
+	rec.u.api_call.start_ns = 5000, rec.u.api_call.end_ns = 8000, rec.u.api_call.thread = 0;
+	rec.u.api_call.correlation = 77, rec.u.api_call.name = "cudaLaunchKernel";
+	rec.u.api_call.category = "cuda_runtime";
+	ck_assert_int_eq(trace_writer_put(w, &rec, &err), 0);
+	trace_record_init(&rec, TRACE_KIND_KERNEL);
+	rec.u.kernel.start_ns = 10000, rec.u.kernel.end_ns = 12000;
+	rec.u.kernel.device = 0, rec.u.kernel.stream = 7, rec.u.kernel.correlation = 77;
+	rec.u.kernel.name = "gemm";
+	ck_assert_int_eq(trace_writer_put(w, &rec, &err), 0);
+	ck_assert_int_eq(trace_writer_close(w, &err), 0);
+
+	snprintf(in, sizeof(in), "%s", tmp("h.mtr"));
+	snprintf(out, sizeof(out), "%s", tmp("h.json"));
+	ck_assert_msg(trace_export_perfetto_stats(in, out, &st, &err) == 0, "%s", err.msg);
+	ck_assert_uint_eq(st.tracks, 2); /* the stream and the CPU thread */
+	root = json_load_file(out, 0, &jerr);
+	ck_assert_msg(root != NULL, "%s at %d", jerr.text, jerr.position);
+	ev = json_object_get(root, "traceEvents");
+	json_array_foreach(ev, i, e) {
+		const char *ph = json_string_value(json_object_get(e, "ph"));
+		const char *cat = json_string_value(json_object_get(e, "cat"));
+		if (!strcmp(ph, "X") && !strcmp(cat, "cpu_op")) {
+			ops++;
+			ck_assert(json_real_value(json_object_get(e, "ts")) == 0.0); /* the origin */
+		}
+		calls += !strcmp(ph, "X") && !strcmp(cat, "cuda_runtime");
+		if (!strcmp(ph, "s") || !strcmp(ph, "f")) {
+			ck_assert_int_eq(json_integer_value(json_object_get(e, "id")), 77);
+			starts += !strcmp(ph, "s");
+			ends += !strcmp(ph, "f");
+			ck_assert(json_real_value(json_object_get(e, "ts")) == (*ph == 's' ? 4.0 : 9.0));
+		}
+	}
+	ck_assert_int_eq(ops, 1);
+	ck_assert_int_eq(calls, 1);
+	ck_assert_int_eq(starts, 1);
+	ck_assert_int_eq(ends, 1);
+	json_decref(root);
+	remove_tmpdir();
+}
+END_TEST
+
 START_TEST(the_perfetto_export_is_valid_json_whatever_the_names)
 {
 	struct trace_header h;
@@ -1258,6 +1327,7 @@ static Suite *traces_suite(void)
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("export");
+	tcase_add_test(tc, the_perfetto_export_draws_cpu_threads_and_launch_arrows);
 	tcase_add_test(tc, the_perfetto_export_is_valid_json_whatever_the_names);
 	suite_add_tcase(s, tc);
 

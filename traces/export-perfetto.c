@@ -5,11 +5,19 @@
  * earliest start; pass 2 streams one event per activity.  Memory holds the
  * track table and the names of devices, partitions, streams, modules and
  * phases, never the events.
+ *
+ * Host records: each THREAD is a track of the "host" process (tid
+ * HOST_TID_BASE + its id); CPU_OP and API_CALL records are complete events
+ * on it, and an API call that enqueues GPU work (trace_api_enqueues) starts
+ * a flow arrow (id: its correlation) that ends at the GPU activity with the
+ * same correlation.
  */
 #include "traces/core-internal.h"
 
 #include <stdlib.h>
 #include <string.h>
+
+#define HOST_TID_BASE 1000000
 
 struct track {
 	int64_t device, stream, partition;
@@ -26,6 +34,8 @@ struct exporter {
 	size_t ntracks, cap;
 	int64_t max_device;
 	int host_markers;
+	struct trace_idmap threads; /* thread id -> tid (OS) */
+	int has_calls;              /* API calls seen: GPU activities end flows */
 	int64_t t0;
 	int pass;
 	FILE *fp;
@@ -254,6 +264,19 @@ static int p1_record(void *ctx, const struct trace_record *rec, struct mo_err *e
 	case TRACE_KIND_PHASE:
 		put_str(x, &x->phase_names, rec->u.phase.id, 0, rec->u.phase.name);
 		break;
+	case TRACE_KIND_THREAD:
+		if (trace_idmap_put(&x->threads, rec->u.thread.id, 0, (size_t)rec->u.thread.tid) < 0)
+			x->oom = 1;
+		break;
+	case TRACE_KIND_CPU_OP:
+	case TRACE_KIND_API_CALL: {
+		int64_t st = rec->kind == TRACE_KIND_CPU_OP ? rec->u.cpu_op.start_ns
+							   : rec->u.api_call.start_ns;
+		x->has_calls |= rec->kind == TRACE_KIND_API_CALL;
+		if (st >= 0 && (x->t0 < 0 || st < x->t0))
+			x->t0 = st;
+		break;
+	}
 	default:
 		if (get_act(rec, &a) && a.start >= 0 && a.end >= a.start) {
 			if (x->t0 < 0 || a.start < x->t0)
@@ -272,6 +295,27 @@ static int cmp_track(const void *pa, const void *pb)
 	if (a->partition != b->partition)
 		return a->partition < b->partition ? -1 : 1;
 	return a->stream < b->stream ? -1 : a->stream > b->stream;
+}
+
+/* The host threads' tracks, in the "host" process. */
+static void write_thread_tracks(struct exporter *x)
+{
+	char name[64];
+	int64_t pid = pid_of(x, -1);
+
+	if (x->threads.n && !x->host_markers) {
+		meta(x, "process_name", pid, 0, "host", 0);
+		meta(x, "process_sort_index", pid, 0, NULL, pid);
+	}
+	for (size_t j = 0; j < x->threads.cap; j++) {
+		if (!x->threads.used[j])
+			continue;
+		snprintf(name, sizeof(name), "CPU thread %lld", (long long)x->threads.vals[j]);
+		meta(x, "thread_name", pid, HOST_TID_BASE + x->threads.ka[j], name, 0);
+		meta(x, "thread_sort_index", pid, HOST_TID_BASE + x->threads.ka[j], NULL,
+		     HOST_TID_BASE + x->threads.ka[j]);
+		x->st.tracks++;
+	}
 }
 
 /* Resolve partitions, number the tracks and write the metadata events. */
@@ -341,6 +385,7 @@ static void write_tracks(struct exporter *x)
 		meta(x, "thread_sort_index", pid, t->tid, NULL, t->tid);
 	}
 	x->st.tracks = x->ntracks;
+	write_thread_tracks(x);
 }
 
 /* ---- pass 2 ---- */
@@ -389,6 +434,59 @@ static int p2_header(void *ctx, const struct trace_header *h, struct mo_err *err
 	return 0;
 }
 
+/* A flow arrow's end ("f") or start ("s") at ns on (pid, tid). */
+static void flow(struct exporter *x, int start, int64_t id, int64_t pid, int64_t tid, int64_t ns)
+{
+	begin_event(x);
+	fprintf(x->fp, "{\"name\":\"launch\",\"cat\":\"launch\",\"ph\":\"%s\",%s\"id\":%lld,"
+		       "\"pid\":%lld,\"tid\":%lld,\"ts\":",
+		start ? "s" : "f", start ? "" : "\"bp\":\"e\",", (long long)id, (long long)pid,
+		(long long)tid);
+	jus(x->fp, ns - x->t0);
+	fputs("}", x->fp);
+}
+
+/* A CPU operator or API call on its thread's track (and a launch's flow). */
+static int p2_host(struct exporter *x, const struct trace_record *rec, struct mo_err *err)
+{
+	int cpu = rec->kind == TRACE_KIND_CPU_OP, first = 1;
+	int64_t st = cpu ? rec->u.cpu_op.start_ns : rec->u.api_call.start_ns;
+	int64_t en = cpu ? rec->u.cpu_op.end_ns : rec->u.api_call.end_ns;
+	int64_t tid = HOST_TID_BASE + (cpu ? rec->u.cpu_op.thread : rec->u.api_call.thread);
+	int64_t pid = pid_of(x, -1);
+	const char *name = cpu ? rec->u.cpu_op.name : rec->u.api_call.name;
+
+	if (st < 0 || en < st) {
+		x->st.skipped++;
+		return 0;
+	}
+	begin_event(x);
+	fputs("{\"name\":", x->fp);
+	jstr(x->fp, *name ? name : "(unnamed)");
+	fputs(",\"cat\":", x->fp);
+	jstr(x->fp, cpu ? "cpu_op" : rec->u.api_call.category);
+	fprintf(x->fp, ",\"ph\":\"X\",\"pid\":%lld,\"tid\":%lld,\"ts\":", (long long)pid,
+		(long long)tid);
+	jus(x->fp, st - x->t0);
+	fputs(",\"dur\":", x->fp);
+	jus(x->fp, en - st);
+	fputs(",\"args\":{", x->fp);
+	if (cpu) {
+		arg_int(x->fp, "id", rec->u.cpu_op.id, &first);
+		arg_int(x->fp, "parent", rec->u.cpu_op.parent, &first);
+		arg_int(x->fp, "external_id", rec->u.cpu_op.external_id, &first);
+	} else {
+		arg_int(x->fp, "correlation", rec->u.api_call.correlation, &first);
+		arg_int(x->fp, "parent", rec->u.api_call.parent, &first);
+	}
+	fputs("}}", x->fp);
+	if (!cpu && rec->u.api_call.correlation >= 0 && trace_api_enqueues(name))
+		flow(x, 1, rec->u.api_call.correlation, pid, tid, st);
+	if (ferror(x->fp))
+		return mo_err_set(err, MO_EIO, "cannot write the export: write failed");
+	return 0;
+}
+
 static int p2_record(void *ctx, const struct trace_record *rec, struct mo_err *err)
 {
 	struct exporter *x = ctx;
@@ -398,6 +496,8 @@ static int p2_record(void *ctx, const struct trace_record *rec, struct mo_err *e
 	const char *mname, *pname;
 	int first = 1, instant;
 
+	if (rec->kind == TRACE_KIND_CPU_OP || rec->kind == TRACE_KIND_API_CALL)
+		return p2_host(x, rec, err);
 	if (!get_act(rec, &a))
 		return 0;
 	if (a.start < 0 || a.end < a.start) {
@@ -473,6 +573,9 @@ static int p2_record(void *ctx, const struct trace_record *rec, struct mo_err *e
 	arg_int(fp, "correlation", a.correlation, &first);
 	arg_int(fp, "start_ns", a.start, &first);
 	fputs("}}", fp);
+	if (x->has_calls && a.correlation >= 0 && rec->kind != TRACE_KIND_MARKER)
+		flow(x, 0, a.correlation, pid_of(x, a.device < 0 ? -1 : a.device),
+		     tid_of(x, a.device, a.stream), a.start);
 	if (ferror(fp))
 		return mo_err_set(err, MO_EIO, "cannot write the export: write failed");
 	return 0;
@@ -491,6 +594,7 @@ static void exporter_release(struct exporter *x)
 	trace_idmap_release(&x->module_names);
 	trace_idmap_release(&x->phase_names);
 	trace_idmap_release(&x->track_idx);
+	trace_idmap_release(&x->threads);
 	free(x->tracks);
 }
 

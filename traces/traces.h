@@ -684,7 +684,10 @@ void trace_header_print(FILE *fp, const struct trace_header *h);
  * Chrome/Perfetto trace JSON (ui.perfetto.dev opens it): one process per
  * device, one thread track per stream, or per SM partition and stream when
  * partitions are defined; kernels as complete events with their launch
- * facts, module and phase in args.  Written atomically to out_path.
+ * facts, module and phase in args.  Host records go to a "host" process,
+ * one track per CPU thread (operators and API calls), with a flow arrow
+ * from each launch call to the GPU activity of its correlation.  Written
+ * atomically to out_path.
  */
 int trace_export_perfetto(const char *in_path, const char *out_path, struct mo_err *err);
 

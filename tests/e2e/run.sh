@@ -53,7 +53,9 @@ d = sys.argv[1]
 run = json.load(open(os.path.join(d, "mosaic.out")))
 rep = json.load(open(os.path.join(d, "replay.out")))
 assert abs(rep["error_pct"]) < 3, rep
-assert abs(rep["measured_span_ns"] - run["iter_ns"]) <= 10000, (rep, run["iter_ns"])
+# the first kernel starts after one launch gap and its host thread's CPU
+# time for it (at most 70 us, MODEL_HOST_ATTENTION_NS)
+assert abs(rep["measured_span_ns"] - run["iter_ns"]) <= 10000 + 70000, (rep, run["iter_ns"])
 PY
 
 # a replicated plan's trace (sends, all-reduce) validates too
