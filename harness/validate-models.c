@@ -33,18 +33,29 @@ static const struct {
 		       "\"embed_norm\": true, \"final_norm\": false}", 0, 1 },
 };
 
-/* Sum of the kernels' times at sms SMs (synthesised at the whole GPU). */
+/* The phase's kernels at sms SMs (synthesised on gpu) added to the stream:
+ * back to back, or no earlier than the host issues them (h, NULL when the
+ * launch is unknown). */
 static int phase_ns(const struct workload *w, int phase, int batch, const struct model_gpu *gpu,
-		    int sms, double *ns, struct mo_err *err)
+		    int sms, const struct model_host *h, struct model_host_stream *st,
+		    struct mo_err *err)
 {
 	struct trace_mem t;
 	int rc;
 
 	trace_mem_init(&t);
 	rc = workload_kernels(w, 0, 0, w->modules[0].layers, phase, batch, gpu, &t, err);
-	for (size_t i = 0; rc == 0 && i < t.n; i++)
-		if (t.recs[i].kind == TRACE_KIND_KERNEL)
-			*ns += (double)model_kernel_ns_at_quota(gpu, &t.recs[i].u.kernel, gpu->sms, sms);
+	for (size_t i = 0; rc == 0 && i < t.n; i++) {
+		const struct trace_kernel *k = &t.recs[i].u.kernel;
+		double g;
+		if (t.recs[i].kind != TRACE_KIND_KERNEL)
+			continue;
+		g = (double)model_kernel_ns_at_quota(gpu, k, gpu->sms, sms);
+		if (h)
+			model_host_stream_add(h, st, k->kclass, g);
+		else
+			st->end_ns += g;
+	}
 	trace_mem_release(&t);
 	return rc;
 }
@@ -54,6 +65,9 @@ int validate_model_predict(void *ctx, const struct model_meas *m, const struct m
 {
 	char module[1024], spec[1400];
 	struct workload *w = NULL;
+	struct model_host host;
+	struct model_host_stream st;
+	const struct model_host *hp;
 	int k = -1, size, rc;
 
 	(void)ctx;
@@ -78,12 +92,18 @@ int validate_model_predict(void *ctx, const struct model_meas *m, const struct m
 	rc = workload_load_string(spec, m->model, &w, err);
 	if (rc < 0)
 		return rc;
-	*ns = 0;
-	rc = phase_ns(w, WORKLOAD_FWD, m->batch, gpu, sms, ns, err);
+	model_host_init(&host, m->launch == MODEL_MEAS_LAUNCH_GRAPHS ? MODEL_LAUNCH_GRAPHS
+								      : MODEL_LAUNCH_EAGER);
+	hp = m->launch == MODEL_MEAS_LAUNCH_UNKNOWN ? NULL : &host;
+	st.host_ns = st.end_ns = 0;
+	if (hp)
+		model_host_stream_init(hp, &st);
+	rc = phase_ns(w, WORKLOAD_FWD, m->batch, gpu, sms, hp, &st, err);
 	if (rc == 0 && m->train)
-		rc = phase_ns(w, WORKLOAD_BWD, m->batch, gpu, sms, ns, err);
+		rc = phase_ns(w, WORKLOAD_BWD, m->batch, gpu, sms, hp, &st, err);
 	if (rc == 0 && m->train)
-		rc = phase_ns(w, WORKLOAD_OPT, m->batch, gpu, sms, ns, err);
+		rc = phase_ns(w, WORKLOAD_OPT, m->batch, gpu, sms, hp, &st, err);
+	*ns = st.end_ns;
 	workload_free(w);
 	return rc;
 }

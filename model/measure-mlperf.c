@@ -139,6 +139,7 @@ static int read_summary(struct model_meas_set *s, const char *path, const char *
 	m.mech = sy.whole ? MODEL_MECH_WHOLE : MODEL_MECH_MIG;
 	m.sms = sy.whole ? 0 : MIG_1G_SMS;
 	m.copies = 1;
+	m.launch = MODEL_MEAS_LAUNCH_GRAPHS; /* TensorRT engines: CUDA graphs or back-to-back enqueue */
 	if (sy.busy)
 		snprintf(m.busy, sizeof(m.busy), "%s", sy.busy);
 	if (!strcmp(scen, "SingleStream")) {

@@ -195,6 +195,7 @@ static int import_parvagpu(struct model_meas_set *s, const char *path, const cha
 		m.mech = MODEL_MECH_MIG;
 		m.sms = gpc == 7 ? A100_MIG_7G_SMS : (int)gpc * A100_SMS_PER_GPC;
 		m.copies = (int)procs;
+		m.launch = MODEL_MEAS_LAUNCH_EAGER; /* PyTorch (NGC pytorch:21.11, README) */
 		m.ns = batch / thr * 1e9;
 		m.ref_sms = A100_MIG_7G_SMS;
 		snprintf(m.note, sizeof(m.note), "PyTorch inference, fp32 assumed, A100 80GB form factor "

@@ -869,7 +869,16 @@ struct model_meas {
 	                        the whole GPU (a converter's MIG 7g, 98 SMs);
 	                        0 = the whole GPU (always 0 from the CSV form) */
 	char note[128];      /* a converter's note (what it assumed), "" */
+	int launch;          /* named model: how its kernels were launched, enum
+	                        model_meas_launch (shape key launch=) */
 };
+/* Who launched a named model's kernels: unknown (no host term: the
+ * prediction is the GPU's time alone), eager (PyTorch: each kernel costs its
+ * host thread model_host's eager CPU time and starts no earlier than it is
+ * issued), graphs (CUDA graphs or back-to-back launches, as MLPerf's
+ * TensorRT harness does: one graph launch per batch). */
+enum model_meas_launch { MODEL_MEAS_LAUNCH_UNKNOWN = 0, MODEL_MEAS_LAUNCH_EAGER = 1,
+			 MODEL_MEAS_LAUNCH_GRAPHS = 2 };
 
 /* An item a converter read but the evaluation cannot use, and why. */
 struct model_meas_skip {
@@ -1073,6 +1082,21 @@ struct model_host {
 };
 /* The constants above for mode. */
 void model_host_init(struct model_host *h, int mode);
+/*
+ * One host thread issuing a stream of kernels while the GPU runs ahead of it
+ * or waits for it: kernel i is issued when the host has spent its CPU time
+ * (host_ns += model_host_kernel_ns) and starts at max(issued, the previous
+ * kernel's end).  The stream lasts end_ns = max over the stream of host
+ * issue and GPU work, in order.  The launch queue depth is not modelled
+ * (MODEL_HOST_QUEUE_DEPTH is far above a batch's kernels).  Under graphs the
+ * host spends one graph launch before the first kernel.
+ */
+struct model_host_stream {
+	double host_ns, end_ns;
+};
+void model_host_stream_init(const struct model_host *h, struct model_host_stream *s);
+void model_host_stream_add(const struct model_host *h, struct model_host_stream *s, int kclass,
+			   double gpu_ns);
 /* CPU time to dispatch one kernel of kclass (0 under graphs). */
 int64_t model_host_kernel_ns(const struct model_host *h, int kclass);
 /* CPU time to issue a sequence with per_class[c] kernels of class c (under

@@ -433,6 +433,7 @@ START_TEST(parvagpu_rows_are_mig_slices_with_mps_copies_and_the_7g_row_as_refere
 	ck_assert_int_eq(m->mech, MODEL_MECH_MIG);
 	ck_assert_int_eq(m->sms, 14);
 	ck_assert_int_eq(m->copies, 2);
+	ck_assert_int_eq(m->launch, MODEL_MEAS_LAUNCH_EAGER); /* PyTorch */
 	ck_assert_double_eq_tol(m->ns, 1e9 / 125.968, 1e-3);
 	/* reference: line 182, 7,1,1,195.826 (98 SMs) */
 	ck_assert_int_eq(m->ref_sms, 98);
@@ -476,6 +477,7 @@ START_TEST(mlperf_summaries_become_model_rows_per_batch_with_the_whole_gpu_as_re
 	ck_assert_msg(strstr(m->where, "MIG_1x1g.10gb_TRT/resnet50/Offline/"), "%s", m->where);
 	ck_assert_str_eq(m->model, "resnet50");
 	ck_assert_int_eq(m->batch, 256);
+	ck_assert_int_eq(m->launch, MODEL_MEAS_LAUNCH_GRAPHS); /* TensorRT */
 	ck_assert_int_eq(m->mech, MODEL_MECH_MIG);
 	ck_assert_int_eq(m->sms, 14);
 	ck_assert_str_eq(m->busy, "");

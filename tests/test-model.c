@@ -1088,6 +1088,32 @@ START_TEST(the_host_fit_reads_launch_intervals_of_a_measured_trace)
 }
 END_TEST
 
+/* Hand-checked with the fitted eager GEMM dispatch (30.6 us): three 10 us
+ * GEMMs wait on the host, 3 x 30.6 + 10 = 101.8 us (30 us back to back);
+ * three 100 us GEMMs keep the GPU busy, 30.6 + 300 = 330.6 us; under graphs
+ * one 10 us graph launch, then 30 us of GPU work. */
+START_TEST(a_kernel_stream_lasts_the_max_of_host_issue_and_gpu_work)
+{
+	struct model_host h;
+	struct model_host_stream s;
+
+	model_host_init(&h, MODEL_LAUNCH_EAGER);
+	model_host_stream_init(&h, &s);
+	for (int i = 0; i < 3; i++)
+		model_host_stream_add(&h, &s, TRACE_CLASS_GEMM, 10000);
+	ck_assert_double_eq_tol(s.end_ns, 101800, 1e-6);
+	model_host_stream_init(&h, &s);
+	for (int i = 0; i < 3; i++)
+		model_host_stream_add(&h, &s, TRACE_CLASS_GEMM, 100000);
+	ck_assert_double_eq_tol(s.end_ns, 330600, 1e-6);
+	model_host_init(&h, MODEL_LAUNCH_GRAPHS);
+	model_host_stream_init(&h, &s);
+	for (int i = 0; i < 3; i++)
+		model_host_stream_add(&h, &s, TRACE_CLASS_GEMM, 10000);
+	ck_assert_double_eq_tol(s.end_ns, 40000, 1e-6);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("model");
@@ -1095,6 +1121,7 @@ static Suite *suite(void)
 
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, gpus_are_found_by_short_full_and_trace_names);
+	tcase_add_test(tc, a_kernel_stream_lasts_the_max_of_host_issue_and_gpu_work);
 	tcase_add_test(tc, a_mig_instance_is_a_gpu_with_its_slices_of_memory_bandwidth_and_l2);
 	tcase_add_test(tc, an_unknown_gpu_is_an_error_listing_the_known_ones);
 	tcase_add_test(tc, specs_carry_the_data_sheet_and_cuda_limits);
