@@ -380,6 +380,28 @@ START_TEST(a_mig_row_runs_on_its_instance_bandwidth_shared_by_its_mps_copies)
 }
 END_TEST
 
+START_TEST(a_model_row_says_how_its_kernels_were_launched)
+{
+	static const char ok[] = "kind,dtype,shape,gpu,mechanism,quota,corun,time_us\n"
+				 "model,fp16,name=resnet50 batch=1 launch=eager,h100,whole,-,none,5000\n"
+				 "model,fp16,name=resnet50 batch=1 launch=graphs,h100,whole,-,none,900\n"
+				 "model,fp16,name=resnet50 batch=1,h100,whole,-,none,900\n";
+	static const char bad[] = "kind,dtype,shape,gpu,mechanism,quota,corun,time_us\n"
+				  "model,fp16,name=resnet50 batch=1 launch=lazy,h100,whole,-,none,5000\n";
+	struct model_meas_set s;
+	struct mo_err err;
+
+	model_meas_set_init(&s);
+	ck_assert_int_eq(model_meas_parse_csv(&s, ok, sizeof(ok) - 1, "ok.csv", &err), 0);
+	ck_assert_int_eq(s.m[0].launch, MODEL_MEAS_LAUNCH_EAGER);
+	ck_assert_int_eq(s.m[1].launch, MODEL_MEAS_LAUNCH_GRAPHS);
+	ck_assert_int_eq(s.m[2].launch, MODEL_MEAS_LAUNCH_UNKNOWN);
+	ck_assert_int_eq(model_meas_parse_csv(&s, bad, sizeof(bad) - 1, "bad.csv", &err), -MO_EINPUT);
+	ck_assert_ptr_nonnull(strstr(err.msg, "launch must be eager or graphs, not 'lazy'"));
+	model_meas_set_release(&s);
+}
+END_TEST
+
 /* ---- readers of published data (small copies in tests/data) ---- */
 
 START_TEST(the_l40_mps_sweep_becomes_gemm_rows_with_the_100_percent_row_as_whole)
@@ -583,6 +605,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, mps_percentages_round_up_to_whole_sms);
 	tcase_add_test(tc, the_evaluation_reports_exact_errors_by_group_and_the_worst_rows);
 	tcase_add_test(tc, a_mig_row_runs_on_its_instance_bandwidth_shared_by_its_mps_copies);
+	tcase_add_test(tc, a_model_row_says_how_its_kernels_were_launched);
 	tcase_add_test(tc, the_l40_mps_sweep_becomes_gemm_rows_with_the_100_percent_row_as_whole);
 	tcase_add_test(tc, parvagpu_rows_are_mig_slices_with_mps_copies_and_the_7g_row_as_reference);
 	tcase_add_test(tc, mlperf_summaries_become_model_rows_per_batch_with_the_whole_gpu_as_reference);
