@@ -1028,6 +1028,30 @@ static void sum_kernel(struct trace_summary *s, int64_t st, int64_t en, int64_t 
 	ck_assert_int_eq(trace_summary_add(s, &rec, &err), 0);
 }
 
+START_TEST(the_summary_saturates_sums_of_huge_times_instead_of_overflowing)
+{
+	struct trace_summary *s = trace_summary_new(0);
+	struct trace_header h;
+	struct mo_err err = {0};
+	const struct trace_summary_totals *t;
+	const int64_t big = INT64_MAX / 4 * 3; /* each span fits, two sum past INT64_MAX */
+
+	trace_header_init(&h);
+	ck_assert_int_eq(trace_summary_header(s, &h, &err), 0);
+	/* two devices, each a kernel of about 3/4 INT64_MAX (the fuzzer found
+	 * such an .mtr: signed overflow in the kernel time, the class group's
+	 * time and the busy sum) */
+	sum_kernel(s, 0, big, 0, 1, -1, TRACE_CLASS_GEMM, "k");
+	sum_kernel(s, 1, big, 1, 1, -1, TRACE_CLASS_GEMM, "k");
+	trace_summary_finish(s);
+	t = trace_summary_totals(s);
+	ck_assert_uint_eq(t->kernels, 2);
+	ck_assert(t->kernel_time_ns == INT64_MAX);
+	ck_assert(t->busy_ns == INT64_MAX);
+	trace_summary_free(s);
+}
+END_TEST
+
 START_TEST(the_summary_counts_busy_time_as_a_union_per_device)
 {
 	struct trace_summary *s = trace_summary_new(1);
@@ -1334,6 +1358,7 @@ static Suite *traces_suite(void)
 	tc = tcase_create("summary");
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, the_summary_counts_busy_time_as_a_union_per_device);
+	tcase_add_test(tc, the_summary_saturates_sums_of_huge_times_instead_of_overflowing);
 	tcase_add_test(tc, busy_time_is_exact_out_of_order_within_the_interval_cap);
 	tcase_add_test(tc, busy_time_beyond_the_cap_is_exact_in_order_and_flagged_otherwise);
 	suite_add_tcase(s, tc);

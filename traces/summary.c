@@ -164,12 +164,19 @@ static struct trace_summary_group *group(struct trace_summary *s, enum trace_sum
 	return g;
 }
 
+/* *acc += v for v >= 0, saturating at INT64_MAX: a hostile trace's times
+ * (each within int64) may add up past it. */
+static void add_sat(int64_t *acc, int64_t v)
+{
+	*acc = v > INT64_MAX - *acc ? INT64_MAX : *acc + v;
+}
+
 static void tally(struct trace_summary_group *g, int64_t dur)
 {
 	g->count++;
 	if (dur < 0)
 		return;
-	g->time_ns += dur;
+	add_sat(&g->time_ns, dur);
 	if (dur < g->min_ns)
 		g->min_ns = dur;
 	if (dur > g->max_ns)
@@ -238,7 +245,7 @@ static int busy_add(struct busy *b, int64_t st, int64_t en)
 	if (b->n > BUSY_CAP) { /* retire the oldest half */
 		size_t half = b->n / 2;
 		for (size_t i = 0; i < half; i++)
-			b->retired += b->iv[i].e - b->iv[i].s;
+			add_sat(&b->retired, b->iv[i].e - b->iv[i].s);
 		b->watermark = b->iv[half - 1].e;
 		memmove(b->iv, b->iv + half, (b->n - half) * sizeof(*b->iv));
 		b->n -= half;
@@ -254,13 +261,13 @@ static void idle_note(struct trace_summary *s, struct busy *b, int64_t st, int64
 	if (b->last_end >= 0 && st > b->last_end) {
 		int64_t gap = st - b->last_end;
 		size_t *call = corr >= 0 ? trace_idmap_get(&s->launch_start, corr, 0) : NULL;
-		s->t.gap_ns += gap;
+		add_sat(&s->t.gap_ns, gap);
 		if (!call)
-			s->t.unattributed_ns += gap;
+			add_sat(&s->t.unattributed_ns, gap);
 		else if ((int64_t)*call >= b->last_end)
-			s->t.host_wait_ns += gap;
+			add_sat(&s->t.host_wait_ns, gap);
 		else
-			s->t.other_wait_ns += gap;
+			add_sat(&s->t.other_wait_ns, gap);
 	}
 	if (en > b->last_end)
 		b->last_end = en;
@@ -278,7 +285,7 @@ static int add_kernel(struct trace_summary *s, const char *name, int cls, int64_
 	if (dur < 0)
 		s->t.bad_spans++;
 	else {
-		s->t.kernel_time_ns += dur;
+		add_sat(&s->t.kernel_time_ns, dur);
 		if (s->t.first_start_ns < 0 || st < s->t.first_start_ns)
 			s->t.first_start_ns = st;
 		if (en > s->t.last_end_ns)
@@ -389,16 +396,16 @@ int trace_summary_add(struct trace_summary *s, const struct trace_record *rec, s
 	case TRACE_KIND_MEMCPY:
 		s->t.memcpys++;
 		if (rec->u.memcpy.start_ns >= 0 && rec->u.memcpy.end_ns >= rec->u.memcpy.start_ns)
-			s->t.memcpy_ns += rec->u.memcpy.end_ns - rec->u.memcpy.start_ns;
+			add_sat(&s->t.memcpy_ns, rec->u.memcpy.end_ns - rec->u.memcpy.start_ns);
 		if (rec->u.memcpy.bytes > 0)
-			s->t.memcpy_bytes += rec->u.memcpy.bytes;
+			add_sat(&s->t.memcpy_bytes, rec->u.memcpy.bytes);
 		break;
 	case TRACE_KIND_MEMSET:
 		s->t.memsets++;
 		if (rec->u.memset.start_ns >= 0 && rec->u.memset.end_ns >= rec->u.memset.start_ns)
-			s->t.memset_ns += rec->u.memset.end_ns - rec->u.memset.start_ns;
+			add_sat(&s->t.memset_ns, rec->u.memset.end_ns - rec->u.memset.start_ns);
 		if (rec->u.memset.bytes > 0)
-			s->t.memset_bytes += rec->u.memset.bytes;
+			add_sat(&s->t.memset_bytes, rec->u.memset.bytes);
 		break;
 	case TRACE_KIND_MARKER:
 		s->t.markers++;
@@ -493,10 +500,10 @@ void trace_summary_finish(struct trace_summary *s)
 		struct busy *b = &s->busy[i];
 		int64_t busy = b->retired;
 		for (size_t j = 0; j < b->n; j++)
-			busy += b->iv[j].e - b->iv[j].s;
+			add_sat(&busy, b->iv[j].e - b->iv[j].s);
 		gs->g[i].busy_ns = busy;
 		gs->g[i].name = lookup_name(&s->device_names, gs->g[i].id, 0);
-		s->t.busy_ns += busy;
+		add_sat(&s->t.busy_ns, busy);
 		if (b->clipped)
 			s->t.busy_exact = 0;
 		if (gs->g[i].max_ns >= 0)
