@@ -187,12 +187,15 @@ $(FUZZ_BUILD)/fuzz-%: tests/fuzz/fuzz-%.c $(FUZZ_LIB_OBJ)
 
 fuzz: $(FUZZ_BIN)
 
+# UBSAN_OPTIONS=halt_on_error=1: undefined behaviour fails the run (the fuzz
+# build's UBSan otherwise reports and goes on, and a run looked clean with it).
 fuzz-run: fuzz
 	@for f in $(FUZZ_BIN); do \
 		name=$$(basename $$f); corpus=tests/fuzz/corpus/$${name#fuzz-}; \
 		work=$(FUZZ_BUILD)/corpus-$$name; mkdir -p $$work; \
 		echo "== $$name for $(FUZZ_SECONDS) s (seeds: $$corpus)"; \
-		if ASAN_OPTIONS=allocator_may_return_null=1 $$f -max_total_time=$(FUZZ_SECONDS) \
+		if ASAN_OPTIONS=allocator_may_return_null=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+			$$f -max_total_time=$(FUZZ_SECONDS) \
 			-max_len=65536 -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
 			$$work $$corpus > $(FUZZ_BUILD)/$$name.log 2>&1; then \
 			tail -n 4 $(FUZZ_BUILD)/$$name.log; \
