@@ -9,7 +9,6 @@
 #include "harness/plot.h"
 #include "model/model.h"
 
-#include <errno.h>
 #include <getopt.h>
 #include <math.h>
 #include <stdio.h>
@@ -195,7 +194,6 @@ int cmd_validate_measurements(int argc, char **argv)
 	mo_err_clear(&err);
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "ho:", opts, NULL)) != -1) {
-		char *end;
 		switch (c) {
 		case 'M':
 			if (npaths == MAX_PATHS)
@@ -214,10 +212,8 @@ int cmd_validate_measurements(int argc, char **argv)
 			outdir = optarg;
 			break;
 		case 'm':
-			errno = 0;
-			max_median = strtod(optarg, &end);
-			if (errno || *end || !(max_median >= 0))
-				return cli_usage_error(VERB, usage, "bad --max-median '%s'", optarg);
+			if (cli_real("--max-median", optarg, 0, 1e9, &max_median, &err) < 0)
+				return cli_usage_error(VERB, usage, "%s", err.msg);
 			break;
 		case 'h':
 			printf("usage: %s\n", usage);

@@ -51,9 +51,18 @@ int pl_apply_measured(const struct workload *w, int m, struct plan_problem *pb, 
 	if (wm->measured_mbs < 1)
 		return mo_err_set(err, MO_EINPUT, "module '%s': measurements without a microbatch size",
 				  wm->name);
-	rc = predicted_totals(w, m, wm->measured_mbs, pb, fwd, bwd, err);
-	if (rc < 0)
+	if (wm->measured_mbs == pb->microbatch_size) {
+		/* the problem's own predictions are at the measured size */
+		for (int qi = 0; qi < nq; qi++) {
+			fwd[qi] = bwd[qi] = 0;
+			for (int l = 0; l < wm->layers; l++) {
+				fwd[qi] += (double)mc->fwd_ns[l * nq + qi];
+				bwd[qi] += (double)mc->bwd_ns[l * nq + qi];
+			}
+		}
+	} else if ((rc = predicted_totals(w, m, wm->measured_mbs, pb, fwd, bwd, err)) < 0) {
 		return rc;
+	}
 	for (int qi = 0; qi < nq; qi++) {
 		double mf = measured_at(&wm->measured, pb->quotas[qi], 0);
 		double mb = measured_at(&wm->measured, pb->quotas[qi], 1);
