@@ -86,9 +86,13 @@ static int predict(const struct model_meas *m, const struct model_gpu *g, int sm
 /*
  * The GPU one copy of row m runs on (*t) and its SMs there (*use).  MIG: the
  * instance of sms SMs as a GPU (its bandwidth, L2 and memory; busy
- * neighbours in other instances do not interfere), divided among N copies
- * (MPS processes inside the instance share it).  Otherwise: g, at sms / N
- * SMs (the model has no term for processes sharing SMs).
+ * neighbours in other instances do not interfere).  N processes on the same
+ * SMs (copies=N; an MPS row's busy= neighbour, whose work is unknown, taken
+ * as a twin of the row's own: N = 2) share its SMs and its DRAM bandwidth
+ * as model_corun_slowdown_in() shares them between loads that fill the
+ * partition: each runs on sms / N SMs (at least 1) with 1/N of the
+ * bandwidth (dram_share), launched as on the whole device or instance,
+ * which is what an MPS client sees.
  */
 static int row_target(const struct model_meas *m, const struct model_gpu *g, int sms,
 		      struct model_gpu *t, int *use, struct mo_err *err)
@@ -98,13 +102,15 @@ static int row_target(const struct model_meas *m, const struct model_gpu *g, int
 	if (m->mech == MODEL_MECH_MIG) {
 		if (model_mig_instance(g, sms, t, err) < 0)
 			return -MO_EINPUT;
-		if (n > 1)
-			model_gpu_portion(t, t->sms / n > 0 ? t->sms / n : 1, 1.0 / n, t);
-		*use = t->sms;
-		return 0;
+		sms = t->sms;
+	} else {
+		*t = *g;
+		if (n == 1 && m->mech == MODEL_MECH_MPS && m->busy[0])
+			n = 2;
 	}
-	*t = *g;
 	*use = sms / n > 0 ? sms / n : 1;
+	if (n > 1)
+		t->dram_share = 1.0 / n;
 	return 0;
 }
 

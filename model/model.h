@@ -53,6 +53,11 @@ struct model_gpu {
 	/* board power limit (W), for the clock under load (model_clock_knee);
 	 * 0 = unknown: the clock is taken as independent of load */
 	double tdp_w;
+	/* the fraction (0, 1] of the achievable DRAM bandwidth this work may
+	 * draw, the rest being taken by co-runners on the same SMs and DRAM
+	 * (model_hbm_achievable_gbps); 0 = all.  What one SM can pull
+	 * (model_sm_gbps) does not change with it. */
+	double dram_share;
 };
 
 /*
@@ -311,6 +316,28 @@ void model_kphys_from_trace(const struct model_gpu *gpu, const struct trace_kern
  * memory costs the memory partner nothing while the compute partner's small
  * demand leaves it its share; memory + memory splits the bandwidth.  At
  * most MODEL_CORUN_MAX others count.
+ *
+ * Co-runners on the same SMs (model_corun_slowdown_in: processes sharing one
+ * partition, MPS clients without limits, kernels of several streams of one
+ * partition) share the SMs as well.  The block scheduler hands each free SM
+ * to whichever resident grid has blocks left, so kernels that each fill the
+ * partition take turns on its SMs: each load asks for all the SMs it holds
+ * and gets its max-min fair share s of own's sms (two loads that both fill
+ * the partition: half each; one that holds fewer SMs than its equal share
+ * keeps them and leaves the rest to the others).  Own's compute then runs
+ * sms / s times longer; its memory-bound part gets the smaller of its fair
+ * DRAM share and what s SMs can pull (model_dram_gbps_at); the tensor-core
+ * SMs of one partition count at most once for the clock.  So on shared SMs:
+ * compute + compute costs each the SM split (2x for two that fill the
+ * partition); compute + memory costs the compute side the split and the
+ * memory side only what its half of the SMs cannot pull (nothing on an
+ * H100, whose HBM saturates with 30% of the SMs); memory + memory splits the
+ * bandwidth (2x).  Assumed: the loads are busy the whole time (a co-runner
+ * that idles part of the time costs less; the model has no duty cycle) and
+ * blocks of two kernels are not co-resident on one SM (an upper bound for a
+ * compute kernel beside a memory-bound one whose blocks could share its SMs'
+ * issue slots).  model_corun_slowdown(own, others) is the same with no
+ * co-runner on own's SMs.
  */
 #define MODEL_CORUN_MAX 32
 struct model_load {
@@ -321,6 +348,13 @@ struct model_load {
 };
 double model_corun_slowdown(const struct model_gpu *gpu, const struct model_load *own,
 			    const struct model_load *others, int n_others);
+double model_corun_slowdown_in(const struct model_gpu *gpu, const struct model_load *own,
+			       const struct model_load *same, int n_same,
+			       const struct model_load *others, int n_others);
+/* Max-min fair shares out[0..n-1] of cap for the demands d[0..n-1] (a demand
+ * under the equal share is met in full, the rest split the remainder
+ * equally); at most MODEL_CORUN_MAX + 1 demands count. */
+void model_fair_shares(const double *d, int n, double cap, double *out);
 /*
  * Collectives hold SMs and DRAM bandwidth while their data moves (the
  * simulator and the planner's cost model).  NCCL runs one block per channel:
@@ -813,11 +847,15 @@ int model_mig_instance(const struct model_gpu *gpu, int sms, struct model_gpu *o
  *   corun      none (alone on the GPU or in an otherwise idle GPU);
  *              copies=N (2 <= N <= 64 identical processes share this quota's
  *              SMs, as MPS clients without limits: each is predicted on an
- *              equal share, floor(SMs / N), at least 1);
- *              busy=<label> (other work ran in the other partitions, e.g.
+ *              equal share, floor(SMs / N), at least 1, with 1/N of the
+ *              DRAM bandwidth);
+ *              busy=<label> (other work ran beside it, e.g.
  *              busy=6xmig-offline; label of [A-Za-z0-9._+-], at most 47
- *              characters; predicted as solo: the model has no term for
- *              neighbours whose demand is unknown).
+ *              characters).  Under green contexts and MIG the neighbours
+ *              are in other partitions and are predicted as absent (their
+ *              demand is unknown); under MPS they share the row's SMs and
+ *              DRAM, and the unknown neighbour is taken as a twin of the
+ *              row's own work (as copies=2).
  *   time_<u>   the measured time of one item (one op; one batch of a named
  *              model), > 0, finite, at most MODEL_MEAS_MAX_NS nanoseconds.
  *   whole_time_<u>  optional column: the measured time of the same item,
@@ -928,11 +966,14 @@ int model_meas_load_csv(struct model_meas_set *s, const char *path, struct mo_er
 
 /*
  * Evaluation: every row is predicted with today's model and compared with
- * its measurement.  Op rows: model_op_predict() on the row's SMs (divided
- * by copies for corun=copies=N, at least 1).  MIG rows run on the
- * instance as a GPU (model_mig_instance; N copies each on a
- * model_gpu_portion of 1/N of it); their busy= neighbours do not
- * interfere; their reference slice (ref_sms) is an instance too.  Named-model rows: the
+ * its measurement.  Op rows: model_op_predict() on the row's SMs.  MIG rows
+ * run on the instance as a GPU (model_mig_instance); their busy=
+ * neighbours do not interfere; their reference slice (ref_sms) is an
+ * instance too.  N processes on the same SMs (copies=N, or an MPS row's
+ * busy= neighbour taken as a twin, N = 2) each run on SMs / N of the GPU
+ * or instance, at least 1, launched as on the whole of it (what an MPS
+ * client sees), with dram_share 1/N: the split model_corun_slowdown_in()
+ * gives loads that fill the partition.  Named-model rows: the
  * caller's predictor fn (workloads/ synthesises models; model/ does not
  * depend on it); NULL skips them.  A row the model cannot predict (an op
  * that fits no launch, an unknown GPU, a model fn failure) is skipped and

@@ -21,12 +21,14 @@ static double sat_frac(const struct model_gpu *g)
 
 double model_hbm_achievable_gbps(const struct model_gpu *g)
 {
-	return g->hbm_gbps * MODEL_DRAM_EFF;
+	double share = g->dram_share > 0 && g->dram_share < 1 ? g->dram_share : 1;
+
+	return g->hbm_gbps * MODEL_DRAM_EFF * share;
 }
 
 double model_sm_gbps(const struct model_gpu *g)
 {
-	return model_hbm_achievable_gbps(g) / (sat_frac(g) * (g->sms > 0 ? g->sms : 1));
+	return g->hbm_gbps * MODEL_DRAM_EFF / (sat_frac(g) * (g->sms > 0 ? g->sms : 1));
 }
 
 double model_dram_gbps_at(const struct model_gpu *gpu, double sms)
@@ -242,49 +244,86 @@ void model_kphys_from_trace(const struct model_gpu *g, const struct trace_kernel
 
 /* ---- partitions running together ---- */
 
-/* Max-min fair share of cap for demand d[0] among d[0..n-1]. */
-static double fair_share(const double *d, int n, double cap)
+void model_fair_shares(const double *d, int n, double cap, double *out)
 {
-	int left = n;
-	double given = 0;
 	unsigned char done[MODEL_CORUN_MAX + 1] = { 0 };
+	double given = 0;
+	int left = n;
 
+	if (n > MODEL_CORUN_MAX + 1)
+		n = left = MODEL_CORUN_MAX + 1;
 	for (;;) {
 		double share = (cap - given) / (left > 0 ? left : 1);
 		int progressed = 0;
 		for (int i = 0; i < n; i++)
 			if (!done[i] && d[i] <= share) {
-				if (i == 0)
-					return d[0];
+				out[i] = d[i] > 0 ? d[i] : 0;
 				done[i] = 1;
-				given += d[i];
+				given += out[i];
 				left--;
 				progressed = 1;
 			}
-		if (!progressed)
-			return share;
+		if (!progressed) {
+			for (int i = 0; i < n; i++)
+				if (!done[i])
+					out[i] = share;
+			return;
+		}
 	}
+}
+
+/* The SMs own gets of its partition beside the co-runners on the same SMs:
+ * each asks for all the SMs it holds, max-min fair over the partition. */
+static double sm_share(const struct model_load *own, const struct model_load *same, int n_same)
+{
+	double d[MODEL_CORUN_MAX + 1], a[MODEL_CORUN_MAX + 1];
+	int n = 1;
+
+	d[0] = own->sms;
+	for (int i = 0; i < n_same && n <= MODEL_CORUN_MAX; i++)
+		d[n++] = same[i].sms < own->sms ? same[i].sms : own->sms;
+	model_fair_shares(d, n, own->sms, a);
+	return a[0];
+}
+
+double model_corun_slowdown_in(const struct model_gpu *g, const struct model_load *own,
+			       const struct model_load *same, int n_same,
+			       const struct model_load *others, int n_others)
+{
+	double d[MODEL_CORUN_MAX + 1], a[MODEL_CORUN_MAX + 1], tensor, sms, mf, tf, f_alone, f_co;
+	double stretch = 1, bw, slow, same_tensor = own->tensor_sms;
+	int n = 1;
+
+	sms = own->sms > 0 && n_same > 0 ? sm_share(own, same, n_same) : own->sms;
+	if (sms > 0 && sms < own->sms)
+		stretch = own->sms / sms; /* its compute runs on the SMs it is given */
+	d[0] = own->dram_gbps > 0 ? own->dram_gbps : 0;
+	for (int i = 0; i < n_same && n <= MODEL_CORUN_MAX; i++) {
+		d[n++] = same[i].dram_gbps > 0 ? same[i].dram_gbps : 0;
+		same_tensor += same[i].tensor_sms > 0 ? same[i].tensor_sms : 0;
+	}
+	tensor = same_tensor < own->sms ? same_tensor : own->sms; /* one partition's SMs */
+	for (int i = 0; i < n_others && n <= MODEL_CORUN_MAX; i++) {
+		d[n++] = others[i].dram_gbps > 0 ? others[i].dram_gbps : 0;
+		tensor += others[i].tensor_sms > 0 ? others[i].tensor_sms : 0;
+	}
+	model_fair_shares(d, n, model_hbm_achievable_gbps(g), a);
+	bw = a[0];
+	if (stretch > 1 && model_dram_gbps_at(g, sms) < bw)
+		bw = model_dram_gbps_at(g, sms); /* fewer SMs pull less */
+	mf = own->mem_frac < 0 ? 0 : own->mem_frac > 1 ? 1 : own->mem_frac;
+	tf = own->sms > 0 ? own->tensor_sms / own->sms : 0;
+	f_alone = model_clock_factor(g, own->tensor_sms);
+	f_co = model_clock_factor(g, tensor);
+	slow = (1 - mf) * stretch * (1 + (tf > 1 ? 1 : tf) * (f_alone / f_co - 1));
+	slow += mf * (d[0] > 0 && bw > 0 && bw < d[0] ? d[0] / bw : 1);
+	return slow < 1 ? 1 : slow;
 }
 
 double model_corun_slowdown(const struct model_gpu *g, const struct model_load *own,
 			    const struct model_load *others, int n_others)
 {
-	double d[MODEL_CORUN_MAX + 1], tensor = own->tensor_sms, share, mf, tf, f_alone, f_co, slow;
-	int n = 1;
-
-	d[0] = own->dram_gbps > 0 ? own->dram_gbps : 0;
-	for (int i = 0; i < n_others && n <= MODEL_CORUN_MAX; i++) {
-		d[n++] = others[i].dram_gbps > 0 ? others[i].dram_gbps : 0;
-		tensor += others[i].tensor_sms > 0 ? others[i].tensor_sms : 0;
-	}
-	share = d[0] > 0 ? fair_share(d, n, model_hbm_achievable_gbps(g)) : 0;
-	mf = own->mem_frac < 0 ? 0 : own->mem_frac > 1 ? 1 : own->mem_frac;
-	tf = own->sms > 0 ? own->tensor_sms / own->sms : 0;
-	f_alone = model_clock_factor(g, own->tensor_sms);
-	f_co = model_clock_factor(g, tensor);
-	slow = (1 - mf) * (1 + (tf > 1 ? 1 : tf) * (f_alone / f_co - 1));
-	slow += mf * (d[0] > 0 && share > 0 && share < d[0] ? d[0] / share : 1);
-	return slow < 1 ? 1 : slow;
+	return model_corun_slowdown_in(g, own, NULL, 0, others, n_others);
 }
 
 void model_class_load(const struct model_gpu *g, int cls, double sms, struct model_load *out)

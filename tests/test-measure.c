@@ -335,6 +335,23 @@ START_TEST(the_evaluation_reports_exact_errors_by_group_and_the_worst_rows)
 }
 END_TEST
 
+/* A row streaming 1 GiB (fp16 elementwise) on gpu, mechanism mech, sms. */
+static struct model_meas stream_row(const char *where, const char *gpu_name, int mech, int sms)
+{
+	struct model_meas m;
+
+	memset(&m, 0, sizeof(m));
+	snprintf(m.where, sizeof(m.where), "%s", where);
+	m.kind = m.op.kind = MODEL_OP_ELEMENTWISE;
+	m.op.dtype = MODEL_FP16;
+	m.op.bytes = 1LL << 30;
+	snprintf(m.gpu, sizeof(m.gpu), "%s", gpu_name);
+	m.mech = mech;
+	m.sms = sms;
+	m.copies = 1;
+	return m;
+}
+
 /* A MIG row is predicted on the instance as a GPU: 1g owns 1/8 of the
  * A100's DRAM bandwidth (not 14 SMs' pull on the whole GPU's), two MPS
  * copies in 2g each get half of it, and the 7g reference owns all of it.
@@ -352,15 +369,8 @@ START_TEST(a_mig_row_runs_on_its_instance_bandwidth_shared_by_its_mps_copies)
 
 	model_meas_set_init(&s);
 	for (int i = 0; i < 2; i++) {
-		struct model_meas m;
-		memset(&m, 0, sizeof(m));
-		snprintf(m.where, sizeof(m.where), "mig%d", i);
-		m.kind = m.op.kind = MODEL_OP_ELEMENTWISE;
-		m.op.dtype = MODEL_FP16;
-		m.op.bytes = 1LL << 30;
-		snprintf(m.gpu, sizeof(m.gpu), "a100-80gb-sxm");
-		m.mech = MODEL_MECH_MIG;
-		m.sms = sms[i];
+		struct model_meas m = stream_row(i ? "mig1" : "mig0", "a100-80gb-sxm", MODEL_MECH_MIG,
+						 sms[i]);
 		m.copies = copies[i];
 		m.ns = 5.51e6;
 		m.whole_ns = 0.688e6;
@@ -375,6 +385,40 @@ START_TEST(a_mig_row_runs_on_its_instance_bandwidth_shared_by_its_mps_copies)
 		ck_assert_double_eq_tol(r.ev[i].pred_whole_ns, 0.688e6, 0.03 * 0.688e6);
 		ck_assert_double_eq_tol(r.ev[i].pred_slow, 8.0, 0.1);
 	}
+	model_meas_report_release(&r);
+	model_meas_set_release(&s);
+}
+END_TEST
+
+/* An MPS row's busy= neighbour shares the row's SMs and DRAM; its work is
+ * unknown, so it is taken as a twin: the row runs on half the SMs with half
+ * the bandwidth.  By hand on an H100: 1 GiB streamed alone pulls the whole
+ * achievable bandwidth; beside its twin 66 SMs could pull 66 / (0.3 x 132)
+ * = 1.67x that, so the half share binds: twice as long.  A green-context
+ * row's busy= neighbours are in other partitions: as alone at its SMs. */
+START_TEST(an_mps_row_beside_a_busy_neighbour_shares_its_sms_and_bandwidth_with_a_twin)
+{
+	static const int mech[] = { MODEL_MECH_WHOLE, MODEL_MECH_MPS, MODEL_MECH_GREEN };
+	struct model_meas_set s;
+	struct model_meas_report r;
+	struct mo_err err;
+
+	model_meas_set_init(&s);
+	for (int i = 0; i < 3; i++) {
+		struct model_meas m = stream_row(i ? "busy" : "alone", "h100", mech[i], i == 2 ? 66 : 132);
+		if (i)
+			snprintf(m.busy, sizeof(m.busy), "other-job");
+		m.ns = 1e6;
+		m.whole_ns = i ? 1e6 : 0;
+		ck_assert_int_eq(model_meas_add(&s, &m, &err), 0);
+	}
+	model_meas_report_init(&r);
+	ck_assert_int_eq(model_meas_evaluate(&s, NULL, NULL, &r, &err), 0);
+	ck_assert_uint_eq(r.nev, 3);
+	ck_assert_double_eq_tol(r.ev[1].pred_ns / r.ev[0].pred_ns, 2.0, 0.02);
+	ck_assert_double_eq_tol(r.ev[1].pred_slow, 2.0, 0.02);
+	/* 66 SMs alone still saturate the HBM: no slowdown */
+	ck_assert_double_eq_tol(r.ev[2].pred_slow, 1.0, 0.02);
 	model_meas_report_release(&r);
 	model_meas_set_release(&s);
 }
@@ -605,6 +649,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, mps_percentages_round_up_to_whole_sms);
 	tcase_add_test(tc, the_evaluation_reports_exact_errors_by_group_and_the_worst_rows);
 	tcase_add_test(tc, a_mig_row_runs_on_its_instance_bandwidth_shared_by_its_mps_copies);
+	tcase_add_test(tc, an_mps_row_beside_a_busy_neighbour_shares_its_sms_and_bandwidth_with_a_twin);
 	tcase_add_test(tc, a_model_row_says_how_its_kernels_were_launched);
 	tcase_add_test(tc, the_l40_mps_sweep_becomes_gemm_rows_with_the_100_percent_row_as_whole);
 	tcase_add_test(tc, parvagpu_rows_are_mig_slices_with_mps_copies_and_the_7g_row_as_reference);

@@ -848,6 +848,61 @@ START_TEST(interference_grows_with_combined_demand)
 END_TEST
 
 
+/* Co-runners on the same SMs (model_corun_slowdown_in), by hand on an H100
+ * partition of 66 SMs (HBM saturates with 0.3 x 132 = 39.6 SMs: 66 SMs pull
+ * the whole achievable C, 33 SMs 33 / 39.6 = 0.833 C). */
+START_TEST(corunners_on_the_same_sms_split_them_for_each_pair_of_classes)
+{
+	const struct model_gpu *h = gpu("h100");
+	double cap = model_hbm_achievable_gbps(h);
+	struct model_load gemm, mem;
+
+	model_class_load(h, TRACE_CLASS_GEMM, 66, &gemm);
+	model_class_load(h, TRACE_CLASS_MEMORY, 66, &mem);
+	ck_assert(fabs(gemm.dram_gbps - cap * 0.15 / 0.85) < 1e-6);
+	ck_assert(fabs(mem.dram_gbps - cap) < 1e-6);
+	/* in other partitions: compute + compute costs nothing on an H100 SXM */
+	ck_assert(model_corun_slowdown(h, &gemm, &gemm, 1) == 1.0);
+	/* compute + compute on the same SMs: 33 SMs each, twice as long */
+	ck_assert(fabs(model_corun_slowdown_in(h, &gemm, &gemm, 1, NULL, 0) - 2.0) < 1e-9);
+	/* compute beside memory on the same SMs: the compute side loses half
+	 * its SMs (blocks of the two grids are taken not to share an SM) */
+	ck_assert(fabs(model_corun_slowdown_in(h, &gemm, &mem, 1, NULL, 0) - 2.0) < 1e-9);
+	/* memory beside compute: its 33 SMs could pull 0.833 C, the GEMM's
+	 * traffic (0.176 C) leaves it 0.824 C: 1 / 0.8235 = 1.214 */
+	ck_assert(fabs(model_corun_slowdown_in(h, &mem, &gemm, 1, NULL, 0) - 1 / (1 - 0.15 / 0.85)) <
+		  1e-9);
+	/* memory + memory on the same SMs: half the bandwidth each */
+	ck_assert(fabs(model_corun_slowdown_in(h, &mem, &mem, 1, NULL, 0) - 2.0) < 1e-9);
+	/* three that fill the partition: a third each */
+	{
+		struct model_load two[2] = { gemm, gemm };
+		ck_assert(fabs(model_corun_slowdown_in(h, &gemm, two, 2, NULL, 0) - 3.0) < 1e-9);
+	}
+	/* a co-runner holding 10 SMs keeps them; own gets the other 56 */
+	{
+		struct model_load small = gemm;
+		small.sms = 10;
+		small.tensor_sms = 10;
+		ck_assert(fabs(model_corun_slowdown_in(h, &gemm, &small, 1, NULL, 0) - 66.0 / 56) < 1e-9);
+	}
+}
+END_TEST
+
+/* dram_share takes bandwidth from the GPU, not from one SM's pull. */
+START_TEST(a_dram_share_lowers_the_gpus_bandwidth_and_keeps_an_sms_pull)
+{
+	struct model_gpu h = *gpu("h100");
+	double cap = model_hbm_achievable_gbps(&h), sm = model_sm_gbps(&h);
+
+	h.dram_share = 0.5;
+	ck_assert(fabs(model_hbm_achievable_gbps(&h) - cap / 2) < 1e-9);
+	ck_assert(fabs(model_sm_gbps(&h) - sm) < 1e-9);
+	ck_assert(fabs(model_dram_gbps_at(&h, 10) - 10 * sm) < 1e-9);
+	ck_assert(fabs(model_dram_gbps_at(&h, 132) - cap / 2) < 1e-9);
+}
+END_TEST
+
 /* ---- validation ---- */
 
 /* A copy of src at another quota: every kernel's time scaled by f(kernel). */
@@ -1151,6 +1206,8 @@ static Suite *suite(void)
 	tcase_add_test(tc, the_kernel_level_curve_sums_kernels_per_module_and_phase);
 	tcase_add_test(tc, the_profile_regression_fits_traces_at_several_quotas);
 	tcase_add_test(tc, interference_grows_with_combined_demand);
+	tcase_add_test(tc, corunners_on_the_same_sms_split_them_for_each_pair_of_classes);
+	tcase_add_test(tc, a_dram_share_lowers_the_gpus_bandwidth_and_keeps_an_sms_pull);
 	tcase_add_test(tc, validation_matches_kernels_and_reports_both_predictors);
 	tcase_add_test(tc, validation_skips_kernels_that_do_not_match);
 	tcase_add_test(tc, error_statistics_are_exact);
