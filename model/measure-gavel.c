@@ -11,8 +11,8 @@
  * 224).  Rows: the job alone on the whole GPU (time = 1 / solo steps/s), and
  * the job beside each single-GPU partner (mechanism mps at 100 %,
  * busy=<partner>, time = 1 / its co-located steps/s, whole_time = the solo
- * time).  The model predicts a busy row as if alone (model.h): these rows
- * show how much slowdown from sharing all SMs the model leaves out.  Jobs
+ * time).  The evaluation takes the unknown partner as a twin sharing the
+ * SMs and DRAM (model.h, "Evaluation"): these rows check that term.  Jobs
  * without a synthesiser, multi-GPU jobs, pairs of 0 throughput (not run)
  * and the other GPU tables are counted in skipped items.
  */
