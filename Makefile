@@ -10,7 +10,8 @@
 #   make deps             install missing Debian packages (apt-get)
 #   make install PREFIX=/usr/local
 #
-# Library sources are every *.c directly inside a library folder; tests are
+# Library sources are every *.c directly inside a library folder (the bench
+# library, harness/bench/, is built into its own archive); tests are
 # tests/test-<library>.c (one Check suite each); end-to-end tests are
 # tests/e2e/*.sh; fuzz targets are tests/fuzz/fuzz-*.c.  Adding a file needs
 # no edit here.  Code that needs the CUDA toolkit lives in <library>/cuda/ and
@@ -66,6 +67,13 @@ HARNESS_SRC := $(wildcard harness/*.c)
 BUNDLED_JSON := $(sort $(wildcard workloads/*.json))
 HARNESS_OBJ := $(HARNESS_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/bundled.o
 LIBMOSAIC := $(BUILD)/libmosaic.a
+# The bench library (harness/bench/: the sweep and its experiments) is its own
+# archive; it uses these harness objects, which its Check suite links too.
+BENCH_LIB_SRC := $(wildcard harness/bench/*.c)
+BENCH_LIB_OBJ := $(BENCH_LIB_SRC:%.c=$(BUILD)/%.o)
+LIBBENCH := $(BUILD)/libmosaic-bench.a
+BENCH_USES_OBJ := $(addprefix $(BUILD)/harness/,cli.o plot.o plot-check.o progress.o sim-check.o) \
+	$(BUILD)/gen/bundled.o
 MOSAIC := $(BUILD)/mosaic
 
 TEST_SRC := $(wildcard tests/test-*.c)
@@ -78,7 +86,7 @@ BENCH_BIN := $(BENCH_SRC:tests/bench/%.c=$(BUILD)/bench/%)
 
 .PHONY: all bench check check-build check-unit check-e2e deps have-pkgs fuzz fuzz-run bench-self \
 	install clean cuda
-all: $(MOSAIC) $(LIBMOSAIC)
+all: $(MOSAIC) $(LIBMOSAIC) $(LIBBENCH)
 
 # Every compile needs the packages: say so once, before the compiler does.
 have-pkgs:
@@ -108,11 +116,21 @@ $(LIBMOSAIC): $(LIB_OBJ)
 	rm -f $@
 	ar rcs $@ $^
 
-$(MOSAIC): $(HARNESS_OBJ) $(LIBMOSAIC)
-	$(CC) $(MODE_LDFLAGS) -o $@ $(HARNESS_OBJ) $(LIBMOSAIC) $(LDLIBS)
+$(LIBBENCH): $(BENCH_LIB_OBJ)
+	@mkdir -p $(dir $@)
+	rm -f $@
+	ar rcs $@ $^
+
+$(MOSAIC): $(HARNESS_OBJ) $(LIBBENCH) $(LIBMOSAIC)
+	$(CC) $(MODE_LDFLAGS) -o $@ $(HARNESS_OBJ) $(LIBBENCH) $(LIBMOSAIC) $(LDLIBS)
 
 $(BUILD)/tests/test-%: $(BUILD)/tests/test-%.o $(TEST_COMMON_OBJ) $(LIBMOSAIC)
 	$(CC) $(MODE_LDFLAGS) -o $@ $< $(TEST_COMMON_OBJ) $(LIBMOSAIC) $(CHECK_LIBS) $(LDLIBS)
+
+$(BUILD)/tests/test-bench: $(BUILD)/tests/test-bench.o $(TEST_COMMON_OBJ) $(LIBBENCH) \
+		$(BENCH_USES_OBJ) $(LIBMOSAIC)
+	$(CC) $(MODE_LDFLAGS) -o $@ $< $(TEST_COMMON_OBJ) $(LIBBENCH) $(BENCH_USES_OBJ) \
+		$(LIBMOSAIC) $(CHECK_LIBS) $(LDLIBS)
 
 # MOSAIC_SOURCE_DIR: the suites chdir there first (tests/common/source-root.h),
 # so they find their committed data wherever they are started from.
@@ -358,5 +376,5 @@ install: all
 clean:
 	rm -rf build build-debug build-asan build-fuzz
 
--include $(LIB_OBJ:.o=.d) $(HARNESS_OBJ:.o=.d) $(TEST_COMMON_OBJ:.o=.d) \
+-include $(LIB_OBJ:.o=.d) $(HARNESS_OBJ:.o=.d) $(BENCH_LIB_OBJ:.o=.d) $(TEST_COMMON_OBJ:.o=.d) \
 	$(TEST_BIN:%=%.d) $(FUZZ_LIB_OBJ:.o=.d)

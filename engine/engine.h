@@ -394,6 +394,21 @@ int engine_schedule_build(const struct plan *p, const struct workload *w,
 			  struct mo_err *err);
 void engine_schedule_free(struct engine_schedule *s);
 
+/*
+ * Two analyses for the bench (engine/profile.c).  engine_sim_alone: the
+ * kernels of km (a module's forward or backward, as workload_kernels gives
+ * them) simulated back to back, c->launch_ns apart, alone on one partition
+ * of sms SMs of one GPU of c; *ns the simulated span (0 when km has no
+ * kernel).  engine_schedule_switches: per iteration, how often a
+ * partition's compute streams pass from one slot to another (consecutive
+ * forward, backward or optimizer tasks of one stream that belong to
+ * different slots), from the schedule of p; a count, or a negative code.
+ */
+int engine_sim_alone(const struct engine_cluster *c, const struct trace_mem *km, int sms,
+		     int64_t *ns, struct mo_err *err);
+int engine_schedule_switches(const struct plan *p, const struct workload *w,
+			     const struct model_gpu *gpu, struct mo_err *err);
+
 /* ------------------------------------------------------------------------ */
 /* Running a plan                                                           */
 /* ------------------------------------------------------------------------ */

@@ -1,5 +1,5 @@
 /* cmd-bench.c - `mosaic bench`: the paper's evaluation on the embedded default. */
-#include "harness/bench.h"
+#include "harness/bench/bench.h"
 #include "harness/cli.h"
 
 #include <getopt.h>

@@ -1,5 +1,5 @@
 /* cmd-regress.c - `mosaic regress`: re-run the suite, compare with a reference. */
-#include "harness/bench.h"
+#include "harness/bench/bench.h"
 #include "harness/cli.h"
 
 #include <getopt.h>

@@ -381,6 +381,25 @@ int plan_search(const struct plan_problem *pb, const char *planner, struct plan 
 		struct mo_err *err);
 
 /*
+ * Ablations for the search-quality figure (planner/ablation.c): both keep the
+ * placement of base (a plan of pb, normally mosaic's) and choose only its SM
+ * quotas.  plan_even_split splits every GPU's SMs evenly among its
+ * partitions, rounded down to pb's quota lattice (a GPU with one partition
+ * keeps the whole GPU).  plan_random_search draws every partition's quota at
+ * random on the lattice, below the whole GPU and leaving the smallest quota
+ * for each later partition of its GPU, PLAN_RANDOM_DRAWS times from the fixed
+ * seed PLAN_RANDOM_SEED (so it is deterministic), and keeps the draw with the
+ * lowest plan_estimate (its predicted_iter_ns); -MO_EINFEASIBLE when no draw
+ * fits.  Both name themselves in the plan's planner field.
+ */
+#define PLAN_RANDOM_DRAWS 200
+#define PLAN_RANDOM_SEED 0x243f6a8885a308d3ull
+int plan_even_split(const struct plan_problem *pb, const struct plan *base, struct plan **out,
+		    struct mo_err *err);
+int plan_random_search(const struct plan_problem *pb, const struct plan *base, struct plan **out,
+		       struct mo_err *err);
+
+/*
  * The whole job: plan workload w on n_gpus GPUs of gpu with the named
  * planner, trying microbatch sizes that divide the batch (the spec's, half
  * and double it) and keeping the best by the estimate.  The plan is

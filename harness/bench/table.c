@@ -1,5 +1,5 @@
-/* bench-table.c - the bench's CSV tables in memory, on disk, and file helpers. */
-#include "harness/bench.h"
+/* table.c - the bench's CSV tables in memory, on disk, and file helpers. */
+#include "harness/bench/bench.h"
 
 #include <errno.h>
 #include <math.h>

@@ -1,5 +1,5 @@
-/* bench-regress.c - regression references: snapshot, options, comparison. */
-#include "harness/bench.h"
+/* regress.c - regression references: snapshot, options, comparison. */
+#include "harness/bench/bench.h"
 
 #include <ftw.h>
 #include <jansson.h>

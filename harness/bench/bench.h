@@ -1,6 +1,14 @@
 /*
- * bench.h - the main job (private to harness/): the evaluation sweep behind
- * `mosaic bench` and `mosaic regress`.
+ * bench.h - the bench library (harness/bench/, its own archive
+ * libmosaic-bench.a): the evaluation sweep behind `mosaic bench` and
+ * `mosaic regress`, used by harness/cmd-bench.c and cmd-regress.c.
+ *
+ * Layout: opts.c (options, cluster, workloads), driver.c (the task list,
+ * shards, --jobs, merge), table.c (CSV tables), regress.c (references),
+ * run.c (what every experiment's task does: plan, simulate, record),
+ * report.c (the report core: one figure type, report.md, summary.json) and
+ * one file per experiment, exp-*.c, listed in experiment.h (the library's
+ * internal header, which says how to add one).
  *
  * The sweep is a list of tasks (workload x experiment x variant), built the
  * same way in every process from the options, so task i means the same thing
@@ -16,8 +24,8 @@
  * model through the planner's cost model); column names and report text say
  * which.  Nothing is measured on hardware here.
  */
-#ifndef MOSAIC_HARNESS_BENCH_H
-#define MOSAIC_HARNESS_BENCH_H
+#ifndef MOSAIC_HARNESS_BENCH_BENCH_H
+#define MOSAIC_HARNESS_BENCH_BENCH_H
 
 #include <stdint.h>
 #include <stdio.h>
@@ -152,24 +160,16 @@ void bench_csv_clean(char *s);
 /* The sweep                                                                */
 /* ------------------------------------------------------------------------ */
 
-enum bench_task_kind {
-	BENCH_TASK_SYSTEM = 0,   /* plan + simulate one system (fig9, fig10, timelines) */
-	BENCH_TASK_SCALE = 1,    /* the same at another GPU count (fig14) */
-	BENCH_TASK_OVERHEAD = 2, /* mosaic plan with and without modelled overheads (fig11) */
-	BENCH_TASK_PROFILE = 3,  /* per-module predicted vs simulated times per quota (fig12, fig14) */
-	BENCH_TASK_PREDICTOR = 4,/* mosaic planning with a weaker predictor (fig12) */
-	BENCH_TASK_SEARCH = 5,   /* search methods on a small instance (fig13) */
-};
-
 #define BENCH_N_SYSTEMS 5
 extern const char *const bench_systems[BENCH_N_SYSTEMS]; /* baselines first, mosaic last */
 #define BENCH_N_PREDICTORS 4
 extern const char *const bench_predictors[BENCH_N_PREDICTORS]; /* "model", "waves", "linear", "noisy20" */
 
+/* One task of the sweep: an experiment's run on one workload and variant. */
 struct bench_task {
-	int kind;       /* enum bench_task_kind */
+	int exp;        /* the experiment: index into experiment.h's list */
 	int wl;         /* index into opts->workloads */
-	int variant;    /* system / predictor / search method index */
+	int variant;    /* the experiment's: system / predictor / search method index */
 	int gpus;       /* GPU count of the run */
 };
 
@@ -178,9 +178,10 @@ int bench_tasks(const struct bench_opts *o, struct bench_task **out, struct mo_e
 /* "fig9 clip/mosaic" */
 void bench_task_label(const struct bench_opts *o, const struct bench_task *t, char *buf,
 		      size_t size);
-/* The GPU counts of fig14 for o. */
+/* The GPU counts of the scaling experiment (Fig. 14a) for o. */
 int bench_scale_counts(const struct bench_opts *o, int *out, int max);
-/* The search methods of fig13 (names as plan_search knows them or harness ones). */
+/* The search methods of Fig. 13: names plan_search knows (the planner's
+ * ablations even-split and random-search among them). */
 int bench_search_methods(const char **out, int max);
 /* The workload of the timelines: o->timeline, else qwen3-vl if present, else
  * the first; -1 when there is none. */
@@ -226,7 +227,7 @@ int bench_merge(const char *const *dirs, int ndirs, const char *out, int flags,
 		struct bench_table *tables_out, struct bench_opts *opts_out, struct mo_err *err);
 
 /* ------------------------------------------------------------------------ */
-/* Report (bench-report.c) and figures (bench-plot.c)                       */
+/* Report (report.c and each experiment's report)                           */
 /* ------------------------------------------------------------------------ */
 
 /* Derived tables, figures, report.md and summary.json in dir from the merged
@@ -235,7 +236,7 @@ int bench_report(const struct bench_opts *o, struct bench_table *tables, const c
 		 struct mo_err *err);
 
 /* ------------------------------------------------------------------------ */
-/* Regression references (bench-regress.c)                                  */
+/* Regression references (regress.c)                                       */
 /* ------------------------------------------------------------------------ */
 
 /*
