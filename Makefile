@@ -13,7 +13,8 @@
 # Library sources are every *.c directly inside a library folder (the bench
 # library, harness/bench/, is built into its own archive); tests are
 # tests/test-<library>.c (one Check suite each); end-to-end tests are
-# tests/e2e/*.sh; fuzz targets are tests/fuzz/fuzz-*.c.  Adding a file needs
+# tests/e2e/*.sh (each sources tests/e2e/lib.sh); fuzz targets are
+# tests/fuzz/fuzz-*.c.  Adding a file needs
 # no edit here.  Code that needs the CUDA toolkit lives in <library>/cuda/ and
 # is built only when the toolkit is found.
 
@@ -80,7 +81,7 @@ TEST_SRC := $(wildcard tests/test-*.c)
 TEST_COMMON_SRC := $(wildcard tests/common/*.c)
 TEST_COMMON_OBJ := $(TEST_COMMON_SRC:%.c=$(BUILD)/%.o)
 TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
-E2E := $(sort $(wildcard tests/e2e/*.sh))
+E2E := $(sort $(filter-out tests/e2e/lib.sh,$(wildcard tests/e2e/*.sh)))
 BENCH_SRC := $(wildcard tests/bench/bench-*.c)
 BENCH_BIN := $(BENCH_SRC:tests/bench/%.c=$(BUILD)/bench/%)
 

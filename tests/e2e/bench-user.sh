@@ -3,12 +3,7 @@
 # ("Writing a spec"), taken verbatim from the README, runs through the whole
 # sweep beside a bundled workload and gets the same report, tables and plots;
 # a bad spec file is refused with exit 2 before anything is written.
-set -u
-: "${MOSAIC:?set MOSAIC to the mosaic binary}"
-cd "$(dirname "$0")/../.."
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fail() { echo "bench-user.sh: $*" >&2; exit 1; }
+. "$(dirname "$0")/lib.sh"
 
 # The README's example spec, as a user would copy it.
 awk '/^## Writing a spec/ {on = 1; next} on && /^```json/ {grab = 1; next}

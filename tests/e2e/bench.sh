@@ -3,13 +3,8 @@
 # the output does not depend on how the sweep is split (--jobs 1, --jobs 2,
 # --shard + --merge give the same bytes); bad options and incomplete merges
 # are refused with exit 2.
-set -u
-: "${MOSAIC:?set MOSAIC to the mosaic binary}"
-cd "$(dirname "$0")/../.."
-command -v gnuplot >/dev/null || { echo "bench.sh: SKIP: gnuplot not installed"; exit 77; }
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fail() { echo "bench.sh: $*" >&2; exit 1; }
+. "$(dirname "$0")/lib.sh"
+need gnuplot
 wl=clip,ofasys
 export SOURCE_DATE_EPOCH=1700000000
 

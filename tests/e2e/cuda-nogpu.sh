@@ -4,10 +4,7 @@
 # suggest the simulator, exit 2, and never crash or hang.  On a machine where a
 # device IS found, the test checks nothing and passes (the GPU steps of
 # traces/cuda/README-gpu.md are the check there).
-set -u
-: "${MOSAIC:?set MOSAIC to the mosaic binary}"
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+. "$(dirname "$0")/lib.sh"
 fail=0
 
 # run CMD...: capture status and stderr, with a time limit (a hang fails)
@@ -45,8 +42,7 @@ if [ "$status" -ge 124 ]; then
 	echo "cuda-nogpu: record crashed or hung (status $status)"; cat "$tmp/err"; exit 1
 fi
 if [ "$status" -ne 2 ] || ! grep -q -e "no CUDA device" -e "built without CUDA support" "$tmp/err"; then
-	echo "cuda-nogpu: SKIP: a CUDA device seems present (record: status $status)"
-	exit 77
+	skip "a CUDA device seems present (record: status $status)"
 fi
 
 run "$MOSAIC" record -o "$tmp/x.mtr" -- true

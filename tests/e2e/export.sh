@@ -1,12 +1,7 @@
 #!/usr/bin/env bash
 # mosaic export --perfetto: valid Chrome trace JSON with the right tracks,
 # exact timestamps, and no output file left behind on bad input.
-set -u
-: "${MOSAIC:?set MOSAIC to the mosaic binary}"
-cd "$(dirname "$0")/../.."
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fail() { echo "export.sh: $*" >&2; exit 1; }
+. "$(dirname "$0")/lib.sh"
 
 python3 tests/e2e/inspect-mtrgen.py good "$tmp/good.mtr" || fail "cannot generate good.mtr"
 "$MOSAIC" export --perfetto "$tmp/good.mtr" -o "$tmp/good.json" 2>"$tmp/err" \

@@ -8,12 +8,7 @@
 # the span misses: the pooled CPU cost per kernel is 36 us, BERT-small's own
 # mean interval 64.6 us): kernels within 15 %, idle within 10 points, span
 # within 50 %; with --host none the GPU is no longer idle (the old simulator).
-set -u
-: "${MOSAIC:?set MOSAIC to the mosaic binary}"
-cd "$(dirname "$0")/../.."
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fail() { echo "host-eager.sh: $*" >&2; exit 1; }
+. "$(dirname "$0")/lib.sh"
 
 kineto=$PWD/tests/data/kineto/tracelens/gaunernst_bert-small-uncased__1016001.json.gz
 spec=$PWD/workloads/eager/bert-small.json

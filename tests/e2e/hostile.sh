@@ -4,12 +4,7 @@
 # file behind; nothing may crash (run under ASan by `make MODE=asan check`).
 # Readers: workload spec JSON, plan JSON, GPU file, cluster file, .mtr, Kineto
 # JSON, regress reference, bench shard (shard.json and its CSV tables).
-set -u
-: "${MOSAIC:?set MOSAIC to the mosaic binary}"
-cd "$(dirname "$0")/../.."
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fail() { echo "hostile.sh: $*" >&2; exit 1; }
+. "$(dirname "$0")/lib.sh"
 n=0
 
 # expect2 NAME-IN-MESSAGE CMD...: exit 2, the message names it, no file in $tmp/out

@@ -2,10 +2,7 @@
 # import-bad.sh - `mosaic import` on bad input: exit 2, a message naming the
 # file (and the byte offset where there is one), and no output file left
 # behind, not even a temporary.  Good input: exit 0 and a summary line.
-set -u
-MOSAIC=${MOSAIC:-build/mosaic}
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+. "$(dirname "$0")/lib.sh"
 fail=0
 
 good=tests/data/kineto/tracelens/gaunernst_bert-small-uncased__1016001.json.gz

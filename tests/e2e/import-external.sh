@@ -5,17 +5,11 @@
 # gives exactly the kernel count, kernel_time_ns, busy_ns and span_ns that
 # tests/data/kineto/expected.py computed from the JSON independently
 # (expected.tsv).  The issue allows 1 ns per kernel; we require equality.
-set -u
-MOSAIC=${MOSAIC:-build/mosaic}
+. "$(dirname "$0")/lib.sh"
 EXPECTED=tests/data/kineto/expected.tsv
 EXT=${MOSAIC_EXTERNAL_TRACES:-../shared/external-traces}
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
 
-if ! command -v python3 >/dev/null; then
-	echo "import-external: SKIP: python3 not found (needed to read inspect's JSON)"
-	exit 77
-fi
+need python3 # to read inspect's JSON
 
 files=(tests/data/kineto/tracelens/*.json.gz tests/data/kineto/hta/*.json.gz)
 if [ -d "$EXT" ]; then

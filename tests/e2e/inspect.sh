@@ -1,13 +1,8 @@
 #!/usr/bin/env bash
 # mosaic inspect: numbers of a trace generated independently of the C writer
 # (tests/e2e/inspect-mtrgen.py), --check exit codes, bad input.
-set -u
-: "${MOSAIC:?set MOSAIC to the mosaic binary}"
-cd "$(dirname "$0")/../.."
+. "$(dirname "$0")/lib.sh"
 gen=tests/e2e/inspect-mtrgen.py
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fail() { echo "inspect.sh: $*" >&2; exit 1; }
 
 python3 "$gen" good "$tmp/good.mtr" || fail "cannot generate good.mtr"
 python3 "$gen" bad "$tmp/bad.mtr" || fail "cannot generate bad.mtr"

@@ -1,10 +1,7 @@
 #!/bin/bash
 # mosaic model: gpus, kernel (NeuSight shape convention), calibrate, curve;
 # bad input (unknown GPU, quota off the lattice, unknown or empty module).
-set -u
-fail() { echo "FAIL: $*" >&2; exit 1; }
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+. "$(dirname "$0")/lib.sh"
 python3 tests/e2e/model-mtrgen.py "$tmp" || fail "cannot generate traces"
 
 out=$("$MOSAIC" model gpus) || fail "gpus"

@@ -3,13 +3,9 @@
 # directory target is refused (exit 2); a FIFO or device target is written in
 # place, never replaced; a planted symlink at a guessable temporary name is not
 # written through; stdout lost to a full disk is exit 3; nothing is left behind.
-set -u
-: "${MOSAIC:?set MOSAIC to the mosaic binary}"
-cd "$(dirname "$0")/../.."
-tmp=$(mktemp -d)
+. "$(dirname "$0")/lib.sh"
 reader=
-trap '[ -n "$reader" ] && kill "$reader" 2>/dev/null; rm -rf "$tmp"' EXIT
-fail() { echo "outputs.sh: $*" >&2; exit 1; }
+e2e_cleanup='[ -n "$reader" ] && kill "$reader" 2>/dev/null'
 leftovers() { find "$tmp" -name '*.tmp.*' | grep -q . && fail "temporaries left: $(find "$tmp" -name '*.tmp.*')"; }
 
 # -o DIR: refused with a message, no crash (was a use-after-free)

@@ -3,12 +3,7 @@
 # on 8 H100s, mosaic's plan simulates no slower than any baseline's (each
 # planner's finalists checked in the simulator, as `mosaic plan` does by
 # default), and `mosaic run` of the plan reproduces the checked time.
-set -u
-: "${MOSAIC:?set MOSAIC to the mosaic binary}"
-cd "$(dirname "$0")/../.."
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fail() { echo "plan-bundled.sh: $*" >&2; exit 1; }
+. "$(dirname "$0")/lib.sh"
 
 for w in clip imagebind llava-1.5-7b ofasys qwen3-vl unified-io-2; do
 	for p in megatron distmm spindle optimus mosaic; do

@@ -2,12 +2,7 @@
 # mosaic plan | mosaic run: plans of every planner run on the simulator, and
 # the simulated iteration time stays near the planner's prediction (the cost
 # model and the engine agree on temporal-only plans of a small workload).
-set -u
-: "${MOSAIC:?set MOSAIC to the mosaic binary}"
-cd "$(dirname "$0")/../.."
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fail() { echo "plan-run.sh: $*" >&2; exit 1; }
+. "$(dirname "$0")/lib.sh"
 spec=tests/data/plan-mm.json
 
 for p in megatron distmm spindle optimus mosaic; do

@@ -3,12 +3,7 @@
 # time; mosaic is no worse than any baseline, by the simulated time of the
 # checked finalists (the default) and by the prediction with --check none;
 # --explain names the bottleneck; bad requests exit 2 and leave no plan behind.
-set -u
-: "${MOSAIC:?set MOSAIC to the mosaic binary}"
-cd "$(dirname "$0")/../.."
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fail() { echo "plan.sh: $*" >&2; exit 1; }
+. "$(dirname "$0")/lib.sh"
 spec=tests/data/plan-mm.json
 
 for p in megatron distmm spindle optimus mosaic; do

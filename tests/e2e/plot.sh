@@ -3,13 +3,8 @@
 # beside it (PNG and SVG); refuses a directory without scripts and scripts of
 # any form but mosaic's (exit 2, nothing of theirs runs); a gnuplot that fails
 # or hangs leaves the old images in place (exit 3).
-set -u
-: "${MOSAIC:?set MOSAIC to the mosaic binary}"
-cd "$(dirname "$0")/../.."
-command -v gnuplot >/dev/null || { echo "plot.sh: SKIP: gnuplot not installed"; exit 77; }
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fail() { echo "plot.sh: $*" >&2; exit 1; }
+. "$(dirname "$0")/lib.sh"
+need gnuplot
 
 mkdir "$tmp/r"
 printf 'x,y\n1,2\n2,4\n3,8\n' > "$tmp/r/data.csv"

@@ -4,12 +4,7 @@
 # with the worst baseline's plan) and a reference that promises more than the
 # planner delivers, at the cluster's size or at twice it, are caught (exit 1, REGRESSION lines); a missing or
 # mismatched reference is bad input (exit 2); --update writes atomically.
-set -u
-: "${MOSAIC:?set MOSAIC to the mosaic binary}"
-cd "$(dirname "$0")/../.."
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fail() { echo "regress.sh: $*" >&2; exit 1; }
+. "$(dirname "$0")/lib.sh"
 ref="$tmp/ref.json"
 
 "$MOSAIC" regress --quick --update --reference "$ref" --workloads clip,ofasys --quiet \

@@ -4,12 +4,7 @@
 # SM count; the simulated span is within 10% of the measured one (the
 # fidelity target is 3%; bench and the Check suite print the figures);
 # --json names the fields; bad input exits 2.
-set -u
-: "${MOSAIC:?set MOSAIC to the mosaic binary}"
-cd "$(dirname "$0")/../.."
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fail() { echo "replay.sh: $*" >&2; exit 1; }
+. "$(dirname "$0")/lib.sh"
 
 n=0
 for f in tests/data/kineto/tracelens/gaunernst_bert-small-uncased__1016001.json.gz \

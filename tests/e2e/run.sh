@@ -5,12 +5,7 @@
 # `mosaic replay` reproduces; the same inputs give byte-identical traces;
 # bad plans, bad backends and plans that do not fit exit 2 with a clear
 # message and leave no trace behind.
-set -u
-: "${MOSAIC:?set MOSAIC to the mosaic binary}"
-cd "$(dirname "$0")/../.."
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fail() { echo "run.sh: $*" >&2; exit 1; }
+. "$(dirname "$0")/lib.sh"
 spec=tests/data/plan-mm.json
 
 for p in megatron mosaic; do

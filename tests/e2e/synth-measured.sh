@@ -4,14 +4,9 @@
 # ../shared/external-traces, six profiler steps of forward, backward and
 # SGD).  Prints predicted and measured kernel time per iteration and checks
 # they agree within 15%.  Skips when the external trace is absent.
-set -u
-: "${MOSAIC:?set MOSAIC to the mosaic binary}"
-cd "$(dirname "$0")/../.."
+. "$(dirname "$0")/lib.sh"
 trace=${MOSAIC_EXTERNAL:-../shared/external-traces}/kineto-tb-plugin/resnet50_num_workers_0/worker0.1623143089861.pt.trace.json.gz
-[ -f "$trace" ] || { echo "synth-measured.sh: SKIP: $trace absent (optional external data)"; exit 77; }
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fail() { echo "synth-measured.sh: $*" >&2; exit 1; }
+[ -f "$trace" ] || skip "$trace absent (optional external data)"
 
 cat >"$tmp/r50.json" <<'JSON'
 {"name": "resnet50", "source": "torchvision resnet50 trunk (fc omitted: 0.1% of the FLOPs)",

@@ -2,12 +2,7 @@
 # mosaic synth: one training iteration of every bundled spec as a simulated
 # trace that passes `inspect --check`; predicted times add up; bad input
 # leaves no file behind.
-set -u
-: "${MOSAIC:?set MOSAIC to the mosaic binary}"
-cd "$(dirname "$0")/../.."
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fail() { echo "synth.sh: $*" >&2; exit 1; }
+. "$(dirname "$0")/lib.sh"
 
 for spec in clip qwen3-vl unified-io-2 imagebind ofasys llava-1.5-7b; do
 	"$MOSAIC" synth "workloads/$spec.json" --gpu h100 -o "$tmp/$spec.mtr" --json \

@@ -3,12 +3,7 @@
 # published data (small copies in tests/data/measurements): tables, JSON,
 # -o DIR with CSV files and figures, exit codes 0/1/2, and no files left
 # behind when the input is bad.
-set -u
-: "${MOSAIC:?set MOSAIC to the mosaic binary}"
-cd "$(dirname "$0")/../.."
-fail() { echo "validate-measurements.sh: $*" >&2; exit 1; }
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+. "$(dirname "$0")/lib.sh"
 data=tests/data/measurements
 
 cat >"$tmp/m.csv" <<'CSV'

@@ -1,10 +1,7 @@
 #!/bin/bash
 # mosaic validate: predictions against (synthetic, simulated-labelled) traces
 # at other quotas and co-run; JSON, plot, --max-mape, bad input.
-set -u
-fail() { echo "FAIL: $*" >&2; exit 1; }
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+. "$(dirname "$0")/lib.sh"
 python3 tests/e2e/model-mtrgen.py "$tmp" || fail "cannot generate traces"
 
 "$MOSAIC" validate --against "$tmp/ref.mtr" --against "$tmp/q64.mtr" "$tmp/q32.mtr" "$tmp/corun.mtr" --json >"$tmp/v.json" \

@@ -3,12 +3,7 @@
 # real Kineto trace (tests/data/kineto/tracelens, H100, MIT) feeding a
 # synthesised projector; show and synth use the recorded kernels.  params:
 # BERT-small's 4 encoder layers of width 512 (ffn 2048), by formula.
-set -u
-: "${MOSAIC:?set MOSAIC to the mosaic binary}"
-cd "$(dirname "$0")/../.."
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fail() { echo "workload-trace.sh: $*" >&2; exit 1; }
+. "$(dirname "$0")/lib.sh"
 
 kineto=$PWD/tests/data/kineto/tracelens/gaunernst_bert-small-uncased__1016001.json.gz
 [ -f "$kineto" ] || fail "$kineto absent (committed test data)"

@@ -1,12 +1,7 @@
 #!/usr/bin/env bash
 # mosaic workload show: parameters, FLOPs and memory of the bundled specs
 # (by path and by bundled name), and clear errors on bad specs.
-set -u
-: "${MOSAIC:?set MOSAIC to the mosaic binary}"
-cd "$(dirname "$0")/../.."
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fail() { echo "workload.sh: $*" >&2; exit 1; }
+. "$(dirname "$0")/lib.sh"
 
 for spec in clip qwen3-vl unified-io-2 imagebind ofasys llava-1.5-7b; do
 	"$MOSAIC" workload show --json "workloads/$spec.json" >"$tmp/$spec.json" 2>"$tmp/err" \
