@@ -36,6 +36,8 @@
 #define X(verb, summary) int cmd_##verb(int argc, char **argv);
 MOSAIC_COMMANDS(X)
 #undef X
+/* `mosaic workload from-trace` (harness/cmd-workload-trace.c); argv[0] is "from-trace". */
+int cmd_workload_from_trace(int argc, char **argv);
 
 /* Print "mosaic <verb>: <message>" to stderr; return the exit code for err. */
 int cli_fail(const char *verb, const struct mo_err *err);

@@ -1,5 +1,6 @@
 /* cmd-workload.c - `mosaic workload show [--json] SPEC`: a workload's
- * modules, parameters, FLOPs per sample and memory. */
+ * modules, parameters, FLOPs per sample and memory; `from-trace` is in
+ * cmd-workload-trace.c. */
 #include "harness/cli.h"
 
 #include <getopt.h>
@@ -12,6 +13,7 @@
 #include "workloads/workloads.h"
 
 static const char usage[] =
+	"mosaic workload from-trace ... -o SPEC.json TRACE...  (see its --help)\n"
 	"mosaic workload show [--json] [--gpu NAME] SPEC\n"
 	"  the workload's modules (kind, arch, layers), parameters (computed from the\n"
 	"  sizes, and the published count when the spec gives one), FLOPs per sample\n"
@@ -159,9 +161,11 @@ int cmd_workload(int argc, char **argv)
 	int json = 0, c;
 
 	mo_err_clear(&err);
+	if (argc >= 2 && !strcmp(argv[1], "from-trace"))
+		return cmd_workload_from_trace(argc - 1, argv + 1);
 	if (argc < 2 || strcmp(argv[1], "show"))
 		return cli_usage_error("workload", usage, argc < 2 ? "missing action" :
-				       "unknown action (known: show)");
+				       "unknown action (known: show, from-trace)");
 	argc--, argv++;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "jg:h", opts, NULL)) != -1) {

@@ -19,17 +19,29 @@
  *  - compute kernels only (collectives belong to the engine's schedule).
  * workload_kernels() returns them back to back from 0 in recorded order,
  * each with its recorded duration (measured on the trace's GPU, whatever GPU
- * is asked for) multiplied by samples / trace_samples for forward and
- * backward, unchanged for the optimizer; launch facts, flops and bytes are
- * kept; module and phase are rewritten to the workload's.
+ * is asked for) scaled to samples / trace_samples = s for forward and
+ * backward by the kernel's recorded shape, unchanged for the optimizer:
+ *  - a kernel whose launch is recorded (grid, block, registers, shared
+ *    memory) and whose GPU is known: its grid is taken to grow with the
+ *    samples (activation-sized kernels: GEMM tiles along the tokens, one
+ *    block per row of a norm, elementwise blocks over the elements), so it
+ *    gets ceil(blocks x s) blocks, and its time scales with its waves,
+ *    ceil(blocks / (SMs x resident blocks per SM)) on the trace's GPU: a
+ *    kernel that fills less than a wave does not get faster with fewer
+ *    samples nor slower with a few more (ViT-B's 154 kernels at batch 4:
+ *    most are one wave);
+ *  - otherwise (no launch facts, an unknown GPU) linearly, d x s;
+ * launch facts, flops and bytes are kept (the grid as recorded); module and
+ * phase are rewritten to the workload's.
  */
 #include "workloads/workloads-internal.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
-static int phase_of(const char *name)
+int wl_phase_of(const char *name)
 {
 	if (!strncasecmp(name, "forward", 7) || !strncasecmp(name, "fwd", 3) || !strncasecmp(name, "fw", 2))
 		return WORKLOAD_FWD;
@@ -135,6 +147,12 @@ int wl_trace_load(struct workload_module *mod, struct mo_err *err)
 	for (int p = 0; p < 3; p++)
 		trace_mem_init(&wt->phase[p]);
 	snprintf(wt->gpu_name, sizeof wt->gpu_name, "%s", t.header.gpu_name ? t.header.gpu_name : "");
+	{
+		struct model_gpu tmp;
+		const struct model_gpu *g = model_gpu_for_header(&t.header, &tmp, NULL);
+		if (g)
+			wt->gpu = *g, wt->have_gpu = 1;
+	}
 	for (size_t i = 0; i < t.n; i++) {
 		const struct trace_record *r = &t.recs[i];
 		if (r->kind == TRACE_KIND_MODULE && mod->trace_module[0] &&
@@ -143,7 +161,7 @@ int wl_trace_load(struct workload_module *mod, struct mo_err *err)
 			found_module = 1;
 		}
 		if (r->kind == TRACE_KIND_PHASE && idmap_put(&phases, r->u.phase.id,
-							     phase_of(r->u.phase.name)) < 0) {
+							     wl_phase_of(r->u.phase.name)) < 0) {
 			rc = mo_err_set(err, MO_ENOMEM, "out of memory");
 			goto out;
 		}
@@ -203,6 +221,29 @@ out:
 	return rc;
 }
 
+/* Waves of a launch of `blocks` blocks on the trace's GPU (0: unknown). */
+static int64_t waves(const struct workload_trace *wt, const struct trace_kernel *k, int64_t blocks)
+{
+	int64_t per = wt->have_gpu && k->grid_x > 0 && k->block_x > 0
+			      ? (int64_t)wt->gpu.sms * model_kernel_blocks_per_sm(&wt->gpu, k) : 0;
+	return per > 0 && blocks > 0 ? (blocks + per - 1) / per : 0;
+}
+
+/* Duration d of kernel k recorded at trace_samples, at s times as many
+ * samples (see the top of the file). */
+int64_t wl_trace_scale(const struct workload_trace *wt, const struct trace_kernel *k, int64_t d,
+		       double s)
+{
+	int64_t blocks = model_kernel_blocks(k);
+	int64_t w0 = waves(wt, k, blocks), w1 = waves(wt, k, (int64_t)ceil((double)blocks * s));
+
+	if (s == 1.0)
+		return d;
+	if (w0 > 0 && w1 > 0)
+		return (int64_t)((double)d * (double)w1 / (double)w0 + 0.5);
+	return (int64_t)((double)d * s + 0.5);
+}
+
 int wl_trace_kernels(const struct workload *w, int m, int phase, int samples,
 		     struct trace_mem *out, struct mo_err *err)
 {
@@ -224,7 +265,8 @@ int wl_trace_kernels(const struct workload *w, int m, int phase, int samples,
 
 		if (d < 0)
 			d = 0;
-		d = (int64_t)((double)d * scale + 0.5);
+		if (phase != WORKLOAD_OPT)
+			d = wl_trace_scale(wt, k, d, scale);
 		if (d < 1)
 			d = 1;
 		k->start_ns = t;

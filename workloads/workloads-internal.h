@@ -42,11 +42,22 @@ struct workload_trace {
 	 * (several passes of an inference or evaluation loop), fwd_repeats is
 	 * their number and phase[FWD] keeps the first only */
 	int fwd_runs, fwd_repeats;
+	struct model_gpu gpu;      /* the trace's GPU (model_gpu_for_header) */
+	int have_gpu;              /* gpu is known */
 };
 int wl_trace_load(struct workload_module *mod, struct mo_err *err);
+/* The phase a PHASE record's name means: "forward"/"fwd*"/"fw*" -> WORKLOAD_FWD,
+ * "backward"/"bwd*"/"bw*" -> _BWD, "optim*"/"opt*" -> _OPT (case-insensitive
+ * prefixes, so "forward:bottom_mlp" is forward), -1 for any other. */
+int wl_phase_of(const char *name);
 /* Add a warning to w (printf-style; dropped beyond WORKLOAD_MAX_WARNINGS). */
 void wl_warn(struct workload *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void wl_trace_free(struct workload_trace *t);
+/* Duration d (ns) of recorded kernel k at s times the samples it was
+ * recorded with: by its waves on the trace's GPU, linear without launch
+ * facts (workloads/from-trace.c says why). */
+int64_t wl_trace_scale(const struct workload_trace *wt, const struct trace_kernel *k, int64_t d,
+		       double s);
 /* workload_kernels for a trace module (layers [0, 1)). */
 int wl_trace_kernels(const struct workload *w, int m, int phase, int samples,
 		     struct trace_mem *out, struct mo_err *err);

@@ -245,8 +245,10 @@ const char *workload_phase_name(int phase); /* "forward", "backward", "optimizer
  * (PHASE records named
  * "forward"/"backward"/"optimizer", case-insensitive prefixes "fw"/"bw"/"opt"
  * accepted), of the first microbatch and step seen; durations are the
- * recorded ones (measured on the trace's GPU, whatever gpu is), scaled
- * linearly by samples / trace_samples; optimizer kernels are kept as they are.
+ * recorded ones (measured on the trace's GPU, whatever gpu is), scaled to
+ * samples / trace_samples by each kernel's recorded launch (its waves on the
+ * trace's GPU; linearly when the launch is not recorded, see
+ * workloads/from-trace.c); optimizer kernels are kept as they are.
  *
  * Deterministic.  Returns 0, or a negative status with err filled.
  */
@@ -311,5 +313,91 @@ int workload_synth_iteration(const struct workload *w, const struct model_gpu *g
 /* Names of the enumerations (for printing and the spec reader). */
 const char *workload_kind_name(int kind);
 const char *workload_arch_name(int arch);
+
+/* ---- workloads from recorded traces (mosaic workload from-trace) ---- */
+
+/*
+ * Finding the modules of a model in recorded traces (workloads/discover.c
+ * has the rules and why).  Each trace (an .mtr, or a Kineto / Chrome JSON)
+ * gives modules:
+ *  - Kineto JSON with nn.Module events: the nn.Module tree (imported at
+ *    depths 0..WORKLOAD_DISCOVER_MAX_DEPTH-1) is cut where the model stops
+ *    being a wrapper: the root and Hugging Face style "...Model" wrappers are
+ *    split into their children unless their children are a layer stack (two
+ *    or more instances of one class holding at least half their time);
+ *    module_depth >= 0 takes the nn.Modules of that level instead;
+ *  - an .mtr: its MODULE records (nn.Modules, `mosaic:module=` NVTX ranges);
+ *  - kernels without a module whose phase is a record_function name
+ *    "phase:name" ("## forward:bottom_mlp ##"): the module "name".
+ * Modules with less than WORKLOAD_DISCOVER_MIN_SHARE_PCT of the kept kernel
+ * time and less than WORKLOAD_DISCOVER_MIN_KERNELS_PCT of the kernels are merged into the module that runs before them (the first one into
+ * the next).  Of each trace, one step and one microbatch are kept: those of
+ * the first forward kernel with a module.  Kernels with no module or no
+ * phase (warm-up steps whose host side the profiler dropped) are counted and
+ * left out.
+ */
+#define WORKLOAD_DISCOVER_MAX_DEPTH 5 /* nn.Module levels looked at (the four H100 traces need 3) */
+#define WORKLOAD_DISCOVER_MIN_SHARE_PCT 2.0   /* our choice: below a plan's resolution */
+#define WORKLOAD_DISCOVER_MIN_KERNELS_PCT 10.0 /* our choice: see discover.c */
+#define WORKLOAD_DISCOVER_MAX 64 /* modules found in all traces together */
+
+struct workload_discover_opts {
+	int module_depth; /* -1: the automatic cut above; >= 0: that nn.Module level */
+};
+
+struct workload_found {
+	char name[64];      /* the trace's name of the module */
+	int trace;          /* index of the trace it came from */
+	int kind;           /* enum workload_kind: the longest module is the backbone,
+	                       those before it encoders, after it decoders */
+	int merged;         /* smaller modules merged into it */
+	int64_t kernels[3]; /* kept kernels per phase (WORKLOAD_FWD, _BWD, _OPT) */
+	int64_t ns[3];      /* their measured (or simulated) time, summed */
+	int64_t params;     /* parameters; 0 unknown */
+	int params_estimated; /* params estimated from optimizer kernels (see discover.c) */
+};
+
+struct workload_discovery {
+	/* What a spec's trace modules read: the first trace's header, its
+	 * DEVICE and STREAM records (and the others' that differ), a MODULE
+	 * record per found module (id = index), PHASE 0 forward, 1 backward, 2
+	 * optimizer, then the kept kernels with module and phase rewritten,
+	 * step 0 and microbatch 0, kclass set by model_classify when unknown;
+	 * the kernels of trace i follow those of trace i-1 in time. */
+	struct trace_mem trace;
+	int n_modules;
+	struct workload_found modules[WORKLOAD_DISCOVER_MAX];
+	int dtype;          /* enum model_dtype, from the GEMM kernels' names (bf16 when none say) */
+	char gpu[32];       /* the first trace's GPU, model_gpu_for_header's short name; "" unknown */
+	int64_t kernels, kernel_ns;           /* all kernels of the traces */
+	int64_t unattributed, unattributed_ns; /* of them, without a module or a phase */
+	int64_t other_steps;                  /* with a module and phase, of other steps or microbatches */
+	int steps;                            /* distinct steps seen in the traces (at most 1000 counted) */
+	int n_warnings;
+	char warnings[WORKLOAD_MAX_WARNINGS][256];
+};
+
+/*
+ * Find the modules of paths[0..n) into *d (caller-owned; released with
+ * workload_discovery_release, also after a failure).  Deterministic.
+ * Errors: -MO_EINPUT (unreadable trace, no module with forward kernels;
+ * the message names the file), -MO_EIO, -MO_ENOMEM.
+ */
+int workload_discover(const char *const *paths, int n, const struct workload_discover_opts *o,
+		      struct workload_discovery *d, struct mo_err *err);
+void workload_discovery_release(struct workload_discovery *d);
+
+/*
+ * The spec of a discovery (a JSON text in *json, malloc'ed, caller frees):
+ * name, source, batch, microbatch = samples (the microbatch the traces were
+ * recorded at), dtype, cluster {gpu, gpus}, one trace module per found
+ * module (trace = trace_ref, trace_module, trace_samples = samples, params
+ * when known, source saying where each figure comes from), and edges chaining
+ * the modules in the order they first run (the order, not measured data
+ * flow: a trace records no tensors).  Returns 0 or -MO_EINPUT / -MO_ENOMEM.
+ */
+int workload_discovery_spec(const struct workload_discovery *d, const char *name,
+			    const char *trace_ref, int samples, int batch, int gpus, char **json,
+			    struct mo_err *err);
 
 #endif
