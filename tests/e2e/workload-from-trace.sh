@@ -5,12 +5,7 @@
 # backward, no parameters, unknown samples), a spec and its kernels written
 # atomically that `workload show`, `plan` and `synth` accept; --params
 # reaches the spec; bad input exits 2 and writes nothing.
-set -u
-: "${MOSAIC:?set MOSAIC to the mosaic binary}"
-cd "$(dirname "$0")/../.."
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fail() { echo "workload-from-trace.sh: $*" >&2; exit 1; }
+. "$(dirname "$0")/lib.sh"
 
 kineto=$PWD/tests/data/kineto/tracelens/gaunernst_bert-small-uncased__1016001.json.gz
 [ -f "$kineto" ] || fail "$kineto absent (committed test data)"
