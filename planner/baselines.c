@@ -230,16 +230,17 @@ int pl_megatron(const struct plan_problem *pb, struct plan **out, struct mo_err 
 
 /* Predicted time of module m alone on n whole GPUs as its best (pp, dp) with
  * pp * dp <= n: ((M/dp) + pp - 1) x slowest stage; memory must fit (static
- * + in-flight activations).  Returns -1 when nothing fits. */
+ * + in-flight activations).  Returns -1 when nothing fits, -2 when out of
+ * memory. */
 static int64_t module_time(const struct plan_problem *pb, int m, int n, int64_t budget, int *pp_out,
 			   int *dp_out)
 {
 	int M = pb->batch / pb->microbatch_size, L = pb->modules[m].layers;
 	int64_t best = -1;
-	int *bd = malloc((size_t)(n + 2) * sizeof(int));
+	int *bd = malloc((size_t)(n < L ? n + 2 : L + 2) * sizeof(int));
 
 	if (!bd)
-		return -1;
+		return -2;
 	for (int pp = 1; pp <= n && pp <= L; pp++) {
 		int dp = n / pp, share = pl_share(M, dp), fits = 1;
 		int64_t worst = 0;
@@ -270,39 +271,131 @@ static int64_t module_time(const struct plan_problem *pb, int m, int n, int64_t 
 	return best;
 }
 
-/* Give the n GPUs to the modules in mods[0..k) by water-filling: every
- * module starts with its smallest group that fits, then the next GPU goes to
- * the module with the longest predicted time.  cnt[] receives the sizes;
- * returns -1 when they do not fit. */
-static int water_fill(const struct plan_problem *pb, const int *mods, int k, int n, int64_t budget,
-		      int *cnt)
-{
-	int used = 0, pp, dp;
+/* module_time of the modules mods[0..k) at every group size 1..n under one
+ * memory budget, each computed once (t = -3: not yet). */
+struct mt_memo {
+	const struct plan_problem *pb;
+	const int *mods;
+	int k, n;
+	int64_t budget;
+	int64_t *t;  /* [i * (n + 1) + c] */
+	int *pp, *dp;
+};
 
-	for (int i = 0; i < k; i++) {
+static int mt_memo_init(struct mt_memo *mm, const struct plan_problem *pb, const int *mods, int k,
+			int n, int64_t budget)
+{
+	size_t sz = (size_t)k * (size_t)(n + 1);
+
+	*mm = (struct mt_memo){pb, mods, k, n, budget, malloc(sz * sizeof(int64_t)),
+			       malloc(sz * sizeof(int)), malloc(sz * sizeof(int))};
+	if (!mm->t || !mm->pp || !mm->dp)
+		return -1;
+	for (size_t i = 0; i < sz; i++)
+		mm->t[i] = -3;
+	return 0;
+}
+
+static void mt_memo_release(struct mt_memo *mm)
+{
+	free(mm->t);
+	free(mm->pp);
+	free(mm->dp);
+}
+
+/* module_time of mods[i] on c GPUs (c <= mm->n), its pp and dp when not NULL. */
+static int64_t mt_get(struct mt_memo *mm, int i, int c, int *pp, int *dp)
+{
+	size_t x = (size_t)i * (size_t)(mm->n + 1) + (size_t)c;
+
+	if (mm->t[x] == -3) {
+		mm->pp[x] = mm->dp[x] = 1;
+		mm->t[x] = module_time(mm->pb, mm->mods[i], c, mm->budget, &mm->pp[x], &mm->dp[x]);
+	}
+	if (pp)
+		*pp = mm->pp[x];
+	if (dp)
+		*dp = mm->dp[x];
+	return mm->t[x];
+}
+
+/* The start of the water-filling: every module at its smallest group that
+ * fits (at most mm->n GPUs each).  cnt[] receives the sizes, *used their
+ * sum; returns -1 when a module fits no group, -2 when out of memory. */
+static int wf_start(struct mt_memo *mm, int *cnt, int *used)
+{
+	*used = 0;
+	for (int i = 0; i < mm->k; i++) {
+		int64_t t;
+
 		cnt[i] = 1;
-		while (module_time(pb, mods[i], cnt[i], budget, &pp, &dp) < 0) {
-			if (++cnt[i] > n)
+		while ((t = mt_get(mm, i, cnt[i], NULL, NULL)) < 0) {
+			if (t == -2)
+				return -2;
+			if (++cnt[i] > mm->n)
 				return -1;
 		}
-		used += cnt[i];
+		*used += cnt[i];
 	}
+	return 0;
+}
+
+/* One step of the water-filling: the next GPU to the module with the longest
+ * predicted time (the first of equals).  Returns 0, or -2 when out of memory. */
+static int wf_step(struct mt_memo *mm, int *cnt)
+{
+	int worst = -1;
+	int64_t wt = -1;
+
+	for (int i = 0; i < mm->k; i++) {
+		int64_t t = mt_get(mm, i, cnt[i], NULL, NULL);
+
+		if (t == -2)
+			return -2;
+		if (t > wt) {
+			wt = t;
+			worst = i;
+		}
+	}
+	cnt[worst]++;
+	return 0;
+}
+
+/* Give the n GPUs (n <= mm->n) to the modules by water-filling: every module
+ * starts with its smallest group that fits, then the next GPU goes to the
+ * module with the longest predicted time.  cnt[] receives the sizes;
+ * returns -1 when they do not fit, -2 when out of memory. */
+static int water_fill(struct mt_memo *mm, int n, int *cnt)
+{
+	int used, rc = wf_start(mm, cnt, &used);
+
+	if (rc)
+		return rc;
 	if (used > n)
 		return -1;
-	while (used < n) {
-		int worst = -1;
-		int64_t wt = -1;
+	for (; used < n; used++)
+		if (wf_step(mm, cnt))
+			return -2;
+	return 0;
+}
 
-		for (int i = 0; i < k; i++) {
-			int64_t t = module_time(pb, mods[i], cnt[i], budget, &pp, &dp);
+/* The modules' groups cnt[] side by side from GPU 0 (group i on its first
+ * pp x dp GPUs, its best shape), as one plan of `planner`; NULL on failure.
+ * gpus is scratch of at least the plan's GPU count; rot places the groups
+ * from the last GPU down. */
+static int place_groups(struct mt_memo *mm, struct plan *p, const int *cnt, int rot, int *gpus)
+{
+	int g0 = 0, N = p->n_gpus;
 
-			if (t > wt) {
-				wt = t;
-				worst = i;
-			}
-		}
-		cnt[worst]++;
-		used++;
+	for (int i = 0; i < mm->k; i++) {
+		int pp = 1, dp = 1;
+
+		mt_get(mm, i, cnt[i], &pp, &dp);
+		for (int j = 0; j < pp * dp; j++)
+			gpus[j] = rot ? (N - 1 - (g0 + j)) : g0 + j;
+		if (place_module(mm->pb, p, mm->mods[i], pp, dp, gpus))
+			return -1;
+		g0 += cnt[i];
 	}
 	return 0;
 }
@@ -319,47 +412,41 @@ static int water_fill(const struct plan_problem *pb, const int *mods, int k, int
  */
 int pl_distmm(const struct plan_problem *pb, struct plan **out, struct mo_err *err)
 {
-	int K = pb->n_modules, N = pb->n_gpus;
+	int K = pb->n_modules, N = pb->n_gpus, used = 0, rc = -1;
 	int *mods = malloc((size_t)K * sizeof(int)), *cnt = malloc((size_t)K * sizeof(int));
 	int *gpus = malloc((size_t)N * sizeof(int));
+	struct mt_memo mm = {0};
 	struct plan *best = NULL;
 	int64_t best_ns = 0;
 
-	if (!mods || !cnt || !gpus) {
-		free(mods);
-		free(cnt);
-		free(gpus);
-		return mo_err_set(err, MO_ENOMEM, "plan: out of memory");
-	}
+	if (!mods || !cnt || !gpus)
+		goto oom;
 	for (int i = 0; i < K; i++)
 		mods[i] = pb->topo[i];
 	if (K <= N) {
-		/* every prefix of the water-filling, and the full one */
-		for (int n = K; n <= N; n++) {
-			int g0 = 0, ok = 1;
+		if (mt_memo_init(&mm, pb, mods, K, N, pb->gpu->mem_bytes))
+			goto oom;
+		/* every prefix of the water-filling, and the full one: the prefix
+		 * of n + 1 GPUs is that of n plus one step */
+		rc = wf_start(&mm, cnt, &used);
+		if (rc == -2)
+			goto oom;
+		for (int n = used > K ? used : K; rc == 0 && n <= N; n++) {
 			struct plan *p;
 
-			if (water_fill(pb, mods, K, n, pb->gpu->mem_bytes, cnt))
-				continue;
+			for (; used < n; used++)
+				if (wf_step(&mm, cnt))
+					goto oom;
 			p = pl_plan_start(pb, "distmm");
-			for (int i = 0; i < K && ok && p; i++) {
-				int pp = 1, dp = 1;
-
-				module_time(pb, mods[i], cnt[i], pb->gpu->mem_bytes, &pp, &dp);
-				for (int j = 0; j < pp * dp; j++)
-					gpus[j] = g0 + j;
-				if (place_module(pb, p, mods[i], pp, dp, gpus))
-					ok = 0;
-				g0 += cnt[i];
-			}
-			if (!ok) {
+			/* GPUs a group does not use stay empty: give them nothing */
+			if (p && place_groups(&mm, p, cnt, 0, gpus)) {
 				plan_free(p);
 				continue;
 			}
-			/* GPUs a group does not use stay empty: give them nothing */
 			consider(pb, &best, &best_ns, p);
 		}
 	}
+	mt_memo_release(&mm);
 	free(mods);
 	free(cnt);
 	free(gpus);
@@ -370,6 +457,13 @@ int pl_distmm(const struct plan_problem *pb, struct plan **out, struct mo_err *e
 				  K, K > N ? K : N, N);
 	*out = best;
 	return 0;
+oom:
+	mt_memo_release(&mm);
+	plan_free(best);
+	free(mods);
+	free(cnt);
+	free(gpus);
+	return mo_err_set(err, MO_ENOMEM, "plan: out of memory");
 }
 
 /*
@@ -420,26 +514,18 @@ int pl_spindle(const struct plan_problem *pb, struct plan **out, struct mo_err *
 		int ok = p != NULL;
 
 		for (int w = 0; w < nw && ok; w++) {
-			int k = 0, g0 = 0;
+			int k = 0;
 
 			for (int t = 0; t < K; t++)
 				if (level[pb->topo[t]] == w)
 					mods[k++] = pb->topo[t];
 			if (k <= N) {
-				if (water_fill(pb, mods, k, N, budget, cnt)) {
-					ok = 0;
-					break;
-				}
-				for (int i = 0; i < k && ok; i++) {
-					int pp = 1, dp = 1;
+				struct mt_memo mm;
 
-					module_time(pb, mods[i], cnt[i], budget, &pp, &dp);
-					for (int j = 0; j < pp * dp; j++)
-						gpus[j] = rot ? (N - 1 - (g0 + j)) : g0 + j;
-					if (place_module(pb, p, mods[i], pp, dp, gpus))
-						ok = 0;
-					g0 += cnt[i];
-				}
+				if (mt_memo_init(&mm, pb, mods, k, N, budget) || water_fill(&mm, N, cnt) ||
+				    place_groups(&mm, p, cnt, rot, gpus))
+					ok = 0;
+				mt_memo_release(&mm);
 			} else {
 				/* more modules than GPUs: each module whole on one GPU,
 				 * the slowest first onto the least loaded GPU */
@@ -492,7 +578,7 @@ int pl_spindle(const struct plan_problem *pb, struct plan **out, struct mo_err *
  */
 int pl_optimus(const struct plan_problem *pb, struct plan **out, struct mo_err *err)
 {
-	int K = pb->n_modules, N = pb->n_gpus, nb = 0, big = 0;
+	int K = pb->n_modules, N = pb->n_gpus, nb = 0, big = 0, enc_layers = 0;
 	int *isbb = calloc((size_t)K, sizeof(int)), *gpus = malloc((size_t)N * sizeof(int));
 	struct seq_layer *seq = NULL;
 	struct plan *best = NULL;
@@ -522,10 +608,15 @@ int pl_optimus(const struct plan_problem *pb, struct plan **out, struct mo_err *
 			for (int l = 0; l < pb->modules[pb->topo[t]].layers; l++)
 				seq[n++] = (struct seq_layer){pb->topo[t], l,
 					pl_slice_ns(pb, pb->topo[t], l, l + 1, FULL(pb))};
+	for (int m = 0; m < K; m++)
+		if (!isbb[m] && pb->modules[m].layers > enc_layers)
+			enc_layers = pb->modules[m].layers;
 	for (int S = 1; S <= N && S <= n; S++) {
 		int D = N / S;
 
-		for (int E = 1; E <= N; E *= 2) {
+		/* from E >= every encoder's layers on, each encoder has one stage
+		 * per layer: the same plan again, which cannot win a tie */
+		for (int E = 1; E <= N && (E == 1 || E / 2 < enc_layers); E *= 2) {
 			/* the backbone pipeline (megatron_plan over the backbone layers only) */
 			struct plan *p = megatron_plan(pb, seq, n, S, D);
 			int ok = p != NULL;

@@ -27,6 +27,46 @@ void pl_graph_release(struct pl_graph *g)
 	memset(g, 0, sizeof(*g));
 }
 
+int pl_modinfo_init(struct pl_modinfo *mi, const void *mods, size_t mod_size, size_t name_off,
+		    size_t layers_off, int n_modules, const void *edges, size_t edge_size, size_t from_off,
+		    size_t to_off, int n_edges)
+{
+	const char **names = malloc((size_t)(n_modules + 1) * sizeof(*names));
+	int *layers = malloc((size_t)(n_modules + 1) * sizeof(int));
+	int *ef = malloc((size_t)(n_edges + 1) * sizeof(int));
+	int *et = malloc((size_t)(n_edges + 1) * sizeof(int));
+
+	if (!names || !layers || !ef || !et) {
+		free(names);
+		free(layers);
+		free(ef);
+		free(et);
+		return -1;
+	}
+	for (int m = 0; m < n_modules; m++) {
+		const char *x = (const char *)mods + (size_t)m * mod_size;
+
+		names[m] = x + name_off;
+		memcpy(&layers[m], x + layers_off, sizeof(int));
+	}
+	for (int e = 0; e < n_edges; e++) {
+		const char *x = (const char *)edges + (size_t)e * edge_size;
+
+		memcpy(&ef[e], x + from_off, sizeof(int));
+		memcpy(&et[e], x + to_off, sizeof(int));
+	}
+	*mi = (struct pl_modinfo){n_modules, names, layers, n_edges, ef, et};
+	return 0;
+}
+
+void pl_modinfo_release(struct pl_modinfo *mi)
+{
+	free((void *)mi->names);
+	free((void *)mi->layers);
+	free((void *)mi->efrom);
+	free((void *)mi->eto);
+}
+
 static int find_module(const struct pl_modinfo *mi, const char *name)
 {
 	for (int i = 0; i < mi->n_modules; i++)

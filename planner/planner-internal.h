@@ -40,6 +40,14 @@ struct pl_modinfo {
 	const int *efrom, *eto;
 };
 
+/* mi from n_modules records of mod_size bytes at mods (a name char array at
+ * name_off, an int layer count at layers_off) and n_edges records at edges
+ * (int from / to at from_off / to_off); the names stay the records'.
+ * 0, or -1 when out of memory; pl_modinfo_release frees. */
+int pl_modinfo_init(struct pl_modinfo *mi, const void *mods, size_t mod_size, size_t name_off,
+		    size_t layers_off, int n_modules, const void *edges, size_t edge_size, size_t from_off,
+		    size_t to_off, int n_edges);
+void pl_modinfo_release(struct pl_modinfo *mi);
 int pl_graph_build(const struct plan *p, const struct pl_modinfo *mi, struct pl_graph *g,
 		   struct mo_err *err);
 void pl_graph_release(struct pl_graph *g);

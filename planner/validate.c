@@ -1,6 +1,7 @@
 /* validate.c - checking a plan against its workload and GPU. */
 #include "planner/planner-internal.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -8,36 +9,10 @@
 
 static int modinfo_from_workload(const struct workload *w, struct pl_modinfo *mi)
 {
-	const char **names = malloc((size_t)(w->n_modules + 1) * sizeof(*names));
-	int *layers = malloc((size_t)(w->n_modules + 1) * sizeof(int));
-	int *ef = malloc((size_t)(w->n_edges + 1) * sizeof(int));
-	int *et = malloc((size_t)(w->n_edges + 1) * sizeof(int));
-
-	if (!names || !layers || !ef || !et) {
-		free(names);
-		free(layers);
-		free(ef);
-		free(et);
-		return -1;
-	}
-	for (int m = 0; m < w->n_modules; m++) {
-		names[m] = w->modules[m].name;
-		layers[m] = w->modules[m].layers;
-	}
-	for (int e = 0; e < w->n_edges; e++) {
-		ef[e] = w->edges[e].from;
-		et[e] = w->edges[e].to;
-	}
-	*mi = (struct pl_modinfo){w->n_modules, names, layers, w->n_edges, ef, et};
-	return 0;
-}
-
-static void modinfo_release(struct pl_modinfo *mi)
-{
-	free((void *)mi->names);
-	free((void *)mi->layers);
-	free((void *)mi->efrom);
-	free((void *)mi->eto);
+	return pl_modinfo_init(mi, w->modules, sizeof(*w->modules), offsetof(struct workload_module, name),
+			       offsetof(struct workload_module, layers), w->n_modules, w->edges,
+			       sizeof(*w->edges), offsetof(struct workload_edge, from),
+			       offsetof(struct workload_edge, to), w->n_edges);
 }
 
 /* Memory of every GPU from a built graph. */
@@ -68,7 +43,7 @@ int plan_memory(const struct plan *p, const struct workload *w, int64_t *mem, st
 	if (modinfo_from_workload(w, &mi))
 		return mo_err_set(err, MO_ENOMEM, "plan: out of memory");
 	rc = pl_graph_build(p, &mi, &g, err);
-	modinfo_release(&mi);
+	pl_modinfo_release(&mi);
 	if (rc)
 		return rc;
 	graph_memory(p, w, &g, mem);
@@ -119,7 +94,7 @@ int plan_validate(const struct plan *p, const struct workload *w, const struct m
 	if (modinfo_from_workload(w, &mi))
 		return mo_err_set(err, MO_ENOMEM, "plan: out of memory");
 	rc = pl_graph_build(p, &mi, &g, err);
-	modinfo_release(&mi);
+	pl_modinfo_release(&mi);
 	if (rc)
 		return rc;
 	mem = calloc((size_t)p->n_gpus, sizeof(*mem));

@@ -19,7 +19,7 @@ expect2() {
 }
 
 # ---- numbers on the command line: range-checked, never truncated ----
-for v in 4294967297 513 0 -1 1e3 '' ' 8' 8x 99999999999999999999; do
+for v in 4294967297 65537 0 -1 1e3 '' ' 8' 8x 99999999999999999999; do
 	expect2 "--gpus" "$MOSAIC" plan clip --gpus "$v" --planner mosaic -o "$tmp/out/p.json"
 done
 expect2 "--batch" "$MOSAIC" synth clip --batch 4294967297 -o "$tmp/out/x.mtr"
