@@ -26,15 +26,59 @@ static inline int engine_grow(void **arr, size_t *cap, size_t need, size_t sz)
 	return 0;
 }
 
-/* Host threads' clocks (sim-host.c): CPU time spent issuing so far. */
-struct engine_hosts {
-	int64_t *clock;
-	size_t n, cap;
+/*
+ * Host threads and their streams' launch queues (sim-host.c).  A host
+ * issues the kernels of its streams' operations in the order they were
+ * queued; kernel j of the host is launched at
+ *   launch_j = max(launch_{j-1} + host_ns_j, end of the kernel `depth`
+ *                  launches before it on the same stream)
+ * (from time 0): the host runs ahead of the GPU until that stream's queue
+ * holds `depth` launched, unfinished kernels, then blocks until the oldest
+ * ends.  Launch times are computed lazily, in host order, when an
+ * operation wants to start a kernel; one whose launch waits for a kernel
+ * that has not ended yet is parked and retried when a kernel of the same
+ * host ends.  Memory: one span per operation and two rings of `depth`
+ * times per hosted stream.
+ */
+struct engine_host_span {   /* the kernels of one operation, in host order */
+	const struct engine_kernel *k;
+	size_t n;
+	int stream;
 };
-/* Issue n kernels from host: their CPU time is spent; *first_launch gets
- * the launch time of k[0].  0, or -1 when out of memory. */
-int engine_hosts_issue(struct engine_hosts *h, int host, const struct engine_kernel *k, size_t n,
-		       int64_t *first_launch);
+struct engine_host {
+	struct engine_host_span *span;
+	size_t n_span, cap_span;
+	size_t cur, cur_k;  /* the next kernel whose launch is not computed */
+	int64_t clock;      /* the launch time of the last computed one */
+	int64_t *wait;      /* operations waiting for a launch (sim-core ids) */
+	size_t n_wait, cap_wait;
+};
+struct engine_host_queue {  /* a hosted stream's launch queue */
+	int64_t *launch, *end;  /* rings of depth, indexed by the stream's kernel number */
+	uint64_t issued, launched, ended;
+};
+struct engine_hosts {
+	struct engine_host *host;
+	size_t n, cap;
+	struct engine_host_queue *queue; /* indexed by stream */
+	size_t n_queue, cap_queue;
+	int depth;                       /* 0 until set: MODEL_HOST_QUEUE_DEPTH */
+};
+/* Queue n kernels of an operation on stream from host; *first gets the
+ * stream's number of k[0].  0, or -1 when out of memory. */
+int engine_hosts_issue(struct engine_hosts *h, int host, int stream, const struct engine_kernel *k,
+		       size_t n, uint64_t *first);
+/* The launch time of the stream's kernel number seq (its host's): 1 and
+ * *at, or 0 when the host is still blocked on a full queue. */
+int engine_hosts_launch(struct engine_hosts *h, int host, int stream, uint64_t seq, int64_t *at);
+/* The stream's oldest launched kernel ended at t. */
+void engine_hosts_ended(struct engine_hosts *h, int stream, int64_t t);
+/* Park operation op until a kernel of host ends (0, or -1 out of memory). */
+int engine_hosts_wait(struct engine_hosts *h, int host, int64_t op);
+/* Unpark every operation waiting on host: fn(ctx, op) for each (it may
+ * park it again); stops at and returns the first non-zero fn result. */
+int engine_hosts_wake(struct engine_hosts *h, int host, int (*fn)(void *ctx, int64_t op),
+		      void *ctx);
 void engine_hosts_release(struct engine_hosts *h);
 /* The API call that launched a kernel at launch_ns after cpu_ns of host
  * work: the last MODEL_HOST_CALL_NS of it (or all of it when shorter). */

@@ -211,6 +211,17 @@ int engine_sim_set_group(struct engine_sim *s, int stream, int group, struct mo_
  * the kernel's CPU time).
  */
 int engine_sim_set_host(struct engine_sim *s, int stream, int host, struct mo_err *err);
+/*
+ * The launch queue of every hosted stream holds at most depth launched,
+ * unfinished kernels (default MODEL_HOST_QUEUE_DEPTH): a host thread that
+ * launches into a full queue blocks until the queue's oldest kernel ends,
+ * and so do its later launches on every stream (kernel j of a host is
+ * launched at max(launch of j-1 + its host_ns, end of the kernel depth
+ * launches before j on j's stream)).  Set it before queueing operations
+ * (-MO_EUSAGE after, or when depth < 1).  Synchronisation of the host with
+ * the GPU (cudaStreamSynchronize, .item()) is not modelled.
+ */
+int engine_sim_set_queue_depth(struct engine_sim *s, int depth, struct mo_err *err);
 
 /*
  * Queue a sequence of n kernels on stream, run back to back (each after its

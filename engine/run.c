@@ -260,6 +260,9 @@ int engine_sim_schedule(const struct engine_schedule *sc, const struct workload 
 			goto out;
 		}
 	}
+	if (c->host.queue_depth > 0 &&
+	    (rc = engine_sim_set_queue_depth(sim, c->host.queue_depth, err)) < 0)
+		goto out;
 	for (int i = 0; i < sc->n_streams; i++) {
 		const struct engine_stream *st = &sc->streams[i];
 		sim_stream[i] = engine_sim_add_stream(sim, st->gpu, st->partition, err);

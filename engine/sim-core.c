@@ -47,6 +47,7 @@ struct op {
 	uint64_t epoch;      /* comm: last flow-rate round that saw it */
 	double rem, rate, salloc, comm_work;
 	int64_t host_at;     /* kernels on a hosted stream: launch time of kernel cur */
+	uint64_t host_seq;   /* ... and its stream's number of kernel 0 (sim-host.c) */
 };
 
 struct part {
@@ -266,6 +267,15 @@ int engine_sim_set_host(struct engine_sim *s, int stream, int host, struct mo_er
 	return 0;
 }
 
+int engine_sim_set_queue_depth(struct engine_sim *s, int depth, struct mo_err *err)
+{
+	if (depth < 1 || s->n_ops)
+		return mo_err_set(err, MO_EUSAGE, "a launch queue depth of %d%s", depth,
+				  s->n_ops ? " set after queueing operations" : "");
+	s->hosts.depth = depth;
+	return 0;
+}
+
 int engine_sim_set_group(struct engine_sim *s, int stream, int group, struct mo_err *err)
 {
 	if (stream < 0 || (size_t)stream >= s->n_streams || group < 0)
@@ -343,7 +353,8 @@ int64_t engine_sim_add_kernels(struct engine_sim *s, int stream, const struct en
 	s->ops[id].k = k;
 	s->ops[id].n_k = (uint32_t)n;
 	if (s->streams[stream].host >= 0 &&
-	    engine_hosts_issue(&s->hosts, s->streams[stream].host, k, n, &s->ops[id].host_at))
+	    engine_hosts_issue(&s->hosts, s->streams[stream].host, stream, k, n,
+			       &s->ops[id].host_seq))
 		return mo_err_set(err, MO_ENOMEM, "out of memory");
 	if (stream_push(s, stream, id))
 		return mo_err_set(err, MO_ENOMEM, "out of memory");
@@ -934,6 +945,24 @@ static int64_t op_start_at(const struct engine_sim *s, const struct op *o)
 	return o->k[o->cur].release_ns > t ? o->k[o->cur].release_ns : t;
 }
 
+/* Queue the start of o's next kernel; on a hosted stream once its host
+ * has launched it (parked on the host while its queue is full). */
+static int op_schedule(struct engine_sim *s, int64_t id)
+{
+	struct op *o = &s->ops[id];
+	int host = st_host(s, o);
+
+	if (host >= 0 &&
+	    !engine_hosts_launch(&s->hosts, host, o->stream, o->host_seq + o->cur, &o->host_at))
+		return engine_hosts_wait(&s->hosts, host, id);
+	return heap_push(s, op_start_at(s, o), EV_START, id, 0);
+}
+
+static int op_schedule_cb(void *ctx, int64_t id)
+{
+	return op_schedule(ctx, id);
+}
+
 static int try_ready(struct engine_sim *s, int64_t id)
 {
 	struct op *o = &s->ops[id];
@@ -953,7 +982,7 @@ static int try_ready(struct engine_sim *s, int64_t id)
 		g->busy = 1;
 	}
 	o->state = ST_PENDING;
-	return heap_push(s, op_start_at(s, o), EV_START, id, 0);
+	return op_schedule(s, id);
 }
 
 /* An operation of an exclusive group ended: start the waiting one that was
@@ -972,7 +1001,7 @@ static int group_release(struct engine_sim *s, int gid)
 	int64_t id = g->wait[best];
 	g->wait[best] = g->wait[--g->n];
 	g->busy = 1;
-	return heap_push(s, op_start_at(s, &s->ops[id]), EV_START, id, 0);
+	return op_schedule(s, id);
 }
 
 /* The head of stream moved on: its new head may become ready. */
@@ -1068,10 +1097,13 @@ static int kernel_done(struct engine_sim *s, int64_t id)
 	emit_kernel(s, o, k, o->kstart, s->now);
 	o->cur++;
 	o->ver++;
-	if (o->cur < o->n_k && st_host(s, o) >= 0)
-		o->host_at += o->k[o->cur].host_ns;
+	if (st_host(s, o) >= 0) {
+		engine_hosts_ended(&s->hosts, o->stream, s->now);
+		if (engine_hosts_wake(&s->hosts, st_host(s, o), op_schedule_cb, s))
+			return -1;
+	}
 	if (o->cur < o->n_k)
-		return heap_push(s, op_start_at(s, o), EV_START, id, 0);
+		return op_schedule(s, id);
 	return op_complete(s, id);
 }
 

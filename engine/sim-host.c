@@ -1,28 +1,131 @@
 /*
- * sim-host.c - the simulator's host threads (see engine.h, "Host threads"):
- * each thread's clock advances by the CPU time of every kernel it issues,
- * in the order its operations are queued; the records that show it.
+ * sim-host.c - the simulator's host threads (see engine.h, "Host threads",
+ * and engine-internal.h): each thread's clock advances by the CPU time of
+ * every kernel it issues, in the order its operations are queued, and
+ * blocks while the stream it launches into holds `depth` unfinished
+ * kernels; the records that show it.
  */
 #include "engine/engine-internal.h"
 
 #include <string.h>
 
-int engine_hosts_issue(struct engine_hosts *h, int host, const struct engine_kernel *k, size_t n,
-		       int64_t *first_launch)
+static int queue_depth(const struct engine_hosts *h)
 {
-	if (engine_grow((void **)&h->clock, &h->cap, (size_t)host + 1, sizeof(*h->clock)))
+	return h->depth > 0 ? h->depth : MODEL_HOST_QUEUE_DEPTH;
+}
+
+int engine_hosts_issue(struct engine_hosts *h, int host, int stream, const struct engine_kernel *k,
+		       size_t n, uint64_t *first)
+{
+	struct engine_host *H;
+	struct engine_host_queue *Q;
+
+	if (engine_grow((void **)&h->host, &h->cap, (size_t)host + 1, sizeof(*h->host)) ||
+	    engine_grow((void **)&h->queue, &h->cap_queue, (size_t)stream + 1, sizeof(*h->queue)))
 		return -1;
 	while (h->n <= (size_t)host)
-		h->clock[h->n++] = 0;
-	*first_launch = h->clock[host] + k[0].host_ns;
-	for (size_t i = 0; i < n; i++)
-		h->clock[host] += k[i].host_ns;
+		memset(&h->host[h->n++], 0, sizeof(*h->host));
+	while (h->n_queue <= (size_t)stream)
+		memset(&h->queue[h->n_queue++], 0, sizeof(*h->queue));
+	H = &h->host[host];
+	Q = &h->queue[stream];
+	if (!Q->launch) {
+		size_t d = (size_t)queue_depth(h);
+		Q->launch = malloc(d * sizeof(*Q->launch));
+		Q->end = malloc(d * sizeof(*Q->end));
+		if (!Q->launch || !Q->end)
+			return -1;
+	}
+	if (engine_grow((void **)&H->span, &H->cap_span, H->n_span + 1, sizeof(*H->span)))
+		return -1;
+	H->span[H->n_span].k = k;
+	H->span[H->n_span].n = n;
+	H->span[H->n_span++].stream = stream;
+	*first = Q->issued;
+	Q->issued += n;
 	return 0;
+}
+
+/* Compute the host's next launch; 0 when it waits for a kernel to end. */
+static int launch_next(struct engine_hosts *h, struct engine_host *H)
+{
+	const struct engine_host_span *sp = &H->span[H->cur];
+	struct engine_host_queue *Q = &h->queue[sp->stream];
+	uint64_t d = (uint64_t)queue_depth(h);
+	int64_t t = H->clock + sp->k[H->cur_k].host_ns;
+
+	if (Q->launched >= d) { /* full: wait for the kernel d launches back */
+		uint64_t oldest = Q->launched - d;
+		if (Q->ended <= oldest)
+			return 0;
+		if (Q->end[oldest % d] > t)
+			t = Q->end[oldest % d];
+	}
+	Q->launch[Q->launched++ % d] = t;
+	H->clock = t;
+	if (++H->cur_k == sp->n)
+		H->cur++, H->cur_k = 0;
+	return 1;
+}
+
+int engine_hosts_launch(struct engine_hosts *h, int host, int stream, uint64_t seq, int64_t *at)
+{
+	struct engine_host *H = &h->host[host];
+	struct engine_host_queue *Q = &h->queue[stream];
+
+	while (Q->launched <= seq)
+		if (H->cur >= H->n_span || !launch_next(h, H))
+			return 0;
+	*at = Q->launch[seq % (uint64_t)queue_depth(h)];
+	return 1;
+}
+
+void engine_hosts_ended(struct engine_hosts *h, int stream, int64_t t)
+{
+	struct engine_host_queue *Q = &h->queue[stream];
+	Q->end[Q->ended++ % (uint64_t)queue_depth(h)] = t;
+}
+
+int engine_hosts_wait(struct engine_hosts *h, int host, int64_t op)
+{
+	struct engine_host *H = &h->host[host];
+
+	if (engine_grow((void **)&H->wait, &H->cap_wait, H->n_wait + 1, sizeof(*H->wait)))
+		return -1;
+	H->wait[H->n_wait++] = op;
+	return 0;
+}
+
+int engine_hosts_wake(struct engine_hosts *h, int host, int (*fn)(void *ctx, int64_t op),
+		      void *ctx)
+{
+	struct engine_host *H = &h->host[host];
+	int64_t *w = H->wait;
+	size_t n = H->n_wait;
+	int rc = 0;
+
+	if (!n)
+		return 0;
+	H->wait = NULL; /* fn may park operations again */
+	H->n_wait = H->cap_wait = 0;
+	for (size_t i = 0; i < n && !rc; i++)
+		rc = fn(ctx, w[i]);
+	free(w);
+	return rc;
 }
 
 void engine_hosts_release(struct engine_hosts *h)
 {
-	free(h->clock);
+	for (size_t i = 0; i < h->n; i++) {
+		free(h->host[i].span);
+		free(h->host[i].wait);
+	}
+	for (size_t i = 0; i < h->n_queue; i++) {
+		free(h->queue[i].launch);
+		free(h->queue[i].end);
+	}
+	free(h->host);
+	free(h->queue);
 	memset(h, 0, sizeof(*h));
 }
 

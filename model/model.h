@@ -1080,13 +1080,27 @@ int model_meas_evaluate(const struct model_meas_set *s, model_meas_model_fn fn, 
  * cudaLaunchKernel duration 4.5 us in the ViT-B, BERT-small and OWLv2 traces,
  * 3.2 us in Qwen1.5-0.5B (measured, under the profiler). */
 #define MODEL_HOST_CALL_NS 4500
-/* One cudaGraphLaunch of a captured sequence, CPU: not measured in our
- * traces; 10 us is the order NVIDIA's CUDA Graphs documentation and blog
- * report for launching a graph (a few microseconds to tens) - an assumption. */
-#define MODEL_HOST_GRAPH_LAUNCH_NS 10000
-/* Launches in flight before the host blocks: at least 777 were in flight in
- * the OWLv2 trace (measured lower bound); 1024 is the commonly reported
- * depth of CUDA's launch queue (not measured here). */
+/* One graph launch of a captured sequence, CPU: not measured in our traces.
+ * 8 us is the CPU time CUDA.jl's documentation (cuda.juliagpu.org, "Graphs")
+ * reports for launching a captured 4-layer MLP as a graph (3.5 us for an
+ * 80-kernel ODE step; 50 us for the same MLP launched kernel by kernel).
+ * NVIDIA's CUDA Programming Guide (section 4.2, CUDA Graphs) says only that
+ * a graph launches "with very little overhead"; a third-party measurement
+ * (ahrefs/ocannl issue 488: RTX 5070 Ti, CUDA 13.3) puts a replay plus its
+ * synchronisation at about 15 us + 0.58 us per node.  The GPU-side spacing
+ * of a graph's kernels is not modelled (they run back to back). */
+#define MODEL_HOST_GRAPH_LAUNCH_NS 8000
+/* Launched, unfinished kernels a stream's queue holds before a launch into
+ * it blocks the host (the simulator enforces it: engine_sim_set_queue_depth).
+ * CUDA documents no such limit for host launches (the documented
+ * cudaLimitDevRuntimePendingLaunchCount, 2048 by default, bounds device-side
+ * launches only).  Measured by a user (NVIDIA developer forum, "CUDA stream
+ * are blocked when launch lots of kernels (>1000)", 2018, also on Stack
+ * Overflow 53970187): launches return in 4-5 us until about 1000 kernels are
+ * pending on a stream, then at the kernels' pace; three streams each held
+ * about 1000, and raising the device-runtime limit changed nothing.  At
+ * least 777 were in flight in the OWLv2 trace (measured lower bound).  1024
+ * is the commonly reported figure; per stream. */
 #define MODEL_HOST_QUEUE_DEPTH 1024
 /* Longer intervals between launches are not dispatch (data loading,
  * synchronisation) and are left out of the fit. */
@@ -1129,7 +1143,8 @@ void model_host_init(struct model_host *h, int mode);
  * (host_ns += model_host_kernel_ns) and starts at max(issued, the previous
  * kernel's end).  The stream lasts end_ns = max over the stream of host
  * issue and GPU work, in order.  The launch queue depth is not modelled
- * (MODEL_HOST_QUEUE_DEPTH is far above a batch's kernels).  Under graphs the
+ * here (MODEL_HOST_QUEUE_DEPTH is far above a batch's kernels; the
+ * simulator enforces it).  Under graphs the
  * host spends one graph launch before the first kernel.
  */
 struct model_host_stream {

@@ -319,6 +319,82 @@ START_TEST(kernels_wait_for_their_host_thread)
 }
 END_TEST
 
+/* One host thread, launch queues of `depth`: stream 0 gets three 100 us
+ * kernels (10 us of CPU each), then two 1 us kernels costing 150 us of
+ * CPU; stream 1 (same thread, queued last) one 1 us kernel of 10 us CPU.
+ * Returns the span; *b_start the start of stream 1's kernel. */
+static int64_t queued_run(int depth, int64_t *b_start)
+{
+	struct model_gpu g = test_gpu();
+	struct engine_cluster c;
+	struct mo_err err;
+	struct engine_sim *s;
+	struct engine_kernel a[5], b[1];
+	struct trace_mem t;
+	struct trace_sink sink;
+	struct engine_sim_stats st;
+	struct trace_header h;
+
+	memset(a, 0, sizeof(a));
+	memset(b, 0, sizeof(b));
+	for (int i = 0; i < 5; i++) {
+		a[i].fixed_ns = i < 3 ? 100000 : 1000;
+		a[i].host_ns = i < 3 ? 10000 : 150000;
+	}
+	b[0].fixed_ns = 1000;
+	b[0].host_ns = 10000;
+	engine_cluster_init(&c, &g, 1);
+	s = engine_sim_new(&c, &err);
+	ck_assert_int_eq(engine_sim_set_queue_depth(s, 0, &err), -MO_EUSAGE);
+	ck_assert_int_eq(engine_sim_set_queue_depth(s, depth, &err), 0);
+	engine_sim_add_partition(s, 0, 64, &err);
+	engine_sim_add_partition(s, 0, 64, &err);
+	for (int i = 0; i < 2; i++) {
+		ck_assert_int_eq(engine_sim_add_stream(s, 0, i, &err), i);
+		ck_assert_int_eq(engine_sim_set_host(s, i, 0, &err), 0);
+	}
+	ck_assert_int_ge(engine_sim_add_kernels(s, 0, a, 5, NULL, NULL, 0, &err), 0);
+	ck_assert_int_ge(engine_sim_add_kernels(s, 1, b, 1, NULL, NULL, 0, &err), 0);
+	/* the depth is fixed once operations are queued */
+	ck_assert_int_eq(engine_sim_set_queue_depth(s, depth, &err), -MO_EUSAGE);
+	trace_mem_init(&t);
+	trace_header_init(&h);
+	h.source = TRACE_SOURCE_SIMULATED;
+	ck_assert_int_eq(trace_mem_set_header(&t, &h, &err), 0);
+	sink = trace_sink_mem(&t);
+	ck_assert_msg(engine_sim_run(s, &sink, &err) == 0, "%s", err.msg);
+	engine_sim_stats(s, &st);
+	engine_sim_free(s);
+	*b_start = -1;
+	for (size_t i = 0; i < t.n; i++)
+		if (t.recs[i].kind == TRACE_KIND_KERNEL && t.recs[i].u.kernel.stream == 1)
+			*b_start = t.recs[i].u.kernel.start_ns;
+	trace_mem_release(&t);
+	return st.span_ns;
+}
+
+START_TEST(a_full_launch_queue_blocks_the_host_thread)
+{
+	int64_t b;
+
+	/* Unbounded (depth 8 > 6 kernels), by hand: stream 0 launches at 10, 20,
+	 * 30, 180, 330 us; its kernels run 10-110, 110-210, 210-310, 310-311,
+	 * 330-331; stream 1 launches at 340 and runs 340-341. */
+	ck_assert_int_eq(queued_run(8, &b), 341000);
+	ck_assert_int_eq(b, 340000);
+	/* Depth 2: the third launch waits for the first kernel's end (110), the
+	 * fourth is max(110 + 150, end of the second, 210) = 260, the fifth
+	 * max(260 + 150, 310) = 410; its kernel runs 410-411; stream 1's launch
+	 * follows at 420 and runs 420-421. */
+	ck_assert_int_eq(queued_run(2, &b), 421000);
+	ck_assert_int_eq(b, 420000);
+	/* Depth 1: every launch waits for the previous kernel's end: 10, 110,
+	 * 210, max(360, 310) = 360, 510; stream 1 at 520, ending at 521. */
+	ck_assert_int_eq(queued_run(1, &b), 521000);
+	ck_assert_int_eq(b, 520000);
+}
+END_TEST
+
 START_TEST(streams_run_in_order_and_wait_for_dependencies)
 {
 	struct model_gpu g = test_gpu();
@@ -1398,6 +1474,7 @@ static Suite *engine_suite(void)
 	tcase_add_test(sim, partitions_may_not_exceed_the_gpu);
 	tcase_add_test(sim, streams_run_in_order_and_wait_for_dependencies);
 	tcase_add_test(sim, kernels_wait_for_their_host_thread);
+	tcase_add_test(sim, a_full_launch_queue_blocks_the_host_thread);
 	tcase_add_test(sim, a_ring_all_reduce_takes_the_textbook_time);
 	tcase_add_test(sim, an_all_reduce_across_nodes_uses_the_network);
 	tcase_add_test(sim, communication_inside_one_gpu_is_free);
