@@ -12,7 +12,8 @@
 #
 # Library sources are every *.c directly inside a library folder (the bench
 # library, harness/bench/, is built into its own archive); tests are
-# tests/test-<library>.c (one Check suite each); end-to-end tests are
+# tests/test-<library>.c (one Check suite each, defining test_suite(); main()
+# is tests/common/check-main.c, linked into every one); end-to-end tests are
 # tests/e2e/*.sh (each sources tests/e2e/lib.sh); fuzz targets are
 # tests/fuzz/fuzz-*.c.  Adding a file needs
 # no edit here.  Code that needs the CUDA toolkit lives in <library>/cuda/ and

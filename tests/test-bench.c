@@ -8,7 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "tests/common/source-root.h"
+#include "tests/common/check-main.h"
 #include "harness/bench/experiment.h"
 
 /* ------------------------------------------------------------------------ */
@@ -120,7 +120,7 @@ static int exp_index(const struct bench_experiment *x)
 /* The task list and the registry                                           */
 /* ------------------------------------------------------------------------ */
 
-START_TEST(the_quick_sweep_of_the_bundled_suite_has_132_tasks_in_the_list_order)
+START_TEST(the_quick_sweep_of_the_bundled_suite_has_138_tasks_in_the_list_order)
 {
 	struct bench_opts o;
 	struct bench_task *t = NULL;
@@ -132,15 +132,16 @@ START_TEST(the_quick_sweep_of_the_bundled_suite_has_132_tasks_in_the_list_order)
 	o.quick = 1;
 	n = bench_tasks(&o, &t, &err);
 	/* 6 workloads: 30 iteration-time, 30 search, 12 overhead, 6 profile, 24
-	 * predictor and 30 scaling (16 GPUs) tasks */
-	ck_assert_int_eq(n, 132);
+	 * predictor, 30 scaling (16 GPUs) and 6 why tasks */
+	ck_assert_int_eq(n, 138);
 	for (int i = 0; i < n; i++) {
 		ck_assert_int_ge(t[i].exp, last);
 		last = t[i].exp;
 	}
 	ck_assert_int_eq(t[0].exp, exp_index(&bench_exp_iter_time));
-	ck_assert_int_eq(t[n - 1].exp, exp_index(&bench_exp_scaling));
-	ck_assert_int_eq(t[n - 1].gpus, 16);
+	ck_assert_int_eq(t[n - 7].exp, exp_index(&bench_exp_scaling));
+	ck_assert_int_eq(t[n - 7].gpus, 16);
+	ck_assert_int_eq(t[n - 1].exp, exp_index(&bench_exp_why));
 	free(t);
 }
 END_TEST
@@ -157,7 +158,7 @@ START_TEST(the_regress_suite_leaves_out_the_full_only_experiments)
 	o.quick = 1;
 	o.suite = BENCH_SUITE_REGRESS;
 	n = bench_tasks(&o, &t, &err);
-	ck_assert_int_eq(n, 90);
+	ck_assert_int_eq(n, 90); /* no overhead, profile, predictor or why task */
 	for (int i = 0; i < n; i++)
 		ck_assert(bench_experiment_list[t[i].exp]->suites & (1u << BENCH_SUITE_REGRESS));
 	free(t);
@@ -289,6 +290,12 @@ END_TEST
 START_TEST(a_predictors_task_writes_one_predictor_row)
 {
 	ck_assert_int_eq(rows_of_first_task(&bench_exp_predictors, BENCH_T_PREDICTOR), 1);
+}
+END_TEST
+
+START_TEST(a_why_task_writes_plan_explains_comparison_line_by_line)
+{
+	ck_assert_int_gt(rows_of_first_task(&bench_exp_why, BENCH_T_WHY), 1);
 }
 END_TEST
 
@@ -477,6 +484,40 @@ START_TEST(timelines_draw_gpus_alike_once_with_their_count)
 }
 END_TEST
 
+static void why_rows(struct bench_table *t)
+{
+	add(t, BENCH_T_WHY, 130, "clip,8,4,why (mosaic's candidates at microbatch 4)");
+	add(t, BENCH_T_WHY, 130, "clip,8,4,  decides: its pipeline fill/drain wait");
+}
+
+START_TEST(why_quotes_the_comparison_per_workload)
+{
+	char *dir = report_with(why_rows), *md = slurp(dir, "report.md");
+
+	ck_assert_msg(strstr(md, "**clip** (8 GPUs, microbatch 4):\n\n```\nwhy (mosaic's "
+				 "candidates at microbatch 4)\n  decides: its pipeline fill/drain "
+				 "wait\n```\n") != NULL, "%s", md);
+	free(md);
+	rm_dir(dir);
+}
+END_TEST
+
+START_TEST(scaling_draws_the_speedup_per_gpu_count_with_labels)
+{
+	char *dir = report_with(iter_rows), *csv = slurp(dir, "fig14_speedup.csv");
+	char *gp = slurp(dir, "fig14_scaling.gp");
+
+	/* 4 / 2 samples/s at 8 GPUs, 6 / 4 at 16 */
+	ck_assert_msg(has_line(csv, "8,2.0000,2.00x"), "%s", csv);
+	ck_assert_msg(has_line(csv, "16,1.5000,1.50x"), "%s", csv);
+	ck_assert_msg(strstr(gp, "'fig14_speedup.csv' using 2:xtic(1) title 'clip'") != NULL, "%s", gp);
+	ck_assert_msg(strstr(gp, "(strcol(3)) with labels") != NULL, "%s", gp);
+	free(csv);
+	free(gp);
+	rm_dir(dir);
+}
+END_TEST
+
 START_TEST(the_report_orders_sections_by_the_papers_figures)
 {
 	char *dir = report_with(iter_rows), *md = slurp(dir, "report.md");
@@ -490,13 +531,13 @@ START_TEST(the_report_orders_sections_by_the_papers_figures)
 }
 END_TEST
 
-static Suite *bench_suite(void)
+Suite *test_suite(void)
 {
 	Suite *s = suite_create("bench");
 	TCase *list = tcase_create("task list"), *tab = tcase_create("tables");
 	TCase *run = tcase_create("tasks"), *rep = tcase_create("reports");
 
-	tcase_add_test(list, the_quick_sweep_of_the_bundled_suite_has_132_tasks_in_the_list_order);
+	tcase_add_test(list, the_quick_sweep_of_the_bundled_suite_has_138_tasks_in_the_list_order);
 	tcase_add_test(list, the_regress_suite_leaves_out_the_full_only_experiments);
 	tcase_add_test(list, task_labels_name_the_experiment_workload_variant_and_gpus);
 	tcase_add_test(list, every_experiment_has_a_distinct_name_and_runs_what_it_lists);
@@ -508,6 +549,7 @@ static Suite *bench_suite(void)
 	tcase_add_test(run, a_prediction_error_task_profiles_every_module_phase_and_quota);
 	tcase_add_test(run, a_predictors_task_writes_one_predictor_row);
 	tcase_add_test(run, a_scaling_task_writes_one_iter_row_at_its_gpu_count);
+	tcase_add_test(run, a_why_task_writes_plan_explains_comparison_line_by_line);
 	tcase_add_test(rep, iteration_time_reports_the_speedup_over_the_best_baseline);
 	tcase_add_test(rep, utilisation_lists_each_systems_simulated_utilisation);
 	tcase_add_test(rep, scaling_compares_mosaic_with_the_best_baseline_per_gpu_count);
@@ -517,22 +559,12 @@ static Suite *bench_suite(void)
 	tcase_add_test(rep, predictors_report_the_slowdown_against_the_full_models_plan);
 	tcase_add_test(rep, search_quality_is_relative_to_the_exact_search);
 	tcase_add_test(rep, timelines_draw_gpus_alike_once_with_their_count);
+	tcase_add_test(rep, why_quotes_the_comparison_per_workload);
+	tcase_add_test(rep, scaling_draws_the_speedup_per_gpu_count_with_labels);
 	tcase_add_test(rep, the_report_orders_sections_by_the_papers_figures);
 	suite_add_tcase(s, list);
 	suite_add_tcase(s, tab);
 	suite_add_tcase(s, run);
 	suite_add_tcase(s, rep);
 	return s;
-}
-
-int main(void)
-{
-	SRunner *sr = srunner_create(bench_suite());
-	int failed;
-
-	test_chdir_source_root();
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
 }

@@ -11,7 +11,7 @@
 #include <stdio.h>
 #include <unistd.h>
 
-#include "tests/common/source-root.h"
+#include "tests/common/check-main.h"
 #include "engine/cuda/engine-cuda.h"
 #include "model/model.h"
 #include "workloads/workloads.h"
@@ -595,7 +595,7 @@ START_TEST(the_loader_fails_cleanly_without_a_device)
 }
 END_TEST
 
-static Suite *suite(void)
+Suite *test_suite(void)
 {
 	Suite *s = suite_create("cuda-host");
 	TCase *t = tcase_create("nvtx");
@@ -634,16 +634,4 @@ static Suite *suite(void)
 	tcase_add_test(t, the_loader_fails_cleanly_without_a_device);
 	suite_add_tcase(s, t);
 	return s;
-}
-
-int main(void)
-{
-	SRunner *sr = srunner_create(suite());
-	int failed;
-
-	test_chdir_source_root();
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }

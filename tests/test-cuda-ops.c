@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tests/common/source-root.h"
+#include "tests/common/check-main.h"
 #include "engine/cuda/engine-cuda.h"
 #include "engine/engine.h"
 #include "model/model.h"
@@ -303,22 +303,15 @@ START_TEST(the_checker_catches_reordered_communication)
 }
 END_TEST
 
-int main(void)
+Suite *test_suite(void)
 {
 	Suite *s = suite_create("cuda-ops");
 	TCase *tc = tcase_create("ops");
-	SRunner *sr;
-	int failed;
 
-	test_chdir_source_root();
 	tcase_set_timeout(tc, 60);
 	tcase_add_loop_test(tc, every_rank_issues_its_tasks_and_nothing_deadlocks, 0, 4);
 	tcase_add_test(tc, partitions_come_in_plan_order_with_their_quotas);
 	tcase_add_test(tc, the_checker_catches_reordered_communication);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return s;
 }

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "tests/common/source-root.h"
+#include "tests/common/check-main.h"
 #include "engine/engine.h"
 #include "model/model.h"
 #include "planner/planner.h"
@@ -1458,7 +1458,7 @@ START_TEST(any_valid_plan_runs_to_the_end)
 }
 END_TEST
 
-static Suite *engine_suite(void)
+Suite *test_suite(void)
 {
 	Suite *s = suite_create("engine");
 	TCase *sim = tcase_create("simulator");
@@ -1502,16 +1502,4 @@ static Suite *engine_suite(void)
 	tcase_add_test(rep, external_traces_replay_close_to_their_measured_span);
 	suite_add_tcase(s, rep);
 	return s;
-}
-
-int main(void)
-{
-	SRunner *sr = srunner_create(engine_suite());
-	int failed;
-
-	test_chdir_source_root();
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
 }

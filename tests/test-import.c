@@ -10,7 +10,7 @@
 #include <sys/stat.h>
 #include <zlib.h>
 
-#include "tests/common/source-root.h"
+#include "tests/common/check-main.h"
 #include "traces/import-internal.h"
 #include "traces/traces.h"
 
@@ -1099,7 +1099,7 @@ START_TEST(external_traces_match_independent_figures)
 }
 END_TEST
 
-static Suite *import_suite(void)
+Suite *test_suite(void)
 {
 	Suite *s = suite_create("import");
 	TCase *tc = tcase_create("numbers");
@@ -1134,14 +1134,4 @@ static Suite *import_suite(void)
 	tcase_add_test(tc, external_traces_match_independent_figures);
 	suite_add_tcase(s, tc);
 	return s;
-}
-
-int main(void)
-{
-	test_chdir_source_root();
-	SRunner *sr = srunner_create(import_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
 }

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tests/common/source-root.h"
+#include "tests/common/check-main.h"
 #include "model/model.h"
 
 #define DATA "tests/data/measurements"
@@ -635,7 +635,7 @@ START_TEST(gavel_pairs_become_mps_co_runs_of_the_solo_job)
 }
 END_TEST
 
-static Suite *suite(void)
+Suite *test_suite(void)
 {
 	Suite *s = suite_create("measure");
 	TCase *tc = tcase_create("measure");
@@ -659,16 +659,4 @@ static Suite *suite(void)
 	tcase_add_test(tc, an_unknown_file_is_an_error_and_a_folder_walk_counts_what_it_ignores);
 	suite_add_tcase(s, tc);
 	return s;
-}
-
-int main(void)
-{
-	SRunner *sr = srunner_create(suite());
-	int failed;
-
-	test_chdir_source_root();
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }

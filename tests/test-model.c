@@ -6,7 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "tests/common/source-root.h"
+#include "tests/common/check-main.h"
 #include "model/model.h"
 
 static const struct model_gpu *gpu(const char *name)
@@ -1169,7 +1169,7 @@ START_TEST(a_kernel_stream_lasts_the_max_of_host_issue_and_gpu_work)
 }
 END_TEST
 
-static Suite *suite(void)
+Suite *test_suite(void)
 {
 	Suite *s = suite_create("model");
 	TCase *tc = tcase_create("model");
@@ -1215,16 +1215,4 @@ static Suite *suite(void)
 	tcase_add_test(tc, the_host_fit_reads_launch_intervals_of_a_measured_trace);
 	suite_add_tcase(s, tc);
 	return s;
-}
-
-int main(void)
-{
-	SRunner *sr = srunner_create(suite());
-	int failed;
-
-	test_chdir_source_root();
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }

@@ -7,7 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "tests/common/source-root.h"
+#include "tests/common/check-main.h"
 #include "planner/planner.h"
 
 #define MS 1000000LL
@@ -1009,7 +1009,7 @@ START_TEST(a_judge_error_ends_planning_and_names_the_finalist)
 }
 END_TEST
 
-static Suite *planner_suite(void)
+Suite *test_suite(void)
 {
 	Suite *s = suite_create("planner");
 	TCase *f = tcase_create("format"), *c = tcase_create("cost"), *pl = tcase_create("planners"),
@@ -1054,16 +1054,4 @@ static Suite *planner_suite(void)
 	suite_add_tcase(s, pl);
 	suite_add_tcase(s, v);
 	return s;
-}
-
-int main(void)
-{
-	SRunner *sr = srunner_create(planner_suite());
-	int failed;
-
-	test_chdir_source_root();
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
 }

@@ -15,7 +15,7 @@
 
 #include <jansson.h>
 
-#include "tests/common/source-root.h"
+#include "tests/common/check-main.h"
 #include "traces/traces.h"
 
 static char tmpdir[256];
@@ -1317,7 +1317,7 @@ START_TEST(the_perfetto_export_is_valid_json_whatever_the_names)
 }
 END_TEST
 
-static Suite *traces_suite(void)
+Suite *test_suite(void)
 {
 	Suite *s = suite_create("traces");
 	TCase *tc = tcase_create("format");
@@ -1363,16 +1363,4 @@ static Suite *traces_suite(void)
 	tcase_add_test(tc, busy_time_beyond_the_cap_is_exact_in_order_and_flagged_otherwise);
 	suite_add_tcase(s, tc);
 	return s;
-}
-
-int main(void)
-{
-	SRunner *sr = srunner_create(traces_suite());
-	int failed;
-
-	test_chdir_source_root();
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }

@@ -8,7 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "tests/common/source-root.h"
+#include "tests/common/check-main.h"
 #include "model/model.h"
 #include "traces/traces.h"
 #include "workloads/workloads.h"
@@ -1011,7 +1011,7 @@ START_TEST(discovery_cuts_the_nn_module_tree_of_a_kineto_trace_below_its_wrapper
 }
 END_TEST
 
-static Suite *suite(void)
+Suite *test_suite(void)
 {
 	Suite *s = suite_create("workloads");
 	TCase *tc = tcase_create("params");
@@ -1056,16 +1056,4 @@ static Suite *suite(void)
 	tcase_add_test(tc, discovery_cuts_the_nn_module_tree_of_a_kineto_trace_below_its_wrappers);
 	suite_add_tcase(s, tc);
 	return s;
-}
-
-int main(void)
-{
-	SRunner *r = srunner_create(suite());
-	int failed;
-
-	test_chdir_source_root();
-	srunner_run_all(r, CK_NORMAL);
-	failed = srunner_ntests_failed(r);
-	srunner_free(r);
-	return failed ? 1 : 0;
 }

@@ -113,6 +113,7 @@ int bench_workloads_parse(struct bench_opts *o, const char *list, struct mo_err 
 	  "workload,gpus,method,status,predicted_iter_ns,simulated_iter_ns,note")  \
 	X(TIMELINE, "timeline",                                                  \
 	  "workload,system,gpu,partition,sms,module,phase,microbatch,start_ms,end_ms") \
+	X(WHY, "why", "workload,gpus,microbatch_size,line")                      \
 	X(FAILURE, "failures", "workload,experiment,variant,message")
 
 enum bench_table_id {

@@ -105,12 +105,7 @@ static int report(struct bench_report *c, struct mo_err *err)
 	bench_gp_bars(gp, c->o->n_workloads, "[0:*]", 0.12, 1);
 	bench_gp_bar_series(gp, "fig9_iter_time.csv", 4 + 3 * BENCH_N_SYSTEMS, BENCH_N_SYSTEMS,
 			    bench_systems, bench_sys_color);
-	/* the values above the bars: bar s of N sits at x + (s - (N - 1) / 2) / (N + gap) */
-	for (int s = 0; s < BENCH_N_SYSTEMS; s++)
-		fprintf(gp, ", \\\n     '' using ($0 + (%d - %d / 2.0) / %d.0):(column(%d) + 0.03):(strcol(%d)) "
-			      "with labels rotate by 90 left notitle",
-			s, BENCH_N_SYSTEMS - 1, BENCH_N_SYSTEMS + 1, 4 + 3 * BENCH_N_SYSTEMS + s,
-			4 + 4 * BENCH_N_SYSTEMS + s);
+	bench_gp_bar_labels(gp, 4 + 3 * BENCH_N_SYSTEMS, 4 + 4 * BENCH_N_SYSTEMS, BENCH_N_SYSTEMS);
 	fputc('\n', gp);
 	rc = bench_figure_close(c, &p, err);
 	if (rc)

@@ -40,7 +40,7 @@ static int run(const struct bench_opts *o, const struct bench_task *t, int index
 	int rc, sw;
 
 	mo_err_clear(&e);
-	rc = bench_make_plan(o, w, t->gpus, sys, &p, &e);
+	rc = bench_make_plan(o, w, t->gpus, sys, &p, NULL, &e);
 	if (rc)
 		return bench_fail(rc, tables, index, w->name, "fig11", sys, &e, err);
 	bench_cluster_for(o, w, t->gpus, &c);

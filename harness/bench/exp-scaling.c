@@ -52,18 +52,66 @@ static int run(const struct bench_opts *o, const struct bench_task *t, int index
 
 static const struct bench_figure figure = {
 	"fig14_scaling", 1000, 520,
-	"Fig. 14a: throughput against GPU count (simulated)", "GPUs", "samples/s (simulated, log scale)",
-	"Simulated throughput of mosaic (solid) and the best baseline (dashed) as "
-	"the cluster grows."};
+	"Fig. 14a: speedup of mosaic over the best temporal-only baseline against GPU count "
+	"(simulated throughput)",
+	"GPUs", "mosaic's samples/s / best baseline's (simulated)",
+	"Speedup of mosaic over the best temporal-only baseline at each GPU count: mosaic's "
+	"simulated throughput / the best baseline's at that count (dashed line = 1; above is "
+	"faster), one bar per workload, labelled with its value."};
 
-static int report(struct bench_report *c, struct mo_err *err)
+/* The best baseline (highest simulated throughput) among s, -1 when none ran. */
+static int best_baseline(const struct bench_sysres *s)
 {
-	struct bench_csv f;
-	struct plot p;
-	FILE *gp;
-	int rc, M = BENCH_N_SYSTEMS - 1, any = 0;
+	int best = -1;
 
-	rc = bench_csv_open(&f, c->dir, "fig14_scaling.csv", err);
+	for (int k = 0; k < BENCH_N_SYSTEMS - 1; k++)
+		if (s[k].have && (best < 0 || s[k].sps > s[best].sps))
+			best = k;
+	return best;
+}
+
+/* mosaic's throughput / the best baseline's for workload w at count ci; NaN if either is missing. */
+static double speedup_at(const struct bench_report *c, int w, int ci)
+{
+	const struct bench_sysres *s = c->wl[w].scale[ci];
+	int best = best_baseline(s);
+
+	return s[BENCH_N_SYSTEMS - 1].have && best >= 0 && s[best].sps > 0
+		       ? s[BENCH_N_SYSTEMS - 1].sps / s[best].sps : NAN;
+}
+
+/* The table row of workload w at count ci (none when nothing ran there). */
+static int md_row(struct bench_report *c, int w, int ci)
+{
+	const struct bench_sysres *s = c->wl[w].scale[ci];
+	const int M = BENCH_N_SYSTEMS - 1;
+	int best = best_baseline(s);
+
+	if (!s[M].have && best < 0)
+		return 0;
+	bench_md(c, "| %s | %d | ", c->o->workloads[w], c->counts[ci]);
+	if (s[M].have)
+		bench_md(c, "%.1f | ", s[M].sps);
+	else
+		bench_md(c, "- | ");
+	if (best >= 0)
+		bench_md(c, "%s | %.1f | ", bench_systems[best], s[best].sps);
+	else
+		bench_md(c, "- | - | ");
+	if (s[M].have && best >= 0)
+		bench_md(c, "%.3fx |\n", s[M].sps / s[best].sps);
+	else
+		bench_md(c, "- |\n");
+	return 1;
+}
+
+/* fig14_scaling.csv (throughputs) and the table; *any: some result exists. */
+static int throughput(struct bench_report *c, int *any, struct mo_err *err)
+{
+	const int M = BENCH_N_SYSTEMS - 1;
+	struct bench_csv f;
+	int rc = bench_csv_open(&f, c->dir, "fig14_scaling.csv", err);
+
 	if (rc)
 		return rc;
 	fprintf(f.fp, "gpus");
@@ -80,53 +128,77 @@ static int report(struct bench_report *c, struct mo_err *err)
 		fprintf(f.fp, "%d", c->counts[ci]);
 		for (int w = 0; w < c->o->n_workloads; w++) {
 			const struct bench_sysres *s = c->wl[w].scale[ci];
-			int best = -1;
+			int best = best_baseline(s);
 
-			for (int k = 0; k < M; k++)
-				if (s[k].have && (best < 0 || s[k].sps > s[best].sps))
-					best = k;
 			bench_csv_num(f.fp, s[M].have ? s[M].sps : NAN, "%.3f");
 			bench_csv_num(f.fp, best >= 0 ? s[best].sps : NAN, "%.3f");
-			if (s[M].have || best >= 0) {
-				any = 1;
-				bench_md(c, "| %s | %d | ", c->o->workloads[w], c->counts[ci]);
-				if (s[M].have)
-					bench_md(c, "%.1f | ", s[M].sps);
-				else
-					bench_md(c, "- | ");
-				if (best >= 0)
-					bench_md(c, "%s | %.1f | ", bench_systems[best], s[best].sps);
-				else
-					bench_md(c, "- | - | ");
-				if (s[M].have && best >= 0)
-					bench_md(c, "%.3fx |\n", s[M].sps / s[best].sps);
-				else
-					bench_md(c, "- |\n");
-			}
+			*any |= md_row(c, w, ci);
 		}
 		fputc('\n', f.fp);
 	}
-	rc = bench_csv_close(&f, err);
-	if (rc || !any)
+	return bench_csv_close(&f, err);
+}
+
+/* fig14_speedup.csv: per GPU count, each workload's speedup and its label. */
+static int speedups(struct bench_report *c, struct mo_err *err)
+{
+	const int nw = c->o->n_workloads;
+	struct bench_csv f;
+	int rc = bench_csv_open(&f, c->dir, "fig14_speedup.csv", err);
+
+	if (rc)
 		return rc;
-	gp = bench_figure_open(c, &figure, &p, err);
+	fprintf(f.fp, "gpus");
+	for (int w = 0; w < nw; w++)
+		fprintf(f.fp, ",%s_simulated_speedup", c->o->workloads[w]);
+	for (int w = 0; w < nw; w++)
+		fprintf(f.fp, ",%s_speedup_label", c->o->workloads[w]);
+	fputc('\n', f.fp);
+	for (int ci = 0; ci < c->ncounts; ci++) {
+		fprintf(f.fp, "%d", c->counts[ci]);
+		for (int w = 0; w < nw; w++)
+			bench_csv_num(f.fp, speedup_at(c, w, ci), "%.4f");
+		for (int w = 0; w < nw; w++)
+			if (isnan(speedup_at(c, w, ci)))
+				fputc(',', f.fp);
+			else
+				fprintf(f.fp, ",%.2fx", speedup_at(c, w, ci));
+		fputc('\n', f.fp);
+	}
+	return bench_csv_close(&f, err);
+}
+
+/* The figure: bars clustered by GPU count, one per workload, labelled. */
+static int draw(struct bench_report *c, struct mo_err *err)
+{
+	const int nw = c->o->n_workloads;
+	const char *names[BENCH_MAX_WORKLOADS], *colors[BENCH_MAX_WORKLOADS];
+	struct plot p;
+	FILE *gp = bench_figure_open(c, &figure, &p, err);
+
 	if (!gp)
 		return err ? err->code : -MO_EIO;
-	fprintf(gp, "set logscale xy 2\nset logscale y 10\nset xtics (");
-	for (int ci = 0; ci < c->ncounts; ci++)
-		fprintf(gp, "%s'%d' %d", ci ? ", " : "", c->counts[ci], c->counts[ci]);
-	fprintf(gp, ")\nset xrange [%g:%g]\nset key outside right top\nplot ", c->counts[0] / 1.15,
-		c->counts[c->ncounts - 1] * 1.15);
-	for (int w = 0; w < c->o->n_workloads; w++)
-		fprintf(gp,
-			"%s'fig14_scaling.csv' using 1:%d every ::1 with linespoints lw 2 pt 7 "
-			"lc rgb '%s' title '%s mosaic', \\\n"
-			"     'fig14_scaling.csv' using 1:%d every ::1 with linespoints lw 2 dt 2 pt 6 "
-			"lc rgb '%s' title '%s best baseline'",
-			w ? ", \\\n     " : "", 2 + 2 * w, bench_palette[w % bench_n_palette], c->o->workloads[w],
-			3 + 2 * w, bench_palette[w % bench_n_palette], c->o->workloads[w]);
+	for (int w = 0; w < nw; w++) {
+		names[w] = c->o->workloads[w];
+		colors[w] = bench_palette[w % bench_n_palette];
+	}
+	bench_gp_bars(gp, c->ncounts, "[0:*]", 0.15, 1);
+	fprintf(gp, "set key outside right top\n");
+	bench_gp_bar_series(gp, "fig14_speedup.csv", 2, nw, names, colors);
+	bench_gp_bar_labels(gp, 2, 2 + nw, nw);
 	fputc('\n', gp);
-	rc = bench_figure_close(c, &p, err);
+	return bench_figure_close(c, &p, err);
+}
+
+static int report(struct bench_report *c, struct mo_err *err)
+{
+	int any = 0, rc = throughput(c, &any, err);
+
+	if (!rc)
+		rc = speedups(c, err);
+	if (rc || !any)
+		return rc;
+	rc = draw(c, err);
 	if (!rc)
 		bench_md_figure(c, &figure);
 	return rc;

@@ -40,7 +40,7 @@
  */
 #define BENCH_EXPERIMENTS(X)                                                            \
 	X(iter_time) X(search_quality) X(overhead) X(prediction_error) X(predictors)   \
-	X(scaling) X(utilisation) X(grid_density) X(timelines)
+	X(scaling) X(why) X(utilisation) X(grid_density) X(timelines)
 
 struct bench_report;
 
@@ -106,9 +106,12 @@ void bench_cluster_for(const struct bench_opts *o, const struct workload *w, int
 /* Partitions of p; *colocated (if not NULL) the GPUs with more than one. */
 int bench_plan_partitions(const struct plan *p, int *colocated);
 /* Plan w on n GPUs with system, finalists checked in the simulator unless
- * o->no_check (and the regress self-test's worse "mosaic", run.c). */
+ * o->no_check (and the regress self-test's worse "mosaic", run.c); *pb_out
+ * (if not NULL) the problem of the chosen microbatch size, as plan_make
+ * gives it (NULL for the self-test's plan). */
 int bench_make_plan(const struct bench_opts *o, const struct workload *w, int n,
-		    const char *system, struct plan **out, struct mo_err *err);
+		    const char *system, struct plan **out, struct plan_problem **pb_out,
+		    struct mo_err *err);
 /* Simulate p on c (sink: the trace, or NULL); res released by the caller. */
 int bench_run_plan(const struct plan *p, const struct workload *w, const struct engine_cluster *c,
 		   const struct trace_sink *sink, struct engine_run_result *res, struct mo_err *err);
@@ -219,6 +222,9 @@ void bench_gp_bars(FILE *fp, int nx, const char *yrange, double headroom, int un
  * coloured by titles[i] and colors[i] (no newline: more may follow). */
 void bench_gp_bar_series(FILE *fp, const char *csv, int col, int n, const char *const *titles,
 			 const char *const *colors);
+/* After bench_gp_bar_series of n bars from value_col: each bar's label (the
+ * CSV's column label_col + i) written above it, rotated. */
+void bench_gp_bar_labels(FILE *fp, int value_col, int label_col, int n);
 
 /* A derived CSV: header line first; committed by bench_csv_close. */
 struct bench_csv {

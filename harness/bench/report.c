@@ -234,6 +234,15 @@ void bench_gp_bar_series(FILE *fp, const char *csv, int col, int n, const char *
 			csv, col + i, titles[i], colors[i]);
 }
 
+/* The values above the bars: bar i of n sits at x + (i - (n - 1) / 2) / (n + gap). */
+void bench_gp_bar_labels(FILE *fp, int value_col, int label_col, int n)
+{
+	for (int i = 0; i < n; i++)
+		fprintf(fp, ", \\\n     '' using ($0 + (%d - %d / 2.0) / %d.0):(column(%d) + 0.03):(strcol(%d)) "
+			    "with labels rotate by 90 left notitle",
+			i, n - 1, n + 1, value_col + i, label_col + i);
+}
+
 /* ------------------------------------------------------------------------ */
 /* Statistics of error samples                                              */
 /* ------------------------------------------------------------------------ */

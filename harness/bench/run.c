@@ -140,7 +140,8 @@ static int worst_baseline(const struct bench_opts *o, const struct workload *w, 
 }
 
 int bench_make_plan(const struct bench_opts *o, const struct workload *w, int n,
-		    const char *system, struct plan **out, struct mo_err *err)
+		    const char *system, struct plan **out, struct plan_problem **pb_out,
+		    struct mo_err *err)
 {
 	struct engine_cluster c;
 	struct sim_check sc = {w, &c, NULL};
@@ -149,9 +150,11 @@ int bench_make_plan(const struct bench_opts *o, const struct workload *w, int n,
 
 	bench_cluster_for(o, w, n, &c);
 	sim_check_init(&chk, &sc);
+	if (pb_out)
+		*pb_out = NULL;
 	if (o->worsen && !strcmp(system, "mosaic"))
 		return worst_baseline(o, w, n, check, out, err);
-	return plan_make_checked(w, o->cluster.gpu, n, system, check, out, NULL, err);
+	return plan_make_checked(w, o->cluster.gpu, n, system, check, out, pb_out, err);
 }
 
 int bench_timeline_choose(struct bench_opts *o, struct mo_err *err)
@@ -169,7 +172,7 @@ int bench_timeline_choose(struct bench_opts *o, struct mo_err *err)
 		int col = 0;
 
 		if (load_workload(o, i, &w, NULL) == 0 &&
-		    bench_make_plan(o, w, o->cluster.n_gpus, "mosaic", &p, NULL) == 0)
+		    bench_make_plan(o, w, o->cluster.n_gpus, "mosaic", &p, NULL, NULL) == 0)
 			bench_plan_partitions(p, &col);
 		plan_free(p);
 		workload_free(w);
@@ -212,7 +215,7 @@ int bench_run_system(const struct bench_opts *o, const struct bench_task *t, int
 
 	snprintf(variant, sizeof(variant), "%s x%d", sys, t->gpus);
 	mo_err_clear(&e);
-	rc = bench_make_plan(o, w, t->gpus, sys, &p, &e);
+	rc = bench_make_plan(o, w, t->gpus, sys, &p, NULL, &e);
 	if (rc)
 		return bench_fail(rc, tables, index, w->name, tag, variant, &e, err);
 	bench_cluster_for(o, w, t->gpus, &c);

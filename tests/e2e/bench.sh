@@ -14,17 +14,24 @@ grep -q "report: $tmp/j1/report.md" "$tmp/out1" || fail "no report path on stdou
 grep -q "speedup" "$tmp/out1" || fail "no speedup summary on stdout"
 grep -q "^bench: \[1/" "$tmp/err1" || fail "no plain progress lines on stderr (not a tty)"
 
-for f in iter overhead profile predictor search timeline failures fig9_iter_time fig10_util \
+for f in iter overhead profile predictor search timeline why failures fig9_iter_time fig10_util \
 	fig11_overhead fig12_cdf_module fig12_cdf_plan fig12_predictors fig13_search \
-	fig14_scaling fig14_density; do
+	fig14_scaling fig14_speedup fig14_density; do
 	[ -s "$tmp/j1/$f.csv" ] || fail "missing $f.csv"
 done
-for f in fig9_iter_time fig10_util fig11_overhead fig12_error_cdf fig12_predictors \
+# (Fig. 12b is a table: its slowdowns are all near 1)
+[ ! -e "$tmp/j1/fig12_predictors.png" ] || fail "fig12_predictors drawn as bars of about 1.0"
+for f in fig9_iter_time fig10_util fig11_overhead fig12_error_cdf \
 	fig13_search fig14_scaling fig14_density timeline_mosaic timeline_megatron; do
 	[ -s "$tmp/j1/$f.gp" ] || fail "missing $f.gp"
 	[ -s "$tmp/j1/$f.png" ] || fail "missing $f.png"
 	[ -s "$tmp/j1/$f.svg" ] || fail "missing $f.svg"
 	head -c 8 "$tmp/j1/$f.png" | od -An -c | grep -q 'P   N   G' || fail "$f.png is not a PNG"
+done
+# the why of each workload, quoted from plan --explain (predicted)
+grep -q "^## Why mosaic colocates, or does not" "$tmp/j1/report.md" || fail "report.md has no why"
+for w in clip ofasys; do
+	grep -q "^[0-9]*,$w,8,[0-9]*,why (mosaic's candidates" "$tmp/j1/why.csv" || fail "why.csv: no why of $w"
 done
 # units in the headers of the raw tables
 head -1 "$tmp/j1/iter.csv" | grep -q "predicted_iter_ns,simulated_iter_ns" || fail "iter.csv header"
