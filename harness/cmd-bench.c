@@ -86,6 +86,117 @@ static int parse_shard(const char *arg, int *i, int *n)
 	return 0;
 }
 
+/* What the command line asked for, beside the sweep's options. */
+struct args {
+	const char *out, *cluster, *workloads, *timeline, *check;
+	int merge, shard_i, shard_n, shard_auto;
+};
+
+/* One option into o and a: -1 to go on, else the exit code. */
+static int option(int c, struct bench_opts *o, struct args *a, struct mo_err *err)
+{
+	long long v;
+
+	switch (c) {
+	case 'q': o->quick = 1; return -1;
+	case 'o': a->out = optarg; return -1;
+	case 'j':
+		if (cli_int("--jobs", optarg, 1, 256, &v, err) < 0)
+			return cli_usage_error("bench", usage, "%s", err->msg);
+		o->jobs = (int)v;
+		return -1;
+	case 'c': a->cluster = optarg; return -1;
+	case 's':
+		if (!strcmp(optarg, "auto")) {
+			a->shard_auto = 1;
+			a->shard_n = 1;
+		} else if (parse_shard(optarg, &a->shard_i, &a->shard_n) < 0) {
+			return cli_usage_error("bench", usage,
+					       "bad --shard '%s': expected I/N with 0 <= I < N", optarg);
+		}
+		return -1;
+	case 'w': a->workloads = optarg; return -1;
+	case 't': a->timeline = optarg; return -1;
+	case 'C':
+		a->check = optarg;
+		if (strcmp(a->check, "sim") && strcmp(a->check, "none"))
+			return cli_usage_error("bench", usage, "bad --check '%s': sim or none", optarg);
+		o->no_check = !strcmp(a->check, "none");
+		return -1;
+	case 'G':
+		if (strlen(optarg) >= sizeof(o->gpu_file))
+			return cli_usage_error("bench", usage, "--gpu-file path too long");
+		if (model_gpu_load_file(optarg, err) < 0)
+			return cli_fail("bench", err);
+		snprintf(o->gpu_file, sizeof(o->gpu_file), "%s", optarg);
+		return -1;
+	case 'm': a->merge = 1; return -1;
+	case 'Q': o->quiet = 1; return -1;
+	case 'h': help(); return 0;
+	default: return cli_usage_error("bench", usage, "unknown option");
+	}
+}
+
+/* --merge DIR... --out DIR */
+static int merge(int argc, char **argv, const struct bench_opts *o, const struct args *a,
+		 struct mo_err *err)
+{
+	if (!a->out)
+		return cli_usage_error("bench", usage, "--merge needs --out DIR");
+	if (optind >= argc)
+		return cli_usage_error("bench", usage, "--merge needs shard directories");
+	if (a->shard_n || a->cluster || a->workloads || a->timeline || a->check || o->quick)
+		return cli_usage_error("bench", usage,
+				       "--merge takes the sweep's options from the shards; give only --out");
+	if (bench_merge((const char *const *)argv + optind, argc - optind, a->out, 0, NULL, NULL, err))
+		return cli_fail("bench", err);
+	print_summary(a->out);
+	return 0;
+}
+
+/* The sweep's cluster, workloads and timeline from a: -1 to go on, else the exit code. */
+static int sweep_opts(struct bench_opts *o, const struct args *a, struct mo_err *err)
+{
+	if (a->cluster && bench_cluster_parse(&o->cluster, a->cluster, err))
+		return cli_fail("bench", err);
+	if (a->workloads && bench_workloads_parse(o, a->workloads, err))
+		return cli_fail("bench", err);
+	if (a->timeline)
+		snprintf(o->timeline, sizeof(o->timeline), "%s", a->timeline);
+	if (bench_timeline_choose(o, err))
+		return cli_fail("bench", err);
+	if (!o->n_workloads) {
+		fprintf(stderr, "mosaic bench: no bundled workloads in this build\n");
+		return 2;
+	}
+	return -1;
+}
+
+/* Where the results go: --out, DIR/shards/I for --shard auto, else results/<date-time>. */
+static int out_dir(struct args *a, char *buf, size_t size, struct mo_err *err)
+{
+	if (a->shard_auto) {
+		const char *which;
+
+		if (bench_shard_from_env(&a->shard_i, &a->shard_n, &which, err))
+			return cli_fail("bench", err);
+		fprintf(stderr, "mosaic bench: shard %d/%d from %s\n", a->shard_i, a->shard_n, which);
+		if (a->out) { /* every rank shares --out: each writes DIR/shards/I */
+			snprintf(buf, size, "%s/shards/%d", a->out, a->shard_i);
+			a->out = buf;
+		}
+	}
+	if (!a->out) {
+		char suffix[64] = "";
+
+		if (a->shard_n)
+			snprintf(suffix, sizeof(suffix), "-shard%dof%d", a->shard_i, a->shard_n);
+		default_out(buf, size, suffix);
+		a->out = buf;
+	}
+	return -1;
+}
+
 int cmd_bench(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -98,11 +209,10 @@ int cmd_bench(int argc, char **argv)
 		{0, 0, 0, 0},
 	};
 	struct bench_opts o;
+	struct args a = {.shard_i = -1};
 	struct mo_err err;
-	const char *out = NULL, *cluster = NULL, *workloads = NULL, *timeline = NULL, *check = NULL;
-	char outbuf[512];
-	int c, merge = 0, shard_i = -1, shard_n = 0, shard_auto = 0, rc;
-	char autobuf[600];
+	char outbuf[600];
+	int c, rc;
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 
 	mo_err_clear(&err);
@@ -110,110 +220,24 @@ int cmd_bench(int argc, char **argv)
 		return cli_fail("bench", &err);
 	o.jobs = cpus > 0 ? (int)cpus : 1;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "qo:j:c:s:w:mQt:C:h", longopts, NULL)) != -1) {
-		long long v;
-
-		switch (c) {
-		case 'q': o.quick = 1; break;
-		case 'o': out = optarg; break;
-		case 'j':
-			if (cli_int("--jobs", optarg, 1, 256, &v, &err) < 0)
-				return cli_usage_error("bench", usage, "%s", err.msg);
-			o.jobs = (int)v;
-			break;
-		case 'c': cluster = optarg; break;
-		case 's':
-			if (!strcmp(optarg, "auto")) {
-				shard_auto = 1;
-				shard_n = 1;
-				break;
-			}
-			if (parse_shard(optarg, &shard_i, &shard_n) < 0)
-				return cli_usage_error("bench", usage,
-						       "bad --shard '%s': expected I/N with 0 <= I < N",
-						       optarg);
-			break;
-		case 'w': workloads = optarg; break;
-		case 't': timeline = optarg; break;
-		case 'C':
-			check = optarg;
-			if (strcmp(check, "sim") && strcmp(check, "none"))
-				return cli_usage_error("bench", usage, "bad --check '%s': sim or none", optarg);
-			o.no_check = !strcmp(check, "none");
-			break;
-		case 'G':
-			if (strlen(optarg) >= sizeof(o.gpu_file))
-				return cli_usage_error("bench", usage, "--gpu-file path too long");
-			if (model_gpu_load_file(optarg, &err) < 0)
-				return cli_fail("bench", &err);
-			snprintf(o.gpu_file, sizeof(o.gpu_file), "%s", optarg);
-			break;
-		case 'm': merge = 1; break;
-		case 'Q': o.quiet = 1; break;
-		case 'h': help(); return 0;
-		default: return cli_usage_error("bench", usage, "unknown option");
-		}
-	}
-	if (merge) {
-		if (!out)
-			return cli_usage_error("bench", usage, "--merge needs --out DIR");
-		if (optind >= argc)
-			return cli_usage_error("bench", usage, "--merge needs shard directories");
-		if (shard_n || cluster || workloads || timeline || check || o.quick)
-			return cli_usage_error("bench", usage,
-					       "--merge takes the sweep's options from the shards; "
-					       "give only --out");
-		rc = bench_merge((const char *const *)argv + optind, argc - optind, out, 0, NULL,
-				 NULL, &err);
-		if (rc)
-			return cli_fail("bench", &err);
-		print_summary(out);
-		return 0;
-	}
+	while ((c = getopt_long(argc, argv, "qo:j:c:s:w:mQt:C:h", longopts, NULL)) != -1)
+		if ((rc = option(c, &o, &a, &err)) >= 0)
+			return rc;
+	if (a.merge)
+		return merge(argc, argv, &o, &a, &err);
 	if (optind < argc)
 		return cli_usage_error("bench", usage, "unexpected argument '%s'", argv[optind]);
-	if (cluster && bench_cluster_parse(&o.cluster, cluster, &err))
-		return cli_fail("bench", &err);
-	if (workloads && bench_workloads_parse(&o, workloads, &err))
-		return cli_fail("bench", &err);
-	if (timeline)
-		snprintf(o.timeline, sizeof(o.timeline), "%s", timeline);
-	if (bench_timeline_choose(&o, &err))
-		return cli_fail("bench", &err);
-	if (!o.n_workloads) {
-		fprintf(stderr, "mosaic bench: no bundled workloads in this build\n");
-		return 2;
-	}
-	if (shard_auto) {
-		const char *which;
-
-		if (bench_shard_from_env(&shard_i, &shard_n, &which, &err))
-			return cli_fail("bench", &err);
-		fprintf(stderr, "mosaic bench: shard %d/%d from %s\n", shard_i, shard_n, which);
-		if (out) { /* every rank shares --out: each writes DIR/shards/I */
-			snprintf(autobuf, sizeof(autobuf), "%s/shards/%d", out, shard_i);
-			out = autobuf;
-		}
-	}
-	if (!out) {
-		char suffix[64] = "";
-
-		if (shard_n)
-			snprintf(suffix, sizeof(suffix), "-shard%dof%d", shard_i, shard_n);
-		default_out(outbuf, sizeof(outbuf), suffix);
-		out = outbuf;
-	}
-	if (shard_n) {
-		rc = bench_run_shard(&o, shard_i, shard_n, out, -1, &err);
-		if (rc)
+	if ((rc = sweep_opts(&o, &a, &err)) >= 0 || (rc = out_dir(&a, outbuf, sizeof(outbuf), &err)) >= 0)
+		return rc;
+	if (a.shard_n) {
+		if (bench_run_shard(&o, a.shard_i, a.shard_n, a.out, -1, &err))
 			return cli_fail("bench", &err);
 		printf("shard %d/%d: %s (join the shards with 'mosaic bench --merge DIR... --out DIR')\n",
-		       shard_i, shard_n, out);
+		       a.shard_i, a.shard_n, a.out);
 		return 0;
 	}
-	rc = bench_run_jobs(&o, out, &err);
-	if (rc)
+	if (bench_run_jobs(&o, a.out, &err))
 		return cli_fail("bench", &err);
-	print_summary(out);
+	print_summary(a.out);
 	return 0;
 }

@@ -35,6 +35,144 @@ static void help(void)
 	       usage);
 }
 
+/* What the command line asked for. */
+struct args {
+	const char *ref, *workloads, *cluster, *out;
+	double tol;
+	int quick, update, verbose;
+};
+
+/* One option into o and a: -1 to go on, else the exit code. */
+static int option(int c, struct bench_opts *o, struct args *a, struct mo_err *err)
+{
+	long long v;
+
+	switch (c) {
+	case 'r': a->ref = optarg; return -1;
+	case 't':
+		if (cli_real("--tolerance (a percentage)", optarg, 0, 1000, &a->tol, err) < 0)
+			return cli_usage_error("regress", usage, "%s", err->msg);
+		return -1;
+	case 'q': a->quick = 1; return -1;
+	case 'u': a->update = 1; return -1;
+	case 'j':
+		if (cli_int("--jobs", optarg, 1, 256, &v, err) < 0)
+			return cli_usage_error("regress", usage, "%s", err->msg);
+		o->jobs = (int)v;
+		return -1;
+	case 'w': a->workloads = optarg; return -1;
+	case 'c': a->cluster = optarg; return -1;
+	case 'o': a->out = optarg; return -1;
+	case 'v': a->verbose = 1; return -1;
+	case 'Q': o->quiet = 1; return -1;
+	case 'h': help(); return 0;
+	default: return cli_usage_error("regress", usage, "unknown option");
+	}
+}
+
+/* MOSAIC_REGRESS_SELFTEST: -1 to go on, else the exit code. */
+static int selftest(struct bench_opts *o)
+{
+	const char *v = getenv("MOSAIC_REGRESS_SELFTEST");
+
+	if (!v || !*v)
+		return -1;
+	if (strcmp(v, "worsen")) {
+		fprintf(stderr, "mosaic regress: unknown MOSAIC_REGRESS_SELFTEST '%s' (known: worsen)\n", v);
+		return 2;
+	}
+	o->worsen = 1;
+	fprintf(stderr, "mosaic regress: self-test: mosaic's plans replaced by the worst baseline's\n");
+	return -1;
+}
+
+/* The sweep to run: the reference's (read into *ref_text when it exists),
+ * or with --update what the options say.  -1 to go on, else the exit code. */
+static int sweep_opts(struct bench_opts *o, const struct args *a, char **ref_text,
+		      struct mo_err *err)
+{
+	struct stat st;
+
+	if (stat(a->ref, &st) == 0) {
+		if (!(*ref_text = bench_read_file(a->ref, NULL, err)))
+			return cli_fail("regress", err);
+		if (!a->update || (!a->workloads && !a->cluster)) {
+			if (bench_regress_ref_opts(*ref_text, a->ref, o, err))
+				return cli_fail("regress", err);
+			if (!a->update && a->quick != o->quick) {
+				fprintf(stderr, "mosaic regress: reference '%s' was recorded %s --quick; "
+						"run with%s --quick, or re-record it with --update\n", a->ref,
+					o->quick ? "with" : "without", o->quick ? "" : "out");
+				return 2;
+			}
+			o->quick = a->quick;
+		}
+	} else if (!a->update) {
+		fprintf(stderr, "mosaic regress: cannot read reference '%s': no such file (create it "
+				"with --update)\n", a->ref);
+		return 2;
+	}
+	if (a->update) {
+		o->quick = a->quick;
+		if (a->cluster && bench_cluster_parse(&o->cluster, a->cluster, err))
+			return cli_fail("regress", err);
+		if (a->workloads && bench_workloads_parse(o, a->workloads, err))
+			return cli_fail("regress", err);
+	} else if (a->workloads || a->cluster) {
+		return cli_usage_error("regress", usage,
+				       "--workloads and --cluster only go with --update (a comparison "
+				       "runs what the reference recorded)");
+	}
+	if (!o->n_workloads) {
+		fprintf(stderr, "mosaic regress: no bundled workloads in this build\n");
+		return 2;
+	}
+	return -1;
+}
+
+/* Run the suite into out and snapshot its tables (*snap, heap); the tasks
+ * that failed are noted on stderr. */
+static int run_suite(const struct bench_opts *o, const char *out, char **snap, struct mo_err *err)
+{
+	struct bench_table tables[BENCH_T_COUNT];
+	const struct bench_table *f = &tables[BENCH_T_FAILURE];
+	int rc = bench_run_jobs(o, out, err);
+
+	for (int t = 0; t < BENCH_T_COUNT; t++)
+		bench_table_init(&tables[t], bench_table_file(t), bench_table_columns(t));
+	for (int t = 0; t < BENCH_T_COUNT && !rc; t++)
+		rc = bench_table_read(&tables[t], out, 0, err);
+	if (!rc && !(*snap = bench_regress_snapshot(o, tables)))
+		rc = mo_err_set(err, MO_ENOMEM, "out of memory");
+	for (int r = 0; !rc && r < f->n; r++)
+		fprintf(stderr, "mosaic regress: note: %s %s %s: %s\n", bench_cell(f, r, "workload"),
+			bench_cell(f, r, "experiment"), bench_cell(f, r, "variant"),
+			bench_cell(f, r, "message"));
+	for (int t = 0; t < BENCH_T_COUNT; t++)
+		bench_table_release(&tables[t]);
+	return rc;
+}
+
+/* --update: the snapshot, newline-terminated, to the reference file. */
+static int write_reference(const struct bench_opts *o, const char *ref, const char *snap,
+			   struct mo_err *err)
+{
+	size_t len = strlen(snap);
+	char *text = malloc(len + 2);
+	int rc;
+
+	if (!text)
+		return mo_err_set(err, MO_ENOMEM, "out of memory");
+	memcpy(text, snap, len);
+	memcpy(text + len, "\n", 2);
+	rc = bench_write_file(ref, text, err);
+	free(text);
+	if (!rc)
+		printf("regress: wrote reference '%s' (%d workloads, %s, %s)\n", ref, o->n_workloads,
+		       o->quick ? "--quick" : "full", o->cluster.label);
+	return rc;
+}
+
 int cmd_regress(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -45,159 +183,46 @@ int cmd_regress(int argc, char **argv)
 		{"verbose", no_argument, 0, 'v'},        {"quiet", no_argument, 0, 'Q'},
 		{"help", no_argument, 0, 'h'},           {0, 0, 0, 0},
 	};
-	const char *ref = NULL, *workloads = NULL, *cluster = NULL, *out = NULL;
-	const char *selftest = getenv("MOSAIC_REGRESS_SELFTEST");
-	struct bench_table tables[BENCH_T_COUNT];
-	double tol = 1.0;
-	int c, quick = 0, update = 0, verbose = 0, rc = 0, regressions = 0, made_dir = 0;
+	struct args a = {.tol = 1.0};
 	char *ref_text = NULL, *snap = NULL, tmpl[] = "/tmp/mosaic-regress-XXXXXX";
+	const char *out;
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	int c, rc, regressions = 0;
 	struct bench_opts o;
 	struct mo_err err;
-	struct stat st;
 
 	mo_err_clear(&err);
 	if (bench_opts_init(&o, &err))
 		return cli_fail("regress", &err);
 	o.jobs = cpus > 0 ? (int)cpus : 1;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "r:t:quj:w:c:o:vQh", longopts, NULL)) != -1) {
-		long long v;
-
-		switch (c) {
-		case 'r': ref = optarg; break;
-		case 't':
-			if (cli_real("--tolerance (a percentage)", optarg, 0, 1000, &tol, &err) < 0)
-				return cli_usage_error("regress", usage, "%s", err.msg);
-			break;
-		case 'q': quick = 1; break;
-		case 'u': update = 1; break;
-		case 'j':
-			if (cli_int("--jobs", optarg, 1, 256, &v, &err) < 0)
-				return cli_usage_error("regress", usage, "%s", err.msg);
-			o.jobs = (int)v;
-			break;
-		case 'w': workloads = optarg; break;
-		case 'c': cluster = optarg; break;
-		case 'o': out = optarg; break;
-		case 'v': verbose = 1; break;
-		case 'Q': o.quiet = 1; break;
-		case 'h': help(); return 0;
-		default: return cli_usage_error("regress", usage, "unknown option");
-		}
-	}
+	while ((c = getopt_long(argc, argv, "r:t:quj:w:c:o:vQh", longopts, NULL)) != -1)
+		if ((rc = option(c, &o, &a, &err)) >= 0)
+			return rc;
 	if (optind < argc)
 		return cli_usage_error("regress", usage, "unexpected argument '%s'", argv[optind]);
-	if (!ref)
+	if (!a.ref)
 		return cli_usage_error("regress", usage, "--reference FILE is required");
-	if (selftest && *selftest) {
-		if (strcmp(selftest, "worsen")) {
-			fprintf(stderr, "mosaic regress: unknown MOSAIC_REGRESS_SELFTEST '%s' (known: "
-					"worsen)\n", selftest);
-			return 2;
-		}
-		o.worsen = 1;
-		fprintf(stderr, "mosaic regress: self-test: mosaic's plans replaced by the worst "
-				"baseline's\n");
-	}
-	if (stat(ref, &st) == 0) {
-		ref_text = bench_read_file(ref, NULL, &err);
-		if (!ref_text)
-			return cli_fail("regress", &err);
-		if (!update || (!workloads && !cluster)) {
-			int q = quick;
-
-			rc = bench_regress_ref_opts(ref_text, ref, &o, &err);
-			if (rc) {
-				free(ref_text);
-				return cli_fail("regress", &err);
-			}
-			if (!update && q != o.quick) {
-				free(ref_text);
-				fprintf(stderr, "mosaic regress: reference '%s' was recorded %s --quick; "
-						"run with%s --quick, or re-record it with --update\n", ref,
-					o.quick ? "with" : "without", o.quick ? "" : "out");
-				return 2;
-			}
-			o.quick = q;
-		}
-	} else if (!update) {
-		fprintf(stderr, "mosaic regress: cannot read reference '%s': no such file (create it "
-				"with --update)\n", ref);
-		return 2;
-	}
-	if (update) {
-		o.quick = quick;
-		if (cluster && bench_cluster_parse(&o.cluster, cluster, &err)) {
-			free(ref_text);
-			return cli_fail("regress", &err);
-		}
-		if (workloads && bench_workloads_parse(&o, workloads, &err)) {
-			free(ref_text);
-			return cli_fail("regress", &err);
-		}
-	} else if (workloads || cluster) {
+	if ((rc = selftest(&o)) >= 0 || (rc = sweep_opts(&o, &a, &ref_text, &err)) >= 0) {
 		free(ref_text);
-		return cli_usage_error("regress", usage,
-				       "--workloads and --cluster only go with --update (a comparison "
-				       "runs what the reference recorded)");
-	}
-	if (!o.n_workloads) {
-		free(ref_text);
-		fprintf(stderr, "mosaic regress: no bundled workloads in this build\n");
-		return 2;
+		return rc;
 	}
 	o.suite = BENCH_SUITE_REGRESS;
 	o.merge_flags = BENCH_MERGE_NO_REPORT;
+	out = a.out ? a.out : mkdtemp(tmpl);
 	if (!out) {
-		out = mkdtemp(tmpl);
-		if (!out) {
-			free(ref_text);
-			fprintf(stderr, "mosaic regress: cannot create a temporary directory\n");
-			return 1;
-		}
-		made_dir = 1;
+		free(ref_text);
+		fprintf(stderr, "mosaic regress: cannot create a temporary directory\n");
+		return 3;
 	}
-	rc = bench_run_jobs(&o, out, &err);
-	for (int t = 0; t < BENCH_T_COUNT; t++)
-		bench_table_init(&tables[t], bench_table_file(t), bench_table_columns(t));
-	for (int t = 0; t < BENCH_T_COUNT && !rc; t++)
-		rc = bench_table_read(&tables[t], out, 0, &err);
-	if (!rc) {
-		snap = bench_regress_snapshot(&o, tables);
-		if (!snap)
-			rc = mo_err_set(&err, MO_ENOMEM, "out of memory");
-	}
-	if (!rc && tables[BENCH_T_FAILURE].n)
-		for (int r = 0; r < tables[BENCH_T_FAILURE].n; r++)
-			fprintf(stderr, "mosaic regress: note: %s %s %s: %s\n",
-				bench_cell(&tables[BENCH_T_FAILURE], r, "workload"),
-				bench_cell(&tables[BENCH_T_FAILURE], r, "experiment"),
-				bench_cell(&tables[BENCH_T_FAILURE], r, "variant"),
-				bench_cell(&tables[BENCH_T_FAILURE], r, "message"));
-	for (int t = 0; t < BENCH_T_COUNT; t++)
-		bench_table_release(&tables[t]);
-	if (made_dir)
+	rc = run_suite(&o, out, &snap, &err);
+	if (!a.out)
 		bench_rmtree(out);
-	if (!rc && update) {
-		size_t len = strlen(snap);
-		char *text = malloc(len + 2);
-
-		if (!text) {
-			rc = mo_err_set(&err, MO_ENOMEM, "out of memory");
-		} else {
-			memcpy(text, snap, len);
-			text[len] = '\n';
-			text[len + 1] = '\0';
-			rc = bench_write_file(ref, text, &err);
-			free(text);
-		}
-		if (!rc)
-			printf("regress: wrote reference '%s' (%d workloads, %s, %s)\n", ref, o.n_workloads,
-			       o.quick ? "--quick" : "full", o.cluster.label);
-	} else if (!rc) {
-		rc = bench_regress_compare(ref_text, ref, snap, tol, verbose, stdout, &regressions, &err);
-	}
+	if (!rc && a.update)
+		rc = write_reference(&o, a.ref, snap, &err);
+	else if (!rc)
+		rc = bench_regress_compare(ref_text, a.ref, snap, a.tol, a.verbose, stdout, &regressions,
+					   &err);
 	free(snap);
 	free(ref_text);
 	if (rc)

@@ -367,130 +367,137 @@ static int shard_complete(const struct bench_table *tables, const int *before, c
 	return 0;
 }
 
+/* What every shard of one sweep must agree on. */
+struct merge {
+	int shards, ntasks;  /* -1 until the first shard */
+	char *opts;          /* the first shard's options (compact JSON, keys sorted) */
+	char *seen;          /* per shard index: given yet */
+};
+
+/* DIR/shard.json: the shard I/N, the sweep's task count, its options (heap). */
+static int shard_manifest(const char *dir, int *sh, int *nsh, int *nt, char **opts,
+			  struct mo_err *err)
+{
+	char path[4096], *text;
+	json_error_t je;
+	json_t *root;
+	const char *v;
+
+	*opts = NULL;
+	snprintf(path, sizeof(path), "%s/shard.json", dir);
+	if (!(text = bench_read_file(path, NULL, err))) {
+		mo_err_prefix(err, "cannot merge '%s' (not a shard directory of mosaic bench?)", dir);
+		return -MO_EINPUT;
+	}
+	root = json_loads(text, JSON_REJECT_DUPLICATES, &je);
+	free(text);
+	if (!root)
+		return mo_err_set(err, MO_EINPUT, "cannot parse '%s': line %d column %d: %s", path,
+				  je.line, je.column, je.text);
+	v = json_string_value(json_object_get(root, "mosaic_version"));
+	*sh = json_int_in(root, "shard", 0, 65535);
+	*nsh = json_int_in(root, "shards", 1, 65536);
+	*nt = json_int_in(root, "tasks", 0, BENCH_MAX_TASKS);
+	if (strcmp(json_string_value(json_object_get(root, "format")) ?: "", "mosaic-bench-shard"))
+		mo_err_set(err, MO_EINPUT, "cannot merge '%s': not a mosaic bench shard", path);
+	else if (strcmp(v ?: "", MOSAIC_VERSION))
+		mo_err_set(err, MO_EINPUT, "cannot merge '%s': written by mosaic %s, this is %s", path,
+			   v ?: "?", MOSAIC_VERSION);
+	else if (*sh < 0 || *nsh < 0 || *nt < 0)
+		mo_err_set(err, MO_EINPUT, "cannot merge '%s': 'shard' (0..65535), 'shards' "
+			   "(1..65536) and 'tasks' (0..%d) must be integers in range", path,
+			   BENCH_MAX_TASKS);
+	else if (!(*opts = json_dumps(json_object_get(root, "opts"), JSON_COMPACT | JSON_SORT_KEYS)))
+		mo_err_set(err, MO_EINPUT, "cannot merge '%s': no options", path);
+	json_decref(root);
+	return *opts ? 0 : -MO_EINPUT;
+}
+
+/* The shard in dir (its manifest's sh/nsh/nt/opts, opts taken over) is of
+ * the same sweep as those before it (the first of which is in first), and
+ * not given twice. */
+static int shard_agrees(struct merge *m, const char *dir, const char *first, int sh, int nsh,
+			int nt, char *opts, struct mo_err *err)
+{
+	if (m->shards < 0) {
+		m->shards = nsh;
+		m->ntasks = nt;
+		m->opts = opts;
+		if (!(m->seen = calloc((size_t)(nsh > 0 ? nsh : 1), 1)))
+			return mo_err_set(err, MO_ENOMEM, "bench: out of memory");
+	} else {
+		int same = nsh == m->shards && nt == m->ntasks && !strcmp(opts, m->opts);
+
+		free(opts);
+		if (!same)
+			return mo_err_set(err, MO_EINPUT,
+					  "cannot merge '%s': it ran a different sweep than '%s' "
+					  "(options, shard count or task list differ)", dir, first);
+	}
+	if (sh >= m->shards)
+		return mo_err_set(err, MO_EINPUT, "cannot merge '%s/shard.json': bad shard %d/%d", dir,
+				  sh, nsh);
+	if (m->seen[sh])
+		return mo_err_set(err, MO_EINPUT, "cannot merge '%s': shard %d/%d given twice", dir, sh,
+				  m->shards);
+	m->seen[sh] = 1;
+	return 0;
+}
+
+/* One shard directory: its manifest checked, its rows appended to tables. */
+static int merge_one(struct merge *m, struct bench_table *tables, const char *dir,
+		     const char *first, struct mo_err *err)
+{
+	int sh = -1, nsh = -1, nt = -1, before[BENCH_T_COUNT], rc;
+	char *opts = NULL;
+
+	rc = shard_manifest(dir, &sh, &nsh, &nt, &opts, err);
+	if (!rc)
+		rc = shard_agrees(m, dir, first, sh, nsh, nt, opts, err);
+	for (int t = 0; t < BENCH_T_COUNT; t++)
+		before[t] = tables[t].n;
+	for (int t = 0; t < BENCH_T_COUNT && !rc; t++)
+		rc = bench_table_read(&tables[t], dir, 0, err);
+	return rc ? rc : shard_complete(tables, before, dir, sh, m->shards, m->ntasks, err);
+}
+
+/* Every shard given; the options, read back, make the shards' task count. */
+static int merge_check(const struct merge *m, const char *first, struct bench_opts *o,
+		       struct mo_err *err)
+{
+	struct bench_task *tasks = NULL;
+	int n, rc;
+
+	for (int s = 0; s < m->shards; s++)
+		if (!m->seen[s])
+			return mo_err_set(err, MO_EINPUT, "cannot merge: shard %d/%d is missing (give "
+					  "every shard directory)", s, m->shards);
+	if (m->shards < 0)
+		return mo_err_set(err, MO_EUSAGE, "cannot merge: no shard directories");
+	rc = bench_opts_from_json(o, m->opts, "shard.json", err);
+	if (rc)
+		return rc;
+	n = bench_tasks(o, &tasks, err);
+	free(tasks);
+	if (n >= 0 && n != m->ntasks)
+		return mo_err_set(err, MO_EINPUT, "cannot merge '%s': its options make %d tasks here, "
+				  "the shards say %d (another mosaic version?)", first, n, m->ntasks);
+	return n < 0 ? n : 0;
+}
+
 int bench_merge(const char *const *dirs, int ndirs, const char *out, int flags,
 		struct bench_table *tables_out, struct bench_opts *opts_out, struct mo_err *err)
 {
 	struct bench_table tables[BENCH_T_COUNT];
+	struct merge m = {-1, -1, NULL, NULL};
 	struct bench_opts o;
-	char *first_opts = NULL, *seen = NULL;
-	int shards = -1, ntasks = -1, rc = 0;
+	int rc = 0;
 
 	tables_init(tables);
-	for (int d = 0; d < ndirs && !rc; d++) {
-		char path[4096], *text, *opts;
-		json_error_t je;
-		json_t *root;
-		int sh, nsh, nt;
-
-		snprintf(path, sizeof(path), "%s/shard.json", dirs[d]);
-		text = bench_read_file(path, NULL, err);
-		if (!text) {
-			mo_err_prefix(err, "cannot merge '%s' (not a shard directory of mosaic bench?)",
-				      dirs[d]);
-			rc = -MO_EINPUT;
-			break;
-		}
-		root = json_loads(text, JSON_REJECT_DUPLICATES, &je);
-		free(text);
-		if (!root) {
-			rc = mo_err_set(err, MO_EINPUT, "cannot parse '%s': line %d column %d: %s", path,
-					je.line, je.column, je.text);
-			break;
-		}
-		if (strcmp(json_string_value(json_object_get(root, "format")) ?: "",
-				    "mosaic-bench-shard")) {
-			json_decref(root);
-			rc = mo_err_set(err, MO_EINPUT, "cannot merge '%s': not a mosaic bench shard",
-					path);
-			break;
-		}
-		if (strcmp(json_string_value(json_object_get(root, "mosaic_version")) ?: "",
-			   MOSAIC_VERSION)) {
-			rc = mo_err_set(err, MO_EINPUT,
-					"cannot merge '%s': written by mosaic %s, this is %s", path,
-					json_string_value(json_object_get(root, "mosaic_version")) ?: "?",
-					MOSAIC_VERSION);
-			json_decref(root);
-			break;
-		}
-		sh = json_int_in(root, "shard", 0, 65535);
-		nsh = json_int_in(root, "shards", 1, 65536);
-		nt = json_int_in(root, "tasks", 0, BENCH_MAX_TASKS);
-		if (sh < 0 || nsh < 0 || nt < 0) {
-			json_decref(root);
-			rc = mo_err_set(err, MO_EINPUT, "cannot merge '%s': 'shard' (0..65535), 'shards' "
-					"(1..65536) and 'tasks' (0..%d) must be integers in range", path,
-					BENCH_MAX_TASKS);
-			break;
-		}
-		opts = json_dumps(json_object_get(root, "opts"), JSON_COMPACT | JSON_SORT_KEYS);
-		json_decref(root);
-		if (!opts) {
-			rc = mo_err_set(err, MO_EINPUT, "cannot merge '%s': no options", path);
-			break;
-		}
-		if (shards < 0) {
-			shards = nsh;
-			ntasks = nt;
-			first_opts = opts;
-			seen = calloc((size_t)(nsh > 0 ? nsh : 1), 1);
-			if (!seen) {
-				rc = mo_err_set(err, MO_ENOMEM, "bench: out of memory");
-				break;
-			}
-		} else {
-			int same = nsh == shards && nt == ntasks && !strcmp(opts, first_opts);
-
-			free(opts);
-			if (!same) {
-				rc = mo_err_set(err, MO_EINPUT,
-						"cannot merge '%s': it ran a different sweep than '%s' "
-						"(options, shard count or task list differ)",
-						dirs[d], dirs[0]);
-				break;
-			}
-		}
-		if (sh < 0 || sh >= shards || nsh < 1) {
-			rc = mo_err_set(err, MO_EINPUT, "cannot merge '%s': bad shard %d/%d", path, sh,
-					nsh);
-			break;
-		}
-		if (seen[sh]) {
-			rc = mo_err_set(err, MO_EINPUT, "cannot merge '%s': shard %d/%d given twice",
-					dirs[d], sh, shards);
-			break;
-		}
-		seen[sh] = 1;
-		{
-			int before[BENCH_T_COUNT];
-			for (int t = 0; t < BENCH_T_COUNT; t++)
-				before[t] = tables[t].n;
-			for (int t = 0; t < BENCH_T_COUNT && !rc; t++)
-				rc = bench_table_read(&tables[t], dirs[d], 0, err);
-			if (!rc)
-				rc = shard_complete(tables, before, dirs[d], sh, shards, ntasks, err);
-		}
-	}
-	for (int s = 0; !rc && s < shards; s++)
-		if (!seen[s])
-			rc = mo_err_set(err, MO_EINPUT,
-					"cannot merge: shard %d/%d is missing (give every shard "
-					"directory)", s, shards);
-	if (!rc && !ndirs)
-		rc = mo_err_set(err, MO_EUSAGE, "cannot merge: no shard directories");
+	for (int d = 0; d < ndirs && !rc; d++)
+		rc = merge_one(&m, tables, dirs[d], dirs[0], err);
 	if (!rc)
-		rc = bench_opts_from_json(&o, first_opts, "shard.json", err);
-	if (!rc) { /* the shards' task count is the one their options give here */
-		struct bench_task *tasks = NULL;
-		int n = bench_tasks(&o, &tasks, err);
-		free(tasks);
-		if (n >= 0 && n != ntasks)
-			rc = mo_err_set(err, MO_EINPUT, "cannot merge '%s': its options make %d tasks "
-					"here, the shards say %d (another mosaic version?)", dirs[0], n,
-					ntasks);
-		else if (n < 0)
-			rc = n;
-	}
+		rc = merge_check(&m, ndirs ? dirs[0] : "", &o, err);
 	if (!rc && out) {
 		rc = bench_mkdir_p(out, err);
 		for (int t = 0; t < BENCH_T_COUNT && !rc; t++)
@@ -503,12 +510,11 @@ int bench_merge(const char *const *dirs, int ndirs, const char *out, int flags,
 	}
 	if (!rc && opts_out)
 		*opts_out = o;
-	if (!rc && tables_out) {
+	if (!rc && tables_out)
 		memcpy(tables_out, tables, sizeof(tables));
-	} else {
+	else
 		tables_release(tables);
-	}
-	free(first_opts);
-	free(seen);
+	free(m.opts);
+	free(m.seen);
 	return rc;
 }

@@ -45,13 +45,12 @@ static const struct bench_figure figure = {
 	"that baseline's simulated iteration time / the system's (dashed line = 1; higher is "
 	"faster)."};
 
-static int report(struct bench_report *c, struct mo_err *err)
+/* fig9_iter_time.csv: per workload, each system's times, relative times,
+ * speedups and their labels. */
+static int write_csv(struct bench_report *c, struct mo_err *err)
 {
 	struct bench_csv f;
-	struct plot p;
-	FILE *gp;
-	char b1[32], b2[32];
-	int rc, M = BENCH_N_SYSTEMS - 1;
+	int rc;
 
 	rc = bench_csv_open(&f, c->dir, "fig9_iter_time.csv", err);
 	if (rc)
@@ -92,9 +91,13 @@ static int report(struct bench_report *c, struct mo_err *err)
 				fprintf(f.fp, ",");
 		fputc('\n', f.fp);
 	}
-	rc = bench_csv_close(&f, err);
-	if (rc)
-		return rc;
+	return bench_csv_close(&f, err);
+}
+
+static int draw(struct bench_report *c, struct mo_err *err)
+{
+	struct plot p;
+	FILE *gp;
 
 	/* Speedups over the best baseline of each workload (iteration times of
 	 * different workloads differ by orders of magnitude), each bar labelled
@@ -107,25 +110,16 @@ static int report(struct bench_report *c, struct mo_err *err)
 			    bench_systems, bench_sys_color);
 	bench_gp_bar_labels(gp, 4 + 3 * BENCH_N_SYSTEMS, 4 + 4 * BENCH_N_SYSTEMS, BENCH_N_SYSTEMS);
 	fputc('\n', gp);
-	rc = bench_figure_close(c, &p, err);
-	if (rc)
-		return rc;
+	return bench_figure_close(c, &p, err);
+}
 
-	bench_md(c, "## Fig. 9: iteration time\n\n"
-	      "Each workload planned by every system on %s, every plan run for one training "
-	      "iteration in the simulator. Times in ms; **sim** = simulated iteration time, "
-	      "**pred** = the planner's predicted iteration time for the same plan.\n\n",
-	      c->o->cluster.label);
-	if (c->o->no_check)
-		bench_md(c, "Every plan was chosen by the cost model alone (`--check none`).\n\n");
-	else
-		bench_md(c, "How plans were chosen: every system, the baselines and mosaic alike, searches "
-		      "by the cost model, then runs its finalists (its plans predicted within %.0f%% "
-		      "of its best, at most %d of each kind) for one iteration in the simulator and keeps the "
-		      "fastest; mosaic's finalists include every baseline's. So mosaic is never "
-		      "slower than a baseline here by construction: the table shows where "
-		      "colocation gains. `--check none` plans by the cost model alone.\n\n",
-		   100 * PLAN_CHECK_BAND, PLAN_CHECK_PER_GROUP);
+/* The table: each system's simulated and predicted times, the best
+ * baseline, the speedup and mosaic's plan. */
+static void md_table(struct bench_report *c)
+{
+	char b1[32], b2[32];
+	const int M = BENCH_N_SYSTEMS - 1;
+
 	bench_md(c, "| workload |");
 	for (int s = 0; s < BENCH_N_SYSTEMS; s++)
 		bench_md(c, " %s sim | %s pred |", bench_systems[s], bench_systems[s]);
@@ -150,6 +144,11 @@ static int report(struct bench_report *c, struct mo_err *err)
 		else
 			bench_md(c, " - |\n");
 	}
+}
+
+/* The headline: mosaic's maximum and geometric-mean speedup. */
+static void md_speedup(struct bench_report *c)
+{
 	bench_md(c, "\n");
 	if (c->n_speedups) {
 		bench_md(c, "**Speedup of mosaic over the best temporal-only baseline of each workload "
@@ -164,10 +163,36 @@ static int report(struct bench_report *c, struct mo_err *err)
 		bench_md(c, "No workload has both a mosaic plan and a baseline plan, so no speedup is "
 		      "reported (see the failures below).\n");
 	}
+}
+
+static int report(struct bench_report *c, struct mo_err *err)
+{
+	int rc = write_csv(c, err);
+
+	if (!rc)
+		rc = draw(c, err);
+	if (rc)
+		return rc;
+	bench_md(c, "## Fig. 9: iteration time\n\n"
+	      "Each workload planned by every system on %s, every plan run for one training "
+	      "iteration in the simulator. Times in ms; **sim** = simulated iteration time, "
+	      "**pred** = the planner's predicted iteration time for the same plan.\n\n",
+	      c->o->cluster.label);
+	if (c->o->no_check)
+		bench_md(c, "Every plan was chosen by the cost model alone (`--check none`).\n\n");
+	else
+		bench_md(c, "How plans were chosen: every system, the baselines and mosaic alike, searches "
+		      "by the cost model, then runs its finalists (its plans predicted within %.0f%% "
+		      "of its best, at most %d of each kind) for one iteration in the simulator and keeps the "
+		      "fastest; mosaic's finalists include every baseline's. So mosaic is never "
+		      "slower than a baseline here by construction: the table shows where "
+		      "colocation gains. `--check none` plans by the cost model alone.\n\n",
+		   100 * PLAN_CHECK_BAND, PLAN_CHECK_PER_GROUP);
+	md_table(c);
+	md_speedup(c);
 	bench_md_figure(c, &figure);
 	return 0;
 }
-
 
 const struct bench_experiment bench_exp_iter_time = {
 	.name = "iteration time",

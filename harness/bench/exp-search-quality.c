@@ -142,26 +142,76 @@ static const struct bench_figure figure = {
 	"Predicted (top) and simulated (bottom) iteration time of each search "
 	"method's plan relative to the optimum (log scale: 1 = as good)."};
 
-static int report(struct bench_report *c, struct mo_err *err)
-{
-	const struct bench_table *t = &c->t[BENCH_T_SEARCH];
-	const char *methods[BENCH_MAX_METHODS];
-	int nm = bench_search_methods(methods, BENCH_MAX_METHODS), rc, gpus = 0, below = 0;
-	struct bench_csv f;
-	struct plot p;
-	FILE *gp;
+/* One workload's results: each method's predicted and simulated time
+ * relative to the reference (optimal, or the best found where it did not
+ * run), its status, and the instance's GPUs. */
+struct wl_search {
+	double pred[BENCH_MAX_METHODS], sim[BENCH_MAX_METHODS], rp, rs;
+	const char *status[BENCH_MAX_METHODS];
+	const char *ref;
+	int gpus;
+};
 
-	if (!t->n)
-		return 0;
-	rc = bench_csv_open(&f, c->dir, "fig13_search.csv", err);
-	if (rc)
-		return rc;
-	fprintf(f.fp, "workload,reference");
+static void gather(const struct bench_table *t, const char *wl, const char *const *methods, int nm,
+		   struct wl_search *x)
+{
+	x->rp = x->rs = NAN;
+	x->ref = "optimal";
+	x->gpus = 0;
+	for (int m = 0; m < nm; m++) {
+		x->pred[m] = x->sim[m] = NAN;
+		x->status[m] = "not run";
+	}
+	for (int r = 0; r < t->n; r++)
+		for (int m = 0; m < nm && !strcmp(bench_cell(t, r, "workload"), wl); m++)
+			if (!strcmp(bench_cell(t, r, "method"), methods[m])) {
+				x->status[m] = bench_cell(t, r, "status");
+				x->pred[m] = bench_cell_num(t, r, "predicted_iter_ns");
+				x->sim[m] = bench_cell_num(t, r, "simulated_iter_ns");
+				x->gpus = (int)bench_cell_num(t, r, "gpus");
+			}
 	for (int m = 0; m < nm; m++)
-		fprintf(f.fp, ",%s_predicted_rel", methods[m]);
+		if (!strcmp(methods[m], "optimal") && !isnan(x->pred[m]))
+			x->rp = x->pred[m], x->rs = x->sim[m];
+	if (!isnan(x->rp))
+		return;
+	x->ref = "best found";
+	for (int m = 0; m < nm; m++) {
+		if (!isnan(x->pred[m]) && (isnan(x->rp) || x->pred[m] < x->rp))
+			x->rp = x->pred[m];
+		if (!isnan(x->sim[m]) && (isnan(x->rs) || x->sim[m] < x->rs))
+			x->rs = x->sim[m];
+	}
+}
+
+/* Its CSV row and table row; how many methods predicted below optimal. */
+static int write_rows(struct bench_report *c, FILE *fp, const char *wl, const char *const *methods,
+		      int nm, const struct wl_search *x)
+{
+	int below = 0;
+
 	for (int m = 0; m < nm; m++)
-		fprintf(f.fp, ",%s_simulated_rel", methods[m]);
-	fputc('\n', f.fp);
+		below += !strcmp(x->ref, "optimal") && strcmp(methods[m], "optimal") &&
+			 x->pred[m] < x->rp * (1 - 1e-9);
+	fprintf(fp, "%s,%s", wl, x->ref);
+	for (int m = 0; m < nm; m++)
+		bench_csv_num(fp, x->pred[m] / x->rp, "%.4f");
+	for (int m = 0; m < nm; m++)
+		bench_csv_num(fp, x->sim[m] / x->rs, "%.4f");
+	fputc('\n', fp);
+	bench_md(c, "| %s | %d | %s |", wl, x->gpus, x->ref);
+	for (int m = 0; m < nm; m++) {
+		if (isnan(x->pred[m]))
+			bench_md(c, " %s |", x->status[m]);
+		else
+			bench_md(c, " %.3f / %.3f |", x->pred[m] / x->rp, x->sim[m] / x->rs);
+	}
+	bench_md(c, "\n");
+	return below;
+}
+
+static void md_intro(struct bench_report *c, const char *const *methods, int nm)
+{
 	bench_md(c, "## Fig. 13: search quality\n\nSearch methods on a small instance where the exact "
 	      "search can finish: the fewest of 2, 4 and 8 GPUs of the cluster's type on which "
 	      "mosaic's plan fits (column GPUs). *mosaic* is the planner's "
@@ -178,79 +228,32 @@ static int report(struct bench_report *c, struct mo_err *err)
 	for (int m = 0; m < nm; m++)
 		bench_md(c, "---:|");
 	bench_md(c, "\n");
-	for (int w = 0; w < c->o->n_workloads; w++) {
-		double pred[BENCH_MAX_METHODS], sim[BENCH_MAX_METHODS], rp = NAN, rs = NAN;
-		const char *status[BENCH_MAX_METHODS];
-		const char *ref = "optimal";
+}
 
-		gpus = 0;
-		for (int m = 0; m < nm; m++) {
-			pred[m] = sim[m] = NAN;
-			status[m] = "not run";
-		}
-		for (int r = 0; r < t->n; r++) {
-			if (strcmp(bench_cell(t, r, "workload"), c->o->workloads[w]))
-				continue;
-			for (int m = 0; m < nm; m++)
-				if (!strcmp(bench_cell(t, r, "method"), methods[m])) {
-					status[m] = bench_cell(t, r, "status");
-					pred[m] = bench_cell_num(t, r, "predicted_iter_ns");
-					sim[m] = bench_cell_num(t, r, "simulated_iter_ns");
-					gpus = (int)bench_cell_num(t, r, "gpus");
-				}
-		}
-		for (int m = 0; m < nm; m++)
-			if (!strcmp(methods[m], "optimal") && !isnan(pred[m]))
-				rp = pred[m], rs = sim[m];
-		if (isnan(rp)) {
-			ref = "best found";
-			for (int m = 0; m < nm; m++) {
-				if (!isnan(pred[m]) && (isnan(rp) || pred[m] < rp))
-					rp = pred[m];
-				if (!isnan(sim[m]) && (isnan(rs) || sim[m] < rs))
-					rs = sim[m];
-			}
-		}
-		for (int m = 0; m < nm; m++)
-			if (!strcmp(ref, "optimal") && strcmp(methods[m], "optimal") &&
-			    pred[m] < rp * (1 - 1e-9))
-				below++;
-		fprintf(f.fp, "%s,%s", c->o->workloads[w], ref);
-		for (int m = 0; m < nm; m++)
-			bench_csv_num(f.fp, pred[m] / rp, "%.4f");
-		for (int m = 0; m < nm; m++)
-			bench_csv_num(f.fp, sim[m] / rs, "%.4f");
-		fputc('\n', f.fp);
-		bench_md(c, "| %s | %d | %s |", c->o->workloads[w], gpus, ref);
-		for (int m = 0; m < nm; m++) {
-			if (isnan(pred[m]))
-				bench_md(c, " %s |", status[m]);
-			else
-				bench_md(c, " %.3f / %.3f |", pred[m] / rp, sim[m] / rs);
-		}
-		bench_md(c, "\n");
-	}
-	rc = bench_csv_close(&f, err);
-	if (rc)
-		return rc;
+/* What came out below optimal, and the methods that produced no plan. */
+static void md_notes(struct bench_report *c, const struct bench_table *t, int below)
+{
+	int notes = 0;
+
 	if (below)
 		bench_md(c, "\n%d time%s a method's predicted iteration time came out below `optimal`'s: the "
 		      "exact search is optimal only over its own placement space, which does not cover "
 		      "every plan the other methods can produce.\n", below, below == 1 ? "" : "s");
-	{
-		int notes = 0;
-
-		for (int r = 0; r < t->n; r++) {
-			if (!strcmp(bench_cell(t, r, "status"), "ok"))
-				continue;
-			if (!notes++)
-				bench_md(c, "\nMethods that did not produce a plan:\n\n");
-			bench_md(c, "- %s / %s: %s (%s)\n", bench_cell(t, r, "workload"),
-			   bench_cell(t, r, "method"), bench_cell(t, r, "status"),
-			   bench_cell(t, r, "note"));
-		}
+	for (int r = 0; r < t->n; r++) {
+		if (!strcmp(bench_cell(t, r, "status"), "ok"))
+			continue;
+		if (!notes++)
+			bench_md(c, "\nMethods that did not produce a plan:\n\n");
+		bench_md(c, "- %s / %s: %s (%s)\n", bench_cell(t, r, "workload"),
+			 bench_cell(t, r, "method"), bench_cell(t, r, "status"), bench_cell(t, r, "note"));
 	}
-	gp = bench_figure_open(c, &figure, &p, err);
+}
+
+static int draw(struct bench_report *c, const char *const *methods, int nm, struct mo_err *err)
+{
+	struct plot p;
+	FILE *gp = bench_figure_open(c, &figure, &p, err);
+
 	if (!gp)
 		return err ? err->code : -MO_EIO;
 	bench_gp_bars(gp, c->o->n_workloads, "[0.7:*]", 0.08, 1);
@@ -258,18 +261,49 @@ static int report(struct bench_report *c, struct mo_err *err)
 		    "set multiplot layout 2,1\n");
 	for (int half = 0; half < 2; half++) {
 		fprintf(gp, "set title 'Fig. 13%s: %s iteration time of each search method relative "
-			      "to optimal (or the best found)' noenhanced\n", half ? "b" : "a",
+			    "to optimal (or the best found)' noenhanced\n", half ? "b" : "a",
 			half ? "simulated" : "predicted");
 		bench_gp_bar_series(gp, "fig13_search.csv", 3 + half * nm, nm, methods, bench_palette);
 		fputc('\n', gp);
 	}
 	fprintf(gp, "unset multiplot\n");
-	rc = bench_figure_close(c, &p, err);
+	return bench_figure_close(c, &p, err);
+}
+
+static int report(struct bench_report *c, struct mo_err *err)
+{
+	const struct bench_table *t = &c->t[BENCH_T_SEARCH];
+	const char *methods[BENCH_MAX_METHODS];
+	int nm = bench_search_methods(methods, BENCH_MAX_METHODS), rc, below = 0;
+	struct bench_csv f;
+
+	if (!t->n)
+		return 0;
+	rc = bench_csv_open(&f, c->dir, "fig13_search.csv", err);
+	if (rc)
+		return rc;
+	fprintf(f.fp, "workload,reference");
+	for (int m = 0; m < nm; m++)
+		fprintf(f.fp, ",%s_predicted_rel", methods[m]);
+	for (int m = 0; m < nm; m++)
+		fprintf(f.fp, ",%s_simulated_rel", methods[m]);
+	fputc('\n', f.fp);
+	md_intro(c, methods, nm);
+	for (int w = 0; w < c->o->n_workloads; w++) {
+		struct wl_search x;
+
+		gather(t, c->o->workloads[w], methods, nm, &x);
+		below += write_rows(c, f.fp, c->o->workloads[w], methods, nm, &x);
+	}
+	rc = bench_csv_close(&f, err);
+	if (rc)
+		return rc;
+	md_notes(c, t, below);
+	rc = draw(c, methods, nm, err);
 	if (!rc)
 		bench_md_figure(c, &figure);
 	return rc;
 }
-
 
 const struct bench_experiment bench_exp_search_quality = {
 	.name = "search quality",
