@@ -150,7 +150,84 @@ static int load_plan_workload(const struct plan *p, const char *spec, struct wor
 	return rc;
 }
 
-int cmd_run(int argc, char **argv)
+/* The simulated result as text on stdout. */
+static void print_text(const char *plan_path, const struct plan *p, const struct workload *w,
+		       const struct engine_run_result *res)
+{
+	printf("plan '%s' (%s, %s) for '%s' on %d GPUs: iteration %.3f ms (simulated)",
+	       plan_path, p->planner, p->schedule == PLAN_SCHEDULE_GPIPE ? "gpipe" : "1f1b",
+	       w->name, res->n_gpus, res->iter_ns / 1e6);
+	if (p->predicted_iter_ns > 0)
+		printf(", planner predicted %.3f ms", p->predicted_iter_ns / 1e6);
+	printf("\nSM utilisation %.1f%%, DRAM bandwidth utilisation %.1f%% (simulated, mean over GPUs)\n",
+	       100 * res->sm_util, 100 * res->dram_util);
+	printf("%-5s %10s %12s %12s %14s\n", "gpu", "sm_util_%", "dram_util_%", "memory_GiB",
+	       "sim_peak_GiB");
+	for (int g = 0; g < res->n_gpus; g++)
+		printf("%-5d %10.1f %12.1f %12.2f %14.2f\n", g, 100 * res->gpu_util[g],
+		       100 * res->gpu_dram_util[g],
+		       res->gpu_mem_bytes ? res->gpu_mem_bytes[g] / GIB : -1.0,
+		       res->gpu_peak_bytes ? res->gpu_peak_bytes[g] / GIB : -1.0);
+	printf("%-24s %12s %12s %12s %12s\n", "module", "busy_ms", "fwd_ms", "bwd_ms", "span_ms");
+	for (int m = 0; m < res->n_modules; m++)
+		printf("%-24s %12.3f %12.3f %12.3f %12.3f\n", res->modules[m].name,
+		       res->modules[m].busy_ns / 1e6, res->modules[m].fwd_ns / 1e6,
+		       res->modules[m].bwd_ns / 1e6, res->modules[m].span_ns / 1e6);
+	printf("%llu kernels, %llu communications, %llu events simulated\n",
+	       (unsigned long long)res->kernels, (unsigned long long)res->comms,
+	       (unsigned long long)res->events);
+}
+
+/* One iteration of p in the simulator (the trace to out when given), printed; the exit code. */
+static int run_sim(const char *plan_path, const struct plan *p, const struct workload *w,
+		   const char *out, int json)
+{
+	struct engine_run_opts ro;
+	struct engine_run_result res;
+	struct trace_writer *tw = NULL;
+	struct trace_sink sink;
+	struct mo_err err;
+	int rc = 0;
+
+	mo_err_clear(&err);
+	memset(&res, 0, sizeof(res));
+	engine_run_opts_init(&ro);
+	ro.backend = "sim";
+	if (out) {
+		if (trace_sink_writer(&sink, &tw, out) < 0) {
+			mo_err_set(&err, MO_ENOMEM, "out of memory");
+			return cli_fail("run", &err);
+		}
+		ro.out = &sink;
+	}
+	if (engine_run(p, w, &ro, &res, &err) < 0) {
+		trace_writer_abort(tw);
+		mo_err_prefix(&err, "cannot run '%s'", plan_path);
+		rc = cli_fail("run", &err);
+	} else if (tw && trace_writer_close(tw, &err) < 0) {
+		rc = cli_fail("run", &err);
+	} else if (json) {
+		json_t *o = result_json(plan_path, p, w, &res);
+		char *s = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6));
+		if (s)
+			printf("%s\n", s);
+		free(s);
+		json_decref(o);
+	} else {
+		print_text(plan_path, p, w, &res);
+	}
+	engine_run_result_release(&res);
+	return rc;
+}
+
+/* What the command line asked for. */
+struct args {
+	const char *spec, *backend, *out;
+	int json, iterations, warmup;
+};
+
+/* The options into a: -1 to go on, else the exit code. */
+static int parse(int argc, char **argv, struct args *a, struct mo_err *err)
 {
 	static const struct option opts[] = {
 		{"workload", required_argument, NULL, 'w'},
@@ -163,48 +240,27 @@ int cmd_run(int argc, char **argv)
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
-	const char *spec = NULL, *backend = "sim", *out = NULL;
-	struct plan *p = NULL;
-	struct workload *w = NULL;
-	struct engine_run_opts ro;
-	struct engine_run_result res;
-	struct trace_writer *tw = NULL;
-	struct trace_sink sink;
-	struct mo_err err;
-	int json = 0, c, rc = 0, iterations = 5, warmup = 1;
+	int c;
 
-	mo_err_clear(&err);
-	memset(&res, 0, sizeof(res));
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "w:b:o:jh", opts, NULL)) != -1) {
+		long long v;
+
 		switch (c) {
-		case 'w':
-			spec = optarg;
-			break;
-		case 'b':
-			backend = optarg;
-			break;
-		case 'o':
-			out = optarg;
-			break;
-		case 'j':
-			json = 1;
-			break;
+		case 'w': a->spec = optarg; break;
+		case 'b': a->backend = optarg; break;
+		case 'o': a->out = optarg; break;
+		case 'j': a->json = 1; break;
 		case 'i':
-		case 'W': {
-			long long v;
+		case 'W':
 			if (cli_int(c == 'i' ? "--iterations" : "--warmup", optarg, c == 'i' ? 1 : 0,
-				    1000000, &v, &err) < 0)
-				return cli_usage_error("run", usage, "%s", err.msg);
-			if (c == 'i')
-				iterations = (int)v;
-			else
-				warmup = (int)v;
+				    1000000, &v, err) < 0)
+				return cli_usage_error("run", usage, "%s", err->msg);
+			*(c == 'i' ? &a->iterations : &a->warmup) = (int)v;
 			break;
-		}
 		case 'G':
-			if (model_gpu_load_file(optarg, &err) < 0)
-				return cli_fail("run", &err);
+			if (model_gpu_load_file(optarg, err) < 0)
+				return cli_fail("run", err);
 			break;
 		case 'h':
 			printf("usage: %s\n", usage);
@@ -215,83 +271,33 @@ int cmd_run(int argc, char **argv)
 	}
 	if (optind != argc - 1)
 		return cli_usage_error("run", usage, "expected one plan");
-	if (strcmp(backend, "sim") != 0 && strcmp(backend, "cuda") != 0) {
-		fprintf(stderr, "mosaic run: unknown backend '%s' (known: sim, cuda)\n", backend);
+	if (strcmp(a->backend, "sim") != 0 && strcmp(a->backend, "cuda") != 0) {
+		fprintf(stderr, "mosaic run: unknown backend '%s' (known: sim, cuda)\n", a->backend);
 		return 2;
 	}
+	return -1;
+}
+
+int cmd_run(int argc, char **argv)
+{
+	struct args a = {NULL, "sim", NULL, 0, 5, 1};
+	struct plan *p = NULL;
+	struct workload *w = NULL;
+	struct mo_err err;
+	int rc;
+
+	mo_err_clear(&err);
+	if ((rc = parse(argc, argv, &a, &err)) >= 0)
+		return rc;
 	/* a plan or spec that cannot be read is bad input (exit 2) */
-	if (plan_load(argv[optind], &p, &err) < 0) {
+	if (plan_load(argv[optind], &p, &err) < 0 || load_plan_workload(p, a.spec, &w, &err) < 0) {
 		cli_fail("run", &err);
 		rc = 2;
-		goto done;
-	}
-	if (load_plan_workload(p, spec, &w, &err) < 0) {
-		cli_fail("run", &err);
-		rc = 2;
-		goto done;
-	}
-	if (!strcmp(backend, "cuda")) {
-		rc = run_cuda(argv[optind], p, w, out, iterations, warmup, json);
-		goto done;
-	}
-	engine_run_opts_init(&ro);
-	ro.backend = backend;
-	if (out) {
-		if (trace_sink_writer(&sink, &tw, out) < 0) {
-			mo_err_set(&err, MO_ENOMEM, "out of memory");
-			rc = cli_fail("run", &err);
-			goto done;
-		}
-		ro.out = &sink;
-	}
-	if (engine_run(p, w, &ro, &res, &err) < 0) {
-		trace_writer_abort(tw);
-		tw = NULL;
-		mo_err_prefix(&err, "cannot run '%s'", argv[optind]);
-		rc = cli_fail("run", &err);
-		goto done;
-	}
-	if (tw) {
-		int wr = trace_writer_close(tw, &err);
-		tw = NULL;
-		if (wr < 0) {
-			rc = cli_fail("run", &err);
-			goto done;
-		}
-	}
-	if (json) {
-		json_t *o = result_json(argv[optind], p, w, &res);
-		char *s = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6));
-		if (s)
-			printf("%s\n", s);
-		free(s);
-		json_decref(o);
+	} else if (!strcmp(a.backend, "cuda")) {
+		rc = run_cuda(argv[optind], p, w, a.out, a.iterations, a.warmup, a.json);
 	} else {
-		printf("plan '%s' (%s, %s) for '%s' on %d GPUs: iteration %.3f ms (simulated)",
-		       argv[optind], p->planner, p->schedule == PLAN_SCHEDULE_GPIPE ? "gpipe" : "1f1b",
-		       w->name, res.n_gpus, res.iter_ns / 1e6);
-		if (p->predicted_iter_ns > 0)
-			printf(", planner predicted %.3f ms", p->predicted_iter_ns / 1e6);
-		printf("\nSM utilisation %.1f%%, DRAM bandwidth utilisation %.1f%% (simulated, mean over GPUs)\n",
-		       100 * res.sm_util, 100 * res.dram_util);
-		printf("%-5s %10s %12s %12s %14s\n", "gpu", "sm_util_%", "dram_util_%", "memory_GiB",
-		       "sim_peak_GiB");
-		for (int g = 0; g < res.n_gpus; g++)
-			printf("%-5d %10.1f %12.1f %12.2f %14.2f\n", g, 100 * res.gpu_util[g],
-			       100 * res.gpu_dram_util[g],
-			       res.gpu_mem_bytes ? res.gpu_mem_bytes[g] / GIB : -1.0,
-			       res.gpu_peak_bytes ? res.gpu_peak_bytes[g] / GIB : -1.0);
-		printf("%-24s %12s %12s %12s %12s\n", "module", "busy_ms", "fwd_ms", "bwd_ms", "span_ms");
-		for (int m = 0; m < res.n_modules; m++)
-			printf("%-24s %12.3f %12.3f %12.3f %12.3f\n", res.modules[m].name,
-			       res.modules[m].busy_ns / 1e6, res.modules[m].fwd_ns / 1e6,
-			       res.modules[m].bwd_ns / 1e6, res.modules[m].span_ns / 1e6);
-		printf("%llu kernels, %llu communications, %llu events simulated\n",
-		       (unsigned long long)res.kernels, (unsigned long long)res.comms,
-		       (unsigned long long)res.events);
+		rc = run_sim(argv[optind], p, w, a.out, a.json);
 	}
-done:
-	engine_run_result_release(&res);
 	workload_free(w);
 	plan_free(p);
 	return rc;

@@ -117,7 +117,82 @@ out:
 	return rc;
 }
 
-int cmd_validate(int argc, char **argv)
+/* The report as JSON on stdout (rp, r: the reference trace's name and data). */
+static void print_json(const struct model_val_report *rep, const struct model_gpu *g,
+		       const char *rp, const struct trace_mem *r)
+{
+	printf("{\"gpu\": \"%s\", \"reference\": \"%s\", \"reference_sms\": %d, "
+	       "\"reference_source\": \"%s\", \"targets\": %d, \"matched\": %d, \"unmatched\": %d, "
+	       "\"mape\": %.3f, \"baseline_mape\": %.3f, ",
+	       g->name, rp, trace_quota(r, g), trace_source_name((int)r->header.source),
+	       rep->ntargets, rep->matched, rep->unmatched, rep->all_ours.mape, rep->all_base.mape);
+	print_stats_json("kernels", &rep->all_ours, 1);
+	print_stats_json("kernels_baseline", &rep->all_base, 1);
+	print_stats_json("modules", &rep->all_mod_ours, 1);
+	print_stats_json("modules_baseline", &rep->all_mod_base, 1);
+	printf("\"rows\": [\n");
+	for (int i = 0; i < rep->nrows; i++) {
+		const struct model_val_row *w = &rep->rows[i];
+		printf("  {\"level\": \"%s\", \"ground_truth\": \"%s\", \"quota\": %d, ",
+		       w->level ? "module" : "kernel", trace_source_name(w->source), w->quota);
+		if (w->level)
+			printf("\"module\": \"%s\", ", w->module);
+		else
+			printf("\"class\": \"%s\", ", w->kclass < 0 ? "all" : trace_class_name(w->kclass));
+		print_stats_json("ours", &w->ours, 1);
+		print_stats_json("baseline", &w->baseline, 0);
+		printf("}%s\n", i + 1 < rep->nrows ? "," : "");
+	}
+	printf("]}\n");
+}
+
+/* The rows whose ground truth is source src, as a text table. */
+static void print_rows(const struct model_val_report *rep, int src)
+{
+	printf("\n## ground truth: %s traces\n", trace_source_name(src));
+	printf("%-7s %5s %-28s %5s | %8s %8s %8s %8s | %8s %8s %8s %8s\n", "level",
+	       "quota", "class/module", "n", "MAPE%", "p50%", "p90%", "max%",
+	       "b.MAPE%", "b.p50%", "b.p90%", "b.max%");
+	for (int i = 0; i < rep->nrows; i++) {
+		const struct model_val_row *w = &rep->rows[i];
+		if (w->source != src)
+			continue;
+		printf("%-7s %5d %-28.28s %5d | %8.1f %8.1f %8.1f %8.1f | %8.1f %8.1f %8.1f %8.1f\n",
+		       w->level ? "module" : "kernel", w->quota,
+		       w->level ? w->module : (w->kclass < 0 ? "(all)" : trace_class_name(w->kclass)),
+		       w->ours.n, w->ours.mape, w->ours.p50, w->ours.p90, w->ours.max,
+		       w->baseline.mape, w->baseline.p50, w->baseline.p90, w->baseline.max);
+	}
+}
+
+/* The report as text on stdout. */
+static void print_text(const struct model_val_report *rep, const struct model_gpu *g,
+		       const char *rp, const struct trace_mem *r)
+{
+	printf("# predictions of the mosaic kernel model (ours) and of wave scaling (baseline)\n");
+	printf("# from '%s' (%s, %d SMs) on %s; %d target(s), %d kernels matched, %d unmatched\n",
+	       rp, trace_source_name((int)r->header.source), trace_quota(r, g), g->name,
+	       rep->ntargets, rep->matched, rep->unmatched);
+	for (int src = 0; src <= 1; src++)
+		if (rep->source_mask & (1 << src))
+			print_rows(rep, src);
+	printf("\nkernels: ours MAPE %.1f%% (p50 %.1f%%, p90 %.1f%%), baseline MAPE %.1f%%\n",
+	       rep->all_ours.mape, rep->all_ours.p50, rep->all_ours.p90, rep->all_base.mape);
+	printf("modules: ours MAPE %.1f%%, baseline MAPE %.1f%%\n", rep->all_mod_ours.mape,
+	       rep->all_mod_base.mape);
+	if (rep->source_mask == 3)
+		printf("note: measured and simulated targets are pooled in these two summary lines; the sections above keep them apart\n");
+}
+
+/* What the command line asked for. */
+struct args {
+	const char *files[MAX_FILES], *ref_path, *gpu_name, *plot;
+	int nfiles, json;
+	double max_mape;
+};
+
+/* The options and trace arguments into a: -1 to go on, else the exit code. */
+static int parse(int argc, char **argv, struct args *a, struct mo_err *err)
 {
 	static const struct option opts[] = {
 		{ "against", required_argument, 0, 'a' },  { "reference", required_argument, 0, 'r' },
@@ -126,48 +201,27 @@ int cmd_validate(int argc, char **argv)
 		{ "max-mape", required_argument, 0, 'm' }, { "help", no_argument, 0, 'h' },
 		{ 0, 0, 0, 0 },
 	};
-	const char *files[MAX_FILES], *ref_path = NULL, *gpu_name = NULL, *plot = NULL;
-	int nfiles = 0, json = 0, c, rc = 0, ref_idx = -1;
-	double max_mape = -1;
-	struct trace_mem *traces = NULL, ref;
-	int have_ref = 0;
-	struct model_val_report rep;
-	struct model_gpu tmp;
-	const struct model_gpu *g = NULL;
-	struct mo_err err;
+	int c;
 
-	for (int i = 1; i < argc; i++)
-		if (!strncmp(argv[i], "--measurements", 14))
-			return cmd_validate_measurements(argc, argv);
-	mo_err_clear(&err);
-	model_val_init(&rep);
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'a':
-			if (nfiles == MAX_FILES)
+			if (a->nfiles == MAX_FILES)
 				return cli_usage_error(VERB, usage, "more than %d traces", MAX_FILES);
-			files[nfiles++] = optarg;
+			a->files[a->nfiles++] = optarg;
 			break;
-		case 'r':
-			ref_path = optarg;
-			break;
-		case 'g':
-			gpu_name = optarg;
-			break;
+		case 'r': a->ref_path = optarg; break;
+		case 'g': a->gpu_name = optarg; break;
 		case 'G':
-			if (model_gpu_load_file(optarg, &err) < 0)
-				return cli_fail(VERB, &err);
+			if (model_gpu_load_file(optarg, err) < 0)
+				return cli_fail(VERB, err);
 			break;
-		case 'j':
-			json = 1;
-			break;
-		case 'p':
-			plot = optarg;
-			break;
+		case 'j': a->json = 1; break;
+		case 'p': a->plot = optarg; break;
 		case 'm':
-			if (cli_real("--max-mape", optarg, 0, 1e6, &max_mape, &err) < 0)
-				return cli_usage_error(VERB, usage, "%s", err.msg);
+			if (cli_real("--max-mape", optarg, 0, 1e6, &a->max_mape, err) < 0)
+				return cli_usage_error(VERB, usage, "%s", err->msg);
 			break;
 		case 'h':
 			printf("usage: %s\n", usage);
@@ -177,134 +231,95 @@ int cmd_validate(int argc, char **argv)
 		}
 	}
 	for (; optind < argc; optind++) {
-		if (nfiles == MAX_FILES)
+		if (a->nfiles == MAX_FILES)
 			return cli_usage_error(VERB, usage, "more than %d traces", MAX_FILES);
-		files[nfiles++] = argv[optind];
+		a->files[a->nfiles++] = argv[optind];
 	}
-	if (nfiles == 0)
+	if (a->nfiles == 0)
 		return cli_usage_error(VERB, usage, "no traces (--against FILE)");
-	traces = calloc((size_t)nfiles, sizeof(*traces));
+	return -1;
+}
+
+/* Load the traces and the reference; the GPU; *ref_idx the reference among
+ * the traces (the largest quota) when there is no --reference.  -1 to go
+ * on, else the exit code. */
+static int load_all(const struct args *a, struct trace_mem *traces, struct trace_mem *ref,
+		    const struct model_gpu **g, struct model_gpu *tmp, int *ref_idx,
+		    struct mo_err *err)
+{
+	for (int i = 0; i < a->nfiles; i++)
+		if (load(a->files[i], &traces[i], err) < 0)
+			return cli_fail(VERB, err);
+	if (a->ref_path && load(a->ref_path, ref, err) < 0)
+		return cli_fail(VERB, err);
+	*g = a->gpu_name ? model_gpu_find(a->gpu_name, err)
+			 : model_gpu_for_header(a->ref_path ? &ref->header : &traces[0].header, tmp, err);
+	if (!*g)
+		return cli_fail(VERB, err);
+	if (a->ref_path)
+		return -1;
+	for (int i = 0; i < a->nfiles; i++)
+		if (*ref_idx < 0 || trace_quota(&traces[i], *g) > trace_quota(&traces[*ref_idx], *g))
+			*ref_idx = i;
+	if (a->nfiles < 2)
+		return cli_usage_error(VERB, usage, "one trace and no --reference: nothing to predict it from");
+	return -1;
+}
+
+int cmd_validate(int argc, char **argv)
+{
+	struct args a = {.max_mape = -1};
+	struct trace_mem *traces = NULL, ref;
+	struct model_val_report rep;
+	struct model_gpu tmp;
+	const struct model_gpu *g = NULL;
+	const struct trace_mem *r;
+	int rc, ref_idx = -1;
+	struct mo_err err;
+
+	for (int i = 1; i < argc; i++)
+		if (!strncmp(argv[i], "--measurements", 14))
+			return cmd_validate_measurements(argc, argv);
+	mo_err_clear(&err);
+	if ((rc = parse(argc, argv, &a, &err)) >= 0)
+		return rc;
+	traces = calloc((size_t)a.nfiles, sizeof(*traces));
 	if (!traces) {
 		mo_err_set(&err, MO_ENOMEM, "out of memory");
 		return cli_fail(VERB, &err);
 	}
-	for (int i = 0; i < nfiles; i++)
+	model_val_init(&rep);
+	for (int i = 0; i < a.nfiles; i++)
 		trace_mem_init(&traces[i]);
 	trace_mem_init(&ref);
-	for (int i = 0; i < nfiles; i++)
-		if (load(files[i], &traces[i], &err) < 0) {
-			rc = cli_fail(VERB, &err);
-			goto out;
-		}
-	if (ref_path) {
-		if (load(ref_path, &ref, &err) < 0) {
-			rc = cli_fail(VERB, &err);
-			goto out;
-		}
-		have_ref = 1;
-	}
-	{
-		const struct trace_header *h = have_ref ? &ref.header : &traces[0].header;
-		g = gpu_name ? model_gpu_find(gpu_name, &err) : model_gpu_for_header(h, &tmp, &err);
-		if (!g) {
-			rc = cli_fail(VERB, &err);
-			goto out;
-		}
-	}
-	if (!have_ref) {
-		for (int i = 0; i < nfiles; i++)
-			if (ref_idx < 0 || trace_quota(&traces[i], g) > trace_quota(&traces[ref_idx], g))
-				ref_idx = i;
-		if (nfiles < 2) {
-			rc = cli_usage_error(VERB, usage,
-					     "one trace and no --reference: nothing to predict it from");
-			goto out;
-		}
-	}
-	for (int i = 0; i < nfiles; i++) {
-		const struct trace_mem *r = have_ref ? &ref : &traces[ref_idx];
+	if ((rc = load_all(&a, traces, &ref, &g, &tmp, &ref_idx, &err)) >= 0)
+		goto out;
+	rc = 0;
+	r = a.ref_path ? &ref : &traces[ref_idx];
+	for (int i = 0; i < a.nfiles; i++) {
 		if (i == ref_idx)
 			continue;
 		if (model_validate_add(&rep, g, r, &traces[i], &err) < 0) {
-			mo_err_prefix(&err, "'%s'", files[i]);
+			mo_err_prefix(&err, "'%s'", a.files[i]);
 			rc = cli_fail(VERB, &err);
 			goto out;
 		}
 	}
 	model_val_finish(&rep);
-	{
-		const char *rp = have_ref ? ref_path : files[ref_idx];
-		const struct trace_mem *r = have_ref ? &ref : &traces[ref_idx];
-		if (json) {
-			printf("{\"gpu\": \"%s\", \"reference\": \"%s\", \"reference_sms\": %d, "
-			       "\"reference_source\": \"%s\", \"targets\": %d, \"matched\": %d, \"unmatched\": %d, "
-			       "\"mape\": %.3f, \"baseline_mape\": %.3f, ",
-			       g->name, rp, trace_quota(r, g), trace_source_name((int)r->header.source),
-			       rep.ntargets, rep.matched, rep.unmatched, rep.all_ours.mape,
-			       rep.all_base.mape);
-			print_stats_json("kernels", &rep.all_ours, 1);
-			print_stats_json("kernels_baseline", &rep.all_base, 1);
-			print_stats_json("modules", &rep.all_mod_ours, 1);
-			print_stats_json("modules_baseline", &rep.all_mod_base, 1);
-			printf("\"rows\": [\n");
-			for (int i = 0; i < rep.nrows; i++) {
-				const struct model_val_row *w = &rep.rows[i];
-				printf("  {\"level\": \"%s\", \"ground_truth\": \"%s\", \"quota\": %d, ",
-				       w->level ? "module" : "kernel", trace_source_name(w->source), w->quota);
-				if (w->level)
-					printf("\"module\": \"%s\", ", w->module);
-				else
-					printf("\"class\": \"%s\", ", w->kclass < 0 ? "all" : trace_class_name(w->kclass));
-				print_stats_json("ours", &w->ours, 1);
-				print_stats_json("baseline", &w->baseline, 0);
-				printf("}%s\n", i + 1 < rep.nrows ? "," : "");
-			}
-			printf("]}\n");
-		} else {
-			printf("# predictions of the mosaic kernel model (ours) and of wave scaling (baseline)\n");
-			printf("# from '%s' (%s, %d SMs) on %s; %d target(s), %d kernels matched, %d unmatched\n",
-			       rp, trace_source_name((int)r->header.source), trace_quota(r, g), g->name,
-			       rep.ntargets, rep.matched, rep.unmatched);
-			for (int src = 0; src <= 1; src++) {
-				if (!(rep.source_mask & (1 << src)))
-					continue;
-				printf("\n## ground truth: %s traces\n", trace_source_name(src));
-				printf("%-7s %5s %-28s %5s | %8s %8s %8s %8s | %8s %8s %8s %8s\n", "level",
-				       "quota", "class/module", "n", "MAPE%", "p50%", "p90%", "max%",
-				       "b.MAPE%", "b.p50%", "b.p90%", "b.max%");
-				for (int i = 0; i < rep.nrows; i++) {
-					const struct model_val_row *w = &rep.rows[i];
-					if (w->source != src)
-						continue;
-					printf("%-7s %5d %-28.28s %5d | %8.1f %8.1f %8.1f %8.1f | %8.1f %8.1f %8.1f %8.1f\n",
-					       w->level ? "module" : "kernel", w->quota,
-					       w->level ? w->module
-							: (w->kclass < 0 ? "(all)" : trace_class_name(w->kclass)),
-					       w->ours.n, w->ours.mape, w->ours.p50, w->ours.p90, w->ours.max,
-					       w->baseline.mape, w->baseline.p50, w->baseline.p90,
-					       w->baseline.max);
-				}
-			}
-			printf("\nkernels: ours MAPE %.1f%% (p50 %.1f%%, p90 %.1f%%), baseline MAPE %.1f%%\n",
-			       rep.all_ours.mape, rep.all_ours.p50, rep.all_ours.p90, rep.all_base.mape);
-			printf("modules: ours MAPE %.1f%%, baseline MAPE %.1f%%\n", rep.all_mod_ours.mape,
-			       rep.all_mod_base.mape);
-			if (rep.source_mask == 3)
-				printf("note: measured and simulated targets are pooled in these two summary lines; the sections above keep them apart\n");
-		}
-	}
-	if (plot && write_cdf(plot, &rep, &err) < 0) {
+	if (a.json)
+		print_json(&rep, g, a.ref_path ? a.ref_path : a.files[ref_idx], r);
+	else
+		print_text(&rep, g, a.ref_path ? a.ref_path : a.files[ref_idx], r);
+	if (a.plot && write_cdf(a.plot, &rep, &err) < 0) {
 		rc = cli_fail(VERB, &err);
-		goto out;
-	}
-	if (max_mape >= 0 && rep.all_ours.mape > max_mape) {
+	} else if (a.max_mape >= 0 && rep.all_ours.mape > a.max_mape) {
 		fprintf(stderr, "mosaic validate: kernel MAPE %.1f%% exceeds --max-mape %.1f%%\n",
-			rep.all_ours.mape, max_mape);
+			rep.all_ours.mape, a.max_mape);
 		rc = 1;
 	}
 out:
 	model_val_release(&rep);
-	for (int i = 0; i < nfiles; i++)
+	for (int i = 0; i < a.nfiles; i++)
 		trace_mem_release(&traces[i]);
 	trace_mem_release(&ref);
 	free(traces);

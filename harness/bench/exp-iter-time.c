@@ -12,18 +12,7 @@
 
 static int tasks(const struct bench_opts *o, struct bench_task_list *l)
 {
-	int rc = 0;
-
-	for (int w = 0; w < o->n_workloads && !rc; w++)
-		for (int s = 0; s < BENCH_N_SYSTEMS && !rc; s++)
-			rc = bench_task_push(l, w, s, o->cluster.n_gpus);
-	return rc;
-}
-
-static const char *variant(const struct bench_opts *o, const struct bench_task *t)
-{
-	(void)o;
-	return bench_systems[t->variant];
+	return bench_push_systems(l, o, o->cluster.n_gpus);
 }
 
 static int run(const struct bench_opts *o, const struct bench_task *t, int index,
@@ -200,7 +189,7 @@ const struct bench_experiment bench_exp_iter_time = {
 	.tag = "fig9",
 	.suites = BENCH_IN_BOTH,
 	.tasks = tasks,
-	.variant = variant,
+	.variant = bench_system_variant,
 	.run = run,
 	.report = report,
 };

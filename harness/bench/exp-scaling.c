@@ -31,17 +31,9 @@ static int tasks(const struct bench_opts *o, struct bench_task_list *l)
 			continue; /* the iteration-time tasks are that point */
 		if (o->suite != BENCH_SUITE_FULL && counts[c] > 2 * G)
 			continue;
-		for (int w = 0; w < o->n_workloads && !rc; w++)
-			for (int s = 0; s < BENCH_N_SYSTEMS && !rc; s++)
-				rc = bench_task_push(l, w, s, counts[c]);
+		rc = bench_push_systems(l, o, counts[c]);
 	}
 	return rc;
-}
-
-static const char *variant(const struct bench_opts *o, const struct bench_task *t)
-{
-	(void)o;
-	return bench_systems[t->variant];
 }
 
 static int run(const struct bench_opts *o, const struct bench_task *t, int index,
@@ -210,7 +202,7 @@ const struct bench_experiment bench_exp_scaling = {
 	.tag = "fig14",
 	.suites = BENCH_IN_BOTH,
 	.tasks = tasks,
-	.variant = variant,
+	.variant = bench_system_variant,
 	.label_gpus = 1,
 	.run = run,
 	.report = report,

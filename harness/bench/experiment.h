@@ -121,6 +121,10 @@ int bench_run_plan(const struct plan *p, const struct workload *w, const struct 
 int bench_run_system(const struct bench_opts *o, const struct bench_task *t, int index,
 		     struct workload *w, struct bench_table *tables, const char *tag,
 		     int with_timeline, struct mo_err *err);
+/* The tasks of bench_run_system: every workload x every system on gpus GPUs. */
+int bench_push_systems(struct bench_task_list *l, const struct bench_opts *o, int gpus);
+/* The variant of such a task: its system's name. */
+const char *bench_system_variant(const struct bench_opts *o, const struct bench_task *t);
 
 /* ------------------------------------------------------------------------ */
 /* Timelines (exp-timelines.c): a simulated trace merged into boxes          */

@@ -238,6 +238,22 @@ int bench_run_system(const struct bench_opts *o, const struct bench_task *t, int
 	return rc;
 }
 
+int bench_push_systems(struct bench_task_list *l, const struct bench_opts *o, int gpus)
+{
+	int rc = 0;
+
+	for (int w = 0; w < o->n_workloads && !rc; w++)
+		for (int s = 0; s < BENCH_N_SYSTEMS && !rc; s++)
+			rc = bench_task_push(l, w, s, gpus);
+	return rc;
+}
+
+const char *bench_system_variant(const struct bench_opts *o, const struct bench_task *t)
+{
+	(void)o;
+	return bench_systems[t->variant];
+}
+
 int bench_task_run(const struct bench_opts *o, const struct bench_task *tasks, int index,
 		   struct bench_table *tables, struct mo_err *err)
 {
