@@ -228,6 +228,11 @@ bench: deps
 	@$(MAKE) --no-print-directory MODE=$(MODE) all
 	$(MOSAIC) bench $(BENCH_ARGS)
 
+# ---- the host model against the measured H100 traces (issue 13) ----
+bench-host: $(MOSAIC)
+	MOSAIC=$(MOSAIC) tests/bench/host-vs-measured.sh
+	tests/bench/host-activity-fit.py
+
 # ---- benchmarks of our own speed ----
 bench-self: $(MOSAIC) $(BENCH_BIN)
 	@for b in $(BENCH_BIN); do echo "== $$b"; $$b || exit 1; done

@@ -80,11 +80,5 @@ int engine_hosts_wait(struct engine_hosts *h, int host, int64_t op);
 int engine_hosts_wake(struct engine_hosts *h, int host, int (*fn)(void *ctx, int64_t op),
 		      void *ctx);
 void engine_hosts_release(struct engine_hosts *h);
-/* The API call that launched a kernel at launch_ns after cpu_ns of host
- * work: the last MODEL_HOST_CALL_NS of it (or all of it when shorter). */
-void engine_hosts_call(struct trace_record *rec, int host, int64_t launch_ns, int64_t cpu_ns,
-		       int64_t correlation);
-/* The THREAD record of host. */
-void engine_hosts_thread(struct trace_record *rec, int host);
 
 #endif

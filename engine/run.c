@@ -88,7 +88,8 @@ static int kcache_get(struct kcache *kc, const struct engine_run_opts *o, const 
 			continue;
 		engine_kernel_from_trace(c->gpu, &r->u.kernel, c->gpu->sms, &e->k[e->n]);
 		e->k[e->n].gap_ns = c->launch_ns;
-		e->k[e->n].host_ns = model_host_kernel_ns(&c->host, (int)r->u.kernel.kclass);
+		e->k[e->n].host_ns = workload_host_kernel_ns(w, module, phase, &c->host,
+							     (int)r->u.kernel.kclass);
 		e->k[e->n].rec = r;
 		e->n++;
 	}

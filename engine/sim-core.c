@@ -540,7 +540,7 @@ static void emit_kernel(struct engine_sim *s, const struct op *o, const struct e
 	}
 	if (corr >= 0) { /* the launch call first, then the kernel it caused */
 		struct trace_record call;
-		engine_hosts_call(&call, st->host, o->host_at, k->host_ns, ++s->corr);
+		model_host_call(&call, st->host, o->host_at, k->host_ns, ++s->corr);
 		emit(s, &call);
 	}
 	emit(s, &rec);
@@ -607,7 +607,7 @@ static void emit_definitions(struct engine_sim *s)
 		emit(s, &rec);
 	}
 	for (size_t h = 0; h < s->hosts.n; h++) {
-		engine_hosts_thread(&rec, (int)h);
+		model_host_thread(&rec, (int)h);
 		emit(s, &rec);
 	}
 }

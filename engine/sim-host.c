@@ -128,22 +128,3 @@ void engine_hosts_release(struct engine_hosts *h)
 	free(h->queue);
 	memset(h, 0, sizeof(*h));
 }
-
-void engine_hosts_call(struct trace_record *rec, int host, int64_t launch_ns, int64_t cpu_ns,
-		       int64_t correlation)
-{
-	trace_record_init(rec, TRACE_KIND_API_CALL);
-	rec->u.api_call.start_ns = launch_ns - (cpu_ns < MODEL_HOST_CALL_NS ? cpu_ns : MODEL_HOST_CALL_NS);
-	rec->u.api_call.end_ns = launch_ns;
-	rec->u.api_call.thread = host;
-	rec->u.api_call.correlation = correlation;
-	rec->u.api_call.name = "cudaLaunchKernel";
-	rec->u.api_call.category = "cuda_runtime";
-}
-
-void engine_hosts_thread(struct trace_record *rec, int host)
-{
-	trace_record_init(rec, TRACE_KIND_THREAD);
-	rec->u.thread.id = host;
-	rec->u.thread.name = "simulated host thread";
-}

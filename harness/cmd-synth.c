@@ -11,7 +11,8 @@
 #include "workloads/workloads.h"
 
 static const char usage[] =
-	"mosaic synth SPEC [--gpu NAME] [--batch N] [--microbatch N] -o OUT.mtr [--json]\n"
+	"mosaic synth SPEC [--gpu NAME] [--batch N] [--microbatch N] [--launch eager|graphs]\n"
+	"             -o OUT.mtr [--json]\n"
 	"  one training iteration (every microbatch's forward and backward, then the\n"
 	"  optimizer step) of the workload on one GPU, kernels back to back on one\n"
 	"  stream, written as a simulated trace; SPEC is a file or a bundled name;\n"
@@ -19,7 +20,10 @@ static const char usage[] =
 	"  iter_ns, fwd_ns, bwd_ns, opt_ns and counts on stdout; --batch N: N samples\n"
 	"  per iteration, in one microbatch unless --microbatch says otherwise;\n"
 	"  modules built from traces replay their measured kernel durations (a note\n"
-	"  says so)";
+	"  says so); --launch: one host thread launches the kernels, eager PyTorch\n"
+	"  (each kernel its CPU time, model/host.c and workloads/host-inventory.c)\n"
+	"  or CUDA graphs (one graph launch per module and phase of a microbatch);\n"
+	"  a kernel starts no earlier than its launch, and the trace shows the calls";
 
 /* The most records a synthesised trace may have: at the measured ~70 bytes and
  * ~1 million records a second of the writer (clip, 1024 microbatches of 1:
@@ -58,6 +62,7 @@ int cmd_synth(int argc, char **argv)
 		{"json", no_argument, NULL, 'j'},
 		{"batch", required_argument, NULL, 'b'},
 		{"microbatch", required_argument, NULL, 'm'},
+		{"launch", required_argument, NULL, 'l'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -68,11 +73,12 @@ int cmd_synth(int argc, char **argv)
 	struct trace_writer *tw = NULL;
 	struct trace_sink sink;
 	struct mo_err err;
-	int json = 0, c, rc, batch = 0, micro = 0;
+	int json = 0, c, rc, batch = 0, micro = 0, launch = -1;
+	struct model_host host;
 
 	mo_err_clear(&err);
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "g:o:jb:m:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "g:o:jb:m:l:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'b':
 		case 'm': {
@@ -82,6 +88,11 @@ int cmd_synth(int argc, char **argv)
 			*(c == 'b' ? &batch : &micro) = (int)v;
 			break;
 		}
+		case 'l':
+			if ((launch = model_launch_parse(optarg)) < 0)
+				return cli_usage_error("synth", usage,
+						       "--launch '%s': expected eager or graphs", optarg);
+			break;
 		case 'g': gpu_name = optarg; break;
 		case 'o': out = optarg; break;
 		case 'j': json = 1; break;
@@ -112,10 +123,12 @@ int cmd_synth(int argc, char **argv)
 		workload_free(w);
 		return cli_fail("synth", &err);
 	}
+	if (launch >= 0)
+		model_host_init(&host, launch);
 	struct capped_sink cap = {.out = out};
 	sink = (struct trace_sink){capped_header, capped_record, &cap};
 	if (trace_sink_writer(&cap.next, &tw, out) < 0 ||
-	    workload_synth_iteration(w, gpu, &sink, &st, &err) != 0) {
+	    workload_synth_iteration_host(w, gpu, launch < 0 ? NULL : &host, &sink, &st, &err) != 0) {
 		if (!err.code)
 			mo_err_set(&err, MO_ENOMEM, "cannot write '%s': out of memory", out);
 		trace_writer_abort(tw);

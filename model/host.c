@@ -30,6 +30,18 @@ void model_host_init(struct model_host *h, int mode)
 	h->kernel_cpu_ns[TRACE_CLASS_MEMORY] = MODEL_HOST_MEMORY_NS;
 	h->graph_launch_ns = MODEL_HOST_GRAPH_LAUNCH_NS;
 	h->queue_depth = MODEL_HOST_QUEUE_DEPTH;
+	h->launch_ns = MODEL_HOST_LAUNCH_NS;
+	h->op_ns = MODEL_HOST_OP_NS;
+	h->pycall_ns = MODEL_HOST_PYCALL_NS;
+}
+
+double model_host_activity_ns(const struct model_host *h, double launches, double ops,
+			      double pycalls)
+{
+	if (h->mode == MODEL_LAUNCH_GRAPHS)
+		return 0;
+	return launches * (double)h->launch_ns + ops * (double)h->op_ns +
+	       pycalls * (double)h->pycall_ns;
 }
 
 int64_t model_host_kernel_ns(const struct model_host *h, int kclass)
@@ -47,6 +59,25 @@ int64_t model_host_sequence_ns(const struct model_host *h, const int64_t per_cla
 	for (int c = 0; c < TRACE_CLASS_COUNT; c++)
 		ns += per_class[c] * model_host_kernel_ns(h, c);
 	return ns;
+}
+
+void model_host_thread(struct trace_record *rec, int thread)
+{
+	trace_record_init(rec, TRACE_KIND_THREAD);
+	rec->u.thread.id = thread;
+	rec->u.thread.name = "simulated host thread";
+}
+
+void model_host_call(struct trace_record *rec, int thread, int64_t launch_ns, int64_t cpu_ns,
+		     int64_t correlation)
+{
+	trace_record_init(rec, TRACE_KIND_API_CALL);
+	rec->u.api_call.start_ns = launch_ns - (cpu_ns < MODEL_HOST_CALL_NS ? cpu_ns : MODEL_HOST_CALL_NS);
+	rec->u.api_call.end_ns = launch_ns;
+	rec->u.api_call.thread = thread;
+	rec->u.api_call.correlation = correlation;
+	rec->u.api_call.name = "cudaLaunchKernel";
+	rec->u.api_call.category = "cuda_runtime";
 }
 
 void model_host_fit_init(struct model_host_fit *f)

@@ -193,7 +193,7 @@ int pl_time_layer(const struct workload *w, int m, int l, int phase, int samples
 		if (r->u.kernel.bytes > 0)
 			*bytes += r->u.kernel.bytes;
 		if (host)
-			*host += model_host_kernel_ns(&mh, (int)r->u.kernel.kclass);
+			*host += workload_host_kernel_ns(w, m, phase, &mh, (int)r->u.kernel.kclass);
 		for (int qi = 0; qi < pb->n_quotas; qi++)
 			ns[qi] += model_kernel_ns_at_quota(pb->gpu, &r->u.kernel, pb->gpu->sms, pb->quotas[qi]);
 	}

@@ -597,6 +597,91 @@ START_TEST(bad_kernel_requests_are_refused)
 }
 END_TEST
 
+/* ---- the host's CPU time per kernel ---- */
+
+/* BERT-small (4 layers) by hand from workloads/host-inventory.c: launches
+ * 4 x 12 + 13 = 61, CPU operators 4 x 103 + 56 = 468, Python calls
+ * 4 x 209 + 250 = 1086, kernels 4 x 12 + 12 = 60: (61 x 12360 + 468 x 3330 +
+ * 1086 x 1240) / 60 = 3659040 / 60 = 60984 ns a forward kernel. */
+START_TEST(a_hugging_face_layer_costs_the_host_its_counted_activity)
+{
+	struct workload *w = load_ok("workloads/eager/bert-small.json"), *t = load_str_ok(tiny);
+	struct model_host eager, graphs;
+
+	model_host_init(&eager, MODEL_LAUNCH_EAGER);
+	model_host_init(&graphs, MODEL_LAUNCH_GRAPHS);
+	ck_assert_int_eq(workload_host_kernel_ns(w, 0, WORKLOAD_FWD, &eager, TRACE_CLASS_GEMM), 60984);
+	ck_assert_int_eq(workload_host_kernel_ns(w, 0, WORKLOAD_FWD, &eager, TRACE_CLASS_ELEMENTWISE),
+			 60984);
+	/* the backward was not counted; fused modules keep the class constants */
+	ck_assert_int_eq(workload_host_kernel_ns(w, 0, WORKLOAD_BWD, &eager, TRACE_CLASS_GEMM),
+			 MODEL_HOST_GEMM_NS);
+	ck_assert_int_eq(workload_host_kernel_ns(t, 0, WORKLOAD_FWD, &eager, TRACE_CLASS_REDUCTION),
+			 MODEL_HOST_REDUCTION_NS);
+	ck_assert_int_eq(workload_host_kernel_ns(w, 0, WORKLOAD_FWD, &graphs, TRACE_CLASS_GEMM), 0);
+	workload_free(w);
+	workload_free(t);
+}
+END_TEST
+
+/* Launched by one eager thread, every kernel follows its API call and
+ * starts no earlier than the thread has spent every earlier kernel's CPU
+ * time and its own; under graphs the thread spends one graph launch per
+ * module and phase of a microbatch (5 here: 2 x forward, 2 x backward, the
+ * optimizer), so the iteration lasts at least the back-to-back one plus one
+ * graph launch and at most plus five. */
+START_TEST(a_launched_iteration_waits_for_its_host_thread)
+{
+	struct workload *w = load_str_ok(tiny);
+	struct workload_synth_stats plain, st;
+	struct model_host h;
+	struct trace_mem t;
+	struct trace_sink sink;
+	struct mo_err err;
+	int64_t clock = 0, prev_end = 0, calls = 0, kernels = 0, call_end = -1, corr = -1;
+
+	trace_mem_init(&t);
+	sink = trace_sink_mem(&t);
+	ck_assert(workload_synth_iteration(w, h100(), &sink, &plain, &err) == 0);
+	trace_mem_release(&t);
+	model_host_init(&h, MODEL_LAUNCH_EAGER);
+	trace_mem_init(&t);
+	sink = trace_sink_mem(&t);
+	ck_assert_msg(workload_synth_iteration_host(w, h100(), &h, &sink, &st, &err) == 0, "%s",
+		      err.msg);
+	for (size_t i = 0; i < t.n; i++) {
+		const struct trace_record *r = &t.recs[i];
+		if (r->kind == TRACE_KIND_API_CALL) {
+			calls++;
+			call_end = r->u.api_call.end_ns;
+			corr = r->u.api_call.correlation;
+		} else if (r->kind == TRACE_KIND_KERNEL) {
+			const struct trace_kernel *k = &r->u.kernel;
+			kernels++;
+			clock += workload_host_kernel_ns(w, 0, (int)k->phase, &h, (int)k->kclass);
+			ck_assert_int_eq(call_end, clock);
+			ck_assert_int_eq(corr, k->correlation);
+			ck_assert_int_eq(k->start_ns, clock > prev_end ? clock : prev_end);
+			prev_end = k->end_ns;
+		}
+	}
+	ck_assert_int_eq(calls, kernels);
+	ck_assert_int_eq(kernels, plain.kernels);
+	ck_assert_int_eq(st.iter_ns, prev_end);
+	ck_assert_int_ge(st.iter_ns, clock);
+	trace_mem_release(&t);
+
+	model_host_init(&h, MODEL_LAUNCH_GRAPHS);
+	trace_mem_init(&t);
+	sink = trace_sink_mem(&t);
+	ck_assert(workload_synth_iteration_host(w, h100(), &h, &sink, &st, &err) == 0);
+	ck_assert_int_ge(st.iter_ns, plain.iter_ns + MODEL_HOST_GRAPH_LAUNCH_NS);
+	ck_assert_int_le(st.iter_ns, plain.iter_ns + 5 * MODEL_HOST_GRAPH_LAUNCH_NS);
+	trace_mem_release(&t);
+	workload_free(w);
+}
+END_TEST
+
 /* ---- one iteration ---- */
 
 static void check_problem(void *ctx, const char *problem)
@@ -1047,6 +1132,8 @@ Suite *test_suite(void)
 	tcase_add_test(tc, synthesis_is_deterministic);
 	tcase_add_test(tc, bad_kernel_requests_are_refused);
 	tcase_add_test(tc, an_iteration_runs_every_microbatch_then_the_optimizer_and_passes_the_checker);
+	tcase_add_test(tc, a_hugging_face_layer_costs_the_host_its_counted_activity);
+	tcase_add_test(tc, a_launched_iteration_waits_for_its_host_thread);
 	tcase_add_test(tc, reference_llm_iterations_are_predicted_on_h100_and_a100);
 	tcase_add_test(tc, a_module_can_come_from_a_recorded_trace);
 	tcase_add_test(tc, repeated_forward_passes_keep_the_first_and_are_warned_about);

@@ -37,9 +37,34 @@ static int put(const struct trace_sink *sink, const struct trace_record *rec, st
 	return sink->record(sink->ctx, rec, err);
 }
 
+/* The host thread of a launched iteration: its clock and the API call that
+ * launches a kernel of module m in phase (sets *t to the kernel's start). */
+static int launch(const struct workload *w, const struct model_host *host, int m, int phase,
+		  const struct trace_record *k, int first, int64_t *clock, int64_t *t,
+		  const struct trace_sink *sink, struct mo_err *err)
+{
+	struct trace_record call;
+	int64_t cpu = workload_host_kernel_ns(w, m, phase, host, (int)k->u.kernel.kclass);
+
+	if (first && host->mode == MODEL_LAUNCH_GRAPHS)
+		cpu = host->graph_launch_ns;
+	*clock += cpu;
+	if (*clock > *t)
+		*t = *clock;
+	model_host_call(&call, 0, *clock, cpu, k->u.kernel.correlation);
+	return put(sink, &call, err);
+}
+
 int workload_synth_iteration(const struct workload *w, const struct model_gpu *gpu,
 			     const struct trace_sink *sink, struct workload_synth_stats *st,
 			     struct mo_err *err)
+{
+	return workload_synth_iteration_host(w, gpu, NULL, sink, st, err);
+}
+
+int workload_synth_iteration_host(const struct workload *w, const struct model_gpu *gpu,
+				  const struct model_host *host, const struct trace_sink *sink,
+				  struct workload_synth_stats *st, struct mo_err *err)
 {
 	static const char *const phase_names[] = {"forward", "backward", "optimizer"};
 	struct workload_synth_stats s = {0};
@@ -47,7 +72,7 @@ int workload_synth_iteration(const struct workload *w, const struct model_gpu *g
 	struct trace_record rec;
 	struct trace_mem *cache = NULL;
 	int *order = NULL, n = w->n_modules, nmb = workload_microbatches(w), rc;
-	int64_t t = 0;
+	int64_t t = 0, clock = 0;
 
 	if (!gpu)
 		return mo_err_set(err, MO_EUSAGE, "workload '%s': no GPU given", w->name);
@@ -79,6 +104,11 @@ int workload_synth_iteration(const struct workload *w, const struct model_gpu *g
 	rec.u.stream.device = 0, rec.u.stream.id = 0, rec.u.stream.name = "synth";
 	if ((rc = put(sink, &rec, err)) != 0)
 		goto out;
+	if (host) {
+		model_host_thread(&rec, 0);
+		if ((rc = put(sink, &rec, err)) != 0)
+			goto out;
+	}
 	for (int m = 0; m < n; m++) {
 		trace_record_init(&rec, TRACE_KIND_MODULE);
 		rec.u.module.id = m, rec.u.module.name = w->modules[m].name;
@@ -101,16 +131,21 @@ int workload_synth_iteration(const struct workload *w, const struct model_gpu *g
 				int m = phase == WORKLOAD_BWD ? order[n - 1 - i] : order[i];
 				const struct trace_mem *c = &cache[m * 3 + phase];
 				int64_t t0 = t;
+				int first = 1;
 				for (size_t k = 0; k < c->n; k++) {
 					rec = c->recs[k];
 					if (rec.kind != TRACE_KIND_KERNEL)
 						continue;
 					int64_t d = rec.u.kernel.end_ns - rec.u.kernel.start_ns;
+					rec.u.kernel.correlation = s.kernels;
+					if (host && (rc = launch(w, host, m, phase, &rec, first, &clock,
+								 &t, sink, err)) != 0)
+						goto out;
+					first = 0;
 					rec.u.kernel.start_ns = t;
 					rec.u.kernel.end_ns = t + d;
 					rec.u.kernel.microbatch = phase == WORKLOAD_OPT ? -1 : mb;
 					rec.u.kernel.step = 0;
-					rec.u.kernel.correlation = s.kernels;
 					t += d;
 					s.kernels++;
 					if (rec.u.kernel.flops > 0)

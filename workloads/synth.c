@@ -139,12 +139,14 @@ static void norm(struct gen *g, const char *name, int64_t rows, int64_t width)
 	int64_t n = rows * width;
 
 	if (g->m->impl == WORKLOAD_IMPL_PYTORCH && g->m->norm == WORKLOAD_NORM_RMSNORM) {
-		/* x.to(float32); x * rsqrt(x.pow(2).mean(-1) + eps); .to(dtype); * weight */
+		/* x.to(float32); x * rsqrt(x.pow(2).mean(-1) + eps); .to(dtype); * weight
+		 * (8 kernels a norm in the Qwen1.5-0.5B trace, the eps add included) */
 		if (wl_dtype_bytes(g->dtype) != 4)
 			ew(g, "rms_norm_to_float", n, 1, 2, 0, 1);
 		ew(g, "rms_norm_pow", n, 2, 2, 1, 1);
 		if ((s = add(g, S_RED, "rms_norm_mean")))
 			s->a = rows, s->b = width;
+		ew(g, "rms_norm_add_eps", rows, 2, 2, 1, 1);
 		ew(g, "rms_norm_rsqrt", rows, 2, 2, 2, 1);
 		ew(g, "rms_norm_mul", n, 4, 2, 1, 2);
 		if (wl_dtype_bytes(g->dtype) != 4)
@@ -259,8 +261,21 @@ static void attention(struct gen *g, int64_t T, int64_t S, int64_t Sk, int cross
 		rope(g, T * kv);
 	}
 	if (m->attention == WORKLOAD_ATTN_FLASH) {
+		/* Hugging Face's causal SDPA path makes Q, K and V contiguous
+		 * before the call and the output after its transpose: 4 copies a
+		 * layer in the Qwen1.5-0.5B trace (aten::contiguous > aten::clone >
+		 * aten::copy_); none in ViT-B's and BERT-small's (no mask); their
+		 * gradients pass through without a kernel */
+		int copies = m->impl == WORKLOAD_IMPL_PYTORCH && m->causal && !cross;
+		if (copies) {
+			ew(g, "contiguous", T * q, 1, 1, 0, 0);
+			ew(g, "contiguous", T * kv, 1, 1, 0, 0);
+			ew(g, "contiguous", T * kv, 1, 1, 0, 0);
+		}
 		if ((s = add(g, S_ATTN, cross ? "flash_attn:cross" : "flash_attn")))
 			s->a = B, s->b = S, s->c = Sk, s->d = d, s->causal = m->causal && !cross;
+		if (copies)
+			ew(g, "contiguous", T * q, 1, 1, 0, 0);
 	} else {
 		int causal = m->causal && !cross;
 		if (m->kv_heads != m->heads) /* repeat_kv: expand K and V to all heads */

@@ -309,6 +309,32 @@ struct workload_synth_stats {
 int workload_synth_iteration(const struct workload *w, const struct model_gpu *gpu,
 			     const struct trace_sink *sink, struct workload_synth_stats *st,
 			     struct mo_err *err);
+/*
+ * The same, launched by one host thread (host NULL: the above): a THREAD
+ * record (id 0) after the stream, and before each kernel the API call that
+ * launched it (model_host_call, same correlation); the thread spends
+ * workload_host_kernel_ns per kernel (under graphs, one graph launch before
+ * each module's phase of a microbatch) and a kernel starts at the later of
+ * its launch and the previous kernel's end.  The launch queue's depth is
+ * not applied (the simulator's is).  The times in st include the waits.
+ */
+int workload_synth_iteration_host(const struct workload *w, const struct model_gpu *gpu,
+				  const struct model_host *host, const struct trace_sink *sink,
+				  struct workload_synth_stats *st, struct mo_err *err);
+
+/*
+ * The CPU time a kernel of module m in phase costs its host thread under
+ * host's launch mode (0 under graphs).  A forward kernel of a module written
+ * as Hugging Face eager code ("impl": "pytorch") of an architecture whose
+ * CPU activity was counted in a measured trace (vit, encoder, decoder;
+ * workloads/host-inventory.c: launches, ATen CPU operators and Python calls
+ * per layer and outside the layers) costs that activity's
+ * model_host_activity_ns averaged over the module's forward kernels; any
+ * other kernel model_host_kernel_ns(host, kclass) (the backward and the
+ * optimizer run in autograd's C++ thread and were not counted).
+ */
+int64_t workload_host_kernel_ns(const struct workload *w, int m, int phase,
+				const struct model_host *h, int kclass);
 
 /* Names of the enumerations (for printing and the spec reader). */
 const char *workload_kind_name(int kind);

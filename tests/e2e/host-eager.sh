@@ -4,10 +4,12 @@
 # module (eager PyTorch CPU cost per kernel, model/host.c), against the
 # measured H100 trace of the same model and shapes (tests/data/kineto/tracelens,
 # MIT).  Measured: 60 kernels, span 3.908 ms, GPU idle 92.1 %, all of it waiting
-# for the host.  Bounds (looser than the issue's goal of 15 % / 10 points, which
-# the span misses: the pooled CPU cost per kernel is 36 us, BERT-small's own
-# mean interval 64.6 us): kernels within 15 %, idle within 10 points, span
-# within 50 %; with --host none the GPU is no longer idle (the old simulator).
+# for the host; simulated (host model of model/host.c with BERT's counted CPU
+# activity, workloads/host-inventory.c): 61 kernels, 3.661 ms (-6.3 %), idle
+# 93.9 %.  Bounds looser than the issue's goal (15 % / 10 points): kernels
+# within 15 %, idle within 10 points, span within 25 %; with --host none the
+# GPU is no longer idle (the old simulator).  tests/bench/host-vs-measured.sh
+# prints the same for ViT-B and Qwen1.5-0.5B on ../shared.
 . "$(dirname "$0")/lib.sh"
 
 kineto=$PWD/tests/data/kineto/tracelens/gaunernst_bert-small-uncased__1016001.json.gz
@@ -35,7 +37,7 @@ def row(name, d):
 print(row("measured", m)); print(row("simulated", s)); print(row("no host", n))
 assert abs(s["kernels"] - m["kernels"]) <= 0.15 * m["kernels"], "kernel count"
 assert abs(s["idle_pct"] - m["idle_pct"]) <= 10, "idle fraction"
-assert abs(s["span_ns"] - m["span_ns"]) <= 0.5 * m["span_ns"], "span"
+assert abs(s["span_ns"] - m["span_ns"]) <= 0.25 * m["span_ns"], "span"
 assert s["idle"]["host_wait_ns"] >= 0.9 * s["idle"]["gap_ns"], "gaps are host wait"
 assert s["host"]["threads"] == 1 and s["host"]["launches"] == s["kernels"], s["host"]
 assert n["idle_pct"] < 50 and n["host"]["threads"] == 0, "without a host the GPU is busy"
