@@ -292,6 +292,18 @@ struct engine_replay_result {
 	int streams;
 	int sms;                  /* SMs the replay ran at */
 	char gpu[64];             /* short name of the GPU */
+	/* The span is a weak test of the GPU model when host gaps fill it (they
+	 * are replayed as measured): these compare the GPU's own work. */
+	int64_t busy_ns;          /* simulated: union of activity intervals per device, summed */
+	int64_t measured_busy_ns; /* measured, same activities */
+	double busy_error_pct;    /* 100 * (busy - measured busy) / measured busy */
+	uint64_t compared;        /* kernels whose durations are compared (memcpys,
+	                             memsets and collectives replay their own) */
+	double kernel_err_median, kernel_err_p90, kernel_err_max; /* of |error|, % */
+	double kernel_err_mean;   /* signed mean of the per-kernel errors, % */
+	int64_t host_gap_ns;      /* measured: idle time before host-bound activities
+	                             (gaps above host_gap_ns), summed */
+	int host_bound;           /* host gaps are over half the measured span */
 };
 
 /* Replay a trace held in memory (t may be measured or simulated). */

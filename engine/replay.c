@@ -32,6 +32,7 @@
  */
 #include "engine/engine-internal.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -50,6 +51,86 @@ struct rstream {
 	int sim;              /* simulator stream */
 	int sms;              /* SMs of its partition: what its kernels were recorded at */
 };
+
+struct interval {
+	int64_t start, end;
+	int device;
+};
+
+static int interval_cmp(const void *a, const void *b)
+{
+	const struct interval *x = a, *y = b;
+	if (x->device != y->device)
+		return x->device < y->device ? -1 : 1;
+	return x->start < y->start ? -1 : x->start > y->start;
+}
+
+/* The union of the intervals per device, summed (sorts v). */
+static int64_t busy_union(struct interval *v, size_t n)
+{
+	int64_t busy = 0, end = INT64_MIN;
+	int dev = -1;
+
+	qsort(v, n, sizeof(*v), interval_cmp);
+	for (size_t i = 0; i < n; i++) {
+		if (v[i].device != dev)
+			dev = v[i].device, end = INT64_MIN;
+		if (v[i].end > end) {
+			busy += v[i].end - (v[i].start > end ? v[i].start : end);
+			end = v[i].end;
+		}
+	}
+	return busy;
+}
+
+static int abs_cmp(const void *a, const void *b)
+{
+	double x = fabs(*(const double *)a), y = fabs(*(const double *)b);
+	return x < y ? -1 : x > y;
+}
+
+/* Busy time, simulated and measured, and per-kernel errors into res. */
+static int compare_work(const struct trace_mem *t, const struct act *acts, size_t n,
+			const struct engine_sim *sim, struct engine_replay_result *res)
+{
+	struct interval *v = malloc((n + 1) * sizeof(*v));
+	double *err = malloc((n + 1) * sizeof(*err)), sum = 0;
+	size_t k = 0;
+
+	if (!v || !err) {
+		free(v);
+		free(err);
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++)
+		v[i] = (struct interval){acts[i].start, acts[i].end, acts[i].device};
+	res->measured_busy_ns = busy_union(v, n);
+	for (size_t i = 0; i < n; i++) {
+		int64_t s = engine_sim_op_start(sim, acts[i].op), e = engine_sim_op_end(sim, acts[i].op);
+		int64_t m = acts[i].end - acts[i].start;
+		v[i] = (struct interval){s, e, acts[i].device};
+		if (t->recs[acts[i].rec].kind == TRACE_KIND_KERNEL && m > 0) {
+			err[k] = 100.0 * (double)(e - s - m) / (double)m;
+			sum += err[k++];
+		}
+	}
+	res->busy_ns = busy_union(v, n);
+	res->busy_error_pct = res->measured_busy_ns > 0
+				      ? 100.0 * (double)(res->busy_ns - res->measured_busy_ns) /
+						(double)res->measured_busy_ns
+				      : 0;
+	res->compared = k;
+	if (k) {
+		qsort(err, k, sizeof(*err), abs_cmp);
+		res->kernel_err_median = fabs(err[k / 2]);
+		res->kernel_err_p90 = fabs(err[(size_t)(0.9 * (double)(k - 1))]);
+		res->kernel_err_max = fabs(err[k - 1]);
+		res->kernel_err_mean = sum / (double)k;
+	}
+	free(v);
+	free(err);
+	return 0;
+}
 
 void engine_replay_opts_init(struct engine_replay_opts *o)
 {
@@ -269,6 +350,7 @@ int engine_replay(const struct trace_mem *t, const struct engine_replay_opts *o,
 		}
 		ks[i].gap_ns = a->start > ready ? a->start - ready : 0;
 		if (ks[i].gap_ns > o->host_gap_ns) {
+			res->host_gap_ns += ks[i].gap_ns;
 			/* host-bound: its host launched it at about its measured
 			 * start; a slower GPU (--sms) would find it already queued */
 			ks[i].release_ns = a->start - t0;
@@ -299,6 +381,9 @@ int engine_replay(const struct trace_mem *t, const struct engine_replay_opts *o,
 				 ? 100.0 * (double)(res->span_ns - res->measured_span_ns) /
 					   (double)res->measured_span_ns
 				 : 0;
+	res->host_bound = 2 * res->host_gap_ns > res->measured_span_ns;
+	if (compare_work(t, acts, n_acts, sim, res))
+		goto nomem;
 	res->kernels = n_acts;
 	res->streams = (int)n_rs;
 	res->sms = o->sms > 0 ? o->sms : sms;

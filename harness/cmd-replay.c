@@ -15,7 +15,12 @@ static const char usage[] =
 	"  re-run a trace (.mtr, or Kineto / Chrome JSON) on the simulator, on its own\n"
 	"  GPU at its recorded SM count,\n"
 	"  keeping streams, inferred cross-stream dependencies and host gaps;\n"
-	"  --json: span_ns (simulated), measured_span_ns, error_pct, kernels\n"
+	"  --json: span_ns (simulated), measured_span_ns, error_pct, kernels, and the\n"
+	"  GPU's own work: busy_ns / measured_busy_ns / busy_error_pct (union of the\n"
+	"  activities per device), per-kernel |error| median / p90 / max and signed\n"
+	"  mean (kernels only), host_gap_ns (recorded idle time before host-bound\n"
+	"  launches) and host_bound (over half the span: the span error then mostly\n"
+	"  replays the recorded gaps)\n"
 	"  -o: write the simulated trace; --window: dependency window (default 2000 ns);\n"
 	"  --sms N: what-if, run it on N SMs instead of the recorded count (simulated)";
 
@@ -131,6 +136,17 @@ int cmd_replay(int argc, char **argv)
 				      (json_int_t)ro.dep_window_ns);
 		if (o && ro.sms > 0)
 			json_object_set_new(o, "what_if_sms", json_integer(ro.sms));
+		if (o)
+			json_object_update_new(
+				o, json_pack("{s:I, s:I, s:f, s:I, s:f, s:f, s:f, s:f, s:I, s:b}", "busy_ns",
+					     (json_int_t)res.busy_ns, "measured_busy_ns",
+					     (json_int_t)res.measured_busy_ns, "busy_error_pct",
+					     res.busy_error_pct, "kernels_compared", (json_int_t)res.compared,
+					     "kernel_error_median_pct", res.kernel_err_median,
+					     "kernel_error_p90_pct", res.kernel_err_p90, "kernel_error_max_pct",
+					     res.kernel_err_max, "kernel_error_mean_pct", res.kernel_err_mean,
+					     "host_gap_ns", (json_int_t)res.host_gap_ns, "host_bound",
+					     res.host_bound));
 		char *s = o ? json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
 		if (s)
 			printf("%s\n", s);
@@ -145,6 +161,16 @@ int cmd_replay(int argc, char **argv)
 		       trace_source_name((int)t.header.source), ro.sms > 0 ? "change" : "error",
 		       res.error_pct, (unsigned long long)res.kernels, res.streams,
 		       (unsigned long long)res.dependencies, (long long)ro.dep_window_ns);
+		printf("  GPU work: simulated busy %.3f ms, recorded %.3f ms, %s %+.2f%%; per kernel "
+		       "|%s| median %.2f%%, p90 %.2f%%, max %.2f%% (signed mean %+.2f%%, %llu kernels)\n",
+		       res.busy_ns / 1e6, res.measured_busy_ns / 1e6, ro.sms > 0 ? "change" : "error",
+		       res.busy_error_pct, ro.sms > 0 ? "change" : "error", res.kernel_err_median,
+		       res.kernel_err_p90, res.kernel_err_max, res.kernel_err_mean,
+		       (unsigned long long)res.compared);
+		if (res.host_bound)
+			printf("  host gaps dominate: %.3f ms of the recorded span waited for the host's "
+			       "launches (replayed as recorded), so the span %s says little about the GPU\n",
+			       res.host_gap_ns / 1e6, ro.sms > 0 ? "change" : "error");
 	}
 	trace_mem_release(&t);
 	return 0;

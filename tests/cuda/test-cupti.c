@@ -43,18 +43,26 @@ static void kernel(struct trace_cuda_xlate *x, const char *name, uint32_t corr, 
 	feed(x, &k);
 }
 
-static void api(struct trace_cuda_xlate *x, uint32_t corr, uint32_t tid, uint64_t t)
+static void call(struct trace_cuda_xlate *x, int driver, uint32_t cbid, uint32_t corr,
+		 uint32_t tid, uint64_t start, uint64_t end)
 {
 	CUpti_ActivityAPI a;
 
 	memset(&a, 0, sizeof(a));
-	a.kind = CUPTI_ACTIVITY_KIND_RUNTIME;
+	a.kind = driver ? CUPTI_ACTIVITY_KIND_DRIVER : CUPTI_ACTIVITY_KIND_RUNTIME;
+	a.cbid = cbid;
 	a.correlationId = corr;
 	a.threadId = tid;
 	a.processId = 4242;
-	a.start = t;
-	a.end = t + 5;
+	a.start = start;
+	a.end = end;
 	feed(x, &a);
+}
+
+/* A runtime call (callback id 0) on thread tid at t, 5 ns long. */
+static void api(struct trace_cuda_xlate *x, uint32_t corr, uint32_t tid, uint64_t t)
+{
+	call(x, 0, 0, corr, tid, t, t + 5);
 }
 
 static void mark(struct trace_cuda_xlate *x, uint32_t id, uint32_t tid, uint64_t t, int flags,
@@ -276,6 +284,71 @@ START_TEST(nvtx_ranges_attribute_kernels_through_correlation)
 }
 END_TEST
 
+START_TEST(runtime_and_driver_calls_become_api_call_records)
+{
+	struct trace_cuda_xlate *x = trace_cuda_xlate_new(NULL, NULL);
+	const struct trace_cuda_xlate_stats *st;
+	struct trace_mem t;
+	const struct trace_record *r;
+	int64_t first_call = -1, first_kernel = -1;
+
+	/* OS thread 77 launches kernel 21, then synchronises (no activity);
+	 * thread 55 launches kernel 23 through the driver; a call CUPTI could
+	 * not time; a call mosaic has no name for */
+	call(x, 0, CUPTI_RUNTIME_TRACE_CBID_cudaLaunchKernel_v7000, 21, 77, 100, 105);
+	call(x, 0, CUPTI_RUNTIME_TRACE_CBID_cudaStreamSynchronize_v3020, 22, 77, 200, 2100);
+	call(x, 1, CUPTI_DRIVER_TRACE_CBID_cuLaunchKernel, 23, 55, 300, 304);
+	call(x, 0, CUPTI_RUNTIME_TRACE_CBID_cudaMemcpyAsync_v3020, 24, 77, 0, 0);
+	call(x, 0, 9999, 25, 77, 400, 401);
+	kernel(x, "k21", 21, 1, 7, 1000, 2000);
+	kernel(x, "k23", 23, 1, 7, 2000, 2500);
+	t = run(x);
+	st = trace_cuda_xlate_stats(x);
+	ck_assert_uint_eq(st->threads, 2);
+	ck_assert_uint_eq(st->api_calls, 4);
+	ck_assert_uint_eq(st->api_untimed, 1);
+	/* threads: ids in the order of the OS ids */
+	ck_assert_ptr_nonnull(r = nth(&t, TRACE_KIND_THREAD, 0));
+	ck_assert_int_eq(r->u.thread.id, 0);
+	ck_assert_int_eq(r->u.thread.tid, 55);
+	ck_assert_ptr_nonnull(r = nth(&t, TRACE_KIND_THREAD, 1));
+	ck_assert_int_eq(r->u.thread.tid, 77);
+	ck_assert_ptr_null(nth(&t, TRACE_KIND_THREAD, 2));
+	/* calls in time order, named, on their thread, correlated when they
+	 * caused an activity */
+	ck_assert_ptr_nonnull(r = nth(&t, TRACE_KIND_API_CALL, 0));
+	ck_assert_str_eq(r->u.api_call.name, "cudaLaunchKernel");
+	ck_assert_str_eq(r->u.api_call.category, "cuda_runtime");
+	ck_assert_int_eq(r->u.api_call.start_ns, 100);
+	ck_assert_int_eq(r->u.api_call.end_ns, 105);
+	ck_assert_int_eq(r->u.api_call.thread, 1);
+	ck_assert_int_eq(r->u.api_call.correlation, 21);
+	ck_assert_ptr_nonnull(r = nth(&t, TRACE_KIND_API_CALL, 1));
+	ck_assert_str_eq(r->u.api_call.name, "cudaStreamSynchronize");
+	ck_assert_int_eq(r->u.api_call.correlation, -1);
+	ck_assert_ptr_nonnull(r = nth(&t, TRACE_KIND_API_CALL, 2));
+	ck_assert_str_eq(r->u.api_call.name, "cuLaunchKernel");
+	ck_assert_str_eq(r->u.api_call.category, "cuda_driver");
+	ck_assert_int_eq(r->u.api_call.thread, 0);
+	ck_assert_int_eq(r->u.api_call.correlation, 23);
+	ck_assert_ptr_nonnull(r = nth(&t, TRACE_KIND_API_CALL, 3));
+	ck_assert_str_eq(r->u.api_call.name, "cuda runtime call 9999");
+	ck_assert_int_eq(r->u.api_call.correlation, -1);
+	ck_assert_ptr_null(nth(&t, TRACE_KIND_API_CALL, 4));
+	/* a launch precedes the kernel it caused in the record order */
+	for (size_t i = 0; i < t.n; i++) {
+		if (first_call < 0 && t.recs[i].kind == TRACE_KIND_API_CALL)
+			first_call = (int64_t)i;
+		if (first_kernel < 0 && t.recs[i].kind == TRACE_KIND_KERNEL)
+			first_kernel = (int64_t)i;
+	}
+	ck_assert_int_lt(first_call, first_kernel);
+	ck_assert_int_eq(kernel_by_corr(&t, 21)->correlation, 21);
+	trace_mem_release(&t);
+	trace_cuda_xlate_free(x);
+}
+END_TEST
+
 START_TEST(without_api_records_time_attributes_only_unambiguous_kernels)
 {
 	struct trace_cuda_xlate *x = trace_cuda_xlate_new(NULL, NULL);
@@ -476,6 +549,7 @@ int main(void)
 
 	tcase_add_test(tc, kernels_keep_their_launch_facts);
 	tcase_add_test(tc, nvtx_ranges_attribute_kernels_through_correlation);
+	tcase_add_test(tc, runtime_and_driver_calls_become_api_call_records);
 	tcase_add_test(tc, without_api_records_time_attributes_only_unambiguous_kernels);
 	tcase_add_test(tc, green_contexts_become_partitions);
 	tcase_add_test(tc, nccl_memcpy_and_memset_records);

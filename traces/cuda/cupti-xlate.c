@@ -77,7 +77,10 @@ static void strtab_free(struct strtab *t)
 
 struct api_call {
 	uint32_t corr, tid;
-	uint64_t start;
+	uint64_t start, end;
+	uint32_t cbid;
+	int driver; /* CUPTI_ACTIVITY_KIND_DRIVER, else RUNTIME */
+	int caused; /* an activity has its correlation */
 };
 
 struct mark {
@@ -308,7 +311,8 @@ int trace_cuda_xlate_add(struct trace_cuda_xlate *x, const void *activity, struc
 	case CUPTI_ACTIVITY_KIND_RUNTIME:
 	case CUPTI_ACTIVITY_KIND_DRIVER: {
 		const CUpti_ActivityAPI *api = activity;
-		struct api_call c = {api->correlationId, api->threadId, api->start};
+		struct api_call c = {api->correlationId, api->threadId, api->start, api->end, api->cbid,
+				     api->kind == CUPTI_ACTIVITY_KIND_DRIVER, 0};
 		return VEC_PUSH(x->api, c) ? oom(err) : 0;
 	}
 	case CUPTI_ACTIVITY_KIND_MARKER: {
@@ -373,22 +377,24 @@ static int cmp_range(const void *a, const void *b)
 	return x->end > y->end ? -1 : x->end < y->end; /* outer first */
 }
 
-static int64_t act_start(const struct trace_record *r)
+/* Start and end of an activity, a marker or an API call. */
+static void rec_span(const struct trace_record *r, int64_t *s, int64_t *e)
 {
-	int64_t s = 0, e = 0;
-	trace_record_span(r, &s, &e);
-	return s;
+	if (r->kind == TRACE_KIND_API_CALL)
+		*s = r->u.api_call.start_ns, *e = r->u.api_call.end_ns;
+	else
+		trace_record_span(r, s, e);
 }
 
 static int cmp_act(const void *a, const void *b)
 {
 	const struct act *x = a, *y = b;
-	int64_t s1 = act_start(&x->rec), s2 = act_start(&y->rec), e1, e2, t;
+	int64_t s1, s2, e1, e2;
 
+	rec_span(&x->rec, &s1, &e1);
+	rec_span(&y->rec, &s2, &e2);
 	if (s1 != s2)
 		return s1 < s2 ? -1 : 1;
-	trace_record_span(&x->rec, &t, &e1);
-	trace_record_span(&y->rec, &t, &e2);
 	if (e1 != e2)
 		return e1 < e2 ? -1 : 1;
 	return x->corr < y->corr ? -1 : x->corr > y->corr;
@@ -483,6 +489,102 @@ static int emit(const struct trace_sink *sink, const struct trace_record *r, str
 	return sink->record(sink->ctx, r, err);
 }
 
+/* The name of a runtime or driver call: the calls that enqueue GPU work or
+ * wait for it, by their CUPTI callback ids (cupti_runtime_cbid.h,
+ * cupti_driver_cbid.h of CUDA 13); others by number. */
+static const char *api_name(struct trace_cuda_xlate *x, const struct api_call *c)
+{
+	static const struct {
+		int driver;
+		uint32_t cbid;
+		const char *name;
+	} names[] = {
+#define R(n, v) {0, CUPTI_RUNTIME_TRACE_CBID_##n##_##v, #n}
+#define D(n) {1, CUPTI_DRIVER_TRACE_CBID_##n, #n}
+		R(cudaLaunchKernel, v7000), R(cudaLaunchKernelExC, v11060),
+		R(cudaLaunchCooperativeKernel, v9000), R(cudaGraphLaunch, v10000),
+		R(cudaMemcpy, v3020), R(cudaMemcpyAsync, v3020), R(cudaMemset, v3020),
+		R(cudaMemsetAsync, v3020), R(cudaStreamSynchronize, v3020),
+		R(cudaDeviceSynchronize, v3020), R(cudaEventSynchronize, v3020),
+		R(cudaEventRecord, v3020), R(cudaStreamWaitEvent, v3020), R(cudaMalloc, v3020),
+		R(cudaFree, v3020), R(cudaMallocAsync, v11020), R(cudaFreeAsync, v11020),
+		D(cuLaunchKernel), D(cuLaunchKernelEx), D(cuGraphLaunch), D(cuMemcpyAsync),
+		D(cuMemcpyHtoDAsync_v2), D(cuMemcpyDtoHAsync_v2), D(cuMemsetD8Async),
+		D(cuStreamSynchronize), D(cuCtxSynchronize), D(cuEventSynchronize),
+		D(cuEventRecord), D(cuStreamWaitEvent),
+#undef R
+#undef D
+	};
+	char buf[48];
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (names[i].driver == c->driver && names[i].cbid == c->cbid)
+			return names[i].name;
+	snprintf(buf, sizeof(buf), "%s call %u", c->driver ? "cuda driver" : "cuda runtime", c->cbid);
+	return intern(&x->strings, buf);
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* The host side: a THREAD record per CPU thread that made calls (ids in
+ * the order of the OS thread ids), then the API calls join the activities
+ * for the time sort.  Calls without timestamps are left out and counted. */
+static int host_records(struct trace_cuda_xlate *x, const struct trace_sink *sink,
+			struct mo_err *err)
+{
+	uint32_t *tids = malloc((x->api.n + 1) * sizeof(*tids));
+	size_t nt = 0;
+	struct trace_record r;
+	int rc = 0;
+
+	if (!tids)
+		return oom(err);
+	for (size_t i = 0; i < x->api.n; i++)
+		tids[i] = x->api.v[i].tid;
+	if (x->api.n)
+		qsort(tids, x->api.n, sizeof(*tids), cmp_u32);
+	for (size_t i = 0; i < x->api.n; i++)
+		if (i == 0 || tids[i] != tids[nt - 1])
+			tids[nt++] = tids[i];
+	for (size_t i = 0; i < nt && !rc; i++) {
+		trace_record_init(&r, TRACE_KIND_THREAD);
+		r.u.thread.id = (int64_t)i;
+		r.u.thread.tid = tids[i];
+		r.u.thread.name = "";
+		rc = emit(sink, &r, err);
+		x->st.threads++;
+	}
+	for (size_t i = 0; i < x->api.n && !rc; i++) {
+		const struct api_call *c = &x->api.v[i];
+		struct act a;
+		struct trace_api_call *t = &a.rec.u.api_call;
+		uint32_t *tid = bsearch(&c->tid, tids, nt, sizeof(*tids), cmp_u32);
+
+		if (c->start == 0 && c->end == 0) {
+			x->st.api_untimed++;
+			continue;
+		}
+		memset(&a, 0, sizeof(a));
+		trace_record_init(&a.rec, TRACE_KIND_API_CALL);
+		t->start_ns = (int64_t)c->start;
+		t->end_ns = (int64_t)c->end;
+		t->thread = tid - tids;
+		t->correlation = c->caused ? (int64_t)c->corr : -1;
+		t->name = api_name(x, c);
+		t->category = c->driver ? "cuda_driver" : "cuda_runtime";
+		a.corr = c->corr;
+		if (!t->name || VEC_PUSH(x->acts, a))
+			rc = oom(err);
+		x->st.api_calls++;
+	}
+	free(tids);
+	return rc;
+}
+
 int trace_cuda_xlate_finish(struct trace_cuda_xlate *x, const struct trace_sink *sink,
 			    struct mo_err *err)
 {
@@ -554,11 +656,13 @@ int trace_cuda_xlate_finish(struct trace_cuda_xlate *x, const struct trace_sink 
 				mr[k++] = rg[i];
 		for (size_t i = 0; i < x->acts.n; i++) {
 			struct act *a = &x->acts.v[i];
-			struct api_call key = {a->corr, 0, 0}, *c;
+			struct api_call key = {.corr = a->corr}, *c;
 			const struct range *hit = NULL;
 			struct trace_kernel *t = &a->rec.u.kernel; /* shared activity prefix */
 
 			c = x->api.n ? bsearch(&key, x->api.v, x->api.n, sizeof(key), cmp_api) : NULL;
+			if (c)
+				c->caused = 1;
 			if (c && nmosaic) {
 				hit = innermost(mr, nmosaic, c->tid, (int64_t)c->start);
 				if (hit)
@@ -724,6 +828,8 @@ int trace_cuda_xlate_finish(struct trace_cuda_xlate *x, const struct trace_sink 
 		if ((rc = emit(sink, &r, err)))
 			goto out;
 	}
+	if ((rc = host_records(x, sink, err)))
+		goto out;
 	/* markers join the activities as records, then one sort by time */
 	for (size_t i = 0; i < nrg; i++) {
 		struct act a;

@@ -158,8 +158,15 @@ int trace_cuda_record(char *const argv[], const char *out_path, int *child_statu
  *  - device, partition (one per green context: CONTEXT records with
  *    isGreenContext set, sms = numMultiprocessors), stream, module and
  *    phase definitions;
- *  - kernels, collectives (NCCL kernels), memcpys, memsets and markers,
- *    sorted by (start, end, correlation).
+ *  - a THREAD record per host thread that made runtime or driver calls
+ *    (ids 0.. in the order of the OS thread ids, tid the OS id);
+ *  - kernels, collectives (NCCL kernels), memcpys, memsets, markers and an
+ *    API_CALL per runtime or driver call (name from its CUPTI callback id:
+ *    the launch, copy, memset, graph, synchronisation, event and allocation
+ *    calls by name, others "cuda runtime call <cbid>"; category
+ *    cuda_runtime or cuda_driver; correlation the call's when an activity
+ *    has it, else -1; calls CUPTI could not time are left out and
+ *    counted), sorted by (start, end, correlation).
  *
  * Attribution.  A kernel, memcpy or memset is attributed through its
  * correlation id: the RUNTIME or DRIVER API record with that id gives the
@@ -184,6 +191,9 @@ struct trace_cuda_xlate_stats {
 	uint64_t unattributed;   /* left without a module */
 	uint64_t bad_ranges;     /* mosaic-domain messages that did not parse */
 	uint64_t dropped;        /* records CUPTI reported dropped (set by the recorder) */
+	uint64_t threads;        /* host threads that made runtime or driver calls */
+	uint64_t api_calls;      /* API_CALL records written */
+	uint64_t api_untimed;    /* calls CUPTI gave no timestamps (start = end = 0), left out */
 };
 
 /* producer and origin go into the header (copied). */
