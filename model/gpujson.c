@@ -34,7 +34,7 @@ static const struct field {
 	D(hbm_gbps, 1), L(l2_bytes, 0), D(fp32_tflops, 1), D(tf32_tflops, 0), D(bf16_tflops, 0),
 	D(fp8_tflops, 0), D(nvlink_gbps, 0), D(pcie_gbps, 0), I(part_min_sms, 0),
 	I(part_step_sms, 0), D(fp16_tflops, 0), I(l1_smem_per_sm, 0), D(gemm_simt_eff, 0),
-	D(gemm_tc_eff, 0), D(launch_ns, 0), D(gemm_k0, 0), D(tdp_w, 0),
+	D(gemm_tc_eff, 0), D(launch_ns, 0), D(gemm_k0, 0), D(tdp_w, 0), D(gemm_tc_fill_ns, 0),
 #undef S
 #undef I
 #undef L

@@ -58,6 +58,10 @@ struct model_gpu {
 	 * (model_hbm_achievable_gbps); 0 = all.  What one SM can pull
 	 * (model_sm_gbps) does not change with it. */
 	double dram_share;
+	/* tensor-core GEMMs (model/op.c): the fixed time a kernel spends
+	 * beyond the launch filling and draining its pipeline (the first
+	 * tiles' loads, the last tiles' epilogue), ns; 0 = none */
+	double gemm_tc_fill_ns;
 };
 
 /*

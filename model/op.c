@@ -23,7 +23,10 @@
  *
  * Fused attention (FlashAttention-2 style): CTAs of 128 queries, 4 warps;
  * forward 4 b m n d flops (half when causal), backward 2.5 times that (five
- * GEMMs instead of two), each at a lower efficiency than a plain GEMM.
+ * GEMMs instead of two), each at a lower efficiency than a plain GEMM (on
+ * Hopper: FlashAttention-2's measured utilization, ATTN_FA2_SM90_UTIL).
+ * Tensor-core GEMMs on GPUs with a fitted gemm_tc_fill_ns also pay that
+ * fixed time once per kernel (gpus.c: fitted on H100 Kineto traces).
  * Elementwise, reduction, optimizer and memory ops are bandwidth rooflines
  * over the bytes given, with their flops on the FP32 pipes.
  */
@@ -36,6 +39,10 @@
 
 #define ATTN_FWD_EFF 0.75    /* of the GEMM efficiency (softmax, rescaling) */
 #define ATTN_BWD_EFF 0.65    /* FlashAttention-2 reports ~73% fwd, ~63% bwd of peak */
+/* FlashAttention-2 (PyTorch's flash kernels) on Hopper: "only 35%
+ * utilization on H100" of the dense peak (Shah et al., "FlashAttention-3",
+ * 2024, abstract); backward in the same ratio to forward as above */
+#define ATTN_FA2_SM90_UTIL 0.35
 #define BW_EFF_STREAM 0.85   /* fraction of achievable DRAM bandwidth streaming kernels reach */
 #define PREFER_128_TOL 0.10 /* within 10% of the fastest candidate */
 
@@ -190,6 +197,9 @@ static double gemm_candidate(const struct model_gpu *g, const struct model_op *o
 	int64_t kk = cdiv(op->k, split);
 	int bps = model_blocks_per_sm(g, t->threads, t->regs, t->smem);
 	double eff, k0, tile_eff, comp, mem, bytes, red = 0, launch = launch_of(g);
+	/* the pipeline's fill and drain, once per kernel; a K that fits one
+	 * 64-deep block has no pipeline to fill */
+	double fill = tc && op->k > 64 ? g->gemm_tc_fill_ns : 0;
 	int es = model_dtype_bytes(op->dtype);
 	struct model_kphys kp;
 
@@ -228,14 +238,14 @@ static double gemm_candidate(const struct model_gpu *g, const struct model_op *o
 		o->bytes = bytes;
 		o->compute_ns = comp;
 		o->memory_ns = mem;
-		o->launch_ns = launch + red;
+		o->launch_ns = launch + fill + red;
 		o->bound = comp >= mem ? MODEL_BOUND_COMPUTE : MODEL_BOUND_MEMORY;
-		if (launch + red > (comp > mem ? comp : mem))
+		if (launch + fill + red > (comp > mem ? comp : mem))
 			o->bound = MODEL_BOUND_LAUNCH;
 		set_launch(&o->k, tiles_n, tiles_m, op->b * split, t->threads, t->regs, t->smem,
 			   TRACE_CLASS_GEMM);
 	}
-	return launch + (comp > mem ? comp : mem) + red;
+	return launch + fill + (comp > mem ? comp : mem) + red;
 }
 
 static void predict_gemm(const struct model_gpu *g, const struct model_op *op, int sms,
@@ -294,6 +304,8 @@ static void predict_attention(const struct model_gpu *g, const struct model_op *
 	double eff = (tc ? (g->gemm_tc_eff > 0 ? g->gemm_tc_eff : MODEL_DEFAULT_TC_EFF)
 			 : (g->gemm_simt_eff > 0 ? g->gemm_simt_eff : MODEL_DEFAULT_SIMT_EFF)) *
 		     (bwd ? ATTN_BWD_EFF : ATTN_FWD_EFF);
+	if (tc && g->cc_major >= 9) /* FlashAttention-2's mma.sync path, not Hopper's wgmma */
+		eff = ATTN_FA2_SM90_UTIL * (bwd ? ATTN_BWD_EFF / ATTN_FWD_EFF : 1.0);
 	int threads = bwd ? 256 : 128, regs = 255;
 	int smem = (int)((bwd ? 3 * 128 + 2 * 64 : 128 + 2 * 64) * op->k * es);
 	int64_t ctas = op->b * cdiv(bwd ? op->n : op->m, 128);
@@ -307,10 +319,10 @@ static void predict_attention(const struct model_gpu *g, const struct model_op *
 		smem = g->smem_per_block_optin;
 		bps = 1;
 	}
-	/* flash kernels are built to fill an SM with one or two CTAs: no
-	 * latency-hiding term (warps_per_block 0) */
+	/* a flash CTA fills its SM only beside a second one: alone (a short
+	 * sequence's partial wave) its 4 warps hide half the latency, the
+	 * same rule as every kernel (model_kphys_compute_ns) */
 	kp = phys_of(ctas, bps, threads, bytes, 0, tc);
-	kp.warps_per_block = 0;
 	kp.wave_ns = bps * flops / (double)ctas / (peak * 1e3 / g->sms * eff);
 	comp = model_kphys_compute_ns(&kp, sms, model_clock_factor(g, sms));
 	mem = bytes / model_kphys_bw_ceiling(g, &kp, sms);
@@ -353,7 +365,7 @@ static void predict_stream(const struct model_gpu *g, const struct model_op *op,
 	bps = model_blocks_per_sm(g, threads, 32, op->kind == MODEL_OP_REDUCTION ? 4096 : 0);
 	/* the flops on the FP32 pipes at half their peak, spread over the CTAs */
 	kp = phys_of(ctas, bps, threads, bytes, eff, 0);
-	kp.warps_per_block = 0;
+	kp.warps_per_block = threads / 32;
 	kp.wave_ns = bps * flops / (double)ctas / (g->fp32_tflops * 1e3 / g->sms * 0.5);
 	mem = bytes / model_kphys_bw_ceiling(g, &kp, sms);
 	comp = model_kphys_compute_ns(&kp, sms, 1);

@@ -640,6 +640,65 @@ START_TEST(other_ops_from_shape)
 }
 END_TEST
 
+/* Tensor-core GEMMs pay the fitted pipeline fill once per kernel (H100:
+ * 1500 ns), not per tile, and not when K fits one 64-deep block; SIMT
+ * GEMMs and GPUs without a fit pay none. */
+START_TEST(a_tensor_core_gemm_pays_its_pipeline_fill_once)
+{
+	const struct model_gpu *h = gpu("h100"), *a = gpu("a100-80gb-sxm");
+	struct model_gpu h0 = *h;
+	struct model_op op = { .kind = MODEL_OP_GEMM, .dtype = MODEL_BF16, .b = 1, .m = 788,
+			       .n = 768, .k = 768 };
+	struct model_op_pred p, p0;
+	struct mo_err err;
+
+	ck_assert(h->gemm_tc_fill_ns == 1500 && h->gemm_tc_eff == 0.8);
+	ck_assert(a->gemm_tc_fill_ns == 0);
+	h0.gemm_tc_fill_ns = 0;
+	for (int big = 0; big < 2; big++) {
+		op.m = big ? 8192 : 788; /* 1 wave or many: the same 1500 ns */
+		ck_assert_int_eq(model_op_predict(h, &op, h->sms, &p, &err), 0);
+		ck_assert_int_eq(model_op_predict(&h0, &op, h->sms, &p0, &err), 0);
+		ck_assert_int_eq(p.tile_m, p0.tile_m);
+		ck_assert_int_eq(p.split_k, p0.split_k);
+		ck_assert_int_eq(p.ns - p0.ns, 1500);
+		ck_assert(fabs(p.launch_ns - p0.launch_ns - 1500) < 1e-6);
+	}
+	op.k = 64; /* one K block: nothing to fill */
+	ck_assert_int_eq(model_op_ns(h, &op, h->sms), model_op_ns(&h0, &op, h->sms));
+	op.k = 768;
+	op.dtype = MODEL_FP32; /* the SIMT pipes */
+	ck_assert_int_eq(model_op_ns(h, &op, h->sms), model_op_ns(&h0, &op, h->sms));
+}
+END_TEST
+
+/* FlashAttention-2 on Hopper at its published utilization (35% of the
+ * dense peak), and a CTA alone on an SM hiding only half its latency.  By
+ * hand on the H100: 2 CTAs per SM (255 registers x 128 threads); b = 264,
+ * m = n = 1024, d = 64: 2112 CTAs, 16 per SM, 8 full waves; 4 b m n d =
+ * 70.87 GFLOP at 989.4 x 0.35 TFLOP/s = 204.65 us, + 2.5 us launch.
+ * b = 66, m = 128: 66 CTAs, one alone on each of 66 SMs: 33.55 MFLOP each
+ * at 989.4 / 132 x 0.35 TFLOP/s = 12.79 us, halved throughput: 25.59 us. */
+START_TEST(flash_attention_on_hopper_runs_at_its_measured_utilization)
+{
+	const struct model_gpu *h = gpu("h100");
+	struct model_op att = { .kind = MODEL_OP_ATTENTION, .dtype = MODEL_BF16, .b = 264, .m = 1024,
+				.n = 1024, .k = 64 };
+	struct model_op_pred p;
+	struct mo_err err;
+	double rate = 989.4e3 * 0.35; /* flop per ns */
+
+	ck_assert_int_eq(model_op_predict(h, &att, h->sms, &p, &err), 0);
+	ck_assert_int_eq(p.blocks_per_sm, 2);
+	ck_assert_int_eq(p.bound, MODEL_BOUND_COMPUTE);
+	ck_assert(fabs((double)p.ns - (2500 + 4.0 * 264 * 1024 * 1024 * 64 / rate)) < 2);
+	att.b = 66;
+	att.m = 128;
+	ck_assert_int_eq(model_op_predict(h, &att, h->sms, &p, &err), 0);
+	ck_assert(fabs((double)p.ns - (2500 + 2 * 4.0 * 128 * 1024 * 64 / (rate / 132))) < 2);
+}
+END_TEST
+
 /* The committed NeuSight subset: held-out error within a loose bound. */
 START_TEST(gemm_model_error_on_held_out_neusight_timings)
 {
@@ -1207,6 +1266,8 @@ Suite *test_suite(void)
 	tcase_add_test(tc, the_profile_regression_fits_traces_at_several_quotas);
 	tcase_add_test(tc, interference_grows_with_combined_demand);
 	tcase_add_test(tc, corunners_on_the_same_sms_split_them_for_each_pair_of_classes);
+	tcase_add_test(tc, a_tensor_core_gemm_pays_its_pipeline_fill_once);
+	tcase_add_test(tc, flash_attention_on_hopper_runs_at_its_measured_utilization);
 	tcase_add_test(tc, a_dram_share_lowers_the_gpus_bandwidth_and_keeps_an_sms_pull);
 	tcase_add_test(tc, validation_matches_kernels_and_reports_both_predictors);
 	tcase_add_test(tc, validation_skips_kernels_that_do_not_match);
