@@ -38,6 +38,8 @@ MOSAIC_COMMANDS(X)
 #undef X
 /* `mosaic workload from-trace` (harness/cmd-workload-trace.c); argv[0] is "from-trace". */
 int cmd_workload_from_trace(int argc, char **argv);
+/* `mosaic model calibrate` (harness/cmd-model-calib.c); argv[0] is "calibrate". */
+int cmd_model_calibrate(int argc, char **argv);
 
 /* Print "mosaic <verb>: <message>" to stderr; return the exit code for err. */
 int cli_fail(const char *verb, const struct mo_err *err);
@@ -74,6 +76,39 @@ void cli_workload_warnings(const char *verb, const struct workload *w);
  * (harness/profiles.c); desc (cap bytes) says which.  -MO_EINPUT when none. */
 int cli_profiles_apply(struct workload *w, const struct model_gpu *gpu, const char *list,
 		       char *desc, size_t cap, struct mo_err *err);
+/* Load the traces of a --profiles LIST ("a.mtr,b.mtr", at most
+ * MODEL_CURVE_MAX) into t[0..*n) (each trace_mem_init'ed; the caller
+ * releases them, also after a failure). */
+int cli_profiles_load(const char *list, struct trace_mem *t, int *n, struct mo_err *err);
+/* --calibration FILE (model.h, struct model_calibration): each module of w
+ * the file has a curve for gets it as its measured scaling (refused when the
+ * file's GPU is not gpu); a GEMM fit for gpu goes into *tuned, a copy of
+ * gpu, and *use points at it (else at gpu); desc (cap bytes) says what was
+ * used.  -MO_EINPUT when nothing applies or the file is bad (the message
+ * names the file and the JSON path). */
+int cli_calibration_apply(struct workload *w, const struct model_gpu *gpu, const char *path,
+			  struct model_gpu *tuned, const struct model_gpu **use, char *desc,
+			  size_t cap, struct mo_err *err);
+/*
+ * The user's measurements for planning (harness/measurements.c): paths as
+ * given on the command line (NULL: none).  cli_measurements_apply() puts
+ * them into w for planning on gpu: --profiles (cli_profiles_apply), then
+ * --calibration (cli_calibration_apply; *use becomes &m->tuned when the
+ * file has a GEMM fit for gpu, else gpu), then --matrix (model_im_load;
+ * refused when measured on another GPU or when fewer than two of its modules
+ * are w's; w->matrix points at m->mx, so m must outlive w's planning).
+ * desc says what was used, for the plan's "measurements".  -MO_EINPUT on a
+ * bad file (the message names it and where).
+ */
+struct cli_measurements {
+	const char *profiles, *calibration, *matrix;
+	struct model_interference_matrix mx;
+	struct model_gpu tuned;
+	char desc[1200];
+};
+int cli_measurements_any(const struct cli_measurements *m);
+int cli_measurements_apply(struct cli_measurements *m, struct workload *w,
+			   const struct model_gpu *gpu, const struct model_gpu **use, struct mo_err *err);
 /* Does cli_workload_load read arg as a file (1) or as a bundled name (0)? */
 int cli_workload_is_file(const char *arg);
 

@@ -5,7 +5,8 @@
  *   mosaic model kernel --gpu NAME --op linear|bmm|attention|... --shape B,M,N,K
  *                       [--dtype fp32|tf32|bf16|fp16|fp8] [--sms N] [--causal]
  *                       [--flops F] [--bytes B] [--json]
- *   mosaic model calibrate CSV... [--gpu NAME]
+ *   mosaic model calibrate [CSV...] [--profiles T,...] [--microbatch N] [-o FILE]
+ *                       (harness/cmd-model-calib.c)
  *   mosaic model curve FILE [--module M] [--quotas LIST] [--profiles FILE...]
  *                       [--json] [--plot OUT.png]
  *   mosaic model interference --corun FILE --solo FILE... [--matrix IN] [-o OUT]
@@ -34,7 +35,7 @@ static const char *usage =
 	"       mosaic model kernel --gpu NAME --op linear|bmm|attention|attention_bwd|elementwise|reduction|optimizer|memory\n"
 	"                           [--shape B,M,N,K] [--dtype fp32|tf32|bf16|fp16|fp8] [--sms N] [--causal]\n"
 	"                           [--flops F] [--bytes B] [--json]\n"
-	"       mosaic model calibrate CSV... [--gpu NAME]\n"
+	"       mosaic model calibrate [CSV...] [--profiles TRACE,...] [--microbatch N] [--gpu NAME] [-o FILE]\n"
 	"       mosaic model curve FILE [--gpu NAME] [--module M] [--quotas LIST] [--profiles FILE,...] [--json] [--plot OUT.png]\n"
 	"       mosaic model interference --corun FILE --solo FILE [--solo FILE ...] [--matrix IN.json] [-o OUT.json]\n"
 	"       mosaic model interference --gpu NAME --own GBPS --others GBPS\n"
@@ -171,61 +172,6 @@ static int cmd_kernel(const char *gpu_name, const char *opname, const char *shap
 	}
 	return 0;
 }
-
-static int cmd_calibrate(int nfiles, char **files, const char *gpu_name)
-{
-	struct model_gemm_set set;
-	struct mo_err err;
-	int rc = 0, done = 0;
-
-	model_gemm_set_init(&set);
-	mo_err_clear(&err);
-	if (nfiles == 0)
-		return cli_usage_error(VERB, usage, "calibrate: no CSV files");
-	for (int i = 0; i < nfiles; i++)
-		if (model_gemm_csv_load(&set, files[i], &err) < 0) {
-			rc = cli_fail(VERB, &err);
-			goto out;
-		}
-	printf("# kernel-from-shape calibration on measured NeuSight GEMM timings (FP32)\n");
-	printf("# fitted on the training split (70%%), error on the held-out 30%%;\n");
-	printf("# now_p50: held-out error of the built-in constants; ovh_*: NeuSight per-op overhead (ns)\n");
-	printf("%-16s %6s %6s %8s %6s %9s %9s | %9s | %8s %8s %9s\n", "gpu", "train", "test",
-	       "simt_eff", "k0", "ovh_lin", "ovh_bmm", "now_p50", "test_p50", "test_p90", "test_mape");
-	for (int i = 0; i < model_gpu_count(); i++) {
-		const struct model_gpu *g = model_gpu_at(i);
-		struct model_gemm_eval before, tr, te;
-		struct model_gemm_fit fit;
-		if (gpu_name) {
-			const struct model_gpu *want = model_gpu_find(gpu_name, &err);
-			if (!want) {
-				rc = cli_fail(VERB, &err);
-				goto out;
-			}
-			if (strcmp(want->name, g->name))
-				continue;
-		}
-		model_gemm_evaluate(&set, g, NULL, 1, &before);
-		if (before.n == 0)
-			continue;
-		if (model_gemm_calibrate(&set, g, &fit, &tr, &te, &err) < 0) {
-			fprintf(stderr, "mosaic model: %s\n", err.msg);
-			continue;
-		}
-		printf("%-16s %6d %6d %8.3f %6.0f %9.0f %9.0f | %8.1f%% | %7.1f%% %7.1f%% %8.1f%%\n",
-		       g->short_name, tr.n, te.n, fit.simt_eff, fit.k0, fit.overhead_ns[0],
-		       fit.overhead_ns[1], before.median_ape, te.median_ape, te.p90_ape, te.mape);
-		done++;
-	}
-	if (!done) {
-		mo_err_set(&err, MO_EINPUT, "calibrate: no samples of a known gpu in the files");
-		rc = cli_fail(VERB, &err);
-	}
-out:
-	model_gemm_set_release(&set);
-	return rc;
-}
-
 
 /* Read any trace (an .mtr or a Kineto JSON) into memory. */
 static int load_trace(const char *path, struct trace_mem *t, struct mo_err *err)
@@ -709,6 +655,8 @@ int cmd_model(int argc, char **argv)
 	}
 	if (!strcmp(sub, "curve"))
 		return cmd_curve(argc - 1, argv + 1);
+	if (!strcmp(sub, "calibrate"))
+		return cmd_model_calibrate(argc - 1, argv + 1);
 	if (!strcmp(sub, "interference"))
 		return cmd_interference(argc - 1, argv + 1);
 	if (!strcmp(sub, "host"))
@@ -775,7 +723,5 @@ int cmd_model(int argc, char **argv)
 					       argv[optind]);
 		return cmd_kernel(gpu, op, shape, dtype, sms, causal, flops, bytes, json);
 	}
-	if (!strcmp(sub, "calibrate"))
-		return cmd_calibrate(argc - optind, argv + optind, gpu);
 	return cli_usage_error(VERB, usage, "unknown subcommand '%s'", sub);
 }

@@ -16,7 +16,7 @@
 static const char usage[] =
 	"mosaic plan SPEC --gpus N [--gpu NAME] --planner mosaic|megatron|distmm|spindle|optimus|optimal|mosaic-greedy\n"
 	"            -o PLAN [--check sim|none] [--explain] [--json] [--gpu-file FILE]\n"
-	"            [--profiles TRACE,TRACE,...]\n"
+	"            [--profiles TRACE,TRACE,...] [--calibration FILE] [--matrix FILE]\n"
 	"  plan a workload (a spec file or a bundled name) on N GPUs and write the plan\n"
 	"  (JSON) with its predicted iteration time (the cost model's prediction);\n"
 	"  --check sim (the default): the planner's finalists, the plans predicted\n"
@@ -30,7 +30,12 @@ static const char usage[] =
 	"  --profiles: measured traces of modules at several SM quotas (`mosaic profile`\n"
 	"  writes them; one microbatch of the spec's size): each module they hold at two\n"
 	"  or more quotas is planned with its measured scaling, and the plan says so;\n"
-	"  the finalist check is then off unless --check sim (the simulator does not\n"
+	"  --calibration: the fits `mosaic model calibrate -o` wrote (module curves as\n"
+	"  --profiles gives them, a GEMM fit for the GPU); --matrix: measured co-run\n"
+	"  slowdowns of module pairs ({\"gpu\", \"modules\", \"slowdown\"}, as `mosaic\n"
+	"  model interference -o` writes it) in place of the model's interference for\n"
+	"  the pairs it gives; with any of these the plan records them (\"measurements\")\n"
+	"  and the finalist check is off unless --check sim (the simulator does not\n"
 	"  know the measurements)";
 
 int cmd_plan(int argc, char **argv)
@@ -45,11 +50,13 @@ int cmd_plan(int argc, char **argv)
 		{"check", required_argument, NULL, 'c'},
 		{"gpu-file", required_argument, NULL, 'G'},
 		{"profiles", required_argument, NULL, 'P'},
+		{"calibration", required_argument, NULL, 'C'},
+		{"matrix", required_argument, NULL, 'M'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
-	const char *gpu_name = NULL, *out = NULL, *planner = NULL, *profiles = NULL;
-	char measured[400] = "";
+	const char *gpu_name = NULL, *out = NULL, *planner = NULL;
+	static struct cli_measurements meas; /* large; one per process */
 	const struct model_gpu *gpu;
 	struct workload *w = NULL;
 	struct plan *p = NULL;
@@ -81,7 +88,9 @@ int cmd_plan(int argc, char **argv)
 				return cli_usage_error("plan", usage, "--check '%s': expected sim or none", optarg);
 			check = !strcmp(optarg, "sim");
 			break;
-		case 'P': profiles = optarg; break;
+		case 'P': meas.profiles = optarg; break;
+		case 'C': meas.calibration = optarg; break;
+		case 'M': meas.matrix = optarg; break;
 		case 'G':
 			if (model_gpu_load_file(optarg, &err) < 0)
 				return cli_fail("plan", &err);
@@ -112,14 +121,14 @@ int cmd_plan(int argc, char **argv)
 		workload_free(w);
 		return cli_fail("plan", &err);
 	}
-	if (profiles && cli_profiles_apply(w, gpu, profiles, measured, sizeof(measured), &err) < 0) {
+	if (cli_measurements_any(&meas) && cli_measurements_apply(&meas, w, gpu, &gpu, &err) < 0) {
 		workload_free(w);
 		return cli_fail("plan", &err);
 	}
 	/* the simulator knows the model's kernels, not the measurements: with
-	 * profiles the cost model (which uses them) decides unless asked */
+	 * them the cost model (which uses them) decides unless asked */
 	if (check < 0)
-		check = !profiles;
+		check = !cli_measurements_any(&meas);
 	sc.w = w;
 	sc.log = json ? NULL : stderr;
 	sim_check_init(&chk, &sc);
@@ -129,8 +138,8 @@ int cmd_plan(int argc, char **argv)
 		rc = cli_fail("plan", &err);
 		goto out;
 	}
-	if (measured[0])
-		snprintf(p->measurements, sizeof(p->measurements), "profiles: %s", measured);
+	if (meas.desc[0])
+		snprintf(p->measurements, sizeof(p->measurements), "%.511s", meas.desc);
 	/* a user's spec: recorded so that `mosaic run PLAN` finds it */
 	if (cli_workload_is_file(argv[optind])) {
 		char abs[PATH_MAX];

@@ -18,8 +18,7 @@
 
 #define MAX_PROFILES MODEL_CURVE_MAX
 
-/* Split "a.mtr,b.mtr" into the traces (loaded); *n of them. */
-static int load_all(const char *list, struct trace_mem *t, int *n, struct mo_err *err)
+int cli_profiles_load(const char *list, struct trace_mem *t, int *n, struct mo_err *err)
 {
 	char buf[8192], *tok, *save = NULL;
 
@@ -49,7 +48,7 @@ int cli_profiles_apply(struct workload *w, const struct model_gpu *gpu, const ch
 	size_t len = 0;
 
 	desc[0] = 0;
-	rc = load_all(list, t, &n, err);
+	rc = cli_profiles_load(list, t, &n, err);
 	for (int m = 0; rc == 0 && m < w->n_modules; m++) {
 		const struct trace_mem *mine[MAX_PROFILES];
 		struct model_curve_fit ff, fb;

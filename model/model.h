@@ -644,6 +644,60 @@ int model_curve_from_profiles(const struct trace_mem *const *traces, int ntraces
 			      int nq, struct model_curve *out, struct model_curve_fit *fit_fwd,
 			      struct model_curve_fit *fit_bwd, struct mo_err *err);
 
+/*
+ * A calibration file: what `mosaic model calibrate -o FILE` fits, for the
+ * planner (`plan --calibration FILE`).  JSON, versioned:
+ *
+ * { "format": "mosaic-calibration", "version": 1,
+ *   "gpu": "NVIDIA H100 80GB HBM3",          the GPU the profiles ran on
+ *   "modules": [                              one per module profiled at 2+ quotas
+ *     { "name": "vision", "microbatch": 32,   samples per microbatch (0 unknown:
+ *                                             the reader's spec's microbatch)
+ *       "source": "simulated", "profiles": 3, measured or simulated; traces fitted
+ *       "forward_fit":  {"a": ..., "b": ..., "c": ..., "n": 3, "max_rel_err": ...},
+ *       "backward_fit": {...},                model_curve_fit of t(q) = a + b/q + c q
+ *       "quota": [8, 16, ...],                the fit at the GPU's lattice (SMs)
+ *       "forward_ns": [...], "backward_ns": [...] } ],   per microbatch, ns
+ *   "gemm": [                                 kernel-from-shape fits (NeuSight CSVs)
+ *     { "gpu": "h100", "simt_eff": 0.62, "k0": 180, "overhead_ns": [lin, bmm],
+ *       "train": 700, "test": 300, "test_median_ape": 9.1 } ] }
+ *
+ * Every field is required; unknown fields, another format or version, wrong
+ * types and out-of-range numbers are refused (-MO_EINPUT, the message names
+ * the file and the JSON path, e.g. "modules[1].forward_ns[3]").  A reader
+ * of a newer version refuses older ones only when it must: bump
+ * MODEL_CALIB_VERSION when a field changes meaning.
+ */
+#define MODEL_CALIB_FORMAT "mosaic-calibration"
+#define MODEL_CALIB_VERSION 1
+#define MODEL_CALIB_MAX 32 /* modules, and GEMM fits, in one file */
+struct model_calib_module {
+	char name[64];
+	int microbatch;              /* 0: unknown */
+	int source;                  /* enum trace_source of the profiles */
+	int profiles;
+	struct model_curve_fit fwd, bwd;
+	struct model_curve curve;    /* the fits at the lattice (dram_gbps unused: 0) */
+};
+struct model_calib_gemm {
+	char gpu[64];                /* short name */
+	struct model_gemm_fit fit;
+	int train, test;
+	double test_median_ape;      /* %, held-out samples */
+};
+struct model_calibration {
+	char gpu[64];
+	int n_modules, n_gemm;
+	struct model_calib_module modules[MODEL_CALIB_MAX];
+	struct model_calib_gemm gemm[MODEL_CALIB_MAX];
+};
+/* Write c to path atomically (mo_outfile); -MO_EIO on failure. */
+int model_calibration_save(const struct model_calibration *c, const char *path, struct mo_err *err);
+/* Read path into *c (zeroed on failure). */
+int model_calibration_load(struct model_calibration *c, const char *path, struct mo_err *err);
+/* Index of the module called name in c, -1 if none. */
+int model_calibration_module(const struct model_calibration *c, const char *name);
+
 /* ------------------------------------------------------------------------ */
 /* Interference (more)                                                      */
 /* ------------------------------------------------------------------------ */

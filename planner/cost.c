@@ -280,6 +280,7 @@ int plan_problem_new(const struct workload *w, const struct model_gpu *gpu, int 
 	for (int m = 0; m < w->n_modules; m++)
 		if ((rc = pl_apply_measured(w, m, pb, err)) < 0)
 			goto fail;
+	pb->matrix = w->matrix;
 	workload_topo_order(w, pb->topo);
 	if (build_prefix(pb)) {
 		rc = mo_err_set(err, MO_ENOMEM, "plan: out of memory");

@@ -382,6 +382,8 @@ static void est_interference(struct est *s)
 			if (!(slow >= 1.0))
 				slow = 1.0;
 		}
+		if (s->p->gpus[gi].n_partitions > 1 && s->pb->matrix)
+			slow = pl_matrix_slowdown(s->pb, s->p, gi, r - s->part_base[gi], un->module, slow);
 		if (slow > est->parts[r].interference)
 			est->parts[r].interference = slow;
 		s->slot_f[f] = (int64_t)llround((double)s->slot_f[f] * slow);

@@ -1,7 +1,9 @@
 /*
- * measured.c - a module's measured scaling in the planning problem: its
- * predicted forward and backward times scaled by measured / predicted at
- * each quota (the rule: planner.h, under plan_problem_new).
+ * measured.c - measurements in the planning problem: a module's measured
+ * scaling (its predicted forward and backward times scaled by measured /
+ * predicted at each quota; the rule: planner.h, under plan_problem_new), and
+ * a measured interference matrix in place of the co-run term
+ * (pl_matrix_slowdown, used by plan_estimate).
  */
 #include "planner/planner-internal.h"
 
@@ -75,4 +77,28 @@ int pl_apply_measured(const struct workload *w, int m, struct plan_problem *pb, 
 		}
 	}
 	return 0;
+}
+
+double pl_matrix_slowdown(const struct plan_problem *pb, const struct plan *p, int gi, int pi, int m,
+			  double model)
+{
+	/* model_im_index with add = 0 only reads the matrix */
+	struct model_interference_matrix *mx = (struct model_interference_matrix *)pb->matrix;
+	const struct plan_gpu *g = &p->gpus[gi];
+	int a = mx ? model_im_index(mx, pb->modules[m].name, 0) : -1, pairs = 0, known = 0;
+	double worst = 1.0;
+
+	if (a < 0)
+		return model;
+	for (int o = 0; o < g->n_partitions; o++)
+		for (int s = 0; o != pi && s < g->partitions[o].n_slots; s++) {
+			int b = model_im_index(mx, g->partitions[o].slots[s].module, 0);
+			pairs++;
+			if (b < 0)
+				continue;
+			known++;
+			if (mx->slow[a][b] > worst)
+				worst = mx->slow[a][b];
+		}
+	return pairs && known == pairs ? worst : model;
 }

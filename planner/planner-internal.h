@@ -133,6 +133,13 @@ int pl_time_layer(const struct workload *w, int m, int l, int phase, int samples
 /* Scale module m's predicted times by its measurements, if any (measured.c;
  * the rule is in planner.h under plan_problem_new). */
 int pl_apply_measured(const struct workload *w, int m, struct plan_problem *pb, struct mo_err *err);
+/* The co-run slowdown of module m in partition pi of GPU gi of plan p with
+ * pb's measured matrix: the largest entry slow[m][b] over the modules b of
+ * the GPU's other partitions when the matrix gives every such pair (with
+ * several partners the largest pairwise factor: their joint effect was not
+ * measured), else `model`, the cost model's own factor. */
+double pl_matrix_slowdown(const struct plan_problem *pb, const struct plan *p, int gi, int pi, int m,
+			  double model);
 
 /* Shared helpers of the planners (search.c). */
 struct plan *pl_plan_start(const struct plan_problem *pb, const char *planner);

@@ -259,6 +259,9 @@ struct plan_problem {
 	 * one is predicted at least this fraction faster (default 0.05): the
 	 * model is less certain at partial quotas than at the whole GPU */
 	double min_gain;
+	/* measured co-run slowdowns (the workload's matrix), NULL when none:
+	 * see plan_estimate */
+	const struct model_interference_matrix *matrix;
 };
 
 int plan_problem_new(const struct workload *w, const struct model_gpu *gpu, int n_gpus,
@@ -301,7 +304,9 @@ int plan_problem_quota_index(const struct plan_problem *pb, int sms);
  * times at q, times the co-run factor model_corun_slowdown() of its
  * partition (its SMs, its DRAM demand, the rest taken as tensor-core work)
  * beside each other partition of that GPU (theirs): DRAM shared as the
- * simulator shares it, the clock of the busy GPU.  A replica of R
+ * simulator shares it, the clock of the busy GPU; with a measured matrix
+ * (plan_problem.matrix) that gives the slowdown of m beside every module of
+ * the GPU's other partitions, the largest of those entries instead.  A replica of R
  * processes ceil(M / R) of the M microbatches.  With load_r the busy time of
  * partition r and L_r the latency of one microbatch along the longest
  * forward + backward path of pipeline units through r (communication between

@@ -1131,6 +1131,80 @@ START_TEST(the_interference_matrix_calibrates_from_co_runs_and_round_trips)
 }
 END_TEST
 
+/* ---- calibration files ---- */
+
+/* Write text to path. */
+static void write_file(const char *path, const char *text)
+{
+	FILE *fp = fopen(path, "w");
+
+	ck_assert_ptr_nonnull(fp);
+	fputs(text, fp);
+	fclose(fp);
+}
+
+START_TEST(a_calibration_file_round_trips_and_bad_ones_name_the_file_and_the_path)
+{
+	static const struct {
+		const char *text, *msg;
+	} bad[] = {
+		{"{\"format\": \"mosaic-calibration\", \"version\": 2, \"gpu\": \"h\", \"modules\": [], \"gemm\": []}",
+		 "version 2: this mosaic reads version 1"},
+		{"{\"format\": \"other\", \"version\": 1}", "format: expected"},
+		{"{\"format\": \"mosaic-calibration\", \"version\": 1, \"gpu\": \"h\", \"modules\": [], \"gemm\": [], \"x\": 1}",
+		 "unknown field 'x'"},
+		{"{\"format\": \"mosaic-calibration\", \"version\": 1, \"gpu\": \"h\", \"modules\": [{\"name\": \"v\", "
+		 "\"microbatch\": 0, \"source\": \"simulated\", \"profiles\": 2, \"forward_fit\": {\"a\": 1, \"b\": 2, "
+		 "\"c\": 0, \"n\": 2, \"max_rel_err\": 0}, \"backward_fit\": {\"a\": 1, \"b\": 2, \"c\": 0, \"n\": 2, "
+		 "\"max_rel_err\": 0}, \"quota\": [8, 8], \"forward_ns\": [2, 1], \"backward_ns\": [2, 1]}], \"gemm\": []}",
+		 "modules[0].quota[1]: quotas must increase"},
+		{"{\"format\": \"mosaic-calibration\",", "line 1"},
+	};
+	struct model_calibration c, back;
+	struct mo_err err;
+	char path[] = "/tmp/mosaic-test-cal-XXXXXX";
+	int fd = mkstemp(path);
+
+	close(fd);
+	memset(&c, 0, sizeof c);
+	snprintf(c.gpu, sizeof c.gpu, "NVIDIA H100 80GB HBM3");
+	c.n_modules = 1, c.n_gemm = 1;
+	snprintf(c.modules[0].name, sizeof c.modules[0].name, "vision");
+	c.modules[0].microbatch = 8, c.modules[0].profiles = 3;
+	c.modules[0].source = TRACE_SOURCE_MEASURED;
+	c.modules[0].fwd = (struct model_curve_fit){100.5, 2e6, 0.25, 3, 0.01};
+	c.modules[0].bwd = (struct model_curve_fit){200, 4e6, 0, 2, 0};
+	c.modules[0].curve.n = 2;
+	c.modules[0].curve.quota[0] = 66, c.modules[0].curve.quota[1] = 132;
+	c.modules[0].curve.fwd_ns[0] = 4000, c.modules[0].curve.fwd_ns[1] = 2500;
+	c.modules[0].curve.bwd_ns[0] = 9000, c.modules[0].curve.bwd_ns[1] = 5000;
+	snprintf(c.gemm[0].gpu, sizeof c.gemm[0].gpu, "h100");
+	c.gemm[0].fit = (struct model_gemm_fit){0.5, 120, {53000, 24000}};
+	c.gemm[0].train = 70, c.gemm[0].test = 30, c.gemm[0].test_median_ape = 8.5;
+	ck_assert_msg(model_calibration_save(&c, path, &err) == 0, "%s", err.msg);
+	ck_assert_msg(model_calibration_load(&back, path, &err) == 0, "%s", err.msg);
+	ck_assert_str_eq(back.gpu, c.gpu);
+	ck_assert_int_eq(back.n_modules, 1);
+	ck_assert_int_eq(model_calibration_module(&back, "vision"), 0);
+	ck_assert_int_eq(model_calibration_module(&back, "text"), -1);
+	ck_assert_int_eq(back.modules[0].microbatch, 8);
+	ck_assert_int_eq(back.modules[0].source, TRACE_SOURCE_MEASURED);
+	ck_assert(back.modules[0].fwd.a == 100.5 && back.modules[0].fwd.c == 0.25);
+	ck_assert_int_eq(back.modules[0].curve.n, 2);
+	ck_assert_int_eq(back.modules[0].curve.quota[1], 132);
+	ck_assert_int_eq(back.modules[0].curve.bwd_ns[0], 9000);
+	ck_assert_int_eq(back.n_gemm, 1);
+	ck_assert(back.gemm[0].fit.k0 == 120 && back.gemm[0].fit.overhead_ns[1] == 24000);
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		write_file(path, bad[i].text);
+		ck_assert_int_eq(model_calibration_load(&back, path, &err), -MO_EINPUT);
+		ck_assert_msg(strstr(err.msg, path) && strstr(err.msg, bad[i].msg), "%zu: %s", i, err.msg);
+		ck_assert_int_eq(back.n_modules, 0);
+	}
+	unlink(path);
+}
+END_TEST
+
 /* MIG user guide, A100 table: 3g = 3/7 of the compute, 4/8 of memory and
  * L2; 2g = 2/8; 1g = 1/8; 5 slices is no profile; H100 is not written
  * down yet. */
@@ -1273,6 +1347,7 @@ Suite *test_suite(void)
 	tcase_add_test(tc, validation_skips_kernels_that_do_not_match);
 	tcase_add_test(tc, error_statistics_are_exact);
 	tcase_add_test(tc, the_interference_matrix_calibrates_from_co_runs_and_round_trips);
+	tcase_add_test(tc, a_calibration_file_round_trips_and_bad_ones_name_the_file_and_the_path);
 	tcase_add_test(tc, the_host_fit_reads_launch_intervals_of_a_measured_trace);
 	suite_add_tcase(s, tc);
 	return s;

@@ -506,6 +506,42 @@ START_TEST(mosaic_colocates_a_module_that_cannot_fill_a_gpu)
 }
 END_TEST
 
+START_TEST(a_measured_matrix_replaces_the_interference_of_the_pairs_it_gives)
+{
+	struct hand_module hm[2] = {{1, 1.0, 48, 0}, {1, 1.0, 1000, 0}};
+	struct plan_problem *pb = hand_problem(1, 2, hm, 8, 1);
+	struct plan *mos = run(pb, "mosaic", 0);
+	struct model_interference_matrix mx;
+	struct plan_estimate est;
+	struct mo_err err;
+	int64_t model = estimate(pb, mos), measured;
+
+	ck_assert_int_eq(mos->gpus[0].n_partitions, 2); /* a beside b */
+	model_im_init(&mx);
+	ck_assert_int_eq(model_im_index(&mx, "a", 1), 0);
+	ck_assert_int_eq(model_im_index(&mx, "b", 1), 1);
+	mx.slow[0][0] = mx.slow[1][1] = 1.0;
+	mx.slow[0][1] = 1.5, mx.slow[1][0] = 1.25;
+	pb->matrix = &mx;
+	ck_assert_msg(plan_estimate(pb, mos, &est, &err) == 0, "%s", err.msg);
+	measured = est.iter_ns;
+	for (int r = 0; r < 2; r++) {
+		const char *m = mos->gpus[0].partitions[r].slots[0].module;
+		ck_assert_msg(fabs(est.parts[r].interference - (*m == 'a' ? 1.5 : 1.25)) < 1e-12,
+			      "%s: x%f", m, est.parts[r].interference);
+	}
+	plan_estimate_release(&est);
+	ck_assert_msg(measured > model, "%lld <= %lld", (long long)measured, (long long)model);
+	/* a matrix without b: the model's term for both */
+	model_im_init(&mx);
+	ck_assert_int_eq(model_im_index(&mx, "a", 1), 0);
+	mx.slow[0][0] = 3.0;
+	ck_assert_int_eq(estimate(pb, mos), model);
+	plan_free(mos);
+	plan_problem_free(pb);
+}
+END_TEST
+
 START_TEST(mosaic_keeps_time_sharing_when_colocation_gains_less_than_the_margin)
 {
 	struct hand_module hm[2] = {{1, 1.0, 48, 0}, {1, 1.0, 1000, 0}};
@@ -1037,6 +1073,7 @@ Suite *test_suite(void)
 	tcase_add_test(pl, distmm_refuses_more_modules_than_gpus);
 	tcase_add_test(pl, every_planner_refuses_a_model_that_does_not_fit);
 	tcase_add_test(pl, mosaic_colocates_a_module_that_cannot_fill_a_gpu);
+	tcase_add_test(pl, a_measured_matrix_replaces_the_interference_of_the_pairs_it_gives);
 	tcase_add_test(pl, mosaic_keeps_time_sharing_when_colocation_gains_less_than_the_margin);
 	tcase_add_loop_test(pl, mosaic_is_never_worse_than_a_baseline_and_optimal_never_worse_than_mosaic_family, 0, 3);
 	tcase_add_test(pl, optimal_refuses_large_instances);

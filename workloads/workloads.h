@@ -187,6 +187,11 @@ struct workload {
 	 * each, naming the module; the harness prints them to stderr. */
 	int n_warnings;
 	char warnings[WORKLOAD_MAX_WARNINGS][256];
+	/* Measured co-run slowdowns of module pairs (optional, set by the
+	 * caller, e.g. `plan --matrix`; not owned, outlives the workload's
+	 * planning): the planner uses them in place of its interference term
+	 * for the pairs they give (planner.h, plan_estimate).  NULL when none. */
+	const struct model_interference_matrix *matrix;
 };
 
 /*
