@@ -301,9 +301,10 @@ struct engine_replay_result {
 	                             memsets and collectives replay their own) */
 	double kernel_err_median, kernel_err_p90, kernel_err_max; /* of |error|, % */
 	double kernel_err_mean;   /* signed mean of the per-kernel errors, % */
-	int64_t host_gap_ns;      /* measured: idle time before host-bound activities
-	                             (gaps above host_gap_ns), summed */
-	int host_bound;           /* host gaps are over half the measured span */
+	int64_t host_gap_ns;      /* measured: GPU idle time (no activity on the device)
+	                             inside the gaps before host-bound activities (gaps
+	                             above host_gap_ns), summed over devices */
+	int host_bound;           /* that is over half of span x devices */
 };
 
 /* Replay a trace held in memory (t may be measured or simulated). */

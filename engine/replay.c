@@ -89,11 +89,14 @@ static int abs_cmp(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* Busy time, simulated and measured, and per-kernel errors into res. */
+/* Busy time, simulated and measured, the recorded GPU idle time inside
+ * host-bound gaps (the ng intervals of gaps: union with the activities minus
+ * the busy time) and per-kernel errors into res. */
 static int compare_work(const struct trace_mem *t, const struct act *acts, size_t n,
-			const struct engine_sim *sim, struct engine_replay_result *res)
+			const struct interval *gaps, size_t ng, const struct engine_sim *sim,
+			struct engine_replay_result *res)
 {
-	struct interval *v = malloc((n + 1) * sizeof(*v));
+	struct interval *v = malloc((n + ng + 1) * sizeof(*v));
 	double *err = malloc((n + 1) * sizeof(*err)), sum = 0;
 	size_t k = 0;
 
@@ -105,6 +108,10 @@ static int compare_work(const struct trace_mem *t, const struct act *acts, size_
 	for (size_t i = 0; i < n; i++)
 		v[i] = (struct interval){acts[i].start, acts[i].end, acts[i].device};
 	res->measured_busy_ns = busy_union(v, n);
+	for (size_t i = 0; i < n; i++)
+		v[i] = (struct interval){acts[i].start, acts[i].end, acts[i].device};
+	memcpy(v + n, gaps, ng * sizeof(*v));
+	res->host_gap_ns = busy_union(v, n + ng) - res->measured_busy_ns;
 	for (size_t i = 0; i < n; i++) {
 		int64_t s = engine_sim_op_start(sim, acts[i].op), e = engine_sim_op_end(sim, acts[i].op);
 		int64_t m = acts[i].end - acts[i].start;
@@ -184,7 +191,8 @@ int engine_replay(const struct trace_mem *t, const struct engine_replay_opts *o,
 	struct act *acts = NULL;
 	struct rstream *rs = NULL;
 	struct engine_kernel *ks = NULL;
-	size_t n_acts = 0, cap_acts = 0, n_rs = 0, cap_rs = 0;
+	size_t n_acts = 0, cap_acts = 0, n_rs = 0, cap_rs = 0, n_gaps = 0;
+	struct interval *gaps = NULL;
 	int max_dev = -1, sms, rc = 0;
 	int64_t t0 = INT64_MAX, t1 = INT64_MIN, *deps = NULL;
 
@@ -304,7 +312,8 @@ int engine_replay(const struct trace_mem *t, const struct engine_replay_opts *o,
 	}
 	ks = calloc(n_acts, sizeof(*ks));
 	deps = calloc(n_rs + 1, sizeof(*deps));
-	if (!ks || !deps)
+	gaps = malloc((n_acts + 1) * sizeof(*gaps));
+	if (!ks || !deps || !gaps)
 		goto nomem;
 	/* In start order: dependencies, gaps, operations. */
 	for (size_t i = 0; i < n_acts; i++) {
@@ -350,7 +359,7 @@ int engine_replay(const struct trace_mem *t, const struct engine_replay_opts *o,
 		}
 		ks[i].gap_ns = a->start > ready ? a->start - ready : 0;
 		if (ks[i].gap_ns > o->host_gap_ns) {
-			res->host_gap_ns += ks[i].gap_ns;
+			gaps[n_gaps++] = (struct interval){ready, a->start, a->device};
 			/* host-bound: its host launched it at about its measured
 			 * start; a slower GPU (--sms) would find it already queued */
 			ks[i].release_ns = a->start - t0;
@@ -381,9 +390,9 @@ int engine_replay(const struct trace_mem *t, const struct engine_replay_opts *o,
 				 ? 100.0 * (double)(res->span_ns - res->measured_span_ns) /
 					   (double)res->measured_span_ns
 				 : 0;
-	res->host_bound = 2 * res->host_gap_ns > res->measured_span_ns;
-	if (compare_work(t, acts, n_acts, sim, res))
+	if (compare_work(t, acts, n_acts, gaps, n_gaps, sim, res))
 		goto nomem;
+	res->host_bound = 2 * res->host_gap_ns > res->measured_span_ns * (max_dev + 1);
 	res->kernels = n_acts;
 	res->streams = (int)n_rs;
 	res->sms = o->sms > 0 ? o->sms : sms;
@@ -400,5 +409,6 @@ out:
 	free(acts);
 	free(ks);
 	free(deps);
+	free(gaps);
 	return rc < 0 ? rc : 0;
 }
