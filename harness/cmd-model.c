@@ -467,20 +467,16 @@ out:
 	return rc;
 }
 
-/* The predicted slowdown of each kernel class beside each other class, two
- * partitions of sms SMs (model_class_load, model_corun_slowdown). */
-static int class_matrix(const struct model_gpu *g, int sms)
+/* The predicted slowdown of each kernel class beside each other class:
+ * two partitions of sms SMs (same 0: model_corun_slowdown), or two loads
+ * taking turns on the same sms SMs (same 1: model_corun_slowdown_in). */
+static void class_matrix_of(const struct model_gpu *g, int sms, int same)
 {
 	static const int cls[] = { TRACE_CLASS_GEMM, TRACE_CLASS_ATTENTION, TRACE_CLASS_CONV,
 				   TRACE_CLASS_REDUCTION, TRACE_CLASS_ELEMENTWISE, TRACE_CLASS_MEMORY };
 	int n = (int)(sizeof(cls) / sizeof(cls[0]));
 
-	if (2 * sms > g->sms)
-		sms = g->sms / 2;
-	printf("# predicted slowdown of the row class beside the column class on %s: two partitions of %d SMs\n"
-	       "# (DRAM shared max-min fair of %.0f GB/s achievable, %.1f GB/s per SM; clock knee %.2f of the SMs)\n",
-	       g->name, sms, model_hbm_achievable_gbps(g), model_sm_gbps(g), model_clock_knee(g));
-	printf("%-12s", "");
+	printf("%-12s", same ? "same SMs" : "");
 	for (int j = 0; j < n; j++)
 		printf(" %11s", trace_class_name(cls[j]));
 	printf("\n");
@@ -491,10 +487,24 @@ static int class_matrix(const struct model_gpu *g, int sms)
 		for (int j = 0; j < n; j++) {
 			struct model_load b;
 			model_class_load(g, cls[j], sms, &b);
-			printf(" %11.3f", model_corun_slowdown(g, &a, &b, 1));
+			printf(" %11.3f", same ? model_corun_slowdown_in(g, &a, &b, 1, NULL, 0)
+					      : model_corun_slowdown(g, &a, &b, 1));
 		}
 		printf("\n");
 	}
+}
+
+static int class_matrix(const struct model_gpu *g, int sms)
+{
+	if (2 * sms > g->sms)
+		sms = g->sms / 2;
+	printf("# predicted slowdown of the row class beside the column class on %s: two partitions of %d SMs\n"
+	       "# (DRAM shared max-min fair of %.0f GB/s achievable, %.1f GB/s per SM; clock knee %.2f of the SMs)\n",
+	       g->name, sms, model_hbm_achievable_gbps(g), model_sm_gbps(g), model_clock_knee(g));
+	class_matrix_of(g, sms, 0);
+	printf("# the same two classes on the same %d SMs (processes sharing one partition, MPS without limits):\n"
+	       "# they take turns on the SMs, max-min fair, and share the DRAM\n", sms);
+	class_matrix_of(g, sms, 1);
 	return 0;
 }
 

@@ -103,4 +103,9 @@ s=$("$MOSAIC" model interference --gpu h100 --own 3000 --others 3000 | python3 -
 python3 -c "import sys; assert float('$s') > 1.5" || fail "no slowdown at 2x demand: $s"
 s=$("$MOSAIC" model interference --gpu h100 --own 100 --others 100 | python3 -c 'import json,sys; print(json.load(sys.stdin)["slowdown"])')
 python3 -c "import sys; assert float('$s') == 1.0" || fail "slowdown at low demand: $s"
+# the class matrix: two GEMM partitions of an H100 cost each other nothing,
+# two GEMMs taking turns on the same SMs each take twice as long
+"$MOSAIC" model interference --gpu h100 --sms 66 >"$tmp/cm.txt" || fail "class matrix"
+[ "$(awk '/^gemm / {print $2}' "$tmp/cm.txt" | tr '\n' ' ')" = "1.000 2.000 " ] ||
+	fail "gemm beside gemm (partitions, same SMs): $(cat "$tmp/cm.txt")"
 exit 0
