@@ -74,7 +74,8 @@ LIBMOSAIC := $(BUILD)/libmosaic.a
 BENCH_LIB_SRC := $(wildcard harness/bench/*.c)
 BENCH_LIB_OBJ := $(BENCH_LIB_SRC:%.c=$(BUILD)/%.o)
 LIBBENCH := $(BUILD)/libmosaic-bench.a
-BENCH_USES_OBJ := $(addprefix $(BUILD)/harness/,cli.o plot.o plot-check.o progress.o sim-check.o) \
+BENCH_USES_OBJ := $(addprefix $(BUILD)/harness/,cli.o plot.o plot-check.o progress.o sim-check.o \
+	profiles.o calibration.o) \
 	$(BUILD)/gen/bundled.o
 MOSAIC := $(BUILD)/mosaic
 

@@ -28,13 +28,14 @@ static void add(char *desc, size_t cap, size_t *len, const char *fmt, const char
 
 int cli_calibration_apply(struct workload *w, const struct model_gpu *gpu, const char *path,
 			  struct model_gpu *tuned, const struct model_gpu **use, char *desc,
-			  size_t cap, struct mo_err *err)
+			  size_t cap, int required, struct mo_err *err)
 {
 	struct model_calibration *c = malloc(sizeof *c);
 	size_t len = 0;
 	int used = 0, rc;
 
-	*use = gpu;
+	if (use)
+		*use = gpu;
 	desc[0] = 0;
 	if (!c)
 		return mo_err_set(err, MO_ENOMEM, "out of memory");
@@ -57,7 +58,7 @@ int cli_calibration_apply(struct workload *w, const struct model_gpu *gpu, const
 	}
 	if (used)
 		add(desc, cap, &len, "%s", " (scaling curves)");
-	for (int g = 0; g < c->n_gemm; g++)
+	for (int g = 0; tuned && g < c->n_gemm; g++)
 		if (same_gpu(c->gemm[g].gpu, gpu)) {
 			*tuned = *gpu;
 			tuned->gemm_simt_eff = c->gemm[g].fit.simt_eff;
@@ -67,7 +68,9 @@ int cli_calibration_apply(struct workload *w, const struct model_gpu *gpu, const
 			add(desc, cap, &len, "%s", gpu->short_name);
 			break;
 		}
-	if (!used)
+	if (!used && !required)
+		desc[0] = 0;
+	else if (!used)
 		rc = mo_err_set(err, MO_EINPUT, "calibration '%s': no curve of a module of workload "
 				"'%s' and no GEMM fit for '%s'", path, w->name, gpu->short_name);
 out:

@@ -73,9 +73,10 @@ int cli_workload_load(const char *arg, struct workload **out, struct mo_err *err
 void cli_workload_warnings(const char *verb, const struct workload *w);
 /* --profiles LIST (comma-separated traces of modules at several SM quotas):
  * each module of w held by two or more of them gets its measured scaling
- * (harness/profiles.c); desc (cap bytes) says which.  -MO_EINPUT when none. */
+ * (harness/profiles.c); desc (cap bytes) says which.  -MO_EINPUT when none
+ * and `required` (else 0, desc ""). */
 int cli_profiles_apply(struct workload *w, const struct model_gpu *gpu, const char *list,
-		       char *desc, size_t cap, struct mo_err *err);
+		       char *desc, size_t cap, int required, struct mo_err *err);
 /* Load the traces of a --profiles LIST ("a.mtr,b.mtr", at most
  * MODEL_CURVE_MAX) into t[0..*n) (each trace_mem_init'ed; the caller
  * releases them, also after a failure). */
@@ -83,12 +84,13 @@ int cli_profiles_load(const char *list, struct trace_mem *t, int *n, struct mo_e
 /* --calibration FILE (model.h, struct model_calibration): each module of w
  * the file has a curve for gets it as its measured scaling (refused when the
  * file's GPU is not gpu); a GEMM fit for gpu goes into *tuned, a copy of
- * gpu, and *use points at it (else at gpu); desc (cap bytes) says what was
- * used.  -MO_EINPUT when nothing applies or the file is bad (the message
- * names the file and the JSON path). */
+ * gpu, and *use points at it (else at gpu; tuned NULL: the fit is not used);
+ * desc (cap bytes) says what was used.  -MO_EINPUT when the file is bad (the
+ * message names the file and the JSON path), or when nothing applies and
+ * `required`. */
 int cli_calibration_apply(struct workload *w, const struct model_gpu *gpu, const char *path,
 			  struct model_gpu *tuned, const struct model_gpu **use, char *desc,
-			  size_t cap, struct mo_err *err);
+			  size_t cap, int required, struct mo_err *err);
 /*
  * The user's measurements for planning (harness/measurements.c): paths as
  * given on the command line (NULL: none).  cli_measurements_apply() puts

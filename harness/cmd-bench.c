@@ -11,7 +11,7 @@
 static const char usage[] =
 	"mosaic bench [--quick] [--out DIR] [--jobs N] [--cluster SPEC] [--shard I/N|auto]\n"
 	"                    [--workloads a,b] [--timeline NAME] [--check sim|none] [--quiet]\n"
-	"                    [--gpu-file FILE]\n"
+	"                    [--gpu-file FILE] [--profiles LIST] [--calibration FILE] [--matrix FILE]\n"
 	"       mosaic bench --merge DIR... --out DIR";
 
 static void help(void)
@@ -42,6 +42,13 @@ static void help(void)
 	       "                   predicted within 3%% of its best; for mosaic, every baseline's\n"
 	       "                   too) run in the simulator and the fastest simulated is\n"
 	       "                   kept; none: the cost model alone chooses each plan\n"
+	       "  --profiles LIST, --calibration FILE, --matrix FILE\n"
+	       "                   the user's measurements, as `plan` takes them: every\n"
+	       "                   workload they cover is planned with them (module curves,\n"
+	       "                   measured interference); shard.json records them; the\n"
+	       "                   finalist check is then off unless --check sim (the\n"
+	       "                   simulator does not know them: they shape the plans, the\n"
+	       "                   simulated times are the simulator's)\n"
 	       "  --merge DIR...   join shard directories into the report in --out DIR\n"
 	       "  --quiet          no progress on stderr\n", usage);
 }
@@ -130,6 +137,14 @@ static int option(int c, struct bench_opts *o, struct args *a, struct mo_err *er
 			return cli_fail("bench", err);
 		snprintf(o->gpu_file, sizeof(o->gpu_file), "%s", optarg);
 		return -1;
+	case 'P': case 'A': case 'M': {
+		char *dst = c == 'P' ? o->profiles : c == 'A' ? o->calibration : o->matrix;
+		size_t cap = c == 'P' ? sizeof(o->profiles) : sizeof(o->matrix);
+		if (strlen(optarg) >= cap)
+			return cli_usage_error("bench", usage, "measurement path too long");
+		snprintf(dst, cap, "%s", optarg);
+		return -1;
+	}
 	case 'm': a->merge = 1; return -1;
 	case 'Q': o->quiet = 1; return -1;
 	case 'h': help(); return 0;
@@ -145,7 +160,8 @@ static int merge(int argc, char **argv, const struct bench_opts *o, const struct
 		return cli_usage_error("bench", usage, "--merge needs --out DIR");
 	if (optind >= argc)
 		return cli_usage_error("bench", usage, "--merge needs shard directories");
-	if (a->shard_n || a->cluster || a->workloads || a->timeline || a->check || o->quick)
+	if (a->shard_n || a->cluster || a->workloads || a->timeline || a->check || o->quick ||
+	    bench_measurements_any(o))
 		return cli_usage_error("bench", usage,
 				       "--merge takes the sweep's options from the shards; give only --out");
 	if (bench_merge((const char *const *)argv + optind, argc - optind, a->out, 0, NULL, NULL, err))
@@ -161,6 +177,10 @@ static int sweep_opts(struct bench_opts *o, const struct args *a, struct mo_err 
 		return cli_fail("bench", err);
 	if (a->workloads && bench_workloads_parse(o, a->workloads, err))
 		return cli_fail("bench", err);
+	if (bench_measurements_load(o, err))
+		return cli_fail("bench", err);
+	if (bench_measurements_any(o) && !a->check)
+		o->no_check = 1; /* the simulator does not know the measurements */
 	if (a->timeline)
 		snprintf(o->timeline, sizeof(o->timeline), "%s", a->timeline);
 	if (bench_timeline_choose(o, err))
@@ -206,6 +226,8 @@ int cmd_bench(int argc, char **argv)
 		{"merge", no_argument, 0, 'm'},     {"quiet", no_argument, 0, 'Q'},
 		{"timeline", required_argument, 0, 't'}, {"help", no_argument, 0, 'h'},
 		{"check", required_argument, 0, 'C'}, {"gpu-file", required_argument, 0, 'G'},
+		{"profiles", required_argument, 0, 'P'}, {"calibration", required_argument, 0, 'A'},
+		{"matrix", required_argument, 0, 'M'},
 		{0, 0, 0, 0},
 	};
 	struct bench_opts o;

@@ -127,24 +127,32 @@ static int write_text(const char *path, const char *text, struct mo_err *err)
 
 static void print_found(const struct workload_discovery *d, const struct workload *w)
 {
-	printf("workload %s: %d modules from %lld kernels (%lld kept), %s\n", w->name, d->n_modules,
+	printf("workload %s: %d modules from %lld kernels (%lld kept), %s; times measured "
+	       "(kept kernels, every pass), spec fwd: one microbatch as the spec runs it\n",
+	       w->name, d->n_modules,
 	       (long long)d->kernels, (long long)d->trace.n ? (long long)(d->kernels -
 	       d->unattributed - d->other_steps) : 0LL, d->gpu[0] ? d->gpu : "unknown gpu");
-	printf("%-28s %-9s %8s %12s %12s %12s %7s %s\n", "module", "kind", "kernels", "forward ms",
-	       "backward ms", "optim ms", "merged", "params");
+	printf("%-28s %-9s %8s %12s %12s %12s %13s %7s %s\n", "module", "kind", "kernels",
+	       "forward ms", "backward ms", "optim ms", "spec fwd ms", "merged", "params");
 	for (int m = 0; m < d->n_modules; m++) {
 		const struct workload_found *f = &d->modules[m];
+		int64_t spec_fwd = -1;
 		char p[48];
+
+		/* the spec's forward: one microbatch, the first pass when there are several */
+		if (workload_predict_ns(w, m, 0, 1, WORKLOAD_FWD, w->microbatch, NULL, &spec_fwd,
+					NULL) < 0)
+			spec_fwd = -1;
 
 		if (f->params)
 			snprintf(p, sizeof p, "%lld%s", (long long)f->params,
 				 f->params_estimated ? " (estimated)" : "");
 		else
 			snprintf(p, sizeof p, "unknown");
-		printf("%-28s %-9s %8lld %12.3f %12.3f %12.3f %7d %s\n", f->name,
+		printf("%-28s %-9s %8lld %12.3f %12.3f %12.3f %13.3f %7d %s\n", f->name,
 		       workload_kind_name(f->kind),
 		       (long long)(f->kernels[0] + f->kernels[1] + f->kernels[2]), f->ns[0] / 1e6,
-		       f->ns[1] / 1e6, f->ns[2] / 1e6, f->merged, p);
+		       f->ns[1] / 1e6, f->ns[2] / 1e6, spec_fwd / 1e6, f->merged, p);
 	}
 }
 

@@ -55,14 +55,14 @@ int cli_measurements_apply(struct cli_measurements *m, struct workload *w,
 	*use = gpu;
 	if (m->profiles) {
 		char what[420];
-		if ((rc = cli_profiles_apply(w, gpu, m->profiles, desc, sizeof desc, err)) < 0)
+		if ((rc = cli_profiles_apply(w, gpu, m->profiles, desc, sizeof desc, 1, err)) < 0)
 			return rc;
 		snprintf(what, sizeof what, "profiles: %s", desc);
 		append(m, what);
 	}
 	if (m->calibration) {
 		if ((rc = cli_calibration_apply(w, gpu, m->calibration, &m->tuned, use, desc,
-						sizeof desc, err)) < 0)
+						sizeof desc, 1, err)) < 0)
 			return rc;
 		append(m, desc);
 	}

@@ -41,7 +41,7 @@ int cli_profiles_load(const char *list, struct trace_mem *t, int *n, struct mo_e
 }
 
 int cli_profiles_apply(struct workload *w, const struct model_gpu *gpu, const char *list,
-		       char *desc, size_t cap, struct mo_err *err)
+		       char *desc, size_t cap, int required, struct mo_err *err)
 {
 	struct trace_mem t[MAX_PROFILES];
 	int n = 0, rc, used = 0;
@@ -71,7 +71,7 @@ int cli_profiles_apply(struct workload *w, const struct model_gpu *gpu, const ch
 		if (len >= cap)
 			len = cap - 1;
 	}
-	if (rc == 0 && !used)
+	if (rc == 0 && !used && required)
 		rc = mo_err_set(err, MO_EINPUT,
 				"--profiles: no module of workload '%s' is in two or more of the traces",
 				w->name);

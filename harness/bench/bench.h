@@ -77,6 +77,11 @@ struct bench_opts {
 	char timeline[64];           /* the timelines' workload; "" until bench_timeline_choose */
 	char gpu_file[512];          /* --gpu-file: user GPUs (loaded by the caller), "" for none */
 	int no_check;                /* plan by the cost model alone (no simulated finalist check) */
+	/* The user's measurements (as `plan` takes them; harness/bench/
+	 * measurements.c), "" for none: --profiles LIST, --calibration FILE,
+	 * --matrix FILE, and the matrix as loaded (bench_measurements_load). */
+	char profiles[4096], calibration[512], matrix[512];
+	struct model_interference_matrix matrix_data;
 };
 
 /* Defaults: full suite, 1 job, the default cluster, every bundled workload. */
@@ -91,6 +96,20 @@ int bench_cluster_parse(struct bench_cluster *c, const char *spec, struct mo_err
  * 2 on a bad spec before anything runs); its workload is named by the spec's
  * "name".  Names must be distinct. */
 int bench_workloads_parse(struct bench_opts *o, const char *list, struct mo_err *err);
+
+/*
+ * Measurements (harness/bench/measurements.c).  _load reads the matrix into
+ * o->matrix_data and checks the calibration file (exit 2 on a bad one before
+ * anything runs); _apply puts them into a workload of the sweep: the module
+ * curves of --profiles and --calibration as measured scaling, the matrix
+ * when two or more of its modules are w's (a workload they do not cover is
+ * planned without them; a calibration's GEMM fit is `plan`'s only: the
+ * sweep's GPU stays the cluster's).  _any: whether any is given.
+ */
+int bench_measurements_load(struct bench_opts *o, struct mo_err *err);
+struct workload;
+int bench_measurements_apply(const struct bench_opts *o, struct workload *w, struct mo_err *err);
+int bench_measurements_any(const struct bench_opts *o);
 
 /* ------------------------------------------------------------------------ */
 /* Tables                                                                   */

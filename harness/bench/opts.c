@@ -279,6 +279,9 @@ char *bench_opts_json(const struct bench_opts *o)
 	json_object_set_new(root, "timeline", json_string(o->timeline));
 	if (o->gpu_file[0])
 		json_object_set_new(root, "gpu_file", json_string(o->gpu_file));
+	if (bench_measurements_any(o))
+		json_object_set_new(root, "measurements", json_pack("{s:s, s:s, s:s}",
+			"profiles", o->profiles, "calibration", o->calibration, "matrix", o->matrix));
 	s = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	json_decref(root);
 	return s;
@@ -336,6 +339,18 @@ int bench_opts_from_json(struct bench_opts *o, const char *json, const char *wha
 	v = json_object_get(root, "gpu_file");
 	if (json_is_string(v))
 		snprintf(o->gpu_file, sizeof(o->gpu_file), "%s", json_string_value(v));
+	v = json_object_get(root, "measurements");
+	if (json_is_object(v)) {
+		json_t *f;
+		if (json_is_string(f = json_object_get(v, "profiles")))
+			snprintf(o->profiles, sizeof(o->profiles), "%s", json_string_value(f));
+		if (json_is_string(f = json_object_get(v, "calibration")))
+			snprintf(o->calibration, sizeof(o->calibration), "%s", json_string_value(f));
+		if (json_is_string(f = json_object_get(v, "matrix")))
+			snprintf(o->matrix, sizeof(o->matrix), "%s", json_string_value(f));
+		if ((rc = bench_measurements_load(o, err)) < 0)
+			goto out;
+	}
 	v = json_object_get(root, "gpu");
 	o->cluster.gpu = json_is_string(v) ? model_gpu_find(json_string_value(v), NULL) : NULL;
 	if (!o->cluster.gpu && o->gpu_file[0] && json_is_string(v)) {

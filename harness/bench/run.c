@@ -76,6 +76,10 @@ static int load_workload(const struct bench_opts *o, int wl, struct workload **o
 		w->host_issue = o->cluster.host_issue;
 	if (o->cluster.launch_mode >= 0)
 		w->launch_mode = o->cluster.launch_mode;
+	if ((rc = bench_measurements_apply(o, w, err)) < 0) {
+		workload_free(w);
+		return rc;
+	}
 	*out = w;
 	return 0;
 }
