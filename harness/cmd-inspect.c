@@ -1,6 +1,6 @@
-/* cmd-inspect.c - `mosaic inspect [--json] [--check] [--top N] FILE`. */
+/* cmd-inspect.c - `mosaic inspect [--json|--csv] [--check] [--top N] FILE|DIR...`. */
 #include "harness/cli.h"
-#include "model/model.h"
+#include "harness/inspect.h"
 
 #include <getopt.h>
 #include <jansson.h>
@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char usage[] = "mosaic inspect [--json] [--check] [--top N] FILE";
+static const char usage[] = "mosaic inspect [--json|--csv] [--check] [--top N] FILE... | DIR";
 
 static void help(void)
 {
@@ -21,33 +21,27 @@ static void help(void)
 	       "records (CPU ops, CUDA API calls), the gaps between a device's kernels are\n"
 	       "split by what the GPU waited for: the host's launch of the next kernel (its\n"
 	       "API call began after the gap began), other work, or unknown (no call).\n\n"
+	       "Then the analyses, per rank and step (steps from ProfilerStep annotations,\n"
+	       "else the whole trace is one step): the temporal breakdown (compute,\n"
+	       "communication, memory, idle), communication overlapped by compute, launch\n"
+	       "latency and queue length percentiles, kernel duration percentiles per\n"
+	       "kernel and class, and the critical path through host and GPU by category\n"
+	       "and module (their definitions: traces/traces.h, \"Analyses\").\n\n"
+	       "Several files, or a directory of .json, .json.gz and .mtr files, are one\n"
+	       "job's ranks (rank N from \"rankN\" in the name, else the sorted order):\n"
+	       "each rank's summary, then the analyses per rank and for the whole job.\n\n"
 	       "  --json        one JSON object instead of tables\n"
+	       "  --csv         the analyses as CSV, one figure per row, with units\n"
 	       "  --check       validate (end >= start, no overlap on a stream, every\n"
 	       "                device/stream/partition/module/phase defined); list the\n"
 	       "                first 20 problems and their count; exit 1 when any\n"
 	       "  --top N       kernels in the top list (default 10; 0 for all)\n\n"
 	       "Kernels without a class in the trace are classified by the model's\n"
-	       "classifier.  Exit 2 on unreadable input.\n",
+	       "classifier.  Exit 2 on unreadable input, naming the file and where.\n",
 	       usage);
 }
 
 #define SHOWN_PROBLEMS 20
-
-/* Classify kernels that carry no class (Kineto input), then summarise. */
-static int cls_header(void *ctx, const struct trace_header *h, struct mo_err *err)
-{
-	return trace_summary_header(ctx, h, err);
-}
-
-static int cls_record(void *ctx, const struct trace_record *rec, struct mo_err *err)
-{
-	if (rec->kind == TRACE_KIND_KERNEL && rec->u.kernel.kclass < 0) {
-		struct trace_record r = *rec;
-		r.u.kernel.kclass = model_classify(&r.u.kernel);
-		return trace_summary_add(ctx, &r, err);
-	}
-	return trace_summary_add(ctx, rec, err);
-}
 
 /* ---- text ---- */
 
@@ -158,12 +152,13 @@ static void print_text(const char *path, const struct trace_summary *s, size_t t
 		       (unsigned long long)t->api_calls, (unsigned long long)t->launches);
 	if (t->gap_ns > 0)
 		printf("%-13s %.3f ms between kernels (%s): waiting for the host's launch %.3f ms "
-		       "(%.1f %%), launched but waiting on other work %.3f ms (%.1f %%), "
+		       "(%.1f %%), launched but waiting on other work %.3f ms (%.1f %%: behind a "
+		       "kernel of the same stream %.3f ms, on another stream %.3f ms), "
 		       "no launch recorded %.3f ms (%.1f %%)\n",
 		       "idle gaps", ms(t->gap_ns), src, ms(t->host_wait_ns),
 		       pct(t->host_wait_ns, t->gap_ns), ms(t->other_wait_ns),
-		       pct(t->other_wait_ns, t->gap_ns), ms(t->unattributed_ns),
-		       pct(t->unattributed_ns, t->gap_ns));
+		       pct(t->other_wait_ns, t->gap_ns), ms(t->kernel_wait_ns), ms(t->other_ns),
+		       ms(t->unattributed_ns), pct(t->unattributed_ns, t->gap_ns));
 
 	print_groups(s, TRACE_BY_CLASS, "time by kernel class", "class", 0, src);
 	print_groups(s, TRACE_BY_KERNEL, "top kernels by total time", "kernel", top, src);
@@ -175,48 +170,7 @@ static void print_text(const char *path, const struct trace_summary *s, size_t t
 
 /* ---- JSON ---- */
 
-/* A JSON string from bytes that may not be valid UTF-8 (U+FFFD for bad bytes). */
-static json_t *jstr(const char *s)
-{
-	json_t *j = json_string(s);
-	size_t len = strlen(s), o = 0;
-	char *buf;
-
-	if (j)
-		return j;
-	buf = malloc(len * 3 + 1);
-	if (!buf)
-		return json_string("");
-	for (size_t i = 0; i < len;) {
-		const unsigned char *p = (const unsigned char *)s + i;
-		size_t n = p[0] < 0x80 ? 1 : (p[0] & 0xe0) == 0xc0 ? 2 : (p[0] & 0xf0) == 0xe0 ? 3
-			 : (p[0] & 0xf8) == 0xf0 ? 4 : 0;
-		int ok = n > 0 && i + n <= len;
-		for (size_t k = 1; ok && k < n; k++)
-			ok = (p[k] & 0xc0) == 0x80;
-		if (ok) {
-			json_t *probe;
-			char tmpb[5] = {0};
-			memcpy(tmpb, p, n);
-			probe = json_string(tmpb); /* overlongs and surrogates */
-			ok = probe != NULL;
-			json_decref(probe);
-		}
-		if (ok) {
-			memcpy(buf + o, p, n);
-			o += n;
-			i += n;
-		} else {
-			memcpy(buf + o, "\xef\xbf\xbd", 3);
-			o += 3;
-			i += 1;
-		}
-	}
-	buf[o] = '\0';
-	j = json_string(buf);
-	free(buf);
-	return j ? j : json_string("");
-}
+#define jstr inspect_jstr
 
 static json_t *jgroups(const struct trace_summary *s, enum trace_summary_by by, size_t limit)
 {
@@ -253,12 +207,11 @@ static void add_problem(void *ctx, const char *msg)
 		json_array_append_new(a, jstr(msg));
 }
 
-static int print_json(const char *path, const struct trace_summary *s, size_t top, int check)
+static json_t *summary_json(const char *path, const struct trace_summary *s, size_t top, int check)
 {
 	const struct trace_summary_totals *t = trace_summary_totals(s);
 	const struct trace_summary_group *g;
 	json_t *o = json_object(), *gpu = json_object(), *m;
-	int rc;
 
 	json_object_set_new(o, "file", jstr(path));
 	json_object_set_new(o, "source", json_string(trace_source_name(t->source)));
@@ -312,6 +265,8 @@ static int print_json(const char *path, const struct trace_summary *s, size_t to
 	json_object_set_new(m, "host_wait_ns", json_integer(t->host_wait_ns));
 	json_object_set_new(m, "other_wait_ns", json_integer(t->other_wait_ns));
 	json_object_set_new(m, "unattributed_ns", json_integer(t->unattributed_ns));
+	json_object_set_new(m, "kernel_wait_ns", json_integer(t->kernel_wait_ns));
+	json_object_set_new(m, "other_ns", json_integer(t->other_ns));
 	json_object_set_new(o, "idle", m);
 	json_object_set_new(o, "classes", jgroups(s, TRACE_BY_CLASS, 0));
 	json_object_set_new(o, "modules", jgroups(s, TRACE_BY_MODULE, 0));
@@ -326,10 +281,7 @@ static int print_json(const char *path, const struct trace_summary *s, size_t to
 		json_object_set_new(c, "first", list);
 		json_object_set_new(o, "check", c);
 	}
-	rc = json_dumpf(o, stdout, JSON_INDENT(2));
-	putchar('\n');
-	json_decref(o);
-	return rc;
+	return o;
 }
 
 static void print_problem(void *ctx, const char *msg)
@@ -341,27 +293,79 @@ static void print_problem(void *ctx, const char *msg)
 	}
 }
 
+static void print_check(const char *path, const struct trace_summary *s)
+{
+	int shown = 0;
+	uint64_t n = trace_summary_problems(s, print_problem, &shown);
+
+	if (n > (uint64_t)shown)
+		printf("  ... (only the first %d are listed)\n", shown);
+	if (n)
+		printf("%s: %llu problem%s\n", path, (unsigned long long)n, n == 1 ? "" : "s");
+	else
+		printf("%s: ok, no problems in %llu records\n", path,
+		       (unsigned long long)trace_summary_totals(s)->records);
+}
+
+/* The source label of a job: measured, simulated, or mixed when ranks differ. */
+static const char *job_source(const struct inspect_job *job)
+{
+	int src = trace_summary_totals(job->sums[0])->source;
+	for (size_t i = 1; i < job->n; i++)
+		if (trace_summary_totals(job->sums[i])->source != src)
+			return "mixed measured and simulated";
+	return trace_source_name(src);
+}
+
+static void print_job_json(const struct inspect_job *job, size_t top, int check)
+{
+	json_t *o;
+
+	if (job->n == 1) {
+		o = summary_json(job->files[0], job->sums[0], top, check);
+	} else {
+		json_t *ranks = json_array();
+		o = json_object();
+		json_object_set_new(o, "source", json_string(job_source(job)));
+		for (size_t i = 0; i < job->n; i++) {
+			json_t *r = summary_json(job->files[i], job->sums[i], top, check);
+			json_object_set_new(r, "rank", json_integer(job->ranks[i]));
+			json_object_set_new(r, "align_offset_ns",
+					    json_integer(trace_analysis_rank_offset(job->ana,
+										    job->ranks[i])));
+			json_array_append_new(ranks, r);
+		}
+		json_object_set_new(o, "ranks", ranks);
+	}
+	inspect_analyses_json(job->ana, o, top);
+	json_dumpf(o, stdout, JSON_INDENT(2));
+	putchar('\n');
+	json_decref(o);
+}
+
 int cmd_inspect(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{"json", no_argument, NULL, 'j'},
+		{"csv", no_argument, NULL, 'v'},
 		{"check", no_argument, NULL, 'c'},
 		{"top", required_argument, NULL, 't'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
-	int json = 0, check = 0, opt, rc;
+	int json = 0, csv = 0, check = 0, opt, rc = 0;
 	long top = 10;
 	struct mo_err err = {0};
-	struct trace_summary *s;
-	struct trace_sink sink;
-	const char *path;
+	struct inspect_job job;
 
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'j':
 			json = 1;
+			break;
+		case 'v':
+			csv = 1;
 			break;
 		case 'c':
 			check = 1;
@@ -381,39 +385,33 @@ int cmd_inspect(int argc, char **argv)
 			return cli_usage_error("inspect", usage, "unknown option");
 		}
 	}
-	if (argc - optind != 1)
-		return cli_usage_error("inspect", usage, "expected one FILE");
-	path = argv[optind];
-	s = trace_summary_new(check);
-	if (!s) {
-		mo_err_set(&err, MO_ENOMEM, "out of memory");
+	if (argc - optind < 1)
+		return cli_usage_error("inspect", usage, "expected FILE... or a DIR");
+	if (json && csv)
+		return cli_usage_error("inspect", usage, "--json and --csv are exclusive");
+	if (inspect_job_read(&job, argv + optind, (size_t)(argc - optind), check, &err) < 0) {
+		inspect_job_release(&job);
 		return cli_fail("inspect", &err);
 	}
-	sink.header = cls_header;
-	sink.record = cls_record;
-	sink.ctx = s;
-	rc = trace_read_any(path, &sink, &err);
-	if (rc < 0) {
-		trace_summary_free(s);
-		return cli_fail("inspect", &err);
-	}
-	trace_summary_finish(s);
 	if (json) {
-		print_json(path, s, (size_t)top, check);
-	} else if (check) {
-		int shown = 0;
-		uint64_t n = trace_summary_problems(s, print_problem, &shown);
-		if (n > (uint64_t)shown)
-			printf("  ... (only the first %d are listed)\n", shown);
-		if (n)
-			printf("%s: %llu problem%s\n", path, (unsigned long long)n, n == 1 ? "" : "s");
-		else
-			printf("%s: ok, no problems in %llu records\n", path,
-			       (unsigned long long)trace_summary_totals(s)->records);
+		print_job_json(&job, (size_t)top, check);
+	} else if (csv) {
+		inspect_analyses_csv(job.ana, job_source(&job), (size_t)top);
 	} else {
-		print_text(path, s, (size_t)top);
+		for (size_t i = 0; i < job.n; i++) {
+			if (job.n > 1)
+				printf("%s== rank %d\n", i ? "\n" : "", job.ranks[i]);
+			if (check)
+				print_check(job.files[i], job.sums[i]);
+			else
+				print_text(job.files[i], job.sums[i], (size_t)top);
+		}
+		if (!check)
+			inspect_analyses_text(job.ana, job_source(&job), (size_t)top);
 	}
-	rc = check && trace_summary_problems(s, NULL, NULL) ? 1 : 0;
-	trace_summary_free(s);
+	for (size_t i = 0; i < job.n; i++)
+		if (check && trace_summary_problems(job.sums[i], NULL, NULL))
+			rc = 1;
+	inspect_job_release(&job);
 	return rc; /* the dispatcher flushes and checks stdout */
 }

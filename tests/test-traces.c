@@ -1317,6 +1317,313 @@ START_TEST(the_perfetto_export_is_valid_json_whatever_the_names)
 }
 END_TEST
 
+/* ---- analyses ---- */
+
+static void ana_act(struct trace_analysis *a, int kind, int64_t st, int64_t en, int64_t stream,
+		    int cls, int64_t step, int64_t corr, const char *name)
+{
+	struct trace_record rec;
+	struct mo_err err = {0};
+
+	trace_record_init(&rec, kind);
+	if (kind == TRACE_KIND_MEMCPY) {
+		rec.u.memcpy.start_ns = st;
+		rec.u.memcpy.end_ns = en;
+		rec.u.memcpy.device = 0;
+		rec.u.memcpy.stream = stream;
+		rec.u.memcpy.step = step;
+		rec.u.memcpy.correlation = corr;
+	} else {
+		rec.u.kernel.start_ns = st;
+		rec.u.kernel.end_ns = en;
+		rec.u.kernel.device = 0;
+		rec.u.kernel.stream = stream;
+		rec.u.kernel.kclass = cls;
+		rec.u.kernel.step = step;
+		rec.u.kernel.correlation = corr;
+		rec.u.kernel.name = name;
+	}
+	ck_assert_int_eq(trace_analysis_add(a, &rec, &err), 0);
+}
+
+static void ana_call(struct trace_analysis *a, int64_t st, int64_t en, int64_t corr, const char *name)
+{
+	struct trace_record rec;
+	struct mo_err err = {0};
+
+	trace_record_init(&rec, TRACE_KIND_API_CALL);
+	rec.u.api_call.start_ns = st;
+	rec.u.api_call.end_ns = en;
+	rec.u.api_call.thread = 0;
+	rec.u.api_call.correlation = corr;
+	rec.u.api_call.name = name;
+	ck_assert_int_eq(trace_analysis_add(a, &rec, &err), 0);
+}
+
+static void ana_finish(struct trace_analysis *a)
+{
+	struct mo_err err = {0};
+	ck_assert_int_eq(trace_analysis_finish(a, &err), 0);
+}
+
+START_TEST(the_breakdown_counts_each_instant_once_compute_before_communication_before_memory)
+{
+	struct trace_analysis *a = trace_analysis_new();
+	const struct trace_breakdown *b;
+	const struct trace_overlap *o;
+
+	ana_act(a, TRACE_KIND_KERNEL, 0, 100, 7, TRACE_CLASS_GEMM, -1, -1, "gemm");
+	ana_act(a, TRACE_KIND_KERNEL, 50, 150, 8, TRACE_CLASS_COMM, -1, -1, "nccl");
+	ana_act(a, TRACE_KIND_MEMCPY, 140, 200, 9, -1, -1, -1, NULL);
+	ana_act(a, TRACE_KIND_KERNEL, 250, 300, 7, TRACE_CLASS_ELEMENTWISE, -1, -1, "add");
+	ana_finish(a);
+	ck_assert_uint_eq(trace_analysis_breakdown(a, &b), 1);
+	ck_assert_int_eq(b[0].window_ns, 300);
+	ck_assert_int_eq(b[0].compute_ns, 150);
+	ck_assert_int_eq(b[0].comm_ns, 50);
+	ck_assert_int_eq(b[0].memory_ns, 50);
+	ck_assert_int_eq(b[0].idle_ns, 50);
+	ck_assert_int_eq(b[0].total_ns, 300);
+	ck_assert_int_eq(b[0].comm_ns_all, 100);
+	ck_assert_int_eq(b[0].comm_overlap_ns, 50);
+	ck_assert_uint_eq(trace_analysis_overlap(a, &o), 1);
+	ck_assert_int_eq(o[0].overlapped_ns, 50);
+	ck_assert(o[0].pct > 49.99 && o[0].pct < 50.01);
+	trace_analysis_free(a);
+}
+END_TEST
+
+START_TEST(steps_come_from_the_records_else_the_whole_trace_is_one_step)
+{
+	struct trace_analysis *a = trace_analysis_new();
+	const struct trace_breakdown *b;
+
+	ana_act(a, TRACE_KIND_KERNEL, 0, 10, 7, TRACE_CLASS_GEMM, -1, -1, "k");
+	ana_act(a, TRACE_KIND_KERNEL, 20, 30, 7, TRACE_CLASS_GEMM, -1, -1, "k");
+	ana_finish(a);
+	ck_assert_int_eq(trace_analysis_steps_annotated(a), 0);
+	ck_assert_uint_eq(trace_analysis_breakdown(a, &b), 1);
+	ck_assert_int_eq(b[0].step, -1);
+	ck_assert_int_eq(b[0].window_ns, 30);
+	trace_analysis_free(a);
+
+	a = trace_analysis_new();
+	ana_act(a, TRACE_KIND_KERNEL, 100, 110, 7, TRACE_CLASS_GEMM, 4, -1, "k");
+	ana_act(a, TRACE_KIND_KERNEL, 130, 150, 7, TRACE_CLASS_GEMM, 5, -1, "k");
+	ana_act(a, TRACE_KIND_KERNEL, 170, 200, 7, TRACE_CLASS_GEMM, 5, -1, "k");
+	ana_finish(a);
+	ck_assert_int_eq(trace_analysis_steps_annotated(a), 1);
+	ck_assert_uint_eq(trace_analysis_breakdown(a, &b), 2);
+	ck_assert_int_eq(b[0].step, 4);
+	ck_assert_int_eq(b[0].window_ns, 10);
+	ck_assert_int_eq(b[1].step, 5);
+	ck_assert_int_eq(b[1].window_ns, 70);
+	ck_assert_int_eq(b[1].idle_ns, 20);
+	ck_assert_int_eq(trace_analysis_rank_offset(a, 0), 100);
+	trace_analysis_free(a);
+}
+END_TEST
+
+START_TEST(launch_latency_and_queue_length_follow_each_launch_call)
+{
+	struct trace_analysis *a = trace_analysis_new();
+	const struct trace_launch *l;
+
+	ana_call(a, 0, 5, 1, "cudaLaunchKernel");
+	ana_call(a, 10, 15, 2, "cudaLaunchKernel");
+	ana_call(a, 20, 25, 3, "cudaLaunchKernel");
+	ana_call(a, 26, 27, 4, "cudaFuncSetAttribute"); /* launches nothing */
+	ana_act(a, TRACE_KIND_KERNEL, 100, 200, 7, TRACE_CLASS_GEMM, -1, 1, "k");
+	ana_act(a, TRACE_KIND_KERNEL, 200, 300, 7, TRACE_CLASS_GEMM, -1, 2, "k");
+	ana_act(a, TRACE_KIND_KERNEL, 300, 400, 7, TRACE_CLASS_GEMM, -1, 3, "k");
+	ana_act(a, TRACE_KIND_KERNEL, 400, 410, 7, TRACE_CLASS_GEMM, -1, 4, "k");
+	ana_finish(a);
+	ck_assert_uint_eq(trace_analysis_launch(a, &l), 1);
+	ck_assert_uint_eq(l[0].latency_ns.n, 3);
+	ck_assert_int_eq(l[0].latency_ns.min, 100);
+	ck_assert_int_eq(l[0].latency_ns.p50, 190); /* nearest rank: 2nd of 3 */
+	ck_assert_int_eq(l[0].latency_ns.p90, 280);
+	ck_assert_int_eq(l[0].queue.min, 0);
+	ck_assert_int_eq(l[0].queue.p50, 1);
+	ck_assert_int_eq(l[0].queue.max, 2);
+	ck_assert_uint_eq(l[0].negative, 0);
+	trace_analysis_free(a);
+}
+END_TEST
+
+START_TEST(kernel_statistics_are_nearest_rank_percentiles_per_name_and_class)
+{
+	struct trace_analysis *a = trace_analysis_new();
+	const struct trace_kernel_stats *k;
+
+	for (int i = 1; i <= 10; i++)
+		ana_act(a, TRACE_KIND_KERNEL, 1000 * i, 1000 * i + i, 7, TRACE_CLASS_GEMM, -1, -1,
+			"long");
+	ana_act(a, TRACE_KIND_KERNEL, 50000, 50003, 7, TRACE_CLASS_ELEMENTWISE, -1, -1, "short");
+	ana_act(a, TRACE_KIND_MEMCPY, 60000, 61000, 7, -1, -1, -1, NULL); /* not a kernel */
+	ana_finish(a);
+	ck_assert_uint_eq(trace_analysis_kernel_stats(a, &k), 2);
+	ck_assert_str_eq(k[0].name, "long");
+	ck_assert_int_eq(k[0].total_ns, 55);
+	ck_assert_int_eq(k[0].dur_ns.p50, 5);
+	ck_assert_int_eq(k[0].dur_ns.p90, 9);
+	ck_assert_int_eq(k[0].dur_ns.p99, 10);
+	ck_assert_uint_eq(k[0].ranks, 1);
+	ck_assert_uint_eq(trace_analysis_class_stats(a, &k), 2);
+	ck_assert_str_eq(k[0].name, "gemm");
+	ck_assert_str_eq(k[1].name, "elementwise");
+	ck_assert_int_eq(k[1].dur_ns.max, 3);
+	trace_analysis_free(a);
+}
+END_TEST
+
+static int64_t path_cat(const struct trace_path *p, int cat)
+{
+	return p->cat_ns[cat];
+}
+
+START_TEST(the_critical_path_follows_the_gpu_then_the_host_then_a_synchronisation)
+{
+	struct trace_analysis *a = trace_analysis_new();
+	const struct trace_path *p;
+
+	/* A [0,50) launched early; the host syncs [20,60), then launches B at
+	 * [70,75); B runs [80,90): B 10, launch 10, host 10, sync 10, A 50. */
+	ana_call(a, -5, -2, 1, "cudaLaunchKernel");
+	ana_call(a, 20, 60, -1, "cudaStreamSynchronize");
+	ana_call(a, 70, 75, 2, "cudaLaunchKernel");
+	ana_act(a, TRACE_KIND_KERNEL, 0, 50, 7, TRACE_CLASS_GEMM, -1, 1, "A");
+	ana_act(a, TRACE_KIND_KERNEL, 80, 90, 7, TRACE_CLASS_ELEMENTWISE, -1, 2, "B");
+	ana_finish(a);
+	ck_assert_uint_eq(trace_analysis_critical_path(a, &p), 1);
+	ck_assert_int_eq(p[0].window_ns, 90);
+	ck_assert_int_eq(p[0].path_ns, 90);
+	ck_assert_int_eq(path_cat(&p[0], TRACE_CLASS_GEMM), 50);
+	ck_assert_int_eq(path_cat(&p[0], TRACE_CLASS_ELEMENTWISE), 10);
+	ck_assert_int_eq(path_cat(&p[0], TRACE_PATH_LAUNCH), 10);
+	ck_assert_int_eq(path_cat(&p[0], TRACE_PATH_HOST), 10);
+	ck_assert_int_eq(path_cat(&p[0], TRACE_PATH_SYNC), 10);
+	ck_assert_uint_eq(p[0].nmodules, 1);
+	ck_assert_str_eq(p[0].modules[0].name, "(none)");
+	trace_analysis_free(a);
+
+	/* GPU-bound: B queued long before A ended: A, idle 5, B. */
+	a = trace_analysis_new();
+	ana_call(a, -9, -8, 1, "cudaLaunchKernel");
+	ana_call(a, -7, -6, 2, "cudaLaunchKernel");
+	ana_act(a, TRACE_KIND_KERNEL, 0, 100, 7, TRACE_CLASS_GEMM, -1, 1, "A");
+	ana_act(a, TRACE_KIND_KERNEL, 105, 200, 7, TRACE_CLASS_GEMM, -1, 2, "B");
+	ana_finish(a);
+	trace_analysis_critical_path(a, &p);
+	ck_assert_int_eq(path_cat(&p[0], TRACE_CLASS_GEMM), 195);
+	ck_assert_int_eq(path_cat(&p[0], TRACE_PATH_IDLE), 5);
+	ck_assert_int_eq(path_cat(&p[0], TRACE_PATH_HOST), 0);
+	trace_analysis_free(a);
+}
+END_TEST
+
+START_TEST(two_ranks_give_rows_per_rank_and_for_the_whole_job)
+{
+	struct trace_analysis *a = trace_analysis_new();
+	const struct trace_breakdown *b;
+	const struct trace_overlap *o;
+	const struct trace_kernel_stats *k;
+	const struct trace_path *p;
+
+	for (int r = 0; r < 2; r++) {
+		trace_analysis_rank(a, r);
+		ana_act(a, TRACE_KIND_KERNEL, 1000 * r, 1000 * r + 100, 7, TRACE_CLASS_GEMM, 3, -1, "k");
+		ana_act(a, TRACE_KIND_KERNEL, 1000 * r + 50, 1000 * r + 150, 8, TRACE_CLASS_COMM, 3,
+			-1, "nccl");
+	}
+	ana_finish(a);
+	ck_assert_int_eq(trace_analysis_ranks(a), 2);
+	ck_assert_int_eq(trace_analysis_rank_offset(a, 1), 1000);
+	ck_assert_uint_eq(trace_analysis_breakdown(a, &b), 3);
+	ck_assert_int_eq(b[2].rank, -1);
+	ck_assert_int_eq(b[2].compute_ns, 200);
+	ck_assert_int_eq(b[2].total_ns, 300);
+	ck_assert_uint_eq(trace_analysis_overlap(a, &o), 3);
+	ck_assert_int_eq(o[2].rank, -1);
+	ck_assert_int_eq(o[2].comm_ns, 200);
+	ck_assert_int_eq(o[2].overlapped_ns, 100);
+	ck_assert_uint_eq(trace_analysis_kernel_stats(a, &k), 2);
+	ck_assert_uint_eq(k[0].ranks, 2);
+	ck_assert_uint_eq(k[0].dur_ns.n, 2);
+	ck_assert_uint_eq(trace_analysis_critical_path(a, &p), 3);
+	ck_assert_int_eq(p[2].path_ns, p[0].path_ns + p[1].path_ns);
+	ck_assert_int_eq(p[2].path_ns, 300);
+	trace_analysis_free(a);
+}
+END_TEST
+
+START_TEST(queued_gaps_split_into_same_stream_and_other_stream_waits)
+{
+	struct trace_summary *s = trace_summary_new(0);
+	struct trace_record rec;
+	struct mo_err err = {0};
+	const struct trace_summary_totals *t;
+	const int64_t corr[] = {1, 2, 3}, calls[] = {1, 2, 25};
+
+	for (int i = 0; i < 3; i++) {
+		trace_record_init(&rec, TRACE_KIND_API_CALL);
+		rec.u.api_call.start_ns = calls[i];
+		rec.u.api_call.end_ns = calls[i] + 1;
+		rec.u.api_call.correlation = corr[i];
+		rec.u.api_call.name = "cudaLaunchKernel";
+		ck_assert_int_eq(trace_summary_add(s, &rec, &err), 0);
+	}
+	/* every launch is queued before the gaps: stream 1 runs [100,110), then
+	 * [120,130) behind it (kernel wait 10); stream 2 runs [150,160) after
+	 * stream 1's kernel (other 20), then [170,180) behind it (kernel wait 10) */
+	sum_kernel(s, 100, 110, 0, 1, -1, TRACE_CLASS_GEMM, "a");
+	trace_record_init(&rec, TRACE_KIND_KERNEL);
+	rec.u.kernel.start_ns = 120;
+	rec.u.kernel.end_ns = 130;
+	rec.u.kernel.device = 0;
+	rec.u.kernel.stream = 1;
+	rec.u.kernel.correlation = 2;
+	rec.u.kernel.name = "b";
+	ck_assert_int_eq(trace_summary_add(s, &rec, &err), 0);
+	rec.u.kernel.start_ns = 150;
+	rec.u.kernel.end_ns = 160;
+	rec.u.kernel.stream = 2;
+	rec.u.kernel.correlation = 1;
+	ck_assert_int_eq(trace_summary_add(s, &rec, &err), 0);
+	rec.u.kernel.start_ns = 170;
+	rec.u.kernel.end_ns = 180;
+	rec.u.kernel.correlation = 3;
+	ck_assert_int_eq(trace_summary_add(s, &rec, &err), 0);
+	trace_summary_finish(s);
+	t = trace_summary_totals(s);
+	ck_assert_int_eq(t->gap_ns, 10 + 20 + 10);
+	ck_assert_int_eq(t->other_wait_ns, 40);
+	ck_assert_int_eq(t->kernel_wait_ns, 20);
+	ck_assert_int_eq(t->other_ns, 20);
+	ck_assert_int_eq(t->host_wait_ns, 0);
+	ck_assert_int_eq(t->unattributed_ns, 0);
+	trace_summary_free(s);
+}
+END_TEST
+
+START_TEST(a_name_map_keeps_one_value_per_distinct_name)
+{
+	struct trace_namemap *m = trace_namemap_new();
+	int64_t v = -7;
+
+	ck_assert_int_eq(trace_namemap_get(m, "gemm_kernel", &v), 0);
+	ck_assert_int_eq(v, -7);
+	ck_assert_int_eq(trace_namemap_put(m, "gemm_kernel", 1), 0);
+	ck_assert_int_eq(trace_namemap_put(m, "", 4), 0);
+	ck_assert_int_eq(trace_namemap_get(m, "gemm_kernel", &v), 1);
+	ck_assert_int_eq(v, 1);
+	ck_assert_int_eq(trace_namemap_get(m, NULL, &v), 1); /* NULL reads as "" */
+	ck_assert_int_eq(v, 4);
+	trace_namemap_free(m);
+	trace_namemap_free(NULL);
+}
+END_TEST
+
 Suite *test_suite(void)
 {
 	Suite *s = suite_create("traces");
@@ -1361,6 +1668,17 @@ Suite *test_suite(void)
 	tcase_add_test(tc, the_summary_saturates_sums_of_huge_times_instead_of_overflowing);
 	tcase_add_test(tc, busy_time_is_exact_out_of_order_within_the_interval_cap);
 	tcase_add_test(tc, busy_time_beyond_the_cap_is_exact_in_order_and_flagged_otherwise);
+	tcase_add_test(tc, queued_gaps_split_into_same_stream_and_other_stream_waits);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("analysis");
+	tcase_add_test(tc, the_breakdown_counts_each_instant_once_compute_before_communication_before_memory);
+	tcase_add_test(tc, steps_come_from_the_records_else_the_whole_trace_is_one_step);
+	tcase_add_test(tc, launch_latency_and_queue_length_follow_each_launch_call);
+	tcase_add_test(tc, kernel_statistics_are_nearest_rank_percentiles_per_name_and_class);
+	tcase_add_test(tc, the_critical_path_follows_the_gpu_then_the_host_then_a_synchronisation);
+	tcase_add_test(tc, two_ranks_give_rows_per_rank_and_for_the_whole_job);
+	tcase_add_test(tc, a_name_map_keeps_one_value_per_distinct_name);
 	suite_add_tcase(s, tc);
 	return s;
 }

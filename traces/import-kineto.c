@@ -1061,8 +1061,13 @@ static void attribute(const struct imp *im, const struct event *e, int64_t start
 				int b2;
 				int64_t s2;
 				int keep_phase = a->phase;
+				int64_t keep_step = a->step;
+				/* the forward op gives the module; phase and step are
+				 * the backward launch's own (the forward may lie in an
+				 * earlier step) */
 				attribute_point(im, im->points[fp].thread, im->points[fp].ts, 1, a, &b2, &s2);
 				a->phase = keep_phase;
+				a->step = keep_step;
 			}
 		}
 	}

@@ -13,7 +13,12 @@
  * after the gap began (the GPU had nothing queued: it waited for the host to
  * issue the launch), other_wait when the call came earlier (the GPU waited
  * on something else: a dependency, a copy, a synchronisation), and
- * unattributed when the trace has no call for it.
+ * unattributed when the trace has no call for it.  other_wait is split in
+ * two: kernel_wait when the kernel that ended last (opening the gap) ran on
+ * the same stream as the kernel closing it (the stream's next kernel was
+ * queued behind it: the gap is the GPU's own time between back-to-back
+ * kernels), other when it ran on another stream (the kernel waited on
+ * another stream's work, an event or a copy).
  */
 #include "traces/core-internal.h"
 
@@ -34,6 +39,7 @@ struct busy {
 	int64_t watermark; /* everything before it is accounted for; INT64_MIN none */
 	int clipped;
 	int64_t last_end;  /* the latest kernel end so far (idle breakdown); -1 none */
+	int64_t last_stream; /* the stream of the kernel that ended at last_end */
 };
 
 struct groupset {
@@ -253,10 +259,10 @@ static int busy_add(struct busy *b, int64_t st, int64_t en)
 	return 0;
 }
 
-/* The idle breakdown: the gap a kernel [st, en) with correlation corr
- * closes on its device (see the top of this file). */
+/* The idle breakdown: the gap a kernel [st, en) of stream with correlation
+ * corr closes on its device (see the top of this file). */
 static void idle_note(struct trace_summary *s, struct busy *b, int64_t st, int64_t en,
-		      int64_t corr)
+		      int64_t stream, int64_t corr)
 {
 	if (b->last_end >= 0 && st > b->last_end) {
 		int64_t gap = st - b->last_end;
@@ -266,11 +272,15 @@ static void idle_note(struct trace_summary *s, struct busy *b, int64_t st, int64
 			add_sat(&s->t.unattributed_ns, gap);
 		else if ((int64_t)*call >= b->last_end)
 			add_sat(&s->t.host_wait_ns, gap);
-		else
+		else {
 			add_sat(&s->t.other_wait_ns, gap);
+			add_sat(stream == b->last_stream ? &s->t.kernel_wait_ns : &s->t.other_ns, gap);
+		}
 	}
-	if (en > b->last_end)
+	if (en > b->last_end) {
 		b->last_end = en;
+		b->last_stream = stream;
+	}
 }
 
 static int add_kernel(struct trace_summary *s, const char *name, int cls, int64_t st, int64_t en,
@@ -312,7 +322,7 @@ static int add_kernel(struct trace_summary *s, const char *name, int cls, int64_
 	tally(g, dur);
 	if (dur >= 0) {
 		struct busy *b = &s->busy[g - s->sets[TRACE_BY_DEVICE].g];
-		idle_note(s, b, st, en, corr);
+		idle_note(s, b, st, en, stream, corr);
 		if (busy_add(b, st, en) < 0)
 			return -1;
 	}

@@ -581,6 +581,19 @@ int trace_import_kineto_mem(const void *data, size_t len, const char *name,
 /* Read any trace file (an .mtr or a Kineto/Chrome JSON) into sink. */
 int trace_read_any(const char *path, const struct trace_sink *sink, struct mo_err *err);
 
+/*
+ * A map from strings to integers, for work done once per distinct name
+ * (classifying a kernel by its name: traces repeat a few hundred names over
+ * millions of kernels).  Memory grows with the distinct names.
+ * trace_namemap_get() returns 1 and fills *val when name is present, 0 when
+ * absent, -1 when out of memory; trace_namemap_put() returns 0 or -1.
+ */
+struct trace_namemap;
+struct trace_namemap *trace_namemap_new(void);      /* NULL when out of memory */
+void trace_namemap_free(struct trace_namemap *m);   /* NULL-safe */
+int trace_namemap_get(struct trace_namemap *m, const char *name, int64_t *val);
+int trace_namemap_put(struct trace_namemap *m, const char *name, int64_t val);
+
 /* ------------------------------------------------------------------------ */
 /* Summary (what `mosaic inspect` shows)                                    */
 /* ------------------------------------------------------------------------ */
@@ -643,6 +656,9 @@ struct trace_summary_totals {
 	int64_t gap_ns;
 	int64_t host_wait_ns;     /* the next kernel's launch call began after the gap began */
 	int64_t other_wait_ns;    /* it began before: the GPU waited on something else */
+	int64_t kernel_wait_ns;   /* part of other_wait: the gap opened by a kernel of the
+	                             same stream (back-to-back kernels, see summary.c) */
+	int64_t other_ns;         /* the rest of other_wait: opened by another stream */
 	int64_t unattributed_ns;  /* no launch call recorded for the next kernel */
 };
 const struct trace_summary_totals *trace_summary_totals(const struct trace_summary *s);
@@ -675,6 +691,172 @@ uint64_t trace_summary_problems(const struct trace_summary *s,
 
 /* The header as one line, like trace_record_print(). */
 void trace_header_print(FILE *fp, const struct trace_header *h);
+
+/* ------------------------------------------------------------------------ */
+/* Analyses (what `mosaic inspect` adds to the summary)                     */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * Time analyses over one trace or one job's traces (one per rank).  Feed the
+ * records of each rank through trace_analysis_sink() after
+ * trace_analysis_rank(), then call trace_analysis_finish() once.  Unlike the
+ * summary, an analysis keeps every GPU activity (kernel, collective, memcpy,
+ * memset: about 72 bytes each) and every API call that carries a correlation
+ * (about 48 bytes each) in memory, because the critical path and the
+ * percentiles need them all.
+ *
+ * Activities are classed compute (every kernel class but communication and
+ * memory), communication (collectives and kernels classed communication) and
+ * memory (memcpy, memset and kernels classed memory).  Kernels that carry no
+ * class (kclass < 0) count as compute: callers classify first.
+ *
+ * Steps: an activity's step is its record's step field (the importer takes it
+ * from the ProfilerStep#N annotations).  When no activity of a rank carries a
+ * step, that rank's whole trace is one step, numbered -1, and
+ * trace_analysis_steps_annotated() says 0.  When some do, activities outside
+ * every step form step -1 ("outside the annotated steps").
+ *
+ * Ranks are aligned by shifting each rank's times so that the first activity
+ * of its lowest-numbered step starts at 0 (clocks of different hosts are not
+ * synchronised; no figure below compares instants of two ranks, so the
+ * alignment changes none of them and is reported for timelines).
+ *
+ * Percentiles are nearest-rank: the p-th percentile of n sorted values is
+ * the value at 1-based position ceil(p * n / 100).
+ */
+struct trace_analysis; /* defined in traces/analysis-internal.h */
+
+struct trace_analysis *trace_analysis_new(void);   /* NULL when out of memory */
+void trace_analysis_free(struct trace_analysis *a); /* NULL-safe */
+/* Records that follow belong to rank (>= 0); a single trace is rank 0. */
+void trace_analysis_rank(struct trace_analysis *a, int rank);
+/* A sink that feeds a (header() accepts anything). */
+struct trace_sink trace_analysis_sink(struct trace_analysis *a);
+int trace_analysis_add(struct trace_analysis *a, const struct trace_record *rec, struct mo_err *err);
+/* Compute everything below.  Call once, after the last record; 0 or -MO_ENOMEM. */
+int trace_analysis_finish(struct trace_analysis *a, struct mo_err *err);
+/* 1 when every rank with activities has annotated steps (see above). */
+int trace_analysis_steps_annotated(const struct trace_analysis *a);
+/* Ranks seen (the highest rank given + 1), and the shift applied to a rank's
+ * times to align it (ns subtracted; 0 for a rank with no activity). */
+int trace_analysis_ranks(const struct trace_analysis *a);
+int64_t trace_analysis_rank_offset(const struct trace_analysis *a, int rank);
+
+/*
+ * Temporal breakdown of one (rank, step): the step's window is the first
+ * start to the last end of the rank's activities in the step; on each of the
+ * rank's devices that ran an activity in the step, each instant of the
+ * window counts once, as compute when a compute activity runs, else
+ * communication when one runs, else memory, else idle; so compute + comm +
+ * memory + idle = window_ns x devices = total_ns.  comm_ns_all is the time a
+ * communication activity runs (overlapped or not) and comm_overlap_ns the part
+ * of it when a compute activity runs too.  Rows come sorted by rank, then
+ * step; with more than one rank, rows of rank -1 follow, one per step, the
+ * sum over ranks (the whole job).
+ */
+struct trace_breakdown {
+	int rank;
+	int64_t step;
+	uint64_t devices, activities;
+	int64_t window_ns, total_ns;
+	int64_t compute_ns, comm_ns, memory_ns, idle_ns;
+	int64_t comm_ns_all, comm_overlap_ns;
+};
+size_t trace_analysis_breakdown(const struct trace_analysis *a, const struct trace_breakdown **rows);
+
+/* Nearest-rank percentiles of n values (all -1 when n is 0). */
+struct trace_pctl {
+	uint64_t n;
+	int64_t min, p50, p90, p99, max;
+	double mean;
+};
+
+/*
+ * Communication overlap per rank (summed over the rank's steps), then, with
+ * more than one rank, rank -1 for the whole job: comm_ns is the time a
+ * communication activity runs, overlapped_ns the part of it when a compute
+ * activity runs on the same device; pct = 100 * overlapped / comm (0 without
+ * communication).
+ */
+struct trace_overlap {
+	int rank;
+	int64_t comm_ns, overlapped_ns;
+	double pct;
+};
+size_t trace_analysis_overlap(const struct trace_analysis *a, const struct trace_overlap **rows);
+
+/*
+ * Launch statistics per rank (then rank -1, the job, with more than one):
+ * latency_ns is, for each GPU activity whose API call is in the trace (same
+ * correlation; the kernels of one graph launch all share its call), its start
+ * minus the call's start (negative values, possible when host and GPU clocks
+ * disagree, are counted in negative and kept); queue is, for each such
+ * activity, the number of activities of the same device launched earlier
+ * (by their calls' starts) and not finished when its call began.
+ */
+struct trace_launch {
+	int rank;
+	struct trace_pctl latency_ns, queue;
+	uint64_t negative;
+};
+size_t trace_analysis_launch(const struct trace_analysis *a, const struct trace_launch **rows);
+
+/*
+ * Kernel durations per kernel name across ranks (kernels and collectives;
+ * not copies), sorted by total time, largest first (ties by name).  cls is
+ * the enum trace_kernel_class of the name's first kernel; ranks the number
+ * of ranks that ran it.  Per class: the same, one row per class present.
+ */
+struct trace_kernel_stats {
+	const char *name;
+	int cls;
+	uint64_t ranks;
+	int64_t total_ns;
+	struct trace_pctl dur_ns;
+};
+size_t trace_analysis_kernel_stats(const struct trace_analysis *a,
+				   const struct trace_kernel_stats **rows);
+size_t trace_analysis_class_stats(const struct trace_analysis *a,
+				  const struct trace_kernel_stats **rows);
+
+/*
+ * The critical path of each (rank, step), walked backwards from the step's
+ * last-ending activity X:
+ *  - X's run is on the path (its kernel class, memory for copies);
+ *  - when X's launch call began after every activity of the rank that ended
+ *    before X started (the GPU waited for the host), the time from the call's
+ *    start to X's start is "launch", and the path moves to the host: the time
+ *    back to the previous API call of the same thread is "host"; a previous
+ *    call that enqueues work keeps the path on the host; one that does not
+ *    (a synchronisation) is "sync": the host waited for the GPU, and the
+ *    path goes to the rank's activity that ended last before the call
+ *    returned;
+ *  - otherwise the path goes to the activity that ended last before X began
+ *    (any stream of the rank) and the time between is "idle".
+ * The walk stops at the step's window start, so the path's time is the
+ * window's length when it reaches it.  Shares are summed per rank over its
+ * steps (then rank -1, the job, with more than one rank), by category
+ * (TRACE_PATH_CATS: the kernel classes, then host, launch, sync, idle) and
+ * by module (the module of the activity, or of the activity the host was
+ * launching; "(none)" without one).
+ */
+enum { TRACE_PATH_HOST = TRACE_CLASS_COUNT, TRACE_PATH_LAUNCH, TRACE_PATH_SYNC,
+       TRACE_PATH_IDLE, TRACE_PATH_CATS };
+const char *trace_path_cat_name(int cat); /* class names, "host", "launch", "sync", "idle" */
+struct trace_path_share {
+	const char *name;
+	int64_t ns;
+};
+struct trace_path {
+	int rank;
+	uint64_t steps;
+	int64_t window_ns;      /* the steps' windows, summed */
+	int64_t path_ns;        /* time on the path, summed */
+	int64_t cat_ns[TRACE_PATH_CATS];
+	const struct trace_path_share *modules; /* sorted by ns, largest first */
+	size_t nmodules;
+};
+size_t trace_analysis_critical_path(const struct trace_analysis *a, const struct trace_path **rows);
 
 /* ------------------------------------------------------------------------ */
 /* Export                                                                   */

@@ -1,0 +1,77 @@
+/*
+ * analysis-internal.h - private to traces/analysis*.c: the activities and
+ * calls an analysis keeps, and the per-analysis entry points finish() runs.
+ */
+#ifndef MOSAIC_TRACES_ANALYSIS_INTERNAL_H
+#define MOSAIC_TRACES_ANALYSIS_INTERNAL_H
+
+#include "traces/core-internal.h"
+
+/* The three kinds of GPU activity the breakdown tells apart. */
+enum { AN_COMPUTE, AN_COMM, AN_MEMORY, AN_KINDS };
+
+/* One GPU activity (kernel, collective, memcpy, memset). */
+struct an_act {
+	int64_t s, e;          /* start, end (ns, as in the trace) */
+	int64_t step;
+	const char *name;      /* interned */
+	const char *module;    /* interned module name, NULL none (set in finish) */
+	int64_t module_id;
+	int64_t call;          /* index into calls, -1 none (set in finish) */
+	int64_t corr;
+	int32_t rank, device, stream;
+	int8_t kind;           /* AN_* */
+	int8_t cls;            /* enum trace_kernel_class; TRACE_CLASS_MEMORY for copies */
+	int8_t is_kernel;      /* kernel or collective (kernel_stats) */
+};
+
+/* One API call with a correlation id, or any call on a thread (the path). */
+struct an_call {
+	int64_t s, e, corr;
+	int64_t act;           /* index into acts, -1 none (set in finish) */
+	int64_t prev;          /* previous call on the same (rank, thread), -1 none */
+	int32_t rank, thread;
+	int8_t enqueues;
+};
+
+struct trace_analysis {
+	struct trace_strpool *pool;
+	struct trace_idmap modules; /* (rank, module id) -> interned name */
+	struct an_act *acts;
+	size_t nacts, acts_cap;
+	struct an_call *calls;
+	size_t ncalls, calls_cap;
+	int rank, nranks;
+	int64_t *offsets;       /* per rank */
+	int annotated;
+	int finished;
+	/* results */
+	struct trace_breakdown *bd;
+	size_t nbd, bd_cap;
+	struct trace_overlap *ov;
+	size_t nov;
+	struct trace_launch *ln;
+	size_t nln;
+	struct trace_kernel_stats *ks, *cs;
+	size_t nks, ncs;
+	struct trace_path *paths;
+	size_t npaths;
+	struct trace_path_share *shares; /* every path's modules, one block */
+	size_t nshares, shares_cap;
+};
+
+/* Nearest-rank percentiles of v[0..n) (sorted in place). */
+void an_pctl(int64_t *v, size_t n, struct trace_pctl *out);
+/* qsort comparator of int64_t values, ascending. */
+int an_cmp_i64(const void *pa, const void *pb);
+int an_breakdown(struct trace_analysis *a);   /* analysis-time.c */
+int an_launch(struct trace_analysis *a);      /* analysis-launch.c */
+int an_kernel_stats(struct trace_analysis *a);/* analysis-launch.c */
+int an_path(struct trace_analysis *a);        /* analysis-path.c */
+/* Saturating a += v for v >= 0. */
+static inline void an_add(int64_t *acc, int64_t v)
+{
+	*acc = v > INT64_MAX - *acc ? INT64_MAX : *acc + v;
+}
+
+#endif

@@ -1,0 +1,361 @@
+/*
+ * analysis.c - collecting a trace's activities and API calls for the
+ * analyses (see traces.h), linking launches to what they launched, and the
+ * accessors.  The analyses themselves are in analysis-time.c (breakdown,
+ * overlap), analysis-launch.c (launch, kernel and class statistics) and
+ * analysis-path.c (critical path).
+ */
+#include "traces/analysis-internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+struct trace_analysis *trace_analysis_new(void)
+{
+	struct trace_analysis *a = calloc(1, sizeof(*a));
+
+	if (!a)
+		return NULL;
+	if (!(a->pool = trace_strpool_new())) {
+		free(a);
+		return NULL;
+	}
+	a->annotated = 1;
+	return a;
+}
+
+void trace_analysis_free(struct trace_analysis *a)
+{
+	if (!a)
+		return;
+	trace_strpool_free(a->pool);
+	trace_idmap_release(&a->modules);
+	free(a->acts);
+	free(a->calls);
+	free(a->offsets);
+	free(a->bd);
+	free(a->ov);
+	free(a->ln);
+	free(a->ks);
+	free(a->cs);
+	free(a->paths);
+	free(a->shares);
+	free(a);
+}
+
+void trace_analysis_rank(struct trace_analysis *a, int rank)
+{
+	a->rank = rank < 0 ? 0 : rank;
+	if (a->rank + 1 > a->nranks)
+		a->nranks = a->rank + 1;
+}
+
+static const char *intern(struct trace_analysis *a, const char *s)
+{
+	return trace_strpool_intern(a->pool, s ? s : "", s ? strlen(s) : 0);
+}
+
+static int add_act(struct trace_analysis *a, int64_t s, int64_t e, int64_t device,
+		   int64_t stream, int64_t module, int64_t step, int64_t corr, const char *name,
+		   int cls, int is_kernel)
+{
+	struct an_act *x;
+
+	if (s < 0 || e < s)
+		return 0; /* no valid span: left out, as the summary leaves it out of times */
+	if (trace_grow((void **)&a->acts, &a->acts_cap, a->nacts, sizeof(*a->acts)) < 0)
+		return -1;
+	x = &a->acts[a->nacts];
+	if (!(x->name = intern(a, name)))
+		return -1;
+	if (cls < 0 || cls >= TRACE_CLASS_COUNT)
+		cls = TRACE_CLASS_UNKNOWN;
+	x->s = s;
+	x->e = e;
+	x->step = step < 0 ? -1 : step;
+	x->module = NULL;
+	x->module_id = module;
+	x->call = -1;
+	x->corr = corr;
+	x->rank = a->rank;
+	x->device = (int32_t)device;
+	x->stream = (int32_t)stream;
+	x->cls = (int8_t)cls;
+	x->kind = cls == TRACE_CLASS_COMM ? AN_COMM : cls == TRACE_CLASS_MEMORY ? AN_MEMORY
+									       : AN_COMPUTE;
+	x->is_kernel = (int8_t)is_kernel;
+	a->nacts++;
+	return 0;
+}
+
+static int add_call(struct trace_analysis *a, const struct trace_api_call *c)
+{
+	struct an_call *x;
+
+	if (c->start_ns < 0 || c->end_ns < c->start_ns)
+		return 0;
+	if (trace_grow((void **)&a->calls, &a->calls_cap, a->ncalls, sizeof(*a->calls)) < 0)
+		return -1;
+	x = &a->calls[a->ncalls++];
+	x->s = c->start_ns;
+	x->e = c->end_ns;
+	x->corr = c->correlation;
+	x->act = x->prev = -1;
+	x->rank = a->rank;
+	x->thread = (int32_t)c->thread;
+	x->enqueues = (int8_t)trace_api_enqueues(c->name);
+	return 0;
+}
+
+int trace_analysis_add(struct trace_analysis *a, const struct trace_record *rec, struct mo_err *err)
+{
+	const struct trace_kernel *k = &rec->u.kernel;
+	const struct trace_collective *c = &rec->u.collective;
+	const struct trace_memcpy *m = &rec->u.memcpy;
+	const struct trace_memset *ms = &rec->u.memset;
+	int rc = 0;
+
+	if (a->nranks == 0)
+		a->nranks = 1;
+	switch (rec->kind) {
+	case TRACE_KIND_MODULE: {
+		const char *p = intern(a, rec->u.module.name);
+		rc = p ? trace_idmap_put(&a->modules, a->rank, rec->u.module.id, (size_t)(uintptr_t)p)
+		       : -1;
+		break;
+	}
+	case TRACE_KIND_KERNEL:
+		rc = add_act(a, k->start_ns, k->end_ns, k->device, k->stream, k->module, k->step,
+			     k->correlation, k->name, (int)k->kclass, 1);
+		break;
+	case TRACE_KIND_COLLECTIVE:
+		rc = add_act(a, c->start_ns, c->end_ns, c->device, c->stream, c->module, c->step,
+			     c->correlation, c->name, TRACE_CLASS_COMM, 1);
+		break;
+	case TRACE_KIND_MEMCPY:
+		rc = add_act(a, m->start_ns, m->end_ns, m->device, m->stream, m->module, m->step,
+			     m->correlation, m->name, TRACE_CLASS_MEMORY, 0);
+		break;
+	case TRACE_KIND_MEMSET:
+		rc = add_act(a, ms->start_ns, ms->end_ns, ms->device, ms->stream, ms->module,
+			     ms->step, ms->correlation, ms->name, TRACE_CLASS_MEMORY, 0);
+		break;
+	case TRACE_KIND_API_CALL:
+		rc = add_call(a, &rec->u.api_call);
+		break;
+	default:
+		break;
+	}
+	if (rc < 0)
+		return mo_err_set(err, MO_ENOMEM, "cannot analyse: out of memory");
+	return 0;
+}
+
+static int sink_header(void *ctx, const struct trace_header *h, struct mo_err *err)
+{
+	return 0;
+}
+
+static int sink_record(void *ctx, const struct trace_record *rec, struct mo_err *err)
+{
+	return trace_analysis_add(ctx, rec, err);
+}
+
+struct trace_sink trace_analysis_sink(struct trace_analysis *a)
+{
+	struct trace_sink sink = {sink_header, sink_record, a};
+	return sink;
+}
+
+/* Activities by (rank, step, device, start, end). */
+static int cmp_act(const void *pa, const void *pb)
+{
+	const struct an_act *x = pa, *y = pb;
+
+	if (x->rank != y->rank)
+		return x->rank < y->rank ? -1 : 1;
+	if (x->step != y->step)
+		return x->step < y->step ? -1 : 1;
+	if (x->device != y->device)
+		return x->device < y->device ? -1 : 1;
+	if (x->s != y->s)
+		return x->s < y->s ? -1 : 1;
+	return x->e < y->e ? -1 : x->e > y->e;
+}
+
+/* Calls by (rank, thread, start, end). */
+static int cmp_call(const void *pa, const void *pb)
+{
+	const struct an_call *x = pa, *y = pb;
+
+	if (x->rank != y->rank)
+		return x->rank < y->rank ? -1 : 1;
+	if (x->thread != y->thread)
+		return x->thread < y->thread ? -1 : 1;
+	if (x->s != y->s)
+		return x->s < y->s ? -1 : 1;
+	return x->e < y->e ? -1 : x->e > y->e;
+}
+
+/* Module names, launch links, the previous call of each thread, steps and
+ * the ranks' offsets. */
+static int link(struct trace_analysis *a)
+{
+	struct trace_idmap by_corr;
+	int rc = 0;
+
+	trace_idmap_init(&by_corr);
+	for (size_t i = 0; i < a->ncalls; i++) {
+		struct an_call *c = &a->calls[i];
+		if (i && c[-1].rank == c->rank && c[-1].thread == c->thread)
+			c->prev = (int64_t)i - 1;
+		if (c->corr >= 0 && c->enqueues &&
+		    trace_idmap_put(&by_corr, c->rank, c->corr, i) < 0)
+			rc = -1;
+	}
+	for (size_t i = 0; rc == 0 && i < a->nacts; i++) {
+		struct an_act *x = &a->acts[i];
+		size_t *v = x->corr >= 0 ? trace_idmap_get(&by_corr, x->rank, x->corr) : NULL;
+		size_t *m = x->module_id >= 0 ? trace_idmap_get(&a->modules, x->rank, x->module_id)
+					      : NULL;
+		if (v) { /* a graph launch's kernels share its correlation */
+			x->call = (int64_t)*v;
+			if (a->calls[*v].act < 0)
+				a->calls[*v].act = (int64_t)i;
+		}
+		x->module = m ? (const char *)(uintptr_t)*m : NULL;
+	}
+	trace_idmap_release(&by_corr);
+	return rc;
+}
+
+/* Each rank's offset: the first start of its lowest step >= 0, else of its
+ * step -1 (acts are sorted by rank, then step, so -1 comes first). */
+static void align(struct trace_analysis *a)
+{
+	size_t b = 0;
+
+	while (b < a->nacts) {
+		int r = a->acts[b].rank;
+		size_t e = b, lo, hi;
+		int64_t first = INT64_MAX;
+
+		while (e < a->nacts && a->acts[e].rank == r)
+			e++;
+		for (lo = b; lo < e && a->acts[lo].step < 0; lo++)
+			;
+		if (lo == e) {
+			a->annotated = 0;
+			lo = b;
+		}
+		for (hi = lo; hi < e && a->acts[hi].step == a->acts[lo].step; hi++)
+			if (a->acts[hi].s < first)
+				first = a->acts[hi].s;
+		a->offsets[r] = first;
+		b = e;
+	}
+}
+
+int trace_analysis_finish(struct trace_analysis *a, struct mo_err *err)
+{
+	if (a->finished)
+		return 0;
+	a->finished = 1;
+	if (a->nranks == 0)
+		a->nranks = 1;
+	if (a->nacts)
+		qsort(a->acts, a->nacts, sizeof(*a->acts), cmp_act);
+	if (a->ncalls)
+		qsort(a->calls, a->ncalls, sizeof(*a->calls), cmp_call);
+	if (!(a->offsets = calloc((size_t)a->nranks, sizeof(*a->offsets))) || link(a) < 0)
+		goto oom;
+	align(a);
+	if (an_breakdown(a) < 0 || an_launch(a) < 0 || an_kernel_stats(a) < 0 || an_path(a) < 0)
+		goto oom;
+	return 0;
+oom:
+	return mo_err_set(err, MO_ENOMEM, "cannot analyse: out of memory");
+}
+
+int trace_analysis_steps_annotated(const struct trace_analysis *a)
+{
+	return a->annotated;
+}
+
+int trace_analysis_ranks(const struct trace_analysis *a)
+{
+	return a->nranks;
+}
+
+int64_t trace_analysis_rank_offset(const struct trace_analysis *a, int rank)
+{
+	return a->offsets && rank >= 0 && rank < a->nranks ? a->offsets[rank] : 0;
+}
+
+size_t trace_analysis_breakdown(const struct trace_analysis *a, const struct trace_breakdown **rows)
+{
+	*rows = a->bd;
+	return a->nbd;
+}
+
+size_t trace_analysis_overlap(const struct trace_analysis *a, const struct trace_overlap **rows)
+{
+	*rows = a->ov;
+	return a->nov;
+}
+
+size_t trace_analysis_launch(const struct trace_analysis *a, const struct trace_launch **rows)
+{
+	*rows = a->ln;
+	return a->nln;
+}
+
+size_t trace_analysis_kernel_stats(const struct trace_analysis *a,
+				   const struct trace_kernel_stats **rows)
+{
+	*rows = a->ks;
+	return a->nks;
+}
+
+size_t trace_analysis_class_stats(const struct trace_analysis *a,
+				  const struct trace_kernel_stats **rows)
+{
+	*rows = a->cs;
+	return a->ncs;
+}
+
+size_t trace_analysis_critical_path(const struct trace_analysis *a, const struct trace_path **rows)
+{
+	*rows = a->paths;
+	return a->npaths;
+}
+
+void an_pctl(int64_t *v, size_t n, struct trace_pctl *out)
+{
+	static const int ps[] = {50, 90, 99};
+	int64_t *dst[] = {&out->p50, &out->p90, &out->p99};
+	double sum = 0;
+
+	out->n = n;
+	if (!n) {
+		out->min = out->p50 = out->p90 = out->p99 = out->max = -1;
+		out->mean = 0;
+		return;
+	}
+	qsort(v, n, sizeof(*v), an_cmp_i64);
+	for (size_t i = 0; i < n; i++)
+		sum += (double)v[i];
+	out->min = v[0];
+	out->max = v[n - 1];
+	out->mean = sum / (double)n;
+	for (int i = 0; i < 3; i++) {
+		size_t pos = ((size_t)ps[i] * n + 99) / 100; /* ceil(p n / 100), 1-based */
+		*dst[i] = v[pos ? pos - 1 : 0];
+	}
+}
+
+int an_cmp_i64(const void *pa, const void *pb)
+{
+	int64_t x = *(const int64_t *)pa, y = *(const int64_t *)pb;
+	return x < y ? -1 : x > y;
+}
