@@ -19,6 +19,7 @@
 #define MOSAIC_COMMANDS(X)                                                       \
 	X(import, "convert a Kineto / Chrome trace (JSON, plain or gzip) to .mtr") \
 	X(inspect, "summarise or validate a trace (.mtr or Kineto)")              \
+	X(diff, "compare two traces or jobs: kernels, modules, classes, steps that changed") \
 	X(export, "export a trace for ui.perfetto.dev")                              \
 	X(replay, "re-run a trace on the simulator; compare simulated and measured spans") \
 	X(run, "run one training iteration of a plan on the simulated cluster")                  \

@@ -307,16 +307,6 @@ static void print_check(const char *path, const struct trace_summary *s)
 		       (unsigned long long)trace_summary_totals(s)->records);
 }
 
-/* The source label of a job: measured, simulated, or mixed when ranks differ. */
-static const char *job_source(const struct inspect_job *job)
-{
-	int src = trace_summary_totals(job->sums[0])->source;
-	for (size_t i = 1; i < job->n; i++)
-		if (trace_summary_totals(job->sums[i])->source != src)
-			return "mixed measured and simulated";
-	return trace_source_name(src);
-}
-
 static void print_job_json(const struct inspect_job *job, size_t top, int check)
 {
 	json_t *o;
@@ -326,7 +316,7 @@ static void print_job_json(const struct inspect_job *job, size_t top, int check)
 	} else {
 		json_t *ranks = json_array();
 		o = json_object();
-		json_object_set_new(o, "source", json_string(job_source(job)));
+		json_object_set_new(o, "source", json_string(inspect_source(job, 1)));
 		for (size_t i = 0; i < job->n; i++) {
 			json_t *r = summary_json(job->files[i], job->sums[i], top, check);
 			json_object_set_new(r, "rank", json_integer(job->ranks[i]));
@@ -396,7 +386,7 @@ int cmd_inspect(int argc, char **argv)
 	if (json) {
 		print_job_json(&job, (size_t)top, check);
 	} else if (csv) {
-		inspect_analyses_csv(job.ana, job_source(&job), (size_t)top);
+		inspect_analyses_csv(job.ana, inspect_source(&job, 1), (size_t)top);
 	} else {
 		for (size_t i = 0; i < job.n; i++) {
 			if (job.n > 1)
@@ -407,7 +397,7 @@ int cmd_inspect(int argc, char **argv)
 				print_text(job.files[i], job.sums[i], (size_t)top);
 		}
 		if (!check)
-			inspect_analyses_text(job.ana, job_source(&job), (size_t)top);
+			inspect_analyses_text(job.ana, inspect_source(&job, 1), (size_t)top);
 	}
 	for (size_t i = 0; i < job.n; i++)
 		if (check && trace_summary_problems(job.sums[i], NULL, NULL))

@@ -203,3 +203,14 @@ void inspect_job_release(struct inspect_job *job)
 	trace_analysis_free(job->ana);
 	memset(job, 0, sizeof(*job));
 }
+
+const char *inspect_source(const struct inspect_job *jobs, size_t njobs)
+{
+	int src = njobs && jobs[0].n ? trace_summary_totals(jobs[0].sums[0])->source : 0;
+
+	for (size_t j = 0; j < njobs; j++)
+		for (size_t i = 0; i < jobs[j].n; i++)
+			if (trace_summary_totals(jobs[j].sums[i])->source != src)
+				return "mixed measured and simulated (compare with care)";
+	return trace_source_name(src);
+}

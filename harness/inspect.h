@@ -38,6 +38,10 @@ int inspect_job_read(struct inspect_job *job, char *const *args, size_t nargs, i
 		     struct mo_err *err);
 void inspect_job_release(struct inspect_job *job);
 
+/* "measured" or "simulated" when every rank of every job says so, else a
+ * warning that they are mixed. */
+const char *inspect_source(const struct inspect_job *jobs, size_t njobs);
+
 /* A JSON string from bytes that may not be valid UTF-8 (U+FFFD for bad ones). */
 json_t *inspect_jstr(const char *s);
 

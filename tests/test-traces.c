@@ -1606,6 +1606,42 @@ START_TEST(queued_gaps_split_into_same_stream_and_other_stream_waits)
 }
 END_TEST
 
+START_TEST(a_diff_sorts_changes_by_impact_and_counts_what_did_not_change)
+{
+	struct trace_analysis *a = trace_analysis_new(), *b = trace_analysis_new();
+	struct trace_diff *d;
+	struct mo_err err = {0};
+
+	ana_act(a, TRACE_KIND_KERNEL, 0, 100, 7, TRACE_CLASS_GEMM, -1, -1, "same");
+	ana_act(a, TRACE_KIND_KERNEL, 100, 110, 7, TRACE_CLASS_ELEMENTWISE, -1, -1, "gone");
+	ana_act(b, TRACE_KIND_KERNEL, 0, 100, 7, TRACE_CLASS_GEMM, -1, -1, "same");
+	ana_act(b, TRACE_KIND_KERNEL, 100, 130, 7, TRACE_CLASS_REDUCTION, -1, -1, "new");
+	ana_finish(a);
+	ana_finish(b);
+	ck_assert_int_eq(trace_diff_new(a, b, &d, &err), 0);
+	/* kernel new +30, class reduction +30, module (none) 110 -> 130 (+20),
+	 * the step's window 110 -> 130 (+20), kernel gone -10, class
+	 * elementwise -10; kernel same and class gemm did not change */
+	ck_assert_uint_eq(d->n, 6);
+	ck_assert_int_eq(d->items[0].kind, TRACE_DIFF_KERNEL);
+	ck_assert_str_eq(d->items[0].name, "new");
+	ck_assert_uint_eq(d->items[0].count_a, 0);
+	ck_assert_int_eq(d->items[1].kind, TRACE_DIFF_CLASS);
+	ck_assert_int_eq(d->items[2].kind, TRACE_DIFF_MODULE);
+	ck_assert_int_eq(d->items[3].kind, TRACE_DIFF_STEP);
+	ck_assert_int_eq(d->items[3].ns_b - d->items[3].ns_a, 20);
+	ck_assert_str_eq(d->items[4].name, "gone");
+	ck_assert_uint_eq(d->items[4].count_b, 0);
+	ck_assert_uint_eq(d->unchanged, 2); /* kernel same, class gemm */
+	trace_diff_free(d);
+	ck_assert_int_eq(trace_diff_new(a, a, &d, &err), 0);
+	ck_assert_uint_eq(d->n, 0);
+	trace_diff_free(d);
+	trace_analysis_free(a);
+	trace_analysis_free(b);
+}
+END_TEST
+
 START_TEST(a_name_map_keeps_one_value_per_distinct_name)
 {
 	struct trace_namemap *m = trace_namemap_new();
@@ -1678,6 +1714,7 @@ Suite *test_suite(void)
 	tcase_add_test(tc, kernel_statistics_are_nearest_rank_percentiles_per_name_and_class);
 	tcase_add_test(tc, the_critical_path_follows_the_gpu_then_the_host_then_a_synchronisation);
 	tcase_add_test(tc, two_ranks_give_rows_per_rank_and_for_the_whole_job);
+	tcase_add_test(tc, a_diff_sorts_changes_by_impact_and_counts_what_did_not_change);
 	tcase_add_test(tc, a_name_map_keeps_one_value_per_distinct_name);
 	suite_add_tcase(s, tc);
 	return s;

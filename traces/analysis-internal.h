@@ -52,8 +52,8 @@ struct trace_analysis {
 	size_t nov;
 	struct trace_launch *ln;
 	size_t nln;
-	struct trace_kernel_stats *ks, *cs;
-	size_t nks, ncs;
+	struct trace_kernel_stats *ks, *cs, *ms;
+	size_t nks, ncs, nms;
 	struct trace_path *paths;
 	size_t npaths;
 	struct trace_path_share *shares; /* every path's modules, one block */

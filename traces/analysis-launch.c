@@ -1,7 +1,7 @@
 /*
  * analysis-launch.c - launch latency and queue length per rank, and kernel
  * duration statistics per kernel name and per class across ranks (see
- * traces.h).
+ * traces.h), and per module (what diff compares).
  */
 #include "traces/analysis-internal.h"
 
@@ -121,9 +121,20 @@ static int cmp_stats(const void *pa, const void *pb)
 	return strcmp(x->name, y->name);
 }
 
-/* Group the kernels by name (by_class 0) or class (1) into *out. */
-static int group_stats(const struct trace_analysis *a, int by_class,
-		       struct trace_kernel_stats **out, size_t *nout)
+enum { BY_NAME, BY_CLASS, BY_MODULE };
+
+static const void *key_of(const struct an_act *x, int by)
+{
+	if (by == BY_CLASS)
+		return (const void *)(uintptr_t)x->cls;
+	if (by == BY_MODULE)
+		return x->module ? (const void *)x->module : (const void *)"(none)";
+	return x->name;
+}
+
+/* Group the kernels by name, class or module into *out. */
+static int group_stats(const struct trace_analysis *a, int by, struct trace_kernel_stats **out,
+		       size_t *nout)
 {
 	size_t n = 0, m = 0, cap = a->nacts ? a->nacts : 1;
 	struct keyed *k = malloc(cap * sizeof(*k));
@@ -136,13 +147,13 @@ static int group_stats(const struct trace_analysis *a, int by_class,
 		goto out;
 	for (size_t i = 0; i < a->nacts; i++)
 		if (a->acts[i].is_kernel)
-			k[n++] = (struct keyed){by_class ? (const void *)(uintptr_t)a->acts[i].cls
-							 : (const void *)a->acts[i].name, i};
+			k[n++] = (struct keyed){key_of(&a->acts[i], by), i};
 	qsort(k, n, sizeof(*k), cmp_keyed);
 	for (size_t g = 0; g < n; m++) {
 		size_t ge = g;
 		const struct an_act *first = &a->acts[k[g].act];
-		st[m].name = by_class ? trace_class_name(first->cls) : first->name;
+		st[m].name = by == BY_CLASS ? trace_class_name(first->cls)
+			   : by == BY_MODULE ? (const char *)key_of(first, by) : first->name;
 		st[m].cls = first->cls;
 		for (; ge < n && k[ge].key == k[g].key; ge++) {
 			const struct an_act *x = &a->acts[k[ge].act];
@@ -172,7 +183,8 @@ out:
 
 int an_kernel_stats(struct trace_analysis *a)
 {
-	if (group_stats(a, 0, &a->ks, &a->nks) < 0)
+	if (group_stats(a, BY_NAME, &a->ks, &a->nks) < 0 ||
+	    group_stats(a, BY_MODULE, &a->ms, &a->nms) < 0)
 		return -1;
-	return group_stats(a, 1, &a->cs, &a->ncs);
+	return group_stats(a, BY_CLASS, &a->cs, &a->ncs);
 }

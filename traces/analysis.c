@@ -38,6 +38,7 @@ void trace_analysis_free(struct trace_analysis *a)
 	free(a->ln);
 	free(a->ks);
 	free(a->cs);
+	free(a->ms);
 	free(a->paths);
 	free(a->shares);
 	free(a);
@@ -322,6 +323,13 @@ size_t trace_analysis_class_stats(const struct trace_analysis *a,
 {
 	*rows = a->cs;
 	return a->ncs;
+}
+
+size_t trace_analysis_module_stats(const struct trace_analysis *a,
+				   const struct trace_kernel_stats **rows)
+{
+	*rows = a->ms;
+	return a->nms;
 }
 
 size_t trace_analysis_critical_path(const struct trace_analysis *a, const struct trace_path **rows)

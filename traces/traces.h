@@ -805,7 +805,9 @@ size_t trace_analysis_launch(const struct trace_analysis *a, const struct trace_
  * Kernel durations per kernel name across ranks (kernels and collectives;
  * not copies), sorted by total time, largest first (ties by name).  cls is
  * the enum trace_kernel_class of the name's first kernel; ranks the number
- * of ranks that ran it.  Per class: the same, one row per class present.
+ * of ranks that ran it.  Per class: the same, one row per class present;
+ * per module: one row per module name ("(none)" for kernels of no module),
+ * cls that of its first kernel.
  */
 struct trace_kernel_stats {
 	const char *name;
@@ -818,6 +820,8 @@ size_t trace_analysis_kernel_stats(const struct trace_analysis *a,
 				   const struct trace_kernel_stats **rows);
 size_t trace_analysis_class_stats(const struct trace_analysis *a,
 				  const struct trace_kernel_stats **rows);
+size_t trace_analysis_module_stats(const struct trace_analysis *a,
+				   const struct trace_kernel_stats **rows);
 
 /*
  * The critical path of each (rank, step), walked backwards from the step's
@@ -857,6 +861,38 @@ struct trace_path {
 	size_t nmodules;
 };
 size_t trace_analysis_critical_path(const struct trace_analysis *a, const struct trace_path **rows);
+
+/*
+ * The difference of two analyses, control a and test b (`mosaic diff`):
+ * kernels (by name), modules (by name), classes and steps whose time or count
+ * changed.  A kernel, module or class compares its total kernel time and
+ * kernel count across ranks; a step compares its window (the job's, rank -1,
+ * with more than one rank, else rank 0's) and activity count, steps paired in
+ * order (the first step of a with the first of b: two runs rarely share
+ * step numbers).  Items that changed neither time nor count are left out and
+ * counted in unchanged.  Items come sorted by impact, |ns_b - ns_a| largest
+ * first; ties: kernels, modules, classes, steps, then by name.  One side's
+ * count is 0 for an item that appeared or disappeared.  Names point into a
+ * and b: keep both until trace_diff_free().
+ */
+enum trace_diff_kind { TRACE_DIFF_KERNEL, TRACE_DIFF_MODULE, TRACE_DIFF_CLASS, TRACE_DIFF_STEP };
+const char *trace_diff_kind_name(int kind); /* "kernel", "module", "class", "step" */
+struct trace_diff_item {
+	int kind;
+	const char *name;       /* for a step: "" (see step_a, step_b) */
+	int64_t step_a, step_b; /* steps only, else -1; -1 also when one side has none */
+	uint64_t count_a, count_b;
+	int64_t ns_a, ns_b;
+};
+struct trace_diff {
+	struct trace_diff_item *items;
+	size_t n;
+	size_t unchanged;
+};
+/* 0, or -MO_ENOMEM; *out is freed by trace_diff_free() (NULL-safe). */
+int trace_diff_new(const struct trace_analysis *a, const struct trace_analysis *b,
+		   struct trace_diff **out, struct mo_err *err);
+void trace_diff_free(struct trace_diff *d);
 
 /* ------------------------------------------------------------------------ */
 /* Export                                                                   */

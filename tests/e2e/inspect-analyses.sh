@@ -1,21 +1,16 @@
 #!/usr/bin/env bash
 # mosaic inspect's analyses: on the committed Kineto traces (and, when present,
-# every trace in ../shared/external-traces or $MOSAIC_EXTERNAL_TRACES) each
-# analysis agrees exactly with tests/data/kineto/analyses.py, which reads the
+# the A100 DDP, H100 ViT-B and V100 traces of ../shared/external-traces or
+# $MOSAIC_EXTERNAL_TRACES) each analysis agrees exactly with tests/data/kineto/analyses.py, which reads the
 # JSON another way; the DDP trace shows overlap, ViT-B host-bound idle; --csv
 # has units; a directory or several files are one job's ranks; bad input is
 # refused naming the file.
-set -u
-: "${MOSAIC:?set MOSAIC to the mosaic binary}"
-cd "$(dirname "$0")/../.."
+. "$(dirname "$0")/lib.sh"
+need python3
 EXT=${MOSAIC_EXTERNAL_TRACES:-../shared/external-traces}
 REF=tests/data/kineto/analyses.py
 BERT=tests/data/kineto/tracelens/gaunernst_bert-small-uncased__1016001.json.gz
 ALEX=tests/data/kineto/hta/benchmark_result_2869224_1695835535_trace.json.gz
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fail() { echo "inspect-analyses.sh: $*" >&2; exit 1; }
-command -v python3 >/dev/null || { echo "inspect-analyses.sh: SKIP: no python3"; exit 77; }
 
 agree() { # trace
 	"$MOSAIC" inspect --json --top 0 "$1" >"$tmp/a.json" || fail "inspect --json '$1' failed"
