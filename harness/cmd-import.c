@@ -1,6 +1,6 @@
 /* cmd-import.c - `mosaic import IN -o OUT.mtr`: Kineto / Chrome trace JSON to .mtr. */
 #include "harness/cli.h"
-#include "model/model.h"
+#include "harness/inspect.h"
 
 #include <getopt.h>
 #include <stdio.h>
@@ -29,6 +29,7 @@ static void help(void)
 /* A sink in front of the writer that fills in kernel classes. */
 struct classify_sink {
 	struct trace_sink next;
+	struct trace_namemap *classes; /* each distinct kernel name classified once */
 };
 
 static int cls_header(void *ctx, const struct trace_header *h, struct mo_err *err)
@@ -42,8 +43,8 @@ static int cls_record(void *ctx, const struct trace_record *rec, struct mo_err *
 	struct classify_sink *c = ctx;
 	if (rec->kind == TRACE_KIND_KERNEL) {
 		struct trace_record r = *rec;
-		r.u.kernel.kclass = model_classify(&r.u.kernel);
-		return c->next.record(c->next.ctx, &r, err);
+		int rc = inspect_classify(c->classes, &r.u.kernel, &r.u.kernel.kclass, err);
+		return rc < 0 ? rc : c->next.record(c->next.ctx, &r, err);
 	}
 	return c->next.record(c->next.ctx, rec, err);
 }
@@ -103,12 +104,14 @@ int cmd_import(int argc, char **argv)
 		mo_err_set(&err, -rc, "cannot write '%s': out of memory", out);
 		return cli_fail("import", &err);
 	}
-	struct classify_sink cs = {ws};
+	struct classify_sink cs = {ws, trace_namemap_new()};
 	struct trace_sink sink = {cls_header, cls_record, &cs};
 	struct trace_import_stats st;
 	struct timespec t0, t1;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	rc = trace_import_kineto_opts(in, &io, &sink, &st, &err);
+	rc = cs.classes ? trace_import_kineto_opts(in, &io, &sink, &st, &err)
+			: mo_err_set(&err, MO_ENOMEM, "out of memory");
+	trace_namemap_free(cs.classes);
 	if (rc == 0)
 		rc = trace_writer_close(w, &err);
 	else

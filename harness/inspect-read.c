@@ -23,15 +23,14 @@ static int feed_header(void *ctx, const struct trace_header *h, struct mo_err *e
 	return trace_summary_header(f->sum, h, err);
 }
 
-/* The class of a kernel that carries none: the classifier runs once per
- * distinct name (it lower-cases the name and tries every rule). */
-static int classify(struct feed *f, const struct trace_kernel *k, int64_t *cls, struct mo_err *err)
+int inspect_classify(struct trace_namemap *classes, const struct trace_kernel *k, int64_t *cls,
+		     struct mo_err *err)
 {
-	int rc = trace_namemap_get(f->classes, k->name, cls);
+	int rc = trace_namemap_get(classes, k->name, cls);
 
 	if (rc == 0) {
 		*cls = model_classify(k);
-		rc = trace_namemap_put(f->classes, k->name, *cls) < 0 ? -1 : 1;
+		rc = trace_namemap_put(classes, k->name, *cls) < 0 ? -1 : 1;
 	}
 	return rc < 0 ? mo_err_set(err, MO_ENOMEM, "cannot classify kernels: out of memory") : 0;
 }
@@ -44,7 +43,7 @@ static int feed_record(void *ctx, const struct trace_record *rec, struct mo_err 
 
 	if (rec->kind == TRACE_KIND_KERNEL && rec->u.kernel.kclass < 0) {
 		r = *rec;
-		if (classify(f, &r.u.kernel, &r.u.kernel.kclass, err) < 0)
+		if (inspect_classify(f->classes, &r.u.kernel, &r.u.kernel.kclass, err) < 0)
 			return -MO_ENOMEM;
 		rec = &r;
 	}

@@ -9,7 +9,12 @@
  *    $MOSAIC_EXTERNAL_TRACES; --external FILE picks another), imported as
  *    it is (gzip) and decompressed to plain JSON in /tmp first.
  * 2. Generated Kineto-like traces written to /tmp (deleted afterwards):
- *    N/4 MB and N MB (default N = 1000), to show how memory grows.
+ *    N/2, N and 4N MB of JSON (default N = 1000: 0.5, 1 and 4 GB), each
+ *    gzip-compressed (zlib level 6, gzip's default) as profilers write them,
+ *    imported from the .gz beside `zcat FILE > /dev/null` on the same file
+ *    in the same run: the ratio is zcat's time over the import's (1.0 = as
+ *    fast as decompressing alone), and the peak RSS shows whether memory
+ *    stays flat as the trace grows.
  *
  * Each import runs in a child process; the parent reports wall time, the
  * child's CPU time (user + sys) and its peak RSS (getrusage via wait4).
@@ -110,6 +115,53 @@ static struct result measure(const char *path)
 	r.rss_mb = (double)ru.ru_maxrss / 1024.0;
 	r.ok = WIFEXITED(status) && WEXITSTATUS(status) == 0 && got == (ssize_t)sizeof(r.st);
 	return r;
+}
+
+/* `zcat path > /dev/null` in a child: wall and CPU time, peak RSS. */
+static struct result measure_zcat(const char *path)
+{
+	struct result r;
+	struct timespec t0, t1;
+	struct rusage ru;
+	int status = 0;
+	pid_t pid;
+
+	memset(&r, 0, sizeof(r));
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	pid = fork();
+	if (pid == 0) {
+		if (!freopen("/dev/null", "w", stdout))
+			_exit(127);
+		execlp("zcat", "zcat", path, (char *)NULL);
+		_exit(127);
+	}
+	if (pid < 0 || wait4(pid, &status, 0, &ru) < 0)
+		return r;
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	r.wall = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
+	r.cpu = (double)ru.ru_utime.tv_sec + 1e-6 * (double)ru.ru_utime.tv_usec +
+		(double)ru.ru_stime.tv_sec + 1e-6 * (double)ru.ru_stime.tv_usec;
+	r.rss_mb = (double)ru.ru_maxrss / 1024.0;
+	r.ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
+	return r;
+}
+
+static int gzip_to(const char *in, const char *out)
+{
+	FILE *fp = fopen(in, "rb");
+	gzFile g = gzopen(out, "wb6");
+	static char buf[1 << 16];
+	size_t n;
+	int rc = fp && g ? 0 : -1;
+
+	while (rc == 0 && (n = fread(buf, 1, sizeof(buf), fp)) > 0)
+		if (gzwrite(g, buf, (unsigned)n) != (int)n)
+			rc = -1;
+	if (fp)
+		fclose(fp);
+	if (g && gzclose(g) != Z_OK)
+		rc = -1;
+	return rc;
 }
 
 static void report(const char *label, const struct result *r)
@@ -342,19 +394,32 @@ int main(int argc, char **argv)
 	} else {
 		printf("external traces not found (set MOSAIC_EXTERNAL_TRACES): skipped\n");
 	}
-	double sizes[2] = {size_mb / 4, size_mb};
-	for (int i = 0; i < 2; i++) {
-		char path[256], label[64];
+	double sizes[3] = {size_mb / 2, size_mb, 4 * size_mb};
+	printf("generated traces, gzip (level 6), imported beside zcat on the same file "
+	       "(ratio = zcat time / import time, by CPU time; measured):\n");
+	for (int i = 0; i < 3; i++) {
+		char path[256], gz[270], label[64];
 		snprintf(path, sizeof(path), "/tmp/bench-import-%ld-gen.json", (long)getpid());
-		if (generate(path, sizes[i]) != 0) {
-			fprintf(stderr, "bench-import: cannot write '%s': %s\n", path, strerror(errno));
+		snprintf(gz, sizeof(gz), "%s.gz", path);
+		if (generate(path, sizes[i]) != 0 || gzip_to(path, gz) != 0) {
+			fprintf(stderr, "bench-import: cannot write '%s': %s\n", gz, strerror(errno));
 			unlink(path);
+			unlink(gz);
 			return 1;
 		}
-		struct result r = measure(path);
-		snprintf(label, sizeof(label), "generated %.0f MB", sizes[i]);
-		report(label, &r);
 		unlink(path);
+		struct result z = measure_zcat(gz);
+		struct result r = measure(gz);
+		snprintf(label, sizeof(label), "generated %.0f MB (.gz)", sizes[i]);
+		report(label, &r);
+		if (z.ok && r.ok)
+			printf("%-34s zcat wall %6.2f s, cpu %6.2f s = %6.1f MB/s; import/zcat speed "
+			       "ratio %.2f (cpu) %.2f (wall); peak RSS %.1f MB\n", "", z.wall, z.cpu,
+			       z.cpu > 0 ? (double)r.st.input_bytes / 1e6 / z.cpu : 0,
+			       r.cpu > 0 ? z.cpu / r.cpu : 0, r.wall > 0 ? z.wall / r.wall : 0, r.rss_mb);
+		else
+			printf("%-34s zcat failed or is missing: no ratio\n", "");
+		unlink(gz);
 		if (!r.ok)
 			return 1;
 	}
