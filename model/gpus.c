@@ -222,7 +222,8 @@ static int nloaded, cloaded;
  * the 1853 GEMM kernels (30 shapes: cuBLAS sm90_xmma, CUTLASS sm80/sm75
  * and gemv kernels) of the four TraceLens H100 PyTorch traces in
  * ../shared/external-traces (Kineto records each kernel's time; the shapes
- * are the Input Dims of the aten op that launched it), by a grid search
+ * are the Input Dims of the aten op that launched it;
+ * tests/bench/kineto-op-error.py computes the errors), by a grid search
  * (tc_eff 0.6, 0.7, 0.8, 0.9 x fill 0, 0.5, 1, 1.5, 2 us) minimising the
  * mean of the median and the mean absolute log error, kernels of one aten op
  * summed (a split-K GEMM's reduction kernel included), checked leaving one
