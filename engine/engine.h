@@ -44,8 +44,11 @@
  *         the flows crossing them; a ring all-reduce of B bytes over n GPUs
  *         moves 2(n-1)/n * B through every port after 2(n-1) latencies; a
  *         tree all-reduce moves 2B after 2*ceil(log2 n) latencies.
- *     Events sit in a binary heap keyed on (time, sequence number): the same
- *     inputs give the same results, byte for byte.
+ *     Events sit in a 4-ary heap keyed on (time, sequence number): the same
+ *     inputs give the same results, byte for byte.  A kernel's rate is
+ *     recomputed from the model's physics only when its inputs (its SMs, the
+ *     GPU's clock, its DRAM share) changed since the last time; the
+ *     physics is a pure function of them, so the results are the same.
  *
  *  2. Replay (engine_replay): re-runs a measured trace on its own GPU at its
  *     recorded SM count (see engine/replay.c for how cross-stream

@@ -69,9 +69,25 @@ struct port {
 	size_t n, cap;
 };
 
+/* A running kernel's partition, and the inputs and outputs of its last rate
+ * computation (the model's physics is a pure function of them: when the
+ * inputs repeat, so do the outputs, and they are not computed again). */
+struct rate_memo {
+	int gp;               /* global partition index */
+	int clocked;          /* its kernel follows the SM clock */
+	int have_rate, have_time;
+	double alloc, clock;  /* model_kphys_rate's inputs ... */
+	double dem, comp, ceiling; /* ... and outputs */
+	double bw, T;         /* model_kphys_time's input and output (given comp, ceiling) */
+};
+
 struct gpu {
 	int64_t *run;         /* running fluid kernels */
 	size_t n_run, cap_run;
+	struct rate_memo *memo; /* [i]: what run[i]'s rate was last computed from */
+	size_t cap_memo;
+	int have_clock;       /* clock = model_clock_factor(clock_busy) */
+	double clock_busy, clock;
 	int64_t *comm;        /* running collectives (their data moving) */
 	size_t n_comm, cap_comm;
 	int used_sms;
@@ -178,6 +194,7 @@ void engine_sim_free(struct engine_sim *s)
 	if (s->gpus)
 		for (int g = 0; g < s->c.n_gpus; g++) {
 			free(s->gpus[g].run);
+			free(s->gpus[g].memo);
 			free(s->gpus[g].comm);
 		}
 	if (s->ports)
@@ -410,8 +427,13 @@ static int comm_queued(const struct op *o)
 }
 
 /* ------------------------------------------------------------------------ */
-/* The event heap: (time, sequence number)                                  */
+/* The event queue: a 4-ary heap on (time, sequence number).  The keys are   */
+/* unique, so the order of events is the same as any heap's on those keys;  */
+/* four children per node halve the depth and keep siblings in one cache    */
+/* line.                                                                    */
 /* ------------------------------------------------------------------------ */
+
+#define HEAP_D 4
 
 static int ev_less(const struct ev *a, const struct ev *b)
 {
@@ -427,7 +449,7 @@ static int heap_push(struct engine_sim *s, int64_t t, int type, int64_t op, uint
 		return -1;
 	i = s->n_heap++;
 	while (i > 0) {
-		size_t p = (i - 1) / 2;
+		size_t p = (i - 1) / HEAP_D;
 		if (!ev_less(&e, &s->heap[p]))
 			break;
 		s->heap[i] = s->heap[p];
@@ -443,14 +465,13 @@ static struct ev heap_pop(struct engine_sim *s)
 	size_t i = 0, n = s->n_heap;
 
 	for (;;) {
-		size_t l = 2 * i + 1, r = l + 1, m = i;
+		size_t c = HEAP_D * i + 1, end = c + HEAP_D < n ? c + HEAP_D : n, m = i;
 		const struct ev *best = &last;
-		if (l < n && ev_less(&s->heap[l], best)) {
-			m = l;
-			best = &s->heap[l];
-		}
-		if (r < n && ev_less(&s->heap[r], best))
-			m = r;
+		for (; c < end; c++)
+			if (ev_less(&s->heap[c], best)) {
+				m = c;
+				best = &s->heap[c];
+			}
 		if (m == i)
 			break;
 		s->heap[i] = s->heap[m];
@@ -631,11 +652,13 @@ static int64_t finish_time(int64_t now, double rem, double rate)
 /* Max-min fair split of cap among demands d[0..n-1] into a[]. */
 static void waterfill(const double *d, double *a, int n, double cap)
 {
-	int done[64] = {0};
+	char done[64];
 	int left = n;
 
-	for (int i = 0; i < n; i++)
+	for (int i = 0; i < n; i++) {
 		a[i] = 0;
+		done[i] = 0;
+	}
 	while (left > 0 && cap > 1e-12) {
 		double share = cap / left;
 		int progressed = 0;
@@ -701,9 +724,8 @@ static int gpu_recompute(struct engine_sim *s, int g)
 	const struct model_gpu *mg = s->c.gpu;
 	size_t n = G->n_run;
 	double dem[MAX_RUN], alloc[MAX_RUN], bw_dem[MAX_RUN], bw[MAX_RUN], avail[MAX_RUN];
-	double comp[MAX_RUN], ceiling[MAX_RUN];
-	struct model_kphys kp[MAX_RUN];
 	double busy = 0, clock, cap;
+	char grouped[MAX_RUN];
 
 	for (size_t i = 0; i < n; i++) {
 		struct op *o = &s->ops[G->run[i]];
@@ -720,28 +742,23 @@ static int gpu_recompute(struct engine_sim *s, int g)
 	 * the SM demand of its kernels */
 	for (size_t i = 0; i < n; i++) {
 		const struct op *o = &s->ops[G->run[i]];
-		int gp = s->streams[o->stream].gpart;
+		int gp = G->memo[i].gp;
 		double want = (double)o->k[o->cur].blocks;
 		avail[i] = s->parts[gp].sms - (G->n_comm ? comm_held_sms(s, g, gp) : 0);
 		if (avail[i] < 1)
 			avail[i] = 1;
 		dem[i] = want < avail[i] ? want : avail[i];
-		kp[i] = engine_kernel_kphys(&o->k[o->cur]);
+		grouped[i] = 0;
 	}
 	for (size_t i = 0; i < n; i++) {
-		int gp = s->streams[s->ops[G->run[i]].stream].gpart;
+		int gp = G->memo[i].gp;
 		double d[MAX_RUN], a[MAX_RUN];
 		int idx[MAX_RUN], m = 0;
-		if (i > 0) {
-			size_t j;
-			for (j = 0; j < i; j++)
-				if (s->streams[s->ops[G->run[j]].stream].gpart == gp)
-					break;
-			if (j < i)
-				continue; /* partition handled */
-		}
+		if (grouped[i])
+			continue; /* partition handled */
 		for (size_t j = i; j < n; j++)
-			if (s->streams[s->ops[G->run[j]].stream].gpart == gp) {
+			if (G->memo[j].gp == gp) {
+				grouped[j] = 1;
 				idx[m] = (int)j;
 				d[m++] = dem[j];
 			}
@@ -751,20 +768,44 @@ static int gpu_recompute(struct engine_sim *s, int g)
 	}
 	/* the clock: SMs running compute-bound tensor-core work */
 	for (size_t i = 0; i < n; i++)
-		if (kp[i].clocked)
+		if (G->memo[i].clocked)
 			busy += alloc[i];
-	clock = model_clock_factor(mg, busy);
+	if (!G->have_clock || G->clock_busy != busy) { /* a pure function of busy */
+		G->clock = model_clock_factor(mg, busy);
+		G->clock_busy = busy;
+		G->have_clock = 1;
+	}
+	clock = G->clock;
 	/* DRAM: what each asks for at its SMs and clock, shared max-min fair */
-	for (size_t i = 0; i < n; i++)
-		bw_dem[i] = model_kphys_rate(mg, &kp[i], alloc[i], clock, &comp[i], &ceiling[i]);
+	for (size_t i = 0; i < n; i++) {
+		struct rate_memo *mm = &G->memo[i];
+		if (!mm->have_rate || mm->alloc != alloc[i] || mm->clock != clock) {
+			const struct op *o = &s->ops[G->run[i]];
+			struct model_kphys kp = engine_kernel_kphys(&o->k[o->cur]);
+			mm->dem = model_kphys_rate(mg, &kp, alloc[i], clock, &mm->comp, &mm->ceiling);
+			mm->alloc = alloc[i];
+			mm->clock = clock;
+			mm->have_rate = 1;
+			mm->have_time = 0;
+		}
+		bw_dem[i] = mm->dem;
+	}
 	cap = s->hbm - (G->n_comm ? comm_dram(s, g) : 0);
 	if (cap < 0.05 * s->hbm)
 		cap = 0.05 * s->hbm;
 	waterfill(bw_dem, bw, (int)n, cap);
 	for (size_t i = 0; i < n; i++) {
 		struct op *o = &s->ops[G->run[i]];
-		double T = model_kphys_time(&kp[i], comp[i], ceiling[i],
-					    kp[i].bytes > 0 && bw[i] < 1e-9 ? 1e-9 : bw[i]);
+		struct rate_memo *mm = &G->memo[i];
+		double T;
+		if (!mm->have_time || mm->bw != bw[i]) {
+			struct model_kphys kp = engine_kernel_kphys(&o->k[o->cur]);
+			mm->T = model_kphys_time(&kp, mm->comp, mm->ceiling,
+						 kp.bytes > 0 && bw[i] < 1e-9 ? 1e-9 : bw[i]);
+			mm->bw = bw[i];
+			mm->have_time = 1;
+		}
+		T = mm->T;
 		if (T < 1)
 			T = 1;
 		if (o->rate == 1.0 / T && o->salloc == alloc[i])
@@ -1069,9 +1110,11 @@ static int kernel_start(struct engine_sim *s, int64_t id)
 	o->salloc = 0;
 	G = &s->gpus[s->streams[o->stream].gpu];
 	gpu_book(s, s->streams[o->stream].gpu);
-	if (engine_grow((void **)&G->run, &G->cap_run, G->n_run + 1, sizeof(*G->run)))
+	if (engine_grow((void **)&G->run, &G->cap_run, G->n_run + 1, sizeof(*G->run)) ||
+	    engine_grow((void **)&G->memo, &G->cap_memo, G->n_run + 1, sizeof(*G->memo)))
 		return -1;
 	o->run_idx = (int32_t)G->n_run;
+	G->memo[G->n_run] = (struct rate_memo){.gp = s->streams[o->stream].gpart, .clocked = k->clocked};
 	G->run[G->n_run++] = id;
 	return gpu_recompute(s, s->streams[o->stream].gpu);
 }
@@ -1087,6 +1130,7 @@ static int kernel_done(struct engine_sim *s, int64_t id)
 		size_t i = (size_t)o->run_idx;
 		gpu_book(s, g);
 		G->run[i] = G->run[--G->n_run];
+		G->memo[i] = G->memo[G->n_run];
 		s->ops[G->run[i]].run_idx = (int32_t)i;
 		o->run_idx = -1;
 		o->salloc = 0;

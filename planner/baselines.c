@@ -4,6 +4,7 @@
  * partition of all its SMs; modules time-share it. */
 #include "planner/planner-internal.h"
 
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -228,37 +229,83 @@ int pl_megatron(const struct plan_problem *pb, struct plan **out, struct mo_err 
 /* ------------------------------------------------------------------------ */
 /* Module groups of whole GPUs, shared by distmm and spindle. */
 
-/* Predicted time of module m alone on n whole GPUs as its best (pp, dp) with
- * pp * dp <= n: ((M/dp) + pp - 1) x slowest stage; memory must fit (static
- * + in-flight activations).  Returns -1 when nothing fits, -2 when out of
- * memory. */
-static int64_t module_time(const struct plan_problem *pb, int m, int n, int64_t budget, int *pp_out,
-			   int *dp_out)
-{
-	int M = pb->batch / pb->microbatch_size, L = pb->modules[m].layers;
-	int64_t best = -1;
-	int *bd = malloc((size_t)(n < L ? n + 2 : L + 2) * sizeof(int));
+/*
+ * A module's pipelines at full GPU, by depth: for pp = 1 .. L stages
+ * (balanced split), the slowest stage's time and the largest number of
+ * microbatches a replica may keep in flight with every stage's memory
+ * (static + in-flight activations, a stage s of pp keeping min(pp - s, share))
+ * within the budget: -1 when a stage does not fit even alone, INT_MAX when
+ * none limits it.  They do not depend on the group size, so they are made
+ * once per module.
+ */
+struct depths {
+	int L;
+	int64_t *worst;  /* [pp] */
+	int *max_share;  /* [pp] */
+};
 
-	if (!bd)
-		return -2;
-	for (int pp = 1; pp <= n && pp <= L; pp++) {
-		int dp = n / pp, share = pl_share(M, dp), fits = 1;
+static int depths_make(const struct plan_problem *pb, int m, int64_t budget, struct depths *d)
+{
+	int L = pb->modules[m].layers;
+	int *bd = malloc((size_t)(L + 2) * sizeof(int));
+
+	d->L = L;
+	d->worst = calloc((size_t)L + 1, sizeof(int64_t));
+	d->max_share = calloc((size_t)L + 1, sizeof(int));
+	if (!bd || !d->worst || !d->max_share) {
+		free(bd);
+		return -1;
+	}
+	for (int pp = 1; pp <= L; pp++) {
 		int64_t worst = 0;
+		int ms = INT_MAX;
 
 		pl_split_layers(pb, m, pp, FULL(pb), bd);
 		for (int s = 0; s < pp; s++) {
-			int inflight = pp - s < share ? pp - s : share;
-			int64_t mem = pl_slice_static(pb, m, bd[s], bd[s + 1]) +
-				      pl_slice_act(pb, m, bd[s], bd[s + 1]) * inflight;
+			int64_t st = pl_slice_static(pb, m, bd[s], bd[s + 1]);
+			int64_t act = pl_slice_act(pb, m, bd[s], bd[s + 1]);
 			int64_t t = pl_slice_ns(pb, m, bd[s], bd[s + 1], FULL(pb));
 
-			if (mem > budget)
-				fits = 0;
 			if (t > worst)
 				worst = t;
+			if (st + act > budget) { /* not even one microbatch in flight */
+				ms = -1;
+			} else if (act > 0 && ms >= 0 && st + act * (int64_t)(pp - s) > budget) {
+				int64_t q = (budget - st) / act; /* the most in flight that fit */
+
+				if (q < ms)
+					ms = (int)q;
+			}
 		}
-		if (fits) {
-			int64_t T = (int64_t)(share + pp - 1) * worst;
+		d->worst[pp] = worst;
+		d->max_share[pp] = ms;
+	}
+	free(bd);
+	return 0;
+}
+
+static void depths_release(struct depths *d)
+{
+	free(d->worst);
+	free(d->max_share);
+}
+
+/* Predicted time of module m alone on n whole GPUs as its best (pp, dp) with
+ * pp * dp <= n: ((M/dp) + pp - 1) x slowest stage; memory must fit (static
+ * + in-flight activations).  Returns -1 when nothing fits. */
+static int64_t module_time(const struct plan_problem *pb, const struct depths *d, int n, int *pp_out,
+			   int *dp_out)
+{
+	int M = pb->batch / pb->microbatch_size;
+	int64_t best = -1;
+
+	for (int pp = 1; pp <= n && pp <= d->L; pp++) {
+		int dp = n / pp, share = pl_share(M, dp);
+
+		/* a stage keeps min(pp - s, share) in flight: it fits when that
+		 * is at most what its memory allows */
+		if (share <= d->max_share[pp]) {
+			int64_t T = (int64_t)(share + pp - 1) * d->worst[pp];
 
 			if (best < 0 || T < best) {
 				best = T;
@@ -267,7 +314,6 @@ static int64_t module_time(const struct plan_problem *pb, int m, int n, int64_t 
 			}
 		}
 	}
-	free(bd);
 	return best;
 }
 
@@ -280,6 +326,7 @@ struct mt_memo {
 	int64_t budget;
 	int64_t *t;  /* [i * (n + 1) + c] */
 	int *pp, *dp;
+	struct depths *d; /* [i], made when first needed (L = 0: not yet) */
 };
 
 static int mt_memo_init(struct mt_memo *mm, const struct plan_problem *pb, const int *mods, int k,
@@ -288,8 +335,9 @@ static int mt_memo_init(struct mt_memo *mm, const struct plan_problem *pb, const
 	size_t sz = (size_t)k * (size_t)(n + 1);
 
 	*mm = (struct mt_memo){pb, mods, k, n, budget, malloc(sz * sizeof(int64_t)),
-			       malloc(sz * sizeof(int)), malloc(sz * sizeof(int))};
-	if (!mm->t || !mm->pp || !mm->dp)
+			       malloc(sz * sizeof(int)), malloc(sz * sizeof(int)),
+			       calloc((size_t)k + 1, sizeof(struct depths))};
+	if (!mm->t || !mm->pp || !mm->dp || !mm->d)
 		return -1;
 	for (size_t i = 0; i < sz; i++)
 		mm->t[i] = -3;
@@ -298,19 +346,25 @@ static int mt_memo_init(struct mt_memo *mm, const struct plan_problem *pb, const
 
 static void mt_memo_release(struct mt_memo *mm)
 {
+	for (int i = 0; mm->d && i < mm->k; i++)
+		depths_release(&mm->d[i]);
+	free(mm->d);
 	free(mm->t);
 	free(mm->pp);
 	free(mm->dp);
 }
 
-/* module_time of mods[i] on c GPUs (c <= mm->n), its pp and dp when not NULL. */
+/* module_time of mods[i] on c GPUs (c <= mm->n), its pp and dp when not
+ * NULL; -2 when out of memory. */
 static int64_t mt_get(struct mt_memo *mm, int i, int c, int *pp, int *dp)
 {
 	size_t x = (size_t)i * (size_t)(mm->n + 1) + (size_t)c;
 
 	if (mm->t[x] == -3) {
+		if (!mm->d[i].worst && depths_make(mm->pb, mm->mods[i], mm->budget, &mm->d[i]))
+			return -2;
 		mm->pp[x] = mm->dp[x] = 1;
-		mm->t[x] = module_time(mm->pb, mm->mods[i], c, mm->budget, &mm->pp[x], &mm->dp[x]);
+		mm->t[x] = module_time(mm->pb, &mm->d[i], c, &mm->pp[x], &mm->dp[x]);
 	}
 	if (pp)
 		*pp = mm->pp[x];

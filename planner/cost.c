@@ -329,21 +329,39 @@ int64_t pl_slice_act(const struct plan_problem *pb, int m, int lb, int le)
 	return s;
 }
 
+/* The first layer l in [lo, hi) whose midpoint, the prefix before it plus
+ * half its own time, passes target; hi when none does.  The midpoints grow
+ * with l (times are not negative), so a binary search finds it. */
+static int split_point(const struct plan_problem *pb, int m, int qi, int lo, int hi, double target)
+{
+	while (lo < hi) {
+		int mid = lo + (hi - lo) / 2;
+
+		if ((double)pl_slice_ns(pb, m, 0, mid, qi) + pl_slice_ns(pb, m, mid, mid + 1, qi) / 2.0 <= target)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
 void pl_split_layers(const struct plan_problem *pb, int m, int n, int qi, int *bounds)
 {
 	int L = pb->modules[m].layers;
-	int64_t total = pl_slice_ns(pb, m, 0, L, qi), acc = 0;
+	int64_t total = pl_slice_ns(pb, m, 0, L, qi);
 	int l = 0;
 
 	bounds[0] = 0;
 	for (int s = 1; s < n; s++) {
-		/* advance until the prefix reaches s/n of the total, leaving a layer per stage */
+		/* the prefix reaching s/n of the total, leaving a layer per stage
+		 * and giving one to every stage before */
 		double target = (double)total * s / n;
+		int lim = L - (n - s);
 
-		while (l < L - (n - s) && (l < s || acc + pl_slice_ns(pb, m, l, l + 1, qi) / 2.0 <= target)) {
-			acc += pl_slice_ns(pb, m, l, l + 1, qi);
-			l++;
-		}
+		if (l < lim && l < s)
+			l = s < lim ? s : lim;
+		if (l < lim)
+			l = split_point(pb, m, qi, l, lim, target);
 		bounds[s] = l;
 	}
 	bounds[n] = L;

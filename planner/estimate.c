@@ -226,7 +226,9 @@ struct est {
 	struct pl_graph g;
 	int np, M, n_succ;
 	int *part_base;                 /* [n_gpus + 1] */
-	int *slot_part, *slot_qi;       /* [flat] partition, quota index */
+	int *slot_part;                 /* [flat] partition */
+	int *part_qi;                   /* [np] quota index of each partition */
+	int64_t *slot_opt;              /* [flat] optimizer step time at its quota */
 	double *slot_gbps;              /* [flat] time-weighted DRAM demand */
 	int64_t *slot_f, *slot_b;       /* [flat] fwd, bwd per microbatch (interference applied) */
 	int64_t *slot_hf, *slot_hb, *slot_ho; /* [flat] host CPU time */
@@ -243,31 +245,34 @@ struct est {
 	int *u_slot;                    /* [unit] that slot (its replicas at that quota time alike) */
 	int64_t *rem, *popt, *held, *port, *gsync; /* sync phase: [np] x 3, [n_gpus] x 2 */
 	int64_t *host;                  /* [n_gpus] the host phase's per-GPU time */
+	char *arena;                    /* the one allocation all the arrays above live in */
 };
 
-#define EST_ARRAYS(X)                                                                          \
-	X(part_base, p->n_gpus + 1) X(slot_part, nf) X(slot_qi, nf) X(slot_gbps, nf)           \
-	X(slot_f, nf) X(slot_b, nf) X(slot_hf, nf) X(slot_hb, nf) X(slot_ho, nf)             \
-	X(part_gbps, s->np) X(wsum, s->np) X(tsum, s->np) X(gpu_gbps, p->n_gpus)              \
-	X(unit_w, nu) X(credit, nu) X(pin, nu) X(sout, nu) X(succ_off, nu) X(has_pred, nu)    \
-	X(own, nu) X(comm, s->n_succ) X(head, nu) X(tail, nu) X(idle, nu) X(dist, nu)         \
-	X(pstart, s->np + 1) X(plist, nf) X(cursor, s->np) X(ulist, nf) X(ulen, s->np)        \
-	X(htab, s->hcap) X(u_lo, nu) X(u_hi, nu) X(u_qi, nu) X(u_slot, nu) X(rem, s->np) X(popt, s->np) X(held, s->np)  \
+#define EST_ARRAYS(X)                                                                       \
+	X(part_base, p->n_gpus + 1) X(slot_part, nf) X(part_qi, s->np) X(slot_opt, nf)      \
+	X(slot_gbps, nf) X(slot_f, nf) X(slot_b, nf) X(slot_hf, nf) X(slot_hb, nf)          \
+	X(slot_ho, nf) X(part_gbps, s->np) X(wsum, s->np) X(tsum, s->np)                   \
+	X(gpu_gbps, p->n_gpus) X(unit_w, nu) X(credit, nu) X(pin, nu) X(sout, nu)          \
+	X(succ_off, nu) X(has_pred, nu) X(own, nu) X(comm, s->n_succ) X(head, nu)          \
+	X(tail, nu) X(idle, nu) X(dist, nu) X(pstart, s->np + 1) X(plist, nf)              \
+	X(cursor, s->np) X(ulist, nf) X(ulen, s->np) X(htab, s->hcap) X(u_lo, nu)          \
+	X(u_hi, nu) X(u_qi, nu) X(u_slot, nu) X(rem, s->np) X(popt, s->np) X(held, s->np)  \
 	X(port, p->n_gpus) X(gsync, p->n_gpus) X(host, p->n_gpus)
 
 static void est_free(struct est *s)
 {
-#define FREE_ONE(name, n) free(s->name);
-	EST_ARRAYS(FREE_ONE)
-#undef FREE_ONE
+	free(s->arena);
 	pl_graph_release(&s->g);
 }
 
-/* Every array zeroed (n + 1 elements each); -1 when out of memory. */
+/* Every array zeroed (n + 1 elements each, carved from one allocation);
+ * -1 when out of memory. */
 static int est_alloc(struct est *s)
 {
 	const struct plan *p = s->p;
-	int nf = s->g.n_flat, nu = s->g.n_units, ok = 1;
+	int nf = s->g.n_flat, nu = s->g.n_units;
+	size_t total = 0;
+	char *at;
 
 	s->np = 0;
 	for (int gi = 0; gi < p->n_gpus; gi++)
@@ -277,11 +282,20 @@ static int est_alloc(struct est *s)
 		s->n_succ += s->g.units[u].n_succ;
 	for (s->hcap = 16; s->hcap < 2 * s->np; s->hcap *= 2)
 		;
-#define ALLOC_ONE(name, n) ok &= (s->name = calloc((size_t)(n) + 1, sizeof(*s->name))) != NULL;
-	EST_ARRAYS(ALLOC_ONE)
-#undef ALLOC_ONE
+#define EST_SIZE(name, n) ((((size_t)(n) + 1) * sizeof(*s->name) + 7) & ~(size_t)7)
+#define SIZE_ONE(name, n) total += EST_SIZE(name, n);
+	EST_ARRAYS(SIZE_ONE)
+#undef SIZE_ONE
+	s->arena = calloc(1, total);
 	s->e->parts = calloc((size_t)(s->np ? s->np : 1), sizeof(*s->e->parts));
-	return ok && s->e->parts ? 0 : -1;
+	if (!s->arena || !s->e->parts)
+		return -1;
+	at = s->arena;
+#define CARVE_ONE(name, n) s->name = (void *)at; at += EST_SIZE(name, n);
+	EST_ARRAYS(CARVE_ONE)
+#undef CARVE_ONE
+#undef EST_SIZE
+	return 0;
 }
 
 /* The partitions, each on a quota of the problem's list. */
@@ -304,7 +318,8 @@ static int est_parts(struct est *s, struct mo_err *err)
 			pe->partition = i;
 			pe->sms = p->gpus[gi].partitions[i].sms;
 			pe->interference = 1.0;
-			if (plan_problem_quota_index(s->pb, pe->sms) < 0)
+			s->part_qi[s->part_base[gi] + i] = plan_problem_quota_index(s->pb, pe->sms);
+			if (s->part_qi[s->part_base[gi] + i] < 0)
 				return mo_err_set(err, MO_EINPUT, "GPU %d partition %d: %d SMs is not a quota of %s",
 						  gi, i, pe->sms, s->pb->gpu->short_name);
 		}
@@ -312,7 +327,7 @@ static int est_parts(struct est *s, struct mo_err *err)
 }
 
 /* Per slot: its quota, fwd and bwd time alone, time-weighted DRAM demand, host
- * time; a replica at the quota of the one timed before it copies that one. */
+ * and optimizer time; a replica at the quota of the one timed before it copies that one. */
 static void est_slots(struct est *s)
 {
 	const struct plan_problem *pb = s->pb;
@@ -322,12 +337,11 @@ static void est_slots(struct est *s)
 		const struct pl_flat *fl = &s->g.flat[f];
 		const struct pl_unit *un = &s->g.units[fl->unit];
 		const struct plan_module_cost *mc = &pb->modules[un->module];
-		int r = s->part_base[fl->gpu] + fl->part, qi = plan_problem_quota_index(pb, s->e->parts[r].sms);
+		int r = s->part_base[fl->gpu] + fl->part, qi = s->part_qi[r];
 		double bytes = 0;
 		int64_t fs = 0, bs = 0;
 
 		s->slot_part[f] = r;
-		s->slot_qi[f] = qi;
 		if (s->u_qi[fl->unit] == qi + 1) {
 			int o = s->u_slot[fl->unit];
 
@@ -337,6 +351,7 @@ static void est_slots(struct est *s)
 			s->slot_hf[f] = s->slot_hf[o];
 			s->slot_hb[f] = s->slot_hb[o];
 			s->slot_ho[f] = s->slot_ho[o];
+			s->slot_opt[f] = s->slot_opt[o];
 			continue;
 		}
 		for (int l = un->lb; l < un->le; l++) {
@@ -347,6 +362,8 @@ static void est_slots(struct est *s)
 			bytes += mc->dram_gbps[k] * (double)(mc->fwd_ns[k] + mc->bwd_ns[k]);
 		}
 		slot_host(pb, s->p, mc, un->lb, un->le, &s->slot_hf[f], &s->slot_hb[f], &s->slot_ho[f]);
+		for (int l = un->lb; l < un->le; l++)
+			s->slot_opt[f] += mc->opt_ns[l * nq + qi];
 		s->slot_f[f] = fs;
 		s->slot_b[f] = bs;
 		s->slot_gbps[f] = fs + bs > 0 ? bytes / (double)(fs + bs) : 0;
@@ -465,13 +482,6 @@ static void est_paths(struct est *s)
 		s->plist[s->pstart[s->slot_part[f]] + s->cursor[s->slot_part[f]]++] = f;
 }
 
-static int cmp_int(const void *a, const void *b)
-{
-	int x = *(const int *)a, y = *(const int *)b;
-
-	return (x > y) - (x < y);
-}
-
 /* Partition r's units, sorted and distinct, into ulist from pstart[r];
  * returns a hash of them. */
 static uint64_t part_units(struct est *s, int r)
@@ -480,9 +490,13 @@ static uint64_t part_units(struct est *s, int r)
 	int *u = s->ulist + a;
 	uint64_t h = 1469598103934665603ULL;
 
-	for (int k = a; k < b; k++)
-		u[n++] = s->g.flat[s->plist[k]].unit;
-	qsort(u, (size_t)n, sizeof(int), cmp_int);
+	for (int k = a; k < b; k++) { /* insertion sort: a partition holds few slots */
+		int x = s->g.flat[s->plist[k]].unit, j = n++;
+
+		for (; j > 0 && u[j - 1] > x; j--)
+			u[j] = u[j - 1];
+		u[j] = x;
+	}
 	s->ulen[r] = 0;
 	for (int k = 0; k < n; k++)
 		if (k == 0 || u[k] != u[k - 1]) {
@@ -581,7 +595,6 @@ static void est_sync(struct est *s)
 	const struct plan_problem *pb = s->pb;
 	const struct pl_graph *g = &s->g;
 	struct plan_estimate *est = s->e;
-	int nq = pb->n_quotas;
 
 	for (int u = 0; u < g->n_units; u++) {
 		const struct pl_unit *un = &g->units[u];
@@ -607,12 +620,10 @@ static void est_sync(struct est *s)
 			bytes += (double)mc->grad_bytes[l];
 		for (int i = 0; i < un->n_slots; i++) {
 			int f = un->slots[i], r = s->slot_part[f], gi = g->flat[f].gpu;
-			int64_t ready, opt = 0;
+			int64_t ready, opt = s->slot_opt[f];
 
 			s->rem[r] -= s->slot_b[f];
 			ready = -s->rem[r];
-			for (int l = un->lb; l < un->le; l++)
-				opt += mc->opt_ns[l * nq + s->slot_qi[f]];
 			if (un->replicas > 1) {
 				int64_t start = s->port[gi] > ready ? s->port[gi] : ready;
 

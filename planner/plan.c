@@ -70,6 +70,24 @@ void plan_free(struct plan *p)
 	free(p);
 }
 
+/* The partitions of a GPU and the slots of a partition live in arrays of the
+ * least power of two that holds them (so n appends reallocate log2 n times):
+ * an array of n is full when n is 0 or a power of two.  Shrinking n (a
+ * caller dropping the last ones) keeps the rule. */
+static int full(int n)
+{
+	return (n & (n - 1)) == 0;
+}
+
+static size_t pow2_cap(int n)
+{
+	size_t c = 1;
+
+	while (c < (size_t)n)
+		c *= 2;
+	return c;
+}
+
 struct plan_partition *plan_add_partition(struct plan *p, int gpu, int sms)
 {
 	struct plan_gpu *g;
@@ -78,10 +96,12 @@ struct plan_partition *plan_add_partition(struct plan *p, int gpu, int sms)
 	if (!p || gpu < 0 || gpu >= p->n_gpus)
 		return NULL;
 	g = &p->gpus[gpu];
-	np = realloc(g->partitions, (size_t)(g->n_partitions + 1) * sizeof(*np));
-	if (!np)
-		return NULL;
-	g->partitions = np;
+	if (full(g->n_partitions)) {
+		np = realloc(g->partitions, pow2_cap(g->n_partitions + 1) * sizeof(*np));
+		if (!np)
+			return NULL;
+		g->partitions = np;
+	}
 	np = &g->partitions[g->n_partitions++];
 	memset(np, 0, sizeof(*np));
 	np->sms = sms;
@@ -96,10 +116,12 @@ struct plan_slot *plan_add_slot(struct plan_partition *part, const char *module,
 
 	if (!part || !module)
 		return NULL;
-	ns = realloc(part->slots, (size_t)(part->n_slots + 1) * sizeof(*ns));
-	if (!ns)
-		return NULL;
-	part->slots = ns;
+	if (full(part->n_slots)) {
+		ns = realloc(part->slots, pow2_cap(part->n_slots + 1) * sizeof(*ns));
+		if (!ns)
+			return NULL;
+		part->slots = ns;
+	}
 	ns = &part->slots[part->n_slots++];
 	memset(ns, 0, sizeof(*ns));
 	copy_str(ns->module, sizeof(ns->module), module);
@@ -132,21 +154,31 @@ struct plan *plan_clone(const struct plan *p)
 	c->finalists = p->finalists;
 	c->host_issue = p->host_issue;
 	c->launch_mode = p->launch_mode;
-	for (int g = 0; g < p->n_gpus; g++)
-		for (int i = 0; i < p->gpus[g].n_partitions; i++) {
-			const struct plan_partition *src = &p->gpus[g].partitions[i];
-			struct plan_partition *dst = plan_add_partition(c, g, src->sms);
+	/* one allocation per array (its power-of-two size, see full()) */
+	for (int g = 0; g < p->n_gpus; g++) {
+		const struct plan_gpu *src = &p->gpus[g];
+		struct plan_gpu *dst = &c->gpus[g];
 
-			if (!dst)
+		if (!src->n_partitions)
+			continue;
+		dst->partitions = calloc(pow2_cap(src->n_partitions), sizeof(*dst->partitions));
+		if (!dst->partitions)
+			goto fail;
+		dst->n_partitions = src->n_partitions;
+		for (int i = 0; i < src->n_partitions; i++) {
+			const struct plan_partition *sp = &src->partitions[i];
+			struct plan_partition *dp = &dst->partitions[i];
+
+			dp->sms = sp->sms;
+			if (!sp->n_slots)
+				continue;
+			dp->slots = malloc(pow2_cap(sp->n_slots) * sizeof(*dp->slots));
+			if (!dp->slots)
 				goto fail;
-			for (int s = 0; s < src->n_slots; s++) {
-				const struct plan_slot *sl = &src->slots[s];
-
-				if (!plan_add_slot(dst, sl->module, sl->layer_begin, sl->layer_end,
-						   sl->stage, sl->replica, sl->replicas))
-					goto fail;
-			}
+			memcpy(dp->slots, sp->slots, (size_t)sp->n_slots * sizeof(*dp->slots));
+			dp->n_slots = sp->n_slots;
 		}
+	}
 	return c;
 fail:
 	plan_free(c);

@@ -1,0 +1,123 @@
+/*
+ * bench-scale.c - how mosaic's own time grows with the cluster (issue 18):
+ * `mosaic plan` (planner mosaic, finalists checked in the simulator, as the
+ * command runs by default) and one simulated iteration of the plan, for
+ * qwen3-vl and ofasys at 8, 64, 1024, 8192 and 65536 GPUs, with the bundled
+ * batch and with the batch growing with the cluster (x N / 8, so every GPU
+ * keeps work).  Prints wall times measured on this machine and, per series,
+ * the exponent b of time ~ N^b fitted by least squares on log-log over the
+ * sizes that planned.  Sizes above PLAN_MAX_GPUS are refused up front by the
+ * planner (the message says why); the bench prints the refusal.  Asserts
+ * nothing.  Run from the repository root (make bench-self).
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "engine/engine.h"
+#include "harness/sim-check.h"
+#include "planner/planner.h"
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* The exponent b of y ~ x^b by least squares on (log x, log y), n >= 2. */
+static double fit_exponent(const double *x, const double *y, int n)
+{
+	double sx = 0, sy = 0, sxx = 0, sxy = 0;
+
+	for (int i = 0; i < n; i++) {
+		double lx = log(x[i]), ly = log(y[i]);
+
+		sx += lx;
+		sy += ly;
+		sxx += lx * lx;
+		sxy += lx * ly;
+	}
+	return (n * sxy - sx * sy) / (n * sxx - sx * sx);
+}
+
+/* Plan and run w on n GPUs; *plan_s and *run_s receive the wall times.
+ * Returns 0, 1 when the planner refused (printed), -1 on another error. */
+static int plan_and_run(const struct workload *w, const struct model_gpu *g, int n, double *plan_s,
+			double *run_s)
+{
+	struct sim_check sc = {w, NULL, NULL};
+	struct plan_checker chk;
+	struct plan *p = NULL;
+	struct engine_run_result r;
+	struct mo_err err;
+	double t0 = now_s();
+	int rc;
+
+	mo_err_clear(&err);
+	sim_check_init(&chk, &sc);
+	rc = plan_make_checked(w, g, n, "mosaic", &chk, &p, NULL, &err);
+	*plan_s = now_s() - t0;
+	if (rc) {
+		printf("%-9s %6d %7d   refused after %.3f s: %s\n", w->name, n, w->batch, *plan_s, err.msg);
+		return rc == -MO_EUSAGE ? 1 : -1;
+	}
+	t0 = now_s();
+	rc = engine_run(p, w, NULL, &r, &err);
+	*run_s = now_s() - t0;
+	if (rc) {
+		printf("%-9s %6d %7d   run failed: %s\n", w->name, n, w->batch, err.msg);
+		plan_free(p);
+		return -1;
+	}
+	printf("%-9s %6d %7d %10.3f %10.3f %14.3f %12llu\n", w->name, n, w->batch, *plan_s, *run_s,
+	       r.iter_ns / 1e6, (unsigned long long)r.events);
+	engine_run_result_release(&r);
+	plan_free(p);
+	return 0;
+}
+
+static void series(const char *spec, int grow)
+{
+	static const int sizes[] = {8, 64, 1024, 8192, 65536};
+	double xs[5], plan_t[5], run_t[5];
+	struct workload *w = NULL;
+	const struct model_gpu *g;
+	struct mo_err err;
+	int batch0, k = 0;
+
+	mo_err_clear(&err);
+	if (workload_load(spec, &w, &err) < 0 || !(g = model_gpu_find(w->gpu[0] ? w->gpu : "h100", &err))) {
+		printf("skipped %s: %s\n", spec, err.msg);
+		workload_free(w);
+		return;
+	}
+	batch0 = w->batch;
+	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		int n = sizes[i];
+
+		w->batch = grow && n > 8 ? batch0 * (n / 8) : batch0;
+		if (plan_and_run(w, g, n, &plan_t[k], &run_t[k]) == 0)
+			xs[k++] = n;
+	}
+	if (k >= 2)
+		printf("%-9s %s batch: plan time ~ N^%.2f, run time ~ N^%.2f (fitted on %d sizes, %g..%g GPUs)\n",
+		       w->name, grow ? "growing" : "bundled", fit_exponent(xs, plan_t, k),
+		       fit_exponent(xs, run_t, k), k, xs[0], xs[k - 1]);
+	workload_free(w);
+}
+
+int main(void)
+{
+	printf("mosaic's own time against the cluster size (measured wall time on this machine; "
+	       "iteration times simulated); PLAN_MAX_GPUS %d\n", PLAN_MAX_GPUS);
+	printf("%-9s %6s %7s %10s %10s %14s %12s\n", "workload", "gpus", "batch", "plan_s", "run_s",
+	       "sim_iter_ms", "sim_events");
+	for (int grow = 0; grow < 2; grow++) {
+		series("workloads/qwen3-vl.json", grow);
+		series("workloads/ofasys.json", grow);
+	}
+	return 0;
+}
