@@ -250,9 +250,14 @@ int64_t engine_sim_add_comm(struct engine_sim *s, int kind, const int *streams, 
  * DEVICE, PARTITION and STREAM record per object, then one record per kernel
  * or communication as it ends (the caller sends the header and module/phase
  * definitions before).  Fails with -MO_EINPUT if some operation can never
- * start.  A simulator runs once.
+ * start.  A simulator runs once.  Returns 0, or 1 when it stopped at the
+ * limit of engine_sim_set_stop (the operations left are not run).
  */
 int engine_sim_run(struct engine_sim *s, const struct trace_sink *out, struct mo_err *err);
+/* Stop the run at the first event after simulated time t (ns; <= 0: never):
+ * an operation starts or ends after t, so the span is longer than t.  Events
+ * made stale by a rate change do not count. */
+void engine_sim_set_stop(struct engine_sim *s, int64_t t);
 
 /* Simulated start and end of an operation (after the run). */
 int64_t engine_sim_op_start(const struct engine_sim *s, int64_t op);
@@ -452,6 +457,10 @@ struct engine_run_opts {
 	const struct engine_cluster *cluster; /* NULL: from the workload's cluster and the plan's GPU */
 	engine_kernel_source kernels;     /* NULL: workload_kernels */
 	void *kernels_ctx;
+	/* > 0: stop once the simulated clock passes it (a judge that only needs
+	 * to know the iteration is longer); the result then has stopped = 1,
+	 * iter_ns -1 and nothing else */
+	int64_t stop_after_ns;
 };
 void engine_run_opts_init(struct engine_run_opts *o);
 
@@ -478,6 +487,7 @@ struct engine_run_result {
 	int64_t *gpu_peak_bytes;
 	double *gpu_dram_util;    /* SIMULATED: DRAM bytes moved / (HBM bandwidth x iter_ns) */
 	double dram_util;         /* mean over GPUs */
+	int stopped;              /* 1: stopped at opts.stop_after_ns, the iteration is longer */
 };
 void engine_run_result_release(struct engine_run_result *r);
 

@@ -339,8 +339,16 @@ int engine_sim_schedule(const struct engine_schedule *sc, const struct workload 
 	}
 	if (o->out && (rc = send_definitions(o->out, w, c, err)) != 0)
 		goto out;
+	if (o->stop_after_ns > 0)
+		engine_sim_set_stop(sim, o->stop_after_ns);
 	if ((rc = engine_sim_run(sim, o->out, err)) < 0)
 		goto out;
+	if (rc == 1) { /* longer than stop_after_ns: no results */
+		res->stopped = 1;
+		res->iter_ns = -1;
+		rc = 0;
+		goto out;
+	}
 	/* results */
 	{
 		struct engine_sim_stats st;

@@ -133,6 +133,7 @@ struct engine_sim {
 	int64_t first_start;
 	struct engine_hosts hosts;
 	int64_t corr;         /* correlation ids given to hosted launches */
+	int64_t stop_at;      /* engine_sim_set_stop; <= 0 none */
 };
 
 /* ------------------------------------------------------------------------ */
@@ -1212,23 +1213,38 @@ static int comm_done(struct engine_sim *s, int64_t id)
 	return op_complete(s, id);
 }
 
+/* 1 when e still means something (not superseded by a rate change). */
+static int ev_live(const struct engine_sim *s, const struct ev *e)
+{
+	const struct op *o = &s->ops[e->op];
+
+	if (e->type == EV_FLOW)
+		return e->ver == o->ver;
+	if (e->type == EV_DONE)
+		return e->ver == o->ver && o->state == ST_RUN;
+	return 1;
+}
+
+void engine_sim_set_stop(struct engine_sim *s, int64_t t)
+{
+	s->stop_at = t;
+}
+
 static int handle(struct engine_sim *s, const struct ev *e)
 {
 	struct op *o = &s->ops[e->op];
 
+	if (!ev_live(s, e))
+		return 0;
 	switch (e->type) {
 	case EV_START:
 		return o->kind == OP_KERNELS ? kernel_start(s, e->op) : comm_start(s, e->op);
 	case EV_FLOW:
-		if (e->ver != o->ver)
-			return 0;
 		o->rem = o->comm_work;
 		if (flow_add(s, e->op))
 			return -1;
 		return comm_hold(s, e->op, 1);
 	case EV_DONE:
-		if (e->ver != o->ver || o->state != ST_RUN)
-			return 0;
 		return o->kind == OP_KERNELS ? kernel_done(s, e->op) : comm_done(s, e->op);
 	}
 	return 0;
@@ -1277,6 +1293,8 @@ int engine_sim_run(struct engine_sim *s, const struct trace_sink *out, struct mo
 			return mo_err_set(err, MO_ENOMEM, "out of memory");
 	while (s->n_heap > 0 && !s->out_rc) {
 		struct ev e = heap_pop(s);
+		if (s->stop_at > 0 && e.t > s->stop_at && ev_live(s, &e))
+			return 1;
 		s->now = e.t;
 		s->st.events++;
 		if (handle(s, &e))

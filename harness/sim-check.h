@@ -5,6 +5,13 @@
  * The planner library may not call the engine, so the harness passes this
  * judge in: each finalist runs one training iteration on the simulated
  * cluster, and its SIMULATED iteration time is what the planner compares.
+ * The finalists run in child processes, as many at a time as there are
+ * online CPUs (at most 64; where no process can be made, in this one), the
+ * fastest predicted first; each stops once its simulated clock passes the
+ * best iteration finished before it started, so it is known slower and
+ * cannot win (plan_checker.judge_all).
+ * Which finalists are stopped depends on which finish first; the winner
+ * does not.  The log lines come after all are judged, in order.
  */
 #ifndef MOSAIC_HARNESS_SIM_CHECK_H
 #define MOSAIC_HARNESS_SIM_CHECK_H

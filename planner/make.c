@@ -80,6 +80,69 @@ static int same_group(const struct pl_cand *a, const struct pl_cand *b)
 	return !strcmp(a->origin, b->origin) && pl_temporal_only(a->p) == pl_temporal_only(b->p);
 }
 
+/* Judge the finalists (candidates ord[0 .. c->n) by prediction, marked):
+ * those placing work as an earlier finalist take its time; the distinct ones
+ * go to chk->judge_all at once, or one by one to chk->judge.  *judged: how
+ * many distinct ones. */
+static int judge_distinct(struct pl_cands *c, const int *ord, const struct plan_checker *chk,
+			  int *judged, struct mo_err *err)
+{
+	const struct plan **plans = malloc((size_t)c->n * sizeof(*plans));
+	int64_t *ns = malloc((size_t)c->n * sizeof(*ns));
+	int *which = malloc((size_t)c->n * sizeof(*which)), *same = malloc((size_t)c->n * sizeof(*same));
+	int n = 0, rc = 0, bad = -1;
+
+	if (!plans || !ns || !which || !same) {
+		rc = mo_err_set(err, MO_ENOMEM, "plan: out of memory");
+		goto out;
+	}
+	for (int r = 0; r < c->n; r++) {
+		const struct pl_cand *x = &c->v[ord[r]];
+
+		same[r] = -1;
+		if (!x->finalist)
+			continue;
+		for (int q = 0; q < r && same[r] < 0; q++)
+			if (c->v[ord[q]].finalist && same[q] < 0 && plan_same_placement(x->p, c->v[ord[q]].p))
+				same[r] = q;
+		if (same[r] < 0) {
+			which[n] = r;
+			plans[n++] = x->p;
+		}
+	}
+	if (chk->judge_all) {
+		rc = chk->judge_all(chk->ctx, plans, n, ns, err);
+		for (int i = 0; rc && i < n && bad < 0; i++)
+			if (ns[i] == -2)
+				bad = i;
+	} else {
+		for (int i = 0; i < n && !rc; i++)
+			if ((rc = chk->judge(chk->ctx, plans[i], &ns[i], err)))
+				bad = i;
+	}
+	if (rc) {
+		if (bad >= 0) {
+			const struct pl_cand *x = &c->v[ord[which[bad]]];
+
+			mo_err_prefix(err, "checking the finalist from %s (microbatch %d, predicted %.3f ms)",
+				      x->origin, x->p->microbatch_size, x->p->predicted_iter_ns / 1e6);
+		}
+		goto out;
+	}
+	for (int i = 0; i < n; i++)
+		c->v[ord[which[i]]].judged_ns = ns[i];
+	for (int r = 0; r < c->n; r++)
+		if (same[r] >= 0)
+			c->v[ord[r]].judged_ns = c->v[ord[same[r]]].judged_ns;
+	*judged = n;
+out:
+	free(plans);
+	free(ns);
+	free(which);
+	free(same);
+	return rc;
+}
+
 /* Mark the finalists (see plan_make_checked), judge each distinct one;
  * *judged receives how many plans were judged. */
 static int check_finalists(struct pl_cands *c, const struct plan_checker *chk, int *judged,
@@ -87,7 +150,7 @@ static int check_finalists(struct pl_cands *c, const struct plan_checker *chk, i
 {
 	double band = chk->band > 0 ? chk->band : PLAN_CHECK_BAND;
 	int per = chk->per_group > 0 ? chk->per_group : PLAN_CHECK_PER_GROUP;
-	int *ord = malloc((size_t)c->n * sizeof(*ord));
+	int *ord = malloc((size_t)c->n * sizeof(*ord)), rc;
 
 	if (!ord)
 		return mo_err_set(err, MO_ENOMEM, "plan: out of memory");
@@ -110,31 +173,9 @@ static int check_finalists(struct pl_cands *c, const struct plan_checker *chk, i
 		x->finalist = taken < per &&
 			      (lead < 0 || (double)x->p->predicted_iter_ns <= (1.0 + band) * (double)lead);
 	}
-	for (int r = 0; r < c->n; r++) {
-		struct pl_cand *x = &c->v[ord[r]];
-		int rc;
-
-		if (!x->finalist)
-			continue;
-		for (int q = 0; q < r && x->judged_ns < 0; q++) {
-			const struct pl_cand *y = &c->v[ord[q]];
-
-			if (y->finalist && plan_same_placement(x->p, y->p))
-				x->judged_ns = y->judged_ns;
-		}
-		if (x->judged_ns >= 0)
-			continue;
-		rc = chk->judge(chk->ctx, x->p, &x->judged_ns, err);
-		if (rc) {
-			mo_err_prefix(err, "checking the finalist from %s (microbatch %d, predicted %.3f ms)",
-				      x->origin, x->p->microbatch_size, x->p->predicted_iter_ns / 1e6);
-			free(ord);
-			return rc;
-		}
-		++*judged;
-	}
+	rc = judge_distinct(c, ord, chk, judged, err);
 	free(ord);
-	return 0;
+	return rc;
 }
 
 /* The microbatch sizes tried: the spec's, half and double it (dividing the batch). */

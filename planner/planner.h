@@ -129,15 +129,17 @@ int plan_save(const struct plan *p, const char *path, struct mo_err *err);
 #define PLAN_FORMAT_VERSION 1
 /*
  * The most GPUs a plan may have: the largest power of two that plans within a
- * minute.  Measured with `mosaic plan W --gpus N --planner mosaic` (finalist
- * check included) on the 2-core development machine: at 1024 GPUs clip took
- * 2.1 s, qwen3-vl 3.8 s, llava-1.5-7b 4.8 s, unified-io-2 5.2 s, ofasys 5.3 s,
- * imagebind 7.2 s; imagebind took 40 s at 2048 and 90 s at 4096 (what still
- * grows faster than the GPUs: the baselines evaluate plans of every size up
- * to N, each estimate linear in N).  plan_problem_new() refuses more up
- * front (MO_EUSAGE), and so do `--gpus` and the plan reader.
+ * minute.  Measured with `mosaic plan imagebind --gpus N --planner mosaic`
+ * (the slowest bundled workload to plan) on the shared 2-core development
+ * machine, CPU time: 2.2 s at 1024 GPUs and 12.6 s at 4096, 34.3 s at 8192
+ * for the search alone (--check none; about N^1.4: the baselines evaluate
+ * plans of every size up to N, each estimate linear in N), 5.3 s at 2048
+ * with the finalist check.  Wall time at 4096 was 64-66 s with
+ * the machine's load average near 10, so 4096 is the limit, not 8192.
+ * plan_problem_new() refuses more up front (MO_EUSAGE, naming the size and
+ * the limit), and so do `--gpus` and the plan reader.
  */
-#define PLAN_MAX_GPUS 2048
+#define PLAN_MAX_GPUS 4096
 #define PLANNER_VERSION "0.1.0"
 
 /* Parse / name the schedule ("1f1b", "gpipe"); -1 when unknown. */
@@ -442,6 +444,15 @@ struct plan_checker {
 	const char *what;  /* how the judge's times are obtained: "simulated" */
 	double band;       /* 0: PLAN_CHECK_BAND */
 	int per_group;     /* 0: PLAN_CHECK_PER_GROUP */
+	/* Optional, used instead of judge when set: judge the n distinct
+	 * finalists plans[0..n) (fastest predicted first) at once, in parallel
+	 * where it can, and stop judging one once it is known to be slower than
+	 * a finalist already judged: iter_ns[i] is its time, or -1 when it was
+	 * stopped (strictly slower than another, so it cannot win: the winner
+	 * is the one judge would pick).  On failure it returns a negative code
+	 * with err filled and iter_ns[i] = -2 for the finalist that failed. */
+	int (*judge_all)(void *ctx, const struct plan *const *plans, int n, int64_t *iter_ns,
+			 struct mo_err *err);
 };
 #define PLAN_CHECK_BAND 0.03
 #define PLAN_CHECK_PER_GROUP 3

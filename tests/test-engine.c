@@ -1009,6 +1009,42 @@ START_TEST(a_run_is_deterministic)
 }
 END_TEST
 
+/* The simulated iteration of p stopped at stop (0: never), -1 when stopped. */
+static int64_t run_stopping_at(const struct plan *p, const struct workload *w, int64_t stop, int *stopped)
+{
+	struct engine_run_opts o;
+	struct engine_run_result r;
+	struct mo_err err;
+	int64_t t;
+
+	engine_run_opts_init(&o);
+	o.stop_after_ns = stop;
+	ck_assert_msg(engine_run(p, w, &o, &r, &err) == 0, "%s", err.msg);
+	t = r.iter_ns;
+	*stopped = r.stopped;
+	engine_run_result_release(&r);
+	return t;
+}
+
+START_TEST(a_run_stopped_before_its_end_says_so_and_one_stopped_at_its_end_finishes)
+{
+	struct workload *w = load_spec(two_module_spec);
+	struct plan *p = mm_plan(1);
+	int stopped = -1;
+	int64_t span = run_stopping_at(p, w, 0, &stopped);
+
+	ck_assert_int_eq(stopped, 0);
+	ck_assert(span > 2);
+	ck_assert(run_stopping_at(p, w, span / 2, &stopped) == -1);
+	ck_assert_int_eq(stopped, 1);
+	/* nothing happens after the span */
+	ck_assert(run_stopping_at(p, w, span, &stopped) == span);
+	ck_assert_int_eq(stopped, 0);
+	plan_free(p);
+	workload_free(w);
+}
+END_TEST
+
 START_TEST(a_simulated_run_replays_to_its_own_span)
 {
 	struct workload *w = load_spec(two_module_spec);
@@ -1562,6 +1598,7 @@ Suite *test_suite(void)
 	tcase_add_test(run, an_encoder_keeps_in_flight_what_the_replicas_after_it_hold);
 	tcase_add_test(run, temporal_and_spatial_plans_run_through_the_same_code);
 	tcase_add_test(run, a_run_is_deterministic);
+	tcase_add_test(run, a_run_stopped_before_its_end_says_so_and_one_stopped_at_its_end_finishes);
 	tcase_add_test(run, a_simulated_run_replays_to_its_own_span);
 	tcase_add_test(run, bad_plans_get_clear_errors);
 	tcase_add_test(run, a_plan_that_does_not_fit_names_the_gpu_and_the_gib);

@@ -902,7 +902,7 @@ static int stand_in_judge(void *arg, const struct plan *p, int64_t *ns, struct m
 
 static struct plan_checker stand_in(struct stand_in *j, uint64_t seed)
 {
-	struct plan_checker chk = {stand_in_judge, j, "test", 0, 0};
+	struct plan_checker chk = {stand_in_judge, j, "test", 0, 0, NULL};
 
 	memset(j, 0, sizeof(*j));
 	j->seed = seed;
@@ -977,6 +977,54 @@ START_TEST(mosaic_checked_is_never_behind_a_checked_baseline)
 			}
 			plan_free(mos);
 		}
+	workload_free(w);
+}
+END_TEST
+
+/* judge_all as the simulator's does it, in order: a finalist slower than
+ * the best judged before it is stopped (-1); counted in stand_in_stopped. */
+static int stand_in_stopped;
+
+static int stand_in_judge_all(void *arg, const struct plan *const *plans, int n, int64_t *ns,
+			      struct mo_err *err)
+{
+	int64_t best = -1;
+
+	for (int i = 0; i < n; i++) {
+		if (stand_in_judge(arg, plans[i], &ns[i], err))
+			return ns[i] = -2, err->code;
+		if (best >= 0 && ns[i] > best)
+			ns[i] = -1, stand_in_stopped++;
+		else
+			best = ns[i];
+	}
+	return 0;
+}
+
+START_TEST(judging_all_finalists_at_once_and_stopping_the_slower_picks_the_same_winner)
+{
+	struct workload *w = load_mm();
+
+	stand_in_stopped = 0;
+	for (uint64_t seed = 1; seed <= 6; seed++) {
+		struct stand_in j1, j2;
+		struct plan_checker one = stand_in(&j1, seed), all = stand_in(&j2, seed);
+		struct plan *p1 = NULL, *p2 = NULL;
+		struct mo_err err;
+
+		all.judge_all = stand_in_judge_all;
+		ck_assert_msg(plan_make_checked(w, h100(), 4, "mosaic", &one, &p1, NULL, &err) == 0, "%s", err.msg);
+		ck_assert_msg(plan_make_checked(w, h100(), 4, "mosaic", &all, &p2, NULL, &err) == 0, "%s", err.msg);
+		ck_assert(plan_same_placement(p1, p2));
+		ck_assert(p1->checked_iter_ns == p2->checked_iter_ns);
+		ck_assert_int_eq(p1->finalists, p2->finalists);
+		ck_assert_int_eq(j1.calls, j2.calls);
+		plan_free(p1);
+		plan_free(p2);
+		stand_in_release(&j1);
+		stand_in_release(&j2);
+	}
+	ck_assert_int_gt(stand_in_stopped, 0); /* some were stopped: judge_all was used */
 	workload_free(w);
 }
 END_TEST
@@ -1085,6 +1133,7 @@ Suite *test_suite(void)
 	tcase_add_test(v, plan_make_answers_a_request_that_cannot_fit_clearly);
 	tcase_set_timeout(v, 120);
 	tcase_add_test(k, the_judged_fastest_finalist_wins_and_keeps_its_prediction);
+	tcase_add_test(k, judging_all_finalists_at_once_and_stopping_the_slower_picks_the_same_winner);
 	tcase_add_test(k, mosaic_checked_is_never_behind_a_checked_baseline);
 	tcase_add_test(k, a_narrow_band_judges_one_plan_per_group);
 	tcase_add_test(k, the_margin_does_not_hold_back_a_colocated_plan_the_judge_finds_faster);
