@@ -556,6 +556,29 @@ START_TEST(a_very_long_string_is_refused_in_linear_time)
 }
 END_TEST
 
+/* The same with escaped quotes all along the string: they do not end it,
+ * and the offset is the same byte. */
+START_TEST(a_long_string_of_escaped_quotes_is_refused_at_the_same_offset)
+{
+	const size_t len = (16u << 20) + 100;
+	char *j = malloc(len + 64);
+	struct trace_mem t;
+	struct mo_err err;
+
+	ck_assert_ptr_nonnull(j);
+	memcpy(j, "{\"meta\":\"", 9);
+	memset(j + 9, 'x', len);
+	for (size_t i = 0; i < len; i += 4093) /* odd: escapes cross the reads */
+		memcpy(j + 9 + i, "\\\"", 2);
+	strcpy(j + 9 + len, "\",\"traceEvents\":[]}");
+	ck_assert_int_eq(import_str(j, NULL, &t, NULL, &err), -MO_EINPUT);
+	ck_assert_msg(strstr(err.msg, "offset 16777225") && strstr(err.msg, "longer than 16 MiB"),
+		      "%s", err.msg);
+	trace_mem_release(&t);
+	free(j);
+}
+END_TEST
+
 /* baseTimeNanoseconds near 2^63 plus the events' times would wrap into
  * negative nanoseconds: refused at the base's offset, before or after the
  * events; a base that fits is kept exactly. */
@@ -1116,6 +1139,7 @@ Suite *test_suite(void)
 	tcase_add_test(tc, gpu_events_far_apart_in_the_file_all_import);
 	tcase_add_test(tc, a_gpu_event_across_a_read_boundary_imports);
 	tcase_add_test(tc, a_very_long_string_is_refused_in_linear_time);
+	tcase_add_test(tc, a_long_string_of_escaped_quotes_is_refused_at_the_same_offset);
 	tcase_add_test(tc, a_base_time_that_overflows_is_refused);
 	tcase_add_test(tc, events_without_names_are_fine);
 	tcase_add_test(tc, cpu_ops_and_api_calls_keep_their_threads_nesting_and_correlations);

@@ -1488,9 +1488,10 @@ START_TEST(the_critical_path_follows_the_gpu_then_the_host_then_a_synchronisatio
 	const struct trace_path *p;
 
 	/* A [0,50) launched early; the host syncs [20,60), then launches B at
-	 * [70,75); B runs [80,90): B 10, launch 10, host 10, sync 10, A 50. */
+	 * [70,75); B runs [80,90): B 10, launch 10, host 10, sync 10, A 50.
+	 * _i == 1: a blocking cudaMemcpy (it enqueues a copy) waits the same. */
 	ana_call(a, -5, -2, 1, "cudaLaunchKernel");
-	ana_call(a, 20, 60, -1, "cudaStreamSynchronize");
+	ana_call(a, 20, 60, -1, _i ? "cudaMemcpy" : "cudaStreamSynchronize");
 	ana_call(a, 70, 75, 2, "cudaLaunchKernel");
 	ana_act(a, TRACE_KIND_KERNEL, 0, 50, 7, TRACE_CLASS_GEMM, -1, 1, "A");
 	ana_act(a, TRACE_KIND_KERNEL, 80, 90, 7, TRACE_CLASS_ELEMENTWISE, -1, 2, "B");
@@ -1712,7 +1713,8 @@ Suite *test_suite(void)
 	tcase_add_test(tc, steps_come_from_the_records_else_the_whole_trace_is_one_step);
 	tcase_add_test(tc, launch_latency_and_queue_length_follow_each_launch_call);
 	tcase_add_test(tc, kernel_statistics_are_nearest_rank_percentiles_per_name_and_class);
-	tcase_add_test(tc, the_critical_path_follows_the_gpu_then_the_host_then_a_synchronisation);
+	tcase_add_loop_test(tc, the_critical_path_follows_the_gpu_then_the_host_then_a_synchronisation,
+			    0, 2);
 	tcase_add_test(tc, two_ranks_give_rows_per_rank_and_for_the_whole_job);
 	tcase_add_test(tc, a_diff_sorts_changes_by_impact_and_counts_what_did_not_change);
 	tcase_add_test(tc, a_name_map_keeps_one_value_per_distinct_name);

@@ -32,6 +32,7 @@ struct an_call {
 	int64_t prev;          /* previous call on the same (rank, thread), -1 none */
 	int32_t rank, thread;
 	int8_t enqueues;
+	int8_t may_wait;        /* the host may wait in it for the GPU (see traces.h) */
 };
 
 struct trace_analysis {

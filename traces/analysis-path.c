@@ -94,7 +94,7 @@ static int64_t host_walk(struct walk *w, int64_t c, const char *module)
 			charge(w, TRACE_PATH_HOST, module, w->w0);
 			return -1;
 		}
-		if (!calls[c].enqueues) {
+		if (calls[c].may_wait) {
 			int64_t y = ended_by(w, calls[c].e);
 			if (y >= 0 && w->a->acts[y].e >= calls[c].s) { /* it waited for y */
 				charge(w, TRACE_PATH_HOST, module, calls[c].e);

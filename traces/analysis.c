@@ -105,6 +105,8 @@ static int add_call(struct trace_analysis *a, const struct trace_api_call *c)
 	x->rank = a->rank;
 	x->thread = (int32_t)c->thread;
 	x->enqueues = (int8_t)trace_api_enqueues(c->name);
+	x->may_wait = (int8_t)(!x->enqueues || ((strstr(c->name, "emcpy") || strstr(c->name, "emset")) &&
+						 !strstr(c->name, "Async")));
 	return 0;
 }
 

@@ -831,10 +831,12 @@ size_t trace_analysis_module_stats(const struct trace_analysis *a,
  *    before X started (the GPU waited for the host), the time from the call's
  *    start to X's start is "launch", and the path moves to the host: the time
  *    back to the previous API call of the same thread is "host"; a previous
- *    call that enqueues work keeps the path on the host; one that does not
- *    (a synchronisation) is "sync": the host waited for the GPU, and the
- *    path goes to the rank's activity that ended last before the call
- *    returned;
+ *    call in which the host may wait for the GPU (one that enqueues nothing,
+ *    such as a synchronisation, or a copy or memset without "Async" in its
+ *    name) while an activity of the rank ended during it is "sync": the
+ *    host waited for the GPU, and the path goes to the rank's activity that
+ *    ended last before the call returned; any other call keeps the path on
+ *    the host;
  *  - otherwise the path goes to the activity that ended last before X began
  *    (any stream of the rank) and the time between is "idle".
  * The walk stops at the step's window start, so the path's time is the

@@ -58,12 +58,24 @@ struct result {
 	struct trace_import_stats st;
 };
 
+/* Wall time since t0, the child's CPU time and peak RSS from its rusage. */
+static void timing(struct result *r, const struct timespec *t0, const struct rusage *ru)
+{
+	struct timespec t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	r->wall = (double)(t1.tv_sec - t0->tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0->tv_nsec);
+	r->cpu = (double)ru->ru_utime.tv_sec + 1e-6 * (double)ru->ru_utime.tv_usec +
+		 (double)ru->ru_stime.tv_sec + 1e-6 * (double)ru->ru_stime.tv_usec;
+	r->rss_mb = (double)ru->ru_maxrss / 1024.0;
+}
+
 /* Import path in a child; the child writes its stats into a pipe. */
 static struct result measure(const char *path)
 {
 	struct result r;
 	int fds[2];
-	struct timespec t0, t1;
+	struct timespec t0;
 
 	memset(&r, 0, sizeof(r));
 	if (pipe(fds) != 0)
@@ -108,11 +120,7 @@ static struct result measure(const char *path)
 	close(fds[0]);
 	if (pid < 0 || wait4(pid, &status, 0, &ru) < 0)
 		return r;
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	r.wall = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
-	r.cpu = (double)ru.ru_utime.tv_sec + 1e-6 * (double)ru.ru_utime.tv_usec +
-		(double)ru.ru_stime.tv_sec + 1e-6 * (double)ru.ru_stime.tv_usec;
-	r.rss_mb = (double)ru.ru_maxrss / 1024.0;
+	timing(&r, &t0, &ru);
 	r.ok = WIFEXITED(status) && WEXITSTATUS(status) == 0 && got == (ssize_t)sizeof(r.st);
 	return r;
 }
@@ -121,7 +129,7 @@ static struct result measure(const char *path)
 static struct result measure_zcat(const char *path)
 {
 	struct result r;
-	struct timespec t0, t1;
+	struct timespec t0;
 	struct rusage ru;
 	int status = 0;
 	pid_t pid;
@@ -137,11 +145,7 @@ static struct result measure_zcat(const char *path)
 	}
 	if (pid < 0 || wait4(pid, &status, 0, &ru) < 0)
 		return r;
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	r.wall = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
-	r.cpu = (double)ru.ru_utime.tv_sec + 1e-6 * (double)ru.ru_utime.tv_usec +
-		(double)ru.ru_stime.tv_sec + 1e-6 * (double)ru.ru_stime.tv_usec;
-	r.rss_mb = (double)ru.ru_maxrss / 1024.0;
+	timing(&r, &t0, &ru);
 	r.ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
 	return r;
 }
