@@ -1,61 +1,15 @@
 #!/usr/bin/env python3
 """Write small .mtr traces for the inspect/export end-to-end tests.
 
-The msgpack encoding and the field order are written out here independently
+The msgpack encoding and the field order are mtr.py's, written independently
 of the C writer (traces/traces.h is the spec), so these tests also check that
 the reader follows the documented format.  Usage: inspect-mtrgen.py good|bad OUT
 """
-import struct
 import sys
 
+from mtr import header, rec
+
 BASE = 2**55  # absolute times above 2^53 must survive exactly
-
-
-def pack(v):
-    if isinstance(v, str):
-        b = v.encode()
-        if len(b) < 32:
-            return bytes([0xa0 | len(b)]) + b
-        if len(b) < 256:
-            return bytes([0xd9, len(b)]) + b
-        return b"\xda" + struct.pack(">H", len(b)) + b
-    if isinstance(v, list):
-        head = bytes([0x90 | len(v)]) if len(v) < 16 else b"\xdc" + struct.pack(">H", len(v))
-        return head + b"".join(pack(x) for x in v)
-    if 0 <= v < 128:
-        return bytes([v])
-    if -32 <= v < 0:
-        return struct.pack("b", v)
-    return b"\xd3" + struct.pack(">q", v)
-
-
-ACT = ["start_ns", "end_ns", "device", "stream", "partition", "module", "phase",
-       "microbatch", "step", "correlation"]
-LAUNCH = ["grid_x", "grid_y", "grid_z", "block_x", "block_y", "block_z", "registers",
-          "static_smem", "dynamic_smem"]
-KINDS = {
-    "device": (1, ["id", "sms", "name"]),
-    "stream": (2, ["device", "id", "partition", "name"]),
-    "partition": (3, ["device", "id", "sms", "name"]),
-    "module": (4, ["id", "name"]),
-    "phase": (5, ["id", "name"]),
-    "kernel": (6, ACT + LAUNCH + ["kclass", "occupancy_pct", "flops", "bytes", "name"]),
-    "memcpy": (7, ACT + ["bytes", "copy_kind", "name"]),
-    "memset": (8, ACT + ["bytes", "name"]),
-    "collective": (9, ACT + LAUNCH + ["coll", "bytes", "group_size", "group_rank", "group",
-                                      "dtype", "name"]),
-    "marker": (10, ["start_ns", "end_ns", "device", "stream", "module", "phase",
-                    "microbatch", "step", "name", "category"]),
-}
-STRINGS = {"name", "group", "dtype", "category"}
-
-
-def rec(kind, **f):
-    num, fields = KINDS[kind]
-    vals = [f.get(n, "" if n in STRINGS else -1) for n in fields]
-    for n in f:
-        assert n in fields, (kind, n)
-    return pack([num] + vals)
 
 
 def kernel(s, e, dev, stream, module, kclass, name, part=-1):
@@ -66,8 +20,7 @@ def kernel(s, e, dev, stream, module, kclass, name, part=-1):
 
 
 def trace(bad):
-    out = [pack(["mosaic-trace", 1, 0, "inspect-mtrgen", 1, "e2e", 0,
-                 "NVIDIA H100 80GB HBM3", 132])]
+    out = [header("inspect-mtrgen", 0, "NVIDIA H100 80GB HBM3", 132)]
     out += [rec("device", id=0, sms=132, name="NVIDIA H100 80GB HBM3"),
             rec("device", id=1, sms=132, name="NVIDIA H100 80GB HBM3"),
             rec("partition", device=0, id=0, sms=64, name="vision"),

@@ -7,49 +7,20 @@ of the grid over the quota, plus a DRAM-bound share that saturates at 72 SMs),
 written here, not taken from mosaic, and the header says "simulated": they are
 test inputs for the plumbing (matching, rows, exit codes, plots), not
 measurements, and the errors `mosaic validate` reports on them say nothing
-about the model's accuracy on hardware.  The msgpack encoding follows traces/traces.h independently of
-the C writer.
+about the model's accuracy on hardware.  The msgpack encoding is mtr.py's,
+which follows traces/traces.h independently of the C writer.
 
 Usage: model-mtrgen.py DIR   (writes ref.mtr, q64.mtr, q32.mtr, q16.mtr,
        corun.mtr, other.mtr and empty.mtr into DIR)
 """
 import math
 import os
-import struct
 import sys
 
-
-def pack(v):
-    if isinstance(v, str):
-        b = v.encode()
-        if len(b) < 32:
-            return bytes([0xa0 | len(b)]) + b
-        if len(b) < 256:
-            return bytes([0xd9, len(b)]) + b
-        return b"\xda" + struct.pack(">H", len(b)) + b
-    if isinstance(v, list):
-        head = bytes([0x90 | len(v)]) if len(v) < 16 else b"\xdc" + struct.pack(">H", len(v))
-        return head + b"".join(pack(x) for x in v)
-    if 0 <= v < 128:
-        return bytes([v])
-    if -32 <= v < 0:
-        return struct.pack("b", v)
-    return b"\xd3" + struct.pack(">q", v)
+import mtr
+from mtr import rec
 
 
-ACT = ["start_ns", "end_ns", "device", "stream", "partition", "module", "phase",
-       "microbatch", "step", "correlation"]
-LAUNCH = ["grid_x", "grid_y", "grid_z", "block_x", "block_y", "block_z", "registers",
-          "static_smem", "dynamic_smem"]
-KINDS = {
-    "device": (1, ["id", "sms", "name"]),
-    "stream": (2, ["device", "id", "partition", "name"]),
-    "partition": (3, ["device", "id", "sms", "name"]),
-    "module": (4, ["id", "name"]),
-    "phase": (5, ["id", "name"]),
-    "kernel": (6, ACT + LAUNCH + ["kclass", "occupancy_pct", "flops", "bytes", "name"]),
-}
-STRINGS = {"name"}
 GPU = "NVIDIA H100 80GB HBM3"
 
 # (module, phase, name, class, blocks, us at 132 SMs, DRAM-bound share)
@@ -72,15 +43,8 @@ def duration(blocks, us, mem, quota):
     return int(1000 * (us * (1 - mem) * waves + us * mem / bw))
 
 
-def rec(kind, **f):
-    num, fields = KINDS[kind]
-    for n in f:
-        assert n in fields, (kind, n)
-    return pack([num] + [f.get(n, "" if n in STRINGS else -1) for n in fields])
-
-
 def header(quota):
-    return pack(["mosaic-trace", 1, 0, "model-mtrgen", 1, "e2e", quota, GPU, 132])
+    return mtr.header("model-mtrgen", quota, GPU, 132)
 
 
 def defs(parts=None):
