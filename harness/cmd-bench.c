@@ -63,6 +63,15 @@ static int default_out(char *buf, size_t size, const char *suffix)
 			tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, suffix);
 }
 
+/* Before a report is drawn: say when gnuplot is missing (the figures are
+ * then written as scripts only). */
+static void warn_no_gnuplot(const char *dir)
+{
+	if (!bench_have_gnuplot())
+		fprintf(stderr, "mosaic bench: warning: gnuplot not found: figures are written as "
+				"scripts only (install gnuplot-nox, then run 'mosaic plot %s')\n", dir);
+}
+
 static void print_summary(const char *dir)
 {
 	char path[4096], *text;
@@ -164,6 +173,7 @@ static int merge(int argc, char **argv, const struct bench_opts *o, const struct
 	    bench_measurements_any(o))
 		return cli_usage_error("bench", usage,
 				       "--merge takes the sweep's options from the shards; give only --out");
+	warn_no_gnuplot(a->out);
 	if (bench_merge((const char *const *)argv + optind, argc - optind, a->out, 0, NULL, NULL, err))
 		return cli_fail("bench", err);
 	print_summary(a->out);
@@ -258,6 +268,7 @@ int cmd_bench(int argc, char **argv)
 		       a.shard_i, a.shard_n, a.out);
 		return 0;
 	}
+	warn_no_gnuplot(a.out);
 	if (bench_run_jobs(&o, a.out, &err))
 		return cli_fail("bench", &err);
 	print_summary(a.out);

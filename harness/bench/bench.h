@@ -251,9 +251,12 @@ int bench_merge(const char *const *dirs, int ndirs, const char *out, int flags,
 /* ------------------------------------------------------------------------ */
 
 /* Derived tables, figures, report.md and summary.json in dir from the merged
- * raw tables.  o says what ran. */
+ * raw tables.  o says what ran.  Without gnuplot on PATH (bench_have_gnuplot
+ * 0) the figures are written as scripts only and report.md says so; the
+ * caller tells the user (`mosaic plot DIR` draws them later). */
 int bench_report(const struct bench_opts *o, struct bench_table *tables, const char *dir,
 		 struct mo_err *err);
+int bench_have_gnuplot(void);
 
 /* ------------------------------------------------------------------------ */
 /* Regression references (regress.c)                                       */

@@ -434,6 +434,11 @@ static void failures(struct bench_report *c)
 		   bench_cell(t, r, "message"));
 }
 
+int bench_have_gnuplot(void)
+{
+	return system("gnuplot --version >/dev/null 2>&1") == 0;
+}
+
 int bench_report(const struct bench_opts *o, struct bench_table *tables, const char *dir,
 		 struct mo_err *err)
 {
@@ -450,10 +455,7 @@ int bench_report(const struct bench_opts *o, struct bench_table *tables, const c
 	c->t = tables;
 	c->dir = dir;
 	collect(c);
-	c->have_gnuplot = system("gnuplot --version >/dev/null 2>&1") == 0;
-	if (!c->have_gnuplot)
-		fprintf(stderr, "mosaic bench: warning: gnuplot not found: figures are written as "
-				"scripts only (install gnuplot-nox, then run 'mosaic plot %s')\n", dir);
+	c->have_gnuplot = bench_have_gnuplot();
 	snprintf(path, sizeof(path), "%s/report.md", dir);
 	rc = mo_outfile_open(&c->md_out, path, err);
 	if (rc) {
