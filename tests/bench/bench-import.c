@@ -80,6 +80,7 @@ static struct result measure(const char *path)
 	memset(&r, 0, sizeof(r));
 	if (pipe(fds) != 0)
 		return r;
+	fflush(NULL); /* a child would write the parent's buffered lines again */
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	pid_t pid = fork();
 	if (pid == 0) {
@@ -135,6 +136,7 @@ static struct result measure_zcat(const char *path)
 	pid_t pid;
 
 	memset(&r, 0, sizeof(r));
+	fflush(NULL); /* a child would write the parent's buffered lines again */
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	pid = fork();
 	if (pid == 0) {
