@@ -131,6 +131,12 @@ range:
 			return mo_err_set(err, MO_EINPUT,
 					  "cannot load '%s': gpu %d: missing required field '%s'", what,
 					  idx, fields[f].name);
+	/* a compute capability is two small numbers (major 1..99, minor 0..9);
+	 * anything else is not a GPU, and would overflow major * 10 + minor */
+	if (g->cc_major < 1 || g->cc_major > 99 || g->cc_minor < 0 || g->cc_minor > 9)
+		return mo_err_set(err, MO_EINPUT,
+				  "cannot load '%s': gpu %d: compute capability %d.%d: out of range",
+				  what, idx, g->cc_major, g->cc_minor);
 	if (g->sms <= 0 || g->sms > 1024)
 		return mo_err_set(err, MO_EINPUT, "cannot load '%s': gpu %d: field 'sms': out of range",
 				  what, idx);

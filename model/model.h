@@ -409,7 +409,8 @@ int model_gpu_fill_cc_limits(struct model_gpu *gpu, struct mo_err *err);
 /*
  * Parse a GPU JSON text (the format of model_gpu_load_file: an array of
  * objects, or one object).  Required fields: name, sms, cc_major, cc_minor,
- * hbm_gbps, fp32_tflops.  Every other field of struct model_gpu is optional:
+ * hbm_gbps, fp32_tflops (the capability must be major 1..99, minor 0..9).
+ * Every other field of struct model_gpu is optional:
  * limits default from the compute capability, short_name from name, others 0.
  * An unknown field, a wrong type or a missing required field is an error
  * naming what (file name, array index, field).  Fills up to max entries of

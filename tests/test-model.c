@@ -227,6 +227,10 @@ START_TEST(bad_gpu_json_names_the_field)
 		  "missing required field 'sms'" },
 		{ "[{\"name\": \"x\", \"cc_major\": 5, \"cc_minor\": 0, \"sms\": 8, \"hbm_gbps\": 1,"
 		  " \"fp32_tflops\": 1}]", "compute capability 5.0" },
+		{ "[{\"name\": \"x\", \"cc_major\": 899345920, \"cc_minor\": 5, \"sms\": 8,"
+		  " \"hbm_gbps\": 1, \"fp32_tflops\": 1}]", "compute capability 899345920.5: out of range" },
+		{ "[{\"name\": \"x\", \"cc_major\": 9, \"cc_minor\": 10, \"sms\": 8, \"hbm_gbps\": 1,"
+		  " \"fp32_tflops\": 1}]", "compute capability 9.10: out of range" },
 		{ "[1]", "gpu 0: not an object" },
 		{ "{\"name\": ", "cannot parse 'mem.json'" },
 		{ "[]", "no gpus" },
