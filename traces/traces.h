@@ -561,9 +561,10 @@ void trace_import_opts_init(struct trace_import_opts *o);
  * gzip state.  Memory: about 30 bytes per CPU op (a launch point per
  * External id), intervals for nn.Module events, annotations and backward ops,
  * plus a fixed reorder window (~6 MB); it does not grow with GPU events,
- * python_function events or the JSON text (measured: 5.7 MB peak RSS for a
- * 55.6 MB trace, 41 MB for a generated 1 GB one).  Errors name the file and the byte offset (uncompressed) and are
- * found in the first pass, before the sink sees anything.
+ * python_function events or the JSON text, so it grows with the CPU ops
+ * (`make bench-self` prints the peak RSS at 0.5, 1 and 4 GB).  Errors name
+ * the file and the byte offset (uncompressed) and are found in the first
+ * pass, before the sink sees anything.
  * Kernels get kclass -1 (unclassified): traces/ does not depend on the model's
  * classifier; callers that want classes set them (mosaic import does).
  */
