@@ -224,207 +224,267 @@ static int send_definitions(const struct trace_sink *out, const struct workload 
 	return 0;
 }
 
+/* The state of one engine_sim_schedule: the simulator, its streams, the
+ * kernels of each slot and phase, and the operation id of every task. */
+struct sched_run {
+	const struct engine_schedule *sc;
+	const struct workload *w;
+	const struct engine_cluster *c;
+	const struct engine_run_opts *o;
+	struct engine_sim *sim;
+	struct kcache kc;
+	size_t *slot_k;           /* per slot and phase: cache entry (SIZE_MAX: none) */
+	int64_t *op;              /* per task: its simulator operation */
+	int *sim_stream;          /* per schedule stream: the simulator's */
+	char (*names)[96];        /* per stream: its name in the trace */
+	int64_t *deps;            /* scratch: one task's dependencies */
+	int *peers;               /* scratch: one task's communication streams */
+	size_t cap_deps, cap_peers;
+};
+
+static int sched_nomem(struct mo_err *err)
+{
+	return mo_err_set(err, MO_ENOMEM, "out of memory running the schedule");
+}
+
+/* The partitions in the schedule's order, then the streams (named, grouped
+ * by partition, bound to their host thread). */
+static int sched_add_streams(struct sched_run *r, struct mo_err *err)
+{
+	const struct engine_schedule *sc = r->sc;
+	const struct engine_cluster *c = r->c;
+	int rc;
+
+	for (int i = 0; i < sc->n_parts; i++) {
+		rc = engine_sim_add_partition(r->sim, sc->parts[i].gpu,
+					      sc->parts[i].sms > 0 ? sc->parts[i].sms : c->gpu->sms, err);
+		if (rc < 0)
+			return rc;
+	}
+	if (c->host.queue_depth > 0 &&
+	    (rc = engine_sim_set_queue_depth(r->sim, c->host.queue_depth, err)) < 0)
+		return rc;
+	for (int i = 0; i < sc->n_streams; i++) {
+		const struct engine_stream *st = &sc->streams[i];
+		const struct engine_slot *sl = &sc->slots[st->slot];
+		int s = engine_sim_add_stream(r->sim, st->gpu, st->partition, err);
+		if ((r->sim_stream[i] = s) < 0)
+			return s;
+		if (!st->comm && (rc = engine_sim_set_group(r->sim, s, st->part, err)) < 0)
+			return rc;
+		if (!st->comm && c->host_issue != MODEL_HOST_NONE &&
+		    (rc = engine_sim_set_host(r->sim, s,
+					      c->host_issue == MODEL_HOST_PER_GPU ? st->gpu : st->slot,
+					      err)) < 0)
+			return rc;
+		snprintf(r->names[i], sizeof(r->names[i]), "%s stage %d replica %d%s",
+			 r->w->modules[sl->module].name, sl->stage, sl->replica, st->comm ? " comm" : "");
+		engine_sim_set_stream_name(r->sim, s, r->names[i], NULL);
+	}
+	return 0;
+}
+
+/* The kernels of every slot and phase it has, from the cache. */
+static int sched_load_kernels(struct sched_run *r, struct mo_err *err)
+{
+	const struct engine_schedule *sc = r->sc;
+	int rc;
+
+	for (int s = 0; s < sc->n_slots; s++) {
+		const struct engine_slot *sl = &sc->slots[s];
+		for (int ph = 0; ph <= WORKLOAD_OPT; ph++) {
+			r->slot_k[s * 3 + ph] = SIZE_MAX;
+			if ((ph == WORKLOAD_BWD && !sl->has_bwd) || (ph == WORKLOAD_OPT && !sl->has_opt))
+				continue;
+			if ((rc = kcache_get(&r->kc, r->o, r->w, r->c, sl->module, sl->layer_begin,
+					     sl->layer_end, ph, sc->microbatch_size, &r->slot_k[s * 3 + ph],
+					     err)) < 0)
+				return rc;
+		}
+	}
+	return 0;
+}
+
+/* Task t as one simulator operation (its kernels, or its communication). */
+static int sched_queue_task(struct sched_run *r, size_t t, struct mo_err *err)
+{
+	const struct engine_schedule *sc = r->sc;
+	const struct engine_task *tk = &sc->tasks[t];
+	struct engine_tags tags = {-1, -1, -1, -1};
+
+	if (engine_grow((void **)&r->deps, &r->cap_deps, tk->n_deps + 1, sizeof(*r->deps)) ||
+	    engine_grow((void **)&r->peers, &r->cap_peers, tk->n_peers + 1, sizeof(*r->peers)))
+		return sched_nomem(err);
+	for (size_t i = 0; i < tk->n_deps; i++)
+		r->deps[i] = r->op[sc->deps[tk->dep_off + i]];
+	tags.module = sc->slots[tk->slot].module;
+	tags.microbatch = tk->microbatch;
+	if (tk->kind == ENGINE_TASK_FWD || tk->kind == ENGINE_TASK_BWD || tk->kind == ENGINE_TASK_OPT) {
+		int ph = tk->kind == ENGINE_TASK_FWD ? WORKLOAD_FWD
+			 : tk->kind == ENGINE_TASK_BWD ? WORKLOAD_BWD : WORKLOAD_OPT;
+		size_t e = r->slot_k[tk->slot * 3 + ph];
+		const struct engine_kernel *k = &empty_kernel;
+		size_t n = 1;
+		if (e != SIZE_MAX && r->kc.e[e].n > 0) {
+			k = r->kc.e[e].k;
+			n = r->kc.e[e].n;
+		}
+		tags.phase = ph;
+		r->op[t] = engine_sim_add_kernels(r->sim, r->sim_stream[tk->stream], k, n, &tags, r->deps,
+						  tk->n_deps, err);
+	} else {
+		for (size_t i = 0; i < tk->n_peers; i++)
+			r->peers[i] = r->sim_stream[sc->peers[tk->peer_off + i]];
+		tags.phase = tk->kind == ENGINE_TASK_ALLREDUCE ? WORKLOAD_OPT : -1;
+		r->op[t] = engine_sim_add_comm(r->sim,
+					       tk->kind == ENGINE_TASK_SEND ? ENGINE_COMM_SEND
+									    : ENGINE_COMM_ALLREDUCE,
+					       r->peers, (int)tk->n_peers, tk->bytes, &tags, r->deps,
+					       tk->n_deps, err);
+	}
+	return r->op[t] < 0 ? (int)r->op[t] : 0;
+}
+
+/* Counts and per-GPU SM and DRAM utilisation of the run. */
+static int sched_gpu_results(const struct sched_run *r, struct engine_run_result *res,
+			     struct mo_err *err)
+{
+	const struct engine_schedule *sc = r->sc;
+	const struct model_gpu *gpu = r->c->gpu;
+	struct engine_sim_stats st;
+
+	engine_sim_stats(r->sim, &st);
+	res->iter_ns = st.span_ns;
+	res->kernels = st.kernels;
+	res->comms = st.comms;
+	res->events = st.events;
+	res->tasks = sc->n_tasks;
+	res->n_gpus = sc->n_gpus;
+	res->gpu_util = calloc((size_t)sc->n_gpus, sizeof(double));
+	res->gpu_dram_util = calloc((size_t)sc->n_gpus, sizeof(double));
+	if (!res->gpu_util || !res->gpu_dram_util)
+		return sched_nomem(err);
+	for (int g = 0; g < sc->n_gpus; g++) {
+		double avail = (double)gpu->sms * (double)st.span_ns;
+		double bw = (gpu->hbm_gbps > 0 ? gpu->hbm_gbps : 1000) * (double)st.span_ns;
+		res->gpu_util[g] = avail > 0 ? engine_sim_gpu_busy_sm_ns(r->sim, g) / avail : 0;
+		res->sm_util += res->gpu_util[g] / sc->n_gpus;
+		res->gpu_dram_util[g] = bw > 0 ? engine_sim_gpu_dram_bytes(r->sim, g) / bw : 0;
+		res->dram_util += res->gpu_dram_util[g] / sc->n_gpus;
+	}
+	return 0;
+}
+
+/* Per module: busy time per phase and the span of its compute tasks. */
+static int sched_module_results(const struct sched_run *r, struct engine_run_result *res,
+				struct mo_err *err)
+{
+	const struct engine_schedule *sc = r->sc;
+	int nm = r->w->n_modules;
+	int64_t *first = malloc(((size_t)nm + 1) * sizeof(int64_t));
+	int64_t *last = calloc((size_t)nm + 1, sizeof(int64_t));
+
+	res->n_modules = nm;
+	res->modules = calloc((size_t)nm + 1, sizeof(*res->modules));
+	if (!first || !last || !res->modules) {
+		free(first);
+		free(last);
+		return sched_nomem(err);
+	}
+	for (int m = 0; m < nm; m++) {
+		snprintf(res->modules[m].name, sizeof(res->modules[m].name), "%s", r->w->modules[m].name);
+		first[m] = INT64_MAX;
+	}
+	for (size_t t = 0; t < sc->n_tasks; t++) {
+		const struct engine_task *tk = &sc->tasks[t];
+		int m = sc->slots[tk->slot].module;
+		struct engine_module_time *mt = &res->modules[m];
+		int64_t s0 = engine_sim_op_start(r->sim, r->op[t]), s1 = engine_sim_op_end(r->sim, r->op[t]);
+		if (tk->kind == ENGINE_TASK_SEND || tk->kind == ENGINE_TASK_ALLREDUCE)
+			continue;
+		mt->busy_ns += s1 - s0;
+		if (tk->kind == ENGINE_TASK_FWD)
+			mt->fwd_ns += s1 - s0;
+		else if (tk->kind == ENGINE_TASK_BWD)
+			mt->bwd_ns += s1 - s0;
+		else
+			mt->opt_ns += s1 - s0;
+		if (s0 < first[m])
+			first[m] = s0;
+		if (s1 > last[m])
+			last[m] = s1;
+	}
+	for (int m = 0; m < nm; m++)
+		res->modules[m].span_ns = first[m] == INT64_MAX ? 0 : last[m] - first[m];
+	free(first);
+	free(last);
+	return 0;
+}
+
+/* Queue every task, run the simulator and fill res (0, or a negative code). */
+static int sched_simulate(struct sched_run *r, struct engine_run_result *res, struct mo_err *err)
+{
+	const struct engine_run_opts *o = r->o;
+	int rc;
+
+	if ((rc = sched_add_streams(r, err)) < 0 || (rc = sched_load_kernels(r, err)) < 0)
+		return rc;
+	for (size_t t = 0; t < r->sc->n_tasks; t++)
+		if ((rc = sched_queue_task(r, t, err)) < 0)
+			return rc;
+	if (o->out && (rc = send_definitions(o->out, r->w, r->c, err)) != 0)
+		return rc;
+	if (o->stop_after_ns > 0)
+		engine_sim_set_stop(r->sim, o->stop_after_ns);
+	if ((rc = engine_sim_run(r->sim, o->out, err)) < 0)
+		return rc;
+	if (rc == 1) { /* longer than stop_after_ns: no results */
+		res->stopped = 1;
+		res->iter_ns = -1;
+		return 0;
+	}
+	if ((rc = sched_gpu_results(r, res, err)) < 0 || (rc = sched_module_results(r, res, err)) < 0)
+		return rc;
+	res->gpu_peak_bytes = calloc((size_t)r->sc->n_gpus + 1, sizeof(int64_t));
+	if (!res->gpu_peak_bytes || peak_memory(r->sc, r->w, r->sim, r->op, res->gpu_peak_bytes))
+		return sched_nomem(err);
+	return 0;
+}
+
 int engine_sim_schedule(const struct engine_schedule *sc, const struct workload *w,
 			const struct engine_cluster *c, const struct engine_run_opts *o,
 			struct engine_run_result *res, struct mo_err *err)
 {
 	struct engine_run_opts defo;
-	struct engine_sim *sim = NULL;
-	struct kcache kc = {0};
-	size_t *slot_k = NULL;  /* per slot and phase: cache entry */
-	int64_t *op = NULL, *deps = NULL;
-	int *sim_stream = NULL, *peers = NULL;
-	char (*names)[96] = NULL;
-	size_t cap_deps = 0, cap_peers = 0;
-	int rc = 0;
+	struct sched_run r = {.sc = sc, .w = w, .c = c, .o = o};
+	int rc;
 
 	if (!o) {
 		engine_run_opts_init(&defo);
-		o = &defo;
+		r.o = &defo;
 	}
 	memset(res, 0, sizeof(*res));
-	sim = engine_sim_new(c, err);
-	if (!sim)
+	r.sim = engine_sim_new(c, err);
+	if (!r.sim)
 		return err ? err->code : -MO_ENOMEM;
-	sim_stream = malloc(((size_t)sc->n_streams + 1) * sizeof(int));
-	op = malloc((sc->n_tasks + 1) * sizeof(int64_t));
-	slot_k = malloc(((size_t)sc->n_slots * 3 + 1) * sizeof(size_t));
-	names = calloc((size_t)sc->n_streams + 1, sizeof(*names));
-	if (!sim_stream || !op || !slot_k || !names)
-		goto nomem;
-	/* partitions in the schedule's order, then streams */
-	for (int i = 0; i < sc->n_parts; i++) {
-		int r = engine_sim_add_partition(sim, sc->parts[i].gpu,
-						 sc->parts[i].sms > 0 ? sc->parts[i].sms : c->gpu->sms, err);
-		if (r < 0) {
-			rc = r;
-			goto out;
-		}
-	}
-	if (c->host.queue_depth > 0 &&
-	    (rc = engine_sim_set_queue_depth(sim, c->host.queue_depth, err)) < 0)
-		goto out;
-	for (int i = 0; i < sc->n_streams; i++) {
-		const struct engine_stream *st = &sc->streams[i];
-		sim_stream[i] = engine_sim_add_stream(sim, st->gpu, st->partition, err);
-		if (sim_stream[i] < 0) {
-			rc = sim_stream[i];
-			goto out;
-		}
-		if (!st->comm && (rc = engine_sim_set_group(sim, sim_stream[i], st->part, err)) < 0)
-			goto out;
-		if (!st->comm && c->host_issue != MODEL_HOST_NONE &&
-		    (rc = engine_sim_set_host(sim, sim_stream[i],
-					      c->host_issue == MODEL_HOST_PER_GPU ? st->gpu : st->slot,
-					      err)) < 0)
-			goto out;
-		{
-			const struct engine_slot *sl = &sc->slots[st->slot];
-			snprintf(names[i], sizeof(names[i]), "%s stage %d replica %d%s",
-				 w->modules[sl->module].name, sl->stage, sl->replica,
-				 st->comm ? " comm" : "");
-			engine_sim_set_stream_name(sim, sim_stream[i], names[i], NULL);
-		}
-	}
-	/* kernels per slot and phase */
-	for (int s = 0; s < sc->n_slots; s++) {
-		const struct engine_slot *sl = &sc->slots[s];
-		for (int ph = 0; ph <= WORKLOAD_OPT; ph++) {
-			slot_k[s * 3 + ph] = SIZE_MAX;
-			if ((ph == WORKLOAD_BWD && !sl->has_bwd) || (ph == WORKLOAD_OPT && !sl->has_opt))
-				continue;
-			if ((rc = kcache_get(&kc, o, w, c, sl->module, sl->layer_begin, sl->layer_end, ph,
-					     sc->microbatch_size, &slot_k[s * 3 + ph], err)) < 0)
-				goto out;
-		}
-	}
-	/* operations */
-	for (size_t t = 0; t < sc->n_tasks; t++) {
-		const struct engine_task *tk = &sc->tasks[t];
-		struct engine_tags tags = {-1, -1, -1, -1};
-		if (engine_grow((void **)&deps, &cap_deps, tk->n_deps + 1, sizeof(*deps)) ||
-		    engine_grow((void **)&peers, &cap_peers, tk->n_peers + 1, sizeof(*peers)))
-			goto nomem;
-		for (size_t i = 0; i < tk->n_deps; i++)
-			deps[i] = op[sc->deps[tk->dep_off + i]];
-		tags.module = sc->slots[tk->slot].module;
-		tags.microbatch = tk->microbatch;
-		if (tk->kind == ENGINE_TASK_FWD || tk->kind == ENGINE_TASK_BWD || tk->kind == ENGINE_TASK_OPT) {
-			int ph = tk->kind == ENGINE_TASK_FWD ? WORKLOAD_FWD
-				 : tk->kind == ENGINE_TASK_BWD ? WORKLOAD_BWD : WORKLOAD_OPT;
-			size_t e = slot_k[tk->slot * 3 + ph];
-			const struct engine_kernel *k = &empty_kernel;
-			size_t n = 1;
-			if (e != SIZE_MAX && kc.e[e].n > 0) {
-				k = kc.e[e].k;
-				n = kc.e[e].n;
-			}
-			tags.phase = ph;
-			op[t] = engine_sim_add_kernels(sim, sim_stream[tk->stream], k, n, &tags, deps,
-						       tk->n_deps, err);
-		} else {
-			for (size_t i = 0; i < tk->n_peers; i++)
-				peers[i] = sim_stream[sc->peers[tk->peer_off + i]];
-			tags.phase = tk->kind == ENGINE_TASK_ALLREDUCE ? WORKLOAD_OPT : -1;
-			op[t] = engine_sim_add_comm(sim,
-						    tk->kind == ENGINE_TASK_SEND ? ENGINE_COMM_SEND
-										 : ENGINE_COMM_ALLREDUCE,
-						    peers, (int)tk->n_peers, tk->bytes, &tags, deps,
-						    tk->n_deps, err);
-		}
-		if (op[t] < 0) {
-			rc = (int)op[t];
-			goto out;
-		}
-	}
-	if (o->out && (rc = send_definitions(o->out, w, c, err)) != 0)
-		goto out;
-	if (o->stop_after_ns > 0)
-		engine_sim_set_stop(sim, o->stop_after_ns);
-	if ((rc = engine_sim_run(sim, o->out, err)) < 0)
-		goto out;
-	if (rc == 1) { /* longer than stop_after_ns: no results */
-		res->stopped = 1;
-		res->iter_ns = -1;
-		rc = 0;
-		goto out;
-	}
-	/* results */
-	{
-		struct engine_sim_stats st;
-		engine_sim_stats(sim, &st);
-		res->iter_ns = st.span_ns;
-		res->kernels = st.kernels;
-		res->comms = st.comms;
-		res->events = st.events;
-		res->tasks = sc->n_tasks;
-		res->n_gpus = sc->n_gpus;
-		res->gpu_util = calloc((size_t)sc->n_gpus, sizeof(double));
-		res->gpu_dram_util = calloc((size_t)sc->n_gpus, sizeof(double));
-		res->n_modules = w->n_modules;
-		res->modules = calloc((size_t)w->n_modules + 1, sizeof(*res->modules));
-		if (!res->gpu_util || !res->gpu_dram_util || !res->modules)
-			goto nomem;
-		for (int g = 0; g < sc->n_gpus; g++) {
-			double avail = (double)c->gpu->sms * (double)st.span_ns;
-			double bw = (c->gpu->hbm_gbps > 0 ? c->gpu->hbm_gbps : 1000) * (double)st.span_ns;
-			res->gpu_util[g] = avail > 0 ? engine_sim_gpu_busy_sm_ns(sim, g) / avail : 0;
-			res->sm_util += res->gpu_util[g] / sc->n_gpus;
-			res->gpu_dram_util[g] = bw > 0 ? engine_sim_gpu_dram_bytes(sim, g) / bw : 0;
-			res->dram_util += res->gpu_dram_util[g] / sc->n_gpus;
-		}
-		int64_t *first = malloc(((size_t)w->n_modules + 1) * sizeof(int64_t));
-		int64_t *last = calloc((size_t)w->n_modules + 1, sizeof(int64_t));
-		if (!first || !last) {
-			free(first);
-			free(last);
-			goto nomem;
-		}
-		for (int m = 0; m < w->n_modules; m++) {
-			snprintf(res->modules[m].name, sizeof(res->modules[m].name), "%s", w->modules[m].name);
-			first[m] = INT64_MAX;
-		}
-		for (size_t t = 0; t < sc->n_tasks; t++) {
-			const struct engine_task *tk = &sc->tasks[t];
-			int m = sc->slots[tk->slot].module;
-			int64_t s0 = engine_sim_op_start(sim, op[t]), s1 = engine_sim_op_end(sim, op[t]);
-			if (tk->kind == ENGINE_TASK_SEND || tk->kind == ENGINE_TASK_ALLREDUCE)
-				continue;
-			res->modules[m].busy_ns += s1 - s0;
-			if (tk->kind == ENGINE_TASK_FWD)
-				res->modules[m].fwd_ns += s1 - s0;
-			else if (tk->kind == ENGINE_TASK_BWD)
-				res->modules[m].bwd_ns += s1 - s0;
-			else
-				res->modules[m].opt_ns += s1 - s0;
-			if (s0 < first[m])
-				first[m] = s0;
-			if (s1 > last[m])
-				last[m] = s1;
-		}
-		for (int m = 0; m < w->n_modules; m++)
-			res->modules[m].span_ns = first[m] == INT64_MAX ? 0 : last[m] - first[m];
-		free(first);
-		free(last);
-		res->gpu_peak_bytes = calloc((size_t)sc->n_gpus + 1, sizeof(int64_t));
-		if (!res->gpu_peak_bytes || peak_memory(sc, w, sim, op, res->gpu_peak_bytes))
-			goto nomem;
-	}
-	rc = 0;
-	goto out;
-nomem:
-	rc = mo_err_set(err, MO_ENOMEM, "out of memory running the schedule");
-out:
+	r.sim_stream = malloc(((size_t)sc->n_streams + 1) * sizeof(int));
+	r.op = malloc((sc->n_tasks + 1) * sizeof(int64_t));
+	r.slot_k = malloc(((size_t)sc->n_slots * 3 + 1) * sizeof(size_t));
+	r.names = calloc((size_t)sc->n_streams + 1, sizeof(*r.names));
+	if (!r.sim_stream || !r.op || !r.slot_k || !r.names)
+		rc = sched_nomem(err);
+	else
+		rc = sched_simulate(&r, res, err);
 	if (rc < 0)
 		engine_run_result_release(res);
-	engine_sim_free(sim);
-	kcache_release(&kc);
-	free(slot_k);
-	free(op);
-	free(deps);
-	free(peers);
-	free(sim_stream);
-	free(names);
+	engine_sim_free(r.sim);
+	kcache_release(&r.kc);
+	free(r.slot_k);
+	free(r.op);
+	free(r.deps);
+	free(r.peers);
+	free(r.sim_stream);
+	free(r.names);
 	return rc < 0 ? rc : 0;
 }
 

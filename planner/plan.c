@@ -399,14 +399,16 @@ static int read_checked(struct reader *r, json_t *jc, struct plan *p)
 	return 0;
 }
 
-static int read_plan(struct reader *r, json_t *root, struct plan **out)
+static int no_memory(struct reader *r)
 {
-	char fmt[32], sched[16];
-	int64_t version, gpus, mbs, mbn, pred;
-	json_t *placement;
-	struct plan *p = NULL;
-	char *seen = NULL;
-	int rc;
+	return mo_err_set(r->err, MO_ENOMEM, "cannot read plan '%s': out of memory", r->name);
+}
+
+/* The format, the version and the GPU count: a new plan of that size. */
+static int read_head(struct reader *r, json_t *root, struct plan **out)
+{
+	char fmt[32];
+	int64_t version, gpus;
 
 	if (!json_is_object(root))
 		return bad(r, "(top)", "expected an object%s", "");
@@ -422,9 +424,17 @@ static int read_plan(struct reader *r, json_t *root, struct plan **out)
 				  r->name, (long long)version, PLAN_FORMAT_VERSION);
 	if (get_int(r, root, "", "gpus", 1, PLAN_MAX_GPUS, &gpus))
 		return r->err->code;
-	p = plan_new((int)gpus);
-	if (!p)
-		return mo_err_set(r->err, MO_ENOMEM, "cannot read plan '%s': out of memory", r->name);
+	*out = plan_new((int)gpus);
+	return *out ? 0 : no_memory(r);
+}
+
+/* The plan's scalar fields and its optional sections; *placement the
+ * placement array (read by read_placement). */
+static int read_fields(struct reader *r, json_t *root, struct plan *p, json_t **placement)
+{
+	char sched[16];
+	int64_t mbs, mbn, pred;
+
 	if (get_str(r, root, "", "planner", p->planner, sizeof(p->planner)) ||
 	    get_str(r, root, "", "planner_version", p->planner_version, sizeof(p->planner_version)) ||
 	    get_str(r, root, "", "workload", p->workload, sizeof(p->workload)) ||
@@ -433,97 +443,119 @@ static int read_plan(struct reader *r, json_t *root, struct plan **out)
 	    get_int(r, root, "", "microbatch_size", 1, 1 << 30, &mbs) ||
 	    get_int(r, root, "", "microbatches", 1, 1 << 30, &mbn) ||
 	    get_int(r, root, "", "predicted_iter_ns", -1, INT64_MAX, &pred) ||
-	    get_array(r, root, "", "placement", PLAN_MAX_GPUS, &placement))
-		goto fail;
-	if (plan_schedule_parse(sched) < 0) {
-		bad(r, "schedule", "expected \"1f1b\" or \"gpipe\", found \"%s\"", sched);
-		goto fail;
-	}
+	    get_array(r, root, "", "placement", PLAN_MAX_GPUS, placement))
+		return -1;
+	if (plan_schedule_parse(sched) < 0)
+		return bad(r, "schedule", "expected \"1f1b\" or \"gpipe\", found \"%s\"", sched);
 	p->schedule = plan_schedule_parse(sched);
 	p->microbatch_size = (int)mbs;
 	p->microbatches = (int)mbn;
 	p->predicted_iter_ns = pred;
 	if (json_object_get(root, "checked") && read_checked(r, json_object_get(root, "checked"), p))
-		goto fail;
+		return -1;
 	if (json_object_get(root, "workload_file") &&
 	    get_str(r, root, "", "workload_file", p->workload_file, sizeof(p->workload_file)))
-		goto fail;
+		return -1;
 	if (json_object_get(root, "measurements") &&
 	    get_str(r, root, "", "measurements", p->measurements, sizeof(p->measurements)))
-		goto fail;
+		return -1;
 	if (json_object_get(root, "host") && read_host(r, json_object_get(root, "host"), p))
-		goto fail;
-	if ((int64_t)json_array_size(placement) != gpus) {
+		return -1;
+	return 0;
+}
+
+/* One partition of GPU gid (placement[i].partitions[j]) and its slots. */
+static int read_partition(struct reader *r, json_t *jp, const char *ppath, int gid, struct plan *p)
+{
+	json_t *slots;
+	int64_t sms;
+	struct plan_partition *part;
+
+	if (!json_is_object(jp))
+		return bad(r, ppath, "expected an object%s", "");
+	if (check_keys(r, jp, ppath, part_keys) || get_int(r, jp, ppath, "sms", 1, 1 << 20, &sms) ||
+	    get_array(r, jp, ppath, "slots", PLAN_MAX_SLOTS, &slots))
+		return -1;
+	part = plan_add_partition(p, gid, (int)sms);
+	if (!part)
+		return no_memory(r);
+	for (size_t k = 0; k < json_array_size(slots); k++) {
+		char spath[256];
+
+		snprintf(spath, sizeof(spath), "%s.slots[%zu]", ppath, k);
+		if (read_slot(r, json_array_get(slots, k), spath, part))
+			return -1;
+	}
+	return 0;
+}
+
+/* One entry of the placement (placement[i]: a GPU not listed before). */
+static int read_gpu(struct reader *r, json_t *jg, size_t i, char *seen, struct plan *p)
+{
+	json_t *parts;
+	char path[128];
+	int64_t gid;
+
+	snprintf(path, sizeof(path), "placement[%zu]", i);
+	if (!json_is_object(jg))
+		return bad(r, path, "expected an object%s", "");
+	if (check_keys(r, jg, path, gpu_keys) || get_int(r, jg, path, "gpu", 0, p->n_gpus - 1, &gid) ||
+	    get_array(r, jg, path, "partitions", PLAN_MAX_PARTS, &parts))
+		return -1;
+	if (seen[gid]) {
+		char d[64];
+
+		snprintf(d, sizeof(d), "GPU %lld listed twice", (long long)gid);
+		return bad(r, path, "%s", d);
+	}
+	seen[gid] = 1;
+	for (size_t j = 0; j < json_array_size(parts); j++) {
+		char ppath[192];
+
+		snprintf(ppath, sizeof(ppath), "%s.partitions[%zu]", path, j);
+		if (read_partition(r, json_array_get(parts, j), ppath, (int)gid, p))
+			return -1;
+	}
+	return 0;
+}
+
+/* The placement: one entry per GPU of the plan, each GPU once. */
+static int read_placement(struct reader *r, json_t *placement, struct plan *p)
+{
+	char *seen;
+	int rc = 0;
+
+	if ((int64_t)json_array_size(placement) != p->n_gpus) {
 		char d[96];
 
 		snprintf(d, sizeof(d), "%zu entries for %lld GPUs", json_array_size(placement),
-			 (long long)gpus);
-		bad(r, "placement", "%s", d);
-		goto fail;
+			 (long long)p->n_gpus);
+		return bad(r, "placement", "%s", d);
 	}
-	seen = calloc((size_t)gpus, 1);
-	if (!seen) {
-		mo_err_set(r->err, MO_ENOMEM, "cannot read plan '%s': out of memory", r->name);
-		goto fail;
-	}
-	for (size_t i = 0; i < json_array_size(placement); i++) {
-		json_t *jg = json_array_get(placement, i), *parts;
-		char path[128];
-		int64_t gid;
-
-		snprintf(path, sizeof(path), "placement[%zu]", i);
-		if (!json_is_object(jg)) {
-			bad(r, path, "expected an object%s", "");
-			goto fail;
-		}
-		if (check_keys(r, jg, path, gpu_keys) || get_int(r, jg, path, "gpu", 0, gpus - 1, &gid) ||
-		    get_array(r, jg, path, "partitions", PLAN_MAX_PARTS, &parts))
-			goto fail;
-		if (seen[gid]) {
-			char d[64];
-
-			snprintf(d, sizeof(d), "GPU %lld listed twice", (long long)gid);
-			bad(r, path, "%s", d);
-			goto fail;
-		}
-		seen[gid] = 1;
-		for (size_t j = 0; j < json_array_size(parts); j++) {
-			json_t *jp = json_array_get(parts, j), *slots;
-			char ppath[192];
-			int64_t sms;
-			struct plan_partition *part;
-
-			snprintf(ppath, sizeof(ppath), "%s.partitions[%zu]", path, j);
-			if (!json_is_object(jp)) {
-				bad(r, ppath, "expected an object%s", "");
-				goto fail;
-			}
-			if (check_keys(r, jp, ppath, part_keys) ||
-			    get_int(r, jp, ppath, "sms", 1, 1 << 20, &sms) ||
-			    get_array(r, jp, ppath, "slots", PLAN_MAX_SLOTS, &slots))
-				goto fail;
-			part = plan_add_partition(p, (int)gid, (int)sms);
-			if (!part) {
-				mo_err_set(r->err, MO_ENOMEM, "cannot read plan '%s': out of memory", r->name);
-				goto fail;
-			}
-			for (size_t k = 0; k < json_array_size(slots); k++) {
-				char spath[256];
-
-				snprintf(spath, sizeof(spath), "%s.slots[%zu]", ppath, k);
-				if (read_slot(r, json_array_get(slots, k), spath, part))
-					goto fail;
-			}
-		}
-	}
+	seen = calloc((size_t)p->n_gpus, 1);
+	if (!seen)
+		return no_memory(r);
+	for (size_t i = 0; i < json_array_size(placement) && rc == 0; i++)
+		rc = read_gpu(r, json_array_get(placement, i), i, seen, p);
 	free(seen);
+	return rc;
+}
+
+static int read_plan(struct reader *r, json_t *root, struct plan **out)
+{
+	struct plan *p = NULL;
+	json_t *placement;
+	int rc;
+
+	if ((rc = read_head(r, root, &p)) != 0)
+		return rc;
+	if (read_fields(r, root, p, &placement) || read_placement(r, placement, p)) {
+		rc = r->err && r->err->code ? r->err->code : -MO_EINPUT;
+		plan_free(p);
+		return rc;
+	}
 	*out = p;
 	return 0;
-fail:
-	rc = r->err && r->err->code ? r->err->code : -MO_EINPUT;
-	free(seen);
-	plan_free(p);
-	return rc;
 }
 
 static int load_root(json_t *root, json_error_t *je, const char *name, struct plan **out,

@@ -358,6 +358,125 @@ static int check_positive(struct pctx *p, const struct workload_module *mod, uns
 	return 0;
 }
 
+/* Name, kind and architecture (a module with a trace and no arch is a
+ * trace module). */
+static int check_identity(struct pctx *p, struct workload_module *mod, unsigned long long given)
+{
+	if (!mod->name[0])
+		return perr(p, "name", was_given(given, "name") ? "must not be empty" : "missing");
+	if (mod->kind < 0)
+		return perr(p, "kind", "missing (encoder, projector, backbone or decoder)");
+	if (mod->arch < 0) {
+		if (!was_given(given, "trace"))
+			return perr(p, "arch", "missing (vit, encoder, decoder, conv, mlp or trace)");
+		mod->arch = WORKLOAD_ARCH_TRACE;
+	}
+	return 0;
+}
+
+/* A ViT: its sequence from the image and patch when not given. */
+static int check_vit(struct pctx *p, struct workload_module *mod, unsigned long long given)
+{
+	int rc;
+
+	if ((rc = require(p, mod, given, "layers hidden heads ffn patch")) < 0)
+		return rc;
+	if (!was_given(given, "image") && !was_given(given, "seq"))
+		return perr(p, "image", "missing: arch 'vit' needs image or seq");
+	if (!mod->seq) {
+		if (mod->image % mod->patch)
+			return perr(p, "image", "%d is not a multiple of patch %d", mod->image, mod->patch);
+		int64_t side = mod->image / mod->patch;
+		if (side * side > 1 << 24)
+			return perr(p, "image", "more than 2^24 patches");
+		mod->seq = (int)(side * side) + mod->cls_token;
+	}
+	return 0;
+}
+
+/* A conv net: its layers are its blocks. */
+static int check_conv(struct pctx *p, struct workload_module *mod, unsigned long long given)
+{
+	int rc, n = 0;
+
+	if ((rc = require(p, mod, given, "blocks image")) < 0)
+		return rc;
+	for (int s = 0; s < mod->n_stages; s++)
+		n += mod->stage_blocks[s];
+	if (was_given(given, "layers") && mod->layers != n)
+		return perr(p, "layers", "%d does not match the %d blocks", mod->layers, n);
+	mod->layers = n;
+	if (mod->width > 4096)
+		return perr(p, "width", "%d is more than 4096", mod->width);
+	if (mod->image < 32 || mod->image % 32)
+		return perr(p, "image", "%d is not a multiple of 32", mod->image);
+	return 0;
+}
+
+/* What each architecture requires, and the fields only one of them takes. */
+static int check_arch(struct pctx *p, struct workload_module *mod, unsigned long long given,
+		      const struct workload *w)
+{
+	int rc = 0;
+
+	switch (mod->arch) {
+	case WORKLOAD_ARCH_VIT: rc = check_vit(p, mod, given); break;
+	case WORKLOAD_ARCH_ENCODER:
+	case WORKLOAD_ARCH_DECODER: rc = require(p, mod, given, "layers hidden heads ffn seq"); break;
+	case WORKLOAD_ARCH_CONV: rc = check_conv(p, mod, given); break;
+	case WORKLOAD_ARCH_MLP: rc = require(p, mod, given, "layers in_dim hidden out_dim seq"); break;
+	case WORKLOAD_ARCH_TRACE:
+		if (!mod->trace[0])
+			return perr(p, "trace", "missing: arch 'trace' needs it");
+		if (was_given(given, "layers") && mod->layers != 1)
+			return perr(p, "layers", "a trace module has 1 layer");
+		mod->layers = 1;
+		if (!mod->trace_samples)
+			mod->trace_samples = w->microbatch;
+		break;
+	}
+	if (rc < 0)
+		return rc;
+	if (mod->arch != WORKLOAD_ARCH_TRACE && (was_given(given, "trace_module") ||
+						  was_given(given, "trace_samples") ||
+						  was_given(given, "trace")))
+		return perr(p, "trace", "only a trace module (arch 'trace') takes a trace");
+	if (mod->arch != WORKLOAD_ARCH_CONV && was_given(given, "blocks"))
+		return perr(p, "blocks", "only arch 'conv' takes blocks");
+	return 0;
+}
+
+/* A transformer (vit, encoder, decoder): heads, positions, cross-attention
+ * and the loss, with their defaults. */
+static int check_transformer(struct pctx *p, struct workload_module *mod, unsigned long long given)
+{
+	if (!mod->kv_heads)
+		mod->kv_heads = mod->heads;
+	if (mod->kv_heads > mod->heads || mod->heads % mod->kv_heads)
+		return perr(p, "kv_heads", "%d does not divide heads %d", mod->kv_heads, mod->heads);
+	if (!mod->head_dim) {
+		if (mod->hidden % mod->heads)
+			return perr(p, "heads", "%d does not divide hidden %d (give head_dim)", mod->heads,
+				    mod->hidden);
+		mod->head_dim = mod->hidden / mod->heads;
+	}
+	if (mod->pos == WORKLOAD_POS_LEARNED && !mod->max_pos)
+		mod->max_pos = mod->seq;
+	if (mod->cross_attention && !mod->cross_seq)
+		return perr(p, "cross_seq", "missing: cross_attention needs it");
+	if (mod->cross_attention && mod->arch != WORKLOAD_ARCH_DECODER)
+		return perr(p, "cross_attention", "only arch 'decoder' cross-attends");
+	if (!was_given(given, "loss") && mod->arch == WORKLOAD_ARCH_DECODER && mod->vocab)
+		mod->loss = WORKLOAD_LOSS_LM;
+	if (mod->loss == WORKLOAD_LOSS_LM && !mod->vocab)
+		return perr(p, "loss", "'lm' needs vocab");
+	if (mod->arch == WORKLOAD_ARCH_DECODER)
+		mod->causal = 1;
+	if (mod->arch == WORKLOAD_ARCH_VIT && mod->vocab)
+		return perr(p, "vocab", "arch 'vit' takes pixels, not tokens");
+	return 0;
+}
+
 static int parse_module(struct pctx *p, json_t *obj, struct workload_module *mod,
 			const struct workload *w)
 {
@@ -372,105 +491,14 @@ static int parse_module(struct pctx *p, json_t *obj, struct workload_module *mod
 	mod->channels = 3;
 	mod->frames = 1;
 	mod->width = 64;
-	if ((rc = parse_module_fields(p, obj, mod, &given)) < 0)
+	if ((rc = parse_module_fields(p, obj, mod, &given)) < 0 ||
+	    (rc = check_identity(p, mod, given)) < 0 || (rc = check_positive(p, mod, given)) < 0 ||
+	    (rc = check_arch(p, mod, given, w)) < 0)
 		return rc;
-	if (!mod->name[0])
-		return perr(p, "name", was_given(given, "name") ? "must not be empty" : "missing");
-	if (mod->kind < 0)
-		return perr(p, "kind", "missing (encoder, projector, backbone or decoder)");
-	if (mod->arch < 0) {
-		if (!was_given(given, "trace"))
-			return perr(p, "arch", "missing (vit, encoder, decoder, conv, mlp or trace)");
-		mod->arch = WORKLOAD_ARCH_TRACE;
-	}
-	if ((rc = check_positive(p, mod, given)) < 0)
+	if ((mod->arch == WORKLOAD_ARCH_VIT || mod->arch == WORKLOAD_ARCH_ENCODER ||
+	     mod->arch == WORKLOAD_ARCH_DECODER) &&
+	    (rc = check_transformer(p, mod, given)) < 0)
 		return rc;
-
-	switch (mod->arch) {
-	case WORKLOAD_ARCH_VIT:
-		if ((rc = require(p, mod, given, "layers hidden heads ffn patch")) < 0)
-			return rc;
-		if (!was_given(given, "image") && !was_given(given, "seq"))
-			return perr(p, "image", "missing: arch 'vit' needs image or seq");
-		if (!mod->seq) {
-			if (mod->image % mod->patch)
-				return perr(p, "image", "%d is not a multiple of patch %d", mod->image,
-					    mod->patch);
-			int64_t side = mod->image / mod->patch;
-			if (side * side > 1 << 24)
-				return perr(p, "image", "more than 2^24 patches");
-			mod->seq = (int)(side * side) + mod->cls_token;
-		}
-		break;
-	case WORKLOAD_ARCH_ENCODER:
-	case WORKLOAD_ARCH_DECODER:
-		if ((rc = require(p, mod, given, "layers hidden heads ffn seq")) < 0)
-			return rc;
-		break;
-	case WORKLOAD_ARCH_CONV:
-		if ((rc = require(p, mod, given, "blocks image")) < 0)
-			return rc;
-		{
-			int s, n = 0;
-			for (s = 0; s < mod->n_stages; s++)
-				n += mod->stage_blocks[s];
-			if (was_given(given, "layers") && mod->layers != n)
-				return perr(p, "layers", "%d does not match the %d blocks", mod->layers, n);
-			mod->layers = n;
-			if (mod->width > 4096)
-				return perr(p, "width", "%d is more than 4096", mod->width);
-			if (mod->image < 32 || mod->image % 32)
-				return perr(p, "image", "%d is not a multiple of 32", mod->image);
-		}
-		break;
-	case WORKLOAD_ARCH_MLP:
-		if ((rc = require(p, mod, given, "layers in_dim hidden out_dim seq")) < 0)
-			return rc;
-		break;
-	case WORKLOAD_ARCH_TRACE:
-		if (!mod->trace[0])
-			return perr(p, "trace", "missing: arch 'trace' needs it");
-		if (was_given(given, "layers") && mod->layers != 1)
-			return perr(p, "layers", "a trace module has 1 layer");
-		mod->layers = 1;
-		if (!mod->trace_samples)
-			mod->trace_samples = w->microbatch;
-		break;
-	}
-	if (mod->arch != WORKLOAD_ARCH_TRACE && (was_given(given, "trace_module") ||
-						  was_given(given, "trace_samples") ||
-						  was_given(given, "trace")))
-		return perr(p, "trace", "only a trace module (arch 'trace') takes a trace");
-	if (mod->arch != WORKLOAD_ARCH_CONV && was_given(given, "blocks"))
-		return perr(p, "blocks", "only arch 'conv' takes blocks");
-	if (mod->arch == WORKLOAD_ARCH_VIT || mod->arch == WORKLOAD_ARCH_ENCODER ||
-	    mod->arch == WORKLOAD_ARCH_DECODER) {
-		if (!mod->kv_heads)
-			mod->kv_heads = mod->heads;
-		if (mod->kv_heads > mod->heads || mod->heads % mod->kv_heads)
-			return perr(p, "kv_heads", "%d does not divide heads %d", mod->kv_heads,
-				    mod->heads);
-		if (!mod->head_dim) {
-			if (mod->hidden % mod->heads)
-				return perr(p, "heads", "%d does not divide hidden %d (give head_dim)",
-					    mod->heads, mod->hidden);
-			mod->head_dim = mod->hidden / mod->heads;
-		}
-		if (mod->pos == WORKLOAD_POS_LEARNED && !mod->max_pos)
-			mod->max_pos = mod->seq;
-		if (mod->cross_attention && !mod->cross_seq)
-			return perr(p, "cross_seq", "missing: cross_attention needs it");
-		if (mod->cross_attention && mod->arch != WORKLOAD_ARCH_DECODER)
-			return perr(p, "cross_attention", "only arch 'decoder' cross-attends");
-		if (!was_given(given, "loss") && mod->arch == WORKLOAD_ARCH_DECODER && mod->vocab)
-			mod->loss = WORKLOAD_LOSS_LM;
-		if (mod->loss == WORKLOAD_LOSS_LM && !mod->vocab)
-			return perr(p, "loss", "'lm' needs vocab");
-		if (mod->arch == WORKLOAD_ARCH_DECODER)
-			mod->causal = 1;
-		if (mod->arch == WORKLOAD_ARCH_VIT && mod->vocab)
-			return perr(p, "vocab", "arch 'vit' takes pixels, not tokens");
-	}
 	if (mod->arch == WORKLOAD_ARCH_VIT && mod->loss == WORKLOAD_LOSS_LM)
 		return perr(p, "loss", "arch 'vit' has no LM head");
 	if (!was_given(given, "attn_dropout"))
