@@ -180,235 +180,317 @@ static int span_of(const struct trace_record *r, int64_t *s, int64_t *e, int *de
 	}
 }
 
+/* One replay: the trace, its activities and streams, the simulator. */
+struct replay {
+	const struct trace_mem *t;
+	const struct engine_replay_opts *o;
+	const struct model_gpu *gpu;
+	int sms;                  /* the recorded SM count */
+	struct engine_sim *sim;
+	struct act *acts;         /* every activity, in start order */
+	size_t n_acts, cap_acts;
+	struct rstream *rs;
+	size_t n_rs, cap_rs;
+	struct engine_kernel *ks; /* one per activity */
+	int64_t *deps;            /* scratch: one activity's dependencies */
+	struct interval *gaps;    /* host-bound gaps */
+	size_t n_gaps;
+	int max_dev;
+	int64_t t0, t1;           /* measured first start, last end */
+};
+
+static int nomem(const struct replay *r, struct mo_err *err)
+{
+	return mo_err_set(err, MO_ENOMEM, "out of memory replaying %zu activities", r->n_acts);
+}
+
+/* The stream (device, id) of r, added when new; its index, or -1 (memory). */
+static int replay_stream(struct replay *r, int dev, int64_t sid)
+{
+	size_t j;
+
+	for (j = 0; j < r->n_rs; j++)
+		if (r->rs[j].device == dev && r->rs[j].id == sid)
+			return (int)j;
+	if (engine_grow((void **)&r->rs, &r->cap_rs, r->n_rs + 1, sizeof(*r->rs)))
+		return -1;
+	memset(&r->rs[j], 0, sizeof(*r->rs));
+	r->rs[j].device = dev;
+	r->rs[j].id = sid;
+	r->n_rs++;
+	return (int)j;
+}
+
+/* Every GPU activity of the trace, sorted by start, listed per stream. */
+static int collect_activities(struct replay *r, struct mo_err *err)
+{
+	const struct trace_mem *t = r->t;
+
+	for (size_t i = 0; i < t->n; i++) {
+		int64_t s, e, sid;
+		int dev, j;
+
+		if (!span_of(&t->recs[i], &s, &e, &dev, &sid) || dev < 0 || s < 0 || e < s)
+			continue;
+		if (dev > 4095)
+			return mo_err_set(err, MO_EINPUT, "record %zu: device %d is out of range", i, dev);
+		if ((j = replay_stream(r, dev, sid)) < 0 ||
+		    engine_grow((void **)&r->acts, &r->cap_acts, r->n_acts + 1, sizeof(*r->acts)))
+			return nomem(r, err);
+		r->acts[r->n_acts++] = (struct act){s, e, dev, j, i, -1};
+		r->max_dev = dev > r->max_dev ? dev : r->max_dev;
+		r->t0 = s < r->t0 ? s : r->t0;
+		r->t1 = e > r->t1 ? e : r->t1;
+	}
+	if (r->n_acts == 0)
+		return mo_err_set(err, MO_EINPUT, "cannot replay: the trace has no GPU activity");
+	qsort(r->acts, r->n_acts, sizeof(*r->acts), act_cmp);
+	for (size_t i = 0; i < r->n_acts; i++) {
+		struct rstream *x = &r->rs[r->acts[i].stream];
+
+		if (engine_grow((void **)&x->acts, &x->cap, x->n + 1, sizeof(*x->acts)))
+			return nomem(r, err);
+		x->acts[x->n++] = i;
+	}
+	return 0;
+}
+
+/* The index of the PARTITION record (device d, id want), or t->n. */
+static size_t partition_record(const struct trace_mem *t, int d, int64_t want)
+{
+	size_t i;
+
+	for (i = 0; i < t->n; i++)
+		if (t->recs[i].kind == TRACE_KIND_PARTITION && t->recs[i].u.partition.device == d &&
+		    t->recs[i].u.partition.id == want)
+			break;
+	return i;
+}
+
+/* Partitions: the trace's PARTITION records (a simulated run, a
+ * green-context recording) in id order, else one of the replay's SMs per
+ * GPU. */
+static int add_partitions(struct replay *r, struct mo_err *err)
+{
+	const struct trace_mem *t = r->t;
+	int rc;
+
+	for (int d = 0; d <= r->max_dev; d++) {
+		int n_parts = 0;
+
+		for (int64_t want = 0; want < 4096; want++) {
+			size_t i = partition_record(t, d, want);
+
+			if (i == t->n)
+				break;
+			if ((rc = engine_sim_add_partition(r->sim, d, (int)t->recs[i].u.partition.sms, err)) < 0) {
+				mo_err_prefix(err, "record %zu", i);
+				return rc;
+			}
+			n_parts++;
+		}
+		if (n_parts > 0 && r->o->sms > 0)
+			return mo_err_set(err, MO_EUSAGE,
+					  "cannot replay at %d SMs: the trace has its own SM partitions", r->o->sms);
+		if (n_parts == 0 &&
+		    (rc = engine_sim_add_partition(r->sim, d, r->o->sms > 0 ? r->o->sms : r->sms, err)) < 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* A simulator stream per recorded stream, on the partition its STREAM
+ * record names (else the GPU's first), and the SMs its kernels ran on. */
+static int add_streams(struct replay *r, struct mo_err *err)
+{
+	const struct trace_mem *t = r->t;
+
+	for (size_t j = 0; j < r->n_rs; j++) {
+		struct rstream *x = &r->rs[j];
+		size_t pi;
+		int part = 0;
+
+		for (size_t i = 0; i < t->n; i++)
+			if (t->recs[i].kind == TRACE_KIND_STREAM && t->recs[i].u.stream.device == x->device &&
+			    t->recs[i].u.stream.id == x->id && t->recs[i].u.stream.partition > 0)
+				part = (int)t->recs[i].u.stream.partition;
+		x->sim = engine_sim_add_stream(r->sim, x->device, part, err);
+		if (x->sim < 0 && part > 0)
+			x->sim = engine_sim_add_stream(r->sim, x->device, part = 0, err);
+		if (x->sim < 0)
+			return x->sim;
+		pi = partition_record(t, x->device, part);
+		x->sms = pi < t->n ? (int)t->recs[pi].u.partition.sms : r->sms;
+	}
+	return 0;
+}
+
+/* Activity a's inferred cross-stream dependencies into r->deps (their
+ * count); *ready moves to the latest end among them. */
+static size_t find_deps(struct replay *r, const struct act *a, int64_t *ready,
+			struct engine_replay_result *res)
+{
+	size_t n_deps = 0;
+
+	for (size_t j = 0; j < r->n_rs; j++) {
+		struct rstream *x = &r->rs[j];
+		size_t best = SIZE_MAX;
+
+		if (j == (size_t)a->stream || x->device != a->device)
+			continue;
+		/* last activity of x that ended at or before a's start: x's
+		 * activities run one at a time, so only the last one that
+		 * started before a may still be running */
+		while (x->scan < x->n && r->acts[x->acts[x->scan]].start < a->start)
+			x->scan++;
+		if (x->scan >= 1 && r->acts[x->acts[x->scan - 1]].end <= a->start)
+			best = x->acts[x->scan - 1];
+		else if (x->scan >= 2)
+			best = x->acts[x->scan - 2];
+		if (best == SIZE_MAX || a->start - r->acts[best].end > r->o->dep_window_ns)
+			continue;
+		r->deps[n_deps++] = r->acts[best].op;
+		res->dependencies++;
+		if (r->acts[best].end > *ready)
+			*ready = r->acts[best].end;
+	}
+	return n_deps;
+}
+
+/* Activity i as a simulator kernel, ready at `ready` (its predecessor and
+ * dependencies ended): its physics, and its host gap or release time. */
+static void replay_kernel(struct replay *r, size_t i, int64_t ready)
+{
+	const struct act *a = &r->acts[i];
+	const struct trace_record *rec = &r->t->recs[a->rec];
+	struct engine_kernel *k = &r->ks[i];
+
+	if (rec->kind == TRACE_KIND_KERNEL) {
+		engine_kernel_from_trace(r->gpu, &rec->u.kernel, r->rs[a->stream].sms, k);
+	} else {
+		k->blocks = 1;
+		k->blocks_per_sm = 1;
+		k->fixed_ns = a->end - a->start > 0 ? a->end - a->start : 1;
+	}
+	k->gap_ns = a->start > ready ? a->start - ready : 0;
+	if (k->gap_ns > r->o->host_gap_ns) {
+		r->gaps[r->n_gaps++] = (struct interval){ready, a->start, a->device};
+		/* host-bound: its host launched it at about its measured
+		 * start; a slower GPU (--sms) would find it already queued */
+		k->release_ns = a->start - r->t0;
+		k->gap_ns = r->o->launch_ns < k->gap_ns ? r->o->launch_ns : k->gap_ns;
+	}
+	k->rec = rec;
+}
+
+/* In start order: each activity's dependencies, gap and operation. */
+static int queue_activities(struct replay *r, struct engine_replay_result *res,
+			    struct mo_err *err)
+{
+	r->ks = calloc(r->n_acts, sizeof(*r->ks));
+	r->deps = calloc(r->n_rs + 1, sizeof(*r->deps));
+	r->gaps = malloc((r->n_acts + 1) * sizeof(*r->gaps));
+	if (!r->ks || !r->deps || !r->gaps)
+		return nomem(r, err);
+	for (size_t i = 0; i < r->n_acts; i++) {
+		struct act *a = &r->acts[i];
+		struct rstream *own = &r->rs[a->stream];
+		int64_t ready = r->t0;
+		size_t n_deps;
+
+		if (own->cursor > 0 && r->acts[own->acts[own->cursor - 1]].end > ready)
+			ready = r->acts[own->acts[own->cursor - 1]].end; /* stream predecessor */
+		own->cursor++;
+		n_deps = find_deps(r, a, &ready, res);
+		replay_kernel(r, i, ready);
+		a->op = engine_sim_add_kernels(r->sim, own->sim, &r->ks[i], 1, NULL, r->deps, n_deps, err);
+		if (a->op < 0)
+			return (int)a->op;
+	}
+	return 0;
+}
+
+/* After the run: spans, errors and what the result says of the replay. */
+static int replay_results(struct replay *r, struct engine_replay_result *res,
+			  struct mo_err *err)
+{
+	int64_t s0 = INT64_MAX, s1 = INT64_MIN;
+
+	for (size_t i = 0; i < r->n_acts; i++) {
+		int64_t s = engine_sim_op_start(r->sim, r->acts[i].op), e = engine_sim_op_end(r->sim, r->acts[i].op);
+
+		s0 = s < s0 ? s : s0;
+		s1 = e > s1 ? e : s1;
+	}
+	res->span_ns = s1 - s0;
+	res->measured_span_ns = r->t1 - r->t0;
+	res->error_pct = res->measured_span_ns > 0
+				 ? 100.0 * (double)(res->span_ns - res->measured_span_ns) /
+					   (double)res->measured_span_ns
+				 : 0;
+	if (compare_work(r->t, r->acts, r->n_acts, r->gaps, r->n_gaps, r->sim, res))
+		return nomem(r, err);
+	res->host_bound = 2 * res->host_gap_ns > res->measured_span_ns * (r->max_dev + 1);
+	res->kernels = r->n_acts;
+	res->streams = (int)r->n_rs;
+	res->sms = r->o->sms > 0 ? r->o->sms : r->sms;
+	snprintf(res->gpu, sizeof(res->gpu), "%s", r->gpu->short_name);
+	return 0;
+}
+
+/* Build the simulator of r from the trace and run it. */
+static int replay_run(struct replay *r, struct engine_replay_result *res, struct mo_err *err)
+{
+	struct engine_cluster c;
+	int rc = collect_activities(r, err);
+
+	if (rc)
+		return rc;
+	engine_cluster_init(&c, r->gpu, r->max_dev + 1);
+	c.launch_ns = 0;
+	r->sim = engine_sim_new(&c, err);
+	if (!r->sim)
+		return err ? err->code : -MO_ENOMEM;
+	if ((rc = add_partitions(r, err)) < 0 || (rc = add_streams(r, err)) < 0 ||
+	    (rc = queue_activities(r, res, err)) < 0)
+		return rc;
+	if ((rc = engine_sim_run(r->sim, r->o->out, err)) < 0)
+		return rc;
+	return replay_results(r, res, err);
+}
+
 int engine_replay(const struct trace_mem *t, const struct engine_replay_opts *o,
 		  struct engine_replay_result *res, struct mo_err *err)
 {
 	struct engine_replay_opts defo;
 	struct model_gpu tmp_gpu;
-	const struct model_gpu *gpu;
-	struct engine_cluster c;
-	struct engine_sim *sim = NULL;
-	struct act *acts = NULL;
-	struct rstream *rs = NULL;
-	struct engine_kernel *ks = NULL;
-	size_t n_acts = 0, cap_acts = 0, n_rs = 0, cap_rs = 0, n_gaps = 0;
-	struct interval *gaps = NULL;
-	int max_dev = -1, sms, rc = 0;
-	int64_t t0 = INT64_MAX, t1 = INT64_MIN, *deps = NULL;
+	struct replay r = {.t = t, .o = o, .max_dev = -1, .t0 = INT64_MAX, .t1 = INT64_MIN};
+	int rc;
 
 	if (!o) {
 		engine_replay_opts_init(&defo);
-		o = &defo;
+		r.o = &defo;
 	}
 	memset(res, 0, sizeof(*res));
 	/* by name, else a spec derived from the header's SM count and capability */
-	gpu = model_gpu_for_header(&t->header, &tmp_gpu, err);
-	if (!gpu) {
+	r.gpu = model_gpu_for_header(&t->header, &tmp_gpu, err);
+	if (!r.gpu) {
 		mo_err_prefix(err, "the trace's GPU");
 		return err ? err->code : -MO_EINPUT;
 	}
-	sms = t->header.quota_sms > 0 && t->header.quota_sms <= gpu->sms ? (int)t->header.quota_sms
-									 : gpu->sms;
-	if (o->sms < 0 || o->sms > gpu->sms) {
-		rc = mo_err_set(err, MO_EUSAGE, "cannot replay at %d SMs: the %s has %d", o->sms,
-				gpu->short_name, gpu->sms);
-		goto out;
-	}
-	/* Activities and their streams. */
-	for (size_t i = 0; i < t->n; i++) {
-		int64_t s, e, sid;
-		int dev;
-		size_t j;
-		if (!span_of(&t->recs[i], &s, &e, &dev, &sid) || dev < 0 || s < 0 || e < s)
-			continue;
-		if (dev > 4095) {
-			rc = mo_err_set(err, MO_EINPUT, "record %zu: device %d is out of range", i, dev);
-			goto out;
-		}
-		for (j = 0; j < n_rs; j++)
-			if (rs[j].device == dev && rs[j].id == sid)
-				break;
-		if (j == n_rs) {
-			if (engine_grow((void **)&rs, &cap_rs, n_rs + 1, sizeof(*rs)))
-				goto nomem;
-			memset(&rs[n_rs], 0, sizeof(*rs));
-			rs[n_rs].device = dev;
-			rs[n_rs].id = sid;
-			n_rs++;
-		}
-		if (engine_grow((void **)&acts, &cap_acts, n_acts + 1, sizeof(*acts)))
-			goto nomem;
-		acts[n_acts] = (struct act){s, e, dev, (int)j, i, -1};
-		n_acts++;
-		if (dev > max_dev)
-			max_dev = dev;
-		if (s < t0)
-			t0 = s;
-		if (e > t1)
-			t1 = e;
-	}
-	if (n_acts == 0) {
-		rc = mo_err_set(err, MO_EINPUT, "cannot replay: the trace has no GPU activity");
-		goto out;
-	}
-	qsort(acts, n_acts, sizeof(*acts), act_cmp);
-	for (size_t i = 0; i < n_acts; i++) {
-		struct rstream *r = &rs[acts[i].stream];
-		if (engine_grow((void **)&r->acts, &r->cap, r->n + 1, sizeof(*r->acts)))
-			goto nomem;
-		r->acts[r->n++] = i;
-	}
-	engine_cluster_init(&c, gpu, max_dev + 1);
-	c.launch_ns = 0;
-	sim = engine_sim_new(&c, err);
-	if (!sim) {
-		rc = err ? err->code : -MO_ENOMEM;
-		goto out;
-	}
-	/* Partitions: the trace's PARTITION records (a simulated run, a
-	 * green-context recording) in id order, else one of `sms` per GPU. */
-	for (int d = 0; d <= max_dev; d++) {
-		int n_parts = 0;
-		for (int64_t want = 0; want < 4096; want++) {
-			size_t i;
-			for (i = 0; i < t->n; i++)
-				if (t->recs[i].kind == TRACE_KIND_PARTITION &&
-				    t->recs[i].u.partition.device == d && t->recs[i].u.partition.id == want)
-					break;
-			if (i == t->n)
-				break;
-			if ((rc = engine_sim_add_partition(sim, d, (int)t->recs[i].u.partition.sms, err)) < 0) {
-				mo_err_prefix(err, "record %zu", i);
-				goto out;
-			}
-			n_parts++;
-		}
-		if (n_parts > 0 && o->sms > 0) {
-			rc = mo_err_set(err, MO_EUSAGE,
-					"cannot replay at %d SMs: the trace has its own SM partitions", o->sms);
-			goto out;
-		}
-		if (n_parts == 0 && (rc = engine_sim_add_partition(sim, d, o->sms > 0 ? o->sms : sms, err)) < 0)
-			goto out;
-	}
-	for (size_t j = 0; j < n_rs; j++) {
-		int part = 0;
-		for (size_t i = 0; i < t->n; i++)
-			if (t->recs[i].kind == TRACE_KIND_STREAM && t->recs[i].u.stream.device == rs[j].device &&
-			    t->recs[i].u.stream.id == rs[j].id && t->recs[i].u.stream.partition > 0)
-				part = (int)t->recs[i].u.stream.partition;
-		rs[j].sim = engine_sim_add_stream(sim, rs[j].device, part, err);
-		if (rs[j].sim < 0 && part > 0)
-			rs[j].sim = engine_sim_add_stream(sim, rs[j].device, part = 0, err);
-		rs[j].sms = sms;
-		for (size_t i = 0; i < t->n; i++)
-			if (t->recs[i].kind == TRACE_KIND_PARTITION &&
-			    t->recs[i].u.partition.device == rs[j].device && t->recs[i].u.partition.id == part)
-				rs[j].sms = (int)t->recs[i].u.partition.sms;
-		if (rs[j].sim < 0) {
-			rc = rs[j].sim;
-			goto out;
-		}
-	}
-	ks = calloc(n_acts, sizeof(*ks));
-	deps = calloc(n_rs + 1, sizeof(*deps));
-	gaps = malloc((n_acts + 1) * sizeof(*gaps));
-	if (!ks || !deps || !gaps)
-		goto nomem;
-	/* In start order: dependencies, gaps, operations. */
-	for (size_t i = 0; i < n_acts; i++) {
-		struct act *a = &acts[i];
-		const struct trace_record *r = &t->recs[a->rec];
-		struct rstream *own = &rs[a->stream];
-		size_t n_deps = 0;
-		int64_t ready = t0;
-		/* stream predecessor */
-		if (own->cursor > 0) {
-			const struct act *p = &acts[own->acts[own->cursor - 1]];
-			if (p->end > ready)
-				ready = p->end;
-		}
-		own->cursor++;
-		for (size_t j = 0; j < n_rs; j++) {
-			struct rstream *x = &rs[j];
-			size_t best = SIZE_MAX;
-			if (j == (size_t)a->stream || x->device != a->device)
-				continue;
-			/* last activity of x that ended at or before a's start: x's
-			 * activities run one at a time, so only the last one that
-			 * started before a may still be running */
-			while (x->scan < x->n && acts[x->acts[x->scan]].start < a->start)
-				x->scan++;
-			if (x->scan >= 1 && acts[x->acts[x->scan - 1]].end <= a->start)
-				best = x->acts[x->scan - 1];
-			else if (x->scan >= 2)
-				best = x->acts[x->scan - 2];
-			if (best == SIZE_MAX || a->start - acts[best].end > o->dep_window_ns)
-				continue;
-			deps[n_deps++] = acts[best].op;
-			res->dependencies++;
-			if (acts[best].end > ready)
-				ready = acts[best].end;
-		}
-		if (r->kind == TRACE_KIND_KERNEL) {
-			engine_kernel_from_trace(gpu, &r->u.kernel, own->sms, &ks[i]);
-		} else {
-			ks[i].blocks = 1;
-			ks[i].blocks_per_sm = 1;
-			ks[i].fixed_ns = a->end - a->start > 0 ? a->end - a->start : 1;
-		}
-		ks[i].gap_ns = a->start > ready ? a->start - ready : 0;
-		if (ks[i].gap_ns > o->host_gap_ns) {
-			gaps[n_gaps++] = (struct interval){ready, a->start, a->device};
-			/* host-bound: its host launched it at about its measured
-			 * start; a slower GPU (--sms) would find it already queued */
-			ks[i].release_ns = a->start - t0;
-			ks[i].gap_ns = o->launch_ns < ks[i].gap_ns ? o->launch_ns : ks[i].gap_ns;
-		}
-		ks[i].rec = r;
-		a->op = engine_sim_add_kernels(sim, own->sim, &ks[i], 1, NULL, deps, n_deps, err);
-		if (a->op < 0) {
-			rc = (int)a->op;
-			goto out;
-		}
-	}
-	if ((rc = engine_sim_run(sim, o->out, err)) < 0)
-		goto out;
-	{
-		int64_t s0 = INT64_MAX, s1 = INT64_MIN;
-		for (size_t i = 0; i < n_acts; i++) {
-			int64_t s = engine_sim_op_start(sim, acts[i].op), e = engine_sim_op_end(sim, acts[i].op);
-			if (s < s0)
-				s0 = s;
-			if (e > s1)
-				s1 = e;
-		}
-		res->span_ns = s1 - s0;
-	}
-	res->measured_span_ns = t1 - t0;
-	res->error_pct = res->measured_span_ns > 0
-				 ? 100.0 * (double)(res->span_ns - res->measured_span_ns) /
-					   (double)res->measured_span_ns
-				 : 0;
-	if (compare_work(t, acts, n_acts, gaps, n_gaps, sim, res))
-		goto nomem;
-	res->host_bound = 2 * res->host_gap_ns > res->measured_span_ns * (max_dev + 1);
-	res->kernels = n_acts;
-	res->streams = (int)n_rs;
-	res->sms = o->sms > 0 ? o->sms : sms;
-	snprintf(res->gpu, sizeof(res->gpu), "%s", gpu->short_name);
-	rc = 0;
-	goto out;
-nomem:
-	rc = mo_err_set(err, MO_ENOMEM, "out of memory replaying %zu activities", n_acts);
-out:
-	engine_sim_free(sim);
-	for (size_t j = 0; j < n_rs; j++)
-		free(rs[j].acts);
-	free(rs);
-	free(acts);
-	free(ks);
-	free(deps);
-	free(gaps);
+	r.sms = t->header.quota_sms > 0 && t->header.quota_sms <= r.gpu->sms ? (int)t->header.quota_sms
+									      : r.gpu->sms;
+	if (r.o->sms < 0 || r.o->sms > r.gpu->sms)
+		return mo_err_set(err, MO_EUSAGE, "cannot replay at %d SMs: the %s has %d", r.o->sms,
+				  r.gpu->short_name, r.gpu->sms);
+	rc = replay_run(&r, res, err);
+	engine_sim_free(r.sim);
+	for (size_t j = 0; j < r.n_rs; j++)
+		free(r.rs[j].acts);
+	free(r.rs);
+	free(r.acts);
+	free(r.ks);
+	free(r.deps);
+	free(r.gaps);
 	return rc < 0 ? rc : 0;
 }

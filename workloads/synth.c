@@ -583,6 +583,20 @@ static const char *suffix(const char *fwd, int which)
 	return fwd;
 }
 
+/* Fused attention of step s (batch x heads a, queries b, keys c, head size
+ * d): fmul FLOPs per query-key-dim (halved when causal), io times the
+ * query and key rows of d elements moved. */
+static void put_attn(struct emitter *em, const char *name, int opkind, const struct step *s,
+		     int64_t fmul, int64_t io)
+{
+	int64_t f = fmul * s->a * s->b * s->c * s->d;
+
+	if (s->causal)
+		f /= 2;
+	put(em, name, opkind, TRACE_CLASS_ATTENTION, s->a, s->b, s->c, s->d, s->causal, f,
+	    s->a * (io * s->b + io * s->c) * s->d * em->g->e);
+}
+
 static void emit_fwd(struct emitter *em, const struct step *s)
 {
 	int64_t e = em->g->e;
@@ -599,14 +613,9 @@ static void emit_fwd(struct emitter *em, const struct step *s)
 	case S_BMM:
 		put_gemm(em, s->name, TRACE_CLASS_GEMM, s->a, s->b, s->c, s->d);
 		break;
-	case S_ATTN: {
-		int64_t f = 4 * s->a * s->b * s->c * s->d;
-		if (s->causal)
-			f /= 2;
-		put(em, s->name, MODEL_OP_ATTENTION, TRACE_CLASS_ATTENTION, s->a, s->b, s->c, s->d,
-		    s->causal, f, s->a * (2 * s->b + 2 * s->c) * s->d * e);
+	case S_ATTN:
+		put_attn(em, s->name, MODEL_OP_ATTENTION, s, 4, 2);
 		break;
-	}
 	case S_EW:
 		put_ew(em, s->name, s->a, s->reads + s->writes, s->fpe);
 		break;
@@ -669,14 +678,9 @@ static void emit_bwd(struct emitter *em, const struct step *s)
 		put_gemm(em, suffix(s->name, 0), TRACE_CLASS_GEMM, s->a, s->b, s->d, s->c);
 		put_gemm(em, suffix(s->name, 1), TRACE_CLASS_GEMM, s->a, s->d, s->c, s->b);
 		break;
-	case S_ATTN: {
-		int64_t f = 10 * s->a * s->b * s->c * s->d;
-		if (s->causal)
-			f /= 2;
-		put(em, "flash_attn_bwd", MODEL_OP_ATTENTION_BWD, TRACE_CLASS_ATTENTION, s->a, s->b, s->c,
-		    s->d, s->causal, f, s->a * (4 * s->b + 4 * s->c) * s->d * e);
+	case S_ATTN:
+		put_attn(em, "flash_attn_bwd", MODEL_OP_ATTENTION_BWD, s, 10, 4);
 		break;
-	}
 	case S_EW:
 		for (int i = 0; i < s->nbwd; i++)
 			put_ew(em, s->name, s->a, s->bwd_only ? s->reads + s->writes : s->reads + 2,
