@@ -38,7 +38,15 @@ static const char usage[] =
 	"  and the finalist check is off unless --check sim (the simulator does not\n"
 	"  know the measurements)";
 
-int cmd_plan(int argc, char **argv)
+/* What the command line asked for. */
+struct plan_args {
+	const char *spec, *gpu_name, *out, *planner;
+	int json, explain, n_gpus, check; /* check: -1 unless --check */
+	struct cli_measurements *meas;
+};
+
+/* The options into a: -1 to go on, else the exit code. */
+static int parse(int argc, char **argv, struct plan_args *a, struct mo_err *err)
 {
 	static const struct option opts[] = {
 		{"gpus", required_argument, NULL, 'n'},
@@ -55,45 +63,33 @@ int cmd_plan(int argc, char **argv)
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
-	const char *gpu_name = NULL, *out = NULL, *planner = NULL;
-	static struct cli_measurements meas; /* large; one per process */
-	const struct model_gpu *gpu;
-	struct workload *w = NULL;
-	struct plan *p = NULL;
-	struct plan_problem *pb = NULL;
-	struct mo_err err;
-	struct plan_checker chk;
-	struct sim_check sc = {NULL, NULL, NULL};
-	int json = 0, explain = 0, n_gpus = 0, check = -1, c, rc = 0;
+	long long v;
+	int c;
 
-	mo_err_clear(&err);
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "n:g:p:o:ejh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'n':
-		{
-			long long v;
-			if (cli_int("--gpus", optarg, 1, PLAN_MAX_GPUS, &v, &err) < 0)
-				return cli_usage_error("plan", usage, "%s", err.msg);
-			n_gpus = (int)v;
+			if (cli_int("--gpus", optarg, 1, PLAN_MAX_GPUS, &v, err) < 0)
+				return cli_usage_error("plan", usage, "%s", err->msg);
+			a->n_gpus = (int)v;
 			break;
-		}
-		case 'g': gpu_name = optarg; break;
-		case 'p': planner = optarg; break;
-		case 'o': out = optarg; break;
-		case 'e': explain = 1; break;
-		case 'j': json = 1; break;
+		case 'g': a->gpu_name = optarg; break;
+		case 'p': a->planner = optarg; break;
+		case 'o': a->out = optarg; break;
+		case 'e': a->explain = 1; break;
+		case 'j': a->json = 1; break;
 		case 'c':
 			if (strcmp(optarg, "sim") && strcmp(optarg, "none"))
 				return cli_usage_error("plan", usage, "--check '%s': expected sim or none", optarg);
-			check = !strcmp(optarg, "sim");
+			a->check = !strcmp(optarg, "sim");
 			break;
-		case 'P': meas.profiles = optarg; break;
-		case 'C': meas.calibration = optarg; break;
-		case 'M': meas.matrix = optarg; break;
+		case 'P': a->meas->profiles = optarg; break;
+		case 'C': a->meas->calibration = optarg; break;
+		case 'M': a->meas->matrix = optarg; break;
 		case 'G':
-			if (model_gpu_load_file(optarg, &err) < 0)
-				return cli_fail("plan", &err);
+			if (model_gpu_load_file(optarg, err) < 0)
+				return cli_fail("plan", err);
 			break;
 		case 'h': printf("usage: %s\n", usage); return 0;
 		default: return cli_usage_error("plan", usage, "unknown option");
@@ -101,106 +97,146 @@ int cmd_plan(int argc, char **argv)
 	}
 	if (optind != argc - 1)
 		return cli_usage_error("plan", usage, "expected one workload spec");
-	if (!planner)
+	a->spec = argv[optind];
+	if (!a->planner)
 		return cli_usage_error("plan", usage, "missing --planner");
-	if (!plan_planner_known(planner))
-		return cli_usage_error("plan", usage, "unknown planner '%s'", planner);
-	if (!out)
+	if (!plan_planner_known(a->planner))
+		return cli_usage_error("plan", usage, "unknown planner '%s'", a->planner);
+	if (!a->out)
 		return cli_usage_error("plan", usage, "missing -o PLAN");
-	if (cli_workload_load(argv[optind], &w, &err) < 0)
-		return cli_fail("plan", &err);
-	cli_workload_warnings("plan", w);
-	if (!n_gpus)
-		n_gpus = w->gpus;
-	if (n_gpus < 1) {
-		workload_free(w);
+	return -1;
+}
+
+/* The workload, its GPU count (--gpus or the spec's cluster), the GPU and
+ * the user's measurements: -1 to go on, else the exit code. */
+static int load(struct plan_args *a, struct workload **w, const struct model_gpu **gpu,
+		struct mo_err *err)
+{
+	if (cli_workload_load(a->spec, w, err) < 0)
+		return cli_fail("plan", err);
+	cli_workload_warnings("plan", *w);
+	if (!a->n_gpus)
+		a->n_gpus = (*w)->gpus;
+	if (a->n_gpus < 1)
 		return cli_usage_error("plan", usage, "missing --gpus (the spec names no GPU count)");
-	}
-	gpu = model_gpu_find(gpu_name ? gpu_name : w->gpu, &err);
-	if (!gpu) {
-		workload_free(w);
-		return cli_fail("plan", &err);
-	}
-	if (cli_measurements_any(&meas) && cli_measurements_apply(&meas, w, gpu, &gpu, &err) < 0) {
-		workload_free(w);
-		return cli_fail("plan", &err);
-	}
+	*gpu = model_gpu_find(a->gpu_name ? a->gpu_name : (*w)->gpu, err);
+	if (!*gpu)
+		return cli_fail("plan", err);
+	if (cli_measurements_any(a->meas) && cli_measurements_apply(a->meas, *w, *gpu, gpu, err) < 0)
+		return cli_fail("plan", err);
 	/* the simulator knows the model's kernels, not the measurements: with
 	 * them the cost model (which uses them) decides unless asked */
-	if (check < 0)
-		check = !cli_measurements_any(&meas);
-	sc.w = w;
-	sc.log = json ? NULL : stderr;
-	sim_check_init(&chk, &sc);
-	if (check && !json)
-		fprintf(stderr, "mosaic plan: checking %s's finalists in the simulator\n", planner);
-	if (plan_make_checked(w, gpu, n_gpus, planner, check ? &chk : NULL, &p, &pb, &err) < 0) {
-		rc = cli_fail("plan", &err);
-		goto out;
-	}
-	if (meas.desc[0])
-		snprintf(p->measurements, sizeof(p->measurements), "%.511s", meas.desc);
-	/* a user's spec: recorded so that `mosaic run PLAN` finds it */
-	if (cli_workload_is_file(argv[optind])) {
-		char abs[PATH_MAX];
-		const char *why = NULL;
+	if (a->check < 0)
+		a->check = !cli_measurements_any(a->meas);
+	return -1;
+}
 
-		if (!realpath(argv[optind], abs))
-			why = strerror(errno);
-		else if (strlen(abs) >= sizeof(p->workload_file))
-			why = "path too long";
-		if (why) {
-			mo_err_set(&err, MO_EINPUT, "cannot record the path of '%s' in the plan: %s",
-				   argv[optind], why);
-			rc = cli_fail("plan", &err);
-			goto out;
-		}
-		memcpy(p->workload_file, abs, strlen(abs) + 1); /* fits: checked above */
+/* A user's spec: its absolute path recorded so that `mosaic run PLAN` finds it. */
+static int record_spec_path(const char *spec, struct plan *p, struct mo_err *err)
+{
+	char abs[PATH_MAX];
+	const char *why = NULL;
+
+	if (!cli_workload_is_file(spec))
+		return 0;
+	if (!realpath(spec, abs))
+		why = strerror(errno);
+	else if (strlen(abs) >= sizeof(p->workload_file))
+		why = "path too long";
+	if (why)
+		return mo_err_set(err, MO_EINPUT, "cannot record the path of '%s' in the plan: %s", spec,
+				  why);
+	memcpy(p->workload_file, abs, strlen(abs) + 1); /* fits: checked above */
+	return 0;
+}
+
+/* --json: the plan's summary on stdout. */
+static void print_json(const struct plan_args *a, const struct plan *p, const struct workload *w,
+		       const struct model_gpu *gpu)
+{
+	json_t *o = json_pack("{s:s, s:s, s:s, s:i, s:s, s:I, s:s, s:i, s:i, s:s}", "planner",
+			      p->planner, "workload", w->name, "gpu", gpu->short_name, "gpus",
+			      a->n_gpus, "times", "predicted", "predicted_iter_ns",
+			      (json_int_t)p->predicted_iter_ns, "schedule", plan_schedule_name(p->schedule),
+			      "microbatch_size", p->microbatch_size, "microbatches", p->microbatches,
+			      "plan", a->out);
+
+	if (!o)
+		return;
+	if (p->checked_iter_ns >= 0) {
+		json_object_set_new(o, "checked_iter_ns", json_integer(p->checked_iter_ns));
+		json_object_set_new(o, "checked_by", json_string(p->checked_by));
+		json_object_set_new(o, "finalists", json_integer(p->finalists));
 	}
-	if (plan_save(p, out, &err) < 0) {
-		rc = cli_fail("plan", &err);
-		goto out;
-	}
-	if (explain) {
-		char *text = plan_explain(pb, p, &err), *why = text ? plan_explain_why(pb, &err) : NULL;
+	json_dumpf(o, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	putchar('\n');
+	json_decref(o);
+}
+
+/* What the plan is: --explain's text, --json's summary, or one line on stderr. */
+static int print_result(const struct plan_args *a, const struct plan *p,
+			const struct plan_problem *pb, const struct workload *w,
+			const struct model_gpu *gpu, struct mo_err *err)
+{
+	if (a->explain) {
+		char *text = plan_explain(pb, p, err), *why = text ? plan_explain_why(pb, err) : NULL;
 
 		if (!why) {
 			free(text);
-			rc = cli_fail("plan", &err);
-			goto out;
+			return cli_fail("plan", err);
 		}
 		fputs(text, stdout);
 		fputs(why, stdout);
 		free(text);
 		free(why);
 	}
-	if (json) {
-		json_t *o = json_pack("{s:s, s:s, s:s, s:i, s:s, s:I, s:s, s:i, s:i, s:s}", "planner", p->planner,
-				      "workload", w->name, "gpu", gpu->short_name, "gpus", n_gpus,
-				      "times", "predicted", "predicted_iter_ns",
-				      (json_int_t)p->predicted_iter_ns, "schedule",
-				      plan_schedule_name(p->schedule), "microbatch_size", p->microbatch_size,
-				      "microbatches", p->microbatches, "plan", out);
-
-		if (o && p->checked_iter_ns >= 0) {
-			json_object_set_new(o, "checked_iter_ns", json_integer(p->checked_iter_ns));
-			json_object_set_new(o, "checked_by", json_string(p->checked_by));
-			json_object_set_new(o, "finalists", json_integer(p->finalists));
-		}
-		if (o) {
-			json_dumpf(o, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-			putchar('\n');
-			json_decref(o);
-		}
-	}
-	if (!json && !explain && p->checked_iter_ns >= 0)
+	if (a->json)
+		print_json(a, p, w, gpu);
+	if (!a->json && !a->explain && p->checked_iter_ns >= 0)
 		fprintf(stderr,
 			"mosaic plan: %s plan written to '%s': predicted iteration %.3f ms, %s %.3f ms (the fastest of %d finalist%s)\n",
-			p->planner, out, p->predicted_iter_ns / 1e6, p->checked_by,
+			p->planner, a->out, p->predicted_iter_ns / 1e6, p->checked_by,
 			p->checked_iter_ns / 1e6, p->finalists, p->finalists == 1 ? "" : "s");
-	else if (!json && !explain)
+	else if (!a->json && !a->explain)
 		fprintf(stderr, "mosaic plan: %s plan written to '%s': predicted iteration %.3f ms\n",
-			p->planner, out, p->predicted_iter_ns / 1e6);
+			p->planner, a->out, p->predicted_iter_ns / 1e6);
+	return 0;
+}
+
+int cmd_plan(int argc, char **argv)
+{
+	static struct cli_measurements meas; /* large; one per process */
+	struct plan_args a = {.check = -1, .meas = &meas};
+	const struct model_gpu *gpu = NULL;
+	struct workload *w = NULL;
+	struct plan *p = NULL;
+	struct plan_problem *pb = NULL;
+	struct mo_err err;
+	struct plan_checker chk;
+	struct sim_check sc = {NULL, NULL, NULL};
+	int rc;
+
+	mo_err_clear(&err);
+	if ((rc = parse(argc, argv, &a, &err)) >= 0)
+		return rc;
+	if ((rc = load(&a, &w, &gpu, &err)) >= 0)
+		goto out;
+	sc.w = w;
+	sc.log = a.json ? NULL : stderr;
+	sim_check_init(&chk, &sc);
+	if (a.check && !a.json)
+		fprintf(stderr, "mosaic plan: checking %s's finalists in the simulator\n", a.planner);
+	if (plan_make_checked(w, gpu, a.n_gpus, a.planner, a.check ? &chk : NULL, &p, &pb, &err) < 0) {
+		rc = cli_fail("plan", &err);
+		goto out;
+	}
+	if (meas.desc[0])
+		snprintf(p->measurements, sizeof(p->measurements), "%.511s", meas.desc);
+	if (record_spec_path(a.spec, p, &err) < 0 || plan_save(p, a.out, &err) < 0) {
+		rc = cli_fail("plan", &err);
+		goto out;
+	}
+	rc = print_result(&a, p, pb, w, gpu, &err);
 out:
 	plan_free(p);
 	plan_problem_free(pb);

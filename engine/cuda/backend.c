@@ -494,6 +494,374 @@ static int in_allreduce(const struct engine_schedule *sc, const struct engine_ta
 	return 0;
 }
 
+/* One rank's run of a plan: what each phase of engine_cuda_backend_run
+ * sets up and the next one uses. */
+struct run {
+	const struct plan *p;
+	const struct workload *w;
+	const struct engine_cuda_run_opts *o;
+	int iters, total;                 /* timed iterations; with the warm-up ones */
+	struct engine_cuda_rank rk;
+	const struct model_gpu *spec;
+	struct engine_schedule *sc;
+	struct engine_cuda_ops ops;
+	struct gpu g;
+	struct part parts[ENGINE_CUDA_MAX_PARTITIONS];
+	int n_parts;
+	struct replay_list *lists;        /* per slot and phase */
+	ncclComm_t world, *sub;           /* sub: per all-reduce task */
+	CUstream cs;                      /* communication stream (primary context) */
+	CUevent *ev, *t0, *t1;            /* per op: done; compute start and end */
+	CUdeviceptr nbuf_a, nbuf_b;       /* NCCL buffers */
+	struct engine_cuda_timing *all;   /* rank 0: one iteration's timing of every rank */
+	int64_t *iter_ns;                 /* rank 0: per timed iteration, the slowest rank */
+	uint64_t kernels_here;            /* replay kernels this rank launches per iteration */
+};
+
+/* The driver, this process's rank and GPU, and a job of one rank per plan GPU. */
+static int run_join(struct run *r, struct mo_err *err)
+{
+	int ndev = 0, rc = 0;
+	CUresult cr = cuInit(0);
+
+	if (cr == CUDA_SUCCESS)
+		cr = cuDeviceGetCount(&ndev);
+	if (cr != CUDA_SUCCESS)
+		rc = cu_fail(err, cr, "cuInit");
+	if (!rc)
+		rc = engine_cuda_mpi_rank(ndev, &r->rk, err);
+	if (!rc && r->p->n_gpus != r->rk.size)
+		rc = mo_err_set(err, MO_EINPUT,
+				"the plan uses %d GPUs but the job has %d ranks (one process per GPU: "
+				"mpirun -np %d)",
+				r->p->n_gpus, r->rk.size, r->p->n_gpus);
+	return rc;
+}
+
+/* The same plan everywhere: rank 0 broadcasts its file, every rank compares
+ * its own copy's CRC at the start barrier. */
+static int run_same_plan(struct run *r, struct mo_err *err)
+{
+	const char *path = r->o->plan_path;
+	char *bytes = NULL;
+	size_t len = 0;
+	uint32_t mine = 0;
+	struct engine_cuda_start st = {r->iters, r->total - r->iters, r->rk.size, 0};
+	int rc;
+
+	if (!path)
+		return 0;
+	rc = engine_cuda_mpi_bcast_plan(path, &bytes, &len, err);
+	if (!rc)
+		st.plan_crc = (uint32_t)crc32(0L, (const Bytef *)bytes, (uInt)len);
+	free(bytes);
+	if (!rc)
+		mine = file_crc(path, err, &rc);
+	if (!all_ok(rc))
+		return rc ? rc : mo_err_set(err, MO_EINPUT, "another rank could not read the plan");
+	return engine_cuda_mpi_start(&st, mine, err);
+}
+
+/* The schedule, this rank's ops, its GPU and the green contexts of its
+ * partitions; every rank agrees on the outcome. */
+static int run_prepare(struct run *r, struct mo_err *err)
+{
+	int rc;
+
+	r->spec = model_gpu_find(r->p->gpu, err);
+	rc = r->spec ? engine_schedule_build(r->p, r->w, r->spec, &r->sc, err) : -MO_EINPUT;
+	if (!rc)
+		rc = engine_cuda_ops_build(r->sc, r->rk.rank, &r->ops, err);
+	if (!rc)
+		rc = gpu_open(r->rk.gpu, &r->g, err);
+	if (!all_ok(rc))
+		return rc ? rc : mo_err_set(err, MO_EIO, "another rank could not open its GPU "
+					    "or schedule (see its message)");
+	r->n_parts = r->ops.n_parts;
+	rc = r->n_parts ? parts_create(&r->g, r->ops.part_sms, r->n_parts, r->parts, err) : 0;
+	if (rc) {
+		mo_err_prefix(err, "GPU %d (%s)", r->rk.rank, r->g.name);
+		r->n_parts = 0;
+	}
+	if (!all_ok(rc) && !rc) {
+		parts_destroy(r->parts, r->n_parts);
+		r->n_parts = 0;
+		return mo_err_set(err, MO_EIO, "another rank could not create its partitions "
+				  "(see its message)");
+	}
+	return rc;
+}
+
+/* NCCL: a world communicator, one per replicated slice's all-reduce, their
+ * buffers; the per-op arrays; the partitions' streaming buffers. */
+static int run_comms(struct run *r, struct mo_err *err)
+{
+	const struct engine_schedule *sc = r->sc;
+	ncclUniqueId id;
+	int64_t max_bytes = 4;
+	int rc = 0;
+
+	cuCtxSetCurrent(r->g.primary);
+	if (r->rk.rank == 0)
+		NC(ncclGetUniqueId(&id));
+	MPI_Bcast(&id, (int)sizeof(id), MPI_BYTE, 0, MPI_COMM_WORLD);
+	NC(ncclCommInitRank(&r->world, r->rk.size, id, r->rk.rank));
+	CU(cuStreamCreate(&r->cs, CU_STREAM_NON_BLOCKING));
+	r->sub = calloc(sc->n_tasks + 1, sizeof(*r->sub));
+	r->ev = calloc(r->ops.n + 1, sizeof(*r->ev));
+	r->t0 = calloc(r->ops.n + 1, sizeof(*r->t0));
+	r->t1 = calloc(r->ops.n + 1, sizeof(*r->t1));
+	r->iter_ns = calloc((size_t)r->total, sizeof(*r->iter_ns));
+	r->lists = calloc((size_t)sc->n_slots * 3 + 1, sizeof(*r->lists));
+	if (!r->sub || !r->ev || !r->t0 || !r->t1 || !r->iter_ns || !r->lists)
+		return mo_err_set(err, MO_ENOMEM, "out of memory");
+	for (int s = 0; s < sc->n_slots * 3; s++)
+		trace_mem_init(&r->lists[s].mem);
+	for (size_t t = 0; t < sc->n_tasks; t++) {
+		const struct engine_task *tk = &sc->tasks[t];
+		if ((tk->kind == ENGINE_TASK_SEND || tk->kind == ENGINE_TASK_ALLREDUCE) &&
+		    tk->bytes > max_bytes)
+			max_bytes = tk->bytes;
+		if (tk->kind == ENGINE_TASK_ALLREDUCE) /* collective over every rank, in order */
+			NC(ncclCommSplit(r->world,
+					 in_allreduce(sc, tk, r->rk.rank) ? (int)t : NCCL_SPLIT_NOCOLOR,
+					 r->rk.rank, &r->sub[t], NULL));
+	}
+	CU(cuMemAlloc(&r->nbuf_a, (size_t)max_bytes));
+	CU(cuMemAlloc(&r->nbuf_b, (size_t)max_bytes));
+	for (int k = 0; k < r->n_parts; k++) {
+		CU(cuMemAlloc(&r->parts[k].src, r->g.buf_bytes));
+		CU(cuMemAlloc(&r->parts[k].dst, r->g.buf_bytes));
+		CU(cuMemsetD8(r->parts[k].src, 0, r->g.buf_bytes));
+	}
+	return 0;
+fail:
+	return rc;
+}
+
+/* The replay kernels of this GPU's slots, and the ops' events (each in the
+ * context of the stream it is recorded on). */
+static int run_replays(struct run *r, struct mo_err *err)
+{
+	const struct engine_schedule *sc = r->sc;
+	int rc = 0;
+
+	for (int s = 0; s < sc->n_slots; s++) {
+		const struct engine_slot *sl = &sc->slots[s];
+		if (sl->gpu != r->rk.rank)
+			continue;
+		for (int ph = 0; ph < 3; ph++) {
+			struct replay_list *l = &r->lists[s * 3 + ph];
+			if ((ph == WORKLOAD_BWD && !sl->has_bwd) || (ph == WORKLOAD_OPT && !sl->has_opt))
+				continue;
+			rc = workload_kernels(r->w, sl->module, sl->layer_begin, sl->layer_end, ph,
+					      sc->microbatch_size, r->spec, &l->mem, err);
+			if (!rc)
+				rc = replay_list_size(&r->g, l, -1, err);
+			if (rc)
+				return rc;
+		}
+	}
+	for (size_t i = 0; i < r->ops.n; i++) {
+		const struct engine_cuda_op *op = &r->ops.ops[i];
+		CU(cuCtxSetCurrent(op->part >= 0 ? r->parts[op->part].ctx : r->g.primary));
+		CU(cuEventCreate(&r->ev[i], CU_EVENT_DISABLE_TIMING));
+		if (op->kind == ENGINE_CUDA_OP_COMPUTE) {
+			CU(cuEventCreate(&r->t0[i], CU_EVENT_DEFAULT));
+			CU(cuEventCreate(&r->t1[i], CU_EVENT_DEFAULT));
+		}
+	}
+	return 0;
+fail:
+	return rc;
+}
+
+/* Issue op i of iteration it on its stream, after its waits; then its event. */
+static int run_issue(struct run *r, size_t i, int it, struct mo_err *err)
+{
+	const struct engine_cuda_op *op = &r->ops.ops[i];
+	CUstream s = op->part >= 0 ? r->parts[op->part].stream : r->cs;
+	int rc = 0;
+
+	CU(cuCtxSetCurrent(op->part >= 0 ? r->parts[op->part].ctx : r->g.primary));
+	for (size_t k = 0; k < op->n_wait; k++)
+		CU(cuStreamWaitEvent(s, r->ev[r->ops.waits[op->wait_off + k]], 0));
+	switch (op->kind) {
+	case ENGINE_CUDA_OP_SEND:
+		NC(ncclSend((void *)r->nbuf_a, (size_t)op->bytes, ncclChar, op->peer, r->world, s));
+		break;
+	case ENGINE_CUDA_OP_RECV:
+		NC(ncclRecv((void *)r->nbuf_b, (size_t)op->bytes, ncclChar, op->peer, r->world, s));
+		break;
+	case ENGINE_CUDA_OP_ALLREDUCE:
+		NC(ncclAllReduce((void *)r->nbuf_a, (void *)r->nbuf_b, (size_t)op->bytes / 4, ncclFloat,
+				 ncclSum, r->sub[op->task], s));
+		break;
+	default: {
+		const struct engine_slot *sl = &r->sc->slots[op->slot];
+		const struct replay_list *l = &r->lists[op->slot * 3 + op->phase];
+		const struct part *pt = &r->parts[op->part];
+
+		mosaic_range_push(r->w->modules[sl->module].name, workload_phase_name(op->phase),
+				  op->microbatch, it);
+		CU(cuEventRecord(r->t0[i], s));
+		for (size_t k = 0; k < l->n; k++)
+			CU(launch_on(&r->g, &l->r[k], s, pt->src, pt->dst));
+		CU(cuEventRecord(r->t1[i], s));
+		MOSAIC_RANGE_POP();
+		if (it == 0)
+			r->kernels_here += l->n;
+	}
+	}
+	CU(cuEventRecord(r->ev[i], s));
+	return 0;
+fail:
+	return rc;
+}
+
+/* One iteration on this rank: every op issued, every stream synchronised;
+ * the host clock around it and the compute time its events measured. */
+static int run_iteration(struct run *r, int it, struct engine_cuda_timing *mine,
+			 struct mo_err *err)
+{
+	int64_t busy = 0;
+	int rc = 0;
+
+	MPI_Barrier(MPI_COMM_WORLD);
+	mine->start_ns = now_ns();
+	for (size_t i = 0; i < r->ops.n; i++)
+		if ((rc = run_issue(r, i, it, err)) != 0)
+			return rc;
+	for (int k = 0; k < r->n_parts; k++)
+		CU(cuStreamSynchronize(r->parts[k].stream));
+	CU(cuStreamSynchronize(r->cs));
+	mine->end_ns = now_ns();
+	for (size_t i = 0; i < r->ops.n; i++)
+		if (r->t0[i]) {
+			float ms = 0;
+			CU(cuEventElapsedTime(&ms, r->t0[i], r->t1[i]));
+			busy += (int64_t)((double)ms * 1e6);
+		}
+	mine->rank = r->rk.rank;
+	mine->iteration = it - (r->total - r->iters);
+	mine->busy_ns = busy;
+	mine->kernels = (int32_t)r->kernels_here;
+	return 0;
+fail:
+	return rc;
+}
+
+/* A timed iteration's timings gathered on rank 0: the slowest rank's span,
+ * busy time and kernels summed over ranks. */
+static int run_gather(struct run *r, const struct engine_cuda_timing *mine,
+		      struct engine_cuda_run_result *res, struct mo_err *err)
+{
+	int64_t slow = 0, sum_busy = 0;
+	uint64_t sum_k = 0;
+	int rc;
+
+	if (r->rk.rank == 0 && !r->all) {
+		r->all = calloc((size_t)r->rk.size, sizeof(*r->all));
+		if (!r->all)
+			return mo_err_set(err, MO_ENOMEM, "out of memory");
+	}
+	if ((rc = engine_cuda_mpi_gather_timing(mine, r->all, err)))
+		return rc;
+	if (r->rk.rank != 0)
+		return 0;
+	for (int k = 0; k < r->rk.size; k++) {
+		if (r->all[k].end_ns - r->all[k].start_ns > slow)
+			slow = r->all[k].end_ns - r->all[k].start_ns;
+		sum_busy += r->all[k].busy_ns;
+		sum_k += (uint64_t)r->all[k].kernels;
+	}
+	r->iter_ns[mine->iteration] = slow;
+	res->busy_ns = sum_busy;
+	res->kernels = sum_k;
+	return 0;
+}
+
+/* The result: rank 0's min, mean and max over the timed iterations, given
+ * to every rank, and the partitions of all ranks. */
+static void run_summary(struct run *r, struct engine_cuda_run_result *res)
+{
+	int mine_parts = r->n_parts, sum_parts = 0;
+	int64_t v[6];
+
+	if (r->rk.rank == 0) {
+		int64_t sum = 0;
+		res->iter_ns_min = INT64_MAX;
+		for (int i = 0; i < r->iters; i++) {
+			sum += r->iter_ns[i];
+			if (r->iter_ns[i] < res->iter_ns_min)
+				res->iter_ns_min = r->iter_ns[i];
+			if (r->iter_ns[i] > res->iter_ns_max)
+				res->iter_ns_max = r->iter_ns[i];
+		}
+		res->iter_ns_mean = sum / r->iters;
+	}
+	res->ranks = r->rk.size;
+	res->iterations = r->iters;
+	res->rank = r->rk.rank;
+	MPI_Allreduce(&mine_parts, &sum_parts, 1, MPI_INT, MPI_SUM, MPI_COMM_WORLD);
+	res->partitions = sum_parts;
+	v[0] = res->iter_ns_min, v[1] = res->iter_ns_mean, v[2] = res->iter_ns_max;
+	v[3] = res->busy_ns, v[4] = (int64_t)res->kernels, v[5] = 0;
+	MPI_Bcast(v, 6, MPI_INT64_T, 0, MPI_COMM_WORLD);
+	res->iter_ns_min = v[0], res->iter_ns_mean = v[1], res->iter_ns_max = v[2];
+	res->busy_ns = v[3], res->kernels = (uint64_t)v[4];
+}
+
+/* The CUDA and NCCL objects of run_comms and run_replays (communicators
+ * aborted after a failure rc, destroyed otherwise). */
+static void run_release_cuda(struct run *r, int rc)
+{
+	for (size_t i = 0; r->ev && i < r->ops.n; i++) {
+		if (r->ev[i])
+			cuEventDestroy(r->ev[i]);
+		if (r->t0[i])
+			cuEventDestroy(r->t0[i]);
+		if (r->t1[i])
+			cuEventDestroy(r->t1[i]);
+	}
+	for (size_t t = 0; r->sub && t < r->sc->n_tasks; t++)
+		if (r->sub[t])
+			(rc ? ncclCommAbort : ncclCommDestroy)(r->sub[t]);
+	if (r->lists)
+		for (int s = 0; s < r->sc->n_slots * 3; s++)
+			replay_list_release(&r->lists[s]);
+	if (r->g.primary)
+		cuCtxSetCurrent(r->g.primary);
+	if (r->nbuf_a)
+		cuMemFree(r->nbuf_a);
+	if (r->nbuf_b)
+		cuMemFree(r->nbuf_b);
+	if (r->cs)
+		cuStreamDestroy(r->cs);
+	if (r->world)
+		(rc ? ncclCommAbort : ncclCommDestroy)(r->world);
+	parts_destroy(r->parts, r->n_parts);
+}
+
+/* Set up the communicators and replays, run every iteration, sum up. */
+static int run_iterations(struct run *r, struct engine_cuda_run_result *res, struct mo_err *err)
+{
+	int rc;
+
+	if ((rc = run_comms(r, err)) != 0 || (rc = run_replays(r, err)) != 0)
+		return rc;
+	for (int it = 0; it < r->total; it++) {
+		struct engine_cuda_timing mine;
+
+		if ((rc = run_iteration(r, it, &mine, err)) != 0)
+			return rc;
+		if (it >= r->total - r->iters && (rc = run_gather(r, &mine, res, err)) != 0)
+			return rc;
+	}
+	run_summary(r, res);
+	return 0;
+}
+
 EXPORT int engine_cuda_backend_run(const struct plan *p, const struct workload *w,
 				   const struct engine_cuda_run_opts *o,
 				   struct engine_cuda_run_result *res, struct mo_err *err);
@@ -501,307 +869,38 @@ int engine_cuda_backend_run(const struct plan *p, const struct workload *w,
 			    const struct engine_cuda_run_opts *o, struct engine_cuda_run_result *res,
 			    struct mo_err *err)
 {
-	struct engine_cuda_rank rk;
-	struct engine_schedule *sc = NULL;
-	struct engine_cuda_ops ops;
-	const struct model_gpu *spec;
-	struct gpu g;
-	struct part parts[ENGINE_CUDA_MAX_PARTITIONS];
-	int n_parts = 0;
-	struct replay_list *lists = NULL; /* per slot and phase */
-	ncclComm_t world = NULL, *sub = NULL;
-	ncclUniqueId id;
-	CUstream cs = NULL;
-	CUevent *ev = NULL, *t0 = NULL, *t1 = NULL; /* per op */
-	CUdeviceptr nbuf_a = 0, nbuf_b = 0;
-	struct engine_cuda_timing *all = NULL;
-	int64_t max_bytes = 4, *iter_ns = NULL;
-	int here, ndev = 0, rc = 0, iters, total, alone = 0;
-	uint64_t kernels_here = 0;
+	struct run r = {.p = p, .w = w, .o = o};
+	int here, rc;
 
 	memset(res, 0, sizeof(*res));
-	memset(&g, 0, sizeof(g));
-	memset(parts, 0, sizeof(parts));
-	memset(&ops, 0, sizeof(ops));
-	memset(&rk, 0, sizeof(rk));
-	iters = o->iterations > 0 ? o->iterations : 1;
-	total = iters + (o->warmup > 0 ? o->warmup : 0);
+	r.iters = o->iterations > 0 ? o->iterations : 1;
+	r.total = r.iters + (o->warmup > 0 ? o->warmup : 0);
 	if ((here = engine_cuda_mpi_init(NULL, NULL, err)) < 0)
 		return here;
-	{
-		CUresult r = cuInit(0);
-		if (r == CUDA_SUCCESS)
-			r = cuDeviceGetCount(&ndev);
-		if (r != CUDA_SUCCESS)
-			rc = cu_fail(err, r, "cuInit");
+	rc = run_join(&r, err);
+	if (!all_ok(rc) && !rc)
+		rc = mo_err_set(err, MO_EIO, "another rank could not join the job (see its message)");
+	if (!rc && (rc = run_same_plan(&r, err)) == 0 && (rc = run_prepare(&r, err)) == 0) {
+		/* From here on a failure is one rank's alone: it must not leave the
+		 * others waiting in NCCL or MPI.  It aborts its communicators and
+		 * returns without MPI_Finalize, so the launcher (mpirun, srun) ends
+		 * the job when this process exits non-zero. */
+		rc = run_iterations(&r, res, err);
+		run_release_cuda(&r, rc);
+		if (rc)
+			here = -1; /* no MPI_Finalize */
 	}
-	if (!rc)
-		rc = engine_cuda_mpi_rank(ndev, &rk, err);
-	if (!rc && p->n_gpus != rk.size)
-		rc = mo_err_set(err, MO_EINPUT,
-				"the plan uses %d GPUs but the job has %d ranks (one process per GPU: "
-				"mpirun -np %d)",
-				p->n_gpus, rk.size, p->n_gpus);
-	if (!all_ok(rc))
-		goto out;
-	/* the same plan everywhere */
-	if (o->plan_path) {
-		char *bytes = NULL;
-		size_t len = 0;
-		uint32_t mine = 0;
-		struct engine_cuda_start st = {iters, o->warmup > 0 ? o->warmup : 0, rk.size, 0};
-
-		rc = engine_cuda_mpi_bcast_plan(o->plan_path, &bytes, &len, err);
-		if (!rc)
-			st.plan_crc = (uint32_t)crc32(0L, (const Bytef *)bytes, (uInt)len);
-		free(bytes);
-		if (!rc)
-			mine = file_crc(o->plan_path, err, &rc);
-		if (!all_ok(rc)) {
-			if (!rc)
-				rc = mo_err_set(err, MO_EINPUT, "another rank could not read the plan");
-			goto out;
-		}
-		if ((rc = engine_cuda_mpi_start(&st, mine, err)))
-			goto out;
-	}
-	spec = model_gpu_find(p->gpu, err);
-	rc = spec ? engine_schedule_build(p, w, spec, &sc, err) : -MO_EINPUT;
-	if (!rc)
-		rc = engine_cuda_ops_build(sc, rk.rank, &ops, err);
-	if (!rc)
-		rc = gpu_open(rk.gpu, &g, err);
-	if (!all_ok(rc))
-		goto out;
-
-	/* green contexts for this GPU's partitions */
-	n_parts = ops.n_parts;
-	if (n_parts)
-		rc = parts_create(&g, ops.part_sms, n_parts, parts, err);
-	if (rc) {
-		mo_err_prefix(err, "GPU %d (%s)", rk.rank, g.name);
-		n_parts = 0;
-	}
-	if (!all_ok(rc))
-		goto out;
-
-	/* From here on a failure is one rank's alone: it must not leave the others
-	 * waiting in NCCL or MPI.  It aborts its communicators and returns
-	 * without MPI_Finalize, so the launcher (mpirun, srun) ends the job when
-	 * this process exits non-zero. */
-	alone = 1;
-	/* NCCL: a world communicator, and one per replicated slice's all-reduce */
-	cuCtxSetCurrent(g.primary);
-	if (rk.rank == 0)
-		NC(ncclGetUniqueId(&id));
-	MPI_Bcast(&id, (int)sizeof(id), MPI_BYTE, 0, MPI_COMM_WORLD);
-	NC(ncclCommInitRank(&world, rk.size, id, rk.rank));
-	CU(cuStreamCreate(&cs, CU_STREAM_NON_BLOCKING));
-	sub = calloc(sc->n_tasks + 1, sizeof(*sub));
-	ev = calloc(ops.n + 1, sizeof(*ev));
-	t0 = calloc(ops.n + 1, sizeof(*t0));
-	t1 = calloc(ops.n + 1, sizeof(*t1));
-	iter_ns = calloc((size_t)total, sizeof(*iter_ns));
-	lists = calloc((size_t)sc->n_slots * 3 + 1, sizeof(*lists));
-	if (!sub || !ev || !t0 || !t1 || !iter_ns || !lists) {
-		rc = mo_err_set(err, MO_ENOMEM, "out of memory");
-		goto fail;
-	}
-	for (int s = 0; s < sc->n_slots * 3; s++)
-		trace_mem_init(&lists[s].mem);
-	for (size_t t = 0; t < sc->n_tasks; t++) {
-		const struct engine_task *tk = &sc->tasks[t];
-		if ((tk->kind == ENGINE_TASK_SEND || tk->kind == ENGINE_TASK_ALLREDUCE) &&
-		    tk->bytes > max_bytes)
-			max_bytes = tk->bytes;
-		if (tk->kind == ENGINE_TASK_ALLREDUCE) /* collective over every rank, in order */
-			NC(ncclCommSplit(world, in_allreduce(sc, tk, rk.rank) ? (int)t : NCCL_SPLIT_NOCOLOR,
-					 rk.rank, &sub[t], NULL));
-	}
-	CU(cuMemAlloc(&nbuf_a, (size_t)max_bytes));
-	CU(cuMemAlloc(&nbuf_b, (size_t)max_bytes));
-	for (int k = 0; k < n_parts; k++) {
-		CU(cuMemAlloc(&parts[k].src, g.buf_bytes));
-		CU(cuMemAlloc(&parts[k].dst, g.buf_bytes));
-		CU(cuMemsetD8(parts[k].src, 0, g.buf_bytes));
-	}
-
-	/* replay kernels of this GPU's slots */
-	for (int s = 0; s < sc->n_slots; s++) {
-		const struct engine_slot *sl = &sc->slots[s];
-		if (sl->gpu != rk.rank)
-			continue;
-		for (int ph = 0; ph < 3; ph++) {
-			struct replay_list *l = &lists[s * 3 + ph];
-			if ((ph == WORKLOAD_BWD && !sl->has_bwd) || (ph == WORKLOAD_OPT && !sl->has_opt))
-				continue;
-			rc = workload_kernels(w, sl->module, sl->layer_begin, sl->layer_end, ph,
-					      sc->microbatch_size, spec, &l->mem, err);
-			if (!rc)
-				rc = replay_list_size(&g, l, -1, err);
-			if (rc)
-				goto fail;
-		}
-	}
-	/* events in the context of the stream they are recorded on */
-	for (size_t i = 0; i < ops.n; i++) {
-		const struct engine_cuda_op *op = &ops.ops[i];
-		CU(cuCtxSetCurrent(op->part >= 0 ? parts[op->part].ctx : g.primary));
-		CU(cuEventCreate(&ev[i], CU_EVENT_DISABLE_TIMING));
-		if (op->kind == ENGINE_CUDA_OP_COMPUTE) {
-			CU(cuEventCreate(&t0[i], CU_EVENT_DEFAULT));
-			CU(cuEventCreate(&t1[i], CU_EVENT_DEFAULT));
-		}
-	}
-
-	for (int it = 0; it < total; it++) {
-		int64_t start, end, busy = 0;
-		struct engine_cuda_timing mine;
-
-		MPI_Barrier(MPI_COMM_WORLD);
-		start = now_ns();
-		for (size_t i = 0; i < ops.n; i++) {
-			const struct engine_cuda_op *op = &ops.ops[i];
-			CUstream s = op->part >= 0 ? parts[op->part].stream : cs;
-
-			CU(cuCtxSetCurrent(op->part >= 0 ? parts[op->part].ctx : g.primary));
-			for (size_t k = 0; k < op->n_wait; k++)
-				CU(cuStreamWaitEvent(s, ev[ops.waits[op->wait_off + k]], 0));
-			switch (op->kind) {
-			case ENGINE_CUDA_OP_SEND:
-				NC(ncclSend((void *)nbuf_a, (size_t)op->bytes, ncclChar, op->peer, world, s));
-				break;
-			case ENGINE_CUDA_OP_RECV:
-				NC(ncclRecv((void *)nbuf_b, (size_t)op->bytes, ncclChar, op->peer, world, s));
-				break;
-			case ENGINE_CUDA_OP_ALLREDUCE:
-				NC(ncclAllReduce((void *)nbuf_a, (void *)nbuf_b, (size_t)op->bytes / 4,
-						 ncclFloat, ncclSum, sub[op->task], s));
-				break;
-			default: {
-				const struct engine_slot *sl = &sc->slots[op->slot];
-				const struct replay_list *l = &lists[op->slot * 3 + op->phase];
-
-				mosaic_range_push(w->modules[sl->module].name,
-						  workload_phase_name(op->phase), op->microbatch, it);
-				CU(cuEventRecord(t0[i], s));
-				for (size_t k = 0; k < l->n; k++)
-					CU(launch_on(&g, &l->r[k], s, parts[op->part].src,
-						     parts[op->part].dst));
-				CU(cuEventRecord(t1[i], s));
-				MOSAIC_RANGE_POP();
-				if (it == 0)
-					kernels_here += l->n;
-			}
-			}
-			CU(cuEventRecord(ev[i], s));
-		}
-		for (int k = 0; k < n_parts; k++)
-			CU(cuStreamSynchronize(parts[k].stream));
-		CU(cuStreamSynchronize(cs));
-		end = now_ns();
-		for (size_t i = 0; i < ops.n; i++)
-			if (t0[i]) {
-				float ms = 0;
-				CU(cuEventElapsedTime(&ms, t0[i], t1[i]));
-				busy += (int64_t)((double)ms * 1e6);
-			}
-		if (it < total - iters)
-			continue;
-		mine.rank = rk.rank;
-		mine.iteration = it - (total - iters);
-		mine.start_ns = start;
-		mine.end_ns = end;
-		mine.busy_ns = busy;
-		mine.kernels = (int32_t)kernels_here;
-		if (rk.rank == 0 && !all) {
-			all = calloc((size_t)rk.size, sizeof(*all));
-			if (!all) {
-				rc = mo_err_set(err, MO_ENOMEM, "out of memory");
-				goto fail;
-			}
-		}
-		if ((rc = engine_cuda_mpi_gather_timing(&mine, all, err)))
-			goto fail;
-		if (rk.rank == 0) {
-			int64_t slow = 0, sum_busy = 0;
-			uint64_t sum_k = 0;
-			for (int r = 0; r < rk.size; r++) {
-				if (all[r].end_ns - all[r].start_ns > slow)
-					slow = all[r].end_ns - all[r].start_ns;
-				sum_busy += all[r].busy_ns;
-				sum_k += (uint64_t)all[r].kernels;
-			}
-			iter_ns[mine.iteration] = slow;
-			res->busy_ns = sum_busy;
-			res->kernels = sum_k;
-		}
-	}
-	if (rk.rank == 0) {
-		int64_t sum = 0;
-		res->iter_ns_min = INT64_MAX;
-		for (int i = 0; i < iters; i++) {
-			sum += iter_ns[i];
-			if (iter_ns[i] < res->iter_ns_min)
-				res->iter_ns_min = iter_ns[i];
-			if (iter_ns[i] > res->iter_ns_max)
-				res->iter_ns_max = iter_ns[i];
-		}
-		res->iter_ns_mean = sum / iters;
-	}
-	res->ranks = rk.size;
-	res->iterations = iters;
-	res->rank = rk.rank;
-	{
-		int mine_parts = n_parts, sum_parts = 0;
-		int64_t v[6];
-		MPI_Allreduce(&mine_parts, &sum_parts, 1, MPI_INT, MPI_SUM, MPI_COMM_WORLD);
-		res->partitions = sum_parts;
-		/* every rank returns rank 0's numbers */
-		v[0] = res->iter_ns_min, v[1] = res->iter_ns_mean, v[2] = res->iter_ns_max;
-		v[3] = res->busy_ns, v[4] = (int64_t)res->kernels, v[5] = 0;
-		MPI_Bcast(v, 6, MPI_INT64_T, 0, MPI_COMM_WORLD);
-		res->iter_ns_min = v[0], res->iter_ns_mean = v[1], res->iter_ns_max = v[2];
-		res->busy_ns = v[3], res->kernels = (uint64_t)v[4];
-	}
-fail:
-	for (size_t i = 0; ev && i < ops.n; i++) {
-		if (ev[i])
-			cuEventDestroy(ev[i]);
-		if (t0[i])
-			cuEventDestroy(t0[i]);
-		if (t1[i])
-			cuEventDestroy(t1[i]);
-	}
-	for (size_t t = 0; sub && t < sc->n_tasks; t++)
-		if (sub[t])
-			(rc ? ncclCommAbort : ncclCommDestroy)(sub[t]);
-	if (lists)
-		for (int s = 0; s < sc->n_slots * 3; s++)
-			replay_list_release(&lists[s]);
-	if (g.primary)
-		cuCtxSetCurrent(g.primary);
-	if (nbuf_a)
-		cuMemFree(nbuf_a);
-	if (nbuf_b)
-		cuMemFree(nbuf_b);
-	if (cs)
-		cuStreamDestroy(cs);
-	if (world)
-		(rc ? ncclCommAbort : ncclCommDestroy)(world);
-	parts_destroy(parts, n_parts);
-out:
-	gpu_close(&g);
-	engine_cuda_ops_release(&ops);
-	free(lists);
-	free(sub);
-	free(ev);
-	free(t0);
-	free(t1);
-	free(all);
-	free(iter_ns);
-	engine_schedule_free(sc);
-	if (!(rc && alone))
+	gpu_close(&r.g);
+	engine_cuda_ops_release(&r.ops);
+	free(r.lists);
+	free(r.sub);
+	free(r.ev);
+	free(r.t0);
+	free(r.t1);
+	free(r.all);
+	free(r.iter_ns);
+	engine_schedule_free(r.sc);
+	if (here >= 0)
 		engine_cuda_mpi_finalize(here);
 	return rc;
 }

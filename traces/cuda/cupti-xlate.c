@@ -585,27 +585,27 @@ static int host_records(struct trace_cuda_xlate *x, const struct trace_sink *sin
 	return rc;
 }
 
-int trace_cuda_xlate_finish(struct trace_cuda_xlate *x, const struct trace_sink *sink,
-			    struct mo_err *err)
-{
-	struct range *rg = NULL;
-	size_t nrg = 0, nmosaic = 0;
-	struct stream_key *sk = NULL;
-	size_t nsk = 0, cap_sk = 0;
-	struct names modules = {0}, phases = {0};
-	struct trace_header h;
-	struct trace_record r;
-	int rc = 0, quota = -1;
+/* What trace_cuda_xlate_finish builds, phase by phase. */
+struct finish {
+	struct range *rg;          /* ranges and instants, by thread and start */
+	size_t nrg, nmosaic;       /* nmosaic: of them mosaic ranges */
+	struct stream_key *sk;     /* the activities' streams, in order of appearance */
+	size_t nsk, cap_sk;
+	struct names modules, phases;
+	int quota;                 /* the activities' SMs: -1 none yet, 0 mixed */
+};
 
-	/* 1. ranges from START/END pairs (same id); instants are 0-length */
+/* 1. ranges from START/END pairs (same id); instants are 0-length. */
+static int fin_ranges(struct trace_cuda_xlate *x, struct finish *f, struct mo_err *err)
+{
 	if (x->marks.n > 1)
 		qsort(x->marks.v, x->marks.n, sizeof(*x->marks.v), cmp_mark);
-	rg = calloc(x->marks.n + 1, sizeof(*rg));
-	if (!rg)
+	f->rg = calloc(x->marks.n + 1, sizeof(*f->rg));
+	if (!f->rg)
 		return oom(err);
 	for (size_t i = 0; i < x->marks.n; i++) {
 		const struct mark *m = &x->marks.v[i];
-		struct range *o = &rg[nrg];
+		struct range *o = &f->rg[f->nrg];
 
 		if (m->flags & CUPTI_ACTIVITY_FLAG_MARKER_END)
 			continue; /* consumed with its start, or unmatched */
@@ -630,94 +630,107 @@ int trace_cuda_xlate_finish(struct trace_cuda_xlate *x, const struct trace_sink 
 			const char *msg = m->domain[0] ? m->name
 						       : m->name + strlen(TRACE_CUDA_NVTX_PREFIX);
 			if (trace_cuda_range_parse(msg, &o->r, NULL) == 0 && o->r.module[0])
-				o->mosaic = 1, nmosaic++;
+				o->mosaic = 1, f->nmosaic++;
 			else
 				x->st.bad_ranges++;
 		}
-		nrg++;
+		f->nrg++;
 	}
-	if (nrg > 1)
-		qsort(rg, nrg, sizeof(*rg), cmp_range);
+	if (f->nrg > 1)
+		qsort(f->rg, f->nrg, sizeof(*f->rg), cmp_range);
+	return 0;
+}
 
-	/* 2. attribute activities */
+/* The mosaic range an activity belongs to (mr: the nmosaic mosaic ranges),
+ * or NULL: the innermost one open on its launch call's thread at the call,
+ * else by time when the answer is unique over threads. */
+static const struct range *attribute_one(struct trace_cuda_xlate *x, const struct range *mr,
+					 size_t nmosaic, struct act *a)
+{
+	struct api_call key = {.corr = a->corr}, *c;
+	const struct range *hit = NULL;
+	int64_t when;
+	int found = 0;
+
+	c = x->api.n ? bsearch(&key, x->api.v, x->api.n, sizeof(key), cmp_api) : NULL;
+	if (c)
+		c->caused = 1;
+	if (c && nmosaic) {
+		hit = innermost(mr, nmosaic, c->tid, (int64_t)c->start);
+		if (hit)
+			x->st.by_correlation++;
+	}
+	if (hit || !nmosaic || (c && thread_has_ranges(mr, nmosaic, c->tid)))
+		return hit;
+	/* time fallback, unique over threads: at the launch call when it ran
+	 * on a thread that never opens ranges (PyTorch's autograd threads),
+	 * else at the kernel's start */
+	when = c ? (int64_t)c->start : a->rec.u.kernel.start_ns;
+	for (size_t j = 0; j < nmosaic;) {
+		uint32_t tid = mr[j].tid;
+		const struct range *h2 = innermost(mr, nmosaic, tid, when);
+		if (h2) {
+			found++;
+			hit = h2;
+		}
+		while (j < nmosaic && mr[j].tid == tid)
+			j++;
+	}
+	if (found != 1)
+		return NULL;
+	x->st.by_time++;
+	return hit;
+}
+
+/* The module and phase ids of a mosaic range (defined on first use). */
+static int range_ids(struct trace_cuda_xlate *x, struct finish *f, const struct range *rg,
+		     int64_t *module, int64_t *phase)
+{
+	*module = name_id(&f->modules, intern(&x->strings, rg->r.module));
+	*phase = rg->r.phase[0] ? name_id(&f->phases, intern(&x->strings, rg->r.phase)) : -1;
+	return *module < 0 || (rg->r.phase[0] && *phase < 0) ? -1 : 0;
+}
+
+/* 2. attribute activities to mosaic ranges; every mosaic range's module
+ * and phase get an id, also those that attributed nothing. */
+static int fin_attribute(struct trace_cuda_xlate *x, struct finish *f, struct mo_err *err)
+{
+	struct range *mr = calloc(f->nmosaic + 1, sizeof(*mr)); /* for the lookups */
+	size_t k = 0;
+	int64_t m, ph;
+
 	if (x->api.n > 1)
 		qsort(x->api.v, x->api.n, sizeof(*x->api.v), cmp_api);
-	{
-		/* mosaic ranges only, for the lookups */
-		struct range *mr = calloc(nmosaic + 1, sizeof(*mr));
-		size_t k = 0;
+	if (!mr)
+		return oom(err);
+	for (size_t i = 0; i < f->nrg; i++)
+		if (f->rg[i].mosaic)
+			mr[k++] = f->rg[i];
+	for (size_t i = 0; i < x->acts.n; i++) {
+		struct trace_kernel *t = &x->acts.v[i].rec.u.kernel; /* shared activity prefix */
+		const struct range *hit = attribute_one(x, mr, f->nmosaic, &x->acts.v[i]);
 
-		if (!mr) {
-			rc = oom(err);
-			goto out;
+		if (!hit) {
+			x->st.unattributed++;
+			continue;
 		}
-		for (size_t i = 0; i < nrg; i++)
-			if (rg[i].mosaic)
-				mr[k++] = rg[i];
-		for (size_t i = 0; i < x->acts.n; i++) {
-			struct act *a = &x->acts.v[i];
-			struct api_call key = {.corr = a->corr}, *c;
-			const struct range *hit = NULL;
-			struct trace_kernel *t = &a->rec.u.kernel; /* shared activity prefix */
-
-			c = x->api.n ? bsearch(&key, x->api.v, x->api.n, sizeof(key), cmp_api) : NULL;
-			if (c)
-				c->caused = 1;
-			if (c && nmosaic) {
-				hit = innermost(mr, nmosaic, c->tid, (int64_t)c->start);
-				if (hit)
-					x->st.by_correlation++;
-			}
-			if (!hit && nmosaic && !(c && thread_has_ranges(mr, nmosaic, c->tid))) {
-				/* time fallback, unique over threads: at the launch call when
-				 * it ran on a thread that never opens ranges (PyTorch's
-				 * autograd threads), else at the kernel's start */
-				int64_t when = c ? (int64_t)c->start : t->start_ns;
-				int found = 0;
-				for (size_t j = 0; j < nmosaic;) {
-					uint32_t tid = mr[j].tid;
-					const struct range *h2 = innermost(mr, nmosaic, tid, when);
-					if (h2) {
-						found++;
-						hit = h2;
-					}
-					while (j < nmosaic && mr[j].tid == tid)
-						j++;
-				}
-				if (found == 1)
-					x->st.by_time++;
-				else
-					hit = NULL;
-			}
-			if (!hit) {
-				x->st.unattributed++;
-				continue;
-			}
-			t->module = name_id(&modules, intern(&x->strings, hit->r.module));
-			t->phase = hit->r.phase[0] ? name_id(&phases, intern(&x->strings, hit->r.phase))
-						   : -1;
-			t->microbatch = hit->r.microbatch;
-			t->step = hit->r.step;
-			if (t->module < 0 || (hit->r.phase[0] && t->phase < 0)) {
-				free(mr);
-				rc = oom(err);
-				goto out;
-			}
+		if (range_ids(x, f, hit, &t->module, &t->phase) < 0) {
+			free(mr);
+			return oom(err);
 		}
-		free(mr);
+		t->microbatch = hit->r.microbatch;
+		t->step = hit->r.step;
 	}
-	/* module/phase ids of ranges that attributed nothing still get defined */
-	for (size_t i = 0; i < nrg; i++)
-		if (rg[i].mosaic) {
-			if (name_id(&modules, intern(&x->strings, rg[i].r.module)) < 0 ||
-			    (rg[i].r.phase[0] &&
-			     name_id(&phases, intern(&x->strings, rg[i].r.phase)) < 0)) {
-				rc = oom(err);
-				goto out;
-			}
-		}
+	free(mr);
+	for (size_t i = 0; i < f->nrg; i++)
+		if (f->rg[i].mosaic && range_ids(x, f, &f->rg[i], &m, &ph) < 0)
+			return oom(err);
+	return 0;
+}
 
-	/* 3. partitions (green contexts, per device in context-id order) */
+/* 3. partitions (green contexts, per device in context-id order). */
+static void fin_partitions(struct trace_cuda_xlate *x)
+{
 	for (size_t i = 0; i < x->ctxs.n; i++) {
 		struct ctx_info *ci = &x->ctxs.v[i];
 		int id = 0;
@@ -729,68 +742,84 @@ int trace_cuda_xlate_finish(struct trace_cuda_xlate *x, const struct trace_sink 
 				id++;
 		ci->partition = id;
 	}
+}
 
-	/* 4. streams and partitions of activities; the header's quota */
+/* 4. streams and partitions of activities; the header's quota. */
+static int fin_streams(struct trace_cuda_xlate *x, struct finish *f, struct mo_err *err)
+{
+	f->quota = -1;
 	for (size_t i = 0; i < x->acts.n; i++) {
 		struct act *a = &x->acts.v[i];
 		struct trace_kernel *t = &a->rec.u.kernel;
 		struct ctx_info *ci = find_ctx(x, a->ctx);
+		struct stream_key *sk;
 		size_t j;
 		int sms = ci && ci->green ? ci->sms : 0;
 
-		for (j = 0; j < nsk; j++)
-			if (sk[j].dev == a->dev && sk[j].ctx == a->ctx && sk[j].stream == a->stream)
+		for (j = 0; j < f->nsk; j++)
+			if (f->sk[j].dev == a->dev && f->sk[j].ctx == a->ctx && f->sk[j].stream == a->stream)
 				break;
-		if (j == nsk) {
+		if (j == f->nsk) {
 			int id = 0;
-			if (nsk == cap_sk && !grow((void **)&sk, &cap_sk, sizeof(*sk))) {
-				rc = oom(err);
-				goto out;
-			}
-			for (size_t q = 0; q < nsk; q++)
-				id += sk[q].dev == a->dev;
-			sk[nsk].dev = a->dev, sk[nsk].ctx = a->ctx, sk[nsk].stream = a->stream;
-			sk[nsk].id = id;
-			nsk++;
+			if (f->nsk == f->cap_sk && !grow((void **)&f->sk, &f->cap_sk, sizeof(*f->sk)))
+				return oom(err);
+			for (size_t q = 0; q < f->nsk; q++)
+				id += f->sk[q].dev == a->dev;
+			sk = &f->sk[f->nsk++];
+			sk->dev = a->dev, sk->ctx = a->ctx, sk->stream = a->stream;
+			sk->id = id;
 		}
-		t->stream = sk[j].id;
+		t->stream = f->sk[j].id;
 		t->partition = ci && ci->green ? ci->partition : -1;
-		if (quota == -1)
-			quota = sms;
-		else if (quota != sms)
-			quota = 0;
+		if (f->quota == -1)
+			f->quota = sms;
+		else if (f->quota != sms)
+			f->quota = 0;
 	}
+	return 0;
+}
 
-	/* 5. emit: header, definitions, then activities and markers by time */
-	fill_header(x, &h);
-	h.quota_sms = quota > 0 ? quota : 0;
-	if ((rc = sink->header(sink->ctx, &h, err)))
-		goto out;
+/* 5a. the devices: those CUPTI described, then those seen only in activities. */
+static int emit_devices(struct trace_cuda_xlate *x, const struct finish *f,
+			const struct trace_sink *sink, struct mo_err *err)
+{
+	struct trace_record r;
+	int rc;
+
 	for (size_t i = 0; i < x->devs.n; i++) {
 		trace_record_init(&r, TRACE_KIND_DEVICE);
 		r.u.device.id = x->devs.v[i].id;
 		r.u.device.sms = x->devs.v[i].numMultiprocessors;
 		r.u.device.name = x->devs.v[i].name;
 		if ((rc = emit(sink, &r, err)))
-			goto out;
+			return rc;
 	}
-	/* devices seen only in activities (no DEVICE record) */
-	for (size_t i = 0; i < nsk; i++) {
+	for (size_t i = 0; i < f->nsk; i++) {
 		int known = 0;
 		for (size_t j = 0; j < x->devs.n; j++)
-			known |= x->devs.v[j].id == sk[i].dev;
+			known |= x->devs.v[j].id == f->sk[i].dev;
 		for (size_t j = 0; j < i; j++)
-			known |= sk[j].dev == sk[i].dev;
+			known |= f->sk[j].dev == f->sk[i].dev;
 		if (known)
 			continue;
 		trace_record_init(&r, TRACE_KIND_DEVICE);
-		r.u.device.id = sk[i].dev;
+		r.u.device.id = f->sk[i].dev;
 		r.u.device.name = "unknown";
 		if ((rc = emit(sink, &r, err)))
-			goto out;
+			return rc;
 	}
+	return 0;
+}
+
+/* 5b. partitions (green contexts) and streams. */
+static int emit_streams(struct trace_cuda_xlate *x, const struct finish *f,
+			const struct trace_sink *sink, struct mo_err *err)
+{
+	struct trace_record r;
+	char name[64];
+	int rc;
+
 	for (size_t i = 0; i < x->ctxs.n; i++) {
-		char name[48];
 		if (!x->ctxs.v[i].green)
 			continue;
 		snprintf(name, sizeof(name), "green-ctx-%u", x->ctxs.v[i].ctx);
@@ -800,73 +829,110 @@ int trace_cuda_xlate_finish(struct trace_cuda_xlate *x, const struct trace_sink 
 		r.u.partition.sms = x->ctxs.v[i].sms;
 		r.u.partition.name = intern(&x->strings, name);
 		if ((rc = emit(sink, &r, err)))
-			goto out;
+			return rc;
 	}
-	for (size_t i = 0; i < nsk; i++) {
-		struct ctx_info *ci = find_ctx(x, sk[i].ctx);
-		char name[64];
-		snprintf(name, sizeof(name), "ctx%u/stream%u", sk[i].ctx, sk[i].stream);
+	for (size_t i = 0; i < f->nsk; i++) {
+		struct ctx_info *ci = find_ctx(x, f->sk[i].ctx);
+		snprintf(name, sizeof(name), "ctx%u/stream%u", f->sk[i].ctx, f->sk[i].stream);
 		trace_record_init(&r, TRACE_KIND_STREAM);
-		r.u.stream.device = sk[i].dev;
-		r.u.stream.id = sk[i].id;
+		r.u.stream.device = f->sk[i].dev;
+		r.u.stream.id = f->sk[i].id;
 		r.u.stream.partition = ci && ci->green ? ci->partition : -1;
 		r.u.stream.name = intern(&x->strings, name);
 		if ((rc = emit(sink, &r, err)))
-			goto out;
+			return rc;
 	}
-	for (size_t i = 0; i < modules.n; i++) {
+	return 0;
+}
+
+/* 5c. module and phase definitions. */
+static int emit_names(const struct finish *f, const struct trace_sink *sink, struct mo_err *err)
+{
+	struct trace_record r;
+	int rc;
+
+	for (size_t i = 0; i < f->modules.n; i++) {
 		trace_record_init(&r, TRACE_KIND_MODULE);
 		r.u.module.id = (int64_t)i;
-		r.u.module.name = modules.v[i];
+		r.u.module.name = f->modules.v[i];
 		if ((rc = emit(sink, &r, err)))
-			goto out;
+			return rc;
 	}
-	for (size_t i = 0; i < phases.n; i++) {
+	for (size_t i = 0; i < f->phases.n; i++) {
 		trace_record_init(&r, TRACE_KIND_PHASE);
 		r.u.phase.id = (int64_t)i;
-		r.u.phase.name = phases.v[i];
+		r.u.phase.name = f->phases.v[i];
 		if ((rc = emit(sink, &r, err)))
-			goto out;
+			return rc;
 	}
-	if ((rc = host_records(x, sink, err)))
-		goto out;
-	/* markers join the activities as records, then one sort by time */
-	for (size_t i = 0; i < nrg; i++) {
+	return 0;
+}
+
+/* 5d. markers join the activities as records (sorted with them by time). */
+static int fin_markers(struct trace_cuda_xlate *x, struct finish *f, struct mo_err *err)
+{
+	for (size_t i = 0; i < f->nrg; i++) {
+		const struct range *rg = &f->rg[i];
 		struct act a;
 		struct trace_marker *m = &a.rec.u.marker;
 		char cat[80];
 
 		memset(&a, 0, sizeof(a));
 		trace_record_init(&a.rec, TRACE_KIND_MARKER);
-		m->start_ns = rg[i].start;
-		m->end_ns = rg[i].end == INT64_MAX ? rg[i].start : rg[i].end;
-		m->name = rg[i].name;
-		snprintf(cat, sizeof(cat), "nvtx%s%s", rg[i].domain[0] ? ":" : "", rg[i].domain);
+		m->start_ns = rg->start;
+		m->end_ns = rg->end == INT64_MAX ? rg->start : rg->end;
+		m->name = rg->name;
+		snprintf(cat, sizeof(cat), "nvtx%s%s", rg->domain[0] ? ":" : "", rg->domain);
 		m->category = intern(&x->strings, cat);
-		if (rg[i].mosaic) {
-			m->module = name_id(&modules, intern(&x->strings, rg[i].r.module));
-			m->phase = rg[i].r.phase[0]
-					   ? name_id(&phases, intern(&x->strings, rg[i].r.phase))
-					   : -1;
-			m->microbatch = rg[i].r.microbatch;
-			m->step = rg[i].r.step;
+		if (rg->mosaic) {
+			range_ids(x, f, rg, &m->module, &m->phase); /* defined by fin_attribute */
+			m->microbatch = rg->r.microbatch;
+			m->step = rg->r.step;
 		}
 		a.corr = UINT32_MAX;
-		if (VEC_PUSH(x->acts, a)) {
-			rc = oom(err);
-			goto out;
-		}
+		if (VEC_PUSH(x->acts, a))
+			return oom(err);
 		x->st.markers++;
 	}
+	return 0;
+}
+
+/* 5. emit: header, definitions, then activities and markers by time. */
+static int fin_emit(struct trace_cuda_xlate *x, struct finish *f, const struct trace_sink *sink,
+		    struct mo_err *err)
+{
+	struct trace_header h;
+	int rc;
+
+	fill_header(x, &h);
+	h.quota_sms = f->quota > 0 ? f->quota : 0;
+	if ((rc = sink->header(sink->ctx, &h, err)) || (rc = emit_devices(x, f, sink, err)) ||
+	    (rc = emit_streams(x, f, sink, err)) || (rc = emit_names(f, sink, err)) ||
+	    (rc = host_records(x, sink, err)) || (rc = fin_markers(x, f, err)))
+		return rc;
 	if (x->acts.n > 1)
 		qsort(x->acts.v, x->acts.n, sizeof(*x->acts.v), cmp_act);
 	for (size_t i = 0; i < x->acts.n; i++)
 		if ((rc = emit(sink, &x->acts.v[i].rec, err)))
-			goto out;
-out:
-	free(rg);
-	free(sk);
-	free(modules.v);
-	free(phases.v);
+			return rc;
+	return 0;
+}
+
+int trace_cuda_xlate_finish(struct trace_cuda_xlate *x, const struct trace_sink *sink,
+			    struct mo_err *err)
+{
+	struct finish f;
+	int rc;
+
+	memset(&f, 0, sizeof(f));
+	if ((rc = fin_ranges(x, &f, err)) == 0 && (rc = fin_attribute(x, &f, err)) == 0) {
+		fin_partitions(x);
+		if ((rc = fin_streams(x, &f, err)) == 0)
+			rc = fin_emit(x, &f, sink, err);
+	}
+	free(f.rg);
+	free(f.sk);
+	free(f.modules.v);
+	free(f.phases.v);
 	return rc;
 }
