@@ -7,25 +7,6 @@
 
 #include "engine/engine.h"
 
-/* Grow *arr (element size sz) so that it holds at least need elements. */
-static inline int engine_grow(void **arr, size_t *cap, size_t need, size_t sz)
-{
-	size_t ncap;
-	void *p;
-
-	if (need <= *cap)
-		return 0;
-	ncap = *cap ? *cap * 2 : 16;
-	while (ncap < need)
-		ncap *= 2;
-	p = realloc(*arr, ncap * sz);
-	if (!p)
-		return -1;
-	*arr = p;
-	*cap = ncap;
-	return 0;
-}
-
 /*
  * Host threads and their streams' launch queues (sim-host.c).  A host
  * issues the kernels of its streams' operations in the order they were

@@ -212,7 +212,7 @@ static int replay_stream(struct replay *r, int dev, int64_t sid)
 	for (j = 0; j < r->n_rs; j++)
 		if (r->rs[j].device == dev && r->rs[j].id == sid)
 			return (int)j;
-	if (engine_grow((void **)&r->rs, &r->cap_rs, r->n_rs + 1, sizeof(*r->rs)))
+	if (MO_GROW(r->rs, r->n_rs + 1, r->cap_rs))
 		return -1;
 	memset(&r->rs[j], 0, sizeof(*r->rs));
 	r->rs[j].device = dev;
@@ -235,7 +235,7 @@ static int collect_activities(struct replay *r, struct mo_err *err)
 		if (dev > 4095)
 			return mo_err_set(err, MO_EINPUT, "record %zu: device %d is out of range", i, dev);
 		if ((j = replay_stream(r, dev, sid)) < 0 ||
-		    engine_grow((void **)&r->acts, &r->cap_acts, r->n_acts + 1, sizeof(*r->acts)))
+		    MO_GROW(r->acts, r->n_acts + 1, r->cap_acts))
 			return nomem(r, err);
 		r->acts[r->n_acts++] = (struct act){s, e, dev, j, i, -1};
 		r->max_dev = dev > r->max_dev ? dev : r->max_dev;
@@ -248,7 +248,7 @@ static int collect_activities(struct replay *r, struct mo_err *err)
 	for (size_t i = 0; i < r->n_acts; i++) {
 		struct rstream *x = &r->rs[r->acts[i].stream];
 
-		if (engine_grow((void **)&x->acts, &x->cap, x->n + 1, sizeof(*x->acts)))
+		if (MO_GROW(x->acts, x->n + 1, x->cap))
 			return nomem(r, err);
 		x->acts[x->n++] = i;
 	}

@@ -64,7 +64,7 @@ static int kcache_get(struct kcache *kc, const struct engine_run_opts *o, const 
 			*idx = i;
 			return 0;
 		}
-	if (engine_grow((void **)&kc->e, &kc->cap, kc->n + 1, sizeof(*kc->e)))
+	if (MO_GROW(kc->e, kc->n + 1, kc->cap))
 		return mo_err_set(err, MO_ENOMEM, "out of memory");
 	e = &kc->e[kc->n];
 	memset(e, 0, sizeof(*e));
@@ -312,8 +312,8 @@ static int sched_queue_task(struct sched_run *r, size_t t, struct mo_err *err)
 	const struct engine_task *tk = &sc->tasks[t];
 	struct engine_tags tags = {-1, -1, -1, -1};
 
-	if (engine_grow((void **)&r->deps, &r->cap_deps, tk->n_deps + 1, sizeof(*r->deps)) ||
-	    engine_grow((void **)&r->peers, &r->cap_peers, tk->n_peers + 1, sizeof(*r->peers)))
+	if (MO_GROW(r->deps, tk->n_deps + 1, r->cap_deps) ||
+	    MO_GROW(r->peers, tk->n_peers + 1, r->cap_peers))
 		return sched_nomem(err);
 	for (size_t i = 0; i < tk->n_deps; i++)
 		r->deps[i] = r->op[sc->deps[tk->dep_off + i]];

@@ -228,7 +228,7 @@ static int add_task(struct builder *b, int kind, int slot, int to_slot, int mb, 
 	struct engine_schedule *s = b->s;
 	struct engine_task *t;
 
-	if (engine_grow((void **)&s->tasks, &b->cap_tasks, s->n_tasks + 1, sizeof(*s->tasks)))
+	if (MO_GROW(s->tasks, s->n_tasks + 1, b->cap_tasks))
 		return -1;
 	t = &s->tasks[s->n_tasks];
 	memset(t, 0, sizeof(*t));
@@ -254,7 +254,7 @@ static int push_dep(struct builder *b, size_t *n_deps_total, size_t task, size_t
 	for (size_t i = 0; i < t->n_deps; i++)
 		if (s->deps[t->dep_off + i] == dep)
 			return 0;
-	if (engine_grow((void **)&s->deps, &b->cap_deps, *n_deps_total + 1, sizeof(*s->deps)))
+	if (MO_GROW(s->deps, *n_deps_total + 1, b->cap_deps))
 		return -1;
 	if (t->n_deps == 0)
 		t->dep_off = *n_deps_total;
@@ -271,7 +271,7 @@ static int push_peer(struct builder *b, size_t *n_peers_total, size_t task, int 
 	for (size_t i = 0; i < t->n_peers; i++)
 		if (s->peers[t->peer_off + i] == stream)
 			return 0;
-	if (engine_grow((void **)&s->peers, &b->cap_peers, *n_peers_total + 1, sizeof(*s->peers)))
+	if (MO_GROW(s->peers, *n_peers_total + 1, b->cap_peers))
 		return -1;
 	if (t->n_peers == 0)
 		t->peer_off = *n_peers_total;

@@ -230,7 +230,7 @@ int engine_sim_add_partition(struct engine_sim *s, int gpu, int sms, struct mo_e
 		return mo_err_set(err, MO_EINPUT,
 				  "GPU %d: a partition of %d SMs does not fit (%d of %d SMs already taken)",
 				  gpu, sms, s->gpus[gpu].used_sms, s->c.gpu->sms);
-	if (engine_grow((void **)&s->parts, &s->cap_parts, s->n_parts + 1, sizeof(*s->parts)))
+	if (MO_GROW(s->parts, s->n_parts + 1, s->cap_parts))
 		return mo_err_set(err, MO_ENOMEM, "out of memory");
 	for (size_t i = 0; i < s->n_parts; i++)
 		idx += s->parts[i].gpu == gpu;
@@ -252,8 +252,7 @@ int engine_sim_add_stream(struct engine_sim *s, int gpu, int partition, struct m
 		if (s->parts[i].gpu != gpu)
 			continue;
 		if (idx++ == partition) {
-			if (engine_grow((void **)&s->streams, &s->cap_streams, s->n_streams + 1,
-					sizeof(*s->streams)))
+			if (MO_GROW(s->streams, s->n_streams + 1, s->cap_streams))
 				return mo_err_set(err, MO_ENOMEM, "out of memory");
 			st = &s->streams[s->n_streams];
 			memset(st, 0, sizeof(*st));
@@ -314,7 +313,7 @@ static int stream_push(struct engine_sim *s, int stream, int64_t op)
 {
 	struct stream *st = &s->streams[stream];
 
-	if (engine_grow((void **)&st->ops, &st->cap, st->n + 1, sizeof(*st->ops)))
+	if (MO_GROW(st->ops, st->n + 1, st->cap))
 		return -1;
 	st->ops[st->n++] = op;
 	return 0;
@@ -331,8 +330,8 @@ static int64_t add_op(struct engine_sim *s, const struct engine_tags *tags, cons
 		if (deps[i] < 0 || (size_t)deps[i] >= s->n_ops)
 			return mo_err_set(err, MO_EUSAGE, "dependency on unknown operation %lld",
 					  (long long)deps[i]);
-	if (engine_grow((void **)&s->ops, &s->cap_ops, s->n_ops + 1, sizeof(*s->ops)) ||
-	    engine_grow((void **)&s->deps, &s->cap_deps, s->n_deps + n_deps, sizeof(*s->deps)))
+	if (MO_GROW(s->ops, s->n_ops + 1, s->cap_ops) ||
+	    MO_GROW(s->deps, s->n_deps + n_deps, s->cap_deps))
 		return mo_err_set(err, MO_ENOMEM, "out of memory");
 	o = &s->ops[s->n_ops];
 	memset(o, 0, sizeof(*o));
@@ -403,8 +402,7 @@ int64_t engine_sim_add_comm(struct engine_sim *s, int kind, const int *streams, 
 	id = add_op(s, tags, deps, n_deps, err);
 	if (id < 0)
 		return id;
-	if (engine_grow((void **)&s->cstreams, &s->cap_cstreams, s->n_cstreams + (size_t)n,
-			sizeof(*s->cstreams)))
+	if (MO_GROW(s->cstreams, s->n_cstreams + (size_t)n, s->cap_cstreams))
 		return mo_err_set(err, MO_ENOMEM, "out of memory");
 	s->ops[id].kind = OP_COMM;
 	s->ops[id].comm_kind = (uint8_t)kind;
@@ -446,7 +444,7 @@ static int heap_push(struct engine_sim *s, int64_t t, int type, int64_t op, uint
 	size_t i;
 	struct ev e = {t, s->seq++, op, ver, (uint8_t)type};
 
-	if (engine_grow((void **)&s->heap, &s->cap_heap, s->n_heap + 1, sizeof(*s->heap)))
+	if (MO_GROW(s->heap, s->n_heap + 1, s->cap_heap))
 		return -1;
 	i = s->n_heap++;
 	while (i > 0) {
@@ -944,7 +942,7 @@ static int flow_add(struct engine_sim *s, int64_t id)
 			dup |= p->flows[f] == id;
 		if (dup)
 			continue;
-		if (engine_grow((void **)&p->flows, &p->cap, p->n + 1, sizeof(*p->flows)))
+		if (MO_GROW(p->flows, p->n + 1, p->cap))
 			return -1;
 		p->flows[p->n++] = id;
 	}
@@ -1015,7 +1013,7 @@ static int try_ready(struct engine_sim *s, int64_t id)
 	if (gid >= 0) {
 		struct group *g = &s->groups[gid];
 		if (g->busy) {
-			if (engine_grow((void **)&g->wait, &g->cap, g->n + 1, sizeof(*g->wait)))
+			if (MO_GROW(g->wait, g->n + 1, g->cap))
 				return -1;
 			g->wait[g->n++] = id;
 			o->state = ST_PENDING;
@@ -1111,8 +1109,8 @@ static int kernel_start(struct engine_sim *s, int64_t id)
 	o->salloc = 0;
 	G = &s->gpus[s->streams[o->stream].gpu];
 	gpu_book(s, s->streams[o->stream].gpu);
-	if (engine_grow((void **)&G->run, &G->cap_run, G->n_run + 1, sizeof(*G->run)) ||
-	    engine_grow((void **)&G->memo, &G->cap_memo, G->n_run + 1, sizeof(*G->memo)))
+	if (MO_GROW(G->run, G->n_run + 1, G->cap_run) ||
+	    MO_GROW(G->memo, G->n_run + 1, G->cap_memo))
 		return -1;
 	o->run_idx = (int32_t)G->n_run;
 	G->memo[G->n_run] = (struct rate_memo){.gp = s->streams[o->stream].gpart, .clocked = k->clocked};
@@ -1167,7 +1165,7 @@ static int comm_hold(struct engine_sim *s, int64_t id, int on)
 			continue;
 		gpu_book(s, g);
 		if (on) {
-			if (engine_grow((void **)&G->comm, &G->cap_comm, G->n_comm + 1, sizeof(*G->comm)))
+			if (MO_GROW(G->comm, G->n_comm + 1, G->cap_comm))
 				return -1;
 			G->comm[G->n_comm++] = id;
 		} else {

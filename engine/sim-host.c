@@ -20,8 +20,8 @@ int engine_hosts_issue(struct engine_hosts *h, int host, int stream, const struc
 	struct engine_host *H;
 	struct engine_host_queue *Q;
 
-	if (engine_grow((void **)&h->host, &h->cap, (size_t)host + 1, sizeof(*h->host)) ||
-	    engine_grow((void **)&h->queue, &h->cap_queue, (size_t)stream + 1, sizeof(*h->queue)))
+	if (MO_GROW(h->host, (size_t)host + 1, h->cap) ||
+	    MO_GROW(h->queue, (size_t)stream + 1, h->cap_queue))
 		return -1;
 	while (h->n <= (size_t)host)
 		memset(&h->host[h->n++], 0, sizeof(*h->host));
@@ -36,7 +36,7 @@ int engine_hosts_issue(struct engine_hosts *h, int host, int stream, const struc
 		if (!Q->launch || !Q->end)
 			return -1;
 	}
-	if (engine_grow((void **)&H->span, &H->cap_span, H->n_span + 1, sizeof(*H->span)))
+	if (MO_GROW(H->span, H->n_span + 1, H->cap_span))
 		return -1;
 	H->span[H->n_span].k = k;
 	H->span[H->n_span].n = n;
@@ -90,7 +90,7 @@ int engine_hosts_wait(struct engine_hosts *h, int host, int64_t op)
 {
 	struct engine_host *H = &h->host[host];
 
-	if (engine_grow((void **)&H->wait, &H->cap_wait, H->n_wait + 1, sizeof(*H->wait)))
+	if (MO_GROW(H->wait, H->n_wait + 1, H->cap_wait))
 		return -1;
 	H->wait[H->n_wait++] = op;
 	return 0;

@@ -21,7 +21,8 @@ int cmd_plot(int argc, char **argv)
 	struct mo_err err;
 	struct dirent *de;
 	char **names = NULL;
-	int n = 0, cap = 0, c, rc = 0;
+	int n = 0, c, rc = 0;
+	size_t cap = 0;
 	DIR *d;
 
 	mo_err_clear(&err);
@@ -48,13 +49,8 @@ int cmd_plot(int argc, char **argv)
 
 		if (len <= 3 || strcmp(de->d_name + len - 3, ".gp"))
 			continue;
-		if (n == cap) {
-			char **nn = realloc(names, (size_t)(cap = cap ? 2 * cap : 32) * sizeof(*nn));
-
-			if (!nn)
-				break;
-			names = nn;
-		}
+		if (MO_GROW(names, (size_t)n + 1, cap) < 0)
+			break;
 		names[n++] = strndup(de->d_name, len - 3);
 	}
 	closedir(d);

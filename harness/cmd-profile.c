@@ -30,23 +30,20 @@ static void help(void)
 
 static int parse_quotas(const char *s, int **out, int *n)
 {
-	int cap = 8, k = 0;
-	int *q = malloc(sizeof(*q) * (size_t)cap);
+	size_t cap = 0;
+	int k = 0;
+	int *q = NULL;
 
-	while (q && *s) {
+	while (*s) {
 		char *end;
 		long v = strtol(s, &end, 10);
 		if (end == s || v <= 0 || v > 100000 || (*end && *end != ',')) {
 			free(q);
 			return -1;
 		}
-		if (k == cap) {
-			int *nq = realloc(q, sizeof(*q) * (size_t)(cap *= 2));
-			if (!nq) {
-				free(q);
-				return -1;
-			}
-			q = nq;
+		if (MO_GROW(q, (size_t)k + 1, cap) < 0) {
+			free(q);
+			return -1;
 		}
 		q[k++] = (int)v;
 		s = *end ? end + 1 : end;

@@ -164,15 +164,9 @@ int model_gemm_csv_load(struct model_gemm_set *set, const char *path, struct mo_
 					lineno);
 			goto out;
 		}
-		if (set->n == set->cap) {
-			size_t nc = set->cap ? set->cap * 2 : 1024;
-			struct model_gemm_sample *p = realloc(set->s, nc * sizeof(*p));
-			if (!p) {
-				rc = mo_err_set(err, MO_ENOMEM, "cannot read '%s': out of memory", path);
-				goto out;
-			}
-			set->s = p;
-			set->cap = nc;
+		if (MO_GROW(set->s, set->n + 1, set->cap) < 0) {
+			rc = mo_err_set(err, MO_ENOMEM, "cannot read '%s': out of memory", path);
+			goto out;
 		}
 		set->s[set->n++] = s;
 	}

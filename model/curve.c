@@ -163,7 +163,8 @@ int model_tindex_kernel_sms(const struct model_tindex *ix, const struct trace_me
 static int count_pairs(const struct trace_mem *t, int module)
 {
 	int64_t *seen = NULL;
-	int n = 0, cap = 0, with_mb = 0;
+	int n = 0, with_mb = 0;
+	size_t cap = 0;
 
 	for (size_t i = 0; i < t->n; i++)
 		if (t->recs[i].kind == TRACE_KIND_KERNEL && t->recs[i].u.kernel.microbatch >= 0 &&
@@ -182,14 +183,8 @@ static int count_pairs(const struct trace_mem *t, int module)
 				break;
 		if (j < n)
 			continue;
-		if (n == cap) {
-			int nc = cap ? cap * 2 : 16;
-			int64_t *p = realloc(seen, (size_t)nc * sizeof(*p));
-			if (!p)
-				break;
-			seen = p;
-			cap = nc;
-		}
+		if (MO_GROW(seen, (size_t)n + 1, cap) < 0)
+			break;
 		seen[n++] = key;
 	}
 	free(seen);

@@ -211,7 +211,8 @@ static const struct builtin builtins[] = {
 static struct model_gpu builtin_specs[NBUILTIN];
 static pthread_once_t builtin_once = PTHREAD_ONCE_INIT;
 static struct model_gpu *loaded;
-static int nloaded, cloaded;
+static int nloaded;
+static size_t cloaded;
 
 /* Calibration of the kernel-from-shape model (model/op.c), fitted on the
  * training split of the NeuSight GEMM timings with `mosaic model calibrate`
@@ -371,14 +372,8 @@ int model_gpu_add(const struct model_gpu *g)
 			loaded[i] = *g;
 			return 0;
 		}
-	if (nloaded == cloaded) {
-		int nc = cloaded ? 2 * cloaded : 8;
-		struct model_gpu *p = realloc(loaded, (size_t)nc * sizeof(*p));
-		if (!p)
-			return -MO_ENOMEM;
-		loaded = p;
-		cloaded = nc;
-	}
+	if (MO_GROW(loaded, (size_t)nloaded + 1, cloaded) < 0)
+		return -MO_ENOMEM;
 	/* newest first, so later files take precedence */
 	memmove(&loaded[1], &loaded[0], (size_t)nloaded * sizeof(*loaded));
 	loaded[0] = *g;

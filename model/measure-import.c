@@ -147,7 +147,7 @@ static int walk(struct model_meas_set *s, const char *dir, int depth, int *ignor
 	while ((e = readdir(d))) {
 		if (e->d_name[0] == '.')
 			continue;
-		if (meas_grow((void **)&names, &cap, n, sizeof(*names)) < 0) {
+		if (MO_GROW(names, n + 1, cap) < 0) {
 			rc = mo_err_set(err, MO_ENOMEM, "out of memory");
 			goto out;
 		}

@@ -4,10 +4,6 @@
 
 #include "model/model.h"
 
-/* Room for one more element of size sz in *arr (capacity *cap, n used):
- * 0, or -1 when out of memory (measure.c). */
-int meas_grow(void **arr, size_t *cap, size_t n, size_t sz);
-
 /* qsort comparison of doubles, ascending (measure-eval.c). */
 int meas_cmp_double(const void *a, const void *b);
 

@@ -60,7 +60,7 @@ static int median_of(const char *path, double *out, struct mo_err *err)
 			}
 			if (i == 0)
 				continue;
-			if (meas_grow((void **)&t, &cap, n, sizeof(*t)) < 0) {
+			if (MO_GROW(t, n + 1, cap) < 0) {
 				rc = mo_err_set(err, MO_ENOMEM, "out of memory");
 				goto out;
 			}

@@ -40,28 +40,12 @@ void model_meas_set_release(struct model_meas_set *s)
 	memset(s, 0, sizeof(*s));
 }
 
-int meas_grow(void **arr, size_t *cap, size_t n, size_t sz)
-{
-	void *p;
-	size_t nc;
-
-	if (n < *cap)
-		return 0;
-	nc = *cap ? *cap * 2 : 64;
-	p = realloc(*arr, nc * sz);
-	if (!p)
-		return -1;
-	*arr = p;
-	*cap = nc;
-	return 0;
-}
-
 int model_meas_add(struct model_meas_set *s, const struct model_meas *m, struct mo_err *err)
 {
 	if (s->n >= MODEL_MEAS_MAX_ROWS)
 		return mo_err_set(err, MO_EINPUT, "%s: more than %d measurements", m->where,
 				  MODEL_MEAS_MAX_ROWS);
-	if (meas_grow((void **)&s->m, &s->cap, s->n, sizeof(*s->m)) < 0)
+	if (MO_GROW(s->m, s->n + 1, s->cap) < 0)
 		return mo_err_set(err, MO_ENOMEM, "out of memory");
 	s->m[s->n++] = *m;
 	return 0;
@@ -75,7 +59,7 @@ int model_meas_add_skip(struct model_meas_set *s, const char *where, const char 
 	if (s->nskip >= MODEL_MEAS_MAX_ROWS)
 		return mo_err_set(err, MO_EINPUT, "%s: more than %d skipped items", where,
 				  MODEL_MEAS_MAX_ROWS);
-	if (meas_grow((void **)&s->skip, &s->cskip, s->nskip, sizeof(*s->skip)) < 0)
+	if (MO_GROW(s->skip, s->nskip + 1, s->cskip) < 0)
 		return mo_err_set(err, MO_ENOMEM, "out of memory");
 	k = &s->skip[s->nskip++];
 	snprintf(k->where, sizeof(k->where), "%s", where);

@@ -785,7 +785,8 @@ struct model_val_report {
 	struct model_val_row rows[MODEL_VAL_MAX_ROWS];
 	/* all kernel-level errors, for the CDF (ours and baseline), heap owned */
 	double *ape_ours, *ape_base;
-	int nape, cape;
+	int nape;
+	size_t cap_ours, cap_base; /* their capacities (MO_GROW, traces.h) */
 	int source_mask;      /* bit per enum trace_source seen among targets */
 	int matched, unmatched;
 	struct model_err_stats all_ours, all_base;               /* kernels */

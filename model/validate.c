@@ -16,29 +16,22 @@ struct bin {
 	int level, source, quota, kclass;
 	char module[64];
 	double *ours, *base;
-	int n, cap;
+	int n;
+	size_t cap_ours, cap_base;
 };
 
 struct acc {
 	struct bin *bins;
-	int nbins, cbins;
+	int nbins;
+	size_t cbins;
 };
 
-static int push2(double **a, double **b, int *n, int *cap, double x, double y)
+/* Append x to *a and y to *b, both of *n elements (capacities *ca, *cb). */
+static int push2(double **a, size_t *ca, double **b, size_t *cb, int *n, double x, double y)
 {
-	if (*n == *cap) {
-		int nc = *cap ? *cap * 2 : 64;
-		double *pa = realloc(*a, (size_t)nc * sizeof(double));
-		double *pb;
-		if (!pa)
-			return -1;
-		*a = pa;
-		pb = realloc(*b, (size_t)nc * sizeof(double));
-		if (!pb)
-			return -1;
-		*b = pb;
-		*cap = nc;
-	}
+	if (mo_grow((void **)a, ca, (size_t)*n + 1, sizeof(**a)) < 0 ||
+	    mo_grow((void **)b, cb, (size_t)*n + 1, sizeof(**b)) < 0)
+		return -1;
 	(*a)[*n] = x;
 	(*b)[*n] = y;
 	(*n)++;
@@ -54,14 +47,8 @@ static struct bin *bin_get(struct acc *a, int level, int source, int quota, int 
 		    b->kclass == kclass && !strcmp(b->module, module))
 			return b;
 	}
-	if (a->nbins == a->cbins) {
-		int nc = a->cbins ? a->cbins * 2 : 32;
-		struct bin *p = realloc(a->bins, (size_t)nc * sizeof(*p));
-		if (!p)
-			return NULL;
-		a->bins = p;
-		a->cbins = nc;
-	}
+	if (MO_GROW(a->bins, (size_t)a->nbins + 1, a->cbins) < 0)
+		return NULL;
 	memset(&a->bins[a->nbins], 0, sizeof(a->bins[0]));
 	a->bins[a->nbins].level = level;
 	a->bins[a->nbins].source = source;
@@ -97,7 +84,8 @@ void model_val_release(struct model_val_report *r)
 struct group {
 	char key[128];
 	size_t *idx;
-	int n, cap;
+	int n;
+	size_t cap;
 };
 
 static int cmp_start(const void *x, const void *y, void *ctx)
@@ -123,7 +111,8 @@ static void group_key(const struct trace_mem *t, const struct trace_kernel *k, c
 static int make_groups(const struct trace_mem *t, struct group **out, int *nout)
 {
 	struct group *g = NULL;
-	int n = 0, cap = 0;
+	int n = 0;
+	size_t cap = 0;
 
 	for (size_t i = 0; i < t->n; i++) {
 		char key[128];
@@ -135,26 +124,14 @@ static int make_groups(const struct trace_mem *t, struct group **out, int *nout)
 			if (!strcmp(g[j].key, key))
 				break;
 		if (j == n) {
-			if (n == cap) {
-				int nc = cap ? cap * 2 : 8;
-				struct group *p = realloc(g, (size_t)nc * sizeof(*p));
-				if (!p)
-					goto fail;
-				g = p;
-				cap = nc;
-			}
+			if (MO_GROW(g, (size_t)n + 1, cap) < 0)
+				goto fail;
 			memset(&g[n], 0, sizeof(g[n]));
 			snprintf(g[n].key, sizeof(g[n].key), "%s", key);
 			n++;
 		}
-		if (g[j].n == g[j].cap) {
-			int nc = g[j].cap ? g[j].cap * 2 : 64;
-			size_t *p = realloc(g[j].idx, (size_t)nc * sizeof(*p));
-			if (!p)
-				goto fail;
-			g[j].idx = p;
-			g[j].cap = nc;
-		}
+		if (MO_GROW(g[j].idx, (size_t)g[j].n + 1, g[j].cap) < 0)
+			goto fail;
 		g[j].idx[g[j].n++] = i;
 	}
 	for (int j = 0; j < n; j++)
@@ -325,13 +302,14 @@ int model_validate_add(struct model_val_report *r, const struct model_gpu *gpu,
 			eb = fabs((double)p.baseline_ns - m) / m * 100.0;
 			cls = kr->kclass >= 0 && kr->kclass < TRACE_CLASS_COUNT ? (int)kr->kclass
 										: model_classify(kr);
-			if (push2(&r->ape_ours, &r->ape_base, &r->nape, &r->cape, eo, eb) < 0)
+			if (push2(&r->ape_ours, &r->cap_ours, &r->ape_base, &r->cap_base, &r->nape, eo,
+				  eb) < 0)
 				goto nomem;
 			b = bin_get(a, 0, source, q, cls, "");
-			if (!b || push2(&b->ours, &b->base, &b->n, &b->cap, eo, eb) < 0)
+			if (!b || push2(&b->ours, &b->cap_ours, &b->base, &b->cap_base, &b->n, eo, eb) < 0)
 				goto nomem;
 			b = bin_get(a, 0, source, q, -1, "");
-			if (!b || push2(&b->ours, &b->base, &b->n, &b->cap, eo, eb) < 0)
+			if (!b || push2(&b->ours, &b->cap_ours, &b->base, &b->cap_base, &b->n, eo, eb) < 0)
 				goto nomem;
 			pred[g] += (double)p.ns;
 			base[g] += (double)p.baseline_ns;
@@ -364,7 +342,7 @@ int model_validate_add(struct model_val_report *r, const struct model_gpu *gpu,
 		eo = fabs(p - meas[g]) / meas[g] * 100.0;
 		eb = fabs(base[g] - meas[g]) / meas[g] * 100.0;
 		b = bin_get(a, 1, source, quota_of[g], -1, gr[g].key);
-		if (!b || push2(&b->ours, &b->base, &b->n, &b->cap, eo, eb) < 0)
+		if (!b || push2(&b->ours, &b->cap_ours, &b->base, &b->cap_base, &b->n, eo, eb) < 0)
 			goto nomem;
 	}
 	r->source_mask |= 1 << source;
@@ -398,7 +376,8 @@ void model_val_finish(struct model_val_report *r)
 {
 	struct acc *a = r->priv;
 	double *mo = NULL, *mb = NULL, *tmp;
-	int nm = 0, cm = 0;
+	int nm = 0;
+	size_t cmo = 0, cmb = 0;
 
 	r->nrows = 0;
 	if (!a)
@@ -409,7 +388,7 @@ void model_val_finish(struct model_val_report *r)
 		struct model_val_row *row;
 		if (b->level == 1)
 			for (int k = 0; k < b->n; k++)
-				push2(&mo, &mb, &nm, &cm, b->ours[k], b->base[k]);
+				push2(&mo, &cmo, &mb, &cmb, &nm, b->ours[k], b->base[k]);
 		if (r->nrows == MODEL_VAL_MAX_ROWS)
 			continue;
 		row = &r->rows[r->nrows++];

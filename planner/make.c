@@ -7,16 +7,9 @@
 
 int pl_cands_add(struct pl_cands *c, struct plan *p, const char *origin, int problem)
 {
-	if (c->n == c->cap) {
-		int cap = c->cap ? 2 * c->cap : 16;
-		struct pl_cand *v = realloc(c->v, (size_t)cap * sizeof(*v));
-
-		if (!v) {
-			plan_free(p);
-			return -MO_ENOMEM;
-		}
-		c->v = v;
-		c->cap = cap;
+	if (MO_GROW(c->v, (size_t)c->n + 1, c->cap) < 0) {
+		plan_free(p);
+		return -MO_ENOMEM;
 	}
 	c->v[c->n++] = (struct pl_cand){p, origin, problem, 0, -1};
 	return 0;
@@ -28,7 +21,8 @@ void pl_cands_release(struct pl_cands *c)
 		plan_free(c->v[i].p);
 	free(c->v);
 	c->v = NULL;
-	c->n = c->cap = 0;
+	c->n = 0;
+	c->cap = 0;
 }
 
 int pl_temporal_only(const struct plan *p)

@@ -92,7 +92,8 @@ struct pl_cand {
 	int64_t judged_ns;    /* the check's time; -1 when not judged */
 };
 struct pl_cands {
-	int n, cap;
+	int n;
+	size_t cap;
 	struct pl_cand *v;
 };
 /* Append p (taken: freed on failure); 0 or -MO_ENOMEM. */

@@ -42,8 +42,7 @@ static int add_share(struct trace_analysis *a, size_t share0, const char *module
 	for (i = share0; i < a->nshares && a->shares[i].name != module; i++)
 		;
 	if (i == a->nshares) {
-		if (trace_grow((void **)&a->shares, &a->shares_cap, a->nshares,
-			       sizeof(*a->shares)) < 0)
+		if (MO_GROW(a->shares, a->nshares + 1, a->shares_cap) < 0)
 			return -1;
 		a->shares[a->nshares++] = (struct trace_path_share){module, 0};
 	}

@@ -51,7 +51,7 @@ static int sweep(const struct an_act *acts, size_t b, size_t e, int64_t w0, int6
 	int64_t cur = w0;
 
 	for (size_t i = b; i < e; i++) {
-		if (trace_grow((void **)buf, cap, n + 1, sizeof(**buf)) < 0)
+		if (mo_grow((void **)buf, cap, n + 2, sizeof(**buf)) < 0)
 			return -1;
 		(*buf)[n++] = (struct edge){acts[i].s, +1, acts[i].kind};
 		(*buf)[n++] = (struct edge){acts[i].e, -1, acts[i].kind};
@@ -72,7 +72,7 @@ static struct trace_breakdown *new_row(struct trace_analysis *a, int rank, int64
 {
 	struct trace_breakdown *row;
 
-	if (trace_grow((void **)&a->bd, &a->bd_cap, a->nbd, sizeof(*a->bd)) < 0)
+	if (MO_GROW(a->bd, a->nbd + 1, a->bd_cap) < 0)
 		return NULL;
 	row = &a->bd[a->nbd++];
 	memset(row, 0, sizeof(*row));

@@ -64,7 +64,7 @@ static int add_act(struct trace_analysis *a, int64_t s, int64_t e, int64_t devic
 
 	if (s < 0 || e < s)
 		return 0; /* no valid span: left out, as the summary leaves it out of times */
-	if (trace_grow((void **)&a->acts, &a->acts_cap, a->nacts, sizeof(*a->acts)) < 0)
+	if (MO_GROW(a->acts, a->nacts + 1, a->acts_cap) < 0)
 		return -1;
 	x = &a->acts[a->nacts];
 	if (!(x->name = intern(a, name)))
@@ -95,7 +95,7 @@ static int add_call(struct trace_analysis *a, const struct trace_api_call *c)
 
 	if (c->start_ns < 0 || c->end_ns < c->start_ns)
 		return 0;
-	if (trace_grow((void **)&a->calls, &a->calls_cap, a->ncalls, sizeof(*a->calls)) < 0)
+	if (MO_GROW(a->calls, a->ncalls + 1, a->calls_cap) < 0)
 		return -1;
 	x = &a->calls[a->ncalls++];
 	x->s = c->start_ns;

@@ -108,7 +108,7 @@ static struct entity *entity(struct trace_check *c, enum ent_type t, int64_t a, 
 
 	if (idx)
 		return &c->ents[*idx];
-	if (trace_grow((void **)&c->ents, &c->cap, c->nents, sizeof(*c->ents)) < 0 ||
+	if (MO_GROW(c->ents, c->nents + 1, c->cap) < 0 ||
 	    trace_idmap_put(&c->maps[t], a, b, c->nents) < 0) {
 		c->oom = 1;
 		return NULL;
@@ -187,7 +187,7 @@ static void stream_kernel(struct trace_check *c, struct entity *s, const char *k
 	}
 	if (en == st)
 		return;
-	if (trace_grow((void **)&s->iv, &s->capiv, s->niv, sizeof(*s->iv)) < 0) {
+	if (MO_GROW(s->iv, s->niv + 1, s->capiv) < 0) {
 		c->oom = 1;
 		return;
 	}

@@ -74,9 +74,6 @@ size_t *trace_idmap_get(const struct trace_idmap *m, int64_t a, int64_t b);
 int trace_idmap_put(struct trace_idmap *m, int64_t a, int64_t b, size_t val);
 void trace_idmap_release(struct trace_idmap *m);
 
-/* A growable array helper: make room for n+1 elements of size sz. 0 or -1. */
-int trace_grow(void **arr, size_t *cap, size_t n, size_t sz);
-
 /* A writer with a name but no file yet (for trace_sink_writer); begin()
  * opens the output and writes the header. */
 /* Temporaries of open output files (outfile-signal.c): at most this many are

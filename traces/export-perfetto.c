@@ -171,7 +171,7 @@ static void use_track(struct exporter *x, int64_t device, int64_t stream, int64_
 			x->tracks[*i].partition = partition;
 		return;
 	}
-	if (trace_grow((void **)&x->tracks, &x->cap, x->ntracks, sizeof(*x->tracks)) < 0 ||
+	if (MO_GROW(x->tracks, x->ntracks + 1, x->cap) < 0 ||
 	    trace_idmap_put(&x->track_idx, device, stream, x->ntracks) < 0) {
 		x->oom = 1;
 		return;

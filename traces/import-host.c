@@ -39,8 +39,7 @@ static int add(struct imp_host *h, int thread, int64_t pid, int64_t tid, int typ
 	if (!h->names && !(h->names = trace_strpool_new()))
 		return -1;
 	while ((size_t)thread >= h->nthreads) {
-		if (trace_grow((void **)&h->threads, &h->threads_cap, h->nthreads,
-			       sizeof(*h->threads)) < 0)
+		if (MO_GROW(h->threads, h->nthreads + 1, h->threads_cap) < 0)
 			return -1;
 		h->threads[h->nthreads].pid = h->threads[h->nthreads].tid = -1;
 		h->threads[h->nthreads++].used = 0;
@@ -48,7 +47,7 @@ static int add(struct imp_host *h, int thread, int64_t pid, int64_t tid, int typ
 	h->threads[thread].pid = pid;
 	h->threads[thread].tid = tid;
 	h->threads[thread].used = 1;
-	if (trace_grow((void **)&h->items, &h->cap, h->n, sizeof(*h->items)) < 0)
+	if (MO_GROW(h->items, h->n + 1, h->cap) < 0)
 		return -1;
 	struct imp_host_item *it = &h->items[h->n];
 	it->name = trace_strpool_intern(h->names, name, len);

@@ -122,20 +122,6 @@
 /* Small containers                                                          */
 /* ------------------------------------------------------------------------ */
 
-#define VEC_GROW(ptr, n, cap)                                                    \
-	((n) < (cap) ? 0 : vec_grow((void **)&(ptr), &(cap), sizeof(*(ptr))))
-
-static int vec_grow(void **ptr, size_t *cap, size_t elem)
-{
-	size_t ncap = *cap ? *cap * 2 : 16;
-	void *p = realloc(*ptr, ncap * elem);
-	if (!p)
-		return -1;
-	*ptr = p;
-	*cap = ncap;
-	return 0;
-}
-
 /*
  * Map int64 -> int64 (keys unique; insert keeps the first value).  Profiler
  * ids (External id, correlation, Sequence number) are nearly dense counters,
@@ -334,7 +320,7 @@ static int strtab_intern(struct strtab *t, const char *s, size_t len)
 		int64_t id;
 		int64_t key = (int64_t)(h + probe * 0x9e3779b97f4a7c15ULL);
 		if (!map_get(&t->index, key, &id)) {
-			if (VEC_GROW(t->names, t->n, t->cap) < 0)
+			if (MO_GROW(t->names, t->n + 1, t->cap) < 0)
 				return -1;
 			char *c = malloc(len + 1);
 			if (!c)
@@ -678,7 +664,7 @@ static int thread_index(struct imp *im, int64_t pid, int64_t tid)
 	for (size_t i = 0; i < im->nthreads; i++)
 		if (im->threads[i].pid == pid && im->threads[i].tid == tid)
 			return (int)(im->last_thread = i);
-	if (VEC_GROW(im->threads, im->nthreads, im->threads_cap) < 0)
+	if (MO_GROW(im->threads, im->nthreads + 1, im->threads_cap) < 0)
 		return -1;
 	memset(&im->threads[im->nthreads], 0, sizeof(im->threads[0]));
 	im->threads[im->nthreads].pid = pid;
@@ -688,7 +674,7 @@ static int thread_index(struct imp *im, int64_t pid, int64_t tid)
 
 static int add_point(struct imp *im, int thread, int64_t ts)
 {
-	if (VEC_GROW(im->points, im->npoints, im->points_cap) < 0)
+	if (MO_GROW(im->points, im->npoints + 1, im->points_cap) < 0)
 		return -1;
 	im->points[im->npoints].ts = ts;
 	im->points[im->npoints].thread = thread;
@@ -699,7 +685,7 @@ static int add_point(struct imp *im, int thread, int64_t ts)
 static int add_ival(struct imp *im, int thread, const struct ival *v)
 {
 	struct ivlist *t = &im->threads[thread].l[v->type - 1];
-	if (VEC_GROW(t->iv, t->n, t->cap) < 0)
+	if (MO_GROW(t->iv, t->n + 1, t->cap) < 0)
 		return -1;
 	t->iv[t->n++] = *v;
 	return 0;
@@ -731,7 +717,7 @@ static int devstream_note(struct imp *im, int64_t device, int64_t stream, int ke
 			im->ds[i].kernels += (uint64_t)kernel;
 			return 0;
 		}
-	if (VEC_GROW(im->ds, im->nds, im->ds_cap) < 0)
+	if (MO_GROW(im->ds, im->nds + 1, im->ds_cap) < 0)
 		return -1;
 	im->ds[im->nds].device = device;
 	im->ds[im->nds].stream = stream;
@@ -792,7 +778,7 @@ static int pass1_event(struct imp *im)
 		/* few: kept and written with the host markers, not in pass 2 */
 		int phase = phase_of(im, e->name, e->name_len);
 		int nid = strtab_intern(&im->names, e->name, e->name_len);
-		if (phase == -2 || nid < 0 || VEC_GROW(im->annots, im->nannots, im->annots_cap) < 0)
+		if (phase == -2 || nid < 0 || MO_GROW(im->annots, im->nannots + 1, im->annots_cap) < 0)
 			return nomem(im);
 		struct annot *a = &im->annots[im->nannots++];
 		memset(a, 0, sizeof(*a));
@@ -811,7 +797,7 @@ static int pass1_event(struct imp *im)
 	}
 	if (is_gpu_cat(e->cat)) {
 		if (!im->nruns || e->offset - im->runs[im->nruns - 1].hi > GPU_RUN_GAP) {
-			if (VEC_GROW(im->runs, im->nruns, im->runs_cap))
+			if (MO_GROW(im->runs, im->nruns + 1, im->runs_cap))
 				return nomem(im);
 			im->runs[im->nruns++].lo = e->offset;
 		}
@@ -863,7 +849,7 @@ static int pass1_event(struct imp *im)
 		return nomem(im);
 	if (e->cat == CAT_USER_ANN || step >= 0 || phase >= 0) {
 		int nid = strtab_intern(&im->names, e->name, e->name_len);
-		if (nid < 0 || VEC_GROW(im->annots, im->nannots, im->annots_cap) < 0)
+		if (nid < 0 || MO_GROW(im->annots, im->nannots + 1, im->annots_cap) < 0)
 			return nomem(im);
 		struct annot *a = &im->annots[im->nannots];
 		memset(a, 0, sizeof(*a));
@@ -1149,7 +1135,7 @@ static int heap_push(struct imp *im, const struct trace_record *rec, int64_t sta
 		if (rc)
 			return rc;
 	}
-	if (VEC_GROW(im->heap, im->nheap, im->heap_cap) < 0)
+	if (MO_GROW(im->heap, im->nheap + 1, im->heap_cap) < 0)
 		return nomem(im), -MO_ENOMEM;
 	it.start = start;
 	it.seq = im->seqno++;
@@ -1534,7 +1520,7 @@ static int cb_end_map(void *ctx)
 	}
 	if (f == F_PROP) {
 		if (im->pass == 1) {
-			if (VEC_GROW(im->props, im->nprops, im->props_cap) < 0) {
+			if (MO_GROW(im->props, im->nprops + 1, im->props_cap) < 0) {
 				free(im->cur_prop.name);
 				return nomem(im);
 			}

@@ -63,7 +63,7 @@ int trace_mem_add(struct trace_mem *t, const struct trace_record *rec, struct mo
 	if (!d)
 		return mo_err_set(err, MO_EUSAGE, "cannot add a record of unknown kind %d",
 				  (int)rec->kind);
-	if (trace_grow((void **)&t->recs, &t->cap, t->n, sizeof(*t->recs)) < 0 ||
+	if (MO_GROW(t->recs, t->n + 1, t->cap) < 0 ||
 	    intern_fields(t, &copy.u, d) < 0)
 		return mo_err_set(err, MO_ENOMEM, "cannot keep a trace in memory: out of memory");
 	t->recs[t->n++] = copy;

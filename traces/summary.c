@@ -147,11 +147,11 @@ static struct trace_summary_group *group(struct trace_summary *s, enum trace_sum
 
 	if (idx)
 		return &gs->g[*idx];
-	if (trace_grow((void **)&gs->g, &gs->cap, gs->n, sizeof(*gs->g)) < 0 ||
+	if (MO_GROW(gs->g, gs->n + 1, gs->cap) < 0 ||
 	    trace_idmap_put(&gs->map, a, b, gs->n) < 0)
 		return NULL;
 	if (by == TRACE_BY_DEVICE) {
-		if (trace_grow((void **)&s->busy, &s->busy_cap, gs->n, sizeof(*s->busy)) < 0)
+		if (MO_GROW(s->busy, gs->n + 1, s->busy_cap) < 0)
 			return NULL;
 		memset(&s->busy[gs->n], 0, sizeof(*s->busy));
 		s->busy[gs->n].watermark = INT64_MIN;
@@ -242,7 +242,7 @@ static int busy_add(struct busy *b, int64_t st, int64_t en)
 		b->n -= hi - lo - 1;
 		return 0;
 	}
-	if (trace_grow((void **)&b->iv, &b->cap, b->n, sizeof(*b->iv)) < 0)
+	if (MO_GROW(b->iv, b->n + 1, b->cap) < 0)
 		return -1;
 	memmove(&b->iv[lo + 1], &b->iv[lo], (b->n - lo) * sizeof(*b->iv));
 	b->iv[lo].s = st;
@@ -361,10 +361,8 @@ int trace_summary_add(struct trace_summary *s, const struct trace_record *rec, s
 		size_t i = idx ? *idx : s->nstream_defs;
 		s->t.streams++;
 		if (!idx) {
-			if (trace_grow((void **)&s->stream_part, &s->stream_cap, i,
-				       sizeof(*s->stream_part)) < 0 ||
-			    trace_grow((void **)&s->stream_name, &s->stream_name_cap, i,
-				       sizeof(*s->stream_name)) < 0 ||
+			if (MO_GROW(s->stream_part, i + 1, s->stream_cap) < 0 ||
+			    MO_GROW(s->stream_name, i + 1, s->stream_name_cap) < 0 ||
 			    trace_idmap_put(&s->stream_defs, rec->u.stream.device, rec->u.stream.id,
 					    i) < 0) {
 				rc = -1;

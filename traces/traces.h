@@ -84,6 +84,25 @@ enum mo_exit {
 int mo_err_exit_code(const struct mo_err *err);
 
 /* ------------------------------------------------------------------------ */
+/* Growable arrays (one helper for the whole tree, after git's ALLOC_GROW)  */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * MO_GROW(ptr, nr, alloc) makes the heap array ptr, which has room for alloc
+ * elements, hold at least nr elements; ptr is any object pointer lvalue (NULL
+ * with alloc 0 to start) and alloc a size_t lvalue.  When alloc < nr the
+ * array is reallocated to the first of 16, 32, 64, ... that is >= nr, and
+ * ptr and alloc are updated; the elements already there are kept, the new
+ * ones are uninitialised.  It never shrinks.  It evaluates to 0, or to -1
+ * when the size in bytes would overflow size_t or realloc fails; then ptr
+ * and alloc are unchanged (the caller still owns and frees ptr).  Appending
+ * one element: `if (MO_GROW(v, n + 1, cap) < 0) return oom; v[n++] = x;`.
+ * mo_grow() is the function behind it, for a pointer held as void **.
+ */
+#define MO_GROW(ptr, nr, alloc) mo_grow((void **)&(ptr), &(alloc), (nr), sizeof(*(ptr)))
+int mo_grow(void **arr, size_t *alloc, size_t nr, size_t elem_size);
+
+/* ------------------------------------------------------------------------ */
 /* Atomic output files                                                      */
 /* ------------------------------------------------------------------------ */
 

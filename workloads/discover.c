@@ -53,7 +53,8 @@
 
 struct names {
 	char **s;
-	int n, cap;
+	int n;
+	size_t cap;
 };
 
 static void names_free(struct names *nm)
@@ -70,13 +71,8 @@ static int name_id(struct names *nm, const char *s)
 	for (int i = 0; i < nm->n; i++)
 		if (!strcmp(nm->s[i], s))
 			return i;
-	if (nm->n == nm->cap) {
-		int cap = nm->cap ? 2 * nm->cap : 64;
-		char **ns = realloc(nm->s, (size_t)cap * sizeof *ns);
-		if (!ns)
-			return -1;
-		nm->s = ns, nm->cap = cap;
-	}
+	if (MO_GROW(nm->s, (size_t)nm->n + 1, nm->cap) < 0)
+		return -1;
 	if (!(nm->s[nm->n] = strdup(s)))
 		return -1;
 	return nm->n++;

@@ -66,22 +66,12 @@ void wl_trace_free(struct workload_trace *t)
 struct idmap {
 	int64_t *id;
 	int *val;
-	size_t n, cap;
+	size_t n, cap_id, cap_val;
 };
 static int idmap_put(struct idmap *m, int64_t id, int val)
 {
-	if (m->n == m->cap) {
-		size_t cap = m->cap ? 2 * m->cap : 16;
-		int64_t *ni = realloc(m->id, cap * sizeof *ni);
-		if (!ni)
-			return -1;
-		m->id = ni;
-		int *nv = realloc(m->val, cap * sizeof *nv);
-		if (!nv)
-			return -1;
-		m->val = nv;
-		m->cap = cap;
-	}
+	if (MO_GROW(m->id, m->n + 1, m->cap_id) < 0 || MO_GROW(m->val, m->n + 1, m->cap_val) < 0)
+		return -1;
 	m->id[m->n] = id;
 	m->val[m->n++] = val;
 	return 0;

@@ -88,7 +88,8 @@ struct gen {
 	int trainable;  /* weights get gradients */
 	int input_grad; /* the module's input needs a gradient */
 	struct step *steps;
-	int n, cap;
+	int n;
+	size_t cap;
 	int oom;
 };
 
@@ -96,15 +97,9 @@ static struct step *add(struct gen *g, int type, const char *name)
 {
 	struct step *s;
 
-	if (g->n == g->cap) {
-		int cap = g->cap ? 2 * g->cap : 64;
-		struct step *ns = realloc(g->steps, sizeof *ns * (size_t)cap);
-		if (!ns) {
-			g->oom = 1;
-			return NULL;
-		}
-		g->steps = ns;
-		g->cap = cap;
+	if (MO_GROW(g->steps, (size_t)g->n + 1, g->cap) < 0) {
+		g->oom = 1;
+		return NULL;
 	}
 	s = &g->steps[g->n++];
 	memset(s, 0, sizeof *s);

@@ -155,7 +155,8 @@ struct bench_table {
 	char name[64];
 	int ncols;
 	char **cols;      /* column names, cols[0] = "task" */
-	int n, cap;
+	int n;
+	size_t cap;
 	struct bench_row *rows;
 };
 void bench_table_init(struct bench_table *t, const char *name, const char *columns_after_task);

@@ -37,15 +37,8 @@ int bench_timeline_workload(const struct bench_opts *o)
 
 int bench_task_push(struct bench_task_list *l, int wl, int variant, int gpus)
 {
-	if (l->n == l->cap) {
-		int c = l->cap ? 2 * l->cap : 64;
-		struct bench_task *t = realloc(l->v, (size_t)c * sizeof(*t));
-
-		if (!t)
-			return -MO_ENOMEM;
-		l->v = t;
-		l->cap = c;
-	}
+	if (MO_GROW(l->v, (size_t)l->n + 1, l->cap) < 0)
+		return -MO_ENOMEM;
 	l->v[l->n++] = (struct bench_task){l->exp, wl, variant, gpus};
 	return 0;
 }

@@ -48,7 +48,8 @@ struct bench_report;
  * experiment (0, or -MO_ENOMEM). */
 struct bench_task_list {
 	struct bench_task *v;
-	int n, cap;
+	int n;
+	size_t cap;
 	int exp; /* the experiment whose tasks() is running (its index in the list) */
 };
 int bench_task_push(struct bench_task_list *l, int wl, int variant, int gpus);

@@ -110,16 +110,9 @@ static int add_fields(struct bench_table *t, int task, char **f, int nf, struct 
 		return mo_err_set(err, MO_EINPUT, "table '%s': row of task %d has %d fields, not %d",
 				  t->name, task, nf, t->ncols);
 	}
-	if (t->n == t->cap) {
-		int cap = t->cap ? 2 * t->cap : 64;
-		struct bench_row *r = realloc(t->rows, (size_t)cap * sizeof(*r));
-
-		if (!r) {
-			free_fields(f, nf);
-			return mo_err_set(err, MO_ENOMEM, "table '%s': out of memory", t->name);
-		}
-		t->rows = r;
-		t->cap = cap;
+	if (MO_GROW(t->rows, (size_t)t->n + 1, t->cap) < 0) {
+		free_fields(f, nf);
+		return mo_err_set(err, MO_ENOMEM, "table '%s': out of memory", t->name);
 	}
 	t->rows[t->n].task = task;
 	t->rows[t->n].seq = t->n;

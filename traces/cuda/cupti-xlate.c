@@ -116,21 +116,9 @@ struct range {
 };
 
 #define VEC(T) struct { T *v; size_t n, cap; }
+/* Append x to vec: 0, or -1 when out of memory (MO_GROW, traces.h). */
 #define VEC_PUSH(vec, x)                                                         \
-	(((vec).n == (vec).cap &&                                                \
-	  !grow((void **)&(vec).v, &(vec).cap, sizeof(*(vec).v))) ? -1           \
-								  : ((vec).v[(vec).n++] = (x), 0))
-
-static int grow(void **v, size_t *cap, size_t size)
-{
-	size_t ncap = *cap ? *cap * 2 : 64;
-	void *nv = realloc(*v, ncap * size);
-	if (!nv)
-		return 0;
-	*v = nv;
-	*cap = ncap;
-	return 1;
-}
+	(MO_GROW((vec).v, (vec).n + 1, (vec).cap) < 0 ? -1 : ((vec).v[(vec).n++] = (x), 0))
 
 struct trace_cuda_xlate {
 	struct strtab strings;
@@ -447,7 +435,7 @@ static int name_id(struct names *ns, const char *s)
 	for (size_t i = 0; i < ns->n; i++)
 		if (ns->v[i] == s) /* interned */
 			return (int)i;
-	if (ns->n == ns->cap && !grow((void **)&ns->v, &ns->cap, sizeof(*ns->v)))
+	if (MO_GROW(ns->v, ns->n + 1, ns->cap) < 0)
 		return -1;
 	ns->v[ns->n] = s;
 	return (int)ns->n++;
@@ -761,7 +749,7 @@ static int fin_streams(struct trace_cuda_xlate *x, struct finish *f, struct mo_e
 				break;
 		if (j == f->nsk) {
 			int id = 0;
-			if (f->nsk == f->cap_sk && !grow((void **)&f->sk, &f->cap_sk, sizeof(*f->sk)))
+			if (MO_GROW(f->sk, f->nsk + 1, f->cap_sk) < 0)
 				return oom(err);
 			for (size_t q = 0; q < f->nsk; q++)
 				id += f->sk[q].dev == a->dev;

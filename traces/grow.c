@@ -1,0 +1,27 @@
+/* grow.c - the growable-array helper behind MO_GROW (contract in traces.h). */
+#include "traces/traces.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+
+int mo_grow(void **arr, size_t *alloc, size_t nr, size_t elem_size)
+{
+	size_t ncap = 16;
+	void *p;
+
+	if (nr <= *alloc)
+		return 0;
+	while (ncap < nr) {
+		if (ncap > SIZE_MAX / 2)
+			return -1;
+		ncap *= 2;
+	}
+	if (elem_size && ncap > SIZE_MAX / elem_size)
+		return -1;
+	p = realloc(*arr, ncap * elem_size);
+	if (!p)
+		return -1;
+	*arr = p;
+	*alloc = ncap;
+	return 0;
+}
