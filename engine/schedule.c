@@ -40,58 +40,6 @@ void engine_schedule_free(struct engine_schedule *s)
 	free(s);
 }
 
-/* ---- a small hash map from a 64-bit key to a task index ---- */
-struct hmap {
-	uint64_t *keys;
-	size_t *vals;
-	size_t cap, n;
-};
-
-static int hmap_put(struct hmap *h, uint64_t key, size_t val)
-{
-	if ((h->n + 1) * 2 > h->cap) {
-		struct hmap nh = {0};
-		nh.cap = h->cap ? h->cap * 2 : 1024;
-		nh.keys = malloc(nh.cap * sizeof(*nh.keys));
-		nh.vals = malloc(nh.cap * sizeof(*nh.vals));
-		if (!nh.keys || !nh.vals) {
-			free(nh.keys);
-			free(nh.vals);
-			return -1;
-		}
-		memset(nh.keys, 0xff, nh.cap * sizeof(*nh.keys));
-		for (size_t i = 0; i < h->cap; i++)
-			if (h->keys[i] != UINT64_MAX)
-				hmap_put(&nh, h->keys[i], h->vals[i]);
-		free(h->keys);
-		free(h->vals);
-		*h = nh;
-	}
-	size_t i = (size_t)((key * 0x9E3779B97F4A7C15ULL) >> 17) & (h->cap - 1);
-	while (h->keys[i] != UINT64_MAX && h->keys[i] != key)
-		i = (i + 1) & (h->cap - 1);
-	if (h->keys[i] == UINT64_MAX)
-		h->n++;
-	h->keys[i] = key;
-	h->vals[i] = val;
-	return 0;
-}
-
-static int hmap_get(const struct hmap *h, uint64_t key, size_t *val)
-{
-	if (!h->cap)
-		return 0;
-	size_t i = (size_t)((key * 0x9E3779B97F4A7C15ULL) >> 17) & (h->cap - 1);
-	while (h->keys[i] != UINT64_MAX) {
-		if (h->keys[i] == key) {
-			*val = h->vals[i];
-			return 1;
-		}
-		i = (i + 1) & (h->cap - 1);
-	}
-	return 0;
-}
-
 /* ---- builder state ---- */
 struct ctask {
 	double vt;
@@ -112,7 +60,7 @@ struct builder {
 	size_t cap_tasks, cap_peers, cap_deps;
 	size_t *fwd_task, *bwd_task; /* per slot, per local microbatch (mb / R) */
 	size_t *slot_mb_off;
-	struct hmap sends;     /* (from, to, mb, dir) -> SEND task */
+	struct trace_idmap sends; /* (send_key(from, to, mb, dir), 0) -> SEND task */
 	int64_t *boundary;     /* per module: activation bytes per sample at a stage boundary */
 	int *has_bwd, *has_opt;
 };
@@ -280,11 +228,12 @@ static int push_peer(struct builder *b, size_t *n_peers_total, size_t task, int 
 	return 0;
 }
 
-static uint64_t send_key(const struct builder *b, int from, int to, int mb, int dir)
+static int64_t send_key(const struct builder *b, int from, int to, int mb, int dir)
 {
 	uint64_t n = (uint64_t)b->s->n_slots;
 
-	return (((uint64_t)from * n + (uint64_t)to) * (uint64_t)b->M + (uint64_t)mb) * 2 + (uint64_t)dir;
+	return (int64_t)((((uint64_t)from * n + (uint64_t)to) * (uint64_t)b->M + (uint64_t)mb) * 2 +
+			 (uint64_t)dir);
 }
 
 static int comm_stream(const struct builder *b, int slot)
@@ -335,7 +284,7 @@ static int emit_sends(struct builder *b, size_t *nd, size_t *np, int slot, int m
 		if (add_task(b, ENGINE_TASK_SEND, slot, to, mb, comm_stream(b, slot),
 			     bytes[i] * b->p->microbatch_size, &t) ||
 		    push_peer(b, np, t, comm_stream(b, slot)) || push_peer(b, np, t, comm_stream(b, to)) ||
-		    push_dep(b, nd, t, after) || hmap_put(&b->sends, send_key(b, slot, to, mb, dir), t))
+		    push_dep(b, nd, t, after) || trace_idmap_put(&b->sends, send_key(b, slot, to, mb, dir), 0, t))
 			return -1;
 	}
 	return 0;
@@ -353,8 +302,11 @@ static int input_dep(struct builder *b, size_t *nd, size_t task, int from, int t
 		dep = dir == 0 ? b->fwd_task[b->slot_mb_off[from] + k] : b->bwd_task[b->slot_mb_off[from] + k];
 		if (dep == SIZE_MAX)
 			return 0;
-	} else if (!hmap_get(&b->sends, send_key(b, from, to, mb, dir), &dep)) {
-		return 0;
+	} else {
+		const size_t *send = trace_idmap_get(&b->sends, send_key(b, from, to, mb, dir), 0);
+		if (!send)
+			return 0;
+		dep = *send;
 	}
 	return push_dep(b, nd, task, dep);
 }
@@ -704,8 +656,7 @@ int engine_schedule_build(const struct plan *p, const struct workload *w,
 	free(b.fwd_task);
 	free(b.bwd_task);
 	free(b.slot_mb_off);
-	free(b.sends.keys);
-	free(b.sends.vals);
+	trace_idmap_release(&b.sends);
 	free(b.boundary);
 	free(b.has_bwd);
 	free(b.has_opt);

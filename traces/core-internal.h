@@ -1,8 +1,8 @@
 /*
  * core-internal.h - private to traces/: the field descriptor tables generated
- * from TRACE_KINDS, and the small containers (string pool, id maps) the
- * reader, writer, in-memory traces, summary, validator and exporter share.
- * Nothing here is part of the public contract.
+ * from TRACE_KINDS the reader, writer, printer and validator share (the
+ * string pool and the id map they use are public: traces.h).  Nothing here
+ * is part of the public contract.
  */
 #ifndef MOSAIC_TRACES_CORE_INTERNAL_H
 #define MOSAIC_TRACES_CORE_INTERNAL_H
@@ -46,33 +46,8 @@ static inline const void *trace_record_cbody(const struct trace_record *rec) { r
 #define TRACE_FIELD_CI(base, f) (*(const int64_t *)((const char *)(base) + (f)->off))
 #define TRACE_FIELD_CS(base, f) (*(const char *const *)((const char *)(base) + (f)->off))
 
-/*
- * String pool: interned NUL-terminated copies with stable addresses; equal
- * strings give the same pointer.  NULL-safe free.
- */
-struct trace_strpool;
-struct trace_strpool *trace_strpool_new(void);
-/* The pooled copy of s (len bytes, no NUL needed); NULL when out of memory. */
-const char *trace_strpool_intern(struct trace_strpool *p, const char *s, size_t len);
-size_t trace_strpool_count(const struct trace_strpool *p);
-void trace_strpool_free(struct trace_strpool *p);
-
-/*
- * Id map: a key of two int64 (e.g. device and stream, or a pointer and 0) to
- * a size_t value (an index into the caller's array).  Caller-owned storage.
- */
-struct trace_idmap {
-	int64_t *ka, *kb;
-	size_t *vals;
-	unsigned char *used;
-	size_t cap, n;
-};
-void trace_idmap_init(struct trace_idmap *m);
-/* The value's address, NULL when the key is absent. */
-size_t *trace_idmap_get(const struct trace_idmap *m, int64_t a, int64_t b);
-/* Insert or replace; 0 or -1 when out of memory. */
-int trace_idmap_put(struct trace_idmap *m, int64_t a, int64_t b, size_t val);
-void trace_idmap_release(struct trace_idmap *m);
+/* The 64-bit FNV-1a hash of len bytes (pool.c; the string pool's hash). */
+uint64_t trace_hash_bytes(const char *s, size_t len);
 
 /* A writer with a name but no file yet (for trace_sink_writer); begin()
  * opens the output and writes the header. */

@@ -97,10 +97,12 @@
  * Messages name the file and the byte offset of the offending event in the
  * uncompressed JSON.
  */
+#include "traces/core-internal.h"
 #include "traces/import-internal.h"
 #include "traces/import-input.h"
 #include "traces/traces.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <yajl/yajl_parse.h>
@@ -123,228 +125,139 @@
 /* ------------------------------------------------------------------------ */
 
 /*
- * Map int64 -> int64 (keys unique; insert keeps the first value).  Profiler
+ * Map int64 -> index (keys unique; insert keeps the first value).  Profiler
  * ids (External id, correlation, Sequence number) are nearly dense counters,
  * so the map starts as a plain array indexed by key - base (8 bytes a key)
- * and turns into an open-addressing hash table (about 34 to 68 bytes a key)
- * only when a key falls far outside the range seen so far.
+ * and moves into the tree's hash map (trace_idmap, traces.h) only when a key
+ * falls far outside the range seen so far.
  */
-#define MAP_EMPTY INT64_MIN
+#define MAP_EMPTY SIZE_MAX
 struct i64map {
-	int64_t *keys, *vals;
-	unsigned char *used;
-	size_t cap, n;
 	int hashed;        /* 0: dense array mode */
 	int64_t base;
-	int64_t *dense;
-	size_t dcap;
+	size_t *dense;     /* dense mode: value of key base + i, MAP_EMPTY if none */
+	size_t dcap, n;
+	struct trace_idmap hash; /* hashed mode: (key, 0) -> value */
 };
 
-static uint64_t mix64(uint64_t x)
-{
-	x ^= x >> 33;
-	x *= 0xff51afd7ed558ccdULL;
-	x ^= x >> 33;
-	x *= 0xc4ceb9fe1a85ec53ULL;
-	x ^= x >> 33;
-	return x;
-}
-
-static int map_rehash(struct i64map *m, size_t ncap)
-{
-	struct i64map nm = {0};
-	nm.cap = ncap;
-	nm.keys = malloc(ncap * sizeof(int64_t));
-	nm.vals = malloc(ncap * sizeof(int64_t));
-	nm.used = calloc(ncap, 1);
-	if (!nm.keys || !nm.vals || !nm.used) {
-		free(nm.keys);
-		free(nm.vals);
-		free(nm.used);
-		return -1;
-	}
-	for (size_t i = 0; i < m->cap; i++) {
-		if (!m->used[i])
-			continue;
-		size_t j = mix64((uint64_t)m->keys[i]) & (ncap - 1);
-		while (nm.used[j])
-			j = (j + 1) & (ncap - 1);
-		nm.used[j] = 1;
-		nm.keys[j] = m->keys[i];
-		nm.vals[j] = m->vals[i];
-	}
-	nm.n = m->n;
-	nm.hashed = 1;
-	nm.base = m->base;
-	free(m->keys);
-	free(m->vals);
-	free(m->used);
-	*m = nm;
-	return 0;
-}
-
-static int map_put_hash(struct i64map *m, int64_t key, int64_t val, int64_t **slot_val);
-
-/* Leave dense mode: move the array's entries into the hash table. */
+/* Leave dense mode: move the array's entries into the hash map. */
 static int map_to_hash(struct i64map *m)
 {
-	int64_t *d = m->dense;
-	size_t dcap = m->dcap, n = m->n;
 	m->hashed = 1;
+	for (size_t i = 0; i < m->dcap; i++)
+		if (m->dense[i] != MAP_EMPTY &&
+		    trace_idmap_put(&m->hash, m->base + (int64_t)i, 0, m->dense[i]) < 0)
+			return -1;
+	free(m->dense);
 	m->dense = NULL;
 	m->dcap = 0;
-	m->n = 0;
-	if (map_rehash(m, 1024) < 0)
-		return -1;
-	for (size_t i = 0; i < dcap; i++)
-		if (d[i] != MAP_EMPTY && map_put_hash(m, m->base + (int64_t)i, d[i], NULL) < 0) {
-			free(d);
-			return -1;
-		}
-	free(d);
-	(void)n;
 	return 0;
 }
 
-/* 1 inserted, 0 already present (value *slot_val points at it), -1 nomem. */
-static int map_put(struct i64map *m, int64_t key, int64_t val, int64_t **slot_val)
+/* In dense mode, the slot of key (grown as needed); NULL when key is too far
+ * from base for the array (or out of memory: *nomem set). */
+static size_t *map_dense_slot(struct i64map *m, int64_t key, int *nomem)
 {
-	if (!m->hashed) {
-		if (!m->dense)
-			m->base = key > 1024 ? key - 1024 : (key < 0 ? key : 0);
-		/* dense while keys stay within 4x the entries (plus slack) of base */
-		uint64_t limit = 4 * (uint64_t)m->n + 65536;
-		if (key >= m->base && (uint64_t)(key - m->base) < limit) {
-			size_t idx = (size_t)(key - m->base);
-			if (idx >= m->dcap) {
-				size_t nc = m->dcap ? m->dcap * 2 : 4096;
-				while (nc <= idx)
-					nc *= 2;
-				int64_t *d = realloc(m->dense, nc * sizeof(int64_t));
-				if (!d)
-					return -1;
-				for (size_t i = m->dcap; i < nc; i++)
-					d[i] = MAP_EMPTY;
-				m->dense = d;
-				m->dcap = nc;
-			}
-			if (m->dense[idx] != MAP_EMPTY) {
-				if (slot_val)
-					*slot_val = &m->dense[idx];
-				return 0;
-			}
-			m->dense[idx] = val;
-			m->n++;
-			return 1;
-		}
-		if (map_to_hash(m) < 0)
-			return -1;
+	size_t idx, old = m->dcap;
+
+	if (!m->dense)
+		m->base = key > 1024 ? key - 1024 : (key < 0 ? key : 0);
+	/* dense while keys stay within 4x the entries (plus slack) of base */
+	if (key < m->base || (uint64_t)(key - m->base) >= 4 * (uint64_t)m->n + 65536)
+		return NULL;
+	idx = (size_t)(key - m->base);
+	if (MO_GROW(m->dense, idx + 1, m->dcap) < 0) {
+		*nomem = 1;
+		return NULL;
 	}
-	return map_put_hash(m, key, val, slot_val);
+	for (size_t i = old; i < m->dcap; i++)
+		m->dense[i] = MAP_EMPTY;
+	return &m->dense[idx];
 }
 
-static int map_put_hash(struct i64map *m, int64_t key, int64_t val, int64_t **slot_val)
+/* 1 inserted, 0 already present (value *slot_val points at it, valid until
+ * the next put), -1 nomem. */
+static int map_put(struct i64map *m, int64_t key, size_t val, size_t **slot_val)
 {
-	if ((m->n + 1) * 2 > m->cap && map_rehash(m, m->cap ? m->cap * 2 : 1024) < 0)
-		return -1;
-	size_t j = mix64((uint64_t)key) & (m->cap - 1);
-	while (m->used[j]) {
-		if (m->keys[j] == key) {
-			if (slot_val)
-				*slot_val = &m->vals[j];
-			return 0;
-		}
-		j = (j + 1) & (m->cap - 1);
+	size_t *v;
+
+	if (!m->hashed) {
+		int nomem = 0;
+		v = map_dense_slot(m, key, &nomem);
+		if (nomem || (!v && map_to_hash(m) < 0))
+			return -1;
 	}
-	m->used[j] = 1;
-	m->keys[j] = key;
-	m->vals[j] = val;
+	if (m->hashed)
+		v = trace_idmap_get(&m->hash, key, 0);
+	if (v && *v != MAP_EMPTY) {
+		if (slot_val)
+			*slot_val = v;
+		return 0;
+	}
+	if (v)
+		*v = val;
+	else if (trace_idmap_put(&m->hash, key, 0, val) < 0)
+		return -1;
 	m->n++;
 	return 1;
 }
 
 static int map_get(const struct i64map *m, int64_t key, int64_t *val)
 {
-	if (!m->hashed) {
-		if (key < m->base || (uint64_t)(key - m->base) >= m->dcap ||
-		    m->dense[key - m->base] == MAP_EMPTY)
-			return 0;
-		*val = m->dense[key - m->base];
-		return 1;
-	}
-	if (!m->cap)
+	const size_t *v;
+
+	if (m->hashed)
+		v = trace_idmap_get(&m->hash, key, 0);
+	else if (key < m->base || (uint64_t)(key - m->base) >= m->dcap)
+		v = NULL;
+	else
+		v = &m->dense[key - m->base];
+	if (!v || *v == MAP_EMPTY)
 		return 0;
-	size_t j = mix64((uint64_t)key) & (m->cap - 1);
-	while (m->used[j]) {
-		if (m->keys[j] == key) {
-			*val = m->vals[j];
-			return 1;
-		}
-		j = (j + 1) & (m->cap - 1);
-	}
-	return 0;
+	*val = (int64_t)*v;
+	return 1;
 }
 
 static void map_free(struct i64map *m)
 {
 	free(m->dense);
-	free(m->keys);
-	free(m->vals);
-	free(m->used);
+	trace_idmap_release(&m->hash);
 	memset(m, 0, sizeof(*m));
 }
 
-/* Interned strings: id -> name, name -> id (linear probing on a hash). */
+/* Interned strings: id -> name (in the tree's string pool), name -> id (the
+ * pooled pointer's id in the tree's hash map). */
 struct strtab {
-	char **names;
+	const char **names;
 	size_t n, cap;
-	struct i64map index; /* hash -> id (collisions chained by probing ids) */
+	struct trace_strpool *pool;
+	struct trace_idmap index; /* (pooled pointer, 0) -> id */
 };
-
-static uint64_t hash_str(const char *s, size_t len)
-{
-	uint64_t h = 1469598103934665603ULL;
-	for (size_t i = 0; i < len; i++) {
-		h ^= (unsigned char)s[i];
-		h *= 1099511628211ULL;
-	}
-	return h;
-}
 
 /* The id of name, added when new; -1 on out of memory. */
 static int strtab_intern(struct strtab *t, const char *s, size_t len)
 {
-	uint64_t h = hash_str(s, len);
-	t->index.hashed = 1;
-	for (uint64_t probe = 0;; probe++) {
-		int64_t id;
-		int64_t key = (int64_t)(h + probe * 0x9e3779b97f4a7c15ULL);
-		if (!map_get(&t->index, key, &id)) {
-			if (MO_GROW(t->names, t->n + 1, t->cap) < 0)
-				return -1;
-			char *c = malloc(len + 1);
-			if (!c)
-				return -1;
-			memcpy(c, s, len);
-			c[len] = '\0';
-			if (map_put(&t->index, key, (int64_t)t->n, NULL) < 0) {
-				free(c);
-				return -1;
-			}
-			t->names[t->n] = c;
-			return (int)t->n++;
-		}
-		if (strlen(t->names[id]) == len && !memcmp(t->names[id], s, len))
-			return (int)id;
-	}
+	const char *p;
+	const size_t *id;
+
+	if (!t->pool && !(t->pool = trace_strpool_new()))
+		return -1;
+	if (!(p = trace_strpool_intern(t->pool, s, len)))
+		return -1;
+	if ((id = trace_idmap_get(&t->index, (int64_t)(intptr_t)p, 0)))
+		return (int)*id;
+	if (MO_GROW(t->names, t->n + 1, t->cap) < 0 ||
+	    trace_idmap_put(&t->index, (int64_t)(intptr_t)p, 0, t->n) < 0)
+		return -1;
+	t->names[t->n] = p;
+	return (int)t->n++;
 }
 
 static void strtab_free(struct strtab *t)
 {
-	for (size_t i = 0; i < t->n; i++)
-		free(t->names[i]);
 	free(t->names);
-	map_free(&t->index);
+	trace_strpool_free(t->pool);
+	trace_idmap_release(&t->index);
 	memset(t, 0, sizeof(*t));
 }
 
@@ -651,7 +564,7 @@ static int64_t id_of_string(const unsigned char *s, size_t n)
 		if (j == n)
 			return v;
 	}
-	return (int64_t)(hash_str((const char *)s, n) | 0x4000000000000000ULL) * -1;
+	return (int64_t)(trace_hash_bytes((const char *)s, n) | 0x4000000000000000ULL) * -1;
 }
 
 /* ---- pass 1: host side ---- */
@@ -884,12 +797,12 @@ static int pass1_event(struct imp *im)
 		if (need_ext && map_put(&im->ext_map, ext, p, NULL) < 0)
 			return nomem(im);
 		if (need_seq) {
-			int64_t *prev = NULL;
-			int r = map_put(&im->seq_map, v.seq, p, &prev);
+			size_t *prev = NULL;
+			int r = map_put(&im->seq_map, v.seq, (size_t)p, &prev);
 			if (r < 0)
 				return nomem(im);
 			if (r == 0 && im->points[*prev].ts > start)
-				*prev = p; /* the outermost (earliest) forward op */
+				*prev = (size_t)p; /* the outermost (earliest) forward op */
 		}
 	}
 	return 1;

@@ -1,11 +1,11 @@
-/* pool.c - the string pool and id maps shared inside traces/. */
+/* pool.c - the string pool and the id map (traces.h): the tree's one hash table. */
 #include "traces/core-internal.h"
 
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-static uint64_t hash_bytes(const char *s, size_t len)
+uint64_t trace_hash_bytes(const char *s, size_t len)
 {
 	uint64_t h = 1469598103934665603ull; /* FNV-1a */
 	for (size_t i = 0; i < len; i++) {
@@ -78,7 +78,7 @@ static int pool_rehash(struct trace_strpool *p)
 	for (size_t i = 0; i < p->cap; i++) {
 		if (!p->slots[i])
 			continue;
-		size_t j = hash_bytes(p->slots[i], p->lens[i]) & (ncap - 1);
+		size_t j = trace_hash_bytes(p->slots[i], p->lens[i]) & (ncap - 1);
 		while (slots[j])
 			j = (j + 1) & (ncap - 1);
 		slots[j] = p->slots[i];
@@ -122,7 +122,7 @@ const char *trace_strpool_intern(struct trace_strpool *p, const char *s, size_t 
 
 	if ((p->n + 1) * 2 > p->cap && pool_rehash(p) < 0)
 		return NULL;
-	j = hash_bytes(s, len) & (p->cap - 1);
+	j = trace_hash_bytes(s, len) & (p->cap - 1);
 	while (p->slots[j]) {
 		if (p->lens[j] == len && !memcmp(p->slots[j], s, len))
 			return p->slots[j];

@@ -1,6 +1,7 @@
 /*
  * traces.h - the mosaic trace format (.mtr) and the base utilities every
- * other mosaic library uses (errors, atomic output files).
+ * other mosaic library uses (errors, growable arrays, the hash map and string
+ * pool, atomic output files).
  *
  * A trace is a msgpack stream: one header object, then records, each a
  * msgpack array [kind, field, field, ...].  Record kinds and their fields are
@@ -101,6 +102,45 @@ int mo_err_exit_code(const struct mo_err *err);
  */
 #define MO_GROW(ptr, nr, alloc) mo_grow((void **)&(ptr), &(alloc), (nr), sizeof(*(ptr)))
 int mo_grow(void **arr, size_t *alloc, size_t nr, size_t elem_size);
+
+/* ------------------------------------------------------------------------ */
+/* Hash map and string pool (the tree's one hash table, traces/pool.c)      */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * Id map: a key of two int64 (device and stream, an id and 0, a pointer
+ * and 0) to a size_t value (an index into the caller's array); open
+ * addressing with linear probing, kept at most half full, so it holds about
+ * 50 to 100 bytes a key.  Caller-owned storage: _init before use, _release
+ * frees everything (the map is then empty and usable again).  The address
+ * trace_idmap_get() returns stays valid only until the next put on the same
+ * map (a put may move every value).
+ */
+struct trace_idmap {
+	int64_t *ka, *kb;
+	size_t *vals;
+	unsigned char *used;
+	size_t cap, n;
+};
+void trace_idmap_init(struct trace_idmap *m);
+/* The value's address, NULL when the key is absent. */
+size_t *trace_idmap_get(const struct trace_idmap *m, int64_t a, int64_t b);
+/* Insert or replace; 0 or -1 when out of memory (the map is then unchanged). */
+int trace_idmap_put(struct trace_idmap *m, int64_t a, int64_t b, size_t val);
+void trace_idmap_release(struct trace_idmap *m);
+
+/*
+ * String pool: interned NUL-terminated copies; equal strings give the same
+ * pointer, so pooled strings compare by address.  A pooled string stays at
+ * its address until trace_strpool_free() (NULL-safe), which frees them all.
+ */
+struct trace_strpool;
+struct trace_strpool *trace_strpool_new(void);
+/* The pooled copy of s (len bytes, no NUL needed); NULL when out of memory. */
+const char *trace_strpool_intern(struct trace_strpool *p, const char *s, size_t len);
+/* How many distinct strings the pool holds (0 for NULL). */
+size_t trace_strpool_count(const struct trace_strpool *p);
+void trace_strpool_free(struct trace_strpool *p);
 
 /* ------------------------------------------------------------------------ */
 /* Atomic output files                                                      */

@@ -15,62 +15,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* ---- a string intern table (kernel names repeat thousands of times) ---- */
-
-struct strtab {
-	char **slot;
-	size_t cap, n;
-};
-
-static uint64_t hash_str(const char *s)
+/* Kernel names repeat thousands of times: they are interned in the trace
+ * library's string pool (traces.h); NULL interns as "". */
+static const char *intern(struct trace_strpool *p, const char *s)
 {
-	uint64_t h = 1469598103934665603ULL;
-	while (*s)
-		h = (h ^ (unsigned char)*s++) * 1099511628211ULL;
-	return h;
-}
-
-static const char *intern(struct strtab *t, const char *s)
-{
-	size_t i;
-
 	if (!s)
 		s = "";
-	if (t->n * 2 >= t->cap) {
-		size_t ncap = t->cap ? t->cap * 2 : 256;
-		char **ns = calloc(ncap, sizeof(*ns));
-		if (!ns)
-			return NULL;
-		for (size_t j = 0; j < t->cap; j++) {
-			if (!t->slot[j])
-				continue;
-			i = hash_str(t->slot[j]) & (ncap - 1);
-			while (ns[i])
-				i = (i + 1) & (ncap - 1);
-			ns[i] = t->slot[j];
-		}
-		free(t->slot);
-		t->slot = ns;
-		t->cap = ncap;
-	}
-	i = hash_str(s) & (t->cap - 1);
-	while (t->slot[i]) {
-		if (!strcmp(t->slot[i], s))
-			return t->slot[i];
-		i = (i + 1) & (t->cap - 1);
-	}
-	t->slot[i] = strdup(s);
-	if (!t->slot[i])
-		return NULL;
-	t->n++;
-	return t->slot[i];
-}
-
-static void strtab_free(struct strtab *t)
-{
-	for (size_t i = 0; i < t->cap; i++)
-		free(t->slot[i]);
-	free(t->slot);
+	return trace_strpool_intern(p, s, strlen(s));
 }
 
 /* ---- what is kept until finish ---- */
@@ -121,7 +72,7 @@ struct range {
 	(MO_GROW((vec).v, (vec).n + 1, (vec).cap) < 0 ? -1 : ((vec).v[(vec).n++] = (x), 0))
 
 struct trace_cuda_xlate {
-	struct strtab strings;
+	struct trace_strpool *strings;
 	char producer[96], origin[256];
 	VEC(struct api_call) api;
 	VEC(struct mark) marks;
@@ -135,8 +86,10 @@ struct trace_cuda_xlate *trace_cuda_xlate_new(const char *producer, const char *
 {
 	struct trace_cuda_xlate *x = calloc(1, sizeof(*x));
 
-	if (!x)
+	if (!x || !(x->strings = trace_strpool_new())) {
+		free(x);
 		return NULL;
+	}
 	snprintf(x->producer, sizeof(x->producer), "%s", producer ? producer : "mosaic recorder");
 	snprintf(x->origin, sizeof(x->origin), "%s", origin ? origin : "");
 	return x;
@@ -146,7 +99,7 @@ void trace_cuda_xlate_free(struct trace_cuda_xlate *x)
 {
 	if (!x)
 		return;
-	strtab_free(&x->strings);
+	trace_strpool_free(x->strings);
 	free(x->api.v);
 	free(x->marks.v);
 	free(x->ctxs.v);
@@ -216,7 +169,7 @@ static int add_kernel(struct trace_cuda_xlate *x, const CUpti_ActivityKernel10 *
 		      struct mo_err *err)
 {
 	struct act a;
-	const char *name = intern(&x->strings, k->name);
+	const char *name = intern(x->strings, k->name);
 
 	if (!name)
 		return oom(err);
@@ -231,7 +184,7 @@ static int add_kernel(struct trace_cuda_xlate *x, const CUpti_ActivityKernel10 *
 
 		trace_record_init(&a.rec, TRACE_KIND_COLLECTIVE);
 		c->coll = trace_cuda_nccl_kind(name, dtype, sizeof(dtype));
-		c->dtype = intern(&x->strings, dtype);
+		c->dtype = intern(x->strings, dtype);
 		c->name = name;
 		c->grid_x = k->gridX, c->grid_y = k->gridY, c->grid_z = k->gridZ;
 		c->block_x = k->blockX, c->block_y = k->blockY, c->block_z = k->blockZ;
@@ -311,8 +264,8 @@ int trace_cuda_xlate_add(struct trace_cuda_xlate *x, const void *activity, struc
 		mk.tid = m->objectKind == CUPTI_ACTIVITY_OBJECT_THREAD ? m->objectId.pt.threadId : 0;
 		mk.ts = m->timestamp;
 		mk.flags = (int)m->flags;
-		mk.name = intern(&x->strings, m->name);
-		mk.domain = intern(&x->strings, m->domain);
+		mk.name = intern(x->strings, m->name);
+		mk.domain = intern(x->strings, m->domain);
 		if (!mk.name || !mk.domain)
 			return oom(err);
 		return VEC_PUSH(x->marks, mk) ? oom(err) : 0;
@@ -326,7 +279,7 @@ int trace_cuda_xlate_add(struct trace_cuda_xlate *x, const void *activity, struc
 	case CUPTI_ACTIVITY_KIND_DEVICE: {
 		CUpti_ActivityDevice5 d = *(const CUpti_ActivityDevice5 *)activity;
 
-		d.name = intern(&x->strings, d.name);
+		d.name = intern(x->strings, d.name);
 		if (!d.name)
 			return oom(err);
 		return VEC_PUSH(x->devs, d) ? oom(err) : 0;
@@ -509,7 +462,7 @@ static const char *api_name(struct trace_cuda_xlate *x, const struct api_call *c
 		if (names[i].driver == c->driver && names[i].cbid == c->cbid)
 			return names[i].name;
 	snprintf(buf, sizeof(buf), "%s call %u", c->driver ? "cuda driver" : "cuda runtime", c->cbid);
-	return intern(&x->strings, buf);
+	return intern(x->strings, buf);
 }
 
 static int cmp_u32(const void *a, const void *b)
@@ -674,8 +627,8 @@ static const struct range *attribute_one(struct trace_cuda_xlate *x, const struc
 static int range_ids(struct trace_cuda_xlate *x, struct finish *f, const struct range *rg,
 		     int64_t *module, int64_t *phase)
 {
-	*module = name_id(&f->modules, intern(&x->strings, rg->r.module));
-	*phase = rg->r.phase[0] ? name_id(&f->phases, intern(&x->strings, rg->r.phase)) : -1;
+	*module = name_id(&f->modules, intern(x->strings, rg->r.module));
+	*phase = rg->r.phase[0] ? name_id(&f->phases, intern(x->strings, rg->r.phase)) : -1;
 	return *module < 0 || (rg->r.phase[0] && *phase < 0) ? -1 : 0;
 }
 
@@ -815,7 +768,7 @@ static int emit_streams(struct trace_cuda_xlate *x, const struct finish *f,
 		r.u.partition.device = x->ctxs.v[i].dev;
 		r.u.partition.id = x->ctxs.v[i].partition;
 		r.u.partition.sms = x->ctxs.v[i].sms;
-		r.u.partition.name = intern(&x->strings, name);
+		r.u.partition.name = intern(x->strings, name);
 		if ((rc = emit(sink, &r, err)))
 			return rc;
 	}
@@ -826,7 +779,7 @@ static int emit_streams(struct trace_cuda_xlate *x, const struct finish *f,
 		r.u.stream.device = f->sk[i].dev;
 		r.u.stream.id = f->sk[i].id;
 		r.u.stream.partition = ci && ci->green ? ci->partition : -1;
-		r.u.stream.name = intern(&x->strings, name);
+		r.u.stream.name = intern(x->strings, name);
 		if ((rc = emit(sink, &r, err)))
 			return rc;
 	}
@@ -871,7 +824,7 @@ static int fin_markers(struct trace_cuda_xlate *x, struct finish *f, struct mo_e
 		m->end_ns = rg->end == INT64_MAX ? rg->start : rg->end;
 		m->name = rg->name;
 		snprintf(cat, sizeof(cat), "nvtx%s%s", rg->domain[0] ? ":" : "", rg->domain);
-		m->category = intern(&x->strings, cat);
+		m->category = intern(x->strings, cat);
 		if (rg->mosaic) {
 			range_ids(x, f, rg, &m->module, &m->phase); /* defined by fin_attribute */
 			m->microbatch = rg->r.microbatch;
