@@ -173,20 +173,6 @@ static int cmd_kernel(const char *gpu_name, const char *opname, const char *shap
 	return 0;
 }
 
-/* Read any trace (an .mtr or a Kineto JSON) into memory. */
-static int load_trace(const char *path, struct trace_mem *t, struct mo_err *err)
-{
-	struct trace_sink sink;
-
-	trace_mem_init(t);
-	sink = trace_sink_mem(t);
-	if (trace_read_any(path, &sink, err) < 0) {
-		trace_mem_release(t);
-		return -1;
-	}
-	return 0;
-}
-
 /* The measured gaps of a trace, from the summary's idle breakdown. */
 static void host_gaps(const struct trace_mem *t, double *idle_pct, double *wait_pct)
 {
@@ -236,7 +222,7 @@ static int cmd_host(int nfiles, char **files)
 		const char *base = strrchr(files[i], '/') ? strrchr(files[i], '/') + 1 : files[i];
 		mo_err_clear(&err);
 		model_host_fit_init(&one);
-		if (load_trace(files[i], &t, &err) < 0)
+		if (trace_mem_load_any(&t, files[i], &err) < 0)
 			return cli_fail(VERB, &err);
 		if (model_host_fit_add(&one, &t, &err) < 0 || model_host_fit_add(&all, &t, &err) < 0) {
 			trace_mem_release(&t);
@@ -367,7 +353,7 @@ static int cmd_curve(int argc, char **argv)
 	}
 	if (optind + 1 != argc)
 		return cli_usage_error(VERB, usage, "curve: expected one trace file");
-	if (load_trace(argv[optind], &t, &err) < 0)
+	if (trace_mem_load_any(&t, argv[optind], &err) < 0)
 		return cli_fail(VERB, &err);
 	g = gpu_name ? model_gpu_find(gpu_name, &err) : model_gpu_for_header(&t.header, &tmp, &err);
 	if (!g) {
@@ -391,7 +377,7 @@ static int cmd_curve(int argc, char **argv)
 	if (profiles) {
 		char *save = NULL, *list = strdup(profiles);
 		for (char *f = strtok_r(list, ",", &save); f && rc == 0; f = strtok_r(NULL, ",", &save)) {
-			if (nprof == MODEL_CURVE_MAX || load_trace(f, &prof_t[nprof], &err) < 0) {
+			if (nprof == MODEL_CURVE_MAX || trace_mem_load_any(&prof_t[nprof], f, &err) < 0) {
 				if (nprof == MODEL_CURVE_MAX)
 					mo_err_set(&err, MO_EINPUT, "too many profiles");
 				rc = cli_fail(VERB, &err);
@@ -601,10 +587,10 @@ static int cmd_interference(int argc, char **argv)
 	model_im_init(&m);
 	if (matrix && model_im_load(&m, matrix, &err) < 0)
 		return cli_fail(VERB, &err);
-	if (load_trace(corun, &co, &err) < 0)
+	if (trace_mem_load_any(&co, corun, &err) < 0)
 		return cli_fail(VERB, &err);
 	for (int i = 0; i < nsolo; i++) {
-		if (load_trace(solo[i], &st[i], &err) < 0) {
+		if (trace_mem_load_any(&st[i], solo[i], &err) < 0) {
 			rc = cli_fail(VERB, &err);
 			for (int j = 0; j < i; j++)
 				trace_mem_release(&st[j]);

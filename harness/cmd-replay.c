@@ -170,7 +170,7 @@ int cmd_replay(int argc, char **argv)
 	struct engine_replay_result res;
 	struct trace_mem t;
 	struct trace_writer *w = NULL;
-	struct trace_sink sink, in;
+	struct trace_sink sink;
 	struct mo_err err;
 	int rc;
 
@@ -178,11 +178,8 @@ int cmd_replay(int argc, char **argv)
 	if ((rc = parse_args(argc, argv, &a)) >= 0)
 		return rc;
 	mo_err_clear(&err);
-	trace_mem_init(&t);
 	/* an .mtr, or a Kineto / Chrome trace JSON imported on the fly */
-	in = trace_sink_mem(&t);
-	if (trace_read_any(a.trace, &in, &err) < 0) {
-		trace_mem_release(&t);
+	if (trace_mem_load_any(&t, a.trace, &err) < 0) {
 		cli_fail("replay", &err);
 		return 2;
 	}

@@ -37,19 +37,6 @@ static const char *usage =
 	"       mosaic validate --measurements FILE|DIR [...] [--gpu-file FILE] [--json] [-o DIR]\n"
 	"                [--max-median PCT]";
 
-static int load(const char *path, struct trace_mem *t, struct mo_err *err)
-{
-	struct trace_sink sink;
-
-	trace_mem_init(t);
-	sink = trace_sink_mem(t);
-	if (trace_read_any(path, &sink, err) < 0) {
-		trace_mem_release(t);
-		return -1;
-	}
-	return 0;
-}
-
 static int trace_quota(const struct trace_mem *t, const struct model_gpu *g)
 {
 	return t->header.quota_sms > 0 ? (int)t->header.quota_sms : g->sms;
@@ -248,9 +235,9 @@ static int load_all(const struct args *a, struct trace_mem *traces, struct trace
 		    struct mo_err *err)
 {
 	for (int i = 0; i < a->nfiles; i++)
-		if (load(a->files[i], &traces[i], err) < 0)
+		if (trace_mem_load_any(&traces[i], a->files[i], err) < 0)
 			return cli_fail(VERB, err);
-	if (a->ref_path && load(a->ref_path, ref, err) < 0)
+	if (a->ref_path && trace_mem_load_any(ref, a->ref_path, err) < 0)
 		return cli_fail(VERB, err);
 	*g = a->gpu_name ? model_gpu_find(a->gpu_name, err)
 			 : model_gpu_for_header(a->ref_path ? &ref->header : &traces[0].header, tmp, err);

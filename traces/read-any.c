@@ -102,3 +102,16 @@ int trace_read_any(const char *path, const struct trace_sink *sink, struct mo_er
 	trace_reader_free(r);
 	return rc < 0 ? rc : 0;
 }
+
+int trace_mem_load_any(struct trace_mem *t, const char *path, struct mo_err *err)
+{
+	struct trace_sink sink;
+	int rc;
+
+	trace_mem_init(t);
+	sink = trace_sink_mem(t);
+	rc = trace_read_any(path, &sink, err);
+	if (rc < 0)
+		trace_mem_release(t);
+	return rc;
+}

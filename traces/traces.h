@@ -640,6 +640,13 @@ int trace_import_kineto_mem(const void *data, size_t len, const char *name,
 
 /* Read any trace file (an .mtr or a Kineto/Chrome JSON) into sink. */
 int trace_read_any(const char *path, const struct trace_sink *sink, struct mo_err *err);
+/*
+ * Load any trace file (as trace_read_any: an .mtr, or a Kineto/Chrome JSON
+ * imported with the default options) into t, which this initialises; the
+ * caller releases it with trace_mem_release().  0, or a negative status with
+ * t released (empty).  trace_mem_load() reads only an .mtr.
+ */
+int trace_mem_load_any(struct trace_mem *t, const char *path, struct mo_err *err);
 
 /*
  * A map from strings to integers, for work done once per distinct name

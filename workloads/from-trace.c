@@ -118,16 +118,13 @@ static int repeats(const struct trace_mem *t, size_t period)
 int wl_trace_load(struct workload_module *mod, struct mo_err *err)
 {
 	struct trace_mem t;
-	struct trace_sink sink;
 	struct workload_trace *wt = NULL;
 	struct idmap phases = {0};
 	int64_t module_id = -1, first_mb[3] = {-2, -2, -2}, first_step[3] = {-2, -2, -2};
 	int rc, found_module = !mod->trace_module[0], prev_fwd = 0;
 	struct runs fwd = {0, 0, 0, 0, 0};
 
-	trace_mem_init(&t);
-	sink = trace_sink_mem(&t);
-	if ((rc = trace_read_any(mod->trace, &sink, err)) < 0)
+	if ((rc = trace_mem_load_any(&t, mod->trace, err)) < 0)
 		goto out;
 	wt = calloc(1, sizeof *wt);
 	if (!wt) {

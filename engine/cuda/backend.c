@@ -921,13 +921,10 @@ static int modules_from_trace(struct gpu *g, const char *path, struct prof_modul
 			      struct mo_err *err)
 {
 	struct trace_mem t;
-	struct trace_sink sink;
 	int rc, nm = 0;
 	struct prof_module *m = NULL;
 
-	trace_mem_init(&t);
-	sink = trace_sink_mem(&t);
-	if ((rc = trace_read_any(path, &sink, err)))
+	if ((rc = trace_mem_load_any(&t, path, err)))
 		goto done;
 	for (size_t i = 0; i < t.n; i++)
 		if (t.recs[i].kind == TRACE_KIND_MODULE && t.recs[i].u.module.id + 1 > nm)
