@@ -281,6 +281,13 @@ struct engine_cuda_rank {
  */
 int engine_cuda_rank_from_env(const char *(*get)(const char *name, void *ctx), void *ctx,
 			      int visible_gpus, struct engine_cuda_rank *out, struct mo_err *err);
+/*
+ * The GPU of a rank whose local_rank is known (rank.c; the environment and
+ * the MPI paths share it): r->gpu = r->local_rank, 0; -MO_ENODEV when no
+ * device is visible, -MO_EINFEASIBLE when the local rank has no GPU of its
+ * own (local_rank >= visible_gpus).
+ */
+int engine_cuda_rank_gpu(struct engine_cuda_rank *r, int visible_gpus, struct mo_err *err);
 
 /* ------------------------------------------------------------------------ */
 /* Control messages between ranks (ctl.c; sent by mpi.c)                    */

@@ -48,15 +48,7 @@ int engine_cuda_mpi_rank(int visible_gpus, struct engine_cuda_rank *out, struct 
 	MPI_Comm_size(node, &out->local_size);
 	MPI_Comm_free(&node);
 	out->source = "mpi";
-	if (visible_gpus < 1)
-		return mo_err_set(err, MO_ENODEV, "rank %d sees no CUDA device", out->rank);
-	if (out->local_rank >= visible_gpus)
-		return mo_err_set(err, MO_EINFEASIBLE,
-				  "local rank %d has no GPU of its own: %d GPUs visible on this node "
-				  "(run one process per GPU)",
-				  out->local_rank, visible_gpus);
-	out->gpu = out->local_rank;
-	return 0;
+	return engine_cuda_rank_gpu(out, visible_gpus, err);
 }
 
 /* Agree on failure: returns non-zero on every rank when any rank failed. */

@@ -25,6 +25,19 @@ static int read_int(const char *(*get)(const char *, void *), void *ctx, const c
 	return 1;
 }
 
+int engine_cuda_rank_gpu(struct engine_cuda_rank *r, int visible_gpus, struct mo_err *err)
+{
+	if (visible_gpus < 1)
+		return mo_err_set(err, MO_ENODEV, "rank %d sees no CUDA device", r->rank);
+	if (r->local_rank >= visible_gpus)
+		return mo_err_set(err, MO_EINFEASIBLE,
+				  "local rank %d has no GPU of its own: %d GPUs visible on this node "
+				  "(run one process per GPU)",
+				  r->local_rank, visible_gpus);
+	r->gpu = r->local_rank;
+	return 0;
+}
+
 struct launcher {
 	const char *source, *rank, *size, *local_rank, *local_size;
 };
@@ -72,13 +85,5 @@ int engine_cuda_rank_from_env(const char *(*get)(const char *name, void *ctx), v
 	    out->local_size > out->size)
 		return mo_err_set(err, MO_EINPUT, "%s: local rank %d of %d inconsistent with job size %d",
 				  out->source, out->local_rank, out->local_size, out->size);
-	if (visible_gpus < 1)
-		return mo_err_set(err, MO_ENODEV, "rank %d sees no CUDA device", out->rank);
-	if (out->local_rank >= visible_gpus)
-		return mo_err_set(err, MO_EINFEASIBLE,
-				  "local rank %d has no GPU of its own: %d GPUs visible on this node "
-				  "(run one process per GPU)",
-				  out->local_rank, visible_gpus);
-	out->gpu = out->local_rank;
-	return 0;
+	return engine_cuda_rank_gpu(out, visible_gpus, err);
 }
