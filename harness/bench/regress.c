@@ -253,6 +253,59 @@ static void value(struct cmp *c, const char *wl, const char *item, json_t *ref, 
 	}
 }
 
+/* The predicted and simulated iteration times of each entry of the map rs
+ * against the same key of cs, as the items "<prefix><key> <pred>" and
+ * "<prefix><key> <sim>". */
+static void iter_times(struct cmp *c, const char *wl, json_t *rs, json_t *cs, const char *prefix,
+		       const char *pred, const char *sim)
+{
+	const char *key;
+	json_t *v;
+
+	json_object_foreach(rs, key, v) {
+		char item[96];
+		json_t *cv = json_object_get(cs, key);
+
+		snprintf(item, sizeof(item), "%s%s %s", prefix, key, pred);
+		value(c, wl, item, json_object_get(v, "predicted_iter_ns"),
+		      cv ? json_object_get(cv, "predicted_iter_ns") : NULL, 1, 1);
+		snprintf(item, sizeof(item), "%s%s %s", prefix, key, sim);
+		value(c, wl, item, json_object_get(v, "simulated_iter_ns"),
+		      cv ? json_object_get(cv, "simulated_iter_ns") : NULL, 1, 1);
+	}
+}
+
+/* One workload of the reference (rw) against this run's (cw). */
+static void compare_workload(struct cmp *c, const char *name, json_t *rw, json_t *cw)
+{
+	const char *key;
+	json_t *v;
+
+	iter_times(c, name, json_object_get(rw, "systems"), json_object_get(cw, "systems"), "",
+		   "predicted iter", "simulated iter");
+	value(c, name, "mosaic speedup vs best baseline",
+	      json_object_get(rw, "speedup_vs_best_baseline"),
+	      json_object_get(cw, "speedup_vs_best_baseline"), 0, 0);
+	json_object_foreach(json_object_get(rw, "scale"), key, v) {
+		json_t *cv = json_object_get(json_object_get(cw, "scale"), key), *sv;
+		const char *sk;
+		char item[96];
+
+		json_object_foreach(json_object_get(v, "simulated_iter_ns"), sk, sv) {
+			snprintf(item, sizeof(item), "x%s %s simulated iter", key, sk);
+			value(c, name, item, sv,
+			      cv ? json_object_get(json_object_get(cv, "simulated_iter_ns"), sk) : NULL,
+			      1, 1);
+		}
+		snprintf(item, sizeof(item), "x%s mosaic speedup", key);
+		value(c, name, item, json_object_get(v, "speedup_vs_best_baseline"),
+		      cv ? json_object_get(cv, "speedup_vs_best_baseline") : NULL, 0, 0);
+	}
+	iter_times(c, name, json_object_get(json_object_get(rw, "search"), "methods"),
+		   json_object_get(json_object_get(cw, "search"), "methods"), "search ", "predicted",
+		   "simulated");
+}
+
 int bench_regress_compare(const char *ref_json, const char *ref_name, const char *cur_json,
 			  double tol_pct, int verbose, FILE *fp, int *regressions,
 			  struct mo_err *err)
@@ -270,8 +323,7 @@ int bench_regress_compare(const char *ref_json, const char *ref_name, const char
 	}
 	json_array_foreach(json_object_get(ref, "workloads"), i, rw) {
 		const char *name = json_string_value(json_object_get(rw, "name"));
-		json_t *cw = NULL, *v, *rs, *cs;
-		const char *key;
+		json_t *cw = NULL, *v;
 		size_t j;
 
 		json_array_foreach(json_object_get(cur, "workloads"), j, v)
@@ -284,50 +336,7 @@ int bench_regress_compare(const char *ref_json, const char *ref_name, const char
 			line(&c, name, "(workload)", "present", "missing", "", "REGRESSION");
 			continue;
 		}
-		rs = json_object_get(rw, "systems");
-		cs = json_object_get(cw, "systems");
-		json_object_foreach(rs, key, v) {
-			char item[96];
-			json_t *cv = json_object_get(cs, key);
-
-			snprintf(item, sizeof(item), "%s predicted iter", key);
-			value(&c, name, item, json_object_get(v, "predicted_iter_ns"),
-			      cv ? json_object_get(cv, "predicted_iter_ns") : NULL, 1, 1);
-			snprintf(item, sizeof(item), "%s simulated iter", key);
-			value(&c, name, item, json_object_get(v, "simulated_iter_ns"),
-			      cv ? json_object_get(cv, "simulated_iter_ns") : NULL, 1, 1);
-		}
-		value(&c, name, "mosaic speedup vs best baseline",
-		      json_object_get(rw, "speedup_vs_best_baseline"),
-		      json_object_get(cw, "speedup_vs_best_baseline"), 0, 0);
-		json_object_foreach(json_object_get(rw, "scale"), key, v) {
-			json_t *cv = json_object_get(json_object_get(cw, "scale"), key), *sv;
-			const char *sk;
-			char item[96];
-
-			json_object_foreach(json_object_get(v, "simulated_iter_ns"), sk, sv) {
-				snprintf(item, sizeof(item), "x%s %s simulated iter", key, sk);
-				value(&c, name, item, sv,
-				      cv ? json_object_get(json_object_get(cv, "simulated_iter_ns"), sk) : NULL,
-				      1, 1);
-			}
-			snprintf(item, sizeof(item), "x%s mosaic speedup", key);
-			value(&c, name, item, json_object_get(v, "speedup_vs_best_baseline"),
-			      cv ? json_object_get(cv, "speedup_vs_best_baseline") : NULL, 0, 0);
-		}
-		rs = json_object_get(json_object_get(rw, "search"), "methods");
-		cs = json_object_get(json_object_get(cw, "search"), "methods");
-		json_object_foreach(rs, key, v) {
-			char item[96];
-			json_t *cv = json_object_get(cs, key);
-
-			snprintf(item, sizeof(item), "search %s predicted", key);
-			value(&c, name, item, json_object_get(v, "predicted_iter_ns"),
-			      cv ? json_object_get(cv, "predicted_iter_ns") : NULL, 1, 1);
-			snprintf(item, sizeof(item), "search %s simulated", key);
-			value(&c, name, item, json_object_get(v, "simulated_iter_ns"),
-			      cv ? json_object_get(cv, "simulated_iter_ns") : NULL, 1, 1);
-		}
+		compare_workload(&c, name, rw, cw);
 	}
 	fprintf(fp, "regress: %d values compared with '%s' (tolerance %.2f%%): %d regression%s, "
 		    "%d better\n", c.checked, ref_name, tol_pct, c.regressions,
