@@ -96,12 +96,9 @@ static int report(struct bench_report *c, struct mo_err *err)
 		   bench_pct_at(ape, n, 0.9), n ? ape[n - 1] : NAN);
 	}
 	free(ape);
-	rc = bench_csv_close(&f, err);
+	rc = bench_figure_open(c, &f, &figure, &p, &gp, err);
 	if (rc)
 		return rc;
-	gp = bench_figure_open(c, &figure, &p, err);
-	if (!gp)
-		return err ? err->code : -MO_EIO;
 	fprintf(gp, "set logscale x 2\nset xtics (8, 16, 32, 64)\nset xrange [6:80]\n"
 		      "set yrange [0:*]\nset key inside left top\n"
 		      "plot 'fig14_density.csv' using 1:3 every ::1 with linespoints lw 2 pt 7 "

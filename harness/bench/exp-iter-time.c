@@ -87,13 +87,13 @@ static int draw(struct bench_report *c, struct mo_err *err)
 {
 	struct plot p;
 	FILE *gp;
+	int rc;
 
 	/* Speedups over the best baseline of each workload (iteration times of
 	 * different workloads differ by orders of magnitude), each bar labelled
 	 * with its value; above 1 is faster than the best baseline. */
-	gp = bench_figure_open(c, &figure, &p, err);
-	if (!gp)
-		return err ? err->code : -MO_EIO;
+	if ((rc = bench_figure_open(c, NULL, &figure, &p, &gp, err)))
+		return rc;
 	bench_gp_bars(gp, c->o->n_workloads, "[0:*]", 0.12, 1);
 	bench_gp_bar_series(gp, "fig9_iter_time.csv", 4 + 3 * BENCH_N_SYSTEMS, BENCH_N_SYSTEMS,
 			    bench_systems, bench_sys_color);

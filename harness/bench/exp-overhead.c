@@ -106,12 +106,9 @@ static int report(struct bench_report *c, struct mo_err *err)
 		}
 		fputc('\n', f.fp);
 	}
-	rc = bench_csv_close(&f, err);
+	rc = bench_figure_open(c, &f, &figure, &p, &gp, err);
 	if (rc)
 		return rc;
-	gp = bench_figure_open(c, &figure, &p, err);
-	if (!gp)
-		return err ? err->code : -MO_EIO;
 	bench_gp_bars(gp, c->o->n_workloads, "[0:*]", 0.1, 0);
 	fprintf(gp, "plot 'fig11_overhead.csv' using 2:xtic(1) title 'mosaic' lc rgb '%s', \\\n"
 		    "     '' using 3 title 'megatron' lc rgb '%s'\n",

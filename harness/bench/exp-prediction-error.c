@@ -166,9 +166,9 @@ static int report(struct bench_report *c, struct mo_err *err)
 		xmax = bench_pct_at(pl, np, 0.95);
 	xmax = xmax < 5 ? 5 : ceil(xmax * 1.1 / 5) * 5;
 	if (!rc && (nm || np)) {
-		FILE *gp = bench_figure_open(c, &figure, &p, err);
+		FILE *gp;
 
-		rc = gp ? 0 : err ? err->code : -MO_EIO;
+		rc = bench_figure_open(c, NULL, &figure, &p, &gp, err);
 		if (!rc) {
 			int first = 1;
 

@@ -166,10 +166,11 @@ static int draw(struct bench_report *c, struct mo_err *err)
 	const int nw = c->o->n_workloads;
 	const char *names[BENCH_MAX_WORKLOADS], *colors[BENCH_MAX_WORKLOADS];
 	struct plot p;
-	FILE *gp = bench_figure_open(c, &figure, &p, err);
+	FILE *gp;
+	int rc = bench_figure_open(c, NULL, &figure, &p, &gp, err);
 
-	if (!gp)
-		return err ? err->code : -MO_EIO;
+	if (rc)
+		return rc;
 	for (int w = 0; w < nw; w++) {
 		names[w] = c->o->workloads[w];
 		colors[w] = bench_palette[w % bench_n_palette];

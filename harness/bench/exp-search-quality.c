@@ -252,10 +252,11 @@ static void md_notes(struct bench_report *c, const struct bench_table *t, int be
 static int draw(struct bench_report *c, const char *const *methods, int nm, struct mo_err *err)
 {
 	struct plot p;
-	FILE *gp = bench_figure_open(c, &figure, &p, err);
+	FILE *gp;
+	int rc = bench_figure_open(c, NULL, &figure, &p, &gp, err);
 
-	if (!gp)
-		return err ? err->code : -MO_EIO;
+	if (rc)
+		return rc;
 	bench_gp_bars(gp, c->o->n_workloads, "[0.7:*]", 0.08, 1);
 	fprintf(gp, "set logscale y 2\nset ytics (0.75, 1, 1.25, 1.5, 2, 3, 4, 6, 8, 12, 16)\n"
 		    "set multiplot layout 2,1\n");

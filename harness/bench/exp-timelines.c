@@ -283,9 +283,8 @@ static int timeline_one(struct bench_report *c, const struct tl_common *tc, cons
 		 c->o->workloads[twl], system);
 	h = 160 + 26 * nrows;
 	fig.height = h < 420 ? 420 : h;
-	gp = bench_figure_open(c, &fig, &p, err);
-	if (!gp)
-		return err ? err->code : -MO_EIO;
+	if ((rc = bench_figure_open(c, NULL, &fig, &p, &gp, err)))
+		return rc;
 	/* every system's timeline on the same axis: the longest iteration */
 	fprintf(gp, "set yrange [%f:-0.7] \nset xrange [0:%f]\nset ytics (", nrows - 0.3,
 		tc->tmax * 1.01);

@@ -33,12 +33,9 @@ static int report(struct bench_report *c, struct mo_err *err)
 			bench_csv_num(f.fp, c->wl[w].sys[s].have ? c->wl[w].sys[s].util : NAN, "%.2f");
 		fputc('\n', f.fp);
 	}
-	rc = bench_csv_close(&f, err);
+	rc = bench_figure_open(c, &f, &figure, &p, &gp, err);
 	if (rc)
 		return rc;
-	gp = bench_figure_open(c, &figure, &p, err);
-	if (!gp)
-		return err ? err->code : -MO_EIO;
 	bench_gp_bars(gp, c->o->n_workloads, "[0:100]", 0, 0);
 	bench_gp_bar_series(gp, "fig10_util.csv", 2, BENCH_N_SYSTEMS, bench_systems,
 			    bench_sys_color);

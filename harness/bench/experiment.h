@@ -200,11 +200,19 @@ extern const char *const bench_sys_color[BENCH_N_SYSTEMS];
 extern const char *const bench_palette[];
 extern const int bench_n_palette;
 
+/* A derived CSV: header line first; committed by bench_csv_close. */
+struct bench_csv {
+	struct mo_outfile f;
+	FILE *fp;
+};
+
 /*
  * The one figure type: a gnuplot script NAME.gp drawing the CSV(s) of the
  * results directory into NAME.png and NAME.svg, and the image with its
- * caption in report.md.  bench_figure_open() writes the preamble (plot.h)
- * and gives the stream for the plot commands (NULL and err on failure);
+ * caption in report.md.  bench_figure_open() first commits the figure's
+ * CSV (csv; NULL when there is none to commit here), then writes the
+ * script's preamble (plot.h) and sets *gp to the stream for the plot
+ * commands: 0, or a negative status with err filled and *gp NULL;
  * bench_figure_close() renders (or only commits the script when gnuplot is
  * absent: the report says so); bench_md_figure() puts the image and its
  * caption into report.md where the section wants it.
@@ -215,8 +223,8 @@ struct bench_figure {
 	const char *title, *xlabel, *ylabel;
 	const char *caption;               /* under the image in report.md */
 };
-FILE *bench_figure_open(struct bench_report *c, const struct bench_figure *f, struct plot *p,
-			struct mo_err *err);
+int bench_figure_open(struct bench_report *c, struct bench_csv *csv, const struct bench_figure *f,
+		      struct plot *p, FILE **gp, struct mo_err *err);
 int bench_figure_close(struct bench_report *c, struct plot *p, struct mo_err *err);
 void bench_md_figure(struct bench_report *c, const struct bench_figure *f);
 /* Clustered bars of nx groups (one per x tick): yrange ("[0:*]"), headroom
@@ -231,11 +239,6 @@ void bench_gp_bar_series(FILE *fp, const char *csv, int col, int n, const char *
  * CSV's column label_col + i) written above it, rotated. */
 void bench_gp_bar_labels(FILE *fp, int value_col, int label_col, int n);
 
-/* A derived CSV: header line first; committed by bench_csv_close. */
-struct bench_csv {
-	struct mo_outfile f;
-	FILE *fp;
-};
 int bench_csv_open(struct bench_csv *c, const char *dir, const char *name, struct mo_err *err);
 int bench_csv_close(struct bench_csv *c, struct mo_err *err);
 /* ",v" in fmt, or "," for NaN. */

@@ -204,12 +204,19 @@ void bench_md_figure(struct bench_report *c, const struct bench_figure *f)
 /* The figure                                                               */
 /* ------------------------------------------------------------------------ */
 
-FILE *bench_figure_open(struct bench_report *c, const struct bench_figure *f, struct plot *p,
-			struct mo_err *err)
+int bench_figure_open(struct bench_report *c, struct bench_csv *csv, const struct bench_figure *f,
+		      struct plot *p, FILE **gp, struct mo_err *err)
 {
-	if (plot_open(p, c->dir, f->name, f->width, f->height, f->title, f->xlabel, f->ylabel, err))
-		return NULL;
-	return p->fp;
+	int rc = csv ? bench_csv_close(csv, err) : 0;
+
+	*gp = NULL;
+	if (rc)
+		return rc;
+	rc = plot_open(p, c->dir, f->name, f->width, f->height, f->title, f->xlabel, f->ylabel, err);
+	if (rc)
+		return rc < 0 ? rc : -MO_EIO;
+	*gp = p->fp;
+	return 0;
 }
 
 
