@@ -22,12 +22,6 @@ static const char usage[] =
 	"  predicted time of one microbatch's forward and backward and of the\n"
 	"  optimizer step of each module on that GPU (whole GPU, kernels back to back)";
 
-static const char *dtype_name(int d)
-{
-	static const char *const n[] = {"fp32", "tf32", "bf16", "fp16", "fp8"};
-	return d >= 0 && d < 5 ? n[d] : "unknown";
-}
-
 static json_t *to_json(const struct workload *w, const int64_t *times)
 {
 	json_t *o = json_object(), *mods = json_array(), *edges = json_array();
@@ -66,7 +60,7 @@ static json_t *to_json(const struct workload *w, const int64_t *times)
 	json_object_set_new(o, "batch", json_integer(w->batch));
 	json_object_set_new(o, "microbatch", json_integer(w->microbatch));
 	json_object_set_new(o, "microbatches", json_integer(workload_microbatches(w)));
-	json_object_set_new(o, "dtype", json_string(dtype_name(w->dtype)));
+	json_object_set_new(o, "dtype", json_string(model_dtype_name(w->dtype)));
 	json_object_set_new(o, "cluster", json_pack("{s:s, s:i, s:i, s:f, s:f}", "gpu", w->gpu,
 		"gpus", w->gpus, "gpus_per_node", w->gpus_per_node, "nvlink_gbps", w->nvlink_gbps,
 		"net_gbps", w->net_gbps));
@@ -95,7 +89,7 @@ static void print_text(const struct workload *w, const int64_t *times, const cha
 
 	printf("workload %s: %d modules, %d edges, batch %d = %d microbatches of %d, %s, "
 	       "cluster %d x %s\n", w->name, w->n_modules, w->n_edges, w->batch,
-	       workload_microbatches(w), w->microbatch, dtype_name(w->dtype), w->gpus, w->gpu);
+	       workload_microbatches(w), w->microbatch, model_dtype_name(w->dtype), w->gpus, w->gpu);
 	printf("%-14s %-9s %-7s %6s %10s %10s %12s %12s %9s %9s %9s %11s\n", "module", "kind", "arch",
 	       "layers", "params", "published", "fwd/sample", "bwd/sample", "weights", "grads",
 	       "adam", "act/sample");

@@ -9,11 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-static const char *dtype_name(int d)
-{
-	return d == MODEL_FP32 ? "fp32" : d == MODEL_FP16 ? "fp16" : d == MODEL_TF32 ? "tf32" : "bf16";
-}
-
 static json_t *module_json(const struct workload_discovery *d, int m, const char *trace_ref,
 			   int samples)
 {
@@ -57,7 +52,7 @@ int workload_discovery_spec(const struct workload_discovery *d, const char *name
 	cluster = d->gpu[0] ? json_pack("{s:s, s:i}", "gpu", d->gpu, "gpus", gpus)
 			    : json_pack("{s:i}", "gpus", gpus);
 	root = json_pack("{s:s, s:s, s:i, s:i, s:s, s:o}", "name", name, "source", src,
-			 "batch", batch, "microbatch", samples, "dtype", dtype_name(d->dtype),
+			 "batch", batch, "microbatch", samples, "dtype", model_dtype_name(d->dtype),
 			 "cluster", cluster);
 	for (int m = 0; mods && m < d->n_modules; m++)
 		json_array_append_new(mods, module_json(d, m, trace_ref, samples));

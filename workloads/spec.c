@@ -63,8 +63,6 @@ static const char *const pos_names[] = {"learned", "rope", "none", "relative", N
 static const char *const loss_names[] = {"none", "lm", "contrastive", NULL};
 static const char *const qkv_names[] = {"fused", "separate", NULL};
 static const char *const impl_names[] = {"fused", "pytorch", NULL};
-static const char *const dtype_names[] = {"fp32", "tf32", "bf16", "fp16", NULL};
-static const int dtype_values[] = {MODEL_FP32, MODEL_TF32, MODEL_BF16, MODEL_FP16};
 
 static const char *name_at(const char *const *names, int n, int i)
 {
@@ -698,9 +696,11 @@ static int parse_workload(struct pctx *p, json_t *root, struct workload *w)
 			if (!(rc = get_int(p, key, v, 1, 1 << 24, &x)))
 				w->microbatch = (int)x, have_micro = 1;
 		} else if (!strcmp(key, "dtype")) {
-			int d;
-			if (!(rc = get_enum(p, key, v, dtype_names, &d)))
-				w->dtype = dtype_values[d];
+			/* model's dtype table, fp32 to fp16 (a spec has no fp8) */
+			const char *dtypes[MODEL_FP16 + 2] = {NULL};
+			for (int d = MODEL_FP32; d <= MODEL_FP16; d++)
+				dtypes[d] = model_dtype_name(d);
+			rc = get_enum(p, key, v, dtypes, &w->dtype);
 		} else if (!strcmp(key, "params")) {
 			rc = get_int(p, key, v, 0, INT64_MAX / 4, &w->published_params);
 		} else if (!strcmp(key, "modules"))
