@@ -77,8 +77,7 @@ static void print_summary(const char *dir)
 	char path[4096], *text;
 
 	snprintf(path, sizeof(path), "%s/summary.txt", dir);
-	text = bench_read_file(path, NULL, NULL);
-	if (text)
+	if (mo_read_file(path, BENCH_MAX_FILE, &text, NULL, NULL) == 0)
 		fputs(text, stdout);
 	free(text);
 	printf("report: %s/report.md\n", dir);

@@ -94,7 +94,7 @@ static int sweep_opts(struct bench_opts *o, const struct args *a, char **ref_tex
 	struct stat st;
 
 	if (stat(a->ref, &st) == 0) {
-		if (!(*ref_text = bench_read_file(a->ref, NULL, err)))
+		if (mo_read_file(a->ref, BENCH_MAX_FILE, ref_text, NULL, err) < 0)
 			return cli_fail("regress", err);
 		if (!a->update || (!a->workloads && !a->cluster)) {
 			if (bench_regress_ref_opts(*ref_text, a->ref, o, err))

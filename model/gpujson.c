@@ -229,39 +229,13 @@ static int same_figures(const struct model_gpu *a, const struct model_gpu *b)
 
 int model_gpu_load_file(const char *path, struct mo_err *err)
 {
-	FILE *fp = fopen(path, "rb");
 	char *buf = NULL;
-	size_t len = 0, cap = 0;
+	size_t len = 0;
 	struct model_gpu *gpus = NULL;
-	int n, rc = 0;
+	int n, rc;
 
-	if (!fp)
-		return mo_err_set(err, MO_EIO, "cannot open '%s': %s", path, strerror(errno));
-	for (;;) {
-		if (len + 4096 > cap) {
-			size_t nc = cap ? cap * 2 : 8192;
-			char *p;
-			if (nc > (16u << 20)) {
-				rc = mo_err_set(err, MO_EINPUT, "cannot load '%s': larger than 16 MB", path);
-				goto out;
-			}
-			p = realloc(buf, nc);
-			if (!p) {
-				rc = mo_err_set(err, MO_ENOMEM, "cannot load '%s': out of memory", path);
-				goto out;
-			}
-			buf = p;
-			cap = nc;
-		}
-		size_t got = fread(buf + len, 1, cap - len, fp);
-		len += got;
-		if (got == 0)
-			break;
-	}
-	if (ferror(fp)) {
-		rc = mo_err_set(err, MO_EIO, "cannot read '%s': %s", path, strerror(errno));
-		goto out;
-	}
+	if ((rc = mo_read_file(path, 16u << 20, &buf, &len, err)) < 0)
+		return rc;
 	gpus = calloc(MAX_FILE_GPUS, sizeof(*gpus));
 	if (!gpus) {
 		rc = mo_err_set(err, MO_ENOMEM, "cannot load '%s': out of memory", path);
@@ -306,6 +280,5 @@ int model_gpu_load_file(const char *path, struct mo_err *err)
 out:
 	free(gpus);
 	free(buf);
-	fclose(fp);
 	return rc;
 }

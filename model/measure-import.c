@@ -13,43 +13,11 @@
 #include <string.h>
 #include <sys/stat.h>
 
-int meas_read_text(const char *path, char **out, size_t *len, struct mo_err *err)
-{
-	FILE *fp = fopen(path, "rb");
-	char *buf;
-	size_t n;
-
-	*out = NULL;
-	if (!fp)
-		return mo_err_set(err, MO_EIO, "cannot open '%s': %s", path, strerror(errno));
-	buf = malloc((size_t)MODEL_MEAS_MAX_BYTES + 1);
-	if (!buf) {
-		fclose(fp);
-		return mo_err_set(err, MO_ENOMEM, "out of memory");
-	}
-	n = fread(buf, 1, (size_t)MODEL_MEAS_MAX_BYTES + 1, fp);
-	if (ferror(fp)) {
-		fclose(fp);
-		free(buf);
-		return mo_err_set(err, MO_EIO, "cannot read '%s': %s", path, strerror(errno));
-	}
-	fclose(fp);
-	if (n > (size_t)MODEL_MEAS_MAX_BYTES) {
-		free(buf);
-		return mo_err_set(err, MO_EINPUT, "'%s': larger than the limit of %ld bytes", path,
-				  (long)MODEL_MEAS_MAX_BYTES);
-	}
-	buf[n] = '\0';
-	*out = buf;
-	*len = n;
-	return 0;
-}
-
 int model_meas_load_csv(struct model_meas_set *s, const char *path, struct mo_err *err)
 {
 	char *text;
 	size_t len;
-	int rc = meas_read_text(path, &text, &len, err);
+	int rc = mo_read_file(path, (size_t)MODEL_MEAS_MAX_BYTES, &text, &len, err);
 
 	if (rc < 0)
 		return rc;
@@ -84,7 +52,7 @@ static int load_file(struct model_meas_set *s, const char *path, struct mo_err *
 {
 	char *text, head[256];
 	size_t len;
-	int rc = meas_read_text(path, &text, &len, err);
+	int rc = mo_read_file(path, (size_t)MODEL_MEAS_MAX_BYTES, &text, &len, err);
 
 	if (rc < 0)
 		return rc;

@@ -7,10 +7,6 @@
 /* qsort comparison of doubles, ascending (measure-eval.c). */
 int meas_cmp_double(const void *a, const void *b);
 
-/* Read a whole file (at most MODEL_MEAS_MAX_BYTES) into a NUL-terminated
- * heap buffer *out (freed by the caller). */
-int meas_read_text(const char *path, char **out, size_t *len, struct mo_err *err);
-
 /*
  * The readers of published data sets (measure-sets.c).  meas_import_text:
  * a file whose first non-comment line is head and whose name is base; 0

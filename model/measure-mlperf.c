@@ -121,7 +121,7 @@ static int read_summary(struct model_meas_set *s, const char *path, const char *
 		snprintf(why, sizeof(why), "no synthesiser for MLPerf benchmark '%.64s'", bench);
 		return model_meas_add_skip(s, path, why, err);
 	}
-	if ((rc = meas_read_text(path, &text, &len, err)) < 0)
+	if ((rc = mo_read_file(path, (size_t)MODEL_MEAS_MAX_BYTES, &text, &len, err)) < 0)
 		return rc;
 	snprintf(want, sizeof(want), "Scenario : %s\n", scen);
 	if (!strstr(text, want)) {

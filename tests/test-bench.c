@@ -68,8 +68,7 @@ static char *slurp(const char *dir, const char *name)
 
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
 	mo_err_clear(&err);
-	s = bench_read_file(path, NULL, &err);
-	ck_assert_msg(s != NULL, "%s", err.msg);
+	ck_assert_msg(mo_read_file(path, BENCH_MAX_FILE, &s, NULL, &err) == 0, "%s", err.msg);
 	return s;
 }
 

@@ -1,7 +1,7 @@
 /*
  * traces.h - the mosaic trace format (.mtr) and the base utilities every
- * other mosaic library uses (errors, growable arrays, the hash map and string
- * pool, atomic output files).
+ * other mosaic library uses (errors, growable arrays, whole-file reading, the
+ * hash map and string pool, atomic output files).
  *
  * A trace is a msgpack stream: one header object, then records, each a
  * msgpack array [kind, field, field, ...].  Record kinds and their fields are
@@ -102,6 +102,21 @@ int mo_err_exit_code(const struct mo_err *err);
  */
 #define MO_GROW(ptr, nr, alloc) mo_grow((void **)&(ptr), &(alloc), (nr), sizeof(*(ptr)))
 int mo_grow(void **arr, size_t *alloc, size_t nr, size_t elem_size);
+
+/* ------------------------------------------------------------------------ */
+/* Whole text files (traces/readfile.c)                                     */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * mo_read_file reads the whole text file path into a NUL-terminated heap
+ * string *out (the caller frees it) of *len bytes (len may be NULL).  0, or
+ * a negative status with *out NULL and err naming the file: MO_EINPUT when
+ * it does not exist, is a directory, holds more than max bytes or holds a
+ * NUL byte (naming its offset: not text); MO_EIO when opening or reading
+ * fails otherwise; MO_ENOMEM.  It reads at most max + 64 KiB before refusing,
+ * so a device that never ends (/dev/zero) stops it.
+ */
+int mo_read_file(const char *path, size_t max, char **out, size_t *len, struct mo_err *err);
 
 /* ------------------------------------------------------------------------ */
 /* Hash map and string pool (the tree's one hash table, traces/pool.c)      */

@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <mpi.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,39 +61,6 @@ static int any_failed(int failed)
 	return any;
 }
 
-static int read_file(const char *path, char **out, size_t *len, struct mo_err *err)
-{
-	FILE *fp = fopen(path, "rb");
-	char *buf = NULL;
-	size_t cap = 0, n = 0, r;
-
-	if (!fp)
-		return mo_err_set(err, MO_EIO, "cannot open '%s': %s", path, strerror(errno));
-	do {
-		if (n == cap) {
-			char *nb = realloc(buf, cap ? cap * 2 : 65536);
-			if (!nb) {
-				free(buf);
-				fclose(fp);
-				return mo_err_set(err, MO_ENOMEM, "cannot read '%s': out of memory", path);
-			}
-			buf = nb;
-			cap = cap ? cap * 2 : 65536;
-		}
-		r = fread(buf + n, 1, cap - n, fp);
-		n += r;
-	} while (r > 0);
-	if (ferror(fp)) {
-		free(buf);
-		fclose(fp);
-		return mo_err_set(err, MO_EIO, "cannot read '%s'", path);
-	}
-	fclose(fp);
-	*out = buf;
-	*len = n;
-	return 0;
-}
-
 int engine_cuda_mpi_bcast_plan(const char *plan_path, char **bytes, size_t *len,
 			       struct mo_err *err)
 {
@@ -110,7 +78,8 @@ int engine_cuda_mpi_bcast_plan(const char *plan_path, char **bytes, size_t *len,
 		size_t flen = 0;
 		size_t packed = 0;
 
-		rc = read_file(plan_path, &file, &flen, err);
+		/* the wire format's payload length is a u32 */
+		rc = mo_read_file(plan_path, UINT32_MAX - ENGINE_CUDA_MSG_HEADER, &file, &flen, err);
 		if (!rc) {
 			msg = malloc(ENGINE_CUDA_MSG_HEADER + flen);
 			if (!msg)

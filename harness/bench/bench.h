@@ -292,13 +292,10 @@ void bench_rmtree(const char *dir);
 /* ------------------------------------------------------------------------ */
 
 int bench_mkdir_p(const char *path, struct mo_err *err);
-/* Whole file into a heap string (NUL-terminated); NULL and err on failure:
- * MO_EINPUT for a file larger than BENCH_MAX_FILE or one with a NUL byte
- * (naming its offset), MO_EIO when reading fails.  Every results file mosaic
- * writes (CSV tables, shard.json, references) is far smaller: a quick bench's
- * largest, timeline.csv, is 140 KB. */
+/* The largest results file the bench reads back (mo_read_file's max, in
+ * bytes): every results file mosaic writes (CSV tables, shard.json,
+ * references) is far smaller. */
 #define BENCH_MAX_FILE (64u << 20)
-char *bench_read_file(const char *path, size_t *len, struct mo_err *err);
 /* Write a string to path atomically. */
 int bench_write_file(const char *path, const char *text, struct mo_err *err);
 /* Describe the options as JSON text (shard.json's "opts"), heap string. */

@@ -378,7 +378,7 @@ static int shard_manifest(const char *dir, int *sh, int *nsh, int *nt, char **op
 
 	*opts = NULL;
 	snprintf(path, sizeof(path), "%s/shard.json", dir);
-	if (!(text = bench_read_file(path, NULL, err))) {
+	if (mo_read_file(path, BENCH_MAX_FILE, &text, NULL, err) < 0) {
 		mo_err_prefix(err, "cannot merge '%s' (not a shard directory of mosaic bench?)", dir);
 		return -MO_EINPUT;
 	}

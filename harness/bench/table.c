@@ -147,8 +147,7 @@ int bench_table_read(struct bench_table *t, const char *dir, int may_miss, struc
 	snprintf(path, sizeof(path), "%s/%s.csv", dir, t->name);
 	if (may_miss && stat(path, &st) != 0)
 		return 0;
-	text = bench_read_file(path, &len, err);
-	if (!text)
+	if (mo_read_file(path, BENCH_MAX_FILE, &text, &len, err) < 0)
 		return -MO_EIO;
 	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		char **f;
@@ -289,66 +288,6 @@ int bench_mkdir_p(const char *path, struct mo_err *err)
 		return mo_err_set(err, MO_EIO, "cannot create directory '%s': %s", buf,
 				  strerror(errno));
 	return 0;
-}
-
-char *bench_read_file(const char *path, size_t *len, struct mo_err *err)
-{
-	FILE *fp = fopen(path, "rb");
-	char *buf = NULL;
-	size_t n = 0, cap = 0;
-	int e = 0;
-	struct stat st;
-
-	if (!fp) {
-		mo_err_set(err, errno == ENOENT ? MO_EINPUT : MO_EIO, "cannot open '%s': %s", path,
-			   strerror(errno));
-		return NULL;
-	}
-	if (fstat(fileno(fp), &st) == 0 && S_ISDIR(st.st_mode)) {
-		fclose(fp);
-		mo_err_set(err, MO_EINPUT, "cannot read '%s': it is a directory", path);
-		return NULL;
-	}
-	for (;;) {
-		size_t got;
-
-		if (cap - n < 65536) {
-			size_t ncap = cap ? 2 * cap : 65536;
-			char *nb = ncap <= BENCH_MAX_FILE ? realloc(buf, ncap + 1) : NULL;
-
-			if (!nb) {
-				free(buf);
-				fclose(fp);
-				if (ncap > BENCH_MAX_FILE)
-					mo_err_set(err, MO_EINPUT, "cannot read '%s': larger than %u MiB "
-						   "(BENCH_MAX_FILE)", path, BENCH_MAX_FILE >> 20);
-				else
-					mo_err_set(err, MO_ENOMEM, "cannot read '%s': out of memory", path);
-				return NULL;
-			}
-			buf = nb;
-			cap = ncap;
-		}
-		got = fread(buf + n, 1, cap - n, fp);
-		n += got;
-		if (got == 0 || memchr(buf + n - got, '\0', got))
-			break; /* the end, or a NUL: not text (/dev/zero stops here) */
-	}
-	e = ferror(fp) ? errno : 0;
-	fclose(fp);
-	if (e || memchr(buf, '\0', n)) {
-		if (e)
-			mo_err_set(err, MO_EIO, "cannot read '%s': %s", path, strerror(e));
-		else
-			mo_err_set(err, MO_EINPUT, "cannot read '%s': offset %zu: a NUL byte (not text)",
-				   path, (size_t)((char *)memchr(buf, '\0', n) - buf));
-		free(buf);
-		return NULL;
-	}
-	buf[n] = '\0';
-	if (len)
-		*len = n;
-	return buf;
 }
 
 int bench_write_file(const char *path, const char *text, struct mo_err *err)
