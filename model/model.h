@@ -1,13 +1,16 @@
 /*
- * model.h - the performance model: GPU specs, occupancy, kernel classes,
- * kernel time under an SM quota, kernel time from shape, module scaling
- * curves and colocation interference.
+ * model.h - the performance model, one section per topic in this order: GPU
+ * specs and the GPU registry; occupancy and kernel classes; kernel time
+ * (under an SM quota, from shape); kernel physics; calibration on measured
+ * GEMM timings; module scaling curves and colocation interference;
+ * validation against traces; MIG instances; measurements of GPU sharing; the
+ * host side (CPU dispatch of kernels).
  *
  * The model predicts; it never reads the simulator (engine/), whose results
  * it is checked against.  Every number it returns is a prediction.
  *
- * CORE CONTRACT (used by workloads/, planner/, engine/): the declarations in
- * this first part keep their names and meaning; add, do not rename.
+ * workloads/, planner/ and engine/ use these declarations: add, do not
+ * rename.
  */
 #ifndef MOSAIC_MODEL_H
 #define MOSAIC_MODEL_H
@@ -17,10 +20,11 @@
 #include "traces/traces.h"
 
 /* ------------------------------------------------------------------------ */
-/* GPU specs                                                                */
+/* GPU specs and the GPU registry                                          */
 /* ------------------------------------------------------------------------ */
 
 struct model_gpu {
+	/* identity */
 	char name[64];        /* as CUDA reports it: "NVIDIA H100 80GB HBM3" */
 	char short_name[32];  /* "h100", "a100-80gb-pcie", ... */
 	int cc_major, cc_minor;
@@ -32,17 +36,17 @@ struct model_gpu {
 	int max_threads_per_sm, max_threads_per_block, max_warps_per_sm, max_blocks_per_sm;
 	int regs_per_sm, regs_per_block, max_regs_per_thread, reg_alloc_unit; /* unit: registers per warp */
 	int smem_per_sm, smem_per_block, smem_per_block_optin, smem_reserved_per_block, smem_alloc_unit;
+	int l1_smem_per_sm;   /* unified L1 + shared memory per SM, bytes (information) */
 	/* throughput */
 	double hbm_gbps;      /* DRAM bandwidth, GB/s (1e9 B/s) */
 	int64_t l2_bytes;
 	double fp32_tflops, tf32_tflops, bf16_tflops, fp8_tflops; /* dense peaks */
+	double fp16_tflops;   /* dense FP16 tensor-core peak (V100/T4 have no BF16) */
 	double nvlink_gbps;   /* per GPU, per direction; 0 when none */
 	double pcie_gbps;     /* per direction */
 	/* green-context partition lattice: quotas are min_sms + i * step_sms, <= sms */
 	int part_min_sms, part_step_sms;
-	/* ---- fields added after the core contract (all optional in JSON) ---- */
-	double fp16_tflops;   /* dense FP16 tensor-core peak (V100/T4 have no BF16) */
-	int l1_smem_per_sm;   /* unified L1 + shared memory per SM, bytes (information) */
+	/* The rest is optional in the GPU JSON (0 = the default each names). */
 	/* kernel-from-shape calibration (model/op.c): fraction of the FP32 SIMT
 	 * peak a large sgemm tile reaches, fixed cost of a kernel launch (ns) and
 	 * the per-tile prologue/epilogue cost in K iterations; 0 = defaults */
@@ -68,7 +72,11 @@ struct model_gpu {
  * Find a GPU by short name ("h100"), full CUDA name ("NVIDIA H100 80GB HBM3")
  * or a trace's GPU name, case-insensitively; NULL and err filled (listing the
  * known names) when none matches.  Built-in specs plus any loaded by
- * model_gpu_load_file().
+ * model_gpu_load_file().  Lifetime: a built-in's pointer is valid for the
+ * whole program; a loaded GPU's pointer (from model_gpu_find, model_gpu_at or
+ * model_gpu_for_header) is invalidated by the next model_gpu_load_file() or
+ * model_gpu_reset(), which move or free the loaded specs: copy the struct to
+ * keep it across them.
  */
 const struct model_gpu *model_gpu_find(const char *name, struct mo_err *err);
 /* Add the GPUs described in a JSON file (an array of objects with the field
@@ -87,6 +95,49 @@ const struct model_gpu *model_gpu_at(int i);
  * quotas. */
 int model_quota_check(const struct model_gpu *gpu, int sms, struct mo_err *err);
 
+/*
+ * The GPU registry is the one documented piece of global state of model/:
+ * built-in specs (model/gpus.c, read only) plus the GPUs added by
+ * model_gpu_load_file().  Loading is not thread-safe: load user files at
+ * start-up, before threads look GPUs up.  model_gpu_reset() forgets loaded
+ * GPUs (tests).
+ */
+void model_gpu_reset(void);
+
+/*
+ * Fill the per-SM limits, allocation units and partition lattice of gpu from
+ * its compute capability (cc_major, cc_minor), overwriting those fields.
+ * 0, or -MO_EINPUT when the capability is not one model/ knows (< 7.0).
+ */
+int model_gpu_fill_cc_limits(struct model_gpu *gpu, struct mo_err *err);
+
+/*
+ * Parse a GPU JSON text (the format of model_gpu_load_file: an array of
+ * objects, or one object).  Required fields: name, sms, cc_major, cc_minor,
+ * hbm_gbps, fp32_tflops (the capability must be major 1..99, minor 0..9).
+ * Every other field of struct model_gpu is optional:
+ * limits default from the compute capability, short_name from name, others 0.
+ * An unknown field, a wrong type or a missing required field is an error
+ * naming what (file name, array index, field).  Fills up to max entries of
+ * out and returns how many, or a negative status.
+ */
+int model_gpu_parse_json(const char *text, size_t len, const char *what,
+			 struct model_gpu *out, int max, struct mo_err *err);
+
+/*
+ * The spec of a trace's GPU: by header gpu_name; when the name is unknown or
+ * empty but the header carries sms and a compute capability, a spec derived
+ * from the nearest built-in GPU of that capability with the header's limits.
+ * *tmp receives derived specs; the result points at a registry entry or tmp.
+ */
+const struct model_gpu *model_gpu_for_header(const struct trace_header *h, struct model_gpu *tmp,
+					     struct mo_err *err);
+
+/* The valid quotas of gpu in increasing order (the lattice, then the whole
+ * GPU when it is not on the lattice); returns how many (at most max). */
+int model_quota_list(const struct model_gpu *gpu, int *out, int max);
+
+
 /* ------------------------------------------------------------------------ */
 /* Occupancy and classes                                                    */
 /* ------------------------------------------------------------------------ */
@@ -97,6 +148,37 @@ int model_blocks_per_sm(const struct model_gpu *gpu, int threads_per_block,
 
 /* The class of a kernel (enum trace_kernel_class) from its name and launch. */
 int model_classify(const struct trace_kernel *k);
+
+struct model_occupancy {
+	int blocks_per_sm;        /* resident blocks per SM (0: cannot run) */
+	int warps_per_block;
+	int lim_blocks, lim_warps, lim_regs, lim_smem; /* each limit (INT32_MAX: none) */
+	const char *limiter;      /* "blocks", "warps", "registers", "shared memory", "launch" */
+	double occupancy;         /* theoretical: resident warps / max warps, 0..1 */
+};
+/* The CUDA occupancy calculation with its intermediate limits; 0 when the
+ * kernel can run, -1 when the launch itself is impossible (blocks_per_sm 0). */
+int model_occupancy(const struct model_gpu *gpu, int threads_per_block, int regs_per_thread,
+		    int smem_per_block, struct model_occupancy *out);
+
+/*
+ * What CUPTI records as "est. achieved occupancy %" for kernel k: the
+ * theoretical occupancy capped by the grid (warps the grid can place per SM),
+ * computed with the default per-block shared memory limit (48 KB: kernels
+ * using more dynamic shared memory are reported as 0 by CUPTI), in single
+ * precision and rounded half up.  Derived from the external A100/V100/H100
+ * traces (tests/data/occupancy.csv).  -1 when k has no launch facts.
+ */
+int model_cupti_occupancy_pct(const struct model_gpu *gpu, const struct trace_kernel *k);
+
+/* Launch facts of a kernel record: blocks of the grid, threads per block,
+ * shared memory per block (static + dynamic), resident blocks per SM
+ * (registers or shared memory unknown count as 0; at least 1). */
+int64_t model_kernel_blocks(const struct trace_kernel *k);
+int model_kernel_threads(const struct trace_kernel *k);
+int model_kernel_smem(const struct trace_kernel *k);
+int model_kernel_blocks_per_sm(const struct model_gpu *gpu, const struct trace_kernel *k);
+
 
 /* ------------------------------------------------------------------------ */
 /* Kernel time                                                              */
@@ -147,34 +229,53 @@ void model_op_launch(const struct model_gpu *gpu, const struct model_op *op, str
  * -1 for a bad op or when no launch fits the GPU (model_op_predict says why). */
 int64_t model_op_ns(const struct model_gpu *gpu, const struct model_op *op, int sms);
 
-/* ------------------------------------------------------------------------ */
-/* Module scaling curves and interference                                   */
-/* ------------------------------------------------------------------------ */
-
 /*
- * A module's time as a function of its quota, sampled on the lattice:
- * quota[i] SMs -> fwd_ns[i], bwd_ns[i] (per microbatch), and the module's mean
- * DRAM bandwidth demand at each quota (bytes per ns), which drives the
- * interference term.
+ * The pieces behind model_kernel_ns_at_quota(): the kernel's physics from
+ * its measured time T at R SMs (model_kphys_from_trace, at the clock of a
+ * GPU with R busy SMs), evaluated alone at q SMs (model_kphys_ns at the
+ * clock of q busy SMs, its own DRAM ceiling).  Collectives keep T.  The
+ * wave-scaling baseline is T * waves(q) / waves(R), waves(s) =
+ * ceil(blocks / (bps * s)).  memory_ns and compute_ns hold the bound part
+ * at q (the other is 0).
  */
-#define MODEL_CURVE_MAX 64
-struct model_curve {
-	int n;
-	int quota[MODEL_CURVE_MAX];
-	int64_t fwd_ns[MODEL_CURVE_MAX], bwd_ns[MODEL_CURVE_MAX];
-	double dram_gbps[MODEL_CURVE_MAX];
+struct model_quota_pred {
+	int64_t ns;            /* predicted (ours) */
+	int64_t baseline_ns;   /* predicted by wave scaling */
+	int64_t launch_ns, memory_ns, compute_ns; /* ours, split */
+	double waves_rec, waves_q;
+	int blocks_per_sm;
+	double mem_frac;       /* memory-bound fraction of the body at R */
+	double dram_bytes;     /* estimated DRAM traffic of the kernel */
 };
-/* Time at any quota (interpolated between samples; exact at samples). */
-int64_t model_curve_fwd_ns(const struct model_curve *c, int quota);
-int64_t model_curve_bwd_ns(const struct model_curve *c, int quota);
+void model_kernel_predict_at_quota(const struct model_gpu *gpu, const struct trace_kernel *k,
+				   int recorded_sms, int quota_sms, struct model_quota_pred *out);
+/* The wave-scaling baseline alone. */
+int64_t model_kernel_ns_waves(const struct model_gpu *gpu, const struct trace_kernel *k,
+			      int recorded_sms, int quota_sms);
+/* Achievable DRAM bandwidth (GB/s) that sms SMs of gpu can draw. */
+double model_dram_gbps_at(const struct model_gpu *gpu, double sms);
 
-/*
- * Slowdown factor (>= 1) of a module demanding own_gbps of DRAM bandwidth
- * when colocated with others demanding others_gbps in total on gpu.
- */
-double model_interference(const struct model_gpu *gpu, double own_gbps, double others_gbps);
+enum model_bound { MODEL_BOUND_COMPUTE = 0, MODEL_BOUND_MEMORY = 1, MODEL_BOUND_LAUNCH = 2 };
+const char *model_bound_name(int bound);
+const char *model_op_kind_name(int kind);
+int model_op_kind_parse(const char *s);   /* "gemm"/"linear", "bmm", "attention", ...; -1 */
 
-/* ---- end of the core contract; the rest of the model's API follows ---- */
+struct model_op_pred {
+	int64_t ns;              /* predicted time on sms SMs */
+	struct trace_kernel k;   /* the launch model_op_launch() chose (strings "") */
+	int tile_m, tile_n, split_k; /* GEMM tiling, 0 for other kinds */
+	int64_t ctas;            /* thread blocks */
+	double waves;            /* ctas / (blocks_per_sm * sms) */
+	int blocks_per_sm;
+	int bound;               /* enum model_bound */
+	double flops, bytes;     /* work and DRAM traffic assumed */
+	double compute_ns, memory_ns, launch_ns;
+};
+/* model_op_ns() with the details; 0, or -MO_EINPUT for a bad op (err says
+ * which field) or a bad sms, -MO_EINFEASIBLE when no launch fits the GPU. */
+int model_op_predict(const struct model_gpu *gpu, const struct model_op *op, int sms,
+		     struct model_op_pred *out, struct mo_err *err);
+
 
 /* ------------------------------------------------------------------------ */
 /* Kernel physics (model/physics.c)                                         */
@@ -387,141 +488,6 @@ void model_class_load(const struct model_gpu *gpu, int cls, double sms, struct m
 
 
 /* ------------------------------------------------------------------------ */
-/* GPU registry (more)                                                      */
-/* ------------------------------------------------------------------------ */
-
-/*
- * The GPU registry is the one documented piece of global state of model/:
- * built-in specs (model/gpus.c, read only) plus the GPUs added by
- * model_gpu_load_file().  Loading is not thread-safe: load user files at
- * start-up, before threads look GPUs up.  model_gpu_reset() forgets loaded
- * GPUs (tests).
- */
-void model_gpu_reset(void);
-
-/*
- * Fill the per-SM limits, allocation units and partition lattice of gpu from
- * its compute capability (cc_major, cc_minor), overwriting those fields.
- * 0, or -MO_EINPUT when the capability is not one model/ knows (< 7.0).
- */
-int model_gpu_fill_cc_limits(struct model_gpu *gpu, struct mo_err *err);
-
-/*
- * Parse a GPU JSON text (the format of model_gpu_load_file: an array of
- * objects, or one object).  Required fields: name, sms, cc_major, cc_minor,
- * hbm_gbps, fp32_tflops (the capability must be major 1..99, minor 0..9).
- * Every other field of struct model_gpu is optional:
- * limits default from the compute capability, short_name from name, others 0.
- * An unknown field, a wrong type or a missing required field is an error
- * naming what (file name, array index, field).  Fills up to max entries of
- * out and returns how many, or a negative status.
- */
-int model_gpu_parse_json(const char *text, size_t len, const char *what,
-			 struct model_gpu *out, int max, struct mo_err *err);
-
-/*
- * The spec of a trace's GPU: by header gpu_name; when the name is unknown or
- * empty but the header carries sms and a compute capability, a spec derived
- * from the nearest built-in GPU of that capability with the header's limits.
- * *tmp receives derived specs; the result points at a registry entry or tmp.
- */
-const struct model_gpu *model_gpu_for_header(const struct trace_header *h, struct model_gpu *tmp,
-					     struct mo_err *err);
-
-/* The valid quotas of gpu in increasing order (the lattice, then the whole
- * GPU when it is not on the lattice); returns how many (at most max). */
-int model_quota_list(const struct model_gpu *gpu, int *out, int max);
-
-/* ------------------------------------------------------------------------ */
-/* Occupancy (more)                                                         */
-/* ------------------------------------------------------------------------ */
-
-struct model_occupancy {
-	int blocks_per_sm;        /* resident blocks per SM (0: cannot run) */
-	int warps_per_block;
-	int lim_blocks, lim_warps, lim_regs, lim_smem; /* each limit (INT32_MAX: none) */
-	const char *limiter;      /* "blocks", "warps", "registers", "shared memory", "launch" */
-	double occupancy;         /* theoretical: resident warps / max warps, 0..1 */
-};
-/* The CUDA occupancy calculation with its intermediate limits; 0 when the
- * kernel can run, -1 when the launch itself is impossible (blocks_per_sm 0). */
-int model_occupancy(const struct model_gpu *gpu, int threads_per_block, int regs_per_thread,
-		    int smem_per_block, struct model_occupancy *out);
-
-/*
- * What CUPTI records as "est. achieved occupancy %" for kernel k: the
- * theoretical occupancy capped by the grid (warps the grid can place per SM),
- * computed with the default per-block shared memory limit (48 KB: kernels
- * using more dynamic shared memory are reported as 0 by CUPTI), in single
- * precision and rounded half up.  Derived from the external A100/V100/H100
- * traces (tests/data/occupancy.csv).  -1 when k has no launch facts.
- */
-int model_cupti_occupancy_pct(const struct model_gpu *gpu, const struct trace_kernel *k);
-
-/* Launch facts of a kernel record: blocks of the grid, threads per block,
- * shared memory per block (static + dynamic), resident blocks per SM
- * (registers or shared memory unknown count as 0; at least 1). */
-int64_t model_kernel_blocks(const struct trace_kernel *k);
-int model_kernel_threads(const struct trace_kernel *k);
-int model_kernel_smem(const struct trace_kernel *k);
-int model_kernel_blocks_per_sm(const struct model_gpu *gpu, const struct trace_kernel *k);
-
-/* ------------------------------------------------------------------------ */
-/* Kernel time under a quota (more)                                         */
-/* ------------------------------------------------------------------------ */
-
-/*
- * The pieces behind model_kernel_ns_at_quota(): the kernel's physics from
- * its measured time T at R SMs (model_kphys_from_trace, at the clock of a
- * GPU with R busy SMs), evaluated alone at q SMs (model_kphys_ns at the
- * clock of q busy SMs, its own DRAM ceiling).  Collectives keep T.  The
- * wave-scaling baseline is T * waves(q) / waves(R), waves(s) =
- * ceil(blocks / (bps * s)).  memory_ns and compute_ns hold the bound part
- * at q (the other is 0).
- */
-struct model_quota_pred {
-	int64_t ns;            /* predicted (ours) */
-	int64_t baseline_ns;   /* predicted by wave scaling */
-	int64_t launch_ns, memory_ns, compute_ns; /* ours, split */
-	double waves_rec, waves_q;
-	int blocks_per_sm;
-	double mem_frac;       /* memory-bound fraction of the body at R */
-	double dram_bytes;     /* estimated DRAM traffic of the kernel */
-};
-void model_kernel_predict_at_quota(const struct model_gpu *gpu, const struct trace_kernel *k,
-				   int recorded_sms, int quota_sms, struct model_quota_pred *out);
-/* The wave-scaling baseline alone. */
-int64_t model_kernel_ns_waves(const struct model_gpu *gpu, const struct trace_kernel *k,
-			      int recorded_sms, int quota_sms);
-/* Achievable DRAM bandwidth (GB/s) that sms SMs of gpu can draw. */
-double model_dram_gbps_at(const struct model_gpu *gpu, double sms);
-
-/* ------------------------------------------------------------------------ */
-/* Kernel time from shape (more)                                            */
-/* ------------------------------------------------------------------------ */
-
-enum model_bound { MODEL_BOUND_COMPUTE = 0, MODEL_BOUND_MEMORY = 1, MODEL_BOUND_LAUNCH = 2 };
-const char *model_bound_name(int bound);
-const char *model_op_kind_name(int kind);
-int model_op_kind_parse(const char *s);   /* "gemm"/"linear", "bmm", "attention", ...; -1 */
-
-struct model_op_pred {
-	int64_t ns;              /* predicted time on sms SMs */
-	struct trace_kernel k;   /* the launch model_op_launch() chose (strings "") */
-	int tile_m, tile_n, split_k; /* GEMM tiling, 0 for other kinds */
-	int64_t ctas;            /* thread blocks */
-	double waves;            /* ctas / (blocks_per_sm * sms) */
-	int blocks_per_sm;
-	int bound;               /* enum model_bound */
-	double flops, bytes;     /* work and DRAM traffic assumed */
-	double compute_ns, memory_ns, launch_ns;
-};
-/* model_op_ns() with the details; 0, or -MO_EINPUT for a bad op (err says
- * which field) or a bad sms, -MO_EINFEASIBLE when no launch fits the GPU. */
-int model_op_predict(const struct model_gpu *gpu, const struct model_op *op, int sms,
-		     struct model_op_pred *out, struct mo_err *err);
-
-/* ------------------------------------------------------------------------ */
 /* Calibration on measured GEMM timings (NeuSight CSV)                      */
 /* ------------------------------------------------------------------------ */
 
@@ -592,9 +558,35 @@ int model_gemm_calibrate(const struct model_gemm_set *set, const struct model_gp
 			 struct model_gemm_fit *fit, struct model_gemm_eval *train,
 			 struct model_gemm_eval *test, struct mo_err *err);
 
+
 /* ------------------------------------------------------------------------ */
-/* Module scaling curves (more)                                             */
+/* Module scaling curves and interference                                   */
 /* ------------------------------------------------------------------------ */
+
+/*
+ * A module's time as a function of its quota, sampled on the lattice:
+ * quota[i] SMs -> fwd_ns[i], bwd_ns[i] (per microbatch), and the module's mean
+ * DRAM bandwidth demand at each quota (bytes per ns), which drives the
+ * interference term.
+ */
+#define MODEL_CURVE_MAX 64
+struct model_curve {
+	int n;
+	int quota[MODEL_CURVE_MAX];
+	int64_t fwd_ns[MODEL_CURVE_MAX], bwd_ns[MODEL_CURVE_MAX];
+	double dram_gbps[MODEL_CURVE_MAX];
+};
+/* Time at any quota (interpolated between samples; exact at samples). */
+int64_t model_curve_fwd_ns(const struct model_curve *c, int quota);
+int64_t model_curve_bwd_ns(const struct model_curve *c, int quota);
+
+/*
+ * Slowdown factor (>= 1) of a module demanding own_gbps of DRAM bandwidth
+ * when colocated with others demanding others_gbps in total on gpu.
+ */
+double model_interference(const struct model_gpu *gpu, double own_gbps, double others_gbps);
+
+/* ---- end of the core contract; the rest of the model's API follows ---- */
 
 /* The id of the module named name in trace t (case-insensitive), -1. */
 int model_trace_module_id(const struct trace_mem *t, const char *name);
@@ -699,10 +691,6 @@ int model_calibration_load(struct model_calibration *c, const char *path, struct
 /* Index of the module called name in c, -1 if none. */
 int model_calibration_module(const struct model_calibration *c, const char *name);
 
-/* ------------------------------------------------------------------------ */
-/* Interference (more)                                                      */
-/* ------------------------------------------------------------------------ */
-
 /*
  * model_interference(): model_corun_slowdown() of a module asking for
  * own_gbps beside one partner asking for others_gbps, no clock term (the
@@ -746,6 +734,7 @@ int model_im_calibrate(struct model_interference_matrix *m, const struct trace_m
  * known, else model_interference(gpu, own_gbps, others_gbps). */
 double model_im_slowdown(const struct model_interference_matrix *m, const char *a, const char *b,
 			 const struct model_gpu *gpu, double own_gbps, double others_gbps);
+
 
 /* ------------------------------------------------------------------------ */
 /* Validation: predictions against traces at other quotas or co-run         */
@@ -812,6 +801,7 @@ int model_validate_add(struct model_val_report *r, const struct model_gpu *gpu,
 /* Compute the summary rows (call once after the last add). */
 void model_val_finish(struct model_val_report *r);
 
+
 /* ------------------------------------------------------------------------ */
 /* MIG instances                                                            */
 /* ------------------------------------------------------------------------ */
@@ -844,6 +834,7 @@ void model_gpu_portion(const struct model_gpu *gpu, int sms, double mem_frac,
  * for another GPU or SM count (err says which). */
 int model_mig_instance(const struct model_gpu *gpu, int sms, struct model_gpu *out,
 		       struct mo_err *err);
+
 
 /* ------------------------------------------------------------------------ */
 /* Measurements of GPU sharing (mosaic validate --measurements)             */
@@ -1101,6 +1092,7 @@ void model_meas_report_release(struct model_meas_report *r);
  * -MO_ENOMEM. */
 int model_meas_evaluate(const struct model_meas_set *s, model_meas_model_fn fn, void *ctx,
 			struct model_meas_report *r, struct mo_err *err);
+
 
 /* ------------------------------------------------------------------------ */
 /* The host side: CPU dispatch of kernels (model/host.c)                    */
