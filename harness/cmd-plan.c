@@ -14,7 +14,7 @@
 #include "planner/planner.h"
 
 static const char usage[] =
-	"mosaic plan SPEC --gpus N [--gpu NAME] --planner mosaic|megatron|distmm|spindle|optimus|optimal|mosaic-greedy\n"
+	"mosaic plan SPEC --gpus N [--gpu NAME] --planner " PLAN_PLANNER_NAMES "\n"
 	"            -o PLAN [--check sim|none] [--explain] [--json] [--gpu-file FILE]\n"
 	"            [--profiles TRACE,TRACE,...] [--calibration FILE] [--matrix FILE]\n"
 	"  plan a workload (a spec file or a bundled name) on N GPUs and write the plan\n"

@@ -383,7 +383,19 @@ char *plan_explain_why(const struct plan_problem *pb, struct mo_err *err);
  * when its node or placement budget runs out; see planner/search.c).
  * plan_search plans one problem (one microbatch size); the result carries the
  * estimate in predicted_iter_ns.  -MO_EINFEASIBLE when nothing fits.
+ *
+ * The one registry of planner names: PLAN_BASELINES lists the temporal-only
+ * baselines (X(name), name also the suffix of its pl_ function), in the order
+ * the bench shows them; plan_search's table, mosaic's candidate list, the
+ * bench's systems and the usage texts are all built from it.
  */
+#define PLAN_BASELINES(X) X(megatron) X(distmm) X(spindle) X(optimus)
+#define PLAN_ONE_(name) +1
+#define PLAN_N_BASELINES (0 PLAN_BASELINES(PLAN_ONE_))
+#define PLAN_NAME_STR_(name) #name,
+#define PLAN_NAME_BAR_(name) #name "|"
+/* Every planner plan_search knows, "mosaic|megatron|...|mosaic-greedy". */
+#define PLAN_PLANNER_NAMES "mosaic|" PLAN_BASELINES(PLAN_NAME_BAR_) "optimal|mosaic-greedy"
 int plan_planner_known(const char *name);
 int plan_search(const struct plan_problem *pb, const char *planner, struct plan **out,
 		struct mo_err *err);

@@ -730,10 +730,8 @@ static const struct {
 	const char *name;
 	planner_fn fn;
 } baselines[] = {
-	{"megatron", pl_megatron},
-	{"distmm", pl_distmm},
-	{"spindle", pl_spindle},
-	{"optimus", pl_optimus},
+#define BASELINE(name) {#name, pl_##name},
+	PLAN_BASELINES(BASELINE)
 };
 #define N_BASELINES ((int)(sizeof(baselines) / sizeof(baselines[0])))
 
@@ -1215,10 +1213,7 @@ static const struct {
 } planners[] = {
 	{"mosaic", pl_mosaic},
 	{"mosaic-greedy", pl_mosaic_greedy},
-	{"megatron", pl_megatron},
-	{"distmm", pl_distmm},
-	{"spindle", pl_spindle},
-	{"optimus", pl_optimus},
+	PLAN_BASELINES(BASELINE)
 	{"optimal", pl_optimal},
 };
 

@@ -31,6 +31,7 @@
 #include <stdio.h>
 
 #include "model/model.h"
+#include "planner/planner.h"
 #include "traces/traces.h"
 
 /* ------------------------------------------------------------------------ */
@@ -181,7 +182,7 @@ void bench_csv_clean(char *s);
 /* The sweep                                                                */
 /* ------------------------------------------------------------------------ */
 
-#define BENCH_N_SYSTEMS 5
+#define BENCH_N_SYSTEMS (PLAN_N_BASELINES + 1) /* planner.h's baselines, then mosaic */
 extern const char *const bench_systems[BENCH_N_SYSTEMS]; /* baselines first, mosaic last */
 #define BENCH_N_PREDICTORS 4
 extern const char *const bench_predictors[BENCH_N_PREDICTORS]; /* "model", "waves", "linear", "noisy20" */

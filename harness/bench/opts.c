@@ -12,8 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-const char *const bench_systems[BENCH_N_SYSTEMS] = {"megatron", "distmm", "spindle", "optimus",
-						    "mosaic"};
+const char *const bench_systems[BENCH_N_SYSTEMS] = {PLAN_BASELINES(PLAN_NAME_STR_) "mosaic"};
 const char *const bench_predictors[BENCH_N_PREDICTORS] = {"model", "waves", "linear", "noisy20"};
 
 /* ------------------------------------------------------------------------ */
