@@ -6,7 +6,9 @@
  * Layout: opts.c (options, cluster, workloads), driver.c (the task list,
  * shards, --jobs, merge), table.c (CSV tables), regress.c (references),
  * run.c (what every experiment's task does: plan, simulate, record),
- * report.c (the report core: one figure type, report.md, summary.json) and
+ * measurements.c (the user's --profiles, --calibration and --matrix in the
+ * sweep), report.c (the report core: one figure type, report.md,
+ * summary.json) and
  * one file per experiment, exp-*.c, listed in experiment.h (the library's
  * internal header, which says how to add one).
  *
