@@ -49,6 +49,23 @@ static struct engine_kernel compute_kernel(int64_t blocks, int bps, double wave_
 	return k;
 }
 
+/* A simulator of cluster c with, on GPU 0, a partition of each of sms[0..n)
+ * SMs and a stream on each (stream i on partition i), then extra more
+ * streams on partition 0; every step is asserted to succeed. */
+static struct engine_sim *one_gpu_sim(const struct engine_cluster *c, const int *sms, int n,
+				      int extra)
+{
+	struct mo_err err;
+	struct engine_sim *s = engine_sim_new(c, &err);
+
+	ck_assert_msg(s != NULL, "%s", err.msg);
+	for (int i = 0; i < n; i++)
+		ck_assert_int_eq(engine_sim_add_partition(s, 0, sms[i], &err), i);
+	for (int i = 0; i < n + extra; i++)
+		ck_assert_int_eq(engine_sim_add_stream(s, 0, i < n ? i : 0, &err), i);
+	return s;
+}
+
 START_TEST(a_kernel_runs_in_waves_of_its_partition)
 {
 	struct model_gpu g = test_gpu();
@@ -60,10 +77,7 @@ START_TEST(a_kernel_runs_in_waves_of_its_partition)
 	int64_t op;
 
 	engine_cluster_init(&c, &g, 1);
-	s = engine_sim_new(&c, &err);
-	ck_assert_ptr_nonnull(s);
-	ck_assert_int_eq(engine_sim_add_partition(s, 0, 66, &err), 0);
-	ck_assert_int_eq(engine_sim_add_stream(s, 0, 0, &err), 0);
+	s = one_gpu_sim(&c, (const int[]){66}, 1, 0);
 	op = engine_sim_add_kernels(s, 0, &k, 1, NULL, NULL, 0, &err);
 	ck_assert_int_ge(op, 0);
 	ck_assert_int_eq(engine_sim_run(s, NULL, &err), 0);
@@ -88,9 +102,7 @@ START_TEST(a_partial_last_wave_costs_only_its_blocks)
 	int64_t op;
 
 	engine_cluster_init(&c, &g, 1);
-	s = engine_sim_new(&c, &err);
-	engine_sim_add_partition(s, 0, 64, &err);
-	engine_sim_add_stream(s, 0, 0, &err);
+	s = one_gpu_sim(&c, (const int[]){64}, 1, 0);
 	op = engine_sim_add_kernels(s, 0, &k, 1, NULL, NULL, 0, &err);
 	ck_assert_int_eq(engine_sim_run(s, NULL, &err), 0);
 	ck_assert_int_eq(engine_sim_op_end(s, op), 1250);
@@ -112,12 +124,7 @@ START_TEST(two_memory_bound_partitions_share_hbm)
 	 * share it: 2222.2 ns each (event times round up to the next ns). */
 	k.bytes = 1e6;
 	engine_cluster_init(&c, &g, 1);
-	s = engine_sim_new(&c, &err);
-	engine_sim_add_partition(s, 0, 66, &err);
-	engine_sim_add_partition(s, 0, 66, &err);
-	engine_sim_add_stream(s, 0, 0, &err);
-	engine_sim_add_stream(s, 0, 1, &err);
-	engine_sim_add_stream(s, 0, 0, &err);
+	s = one_gpu_sim(&c, (const int[]){66, 66}, 2, 1);
 	a = engine_sim_add_kernels(s, 0, &k, 1, NULL, NULL, 0, &err);
 	b = engine_sim_add_kernels(s, 1, &k, 1, NULL, NULL, 0, &err);
 	alone = engine_sim_add_kernels(s, 2, &k, 1, NULL, &b, 1, &err);
@@ -145,9 +152,7 @@ START_TEST(a_small_partition_cannot_draw_all_of_hbm)
 	/* 33 SMs draw at most 33 * 900 / 66 = 450 B/ns: 1 MB takes 2222.2 ns. */
 	k.bytes = 1e6;
 	engine_cluster_init(&c, &g, 1);
-	s = engine_sim_new(&c, &err);
-	engine_sim_add_partition(s, 0, 33, &err);
-	engine_sim_add_stream(s, 0, 0, &err);
+	s = one_gpu_sim(&c, (const int[]){33}, 1, 0);
 	a = engine_sim_add_kernels(s, 0, &k, 1, NULL, NULL, 0, &err);
 	ck_assert_int_eq(engine_sim_run(s, NULL, &err), 0);
 	ck_assert_int_eq(engine_sim_op_end(s, a), 2223);
@@ -168,10 +173,7 @@ START_TEST(kernels_of_two_streams_share_their_partition)
 	int64_t a, b;
 
 	engine_cluster_init(&c, &g, 1);
-	s = engine_sim_new(&c, &err);
-	engine_sim_add_partition(s, 0, 132, &err);
-	engine_sim_add_stream(s, 0, 0, &err);
-	engine_sim_add_stream(s, 0, 0, &err);
+	s = one_gpu_sim(&c, (const int[]){132}, 1, 1);
 	a = engine_sim_add_kernels(s, 0, &k, 1, NULL, NULL, 0, &err);
 	b = engine_sim_add_kernels(s, 1, &k, 1, NULL, NULL, 0, &err);
 	ck_assert_int_eq(engine_sim_run(s, NULL, &err), 0);
@@ -179,10 +181,7 @@ START_TEST(kernels_of_two_streams_share_their_partition)
 	ck_assert_int_eq(engine_sim_op_end(s, b), 2000);
 	engine_sim_free(s);
 
-	s = engine_sim_new(&c, &err);
-	engine_sim_add_partition(s, 0, 132, &err);
-	engine_sim_add_stream(s, 0, 0, &err);
-	engine_sim_add_stream(s, 0, 0, &err);
+	s = one_gpu_sim(&c, (const int[]){132}, 1, 1);
 	a = engine_sim_add_kernels(s, 0, &small, 1, NULL, NULL, 0, &err);
 	b = engine_sim_add_kernels(s, 1, &k, 1, NULL, NULL, 0, &err);
 	ck_assert_int_eq(engine_sim_run(s, NULL, &err), 0);
@@ -204,11 +203,7 @@ START_TEST(partitions_do_not_share_sms)
 	int64_t a, b;
 
 	engine_cluster_init(&c, &g, 1);
-	s = engine_sim_new(&c, &err);
-	engine_sim_add_partition(s, 0, 66, &err);
-	engine_sim_add_partition(s, 0, 66, &err);
-	engine_sim_add_stream(s, 0, 0, &err);
-	engine_sim_add_stream(s, 0, 1, &err);
+	s = one_gpu_sim(&c, (const int[]){66, 66}, 2, 0);
 	a = engine_sim_add_kernels(s, 0, &k, 1, NULL, NULL, 0, &err);
 	b = engine_sim_add_kernels(s, 1, &k, 1, NULL, NULL, 0, &err);
 	ck_assert_int_eq(engine_sim_run(s, NULL, &err), 0);
@@ -408,11 +403,7 @@ START_TEST(streams_run_in_order_and_wait_for_dependencies)
 	k[1] = compute_kernel(8, 1, 200);
 	k[1].gap_ns = 50; /* host gap before the second kernel */
 	engine_cluster_init(&c, &g, 1);
-	s = engine_sim_new(&c, &err);
-	engine_sim_add_partition(s, 0, 64, &err);
-	engine_sim_add_partition(s, 0, 64, &err);
-	engine_sim_add_stream(s, 0, 0, &err);
-	engine_sim_add_stream(s, 0, 1, &err);
+	s = one_gpu_sim(&c, (const int[]){64, 64}, 2, 0);
 	a = engine_sim_add_kernels(s, 0, k, 2, NULL, NULL, 0, &err);   /* 0..300, 350..550 */
 	b = engine_sim_add_kernels(s, 0, k, 1, NULL, NULL, 0, &err);   /* 550..850 */
 	d = engine_sim_add_kernels(s, 1, &k[1], 1, NULL, &a, 1, &err); /* after a: 550+50 .. 800 */
@@ -426,9 +417,7 @@ START_TEST(streams_run_in_order_and_wait_for_dependencies)
 
 	/* a released kernel waits for its release time, then for nothing else */
 	k[1].release_ns = 1000;
-	s = engine_sim_new(&c, &err);
-	engine_sim_add_partition(s, 0, 64, &err);
-	engine_sim_add_stream(s, 0, 0, &err);
+	s = one_gpu_sim(&c, (const int[]){64}, 1, 0);
 	a = engine_sim_add_kernels(s, 0, k, 2, NULL, NULL, 0, &err); /* 0..300, 1000..1200 */
 	b = engine_sim_add_kernels(s, 0, &k[1], 1, NULL, NULL, 0, &err); /* max(1200 + 50, 1000) */
 	ck_assert_int_eq(engine_sim_run(s, NULL, &err), 0);
@@ -485,11 +474,8 @@ START_TEST(communication_inside_one_gpu_is_free)
 	int64_t a, b;
 
 	engine_cluster_init(&c, &g, 1);
-	s = engine_sim_new(&c, &err);
-	engine_sim_add_partition(s, 0, 64, &err);
-	engine_sim_add_partition(s, 0, 64, &err);
-	st[0] = engine_sim_add_stream(s, 0, 0, &err);
-	st[1] = engine_sim_add_stream(s, 0, 1, &err);
+	s = one_gpu_sim(&c, (const int[]){64, 64}, 2, 0);
+	st[0] = 0, st[1] = 1;
 	a = engine_sim_add_comm(s, ENGINE_COMM_SEND, st, 2, 1 << 30, NULL, NULL, 0, &err);
 	b = engine_sim_add_comm(s, ENGINE_COMM_ALLREDUCE, st, 2, 1 << 30, NULL, &a, 1, &err);
 	ck_assert_int_eq(engine_sim_run(s, NULL, &err), 0);
