@@ -77,99 +77,24 @@ int model_calibration_save(const struct model_calibration *c, const char *path, 
 
 /* ---- reading ---------------------------------------------------------- */
 
-struct rd {
-	const char *file;
-	struct mo_err *err;
-};
-
-static int bad(const struct rd *r, const char *where, const char *what)
-{
-	return mo_err_set(r->err, MO_EINPUT, "cannot load calibration '%s': %s: %s", r->file, where,
-			  what);
-}
-
-/* Only the keys of `known` (a NULL-terminated list) in object o. */
-static int only(const struct rd *r, const char *where, json_t *o, const char *const *known)
-{
-	const char *key;
-	json_t *v;
-
-	if (!json_is_object(o))
-		return bad(r, where, "expected an object");
-	json_object_foreach(o, key, v) {
-		int k = 0;
-		while (known[k] && strcmp(known[k], key))
-			k++;
-		if (!known[k]) {
-			char msg[160];
-			snprintf(msg, sizeof msg, "unknown field '%.100s'", key);
-			return bad(r, where, msg);
-		}
-	}
-	return 0;
-}
-
-static int num(const struct rd *r, const char *where, json_t *o, const char *key, double lo,
-	       double hi, double *out)
-{
-	json_t *v = json_object_get(o, key);
-	char at[200];
-
-	snprintf(at, sizeof at, "%s.%s", where, key);
-	if (!json_is_number(v) || !isfinite(json_number_value(v)))
-		return bad(r, at, "expected a number");
-	*out = json_number_value(v);
-	if (*out < lo || *out > hi)
-		return bad(r, at, "out of range");
-	return 0;
-}
-
-static int integer(const struct rd *r, const char *where, json_t *o, const char *key, int64_t lo,
-		   int64_t hi, int64_t *out)
-{
-	json_t *v = json_object_get(o, key);
-	char at[200];
-
-	snprintf(at, sizeof at, "%s.%s", where, key);
-	if (!json_is_integer(v))
-		return bad(r, at, "expected an integer");
-	*out = json_integer_value(v);
-	if (*out < lo || *out > hi)
-		return bad(r, at, "out of range");
-	return 0;
-}
-
-static int string(const struct rd *r, const char *where, json_t *o, const char *key, char *dst,
-		  size_t cap)
-{
-	json_t *v = json_object_get(o, key);
-	char at[200];
-
-	snprintf(at, sizeof at, "%s.%s", where, key);
-	if (!json_is_string(v) || !*json_string_value(v) || strlen(json_string_value(v)) >= cap)
-		return bad(r, at, "expected a non-empty string");
-	snprintf(dst, cap, "%s", json_string_value(v));
-	return 0;
-}
-
-static int read_fit(const struct rd *r, const char *where, json_t *o, struct model_curve_fit *f)
+static int read_fit(const struct model_json *r, const char *where, json_t *o, struct model_curve_fit *f)
 {
 	static const char *const keys[] = {"a", "b", "c", "n", "max_rel_err", NULL};
 	int64_t n;
 	int rc;
 
-	if ((rc = only(r, where, o, keys)) < 0 || (rc = num(r, where, o, "a", -1e15, 1e15, &f->a)) < 0 ||
-	    (rc = num(r, where, o, "b", -1e18, 1e18, &f->b)) < 0 ||
-	    (rc = num(r, where, o, "c", -1e15, 1e15, &f->c)) < 0 ||
-	    (rc = integer(r, where, o, "n", 0, MODEL_CURVE_MAX, &n)) < 0 ||
-	    (rc = num(r, where, o, "max_rel_err", 0, 1e6, &f->max_rel_err)) < 0)
+	if ((rc = model_json_keys(r, o, where, keys)) < 0 || (rc = model_json_num(r, o, where, "a", -1e15, 1e15, &f->a)) < 0 ||
+	    (rc = model_json_num(r, o, where, "b", -1e18, 1e18, &f->b)) < 0 ||
+	    (rc = model_json_num(r, o, where, "c", -1e15, 1e15, &f->c)) < 0 ||
+	    (rc = model_json_int(r, o, where, "n", 0, MODEL_CURVE_MAX, &n)) < 0 ||
+	    (rc = model_json_num(r, o, where, "max_rel_err", 0, 1e6, &f->max_rel_err)) < 0)
 		return rc;
 	f->n = (int)n;
 	return 0;
 }
 
 /* quota, forward_ns, backward_ns: arrays of one length, quotas increasing. */
-static int read_curve(const struct rd *r, const char *where, json_t *o, struct model_curve *c)
+static int read_curve(const struct model_json *r, const char *where, json_t *o, struct model_curve *c)
 {
 	json_t *q = json_object_get(o, "quota"), *f = json_object_get(o, "forward_ns");
 	json_t *b = json_object_get(o, "backward_ns");
@@ -179,7 +104,7 @@ static int read_curve(const struct rd *r, const char *where, json_t *o, struct m
 	if (!json_is_array(q) || !json_is_array(f) || !json_is_array(b) || n < 1 ||
 	    n > MODEL_CURVE_MAX || json_array_size(f) != n || json_array_size(b) != n) {
 		snprintf(at, sizeof at, "%s.quota", where);
-		return bad(r, at, "quota, forward_ns and backward_ns must be arrays of one length "
+		return model_json_fail(r, at, "quota, forward_ns and backward_ns must be arrays of one length "
 			   "(1 to 64)");
 	}
 	memset(c, 0, sizeof *c);
@@ -190,10 +115,10 @@ static int read_curve(const struct rd *r, const char *where, json_t *o, struct m
 			int64_t x = json_is_integer(v[k]) ? json_integer_value(v[k]) : -1;
 			snprintf(at, sizeof at, "%s.%s[%zu]", where, names[k], i);
 			if (x < (k == 0 ? 1 : 0) || x > (k == 0 ? 100000 : (int64_t)1e15))
-				return bad(r, at, k == 0 ? "expected a positive integer"
+				return model_json_fail(r, at, "%s", k == 0 ? "expected a positive integer"
 						   : "expected an integer >= 0");
 			if (k == 0 && i > 0 && x <= c->quota[i - 1])
-				return bad(r, at, "quotas must increase");
+				return model_json_fail(r, at, "quotas must increase");
 			if (k == 0)
 				c->quota[i] = (int)x;
 			else if (k == 1)
@@ -206,7 +131,7 @@ static int read_curve(const struct rd *r, const char *where, json_t *o, struct m
 	return 0;
 }
 
-static int read_module(const struct rd *r, json_t *o, size_t i, struct model_calib_module *m)
+static int read_module(const struct model_json *r, json_t *o, size_t i, struct model_calib_module *m)
 {
 	static const char *const keys[] = {"name", "microbatch", "source", "profiles", "forward_fit",
 					   "backward_fit", "quota", "forward_ns", "backward_ns", NULL};
@@ -215,15 +140,17 @@ static int read_module(const struct rd *r, json_t *o, size_t i, struct model_cal
 	int rc;
 
 	snprintf(where, sizeof where, "modules[%zu]", i);
-	if ((rc = only(r, where, o, keys)) < 0 ||
-	    (rc = string(r, where, o, "name", m->name, sizeof m->name)) < 0 ||
-	    (rc = integer(r, where, o, "microbatch", 0, 1 << 24, &mb)) < 0 ||
-	    (rc = string(r, where, o, "source", src, sizeof src)) < 0 ||
-	    (rc = integer(r, where, o, "profiles", 0, 100000, &np)) < 0)
+	if ((rc = model_json_keys(r, o, where, keys)) < 0 ||
+	    (rc = model_json_str(r, o, where, "name", m->name, sizeof m->name)) < 0 ||
+	    (rc = model_json_int(r, o, where, "microbatch", 0, 1 << 24, &mb)) < 0 ||
+	    (rc = model_json_str(r, o, where, "source", src, sizeof src)) < 0 ||
+	    (rc = model_json_int(r, o, where, "profiles", 0, 100000, &np)) < 0)
 		return rc;
+	if (!m->name[0])
+		return model_json_fail(r, where, "empty module name");
 	if (strcmp(src, "measured") && strcmp(src, "simulated")) {
 		snprintf(at, sizeof at, "%s.source", where);
-		return bad(r, at, "expected \"measured\" or \"simulated\"");
+		return model_json_fail(r, at, "expected \"measured\" or \"simulated\"");
 	}
 	m->source = strcmp(src, "simulated") ? TRACE_SOURCE_MEASURED : TRACE_SOURCE_SIMULATED;
 	m->microbatch = (int)mb, m->profiles = (int)np;
@@ -236,7 +163,7 @@ static int read_module(const struct rd *r, json_t *o, size_t i, struct model_cal
 	return read_curve(r, where, o, &m->curve);
 }
 
-static int read_gemm(const struct rd *r, json_t *o, size_t i, struct model_calib_gemm *g)
+static int read_gemm(const struct model_json *r, json_t *o, size_t i, struct model_calib_gemm *g)
 {
 	static const char *const keys[] = {"gpu", "simt_eff", "k0", "overhead_ns", "train", "test",
 					   "test_median_ape", NULL};
@@ -246,49 +173,52 @@ static int read_gemm(const struct rd *r, json_t *o, size_t i, struct model_calib
 	int rc;
 
 	snprintf(where, sizeof where, "gemm[%zu]", i);
-	if ((rc = only(r, where, o, keys)) < 0 ||
-	    (rc = string(r, where, o, "gpu", g->gpu, sizeof g->gpu)) < 0 ||
-	    (rc = num(r, where, o, "simt_eff", 1e-3, 1, &g->fit.simt_eff)) < 0 ||
-	    (rc = num(r, where, o, "k0", 0, 1e6, &g->fit.k0)) < 0 ||
-	    (rc = integer(r, where, o, "train", 0, 1 << 30, &tr)) < 0 ||
-	    (rc = integer(r, where, o, "test", 0, 1 << 30, &te)) < 0 ||
-	    (rc = num(r, where, o, "test_median_ape", 0, 1e6, &g->test_median_ape)) < 0)
+	if ((rc = model_json_keys(r, o, where, keys)) < 0 ||
+	    (rc = model_json_str(r, o, where, "gpu", g->gpu, sizeof g->gpu)) < 0 ||
+	    (rc = model_json_num(r, o, where, "simt_eff", 1e-3, 1, &g->fit.simt_eff)) < 0 ||
+	    (rc = model_json_num(r, o, where, "k0", 0, 1e6, &g->fit.k0)) < 0 ||
+	    (rc = model_json_int(r, o, where, "train", 0, 1 << 30, &tr)) < 0 ||
+	    (rc = model_json_int(r, o, where, "test", 0, 1 << 30, &te)) < 0 ||
+	    (rc = model_json_num(r, o, where, "test_median_ape", 0, 1e6, &g->test_median_ape)) < 0)
 		return rc;
+	if (!g->gpu[0])
+		return model_json_fail(r, where, "empty gpu name");
 	snprintf(at, sizeof at, "%s.overhead_ns", where);
 	if (!json_is_array(ov) || json_array_size(ov) != 2 ||
 	    !json_is_number(json_array_get(ov, 0)) || !json_is_number(json_array_get(ov, 1)))
-		return bad(r, at, "expected two numbers (linear, bmm)");
+		return model_json_fail(r, at, "expected two numbers (linear, bmm)");
 	g->fit.overhead_ns[0] = json_number_value(json_array_get(ov, 0));
 	g->fit.overhead_ns[1] = json_number_value(json_array_get(ov, 1));
 	g->train = (int)tr, g->test = (int)te;
 	return 0;
 }
 
-static int read_root(const struct rd *r, json_t *root, struct model_calibration *c)
+static int read_root(const struct model_json *r, json_t *root, struct model_calibration *c)
 {
 	static const char *const keys[] = {"format", "version", "gpu", "modules", "gemm", NULL};
 	json_t *mods, *gemm, *fmt = json_object_get(root, "format");
 	int64_t version;
 	int rc;
 
-	if ((rc = only(r, "the top level", root, keys)) < 0)
+	if ((rc = model_json_keys(r, root, "", keys)) < 0)
 		return rc;
 	if (!json_is_string(fmt) || strcmp(json_string_value(fmt), MODEL_CALIB_FORMAT))
-		return bad(r, "format", "expected \"" MODEL_CALIB_FORMAT "\"");
-	if ((rc = integer(r, "the top level", root, "version", 0, 1 << 30, &version)) < 0)
+		return model_json_fail(r, "format", "expected \"" MODEL_CALIB_FORMAT "\"");
+	if ((rc = model_json_int(r, root, "", "version", 0, 1 << 30, &version)) < 0)
 		return rc;
 	if (version != MODEL_CALIB_VERSION)
-		return mo_err_set(r->err, MO_EINPUT, "cannot load calibration '%s': version %lld: this "
-				  "mosaic reads version %d", r->file, (long long)version,
-				  MODEL_CALIB_VERSION);
-	if ((rc = string(r, "the top level", root, "gpu", c->gpu, sizeof c->gpu)) < 0)
+		return model_json_fail(r, "", "version %lld: this mosaic reads version %d",
+				       (long long)version, MODEL_CALIB_VERSION);
+	if ((rc = model_json_str(r, root, "", "gpu", c->gpu, sizeof c->gpu)) < 0)
 		return rc;
+	if (!c->gpu[0])
+		return model_json_fail(r, "gpu", "expected a non-empty string");
 	mods = json_object_get(root, "modules");
 	gemm = json_object_get(root, "gemm");
 	if (!json_is_array(mods) || json_array_size(mods) > MODEL_CALIB_MAX)
-		return bad(r, "modules", "expected an array of at most 32 modules");
+		return model_json_fail(r, "modules", "expected an array of at most 32 modules");
 	if (!json_is_array(gemm) || json_array_size(gemm) > MODEL_CALIB_MAX)
-		return bad(r, "gemm", "expected an array of at most 32 fits");
+		return model_json_fail(r, "gemm", "expected an array of at most 32 fits");
 	for (size_t i = 0; i < json_array_size(mods); i++, c->n_modules++)
 		if ((rc = read_module(r, json_array_get(mods, i), i, &c->modules[i])) < 0)
 			return rc;
@@ -300,7 +230,7 @@ static int read_root(const struct rd *r, json_t *root, struct model_calibration 
 
 int model_calibration_load(struct model_calibration *c, const char *path, struct mo_err *err)
 {
-	struct rd r = {path, err};
+	struct model_json r = {"calibration", path, err};
 	json_error_t je;
 	json_t *root;
 	int rc;

@@ -4,7 +4,8 @@
  * (under an SM quota, from shape); kernel physics; calibration on measured
  * GEMM timings; module scaling curves and colocation interference;
  * validation against traces; MIG instances; measurements of GPU sharing; the
- * host side (CPU dispatch of kernels).
+ * host side (CPU dispatch of kernels); the JSON field readers every JSON file
+ * of mosaic is read with.
  *
  * The model predicts; it never reads the simulator (engine/), whose results
  * it is checked against.  Every number it returns is a prediction.
@@ -1260,5 +1261,47 @@ struct model_host_fit {
 void model_host_fit_init(struct model_host_fit *f);
 int model_host_fit_add(struct model_host_fit *f, const struct trace_mem *t, struct mo_err *err);
 void model_host_from_fit(const struct model_host_fit *f, struct model_host *h);
+
+/* ------------------------------------------------------------------------ */
+/* JSON field readers (model/json.c)                                        */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * The one path-aware reader of the JSON files mosaic reads with jansson
+ * (model/ is the lowest library that links it): every message names the
+ * file and the field's path in the same words,
+ *   cannot read plan 'x.json': placement[2].partitions[0].sms: expected an integer
+ * A struct model_json says what the file is (what: "plan", "calibration"),
+ * its name (file) and where errors go (err).  path is the path of the object
+ * read ("" at the top level, "placement[2]"), key one of its fields.  Each
+ * function returns 0, or -MO_EINPUT with err filled; none allocates.
+ */
+struct json_t;
+struct model_json {
+	const char *what;
+	const char *file;
+	struct mo_err *err;
+};
+/* -MO_EINPUT: "cannot read <what> '<file>': <path>: <message>" (no path when ""). */
+int model_json_fail(const struct model_json *j, const char *path, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* obj is an object and each of its keys is in allowed (NULL-terminated). */
+int model_json_keys(const struct model_json *j, struct json_t *obj, const char *path,
+		    const char *const *allowed);
+/* *out = obj's field key ("missing field" when absent). */
+int model_json_field(const struct model_json *j, struct json_t *obj, const char *path,
+		     const char *key, struct json_t **out);
+/* The field is an integer in [lo, hi]. */
+int model_json_int(const struct model_json *j, struct json_t *obj, const char *path,
+		   const char *key, int64_t lo, int64_t hi, int64_t *out);
+/* The field is a finite number in [lo, hi]. */
+int model_json_num(const struct model_json *j, struct json_t *obj, const char *path,
+		   const char *key, double lo, double hi, double *out);
+/* The field is a string of fewer than cap bytes with no NUL, copied to dst. */
+int model_json_str(const struct model_json *j, struct json_t *obj, const char *path,
+		   const char *key, char *dst, size_t cap);
+/* The field is an array of at most max entries (*out). */
+int model_json_array(const struct model_json *j, struct json_t *obj, const char *path,
+		     const char *key, size_t max, struct json_t **out);
 
 #endif

@@ -215,111 +215,6 @@ int plan_same_placement(const struct plan *a, const struct plan *b)
 
 /* ---- reading ---- */
 
-struct reader {
-	const char *name;
-	struct mo_err *err;
-};
-
-static int bad(struct reader *r, const char *path, const char *fmt, const char *detail)
-{
-	char what[512];
-
-	snprintf(what, sizeof(what), fmt, detail);
-	return mo_err_set(r->err, MO_EINPUT, "cannot read plan '%s': %s: %s", r->name, path, what);
-}
-
-/* Every key of obj must be in allowed (NULL-terminated). */
-static int check_keys(struct reader *r, json_t *obj, const char *path, const char *const *allowed)
-{
-	const char *key;
-	json_t *v;
-
-	json_object_foreach(obj, key, v) {
-		int ok = 0;
-
-		for (const char *const *a = allowed; *a; a++)
-			if (!strcmp(*a, key))
-				ok = 1;
-		if (!ok) {
-			char p[512];
-
-			snprintf(p, sizeof(p), "%s%s%s", path, path[0] ? "." : "", key);
-			return bad(r, p, "unknown field%s", "");
-		}
-	}
-	return 0;
-}
-
-static int get_field(struct reader *r, json_t *obj, const char *path, const char *key,
-		     json_t **out)
-{
-	char p[512];
-
-	snprintf(p, sizeof(p), "%s%s%s", path, path[0] ? "." : "", key);
-	*out = json_object_get(obj, key);
-	if (!*out)
-		return bad(r, p, "missing field%s", "");
-	return 0;
-}
-
-static int get_int(struct reader *r, json_t *obj, const char *path, const char *key,
-		   int64_t lo, int64_t hi, int64_t *out)
-{
-	json_t *v;
-	char p[512];
-
-	if (get_field(r, obj, path, key, &v))
-		return r->err->code;
-	snprintf(p, sizeof(p), "%s%s%s", path, path[0] ? "." : "", key);
-	if (!json_is_integer(v))
-		return bad(r, p, "expected an integer%s", "");
-	*out = json_integer_value(v);
-	if (*out < lo || *out > hi) {
-		char d[128];
-
-		snprintf(d, sizeof(d), "%lld not in [%lld, %lld]", (long long)*out, (long long)lo,
-			 (long long)hi);
-		return bad(r, p, "%s", d);
-	}
-	return 0;
-}
-
-static int get_str(struct reader *r, json_t *obj, const char *path, const char *key,
-		   char *dst, size_t cap)
-{
-	json_t *v;
-	char p[512];
-
-	if (get_field(r, obj, path, key, &v))
-		return r->err->code;
-	snprintf(p, sizeof(p), "%s%s%s", path, path[0] ? "." : "", key);
-	if (!json_is_string(v))
-		return bad(r, p, "expected a string%s", "");
-	if (strlen(json_string_value(v)) >= cap || strlen(json_string_value(v)) != json_string_length(v))
-		return bad(r, p, "string too long or containing NUL%s", "");
-	copy_str(dst, cap, json_string_value(v));
-	return 0;
-}
-
-static int get_array(struct reader *r, json_t *obj, const char *path, const char *key,
-		     size_t max, json_t **out)
-{
-	char p[512];
-
-	if (get_field(r, obj, path, key, out))
-		return r->err->code;
-	snprintf(p, sizeof(p), "%s%s%s", path, path[0] ? "." : "", key);
-	if (!json_is_array(*out))
-		return bad(r, p, "expected an array%s", "");
-	if (json_array_size(*out) > max) {
-		char d[64];
-
-		snprintf(d, sizeof(d), "more than %zu entries", max);
-		return bad(r, p, "%s", d);
-	}
-	return 0;
-}
-
 static const char *const top_keys[] = {"format", "version", "planner", "planner_version",
 	"workload", "workload_file", "measurements", "gpu", "gpus", "schedule", "microbatch_size", "microbatches",
 	"predicted_iter_ns", "checked", "host", "placement", NULL};
@@ -329,7 +224,8 @@ static const char *const gpu_keys[] = {"gpu", "partitions", NULL};
 static const char *const part_keys[] = {"sms", "slots", NULL};
 static const char *const slot_keys[] = {"module", "layers", "stage", "replica", "replicas", NULL};
 
-static int read_slot(struct reader *r, json_t *js, const char *path, struct plan_partition *part)
+static int read_slot(const struct model_json *r, json_t *js, const char *path,
+		     struct plan_partition *part)
 {
 	char module[64], p[512];
 	int64_t stage, replica, replicas;
@@ -338,91 +234,95 @@ static int read_slot(struct reader *r, json_t *js, const char *path, struct plan
 	struct plan_slot *s;
 
 	if (!json_is_object(js))
-		return bad(r, path, "expected an object%s", "");
-	if (check_keys(r, js, path, slot_keys) || get_str(r, js, path, "module", module, sizeof(module)) ||
-	    get_array(r, js, path, "layers", 2, &layers) ||
-	    get_int(r, js, path, "stage", 0, 1 << 20, &stage) ||
-	    get_int(r, js, path, "replicas", 1, 1 << 20, &replicas) ||
-	    get_int(r, js, path, "replica", 0, replicas - 1, &replica))
+		return model_json_fail(r, path, "expected an object");
+	if (model_json_keys(r, js, path, slot_keys) ||
+	    model_json_str(r, js, path, "module", module, sizeof(module)) ||
+	    model_json_array(r, js, path, "layers", 2, &layers) ||
+	    model_json_int(r, js, path, "stage", 0, 1 << 20, &stage) ||
+	    model_json_int(r, js, path, "replicas", 1, 1 << 20, &replicas) ||
+	    model_json_int(r, js, path, "replica", 0, replicas - 1, &replica))
 		return r->err->code;
 	snprintf(p, sizeof(p), "%s.layers", path);
 	if (json_array_size(layers) != 2 || !json_is_integer(json_array_get(layers, 0)) ||
 	    !json_is_integer(json_array_get(layers, 1)))
-		return bad(r, p, "expected [begin, end] integers%s", "");
+		return model_json_fail(r, p, "expected [begin, end] integers");
 	lb = json_integer_value(json_array_get(layers, 0));
 	le = json_integer_value(json_array_get(layers, 1));
 	if (lb < 0 || le <= lb || le > (1 << 20))
-		return bad(r, p, "need 0 <= begin < end%s", "");
+		return model_json_fail(r, p, "need 0 <= begin < end");
 	if (!module[0])
-		return bad(r, path, "empty module name%s", "");
+		return model_json_fail(r, path, "empty module name");
 	s = plan_add_slot(part, module, (int)lb, (int)le, (int)stage, (int)replica, (int)replicas);
 	if (!s)
-		return mo_err_set(r->err, MO_ENOMEM, "cannot read plan '%s': out of memory", r->name);
+		return mo_err_set(r->err, MO_ENOMEM, "cannot read plan '%s': out of memory", r->file);
 	return 0;
 }
 
 /* The optional "host" object: both fields. */
-static int read_host(struct reader *r, json_t *jh, struct plan *p)
+static int read_host(const struct model_json *r, json_t *jh, struct plan *p)
 {
 	char issue[16], launch[16];
 
 	if (!json_is_object(jh))
-		return bad(r, "host", "expected an object%s", "");
-	if (check_keys(r, jh, "host", host_keys) ||
-	    get_str(r, jh, "host", "issue", issue, sizeof(issue)) ||
-	    get_str(r, jh, "host", "launch", launch, sizeof(launch)))
+		return model_json_fail(r, "host", "expected an object");
+	if (model_json_keys(r, jh, "host", host_keys) ||
+	    model_json_str(r, jh, "host", "issue", issue, sizeof(issue)) ||
+	    model_json_str(r, jh, "host", "launch", launch, sizeof(launch)))
 		return r->err->code;
 	p->host_issue = model_host_issue_parse(issue);
 	p->launch_mode = model_launch_parse(launch);
 	if (p->host_issue < 0)
-		return bad(r, "host.issue", "expected \"per-slot\", \"per-gpu\" or \"none\", found \"%s\"",
+		return model_json_fail(r, "host.issue",
+				       "expected \"per-slot\", \"per-gpu\" or \"none\", found \"%s\"",
 			   issue);
 	if (p->launch_mode < 0)
-		return bad(r, "host.launch", "expected \"eager\" or \"graphs\", found \"%s\"", launch);
+		return model_json_fail(r, "host.launch", "expected \"eager\" or \"graphs\", found \"%s\"",
+				       launch);
 	return 0;
 }
 
 /* The optional "checked" object: all three fields or none. */
-static int read_checked(struct reader *r, json_t *jc, struct plan *p)
+static int read_checked(const struct model_json *r, json_t *jc, struct plan *p)
 {
 	int64_t ns, n;
 
 	if (!json_is_object(jc))
-		return bad(r, "checked", "expected an object%s", "");
-	if (check_keys(r, jc, "checked", checked_keys) ||
-	    get_str(r, jc, "checked", "by", p->checked_by, sizeof(p->checked_by)) ||
-	    get_int(r, jc, "checked", "iter_ns", 0, INT64_MAX, &ns) ||
-	    get_int(r, jc, "checked", "finalists", 1, 1 << 20, &n))
+		return model_json_fail(r, "checked", "expected an object");
+	if (model_json_keys(r, jc, "checked", checked_keys) ||
+	    model_json_str(r, jc, "checked", "by", p->checked_by, sizeof(p->checked_by)) ||
+	    model_json_int(r, jc, "checked", "iter_ns", 0, INT64_MAX, &ns) ||
+	    model_json_int(r, jc, "checked", "finalists", 1, 1 << 20, &n))
 		return r->err->code;
 	p->checked_iter_ns = ns;
 	p->finalists = (int)n;
 	return 0;
 }
 
-static int no_memory(struct reader *r)
+static int no_memory(const struct model_json *r)
 {
-	return mo_err_set(r->err, MO_ENOMEM, "cannot read plan '%s': out of memory", r->name);
+	return mo_err_set(r->err, MO_ENOMEM, "cannot read plan '%s': out of memory", r->file);
 }
 
 /* The format, the version and the GPU count: a new plan of that size. */
-static int read_head(struct reader *r, json_t *root, struct plan **out)
+static int read_head(const struct model_json *r, json_t *root, struct plan **out)
 {
 	char fmt[32];
 	int64_t version, gpus;
 
 	if (!json_is_object(root))
-		return bad(r, "(top)", "expected an object%s", "");
-	if (check_keys(r, root, "", top_keys) || get_str(r, root, "", "format", fmt, sizeof(fmt)))
+		return model_json_fail(r, "(top)", "expected an object");
+	if (model_json_keys(r, root, "", top_keys) ||
+	    model_json_str(r, root, "", "format", fmt, sizeof(fmt)))
 		return r->err->code;
 	if (strcmp(fmt, "mosaic-plan"))
-		return bad(r, "format", "expected \"mosaic-plan\", found \"%s\"", fmt);
-	if (get_int(r, root, "", "version", 1, 1 << 30, &version))
+		return model_json_fail(r, "format", "expected \"mosaic-plan\", found \"%s\"", fmt);
+	if (model_json_int(r, root, "", "version", 1, 1 << 30, &version))
 		return r->err->code;
 	if (version > PLAN_FORMAT_VERSION)
 		return mo_err_set(r->err, MO_EVERSION,
 				  "cannot read plan '%s': version %lld is newer than this build's %d",
-				  r->name, (long long)version, PLAN_FORMAT_VERSION);
-	if (get_int(r, root, "", "gpus", 1, PLAN_MAX_GPUS, &gpus))
+				  r->file, (long long)version, PLAN_FORMAT_VERSION);
+	if (model_json_int(r, root, "", "gpus", 1, PLAN_MAX_GPUS, &gpus))
 		return r->err->code;
 	*out = plan_new((int)gpus);
 	return *out ? 0 : no_memory(r);
@@ -430,23 +330,24 @@ static int read_head(struct reader *r, json_t *root, struct plan **out)
 
 /* The plan's scalar fields and its optional sections; *placement the
  * placement array (read by read_placement). */
-static int read_fields(struct reader *r, json_t *root, struct plan *p, json_t **placement)
+static int read_fields(const struct model_json *r, json_t *root, struct plan *p, json_t **placement)
 {
 	char sched[16];
 	int64_t mbs, mbn, pred;
 
-	if (get_str(r, root, "", "planner", p->planner, sizeof(p->planner)) ||
-	    get_str(r, root, "", "planner_version", p->planner_version, sizeof(p->planner_version)) ||
-	    get_str(r, root, "", "workload", p->workload, sizeof(p->workload)) ||
-	    get_str(r, root, "", "gpu", p->gpu, sizeof(p->gpu)) ||
-	    get_str(r, root, "", "schedule", sched, sizeof(sched)) ||
-	    get_int(r, root, "", "microbatch_size", 1, 1 << 30, &mbs) ||
-	    get_int(r, root, "", "microbatches", 1, 1 << 30, &mbn) ||
-	    get_int(r, root, "", "predicted_iter_ns", -1, INT64_MAX, &pred) ||
-	    get_array(r, root, "", "placement", PLAN_MAX_GPUS, placement))
+	if (model_json_str(r, root, "", "planner", p->planner, sizeof(p->planner)) ||
+	    model_json_str(r, root, "", "planner_version", p->planner_version,
+			   sizeof(p->planner_version)) ||
+	    model_json_str(r, root, "", "workload", p->workload, sizeof(p->workload)) ||
+	    model_json_str(r, root, "", "gpu", p->gpu, sizeof(p->gpu)) ||
+	    model_json_str(r, root, "", "schedule", sched, sizeof(sched)) ||
+	    model_json_int(r, root, "", "microbatch_size", 1, 1 << 30, &mbs) ||
+	    model_json_int(r, root, "", "microbatches", 1, 1 << 30, &mbn) ||
+	    model_json_int(r, root, "", "predicted_iter_ns", -1, INT64_MAX, &pred) ||
+	    model_json_array(r, root, "", "placement", PLAN_MAX_GPUS, placement))
 		return -1;
 	if (plan_schedule_parse(sched) < 0)
-		return bad(r, "schedule", "expected \"1f1b\" or \"gpipe\", found \"%s\"", sched);
+		return model_json_fail(r, "schedule", "expected \"1f1b\" or \"gpipe\", found \"%s\"", sched);
 	p->schedule = plan_schedule_parse(sched);
 	p->microbatch_size = (int)mbs;
 	p->microbatches = (int)mbn;
@@ -454,10 +355,10 @@ static int read_fields(struct reader *r, json_t *root, struct plan *p, json_t **
 	if (json_object_get(root, "checked") && read_checked(r, json_object_get(root, "checked"), p))
 		return -1;
 	if (json_object_get(root, "workload_file") &&
-	    get_str(r, root, "", "workload_file", p->workload_file, sizeof(p->workload_file)))
+	    model_json_str(r, root, "", "workload_file", p->workload_file, sizeof(p->workload_file)))
 		return -1;
 	if (json_object_get(root, "measurements") &&
-	    get_str(r, root, "", "measurements", p->measurements, sizeof(p->measurements)))
+	    model_json_str(r, root, "", "measurements", p->measurements, sizeof(p->measurements)))
 		return -1;
 	if (json_object_get(root, "host") && read_host(r, json_object_get(root, "host"), p))
 		return -1;
@@ -465,16 +366,18 @@ static int read_fields(struct reader *r, json_t *root, struct plan *p, json_t **
 }
 
 /* One partition of GPU gid (placement[i].partitions[j]) and its slots. */
-static int read_partition(struct reader *r, json_t *jp, const char *ppath, int gid, struct plan *p)
+static int read_partition(const struct model_json *r, json_t *jp, const char *ppath, int gid,
+			  struct plan *p)
 {
 	json_t *slots;
 	int64_t sms;
 	struct plan_partition *part;
 
 	if (!json_is_object(jp))
-		return bad(r, ppath, "expected an object%s", "");
-	if (check_keys(r, jp, ppath, part_keys) || get_int(r, jp, ppath, "sms", 1, 1 << 20, &sms) ||
-	    get_array(r, jp, ppath, "slots", PLAN_MAX_SLOTS, &slots))
+		return model_json_fail(r, ppath, "expected an object");
+	if (model_json_keys(r, jp, ppath, part_keys) ||
+	    model_json_int(r, jp, ppath, "sms", 1, 1 << 20, &sms) ||
+	    model_json_array(r, jp, ppath, "slots", PLAN_MAX_SLOTS, &slots))
 		return -1;
 	part = plan_add_partition(p, gid, (int)sms);
 	if (!part)
@@ -490,7 +393,7 @@ static int read_partition(struct reader *r, json_t *jp, const char *ppath, int g
 }
 
 /* One entry of the placement (placement[i]: a GPU not listed before). */
-static int read_gpu(struct reader *r, json_t *jg, size_t i, char *seen, struct plan *p)
+static int read_gpu(const struct model_json *r, json_t *jg, size_t i, char *seen, struct plan *p)
 {
 	json_t *parts;
 	char path[128];
@@ -498,15 +401,16 @@ static int read_gpu(struct reader *r, json_t *jg, size_t i, char *seen, struct p
 
 	snprintf(path, sizeof(path), "placement[%zu]", i);
 	if (!json_is_object(jg))
-		return bad(r, path, "expected an object%s", "");
-	if (check_keys(r, jg, path, gpu_keys) || get_int(r, jg, path, "gpu", 0, p->n_gpus - 1, &gid) ||
-	    get_array(r, jg, path, "partitions", PLAN_MAX_PARTS, &parts))
+		return model_json_fail(r, path, "expected an object");
+	if (model_json_keys(r, jg, path, gpu_keys) ||
+	    model_json_int(r, jg, path, "gpu", 0, p->n_gpus - 1, &gid) ||
+	    model_json_array(r, jg, path, "partitions", PLAN_MAX_PARTS, &parts))
 		return -1;
 	if (seen[gid]) {
 		char d[64];
 
 		snprintf(d, sizeof(d), "GPU %lld listed twice", (long long)gid);
-		return bad(r, path, "%s", d);
+		return model_json_fail(r, path, "%s", d);
 	}
 	seen[gid] = 1;
 	for (size_t j = 0; j < json_array_size(parts); j++) {
@@ -520,7 +424,7 @@ static int read_gpu(struct reader *r, json_t *jg, size_t i, char *seen, struct p
 }
 
 /* The placement: one entry per GPU of the plan, each GPU once. */
-static int read_placement(struct reader *r, json_t *placement, struct plan *p)
+static int read_placement(const struct model_json *r, json_t *placement, struct plan *p)
 {
 	char *seen;
 	int rc = 0;
@@ -530,7 +434,7 @@ static int read_placement(struct reader *r, json_t *placement, struct plan *p)
 
 		snprintf(d, sizeof(d), "%zu entries for %lld GPUs", json_array_size(placement),
 			 (long long)p->n_gpus);
-		return bad(r, "placement", "%s", d);
+		return model_json_fail(r, "placement", "%s", d);
 	}
 	seen = calloc((size_t)p->n_gpus, 1);
 	if (!seen)
@@ -541,7 +445,7 @@ static int read_placement(struct reader *r, json_t *placement, struct plan *p)
 	return rc;
 }
 
-static int read_plan(struct reader *r, json_t *root, struct plan **out)
+static int read_plan(const struct model_json *r, json_t *root, struct plan **out)
 {
 	struct plan *p = NULL;
 	json_t *placement;
@@ -562,7 +466,7 @@ static int load_root(json_t *root, json_error_t *je, const char *name, struct pl
 		     struct mo_err *err)
 {
 	struct mo_err local;
-	struct reader r = {name, err ? err : &local};
+	struct model_json r = {"plan", name, err ? err : &local};
 	int rc;
 
 	mo_err_clear(r.err);

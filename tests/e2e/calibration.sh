@@ -75,7 +75,7 @@ import json; c = json.load(open('$tmp/cal.json')); c['modules'][1]['forward_ns']
 bad negative "$(cat "$tmp/neg")" "modules\[1\].forward_ns\[3\]: expected an integer >= 0"
 python3 -c "
 import json; c = json.load(open('$tmp/cal.json')); c['modules'][0]['colour'] = 1; print(json.dumps(c))" >"$tmp/unk"
-bad unknown "$(cat "$tmp/unk")" "modules\[0\]: unknown field 'colour'"
+bad unknown "$(cat "$tmp/unk")" "modules\[0\]\.colour: unknown field"
 bad truncated '{"format": "mosaic-calibration", "version": 1,' "line 2"
 bad format '{"format": "other", "version": 1}' "format: expected"
 printf '{"gpu": "h100", "modules": ["vision", "text"], "slowdown": [[1.0, 0.5], [1.0, 1.0]]}\n' >"$tmp/mxbad.json"
