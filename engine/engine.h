@@ -44,8 +44,10 @@
  *         the flows crossing them; a ring all-reduce of B bytes over n GPUs
  *         moves 2(n-1)/n * B through every port after 2(n-1) latencies; a
  *         tree all-reduce moves 2B after 2*ceil(log2 n) latencies.
- *     Events sit in a 4-ary heap keyed on (time, sequence number): the same
- *     inputs give the same results, byte for byte.  A kernel's rate is
+ *     Events sit in an indexed 4-ary heap keyed on (time, sequence number),
+ *     one waiting event per operation (a rate change moves its completion in
+ *     place, with a fresh sequence number): the same inputs give the same
+ *     results, byte for byte.  A kernel's rate is
  *     recomputed from the model's physics only when its inputs (its SMs, the
  *     GPU's clock, its DRAM share) changed since the last time; the
  *     physics is a pure function of them, so the results are the same.
@@ -267,7 +269,8 @@ struct engine_sim_stats {
 	int64_t span_ns;        /* end of the last operation (simulated) */
 	uint64_t kernels;       /* kernels simulated */
 	uint64_t comms;         /* communications simulated */
-	uint64_t events;        /* events processed */
+	uint64_t events;        /* events processed; a completion moved by a rate change
+				 * counts as one (the event it superseded) */
 };
 void engine_sim_stats(const struct engine_sim *s, struct engine_sim_stats *st);
 /* SM-time (SM x ns) the kernels of a GPU held, for utilisation. */

@@ -7,9 +7,10 @@
  * have ended, then starts after its first kernel's gap.  A running fluid
  * kernel carries the fraction of its work still to do (rem) and a rate
  * (fraction per ns); when the set of running kernels of its GPU changes, the
- * progress made at the old rates is booked, new rates are computed, and a new
- * completion event is pushed (older ones are recognised by a version number
- * and dropped).  Communication flows work the same way on link ports.
+ * progress made at the old rates is booked, new rates are computed, and its
+ * completion event moves to the new time (each operation has at most one
+ * event waiting in the heap).  Communication flows work the same way on link
+ * ports.
  */
 #include "engine/engine-internal.h"
 
@@ -45,7 +46,7 @@ struct op {
 	int64_t start, end, kstart, last;
 	int64_t bytes;       /* comm: per rank */
 	uint64_t epoch;      /* comm: last flow-rate round that saw it */
-	double rem, rate, salloc, comm_work;
+	double rem, rate, comm_work; /* comm: work left, rate (a running kernel's are in its run slot) */
 	int64_t host_at;     /* kernels on a hosted stream: launch time of kernel cur */
 	uint64_t host_seq;   /* ... and its stream's number of kernel 0 (sim-host.c) */
 };
@@ -69,12 +70,21 @@ struct port {
 	size_t n, cap;
 };
 
-/* A running kernel's partition, and the inputs and outputs of its last rate
+/* A running fluid kernel, kept in its GPU's running list (contiguous, so a
+ * rate computation reads no operation): its operation, kernel and partition,
+ * its progress (the fraction of its work left, rem, at rate per ns since
+ * last) and the SMs it holds; then the inputs and outputs of its last rate
  * computation (the model's physics is a pure function of them: when the
  * inputs repeat, so do the outputs, and they are not computed again). */
-struct rate_memo {
+struct run_slot {
+	int64_t op;
+	const struct engine_kernel *k;
+	struct model_kphys kp; /* k for the model's physics */
 	int gp;               /* global partition index */
 	int clocked;          /* its kernel follows the SM clock */
+	double rem, rate, salloc;
+	double rate_T;        /* the time rate was computed from (rate = 1 / rate_T), 0 none */
+	int64_t last;
 	int have_rate, have_time;
 	double alloc, clock;  /* model_kphys_rate's inputs ... */
 	double dem, comp, ceiling; /* ... and outputs */
@@ -82,10 +92,8 @@ struct rate_memo {
 };
 
 struct gpu {
-	int64_t *run;         /* running fluid kernels */
+	struct run_slot *run; /* running fluid kernels */
 	size_t n_run, cap_run;
-	struct rate_memo *memo; /* [i]: what run[i]'s rate was last computed from */
-	size_t cap_memo;
 	int have_clock;       /* clock = model_clock_factor(clock_busy) */
 	double clock_busy, clock;
 	int64_t *comm;        /* running collectives (their data moving) */
@@ -122,6 +130,7 @@ struct engine_sim {
 	struct port *ports;   /* 2 per GPU: NVLink, network */
 	struct ev *heap;
 	size_t n_heap, cap_heap;
+	int64_t *hpos;        /* [op]: position of its waiting event in the heap, -1 none */
 	uint64_t seq, epoch;
 	int64_t now;
 	int ran;
@@ -195,7 +204,6 @@ void engine_sim_free(struct engine_sim *s)
 	if (s->gpus)
 		for (int g = 0; g < s->c.n_gpus; g++) {
 			free(s->gpus[g].run);
-			free(s->gpus[g].memo);
 			free(s->gpus[g].comm);
 		}
 	if (s->ports)
@@ -217,6 +225,7 @@ void engine_sim_free(struct engine_sim *s)
 	free(s->dependents);
 	free(s->dep_idx);
 	free(s->heap);
+	free(s->hpos);
 	free(s);
 }
 
@@ -426,10 +435,13 @@ static int comm_queued(const struct op *o)
 }
 
 /* ------------------------------------------------------------------------ */
-/* The event queue: a 4-ary heap on (time, sequence number).  The keys are   */
-/* unique, so the order of events is the same as any heap's on those keys;  */
-/* four children per node halve the depth and keep siblings in one cache    */
-/* line.                                                                    */
+/* The event queue: an indexed 4-ary heap on (time, sequence number).  An    */
+/* operation has at most one event waiting (its start, its data flow or its  */
+/* completion), found through op->hpos: a rate change moves that event to   */
+/* its new time in place (with a new sequence number, as a fresh push would  */
+/* get) instead of leaving a stale one behind.  The keys are unique, so the  */
+/* order of events is the same as any heap's on those keys; four children   */
+/* per node halve the depth and keep siblings in one cache line.            */
 /* ------------------------------------------------------------------------ */
 
 #define HEAP_D 4
@@ -439,33 +451,32 @@ static int ev_less(const struct ev *a, const struct ev *b)
 	return a->t < b->t || (a->t == b->t && a->seq < b->seq);
 }
 
-static int heap_push(struct engine_sim *s, int64_t t, int type, int64_t op, uint32_t ver)
+/* Put e at position i of the heap, recording where its operation's event is. */
+static void heap_set(struct engine_sim *s, size_t i, const struct ev *e)
 {
-	size_t i;
-	struct ev e = {t, s->seq++, op, ver, (uint8_t)type};
-
-	if (MO_GROW(s->heap, s->n_heap + 1, s->cap_heap))
-		return -1;
-	i = s->n_heap++;
-	while (i > 0) {
-		size_t p = (i - 1) / HEAP_D;
-		if (!ev_less(&e, &s->heap[p]))
-			break;
-		s->heap[i] = s->heap[p];
-		i = p;
-	}
-	s->heap[i] = e;
-	return 0;
+	s->heap[i] = *e;
+	s->hpos[e->op] = (int64_t)i;
 }
 
-static struct ev heap_pop(struct engine_sim *s)
+/* Move e up from the free position i to where it belongs. */
+static void heap_up(struct engine_sim *s, size_t i, const struct ev *e)
 {
-	struct ev top = s->heap[0], last = s->heap[--s->n_heap];
-	size_t i = 0, n = s->n_heap;
+	while (i > 0) {
+		size_t p = (i - 1) / HEAP_D;
+		if (!ev_less(e, &s->heap[p]))
+			break;
+		heap_set(s, i, &s->heap[p]);
+		i = p;
+	}
+	heap_set(s, i, e);
+}
 
+/* Move e down from the free position i among the first n entries. */
+static void heap_down(struct engine_sim *s, size_t i, const struct ev *e, size_t n)
+{
 	for (;;) {
 		size_t c = HEAP_D * i + 1, end = c + HEAP_D < n ? c + HEAP_D : n, m = i;
-		const struct ev *best = &last;
+		const struct ev *best = e;
 		for (; c < end; c++)
 			if (ev_less(&s->heap[c], best)) {
 				m = c;
@@ -473,11 +484,40 @@ static struct ev heap_pop(struct engine_sim *s)
 			}
 		if (m == i)
 			break;
-		s->heap[i] = s->heap[m];
+		heap_set(s, i, &s->heap[m]);
 		i = m;
 	}
-	if (n)
-		s->heap[i] = last;
+	heap_set(s, i, e);
+}
+
+/* Queue op's event at t, replacing the one it has waiting (that one is
+ * counted as processed: it is the event a rate change superseded). */
+static int heap_push(struct engine_sim *s, int64_t t, int type, int64_t op, uint32_t ver)
+{
+	struct ev e = {t, s->seq++, op, ver, (uint8_t)type};
+	int64_t at = s->hpos[op];
+
+	if (at >= 0) {
+		s->st.events++;
+		if (ev_less(&e, &s->heap[at]))
+			heap_up(s, (size_t)at, &e);
+		else
+			heap_down(s, (size_t)at, &e, s->n_heap);
+		return 0;
+	}
+	if (MO_GROW(s->heap, s->n_heap + 1, s->cap_heap))
+		return -1;
+	heap_up(s, s->n_heap++, &e);
+	return 0;
+}
+
+static struct ev heap_pop(struct engine_sim *s)
+{
+	struct ev top = s->heap[0], last = s->heap[--s->n_heap];
+
+	s->hpos[top.op] = -1;
+	if (s->n_heap)
+		heap_down(s, 0, &last, s->n_heap);
 	return top;
 }
 
@@ -648,12 +688,22 @@ static int64_t finish_time(int64_t now, double rem, double rate)
 	return now + (dt < 1 ? 1 : (int64_t)dt);
 }
 
-/* Max-min fair split of cap among demands d[0..n-1] into a[]. */
+/* Max-min fair split of cap among demands d[0..n-1] (>= 0) into a[].  When
+ * they ask for at most 0.999 cap together, each gets its demand: the passes
+ * below would give every one of them its own d[i] (the rounding of cap as
+ * they subtract stays far inside the margin), so they are skipped. */
 static void waterfill(const double *d, double *a, int n, double cap)
 {
 	char done[64];
 	int left = n;
+	double sum = 0;
 
+	for (int i = 0; i < n; i++)
+		sum += d[i];
+	if (sum <= 0.999 * cap) {
+		memcpy(a, d, (size_t)n * sizeof(*a));
+		return;
+	}
 	for (int i = 0; i < n; i++) {
 		a[i] = 0;
 		done[i] = 0;
@@ -714,6 +764,57 @@ static double comm_dram(const struct engine_sim *s, int g)
 	return d;
 }
 
+/* SMs of every running kernel of gpu (the first n): per partition (less
+ * what collectives hold), max-min fair over the SM demand of its kernels. */
+static void gpu_sm_alloc(const struct engine_sim *s, int g, size_t n, double *alloc)
+{
+	const struct gpu *G = &s->gpus[g];
+	double dem[MAX_RUN], avail[MAX_RUN];
+	char grouped[MAX_RUN];
+
+	for (size_t i = 0; i < n; i++) {
+		int gp = G->run[i].gp;
+		double want = (double)G->run[i].k->blocks;
+		avail[i] = s->parts[gp].sms - (G->n_comm ? comm_held_sms(s, g, gp) : 0);
+		if (avail[i] < 1)
+			avail[i] = 1;
+		dem[i] = want < avail[i] ? want : avail[i];
+		grouped[i] = 0;
+	}
+	for (size_t i = 0; i < n; i++) {
+		int gp = G->run[i].gp;
+		double d[MAX_RUN], a[MAX_RUN];
+		int idx[MAX_RUN], m = 0;
+		if (grouped[i])
+			continue; /* partition handled */
+		for (size_t j = i; j < n; j++)
+			if (G->run[j].gp == gp) {
+				grouped[j] = 1;
+				idx[m] = (int)j;
+				d[m++] = dem[j];
+			}
+		if (m == 1) { /* alone in its partition: what it asks for (as waterfill gives) */
+			alloc[i] = dem[i];
+			continue;
+		}
+		waterfill(d, a, m, avail[i]);
+		for (int j = 0; j < m; j++)
+			alloc[idx[j]] = a[j];
+	}
+}
+
+/* The GPU's clock factor with busy SMs on compute-bound tensor-core work
+ * (a pure function of busy: computed again only when busy changes). */
+static double gpu_clock(struct engine_sim *s, struct gpu *G, double busy)
+{
+	if (!G->have_clock || G->clock_busy != busy) {
+		G->clock = model_clock_factor(s->c.gpu, busy);
+		G->clock_busy = busy;
+		G->have_clock = 1;
+	}
+	return G->clock;
+}
+
 /* Book progress at the old rates, then give every running kernel of gpu its
  * new rate: SMs by partition, the clock of the GPU, DRAM shared max-min
  * fair, the time from the model's kernel physics. */
@@ -722,66 +823,30 @@ static int gpu_recompute(struct engine_sim *s, int g)
 	struct gpu *G = &s->gpus[g];
 	const struct model_gpu *mg = s->c.gpu;
 	size_t n = G->n_run;
-	double dem[MAX_RUN], alloc[MAX_RUN], bw_dem[MAX_RUN], bw[MAX_RUN], avail[MAX_RUN];
+	double alloc[MAX_RUN], bw_dem[MAX_RUN], bw[MAX_RUN];
 	double busy = 0, clock, cap;
-	char grouped[MAX_RUN];
 
 	for (size_t i = 0; i < n; i++) {
-		struct op *o = &s->ops[G->run[i]];
-		o->rem -= o->rate * (double)(s->now - o->last);
-		if (o->rem < 0)
-			o->rem = 0;
-		o->last = s->now;
+		struct run_slot *r = &G->run[i];
+		r->rem -= r->rate * (double)(s->now - r->last);
+		if (r->rem < 0)
+			r->rem = 0;
+		r->last = s->now;
 	}
 	if (n == 0)
 		return 0;
 	if (n > MAX_RUN)
 		n = MAX_RUN; /* beyond 64 concurrent kernels per GPU the rest wait their turn */
-	/* SMs: per partition (less what collectives hold), max-min fair over
-	 * the SM demand of its kernels */
-	for (size_t i = 0; i < n; i++) {
-		const struct op *o = &s->ops[G->run[i]];
-		int gp = G->memo[i].gp;
-		double want = (double)o->k[o->cur].blocks;
-		avail[i] = s->parts[gp].sms - (G->n_comm ? comm_held_sms(s, g, gp) : 0);
-		if (avail[i] < 1)
-			avail[i] = 1;
-		dem[i] = want < avail[i] ? want : avail[i];
-		grouped[i] = 0;
-	}
-	for (size_t i = 0; i < n; i++) {
-		int gp = G->memo[i].gp;
-		double d[MAX_RUN], a[MAX_RUN];
-		int idx[MAX_RUN], m = 0;
-		if (grouped[i])
-			continue; /* partition handled */
-		for (size_t j = i; j < n; j++)
-			if (G->memo[j].gp == gp) {
-				grouped[j] = 1;
-				idx[m] = (int)j;
-				d[m++] = dem[j];
-			}
-		waterfill(d, a, m, avail[i]);
-		for (int j = 0; j < m; j++)
-			alloc[idx[j]] = a[j];
-	}
-	/* the clock: SMs running compute-bound tensor-core work */
+	gpu_sm_alloc(s, g, n, alloc);
 	for (size_t i = 0; i < n; i++)
-		if (G->memo[i].clocked)
+		if (G->run[i].clocked)
 			busy += alloc[i];
-	if (!G->have_clock || G->clock_busy != busy) { /* a pure function of busy */
-		G->clock = model_clock_factor(mg, busy);
-		G->clock_busy = busy;
-		G->have_clock = 1;
-	}
-	clock = G->clock;
+	clock = gpu_clock(s, G, busy);
 	/* DRAM: what each asks for at its SMs and clock, shared max-min fair */
 	for (size_t i = 0; i < n; i++) {
-		struct rate_memo *mm = &G->memo[i];
+		struct run_slot *mm = &G->run[i];
 		if (!mm->have_rate || mm->alloc != alloc[i] || mm->clock != clock) {
-			const struct op *o = &s->ops[G->run[i]];
-			struct model_kphys kp = engine_kernel_kphys(&o->k[o->cur]);
-			mm->dem = model_kphys_rate(mg, &kp, alloc[i], clock, &mm->comp, &mm->ceiling);
+			mm->dem = model_kphys_rate(mg, &mm->kp, alloc[i], clock, &mm->comp, &mm->ceiling);
 			mm->alloc = alloc[i];
 			mm->clock = clock;
 			mm->have_rate = 1;
@@ -794,25 +859,26 @@ static int gpu_recompute(struct engine_sim *s, int g)
 		cap = 0.05 * s->hbm;
 	waterfill(bw_dem, bw, (int)n, cap);
 	for (size_t i = 0; i < n; i++) {
-		struct op *o = &s->ops[G->run[i]];
-		struct rate_memo *mm = &G->memo[i];
+		struct run_slot *mm = &G->run[i];
 		double T;
 		if (!mm->have_time || mm->bw != bw[i]) {
-			struct model_kphys kp = engine_kernel_kphys(&o->k[o->cur]);
-			mm->T = model_kphys_time(&kp, mm->comp, mm->ceiling,
-						 kp.bytes > 0 && bw[i] < 1e-9 ? 1e-9 : bw[i]);
+			mm->T = model_kphys_time(&mm->kp, mm->comp, mm->ceiling,
+						 mm->kp.bytes > 0 && bw[i] < 1e-9 ? 1e-9 : bw[i]);
 			mm->bw = bw[i];
 			mm->have_time = 1;
 		}
 		T = mm->T;
 		if (T < 1)
 			T = 1;
-		if (o->rate == 1.0 / T && o->salloc == alloc[i])
+		if (mm->salloc == alloc[i] && (mm->rate_T == T || mm->rate == 1.0 / T)) {
+			mm->rate_T = T;
 			continue; /* unchanged: its completion event still holds */
-		o->rate = 1.0 / T;
-		o->salloc = alloc[i];
-		o->ver++;
-		if (heap_push(s, finish_time(s->now, o->rem, o->rate), EV_DONE, G->run[i], o->ver))
+		}
+		mm->rate = 1.0 / T;
+		mm->rate_T = T;
+		mm->salloc = alloc[i];
+		if (heap_push(s, finish_time(s->now, mm->rem, mm->rate), EV_DONE, mm->op,
+			      ++s->ops[mm->op].ver))
 			return -1;
 	}
 	return 0;
@@ -827,9 +893,8 @@ static void gpu_book(struct engine_sim *s, int g)
 	double drawn = 0;
 
 	for (size_t i = 0; i < G->n_run && i < MAX_RUN; i++) {
-		const struct op *o = &s->ops[G->run[i]];
-		held += o->salloc;
-		drawn += o->k[o->cur].bytes * o->rate; /* its bytes spread over its time */
+		held += G->run[i].salloc;
+		drawn += G->run[i].k->bytes * G->run[i].rate; /* its bytes spread over its time */
 	}
 	G->busy += held * (double)(s->now - G->last_t);
 	G->dram += drawn * (double)(s->now - G->last_t);
@@ -1103,18 +1168,14 @@ static int kernel_start(struct engine_sim *s, int64_t id)
 		return heap_push(s, s->now + k->fixed_ns, EV_DONE, id, o->ver);
 	}
 	o->fluid = 1;
-	o->rem = 1.0;
-	o->rate = 0;
-	o->last = s->now;
-	o->salloc = 0;
 	G = &s->gpus[s->streams[o->stream].gpu];
 	gpu_book(s, s->streams[o->stream].gpu);
-	if (MO_GROW(G->run, G->n_run + 1, G->cap_run) ||
-	    MO_GROW(G->memo, G->n_run + 1, G->cap_memo))
+	if (MO_GROW(G->run, G->n_run + 1, G->cap_run))
 		return -1;
 	o->run_idx = (int32_t)G->n_run;
-	G->memo[G->n_run] = (struct rate_memo){.gp = s->streams[o->stream].gpart, .clocked = k->clocked};
-	G->run[G->n_run++] = id;
+	G->run[G->n_run++] = (struct run_slot){.op = id, .k = k, .kp = engine_kernel_kphys(k),
+					       .gp = s->streams[o->stream].gpart, .clocked = k->clocked,
+					       .rem = 1.0, .last = s->now};
 	return gpu_recompute(s, s->streams[o->stream].gpu);
 }
 
@@ -1129,10 +1190,8 @@ static int kernel_done(struct engine_sim *s, int64_t id)
 		size_t i = (size_t)o->run_idx;
 		gpu_book(s, g);
 		G->run[i] = G->run[--G->n_run];
-		G->memo[i] = G->memo[G->n_run];
-		s->ops[G->run[i]].run_idx = (int32_t)i;
+		s->ops[G->run[i].op].run_idx = (int32_t)i;
 		o->run_idx = -1;
-		o->salloc = 0;
 		if (gpu_recompute(s, g))
 			return -1;
 	}
@@ -1260,10 +1319,12 @@ int engine_sim_run(struct engine_sim *s, const struct trace_sink *out, struct mo
 	/* Dependents in CSR form. */
 	s->dep_idx = calloc(n + 1, sizeof(*s->dep_idx));
 	s->dependents = malloc((s->n_deps ? s->n_deps : 1) * sizeof(*s->dependents));
-	if (!s->dep_idx || !s->dependents)
+	s->hpos = malloc((n ? n : 1) * sizeof(*s->hpos));
+	if (!s->dep_idx || !s->dependents || !s->hpos)
 		return mo_err_set(err, MO_ENOMEM, "out of memory for %zu operations", n);
 	for (size_t i = 0; i < n; i++) {
 		struct op *o = &s->ops[i];
+		s->hpos[i] = -1;
 		o->deps_left = (int32_t)o->n_deps;
 		o->heads_needed = o->kind == OP_KERNELS ? 1 : comm_queued(o);
 		for (uint32_t j = 0; j < o->n_deps; j++)
