@@ -578,26 +578,21 @@ static void emit_kernel(struct engine_sim *s, const struct op *o, const struct e
 		x->grid_y = x->grid_z = 1;
 	}
 	int64_t corr = st->host >= 0 ? s->corr + 1 : -1;
+	/* the activity's times and place, and the launch's correlation */
+#define FILL_CASE(kind, member)                                                       \
+	case kind:                                                                    \
+		FILL_ACTIVITY(&rec.u.member, o, t0, t1, st->gpu, stream, st->part);  \
+		rec.u.member.correlation = corr >= 0 ? corr : rec.u.member.correlation; \
+		break;
 	switch (rec.kind) {
-	case TRACE_KIND_KERNEL:
-		FILL_ACTIVITY(&rec.u.kernel, o, t0, t1, st->gpu, stream, st->part);
-		rec.u.kernel.correlation = corr >= 0 ? corr : rec.u.kernel.correlation;
-		break;
-	case TRACE_KIND_MEMCPY:
-		FILL_ACTIVITY(&rec.u.memcpy, o, t0, t1, st->gpu, stream, st->part);
-		rec.u.memcpy.correlation = corr >= 0 ? corr : rec.u.memcpy.correlation;
-		break;
-	case TRACE_KIND_MEMSET:
-		FILL_ACTIVITY(&rec.u.memset, o, t0, t1, st->gpu, stream, st->part);
-		rec.u.memset.correlation = corr >= 0 ? corr : rec.u.memset.correlation;
-		break;
-	case TRACE_KIND_COLLECTIVE:
-		FILL_ACTIVITY(&rec.u.collective, o, t0, t1, st->gpu, stream, st->part);
-		rec.u.collective.correlation = corr >= 0 ? corr : rec.u.collective.correlation;
-		break;
+	FILL_CASE(TRACE_KIND_KERNEL, kernel)
+	FILL_CASE(TRACE_KIND_MEMCPY, memcpy)
+	FILL_CASE(TRACE_KIND_MEMSET, memset)
+	FILL_CASE(TRACE_KIND_COLLECTIVE, collective)
 	default:
 		return;
 	}
+#undef FILL_CASE
 	if (corr >= 0) { /* the launch call first, then the kernel it caused */
 		struct trace_record call;
 		model_host_call(&call, st->host, o->host_at, k->host_ns, ++s->corr);

@@ -139,9 +139,9 @@ static void through_others(const struct pl_graph *g, const int64_t *w, const int
 }
 
 static int64_t shared_bubble(const struct pl_graph *g, const int64_t *w, const int64_t *comm,
-			     const int *comm_off, const int *own, const int64_t *credit,
-			     const int *has_pred, int64_t *head, int64_t *tail, int64_t *idle,
-			     int64_t *dist)
+			     const int *comm_off, const int *own, const int *owned, int n_own,
+			     const int64_t *credit, const int *has_pred, int64_t *head, int64_t *tail,
+			     int64_t *idle, int64_t *dist)
 {
 	int64_t best = 0;
 
@@ -177,17 +177,23 @@ static int64_t shared_bubble(const struct pl_graph *g, const int64_t *w, const i
 			if (comm[comm_off[u] + j] > dist[g->units[u].succ[j]])
 				dist[g->units[u].succ[j]] = comm[comm_off[u] + j];
 		through_others(g, w, comm, comm_off, own, k + 1, dist);
-		for (int x = 0; x < g->n_units; x++)
-			if (own[x] && dist[x] != NEG) {
+		for (int i = 0; i < n_own; i++) {
+			int x = owned[i];
+
+			if (dist[x] != NEG) {
 				int64_t gap = dist[x] - credit[u], c = idle[u] + (gap > 0 ? gap : 0);
 
 				if (c > idle[x])
 					idle[x] = c;
 			}
+		}
 	}
-	for (int u = 0; u < g->n_units; u++)
-		if (own[u] && idle[u] != NEG && tail[u] != NEG && idle[u] + tail[u] > best)
+	for (int i = 0; i < n_own; i++) {
+		int u = owned[i];
+
+		if (idle[u] != NEG && tail[u] != NEG && idle[u] + tail[u] > best)
 			best = idle[u] + tail[u];
+	}
 	return best;
 }
 #undef NEG
@@ -245,6 +251,7 @@ struct est {
 	int *u_slot;                    /* [unit] that slot (its replicas at that quota time alike) */
 	int64_t *rem, *popt, *held, *port, *gsync; /* sync phase: [np] x 3, [n_gpus] x 2 */
 	int64_t *host;                  /* [n_gpus] the host phase's per-GPU time */
+	int64_t *u_mem;                 /* [unit] memory of one of its slots */
 	char *arena;                    /* the one allocation all the arrays above live in */
 };
 
@@ -257,7 +264,7 @@ struct est {
 	X(tail, nu) X(idle, nu) X(dist, nu) X(pstart, s->np + 1) X(plist, nf)              \
 	X(cursor, s->np) X(ulist, nf) X(ulen, s->np) X(htab, s->hcap) X(u_lo, nu)          \
 	X(u_hi, nu) X(u_qi, nu) X(u_slot, nu) X(rem, s->np) X(popt, s->np) X(held, s->np)  \
-	X(port, p->n_gpus) X(gsync, p->n_gpus) X(host, p->n_gpus)
+	X(port, p->n_gpus) X(gsync, p->n_gpus) X(host, p->n_gpus) X(u_mem, nu)
 
 static void est_free(struct est *s)
 {
@@ -310,7 +317,7 @@ static int est_parts(struct est *s, struct mo_err *err)
 	}
 	s->part_base[p->n_gpus] = np;
 	s->e->n_parts = np;
-	for (int gi = 0; gi < p->n_gpus; gi++)
+	for (int gi = 0, last_sms = -1, last_qi = -1; gi < p->n_gpus; gi++)
 		for (int i = 0; i < p->gpus[gi].n_partitions; i++) {
 			struct plan_part_estimate *pe = &s->e->parts[s->part_base[gi] + i];
 
@@ -318,7 +325,9 @@ static int est_parts(struct est *s, struct mo_err *err)
 			pe->partition = i;
 			pe->sms = p->gpus[gi].partitions[i].sms;
 			pe->interference = 1.0;
-			s->part_qi[s->part_base[gi] + i] = plan_problem_quota_index(s->pb, pe->sms);
+			if (pe->sms != last_sms) /* GPUs mostly repeat their neighbour's quotas */
+				last_qi = plan_problem_quota_index(s->pb, last_sms = pe->sms);
+			s->part_qi[s->part_base[gi] + i] = last_qi;
 			if (s->part_qi[s->part_base[gi] + i] < 0)
 				return mo_err_set(err, MO_EINPUT, "GPU %d partition %d: %d SMs is not a quota of %s",
 						  gi, i, pe->sms, s->pb->gpu->short_name);
@@ -403,8 +412,10 @@ static void est_interference(struct est *s)
 			slow = pl_matrix_slowdown(s->pb, s->p, gi, r - s->part_base[gi], un->module, slow);
 		if (slow > est->parts[r].interference)
 			est->parts[r].interference = slow;
-		s->slot_f[f] = (int64_t)llround((double)s->slot_f[f] * slow);
-		s->slot_b[f] = (int64_t)llround((double)s->slot_b[f] * slow);
+		if (slow != 1.0) { /* at 1 the rounding gives the times back */
+			s->slot_f[f] = (int64_t)llround((double)s->slot_f[f] * slow);
+			s->slot_b[f] = (int64_t)llround((double)s->slot_b[f] * slow);
+		}
 		est->parts[r].load_ns += (int64_t)pl_replica_share(s->M, un->replicas, s->g.flat[f].replica) *
 					 (s->slot_f[f] + s->slot_b[f]);
 	}
@@ -523,8 +534,8 @@ static int64_t multi_bubble(struct est *s, int r)
 	}
 	for (int k = 0; k < n; k++)
 		s->own[u[k]] = 1;
-	best = shared_bubble(&s->g, s->unit_w, s->comm, s->succ_off, s->own, s->credit, s->has_pred,
-			     s->head, s->tail, s->idle, s->dist);
+	best = shared_bubble(&s->g, s->unit_w, s->comm, s->succ_off, s->own, u, n, s->credit,
+			     s->has_pred, s->head, s->tail, s->idle, s->dist);
 	for (int k = 0; k < n; k++)
 		s->own[u[k]] = 0;
 	s->htab[slot] = r + 1;
@@ -655,13 +666,17 @@ static void est_memory(struct est *s)
 {
 	const struct pl_graph *g = &s->g;
 
-	for (int f = 0; f < g->n_flat; f++) {
-		const struct pl_unit *un = &g->units[g->flat[f].unit];
+	for (int u = 0; u < g->n_units; u++) {
+		const struct pl_unit *un = &g->units[u];
 		int share = pl_share(s->M, un->replicas);
 		int inflight = s->p->schedule == PLAN_SCHEDULE_GPIPE ? share
 					: (un->depth < share ? un->depth : share);
-		int64_t b = pl_slice_static(s->pb, un->module, un->lb, un->le) +
-			    pl_slice_act(s->pb, un->module, un->lb, un->le) * inflight;
+
+		s->u_mem[u] = pl_slice_static(s->pb, un->module, un->lb, un->le) +
+			      pl_slice_act(s->pb, un->module, un->lb, un->le) * inflight;
+	}
+	for (int f = 0; f < g->n_flat; f++) {
+		int64_t b = s->u_mem[g->flat[f].unit];
 
 		for (int r = s->part_base[g->flat[f].gpu]; r < s->part_base[g->flat[f].gpu + 1]; r++)
 			s->e->parts[r].mem_bytes += b;

@@ -67,11 +67,15 @@ void pl_modinfo_release(struct pl_modinfo *mi)
 	free((void *)mi->eto);
 }
 
-static int find_module(const struct pl_modinfo *mi, const char *name)
+/* The index of module `name`, trying *hint (the last one found) first:
+ * consecutive slots mostly name the same module.  -1 when none. */
+static int find_module(const struct pl_modinfo *mi, const char *name, int *hint)
 {
+	if (*hint >= 0 && !strcmp(mi->names[*hint], name))
+		return *hint;
 	for (int i = 0; i < mi->n_modules; i++)
 		if (!strcmp(mi->names[i], name))
-			return i;
+			return *hint = i;
 	return -1;
 }
 
@@ -98,248 +102,278 @@ static int add_succ(struct pl_unit *u, int v)
 
 #define OOM() (mo_err_set(err, MO_ENOMEM, "plan: out of memory"))
 
-int pl_graph_build(const struct plan *p, const struct pl_modinfo *mi, struct pl_graph *g,
-		   struct mo_err *err)
-{
-	int n = 0, *nstages = NULL, *indeg = NULL, rc = 0, tot = 0;
-	struct unit_table tab = {NULL, NULL};
+/* The scratch of one graph build: the unit table and each module's stage
+ * count. */
+struct gb {
+	const struct plan *p;
+	const struct pl_modinfo *mi;
+	struct pl_graph *g;
+	struct unit_table tab;
+	int *nstages;
+	int hint;            /* the module of the last slot */
+};
 
-	memset(g, 0, sizeof(*g));
-	tab.off = malloc((size_t)(mi->n_modules + 1) * sizeof(int));
-	if (!tab.off)
+/* Slot sl (GPU gi, partition i, slot s) names a module, layers inside it,
+ * a replica of its replicas and a stage below its layer count: its module,
+ * or the error. */
+static int slot_module(const struct pl_modinfo *mi, const struct plan_slot *sl, int gi, int i, int s,
+		       int *hint, struct mo_err *err)
+{
+	int m = find_module(mi, sl->module, hint);
+
+	if (m < 0)
+		return mo_err_set(err, MO_EINPUT, "GPU %d partition %d slot %d: unknown module '%s'", gi, i, s,
+				  sl->module);
+	if (sl->layer_begin < 0 || sl->layer_end > mi->layers[m] || sl->layer_begin >= sl->layer_end)
+		return mo_err_set(err, MO_EINPUT,
+				  "GPU %d partition %d slot %d: layers [%d, %d) outside module '%s' (%d layers)",
+				  gi, i, s, sl->layer_begin, sl->layer_end, sl->module, mi->layers[m]);
+	if (sl->replicas < 1 || sl->replica < 0 || sl->replica >= sl->replicas)
+		return mo_err_set(err, MO_EINPUT, "GPU %d partition %d slot %d: replica %d of %d", gi, i, s,
+				  sl->replica, sl->replicas);
+	if (sl->stage >= mi->layers[m])
+		return mo_err_set(err, MO_EINPUT,
+				  "GPU %d partition %d slot %d: stage %d of module '%s', which has only %d layers",
+				  gi, i, s, sl->stage, sl->module, mi->layers[m]);
+	return m;
+}
+
+/* The unit of (m, sl->stage), made from sl when it is the first slot of it. */
+static int slot_unit(struct gb *b, int m, const struct plan_slot *sl, struct mo_err *err)
+{
+	struct pl_graph *g = b->g;
+	int u = find_unit(&b->tab, m, sl->stage);
+	struct pl_unit *un;
+
+	if (u >= 0)
+		return u;
+	u = g->n_units++;
+	b->tab.ut[b->tab.off[m] + sl->stage] = u;
+	un = &g->units[u];
+	un->module = m;
+	un->stage = sl->stage;
+	un->lb = sl->layer_begin;
+	un->le = sl->layer_end;
+	un->replicas = sl->replicas;
+	un->slots = malloc((size_t)sl->replicas * sizeof(int));
+	if (!un->slots)
 		return OOM();
-	for (int m = 0; m < mi->n_modules; m++) {
-		tab.off[m] = tot;
-		tot += mi->layers[m] > 0 ? mi->layers[m] : 0;
-	}
-	tab.ut = malloc((size_t)(tot + 1) * sizeof(int));
-	if (!tab.ut) {
-		free(tab.off);
-		return OOM();
-	}
-	for (int i = 0; i < tot; i++)
-		tab.ut[i] = -1;
+	for (int r = 0; r < sl->replicas; r++)
+		un->slots[r] = -1;
+	if (sl->stage + 1 > b->nstages[m])
+		b->nstages[m] = sl->stage + 1;
+	return u;
+}
+
+/* Slot s of partition i of GPU gi into its unit, as the replica it says. */
+static int add_slot(struct gb *b, int gi, int i, int s, struct mo_err *err)
+{
+	const struct plan_slot *sl = &b->p->gpus[gi].partitions[i].slots[s];
+	struct pl_graph *g = b->g;
+	struct pl_unit *un;
+	int m = slot_module(b->mi, sl, gi, i, s, &b->hint, err), u;
+
+	if (m < 0)
+		return m;
+	if ((u = slot_unit(b, m, sl, err)) < 0)
+		return u;
+	un = &g->units[u];
+	if (un->lb != sl->layer_begin || un->le != sl->layer_end || un->replicas != sl->replicas)
+		return mo_err_set(err, MO_EINPUT,
+				  "GPU %d partition %d slot %d: module '%s' stage %d holds layers [%d, %d) x %d replicas here but [%d, %d) x %d elsewhere",
+				  gi, i, s, sl->module, sl->stage, sl->layer_begin, sl->layer_end, sl->replicas,
+				  un->lb, un->le, un->replicas);
+	if (un->slots[sl->replica] >= 0)
+		return mo_err_set(err, MO_EINPUT,
+				  "GPU %d partition %d slot %d: module '%s' stage %d replica %d appears twice",
+				  gi, i, s, sl->module, sl->stage, sl->replica);
+	un->slots[sl->replica] = g->n_flat;
+	un->n_slots++;
+	g->flat[g->n_flat++] = (struct pl_flat){gi, i, s, u, sl->replica};
+	return 0;
+}
+
+/* Every slot of the plan into the units. */
+static int gb_slots(struct gb *b, struct mo_err *err)
+{
+	const struct plan *p = b->p;
+	int rc;
+
 	for (int gi = 0; gi < p->n_gpus; gi++)
 		for (int i = 0; i < p->gpus[gi].n_partitions; i++)
-			n += p->gpus[gi].partitions[i].n_slots;
-	g->flat = calloc(n ? (size_t)n : 1, sizeof(*g->flat));
-	g->units = calloc(n ? (size_t)n : 1, sizeof(*g->units));
-	nstages = calloc((size_t)mi->n_modules + 1, sizeof(int));
-	if (!g->flat || !g->units || !nstages) {
-		rc = OOM();
-		goto out;
-	}
-	/* slots -> units */
-	for (int gi = 0; gi < p->n_gpus; gi++)
-		for (int i = 0; i < p->gpus[gi].n_partitions; i++) {
-			const struct plan_partition *pt = &p->gpus[gi].partitions[i];
+			for (int s = 0; s < p->gpus[gi].partitions[i].n_slots; s++)
+				if ((rc = add_slot(b, gi, i, s, err)))
+					return rc;
+	return 0;
+}
 
-			for (int s = 0; s < pt->n_slots; s++) {
-				const struct plan_slot *sl = &pt->slots[s];
-				int m = find_module(mi, sl->module), u;
-				struct pl_unit *un;
+/* Completeness: every replica placed, every module's stages 0.. present and
+ * covering its layers in order; stage s links to s + 1. */
+static int gb_stages(struct gb *b, struct mo_err *err)
+{
+	const struct pl_modinfo *mi = b->mi;
+	struct pl_graph *g = b->g;
 
-				if (m < 0) {
-					rc = mo_err_set(err, MO_EINPUT,
-							"GPU %d partition %d slot %d: unknown module '%s'",
-							gi, i, s, sl->module);
-					goto out;
-				}
-				if (sl->layer_begin < 0 || sl->layer_end > mi->layers[m] ||
-				    sl->layer_begin >= sl->layer_end) {
-					rc = mo_err_set(err, MO_EINPUT,
-							"GPU %d partition %d slot %d: layers [%d, %d) outside module '%s' (%d layers)",
-							gi, i, s, sl->layer_begin, sl->layer_end, sl->module,
-							mi->layers[m]);
-					goto out;
-				}
-				if (sl->replicas < 1 || sl->replica < 0 || sl->replica >= sl->replicas) {
-					rc = mo_err_set(err, MO_EINPUT,
-							"GPU %d partition %d slot %d: replica %d of %d",
-							gi, i, s, sl->replica, sl->replicas);
-					goto out;
-				}
-				if (sl->stage >= mi->layers[m]) {
-					rc = mo_err_set(err, MO_EINPUT,
-							"GPU %d partition %d slot %d: stage %d of module '%s', which has only %d layers",
-							gi, i, s, sl->stage, sl->module, mi->layers[m]);
-					goto out;
-				}
-				u = find_unit(&tab, m, sl->stage);
-				if (u < 0) {
-					u = g->n_units++;
-					tab.ut[tab.off[m] + sl->stage] = u;
-					un = &g->units[u];
-					un->module = m;
-					un->stage = sl->stage;
-					un->lb = sl->layer_begin;
-					un->le = sl->layer_end;
-					un->replicas = sl->replicas;
-					un->slots = malloc((size_t)sl->replicas * sizeof(int));
-					if (!un->slots) {
-						rc = OOM();
-						goto out;
-					}
-					for (int r = 0; r < sl->replicas; r++)
-						un->slots[r] = -1;
-					if (sl->stage + 1 > nstages[m])
-						nstages[m] = sl->stage + 1;
-				}
-				un = &g->units[u];
-				if (un->lb != sl->layer_begin || un->le != sl->layer_end ||
-				    un->replicas != sl->replicas) {
-					rc = mo_err_set(err, MO_EINPUT,
-							"GPU %d partition %d slot %d: module '%s' stage %d holds layers [%d, %d) x %d replicas here but [%d, %d) x %d elsewhere",
-							gi, i, s, sl->module, sl->stage, sl->layer_begin,
-							sl->layer_end, sl->replicas, un->lb, un->le, un->replicas);
-					goto out;
-				}
-				if (un->slots[sl->replica] >= 0) {
-					rc = mo_err_set(err, MO_EINPUT,
-							"GPU %d partition %d slot %d: module '%s' stage %d replica %d appears twice",
-							gi, i, s, sl->module, sl->stage, sl->replica);
-					goto out;
-				}
-				un->slots[sl->replica] = g->n_flat;
-				un->n_slots++;
-				g->flat[g->n_flat++] = (struct pl_flat){gi, i, s, u, sl->replica};
-			}
-		}
-	/* completeness: replicas, stages, layer coverage */
 	for (int u = 0; u < g->n_units; u++) {
 		struct pl_unit *un = &g->units[u];
+		int missing = 0;
 
-		if (un->n_slots != un->replicas) {
-			int missing = 0;
-
-			while (un->slots[missing] >= 0)
-				missing++;
-			rc = mo_err_set(err, MO_EINPUT, "module '%s' stage %d: replica %d of %d is not placed",
-					mi->names[un->module], un->stage, missing, un->replicas);
-			goto out;
-		}
+		if (un->n_slots == un->replicas)
+			continue;
+		while (un->slots[missing] >= 0)
+			missing++;
+		return mo_err_set(err, MO_EINPUT, "module '%s' stage %d: replica %d of %d is not placed",
+				  mi->names[un->module], un->stage, missing, un->replicas);
 	}
 	for (int m = 0; m < mi->n_modules; m++) {
 		int end = 0;
 
-		if (nstages[m] == 0) {
-			rc = mo_err_set(err, MO_EINPUT, "module '%s' is not placed on any GPU", mi->names[m]);
-			goto out;
-		}
-		for (int s = 0; s < nstages[m]; s++) {
-			int u = find_unit(&tab, m, s);
+		if (b->nstages[m] == 0)
+			return mo_err_set(err, MO_EINPUT, "module '%s' is not placed on any GPU", mi->names[m]);
+		for (int s = 0; s < b->nstages[m]; s++) {
+			int u = find_unit(&b->tab, m, s);
 
-			if (u < 0) {
-				rc = mo_err_set(err, MO_EINPUT, "module '%s': stage %d missing (stages go 0..%d)",
-						mi->names[m], s, nstages[m] - 1);
-				goto out;
-			}
-			if (g->units[u].lb != end) {
-				rc = mo_err_set(err, MO_EINPUT,
-						"module '%s' stage %d starts at layer %d, expected %d (stages must cover the layers in order)",
-						mi->names[m], s, g->units[u].lb, end);
-				goto out;
-			}
+			if (u < 0)
+				return mo_err_set(err, MO_EINPUT, "module '%s': stage %d missing (stages go 0..%d)",
+						  mi->names[m], s, b->nstages[m] - 1);
+			if (g->units[u].lb != end)
+				return mo_err_set(err, MO_EINPUT,
+						  "module '%s' stage %d starts at layer %d, expected %d (stages must cover the layers in order)",
+						  mi->names[m], s, g->units[u].lb, end);
 			end = g->units[u].le;
-			if (s + 1 < nstages[m] && add_succ(&g->units[u], find_unit(&tab, m, s + 1))) {
-				rc = OOM();
-				goto out;
-			}
+			if (s + 1 < b->nstages[m] && add_succ(&g->units[u], find_unit(&b->tab, m, s + 1)))
+				return OOM();
 		}
-		if (end != mi->layers[m]) {
-			rc = mo_err_set(err, MO_EINPUT, "module '%s': layers [%d, %d) are not placed",
-					mi->names[m], end, mi->layers[m]);
-			goto out;
-		}
+		if (end != mi->layers[m])
+			return mo_err_set(err, MO_EINPUT, "module '%s': layers [%d, %d) are not placed",
+					  mi->names[m], end, mi->layers[m]);
 	}
-	for (int e = 0; e < mi->n_edges; e++) {
-		int a = find_unit(&tab, mi->efrom[e], nstages[mi->efrom[e]] - 1);
-		int b = find_unit(&tab, mi->eto[e], 0);
+	return 0;
+}
 
-		if (add_succ(&g->units[a], b)) {
-			rc = OOM();
-			goto out;
-		}
+/* The DAG's edges (last stage of one module to the first of the next) and
+ * the topological order (Kahn). */
+static int gb_order(struct gb *b, struct mo_err *err)
+{
+	const struct pl_modinfo *mi = b->mi;
+	struct pl_graph *g = b->g;
+	int head = 0, tail = 0, *indeg;
+
+	for (int e = 0; e < mi->n_edges; e++) {
+		int from = find_unit(&b->tab, mi->efrom[e], b->nstages[mi->efrom[e]] - 1);
+
+		if (add_succ(&g->units[from], find_unit(&b->tab, mi->eto[e], 0)))
+			return OOM();
 	}
-	/* topological order (Kahn) */
 	g->order = malloc((size_t)(g->n_units ? g->n_units : 1) * sizeof(int));
 	indeg = calloc((size_t)(g->n_units ? g->n_units : 1), sizeof(int));
 	if (!g->order || !indeg) {
-		rc = OOM();
-		goto out;
+		free(indeg);
+		return OOM();
 	}
 	for (int u = 0; u < g->n_units; u++)
 		for (int k = 0; k < g->units[u].n_succ; k++)
 			indeg[g->units[u].succ[k]]++;
-	{
-		int head = 0, tail = 0;
+	for (int u = 0; u < g->n_units; u++)
+		if (!indeg[u])
+			g->order[tail++] = u;
+	while (head < tail) {
+		int u = g->order[head++];
 
-		for (int u = 0; u < g->n_units; u++)
-			if (!indeg[u])
-				g->order[tail++] = u;
-		while (head < tail) {
-			int u = g->order[head++];
-
-			for (int k = 0; k < g->units[u].n_succ; k++)
-				if (--indeg[g->units[u].succ[k]] == 0)
-					g->order[tail++] = g->units[u].succ[k];
-		}
-		if (tail != g->n_units) {
-			rc = mo_err_set(err, MO_EINPUT, "the workload's module graph has a cycle");
-			goto out;
-		}
+		for (int k = 0; k < g->units[u].n_succ; k++)
+			if (--indeg[g->units[u].succ[k]] == 0)
+				g->order[tail++] = g->units[u].succ[k];
 	}
-	/* the 1F1B window: a unit's position is the longest chain of stages
-	 * before it (its module's base plus its stage), P positions in all; its
-	 * warm-up forwards are plan_warmups', one microbatch more is in flight,
-	 * and depth is that per replica */
-	{
-		int *pos = calloc((size_t)g->n_units + 1, sizeof(int)), P = 1;
-		int *reps = malloc(((size_t)g->n_units + 1) * sizeof(int)), *warm;
-
-		if (!pos || !reps) {
-			free(pos);
-			free(reps);
-			rc = OOM();
-			goto out;
-		}
-		for (int k = 0; k < g->n_units; k++) {
-			int u = g->order[k];
-
-			reps[u] = g->units[u].replicas;
-			for (int j2 = 0; j2 < g->units[u].n_succ; j2++) {
-				int v = g->units[u].succ[j2];
-
-				if (pos[u] + 1 > pos[v])
-					pos[v] = pos[u] + 1;
-			}
-			if (pos[u] + 1 > P)
-				P = pos[u] + 1;
-		}
-		warm = calloc((size_t)P + 1, sizeof(int));
-		if (!warm) {
-			free(pos);
-			free(reps);
-			rc = OOM();
-			goto out;
-		}
-		plan_warmups(P, g->n_units, pos, reps, p->microbatches > 0 ? p->microbatches : INT32_MAX - 1,
-			     warm);
-		for (int u = 0; u < g->n_units; u++) {
-			int64_t inflight = (int64_t)warm[pos[u]] + 1, r = g->units[u].replicas;
-			int64_t per = (inflight + r - 1) / r;
-
-			g->units[u].depth = per > (1 << 30) ? (1 << 30) : (int)per;
-		}
-		free(pos);
-		free(reps);
-		free(warm);
-	}
-out:
-	free(nstages);
 	free(indeg);
-	free(tab.off);
-	free(tab.ut);
+	if (tail != g->n_units)
+		return mo_err_set(err, MO_EINPUT, "the workload's module graph has a cycle");
+	return 0;
+}
+
+/* The 1F1B window: a unit's position is the longest chain of stages before
+ * it (its module's base plus its stage), P positions in all; its warm-up
+ * forwards are plan_warmups', one microbatch more is in flight, and depth is
+ * that per replica. */
+static int gb_depths(const struct plan *p, struct pl_graph *g, struct mo_err *err)
+{
+	int *pos = calloc((size_t)g->n_units + 1, sizeof(int)), P = 1;
+	int *reps = malloc(((size_t)g->n_units + 1) * sizeof(int)), *warm = NULL;
+
+	if (!pos || !reps)
+		goto oom;
+	for (int k = 0; k < g->n_units; k++) {
+		int u = g->order[k];
+
+		reps[u] = g->units[u].replicas;
+		for (int j = 0; j < g->units[u].n_succ; j++) {
+			int v = g->units[u].succ[j];
+
+			if (pos[u] + 1 > pos[v])
+				pos[v] = pos[u] + 1;
+		}
+		if (pos[u] + 1 > P)
+			P = pos[u] + 1;
+	}
+	if (!(warm = calloc((size_t)P + 1, sizeof(int))))
+		goto oom;
+	plan_warmups(P, g->n_units, pos, reps, p->microbatches > 0 ? p->microbatches : INT32_MAX - 1, warm);
+	for (int u = 0; u < g->n_units; u++) {
+		int64_t inflight = (int64_t)warm[pos[u]] + 1, r = g->units[u].replicas;
+		int64_t per = (inflight + r - 1) / r;
+
+		g->units[u].depth = per > (1 << 30) ? (1 << 30) : (int)per;
+	}
+	free(pos);
+	free(reps);
+	free(warm);
+	return 0;
+oom:
+	free(pos);
+	free(reps);
+	return OOM();
+}
+
+/* The unit table (module, stage) -> unit, all -1, and the flat and unit
+ * arrays for the plan's slots. */
+static int gb_alloc(struct gb *b, struct mo_err *err)
+{
+	const struct pl_modinfo *mi = b->mi;
+	int n = 0, tot = 0;
+
+	b->tab.off = malloc((size_t)(mi->n_modules + 1) * sizeof(int));
+	if (!b->tab.off)
+		return OOM();
+	for (int m = 0; m < mi->n_modules; m++) {
+		b->tab.off[m] = tot;
+		tot += mi->layers[m] > 0 ? mi->layers[m] : 0;
+	}
+	b->tab.ut = malloc((size_t)(tot + 1) * sizeof(int));
+	for (int gi = 0; gi < b->p->n_gpus; gi++)
+		for (int i = 0; i < b->p->gpus[gi].n_partitions; i++)
+			n += b->p->gpus[gi].partitions[i].n_slots;
+	b->g->flat = calloc(n ? (size_t)n : 1, sizeof(*b->g->flat));
+	b->g->units = calloc(n ? (size_t)n : 1, sizeof(*b->g->units));
+	b->nstages = calloc((size_t)mi->n_modules + 1, sizeof(int));
+	if (!b->tab.ut || !b->g->flat || !b->g->units || !b->nstages)
+		return OOM();
+	for (int i = 0; i < tot; i++)
+		b->tab.ut[i] = -1;
+	return 0;
+}
+
+int pl_graph_build(const struct plan *p, const struct pl_modinfo *mi, struct pl_graph *g,
+		   struct mo_err *err)
+{
+	struct gb b = {p, mi, g, {NULL, NULL}, NULL, -1};
+	int rc;
+
+	memset(g, 0, sizeof(*g));
+	if (!(rc = gb_alloc(&b, err)) && !(rc = gb_slots(&b, err)) && !(rc = gb_stages(&b, err)) &&
+	    !(rc = gb_order(&b, err)))
+		rc = gb_depths(p, g, err);
+	free(b.nstages);
+	free(b.tab.off);
+	free(b.tab.ut);
 	if (rc)
 		pl_graph_release(g);
 	return rc;

@@ -891,6 +891,31 @@ static int cmp_opt(const void *a, const void *b)
 	return x->lb < y->lb ? -1 : x->lb > y->lb;
 }
 
+/* A leaf: the plan of units u on GPUs gpu_of, kept when it fits and beats
+ * the incumbent; counted against the leaf limit (past it, the search
+ * aborts; with stop_at_limit the leaf is not evaluated then). */
+static void opt_try(struct optimal *o, const struct funit *u, int n, const int *gpu_of, int stop_at_limit)
+{
+	struct plan *p = units_plan(o->pb, u, n, gpu_of, "optimal");
+	int64_t ns;
+
+	if (++o->leaves > OPT_MAX_LEAVES) {
+		o->aborted = 1;
+		if (stop_at_limit) {
+			plan_free(p);
+			return;
+		}
+	}
+	if (p && pl_eval_sched(o->pb, p, &ns) == 0 && ns < o->best_ns) {
+		p->predicted_iter_ns = ns;
+		plan_free(o->best);
+		o->best = p;
+		o->best_ns = ns;
+	} else {
+		plan_free(p);
+	}
+}
+
 static void opt_place(struct optimal *o, int k, int used)
 {
 	const struct plan_problem *pb = o->pb;
@@ -898,22 +923,7 @@ static void opt_place(struct optimal *o, int k, int used)
 	if (o->aborted)
 		return;
 	if (k == o->nu) {
-		struct plan *p = units_plan(pb, o->u, o->nu, o->gpu_of, "optimal");
-		int64_t ns;
-
-		if (++o->leaves > OPT_MAX_LEAVES) {
-			o->aborted = 1;
-			plan_free(p);
-			return;
-		}
-		if (p && pl_eval_sched(pb, p, &ns) == 0 && ns < o->best_ns) {
-			p->predicted_iter_ns = ns;
-			plan_free(o->best);
-			o->best = p;
-			o->best_ns = ns;
-		} else {
-			plan_free(p);
-		}
+		opt_try(o, o->u, o->nu, o->gpu_of, 1);
 		return;
 	}
 	for (int g = 0; g < pb->n_gpus && g <= used; g++) {
@@ -975,22 +985,9 @@ static void opt_leaf(struct optimal *o)
 		free(v);
 	} else {
 		int *gpu_of = malloc((size_t)n * sizeof(int));
-		int64_t ns;
 
-		if (gpu_of && ffd_pack(pb, u, n, gpu_of) == 0) {
-			struct plan *p = units_plan(pb, u, n, gpu_of, "optimal");
-
-			if (++o->leaves > OPT_MAX_LEAVES)
-				o->aborted = 1;
-			if (p && pl_eval_sched(pb, p, &ns) == 0 && ns < o->best_ns) {
-				p->predicted_iter_ns = ns;
-				plan_free(o->best);
-				o->best = p;
-				o->best_ns = ns;
-			} else {
-				plan_free(p);
-			}
-		}
+		if (gpu_of && ffd_pack(pb, u, n, gpu_of) == 0)
+			opt_try(o, u, n, gpu_of, 0);
 		free(gpu_of);
 	}
 	free(u);
@@ -1034,165 +1031,196 @@ static void opt_dfs(struct optimal *o, int i, int64_t lb, int64_t sms, double ar
 	}
 }
 
+/* Drop the options of module i that another beats (or ties, coming
+ * first) on bound, area, SMs and unit count together. */
+static void opt_drop_dominated(struct optimal *o, int i)
+{
+	int keep = 0;
+
+	for (int a = 0; a < o->n_opts[i]; a++) {
+		const struct opt_option *x = &o->opts[i][a];
+		int dom = 0;
+
+		for (int b = 0; b < o->n_opts[i] && !dom; b++) {
+			const struct opt_option *y = &o->opts[i][b];
+
+			if (b != a && y->lb <= x->lb && y->area <= x->area && y->sms <= x->sms &&
+			    y->pp * y->dp <= x->pp * x->dp &&
+			    (y->lb < x->lb || y->area < x->area || y->sms < x->sms ||
+			     y->pp * y->dp < x->pp * x->dp || b < a))
+				dom = 1;
+		}
+		if (!dom)
+			o->opts[i][keep++] = *x;
+	}
+	o->n_opts[i] = keep;
+}
+
+/* The options of module i (o->mods[i]) with their bounds (fam_down with
+ * pp = 1: the smallest in-flight count, so memory is not over-pruned),
+ * undominated, sorted by bound.  -1 when out of memory. */
+static int opt_module_options(struct optimal *o, int i)
+{
+	const struct plan_problem *pb = o->pb;
+	int m = o->mods[i], L = pb->modules[m].layers, cap = 0, N = pb->n_gpus, max_units = 2 * N;
+	struct fam f1;
+
+	if (fam_alloc(&f1, o->K))
+		return -1;
+	for (int j = 0; j < o->K; j++)
+		f1.pp[j] = 1, f1.dp[j] = 1, f1.qi[j] = 0;
+	for (int pp = 1; pp <= L && pp <= N; pp++)
+		for (int dp = 1; pp * dp <= max_units; dp++)
+			cap += pb->n_quotas;
+	o->opts[i] = malloc((size_t)(cap ? cap : 1) * sizeof(**o->opts));
+	if (!o->opts[i]) {
+		fam_release(&f1);
+		return -1;
+	}
+	for (int pp = 1; pp <= L && pp <= N; pp++)
+		for (int dp = 1; pp * dp <= max_units; dp++)
+			for (int qi = 0; qi < pb->n_quotas; qi++) {
+				int64_t lb;
+
+				if ((int64_t)pp * dp * pb->quotas[qi] > (int64_t)N * pb->gpu->sms)
+					continue;
+				f1.pp[m] = pp, f1.dp[m] = dp, f1.qi[m] = qi;
+				if (fam_module_ns(pb, &f1, m, 0, &lb) < 0)
+					continue;
+				o->opts[i][o->n_opts[i]++] = (struct opt_option){pp, dp, qi, lb,
+					(double)pb->quotas[qi] * dp * pl_share(pb->batch / pb->microbatch_size, dp) *
+					(double)pl_slice_ns(pb, m, 0, L, qi),
+					(int64_t)pp * dp * pb->quotas[qi]};
+			}
+	fam_release(&f1);
+	opt_drop_dominated(o, i);
+	qsort(o->opts[i], (size_t)o->n_opts[i], sizeof(**o->opts), cmp_opt);
+	return 0;
+}
+
+/* Heaviest modules first (their bound prunes most). */
+static void opt_order_modules(struct optimal *o)
+{
+	for (int i = 0; i < o->K; i++)
+		for (int j = i + 1; j < o->K; j++) {
+			int64_t li = o->n_opts[i] ? o->opts[i][0].lb : INT64_MAX;
+			int64_t lj = o->n_opts[j] ? o->opts[j][0].lb : INT64_MAX;
+
+			if (lj > li) {
+				int tm = o->mods[i], tn = o->n_opts[i];
+				struct opt_option *to = o->opts[i];
+
+				o->mods[i] = o->mods[j], o->n_opts[i] = o->n_opts[j], o->opts[i] = o->opts[j];
+				o->mods[j] = tm, o->n_opts[j] = tn, o->opts[j] = to;
+			}
+		}
+}
+
+/* The least the modules i.. need: rest_sms[i], rest_area[i].  -1 when out of
+ * memory. */
+static int opt_rest(struct optimal *o)
+{
+	o->rest_sms = calloc((size_t)o->K + 1, sizeof(int64_t));
+	o->rest_area = calloc((size_t)o->K + 1, sizeof(double));
+	if (!o->rest_sms || !o->rest_area)
+		return -1;
+	for (int i = o->K - 1; i >= 0; i--) {
+		int64_t ms = INT64_MAX;
+		double ma = 1e300;
+
+		for (int k = 0; k < o->n_opts[i]; k++) {
+			if (o->opts[i][k].sms < ms)
+				ms = o->opts[i][k].sms;
+			if (o->opts[i][k].area < ma)
+				ma = o->opts[i][k].area;
+		}
+		if (!o->n_opts[i])
+			ms = 0, ma = 0;
+		o->rest_sms[i] = o->rest_sms[i + 1] + ms;
+		o->rest_area[i] = o->rest_area[i + 1] + ma;
+	}
+	return 0;
+}
+
+/* The search state: modules in topological order, each at one stage, one
+ * replica, the whole GPU, then their options.  0, or the error. */
+static int opt_init(struct optimal *o, const struct plan_problem *pb, struct mo_err *err)
+{
+	int K = pb->n_modules;
+
+	memset(o, 0, sizeof(*o));
+	o->pb = pb;
+	o->K = K;
+	o->mods = malloc((size_t)K * sizeof(int));
+	o->opts = calloc((size_t)K, sizeof(*o->opts));
+	o->n_opts = calloc((size_t)K, sizeof(int));
+	if (!o->mods || !o->opts || !o->n_opts || fam_alloc(&o->f, K))
+		return mo_err_set(err, MO_ENOMEM, "plan: out of memory");
+	for (int i = 0; i < K; i++) {
+		o->mods[i] = pb->topo[i];
+		o->f.pp[i] = 1, o->f.dp[i] = 1, o->f.qi[i] = pb->n_quotas - 1;
+	}
+	for (int i = 0; i < K; i++)
+		if (opt_module_options(o, i))
+			return mo_err_set(err, MO_ENOMEM, "plan: out of memory");
+	opt_order_modules(o);
+	return 0;
+}
+
+/* The product of the modules' option counts, refused above 10^OPT_MAX_LOG10_SPACE. */
+static int opt_space_check(const struct optimal *o, struct mo_err *err)
+{
+	double space = 0;
+
+	for (int i = 0; i < o->K; i++)
+		space += log10(o->n_opts[i] > 1 ? o->n_opts[i] : 1);
+	if (space > OPT_MAX_LOG10_SPACE)
+		return mo_err_set(err, MO_EUSAGE,
+				  "optimal: instance too large for exact search (%d modules on %d GPUs, "
+				  "microbatch %d: 10^%.1f configurations, at most 10^%.1f): use --planner mosaic",
+				  o->K, o->pb->n_gpus, o->pb->microbatch_size, space, OPT_MAX_LOG10_SPACE);
+	return 0;
+}
+
+/* The search from the incumbent: the mosaic heuristic's plan (itself at
+ * least as good as every temporal-only baseline); the bound only cuts what
+ * cannot beat it. */
+static int opt_search(struct optimal *o, struct mo_err *err)
+{
+	struct plan *p = NULL;
+
+	if (pl_mosaic(o->pb, &p, NULL) == 0 && p)
+		pl_keep_best(&o->best, &o->best_ns, p, p->predicted_iter_ns);
+	if (opt_rest(o))
+		return mo_err_set(err, MO_ENOMEM, "plan: out of memory");
+	opt_dfs(o, 0, 0, 0, 0);
+	if (o->aborted)
+		return mo_err_set(err, MO_EUSAGE,
+				  "optimal: instance too large for exact search (more than %ld configurations or %ld placements to bound): use --planner mosaic",
+				  OPT_MAX_NODES, OPT_MAX_LEAVES);
+	if (!o->best)
+		return mo_err_set(err, MO_EINFEASIBLE, "optimal: nothing fits on %d %s", o->pb->n_gpus,
+				  o->pb->gpu->short_name);
+	return 0;
+}
+
 int pl_optimal(const struct plan_problem *pb, struct plan **out, struct mo_err *err)
 {
 	struct optimal o;
-	int K = pb->n_modules, N = pb->n_gpus, max_units = 2 * N;
-	int rc = 0;
+	int K = pb->n_modules, N = pb->n_gpus;
+	int rc;
 
 	if (N > OPT_MAX_GPUS || K > OPT_MAX_MODULES)
 		return mo_err_set(err, MO_EUSAGE,
 				  "optimal: instance too large for exact search (%d GPUs, %d modules; at most %d GPUs and %d modules): use --planner mosaic",
 				  N, K, OPT_MAX_GPUS, OPT_MAX_MODULES);
-	memset(&o, 0, sizeof(o));
-	o.pb = pb;
-	o.K = K;
-	o.mods = malloc((size_t)K * sizeof(int));
-	o.opts = calloc((size_t)K, sizeof(*o.opts));
-	o.n_opts = calloc((size_t)K, sizeof(int));
-	if (!o.mods || !o.opts || !o.n_opts || fam_alloc(&o.f, K)) {
-		rc = mo_err_set(err, MO_ENOMEM, "plan: out of memory");
-		goto out;
+	rc = opt_init(&o, pb, err);
+	if (!rc && !(rc = opt_space_check(&o, err)) && !(rc = opt_search(&o, err))) {
+		snprintf(o.best->planner, sizeof(o.best->planner), "optimal");
+		o.best->predicted_iter_ns = o.best_ns;
+		*out = o.best;
+		o.best = NULL;
 	}
-	for (int i = 0; i < K; i++) {
-		o.mods[i] = pb->topo[i];
-		o.f.pp[i] = 1, o.f.dp[i] = 1, o.f.qi[i] = pb->n_quotas - 1;
-	}
-	/* per-module options with their bounds (fam_down with pp = 1 below:
-	 * the smallest in-flight count, so memory is not over-pruned) */
-	for (int i = 0; i < K; i++) {
-		int m = o.mods[i], L = pb->modules[m].layers, cap = 0;
-		struct fam f1;
-
-		if (fam_alloc(&f1, K)) {
-			rc = mo_err_set(err, MO_ENOMEM, "plan: out of memory");
-			goto out;
-		}
-		for (int j = 0; j < K; j++)
-			f1.pp[j] = 1, f1.dp[j] = 1, f1.qi[j] = 0;
-		for (int pp = 1; pp <= L && pp <= N; pp++)
-			for (int dp = 1; pp * dp <= max_units; dp++)
-				cap += pb->n_quotas;
-		o.opts[i] = malloc((size_t)(cap ? cap : 1) * sizeof(**o.opts));
-		if (!o.opts[i]) {
-			fam_release(&f1);
-			rc = mo_err_set(err, MO_ENOMEM, "plan: out of memory");
-			goto out;
-		}
-		for (int pp = 1; pp <= L && pp <= N; pp++)
-			for (int dp = 1; pp * dp <= max_units; dp++)
-				for (int qi = 0; qi < pb->n_quotas; qi++) {
-					int64_t lb;
-
-					if ((int64_t)pp * dp * pb->quotas[qi] > (int64_t)N * pb->gpu->sms)
-						continue;
-					f1.pp[m] = pp, f1.dp[m] = dp, f1.qi[m] = qi;
-					if (fam_module_ns(pb, &f1, m, 0, &lb) < 0)
-						continue;
-					o.opts[i][o.n_opts[i]++] = (struct opt_option){pp, dp, qi, lb,
-						(double)pb->quotas[qi] * dp *
-						pl_share(pb->batch / pb->microbatch_size, dp) *
-						(double)pl_slice_ns(pb, m, 0, L, qi),
-						(int64_t)pp * dp * pb->quotas[qi]};
-				}
-		fam_release(&f1);
-		/* drop options another beats on bound, area, SMs and unit count */
-		{
-			int keep = 0;
-
-			for (int a = 0; a < o.n_opts[i]; a++) {
-				const struct opt_option *x = &o.opts[i][a];
-				int dom = 0;
-
-				for (int b = 0; b < o.n_opts[i] && !dom; b++) {
-					const struct opt_option *y = &o.opts[i][b];
-
-					if (b != a && y->lb <= x->lb && y->area <= x->area && y->sms <= x->sms &&
-					    y->pp * y->dp <= x->pp * x->dp &&
-					    (y->lb < x->lb || y->area < x->area || y->sms < x->sms ||
-					     y->pp * y->dp < x->pp * x->dp || b < a))
-						dom = 1;
-				}
-				if (!dom)
-					o.opts[i][keep++] = *x;
-			}
-			o.n_opts[i] = keep;
-		}
-		qsort(o.opts[i], (size_t)o.n_opts[i], sizeof(**o.opts), cmp_opt);
-	}
-	/* heaviest modules first (their bound prunes most), then the least the
-	 * remaining modules need */
-	for (int i = 0; i < K; i++)
-		for (int j = i + 1; j < K; j++) {
-			int64_t li = o.n_opts[i] ? o.opts[i][0].lb : INT64_MAX;
-			int64_t lj = o.n_opts[j] ? o.opts[j][0].lb : INT64_MAX;
-
-			if (lj > li) {
-				int tm = o.mods[i], tn = o.n_opts[i];
-				struct opt_option *to = o.opts[i];
-
-				o.mods[i] = o.mods[j], o.n_opts[i] = o.n_opts[j], o.opts[i] = o.opts[j];
-				o.mods[j] = tm, o.n_opts[j] = tn, o.opts[j] = to;
-			}
-		}
-	{
-		double space = 0;
-
-		for (int i = 0; i < K; i++)
-			space += log10(o.n_opts[i] > 1 ? o.n_opts[i] : 1);
-		if (space > OPT_MAX_LOG10_SPACE) {
-			rc = mo_err_set(err, MO_EUSAGE,
-					"optimal: instance too large for exact search (%d modules on %d GPUs, "
-					"microbatch %d: 10^%.1f configurations, at most 10^%.1f): use --planner mosaic",
-					K, N, pb->microbatch_size, space, OPT_MAX_LOG10_SPACE);
-			goto out;
-		}
-	}
-	/* incumbent: the mosaic heuristic's plan (itself at least as good as
-	 * every temporal-only baseline); the bound only cuts what cannot beat it */
-	{
-		struct plan *p = NULL;
-
-		if (pl_mosaic(pb, &p, NULL) == 0 && p)
-			pl_keep_best(&o.best, &o.best_ns, p, p->predicted_iter_ns);
-	}
-	o.rest_sms = calloc((size_t)K + 1, sizeof(int64_t));
-	o.rest_area = calloc((size_t)K + 1, sizeof(double));
-	if (!o.rest_sms || !o.rest_area) {
-		rc = mo_err_set(err, MO_ENOMEM, "plan: out of memory");
-		goto out;
-	}
-	for (int i = K - 1; i >= 0; i--) {
-		int64_t ms = INT64_MAX;
-		double ma = 1e300;
-
-		for (int k = 0; k < o.n_opts[i]; k++) {
-			if (o.opts[i][k].sms < ms)
-				ms = o.opts[i][k].sms;
-			if (o.opts[i][k].area < ma)
-				ma = o.opts[i][k].area;
-		}
-		if (!o.n_opts[i])
-			ms = 0, ma = 0;
-		o.rest_sms[i] = o.rest_sms[i + 1] + ms;
-		o.rest_area[i] = o.rest_area[i + 1] + ma;
-	}
-	opt_dfs(&o, 0, 0, 0, 0);
-	if (o.aborted) {
-		rc = mo_err_set(err, MO_EUSAGE,
-				"optimal: instance too large for exact search (more than %ld configurations or %ld placements to bound): use --planner mosaic",
-				OPT_MAX_NODES, OPT_MAX_LEAVES);
-		goto out;
-	}
-	if (!o.best) {
-		rc = mo_err_set(err, MO_EINFEASIBLE, "optimal: nothing fits on %d %s", N, pb->gpu->short_name);
-		goto out;
-	}
-	snprintf(o.best->planner, sizeof(o.best->planner), "optimal");
-	o.best->predicted_iter_ns = o.best_ns;
-	*out = o.best;
-	o.best = NULL;
-out:
 	plan_free(o.best);
 	for (int i = 0; i < K && o.opts; i++)
 		free(o.opts[i]);

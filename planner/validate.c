@@ -7,12 +7,21 @@
 
 #define GIB (1024.0 * 1024.0 * 1024.0)
 
-static int modinfo_from_workload(const struct workload *w, struct pl_modinfo *mi)
+/* The unit graph of p over w's modules (pl_graph_release frees it). */
+static int workload_graph(const struct plan *p, const struct workload *w, struct pl_graph *g,
+			  struct mo_err *err)
 {
-	return pl_modinfo_init(mi, w->modules, sizeof(*w->modules), offsetof(struct workload_module, name),
-			       offsetof(struct workload_module, layers), w->n_modules, w->edges,
-			       sizeof(*w->edges), offsetof(struct workload_edge, from),
-			       offsetof(struct workload_edge, to), w->n_edges);
+	struct pl_modinfo mi;
+	int rc;
+
+	if (pl_modinfo_init(&mi, w->modules, sizeof(*w->modules), offsetof(struct workload_module, name),
+			    offsetof(struct workload_module, layers), w->n_modules, w->edges,
+			    sizeof(*w->edges), offsetof(struct workload_edge, from),
+			    offsetof(struct workload_edge, to), w->n_edges))
+		return mo_err_set(err, MO_ENOMEM, "plan: out of memory");
+	rc = pl_graph_build(p, &mi, g, err);
+	pl_modinfo_release(&mi);
+	return rc;
 }
 
 /* Memory of every GPU from a built graph. */
@@ -36,14 +45,9 @@ static void graph_memory(const struct plan *p, const struct workload *w, const s
 
 int plan_memory(const struct plan *p, const struct workload *w, int64_t *mem, struct mo_err *err)
 {
-	struct pl_modinfo mi;
 	struct pl_graph g;
-	int rc;
+	int rc = workload_graph(p, w, &g, err);
 
-	if (modinfo_from_workload(w, &mi))
-		return mo_err_set(err, MO_ENOMEM, "plan: out of memory");
-	rc = pl_graph_build(p, &mi, &g, err);
-	pl_modinfo_release(&mi);
 	if (rc)
 		return rc;
 	graph_memory(p, w, &g, mem);
@@ -54,7 +58,6 @@ int plan_memory(const struct plan *p, const struct workload *w, int64_t *mem, st
 int plan_validate(const struct plan *p, const struct workload *w, const struct model_gpu *gpu,
 		  struct mo_err *err)
 {
-	struct pl_modinfo mi;
 	struct pl_graph g;
 	int64_t *mem;
 	int rc;
@@ -91,11 +94,7 @@ int plan_validate(const struct plan *p, const struct workload *w, const struct m
 					  "GPU %d: partitions take %d SMs, the %s has %d", gi, sum,
 					  gpu->short_name, gpu->sms);
 	}
-	if (modinfo_from_workload(w, &mi))
-		return mo_err_set(err, MO_ENOMEM, "plan: out of memory");
-	rc = pl_graph_build(p, &mi, &g, err);
-	pl_modinfo_release(&mi);
-	if (rc)
+	if ((rc = workload_graph(p, w, &g, err)))
 		return rc;
 	mem = calloc((size_t)p->n_gpus, sizeof(*mem));
 	if (!mem) {
