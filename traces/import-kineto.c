@@ -179,7 +179,7 @@ static size_t *map_dense_slot(struct i64map *m, int64_t key, int *nomem)
  * the next put), -1 nomem. */
 static int map_put(struct i64map *m, int64_t key, size_t val, size_t **slot_val)
 {
-	size_t *v;
+	size_t *v = NULL;
 
 	if (!m->hashed) {
 		int nomem = 0;
