@@ -342,7 +342,7 @@ $(BUILD)/tests/cuda/nvtx-kernel: tests/cuda/nvtx-kernel.cu traces/cuda/mosaic-nv
 	$(NVCC) $(NVCC_FLAGS) -I. -o $@ $< -ldl
 CUDA_EXTRA_BIN := $(BUILD)/tests/cuda/nvtx-example $(BUILD)/tests/cuda/nvtx-kernel
 $(BUILD)/tests/cuda/test-cupti: $(BUILD)/cudahost/tests/cuda/test-cupti.o \
-		$(BUILD)/cudahost/traces/cuda/cupti-xlate.o $(LIBMOSAIC)
+		$(BUILD)/cudahost/traces/cuda/cupti-xlate.o $(BUILD)/tests/common/trace-find.o $(LIBMOSAIC)
 	@mkdir -p $(dir $@)
 	$(CC) $(MODE_LDFLAGS) -o $@ $(filter %.o,$^) $(LIBMOSAIC) $(CHECK_LIBS) $(LDLIBS)
 

@@ -11,6 +11,7 @@
 #include <zlib.h>
 
 #include "tests/common/check-main.h"
+#include "tests/common/trace-find.h"
 #include "traces/import-internal.h"
 #include "traces/traces.h"
 
@@ -26,38 +27,6 @@ static int import_str(const char *json, const struct trace_import_opts *o, struc
 	struct trace_sink sink = trace_sink_mem(t);
 	mo_err_clear(err);
 	return trace_import_kineto_mem(json, strlen(json), "lit.json", o, &sink, st, err);
-}
-
-static size_t count_kind(const struct trace_mem *t, enum trace_kind k)
-{
-	size_t n = 0;
-	for (size_t i = 0; i < t->n; i++)
-		n += t->recs[i].kind == k;
-	return n;
-}
-
-static const struct trace_record *nth_kind(const struct trace_mem *t, enum trace_kind k, size_t nth)
-{
-	for (size_t i = 0; i < t->n; i++)
-		if (t->recs[i].kind == k && nth-- == 0)
-			return &t->recs[i];
-	return NULL;
-}
-
-static const char *module_name(const struct trace_mem *t, int64_t id)
-{
-	for (size_t i = 0; i < t->n; i++)
-		if (t->recs[i].kind == TRACE_KIND_MODULE && t->recs[i].u.module.id == id)
-			return t->recs[i].u.module.name;
-	return NULL;
-}
-
-static const char *phase_name(const struct trace_mem *t, int64_t id)
-{
-	for (size_t i = 0; i < t->n; i++)
-		if (t->recs[i].kind == TRACE_KIND_PHASE && t->recs[i].u.phase.id == id)
-			return t->recs[i].u.phase.name;
-	return NULL;
 }
 
 /* gzip a buffer (one member); caller frees. */
@@ -168,7 +137,7 @@ START_TEST(end_is_rounded_from_the_exact_sum)
 	struct trace_mem t;
 	struct mo_err err;
 	ck_assert_int_eq(import_str(j, NULL, &t, NULL, &err), 0);
-	const struct trace_record *k = nth_kind(&t, TRACE_KIND_KERNEL, 0);
+	const struct trace_record *k = test_nth_kind(&t, TRACE_KIND_KERNEL, 0);
 	ck_assert_ptr_nonnull(k);
 	ck_assert_int_eq(k->u.kernel.start_ns, 0);
 	ck_assert_int_eq(k->u.kernel.end_ns, 1);
@@ -241,8 +210,8 @@ START_TEST(modern_kineto_trace_imports_everything)
 	ck_assert_int_eq(st.collectives, 1);
 	ck_assert_int_eq(st.memcpys, 1);
 	ck_assert_int_eq(st.memsets, 1);
-	ck_assert_int_eq(count_kind(&t, TRACE_KIND_DEVICE), 1);
-	ck_assert_int_eq(count_kind(&t, TRACE_KIND_STREAM), 2);
+	ck_assert_int_eq(test_count_kind(&t, TRACE_KIND_DEVICE), 1);
+	ck_assert_int_eq(test_count_kind(&t, TRACE_KIND_STREAM), 2);
 
 	/* definitions come before any activity */
 	size_t first_activity = t.n;
@@ -266,7 +235,7 @@ START_TEST(modern_kineto_trace_imports_everything)
 	ck_assert_int_eq(st.out_of_order, 0);
 
 	/* the forward GEMM: exact times, launch facts, module at depth 2 */
-	const struct trace_record *r = nth_kind(&t, TRACE_KIND_KERNEL, 0);
+	const struct trace_record *r = test_nth_kind(&t, TRACE_KIND_KERNEL, 0);
 	const struct trace_kernel *k = &r->u.kernel;
 	ck_assert_str_eq(k->name, "ampere_sgemm_128x64_nn");
 	ck_assert_int_eq(k->start_ns, BASE + 150001); /* 150.0005 us: tie, away from zero */
@@ -283,25 +252,25 @@ START_TEST(modern_kineto_trace_imports_everything)
 	ck_assert_int_eq(k->device, 0);
 	ck_assert_int_eq(k->stream, 7);
 	ck_assert_int_eq(k->kclass, -1);
-	ck_assert_str_eq(module_name(&t, k->module), "Encoder_0");
-	ck_assert_str_eq(phase_name(&t, k->phase), "forward");
+	ck_assert_str_eq(test_module_name(&t, k->module), "Encoder_0");
+	ck_assert_str_eq(test_phase_name(&t, k->phase), "forward");
 	ck_assert_int_eq(k->step, 3);
 
 	/* the add: launched in TextModel_0 (depth 1, the deepest there) */
-	k = &nth_kind(&t, TRACE_KIND_KERNEL, 1)->u.kernel;
+	k = &test_nth_kind(&t, TRACE_KIND_KERNEL, 1)->u.kernel;
 	ck_assert_str_eq(k->name, "add_kernel");
-	ck_assert_str_eq(module_name(&t, k->module), "TextModel_0");
-	ck_assert_str_eq(phase_name(&t, k->phase), "forward");
+	ck_assert_str_eq(test_module_name(&t, k->module), "TextModel_0");
+	ck_assert_str_eq(test_phase_name(&t, k->phase), "forward");
 
 	/* backward: autograd thread, module through the sequence number */
-	k = &nth_kind(&t, TRACE_KIND_KERNEL, 2)->u.kernel;
+	k = &test_nth_kind(&t, TRACE_KIND_KERNEL, 2)->u.kernel;
 	ck_assert_str_eq(k->name, "sgemm_bwd");
-	ck_assert_str_eq(phase_name(&t, k->phase), "backward");
-	ck_assert_str_eq(module_name(&t, k->module), "Encoder_0");
+	ck_assert_str_eq(test_phase_name(&t, k->phase), "backward");
+	ck_assert_str_eq(test_module_name(&t, k->module), "Encoder_0");
 	ck_assert_int_eq(k->step, 3); /* by time: ProfilerStep#3 spans it */
 
 	/* NCCL: a collective with its metadata */
-	const struct trace_collective *c = &nth_kind(&t, TRACE_KIND_COLLECTIVE, 0)->u.collective;
+	const struct trace_collective *c = &test_nth_kind(&t, TRACE_KIND_COLLECTIVE, 0)->u.collective;
 	ck_assert_int_eq(c->coll, TRACE_COLL_ALLREDUCE);
 	ck_assert_int_eq(c->bytes, 2000); /* 1000 bf16 */
 	ck_assert_int_eq(c->group_size, 4);
@@ -309,13 +278,13 @@ START_TEST(modern_kineto_trace_imports_everything)
 	ck_assert_str_eq(c->group, "0");
 	ck_assert_str_eq(c->dtype, "BFloat16");
 	ck_assert_int_eq(c->stream, 20);
-	ck_assert_str_eq(phase_name(&t, c->phase), "backward");
+	ck_assert_str_eq(test_phase_name(&t, c->phase), "backward");
 
 	/* memset under Optimizer.step, memcpy with its direction */
-	const struct trace_memset *ms = &nth_kind(&t, TRACE_KIND_MEMSET, 0)->u.memset;
+	const struct trace_memset *ms = &test_nth_kind(&t, TRACE_KIND_MEMSET, 0)->u.memset;
 	ck_assert_int_eq(ms->bytes, 4096);
-	ck_assert_str_eq(phase_name(&t, ms->phase), "optimizer");
-	const struct trace_memcpy *mc = &nth_kind(&t, TRACE_KIND_MEMCPY, 0)->u.memcpy;
+	ck_assert_str_eq(test_phase_name(&t, ms->phase), "optimizer");
+	const struct trace_memcpy *mc = &test_nth_kind(&t, TRACE_KIND_MEMCPY, 0)->u.memcpy;
 	ck_assert_int_eq(mc->copy_kind, TRACE_COPY_HTOD);
 	ck_assert_int_eq(mc->bytes, 1024);
 	ck_assert_int_eq(mc->module, -1); /* correlation 499 has no launch on record */
@@ -330,7 +299,7 @@ START_TEST(modern_kineto_trace_imports_everything)
 		gpu_markers += m->device == 0;
 		if (!strcmp(m->name, "## forward ##")) {
 			fwd_markers++;
-			ck_assert_str_eq(phase_name(&t, m->phase), "forward");
+			ck_assert_str_eq(test_phase_name(&t, m->phase), "forward");
 		}
 		if (!strcmp(m->name, "ProfilerStep#3"))
 			ck_assert_int_eq(m->step, 3);
@@ -342,9 +311,9 @@ START_TEST(modern_kineto_trace_imports_everything)
 	ck_assert_int_eq(st.attributed, 4);
 	ck_assert_int_eq(st.phased, 4);
 	/* modules at depth <= 2, in order of appearance */
-	ck_assert_int_eq(count_kind(&t, TRACE_KIND_MODULE), 4);
-	ck_assert_str_eq(nth_kind(&t, TRACE_KIND_MODULE, 0)->u.module.name, "CLIP_0");
-	ck_assert_str_eq(nth_kind(&t, TRACE_KIND_MODULE, 2)->u.module.name, "Encoder_0");
+	ck_assert_int_eq(test_count_kind(&t, TRACE_KIND_MODULE), 4);
+	ck_assert_str_eq(test_nth_kind(&t, TRACE_KIND_MODULE, 0)->u.module.name, "CLIP_0");
+	ck_assert_str_eq(test_nth_kind(&t, TRACE_KIND_MODULE, 2)->u.module.name, "Encoder_0");
 	trace_mem_release(&t);
 }
 END_TEST
@@ -357,14 +326,14 @@ START_TEST(module_depth_option_picks_the_level)
 	trace_import_opts_init(&o);
 	o.module_depth = 1;
 	ck_assert_int_eq(import_str(modern, &o, &t, NULL, &err), 0);
-	const struct trace_kernel *k = &nth_kind(&t, TRACE_KIND_KERNEL, 0)->u.kernel;
-	ck_assert_str_eq(module_name(&t, k->module), "VisionModel_0");
-	k = &nth_kind(&t, TRACE_KIND_KERNEL, 2)->u.kernel; /* backward follows too */
-	ck_assert_str_eq(module_name(&t, k->module), "VisionModel_0");
+	const struct trace_kernel *k = &test_nth_kind(&t, TRACE_KIND_KERNEL, 0)->u.kernel;
+	ck_assert_str_eq(test_module_name(&t, k->module), "VisionModel_0");
+	k = &test_nth_kind(&t, TRACE_KIND_KERNEL, 2)->u.kernel; /* backward follows too */
+	ck_assert_str_eq(test_module_name(&t, k->module), "VisionModel_0");
 	trace_mem_release(&t);
 	o.module_depth = 0;
 	ck_assert_int_eq(import_str(modern, &o, &t, NULL, &err), 0);
-	ck_assert_int_eq(count_kind(&t, TRACE_KIND_MODULE), 1);
+	ck_assert_int_eq(test_count_kind(&t, TRACE_KIND_MODULE), 1);
 	trace_mem_release(&t);
 }
 END_TEST
@@ -408,7 +377,7 @@ START_TEST(schema_2021_with_string_tids_and_lowercase_external_id)
 	ck_assert_str_eq(t.header.gpu_name, "Tesla V100-DGXS-32GB");
 	ck_assert_int_eq(st.kernels, 2);
 	ck_assert_int_eq(st.memsets, 1);
-	const struct trace_kernel *k = &nth_kind(&t, TRACE_KIND_KERNEL, 0)->u.kernel;
+	const struct trace_kernel *k = &test_nth_kind(&t, TRACE_KIND_KERNEL, 0)->u.kernel;
 	ck_assert_int_eq(k->stream, 7);
 	ck_assert_int_eq(k->device, 0);
 	ck_assert_int_eq(k->start_ns, 1623142623531625000LL);
@@ -417,11 +386,11 @@ START_TEST(schema_2021_with_string_tids_and_lowercase_external_id)
 	ck_assert_int_eq(k->registers, 38);
 	ck_assert_int_eq(k->occupancy_pct, 8);
 	ck_assert_int_eq(k->step, 5);
-	ck_assert_str_eq(phase_name(&t, k->phase), "forward");
-	k = &nth_kind(&t, TRACE_KIND_KERNEL, 1)->u.kernel;
-	ck_assert_str_eq(phase_name(&t, k->phase), "backward"); /* Fwd thread id > 0 */
+	ck_assert_str_eq(test_phase_name(&t, k->phase), "forward");
+	k = &test_nth_kind(&t, TRACE_KIND_KERNEL, 1)->u.kernel;
+	ck_assert_str_eq(test_phase_name(&t, k->phase), "backward"); /* Fwd thread id > 0 */
 	ck_assert_int_eq(k->step, 5);
-	const struct trace_record *s = nth_kind(&t, TRACE_KIND_STREAM, 0);
+	const struct trace_record *s = test_nth_kind(&t, TRACE_KIND_STREAM, 0);
 	ck_assert_int_eq(s->u.stream.id, 7);
 	trace_mem_release(&t);
 }
@@ -436,7 +405,7 @@ START_TEST(a_bare_chrome_array_imports)
 	struct mo_err err;
 	ck_assert_msg(import_str(j, NULL, &t, &st, &err) == 0, "%s", err.msg);
 	ck_assert_int_eq(st.kernels, 2);
-	const struct trace_kernel *k = &nth_kind(&t, TRACE_KIND_KERNEL, 1)->u.kernel;
+	const struct trace_kernel *k = &test_nth_kind(&t, TRACE_KIND_KERNEL, 1)->u.kernel;
 	ck_assert_int_eq(k->device, 1); /* pid when args have no device */
 	ck_assert_int_eq(k->stream, 3);
 	ck_assert_int_eq(k->start_ns, 12000);
@@ -481,7 +450,7 @@ START_TEST(gpu_events_far_apart_in_the_file_all_import)
 	ck_assert_msg(import_str(j, NULL, &t, &st, &err) == 0, "%s", err.msg);
 	ck_assert_int_eq(st.kernels, nk);
 	for (int i = 0; i < nk; i++) {
-		const struct trace_kernel *k = &nth_kind(&t, TRACE_KIND_KERNEL, (size_t)i)->u.kernel;
+		const struct trace_kernel *k = &test_nth_kind(&t, TRACE_KIND_KERNEL, (size_t)i)->u.kernel;
 		char want[16];
 
 		snprintf(want, sizeof(want), "k%d", i);
@@ -524,8 +493,8 @@ START_TEST(a_gpu_event_across_a_read_boundary_imports)
 		ck_assert_msg(import_str(j, NULL, &t, &st, &err) == 0, "first kernel %zu bytes before "
 			      "the boundary: %s", before, err.msg);
 		ck_assert_int_eq(st.kernels, 2);
-		ck_assert_str_eq(nth_kind(&t, TRACE_KIND_KERNEL, 0)->u.kernel.name, "k0");
-		ck_assert_str_eq(nth_kind(&t, TRACE_KIND_KERNEL, 1)->u.kernel.name, "k1");
+		ck_assert_str_eq(test_nth_kind(&t, TRACE_KIND_KERNEL, 0)->u.kernel.name, "k0");
+		ck_assert_str_eq(test_nth_kind(&t, TRACE_KIND_KERNEL, 1)->u.kernel.name, "k1");
 		trace_mem_release(&t);
 	}
 	free(j);
@@ -603,7 +572,7 @@ START_TEST(a_base_time_that_overflows_is_refused)
 	ck_assert_int_eq(import_str("{\"baseTimeNanoseconds\": 9223372036000000000, \"traceEvents\": "
 				    "[{\"ph\":\"X\",\"cat\":\"kernel\",\"name\":\"k\",\"pid\":0,"
 				    "\"tid\":7,\"ts\":1,\"dur\":1}]}", NULL, &t, NULL, &err), 0);
-	ck_assert_int_eq(nth_kind(&t, TRACE_KIND_KERNEL, 0)->u.kernel.start_ns, 9223372036000001000LL);
+	ck_assert_int_eq(test_nth_kind(&t, TRACE_KIND_KERNEL, 0)->u.kernel.start_ns, 9223372036000001000LL);
 	trace_mem_release(&t);
 }
 END_TEST
@@ -621,7 +590,7 @@ START_TEST(events_without_names_are_fine)
 	ck_assert_msg(import_str(j, NULL, &t, &st, &err) == 0, "%s", err.msg);
 	ck_assert_int_eq(st.kernels, 1);
 	ck_assert_int_eq(st.markers, 2);
-	ck_assert_str_eq(nth_kind(&t, TRACE_KIND_KERNEL, 0)->u.kernel.name, "");
+	ck_assert_str_eq(test_nth_kind(&t, TRACE_KIND_KERNEL, 0)->u.kernel.name, "");
 	trace_mem_release(&t);
 }
 END_TEST
@@ -990,9 +959,9 @@ START_TEST(cpu_ops_and_api_calls_keep_their_threads_nesting_and_correlations)
 	ck_assert_int_eq(st.threads, 2);
 	ck_assert_int_eq(st.cpu_ops, 5);
 	ck_assert_int_eq(st.api_calls, 5);
-	ck_assert_int_eq(count_kind(&t, TRACE_KIND_THREAD), 2);
-	ck_assert_int_eq(nth_kind(&t, TRACE_KIND_THREAD, 0)->u.thread.tid, 10);
-	ck_assert_int_eq(nth_kind(&t, TRACE_KIND_THREAD, 1)->u.thread.tid, 11);
+	ck_assert_int_eq(test_count_kind(&t, TRACE_KIND_THREAD), 2);
+	ck_assert_int_eq(test_nth_kind(&t, TRACE_KIND_THREAD, 0)->u.thread.tid, 10);
+	ck_assert_int_eq(test_nth_kind(&t, TRACE_KIND_THREAD, 1)->u.thread.tid, 11);
 
 	const struct trace_cpu_op *lin = op_named(&t, "aten::linear");
 	ck_assert_ptr_nonnull(lin);
@@ -1002,8 +971,8 @@ START_TEST(cpu_ops_and_api_calls_keep_their_threads_nesting_and_correlations)
 	ck_assert_int_eq(lin->parent, -1);
 	ck_assert_int_eq(lin->depth, 0);
 	ck_assert_int_eq(lin->external_id, 20);
-	ck_assert_str_eq(module_name(&t, lin->module), "Encoder_0");
-	ck_assert_str_eq(phase_name(&t, lin->phase), "forward");
+	ck_assert_str_eq(test_module_name(&t, lin->module), "Encoder_0");
+	ck_assert_str_eq(test_phase_name(&t, lin->phase), "forward");
 	ck_assert_int_eq(lin->step, 3);
 	/* the backward op nests in evaluate_function on thread 11 */
 	const struct trace_cpu_op *ev = op_named(&t, "autograd::engine::evaluate_function: "
@@ -1012,7 +981,7 @@ START_TEST(cpu_ops_and_api_calls_keep_their_threads_nesting_and_correlations)
 	ck_assert_int_eq(bw->thread, 1);
 	ck_assert_int_eq(bw->parent, ev->id);
 	ck_assert_int_eq(bw->depth, 1);
-	ck_assert_str_eq(phase_name(&t, bw->phase), "backward");
+	ck_assert_str_eq(test_phase_name(&t, bw->phase), "backward");
 	/* a call links its op (parent) and its kernel (correlation) */
 	const struct trace_api_call *c = call_with(&t, 502);
 	ck_assert_ptr_nonnull(c);
@@ -1050,8 +1019,8 @@ START_TEST(cpu_ops_and_api_calls_keep_their_threads_nesting_and_correlations)
 	trace_import_opts_init(&o);
 	o.host_records = 0;
 	ck_assert_msg(import_str(modern, &o, &t, &st, &err) == 0, "%s", err.msg);
-	ck_assert_int_eq(count_kind(&t, TRACE_KIND_CPU_OP) + count_kind(&t, TRACE_KIND_API_CALL) +
-				 count_kind(&t, TRACE_KIND_THREAD), 0);
+	ck_assert_int_eq(test_count_kind(&t, TRACE_KIND_CPU_OP) + test_count_kind(&t, TRACE_KIND_API_CALL) +
+				 test_count_kind(&t, TRACE_KIND_THREAD), 0);
 	s = summarise(&t);
 	ck_assert_int_eq(trace_summary_totals(s)->unattributed_ns, 99749 + 207000 + 5000);
 	trace_summary_free(s);

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "tests/common/trace-find.h"
 #include "traces/cuda/trace-cuda.h"
 #include "traces/traces.h"
 
@@ -138,30 +139,6 @@ static struct trace_mem run(struct trace_cuda_xlate *x)
 	return t;
 }
 
-static const struct trace_record *nth(const struct trace_mem *t, enum trace_kind kind, int n)
-{
-	for (size_t i = 0; i < t->n; i++)
-		if (t->recs[i].kind == kind && n-- == 0)
-			return &t->recs[i];
-	return NULL;
-}
-
-static const char *module_name(const struct trace_mem *t, int64_t id)
-{
-	for (size_t i = 0; i < t->n; i++)
-		if (t->recs[i].kind == TRACE_KIND_MODULE && t->recs[i].u.module.id == id)
-			return t->recs[i].u.module.name;
-	return "(none)";
-}
-
-static const char *phase_name(const struct trace_mem *t, int64_t id)
-{
-	for (size_t i = 0; i < t->n; i++)
-		if (t->recs[i].kind == TRACE_KIND_PHASE && t->recs[i].u.phase.id == id)
-			return t->recs[i].u.phase.name;
-	return "(none)";
-}
-
 static const struct trace_kernel *kernel_by_corr(const struct trace_mem *t, int64_t corr)
 {
 	for (size_t i = 0; i < t->n; i++)
@@ -239,13 +216,13 @@ START_TEST(nvtx_ranges_attribute_kernels_through_correlation)
 	t = run(x);
 
 	k = kernel_by_corr(&t, 11);
-	ck_assert_str_eq(module_name(&t, k->module), "vision");
-	ck_assert_str_eq(phase_name(&t, k->phase), "forward");
+	ck_assert_str_eq(test_module_name(&t, k->module), "vision");
+	ck_assert_str_eq(test_phase_name(&t, k->phase), "forward");
 	ck_assert_int_eq(k->microbatch, 0);
 	ck_assert_int_eq(k->step, -1);
 	k = kernel_by_corr(&t, 12);
-	ck_assert_str_eq(module_name(&t, k->module), "llm");
-	ck_assert_str_eq(phase_name(&t, k->phase), "backward");
+	ck_assert_str_eq(test_module_name(&t, k->module), "llm");
+	ck_assert_str_eq(test_phase_name(&t, k->phase), "backward");
 	ck_assert_int_eq(k->microbatch, 3);
 	ck_assert_int_eq(k->step, 9);
 	k = kernel_by_corr(&t, 13); /* the inner range wins */
@@ -253,7 +230,7 @@ START_TEST(nvtx_ranges_attribute_kernels_through_correlation)
 	k = kernel_by_corr(&t, 14);
 	ck_assert_int_eq(k->module, -1);
 	k = kernel_by_corr(&t, 15); /* only thread 4's audio range open at 1050 */
-	ck_assert_str_eq(module_name(&t, k->module), "audio");
+	ck_assert_str_eq(test_module_name(&t, k->module), "audio");
 	ck_assert_int_eq(k->microbatch, 5);
 	k = kernel_by_corr(&t, 16); /* t=250: ranges open on threads 1 and 2 */
 	ck_assert_int_eq(k->module, -1);
@@ -264,8 +241,8 @@ START_TEST(nvtx_ranges_attribute_kernels_through_correlation)
 	ck_assert_int_eq(trace_cuda_xlate_stats(x)->markers, 5);
 	{
 		int nccl = 0, mosaic = 0;
-		for (int i = 0; nth(&t, TRACE_KIND_MARKER, i); i++) {
-			const struct trace_marker *m = &nth(&t, TRACE_KIND_MARKER, i)->u.marker;
+		for (int i = 0; test_nth_kind(&t, TRACE_KIND_MARKER, i); i++) {
+			const struct trace_marker *m = &test_nth_kind(&t, TRACE_KIND_MARKER, i)->u.marker;
 			if (!strcmp(m->category, "nvtx:NCCL")) {
 				nccl++;
 				ck_assert_int_eq(m->start_ns, 120);
@@ -308,33 +285,33 @@ START_TEST(runtime_and_driver_calls_become_api_call_records)
 	ck_assert_uint_eq(st->api_calls, 4);
 	ck_assert_uint_eq(st->api_untimed, 1);
 	/* threads: ids in the order of the OS ids */
-	ck_assert_ptr_nonnull(r = nth(&t, TRACE_KIND_THREAD, 0));
+	ck_assert_ptr_nonnull(r = test_nth_kind(&t, TRACE_KIND_THREAD, 0));
 	ck_assert_int_eq(r->u.thread.id, 0);
 	ck_assert_int_eq(r->u.thread.tid, 55);
-	ck_assert_ptr_nonnull(r = nth(&t, TRACE_KIND_THREAD, 1));
+	ck_assert_ptr_nonnull(r = test_nth_kind(&t, TRACE_KIND_THREAD, 1));
 	ck_assert_int_eq(r->u.thread.tid, 77);
-	ck_assert_ptr_null(nth(&t, TRACE_KIND_THREAD, 2));
+	ck_assert_ptr_null(test_nth_kind(&t, TRACE_KIND_THREAD, 2));
 	/* calls in time order, named, on their thread, correlated when they
 	 * caused an activity */
-	ck_assert_ptr_nonnull(r = nth(&t, TRACE_KIND_API_CALL, 0));
+	ck_assert_ptr_nonnull(r = test_nth_kind(&t, TRACE_KIND_API_CALL, 0));
 	ck_assert_str_eq(r->u.api_call.name, "cudaLaunchKernel");
 	ck_assert_str_eq(r->u.api_call.category, "cuda_runtime");
 	ck_assert_int_eq(r->u.api_call.start_ns, 100);
 	ck_assert_int_eq(r->u.api_call.end_ns, 105);
 	ck_assert_int_eq(r->u.api_call.thread, 1);
 	ck_assert_int_eq(r->u.api_call.correlation, 21);
-	ck_assert_ptr_nonnull(r = nth(&t, TRACE_KIND_API_CALL, 1));
+	ck_assert_ptr_nonnull(r = test_nth_kind(&t, TRACE_KIND_API_CALL, 1));
 	ck_assert_str_eq(r->u.api_call.name, "cudaStreamSynchronize");
 	ck_assert_int_eq(r->u.api_call.correlation, -1);
-	ck_assert_ptr_nonnull(r = nth(&t, TRACE_KIND_API_CALL, 2));
+	ck_assert_ptr_nonnull(r = test_nth_kind(&t, TRACE_KIND_API_CALL, 2));
 	ck_assert_str_eq(r->u.api_call.name, "cuLaunchKernel");
 	ck_assert_str_eq(r->u.api_call.category, "cuda_driver");
 	ck_assert_int_eq(r->u.api_call.thread, 0);
 	ck_assert_int_eq(r->u.api_call.correlation, 23);
-	ck_assert_ptr_nonnull(r = nth(&t, TRACE_KIND_API_CALL, 3));
+	ck_assert_ptr_nonnull(r = test_nth_kind(&t, TRACE_KIND_API_CALL, 3));
 	ck_assert_str_eq(r->u.api_call.name, "cuda runtime call 9999");
 	ck_assert_int_eq(r->u.api_call.correlation, -1);
-	ck_assert_ptr_null(nth(&t, TRACE_KIND_API_CALL, 4));
+	ck_assert_ptr_null(test_nth_kind(&t, TRACE_KIND_API_CALL, 4));
 	/* a launch precedes the kernel it caused in the record order */
 	for (size_t i = 0; i < t.n; i++) {
 		if (first_call < 0 && t.recs[i].kind == TRACE_KIND_API_CALL)
@@ -367,14 +344,14 @@ START_TEST(without_api_records_time_attributes_only_unambiguous_kernels)
 	kernel(x, "c", 3, 1, 7, 2500, 2600);  /* only llm */
 	kernel(x, "d", 4, 1, 7, 4500, 4600);  /* audio, no phase */
 	t = run(x);
-	ck_assert_str_eq(module_name(&t, kernel_by_corr(&t, 1)->module), "audio");
+	ck_assert_str_eq(test_module_name(&t, kernel_by_corr(&t, 1)->module), "audio");
 	ck_assert_int_eq(kernel_by_corr(&t, 2)->module, -1);
-	ck_assert_str_eq(module_name(&t, kernel_by_corr(&t, 3)->module), "llm");
-	ck_assert_str_eq(module_name(&t, kernel_by_corr(&t, 4)->module), "audio");
+	ck_assert_str_eq(test_module_name(&t, kernel_by_corr(&t, 3)->module), "llm");
+	ck_assert_str_eq(test_module_name(&t, kernel_by_corr(&t, 4)->module), "audio");
 	ck_assert_int_eq(kernel_by_corr(&t, 4)->phase, -1);
 	ck_assert_int_eq(kernel_by_corr(&t, 4)->microbatch, -1);
-	ck_assert_str_eq(module_name(&t, kernel_by_corr(&t, 5)->module), "proj");
-	ck_assert_str_eq(phase_name(&t, kernel_by_corr(&t, 5)->phase), "backward");
+	ck_assert_str_eq(test_module_name(&t, kernel_by_corr(&t, 5)->module), "proj");
+	ck_assert_str_eq(test_phase_name(&t, kernel_by_corr(&t, 5)->phase), "backward");
 	ck_assert_int_eq(kernel_by_corr(&t, 5)->microbatch, 2);
 	ck_assert_int_eq(trace_cuda_xlate_stats(x)->by_time, 4);
 	ck_assert_int_eq(trace_cuda_xlate_stats(x)->unattributed, 1);
@@ -399,7 +376,7 @@ START_TEST(green_contexts_become_partitions)
 	kernel(x, "in_green_48", 2, 6, 21, 100, 300);
 	kernel(x, "primary", 3, 1, 7, 400, 500);
 	t = run(x);
-	for (int i = 0; (p = nth(&t, TRACE_KIND_PARTITION, i)); i++) {
+	for (int i = 0; (p = test_nth_kind(&t, TRACE_KIND_PARTITION, i)); i++) {
 		parts++;
 		if (p->u.partition.id == 0)
 			ck_assert_int_eq(p->u.partition.sms, 64); /* context 5 < 6 */
@@ -407,7 +384,7 @@ START_TEST(green_contexts_become_partitions)
 			ck_assert_int_eq(p->u.partition.sms, 48);
 	}
 	ck_assert_int_eq(parts, 2);
-	for (int i = 0; (p = nth(&t, TRACE_KIND_STREAM, i)); i++)
+	for (int i = 0; (p = test_nth_kind(&t, TRACE_KIND_STREAM, i)); i++)
 		streams++;
 	ck_assert_int_eq(streams, 3);
 	ck_assert_int_eq(kernel_by_corr(&t, 1)->partition, 0);
@@ -454,18 +431,18 @@ START_TEST(nccl_memcpy_and_memset_records)
 	s.correlationId = 4;
 	feed(x, &s);
 	t = run(x);
-	r = nth(&t, TRACE_KIND_COLLECTIVE, 0);
+	r = test_nth_kind(&t, TRACE_KIND_COLLECTIVE, 0);
 	ck_assert_ptr_nonnull(r);
 	ck_assert_int_eq(r->u.collective.coll, TRACE_COLL_ALLREDUCE);
 	ck_assert_str_eq(r->u.collective.dtype, "bf16");
 	ck_assert_int_eq(r->u.collective.grid_x, 132);
-	ck_assert_ptr_null(nth(&t, TRACE_KIND_KERNEL, 0));
-	r = nth(&t, TRACE_KIND_MEMCPY, 0);
+	ck_assert_ptr_null(test_nth_kind(&t, TRACE_KIND_KERNEL, 0));
+	r = test_nth_kind(&t, TRACE_KIND_MEMCPY, 0);
 	ck_assert_int_eq(r->u.memcpy.copy_kind, TRACE_COPY_HTOD);
 	ck_assert_int_eq(r->u.memcpy.bytes, 1 << 20);
-	r = nth(&t, TRACE_KIND_MEMCPY, 1);
+	r = test_nth_kind(&t, TRACE_KIND_MEMCPY, 1);
 	ck_assert_int_eq(r->u.memcpy.copy_kind, TRACE_COPY_PTOP);
-	r = nth(&t, TRACE_KIND_MEMSET, 0);
+	r = test_nth_kind(&t, TRACE_KIND_MEMSET, 0);
 	ck_assert_int_eq(r->u.memset.bytes, 4096);
 	ck_assert_int_eq(r->u.memset.start_ns, 1000);
 	ck_assert_int_eq(trace_cuda_xlate_stats(x)->collectives, 1);
