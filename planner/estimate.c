@@ -252,6 +252,9 @@ struct est {
 	int64_t *rem, *popt, *held, *port, *gsync; /* sync phase: [np] x 3, [n_gpus] x 2 */
 	int64_t *host;                  /* [n_gpus] the host phase's per-GPU time */
 	int64_t *u_mem;                 /* [unit] memory of one of its slots */
+	int *g_rep;                     /* [n_gpus] the first GPU laid out alike (itself: a representative) */
+	int *f_act;                     /* [flat] 1: on a representative GPU (computed) */
+	int *g_first, *ctab, ccap;      /* [n_gpus + 1] each GPU's first flat; a table of GPU layouts */
 	char *arena;                    /* the one allocation all the arrays above live in */
 };
 
@@ -264,7 +267,8 @@ struct est {
 	X(tail, nu) X(idle, nu) X(dist, nu) X(pstart, s->np + 1) X(plist, nf)              \
 	X(cursor, s->np) X(ulist, nf) X(ulen, s->np) X(htab, s->hcap) X(u_lo, nu)          \
 	X(u_hi, nu) X(u_qi, nu) X(u_slot, nu) X(rem, s->np) X(popt, s->np) X(held, s->np)  \
-	X(port, p->n_gpus) X(gsync, p->n_gpus) X(host, p->n_gpus) X(u_mem, nu)
+	X(port, p->n_gpus) X(gsync, p->n_gpus) X(host, p->n_gpus) X(u_mem, nu)            \
+	X(g_rep, p->n_gpus) X(f_act, nf) X(g_first, p->n_gpus + 1) X(ctab, s->ccap)
 
 static void est_free(struct est *s)
 {
@@ -288,6 +292,8 @@ static int est_alloc(struct est *s)
 	for (int u = 0; u < nu; u++)
 		s->n_succ += s->g.units[u].n_succ;
 	for (s->hcap = 16; s->hcap < 2 * s->np; s->hcap *= 2)
+		;
+	for (s->ccap = 16; s->ccap < 2 * p->n_gpus; s->ccap *= 2)
 		;
 #define EST_SIZE(name, n) ((((size_t)(n) + 1) * sizeof(*s->name) + 7) & ~(size_t)7)
 #define SIZE_ONE(name, n) total += EST_SIZE(name, n);
@@ -335,6 +341,80 @@ static int est_parts(struct est *s, struct mo_err *err)
 	return 0;
 }
 
+/* GPUs a and b are laid out alike: the same partitions (SMs) holding the
+ * same units in the same order, each slot with the same share of the
+ * microbatches.  Every phase below then computes the same for both. */
+static int layout_eq(const struct est *s, int a, int b)
+{
+	const struct plan_gpu *x = &s->p->gpus[a], *y = &s->p->gpus[b];
+	int n = s->g_first[a + 1] - s->g_first[a];
+
+	if (x->n_partitions != y->n_partitions || n != s->g_first[b + 1] - s->g_first[b])
+		return 0;
+	for (int i = 0; i < x->n_partitions; i++)
+		if (x->partitions[i].sms != y->partitions[i].sms)
+			return 0;
+	for (int k = 0; k < n; k++) {
+		const struct pl_flat *fa = &s->g.flat[s->g_first[a] + k], *fb = &s->g.flat[s->g_first[b] + k];
+		int r = s->g.units[fa->unit].replicas;
+
+		if (fa->part != fb->part || fa->unit != fb->unit ||
+		    pl_replica_share(s->M, r, fa->replica) != pl_replica_share(s->M, r, fb->replica))
+			return 0;
+	}
+	return 1;
+}
+
+/* A hash of GPU g's layout (what layout_eq compares). */
+static uint64_t layout_hash(const struct est *s, int g)
+{
+	const struct plan_gpu *x = &s->p->gpus[g];
+	uint64_t h = 1469598103934665603ULL;
+
+	h = (h ^ (uint64_t)x->n_partitions) * 1099511628211ULL;
+	for (int i = 0; i < x->n_partitions; i++)
+		h = (h ^ (uint64_t)x->partitions[i].sms) * 1099511628211ULL;
+	for (int f = s->g_first[g]; f < s->g_first[g + 1]; f++) {
+		const struct pl_flat *fl = &s->g.flat[f];
+
+		h = (h ^ (uint64_t)(fl->part * 7919 + fl->unit)) * 1099511628211ULL;
+		h = (h ^ (uint64_t)pl_replica_share(s->M, s->g.units[fl->unit].replicas, fl->replica)) *
+		    1099511628211ULL;
+	}
+	return h;
+}
+
+/* Which GPUs are computed: with `alike` only the first of every layout (the
+ * others would give the same numbers: per-GPU results are left zero for
+ * them), else all.  The graph lists every GPU's slots together, in GPU order. */
+static void est_alike(struct est *s, int alike)
+{
+	const struct plan *p = s->p;
+
+	for (int f = 0, g = 0; g <= p->n_gpus; g++) {
+		while (f < s->g.n_flat && s->g.flat[f].gpu < g)
+			f++;
+		s->g_first[g] = f;
+	}
+	for (int g = 0; g < p->n_gpus; g++) {
+		int slot;
+
+		s->g_rep[g] = g;
+		if (!alike)
+			continue;
+		slot = (int)(layout_hash(s, g) & (uint64_t)(s->ccap - 1));
+		for (; s->ctab[slot]; slot = (slot + 1) & (s->ccap - 1))
+			if (layout_eq(s, s->ctab[slot] - 1, g)) {
+				s->g_rep[g] = s->ctab[slot] - 1;
+				break;
+			}
+		if (s->g_rep[g] == g)
+			s->ctab[slot] = g + 1;
+	}
+	for (int f = 0; f < s->g.n_flat; f++)
+		s->f_act[f] = s->g_rep[s->g.flat[f].gpu] == s->g.flat[f].gpu;
+}
+
 /* Per slot: its quota, fwd and bwd time alone, time-weighted DRAM demand, host
  * and optimizer time; a replica at the quota of the one timed before it copies that one. */
 static void est_slots(struct est *s)
@@ -351,6 +431,8 @@ static void est_slots(struct est *s)
 		int64_t fs = 0, bs = 0;
 
 		s->slot_part[f] = r;
+		if (!s->f_act[f])
+			continue;
 		if (s->u_qi[fl->unit] == qi + 1) {
 			int o = s->u_slot[fl->unit];
 
@@ -391,6 +473,8 @@ static void est_interference(struct est *s)
 	for (int f = 0; f < s->g.n_flat; f++) {
 		double t = (double)(s->slot_f[f] + s->slot_b[f]);
 
+		if (!s->f_act[f])
+			continue;
 		s->wsum[s->slot_part[f]] += s->slot_gbps[f] * t;
 		s->tsum[s->slot_part[f]] += t;
 	}
@@ -399,6 +483,8 @@ static void est_interference(struct est *s)
 		s->gpu_gbps[est->parts[r].gpu] += s->part_gbps[r];
 	}
 	for (int f = 0; f < s->g.n_flat; f++) {
+		if (!s->f_act[f])
+			continue;
 		int r = s->slot_part[f], gi = est->parts[r].gpu;
 		double others = s->gpu_gbps[gi] - s->part_gbps[r], slow = 1.0;
 		const struct pl_unit *un = &s->g.units[s->g.flat[f].unit];
@@ -439,6 +525,8 @@ static void est_units(struct est *s)
 		for (int k = 0; k < g->units[u].n_slots; k++) {
 			int f = g->units[u].slots[k];
 
+			if (!s->f_act[f])
+				continue;
 			if (s->slot_f[f] + s->slot_b[f] > s->unit_w[u])
 				s->unit_w[u] = s->slot_f[f] + s->slot_b[f];
 			if (s->slot_f[f] > fwd)
@@ -559,7 +647,7 @@ static void est_pipeline(struct est *s)
 		int64_t best = 0;
 		int a = s->pstart[r], b = s->pstart[r + 1], single = 1;
 
-		if (a == b)
+		if (a == b || s->g_rep[est->parts[r].gpu] != est->parts[r].gpu)
 			continue;
 		for (int k = a + 1; k < b; k++)
 			if (g->flat[s->plist[k]].unit != g->flat[s->plist[a]].unit)
@@ -621,7 +709,8 @@ static void est_sync(struct est *s)
 	for (int gi = 0; gi < s->p->n_gpus; gi++)
 		s->port[gi] = INT64_MIN;
 	for (int f = 0; f < g->n_flat; f++)
-		s->rem[s->slot_part[f]] += s->slot_b[f];
+		if (s->f_act[f])
+			s->rem[s->slot_part[f]] += s->slot_b[f];
 	for (int k = g->n_units - 1; k >= 0; k--) {
 		const struct pl_unit *un = &g->units[g->order[k]];
 		const struct plan_module_cost *mc = &pb->modules[un->module];
@@ -633,6 +722,8 @@ static void est_sync(struct est *s)
 			int f = un->slots[i], r = s->slot_part[f], gi = g->flat[f].gpu;
 			int64_t ready, opt = s->slot_opt[f];
 
+			if (!s->f_act[f])
+				continue;
 			s->rem[r] -= s->slot_b[f];
 			ready = -s->rem[r];
 			if (un->replicas > 1) {
@@ -678,6 +769,8 @@ static void est_memory(struct est *s)
 	for (int f = 0; f < g->n_flat; f++) {
 		int64_t b = s->u_mem[g->flat[f].unit];
 
+		if (!s->f_act[f])
+			continue;
 		for (int r = s->part_base[g->flat[f].gpu]; r < s->part_base[g->flat[f].gpu + 1]; r++)
 			s->e->parts[r].mem_bytes += b;
 	}
@@ -700,6 +793,9 @@ static void est_host(struct est *s)
 	for (int f = 0; f < g->n_flat; f++) {
 		const struct pl_unit *un = &g->units[g->flat[f].unit];
 		int gi = g->flat[f].gpu;
+
+		if (!s->f_act[f])
+			continue;
 		int64_t t = (int64_t)pl_replica_share(s->M, un->replicas, g->flat[f].replica) *
 			    (s->slot_hf[f] + s->slot_hb[f]) + s->slot_ho[f];
 
@@ -717,8 +813,11 @@ static void est_host(struct est *s)
 		est->iter_ns = est->host_ns;
 }
 
-int plan_estimate(const struct plan_problem *pb, const struct plan *p, struct plan_estimate *est,
-		  struct mo_err *err)
+/* The estimate; with alike, GPUs laid out like an earlier one are not
+ * computed again (the totals are the same; their per-partition figures stay
+ * zero). */
+static int estimate(const struct plan_problem *pb, const struct plan *p, int alike,
+		    struct plan_estimate *est, struct mo_err *err)
 {
 	struct est s;
 	struct pl_modinfo mi;
@@ -742,6 +841,7 @@ int plan_estimate(const struct plan_problem *pb, const struct plan *p, struct pl
 	}
 	if ((rc = est_parts(&s, err)))
 		goto out;
+	est_alike(&s, alike);
 	est_slots(&s);
 	est_interference(&s);
 	est_units(&s);
@@ -758,11 +858,17 @@ out:
 	return rc;
 }
 
+int plan_estimate(const struct plan_problem *pb, const struct plan *p, struct plan_estimate *est,
+		  struct mo_err *err)
+{
+	return estimate(pb, p, 0, est, err);
+}
+
 static int eval_flags(const struct plan_problem *pb, const struct plan *p, int64_t *iter_ns,
 		      int *window)
 {
 	struct plan_estimate est;
-	int rc = plan_estimate(pb, p, &est, NULL), over = 0;
+	int rc = estimate(pb, p, 1, &est, NULL), over = 0;
 
 	if (rc)
 		return rc;

@@ -314,45 +314,100 @@ struct refiner {
 	struct plan *best;
 	int64_t best_ns;
 	long evals, budget;
+	int *cls;     /* [gpu] of best: the first GPU of the same layout (gpu_signature_eq) */
+	int *reps;    /* scratch: the first GPU of every layout */
 };
 
-/* Try cand: keep it when it fits and improves; frees it otherwise. */
-static int try_plan(struct refiner *rf, struct plan *cand)
+/* rf->cls for rf->best: each GPU's layout class, named by its first GPU
+ * (gpu_signature_eq is an equivalence: compared with one GPU per class). */
+static void refiner_classes(struct refiner *rf)
 {
-	int64_t ns;
+	int n_reps = 0;
 
-	if (!cand)
-		return 0;
-	rf->evals++;
-	if (pl_eval_sched(rf->pb, cand, &ns) != 0 || ns >= rf->best_ns) {
-		plan_free(cand);
-		return 0;
+	for (int g = 0; g < rf->best->n_gpus; g++) {
+		rf->cls[g] = g;
+		for (int k = 0; k < n_reps; k++)
+			if (gpu_signature_eq(rf->best, rf->reps[k], g)) {
+				rf->cls[g] = rf->reps[k];
+				break;
+			}
+		if (rf->cls[g] == g)
+			rf->reps[n_reps++] = g;
 	}
-	cand->predicted_iter_ns = ns;
-	plan_free(rf->best);
-	rf->best = cand;
-	rf->best_ns = ns;
-	return 1;
 }
 
 /* Apply a per-GPU edit to GPU g alone (all = 0) or to every GPU whose
- * layout equals g's (all = 1). */
+ * layout equals g's (all = 1), in place on rf->best; kept when the result
+ * fits and improves, else undone.  An edit only changes partitions' SMs,
+ * drops slots from the end of a partition (their records stay in its array)
+ * and appends partitions: the undo restores each edited GPU's partition
+ * count, SMs and slot counts, and frees the appended partitions' slots. */
 typedef int (*gpu_edit)(struct plan *p, int g, const int *args);
+
+struct gpu_undo {
+	int gpu, n_partitions, first; /* its partitions' (sms, n_slots) at saved[first ..] */
+};
+
+/* Undo the edits saved in u[0 .. n) (saved: their partitions' sms, n_slots). */
+static void undo_edits(struct plan *p, const struct gpu_undo *u, int n, const int *saved)
+{
+	for (int k = 0; k < n; k++) {
+		struct plan_gpu *pg = &p->gpus[u[k].gpu];
+
+		for (int i = u[k].n_partitions; i < pg->n_partitions; i++)
+			free(pg->partitions[i].slots);
+		pg->n_partitions = u[k].n_partitions;
+		for (int i = 0; i < pg->n_partitions; i++) {
+			pg->partitions[i].sms = saved[u[k].first + 2 * i];
+			pg->partitions[i].n_slots = saved[u[k].first + 2 * i + 1];
+		}
+	}
+}
 
 static int try_edit(struct refiner *rf, int g, int all, gpu_edit fn, const int *args)
 {
-	struct plan *c = plan_clone(rf->best);
-	int ok = c != NULL;
+	struct plan *p = rf->best;
+	int n = 0, n_saved = 0, ok = 1, sched = p->schedule;
+	struct gpu_undo *u = malloc((size_t)p->n_gpus * sizeof(*u) + 1);
+	int *saved;
+	int64_t ns;
 
-	for (int h = 0; h < rf->best->n_gpus && ok; h++)
-		if (h == g || (all && gpu_signature_eq(rf->best, g, h)))
-			if (fn(c, h, args))
-				ok = 0;
-	if (!ok) {
-		plan_free(c);
+	for (int h = 0; h < p->n_gpus; h++)
+		if (h == g || (all && rf->cls[h] == rf->cls[g]))
+			n_saved += 2 * p->gpus[h].n_partitions;
+	saved = malloc((size_t)n_saved * sizeof(int) + 1);
+	if (!u || !saved) {
+		free(u);
+		free(saved);
 		return 0;
 	}
-	return try_plan(rf, c);
+	n_saved = 0;
+	for (int h = 0; h < p->n_gpus && ok; h++) {
+		if (h != g && !(all && rf->cls[h] == rf->cls[g]))
+			continue;
+		u[n++] = (struct gpu_undo){h, p->gpus[h].n_partitions, n_saved};
+		for (int i = 0; i < p->gpus[h].n_partitions; i++) {
+			saved[n_saved++] = p->gpus[h].partitions[i].sms;
+			saved[n_saved++] = p->gpus[h].partitions[i].n_slots;
+		}
+		if (fn(p, h, args))
+			ok = 0;
+	}
+	if (ok) {
+		rf->evals++;
+		ok = pl_eval_sched(rf->pb, p, &ns) == 0 && ns < rf->best_ns;
+	}
+	if (ok) {
+		p->predicted_iter_ns = ns;
+		rf->best_ns = ns;
+		refiner_classes(rf);
+	} else {
+		undo_edits(p, u, n, saved);
+		p->schedule = sched;
+	}
+	free(u);
+	free(saved);
+	return ok;
 }
 
 static int edit_shift(struct plan *p, int g, const int *a)
@@ -380,12 +435,7 @@ static int refine_pass(struct refiner *rf)
 	int improved = 0, sms = pb->gpu->sms;
 
 	for (int g = 0; g < rf->best->n_gpus && rf->evals < rf->budget; g++) {
-		int seen = 0;
-
-		for (int h = 0; h < g && !seen; h++)
-			if (gpu_signature_eq(rf->best, g, h))
-				seen = 1;
-		if (seen)
+		if (rf->cls[g] != g)
 			continue; /* a GPU of the same layout was tried */
 		for (int all = 1; all >= 0; all--) {
 			struct plan_gpu *pg = &rf->best->gpus[g];
@@ -775,11 +825,20 @@ int pl_mosaic_candidates(const struct plan_problem *pb, int problem, struct pl_c
 	pl_cands_by_prediction(c, first, ord);
 	for (int r = 0; r < REFINED && r < n; r++) {
 		const struct plan *src = c->v[ord[r]].p;
-		struct refiner rf = {pb, plan_clone(src), src->predicted_iter_ns, 0, 4000};
+		struct refiner rf = {pb, plan_clone(src), src->predicted_iter_ns, 0, 4000, NULL, NULL};
 
-		if (!rf.best)
+		rf.cls = malloc((size_t)src->n_gpus * sizeof(int) + 1);
+		rf.reps = malloc((size_t)src->n_gpus * sizeof(int) + 1);
+		if (!rf.best || !rf.cls || !rf.reps) {
+			plan_free(rf.best);
+			free(rf.cls);
+			free(rf.reps);
 			goto oom;
+		}
+		refiner_classes(&rf);
 		refine(&rf);
+		free(rf.cls);
+		free(rf.reps);
 		rf.best->predicted_iter_ns = rf.best_ns;
 		snprintf(rf.best->planner, sizeof(rf.best->planner), "mosaic");
 		if (pl_cands_add(c, rf.best, "mosaic", problem))

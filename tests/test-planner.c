@@ -756,6 +756,56 @@ START_TEST(mosaic_is_within_3_percent_of_optimal_on_the_bundled_workloads)
 }
 END_TEST
 
+/* 1 when two GPUs of p hold partitions of the same SMs with the same
+ * modules in the same order. */
+static int some_gpus_alike(const struct plan *p)
+{
+	for (int a = 0; a < p->n_gpus; a++)
+		for (int b = a + 1; b < p->n_gpus; b++) {
+			const struct plan_gpu *x = &p->gpus[a], *y = &p->gpus[b];
+			int same = x->n_partitions == y->n_partitions && x->n_partitions > 0;
+
+			for (int i = 0; same && i < x->n_partitions; i++) {
+				same = x->partitions[i].sms == y->partitions[i].sms &&
+				       x->partitions[i].n_slots == y->partitions[i].n_slots;
+				for (int k = 0; same && k < x->partitions[i].n_slots; k++)
+					same = !strcmp(x->partitions[i].slots[k].module,
+						       y->partitions[i].slots[k].module);
+			}
+			if (same)
+				return 1;
+		}
+	return 0;
+}
+
+/* The planners estimate a GPU laid out like an earlier one once (issue 18):
+ * on 64 GPUs, where data-parallel replicas repeat layouts, every planner's
+ * prediction is still exactly what the full estimate of its plan gives
+ * (run() compares them). */
+START_TEST(planning_gpus_laid_out_alike_predicts_what_the_full_estimate_gives)
+{
+	static const char *const planners[] = {"megatron", "distmm", "spindle", "optimus", "mosaic"};
+	char path[256];
+	struct workload *w = NULL;
+	struct plan_problem *pb = NULL;
+	struct mo_err err;
+	int alike = 0;
+
+	snprintf(path, sizeof(path), "workloads/%s.json", bundled[_i]);
+	ck_assert_msg(workload_load(path, &w, &err) == 0, "%s", err.msg);
+	ck_assert_msg(plan_problem_new(w, h100(), 64, w->microbatch, &pb, &err) == 0, "%s", err.msg);
+	for (size_t k = 0; k < sizeof(planners) / sizeof(planners[0]); k++) {
+		struct plan *p = run(pb, planners[k], 0);
+
+		alike += some_gpus_alike(p);
+		plan_free(p);
+	}
+	ck_assert_int_gt(alike, 0);
+	plan_problem_free(pb);
+	workload_free(w);
+}
+END_TEST
+
 static struct plan *whole_plan(const struct workload *w)
 {
 	struct plan *p = plan_new(1);
@@ -1128,6 +1178,8 @@ Suite *test_suite(void)
 	tcase_set_timeout(pl, 120);
 	tcase_add_test(v, plans_of_every_planner_validate_against_their_workload);
 	tcase_add_loop_test(v, mosaic_is_within_3_percent_of_optimal_on_the_bundled_workloads, 0,
+			    (int)(sizeof(bundled) / sizeof(bundled[0])));
+	tcase_add_loop_test(v, planning_gpus_laid_out_alike_predicts_what_the_full_estimate_gives, 0,
 			    (int)(sizeof(bundled) / sizeof(bundled[0])));
 	tcase_add_test(v, validation_names_the_problem);
 	tcase_add_test(v, plan_make_answers_a_request_that_cannot_fit_clearly);
