@@ -7,6 +7,12 @@
 
 #include "engine/engine.h"
 
+/* The sim backend of engine_run's table (run.c): validate, build the
+ * schedule, simulate it (the trace to o->out or the file o->out_path). */
+int engine_sim_run_plan(const struct plan *p, const struct workload *w,
+			const struct engine_run_opts *o, struct engine_run_result *res,
+			struct mo_err *err);
+
 /*
  * Host threads and their streams' launch queues (sim-host.c).  A host
  * issues the kernels of its streams' operations in the order they were

@@ -445,8 +445,20 @@ int engine_schedule_switches(const struct plan *p, const struct workload *w,
 			     const struct model_gpu *gpu, struct mo_err *err);
 
 /* ------------------------------------------------------------------------ */
-/* Running a plan                                                           */
+/* Running a plan: one entry point, backends in one table                   */
 /* ------------------------------------------------------------------------ */
+
+/*
+ * engine_run() runs a plan on a backend chosen by name from one table
+ * (engine/backend.c):
+ *   "sim"   the discrete-event simulator above (every number SIMULATED);
+ *   "cuda"  real GPUs (engine/cuda/engine-cuda.h, opened at run time: every
+ *           number MEASURED).  Without a CUDA build, driver or device it fails
+ *           with -MO_ENODEV and a message that suggests '--backend sim'.
+ * Both fill the one result type below, labelled with what its numbers are.
+ * Adding a backend: one function with engine_run's signature and one line in
+ * the table.
+ */
 
 /* Where kernels come from: workload_kernels() by default; tests give their own. */
 typedef int (*engine_kernel_source)(void *ctx, const struct workload *w, int module,
@@ -455,8 +467,13 @@ typedef int (*engine_kernel_source)(void *ctx, const struct workload *w, int mod
 				    struct mo_err *err);
 
 struct engine_run_opts {
-	const char *backend;              /* "sim" (default); others: -MO_EUSAGE here */
-	const struct trace_sink *out;     /* the simulated trace (header included), or NULL */
+	const char *backend;              /* a name of the table: "sim" (default) or "cuda" */
+	/* The trace of the run, header included: a sink (sim only), or a file
+	 * path: sim writes the simulated trace there (when out is NULL); cuda
+	 * records one measured trace per rank, "%r" in the path becoming the rank. */
+	const struct trace_sink *out;
+	const char *out_path;
+	/* sim only */
 	const struct engine_cluster *cluster; /* NULL: from the workload's cluster and the plan's GPU */
 	engine_kernel_source kernels;     /* NULL: workload_kernels */
 	void *kernels_ctx;
@@ -464,8 +481,16 @@ struct engine_run_opts {
 	 * to know the iteration is longer); the result then has stopped = 1,
 	 * iter_ns -1 and nothing else */
 	int64_t stop_after_ns;
+	/* cuda only */
+	const char *plan_path;            /* the plan's file: every rank checks it holds the same
+	                                     bytes as rank 0; NULL skips the check */
+	int iterations;                   /* timed iterations; default 5 */
+	int warmup;                       /* untimed iterations before them; default 1 */
 };
 void engine_run_opts_init(struct engine_run_opts *o);
+
+/* The backends of the table, in order: name i (NULL past the last). */
+const char *engine_backend_name(int i);
 
 struct engine_module_time {
 	char name[64];
@@ -474,15 +499,27 @@ struct engine_module_time {
 	int64_t fwd_ns, bwd_ns, opt_ns; /* busy time per phase */
 };
 
+/*
+ * What a run gives.  Every time and count is what `source` says: SIMULATED
+ * (sim) or MEASURED (cuda).  A field a backend does not give is 0 or NULL
+ * (cuda gives no per-GPU or per-module numbers, memory or events).
+ */
 struct engine_run_result {
-	int64_t iter_ns;          /* SIMULATED iteration time */
-	double sm_util;           /* mean over GPUs of busy SM-time / (SMs x iter_ns) */
+	const char *backend;      /* the table's name of the backend that ran it */
+	int source;               /* enum trace_source: TRACE_SOURCE_SIMULATED or _MEASURED */
+	int64_t iter_ns;          /* iteration time (cuda: the mean over the timed iterations
+	                             of the slowest rank's host wall clock) */
+	int64_t iter_ns_min, iter_ns_max; /* over the timed iterations (sim: iter_ns) */
+	int iterations;           /* iterations timed (sim: 1) */
 	int n_gpus;
+	uint64_t kernels;         /* kernels run (cuda: replay kernels per iteration, all ranks) */
+	/* sim */
+	double sm_util;           /* mean over GPUs of busy SM-time / (SMs x iter_ns) */
 	double *gpu_util;         /* per GPU, 0..1 */
 	int64_t *gpu_mem_bytes;   /* per GPU, the plan's memory rule (plan_memory) */
 	int n_modules;
 	struct engine_module_time *modules;
-	uint64_t kernels, comms, events, tasks;
+	uint64_t comms, events, tasks;
 	int64_t gpu_mem_capacity; /* bytes per GPU */
 	/* SIMULATED peak per GPU: parameters, gradients and optimizer state of
 	 * its slots plus the activations of the microbatches in flight at each
@@ -491,14 +528,20 @@ struct engine_run_result {
 	double *gpu_dram_util;    /* SIMULATED: DRAM bytes moved / (HBM bandwidth x iter_ns) */
 	double dram_util;         /* mean over GPUs */
 	int stopped;              /* 1: stopped at opts.stop_after_ns, the iteration is longer */
+	/* cuda */
+	int64_t busy_ns;          /* compute-task GPU time per iteration, summed over
+	                             partitions and ranks (CUDA events) */
+	int partitions;           /* green contexts created, all ranks */
 };
 void engine_run_result_release(struct engine_run_result *r);
 
 /*
- * Run one training iteration of plan p for workload w: validate, build the
- * schedule, simulate it.  Errors: -MO_EINPUT (bad plan: the message names
- * what), -MO_EINFEASIBLE (does not fit in memory: names the GPU and the
- * GiB), -MO_EUSAGE (unknown backend), -MO_ENOMEM.
+ * Run one training iteration of plan p for workload w on o->backend (sim:
+ * validate, build the schedule, simulate it; cuda: see engine-cuda.h).
+ * Errors: -MO_EINPUT (bad plan: the message names what), -MO_EINFEASIBLE
+ * (does not fit in memory: names the GPU and the GiB), -MO_EUSAGE (unknown
+ * backend: the message lists the table), -MO_ENODEV (cuda without a device
+ * or CUDA build), -MO_EIO (a trace that cannot be written), -MO_ENOMEM.
  */
 int engine_run(const struct plan *p, const struct workload *w, const struct engine_run_opts *o,
 	       struct engine_run_result *res, struct mo_err *err);

@@ -11,12 +11,6 @@
 #include <stdio.h>
 #include <string.h>
 
-void engine_run_opts_init(struct engine_run_opts *o)
-{
-	memset(o, 0, sizeof(*o));
-	o->backend = "sim";
-}
-
 void engine_run_result_release(struct engine_run_result *r)
 {
 	if (!r)
@@ -354,7 +348,9 @@ static int sched_gpu_results(const struct sched_run *r, struct engine_run_result
 	struct engine_sim_stats st;
 
 	engine_sim_stats(r->sim, &st);
-	res->iter_ns = st.span_ns;
+	res->source = TRACE_SOURCE_SIMULATED;
+	res->iter_ns = res->iter_ns_min = res->iter_ns_max = st.span_ns;
+	res->iterations = 1;
 	res->kernels = st.kernels;
 	res->comms = st.comms;
 	res->events = st.events;
@@ -488,23 +484,63 @@ int engine_sim_schedule(const struct engine_schedule *sc, const struct workload 
 	return rc < 0 ? rc : 0;
 }
 
-int engine_run(const struct plan *p, const struct workload *w, const struct engine_run_opts *o,
-	       struct engine_run_result *res, struct mo_err *err)
+/* The cluster a plan runs on: o->cluster, else the workload's, on the
+ * plan's GPU; host issue and launch mode from the plan. */
+static void plan_cluster(const struct plan *p, const struct workload *w,
+			 const struct engine_run_opts *o, const struct model_gpu *gpu,
+			 struct engine_cluster *c)
 {
-	struct engine_run_opts defo;
+	if (o->cluster) {
+		*c = *o->cluster;
+		c->gpu = gpu;
+		c->n_gpus = p->n_gpus;
+	} else {
+		engine_cluster_init(c, gpu, p->n_gpus);
+		if (w->gpus_per_node > 0)
+			c->gpus_per_node = w->gpus_per_node;
+		if (w->nvlink_gbps > 0)
+			c->nvlink_gbps = w->nvlink_gbps;
+		if (w->net_gbps > 0)
+			c->net_gbps = w->net_gbps;
+	}
+	c->host_issue = p->host_issue;
+	model_host_init(&c->host, p->launch_mode);
+}
+
+/* Simulate the schedule; the trace to o->out, or to the file o->out_path. */
+static int simulate_to(const struct engine_schedule *sc, const struct workload *w,
+		       const struct engine_cluster *c, const struct engine_run_opts *o,
+		       struct engine_run_result *res, struct mo_err *err)
+{
+	struct engine_run_opts fo;
+	struct trace_writer *tw = NULL;
+	struct trace_sink sink;
+	int rc;
+
+	if (o->out || !o->out_path)
+		return engine_sim_schedule(sc, w, c, o, res, err);
+	if (trace_sink_writer(&sink, &tw, o->out_path) < 0)
+		return mo_err_set(err, MO_ENOMEM, "out of memory");
+	fo = *o;
+	fo.out = &sink;
+	if ((rc = engine_sim_schedule(sc, w, c, &fo, res, err)) < 0) {
+		trace_writer_abort(tw);
+		return rc;
+	}
+	if ((rc = trace_writer_close(tw, err)) < 0)
+		engine_run_result_release(res);
+	return rc;
+}
+
+int engine_sim_run_plan(const struct plan *p, const struct workload *w,
+			const struct engine_run_opts *o, struct engine_run_result *res,
+			struct mo_err *err)
+{
 	struct engine_schedule *sc = NULL;
 	struct engine_cluster c;
 	const struct model_gpu *gpu;
 	int rc;
 
-	memset(res, 0, sizeof(*res));
-	if (!o) {
-		engine_run_opts_init(&defo);
-		o = &defo;
-	}
-	if (o->backend && strcmp(o->backend, "sim") != 0)
-		return mo_err_set(err, MO_EUSAGE,
-				  "backend '%s' is not available in this build (known: sim)", o->backend);
 	gpu = model_gpu_find(p->gpu[0] ? p->gpu : w->gpu, err);
 	if (!gpu) {
 		mo_err_prefix(err, "plan GPU '%s'", p->gpu);
@@ -512,22 +548,8 @@ int engine_run(const struct plan *p, const struct workload *w, const struct engi
 	}
 	if ((rc = engine_schedule_build(p, w, gpu, &sc, err)) < 0)
 		return rc;
-	if (o->cluster) {
-		c = *o->cluster;
-		c.gpu = gpu;
-		c.n_gpus = p->n_gpus;
-	} else {
-		engine_cluster_init(&c, gpu, p->n_gpus);
-		if (w->gpus_per_node > 0)
-			c.gpus_per_node = w->gpus_per_node;
-		if (w->nvlink_gbps > 0)
-			c.nvlink_gbps = w->nvlink_gbps;
-		if (w->net_gbps > 0)
-			c.net_gbps = w->net_gbps;
-	}
-	c.host_issue = p->host_issue;
-	model_host_init(&c.host, p->launch_mode);
-	rc = engine_sim_schedule(sc, w, &c, o, res, err);
+	plan_cluster(p, w, o, gpu, &c);
+	rc = simulate_to(sc, w, &c, o, res, err);
 	if (rc == 0) {
 		res->gpu_mem_bytes = calloc((size_t)p->n_gpus, sizeof(int64_t));
 		res->gpu_mem_capacity = gpu->mem_bytes;

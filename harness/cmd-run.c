@@ -1,5 +1,6 @@
-/* cmd-run.c - `mosaic run PLAN [--workload SPEC]`: one training iteration of a
- * plan on the simulator (times are SIMULATED). */
+/* cmd-run.c - `mosaic run PLAN [--workload SPEC] [--backend sim|cuda]`: one
+ * training iteration of a plan through engine_run (times are SIMULATED on
+ * sim, MEASURED on cuda: the result says which). */
 #include "harness/cli.h"
 
 #include <getopt.h>
@@ -8,7 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine/cuda/engine-cuda.h"
 #include "engine/engine.h"
 #include "planner/planner.h"
 
@@ -26,77 +26,44 @@ static const char usage[] =
 	"  -o RUN-%r.mtr records a measured trace per rank; --iterations timed\n"
 	"  iterations, default 5, after --warmup untimed ones, default 1)";
 
-/* --backend cuda: the CUDA helper's backend (engine/cuda/engine-cuda.h);
- * times are MEASURED. */
-static int run_cuda(const char *plan_path, const struct plan *p, const struct workload *w,
-		    const char *out, int iterations, int warmup, int json)
-{
-	struct engine_cuda_run_opts co;
-	struct engine_cuda_run_result cr;
-	struct mo_err err;
+/* What the command line asked for. */
+struct args {
+	const char *spec, *backend, *out;
+	int json, iterations, warmup;
+};
 
-	mo_err_clear(&err);
-	memset(&co, 0, sizeof(co));
-	memset(&cr, 0, sizeof(cr));
-	co.plan_path = plan_path;
-	co.out = out;
-	co.iterations = iterations;
-	co.warmup = warmup;
-	if (engine_cuda_run(p, w, &co, &cr, &err) < 0) {
-		mo_err_prefix(&err, "cannot run '%s' on the cuda backend", plan_path);
-		return cli_fail("run", &err);
-	}
-	if (json) {
-		json_t *o = json_object();
-		json_object_set_new(o, "plan", json_string(plan_path));
-		json_object_set_new(o, "workload", json_string(w->name));
-		json_object_set_new(o, "planner", json_string(p->planner));
-		json_object_set_new(o, "backend", json_string("cuda"));
-		json_object_set_new(o, "source", json_string("measured"));
-		json_object_set_new(o, "iter_ns", json_integer(cr.iter_ns_mean));
-		json_object_set_new(o, "iter_ns_label", json_string("measured"));
-		json_object_set_new(o, "iter_ns_min", json_integer(cr.iter_ns_min));
-		json_object_set_new(o, "iter_ns_max", json_integer(cr.iter_ns_max));
-		json_object_set_new(o, "predicted_iter_ns", json_integer(p->predicted_iter_ns));
-		json_object_set_new(o, "gpus", json_integer(cr.ranks));
-		json_object_set_new(o, "iterations", json_integer(cr.iterations));
-		json_object_set_new(o, "busy_ns", json_integer(cr.busy_ns));
-		json_object_set_new(o, "kernels", json_integer((json_int_t)cr.kernels));
-		json_object_set_new(o, "partitions", json_integer(cr.partitions));
-		char *s = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-		if (s)
-			printf("%s\n", s);
-		free(s);
-		json_decref(o);
-	} else {
-		printf("plan '%s' for '%s' on %d GPUs (cuda): iteration %.3f ms mean, %.3f min, "
-		       "%.3f max over %d iterations (measured)\n",
-		       plan_path, w->name, cr.ranks, cr.iter_ns_mean / 1e6, cr.iter_ns_min / 1e6,
-		       cr.iter_ns_max / 1e6, cr.iterations);
-	}
-	return 0;
-}
-
+/* The result as JSON; simulated and measured runs share the keys they both
+ * have, and each adds its own. */
 static json_t *result_json(const char *plan_path, const struct plan *p, const struct workload *w,
 			   const struct engine_run_result *r)
 {
+	int measured = r->source == TRACE_SOURCE_MEASURED;
 	json_t *o = json_object(), *gpus = json_array(), *mods = json_array();
 
 	json_object_set_new(o, "plan", json_string(plan_path));
 	json_object_set_new(o, "workload", json_string(w->name));
 	json_object_set_new(o, "planner", json_string(p->planner));
-	json_object_set_new(o, "backend", json_string("sim"));
-	json_object_set_new(o, "source", json_string("simulated"));
+	json_object_set_new(o, "backend", json_string(r->backend));
+	json_object_set_new(o, "source", json_string(trace_source_name(r->source)));
 	json_object_set_new(o, "schedule", json_string(p->schedule == PLAN_SCHEDULE_GPIPE ? "gpipe" : "1f1b"));
 	json_object_set_new(o, "microbatches", json_integer(p->microbatches));
 	json_object_set_new(o, "microbatch_size", json_integer(p->microbatch_size));
 	json_object_set_new(o, "iter_ns", json_integer(r->iter_ns));
-	json_object_set_new(o, "iter_ns_label", json_string("simulated"));
+	json_object_set_new(o, "iter_ns_label", json_string(trace_source_name(r->source)));
+	if (measured) {
+		json_object_set_new(o, "iter_ns_min", json_integer(r->iter_ns_min));
+		json_object_set_new(o, "iter_ns_max", json_integer(r->iter_ns_max));
+		json_object_set_new(o, "iterations", json_integer(r->iterations));
+		json_object_set_new(o, "busy_ns", json_integer(r->busy_ns));
+		json_object_set_new(o, "partitions", json_integer(r->partitions));
+	}
 	json_object_set_new(o, "predicted_iter_ns", json_integer(p->predicted_iter_ns));
-	json_object_set_new(o, "sm_util", json_real(r->sm_util));
-	json_object_set_new(o, "dram_util", json_real(r->dram_util));
+	if (!measured) {
+		json_object_set_new(o, "sm_util", json_real(r->sm_util));
+		json_object_set_new(o, "dram_util", json_real(r->dram_util));
+	}
 	json_object_set_new(o, "gpus", json_integer(r->n_gpus));
-	for (int g = 0; g < r->n_gpus; g++) {
+	for (int g = 0; r->gpu_util && g < r->n_gpus; g++) {
 		json_t *x = json_object();
 		json_object_set_new(x, "gpu", json_integer(g));
 		json_object_set_new(x, "sm_util", json_real(r->gpu_util[g]));
@@ -120,8 +87,10 @@ static json_t *result_json(const char *plan_path, const struct plan *p, const st
 	}
 	json_object_set_new(o, "modules", mods);
 	json_object_set_new(o, "kernels", json_integer((json_int_t)r->kernels));
-	json_object_set_new(o, "communications", json_integer((json_int_t)r->comms));
-	json_object_set_new(o, "events", json_integer((json_int_t)r->events));
+	if (!measured) {
+		json_object_set_new(o, "communications", json_integer((json_int_t)r->comms));
+		json_object_set_new(o, "events", json_integer((json_int_t)r->events));
+	}
 	return o;
 }
 
@@ -150,7 +119,17 @@ static int load_plan_workload(const struct plan *p, const char *spec, struct wor
 	return rc;
 }
 
-/* The simulated result as text on stdout. */
+/* A measured result as text on stdout. */
+static void print_measured(const char *plan_path, const struct workload *w,
+			   const struct engine_run_result *res)
+{
+	printf("plan '%s' for '%s' on %d GPUs (%s): iteration %.3f ms mean, %.3f min, "
+	       "%.3f max over %d iterations (measured)\n",
+	       plan_path, w->name, res->n_gpus, res->backend, res->iter_ns / 1e6,
+	       res->iter_ns_min / 1e6, res->iter_ns_max / 1e6, res->iterations);
+}
+
+/* A simulated result as text on stdout. */
 static void print_text(const char *plan_path, const struct plan *p, const struct workload *w,
 		       const struct engine_run_result *res)
 {
@@ -178,53 +157,53 @@ static void print_text(const char *plan_path, const struct plan *p, const struct
 	       (unsigned long long)res->events);
 }
 
-/* One iteration of p in the simulator (the trace to out when given), printed; the exit code. */
-static int run_sim(const char *plan_path, const struct plan *p, const struct workload *w,
-		   const char *out, int json)
+/* One iteration of p on the backend a->backend (the trace to a->out when
+ * given), printed; the exit code. */
+static int run_plan(const struct args *a, const char *plan_path, const struct plan *p,
+		    const struct workload *w)
 {
 	struct engine_run_opts ro;
 	struct engine_run_result res;
-	struct trace_writer *tw = NULL;
-	struct trace_sink sink;
 	struct mo_err err;
-	int rc = 0;
 
 	mo_err_clear(&err);
-	memset(&res, 0, sizeof(res));
 	engine_run_opts_init(&ro);
-	ro.backend = "sim";
-	if (out) {
-		if (trace_sink_writer(&sink, &tw, out) < 0) {
-			mo_err_set(&err, MO_ENOMEM, "out of memory");
-			return cli_fail("run", &err);
-		}
-		ro.out = &sink;
-	}
+	ro.backend = a->backend;
+	ro.out_path = a->out;
+	ro.plan_path = plan_path;
+	ro.iterations = a->iterations;
+	ro.warmup = a->warmup;
 	if (engine_run(p, w, &ro, &res, &err) < 0) {
-		trace_writer_abort(tw);
-		mo_err_prefix(&err, "cannot run '%s'", plan_path);
-		rc = cli_fail("run", &err);
-	} else if (tw && trace_writer_close(tw, &err) < 0) {
-		rc = cli_fail("run", &err);
-	} else if (json) {
+		if (strcmp(a->backend, "sim"))
+			mo_err_prefix(&err, "cannot run '%s' on the %s backend", plan_path, a->backend);
+		else
+			mo_err_prefix(&err, "cannot run '%s'", plan_path);
+		return cli_fail("run", &err);
+	}
+	if (a->json) {
 		json_t *o = result_json(plan_path, p, w, &res);
 		char *s = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6));
 		if (s)
 			printf("%s\n", s);
 		free(s);
 		json_decref(o);
+	} else if (res.source == TRACE_SOURCE_MEASURED) {
+		print_measured(plan_path, w, &res);
 	} else {
 		print_text(plan_path, p, w, &res);
 	}
 	engine_run_result_release(&res);
-	return rc;
+	return 0;
 }
 
-/* What the command line asked for. */
-struct args {
-	const char *spec, *backend, *out;
-	int json, iterations, warmup;
-};
+/* Is name in engine_run's backend table? */
+static int backend_known(const char *name)
+{
+	for (int i = 0; engine_backend_name(i); i++)
+		if (!strcmp(name, engine_backend_name(i)))
+			return 1;
+	return 0;
+}
 
 /* The options into a: -1 to go on, else the exit code. */
 static int parse(int argc, char **argv, struct args *a, struct mo_err *err)
@@ -271,11 +250,8 @@ static int parse(int argc, char **argv, struct args *a, struct mo_err *err)
 	}
 	if (optind != argc - 1)
 		return cli_usage_error("run", usage, "expected one plan");
-	if (strcmp(a->backend, "sim") != 0 && strcmp(a->backend, "cuda") != 0) {
-		fprintf(stderr, "mosaic run: unknown backend '%s' (known: sim, cuda)\n", a->backend);
-		return 2;
-	}
-	return -1;
+	return backend_known(a->backend) ? -1
+		: cli_usage_error("run", usage, "unknown backend '%s' (known: sim, cuda)", a->backend);
 }
 
 int cmd_run(int argc, char **argv)
@@ -293,10 +269,8 @@ int cmd_run(int argc, char **argv)
 	if (plan_load(argv[optind], &p, &err) < 0 || load_plan_workload(p, a.spec, &w, &err) < 0) {
 		cli_fail("run", &err);
 		rc = 2;
-	} else if (!strcmp(a.backend, "cuda")) {
-		rc = run_cuda(argv[optind], p, w, a.out, a.iterations, a.warmup, a.json);
 	} else {
-		rc = run_sim(argv[optind], p, w, a.out, a.json);
+		rc = run_plan(&a, argv[optind], p, w);
 	}
 	workload_free(w);
 	plan_free(p);

@@ -14,6 +14,7 @@
 #include "model/model.h"
 #include "planner/planner.h"
 #include "traces/traces.h"
+#include "traces/cuda/trace-cuda.h"
 #include "workloads/workloads.h"
 
 /* A GPU with round numbers: 132 SMs, 1000 GB/s HBM (1000 B/ns), NVLink
@@ -1088,14 +1089,72 @@ START_TEST(bad_plans_get_clear_errors)
 	ck_assert_int_eq(engine_run(p, w, NULL, &r, &err), -MO_EINPUT);
 	ck_assert_msg(strstr(err.msg, "audio"), "%s", err.msg);
 	plan_free(p);
-	/* an unknown backend */
+	/* an unknown backend: the message lists the table */
 	p = mm_plan(1);
 	{
 		struct engine_run_opts o;
 		engine_run_opts_init(&o);
-		o.backend = "cuda";
+		o.backend = "tpu";
 		ck_assert_int_eq(engine_run(p, w, &o, &r, &err), -MO_EUSAGE);
-		ck_assert_msg(strstr(err.msg, "cuda"), "%s", err.msg);
+		ck_assert_msg(strstr(err.msg, "'tpu'") && strstr(err.msg, "sim, cuda"), "%s", err.msg);
+	}
+	plan_free(p);
+	workload_free(w);
+}
+END_TEST
+
+START_TEST(the_sim_backend_labels_its_numbers_simulated_and_writes_its_trace_to_a_file)
+{
+	struct workload *w = load_spec(two_module_spec);
+	struct plan *p = mm_plan(1);
+	struct engine_run_result r;
+	struct engine_run_opts o;
+	struct trace_mem t;
+	struct mo_err err;
+	char path[] = "/tmp/mosaic-test-engine-XXXXXX";
+	int fd = mkstemp(path);
+
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	ck_assert_str_eq(engine_backend_name(0), "sim");
+	ck_assert_str_eq(engine_backend_name(1), "cuda");
+	ck_assert_ptr_null(engine_backend_name(2));
+	engine_run_opts_init(&o);
+	o.out_path = path;
+	ck_assert_msg(engine_run(p, w, &o, &r, &err) == 0, "%s", err.msg);
+	ck_assert_str_eq(r.backend, "sim");
+	ck_assert_int_eq(r.source, TRACE_SOURCE_SIMULATED);
+	ck_assert_int_eq(r.iterations, 1);
+	ck_assert(r.iter_ns > 0 && r.iter_ns_min == r.iter_ns && r.iter_ns_max == r.iter_ns);
+	trace_mem_init(&t);
+	ck_assert_msg(trace_mem_load(&t, path, &err) == 0, "%s", err.msg);
+	ck_assert_int_eq(t.header.source, TRACE_SOURCE_SIMULATED);
+	ck_assert_uint_ge(t.n, r.kernels);
+	trace_mem_release(&t);
+	engine_run_result_release(&r);
+	unlink(path);
+	plan_free(p);
+	workload_free(w);
+}
+END_TEST
+
+START_TEST(the_cuda_backend_without_a_gpu_suggests_the_simulator)
+{
+	struct workload *w = load_spec(two_module_spec);
+	struct plan *p = mm_plan(1);
+	struct engine_run_result r;
+	struct engine_run_opts o;
+	struct mo_err err;
+	int ndev = 0;
+
+	mo_err_clear(&err);
+	if (trace_cuda_probe(&ndev, &err) == 0 && ndev > 0) {
+		printf("SKIP: a CUDA device is present (the cuda backend would run)\n");
+	} else {
+		engine_run_opts_init(&o);
+		o.backend = "cuda";
+		ck_assert_int_eq(engine_run(p, w, &o, &r, &err), -MO_ENODEV);
+		ck_assert_msg(strstr(err.msg, "--backend sim"), "%s", err.msg);
 	}
 	plan_free(p);
 	workload_free(w);
@@ -1587,6 +1646,8 @@ Suite *test_suite(void)
 	tcase_add_test(run, a_run_stopped_before_its_end_says_so_and_one_stopped_at_its_end_finishes);
 	tcase_add_test(run, a_simulated_run_replays_to_its_own_span);
 	tcase_add_test(run, bad_plans_get_clear_errors);
+	tcase_add_test(run, the_sim_backend_labels_its_numbers_simulated_and_writes_its_trace_to_a_file);
+	tcase_add_test(run, the_cuda_backend_without_a_gpu_suggests_the_simulator);
 	tcase_add_test(run, a_plan_that_does_not_fit_names_the_gpu_and_the_gib);
 	tcase_add_test(run, any_valid_plan_runs_to_the_end);
 	suite_add_tcase(s, run);
