@@ -17,7 +17,7 @@ int cli_fail(const char *verb, const struct mo_err *err)
 	return mo_err_exit_code(err) ? mo_err_exit_code(err) : 1;
 }
 
-int cli_usage_error(const char *verb, const char *usage, const char *fmt, ...)
+int cli_usage_error(const char *verb, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -25,8 +25,46 @@ int cli_usage_error(const char *verb, const char *usage, const char *fmt, ...)
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "\nusage: %s\n", usage);
-	return 2;
+	fprintf(stderr, "; see 'mosaic %s --help'\n", verb);
+	return MO_EXIT_USAGE;
+}
+
+/* What the last cli_getopt() call found wrong ("" when nothing). */
+static char getopt_error[160];
+
+const char *cli_getopt_error(void)
+{
+	return getopt_error[0] ? getopt_error : "bad option";
+}
+
+int cli_getopt(int argc, char **argv, const char *shortopts, const struct option *longopts)
+{
+	char opts[96];
+	const char *arg;
+	size_t lead = shortopts[0] == '+' || shortopts[0] == '-';
+	int c;
+
+	/* ':' after any '+' or '-': a missing value is told apart (':') */
+	snprintf(opts, sizeof(opts), "%.*s:%s", (int)lead, shortopts, shortopts + lead);
+	opterr = 0;
+	getopt_error[0] = '\0';
+	c = getopt_long(argc, argv, opts, longopts, NULL);
+	if (c != '?' && c != ':')
+		return c;
+	arg = optind > 0 && optind <= argc ? argv[optind - 1] : "";
+	if (c == ':')
+		snprintf(getopt_error, sizeof(getopt_error), "option '%.100s' needs a value", arg);
+	else if (optopt && strncmp(arg, "--", 2))
+		snprintf(getopt_error, sizeof(getopt_error), "unknown option '-%c'", optopt);
+	else
+		snprintf(getopt_error, sizeof(getopt_error), "unknown option '%.*s'",
+			 (int)strcspn(arg, "="), arg);
+	return '?';
+}
+
+int cli_bad_option(const char *verb)
+{
+	return cli_usage_error(verb, "%s", cli_getopt_error());
 }
 
 /* A number starts with a digit, or a sign and a digit (no blanks, no "nan"). */

@@ -7,10 +7,19 @@
  * (argv[0] is the verb) and is registered once in MOSAIC_COMMANDS below.
  * Exit codes are enum mo_exit (traces/traces.h): 0 ok, 1 ran but found
  * problems, 2 bad usage or bad input, 3 a system failure.  The dispatcher
- * (harness/mosaic.c) flushes and checks stdout after the command returns.
+ * (harness/mosaic.c) flushes and checks stdout after the command returns,
+ * and runs `mosaic help <verb>` as `mosaic <verb> --help`.
+ *
+ * Conventions every command keeps (tests/e2e/cli.sh checks them for each
+ * command of the table): options parsed with cli_getopt(); -h/--help prints
+ * the whole text on stdout and exits 0; one line per error (cli_usage_error,
+ * cli_bad_option, cli_fail); -o/--out for the file written, --json for a
+ * machine-readable result, results on stdout, progress on stderr.
  */
 #ifndef MOSAIC_HARNESS_CLI_H
 #define MOSAIC_HARNESS_CLI_H
+
+#include <getopt.h>
 
 #include "traces/traces.h"
 #include "workloads/workloads.h"
@@ -44,9 +53,24 @@ int cmd_model_calibrate(int argc, char **argv);
 
 /* Print "mosaic <verb>: <message>" to stderr; return the exit code for err. */
 int cli_fail(const char *verb, const struct mo_err *err);
-/* Print a usage error for verb to stderr and return 2. */
-int cli_usage_error(const char *verb, const char *usage, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+/*
+ * Usage errors, one line each: "mosaic <verb>: <message>; see 'mosaic <verb>
+ * --help'" on stderr; returns MO_EXIT_USAGE (2).
+ */
+int cli_usage_error(const char *verb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/*
+ * The one option parser of the subcommands: getopt_long() (with optind set
+ * to 1 by the caller, as before) that prints nothing.  On an unknown option
+ * or a missing value it returns '?' and keeps what was wrong
+ * ("unknown option '--x'", "option '--gpus' needs a value") for
+ * cli_getopt_error(); cli_bad_option(verb) prints that as the command's one
+ * usage error and returns 2, so a command's switch ends with
+ *     default: return cli_bad_option("verb");
+ */
+int cli_getopt(int argc, char **argv, const char *shortopts, const struct option *longopts);
+const char *cli_getopt_error(void);
+int cli_bad_option(const char *verb);
 
 /*
  * The one reader of numbers on the command line (options and environment):

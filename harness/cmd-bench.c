@@ -117,7 +117,7 @@ static int option(int c, struct bench_opts *o, struct args *a, struct mo_err *er
 	case 'o': a->out = optarg; return -1;
 	case 'j':
 		if (cli_int("--jobs", optarg, 1, 256, &v, err) < 0)
-			return cli_usage_error("bench", usage, "%s", err->msg);
+			return cli_usage_error("bench", "%s", err->msg);
 		o->jobs = (int)v;
 		return -1;
 	case 'c': a->cluster = optarg; return -1;
@@ -126,7 +126,7 @@ static int option(int c, struct bench_opts *o, struct args *a, struct mo_err *er
 			a->shard_auto = 1;
 			a->shard_n = 1;
 		} else if (parse_shard(optarg, &a->shard_i, &a->shard_n) < 0) {
-			return cli_usage_error("bench", usage,
+			return cli_usage_error("bench",
 					       "bad --shard '%s': expected I/N with 0 <= I < N", optarg);
 		}
 		return -1;
@@ -135,12 +135,12 @@ static int option(int c, struct bench_opts *o, struct args *a, struct mo_err *er
 	case 'C':
 		a->check = optarg;
 		if (strcmp(a->check, "sim") && strcmp(a->check, "none"))
-			return cli_usage_error("bench", usage, "bad --check '%s': sim or none", optarg);
+			return cli_usage_error("bench", "bad --check '%s': sim or none", optarg);
 		o->no_check = !strcmp(a->check, "none");
 		return -1;
 	case 'G':
 		if (strlen(optarg) >= sizeof(o->gpu_file))
-			return cli_usage_error("bench", usage, "--gpu-file path too long");
+			return cli_usage_error("bench", "--gpu-file path too long");
 		if (model_gpu_load_file(optarg, err) < 0)
 			return cli_fail("bench", err);
 		snprintf(o->gpu_file, sizeof(o->gpu_file), "%s", optarg);
@@ -149,14 +149,14 @@ static int option(int c, struct bench_opts *o, struct args *a, struct mo_err *er
 		char *dst = c == 'P' ? o->profiles : c == 'A' ? o->calibration : o->matrix;
 		size_t cap = c == 'P' ? sizeof(o->profiles) : sizeof(o->matrix);
 		if (strlen(optarg) >= cap)
-			return cli_usage_error("bench", usage, "measurement path too long");
+			return cli_usage_error("bench", "measurement path too long");
 		snprintf(dst, cap, "%s", optarg);
 		return -1;
 	}
 	case 'm': a->merge = 1; return -1;
 	case 'Q': o->quiet = 1; return -1;
 	case 'h': help(); return 0;
-	default: return cli_usage_error("bench", usage, "unknown option");
+	default: return cli_bad_option("bench");
 	}
 }
 
@@ -165,12 +165,12 @@ static int merge(int argc, char **argv, const struct bench_opts *o, const struct
 		 struct mo_err *err)
 {
 	if (!a->out)
-		return cli_usage_error("bench", usage, "--merge needs --out DIR");
+		return cli_usage_error("bench", "--merge needs --out DIR");
 	if (optind >= argc)
-		return cli_usage_error("bench", usage, "--merge needs shard directories");
+		return cli_usage_error("bench", "--merge needs shard directories");
 	if (a->shard_n || a->cluster || a->workloads || a->timeline || a->check || o->quick ||
 	    bench_measurements_any(o))
-		return cli_usage_error("bench", usage,
+		return cli_usage_error("bench",
 				       "--merge takes the sweep's options from the shards; give only --out");
 	warn_no_gnuplot(a->out);
 	if (bench_merge((const char *const *)argv + optind, argc - optind, a->out, 0, NULL, NULL, err))
@@ -196,7 +196,7 @@ static int sweep_opts(struct bench_opts *o, const struct args *a, struct mo_err 
 		return cli_fail("bench", err);
 	if (!o->n_workloads) {
 		fprintf(stderr, "mosaic bench: no bundled workloads in this build\n");
-		return 2;
+		return MO_EXIT_USAGE;
 	}
 	return -1;
 }
@@ -251,13 +251,13 @@ int cmd_bench(int argc, char **argv)
 		return cli_fail("bench", &err);
 	o.jobs = cpus > 0 ? (int)cpus : 1;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "qo:j:c:s:w:mQt:C:h", longopts, NULL)) != -1)
+	while ((c = cli_getopt(argc, argv, "qo:j:c:s:w:mQt:C:h", longopts)) != -1)
 		if ((rc = option(c, &o, &a, &err)) >= 0)
 			return rc;
 	if (a.merge)
 		return merge(argc, argv, &o, &a, &err);
 	if (optind < argc)
-		return cli_usage_error("bench", usage, "unexpected argument '%s'", argv[optind]);
+		return cli_usage_error("bench", "unexpected argument '%s'", argv[optind]);
 	if ((rc = sweep_opts(&o, &a, &err)) >= 0 || (rc = out_dir(&a, outbuf, sizeof(outbuf), &err)) >= 0)
 		return rc;
 	if (a.shard_n) {

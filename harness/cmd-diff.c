@@ -119,24 +119,24 @@ int cmd_diff(int argc, char **argv)
 	struct trace_diff *d = NULL;
 
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((opt = cli_getopt(argc, argv, "h", opts)) != -1) {
 		switch (opt) {
 		case 'j':
 			json = 1;
 			break;
 		case 't':
 			if (cli_int("--top", optarg, 0, 1000000, &top, &err) < 0)
-				return cli_usage_error("diff", usage, "%s", err.msg);
+				return cli_usage_error("diff", "%s", err.msg);
 			break;
 		case 'h':
 			help();
 			return 0;
 		default:
-			return cli_usage_error("diff", usage, "unknown option");
+			return cli_bad_option("diff");
 		}
 	}
 	if (argc - optind != 2)
-		return cli_usage_error("diff", usage, "expected CONTROL and TEST");
+		return cli_usage_error("diff", "expected CONTROL and TEST");
 	if (inspect_job_read(&ja, argv + optind, 1, 0, &err) < 0 ||
 	    inspect_job_read(&jb, argv + optind + 1, 1, 0, &err) < 0 ||
 	    trace_diff_new(ja.ana, jb.ana, &d, &err) < 0) {

@@ -36,7 +36,7 @@ int cmd_export(int argc, char **argv)
 	struct trace_export_stats st;
 
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
+	while ((opt = cli_getopt(argc, argv, "o:h", opts)) != -1) {
 		switch (opt) {
 		case 'p':
 			perfetto = 1;
@@ -48,15 +48,15 @@ int cmd_export(int argc, char **argv)
 			help();
 			return 0;
 		default:
-			return cli_usage_error("export", usage, "unknown option");
+			return cli_bad_option("export");
 		}
 	}
 	if (!perfetto)
-		return cli_usage_error("export", usage, "say which format: --perfetto");
+		return cli_usage_error("export", "say which format: --perfetto");
 	if (!out)
-		return cli_usage_error("export", usage, "missing -o OUT.json");
+		return cli_usage_error("export", "missing -o OUT.json");
 	if (argc - optind != 1)
-		return cli_usage_error("export", usage, "expected one FILE");
+		return cli_usage_error("export", "expected one FILE");
 	if (trace_export_perfetto_stats(argv[optind], out, &st, &err) < 0)
 		return cli_fail("export", &err);
 	fprintf(stderr, "mosaic export: wrote '%s': %llu events on %llu tracks", out,

@@ -70,7 +70,7 @@ int cmd_import(int argc, char **argv)
 
 	trace_import_opts_init(&io);
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "o:h", opts)) != -1) {
 		switch (c) {
 		case 'o':
 			out = optarg;
@@ -80,7 +80,7 @@ int cmd_import(int argc, char **argv)
 			long long v;
 			if (cli_int(c == 'd' ? "--module-depth" : "--reorder-window", optarg, c == 'd' ? 0 : 1,
 				    c == 'd' ? 1000 : 100000000, &v, &err) < 0)
-				return cli_usage_error("import", usage, "%s", err.msg);
+				return cli_usage_error("import", "%s", err.msg);
 			*(c == 'd' ? &io.module_depth : &io.reorder_window) = (int)v;
 			break;
 		}
@@ -88,13 +88,13 @@ int cmd_import(int argc, char **argv)
 			help();
 			return 0;
 		default:
-			return cli_usage_error("import", usage, "unknown option");
+			return cli_bad_option("import");
 		}
 	}
 	if (optind != argc - 1)
-		return cli_usage_error("import", usage, "expected one input file");
+		return cli_usage_error("import", "expected one input file");
 	if (!out)
-		return cli_usage_error("import", usage, "missing -o OUT.mtr");
+		return cli_usage_error("import", "missing -o OUT.mtr");
 	const char *in = argv[optind];
 
 	struct trace_writer *w = NULL;

@@ -349,7 +349,7 @@ int cmd_inspect(int argc, char **argv)
 	struct inspect_job job;
 
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((opt = cli_getopt(argc, argv, "h", opts)) != -1) {
 		switch (opt) {
 		case 'j':
 			json = 1;
@@ -364,7 +364,7 @@ int cmd_inspect(int argc, char **argv)
 		{
 			long long v;
 			if (cli_int("--top", optarg, 0, 1000000, &v, &err) < 0)
-				return cli_usage_error("inspect", usage, "%s", err.msg);
+				return cli_usage_error("inspect", "%s", err.msg);
 			top = (long)v;
 			break;
 		}
@@ -372,13 +372,13 @@ int cmd_inspect(int argc, char **argv)
 			help();
 			return 0;
 		default:
-			return cli_usage_error("inspect", usage, "unknown option");
+			return cli_bad_option("inspect");
 		}
 	}
 	if (argc - optind < 1)
-		return cli_usage_error("inspect", usage, "expected FILE... or a DIR");
+		return cli_usage_error("inspect", "expected FILE... or a DIR");
 	if (json && csv)
-		return cli_usage_error("inspect", usage, "--json and --csv are exclusive");
+		return cli_usage_error("inspect", "--json and --csv are exclusive");
 	if (inspect_job_read(&job, argv + optind, (size_t)(argc - optind), check, &err) < 0) {
 		inspect_job_release(&job);
 		return cli_fail("inspect", &err);

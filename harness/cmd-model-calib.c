@@ -156,25 +156,25 @@ int cmd_model_calibrate(int argc, char **argv)
 		return cli_fail("model", &err);
 	}
 	optind = 1;
-	while (rc == 0 && (ch = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
+	while (rc == 0 && (ch = cli_getopt(argc, argv, "o:h", opts)) != -1) {
 		switch (ch) {
 		case 'p': profiles = optarg; break;
 		case 'o': out = optarg; break;
 		case 'g': gpu = optarg; break;
 		case 'm':
 			if (cli_int("--microbatch", optarg, 1, 1 << 24, &mbs, &err) < 0)
-				rc = cli_usage_error("model", usage, "%s", err.msg);
+				rc = cli_usage_error("model", "%s", err.msg);
 			break;
 		case 'G':
 			if (model_gpu_load_file(optarg, &err) < 0)
 				rc = cli_fail("model", &err);
 			break;
 		case 'h': printf("usage: %s\n", usage); free(c); return 0;
-		default: rc = cli_usage_error("model", usage, "calibrate: unknown option");
+		default: rc = cli_bad_option("model");
 		}
 	}
 	if (rc == 0 && optind == argc && !profiles)
-		rc = cli_usage_error("model", usage, "calibrate: no CSV files and no --profiles");
+		rc = cli_usage_error("model", "calibrate: no CSV files and no --profiles");
 	if (rc == 0 && optind < argc && fit_gemm(argv + optind, argc - optind, gpu, c, &err) < 0)
 		rc = cli_fail("model", &err);
 	if (rc == 0 && profiles && fit_profiles(profiles, (int)mbs, gpu, c, &err) < 0)

@@ -102,25 +102,25 @@ static int cmd_kernel(const char *gpu_name, const char *opname, const char *shap
 
 	mo_err_clear(&err);
 	if (!gpu_name)
-		return cli_usage_error(VERB, usage, "kernel: --gpu is required");
+		return cli_usage_error(VERB, "kernel: --gpu is required");
 	if (!opname)
-		return cli_usage_error(VERB, usage, "kernel: --op is required");
+		return cli_usage_error(VERB, "kernel: --op is required");
 	g = model_gpu_find(gpu_name, &err);
 	if (!g)
 		return cli_fail(VERB, &err);
 	memset(&op, 0, sizeof(op));
 	op.kind = model_op_kind_parse(opname);
 	if (op.kind < 0)
-		return cli_usage_error(VERB, usage, "kernel: unknown op '%s'", opname);
+		return cli_usage_error(VERB, "kernel: unknown op '%s'", opname);
 	op.dtype = dtype ? model_dtype_parse(dtype) : MODEL_FP32;
 	if (op.dtype < 0)
-		return cli_usage_error(VERB, usage, "kernel: unknown dtype '%s'", dtype);
+		return cli_usage_error(VERB, "kernel: unknown dtype '%s'", dtype);
 	op.causal = causal;
 	op.flops = flops;
 	op.bytes = bytes;
 	if (shape) {
 		if (parse_list(shape, v, 4) != 4)
-			return cli_usage_error(VERB, usage, "kernel: bad --shape '%s' (want B,M,N,K)",
+			return cli_usage_error(VERB, "kernel: bad --shape '%s' (want B,M,N,K)",
 					       shape);
 		/* the NeuSight convention: linear is (B*M) x N x K */
 		if (!strcasecmp(opname, "linear") || op.kind == MODEL_OP_GEMM) {
@@ -133,7 +133,7 @@ static int cmd_kernel(const char *gpu_name, const char *opname, const char *shap
 		op.n = v[2];
 		op.k = v[3];
 	} else if (op.kind <= MODEL_OP_ATTENTION_BWD) {
-		return cli_usage_error(VERB, usage, "kernel: --shape is required for '%s'", opname);
+		return cli_usage_error(VERB, "kernel: --shape is required for '%s'", opname);
 	}
 	if (sms == 0)
 		sms = g->sms;
@@ -212,7 +212,7 @@ static int cmd_host(int nfiles, char **files)
 	struct mo_err err;
 
 	if (nfiles < 1)
-		return cli_usage_error(VERB, usage, "host: no trace files");
+		return cli_usage_error(VERB, "host: no trace files");
 	model_host_fit_init(&all);
 	printf("%-44s %7s %7s %5s %8s  per class: intervals/mean us (measured)\n", "trace",
 	       "launch", "kept", "drop", "mean us");
@@ -314,7 +314,7 @@ static int cmd_curve(int argc, char **argv)
 
 	mo_err_clear(&err);
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "h", opts)) != -1) {
 		switch (c) {
 		case 'g':
 			gpu_name = optarg;
@@ -326,7 +326,7 @@ static int cmd_curve(int argc, char **argv)
 			int64_t v[MODEL_CURVE_MAX];
 			nq = parse_list(optarg, v, MODEL_CURVE_MAX);
 			if (nq <= 0)
-				return cli_usage_error(VERB, usage, "curve: bad --quotas '%s'", optarg);
+				return cli_usage_error(VERB, "curve: bad --quotas '%s'", optarg);
 			for (int i = 0; i < nq; i++)
 				quotas[i] = (int)v[i];
 			break;
@@ -348,11 +348,11 @@ static int cmd_curve(int argc, char **argv)
 			printf("usage: %s\n", usage);
 			return 0;
 		default:
-			return cli_usage_error(VERB, usage, "bad option");
+			return cli_bad_option(VERB);
 		}
 	}
 	if (optind + 1 != argc)
-		return cli_usage_error(VERB, usage, "curve: expected one trace file");
+		return cli_usage_error(VERB, "curve: expected one trace file");
 	if (trace_mem_load_any(&t, argv[optind], &err) < 0)
 		return cli_fail(VERB, &err);
 	g = gpu_name ? model_gpu_find(gpu_name, &err) : model_gpu_for_header(&t.header, &tmp, &err);
@@ -516,14 +516,14 @@ static int cmd_interference(int argc, char **argv)
 
 	mo_err_clear(&err);
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "ho:", opts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "ho:", opts)) != -1) {
 		switch (c) {
 		case 'c':
 			corun = optarg;
 			break;
 		case 's':
 			if (nsolo == MODEL_IM_MAX)
-				return cli_usage_error(VERB, usage, "interference: too many --solo");
+				return cli_usage_error(VERB, "interference: too many --solo");
 			solo[nsolo++] = optarg;
 			break;
 		case 'm':
@@ -540,7 +540,7 @@ static int cmd_interference(int argc, char **argv)
 			double v;
 			if (cli_real(c == 'w' ? "--own (GB/s)" : "--others (GB/s)", optarg, 0, 1e9, &v,
 				     &err) < 0)
-				return cli_usage_error(VERB, usage, "interference: %s", err.msg);
+				return cli_usage_error(VERB, "interference: %s", err.msg);
 			if (c == 'w')
 				own = v;
 			else
@@ -550,7 +550,7 @@ static int cmd_interference(int argc, char **argv)
 		case 'n': {
 			long long v;
 			if (cli_int("--sms", optarg, 1, CLI_MAX_SMS, &v, &err) < 0)
-				return cli_usage_error(VERB, usage, "interference: %s", err.msg);
+				return cli_usage_error(VERB, "interference: %s", err.msg);
 			sms = (int)v;
 			break;
 		}
@@ -562,15 +562,15 @@ static int cmd_interference(int argc, char **argv)
 			printf("usage: %s\n", usage);
 			return 0;
 		default:
-			return cli_usage_error(VERB, usage, "bad option");
+			return cli_bad_option(VERB);
 		}
 	}
 	if (optind < argc)
-		return cli_usage_error(VERB, usage, "interference: unexpected argument '%s'", argv[optind]);
+		return cli_usage_error(VERB, "interference: unexpected argument '%s'", argv[optind]);
 	if (!corun) {
 		const struct model_gpu *g;
 		if (!gpu_name || (own < 0) != (others < 0))
-			return cli_usage_error(VERB, usage,
+			return cli_usage_error(VERB,
 					       "interference: --corun and --solo, or --gpu, --own and --others");
 		g = model_gpu_find(gpu_name, &err);
 		if (!g)
@@ -583,7 +583,7 @@ static int cmd_interference(int argc, char **argv)
 		return 0;
 	}
 	if (nsolo == 0)
-		return cli_usage_error(VERB, usage, "interference: --corun needs --solo traces");
+		return cli_usage_error(VERB, "interference: --corun needs --solo traces");
 	model_im_init(&m);
 	if (matrix && model_im_load(&m, matrix, &err) < 0)
 		return cli_fail(VERB, &err);
@@ -643,7 +643,7 @@ int cmd_model(int argc, char **argv)
 	struct mo_err err;
 
 	if (argc < 2)
-		return cli_usage_error(VERB, usage, "missing subcommand");
+		return cli_usage_error(VERB, "missing subcommand");
 	sub = argv[1];
 	if (!strcmp(sub, "-h") || !strcmp(sub, "--help")) {
 		printf("usage: %s\n", usage);
@@ -660,7 +660,7 @@ int cmd_model(int argc, char **argv)
 	argc--;
 	argv++;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "h", opts)) != -1) {
 		switch (c) {
 		case 'g':
 			gpu = optarg;
@@ -678,7 +678,7 @@ int cmd_model(int argc, char **argv)
 		{
 			long long v;
 			if (cli_int("--sms", optarg, 1, CLI_MAX_SMS, &v, &err) < 0)
-				return cli_usage_error(VERB, usage, "%s", err.msg);
+				return cli_usage_error(VERB, "%s", err.msg);
 			sms = (int)v;
 			break;
 		}
@@ -689,7 +689,7 @@ int cmd_model(int argc, char **argv)
 		case 'B': {
 			long long v;
 			if (cli_int(c == 'F' ? "--flops" : "--bytes", optarg, 0, INT64_MAX, &v, &err) < 0)
-				return cli_usage_error(VERB, usage, "%s", err.msg);
+				return cli_usage_error(VERB, "%s", err.msg);
 			if (c == 'F')
 				flops = v;
 			else
@@ -708,16 +708,16 @@ int cmd_model(int argc, char **argv)
 			printf("usage: %s\n", usage);
 			return 0;
 		default:
-			return cli_usage_error(VERB, usage, "bad option");
+			return cli_bad_option(VERB);
 		}
 	}
 	if (!strcmp(sub, "gpus"))
 		return cmd_gpus(json);
 	if (!strcmp(sub, "kernel")) {
 		if (optind < argc)
-			return cli_usage_error(VERB, usage, "kernel: unexpected argument '%s'",
+			return cli_usage_error(VERB, "kernel: unexpected argument '%s'",
 					       argv[optind]);
 		return cmd_kernel(gpu, op, shape, dtype, sms, causal, flops, bytes, json);
 	}
-	return cli_usage_error(VERB, usage, "unknown subcommand '%s'", sub);
+	return cli_usage_error(VERB, "unknown subcommand '%s'", sub);
 }

@@ -1,4 +1,4 @@
-/* cmd-plan.c - `mosaic plan SPEC --gpus N [--gpu NAME] --planner P -o PLAN
+/* cmd-plan.c - `mosaic plan SPEC [--gpus N] [--gpu NAME] [--planner P] -o PLAN
  * [--check sim|none] [--explain] [--json]`: plan a workload and write the plan. */
 #include "harness/cli.h"
 
@@ -14,11 +14,12 @@
 #include "planner/planner.h"
 
 static const char usage[] =
-	"mosaic plan SPEC --gpus N [--gpu NAME] --planner " PLAN_PLANNER_NAMES "\n"
-	"            -o PLAN [--check sim|none] [--explain] [--json] [--gpu-file FILE]\n"
+	"mosaic plan SPEC -o PLAN [--gpus N] [--gpu NAME] [--planner " PLAN_PLANNER_NAMES "]\n"
+	"            [--check sim|none] [--explain] [--json] [--gpu-file FILE]\n"
 	"            [--profiles TRACE,TRACE,...] [--calibration FILE] [--matrix FILE]\n"
-	"  plan a workload (a spec file or a bundled name) on N GPUs and write the plan\n"
-	"  (JSON) with its predicted iteration time (the cost model's prediction);\n"
+	"  plan a workload (a spec file or a bundled name) on N GPUs (default: the\n"
+	"  spec's cluster) with a planner (default: mosaic) and write the plan\n"
+	"  (-o/--out, JSON) with its predicted iteration time (the cost model's prediction);\n"
 	"  --check sim (the default): the planner's finalists, the plans predicted\n"
 	"  within 3% of its best, each run one iteration on the simulated cluster and\n"
 	"  the fastest simulated wins (the plan records that time); --check none: the\n"
@@ -67,11 +68,11 @@ static int parse(int argc, char **argv, struct plan_args *a, struct mo_err *err)
 	int c;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "n:g:p:o:ejh", opts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "n:g:p:o:ejh", opts)) != -1) {
 		switch (c) {
 		case 'n':
 			if (cli_int("--gpus", optarg, 1, PLAN_MAX_GPUS, &v, err) < 0)
-				return cli_usage_error("plan", usage, "%s", err->msg);
+				return cli_usage_error("plan", "%s", err->msg);
 			a->n_gpus = (int)v;
 			break;
 		case 'g': a->gpu_name = optarg; break;
@@ -81,7 +82,7 @@ static int parse(int argc, char **argv, struct plan_args *a, struct mo_err *err)
 		case 'j': a->json = 1; break;
 		case 'c':
 			if (strcmp(optarg, "sim") && strcmp(optarg, "none"))
-				return cli_usage_error("plan", usage, "--check '%s': expected sim or none", optarg);
+				return cli_usage_error("plan", "--check '%s': expected sim or none", optarg);
 			a->check = !strcmp(optarg, "sim");
 			break;
 		case 'P': a->meas->profiles = optarg; break;
@@ -92,18 +93,16 @@ static int parse(int argc, char **argv, struct plan_args *a, struct mo_err *err)
 				return cli_fail("plan", err);
 			break;
 		case 'h': printf("usage: %s\n", usage); return 0;
-		default: return cli_usage_error("plan", usage, "unknown option");
+		default: return cli_bad_option("plan");
 		}
 	}
 	if (optind != argc - 1)
-		return cli_usage_error("plan", usage, "expected one workload spec");
+		return cli_usage_error("plan", "expected one workload spec");
 	a->spec = argv[optind];
-	if (!a->planner)
-		return cli_usage_error("plan", usage, "missing --planner");
 	if (!plan_planner_known(a->planner))
-		return cli_usage_error("plan", usage, "unknown planner '%s'", a->planner);
+		return cli_usage_error("plan", "unknown planner '%s'", a->planner);
 	if (!a->out)
-		return cli_usage_error("plan", usage, "missing -o PLAN");
+		return cli_usage_error("plan", "missing -o PLAN");
 	return -1;
 }
 
@@ -118,7 +117,7 @@ static int load(struct plan_args *a, struct workload **w, const struct model_gpu
 	if (!a->n_gpus)
 		a->n_gpus = (*w)->gpus;
 	if (a->n_gpus < 1)
-		return cli_usage_error("plan", usage, "missing --gpus (the spec names no GPU count)");
+		return cli_usage_error("plan", "missing --gpus (the spec names no GPU count)");
 	*gpu = model_gpu_find(a->gpu_name ? a->gpu_name : (*w)->gpu, err);
 	if (!*gpu)
 		return cli_fail("plan", err);
@@ -206,7 +205,7 @@ static int print_result(const struct plan_args *a, const struct plan *p,
 int cmd_plan(int argc, char **argv)
 {
 	static struct cli_measurements meas; /* large; one per process */
-	struct plan_args a = {.check = -1, .meas = &meas};
+	struct plan_args a = {.planner = "mosaic", .check = -1, .meas = &meas};
 	const struct model_gpu *gpu = NULL;
 	struct workload *w = NULL;
 	struct plan *p = NULL;

@@ -27,7 +27,7 @@ int cmd_plot(int argc, char **argv)
 
 	mo_err_clear(&err);
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "h", longopts)) != -1) {
 		if (c == 'h') {
 			printf("usage: %s\n\nRe-render every gnuplot script DIR/*.gp (written by "
 			       "'mosaic bench') to PNG and SVG\nfrom the CSV files beside it.  Scripts "
@@ -35,14 +35,14 @@ int cmd_plot(int argc, char **argv)
 			       "per image (MOSAIC_PLOT_TIMEOUT).\n", usage, PLOT_TIMEOUT_S);
 			return 0;
 		}
-		return cli_usage_error("plot", usage, "unknown option");
+		return cli_bad_option("plot");
 	}
 	if (argc - optind != 1)
-		return cli_usage_error("plot", usage, "expected one results directory");
+		return cli_usage_error("plot", "expected one results directory");
 	d = opendir(argv[optind]);
 	if (!d) {
 		fprintf(stderr, "mosaic plot: cannot open '%s': %s\n", argv[optind], strerror(errno));
-		return 2;
+		return MO_EXIT_USAGE;
 	}
 	while ((de = readdir(d))) {
 		size_t len = strlen(de->d_name);
@@ -57,7 +57,7 @@ int cmd_plot(int argc, char **argv)
 	if (!n) {
 		fprintf(stderr, "mosaic plot: no gnuplot scripts (*.gp) in '%s'\n", argv[optind]);
 		free(names);
-		return 2;
+		return MO_EXIT_USAGE;
 	}
 	qsort(names, (size_t)n, sizeof(*names), cmp);
 	for (int i = 0; i < n; i++) {

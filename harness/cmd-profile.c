@@ -75,13 +75,13 @@ int cmd_profile(int argc, char **argv)
 	int *quotas = NULL, opt, rc;
 
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
+	while ((opt = cli_getopt(argc, argv, "o:h", opts)) != -1) {
 		switch (opt) {
 		case 'q':
 			free(quotas);
 			quotas = NULL;
 			if (parse_quotas(optarg, &quotas, &po.n_quotas))
-				return cli_usage_error("profile", usage,
+				return cli_usage_error("profile",
 						       "bad --quotas '%s': expected N,N,... (SMs)", optarg);
 			break;
 		case 'o':
@@ -93,7 +93,7 @@ int cmd_profile(int argc, char **argv)
 			if (cli_int(opt == 'r' ? "--repeats" : "--device", optarg, opt == 'r' ? 1 : 0,
 				    opt == 'r' ? 100000 : 1023, &v, &err) < 0) {
 				free(quotas);
-				return cli_usage_error("profile", usage, "%s", err.msg);
+				return cli_usage_error("profile", "%s", err.msg);
 			}
 			*(opt == 'r' ? &po.repeats : &po.device) = (int)v;
 			break;
@@ -104,14 +104,14 @@ int cmd_profile(int argc, char **argv)
 			return 0;
 		default:
 			free(quotas);
-			return cli_usage_error("profile", usage, "unknown option");
+			return cli_bad_option("profile");
 		}
 	}
 	if (!quotas)
-		return cli_usage_error("profile", usage, "missing --quotas LIST");
+		return cli_usage_error("profile", "missing --quotas LIST");
 	if (argc - optind != 1) {
 		free(quotas);
-		return cli_usage_error("profile", usage, "expected one SPEC or TRACE");
+		return cli_usage_error("profile", "expected one SPEC or TRACE");
 	}
 	po.input = argv[optind];
 	po.quotas = quotas;

@@ -36,7 +36,7 @@ int cmd_record(int argc, char **argv)
 
 	optind = 1;
 	/* '+': stop at the first non-option, which is the command */
-	while ((opt = getopt_long(argc, argv, "+o:h", opts, NULL)) != -1) {
+	while ((opt = cli_getopt(argc, argv, "+o:h", opts)) != -1) {
 		switch (opt) {
 		case 'o':
 			out = optarg;
@@ -45,13 +45,13 @@ int cmd_record(int argc, char **argv)
 			help();
 			return 0;
 		default:
-			return cli_usage_error("record", usage, "unknown option");
+			return cli_bad_option("record");
 		}
 	}
 	if (!out)
-		return cli_usage_error("record", usage, "missing -o OUT.mtr");
+		return cli_usage_error("record", "missing -o OUT.mtr");
 	if (optind >= argc)
-		return cli_usage_error("record", usage, "missing the command to record");
+		return cli_usage_error("record", "missing the command to record");
 	rc = trace_cuda_record(argv + optind, out, &status, &err);
 	if (rc < 0)
 		return cli_fail("record", &err);

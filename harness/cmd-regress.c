@@ -51,13 +51,13 @@ static int option(int c, struct bench_opts *o, struct args *a, struct mo_err *er
 	case 'r': a->ref = optarg; return -1;
 	case 't':
 		if (cli_real("--tolerance (a percentage)", optarg, 0, 1000, &a->tol, err) < 0)
-			return cli_usage_error("regress", usage, "%s", err->msg);
+			return cli_usage_error("regress", "%s", err->msg);
 		return -1;
 	case 'q': a->quick = 1; return -1;
 	case 'u': a->update = 1; return -1;
 	case 'j':
 		if (cli_int("--jobs", optarg, 1, 256, &v, err) < 0)
-			return cli_usage_error("regress", usage, "%s", err->msg);
+			return cli_usage_error("regress", "%s", err->msg);
 		o->jobs = (int)v;
 		return -1;
 	case 'w': a->workloads = optarg; return -1;
@@ -66,7 +66,7 @@ static int option(int c, struct bench_opts *o, struct args *a, struct mo_err *er
 	case 'v': a->verbose = 1; return -1;
 	case 'Q': o->quiet = 1; return -1;
 	case 'h': help(); return 0;
-	default: return cli_usage_error("regress", usage, "unknown option");
+	default: return cli_bad_option("regress");
 	}
 }
 
@@ -79,7 +79,7 @@ static int selftest(struct bench_opts *o)
 		return -1;
 	if (strcmp(v, "worsen")) {
 		fprintf(stderr, "mosaic regress: unknown MOSAIC_REGRESS_SELFTEST '%s' (known: worsen)\n", v);
-		return 2;
+		return MO_EXIT_USAGE;
 	}
 	o->worsen = 1;
 	fprintf(stderr, "mosaic regress: self-test: mosaic's plans replaced by the worst baseline's\n");
@@ -103,14 +103,14 @@ static int sweep_opts(struct bench_opts *o, const struct args *a, char **ref_tex
 				fprintf(stderr, "mosaic regress: reference '%s' was recorded %s --quick; "
 						"run with%s --quick, or re-record it with --update\n", a->ref,
 					o->quick ? "with" : "without", o->quick ? "" : "out");
-				return 2;
+				return MO_EXIT_USAGE;
 			}
 			o->quick = a->quick;
 		}
 	} else if (!a->update) {
 		fprintf(stderr, "mosaic regress: cannot read reference '%s': no such file (create it "
 				"with --update)\n", a->ref);
-		return 2;
+		return MO_EXIT_USAGE;
 	}
 	if (a->update) {
 		o->quick = a->quick;
@@ -119,13 +119,13 @@ static int sweep_opts(struct bench_opts *o, const struct args *a, char **ref_tex
 		if (a->workloads && bench_workloads_parse(o, a->workloads, err))
 			return cli_fail("regress", err);
 	} else if (a->workloads || a->cluster) {
-		return cli_usage_error("regress", usage,
+		return cli_usage_error("regress",
 				       "--workloads and --cluster only go with --update (a comparison "
 				       "runs what the reference recorded)");
 	}
 	if (!o->n_workloads) {
 		fprintf(stderr, "mosaic regress: no bundled workloads in this build\n");
-		return 2;
+		return MO_EXIT_USAGE;
 	}
 	return -1;
 }
@@ -196,13 +196,13 @@ int cmd_regress(int argc, char **argv)
 		return cli_fail("regress", &err);
 	o.jobs = cpus > 0 ? (int)cpus : 1;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "r:t:quj:w:c:o:vQh", longopts, NULL)) != -1)
+	while ((c = cli_getopt(argc, argv, "r:t:quj:w:c:o:vQh", longopts)) != -1)
 		if ((rc = option(c, &o, &a, &err)) >= 0)
 			return rc;
 	if (optind < argc)
-		return cli_usage_error("regress", usage, "unexpected argument '%s'", argv[optind]);
+		return cli_usage_error("regress", "unexpected argument '%s'", argv[optind]);
 	if (!a.ref)
-		return cli_usage_error("regress", usage, "--reference FILE is required");
+		return cli_usage_error("regress", "--reference FILE is required");
 	if ((rc = selftest(&o)) >= 0 || (rc = sweep_opts(&o, &a, &ref_text, &err)) >= 0) {
 		free(ref_text);
 		return rc;
@@ -213,7 +213,7 @@ int cmd_regress(int argc, char **argv)
 	if (!out) {
 		free(ref_text);
 		fprintf(stderr, "mosaic regress: cannot create a temporary directory\n");
-		return 3;
+		return MO_EXIT_SYSTEM;
 	}
 	rc = run_suite(&o, out, &snap, &err);
 	if (!a.out)

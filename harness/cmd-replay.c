@@ -53,28 +53,28 @@ static int parse_args(int argc, char **argv, struct replay_args *a)
 
 	mo_err_clear(&err);
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "jo:h", opts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "jo:h", opts)) != -1) {
 		if (c == 'j') {
 			a->json = 1;
 		} else if (c == 'o') {
 			a->out = optarg;
 		} else if (c == 'w') {
 			if (cli_int("--window (ns)", optarg, 0, INT64_MAX, &v, &err) < 0)
-				return cli_usage_error("replay", usage, "%s", err.msg);
+				return cli_usage_error("replay", "%s", err.msg);
 			a->ro.dep_window_ns = v;
 		} else if (c == 's') {
 			if (cli_int("--sms", optarg, 1, CLI_MAX_SMS, &v, &err) < 0)
-				return cli_usage_error("replay", usage, "%s", err.msg);
+				return cli_usage_error("replay", "%s", err.msg);
 			a->ro.sms = (int)v;
 		} else if (c == 'h') {
 			printf("usage: %s\n", usage);
 			return 0;
 		} else {
-			return cli_usage_error("replay", usage, "unknown option");
+			return cli_bad_option("replay");
 		}
 	}
 	if (optind != argc - 1)
-		return cli_usage_error("replay", usage, "expected one trace");
+		return cli_usage_error("replay", "expected one trace");
 	a->trace = argv[optind];
 	return -1;
 }
@@ -181,7 +181,7 @@ int cmd_replay(int argc, char **argv)
 	/* an .mtr, or a Kineto / Chrome trace JSON imported on the fly */
 	if (trace_mem_load_any(&t, a.trace, &err) < 0) {
 		cli_fail("replay", &err);
-		return 2;
+		return MO_EXIT_USAGE;
 	}
 	if (a.out) {
 		if (!(w = open_output(&a, &t, &sink, &err)))

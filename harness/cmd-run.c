@@ -222,7 +222,7 @@ static int parse(int argc, char **argv, struct args *a, struct mo_err *err)
 	int c;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "w:b:o:jh", opts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "w:b:o:jh", opts)) != -1) {
 		long long v;
 
 		switch (c) {
@@ -234,7 +234,7 @@ static int parse(int argc, char **argv, struct args *a, struct mo_err *err)
 		case 'W':
 			if (cli_int(c == 'i' ? "--iterations" : "--warmup", optarg, c == 'i' ? 1 : 0,
 				    1000000, &v, err) < 0)
-				return cli_usage_error("run", usage, "%s", err->msg);
+				return cli_usage_error("run", "%s", err->msg);
 			*(c == 'i' ? &a->iterations : &a->warmup) = (int)v;
 			break;
 		case 'G':
@@ -245,13 +245,13 @@ static int parse(int argc, char **argv, struct args *a, struct mo_err *err)
 			printf("usage: %s\n", usage);
 			return 0;
 		default:
-			return cli_usage_error("run", usage, "unknown option");
+			return cli_bad_option("run");
 		}
 	}
 	if (optind != argc - 1)
-		return cli_usage_error("run", usage, "expected one plan");
+		return cli_usage_error("run", "expected one plan");
 	return backend_known(a->backend) ? -1
-		: cli_usage_error("run", usage, "unknown backend '%s' (known: sim, cuda)", a->backend);
+		: cli_usage_error("run", "unknown backend '%s' (known: sim, cuda)", a->backend);
 }
 
 int cmd_run(int argc, char **argv)

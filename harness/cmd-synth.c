@@ -78,32 +78,32 @@ int cmd_synth(int argc, char **argv)
 
 	mo_err_clear(&err);
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "g:o:jb:m:l:h", opts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "g:o:jb:m:l:h", opts)) != -1) {
 		switch (c) {
 		case 'b':
 		case 'm': {
 			long long v;
 			if (cli_int(c == 'b' ? "--batch" : "--microbatch", optarg, 1, 1 << 24, &v, &err) < 0)
-				return cli_usage_error("synth", usage, "%s", err.msg);
+				return cli_usage_error("synth", "%s", err.msg);
 			*(c == 'b' ? &batch : &micro) = (int)v;
 			break;
 		}
 		case 'l':
 			if ((launch = model_launch_parse(optarg)) < 0)
-				return cli_usage_error("synth", usage,
+				return cli_usage_error("synth",
 						       "--launch '%s': expected eager or graphs", optarg);
 			break;
 		case 'g': gpu_name = optarg; break;
 		case 'o': out = optarg; break;
 		case 'j': json = 1; break;
 		case 'h': printf("usage: %s\n", usage); return 0;
-		default: return cli_usage_error("synth", usage, "unknown option");
+		default: return cli_bad_option("synth");
 		}
 	}
 	if (optind != argc - 1)
-		return cli_usage_error("synth", usage, "expected one workload spec");
+		return cli_usage_error("synth", "expected one workload spec");
 	if (!out)
-		return cli_usage_error("synth", usage, "missing -o OUT.mtr");
+		return cli_usage_error("synth", "missing -o OUT.mtr");
 	if (cli_workload_load(argv[optind], &w, &err) < 0)
 		return cli_fail("synth", &err);
 	cli_workload_warnings("synth", w);
@@ -112,7 +112,7 @@ int cmd_synth(int argc, char **argv)
 		int mb = micro ? micro : batch ? batch : w->microbatch;
 		if (b % mb) {
 			workload_free(w);
-			return cli_usage_error("synth", usage, "batch %d is not a multiple of microbatch %d",
+			return cli_usage_error("synth", "batch %d is not a multiple of microbatch %d",
 					       b, mb);
 		}
 		w->batch = b;

@@ -191,11 +191,11 @@ static int parse(int argc, char **argv, struct args *a, struct mo_err *err)
 	int c;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "h", opts)) != -1) {
 		switch (c) {
 		case 'a':
 			if (a->nfiles == MAX_FILES)
-				return cli_usage_error(VERB, usage, "more than %d traces", MAX_FILES);
+				return cli_usage_error(VERB, "more than %d traces", MAX_FILES);
 			a->files[a->nfiles++] = optarg;
 			break;
 		case 'r': a->ref_path = optarg; break;
@@ -208,22 +208,22 @@ static int parse(int argc, char **argv, struct args *a, struct mo_err *err)
 		case 'p': a->plot = optarg; break;
 		case 'm':
 			if (cli_real("--max-mape", optarg, 0, 1e6, &a->max_mape, err) < 0)
-				return cli_usage_error(VERB, usage, "%s", err->msg);
+				return cli_usage_error(VERB, "%s", err->msg);
 			break;
 		case 'h':
 			printf("usage: %s\n", usage);
 			return 0;
 		default:
-			return cli_usage_error(VERB, usage, "bad option");
+			return cli_bad_option(VERB);
 		}
 	}
 	for (; optind < argc; optind++) {
 		if (a->nfiles == MAX_FILES)
-			return cli_usage_error(VERB, usage, "more than %d traces", MAX_FILES);
+			return cli_usage_error(VERB, "more than %d traces", MAX_FILES);
 		a->files[a->nfiles++] = argv[optind];
 	}
 	if (a->nfiles == 0)
-		return cli_usage_error(VERB, usage, "no traces (--against FILE)");
+		return cli_usage_error(VERB, "no traces (--against FILE)");
 	return -1;
 }
 
@@ -249,7 +249,7 @@ static int load_all(const struct args *a, struct trace_mem *traces, struct trace
 		if (*ref_idx < 0 || trace_quota(&traces[i], *g) > trace_quota(&traces[*ref_idx], *g))
 			*ref_idx = i;
 	if (a->nfiles < 2)
-		return cli_usage_error(VERB, usage, "one trace and no --reference: nothing to predict it from");
+		return cli_usage_error(VERB, "one trace and no --reference: nothing to predict it from");
 	return -1;
 }
 

@@ -42,7 +42,7 @@ static int parse(int argc, char **argv, struct ft_opts *o, struct mo_err *err)
 	int c;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "o:h", opts)) != -1) {
 		int rc = 0;
 		switch (c) {
 		case 's': rc = cli_int("--samples", optarg, 1, 1 << 20, &o->samples, err); break;
@@ -57,7 +57,7 @@ static int parse(int argc, char **argv, struct ft_opts *o, struct mo_err *err)
 			o->params[o->n_params++] = optarg;
 			break;
 		case 'h': return 1;
-		default: return mo_err_set(err, MO_EUSAGE, "unknown option");
+		default: return mo_err_set(err, MO_EUSAGE, "%s", cli_getopt_error());
 		}
 		if (rc < 0)
 			return rc;
@@ -171,10 +171,10 @@ int cmd_workload_from_trace(int argc, char **argv)
 	if ((rc = parse(argc, argv, &o, &err)) != 0) {
 		if (rc > 0)
 			return printf("usage: %s\n", usage), 0;
-		return cli_usage_error("workload", usage, "%s", err.msg);
+		return cli_usage_error("workload", "%s", err.msg);
 	}
 	if (sidecar(o.out, mtr, sizeof mtr, &ref) < 0)
-		return cli_usage_error("workload", usage, "-o '%s': path too long", o.out);
+		return cli_usage_error("workload", "-o '%s': path too long", o.out);
 	base = strrchr(ref, '/') ? strrchr(ref, '/') + 1 : ref;
 	snprintf(name, sizeof name, "%.*s", (int)(strlen(base) - 4), base);
 	dopt.module_depth = (int)o.depth;

@@ -157,21 +157,27 @@ int cmd_workload(int argc, char **argv)
 	mo_err_clear(&err);
 	if (argc >= 2 && !strcmp(argv[1], "from-trace"))
 		return cmd_workload_from_trace(argc - 1, argv + 1);
-	if (argc < 2 || strcmp(argv[1], "show"))
-		return cli_usage_error("workload", usage, argc < 2 ? "missing action" :
-				       "unknown action (known: show, from-trace)");
+	if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+		printf("usage: %s\n", usage);
+		return 0;
+	}
+	if (argc < 2)
+		return cli_usage_error("workload", "missing action (show or from-trace)");
+	if (strcmp(argv[1], "show"))
+		return cli_usage_error("workload", "unknown action '%s' (known: show, from-trace)",
+				       argv[1]);
 	argc--, argv++;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "jg:h", opts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "jg:h", opts)) != -1) {
 		switch (c) {
 		case 'j': json = 1; break;
 		case 'g': gpu_name = optarg; break;
 		case 'h': printf("usage: %s\n", usage); return 0;
-		default: return cli_usage_error("workload", usage, "unknown option");
+		default: return cli_bad_option("workload");
 		}
 	}
 	if (optind != argc - 1)
-		return cli_usage_error("workload", usage, "expected one workload spec");
+		return cli_usage_error("workload", "expected one workload spec");
 	if (cli_workload_load(argv[optind], &w, &err) < 0)
 		return cli_fail("workload", &err);
 	cli_workload_warnings("workload", w);

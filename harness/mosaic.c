@@ -24,7 +24,8 @@ static void usage(FILE *fp)
 		    "training (SM-partitioned colocation of modules on GPUs).\n\ncommands:\n");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(fp, "  %-10s %s\n", commands[i].verb, commands[i].summary);
-	fprintf(fp, "\n'mosaic <command> --help' describes a command's options.\n");
+	fprintf(fp, "\n'mosaic help <command>' (or 'mosaic <command> --help') describes a command and\n"
+		    "all its options.\n");
 }
 
 /*
@@ -49,11 +50,29 @@ static int finish_stdout(const char *verb, int status)
 	return status ? status : MO_EXIT_SYSTEM;
 }
 
+static const struct command *find(const char *verb)
+{
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (!strcmp(verb, commands[i].verb))
+			return &commands[i];
+	return NULL;
+}
+
 static int dispatch(int argc, char **argv)
 {
 	if (argc < 2) {
 		usage(stderr);
 		return MO_EXIT_USAGE;
+	}
+	if (!strcmp(argv[1], "help") && argc > 2) { /* `mosaic help CMD` is `mosaic CMD --help` */
+		char *help_argv[] = {argv[2], "--help", NULL};
+		const struct command *c = find(argv[2]);
+		if (!c) {
+			fprintf(stderr, "mosaic help: '%s' is not a mosaic command; see 'mosaic help'\n",
+				argv[2]);
+			return MO_EXIT_USAGE;
+		}
+		return c->run(2, help_argv);
 	}
 	if (!strcmp(argv[1], "help") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
 		usage(stdout);
@@ -63,9 +82,8 @@ static int dispatch(int argc, char **argv)
 		printf("mosaic %s\n", MOSAIC_VERSION);
 		return MO_EXIT_OK;
 	}
-	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		if (!strcmp(argv[1], commands[i].verb))
-			return commands[i].run(argc - 1, argv + 1);
+	if (find(argv[1]))
+		return find(argv[1])->run(argc - 1, argv + 1);
 	fprintf(stderr, "mosaic: '%s' is not a mosaic command; see 'mosaic help'\n", argv[1]);
 	return MO_EXIT_USAGE;
 }

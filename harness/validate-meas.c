@@ -193,16 +193,16 @@ int cmd_validate_measurements(int argc, char **argv)
 
 	mo_err_clear(&err);
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "ho:", opts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "ho:", opts)) != -1) {
 		switch (c) {
 		case 'M':
 			if (npaths == MAX_PATHS)
-				return cli_usage_error(VERB, usage, "more than %d --measurements", MAX_PATHS);
+				return cli_usage_error(VERB, "more than %d --measurements", MAX_PATHS);
 			paths[npaths++] = optarg;
 			break;
 		case 'G':
 			if (ngpu == MAX_PATHS)
-				return cli_usage_error(VERB, usage, "more than %d --gpu-file", MAX_PATHS);
+				return cli_usage_error(VERB, "more than %d --gpu-file", MAX_PATHS);
 			gpu_files[ngpu++] = optarg;
 			break;
 		case 'j':
@@ -213,19 +213,19 @@ int cmd_validate_measurements(int argc, char **argv)
 			break;
 		case 'm':
 			if (cli_real("--max-median", optarg, 0, 1e9, &max_median, &err) < 0)
-				return cli_usage_error(VERB, usage, "%s", err.msg);
+				return cli_usage_error(VERB, "%s", err.msg);
 			break;
 		case 'h':
 			printf("usage: %s\n", usage);
 			return 0;
 		default:
-			return cli_usage_error(VERB, usage, "bad option");
+			return cli_bad_option(VERB);
 		}
 	}
 	if (optind < argc)
-		return cli_usage_error(VERB, usage, "unexpected argument '%s'", argv[optind]);
+		return cli_usage_error(VERB, "unexpected argument '%s'", argv[optind]);
 	if (!npaths)
-		return cli_usage_error(VERB, usage, "no --measurements");
+		return cli_usage_error(VERB, "no --measurements");
 	for (int i = 0; i < ngpu; i++)
 		if (model_gpu_load_file(gpu_files[i], &err) < 0)
 			return cli_fail(VERB, &err);

@@ -52,9 +52,9 @@ expect_nodev "record"
 run "$MOSAIC" profile clip --quotas 16,32 -o "$tmp/prof"
 expect_nodev "profile"
 
-# usage errors stay usage errors (exit 2, usage line), whatever the machine
+# usage errors stay usage errors (exit 2, one line), whatever the machine
 run "$MOSAIC" record -- true
-[ "$status" -eq 2 ] && grep -q "usage:" "$tmp/err" || { echo "cuda-nogpu: record without -o"; fail=1; }
+[ "$status" -eq 2 ] && grep -q "see 'mosaic record --help'" "$tmp/err" || { echo "cuda-nogpu: record without -o"; fail=1; }
 run "$MOSAIC" profile clip --quotas 16,x
 [ "$status" -eq 2 ] && grep -q "bad --quotas" "$tmp/err" || { echo "cuda-nogpu: bad quotas"; fail=1; }
 
