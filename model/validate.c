@@ -29,8 +29,7 @@ struct acc {
 /* Append x to *a and y to *b, both of *n elements (capacities *ca, *cb). */
 static int push2(double **a, size_t *ca, double **b, size_t *cb, int *n, double x, double y)
 {
-	if (mo_grow((void **)a, ca, (size_t)*n + 1, sizeof(**a)) < 0 ||
-	    mo_grow((void **)b, cb, (size_t)*n + 1, sizeof(**b)) < 0)
+	if (MO_GROW(*a, (size_t)*n + 1, *ca) < 0 || MO_GROW(*b, (size_t)*n + 1, *cb) < 0)
 		return -1;
 	(*a)[*n] = x;
 	(*b)[*n] = y;

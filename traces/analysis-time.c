@@ -51,7 +51,7 @@ static int sweep(const struct an_act *acts, size_t b, size_t e, int64_t w0, int6
 	int64_t cur = w0;
 
 	for (size_t i = b; i < e; i++) {
-		if (mo_grow((void **)buf, cap, n + 2, sizeof(**buf)) < 0)
+		if (MO_GROW(*buf, n + 2, *cap) < 0)
 			return -1;
 		(*buf)[n++] = (struct edge){acts[i].s, +1, acts[i].kind};
 		(*buf)[n++] = (struct edge){acts[i].e, -1, acts[i].kind};

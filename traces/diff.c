@@ -20,7 +20,7 @@ static int push(struct trace_diff *d, size_t *cap, const struct trace_diff_item 
 		d->unchanged++;
 		return 0;
 	}
-	if (mo_grow((void **)&d->items, cap, d->n + 1, sizeof(*d->items)) < 0)
+	if (MO_GROW(d->items, d->n + 1, *cap) < 0)
 		return -1;
 	d->items[d->n++] = *it;
 	return 0;

@@ -3,11 +3,12 @@
 
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
-int mo_grow(void **arr, size_t *alloc, size_t nr, size_t elem_size)
+int mo_grow(void *ptr_addr, size_t *alloc, size_t nr, size_t elem_size)
 {
 	size_t ncap = 16;
-	void *p;
+	void *old, *p;
 
 	if (nr <= *alloc)
 		return 0;
@@ -18,10 +19,11 @@ int mo_grow(void **arr, size_t *alloc, size_t nr, size_t elem_size)
 	}
 	if (elem_size && ncap > SIZE_MAX / elem_size)
 		return -1;
-	p = realloc(*arr, ncap * elem_size);
+	memcpy(&old, ptr_addr, sizeof(old));
+	p = realloc(old, ncap * elem_size);
 	if (!p)
 		return -1;
-	*arr = p;
+	memcpy(ptr_addr, &p, sizeof(p));
 	*alloc = ncap;
 	return 0;
 }

@@ -98,10 +98,12 @@ int mo_err_exit_code(const struct mo_err *err);
  * when the size in bytes would overflow size_t or realloc fails; then ptr
  * and alloc are unchanged (the caller still owns and frees ptr).  Appending
  * one element: `if (MO_GROW(v, n + 1, cap) < 0) return oom; v[n++] = x;`.
- * mo_grow() is the function behind it, for a pointer held as void **.
+ * mo_grow() is the function behind it: ptr_addr is the address of the
+ * pointer (of any object pointer type; it is read and written with memcpy,
+ * never through a void ** lvalue, so no aliasing rule is broken).
  */
-#define MO_GROW(ptr, nr, alloc) mo_grow((void **)&(ptr), &(alloc), (nr), sizeof(*(ptr)))
-int mo_grow(void **arr, size_t *alloc, size_t nr, size_t elem_size);
+#define MO_GROW(ptr, nr, alloc) mo_grow(&(ptr), &(alloc), (nr), sizeof(*(ptr)))
+int mo_grow(void *ptr_addr, size_t *alloc, size_t nr, size_t elem_size);
 
 /* ------------------------------------------------------------------------ */
 /* Whole text files (traces/readfile.c)                                     */

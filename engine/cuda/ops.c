@@ -149,8 +149,7 @@ static int add_waits(const struct engine_schedule *sc, size_t t, const long *op_
 		o = op_of[dep];
 		if (o < 0 || out->ops[o].part == op->part)
 			continue;
-		if (mo_grow((void **)&out->waits, cap_w, op->wait_off + op->n_wait + 1,
-			    sizeof(*out->waits)) < 0)
+		if (MO_GROW(out->waits, op->wait_off + op->n_wait + 1, *cap_w) < 0)
 			return mo_err_set(err, MO_ENOMEM, "out of memory");
 		out->waits[op->wait_off + op->n_wait++] = (size_t)o;
 	}
