@@ -45,7 +45,7 @@ CC ?= cc
 # sub-make, which reads this file again, so a machine that has never seen the
 # packages builds in one command.  A plain `make` on such a machine stops at
 # once and says which packages are missing (PKG_MISSING).
-PKGS := msgpack yajl jansson zlib
+PKGS := msgpack jansson zlib libisal
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CHECK_CFLAGS := $(shell pkg-config --cflags check 2>/dev/null)
@@ -172,7 +172,7 @@ check-e2e: $(MOSAIC)
 
 # Debian packages mosaic needs (python3: the e2e tests read JSON with it);
 # `make deps` installs the missing ones.
-DEB_PKGS := build-essential pkg-config libmsgpack-dev libyajl-dev libjansson-dev zlib1g-dev \
+DEB_PKGS := build-essential pkg-config libmsgpack-dev libjansson-dev zlib1g-dev libisal-dev \
 	check gnuplot-nox clang libclang-rt-14-dev libopenmpi-dev openmpi-bin python3
 deps:
 	@missing=""; for p in $(DEB_PKGS); do \
@@ -188,13 +188,14 @@ deps:
 FUZZ_BUILD := build-fuzz
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz-*.c)
 FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(FUZZ_BUILD)/%)
-# GPU_RUN_GAP: the importer parses GPU events in runs at least that far
-# apart; small here so that fuzz inputs (at most 64 KiB) have several.
 # READ_CHUNK / RAW_CHUNK: the importer's read sizes (256 KiB each); small and
-# odd here so that fuzz inputs cross hundreds of read boundaries (pass 2's
-# resume point, strings and gzip members split across reads).
+# odd here so that fuzz inputs cross hundreds of read boundaries (tokens,
+# strings and gzip members split across reads).  HOST_SORT_CAP: host records
+# sorted in memory (2^17); small here so that they go through sorted runs on
+# a temporary file; so do IVAL_SORT_CAP (host intervals) and PAGES_KEPT (64
+# KiB pages of launch points and intervals kept in memory; 64).
 FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -DMOSAIC_VERSION='"$(VERSION)"' -I. -g -O1 \
-	-DGPU_RUN_GAP=256 -DREAD_CHUNK=97 -DRAW_CHUNK=61 \
+	-DREAD_CHUNK=97 -DRAW_CHUNK=61 -DHOST_SORT_CAP=5 -DIVAL_SORT_CAP=3 -DPAGES_KEPT=2 \
 	-fsanitize=fuzzer-no-link,address,undefined $(PKG_CFLAGS)
 FUZZ_SECONDS ?= 30
 FUZZ_LIB_OBJ := $(LIB_SRC:%.c=$(FUZZ_BUILD)/%.o)

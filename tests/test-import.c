@@ -504,8 +504,9 @@ START_TEST(a_gpu_event_across_a_read_boundary_imports)
 END_TEST
 
 /* A string longer than the importer's limit (16 MiB) is refused at its
- * offset, after a linear scan: not parsed for minutes (yajl re-scans a string
- * split across reads from its start at every read). */
+ * offset, after a linear scan: not parsed for minutes (a parser that
+ * re-scans a string split across reads from its start at every read would
+ * be quadratic). */
 START_TEST(a_very_long_string_is_refused_in_linear_time)
 {
 	const size_t len = (16u << 20) + 100;
@@ -668,6 +669,24 @@ static const struct {
 	{"[1, 2]", "trace event is a number", -1},
 	{"[{\"ph\":\"X\",\"ts\":1,\"dur\":1}] [", "offset", -1},
 	{"\x89PNG\r\n\x1a\n", "offset", -1},
+	/* the JSON reader's grammar */
+	{"[{\"ph\":\"X\",\"ts\":1,\"dur\":1},]", "invalid JSON: an unexpected character", 27},
+	{"{\"traceEvents\" []}", "invalid JSON: expected ':'", 15},
+	{"[{\"ph\":\"X\",\"ts\":01,\"dur\":1}]", "invalid JSON: a bad number", 17},
+	{"[{\"ph\":\"X\",\"ts\":1.,\"dur\":1}]", "invalid JSON: a bad number", 18},
+	{"[{\"ph\":\"X\",\"ts\":-,\"dur\":1}]", "invalid JSON: a bad number", 17},
+	{"[{\"ph\":\"X\",\"ts\":1e,\"dur\":1}]", "invalid JSON: a bad number", 18},
+	{"[{\"ph\":\"X\",\"name\":\"a\\qb\",\"ts\":1,\"dur\":1}]", "a bad escape", 20},
+	{"[{\"ph\":\"X\",\"name\":\"a\\u12\",\"ts\":1,\"dur\":1}]", "a bad escape", 20},
+	{"[{\"ph\":\"X\",\"name\":\"a\x01b\",\"ts\":1,\"dur\":1}]", "a control character", 20},
+	{"[{\"ph\":\"X\",\"name\":\"ab", "premature EOF inside a string", 21},
+	{"[{\"ph\":\"X\",\"ts\":1,\"dur\":1}", "premature EOF", 26},
+	{"[{\"ph\":\"X\",\"ts\":1,\"dur\":1 \"x\":2}]", "expected ',' or '}'", 26},
+	{"[{\"ph\":\"X\",\"ts\":1,\"dur\":1} {}]", "expected ',' or ']'", 27},
+	{"[{\"ph\":\"X\",\"ts\":1,\"dur\":1,\"args\":{\"a\":tru}}]", "an unexpected character", 38},
+	{"[{\"ph\":\"X\",\"ts\":1,\"dur\":1,\"args\":{7:1}}]", "expected an object key", 34},
+	{"[{\"ph\":\"X\",\"ts\":1,\"dur\":1}] x", "trailing garbage", 28},
+	{"[{\"ph\":\"X\",\"ts\":1,\"dur\":1,\"args\":{\"a\":nul", "premature EOF", 41},
 };
 
 START_TEST(bad_input_is_refused_with_file_and_offset)
@@ -707,6 +726,176 @@ START_TEST(a_directory_or_missing_file_is_refused)
 	ck_assert_int_eq(trace_import_kineto("tests/no-such-trace.json", &sink, NULL, &err), -MO_EINPUT);
 	ck_assert_msg(strstr(err.msg, "'tests/no-such-trace.json'") != NULL, "%s", err.msg);
 	ck_assert_int_eq(t.n, 0);
+	trace_mem_release(&t);
+}
+END_TEST
+
+
+/* Escapes in names are decoded: \\n, \\u00e9 to UTF-8, a surrogate pair to
+ * one 4-byte character, a lone surrogate to '?'; a byte order mark before
+ * the JSON is skipped (offsets still count it). */
+START_TEST(escaped_names_are_decoded)
+{
+	const char *j = "\xef\xbb\xbf[{\"ph\":\"X\",\"cat\":\"kernel\",\"name\":"
+			"\"k\\u00e9\\n\\ud83d\\ude00\\/\\\"\\\\\\ud800x\\t\","
+			"\"pid\":0,\"tid\":7,\"ts\":1,\"dur\":2.5e0}]";
+	struct trace_mem t;
+	struct mo_err err;
+
+	ck_assert_msg(import_str(j, NULL, &t, NULL, &err) == 0, "%s", err.msg);
+	const struct trace_record *k = test_nth_kind(&t, TRACE_KIND_KERNEL, 0);
+	ck_assert_ptr_nonnull(k);
+	ck_assert_str_eq(k->u.kernel.name, "k\xc3\xa9\n\xf0\x9f\x98\x80/\"\\?x\t");
+	ck_assert_int_eq(k->u.kernel.end_ns - k->u.kernel.start_ns, 2500);
+	trace_mem_release(&t);
+}
+END_TEST
+/* More host records than the importer sorts in memory (2^17): they go
+ * through sorted runs on a temporary file and come out as from memory: by
+ * time, operators numbered in order, each launch call inside its operator. */
+START_TEST(many_host_records_sort_through_a_temporary_file)
+{
+	const size_t n = 70000; /* 140000 host records */
+	size_t cap = n * 400 + 64, len = 0;
+	char *j = malloc(cap);
+	struct trace_mem t;
+	struct mo_err err;
+
+	ck_assert_ptr_nonnull(j);
+	len += (size_t)snprintf(j, cap, "[");
+	for (size_t i = 0; i < n; i++)
+		len += (size_t)snprintf(j + len, cap - len,
+			"%s{\"ph\":\"X\",\"cat\":\"cpu_op\",\"name\":\"aten::mm\",\"pid\":1,\"tid\":1,"
+			"\"ts\":%zu,\"dur\":8,\"args\":{\"External id\":%zu}},"
+			"{\"ph\":\"X\",\"cat\":\"cuda_runtime\",\"name\":\"cudaLaunchKernel\",\"pid\":1,"
+			"\"tid\":1,\"ts\":%zu,\"dur\":2,\"args\":{\"External id\":%zu,\"correlation\":%zu}}",
+			i ? "," : "", 10 * (n - 1 - i), i, 10 * (n - 1 - i) + 1, i, i);
+	len += (size_t)snprintf(j + len, cap - len, "]");
+	ck_assert_msg(import_str(j, NULL, &t, NULL, &err) == 0, "%s", err.msg);
+	free(j);
+	ck_assert_int_eq(test_count_kind(&t, TRACE_KIND_CPU_OP), n);
+	ck_assert_int_eq(test_count_kind(&t, TRACE_KIND_API_CALL), n);
+	int64_t last = INT64_MIN, next_id = 0, op_id = -1;
+	for (size_t i = 0; i < t.n; i++) {
+		const struct trace_record *r = &t.recs[i];
+		if (r->kind == TRACE_KIND_CPU_OP) {
+			ck_assert(r->u.cpu_op.start_ns >= last);
+			last = r->u.cpu_op.start_ns;
+			ck_assert_int_eq(r->u.cpu_op.id, next_id);
+			ck_assert_int_eq(r->u.cpu_op.parent, -1);
+			/* written last-first, so External ids count down */
+			ck_assert_int_eq(r->u.cpu_op.external_id, (int64_t)n - 1 - next_id);
+			op_id = next_id++;
+		} else if (r->kind == TRACE_KIND_API_CALL) {
+			ck_assert(r->u.api_call.start_ns >= last);
+			last = r->u.api_call.start_ns;
+			ck_assert_int_eq(r->u.api_call.parent, op_id);
+			ck_assert_int_eq(r->u.api_call.correlation, (int64_t)n - 1 - op_id);
+		}
+	}
+	trace_mem_release(&t);
+}
+END_TEST
+
+/* The importer's bounded-memory containers, past what they keep in memory:
+ * an array of 2^20 16-byte elements (256 pages, 64 kept) reads back what
+ * was written, and unwritten elements read as zeros; launch points by id
+ * keep dense ids, ids far away and negative ones; 300000 records sorted
+ * through runs on a temporary file come back in order, ties in the order
+ * they were added. */
+struct rec16 {
+	int64_t key, seq;
+};
+
+static int rec16_cmp(const void *a, const void *b)
+{
+	const struct rec16 *x = a, *y = b;
+	return (x->key > y->key) - (x->key < y->key);
+}
+
+START_TEST(bounded_containers_spill_and_read_back)
+{
+	struct mo_err err;
+	struct imp_pages pg;
+	const size_t n = 1u << 20;
+
+	mo_err_clear(&err);
+	imp_pages_init(&pg, sizeof(struct rec16), "t.json", &err);
+	for (size_t i = 0; i < n; i += 2) {
+		struct rec16 *r = imp_pages_at(&pg, i, 1);
+		ck_assert_ptr_nonnull(r);
+		r->key = (int64_t)i * 3;
+	}
+	for (size_t i = n; i-- > 0;) {
+		const struct rec16 *r = imp_pages_at(&pg, i, 0);
+		ck_assert_ptr_nonnull(r);
+		ck_assert_int_eq(r->key, i % 2 ? 0 : (int64_t)i * 3);
+	}
+	imp_pages_release(&pg);
+
+	struct imp_points pts;
+	struct imp_point p;
+	const int64_t ids[] = {1000, 5000000, 1000 + (1LL << 40), -7, 1001};
+	imp_points_init(&pts, "t.json", &err);
+	for (size_t i = 0; i < 5; i++)
+		ck_assert_int_eq(imp_points_set(&pts, ids[i], 10 * (int64_t)i, (int32_t)i), 0);
+	for (size_t i = 0; i < 5; i++) {
+		ck_assert_int_eq(imp_points_get(&pts, ids[i], &p), 1);
+		ck_assert_int_eq(p.ts, 10 * (int64_t)i);
+		ck_assert_int_eq(p.thread, (int32_t)i);
+	}
+	ck_assert_int_eq(imp_points_get(&pts, 1002, &p), 0);
+	ck_assert_int_eq(imp_points_get(&pts, -8, &p), 0);
+	imp_points_release(&pts);
+
+	struct imp_sort so;
+	struct rec16 r, prev = {INT64_MIN, -1};
+	const int64_t m = 300000;
+	imp_sort_init(&so, sizeof(r), 1u << 16, rec16_cmp);
+	for (int64_t i = 0; i < m; i++) {
+		r.key = (i * 7919) % 1000; /* many ties */
+		r.seq = i;
+		ck_assert_int_eq(imp_sort_add(&so, &r, "t.json", &err), 0);
+	}
+	ck_assert_int_eq(imp_sort_done(&so, "t.json", &err), 0);
+	ck_assert_uint_gt(so.nruns, 1);
+	int64_t got = 0;
+	while (imp_sort_next(&so, &r, "t.json", &err) > 0) {
+		ck_assert(r.key > prev.key || (r.key == prev.key && r.seq > prev.seq));
+		prev = r;
+		got++;
+	}
+	ck_assert_int_eq(got, m);
+	imp_sort_release(&so);
+}
+END_TEST
+
+/* GPU events wait on a temporary file until the host side is known: with no
+ * place for it the import fails, naming the trace and the directory, and
+ * writes nothing. */
+START_TEST(no_temporary_directory_is_a_clear_error)
+{
+	const char *j = "{\"traceEvents\": [{\"ph\":\"X\",\"cat\":\"kernel\",\"name\":\"k\","
+			"\"pid\":0,\"tid\":7,\"ts\":1,\"dur\":2}]}";
+	struct trace_mem t;
+	struct mo_err err;
+	char *old = getenv("TMPDIR") ? strdup(getenv("TMPDIR")) : NULL;
+
+	setenv("TMPDIR", "/nonexistent-mosaic-dir", 1);
+	int rc = import_str(j, NULL, &t, NULL, &err);
+	if (old)
+		setenv("TMPDIR", old, 1);
+	else
+		unsetenv("TMPDIR");
+	free(old);
+	ck_assert_int_eq(rc, -MO_EIO);
+	ck_assert_msg(strstr(err.msg, "'lit.json'") && strstr(err.msg, "/nonexistent-mosaic-dir"),
+		      "%s", err.msg);
+	ck_assert_int_eq(t.n, 0);
+	trace_mem_release(&t);
+	/* and with one, the kernel is there */
+	ck_assert_int_eq(import_str(j, NULL, &t, NULL, &err), 0);
+	ck_assert_int_eq(test_count_kind(&t, TRACE_KIND_KERNEL), 1);
 	trace_mem_release(&t);
 }
 END_TEST
@@ -1111,13 +1300,20 @@ Suite *test_suite(void)
 	tcase_add_test(tc, a_long_string_of_escaped_quotes_is_refused_at_the_same_offset);
 	tcase_add_test(tc, a_base_time_that_overflows_is_refused);
 	tcase_add_test(tc, events_without_names_are_fine);
+	tcase_add_test(tc, escaped_names_are_decoded);
 	tcase_add_test(tc, cpu_ops_and_api_calls_keep_their_threads_nesting_and_correlations);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("big");
+	tcase_set_timeout(tc, 120); /* the machine may be shared: a wall-clock limit, not a speed test */
+	tcase_add_test(tc, many_host_records_sort_through_a_temporary_file);
+	tcase_add_test(tc, bounded_containers_spill_and_read_back);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("bad input");
 	tcase_add_test(tc, gzip_in_memory_and_truncated_gzip);
 	tcase_add_test(tc, bad_input_is_refused_with_file_and_offset);
 	tcase_add_test(tc, a_directory_or_missing_file_is_refused);
 	tcase_add_test(tc, a_sink_error_stops_the_import);
+	tcase_add_test(tc, no_temporary_directory_is_a_clear_error);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("real traces");
 	tcase_set_timeout(tc, 120);

@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "traces/traces.h"
+
 /*
  * A JSON number as exact fixed point: value * 10^12, so microsecond
  * timestamps keep 12 fractional digits (a picosecond is 10^-6 us) and values
@@ -20,7 +22,7 @@ typedef __int128 imp_fixed;
 #define IMP_FIXED_ONE ((imp_fixed)1000000000000LL)
 
 /*
- * Parse a JSON number's text (as yajl hands it: sign, digits, fraction,
+ * Parse a JSON number's text (as the JSON reader hands it: sign, digits, fraction,
  * exponent) into *out.  Returns 0, or -1 when the text is not a number or the
  * value is out of range (|value| >= 1e26).
  */
@@ -42,23 +44,279 @@ int imp_parse_int(const char *s, size_t len, int64_t *out);
 int64_t imp_fixed_to_int(imp_fixed v);
 
 /*
+ * The trace event being parsed (one element of traceEvents): what the
+ * importer keeps of it.  Strings longer than their field are cut; name is
+ * heap-owned by the importer (name_cap bytes).
+ */
+enum cat {
+	CAT_OTHER = 0, CAT_KERNEL, CAT_MEMCPY, CAT_MEMSET, CAT_CPU_OP, CAT_RUNTIME,
+	CAT_USER_ANN, CAT_GPU_ANN, CAT_PYFUNC,
+};
+
+/* presence bits */
+enum {
+	P_PH = 1 << 0, P_TS = 1 << 1, P_DUR = 1 << 2, P_PID = 1 << 3, P_TID = 1 << 4,
+	P_ARGS = 1 << 5, P_NAME = 1 << 6,
+};
+
+enum argkey {
+	A_NONE = 0, A_EXT, A_CORR, A_DEVICE, A_STREAM, A_GRID, A_BLOCK, A_REGS, A_SMEM,
+	A_SMEM_STATIC, A_SMEM_DYN, A_OCC, A_BYTES, A_SEQ, A_FWDTID, A_COLL, A_IN_NELEMS,
+	A_OUT_NELEMS, A_GROUP_SIZE, A_DTYPE, A_PG_NAME, A_PG_RANKS, A_COUNT
+};
+
+struct imp_event {
+	unsigned present;
+	uint64_t args_present; /* bit per enum argkey */
+	char ph;
+	enum cat cat;
+	imp_fixed ts, dur;
+	int64_t pid, tid;
+	char *name;
+	size_t name_len, name_cap;
+	int64_t a[A_COUNT];  /* integer args */
+	int64_t grid[3], block[3];
+	char coll[64], dtype[32], pg_name[128], pg_ranks[256];
+	unsigned long long offset; /* where the event began */
+};
+
+
+/*
+ * The importer's JSON reader (import-json.c): reads the whole input, checks
+ * it is one JSON value (RFC 8259; an optional UTF-8 byte order mark first)
+ * and hands each token to the callbacks below, as a SAX parser does.  A
+ * string's bytes are given decoded (escapes resolved), not NUL-terminated,
+ * valid until the callback returns; a number's text as written.  A
+ * callback returns 1 to go on, 0 to stop (it has filled err).
+ * Limits: a string (key or value) of at most IMP_JSON_MAX_STRING bytes as
+ * written (16 MiB: longer ones are refused at the offset of the first byte
+ * past it; no trace needs more, and a bigger one would only take memory),
+ * nesting at most IMP_JSON_MAX_DEPTH deep.
+ */
+#define IMP_JSON_MAX_STRING (16u << 20)
+#define IMP_JSON_MAX_DEPTH (1u << 16)
+#define IMP_JSON_STOPPED 1
+struct imp_json_callbacks {
+	int (*null)(void *ctx);
+	int (*boolean)(void *ctx, int value);
+	int (*number)(void *ctx, const char *s, size_t len);
+	int (*string)(void *ctx, const unsigned char *s, size_t len);
+	int (*start_map)(void *ctx);
+	int (*map_key)(void *ctx, const unsigned char *s, size_t len);
+	int (*end_map)(void *ctx);
+	int (*start_array)(void *ctx);
+	int (*end_array)(void *ctx);
+};
+struct imp_input;
+struct mo_err;
+struct imp_json {
+	const struct imp_json_callbacks *cb;
+	void *ctx;
+	struct imp_input *in;
+	const char *name;
+	struct mo_err *err;
+	unsigned char *buf;      /* the input being parsed */
+	size_t len, pos, cap;
+	unsigned long long base; /* input offset of buf[0] */
+	size_t tok_end;          /* buf index just past the token being handed out */
+	int eof;
+	char *stack;             /* '{' or '[' per open container */
+	size_t depth, stack_cap;
+	unsigned char *str;      /* a string with escapes, decoded */
+	size_t str_cap;
+};
+/* Parse all of in.  0; IMP_JSON_STOPPED when a callback stopped it; or a
+ * negative MO_ code with err filled: invalid JSON or a limit (-MO_EINPUT,
+ * "cannot import 'name': offset N: ..." with the offset in the uncompressed
+ * input), an empty input, a read error.  j is caller storage; release it
+ * with imp_json_release() whatever this returned. */
+int imp_json_parse(struct imp_json *j, struct imp_input *in, const struct imp_json_callbacks *cb,
+		   void *ctx, const char *name, struct mo_err *err);
+/* During a callback: the input offset just past the token it was given. */
+unsigned long long imp_json_offset(const struct imp_json *j);
+void imp_json_release(struct imp_json *j);
+
+/*
+ * The GPU events of an import, spilled to an unlinked temporary file ($TMPDIR,
+ * else /tmp) while the first and only pass parses the JSON, and read back
+ * after it, when the host side they are attributed to is known: so the
+ * JSON is inflated and tokenised once, and the memory they take is a 1 MiB
+ * buffer whatever the trace's size (the file lives in the page cache).
+ * Caller-owned storage, zeroed to start; imp_spill_release() frees it.
+ * Functions return 0, or a negative MO_ code with err filled (name: the
+ * trace being imported, for messages).
+ */
+struct imp_spill {
+	int fd;                 /* open (or -1) once buf is allocated */
+	unsigned char *buf;
+	size_t len, pos, cap;   /* bytes in buf, read position */
+	unsigned long long n;   /* events written */
+	int reading;
+};
+int imp_spill_put(struct imp_spill *s, const struct imp_event *e, const char *name,
+		  struct mo_err *err);
+/* Start reading back from the first event written. */
+int imp_spill_rewind(struct imp_spill *s, const char *name, struct mo_err *err);
+/* The next event into e (its name buffer grown as needed): 1, 0 at the
+ * end, or a negative MO_ code. */
+int imp_spill_get(struct imp_spill *s, struct imp_event *e, const char *name, struct mo_err *err);
+void imp_spill_release(struct imp_spill *s);
+
+/* An unlinked temporary file in $TMPDIR (else /tmp), open for reading and
+ * writing, into *fd: 0, or -MO_EIO naming the trace and the directory. */
+int imp_tmpfile(int *fd, const char *name, struct mo_err *err);
+
+/*
+ * An array of fixed-size elements (at most 32 KiB each) in bounded memory
+ * (import-pages.c): pages of up to 64 KiB, at most PAGES_KEPT in memory;
+ * a changed page pushed out goes to an unlinked temporary file, created
+ * when the first one does.  Elements never written read as zeros.  So a
+ * small array costs what it holds and a big one 4 MiB, plus the page cache.
+ * imp_pages_at() gives element i (write: 1 if the caller changes it), valid
+ * until the next call on the same array; NULL with err filled when out of
+ * memory or the file fails.  Caller storage: imp_pages_init(), then
+ * imp_pages_release() (safe on zeroed storage).
+ */
+#ifndef PAGES_KEPT /* the fuzz build keeps 2, so its inputs use the temporary file */
+#define PAGES_KEPT 64
+#endif
+struct imp_page;
+struct imp_pages {
+	size_t elem, page_bytes;
+	unsigned shift;    /* a page holds 2^shift elements */
+	const char *name;  /* the trace, for messages */
+	struct mo_err *err;
+	struct imp_page *pages; /* PAGES_KEPT, by page number modulo */
+	int fd, have_fd;
+};
+void imp_pages_init(struct imp_pages *p, size_t elem, const char *name, struct mo_err *err);
+void *imp_pages_at(struct imp_pages *p, size_t i, int write);
+void imp_pages_release(struct imp_pages *p);
+
+/*
+ * Launch points by profiler id (import-points.c): where the host code that
+ * launched a GPU activity ran (thread, time in ns).  Ids within 2^28 of the
+ * first one are slots of an imp_pages array (they are counters: External
+ * id, correlation, Sequence number); others go to the tree's hash map and a
+ * list in memory.  get: 1 with *out, 0 when absent, < 0 on error (err filled);
+ * set: 0 or < 0.  Caller storage: imp_points_init(), then
+ * imp_points_release() (safe on zeroed storage).
+ */
+struct imp_point {
+	int64_t ts;
+	int32_t thread;
+	int32_t set; /* 1 in a slot that holds a point */
+};
+struct imp_points {
+	struct imp_pages dense;
+	int64_t base;
+	int have_base;
+	struct trace_idmap far;   /* (id, 0) -> index in far_pts */
+	struct imp_point *far_pts;
+	size_t nfar, far_cap;
+};
+void imp_points_init(struct imp_points *t, const char *name, struct mo_err *err);
+int imp_points_get(struct imp_points *t, int64_t id, struct imp_point *out);
+int imp_points_set(struct imp_points *t, int64_t id, int64_t ts, int32_t thread);
+void imp_points_release(struct imp_points *t);
+
+/*
+ * Fixed-size records sorted in bounded memory (import-sort.c): add them,
+ * then imp_sort_done(), then take them back in cmp order with
+ * imp_sort_next().  Up to cap records stay in memory (elem * cap bytes);
+ * past that, sorted runs of cap records go to an unlinked temporary file
+ * and are merged on reading (SORT_READ records of memory a run).  Ties keep
+ * the order of addition.  Caller storage: imp_sort_init(), then
+ * imp_sort_release().  Functions return 0 (next: 1 with a record, 0 at the
+ * end), or a negative MO_ code with err filled (name: the trace, for
+ * messages).
+ */
+struct imp_sort_run;
+struct imp_sort {
+	size_t elem, cap;
+	int (*cmp)(const void *, const void *);
+	unsigned char *buf;   /* records in memory */
+	size_t n, buf_cap, pos;
+	int fd, have_fd, reading;
+	long long file_end;
+	struct imp_sort_run *runs;
+	size_t nruns, runs_cap;
+	size_t *heap, nheap;  /* runs by their next record */
+};
+void imp_sort_init(struct imp_sort *s, size_t elem, size_t cap,
+		   int (*cmp)(const void *, const void *));
+int imp_sort_add(struct imp_sort *s, const void *rec, const char *name, struct mo_err *err);
+int imp_sort_done(struct imp_sort *s, const char *name, struct mo_err *err);
+int imp_sort_next(struct imp_sort *s, void *rec, const char *name, struct mo_err *err);
+void imp_sort_release(struct imp_sort *s);
+
+/*
+ * Host intervals (import-ivals.c): CPU ops, nn.Module events and user
+ * annotations, each on one list (a thread's intervals of one kind: each
+ * kind nests properly within itself - the Python stack, the
+ * record_function stack - but kinds overlap each other slightly, so each
+ * has its own hierarchy).  Added in any order during pass 1; after
+ * imp_ivals_finish() a list is sorted by start (longer first), each
+ * interval knows its enclosing one (parent, an index in the list) and its
+ * depth.  They go through an imp_sort and live in an imp_pages array, so
+ * memory stays bounded whatever the trace's size.  Functions return 0 or a
+ * negative MO code with err filled; after a failed get (out of memory, the
+ * temporary file) the interval read is empty (start INT64_MAX, parent -1)
+ * and v->failed is set, so lookups need not check each call.
+ */
+enum ival_type { IV_OP = 1, IV_MOD = 2, IV_ANN = 3 };
+enum { IVF_BWD = 1 };
+struct imp_ival {
+	int64_t start, end; /* ns relative to the file's time base */
+	int64_t seq;        /* IV_OP: Sequence number or -1 */
+	int32_t parent;     /* index of the enclosing interval on its list, -1 */
+	int32_t aux;        /* IV_MOD: module name id; IV_ANN: annotation index */
+	int32_t list;       /* which list */
+	int16_t depth;      /* number of enclosing intervals on its list */
+	uint8_t type, flags;
+};
+struct imp_ivals {
+	struct imp_sort pending;  /* pass 1 */
+	struct imp_pages all;     /* after finish: list after list */
+	struct imp_ivlist { size_t lo, n, hint; } *lists; /* hint: the last search's answer */
+	size_t nlists;
+	const char *name;
+	struct mo_err *err;
+	int failed;
+};
+void imp_ivals_init(struct imp_ivals *v, const char *name, struct mo_err *err);
+int imp_ivals_add(struct imp_ivals *v, const struct imp_ival *iv);
+/* Sort and link; lists are numbered 0 .. nlists - 1. */
+int imp_ivals_finish(struct imp_ivals *v, size_t nlists);
+size_t imp_ivals_count(const struct imp_ivals *v, int list);
+/* Interval i of a list into *out. */
+void imp_ivals_get(struct imp_ivals *v, int list, int32_t i, struct imp_ival *out);
+/* The deepest interval of a list containing ts (its index), or -1. */
+int32_t imp_ivals_deepest(struct imp_ivals *v, int list, int64_t ts);
+void imp_ivals_release(struct imp_ivals *v);
+
+/*
  * The host side of an import (import-host.c): CPU operators and CUDA API
  * calls kept by pass 1, written as THREAD, CPU_OP and API_CALL records.
- * Caller-owned storage, zeroed to start; imp_host_release() frees it.
- * thread is the importer's index of (pid, tid); times are ns relative to
- * the file's time base.  The adders return 0 or -1 when out of memory.
+ * Caller-owned storage: imp_host_init() (name and err: the trace and where
+ * errors go), then imp_host_release() (safe on zeroed storage).  thread is
+ * the importer's index of (pid, tid); times are ns relative to the file's
+ * time base.  The adders return 0, or a negative MO code with err filled
+ * (out of memory, the temporary file of a big trace's sorted runs).
  */
 struct trace_record;
 struct trace_import_stats;
 struct trace_strpool;
 struct imp_host_item;
 struct imp_host {
-	struct imp_host_item *items;
-	size_t n, cap;
+	const char *name;       /* the trace, for messages */
+	struct mo_err *err;
+	struct imp_sort order;  /* items in nesting order */
 	struct imp_host_thread { int64_t pid, tid; int used; } *threads;
 	size_t nthreads, threads_cap;
 	struct trace_strpool *names;
 };
+void imp_host_init(struct imp_host *h, const char *name, struct mo_err *err);
 int imp_host_add_op(struct imp_host *h, int thread, int64_t pid, int64_t tid, int64_t start,
 		    int64_t end, const char *name, size_t len, int64_t ext);
 int imp_host_add_call(struct imp_host *h, int thread, int64_t pid, int64_t tid, int64_t start,
@@ -69,8 +327,8 @@ typedef void (*imp_host_attrib_fn)(void *ctx, int thread, int64_t ts, int64_t *m
 /* Where records go; non-zero stops the import and is returned. */
 typedef int (*imp_host_emit_fn)(void *ctx, const struct trace_record *rec);
 /* Nest, then write the threads, then operators and calls by start time,
- * adding base_ns; counts go to st (may be NULL).  0, -MO_ENOMEM, or what
- * emit returned. */
+ * adding base_ns; counts go to st (may be NULL).  0, a negative MO code
+ * with h's err filled, or what emit returned. */
 int imp_host_emit(struct imp_host *h, int64_t base_ns, imp_host_attrib_fn attrib,
 		  imp_host_emit_fn emit, void *ctx, struct trace_import_stats *st);
 void imp_host_release(struct imp_host *h);

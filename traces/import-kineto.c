@@ -78,16 +78,24 @@
  * (unknown), unless the trace has "static shared memory" and "dynamic shared
  * memory" separately.
  *
+ * One pass over the JSON (traces/import-json.c reads it).  GPU activities
+ * are attributed to the host code that launched them, which a Kineto file
+ * may write after them, so pass 1 keeps the host side and puts each GPU
+ * event (its fields, not its text: about 300 bytes a kernel) on an unlinked
+ * temporary file (import-spill.c); pass 2 reads them back from there,
+ * attributes them and writes them.
+ *
  * Memory.  Pass 1 keeps the host side only: a launch point (thread, time:
  * 16 bytes) per External id, per Sequence number of a forward op, and per
- * runtime call without an External id; the ids index arrays (8 bytes a slot)
- * while they stay dense, hash tables otherwise; intervals (40 bytes) for
- * nn.Module events, user annotations and backward ops only; names of
- * modules and annotations; the byte ranges of the runs of GPU events (16
- * bytes a run; runs closer than 64 KiB are one, so at most 16 bytes per
- * 64 KiB of JSON).  Pass 2 parses only those runs and adds the reorder
- * window (about 400 bytes a record).  Neither keeps other CPU ops,
- * python_function events, GPU events or JSON text.
+ * runtime call without an External id (import-points.c: slots of 64 KiB
+ * pages, 64 kept in memory, the rest on a temporary file); intervals (48
+ * bytes) for nn.Module events, user annotations and backward ops
+ * (import-ivals.c: sorted through runs, then paged the same way); names of
+ * modules and annotations and one annotation record per step; the CPU ops
+ * and API calls written as host records (import-host.c, sorted through runs
+ * on a temporary file past 2^17).  Pass 2 adds the reorder window (a slot
+ * of about 400 bytes per record held).  So memory does not grow with the
+ * trace's size but with its steps and distinct names.
  *
  * Bad input (found in pass 1, before the sink sees anything): not JSON,
  * truncated JSON or gzip, an empty file, a directory, a top-level value that
@@ -102,128 +110,15 @@
 #include "traces/import-input.h"
 #include "traces/traces.h"
 
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <yajl/yajl_parse.h>
 
-#ifndef READ_CHUNK /* the fuzz build sets it small, so its inputs cross many read boundaries */
-#define READ_CHUNK (256 * 1024)
-#endif
-/* The longest JSON string (key or value) imported: yajl re-scans a string
- * that spans reads from its start at every read (quadratic), so a longer one
- * is refused, found by a linear scan before yajl sees it (a 2 GiB string in
- * the metadata is refused after 16 MiB, not parsed for hours). */
-#define KINETO_MAX_STRING (16u << 20)
 #define NAME_MAX_KEEP 4096
-#ifndef GPU_RUN_GAP /* the fuzz build sets it small, so its inputs have several runs */
-#define GPU_RUN_GAP (64 * 1024)
-#endif
 
 /* ------------------------------------------------------------------------ */
 /* Small containers                                                          */
 /* ------------------------------------------------------------------------ */
 
-/*
- * Map int64 -> index (keys unique; insert keeps the first value).  Profiler
- * ids (External id, correlation, Sequence number) are nearly dense counters,
- * so the map starts as a plain array indexed by key - base (8 bytes a key)
- * and moves into the tree's hash map (trace_idmap, traces.h) only when a key
- * falls far outside the range seen so far.
- */
-#define MAP_EMPTY SIZE_MAX
-struct i64map {
-	int hashed;        /* 0: dense array mode */
-	int64_t base;
-	size_t *dense;     /* dense mode: value of key base + i, MAP_EMPTY if none */
-	size_t dcap, n;
-	struct trace_idmap hash; /* hashed mode: (key, 0) -> value */
-};
-
-/* Leave dense mode: move the array's entries into the hash map. */
-static int map_to_hash(struct i64map *m)
-{
-	m->hashed = 1;
-	for (size_t i = 0; i < m->dcap; i++)
-		if (m->dense[i] != MAP_EMPTY &&
-		    trace_idmap_put(&m->hash, m->base + (int64_t)i, 0, m->dense[i]) < 0)
-			return -1;
-	free(m->dense);
-	m->dense = NULL;
-	m->dcap = 0;
-	return 0;
-}
-
-/* In dense mode, the slot of key (grown as needed); NULL when key is too far
- * from base for the array (or out of memory: *nomem set). */
-static size_t *map_dense_slot(struct i64map *m, int64_t key, int *nomem)
-{
-	size_t idx, old = m->dcap;
-
-	if (!m->dense)
-		m->base = key > 1024 ? key - 1024 : (key < 0 ? key : 0);
-	/* dense while keys stay within 4x the entries (plus slack) of base */
-	if (key < m->base || (uint64_t)(key - m->base) >= 4 * (uint64_t)m->n + 65536)
-		return NULL;
-	idx = (size_t)(key - m->base);
-	if (MO_GROW(m->dense, idx + 1, m->dcap) < 0) {
-		*nomem = 1;
-		return NULL;
-	}
-	for (size_t i = old; i < m->dcap; i++)
-		m->dense[i] = MAP_EMPTY;
-	return &m->dense[idx];
-}
-
-/* 1 inserted, 0 already present (value *slot_val points at it, valid until
- * the next put), -1 nomem. */
-static int map_put(struct i64map *m, int64_t key, size_t val, size_t **slot_val)
-{
-	size_t *v = NULL;
-
-	if (!m->hashed) {
-		int nomem = 0;
-		v = map_dense_slot(m, key, &nomem);
-		if (nomem || (!v && map_to_hash(m) < 0))
-			return -1;
-	}
-	if (m->hashed)
-		v = trace_idmap_get(&m->hash, key, 0);
-	if (v && *v != MAP_EMPTY) {
-		if (slot_val)
-			*slot_val = v;
-		return 0;
-	}
-	if (v)
-		*v = val;
-	else if (trace_idmap_put(&m->hash, key, 0, val) < 0)
-		return -1;
-	m->n++;
-	return 1;
-}
-
-static int map_get(const struct i64map *m, int64_t key, int64_t *val)
-{
-	const size_t *v;
-
-	if (m->hashed)
-		v = trace_idmap_get(&m->hash, key, 0);
-	else if (key < m->base || (uint64_t)(key - m->base) >= m->dcap)
-		v = NULL;
-	else
-		v = &m->dense[key - m->base];
-	if (!v || *v == MAP_EMPTY)
-		return 0;
-	*val = (int64_t)*v;
-	return 1;
-}
-
-static void map_free(struct i64map *m)
-{
-	free(m->dense);
-	trace_idmap_release(&m->hash);
-	memset(m, 0, sizeof(*m));
-}
 
 /* Interned strings: id -> name (in the tree's string pool), name -> id (the
  * pooled pointer's id in the tree's hash map). */
@@ -265,29 +160,8 @@ static void strtab_free(struct strtab *t)
 /* Host-side model built in pass 1                                           */
 /* ------------------------------------------------------------------------ */
 
-enum ival_type { IV_OP = 1, IV_MOD = 2, IV_ANN = 3 };
-enum { IVF_BWD = 1 };
-
-struct ival {
-	int64_t start, end; /* ns relative to the file's time base */
-	int64_t seq;        /* IV_OP: Sequence number or -1 */
-	int32_t parent;     /* index of the enclosing interval on the thread, -1 */
-	int32_t aux;        /* IV_MOD: module name id; IV_ANN: annotation index */
-	int16_t depth;      /* IV_MOD: number of enclosing nn.Module intervals */
-	uint8_t type, flags;
-};
-
-/* Intervals of one kind on one thread.  Each kind nests properly within
- * itself (the Python stack, the record_function stack), but kinds overlap
- * each other slightly, so each has its own hierarchy. */
-struct ivlist {
-	struct ival *iv;
-	size_t n, cap;
-};
-
 struct thread {
 	int64_t pid, tid;
-	struct ivlist l[3]; /* by type - 1 */
 };
 
 /* A host-side annotation (user_annotation, ProfilerStep#N, ## x ##). */
@@ -299,11 +173,6 @@ struct annot {
 	int name;  /* id in names */
 	int gpu;   /* a gpu_user_annotation: on device, stream, not a host interval */
 	int64_t device, stream;
-};
-
-struct point {
-	int64_t ts;
-	int32_t thread;
 };
 
 struct devstream {
@@ -318,42 +187,6 @@ struct devprop {
 };
 
 /* ------------------------------------------------------------------------ */
-/* The event being parsed                                                    */
-/* ------------------------------------------------------------------------ */
-
-enum cat {
-	CAT_OTHER = 0, CAT_KERNEL, CAT_MEMCPY, CAT_MEMSET, CAT_CPU_OP, CAT_RUNTIME,
-	CAT_USER_ANN, CAT_GPU_ANN, CAT_PYFUNC,
-};
-
-/* presence bits */
-enum {
-	P_PH = 1 << 0, P_TS = 1 << 1, P_DUR = 1 << 2, P_PID = 1 << 3, P_TID = 1 << 4,
-	P_ARGS = 1 << 5, P_NAME = 1 << 6,
-};
-
-enum argkey {
-	A_NONE = 0, A_EXT, A_CORR, A_DEVICE, A_STREAM, A_GRID, A_BLOCK, A_REGS, A_SMEM,
-	A_SMEM_STATIC, A_SMEM_DYN, A_OCC, A_BYTES, A_SEQ, A_FWDTID, A_COLL, A_IN_NELEMS,
-	A_OUT_NELEMS, A_GROUP_SIZE, A_DTYPE, A_PG_NAME, A_PG_RANKS, A_COUNT
-};
-
-struct event {
-	unsigned present;
-	uint64_t args_present; /* bit per enum argkey */
-	char ph;
-	enum cat cat;
-	imp_fixed ts, dur;
-	int64_t pid, tid;
-	char *name;
-	size_t name_len, name_cap;
-	int64_t a[A_COUNT];  /* integer args */
-	int64_t grid[3], block[3];
-	char coll[64], dtype[32], pg_name[128], pg_ranks[256];
-	unsigned long long offset; /* where the event began */
-};
-
-/* ------------------------------------------------------------------------ */
 /* The importer                                                              */
 /* ------------------------------------------------------------------------ */
 
@@ -364,11 +197,18 @@ enum frame {
 enum topkey { T_NONE, T_EVENTS, T_PROPS, T_BASE, T_DINFO };
 enum evkey { E_NONE, E_PH, E_CAT, E_NAME, E_PID, E_TID, E_TS, E_DUR, E_ARGS };
 
+/* A GPU record held back for sorting: the heap orders small items, the
+ * records stay in their slots (reused, with their string buffers). */
 struct reorder_item {
 	int64_t start;
 	uint64_t seq;
+	uint32_t slot;
+};
+
+struct reorder_slot {
 	struct trace_record rec;
 	char *strs; /* owned copies of the record's strings */
+	size_t strs_cap;
 };
 
 struct imp {
@@ -378,8 +218,7 @@ struct imp {
 	struct trace_import_stats *st;
 	struct mo_err *err;
 	int pass;
-	yajl_handle yh;
-	unsigned long long chunk_base;
+	struct imp_json json;
 	int failed; /* err filled by a callback */
 
 	/* parser state */
@@ -390,7 +229,7 @@ struct imp {
 	int have_events;
 	int key;           /* current key in the innermost frame (per frame kind) */
 	int dim_index;
-	struct event ev;
+	struct imp_event ev;
 	struct devprop cur_prop;
 	int prop_key;
 
@@ -408,9 +247,9 @@ struct imp {
 	struct thread *threads;
 	size_t nthreads, threads_cap;
 	size_t last_thread;
-	struct point *points;
-	size_t npoints, points_cap;
-	struct i64map corr_map, ext_map, seq_map; /* -> point index */
+	size_t npoints;          /* launch points kept */
+	struct imp_points corr_pts, ext_pts, seq_pts;
+	struct imp_ivals ivals;  /* by thread * 3 + type - 1 */
 	struct annot *annots;
 	size_t nannots, annots_cap;
 	struct strtab names;     /* annotation and module names */
@@ -424,23 +263,17 @@ struct imp {
 	size_t nds, ds_cap;
 	struct imp_host host;    /* CPU ops and API calls to write (import-host.c) */
 
-	/* the GPU runs: pass 2 parses only these byte ranges of the JSON, each
-	 * a run of complete events from a GPU event's "{" to a GPU event's "}"
-	 * (runs closer than GPU_RUN_GAP are one run, so there are at most
-	 * input size / GPU_RUN_GAP of them), resuming at snap, saved before the
-	 * chunk holding the first */
-	struct gpu_run { unsigned long long lo, hi; } *runs;
-	size_t nruns, runs_cap;
-	struct imp_snap snap;
-	int in_event;            /* an event's "{" is parsed, its "}" not yet */
-	/* the string scan (KINETO_MAX_STRING): inside a string, after a '\\',
-	 * and the string's length so far */
-	int in_str, str_esc;
-	unsigned long long str_len;
+	/* the GPU events, kept on a temporary file until pass 1 has seen the
+	 * host side, then read back by pass 2 (import-spill.c) */
+	struct imp_spill spill;
 
 	/* pass 2 */
 	struct reorder_item *heap;
 	size_t nheap, heap_cap;
+	struct reorder_slot *slots;
+	size_t nslots, slots_cap;
+	uint32_t *free_slots;     /* slots not in the heap */
+	size_t nfree, free_cap;
 	uint64_t seqno;
 	int64_t last_emitted;
 	int emitted_any;
@@ -459,7 +292,7 @@ static int fail(struct imp *im, unsigned long long offset, const char *fmt, ...)
 	va_end(ap);
 	mo_err_set(im->err, MO_EINPUT, "cannot import '%s': offset %llu: %s", im->name, offset, msg);
 	im->failed = 1;
-	return 0; /* stops yajl */
+	return 0; /* stops the parse */
 }
 
 static int nomem(struct imp *im)
@@ -469,9 +302,18 @@ static int nomem(struct imp *im)
 	return 0;
 }
 
+/* 0, or the error of a failed interval or launch point lookup. */
+static int lookups_failed(struct imp *im)
+{
+	if (!im->failed && !im->ivals.failed)
+		return 0;
+	im->failed = 1;
+	return im->err && im->err->code ? im->err->code : -MO_EIO;
+}
+
 static unsigned long long cur_offset(struct imp *im)
 {
-	return im->chunk_base + yajl_get_bytes_consumed(im->yh);
+	return imp_json_offset(&im->json);
 }
 
 /* ---- classification helpers ---- */
@@ -585,28 +427,30 @@ static int thread_index(struct imp *im, int64_t pid, int64_t tid)
 	return (int)(im->last_thread = im->nthreads++);
 }
 
-static int add_point(struct imp *im, int thread, int64_t ts)
+/* The launch point of id in t, unless it has one: 1, or 0 on error. */
+static int point_once(struct imp *im, struct imp_points *t, int64_t id, int th, int64_t ts)
 {
-	if (MO_GROW(im->points, im->npoints + 1, im->points_cap) < 0)
-		return -1;
-	im->points[im->npoints].ts = ts;
-	im->points[im->npoints].thread = thread;
-	im->npoints++;
-	return (int)(im->npoints - 1);
+	struct imp_point old;
+	int r = imp_points_get(t, id, &old);
+	if (r < 0 || (r == 0 && imp_points_set(t, id, ts, th) < 0))
+		return im->failed = 1, 0;
+	im->npoints += r == 0;
+	return 1;
 }
 
-static int add_ival(struct imp *im, int thread, const struct ival *v)
+/* 1, or 0 on error (err filled). */
+static int add_ival(struct imp *im, int thread, const struct imp_ival *v)
 {
-	struct ivlist *t = &im->threads[thread].l[v->type - 1];
-	if (MO_GROW(t->iv, t->n + 1, t->cap) < 0)
-		return -1;
-	t->iv[t->n++] = *v;
-	return 0;
+	struct imp_ival iv = *v;
+	iv.list = thread * 3 + v->type - 1;
+	if (imp_ivals_add(&im->ivals, &iv) < 0)
+		return im->failed = 1, 0;
+	return 1;
 }
 
 static int ev_times(struct imp *im, int64_t *start, int64_t *end)
 {
-	struct event *e = &im->ev;
+	struct imp_event *e = &im->ev;
 	if (imp_fixed_us_to_ns(e->ts, start) < 0)
 		return fail(im, e->offset, "ts out of range");
 	if (e->present & P_DUR) {
@@ -639,7 +483,7 @@ static int devstream_note(struct imp *im, int64_t device, int64_t stream, int ke
 	return 0;
 }
 
-static int64_t ev_device(const struct event *e)
+static int64_t ev_device(const struct imp_event *e)
 {
 	if (e->args_present & (1ULL << A_DEVICE))
 		return e->a[A_DEVICE];
@@ -648,7 +492,7 @@ static int64_t ev_device(const struct event *e)
 	return -1;
 }
 
-static int64_t ev_stream(const struct event *e)
+static int64_t ev_stream(const struct imp_event *e)
 {
 	if (e->args_present & (1ULL << A_STREAM))
 		return e->a[A_STREAM];
@@ -657,7 +501,7 @@ static int64_t ev_stream(const struct event *e)
 	return -1;
 }
 
-static int64_t ev_arg(const struct event *e, enum argkey k)
+static int64_t ev_arg(const struct imp_event *e, enum argkey k)
 {
 	return (e->args_present & (1ULL << k)) ? e->a[k] : -1;
 }
@@ -665,7 +509,7 @@ static int64_t ev_arg(const struct event *e, enum argkey k)
 /* Keep a CPU op or API call for the host records (when asked). */
 static int host_note(struct imp *im, int th, int64_t start, int64_t end)
 {
-	const struct event *e = &im->ev;
+	const struct imp_event *e = &im->ev;
 	if (!im->opts.host_records)
 		return 0;
 	if (e->cat == CAT_CPU_OP)
@@ -679,7 +523,7 @@ static int host_note(struct imp *im, int th, int64_t start, int64_t end)
 
 static int pass1_event(struct imp *im)
 {
-	struct event *e = &im->ev;
+	struct imp_event *e = &im->ev;
 	int64_t start, end;
 	int th;
 
@@ -709,41 +553,29 @@ static int pass1_event(struct imp *im)
 		return 1;
 	}
 	if (is_gpu_cat(e->cat)) {
-		if (!im->nruns || e->offset - im->runs[im->nruns - 1].hi > GPU_RUN_GAP) {
-			if (MO_GROW(im->runs, im->nruns + 1, im->runs_cap))
-				return nomem(im);
-			im->runs[im->nruns++].lo = e->offset;
-		}
-		im->runs[im->nruns - 1].hi = cur_offset(im);
 		if (devstream_note(im, ev_device(e), ev_stream(e), e->cat == CAT_KERNEL) < 0)
 			return nomem(im);
-		return 1;
+		if (imp_spill_put(&im->spill, e, im->name, im->err) < 0)
+			im->failed = 1;
+		return !im->failed;
 	}
 	if (e->cat != CAT_CPU_OP && e->cat != CAT_RUNTIME && e->cat != CAT_USER_ANN &&
 	    e->cat != CAT_PYFUNC)
 		return 1;
 	th = thread_index(im, e->pid, e->tid);
-	if (th < 0 || host_note(im, th, start, end) < 0)
+	if (th < 0)
 		return nomem(im);
+	if (host_note(im, th, start, end) < 0)
+		return im->failed = 1, 0;
 
 	if (e->cat == CAT_RUNTIME) {
-		int64_t corr = ev_arg(e, A_CORR), ext = ev_arg(e, A_EXT), old;
+		int64_t corr = ev_arg(e, A_CORR), ext = ev_arg(e, A_EXT);
 		if (corr < 0)
 			return 1;
 		/* with an External id, the kernel carries it too: one launch point
 		 * per External id (this call's, or its op's) is enough */
-		if (ext >= 0) {
-			if (map_get(&im->ext_map, ext, &old))
-				return 1;
-			int p = add_point(im, th, start);
-			if (p < 0 || map_put(&im->ext_map, ext, p, NULL) < 0)
-				return nomem(im);
-		} else {
-			int p = add_point(im, th, start);
-			if (p < 0 || map_put(&im->corr_map, corr, p, NULL) < 0)
-				return nomem(im);
-		}
-		return 1;
+		return point_once(im, ext >= 0 ? &im->ext_pts : &im->corr_pts, ext >= 0 ? ext : corr,
+				  th, start);
 	}
 	if (e->cat == CAT_PYFUNC) {
 		if (!starts_with(e->name, e->name_len, "nn.Module: "))
@@ -751,9 +583,9 @@ static int pass1_event(struct imp *im)
 		int id = strtab_intern(&im->names, e->name + 11, e->name_len - 11);
 		if (id < 0)
 			return nomem(im);
-		struct ival v = {.start = start, .end = end, .seq = -1, .parent = -1,
+		struct imp_ival v = {.start = start, .end = end, .seq = -1, .parent = -1,
 				 .aux = id, .type = IV_MOD};
-		return add_ival(im, th, &v) < 0 ? nomem(im) : 1;
+		return add_ival(im, th, &v);
 	}
 	/* CPU ops and user annotations: annotations by name */
 	int64_t step = step_of(e->name, e->name_len);
@@ -772,51 +604,34 @@ static int pass1_event(struct imp *im)
 		a->phase = phase;
 		a->step = step;
 		a->name = nid;
-		struct ival v = {.start = start, .end = end, .seq = -1, .parent = -1,
+		struct imp_ival v = {.start = start, .end = end, .seq = -1, .parent = -1,
 				 .aux = (int32_t)im->nannots, .type = IV_ANN};
 		im->nannots++;
-		return add_ival(im, th, &v) < 0 ? nomem(im) : 1;
+		return add_ival(im, th, &v);
 	}
 	/* a CPU op */
-	struct ival v = {.start = start, .end = end, .seq = ev_arg(e, A_SEQ), .parent = -1,
+	struct imp_ival v = {.start = start, .end = end, .seq = ev_arg(e, A_SEQ), .parent = -1,
 			 .type = IV_OP};
 	if (starts_with(e->name, e->name_len, "autograd::engine::evaluate_function") ||
 	    ev_arg(e, A_FWDTID) > 0)
 		v.flags |= IVF_BWD;
 	/* only backward ops need their interval (to mark what they launch);
 	 * any other op is just a launch point for its External id */
-	if ((v.flags & IVF_BWD) && add_ival(im, th, &v) < 0)
-		return nomem(im);
-	int64_t ext = ev_arg(e, A_EXT), old;
-	int need_ext = ext >= 0 && !map_get(&im->ext_map, ext, &old);
-	int need_seq = v.seq >= 0 && !(v.flags & IVF_BWD);
-	if (need_ext || need_seq) {
-		int p = add_point(im, th, start);
-		if (p < 0)
-			return nomem(im);
-		if (need_ext && map_put(&im->ext_map, ext, p, NULL) < 0)
-			return nomem(im);
-		if (need_seq) {
-			size_t *prev = NULL;
-			int r = map_put(&im->seq_map, v.seq, (size_t)p, &prev);
-			if (r < 0)
-				return nomem(im);
-			if (r == 0 && im->points[*prev].ts > start)
-				*prev = (size_t)p; /* the outermost (earliest) forward op */
-		}
+	if ((v.flags & IVF_BWD) && !add_ival(im, th, &v))
+		return 0;
+	int64_t ext = ev_arg(e, A_EXT);
+	if (ext >= 0 && !point_once(im, &im->ext_pts, ext, th, start))
+		return 0;
+	if (v.seq >= 0 && !(v.flags & IVF_BWD)) {
+		/* the outermost (earliest) forward op of a Sequence number */
+		struct imp_point old;
+		int r = imp_points_get(&im->seq_pts, v.seq, &old);
+		if (r < 0 || ((r == 0 || old.ts > start) &&
+			      imp_points_set(&im->seq_pts, v.seq, start, th) < 0))
+			return im->failed = 1, 0;
+		im->npoints += r == 0;
 	}
 	return 1;
-}
-
-static int ival_cmp(const void *a, const void *b)
-{
-	const struct ival *x = a, *y = b;
-	if (x->start != y->start)
-		return x->start < y->start ? -1 : 1;
-	if (x->end != y->end)
-		return x->end > y->end ? -1 : 1;
-	/* equal spans: annotations outside modules outside ops */
-	return (int)y->type - (int)x->type;
 }
 
 static int step_cmp(const void *a, const void *b, void *ctx)
@@ -828,42 +643,22 @@ static int step_cmp(const void *a, const void *b, void *ctx)
 	return *(const size_t *)a < *(const size_t *)b ? -1 : 1;
 }
 
-/* Sort each thread's intervals, link parents, compute module depths. */
+/* Sort each thread's intervals, link parents, compute module depths; order
+ * the step annotations.  0, or a negative MO code with err filled. */
 static int pass1_finish(struct imp *im)
 {
+	int rc = imp_ivals_finish(&im->ivals, im->nthreads * 3);
+	if (rc != 0)
+		return rc;
 	if (im->st) {
 		im->st->host_events = im->npoints;
 		for (size_t t = 0; t < im->nthreads * 3; t++)
-			im->st->host_events += im->threads[t / 3].l[t % 3].n;
-	}
-	for (size_t t = 0; t < im->nthreads * 3; t++) {
-		struct ivlist *th = &im->threads[t / 3].l[t % 3];
-		if (th->n == 0)
-			continue;
-		qsort(th->iv, th->n, sizeof(*th->iv), ival_cmp);
-		int32_t *stack = malloc((th->n + 1) * sizeof(int32_t));
-		if (!stack)
-			return -1;
-		size_t sp = 0;
-		for (size_t i = 0; i < th->n; i++) {
-			struct ival *v = &th->iv[i];
-			/* pop intervals that end before this one ends: those that
-			 * ended before it started, and (improper nesting) those it
-			 * does not fit in, which it is then a sibling of */
-			while (sp && th->iv[stack[sp - 1]].end < v->end)
-				sp--;
-			v->parent = sp ? stack[sp - 1] : -1;
-			v->depth = 0;
-			if (v->parent >= 0 && th->iv[v->parent].depth < INT16_MAX)
-				v->depth = (int16_t)(th->iv[v->parent].depth + 1);
-			stack[sp++] = (int32_t)i;
-		}
-		free(stack);
+			im->st->host_events += imp_ivals_count(&im->ivals, (int)t);
 	}
 	/* step annotations by start, for the time-based fallback */
 	im->step_order = malloc((im->nannots + 1) * sizeof(size_t));
 	if (!im->step_order)
-		return -1;
+		return mo_err_set(im->err, MO_ENOMEM, "cannot import '%s': out of memory", im->name);
 	im->nsteps = 0;
 	for (size_t i = 0; i < im->nannots; i++)
 		if (im->annots[i].step >= 0 && !im->annots[i].gpu)
@@ -880,55 +675,37 @@ struct attrib {
 	int64_t step;
 };
 
-/* The deepest interval of thread t containing ts, or -1. */
-static int32_t deepest_at(const struct ivlist *t, int64_t ts)
+static void attribute_point(struct imp *im, int thread, int64_t ts, int launch, struct attrib *a,
+			    int *bwd, int64_t *bwd_seq)
 {
-	size_t lo = 0, hi = t->n;
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-		if (t->iv[mid].start <= ts)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	if (lo == 0)
-		return -1;
-	int32_t i = (int32_t)(lo - 1);
-	while (i >= 0 && !(t->iv[i].start <= ts && ts <= t->iv[i].end))
-		i = t->iv[i].parent;
-	return i;
-}
-
-static void attribute_point(const struct imp *im, int thread, int64_t ts, int launch,
-			    struct attrib *a, int *bwd, int64_t *bwd_seq)
-{
-	const struct thread *th = &im->threads[thread];
-	const struct ivlist *t;
+	struct imp_ival iv;
+	int list = thread * 3;
 	*bwd = 0;
 	*bwd_seq = -1;
-	t = &th->l[IV_ANN - 1];
-	for (int32_t i = deepest_at(t, ts); i >= 0; i = t->iv[i].parent) {
-		const struct annot *an = &im->annots[t->iv[i].aux];
+	for (int32_t i = imp_ivals_deepest(&im->ivals, list + IV_ANN - 1, ts); i >= 0; i = iv.parent) {
+		imp_ivals_get(&im->ivals, list + IV_ANN - 1, i, &iv);
+		const struct annot *an = &im->annots[iv.aux];
 		if (a->phase < 0 && an->phase >= 0)
 			a->phase = an->phase;
 		if (a->step < 0 && an->step >= 0)
 			a->step = an->step;
 	}
-	t = &th->l[IV_OP - 1]; /* backward ops only */
-	for (int32_t i = deepest_at(t, ts); i >= 0; i = t->iv[i].parent) {
-		if (t->iv[i].flags & IVF_BWD) {
+	/* backward ops only */
+	for (int32_t i = imp_ivals_deepest(&im->ivals, list + IV_OP - 1, ts); i >= 0; i = iv.parent) {
+		imp_ivals_get(&im->ivals, list + IV_OP - 1, i, &iv);
+		if (iv.flags & IVF_BWD) {
 			*bwd = 1;
-			if (t->iv[i].seq >= 0)
-				*bwd_seq = t->iv[i].seq; /* ends as the outermost one's */
+			if (iv.seq >= 0)
+				*bwd_seq = iv.seq; /* ends as the outermost one's */
 		}
 	}
-	t = &th->l[IV_MOD - 1];
-	int32_t m = deepest_at(t, ts);
+	int32_t m = imp_ivals_deepest(&im->ivals, list + IV_MOD - 1, ts);
 	if (m >= 0 && a->module_name < 0) {
 		/* the enclosing module at module_depth, or the deepest one */
-		while (t->iv[m].depth > im->opts.module_depth && t->iv[m].parent >= 0)
-			m = t->iv[m].parent;
-		a->module_name = t->iv[m].aux;
+		imp_ivals_get(&im->ivals, list + IV_MOD - 1, m, &iv);
+		while (iv.depth > im->opts.module_depth && iv.parent >= 0)
+			imp_ivals_get(&im->ivals, list + IV_MOD - 1, iv.parent, &iv);
+		a->module_name = iv.aux;
 		if (a->phase < 0 && !*bwd)
 			a->phase = 0; /* forward: inside a module, outside backward */
 	}
@@ -936,27 +713,37 @@ static void attribute_point(const struct imp *im, int thread, int64_t ts, int la
 		a->phase = 0; /* forward: launched by host code outside backward */
 }
 
-static void attribute(const struct imp *im, const struct event *e, int64_t start, struct attrib *a)
+/* The launch point of id in t: 1 with *p, 0 when there is none (or on an
+ * error, which sets im->failed). */
+static int launch_point(struct imp *im, struct imp_points *t, int64_t id, struct imp_point *p)
 {
-	int64_t p = -1, corr = ev_arg(e, A_CORR), ext = ev_arg(e, A_EXT);
+	if (id < 0)
+		return 0;
+	int r = imp_points_get(t, id, p);
+	if (r < 0)
+		im->failed = 1;
+	return r > 0;
+}
+
+static void attribute(struct imp *im, const struct imp_event *e, int64_t start, struct attrib *a)
+{
+	struct imp_point p, fp;
 	int bwd = 0;
 	int64_t seq = -1;
 
 	a->module_name = -1;
 	a->phase = -1;
 	a->step = -1;
-	if (!(corr >= 0 && map_get(&im->corr_map, corr, &p)) &&
-	    !(ext >= 0 && map_get(&im->ext_map, ext, &p)))
-		p = -1;
+	int found = launch_point(im, &im->corr_pts, ev_arg(e, A_CORR), &p) ||
+		    launch_point(im, &im->ext_pts, ev_arg(e, A_EXT), &p);
 	int64_t launch_ts = start;
-	if (p >= 0) {
-		launch_ts = im->points[p].ts;
-		attribute_point(im, im->points[p].thread, launch_ts, 1, a, &bwd, &seq);
+	if (found) {
+		launch_ts = p.ts;
+		attribute_point(im, p.thread, launch_ts, 1, a, &bwd, &seq);
 		if (bwd) {
-			int64_t fp;
 			if (a->phase < 0)
 				a->phase = 1;
-			if (seq >= 0 && map_get(&im->seq_map, seq, &fp)) {
+			if (launch_point(im, &im->seq_pts, seq, &fp)) {
 				int b2;
 				int64_t s2;
 				int keep_phase = a->phase;
@@ -964,7 +751,7 @@ static void attribute(const struct imp *im, const struct event *e, int64_t start
 				/* the forward op gives the module; phase and step are
 				 * the backward launch's own (the forward may lie in an
 				 * earlier step) */
-				attribute_point(im, im->points[fp].thread, im->points[fp].ts, 1, a, &b2, &s2);
+				attribute_point(im, fp.thread, fp.ts, 1, a, &b2, &s2);
 				a->phase = keep_phase;
 				a->step = keep_step;
 			}
@@ -1012,6 +799,7 @@ static int emit(struct imp *im, const struct trace_record *rec)
 static int heap_pop_emit(struct imp *im)
 {
 	struct reorder_item top = im->heap[0];
+	struct reorder_slot *sl = &im->slots[top.slot];
 	im->heap[0] = im->heap[--im->nheap];
 	size_t i = 0;
 	for (;;) {
@@ -1031,9 +819,8 @@ static int heap_pop_emit(struct imp *im)
 		im->st->out_of_order++;
 	im->last_emitted = top.start;
 	im->emitted_any = 1;
-	int rc = emit(im, &top.rec);
-	free(top.strs);
-	return rc;
+	im->free_slots[im->nfree++] = top.slot; /* room: one per slot */
+	return emit(im, &sl->rec);
 }
 
 /* Copy rec's strings into one allocation owned by the item. */
@@ -1048,33 +835,48 @@ static int heap_push(struct imp *im, const struct trace_record *rec, int64_t sta
 		if (rc)
 			return rc;
 	}
+	if (!im->nfree) { /* a new slot (the free list has room for every slot) */
+		if (MO_GROW(im->slots, im->nslots + 1, im->slots_cap) < 0 ||
+		    MO_GROW(im->free_slots, im->nslots + 1, im->free_cap) < 0)
+			return nomem(im), -MO_ENOMEM;
+		memset(&im->slots[im->nslots], 0, sizeof(*im->slots));
+		im->free_slots[im->nfree++] = (uint32_t)im->nslots++;
+	}
 	if (MO_GROW(im->heap, im->nheap + 1, im->heap_cap) < 0)
 		return nomem(im), -MO_ENOMEM;
 	it.start = start;
 	it.seq = im->seqno++;
-	it.rec = *rec;
+	it.slot = im->free_slots[--im->nfree];
+	struct reorder_slot *sl = &im->slots[it.slot];
+	sl->rec = *rec;
 	switch (rec->kind) {
-	case TRACE_KIND_KERNEL: fields[nf++] = &it.rec.u.kernel.name; break;
-	case TRACE_KIND_MEMCPY: fields[nf++] = &it.rec.u.memcpy.name; break;
-	case TRACE_KIND_MEMSET: fields[nf++] = &it.rec.u.memset.name; break;
+	case TRACE_KIND_KERNEL: fields[nf++] = &sl->rec.u.kernel.name; break;
+	case TRACE_KIND_MEMCPY: fields[nf++] = &sl->rec.u.memcpy.name; break;
+	case TRACE_KIND_MEMSET: fields[nf++] = &sl->rec.u.memset.name; break;
 	case TRACE_KIND_COLLECTIVE:
-		fields[nf++] = &it.rec.u.collective.name;
-		fields[nf++] = &it.rec.u.collective.group;
-		fields[nf++] = &it.rec.u.collective.dtype;
+		fields[nf++] = &sl->rec.u.collective.name;
+		fields[nf++] = &sl->rec.u.collective.group;
+		fields[nf++] = &sl->rec.u.collective.dtype;
 		break;
 	case TRACE_KIND_MARKER:
-		fields[nf++] = &it.rec.u.marker.name;
-		fields[nf++] = &it.rec.u.marker.category;
+		fields[nf++] = &sl->rec.u.marker.name;
+		fields[nf++] = &sl->rec.u.marker.category;
 		break;
 	default: break;
 	}
-	size_t total = 0;
+	size_t total = 1;
 	for (int i = 0; i < nf; i++)
 		total += strlen(*fields[i]) + 1;
-	it.strs = malloc(total ? total : 1);
-	if (!it.strs)
-		return nomem(im), -MO_ENOMEM;
-	char *p = it.strs;
+	if (total > sl->strs_cap) {
+		char *q = realloc(sl->strs, total);
+		if (!q) {
+			im->free_slots[im->nfree++] = it.slot;
+			return nomem(im), -MO_ENOMEM;
+		}
+		sl->strs = q;
+		sl->strs_cap = total;
+	}
+	char *p = sl->strs;
 	for (int i = 0; i < nf; i++) {
 		size_t l = strlen(*fields[i]) + 1;
 		memcpy(p, *fields[i], l);
@@ -1236,7 +1038,7 @@ static int module_out(const struct imp *im, int name_id)
 
 static int pass2_event(struct imp *im)
 {
-	struct event *e = &im->ev;
+	struct imp_event *e = &im->ev;
 	struct trace_record rec;
 	struct attrib at;
 	int64_t start, end;
@@ -1304,7 +1106,7 @@ static int pass2_event(struct imp *im)
 }
 
 /* ------------------------------------------------------------------------ */
-/* yajl callbacks                                                            */
+/* JSON callbacks                                                            */
 /* ------------------------------------------------------------------------ */
 
 static enum frame top(const struct imp *im)
@@ -1323,7 +1125,7 @@ static int push(struct imp *im, enum frame f)
 
 static void event_reset(struct imp *im)
 {
-	struct event *e = &im->ev;
+	struct imp_event *e = &im->ev;
 	e->present = 0;
 	e->args_present = 0;
 	e->ph = 0;
@@ -1337,7 +1139,7 @@ static void event_reset(struct imp *im)
 
 static int finish_event(struct imp *im)
 {
-	struct event *e = &im->ev;
+	struct imp_event *e = &im->ev;
 
 	if (im->st && im->pass == 1)
 		im->st->events++;
@@ -1390,7 +1192,6 @@ static int cb_start_map(void *ctx)
 	case F_EVENTS:
 		event_reset(im);
 		im->ev.offset = cur_offset(im) - 1;
-		im->in_event = 1;
 		return push(im, F_EVENT);
 	case F_EVENT:
 		if (im->key == E_ARGS) {
@@ -1424,7 +1225,6 @@ static int cb_end_map(void *ctx)
 	im->key = 0;
 	if (f == F_EVENT) {
 		im->key = 0;
-		im->in_event = 0;
 		return finish_event(im);
 	}
 	if (f == F_ARGS) {
@@ -1520,6 +1320,33 @@ static int cb_end_array(void *ctx)
 
 #define KEY_IS(lit) (len == sizeof(lit) - 1 && !memcmp(s, lit, len))
 
+/* The args keys the importer reads (both spellings of External id). */
+static const struct {
+	const char *name;
+	size_t len;
+	enum argkey key;
+} arg_keys[] = {
+#define K(s, k) {s, sizeof(s) - 1, k}
+	K("External id", A_EXT), K("correlation", A_CORR), K("device", A_DEVICE),
+	K("stream", A_STREAM), K("grid", A_GRID), K("block", A_BLOCK),
+	K("registers per thread", A_REGS), K("shared memory", A_SMEM),
+	K("est. achieved occupancy %", A_OCC), K("Sequence number", A_SEQ),
+	K("Fwd thread id", A_FWDTID), K("bytes", A_BYTES), K("external id", A_EXT),
+	K("static shared memory", A_SMEM_STATIC), K("dynamic shared memory", A_SMEM_DYN),
+	K("Collective name", A_COLL), K("In msg nelems", A_IN_NELEMS),
+	K("Out msg nelems", A_OUT_NELEMS), K("Group size", A_GROUP_SIZE), K("dtype", A_DTYPE),
+	K("Process Group Name", A_PG_NAME), K("Process Group Ranks", A_PG_RANKS),
+#undef K
+};
+
+static enum argkey arg_key(const unsigned char *s, size_t len)
+{
+	for (size_t i = 0; i < sizeof(arg_keys) / sizeof(arg_keys[0]); i++)
+		if (arg_keys[i].len == len && !memcmp(arg_keys[i].name, s, len))
+			return arg_keys[i].key;
+	return A_NONE;
+}
+
 static int cb_map_key(void *ctx, const unsigned char *s, size_t len)
 {
 	struct imp *im = ctx;
@@ -1546,56 +1373,7 @@ static int cb_map_key(void *ctx, const unsigned char *s, size_t len)
 		}
 		return 1;
 	case F_ARGS:
-		im->key = A_NONE;
-		switch (len) {
-		case 5:
-			if (KEY_IS("block")) im->key = A_BLOCK;
-			else if (KEY_IS("bytes")) im->key = A_BYTES;
-			else if (KEY_IS("dtype")) im->key = A_DTYPE;
-			break;
-		case 4:
-			if (KEY_IS("grid")) im->key = A_GRID;
-			break;
-		case 6:
-			if (KEY_IS("device")) im->key = A_DEVICE;
-			else if (KEY_IS("stream")) im->key = A_STREAM;
-			break;
-		case 11:
-			if (KEY_IS("External id") || KEY_IS("external id")) im->key = A_EXT;
-			else if (KEY_IS("correlation")) im->key = A_CORR;
-			break;
-		case 13:
-			if (KEY_IS("shared memory")) im->key = A_SMEM;
-			else if (KEY_IS("Fwd thread id")) im->key = A_FWDTID;
-			else if (KEY_IS("In msg nelems")) im->key = A_IN_NELEMS;
-			break;
-		case 15:
-			if (KEY_IS("Sequence number")) im->key = A_SEQ;
-			else if (KEY_IS("Collective name")) im->key = A_COLL;
-			break;
-		case 10:
-			if (KEY_IS("Group size")) im->key = A_GROUP_SIZE;
-			break;
-		case 14:
-			if (KEY_IS("Out msg nelems")) im->key = A_OUT_NELEMS;
-			break;
-		case 18:
-			if (KEY_IS("Process Group Name")) im->key = A_PG_NAME;
-			break;
-		case 19:
-			if (KEY_IS("Process Group Ranks")) im->key = A_PG_RANKS;
-			break;
-		case 20:
-			if (KEY_IS("registers per thread")) im->key = A_REGS;
-			else if (KEY_IS("static shared memory")) im->key = A_SMEM_STATIC;
-			break;
-		case 21:
-			if (KEY_IS("dynamic shared memory")) im->key = A_SMEM_DYN;
-			break;
-		case 25:
-			if (KEY_IS("est. achieved occupancy %")) im->key = A_OCC;
-			break;
-		}
+		im->key = arg_key(s, len);
 		return 1;
 	case F_TOP_MAP:
 		im->key = T_NONE;
@@ -1752,7 +1530,7 @@ static void copy_small(char *dst, size_t cap, const unsigned char *s, size_t len
 static int cb_string(void *ctx, const unsigned char *s, size_t len)
 {
 	struct imp *im = ctx;
-	struct event *e = &im->ev;
+	struct imp_event *e = &im->ev;
 
 	if (im->skip)
 		return 1;
@@ -1866,96 +1644,21 @@ static int cb_boolean(void *ctx, int b)
 	return cb_scalar_other(ctx, "a boolean");
 }
 
-static const yajl_callbacks callbacks = {
-	.yajl_null = cb_null,
-	.yajl_boolean = cb_boolean,
-	.yajl_number = cb_number,
-	.yajl_string = cb_string,
-	.yajl_start_map = cb_start_map,
-	.yajl_map_key = cb_map_key,
-	.yajl_end_map = cb_end_map,
-	.yajl_start_array = cb_start_array,
-	.yajl_end_array = cb_end_array,
+static const struct imp_json_callbacks callbacks = {
+	.null = cb_null,
+	.boolean = cb_boolean,
+	.number = cb_number,
+	.string = cb_string,
+	.start_map = cb_start_map,
+	.map_key = cb_map_key,
+	.end_map = cb_end_map,
+	.start_array = cb_start_array,
+	.end_array = cb_end_array,
 };
 
 /* ------------------------------------------------------------------------ */
 /* Driving the parser                                                        */
 /* ------------------------------------------------------------------------ */
-
-static int parse_error(struct imp *im, const unsigned char *buf, size_t len)
-{
-	unsigned long long off = cur_offset(im);
-	unsigned char *msg = yajl_get_error(im->yh, 0, buf, len);
-	char clean[160];
-	size_t k = 0;
-	for (const unsigned char *p = msg; p && *p && k < sizeof(clean) - 1; p++)
-		clean[k++] = (*p == '\n') ? ' ' : (char)*p;
-	while (k > 0 && clean[k - 1] == ' ')
-		k--;
-	clean[k] = '\0';
-	if (msg)
-		yajl_free_error(im->yh, msg);
-	return mo_err_set(im->err, MO_EINPUT, "cannot import '%s': offset %llu: %s", im->name, off,
-			  clean[0] ? clean : "invalid JSON");
-}
-
-/* Count n more bytes of the open string, from buf offset at (base + at);
- * refuse the string when it grows past KINETO_MAX_STRING, naming the offset
- * of its first byte beyond the limit. */
-static int string_grow(struct imp *im, size_t n, unsigned long long at)
-{
-	if (n > KINETO_MAX_STRING - im->str_len) {
-		fail(im, at + (KINETO_MAX_STRING - im->str_len),
-		     "a string longer than %u MiB (the limit; not a trace mosaic imports)",
-		     KINETO_MAX_STRING >> 20);
-		return -MO_EINPUT;
-	}
-	im->str_len += n;
-	return 0;
-}
-
-/* The linear string scan of one read: refuse a string longer than
- * KINETO_MAX_STRING before yajl sees it (base: the offset of buf[0]).  A
- * string's bytes are counted between quotes and backslashes found with
- * memchr (the scan took 11% of an import byte by byte). */
-static int scan_strings(struct imp *im, const unsigned char *buf, size_t n,
-			unsigned long long base)
-{
-	size_t i = 0;
-
-	while (i < n) {
-		const unsigned char *q, *b;
-		size_t end;
-		if (!im->in_str) {
-			if (!(q = memchr(buf + i, '"', n - i)))
-				return 0;
-			i = (size_t)(q - buf) + 1;
-			im->in_str = 1;
-			im->str_len = 0;
-			continue;
-		}
-		if (im->str_esc) { /* the escaped byte counts, whatever it is */
-			im->str_esc = 0;
-			if (string_grow(im, 1, base + i) < 0)
-				return -MO_EINPUT;
-			i++;
-			continue;
-		}
-		q = memchr(buf + i, '"', n - i);
-		end = q ? (size_t)(q - buf) : n;
-		b = memchr(buf + i, '\\', end - i);
-		if (b) { /* up to and including the backslash */
-			end = (size_t)(b - buf) + 1;
-			im->str_esc = 1;
-		} else if (q) {
-			im->in_str = 0;
-		}
-		if (string_grow(im, end - i, base + i) < 0)
-			return -MO_EINPUT;
-		i = end + (!b && q); /* past the closing quote */
-	}
-	return 0;
-}
 
 /* Every time written is baseTimeNanoseconds + an event's: refuse a base
  * that would overflow int64 with the earliest or latest event (near 2^63 it
@@ -1975,160 +1678,113 @@ static int check_base(struct imp *im)
 	return 0;
 }
 
-static int run_pass(struct imp *im, struct imp_input *in, unsigned char *buf)
+/* Pass 1: the whole JSON through the callbacks. */
+static int run_pass(struct imp *im, struct imp_input *in)
 {
-	int rc = 0;
+	int rc = imp_json_parse(&im->json, in, &callbacks, im, im->name, im->err);
 
-	im->depth = 0;
-	im->skip = 0;
-	im->top_seen = 0;
-	im->have_events = 0;
-	im->key = 0;
-	im->chunk_base = 0;
-	im->yh = yajl_alloc(&callbacks, NULL, im);
-	if (!im->yh)
-		return mo_err_set(im->err, MO_ENOMEM, "cannot import '%s': out of memory", im->name);
-	yajl_config(im->yh, yajl_dont_validate_strings, 1);
-	im->in_event = 0;
-	im->in_str = im->str_esc = 0;
-	for (;;) {
-		/* pass 2 resumes at the last mark before the first GPU event: marks
-		 * are taken only between events, so one that spans reads (of any
-		 * size) is never cut */
-		if (im->pass == 1 && !im->nruns && !im->in_event &&
-		    (rc = imp_input_mark(in, &im->snap, im->err)) != 0)
-			break;
-		long long n = imp_input_read(in, buf, READ_CHUNK, im->err);
-		if (n < 0) {
-			rc = (int)n;
-			break;
-		}
-		if (n > 0 && (rc = scan_strings(im, buf, (size_t)n, in->out_total - (size_t)n)) != 0)
-			break;
-		yajl_status s;
-		size_t skip = 0;
-		if (im->chunk_base == 0 && n >= 3 && buf[0] == 0xef && buf[1] == 0xbb && buf[2] == 0xbf)
-			skip = 3; /* a UTF-8 byte order mark */
-		im->chunk_base += skip;
-		if (n == 0) {
-			if (in->out_total == 0) {
-				rc = mo_err_set(im->err, MO_EINPUT, "cannot import '%s': empty file",
-						im->name);
-				break;
-			}
-			s = yajl_complete_parse(im->yh);
-		} else {
-			s = yajl_parse(im->yh, buf + skip, (size_t)n - skip);
-		}
-		if (s == yajl_status_client_canceled || im->failed) {
-			rc = im->err && im->err->code ? im->err->code : -MO_EINPUT;
-			break;
-		}
-		if (s == yajl_status_error) {
-			rc = parse_error(im, buf + skip, (size_t)n - skip);
-			break;
-		}
-		if (n == 0) {
-			if (!im->top_seen)
-				rc = mo_err_set(im->err, MO_EINPUT, "cannot import '%s': no JSON value",
-						im->name);
-			break;
-		}
-		im->chunk_base += (unsigned long long)n - skip;
-	}
-	if (rc == 0 && im->st && im->pass == 1)
+	if (rc == IMP_JSON_STOPPED)
+		rc = im->err && im->err->code ? im->err->code : -MO_EINPUT;
+	if (rc == 0 && im->st)
 		im->st->input_bytes = in->out_total;
-	yajl_free(im->yh);
-	im->yh = NULL;
+	imp_json_release(&im->json);
 	return rc;
 }
 
-/*
- * Pass 2: parse only the GPU runs, as the array "[" run "," run ... "]":
- * every GPU event lies in one, and a run is a sequence of complete events of
- * the one traceEvents array, so the text is valid JSON (pass 1 checked it
- * all).  The bytes between runs are read but not parsed.
- */
-static int run_pass_region(struct imp *im, struct imp_input *in, unsigned char *buf)
+/* Pass 2: the GPU events read back from the spill, attributed and sent
+ * through the reorder heap. */
+static int run_pass2(struct imp *im)
 {
-	int rc = 0;
-	size_t r = 0;
-	yajl_status s;
+	int rc = imp_spill_rewind(&im->spill, im->name, im->err);
 
-	im->depth = 0;
-	im->skip = 0;
-	im->top_seen = 0;
-	im->have_events = 0;
-	im->key = 0;
-	im->chunk_base = 0;
-	im->yh = yajl_alloc(&callbacks, NULL, im);
-	if (!im->yh)
-		return mo_err_set(im->err, MO_ENOMEM, "cannot import '%s': out of memory", im->name);
-	yajl_config(im->yh, yajl_dont_validate_strings, 1);
-	s = yajl_parse(im->yh, (const unsigned char *)"[", 1);
-	while (s == yajl_status_ok && !im->failed) {
-		unsigned long long before = in->out_total;
-		if (r == im->nruns) {
-			s = yajl_parse(im->yh, (const unsigned char *)"]", 1);
-			if (s == yajl_status_ok)
-				s = yajl_complete_parse(im->yh);
-			break;
-		}
-		long long n = imp_input_read(in, buf, READ_CHUNK, im->err);
-		if (n < 0) {
-			rc = (int)n;
-			break;
-		}
-		if (n == 0) {
-			rc = mo_err_set(im->err, MO_EIO, "cannot import '%s': file changed between passes",
-					im->name);
-			break;
-		}
-		/* the parts of this chunk inside runs, run by run */
-		while (r < im->nruns && im->runs[r].lo < before + (unsigned long long)n &&
-		       s == yajl_status_ok && !im->failed) {
-			const struct gpu_run *g = &im->runs[r];
-			unsigned long long lo = g->lo > before ? g->lo - before : 0;
-			unsigned long long hi = g->hi - before < (unsigned long long)n ? g->hi - before
-											: (unsigned long long)n;
-
-			if (r > 0 && g->lo >= before)
-				s = yajl_parse(im->yh, (const unsigned char *)",", 1);
-			im->chunk_base = before + lo;
-			if (s == yajl_status_ok && hi > lo)
-				s = yajl_parse(im->yh, buf + lo, (size_t)(hi - lo));
-			if (g->hi > before + (unsigned long long)n)
-				break; /* the run goes on in the next chunk */
-			r++;
-		}
-	}
-	if (rc == 0 && (s != yajl_status_ok || im->failed)) {
-		if (im->err && im->err->code)
-			rc = im->err->code;
+	while (rc == 0 && (rc = imp_spill_get(&im->spill, &im->ev, im->name, im->err)) > 0) {
+		rc = 0;
+		if (!pass2_event(im))
+			rc = im->err && im->err->code ? im->err->code : -MO_EIO;
 		else
-			rc = mo_err_set(im->err, MO_EIO, "cannot import '%s': file changed between passes",
-					im->name);
+			rc = lookups_failed(im);
 	}
-	yajl_free(im->yh);
-	im->yh = NULL;
 	return rc;
 }
 
-static int cand_cmp(const void *a, const void *b)
+/* A module's first appearance: its earliest interval at module_depth or
+ * shallower, by (start, depth, name id). */
+struct mod_first {
+	int64_t start;
+	int32_t depth, name;
+};
+
+static int first_cmp(const void *a, const void *b)
 {
-	const struct ival *x = *(const struct ival *const *)a, *y = *(const struct ival *const *)b;
+	const struct mod_first *x = a, *y = b;
 	if (x->start != y->start)
 		return x->start < y->start ? -1 : 1;
 	if (x->depth != y->depth)
 		return x->depth < y->depth ? -1 : 1;
-	return x->aux < y->aux ? -1 : x->aux > y->aux;
+	return x->name < y->name ? -1 : x->name > y->name;
+}
+
+/* The modules' first appearances, by name id (name -1: none), into *out. */
+static int module_firsts(struct imp *im, struct mod_first **out)
+{
+	struct mod_first *f = malloc((im->names.n + 1) * sizeof(*f));
+	struct imp_ival iv;
+
+	if (!(*out = f))
+		return nomem(im), -MO_ENOMEM;
+	for (size_t i = 0; i < im->names.n; i++)
+		f[i].name = -1;
+	for (size_t t = 0; t < im->nthreads; t++) {
+		int list = (int)t * 3 + IV_MOD - 1;
+		for (size_t i = 0; i < imp_ivals_count(&im->ivals, list); i++) {
+			imp_ivals_get(&im->ivals, list, (int32_t)i, &iv);
+			struct mod_first c = {iv.start, iv.depth, iv.aux};
+			if (iv.depth <= im->opts.module_depth &&
+			    (f[iv.aux].name < 0 || first_cmp(&c, &f[iv.aux]) < 0))
+				f[iv.aux] = c;
+		}
+	}
+	return im->ivals.failed ? (im->failed = 1, im->err->code) : 0;
+}
+
+/* MODULE records: modules at module_depth or shallower, by first appearance. */
+static int emit_modules(struct imp *im)
+{
+	struct trace_record rec;
+	struct mod_first *f;
+	size_t n = 0;
+	int rc = 0;
+
+	im->mod_out_n = im->names.n;
+	im->mod_out = malloc((im->names.n + 1) * sizeof(int));
+	if (!im->mod_out)
+		return nomem(im), -MO_ENOMEM;
+	if ((rc = module_firsts(im, &f)) != 0)
+		return free(f), rc;
+	for (size_t i = 0; i < im->names.n; i++) {
+		im->mod_out[i] = -1;
+		if (f[i].name >= 0)
+			f[n++] = f[i];
+	}
+	qsort(f, n, sizeof(*f), first_cmp);
+	for (size_t c = 0; c < n && rc == 0; c++) {
+		im->mod_out[f[c].name] = im->nmodules;
+		trace_record_init(&rec, TRACE_KIND_MODULE);
+		rec.u.module.id = im->nmodules++;
+		rec.u.module.name = im->names.names[f[c].name];
+		rc = emit(im, &rec);
+		if (rc == 0 && im->st)
+			im->st->modules++;
+	}
+	free(f);
+	return rc;
 }
 
 /* imp_host_emit()'s callbacks. */
 static void host_attrib(void *ctx, int thread, int64_t ts, int64_t *module, int64_t *phase,
 			int64_t *step)
 {
-	const struct imp *im = ctx;
+	struct imp *im = ctx;
 	struct attrib at = {.module_name = -1, .phase = -1, .step = -1};
 	int b;
 	int64_t s;
@@ -2143,14 +1799,9 @@ static int host_emit(void *ctx, const struct trace_record *rec)
 	return emit(ctx, rec);
 }
 
-/* Definitions, host markers and host records, between the passes. */
-static int emit_definitions(struct imp *im)
+/* The GPU of the header: the device with the most kernels (-1: none). */
+static int64_t main_device(const struct imp *im)
 {
-	struct trace_header h;
-	struct trace_record rec;
-	int rc;
-
-	/* the GPU: the device with the most kernels */
 	int64_t dev = -1;
 	uint64_t best = 0;
 	for (size_t i = 0; i < im->nds; i++) {
@@ -2163,6 +1814,15 @@ static int emit_definitions(struct imp *im)
 			best = k;
 		}
 	}
+	return dev;
+}
+
+static int emit_header(struct imp *im)
+{
+	struct trace_header h;
+	int64_t dev = main_device(im);
+	int rc;
+
 	trace_header_init(&h);
 	char producer[64];
 	snprintf(producer, sizeof(producer), "mosaic import %s", MOSAIC_VERSION);
@@ -2187,8 +1847,15 @@ static int emit_definitions(struct imp *im)
 	}
 	if ((rc = im->sink->header(im->sink->ctx, &h, im->err)) != 0)
 		return rc < 0 ? rc : -MO_EIO;
+	return 0;
+}
 
-	/* devices */
+/* DEVICE records (each device once), then STREAM records. */
+static int emit_devices(struct imp *im)
+{
+	struct trace_record rec;
+	int rc;
+
 	for (size_t i = 0; i < im->nds; i++) {
 		int seen = 0;
 		if (im->ds[i].device < 0)
@@ -2224,7 +1891,14 @@ static int emit_definitions(struct imp *im)
 		if (im->st)
 			im->st->streams++;
 	}
-	/* phases */
+	return 0;
+}
+
+static int emit_phases(struct imp *im)
+{
+	struct trace_record rec;
+	int rc;
+
 	for (size_t i = 0; i < im->phases.n; i++) {
 		trace_record_init(&rec, TRACE_KIND_PHASE);
 		rec.u.phase.id = (int64_t)i;
@@ -2234,94 +1908,77 @@ static int emit_definitions(struct imp *im)
 		if (im->st)
 			im->st->phases++;
 	}
-	/* modules at module_depth or shallower, by first appearance in time */
-	im->mod_out_n = im->names.n;
-	im->mod_out = malloc((im->names.n + 1) * sizeof(int));
-	if (!im->mod_out)
-		return nomem(im), -MO_ENOMEM;
-	for (size_t i = 0; i < im->names.n; i++)
-		im->mod_out[i] = -1;
-	size_t ncand = 0;
-	for (size_t t = 0; t < im->nthreads; t++)
-		for (size_t i = 0; i < im->threads[t].l[IV_MOD - 1].n; i++)
-			ncand += im->threads[t].l[IV_MOD - 1].iv[i].depth <= im->opts.module_depth;
-	const struct ival **cand = malloc((ncand + 1) * sizeof(*cand));
-	if (!cand)
-		return nomem(im), -MO_ENOMEM;
-	ncand = 0;
-	for (size_t t = 0; t < im->nthreads; t++)
-		for (size_t i = 0; i < im->threads[t].l[IV_MOD - 1].n; i++)
-			if (im->threads[t].l[IV_MOD - 1].iv[i].depth <= im->opts.module_depth)
-				cand[ncand++] = &im->threads[t].l[IV_MOD - 1].iv[i];
-	qsort(cand, ncand, sizeof(*cand), cand_cmp);
-	for (size_t c = 0; c < ncand; c++) {
-		if (im->mod_out[cand[c]->aux] >= 0)
-			continue;
-		im->mod_out[cand[c]->aux] = im->nmodules;
-		trace_record_init(&rec, TRACE_KIND_MODULE);
-		rec.u.module.id = im->nmodules++;
-		rec.u.module.name = im->names.names[cand[c]->aux];
-		if ((rc = emit(im, &rec)) != 0) {
-			free(cand);
-			return rc;
-		}
-		if (im->st)
-			im->st->modules++;
+	return 0;
+}
+
+/* The MARKER record of a host or GPU annotation. */
+static void marker_record(struct imp *im, const struct annot *a, struct trace_record *rec)
+{
+	struct attrib at = {.module_name = -1, .phase = -1, .step = -1};
+	int b;
+	int64_t s;
+	if (!a->gpu)
+		attribute_point(im, (int)a->tid_index, a->start, 0, &at, &b, &s);
+	trace_record_init(rec, TRACE_KIND_MARKER);
+	struct trace_marker *m = &rec->u.marker;
+	m->start_ns = im->base_ns + a->start;
+	m->end_ns = im->base_ns + a->end;
+	m->module = module_out(im, at.module_name);
+	m->phase = a->phase >= 0 ? a->phase : at.phase;
+	m->step = a->step >= 0 ? a->step : at.step;
+	m->name = im->names.names[a->name];
+	if (a->gpu) {
+		m->device = a->device;
+		m->stream = a->stream;
+		m->category = "gpu_user_annotation";
+	} else {
+		m->category = "user_annotation";
 	}
-	free(cand);
-	/* host markers, by start */
+}
+
+/* MARKER records, by start. */
+static int emit_markers(struct imp *im)
+{
+	struct trace_record rec;
+	int rc = 0;
 	size_t *order = malloc((im->nannots + 1) * sizeof(size_t));
+
 	if (!order)
 		return nomem(im), -MO_ENOMEM;
 	for (size_t i = 0; i < im->nannots; i++)
 		order[i] = i;
 	qsort_r(order, im->nannots, sizeof(size_t), step_cmp, im->annots);
-	for (size_t k = 0; k < im->nannots; k++) {
-		const struct annot *a = &im->annots[order[k]];
-		struct attrib at = {.module_name = -1, .phase = -1, .step = -1};
-		int b;
-		int64_t s;
-		if (!a->gpu)
-			attribute_point(im, (int)a->tid_index, a->start, 0, &at, &b, &s);
-		trace_record_init(&rec, TRACE_KIND_MARKER);
-		struct trace_marker *m = &rec.u.marker;
-		m->start_ns = im->base_ns + a->start;
-		m->end_ns = im->base_ns + a->end;
-		m->module = module_out(im, at.module_name);
-		m->phase = a->phase >= 0 ? a->phase : at.phase;
-		m->step = a->step >= 0 ? a->step : at.step;
-		m->name = im->names.names[a->name];
-		if (a->gpu) {
-			m->device = a->device;
-			m->stream = a->stream;
-			m->category = "gpu_user_annotation";
-		} else {
-			m->category = "user_annotation";
-		}
-		if ((rc = emit(im, &rec)) != 0) {
-			free(order);
-			return rc;
-		}
-		if (im->st)
+	for (size_t k = 0; k < im->nannots && rc == 0; k++) {
+		marker_record(im, &im->annots[order[k]], &rec);
+		if ((rc = emit(im, &rec)) == 0 && im->st)
 			im->st->markers++;
 	}
 	free(order);
-	if (!im->opts.host_records)
-		return 0;
-	rc = imp_host_emit(&im->host, im->base_ns, host_attrib, host_emit, im, im->st);
-	return rc == -MO_ENOMEM ? (nomem(im), rc) : rc;
+	return rc;
+}
+
+/* Definitions, host markers and host records, between the passes. */
+static int emit_definitions(struct imp *im)
+{
+	int rc;
+
+	if ((rc = emit_header(im)) != 0 || (rc = emit_devices(im)) != 0 ||
+	    (rc = emit_phases(im)) != 0 || (rc = emit_modules(im)) != 0 ||
+	    (rc = emit_markers(im)) != 0 || (rc = lookups_failed(im)) != 0)
+		return rc;
+	if (im->opts.host_records &&
+	    (rc = imp_host_emit(&im->host, im->base_ns, host_attrib, host_emit, im, im->st)) != 0)
+		return rc;
+	return lookups_failed(im);
 }
 
 static void imp_release(struct imp *im)
 {
-	for (size_t i = 0; i < im->nthreads; i++)
-		for (int k = 0; k < 3; k++)
-			free(im->threads[i].l[k].iv);
 	free(im->threads);
-	free(im->points);
-	map_free(&im->corr_map);
-	map_free(&im->ext_map);
-	map_free(&im->seq_map);
+	imp_ivals_release(&im->ivals);
+	imp_points_release(&im->corr_pts);
+	imp_points_release(&im->ext_pts);
+	imp_points_release(&im->seq_pts);
 	free(im->annots);
 	strtab_free(&im->names);
 	strtab_free(&im->phases);
@@ -2329,16 +1986,17 @@ static void imp_release(struct imp *im)
 	free(im->step_order);
 	free(im->ds);
 	imp_host_release(&im->host);
-	free(im->runs);
 	for (size_t i = 0; i < im->nprops; i++)
 		free(im->props[i].name);
 	free(im->props);
 	free(im->cur_prop.name);
-	for (size_t i = 0; i < im->nheap; i++)
-		free(im->heap[i].strs);
+	for (size_t i = 0; i < im->nslots; i++)
+		free(im->slots[i].strs);
+	free(im->slots);
+	free(im->free_slots);
 	free(im->heap);
 	free(im->ev.name);
-	imp_snap_release(&im->snap);
+	imp_spill_release(&im->spill);
 }
 
 void trace_import_opts_init(struct trace_import_opts *o)
@@ -2353,7 +2011,6 @@ static int import_input(struct imp_input *in, const char *name, const struct tra
 			struct mo_err *err)
 {
 	struct imp im;
-	unsigned char *buf = NULL;
 	int rc;
 
 	memset(&im, 0, sizeof(im));
@@ -2370,12 +2027,16 @@ static int import_input(struct imp_input *in, const char *name, const struct tra
 	im.st = st;
 	im.err = err;
 	im.rank = -1;
+	imp_host_init(&im.host, name, err);
+	imp_ivals_init(&im.ivals, name, err);
+	imp_points_init(&im.corr_pts, name, err);
+	imp_points_init(&im.ext_pts, name, err);
+	imp_points_init(&im.seq_pts, name, err);
 	if (st)
 		memset(st, 0, sizeof(*st));
-	buf = malloc(READ_CHUNK);
 	im.ev.name = calloc(1, 256); /* never NULL: events may have no name */
 	im.ev.name_cap = 256;
-	if (!buf || !im.ev.name) {
+	if (!im.ev.name) {
 		rc = mo_err_set(err, MO_ENOMEM, "cannot import '%s': out of memory", name);
 		goto out;
 	}
@@ -2387,29 +2048,22 @@ static int import_input(struct imp_input *in, const char *name, const struct tra
 		goto out;
 	}
 	im.pass = 1;
-	if ((rc = run_pass(&im, in, buf)) != 0)
+	if ((rc = run_pass(&im, in)) != 0)
 		goto out;
 	if ((rc = check_base(&im)) != 0)
 		goto out;
-	if (pass1_finish(&im) < 0) {
-		rc = mo_err_set(err, MO_ENOMEM, "cannot import '%s': out of memory", name);
+	if ((rc = pass1_finish(&im)) != 0)
 		goto out;
-	}
 	if ((rc = emit_definitions(&im)) != 0)
 		goto out;
 	im.pass = 2;
-	if (im.nruns) {
-		if ((rc = imp_input_restore(in, &im.snap, err)) != 0)
-			goto out;
-		if ((rc = run_pass_region(&im, in, buf)) != 0)
-			goto out;
-	}
+	if ((rc = run_pass2(&im)) != 0)
+		goto out;
 	while (im.nheap)
 		if ((rc = heap_pop_emit(&im)) != 0)
 			goto out;
 out:
 	imp_release(&im);
-	free(buf);
 	return rc;
 }
 

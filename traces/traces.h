@@ -602,9 +602,11 @@ struct trace_import_stats {
 	uint64_t ignored;        /* events of categories mosaic does not keep */
 	/* appended by the importer: */
 	uint64_t phased;         /* kernels (and collectives) given a phase */
-	uint64_t host_events;    /* host-side items kept in memory: intervals
+	uint64_t host_events;    /* host-side items kept (in memory or on the
+	                            importer's temporary files): intervals
 	                            (modules, annotations, backward ops) and
-	                            launch points */
+	                            launch points (per External id, correlation
+	                            and forward Sequence number) */
 	uint64_t out_of_order;   /* GPU records that arrived later than the reorder
 	                            window allowed, so were written late */
 	uint64_t modules, phases, devices, streams; /* definitions written */
@@ -632,15 +634,18 @@ void trace_import_opts_init(struct trace_import_opts *o);
  * Stream a Kineto (PyTorch profiler) or bare Chrome trace JSON file, plain or
  * gzip, into sink as a measured trace.  See traces/import-kineto.c for the
  * schema variants understood and how kernels are attributed to modules and
- * phases.  st may be NULL.  The file is read twice: all of it for the host
- * side, then only the stretch holding the GPU events, resumed from a saved
- * gzip state.  Memory: about 30 bytes per CPU op (a launch point per
- * External id), intervals for nn.Module events, annotations and backward ops,
- * plus a fixed reorder window (~6 MB); it does not grow with GPU events,
- * python_function events or the JSON text, so it grows with the CPU ops
- * (`make bench-self` prints the peak RSS at 0.5, 1 and 4 GB).  Errors name
- * the file and the byte offset (uncompressed) and are found in the first
- * pass, before the sink sees anything.
+ * phases.  st may be NULL.  The file is read (inflated, parsed) once; the
+ * GPU events wait on an unlinked temporary file in $TMPDIR (else /tmp) until
+ * the host side they are attributed to is known.  Memory is bounded: the
+ * host records, launch points and intervals it keeps go through sorted runs
+ * and 64 KiB pages that spill to temporary files past a fixed amount, plus
+ * the reorder window; what still grows in memory is one annotation (about
+ * 100 bytes) per profiler step or user annotation and each distinct name
+ * (`make bench-self` prints the peak RSS at 0.5, 1 and 4 GB; the temporary
+ * files take about 300 bytes per kernel and 250 per CPU op, in the page
+ * cache or on disk).  Errors name the file and the byte offset
+ * (uncompressed) and are found while parsing, before the sink sees
+ * anything; a temporary file that cannot be made or written is -MO_EIO.
  * Kernels get kclass -1 (unclassified): traces/ does not depend on the model's
  * classifier; callers that want classes set them (mosaic import does).
  */

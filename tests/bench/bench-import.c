@@ -400,7 +400,7 @@ int main(int argc, char **argv)
 	} else {
 		printf("external traces not found (set MOSAIC_EXTERNAL_TRACES): skipped\n");
 	}
-	double sizes[3] = {size_mb / 2, size_mb, 4 * size_mb};
+	double sizes[3] = {size_mb / 2, size_mb, 4 * size_mb}, ratio[3] = {0}, rss[3] = {0};
 	printf("generated traces, gzip (level 6), imported beside zcat on the same file "
 	       "(ratio = zcat time / import time, by CPU time; measured):\n");
 	for (int i = 0; i < 3; i++) {
@@ -418,6 +418,8 @@ int main(int argc, char **argv)
 		struct result r = measure(gz);
 		snprintf(label, sizeof(label), "generated %.0f MB (.gz)", sizes[i]);
 		report(label, &r);
+		ratio[i] = z.ok && r.ok && r.cpu > 0 ? z.cpu / r.cpu : 0;
+		rss[i] = r.rss_mb;
 		if (z.ok && r.ok)
 			printf("%-34s zcat wall %6.2f s, cpu %6.2f s = %6.1f MB/s; import/zcat speed "
 			       "ratio %.2f (cpu) %.2f (wall); peak RSS %.1f MB\n", "", z.wall, z.cpu,
@@ -429,5 +431,8 @@ int main(int argc, char **argv)
 		if (!r.ok)
 			return 1;
 	}
+	printf("summary (measured): import/zcat speed ratio (cpu) %.2f / %.2f / %.2f, peak RSS "
+	       "%.1f / %.1f / %.1f MB at %.0f / %.0f / %.0f MB of JSON\n", ratio[0], ratio[1], ratio[2],
+	       rss[0], rss[1], rss[2], sizes[0], sizes[1], sizes[2]);
 	return 0;
 }
