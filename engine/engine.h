@@ -126,6 +126,11 @@ struct engine_cluster {
 	                               from the plan's launch_mode */
 };
 void engine_cluster_init(struct engine_cluster *c, const struct model_gpu *gpu, int n_gpus);
+/* engine_cluster_init(), then what workload w's cluster says (GPUs per node,
+ * NVLink and network bandwidth, where it gives them): the cluster engine_run
+ * uses when its caller gives none (run.c). */
+void engine_cluster_for_workload(struct engine_cluster *c, const struct model_gpu *gpu, int n_gpus,
+				 const struct workload *w);
 
 /* ------------------------------------------------------------------------ */
 /* The simulator                                                            */

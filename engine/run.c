@@ -484,6 +484,18 @@ int engine_sim_schedule(const struct engine_schedule *sc, const struct workload 
 	return rc < 0 ? rc : 0;
 }
 
+void engine_cluster_for_workload(struct engine_cluster *c, const struct model_gpu *gpu, int n_gpus,
+				 const struct workload *w)
+{
+	engine_cluster_init(c, gpu, n_gpus);
+	if (w->gpus_per_node > 0)
+		c->gpus_per_node = w->gpus_per_node;
+	if (w->nvlink_gbps > 0)
+		c->nvlink_gbps = w->nvlink_gbps;
+	if (w->net_gbps > 0)
+		c->net_gbps = w->net_gbps;
+}
+
 /* The cluster a plan runs on: o->cluster, else the workload's, on the
  * plan's GPU; host issue and launch mode from the plan. */
 static void plan_cluster(const struct plan *p, const struct workload *w,
@@ -495,13 +507,7 @@ static void plan_cluster(const struct plan *p, const struct workload *w,
 		c->gpu = gpu;
 		c->n_gpus = p->n_gpus;
 	} else {
-		engine_cluster_init(c, gpu, p->n_gpus);
-		if (w->gpus_per_node > 0)
-			c->gpus_per_node = w->gpus_per_node;
-		if (w->nvlink_gbps > 0)
-			c->nvlink_gbps = w->nvlink_gbps;
-		if (w->net_gbps > 0)
-			c->net_gbps = w->net_gbps;
+		engine_cluster_for_workload(c, gpu, p->n_gpus, w);
 	}
 	c->host_issue = p->host_issue;
 	model_host_init(&c->host, p->launch_mode);

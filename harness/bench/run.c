@@ -87,13 +87,7 @@ static int load_workload(const struct bench_opts *o, int wl, struct workload **o
 void bench_cluster_for(const struct bench_opts *o, const struct workload *w, int n,
 		       struct engine_cluster *c)
 {
-	engine_cluster_init(c, o->cluster.gpu, n);
-	if (w->gpus_per_node > 0)
-		c->gpus_per_node = w->gpus_per_node;
-	if (w->nvlink_gbps > 0)
-		c->nvlink_gbps = w->nvlink_gbps;
-	if (w->net_gbps > 0)
-		c->net_gbps = w->net_gbps;
+	engine_cluster_for_workload(c, o->cluster.gpu, n, w);
 }
 
 int bench_plan_partitions(const struct plan *p, int *colocated)
