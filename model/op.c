@@ -21,9 +21,17 @@
  * the NeuSight training split (model_gemm_calibrate); tensor-core dtypes use
  * gemm_tc_eff (not calibrated: NeuSight has FP32 only).
  *
- * Fused attention (FlashAttention-2 style): CTAs of 128 queries, 4 warps;
- * forward 4 b m n d flops (half when causal), backward 2.5 times that (five
- * GEMMs instead of two), each at a lower efficiency than a plain GEMM (on
+ * Fused attention (FlashAttention-2 style): CTAs of ATTN_TILE_M = 128
+ * queries, 4 warps, each looping over the key tiles it needs (ATTN_TILE_N
+ * keys: 128 for head dims up to 64, else 64, FlashAttention-2's forward
+ * kernel traits for sm80/sm90).  Work is counted in whole tiles, as the
+ * kernel computes them: a partial last query or key tile costs a full one
+ * (masked, not skipped), and a causal CTA visits only the key tiles up to
+ * its diagonal (bottom-right aligned when m < n), so causal is about half
+ * the tiles, not exactly half the flops.  Each visited tile pair is
+ * 4 x 128 x ATTN_TILE_N x d flops forward, backward 2.5 times that (five
+ * GEMMs instead of two), plus a fixed cost per CTA (ATTN_CTA_FIXED_TILES),
+ * each at a lower efficiency than a plain GEMM (on
  * Hopper: FlashAttention-2's measured utilization, ATTN_FA2_SM90_UTIL).
  * Tensor-core GEMMs on GPUs with a fitted gemm_tc_fill_ns also pay that
  * fixed time once per kernel (gpus.c: fitted on H100 Kineto traces).
@@ -41,8 +49,26 @@
 #define ATTN_BWD_EFF 0.65    /* FlashAttention-2 reports ~73% fwd, ~63% bwd of peak */
 /* FlashAttention-2 (PyTorch's flash kernels) on Hopper: "only 35%
  * utilization on H100" of the dense peak (Shah et al., "FlashAttention-3",
- * 2024, abstract); backward in the same ratio to forward as above */
-#define ATTN_FA2_SM90_UTIL 0.35
+ * 2024, abstract).  By head dim, the plateau of its forward benchmark on an
+ * H100 SXM5 (FA3 paper, Fig. 5, non-causal, 16k tokens): 324 TFLOPS at
+ * d = 64 and 370 at d = 128 of the 989.4 dense, i.e. 0.327 and 0.374;
+ * backward in the same ratio to forward as above */
+#define ATTN_FA2_SM90_UTIL(d) ((d) <= 64 ? 0.327 : 0.374)
+/* A CTA's fixed work (load its query tile, rescale and write its output)
+ * in key-tile times, per 64 of head dim: the same benchmark rises from 282
+ * to 324 TFLOPS (d = 64) and from 309 to 370 (d = 128) as the sequence
+ * grows from 512 to 16k tokens, each CTA looping over 4..128 key tiles
+ * (8..256 at d = 128); a fixed cost of c tiles per CTA explains that with
+ * c = 0.4-0.6 at d = 64 and 0.85-1.55 at d = 128, so 0.5 per 64 of d.
+ * Checked on what was not fitted: the causal curves of the same figure
+ * (d = 64: 180..299 TFLOPS, the model 206..309) and the Kineto H100 traces
+ * (tests/bench/kineto-op-error.py: attention median |error| 43.7% -> 14.2%). */
+#define ATTN_CTA_FIXED_TILES(d) (0.5 * (double)(d) / 64.0)
+/* FlashAttention-2's tiles (csrc/flash_attn/src/flash_fwd_launch_template.h,
+ * v2.5: Flash_fwd_kernel_traits<d, 128, 128, 4> for d <= 64 and
+ * <d, 128, 64, 4> for d = 96, 128 on sm80 and sm90) */
+#define ATTN_TILE_M 128
+#define ATTN_TILE_N(d) ((d) <= 64 ? 128 : 64)
 #define BW_EFF_STREAM 0.85   /* fraction of achievable DRAM bandwidth streaming kernels reach */
 #define PREFER_128_TOL 0.10 /* within 10% of the fastest candidate */
 
@@ -296,6 +322,25 @@ static void predict_gemm(const struct model_gpu *g, const struct model_op *op, i
 	o->ns = (int64_t)llround(gemm_candidate(g, op, sms, &tiles[bi], bs, tc, peak, o));
 }
 
+/* The (query tile, key tile) pairs a FlashAttention-2 launch computes, over
+ * all b heads: every pair when not causal, else those a query tile's last
+ * row reaches (its keys end at row + n - m, bottom-right aligned). */
+static double attention_tile_pairs(const struct model_op *op)
+{
+	int64_t tn = ATTN_TILE_N(op->k), qt = cdiv(op->m, ATTN_TILE_M), kt = cdiv(op->n, tn);
+	double pairs = 0;
+
+	if (!op->causal)
+		return (double)op->b * qt * kt;
+	for (int64_t i = 0; i < qt; i++) {
+		int64_t last = (i + 1) * ATTN_TILE_M;
+		int64_t keys = (last < op->m ? last : op->m) + op->n - op->m;
+		int64_t t = keys > 0 ? cdiv(keys, tn) : 0;
+		pairs += (double)(t < kt ? t : kt);
+	}
+	return pairs * op->b;
+}
+
 static void predict_attention(const struct model_gpu *g, const struct model_op *op, int sms,
 			      struct model_op_pred *o, int bwd)
 {
@@ -305,11 +350,13 @@ static void predict_attention(const struct model_gpu *g, const struct model_op *
 			 : (g->gemm_simt_eff > 0 ? g->gemm_simt_eff : MODEL_DEFAULT_SIMT_EFF)) *
 		     (bwd ? ATTN_BWD_EFF : ATTN_FWD_EFF);
 	if (tc && g->cc_major >= 9) /* FlashAttention-2's mma.sync path, not Hopper's wgmma */
-		eff = ATTN_FA2_SM90_UTIL * (bwd ? ATTN_BWD_EFF / ATTN_FWD_EFF : 1.0);
+		eff = ATTN_FA2_SM90_UTIL(op->k) * (bwd ? ATTN_BWD_EFF / ATTN_FWD_EFF : 1.0);
 	int threads = bwd ? 256 : 128, regs = 255;
 	int smem = (int)((bwd ? 3 * 128 + 2 * 64 : 128 + 2 * 64) * op->k * es);
 	int64_t ctas = op->b * cdiv(bwd ? op->n : op->m, 128);
-	double flops = 4.0 * op->b * op->m * op->n * op->k * (op->causal ? 0.5 : 1.0) * (bwd ? 2.5 : 1.0);
+	double tile_flops = 4.0 * ATTN_TILE_M * ATTN_TILE_N(op->k) * op->k * (bwd ? 2.5 : 1.0);
+	double flops = attention_tile_pairs(op) * tile_flops;
+	double work = flops + (double)ctas * ATTN_CTA_FIXED_TILES(op->k) * tile_flops;
 	double bytes = (double)op->b * (op->m + op->n) * op->k * es * (bwd ? 4.0 : 2.0);
 	int bps = model_blocks_per_sm(g, threads, regs, smem);
 	double comp, mem, launch = launch_of(g);
@@ -323,7 +370,7 @@ static void predict_attention(const struct model_gpu *g, const struct model_op *
 	 * sequence's partial wave) its 4 warps hide half the latency, the
 	 * same rule as every kernel (model_kphys_compute_ns) */
 	kp = phys_of(ctas, bps, threads, bytes, 0, tc);
-	kp.wave_ns = bps * flops / (double)ctas / (peak * 1e3 / g->sms * eff);
+	kp.wave_ns = bps * work / (double)ctas / (peak * 1e3 / g->sms * eff);
 	comp = model_kphys_compute_ns(&kp, sms, model_clock_factor(g, sms));
 	mem = bytes / model_kphys_bw_ceiling(g, &kp, sms);
 	o->ctas = ctas;

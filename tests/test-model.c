@@ -676,13 +676,17 @@ START_TEST(a_tensor_core_gemm_pays_its_pipeline_fill_once)
 }
 END_TEST
 
-/* FlashAttention-2 on Hopper at its published utilization (35% of the
- * dense peak), and a CTA alone on an SM hiding only half its latency.  By
- * hand on the H100: 2 CTAs per SM (255 registers x 128 threads); b = 264,
- * m = n = 1024, d = 64: 2112 CTAs, 16 per SM, 8 full waves; 4 b m n d =
- * 70.87 GFLOP at 989.4 x 0.35 TFLOP/s = 204.65 us, + 2.5 us launch.
- * b = 66, m = 128: 66 CTAs, one alone on each of 66 SMs: 33.55 MFLOP each
- * at 989.4 / 132 x 0.35 TFLOP/s = 12.79 us, halved throughput: 25.59 us. */
+/* FlashAttention-2 on Hopper at its published utilization (32.7% of the
+ * dense peak at head dim 64), in whole tiles of 128 x 128 with a fixed
+ * half tile per CTA, and a CTA alone on an SM hiding only half its latency.
+ * By hand on the H100: 2 CTAs per SM (255 registers x 128 threads); one
+ * tile pair is 4 x 128 x 128 x 64 = 4.194 MFLOP at 989.4 x 0.327 TFLOP/s.
+ * b = 264, m = n = 1024: 2112 CTAs of 8 key tiles + 0.5, 16 per SM, 8 full
+ * waves: 2112 x 8.5 tiles = 232.7 us, + 2.5 us launch.  Causal: the query
+ * tiles visit 1..8 key tiles, 36 of 64 pairs, + 8 x 0.5 fixed: 40 of the
+ * 68 tile-times.  b = 66, m = 128: 66 CTAs, one alone on each of 66 SMs:
+ * 8.5 tiles at 1/132 of the rate, halved throughput: 29.09 us.  m = n = 197
+ * (ViT-B, b = 48): padded to 2 x 2 tiles, 96 CTAs alone of 2.5 tiles each. */
 START_TEST(flash_attention_on_hopper_runs_at_its_measured_utilization)
 {
 	const struct model_gpu *h = gpu("h100");
@@ -690,16 +694,25 @@ START_TEST(flash_attention_on_hopper_runs_at_its_measured_utilization)
 				.n = 1024, .k = 64 };
 	struct model_op_pred p;
 	struct mo_err err;
-	double rate = 989.4e3 * 0.35; /* flop per ns */
+	double rate = 989.4e3 * 0.327, tile = 4.0 * 128 * 128 * 64; /* flop per ns; flop */
 
 	ck_assert_int_eq(model_op_predict(h, &att, h->sms, &p, &err), 0);
 	ck_assert_int_eq(p.blocks_per_sm, 2);
 	ck_assert_int_eq(p.bound, MODEL_BOUND_COMPUTE);
-	ck_assert(fabs((double)p.ns - (2500 + 4.0 * 264 * 1024 * 1024 * 64 / rate)) < 2);
+	ck_assert(fabs((double)p.ns - (2500 + 2112 * 8.5 * tile / rate)) < 2);
+	att.causal = 1;
+	ck_assert_int_eq(model_op_predict(h, &att, h->sms, &p, &err), 0);
+	ck_assert(fabs((double)p.ns - (2500 + 2112 * 8.5 * tile / rate * 40 / 68)) < 2);
+	att.causal = 0;
 	att.b = 66;
 	att.m = 128;
 	ck_assert_int_eq(model_op_predict(h, &att, h->sms, &p, &err), 0);
-	ck_assert(fabs((double)p.ns - (2500 + 2 * 4.0 * 128 * 1024 * 64 / (rate / 132))) < 2);
+	ck_assert(fabs((double)p.ns - (2500 + 2 * 8.5 * tile / (rate / 132))) < 2);
+	att.b = 48;
+	att.m = att.n = 197;
+	ck_assert_int_eq(model_op_predict(h, &att, h->sms, &p, &err), 0);
+	ck_assert_int_eq(p.ctas, 96);
+	ck_assert(fabs((double)p.ns - (2500 + 2 * 2.5 * tile / (rate / 132))) < 2);
 }
 END_TEST
 
