@@ -143,6 +143,6 @@ grep -q "no module of workload 'clip' is in two or more" "$tmp/err" || fail "one
 # searching (imagebind on 8 GPUs: 10^13 configurations), with the size
 "$MOSAIC" plan imagebind --gpus 8 --planner optimal --check none -o "$tmp/x.json" 2>"$tmp/err"
 [ $? -eq 2 ] || fail "optimal on imagebind x8: want exit 2"
-grep -q "10^13.0 configurations, at most 10^11.7" "$tmp/err" || fail "optimal refusal: $(cat "$tmp/err")"
+grep -q "10^13.[0-9] configurations, at most 10^11.7" "$tmp/err" || fail "optimal refusal: $(cat "$tmp/err")"
 [ ! -e "$tmp/x.json" ] || fail "a refused plan left a file"
 exit 0
