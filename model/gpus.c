@@ -39,11 +39,33 @@
 #define GIB (1024LL * 1024 * 1024)
 #define MB (1024LL * 1024)
 
-/* Limits by compute capability (see the header comment). */
+/* The per-SM limits that differ by compute capability (see the header
+ * comment); cc 8.6 allows 16 blocks per SM, 8.7 and 8.9 24. */
+struct cc_row {
+	int cc, threads_per_sm, blocks_per_sm, smem_per_sm, smem_optin, smem_reserved, smem_unit,
+		l1_kib;
+};
+static const struct cc_row cc_rows[] = {
+	{ 70, 2048, 32, 98304, 98304, 0, 256, 128 },	   /* V100 */
+	{ 72, 2048, 32, 98304, 98304, 0, 256, 128 },
+	{ 75, 1024, 16, 65536, 65536, 0, 256, 96 },	   /* T4 */
+	{ 80, 2048, 32, 167936, 166912, 1024, 128, 192 },  /* A100 */
+	{ 86, 1536, 16, 102400, 101376, 1024, 128, 128 },  /* GA10x */
+	{ 87, 1536, 24, 102400, 101376, 1024, 128, 128 },
+	{ 89, 1536, 24, 102400, 101376, 1024, 128, 128 },  /* L4 (Ada) */
+	{ 90, 2048, 32, 233472, 232448, 1024, 128, 256 },  /* H100, H200 */
+	{ 100, 2048, 32, 233472, 232448, 1024, 128, 256 }, /* B200 */
+};
+
+/* Limits by compute capability. */
 static int cc_limits(struct model_gpu *g)
 {
 	int cc = g->cc_major * 10 + g->cc_minor;
+	const struct cc_row *r = NULL;
 
+	for (size_t i = 0; i < sizeof(cc_rows) / sizeof(cc_rows[0]); i++)
+		if (cc_rows[i].cc == cc)
+			r = &cc_rows[i];
 	g->warp_size = 32;
 	g->max_threads_per_block = 1024;
 	g->regs_per_sm = 65536;
@@ -51,70 +73,18 @@ static int cc_limits(struct model_gpu *g)
 	g->max_regs_per_thread = 255;
 	g->reg_alloc_unit = 256;
 	g->smem_per_block = 49152;
-	switch (cc) {
-	case 70: /* V100 */
-	case 72:
-		g->max_threads_per_sm = 2048;
-		g->max_blocks_per_sm = 32;
-		g->smem_per_sm = 98304;
-		g->smem_per_block_optin = 98304;
-		g->smem_reserved_per_block = 0;
-		g->smem_alloc_unit = 256;
-		g->l1_smem_per_sm = 128 * 1024;
-		break;
-	case 75: /* T4 */
-		g->max_threads_per_sm = 1024;
-		g->max_blocks_per_sm = 16;
-		g->smem_per_sm = 65536;
-		g->smem_per_block_optin = 65536;
-		g->smem_reserved_per_block = 0;
-		g->smem_alloc_unit = 256;
-		g->l1_smem_per_sm = 96 * 1024;
-		break;
-	case 80: /* A100 */
-		g->max_threads_per_sm = 2048;
-		g->max_blocks_per_sm = 32;
-		g->smem_per_sm = 167936;
-		g->smem_per_block_optin = 166912;
-		g->smem_reserved_per_block = 1024;
-		g->smem_alloc_unit = 128;
-		g->l1_smem_per_sm = 192 * 1024;
-		break;
-	case 86: /* GA10x */
-	case 87:
-	case 89: /* L4 (Ada) */
-		g->max_threads_per_sm = 1536;
-		g->max_blocks_per_sm = cc == 86 ? 16 : 24;
-		g->smem_per_sm = 102400;
-		g->smem_per_block_optin = 101376;
-		g->smem_reserved_per_block = 1024;
-		g->smem_alloc_unit = 128;
-		g->l1_smem_per_sm = 128 * 1024;
-		break;
-	case 90:  /* H100, H200 */
-	case 100: /* B200 */
-		g->max_threads_per_sm = 2048;
-		g->max_blocks_per_sm = 32;
-		g->smem_per_sm = 233472;
-		g->smem_per_block_optin = 232448;
-		g->smem_reserved_per_block = 1024;
-		g->smem_alloc_unit = 128;
-		g->l1_smem_per_sm = 256 * 1024;
-		break;
-	default:
+	if (!r)
 		return -1;
-	}
+	g->max_threads_per_sm = r->threads_per_sm;
+	g->max_blocks_per_sm = r->blocks_per_sm;
+	g->smem_per_sm = r->smem_per_sm;
+	g->smem_per_block_optin = r->smem_optin;
+	g->smem_reserved_per_block = r->smem_reserved;
+	g->smem_alloc_unit = r->smem_unit;
+	g->l1_smem_per_sm = r->l1_kib * 1024;
 	g->max_warps_per_sm = g->max_threads_per_sm / g->warp_size;
-	if (g->cc_major >= 9) {
-		g->part_min_sms = 8;
-		g->part_step_sms = 8;
-	} else if (g->cc_major == 8) {
-		g->part_min_sms = 4;
-		g->part_step_sms = 2;
-	} else {
-		g->part_min_sms = 2;
-		g->part_step_sms = 2;
-	}
+	g->part_min_sms = g->cc_major >= 9 ? 8 : g->cc_major == 8 ? 4 : 2;
+	g->part_step_sms = g->cc_major >= 9 ? 8 : 2;
 	return 0;
 }
 

@@ -145,30 +145,26 @@ static double launch_of(const struct model_gpu *g)
 	return g->launch_ns > 0 ? g->launch_ns : MODEL_DEFAULT_LAUNCH_NS;
 }
 
+/* A CTA tile: SIMT (tc 0: k-depth 8 of fp32 per stage) or tensor cores
+ * (tc 1: k-depth 32 of 16-bit); shared memory = stages x (tm + tn) x depth. */
 struct tile {
-	int tm, tn, threads, regs, smem;
+	int tc, tm, tn, threads, regs, stages;
 };
 
-static const struct tile simt_tiles[] = {
-	{ 256, 128, 256, 128, 3 * (256 + 128) * 8 * 4 },
-	{ 128, 256, 256, 128, 3 * (128 + 256) * 8 * 4 },
-	{ 128, 128, 256, 120, 3 * (128 + 128) * 8 * 4 },
-	{ 128, 64, 128, 120, 3 * (128 + 64) * 8 * 4 },
-	{ 64, 128, 128, 120, 3 * (64 + 128) * 8 * 4 },
-	{ 64, 64, 64, 120, 3 * (64 + 64) * 8 * 4 },
-	{ 128, 32, 128, 64, 3 * (128 + 32) * 8 * 4 },
-	{ 32, 128, 128, 64, 3 * (32 + 128) * 8 * 4 },
-	{ 64, 32, 64, 64, 3 * (64 + 32) * 8 * 4 },
-	{ 32, 32, 64, 48, 3 * (32 + 32) * 8 * 4 },
+static const struct tile gemm_tiles[] = {
+	{ 0, 256, 128, 256, 128, 3 }, { 0, 128, 256, 256, 128, 3 }, { 0, 128, 128, 256, 120, 3 },
+	{ 0, 128, 64, 128, 120, 3 },  { 0, 64, 128, 128, 120, 3 },  { 0, 64, 64, 64, 120, 3 },
+	{ 0, 128, 32, 128, 64, 3 },   { 0, 32, 128, 128, 64, 3 },   { 0, 64, 32, 64, 64, 3 },
+	{ 0, 32, 32, 64, 48, 3 },     { 1, 256, 128, 256, 232, 3 }, { 1, 128, 256, 256, 232, 3 },
+	{ 1, 128, 128, 256, 168, 4 }, { 1, 128, 64, 128, 168, 4 },  { 1, 64, 128, 128, 168, 4 },
+	{ 1, 64, 64, 128, 128, 4 },
 };
-static const struct tile tc_tiles[] = {
-	{ 256, 128, 256, 232, 3 * (256 + 128) * 32 * 2 },
-	{ 128, 256, 256, 232, 3 * (128 + 256) * 32 * 2 },
-	{ 128, 128, 256, 168, 4 * (128 + 128) * 32 * 2 },
-	{ 128, 64, 128, 168, 4 * (128 + 64) * 32 * 2 },
-	{ 64, 128, 128, 168, 4 * (64 + 128) * 32 * 2 },
-	{ 64, 64, 128, 128, 4 * (64 + 64) * 32 * 2 },
-};
+#define NTILES ((int)(sizeof(gemm_tiles) / sizeof(gemm_tiles[0])))
+
+static int tile_smem(const struct tile *t)
+{
+	return t->stages * (t->tm + t->tn) * (t->tc ? 32 * 2 : 8 * 4);
+}
 
 static int64_t cdiv(int64_t a, int64_t b)
 {
@@ -205,6 +201,25 @@ static struct model_kphys phys_of(int64_t ctas, int bps, int threads, double byt
 	return k;
 }
 
+/* The details every prediction fills: launch shape, work, the two bounds
+ * and which one wins (tie: the bound when compute and memory are equal;
+ * launch when the fixed time exceeds both). */
+static void fill_pred(struct model_op_pred *o, int64_t ctas, int bps, int sms, double flops,
+		      double bytes, double comp, double mem, double launch, int tie)
+{
+	o->ctas = ctas;
+	o->blocks_per_sm = bps;
+	o->waves = (double)ctas / ((double)bps * sms);
+	o->flops = flops;
+	o->bytes = bytes;
+	o->compute_ns = comp;
+	o->memory_ns = mem;
+	o->launch_ns = launch;
+	o->bound = comp > mem ? MODEL_BOUND_COMPUTE : comp < mem ? MODEL_BOUND_MEMORY : tie;
+	if (launch > (comp > mem ? comp : mem))
+		o->bound = MODEL_BOUND_LAUNCH;
+}
+
 /* Latency hiding of a full wave (see model_kphys_compute_ns). */
 static double util_full(const struct model_kphys *k)
 {
@@ -221,7 +236,7 @@ static double gemm_candidate(const struct model_gpu *g, const struct model_op *o
 	int64_t tiles_m = cdiv(op->m, t->tm), tiles_n = cdiv(op->n, t->tn);
 	int64_t ctas = op->b * tiles_m * tiles_n * split;
 	int64_t kk = cdiv(op->k, split);
-	int bps = model_blocks_per_sm(g, t->threads, t->regs, t->smem);
+	int bps = model_blocks_per_sm(g, t->threads, t->regs, tile_smem(t));
 	double eff, k0, tile_eff, comp, mem, bytes, red = 0, launch = launch_of(g);
 	/* the pipeline's fill and drain, once per kernel; a K that fits one
 	 * 64-deep block has no pipeline to fill */
@@ -257,46 +272,50 @@ static double gemm_candidate(const struct model_gpu *g, const struct model_op *o
 		o->tile_m = t->tm;
 		o->tile_n = t->tn;
 		o->split_k = split;
-		o->ctas = ctas;
-		o->blocks_per_sm = bps;
-		o->waves = (double)ctas / ((double)bps * sms);
-		o->flops = 2.0 * op->b * op->m * op->n * op->k;
-		o->bytes = bytes;
-		o->compute_ns = comp;
-		o->memory_ns = mem;
-		o->launch_ns = launch + fill + red;
-		o->bound = comp >= mem ? MODEL_BOUND_COMPUTE : MODEL_BOUND_MEMORY;
-		if (launch + fill + red > (comp > mem ? comp : mem))
-			o->bound = MODEL_BOUND_LAUNCH;
-		set_launch(&o->k, tiles_n, tiles_m, op->b * split, t->threads, t->regs, t->smem,
+		fill_pred(o, ctas, bps, sms, 2.0 * op->b * op->m * op->n * op->k, bytes, comp, mem,
+			  launch + fill + red, MODEL_BOUND_COMPUTE);
+		set_launch(&o->k, tiles_n, tiles_m, op->b * split, t->threads, t->regs, tile_smem(t),
 			   TRACE_CLASS_GEMM);
 	}
 	return launch + fill + (comp > mem ? comp : mem) + red;
 }
 
+/* The fastest GEMM candidate of the kind tc (tile index *bi, split *bs);
+ * with within > 0, the first 128x128 candidate no slower than within
+ * instead (*bi, *bs unchanged when there is none).  Its time, or -1. */
+static double scan_tiles(const struct model_gpu *g, const struct model_op *op, int sms, int tc,
+			 double peak, double within, int *bi, int *bs)
+{
+	double best = -1;
+
+	for (int i = 0; i < NTILES; i++) {
+		const struct tile *t = &gemm_tiles[i];
+		if (t->tc != tc || (within > 0 && (t->tm != 128 || t->tn != 128)))
+			continue;
+		for (int s = 1; s <= 8; s++) {
+			double ns;
+			if (s > 1 && op->k / s < 128)
+				break;
+			ns = gemm_candidate(g, op, sms, t, s, tc, peak, NULL);
+			if (ns > 0 && (within > 0 ? ns <= within : best < 0 || ns < best * 0.999)) {
+				best = ns;
+				*bi = i;
+				*bs = s;
+				if (within > 0)
+					return best;
+			}
+		}
+	}
+	return best;
+}
+
 static void predict_gemm(const struct model_gpu *g, const struct model_op *op, int sms,
 			 struct model_op_pred *o)
 {
-	int tc;
+	int tc, bi = 0, bs = 1;
 	double peak = dtype_peak(g, op->dtype, &tc);
-	const struct tile *tiles = tc ? tc_tiles : simt_tiles;
-	int nt = tc ? (int)(sizeof(tc_tiles) / sizeof(tc_tiles[0]))
-		    : (int)(sizeof(simt_tiles) / sizeof(simt_tiles[0]));
-	double best = -1;
-	int bi = 0, bs = 1;
+	double best = scan_tiles(g, op, sms, tc, peak, 0, &bi, &bs);
 
-	for (int i = 0; i < nt; i++)
-		for (int s = 1; s <= 8; s++) {
-			double t;
-			if (s > 1 && op->k / s < 128)
-				break;
-			t = gemm_candidate(g, op, sms, &tiles[i], s, tc, peak, NULL);
-			if (t > 0 && (best < 0 || t < best * 0.999)) {
-				best = t;
-				bi = i;
-				bs = s;
-			}
-		}
 	if (best < 0) {
 		o->ns = -1; /* no tile fits this GPU's limits */
 		return;
@@ -304,22 +323,8 @@ static void predict_gemm(const struct model_gpu *g, const struct model_op *op, i
 	/* like cuBLAS's heuristics, prefer the 128x128 workhorse tile unless
 	 * another is clearly faster (NeuSight: 45% of H100 and 53% of A100
 	 * sgemm rows ran a 128x128 tile) */
-	{
-		for (int i = 0; i < nt; i++)
-			if (tiles[i].tm == 128 && tiles[i].tn == 128)
-				for (int s = 1; s <= 8; s++) {
-					double t;
-					if (s > 1 && op->k / s < 128)
-						break;
-					t = gemm_candidate(g, op, sms, &tiles[i], s, tc, peak, NULL);
-					if (t > 0 && t <= best * (1 + PREFER_128_TOL)) {
-						bi = i;
-						bs = s;
-						break;
-					}
-				}
-	}
-	o->ns = (int64_t)llround(gemm_candidate(g, op, sms, &tiles[bi], bs, tc, peak, o));
+	scan_tiles(g, op, sms, tc, peak, best * (1 + PREFER_128_TOL), &bi, &bs);
+	o->ns = (int64_t)llround(gemm_candidate(g, op, sms, &gemm_tiles[bi], bs, tc, peak, o));
 }
 
 /* The (query tile, key tile) pairs a FlashAttention-2 launch computes, over
@@ -373,17 +378,7 @@ static void predict_attention(const struct model_gpu *g, const struct model_op *
 	kp.wave_ns = bps * work / (double)ctas / (peak * 1e3 / g->sms * eff);
 	comp = model_kphys_compute_ns(&kp, sms, model_clock_factor(g, sms));
 	mem = bytes / model_kphys_bw_ceiling(g, &kp, sms);
-	o->ctas = ctas;
-	o->blocks_per_sm = bps;
-	o->waves = (double)ctas / ((double)bps * sms);
-	o->flops = flops;
-	o->bytes = bytes;
-	o->compute_ns = comp;
-	o->memory_ns = mem;
-	o->launch_ns = launch;
-	o->bound = comp >= mem ? MODEL_BOUND_COMPUTE : MODEL_BOUND_MEMORY;
-	if (launch > (comp > mem ? comp : mem))
-		o->bound = MODEL_BOUND_LAUNCH;
+	fill_pred(o, ctas, bps, sms, flops, bytes, comp, mem, launch, MODEL_BOUND_COMPUTE);
 	set_launch(&o->k, cdiv(bwd ? op->n : op->m, 128), op->b, 1, threads, regs, smem,
 		   TRACE_CLASS_ATTENTION);
 	o->ns = (int64_t)llround(launch + (comp > mem ? comp : mem));
@@ -416,17 +411,7 @@ static void predict_stream(const struct model_gpu *g, const struct model_op *op,
 	kp.wave_ns = bps * flops / (double)ctas / (g->fp32_tflops * 1e3 / g->sms * 0.5);
 	mem = bytes / model_kphys_bw_ceiling(g, &kp, sms);
 	comp = model_kphys_compute_ns(&kp, sms, 1);
-	o->ctas = ctas;
-	o->blocks_per_sm = bps;
-	o->waves = (double)ctas / ((double)bps * sms);
-	o->flops = flops;
-	o->bytes = bytes;
-	o->compute_ns = comp;
-	o->memory_ns = mem;
-	o->launch_ns = launch;
-	o->bound = comp > mem ? MODEL_BOUND_COMPUTE : MODEL_BOUND_MEMORY;
-	if (launch > (comp > mem ? comp : mem))
-		o->bound = MODEL_BOUND_LAUNCH;
+	fill_pred(o, ctas, bps, sms, flops, bytes, comp, mem, launch, MODEL_BOUND_MEMORY);
 	set_launch(&o->k, ctas, 1, 1, threads, 32, op->kind == MODEL_OP_REDUCTION ? 4096 : 0, cls);
 	o->ns = (int64_t)llround(launch + (comp > mem ? comp : mem));
 }

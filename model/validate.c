@@ -225,17 +225,149 @@ static double corun_share(const struct span *g, const struct span *h)
 	return (double)(hi - lo) / (double)(g->end - g->start);
 }
 
+/* What one module/phase group of the reference sums over its matched
+ * kernels, and where and when it ran in the target. */
+struct gsum {
+	double pred, base, meas, bytes;
+	int quota;
+	struct span span;
+};
+
+/* The two predictions of the reference's kernel kr against the target's
+ * measured kernel kt: pushed to the report and its bins, summed into *sum.
+ * 0, or -1 out of memory. */
+static int add_kernel(struct model_val_report *r, struct acc *a, const struct model_gpu *gpu,
+		      const struct trace_mem *ref, const struct model_tindex *ixr,
+		      const struct trace_mem *target, const struct model_tindex *ixt,
+		      const struct trace_kernel *kr, const struct trace_kernel *kt, int source,
+		      struct gsum *sum)
+{
+	double m = (double)(kt->end_ns - kt->start_ns), eo, eb;
+	int q = model_tindex_kernel_sms(ixt, target, kt, gpu);
+	int cls = kr->kclass >= 0 && kr->kclass < TRACE_CLASS_COUNT ? (int)kr->kclass : model_classify(kr);
+	struct model_quota_pred p;
+	struct bin *b;
+
+	model_kernel_predict_at_quota(gpu, kr, model_tindex_kernel_sms(ixr, ref, kr, gpu), q, &p);
+	eo = fabs((double)p.ns - m) / m * 100.0;
+	eb = fabs((double)p.baseline_ns - m) / m * 100.0;
+	if (push2(&r->ape_ours, &r->cap_ours, &r->ape_base, &r->cap_base, &r->nape, eo, eb) < 0)
+		return -1;
+	b = bin_get(a, 0, source, q, cls, "");
+	if (!b || push2(&b->ours, &b->cap_ours, &b->base, &b->cap_base, &b->n, eo, eb) < 0)
+		return -1;
+	b = bin_get(a, 0, source, q, -1, "");
+	if (!b || push2(&b->ours, &b->cap_ours, &b->base, &b->cap_base, &b->n, eo, eb) < 0)
+		return -1;
+	sum->pred += (double)p.ns;
+	sum->base += (double)p.baseline_ns;
+	sum->meas += m;
+	sum->bytes += p.dram_bytes;
+	sum->quota = q;
+	return 0;
+}
+
+/* Match the kernels of the reference's group gr to the target's group t in
+ * order (by name, within MODEL_MATCH_WINDOW) and add each pair; the count
+ * matched, or -1 out of memory. */
+static int match_group(struct model_val_report *r, struct acc *a, const struct model_gpu *gpu,
+		       const struct trace_mem *ref, const struct model_tindex *ixr,
+		       const struct trace_mem *target, const struct model_tindex *ixt,
+		       const struct group *gr, const struct group *t, int source, struct gsum *sum)
+{
+	int j = 0, matched = 0;
+
+	for (int i = 0; i < gr->n; i++) {
+		const struct trace_kernel *kr = &ref->recs[gr->idx[i]].u.kernel, *kt;
+		int found = -1;
+		for (int w = 0; w <= MODEL_MATCH_WINDOW && j + w < t->n; w++)
+			if (same_name(kr->name, target->recs[t->idx[j + w]].u.kernel.name)) {
+				found = j + w;
+				break;
+			}
+		if (found < 0) {
+			r->unmatched++;
+			continue;
+		}
+		kt = &target->recs[t->idx[found]].u.kernel;
+		j = found + 1;
+		if (kt->end_ns <= kt->start_ns) {
+			r->unmatched++;
+			continue;
+		}
+		if (add_kernel(r, a, gpu, ref, ixr, target, ixt, kr, kt, source, sum) < 0)
+			return -1;
+		matched++;
+	}
+	return matched;
+}
+
+/* One row per module/phase group; co-runs get the interference term on
+ * our prediction.  0, or -1 out of memory. */
+static int add_module_rows(struct model_val_report *r, struct acc *a, const struct model_gpu *gpu,
+			   const struct group *gr, int ngr, const struct gsum *sum, int corun,
+			   int source)
+{
+	for (int g = 0; g < ngr; g++) {
+		double p = sum[g].pred, eo, eb;
+		struct bin *b;
+		if (sum[g].meas <= 0)
+			continue;
+		if (corun) {
+			double own = p > 0 ? sum[g].bytes / p : 0, others = 0;
+			for (int h = 0; h < ngr; h++)
+				if (h != g && sum[h].pred > 0)
+					others += sum[h].bytes / sum[h].pred *
+						  corun_share(&sum[g].span, &sum[h].span);
+			p *= model_interference(gpu, own, others);
+		}
+		eo = fabs(p - sum[g].meas) / sum[g].meas * 100.0;
+		eb = fabs(sum[g].base - sum[g].meas) / sum[g].meas * 100.0;
+		b = bin_get(a, 1, source, sum[g].quota, -1, gr[g].key);
+		if (!b || push2(&b->ours, &b->cap_ours, &b->base, &b->cap_base, &b->n, eo, eb) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* Every group of the reference against its namesake in the target: the
+ * kernels matched, or -1 out of memory. */
+static int match_groups(struct model_val_report *r, struct acc *a, const struct model_gpu *gpu,
+			const struct trace_mem *ref, const struct model_tindex *ixr,
+			const struct group *gr, int ngr, const struct trace_mem *target,
+			const struct model_tindex *ixt, const struct group *gt, int ngt, int source,
+			struct gsum *sum)
+{
+	int matched = 0;
+
+	for (int g = 0; g < ngr; g++) {
+		const struct group *t = NULL;
+		int n;
+		sum[g] = (struct gsum){ .span = { -1, -1, 0, 0, 0 } };
+		for (int h = 0; h < ngt; h++)
+			if (!strcmp(gt[h].key, gr[g].key))
+				t = &gt[h];
+		if (!t) {
+			r->unmatched += gr[g].n;
+			continue;
+		}
+		sum[g].span = group_span(target, t);
+		n = match_group(r, a, gpu, ref, ixr, target, ixt, &gr[g], t, source, &sum[g]);
+		if (n < 0)
+			return -1;
+		matched += n;
+	}
+	return matched;
+}
+
 int model_validate_add(struct model_val_report *r, const struct model_gpu *gpu,
 		       const struct trace_mem *ref, const struct trace_mem *target,
 		       struct mo_err *err)
 {
 	struct acc *a = r->priv;
 	struct group *gr = NULL, *gt = NULL;
-	int ngr = 0, ngt = 0, rc = 0, matched = 0, source = (int)target->header.source;
-	/* per group of the reference: sums over matched kernels */
-	double pred[MAXMOD], base[MAXMOD], meas[MAXMOD], bytes[MAXMOD];
-	int quota_of[MAXMOD], corun = is_corun(target);
-	struct span span[MAXMOD]; /* where and when each group ran in the target */
+	int ngr = 0, ngt = 0, rc = 0, matched, source = (int)target->header.source;
+	struct gsum sum[MAXMOD];
 	struct model_tindex ixr, ixt;
 
 	if (!a) {
@@ -257,97 +389,21 @@ int model_validate_add(struct model_val_report *r, const struct model_gpu *gpu,
 		rc = mo_err_set(err, MO_EINPUT, "validate: more than %d module/phase groups", MAXMOD);
 		goto out;
 	}
-	for (int g = 0; g < ngr; g++) {
-		struct group *t = NULL;
-		int j = 0;
-		pred[g] = base[g] = meas[g] = bytes[g] = 0;
-		quota_of[g] = 0;
-		span[g] = (struct span){-1, -1, 0, 0, 0};
-		for (int h = 0; h < ngt; h++)
-			if (!strcmp(gt[h].key, gr[g].key))
-				t = &gt[h];
-		if (!t) {
-			r->unmatched += gr[g].n;
-			continue;
-		}
-		span[g] = group_span(target, t);
-		for (int i = 0; i < gr[g].n; i++) {
-			const struct trace_kernel *kr = &ref->recs[gr[g].idx[i]].u.kernel;
-			const struct trace_kernel *kt;
-			struct model_quota_pred p;
-			int found = -1, q, cls;
-			double m, eo, eb;
-			struct bin *b;
-			for (int w = 0; w <= MODEL_MATCH_WINDOW && j + w < t->n; w++)
-				if (same_name(kr->name, target->recs[t->idx[j + w]].u.kernel.name)) {
-					found = j + w;
-					break;
-				}
-			if (found < 0) {
-				r->unmatched++;
-				continue;
-			}
-			kt = &target->recs[t->idx[found]].u.kernel;
-			j = found + 1;
-			m = (double)(kt->end_ns - kt->start_ns);
-			if (m <= 0) {
-				r->unmatched++;
-				continue;
-			}
-			q = model_tindex_kernel_sms(&ixt, target, kt, gpu);
-			model_kernel_predict_at_quota(gpu, kr, model_tindex_kernel_sms(&ixr, ref, kr, gpu), q,
-						      &p);
-			eo = fabs((double)p.ns - m) / m * 100.0;
-			eb = fabs((double)p.baseline_ns - m) / m * 100.0;
-			cls = kr->kclass >= 0 && kr->kclass < TRACE_CLASS_COUNT ? (int)kr->kclass
-										: model_classify(kr);
-			if (push2(&r->ape_ours, &r->cap_ours, &r->ape_base, &r->cap_base, &r->nape, eo,
-				  eb) < 0)
-				goto nomem;
-			b = bin_get(a, 0, source, q, cls, "");
-			if (!b || push2(&b->ours, &b->cap_ours, &b->base, &b->cap_base, &b->n, eo, eb) < 0)
-				goto nomem;
-			b = bin_get(a, 0, source, q, -1, "");
-			if (!b || push2(&b->ours, &b->cap_ours, &b->base, &b->cap_base, &b->n, eo, eb) < 0)
-				goto nomem;
-			pred[g] += (double)p.ns;
-			base[g] += (double)p.baseline_ns;
-			meas[g] += m;
-			bytes[g] += p.dram_bytes;
-			quota_of[g] = q;
-			matched++;
-		}
-	}
-	if (!matched) {
+	matched = match_groups(r, a, gpu, ref, &ixr, gr, ngr, target, &ixt, gt, ngt, source, sum);
+	if (matched == 0)
 		rc = mo_err_set(err, MO_EINPUT,
 				"validate: no kernel of the target matches the reference (same module, phase and kernel names expected)");
-		goto out;
-	}
+	if (matched <= 0)
+		goto out_nomem;
 	r->matched += matched;
 	r->ntargets++;
-	/* module rows; co-runs get the interference term on our prediction */
-	for (int g = 0; g < ngr; g++) {
-		double p = pred[g], eo, eb;
-		struct bin *b;
-		if (meas[g] <= 0)
-			continue;
-		if (corun) {
-			double own = pred[g] > 0 ? bytes[g] / pred[g] : 0, others = 0;
-			for (int h = 0; h < ngr; h++)
-				if (h != g && pred[h] > 0)
-					others += bytes[h] / pred[h] * corun_share(&span[g], &span[h]);
-			p *= model_interference(gpu, own, others);
-		}
-		eo = fabs(p - meas[g]) / meas[g] * 100.0;
-		eb = fabs(base[g] - meas[g]) / meas[g] * 100.0;
-		b = bin_get(a, 1, source, quota_of[g], -1, gr[g].key);
-		if (!b || push2(&b->ours, &b->cap_ours, &b->base, &b->cap_base, &b->n, eo, eb) < 0)
-			goto nomem;
-	}
+	if (add_module_rows(r, a, gpu, gr, ngr, sum, is_corun(target), source) < 0)
+		goto out_nomem;
 	r->source_mask |= 1 << source;
 	goto out;
-nomem:
-	rc = mo_err_set(err, MO_ENOMEM, "validate: out of memory");
+out_nomem:
+	if (rc == 0)
+		rc = mo_err_set(err, MO_ENOMEM, "validate: out of memory");
 out:
 	model_tindex_release(&ixr);
 	model_tindex_release(&ixt);
