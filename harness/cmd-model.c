@@ -480,6 +480,22 @@ static void class_matrix_of(const struct model_gpu *g, int sms, int same)
 	}
 }
 
+/* The L2 each of two partitions of sms SMs keeps (model_l2_share): a
+ * memory-bound one beside a compute-bound (GEMM) one, and two memory-bound. */
+static void l2_shares(const struct model_gpu *g, int sms)
+{
+	struct model_load mem, gemm;
+	double mb = 1024.0 * 1024;
+
+	model_class_load(g, TRACE_CLASS_ELEMENTWISE, sms, &mem);
+	model_class_load(g, TRACE_CLASS_GEMM, sms, &gemm);
+	printf("# L2 (%.0f MB, shared in proportion to DRAM traffic, LRU): memory-bound beside GEMM keeps %.1f MB,\n"
+	       "# the GEMM %.1f MB; two memory-bound partitions %.1f MB each (not charged: no working sets known)\n",
+	       (double)g->l2_bytes / mb, model_l2_share(g, 0, mem.dram_gbps, &gemm.dram_gbps, 1) / mb,
+	       model_l2_share(g, 0, gemm.dram_gbps, &mem.dram_gbps, 1) / mb,
+	       model_l2_share(g, 0, mem.dram_gbps, &mem.dram_gbps, 1) / mb);
+}
+
 static int class_matrix(const struct model_gpu *g, int sms)
 {
 	if (2 * sms > g->sms)
@@ -491,6 +507,7 @@ static int class_matrix(const struct model_gpu *g, int sms)
 	printf("# the same two classes on the same %d SMs (processes sharing one partition, MPS without limits):\n"
 	       "# they take turns on the SMs, max-min fair, and share the DRAM\n", sms);
 	class_matrix_of(g, sms, 1);
+	l2_shares(g, sms);
 	return 0;
 }
 

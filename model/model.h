@@ -480,6 +480,41 @@ void model_fair_shares(const double *d, int n, double cap, double *out);
  * partition of part_sms SMs. */
 double model_comm_held_sms(int allreduce, int part_sms);
 
+/*
+ * L2 shared by partitions.  Green-context partitions, MPS clients and the
+ * streams of one partition share the GPU's whole L2 (only MIG slices it:
+ * model_mig_instance gives an instance its 1/8 .. 8/8).  Two functions, no
+ * fitted constant:
+ *  - model_l2_share(): the L2 bytes a partition holds while others run, of
+ *    the l2 bytes of the cache (gpu->l2_bytes when <= 0).  An LRU cache
+ *    filled by several streams holds each in proportion to the rate at which
+ *    it inserts lines, i.e. to its misses, i.e. to its DRAM traffic: the
+ *    characteristic-time approximation of LRU (Che, Tung and Wang,
+ *    "Hierarchical Web caching systems: modeling, design and experimental
+ *    results", IEEE JSAC 20(7), 2002), in which a stream of rate r occupies
+ *    r x T of the cache while it misses.  So share = l2 x own GB/s / (own +
+ *    others' GB/s); a partition alone (or with no traffic at all) keeps it
+ *    all; two equal ones half each.
+ *  - model_l2_dram_bytes(): the DRAM traffic of work that moves `bytes`
+ *    compulsory bytes and re-reads `reuse` bytes from a working set of `ws`
+ *    bytes (an activation one kernel writes and the next reads, a weight
+ *    read by every microbatch) holding `cap` bytes of L2: references spread
+ *    over the working set hit with probability min(1, cap / ws), so the
+ *    re-reads add reuse x (1 - min(1, cap / ws)) bytes of DRAM traffic.
+ * Stated plainly: no data set in ../shared measures L2 contention between
+ * partitions (the MIG rows have each slice's own L2; the green-context and
+ * MPS rows have no working sets), so nothing here is calibrated, and the
+ * planner and the simulator do not charge it: their loads carry no working
+ * set (kernels from traces and shapes give DRAM bytes, not reuse).
+ * `mosaic model interference --gpu NAME` prints the shares of its matrix's
+ * partitions.  L2 bandwidth is not modelled (on every GPU here it exceeds
+ * the HBM bandwidth that bounds the memory-bound partitions: A100 5120 B per
+ * clock, the Ampere white paper).
+ */
+double model_l2_share(const struct model_gpu *gpu, double l2, double own_gbps, const double *others_gbps,
+		      int n_others);
+double model_l2_dram_bytes(double bytes, double reuse, double ws, double cap);
+
 /* The load of a partition of sms SMs running kernels of class cls (enum
  * trace_kernel_class) back to back, by the class's memory-bound fraction
  * (model_kphys_from_trace): memory-bound classes ask for their SMs' DRAM

@@ -342,6 +342,27 @@ void model_class_load(const struct model_gpu *g, int cls, double sms, struct mod
 	}
 }
 
+double model_l2_share(const struct model_gpu *gpu, double l2, double own_gbps, const double *others_gbps,
+		      int n_others)
+{
+	double all = own_gbps > 0 ? own_gbps : 0;
+
+	if (l2 <= 0)
+		l2 = (double)gpu->l2_bytes;
+	for (int i = 0; i < n_others; i++)
+		all += others_gbps[i] > 0 ? others_gbps[i] : 0;
+	if (all <= 0 || own_gbps >= all)
+		return l2;
+	return l2 * (own_gbps > 0 ? own_gbps : 0) / all;
+}
+
+double model_l2_dram_bytes(double bytes, double reuse, double ws, double cap)
+{
+	double hit = ws <= 0 || cap >= ws ? 1 : cap > 0 ? cap / ws : 0;
+
+	return bytes + (reuse > 0 ? reuse : 0) * (1 - hit);
+}
+
 double model_comm_held_sms(int allreduce, int part_sms)
 {
 	double n = allreduce ? MODEL_COMM_SMS_ALLREDUCE : MODEL_COMM_SMS_SEND;

@@ -979,6 +979,35 @@ START_TEST(a_dram_share_lowers_the_gpus_bandwidth_and_keeps_an_sms_pull)
 }
 END_TEST
 
+/* L2 shared by partitions, by hand on the H100 (50 MiB = 52428800 bytes):
+ * alone, or beside partitions with no DRAM traffic, a partition keeps all
+ * of it; beside one drawing 3x its traffic, a quarter (12.5 MiB); two equal
+ * ones half each.  A 25 MiB working set re-read 100 MB: all hits alone (100
+ * MB of compulsory traffic stays 100 MB), half misses in 12.5 MiB (+50 MB);
+ * nothing of it hits in no L2; no working set, nothing to miss.  A MIG 1g
+ * slice holds 1/8 of the A100's 40 MiB. */
+START_TEST(partitions_share_the_l2_by_their_dram_traffic)
+{
+	const struct model_gpu *h = gpu("h100");
+	double mib = 1024.0 * 1024, l2 = 50 * mib, three = 3000, one = 1000, zero = 0;
+	struct model_gpu slice;
+	struct mo_err err;
+
+	ck_assert(fabs(model_l2_share(h, 0, one, NULL, 0) - l2) < 1e-6);
+	ck_assert(fabs(model_l2_share(h, 0, one, &zero, 1) - l2) < 1e-6);
+	ck_assert(fabs(model_l2_share(h, 0, one, &three, 1) - l2 / 4) < 1e-6);
+	ck_assert(fabs(model_l2_share(h, 0, three, &one, 1) - l2 * 3 / 4) < 1e-6);
+	ck_assert(fabs(model_l2_share(h, 0, one, &one, 1) - l2 / 2) < 1e-6);
+	ck_assert(fabs(model_l2_share(h, 0, zero, &one, 1)) < 1e-6);
+	ck_assert(fabs(model_l2_dram_bytes(100e6, 100e6, 25 * mib, l2) - 100e6) < 1e-6);
+	ck_assert(fabs(model_l2_dram_bytes(100e6, 100e6, 25 * mib, l2 / 4) - 150e6) < 1e-6);
+	ck_assert(fabs(model_l2_dram_bytes(100e6, 100e6, 25 * mib, 0) - 200e6) < 1e-6);
+	ck_assert(fabs(model_l2_dram_bytes(100e6, 100e6, 0, 0) - 100e6) < 1e-6);
+	ck_assert_int_eq(model_mig_instance(gpu("a100-80gb-sxm"), 14, &slice, &err), 0);
+	ck_assert(fabs(model_l2_share(&slice, 0, one, NULL, 0) - 40 * mib / 8) < 1);
+}
+END_TEST
+
 /* ---- validation ---- */
 
 /* A copy of src at another quota: every kernel's time scaled by f(kernel). */
@@ -1360,6 +1389,7 @@ Suite *test_suite(void)
 	tcase_add_test(tc, a_tensor_core_gemm_pays_its_pipeline_fill_once);
 	tcase_add_test(tc, flash_attention_on_hopper_runs_at_its_measured_utilization);
 	tcase_add_test(tc, a_dram_share_lowers_the_gpus_bandwidth_and_keeps_an_sms_pull);
+	tcase_add_test(tc, partitions_share_the_l2_by_their_dram_traffic);
 	tcase_add_test(tc, validation_matches_kernels_and_reports_both_predictors);
 	tcase_add_test(tc, validation_skips_kernels_that_do_not_match);
 	tcase_add_test(tc, error_statistics_are_exact);
