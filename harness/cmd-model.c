@@ -291,7 +291,23 @@ out:
 	return rc;
 }
 
-static int cmd_curve(int argc, char **argv)
+/* The options of `mosaic model curve`. */
+struct curve_args {
+	const char *gpu_name, *module, *plot, *profiles, *file;
+	int quotas[MODEL_CURVE_MAX], nq, json;
+};
+
+/* What `mosaic model curve` prints: the kernel model's curve, the
+ * wave-scaling baseline's and, with --profiles, the regression on them. */
+struct curve_out {
+	struct model_curve ours, base, prof;
+	struct model_curve_fit ff, fb;
+	int nprof;
+	char label[128];
+};
+
+/* Parse curve's options into a: -1 to go on, else the exit code. */
+static int curve_parse(int argc, char **argv, struct curve_args *a)
 {
 	static const struct option opts[] = {
 		{ "gpu", required_argument, 0, 'g' },      { "module", required_argument, 0, 'm' },
@@ -300,46 +316,28 @@ static int cmd_curve(int argc, char **argv)
 		{ "gpu-file", required_argument, 0, 'G' }, { "help", no_argument, 0, 'h' },
 		{ 0, 0, 0, 0 },
 	};
-	const char *gpu_name = NULL, *module = NULL, *plot = NULL;
-	char *profiles = NULL;
-	int quotas[MODEL_CURVE_MAX], nq = 0, json = 0, c, rc = 0, mod = -1, nprof = 0;
-	struct trace_mem t, prof_t[MODEL_CURVE_MAX];
-	const struct trace_mem *prof_p[MODEL_CURVE_MAX];
-	struct model_curve ours, base, prof;
-	struct model_curve_fit ff, fb;
-	struct model_gpu tmp;
-	const struct model_gpu *g;
 	struct mo_err err;
-	char label[128];
+	int c;
 
+	memset(a, 0, sizeof(*a));
 	mo_err_clear(&err);
 	optind = 1;
 	while ((c = cli_getopt(argc, argv, "h", opts)) != -1) {
 		switch (c) {
-		case 'g':
-			gpu_name = optarg;
-			break;
-		case 'm':
-			module = optarg;
-			break;
+		case 'g': a->gpu_name = optarg; break;
+		case 'm': a->module = optarg; break;
+		case 'p': a->profiles = optarg; break;
+		case 'j': a->json = 1; break;
+		case 'P': a->plot = optarg; break;
 		case 'q': {
 			int64_t v[MODEL_CURVE_MAX];
-			nq = parse_list(optarg, v, MODEL_CURVE_MAX);
-			if (nq <= 0)
+			a->nq = parse_list(optarg, v, MODEL_CURVE_MAX);
+			if (a->nq <= 0)
 				return cli_usage_error(VERB, "curve: bad --quotas '%s'", optarg);
-			for (int i = 0; i < nq; i++)
-				quotas[i] = (int)v[i];
+			for (int i = 0; i < a->nq; i++)
+				a->quotas[i] = (int)v[i];
 			break;
 		}
-		case 'p':
-			profiles = optarg;
-			break;
-		case 'j':
-			json = 1;
-			break;
-		case 'P':
-			plot = optarg;
-			break;
 		case 'G':
 			if (model_gpu_load_file(optarg, &err) < 0)
 				return cli_fail(VERB, &err);
@@ -353,101 +351,142 @@ static int cmd_curve(int argc, char **argv)
 	}
 	if (optind + 1 != argc)
 		return cli_usage_error(VERB, "curve: expected one trace file");
-	if (trace_mem_load_any(&t, argv[optind], &err) < 0)
-		return cli_fail(VERB, &err);
-	g = gpu_name ? model_gpu_find(gpu_name, &err) : model_gpu_for_header(&t.header, &tmp, &err);
-	if (!g) {
-		rc = cli_fail(VERB, &err);
-		goto out;
+	a->file = argv[optind];
+	return -1;
+}
+
+/* Load the --profiles traces into t[0..*n) and fit the regression on them. */
+static int curve_profiles(const struct curve_args *a, const struct model_gpu *g,
+			  struct trace_mem *t, struct curve_out *c, struct mo_err *err)
+{
+	char *save = NULL, *list = strdup(a->profiles);
+	int rc = list ? 0 : mo_err_set(err, MO_ENOMEM, "out of memory");
+
+	for (char *f = list ? strtok_r(list, ",", &save) : NULL; f && rc == 0;
+	     f = strtok_r(NULL, ",", &save)) {
+		if (c->nprof == MODEL_CURVE_MAX)
+			rc = mo_err_set(err, MO_EINPUT, "too many profiles");
+		else if ((rc = trace_mem_load_any(&t[c->nprof], f, err)) == 0)
+			c->nprof++;
 	}
-	if (module) {
-		mod = model_trace_module_id(&t, module);
-		if (mod < 0) {
-			mo_err_set(&err, MO_EINPUT, "no module '%s' in '%s'", module, argv[optind]);
-			rc = cli_fail(VERB, &err);
-			goto out;
-		}
+	free(list);
+	if (rc < 0)
+		return rc;
+	{
+		const struct trace_mem *tp[MODEL_CURVE_MAX];
+		for (int i = 0; i < c->nprof; i++)
+			tp[i] = &t[i];
+		return model_curve_from_profiles(tp, c->nprof, g, a->module, a->nq ? a->quotas : NULL,
+						 a->nq, &c->prof, &c->ff, &c->fb, err);
 	}
-	snprintf(label, sizeof(label), "%s", module ? module : "all kernels");
-	if (model_curve_from_trace(&t, g, mod, nq ? quotas : NULL, nq, &ours, &err) < 0 ||
-	    model_curve_from_trace_baseline(&t, g, mod, nq ? quotas : NULL, nq, &base, &err) < 0) {
-		rc = cli_fail(VERB, &err);
-		goto out;
+}
+
+static int recorded_sms(const struct trace_mem *t, const struct model_gpu *g)
+{
+	return t->header.quota_sms > 0 ? (int)t->header.quota_sms : g->sms;
+}
+
+static void curve_print_json(const struct curve_args *a, const struct model_gpu *g,
+			     const struct trace_mem *t, const struct curve_out *c)
+{
+	const struct model_curve *o = &c->ours, *b = &c->base;
+
+	printf("{\"gpu\": \"%s\", \"module\": \"%s\", \"trace\": \"%s\", \"source\": \"%s\", "
+	       "\"kind\": \"predicted\", \"recorded_sms\": %d,\n \"points\": [\n",
+	       g->name, c->label, a->file, trace_source_name((int)t->header.source), recorded_sms(t, g));
+	for (int i = 0; i < o->n; i++) {
+		printf("  {\"quota\": %d, \"fwd_ns\": %" PRId64 ", \"bwd_ns\": %" PRId64
+		       ", \"waves_fwd_ns\": %" PRId64 ", \"waves_bwd_ns\": %" PRId64 ", \"dram_gbps\": %.1f",
+		       o->quota[i], o->fwd_ns[i], o->bwd_ns[i], b->fwd_ns[i], b->bwd_ns[i], o->dram_gbps[i]);
+		if (c->nprof)
+			printf(", \"profile_fwd_ns\": %" PRId64 ", \"profile_bwd_ns\": %" PRId64,
+			       c->prof.fwd_ns[i], c->prof.bwd_ns[i]);
+		printf("}%s\n", i + 1 < o->n ? "," : "");
 	}
-	if (profiles) {
-		char *save = NULL, *list = strdup(profiles);
-		for (char *f = strtok_r(list, ",", &save); f && rc == 0; f = strtok_r(NULL, ",", &save)) {
-			if (nprof == MODEL_CURVE_MAX || trace_mem_load_any(&prof_t[nprof], f, &err) < 0) {
-				if (nprof == MODEL_CURVE_MAX)
-					mo_err_set(&err, MO_EINPUT, "too many profiles");
-				rc = cli_fail(VERB, &err);
-				break;
-			}
-			prof_p[nprof] = &prof_t[nprof];
-			nprof++;
-		}
-		free(list);
-		if (rc)
-			goto out;
-		if (model_curve_from_profiles(prof_p, nprof, g, module, nq ? quotas : NULL, nq, &prof,
-					      &ff, &fb, &err) < 0) {
-			rc = cli_fail(VERB, &err);
-			goto out;
-		}
-	}
-	if (json) {
-		printf("{\"gpu\": \"%s\", \"module\": \"%s\", \"trace\": \"%s\", \"source\": \"%s\", "
-		       "\"kind\": \"predicted\", \"recorded_sms\": %d,\n \"points\": [\n",
-		       g->name, label, argv[optind], trace_source_name((int)t.header.source),
-		       t.header.quota_sms > 0 ? (int)t.header.quota_sms : g->sms);
-		for (int i = 0; i < ours.n; i++) {
-			printf("  {\"quota\": %d, \"fwd_ns\": %" PRId64 ", \"bwd_ns\": %" PRId64
-			       ", \"waves_fwd_ns\": %" PRId64 ", \"waves_bwd_ns\": %" PRId64
-			       ", \"dram_gbps\": %.1f",
-			       ours.quota[i], ours.fwd_ns[i], ours.bwd_ns[i], base.fwd_ns[i],
-			       base.bwd_ns[i], ours.dram_gbps[i]);
-			if (nprof)
-				printf(", \"profile_fwd_ns\": %" PRId64 ", \"profile_bwd_ns\": %" PRId64,
-				       prof.fwd_ns[i], prof.bwd_ns[i]);
-			printf("}%s\n", i + 1 < ours.n ? "," : "");
-		}
-		printf(" ]");
-		if (nprof)
-			printf(",\n \"regression\": {\"form\": \"a + b/q + c*q\", \"profiles\": %d, "
-			       "\"fwd\": [%.6g, %.6g, %.6g], \"bwd\": [%.6g, %.6g, %.6g], "
-			       "\"max_rel_err_fwd\": %.4f, \"max_rel_err_bwd\": %.4f}",
-			       nprof, ff.a, ff.b, ff.c, fb.a, fb.b, fb.c, ff.max_rel_err, fb.max_rel_err);
-		printf("}\n");
-	} else {
-		printf("# scaling curve of %s on %s from '%s' (%s trace recorded at %d SMs)\n", label,
-		       g->name, argv[optind], trace_source_name((int)t.header.source),
-		       t.header.quota_sms > 0 ? (int)t.header.quota_sms : g->sms);
-		printf("# predicted time per microbatch, ms: kernel model | wave-scaling baseline%s\n",
-		       nprof ? " | regression on profiles" : "");
-		printf("%6s %10s %10s | %10s %10s | %9s", "quota", "fwd_ms", "bwd_ms", "waves_fwd",
-		       "waves_bwd", "dram_GB/s");
-		if (nprof)
-			printf(" | %10s %10s", "prof_fwd", "prof_bwd");
+	printf(" ]");
+	if (c->nprof)
+		printf(",\n \"regression\": {\"form\": \"a + b/q + c*q\", \"profiles\": %d, "
+		       "\"fwd\": [%.6g, %.6g, %.6g], \"bwd\": [%.6g, %.6g, %.6g], "
+		       "\"max_rel_err_fwd\": %.4f, \"max_rel_err_bwd\": %.4f}",
+		       c->nprof, c->ff.a, c->ff.b, c->ff.c, c->fb.a, c->fb.b, c->fb.c, c->ff.max_rel_err,
+		       c->fb.max_rel_err);
+	printf("}\n");
+}
+
+static void curve_print_text(const struct curve_args *a, const struct model_gpu *g,
+			     const struct trace_mem *t, const struct curve_out *c)
+{
+	const struct model_curve *o = &c->ours, *b = &c->base;
+
+	printf("# scaling curve of %s on %s from '%s' (%s trace recorded at %d SMs)\n", c->label,
+	       g->name, a->file, trace_source_name((int)t->header.source), recorded_sms(t, g));
+	printf("# predicted time per microbatch, ms: kernel model | wave-scaling baseline%s\n",
+	       c->nprof ? " | regression on profiles" : "");
+	printf("%6s %10s %10s | %10s %10s | %9s", "quota", "fwd_ms", "bwd_ms", "waves_fwd",
+	       "waves_bwd", "dram_GB/s");
+	if (c->nprof)
+		printf(" | %10s %10s", "prof_fwd", "prof_bwd");
+	printf("\n");
+	for (int i = 0; i < o->n; i++) {
+		printf("%6d %10.4f %10.4f | %10.4f %10.4f | %9.1f", o->quota[i], o->fwd_ns[i] / 1e6,
+		       o->bwd_ns[i] / 1e6, b->fwd_ns[i] / 1e6, b->bwd_ns[i] / 1e6, o->dram_gbps[i]);
+		if (c->nprof)
+			printf(" | %10.4f %10.4f", c->prof.fwd_ns[i] / 1e6, c->prof.bwd_ns[i] / 1e6);
 		printf("\n");
-		for (int i = 0; i < ours.n; i++) {
-			printf("%6d %10.4f %10.4f | %10.4f %10.4f | %9.1f", ours.quota[i],
-			       ours.fwd_ns[i] / 1e6, ours.bwd_ns[i] / 1e6, base.fwd_ns[i] / 1e6,
-			       base.bwd_ns[i] / 1e6, ours.dram_gbps[i]);
-			if (nprof)
-				printf(" | %10.4f %10.4f", prof.fwd_ns[i] / 1e6, prof.bwd_ns[i] / 1e6);
-			printf("\n");
-		}
-		if (nprof)
-			printf("# regression t(q) = a + b/q + c*q over %d profiles: fwd a=%.4g b=%.4g c=%.4g (max rel err %.1f%%), bwd a=%.4g b=%.4g c=%.4g (max rel err %.1f%%)\n",
-			       nprof, ff.a, ff.b, ff.c, ff.max_rel_err * 100, fb.a, fb.b, fb.c,
-			       fb.max_rel_err * 100);
 	}
-	if (plot && write_curve_plot(plot, g, label, &ours, &base, nprof ? &prof : NULL, &err) < 0) {
+	if (c->nprof)
+		printf("# regression t(q) = a + b/q + c*q over %d profiles: fwd a=%.4g b=%.4g c=%.4g (max rel err %.1f%%), bwd a=%.4g b=%.4g c=%.4g (max rel err %.1f%%)\n",
+		       c->nprof, c->ff.a, c->ff.b, c->ff.c, c->ff.max_rel_err * 100, c->fb.a, c->fb.b,
+		       c->fb.c, c->fb.max_rel_err * 100);
+}
+
+/* The curves of a->file's module (all kernels without --module) on g. */
+static int curve_compute(const struct curve_args *a, const struct model_gpu *g,
+			 const struct trace_mem *t, struct trace_mem *prof_t, struct curve_out *c,
+			 struct mo_err *err)
+{
+	int mod = -1;
+
+	if (a->module && (mod = model_trace_module_id(t, a->module)) < 0)
+		return mo_err_set(err, MO_EINPUT, "no module '%s' in '%s'", a->module, a->file);
+	snprintf(c->label, sizeof(c->label), "%s", a->module ? a->module : "all kernels");
+	if (model_curve_from_trace(t, g, mod, a->nq ? a->quotas : NULL, a->nq, &c->ours, err) < 0 ||
+	    model_curve_from_trace_baseline(t, g, mod, a->nq ? a->quotas : NULL, a->nq, &c->base,
+					    err) < 0)
+		return -1;
+	return a->profiles ? curve_profiles(a, g, prof_t, c, err) : 0;
+}
+
+static int cmd_curve(int argc, char **argv)
+{
+	struct curve_args a;
+	struct curve_out c = { .nprof = 0 };
+	struct trace_mem t, prof_t[MODEL_CURVE_MAX];
+	struct model_gpu tmp;
+	const struct model_gpu *g;
+	struct mo_err err;
+	int rc = curve_parse(argc, argv, &a);
+
+	if (rc >= 0)
+		return rc;
+	rc = 0;
+	mo_err_clear(&err);
+	if (trace_mem_load_any(&t, a.file, &err) < 0)
+		return cli_fail(VERB, &err);
+	g = a.gpu_name ? model_gpu_find(a.gpu_name, &err) : model_gpu_for_header(&t.header, &tmp, &err);
+	if (!g || curve_compute(&a, g, &t, prof_t, &c, &err) < 0) {
 		rc = cli_fail(VERB, &err);
 		goto out;
 	}
+	if (a.json)
+		curve_print_json(&a, g, &t, &c);
+	else
+		curve_print_text(&a, g, &t, &c);
+	if (a.plot && write_curve_plot(a.plot, g, c.label, &c.ours, &c.base, c.nprof ? &c.prof : NULL,
+				       &err) < 0)
+		rc = cli_fail(VERB, &err);
 out:
-	for (int i = 0; i < nprof; i++)
+	for (int i = 0; i < c.nprof; i++)
 		trace_mem_release(&prof_t[i]);
 	trace_mem_release(&t);
 	return rc;
@@ -511,9 +550,15 @@ static int class_matrix(const struct model_gpu *g, int sms)
 	return 0;
 }
 
-/* `mosaic model interference`: calibrate the pairwise matrix from co-run
- * traces, or evaluate the bandwidth model for two demands. */
-static int cmd_interference(int argc, char **argv)
+/* The options of `mosaic model interference`. */
+struct interference_args {
+	const char *corun, *matrix, *outp, *gpu_name, *solo[MODEL_IM_MAX];
+	double own, others;
+	int nsolo, sms;
+};
+
+/* Parse interference's options into a: -1 to go on, else the exit code. */
+static int interference_parse(int argc, char **argv, struct interference_args *a)
 {
 	static const struct option opts[] = {
 		{ "corun", required_argument, 0, 'c' },  { "solo", required_argument, 0, 's' },
@@ -523,52 +568,35 @@ static int cmd_interference(int argc, char **argv)
 		{ "sms", required_argument, 0, 'n' },
 		{ "help", no_argument, 0, 'h' },         { 0, 0, 0, 0 },
 	};
-	const char *corun = NULL, *matrix = NULL, *outp = NULL, *gpu_name = NULL, *solo[MODEL_IM_MAX];
-	double own = -1, others = -1;
-	int nsolo = 0, c, rc = 0, sms = 0;
-	struct trace_mem co, st[MODEL_IM_MAX];
-	const struct trace_mem *sp[MODEL_IM_MAX];
-	struct model_interference_matrix m;
 	struct mo_err err;
+	int c;
 
+	memset(a, 0, sizeof(*a));
+	a->own = a->others = -1;
 	mo_err_clear(&err);
 	optind = 1;
 	while ((c = cli_getopt(argc, argv, "ho:", opts)) != -1) {
 		switch (c) {
-		case 'c':
-			corun = optarg;
-			break;
+		case 'c': a->corun = optarg; break;
+		case 'm': a->matrix = optarg; break;
+		case 'o': a->outp = optarg; break;
+		case 'g': a->gpu_name = optarg; break;
 		case 's':
-			if (nsolo == MODEL_IM_MAX)
+			if (a->nsolo == MODEL_IM_MAX)
 				return cli_usage_error(VERB, "interference: too many --solo");
-			solo[nsolo++] = optarg;
-			break;
-		case 'm':
-			matrix = optarg;
-			break;
-		case 'o':
-			outp = optarg;
-			break;
-		case 'g':
-			gpu_name = optarg;
+			a->solo[a->nsolo++] = optarg;
 			break;
 		case 'w':
-		case 'x': {
-			double v;
-			if (cli_real(c == 'w' ? "--own (GB/s)" : "--others (GB/s)", optarg, 0, 1e9, &v,
-				     &err) < 0)
+		case 'x':
+			if (cli_real(c == 'w' ? "--own (GB/s)" : "--others (GB/s)", optarg, 0, 1e9,
+				     c == 'w' ? &a->own : &a->others, &err) < 0)
 				return cli_usage_error(VERB, "interference: %s", err.msg);
-			if (c == 'w')
-				own = v;
-			else
-				others = v;
 			break;
-		}
 		case 'n': {
 			long long v;
 			if (cli_int("--sms", optarg, 1, CLI_MAX_SMS, &v, &err) < 0)
 				return cli_usage_error(VERB, "interference: %s", err.msg);
-			sms = (int)v;
+			a->sms = (int)v;
 			break;
 		}
 		case 'G':
@@ -584,61 +612,95 @@ static int cmd_interference(int argc, char **argv)
 	}
 	if (optind < argc)
 		return cli_usage_error(VERB, "interference: unexpected argument '%s'", argv[optind]);
-	if (!corun) {
-		const struct model_gpu *g;
-		if (!gpu_name || (own < 0) != (others < 0))
-			return cli_usage_error(VERB,
-					       "interference: --corun and --solo, or --gpu, --own and --others");
-		g = model_gpu_find(gpu_name, &err);
-		if (!g)
-			return cli_fail(VERB, &err);
-		if (own < 0)
-			return class_matrix(g, sms > 0 ? sms : g->sms / 2);
-		printf("{\"gpu\": \"%s\", \"own_gbps\": %.3f, \"others_gbps\": %.3f, \"slowdown\": %.4f, "
-		       "\"kind\": \"predicted\"}\n",
-		       g->name, own, others, model_interference(g, own, others));
-		return 0;
-	}
-	if (nsolo == 0)
-		return cli_usage_error(VERB, "interference: --corun needs --solo traces");
-	model_im_init(&m);
-	if (matrix && model_im_load(&m, matrix, &err) < 0)
+	return -1;
+}
+
+/* Without --corun: the class-pair matrix on --gpu, or the bandwidth term for
+ * --own and --others. */
+static int interference_predict(const struct interference_args *a)
+{
+	const struct model_gpu *g;
+	struct mo_err err;
+
+	if (!a->gpu_name || (a->own < 0) != (a->others < 0))
+		return cli_usage_error(VERB, "interference: --corun and --solo, or --gpu, --own and --others");
+	mo_err_clear(&err);
+	g = model_gpu_find(a->gpu_name, &err);
+	if (!g)
 		return cli_fail(VERB, &err);
-	if (trace_mem_load_any(&co, corun, &err) < 0)
-		return cli_fail(VERB, &err);
-	for (int i = 0; i < nsolo; i++) {
-		if (trace_mem_load_any(&st[i], solo[i], &err) < 0) {
-			rc = cli_fail(VERB, &err);
-			for (int j = 0; j < i; j++)
-				trace_mem_release(&st[j]);
-			trace_mem_release(&co);
-			return rc;
-		}
-		sp[i] = &st[i];
-	}
-	if (model_im_calibrate(&m, sp, nsolo, &co, &err) < 0) {
-		rc = cli_fail(VERB, &err);
-		goto out;
-	}
-	if (outp && model_im_save(&m, outp, &err) < 0) {
-		rc = cli_fail(VERB, &err);
-		goto out;
-	}
+	if (a->own < 0)
+		return class_matrix(g, a->sms > 0 ? a->sms : g->sms / 2);
+	printf("{\"gpu\": \"%s\", \"own_gbps\": %.3f, \"others_gbps\": %.3f, \"slowdown\": %.4f, "
+	       "\"kind\": \"predicted\"}\n",
+	       g->name, a->own, a->others, model_interference(g, a->own, a->others));
+	return 0;
+}
+
+static void print_matrix(const struct model_interference_matrix *m, const struct trace_mem *co,
+			 const char *corun)
+{
 	printf("# slowdown of the row module when colocated with the column module\n");
 	printf("# (from the %s times of '%s' and its solo traces; 1 = none)\n",
-	       trace_source_name((int)co.header.source), corun);
+	       trace_source_name((int)co->header.source), corun);
 	printf("%-16s", "");
-	for (int j = 0; j < m.n; j++)
-		printf(" %10.10s", m.names[j]);
+	for (int j = 0; j < m->n; j++)
+		printf(" %10.10s", m->names[j]);
 	printf("\n");
-	for (int i = 0; i < m.n; i++) {
-		printf("%-16.16s", m.names[i]);
-		for (int j = 0; j < m.n; j++)
-			printf(" %10.3f", m.slow[i][j]);
+	for (int i = 0; i < m->n; i++) {
+		printf("%-16.16s", m->names[i]);
+		for (int j = 0; j < m->n; j++)
+			printf(" %10.3f", m->slow[i][j]);
 		printf("\n");
 	}
-out:
-	for (int i = 0; i < nsolo; i++)
+}
+
+/* With --corun: calibrate the matrix from the co-run and solo traces
+ * (traces loaded into co and st[0..a->nsolo), released by the caller). */
+static int interference_calibrate(const struct interference_args *a, struct trace_mem *co,
+				  struct trace_mem *st, int *nst, struct model_interference_matrix *m,
+				  struct mo_err *err)
+{
+	const struct trace_mem *sp[MODEL_IM_MAX];
+
+	if (a->matrix && model_im_load(m, a->matrix, err) < 0)
+		return -1;
+	if (trace_mem_load_any(co, a->corun, err) < 0)
+		return -1;
+	for (*nst = 0; *nst < a->nsolo; (*nst)++) {
+		if (trace_mem_load_any(&st[*nst], a->solo[*nst], err) < 0)
+			return -1;
+		sp[*nst] = &st[*nst];
+	}
+	if (model_im_calibrate(m, sp, a->nsolo, co, err) < 0)
+		return -1;
+	return a->outp ? model_im_save(m, a->outp, err) : 0;
+}
+
+/* `mosaic model interference`: calibrate the pairwise matrix from co-run
+ * traces, or evaluate the bandwidth model for two demands. */
+static int cmd_interference(int argc, char **argv)
+{
+	struct interference_args a;
+	struct trace_mem co, st[MODEL_IM_MAX];
+	struct model_interference_matrix m;
+	struct mo_err err;
+	int rc = interference_parse(argc, argv, &a), nst = 0;
+
+	if (rc >= 0)
+		return rc;
+	if (!a.corun)
+		return interference_predict(&a);
+	if (a.nsolo == 0)
+		return cli_usage_error(VERB, "interference: --corun needs --solo traces");
+	mo_err_clear(&err);
+	model_im_init(&m);
+	trace_mem_init(&co);
+	rc = 0;
+	if (interference_calibrate(&a, &co, st, &nst, &m, &err) < 0)
+		rc = cli_fail(VERB, &err);
+	else
+		print_matrix(&m, &co, a.corun);
+	for (int i = 0; i < nst; i++)
 		trace_mem_release(&st[i]);
 	trace_mem_release(&co);
 	return rc;
