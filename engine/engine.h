@@ -205,7 +205,12 @@ int engine_sim_set_stream_name(struct engine_sim *s, int stream, const char *nam
 /*
  * Put a stream in an exclusive group (>= 0): the operations of the streams of
  * one group never run at the same time (a partition time-sharing its slots);
- * when several are ready, the one queued first goes first.
+ * when several are ready, the one queued first goes first.  When all the
+ * streams of a group (two or more) are launched by one host thread
+ * (engine_sim_set_host), its operations run strictly in the order they were
+ * queued, the order that thread issues them: otherwise a later operation
+ * could hold the partition while it waits for a launch of the thread, which
+ * is blocked on an earlier operation's full launch queue (a deadlock).
  */
 int engine_sim_set_group(struct engine_sim *s, int stream, int group, struct mo_err *err);
 

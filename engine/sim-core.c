@@ -108,6 +108,16 @@ struct group {
 	int busy;
 	int64_t *wait;        /* ready operations waiting for the group */
 	size_t n, cap;
+	/* Strict (two or more streams, all launched by one host thread): its
+	 * operations run in the order they were queued (ops, from cur on), the
+	 * order that thread issues them in; so a thread blocked on one stream's
+	 * full launch queue never waits for an operation that holds the group
+	 * while it waits for that thread.  Made by group_orders() when the run
+	 * starts. */
+	int strict;
+	int host, hosted;     /* (group_orders) the host of its streams, -1 mixed */
+	int64_t *ops;
+	size_t n_ops, cap_ops, cur;
 };
 
 struct engine_sim {
@@ -211,8 +221,10 @@ void engine_sim_free(struct engine_sim *s)
 			free(s->ports[g].flows);
 	for (size_t i = 0; i < s->n_streams; i++)
 		free(s->streams[i].ops);
-	for (size_t i = 0; i < s->n_groups; i++)
+	for (size_t i = 0; i < s->n_groups; i++) {
 		free(s->groups[i].wait);
+		free(s->groups[i].ops);
+	}
 	free(s->groups);
 	engine_hosts_release(&s->hosts);
 	free(s->gpus);
@@ -1063,6 +1075,46 @@ static int op_schedule_cb(void *ctx, int64_t id)
 	return op_schedule(ctx, id);
 }
 
+/* Strict groups (see struct group): the operations of each, in queue order. */
+static int group_orders(struct engine_sim *s)
+{
+	for (size_t i = 0; i < s->n_streams; i++) {
+		const struct stream *st = &s->streams[i];
+		struct group *g = st->group >= 0 ? &s->groups[st->group] : NULL;
+
+		if (!g)
+			continue;
+		if (!g->hosted++)
+			g->host = st->host;
+		else if (g->host != st->host)
+			g->host = -1;
+	}
+	for (size_t i = 0; i < s->n_groups; i++)
+		s->groups[i].strict = s->groups[i].hosted >= 2 && s->groups[i].host >= 0;
+	for (size_t id = 0; id < s->n_ops; id++) {
+		const struct op *o = &s->ops[id];
+		struct group *g;
+
+		if (o->kind != OP_KERNELS || s->streams[o->stream].group < 0 ||
+		    !(g = &s->groups[s->streams[o->stream].group])->strict)
+			continue;
+		if (MO_GROW(g->ops, g->n_ops + 1, g->cap_ops))
+			return -1;
+		g->ops[g->n_ops++] = (int64_t)id;
+	}
+	return 0;
+}
+
+/* May ready operation id of group g take it now? */
+static int group_turn(const struct engine_sim *s, struct group *g, int64_t id)
+{
+	if (g->busy)
+		return 0;
+	while (g->strict && g->cur < g->n_ops && s->ops[g->ops[g->cur]].state == ST_DONE)
+		g->cur++;
+	return !g->strict || (g->cur < g->n_ops && g->ops[g->cur] == id);
+}
+
 static int try_ready(struct engine_sim *s, int64_t id)
 {
 	struct op *o = &s->ops[id];
@@ -1072,7 +1124,7 @@ static int try_ready(struct engine_sim *s, int64_t id)
 		return 0;
 	if (gid >= 0) {
 		struct group *g = &s->groups[gid];
-		if (g->busy) {
+		if (!group_turn(s, g, id)) {
 			if (MO_GROW(g->wait, g->n + 1, g->cap))
 				return -1;
 			g->wait[g->n++] = id;
@@ -1099,6 +1151,8 @@ static int group_release(struct engine_sim *s, int gid)
 		if (g->wait[i] < g->wait[best])
 			best = i;
 	int64_t id = g->wait[best];
+	if (!group_turn(s, g, id))
+		return 0; /* strict: its next operation is not ready yet */
 	g->wait[best] = g->wait[--g->n];
 	g->busy = 1;
 	return op_schedule(s, id);
@@ -1340,6 +1394,8 @@ int engine_sim_run(struct engine_sim *s, const struct trace_sink *out, struct mo
 		}
 		free(fill);
 	}
+	if (group_orders(s))
+		return mo_err_set(err, MO_ENOMEM, "out of memory");
 	emit_definitions(s);
 	s->now = 0;
 	for (size_t i = 0; i < s->n_streams; i++)

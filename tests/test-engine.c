@@ -391,6 +391,47 @@ START_TEST(a_full_launch_queue_blocks_the_host_thread)
 }
 END_TEST
 
+/* Two slots time-sharing a partition, one host thread, a launch queue of 1:
+ * the thread blocks on slot 0's queue (its operation waits for a kernel of
+ * another partition), so slot 1's operation, issued after it, must not take
+ * the partition first and wait there for a launch that never comes. */
+START_TEST(one_host_thread_runs_a_time_shared_partitions_slots_in_its_issue_order)
+{
+	struct model_gpu g = test_gpu();
+	struct engine_cluster c;
+	struct mo_err err;
+	struct engine_sim *s;
+	struct engine_kernel k[2], slow;
+	int64_t x, a, b;
+
+	memset(k, 0, sizeof(k));
+	memset(&slow, 0, sizeof(slow));
+	for (int i = 0; i < 2; i++) {
+		k[i].fixed_ns = 1000;
+		k[i].host_ns = 1000;
+	}
+	slow.fixed_ns = 100000;
+	engine_cluster_init(&c, &g, 1);
+	s = engine_sim_new(&c, &err);
+	ck_assert_int_eq(engine_sim_set_queue_depth(s, 1, &err), 0);
+	engine_sim_add_partition(s, 0, 64, &err);
+	engine_sim_add_partition(s, 0, 64, &err);
+	for (int i = 0; i < 2; i++) {
+		ck_assert_int_eq(engine_sim_add_stream(s, 0, 0, &err), i);
+		ck_assert_int_eq(engine_sim_set_group(s, i, 0, &err), 0);
+		ck_assert_int_eq(engine_sim_set_host(s, i, 0, &err), 0);
+	}
+	ck_assert_int_eq(engine_sim_add_stream(s, 0, 1, &err), 2);
+	x = engine_sim_add_kernels(s, 2, &slow, 1, NULL, NULL, 0, &err);
+	a = engine_sim_add_kernels(s, 0, k, 2, NULL, &x, 1, &err);
+	b = engine_sim_add_kernels(s, 1, k, 2, NULL, NULL, 0, &err);
+	ck_assert_msg(engine_sim_run(s, NULL, &err) == 0, "%s", err.msg);
+	ck_assert_int_ge(engine_sim_op_start(s, a), engine_sim_op_end(s, x));
+	ck_assert_int_ge(engine_sim_op_start(s, b), engine_sim_op_end(s, a));
+	engine_sim_free(s);
+}
+END_TEST
+
 START_TEST(streams_run_in_order_and_wait_for_dependencies)
 {
 	struct model_gpu g = test_gpu();
@@ -1626,6 +1667,7 @@ Suite *test_suite(void)
 	tcase_add_test(sim, streams_run_in_order_and_wait_for_dependencies);
 	tcase_add_test(sim, kernels_wait_for_their_host_thread);
 	tcase_add_test(sim, a_full_launch_queue_blocks_the_host_thread);
+	tcase_add_test(sim, one_host_thread_runs_a_time_shared_partitions_slots_in_its_issue_order);
 	tcase_add_test(sim, a_replay_reports_the_gpus_work_beside_the_span);
 	tcase_add_test(sim, a_ring_all_reduce_takes_the_textbook_time);
 	tcase_add_test(sim, an_all_reduce_across_nodes_uses_the_network);
