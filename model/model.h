@@ -230,6 +230,12 @@ void model_op_launch(const struct model_gpu *gpu, const struct model_op *op, str
  * -1 for a bad op or when no launch fits the GPU (model_op_predict says why). */
 int64_t model_op_ns(const struct model_gpu *gpu, const struct model_op *op, int sms);
 
+/* The dense peak (TFLOP/s) of gpu at dtype (enum model_dtype): the tensor
+ * cores' (BF16 falls back to FP16 and back, FP8 to FP16 then BF16), else the
+ * FP32 peak; *tensor_cores (if not NULL) says which.  The figures are the
+ * GPU spec's (model_gpu: vendor datasheets).  Kernel times and MFU use it. */
+double model_gpu_peak_tflops(const struct model_gpu *gpu, int dtype, int *tensor_cores);
+
 /*
  * The pieces behind model_kernel_ns_at_quota(): the kernel's physics from
  * its measured time T at R SMs (model_kphys_from_trace, at the clock of a

@@ -110,11 +110,13 @@ const char *model_bound_name(int b)
 	return "unknown";
 }
 
-/* Peak (TFLOP/s) and whether the tensor cores run it. */
-static double dtype_peak(const struct model_gpu *g, int dtype, int *tc)
+double model_gpu_peak_tflops(const struct model_gpu *g, int dtype, int *tc)
 {
 	double p = 0;
+	int tmp;
 
+	if (!tc)
+		tc = &tmp;
 	*tc = 1;
 	switch (dtype) {
 	case MODEL_TF32:
@@ -313,7 +315,7 @@ static void predict_gemm(const struct model_gpu *g, const struct model_op *op, i
 			 struct model_op_pred *o)
 {
 	int tc, bi = 0, bs = 1;
-	double peak = dtype_peak(g, op->dtype, &tc);
+	double peak = model_gpu_peak_tflops(g, op->dtype, &tc);
 	double best = scan_tiles(g, op, sms, tc, peak, 0, &bi, &bs);
 
 	if (best < 0) {
@@ -350,7 +352,7 @@ static void predict_attention(const struct model_gpu *g, const struct model_op *
 			      struct model_op_pred *o, int bwd)
 {
 	int tc, es = model_dtype_bytes(op->dtype);
-	double peak = dtype_peak(g, op->dtype, &tc);
+	double peak = model_gpu_peak_tflops(g, op->dtype, &tc);
 	double eff = (tc ? (g->gemm_tc_eff > 0 ? g->gemm_tc_eff : MODEL_DEFAULT_TC_EFF)
 			 : (g->gemm_simt_eff > 0 ? g->gemm_simt_eff : MODEL_DEFAULT_SIMT_EFF)) *
 		     (bwd ? ATTN_BWD_EFF : ATTN_FWD_EFF);

@@ -119,7 +119,7 @@ static int exp_index(const struct bench_experiment *x)
 /* The task list and the registry                                           */
 /* ------------------------------------------------------------------------ */
 
-START_TEST(the_quick_sweep_of_the_bundled_suite_has_138_tasks_in_the_list_order)
+START_TEST(the_quick_sweep_of_the_bundled_suite_has_318_tasks_in_the_list_order)
 {
 	struct bench_opts o;
 	struct bench_task *t = NULL;
@@ -131,16 +131,19 @@ START_TEST(the_quick_sweep_of_the_bundled_suite_has_138_tasks_in_the_list_order)
 	o.quick = 1;
 	n = bench_tasks(&o, &t, &err);
 	/* 6 workloads: 30 iteration-time, 30 search, 12 overhead, 6 profile, 24
-	 * predictor, 30 scaling (16 GPUs) and 6 why tasks */
-	ck_assert_int_eq(n, 138);
+	 * predictor, 30 scaling (16 GPUs), 6 why and 180 launch-grid tasks (3
+	 * modes x 2 microbatch sizes x 5 systems each) */
+	ck_assert_int_eq(n, 318);
 	for (int i = 0; i < n; i++) {
 		ck_assert_int_ge(t[i].exp, last);
 		last = t[i].exp;
 	}
 	ck_assert_int_eq(t[0].exp, exp_index(&bench_exp_iter_time));
-	ck_assert_int_eq(t[n - 7].exp, exp_index(&bench_exp_scaling));
-	ck_assert_int_eq(t[n - 7].gpus, 16);
-	ck_assert_int_eq(t[n - 1].exp, exp_index(&bench_exp_why));
+	ck_assert_int_eq(t[n - 187].exp, exp_index(&bench_exp_scaling));
+	ck_assert_int_eq(t[n - 187].gpus, 16);
+	ck_assert_int_eq(t[n - 181].exp, exp_index(&bench_exp_why));
+	ck_assert_int_eq(t[n - 180].exp, exp_index(&bench_exp_launch_grid));
+	ck_assert_int_eq(t[n - 1].exp, exp_index(&bench_exp_launch_grid));
 	free(t);
 }
 END_TEST
@@ -301,6 +304,38 @@ END_TEST
 START_TEST(a_scaling_task_writes_one_iter_row_at_its_gpu_count)
 {
 	ck_assert_int_eq(rows_of_first_task(&bench_exp_scaling, BENCH_T_ITER), 1);
+}
+END_TEST
+
+/* The first launch-grid task (clip, eager-per-gpu, microbatch 1, megatron)
+ * keeps clip's 16 microbatches: a global batch of 16. */
+START_TEST(a_launch_grid_task_writes_one_row_at_its_mode_and_microbatch_size)
+{
+	struct bench_opts o;
+	struct bench_table t[BENCH_T_COUNT];
+	struct bench_task *tasks = NULL;
+	struct mo_err err;
+	int n, i;
+
+	opts_for(&o, "h100x2", "clip");
+	mo_err_clear(&err);
+	n = bench_tasks(&o, &tasks, &err);
+	for (i = 0; i < n && tasks[i].exp != exp_index(&bench_exp_launch_grid); i++)
+		;
+	ck_assert_int_lt(i, n);
+	tables_init(t);
+	ck_assert_msg(bench_task_run(&o, tasks, i, t, &err) == 0, "%s", err.msg);
+	ck_assert_int_eq(t[BENCH_T_FAILURE].n, 0);
+	ck_assert_int_eq(t[BENCH_T_GRID].n, 1);
+	ck_assert_str_eq(bench_cell(&t[BENCH_T_GRID], 0, "mode"), "eager-per-gpu");
+	ck_assert_str_eq(bench_cell(&t[BENCH_T_GRID], 0, "microbatch_size"), "1");
+	ck_assert_str_eq(bench_cell(&t[BENCH_T_GRID], 0, "batch"), "16");
+	ck_assert_str_eq(bench_cell(&t[BENCH_T_GRID], 0, "system"), "megatron");
+	ck_assert(bench_cell_num(&t[BENCH_T_GRID], 0, "simulated_mfu_pct") > 0);
+	ck_assert(bench_cell_num(&t[BENCH_T_GRID], 0, "simulated_mfu_pct") <
+		  bench_cell_num(&t[BENCH_T_GRID], 0, "simulated_util_pct"));
+	tables_release(t);
+	free(tasks);
 }
 END_TEST
 
@@ -517,6 +552,47 @@ START_TEST(scaling_draws_the_speedup_per_gpu_count_with_labels)
 }
 END_TEST
 
+/* clip at microbatch 1 (quick sizes 1 and 4): eager-per-gpu mosaic =
+ * megatron; eager-per-partition optimus 120 samples/s beats megatron's
+ * 100, mosaic 240; graphs mosaic 250 over megatron 200; nothing at 4. */
+static void grid_rows(struct bench_table *t)
+{
+	static const struct {
+		int task;
+		const char *row;
+	} rows[] = {
+		{100, "clip,eager-per-gpu,1,16,megatron,8,0,1,1,100.000,20.00,2.00"},
+		{104, "clip,eager-per-gpu,1,16,mosaic,8,0,1,1,100.000,20.00,2.00"},
+		{110, "clip,eager-per-partition,1,16,megatron,8,0,1,1,100.000,20.00,2.00"},
+		{113, "clip,eager-per-partition,1,16,optimus,8,0,1,1,120.000,30.00,3.00"},
+		{114, "clip,eager-per-partition,1,16,mosaic,16,8,1,1,240.000,60.00,6.00"},
+		{120, "clip,graphs,1,16,megatron,8,0,1,1,200.000,40.00,4.00"},
+		{124, "clip,graphs,1,16,mosaic,16,8,1,1,250.000,50.00,5.00"},
+	};
+
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
+		add(t, BENCH_T_GRID, rows[i].task, rows[i].row);
+}
+
+START_TEST(the_launch_grid_compares_mosaic_with_the_best_baseline_of_the_same_mode)
+{
+	char *dir = report_with(grid_rows), *csv = slurp(dir, "launch_grid.csv");
+	char *geo = slurp(dir, "launch_grid_geomean.csv"), *md = slurp(dir, "report.md");
+
+	ck_assert_msg(has_line(csv, "clip,eager-per-partition,1,optimus,120.000,240.000,2.0000,8,"
+				    "30.00,3.00,60.00,6.00"), "%s", csv);
+	ck_assert_msg(has_line(csv, "clip,graphs,4,,,,,,,,,"), "%s", csv);
+	ck_assert_msg(has_line(geo, "1,1.0000,2.0000,1.2500,1.00x,2.00x,1.25x"), "%s", geo);
+	ck_assert_msg(has_line(geo, "4,,,,,,"), "%s", geo);
+	ck_assert_msg(strstr(md, "| clip | eager-per-partition | 2.00x (optimus) | - | 60 / 6.0 (30 / 3.0) | - |"),
+		      "%s", md);
+	free(csv);
+	free(geo);
+	free(md);
+	rm_dir(dir);
+}
+END_TEST
+
 START_TEST(the_report_orders_sections_by_the_papers_figures)
 {
 	char *dir = report_with(iter_rows), *md = slurp(dir, "report.md");
@@ -536,7 +612,7 @@ Suite *test_suite(void)
 	TCase *list = tcase_create("task list"), *tab = tcase_create("tables");
 	TCase *run = tcase_create("tasks"), *rep = tcase_create("reports");
 
-	tcase_add_test(list, the_quick_sweep_of_the_bundled_suite_has_138_tasks_in_the_list_order);
+	tcase_add_test(list, the_quick_sweep_of_the_bundled_suite_has_318_tasks_in_the_list_order);
 	tcase_add_test(list, the_regress_suite_leaves_out_the_full_only_experiments);
 	tcase_add_test(list, task_labels_name_the_experiment_workload_variant_and_gpus);
 	tcase_add_test(list, every_experiment_has_a_distinct_name_and_runs_what_it_lists);
@@ -549,6 +625,7 @@ Suite *test_suite(void)
 	tcase_add_test(run, a_predictors_task_writes_one_predictor_row);
 	tcase_add_test(run, a_scaling_task_writes_one_iter_row_at_its_gpu_count);
 	tcase_add_test(run, a_why_task_writes_plan_explains_comparison_line_by_line);
+	tcase_add_test(run, a_launch_grid_task_writes_one_row_at_its_mode_and_microbatch_size);
 	tcase_add_test(rep, iteration_time_reports_the_speedup_over_the_best_baseline);
 	tcase_add_test(rep, utilisation_lists_each_systems_simulated_utilisation);
 	tcase_add_test(rep, scaling_compares_mosaic_with_the_best_baseline_per_gpu_count);
@@ -561,6 +638,7 @@ Suite *test_suite(void)
 	tcase_add_test(rep, why_quotes_the_comparison_per_workload);
 	tcase_add_test(rep, scaling_draws_the_speedup_per_gpu_count_with_labels);
 	tcase_add_test(rep, the_report_orders_sections_by_the_papers_figures);
+	tcase_add_test(rep, the_launch_grid_compares_mosaic_with_the_best_baseline_of_the_same_mode);
 	suite_add_tcase(s, list);
 	suite_add_tcase(s, tab);
 	suite_add_tcase(s, run);

@@ -136,6 +136,10 @@ int bench_measurements_any(const struct bench_opts *o);
 	X(TIMELINE, "timeline",                                                  \
 	  "workload,system,gpu,partition,sms,module,phase,microbatch,start_ms,end_ms") \
 	X(WHY, "why", "workload,gpus,microbatch_size,line")                      \
+	X(GRID, "grid",                                                          \
+	  "workload,mode,microbatch_size,batch,system,partitions,colocated_gpus," \
+	  "predicted_iter_ns,simulated_iter_ns,simulated_samples_per_s,"         \
+	  "simulated_util_pct,simulated_mfu_pct")                                \
 	X(FAILURE, "failures", "workload,experiment,variant,message")
 
 enum bench_table_id {

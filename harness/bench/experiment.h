@@ -40,7 +40,7 @@
  */
 #define BENCH_EXPERIMENTS(X)                                                            \
 	X(iter_time) X(search_quality) X(overhead) X(prediction_error) X(predictors)   \
-	X(scaling) X(why) X(utilisation) X(grid_density) X(timelines)
+	X(scaling) X(why) X(utilisation) X(grid_density) X(timelines) X(launch_grid)
 
 struct bench_report;
 
