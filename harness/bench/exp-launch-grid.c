@@ -341,13 +341,10 @@ static int draw(struct bench_report *r, const struct grid *g, struct mo_err *err
 		}
 		fputc('\n', f.fp);
 	}
-	if ((rc = bench_csv_close(&f, err)))
-		return rc;
 	for (int m = 0; m < N_MODES; m++)
 		titles[m] = modes[m].name, colors[m] = bench_palette[m % bench_n_palette];
-	gp = bench_figure_open(r, &figure, &p, err);
-	if (!gp)
-		return err ? err->code : -MO_EIO;
+	if ((rc = bench_figure_open(r, &f, &figure, &p, &gp, err)))
+		return rc;
 	bench_gp_bars(gp, g->nsizes, "[0:*]", 0.12, 1);
 	bench_gp_bar_series(gp, "launch_grid_geomean.csv", 2, N_MODES, titles, colors);
 	bench_gp_bar_labels(gp, 2, 2 + N_MODES, N_MODES);
