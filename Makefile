@@ -65,6 +65,10 @@ NVCC := $(if $(CUDA_HOME),$(wildcard $(CUDA_HOME)/bin/nvcc))
 LIBDIRS := traces model workloads planner engine
 LIB_SRC := $(foreach d,$(LIBDIRS),$(wildcard $(d)/*.c))
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
+# The CUDA parts' plain C host logic (no CUDA header; see "CUDA parts" below),
+# in libmosaic.a and in every program that links the library's objects.
+CUDA_HOST_SRC := $(addprefix traces/cuda/,names.c probe.c record.c) \
+	$(addprefix engine/cuda/,split.c replay.c rank.c ctl.c loader.c ops.c)
 HARNESS_SRC := $(wildcard harness/*.c)
 BUNDLED_JSON := $(sort $(wildcard workloads/*.json))
 HARNESS_OBJ := $(HARNESS_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/bundled.o
@@ -198,7 +202,7 @@ FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -DMOSAIC_VERSION='"$(VERSION)"' -I. -g -O1
 	-DREAD_CHUNK=97 -DRAW_CHUNK=61 -DHOST_SORT_CAP=5 -DIVAL_SORT_CAP=3 -DPAGES_KEPT=2 \
 	-fsanitize=fuzzer-no-link,address,undefined $(PKG_CFLAGS)
 FUZZ_SECONDS ?= 30
-FUZZ_LIB_OBJ := $(LIB_SRC:%.c=$(FUZZ_BUILD)/%.o)
+FUZZ_LIB_OBJ := $(LIB_SRC:%.c=$(FUZZ_BUILD)/%.o) $(CUDA_HOST_SRC:%.c=$(FUZZ_BUILD)/%.o)
 
 $(FUZZ_BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -249,8 +253,7 @@ bench-self: $(MOSAIC) $(BENCH_BIN)
 #   $(BUILD)/libmosaic-cuda.so       the cuda backend (driver API, green contexts,
 #                                    NCCL, Open MPI), opened by mosaic with dlopen
 # and the CUDA test programs under $(BUILD)/tests/cuda/ (run by check-cuda).
-CUDA_HOST_SRC := $(addprefix traces/cuda/,names.c probe.c record.c) \
-	$(addprefix engine/cuda/,split.c replay.c rank.c ctl.c loader.c ops.c)
+# (CUDA_HOST_SRC is defined with the library sources above.)
 CUDA_HOST_OBJ := $(CUDA_HOST_SRC:%.c=$(BUILD)/%.o)
 $(LIBMOSAIC): $(CUDA_HOST_OBJ)
 # probe.o knows whether this build has its CUDA parts; the stamp rebuilds it
