@@ -57,14 +57,8 @@ static int more(struct imp_json *j)
 		j->len -= j->pos;
 		j->pos = 0;
 	}
-	if (j->cap - j->len < READ_CHUNK) {
-		size_t ncap = j->cap * 2 > j->len + READ_CHUNK ? j->cap * 2 : j->len + READ_CHUNK;
-		unsigned char *p = realloc(j->buf, ncap);
-		if (!p)
-			return nomem(j);
-		j->buf = p;
-		j->cap = ncap;
-	}
+	if (MO_GROW(j->buf, j->len + READ_CHUNK, j->cap) < 0)
+		return nomem(j);
 	long long n = imp_input_read(j->in, j->buf + j->len, READ_CHUNK, j->err);
 	if (n < 0)
 		return (int)n;
@@ -193,13 +187,8 @@ static int unicode_escape(const unsigned char *s, size_t n, size_t *i, unsigned 
 static long long decode(struct imp_json *j, const unsigned char *s, size_t n, size_t at)
 {
 	size_t k = 0;
-	if (n + 1 > j->str_cap) {
-		unsigned char *p = realloc(j->str, n + 1);
-		if (!p)
-			return nomem(j);
-		j->str = p;
-		j->str_cap = n + 1;
-	}
+	if (MO_GROW(j->str, n + 1, j->str_cap) < 0)
+		return nomem(j);
 	for (size_t i = 0; i < n;) {
 		if (s[i] != '\\') {
 			j->str[k++] = s[i++];
@@ -286,14 +275,8 @@ static int push(struct imp_json *j, char c)
 {
 	if (j->depth >= IMP_JSON_MAX_DEPTH)
 		return syntax(j, j->pos, "nested deeper than the limit");
-	if (j->depth == j->stack_cap) {
-		size_t ncap = j->stack_cap ? j->stack_cap * 2 : 64;
-		char *p = realloc(j->stack, ncap);
-		if (!p)
-			return nomem(j);
-		j->stack = p;
-		j->stack_cap = ncap;
-	}
+	if (MO_GROW(j->stack, j->depth + 1, j->stack_cap) < 0)
+		return nomem(j);
 	j->stack[j->depth++] = c;
 	return 0;
 }

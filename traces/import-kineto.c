@@ -1549,14 +1549,8 @@ static int cb_string(void *ctx, const unsigned char *s, size_t len)
 		case E_NAME:
 			if (len > NAME_MAX_KEEP)
 				len = NAME_MAX_KEEP;
-			if (len + 1 > e->name_cap) {
-				size_t nc = len + 1 < 256 ? 256 : len + 1;
-				char *p = realloc(e->name, nc);
-				if (!p)
-					return nomem(im);
-				e->name = p;
-				e->name_cap = nc;
-			}
+			if (MO_GROW(e->name, len + 1, e->name_cap) < 0)
+				return nomem(im);
 			memcpy(e->name, s, len);
 			e->name[len] = '\0';
 			e->name_len = len;

@@ -208,13 +208,8 @@ int imp_spill_get(struct imp_spill *s, struct imp_event *e, const char *name, st
 		return mo_err_set(err, MO_EIO, "cannot import '%s': its temporary file is truncated",
 				  name);
 	get(s, &h, sizeof(h));
-	if ((size_t)h.name_len + 1 > e->name_cap) {
-		char *p = realloc(e->name, (size_t)h.name_len + 1);
-		if (!p)
-			return mo_err_set(err, MO_ENOMEM, "cannot import '%s': out of memory", name);
-		e->name = p;
-		e->name_cap = (size_t)h.name_len + 1;
-	}
+	if (MO_GROW(e->name, (size_t)h.name_len + 1, e->name_cap) < 0)
+		return mo_err_set(err, MO_ENOMEM, "cannot import '%s': out of memory", name);
 	e->ts = h.ts;
 	e->dur = h.dur;
 	e->pid = h.pid;
