@@ -238,6 +238,7 @@ bench: deps
 bench-host: $(MOSAIC)
 	MOSAIC=$(MOSAIC) tests/bench/host-vs-measured.sh
 	tests/bench/host-activity-fit.py
+	tests/bench/host-backward-count.py
 
 # ---- benchmarks of our own speed ----
 bench-self: $(MOSAIC) $(BENCH_BIN)

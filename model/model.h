@@ -1191,6 +1191,28 @@ int model_meas_evaluate(const struct model_meas_set *s, model_meas_model_fn fn, 
 #define MODEL_HOST_LAUNCH_NS 12360
 #define MODEL_HOST_OP_NS 3330
 #define MODEL_HOST_PYCALL_NS 1240
+/*
+ * The backward's activity.  The autograd engine launches the backward
+ * kernels from its own C++ thread: no Python runs there (0 Python function
+ * events on the autograd thread of VGG13's trace, recorded with Python
+ * stacks).  ATen CPU operators per launch on that thread, counted in the
+ * three training traces of ../shared/external-traces (tests/bench/
+ * host-backward-count.py): 1.81 (VGG13, H100, one iteration with Adam,
+ * triosim; 180 launches), 2.44 (ResNet-50, V100, the kineto tb_plugin
+ * sample; 3540), 3.13 (a CNN under DDP, V100, Holistic Trace Analysis;
+ * 3820); the median, 2.44, is this constant.  With the activity fit above a
+ * backward kernel costs 12.36 + 2.44 x 3.33 = 20.5 us (predicted; the class
+ * constants charged 26.5-70 us).  Against each trace's own median launch
+ * interval on that thread (measured, its own CPU and PyTorch): VGG13 on the
+ * H100 11.0 us where the fit with its own count says 18.4 (+67 %), ResNet-50
+ * 52.0 us against 20.5 (-61 %), the DDP CNN 22.2 against 22.8 (+3 %).  The
+ * optimizer keeps the class constants: the one H100 training trace's Adam
+ * step waits for the GPU (27.3 ms for 49 launches) and the V100 ResNet-50's
+ * per-parameter SGD (37 us median a launch, 3 launches a parameter) is
+ * neither Adam nor an H100 host, so no measured trace gives an H100
+ * optimizer's CPU time or its kernels per parameter.
+ */
+#define MODEL_HOST_BWD_OPS_PER_LAUNCH 2.44
 /* The launch call itself (the last part of a kernel's CPU time): median
  * cudaLaunchKernel duration 4.5 us in the ViT-B, BERT-small and OWLv2 traces,
  * 3.2 us in Qwen1.5-0.5B (measured, under the profiler). */

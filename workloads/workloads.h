@@ -334,9 +334,11 @@ int workload_synth_iteration_host(const struct workload *w, const struct model_g
  * CPU activity was counted in a measured trace (vit, encoder, decoder;
  * workloads/host-inventory.c: launches, ATen CPU operators and Python calls
  * per layer and outside the layers) costs that activity's
- * model_host_activity_ns averaged over the module's forward kernels; any
- * other kernel model_host_kernel_ns(host, kclass) (the backward and the
- * optimizer run in autograd's C++ thread and were not counted).
+ * model_host_activity_ns averaged over the module's forward kernels.  A
+ * backward kernel of any module costs one launch and
+ * MODEL_HOST_BWD_OPS_PER_LAUNCH CPU operators, no Python (autograd's C++
+ * thread; counted in measured training traces, model.h).  Any other kernel
+ * (other forwards, the optimizer) costs model_host_kernel_ns(host, kclass).
  */
 int64_t workload_host_kernel_ns(const struct workload *w, int m, int phase,
 				const struct model_host *h, int kclass);
