@@ -22,7 +22,6 @@
 #include "model/model.h"
 
 #include <errno.h>
-#include <libgen.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -242,24 +241,12 @@ static int write_curve_plot(const char *png, const struct model_gpu *g, const ch
 			    const struct model_curve *ours, const struct model_curve *base,
 			    const struct model_curve *prof, struct mo_err *err)
 {
-	char *d1 = strdup(png), *d2 = strdup(png), *dir, *name, title[256], csvpath[4096];
+	char dir[4096], name[4096], title[256];
 	struct mo_outfile csv;
 	struct plot p;
-	size_t len;
-	int rc = -1;
 
-	if (!d1 || !d2) {
-		mo_err_set(err, MO_ENOMEM, "out of memory");
-		goto out;
-	}
-	dir = dirname(d1);
-	name = basename(d2);
-	len = strlen(name);
-	if (len > 4 && !strcasecmp(name + len - 4, ".png"))
-		name[len - 4] = '\0';
-	snprintf(csvpath, sizeof(csvpath), "%s/%s.csv", dir, name);
-	if (mo_outfile_open(&csv, csvpath, err) < 0)
-		goto out;
+	if (plot_png_csv(png, dir, name, sizeof(dir), &csv, err) < 0)
+		return -1;
 	fprintf(csv.fp, "quota_sms,kernel_fwd_ms,kernel_bwd_ms,waves_fwd_ms,waves_bwd_ms,profile_fwd_ms,profile_bwd_ms\n");
 	for (int i = 0; i < ours->n; i++) {
 		fprintf(csv.fp, "%d,%.6f,%.6f,%.6f,%.6f", ours->quota[i], ours->fwd_ns[i] / 1e6,
@@ -270,11 +257,11 @@ static int write_curve_plot(const char *png, const struct model_gpu *g, const ch
 			fprintf(csv.fp, ",,\n");
 	}
 	if (mo_outfile_commit(&csv, err) < 0)
-		goto out;
+		return -1;
 	snprintf(title, sizeof(title), "scaling curve of %s on %s (predicted)", label, g->name);
 	if (plot_open(&p, dir, name, 900, 560, title, "SM quota (SMs)", "time per microbatch (ms)",
 		      err) < 0)
-		goto out;
+		return -1;
 	fprintf(p.fp, "set datafile separator ','\nset key top right\nset grid\n");
 	fprintf(p.fp, "plot '%s.csv' every ::1 using 1:2 with linespoints lw 2 title 'forward, kernel model', \\\n", name);
 	fprintf(p.fp, "     '' every ::1 using 1:3 with linespoints lw 2 title 'backward, kernel model', \\\n");
@@ -284,11 +271,7 @@ static int write_curve_plot(const char *png, const struct model_gpu *g, const ch
 		fprintf(p.fp, ", \\\n     '' every ::1 using 1:6 with linespoints dt 3 title 'forward, profile regression', \\\n"
 			      "     '' every ::1 using 1:7 with linespoints dt 3 title 'backward, profile regression'");
 	fprintf(p.fp, "\n");
-	rc = plot_close(&p, err);
-out:
-	free(d1);
-	free(d2);
-	return rc;
+	return plot_close(&p, err);
 }
 
 /* The options of `mosaic model curve`. */

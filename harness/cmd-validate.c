@@ -22,11 +22,9 @@
 
 #include <errno.h>
 #include <getopt.h>
-#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #define VERB "validate"
 #define MAX_FILES 64
@@ -50,16 +48,15 @@ static void print_stats_json(const char *name, const struct model_err_stats *s, 
 
 static int write_cdf(const char *png, const struct model_val_report *r, struct mo_err *err)
 {
-	char *d1 = strdup(png), *d2 = strdup(png), *dir, *name, csvpath[4096], title[160];
+	char dir[4096], name[4096], title[160];
 	double *o = NULL, *b = NULL;
 	struct mo_outfile csv;
 	struct plot p;
-	size_t len;
 	int rc = -1;
 
 	o = malloc(((size_t)r->nape + 1) * sizeof(double));
 	b = malloc(((size_t)r->nape + 1) * sizeof(double));
-	if (!d1 || !d2 || !o || !b) {
+	if (!o || !b) {
 		mo_err_set(err, MO_ENOMEM, "out of memory");
 		goto out;
 	}
@@ -70,13 +67,7 @@ static int write_cdf(const char *png, const struct model_val_report *r, struct m
 		model_err_stats_of(o, r->nape, &s); /* sorts */
 		model_err_stats_of(b, r->nape, &s);
 	}
-	dir = dirname(d1);
-	name = basename(d2);
-	len = strlen(name);
-	if (len > 4 && !strcasecmp(name + len - 4, ".png"))
-		name[len - 4] = '\0';
-	snprintf(csvpath, sizeof(csvpath), "%s/%s.csv", dir, name);
-	if (mo_outfile_open(&csv, csvpath, err) < 0)
+	if (plot_png_csv(png, dir, name, sizeof(dir), &csv, err) < 0)
 		goto out;
 	fprintf(csv.fp, "abs_pct_error_ours,abs_pct_error_waves,fraction_of_kernels\n");
 	for (int i = 0; i < r->nape; i++)
@@ -99,8 +90,6 @@ static int write_cdf(const char *png, const struct model_val_report *r, struct m
 out:
 	free(o);
 	free(b);
-	free(d1);
-	free(d2);
 	return rc;
 }
 

@@ -2,11 +2,13 @@
 #include "harness/plot.h"
 
 #include <errno.h>
+#include <libgen.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -208,4 +210,28 @@ int plot_render(const char *dir, const char *name, struct mo_err *err)
 	rc = render_one(dir, name, "png", err);
 
 	return rc ? rc : render_one(dir, name, "svg", err);
+}
+
+int plot_png_csv(const char *png, char *dir, char *name, size_t cap, struct mo_outfile *csv,
+		 struct mo_err *err)
+{
+	char *d1 = strdup(png), *d2 = strdup(png), path[4096];
+	size_t len;
+	int rc;
+
+	if (!d1 || !d2) {
+		free(d1);
+		free(d2);
+		return mo_err_set(err, MO_ENOMEM, "out of memory");
+	}
+	snprintf(dir, cap, "%s", dirname(d1));
+	snprintf(name, cap, "%s", basename(d2));
+	free(d1);
+	free(d2);
+	len = strlen(name);
+	if (len > 4 && !strcasecmp(name + len - 4, ".png"))
+		name[len - 4] = '\0';
+	snprintf(path, sizeof(path), "%s/%s.csv", dir, name);
+	rc = mo_outfile_open(csv, path, err);
+	return rc < 0 ? rc : 0;
 }

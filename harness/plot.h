@@ -49,6 +49,12 @@ int plot_render(const char *dir, const char *name, struct mo_err *err);
  */
 #define PLOT_SCRIPT_MAX (1u << 20)
 int plot_script_check(const char *path, struct mo_err *err);
+/* A figure asked for as a file OUT.png: its directory into dir and its name
+ * without ".png" into name (dirname/basename rules; each cap bytes), and
+ * DIR/NAME.csv opened as *csv for the figure's data.  0, or -MO_ENOMEM /
+ * mo_outfile_open's error (csv not open then). */
+int plot_png_csv(const char *png, char *dir, char *name, size_t cap, struct mo_outfile *csv,
+		 struct mo_err *err);
 /* Quote s for a gnuplot single-quoted string (doubles single quotes) into buf. */
 const char *plot_quote(char *buf, size_t size, const char *s);
 
