@@ -6,7 +6,8 @@ kernels (summed: a split-K GEMM's reduction kernel belongs to its GEMM).
     tests/bench/kineto-op-error.py [--gpu h100] [--gpu-file F] [--mosaic BIN]
                                    [--detail gemm,attention] TRACE.json.gz...
 
-An op's shape comes from the Input Dims Kineto records with record_shapes:
+An fp32 op whose first kernel is a TF32 tensor-core kernel (PyTorch's
+allow_tf32) is predicted as tf32.  An op's shape comes from the Input Dims Kineto records with record_shapes:
 aten::addmm / mm (linear), bmm, scaled_dot_product_attention and the flash
 and efficient attention ops (causal from their arguments), layer norm,
 softmax and other reductions (bytes: input read and written), and the common
@@ -84,6 +85,35 @@ def op_of(name, args):
     return None
 
 
+def is_tf32_kernel(name):
+    """True for a TF32 tensor-core kernel: cuBLAS/cuDNN name the data type
+    (tf32), CUTLASS the instruction (s1688 / s16816: fp32 in, TF32 MMA)."""
+    n = name.lower()
+    return 'tf32' in n or 's1688' in n or 's16816' in n
+
+
+def enclosing_ops(ev):
+    """For traces whose kernels carry the launch's correlation as External
+    id (HTA's A100 traces): correlation -> the cpu_ops open on the launching
+    thread when the runtime call was made, innermost first."""
+    by_tid = collections.defaultdict(list)
+    for e in ev:
+        if e.get('cat') in ('cpu_op', 'cuda_runtime'):
+            by_tid[(e['pid'], e['tid'])].append(e)
+    out = {}
+    for evs in by_tid.values():
+        evs.sort(key=lambda e: (e['ts'], -e.get('dur', 0)))
+        stack = []
+        for e in evs:
+            while stack and stack[-1]['ts'] + stack[-1]['dur'] < e['ts']:
+                stack.pop()
+            if e['cat'] == 'cpu_op':
+                stack.append(e)
+            elif 'correlation' in e['args']:
+                out[e['args']['correlation']] = stack[::-1]
+    return out
+
+
 def ops_of(path):
     """The measured ops of one trace: dicts with op, dur (ns), kernels."""
     ev = json.load(gzip.open(path) if path.endswith('.gz') else open(path))['traceEvents']
@@ -91,24 +121,31 @@ def ops_of(path):
     for e in ev:
         if e.get('cat') == 'cpu_op':
             cpu[e['args'].get('External id')].append(e)
+    around = None
     out = {}
     for e in ev:
         if e.get('cat') != 'kernel':
             continue
         xid = e['args'].get('External id')
-        if xid in out:
-            out[xid]['dur'] += e['dur'] * 1000
-            out[xid]['kernels'] += 1
-            continue
+        cands = sorted(cpu.get(xid, []),
+                       key=lambda c: (c['name'] != 'aten::scaled_dot_product_attention', c['dur']))
+        if not cands:
+            around = around if around is not None else enclosing_ops(ev)
+            cands = around.get(e['args'].get('correlation'), [])
         op = None
-        for c in sorted(cpu.get(xid, []),
-                        key=lambda c: (c['name'] != 'aten::scaled_dot_product_attention', c['dur'])):
+        for c in cands:
             op = op_of(c['name'], c['args'])
             if op:
+                key = (c['pid'], c['tid'], c['ts'])
                 break
-        if op:
-            out[xid] = dict(trace=os.path.basename(path), op=op, dur=e['dur'] * 1000, kernels=1,
-                            kernel=e['name'][:70])
+        if not op:
+            continue
+        r = out.setdefault(key, dict(trace=os.path.basename(path), op=op, dur=0, kernels=0,
+                                     kernel=e['name'][:70]))
+        r['dur'] += e['dur'] * 1000
+        r['kernels'] += 1
+        if r['op'][2] == 'fp32' and is_tf32_kernel(e['name']):
+            r['op'], r['kernel'] = (r['op'][0], r['op'][1], 'tf32'), e['name'][:70]
     return list(out.values())
 
 
