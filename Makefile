@@ -239,6 +239,7 @@ bench-host: $(MOSAIC)
 	MOSAIC=$(MOSAIC) tests/bench/host-vs-measured.sh
 	tests/bench/host-activity-fit.py
 	tests/bench/host-backward-count.py
+	tests/bench/host-gpu-fit.py
 
 # ---- benchmarks of our own speed ----
 bench-self: $(MOSAIC) $(BENCH_BIN)

@@ -510,7 +510,7 @@ static void plan_cluster(const struct plan *p, const struct workload *w,
 		engine_cluster_for_workload(c, gpu, p->n_gpus, w);
 	}
 	c->host_issue = p->host_issue;
-	model_host_init(&c->host, p->launch_mode);
+	model_host_init_gpu(&c->host, p->launch_mode, gpu);
 }
 
 /* Simulate the schedule; the trace to o->out, or to the file o->out_path. */

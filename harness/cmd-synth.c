@@ -124,7 +124,7 @@ int cmd_synth(int argc, char **argv)
 		return cli_fail("synth", &err);
 	}
 	if (launch >= 0)
-		model_host_init(&host, launch);
+		model_host_init_gpu(&host, launch, gpu);
 	struct capped_sink cap = {.out = out};
 	sink = (struct trace_sink){capped_header, capped_record, &cap};
 	if (trace_sink_writer(&cap.next, &tw, out) < 0 ||

@@ -16,23 +16,52 @@
 #include <stdlib.h>
 #include <string.h>
 
-void model_host_init(struct model_host *h, int mode)
+/*
+ * The eager constants of each machine measured, ns, classes in the order of
+ * TRACE_KERNEL_CLASSES (unknown, gemm, attention, conv, elementwise,
+ * reduction, communication, memory); model.h says where each comes from.
+ * The first row (the H100 host) stands for every GPU without a row of its
+ * own.
+ */
+struct machine {
+	int cc; /* compute capability x 10 of the GPUs whose host it is; 0: any other */
+	int64_t cls[TRACE_CLASS_COUNT];
+	int64_t launch, op, pycall;
+};
+static const struct machine machines[] = {
+	{0,
+	 {MODEL_HOST_OTHER_NS, MODEL_HOST_GEMM_NS, MODEL_HOST_ATTENTION_NS, MODEL_HOST_GEMM_NS,
+	  MODEL_HOST_ELEMENTWISE_NS, MODEL_HOST_REDUCTION_NS, MODEL_HOST_OTHER_NS,
+	  MODEL_HOST_MEMORY_NS},
+	 MODEL_HOST_LAUNCH_NS, MODEL_HOST_OP_NS, MODEL_HOST_PYCALL_NS},
+	/* A100 hosts (four Holistic Trace Analysis traces, 19778 intervals) */
+	{80, {20000, 58400, 55000, 20000, 46000, 88500, 189600, 53700},
+	 MODEL_HOST_A100_LAUNCH_NS, MODEL_HOST_A100_OP_NS, 0},
+	/* V100 hosts (two traces, 15144 intervals) */
+	{70, {64700, 50300, 64700, 67300, 58600, 155100, 64700, 42800},
+	 MODEL_HOST_V100_LAUNCH_NS, MODEL_HOST_V100_OP_NS, 0},
+};
+
+void model_host_init_gpu(struct model_host *h, int mode, const struct model_gpu *gpu)
 {
+	const struct machine *m = &machines[0];
+
+	for (size_t i = 1; gpu && i < sizeof machines / sizeof machines[0]; i++)
+		if (machines[i].cc == gpu->cc_major * 10 + gpu->cc_minor)
+			m = &machines[i];
 	memset(h, 0, sizeof(*h));
 	h->mode = mode;
-	for (int c = 0; c < TRACE_CLASS_COUNT; c++)
-		h->kernel_cpu_ns[c] = MODEL_HOST_OTHER_NS;
-	h->kernel_cpu_ns[TRACE_CLASS_GEMM] = MODEL_HOST_GEMM_NS;
-	h->kernel_cpu_ns[TRACE_CLASS_CONV] = MODEL_HOST_GEMM_NS;
-	h->kernel_cpu_ns[TRACE_CLASS_ATTENTION] = MODEL_HOST_ATTENTION_NS;
-	h->kernel_cpu_ns[TRACE_CLASS_ELEMENTWISE] = MODEL_HOST_ELEMENTWISE_NS;
-	h->kernel_cpu_ns[TRACE_CLASS_REDUCTION] = MODEL_HOST_REDUCTION_NS;
-	h->kernel_cpu_ns[TRACE_CLASS_MEMORY] = MODEL_HOST_MEMORY_NS;
+	memcpy(h->kernel_cpu_ns, m->cls, sizeof(h->kernel_cpu_ns));
 	h->graph_launch_ns = MODEL_HOST_GRAPH_LAUNCH_NS;
 	h->queue_depth = MODEL_HOST_QUEUE_DEPTH;
-	h->launch_ns = MODEL_HOST_LAUNCH_NS;
-	h->op_ns = MODEL_HOST_OP_NS;
-	h->pycall_ns = MODEL_HOST_PYCALL_NS;
+	h->launch_ns = m->launch;
+	h->op_ns = m->op;
+	h->pycall_ns = m->pycall;
+}
+
+void model_host_init(struct model_host *h, int mode)
+{
+	model_host_init_gpu(h, mode, NULL);
 }
 
 double model_host_activity_ns(const struct model_host *h, double launches, double ops,

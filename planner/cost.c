@@ -173,7 +173,7 @@ int pl_time_layer(const struct workload *w, int m, int l, int phase, int samples
 	struct model_host mh;
 	int rc;
 
-	model_host_init(&mh, MODEL_LAUNCH_EAGER);
+	model_host_init_gpu(&mh, MODEL_LAUNCH_EAGER, pb->gpu);
 	if (host)
 		*host = 0;
 	trace_mem_init(&tm);

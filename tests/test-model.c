@@ -1322,6 +1322,29 @@ START_TEST(the_host_fit_reads_launch_intervals_of_a_measured_trace)
 }
 END_TEST
 
+/* A GPU's host is its own machine's (model.h): the A100 and V100 traces'
+ * activity fits, the H100 host's constants for every other GPU. */
+START_TEST(each_gpu_gets_the_host_constants_of_its_own_machines_traces)
+{
+	struct model_host h;
+
+	model_host_init_gpu(&h, MODEL_LAUNCH_EAGER, model_gpu_find("a100-80gb-sxm", NULL));
+	ck_assert_int_eq(h.launch_ns, MODEL_HOST_A100_LAUNCH_NS);
+	ck_assert_int_eq(h.op_ns, MODEL_HOST_A100_OP_NS);
+	ck_assert_int_eq(h.pycall_ns, 0);
+	ck_assert_int_eq(model_host_kernel_ns(&h, TRACE_CLASS_GEMM), 58400);
+	model_host_init_gpu(&h, MODEL_LAUNCH_EAGER, model_gpu_find("v100-sxm2", NULL));
+	ck_assert_int_eq(h.launch_ns, MODEL_HOST_V100_LAUNCH_NS);
+	ck_assert_int_eq(model_host_kernel_ns(&h, TRACE_CLASS_REDUCTION), 155100);
+	model_host_init_gpu(&h, MODEL_LAUNCH_EAGER, model_gpu_find("l4", NULL)); /* cc 8.9 */
+	ck_assert_int_eq(h.launch_ns, MODEL_HOST_LAUNCH_NS);
+	ck_assert_int_eq(model_host_kernel_ns(&h, TRACE_CLASS_GEMM), MODEL_HOST_GEMM_NS);
+	model_host_init_gpu(&h, MODEL_LAUNCH_GRAPHS, NULL);
+	ck_assert_int_eq(h.pycall_ns, MODEL_HOST_PYCALL_NS);
+	ck_assert_int_eq(model_host_kernel_ns(&h, TRACE_CLASS_GEMM), 0);
+}
+END_TEST
+
 /* Hand-checked with the fitted eager GEMM dispatch (30.6 us): three 10 us
  * GEMMs wait on the host, 3 x 30.6 + 10 = 101.8 us (30 us back to back);
  * three 100 us GEMMs keep the GPU busy, 30.6 + 300 = 330.6 us; under graphs
@@ -1356,6 +1379,7 @@ Suite *test_suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, gpus_are_found_by_short_full_and_trace_names);
 	tcase_add_test(tc, a_kernel_stream_lasts_the_max_of_host_issue_and_gpu_work);
+	tcase_add_test(tc, each_gpu_gets_the_host_constants_of_its_own_machines_traces);
 	tcase_add_test(tc, a_mig_instance_is_a_gpu_with_its_slices_of_memory_bandwidth_and_l2);
 	tcase_add_test(tc, an_unknown_gpu_is_an_error_listing_the_known_ones);
 	tcase_add_test(tc, specs_carry_the_data_sheet_and_cuda_limits);

@@ -442,6 +442,48 @@ START_TEST(eager_attention_materialises_scores_softmax_and_dropout)
 }
 END_TEST
 
+/* Kernels called name in the forward of one sample of spec's module 0. */
+static int forward_kernels_named(const char *spec, const char *name)
+{
+	struct workload *w = load_str_ok(spec);
+	struct trace_mem t;
+	struct mo_err err;
+	int n = 0;
+
+	trace_mem_init(&t);
+	ck_assert(workload_kernels(w, 0, 0, 1, WORKLOAD_FWD, 1, h100(), &t, &err) == 0);
+	for (size_t i = 0; i < t.n; i++)
+		n += t.recs[i].kind == TRACE_KIND_KERNEL && !strcmp(t.recs[i].u.kernel.name, name);
+	trace_mem_release(&t);
+	workload_free(w);
+	return n;
+}
+
+/* OWLv2's text tower as its trace shows it: Q, K and V copied contiguous,
+ * the causal and the padding mask added one after the other, the softmax
+ * written in bf16; a Hugging Face decoder's fp32 softmax is cast back. */
+START_TEST(clip_style_eager_attention_copies_q_k_v_adds_both_masks_and_keeps_the_softmax_dtype)
+{
+	static const char clip[] =
+		"{\"name\":\"c\",\"batch\":1,\"dtype\":\"bf16\",\"modules\":[{\"name\":\"text\","
+		"\"kind\":\"encoder\",\"arch\":\"encoder\",\"layers\":1,\"hidden\":64,\"heads\":4,"
+		"\"ffn\":256,\"seq\":5,\"vocab\":100,\"causal\":true,\"impl\":\"pytorch\","
+		"\"scale_query\":true,\"head_copies\":true,\"attention\":\"eager\"}]}";
+	static const char llama[] =
+		"{\"name\":\"l\",\"batch\":1,\"dtype\":\"bf16\",\"modules\":[{\"name\":\"lm\","
+		"\"kind\":\"backbone\",\"arch\":\"decoder\",\"layers\":1,\"hidden\":64,\"heads\":4,"
+		"\"ffn\":256,\"seq\":16,\"impl\":\"pytorch\",\"attention\":\"eager\"}]}";
+
+	ck_assert_int_eq(forward_kernels_named(clip, "head_copy"), 3);
+	ck_assert_int_eq(forward_kernels_named(clip, "attn_mask_add"), 2);
+	ck_assert_int_eq(forward_kernels_named(clip, "softmax"), 1);
+	ck_assert_int_eq(forward_kernels_named(clip, "softmax_to_dtype"), 0);
+	ck_assert_int_eq(forward_kernels_named(llama, "head_copy"), 0);
+	ck_assert_int_eq(forward_kernels_named(llama, "attn_mask_add"), 1);
+	ck_assert_int_eq(forward_kernels_named(llama, "softmax_to_dtype"), 1);
+}
+END_TEST
+
 START_TEST(pytorch_impl_unfuses_rmsnorm_rope_swiglu_and_separate_qkv_is_three_gemms)
 {
 	static const char spec[] =
@@ -1128,6 +1170,7 @@ Suite *test_suite(void)
 	tcase_add_test(tc, tiny_decoder_forward_has_the_hand_counted_kernels_and_flops);
 	tcase_add_test(tc, tiny_decoder_backward_doubles_gemm_work_and_the_optimizer_clips_then_steps);
 	tcase_add_test(tc, eager_attention_materialises_scores_softmax_and_dropout);
+	tcase_add_test(tc, clip_style_eager_attention_copies_q_k_v_adds_both_masks_and_keeps_the_softmax_dtype);
 	tcase_add_test(tc, bert_is_post_norm_with_an_mlm_head);
 	tcase_add_test(tc, pytorch_impl_unfuses_rmsnorm_rope_swiglu_and_separate_qkv_is_three_gemms);
 	tcase_add_test(tc, frozen_modules_skip_weight_gradients_and_the_optimizer);

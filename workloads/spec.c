@@ -28,7 +28,7 @@
  *   impl (fused|pytorch: see enum workload_impl)
  *   flags (booleans): bias qkv_bias qk_norm cls_token tie_embeddings pooler
  *     cross_attention frozen causal embed_norm final_norm pool patch_bias
- *     shared_embedding scale_query
+ *     shared_embedding scale_query head_copies
  *   attn_dropout (number in [0, 1); default: dropout)
  *   trace (path, relative to the spec's directory), trace_module (string),
  *   trace_samples (int > 0; default the microbatch)
@@ -232,6 +232,7 @@ static const struct field module_fields[] = {
 	FB(bias), FB(qkv_bias), FB(qk_norm), FB(cls_token), FB(tie_embeddings), FB(pooler),
 	FB(cross_attention), FB(frozen), FB(causal), FB(embed_norm), FB(final_norm), FB(pool),
 	FB(patch_bias), FB(shared_embedding), FB(scale_query),
+	FB(head_copies),
 	{"blocks", F_INT, 0, NULL, 0}, /* handled specially */
 	{NULL, 0, 0, NULL, 0},
 };

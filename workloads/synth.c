@@ -23,9 +23,12 @@
  *   or gate+up, SwiGLU, down); dropout; residual add.
  * Encoders without a final norm (BERT) are post-norm: the norms follow the
  * residual adds.  Attention is one fused flash kernel (forward and backward),
- * or eager: [repeat_kv when grouped], scores bmm, scale (on the scores, or on
- * Q with "scale_query"), mask add (causal or padding), softmax, dropout
- * ("attn_dropout"), context bmm, merge-heads copy.
+ * or eager: [repeat_kv when grouped], scale Q ("scale_query"), [Q, K and V
+ * copied contiguous with "head_copies"], scores bmm, [scale the scores],
+ * mask adds (causal, padding, or both for a causal encoder: CLIP's text
+ * tower adds its causal and its padding mask one after the other), softmax,
+ * [with "impl": "pytorch" in a 16-bit decoder, its fp32 result cast back],
+ * dropout ("attn_dropout"), context bmm, merge-heads copy.
  * Dropout kernels (output plus a one-byte mask) exist only when p > 0.
  * "impl": "pytorch" unfuses what Hugging Face eager code does not fuse:
  * RMSNorm (to float, pow, mean, rsqrt, mul, to dtype, weight mul), rotary
@@ -277,17 +280,27 @@ static void attention(struct gen *g, int64_t T, int64_t S, int64_t Sk, int cross
 			ew(g, "repeat_kv", 2 * B * Sk * d, 1, 1, 0, 1);
 		if (m->scale_query)
 			ew(g, "attn_scale", T * q, 1, 1, 1, 1);
+		if (m->head_copies) {
+			ew(g, "head_copy", T * kv, 1, 1, 0, 0);
+			ew(g, "head_copy", T * kv, 1, 1, 0, 0);
+			ew(g, "head_copy", T * q, 1, 1, 0, 0);
+		}
 		if ((s = add(g, S_BMM, "bmm:scores")))
 			s->a = B, s->b = S, s->c = Sk, s->d = d;
 		if (!m->scale_query)
 			ew(g, "attn_scale", B * S * Sk, 1, 1, 1, 1);
-		if (causal || m->arch == WORKLOAD_ARCH_ENCODER)
+		if (causal)
+			ew(g, "attn_mask_add", B * S * Sk, 2, 1, 1, 0);
+		if (m->arch == WORKLOAD_ARCH_ENCODER)
 			ew(g, "attn_mask_add", B * S * Sk, 2, 1, 1, 0);
 		if ((s = add(g, S_SOFTMAX, "softmax")))
 			s->a = B * S, s->b = Sk;
 		/* softmax(..., dtype=torch.float32).to(query.dtype) in 16-bit
-		 * Hugging Face eager code: the fp32 result is cast back */
-		if (m->impl == WORKLOAD_IMPL_PYTORCH && g->e == 2)
+		 * Hugging Face decoder code (Llama, Qwen2): the fp32 result is
+		 * cast back; CLIP's and BERT's softmax stays in the input dtype
+		 * (OWLv2's trace: cunn_SoftMaxForward<.., BFloat16, float,
+		 * BFloat16>, no cast) */
+		if (m->impl == WORKLOAD_IMPL_PYTORCH && g->e == 2 && m->arch == WORKLOAD_ARCH_DECODER)
 			ew(g, "softmax_to_dtype", B * S * Sk, 2, 1, 0, 1);
 		dropout_p(g, "attn_dropout", B * S * Sk, m->attn_dropout);
 		if ((s = add(g, S_BMM, "bmm:context")))

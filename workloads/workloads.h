@@ -151,6 +151,9 @@ struct workload_module {
 	                       when not given */
 	int scale_query;    /* eager: the 1/sqrt(d) scaling multiplies Q (T x q elements,
 	                       OPT, CLIP) instead of the score matrix (GPT-2, BERT, Llama) */
+	int head_copies;    /* eager: Q, K and V are copied contiguous per head before the
+	                       scores bmm (Hugging Face CLIP/OWLv2 code's _shape: three
+	                       copies a layer, as the OWLv2 trace shows) */
 };
 
 /* Activations sent along an edge (gradients flow back the same way). */
