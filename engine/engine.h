@@ -464,7 +464,7 @@ int engine_schedule_switches(const struct plan *p, const struct workload *w,
  *   "sim"   the discrete-event simulator above (every number SIMULATED);
  *   "cuda"  real GPUs (engine/cuda/engine-cuda.h, opened at run time: every
  *           number MEASURED).  Without a CUDA build, driver or device it fails
- *           with -MO_ENODEV and a message that suggests '--backend sim'.
+ *           with -MO_ENODEV and a message that suggests the simulator.
  * Both fill the one result type below, labelled with what its numbers are.
  * Adding a backend: one function with engine_run's signature and one line in
  * the table.

@@ -3,6 +3,7 @@
 #include "harness/bundled.h"
 
 #include <ctype.h>
+#include <jansson.h>
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
@@ -60,6 +61,27 @@ int cli_getopt(int argc, char **argv, const char *shortopts, const struct option
 		snprintf(getopt_error, sizeof(getopt_error), "unknown option '%.*s'",
 			 (int)strcspn(arg, "="), arg);
 	return '?';
+}
+
+int cli_common_option(int c, struct cli_common *co)
+{
+	if (c == 'o')
+		co->output = optarg;
+	else if (c == CLI_OPT_JSON)
+		co->json = 1;
+	else if (c == CLI_OPT_QUIET)
+		co->quiet = 1;
+	return c == 'o' || c == CLI_OPT_JSON || c == CLI_OPT_QUIET;
+}
+
+void cli_json_print(json_t *o)
+{
+	if (o)
+		json_dumpf(o, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	else
+		fputs("null", stdout);
+	putchar('\n');
+	json_decref(o);
 }
 
 int cli_bad_option(const char *verb)

@@ -11,10 +11,16 @@
  * and runs `mosaic help <verb>` as `mosaic <verb> --help`.
  *
  * Conventions every command keeps (tests/e2e/cli.sh checks them for each
- * command of the table): options parsed with cli_getopt(); -h/--help prints
- * the whole text on stdout and exits 0; one line per error (cli_usage_error,
- * cli_bad_option, cli_fail); -o/--out for the file written, --json for a
- * machine-readable result, results on stdout, progress on stderr.
+ * command of the table and each form of `model` and `workload`): options
+ * parsed with cli_getopt(); -h/--help prints the whole text on stdout and
+ * exits 0; one line per error (cli_usage_error, cli_bad_option, cli_fail);
+ * results on stdout, progress and notes on stderr; and the same spelling of
+ * the options every command takes:
+ *   --json           the result as JSON on stdout (one object or array);
+ *   --quiet          no progress, notes or summary lines on stderr (errors
+ *                    and warnings still);
+ *   -o, --output P   the file or directory the command writes (commands
+ *                    that write one), with --out accepted as an alias.
  */
 #ifndef MOSAIC_HARNESS_CLI_H
 #define MOSAIC_HARNESS_CLI_H
@@ -69,6 +75,27 @@ int cli_usage_error(const char *verb, const char *fmt, ...) __attribute__((forma
  *     default: return cli_bad_option("verb");
  */
 int cli_getopt(int argc, char **argv, const char *shortopts, const struct option *longopts);
+/*
+ * The long options of the convention above, for a command's option table:
+ * CLI_OPTS_OUTPUT gives -o's two spellings (its short option "o:" goes into
+ * the command's shortopts); --json and --quiet return CLI_OPT_JSON and
+ * CLI_OPT_QUIET (values no short option uses) where a command has no letter
+ * for them yet.
+ */
+#define CLI_OPTS_OUTPUT {"output", required_argument, NULL, 'o'}, {"out", required_argument, NULL, 'o'}
+enum { CLI_OPT_JSON = 0x100, CLI_OPT_QUIET };
+/* What the convention's options asked for; cli_common_option() takes c (a
+ * cli_getopt() answer) into co when it is one of them ('o', CLI_OPT_JSON,
+ * CLI_OPT_QUIET) and returns 1, else returns 0 and leaves co alone. */
+struct cli_common {
+	const char *output;
+	int json, quiet;
+};
+int cli_common_option(int c, struct cli_common *co);
+/* --json's output: o (a jansson value; NULL prints null) on stdout, indented
+ * by two, then a newline; o is released. */
+struct json_t;
+void cli_json_print(struct json_t *o);
 const char *cli_getopt_error(void);
 int cli_bad_option(const char *verb);
 

@@ -3,16 +3,17 @@
 #include "harness/cli.h"
 
 #include <getopt.h>
+#include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
 static const char usage[] =
-	"mosaic bench [--quick] [--out DIR] [--jobs N] [--cluster SPEC] [--shard I/N|auto]\n"
+	"mosaic bench [--quick] [-o DIR] [--jobs N] [--cluster SPEC] [--shard I/N|auto]\n"
 	"                    [--workloads a,b] [--timeline NAME] [--check sim|none] [--quiet]\n"
-	"                    [--gpu-file FILE] [--profiles LIST] [--calibration FILE] [--matrix FILE]\n"
-	"       mosaic bench --merge DIR... --out DIR";
+	"                    [--json] [--gpu-file FILE] [--profiles LIST] [--calibration FILE] [--matrix FILE]\n"
+	"       mosaic bench --merge DIR... -o DIR [--json]";
 
 static void help(void)
 {
@@ -23,7 +24,8 @@ static void help(void)
 	       "to DIR: CSV tables, gnuplot figures (PNG + SVG), report.md, summary.json.\n"
 	       "Every number is simulated (sim backend) or predicted (performance model).\n\n"
 	       "  --quick          the CI-sized sweep (fewer GPU counts)\n"
-	       "  --out DIR        results directory (default results/<UTC date-time>)\n"
+	       "  -o, --output DIR results directory (default results/<UTC date-time>;\n"
+	       "                   --out DIR too)\n"
 	       "  --jobs N         run the sweep in N processes (default: online CPUs)\n"
 	       "  --cluster SPEC   GPUxCOUNT (\"h100x8\", the default; \"a100-80gb-pcie x16\")\n"
 	       "  --gpu-file FILE  add GPUs from a JSON file (as `mosaic model gpus --json`)\n"
@@ -33,7 +35,7 @@ static void help(void)
 	       "  --shard I/N      run only tasks with index %% N == I; writes their rows and\n"
 	       "                   shard.json to DIR (merge the N directories with --merge)\n"
 	       "  --shard auto     I/N from mpirun, srun or a Slurm job array; writes\n"
-	       "                   DIR/shards/I (then: --merge DIR/shards/* --out DIR)\n"
+	       "                   DIR/shards/I (then: --merge DIR/shards/* -o DIR)\n"
 	       "  --workloads LIST comma-separated bundled names or spec files (default: the\n"
 	       "                   bundled suite); a spec is named by its \"name\" field\n"
 	       "  --timeline NAME  the workload whose iteration the timelines draw (default:\n"
@@ -49,7 +51,11 @@ static void help(void)
 	       "                   finalist check is then off unless --check sim (the\n"
 	       "                   simulator does not know them: they shape the plans, the\n"
 	       "                   simulated times are the simulator's)\n"
-	       "  --merge DIR...   join shard directories into the report in --out DIR\n"
+	       "  --merge DIR...   join shard directories into the report in -o DIR\n"
+	       "  --json           print DIR/summary.json (per workload each system's\n"
+	       "                   simulated and predicted iteration time, the speedups) on\n"
+	       "                   stdout instead of the summary lines; with --shard,\n"
+	       "                   {\"shard\", \"shards\", \"dir\"}\n"
 	       "  --quiet          no progress on stderr\n", usage);
 }
 
@@ -72,15 +78,18 @@ static void warn_no_gnuplot(const char *dir)
 				"scripts only (install gnuplot-nox, then run 'mosaic plot %s')\n", dir);
 }
 
-static void print_summary(const char *dir)
+/* The run's summary on stdout: summary.txt and where the report is, or with
+ * --json summary.json as it is. */
+static void print_summary(const char *dir, int json)
 {
 	char path[4096], *text;
 
-	snprintf(path, sizeof(path), "%s/summary.txt", dir);
+	snprintf(path, sizeof(path), "%s/%s", dir, json ? "summary.json" : "summary.txt");
 	if (mo_read_file(path, BENCH_MAX_FILE, &text, NULL, NULL) == 0)
 		fputs(text, stdout);
 	free(text);
-	printf("report: %s/report.md\n", dir);
+	if (!json)
+		printf("report: %s/report.md\n", dir);
 }
 
 /* "I/N" with 0 <= I < N <= 65536 (cli_int for each half). */
@@ -104,7 +113,7 @@ static int parse_shard(const char *arg, int *i, int *n)
 /* What the command line asked for, beside the sweep's options. */
 struct args {
 	const char *out, *cluster, *workloads, *timeline, *check;
-	int merge, shard_i, shard_n, shard_auto;
+	int merge, shard_i, shard_n, shard_auto, json;
 };
 
 /* One option into o and a: -1 to go on, else the exit code. */
@@ -155,27 +164,28 @@ static int option(int c, struct bench_opts *o, struct args *a, struct mo_err *er
 	}
 	case 'm': a->merge = 1; return -1;
 	case 'Q': o->quiet = 1; return -1;
+	case CLI_OPT_JSON: a->json = 1; return -1;
 	case 'h': help(); return 0;
 	default: return cli_bad_option("bench");
 	}
 }
 
-/* --merge DIR... --out DIR */
+/* --merge DIR... -o DIR */
 static int merge(int argc, char **argv, const struct bench_opts *o, const struct args *a,
 		 struct mo_err *err)
 {
 	if (!a->out)
-		return cli_usage_error("bench", "--merge needs --out DIR");
+		return cli_usage_error("bench", "--merge needs -o DIR");
 	if (optind >= argc)
 		return cli_usage_error("bench", "--merge needs shard directories");
 	if (a->shard_n || a->cluster || a->workloads || a->timeline || a->check || o->quick ||
 	    bench_measurements_any(o))
 		return cli_usage_error("bench",
-				       "--merge takes the sweep's options from the shards; give only --out");
+				       "--merge takes the sweep's options from the shards; give only -o");
 	warn_no_gnuplot(a->out);
 	if (bench_merge((const char *const *)argv + optind, argc - optind, a->out, 0, NULL, NULL, err))
 		return cli_fail("bench", err);
-	print_summary(a->out);
+	print_summary(a->out, a->json);
 	return 0;
 }
 
@@ -201,16 +211,18 @@ static int sweep_opts(struct bench_opts *o, const struct args *a, struct mo_err 
 	return -1;
 }
 
-/* Where the results go: --out, DIR/shards/I for --shard auto, else results/<date-time>. */
-static int out_dir(struct args *a, char *buf, size_t size, struct mo_err *err)
+/* Where the results go: -o, DIR/shards/I for --shard auto, else results/<date-time>. */
+static int out_dir(struct args *a, int quiet, char *buf, size_t size, struct mo_err *err)
 {
 	if (a->shard_auto) {
 		const char *which;
 
 		if (bench_shard_from_env(&a->shard_i, &a->shard_n, &which, err))
 			return cli_fail("bench", err);
-		fprintf(stderr, "mosaic bench: shard %d/%d from %s\n", a->shard_i, a->shard_n, which);
-		if (a->out) { /* every rank shares --out: each writes DIR/shards/I */
+		if (!quiet)
+			fprintf(stderr, "mosaic bench: shard %d/%d from %s\n", a->shard_i, a->shard_n,
+				which);
+		if (a->out) { /* every rank shares -o: each writes DIR/shards/I */
 			snprintf(buf, size, "%s/shards/%d", a->out, a->shard_i);
 			a->out = buf;
 		}
@@ -229,7 +241,8 @@ static int out_dir(struct args *a, char *buf, size_t size, struct mo_err *err)
 int cmd_bench(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{"quick", no_argument, 0, 'q'},     {"out", required_argument, 0, 'o'},
+		{"quick", no_argument, 0, 'q'},     CLI_OPTS_OUTPUT,
+		{"json", no_argument, 0, CLI_OPT_JSON},
 		{"jobs", required_argument, 0, 'j'}, {"cluster", required_argument, 0, 'c'},
 		{"shard", required_argument, 0, 's'}, {"workloads", required_argument, 0, 'w'},
 		{"merge", no_argument, 0, 'm'},     {"quiet", no_argument, 0, 'Q'},
@@ -258,18 +271,22 @@ int cmd_bench(int argc, char **argv)
 		return merge(argc, argv, &o, &a, &err);
 	if (optind < argc)
 		return cli_usage_error("bench", "unexpected argument '%s'", argv[optind]);
-	if ((rc = sweep_opts(&o, &a, &err)) >= 0 || (rc = out_dir(&a, outbuf, sizeof(outbuf), &err)) >= 0)
+	if ((rc = sweep_opts(&o, &a, &err)) >= 0 || (rc = out_dir(&a, o.quiet, outbuf, sizeof(outbuf), &err)) >= 0)
 		return rc;
 	if (a.shard_n) {
 		if (bench_run_shard(&o, a.shard_i, a.shard_n, a.out, -1, &err))
 			return cli_fail("bench", &err);
-		printf("shard %d/%d: %s (join the shards with 'mosaic bench --merge DIR... --out DIR')\n",
-		       a.shard_i, a.shard_n, a.out);
+		if (a.json)
+			cli_json_print(json_pack("{s:i,s:i,s:s}", "shard", a.shard_i, "shards",
+						 a.shard_n, "dir", a.out));
+		else
+			printf("shard %d/%d: %s (join the shards with 'mosaic bench --merge DIR... "
+			       "-o DIR')\n", a.shard_i, a.shard_n, a.out);
 		return 0;
 	}
 	warn_no_gnuplot(a.out);
 	if (bench_run_jobs(&o, a.out, &err))
 		return cli_fail("bench", &err);
-	print_summary(a.out);
+	print_summary(a.out, a.json);
 	return 0;
 }

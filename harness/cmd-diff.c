@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char usage[] = "mosaic diff [--json] [--top N] CONTROL TEST";
+static const char usage[] = "mosaic diff [--json] [--top N] [--quiet] CONTROL TEST";
 
 static void help(void)
 {
@@ -21,7 +21,9 @@ static void help(void)
 	       "of 0 on one side.  Exit 0 whether or not anything changed, 2 on bad\n"
 	       "input.\n\n"
 	       "  --json     one JSON object instead of a table\n"
-	       "  --top N    changes listed (default 20; 0 for all)\n",
+	       "  --top N    changes listed (default 20; 0 for all)\n"
+	       "  --quiet    accepted as by every command (diff writes only errors to\n"
+	       "             stderr)\n",
 	       usage);
 }
 
@@ -109,6 +111,7 @@ int cmd_diff(int argc, char **argv)
 	static const struct option opts[] = {
 		{"json", no_argument, NULL, 'j'},
 		{"top", required_argument, NULL, 't'},
+		{"quiet", no_argument, NULL, CLI_OPT_QUIET},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -127,6 +130,8 @@ int cmd_diff(int argc, char **argv)
 		case 't':
 			if (cli_int("--top", optarg, 0, 1000000, &top, &err) < 0)
 				return cli_usage_error("diff", "%s", err.msg);
+			break;
+		case CLI_OPT_QUIET: /* nothing on stderr but errors anyway */
 			break;
 		case 'h':
 			help();

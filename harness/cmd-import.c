@@ -9,7 +9,8 @@
 #include <time.h>
 
 static const char usage[] =
-	"mosaic import IN.json[.gz] -o OUT.mtr [--module-depth N] [--reorder-window N]";
+	"mosaic import IN.json[.gz] -o OUT.mtr [--module-depth N] [--reorder-window N] [--json]\n"
+	"                     [--quiet]";
 
 static void help(void)
 {
@@ -18,11 +19,16 @@ static void help(void)
 	       "plain or gzip, into a mosaic trace (measured).  Kernels keep their launch\n"
 	       "facts and are attributed to modules (nn.Module events) and phases (user\n"
 	       "annotations, autograd); kernel classes come from the model's classifier.\n\n"
-	       "  -o, --output FILE       the .mtr to write (written atomically)\n"
+	       "  -o, --output FILE       the .mtr to write (written atomically; --out too)\n"
 	       "  --module-depth N        nn.Module nesting level that names a module:\n"
 	       "                          0 the root model, 1 its children, 2 (default) theirs\n"
-	       "  --reorder-window N      GPU records held back to sort by start (16384)\n\n"
-	       "A one-line summary goes to stderr.  Exit 2 on bad input (no file written).\n",
+	       "  --reorder-window N      GPU records held back to sort by start (16384)\n"
+	       "  --json                  the counts below as one JSON object on stdout\n"
+	       "  --quiet                 no summary line on stderr\n\n"
+	       "A one-line summary goes to stderr: events, kernels, collectives, memcpy,\n"
+	       "memset, markers, the share of kernels attributed to a module and to a phase,\n"
+	       "modules, and the JSON read per second (measured).  Exit 2 on bad input (no\n"
+	       "file written).\n",
 	       usage);
 }
 
@@ -54,10 +60,48 @@ static double pct(uint64_t a, uint64_t b)
 	return b ? 100.0 * (double)a / (double)b : 0.0;
 }
 
+/* The one-line summary on stderr. */
+static void print_summary(const char *in, const char *out, const struct trace_import_stats *st,
+			  double secs)
+{
+	double mb = (double)st->input_bytes / 1e6;
+	uint64_t k = st->kernels + st->collectives;
+
+	fprintf(stderr,
+		"imported '%s' -> '%s': %llu events, %llu kernels (%llu collective), "
+		"%llu memcpy, %llu memset, %llu markers; %.1f%% of kernels attributed to a "
+		"module, %.1f%% to a phase; %llu modules; %.1f MB JSON in %.2f s (%.0f MB/s, measured)\n",
+		in, out, (unsigned long long)st->events, (unsigned long long)k,
+		(unsigned long long)st->collectives, (unsigned long long)st->memcpys,
+		(unsigned long long)st->memsets, (unsigned long long)st->markers,
+		pct(st->attributed, k), pct(st->phased, k), (unsigned long long)st->modules, mb, secs,
+		secs > 0 ? mb / secs : 0.0);
+}
+
+/* --json: the same counts as one object on stdout. */
+static void print_json(const char *in, const char *out, const struct trace_import_stats *st,
+		       double secs)
+{
+	uint64_t k = st->kernels + st->collectives;
+	json_t *o = json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:f,s:f,s:I,s:f}", "events",
+			      (json_int_t)st->events, "kernels", (json_int_t)k, "collectives",
+			      (json_int_t)st->collectives, "memcpys", (json_int_t)st->memcpys,
+			      "memsets", (json_int_t)st->memsets, "markers", (json_int_t)st->markers,
+			      "modules", (json_int_t)st->modules, "attributed_pct",
+			      pct(st->attributed, k), "phased_pct", pct(st->phased, k), "input_bytes",
+			      (json_int_t)st->input_bytes, "measured_seconds", secs);
+
+	json_object_set_new(o, "input", inspect_jstr(in));
+	json_object_set_new(o, "output", inspect_jstr(out));
+	cli_json_print(o);
+}
+
 int cmd_import(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"output", required_argument, NULL, 'o'},
+		CLI_OPTS_OUTPUT,
+		{"json", no_argument, NULL, CLI_OPT_JSON},
+		{"quiet", no_argument, NULL, CLI_OPT_QUIET},
 		{"module-depth", required_argument, NULL, 'd'},
 		{"reorder-window", required_argument, NULL, 'w'},
 		{"help", no_argument, NULL, 'h'},
@@ -65,16 +109,15 @@ int cmd_import(int argc, char **argv)
 	};
 	struct trace_import_opts io;
 	struct mo_err err = {0};
-	const char *out = NULL;
+	struct cli_common co = {0};
 	int c;
 
 	trace_import_opts_init(&io);
 	optind = 1;
 	while ((c = cli_getopt(argc, argv, "o:h", opts)) != -1) {
+		if (cli_common_option(c, &co))
+			continue;
 		switch (c) {
-		case 'o':
-			out = optarg;
-			break;
 		case 'd':
 		case 'w': {
 			long long v;
@@ -93,9 +136,9 @@ int cmd_import(int argc, char **argv)
 	}
 	if (optind != argc - 1)
 		return cli_usage_error("import", "expected one input file");
-	if (!out)
+	if (!co.output)
 		return cli_usage_error("import", "missing -o OUT.mtr");
-	const char *in = argv[optind];
+	const char *in = argv[optind], *out = co.output;
 
 	struct trace_writer *w = NULL;
 	struct trace_sink ws;
@@ -120,16 +163,9 @@ int cmd_import(int argc, char **argv)
 		return cli_fail("import", &err);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	double secs = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
-	double mb = (double)st.input_bytes / 1e6;
-	uint64_t k = st.kernels + st.collectives;
-	fprintf(stderr,
-		"imported '%s' -> '%s': %llu events, %llu kernels (%llu collective), "
-		"%llu memcpy, %llu memset, %llu markers; %.1f%% of kernels attributed to a "
-		"module, %.1f%% to a phase; %llu modules; %.1f MB JSON in %.2f s (%.0f MB/s, measured)\n",
-		in, out, (unsigned long long)st.events, (unsigned long long)k,
-		(unsigned long long)st.collectives, (unsigned long long)st.memcpys,
-		(unsigned long long)st.memsets, (unsigned long long)st.markers, pct(st.attributed, k),
-		pct(st.phased, k), (unsigned long long)st.modules, mb, secs,
-		secs > 0 ? mb / secs : 0.0);
+	if (co.json)
+		print_json(in, out, &st, secs);
+	if (!co.quiet)
+		print_summary(in, out, &st, secs);
 	return 0;
 }

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char usage[] = "mosaic inspect [--json|--csv] [--check] [--top N] FILE... | DIR";
+static const char usage[] = "mosaic inspect [--json|--csv] [--check] [--top N] [--quiet] FILE... | DIR";
 
 static void help(void)
 {
@@ -35,7 +35,9 @@ static void help(void)
 	       "  --check       validate (end >= start, no overlap on a stream, every\n"
 	       "                device/stream/partition/module/phase defined); list the\n"
 	       "                first 20 problems and their count; exit 1 when any\n"
-	       "  --top N       kernels in the top list (default 10; 0 for all)\n\n"
+	       "  --top N       kernels in the top list (default 10; 0 for all)\n"
+	       "  --quiet       accepted as by every command (inspect writes only errors\n"
+	       "                to stderr)\n\n"
 	       "Kernels without a class in the trace are classified by the model's\n"
 	       "classifier.  Exit 2 on unreadable input, naming the file and where.\n",
 	       usage);
@@ -340,6 +342,7 @@ int cmd_inspect(int argc, char **argv)
 		{"csv", no_argument, NULL, 'v'},
 		{"check", no_argument, NULL, 'c'},
 		{"top", required_argument, NULL, 't'},
+		{"quiet", no_argument, NULL, CLI_OPT_QUIET},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -368,6 +371,8 @@ int cmd_inspect(int argc, char **argv)
 			top = (long)v;
 			break;
 		}
+		case CLI_OPT_QUIET: /* nothing on stderr but errors anyway */
+			break;
 		case 'h':
 			help();
 			return 0;

@@ -19,17 +19,19 @@
 
 static const char usage[] =
 	"mosaic model calibrate [CSV...] [--profiles TRACE,TRACE,...] [--microbatch N]\n"
-	"                       [--gpu NAME] [--gpu-file FILE] [-o FILE]\n"
+	"                       [--gpu NAME] [--gpu-file FILE] [-o FILE] [--json] [--quiet]\n"
 	"  CSV: GEMM timings (NeuSight's format): fit each GPU's kernel efficiency\n"
 	"  (70%% train, 30%% held out); --profiles: traces of modules at several SM\n"
 	"  quotas: fit each module's t(q) = a + b/q + c*q, forward and backward;\n"
 	"  --microbatch: the samples per microbatch the profiles ran (default unknown:\n"
 	"  the planned spec's); -o: write the fits as JSON (format: model/model.h,\n"
-	"  \"mosaic-calibration\" version 1) for `plan --calibration FILE`";
+	"  \"mosaic-calibration\" version 1) for `plan --calibration FILE` (-o, --output,\n"
+	"  or --out); --json: the fits in that format on stdout instead of the tables;\n"
+	"  --quiet: no note on stderr of the file written";
 
 /* Fit the GEMM model on the CSVs into c (and print the table). */
-static int fit_gemm(char **files, int n, const char *gpu_name, struct model_calibration *c,
-		    struct mo_err *err)
+static int fit_gemm(char **files, int n, const char *gpu_name, FILE *tab,
+		    struct model_calibration *c, struct mo_err *err)
 {
 	struct model_gemm_set set;
 	const struct model_gpu *want = gpu_name ? model_gpu_find(gpu_name, err) : NULL;
@@ -40,8 +42,8 @@ static int fit_gemm(char **files, int n, const char *gpu_name, struct model_cali
 	model_gemm_set_init(&set);
 	for (int i = 0; i < n && rc == 0; i++)
 		rc = model_gemm_csv_load(&set, files[i], err);
-	if (rc == 0)
-		printf("# kernel-from-shape calibration on measured GEMM timings (FP32); fitted on 70%%,\n"
+	if (rc == 0 && tab)
+		fprintf(tab, "# kernel-from-shape calibration on measured GEMM timings (FP32); fitted on 70%%,\n"
 		       "# error on the held-out 30%%; now_p50: held-out error of the built-in constants\n"
 		       "%-16s %6s %6s %8s %6s %9s %9s | %8s | %8s %8s %9s\n", "gpu", "train", "test",
 		       "simt_eff", "k0", "ovh_lin", "ovh_bmm", "now_p50", "test_p50", "test_p90",
@@ -63,7 +65,8 @@ static int fit_gemm(char **files, int n, const char *gpu_name, struct model_cali
 		snprintf(cg->gpu, sizeof cg->gpu, "%s", g->short_name);
 		cg->train = tr.n, cg->test = te.n, cg->test_median_ape = te.median_ape;
 		c->n_gemm++;
-		printf("%-16s %6d %6d %8.3f %6.0f %9.0f %9.0f | %7.1f%% | %7.1f%% %7.1f%% %8.1f%%\n",
+		if (tab)
+			fprintf(tab, "%-16s %6d %6d %8.3f %6.0f %9.0f %9.0f | %7.1f%% | %7.1f%% %7.1f%% %8.1f%%\n",
 		       g->short_name, tr.n, te.n, cg->fit.simt_eff, cg->fit.k0, cg->fit.overhead_ns[0],
 		       cg->fit.overhead_ns[1], before.median_ape, te.median_ape, te.p90_ape, te.mape);
 	}
@@ -74,7 +77,7 @@ static int fit_gemm(char **files, int n, const char *gpu_name, struct model_cali
 }
 
 /* Fit every module held by two or more profiles into c (and print them). */
-static int fit_profiles(const char *list, int mbs, const char *gpu_name,
+static int fit_profiles(const char *list, int mbs, const char *gpu_name, FILE *tab,
 			struct model_calibration *c, struct mo_err *err)
 {
 	struct trace_mem t[MODEL_CURVE_MAX];
@@ -87,14 +90,14 @@ static int fit_profiles(const char *list, int mbs, const char *gpu_name,
 			       : model_gpu_for_header(&t[0].header, &tmp, err);
 	if (rc == 0 && !gpu)
 		rc = err->code ? err->code : -MO_EINPUT;
-	if (rc == 0) {
+	if (rc == 0)
 		snprintf(c->gpu, sizeof c->gpu, "%s", gpu->name);
-		printf("# module scaling curves fitted on %d profiles (%s on %s), per microbatch%s\n"
+	if (rc == 0 && tab)
+		fprintf(tab, "# module scaling curves fitted on %d profiles (%s on %s), per microbatch%s\n"
 		       "%-16s %8s %12s %12s %12s %8s %14s\n", n,
 		       t[0].header.source == TRACE_SOURCE_SIMULATED ? "simulated" : "measured",
 		       gpu->name, mbs ? "" : " (its size unknown: give --microbatch)", "module",
 		       "profiles", "fwd a ns", "fwd b ns*SM", "fwd c ns/SM", "max_err", "fwd whole ms");
-	}
 	for (int i = 0; rc == 0 && i < n; i++)
 		for (size_t r = 0; rc == 0 && r < t[i].n; r++) {
 			const struct trace_record *rec = &t[i].recs[r];
@@ -125,7 +128,8 @@ static int fit_profiles(const char *list, int mbs, const char *gpu_name,
 			}
 			m->microbatch = mbs, m->profiles = k, m->source = (int)t[0].header.source;
 			c->n_modules++;
-			printf("%-16s %8d %12.0f %12.0f %12.2f %7.1f%% %14.3f\n", m->name, k, m->fwd.a,
+			if (tab)
+				fprintf(tab, "%-16s %8d %12.0f %12.0f %12.2f %7.1f%% %14.3f\n", m->name, k, m->fwd.a,
 			       m->fwd.b, m->fwd.c, 100 * m->fwd.max_rel_err,
 			       model_curve_fwd_ns(&m->curve, gpu->sms) / 1e6);
 		}
@@ -141,14 +145,15 @@ int cmd_model_calibrate(int argc, char **argv)
 	static const struct option opts[] = {
 		{"profiles", required_argument, NULL, 'p'}, {"microbatch", required_argument, NULL, 'm'},
 		{"gpu", required_argument, NULL, 'g'}, {"gpu-file", required_argument, NULL, 'G'},
-		{"output", required_argument, NULL, 'o'}, {"help", no_argument, NULL, 'h'},
+		CLI_OPTS_OUTPUT, {"help", no_argument, NULL, 'h'},
+		{"json", no_argument, NULL, CLI_OPT_JSON}, {"quiet", no_argument, NULL, CLI_OPT_QUIET},
 		{NULL, 0, NULL, 0},
 	};
 	struct model_calibration *c = calloc(1, sizeof *c);
 	const char *profiles = NULL, *out = NULL, *gpu = NULL;
 	long long mbs = 0;
 	struct mo_err err;
-	int ch, rc = 0;
+	int ch, rc = 0, json = 0, quiet = 0;
 
 	mo_err_clear(&err);
 	if (!c) {
@@ -160,6 +165,8 @@ int cmd_model_calibrate(int argc, char **argv)
 		switch (ch) {
 		case 'p': profiles = optarg; break;
 		case 'o': out = optarg; break;
+		case CLI_OPT_JSON: json = 1; break;
+		case CLI_OPT_QUIET: quiet = 1; break;
 		case 'g': gpu = optarg; break;
 		case 'm':
 			if (cli_int("--microbatch", optarg, 1, 1 << 24, &mbs, &err) < 0)
@@ -175,17 +182,19 @@ int cmd_model_calibrate(int argc, char **argv)
 	}
 	if (rc == 0 && optind == argc && !profiles)
 		rc = cli_usage_error("model", "calibrate: no CSV files and no --profiles");
-	if (rc == 0 && optind < argc && fit_gemm(argv + optind, argc - optind, gpu, c, &err) < 0)
+	if (rc == 0 && optind < argc && fit_gemm(argv + optind, argc - optind, gpu, json ? NULL : stdout, c, &err) < 0)
 		rc = cli_fail("model", &err);
-	if (rc == 0 && profiles && fit_profiles(profiles, (int)mbs, gpu, c, &err) < 0)
+	if (rc == 0 && profiles && fit_profiles(profiles, (int)mbs, gpu, json ? NULL : stdout, c, &err) < 0)
 		rc = cli_fail("model", &err);
 	if (rc == 0 && !c->gpu[0] && c->n_gemm)
 		snprintf(c->gpu, sizeof c->gpu, "%s", c->gemm[0].gpu);
 	if (rc == 0 && out && model_calibration_save(c, out, &err) < 0)
 		rc = cli_fail("model", &err);
-	else if (rc == 0 && out)
+	else if (rc == 0 && out && !quiet)
 		fprintf(stderr, "mosaic model: calibration written to '%s' (%d module curves, %d GEMM "
 			"fits)\n", out, c->n_modules, c->n_gemm);
+	if (rc == 0 && json)
+		cli_json_print(model_calibration_json(c));
 	free(c);
 	return rc;
 }

@@ -23,6 +23,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <jansson.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,11 +38,16 @@ static const char *usage =
 	"       mosaic model calibrate [CSV...] [--profiles TRACE,...] [--microbatch N] [--gpu NAME] [-o FILE]\n"
 	"       mosaic model curve FILE [--gpu NAME] [--module M] [--quotas LIST] [--profiles FILE,...] [--json] [--plot OUT.png]\n"
 	"       mosaic model interference --corun FILE --solo FILE [--solo FILE ...] [--matrix IN.json] [-o OUT.json]\n"
-	"       mosaic model interference --gpu NAME --own GBPS --others GBPS\n"
+	"                                 [--json]\n"
+	"       mosaic model interference --gpu NAME --own GBPS --others GBPS [--json]\n"
 	"       mosaic model interference --gpu NAME [--sms N]  (slowdown of each kernel class beside each other class,\n"
 	"                                                       two partitions of N SMs, default half the GPU)\n"
+	"                                                      [--json]\n"
 	"       mosaic model host TRACE... (fit CPU dispatch per kernel from measured host records)\n"
-	"       (every form also takes --gpu-file FILE to add user GPUs)";
+	"       (every form also takes --gpu-file FILE to add user GPUs, and --quiet, accepted as by\n"
+	"       every command: model writes only errors to stderr, and calibrate's note on -o;\n"
+	"       --json prints the result as JSON on stdout instead of tables; -o, --output (or\n"
+	"       --out) names the file written)";
 
 #define VERB "model"
 
@@ -297,7 +303,7 @@ static int curve_parse(int argc, char **argv, struct curve_args *a)
 		{ "quotas", required_argument, 0, 'q' },   { "profiles", required_argument, 0, 'p' },
 		{ "json", no_argument, 0, 'j' },           { "plot", required_argument, 0, 'P' },
 		{ "gpu-file", required_argument, 0, 'G' }, { "help", no_argument, 0, 'h' },
-		{ 0, 0, 0, 0 },
+		{ "quiet", no_argument, 0, CLI_OPT_QUIET }, { 0, 0, 0, 0 },
 	};
 	struct mo_err err;
 	int c;
@@ -311,6 +317,7 @@ static int curve_parse(int argc, char **argv, struct curve_args *a)
 		case 'm': a->module = optarg; break;
 		case 'p': a->profiles = optarg; break;
 		case 'j': a->json = 1; break;
+		case CLI_OPT_QUIET: break;
 		case 'P': a->plot = optarg; break;
 		case 'q': {
 			int64_t v[MODEL_CURVE_MAX];
@@ -478,11 +485,16 @@ out:
 /* The predicted slowdown of each kernel class beside each other class:
  * two partitions of sms SMs (same 0: model_corun_slowdown), or two loads
  * taking turns on the same sms SMs (same 1: model_corun_slowdown_in). */
+/* The kernel classes of the interference matrix, in its order. */
+static const int matrix_classes[] = { TRACE_CLASS_GEMM, TRACE_CLASS_ATTENTION, TRACE_CLASS_CONV,
+				      TRACE_CLASS_REDUCTION, TRACE_CLASS_ELEMENTWISE,
+				      TRACE_CLASS_MEMORY };
+#define N_MATRIX_CLASSES ((int)(sizeof(matrix_classes) / sizeof(matrix_classes[0])))
+
 static void class_matrix_of(const struct model_gpu *g, int sms, int same)
 {
-	static const int cls[] = { TRACE_CLASS_GEMM, TRACE_CLASS_ATTENTION, TRACE_CLASS_CONV,
-				   TRACE_CLASS_REDUCTION, TRACE_CLASS_ELEMENTWISE, TRACE_CLASS_MEMORY };
-	int n = (int)(sizeof(cls) / sizeof(cls[0]));
+	const int *cls = matrix_classes;
+	int n = N_MATRIX_CLASSES;
 
 	printf("%-12s", same ? "same SMs" : "");
 	for (int j = 0; j < n; j++)
@@ -518,10 +530,41 @@ static void l2_shares(const struct model_gpu *g, int sms)
 	       model_l2_share(g, 0, mem.dram_gbps, &mem.dram_gbps, 1) / mb);
 }
 
-static int class_matrix(const struct model_gpu *g, int sms)
+/* --json's class matrix: the slowdowns side by side (same) or on the same SMs. */
+static json_t *class_matrix_json(const struct model_gpu *g, int sms, int same)
+{
+	json_t *rows = json_array();
+
+	for (int i = 0; i < N_MATRIX_CLASSES; i++) {
+		json_t *row = json_array();
+		struct model_load a, b;
+
+		model_class_load(g, matrix_classes[i], sms, &a);
+		for (int j = 0; j < N_MATRIX_CLASSES; j++) {
+			model_class_load(g, matrix_classes[j], sms, &b);
+			json_array_append_new(row, json_real(same ? model_corun_slowdown_in(g, &a, &b, 1, NULL, 0)
+								  : model_corun_slowdown(g, &a, &b, 1)));
+		}
+		json_array_append_new(rows, row);
+	}
+	return rows;
+}
+
+static int class_matrix(const struct model_gpu *g, int sms, int json)
 {
 	if (2 * sms > g->sms)
 		sms = g->sms / 2;
+	if (json) {
+		json_t *cls = json_array();
+
+		for (int i = 0; i < N_MATRIX_CLASSES; i++)
+			json_array_append_new(cls, json_string(trace_class_name(matrix_classes[i])));
+		cli_json_print(json_pack("{s:s,s:i,s:s,s:o,s:o,s:o}", "gpu", g->name, "sms", sms,
+					 "kind", "predicted", "classes", cls, "slowdown",
+					 class_matrix_json(g, sms, 0), "same_sms_slowdown",
+					 class_matrix_json(g, sms, 1)));
+		return 0;
+	}
 	printf("# predicted slowdown of the row class beside the column class on %s: two partitions of %d SMs\n"
 	       "# (DRAM shared max-min fair of %.0f GB/s achievable, %.1f GB/s per SM; clock knee %.2f of the SMs)\n",
 	       g->name, sms, model_hbm_achievable_gbps(g), model_sm_gbps(g), model_clock_knee(g));
@@ -537,7 +580,7 @@ static int class_matrix(const struct model_gpu *g, int sms)
 struct interference_args {
 	const char *corun, *matrix, *outp, *gpu_name, *solo[MODEL_IM_MAX];
 	double own, others;
-	int nsolo, sms;
+	int nsolo, sms, json;
 };
 
 /* Parse interference's options into a: -1 to go on, else the exit code. */
@@ -545,10 +588,11 @@ static int interference_parse(int argc, char **argv, struct interference_args *a
 {
 	static const struct option opts[] = {
 		{ "corun", required_argument, 0, 'c' },  { "solo", required_argument, 0, 's' },
-		{ "matrix", required_argument, 0, 'm' }, { "output", required_argument, 0, 'o' },
+		{ "matrix", required_argument, 0, 'm' },
 		{ "gpu", required_argument, 0, 'g' },    { "own", required_argument, 0, 'w' },
 		{ "others", required_argument, 0, 'x' }, { "gpu-file", required_argument, 0, 'G' },
-		{ "sms", required_argument, 0, 'n' },
+		{ "sms", required_argument, 0, 'n' },    CLI_OPTS_OUTPUT,
+		{ "json", no_argument, 0, CLI_OPT_JSON }, { "quiet", no_argument, 0, CLI_OPT_QUIET },
 		{ "help", no_argument, 0, 'h' },         { 0, 0, 0, 0 },
 	};
 	struct mo_err err;
@@ -563,6 +607,8 @@ static int interference_parse(int argc, char **argv, struct interference_args *a
 		case 'c': a->corun = optarg; break;
 		case 'm': a->matrix = optarg; break;
 		case 'o': a->outp = optarg; break;
+		case CLI_OPT_JSON: a->json = 1; break;
+		case CLI_OPT_QUIET: break;
 		case 'g': a->gpu_name = optarg; break;
 		case 's':
 			if (a->nsolo == MODEL_IM_MAX)
@@ -612,7 +658,7 @@ static int interference_predict(const struct interference_args *a)
 	if (!g)
 		return cli_fail(VERB, &err);
 	if (a->own < 0)
-		return class_matrix(g, a->sms > 0 ? a->sms : g->sms / 2);
+		return class_matrix(g, a->sms > 0 ? a->sms : g->sms / 2, a->json);
 	printf("{\"gpu\": \"%s\", \"own_gbps\": %.3f, \"others_gbps\": %.3f, \"slowdown\": %.4f, "
 	       "\"kind\": \"predicted\"}\n",
 	       g->name, a->own, a->others, model_interference(g, a->own, a->others));
@@ -635,6 +681,24 @@ static void print_matrix(const struct model_interference_matrix *m, const struct
 			printf(" %10.3f", m->slow[i][j]);
 		printf("\n");
 	}
+}
+
+/* --json: the matrix as `-o` writes it, and where its times come from. */
+static void print_matrix_json(const struct model_interference_matrix *m, const struct trace_mem *co)
+{
+	json_t *names = json_array(), *rows = json_array();
+
+	for (int i = 0; i < m->n; i++) {
+		json_t *row = json_array();
+
+		json_array_append_new(names, json_string(m->names[i]));
+		for (int j = 0; j < m->n; j++)
+			json_array_append_new(row, json_real(m->slow[i][j]));
+		json_array_append_new(rows, row);
+	}
+	cli_json_print(json_pack("{s:s,s:s,s:o,s:o}", "gpu", m->gpu, "source",
+				 trace_source_name((int)co->header.source), "modules", names,
+				 "slowdown", rows));
 }
 
 /* With --corun: calibrate the matrix from the co-run and solo traces
@@ -681,6 +745,8 @@ static int cmd_interference(int argc, char **argv)
 	rc = 0;
 	if (interference_calibrate(&a, &co, st, &nst, &m, &err) < 0)
 		rc = cli_fail(VERB, &err);
+	else if (a.json)
+		print_matrix_json(&m, &co);
 	else
 		print_matrix(&m, &co, a.corun);
 	for (int i = 0; i < nst; i++)
@@ -697,6 +763,7 @@ int cmd_model(int argc, char **argv)
 		{ "sms", required_argument, 0, 'q' },   { "causal", no_argument, 0, 'c' },
 		{ "flops", required_argument, 0, 'F' }, { "bytes", required_argument, 0, 'B' },
 		{ "json", no_argument, 0, 'j' },        { "gpu-file", required_argument, 0, 'G' },
+		{ "quiet", no_argument, 0, CLI_OPT_QUIET },
 		{ "help", no_argument, 0, 'h' },        { 0, 0, 0, 0 },
 	};
 	const char *gpu = NULL, *op = NULL, *shape = NULL, *dtype = NULL, *sub;
@@ -760,6 +827,8 @@ int cmd_model(int argc, char **argv)
 		}
 		case 'j':
 			json = 1;
+			break;
+		case CLI_OPT_QUIET:
 			break;
 		case 'G':
 			mo_err_clear(&err);

@@ -15,11 +15,11 @@
 
 static const char usage[] =
 	"mosaic plan SPEC -o PLAN [--gpus N] [--gpu NAME] [--planner " PLAN_PLANNER_NAMES "]\n"
-	"            [--check sim|none] [--explain] [--json] [--gpu-file FILE]\n"
+	"            [--check sim|none] [--explain] [--json] [--quiet] [--gpu-file FILE]\n"
 	"            [--profiles TRACE,TRACE,...] [--calibration FILE] [--matrix FILE]\n"
 	"  plan a workload (a spec file or a bundled name) on N GPUs (default: the\n"
 	"  spec's cluster) with a planner (default: mosaic) and write the plan\n"
-	"  (-o/--out, JSON) with its predicted iteration time (the cost model's prediction);\n"
+	"  (-o, --output, or --out; JSON) with its predicted iteration time (the cost model's prediction);\n"
 	"  --check sim (the default): the planner's finalists, the plans predicted\n"
 	"  within 3% of its best, each run one iteration on the simulated cluster and\n"
 	"  the fastest simulated wins (the plan records that time); --check none: the\n"
@@ -28,6 +28,7 @@ static const char usage[] =
 	"  a JSON file, as `mosaic model gpus` lists them); --explain: per GPU its\n"
 	"  partitions, modules, quotas, predicted stage times and the bottleneck;\n"
 	"  --json: a summary (planner, predicted_iter_ns, microbatch size, plan path);\n"
+	"  --quiet: no progress (the finalist check) and no summary line on stderr;\n"
 	"  --profiles: measured traces of modules at several SM quotas (`mosaic profile`\n"
 	"  writes them; one microbatch of the spec's size): each module they hold at two\n"
 	"  or more quotas is planned with its measured scaling, and the plan says so;\n"
@@ -42,7 +43,7 @@ static const char usage[] =
 /* What the command line asked for. */
 struct plan_args {
 	const char *spec, *gpu_name, *out, *planner;
-	int json, explain, n_gpus, check; /* check: -1 unless --check */
+	int json, quiet, explain, n_gpus, check; /* check: -1 unless --check */
 	struct cli_measurements *meas;
 };
 
@@ -53,7 +54,8 @@ static int parse(int argc, char **argv, struct plan_args *a, struct mo_err *err)
 		{"gpus", required_argument, NULL, 'n'},
 		{"gpu", required_argument, NULL, 'g'},
 		{"planner", required_argument, NULL, 'p'},
-		{"output", required_argument, NULL, 'o'},
+		CLI_OPTS_OUTPUT,
+		{"quiet", no_argument, NULL, CLI_OPT_QUIET},
 		{"explain", no_argument, NULL, 'e'},
 		{"json", no_argument, NULL, 'j'},
 		{"check", required_argument, NULL, 'c'},
@@ -80,6 +82,7 @@ static int parse(int argc, char **argv, struct plan_args *a, struct mo_err *err)
 		case 'o': a->out = optarg; break;
 		case 'e': a->explain = 1; break;
 		case 'j': a->json = 1; break;
+		case CLI_OPT_QUIET: a->quiet = 1; break;
 		case 'c':
 			if (strcmp(optarg, "sim") && strcmp(optarg, "none"))
 				return cli_usage_error("plan", "--check '%s': expected sim or none", optarg);
@@ -191,12 +194,14 @@ static int print_result(const struct plan_args *a, const struct plan *p,
 	}
 	if (a->json)
 		print_json(a, p, w, gpu);
-	if (!a->json && !a->explain && p->checked_iter_ns >= 0)
+	if (a->json || a->explain || a->quiet)
+		return 0;
+	if (p->checked_iter_ns >= 0)
 		fprintf(stderr,
 			"mosaic plan: %s plan written to '%s': predicted iteration %.3f ms, %s %.3f ms (the fastest of %d finalist%s)\n",
 			p->planner, a->out, p->predicted_iter_ns / 1e6, p->checked_by,
 			p->checked_iter_ns / 1e6, p->finalists, p->finalists == 1 ? "" : "s");
-	else if (!a->json && !a->explain)
+	else
 		fprintf(stderr, "mosaic plan: %s plan written to '%s': predicted iteration %.3f ms\n",
 			p->planner, a->out, p->predicted_iter_ns / 1e6);
 	return 0;
@@ -221,9 +226,9 @@ int cmd_plan(int argc, char **argv)
 	if ((rc = load(&a, &w, &gpu, &err)) >= 0)
 		goto out;
 	sc.w = w;
-	sc.log = a.json ? NULL : stderr;
+	sc.log = a.json || a.quiet ? NULL : stderr;
 	sim_check_init(&chk, &sc);
-	if (a.check && !a.json)
+	if (a.check && !a.json && !a.quiet)
 		fprintf(stderr, "mosaic plan: checking %s's finalists in the simulator\n", a.planner);
 	if (plan_make_checked(w, gpu, a.n_gpus, a.planner, a.check ? &chk : NULL, &p, &pb, &err) < 0) {
 		rc = cli_fail("plan", &err);

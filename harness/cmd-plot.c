@@ -5,10 +5,11 @@
 #include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
+#include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 
-static const char usage[] = "mosaic plot DIR";
+static const char usage[] = "mosaic plot [--json] [--quiet] DIR";
 
 static int cmp(const void *a, const void *b)
 {
@@ -17,7 +18,11 @@ static int cmp(const void *a, const void *b)
 
 int cmd_plot(int argc, char **argv)
 {
-	static const struct option longopts[] = {{"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+	static const struct option longopts[] = {
+		{"json", no_argument, 0, CLI_OPT_JSON}, {"quiet", no_argument, 0, CLI_OPT_QUIET},
+		{"help", no_argument, 0, 'h'}, {0, 0, 0, 0},
+	};
+	json_t *files = NULL; /* --json: the images written */
 	struct mo_err err;
 	struct dirent *de;
 	char **names = NULL;
@@ -32,15 +37,22 @@ int cmd_plot(int argc, char **argv)
 			printf("usage: %s\n\nRe-render every gnuplot script DIR/*.gp (written by "
 			       "'mosaic bench') to PNG and SVG\nfrom the CSV files beside it.  Scripts "
 			       "not of mosaic's form are refused, not run\n(exit 2); gnuplot gets %d s "
-			       "per image (MOSAIC_PLOT_TIMEOUT).\n", usage, PLOT_TIMEOUT_S);
+			       "per image (MOSAIC_PLOT_TIMEOUT).  The images written are listed on\n"
+			       "stdout, one a line, or with --json as {\"images\": [...]}; --quiet is\n"
+			       "accepted as by every command (plot writes only errors to stderr).\n",
+			       usage, PLOT_TIMEOUT_S);
+			json_decref(files);
 			return 0;
 		}
-		return cli_bad_option("plot");
+		if (c == CLI_OPT_JSON && !files)
+			files = json_array();
+		else if (c != CLI_OPT_JSON && c != CLI_OPT_QUIET)
+			return cli_bad_option("plot");
 	}
-	if (argc - optind != 1)
-		return cli_usage_error("plot", "expected one results directory");
-	d = opendir(argv[optind]);
-	if (!d) {
+	if (argc - optind != 1 || !(d = opendir(argv[optind]))) {
+		json_decref(files);
+		if (argc - optind != 1)
+			return cli_usage_error("plot", "expected one results directory");
 		fprintf(stderr, "mosaic plot: cannot open '%s': %s\n", argv[optind], strerror(errno));
 		return MO_EXIT_USAGE;
 	}
@@ -57,6 +69,7 @@ int cmd_plot(int argc, char **argv)
 	if (!n) {
 		fprintf(stderr, "mosaic plot: no gnuplot scripts (*.gp) in '%s'\n", argv[optind]);
 		free(names);
+		json_decref(files);
 		return MO_EXIT_USAGE;
 	}
 	qsort(names, (size_t)n, sizeof(*names), cmp);
@@ -68,11 +81,16 @@ int cmd_plot(int argc, char **argv)
 			fprintf(stderr, "mosaic plot: %s\n", err.msg);
 			rc = code > rc ? code : rc; /* the worst: 3 (system) over 2 (input) */
 			mo_err_clear(&err);
+		} else if (files) {
+			json_array_append_new(files, json_sprintf("%s/%s.png", argv[optind], names[i]));
+			json_array_append_new(files, json_sprintf("%s/%s.svg", argv[optind], names[i]));
 		} else {
 			printf("%s/%s.png\n%s/%s.svg\n", argv[optind], names[i], argv[optind], names[i]);
 		}
 		free(names[i]);
 	}
 	free(names);
+	if (files)
+		cli_json_print(json_pack("{s:o}", "images", files));
 	return rc;
 }

@@ -3,12 +3,14 @@
 #include "engine/cuda/engine-cuda.h"
 
 #include <getopt.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 static const char usage[] =
-	"mosaic profile SPEC|TRACE --quotas N,N,... [-o DIR] [--repeats N] [--device N]";
+	"mosaic profile SPEC|TRACE --quotas N,N,... [-o DIR] [--repeats N] [--device N] [--json]\n"
+	"                       [--quiet]";
 
 static void help(void)
 {
@@ -22,9 +24,13 @@ static void help(void)
 	       "occupancy and duration at the whole GPU (see engine/cuda/engine-cuda.h).\n\n"
 	       "  --quotas LIST   SM counts, e.g. 16,32,64,132 (rounded up to the device's\n"
 	       "                  partition lattice; the trace header gives the real count)\n"
-	       "  -o, --output    directory for the traces (default profile/)\n"
+	       "  -o, --output    directory for the traces (default profile/; --out too)\n"
 	       "  --repeats N     timed replays per module and quota (default 3)\n"
-	       "  --device N      CUDA device ordinal (default 0)\n",
+	       "  --device N      CUDA device ordinal (default 0)\n"
+	       "  --json          {\"dir\", \"traces\", \"modules\", \"quotas\"} on stdout\n"
+	       "                  instead of the summary line\n"
+	       "  --quiet         accepted as by every command (profile writes only errors\n"
+	       "                  to stderr)\n",
 	       usage);
 }
 
@@ -61,7 +67,9 @@ int cmd_profile(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{"quotas", required_argument, NULL, 'q'},
-		{"output", required_argument, NULL, 'o'},
+		CLI_OPTS_OUTPUT,
+		{"json", no_argument, NULL, CLI_OPT_JSON},
+		{"quiet", no_argument, NULL, CLI_OPT_QUIET},
 		{"repeats", required_argument, NULL, 'r'},
 		{"device", required_argument, NULL, 'd'},
 		{"help", no_argument, NULL, 'h'},
@@ -72,7 +80,7 @@ int cmd_profile(int argc, char **argv)
 	enum trace_file_format fmt = TRACE_FILE_UNKNOWN;
 	struct engine_cuda_profile_result res;
 	struct mo_err err = {0};
-	int *quotas = NULL, opt, rc;
+	int *quotas = NULL, opt, rc, json = 0;
 
 	optind = 1;
 	while ((opt = cli_getopt(argc, argv, "o:h", opts)) != -1) {
@@ -86,6 +94,11 @@ int cmd_profile(int argc, char **argv)
 			break;
 		case 'o':
 			po.out_dir = optarg;
+			break;
+		case CLI_OPT_JSON:
+			json = 1;
+			break;
+		case CLI_OPT_QUIET:
 			break;
 		case 'r':
 		case 'd': {
@@ -128,6 +141,12 @@ int cmd_profile(int argc, char **argv)
 	workload_free(w);
 	if (rc < 0)
 		return cli_fail("profile", &err);
+	if (json) {
+		cli_json_print(json_pack("{s:s,s:i,s:i,s:i,s:s}", "dir", po.out_dir, "traces",
+					 res.traces, "modules", res.modules, "quotas", res.quotas,
+					 "times", "measured"));
+		return 0;
+	}
 	printf("profile: %d traces (measured) for %d modules x %d quotas in '%s'\n", res.traces,
 	       res.modules, res.quotas, po.out_dir);
 	return 0;

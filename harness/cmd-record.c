@@ -3,9 +3,10 @@
 #include "traces/cuda/trace-cuda.h"
 
 #include <getopt.h>
+#include <jansson.h>
 #include <stdio.h>
 
-static const char usage[] = "mosaic record -o OUT.mtr [--] CMD [ARGS...]";
+static const char usage[] = "mosaic record -o OUT.mtr [--json] [--quiet] [--] CMD [ARGS...]";
 
 static void help(void)
 {
@@ -17,7 +18,10 @@ static void help(void)
 	       "the \"mosaic\" domain (\"module=vision;phase=forward;mb=3\", see\n"
 	       "traces/cuda/mosaic-nvtx.h) get its module, phase and microbatch.\n\n"
 	       "  -o, --output    the trace to write; \"%%p\" becomes the process id and\n"
-	       "                  \"%%r\" the MPI rank (one file per process of a job)\n\n"
+	       "                  \"%%r\" the MPI rank (one file per process of a job);\n"
+	       "                  --out too\n"
+	       "  --json          {\"output\", \"command\", \"status\"} on stdout when done\n"
+	       "  --quiet         no note on stderr when CMD exits with a failure status\n\n"
 	       "Exit status: CMD's status when it is not 0 (the trace is still written),\n"
 	       "2 when there is no CUDA device or mosaic was built without CUDA.\n",
 	       usage);
@@ -26,21 +30,22 @@ static void help(void)
 int cmd_record(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"output", required_argument, NULL, 'o'},
+		CLI_OPTS_OUTPUT,
+		{"json", no_argument, NULL, CLI_OPT_JSON},
+		{"quiet", no_argument, NULL, CLI_OPT_QUIET},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
-	const char *out = NULL;
+	struct cli_common co = {0};
 	int opt, status = 0, rc;
 	struct mo_err err = {0};
 
 	optind = 1;
 	/* '+': stop at the first non-option, which is the command */
 	while ((opt = cli_getopt(argc, argv, "+o:h", opts)) != -1) {
+		if (cli_common_option(opt, &co))
+			continue;
 		switch (opt) {
-		case 'o':
-			out = optarg;
-			break;
 		case 'h':
 			help();
 			return 0;
@@ -48,16 +53,20 @@ int cmd_record(int argc, char **argv)
 			return cli_bad_option("record");
 		}
 	}
-	if (!out)
+	if (!co.output)
 		return cli_usage_error("record", "missing -o OUT.mtr");
 	if (optind >= argc)
 		return cli_usage_error("record", "missing the command to record");
-	rc = trace_cuda_record(argv + optind, out, &status, &err);
+	rc = trace_cuda_record(argv + optind, co.output, &status, &err);
 	if (rc < 0)
 		return cli_fail("record", &err);
+	if (co.json)
+		cli_json_print(json_pack("{s:s,s:s,s:i}", "output", co.output, "command", argv[optind],
+					 "status", status));
 	if (status != 0) {
-		fprintf(stderr, "mosaic record: '%s' exited with status %d; trace written to '%s'\n",
-			argv[optind], status, out);
+		if (!co.quiet)
+			fprintf(stderr, "mosaic record: '%s' exited with status %d; trace written to '%s'\n",
+				argv[optind], status, co.output);
 		return status;
 	}
 	return 0;

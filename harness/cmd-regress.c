@@ -3,6 +3,7 @@
 #include "harness/cli.h"
 
 #include <getopt.h>
+#include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -10,7 +11,8 @@
 
 static const char usage[] =
 	"mosaic regress --reference FILE [--tolerance PCT] [--quick] [--update] [--jobs N]\n"
-	"                      [--workloads a,b] [--cluster SPEC] [--out DIR] [--verbose]";
+	"                      [--workloads a,b] [--cluster SPEC] [-o DIR] [--verbose] [--json]\n"
+	"                      [--quiet]";
 
 static void help(void)
 {
@@ -28,8 +30,13 @@ static void help(void)
 	       "  --workloads LIST  with --update: bundled workloads to record (default: all;\n"
 	       "                    otherwise the reference's)\n"
 	       "  --cluster SPEC    with --update: the cluster (default: the reference's, else h100x8)\n"
-	       "  --out DIR         keep this run's tables in DIR (default: a temporary directory)\n"
-	       "  --verbose         print every compared value, not only the changed ones\n\n"
+	       "  -o, --output DIR  keep this run's tables in DIR (default: a temporary\n"
+	       "                    directory; --out DIR too)\n"
+	       "  --verbose         print every compared value, not only the changed ones\n"
+	       "  --json            the comparison as one JSON object on stdout: reference,\n"
+	       "                    tolerance_pct, compared, regressions, better, changes\n"
+	       "                    [{workload, value, verdict, reference, now}]\n"
+	       "  --quiet           no progress and no notes on stderr\n\n"
 	       "MOSAIC_REGRESS_SELFTEST=worsen makes the harness answer with the worst baseline's\n"
 	       "plan whenever mosaic is asked (a deliberately worse planner, for testing regress).\n",
 	       usage);
@@ -39,7 +46,7 @@ static void help(void)
 struct args {
 	const char *ref, *workloads, *cluster, *out;
 	double tol;
-	int quick, update, verbose;
+	int quick, update, verbose, json;
 };
 
 /* One option into o and a: -1 to go on, else the exit code. */
@@ -65,6 +72,7 @@ static int option(int c, struct bench_opts *o, struct args *a, struct mo_err *er
 	case 'o': a->out = optarg; return -1;
 	case 'v': a->verbose = 1; return -1;
 	case 'Q': o->quiet = 1; return -1;
+	case CLI_OPT_JSON: a->json = 1; return -1;
 	case 'h': help(); return 0;
 	default: return cli_bad_option("regress");
 	}
@@ -144,7 +152,7 @@ static int run_suite(const struct bench_opts *o, const char *out, char **snap, s
 		rc = bench_table_read(&tables[t], out, 0, err);
 	if (!rc && !(*snap = bench_regress_snapshot(o, tables)))
 		rc = mo_err_set(err, MO_ENOMEM, "out of memory");
-	for (int r = 0; !rc && r < f->n; r++)
+	for (int r = 0; !rc && !o->quiet && r < f->n; r++)
 		fprintf(stderr, "mosaic regress: note: %s %s %s: %s\n", bench_cell(f, r, "workload"),
 			bench_cell(f, r, "experiment"), bench_cell(f, r, "variant"),
 			bench_cell(f, r, "message"));
@@ -155,7 +163,7 @@ static int run_suite(const struct bench_opts *o, const char *out, char **snap, s
 
 /* --update: the snapshot, newline-terminated, to the reference file. */
 static int write_reference(const struct bench_opts *o, const char *ref, const char *snap,
-			   struct mo_err *err)
+			   int json, struct mo_err *err)
 {
 	size_t len = strlen(snap);
 	char *text = malloc(len + 2);
@@ -167,7 +175,10 @@ static int write_reference(const struct bench_opts *o, const char *ref, const ch
 	memcpy(text + len, "\n", 2);
 	rc = bench_write_file(ref, text, err);
 	free(text);
-	if (!rc)
+	if (!rc && json)
+		cli_json_print(json_pack("{s:s,s:i,s:b,s:s}", "wrote", ref, "workloads",
+					 o->n_workloads, "quick", o->quick, "cluster", o->cluster.label));
+	else if (!rc)
 		printf("regress: wrote reference '%s' (%d workloads, %s, %s)\n", ref, o->n_workloads,
 		       o->quick ? "--quick" : "full", o->cluster.label);
 	return rc;
@@ -179,7 +190,8 @@ int cmd_regress(int argc, char **argv)
 		{"reference", required_argument, 0, 'r'}, {"tolerance", required_argument, 0, 't'},
 		{"quick", no_argument, 0, 'q'},          {"update", no_argument, 0, 'u'},
 		{"jobs", required_argument, 0, 'j'},     {"workloads", required_argument, 0, 'w'},
-		{"cluster", required_argument, 0, 'c'},  {"out", required_argument, 0, 'o'},
+		{"cluster", required_argument, 0, 'c'},  CLI_OPTS_OUTPUT,
+		{"json", no_argument, 0, CLI_OPT_JSON},
 		{"verbose", no_argument, 0, 'v'},        {"quiet", no_argument, 0, 'Q'},
 		{"help", no_argument, 0, 'h'},           {0, 0, 0, 0},
 	};
@@ -219,9 +231,10 @@ int cmd_regress(int argc, char **argv)
 	if (!a.out)
 		bench_rmtree(out);
 	if (!rc && a.update)
-		rc = write_reference(&o, a.ref, snap, &err);
+		rc = write_reference(&o, a.ref, snap, a.json, &err);
 	else if (!rc)
-		rc = bench_regress_compare(ref_text, a.ref, snap, a.tol, a.verbose, stdout, &regressions,
+		rc = bench_regress_compare(ref_text, a.ref, snap, a.tol, a.verbose, a.json, stdout,
+					   &regressions,
 					   &err);
 	free(snap);
 	free(ref_text);

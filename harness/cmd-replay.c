@@ -11,7 +11,7 @@
 #include "engine/engine.h"
 
 static const char usage[] =
-	"mosaic replay TRACE [--json] [-o OUT.mtr] [--window NS] [--sms N]\n"
+	"mosaic replay TRACE [--json] [-o OUT.mtr] [--window NS] [--sms N] [--quiet]\n"
 	"  re-run a trace (.mtr, or Kineto / Chrome JSON) on the simulator, on its own\n"
 	"  GPU at its recorded SM count,\n"
 	"  keeping streams, inferred cross-stream dependencies and host gaps;\n"
@@ -21,8 +21,10 @@ static const char usage[] =
 	"  mean (kernels only), host_gap_ns (recorded idle time before host-bound\n"
 	"  launches) and host_bound (over half the span: the span error then mostly\n"
 	"  replays the recorded gaps)\n"
-	"  -o: write the simulated trace; --window: dependency window (default 2000 ns);\n"
-	"  --sms N: what-if, run it on N SMs instead of the recorded count (simulated)";
+	"  -o, --output (or --out): write the simulated trace; --window: dependency\n"
+	"  window (default 2000 ns);\n"
+	"  --sms N: what-if, run it on N SMs instead of the recorded count (simulated);\n"
+	"  --quiet: accepted as by every command (replay writes only errors to stderr)";
 
 static int put_record(void *ctx, const struct trace_record *rec, struct mo_err *err)
 {
@@ -41,7 +43,8 @@ static int parse_args(int argc, char **argv, struct replay_args *a)
 {
 	static const struct option opts[] = {
 		{"json", no_argument, NULL, 'j'},
-		{"output", required_argument, NULL, 'o'},
+		CLI_OPTS_OUTPUT,
+		{"quiet", no_argument, NULL, CLI_OPT_QUIET},
 		{"window", required_argument, NULL, 'w'},
 		{"sms", required_argument, NULL, 's'},
 		{"help", no_argument, NULL, 'h'},
@@ -69,7 +72,7 @@ static int parse_args(int argc, char **argv, struct replay_args *a)
 		} else if (c == 'h') {
 			printf("usage: %s\n", usage);
 			return 0;
-		} else {
+		} else if (c != CLI_OPT_QUIET) {
 			return cli_bad_option("replay");
 		}
 	}

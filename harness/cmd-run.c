@@ -16,15 +16,16 @@
 
 static const char usage[] =
 	"mosaic run PLAN.json [--workload SPEC] [--backend sim|cuda] [-o OUT.mtr] [--json]\n"
-	"                [--iterations N] [--warmup N] [--gpu-file FILE]\n"
+	"                [--iterations N] [--warmup N] [--gpu-file FILE] [--quiet]\n"
 	"  run one training iteration of PLAN on the simulated cluster (sim, the\n"
 	"  default) for its workload: the spec file the plan records, or the bundled\n"
 	"  workload it names, or --workload SPEC (a file or a bundled name, which must\n"
-	"  be the workload the plan was made for); -o writes the simulated\n"
-	"  trace; --json prints iter_ns, sm_util, gpus, per-GPU utilisation and memory,\n"
+	"  be the workload the plan was made for); -o, --output (or --out) writes the\n"
+	"  simulated trace; --json prints iter_ns, sm_util, gpus, per-GPU utilisation and memory,\n"
 	"  per-module time.  --backend cuda runs it on real GPUs (one MPI rank per GPU;\n"
 	"  -o RUN-%r.mtr records a measured trace per rank; --iterations timed\n"
-	"  iterations, default 5, after --warmup untimed ones, default 1)";
+	"  iterations, default 5, after --warmup untimed ones, default 1); --quiet:\n"
+	"  accepted as by every command (run writes only errors to stderr)";
 
 /* What the command line asked for. */
 struct args {
@@ -211,8 +212,9 @@ static int parse(int argc, char **argv, struct args *a, struct mo_err *err)
 	static const struct option opts[] = {
 		{"workload", required_argument, NULL, 'w'},
 		{"backend", required_argument, NULL, 'b'},
-		{"output", required_argument, NULL, 'o'},
+		CLI_OPTS_OUTPUT,
 		{"json", no_argument, NULL, 'j'},
+		{"quiet", no_argument, NULL, CLI_OPT_QUIET},
 		{"iterations", required_argument, NULL, 'i'},
 		{"warmup", required_argument, NULL, 'W'},
 		{"gpu-file", required_argument, NULL, 'G'},
@@ -230,6 +232,7 @@ static int parse(int argc, char **argv, struct args *a, struct mo_err *err)
 		case 'b': a->backend = optarg; break;
 		case 'o': a->out = optarg; break;
 		case 'j': a->json = 1; break;
+		case CLI_OPT_QUIET: break;
 		case 'i':
 		case 'W':
 			if (cli_int(c == 'i' ? "--iterations" : "--warmup", optarg, c == 'i' ? 1 : 0,

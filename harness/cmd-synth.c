@@ -12,15 +12,16 @@
 
 static const char usage[] =
 	"mosaic synth SPEC [--gpu NAME] [--batch N] [--microbatch N] [--launch eager|graphs]\n"
-	"             -o OUT.mtr [--json]\n"
+	"             -o OUT.mtr [--json] [--quiet]\n"
 	"  one training iteration (every microbatch's forward and backward, then the\n"
 	"  optimizer step) of the workload on one GPU, kernels back to back on one\n"
-	"  stream, written as a simulated trace; SPEC is a file or a bundled name;\n"
+	"  stream, written as a simulated trace (-o, --output, or --out); SPEC is a\n"
+	"  file or a bundled name;\n"
 	"  --gpu: the GPU (default: the spec's cluster gpu); --json: the predicted\n"
 	"  iter_ns, fwd_ns, bwd_ns, opt_ns and counts on stdout; --batch N: N samples\n"
 	"  per iteration, in one microbatch unless --microbatch says otherwise;\n"
 	"  modules built from traces replay their measured kernel durations (a note\n"
-	"  says so); --launch: one host thread launches the kernels, eager PyTorch\n"
+	"  on stderr says so, unless --quiet); --launch: one host thread launches the kernels, eager PyTorch\n"
 	"  (each kernel its CPU time, model/host.c and workloads/host-inventory.c)\n"
 	"  or CUDA graphs (one graph launch per module and phase of a microbatch);\n"
 	"  a kernel starts no earlier than its launch, and the trace shows the calls";
@@ -58,8 +59,9 @@ int cmd_synth(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{"gpu", required_argument, NULL, 'g'},
-		{"output", required_argument, NULL, 'o'},
+		CLI_OPTS_OUTPUT,
 		{"json", no_argument, NULL, 'j'},
+		{"quiet", no_argument, NULL, CLI_OPT_QUIET},
 		{"batch", required_argument, NULL, 'b'},
 		{"microbatch", required_argument, NULL, 'm'},
 		{"launch", required_argument, NULL, 'l'},
@@ -73,7 +75,7 @@ int cmd_synth(int argc, char **argv)
 	struct trace_writer *tw = NULL;
 	struct trace_sink sink;
 	struct mo_err err;
-	int json = 0, c, rc, batch = 0, micro = 0, launch = -1;
+	int json = 0, quiet = 0, c, rc, batch = 0, micro = 0, launch = -1;
 	struct model_host host;
 
 	mo_err_clear(&err);
@@ -96,6 +98,7 @@ int cmd_synth(int argc, char **argv)
 		case 'g': gpu_name = optarg; break;
 		case 'o': out = optarg; break;
 		case 'j': json = 1; break;
+		case CLI_OPT_QUIET: quiet = 1; break;
 		case 'h': printf("usage: %s\n", usage); return 0;
 		default: return cli_bad_option("synth");
 		}
@@ -140,7 +143,7 @@ int cmd_synth(int argc, char **argv)
 		workload_free(w);
 		return cli_fail("synth", &err);
 	}
-	for (int m = 0; m < w->n_modules; m++)
+	for (int m = 0; m < w->n_modules && !quiet; m++)
 		if (w->modules[m].arch == WORKLOAD_ARCH_TRACE)
 			fprintf(stderr, "mosaic synth: note: module '%s' replays kernel durations measured "
 				"in '%s' (not predicted)\n", w->modules[m].name, w->modules[m].trace);

@@ -33,7 +33,9 @@ static const char *usage =
 	"mosaic validate --against FILE [--against FILE ...] [FILE ...] [--reference FULL.mtr]\n"
 	"                [--gpu NAME] [--gpu-file FILE] [--json] [--plot OUT.png] [--max-mape PCT]\n"
 	"       mosaic validate --measurements FILE|DIR [...] [--gpu-file FILE] [--json] [-o DIR]\n"
-	"                [--max-median PCT]";
+	"                [--max-median PCT]\n"
+	"  (-o, --output or --out: the directory for the tables; --quiet: accepted as by\n"
+	"  every command, validate writes only errors and the verdict to stderr)";
 
 static int trace_quota(const struct trace_mem *t, const struct model_gpu *g)
 {
@@ -175,7 +177,7 @@ static int parse(int argc, char **argv, struct args *a, struct mo_err *err)
 		{ "gpu", required_argument, 0, 'g' },      { "gpu-file", required_argument, 0, 'G' },
 		{ "json", no_argument, 0, 'j' },           { "plot", required_argument, 0, 'p' },
 		{ "max-mape", required_argument, 0, 'm' }, { "help", no_argument, 0, 'h' },
-		{ 0, 0, 0, 0 },
+		{ "quiet", no_argument, 0, CLI_OPT_QUIET }, { 0, 0, 0, 0 },
 	};
 	int c;
 
@@ -194,6 +196,7 @@ static int parse(int argc, char **argv, struct args *a, struct mo_err *err)
 				return cli_fail(VERB, err);
 			break;
 		case 'j': a->json = 1; break;
+		case CLI_OPT_QUIET: break;
 		case 'p': a->plot = optarg; break;
 		case 'm':
 			if (cli_real("--max-mape", optarg, 0, 1e6, &a->max_mape, err) < 0)

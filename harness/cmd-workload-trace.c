@@ -12,7 +12,8 @@
 
 static const char usage[] =
 	"mosaic workload from-trace [--samples N] [--batch N] [--gpus N] [--module-depth N]\n"
-	"                           [--params MODULE=N]... [--name NAME] -o SPEC.json TRACE...\n"
+	"                           [--params MODULE=N]... [--name NAME] [--json] [--quiet]\n"
+	"                           -o SPEC.json TRACE...\n"
 	"  a workload spec from recorded traces (.mtr, or Kineto JSON, plain or gzip): the\n"
 	"  modules (the nn.Module tree cut below the root and \"...Model\" wrappers, layer\n"
 	"  stacks kept whole; `mosaic:module=` NVTX ranges; \"phase:name\" record_function\n"
@@ -21,13 +22,16 @@ static const char usage[] =
 	"  kernels go to SPEC.mtr beside SPEC.json.  It warns about what the traces lack.\n"
 	"  --samples: samples per microbatch the traces were recorded at (1 assumed, with a\n"
 	"  warning); --batch: global batch (default 8 x samples); --gpus: cluster size (8);\n"
-	"  --module-depth N: the nn.Modules of level N instead of the automatic cut";
+	"  --module-depth N: the nn.Modules of level N instead of the automatic cut;\n"
+	"  -o, --output (or --out): the spec to write; --json: print the spec written on\n"
+	"  stdout instead of what was found; --quiet: accepted as by every command\n"
+	"  (from-trace writes only warnings to stderr)";
 
 struct ft_opts {
 	long long samples, batch, gpus, depth;
 	const char *out, *name;
 	const char *params[64];
-	int n_params;
+	int n_params, json;
 };
 
 static int parse(int argc, char **argv, struct ft_opts *o, struct mo_err *err)
@@ -36,7 +40,8 @@ static int parse(int argc, char **argv, struct ft_opts *o, struct mo_err *err)
 		{"samples", required_argument, NULL, 's'}, {"batch", required_argument, NULL, 'b'},
 		{"gpus", required_argument, NULL, 'g'}, {"module-depth", required_argument, NULL, 'd'},
 		{"params", required_argument, NULL, 'p'}, {"name", required_argument, NULL, 'n'},
-		{"output", required_argument, NULL, 'o'}, {"help", no_argument, NULL, 'h'},
+		CLI_OPTS_OUTPUT, {"help", no_argument, NULL, 'h'},
+		{"json", no_argument, NULL, CLI_OPT_JSON}, {"quiet", no_argument, NULL, CLI_OPT_QUIET},
 		{NULL, 0, NULL, 0},
 	};
 	int c;
@@ -51,6 +56,8 @@ static int parse(int argc, char **argv, struct ft_opts *o, struct mo_err *err)
 		case 'd': rc = cli_int("--module-depth", optarg, 0, 64, &o->depth, err); break;
 		case 'n': o->name = optarg; break;
 		case 'o': o->out = optarg; break;
+		case CLI_OPT_JSON: o->json = 1; break;
+		case CLI_OPT_QUIET: break;
 		case 'p':
 			if (o->n_params == 64)
 				return mo_err_set(err, MO_EUSAGE, "more than 64 --params");
@@ -196,7 +203,10 @@ int cmd_workload_from_trace(int argc, char **argv)
 		for (int i = 0; i < d.n_warnings; i++)
 			fprintf(stderr, "mosaic workload: warning: %s\n", d.warnings[i]);
 		cli_workload_warnings("workload", w);
-		print_found(&d, w);
+		if (o.json)
+			fputs(json, stdout);
+		else
+			print_found(&d, w);
 	}
 	free(json);
 	workload_free(w);

@@ -14,13 +14,14 @@
 
 static const char usage[] =
 	"mosaic workload from-trace ... -o SPEC.json TRACE...  (see its --help)\n"
-	"mosaic workload show [--json] [--gpu NAME] SPEC\n"
+	"mosaic workload show [--json] [--quiet] [--gpu NAME] SPEC\n"
 	"  the workload's modules (kind, arch, layers), parameters (computed from the\n"
 	"  sizes, and the published count when the spec gives one), FLOPs per sample\n"
 	"  (forward, backward) and memory (parameters, gradients, Adam state,\n"
 	"  activations per sample); SPEC is a file or a bundled name; --gpu: also the\n"
 	"  predicted time of one microbatch's forward and backward and of the\n"
-	"  optimizer step of each module on that GPU (whole GPU, kernels back to back)";
+	"  optimizer step of each module on that GPU (whole GPU, kernels back to back);\n"
+	"  --quiet: accepted as by every command (show writes only warnings to stderr)";
 
 static json_t *to_json(const struct workload *w, const int64_t *times)
 {
@@ -144,6 +145,7 @@ int cmd_workload(int argc, char **argv)
 	static const struct option opts[] = {
 		{"json", no_argument, NULL, 'j'},
 		{"gpu", required_argument, NULL, 'g'},
+		{"quiet", no_argument, NULL, CLI_OPT_QUIET},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -171,6 +173,7 @@ int cmd_workload(int argc, char **argv)
 	while ((c = cli_getopt(argc, argv, "jg:h", opts)) != -1) {
 		switch (c) {
 		case 'j': json = 1; break;
+		case CLI_OPT_QUIET: break;
 		case 'g': gpu_name = optarg; break;
 		case 'h': printf("usage: %s\n", usage); return 0;
 		default: return cli_bad_option("workload");

@@ -180,7 +180,8 @@ int cmd_validate_measurements(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "measurements", required_argument, 0, 'M' }, { "gpu-file", required_argument, 0, 'G' },
-		{ "json", no_argument, 0, 'j' },              { "output", required_argument, 0, 'o' },
+		{ "json", no_argument, 0, 'j' },              CLI_OPTS_OUTPUT,
+		{ "quiet", no_argument, 0, CLI_OPT_QUIET },
 		{ "csv", required_argument, 0, 'o' },         { "max-median", required_argument, 0, 'm' },
 		{ "help", no_argument, 0, 'h' },              { 0, 0, 0, 0 },
 	};
@@ -207,6 +208,8 @@ int cmd_validate_measurements(int argc, char **argv)
 			break;
 		case 'j':
 			json = 1;
+			break;
+		case CLI_OPT_QUIET:
 			break;
 		case 'o':
 			outdir = optarg;

@@ -48,18 +48,24 @@ static json_t *gemm_json(const struct model_calib_gemm *g)
 			 g->test, "test_median_ape", g->test_median_ape);
 }
 
-int model_calibration_save(const struct model_calibration *c, const char *path, struct mo_err *err)
+json_t *model_calibration_json(const struct model_calibration *c)
 {
-	json_t *mods = json_array(), *gemm = json_array(), *root;
-	struct mo_outfile f;
-	int rc;
+	json_t *mods = json_array(), *gemm = json_array();
 
 	for (int i = 0; i < c->n_modules; i++)
 		json_array_append_new(mods, module_json(&c->modules[i]));
 	for (int i = 0; i < c->n_gemm; i++)
 		json_array_append_new(gemm, gemm_json(&c->gemm[i]));
-	root = json_pack("{s:s, s:i, s:s, s:o, s:o}", "format", MODEL_CALIB_FORMAT, "version",
+	return json_pack("{s:s, s:i, s:s, s:o, s:o}", "format", MODEL_CALIB_FORMAT, "version",
 			 MODEL_CALIB_VERSION, "gpu", c->gpu, "modules", mods, "gemm", gemm);
+}
+
+int model_calibration_save(const struct model_calibration *c, const char *path, struct mo_err *err)
+{
+	json_t *root = model_calibration_json(c);
+	struct mo_outfile f;
+	int rc;
+
 	if (!root)
 		return mo_err_set(err, MO_ENOMEM, "out of memory");
 	if ((rc = mo_outfile_open(&f, path, err)) < 0) {

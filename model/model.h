@@ -728,6 +728,9 @@ struct model_calibration {
 };
 /* Write c to path atomically (mo_outfile); -MO_EIO on failure. */
 int model_calibration_save(const struct model_calibration *c, const char *path, struct mo_err *err);
+/* The same document as a jansson object (the caller releases it; NULL when
+ * out of memory). */
+struct json_t *model_calibration_json(const struct model_calibration *c);
 /* Read path into *c (zeroed on failure). */
 int model_calibration_load(struct model_calibration *c, const char *path, struct mo_err *err);
 /* Index of the module called name in c, -1 if none. */

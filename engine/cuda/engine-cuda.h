@@ -12,7 +12,7 @@
  *    binary, in ../lib/mosaic/, or where MOSAIC_CUDA_LIB says).
  * Without a toolkit at build time, or without a driver or device at run time,
  * engine_cuda_run() and engine_cuda_profile() return -MO_ENODEV with a
- * message that suggests '--backend sim'.
+ * message that suggests the simulator (TRACE_CUDA_SIM_HINT, traces/cuda/trace-cuda.h).
  */
 #ifndef MOSAIC_ENGINE_CUDA_H
 #define MOSAIC_ENGINE_CUDA_H

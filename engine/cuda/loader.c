@@ -39,9 +39,7 @@ static void *open_backend(const char *symbol, const char *trace_out, struct mo_e
 	void *h, *fn;
 
 	if (!trace_cuda_built()) {
-		mo_err_set(err, MO_ENODEV,
-			   "mosaic was built without CUDA support (no CUDA toolkit at build time); "
-			   "use '--backend sim' to simulate, or rebuild with CUDA_HOME set");
+		mo_err_set(err, MO_ENODEV, TRACE_CUDA_NOT_BUILT);
 		return NULL;
 	}
 	recorder_on(trace_out);

@@ -286,10 +286,15 @@ char *bench_regress_snapshot(const struct bench_opts *o, const struct bench_tabl
 /* Take quick, cluster and workloads from a reference into o. */
 int bench_regress_ref_opts(const char *ref_json, const char *ref_name, struct bench_opts *o,
 			   struct mo_err *err);
-/* Compare cur with ref; print the differences (all lines when verbose) to
- * fp; *regressions receives how many values got worse beyond tol_pct. */
+/*
+ * Compare cur with ref; print the differences (all lines when verbose) to
+ * fp as a table, or with json one object {"reference", "tolerance_pct",
+ * "compared", "regressions", "better", "changes": [{"workload", "value",
+ * "verdict", "reference", "now"}]} (values in ns or as ratios, null when
+ * absent); *regressions receives how many values got worse beyond tol_pct.
+ */
 int bench_regress_compare(const char *ref_json, const char *ref_name, const char *cur_json,
-			  double tol_pct, int verbose, FILE *fp, int *regressions,
+			  double tol_pct, int verbose, int json, FILE *fp, int *regressions,
 			  struct mo_err *err);
 /* Remove a directory tree the harness created (results of a regress run). */
 void bench_rmtree(const char *dir);

@@ -207,11 +207,22 @@ struct cmp {
 	FILE *fp;
 	double tol;
 	int verbose, regressions, better, checked, header;
+	json_t *rows; /* --json: the lines as objects, else NULL */
 };
 
+/* One line of the comparison: the texts for the table; a and b, the values
+ * as they are (ns or a ratio; NAN: none), for --json's rows. */
 static void line(struct cmp *c, const char *wl, const char *item, const char *ref,
-		 const char *now, const char *change, const char *verdict)
+		 const char *now, const char *change, const char *verdict, double a, double b)
 {
+	if (c->rows) {
+		json_t *o = json_pack("{s:s,s:s,s:s}", "workload", wl, "value", item, "verdict",
+				      verdict);
+		json_object_set_new(o, "reference", isnan(a) ? json_null() : json_real(a));
+		json_object_set_new(o, "now", isnan(b) ? json_null() : json_real(b));
+		json_array_append_new(c->rows, o);
+		return;
+	}
 	if (!c->header++)
 		fprintf(c->fp, "%-14s %-34s %14s %14s %9s  %s\n", "workload", "value", "reference",
 			"now", "change", "verdict");
@@ -228,7 +239,7 @@ static void value(struct cmp *c, const char *wl, const char *item, json_t *ref, 
 
 	if (!ref || json_is_null(ref)) {
 		if (cur && !json_is_null(cur) && c->verbose)
-			line(c, wl, item, "-", "(new)", "", "new");
+			line(c, wl, item, "-", "(new)", "", "new", NAN, json_number_value(cur));
 		return;
 	}
 	a = json_number_value(ref);
@@ -236,7 +247,7 @@ static void value(struct cmp *c, const char *wl, const char *item, json_t *ref, 
 	c->checked++;
 	if (!cur || json_is_null(cur)) {
 		c->regressions++;
-		line(c, wl, item, r, "none", "", "REGRESSION (no result now)");
+		line(c, wl, item, r, "none", "", "REGRESSION (no result now)", a, NAN);
 		return;
 	}
 	b = json_number_value(cur);
@@ -244,12 +255,12 @@ static void value(struct cmp *c, const char *wl, const char *item, json_t *ref, 
 	snprintf(ch, sizeof(ch), "%+.2f%%", a != 0 ? 100.0 * (b - a) / a : 0.0);
 	if (lower_better ? b > a * (1 + c->tol / 100) : b < a * (1 - c->tol / 100)) {
 		c->regressions++;
-		line(c, wl, item, r, n, ch, "REGRESSION");
+		line(c, wl, item, r, n, ch, "REGRESSION", a, b);
 	} else if (lower_better ? b < a * (1 - c->tol / 100) : b > a * (1 + c->tol / 100)) {
 		c->better++;
-		line(c, wl, item, r, n, ch, "better");
+		line(c, wl, item, r, n, ch, "better", a, b);
 	} else if (c->verbose) {
-		line(c, wl, item, r, n, ch, "ok");
+		line(c, wl, item, r, n, ch, "ok", a, b);
 	}
 }
 
@@ -307,11 +318,11 @@ static void compare_workload(struct cmp *c, const char *name, json_t *rw, json_t
 }
 
 int bench_regress_compare(const char *ref_json, const char *ref_name, const char *cur_json,
-			  double tol_pct, int verbose, FILE *fp, int *regressions,
+			  double tol_pct, int verbose, int json, FILE *fp, int *regressions,
 			  struct mo_err *err)
 {
 	json_t *ref = load_ref(ref_json, ref_name, err), *cur, *rw;
-	struct cmp c = {fp, tol_pct, verbose, 0, 0, 0, 0};
+	struct cmp c = {fp, tol_pct, verbose, 0, 0, 0, 0, json ? json_array() : NULL};
 	size_t i;
 
 	if (!ref)
@@ -333,15 +344,24 @@ int bench_regress_compare(const char *ref_json, const char *ref_name, const char
 			continue;
 		if (!cw) {
 			c.regressions++;
-			line(&c, name, "(workload)", "present", "missing", "", "REGRESSION");
+			line(&c, name, "(workload)", "present", "missing", "", "REGRESSION", NAN, NAN);
 			continue;
 		}
 		compare_workload(&c, name, rw, cw);
 	}
-	fprintf(fp, "regress: %d values compared with '%s' (tolerance %.2f%%): %d regression%s, "
-		    "%d better\n", c.checked, ref_name, tol_pct, c.regressions,
-		c.regressions == 1 ? "" : "s", c.better);
-	if (c.better && !c.regressions)
+	if (json) {
+		json_t *o = json_pack("{s:s,s:f,s:i,s:i,s:i,s:o}", "reference", ref_name,
+				      "tolerance_pct", tol_pct, "compared", c.checked, "regressions",
+				      c.regressions, "better", c.better, "changes", c.rows);
+		json_dumpf(o, fp, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+		fputc('\n', fp);
+		json_decref(o);
+	} else {
+		fprintf(fp, "regress: %d values compared with '%s' (tolerance %.2f%%): %d "
+			    "regression%s, %d better\n", c.checked, ref_name, tol_pct, c.regressions,
+			c.regressions == 1 ? "" : "s", c.better);
+	}
+	if (c.better && !c.regressions && !json)
 		fprintf(fp, "regress: values improved beyond the tolerance; record them with --update\n");
 	*regressions = c.regressions;
 	json_decref(ref);

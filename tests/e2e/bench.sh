@@ -109,8 +109,9 @@ for i in 0 1 2; do
 		2>"$tmp/err3" || fail "bench --shard $i/3 failed: $(cat "$tmp/err3")"
 	[ -s "$tmp/s$i/shard.json" ] || fail "no shard.json in shard $i"
 done
-"$MOSAIC" bench --merge "$tmp/s2" "$tmp/s0" "$tmp/s1" --out "$tmp/m" >/dev/null 2>"$tmp/err4" \
+"$MOSAIC" bench --merge "$tmp/s2" "$tmp/s0" "$tmp/s1" -o "$tmp/m" --json >"$tmp/mj" 2>"$tmp/err4" \
 	|| fail "bench --merge failed: $(cat "$tmp/err4")"
+cmp -s "$tmp/mj" "$tmp/m/summary.json" || fail "bench --json did not print summary.json"
 for f in "$tmp"/j1/*.csv "$tmp/j1/summary.json" "$tmp/j1/summary.txt"; do
 	b=$(basename "$f")
 	cmp -s "$f" "$tmp/j2/$b" || fail "$b differs between --jobs 1 and --jobs 2"

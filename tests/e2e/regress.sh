@@ -48,9 +48,18 @@ s = r["workloads"][1]["scale"]["16"]
 s["simulated_iter_ns"]["mosaic"] = int(s["simulated_iter_ns"]["mosaic"] * 0.8)
 json.dump(r, open(sys.argv[2], "w"), indent=1)
 PY
-"$MOSAIC" regress --quick --reference "$tmp/scale.json" --quiet >"$tmp/out" 2>&1
+# (and --json says the same as one object; --quiet leaves stderr empty)
+"$MOSAIC" regress --quick --reference "$tmp/scale.json" --quiet --json >"$tmp/out" 2>"$tmp/err"
 [ $? -eq 1 ] || fail "a mosaic 25% slower at 16 GPUs must fail"
-grep -q "ofasys .*x16 mosaic simulated iter.*REGRESSION" "$tmp/out" || fail "no x16 line: $(cat "$tmp/out")"
+[ -s "$tmp/err" ] && fail "--quiet wrote to stderr: $(cat "$tmp/err")"
+python3 - "$tmp/out" <<'PY' || fail "no x16 regression in --json: $(cat "$tmp/out")"
+import json, sys
+j = json.load(open(sys.argv[1]))
+assert j["regressions"] >= 1 and j["compared"] > j["regressions"], j
+bad = [c for c in j["changes"] if c["verdict"] == "REGRESSION"]
+assert any(c["workload"] == "ofasys" and c["value"] == "x16 mosaic simulated iter"
+           and c["now"] > c["reference"] for c in bad), bad
+PY
 
 # a reference promising a 10% faster mosaic: caught at 5%, accepted at 50%
 python3 - "$ref" "$tmp/better.json" <<'PY'

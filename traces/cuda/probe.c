@@ -118,9 +118,7 @@ int trace_cuda_find_lib(const char *file, const char *env, char *buf, size_t cap
 	if (w > 0 && (size_t)w < cap && exists(buf))
 		return 0;
 	if (!trace_cuda_built())
-		return mo_err_set(err, MO_ENODEV,
-				  "mosaic was built without CUDA support (no CUDA toolkit at build "
-				  "time); rebuild with CUDA_HOME set, or use '--backend sim'");
+		return mo_err_set(err, MO_ENODEV, TRACE_CUDA_NOT_BUILT);
 	return mo_err_set(err, MO_ENODEV, "cannot find '%s' in '%s' or '%s/../lib/mosaic'%s%s%s",
 			  file, exe, exe, env ? " (set " : "", env ? env : "", env ? ")" : "");
 }

@@ -35,9 +35,7 @@ int trace_cuda_record(char *const argv[], const char *out_path, int *child_statu
 	if (!argv || !argv[0])
 		return mo_err_set(err, MO_EUSAGE, "no command to record");
 	if (!trace_cuda_built())
-		return mo_err_set(err, MO_ENODEV,
-				  "mosaic was built without CUDA support (no CUDA toolkit at build "
-				  "time); use '--backend sim' to simulate, or rebuild with CUDA_HOME set");
+		return mo_err_set(err, MO_ENODEV, TRACE_CUDA_NOT_BUILT);
 	rc = trace_cuda_probe(&ndev, err);
 	if (rc)
 		return rc;

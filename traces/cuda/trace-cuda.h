@@ -107,8 +107,17 @@ int trace_cuda_nccl_kind(const char *name, char *dtype, size_t dtype_cap);
  */
 int trace_cuda_probe(int *count, struct mo_err *err);
 
-/* The hint every command appends to a no-device message. */
-#define TRACE_CUDA_SIM_HINT "no CUDA device found; use '--backend sim' to simulate the run instead"
+/*
+ * The hint every no-device message ends with, and the message of a build
+ * without CUDA.  They name the simulator's commands, not an option of the
+ * command that failed (`record` and `profile` have no --backend).
+ */
+#define TRACE_CUDA_SIM_COMMANDS \
+	"the simulator needs none: 'mosaic run --backend sim', 'mosaic synth', 'mosaic replay'"
+#define TRACE_CUDA_SIM_HINT "no CUDA device found; " TRACE_CUDA_SIM_COMMANDS
+#define TRACE_CUDA_NOT_BUILT                                                          \
+	"mosaic was built without CUDA support (no CUDA toolkit at build time); rebuild " \
+	"with CUDA_HOME set, or use the simulator (" TRACE_CUDA_SIM_COMMANDS ")"
 
 /* 1 when this build of mosaic has its CUDA parts (the toolkit was found). */
 int trace_cuda_built(void);
