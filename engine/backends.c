@@ -9,33 +9,6 @@
 #include <stdio.h>
 #include <string.h>
 
-/* The cuda backend (engine_cuda_run) behind engine_run's signature. */
-static int run_cuda(const struct plan *p, const struct workload *w,
-		    const struct engine_run_opts *o, struct engine_run_result *res,
-		    struct mo_err *err)
-{
-	struct engine_cuda_run_opts co = {o->plan_path, o->out_path, o->iterations, o->warmup};
-	struct engine_cuda_run_result cr;
-	int rc;
-
-	if (o->out)
-		return mo_err_set(err, MO_EUSAGE, "the cuda backend records its traces to files "
-				  "(out_path), not to a sink");
-	memset(&cr, 0, sizeof(cr));
-	if ((rc = engine_cuda_run(p, w, &co, &cr, err)) < 0)
-		return rc;
-	res->source = TRACE_SOURCE_MEASURED;
-	res->iter_ns = cr.iter_ns_mean;
-	res->iter_ns_min = cr.iter_ns_min;
-	res->iter_ns_max = cr.iter_ns_max;
-	res->iterations = cr.iterations;
-	res->n_gpus = cr.ranks;
-	res->kernels = cr.kernels;
-	res->busy_ns = cr.busy_ns;
-	res->partitions = cr.partitions;
-	return 0;
-}
-
 /* The table: adding a backend is one function and one line here. */
 static const struct {
 	const char *name;
@@ -43,7 +16,7 @@ static const struct {
 		   struct engine_run_result *res, struct mo_err *err);
 } backends[] = {
 	{"sim", engine_sim_run_plan},
-	{"cuda", run_cuda},
+	{"cuda", engine_cuda_run},
 };
 #define N_BACKENDS ((int)(sizeof(backends) / sizeof(backends[0])))
 

@@ -542,6 +542,8 @@ struct engine_run_result {
 	int64_t busy_ns;          /* compute-task GPU time per iteration, summed over
 	                             partitions and ranks (CUDA events) */
 	int partitions;           /* green contexts created, all ranks */
+	int rank;                 /* this process's MPI rank: every rank gets the numbers
+	                             above, only rank 0 should print them (sim: 0) */
 };
 void engine_run_result_release(struct engine_run_result *r);
 

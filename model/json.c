@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 int model_json_fail(const struct model_json *j, const char *path, const char *fmt, ...)
 {
@@ -28,6 +29,27 @@ static const char *at(char *buf, size_t size, const char *path, const char *key)
 	return buf;
 }
 
+static const char *type_name(const json_t *v)
+{
+	switch (json_typeof(v)) {
+	case JSON_OBJECT: return "an object";
+	case JSON_ARRAY: return "an array";
+	case JSON_STRING: return "a string";
+	case JSON_INTEGER: return "an integer";
+	case JSON_REAL: return "a number";
+	case JSON_TRUE: case JSON_FALSE: return "a boolean";
+	case JSON_NULL: return "null";
+	}
+	return "?";
+}
+
+/* The one type check of every reader: "expected <expected>, got <its type>". */
+static int want(const struct model_json *j, const json_t *v, const char *path, int ok,
+		const char *expected)
+{
+	return ok ? 0 : model_json_fail(j, path, "expected %s, got %s", expected, type_name(v));
+}
+
 int model_json_keys(const struct model_json *j, json_t *obj, const char *path,
 		    const char *const *allowed)
 {
@@ -35,8 +57,8 @@ int model_json_keys(const struct model_json *j, json_t *obj, const char *path,
 	json_t *v;
 	char p[512];
 
-	if (!json_is_object(obj))
-		return model_json_fail(j, path, "expected an object");
+	if (model_json_v_object(j, obj, path))
+		return -MO_EINPUT;
 	json_object_foreach(obj, key, v) {
 		const char *const *a = allowed;
 
@@ -48,13 +70,98 @@ int model_json_keys(const struct model_json *j, json_t *obj, const char *path,
 	return 0;
 }
 
-/* *v = the field key of obj, p its path; 0, or "missing field". */
-static int field(const struct model_json *j, json_t *obj, const char *path, const char *key,
-		 json_t **v, char p[512])
+int model_json_v_int(const struct model_json *j, json_t *v, const char *path, int64_t lo,
+		     int64_t hi, int64_t *out)
 {
+	/* JSON has one number type: 224.0 is the integer 224 (below 2^53, exact) */
+	int integral = json_is_real(v) && json_real_value(v) == floor(json_real_value(v)) &&
+		       fabs(json_real_value(v)) < 9e15;
+
+	if (want(j, v, path, json_is_integer(v) || integral, "an integer"))
+		return -MO_EINPUT;
+	*out = integral ? (int64_t)json_real_value(v) : json_integer_value(v);
+	if (*out < lo || *out > hi)
+		return model_json_fail(j, path, "%lld is out of range [%lld, %lld]", (long long)*out,
+				       (long long)lo, (long long)hi);
+	return 0;
+}
+
+int model_json_v_num(const struct model_json *j, json_t *v, const char *path, double lo,
+		     double hi, double *out)
+{
+	if (want(j, v, path, json_is_number(v) && isfinite(json_number_value(v)), "a number"))
+		return -MO_EINPUT;
+	*out = json_number_value(v);
+	if (!(*out >= lo && *out <= hi))
+		return model_json_fail(j, path, "%g is out of range [%g, %g]", *out, lo, hi);
+	return 0;
+}
+
+int model_json_v_str(const struct model_json *j, json_t *v, const char *path, char *dst,
+		     size_t cap)
+{
+	if (want(j, v, path, json_is_string(v), "a string"))
+		return -MO_EINPUT;
+	if (json_string_length(v) >= cap)
+		return model_json_fail(j, path, "string longer than %zu bytes", cap - 1);
+	if (strlen(json_string_value(v)) != json_string_length(v))
+		return model_json_fail(j, path, "string contains a NUL byte");
+	memcpy(dst, json_string_value(v), json_string_length(v) + 1);
+	return 0;
+}
+
+int model_json_v_bool(const struct model_json *j, json_t *v, const char *path, int *out)
+{
+	if (want(j, v, path, json_is_boolean(v), "a boolean"))
+		return -MO_EINPUT;
+	*out = json_is_true(v);
+	return 0;
+}
+
+int model_json_v_enum(const struct model_json *j, json_t *v, const char *path,
+		      const char *const *names, int *out)
+{
+	char buf[64], list[256] = "";
+	int i;
+
+	if (model_json_v_str(j, v, path, buf, sizeof(buf)) < 0)
+		return -MO_EINPUT;
+	for (i = 0; names[i]; i++)
+		if (!strcasecmp(buf, names[i])) {
+			*out = i;
+			return 0;
+		}
+	for (i = 0; names[i]; i++) {
+		strncat(list, i ? ", " : "", sizeof(list) - strlen(list) - 1);
+		strncat(list, names[i], sizeof(list) - strlen(list) - 1);
+	}
+	return model_json_fail(j, path, "unknown value '%s' (known: %s)", buf, list);
+}
+
+int model_json_v_object(const struct model_json *j, json_t *v, const char *path)
+{
+	return want(j, v, path, json_is_object(v), "an object");
+}
+
+int model_json_v_array(const struct model_json *j, json_t *v, const char *path, size_t max)
+{
+	if (want(j, v, path, json_is_array(v), "an array"))
+		return -MO_EINPUT;
+	if (json_array_size(v) > max)
+		return model_json_fail(j, path, "more than %zu entries", max);
+	return 0;
+}
+
+/* The field key of obj, its path in p; NULL after "missing field". */
+static json_t *get(const struct model_json *j, json_t *obj, const char *path, const char *key,
+		   char p[512])
+{
+	json_t *v = json_object_get(obj, key);
+
 	at(p, 512, path, key);
-	*v = json_object_get(obj, key);
-	return *v ? 0 : model_json_fail(j, p, "missing field");
+	if (!v)
+		model_json_fail(j, p, "missing field");
+	return v;
 }
 
 int model_json_field(const struct model_json *j, json_t *obj, const char *path, const char *key,
@@ -62,56 +169,34 @@ int model_json_field(const struct model_json *j, json_t *obj, const char *path, 
 {
 	char p[512];
 
-	return field(j, obj, path, key, out, p);
+	return (*out = get(j, obj, path, key, p)) ? 0 : -MO_EINPUT;
 }
 
 int model_json_int(const struct model_json *j, json_t *obj, const char *path, const char *key,
 		   int64_t lo, int64_t hi, int64_t *out)
 {
-	json_t *v;
 	char p[512];
+	json_t *v = get(j, obj, path, key, p);
 
-	if (field(j, obj, path, key, &v, p))
-		return -MO_EINPUT;
-	if (!json_is_integer(v))
-		return model_json_fail(j, p, "expected an integer");
-	*out = json_integer_value(v);
-	if (*out < lo || *out > hi)
-		return model_json_fail(j, p, "%lld not in [%lld, %lld]", (long long)*out,
-				       (long long)lo, (long long)hi);
-	return 0;
+	return v ? model_json_v_int(j, v, p, lo, hi, out) : -MO_EINPUT;
 }
 
 int model_json_num(const struct model_json *j, json_t *obj, const char *path, const char *key,
 		   double lo, double hi, double *out)
 {
-	json_t *v;
 	char p[512];
+	json_t *v = get(j, obj, path, key, p);
 
-	if (field(j, obj, path, key, &v, p))
-		return -MO_EINPUT;
-	if (!json_is_number(v) || !isfinite(json_number_value(v)))
-		return model_json_fail(j, p, "expected a number");
-	*out = json_number_value(v);
-	if (!(*out >= lo && *out <= hi))
-		return model_json_fail(j, p, "%g not in [%g, %g]", *out, lo, hi);
-	return 0;
+	return v ? model_json_v_num(j, v, p, lo, hi, out) : -MO_EINPUT;
 }
 
 int model_json_str(const struct model_json *j, json_t *obj, const char *path, const char *key,
 		   char *dst, size_t cap)
 {
-	json_t *v;
 	char p[512];
+	json_t *v = get(j, obj, path, key, p);
 
-	if (field(j, obj, path, key, &v, p))
-		return -MO_EINPUT;
-	if (!json_is_string(v))
-		return model_json_fail(j, p, "expected a string");
-	if (json_string_length(v) >= cap || strlen(json_string_value(v)) != json_string_length(v))
-		return model_json_fail(j, p, "string too long or containing NUL");
-	memcpy(dst, json_string_value(v), json_string_length(v) + 1);
-	return 0;
+	return v ? model_json_v_str(j, v, p, dst, cap) : -MO_EINPUT;
 }
 
 int model_json_array(const struct model_json *j, json_t *obj, const char *path, const char *key,
@@ -119,11 +204,6 @@ int model_json_array(const struct model_json *j, json_t *obj, const char *path, 
 {
 	char p[512];
 
-	if (field(j, obj, path, key, out, p))
-		return -MO_EINPUT;
-	if (!json_is_array(*out))
-		return model_json_fail(j, p, "expected an array");
-	if (json_array_size(*out) > max)
-		return model_json_fail(j, p, "more than %zu entries", max);
-	return 0;
+	*out = get(j, obj, path, key, p);
+	return *out ? model_json_v_array(j, *out, p, max) : -MO_EINPUT;
 }

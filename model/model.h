@@ -1378,7 +1378,7 @@ void model_host_from_fit(const struct model_host_fit *f, struct model_host *h);
  * (model/ is the lowest library that links it): every message names the
  * file and the field's path in the same words,
  *   cannot read plan 'x.json': placement[2].partitions[0].sms: expected an integer
- * A struct model_json says what the file is (what: "plan", "calibration"),
+ * A struct model_json says what the file is (what: "plan", "calibration", "workload"),
  * its name (file) and where errors go (err).  path is the path of the object
  * read ("" at the top level, "placement[2]"), key one of its fields.  Each
  * function returns 0, or -MO_EINPUT with err filled; none allocates.
@@ -1410,5 +1410,27 @@ int model_json_str(const struct model_json *j, struct json_t *obj, const char *p
 /* The field is an array of at most max entries (*out). */
 int model_json_array(const struct model_json *j, struct json_t *obj, const char *path,
 		     const char *key, size_t max, struct json_t **out);
+/*
+ * The same checks on a value v whose own path is path (an array element, or
+ * a field a reader found walking a table of fields, as the workload spec
+ * reader does); the field readers above are these after the lookup.  Every
+ * type error names what the value is ("expected an integer, got a string");
+ * a range error the value and the range ("0 is out of range [1, 1048576]").
+ * An integer may be written as an integral number (224.0: JSON has one
+ * number type; below 2^53, exact).  An enum is a string among names (a
+ * NULL-terminated list, compared without case; *out its index; the error
+ * lists them).
+ */
+int model_json_v_int(const struct model_json *j, struct json_t *v, const char *path, int64_t lo,
+		     int64_t hi, int64_t *out);
+int model_json_v_num(const struct model_json *j, struct json_t *v, const char *path, double lo,
+		     double hi, double *out);
+int model_json_v_str(const struct model_json *j, struct json_t *v, const char *path, char *dst,
+		     size_t cap);
+int model_json_v_bool(const struct model_json *j, struct json_t *v, const char *path, int *out);
+int model_json_v_enum(const struct model_json *j, struct json_t *v, const char *path,
+		      const char *const *names, int *out);
+int model_json_v_object(const struct model_json *j, struct json_t *v, const char *path);
+int model_json_v_array(const struct model_json *j, struct json_t *v, const char *path, size_t max);
 
 #endif

@@ -13,6 +13,7 @@
 
 #include "tests/common/check-main.h"
 #include "engine/cuda/engine-cuda.h"
+#include "engine/engine.h"
 #include "model/model.h"
 #include "workloads/workloads.h"
 #include "traces/cuda/trace-cuda.h"
@@ -579,8 +580,8 @@ END_TEST
 
 START_TEST(the_loader_fails_cleanly_without_a_device)
 {
-	struct engine_cuda_run_opts o = {"plan.json", NULL, 1, 0};
-	struct engine_cuda_run_result res;
+	struct engine_run_opts o;
+	struct engine_run_result res;
 	struct engine_cuda_profile_opts po = {"t.mtr", NULL, NULL, 0, "out", 1, 0};
 	struct engine_cuda_profile_result pres;
 	struct mo_err err = {0};
@@ -588,6 +589,11 @@ START_TEST(the_loader_fails_cleanly_without_a_device)
 
 	if (trace_cuda_built() && trace_cuda_probe(&n, &err) == 0)
 		return; /* a GPU machine: the e2e tests cover it */
+	engine_run_opts_init(&o);
+	o.backend = "cuda";
+	o.plan_path = "plan.json";
+	o.iterations = 1;
+	o.warmup = 0;
 	ck_assert_int_eq(engine_cuda_run(NULL, NULL, &o, &res, &err), -MO_ENODEV);
 	ck_assert_int_eq(mo_err_exit_code(&err), 2);
 	ck_assert_ptr_nonnull(strstr(err.msg, "--backend sim"));

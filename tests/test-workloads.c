@@ -261,7 +261,7 @@ static const struct {
 	{"{\"name\":\"x\",\"batch\":1,\"modules\":[]}", "modules: expected 1 to 256 modules, got 0"},
 	{"{\"name\":\"x\",\"modules\":[" MOD "]}", "batch: missing"},
 	{"{\"batch\":1,\"modules\":[" MOD "]}", "name: missing"},
-	{"[1,2]", "the top level must be an object"},
+	{"[1,2]", "expected an object, got an array"},
 	{"{\"name\":\"x\",\"batch\":1,\"modules\":[" MOD "", "cannot parse 't.json': line 1"},
 	{"{\"name\":\"x\",\"name\":\"y\",\"batch\":1,\"modules\":[" MOD "]}", "cannot parse 't.json'"},
 	{"{\"name\":\"x\",\"batch\":1,\"cluster\":{\"gpus\":0},\"modules\":[" MOD "]}",

@@ -88,111 +88,76 @@ int wl_dtype_bytes(int dtype)
 
 /* ---- the parser state ---- */
 
+/* The reader: errors through model/json.c, the tree's one JSON field reader,
+ * "cannot read workload 'FILE': PATH: what is wrong". */
 struct pctx {
-	const char *file;
-	struct mo_err *err;
+	struct model_json j;
 	char path[256]; /* JSON path of the object being read */
 };
+
+/* The path of field key of the object read (the object's own path when key
+ * is NULL) into buf. */
+static const char *key_path(const struct pctx *p, const char *key, char buf[320])
+{
+	snprintf(buf, 320, "%s%s%s", p->path, key && p->path[0] ? "." : "", key ? key : "");
+	return buf;
+}
 
 static int perr(struct pctx *p, const char *field, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 static int perr(struct pctx *p, const char *field, const char *fmt, ...)
 {
-	char msg[512];
+	char msg[512], at[320];
 	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
-	if (field && p->path[0])
-		return mo_err_set(p->err, MO_EINPUT, "bad workload '%s': %s.%s: %s", p->file, p->path,
-				  field, msg);
-	if (field)
-		return mo_err_set(p->err, MO_EINPUT, "bad workload '%s': %s: %s", p->file, field, msg);
-	return mo_err_set(p->err, MO_EINPUT, "bad workload '%s': %s%s%s", p->file, p->path,
-			  p->path[0] ? ": " : "", msg);
+	return model_json_fail(&p->j, key_path(p, field, at), "%s", msg);
 }
 
-static const char *json_type_name(const json_t *v)
-{
-	switch (json_typeof(v)) {
-	case JSON_OBJECT: return "an object";
-	case JSON_ARRAY: return "an array";
-	case JSON_STRING: return "a string";
-	case JSON_INTEGER: return "an integer";
-	case JSON_REAL: return "a number";
-	case JSON_TRUE: case JSON_FALSE: return "a boolean";
-	case JSON_NULL: return "null";
-	}
-	return "?";
-}
-
+/* The field key's value v checked by model/json.c's value readers. */
 static int get_int(struct pctx *p, const char *key, json_t *v, int64_t lo, int64_t hi, int64_t *out)
 {
-	int64_t x;
-
-	if (json_is_integer(v)) {
-		x = json_integer_value(v);
-	} else if (json_is_real(v) && json_real_value(v) == floor(json_real_value(v)) &&
-		   fabs(json_real_value(v)) < 9e15) {
-		x = (int64_t)json_real_value(v);
-	} else {
-		return perr(p, key, "expected an integer, got %s", json_type_name(v));
-	}
-	if (x < lo || x > hi)
-		return perr(p, key, "%lld is out of range [%lld, %lld]", (long long)x, (long long)lo,
-			    (long long)hi);
-	*out = x;
-	return 0;
+	char at[320];
+	return model_json_v_int(&p->j, v, key_path(p, key, at), lo, hi, out);
 }
 
 static int get_num(struct pctx *p, const char *key, json_t *v, double lo, double hi, double *out)
 {
-	if (!json_is_number(v))
-		return perr(p, key, "expected a number, got %s", json_type_name(v));
-	*out = json_number_value(v);
-	if (!(*out >= lo && *out <= hi))
-		return perr(p, key, "%g is out of range [%g, %g]", *out, lo, hi);
-	return 0;
+	char at[320];
+	return model_json_v_num(&p->j, v, key_path(p, key, at), lo, hi, out);
 }
 
 static int get_str(struct pctx *p, const char *key, json_t *v, char *dst, size_t cap)
 {
-	if (!json_is_string(v))
-		return perr(p, key, "expected a string, got %s", json_type_name(v));
-	if (json_string_length(v) >= cap)
-		return perr(p, key, "string longer than %zu bytes", cap - 1);
-	if (strlen(json_string_value(v)) != json_string_length(v))
-		return perr(p, key, "string contains a NUL byte");
-	memcpy(dst, json_string_value(v), json_string_length(v) + 1);
-	return 0;
+	char at[320];
+	return model_json_v_str(&p->j, v, key_path(p, key, at), dst, cap);
 }
 
 static int get_enum(struct pctx *p, const char *key, json_t *v, const char *const *names, int *out)
 {
-	char buf[64], list[256] = "";
-	int i, rc;
-
-	if ((rc = get_str(p, key, v, buf, sizeof buf)) < 0)
-		return rc;
-	for (i = 0; names[i]; i++)
-		if (!strcasecmp(buf, names[i])) {
-			*out = i;
-			return 0;
-		}
-	for (i = 0; names[i]; i++) {
-		strncat(list, i ? ", " : "", sizeof list - strlen(list) - 1);
-		strncat(list, names[i], sizeof list - strlen(list) - 1);
-	}
-	return perr(p, key, "unknown value '%s' (known: %s)", buf, list);
+	char at[320];
+	return model_json_v_enum(&p->j, v, key_path(p, key, at), names, out);
 }
 
 static int get_bool(struct pctx *p, const char *key, json_t *v, int *out)
 {
-	if (!json_is_boolean(v))
-		return perr(p, key, "expected a boolean, got %s", json_type_name(v));
-	*out = json_is_true(v);
-	return 0;
+	char at[320];
+	return model_json_v_bool(&p->j, v, key_path(p, key, at), out);
+}
+
+/* v (the field key, or with NULL the object read) is an object / an array. */
+static int get_object(struct pctx *p, const char *key, json_t *v)
+{
+	char at[320];
+	return model_json_v_object(&p->j, v, key_path(p, key, at));
+}
+
+static int get_array(struct pctx *p, const char *key, json_t *v)
+{
+	char at[320];
+	return model_json_v_array(&p->j, v, key_path(p, key, at), (size_t)-1);
 }
 
 /* ---- modules ---- */
@@ -208,18 +173,13 @@ struct field {
 #define MOFF(f) offsetof(struct workload_module, f)
 #define FI(k) {#k, F_INT, MOFF(k), NULL, 0}
 #define FB(k) {#k, F_BOOL, MOFF(k), NULL, 0}
+#define FE(k, names) {#k, F_ENUM, MOFF(k), names, 0}
 static const struct field module_fields[] = {
 	{"name", F_STR, MOFF(name), NULL, sizeof(((struct workload_module *)0)->name)},
 	{"source", F_STR, MOFF(source), NULL, sizeof(((struct workload_module *)0)->source)},
-	{"kind", F_ENUM, MOFF(kind), kind_names, 0},
-	{"arch", F_ENUM, MOFF(arch), arch_names, 0},
-	{"attention", F_ENUM, MOFF(attention), attn_names, 0},
-	{"act", F_ENUM, MOFF(act), act_names, 0},
-	{"norm", F_ENUM, MOFF(norm), norm_names, 0},
-	{"pos", F_ENUM, MOFF(pos), pos_names, 0},
-	{"loss", F_ENUM, MOFF(loss), loss_names, 0},
-	{"qkv", F_ENUM, MOFF(qkv_separate), qkv_names, 0},
-	{"impl", F_ENUM, MOFF(impl), impl_names, 0},
+	FE(kind, kind_names), FE(arch, arch_names), FE(attention, attn_names), FE(act, act_names),
+	FE(norm, norm_names), FE(pos, pos_names), FE(loss, loss_names), FE(impl, impl_names),
+	{"qkv", F_ENUM, MOFF(qkv_separate), qkv_names, 0}, /* "separate" sets qkv_separate */
 	{"dropout", F_DOUBLE, MOFF(dropout), NULL, 0},
 	{"attn_dropout", F_DOUBLE, MOFF(attn_dropout), NULL, 0},
 	{"params", F_I64, MOFF(published_params), NULL, 0},
@@ -244,8 +204,8 @@ static int parse_blocks(struct pctx *p, json_t *v, struct workload_module *mod)
 	int64_t x;
 	int rc;
 
-	if (!json_is_array(v))
-		return perr(p, "blocks", "expected an array, got %s", json_type_name(v));
+	if ((rc = get_array(p, "blocks", v)) < 0)
+		return rc;
 	if (json_array_size(v) < 1 || json_array_size(v) > WORKLOAD_MAX_STAGES)
 		return perr(p, "blocks", "expected 1 to %d stages, got %zu", WORKLOAD_MAX_STAGES,
 			    json_array_size(v));
@@ -268,8 +228,8 @@ static int parse_module_fields(struct pctx *p, json_t *obj, struct workload_modu
 	json_t *v;
 	int rc, i;
 
-	if (!json_is_object(obj))
-		return perr(p, NULL, "expected an object, got %s", json_type_name(obj));
+	if ((rc = get_object(p, NULL, obj)) < 0)
+		return rc;
 	json_object_foreach(obj, key, v) {
 		for (i = 0; module_fields[i].key; i++)
 			if (!strcmp(key, module_fields[i].key))
@@ -523,7 +483,7 @@ static int parse_cluster(struct pctx *p, json_t *obj, struct workload *w)
 
 	snprintf(p->path, sizeof p->path, "cluster");
 	if (!json_is_object(obj))
-		return perr(p, NULL, "expected an object, got %s", json_type_name(obj));
+		return get_object(p, NULL, obj);
 	json_object_foreach(obj, key, v) {
 		if (!strcmp(key, "gpu")) {
 			rc = get_str(p, key, v, w->gpu, sizeof w->gpu);
@@ -565,13 +525,13 @@ static int parse_edges(struct pctx *p, json_t *arr, struct workload *w)
 
 	if (!json_is_array(arr)) {
 		p->path[0] = 0;
-		return perr(p, "edges", "expected an array, got %s", json_type_name(arr));
+		return get_array(p, "edges", arr);
 	}
 	if (json_array_size(arr) > 4096)
 		return perr(p, "edges", "more than 4096 edges");
 	w->edges = calloc(json_array_size(arr) + 1, sizeof *w->edges);
 	if (!w->edges)
-		return mo_err_set(p->err, MO_ENOMEM, "out of memory");
+		return mo_err_set(p->j.err, MO_ENOMEM, "out of memory");
 	json_array_foreach(arr, i, e) {
 		struct workload_edge *ed = &w->edges[i];
 		char from[64] = "", to[64] = "";
@@ -582,7 +542,7 @@ static int parse_edges(struct pctx *p, json_t *arr, struct workload *w)
 
 		snprintf(p->path, sizeof p->path, "edges[%zu]", i);
 		if (!json_is_object(e))
-			return perr(p, NULL, "expected an object, got %s", json_type_name(e));
+			return get_object(p, NULL, e);
 		ed->bytes_per_sample = -1;
 		json_object_foreach(e, key, v) {
 			if (!strcmp(key, "from"))
@@ -683,7 +643,7 @@ static int parse_workload(struct pctx *p, json_t *root, struct workload *w)
 	int rc = 0, have_batch = 0, have_micro = 0;
 
 	if (!json_is_object(root))
-		return perr(p, NULL, "the top level must be an object, got %s", json_type_name(root));
+		return get_object(p, NULL, root);
 	w->dtype = MODEL_BF16;
 	json_object_foreach(root, key, v) {
 		if (!strcmp(key, "name"))
@@ -731,12 +691,12 @@ static int parse_workload(struct pctx *p, json_t *root, struct workload *w)
 	if (!modules)
 		return perr(p, "modules", "missing");
 	if (!json_is_array(modules))
-		return perr(p, "modules", "expected an array, got %s", json_type_name(modules));
+		return get_array(p, "modules", modules);
 	if (json_array_size(modules) < 1 || json_array_size(modules) > 256)
 		return perr(p, "modules", "expected 1 to 256 modules, got %zu", json_array_size(modules));
 	w->modules = calloc(json_array_size(modules), sizeof *w->modules);
 	if (!w->modules)
-		return mo_err_set(p->err, MO_ENOMEM, "out of memory");
+		return mo_err_set(p->j.err, MO_ENOMEM, "out of memory");
 	for (size_t i = 0; i < json_array_size(modules); i++) {
 		snprintf(p->path, sizeof p->path, "modules[%zu]", i);
 		if ((rc = parse_module(p, json_array_get(modules, i), &w->modules[i], w)) < 0)
@@ -809,12 +769,12 @@ static int load_traces(struct workload *w, const char *name, struct mo_err *err)
 		if (mod->trace[0] != '/' && dirlen) {
 			if ((size_t)snprintf(path, sizeof path, "%.*s%s", dirlen, name, mod->trace) >=
 			    sizeof path)
-				return mo_err_set(err, MO_EINPUT, "bad workload '%s': modules[%d].trace: "
+				return mo_err_set(err, MO_EINPUT, "cannot read workload '%s': modules[%d].trace: "
 						  "path too long", name, m);
 			memcpy(mod->trace, path, sizeof path);
 		}
 		if ((rc = wl_trace_load(mod, err)) < 0) {
-			mo_err_prefix(err, "bad workload '%s': modules[%d]", name, m);
+			mo_err_prefix(err, "cannot read workload '%s': modules[%d]", name, m);
 			return rc;
 		}
 		mod->params = mod->published_params;
@@ -825,7 +785,7 @@ static int load_traces(struct workload *w, const char *name, struct mo_err *err)
 
 static int load_json(json_t *root, const char *name, struct workload **out, struct mo_err *err)
 {
-	struct pctx p = {.file = name, .err = err};
+	struct pctx p = {.j = {"workload", name, err}};
 	struct workload *w = calloc(1, sizeof *w);
 	int rc;
 

@@ -499,7 +499,7 @@ static int in_allreduce(const struct engine_schedule *sc, const struct engine_ta
 struct run {
 	const struct plan *p;
 	const struct workload *w;
-	const struct engine_cuda_run_opts *o;
+	const struct engine_run_opts *o;
 	int iters, total;                 /* timed iterations; with the warm-up ones */
 	struct engine_cuda_rank rk;
 	const struct model_gpu *spec;
@@ -754,7 +754,7 @@ fail:
 /* A timed iteration's timings gathered on rank 0: the slowest rank's span,
  * busy time and kernels summed over ranks. */
 static int run_gather(struct run *r, const struct engine_cuda_timing *mine,
-		      struct engine_cuda_run_result *res, struct mo_err *err)
+		      struct engine_run_result *res, struct mo_err *err)
 {
 	int64_t slow = 0, sum_busy = 0;
 	uint64_t sum_k = 0;
@@ -783,7 +783,7 @@ static int run_gather(struct run *r, const struct engine_cuda_timing *mine,
 
 /* The result: rank 0's min, mean and max over the timed iterations, given
  * to every rank, and the partitions of all ranks. */
-static void run_summary(struct run *r, struct engine_cuda_run_result *res)
+static void run_summary(struct run *r, struct engine_run_result *res)
 {
 	int mine_parts = r->n_parts, sum_parts = 0;
 	int64_t v[6];
@@ -798,17 +798,18 @@ static void run_summary(struct run *r, struct engine_cuda_run_result *res)
 			if (r->iter_ns[i] > res->iter_ns_max)
 				res->iter_ns_max = r->iter_ns[i];
 		}
-		res->iter_ns_mean = sum / r->iters;
+		res->iter_ns = sum / r->iters;
 	}
-	res->ranks = r->rk.size;
+	res->source = TRACE_SOURCE_MEASURED;
+	res->n_gpus = r->rk.size;
 	res->iterations = r->iters;
 	res->rank = r->rk.rank;
 	MPI_Allreduce(&mine_parts, &sum_parts, 1, MPI_INT, MPI_SUM, MPI_COMM_WORLD);
 	res->partitions = sum_parts;
-	v[0] = res->iter_ns_min, v[1] = res->iter_ns_mean, v[2] = res->iter_ns_max;
+	v[0] = res->iter_ns_min, v[1] = res->iter_ns, v[2] = res->iter_ns_max;
 	v[3] = res->busy_ns, v[4] = (int64_t)res->kernels, v[5] = 0;
 	MPI_Bcast(v, 6, MPI_INT64_T, 0, MPI_COMM_WORLD);
-	res->iter_ns_min = v[0], res->iter_ns_mean = v[1], res->iter_ns_max = v[2];
+	res->iter_ns_min = v[0], res->iter_ns = v[1], res->iter_ns_max = v[2];
 	res->busy_ns = v[3], res->kernels = (uint64_t)v[4];
 }
 
@@ -844,7 +845,7 @@ static void run_release_cuda(struct run *r, int rc)
 }
 
 /* Set up the communicators and replays, run every iteration, sum up. */
-static int run_iterations(struct run *r, struct engine_cuda_run_result *res, struct mo_err *err)
+static int run_iterations(struct run *r, struct engine_run_result *res, struct mo_err *err)
 {
 	int rc;
 
@@ -863,10 +864,10 @@ static int run_iterations(struct run *r, struct engine_cuda_run_result *res, str
 }
 
 EXPORT int engine_cuda_backend_run(const struct plan *p, const struct workload *w,
-				   const struct engine_cuda_run_opts *o,
-				   struct engine_cuda_run_result *res, struct mo_err *err);
+				   const struct engine_run_opts *o, struct engine_run_result *res,
+				   struct mo_err *err);
 int engine_cuda_backend_run(const struct plan *p, const struct workload *w,
-			    const struct engine_cuda_run_opts *o, struct engine_cuda_run_result *res,
+			    const struct engine_run_opts *o, struct engine_run_result *res,
 			    struct mo_err *err)
 {
 	struct run r = {.p = p, .w = w, .o = o};

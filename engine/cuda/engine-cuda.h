@@ -28,28 +28,8 @@
 
 struct plan;
 struct workload;
-
-struct engine_cuda_run_opts {
-	const char *plan_path;  /* the plan's file: rank 0 broadcasts its bytes and every rank
-	                           checks that its own copy is the same (CRC); NULL skips this */
-	const char *out;        /* per-rank measured trace written by the recorder: a path where
-	                           "%r" becomes the rank (e.g. "run-%r.mtr"); NULL: none */
-	int iterations;         /* timed iterations (>= 1) */
-	int warmup;             /* untimed iterations first (>= 0) */
-};
-
-/* What the run measured (MEASURED: host wall clock around each iteration,
- * after every rank synchronised its GPU), gathered on rank 0 and broadcast. */
-struct engine_cuda_run_result {
-	int ranks, iterations;
-	int64_t iter_ns_min, iter_ns_mean, iter_ns_max; /* over iterations of the slowest rank */
-	int64_t busy_ns;        /* compute-task GPU time summed over partitions and ranks,
-	                           per iteration (CUDA events) */
-	uint64_t kernels;       /* replay kernels launched per iteration, all ranks */
-	int partitions;         /* green contexts created, all ranks */
-	int rank;               /* this process's rank: every rank gets the numbers above,
-	                           only rank 0 should print them */
-};
+struct engine_run_opts;   /* engine/engine.h: the engine's one options type */
+struct engine_run_result; /* engine/engine.h: the engine's one result type */
 
 /*
  * `mosaic run PLAN --backend cuda`: one process per GPU (launch with mpirun
@@ -69,7 +49,7 @@ struct engine_cuda_run_result {
  * makes the launcher end the job rather than leave the other ranks waiting.
  */
 int engine_cuda_run(const struct plan *p, const struct workload *w,
-		    const struct engine_cuda_run_opts *o, struct engine_cuda_run_result *res,
+		    const struct engine_run_opts *o, struct engine_run_result *res,
 		    struct mo_err *err);
 
 struct engine_cuda_profile_opts {

@@ -4,6 +4,7 @@
  * missing instead of failing to load.
  */
 #include "engine/cuda/engine-cuda.h"
+#include "engine/engine.h"
 #include "traces/cuda/trace-cuda.h"
 
 #include <dlfcn.h>
@@ -11,7 +12,7 @@
 #include <stdlib.h>
 
 typedef int (*run_fn)(const struct plan *p, const struct workload *w,
-		      const struct engine_cuda_run_opts *o, struct engine_cuda_run_result *res,
+		      const struct engine_run_opts *o, struct engine_run_result *res,
 		      struct mo_err *err);
 typedef int (*profile_fn)(const struct engine_cuda_profile_opts *o,
 			  struct engine_cuda_profile_result *res, struct mo_err *err);
@@ -65,12 +66,16 @@ static void *open_backend(const char *symbol, const char *trace_out, struct mo_e
 }
 
 int engine_cuda_run(const struct plan *p, const struct workload *w,
-		    const struct engine_cuda_run_opts *o, struct engine_cuda_run_result *res,
+		    const struct engine_run_opts *o, struct engine_run_result *res,
 		    struct mo_err *err)
 {
-	void *fn = open_backend("engine_cuda_backend_run", o ? o->out : NULL, err);
+	void *fn;
 	run_fn run;
 
+	if (o->out)
+		return mo_err_set(err, MO_EUSAGE, "the cuda backend records its traces to files "
+				  "(out_path), not to a sink");
+	fn = open_backend("engine_cuda_backend_run", o->out_path, err);
 	if (!fn)
 		return -MO_ENODEV;
 	*(void **)&run = fn;
