@@ -68,13 +68,14 @@ void pl_modinfo_release(struct pl_modinfo *mi)
 }
 
 /* The index of module `name`, trying *hint (the last one found) first:
- * consecutive slots mostly name the same module.  -1 when none. */
+ * consecutive slots mostly name the same module; the others are compared
+ * only when their first letter matches.  -1 when none. */
 static int find_module(const struct pl_modinfo *mi, const char *name, int *hint)
 {
 	if (*hint >= 0 && !strcmp(mi->names[*hint], name))
 		return *hint;
 	for (int i = 0; i < mi->n_modules; i++)
-		if (!strcmp(mi->names[i], name))
+		if (mi->names[i][0] == name[0] && !strcmp(mi->names[i], name))
 			return *hint = i;
 	return -1;
 }
@@ -351,8 +352,10 @@ static int gb_alloc(struct gb *b, struct mo_err *err)
 	for (int gi = 0; gi < b->p->n_gpus; gi++)
 		for (int i = 0; i < b->p->gpus[gi].n_partitions; i++)
 			n += b->p->gpus[gi].partitions[i].n_slots;
+	/* a unit is a (module, stage) with stage below the module's layers
+	 * and holds at least one slot: at most min(n, tot) of them */
 	b->g->flat = calloc(n ? (size_t)n : 1, sizeof(*b->g->flat));
-	b->g->units = calloc(n ? (size_t)n : 1, sizeof(*b->g->units));
+	b->g->units = calloc((size_t)(n < tot ? n : tot) + 1, sizeof(*b->g->units));
 	b->nstages = calloc((size_t)mi->n_modules + 1, sizeof(int));
 	if (!b->tab.ut || !b->g->flat || !b->g->units || !b->nstages)
 		return OOM();

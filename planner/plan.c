@@ -70,24 +70,6 @@ void plan_free(struct plan *p)
 	free(p);
 }
 
-/* The partitions of a GPU and the slots of a partition live in arrays of the
- * least power of two that holds them (so n appends reallocate log2 n times):
- * an array of n is full when n is 0 or a power of two.  Shrinking n (a
- * caller dropping the last ones) keeps the rule. */
-static int full(int n)
-{
-	return (n & (n - 1)) == 0;
-}
-
-static size_t pow2_cap(int n)
-{
-	size_t c = 1;
-
-	while (c < (size_t)n)
-		c *= 2;
-	return c;
-}
-
 struct plan_partition *plan_add_partition(struct plan *p, int gpu, int sms)
 {
 	struct plan_gpu *g;
@@ -96,12 +78,8 @@ struct plan_partition *plan_add_partition(struct plan *p, int gpu, int sms)
 	if (!p || gpu < 0 || gpu >= p->n_gpus)
 		return NULL;
 	g = &p->gpus[gpu];
-	if (full(g->n_partitions)) {
-		np = realloc(g->partitions, pow2_cap(g->n_partitions + 1) * sizeof(*np));
-		if (!np)
-			return NULL;
-		g->partitions = np;
-	}
+	if (MO_GROW(g->partitions, (size_t)g->n_partitions + 1, g->partitions_cap) < 0)
+		return NULL;
 	np = &g->partitions[g->n_partitions++];
 	memset(np, 0, sizeof(*np));
 	np->sms = sms;
@@ -116,12 +94,8 @@ struct plan_slot *plan_add_slot(struct plan_partition *part, const char *module,
 
 	if (!part || !module)
 		return NULL;
-	if (full(part->n_slots)) {
-		ns = realloc(part->slots, pow2_cap(part->n_slots + 1) * sizeof(*ns));
-		if (!ns)
-			return NULL;
-		part->slots = ns;
-	}
+	if (MO_GROW(part->slots, (size_t)part->n_slots + 1, part->slots_cap) < 0)
+		return NULL;
 	ns = &part->slots[part->n_slots++];
 	memset(ns, 0, sizeof(*ns));
 	copy_str(ns->module, sizeof(ns->module), module);
@@ -154,17 +128,18 @@ struct plan *plan_clone(const struct plan *p)
 	c->finalists = p->finalists;
 	c->host_issue = p->host_issue;
 	c->launch_mode = p->launch_mode;
-	/* one allocation per array (its power-of-two size, see full()) */
+	/* one allocation per array, of exactly its entries (cap = n) */
 	for (int g = 0; g < p->n_gpus; g++) {
 		const struct plan_gpu *src = &p->gpus[g];
 		struct plan_gpu *dst = &c->gpus[g];
 
 		if (!src->n_partitions)
 			continue;
-		dst->partitions = calloc(pow2_cap(src->n_partitions), sizeof(*dst->partitions));
+		dst->partitions = calloc((size_t)src->n_partitions, sizeof(*dst->partitions));
 		if (!dst->partitions)
 			goto fail;
 		dst->n_partitions = src->n_partitions;
+		dst->partitions_cap = (size_t)src->n_partitions;
 		for (int i = 0; i < src->n_partitions; i++) {
 			const struct plan_partition *sp = &src->partitions[i];
 			struct plan_partition *dp = &dst->partitions[i];
@@ -172,11 +147,12 @@ struct plan *plan_clone(const struct plan *p)
 			dp->sms = sp->sms;
 			if (!sp->n_slots)
 				continue;
-			dp->slots = malloc(pow2_cap(sp->n_slots) * sizeof(*dp->slots));
+			dp->slots = malloc((size_t)sp->n_slots * sizeof(*dp->slots));
 			if (!dp->slots)
 				goto fail;
 			memcpy(dp->slots, sp->slots, (size_t)sp->n_slots * sizeof(*dp->slots));
 			dp->n_slots = sp->n_slots;
+			dp->slots_cap = (size_t)sp->n_slots;
 		}
 	}
 	return c;

@@ -65,15 +65,21 @@ struct plan_slot {
 	int replicas;      /* how many replicas hold this slice of the module */
 };
 
+/* The slots of a partition and the partitions of a GPU are heap arrays of
+ * n entries with room for cap (MO_GROW's capacity: plan_add_slot and
+ * plan_add_partition grow them; a caller may shrink n and keep cap; cap 0
+ * with a non-NULL array means "exactly n", as a hand-built array has). */
 struct plan_partition {
 	int sms;           /* SM quota, on the lattice of the plan's GPU */
 	int n_slots;
 	struct plan_slot *slots;
+	size_t slots_cap;
 };
 
 struct plan_gpu {
 	int n_partitions;
 	struct plan_partition *partitions;
+	size_t partitions_cap;
 };
 
 struct plan {
