@@ -10,10 +10,16 @@
 
 #define FULL(pb) ((pb)->n_quotas - 1)
 
-struct plan *pl_plan_start(const struct plan_problem *pb, const char *planner)
+struct plan *pl_plan_start(const struct plan_problem *pb, const char *planner, struct plan **spare)
 {
-	struct plan *p = plan_new(pb->n_gpus);
+	struct plan *p = spare ? *spare : NULL;
 
+	if (p && p->n_gpus == pb->n_gpus) {
+		*spare = NULL;
+		pl_plan_reset(p);
+	} else {
+		p = plan_new(pb->n_gpus);
+	}
 	if (!p)
 		return NULL;
 	snprintf(p->planner, sizeof(p->planner), "%s", planner);
@@ -27,34 +33,47 @@ struct plan *pl_plan_start(const struct plan_problem *pb, const char *planner)
 	return p;
 }
 
-int pl_keep_best(struct plan **best, int64_t *best_ns, struct plan *cand, int64_t cand_ns)
+void pl_plan_spare(struct plan **spare, struct plan *p)
+{
+	if (!spare) {
+		plan_free(p);
+		return;
+	}
+	if (*spare != p)
+		plan_free(*spare);
+	*spare = p;
+}
+
+int pl_keep_best(struct plan **best, int64_t *best_ns, struct plan *cand, int64_t cand_ns,
+		 struct plan **spare)
 {
 	if (!cand)
 		return 0;
 	if (!*best || cand_ns < *best_ns) {
-		plan_free(*best);
+		if (*best)
+			pl_plan_spare(spare, *best);
 		*best = cand;
 		*best_ns = cand_ns;
 		return 1;
 	}
-	plan_free(cand);
+	pl_plan_spare(spare, cand);
 	return 0;
 }
 
-/* Evaluate cand and keep it if it fits and beats *best. */
+/* Evaluate cand and keep it if it fits and beats *best (the loser to *spare). */
 static void consider(const struct plan_problem *pb, struct plan **best, int64_t *best_ns,
-		     struct plan *cand)
+		     struct plan *cand, struct plan **spare)
 {
 	int64_t ns;
 
 	if (!cand)
 		return;
 	if (pl_eval_sched(pb, cand, &ns) != 0) {
-		plan_free(cand);
+		pl_plan_spare(spare, cand);
 		return;
 	}
 	cand->predicted_iter_ns = ns;
-	pl_keep_best(best, best_ns, cand, ns);
+	pl_keep_best(best, best_ns, cand, ns, spare);
 }
 
 /* Module m split into pp balanced stages at full GPU, dp replicas each, onto
@@ -155,9 +174,9 @@ static void minmax_cut(const struct seq_layer *seq, int n, int S, int *cut)
 }
 
 static struct plan *megatron_plan(const struct plan_problem *pb, const struct seq_layer *seq, int n,
-				  int S, int D)
+				  int S, int D, struct plan **spare)
 {
-	struct plan *p = pl_plan_start(pb, "megatron");
+	struct plan *p = pl_plan_start(pb, "megatron", spare);
 	int *cut = malloc((size_t)(S + 1) * sizeof(int));
 	int *mstage = calloc((size_t)pb->n_modules, sizeof(int));
 
@@ -197,7 +216,7 @@ int pl_megatron(const struct plan_problem *pb, struct plan **out, struct mo_err 
 {
 	struct seq_layer *seq;
 	int n = 0, k = 0, N = pb->n_gpus;
-	struct plan *best = NULL;
+	struct plan *best = NULL, *spare = NULL;
 	int64_t best_ns = 0;
 
 	for (int m = 0; m < pb->n_modules; m++)
@@ -213,10 +232,11 @@ int pl_megatron(const struct plan_problem *pb, struct plan **out, struct mo_err 
 	}
 	for (int S = 1; S <= N && S <= n; S++)
 		for (int D = N / S; D >= 1; D--) {
-			consider(pb, &best, &best_ns, megatron_plan(pb, seq, n, S, D));
+			consider(pb, &best, &best_ns, megatron_plan(pb, seq, n, S, D, &spare), &spare);
 			if (D < N / S - 1) /* fewer replicas than fit never helps but the all-reduce */
 				break;
 		}
+	plan_free(spare);
 	free(seq);
 	if (!best)
 		return mo_err_set(err, MO_EINFEASIBLE,
@@ -470,7 +490,7 @@ int pl_distmm(const struct plan_problem *pb, struct plan **out, struct mo_err *e
 	int *mods = malloc((size_t)K * sizeof(int)), *cnt = malloc((size_t)K * sizeof(int));
 	int *gpus = malloc((size_t)N * sizeof(int));
 	struct mt_memo mm = {0};
-	struct plan *best = NULL;
+	struct plan *best = NULL, *spare = NULL;
 	int64_t best_ns = 0;
 
 	if (!mods || !cnt || !gpus)
@@ -491,15 +511,16 @@ int pl_distmm(const struct plan_problem *pb, struct plan **out, struct mo_err *e
 			for (; used < n; used++)
 				if (wf_step(&mm, cnt))
 					goto oom;
-			p = pl_plan_start(pb, "distmm");
+			p = pl_plan_start(pb, "distmm", &spare);
 			/* GPUs a group does not use stay empty: give them nothing */
 			if (p && place_groups(&mm, p, cnt, 0, gpus)) {
 				plan_free(p);
 				continue;
 			}
-			consider(pb, &best, &best_ns, p);
+			consider(pb, &best, &best_ns, p, &spare);
 		}
 	}
+	plan_free(spare);
 	mt_memo_release(&mm);
 	free(mods);
 	free(cnt);
@@ -514,6 +535,7 @@ int pl_distmm(const struct plan_problem *pb, struct plan **out, struct mo_err *e
 oom:
 	mt_memo_release(&mm);
 	plan_free(best);
+	plan_free(spare);
 	free(mods);
 	free(cnt);
 	free(gpus);
@@ -564,7 +586,7 @@ int pl_spindle(const struct plan_problem *pb, struct plan **out, struct mo_err *
 		static const double share[] = {1.0, 0.75, 0.5, 0.35, 0.25};
 		int rot = knob % 2;
 		int64_t budget = (int64_t)(share[knob / 2] * (double)pb->gpu->mem_bytes);
-		struct plan *p = pl_plan_start(pb, "spindle");
+		struct plan *p = pl_plan_start(pb, "spindle", NULL);
 		int ok = p != NULL;
 
 		for (int w = 0; w < nw && ok; w++) {
@@ -604,7 +626,7 @@ int pl_spindle(const struct plan_problem *pb, struct plan **out, struct mo_err *
 			}
 		}
 		if (ok)
-			consider(pb, &best, &best_ns, p);
+			consider(pb, &best, &best_ns, p, NULL);
 		else
 			plan_free(p);
 	}
@@ -635,7 +657,7 @@ int pl_optimus(const struct plan_problem *pb, struct plan **out, struct mo_err *
 	int K = pb->n_modules, N = pb->n_gpus, nb = 0, big = 0, enc_layers = 0;
 	int *isbb = calloc((size_t)K, sizeof(int)), *gpus = malloc((size_t)N * sizeof(int));
 	struct seq_layer *seq = NULL;
-	struct plan *best = NULL;
+	struct plan *best = NULL, *spare = NULL;
 	int64_t best_ns = 0;
 	int n = 0;
 
@@ -672,7 +694,7 @@ int pl_optimus(const struct plan_problem *pb, struct plan **out, struct mo_err *
 		 * per layer: the same plan again, which cannot win a tie */
 		for (int E = 1; E <= N && (E == 1 || E / 2 < enc_layers); E *= 2) {
 			/* the backbone pipeline (megatron_plan over the backbone layers only) */
-			struct plan *p = megatron_plan(pb, seq, n, S, D);
+			struct plan *p = megatron_plan(pb, seq, n, S, D, &spare);
 			int ok = p != NULL;
 
 			if (!p)
@@ -690,11 +712,12 @@ int pl_optimus(const struct plan_problem *pb, struct plan **out, struct mo_err *
 					ok = 0;
 			}
 			if (ok)
-				consider(pb, &best, &best_ns, p);
+				consider(pb, &best, &best_ns, p, &spare);
 			else
 				plan_free(p);
 		}
 	}
+	plan_free(spare);
 	free(isbb);
 	free(gpus);
 	free(seq);

@@ -67,9 +67,10 @@ void pl_modinfo_release(struct pl_modinfo *mi)
 	free((void *)mi->eto);
 }
 
-/* The index of module `name`, trying *hint (the last one found) first:
- * consecutive slots mostly name the same module; the others are compared
- * only when their first letter matches.  -1 when none. */
+/* The index of module `name`, trying *hint first (the module found last at
+ * the same slot position of a partition: GPUs laid out alike repeat their
+ * modules slot by slot); the others are compared only when their first
+ * letter matches.  -1 when none. */
 static int find_module(const struct pl_modinfo *mi, const char *name, int *hint)
 {
 	if (*hint >= 0 && !strcmp(mi->names[*hint], name))
@@ -111,7 +112,7 @@ struct gb {
 	struct pl_graph *g;
 	struct unit_table tab;
 	int *nstages;
-	int hint;            /* the module of the last slot */
+	int hint[8];         /* the module last found at slot position s % 8 */
 };
 
 /* Slot sl (GPU gi, partition i, slot s) names a module, layers inside it,
@@ -172,7 +173,7 @@ static int add_slot(struct gb *b, int gi, int i, int s, struct mo_err *err)
 	const struct plan_slot *sl = &b->p->gpus[gi].partitions[i].slots[s];
 	struct pl_graph *g = b->g;
 	struct pl_unit *un;
-	int m = slot_module(b->mi, sl, gi, i, s, &b->hint, err), u;
+	int m = slot_module(b->mi, sl, gi, i, s, &b->hint[s & 7], err), u;
 
 	if (m < 0)
 		return m;
@@ -367,7 +368,7 @@ static int gb_alloc(struct gb *b, struct mo_err *err)
 int pl_graph_build(const struct plan *p, const struct pl_modinfo *mi, struct pl_graph *g,
 		   struct mo_err *err)
 {
-	struct gb b = {p, mi, g, {NULL, NULL}, NULL, -1};
+	struct gb b = {p, mi, g, {NULL, NULL}, NULL, {-1, -1, -1, -1, -1, -1, -1, -1}};
 	int rc;
 
 	memset(g, 0, sizeof(*g));

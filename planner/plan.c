@@ -1,5 +1,5 @@
 /* plan.c - the plan format: lifecycle and the strict JSON reader / writer. */
-#include "planner/planner.h"
+#include "planner/planner-internal.h"
 
 #include <errno.h>
 #include <jansson.h>
@@ -33,6 +33,17 @@ const char *plan_schedule_name(int schedule)
 	return schedule == PLAN_SCHEDULE_GPIPE ? "gpipe" : "1f1b";
 }
 
+/* The fields plan_new sets, on a zeroed plan. */
+static void plan_defaults(struct plan *p)
+{
+	p->schedule = PLAN_SCHEDULE_1F1B;
+	p->microbatch_size = 1;
+	p->microbatches = 1;
+	p->predicted_iter_ns = -1;
+	p->checked_iter_ns = -1;
+	copy_str(p->planner_version, sizeof(p->planner_version), PLANNER_VERSION);
+}
+
 struct plan *plan_new(int n_gpus)
 {
 	struct plan *p;
@@ -48,13 +59,24 @@ struct plan *plan_new(int n_gpus)
 		free(p);
 		return NULL;
 	}
-	p->schedule = PLAN_SCHEDULE_1F1B;
-	p->microbatch_size = 1;
-	p->microbatches = 1;
-	p->predicted_iter_ns = -1;
-	p->checked_iter_ns = -1;
-	copy_str(p->planner_version, sizeof(p->planner_version), PLANNER_VERSION);
+	plan_defaults(p);
 	return p;
+}
+
+void pl_plan_reset(struct plan *p)
+{
+	int n_gpus = p->n_gpus;
+	struct plan_gpu *gpus = p->gpus;
+
+	memset(p, 0, sizeof(*p));
+	p->n_gpus = n_gpus;
+	p->gpus = gpus;
+	plan_defaults(p);
+	for (int g = 0; g < n_gpus; g++) {
+		for (int i = 0; i < gpus[g].n_partitions; i++)
+			gpus[g].partitions[i].n_slots = 0;
+		gpus[g].n_partitions = 0;
+	}
 }
 
 void plan_free(struct plan *p)
@@ -62,9 +84,13 @@ void plan_free(struct plan *p)
 	if (!p)
 		return;
 	for (int g = 0; g < p->n_gpus; g++) {
-		for (int i = 0; i < p->gpus[g].n_partitions; i++)
-			free(p->gpus[g].partitions[i].slots);
-		free(p->gpus[g].partitions);
+		const struct plan_gpu *pg = &p->gpus[g];
+		size_t n = (size_t)pg->n_partitions > pg->partitions_cap ? (size_t)pg->n_partitions
+									  : pg->partitions_cap;
+
+		for (size_t i = 0; i < n; i++) /* the reusable ones past n_partitions too */
+			free(pg->partitions[i].slots);
+		free(pg->partitions);
 	}
 	free(p->gpus);
 	free(p);
@@ -74,15 +100,19 @@ struct plan_partition *plan_add_partition(struct plan *p, int gpu, int sms)
 {
 	struct plan_gpu *g;
 	struct plan_partition *np;
+	size_t live;
 
 	if (!p || gpu < 0 || gpu >= p->n_gpus)
 		return NULL;
 	g = &p->gpus[gpu];
+	live = (size_t)g->n_partitions > g->partitions_cap ? (size_t)g->n_partitions : g->partitions_cap;
 	if (MO_GROW(g->partitions, (size_t)g->n_partitions + 1, g->partitions_cap) < 0)
 		return NULL;
+	if (g->partitions_cap > live) /* new entries hold no slot array */
+		memset(g->partitions + live, 0, (g->partitions_cap - live) * sizeof(*np));
 	np = &g->partitions[g->n_partitions++];
-	memset(np, 0, sizeof(*np));
 	np->sms = sms;
+	np->n_slots = 0; /* its slot array, if any, is reused */
 	return np;
 }
 

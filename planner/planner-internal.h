@@ -143,7 +143,11 @@ double pl_matrix_slowdown(const struct plan_problem *pb, const struct plan *p, i
 			  double model);
 
 /* Shared helpers of the planners (search.c). */
-struct plan *pl_plan_start(const struct plan_problem *pb, const char *planner);
+/* An empty plan of pb's GPUs for `planner`: *spare reused when spare and
+ * *spare are not NULL (then *spare is NULL), else a new one. */
+struct plan *pl_plan_start(const struct plan_problem *pb, const char *planner, struct plan **spare);
+/* p as plan_new(p->n_gpus) leaves a plan, its arrays kept for reuse (plan.c). */
+void pl_plan_reset(struct plan *p);
 /* Per-layer cost at quota index qi of layers [lb, le) of module m (fwd + bwd). */
 int64_t pl_slice_ns(const struct plan_problem *pb, int m, int lb, int le, int qi);
 int64_t pl_slice_static(const struct plan_problem *pb, int m, int lb, int le);
@@ -151,7 +155,12 @@ int64_t pl_slice_act(const struct plan_problem *pb, int m, int lb, int le);
 /* Split layers [0, L) of module m into n stages of balanced time at quota qi;
  * bounds[0..n] (bounds[0] = 0, bounds[n] = L). */
 void pl_split_layers(const struct plan_problem *pb, int m, int n, int qi, int *bounds);
-/* Keep *best the better of *best and cand (frees the other); returns 1 when cand won. */
-int pl_keep_best(struct plan **best, int64_t *best_ns, struct plan *cand, int64_t cand_ns);
+/* Keep *best the better of *best and cand; the other goes to *spare (the
+ * plan there before is freed) for pl_plan_start to reuse, or is freed when
+ * spare is NULL.  Returns 1 when cand won. */
+int pl_keep_best(struct plan **best, int64_t *best_ns, struct plan *cand, int64_t cand_ns,
+		 struct plan **spare);
+/* Put p into *spare as pl_keep_best does with a loser (freed when spare is NULL). */
+void pl_plan_spare(struct plan **spare, struct plan *p);
 
 #endif

@@ -67,8 +67,11 @@ struct plan_slot {
 
 /* The slots of a partition and the partitions of a GPU are heap arrays of
  * n entries with room for cap (MO_GROW's capacity: plan_add_slot and
- * plan_add_partition grow them; a caller may shrink n and keep cap; cap 0
- * with a non-NULL array means "exactly n", as a hand-built array has). */
+ * plan_add_partition grow them; cap 0 with a non-NULL array means "exactly
+ * n", as a hand-built array has).  A caller may shrink n and keep cap; the
+ * entries of a partitions array past n keep their slot arrays (zeroed when
+ * the array grows) for plan_add_partition to reuse, and plan_free frees
+ * them: never free a partition's slots yourself. */
 struct plan_partition {
 	int sms;           /* SM quota, on the lattice of the plan's GPU */
 	int n_slots;

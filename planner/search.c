@@ -159,9 +159,9 @@ static struct funit *fam_unit_list(const struct plan_problem *pb, const struct f
 
 /* Build the plan of units placed by gpu_of[]; NULL on OOM. */
 static struct plan *units_plan(const struct plan_problem *pb, const struct funit *u, int n,
-			       const int *gpu_of, const char *planner)
+			       const int *gpu_of, const char *planner, struct plan **spare)
 {
-	struct plan *p = pl_plan_start(pb, planner);
+	struct plan *p = pl_plan_start(pb, planner, spare);
 
 	if (!p)
 		return NULL;
@@ -223,8 +223,10 @@ out:
 	return rc;
 }
 
-/* The plan of f packed by FFD; NULL when it does not pack. */
-static struct plan *fam_plan(const struct plan_problem *pb, const struct fam *f, const char *planner)
+/* The plan of f packed by FFD (reusing *spare, see pl_plan_start); NULL
+ * when it does not pack. */
+static struct plan *fam_plan(const struct plan_problem *pb, const struct fam *f, const char *planner,
+			     struct plan **spare)
 {
 	int n;
 	struct funit *u = fam_unit_list(pb, f, &n);
@@ -232,7 +234,7 @@ static struct plan *fam_plan(const struct plan_problem *pb, const struct fam *f,
 	struct plan *p = NULL;
 
 	if (u && gpu_of && ffd_pack(pb, u, n, gpu_of) == 0)
-		p = units_plan(pb, u, n, gpu_of, planner);
+		p = units_plan(pb, u, n, gpu_of, planner, spare);
 	free(u);
 	free(gpu_of);
 	return p;
@@ -341,7 +343,8 @@ static void refiner_classes(struct refiner *rf)
  * fits and improves, else undone.  An edit only changes partitions' SMs,
  * drops slots from the end of a partition (their records stay in its array)
  * and appends partitions: the undo restores each edited GPU's partition
- * count, SMs and slot counts, and frees the appended partitions' slots. */
+ * count, SMs and slot counts (the appended partitions' slot arrays stay
+ * with the GPU for plan_add_partition to reuse). */
 typedef int (*gpu_edit)(struct plan *p, int g, const int *args);
 
 struct gpu_undo {
@@ -354,8 +357,6 @@ static void undo_edits(struct plan *p, const struct gpu_undo *u, int n, const in
 	for (int k = 0; k < n; k++) {
 		struct plan_gpu *pg = &p->gpus[u[k].gpu];
 
-		for (int i = u[k].n_partitions; i < pg->n_partitions; i++)
-			free(pg->partitions[i].slots);
 		pg->n_partitions = u[k].n_partitions;
 		for (int i = 0; i < pg->n_partitions; i++) {
 			pg->partitions[i].sms = saved[u[k].first + 2 * i];
@@ -623,6 +624,7 @@ static void fam_climb(const struct plan_problem *pb, struct fam *f, struct plan 
 	int K = f->K, n_moves = 6 * K + 4 * K + 4 * RESHAPE_MAX * K + 4 * K * K;
 	long budget = 40000L / (pb->n_gpus > 0 ? pb->n_gpus : 1), evals = 0;
 	struct fam t;
+	struct plan *spare = NULL;
 
 	if (budget < 200)
 		budget = 200;
@@ -636,21 +638,22 @@ static void fam_climb(const struct plan_problem *pb, struct fam *f, struct plan 
 
 			if (fam_move(pb, f, &t, k))
 				continue;
-			p = fam_plan(pb, &t, "mosaic");
+			p = fam_plan(pb, &t, "mosaic", &spare);
 			evals++;
 			if (!p)
 				continue;
 			if (pl_eval_sched(pb, p, &ns) == 0 && ns < *best_ns) {
 				p->predicted_iter_ns = ns;
-				pl_keep_best(best, best_ns, p, ns);
+				pl_keep_best(best, best_ns, p, ns, &spare);
 				fam_copy(f, &t);
 				improved = 1;
 			} else {
-				plan_free(p);
+				pl_plan_spare(&spare, p);
 			}
 		}
 	}
 	fam_release(&t);
+	plan_free(spare);
 }
 
 /* The greedy walk in the family F, then (climb) hill climbing from its best
@@ -661,7 +664,7 @@ static int fam_construct(const struct plan_problem *pb, int climb, struct plan *
 {
 	int K = pb->n_modules;
 	struct fam f, t, bf;
-	struct plan *best = NULL;
+	struct plan *best = NULL, *spare = NULL;
 	int64_t best_ns = 0, cap = (int64_t)pb->n_gpus * pb->gpu->sms;
 	int64_t *mt = malloc((size_t)K * sizeof(int64_t));
 	int rc = 0;
@@ -684,7 +687,7 @@ static int fam_construct(const struct plan_problem *pb, int climb, struct plan *
 		}
 	}
 	for (int iter = 0; iter < 100000; iter++) {
-		struct plan *p = fam_plan(pb, &f, "mosaic");
+		struct plan *p = fam_plan(pb, &f, "mosaic", &spare);
 		int worst = -1, moved = 0;
 
 		if (!p) {
@@ -697,10 +700,10 @@ static int fam_construct(const struct plan_problem *pb, int climb, struct plan *
 
 			if (pl_eval_sched(pb, p, &ns) == 0) {
 				p->predicted_iter_ns = ns;
-				if (pl_keep_best(&best, &best_ns, p, ns))
+				if (pl_keep_best(&best, &best_ns, p, ns, &spare))
 					fam_copy(&bf, &f), have_bf = 1;
 			} else {
-				plan_free(p);
+				pl_plan_spare(&spare, p);
 			}
 		}
 		for (int m = 0; m < K; m++) {
@@ -750,10 +753,10 @@ static int fam_construct(const struct plan_problem *pb, int climb, struct plan *
 				else
 					t.pp[worst]++;
 				{
-					struct plan *q = fam_plan(pb, &t, "mosaic");
+					struct plan *q = fam_plan(pb, &t, "mosaic", &spare);
 
 					if (q) {
-						plan_free(q);
+						pl_plan_spare(&spare, q);
 						fam_copy(&f, &t);
 						moved = 1;
 					}
@@ -766,6 +769,7 @@ static int fam_construct(const struct plan_problem *pb, int climb, struct plan *
 	if (have_bf && climb)
 		fam_climb(pb, &bf, &best, &best_ns);
 out:
+	plan_free(spare);
 	fam_release(&f);
 	fam_release(&t);
 	fam_release(&bf);
@@ -955,7 +959,7 @@ static int cmp_opt(const void *a, const void *b)
  * aborts; with stop_at_limit the leaf is not evaluated then). */
 static void opt_try(struct optimal *o, const struct funit *u, int n, const int *gpu_of, int stop_at_limit)
 {
-	struct plan *p = units_plan(o->pb, u, n, gpu_of, "optimal");
+	struct plan *p = units_plan(o->pb, u, n, gpu_of, "optimal", NULL);
 	int64_t ns;
 
 	if (++o->leaves > OPT_MAX_LEAVES) {
@@ -1249,7 +1253,7 @@ static int opt_search(struct optimal *o, struct mo_err *err)
 	struct plan *p = NULL;
 
 	if (pl_mosaic(o->pb, &p, NULL) == 0 && p)
-		pl_keep_best(&o->best, &o->best_ns, p, p->predicted_iter_ns);
+		pl_keep_best(&o->best, &o->best_ns, p, p->predicted_iter_ns, NULL);
 	if (opt_rest(o))
 		return mo_err_set(err, MO_ENOMEM, "plan: out of memory");
 	opt_dfs(o, 0, 0, 0, 0);
