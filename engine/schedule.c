@@ -186,40 +186,45 @@ static int add_task(struct builder *b, int kind, int slot, int to_slot, int mb, 
 	return 0;
 }
 
-/* Dependencies and peers of one task are contiguous: a task gets them all
- * before the next task gets any. */
+/*
+ * Dependencies and peers of one task are contiguous: a task gets them all
+ * before the next task gets any.  push_unique appends the elem_size bytes
+ * at val to the task's run [*off, *off + *n) of the array at arr_addr (of
+ * *total entries, capacity *cap: MO_GROW's) unless the run holds them.
+ */
+static int push_unique(void *arr_addr, size_t *cap, size_t elem_size, size_t *total, size_t *off,
+		       size_t *n, const void *val)
+{
+	char *arr;
+
+	memcpy(&arr, arr_addr, sizeof(arr));
+	for (size_t i = 0; i < *n; i++)
+		if (!memcmp(arr + (*off + i) * elem_size, val, elem_size))
+			return 0;
+	if (mo_grow(arr_addr, cap, *total + 1, elem_size))
+		return -1;
+	memcpy(&arr, arr_addr, sizeof(arr));
+	if (*n == 0)
+		*off = *total;
+	memcpy(arr + (*total)++ * elem_size, val, elem_size);
+	(*n)++;
+	return 0;
+}
+
 static int push_dep(struct builder *b, size_t *n_deps_total, size_t task, size_t dep)
 {
-	struct engine_schedule *s = b->s;
-	struct engine_task *t = &s->tasks[task];
+	struct engine_task *t = &b->s->tasks[task];
 
-	for (size_t i = 0; i < t->n_deps; i++)
-		if (s->deps[t->dep_off + i] == dep)
-			return 0;
-	if (MO_GROW(s->deps, *n_deps_total + 1, b->cap_deps))
-		return -1;
-	if (t->n_deps == 0)
-		t->dep_off = *n_deps_total;
-	s->deps[(*n_deps_total)++] = dep;
-	t->n_deps++;
-	return 0;
+	return push_unique(&b->s->deps, &b->cap_deps, sizeof(dep), n_deps_total, &t->dep_off, &t->n_deps,
+			   &dep);
 }
 
 static int push_peer(struct builder *b, size_t *n_peers_total, size_t task, int stream)
 {
-	struct engine_schedule *s = b->s;
-	struct engine_task *t = &s->tasks[task];
+	struct engine_task *t = &b->s->tasks[task];
 
-	for (size_t i = 0; i < t->n_peers; i++)
-		if (s->peers[t->peer_off + i] == stream)
-			return 0;
-	if (MO_GROW(s->peers, *n_peers_total + 1, b->cap_peers))
-		return -1;
-	if (t->n_peers == 0)
-		t->peer_off = *n_peers_total;
-	s->peers[(*n_peers_total)++] = stream;
-	t->n_peers++;
-	return 0;
+	return push_unique(&b->s->peers, &b->cap_peers, sizeof(stream), n_peers_total, &t->peer_off,
+			   &t->n_peers, &stream);
 }
 
 static int64_t send_key(const struct builder *b, int from, int to, int mb, int dir)

@@ -60,15 +60,16 @@ int pl_keep_best(struct plan **best, int64_t *best_ns, struct plan *cand, int64_
 	return 0;
 }
 
-/* Evaluate cand and keep it if it fits and beats *best (the loser to *spare). */
+/* Evaluate cand, when its building went through (built), and keep it if it
+ * fits and beats *best; the loser, or cand when not built, to *spare. */
 static void consider(const struct plan_problem *pb, struct plan **best, int64_t *best_ns,
-		     struct plan *cand, struct plan **spare)
+		     struct plan *cand, int built, struct plan **spare)
 {
 	int64_t ns;
 
 	if (!cand)
 		return;
-	if (pl_eval_sched(pb, cand, &ns) != 0) {
+	if (!built || pl_eval_sched(pb, cand, &ns) != 0) {
 		pl_plan_spare(spare, cand);
 		return;
 	}
@@ -232,7 +233,7 @@ int pl_megatron(const struct plan_problem *pb, struct plan **out, struct mo_err 
 	}
 	for (int S = 1; S <= N && S <= n; S++)
 		for (int D = N / S; D >= 1; D--) {
-			consider(pb, &best, &best_ns, megatron_plan(pb, seq, n, S, D, &spare), &spare);
+			consider(pb, &best, &best_ns, megatron_plan(pb, seq, n, S, D, &spare), 1, &spare);
 			if (D < N / S - 1) /* fewer replicas than fit never helps but the all-reduce */
 				break;
 		}
@@ -513,11 +514,7 @@ int pl_distmm(const struct plan_problem *pb, struct plan **out, struct mo_err *e
 					goto oom;
 			p = pl_plan_start(pb, "distmm", &spare);
 			/* GPUs a group does not use stay empty: give them nothing */
-			if (p && place_groups(&mm, p, cnt, 0, gpus)) {
-				plan_free(p);
-				continue;
-			}
-			consider(pb, &best, &best_ns, p, &spare);
+			consider(pb, &best, &best_ns, p, p && !place_groups(&mm, p, cnt, 0, gpus), &spare);
 		}
 	}
 	plan_free(spare);
@@ -625,10 +622,7 @@ int pl_spindle(const struct plan_problem *pb, struct plan **out, struct mo_err *
 				free(load);
 			}
 		}
-		if (ok)
-			consider(pb, &best, &best_ns, p, NULL);
-		else
-			plan_free(p);
+		consider(pb, &best, &best_ns, p, ok, NULL);
 	}
 	free(level);
 	free(mods);
@@ -711,10 +705,7 @@ int pl_optimus(const struct plan_problem *pb, struct plan **out, struct mo_err *
 				if (rep < 1 || place_module(pb, p, m, e, rep, gpus))
 					ok = 0;
 			}
-			if (ok)
-				consider(pb, &best, &best_ns, p, &spare);
-			else
-				plan_free(p);
+			consider(pb, &best, &best_ns, p, ok, &spare);
 		}
 	}
 	plan_free(spare);

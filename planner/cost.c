@@ -307,26 +307,26 @@ int64_t pl_slice_ns(const struct plan_problem *pb, int m, int lb, int le, int qi
 	return t;
 }
 
-int64_t pl_slice_static(const struct plan_problem *pb, int m, int lb, int le)
+/* The sum of per[lb .. le): from the prefix sums cum when there are some. */
+static int64_t slice_sum(const int64_t *cum, const int64_t *per, int lb, int le)
 {
 	int64_t s = 0;
 
-	if (pb->modules[m].cum_static)
-		return pb->modules[m].cum_static[le] - pb->modules[m].cum_static[lb];
+	if (cum)
+		return cum[le] - cum[lb];
 	for (int l = lb; l < le; l++)
-		s += pb->modules[m].static_bytes[l];
+		s += per[l];
 	return s;
+}
+
+int64_t pl_slice_static(const struct plan_problem *pb, int m, int lb, int le)
+{
+	return slice_sum(pb->modules[m].cum_static, pb->modules[m].static_bytes, lb, le);
 }
 
 int64_t pl_slice_act(const struct plan_problem *pb, int m, int lb, int le)
 {
-	int64_t s = 0;
-
-	if (pb->modules[m].cum_act)
-		return pb->modules[m].cum_act[le] - pb->modules[m].cum_act[lb];
-	for (int l = lb; l < le; l++)
-		s += pb->modules[m].act_bytes[l];
-	return s;
+	return slice_sum(pb->modules[m].cum_act, pb->modules[m].act_bytes, lb, le);
 }
 
 /* The first layer l in [lo, hi) whose midpoint, the prefix before it plus

@@ -16,6 +16,7 @@
 #include "traces/traces.h"
 #include "traces/cuda/trace-cuda.h"
 #include "workloads/workloads.h"
+#include "tests/common/replay-files.h"
 
 /* A GPU with round numbers: 132 SMs, 1000 GB/s HBM (1000 B/ns), NVLink
  * 400 GB/s (400 B/ns). */
@@ -67,6 +68,27 @@ static struct engine_sim *one_gpu_sim(const struct engine_cluster *c, const int 
 	return s;
 }
 
+/* The end of kernel k run alone, from time 0, on a partition of sms SMs of
+ * test_gpu(). */
+static int64_t alone_end(int sms, struct engine_kernel k)
+{
+	struct model_gpu g = test_gpu();
+	struct engine_cluster c;
+	struct mo_err err;
+	struct engine_sim *s;
+	int64_t op, end;
+
+	engine_cluster_init(&c, &g, 1);
+	s = one_gpu_sim(&c, &sms, 1, 0);
+	op = engine_sim_add_kernels(s, 0, &k, 1, NULL, NULL, 0, &err);
+	ck_assert_int_ge(op, 0);
+	ck_assert_int_eq(engine_sim_run(s, NULL, &err), 0);
+	ck_assert_int_eq(engine_sim_op_start(s, op), 0);
+	end = engine_sim_op_end(s, op);
+	engine_sim_free(s);
+	return end;
+}
+
 START_TEST(a_kernel_runs_in_waves_of_its_partition)
 {
 	struct model_gpu g = test_gpu();
@@ -91,23 +113,11 @@ END_TEST
 
 START_TEST(a_partial_last_wave_costs_only_its_blocks)
 {
-	struct model_gpu g = test_gpu();
-	struct engine_cluster c;
-	struct mo_err err;
-	struct engine_sim *s;
 	/* 265 blocks at 2 per SM on 64 SMs: the busiest SM runs 5 blocks, two
 	 * full waves of 500 ns and one block alone, which takes half a wave
 	 * (its share of the SM's throughput; no latency term when the warps
 	 * per block are unknown): 1250 ns, not 3 whole waves. */
-	struct engine_kernel k = compute_kernel(265, 2, 500);
-	int64_t op;
-
-	engine_cluster_init(&c, &g, 1);
-	s = one_gpu_sim(&c, (const int[]){64}, 1, 0);
-	op = engine_sim_add_kernels(s, 0, &k, 1, NULL, NULL, 0, &err);
-	ck_assert_int_eq(engine_sim_run(s, NULL, &err), 0);
-	ck_assert_int_eq(engine_sim_op_end(s, op), 1250);
-	engine_sim_free(s);
+	ck_assert_int_eq(alone_end(64, compute_kernel(265, 2, 500)), 1250);
 }
 END_TEST
 
@@ -143,21 +153,11 @@ END_TEST
 
 START_TEST(a_small_partition_cannot_draw_all_of_hbm)
 {
-	struct model_gpu g = test_gpu();
-	struct engine_cluster c;
-	struct mo_err err;
-	struct engine_sim *s;
 	struct engine_kernel k = compute_kernel(1000, 1, 1);
-	int64_t a;
 
 	/* 33 SMs draw at most 33 * 900 / 66 = 450 B/ns: 1 MB takes 2222.2 ns. */
 	k.bytes = 1e6;
-	engine_cluster_init(&c, &g, 1);
-	s = one_gpu_sim(&c, (const int[]){33}, 1, 0);
-	a = engine_sim_add_kernels(s, 0, &k, 1, NULL, NULL, 0, &err);
-	ck_assert_int_eq(engine_sim_run(s, NULL, &err), 0);
-	ck_assert_int_eq(engine_sim_op_end(s, a), 2223);
-	engine_sim_free(s);
+	ck_assert_int_eq(alone_end(33, k), 2223);
 }
 END_TEST
 
@@ -1264,25 +1264,14 @@ END_TEST
 
 START_TEST(external_traces_replay_close_to_their_measured_span)
 {
-	static const char *const files[] = {
-		"holistic-trace-analysis/critical_path/alexnet/benchmark_result_2869224_1695835535_trace.json.gz",
-		"holistic-trace-analysis/nccl_parser_config/nccl_data.json.gz",
-		"holistic-trace-analysis/ns_resolution_trace/rank-0.Apr_03_18_51_38.1102.pt.trace.json.gz",
-		"kineto-tb-plugin/resnet50_num_workers_0/worker0.1623143089861.pt.trace.json.gz",
-		"tracelens/h100/Falconsai_nsfw_image_detection__1016002.json.gz",
-		"tracelens/h100/Qwen_Qwen1.5-0.5B-Chat__1016005.json.gz",
-		"tracelens/h100/gaunernst_bert-small-uncased__1016001.json.gz",
-		"tracelens/h100/google_owlv2-large-patch14-ensemble__1016001.json.gz",
-		"triosim/profiler_vgg13-iter41.json",
-	};
 	const char *dir = getenv("MOSAIC_EXTERNAL_TRACES");
 	char path[1024];
 	int n = 0;
 
 	if (!dir)
 		dir = "../shared/external-traces";
-	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
-		snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
+	for (size_t i = 0; i < sizeof(test_replay_files) / sizeof(test_replay_files[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, test_replay_files[i]);
 		n += replay_file(path, 10);
 	}
 	if (n == 0)

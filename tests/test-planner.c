@@ -388,11 +388,26 @@ static struct plan *run(const struct plan_problem *pb, const char *planner, int 
 	return p;
 }
 
+/* The plan `planner` makes of hand modules hm[0..n) on n_gpus GPUs (batch
+ * microbatches of 1), its problem in *pb; hand_free frees both. */
+static struct plan *hand_search(struct plan_problem **pb, int n_gpus, int n, const struct hand_module *hm,
+			      int batch, const char *planner)
+{
+	*pb = hand_problem(n_gpus, n, hm, batch, 1);
+	return run(*pb, planner, 0);
+}
+
+static void hand_free(struct plan *p, struct plan_problem *pb)
+{
+	plan_free(p);
+	plan_problem_free(pb);
+}
+
 START_TEST(megatron_picks_data_parallelism_when_a_replica_fits)
 {
 	struct hand_module hm[2] = {{4, 1.0, 1000, 0}, {4, 1.0, 1000, 0}};
-	struct plan_problem *pb = hand_problem(2, 2, hm, 4, 1);
-	struct plan *p = run(pb, "megatron", 0);
+	struct plan_problem *pb;
+	struct plan *p = hand_search(&pb, 2, 2, hm, 4, "megatron");
 
 	/* S = 1, D = 2: each GPU 2 microbatches x 24 ms = 48 ms (S = 2 would
 	 * take 60 ms) */
@@ -400,8 +415,7 @@ START_TEST(megatron_picks_data_parallelism_when_a_replica_fits)
 	ck_assert_int_eq(p->gpus[0].n_partitions, 1);
 	ck_assert_int_eq(p->gpus[0].partitions[0].n_slots, 2);
 	ck_assert_int_eq(p->gpus[1].partitions[0].slots[0].replica, 1);
-	plan_free(p);
-	plan_problem_free(pb);
+	hand_free(p, pb);
 }
 END_TEST
 
@@ -410,15 +424,14 @@ START_TEST(megatron_pipelines_when_memory_forces_it)
 	/* a layer keeps 30 GiB: one GPU holds at most two layers */
 	int64_t gib = 1024LL * 1024 * 1024;
 	struct hand_module hm[2] = {{2, 1.0, 1000, 30 * gib}, {2, 1.0, 1000, 30 * gib}};
-	struct plan_problem *pb = hand_problem(2, 2, hm, 4, 1);
-	struct plan *p = run(pb, "megatron", 0);
+	struct plan_problem *pb;
+	struct plan *p = hand_search(&pb, 2, 2, hm, 4, "megatron");
 
 	/* two stages of 6 ms per microbatch: (4 + 1) x 6 = 30 ms */
 	ck_assert_int_eq(p->predicted_iter_ns, 30 * MS);
 	ck_assert_str_eq(p->gpus[0].partitions[0].slots[0].module, "a");
 	ck_assert_str_eq(p->gpus[1].partitions[0].slots[0].module, "b");
-	plan_free(p);
-	plan_problem_free(pb);
+	hand_free(p, pb);
 }
 END_TEST
 
@@ -426,8 +439,8 @@ START_TEST(distmm_sizes_groups_to_balance_the_modules)
 {
 	/* b has 3x the work of a: on 4 GPUs a gets 1, b gets 3 */
 	struct hand_module hm[2] = {{2, 1.0, 1000, 0}, {6, 1.0, 1000, 0}};
-	struct plan_problem *pb = hand_problem(4, 2, hm, 12, 1);
-	struct plan *p = run(pb, "distmm", 0);
+	struct plan_problem *pb;
+	struct plan *p = hand_search(&pb, 4, 2, hm, 12, "distmm");
 	int a = 0, b = 0;
 
 	for (int g = 0; g < 4; g++)
@@ -442,8 +455,7 @@ START_TEST(distmm_sizes_groups_to_balance_the_modules)
 	/* a: 12 x 6 ms = 72 ms busy, then b's last replica (4 microbatches of 18
 	 * ms after the first arrives): 72 + 18 = 90 ms on the b side */
 	ck_assert_int_eq(p->predicted_iter_ns, 90 * MS);
-	plan_free(p);
-	plan_problem_free(pb);
+	hand_free(p, pb);
 }
 END_TEST
 

@@ -14,6 +14,7 @@
 #include "engine/engine.h"
 #include "planner/planner.h"
 #include "workloads/workloads.h"
+#include "tests/common/replay-files.h"
 
 static double now_s(void)
 {
@@ -143,24 +144,13 @@ out:
  * $MOSAIC_EXTERNAL_TRACES is there): simulated span against the measured one. */
 static void bench_replay(void)
 {
-	static const char *const files[] = {
-		"holistic-trace-analysis/critical_path/alexnet/benchmark_result_2869224_1695835535_trace.json.gz",
-		"holistic-trace-analysis/nccl_parser_config/nccl_data.json.gz",
-		"holistic-trace-analysis/ns_resolution_trace/rank-0.Apr_03_18_51_38.1102.pt.trace.json.gz",
-		"kineto-tb-plugin/resnet50_num_workers_0/worker0.1623143089861.pt.trace.json.gz",
-		"tracelens/h100/Falconsai_nsfw_image_detection__1016002.json.gz",
-		"tracelens/h100/Qwen_Qwen1.5-0.5B-Chat__1016005.json.gz",
-		"tracelens/h100/gaunernst_bert-small-uncased__1016001.json.gz",
-		"tracelens/h100/google_owlv2-large-patch14-ensemble__1016001.json.gz",
-		"triosim/profiler_vgg13-iter41.json",
-	};
 	const char *dir = getenv("MOSAIC_EXTERNAL_TRACES");
 	double worst = 0;
 	int n = 0;
 
 	if (!dir)
 		dir = "../shared/external-traces";
-	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+	for (size_t i = 0; i < sizeof(test_replay_files) / sizeof(test_replay_files[0]); i++) {
 		char path[1024];
 		struct trace_mem t;
 		struct trace_sink sink;
@@ -168,7 +158,7 @@ static void bench_replay(void)
 		struct mo_err err;
 		double t0, t1;
 
-		snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
+		snprintf(path, sizeof(path), "%s/%s", dir, test_replay_files[i]);
 		trace_mem_init(&t);
 		sink = trace_sink_mem(&t);
 		if (trace_read_any(path, &sink, &err) < 0) {
@@ -177,14 +167,14 @@ static void bench_replay(void)
 		}
 		t0 = now_s();
 		if (engine_replay(&t, NULL, &r, &err) < 0) {
-			printf("replay %s: %s\n", files[i], err.msg);
+			printf("replay %s: %s\n", test_replay_files[i], err.msg);
 			trace_mem_release(&t);
 			continue;
 		}
 		t1 = now_s();
 		printf("replay %-50.50s %-10s %3d SMs %5llu act. %2d str. %3llu deps: simulated %13.3f ms, "
 		       "measured %13.3f ms, error %+.4f%% (%.3f s wall)\n",
-		       files[i], r.gpu, r.sms, (unsigned long long)r.kernels, r.streams,
+		       test_replay_files[i], r.gpu, r.sms, (unsigned long long)r.kernels, r.streams,
 		       (unsigned long long)r.dependencies, r.span_ns / 1e6, r.measured_span_ns / 1e6,
 		       r.error_pct, t1 - t0);
 		if (fabs(r.error_pct) > worst)
