@@ -4,15 +4,18 @@
  * command runs by default) and one simulated iteration of the plan, for
  * qwen3-vl and ofasys at 8, 64, 1024, 8192 and 65536 GPUs, with the bundled
  * batch and with the batch growing with the cluster (x N / 8, so every GPU
- * keeps work).  Prints wall times measured on this machine and, per series,
- * the exponent b of time ~ N^b fitted by least squares on log-log over the
- * sizes that planned.  Sizes above PLAN_MAX_GPUS are refused up front by the
+ * keeps work), then every bundled workload at 1024 GPUs (bundled batch).
+ * Prints wall times and CPU times (user + system, the finalist check's child
+ * processes included: the machine is shared, wall time depends on its load)
+ * measured on this machine and, per series, the exponent b of wall time ~
+ * N^b fitted by least squares on log-log over the sizes that planned.  Sizes above PLAN_MAX_GPUS are refused up front by the
  * planner (the message says why); the bench prints the refusal.  Asserts
  * nothing.  Run from the repository root (make bench-self).
  */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 #include <time.h>
 
 #include "engine/engine.h"
@@ -25,6 +28,18 @@ static double now_s(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* CPU seconds (user + system) of this process and of its waited-for children. */
+static double cpu_s(void)
+{
+	struct rusage self, kids;
+
+	getrusage(RUSAGE_SELF, &self);
+	getrusage(RUSAGE_CHILDREN, &kids);
+	return self.ru_utime.tv_sec + self.ru_stime.tv_sec + kids.ru_utime.tv_sec + kids.ru_stime.tv_sec +
+	       (self.ru_utime.tv_usec + self.ru_stime.tv_usec + kids.ru_utime.tv_usec +
+		kids.ru_stime.tv_usec) / 1e6;
 }
 
 /* The exponent b of y ~ x^b by least squares on (log x, log y), n >= 2. */
@@ -53,47 +68,60 @@ static int plan_and_run(const struct workload *w, const struct model_gpu *g, int
 	struct plan *p = NULL;
 	struct engine_run_result r;
 	struct mo_err err;
-	double t0 = now_s();
+	double t0 = now_s(), c0 = cpu_s(), plan_cpu, run_cpu;
 	int rc;
 
 	mo_err_clear(&err);
 	sim_check_init(&chk, &sc);
 	rc = plan_make_checked(w, g, n, "mosaic", &chk, &p, NULL, &err);
 	*plan_s = now_s() - t0;
+	plan_cpu = cpu_s() - c0;
 	if (rc) {
-		printf("%-9s %6d %7d   refused after %.3f s: %s\n", w->name, n, w->batch, *plan_s, err.msg);
+		printf("%-12s %6d %7d   refused after %.3f s: %s\n", w->name, n, w->batch, *plan_s, err.msg);
 		return rc == -MO_EUSAGE ? 1 : -1;
 	}
 	t0 = now_s();
+	c0 = cpu_s();
 	rc = engine_run(p, w, NULL, &r, &err);
 	*run_s = now_s() - t0;
+	run_cpu = cpu_s() - c0;
 	if (rc) {
-		printf("%-9s %6d %7d   run failed: %s\n", w->name, n, w->batch, err.msg);
+		printf("%-12s %6d %7d   run failed: %s\n", w->name, n, w->batch, err.msg);
 		plan_free(p);
 		return -1;
 	}
-	printf("%-9s %6d %7d %10.3f %10.3f %14.3f %12llu\n", w->name, n, w->batch, *plan_s, *run_s,
-	       r.iter_ns / 1e6, (unsigned long long)r.events);
+	printf("%-12s %6d %7d %8.3f %8.3f %8.3f %8.3f %14.3f %12llu\n", w->name, n, w->batch, *plan_s,
+	       plan_cpu, *run_s, run_cpu, r.iter_ns / 1e6, (unsigned long long)r.events);
 	engine_run_result_release(&r);
 	plan_free(p);
 	return 0;
+}
+
+/* The workload of spec and its GPU; NULL (said) when either is missing. */
+static struct workload *load(const char *spec, const struct model_gpu **g)
+{
+	struct workload *w = NULL;
+	struct mo_err err;
+
+	mo_err_clear(&err);
+	if (workload_load(spec, &w, &err) < 0 || !(*g = model_gpu_find(w->gpu[0] ? w->gpu : "h100", &err))) {
+		printf("skipped %s: %s\n", spec, err.msg);
+		workload_free(w);
+		return NULL;
+	}
+	return w;
 }
 
 static void series(const char *spec, int grow)
 {
 	static const int sizes[] = {8, 64, 1024, 8192, 65536};
 	double xs[5], plan_t[5], run_t[5];
-	struct workload *w = NULL;
 	const struct model_gpu *g;
-	struct mo_err err;
+	struct workload *w = load(spec, &g);
 	int batch0, k = 0;
 
-	mo_err_clear(&err);
-	if (workload_load(spec, &w, &err) < 0 || !(g = model_gpu_find(w->gpu[0] ? w->gpu : "h100", &err))) {
-		printf("skipped %s: %s\n", spec, err.msg);
-		workload_free(w);
+	if (!w)
 		return;
-	}
 	batch0 = w->batch;
 	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
 		int n = sizes[i];
@@ -103,18 +131,38 @@ static void series(const char *spec, int grow)
 			xs[k++] = n;
 	}
 	if (k >= 2)
-		printf("%-9s %s batch: plan time ~ N^%.2f, run time ~ N^%.2f (fitted on %d sizes, %g..%g GPUs)\n",
+		printf("%-12s %s batch: plan wall time ~ N^%.2f, run ~ N^%.2f (fitted on %d sizes, %g..%g GPUs)\n",
 		       w->name, grow ? "growing" : "bundled", fit_exponent(xs, plan_t, k),
 		       fit_exponent(xs, run_t, k), k, xs[0], xs[k - 1]);
 	workload_free(w);
 }
 
+/* Every bundled workload at 1024 GPUs with its bundled batch. */
+static void all_at_1024(void)
+{
+	static const char *const specs[] = {"clip", "llava-1.5-7b", "qwen3-vl", "unified-io-2", "ofasys",
+					    "imagebind"};
+
+	for (size_t i = 0; i < sizeof(specs) / sizeof(specs[0]); i++) {
+		char path[128];
+		const struct model_gpu *g;
+		struct workload *w;
+		double plan_s, run_s;
+
+		snprintf(path, sizeof(path), "workloads/%s.json", specs[i]);
+		if ((w = load(path, &g)) != NULL)
+			plan_and_run(w, g, 1024, &plan_s, &run_s);
+		workload_free(w);
+	}
+}
+
 int main(void)
 {
-	printf("mosaic's own time against the cluster size (measured wall time on this machine; "
+	printf("mosaic's own time against the cluster size (measured wall and CPU time on this machine; "
 	       "iteration times simulated); PLAN_MAX_GPUS %d\n", PLAN_MAX_GPUS);
-	printf("%-9s %6s %7s %10s %10s %14s %12s\n", "workload", "gpus", "batch", "plan_s", "run_s",
-	       "sim_iter_ms", "sim_events");
+	printf("%-12s %6s %7s %8s %8s %8s %8s %14s %12s\n", "workload", "gpus", "batch", "plan_s",
+	       "plan_cpu", "run_s", "run_cpu", "sim_iter_ms", "sim_events");
+	all_at_1024();
 	for (int grow = 0; grow < 2; grow++) {
 		series("workloads/qwen3-vl.json", grow);
 		series("workloads/ofasys.json", grow);
