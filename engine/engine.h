@@ -124,6 +124,12 @@ struct engine_cluster {
 	                               takes it from the plan) */
 	struct model_host host;     /* default model_host_init(EAGER); engine_run sets its mode
 	                               from the plan's launch_mode */
+	/* 1: the slots of a partition run as concurrent CUDA streams sharing
+	 * its SMs block by block, as the physics core runs concurrent kernels
+	 * (no exclusive group, engine_sim_set_group): a GPU shared by modules
+	 * through plain streams, without partitions, when the plan is
+	 * temporal-only.  Default 0: the slots of a partition time-share it. */
+	int share_streams;
 };
 void engine_cluster_init(struct engine_cluster *c, const struct model_gpu *gpu, int n_gpus);
 /* engine_cluster_init(), then what workload w's cluster says (GPUs per node,

@@ -264,7 +264,8 @@ static int sched_add_streams(struct sched_run *r, struct mo_err *err)
 		int s = engine_sim_add_stream(r->sim, st->gpu, st->partition, err);
 		if ((r->sim_stream[i] = s) < 0)
 			return s;
-		if (!st->comm && (rc = engine_sim_set_group(r->sim, s, st->part, err)) < 0)
+		if (!st->comm && !c->share_streams &&
+		    (rc = engine_sim_set_group(r->sim, s, st->part, err)) < 0)
 			return rc;
 		if (!st->comm && c->host_issue != MODEL_HOST_NONE &&
 		    (rc = engine_sim_set_host(r->sim, s,

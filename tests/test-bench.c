@@ -119,7 +119,7 @@ static int exp_index(const struct bench_experiment *x)
 /* The task list and the registry                                           */
 /* ------------------------------------------------------------------------ */
 
-START_TEST(the_quick_sweep_of_the_bundled_suite_has_318_tasks_in_the_list_order)
+START_TEST(the_quick_sweep_of_the_bundled_suite_has_354_tasks_in_the_list_order)
 {
 	struct bench_opts o;
 	struct bench_task *t = NULL;
@@ -131,18 +131,18 @@ START_TEST(the_quick_sweep_of_the_bundled_suite_has_318_tasks_in_the_list_order)
 	o.quick = 1;
 	n = bench_tasks(&o, &t, &err);
 	/* 6 workloads: 30 iteration-time, 30 search, 12 overhead, 6 profile, 24
-	 * predictor, 30 scaling (16 GPUs), 6 why and 180 launch-grid tasks (3
-	 * modes x 2 microbatch sizes x 5 systems each) */
-	ck_assert_int_eq(n, 318);
+	 * predictor, 30 scaling (16 GPUs), 6 why and 216 launch-grid tasks (3
+	 * modes x 2 microbatch sizes x 6 systems each: the 5 and streams) */
+	ck_assert_int_eq(n, 354);
 	for (int i = 0; i < n; i++) {
 		ck_assert_int_ge(t[i].exp, last);
 		last = t[i].exp;
 	}
 	ck_assert_int_eq(t[0].exp, exp_index(&bench_exp_iter_time));
-	ck_assert_int_eq(t[n - 187].exp, exp_index(&bench_exp_scaling));
-	ck_assert_int_eq(t[n - 187].gpus, 16);
-	ck_assert_int_eq(t[n - 181].exp, exp_index(&bench_exp_why));
-	ck_assert_int_eq(t[n - 180].exp, exp_index(&bench_exp_launch_grid));
+	ck_assert_int_eq(t[n - 223].exp, exp_index(&bench_exp_scaling));
+	ck_assert_int_eq(t[n - 223].gpus, 16);
+	ck_assert_int_eq(t[n - 217].exp, exp_index(&bench_exp_why));
+	ck_assert_int_eq(t[n - 216].exp, exp_index(&bench_exp_launch_grid));
 	ck_assert_int_eq(t[n - 1].exp, exp_index(&bench_exp_launch_grid));
 	free(t);
 }
@@ -554,7 +554,8 @@ END_TEST
 
 /* clip at microbatch 1 (quick sizes 1 and 4): eager-per-gpu mosaic =
  * megatron; eager-per-partition optimus 120 samples/s beats megatron's
- * 100, mosaic 240; graphs mosaic 250 over megatron 200; nothing at 4. */
+ * 100, mosaic 240, plain streams 160; graphs mosaic 250 over megatron 200;
+ * nothing at 4. */
 static void grid_rows(struct bench_table *t)
 {
 	static const struct {
@@ -566,6 +567,7 @@ static void grid_rows(struct bench_table *t)
 		{110, "clip,eager-per-partition,1,16,megatron,8,0,1,1,100.000,20.00,2.00"},
 		{113, "clip,eager-per-partition,1,16,optimus,8,0,1,1,120.000,30.00,3.00"},
 		{114, "clip,eager-per-partition,1,16,mosaic,16,8,1,1,240.000,60.00,6.00"},
+		{115, "clip,eager-per-partition,1,16,streams,8,0,1,1,160.000,40.00,4.00"},
 		{120, "clip,graphs,1,16,megatron,8,0,1,1,200.000,40.00,4.00"},
 		{124, "clip,graphs,1,16,mosaic,16,8,1,1,250.000,50.00,5.00"},
 	};
@@ -580,12 +582,15 @@ START_TEST(the_launch_grid_compares_mosaic_with_the_best_baseline_of_the_same_mo
 	char *geo = slurp(dir, "launch_grid_geomean.csv"), *md = slurp(dir, "report.md");
 
 	ck_assert_msg(has_line(csv, "clip,eager-per-partition,1,optimus,120.000,240.000,2.0000,8,"
-				    "30.00,3.00,60.00,6.00"), "%s", csv);
-	ck_assert_msg(has_line(csv, "clip,graphs,4,,,,,,,,,"), "%s", csv);
+				    "30.00,3.00,60.00,6.00,160.000,1.5000"), "%s", csv);
+	ck_assert_msg(has_line(csv, "clip,graphs,1,megatron,200.000,250.000,1.2500,8,40.00,4.00,"
+				    "50.00,5.00,,"), "%s", csv);
+	ck_assert_msg(has_line(csv, "clip,graphs,4,,,,,,,,,,,"), "%s", csv);
 	ck_assert_msg(has_line(geo, "1,1.0000,2.0000,1.2500,1.00x,2.00x,1.25x"), "%s", geo);
 	ck_assert_msg(has_line(geo, "4,,,,,,"), "%s", geo);
 	ck_assert_msg(strstr(md, "| clip | eager-per-partition | 2.00x (optimus) | - | 60 / 6.0 (30 / 3.0) | - |"),
 		      "%s", md);
+	ck_assert_msg(strstr(md, "eager-per-partition: mb 1 geomean 1.50x, max 1.50x over 1;"), "%s", md);
 	free(csv);
 	free(geo);
 	free(md);
@@ -612,7 +617,7 @@ Suite *test_suite(void)
 	TCase *list = tcase_create("task list"), *tab = tcase_create("tables");
 	TCase *run = tcase_create("tasks"), *rep = tcase_create("reports");
 
-	tcase_add_test(list, the_quick_sweep_of_the_bundled_suite_has_318_tasks_in_the_list_order);
+	tcase_add_test(list, the_quick_sweep_of_the_bundled_suite_has_354_tasks_in_the_list_order);
 	tcase_add_test(list, the_regress_suite_leaves_out_the_full_only_experiments);
 	tcase_add_test(list, task_labels_name_the_experiment_workload_variant_and_gpus);
 	tcase_add_test(list, every_experiment_has_a_distinct_name_and_runs_what_it_lists);

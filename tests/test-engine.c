@@ -963,6 +963,58 @@ START_TEST(an_encoder_keeps_in_flight_what_the_replicas_after_it_hold)
 }
 END_TEST
 
+/* Pairs of kernels of different modules on device 0 that overlap in time. */
+static int module_overlaps(const struct trace_mem *t)
+{
+	int n = 0;
+
+	for (size_t i = 0; i < t->n; i++)
+		for (size_t j = i + 1; j < t->n; j++) {
+			const struct trace_kernel *a = &t->recs[i].u.kernel, *b = &t->recs[j].u.kernel;
+
+			n += t->recs[i].kind == TRACE_KIND_KERNEL && t->recs[j].kind == TRACE_KIND_KERNEL &&
+			     a->device == 0 && b->device == 0 && a->module != b->module &&
+			     a->start_ns < b->end_ns && b->start_ns < a->end_ns;
+		}
+	return n;
+}
+
+/* Plain streams (engine_cluster.share_streams): the two modules of GPU 0's
+ * one partition run kernels at the same time, sharing its SMs; without it
+ * the partition time-shares them and no two of their kernels overlap. */
+START_TEST(plain_streams_let_the_modules_of_one_partition_overlap)
+{
+	struct workload *w = load_spec(two_module_spec);
+	struct plan *p = mm_plan(0);
+	struct mo_err err;
+	int overlaps[2];
+
+	for (int share = 0; share < 2; share++) {
+		struct engine_cluster c;
+		struct engine_run_opts o;
+		struct engine_run_result r;
+		struct trace_mem t;
+		struct trace_sink sink;
+
+		engine_cluster_for_workload(&c, model_gpu_find("h100", NULL), 2, w);
+		c.share_streams = share;
+		trace_mem_init(&t);
+		sink = trace_sink_mem(&t);
+		engine_run_opts_init(&o);
+		o.out = &sink;
+		o.cluster = &c;
+		ck_assert_msg(engine_run(p, w, &o, &r, &err) == 0, "%s", err.msg);
+		overlaps[share] = module_overlaps(&t);
+		engine_run_result_release(&r);
+		trace_mem_release(&t);
+	}
+	ck_assert_int_eq(overlaps[0], 0);
+	ck_assert_int_gt(overlaps[1], 0);
+	plan_free(p);
+	workload_free(w);
+}
+END_TEST
+
 /* A sink that keeps the trace in memory. */
 START_TEST(temporal_and_spatial_plans_run_through_the_same_code)
 {
@@ -1673,6 +1725,7 @@ Suite *test_suite(void)
 	tcase_add_test(run, replicas_split_the_microbatches_and_all_reduce_their_gradients);
 	tcase_add_test(run, an_encoder_keeps_in_flight_what_the_replicas_after_it_hold);
 	tcase_add_test(run, temporal_and_spatial_plans_run_through_the_same_code);
+	tcase_add_test(run, plain_streams_let_the_modules_of_one_partition_overlap);
 	tcase_add_test(run, a_run_is_deterministic);
 	tcase_add_test(run, a_run_stopped_before_its_end_says_so_and_one_stopped_at_its_end_finishes);
 	tcase_add_test(run, a_simulated_run_replays_to_its_own_span);

@@ -1011,20 +1011,37 @@ static void put_phase_kernel(struct trace_mem *t, int module, int phase, int64_t
 	t->recs[t->n - 1].u.kernel.grid_y = t->recs[t->n - 1].u.kernel.grid_z = 1;
 }
 
-START_TEST(discovery_takes_nvtx_modules_merges_small_ones_and_counts_the_unattributed)
+/* A discovery test's trace: new_h100_trace with modules 1..n named names[]
+ * and phases 0 forward and 1 backward defined. */
+static void discovery_trace(struct trace_mem *t, char *dir, char *path, size_t cap,
+			    const char *const names[], int n)
 {
-	char dir[] = "/tmp/mosaic-wl-XXXXXX", path[256];
+	new_h100_trace(t, dir, path, cap);
+	for (int i = 0; i < n; i++)
+		put_def(t, TRACE_KIND_MODULE, i + 1, names[i]);
+	put_def(t, TRACE_KIND_PHASE, 0, "forward");
+	put_def(t, TRACE_KIND_PHASE, 1, "backward");
+}
+
+/* Save t to path, release it, discover path into d (asserted to succeed). */
+static void discover_saved(struct trace_mem *t, const char *path, struct workload_discovery *d)
+{
 	const char *paths[1] = {path};
-	struct trace_mem t;
-	struct workload_discovery d;
 	struct mo_err err;
 
-	new_h100_trace(&t, dir, path, sizeof path);
-	put_def(&t, TRACE_KIND_MODULE, 1, "vision");
-	put_def(&t, TRACE_KIND_MODULE, 2, "pool");
-	put_def(&t, TRACE_KIND_MODULE, 3, "llm");
-	put_def(&t, TRACE_KIND_PHASE, 0, "forward");
-	put_def(&t, TRACE_KIND_PHASE, 1, "backward");
+	ck_assert_msg(trace_mem_save(t, path, &err) == 0, "%s", err.msg);
+	trace_mem_release(t);
+	ck_assert_msg(workload_discover(paths, 1, NULL, d, &err) == 0, "%s", err.msg);
+}
+
+START_TEST(discovery_takes_nvtx_modules_merges_small_ones_and_counts_the_unattributed)
+{
+	static const char *const names[] = {"vision", "pool", "llm"};
+	char dir[] = "/tmp/mosaic-wl-XXXXXX", path[256];
+	struct trace_mem t;
+	struct workload_discovery d;
+
+	discovery_trace(&t, dir, path, sizeof path, names, 3);
 	put_def(&t, TRACE_KIND_PHASE, 5, "forward:bottom_mlp"); /* a record_function name */
 	for (int i = 0; i < 20; i++) /* 20 us of vision, 40 of the LLM */
 		put_phase_kernel(&t, 1, 0, 1000 * i, 1, "v");
@@ -1035,10 +1052,7 @@ START_TEST(discovery_takes_nvtx_modules_merges_small_ones_and_counts_the_unattri
 		put_phase_kernel(&t, -1, 5, 61000 + 1000 * i, 1, "mlp");
 	put_phase_kernel(&t, -1, -1, 71000, 1, "warm-up"); /* no module, no phase */
 	put_kernel(&t, 3, 1, 1, 72000, 1000, "next microbatch's backward");
-	ck_assert_msg(trace_mem_save(&t, path, &err) == 0, "%s", err.msg);
-	trace_mem_release(&t);
-
-	ck_assert_msg(workload_discover(paths, 1, NULL, &d, &err) == 0, "%s", err.msg);
+	discover_saved(&t, path, &d);
 	ck_assert_int_eq(d.n_modules, 3);
 	ck_assert_str_eq(d.modules[0].name, "vision");
 	ck_assert_int_eq(d.modules[0].kernels[WORKLOAD_FWD], 21); /* with pool merged in */
@@ -1060,17 +1074,12 @@ END_TEST
 
 START_TEST(discovery_estimates_parameters_from_the_optimizer_kernels)
 {
+	static const char *const names[] = {"a", "b"};
 	char dir[] = "/tmp/mosaic-wl-XXXXXX", path[256];
-	const char *paths[1] = {path};
 	struct trace_mem t;
 	struct workload_discovery d;
-	struct mo_err err;
 
-	new_h100_trace(&t, dir, path, sizeof path);
-	put_def(&t, TRACE_KIND_MODULE, 1, "a");
-	put_def(&t, TRACE_KIND_MODULE, 2, "b");
-	put_def(&t, TRACE_KIND_PHASE, 0, "forward");
-	put_def(&t, TRACE_KIND_PHASE, 1, "backward");
+	discovery_trace(&t, dir, path, sizeof path, names, 2);
 	put_def(&t, TRACE_KIND_PHASE, 2, "optimizer");
 	for (int i = 0; i < 10; i++) {
 		put_phase_kernel(&t, 1, 0, 1000 * i, 1, "fa");
@@ -1088,10 +1097,7 @@ START_TEST(discovery_estimates_parameters_from_the_optimizer_kernels)
 	put_phase_kernel(&t, 1, 2, 32000, 1, "multi_tensor_apply_kernel<Norm>");
 	/* outside every module: 8 chunks, shared 1:3 by backward time */
 	put_phase_kernel(&t, -1, 2, 33000, 8, "multi_tensor_apply_kernel<Adam>");
-	ck_assert_msg(trace_mem_save(&t, path, &err) == 0, "%s", err.msg);
-	trace_mem_release(&t);
-
-	ck_assert_msg(workload_discover(paths, 1, NULL, &d, &err) == 0, "%s", err.msg);
+	discover_saved(&t, path, &d);
 	ck_assert_int_eq(d.n_modules, 2);
 	ck_assert_int_eq(d.modules[0].params, 5 * 65536 + 2 * 65536);
 	ck_assert_int_eq(d.modules[1].params, 6 * 65536);

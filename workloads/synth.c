@@ -720,8 +720,8 @@ static void emit_bwd(struct emitter *em, const struct step *s)
 		put_ew(em, "nll_loss_bwd", s->a * s->b, 1, 0);
 		put_red(em, "log_softmax_bwd", s->a, s->b, 3, 3);
 		break;
-	case S_COPY:
-		put(em, s->name, MODEL_OP_MEMORY, TRACE_CLASS_MEMORY, 1, s->a, 0, 0, 0, 0, 2 * s->a * e);
+	case S_COPY: /* a copy's gradient is the same copy back */
+		emit_fwd(em, s);
 		break;
 	case S_BN:
 		put_red(em, "batch_norm_bwd", s->a / s->b, s->b, 3, 8);
