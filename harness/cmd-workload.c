@@ -23,6 +23,24 @@ static const char usage[] =
 	"  optimizer step of each module on that GPU (whole GPU, kernels back to back);\n"
 	"  --quiet: accepted as by every command (show writes only warnings to stderr)";
 
+/* What `show` says of module m: FLOPs per sample and memory; *tp, *tf and
+ * *tb gather the workload's parameters and FLOPs. */
+struct figures {
+	int64_t fwd, bwd;
+	struct workload_memory mem;
+};
+
+static void module_figures(const struct workload *w, int m, struct figures *fg, int64_t *tp,
+			   int64_t *tf, int64_t *tb)
+{
+	const struct workload_module *mod = &w->modules[m];
+
+	fg->fwd = workload_flops(w, m, 0, mod->layers, WORKLOAD_FWD);
+	fg->bwd = workload_flops(w, m, 0, mod->layers, WORKLOAD_BWD);
+	workload_memory(w, m, 0, mod->layers, &fg->mem);
+	*tp += mod->params, *tf += fg->fwd, *tb += fg->bwd;
+}
+
 static json_t *to_json(const struct workload *w, const int64_t *times)
 {
 	json_t *o = json_object(), *mods = json_array(), *edges = json_array();
@@ -30,21 +48,19 @@ static json_t *to_json(const struct workload *w, const int64_t *times)
 
 	for (int m = 0; m < w->n_modules; m++) {
 		const struct workload_module *mod = &w->modules[m];
-		struct workload_memory mem;
-		int64_t f = workload_flops(w, m, 0, mod->layers, WORKLOAD_FWD);
-		int64_t b = workload_flops(w, m, 0, mod->layers, WORKLOAD_BWD);
-		workload_memory(w, m, 0, mod->layers, &mem);
-		tp += mod->params, tf += f, tb += b;
+		struct figures fg;
+
+		module_figures(w, m, &fg, &tp, &tf, &tb);
 		json_array_append_new(mods, json_pack(
 			"{s:s, s:s, s:s, s:i, s:I, s:I, s:b, s:{s:I, s:I}, s:{s:I, s:I, s:I, s:I}, s:s}",
 			"name", mod->name, "kind", workload_kind_name(mod->kind),
 			"arch", workload_arch_name(mod->arch), "layers", mod->layers,
 			"params", (json_int_t)mod->params,
 			"published_params", (json_int_t)mod->published_params, "frozen", mod->frozen,
-			"flops_per_sample", "forward", (json_int_t)f, "backward", (json_int_t)b,
-			"memory_bytes", "params", (json_int_t)mem.params, "grads", (json_int_t)mem.grads,
-			"optimizer", (json_int_t)mem.optimizer,
-			"activations_per_sample", (json_int_t)mem.act_per_sample,
+			"flops_per_sample", "forward", (json_int_t)fg.fwd, "backward", (json_int_t)fg.bwd,
+			"memory_bytes", "params", (json_int_t)fg.mem.params, "grads", (json_int_t)fg.mem.grads,
+			"optimizer", (json_int_t)fg.mem.optimizer,
+			"activations_per_sample", (json_int_t)fg.mem.act_per_sample,
 			"source", mod->source));
 		if (times)
 			json_object_set_new(json_array_get(mods, (size_t)m), "predicted_ns",
@@ -96,25 +112,23 @@ static void print_text(const struct workload *w, const int64_t *times, const cha
 	       "adam", "act/sample");
 	for (int m = 0; m < w->n_modules; m++) {
 		const struct workload_module *mod = &w->modules[m];
-		struct workload_memory mem;
-		int64_t fw = workload_flops(w, m, 0, mod->layers, WORKLOAD_FWD);
-		int64_t bw = workload_flops(w, m, 0, mod->layers, WORKLOAD_BWD);
-		workload_memory(w, m, 0, mod->layers, &mem);
-		tp += mod->params, tf += fw, tb += bw;
+		struct figures fg;
+
+		module_figures(w, m, &fg, &tp, &tf, &tb);
 		human((double)mod->params, a, sizeof a, "");
 		if (mod->published_params)
 			human((double)mod->published_params, b, sizeof b, "");
 		else
 			snprintf(b, sizeof b, "-");
-		human((double)fw, c, sizeof c, "FLOP");
-		human((double)bw, d, sizeof d, "FLOP");
-		human((double)mem.params, e, sizeof e, "B");
-		human((double)mem.grads, f, sizeof f, "B");
-		human((double)mem.optimizer, g, sizeof g, "B");
+		human((double)fg.fwd, c, sizeof c, "FLOP");
+		human((double)fg.bwd, d, sizeof d, "FLOP");
+		human((double)fg.mem.params, e, sizeof e, "B");
+		human((double)fg.mem.grads, f, sizeof f, "B");
+		human((double)fg.mem.optimizer, g, sizeof g, "B");
 		printf("%-14s %-9s %-7s %6d %10s %10s %12s %12s %9s %9s %9s", mod->name,
 		       workload_kind_name(mod->kind), workload_arch_name(mod->arch), mod->layers, a, b,
 		       c, d, e, f, g);
-		human((double)mem.act_per_sample, a, sizeof a, "B");
+		human((double)fg.mem.act_per_sample, a, sizeof a, "B");
 		printf(" %11s%s\n", a, mod->frozen ? "  (frozen)" : "");
 	}
 	human((double)tp, a, sizeof a, "");

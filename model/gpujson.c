@@ -52,105 +52,75 @@ static size_t field_index(const char *name)
 	return f;
 }
 
-static int parse_one(json_t *obj, const char *what, int idx, struct model_gpu *g,
-		     struct mo_err *err)
+/* One field's value v into g (model/json.c's value readers; at: its path). */
+static int read_field(const struct model_json *j, const struct field *f, json_t *v,
+		      const char *at, struct model_gpu *g)
+{
+	char *p = (char *)g + f->off;
+	int64_t x;
+
+	switch (f->type) {
+	case F_STR:
+		if (model_json_v_str(j, v, at, p, f->size) < 0)
+			return -MO_EINPUT;
+		return *p ? 0 : model_json_fail(j, at, "must not be empty");
+	case F_INT:
+	case F_I64:
+		if (model_json_v_int(j, v, at, 0, f->type == F_INT ? 1000000000 : INT64_MAX, &x) < 0)
+			return -MO_EINPUT;
+		if (f->type == F_INT)
+			*(int *)p = (int)x;
+		else
+			*(int64_t *)p = x;
+		return 0;
+	case F_DBL:
+		return model_json_v_num(j, v, at, 0, 1e9, (double *)p);
+	}
+	return model_json_fail(j, at, "internal: bad field type");
+}
+
+/* GPU idx of the file (at: its path, "" or "[idx]"). */
+static int parse_one(json_t *obj, const struct model_json *j, const char *at, struct model_gpu *g)
 {
 	const char *key;
 	json_t *val;
 	unsigned char seen[NFIELDS];
+	char path[160];
 
 	memset(g, 0, sizeof(*g));
 	memset(seen, 0, sizeof(seen));
-	if (!json_is_object(obj))
-		return mo_err_set(err, MO_EINPUT, "cannot load '%s': gpu %d: not an object", what, idx);
-	/* the compute capability first, so limits can default from it */
+	if (model_json_v_object(j, obj, at) < 0)
+		return -MO_EINPUT;
 	json_object_foreach(obj, key, val) {
-		size_t f;
-		for (f = 0; f < NFIELDS; f++)
-			if (!strcmp(fields[f].name, key))
-				break;
+		size_t f = field_index(key);
+
+		snprintf(path, sizeof(path), "%s%s%s", at, *at ? "." : "", key);
 		if (f == NFIELDS)
-			return mo_err_set(err, MO_EINPUT, "cannot load '%s': gpu %d: unknown field '%s'",
-					  what, idx, key);
+			return model_json_fail(j, path, "unknown field");
 		seen[f] = 1;
-		char *p = (char *)g + fields[f].off;
-		switch (fields[f].type) {
-		case F_STR:
-			if (!json_is_string(val))
-				goto type;
-			if (strlen(json_string_value(val)) >= fields[f].size || !*json_string_value(val))
-				return mo_err_set(err, MO_EINPUT,
-						  "cannot load '%s': gpu %d: field '%s': must be 1 to %zu characters",
-						  what, idx, key, fields[f].size - 1);
-			memcpy(p, json_string_value(val), strlen(json_string_value(val)) + 1);
-			break;
-		case F_INT: {
-			json_int_t v;
-			if (!json_is_integer(val))
-				goto type;
-			v = json_integer_value(val);
-			if (v < 0 || v > 1000000000)
-				goto range;
-			*(int *)p = (int)v;
-			break;
-		}
-		case F_I64: {
-			json_int_t v;
-			if (!json_is_integer(val))
-				goto type;
-			v = json_integer_value(val);
-			if (v < 0)
-				goto range;
-			*(int64_t *)p = (int64_t)v;
-			break;
-		}
-		case F_DBL: {
-			double v;
-			if (!json_is_number(val))
-				goto type;
-			v = json_number_value(val);
-			if (!isfinite(v) || v < 0 || v > 1e9)
-				goto range;
-			*(double *)p = v;
-			break;
-		}
-		}
-		continue;
-type:
-		return mo_err_set(err, MO_EINPUT, "cannot load '%s': gpu %d: field '%s': expected %s",
-				  what, idx, key,
-				  fields[f].type == F_STR ? "a string"
-				  : fields[f].type == F_DBL ? "a number"
-							    : "an integer");
-range:
-		return mo_err_set(err, MO_EINPUT, "cannot load '%s': gpu %d: field '%s': out of range",
-				  what, idx, key);
+		if (read_field(j, &fields[f], val, path, g) < 0)
+			return -MO_EINPUT;
 	}
 	for (size_t f = 0; f < NFIELDS; f++)
-		if (fields[f].required && !seen[f])
-			return mo_err_set(err, MO_EINPUT,
-					  "cannot load '%s': gpu %d: missing required field '%s'", what,
-					  idx, fields[f].name);
+		if (fields[f].required && !seen[f]) {
+			snprintf(path, sizeof(path), "%s%s%s", at, *at ? "." : "", fields[f].name);
+			return model_json_fail(j, path, "missing field (required)");
+		}
 	/* a compute capability is two small numbers (major 1..99, minor 0..9);
 	 * anything else is not a GPU, and would overflow major * 10 + minor */
 	if (g->cc_major < 1 || g->cc_major > 99 || g->cc_minor < 0 || g->cc_minor > 9)
-		return mo_err_set(err, MO_EINPUT,
-				  "cannot load '%s': gpu %d: compute capability %d.%d: out of range",
-				  what, idx, g->cc_major, g->cc_minor);
+		return model_json_fail(j, at, "compute capability %d.%d: out of range", g->cc_major,
+				       g->cc_minor);
 	if (g->sms <= 0 || g->sms > 1024)
-		return mo_err_set(err, MO_EINPUT, "cannot load '%s': gpu %d: field 'sms': out of range",
-				  what, idx);
+		return model_json_fail(j, at, "sms: %d is out of range [1, 1024]", g->sms);
 	if (g->hbm_gbps <= 0 || g->fp32_tflops <= 0)
-		return mo_err_set(err, MO_EINPUT,
-				  "cannot load '%s': gpu %d: fields 'hbm_gbps' and 'fp32_tflops' must be positive",
-				  what, idx);
+		return model_json_fail(j, at, "hbm_gbps and fp32_tflops must be positive");
 	/* defaults from the compute capability for limits not given */
 	{
 		struct model_gpu d = *g;
 		struct mo_err e;
 		if (model_gpu_fill_cc_limits(&d, &e) < 0)
-			return mo_err_set(err, MO_EINPUT, "cannot load '%s': gpu %d: %s", what, idx,
-					  e.msg);
+			return model_json_fail(j, at, "%s", e.msg);
 		for (size_t f = 0; f < NFIELDS; f++) {
 			if (seen[f] || fields[f].type != F_INT)
 				continue;
@@ -163,19 +133,18 @@ range:
 	    g->regs_per_block <= 0 || g->regs_per_sm <= 0 || g->reg_alloc_unit <= 0 ||
 	    g->smem_alloc_unit <= 0 || g->max_threads_per_block <= 0 || g->part_step_sms <= 0 ||
 	    g->part_min_sms <= 0)
-		return mo_err_set(err, MO_EINPUT,
-				  "cannot load '%s': gpu %d: per-SM limits must be positive", what, idx);
+		return model_json_fail(j, at, "per-SM limits must be positive");
 	if (!seen[field_index("max_warps_per_sm")]) /* follows max_threads_per_sm */
 		g->max_warps_per_sm = g->max_threads_per_sm / g->warp_size;
 	if (g->max_warps_per_sm <= 0)
-		return mo_err_set(err, MO_EINPUT,
-				  "cannot load '%s': gpu %d: field 'max_warps_per_sm': out of range", what, idx);
+		return model_json_fail(j, at, "max_warps_per_sm: out of range");
 	return 0;
 }
 
 int model_gpu_parse_json(const char *text, size_t len, const char *what, struct model_gpu *out,
 			 int max, struct mo_err *err)
 {
+	const struct model_json j = {"GPU file", what, err};
 	json_error_t je;
 	json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
 	int n = 0, rc = 0;
@@ -186,7 +155,7 @@ int model_gpu_parse_json(const char *text, size_t len, const char *what, struct 
 	if (json_is_object(root)) {
 		if (max < 1)
 			rc = mo_err_set(err, MO_EUSAGE, "no room for gpus");
-		else if ((rc = parse_one(root, what, 0, &out[0], err)) == 0)
+		else if ((rc = parse_one(root, &j, "", &out[0])) == 0)
 			n = 1;
 	} else if (json_is_array(root)) {
 		size_t i;
@@ -201,7 +170,10 @@ int model_gpu_parse_json(const char *text, size_t len, const char *what, struct 
 						what, max);
 				break;
 			}
-			rc = parse_one(v, what, (int)i, &out[i], err);
+			char at[32];
+
+			snprintf(at, sizeof(at), "[%zu]", i);
+			rc = parse_one(v, &j, at, &out[i]);
 			n++;
 		}
 	} else {

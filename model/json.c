@@ -50,6 +50,18 @@ static int want(const struct model_json *j, const json_t *v, const char *path, i
 	return ok ? 0 : model_json_fail(j, path, "expected %s, got %s", expected, type_name(v));
 }
 
+/* "unknown field (known: a, b, c)" */
+static int unknown_field(const struct model_json *j, const char *path, const char *const *allowed)
+{
+	char list[400] = "";
+
+	for (int i = 0; allowed[i]; i++) {
+		strncat(list, i ? ", " : "", sizeof(list) - strlen(list) - 1);
+		strncat(list, allowed[i], sizeof(list) - strlen(list) - 1);
+	}
+	return model_json_fail(j, path, "unknown field (known: %s)", list);
+}
+
 int model_json_keys(const struct model_json *j, json_t *obj, const char *path,
 		    const char *const *allowed)
 {
@@ -65,7 +77,7 @@ int model_json_keys(const struct model_json *j, json_t *obj, const char *path,
 		while (*a && strcmp(*a, key))
 			a++;
 		if (!*a)
-			return model_json_fail(j, at(p, sizeof(p), path, key), "unknown field");
+			return unknown_field(j, at(p, sizeof(p), path, key), allowed);
 	}
 	return 0;
 }

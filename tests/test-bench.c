@@ -263,47 +263,35 @@ static int rows_of_first_task(const struct bench_experiment *x, int id)
 	return rows;
 }
 
-START_TEST(an_iteration_time_task_writes_one_iter_row_and_the_timeline)
-{
-	ck_assert_int_eq(rows_of_first_task(&bench_exp_iter_time, BENCH_T_ITER), 1);
-	ck_assert_int_gt(rows_of_first_task(&bench_exp_iter_time, BENCH_T_TIMELINE), 0);
-}
-END_TEST
-
-START_TEST(a_search_quality_task_writes_one_search_row)
-{
-	ck_assert_int_eq(rows_of_first_task(&bench_exp_search_quality, BENCH_T_SEARCH), 1);
-}
-END_TEST
-
-START_TEST(an_overhead_task_writes_one_overhead_row)
-{
-	ck_assert_int_eq(rows_of_first_task(&bench_exp_overhead, BENCH_T_OVERHEAD), 1);
-}
-END_TEST
-
-START_TEST(a_prediction_error_task_profiles_every_module_phase_and_quota)
-{
+/* What the first task of each experiment writes: exactly `rows` rows into
+ * `table`, or with at_least more than `rows`. */
+static const struct {
+	const char *what;
+	const struct bench_experiment *exp;
+	int table, rows, at_least;
+} first_tasks[] = {
+	{"an iteration-time task writes one iter row", &bench_exp_iter_time, BENCH_T_ITER, 1, 0},
+	{"and the timeline", &bench_exp_iter_time, BENCH_T_TIMELINE, 0, 1},
+	{"a search-quality task writes one search row", &bench_exp_search_quality, BENCH_T_SEARCH,
+	 1, 0},
+	{"an overhead task writes one overhead row", &bench_exp_overhead, BENCH_T_OVERHEAD, 1, 0},
 	/* clip: 2 modules x forward and backward x the H100's lattice */
-	ck_assert_int_gt(rows_of_first_task(&bench_exp_prediction_error, BENCH_T_PROFILE), 8);
-}
-END_TEST
+	{"a prediction-error task profiles every module, phase and quota",
+	 &bench_exp_prediction_error, BENCH_T_PROFILE, 8, 1},
+	{"a predictors task writes one predictor row", &bench_exp_predictors, BENCH_T_PREDICTOR, 1,
+	 0},
+	{"a why task writes plan --explain's comparison line by line", &bench_exp_why, BENCH_T_WHY,
+	 1, 1},
+	{"a scaling task writes one iter row at its GPU count", &bench_exp_scaling, BENCH_T_ITER, 1,
+	 0},
+};
 
-START_TEST(a_predictors_task_writes_one_predictor_row)
+START_TEST(each_experiments_first_task_writes_its_rows)
 {
-	ck_assert_int_eq(rows_of_first_task(&bench_exp_predictors, BENCH_T_PREDICTOR), 1);
-}
-END_TEST
+	int n = rows_of_first_task(first_tasks[_i].exp, first_tasks[_i].table);
 
-START_TEST(a_why_task_writes_plan_explains_comparison_line_by_line)
-{
-	ck_assert_int_gt(rows_of_first_task(&bench_exp_why, BENCH_T_WHY), 1);
-}
-END_TEST
-
-START_TEST(a_scaling_task_writes_one_iter_row_at_its_gpu_count)
-{
-	ck_assert_int_eq(rows_of_first_task(&bench_exp_scaling, BENCH_T_ITER), 1);
+	ck_assert_msg(first_tasks[_i].at_least ? n > first_tasks[_i].rows : n == first_tasks[_i].rows,
+		      "%s: %d rows", first_tasks[_i].what, n);
 }
 END_TEST
 
@@ -623,13 +611,8 @@ Suite *test_suite(void)
 	tcase_add_test(list, every_experiment_has_a_distinct_name_and_runs_what_it_lists);
 	tcase_add_test(tab, a_table_written_and_read_back_is_sorted_by_task);
 	tcase_set_timeout(run, 120);
-	tcase_add_test(run, an_iteration_time_task_writes_one_iter_row_and_the_timeline);
-	tcase_add_test(run, a_search_quality_task_writes_one_search_row);
-	tcase_add_test(run, an_overhead_task_writes_one_overhead_row);
-	tcase_add_test(run, a_prediction_error_task_profiles_every_module_phase_and_quota);
-	tcase_add_test(run, a_predictors_task_writes_one_predictor_row);
-	tcase_add_test(run, a_scaling_task_writes_one_iter_row_at_its_gpu_count);
-	tcase_add_test(run, a_why_task_writes_plan_explains_comparison_line_by_line);
+	tcase_add_loop_test(run, each_experiments_first_task_writes_its_rows, 0,
+			    sizeof(first_tasks) / sizeof(first_tasks[0]));
 	tcase_add_test(run, a_launch_grid_task_writes_one_row_at_its_mode_and_microbatch_size);
 	tcase_add_test(rep, iteration_time_reports_the_speedup_over_the_best_baseline);
 	tcase_add_test(rep, utilisation_lists_each_systems_simulated_utilisation);

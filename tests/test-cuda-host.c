@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "tests/common/check-main.h"
+#include "tests/common/kernel.h"
 #include "engine/cuda/engine-cuda.h"
 #include "engine/engine.h"
 #include "model/model.h"
@@ -228,27 +229,6 @@ static struct engine_cuda_device dev(void)
 	return d;
 }
 
-static struct trace_kernel kern(int cls, int64_t dur, int gx, int bx, int regs, int smem)
-{
-	struct trace_kernel k;
-
-	memset(&k, 0, sizeof(k));
-	k.start_ns = 1000;
-	k.end_ns = 1000 + dur;
-	k.grid_x = gx;
-	k.grid_y = k.grid_z = 1;
-	k.block_x = bx;
-	k.block_y = k.block_z = 1;
-	k.registers = regs;
-	k.static_smem = 0;
-	k.dynamic_smem = smem;
-	k.kclass = cls;
-	k.flops = -1;
-	k.bytes = -1;
-	k.name = "k";
-	return k;
-}
-
 START_TEST(occupancy_follows_the_cuda_limits)
 {
 	struct engine_cuda_device d = dev();
@@ -266,7 +246,7 @@ START_TEST(compute_kernels_loop_for_their_duration)
 	struct engine_cuda_device d = dev();
 	/* 264 blocks of 256 threads, 128 registers: 2 blocks/SM, one wave;
 	 * 512 threads/SM / 128 per ns = 4 ns per iteration; 40 us -> 10000 */
-	struct trace_kernel k = kern(TRACE_CLASS_GEMM, 40000, 264, 256, 128, 0);
+	struct trace_kernel k = test_kernel(TRACE_CLASS_GEMM, 40000, 264, 256, 128, 0);
 	struct engine_cuda_replay r;
 	struct mo_err err = {0};
 
@@ -288,7 +268,7 @@ END_TEST
 START_TEST(memory_kernels_stream_their_bytes)
 {
 	struct engine_cuda_device d = dev();
-	struct trace_kernel k = kern(TRACE_CLASS_ELEMENTWISE, 10000, 1024, 256, 16, 0);
+	struct trace_kernel k = test_kernel(TRACE_CLASS_ELEMENTWISE, 10000, 1024, 256, 16, 0);
 	struct engine_cuda_replay r;
 	struct mo_err err = {0};
 
@@ -312,18 +292,18 @@ END_TEST
 START_TEST(kernels_that_cannot_be_replayed_are_refused)
 {
 	struct engine_cuda_device d = dev();
-	struct trace_kernel k = kern(TRACE_CLASS_GEMM, 0, 10, 128, 32, 0);
+	struct trace_kernel k = test_kernel(TRACE_CLASS_GEMM, 0, 10, 128, 32, 0);
 	struct engine_cuda_replay r;
 	struct mo_err err = {0};
 
 	ck_assert_int_eq(engine_cuda_replay_size(&d, &k, &r, &err), -MO_EINPUT);
-	k = kern(TRACE_CLASS_GEMM, 100, 0, 128, 32, 0);
+	k = test_kernel(TRACE_CLASS_GEMM, 100, 0, 128, 32, 0);
 	ck_assert_int_eq(engine_cuda_replay_size(&d, &k, &r, &err), -MO_EINPUT);
-	k = kern(TRACE_CLASS_GEMM, 100, 10, 128, 32, 300 * 1024);
+	k = test_kernel(TRACE_CLASS_GEMM, 100, 10, 128, 32, 300 * 1024);
 	ck_assert_int_eq(engine_cuda_replay_size(&d, &k, &r, &err), -MO_EINPUT);
 	ck_assert_ptr_nonnull(strstr(err.msg, "cannot run"));
 	d.fma_per_ns_per_sm = 0;
-	k = kern(TRACE_CLASS_GEMM, 100, 10, 128, 32, 0);
+	k = test_kernel(TRACE_CLASS_GEMM, 100, 10, 128, 32, 0);
 	ck_assert_int_eq(engine_cuda_replay_size(&d, &k, &r, &err), -MO_EUSAGE);
 }
 END_TEST

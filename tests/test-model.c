@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "tests/common/check-main.h"
+#include "tests/common/kernel.h"
 #include "model/model.h"
 
 static const struct model_gpu *gpu(const char *name)
@@ -220,22 +221,22 @@ START_TEST(bad_gpu_json_names_the_field)
 		const char *json, *want;
 	} cases[] = {
 		{ "[{\"name\": \"x\", \"cc_major\": 9, \"cc_minor\": 0, \"sms\": 8, \"hbm_gbps\": 1,"
-		  " \"fp32_tflops\": 1, \"colour\": 1}]", "unknown field 'colour'" },
+		  " \"fp32_tflops\": 1, \"colour\": 1}]", "[0].colour: unknown field" },
 		{ "[{\"name\": \"x\", \"cc_major\": 9, \"cc_minor\": 0, \"sms\": \"8\", \"hbm_gbps\": 1,"
-		  " \"fp32_tflops\": 1}]", "field 'sms': expected an integer" },
+		  " \"fp32_tflops\": 1}]", "[0].sms: expected an integer, got a string" },
 		{ "[{\"name\": \"x\", \"cc_major\": 9, \"cc_minor\": 0, \"hbm_gbps\": 1, \"fp32_tflops\": 1}]",
-		  "missing required field 'sms'" },
+		  "[0].sms: missing field" },
 		{ "[{\"name\": \"x\", \"cc_major\": 5, \"cc_minor\": 0, \"sms\": 8, \"hbm_gbps\": 1,"
 		  " \"fp32_tflops\": 1}]", "compute capability 5.0" },
 		{ "[{\"name\": \"x\", \"cc_major\": 899345920, \"cc_minor\": 5, \"sms\": 8,"
 		  " \"hbm_gbps\": 1, \"fp32_tflops\": 1}]", "compute capability 899345920.5: out of range" },
 		{ "[{\"name\": \"x\", \"cc_major\": 9, \"cc_minor\": 10, \"sms\": 8, \"hbm_gbps\": 1,"
 		  " \"fp32_tflops\": 1}]", "compute capability 9.10: out of range" },
-		{ "[1]", "gpu 0: not an object" },
+		{ "[1]", "[0]: expected an object, got an integer" },
 		{ "{\"name\": ", "cannot parse 'mem.json'" },
 		{ "[]", "no gpus" },
 		{ "[{\"name\": \"x\", \"cc_major\": 9, \"cc_minor\": 0, \"sms\": 8, \"hbm_gbps\": -1,"
-		  " \"fp32_tflops\": 1}]", "field 'hbm_gbps': out of range" },
+		  " \"fp32_tflops\": 1}]", "[0].hbm_gbps: -1 is out of range" },
 	};
 	struct model_gpu out[4];
 
@@ -377,20 +378,7 @@ END_TEST
 
 static struct trace_kernel kernel(int64_t ns, int64_t blocks, int threads, int regs, int cls)
 {
-	struct trace_kernel k;
-
-	memset(&k, 0, sizeof(k));
-	k.start_ns = 1000;
-	k.end_ns = 1000 + ns;
-	k.grid_x = blocks;
-	k.grid_y = k.grid_z = 1;
-	k.block_x = threads;
-	k.block_y = k.block_z = 1;
-	k.registers = regs;
-	k.kclass = cls;
-	k.flops = k.bytes = -1;
-	k.name = "";
-	return k;
+	return test_kernel(cls, ns, blocks, threads, regs, 0);
 }
 
 START_TEST(wave_scaling_baseline_scales_by_waves)

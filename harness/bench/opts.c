@@ -19,31 +19,50 @@ const char *const bench_predictors[BENCH_N_PREDICTORS] = {"model", "waves", "lin
 /* Options                                                                  */
 /* ------------------------------------------------------------------------ */
 
+/* The optional fields of a cluster file: gpus_per_node, the bandwidths, host, launch. */
+static int cluster_options(const struct model_json *j, json_t *root, struct bench_cluster *c)
+{
+	char text[32];
+	json_t *v;
+	int64_t x;
+
+	if ((v = json_object_get(root, "gpus_per_node"))) {
+		if (model_json_v_int(j, v, "gpus_per_node", 1, 1 << 20, &x) < 0)
+			return -MO_EINPUT;
+		c->gpus_per_node = (int)x;
+	}
+	if (((v = json_object_get(root, "nvlink_gbps")) &&
+	     model_json_v_num(j, v, "nvlink_gbps", 0, 1e9, &c->nvlink_gbps) < 0) ||
+	    ((v = json_object_get(root, "net_gbps")) &&
+	     model_json_v_num(j, v, "net_gbps", 0, 1e9, &c->net_gbps) < 0))
+		return -MO_EINPUT;
+	if ((v = json_object_get(root, "host")) &&
+	    (model_json_v_str(j, v, "host", text, sizeof(text)) < 0 ||
+	     (c->host_issue = model_host_issue_parse(text)) < 0))
+		return model_json_fail(j, "host", "must be per-slot, per-gpu or none");
+	if ((v = json_object_get(root, "launch")) &&
+	    (model_json_v_str(j, v, "launch", text, sizeof(text)) < 0 ||
+	     (c->launch_mode = model_launch_parse(text)) < 0))
+		return model_json_fail(j, "launch", "must be eager or graphs");
+	return 0;
+}
+
 static int cluster_json(struct bench_cluster *c, const char *path, struct mo_err *err)
 {
+	static const char *const fields[] = {"gpu", "gpus", "gpus_per_node", "nvlink_gbps",
+					     "net_gbps", "host", "launch", NULL};
+	const struct model_json j = {"cluster", path, err};
 	json_error_t je;
-	json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &je), *g, *v;
-	const char *key;
+	json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &je), *g;
+	int64_t x;
 	int rc = 0;
 
 	if (!root)
 		return mo_err_set(err, access(path, R_OK) ? MO_EIO : MO_EINPUT,
 				  "cannot read cluster '%s': line %d: %s", path, je.line, je.text);
-	if (!json_is_object(root)) {
-		rc = mo_err_set(err, MO_EINPUT, "cannot read cluster '%s': not a JSON object", path);
+	if ((rc = model_json_keys(&j, root, "", fields)) < 0 ||
+	    (rc = model_json_field(&j, root, "", "gpu", &g)) < 0)
 		goto out;
-	}
-	json_object_foreach(root, key, v) {
-		if (strcmp(key, "gpu") && strcmp(key, "gpus") && strcmp(key, "gpus_per_node") &&
-		    strcmp(key, "nvlink_gbps") && strcmp(key, "net_gbps") && strcmp(key, "host") &&
-		    strcmp(key, "launch")) {
-			rc = mo_err_set(err, MO_EINPUT,
-					"cannot read cluster '%s': unknown field '%s' (known: gpu, "
-					"gpus, gpus_per_node, nvlink_gbps, net_gbps, host, launch)", path, key);
-			goto out;
-		}
-	}
-	g = json_object_get(root, "gpu");
 	if (json_is_string(g)) {
 		c->gpu = model_gpu_find(json_string_value(g), err);
 		if (!c->gpu) {
@@ -91,37 +110,10 @@ static int cluster_json(struct bench_cluster *c, const char *path, struct mo_err
 				path);
 		goto out;
 	}
-	v = json_object_get(root, "gpus");
-	if (!json_is_integer(v) || json_integer_value(v) < 1 || json_integer_value(v) > PLAN_MAX_GPUS) {
-		rc = mo_err_set(err, MO_EINPUT,
-				"cannot read cluster '%s': 'gpus' must be an integer in 1..%d", path,
-				PLAN_MAX_GPUS);
+	if ((rc = model_json_int(&j, root, "", "gpus", 1, PLAN_MAX_GPUS, &x)) < 0)
 		goto out;
-	}
-	c->n_gpus = (int)json_integer_value(v);
-	if ((v = json_object_get(root, "gpus_per_node"))) {
-		if (!json_is_integer(v) || json_integer_value(v) < 1) {
-			rc = mo_err_set(err, MO_EINPUT,
-					"cannot read cluster '%s': 'gpus_per_node' must be a positive integer",
-					path);
-			goto out;
-		}
-		c->gpus_per_node = (int)json_integer_value(v);
-	}
-	if ((v = json_object_get(root, "nvlink_gbps")))
-		c->nvlink_gbps = json_number_value(v);
-	if ((v = json_object_get(root, "net_gbps")))
-		c->net_gbps = json_number_value(v);
-	if (c->nvlink_gbps < 0 || c->net_gbps < 0)
-		rc = mo_err_set(err, MO_EINPUT, "cannot read cluster '%s': negative bandwidth", path);
-	if ((v = json_object_get(root, "host")) &&
-	    (c->host_issue = model_host_issue_parse(json_string_value(v))) < 0)
-		rc = mo_err_set(err, MO_EINPUT,
-				"cannot read cluster '%s': 'host' must be per-slot, per-gpu or none", path);
-	if ((v = json_object_get(root, "launch")) &&
-	    (c->launch_mode = model_launch_parse(json_string_value(v))) < 0)
-		rc = mo_err_set(err, MO_EINPUT,
-				"cannot read cluster '%s': 'launch' must be eager or graphs", path);
+	c->n_gpus = (int)x;
+	rc = cluster_options(&j, root, c);
 out:
 	json_decref(root);
 	return rc;

@@ -172,7 +172,7 @@ grep -q "4 x tgpu (Test GPU 100, 108 SMs)" "$tmp/custom/report.md" || fail "cust
 echo '{"gpu": "h100", "gpus": 4, "bogus": 1}' > "$tmp/bad.json"
 "$MOSAIC" bench --quick --cluster "$tmp/bad.json" --out "$tmp/bad" >/dev/null 2>"$tmp/err8"
 [ $? -eq 2 ] || fail "an unknown cluster field must exit 2"
-grep -q "unknown field 'bogus'" "$tmp/err8" || fail "cluster error message: $(cat "$tmp/err8")"
+grep -q "bogus: unknown field" "$tmp/err8" || fail "cluster error message: $(cat "$tmp/err8")"
 
 # without gnuplot: the numbers and scripts are written, the report says the
 # figures are missing, and `mosaic plot` draws them later

@@ -19,7 +19,7 @@ JSON
 	|| fail "kernel on a user gpu"
 echo '[{"name": "x", "cc_major": 9, "cc_minor": 0, "sms": 64, "hbm_gbps": 1, "fp32_tflops": 1, "sm_count": 3}]' >"$tmp/bad.json"
 "$MOSAIC" model gpus --gpu-file "$tmp/bad.json" 2>"$tmp/err" >/dev/null; [ $? -eq 2 ] || fail "bad gpu file: exit code"
-grep -q "bad.json': gpu 0: unknown field 'sm_count'" "$tmp/err" || fail "bad gpu file message: $(cat "$tmp/err")"
+grep -q "bad.json': \[0\].sm_count: unknown field" "$tmp/err" || fail "bad gpu file message: $(cat "$tmp/err")"
 
 # kernel: JSON with pred_ns, full CUDA names accepted
 j=$("$MOSAIC" model kernel --gpu "NVIDIA A100 80GB PCIe" --op linear --shape 1,1024,2560,2560 --json) || fail "kernel"
