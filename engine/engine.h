@@ -466,7 +466,7 @@ int engine_schedule_switches(const struct plan *p, const struct workload *w,
 
 /*
  * engine_run() runs a plan on a backend chosen by name from one table
- * (engine/backend.c):
+ * (engine/backends.c):
  *   "sim"   the discrete-event simulator above (every number SIMULATED);
  *   "cuda"  real GPUs (engine/cuda/engine-cuda.h, opened at run time: every
  *           number MEASURED).  Without a CUDA build, driver or device it fails

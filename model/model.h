@@ -1378,7 +1378,7 @@ void model_host_from_fit(const struct model_host_fit *f, struct model_host *h);
  * (model/ is the lowest library that links it): every message names the
  * file and the field's path in the same words,
  *   cannot read plan 'x.json': placement[2].partitions[0].sms: expected an integer
- * A struct model_json says what the file is (what: "plan", "calibration", "workload"),
+ * A struct model_json says what the file is (what: "plan", "calibration", "workload", "GPU file", "cluster"),
  * its name (file) and where errors go (err).  path is the path of the object
  * read ("" at the top level, "placement[2]"), key one of its fields.  Each
  * function returns 0, or -MO_EINPUT with err filled; none allocates.
