@@ -196,6 +196,10 @@ static int import_parvagpu(struct model_meas_set *s, const char *path, const cha
 		m.sms = gpc == 7 ? A100_MIG_7G_SMS : (int)gpc * A100_SMS_PER_GPC;
 		m.copies = (int)procs;
 		m.launch = MODEL_MEAS_LAUNCH_EAGER; /* PyTorch (NGC pytorch:21.11, README) */
+		/* scripts/dl_infer_runtime.py times images_cpu.to(device) (a
+		 * pageable torch.ones batch) with the forward, in a loop with no
+		 * synchronisation: the copy waits for the previous batch */
+		m.input_pageable = 1;
 		m.ns = batch / thr * 1e9;
 		m.ref_sms = A100_MIG_7G_SMS;
 		snprintf(m.note, sizeof(m.note), "PyTorch inference, fp32 assumed, A100 80GB form factor "

@@ -235,9 +235,9 @@ static int shape_pair(const struct csv_ctx *c, const char *at, char *kv, struct 
 		      unsigned *seen)
 {
 	static const char *keys[] = { "b", "m", "n", "k", "causal", "bytes", "flops",
-				      "name", "batch", "mode", "image", "seq", "launch" };
+				      "name", "batch", "mode", "image", "seq", "launch", "input" };
 	enum { K_B, K_M, K_N, K_K, K_CAUSAL, K_BYTES, K_FLOPS, K_NAME, K_BATCH, K_MODE, K_IMAGE, K_SEQ,
-	       K_LAUNCH, NK };
+	       K_LAUNCH, K_INPUT, NK };
 	char *eq = strchr(kv, '=');
 	long long v = 0;
 	int key = -1;
@@ -273,6 +273,12 @@ static int shape_pair(const struct csv_ctx *c, const char *at, char *kv, struct 
 		if (strcmp(eq + 1, "eager") && strcmp(eq + 1, "graphs"))
 			return bad(c, F_SHAPE, at, "launch must be eager or graphs, not '%s'", eq + 1);
 		m->launch = !strcmp(eq + 1, "eager") ? MODEL_MEAS_LAUNCH_EAGER : MODEL_MEAS_LAUNCH_GRAPHS;
+		return 0;
+	}
+	if (key == K_INPUT) {
+		if (strcmp(eq + 1, "pageable") && strcmp(eq + 1, "none"))
+			return bad(c, F_SHAPE, at, "input must be pageable or none, not '%s'", eq + 1);
+		m->input_pageable = !strcmp(eq + 1, "pageable");
 		return 0;
 	}
 	if (key == K_CAUSAL) {

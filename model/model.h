@@ -1005,7 +1005,25 @@ struct model_meas {
 	char note[128];      /* a converter's note (what it assumed), "" */
 	int launch;          /* named model: how its kernels were launched, enum
 	                        model_meas_launch (shape key launch=) */
+	int input_pageable;  /* named model: each timed batch first copies its
+	                        input from pageable host memory (shape key
+	                        input=pageable; default input=none) */
 };
+/*
+ * A pageable host-to-device copy's bandwidth, GB/s, for a named model whose
+ * timed batch copies its input first (input=pageable): the copy is
+ * synchronous for the host and ordered after the previous batch's kernels,
+ * so it adds input bytes / this to every batch.  The input is what the
+ * script builds: an image model's fp32 batch x 3 x image x image, a sequence
+ * model's three int64 batch x seq tensors.  5.7 GB/s is the median of the
+ * seven copies of at least 1 MiB measured from pageable memory on an A100
+ * host (Kineto, PARAM AlexNet, A100-PG509-200,
+ * ../shared/external-traces/holistic-trace-analysis/critical_path: 4.3 to
+ * 11.2 GB/s; 4.3-4.4 for the three of 16 MB and more); a V100 DGX Station
+ * measured 9.9-10.7 GB/s on ResNet-50's 19 MB batches (kineto-tb-plugin)
+ * and an H100 host 18.3 (TraceLens OWLv2): a host figure, not a GPU one.
+ */
+#define MODEL_MEAS_PAGEABLE_H2D_GBPS 5.7
 /* Who launched a named model's kernels: unknown (no host term: the
  * prediction is the GPU's time alone), eager (PyTorch: each kernel costs its
  * host thread model_host's eager CPU time and starts no earlier than it is

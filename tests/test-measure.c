@@ -424,14 +424,18 @@ START_TEST(an_mps_row_beside_a_busy_neighbour_shares_its_sms_and_bandwidth_with_
 }
 END_TEST
 
-START_TEST(a_model_row_says_how_its_kernels_were_launched)
+START_TEST(a_model_row_says_how_its_kernels_were_launched_and_its_input_copied)
 {
 	static const char ok[] = "kind,dtype,shape,gpu,mechanism,quota,corun,time_us\n"
 				 "model,fp16,name=resnet50 batch=1 launch=eager,h100,whole,-,none,5000\n"
 				 "model,fp16,name=resnet50 batch=1 launch=graphs,h100,whole,-,none,900\n"
-				 "model,fp16,name=resnet50 batch=1,h100,whole,-,none,900\n";
+				 "model,fp16,name=resnet50 batch=1,h100,whole,-,none,900\n"
+				 "model,fp16,name=resnet50 batch=1 input=pageable,h100,whole,-,none,900\n"
+				 "model,fp16,name=resnet50 batch=1 input=none,h100,whole,-,none,900\n";
 	static const char bad[] = "kind,dtype,shape,gpu,mechanism,quota,corun,time_us\n"
 				  "model,fp16,name=resnet50 batch=1 launch=lazy,h100,whole,-,none,5000\n";
+	static const char bad_input[] = "kind,dtype,shape,gpu,mechanism,quota,corun,time_us\n"
+					"model,fp16,name=resnet50 batch=1 input=pinned,h100,whole,-,none,5\n";
 	struct model_meas_set s;
 	struct mo_err err;
 
@@ -440,8 +444,13 @@ START_TEST(a_model_row_says_how_its_kernels_were_launched)
 	ck_assert_int_eq(s.m[0].launch, MODEL_MEAS_LAUNCH_EAGER);
 	ck_assert_int_eq(s.m[1].launch, MODEL_MEAS_LAUNCH_GRAPHS);
 	ck_assert_int_eq(s.m[2].launch, MODEL_MEAS_LAUNCH_UNKNOWN);
+	/* and whether each batch first copies its input from pageable memory */
+	ck_assert(!s.m[2].input_pageable && s.m[3].input_pageable && !s.m[4].input_pageable);
 	ck_assert_int_eq(model_meas_parse_csv(&s, bad, sizeof(bad) - 1, "bad.csv", &err), -MO_EINPUT);
 	ck_assert_ptr_nonnull(strstr(err.msg, "launch must be eager or graphs, not 'lazy'"));
+	ck_assert_int_eq(model_meas_parse_csv(&s, bad_input, sizeof(bad_input) - 1, "b.csv", &err),
+			 -MO_EINPUT);
+	ck_assert_ptr_nonnull(strstr(err.msg, "input must be pageable or none, not 'pinned'"));
 	model_meas_set_release(&s);
 }
 END_TEST
@@ -650,7 +659,7 @@ Suite *test_suite(void)
 	tcase_add_test(tc, the_evaluation_reports_exact_errors_by_group_and_the_worst_rows);
 	tcase_add_test(tc, a_mig_row_runs_on_its_instance_bandwidth_shared_by_its_mps_copies);
 	tcase_add_test(tc, an_mps_row_beside_a_busy_neighbour_shares_its_sms_and_bandwidth_with_a_twin);
-	tcase_add_test(tc, a_model_row_says_how_its_kernels_were_launched);
+	tcase_add_test(tc, a_model_row_says_how_its_kernels_were_launched_and_its_input_copied);
 	tcase_add_test(tc, the_l40_mps_sweep_becomes_gemm_rows_with_the_100_percent_row_as_whole);
 	tcase_add_test(tc, parvagpu_rows_are_mig_slices_with_mps_copies_and_the_7g_row_as_reference);
 	tcase_add_test(tc, mlperf_summaries_become_model_rows_per_batch_with_the_whole_gpu_as_reference);

@@ -177,6 +177,60 @@ START_TEST(conv_out_dim_projects_the_last_stage_and_sizes_the_edge)
 }
 END_TEST
 
+/* The cudnn: layout transposes of layer 1 of an fp32 ResNet-50 (one
+ * bottleneck: 1x1, 3x3, 1x1 at 56 x 56) in a phase on gpu. */
+static int count_transposes(const char *dtype, const char *gpu_name, int phase, int64_t *first_bytes,
+			    const char **next)
+{
+	char spec[400];
+	struct workload *w;
+	struct trace_mem t;
+	struct mo_err err;
+	int n = 0;
+
+	snprintf(spec, sizeof spec,
+		 "{\"name\":\"r\",\"batch\":2,\"dtype\":\"%s\",\"modules\":[{\"name\":\"r\","
+		 "\"kind\":\"encoder\",\"arch\":\"conv\",\"blocks\":[3,4,6,3],\"image\":224}]}",
+		 dtype);
+	w = load_str_ok(spec);
+	trace_mem_init(&t);
+	ck_assert_msg(workload_kernels(w, 0, 1, 2, phase, 2, model_gpu_find(gpu_name, &err), &t, &err) == 0,
+		      "%s", err.msg);
+	for (size_t i = 0; i < t.n; i++) {
+		const struct trace_kernel *k = &t.recs[i].u.kernel;
+		if (strncmp(k->name, "cudnn:", 6))
+			continue;
+		if (n++ == 0) {
+			*first_bytes = k->bytes;
+			*next = i + 1 < t.n ? t.recs[i + 1].u.kernel.name : "";
+		}
+	}
+	trace_mem_release(&t);
+	workload_free(w);
+	return n;
+}
+
+/* cuDNN runs a TF32 convolution on NCHW through NHWC kernels between layout
+ * transposes (measured on A100 and H100, absent on V100): the forward of
+ * the 3x3 conv transposes its input (2 x 56 x 56 x 64 fp32, read and
+ * written); backward, the 3x3 data gradient transposes twice and each of
+ * the three weight gradients once.  bf16 (no TF32) and a V100 have none. */
+START_TEST(an_fp32_conv_net_pays_cudnn_layout_transposes_on_tensor_core_gpus_only)
+{
+	int64_t bytes = 0;
+	const char *next = "";
+
+	ck_assert_int_eq(count_transposes("fp32", "a100-80gb-sxm", WORKLOAD_FWD, &bytes, &next), 1);
+	ck_assert_int_eq(bytes, 2LL * 4 * (2 * 56 * 56 * 64));
+	ck_assert_str_eq(next, "conv:3x3");
+	ck_assert_int_eq(count_transposes("fp32", "a100-80gb-sxm", WORKLOAD_BWD, &bytes, &next), 5);
+	ck_assert_int_eq(count_transposes("fp32", "h100", WORKLOAD_FWD, &bytes, &next), 1);
+	ck_assert_int_eq(count_transposes("fp32", "v100-sxm2", WORKLOAD_FWD, &bytes, &next), 0);
+	ck_assert_int_eq(count_transposes("fp32", "v100-sxm2", WORKLOAD_BWD, &bytes, &next), 0);
+	ck_assert_int_eq(count_transposes("bf16", "a100-80gb-sxm", WORKLOAD_BWD, &bytes, &next), 0);
+}
+END_TEST
+
 START_TEST(bert_is_post_norm_with_an_mlm_head)
 {
 	struct workload *w = load_ok("workloads/llm/bert-large.json");
@@ -1161,6 +1215,7 @@ Suite *test_suite(void)
 	tcase_add_test(tc, resnet50_bottleneck_formula_gives_its_known_count);
 	tcase_add_test(tc, grouped_query_attention_shrinks_kv_projections);
 	tcase_add_test(tc, conv_out_dim_projects_the_last_stage_and_sizes_the_edge);
+	tcase_add_test(tc, an_fp32_conv_net_pays_cudnn_layout_transposes_on_tensor_core_gpus_only);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("spec");

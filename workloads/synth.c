@@ -49,6 +49,23 @@
  * (M = samples x output pixels, N = output channels, K = input channels x
  * kernel area) of class conv; with dtype fp32 they run as TF32, as PyTorch's
  * default torch.backends.cudnn.allow_tf32 does (matmuls stay true FP32).
+ * A TF32 convolution on PyTorch's default NCHW layout is run by cuDNN's
+ * NHWC implicit-GEMM kernels between layout transposes (nchwToNhwcKernel,
+ * nhwcToNchwKernel), which the synthesiser emits as memory kernels named
+ * "cudnn:nchw_to_nhwc" / "cudnn:nhwc_to_nchw" (each reads and writes the
+ * tensor once), kept only on GPUs with TF32 tensor cores: the forward of a
+ * kxk convolution (k > 1) transposes its input, its data gradient the
+ * output gradient in and the input gradient back; every weight gradient
+ * (1x1 too) transposes its input.  The forward and data gradient of a 1x1
+ * convolution are plain GEMMs over the NCHW tensor, without transposes.
+ * Where this comes
+ * from: the measured A100 TF32 ResNet-50 DDP trace in
+ * ../shared/external-traces/holistic-trace-analysis (nccl_data, batch 32):
+ * 211 transposes a step (13% of its compute-kernel time) around 25 fprop,
+ * 24 dgrad and 59 wgrad implicit-GEMM kernels and none around the 81
+ * GEMM kernels; the measured H100 TF32 VGG13 trace (triosim) shows them too
+ * (20% of its kernel time) and the V100 FP32 ResNet traces (no tensor
+ * cores) do not (0.1-0.2%).  Weight-sized transposes are left out.
  * FLOPs and DRAM bytes of every kernel are
  * computed here from the shapes and the dtype's element size; durations come
  * from model_op_ns().
@@ -79,6 +96,7 @@ struct step {
 	const char *name;
 	int64_t a, b, c, d;
 	int bias, input_grad, weight, causal, rms, reads, writes, nbwd;
+	int ksize;    /* conv: the kernel's side (1: a 1x1 convolution) */
 	int bwd_only; /* no forward kernel: autograd's gradient accumulation */
 	double fpe; /* FLOPs per element (elementwise, norms) */
 };
@@ -436,6 +454,7 @@ static void conv(struct gen *g, const char *name, int64_t side_out, int64_t cout
 		s->a = g->samples * side_out * side_out, s->b = cout, s->c = cin * ksize * ksize;
 		s->d = g->samples * side_in * side_in;
 		s->input_grad = input_grad;
+		s->ksize = ksize;
 	}
 }
 
@@ -518,6 +537,7 @@ struct emitter {
 	wl_emit_fn emit;
 	void *ctx;
 	int rc;
+	int tc_layout; /* the ops put now are cuDNN layout transposes */
 };
 
 static void put(struct emitter *em, const char *name, int opkind, int kclass, int64_t b, int64_t M,
@@ -536,7 +556,27 @@ static void put(struct emitter *em, const char *name, int opkind, int kclass, in
 	op.op.flops = op.flops = flops;
 	op.op.bytes = op.bytes = bytes;
 	op.kclass = kclass;
+	op.tc_layout = em->tc_layout;
 	em->rc = em->emit(em->ctx, &op);
+}
+
+/* cuDNN's NCHW <-> NHWC transpose of elems elements around a TF32
+ * convolution (the header: when; read and written once). */
+static void put_nchw(struct emitter *em, const char *name, int64_t elems)
+{
+	em->tc_layout = 1;
+	put(em, name, MODEL_OP_MEMORY, TRACE_CLASS_MEMORY, 1, elems, 0, 0, 0, 0,
+	    2 * elems * em->g->e);
+	em->tc_layout = 0;
+}
+
+/* The elements of a convolution's input activation, when its kernels run on
+ * TF32 tensor cores in NHWC (an fp32 conv net); 0 otherwise. */
+static int64_t nchw_input(const struct emitter *em, const struct step *s)
+{
+	if (s->type != S_CONV || em->g->dtype != MODEL_FP32 || s->ksize < 1)
+		return 0;
+	return s->d * (s->c / ((int64_t)s->ksize * s->ksize));
 }
 
 static void put_gemm(struct emitter *em, const char *name, int kclass, int64_t b, int64_t M,
@@ -616,6 +656,8 @@ static void emit_fwd(struct emitter *em, const struct step *s)
 		put_gemm(em, s->name, TRACE_CLASS_GEMM, 1, s->a, s->b, s->c);
 		break;
 	case S_CONV:
+		if (nchw_input(em, s) && s->ksize > 1)
+			put_nchw(em, "cudnn:nchw_to_nhwc", nchw_input(em, s));
 		put_gemm(em, s->name, TRACE_CLASS_CONV, 1, s->a, s->b, s->c);
 		break;
 	case S_BMM:
@@ -669,10 +711,17 @@ static void emit_bwd(struct emitter *em, const struct step *s)
 	case S_LINEAR:
 	case S_CONV: {
 		int cls = s->type == S_CONV ? TRACE_CLASS_CONV : TRACE_CLASS_GEMM;
-		int64_t dM = s->type == S_CONV && s->d ? s->d : s->a;
-		if (s->input_grad)
+		int64_t dM = s->type == S_CONV && s->d ? s->d : s->a, x = nchw_input(em, s);
+		if (s->input_grad) {
+			if (x && s->ksize > 1)
+				put_nchw(em, "cudnn:nchw_to_nhwc", s->a * s->b);
 			put_gemm(em, suffix(s->name, 0), cls, 1, dM, s->c, s->b);
+			if (x && s->ksize > 1)
+				put_nchw(em, "cudnn:nhwc_to_nchw", x);
+		}
 		if (wgrad) {
+			if (x)
+				put_nchw(em, "cudnn:nchw_to_nhwc", x);
 			put_gemm(em, suffix(s->name, 1), cls, 1, s->c, s->b, s->a);
 			if (s->bias)
 				put_red(em, suffix(s->name, 2), s->a, s->b, 1, 1);
@@ -811,6 +860,8 @@ static int add_kernel(void *vctx, const struct wl_op *op)
 	struct trace_kernel *k = &rec.u.kernel;
 	int64_t ns;
 
+	if (op->tc_layout && c->gpu->tf32_tflops <= 0)
+		return 0; /* no TF32 tensor cores: cuDNN runs NCHW as it is */
 	trace_record_init(&rec, TRACE_KIND_KERNEL);
 	model_op_launch(c->gpu, &op->op, k);
 	k->kclass = op->kclass;

@@ -16,6 +16,8 @@ struct wl_op {
 	int kclass;      /* enum trace_kernel_class */
 	int64_t flops;   /* FLOPs (multiply-add = 2) */
 	int64_t bytes;   /* DRAM bytes read + written */
+	int tc_layout;   /* a cuDNN layout transpose that runs only on GPUs with
+			  * TF32 tensor cores (synth.c's header) */
 };
 
 /* Receives the ops in execution order; non-zero stops the generator. */

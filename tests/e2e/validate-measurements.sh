@@ -50,6 +50,17 @@ grep -q "^mechanism  *whole" "$tmp/pub.txt" && grep -q "^  *mig  *|" "$tmp/pub.t
 	|| fail "mechanisms: $(cat "$tmp/pub.txt")"
 grep -q "^  *co-run  *|" "$tmp/pub.txt" && grep -q "Server: a latency under a query pattern" "$tmp/pub.txt" \
 	|| fail "co-run rows or skipped items: $(cat "$tmp/pub.txt")"
+# input=pageable: the batch's fp32 input (64 x 3 x 224 x 224 x 4 bytes) is
+# copied first at 5.7 GB/s (model.h MODEL_MEAS_PAGEABLE_H2D_GBPS): +6.76 ms
+printf 'kind,dtype,shape,gpu,mechanism,quota,corun,time_us\nmodel,fp32,name=resnet50 batch=64 launch=eager input=pageable,a100-80gb-sxm,whole,-,none,30000\nmodel,fp32,name=resnet50 batch=64 launch=eager,a100-80gb-sxm,whole,-,none,30000\n' >"$tmp/in.csv"
+"$MOSAIC" validate --measurements "$tmp/in.csv" -o "$tmp/in" >/dev/null || fail "input=pageable"
+python3 - "$tmp/in/rows.csv" <<'PY' || fail "input copy: $(cat "$tmp/in/rows.csv")"
+import csv, sys
+r = list(csv.DictReader(open(sys.argv[1])))
+d = float(r[0]["predicted_us"]) - float(r[1]["predicted_us"])
+want = 64 * 3 * 224 * 224 * 4 / 5.7 / 1e3
+assert abs(d - want) < 0.01 * want, (d, want)
+PY
 # a GPU the registry lacks: bad input, unless --gpu-file adds it
 cat >"$tmp/gpu.json" <<'JSON'
 [{"name": "Test GPU 7", "short_name": "testgpu7", "sms": 40, "cc_major": 8, "cc_minor": 0,
