@@ -179,8 +179,8 @@ END_TEST
 
 /* The cudnn: layout transposes of layer 1 of an fp32 ResNet-50 (one
  * bottleneck: 1x1, 3x3, 1x1 at 56 x 56) in a phase on gpu. */
-static int count_transposes(const char *dtype, const char *gpu_name, int phase, int64_t *first_bytes,
-			    const char **next)
+static int transposes(const char *dtype, const char *gpu_name, int phase, int64_t *first_bytes,
+			    char *next, size_t next_size)
 {
 	char spec[400];
 	struct workload *w;
@@ -202,7 +202,7 @@ static int count_transposes(const char *dtype, const char *gpu_name, int phase, 
 			continue;
 		if (n++ == 0) {
 			*first_bytes = k->bytes;
-			*next = i + 1 < t.n ? t.recs[i + 1].u.kernel.name : "";
+			snprintf(next, next_size, "%s", i + 1 < t.n ? t.recs[i + 1].u.kernel.name : "");
 		}
 	}
 	trace_mem_release(&t);
@@ -218,16 +218,16 @@ static int count_transposes(const char *dtype, const char *gpu_name, int phase, 
 START_TEST(an_fp32_conv_net_pays_cudnn_layout_transposes_on_tensor_core_gpus_only)
 {
 	int64_t bytes = 0;
-	const char *next = "";
+	char next[64] = "";
 
-	ck_assert_int_eq(count_transposes("fp32", "a100-80gb-sxm", WORKLOAD_FWD, &bytes, &next), 1);
+	ck_assert_int_eq(transposes("fp32", "a100-80gb-sxm", WORKLOAD_FWD, &bytes, next, sizeof next), 1);
 	ck_assert_int_eq(bytes, 2LL * 4 * (2 * 56 * 56 * 64));
 	ck_assert_str_eq(next, "conv:3x3");
-	ck_assert_int_eq(count_transposes("fp32", "a100-80gb-sxm", WORKLOAD_BWD, &bytes, &next), 5);
-	ck_assert_int_eq(count_transposes("fp32", "h100", WORKLOAD_FWD, &bytes, &next), 1);
-	ck_assert_int_eq(count_transposes("fp32", "v100-sxm2", WORKLOAD_FWD, &bytes, &next), 0);
-	ck_assert_int_eq(count_transposes("fp32", "v100-sxm2", WORKLOAD_BWD, &bytes, &next), 0);
-	ck_assert_int_eq(count_transposes("bf16", "a100-80gb-sxm", WORKLOAD_BWD, &bytes, &next), 0);
+	ck_assert_int_eq(transposes("fp32", "a100-80gb-sxm", WORKLOAD_BWD, &bytes, next, sizeof next), 5);
+	ck_assert_int_eq(transposes("fp32", "h100", WORKLOAD_FWD, &bytes, next, sizeof next), 1);
+	ck_assert_int_eq(transposes("fp32", "v100-sxm2", WORKLOAD_FWD, &bytes, next, sizeof next), 0);
+	ck_assert_int_eq(transposes("fp32", "v100-sxm2", WORKLOAD_BWD, &bytes, next, sizeof next), 0);
+	ck_assert_int_eq(transposes("bf16", "a100-80gb-sxm", WORKLOAD_BWD, &bytes, next, sizeof next), 0);
 }
 END_TEST
 
