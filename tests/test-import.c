@@ -687,6 +687,12 @@ static const struct {
 	{"[{\"ph\":\"X\",\"ts\":1,\"dur\":1,\"args\":{7:1}}]", "expected an object key", 34},
 	{"[{\"ph\":\"X\",\"ts\":1,\"dur\":1}] x", "trailing garbage", 28},
 	{"[{\"ph\":\"X\",\"ts\":1,\"dur\":1,\"args\":{\"a\":nul", "premature EOF", 41},
+	/* values the importer skips (unknown keys) and long strings are checked all the same */
+	{"[{\"ph\":\"X\",\"ts\":1,\"dur\":1,\"x\":[1,{\"y\":\"a\\qb\"}]}]", "a bad escape", 40},
+	{"[{\"ph\":\"X\",\"ts\":1,\"dur\":1,\"args\":{\"Input Dims\":[[1,2],[3,]]}}]", "an unexpected character", 57},
+	{"[{\"ph\":\"X\",\"ts\":1,\"dur\":1,\"args\":{\"Input type\":[\"c10::BFloat16 \x01\"]}}]", "a control character", 63},
+	{"[{\"ph\":\"X\",\"ts\":1,\"dur\":1,\"args\":{\"queued\":01}}]", "a bad number", 44},
+	{"[{\"ph\":\"X\",\"ts\":1,\"dur\":1,\"name\":\"a name longer than sixteen bytes\x1f\"}]", "a control character", 66},
 };
 
 START_TEST(bad_input_is_refused_with_file_and_offset)

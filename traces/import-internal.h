@@ -124,6 +124,8 @@ struct imp_json {
 	size_t depth, stack_cap;
 	unsigned char *str;      /* a string with escapes, decoded */
 	size_t str_cap;
+	int quiet;               /* a value being skipped (imp_json_skip_value) */
+	size_t quiet_depth;      /* the depth of the object whose key it is */
 };
 /* Parse all of in.  0; IMP_JSON_STOPPED when a callback stopped it; or a
  * negative MO_ code with err filled: invalid JSON or a limit (-MO_EINPUT,
@@ -132,6 +134,11 @@ struct imp_json {
  * with imp_json_release() whatever this returned. */
 int imp_json_parse(struct imp_json *j, struct imp_input *in, const struct imp_json_callbacks *cb,
 		   void *ctx, const char *name, struct mo_err *err);
+/* During a map_key callback: the key's value is still read and checked
+ * (invalid JSON in it is refused as anywhere else) but not handed to the
+ * callbacks, nor are the values, keys and containers inside it: so the
+ * importer skips what it does not read without a callback per token. */
+void imp_json_skip_value(struct imp_json *j);
 /* During a callback: the input offset just past the token it was given. */
 unsigned long long imp_json_offset(const struct imp_json *j);
 void imp_json_release(struct imp_json *j);

@@ -45,6 +45,44 @@ static int nomem(struct imp_json *j)
 	return mo_err_set(j->err, MO_ENOMEM, "cannot import '%s': out of memory", j->name);
 }
 
+/* The bytes among the 8 at s that end the fast scan of a string (a quote,
+ * a backslash or a byte below 0x20), a word at a time: a byte of x ^ c is
+ * zero where x has c; (v - 0x01..) & ~v & 0x80.. flags the zero bytes of v
+ * and (x - 0x20..) & ~x & 0x80.. the bytes of x below 0x20.  Non-zero when
+ * there is one; a borrow can flag a byte above the first stop, never below
+ * it, so in memory order the lowest flag is the first stop. */
+static uint64_t stop_mask8(const unsigned char *s)
+{
+	const uint64_t ones = 0x0101010101010101ull, high = 0x8080808080808080ull;
+	uint64_t x, q, b;
+	memcpy(&x, s, 8);
+	q = x ^ (ones * '"');
+	b = x ^ (ones * '\\');
+	return (((q - ones) & ~q) | ((b - ones) & ~b) | ((x - ones * 0x20) & ~x)) & high;
+}
+
+/* From k, past the bytes of b[..avail) that do not end a string: byte by
+ * byte first (most strings, keys above all, are short), then by words. */
+static size_t scan_plain(const unsigned char *b, size_t k, size_t avail)
+{
+	size_t lim = avail - k > 16 ? k + 16 : avail;
+	for (; k < lim; k++)
+		if (str_stop[b[k]])
+			return k;
+	for (; k + 8 <= avail; k += 8) {
+		uint64_t m = stop_mask8(b + k);
+		if (m) {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+			k += (size_t)__builtin_ctzll(m) >> 3; /* the first byte in memory is lowest */
+#endif
+			break;
+		}
+	}
+	while (k < avail && !str_stop[b[k]])
+		k++;
+	return k;
+}
+
 /* Read more after buf[len), keeping buf[pos..len) (moved to the front):
  * 1 when bytes came, 0 at the end of the input, < 0 on error. */
 static int more(struct imp_json *j)
@@ -95,8 +133,7 @@ static int scan_string(struct imp_json *j, size_t *n, int *esc)
 	for (;;) {
 		const unsigned char *b = j->buf + j->pos;
 		size_t avail = j->len - j->pos;
-		while (k < avail && !str_stop[b[k]])
-			k++;
+		k = scan_plain(b, k, avail);
 		if (k - 1 > IMP_JSON_MAX_STRING) {
 			mo_err_set(j->err, MO_EINPUT, "cannot import '%s': offset %llu: a string longer "
 				   "than %u MiB (the limit; not a trace mosaic imports)", j->name,
@@ -281,7 +318,15 @@ static int push(struct imp_json *j, char c)
 	return 0;
 }
 
-/* A string at pos to the string or key callback. */
+/* After a token handed out while quiet: the skipped value ends when the
+ * depth is back at the object whose key it was. */
+static void quiet_token(struct imp_json *j)
+{
+	if (j->depth == j->quiet_depth)
+		j->quiet = 0;
+}
+
+/* A string at pos to the string or key callback (checked only, when quiet). */
 static int string_token(struct imp_json *j, int key)
 {
 	size_t n = 0;
@@ -298,6 +343,11 @@ static int string_token(struct imp_json *j, int key)
 		len = (size_t)d;
 	}
 	j->tok_end = j->pos += n + 2;
+	if (j->quiet) {
+		if (!key)
+			quiet_token(j);
+		return 0;
+	}
 	int ok = key ? j->cb->map_key(j->ctx, s, len) : j->cb->string(j->ctx, s, len);
 	return ok ? 0 : IMP_JSON_STOPPED;
 }
@@ -313,6 +363,8 @@ static int value(struct imp_json *j, unsigned char c, int *state)
 			return rc;
 		j->tok_end = ++j->pos;
 		*state = c == '{' ? S_FIRST_KEY : S_FIRST_VALUE;
+		if (j->quiet)
+			return 0;
 		ok = c == '{' ? j->cb->start_map(j->ctx) : j->cb->start_array(j->ctx);
 		return ok ? 0 : IMP_JSON_STOPPED;
 	}
@@ -324,6 +376,10 @@ static int value(struct imp_json *j, unsigned char c, int *state)
 			return rc;
 		const char *s = (const char *)j->buf + j->pos;
 		j->tok_end = j->pos += n;
+		if (j->quiet) {
+			quiet_token(j);
+			return 0;
+		}
 		return j->cb->number(j->ctx, s, n) ? 0 : IMP_JSON_STOPPED;
 	}
 	const char *lit = c == 't' ? "true" : c == 'f' ? "false" : c == 'n' ? "null" : NULL;
@@ -332,6 +388,10 @@ static int value(struct imp_json *j, unsigned char c, int *state)
 	if ((rc = scan_literal(j, lit)) != 0)
 		return rc;
 	j->tok_end = j->pos += strlen(lit);
+	if (j->quiet) {
+		quiet_token(j);
+		return 0;
+	}
 	ok = c == 'n' ? j->cb->null(j->ctx) : j->cb->boolean(j->ctx, c == 't');
 	return ok ? 0 : IMP_JSON_STOPPED;
 }
@@ -342,6 +402,10 @@ static int close_container(struct imp_json *j, int *state)
 	char open = j->stack[--j->depth];
 	j->tok_end = ++j->pos;
 	*state = j->depth ? S_AFTER : S_DONE;
+	if (j->quiet) {
+		quiet_token(j);
+		return 0;
+	}
 	int ok = open == '{' ? j->cb->end_map(j->ctx) : j->cb->end_array(j->ctx);
 	return ok ? 0 : IMP_JSON_STOPPED;
 }
@@ -416,6 +480,12 @@ int imp_json_parse(struct imp_json *j, struct imp_input *in, const struct imp_js
 		if ((r = step(j, j->buf[j->pos], &state)) != 0)
 			return r;
 	}
+}
+
+void imp_json_skip_value(struct imp_json *j)
+{
+	j->quiet = 1;
+	j->quiet_depth = j->depth;
 }
 
 unsigned long long imp_json_offset(const struct imp_json *j)

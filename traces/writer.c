@@ -46,8 +46,22 @@ static int write_failed(const struct trace_writer *w, struct mo_err *err)
 			  strerror(w->failed ? w->failed : EIO));
 }
 
+static int too_long(const struct trace_writer *w, const struct trace_kind_desc *d, int header,
+		    const struct trace_field *f, size_t len, struct mo_err *err)
+{
+	char what[64] = "header";
+
+	if (!header)
+		snprintf(what, sizeof(what), "record %llu (%s)", (unsigned long long)w->nrec, d->name);
+	return mo_err_set(err, MO_EUSAGE, "cannot write '%s': %s: field '%s': string of %zu bytes "
+			  "(the limit is %u)", w->name, what, f->name, len, TRACE_MAX_STRING);
+}
+
+/* Pack the fields of a header (header: 1) or of record w->nrec.  The
+ * message's "what" is formatted only when a string is too long (formatting
+ * it per record took 5.7% of an import's instructions). */
 static int pack_fields(struct trace_writer *w, const void *base, const struct trace_kind_desc *d,
-		       const char *what, struct mo_err *err)
+		       int header, struct mo_err *err)
 {
 	for (size_t i = 0; i < d->nfields; i++) {
 		const struct trace_field *f = &d->fields[i];
@@ -59,10 +73,7 @@ static int pack_fields(struct trace_writer *w, const void *base, const struct tr
 			const char *s = TRACE_FIELD_CS(base, f);
 			size_t len = s ? strlen(s) : 0;
 			if (len > TRACE_MAX_STRING)
-				return mo_err_set(err, MO_EUSAGE,
-						  "cannot write '%s': %s: field '%s': string of %zu bytes "
-						  "(the limit is %u)",
-						  w->name, what, f->name, len, TRACE_MAX_STRING);
+				return too_long(w, d, header, f, len, err);
 			rc = msgpack_pack_str_with_body(&w->pk, s ? s : "", len);
 		}
 		if (rc)
@@ -99,7 +110,7 @@ int trace_writer_begin(struct trace_writer *w, const struct trace_header *h, str
 	    msgpack_pack_int64(&w->pk, TRACE_FORMAT_MAJOR) ||
 	    msgpack_pack_int64(&w->pk, TRACE_FORMAT_MINOR))
 		return write_failed(w, err);
-	return pack_fields(w, h, d, "header", err);
+	return pack_fields(w, h, d, 1, err);
 }
 
 struct trace_writer *trace_writer_open(const char *path, const struct trace_header *h,
@@ -117,7 +128,6 @@ struct trace_writer *trace_writer_open(const char *path, const struct trace_head
 int trace_writer_put(struct trace_writer *w, const struct trace_record *rec, struct mo_err *err)
 {
 	const struct trace_kind_desc *d = trace_kind_desc(rec->kind);
-	char what[64];
 
 	if (!w->out.fp)
 		return mo_err_set(err, MO_EUSAGE, "cannot write '%s': no header written", w->name);
@@ -126,8 +136,7 @@ int trace_writer_put(struct trace_writer *w, const struct trace_record *rec, str
 				  w->name, (unsigned long long)w->nrec, (int)rec->kind);
 	if (msgpack_pack_array(&w->pk, 1 + d->nfields) || msgpack_pack_int64(&w->pk, rec->kind))
 		return write_failed(w, err);
-	snprintf(what, sizeof(what), "record %llu (%s)", (unsigned long long)w->nrec, d->name);
-	if (pack_fields(w, &rec->u, d, what, err) < 0)
+	if (pack_fields(w, &rec->u, d, 0, err) < 0)
 		return err ? err->code : -MO_EIO;
 	w->nrec++;
 	return 0;
