@@ -4,6 +4,7 @@
  * output, sinks and the streaming summary.
  */
 #include <check.h>
+#include <stdarg.h>
 #include <dirent.h>
 #include <msgpack.h>
 #include <stdlib.h>
@@ -844,6 +845,22 @@ static void collect(void *ctx, const char *msg)
 	strcat(p->text, "\n");
 }
 
+/* Finish c, expecting n problems among which each of the NULL-terminated
+ * messages after n (substrings); frees c. */
+static void finish_expecting(struct trace_check *c, unsigned n, ...)
+{
+	struct problems p = {0};
+	va_list ap;
+	const char *want;
+
+	ck_assert_uint_eq(trace_check_finish(c, collect, &p), n);
+	va_start(ap, n);
+	while ((want = va_arg(ap, const char *)))
+		ck_assert_msg(strstr(p.text, want), "'%s' not in '%s'", want, p.text);
+	va_end(ap);
+	trace_check_free(c);
+}
+
 static void add_def(struct trace_check *c, uint64_t *idx, int kind, int64_t a, int64_t b,
 		    int64_t x)
 {
@@ -952,7 +969,6 @@ START_TEST(host_records_need_a_defined_thread_and_a_valid_span)
 {
 	uint64_t idx;
 	struct trace_check *c = good_defs(&idx);
-	struct problems p = {0};
 	struct trace_record rec;
 
 	trace_record_init(&rec, TRACE_KIND_THREAD);
@@ -966,10 +982,10 @@ START_TEST(host_records_need_a_defined_thread_and_a_valid_span)
 	trace_record_init(&rec, TRACE_KIND_API_CALL);
 	rec.u.api_call.start_ns = 30, rec.u.api_call.end_ns = 25, rec.u.api_call.thread = 0;
 	trace_check_add(c, &rec, idx++); /* record 9: ends before it starts */
-	ck_assert_uint_eq(trace_check_finish(c, collect, &p), 2);
-	ck_assert_msg(strstr(p.text, "record 8 (cpu_op): thread 4 is not defined"), "%s", p.text);
-	ck_assert_msg(strstr(p.text, "record 9 (api_call): ends before it starts"), "%s", p.text);
-	trace_check_free(c);
+	finish_expecting(c, 2,
+			 "record 8 (cpu_op): thread 4 is not defined",
+			 "record 9 (api_call): ends before it starts",
+			 NULL);
 }
 END_TEST
 
@@ -977,17 +993,16 @@ START_TEST(overlaps_are_found_whatever_the_record_order)
 {
 	uint64_t idx;
 	struct trace_check *c = good_defs(&idx);
-	struct problems p = {0};
 
 	add_kernel(c, &idx, 0, 100, 0, 7, 0);      /* record 6 */
 	add_kernel(c, &idx, 200, 300, 0, 7, 0);    /* record 7 */
 	add_kernel(c, &idx, 50, 60, 0, 7, 0);      /* record 8: inside record 6 */
 	add_kernel(c, &idx, 100, 200, 0, 7, 0);    /* record 9: fits the gap exactly */
 	add_kernel(c, &idx, 150, 150, 0, 7, 0);    /* record 10: empty, inside record 9 */
-	ck_assert_uint_eq(trace_check_finish(c, collect, &p), 2);
-	ck_assert_msg(strstr(p.text, "record 8 (kernel): overlaps record 6"), "%s", p.text);
-	ck_assert_msg(strstr(p.text, "record 10 (kernel): overlaps record 9"), "%s", p.text);
-	trace_check_free(c);
+	finish_expecting(c, 2,
+			 "record 8 (kernel): overlaps record 6",
+			 "record 10 (kernel): overlaps record 9",
+			 NULL);
 }
 END_TEST
 
@@ -995,17 +1010,16 @@ START_TEST(partitions_must_fit_their_device)
 {
 	uint64_t idx;
 	struct trace_check *c = good_defs(&idx);
-	struct problems p = {0};
 
 	add_def(c, &idx, TRACE_KIND_PARTITION, 0, 3, 200);
 	add_def(c, &idx, TRACE_KIND_STREAM, 0, 11, 9); /* undefined partition */
 	add_def(c, &idx, TRACE_KIND_DEVICE, 0, 0, 100); /* redefined differently */
-	ck_assert_uint_eq(trace_check_finish(c, collect, &p), 4);
-	ck_assert_msg(strstr(p.text, "partition 3 has 200 SMs, device 0 only 132"), "%s", p.text);
-	ck_assert_msg(strstr(p.text, "partitions of device 0 have 328 SMs"), "%s", p.text);
-	ck_assert_msg(strstr(p.text, "partition 9 of device 0 is not defined"), "%s", p.text);
-	ck_assert_msg(strstr(p.text, "defined again differently"), "%s", p.text);
-	trace_check_free(c);
+	finish_expecting(c, 4,
+			 "partition 3 has 200 SMs, device 0 only 132",
+			 "partitions of device 0 have 328 SMs",
+			 "partition 9 of device 0 is not defined",
+			 "defined again differently",
+			 NULL);
 }
 END_TEST
 

@@ -14,6 +14,7 @@
 #include "traces/core-internal.h"
 
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -161,21 +162,10 @@ static void define(struct trace_check *c, enum ent_type t, int64_t a, int64_t b,
 static void stream_kernel(struct trace_check *c, struct entity *s, const char *kind,
 			  uint64_t index, int64_t st, int64_t en)
 {
-	size_t j, l = 0, r;
+	size_t j = s->niv; /* the first interval that starts at or after en */
 
-	if (!s->niv || s->iv[s->niv - 1].s < en) {
-		j = s->niv;
-	} else { /* j: the first interval that starts at or after en */
-		r = s->niv;
-		while (l < r) {
-			size_t m = l + (r - l) / 2;
-			if (s->iv[m].s < en)
-				l = m + 1;
-			else
-				r = m;
-		}
-		j = l;
-	}
+	if (s->niv && s->iv[s->niv - 1].s >= en)
+		j = trace_lower_bound(s->iv, s->niv, sizeof(*s->iv), offsetof(struct span, s), en);
 	if (j > 0 && s->iv[j - 1].e > st) {
 		const struct span *o = &s->iv[j - 1];
 		problem(c, "record %llu (%s): overlaps record %llu on device %lld stream %lld "

@@ -49,8 +49,13 @@ static inline const void *trace_record_cbody(const struct trace_record *rec) { r
 /* The 64-bit FNV-1a hash of len bytes (pool.c; the string pool's hash). */
 uint64_t trace_hash_bytes(const char *s, size_t len);
 
-/* A writer with a name but no file yet (for trace_sink_writer); begin()
- * opens the output and writes the header. */
+/*
+ * The index of the first of n elements of arr (stride bytes apart) whose
+ * int64 field at byte offset off is >= x, or n when none is; the fields
+ * must be in ascending order.  arr is not read when n is 0.
+ */
+size_t trace_lower_bound(const void *arr, size_t n, size_t stride, size_t off, int64_t x);
+
 /* Temporaries of open output files (outfile-signal.c): at most this many are
  * registered for removal on a signal at once (more than mosaic ever has open:
  * a bench report keeps about five). */
@@ -60,6 +65,8 @@ int trace_outfile_register(const char *tmp_path);
 /* Forget a slot (a no-op for -1). */
 void trace_outfile_unregister(int slot);
 
+/* A writer with a name but no file yet (for trace_sink_writer); begin()
+ * opens the output and writes the header. */
 struct trace_writer *trace_writer_pending(const char *path, struct mo_err *err);
 int trace_writer_begin(struct trace_writer *w, const struct trace_header *h, struct mo_err *err);
 

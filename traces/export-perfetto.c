@@ -197,23 +197,12 @@ static int get_act(const struct trace_record *rec, struct act *a)
 	a->start = rec->u.k.start_ns, a->end = rec->u.k.end_ns, a->device = rec->u.k.device, \
 	a->stream = rec->u.k.stream, a->partition = part, a->module = rec->u.k.module, \
 	a->phase = rec->u.k.phase, a->microbatch = rec->u.k.microbatch, a->step = rec->u.k.step
+#define GPU_ACT(k) (ACT(k, rec->u.k.partition), a->correlation = rec->u.k.correlation)
 	switch (rec->kind) {
-	case TRACE_KIND_KERNEL:
-		ACT(kernel, rec->u.kernel.partition);
-		a->correlation = rec->u.kernel.correlation;
-		return 1;
-	case TRACE_KIND_MEMCPY:
-		ACT(memcpy, rec->u.memcpy.partition);
-		a->correlation = rec->u.memcpy.correlation;
-		return 1;
-	case TRACE_KIND_MEMSET:
-		ACT(memset, rec->u.memset.partition);
-		a->correlation = rec->u.memset.correlation;
-		return 1;
-	case TRACE_KIND_COLLECTIVE:
-		ACT(collective, rec->u.collective.partition);
-		a->correlation = rec->u.collective.correlation;
-		return 1;
+	case TRACE_KIND_KERNEL: return GPU_ACT(kernel), 1;
+	case TRACE_KIND_MEMCPY: return GPU_ACT(memcpy), 1;
+	case TRACE_KIND_MEMSET: return GPU_ACT(memset), 1;
+	case TRACE_KIND_COLLECTIVE: return GPU_ACT(collective), 1;
 	case TRACE_KIND_MARKER:
 		ACT(marker, -1);
 		a->correlation = -1;
@@ -223,6 +212,7 @@ static int get_act(const struct trace_record *rec, struct act *a)
 	default:
 		return 0;
 	}
+#undef GPU_ACT
 #undef ACT
 }
 

@@ -139,6 +139,9 @@ int imp_json_parse(struct imp_json *j, struct imp_input *in, const struct imp_js
  * callbacks, nor are the values, keys and containers inside it: so the
  * importer skips what it does not read without a callback per token. */
 void imp_json_skip_value(struct imp_json *j);
+/* During a start_map or start_array callback: the same for the rest of the
+ * container just opened, its end included. */
+void imp_json_skip_container(struct imp_json *j);
 /* During a callback: the input offset just past the token it was given. */
 unsigned long long imp_json_offset(const struct imp_json *j);
 void imp_json_release(struct imp_json *j);

@@ -488,6 +488,12 @@ void imp_json_skip_value(struct imp_json *j)
 	j->quiet_depth = j->depth;
 }
 
+void imp_json_skip_container(struct imp_json *j)
+{
+	j->quiet = 1;
+	j->quiet_depth = j->depth - 1;
+}
+
 unsigned long long imp_json_offset(const struct imp_json *j)
 {
 	return j->base + j->tok_end;

@@ -224,7 +224,6 @@ struct imp {
 	/* parser state */
 	enum frame stack[64];
 	int depth;         /* number of frames */
-	int skip;          /* nesting depth of a value being skipped */
 	int top_seen;
 	int have_events;
 	int key;           /* current key in the innermost frame (per frame kind) */
@@ -1168,13 +1167,17 @@ static int finish_event(struct imp *im)
 	return pass2_event(im);
 }
 
+/* A container the importer does not read (an object or array where it
+ * wants neither): the JSON reader checks the rest of it without callbacks. */
+static int skip_container(struct imp *im)
+{
+	imp_json_skip_container(&im->json);
+	return 1;
+}
+
 static int cb_start_map(void *ctx)
 {
 	struct imp *im = ctx;
-	if (im->skip) {
-		im->skip++;
-		return 1;
-	}
 	if (im->depth == 0) {
 		if (im->top_seen)
 			return fail(im, cur_offset(im), "more than one JSON value");
@@ -1187,8 +1190,7 @@ static int cb_start_map(void *ctx)
 			return push(im, F_DINFO);
 		if (im->key == T_EVENTS)
 			return fail(im, cur_offset(im), "\"traceEvents\" is not an array");
-		im->skip = 1;
-		return 1;
+		return skip_container(im);
 	case F_EVENTS:
 		event_reset(im);
 		im->ev.offset = cur_offset(im) - 1;
@@ -1200,26 +1202,20 @@ static int cb_start_map(void *ctx)
 		}
 		if (im->key >= E_PH && im->key <= E_DUR)
 			return fail(im, im->ev.offset, "event field is an object, not a value");
-		im->skip = 1;
-		return 1;
+		return skip_container(im);
 	case F_PROPS:
 		memset(&im->cur_prop, 0, sizeof(im->cur_prop));
 		trace_header_init(&im->cur_prop.h);
 		im->cur_prop.id = -1;
 		return push(im, F_PROP);
 	default:
-		im->skip = 1;
-		return 1;
+		return skip_container(im);
 	}
 }
 
 static int cb_end_map(void *ctx)
 {
 	struct imp *im = ctx;
-	if (im->skip) {
-		im->skip--;
-		return 1;
-	}
 	enum frame f = top(im);
 	im->depth--;
 	im->key = 0;
@@ -1252,10 +1248,6 @@ static int cb_end_map(void *ctx)
 static int cb_start_array(void *ctx)
 {
 	struct imp *im = ctx;
-	if (im->skip) {
-		im->skip++;
-		return 1;
-	}
 	if (im->depth == 0) {
 		if (im->top_seen)
 			return fail(im, cur_offset(im), "more than one JSON value");
@@ -1273,8 +1265,7 @@ static int cb_start_array(void *ctx)
 		}
 		if (im->key == T_PROPS)
 			return push(im, F_PROPS);
-		im->skip = 1;
-		return 1;
+		return skip_container(im);
 	case F_EVENTS:
 		return fail(im, cur_offset(im), "trace event is an array, not an object");
 	case F_EVENT:
@@ -1282,8 +1273,7 @@ static int cb_start_array(void *ctx)
 			return fail(im, im->ev.offset, "event \"args\" is not an object");
 		if (im->key >= E_PH && im->key <= E_DUR)
 			return fail(im, im->ev.offset, "event field is an array, not a value");
-		im->skip = 1;
-		return 1;
+		return skip_container(im);
 	case F_ARGS:
 		if (im->key == A_GRID || im->key == A_BLOCK) {
 			int k = im->key;
@@ -1297,21 +1287,15 @@ static int cb_start_array(void *ctx)
 			im->ev.args_present |= 1ULL << k;
 			return r;
 		}
-		im->skip = 1;
-		return 1;
+		return skip_container(im);
 	default:
-		im->skip = 1;
-		return 1;
+		return skip_container(im);
 	}
 }
 
 static int cb_end_array(void *ctx)
 {
 	struct imp *im = ctx;
-	if (im->skip) {
-		im->skip--;
-		return 1;
-	}
 	enum frame f = top(im);
 	im->depth--;
 	im->key = f == F_ARGS_DIM ? A_NONE : 0;
@@ -1350,8 +1334,6 @@ static enum argkey arg_key(const unsigned char *s, size_t len)
 static int cb_map_key(void *ctx, const unsigned char *s, size_t len)
 {
 	struct imp *im = ctx;
-	if (im->skip)
-		return 1;
 	switch (top(im)) {
 	case F_EVENT:
 		im->key = E_NONE;
@@ -1442,8 +1424,6 @@ static int cb_number(void *ctx, const char *s, size_t len)
 	struct imp *im = ctx;
 	imp_fixed v;
 
-	if (im->skip)
-		return 1;
 	if (im->depth == 0)
 		return fail(im, cur_offset(im), "a number, not a trace");
 	switch (top(im)) {
@@ -1538,8 +1518,6 @@ static int cb_string(void *ctx, const unsigned char *s, size_t len)
 	struct imp *im = ctx;
 	struct imp_event *e = &im->ev;
 
-	if (im->skip)
-		return 1;
 	if (im->depth == 0)
 		return fail(im, cur_offset(im), "a string, not a trace");
 	switch (top(im)) {
@@ -1605,8 +1583,6 @@ static int cb_string(void *ctx, const unsigned char *s, size_t len)
 
 static int cb_scalar_other(struct imp *im, const char *what)
 {
-	if (im->skip)
-		return 1;
 	if (im->depth == 0)
 		return fail(im, cur_offset(im), "%s, not a trace", what);
 	if (top(im) == F_EVENTS)

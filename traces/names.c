@@ -24,11 +24,15 @@ static const char *const class_names[] = {
 #undef X
 };
 
+/* names[i] of an n-entry table, "unknown" out of range. */
+static const char *name_in(const char *const *names, int n, int i)
+{
+	return i < 0 || i >= n ? "unknown" : names[i];
+}
+
 const char *trace_class_name(int cls)
 {
-	if (cls < 0 || cls >= TRACE_CLASS_COUNT)
-		return "unknown";
-	return class_names[cls];
+	return name_in(class_names, TRACE_CLASS_COUNT, cls);
 }
 
 static const char *const coll_names[] = {
@@ -39,9 +43,7 @@ static const char *const coll_names[] = {
 
 const char *trace_collective_name(int kind)
 {
-	if (kind < 0 || kind >= TRACE_COLL_COUNT)
-		return "unknown";
-	return coll_names[kind];
+	return name_in(coll_names, TRACE_COLL_COUNT, kind);
 }
 
 int trace_collective_parse(const char *name)

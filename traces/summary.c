@@ -22,6 +22,7 @@
  */
 #include "traces/core-internal.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -192,7 +193,7 @@ static void tally(struct trace_summary_group *g, int64_t dur)
 /* Add [st, en) to a device's busy set. */
 static int busy_add(struct busy *b, int64_t st, int64_t en)
 {
-	size_t lo, hi, l, r;
+	size_t lo, hi;
 
 	if (st < b->watermark) {
 		b->clipped = 1;
@@ -211,25 +212,13 @@ static int busy_add(struct busy *b, int64_t st, int64_t en)
 		}
 		lo = hi = b->n;
 	} else {
-		/* lo: first interval with e >= st; hi: first with s > en */
-		l = 0, r = b->n;
-		while (l < r) {
-			size_t m = l + (r - l) / 2;
-			if (b->iv[m].e < st)
-				l = m + 1;
-			else
-				r = m;
-		}
-		lo = l;
-		r = b->n;
-		while (l < r) {
-			size_t m = l + (r - l) / 2;
-			if (b->iv[m].s <= en)
-				l = m + 1;
-			else
-				r = m;
-		}
-		hi = l;
+		/* lo: first interval with e >= st; hi: first with s > en, i.e.
+		 * s >= en + 1 (at en = INT64_MAX none: every s < its e) */
+		const size_t stride = sizeof(*b->iv);
+		lo = trace_lower_bound(b->iv, b->n, stride, offsetof(struct interval, e), st);
+		hi = en == INT64_MAX ? b->n
+				     : lo + trace_lower_bound(b->iv + lo, b->n - lo, stride,
+							      offsetof(struct interval, s), en + 1);
 	}
 	if (lo < hi) { /* merge iv[lo..hi) with [st, en) */
 		if (b->iv[lo].s < st)
