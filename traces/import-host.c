@@ -198,8 +198,7 @@ static void item_record(const struct imp_host_item *it, int64_t base_ns, imp_hos
 	}
 }
 
-static int emit_threads(struct imp_host *h, imp_host_emit_fn emit, void *ctx,
-			struct trace_import_stats *st)
+static int emit_threads(struct imp_host *h, imp_host_emit_fn emit, void *ctx)
 {
 	struct trace_record rec;
 	char nm[48];
@@ -216,14 +215,12 @@ static int emit_threads(struct imp_host *h, imp_host_emit_fn emit, void *ctx,
 		rec.u.thread.name = nm;
 		if ((rc = emit(ctx, &rec)) != 0)
 			return rc;
-		if (st)
-			st->threads++;
 	}
 	return 0;
 }
 
 int imp_host_emit(struct imp_host *h, int64_t base_ns, imp_host_attrib_fn attrib,
-		  imp_host_emit_fn emit, void *ctx, struct trace_import_stats *st)
+		  imp_host_emit_fn emit, void *ctx)
 {
 	struct imp_sort bytime;
 	struct imp_host_item it;
@@ -233,16 +230,12 @@ int imp_host_emit(struct imp_host *h, int64_t base_ns, imp_host_attrib_fn attrib
 	imp_sort_init(&bytime, sizeof(struct imp_host_item), HOST_SORT_CAP, time_cmp);
 	if ((rc = imp_sort_done(&h->order, h->name, h->err)) == 0 &&
 	    (rc = nest(h, &bytime)) == 0 && (rc = imp_sort_done(&bytime, h->name, h->err)) == 0)
-		rc = emit_threads(h, emit, ctx, st);
+		rc = emit_threads(h, emit, ctx);
 	imp_sort_release(&h->order);
 	while (rc == 0 && (rc = imp_sort_next(&bytime, &it, h->name, h->err)) > 0) {
 		item_record(&it, base_ns, attrib, ctx, &rec);
 		if ((rc = emit(ctx, &rec)) != 0)
 			break;
-		if (st && it.type == ITEM_OP)
-			st->cpu_ops++;
-		else if (st)
-			st->api_calls++;
 	}
 	imp_sort_release(&bytime);
 	return rc;

@@ -337,10 +337,10 @@ typedef void (*imp_host_attrib_fn)(void *ctx, int thread, int64_t ts, int64_t *m
 /* Where records go; non-zero stops the import and is returned. */
 typedef int (*imp_host_emit_fn)(void *ctx, const struct trace_record *rec);
 /* Nest, then write the threads, then operators and calls by start time,
- * adding base_ns; counts go to st (may be NULL).  0, a negative MO code
- * with h's err filled, or what emit returned. */
+ * adding base_ns (emit counts them).  0, a negative MO code with h's err
+ * filled, or what emit returned. */
 int imp_host_emit(struct imp_host *h, int64_t base_ns, imp_host_attrib_fn attrib,
-		  imp_host_emit_fn emit, void *ctx, struct trace_import_stats *st);
+		  imp_host_emit_fn emit, void *ctx);
 void imp_host_release(struct imp_host *h);
 
 #endif

@@ -785,6 +785,23 @@ static int heap_less(const struct reorder_item *x, const struct reorder_item *y)
 	return x->start < y->start || (x->start == y->start && x->seq < y->seq);
 }
 
+/* Definitions, markers and host records are counted as they are written
+ * (GPU activities when attributed: pass2_event). */
+static void count_written(struct trace_import_stats *st, int kind)
+{
+	switch (kind) {
+	case TRACE_KIND_DEVICE: st->devices++; break;
+	case TRACE_KIND_STREAM: st->streams++; break;
+	case TRACE_KIND_PHASE: st->phases++; break;
+	case TRACE_KIND_MODULE: st->modules++; break;
+	case TRACE_KIND_MARKER: st->markers++; break;
+	case TRACE_KIND_THREAD: st->threads++; break;
+	case TRACE_KIND_CPU_OP: st->cpu_ops++; break;
+	case TRACE_KIND_API_CALL: st->api_calls++; break;
+	default: break;
+	}
+}
+
 static int emit(struct imp *im, const struct trace_record *rec)
 {
 	int rc = im->sink->record(im->sink->ctx, rec, im->err);
@@ -792,6 +809,8 @@ static int emit(struct imp *im, const struct trace_record *rec)
 		im->failed = 1;
 		return rc < 0 ? rc : -MO_EIO;
 	}
+	if (im->st)
+		count_written(im->st, rec->kind);
 	return 0;
 }
 
@@ -866,14 +885,9 @@ static int heap_push(struct imp *im, const struct trace_record *rec, int64_t sta
 	size_t total = 1;
 	for (int i = 0; i < nf; i++)
 		total += strlen(*fields[i]) + 1;
-	if (total > sl->strs_cap) {
-		char *q = realloc(sl->strs, total);
-		if (!q) {
-			im->free_slots[im->nfree++] = it.slot;
-			return nomem(im), -MO_ENOMEM;
-		}
-		sl->strs = q;
-		sl->strs_cap = total;
+	if (MO_GROW(sl->strs, total, sl->strs_cap) < 0) {
+		im->free_slots[im->nfree++] = it.slot;
+		return nomem(im), -MO_ENOMEM;
 	}
 	char *p = sl->strs;
 	for (int i = 0; i < nf; i++) {
@@ -1749,8 +1763,6 @@ static int emit_modules(struct imp *im)
 		rec.u.module.id = im->nmodules++;
 		rec.u.module.name = im->names.names[f[c].name];
 		rc = emit(im, &rec);
-		if (rc == 0 && im->st)
-			im->st->modules++;
 	}
 	free(f);
 	return rc;
@@ -1850,8 +1862,6 @@ static int emit_devices(struct imp *im)
 			}
 		if ((rc = emit(im, &rec)) != 0)
 			return rc;
-		if (im->st)
-			im->st->devices++;
 	}
 	for (size_t i = 0; i < im->nds; i++) {
 		char nm[48];
@@ -1864,8 +1874,6 @@ static int emit_devices(struct imp *im)
 		rec.u.stream.name = nm;
 		if ((rc = emit(im, &rec)) != 0)
 			return rc;
-		if (im->st)
-			im->st->streams++;
 	}
 	return 0;
 }
@@ -1881,8 +1889,6 @@ static int emit_phases(struct imp *im)
 		rec.u.phase.name = im->phases.names[i];
 		if ((rc = emit(im, &rec)) != 0)
 			return rc;
-		if (im->st)
-			im->st->phases++;
 	}
 	return 0;
 }
@@ -1926,8 +1932,7 @@ static int emit_markers(struct imp *im)
 	qsort_r(order, im->nannots, sizeof(size_t), step_cmp, im->annots);
 	for (size_t k = 0; k < im->nannots && rc == 0; k++) {
 		marker_record(im, &im->annots[order[k]], &rec);
-		if ((rc = emit(im, &rec)) == 0 && im->st)
-			im->st->markers++;
+		rc = emit(im, &rec);
 	}
 	free(order);
 	return rc;
@@ -1943,7 +1948,7 @@ static int emit_definitions(struct imp *im)
 	    (rc = emit_markers(im)) != 0 || (rc = lookups_failed(im)) != 0)
 		return rc;
 	if (im->opts.host_records &&
-	    (rc = imp_host_emit(&im->host, im->base_ns, host_attrib, host_emit, im, im->st)) != 0)
+	    (rc = imp_host_emit(&im->host, im->base_ns, host_attrib, host_emit, im)) != 0)
 		return rc;
 	return lookups_failed(im);
 }

@@ -72,14 +72,10 @@ int imp_sort_add(struct imp_sort *s, const void *rec, const char *name, struct m
 	int rc;
 	if (s->n == s->cap && (rc = spill_run(s, name, err)) != 0)
 		return rc;
-	if (s->n == s->buf_cap) {
-		size_t nc = s->buf_cap ? s->buf_cap * 2 : 256;
-		void *p = realloc(s->buf, (nc < s->cap ? nc : s->cap) * s->elem);
-		if (!p)
-			return mo_err_set(err, MO_ENOMEM, "cannot import '%s': out of memory", name);
-		s->buf = p;
-		s->buf_cap = nc < s->cap ? nc : s->cap;
-	}
+	/* records of s->elem bytes, so mo_grow rather than MO_GROW; every cap
+	 * is a power of two, so the buffer stops at cap records */
+	if (mo_grow(&s->buf, &s->buf_cap, s->n + 1, s->elem) < 0)
+		return mo_err_set(err, MO_ENOMEM, "cannot import '%s': out of memory", name);
 	memcpy(s->buf + s->n * s->elem, rec, s->elem);
 	s->n++;
 	return 0;

@@ -200,18 +200,9 @@ static int fill(struct trace_reader *r, struct mo_err *err)
 		r->len -= r->pos;
 		r->pos = 0;
 	}
-	if (r->cap - r->len < CHUNK) {
-		size_t ncap = r->cap * 2;
-		unsigned char *nb;
-		if (ncap < r->len + CHUNK)
-			ncap = r->len + CHUNK;
-		nb = realloc(r->buf, ncap);
-		if (!nb)
-			return mo_err_set(err, MO_ENOMEM, "cannot read '%s': out of memory", r->name);
-		r->buf = nb;
-		r->data = nb;
-		r->cap = ncap;
-	}
+	if (MO_GROW(r->buf, r->len + CHUNK, r->cap) < 0)
+		return mo_err_set(err, MO_ENOMEM, "cannot read '%s': out of memory", r->name);
+	r->data = r->buf;
 	got = fread(r->buf + r->len, 1, r->cap - r->len, r->fp);
 	if (got == 0) {
 		if (ferror(r->fp))
@@ -535,14 +526,9 @@ int trace_reader_next(struct trace_reader *r, struct trace_record *rec, struct m
 			r->pos += n;
 			continue;
 		}
-		if (r->scap < n + d->nfields + 1) {
-			char *nb = realloc(r->sbuf, n + d->nfields + 1);
-			if (!nb) {
-				mo_err_set(err, MO_ENOMEM, "cannot read '%s': out of memory", r->name);
-				goto fail;
-			}
-			r->sbuf = nb;
-			r->scap = n + d->nfields + 1;
+		if (MO_GROW(r->sbuf, n + d->nfields + 1, r->scap) < 0) {
+			mo_err_set(err, MO_ENOMEM, "cannot read '%s': out of memory", r->name);
+			goto fail;
 		}
 		cursor = r->sbuf;
 		trace_record_init(rec, (enum trace_kind)it[0].via.u64);
