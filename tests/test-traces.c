@@ -1566,8 +1566,44 @@ START_TEST(two_ranks_give_rows_per_rank_and_for_the_whole_job)
 	ck_assert_uint_eq(k[0].ranks, 2);
 	ck_assert_uint_eq(k[0].dur_ns.n, 2);
 	ck_assert_uint_eq(trace_analysis_critical_path(a, &p), 3);
-	ck_assert_int_eq(p[2].path_ns, p[0].path_ns + p[1].path_ns);
-	ck_assert_int_eq(p[2].path_ns, 300);
+	ck_assert_int_eq(p[0].path_ns, 150);
+	ck_assert_int_eq(p[1].path_ns, 150);
+	/* the job's step, ranks aligned: one window of 150, not their sum */
+	ck_assert_int_eq(p[2].window_ns, 150);
+	ck_assert_int_eq(p[2].path_ns, 150);
+	trace_analysis_free(a);
+}
+END_TEST
+
+/* Rank 1 computes 300 ns before the all-reduce, rank 0 100 ns: rank 0's
+ * collective waits for rank 1 until 300 (job time; rank 1's clock is 1000
+ * ahead), so the job's path is rank 1's compute and the collective after
+ * its arrival, not rank 0's wait. */
+START_TEST(the_job_critical_path_crosses_to_the_rank_a_collective_waited_for)
+{
+	struct trace_analysis *a = trace_analysis_new();
+	const struct trace_path *p;
+
+	for (int r = 0; r < 2; r++) {
+		int64_t t0 = 1000 * r, compute = r ? 300 : 100;
+		trace_analysis_rank(a, r);
+		ana_act(a, TRACE_KIND_KERNEL, t0, t0 + compute, 7, TRACE_CLASS_GEMM, 3, -1, "fwd");
+		ana_act(a, TRACE_KIND_KERNEL, t0 + compute, t0 + 400, 8, TRACE_CLASS_COMM, 3, -1,
+			"nccl");
+	}
+	ana_finish(a);
+	/* each rank alone: its own compute and all of its collective; the job
+	 * (row 2): rank 1's compute, then the collective from its arrival */
+	static const struct { int row, cat; int64_t ns; } want[] = {
+		{0, TRACE_CLASS_GEMM, 100}, {0, TRACE_CLASS_COMM, 300}, {1, TRACE_CLASS_GEMM, 300},
+		{2, TRACE_CLASS_GEMM, 300}, {2, TRACE_CLASS_COMM, 100}, {2, TRACE_PATH_IDLE, 0},
+	};
+	ck_assert_uint_eq(trace_analysis_critical_path(a, &p), 3);
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++)
+		ck_assert_int_eq(path_cat(&p[want[i].row], want[i].cat), want[i].ns);
+	ck_assert_int_eq(p[2].rank, -1);
+	ck_assert_int_eq(p[2].window_ns, 400);
+	ck_assert_int_eq(p[2].path_ns, 400);
 	trace_analysis_free(a);
 }
 END_TEST
@@ -1730,6 +1766,7 @@ Suite *test_suite(void)
 	tcase_add_loop_test(tc, the_critical_path_follows_the_gpu_then_the_host_then_a_synchronisation,
 			    0, 2);
 	tcase_add_test(tc, two_ranks_give_rows_per_rank_and_for_the_whole_job);
+	tcase_add_test(tc, the_job_critical_path_crosses_to_the_rank_a_collective_waited_for);
 	tcase_add_test(tc, a_diff_sorts_changes_by_impact_and_counts_what_did_not_change);
 	tcase_add_test(tc, a_name_map_keeps_one_value_per_distinct_name);
 	suite_add_tcase(s, tc);

@@ -1,7 +1,8 @@
 /*
  * analysis-path.c - the critical path of each (rank, step) through host and
- * GPU, walked backwards from the step's last activity (the rules are in
- * traces.h), and its shares by category and module per rank.
+ * GPU, walked backwards from the step's last activity, and of the job's
+ * steps across ranks through collectives (the rules are in traces.h); its
+ * shares by category and module per rank and for the job.
  */
 #include "traces/analysis-internal.h"
 
@@ -21,6 +22,16 @@ const char *trace_path_cat_name(int cat)
 	return "unknown";
 }
 
+/* Collectives matched across ranks (the job's walk): the k-th
+ * communication activity of a (rank, step) meets the k-th of every other
+ * rank in that step. */
+#define PEER_RANKS ((int64_t)1 << 24) /* ranks told apart in a key */
+struct peers {
+	struct trace_idmap map; /* (step, k * PEER_RANKS + rank) -> act */
+	int64_t *ord;           /* ord[act]: its k, -1 when not communication */
+	size_t *rb, *re;        /* each rank's range in byend */
+};
+
 /* The walk's state. */
 struct walk {
 	struct trace_analysis *a;
@@ -32,6 +43,8 @@ struct walk {
 	struct trace_path *row;
 	size_t share0;         /* the row's first module share in a->shares */
 	int oom;
+	const struct peers *peers; /* the job's walk; NULL on one rank's */
+	int64_t off;           /* the walk's rank's offset: job time = t - off */
 };
 
 /* ns more for module among the shares from share0 on; 0 or -1. */
@@ -108,6 +121,57 @@ static int64_t host_walk(struct walk *w, int64_t c, const char *module)
 	return -1;
 }
 
+/* x - y and x + y, saturated (times of a hostile trace may be anything). */
+static int64_t sat_sub(int64_t x, int64_t y)
+{
+	int64_t r;
+	return __builtin_sub_overflow(x, y, &r) ? (y < 0 ? INT64_MAX : INT64_MIN) : r;
+}
+
+static int64_t sat_add(int64_t x, int64_t y)
+{
+	int64_t r;
+	return __builtin_add_overflow(x, y, &r) ? (y > 0 ? INT64_MAX : INT64_MIN) : r;
+}
+
+/* Activity x's start in job time. */
+static int64_t job_start(const struct trace_analysis *a, int64_t x)
+{
+	return sat_sub(a->acts[x].s, a->offsets[a->acts[x].rank]);
+}
+
+/* The peer of collective x (itself among them) that started last in job
+ * time: x when it did, or when x is not a matched collective. */
+static int64_t last_arrival(const struct walk *w, int64_t x)
+{
+	const struct trace_analysis *a = w->a;
+	int64_t best = x, at = job_start(a, x), k = w->peers->ord[x];
+
+	for (int r = 0; k >= 0 && r < a->nranks; r++) {
+		const size_t *p = trace_idmap_get(&w->peers->map, a->acts[x].step,
+						  k * PEER_RANKS + r);
+		if (p && job_start(a, (int64_t)*p) > at) {
+			best = (int64_t)*p;
+			at = job_start(a, best);
+		}
+	}
+	return best;
+}
+
+/* Move the walk to p's rank, at p's start (the path is there in job time). */
+static void switch_rank(struct walk *w, int64_t p)
+{
+	int r = w->a->acts[p].rank;
+	int64_t off = w->a->offsets[r];
+
+	w->w0 = sat_add(sat_sub(w->w0, w->off), off);
+	w->t = sat_add(sat_sub(w->t, w->off), off);
+	w->off = off;
+	w->rb = w->peers->rb[r];
+	w->re = w->peers->re[r];
+	w->limit = w->re;
+}
+
 /* The walk of one step from its last activity x. */
 static void walk_step(struct walk *w, int64_t x)
 {
@@ -122,6 +186,15 @@ static void walk_step(struct walk *w, int64_t x)
 			w->limit = w->pos[x];
 		if (X->e < w->t)
 			charge(w, TRACE_PATH_IDLE, X->module, X->e);
+		if (w->peers && X->kind == AN_COMM) {
+			int64_t p = last_arrival(w, x);
+			if (p != x) { /* it ended when rank p arrived: go there */
+				charge(w, X->cls, X->module, sat_add(job_start(a, p), w->off));
+				switch_rank(w, p);
+				x = p;
+				continue;
+			}
+		}
 		charge(w, X->cls, X->module, X->s);
 		q = ended_by(w, X->s);
 		qe = q >= 0 ? a->acts[q].e : INT64_MIN;
@@ -179,28 +252,103 @@ static void rank_path(struct walk *w, size_t b, size_t e)
 	}
 }
 
-/* The job row: every rank's figures summed; 0 or -1. */
-static int job_path(struct trace_analysis *a)
-{
-	struct trace_path *job = &a->paths[a->npaths - 1];
-	size_t share0 = a->nshares;
+/* A step of the job: its window in job time and its last activity. */
+struct job_step {
+	int64_t step, w0, w1, last;
+};
 
-	job->rank = -1;
-	for (size_t r = 0; r + 1 < a->npaths; r++) {
-		size_t first = (size_t)(uintptr_t)a->paths[r].modules;
-		an_add(&job->window_ns, a->paths[r].window_ns);
-		an_add(&job->path_ns, a->paths[r].path_ns);
-		job->steps += a->paths[r].steps;
-		for (int c = 0; c < TRACE_PATH_CATS; c++)
-			an_add(&job->cat_ns[c], a->paths[r].cat_ns[c]);
-		for (size_t i = 0; i < a->paths[r].nmodules; i++)
-			if (add_share(a, share0, a->shares[first + i].name,
-				      a->shares[first + i].ns) < 0)
-				return -1;
+static int cmp_job_step(const void *pa, const void *pb)
+{
+	const struct job_step *x = pa, *y = pb;
+	return x->step < y->step ? -1 : x->step > y->step;
+}
+
+/* The job's steps, by step number, into *out (count *n); 0 or -1. */
+static int job_steps(const struct trace_analysis *a, struct job_step **out, size_t *n)
+{
+	struct trace_idmap by_step;
+	size_t cap = 0;
+	int rc = 0;
+
+	trace_idmap_init(&by_step);
+	*out = NULL;
+	*n = 0;
+	for (size_t i = 0; rc == 0 && i < a->nacts; i++) {
+		const struct an_act *x = &a->acts[i];
+		int64_t s = job_start(a, (int64_t)i), e = sat_sub(x->e, a->offsets[x->rank]);
+		size_t *j = trace_idmap_get(&by_step, x->step, 0);
+		if (!j) {
+			if (MO_GROW(*out, *n + 1, cap) < 0 || trace_idmap_put(&by_step, x->step, 0, *n) < 0) {
+				rc = -1;
+				break;
+			}
+			(*out)[*n] = (struct job_step){x->step, s, e, (int64_t)i};
+			j = trace_idmap_get(&by_step, x->step, 0);
+			++*n;
+		}
+		struct job_step *js = &(*out)[*j];
+		if (s < js->w0)
+			js->w0 = s;
+		if (e > js->w1) { /* ties keep the lower rank */
+			js->w1 = e;
+			js->last = (int64_t)i;
+		}
 	}
-	job->modules = (const void *)(uintptr_t)share0;
-	job->nmodules = a->nshares - share0;
+	trace_idmap_release(&by_step);
+	if (rc == 0 && *n)
+		qsort(*out, *n, sizeof(**out), cmp_job_step);
+	return rc;
+}
+
+/* Each rank's communication activities numbered per step, into p (its rb
+ * and re are filled by the ranks' walks); 0 or -1. */
+static int match_peers(const struct trace_analysis *a, struct peers *p)
+{
+	int64_t k = 0;
+
+	if (!(p->ord = malloc((a->nacts ? a->nacts : 1) * sizeof(*p->ord))))
+		return -1;
+	for (size_t i = 0; i < a->nacts; i++) {
+		const struct an_act *x = &a->acts[i];
+		if (i == 0 || x->rank != x[-1].rank || x->step != x[-1].step)
+			k = 0;
+		p->ord[i] = x->kind == AN_COMM ? k++ : -1;
+		if (p->ord[i] >= 0 &&
+		    trace_idmap_put(&p->map, x->step, p->ord[i] * PEER_RANKS + x->rank, i) < 0)
+			return -1;
+	}
 	return 0;
+}
+
+/* The job row: each step walked across ranks from its last activity; 0 or -1. */
+static int job_path(struct walk *w, struct peers *peers)
+{
+	struct trace_analysis *a = w->a;
+	struct job_step *steps;
+	size_t n;
+
+	if (match_peers(a, peers) < 0 || job_steps(a, &steps, &n) < 0)
+		return -1;
+	w->peers = peers;
+	w->row = &a->paths[a->npaths - 1];
+	w->row->rank = -1;
+	w->share0 = a->nshares;
+	for (size_t i = 0; i < n && !w->oom; i++) {
+		int r = a->acts[steps[i].last].rank;
+		w->off = a->offsets[r];
+		w->rb = peers->rb[r];
+		w->re = peers->re[r];
+		w->limit = w->re;
+		w->w0 = sat_add(steps[i].w0, w->off);
+		w->t = sat_add(steps[i].w1, w->off);
+		walk_step(w, steps[i].last);
+		w->row->steps++;
+		an_add(&w->row->window_ns, sat_sub(steps[i].w1, steps[i].w0));
+	}
+	free(steps);
+	w->row->modules = (const void *)(uintptr_t)w->share0; /* an index until the end */
+	w->row->nmodules = a->nshares - w->share0;
+	return w->oom ? -1 : 0;
 }
 
 int an_path(struct trace_analysis *a)
@@ -209,9 +357,14 @@ int an_path(struct trace_analysis *a)
 	size_t *byend = malloc((a->nacts ? a->nacts : 1) * sizeof(*byend));
 	size_t *pos = malloc((a->nacts ? a->nacts : 1) * sizeof(*pos));
 	struct walk w = {.a = a, .byend = byend, .pos = pos};
+	struct peers peers = {0};
+	int rc = -1;
 
-	if (!byend || !pos || !(a->paths = calloc(n, sizeof(*a->paths))))
-		goto oom;
+	trace_idmap_init(&peers.map);
+	peers.rb = calloc((size_t)a->nranks + 1, sizeof(*peers.rb));
+	peers.re = calloc((size_t)a->nranks + 1, sizeof(*peers.re));
+	if (!byend || !pos || !peers.rb || !peers.re || !(a->paths = calloc(n, sizeof(*a->paths))))
+		goto out;
 	a->npaths = n;
 	for (size_t i = 0; i < a->nacts; i++)
 		byend[i] = i;
@@ -227,6 +380,8 @@ int an_path(struct trace_analysis *a)
 		w.rb = w.re; /* byend is sorted by rank first, like acts */
 		for (w.re = w.rb; w.re < a->nacts && a->acts[byend[w.re]].rank == r; w.re++)
 			;
+		peers.rb[r] = w.rb;
+		peers.re[r] = w.re;
 		w.row = &a->paths[r];
 		w.share0 = a->nshares;
 		rank_path(&w, b, e);
@@ -234,19 +389,21 @@ int an_path(struct trace_analysis *a)
 		a->paths[r].nmodules = a->nshares - w.share0;
 		b = e;
 	}
-	if (w.oom || (n > (size_t)a->nranks && job_path(a) < 0))
-		goto oom;
+	if (w.oom || (n > (size_t)a->nranks && job_path(&w, &peers) < 0))
+		goto out;
 	for (size_t r = 0; r < n; r++) {
 		struct trace_path_share *s = a->shares + (size_t)(uintptr_t)a->paths[r].modules;
 		if (a->paths[r].nmodules)
 			qsort(s, a->paths[r].nmodules, sizeof(*s), cmp_share);
 		a->paths[r].modules = s;
 	}
+	rc = 0;
+out:
 	free(byend);
 	free(pos);
-	return 0;
-oom:
-	free(byend);
-	free(pos);
-	return -1;
+	free(peers.ord);
+	free(peers.rb);
+	free(peers.re);
+	trace_idmap_release(&peers.map);
+	return rc;
 }

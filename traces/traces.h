@@ -929,8 +929,18 @@ size_t trace_analysis_module_stats(const struct trace_analysis *a,
  *  - otherwise the path goes to the activity that ended last before X began
  *    (any stream of the rank) and the time between is "idle".
  * The walk stops at the step's window start, so the path's time is the
- * window's length when it reaches it.  Shares are summed per rank over its
- * steps (then rank -1, the job, with more than one rank), by category
+ * window's length when it reaches it.
+ * With more than one rank, rank -1 is the job: each step walked across
+ * ranks in job time (each rank's times less its offset,
+ * trace_analysis_rank_offset()), from the last activity of the step on any
+ * rank, over the job's window of the step (earliest start to latest end).
+ * A collective ends when its slowest rank arrives: the k-th communication
+ * activity of a (rank, step) is matched with the k-th of every other rank
+ * in that step, and when the walk reaches one whose match on another rank
+ * started later, the collective from that arrival on is on the path and the
+ * walk goes on at that rank, from its collective's start (so a rank that
+ * waited in a collective is not charged for the wait).
+ * Shares are summed per rank over its steps (and for the job), by category
  * (TRACE_PATH_CATS: the kernel classes, then host, launch, sync, idle) and
  * by module (the module of the activity, or of the activity the host was
  * launching; "(none)" without one).
