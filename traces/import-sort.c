@@ -72,8 +72,10 @@ int imp_sort_add(struct imp_sort *s, const void *rec, const char *name, struct m
 	int rc;
 	if (s->n == s->cap && (rc = spill_run(s, name, err)) != 0)
 		return rc;
-	/* records of s->elem bytes, so mo_grow rather than MO_GROW; every cap
-	 * is a power of two, so the buffer stops at cap records */
+	/* records of s->elem bytes, so mo_grow rather than MO_GROW; the buffer
+	 * holds at most cap records (a spill empties it) and is allocated to
+	 * the power of two at or above them: cap itself for the importer's
+	 * caps (2^17), at least 16 for the fuzz build's tiny ones */
 	if (mo_grow(&s->buf, &s->buf_cap, s->n + 1, s->elem) < 0)
 		return mo_err_set(err, MO_ENOMEM, "cannot import '%s': out of memory", name);
 	memcpy(s->buf + s->n * s->elem, rec, s->elem);
