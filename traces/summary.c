@@ -216,9 +216,10 @@ static int busy_add(struct busy *b, int64_t st, int64_t en)
 		 * s >= en + 1 (at en = INT64_MAX none: every s < its e) */
 		const size_t stride = sizeof(*b->iv);
 		lo = trace_lower_bound(b->iv, b->n, stride, offsetof(struct interval, e), st);
-		hi = en == INT64_MAX ? b->n
-				     : lo + trace_lower_bound(b->iv + lo, b->n - lo, stride,
-							      offsetof(struct interval, s), en + 1);
+		hi = en == INT64_MAX || lo == b->n /* (iv is NULL while n is 0) */
+			     ? b->n
+			     : lo + trace_lower_bound(b->iv + lo, b->n - lo, stride,
+						      offsetof(struct interval, s), en + 1);
 	}
 	if (lo < hi) { /* merge iv[lo..hi) with [st, en) */
 		if (b->iv[lo].s < st)
