@@ -26,7 +26,7 @@ int cmd_plot(int argc, char **argv)
 	struct mo_err err;
 	struct dirent *de;
 	char **names = NULL;
-	int n = 0, c, rc = 0;
+	int n = 0, c, rc = 0, json = 0;
 	size_t cap = 0;
 	DIR *d;
 
@@ -41,16 +41,14 @@ int cmd_plot(int argc, char **argv)
 			       "stdout, one a line, or with --json as {\"images\": [...]}; --quiet is\n"
 			       "accepted as by every command (plot writes only errors to stderr).\n",
 			       usage, PLOT_TIMEOUT_S);
-			json_decref(files);
 			return 0;
 		}
-		if (c == CLI_OPT_JSON && !files)
-			files = json_array();
-		else if (c != CLI_OPT_JSON && c != CLI_OPT_QUIET)
+		if (c == CLI_OPT_JSON)
+			json = 1;
+		else if (c != CLI_OPT_QUIET)
 			return cli_bad_option("plot");
 	}
 	if (argc - optind != 1 || !(d = opendir(argv[optind]))) {
-		json_decref(files);
 		if (argc - optind != 1)
 			return cli_usage_error("plot", "expected one results directory");
 		fprintf(stderr, "mosaic plot: cannot open '%s': %s\n", argv[optind], strerror(errno));
@@ -69,9 +67,10 @@ int cmd_plot(int argc, char **argv)
 	if (!n) {
 		fprintf(stderr, "mosaic plot: no gnuplot scripts (*.gp) in '%s'\n", argv[optind]);
 		free(names);
-		json_decref(files);
 		return MO_EXIT_USAGE;
 	}
+	if (json)
+		files = json_array();
 	qsort(names, (size_t)n, sizeof(*names), cmp);
 	for (int i = 0; i < n; i++) {
 		if (!names[i])
