@@ -8,6 +8,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "traces/traces.h"
 
@@ -342,5 +343,242 @@ typedef int (*imp_host_emit_fn)(void *ctx, const struct trace_record *rec);
 int imp_host_emit(struct imp_host *h, int64_t base_ns, imp_host_attrib_fn attrib,
 		  imp_host_emit_fn emit, void *ctx);
 void imp_host_release(struct imp_host *h);
+
+/*
+ * The Kineto importer's state and the files it is split into (the format,
+ * attribution rules and memory bounds: import-kineto.c):
+ *  - import-kineto.c: the entry points, the two passes in order, errors,
+ *    writing a record to the sink, interned names;
+ *  - import-events.c: the JSON callbacks, which build struct imp_event and
+ *    refuse what is not a trace event;
+ *  - import-pass1.c: the host side of each event, the GPU events spilled;
+ *  - import-attrib.c: module, phase and step of a launch;
+ *  - import-defs.c: header, definitions, markers and host records, written
+ *    between the passes;
+ *  - import-gpu.c: pass 2, the GPU records;
+ *  - import-reorder.c: the window that writes them by start time.
+ * Functions returning int that take a struct imp either follow the
+ * callbacks' convention (1 to go on, 0 with im->err filled and im->failed
+ * set) or the library's (0 or a negative MO code); each says which.
+ */
+/* Interned strings: id -> name (in the tree's string pool), name -> id (the
+ * pooled pointer's id in the tree's hash map). */
+struct imp_strtab {
+	const char **names;
+	size_t n, cap;
+	struct trace_strpool *pool;
+	struct trace_idmap index; /* (pooled pointer, 0) -> id */
+};
+
+struct imp_thread {
+	int64_t pid, tid;
+};
+
+/* A host-side annotation (user_annotation, ProfilerStep#N, ## x ##). */
+struct imp_annot {
+	int64_t start, end;
+	int64_t tid_index;
+	int phase; /* phase id or -1 */
+	int64_t step; /* ProfilerStep number or -1 */
+	int name;  /* id in names */
+	int gpu;   /* a gpu_user_annotation: on device, stream, not a host interval */
+	int64_t device, stream;
+};
+
+struct imp_devstream {
+	int64_t device, stream;
+	uint64_t kernels;
+};
+
+struct imp_devprop {
+	int64_t id;
+	struct trace_header h; /* gpu_* fields and gpu_name (owned) */
+	char *name;
+};
+
+enum imp_frame {
+	F_TOP_MAP, F_EVENTS, F_EVENT, F_ARGS, F_ARGS_DIM, F_PROPS, F_PROP, F_DINFO,
+};
+
+enum topkey { T_NONE, T_EVENTS, T_PROPS, T_BASE, T_DINFO };
+enum evkey { E_NONE, E_PH, E_CAT, E_NAME, E_PID, E_TID, E_TS, E_DUR, E_ARGS };
+
+/* A GPU record held back for sorting: the heap orders small items, the
+ * records stay in their slots (reused, with their string buffers). */
+struct imp_reorder_item {
+	int64_t start;
+	uint64_t seq;
+	uint32_t slot;
+};
+
+struct imp_reorder_slot {
+	struct trace_record rec;
+	char *strs; /* owned copies of the record's strings */
+	size_t strs_cap;
+};
+
+struct imp {
+	const char *name;
+	struct trace_import_opts opts;
+	const struct trace_sink *sink;
+	struct trace_import_stats *st;
+	struct mo_err *err;
+	int pass;
+	struct imp_json json;
+	int failed; /* err filled by a callback */
+
+	/* parser state */
+	enum imp_frame stack[64];
+	int depth;         /* number of frames */
+	int top_seen;
+	int have_events;
+	int key;           /* current key in the innermost frame (per frame kind) */
+	int dim_index;
+	struct imp_event ev;
+	struct imp_devprop cur_prop;
+	int prop_key;
+
+	/* file-level facts */
+	int64_t base_ns;
+	unsigned long long base_off; /* where baseTimeNanoseconds is, for messages */
+	int64_t t_lo, t_hi;      /* the earliest start and latest end (ns, before the base) */
+	int have_times;
+	int have_base;
+	int64_t rank;
+	struct imp_devprop *props;
+	size_t nprops, props_cap;
+
+	/* pass 1 */
+	struct imp_thread *threads;
+	size_t nthreads, threads_cap;
+	size_t last_thread;
+	size_t npoints;          /* launch points kept */
+	struct imp_points corr_pts, ext_pts, seq_pts;
+	struct imp_ivals ivals;  /* by thread * 3 + type - 1 */
+	struct imp_annot *annots;
+	size_t nannots, annots_cap;
+	struct imp_strtab names;     /* annotation and module names */
+	struct imp_strtab phases;    /* phase names; 0 forward, 1 backward, 2 optimizer */
+	int *mod_out;            /* name id -> module id written, or -1 */
+	size_t mod_out_n;
+	int nmodules;
+	size_t *step_order;      /* annotations with a step, by start */
+	size_t nsteps;
+	struct imp_devstream *ds;
+	size_t nds, ds_cap;
+	struct imp_host host;    /* CPU ops and API calls to write (import-host.c) */
+
+	/* the GPU events, kept on a temporary file until pass 1 has seen the
+	 * host side, then read back by pass 2 (import-spill.c) */
+	struct imp_spill spill;
+
+	/* pass 2 */
+	struct imp_reorder_item *heap;
+	size_t nheap, heap_cap;
+	struct imp_reorder_slot *slots;
+	size_t nslots, slots_cap;
+	uint32_t *free_slots;     /* slots not in the heap */
+	size_t nfree, free_cap;
+	uint64_t seqno;
+	int64_t last_emitted;
+	int emitted_any;
+};
+
+struct imp_attrib {
+	int module_name; /* name id or -1 */
+	int phase;
+	int64_t step;
+};
+
+
+/* Errors (callback convention: they return 0 and set im->failed).
+ * imp_fail: "cannot import 'name': offset N: msg" (MO_EINPUT). */
+int imp_fail(struct imp *im, unsigned long long offset, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+int imp_nomem(struct imp *im);
+/* 0, or the error of a failed interval or launch point lookup. */
+int imp_lookups_failed(struct imp *im);
+/* The id of a name in t, added when new; -1 on out of memory. */
+int imp_strtab_intern(struct imp_strtab *t, const char *s, size_t len);
+void imp_strtab_free(struct imp_strtab *t);
+/* rec to the sink, counted in the stats: 0 or a negative MO code. */
+int imp_emit(struct imp *im, const struct trace_record *rec);
+
+/* The JSON callbacks (ctx: the struct imp); each event goes to
+ * imp_pass1_event() when it ends. */
+extern const struct imp_json_callbacks imp_kineto_callbacks;
+
+/* Pass 1 (callback convention): the host side of im->ev kept, a GPU event
+ * spilled.  imp_ev_times: the event's start and end in ns (before the
+ * base), noting the file's time range in pass 1. */
+int imp_pass1_event(struct imp *im);
+int imp_ev_times(struct imp *im, int64_t *start, int64_t *end);
+/* After pass 1: intervals linked, steps ordered; 0 or a negative MO code. */
+int imp_pass1_finish(struct imp *im);
+/* qsort_r order of annotation indices (ctx: the annotations) by start. */
+int imp_annot_cmp(const void *a, const void *b, void *ctx);
+
+/* Attribution (import-attrib.c).  imp_attribute_point: what encloses ts on
+ * thread (launch: ts is a launch point, so "forward" when nothing else
+ * says); *bwd when inside a backward op, *bwd_seq its Sequence number.
+ * imp_attribute: a GPU event's, through its launch point. */
+void imp_attribute_point(struct imp *im, int thread, int64_t ts, int launch,
+			 struct imp_attrib *a, int *bwd, int64_t *bwd_seq);
+void imp_attribute(struct imp *im, const struct imp_event *e, int64_t start,
+		   struct imp_attrib *a);
+
+/* Header, definitions, markers and host records: 0 or a negative MO code. */
+int imp_emit_definitions(struct imp *im);
+
+/* Pass 2 (callback convention): the GPU event in im->ev as a record, into
+ * the reorder window. */
+int imp_pass2_event(struct imp *im);
+/* The reorder window: push copies rec (and its strings), writing the
+ * earliest record first when the window is full; pop writes the earliest.
+ * 0 or a negative MO code. */
+int imp_reorder_push(struct imp *im, const struct trace_record *rec, int64_t start);
+int imp_reorder_pop(struct imp *im);
+
+/* Small readers of events and of the state. */
+static inline int imp_is_gpu_cat(enum cat c)
+{
+	return c == CAT_KERNEL || c == CAT_MEMCPY || c == CAT_MEMSET || c == CAT_GPU_ANN;
+}
+
+static inline int imp_starts_with(const char *s, size_t n, const char *prefix)
+{
+	size_t p = strlen(prefix);
+	return n >= p && !memcmp(s, prefix, p);
+}
+
+static inline int64_t imp_ev_device(const struct imp_event *e)
+{
+	if (e->args_present & (1ULL << A_DEVICE))
+		return e->a[A_DEVICE];
+	if ((e->present & P_PID) && e->pid >= 0)
+		return e->pid;
+	return -1;
+}
+
+static inline int64_t imp_ev_stream(const struct imp_event *e)
+{
+	if (e->args_present & (1ULL << A_STREAM))
+		return e->a[A_STREAM];
+	if ((e->present & P_TID) && e->tid >= 0)
+		return e->tid;
+	return -1;
+}
+
+static inline int64_t imp_ev_arg(const struct imp_event *e, enum argkey k)
+{
+	return (e->args_present & (1ULL << k)) ? e->a[k] : -1;
+}
+
+static inline int imp_module_out(const struct imp *im, int name_id)
+{
+	if (name_id < 0 || (size_t)name_id >= im->mod_out_n)
+		return -1;
+	return im->mod_out[name_id];
+}
 
 #endif
