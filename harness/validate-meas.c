@@ -30,6 +30,20 @@ static void stats_json(const char *name, const struct model_meas_stats *s)
 	       name, s->n, s->median, s->p90, s->max, s->mean);
 }
 
+static void pair_key(int procs, char *buf, size_t size)
+{
+	if (!procs)
+		snprintf(buf, size, "all");
+	else
+		snprintf(buf, size, procs >= 5 ? ">=%d" : "%d", procs);
+}
+
+static void ratio_json(const char *name, const struct model_meas_stats *s)
+{
+	printf("\"%s\": {\"n\": %d, \"median\": %.4f, \"p90\": %.4f, \"max\": %.4f, \"mean\": %.4f}",
+	       name, s->n, s->median, s->p90, s->max, s->mean);
+}
+
 static void json_str(const char *s)
 {
 	putchar('"');
@@ -94,6 +108,18 @@ static void print_json(const struct model_meas_set *s, const struct model_meas_r
 		eval_json(s, &r->ev[r->worst_slow[i]]);
 		printf("%s\n", i + 1 < r->nworst_slow ? "," : "");
 	}
+	printf("],\n\"shared_vs_partitioned\": [\n");
+	for (int i = 0; i < r->npairs; i++) {
+		char key[8];
+		pair_key(r->pairs[i].procs, key, sizeof(key));
+		printf("  {\"processes\": \"%s\", ", key);
+		ratio_json("measured_ratio", &r->pairs[i].meas);
+		printf(", ");
+		ratio_json("predicted_ratio", &r->pairs[i].pred);
+		printf(", ");
+		stats_json("ratio_error", &r->pairs[i].err);
+		printf("}%s\n", i + 1 < r->npairs ? "," : "");
+	}
 	printf("],\n\"skipped_items\": [\n");
 	for (size_t i = 0; i < r->skipped.nskip; i++) {
 		printf("  {\"where\": ");
@@ -134,6 +160,38 @@ static void print_worst(const struct model_meas_set *s, const struct model_meas_
 	}
 }
 
+/* Shared SMs against partitions of the same size (model.h). */
+static void print_pairs(const struct model_meas_set *s, const struct model_meas_report *r)
+{
+	printf("\n## N processes sharing S SMs vs N partitions of S/N SMs (measured and predicted)\n"
+	       "# ratio: throughput shared / partitioned (time partitioned / time shared; > 1: sharing\n"
+	       "# wins); error: predicted ratio vs measured, %% (> 0: the model favours sharing)\n");
+	printf("%-6s %5s | %-23s | %-23s | %s\n", "N", "n", "measured ratio", "predicted ratio",
+	       "error of the ratio");
+	printf("%-6s %5s | %7s %7s %7s | %7s %7s %7s | %7s %7s %7s %7s\n", "", "", "median", "mean",
+	       "max", "median", "mean", "max", "med%", "p90%", "max%", "mean%");
+	for (int i = 0; i < r->npairs; i++) {
+		const struct model_meas_pair_stats *p = &r->pairs[i];
+		char key[8];
+		pair_key(p->procs, key, sizeof(key));
+		printf("%-6s %5d | %7.3f %7.3f %7.3f | %7.3f %7.3f %7.3f | %7.1f %7.1f %7.1f %+7.1f\n",
+		       key, p->meas.n, p->meas.median, p->meas.mean, p->meas.max, p->pred.median,
+		       p->pred.mean, p->pred.max, p->err.median, p->err.p90, p->err.max, p->err.mean);
+	}
+	printf("%-3s %-44s %-14s %4s %3s %9s %9s %8s  %s\n", "#", "item", "gpu", "S", "N", "meas.ratio",
+	       "pred.ratio", "error%", "where (shared)");
+	for (size_t i = 0; i < r->npair_worst; i++) {
+		const struct model_meas_eval *e = &r->ev[r->pair_worst[i][0]];
+		const struct model_meas *m = &s->m[e->idx];
+		double meas, pred;
+		char item[160];
+		model_meas_pair_ratios(s, r, r->pair_worst[i], &meas, &pred);
+		printf("%-3zu %-44.44s %-14.14s %4d %3d %9.3f %9.3f %+8.1f  %s\n", i + 1,
+		       model_meas_describe(m, item, sizeof(item)), e->gpu, e->sms, m->copies, meas,
+		       pred, 100.0 * (pred - meas) / meas, m->where);
+	}
+}
+
 static void print_text(const struct model_meas_set *s, const struct model_meas_report *r,
 		       int ignored)
 {
@@ -169,6 +227,8 @@ static void print_text(const struct model_meas_set *s, const struct model_meas_r
 		       r->nworst_slow);
 		print_worst(s, r, r->worst_slow, r->nworst_slow, 1);
 	}
+	if (r->npairs)
+		print_pairs(s, r);
 	if (r->skipped.nskip) {
 		printf("\n## skipped items (%zu): the model cannot predict them\n", r->skipped.nskip);
 		for (size_t i = 0; i < r->skipped.nskip; i++)

@@ -45,7 +45,7 @@ int meas_cmp_double(const void *a, const void *b)
 }
 
 /* Statistics of the n signed errors e (scratch: n doubles). */
-static void stats_of(const double *e, int n, double *scratch, struct model_meas_stats *out)
+void meas_stats_of(const double *e, int n, double *scratch, struct model_meas_stats *out)
 {
 	double sum = 0;
 
@@ -178,9 +178,38 @@ skip: {
 }
 
 /* The key of evaluation e in dimension d (0 mechanism, 1 class, 2 quota,
- * 3 corun, 4 mechanism,quota,corun). */
-static const char *dims[] = { "mechanism", "class", "quota", "corun", "mechanism,quota,corun" };
-#define NDIMS 5
+ * 3 corun, 4 mechanism,quota,corun, 5 sharing, 6 processes on the SMs). */
+static const char *dims[] = { "mechanism", "class", "quota", "corun", "mechanism,quota,corun",
+			      "sharing", "processes" };
+#define NDIMS 7
+
+static const char *sharing_names[] = { "solo", "same-SMs", "isolated" };
+
+/* How row m shares its GPU: 0 alone, 1 with other processes on its own SMs
+ * (copies=N, or an MPS busy= neighbour: the block scheduler mixes their
+ * blocks, as it does for plain CUDA streams), 2 beside busy partitions
+ * (MIG, green contexts). */
+static int sharing_of(const struct model_meas *m)
+{
+	if (m->copies > 1 || (m->busy[0] && m->mech == MODEL_MECH_MPS))
+		return 1;
+	return m->busy[0] ? 2 : 0;
+}
+
+/* Processes on the row's SMs: copies, 2 for an MPS busy= neighbour (a twin,
+ * row_target), else 1; the key caps it at 5 (">=5"). */
+static int procs_of(const struct model_meas *m)
+{
+	return m->copies > 1 ? m->copies : sharing_of(m) == 1 ? 2 : 1;
+}
+
+static void procs_key(int n, char *key, size_t size)
+{
+	if (n >= 5)
+		snprintf(key, size, ">=5");
+	else
+		snprintf(key, size, "%d", n);
+}
 
 static void key_of(const struct model_meas_set *s, const struct model_meas_eval *e, int d,
 		   char *key, size_t size)
@@ -192,9 +221,12 @@ static void key_of(const struct model_meas_set *s, const struct model_meas_eval 
 	case 1: snprintf(key, size, "%s", e->klass); break;
 	case 2: snprintf(key, size, "%s", model_meas_qbin_name(e->qbin)); break;
 	case 3: snprintf(key, size, "%s", e->corun ? "co-run" : "solo"); break;
-	default:
+	case 4:
 		snprintf(key, size, "%s,%s,%s", mech, model_meas_qbin_name(e->qbin),
 			 e->corun ? "co-run" : "solo");
+		break;
+	case 5: snprintf(key, size, "%s", sharing_names[sharing_of(&s->m[e->idx])]); break;
+	default: procs_key(procs_of(&s->m[e->idx]), key, size);
 	}
 }
 
@@ -220,6 +252,14 @@ static int keys_of(int d, char keys[][40], int max)
 	case 3:
 		snprintf(keys[n++], 40, "solo");
 		snprintf(keys[n++], 40, "co-run");
+		break;
+	case 5:
+		for (int i = 0; i < 3; i++)
+			snprintf(keys[n++], 40, "%s", sharing_names[i]);
+		break;
+	case 6:
+		for (int i = 1; i <= 5; i++)
+			procs_key(i, keys[n++], 40);
 		break;
 	default:
 		for (int i = 0; i < MODEL_MECH_COUNT; i++)
@@ -250,8 +290,8 @@ static void group_stats(const struct model_meas_set *s, const struct model_meas_
 		if (r->ev[i].has_slow)
 			a[r->nev + (size_t)ns++] = r->ev[i].slow_err;
 	}
-	stats_of(a, na, b, abs_out);
-	stats_of(a + r->nev, ns, b, slow_out);
+	meas_stats_of(a, na, b, abs_out);
+	meas_stats_of(a + r->nev, ns, b, slow_out);
 }
 
 /* The indices of the (up to) MODEL_MEAS_WORST largest |errors|. */
@@ -325,7 +365,7 @@ int model_meas_evaluate(const struct model_meas_set *s, model_meas_model_fn fn, 
 	}
 	r->nworst = worst_of(r, 0, r->worst);
 	r->nworst_slow = worst_of(r, 1, r->worst_slow);
-	rc = 0;
+	rc = meas_pairs(s, r, err);
 out:
 	free(a);
 	free(b);

@@ -1128,14 +1128,42 @@ struct model_meas_eval {
 	double meas_slow, pred_slow, slow_err; /* slowdown, signed % */
 };
 
-/* A row of the tables: dim is "mechanism", "class", "quota", "corun" or
- * "mechanism,quota,corun"; key the value ("mig", "gemm", "<=16", "solo",
- * "mig,<=16,solo"). */
+/* A row of the tables: dim is "mechanism", "class", "quota", "corun",
+ * "mechanism,quota,corun", "sharing" or "processes"; key the value ("mig",
+ * "gemm", "<=16", "solo", "mig,<=16,solo", "same-SMs", "2").  sharing: solo
+ * (alone), same-SMs (copies=N, or an MPS busy= neighbour: other processes'
+ * blocks on the row's own SMs, as plain CUDA streams' share them) or
+ * isolated (busy partitions beside its own: MIG, green contexts);
+ * processes: the processes on the row's SMs (1, 2, 3, 4, ">=5"; an MPS
+ * busy= neighbour counts as one, the twin the prediction takes). */
 struct model_meas_group {
 	char dim[24];
 	char key[40];
 	struct model_meas_stats abs, slow;
 };
+
+/*
+ * Shared SMs against partitions of the same size.  A row with copies=N on S
+ * SMs (N processes whose blocks the block scheduler mixes on the same SMs,
+ * as it mixes plain CUDA streams' under MPS without limits) is paired with
+ * the evaluated row of the same item on the same GPU run alone in a
+ * partition (MIG or green context, no co-runner) of S / N SMs.  The ratio
+ * is the throughput of the N shared copies over N partitioned ones: time
+ * partitioned / time shared (> 1: sharing the SMs wins); measured from the
+ * two measured times, predicted from the two predictions, and the error of
+ * the predicted ratio (signed %, > 0: the model favours sharing too much).
+ * Statistics per N (2, 3, 4, >= 5; procs 5 = ">= 5") and over all (procs
+ * 0); pair_worst holds (shared ev, partitioned ev) of the largest |errors|.
+ * Under MIG a partition of S / N SMs may own a different share of the
+ * memory slices than 1/N of the S-SM instance (the A100's 3g owns 4 of 8,
+ * three 1g 3 of 8): the prediction models that; the comparison is then not
+ * of SMs alone.
+ */
+struct model_meas_pair_stats {
+	int procs;                                /* N, 0 = all */
+	struct model_meas_stats meas, pred, err;  /* ratios; err in % */
+};
+#define MODEL_MEAS_PAIR_ROWS 5
 
 #define MODEL_MEAS_WORST 10
 struct model_meas_report {
@@ -1148,7 +1176,13 @@ struct model_meas_report {
 	struct model_meas_stats all_abs, all_slow;
 	size_t worst[MODEL_MEAS_WORST], nworst;           /* ev indices by |err| */
 	size_t worst_slow[MODEL_MEAS_WORST], nworst_slow; /* ev indices by |slow_err| */
+	struct model_meas_pair_stats pairs[MODEL_MEAS_PAIR_ROWS]; /* all, then N = 2.. */
+	int npairs;
+	size_t pair_worst[MODEL_MEAS_WORST][2], npair_worst;
 };
+/* The measured and predicted ratio of a pair (shared ev, partitioned ev). */
+void model_meas_pair_ratios(const struct model_meas_set *s, const struct model_meas_report *r,
+			    const size_t *pair, double *meas, double *pred);
 void model_meas_report_init(struct model_meas_report *r);
 void model_meas_report_release(struct model_meas_report *r);
 /* Evaluate set s into r (which must be freshly initialised).  0, or

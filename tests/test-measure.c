@@ -424,6 +424,60 @@ START_TEST(an_mps_row_beside_a_busy_neighbour_shares_its_sms_and_bandwidth_with_
 }
 END_TEST
 
+/* Shared SMs against partitions of the same size: two copies of a 1 GiB
+ * stream sharing a 2g instance (28 SMs) are paired with the same stream
+ * alone in a 1g instance (14 SMs).  Measured 5.51 ms in 1g and 5.00 ms each
+ * in 2g: the shared pair does 5.51 / 5.00 = 1.102x the partitioned pair's
+ * work.  Predicted: each 2g copy gets half of 2/8 of the bandwidth, as 1g
+ * gets 1/8 (the test above): ratio 1.00, error (1.00 - 1.102) / 1.102 =
+ * -9.3 %.  A copies=2 row on 3g (42 SMs: no 21-SM partition row) and one of
+ * another item have no partner.  The sharing dimension counts the three
+ * copies rows as same-SMs, the processes dimension as 2. */
+START_TEST(shared_sms_are_paired_with_partitions_of_the_same_size)
+{
+	static const char csv[] =
+		"kind,dtype,shape,gpu,mechanism,quota,corun,time_ms\n"
+		"elementwise,fp16,bytes=1073741824,a100-80gb-sxm,mig,14,none,5.51\n"
+		"elementwise,fp16,bytes=1073741824,a100-80gb-sxm,mig,28,copies=2,5.00\n"
+		"elementwise,fp16,bytes=1073741824,a100-80gb-sxm,mig,42,copies=2,4.00\n"
+		"elementwise,fp16,bytes=536870912,a100-80gb-sxm,mig,28,copies=2,2.50\n";
+	struct model_meas_set s;
+	struct model_meas_report r;
+	struct mo_err err;
+	double meas, pred;
+	int same = 0, two = 0;
+
+	model_meas_set_init(&s);
+	ck_assert_int_eq(model_meas_parse_csv(&s, csv, sizeof(csv) - 1, "pairs.csv", &err), 0);
+	model_meas_report_init(&r);
+	ck_assert_int_eq(model_meas_evaluate(&s, NULL, NULL, &r, &err), 0);
+	ck_assert_uint_eq(r.nev, 4);
+	ck_assert_int_eq(r.npairs, 2); /* all, and N = 2 */
+	ck_assert_int_eq(r.pairs[0].procs, 0);
+	ck_assert_int_eq(r.pairs[1].procs, 2);
+	ck_assert_int_eq(r.pairs[0].meas.n, 1);
+	ck_assert_double_eq_tol(r.pairs[0].meas.median, 5.51 / 5.00, 1e-9);
+	ck_assert_double_eq_tol(r.pairs[0].pred.median, 1.0, 0.03);
+	ck_assert_double_eq_tol(r.pairs[0].err.mean, -9.3, 3);
+	ck_assert_uint_eq(r.npair_worst, 1);
+	ck_assert_uint_eq(r.ev[r.pair_worst[0][0]].idx, 1);
+	ck_assert_uint_eq(r.ev[r.pair_worst[0][1]].idx, 0);
+	model_meas_pair_ratios(&s, &r, r.pair_worst[0], &meas, &pred);
+	ck_assert_double_eq_tol(meas, 1.102, 0.001);
+	for (size_t i = 0; i < r.ngroups; i++) {
+		const struct model_meas_group *gr = &r.groups[i];
+		if (!strcmp(gr->dim, "sharing") && !strcmp(gr->key, "same-SMs"))
+			same = gr->abs.n;
+		if (!strcmp(gr->dim, "processes") && !strcmp(gr->key, "2"))
+			two = gr->abs.n;
+	}
+	ck_assert_int_eq(same, 3);
+	ck_assert_int_eq(two, 3);
+	model_meas_report_release(&r);
+	model_meas_set_release(&s);
+}
+END_TEST
+
 START_TEST(a_model_row_says_how_its_kernels_were_launched_and_its_input_copied)
 {
 	static const char ok[] = "kind,dtype,shape,gpu,mechanism,quota,corun,time_us\n"
@@ -659,6 +713,7 @@ Suite *test_suite(void)
 	tcase_add_test(tc, the_evaluation_reports_exact_errors_by_group_and_the_worst_rows);
 	tcase_add_test(tc, a_mig_row_runs_on_its_instance_bandwidth_shared_by_its_mps_copies);
 	tcase_add_test(tc, an_mps_row_beside_a_busy_neighbour_shares_its_sms_and_bandwidth_with_a_twin);
+	tcase_add_test(tc, shared_sms_are_paired_with_partitions_of_the_same_size);
 	tcase_add_test(tc, a_model_row_says_how_its_kernels_were_launched_and_its_input_copied);
 	tcase_add_test(tc, the_l40_mps_sweep_becomes_gemm_rows_with_the_100_percent_row_as_whole);
 	tcase_add_test(tc, parvagpu_rows_are_mig_slices_with_mps_copies_and_the_7g_row_as_reference);

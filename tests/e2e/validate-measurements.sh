@@ -44,6 +44,21 @@ if command -v gnuplot >/dev/null; then
 		grep -q "measured" "$tmp/out/$f.gp" && grep -q "predicted" "$tmp/out/$f.gp" || fail "$f labels"
 	done
 fi
+# N copies sharing S SMs against partitions of S/N (made-up times): the
+# sharing and processes tables and the pairs table, text and JSON
+printf 'kind,dtype,shape,gpu,mechanism,quota,corun,time_us\nelementwise,fp16,bytes=1073741824,a100-80gb-sxm,mig,14,none,5510\nelementwise,fp16,bytes=1073741824,a100-80gb-sxm,mig,28,copies=2,5000\n' >"$tmp/pair.csv"
+"$MOSAIC" validate --measurements "$tmp/pair.csv" >"$tmp/pair.txt" || fail "pairs"
+for want in "^sharing  *solo" "^  *same-SMs  *|" "^processes  *1" "^## N processes sharing S SMs vs N partitions" \
+	"^all  *1 |   1.102" "^2  *1 |   1.102"; do
+	grep -q -- "$want" "$tmp/pair.txt" || fail "no '$want' in: $(cat "$tmp/pair.txt")"
+done
+"$MOSAIC" validate --measurements "$tmp/pair.csv" --json >"$tmp/pair.json" || fail "pairs --json"
+python3 - "$tmp/pair.json" <<'PY' || fail "pairs json: $(cat "$tmp/pair.json")"
+import json, sys
+p = json.load(open(sys.argv[1]))["shared_vs_partitioned"]
+assert [x["processes"] for x in p] == ["all", "2"], p
+assert p[0]["measured_ratio"]["n"] == 1 and abs(p[0]["measured_ratio"]["median"] - 1.102) < 1e-3, p
+PY
 # the committed copies of published data
 "$MOSAIC" validate --measurements "$data" >"$tmp/pub.txt" 2>"$tmp/err" || fail "published data: $(cat "$tmp/err")"
 grep -q "^mechanism  *whole" "$tmp/pub.txt" && grep -q "^  *mig  *|" "$tmp/pub.txt" && grep -q "^  *mps  *|" "$tmp/pub.txt" \
