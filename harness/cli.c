@@ -1,6 +1,7 @@
 /* cli.c - shared helpers of the mosaic subcommands. */
 #include "harness/cli.h"
 #include "harness/bundled.h"
+#include "model/model.h"
 
 #include <ctype.h>
 #include <jansson.h>
@@ -87,6 +88,24 @@ void cli_json_print(json_t *o)
 int cli_bad_option(const char *verb)
 {
 	return cli_usage_error(verb, "%s", cli_getopt_error());
+}
+
+int cli_last_option(const char *verb, int c, const char *usage)
+{
+	struct mo_err err;
+
+	switch (c) {
+	case 'h':
+		printf("usage: %s\n", usage);
+		return MO_EXIT_OK;
+	case 'G':
+		mo_err_clear(&err);
+		return model_gpu_load_file(optarg, &err) < 0 ? cli_fail(verb, &err) : -1;
+	case CLI_OPT_QUIET:
+		return -1;
+	default:
+		return cli_bad_option(verb);
+	}
 }
 
 /* A number starts with a digit, or a sign and a digit (no blanks, no "nan"). */

@@ -98,6 +98,20 @@ struct json_t;
 void cli_json_print(struct json_t *o);
 const char *cli_getopt_error(void);
 int cli_bad_option(const char *verb);
+/*
+ * The end of a command's option switch, for what every command does alike:
+ *     default:
+ *         if ((rc = cli_last_option(VERB, c, usage)) >= 0)
+ *             return rc;
+ *         break;
+ * 'h' (--help) prints "usage: <usage>" on stdout and answers 0 (a command
+ * with a help function of its own catches 'h' before); 'G' (--gpu-file FILE,
+ * the same letter in every command) adds the file's GPUs to the model's
+ * registry (model_gpu_load_file), answering cli_fail()'s code if it cannot;
+ * CLI_OPT_QUIET is taken where the command prints nothing to quiet; anything
+ * else is cli_bad_option(verb).  Answers -1 when parsing goes on.
+ */
+int cli_last_option(const char *verb, int c, const char *usage);
 
 /*
  * The one reader of numbers on the command line (options and environment):

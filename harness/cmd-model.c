@@ -306,7 +306,7 @@ static int curve_parse(int argc, char **argv, struct curve_args *a)
 		{ "quiet", no_argument, 0, CLI_OPT_QUIET }, { 0, 0, 0, 0 },
 	};
 	struct mo_err err;
-	int c;
+	int c, rc;
 
 	memset(a, 0, sizeof(*a));
 	mo_err_clear(&err);
@@ -317,7 +317,6 @@ static int curve_parse(int argc, char **argv, struct curve_args *a)
 		case 'm': a->module = optarg; break;
 		case 'p': a->profiles = optarg; break;
 		case 'j': a->json = 1; break;
-		case CLI_OPT_QUIET: break;
 		case 'P': a->plot = optarg; break;
 		case 'q': {
 			int64_t v[MODEL_CURVE_MAX];
@@ -328,15 +327,10 @@ static int curve_parse(int argc, char **argv, struct curve_args *a)
 				a->quotas[i] = (int)v[i];
 			break;
 		}
-		case 'G':
-			if (model_gpu_load_file(optarg, &err) < 0)
-				return cli_fail(VERB, &err);
-			break;
-		case 'h':
-			printf("usage: %s\n", usage);
-			return 0;
 		default:
-			return cli_bad_option(VERB);
+			if ((rc = cli_last_option(VERB, c, usage)) >= 0)
+				return rc;
+			break;
 		}
 	}
 	if (optind + 1 != argc)
@@ -596,7 +590,7 @@ static int interference_parse(int argc, char **argv, struct interference_args *a
 		{ "help", no_argument, 0, 'h' },         { 0, 0, 0, 0 },
 	};
 	struct mo_err err;
-	int c;
+	int c, rc;
 
 	memset(a, 0, sizeof(*a));
 	a->own = a->others = -1;
@@ -608,7 +602,6 @@ static int interference_parse(int argc, char **argv, struct interference_args *a
 		case 'm': a->matrix = optarg; break;
 		case 'o': a->outp = optarg; break;
 		case CLI_OPT_JSON: a->json = 1; break;
-		case CLI_OPT_QUIET: break;
 		case 'g': a->gpu_name = optarg; break;
 		case 's':
 			if (a->nsolo == MODEL_IM_MAX)
@@ -628,15 +621,10 @@ static int interference_parse(int argc, char **argv, struct interference_args *a
 			a->sms = (int)v;
 			break;
 		}
-		case 'G':
-			if (model_gpu_load_file(optarg, &err) < 0)
-				return cli_fail(VERB, &err);
-			break;
-		case 'h':
-			printf("usage: %s\n", usage);
-			return 0;
 		default:
-			return cli_bad_option(VERB);
+			if ((rc = cli_last_option(VERB, c, usage)) >= 0)
+				return rc;
+			break;
 		}
 	}
 	if (optind < argc)
@@ -767,7 +755,7 @@ int cmd_model(int argc, char **argv)
 		{ "help", no_argument, 0, 'h' },        { 0, 0, 0, 0 },
 	};
 	const char *gpu = NULL, *op = NULL, *shape = NULL, *dtype = NULL, *sub;
-	int sms = 0, causal = 0, json = 0, c;
+	int sms = 0, causal = 0, json = 0, c, rc;
 	int64_t flops = 0, bytes = 0;
 	struct mo_err err;
 
@@ -828,18 +816,10 @@ int cmd_model(int argc, char **argv)
 		case 'j':
 			json = 1;
 			break;
-		case CLI_OPT_QUIET:
-			break;
-		case 'G':
-			mo_err_clear(&err);
-			if (model_gpu_load_file(optarg, &err) < 0)
-				return cli_fail(VERB, &err);
-			break;
-		case 'h':
-			printf("usage: %s\n", usage);
-			return 0;
 		default:
-			return cli_bad_option(VERB);
+			if ((rc = cli_last_option(VERB, c, usage)) >= 0)
+				return rc;
+			break;
 		}
 	}
 	if (!strcmp(sub, "gpus"))

@@ -67,7 +67,7 @@ static int parse(int argc, char **argv, struct plan_args *a, struct mo_err *err)
 		{NULL, 0, NULL, 0},
 	};
 	long long v;
-	int c;
+	int c, rc;
 
 	optind = 1;
 	while ((c = cli_getopt(argc, argv, "n:g:p:o:ejh", opts)) != -1) {
@@ -91,12 +91,10 @@ static int parse(int argc, char **argv, struct plan_args *a, struct mo_err *err)
 		case 'P': a->meas->profiles = optarg; break;
 		case 'C': a->meas->calibration = optarg; break;
 		case 'M': a->meas->matrix = optarg; break;
-		case 'G':
-			if (model_gpu_load_file(optarg, err) < 0)
-				return cli_fail("plan", err);
+		default:
+			if ((rc = cli_last_option("plan", c, usage)) >= 0)
+				return rc;
 			break;
-		case 'h': printf("usage: %s\n", usage); return 0;
-		default: return cli_bad_option("plan");
 		}
 	}
 	if (optind != argc - 1)

@@ -221,7 +221,7 @@ static int parse(int argc, char **argv, struct args *a, struct mo_err *err)
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
-	int c;
+	int c, rc;
 
 	optind = 1;
 	while ((c = cli_getopt(argc, argv, "w:b:o:jh", opts)) != -1) {
@@ -232,7 +232,6 @@ static int parse(int argc, char **argv, struct args *a, struct mo_err *err)
 		case 'b': a->backend = optarg; break;
 		case 'o': a->out = optarg; break;
 		case 'j': a->json = 1; break;
-		case CLI_OPT_QUIET: break;
 		case 'i':
 		case 'W':
 			if (cli_int(c == 'i' ? "--iterations" : "--warmup", optarg, c == 'i' ? 1 : 0,
@@ -240,15 +239,10 @@ static int parse(int argc, char **argv, struct args *a, struct mo_err *err)
 				return cli_usage_error("run", "%s", err->msg);
 			*(c == 'i' ? &a->iterations : &a->warmup) = (int)v;
 			break;
-		case 'G':
-			if (model_gpu_load_file(optarg, err) < 0)
-				return cli_fail("run", err);
-			break;
-		case 'h':
-			printf("usage: %s\n", usage);
-			return 0;
 		default:
-			return cli_bad_option("run");
+			if ((rc = cli_last_option("run", c, usage)) >= 0)
+				return rc;
+			break;
 		}
 	}
 	if (optind != argc - 1)

@@ -99,8 +99,10 @@ int cmd_synth(int argc, char **argv)
 		case 'o': out = optarg; break;
 		case 'j': json = 1; break;
 		case CLI_OPT_QUIET: quiet = 1; break;
-		case 'h': printf("usage: %s\n", usage); return 0;
-		default: return cli_bad_option("synth");
+		default:
+			if ((rc = cli_last_option("synth", c, usage)) >= 0)
+				return rc;
+			break;
 		}
 	}
 	if (optind != argc - 1)

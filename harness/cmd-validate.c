@@ -179,7 +179,7 @@ static int parse(int argc, char **argv, struct args *a, struct mo_err *err)
 		{ "max-mape", required_argument, 0, 'm' }, { "help", no_argument, 0, 'h' },
 		{ "quiet", no_argument, 0, CLI_OPT_QUIET }, { 0, 0, 0, 0 },
 	};
-	int c;
+	int c, rc;
 
 	optind = 1;
 	while ((c = cli_getopt(argc, argv, "h", opts)) != -1) {
@@ -191,22 +191,16 @@ static int parse(int argc, char **argv, struct args *a, struct mo_err *err)
 			break;
 		case 'r': a->ref_path = optarg; break;
 		case 'g': a->gpu_name = optarg; break;
-		case 'G':
-			if (model_gpu_load_file(optarg, err) < 0)
-				return cli_fail(VERB, err);
-			break;
 		case 'j': a->json = 1; break;
-		case CLI_OPT_QUIET: break;
 		case 'p': a->plot = optarg; break;
 		case 'm':
 			if (cli_real("--max-mape", optarg, 0, 1e6, &a->max_mape, err) < 0)
 				return cli_usage_error(VERB, "%s", err->msg);
 			break;
-		case 'h':
-			printf("usage: %s\n", usage);
-			return 0;
 		default:
-			return cli_bad_option(VERB);
+			if ((rc = cli_last_option(VERB, c, usage)) >= 0)
+				return rc;
+			break;
 		}
 	}
 	for (; optind < argc; optind++) {

@@ -168,7 +168,7 @@ int cmd_workload(int argc, char **argv)
 	const char *gpu_name = NULL;
 	int64_t *times = NULL;
 	struct mo_err err;
-	int json = 0, c;
+	int json = 0, c, rc;
 
 	mo_err_clear(&err);
 	if (argc >= 2 && !strcmp(argv[1], "from-trace"))
@@ -187,10 +187,11 @@ int cmd_workload(int argc, char **argv)
 	while ((c = cli_getopt(argc, argv, "jg:h", opts)) != -1) {
 		switch (c) {
 		case 'j': json = 1; break;
-		case CLI_OPT_QUIET: break;
 		case 'g': gpu_name = optarg; break;
-		case 'h': printf("usage: %s\n", usage); return 0;
-		default: return cli_bad_option("workload");
+		default:
+			if ((rc = cli_last_option("workload", c, usage)) >= 0)
+				return rc;
+			break;
 		}
 	}
 	if (optind != argc - 1)

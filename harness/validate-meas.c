@@ -269,8 +269,6 @@ int cmd_validate_measurements(int argc, char **argv)
 		case 'j':
 			json = 1;
 			break;
-		case CLI_OPT_QUIET:
-			break;
 		case 'o':
 			outdir = optarg;
 			break;
@@ -278,11 +276,10 @@ int cmd_validate_measurements(int argc, char **argv)
 			if (cli_real("--max-median", optarg, 0, 1e9, &max_median, &err) < 0)
 				return cli_usage_error(VERB, "%s", err.msg);
 			break;
-		case 'h':
-			printf("usage: %s\n", usage);
-			return 0;
 		default:
-			return cli_bad_option(VERB);
+			if ((rc = cli_last_option(VERB, c, usage)) >= 0)
+				return rc;
+			break;
 		}
 	}
 	if (optind < argc)
