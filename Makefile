@@ -87,7 +87,10 @@ TEST_SRC := $(wildcard tests/test-*.c)
 TEST_COMMON_SRC := $(wildcard tests/common/*.c)
 TEST_COMMON_OBJ := $(TEST_COMMON_SRC:%.c=$(BUILD)/%.o)
 TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
-E2E := $(sort $(filter-out tests/e2e/lib.sh,$(wildcard tests/e2e/*.sh)))
+# The slowest scripts first, so that the parallel run does not end on one.
+E2E_SLOW := $(addprefix tests/e2e/,bench.sh inspect-analyses.sh regress.sh bench-user.sh \
+	regress-reference.sh bench-measurements.sh import-external.sh)
+E2E := $(E2E_SLOW) $(sort $(filter-out tests/e2e/lib.sh $(E2E_SLOW),$(wildcard tests/e2e/*.sh)))
 BENCH_SRC := $(wildcard tests/bench/bench-*.c)
 BENCH_BIN := $(BENCH_SRC:tests/bench/%.c=$(BUILD)/bench/%)
 
@@ -153,25 +156,37 @@ $(BUILD)/bench/bench-%: tests/bench/bench-%.c $(BUILD)/harness/sim-check.o $(LIB
 # Tests run from the repository root; MOSAIC names the program under test.
 # `check` installs what is missing, then builds and tests in a sub-make that
 # reads this file again (so pkg-config sees the packages just installed).
+# The sub-make builds and runs the tests CHECK_JOBS at a time (default: the
+# online CPUs); --output-sync prints each suite's or script's output whole,
+# when it ends.  Every test runs even when one fails: each leaves its exit
+# code in $(BUILD)/check/, and check-unit / check-e2e count them.
+CHECK_JOBS ?= $(shell nproc 2>/dev/null || echo 1)
 check: deps
-	@$(MAKE) --no-print-directory MODE=$(MODE) check-build
+	@$(MAKE) --no-print-directory -j$(CHECK_JOBS) --output-sync=target MODE=$(MODE) check-build
 
 check-build: all $(TEST_BIN) cuda
-	@$(MAKE) --no-print-directory MODE=$(MODE) check-unit check-e2e
+	@rm -rf $(BUILD)/check
+	@$(MAKE) --no-print-directory MODE=$(MODE) check-e2e check-unit
 
-check-unit: $(TEST_BIN)
-	@fail=0; for t in $(TEST_BIN); do \
-		echo "== $$t"; CK_FORK=yes $$t || fail=1; \
-	done; exit $$fail
+UNIT_RC := $(TEST_BIN:$(BUILD)/tests/%=$(BUILD)/check/unit-%.rc)
+E2E_RC := $(E2E:tests/e2e/%.sh=$(BUILD)/check/e2e-%.rc)
+.PHONY: FORCE
+$(BUILD)/check/unit-%.rc: $(BUILD)/tests/% FORCE
+	@mkdir -p $(@D); echo "== $<"; CK_FORK=yes $<; echo $$? > $@
 
 # An e2e script exits 0 (pass), 77 (skipped: optional data or tool absent;
 # counted apart, never as a pass) or anything else (fail).
-check-e2e: $(MOSAIC)
-	@fail=0; pass=0; skip=0; for t in $(E2E); do \
-		MOSAIC=$(abspath $(MOSAIC)) bash $$t; rc=$$?; \
-		if [ $$rc -eq 0 ]; then pass=$$((pass+1)); echo "PASS: $$t"; \
-		elif [ $$rc -eq 77 ]; then skip=$$((skip+1)); echo "SKIP: $$t"; \
-		else fail=$$((fail+1)); echo "FAIL: $$t (exit $$rc)"; fi; \
+$(BUILD)/check/e2e-%.rc: tests/e2e/%.sh $(MOSAIC) FORCE
+	@mkdir -p $(@D); MOSAIC=$(abspath $(MOSAIC)) bash $<; rc=$$?; echo $$rc > $@; \
+	case $$rc in 0) echo "PASS: $<";; 77) echo "SKIP: $<";; *) echo "FAIL: $< (exit $$rc)";; esac
+
+check-unit: $(UNIT_RC)
+	@fail=0; for t in $(TEST_BIN); do rc=$$(cat $(BUILD)/check/unit-$${t##*/}.rc); \
+		[ "$$rc" = 0 ] || { echo "FAIL: $$t (exit $$rc)"; fail=1; }; done; exit $$fail
+
+check-e2e: $(E2E_RC)
+	@pass=0; skip=0; fail=0; for t in $(E2E); do n=$${t##*/}; rc=$$(cat $(BUILD)/check/e2e-$${n%.sh}.rc); \
+		case $$rc in 0) pass=$$((pass+1));; 77) skip=$$((skip+1));; *) fail=$$((fail+1));; esac; \
 	done; echo "e2e: $$pass passed, $$skip skipped, $$fail failed"; [ $$fail -eq 0 ]
 
 # Debian packages mosaic needs (python3: the e2e tests read JSON with it);
