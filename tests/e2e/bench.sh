@@ -122,12 +122,12 @@ for f in "$tmp"/j1/*.gp; do   # scripts: the same apart from the comment naming 
 	cmp -s <(grep -v '^#' "$f") <(grep -v '^#' "$tmp/m/$b") || fail "$b differs after --merge"
 done
 
-# --shard auto takes I/N from the launcher (as mpirun sets it) and writes DIR/shards/I
-for i in 0 1 2; do
-	OMPI_COMM_WORLD_RANK=$i OMPI_COMM_WORLD_SIZE=3 "$MOSAIC" bench --quick --shard auto \
-		--workloads $wl --out "$tmp/auto" --quiet >/dev/null 2>"$tmp/err3" \
-		|| fail "bench --shard auto (rank $i) failed: $(cat "$tmp/err3")"
-done
+# --shard auto takes I/N from the launcher (as mpirun sets it) and writes
+# DIR/shards/I (one rank is enough to show it: the split is --shard's)
+OMPI_COMM_WORLD_RANK=1 OMPI_COMM_WORLD_SIZE=3 "$MOSAIC" bench --quick --shard auto \
+	--workloads $wl --out "$tmp/auto" --quiet >/dev/null 2>"$tmp/err3" \
+	|| fail "bench --shard auto (rank 1) failed: $(cat "$tmp/err3")"
+[ ! -e "$tmp/auto/shards/0" ] && [ ! -e "$tmp/auto/shards/2" ] || fail "--shard auto ran other ranks' shards"
 cmp -s "$tmp/s1/iter.csv" "$tmp/auto/shards/1/iter.csv" || fail "--shard auto rank 1 != --shard 1/3"
 env -u OMPI_COMM_WORLD_RANK -u PMI_RANK -u SLURM_PROCID -u SLURM_ARRAY_TASK_ID \
 	"$MOSAIC" bench --quick --shard auto --out "$tmp/bad" >/dev/null 2>&1
