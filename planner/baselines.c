@@ -97,7 +97,7 @@ static int place_module(const struct plan_problem *pb, struct plan *p, int m, in
 			struct plan_partition *part = p->gpus[g].n_partitions
 				? &p->gpus[g].partitions[0] : plan_add_partition(p, g, pb->gpu->sms);
 
-			if (!part || !plan_add_slot(part, pb->modules[m].name, bd[s], bd[s + 1], s, d, dp)) {
+			if (!part || !pl_add_slot(pb, part, m, bd[s], bd[s + 1], s, d, dp)) {
 				if (bd != bounds)
 					free(bd);
 				return -1;
@@ -196,8 +196,8 @@ static struct plan *megatron_plan(const struct plan_problem *pb, const struct se
 			while (j < cut[s + 1] && seq[j].m == m)
 				j++;
 			for (int d = 0; d < D; d++)
-				if (!plan_add_slot(&p->gpus[d * S + s].partitions[0], pb->modules[m].name, lb,
-						   lb + (j - i), mstage[m], d, D))
+				if (!pl_add_slot(pb, &p->gpus[d * S + s].partitions[0], m, lb, lb + (j - i),
+						 mstage[m], d, D))
 					goto fail;
 			mstage[m]++;
 			i = j;

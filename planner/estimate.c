@@ -258,17 +258,20 @@ struct est {
 	char *arena;                    /* the one allocation all the arrays above live in */
 };
 
-#define EST_ARRAYS(X)                                                                       \
-	X(part_base, p->n_gpus + 1) X(slot_part, nf) X(part_qi, s->np) X(slot_opt, nf)      \
-	X(slot_gbps, nf) X(slot_f, nf) X(slot_b, nf) X(slot_hf, nf) X(slot_hb, nf)          \
-	X(slot_ho, nf) X(part_gbps, s->np) X(wsum, s->np) X(tsum, s->np)                   \
-	X(gpu_gbps, p->n_gpus) X(unit_w, nu) X(credit, nu) X(pin, nu) X(sout, nu)          \
-	X(succ_off, nu) X(has_pred, nu) X(own, nu) X(comm, s->n_succ) X(head, nu)          \
-	X(tail, nu) X(idle, nu) X(dist, nu) X(pstart, s->np + 1) X(plist, nf)              \
-	X(cursor, s->np) X(ulist, nf) X(ulen, s->np) X(htab, s->hcap) X(u_lo, nu)          \
-	X(u_hi, nu) X(u_qi, nu) X(u_slot, nu) X(rem, s->np) X(popt, s->np) X(held, s->np)  \
-	X(port, p->n_gpus) X(gsync, p->n_gpus) X(host, p->n_gpus) X(u_mem, nu)            \
-	X(g_rep, p->n_gpus) X(f_act, nf) X(g_first, p->n_gpus + 1) X(ctab, s->ccap)
+/* The arrays, first those the phases accumulate into (zeroed), then those
+ * they set before reading (left as malloc gives them). */
+#define EST_ZEROED(X)                                                                       \
+	X(slot_opt, nf) X(wsum, s->np) X(tsum, s->np) X(gpu_gbps, p->n_gpus) X(unit_w, nu)  \
+	X(pin, nu) X(sout, nu) X(has_pred, nu) X(own, nu) X(pstart, s->np + 1)             \
+	X(cursor, s->np) X(htab, s->hcap) X(u_qi, nu) X(rem, s->np) X(popt, s->np)          \
+	X(held, s->np) X(host, p->n_gpus) X(ctab, s->ccap)
+#define EST_SET(X)                                                                          \
+	X(part_base, p->n_gpus + 1) X(slot_part, nf) X(part_qi, s->np) X(slot_gbps, nf)     \
+	X(slot_f, nf) X(slot_b, nf) X(slot_hf, nf) X(slot_hb, nf) X(slot_ho, nf)            \
+	X(part_gbps, s->np) X(credit, nu) X(succ_off, nu) X(comm, s->n_succ) X(head, nu)    \
+	X(tail, nu) X(idle, nu) X(dist, nu) X(plist, nf) X(ulist, nf) X(ulen, s->np)       \
+	X(u_lo, nu) X(u_hi, nu) X(u_slot, nu) X(port, p->n_gpus) X(gsync, p->n_gpus)       \
+	X(u_mem, nu) X(g_rep, p->n_gpus) X(f_act, nf) X(g_first, p->n_gpus + 1)
 
 static void est_free(struct est *s)
 {
@@ -276,13 +279,13 @@ static void est_free(struct est *s)
 	pl_graph_release(&s->g);
 }
 
-/* Every array zeroed (n + 1 elements each, carved from one allocation);
- * -1 when out of memory. */
+/* Every array of n + 1 elements, carved from one allocation, those of
+ * EST_ZEROED zeroed; -1 when out of memory. */
 static int est_alloc(struct est *s)
 {
 	const struct plan *p = s->p;
 	int nf = s->g.n_flat, nu = s->g.n_units;
-	size_t total = 0;
+	size_t total = 0, zeroed;
 	char *at;
 
 	s->np = 0;
@@ -297,15 +300,19 @@ static int est_alloc(struct est *s)
 		;
 #define EST_SIZE(name, n) ((((size_t)(n) + 1) * sizeof(*s->name) + 7) & ~(size_t)7)
 #define SIZE_ONE(name, n) total += EST_SIZE(name, n);
-	EST_ARRAYS(SIZE_ONE)
+	EST_ZEROED(SIZE_ONE)
+	zeroed = total;
+	EST_SET(SIZE_ONE)
 #undef SIZE_ONE
-	s->arena = calloc(1, total);
+	s->arena = malloc(total);
 	s->e->parts = calloc((size_t)(s->np ? s->np : 1), sizeof(*s->e->parts));
 	if (!s->arena || !s->e->parts)
 		return -1;
+	memset(s->arena, 0, zeroed);
 	at = s->arena;
 #define CARVE_ONE(name, n) s->name = (void *)at; at += EST_SIZE(name, n);
-	EST_ARRAYS(CARVE_ONE)
+	EST_ZEROED(CARVE_ONE)
+	EST_SET(CARVE_ONE)
 #undef CARVE_ONE
 #undef EST_SIZE
 	return 0;
@@ -356,10 +363,8 @@ static int layout_eq(const struct est *s, int a, int b)
 			return 0;
 	for (int k = 0; k < n; k++) {
 		const struct pl_flat *fa = &s->g.flat[s->g_first[a] + k], *fb = &s->g.flat[s->g_first[b] + k];
-		int r = s->g.units[fa->unit].replicas;
 
-		if (fa->part != fb->part || fa->unit != fb->unit ||
-		    pl_replica_share(s->M, r, fa->replica) != pl_replica_share(s->M, r, fb->replica))
+		if (fa->part != fb->part || fa->unit != fb->unit || fa->share != fb->share)
 			return 0;
 	}
 	return 1;
@@ -378,8 +383,7 @@ static uint64_t layout_hash(const struct est *s, int g)
 		const struct pl_flat *fl = &s->g.flat[f];
 
 		h = (h ^ (uint64_t)(fl->part * 7919 + fl->unit)) * 1099511628211ULL;
-		h = (h ^ (uint64_t)pl_replica_share(s->M, s->g.units[fl->unit].replicas, fl->replica)) *
-		    1099511628211ULL;
+		h = (h ^ (uint64_t)fl->share) * 1099511628211ULL;
 	}
 	return h;
 }
@@ -502,8 +506,7 @@ static void est_interference(struct est *s)
 			s->slot_f[f] = (int64_t)llround((double)s->slot_f[f] * slow);
 			s->slot_b[f] = (int64_t)llround((double)s->slot_b[f] * slow);
 		}
-		est->parts[r].load_ns += (int64_t)pl_replica_share(s->M, un->replicas, s->g.flat[f].replica) *
-					 (s->slot_f[f] + s->slot_b[f]);
+		est->parts[r].load_ns += (int64_t)s->g.flat[f].share * (s->slot_f[f] + s->slot_b[f]);
 	}
 }
 
@@ -791,13 +794,11 @@ static void est_host(struct est *s)
 	if (p->host_issue == MODEL_HOST_NONE)
 		return;
 	for (int f = 0; f < g->n_flat; f++) {
-		const struct pl_unit *un = &g->units[g->flat[f].unit];
 		int gi = g->flat[f].gpu;
 
 		if (!s->f_act[f])
 			continue;
-		int64_t t = (int64_t)pl_replica_share(s->M, un->replicas, g->flat[f].replica) *
-			    (s->slot_hf[f] + s->slot_hb[f]) + s->slot_ho[f];
+		int64_t t = (int64_t)g->flat[f].share * (s->slot_hf[f] + s->slot_hb[f]) + s->slot_ho[f];
 
 		if (p->host_issue == MODEL_HOST_PER_GPU)
 			per[gi] += t;
@@ -831,6 +832,7 @@ static int estimate(const struct plan_problem *pb, const struct plan *p, int ali
 	s.M = p->microbatches;
 	if (modinfo_from_problem(pb, &mi))
 		return mo_err_set(err, MO_ENOMEM, "plan: out of memory");
+	mi.by_index = alike; /* the planners' own evaluations */
 	rc = pl_graph_build(p, &mi, &s.g, err);
 	pl_modinfo_release(&mi);
 	if (rc)

@@ -55,7 +55,7 @@ int pl_modinfo_init(struct pl_modinfo *mi, const void *mods, size_t mod_size, si
 		memcpy(&ef[e], x + from_off, sizeof(int));
 		memcpy(&et[e], x + to_off, sizeof(int));
 	}
-	*mi = (struct pl_modinfo){n_modules, names, layers, n_edges, ef, et};
+	*mi = (struct pl_modinfo){n_modules, names, layers, n_edges, ef, et, 0};
 	return 0;
 }
 
@@ -121,7 +121,8 @@ struct gb {
 static int slot_module(const struct pl_modinfo *mi, const struct plan_slot *sl, int gi, int i, int s,
 		       int *hint, struct mo_err *err)
 {
-	int m = find_module(mi, sl->module, hint);
+	int m = mi->by_index && sl->module_index >= 0 && sl->module_index < mi->n_modules
+			? sl->module_index : find_module(mi, sl->module, hint);
 
 	if (m < 0)
 		return mo_err_set(err, MO_EINPUT, "GPU %d partition %d slot %d: unknown module '%s'", gi, i, s,
@@ -157,6 +158,8 @@ static int slot_unit(struct gb *b, int m, const struct plan_slot *sl, struct mo_
 	un->lb = sl->layer_begin;
 	un->le = sl->layer_end;
 	un->replicas = sl->replicas;
+	un->share_q = b->p->microbatches > 0 ? b->p->microbatches / sl->replicas : 0;
+	un->share_r = b->p->microbatches > 0 ? b->p->microbatches % sl->replicas : 0;
 	un->slots = malloc((size_t)sl->replicas * sizeof(int));
 	if (!un->slots)
 		return OOM();
@@ -191,7 +194,8 @@ static int add_slot(struct gb *b, int gi, int i, int s, struct mo_err *err)
 				  gi, i, s, sl->module, sl->stage, sl->replica);
 	un->slots[sl->replica] = g->n_flat;
 	un->n_slots++;
-	g->flat[g->n_flat++] = (struct pl_flat){gi, i, s, u, sl->replica};
+	g->flat[g->n_flat++] = (struct pl_flat){gi, i, s, u, sl->replica,
+						un->share_q + (sl->replica < un->share_r)};
 	return 0;
 }
 

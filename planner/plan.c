@@ -116,6 +116,24 @@ struct plan_partition *plan_add_partition(struct plan *p, int gpu, int sms)
 	return np;
 }
 
+/* A new last slot of part with everything but its name; NULL when out of memory. */
+static struct plan_slot *slot_append(struct plan_partition *part, int layer_begin, int layer_end,
+				     int stage, int replica, int replicas, int module_index)
+{
+	struct plan_slot *ns;
+
+	if (MO_GROW(part->slots, (size_t)part->n_slots + 1, part->slots_cap) < 0)
+		return NULL;
+	ns = &part->slots[part->n_slots++];
+	ns->layer_begin = layer_begin;
+	ns->layer_end = layer_end;
+	ns->stage = stage;
+	ns->replica = replica;
+	ns->replicas = replicas;
+	ns->module_index = module_index;
+	return ns;
+}
+
 struct plan_slot *plan_add_slot(struct plan_partition *part, const char *module,
 				int layer_begin, int layer_end, int stage,
 				int replica, int replicas)
@@ -124,16 +142,25 @@ struct plan_slot *plan_add_slot(struct plan_partition *part, const char *module,
 
 	if (!part || !module)
 		return NULL;
-	if (MO_GROW(part->slots, (size_t)part->n_slots + 1, part->slots_cap) < 0)
-		return NULL;
-	ns = &part->slots[part->n_slots++];
-	memset(ns, 0, sizeof(*ns));
-	copy_str(ns->module, sizeof(ns->module), module);
-	ns->layer_begin = layer_begin;
-	ns->layer_end = layer_end;
-	ns->stage = stage;
-	ns->replica = replica;
-	ns->replicas = replicas;
+	ns = slot_append(part, layer_begin, layer_end, stage, replica, replicas, -1);
+	if (ns) {
+		memset(ns->module, 0, sizeof(ns->module));
+		copy_str(ns->module, sizeof(ns->module), module);
+	}
+	return ns;
+}
+
+struct plan_slot *pl_add_slot(const struct plan_problem *pb, struct plan_partition *part, int m,
+			      int layer_begin, int layer_end, int stage, int replica, int replicas)
+{
+	struct plan_slot *ns = slot_append(part, layer_begin, layer_end, stage, replica, replicas, m);
+
+	/* both names are char[64] with a NUL inside: the bytes after it are
+	 * not part of the name */
+	if (ns) {
+		memcpy(ns->module, pb->modules[m].name, sizeof(ns->module));
+		ns->module[sizeof(ns->module) - 1] = 0;
+	}
 	return ns;
 }
 

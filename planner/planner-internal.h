@@ -15,6 +15,7 @@ struct pl_flat {
 	int gpu, part, slot;
 	int unit;
 	int replica;      /* which replica of its unit */
+	int share;        /* microbatches it processes: pl_replica_share */
 };
 struct pl_unit {
 	int module, stage, lb, le, replicas;
@@ -23,6 +24,7 @@ struct pl_unit {
 	int n_succ;
 	int *succ;        /* unit indices */
 	int depth;        /* 1F1B: microbatches one replica keeps in flight, >= 1 */
+	int share_q, share_r; /* M / replicas, M % replicas: replica k processes q + (k < r) */
 };
 struct pl_graph {
 	int n_units;
@@ -38,6 +40,9 @@ struct pl_modinfo {
 	const int *layers;
 	int n_edges;
 	const int *efrom, *eto;
+	/* 1: the slots' module_index is trusted (plans the planners built for
+	 * this problem, estimated by them): no lookup by name */
+	int by_index;
 };
 
 /* mi from n_modules records of mod_size bytes at mods (a name char array at
@@ -146,6 +151,10 @@ double pl_matrix_slowdown(const struct plan_problem *pb, const struct plan *p, i
 /* An empty plan of pb's GPUs for `planner`: *spare reused when spare and
  * *spare are not NULL (then *spare is NULL), else a new one. */
 struct plan *pl_plan_start(const struct plan_problem *pb, const char *planner, struct plan **spare);
+/* plan_add_slot of module m of pb (its name and module_index m); NULL when
+ * out of memory (plan.c). */
+struct plan_slot *pl_add_slot(const struct plan_problem *pb, struct plan_partition *part, int m,
+			      int layer_begin, int layer_end, int stage, int replica, int replicas);
 /* p as plan_new(p->n_gpus) leaves a plan, its arrays kept for reuse (plan.c). */
 void pl_plan_reset(struct plan *p);
 /* Per-layer cost at quota index qi of layers [lb, le) of module m (fwd + bwd). */

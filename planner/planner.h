@@ -63,6 +63,12 @@ struct plan_slot {
 	int stage;         /* pipeline stage of this module's pipeline, from 0 */
 	int replica;       /* data-parallel replica index, 0 .. replicas-1 */
 	int replicas;      /* how many replicas hold this slice of the module */
+	/* the module's index in the workload, -1 when not known (plan_add_slot,
+	 * plan_load); not part of the JSON form.  The planners set it on the
+	 * plans they build, and only their own estimates of those plans use it
+	 * (in place of looking the name up); whoever renames `module` on such
+	 * a plan sets it to -1. */
+	int module_index;
 };
 
 /* The slots of a partition and the partitions of a GPU are heap arrays of

@@ -168,8 +168,7 @@ static struct plan *units_plan(const struct plan_problem *pb, const struct funit
 	for (int i = 0; i < n; i++) {
 		struct plan_partition *part = plan_add_partition(p, gpu_of[i], u[i].q);
 
-		if (!part || !plan_add_slot(part, pb->modules[u[i].m].name, u[i].lb, u[i].le, u[i].s,
-					    u[i].d, u[i].replicas))
+		if (!part || !pl_add_slot(pb, part, u[i].m, u[i].lb, u[i].le, u[i].s, u[i].d, u[i].replicas))
 			goto fail;
 	}
 	return p;
@@ -301,9 +300,9 @@ static int split_partition(struct plan *p, int g, int i, int k, int qa, int qb)
 		struct plan_slot sl = old->slots[s];
 
 		np = &p->gpus[g].partitions[p->gpus[g].n_partitions - 1];
-		if (!plan_add_slot(np, sl.module, sl.layer_begin, sl.layer_end, sl.stage, sl.replica,
-				   sl.replicas))
+		if (MO_GROW(np->slots, (size_t)np->n_slots + 1, np->slots_cap) < 0)
 			return -1;
+		np->slots[np->n_slots++] = sl; /* its module_index too */
 		old = &p->gpus[g].partitions[i];
 	}
 	old->n_slots = k;
