@@ -113,24 +113,34 @@ void plan_estimate_release(struct plan_estimate *est)
  * tail over the paths that join its own units (own marks them).  With zero
  * credit this is the longest path with the own units weighing nothing; with
  * one own unit, the classic fill and drain of a 1F1B pipeline.
- * Scratch arrays of n_units: head, tail, idle, dist.
+ * What it reads and its scratch arrays of n_units (struct bubble).
  */
 #define NEG INT64_MIN
+struct bubble {
+	const struct pl_graph *g;
+	const int64_t *w, *comm, *credit; /* unit weights, edge communication, credit */
+	const int *comm_off, *own, *has_pred;
+	const int *upos;                  /* [unit] its topological position */
+	int64_t *head, *tail, *idle, *dist;
+	int *heap, *touched;              /* reach_from's queue and the units it reached */
+};
+
 /* Longest paths forward through units that are not own, from the units at
  * topological positions k0 on: val[x] (NEG: not reached) is carried over
  * each unit that is reached and not own, adding its weight and the edge's
  * communication; own units receive a value but pass nothing on. */
-static void through_others(const struct pl_graph *g, const int64_t *w, const int64_t *comm,
-			   const int *comm_off, const int *own, int k0, int64_t *val)
+static void through_others(const struct bubble *b, int k0, int64_t *val)
 {
+	const struct pl_graph *g = b->g;
+
 	for (int k = k0; k < g->n_units; k++) {
 		int u = g->order[k];
 
-		if (own[u] || val[u] == NEG)
+		if (b->own[u] || val[u] == NEG)
 			continue;
 		for (int j = 0; j < g->units[u].n_succ; j++) {
 			int v = g->units[u].succ[j];
-			int64_t c = val[u] + w[u] + comm[comm_off[u] + j];
+			int64_t c = val[u] + b->w[u] + b->comm[b->comm_off[u] + j];
 
 			if (c > val[v])
 				val[v] = c;
@@ -138,17 +148,91 @@ static void through_others(const struct pl_graph *g, const int64_t *w, const int
 	}
 }
 
-static int64_t shared_bubble(const struct pl_graph *g, const int64_t *w, const int64_t *comm,
-			     const int *comm_off, const int *own, const int *owned, int n_own,
-			     const int64_t *credit, const int *has_pred, int64_t *head, int64_t *tail,
-			     int64_t *idle, int64_t *dist)
+/* v reached (dist[v] was NEG) into the queue, a min-heap on topological position. */
+static void reach_push(const struct bubble *b, int *n, int v)
 {
-	int64_t best = 0;
+	int i = (*n)++;
+
+	for (; i > 0 && b->upos[b->heap[(i - 1) / 2]] > b->upos[v]; i = (i - 1) / 2)
+		b->heap[i] = b->heap[(i - 1) / 2];
+	b->heap[i] = v;
+}
+
+static int reach_pop(const struct bubble *b, int *n)
+{
+	int top = b->heap[0], last = b->heap[--*n], i = 0;
+
+	for (;;) {
+		int c = 2 * i + 1;
+
+		if (c >= *n)
+			break;
+		if (c + 1 < *n && b->upos[b->heap[c + 1]] < b->upos[b->heap[c]])
+			c++;
+		if (b->upos[b->heap[c]] >= b->upos[last])
+			break;
+		b->heap[i] = b->heap[c];
+		i = c;
+	}
+	if (*n)
+		b->heap[i] = last;
+	return top;
+}
+
+/* through_others from own unit u alone (its successors at the edge's
+ * communication), visiting only the units it reaches, in topological order:
+ * dist (all NEG before) gets their values; returns how many are listed in
+ * touched, for the caller to set back to NEG. */
+static int reach_from(const struct bubble *b, int u)
+{
+	const struct pl_graph *g = b->g;
+	int nq = 0, nt = 0;
+
+	for (int j = 0; j < g->units[u].n_succ; j++) {
+		int v = g->units[u].succ[j];
+		int64_t c = b->comm[b->comm_off[u] + j];
+
+		if (b->dist[v] == NEG) {
+			b->touched[nt++] = v;
+			b->dist[v] = c;
+			reach_push(b, &nq, v);
+		} else if (c > b->dist[v]) {
+			b->dist[v] = c;
+		}
+	}
+	while (nq > 0) {
+		int x = reach_pop(b, &nq);
+
+		if (b->own[x])
+			continue;
+		for (int j = 0; j < g->units[x].n_succ; j++) {
+			int v = g->units[x].succ[j];
+			int64_t c = b->dist[x] + b->w[x] + b->comm[b->comm_off[x] + j];
+
+			if (b->dist[v] == NEG) {
+				b->touched[nt++] = v;
+				b->dist[v] = c;
+				reach_push(b, &nq, v);
+			} else if (c > b->dist[v]) {
+				b->dist[v] = c;
+			}
+		}
+	}
+	return nt;
+}
+
+static int64_t shared_bubble(const struct bubble *b, const int *owned, int n_own)
+{
+	const struct pl_graph *g = b->g;
+	const int *own = b->own;
+	int64_t best = 0, *head = b->head, *tail = b->tail, *idle = b->idle, *dist = b->dist;
 
 	/* head: the longest path into each unit through other units only */
-	for (int u = 0; u < g->n_units; u++)
-		head[u] = has_pred[u] ? NEG : 0;
-	through_others(g, w, comm, comm_off, own, 0, head);
+	for (int u = 0; u < g->n_units; u++) {
+		head[u] = b->has_pred[u] ? NEG : 0;
+		dist[u] = NEG;
+	}
+	through_others(b, 0, head);
 	/* tail: the longest path out of each unit through other units only */
 	for (int k = g->n_units - 1; k >= 0; k--) {
 		int u = g->order[k];
@@ -156,9 +240,10 @@ static int64_t shared_bubble(const struct pl_graph *g, const int64_t *w, const i
 
 		for (int j = 0; j < g->units[u].n_succ; j++) {
 			int v = g->units[u].succ[j];
+			int64_t c = b->comm[b->comm_off[u] + j];
 
-			if (!own[v] && tail[v] != NEG && comm[comm_off[u] + j] + w[v] + tail[v] > t)
-				t = comm[comm_off[u] + j] + w[v] + tail[v];
+			if (!own[v] && tail[v] != NEG && c + b->w[v] + tail[v] > t)
+				t = c + b->w[v] + tail[v];
 		}
 		tail[u] = t;
 	}
@@ -167,26 +252,23 @@ static int64_t shared_bubble(const struct pl_graph *g, const int64_t *w, const i
 	for (int u = 0; u < g->n_units; u++)
 		idle[u] = own[u] ? head[u] : NEG;
 	for (int k = 0; k < g->n_units; k++) {
-		int u = g->order[k];
+		int u = g->order[k], nt;
 
 		if (!own[u] || idle[u] == NEG)
 			continue;
-		for (int x = 0; x < g->n_units; x++)
-			dist[x] = NEG;
-		for (int j = 0; j < g->units[u].n_succ; j++)
-			if (comm[comm_off[u] + j] > dist[g->units[u].succ[j]])
-				dist[g->units[u].succ[j]] = comm[comm_off[u] + j];
-		through_others(g, w, comm, comm_off, own, k + 1, dist);
+		nt = reach_from(b, u);
 		for (int i = 0; i < n_own; i++) {
 			int x = owned[i];
 
 			if (dist[x] != NEG) {
-				int64_t gap = dist[x] - credit[u], c = idle[u] + (gap > 0 ? gap : 0);
+				int64_t gap = dist[x] - b->credit[u], c = idle[u] + (gap > 0 ? gap : 0);
 
 				if (c > idle[x])
 					idle[x] = c;
 			}
 		}
+		for (int i = 0; i < nt; i++)
+			dist[b->touched[i]] = NEG;
 	}
 	for (int i = 0; i < n_own; i++) {
 		int u = owned[i];
@@ -244,16 +326,20 @@ struct est {
 	int *succ_off, *has_pred, *own; /* [unit] */
 	int64_t *comm;                  /* [succ_off[u] + j]: both ways along u's j-th successor */
 	int64_t *head, *tail, *idle, *dist; /* [unit] scratch of shared_bubble */
+	int *upos, *wheap, *touched;    /* [unit] topological positions; scratch of reach_from */
 	int *pstart, *plist, *cursor;   /* slots by partition: plist[pstart[r] .. pstart[r + 1]) */
 	int *ulist, *ulen, *htab, hcap; /* per partition its units, sorted; a table of unit sets */
-	int *u_lo, *u_hi;               /* [unit] lowest and highest GPU of its replicas */
 	int *u_qi;                      /* [unit] quota index + 1 of the slot last timed, 0: none */
 	int *u_slot;                    /* [unit] that slot (its replicas at that quota time alike) */
-	int64_t *rem, *popt, *held, *port, *gsync; /* sync phase: [np] x 3, [n_gpus] x 2 */
+	int64_t *rem, *popt, *held, *gsync; /* sync phase: [np] x 3, [n_gpus] */
+	int64_t *u_xfer;                /* [unit] its all-reduce time */
 	int64_t *host;                  /* [n_gpus] the host phase's per-GPU time */
 	int64_t *u_mem;                 /* [unit] memory of one of its slots */
 	int *g_rep;                     /* [n_gpus] the first GPU laid out alike (itself: a representative) */
 	int *f_act;                     /* [flat] 1: on a representative GPU (computed) */
+	int *act, n_act;                /* the flats on representatives, in flat order */
+	int *reps, n_reps;              /* the representative GPUs, ascending */
+	int *sorder;                    /* scratch: one GPU's active flats in est_sync's order */
 	int *g_first, *ctab, ccap;      /* [n_gpus + 1] each GPU's first flat; a table of GPU layouts */
 	char *arena;                    /* the one allocation all the arrays above live in */
 };
@@ -270,8 +356,9 @@ struct est {
 	X(slot_f, nf) X(slot_b, nf) X(slot_hf, nf) X(slot_hb, nf) X(slot_ho, nf)            \
 	X(part_gbps, s->np) X(credit, nu) X(succ_off, nu) X(comm, s->n_succ) X(head, nu)    \
 	X(tail, nu) X(idle, nu) X(dist, nu) X(plist, nf) X(ulist, nf) X(ulen, s->np)       \
-	X(u_lo, nu) X(u_hi, nu) X(u_slot, nu) X(port, p->n_gpus) X(gsync, p->n_gpus)       \
-	X(u_mem, nu) X(g_rep, p->n_gpus) X(f_act, nf) X(g_first, p->n_gpus + 1)
+	X(act, nf) X(reps, p->n_gpus) X(sorder, nf) X(u_slot, nu) X(u_xfer, nu) X(gsync, p->n_gpus)       \
+	X(u_mem, nu) X(g_rep, p->n_gpus) X(f_act, nf) X(g_first, p->n_gpus + 1) X(upos, nu)    \
+	X(wheap, nu) X(touched, nu)
 
 static void est_free(struct est *s)
 {
@@ -318,11 +405,13 @@ static int est_alloc(struct est *s)
 	return 0;
 }
 
-/* The partitions, each on a quota of the problem's list. */
+/* The partitions of the representative GPUs (est_alike), each on a quota of
+ * the problem's list (a GPU laid out alike has the same quotas: the first
+ * GPU with a quota off the list is a representative). */
 static int est_parts(struct est *s, struct mo_err *err)
 {
 	const struct plan *p = s->p;
-	int np = 0;
+	int np = 0, last_sms = -1, last_qi = -1;
 
 	for (int gi = 0; gi < p->n_gpus; gi++) {
 		s->part_base[gi] = np;
@@ -330,7 +419,9 @@ static int est_parts(struct est *s, struct mo_err *err)
 	}
 	s->part_base[p->n_gpus] = np;
 	s->e->n_parts = np;
-	for (int gi = 0, last_sms = -1, last_qi = -1; gi < p->n_gpus; gi++)
+	for (int k = 0; k < s->n_reps; k++) {
+		int gi = s->reps[k];
+
 		for (int i = 0; i < p->gpus[gi].n_partitions; i++) {
 			struct plan_part_estimate *pe = &s->e->parts[s->part_base[gi] + i];
 
@@ -345,6 +436,7 @@ static int est_parts(struct est *s, struct mo_err *err)
 				return mo_err_set(err, MO_EINPUT, "GPU %d partition %d: %d SMs is not a quota of %s",
 						  gi, i, pe->sms, s->pb->gpu->short_name);
 		}
+	}
 	return 0;
 }
 
@@ -390,7 +482,8 @@ static uint64_t layout_hash(const struct est *s, int g)
 
 /* Which GPUs are computed: with `alike` only the first of every layout (the
  * others would give the same numbers: per-GPU results are left zero for
- * them), else all.  The graph lists every GPU's slots together, in GPU order. */
+ * them), else all; the phases after it visit act and reps only.  The graph
+ * lists every GPU's slots together, in GPU order. */
 static void est_alike(struct est *s, int alike)
 {
 	const struct plan *p = s->p;
@@ -415,8 +508,15 @@ static void est_alike(struct est *s, int alike)
 		if (s->g_rep[g] == g)
 			s->ctab[slot] = g + 1;
 	}
-	for (int f = 0; f < s->g.n_flat; f++)
+	s->n_act = s->n_reps = 0;
+	for (int g = 0; g < p->n_gpus; g++)
+		if (s->g_rep[g] == g)
+			s->reps[s->n_reps++] = g;
+	for (int f = 0; f < s->g.n_flat; f++) {
 		s->f_act[f] = s->g_rep[s->g.flat[f].gpu] == s->g.flat[f].gpu;
+		if (s->f_act[f])
+			s->act[s->n_act++] = f;
+	}
 }
 
 /* Per slot: its quota, fwd and bwd time alone, time-weighted DRAM demand, host
@@ -426,7 +526,8 @@ static void est_slots(struct est *s)
 	const struct plan_problem *pb = s->pb;
 	int nq = pb->n_quotas;
 
-	for (int f = 0; f < s->g.n_flat; f++) {
+	for (int a = 0; a < s->n_act; a++) {
+		int f = s->act[a];
 		const struct pl_flat *fl = &s->g.flat[f];
 		const struct pl_unit *un = &s->g.units[fl->unit];
 		const struct plan_module_cost *mc = &pb->modules[un->module];
@@ -435,8 +536,6 @@ static void est_slots(struct est *s)
 		int64_t fs = 0, bs = 0;
 
 		s->slot_part[f] = r;
-		if (!s->f_act[f])
-			continue;
 		if (s->u_qi[fl->unit] == qi + 1) {
 			int o = s->u_slot[fl->unit];
 
@@ -474,22 +573,20 @@ static void est_interference(struct est *s)
 {
 	struct plan_estimate *est = s->e;
 
-	for (int f = 0; f < s->g.n_flat; f++) {
+	for (int a = 0; a < s->n_act; a++) {
+		int f = s->act[a];
 		double t = (double)(s->slot_f[f] + s->slot_b[f]);
 
-		if (!s->f_act[f])
-			continue;
 		s->wsum[s->slot_part[f]] += s->slot_gbps[f] * t;
 		s->tsum[s->slot_part[f]] += t;
 	}
-	for (int r = 0; r < s->np; r++) {
-		s->part_gbps[r] = s->tsum[r] > 0 ? s->wsum[r] / s->tsum[r] : 0;
-		s->gpu_gbps[est->parts[r].gpu] += s->part_gbps[r];
-	}
-	for (int f = 0; f < s->g.n_flat; f++) {
-		if (!s->f_act[f])
-			continue;
-		int r = s->slot_part[f], gi = est->parts[r].gpu;
+	for (int k = 0; k < s->n_reps; k++)
+		for (int r = s->part_base[s->reps[k]]; r < s->part_base[s->reps[k] + 1]; r++) {
+			s->part_gbps[r] = s->tsum[r] > 0 ? s->wsum[r] / s->tsum[r] : 0;
+			s->gpu_gbps[est->parts[r].gpu] += s->part_gbps[r];
+		}
+	for (int a = 0; a < s->n_act; a++) {
+		int f = s->act[a], r = s->slot_part[f], gi = est->parts[r].gpu;
 		double others = s->gpu_gbps[gi] - s->part_gbps[r], slow = 1.0;
 		const struct pl_unit *un = &s->g.units[s->g.flat[f].unit];
 
@@ -517,25 +614,26 @@ static void est_units(struct est *s)
 {
 	const struct pl_graph *g = &s->g;
 
+	for (int k = 0; k < g->n_units; k++) {
+		s->upos[g->order[k]] = k;
+		s->credit[k] = 0; /* first the slowest replica's forward */
+	}
+	for (int a = 0; a < s->n_act; a++) {
+		int f = s->act[a], u = g->flat[f].unit;
+
+		if (s->slot_f[f] + s->slot_b[f] > s->unit_w[u])
+			s->unit_w[u] = s->slot_f[f] + s->slot_b[f];
+		if (s->slot_f[f] > s->credit[u])
+			s->credit[u] = s->slot_f[f];
+	}
 	for (int u = 0; u < g->n_units; u++) {
-		int64_t fwd = 0;
 		int share = pl_share(s->M, g->units[u].replicas), window = share;
 		int ahead;
 
 		if (s->p->schedule == PLAN_SCHEDULE_1F1B && g->units[u].depth < share)
 			window = g->units[u].depth;
 		ahead = window - 1;
-		for (int k = 0; k < g->units[u].n_slots; k++) {
-			int f = g->units[u].slots[k];
-
-			if (!s->f_act[f])
-				continue;
-			if (s->slot_f[f] + s->slot_b[f] > s->unit_w[u])
-				s->unit_w[u] = s->slot_f[f] + s->slot_b[f];
-			if (s->slot_f[f] > fwd)
-				fwd = s->slot_f[f];
-		}
-		s->credit[u] = (ahead > 0 ? ahead : 0) * fwd;
+		s->credit[u] = (ahead > 0 ? ahead : 0) * s->credit[u];
 	}
 	for (int u = 0, tot = 0; u < g->n_units; u++) {
 		s->succ_off[u] = tot;
@@ -549,7 +647,7 @@ static void est_units(struct est *s)
 }
 
 /* The longest paths into (pin) and out of (sout) every unit, its own weight
- * excluded; and the slots grouped by partition. */
+ * excluded; and the representatives' slots grouped by partition. */
 static void est_paths(struct est *s)
 {
 	const struct pl_graph *g = &s->g;
@@ -576,12 +674,15 @@ static void est_paths(struct est *s)
 				s->sout[u] = c;
 		}
 	}
-	for (int f = 0; f < g->n_flat; f++)
-		s->pstart[s->slot_part[f] + 1]++;
+	for (int a = 0; a < s->n_act; a++)
+		s->pstart[s->slot_part[s->act[a]] + 1]++;
 	for (int r = 0; r < s->np; r++)
 		s->pstart[r + 1] += s->pstart[r];
-	for (int f = 0; f < g->n_flat; f++)
+	for (int a = 0; a < s->n_act; a++) {
+		int f = s->act[a];
+
 		s->plist[s->pstart[s->slot_part[f]] + s->cursor[s->slot_part[f]]++] = f;
+	}
 }
 
 /* Partition r's units, sorted and distinct, into ulist from pstart[r];
@@ -625,12 +726,30 @@ static int64_t multi_bubble(struct est *s, int r)
 	}
 	for (int k = 0; k < n; k++)
 		s->own[u[k]] = 1;
-	best = shared_bubble(&s->g, s->unit_w, s->comm, s->succ_off, s->own, u, n, s->credit,
-			     s->has_pred, s->head, s->tail, s->idle, s->dist);
+	{
+		const struct bubble b = {&s->g, s->unit_w, s->comm, s->credit, s->succ_off, s->own,
+					 s->has_pred, s->upos, s->head, s->tail, s->idle, s->dist,
+					 s->wheap, s->touched};
+
+		best = shared_bubble(&b, u, n);
+	}
 	for (int k = 0; k < n; k++)
 		s->own[u[k]] = 0;
 	s->htab[slot] = r + 1;
 	return best;
+}
+
+/* The longest path through partition r (it holds slots) with its own units
+ * weighing 0. */
+static int64_t part_path(struct est *s, int r)
+{
+	const struct pl_graph *g = &s->g;
+	int a = s->pstart[r], b = s->pstart[r + 1];
+
+	for (int k = a + 1; k < b; k++)
+		if (g->flat[s->plist[k]].unit != g->flat[s->plist[a]].unit)
+			return multi_bubble(s, r);
+	return s->pin[g->flat[s->plist[a]].unit] + s->sout[g->flat[s->plist[a]].unit];
 }
 
 /* Per partition: the longest path through it with its own units weighing 0
@@ -646,28 +765,19 @@ static void est_pipeline(struct est *s)
 	const struct pl_graph *g = &s->g;
 
 	est->bottleneck = -1;
-	for (int r = 0; r < s->np; r++) {
-		int64_t best = 0;
-		int a = s->pstart[r], b = s->pstart[r + 1], single = 1;
+	for (int i = 0; i < s->n_reps; i++)
+		for (int r = s->part_base[s->reps[i]]; r < s->part_base[s->reps[i] + 1]; r++) {
+			int64_t best;
 
-		if (a == b || s->g_rep[est->parts[r].gpu] != est->parts[r].gpu)
-			continue;
-		for (int k = a + 1; k < b; k++)
-			if (g->flat[s->plist[k]].unit != g->flat[s->plist[a]].unit)
-				single = 0;
-		if (single) {
-			int u = g->flat[s->plist[a]].unit;
-
-			best = s->pin[u] + s->sout[u];
-		} else {
-			best = multi_bubble(s, r);
+			if (s->pstart[r] == s->pstart[r + 1])
+				continue;
+			best = part_path(s, r);
+			est->parts[r].path_ns = best;
+			if (est->bottleneck < 0 || est->parts[r].load_ns + best > est->pipeline_ns) {
+				est->pipeline_ns = est->parts[r].load_ns + best;
+				est->bottleneck = r;
+			}
 		}
-		est->parts[r].path_ns = best;
-		if (est->bottleneck < 0 || est->parts[r].load_ns + best > est->pipeline_ns) {
-			est->pipeline_ns = est->parts[r].load_ns + best;
-			est->bottleneck = r;
-		}
-	}
 	if (s->p->schedule != PLAN_SCHEDULE_1F1B)
 		return;
 	for (int u = 0; u < g->n_units; u++) {
@@ -677,7 +787,7 @@ static void est_pipeline(struct est *s)
 
 		if (t > est->pipeline_ns) {
 			est->pipeline_ns = t;
-			est->bottleneck = s->slot_part[un->slots[0]];
+			est->bottleneck = s->part_base[g->flat[un->slots[0]].gpu] + g->flat[un->slots[0]].part;
 			est->window_bound = 1;
 		}
 	}
@@ -692,58 +802,79 @@ static void est_pipeline(struct est *s)
  * partition's optimizer steps run after the pipeline and after their unit's
  * all-reduce.  Times relative to the pipeline's end.
  */
-static void est_sync(struct est *s)
+/* GPU gi's slots in the order est_sync meets them: units in reverse
+ * topological order, a unit's replicas in order; into sorder, how many. */
+static int sync_order(struct est *s, int gi)
+{
+	const struct pl_graph *g = &s->g;
+	int n = 0;
+
+	for (int f = s->g_first[gi]; f < s->g_first[gi + 1]; f++) {
+		int j = n++, pu = s->upos[g->flat[f].unit], rp = g->flat[f].replica;
+
+		for (; j > 0; j--) {
+			const struct pl_flat *o = &g->flat[s->sorder[j - 1]];
+
+			if (s->upos[o->unit] > pu || (s->upos[o->unit] == pu && o->replica < rp))
+				break;
+			s->sorder[j] = s->sorder[j - 1];
+		}
+		s->sorder[j] = f;
+	}
+	return n;
+}
+
+/* The all-reduce time of every unit with replicas (its gradients over its
+ * GPUs' link), into u_xfer. */
+static void sync_xfer(struct est *s)
 {
 	const struct plan_problem *pb = s->pb;
-	const struct pl_graph *g = &s->g;
-	struct plan_estimate *est = s->e;
 
-	for (int u = 0; u < g->n_units; u++) {
-		const struct pl_unit *un = &g->units[u];
-
-		s->u_lo[u] = s->u_hi[u] = g->flat[un->slots[0]].gpu;
-		for (int j = 1; j < un->n_slots; j++) {
-			int og = g->flat[un->slots[j]].gpu;
-
-			s->u_lo[u] = og < s->u_lo[u] ? og : s->u_lo[u];
-			s->u_hi[u] = og > s->u_hi[u] ? og : s->u_hi[u];
-		}
-	}
-	for (int gi = 0; gi < s->p->n_gpus; gi++)
-		s->port[gi] = INT64_MIN;
-	for (int f = 0; f < g->n_flat; f++)
-		if (s->f_act[f])
-			s->rem[s->slot_part[f]] += s->slot_b[f];
-	for (int k = g->n_units - 1; k >= 0; k--) {
-		const struct pl_unit *un = &g->units[g->order[k]];
+	for (int u = 0; u < s->g.n_units; u++) {
+		const struct pl_unit *un = &s->g.units[u];
 		const struct plan_module_cost *mc = &pb->modules[un->module];
 		double bytes = 0;
 
+		s->u_xfer[u] = 0;
+		if (un->replicas < 2)
+			continue;
 		for (int l = un->lb; l < un->le; l++)
 			bytes += (double)mc->grad_bytes[l];
-		for (int i = 0; i < un->n_slots; i++) {
-			int f = un->slots[i], r = s->slot_part[f], gi = g->flat[f].gpu;
-			int64_t ready, opt = s->slot_opt[f];
+		s->u_xfer[u] = xfer_ns(2.0 * (un->replicas - 1) / un->replicas * bytes,
+				       link_gbps(pb, un->lo, un->hi));
+	}
+}
 
-			if (!s->f_act[f])
-				continue;
+static void est_sync(struct est *s)
+{
+	const struct pl_graph *g = &s->g;
+	struct plan_estimate *est = s->e;
+
+	sync_xfer(s);
+	for (int a = 0; a < s->n_act; a++)
+		s->rem[s->slot_part[s->act[a]]] += s->slot_b[s->act[a]];
+	for (int k = 0; k < s->n_reps; k++) {
+		int gi = s->reps[k], n = sync_order(s, gi);
+		int64_t port = INT64_MIN;
+
+		for (int i = 0; i < n; i++) {
+			int f = s->sorder[i], r = s->slot_part[f], u = g->flat[f].unit;
+			int64_t ready;
+
 			s->rem[r] -= s->slot_b[f];
 			ready = -s->rem[r];
-			if (un->replicas > 1) {
-				int64_t start = s->port[gi] > ready ? s->port[gi] : ready;
+			if (g->units[u].replicas > 1) {
+				int64_t start = port > ready ? port : ready;
 
-				s->port[gi] = start + xfer_ns(2.0 * (un->replicas - 1) / un->replicas * bytes,
-							      link_gbps(pb, s->u_lo[g->order[k]], s->u_hi[g->order[k]]));
-				s->held[r] += comm_hold_ns(est->parts[r].sms, start, s->port[gi], s->rem[r]);
-				ready = s->port[gi];
+				port = start + s->u_xfer[u];
+				s->held[r] += comm_hold_ns(est->parts[r].sms, start, port, s->rem[r]);
+				ready = port;
 			}
 			if (ready < 0)
 				ready = 0; /* optimizer steps follow the pipeline */
-			s->popt[r] = (s->popt[r] > ready ? s->popt[r] : ready) + opt;
+			s->popt[r] = (s->popt[r] > ready ? s->popt[r] : ready) + s->slot_opt[f];
 		}
-	}
-	for (int gi = 0; gi < s->p->n_gpus; gi++) {
-		s->gsync[gi] = s->port[gi] > 0 ? s->port[gi] : 0;
+		s->gsync[gi] = port > 0 ? port : 0;
 		for (int r = s->part_base[gi]; r < s->part_base[gi + 1]; r++) {
 			if (s->popt[r] > s->gsync[gi])
 				s->gsync[gi] = s->popt[r];
@@ -769,11 +900,10 @@ static void est_memory(struct est *s)
 		s->u_mem[u] = pl_slice_static(s->pb, un->module, un->lb, un->le) +
 			      pl_slice_act(s->pb, un->module, un->lb, un->le) * inflight;
 	}
-	for (int f = 0; f < g->n_flat; f++) {
+	for (int a = 0; a < s->n_act; a++) {
+		int f = s->act[a];
 		int64_t b = s->u_mem[g->flat[f].unit];
 
-		if (!s->f_act[f])
-			continue;
 		for (int r = s->part_base[g->flat[f].gpu]; r < s->part_base[g->flat[f].gpu + 1]; r++)
 			s->e->parts[r].mem_bytes += b;
 	}
@@ -793,11 +923,8 @@ static void est_host(struct est *s)
 	est->host_gpu = -1;
 	if (p->host_issue == MODEL_HOST_NONE)
 		return;
-	for (int f = 0; f < g->n_flat; f++) {
-		int gi = g->flat[f].gpu;
-
-		if (!s->f_act[f])
-			continue;
+	for (int a = 0; a < s->n_act; a++) {
+		int f = s->act[a], gi = g->flat[f].gpu;
 		int64_t t = (int64_t)g->flat[f].share * (s->slot_hf[f] + s->slot_hb[f]) + s->slot_ho[f];
 
 		if (p->host_issue == MODEL_HOST_PER_GPU)
@@ -805,10 +932,10 @@ static void est_host(struct est *s)
 		else if (t > per[gi])
 			per[gi] = t;
 	}
-	for (int gi = 0; gi < p->n_gpus; gi++)
-		if (per[gi] > est->host_ns) {
-			est->host_ns = per[gi];
-			est->host_gpu = gi;
+	for (int k = 0; k < s->n_reps; k++) /* the first GPU of a layout is its representative */
+		if (per[s->reps[k]] > est->host_ns) {
+			est->host_ns = per[s->reps[k]];
+			est->host_gpu = s->reps[k];
 		}
 	if (est->host_ns > est->iter_ns)
 		est->iter_ns = est->host_ns;
@@ -841,9 +968,9 @@ static int estimate(const struct plan_problem *pb, const struct plan *p, int ali
 		rc = mo_err_set(err, MO_ENOMEM, "plan: out of memory");
 		goto out;
 	}
+	est_alike(&s, alike);
 	if ((rc = est_parts(&s, err)))
 		goto out;
-	est_alike(&s, alike);
 	est_slots(&s);
 	est_interference(&s);
 	est_units(&s);

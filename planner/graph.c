@@ -193,7 +193,10 @@ static int add_slot(struct gb *b, int gi, int i, int s, struct mo_err *err)
 				  "GPU %d partition %d slot %d: module '%s' stage %d replica %d appears twice",
 				  gi, i, s, sl->module, sl->stage, sl->replica);
 	un->slots[sl->replica] = g->n_flat;
-	un->n_slots++;
+	if (un->n_slots++ == 0)
+		un->lo = un->hi = gi;
+	un->lo = gi < un->lo ? gi : un->lo;
+	un->hi = gi > un->hi ? gi : un->hi;
 	g->flat[g->n_flat++] = (struct pl_flat){gi, i, s, u, sl->replica,
 						un->share_q + (sl->replica < un->share_r)};
 	return 0;

@@ -25,6 +25,7 @@ struct pl_unit {
 	int *succ;        /* unit indices */
 	int depth;        /* 1F1B: microbatches one replica keeps in flight, >= 1 */
 	int share_q, share_r; /* M / replicas, M % replicas: replica k processes q + (k < r) */
+	int lo, hi;       /* the lowest and highest GPU of its replicas */
 };
 struct pl_graph {
 	int n_units;
