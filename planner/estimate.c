@@ -179,6 +179,18 @@ static int reach_pop(const struct bubble *b, int *n)
 	return top;
 }
 
+/* v reached at c: a first reach lists and queues it, a later one keeps the larger. */
+static void reach_relax(const struct bubble *b, int v, int64_t c, int *nq, int *nt)
+{
+	if (b->dist[v] == NEG) {
+		b->touched[(*nt)++] = v;
+		b->dist[v] = c;
+		reach_push(b, nq, v);
+	} else if (c > b->dist[v]) {
+		b->dist[v] = c;
+	}
+}
+
 /* through_others from own unit u alone (its successors at the edge's
  * communication), visiting only the units it reaches, in topological order:
  * dist (all NEG before) gets their values; returns how many are listed in
@@ -188,35 +200,16 @@ static int reach_from(const struct bubble *b, int u)
 	const struct pl_graph *g = b->g;
 	int nq = 0, nt = 0;
 
-	for (int j = 0; j < g->units[u].n_succ; j++) {
-		int v = g->units[u].succ[j];
-		int64_t c = b->comm[b->comm_off[u] + j];
-
-		if (b->dist[v] == NEG) {
-			b->touched[nt++] = v;
-			b->dist[v] = c;
-			reach_push(b, &nq, v);
-		} else if (c > b->dist[v]) {
-			b->dist[v] = c;
-		}
-	}
+	for (int j = 0; j < g->units[u].n_succ; j++)
+		reach_relax(b, g->units[u].succ[j], b->comm[b->comm_off[u] + j], &nq, &nt);
 	while (nq > 0) {
 		int x = reach_pop(b, &nq);
 
 		if (b->own[x])
 			continue;
-		for (int j = 0; j < g->units[x].n_succ; j++) {
-			int v = g->units[x].succ[j];
-			int64_t c = b->dist[x] + b->w[x] + b->comm[b->comm_off[x] + j];
-
-			if (b->dist[v] == NEG) {
-				b->touched[nt++] = v;
-				b->dist[v] = c;
-				reach_push(b, &nq, v);
-			} else if (c > b->dist[v]) {
-				b->dist[v] = c;
-			}
-		}
+		for (int j = 0; j < g->units[x].n_succ; j++)
+			reach_relax(b, g->units[x].succ[j], b->dist[x] + b->w[x] + b->comm[b->comm_off[x] + j],
+				    &nq, &nt);
 	}
 	return nt;
 }
