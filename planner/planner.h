@@ -144,17 +144,18 @@ int plan_save(const struct plan *p, const char *path, struct mo_err *err);
 #define PLAN_FORMAT_VERSION 1
 /*
  * The most GPUs a plan may have: the largest power of two that plans within a
- * minute.  Measured with `mosaic plan imagebind --gpus N --planner mosaic`
- * (the slowest bundled workload to plan) on the shared 2-core development
- * machine, CPU time: 2.2 s at 1024 GPUs and 12.6 s at 4096, 34.3 s at 8192
- * for the search alone (--check none; about N^1.4: the baselines evaluate
- * plans of every size up to N, each estimate linear in N), 5.3 s at 2048
- * with the finalist check.  Wall time at 4096 was 64-66 s with
- * the machine's load average near 10, so 4096 is the limit, not 8192.
+ * minute.  Measured with `mosaic plan W --gpus 8192` (default check: the
+ * finalists simulated) on the shared 2-core development machine with its
+ * load average at 10-12, wall / CPU time (user + system, the finalist
+ * check's child processes included): clip 33.8 / 15.2 s, llava-1.5-7b
+ * 39.2 / 16.8, qwen3-vl 57.9 / 21.5, unified-io-2 47.5 / 15.3, ofasys
+ * 55.5 / 17.9, imagebind 45.3 / 18.8.  The search alone grows about as
+ * N^1.1 (imagebind --check none: 1.03 s CPU at 1024 GPUs, 4.6 s at 4096),
+ * so 16384 would take over a minute: 8192 is the limit.
  * plan_problem_new() refuses more up front (MO_EUSAGE, naming the size and
  * the limit), and so do `--gpus` and the plan reader.
  */
-#define PLAN_MAX_GPUS 4096
+#define PLAN_MAX_GPUS 8192
 #define PLANNER_VERSION "0.1.0"
 
 /* Parse / name the schedule ("1f1b", "gpipe"); -1 when unknown. */
