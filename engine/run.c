@@ -511,6 +511,8 @@ static void plan_cluster(const struct plan *p, const struct workload *w,
 		engine_cluster_for_workload(c, gpu, p->n_gpus, w);
 	}
 	c->host_issue = p->host_issue;
+	if (p->share_streams)
+		c->share_streams = 1;
 	model_host_init_gpu(&c->host, p->launch_mode, gpu);
 }
 

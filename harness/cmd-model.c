@@ -4,7 +4,7 @@
  *   mosaic model gpus [--json]
  *   mosaic model kernel --gpu NAME --op linear|bmm|attention|... --shape B,M,N,K
  *                       [--dtype fp32|tf32|bf16|fp16|fp8] [--sms N] [--causal]
- *                       [--flops F] [--bytes B] [--json]
+ *                       [--flops F] [--bytes B] [--access-bytes W] [--json]
  *   mosaic model calibrate [CSV...] [--profiles T,...] [--microbatch N] [-o FILE]
  *                       (harness/cmd-model-calib.c)
  *   mosaic model curve FILE [--module M] [--quotas LIST] [--profiles FILE...]
@@ -34,7 +34,9 @@ static const char *usage =
 	"mosaic model gpus [--json]\n"
 	"       mosaic model kernel --gpu NAME --op linear|bmm|attention|attention_bwd|elementwise|reduction|optimizer|memory\n"
 	"                           [--shape B,M,N,K] [--dtype fp32|tf32|bf16|fp16|fp8] [--sms N] [--causal]\n"
-	"                           [--flops F] [--bytes B] [--json]\n"
+	"                           [--flops F] [--bytes B] [--access-bytes W] [--json]\n"
+	"                           (W: the GEMM kernel's access width, 1..16 bytes, instead of the\n"
+	"                           one its shape implies: a measured kernel's alignN x element size)\n"
 	"       mosaic model calibrate [CSV...] [--profiles TRACE,...] [--microbatch N] [--gpu NAME] [-o FILE]\n"
 	"       mosaic model curve FILE [--gpu NAME] [--module M] [--quotas LIST] [--profiles FILE,...] [--json] [--plot OUT.png]\n"
 	"       mosaic model interference --corun FILE --solo FILE [--solo FILE ...] [--matrix IN.json] [-o OUT.json]\n"
@@ -97,7 +99,8 @@ static int cmd_gpus(int json)
 }
 
 static int cmd_kernel(const char *gpu_name, const char *opname, const char *shape,
-		      const char *dtype, int sms, int causal, int64_t flops, int64_t bytes, int json)
+		      const char *dtype, int sms, int causal, int64_t flops, int64_t bytes, int access,
+		      int json)
 {
 	struct mo_err err;
 	const struct model_gpu *g;
@@ -121,6 +124,7 @@ static int cmd_kernel(const char *gpu_name, const char *opname, const char *shap
 	if (op.dtype < 0)
 		return cli_usage_error(VERB, "kernel: unknown dtype '%s'", dtype);
 	op.causal = causal;
+	op.access_bytes = access;
 	op.flops = flops;
 	op.bytes = bytes;
 	if (shape) {
@@ -153,12 +157,13 @@ static int cmd_kernel(const char *gpu_name, const char *opname, const char *shap
 		       "\"tile\": [%d, %d], \"split_k\": %d, "
 		       "\"launch\": {\"grid\": [%" PRId64 ", %" PRId64 ", %" PRId64 "], \"block\": [%" PRId64 ", 1, 1], "
 		       "\"registers\": %" PRId64 ", \"smem\": %" PRId64 "}, "
-		       "\"flops\": %.0f, \"bytes\": %.0f, \"compute_ns\": %.0f, \"memory_ns\": %.0f, \"launch_ns\": %.0f}\n",
+		       "\"flops\": %.0f, \"bytes\": %.0f, \"compute_ns\": %.0f, \"memory_ns\": %.0f, \"launch_ns\": %.0f, "
+		       "\"access_bytes\": %d, \"narrow\": %.3f}\n",
 		       g->name, opname, model_dtype_name(op.dtype), sms, (long long)op.b, (long long)op.m,
 		       (long long)op.n, (long long)op.k, p.ns, model_bound_name(p.bound), p.waves,
 		       p.ctas, p.blocks_per_sm, p.tile_m, p.tile_n, p.split_k, p.k.grid_x,
 		       p.k.grid_y, p.k.grid_z, p.k.block_x, p.k.registers, p.k.dynamic_smem, p.flops,
-		       p.bytes, p.compute_ns, p.memory_ns, p.launch_ns);
+		       p.bytes, p.compute_ns, p.memory_ns, p.launch_ns, p.access_bytes, p.narrow);
 	} else {
 		printf("gpu        %s (%d of %d SMs)\n", g->name, sms, g->sms);
 		printf("op         %s %s b=%lld m=%lld n=%lld k=%lld\n", opname,
@@ -751,11 +756,11 @@ int cmd_model(int argc, char **argv)
 		{ "sms", required_argument, 0, 'q' },   { "causal", no_argument, 0, 'c' },
 		{ "flops", required_argument, 0, 'F' }, { "bytes", required_argument, 0, 'B' },
 		{ "json", no_argument, 0, 'j' },        { "gpu-file", required_argument, 0, 'G' },
-		{ "quiet", no_argument, 0, CLI_OPT_QUIET },
+		{ "quiet", no_argument, 0, CLI_OPT_QUIET }, { "access-bytes", required_argument, 0, 'A' },
 		{ "help", no_argument, 0, 'h' },        { 0, 0, 0, 0 },
 	};
 	const char *gpu = NULL, *op = NULL, *shape = NULL, *dtype = NULL, *sub;
-	int sms = 0, causal = 0, json = 0, c, rc;
+	int sms = 0, causal = 0, json = 0, access = 0, c, rc;
 	int64_t flops = 0, bytes = 0;
 	struct mo_err err;
 
@@ -802,6 +807,13 @@ int cmd_model(int argc, char **argv)
 		case 'c':
 			causal = 1;
 			break;
+		case 'A': {
+			long long v;
+			if (cli_int("--access-bytes", optarg, 1, 16, &v, &err) < 0)
+				return cli_usage_error(VERB, "%s", err.msg);
+			access = (int)v;
+			break;
+		}
 		case 'F':
 		case 'B': {
 			long long v;
@@ -828,7 +840,7 @@ int cmd_model(int argc, char **argv)
 		if (optind < argc)
 			return cli_usage_error(VERB, "kernel: unexpected argument '%s'",
 					       argv[optind]);
-		return cmd_kernel(gpu, op, shape, dtype, sms, causal, flops, bytes, json);
+		return cmd_kernel(gpu, op, shape, dtype, sms, causal, flops, bytes, access, json);
 	}
 	return cli_usage_error(VERB, "unknown subcommand '%s'", sub);
 }

@@ -211,7 +211,7 @@ static size_t cloaded;
  * model, 1380 ops) and negative_queue_length_values_check/rank0
  * (A100-SXM4-80GB, torchrec, 10 ops), shapes with M, N, K multiples of 4
  * only (the align1 kernels of odd shapes run 45% slower than any
- * efficiency predicts; not modelled).  Grid tc_eff 0.6..0.9 x fill
+ * efficiency predicts: op.c's narrow-access rule, fitted on them).  Grid tc_eff 0.6..0.9 x fill
  * 0..8000 ns: the pooled optimum is 0.80 / 5000 (median |error| 31.1% ->
  * 16.5%, signed -31.1 -> -1.0; > 100 us GEMMs +13.5 -> +2.2); the fill,
  * not the efficiency, carries it (0.7..0.9 at 4-5 us score within 3%).

@@ -210,6 +210,11 @@ enum model_op_kind {
 	MODEL_OP_OPTIMIZER,   /* fused Adam: bytes = DRAM traffic (state read + written) */
 	MODEL_OP_MEMORY,      /* copies, embedding gathers: bytes given */
 };
+/* Row-major operands as PyTorch stores them: leading dimensions k (A) and n
+ * (B and C); TRANS_A: A is the transpose of a row-major matrix (a weight
+ * gradient's X^T, a bmm's A^T dC): m and n; ANY: no alignment rule (cuDNN's
+ * implicit-GEMM convolutions, whose kernel choice op.c does not model). */
+enum model_layout { MODEL_LAYOUT_ROW, MODEL_LAYOUT_TRANS_A, MODEL_LAYOUT_ANY };
 struct model_op {
 	int kind;      /* enum model_op_kind */
 	int dtype;     /* enum model_dtype */
@@ -217,6 +222,17 @@ struct model_op {
 	int causal;    /* attention */
 	int64_t flops; /* work, when the kind needs it given */
 	int64_t bytes; /* DRAM traffic, when the kind needs it given */
+	/* GEMM/bmm operand layout (enum model_layout): which dimensions are
+	 * leading dimensions; one that is not a multiple of 16 bytes makes the
+	 * library pick a misaligned kernel (op.c) */
+	int layout;
+	/* when > 0, the width in bytes of the GEMM kernel's accesses, given
+	 * instead of derived from the layout (a measured kernel's alignN times
+	 * the element size; 16 = aligned) */
+	int access_bytes;
+	/* reduction: PyTorch's row softmax (or log-softmax, forward or
+	 * backward) over m rows of n elements; its kernel depends on n (op.c) */
+	int softmax;
 };
 
 /*
@@ -277,6 +293,11 @@ struct model_op_pred {
 	int bound;               /* enum model_bound */
 	double flops, bytes;     /* work and DRAM traffic assumed */
 	double compute_ns, memory_ns, launch_ns;
+	/* the width in bytes of the kernel's global loads and stores (16: 128-bit
+	 * vectors) and the factor its bound time was stretched by for narrower
+	 * ones (1 when 16; op.c's narrow-access rule) */
+	int access_bytes;
+	double narrow;
 };
 /* model_op_ns() with the details; 0, or -MO_EINPUT for a bad op (err says
  * which field) or a bad sms, -MO_EINFEASIBLE when no launch fits the GPU. */

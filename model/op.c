@@ -37,6 +37,37 @@
  * fixed time once per kernel (gpus.c: fitted on H100 Kineto traces).
  * Elementwise, reduction, optimizer and memory ops are bandwidth rooflines
  * over the bytes given, with their flops on the FP32 pipes.
+ *
+ * Narrow accesses.  Tensor-core GEMM kernels load and store 16-byte vectors
+ * only when every leading dimension is a multiple of 16 bytes (cuBLAS
+ * documentation, "Tensor Core Usage": the leading dimensions and pointers
+ * must be multiples of 16 bytes for the fastest kernels; NVIDIA's Deep
+ * Learning Performance guide: dimensions multiples of 8 halves, 4 TF32);
+ * otherwise cuBLAS runs CUTLASS kernels of a smaller alignment, named
+ * *_alignN (N elements a load: TF32 align1 = 4-byte cp.async, bf16 align1 =
+ * 2-byte loads that cp.async, whose minimum is 4 bytes, cannot do, hence
+ * the Turing cutlass_75_* kernels OWLv2's H100 trace shows for its 5185-token
+ * attention).  A kernel whose accesses are w < 16 bytes wide issues 16 / w
+ * load/store instructions per vector's worth of data, which compete with
+ * the MMAs; the model stretches its compute time by
+ *   narrow = 1 + NARROW_ACCESS_C (16 / w - 1)
+ * with NARROW_ACCESS_C fitted on the misaligned TF32 GEMMs of the two A100
+ * HTA traces (tests/bench/gemm-align-fit.py: 244 ops, median |error|
+ * 44.5 % -> 14.5 %; fitted on the larger trace alone, the smaller trace
+ * held out goes 62.4 -> 30.9 %).  On Hopper the misaligned kernels are
+ * pre-Hopper ones (no TMA, whose strides must be multiples of 16 bytes, no
+ * wgmma): they reach PRE_HOPPER_ON_SM90 of the efficiency of the sm90
+ * kernels the GPU's gemm_tc_eff was fitted on.  SIMT (FP32) GEMMs keep the
+ * aligned model (cuBLAS's ampere_sgemm kernels on the same A100 traces show
+ * no slowdown at odd sizes).  The same rule covers PyTorch's row softmax
+ * (aten/src/ATen/native/cuda/SoftMax.cu, host_softmax): rows of more than
+ * 1024 elements or 4096 bytes run one block per row, through shared memory
+ * with 16-byte vectors only when the row is a multiple of 16 bytes
+ * (can_use_smem: dim_size % ILP == 0, ILP = 16 / element size); otherwise
+ * cunn_SoftMaxForward reads every element with a scalar load (ilpReduce's
+ * tail loop covers rows shorter than ILP x block, 8192 halves), so its
+ * memory time is stretched by narrow at w = the element size.  Rows of up
+ * to 1024 elements (the warp-per-row softmax_warp_forward) are unchanged.
  */
 #include "model/model.h"
 #include "model/model-internal.h"
@@ -69,6 +100,17 @@
  * <d, 128, 64, 4> for d = 96, 128 on sm80 and sm90) */
 #define ATTN_TILE_M 128
 #define ATTN_TILE_N(d) ((d) <= 64 ? 128 : 64)
+/* The narrow-access stretch per extra instruction of a 16-byte vector's
+ * worth (header; tests/bench/gemm-align-fit.py, both A100 traces) */
+#define NARROW_ACCESS_C 0.37
+/* A pre-Hopper (mma.sync) kernel on Hopper against the wgmma kernels:
+ * FlashAttention-2 reaches 73 % of the A100's dense peak (Dao, 2023) and
+ * 35 % of the H100's (Shah et al., "FlashAttention-3", 2024, abstract) */
+#define PRE_HOPPER_ON_SM90 (0.35 / 0.73)
+/* PyTorch's warp-per-row softmax takes rows up to this many elements and
+ * bytes (SoftMax.cu: dim_size <= 1024 && dim_size * sizeof <= 4096) */
+#define SOFTMAX_WARP_ELEMS 1024
+#define SOFTMAX_WARP_BYTES 4096
 #define BW_EFF_STREAM 0.85   /* fraction of achievable DRAM bandwidth streaming kernels reach */
 #define PREFER_128_TOL 0.10 /* within 10% of the fastest candidate */
 
@@ -230,6 +272,29 @@ static double util_full(const struct model_kphys *k)
 	return u < 1 ? u : 1.0;
 }
 
+/* The width (bytes) of a GEMM's operand accesses: the largest power-of-two
+ * number of elements, up to 16 bytes, that divides every leading dimension
+ * (struct model_op's layout says which they are). */
+static int gemm_access_bytes(const struct model_op *op, int es)
+{
+	int64_t lda = op->layout == MODEL_LAYOUT_TRANS_A ? op->m : op->k;
+	int a = es < 16 ? 16 / es : 1;
+
+	if (op->access_bytes > 0)
+		return op->access_bytes;
+	if (op->layout == MODEL_LAYOUT_ANY)
+		return 16;
+	while (a > 1 && (lda % a || op->n % a))
+		a /= 2;
+	return a * es;
+}
+
+/* The stretch of a kernel whose accesses are w bytes wide (the header). */
+static double narrow_of(int w)
+{
+	return w >= 16 ? 1.0 : 1.0 + NARROW_ACCESS_C * (16.0 / w - 1.0);
+}
+
 /* Time of one GEMM candidate on sms SMs. */
 static double gemm_candidate(const struct model_gpu *g, const struct model_op *op, int sms,
 			     const struct tile *t, int split, int tc, double peak,
@@ -244,12 +309,16 @@ static double gemm_candidate(const struct model_gpu *g, const struct model_op *o
 	 * 64-deep block has no pipeline to fill */
 	double fill = tc && op->k > 64 ? g->gemm_tc_fill_ns : 0;
 	int es = model_dtype_bytes(op->dtype);
+	int acc = tc ? gemm_access_bytes(op, es) : 16;
+	double narrow = narrow_of(acc);
 	struct model_kphys kp;
 
 	if (bps <= 0)
 		return -1;
 	if (tc) {
 		eff = g->gemm_tc_eff > 0 ? g->gemm_tc_eff : MODEL_DEFAULT_TC_EFF;
+		if (acc < 16 && g->cc_major >= 9)
+			eff *= PRE_HOPPER_ON_SM90;
 		tile_eff = ((double)t->tm * t->tn / (t->tm * t->tn + 32.0 * (t->tm + t->tn))) /
 			   (128.0 * 128 / (128.0 * 128 + 32.0 * 256));
 	} else {
@@ -264,7 +333,7 @@ static double gemm_candidate(const struct model_gpu *g, const struct model_op *o
 	/* one tile's time on an SM at full throughput, times the blocks of a wave */
 	kp = phys_of(ctas, bps, t->threads, bytes, 0, tc);
 	kp.wave_ns = bps * 2.0 * t->tm * t->tn * (double)(kk + k0) /
-		     (peak * 1e3 / g->sms * eff * tile_eff) / util_full(&kp);
+		     (peak * 1e3 / g->sms * eff * tile_eff) / util_full(&kp) * narrow;
 	comp = model_kphys_compute_ns(&kp, sms, model_clock_factor(g, sms));
 	mem = bytes / model_kphys_bw_ceiling(g, &kp, sms);
 	if (split > 1) /* partial sums written and re-read by a reduction kernel */
@@ -274,6 +343,8 @@ static double gemm_candidate(const struct model_gpu *g, const struct model_op *o
 		o->tile_m = t->tm;
 		o->tile_n = t->tn;
 		o->split_k = split;
+		o->access_bytes = acc;
+		o->narrow = narrow;
 		fill_pred(o, ctas, bps, sms, 2.0 * op->b * op->m * op->n * op->k, bytes, comp, mem,
 			  launch + fill + red, MODEL_BOUND_COMPUTE);
 		set_launch(&o->k, tiles_n, tiles_m, op->b * split, t->threads, t->regs, tile_smem(t),
@@ -399,9 +470,17 @@ static void predict_stream(const struct model_gpu *g, const struct model_op *op,
 						 : TRACE_CLASS_ELEMENTWISE;
 	double eff = op->kind == MODEL_OP_REDUCTION ? 0.8 * BW_EFF_STREAM : BW_EFF_STREAM;
 	double launch = launch_of(g) * 0.6, mem, comp;
-	int bps;
+	int bps, es = model_dtype_bytes(op->dtype);
 	struct model_kphys kp;
 
+	/* a row softmax over long rows that are not whole 16-byte vectors:
+	 * scalar loads (the header) */
+	if (op->kind == MODEL_OP_REDUCTION && op->softmax && es < 16 && op->n % (16 / es) &&
+	    (op->n > SOFTMAX_WARP_ELEMS || op->n * es > SOFTMAX_WARP_BYTES)) {
+		o->access_bytes = es;
+		o->narrow = narrow_of(es);
+		eff /= o->narrow;
+	}
 	if (ctas < 1)
 		ctas = 1;
 	if (op->kind == MODEL_OP_OPTIMIZER && ctas > (int64_t)sms * 4)
@@ -427,6 +506,8 @@ int model_op_predict(const struct model_gpu *gpu, const struct model_op *op, int
 	o->k.microbatch = o->k.step = o->k.correlation = -1;
 	o->k.occupancy_pct = o->k.flops = o->k.bytes = -1;
 	o->k.name = "";
+	o->access_bytes = 16;
+	o->narrow = 1;
 	if (sms <= 0 || sms > gpu->sms)
 		return mo_err_set(err, MO_EINPUT, "bad SM count %d for '%s' (1..%d)", sms,
 				  gpu->short_name, gpu->sms);

@@ -302,8 +302,8 @@ static int match_group(struct model_val_report *r, struct acc *a, const struct m
 	return matched;
 }
 
-/* One row per module/phase group; co-runs get the interference term on
- * our prediction.  0, or -1 out of memory. */
+/* One row per module/phase group; co-runs of a solo reference get the
+ * interference term on our prediction.  0, or -1 out of memory. */
 static int add_module_rows(struct model_val_report *r, struct acc *a, const struct model_gpu *gpu,
 			   const struct group *gr, int ngr, const struct gsum *sum, int corun,
 			   int source)
@@ -397,7 +397,9 @@ int model_validate_add(struct model_val_report *r, const struct model_gpu *gpu,
 		goto out_nomem;
 	r->matched += matched;
 	r->ntargets++;
-	if (add_module_rows(r, a, gpu, gr, ngr, sum, is_corun(target), source) < 0)
+	/* a reference that co-ran already holds its co-runners' interference:
+	 * the term would count it twice */
+	if (add_module_rows(r, a, gpu, gr, ngr, sum, is_corun(target) && !is_corun(ref), source) < 0)
 		goto out_nomem;
 	r->source_mask |= 1 << source;
 	goto out;

@@ -199,6 +199,7 @@ int plan_make_checked(const struct workload *w, const struct model_gpu *gpu, int
 	struct plan_problem *pbs[3] = {NULL, NULL, NULL};
 	struct pl_cands c = {0};
 	int sizes[3], n_sizes, rc = 0, win, judged = 0, mosaic = !strcmp(planner, "mosaic");
+	int streams = !strcmp(planner, "streams");
 	double margin = 0;
 	struct plan *p;
 	struct mo_err last;
@@ -225,6 +226,8 @@ int plan_make_checked(const struct workload *w, const struct model_gpu *gpu, int
 		if (mosaic) {
 			margin = pbs[i]->min_gain;
 			rc = pl_mosaic_candidates(pbs[i], i, &c, &e);
+		} else if (streams) {
+			rc = pl_streams_candidates(pbs[i], i, &c, &e);
 		} else {
 			p = NULL;
 			rc = plan_search(pbs[i], planner, &p, &e);

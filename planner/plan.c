@@ -185,6 +185,7 @@ struct plan *plan_clone(const struct plan *p)
 	c->finalists = p->finalists;
 	c->host_issue = p->host_issue;
 	c->launch_mode = p->launch_mode;
+	c->share_streams = p->share_streams;
 	/* one allocation per array, of exactly its entries (cap = n) */
 	for (int g = 0; g < p->n_gpus; g++) {
 		const struct plan_gpu *src = &p->gpus[g];
@@ -252,7 +253,7 @@ static const char *const top_keys[] = {"format", "version", "planner", "planner_
 	"workload", "workload_file", "measurements", "gpu", "gpus", "schedule", "microbatch_size", "microbatches",
 	"predicted_iter_ns", "checked", "host", "placement", NULL};
 static const char *const checked_keys[] = {"by", "iter_ns", "finalists", NULL};
-static const char *const host_keys[] = {"issue", "launch", NULL};
+static const char *const host_keys[] = {"issue", "launch", "streams", NULL};
 static const char *const gpu_keys[] = {"gpu", "partitions", NULL};
 static const char *const part_keys[] = {"sms", "slots", NULL};
 static const char *const slot_keys[] = {"module", "layers", "stage", "replica", "replicas", NULL};
@@ -291,16 +292,20 @@ static int read_slot(const struct model_json *r, json_t *js, const char *path,
 	return 0;
 }
 
-/* The optional "host" object: both fields. */
+/* The optional "host" object: issue and launch, optionally streams. */
 static int read_host(const struct model_json *r, json_t *jh, struct plan *p)
 {
 	char issue[16], launch[16];
+	json_t *js;
 
 	if (!json_is_object(jh))
 		return model_json_fail(r, "host", "expected an object");
 	if (model_json_keys(r, jh, "host", host_keys) ||
 	    model_json_str(r, jh, "host", "issue", issue, sizeof(issue)) ||
 	    model_json_str(r, jh, "host", "launch", launch, sizeof(launch)))
+		return r->err->code;
+	if ((js = json_object_get(jh, "streams")) &&
+	    model_json_v_bool(r, js, "host.streams", &p->share_streams))
 		return r->err->code;
 	p->host_issue = model_host_issue_parse(issue);
 	p->launch_mode = model_launch_parse(launch);
@@ -574,8 +579,9 @@ static int write_plan(const struct plan *p, FILE *fp)
 		fprintf(fp, ", \"iter_ns\": %lld, \"finalists\": %d},\n", (long long)p->checked_iter_ns,
 			p->finalists);
 	}
-	fprintf(fp, "  \"host\": {\"issue\": \"%s\", \"launch\": \"%s\"},\n",
-		model_host_issue_name(p->host_issue), model_launch_name(p->launch_mode));
+	fprintf(fp, "  \"host\": {\"issue\": \"%s\", \"launch\": \"%s\"%s},\n",
+		model_host_issue_name(p->host_issue), model_launch_name(p->launch_mode),
+		p->share_streams ? ", \"streams\": true" : "");
 	fputs("  \"placement\": [\n", fp);
 	for (int g = 0; g < p->n_gpus; g++) {
 		fprintf(fp, "    {\"gpu\": %d, \"partitions\": [", g);

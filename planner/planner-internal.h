@@ -122,6 +122,12 @@ int pl_cands_choose(const struct pl_cands *c, int judged, double margin);
 int pl_mosaic_candidates(const struct plan_problem *pb, int problem, struct pl_cands *c,
 			 struct mo_err *err);
 
+/* The plain-streams baseline (streams.c): each baseline's best plan at one
+ * problem, marked share_streams, attributed to its baseline. */
+int pl_streams_candidates(const struct plan_problem *pb, int problem, struct pl_cands *c,
+			  struct mo_err *err);
+int pl_streams(const struct plan_problem *pb, struct plan **out, struct mo_err *err);
+
 /* A growing string: pl_sb_printf appends; on allocation failure oom is set
  * and later appends do nothing.  s is the caller's to free. */
 struct pl_sbuf {

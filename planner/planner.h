@@ -117,6 +117,11 @@ struct plan {
 	 * The planners copy them from the problem (the workload's cluster). */
 	int host_issue;            /* enum model_host_issue; default MODEL_HOST_PER_SLOT */
 	int launch_mode;           /* enum model_launch_mode; default MODEL_LAUNCH_EAGER */
+	/* 1: the slots of each partition run as concurrent CUDA streams sharing
+	 * its SMs (engine_cluster.share_streams), not one after another: the
+	 * plain-streams baseline ("streams"), a GPU shared by modules without
+	 * partitions.  JSON "host": {..., "streams": true}; absent: 0. */
+	int share_streams;
 };
 
 /* Heap lifecycle: plan_new() gives an empty plan with n_gpus GPUs (no
@@ -396,7 +401,13 @@ char *plan_explain_why(const struct plan_problem *pb, struct mo_err *err);
  * every module's pipeline depth, replica count and quota, every placement of
  * up to 6 units, seeded with the mosaic plan, so its answer is proven best
  * over that family; at most 16 GPUs and 6 modules, and -MO_EUSAGE "too large"
- * when its node or placement budget runs out; see planner/search.c).
+ * when its node or placement budget runs out; see planner/search.c),
+ * "streams" (the plain-streams baseline, planner/streams.c: the best
+ * temporal-only baseline's plan with share_streams set, so each GPU's
+ * modules run as concurrent streams on all its SMs; its predicted_iter_ns
+ * is that plan's temporal estimate, since the cost model does not weigh
+ * stream sharing: plan_make_checked judges every baseline's plan shared).
+ * mosaic never picks a streams plan: the report compares the two.
  * plan_search plans one problem (one microbatch size); the result carries the
  * estimate in predicted_iter_ns.  -MO_EINFEASIBLE when nothing fits.
  *
@@ -411,7 +422,7 @@ char *plan_explain_why(const struct plan_problem *pb, struct mo_err *err);
 #define PLAN_NAME_STR_(name) #name,
 #define PLAN_NAME_BAR_(name) #name "|"
 /* Every planner plan_search knows, "mosaic|megatron|...|mosaic-greedy". */
-#define PLAN_PLANNER_NAMES "mosaic|" PLAN_BASELINES(PLAN_NAME_BAR_) "optimal|mosaic-greedy"
+#define PLAN_PLANNER_NAMES "mosaic|" PLAN_BASELINES(PLAN_NAME_BAR_) "optimal|mosaic-greedy|streams"
 int plan_planner_known(const char *name);
 int plan_search(const struct plan_problem *pb, const char *planner, struct plan **out,
 		struct mo_err *err);

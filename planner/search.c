@@ -1305,6 +1305,7 @@ static const struct {
 	{"mosaic-greedy", pl_mosaic_greedy},
 	PLAN_BASELINES(BASELINE)
 	{"optimal", pl_optimal},
+	{"streams", pl_streams},
 };
 
 int plan_planner_known(const char *name)

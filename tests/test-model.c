@@ -602,6 +602,92 @@ START_TEST(gemm_from_shape_picks_tiles_and_respects_rooflines)
 }
 END_TEST
 
+/* cuBLAS's misaligned kernels (op.c's narrow accesses): a leading dimension
+ * that is not a multiple of 16 bytes makes the kernel's accesses narrower
+ * and its compute longer; on Hopper it is also a pre-Hopper kernel. */
+START_TEST(a_misaligned_gemm_runs_narrow_accesses_and_a_pre_hopper_kernel)
+{
+	const struct model_gpu *h = gpu("h100"), *a = gpu("a100-80gb-sxm");
+	/* OWLv2's attention scores at 5185 tokens (n odd) and one token less */
+	struct model_op odd = { .kind = MODEL_OP_BMM, .dtype = MODEL_BF16, .b = 16, .m = 5185,
+				.n = 5185, .k = 64 };
+	struct model_op even = odd;
+	struct model_op_pred po, pe;
+	struct mo_err err;
+
+	even.n = 5184;
+	ck_assert_int_eq(model_op_predict(h, &odd, h->sms, &po, &err), 0);
+	ck_assert_int_eq(model_op_predict(h, &even, h->sms, &pe, &err), 0);
+	ck_assert_int_eq(pe.access_bytes, 16);
+	ck_assert_double_eq(pe.narrow, 1.0);
+	ck_assert_int_eq(po.access_bytes, 2); /* bf16 align1 */
+	ck_assert_double_eq_tol(po.narrow, 1 + 0.37 * 7, 1e-9);
+	/* narrower accesses and the mma.sync kernel: compute over 3.59 / 0.48
+	 * times the aligned one (the tile may change), and the time longer */
+	ck_assert_msg(po.compute_ns > 5 * pe.compute_ns, "%.0f vs %.0f", po.compute_ns, pe.compute_ns);
+	ck_assert_int_gt(po.ns, (int64_t)(1.5 * pe.ns));
+	/* n a multiple of 4 halves: 8-byte accesses, a smaller stretch */
+	even.n = 5188;
+	ck_assert_int_eq(model_op_predict(h, &even, h->sms, &pe, &err), 0);
+	ck_assert_int_eq(pe.access_bytes, 8);
+	ck_assert_double_eq_tol(pe.narrow, 1.37, 1e-9);
+	/* m is a leading dimension only of a transposed A */
+	even.n = 5184;
+	even.m = 5185;
+	ck_assert_int_eq(model_op_predict(h, &even, h->sms, &pe, &err), 0);
+	ck_assert_int_eq(pe.access_bytes, 16);
+	even.layout = MODEL_LAYOUT_TRANS_A;
+	ck_assert_int_eq(model_op_predict(h, &even, h->sms, &pe, &err), 0);
+	ck_assert_int_eq(pe.access_bytes, 2);
+	/* convolutions keep the aligned model; a given width wins over the shape */
+	even.layout = MODEL_LAYOUT_ANY;
+	ck_assert_int_eq(model_op_predict(h, &even, h->sms, &pe, &err), 0);
+	ck_assert_int_eq(pe.access_bytes, 16);
+	odd.access_bytes = 16;
+	ck_assert_int_eq(model_op_predict(h, &odd, h->sms, &po, &err), 0);
+	ck_assert_double_eq(po.narrow, 1.0);
+	/* TF32 align1 on an A100: 4-byte accesses, no pre-Hopper factor */
+	odd.access_bytes = 0;
+	odd.dtype = MODEL_TF32;
+	ck_assert_int_eq(model_op_predict(a, &odd, a->sms, &po, &err), 0);
+	ck_assert_int_eq(po.access_bytes, 4);
+	ck_assert_double_eq_tol(po.narrow, 1 + 0.37 * 3, 1e-9);
+	/* SIMT FP32 keeps the aligned model (cuBLAS's sgemm at odd sizes) */
+	odd.dtype = MODEL_FP32;
+	ck_assert_int_eq(model_op_predict(a, &odd, a->sms, &po, &err), 0);
+	ck_assert_int_eq(po.access_bytes, 16);
+}
+END_TEST
+
+/* PyTorch's row softmax: rows over 1024 elements that are not whole 16-byte
+ * vectors run cunn_SoftMaxForward's scalar loads; aligned rows and short
+ * rows (the warp-per-row kernel) keep the streaming model. */
+START_TEST(a_long_misaligned_softmax_row_is_read_scalar)
+{
+	const struct model_gpu *h = gpu("h100");
+	struct model_op sm = { .kind = MODEL_OP_REDUCTION, .dtype = MODEL_BF16, .m = 82960,
+			       .n = 5185, .softmax = 1 };
+	struct model_op_pred p, q;
+	struct mo_err err;
+
+	sm.bytes = 2 * sm.m * sm.n * 2;
+	sm.flops = 5 * sm.m * sm.n;
+	ck_assert_int_eq(model_op_predict(h, &sm, h->sms, &p, &err), 0);
+	ck_assert_int_eq(p.access_bytes, 2);
+	sm.n = 5184;
+	ck_assert_int_eq(model_op_predict(h, &sm, h->sms, &q, &err), 0);
+	ck_assert_int_eq(q.access_bytes, 16);
+	ck_assert_msg(p.memory_ns > 3 * q.memory_ns, "%.0f vs %.0f", p.memory_ns, q.memory_ns);
+	sm.n = 1023; /* the warp-per-row kernel */
+	ck_assert_int_eq(model_op_predict(h, &sm, h->sms, &q, &err), 0);
+	ck_assert_int_eq(q.access_bytes, 16);
+	sm.n = 5185; /* another reduction (a norm) over the same rows */
+	sm.softmax = 0;
+	ck_assert_int_eq(model_op_predict(h, &sm, h->sms, &q, &err), 0);
+	ck_assert_int_eq(q.access_bytes, 16);
+}
+END_TEST
+
 START_TEST(other_ops_from_shape)
 {
 	const struct model_gpu *a = gpu("a100-80gb-sxm");
@@ -1368,6 +1454,8 @@ Suite *test_suite(void)
 
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, gpus_are_found_by_short_full_and_trace_names);
+	tcase_add_test(tc, a_misaligned_gemm_runs_narrow_accesses_and_a_pre_hopper_kernel);
+	tcase_add_test(tc, a_long_misaligned_softmax_row_is_read_scalar);
 	tcase_add_test(tc, a_kernel_stream_lasts_the_max_of_host_issue_and_gpu_work);
 	tcase_add_test(tc, each_gpu_gets_the_host_constants_of_its_own_machines_traces);
 	tcase_add_test(tc, a_mig_instance_is_a_gpu_with_its_slices_of_memory_bandwidth_and_l2);

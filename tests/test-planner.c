@@ -121,6 +121,7 @@ START_TEST(a_plan_survives_a_json_round_trip)
 	p->checked_iter_ns = 123456789;
 	snprintf(p->checked_by, sizeof(p->checked_by), "simulated");
 	p->finalists = 3;
+	p->share_streams = 1;
 	pt = plan_add_partition(p, 0, 64);
 	plan_add_slot(pt, "vision", 0, 24, 0, 0, 2);
 	pt = plan_add_partition(p, 0, 64);
@@ -140,6 +141,7 @@ START_TEST(a_plan_survives_a_json_round_trip)
 	ck_assert(q->checked_iter_ns == 123456789);
 	ck_assert_str_eq(q->checked_by, "simulated");
 	ck_assert_int_eq(q->finalists, 3);
+	ck_assert_int_eq(q->share_streams, 1);
 	ck_assert(plan_same_placement(p, q));
 	ck_assert_int_eq(q->n_gpus, 2);
 	ck_assert_int_eq(q->gpus[0].n_partitions, 2);
@@ -192,6 +194,8 @@ static const struct {
 	 "checked.iter_ns", -MO_EINPUT},
 	{GOOD_HEAD "\"checked\":{\"by\":\"simulated\",\"iter_ns\":5,\"finalists\":1,\"x\":0},\"placement\":[{\"gpu\":0,\"partitions\":[]}]}",
 	 "checked.x: unknown field", -MO_EINPUT},
+	{GOOD_HEAD "\"host\":{\"issue\":\"per-slot\",\"launch\":\"eager\",\"streams\":1},\"placement\":[{\"gpu\":0,\"partitions\":[]}]}",
+	 "host.streams: expected a boolean", -MO_EINPUT},
 	{"{\"format\":\"mosaic-plan\",\"version\":99}", "newer", -MO_EVERSION},
 	{"{\"format\":\"mosaic-plan\",\"version\":1,\"planner\":\"x\",\"planner_version\":\"1\","
 	 "\"workload\":\"w\",\"gpu\":\"h100\",\"gpus\":1,\"schedule\":\"zigzag\",\"microbatch_size\":1,"
@@ -689,9 +693,9 @@ END_TEST
 START_TEST(plans_of_every_planner_validate_against_their_workload)
 {
 	struct workload *w = load_mm();
-	const char *names[] = {"megatron", "distmm", "spindle", "optimus", "mosaic"};
+	const char *names[] = {"megatron", "distmm", "spindle", "optimus", "mosaic", "streams"};
 
-	for (int i = 0; i < 5; i++) {
+	for (int i = 0; i < 6; i++) {
 		struct plan *p = NULL;
 		struct plan_problem *pb = NULL;
 		struct mo_err err;
@@ -712,6 +716,36 @@ START_TEST(plans_of_every_planner_validate_against_their_workload)
 		plan_free(p);
 		plan_problem_free(pb);
 	}
+	workload_free(w);
+}
+END_TEST
+
+/* The plain-streams baseline: the best baseline's plan (by the estimate,
+ * without a check), temporal-only, marked to share each GPU's SMs among its
+ * modules' streams; no other planner marks its plans so. */
+START_TEST(the_streams_baseline_is_the_best_baseline_plan_shared_by_streams)
+{
+	const char *names[] = {"megatron", "distmm", "spindle", "optimus", "mosaic"};
+	struct workload *w = load_mm();
+	struct plan *s = NULL, *b = NULL;
+	int64_t best = -1;
+	struct mo_err err;
+
+	mo_err_clear(&err);
+	ck_assert_msg(plan_make(w, h100(), 4, "streams", &s, NULL, &err) == 0, "%s", err.msg);
+	ck_assert_int_eq(s->share_streams, 1);
+	ck_assert_str_eq(s->planner, "streams");
+	for (int g = 0; g < s->n_gpus; g++)
+		ck_assert_int_eq(s->gpus[g].n_partitions, 1);
+	for (int i = 0; i < 5; i++) {
+		ck_assert_msg(plan_make(w, h100(), 4, names[i], &b, NULL, &err) == 0, "%s", err.msg);
+		ck_assert_int_eq(b->share_streams, 0);
+		if (i < 4 && (best < 0 || b->predicted_iter_ns < best))
+			best = b->predicted_iter_ns;
+		plan_free(b);
+	}
+	ck_assert_int_eq(s->predicted_iter_ns, best);
+	plan_free(s);
 	workload_free(w);
 }
 END_TEST
@@ -1189,6 +1223,7 @@ Suite *test_suite(void)
 	tcase_add_test(pl, optimal_refuses_large_instances);
 	tcase_set_timeout(pl, 600); /* a hang guard for a loaded shared machine under ASan, not a speed test */
 	tcase_add_test(v, plans_of_every_planner_validate_against_their_workload);
+	tcase_add_test(v, the_streams_baseline_is_the_best_baseline_plan_shared_by_streams);
 	tcase_add_loop_test(v, mosaic_is_within_3_percent_of_optimal_on_the_bundled_workloads, 0,
 			    (int)(sizeof(bundled) / sizeof(bundled[0])));
 	tcase_add_loop_test(v, planning_gpus_laid_out_alike_predicts_what_the_full_estimate_gives, 0,

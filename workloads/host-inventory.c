@@ -14,6 +14,9 @@ struct activity {
 
 struct inventory {
 	int arch;
+	int clip;              /* 1: Hugging Face's CLIP/OWLv2 layer code (eager
+	                          attention with per-head copies, head_copies);
+	                          0: the others of the arch */
 	struct activity layer; /* one layer (the nn.Module of one block) */
 	struct activity rest;  /* the rest of the forward: embeddings, heads, the
 	                          model's own Python, first launch to last */
@@ -26,17 +29,27 @@ struct inventory {
  * nn.Module python_function event (every layer of a trace has the same
  * counts but one Qwen layer with 166 Python calls instead of 153 (153.5 on average)); the rest
  * is everything between the first and the last launch outside the layers.
- * Modules of these architectures written as Hugging Face eager code
- * ("impl": "pytorch") get them; others keep the per-class constants.
+ * The CLIP towers are counted in OWLv2's trace (Owlv2EncoderLayer inside
+ * Owlv2VisionTransformer and Owlv2TextTransformer, five forward passes
+ * averaged; the rest is each tower's interval outside its layers; the same
+ * script, its "clip" rows).  Modules of these architectures written as
+ * Hugging Face eager code ("impl": "pytorch") get them, CLIP's rows when
+ * their attention copies heads as CLIP's does; others keep the per-class
+ * constants.
  */
 static const struct inventory inventories[] = {
 	/* Falconsai/nsfw_image_detection (HF ViTLayer x 12, batch 4) */
-	{WORKLOAD_ARCH_VIT, {12, 12, 102, 144}, {12, 10, 30, 108}},
+	{WORKLOAD_ARCH_VIT, 0, {12, 12, 102, 144}, {12, 10, 30, 108}},
 	/* gaunernst/bert-small-uncased (HF BertLayer x 4, 1 x 141 tokens) */
-	{WORKLOAD_ARCH_ENCODER, {12, 12, 103, 209}, {13, 12, 56, 250}},
+	{WORKLOAD_ARCH_ENCODER, 0, {12, 12, 103, 209}, {13, 12, 56, 250}},
 	/* Qwen/Qwen1.5-0.5B-Chat (HF Qwen2DecoderLayer x 24, 16 x 559 tokens;
 	 * 7 of a layer's 49 launches are cuBLAS workspace memsets) */
-	{WORKLOAD_ARCH_DECODER, {49, 42, 171, 153.5}, {22, 21, 76, 311}},
+	{WORKLOAD_ARCH_DECODER, 0, {49, 42, 171, 153.5}, {22, 21, 76, 311}},
+	/* google/owlv2-large-patch14-ensemble's vision tower (24 layers at
+	 * 5185 tokens; 6 of a layer's 27 launches are memsets) and text tower
+	 * (12 layers, 5 tokens) */
+	{WORKLOAD_ARCH_VIT, 1, {27, 21, 118, 285}, {11, 9, 40, 241}},
+	{WORKLOAD_ARCH_ENCODER, 1, {24, 24, 124, 307}, {19, 18, 95, 311}},
 };
 
 int64_t workload_host_kernel_ns(const struct workload *w, int m, int phase,
@@ -53,7 +66,7 @@ int64_t workload_host_kernel_ns(const struct workload *w, int m, int phase,
 	for (size_t i = 0; i < sizeof inventories / sizeof inventories[0]; i++) {
 		const struct inventory *v = &inventories[i];
 		double L = wm->layers;
-		if (v->arch != wm->arch)
+		if (v->arch != wm->arch || v->clip != (wm->head_copies != 0))
 			continue;
 		return (int64_t)(model_host_activity_ns(h, L * v->layer.launches + v->rest.launches,
 							L * v->layer.ops + v->rest.ops,

@@ -68,7 +68,11 @@
  * cores) do not (0.1-0.2%).  Weight-sized transposes are left out.
  * FLOPs and DRAM bytes of every kernel are
  * computed here from the shapes and the dtype's element size; durations come
- * from model_op_ns().
+ * from model_op_ns().  Each GEMM says its operand layout (model_op.layout):
+ * row-major as PyTorch stores tensors, a weight gradient X^T dY (and a bmm's
+ * A^T dC) with a transposed A, a convolution none (cuDNN's kernel choice is
+ * not modelled); row softmaxes are marked (model_op.softmax): op.c picks
+ * the misaligned kernels from them.
  */
 #include "workloads/workloads-internal.h"
 
@@ -538,6 +542,8 @@ struct emitter {
 	void *ctx;
 	int rc;
 	int tc_layout; /* the ops put now are cuDNN layout transposes */
+	int layout;    /* the GEMM put now's operand layout (enum model_layout) */
+	int softmax;   /* the reduction put now is a row softmax (model_op) */
 };
 
 static void put(struct emitter *em, const char *name, int opkind, int kclass, int64_t b, int64_t M,
@@ -553,6 +559,8 @@ static void put(struct emitter *em, const char *name, int opkind, int kclass, in
 	op.op.dtype = em->g->dtype;
 	op.op.b = b, op.op.m = M, op.op.n = N, op.op.k = K;
 	op.op.causal = causal;
+	op.op.layout = kclass == TRACE_CLASS_CONV ? MODEL_LAYOUT_ANY : em->layout;
+	op.op.softmax = em->softmax;
 	op.op.flops = op.flops = flops;
 	op.op.bytes = op.bytes = bytes;
 	op.kclass = kclass;
@@ -605,6 +613,25 @@ static void put_red(struct emitter *em, const char *name, int64_t rows, int64_t 
 {
 	put(em, name, MODEL_OP_REDUCTION, TRACE_CLASS_REDUCTION, 1, rows, width, 0, 0,
 	    (int64_t)(fpe * (double)(rows * width)), rows * width * rw * em->g->e);
+}
+
+/* PyTorch's row softmax (forward or backward, log or not) over rows of
+ * width elements: a reduction whose kernel depends on the width (model_op). */
+static void put_softmax(struct emitter *em, const char *name, int64_t rows, int64_t width,
+			int rw, double fpe)
+{
+	em->softmax = 1;
+	put_red(em, name, rows, width, rw, fpe);
+	em->softmax = 0;
+}
+
+/* A weight gradient X^T dY (or a bmm's A^T dC): A is a transposed view. */
+static void put_gemm_ta(struct emitter *em, const char *name, int kclass, int64_t b, int64_t M,
+			int64_t N, int64_t K)
+{
+	em->layout = MODEL_LAYOUT_TRANS_A;
+	put_gemm(em, name, kclass, b, M, N, K);
+	em->layout = MODEL_LAYOUT_ROW;
 }
 
 /* Names of backward kernels: "<forward name>:<suffix>" from a fixed set, so
@@ -673,7 +700,7 @@ static void emit_fwd(struct emitter *em, const struct step *s)
 		put_red(em, s->rms ? "rms_norm" : "layer_norm", s->a, s->b, 2, s->rms ? 4 : 8);
 		break;
 	case S_SOFTMAX:
-		put_red(em, "softmax", s->a, s->b, 2, 5);
+		put_softmax(em, "softmax", s->a, s->b, 2, 5);
 		break;
 	case S_DROPOUT:
 		/* writes the output and a one-byte mask */
@@ -685,7 +712,7 @@ static void emit_fwd(struct emitter *em, const struct step *s)
 		    2 * s->a * s->b * e + s->a * 8);
 		break;
 	case S_LOSS:
-		put_red(em, "log_softmax", s->a, s->b, 2, 5);
+		put_softmax(em, "log_softmax", s->a, s->b, 2, 5);
 		put(em, "nll_loss", MODEL_OP_REDUCTION, TRACE_CLASS_REDUCTION, 1, s->a, 1, 0, 0, s->a,
 		    s->a * (4 + 8));
 		break;
@@ -722,7 +749,7 @@ static void emit_bwd(struct emitter *em, const struct step *s)
 		if (wgrad) {
 			if (x)
 				put_nchw(em, "cudnn:nchw_to_nhwc", x);
-			put_gemm(em, suffix(s->name, 1), cls, 1, s->c, s->b, s->a);
+			put_gemm_ta(em, suffix(s->name, 1), cls, 1, s->c, s->b, s->a);
 			if (s->bias)
 				put_red(em, suffix(s->name, 2), s->a, s->b, 1, 1);
 			if (s->weight == 2) /* tied: add into the embedding gradient */
@@ -733,7 +760,7 @@ static void emit_bwd(struct emitter *em, const struct step *s)
 	case S_BMM:
 		/* C = A B: dA = dC B^T, dB = A^T dC */
 		put_gemm(em, suffix(s->name, 0), TRACE_CLASS_GEMM, s->a, s->b, s->d, s->c);
-		put_gemm(em, suffix(s->name, 1), TRACE_CLASS_GEMM, s->a, s->d, s->c, s->b);
+		put_gemm_ta(em, suffix(s->name, 1), TRACE_CLASS_GEMM, s->a, s->d, s->c, s->b);
 		break;
 	case S_ATTN:
 		put_attn(em, "flash_attn_bwd", MODEL_OP_ATTENTION_BWD, s, 10, 4);
@@ -750,7 +777,7 @@ static void emit_bwd(struct emitter *em, const struct step *s)
 				2, 2);
 		break;
 	case S_SOFTMAX:
-		put_red(em, "softmax_bwd", s->a, s->b, 3, 4);
+		put_softmax(em, "softmax_bwd", s->a, s->b, 3, 4);
 		break;
 	case S_DROPOUT:
 		put(em, "dropout_bwd", MODEL_OP_ELEMENTWISE, TRACE_CLASS_ELEMENTWISE, 1, s->a, 0, 0, 0,
@@ -767,7 +794,7 @@ static void emit_bwd(struct emitter *em, const struct step *s)
 		break;
 	case S_LOSS:
 		put_ew(em, "nll_loss_bwd", s->a * s->b, 1, 0);
-		put_red(em, "log_softmax_bwd", s->a, s->b, 3, 3);
+		put_softmax(em, "log_softmax_bwd", s->a, s->b, 3, 3);
 		break;
 	case S_COPY: /* a copy's gradient is the same copy back */
 		emit_fwd(em, s);

@@ -334,7 +334,8 @@ int workload_synth_iteration_host(const struct workload *w, const struct model_g
  * The CPU time a kernel of module m in phase costs its host thread under
  * host's launch mode (0 under graphs).  A forward kernel of a module written
  * as Hugging Face eager code ("impl": "pytorch") of an architecture whose
- * CPU activity was counted in a measured trace (vit, encoder, decoder;
+ * CPU activity was counted in a measured trace (vit, encoder, decoder, and
+ * CLIP's vit and encoder towers, whose attention copies heads;
  * workloads/host-inventory.c: launches, ATen CPU operators and Python calls
  * per layer and outside the layers) costs that activity's
  * model_host_activity_ns averaged over the module's forward kernels.  A

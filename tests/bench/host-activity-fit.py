@@ -13,7 +13,10 @@ pooled over all traces, each trace's issue-time error under it, the same
 leaving each trace out of the fit, and per trace the activity of one layer
 (its nn.Module interval) and of the rest (first launch to last, outside the
 layers): what model/model.h (MODEL_HOST_LAUNCH_NS, _OP_NS, _PYCALL_NS) and
-workloads/host-inventory.c hold.  Standard library only.
+workloads/host-inventory.c hold.  OWLv2's trace gives the "clip" rows: per
+tower (Owlv2VisionTransformer, Owlv2TextTransformer) its Owlv2EncoderLayer
+intervals and the rest of the tower's interval, averaged over the passes.
+Standard library only.
 """
 import bisect, gzip, json, os, sys
 
@@ -52,6 +55,27 @@ def issue_err(coef, rows):
     return 100.0 * (p - y) / y
 
 
+def towers(name, ev, arrays):
+    """OWLv2's CLIP towers: per tower, its layers' and the rest's activity."""
+    mods = [e for e in ev if e.get('cat') == 'python_function' and e['name'].startswith('nn.Module: ')]
+    layers = [e for e in mods if e['name'].startswith('nn.Module: Owlv2EncoderLayer_')]
+    for tower in ('Owlv2VisionTransformer', 'Owlv2TextTransformer'):
+        passes = [e for e in mods if e['name'].startswith('nn.Module: ' + tower + '_')]
+        tot, per, n = [0, 0, 0, 0], [0, 0, 0, 0], 0
+        for t in passes:
+            end = t['ts'] + t['dur']
+            tot = [x + count(a, t['ts'] - 1, end) for x, a in zip(tot, arrays)]
+            for m in layers:
+                if t['ts'] <= m['ts'] and m['ts'] + m['dur'] <= end:
+                    n += 1
+                    per = [x + count(a, m['ts'] - 1, m['ts'] + m['dur']) for x, a in zip(per, arrays)]
+        k = len(passes)
+        print('%-40s clip %-22s %d layers a pass: layer launches %.1f kernels %.1f ops %.1f '
+              'python %.1f; rest: %.1f %.1f %.1f %.1f' % ((name[:40], tower, n // k) +
+                                                           tuple(x / n for x in per) +
+                                                           tuple((t - p) / k for t, p in zip(tot, per))))
+
+
 rows = {}
 for name, layer in TRACES:
     path = os.path.join(DIR, name + '.json.gz')
@@ -69,10 +93,11 @@ for name, layer in TRACES:
     rows[name] = [(count(ops, s0, s1), count(py, s0, s1), s1 - s0)
                   for (t0, s0, _), (t1, s1, _) in zip(calls, calls[1:])
                   if t0 == t1 and 0 <= s1 - s0 <= MAX_US]
-    if not layer:
-        continue
     launches = sorted(c[1] for c in calls)
     kernels = sorted(c[1] for c in calls if c[2] == 'kernel')
+    if not layer:
+        towers(name, ev, (launches, kernels, ops, py))
+        continue
     first, last = launches[0], launches[-1]
     total = [count(a, first - 1, last) for a in (launches, kernels, ops, py)]
     mods = [e for e in ev if e.get('cat') == 'python_function'

@@ -141,11 +141,11 @@ def ops_of(path):
         if not op:
             continue
         r = out.setdefault(key, dict(trace=os.path.basename(path), op=op, dur=0, kernels=0,
-                                     kernel=e['name'][:70]))
+                                     kernel=e['name']))
         r['dur'] += e['dur'] * 1000
         r['kernels'] += 1
         if r['op'][2] == 'fp32' and is_tf32_kernel(e['name']):
-            r['op'], r['kernel'] = (r['op'][0], r['op'][1], 'tf32'), e['name'][:70]
+            r['op'], r['kernel'] = (r['op'][0], r['op'][1], 'tf32'), e['name']
     return list(out.values())
 
 
@@ -190,7 +190,7 @@ def main():
                 groups[key].append(e)
             if cls in a.detail.split(','):
                 print('%-24.24s %-45s measured %9.0f ns predicted %9.0f ns %+6.1f%%  %s' %
-                      (r['trace'], r['op'], r['dur'], pred, e, r['kernel']))
+                      (r['trace'], r['op'], r['dur'], pred, e, r['kernel'][:70]))
     print('%-12s %-9s %6s %9s %9s %9s' % ('class', 'duration', 'ops', 'med|e|%', 'med e%', 'p90|e|%'))
     for key in sorted(groups):
         v = groups[key]

@@ -10,13 +10,15 @@
 # tests/bench/host-vs-measured.sh computes from it, averaged over the
 # passes): 819 kernels, span 112.119 ms, GPU idle 1.9 %.
 # Bounds: kernels within 15 % and idle within 10 points (the issue's goal);
-# the span within 60 % only: the simulated span is 56 % short because the
-# physics model times eager attention at 5185 tokens at aligned-kernel speed
-# (measured: cuBLAS falls back to alignment-1 sm75 kernels for the odd
-# sequence length, 1085 and 826 us a bmm against 232 simulated; the softmax
-# 2159 us against 561), which model/ does not model.  Still asserted: the
-# attention's bmm and softmax kernels hold most of the simulated GPU time
-# (measured: 89 %) and the forward is GPU-bound (idle under 10 %).
+# the span within 20 % (the goal is 15 %: simulated +2.2 % when written).
+# The span rests on model/op.c's narrow-access rule: cuBLAS runs alignment-1
+# sm75 kernels for the odd sequence length (measured 1083 and 828 us a bmm,
+# simulated 612 and 624) and PyTorch's softmax reads the 5185-wide rows with
+# scalar loads (measured 2187 us, simulated 3013): the three per-kernel
+# errors (-44 %, -25 %, +38 %) partly cancel; before the rule the span was
+# 56 % short.  Still asserted: the attention's bmm and softmax kernels hold
+# most of the simulated GPU time (measured: 89 %) and the forward is
+# GPU-bound (idle under 10 %).
 . "$(dirname "$0")/lib.sh"
 
 spec=$PWD/workloads/eager/owlv2-towers.json
@@ -37,7 +39,7 @@ print("simulated  kernels %4d  span %8.3f ms  idle %4.1f %%  attention %.0f %% o
     s["kernels"], span, s["idle_pct"], 100.0 * attn / s["kernel_time_ns"]))
 assert abs(s["kernels"] - mk) <= 0.15 * mk, "kernel count"
 assert abs(s["idle_pct"] - mi) <= 10, "idle fraction"
-assert abs(span - ms) <= 0.60 * ms, "span"
+assert abs(span - ms) <= 0.20 * ms, "span"
 assert attn >= 0.5 * s["kernel_time_ns"], "attention's share"
 assert s["host"]["threads"] == 1 and s["host"]["launches"] == s["kernels"], s["host"]
 PY

@@ -44,17 +44,28 @@ assert pred["mosaic"] <= min(pred[p] for p in pred if p != "mosaic"), pred
 assert checked["mosaic"] <= min(checked[p] for p in checked if p != "mosaic"), checked
 PY
 
-# the checked time is the simulator's: `mosaic run` of the plan agrees
-"$MOSAIC" run "$tmp/mosaic.json" --workload "$spec" --json >"$tmp/run.out" 2>"$tmp/err" \
-	|| fail "run of the checked plan failed: $(cat "$tmp/err")"
-python3 - "$tmp" <<'PY' || fail "checked time differs from mosaic run"
+# the checked time is the simulator's: `mosaic run` of the plan agrees.  The
+# plain-streams baseline's plan says so ("streams": true) and runs each GPU's
+# modules as concurrent streams: the same placement without the mark (the
+# modules one after another) runs differently.
+"$MOSAIC" plan "$spec" --gpus 4 --planner streams -o "$tmp/streams.json" 2>"$tmp/err" \
+	|| fail "streams failed: $(cat "$tmp/err")"
+sed 's/, "streams": true//' "$tmp/streams.json" >"$tmp/unshared.json"
+for p in mosaic streams unshared; do
+	"$MOSAIC" run "$tmp/$p.json" --workload "$spec" --json >"$tmp/$p.run" 2>"$tmp/err" \
+		|| fail "run of the $p plan failed: $(cat "$tmp/err")"
+done
+python3 - "$tmp" <<'PY' || fail "checked time differs from mosaic run, or streams are not shared"
 import json, sys, os
 d = sys.argv[1]
-run = json.load(open(os.path.join(d, "run.out")))
-plan = json.load(open(os.path.join(d, "mosaic.json")))
-assert run["iter_ns"] == plan["checked"]["iter_ns"], (run["iter_ns"], plan["checked"])
+run = {p: json.load(open(os.path.join(d, p + ".run")))["iter_ns"] for p in ("mosaic", "streams", "unshared")}
+plan = {p: json.load(open(os.path.join(d, p + ".json"))) for p in ("mosaic", "streams")}
+for p in plan:
+    assert run[p] == plan[p]["checked"]["iter_ns"], (p, run[p], plan[p]["checked"])
+assert plan["streams"]["planner"] == "streams" and plan["streams"]["host"]["streams"] is True
+assert "streams" not in plan["mosaic"]["host"], plan["mosaic"]["host"]
+assert run["streams"] != run["unshared"], run
 PY
-
 "$MOSAIC" plan "$spec" --gpus 2 --planner mosaic -o "$tmp/e.json" --explain >"$tmp/explain" 2>"$tmp/err" \
 	|| fail "--explain failed: $(cat "$tmp/err")"
 grep -q "^gpu 1:" "$tmp/explain" || fail "--explain lists no gpu 1"
