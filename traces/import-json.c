@@ -33,6 +33,7 @@ static const unsigned char str_stop[256] = {X8(0), X8(8), X8(16), X8(24), ['"'] 
 static const unsigned char num_char[256] = {X8('0'), ['8'] = 1, ['9'] = 1, ['-'] = 1,
 					    ['+'] = 1, ['.'] = 1, ['e'] = 1, ['E'] = 1};
 #undef X8
+static const unsigned char is_ws[256] = {[' '] = 1, ['\n'] = 1, ['\r'] = 1, ['\t'] = 1};
 
 static int syntax(struct imp_json *j, size_t at, const char *what)
 {
@@ -108,16 +109,34 @@ static int more(struct imp_json *j)
 	return 1;
 }
 
+/* Past the whitespace at p, before e: byte by byte (most runs are one
+ * space), but the indentation after a newline a word at a time. */
+static const unsigned char *skip_ws_in(const unsigned char *p, const unsigned char *e)
+{
+	const uint64_t spaces = 0x2020202020202020ull;
+	while (p < e && is_ws[*p]) {
+		if (*p++ != '\n')
+			continue;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+		uint64_t x;
+		while (e - p >= 8 && (memcpy(&x, p, 8), x == spaces))
+			p += 8;
+		if (e - p >= 8)
+			p += (size_t)__builtin_ctzll(x ^ spaces) >> 3; /* the first non-space */
+#endif
+	}
+	return p;
+}
+
 /* Past whitespace: 1 with a byte at pos, 0 at the end, < 0 on error. */
 static int skip_ws(struct imp_json *j)
 {
+	if (j->pos < j->len && !is_ws[j->buf[j->pos]])
+		return 1;
 	for (;;) {
-		while (j->pos < j->len) {
-			unsigned char c = j->buf[j->pos];
-			if (c != ' ' && c != '\n' && c != '\r' && c != '\t')
-				return 1;
-			j->pos++;
-		}
+		j->pos = (size_t)(skip_ws_in(j->buf + j->pos, j->buf + j->len) - j->buf);
+		if (j->pos < j->len)
+			return 1;
 		int r = more(j);
 		if (r <= 0)
 			return r;
@@ -243,50 +262,62 @@ static long long decode(struct imp_json *j, const unsigned char *s, size_t n, si
 	return (long long)k;
 }
 
-/* The number at pos: *n bytes of valid JSON number text.  0 or < 0. */
+/* The grammar of the number at s (RFC 8259: -?(0|[1-9][0-9]*)(.[0-9]+)?
+ * ([eE][+-]?[0-9]+)?), read up to avail bytes: where it ends, or
+ * ~(where it fails) (a digit missing).  One pass over the bytes. */
+static size_t number_end(const unsigned char *s, size_t avail)
+{
+#define DIGIT(i) ((i) < avail && s[i] >= '0' && s[i] <= '9')
+	size_t i = avail && s[0] == '-';
+	if (i < avail && s[i] == '0') {
+		i++;
+	} else {
+		if (!DIGIT(i))
+			return ~i;
+		while (DIGIT(i))
+			i++;
+	}
+	if (i < avail && s[i] == '.') {
+		i++;
+		if (!DIGIT(i))
+			return ~i;
+		while (DIGIT(i))
+			i++;
+	}
+	if (i < avail && (s[i] == 'e' || s[i] == 'E')) {
+		i++;
+		if (i < avail && (s[i] == '+' || s[i] == '-'))
+			i++;
+		if (!DIGIT(i))
+			return ~i;
+		while (DIGIT(i))
+			i++;
+	}
+	return i;
+#undef DIGIT
+}
+
+/* The number at pos: *n bytes of valid JSON number text (the bytes of
+ * num_char after it make it bad, as in "01" or "1.2.3").  0 or < 0. */
 static int scan_number(struct imp_json *j, size_t *n)
 {
-	size_t k = 0;
 	for (;;) {
-		while (j->pos + k < j->len && num_char[j->buf[j->pos + k]])
-			k++;
-		if (j->pos + k < j->len)
-			break;
-		int r = more(j);
+		const unsigned char *s = j->buf + j->pos;
+		size_t avail = j->len - j->pos, i = number_end(s, avail);
+		int bad = i > avail; /* ~(where it failed) */
+		if (bad)
+			i = ~i;
+		if (i < avail || j->eof) {
+			if (!bad && (i == avail || !num_char[s[i]])) {
+				*n = i;
+				return 0;
+			}
+			return syntax(j, j->pos + i, "a bad number");
+		}
+		int r = more(j); /* the number may go on in the next read */
 		if (r < 0)
 			return r;
-		if (r == 0)
-			break;
 	}
-	const unsigned char *s = j->buf + j->pos;
-	size_t i = s[0] == '-';
-#define DIGITS(min)                                                  \
-	do {                                                         \
-		size_t d0 = i;                                       \
-		while (i < k && s[i] >= '0' && s[i] <= '9')          \
-			i++;                                         \
-		if (i - d0 < (min))                                  \
-			return syntax(j, j->pos + i, "a bad number"); \
-	} while (0)
-	if (i < k && s[i] == '0')
-		i++;
-	else
-		DIGITS(1);
-	if (i < k && s[i] == '.') {
-		i++;
-		DIGITS(1);
-	}
-	if (i < k && (s[i] == 'e' || s[i] == 'E')) {
-		i++;
-		if (i < k && (s[i] == '+' || s[i] == '-'))
-			i++;
-		DIGITS(1);
-	}
-#undef DIGITS
-	if (i != k)
-		return syntax(j, j->pos + i, "a bad number");
-	*n = k;
-	return 0;
 }
 
 /* true, false or null at pos (lit): 0 or < 0. */
@@ -445,7 +476,12 @@ static int step(struct imp_json *j, unsigned char c, int *state)
 		if (c != '"')
 			return syntax(j, j->pos, "expected an object key (a string)");
 		*state = S_COLON;
-		return string_token(j, 1);
+		int rc = string_token(j, 1);
+		if (rc == 0 && j->pos < j->len && j->buf[j->pos] == ':') {
+			j->pos++; /* the colon right after the key (most keys) */
+			*state = S_VALUE;
+		}
+		return rc;
 	case S_FIRST_VALUE:
 		if (c == ']')
 			return close_container(j, state);
