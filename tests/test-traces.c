@@ -1606,6 +1606,50 @@ START_TEST(the_job_critical_path_crosses_to_the_rank_a_collective_waited_for)
 }
 END_TEST
 
+/* The breakdown's job row with the ranks aligned (worked by hand): in job
+ * time rank 0 computes [0, 100) and all-reduces [100, 400); rank 1 (clock
+ * 1,000,000 ahead) computes [0, 300) and all-reduces [300, 450).  The job's
+ * step window is [0, 450): rank 0's device is idle over [400, 450) while
+ * rank 1 finishes, so compute 100 + 300, communication 300 + 150, idle 50,
+ * total 2 x 450.  Summing the ranks' own rows (the old job row) said total
+ * 400 + 450 = 850 and idle 0. */
+START_TEST(the_job_breakdown_sweeps_every_rank_over_the_aligned_step_window)
+{
+	struct trace_analysis *a = trace_analysis_new();
+	const struct trace_breakdown *b;
+	const struct trace_overlap *o;
+
+	for (int r = 0; r < 2; r++) {
+		int64_t t0 = 1000000 * r, compute = r ? 300 : 100, end = r ? 450 : 400;
+		trace_analysis_rank(a, r);
+		ana_act(a, TRACE_KIND_KERNEL, t0, t0 + compute, 7, TRACE_CLASS_GEMM, 3, -1, "fwd");
+		ana_act(a, TRACE_KIND_KERNEL, t0 + compute, t0 + end, 8, TRACE_CLASS_COMM, 3, -1,
+			"nccl");
+	}
+	ana_finish(a);
+	ck_assert_uint_eq(trace_analysis_breakdown(a, &b), 3);
+	ck_assert_int_eq(b[0].idle_ns, 0);
+	ck_assert_int_eq(b[0].total_ns, 400);
+	ck_assert_int_eq(b[2].rank, -1);
+	ck_assert_int_eq(b[2].step, 3);
+	ck_assert_uint_eq(b[2].devices, 2);
+	ck_assert_uint_eq(b[2].activities, 4);
+	ck_assert_int_eq(b[2].window_ns, 450);
+	ck_assert_int_eq(b[2].total_ns, 900);
+	ck_assert_int_eq(b[2].compute_ns, 400);
+	ck_assert_int_eq(b[2].comm_ns, 450);
+	ck_assert_int_eq(b[2].memory_ns, 0);
+	ck_assert_int_eq(b[2].idle_ns, 50);
+	ck_assert_int_eq(b[2].comm_ns_all, 450);
+	ck_assert_int_eq(b[2].comm_overlap_ns, 0);
+	/* overlap is per device: the job's is the ranks' sum */
+	ck_assert_uint_eq(trace_analysis_overlap(a, &o), 3);
+	ck_assert_int_eq(o[2].comm_ns, 450);
+	ck_assert_int_eq(o[2].overlapped_ns, 0);
+	trace_analysis_free(a);
+}
+END_TEST
+
 START_TEST(queued_gaps_split_into_same_stream_and_other_stream_waits)
 {
 	struct trace_summary *s = trace_summary_new(0);
@@ -1765,6 +1809,7 @@ Suite *test_suite(void)
 			    0, 2);
 	tcase_add_test(tc, two_ranks_give_rows_per_rank_and_for_the_whole_job);
 	tcase_add_test(tc, the_job_critical_path_crosses_to_the_rank_a_collective_waited_for);
+	tcase_add_test(tc, the_job_breakdown_sweeps_every_rank_over_the_aligned_step_window);
 	tcase_add_test(tc, a_diff_sorts_changes_by_impact_and_counts_what_did_not_change);
 	tcase_add_test(tc, a_name_map_keeps_one_value_per_distinct_name);
 	suite_add_tcase(s, tc);

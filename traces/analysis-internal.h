@@ -69,6 +69,28 @@ int an_breakdown(struct trace_analysis *a);   /* analysis-time.c */
 int an_launch(struct trace_analysis *a);      /* analysis-launch.c */
 int an_kernel_stats(struct trace_analysis *a);/* analysis-launch.c */
 int an_path(struct trace_analysis *a);        /* analysis-path.c */
+/* x - y and x + y, saturated (times of a hostile trace may be anything). */
+static inline int64_t an_sat_sub(int64_t x, int64_t y)
+{
+	int64_t r;
+	return __builtin_sub_overflow(x, y, &r) ? (y < 0 ? INT64_MAX : INT64_MIN) : r;
+}
+
+static inline int64_t an_sat_add(int64_t x, int64_t y)
+{
+	int64_t r;
+	return __builtin_add_overflow(x, y, &r) ? (y > 0 ? INT64_MAX : INT64_MIN) : r;
+}
+
+/* The job's steps (analysis-path.c), by step number, into *out (count *n;
+ * the caller frees *out): each step's window in job time (each rank's times
+ * less its offset: earliest start to latest end on any rank) and its last
+ * activity (ties: the lower rank).  0 or -1 (out of memory). */
+struct an_job_step {
+	int64_t step, w0, w1, last;
+};
+int an_job_steps(const struct trace_analysis *a, struct an_job_step **out, size_t *n);
+
 /* Saturating a += v for v >= 0. */
 static inline void an_add(int64_t *acc, int64_t v)
 {

@@ -121,23 +121,10 @@ static int64_t host_walk(struct walk *w, int64_t c, const char *module)
 	return -1;
 }
 
-/* x - y and x + y, saturated (times of a hostile trace may be anything). */
-static int64_t sat_sub(int64_t x, int64_t y)
-{
-	int64_t r;
-	return __builtin_sub_overflow(x, y, &r) ? (y < 0 ? INT64_MAX : INT64_MIN) : r;
-}
-
-static int64_t sat_add(int64_t x, int64_t y)
-{
-	int64_t r;
-	return __builtin_add_overflow(x, y, &r) ? (y > 0 ? INT64_MAX : INT64_MIN) : r;
-}
-
 /* Activity x's start in job time. */
 static int64_t job_start(const struct trace_analysis *a, int64_t x)
 {
-	return sat_sub(a->acts[x].s, a->offsets[a->acts[x].rank]);
+	return an_sat_sub(a->acts[x].s, a->offsets[a->acts[x].rank]);
 }
 
 /* The peer of collective x (itself among them) that started last in job
@@ -164,8 +151,8 @@ static void switch_rank(struct walk *w, int64_t p)
 	int r = w->a->acts[p].rank;
 	int64_t off = w->a->offsets[r];
 
-	w->w0 = sat_add(sat_sub(w->w0, w->off), off);
-	w->t = sat_add(sat_sub(w->t, w->off), off);
+	w->w0 = an_sat_add(an_sat_sub(w->w0, w->off), off);
+	w->t = an_sat_add(an_sat_sub(w->t, w->off), off);
 	w->off = off;
 	w->rb = w->peers->rb[r];
 	w->re = w->peers->re[r];
@@ -189,7 +176,7 @@ static void walk_step(struct walk *w, int64_t x)
 		if (w->peers && X->kind == AN_COMM) {
 			int64_t p = last_arrival(w, x);
 			if (p != x) { /* it ended when rank p arrived: go there */
-				charge(w, X->cls, X->module, sat_add(job_start(a, p), w->off));
+				charge(w, X->cls, X->module, an_sat_add(job_start(a, p), w->off));
 				switch_rank(w, p);
 				x = p;
 				continue;
@@ -252,19 +239,14 @@ static void rank_path(struct walk *w, size_t b, size_t e)
 	}
 }
 
-/* A step of the job: its window in job time and its last activity. */
-struct job_step {
-	int64_t step, w0, w1, last;
-};
-
 static int cmp_job_step(const void *pa, const void *pb)
 {
-	const struct job_step *x = pa, *y = pb;
+	const struct an_job_step *x = pa, *y = pb;
 	return x->step < y->step ? -1 : x->step > y->step;
 }
 
-/* The job's steps, by step number, into *out (count *n); 0 or -1. */
-static int job_steps(const struct trace_analysis *a, struct job_step **out, size_t *n)
+/* See analysis-internal.h. */
+int an_job_steps(const struct trace_analysis *a, struct an_job_step **out, size_t *n)
 {
 	struct trace_idmap by_step;
 	size_t cap = 0;
@@ -275,18 +257,18 @@ static int job_steps(const struct trace_analysis *a, struct job_step **out, size
 	*n = 0;
 	for (size_t i = 0; rc == 0 && i < a->nacts; i++) {
 		const struct an_act *x = &a->acts[i];
-		int64_t s = job_start(a, (int64_t)i), e = sat_sub(x->e, a->offsets[x->rank]);
+		int64_t s = job_start(a, (int64_t)i), e = an_sat_sub(x->e, a->offsets[x->rank]);
 		size_t *j = trace_idmap_get(&by_step, x->step, 0);
 		if (!j) {
 			if (MO_GROW(*out, *n + 1, cap) < 0 || trace_idmap_put(&by_step, x->step, 0, *n) < 0) {
 				rc = -1;
 				break;
 			}
-			(*out)[*n] = (struct job_step){x->step, s, e, (int64_t)i};
+			(*out)[*n] = (struct an_job_step){x->step, s, e, (int64_t)i};
 			j = trace_idmap_get(&by_step, x->step, 0);
 			++*n;
 		}
-		struct job_step *js = &(*out)[*j];
+		struct an_job_step *js = &(*out)[*j];
 		if (s < js->w0)
 			js->w0 = s;
 		if (e > js->w1) { /* ties keep the lower rank */
@@ -324,10 +306,10 @@ static int match_peers(const struct trace_analysis *a, struct peers *p)
 static int job_path(struct walk *w, struct peers *peers)
 {
 	struct trace_analysis *a = w->a;
-	struct job_step *steps;
+	struct an_job_step *steps;
 	size_t n;
 
-	if (match_peers(a, peers) < 0 || job_steps(a, &steps, &n) < 0)
+	if (match_peers(a, peers) < 0 || an_job_steps(a, &steps, &n) < 0)
 		return -1;
 	w->peers = peers;
 	w->row = &a->paths[a->npaths - 1];
@@ -339,11 +321,11 @@ static int job_path(struct walk *w, struct peers *peers)
 		w->rb = peers->rb[r];
 		w->re = peers->re[r];
 		w->limit = w->re;
-		w->w0 = sat_add(steps[i].w0, w->off);
-		w->t = sat_add(steps[i].w1, w->off);
+		w->w0 = an_sat_add(steps[i].w0, w->off);
+		w->t = an_sat_add(steps[i].w1, w->off);
 		walk_step(w, steps[i].last);
 		w->row->steps++;
-		an_add(&w->row->window_ns, sat_sub(steps[i].w1, steps[i].w0));
+		an_add(&w->row->window_ns, an_sat_sub(steps[i].w1, steps[i].w0));
 	}
 	free(steps);
 	w->row->modules = (const void *)(uintptr_t)w->share0; /* an index until the end */

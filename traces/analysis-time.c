@@ -1,7 +1,8 @@
 /*
  * analysis-time.c - the temporal breakdown per (rank, step) and the
  * communication overlap per rank (see traces.h): one sweep over each
- * device's activities in a step, counting how many of each kind run.
+ * device's activities in a step, counting how many of each kind run; the
+ * job's rows sweep the same activities over the step's window in job time.
  */
 #include "traces/analysis-internal.h"
 
@@ -58,13 +59,13 @@ static int sweep(const struct an_act *acts, size_t b, size_t e, int64_t w0, int6
 	}
 	qsort(*buf, n, sizeof(**buf), cmp_edge);
 	for (size_t i = 0; i < n; i++) {
-		charge(row, run, (*buf)[i].t - cur);
+		charge(row, run, an_sat_sub((*buf)[i].t, cur));
 		cur = (*buf)[i].t;
 		run[(*buf)[i].kind] += (*buf)[i].delta;
 	}
-	charge(row, run, w1 - cur);
+	charge(row, run, an_sat_sub(w1, cur));
 	row->devices++;
-	an_add(&row->total_ns, w1 - w0);
+	an_add(&row->total_ns, an_sat_sub(w1, w0));
 	return 0;
 }
 
@@ -81,38 +82,59 @@ static struct trace_breakdown *new_row(struct trace_analysis *a, int rank, int64
 	return row;
 }
 
-static void add_row(struct trace_breakdown *to, const struct trace_breakdown *r)
-{
-	to->devices += r->devices;
-	to->activities += r->activities;
-	if (r->window_ns > to->window_ns)
-		to->window_ns = r->window_ns;
-	an_add(&to->total_ns, r->total_ns);
-	an_add(&to->compute_ns, r->compute_ns);
-	an_add(&to->comm_ns, r->comm_ns);
-	an_add(&to->memory_ns, r->memory_ns);
-	an_add(&to->idle_ns, r->idle_ns);
-	an_add(&to->comm_ns_all, r->comm_ns_all);
-	an_add(&to->comm_overlap_ns, r->comm_overlap_ns);
-}
+/* A rank row's activities, acts[b..e) (sorted by device). */
+struct span {
+	size_t b, e;
+};
 
-/* Rank -1 rows: one per step, the sum over ranks (ranks' rows come first,
- * sorted by rank then step; a step's job row is found by a linear search
- * over the job rows, which are few). */
-static int job_rows(struct trace_analysis *a)
+/* Each device of acts[sp.b..sp.e) swept over [w0, w1) into row. */
+static int sweep_devices(const struct trace_analysis *a, struct span sp, int64_t w0, int64_t w1,
+			 struct edge **buf, size_t *cap, struct trace_breakdown *row)
 {
-	size_t nrank_rows = a->nbd;
-
-	for (size_t i = 0; i < nrank_rows; i++) {
-		struct trace_breakdown *job = NULL;
-		for (size_t j = nrank_rows; j < a->nbd && !job; j++)
-			if (a->bd[j].step == a->bd[i].step)
-				job = &a->bd[j];
-		if (!job && !(job = new_row(a, -1, a->bd[i].step)))
+	for (size_t d = sp.b; d < sp.e;) {
+		size_t de = d;
+		while (de < sp.e && a->acts[de].device == a->acts[d].device)
+			de++;
+		if (sweep(a->acts, d, de, w0, w1, buf, cap, row) < 0)
 			return -1;
-		add_row(job, &a->bd[i]);
+		d = de;
 	}
 	return 0;
+}
+
+/* Rank -1 rows, one per step by step number, with the ranks aligned as the
+ * critical path aligns them: the step's window is the job's (each rank's
+ * times less its offset; earliest start to latest end on any rank) and
+ * every device of every rank that ran in the step is swept over it, so the
+ * time a rank waits for the slowest one is its idle time and total_ns is
+ * window x devices.  Rank rows are rows [0, nr) with spans sp. */
+static int job_rows(struct trace_analysis *a, const struct span *sp, size_t nr,
+		    struct edge **buf, size_t *cap)
+{
+	struct an_job_step *steps;
+	size_t n;
+	int rc = 0;
+
+	if (an_job_steps(a, &steps, &n) < 0)
+		return -1;
+	for (size_t k = 0; rc == 0 && k < n; k++) {
+		struct trace_breakdown *job = new_row(a, -1, steps[k].step);
+		if (!job) {
+			rc = -1;
+			break;
+		}
+		job->window_ns = an_sat_sub(steps[k].w1, steps[k].w0);
+		for (size_t i = 0; rc == 0 && i < nr; i++) {
+			int64_t off = a->offsets[a->bd[i].rank];
+			if (a->bd[i].step != steps[k].step)
+				continue;
+			job->activities += a->bd[i].activities;
+			rc = sweep_devices(a, sp[i], an_sat_add(steps[k].w0, off),
+					   an_sat_add(steps[k].w1, off), buf, cap, job);
+		}
+	}
+	free(steps);
+	return rc;
 }
 
 static int overlap_rows(struct trace_analysis *a)
@@ -143,13 +165,13 @@ static int overlap_rows(struct trace_analysis *a)
 	return 0;
 }
 
-int an_breakdown(struct trace_analysis *a)
+/* One row per (rank, step) over the rank's own window; their spans into
+ * *sp (one per row). */
+static int rank_rows(struct trace_analysis *a, struct span **sp, struct edge **buf, size_t *cap)
 {
-	struct edge *buf = NULL;
-	size_t cap = 0, b = 0;
-	int rc = 0;
+	size_t b = 0, sp_cap = 0;
 
-	while (rc == 0 && b < a->nacts) {
+	while (b < a->nacts) {
 		const struct an_act *x = &a->acts[b];
 		size_t e = b;
 		int64_t w0 = INT64_MAX, w1 = INT64_MIN;
@@ -162,23 +184,28 @@ int an_breakdown(struct trace_analysis *a)
 				w1 = a->acts[e].e;
 			e++;
 		}
-		if (!(row = new_row(a, x->rank, x->step))) {
-			rc = -1;
-			break;
-		}
-		row->window_ns = w1 - w0;
+		if (MO_GROW(*sp, a->nbd + 1, sp_cap) < 0 || !(row = new_row(a, x->rank, x->step)))
+			return -1;
+		(*sp)[a->nbd - 1] = (struct span){b, e};
+		row->window_ns = an_sat_sub(w1, w0);
 		row->activities = e - b;
-		for (size_t d = b; rc == 0 && d < e;) {
-			size_t de = d;
-			while (de < e && a->acts[de].device == a->acts[d].device)
-				de++;
-			rc = sweep(a->acts, d, de, w0, w1, &buf, &cap, row);
-			d = de;
-		}
+		if (sweep_devices(a, (*sp)[a->nbd - 1], w0, w1, buf, cap, row) < 0)
+			return -1;
 		b = e;
 	}
-	free(buf);
+	return 0;
+}
+
+int an_breakdown(struct trace_analysis *a)
+{
+	struct edge *buf = NULL;
+	struct span *sp = NULL;
+	size_t cap = 0;
+	int rc = rank_rows(a, &sp, &buf, &cap);
+
 	if (rc == 0 && a->nranks > 1)
-		rc = job_rows(a);
+		rc = job_rows(a, sp, a->nbd, &buf, &cap);
+	free(buf);
+	free(sp);
 	return rc < 0 ? rc : overlap_rows(a);
 }

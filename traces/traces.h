@@ -807,8 +807,8 @@ void trace_header_print(FILE *fp, const struct trace_header *h);
  *
  * Ranks are aligned by shifting each rank's times so that the first activity
  * of its lowest-numbered step starts at 0 (clocks of different hosts are not
- * synchronised; no figure below compares instants of two ranks, so the
- * alignment changes none of them and is reported for timelines).
+ * synchronised).  Per-rank figures do not depend on it; the job's rows of
+ * the breakdown and of the critical path compare ranks in this job time.
  *
  * Percentiles are nearest-rank: the p-th percentile of n sorted values is
  * the value at 1-based position ceil(p * n / 100).
@@ -840,8 +840,14 @@ int64_t trace_analysis_rank_offset(const struct trace_analysis *a, int rank);
  * memory + idle = window_ns x devices = total_ns.  comm_ns_all is the time a
  * communication activity runs (overlapped or not) and comm_overlap_ns the part
  * of it when a compute activity runs too.  Rows come sorted by rank, then
- * step; with more than one rank, rows of rank -1 follow, one per step, the
- * sum over ranks (the whole job).
+ * step; with more than one rank, rows of rank -1 follow, one per step by
+ * step number, for the whole job with the ranks aligned as the critical
+ * path aligns them: window_ns is the step's window in job time (each rank's
+ * times less its offset, earliest start to latest end on any rank) and each
+ * device of each rank that ran in the step counts over that window, so the
+ * time a rank waits for the slowest one is idle, and total_ns = window_ns x
+ * devices (summed over ranks).  comm_ns_all and comm_overlap_ns are
+ * per-device times, so the job's are the sums of the ranks'.
  */
 struct trace_breakdown {
 	int rank;
