@@ -120,7 +120,11 @@ static void print_json(const struct model_meas_set *s, const struct model_meas_r
 		stats_json("ratio_error", &r->pairs[i].err);
 		printf("}%s\n", i + 1 < r->npairs ? "," : "");
 	}
-	printf("],\n\"skipped_items\": [\n");
+	printf("],\n\"corun_gain\": {\"truth\": \"measured\", \"n\": %d, \"median\": %.4f, \"p10\": %.4f, "
+	       "\"p90\": %.4f, \"min\": %.4f, \"max\": %.4f, \"below_1\": %.4f}",
+	       r->gains.n, r->gains.median, r->gains.p10, r->gains.p90, r->gains.min, r->gains.max,
+	       r->gains.below);
+	printf(",\n\"skipped_items\": [\n");
 	for (size_t i = 0; i < r->skipped.nskip; i++) {
 		printf("  {\"where\": ");
 		json_str(r->skipped.skip[i].where);
@@ -192,6 +196,15 @@ static void print_pairs(const struct model_meas_set *s, const struct model_meas_
 	}
 }
 
+static void print_gains(const struct model_meas_gain_stats *g)
+{
+	printf("\n## measured: %d pairs of jobs sharing one GPU's SMs (MPS without limits)\n"
+	       "# gain: the two jobs' co-located over solo throughputs, summed (1: as fast as taking\n"
+	       "# turns, 2: neither slowed; measured only, no prediction)\n"
+	       "median %.3f  p10 %.3f  p90 %.3f  min %.3f  max %.3f  below 1: %.1f%% of pairs\n",
+	       g->n, g->median, g->p10, g->p90, g->min, g->max, 100 * g->below);
+}
+
 static void print_text(const struct model_meas_set *s, const struct model_meas_report *r,
 		       int ignored)
 {
@@ -229,6 +242,8 @@ static void print_text(const struct model_meas_set *s, const struct model_meas_r
 	}
 	if (r->npairs)
 		print_pairs(s, r);
+	if (r->gains.n)
+		print_gains(&r->gains);
 	if (r->skipped.nskip) {
 		printf("\n## skipped items (%zu): the model cannot predict them\n", r->skipped.nskip);
 		for (size_t i = 0; i < r->skipped.nskip; i++)

@@ -140,7 +140,7 @@ out:
 int model_meas_load_path(struct model_meas_set *s, const char *path, int *ignored,
 			 struct mo_err *err)
 {
-	size_t n0 = s->n, k0 = s->nskip;
+	size_t n0 = s->n, k0 = s->nskip, g0 = s->ngains;
 	struct stat st;
 	int dummy = 0, rc;
 
@@ -164,6 +164,7 @@ int model_meas_load_path(struct model_meas_set *s, const char *path, int *ignore
 	if (rc < 0) {
 		s->n = n0;
 		s->nskip = k0;
+		s->ngains = g0;
 		return rc;
 	}
 	return 0;

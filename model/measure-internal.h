@@ -9,8 +9,9 @@ int meas_cmp_double(const void *a, const void *b);
 /* Statistics of the n signed values e: |e| median, p90, max, signed mean
  * (scratch: n doubles). */
 void meas_stats_of(const double *e, int n, double *scratch, struct model_meas_stats *out);
-/* Pair the shared-SM rows of r with their partitioned twins (measure-pairs.c;
- * model.h "Shared SMs against partitions"): 0 or -MO_ENOMEM. */
+/* Pair the shared-SM rows of r with their partitioned twins and summarise
+ * the set's co-location gains (measure-pairs.c; model.h "Shared SMs against
+ * partitions", model_meas_add_gain): 0 or -MO_ENOMEM. */
 int meas_pairs(const struct model_meas_set *s, struct model_meas_report *r, struct mo_err *err);
 
 /*

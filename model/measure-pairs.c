@@ -4,7 +4,8 @@
  * the row of the same item and GPU run alone in a partition (MIG, green
  * context) of S / N SMs, and the measured throughput ratio (N copies on
  * the shared SMs against N partitioned copies) is set beside the predicted
- * one (model.h, "Shared SMs against partitions").
+ * one (model.h, "Shared SMs against partitions"); and the summary of the
+ * set's measured co-location gains (model_meas_add_gain).
  */
 #include "model/model.h"
 #include "model/measure-internal.h"
@@ -143,6 +144,34 @@ static void pair_stats(const struct model_meas_set *s, const struct model_meas_r
 	meas_stats_of(er, n, scratch, &out->err);
 }
 
+/* The set's measured co-location gains into r->gains. */
+static int gain_stats(const struct model_meas_set *s, struct model_meas_report *r, struct mo_err *err)
+{
+	struct model_meas_gain_stats *g = &r->gains;
+	size_t n = s->ngains, below = 0;
+	double *v;
+
+	memset(g, 0, sizeof(*g));
+	if (!n)
+		return 0;
+	v = malloc(n * sizeof(*v));
+	if (!v)
+		return mo_err_set(err, MO_ENOMEM, "out of memory");
+	memcpy(v, s->gains, n * sizeof(*v));
+	qsort(v, n, sizeof(*v), meas_cmp_double);
+	for (size_t i = 0; i < n; i++)
+		below += v[i] < 1;
+	g->n = (int)n;
+	g->median = n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+	g->p10 = v[(size_t)ceil(0.1 * (double)n) - 1];
+	g->p90 = v[(size_t)ceil(0.9 * (double)n) - 1];
+	g->min = v[0];
+	g->max = v[n - 1];
+	g->below = (double)below / (double)n;
+	free(v);
+	return 0;
+}
+
 int meas_pairs(const struct model_meas_set *s, struct model_meas_report *r, struct mo_err *err)
 {
 	size_t nidx = 0, np = 0, (*pairs)[2] = NULL;
@@ -156,6 +185,8 @@ int meas_pairs(const struct model_meas_set *s, struct model_meas_report *r, stru
 		rc = mo_err_set(err, MO_ENOMEM, "out of memory");
 		goto out;
 	}
+	if ((rc = gain_stats(s, r, err)) < 0)
+		goto out;
 	find_pairs(s, r, idx, nidx, pairs, &np);
 	r->npairs = 0;
 	if (np)

@@ -37,7 +37,18 @@ void model_meas_set_release(struct model_meas_set *s)
 {
 	free(s->m);
 	free(s->skip);
+	free(s->gains);
 	memset(s, 0, sizeof(*s));
+}
+
+int model_meas_add_gain(struct model_meas_set *s, double gain, struct mo_err *err)
+{
+	if (s->ngains >= MODEL_MEAS_MAX_ROWS)
+		return mo_err_set(err, MO_EINPUT, "more than %d co-location gains", MODEL_MEAS_MAX_ROWS);
+	if (MO_GROW(s->gains, s->ngains + 1, s->cgains) < 0)
+		return mo_err_set(err, MO_ENOMEM, "out of memory");
+	s->gains[s->ngains++] = gain;
+	return 0;
 }
 
 int model_meas_add(struct model_meas_set *s, const struct model_meas *m, struct mo_err *err)

@@ -1064,6 +1064,8 @@ struct model_meas_set {
 	size_t n, cap;
 	struct model_meas_skip *skip;
 	size_t nskip, cskip;
+	double *gains;        /* measured co-location gains of pairs (below) */
+	size_t ngains, cgains;
 };
 void model_meas_set_init(struct model_meas_set *s);
 void model_meas_set_release(struct model_meas_set *s);
@@ -1072,6 +1074,18 @@ void model_meas_set_release(struct model_meas_set *s);
 int model_meas_add(struct model_meas_set *s, const struct model_meas *m, struct mo_err *err);
 int model_meas_add_skip(struct model_meas_set *s, const char *where, const char *why,
 			struct mo_err *err);
+/*
+ * A measured co-location gain: for two jobs measured alone and together on
+ * one GPU's SMs (MPS without limits), the sum of both jobs' co-located over
+ * solo throughputs: 1 = as fast as taking turns, 2 = neither slowed, below 1
+ * = sharing lost to taking turns.  Measured only: no prediction is made of
+ * it (a reader adds every pair it has, whether or not the model can
+ * synthesise the jobs: the Gavel reader, each pair of single-GPU jobs of
+ * its v100 table once, a job with itself included).  The evaluation
+ * summarises them (model_meas_report.gains).  0, -MO_ENOMEM, or -MO_EINPUT
+ * past MODEL_MEAS_MAX_ROWS gains.
+ */
+int model_meas_add_gain(struct model_meas_set *s, double gain, struct mo_err *err);
 
 /* The SMs a row runs on, on gpu: the whole GPU, the SMs given, or the MPS
  * percentage rounded up to whole SMs (see quota above). */
@@ -1186,6 +1200,13 @@ struct model_meas_pair_stats {
 };
 #define MODEL_MEAS_PAIR_ROWS 5
 
+/* The set's measured co-location gains (model_meas_add_gain): n, median,
+ * 10th and 90th percentile, min, max, and the fraction below 1. */
+struct model_meas_gain_stats {
+	int n;
+	double median, p10, p90, min, max, below;
+};
+
 #define MODEL_MEAS_WORST 10
 struct model_meas_report {
 	struct model_meas_eval *ev;
@@ -1200,6 +1221,7 @@ struct model_meas_report {
 	struct model_meas_pair_stats pairs[MODEL_MEAS_PAIR_ROWS]; /* all, then N = 2.. */
 	int npairs;
 	size_t pair_worst[MODEL_MEAS_WORST][2], npair_worst;
+	struct model_meas_gain_stats gains;
 };
 /* The measured and predicted ratio of a pair (shared ev, partitioned ev). */
 void model_meas_pair_ratios(const struct model_meas_set *s, const struct model_meas_report *r,

@@ -694,6 +694,13 @@ START_TEST(gavel_pairs_become_mps_co_runs_of_the_solo_job)
 	ck_assert_uint_eq(s.nskip, 1);
 	ck_assert_msg(strstr(s.skip[0].why, "1 single-GPU job types without a synthesiser, 1 multi-GPU jobs"),
 		      "%s", s.skip[0].why);
+	/* co-location gains, each single-GPU pair once: ResNet-50 b16 beside
+	 * itself 3.6053 + 3.6053 over 12.2169 twice = 0.590.  Left out:
+	 * ResNet-18 b16 beside itself and beside ResNet-50 b16, where its
+	 * co-located throughput is bitwise its solo 32.3534 (a copy, not a
+	 * measurement), and the 2-GPU job */
+	ck_assert_uint_eq(s.ngains, 1);
+	ck_assert_double_eq_tol(s.gains[0], 2 * 3.6053140003441353 / 12.21691492060599, 1e-9);
 	model_meas_set_release(&s);
 }
 END_TEST

@@ -65,6 +65,9 @@ grep -q "^mechanism  *whole" "$tmp/pub.txt" && grep -q "^  *mig  *|" "$tmp/pub.t
 	|| fail "mechanisms: $(cat "$tmp/pub.txt")"
 grep -q "^  *co-run  *|" "$tmp/pub.txt" && grep -q "Server: a latency under a query pattern" "$tmp/pub.txt" \
 	|| fail "co-run rows or skipped items: $(cat "$tmp/pub.txt")"
+# Gavel's pairs: measured co-location gains (ResNet-50 b16 beside itself: 0.590)
+grep -q "^## measured: 1 pairs of jobs sharing one GPU's SMs" "$tmp/pub.txt" && grep -q "^median 0.590 " "$tmp/pub.txt" \
+	|| fail "co-location gains: $(cat "$tmp/pub.txt")"
 # input=pageable: the batch's fp32 input (64 x 3 x 224 x 224 x 4 bytes) is
 # copied first at 5.7 GB/s (model.h MODEL_MEAS_PAGEABLE_H2D_GBPS): +6.76 ms
 printf 'kind,dtype,shape,gpu,mechanism,quota,corun,time_us\nmodel,fp32,name=resnet50 batch=64 launch=eager input=pageable,a100-80gb-sxm,whole,-,none,30000\nmodel,fp32,name=resnet50 batch=64 launch=eager,a100-80gb-sxm,whole,-,none,30000\n' >"$tmp/in.csv"
