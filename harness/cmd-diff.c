@@ -101,9 +101,7 @@ static void print_json(const char *a, const char *b, const char *src, const stru
 		json_array_append_new(arr, x);
 	}
 	json_object_set_new(o, "changes", arr);
-	json_dumpf(o, stdout, JSON_INDENT(2));
-	putchar('\n');
-	json_decref(o);
+	cli_json_print(o);
 }
 
 int cmd_diff(int argc, char **argv)

@@ -330,9 +330,7 @@ static void print_job_json(const struct inspect_job *job, size_t top, int check)
 		json_object_set_new(o, "ranks", ranks);
 	}
 	inspect_analyses_json(job->ana, o, top);
-	json_dumpf(o, stdout, JSON_INDENT(2));
-	putchar('\n');
-	json_decref(o);
+	cli_json_print(o);
 }
 
 int cmd_inspect(int argc, char **argv)

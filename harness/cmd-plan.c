@@ -168,9 +168,7 @@ static void print_json(const struct plan_args *a, const struct plan *p, const st
 		json_object_set_new(o, "checked_by", json_string(p->checked_by));
 		json_object_set_new(o, "finalists", json_integer(p->finalists));
 	}
-	json_dumpf(o, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-	putchar('\n');
-	json_decref(o);
+	cli_json_print(o);
 }
 
 /* What the plan is: --explain's text, --json's summary, or one line on stderr. */

@@ -221,9 +221,7 @@ int cmd_workload(int argc, char **argv)
 		json_t *o = to_json(w, times);
 		if (gpu)
 			json_object_set_new(o, "predicted_on", json_string(gpu->short_name));
-		json_dumpf(o, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-		putchar('\n');
-		json_decref(o);
+		cli_json_print(o);
 	} else {
 		print_text(w, times, gpu ? gpu->short_name : NULL);
 	}
