@@ -117,24 +117,12 @@ static void fill_all(struct trace_record *rec, int kind, int64_t seed)
 #undef SET_S
 }
 
+/* a and b are the same record; else the message names the field */
 static void assert_same(const struct trace_record *a, const struct trace_record *b)
 {
-	ck_assert_int_eq(a->kind, b->kind);
-#define CMP_I(n) ck_assert_msg(p->n == q->n, "field %s: %lld != %lld", #n, (long long)p->n, (long long)q->n);
-#define CMP_S(n) ck_assert_str_eq(p->n, q->n);
-	switch (a->kind) {
-#define X(num, lower, UPPER)                                                     \
-	case num: {                                                              \
-		const struct trace_##lower *p = &a->u.lower, *q = &b->u.lower;   \
-		TRACE_##UPPER##_FIELDS(CMP_I, CMP_S) break;                      \
-	}
-		TRACE_KINDS(X)
-#undef X
-	default:
-		ck_abort_msg("unexpected kind %d", (int)a->kind);
-	}
-#undef CMP_I
-#undef CMP_S
+	const char *field = trace_record_diff(a, b);
+
+	ck_assert_msg(!field, "%s record: field %s differs", trace_kind_name(a->kind), field);
 }
 
 static const int all_kinds[] = {
@@ -143,6 +131,26 @@ static const int all_kinds[] = {
 #undef X
 };
 #define NKINDS (sizeof(all_kinds) / sizeof(all_kinds[0]))
+
+START_TEST(a_record_diff_names_the_first_field_that_differs)
+{
+	struct trace_record a, b;
+	char name[] = "gemm";
+
+	trace_record_init(&a, TRACE_KIND_KERNEL);
+	a.u.kernel.name = "gemm";
+	b = a;
+	b.u.kernel.name = name; /* another pointer, the same text */
+	ck_assert_ptr_null(trace_record_diff(&a, &b));
+	b.u.kernel.flops = 7;
+	b.u.kernel.name = "gemv";
+	ck_assert_str_eq(trace_record_diff(&a, &b), "flops"); /* file order */
+	b.u.kernel.flops = a.u.kernel.flops;
+	ck_assert_str_eq(trace_record_diff(&a, &b), "name");
+	trace_record_init(&b, TRACE_KIND_MEMCPY);
+	ck_assert_str_eq(trace_record_diff(&a, &b), "kind");
+}
+END_TEST
 
 START_TEST(every_kind_survives_a_round_trip_byte_for_byte)
 {
@@ -1759,6 +1767,7 @@ Suite *test_suite(void)
 	TCase *tc = tcase_create("format");
 
 	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, a_record_diff_names_the_first_field_that_differs);
 	tcase_add_test(tc, every_kind_survives_a_round_trip_byte_for_byte);
 	tcase_add_test(tc, times_above_2_to_the_53_are_exact);
 	tcase_add_test(tc, an_imported_trace_reads_and_writes_back_byte_for_byte);

@@ -164,6 +164,22 @@ void trace_record_init(struct trace_record *rec, enum trace_kind kind)
 		fill_defaults(&rec->u, d);
 }
 
+const char *trace_record_diff(const struct trace_record *a, const struct trace_record *b)
+{
+	const struct trace_kind_desc *d = trace_kind_desc(a->kind);
+	const void *p = trace_record_cbody(a), *q = trace_record_cbody(b);
+
+	if (a->kind != b->kind)
+		return "kind";
+	for (size_t i = 0; d && i < d->nfields; i++) {
+		const struct trace_field *f = &d->fields[i];
+		if (f->type == TRACE_FIELD_INT ? TRACE_FIELD_CI(p, f) != TRACE_FIELD_CI(q, f)
+					       : strcmp(TRACE_FIELD_CS(p, f), TRACE_FIELD_CS(q, f)))
+			return f->name;
+	}
+	return NULL;
+}
+
 int trace_record_span(const struct trace_record *rec, int64_t *start_ns, int64_t *end_ns)
 {
 	int64_t s, e;

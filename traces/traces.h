@@ -461,6 +461,12 @@ void trace_record_init(struct trace_record *rec, enum trace_kind kind);
  * marker); returns 0 and fills both when the kind has a time span. */
 int trace_record_span(const struct trace_record *rec, int64_t *start_ns, int64_t *end_ns);
 
+/* Where two records differ: NULL when they are equal (same kind, every
+ * field equal, strings by content), else "kind" or the name of the first
+ * field in file order that differs.  Records of an unknown kind compare by
+ * kind alone. */
+const char *trace_record_diff(const struct trace_record *a, const struct trace_record *b);
+
 /* ------------------------------------------------------------------------ */
 /* Writing                                                                  */
 /* ------------------------------------------------------------------------ */

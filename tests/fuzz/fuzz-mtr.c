@@ -15,27 +15,6 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static void same(const struct trace_record *a, const struct trace_record *b)
-{
-	if (a->kind != b->kind)
-		abort();
-#define CMP_I(n) if (p->n != q->n) abort();
-#define CMP_S(n) if (strcmp(p->n, q->n)) abort();
-	switch (a->kind) {
-#define X(num, lower, UPPER)                                                     \
-	case num: {                                                              \
-		const struct trace_##lower *p = &a->u.lower, *q = &b->u.lower;   \
-		TRACE_##UPPER##_FIELDS(CMP_I, CMP_S) break;                      \
-	}
-		TRACE_KINDS(X)
-#undef X
-	default:
-		abort();
-	}
-#undef CMP_I
-#undef CMP_S
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static FILE *devnull;
@@ -81,7 +60,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (trace_mem_load(&back, path, &err) < 0 || back.n != t.n)
 				abort();
 			for (size_t i = 0; i < t.n; i++)
-				same(&t.recs[i], &back.recs[i]);
+				if (trace_record_diff(&t.recs[i], &back.recs[i]))
+					abort();
 			trace_mem_release(&back);
 			remove(path);
 		}
