@@ -129,15 +129,21 @@ static int skip_container(struct imp *im)
 	return 1;
 }
 
+/* The document's one top-level value (an object or an array) starts as
+ * frame f; a second one is an error. */
+static int push_top(struct imp *im, enum imp_frame f)
+{
+	if (im->top_seen)
+		return imp_fail(im, cur_offset(im), "more than one JSON value");
+	im->top_seen = 1;
+	return push(im, f);
+}
+
 static int cb_start_map(void *ctx)
 {
 	struct imp *im = ctx;
-	if (im->depth == 0) {
-		if (im->top_seen)
-			return imp_fail(im, cur_offset(im), "more than one JSON value");
-		im->top_seen = 1;
-		return push(im, F_TOP_MAP);
-	}
+	if (im->depth == 0)
+		return push_top(im, F_TOP_MAP);
 	switch (top(im)) {
 	case F_TOP_MAP:
 		if (im->key == T_DINFO)
@@ -173,10 +179,8 @@ static int cb_end_map(void *ctx)
 	enum imp_frame f = top(im);
 	im->depth--;
 	im->key = 0;
-	if (f == F_EVENT) {
-		im->key = 0;
+	if (f == F_EVENT)
 		return finish_event(im);
-	}
 	if (f == F_ARGS) {
 		im->key = E_NONE;
 		return 1;
@@ -203,11 +207,8 @@ static int cb_start_array(void *ctx)
 {
 	struct imp *im = ctx;
 	if (im->depth == 0) {
-		if (im->top_seen)
-			return imp_fail(im, cur_offset(im), "more than one JSON value");
-		im->top_seen = 1;
 		im->have_events = 1;
-		return push(im, F_EVENTS);
+		return push_top(im, F_EVENTS);
 	}
 	switch (top(im)) {
 	case F_TOP_MAP:
