@@ -265,6 +265,36 @@ static void watch_signals(void)
 		pthread_detach(t);
 }
 
+/*
+ * CUPTI enabled no activity kind: nothing will be recorded.  Say why in the
+ * user's terms.  Without a loadable driver that is the whole story; with one,
+ * CUPTI's own error is all we know (cuInit is not called here: the driver may
+ * be calling us from inside its own cuInit).
+ */
+static void say_nothing_recorded(CUptiResult r)
+{
+	const char *s = "unknown";
+	void *h = dlopen("libcuda.so.1", RTLD_LAZY | RTLD_LOCAL | RTLD_NOLOAD);
+
+	if (!h)
+		h = dlopen("libcuda.so.1", RTLD_LAZY | RTLD_LOCAL);
+	if (!h) {
+		const char *why = dlerror();
+
+		fprintf(stderr,
+			"mosaic recorder: recording nothing: cannot load the CUDA driver "
+			"'libcuda.so.1' (%s); " TRACE_CUDA_SIM_HINT "\n",
+			why ? why : "not found");
+		return;
+	}
+	dlclose(h);
+	cuptiGetResultString(r, &s);
+	fprintf(stderr,
+		"mosaic recorder: recording nothing: CUPTI enabled no activity kind (%s); "
+		"is a GPU visible to this process? otherwise " TRACE_CUDA_SIM_COMMANDS "\n",
+		s);
+}
+
 static void start(void)
 {
 	static const CUpti_ActivityKind kinds[] = {
@@ -307,7 +337,7 @@ static void start(void)
 			first_fail = r;
 	}
 	if (!enabled) { /* no driver or no device: say so once, record nothing */
-		warn("cuptiActivityEnable (every kind)", first_fail);
+		say_nothing_recorded(first_fail);
 		return;
 	}
 	if (enabled < (int)(sizeof(kinds) / sizeof(kinds[0])))
