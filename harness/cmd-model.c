@@ -158,12 +158,13 @@ static int cmd_kernel(const char *gpu_name, const char *opname, const char *shap
 		       "\"launch\": {\"grid\": [%" PRId64 ", %" PRId64 ", %" PRId64 "], \"block\": [%" PRId64 ", 1, 1], "
 		       "\"registers\": %" PRId64 ", \"smem\": %" PRId64 "}, "
 		       "\"flops\": %.0f, \"bytes\": %.0f, \"compute_ns\": %.0f, \"memory_ns\": %.0f, \"launch_ns\": %.0f, "
-		       "\"access_bytes\": %d, \"narrow\": %.3f}\n",
+		       "\"access_bytes\": %d, \"narrow\": %.3f, \"loop_frac\": %.4f}\n",
 		       g->name, opname, model_dtype_name(op.dtype), sms, (long long)op.b, (long long)op.m,
 		       (long long)op.n, (long long)op.k, p.ns, model_bound_name(p.bound), p.waves,
 		       p.ctas, p.blocks_per_sm, p.tile_m, p.tile_n, p.split_k, p.k.grid_x,
 		       p.k.grid_y, p.k.grid_z, p.k.block_x, p.k.registers, p.k.dynamic_smem, p.flops,
-		       p.bytes, p.compute_ns, p.memory_ns, p.launch_ns, p.access_bytes, p.narrow);
+		       p.bytes, p.compute_ns, p.memory_ns, p.launch_ns, p.access_bytes, p.narrow,
+		       p.loop_frac);
 	} else {
 		printf("gpu        %s (%d of %d SMs)\n", g->name, sms, g->sms);
 		printf("op         %s %s b=%lld m=%lld n=%lld k=%lld\n", opname,

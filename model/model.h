@@ -298,6 +298,10 @@ struct model_op_pred {
 	 * ones (1 when 16; op.c's narrow-access rule) */
 	int access_bytes;
 	double narrow;
+	/* a GEMM's main loop (K / split) over main loop + the fixed per-tile
+	 * prologue/epilogue k0, at 16-byte accesses: the part of its compute
+	 * narrow stretches (1 for other kinds) */
+	double loop_frac;
 };
 /* model_op_ns() with the details; 0, or -MO_EINPUT for a bad op (err says
  * which field) or a bad sms, -MO_EINFEASIBLE when no launch fits the GPU. */

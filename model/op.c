@@ -49,15 +49,23 @@
  * the Turing cutlass_75_* kernels OWLv2's H100 trace shows for its 5185-token
  * attention).  A kernel whose accesses are w < 16 bytes wide issues 16 / w
  * load/store instructions per vector's worth of data, which compete with
- * the MMAs; the model stretches its compute time by
+ * the MMAs; the model stretches the steady-state main loop by
  *   narrow = 1 + NARROW_ACCESS_C (16 / w - 1)
- * with NARROW_ACCESS_C fitted on the misaligned TF32 GEMMs of the two A100
- * HTA traces (tests/bench/gemm-align-fit.py: 244 ops, median |error|
- * 44.5 % -> 14.5 %; fitted on the larger trace alone, the smaller trace
- * held out goes 62.4 -> 30.9 %).  On Hopper the misaligned kernels are
- * pre-Hopper ones (no TMA, whose strides must be multiples of 16 bytes, no
- * wgmma): they reach PRE_HOPPER_ON_SM90 of the efficiency of the sm90
- * kernels the GPU's gemm_tc_eff was fitted on.  SIMT (FP32) GEMMs keep the
+ * and only that: issue slots matter only where the SM is throughput-bound.
+ * A tile's prologue (the K of all its pipeline stages but one, loaded
+ * before the first MMA) is latency-bound in the first wave on an SM (later
+ * CTAs' loads overlap the MMAs of those beside them), so the latency-bound
+ * K is the prologue's divided by the waves, and k0 is never stretched.
+ * NARROW_ACCESS_C is fitted with that rule on the misaligned TF32 GEMMs of
+ * the two A100 HTA traces (tests/bench/gemm-align-fit.py: 244 ops, median
+ * |error| 44.5 % -> 16.4 %; fitted on the larger trace alone, the smaller
+ * trace held out goes 62.4 -> 31.4 %).  On Hopper the misaligned kernels
+ * are pre-Hopper ones (no TMA, whose strides must be multiples of 16 bytes,
+ * no wgmma): their main loop reaches PRE_HOPPER_ON_SM90 of the efficiency
+ * of the sm90 kernels the GPU's gemm_tc_eff was fitted on.  Held out: the
+ * H100 Kineto GEMMs under 5 us (tests/bench/kineto-op-error.py, OWLv2's
+ * 5-token text-tower bmm among them) 43.2 % -> 7.4 % median |error| against
+ * stretching the whole tile (the rule as first fitted, c = 0.37).  SIMT (FP32) GEMMs keep the
  * aligned model (cuBLAS's ampere_sgemm kernels on the same A100 traces show
  * no slowdown at odd sizes).  The same rule covers PyTorch's row softmax
  * (aten/src/ATen/native/cuda/SoftMax.cu, host_softmax): rows of more than
@@ -100,9 +108,10 @@
  * <d, 128, 64, 4> for d = 96, 128 on sm80 and sm90) */
 #define ATTN_TILE_M 128
 #define ATTN_TILE_N(d) ((d) <= 64 ? 128 : 64)
-/* The narrow-access stretch per extra instruction of a 16-byte vector's
- * worth (header; tests/bench/gemm-align-fit.py, both A100 traces) */
-#define NARROW_ACCESS_C 0.37
+/* The narrow-access stretch of the main loop per extra instruction of a
+ * 16-byte vector's worth (header; tests/bench/gemm-align-fit.py, both A100
+ * traces, with the main-loop rule) */
+#define NARROW_ACCESS_C 0.44
 /* A pre-Hopper (mma.sync) kernel on Hopper against the wgmma kernels:
  * FlashAttention-2 reaches 73 % of the A100's dense peak (Dao, 2023) and
  * 35 % of the H100's (Shah et al., "FlashAttention-3", 2024, abstract) */
@@ -295,6 +304,20 @@ static double narrow_of(int w)
 	return w >= 16 ? 1.0 : 1.0 + NARROW_ACCESS_C * (16.0 / w - 1.0);
 }
 
+/* The K of a tile that runs latency-bound, averaged over the waves on an
+ * SM: the prologue loads all stages but one (each of the tile's k-depth,
+ * tile_smem: 64 bytes of K a row on tensor cores, 32 SIMT), at most the
+ * tile's whole K, before its first MMA; only the first wave waits for it,
+ * later CTAs' loads overlap the MMAs of those resident beside them. */
+static double gemm_latency_k(const struct tile *t, int es, int64_t kk, int64_t ctas, int sms,
+			     int bps)
+{
+	double pro = (t->stages - 1) * (t->tc ? 64.0 : 32.0) / es;
+	int64_t waves = cdiv(cdiv(ctas, sms), bps);
+
+	return (pro < (double)kk ? pro : (double)kk) / (double)(waves > 0 ? waves : 1);
+}
+
 /* Time of one GEMM candidate on sms SMs. */
 static double gemm_candidate(const struct model_gpu *g, const struct model_op *op, int sms,
 			     const struct tile *t, int split, int tc, double peak,
@@ -310,7 +333,7 @@ static double gemm_candidate(const struct model_gpu *g, const struct model_op *o
 	double fill = tc && op->k > 64 ? g->gemm_tc_fill_ns : 0;
 	int es = model_dtype_bytes(op->dtype);
 	int acc = tc ? gemm_access_bytes(op, es) : 16;
-	double narrow = narrow_of(acc);
+	double narrow = narrow_of(acc), slow = 1, loop_k;
 	struct model_kphys kp;
 
 	if (bps <= 0)
@@ -318,7 +341,7 @@ static double gemm_candidate(const struct model_gpu *g, const struct model_op *o
 	if (tc) {
 		eff = g->gemm_tc_eff > 0 ? g->gemm_tc_eff : MODEL_DEFAULT_TC_EFF;
 		if (acc < 16 && g->cc_major >= 9)
-			eff *= PRE_HOPPER_ON_SM90;
+			slow = PRE_HOPPER_ON_SM90;
 		tile_eff = ((double)t->tm * t->tn / (t->tm * t->tn + 32.0 * (t->tm + t->tn))) /
 			   (128.0 * 128 / (128.0 * 128 + 32.0 * 256));
 	} else {
@@ -330,10 +353,13 @@ static double gemm_candidate(const struct model_gpu *g, const struct model_op *o
 		tile_eff = 1;
 	k0 = g->gemm_k0 > 0 ? g->gemm_k0 : MODEL_DEFAULT_K0;
 	bytes = (double)op->b * ((double)op->m * op->k + (double)op->k * op->n + (double)op->m * op->n) * es;
-	/* one tile's time on an SM at full throughput, times the blocks of a wave */
+	/* one tile's time on an SM at full throughput, times the blocks of a
+	 * wave; narrow accesses and the pre-Hopper kernel stretch only the
+	 * steady-state main loop, not the prologue's K nor k0 (the header) */
+	loop_k = (double)kk - gemm_latency_k(t, es, kk, ctas, sms, bps);
 	kp = phys_of(ctas, bps, t->threads, bytes, 0, tc);
-	kp.wave_ns = bps * 2.0 * t->tm * t->tn * (double)(kk + k0) /
-		     (peak * 1e3 / g->sms * eff * tile_eff) / util_full(&kp) * narrow;
+	kp.wave_ns = bps * 2.0 * t->tm * t->tn * ((double)kk - loop_k + k0 + loop_k * narrow / slow) /
+		     (peak * 1e3 / g->sms * eff * tile_eff) / util_full(&kp);
 	comp = model_kphys_compute_ns(&kp, sms, model_clock_factor(g, sms));
 	mem = bytes / model_kphys_bw_ceiling(g, &kp, sms);
 	if (split > 1) /* partial sums written and re-read by a reduction kernel */
@@ -345,6 +371,7 @@ static double gemm_candidate(const struct model_gpu *g, const struct model_op *o
 		o->split_k = split;
 		o->access_bytes = acc;
 		o->narrow = narrow;
+		o->loop_frac = loop_k / ((double)kk + k0);
 		fill_pred(o, ctas, bps, sms, 2.0 * op->b * op->m * op->n * op->k, bytes, comp, mem,
 			  launch + fill + red, MODEL_BOUND_COMPUTE);
 		set_launch(&o->k, tiles_n, tiles_m, op->b * split, t->threads, t->regs, tile_smem(t),
@@ -508,6 +535,7 @@ int model_op_predict(const struct model_gpu *gpu, const struct model_op *op, int
 	o->k.name = "";
 	o->access_bytes = 16;
 	o->narrow = 1;
+	o->loop_frac = 1;
 	if (sms <= 0 || sms > gpu->sms)
 		return mo_err_set(err, MO_EINPUT, "bad SM count %d for '%s' (1..%d)", sms,
 				  gpu->short_name, gpu->sms);

@@ -10,8 +10,9 @@ the element size under 16 bytes (TF32 align1: 4-byte accesses).  For each
 such op (shape from Kineto's Input Dims, as tests/bench/kineto-op-error.py
 reads them) the aligned model's launch, compute and memory times come from
 `mosaic model kernel --access-bytes 16 --json`; the misaligned time is
-launch + max(compute x (1 + c (16 / access_bytes - 1)), memory), op.c's
-rule with the aligned kernel's tile.  c is the grid value (0..1, step 0.005) with the smallest median
+launch + max(compute x (1 + f c (16 / access_bytes - 1)), memory), op.c's
+rule with the aligned kernel's tile (f, the JSON's loop_frac: the part of
+the compute that is the steady-state main loop, which alone is stretched).  c is the grid value (0..1, step 0.005) with the smallest median
 |log(predicted / measured)| on one trace; the other trace's errors are
 reported with it (leave-one-trace-out), with their worst cases.  The
 trace's aligned (align4) GEMMs are printed beside as the control: the
@@ -60,7 +61,8 @@ def ops(mosaic, path, gpu):
 
 
 def pred(j, acc, c):
-    return j['launch_ns'] + max(j['compute_ns'] * (1 + c * (16.0 / acc - 1)), j['memory_ns'])
+    return j['launch_ns'] + max(j['compute_ns'] * (1 + j['loop_frac'] * c * (16.0 / acc - 1)),
+                                j['memory_ns'])
 
 
 def errors(rows, c):

@@ -42,7 +42,7 @@ grep -q "no kernel of the target matches" "$tmp/err" || fail "no match message: 
 # a colocated plan's simulated iteration validated against itself matches
 # kernel for kernel, so the module rows must too (the interference term once
 # added every other module's bandwidth: 2% here, 3380% on other plans).
-"$MOSAIC" plan ofasys --gpus 8 --planner mosaic --check none -o "$tmp/of.json" 2>/dev/null || fail "plan ofasys"
+"$MOSAIC" plan ofasys --gpus 4 --planner mosaic --check none -o "$tmp/of.json" 2>/dev/null || fail "plan ofasys"
 grep -q '"sms": 132' "$tmp/of.json" && ! grep -q '"sms": [0-9][0-9],' "$tmp/of.json" &&
 	fail "the ofasys plan no longer colocates: pick another colocated plan for this case"
 "$MOSAIC" run "$tmp/of.json" -o "$tmp/of.mtr" >/dev/null || fail "run ofasys"
