@@ -159,10 +159,19 @@ static const struct builtin builtins[] = {
 	{ "NVIDIA B200", "b200", 10, 0, 148, 1980, 180 * GB, 8000, 126 * MB,
 	  75.0, 1100, 2250, 2250, 4500, 900, 64, 0, 0, 0, 1000 },
 	/* L40 (data sheet): 142 SMs, 2490 MHz boost, 48 GB GDDR6 864 GB/s, L2
-	 * 96 MB, FP32 90.5, TF32 90.5, BF16/FP16 181, FP8 362 TFLOP/s dense, no
-	 * NVLink, PCIe Gen4 64 GB/s total, 300 W. */
+	 * 96 MB, FP32 90.5, TF32 90.5, FP8 362 TFLOP/s dense, no NVLink, PCIe
+	 * Gen4 64 GB/s total, 300 W.  BF16/FP16: 362, not the data sheet's 181
+	 * "dense": torch.matmul fp16 on a whole L40 measured 245.7 TFLOP/s
+	 * (../shared/external-measurements/l40-matmul-mps, 4096^3 in 0.56 ms;
+	 * 192 at 16384^3), above 181, which a dense rate cannot be; the chip's
+	 * rate is AD102's 1024 FP16 tensor flops per SM and clock (Ada
+	 * whitepaper: RTX 4090, 128 SMs at 2520 MHz, 330.3 TFLOP/s with FP16
+	 * accumulate) x 142 SMs x 2.49 GHz = 362, the L40S data sheet's dense
+	 * figure for the same 142 SMs; the file's throughput says torch ran at
+	 * that rate (FP16 accumulation or a full-rate FP32 one).
+	 * (model.h's clock knee for the L40 was fitted with 357 already.) */
 	{ "NVIDIA L40", "l40", 8, 9, 142, 2490, 48 * GIB, 864, 96 * MB,
-	  90.5, 90.5, 181, 181, 362, 0, 32, 0, 0, 0, 300 },
+	  90.5, 90.5, 362, 362, 362, 0, 32, 0, 0, 0, 300 },
 	/* L4: 58 SMs, 2040 MHz, 24 GB GDDR6 300 GB/s, L2 48 MB, FP32 30.3, TF32
 	 * 60, BF16/FP16 121, FP8 242.5 (dense); PCIe Gen4 64 GB/s total. */
 	{ "NVIDIA L4", "l4", 8, 9, 58, 2040, 24 * GIB, 300, 48 * MB,
