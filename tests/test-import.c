@@ -1248,7 +1248,102 @@ START_TEST(bert_idle_time_is_all_waiting_for_the_host)
 }
 END_TEST
 
-START_TEST(external_traces_match_independent_figures)
+/* ---- the event scanner (import-fast.c) against the token reader ---- */
+
+/* Import src (a file when len is 0, else len bytes of memory) token by
+ * token and with the event scanner: the same status, message, records and
+ * counts. */
+static void assert_readers_agree(const char *what, const char *src, size_t len)
+{
+	struct trace_mem t[2];
+	struct trace_import_stats st[2];
+	struct mo_err err[2];
+	int rc[2];
+	for (int k = 0; k < 2; k++) {
+		struct trace_import_opts o;
+		trace_import_opts_init(&o);
+		o.token_events = k;
+		trace_mem_init(&t[k]);
+		struct trace_sink sink = trace_sink_mem(&t[k]);
+		mo_err_clear(&err[k]);
+		memset(&st[k], 0, sizeof(st[k]));
+		rc[k] = len ? trace_import_kineto_mem(src, len, "lit.json", &o, &sink, &st[k], &err[k])
+			    : trace_import_kineto_opts(src, &o, &sink, &st[k], &err[k]);
+	}
+	ck_assert_msg(rc[0] == rc[1], "%s: rc %d vs %d (%s | %s)", what, rc[0], rc[1], err[0].msg,
+		      err[1].msg);
+	ck_assert_msg(!strcmp(err[0].msg, err[1].msg), "%s: '%s' vs '%s'", what, err[0].msg,
+		      err[1].msg);
+	ck_assert_msg(t[0].n == t[1].n, "%s: %zu vs %zu records", what, t[0].n, t[1].n);
+	ck_assert_msg(st[0].events == st[1].events && st[0].ignored == st[1].ignored,
+		      "%s: events %llu/%llu ignored %llu/%llu", what,
+		      (unsigned long long)st[0].events, (unsigned long long)st[1].events,
+		      (unsigned long long)st[0].ignored, (unsigned long long)st[1].ignored);
+	for (size_t i = 0; i < t[0].n; i++) {
+		const char *d = trace_record_diff(&t[0].recs[i], &t[1].recs[i]);
+		ck_assert_msg(d == NULL, "%s: record %zu differs in %s", what, i, d);
+	}
+	trace_mem_release(&t[0]);
+	trace_mem_release(&t[1]);
+}
+
+/* Events the scanner reads and events it leaves to the token reader (an
+ * escape, a literal, a value of another type, deep nesting in a skipped
+ * value, grid arrays it does not know): the same result either way. */
+static const char *const scanner_cases[] = {
+	"[{\"ph\":\"X\",\"cat\":\"kernel\",\"name\":\"k\",\"pid\":1,\"tid\":7,\"ts\":1.5,\"dur\":2,"
+	"\"args\":{\"correlation\":4,\"grid\":[2,3,4],\"block\":[128],\"stream\":7,\"device\":1}}]",
+	"[ { \"ph\" : \"X\" , \"ts\" : 1 , \"dur\" : 2 , \"args\" : { } } , {\"ph\":\"i\",\"ts\":3} ]",
+	"[{\"ph\":\"X\",\"ts\":1,\"dur\":2,\"name\":null,\"pid\":true}]",
+	"[{\"p\\u0068\":\"X\",\"ts\":1,\"dur\":2,\"name\":\"a\\\"b\"}]",
+	"[{\"ph\":\"X\",\"ts\":1,\"dur\":2,\"args\":{\"grid\":[1,\"x\",null,5,6],\"block\":{}}}]",
+	"[{\"ph\":\"X\",\"ts\":1,\"dur\":2,\"args\":{\"grid\":[]},\"args\":{\"stream\":3}}]",
+	"[{\"ph\":\"X\",\"ts\":1,\"dur\":2,\"x\":[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]}]",
+	"[{\"ph\":\"X\",\"ts\":1,\"dur\":2,\"x\":{\"a\":[true,false,null,-0.5e+3,\"s\",{}],\"b\":{}}}]",
+	"[{\"ph\":\"X\",\"pid\":\"stream 7\",\"tid\":\"main\",\"ts\":1,\"dur\":2}]",
+	"[{\"ph\":\"X\",\"ts\":1,\"dur\":2,\"args\":{\"Collective name\":\"allreduce\",\"dtype\":7,"
+	"\"Process Group Ranks\":[0,1],\"External id\":\"5\"}}]",
+	"[{\"ph\":\"X\",\"ts\":1,\"dur\":2,\"args\":{\"External id\":1e400}}]",
+	"[{\"ph\":\"X\",\"ts\":1,\"dur\":2,\"x\":[1,2,]}]",
+	"[{\"ph\":\"X\",\"ts\":1,\"dur\":2,\"x\":{\"a\" 1}}]",
+	"[{\"ph\":\"X\",\"ts\":1,\"dur\":2,\"x\":tru}]",
+	"[{\"ph\":\"X\",\"ts\":1,\"dur\":2,,\"x\":1}]",
+	"[{\"ph\":\"X\",\"ts\":1,\"dur\":2 \"x\":1}]",
+	"[{\"ph\":\"X\",\"ts\":1,\"dur\":2,\"args\":{\"grid\":[1 2]}}]",
+	"[{\"ph\":\"X\",\"ts\":1,\"dur\":2,\"args\":{\"stream\":01}}]",
+	"[{\"ph\":\"X\",\"ts\":1,\"dur\":{}}]",
+	"[{\"ph\":\"X\",\"ts\":1,\"dur\":2,\"args\":[]}]",
+	"[{\"ph\":\"X\",\"ts\":1,\"dur\":2,\"name\":\"tab\there\"}]",
+	"[{}]",
+	"[{\"ph\":\"X\",\"ts\":1,\"dur\":2,\"args\":{\"grid\":[1,2,3]",
+	"[{\"ph\":\"X\",\"ts\":1,\"dur\":2",
+};
+
+START_TEST(the_event_scanner_and_the_token_reader_agree)
+{
+	char what[64];
+	for (size_t i = 0; i < sizeof(scanner_cases) / sizeof(scanner_cases[0]); i++) {
+		snprintf(what, sizeof(what), "scanner case %zu", i);
+		assert_readers_agree(what, scanner_cases[i], strlen(scanner_cases[i]));
+	}
+	for (size_t i = 0; i < sizeof(bad_cases) / sizeof(bad_cases[0]); i++) {
+		snprintf(what, sizeof(what), "bad case %zu", i);
+		assert_readers_agree(what, bad_cases[i].json, strlen(bad_cases[i].json));
+	}
+	static const char *const files[] = {
+		DATA "tracelens/gaunernst_bert-small-uncased__1016001.json.gz",
+		DATA "hta/benchmark_result_2869224_1695835535_trace.json.gz",
+		"tests/fuzz/corpus/kineto/modern.json", "tests/fuzz/corpus/kineto/schema2021.json",
+		"tests/fuzz/corpus/kineto/annotations.json", "tests/fuzz/corpus/kineto/bare-array.json",
+	};
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++)
+		assert_readers_agree(files[i], files[i], 0);
+}
+END_TEST
+
+/* fn on each external trace present (../shared/external-traces or
+ * $MOSAIC_EXTERNAL_TRACES), or SKIP printed when there is none. */
+static void for_each_external(void (*fn)(const char *path))
 {
 	const char *dir = getenv("MOSAIC_EXTERNAL_TRACES");
 	if (!dir)
@@ -1272,11 +1367,29 @@ START_TEST(external_traces_match_independent_figures)
 		if (stat(p, &sb) != 0)
 			continue;
 		present++;
-		check_against_expected(p);
+		fn(p);
 	}
 	if (!present)
 		fprintf(stderr, "test-import: SKIP: external traces not found in '%s' "
 				"(set MOSAIC_EXTERNAL_TRACES): skipped\n", dir);
+}
+
+START_TEST(external_traces_match_independent_figures)
+{
+	for_each_external(check_against_expected);
+}
+END_TEST
+
+static void readers_agree_on(const char *path)
+{
+	assert_readers_agree(path, path, 0);
+}
+
+/* Every external trace present, read both ways (tracelens' are indented,
+ * HTA's and Kineto's one event a line). */
+START_TEST(the_readers_agree_on_the_external_traces)
+{
+	for_each_external(readers_agree_on);
 }
 END_TEST
 
@@ -1315,6 +1428,7 @@ Suite *test_suite(void)
 	tcase_add_test(tc, gzip_in_memory_and_truncated_gzip);
 	tcase_add_test(tc, bad_input_is_refused_with_file_and_offset);
 	tcase_add_test(tc, a_directory_or_missing_file_is_refused);
+	tcase_add_test(tc, the_event_scanner_and_the_token_reader_agree);
 	tcase_add_test(tc, a_sink_error_stops_the_import);
 	tcase_add_test(tc, no_temporary_directory_is_a_clear_error);
 	suite_add_tcase(s, tc);
@@ -1324,6 +1438,7 @@ Suite *test_suite(void)
 	tcase_add_test(tc, bert_is_attributed_to_its_modules);
 	tcase_add_test(tc, bert_idle_time_is_all_waiting_for_the_host);
 	tcase_add_test(tc, external_traces_match_independent_figures);
+	tcase_add_test(tc, the_readers_agree_on_the_external_traces);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -14,52 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define NAME_MAX_KEEP 4096
-
 static unsigned long long cur_offset(struct imp *im)
 {
 	return imp_json_offset(&im->json);
-}
-
-static enum cat cat_of(const unsigned char *s, size_t n)
-{
-#define IS(lit) (n == sizeof(lit) - 1 && !memcmp(s, lit, n))
-	if (IS("kernel") || IS("Kernel"))
-		return CAT_KERNEL;
-	if (IS("gpu_memcpy") || IS("Memcpy"))
-		return CAT_MEMCPY;
-	if (IS("gpu_memset") || IS("Memset"))
-		return CAT_MEMSET;
-	if (IS("cpu_op") || IS("Operator") || IS("operator"))
-		return CAT_CPU_OP;
-	if (IS("cuda_runtime") || IS("Runtime") || IS("cuda_driver") || IS("runtime"))
-		return CAT_RUNTIME;
-	if (IS("user_annotation") || IS("User annotation"))
-		return CAT_USER_ANN;
-	if (IS("gpu_user_annotation") || IS("GPU user annotation"))
-		return CAT_GPU_ANN;
-	if (IS("python_function"))
-		return CAT_PYFUNC;
-	return CAT_OTHER;
-#undef IS
-}
-
-/* Normalise a pid/tid string: digits -> the number, "stream N" -> N, other
- * strings -> a hash with the top bit set (never equal to a number). */
-static int64_t id_of_string(const unsigned char *s, size_t n)
-{
-	size_t i = 0;
-	if (n > 7 && !memcmp(s, "stream ", 7))
-		i = 7;
-	if (i < n) {
-		int64_t v = 0;
-		size_t j = i;
-		for (; j < n && s[j] >= '0' && s[j] <= '9' && v < 100000000000000LL; j++)
-			v = v * 10 + (s[j] - '0');
-		if (j == n)
-			return v;
-	}
-	return (int64_t)(trace_hash_bytes((const char *)s, n) | 0x4000000000000000ULL) * -1;
 }
 
 static enum imp_frame top(const struct imp *im)
@@ -74,20 +31,6 @@ static int push(struct imp *im, enum imp_frame f)
 	im->stack[im->depth++] = f;
 	im->key = 0;
 	return 1;
-}
-
-static void event_reset(struct imp *im)
-{
-	struct imp_event *e = &im->ev;
-	e->present = 0;
-	e->args_present = 0;
-	e->ph = 0;
-	e->cat = CAT_OTHER;
-	e->name_len = 0;
-	if (e->name)
-		e->name[0] = '\0';
-	e->coll[0] = e->dtype[0] = e->pg_name[0] = e->pg_ranks[0] = '\0';
-	e->pid = e->tid = -1;
 }
 
 static int finish_event(struct imp *im)
@@ -152,9 +95,11 @@ static int cb_start_map(void *ctx)
 			return imp_fail(im, cur_offset(im), "\"traceEvents\" is not an array");
 		return skip_container(im);
 	case F_EVENTS:
-		event_reset(im);
+		imp_event_reset(im);
 		im->ev.offset = cur_offset(im) - 1;
-		return push(im, F_EVENT);
+		if (!push(im, F_EVENT))
+			return 0;
+		return im->opts.token_events ? 1 : imp_fast_event(im);
 	case F_EVENT:
 		if (im->key == E_ARGS) {
 			im->ev.present |= P_ARGS;
@@ -232,14 +177,9 @@ static int cb_start_array(void *ctx)
 	case F_ARGS:
 		if (im->key == A_GRID || im->key == A_BLOCK) {
 			int k = im->key;
-			im->dim_index = 0;
 			int r = push(im, F_ARGS_DIM);
 			im->key = k;
-			if (k == A_GRID)
-				im->ev.grid[0] = im->ev.grid[1] = im->ev.grid[2] = 1;
-			else
-				im->ev.block[0] = im->ev.block[1] = im->ev.block[2] = 1;
-			im->ev.args_present |= 1ULL << k;
+			imp_dims_start(im, k);
 			return r;
 		}
 		return skip_container(im);
@@ -259,60 +199,17 @@ static int cb_end_array(void *ctx)
 
 #define KEY_IS(lit) (len == sizeof(lit) - 1 && !memcmp(s, lit, len))
 
-/* The args key s names (both spellings of External id), by length first:
- * called for every args key, where a table scan cost 4% of an import. */
-static enum argkey arg_key(const unsigned char *s, size_t len)
-{
-	switch (len) {
-	case 4: return KEY_IS("grid") ? A_GRID : A_NONE;
-	case 5: return KEY_IS("block") ? A_BLOCK : KEY_IS("bytes") ? A_BYTES
-		     : KEY_IS("dtype") ? A_DTYPE : A_NONE;
-	case 6: return KEY_IS("device") ? A_DEVICE : KEY_IS("stream") ? A_STREAM : A_NONE;
-	case 10: return KEY_IS("Group size") ? A_GROUP_SIZE : A_NONE;
-	case 11: return KEY_IS("External id") || KEY_IS("external id") ? A_EXT
-		      : KEY_IS("correlation") ? A_CORR : A_NONE;
-	case 13: return KEY_IS("shared memory") ? A_SMEM : KEY_IS("Fwd thread id") ? A_FWDTID
-		      : KEY_IS("In msg nelems") ? A_IN_NELEMS : A_NONE;
-	case 14: return KEY_IS("Out msg nelems") ? A_OUT_NELEMS : A_NONE;
-	case 15: return KEY_IS("Sequence number") ? A_SEQ
-		      : KEY_IS("Collective name") ? A_COLL : A_NONE;
-	case 18: return KEY_IS("Process Group Name") ? A_PG_NAME : A_NONE;
-	case 19: return KEY_IS("Process Group Ranks") ? A_PG_RANKS : A_NONE;
-	case 20: return KEY_IS("registers per thread") ? A_REGS
-		      : KEY_IS("static shared memory") ? A_SMEM_STATIC : A_NONE;
-	case 21: return KEY_IS("dynamic shared memory") ? A_SMEM_DYN : A_NONE;
-	case 25: return KEY_IS("est. achieved occupancy %") ? A_OCC : A_NONE;
-	default: return A_NONE;
-	}
-}
-
 static int cb_map_key(void *ctx, const unsigned char *s, size_t len)
 {
 	struct imp *im = ctx;
 	switch (top(im)) {
 	case F_EVENT:
-		im->key = E_NONE;
-		switch (len) {
-		case 2:
-			if (KEY_IS("ph")) im->key = E_PH;
-			else if (KEY_IS("ts")) im->key = E_TS;
-			break;
-		case 3:
-			if (KEY_IS("cat")) im->key = E_CAT;
-			else if (KEY_IS("pid")) im->key = E_PID;
-			else if (KEY_IS("tid")) im->key = E_TID;
-			else if (KEY_IS("dur")) im->key = E_DUR;
-			break;
-		case 4:
-			if (KEY_IS("name")) im->key = E_NAME;
-			else if (KEY_IS("args")) im->key = E_ARGS;
-			break;
-		}
+		im->key = imp_event_key(s, len);
 		if (im->key == E_NONE)
 			imp_json_skip_value(&im->json);
 		return 1;
 	case F_ARGS:
-		im->key = arg_key(s, len);
+		im->key = imp_arg_key(s, len);
 		if (im->key == A_NONE)
 			imp_json_skip_value(&im->json);
 		return 1;
@@ -368,12 +265,6 @@ static void prop_set(struct imp *im, int64_t v)
 	}
 }
 
-static int wrong_type(struct imp *im, const char *what)
-{
-	static const char *const names[] = {"", "ph", "cat", "name", "pid", "tid", "ts", "dur", "args"};
-	return imp_fail(im, im->ev.offset, "event \"%s\" is %s", names[im->key], what);
-}
-
 static int cb_number(void *ctx, const char *s, size_t len)
 {
 	struct imp *im = ctx;
@@ -383,58 +274,11 @@ static int cb_number(void *ctx, const char *s, size_t len)
 		return imp_fail(im, cur_offset(im), "a number, not a trace");
 	switch (top(im)) {
 	case F_EVENT:
-		switch (im->key) {
-		case E_TS:
-		case E_DUR:
-			if (imp_parse_fixed(s, len, &v) < 0)
-				return imp_fail(im, im->ev.offset, "number '%.*s' out of range",
-					    (int)(len > 40 ? 40 : len), s);
-			if (im->key == E_TS) {
-				im->ev.ts = v;
-				im->ev.present |= P_TS;
-			} else {
-				im->ev.dur = v;
-				im->ev.present |= P_DUR;
-			}
-			return 1;
-		case E_PID:
-		case E_TID: {
-			int64_t iv;
-			if (imp_parse_int(s, len, &iv) < 0)
-				iv = 0;
-			if (im->key == E_PID) {
-				im->ev.pid = iv;
-				im->ev.present |= P_PID;
-			} else {
-				im->ev.tid = iv;
-				im->ev.present |= P_TID;
-			}
-			return 1;
-		}
-		case E_PH: return wrong_type(im, "a number, not a string");
-		case E_CAT: return wrong_type(im, "a number, not a string");
-		case E_NAME: return wrong_type(im, "a number, not a string");
-		case E_ARGS: return wrong_type(im, "a number, not an object");
-		default: return 1;
-		}
+		return imp_ev_number(im, im->key, s, len);
 	case F_ARGS:
-		if (im->key == A_NONE || im->key == A_COLL || im->key == A_DTYPE ||
-		    im->key == A_PG_NAME || im->key == A_PG_RANKS || im->key == A_GRID ||
-		    im->key == A_BLOCK)
-			return 1;
-		if (imp_parse_int(s, len, &im->ev.a[im->key]) < 0)
-			return 1; /* out of range: treat as absent */
-		im->ev.args_present |= 1ULL << im->key;
-		return 1;
+		return imp_arg_number(im, im->key, s, len);
 	case F_ARGS_DIM:
-		if (im->dim_index < 3) {
-			int64_t *d = im->key == A_GRID ? im->ev.grid : im->ev.block;
-			int64_t iv;
-			if (imp_parse_int(s, len, &iv) == 0)
-				d[im->dim_index] = iv;
-		}
-		im->dim_index++;
-		return 1;
+		return imp_dim_number(im, im->key, s, len);
 	case F_TOP_MAP:
 		if (im->key == T_BASE) {
 			im->base_off = cur_offset(im);
@@ -460,66 +304,17 @@ static int cb_number(void *ctx, const char *s, size_t len)
 	}
 }
 
-static void copy_small(char *dst, size_t cap, const unsigned char *s, size_t len)
-{
-	if (len >= cap)
-		len = cap - 1;
-	memcpy(dst, s, len);
-	dst[len] = '\0';
-}
-
 static int cb_string(void *ctx, const unsigned char *s, size_t len)
 {
 	struct imp *im = ctx;
-	struct imp_event *e = &im->ev;
 
 	if (im->depth == 0)
 		return imp_fail(im, cur_offset(im), "a string, not a trace");
 	switch (top(im)) {
 	case F_EVENT:
-		switch (im->key) {
-		case E_PH:
-			e->ph = len ? (char)s[0] : 0;
-			e->present |= P_PH;
-			return 1;
-		case E_CAT:
-			e->cat = cat_of(s, len);
-			return 1;
-		case E_NAME:
-			if (len > NAME_MAX_KEEP)
-				len = NAME_MAX_KEEP;
-			if (MO_GROW(e->name, len + 1, e->name_cap) < 0)
-				return imp_nomem(im);
-			memcpy(e->name, s, len);
-			e->name[len] = '\0';
-			e->name_len = len;
-			e->present |= P_NAME;
-			return 1;
-		case E_PID:
-			e->pid = id_of_string(s, len);
-			e->present |= P_PID;
-			return 1;
-		case E_TID:
-			e->tid = id_of_string(s, len);
-			e->present |= P_TID;
-			return 1;
-		case E_TS:
-		case E_DUR:
-			return wrong_type(im, "a string, not a number");
-		case E_ARGS:
-			return wrong_type(im, "a string, not an object");
-		default:
-			return 1;
-		}
+		return imp_ev_string(im, im->key, s, len);
 	case F_ARGS:
-		switch (im->key) {
-		case A_COLL: copy_small(e->coll, sizeof(e->coll), s, len); break;
-		case A_DTYPE: copy_small(e->dtype, sizeof(e->dtype), s, len); break;
-		case A_PG_NAME: copy_small(e->pg_name, sizeof(e->pg_name), s, len); break;
-		case A_PG_RANKS: copy_small(e->pg_ranks, sizeof(e->pg_ranks), s, len); break;
-		default: break;
-		}
-		return 1;
+		return imp_arg_string(im, im->key, s, len);
 	case F_PROP:
 		if (im->prop_key == 1 && !im->cur_prop.name) {
 			im->cur_prop.name = malloc(len + 1);
@@ -546,17 +341,17 @@ static int cb_scalar_other(struct imp *im, const char *what)
 		if (im->key == E_TS || im->key == E_DUR) {
 			char buf[64];
 			snprintf(buf, sizeof(buf), "%s, not a number", what);
-			return wrong_type(im, buf);
+			return imp_ev_wrong_type(im, im->key, buf);
 		}
 		if (im->key == E_ARGS) {
 			char buf[64];
 			snprintf(buf, sizeof(buf), "%s, not an object", what);
-			return wrong_type(im, buf);
+			return imp_ev_wrong_type(im, im->key, buf);
 		}
 		if (im->key == E_PH) {
 			char buf[64];
 			snprintf(buf, sizeof(buf), "%s, not a string", what);
-			return wrong_type(im, buf);
+			return imp_ev_wrong_type(im, im->key, buf);
 		}
 	}
 	if (top(im) == F_ARGS_DIM)

@@ -143,6 +143,15 @@ void imp_json_skip_value(struct imp_json *j);
 /* During a start_map or start_array callback: the same for the rest of the
  * container just opened, its end included. */
 void imp_json_skip_container(struct imp_json *j);
+/* During a start_map callback: the bytes read so far past the '{' (*avail
+ * of them, maybe none; what follows is read later).  imp_json_consume: the
+ * callback has read the first n of them itself, up to (not including) the
+ * object's '}' (it checked they are the object's members by RFC 8259 and
+ * the reader's limits, and handled them): the reader goes on at the '}'.
+ * So an event is read in one loop (import-fast.c) when it lies whole in
+ * the buffer, and token by token otherwise. */
+const unsigned char *imp_json_ahead(const struct imp_json *j, size_t *avail);
+void imp_json_consume(struct imp_json *j, size_t n);
 /* During a callback: the input offset just past the token it was given. */
 unsigned long long imp_json_offset(const struct imp_json *j);
 void imp_json_release(struct imp_json *j);
@@ -351,6 +360,8 @@ void imp_host_release(struct imp_host *h);
  *    writing a record to the sink, interned names;
  *  - import-events.c: the JSON callbacks, which build struct imp_event and
  *    refuse what is not a trace event;
+ *  - import-fast.c: the event scanner, which reads most events in one loop
+ *    instead (import-fields.c: what each key and value sets, for both);
  *  - import-pass1.c: the host side of each event, the GPU events spilled;
  *  - import-attrib.c: module, phase and step of a launch;
  *  - import-defs.c: header, definitions, markers and host records, written
@@ -507,6 +518,33 @@ int imp_emit(struct imp *im, const struct trace_record *rec);
 /* The JSON callbacks (ctx: the struct imp); each event goes to
  * imp_pass1_event() when it ends. */
 extern const struct imp_json_callbacks imp_kineto_callbacks;
+
+/* What an event's keys and values set (import-fields.c; callback
+ * convention).  key: an enum evkey for the imp_ev_ functions, an enum argkey
+ * for the args ones; strings decoded, numbers as written (valid JSON).
+ * imp_dims_start: a "grid" or "block" array opens (all three dimensions 1);
+ * imp_dim_number: its next element. */
+void imp_event_reset(struct imp *im);
+enum evkey imp_event_key(const unsigned char *s, size_t len);
+enum argkey imp_arg_key(const unsigned char *s, size_t len);
+int imp_ev_number(struct imp *im, int key, const char *s, size_t len);
+int imp_ev_string(struct imp *im, int key, const unsigned char *s, size_t len);
+int imp_ev_wrong_type(struct imp *im, int key, const char *what);
+int imp_arg_number(struct imp *im, int key, const char *s, size_t len);
+int imp_arg_string(struct imp *im, int key, const unsigned char *s, size_t len);
+void imp_dims_start(struct imp *im, int key);
+int imp_dim_number(struct imp *im, int key, const char *s, size_t len);
+
+/* The event scanner (import-fast.c; callback convention), called as an
+ * event's '{' has been read: when the whole event lies in the reader's
+ * buffer and is in the plain form it knows (no escapes, values of the
+ * expected types, nesting at most 32 deep in skipped values), its members
+ * are read in one loop, through the functions above, and consumed, so the
+ * reader goes on at its '}'; otherwise nothing is consumed, the event is
+ * as imp_event_reset() left it, and the reader hands its tokens to the
+ * callbacks.  Either way the event, its errors and their offsets are the
+ * same: the scanner gives up at anything the callbacks would refuse. */
+int imp_fast_event(struct imp *im);
 
 /* Pass 1 (callback convention): the host side of im->ev kept, a GPU event
  * spilled.  imp_ev_times: the event's start and end in ns (before the

@@ -78,7 +78,8 @@
  * (unknown), unless the trace has "static shared memory" and "dynamic shared
  * memory" separately.
  *
- * One pass over the JSON (traces/import-json.c reads it).  GPU activities
+ * One pass over the JSON (traces/import-json.c reads it; each event that
+ * lies whole in its buffer is read by the event scanner, import-fast.c).  GPU activities
  * are attributed to the host code that launched them, which a Kineto file
  * may write after them, so pass 1 keeps the host side and puts each GPU
  * event (its fields, not its text: about 300 bytes a kernel) on an unlinked
@@ -281,6 +282,7 @@ void trace_import_opts_init(struct trace_import_opts *o)
 	o->module_depth = 2;
 	o->reorder_window = 16384;
 	o->host_records = 1;
+	o->token_events = 0;
 }
 
 static int import_input(struct imp_input *in, const char *name, const struct trace_import_opts *o,

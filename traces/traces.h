@@ -633,6 +633,9 @@ struct trace_import_opts {
 	int module_depth;
 	int reorder_window;
 	int host_records; /* write THREAD, CPU_OP and API_CALL records (default 1) */
+	int token_events; /* read every event token by token (default 0: events
+			   * that lie whole in the read buffer are read in one
+			   * loop; the result is the same, for tests and fuzzing) */
 };
 void trace_import_opts_init(struct trace_import_opts *o);
 
