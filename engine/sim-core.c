@@ -22,33 +22,57 @@ enum { OP_KERNELS = 0, OP_COMM = 1 };
 enum { ST_WAIT = 0, ST_PENDING, ST_RUN, ST_DONE };
 enum { EV_START = 0, EV_DONE, EV_FLOW };
 
+/* An event taken from the queue. */
 struct ev {
 	int64_t t;
-	uint64_t seq;
 	int64_t op;
 	uint32_t ver;
 	uint8_t type;
 };
 
+/* An event in the queue: its time, then its sequence number above its
+ * operation's id (see the event queue). */
+struct hent {
+	int64_t t;
+	uint64_t key;
+};
+
+/* An operation: what every kind has, then a kernel sequence's or a
+ * communication's own fields (kind says which). */
 struct op {
-	uint8_t kind, state, comm_kind, fluid;
-	int32_t stream;      /* kernels: its stream */
-	int32_t n_streams;   /* comm: participants */
-	int64_t slist;       /* comm: offset of the participants in s->cstreams */
-	const struct engine_kernel *k;
-	uint32_t n_k, cur;
-	struct engine_tags tags;
-	int64_t dep_off;     /* its dependencies in s->deps */
-	uint32_t n_deps;
+	uint8_t kind, state;
+	uint8_t ev_type;     /* its event in the queue: type and version */
+	uint32_t ev_ver;
+	int32_t stream;      /* kernels: its stream; comm: its first participant's */
 	int32_t deps_left, heads_needed;
-	int32_t run_idx;     /* index in its GPU's running list, or in nothing */
 	uint32_t ver;
-	int64_t start, end, kstart, last;
-	int64_t bytes;       /* comm: per rank */
-	uint64_t epoch;      /* comm: last flow-rate round that saw it */
-	double rem, rate, comm_work; /* comm: work left, rate (a running kernel's are in its run slot) */
-	int64_t host_at;     /* kernels on a hosted stream: launch time of kernel cur */
-	uint64_t host_seq;   /* ... and its stream's number of kernel 0 (sim-host.c) */
+	struct engine_tags tags;
+	int64_t start, end;
+	union {
+		struct { /* OP_KERNELS */
+			const struct engine_kernel *k;
+			uint32_t n_k, cur;
+			int32_t run_idx; /* index in its GPU's running list, or -1 */
+			uint8_t fluid;
+			int64_t kstart;
+			int64_t host_at;   /* on a hosted stream: launch time of kernel cur */
+			uint64_t host_seq; /* ... and its stream's number of kernel 0 (sim-host.c) */
+		};
+		struct { /* OP_COMM */
+			uint8_t comm_kind;
+			int32_t n_streams; /* participants */
+			int64_t slist;     /* offset of the participants in s->cstreams */
+			int64_t bytes;     /* per rank */
+			uint64_t epoch;    /* last flow-rate round that saw it */
+			double rem, rate, comm_work; /* work left, rate */
+			int64_t last;      /* when rem was booked */
+		};
+	};
+};
+
+/* Operation `by` waits for operation `on`. */
+struct dep_edge {
+	int64_t on, by;
 };
 
 struct part {
@@ -79,16 +103,24 @@ struct port {
 struct run_slot {
 	int64_t op;
 	const struct engine_kernel *k;
-	struct model_kphys kp; /* k for the model's physics */
 	int gp;               /* global partition index */
 	int clocked;          /* its kernel follows the SM clock */
 	double rem, rate, salloc;
+	double sms;           /* SMs it holds now (gpu_sm_alloc) */
 	double rate_T;        /* the time rate was computed from (rate = 1 / rate_T), 0 none */
 	int64_t last;
 	int have_rate, have_time;
 	double alloc, clock;  /* model_kphys_rate's inputs ... */
 	double dem, comp, ceiling; /* ... and outputs */
 	double bw, T;         /* model_kphys_time's input and output (given comp, ceiling) */
+};
+
+/* One remembered model_kphys_rate (kernel_rate); k NULL: empty. */
+#define RATE_MEMO 4096
+struct rate_memo {
+	const struct engine_kernel *k;
+	double sms, clock;
+	double dem, comp, ceiling;
 };
 
 struct gpu {
@@ -131,16 +163,19 @@ struct engine_sim {
 	size_t n_streams, cap_streams;
 	struct op *ops;
 	size_t n_ops, cap_ops;
-	int64_t *deps;        /* dependency ids, per op at dep_off */
+	struct dep_edge *deps; /* every dependency, in the order of the waiting operations */
 	size_t n_deps, cap_deps;
 	int *cstreams;        /* comm participants */
 	size_t n_cstreams, cap_cstreams;
 	int64_t *dependents;  /* CSR built at run: who waits for op i */
 	int64_t *dep_idx;
 	struct port *ports;   /* 2 per GPU: NVLink, network */
-	struct ev *heap;
+	struct hent *heap;
 	size_t n_heap, cap_heap;
+	int op_bits;          /* the heap's keys (heap_keys) */
+	uint64_t op_mask, seq_max;
 	int64_t *hpos;        /* [op]: position of its waiting event in the heap, -1 none */
+	struct rate_memo *memo; /* [RATE_MEMO] (kernel_rate) */
 	uint64_t seq, epoch;
 	int64_t now;
 	int ran;
@@ -238,6 +273,7 @@ void engine_sim_free(struct engine_sim *s)
 	free(s->dep_idx);
 	free(s->heap);
 	free(s->hpos);
+	free(s->memo);
 	free(s);
 }
 
@@ -340,6 +376,12 @@ static int stream_push(struct engine_sim *s, int stream, int64_t op)
 	return 0;
 }
 
+/* Streams that hold at least one of this comm's queue places. */
+static int comm_queued(const struct op *o)
+{
+	return o->comm_kind == ENGINE_COMM_SEND ? 1 : o->n_streams;
+}
+
 static int64_t add_op(struct engine_sim *s, const struct engine_tags *tags, const int64_t *deps,
 		      size_t n_deps, struct mo_err *err)
 {
@@ -357,14 +399,21 @@ static int64_t add_op(struct engine_sim *s, const struct engine_tags *tags, cons
 	o = &s->ops[s->n_ops];
 	memset(o, 0, sizeof(*o));
 	o->tags = tags ? *tags : (struct engine_tags){-1, -1, -1, -1};
-	o->dep_off = (int64_t)s->n_deps;
-	o->n_deps = (uint32_t)n_deps;
-	if (n_deps)
-		memcpy(s->deps + s->n_deps, deps, n_deps * sizeof(*deps));
-	s->n_deps += n_deps;
+	o->deps_left = (int32_t)n_deps;
 	o->start = o->end = -1;
-	o->run_idx = -1;
 	return (int64_t)s->n_ops;
+}
+
+/* The operation add_op made is complete: count it, with its dependencies
+ * (add_op made room for them) and the stream heads it waits for. */
+static int64_t commit_op(struct engine_sim *s, const int64_t *deps, size_t n_deps, int heads)
+{
+	int64_t id = (int64_t)s->n_ops++;
+
+	for (size_t i = 0; i < n_deps; i++)
+		s->deps[s->n_deps++] = (struct dep_edge){deps[i], id};
+	s->ops[id].heads_needed = heads;
+	return id;
 }
 
 int64_t engine_sim_add_kernels(struct engine_sim *s, int stream, const struct engine_kernel *k,
@@ -390,14 +439,14 @@ int64_t engine_sim_add_kernels(struct engine_sim *s, int stream, const struct en
 	s->ops[id].stream = stream;
 	s->ops[id].k = k;
 	s->ops[id].n_k = (uint32_t)n;
+	s->ops[id].run_idx = -1;
 	if (s->streams[stream].host >= 0 &&
 	    engine_hosts_issue(&s->hosts, s->streams[stream].host, stream, k, n,
 			       &s->ops[id].host_seq))
 		return mo_err_set(err, MO_ENOMEM, "out of memory");
 	if (stream_push(s, stream, id))
 		return mo_err_set(err, MO_ENOMEM, "out of memory");
-	s->n_ops++;
-	return id;
+	return commit_op(s, deps, n_deps, 1);
 }
 
 int64_t engine_sim_add_comm(struct engine_sim *s, int kind, const int *streams, int n,
@@ -436,67 +485,61 @@ int64_t engine_sim_add_comm(struct engine_sim *s, int kind, const int *streams, 
 	for (int i = 0; i < (kind == ENGINE_COMM_SEND ? 1 : n); i++)
 		if (stream_push(s, streams[i], id))
 			return mo_err_set(err, MO_ENOMEM, "out of memory");
-	s->n_ops++;
-	return id;
-}
-
-/* Streams that hold at least one of this comm's queue places. */
-static int comm_queued(const struct op *o)
-{
-	return o->comm_kind == ENGINE_COMM_SEND ? 1 : o->n_streams;
+	return commit_op(s, deps, n_deps, comm_queued(&s->ops[id]));
 }
 
 /* ------------------------------------------------------------------------ */
 /* The event queue: an indexed 4-ary heap on (time, sequence number).  An    */
 /* operation has at most one event waiting (its start, its data flow or its  */
-/* completion), found through op->hpos: a rate change moves that event to   */
+/* completion), found through s->hpos: a rate change moves that event to    */
 /* its new time in place (with a new sequence number, as a fresh push would  */
 /* get) instead of leaving a stale one behind.  The keys are unique, so the  */
-/* order of events is the same as any heap's on those keys; four children   */
-/* per node halve the depth and keep siblings in one cache line.            */
+/* order of events is the same as any heap's on those keys.  An entry is 16  */
+/* bytes, its time and one word with the sequence number above the          */
+/* operation's id (s->op_bits wide), so four siblings share a cache line;    */
+/* the event's type and version wait in its operation (one event each).     */
 /* ------------------------------------------------------------------------ */
 
 #define HEAP_D 4
 
-static int ev_less(const struct ev *a, const struct ev *b)
+static int hent_less(const struct hent *a, const struct hent *b)
 {
-	return a->t < b->t || (a->t == b->t && a->seq < b->seq);
+	return a->t < b->t || (a->t == b->t && a->key < b->key);
 }
 
 /* Put e at position i of the heap, recording where its operation's event is. */
-static void heap_set(struct engine_sim *s, size_t i, const struct ev *e)
+static void heap_set(struct engine_sim *s, size_t i, struct hent e)
 {
-	s->heap[i] = *e;
-	s->hpos[e->op] = (int64_t)i;
+	s->heap[i] = e;
+	s->hpos[e.key & s->op_mask] = (int64_t)i;
 }
 
 /* Move e up from the free position i to where it belongs. */
-static void heap_up(struct engine_sim *s, size_t i, const struct ev *e)
+static void heap_up(struct engine_sim *s, size_t i, struct hent e)
 {
 	while (i > 0) {
 		size_t p = (i - 1) / HEAP_D;
-		if (!ev_less(e, &s->heap[p]))
+		if (!hent_less(&e, &s->heap[p]))
 			break;
-		heap_set(s, i, &s->heap[p]);
+		heap_set(s, i, s->heap[p]);
 		i = p;
 	}
 	heap_set(s, i, e);
 }
 
 /* Move e down from the free position i among the first n entries. */
-static void heap_down(struct engine_sim *s, size_t i, const struct ev *e, size_t n)
+static void heap_down(struct engine_sim *s, size_t i, struct hent e, size_t n)
 {
 	for (;;) {
-		size_t c = HEAP_D * i + 1, end = c + HEAP_D < n ? c + HEAP_D : n, m = i;
-		const struct ev *best = e;
-		for (; c < end; c++)
-			if (ev_less(&s->heap[c], best)) {
-				m = c;
-				best = &s->heap[c];
-			}
-		if (m == i)
+		size_t c = HEAP_D * i + 1, end = c + HEAP_D < n ? c + HEAP_D : n, m = c;
+		if (c >= n)
 			break;
-		heap_set(s, i, &s->heap[m]);
+		for (c++; c < end; c++)
+			if (hent_less(&s->heap[c], &s->heap[m]))
+				m = c;
+		if (!hent_less(&s->heap[m], &e))
+			break;
+		heap_set(s, i, s->heap[m]);
 		i = m;
 	}
 	heap_set(s, i, e);
@@ -506,34 +549,49 @@ static void heap_down(struct engine_sim *s, size_t i, const struct ev *e, size_t
  * counted as processed: it is the event a rate change superseded). */
 static int heap_push(struct engine_sim *s, int64_t t, int type, int64_t op, uint32_t ver)
 {
-	struct ev e = {t, s->seq++, op, ver, (uint8_t)type};
+	struct hent e = {t, s->seq << s->op_bits | (uint64_t)op};
 	int64_t at = s->hpos[op];
 
+	if (s->seq > s->seq_max)
+		return -1; /* engine_sim_run says so */
+	s->seq++;
+	s->ops[op].ev_type = (uint8_t)type;
+	s->ops[op].ev_ver = ver;
 	if (at >= 0) {
 		s->st.events++;
-		if (ev_less(&e, &s->heap[at]))
-			heap_up(s, (size_t)at, &e);
+		if (hent_less(&e, &s->heap[at]))
+			heap_up(s, (size_t)at, e);
 		else
-			heap_down(s, (size_t)at, &e, s->n_heap);
+			heap_down(s, (size_t)at, e, s->n_heap);
 		return 0;
 	}
 	if (MO_GROW(s->heap, s->n_heap + 1, s->cap_heap))
 		return -1;
-	heap_up(s, s->n_heap++, &e);
+	heap_up(s, s->n_heap++, e);
 	return 0;
 }
 
 static struct ev heap_pop(struct engine_sim *s)
 {
-	struct ev top = s->heap[0], last = s->heap[--s->n_heap];
+	struct hent top = s->heap[0], last = s->heap[--s->n_heap];
+	int64_t op = (int64_t)(top.key & s->op_mask);
 
-	s->hpos[top.op] = -1;
+	s->hpos[op] = -1;
 	if (s->n_heap)
-		heap_down(s, 0, &last, s->n_heap);
-	return top;
+		heap_down(s, 0, last, s->n_heap);
+	return (struct ev){top.t, op, s->ops[op].ev_ver, s->ops[op].ev_type};
 }
 
-static int comm_queued(const struct op *o);
+/* The heap's key layout for n operations: the bits of an operation's id, and
+ * the sequence numbers left above them. */
+static void heap_keys(struct engine_sim *s, size_t n)
+{
+	s->op_bits = 1;
+	while (s->op_bits < 40 && ((uint64_t)1 << s->op_bits) < n)
+		s->op_bits++;
+	s->op_mask = ((uint64_t)1 << s->op_bits) - 1;
+	s->seq_max = ((uint64_t)1 << (64 - s->op_bits)) - 1;
+}
 
 /* ------------------------------------------------------------------------ */
 /* Output records                                                           */
@@ -695,22 +753,13 @@ static int64_t finish_time(int64_t now, double rem, double rate)
 	return now + (dt < 1 ? 1 : (int64_t)dt);
 }
 
-/* Max-min fair split of cap among demands d[0..n-1] (>= 0) into a[].  When
- * they ask for at most 0.999 cap together, each gets its demand: the passes
- * below would give every one of them its own d[i] (the rounding of cap as
- * they subtract stays far inside the margin), so they are skipped. */
-static void waterfill(const double *d, double *a, int n, double cap)
+/* Max-min fair split of cap among demands d[0..n-1] (>= 0) into a[], when
+ * they ask for more than 0.999 cap together (waterfill below). */
+static void waterfill_over(const double *d, double *a, int n, double cap)
 {
 	char done[64];
 	int left = n;
-	double sum = 0;
 
-	for (int i = 0; i < n; i++)
-		sum += d[i];
-	if (sum <= 0.999 * cap) {
-		memcpy(a, d, (size_t)n * sizeof(*a));
-		return;
-	}
 	for (int i = 0; i < n; i++) {
 		a[i] = 0;
 		done[i] = 0;
@@ -736,6 +785,19 @@ static void waterfill(const double *d, double *a, int n, double cap)
 			left = 0;
 		}
 	}
+}
+
+/* Max-min fair split of cap among demands d[0..n-1] (>= 0) into a[].  When
+ * they ask for at most 0.999 cap together (sum, added in index order), each
+ * gets its demand: waterfill_over would give every one of them its own d[i]
+ * (the rounding of cap as they subtract stays far inside the margin), so it
+ * is skipped.  Returns the split: d itself in that case, else a. */
+static const double *waterfill(const double *d, double *a, int n, double cap, double sum)
+{
+	if (sum <= 0.999 * cap)
+		return d;
+	waterfill_over(d, a, n, cap);
+	return a;
 }
 
 #define MAX_RUN 64
@@ -771,42 +833,39 @@ static double comm_dram(const struct engine_sim *s, int g)
 	return d;
 }
 
-/* SMs of every running kernel of gpu (the first n): per partition (less
- * what collectives hold), max-min fair over the SM demand of its kernels. */
-static void gpu_sm_alloc(const struct engine_sim *s, int g, size_t n, double *alloc)
+/* SMs of the running kernels of gpu (the first n) into their slots' sms:
+ * per partition (less what collectives hold), max-min fair over the SM
+ * demand of its kernels; only partition `only` (a global index) when it is
+ * >= 0.  A partition's split does not depend on the order of its kernels
+ * when no collective holds SMs (integer demands and capacity: every sum is
+ * exact), so a partition whose kernels did not change keeps its split. */
+static void gpu_sm_alloc(struct engine_sim *s, int g, size_t n, int only)
 {
-	const struct gpu *G = &s->gpus[g];
-	double dem[MAX_RUN], avail[MAX_RUN];
-	char grouped[MAX_RUN];
+	struct gpu *G = &s->gpus[g];
+	char grouped[MAX_RUN] = { 0 };
 
 	for (size_t i = 0; i < n; i++) {
-		int gp = G->run[i].gp;
-		double want = (double)G->run[i].k->blocks;
-		avail[i] = s->parts[gp].sms - (G->n_comm ? comm_held_sms(s, g, gp) : 0);
-		if (avail[i] < 1)
-			avail[i] = 1;
-		dem[i] = want < avail[i] ? want : avail[i];
-		grouped[i] = 0;
-	}
-	for (size_t i = 0; i < n; i++) {
-		int gp = G->run[i].gp;
-		double d[MAX_RUN], a[MAX_RUN];
-		int idx[MAX_RUN], m = 0;
-		if (grouped[i])
-			continue; /* partition handled */
+		int gp = G->run[i].gp, m = 0, idx[MAX_RUN];
+		double avail, sum = 0, d[MAX_RUN], a[MAX_RUN];
+		const double *split;
+		if (grouped[i] || (only >= 0 && gp != only))
+			continue; /* partition handled, or not asked for */
+		avail = s->parts[gp].sms - (G->n_comm ? comm_held_sms(s, g, gp) : 0);
+		if (avail < 1)
+			avail = 1;
 		for (size_t j = i; j < n; j++)
 			if (G->run[j].gp == gp) {
+				double want = (double)G->run[j].k->blocks;
 				grouped[j] = 1;
 				idx[m] = (int)j;
-				d[m++] = dem[j];
+				d[m] = want < avail ? want : avail;
+				sum += d[m++];
 			}
-		if (m == 1) { /* alone in its partition: what it asks for (as waterfill gives) */
-			alloc[i] = dem[i];
-			continue;
-		}
-		waterfill(d, a, m, avail[i]);
+		split = waterfill(d, a, m, avail, sum);
 		for (int j = 0; j < m; j++)
-			alloc[idx[j]] = a[j];
+			G->run[idx[j]].sms = split[j];
+		if (only >= 0)
+			return;
 	}
 }
 
@@ -822,68 +881,92 @@ static double gpu_clock(struct engine_sim *s, struct gpu *G, double busy)
 	return G->clock;
 }
 
-/* Book progress at the old rates, then give every running kernel of gpu its
- * new rate: SMs by partition, the clock of the GPU, DRAM shared max-min
- * fair, the time from the model's kernel physics. */
-static int gpu_recompute(struct engine_sim *s, int g)
+/* model_kphys_rate of slot mm's kernel at its SMs and clock into its dem,
+ * comp and ceiling.  The physics is a pure function of the kernel (its
+ * engine_kernel, which a run never changes and shares among every operation
+ * that runs it), the SMs and the clock, and a run asks for few distinct
+ * triples: the results are remembered in a direct-mapped table (a miss
+ * computes them and takes the entry). */
+static void kernel_rate(struct engine_sim *s, struct run_slot *mm, double clock)
+{
+	uint64_t h = (uint64_t)(uintptr_t)mm->k * 0x9E3779B97F4A7C15ULL ^
+		     (uint64_t)(int64_t)(mm->sms * 8) * 0xC2B2AE3D27D4EB4FULL;
+	struct rate_memo *e = &s->memo[(h >> 40) & (RATE_MEMO - 1)];
+
+	if (e->k != mm->k || e->sms != mm->sms || e->clock != clock) {
+		struct model_kphys kp = engine_kernel_kphys(mm->k);
+		e->dem = model_kphys_rate(s->c.gpu, &kp, mm->sms, clock, &e->comp, &e->ceiling);
+		e->k = mm->k;
+		e->sms = mm->sms;
+		e->clock = clock;
+	}
+	mm->dem = e->dem;
+	mm->comp = e->comp;
+	mm->ceiling = e->ceiling;
+}
+
+/* Give every running kernel of gpu its new rate (progress at the old ones
+ * is booked by gpu_advance first): SMs by partition (only partition
+ * `changed`, a global index, when its kernels are the only change and no
+ * collective holds SMs; -1 all), the clock of the GPU, DRAM shared max-min
+ * fair, the time from the model's kernel physics.  A kernel whose rate
+ * stays the same keeps its completion event. */
+static int gpu_recompute(struct engine_sim *s, int g, int changed)
 {
 	struct gpu *G = &s->gpus[g];
-	const struct model_gpu *mg = s->c.gpu;
 	size_t n = G->n_run;
-	double alloc[MAX_RUN], bw_dem[MAX_RUN], bw[MAX_RUN];
-	double busy = 0, clock, cap;
+	double bw_dem[MAX_RUN], bw_a[MAX_RUN];
+	const double *bw;
+	double busy = 0, clock, cap, sum = 0;
 
-	for (size_t i = 0; i < n; i++) {
-		struct run_slot *r = &G->run[i];
-		r->rem -= r->rate * (double)(s->now - r->last);
-		if (r->rem < 0)
-			r->rem = 0;
-		r->last = s->now;
-	}
 	if (n == 0)
 		return 0;
+	if (n >= MAX_RUN || G->n_comm)
+		changed = -1;
 	if (n > MAX_RUN)
 		n = MAX_RUN; /* beyond 64 concurrent kernels per GPU the rest wait their turn */
-	gpu_sm_alloc(s, g, n, alloc);
+	gpu_sm_alloc(s, g, n, changed);
 	for (size_t i = 0; i < n; i++)
 		if (G->run[i].clocked)
-			busy += alloc[i];
+			busy += G->run[i].sms;
 	clock = gpu_clock(s, G, busy);
 	/* DRAM: what each asks for at its SMs and clock, shared max-min fair */
 	for (size_t i = 0; i < n; i++) {
 		struct run_slot *mm = &G->run[i];
-		if (!mm->have_rate || mm->alloc != alloc[i] || mm->clock != clock) {
-			mm->dem = model_kphys_rate(mg, &mm->kp, alloc[i], clock, &mm->comp, &mm->ceiling);
-			mm->alloc = alloc[i];
+		if (!mm->have_rate || mm->alloc != mm->sms || mm->clock != clock) {
+			kernel_rate(s, mm, clock);
+			mm->alloc = mm->sms;
 			mm->clock = clock;
 			mm->have_rate = 1;
 			mm->have_time = 0;
 		}
 		bw_dem[i] = mm->dem;
+		sum += mm->dem;
 	}
 	cap = s->hbm - (G->n_comm ? comm_dram(s, g) : 0);
 	if (cap < 0.05 * s->hbm)
 		cap = 0.05 * s->hbm;
-	waterfill(bw_dem, bw, (int)n, cap);
+	bw = waterfill(bw_dem, bw_a, (int)n, cap, sum);
 	for (size_t i = 0; i < n; i++) {
 		struct run_slot *mm = &G->run[i];
 		double T;
 		if (!mm->have_time || mm->bw != bw[i]) {
-			mm->T = model_kphys_time(&mm->kp, mm->comp, mm->ceiling,
-						 mm->kp.bytes > 0 && bw[i] < 1e-9 ? 1e-9 : bw[i]);
+			struct model_kphys kp = engine_kernel_kphys(mm->k);
+			mm->T = model_kphys_time(&kp, mm->comp, mm->ceiling,
+						 kp.bytes > 0 && bw[i] < 1e-9 ? 1e-9 : bw[i]);
 			mm->bw = bw[i];
 			mm->have_time = 1;
 		}
 		T = mm->T;
 		if (T < 1)
 			T = 1;
-		if (mm->salloc == alloc[i] && (mm->rate_T == T || mm->rate == 1.0 / T)) {
+		if (mm->salloc == mm->sms && (mm->rate_T == T || mm->rate == 1.0 / T)) {
 			mm->rate_T = T;
 			continue; /* unchanged: its completion event still holds */
 		}
 		mm->rate = 1.0 / T;
 		mm->rate_T = T;
-		mm->salloc = alloc[i];
+		mm->salloc = mm->sms;
 		if (heap_push(s, finish_time(s->now, mm->rem, mm->rate), EV_DONE, mm->op,
 			      ++s->ops[mm->op].ver))
 			return -1;
@@ -891,20 +974,27 @@ static int gpu_recompute(struct engine_sim *s, int g)
 	return 0;
 }
 
-/* Add the SM-time held since the GPU's last change to its busy total. */
-static void gpu_book(struct engine_sim *s, int g)
+/* Book what gpu's running kernels did since its last change, at their
+ * rates: each kernel's progress, and the SM-time held and DRAM bytes drawn
+ * added to the GPU's totals. */
+static void gpu_advance(struct engine_sim *s, int g)
 {
 	struct gpu *G = &s->gpus[g];
-	double held = 0;
+	double held = 0, drawn = 0, dt = (double)(s->now - G->last_t);
 
-	double drawn = 0;
-
-	for (size_t i = 0; i < G->n_run && i < MAX_RUN; i++) {
-		held += G->run[i].salloc;
-		drawn += G->run[i].k->bytes * G->run[i].rate; /* its bytes spread over its time */
+	for (size_t i = 0; i < G->n_run; i++) {
+		struct run_slot *r = &G->run[i];
+		if (i < MAX_RUN) {
+			held += r->salloc;
+			drawn += r->k->bytes * r->rate; /* its bytes spread over its time */
+		}
+		r->rem -= r->rate * (double)(s->now - r->last);
+		if (r->rem < 0)
+			r->rem = 0;
+		r->last = s->now;
 	}
-	G->busy += held * (double)(s->now - G->last_t);
-	G->dram += drawn * (double)(s->now - G->last_t);
+	G->busy += held * dt;
+	G->dram += drawn * dt;
 	G->last_t = s->now;
 }
 
@@ -1078,6 +1168,8 @@ static int op_schedule_cb(void *ctx, int64_t id)
 /* Strict groups (see struct group): the operations of each, in queue order. */
 static int group_orders(struct engine_sim *s)
 {
+	int any = 0;
+
 	for (size_t i = 0; i < s->n_streams; i++) {
 		const struct stream *st = &s->streams[i];
 		struct group *g = st->group >= 0 ? &s->groups[st->group] : NULL;
@@ -1089,9 +1181,11 @@ static int group_orders(struct engine_sim *s)
 		else if (g->host != st->host)
 			g->host = -1;
 	}
-	for (size_t i = 0; i < s->n_groups; i++)
+	for (size_t i = 0; i < s->n_groups; i++) {
 		s->groups[i].strict = s->groups[i].hosted >= 2 && s->groups[i].host >= 0;
-	for (size_t id = 0; id < s->n_ops; id++) {
+		any |= s->groups[i].strict;
+	}
+	for (size_t id = 0; any && id < s->n_ops; id++) {
 		const struct op *o = &s->ops[id];
 		struct group *g;
 
@@ -1208,8 +1302,13 @@ static int kernel_start(struct engine_sim *s, int64_t id)
 	struct gpu *G;
 
 	if (o->cur == 0) {
+		const struct stream *st = &s->streams[o->stream];
 		o->start = s->now;
 		o->state = ST_RUN;
+		/* its stream's next operation is read when this one ends: bring it
+		 * into the cache meanwhile (a hint; no effect on the results) */
+		if (st->head + 1 < st->n)
+			__builtin_prefetch(&s->ops[st->ops[st->head + 1]], 1);
 	}
 	o->kstart = s->now;
 	if (k->fixed_ns > 0) {
@@ -1218,14 +1317,14 @@ static int kernel_start(struct engine_sim *s, int64_t id)
 	}
 	o->fluid = 1;
 	G = &s->gpus[s->streams[o->stream].gpu];
-	gpu_book(s, s->streams[o->stream].gpu);
+	gpu_advance(s, s->streams[o->stream].gpu);
 	if (MO_GROW(G->run, G->n_run + 1, G->cap_run))
 		return -1;
 	o->run_idx = (int32_t)G->n_run;
-	G->run[G->n_run++] = (struct run_slot){.op = id, .k = k, .kp = engine_kernel_kphys(k),
+	G->run[G->n_run++] = (struct run_slot){.op = id, .k = k,
 					       .gp = s->streams[o->stream].gpart, .clocked = k->clocked,
 					       .rem = 1.0, .last = s->now};
-	return gpu_recompute(s, s->streams[o->stream].gpu);
+	return gpu_recompute(s, s->streams[o->stream].gpu, s->streams[o->stream].gpart);
 }
 
 static int kernel_done(struct engine_sim *s, int64_t id)
@@ -1237,11 +1336,11 @@ static int kernel_done(struct engine_sim *s, int64_t id)
 		int g = s->streams[o->stream].gpu;
 		struct gpu *G = &s->gpus[g];
 		size_t i = (size_t)o->run_idx;
-		gpu_book(s, g);
+		gpu_advance(s, g);
 		G->run[i] = G->run[--G->n_run];
 		s->ops[G->run[i].op].run_idx = (int32_t)i;
 		o->run_idx = -1;
-		if (gpu_recompute(s, g))
+		if (gpu_recompute(s, g, s->streams[o->stream].gpart))
 			return -1;
 	}
 	s->st.kernels++;
@@ -1271,7 +1370,7 @@ static int comm_hold(struct engine_sim *s, int64_t id, int on)
 			seen |= comm_gpu(s, o, j) == g;
 		if (seen)
 			continue;
-		gpu_book(s, g);
+		gpu_advance(s, g);
 		if (on) {
 			if (MO_GROW(G->comm, G->n_comm + 1, G->cap_comm))
 				return -1;
@@ -1283,7 +1382,7 @@ static int comm_hold(struct engine_sim *s, int64_t id, int on)
 					break;
 				}
 		}
-		if (gpu_recompute(s, g))
+		if (gpu_recompute(s, g, -1))
 			return -1;
 	}
 	return 0;
@@ -1369,34 +1468,28 @@ int engine_sim_run(struct engine_sim *s, const struct trace_sink *out, struct mo
 	s->dep_idx = calloc(n + 1, sizeof(*s->dep_idx));
 	s->dependents = malloc((s->n_deps ? s->n_deps : 1) * sizeof(*s->dependents));
 	s->hpos = malloc((n ? n : 1) * sizeof(*s->hpos));
-	if (!s->dep_idx || !s->dependents || !s->hpos)
+	s->memo = calloc(RATE_MEMO, sizeof(*s->memo));
+	if (!s->dep_idx || !s->dependents || !s->hpos || !s->memo)
 		return mo_err_set(err, MO_ENOMEM, "out of memory for %zu operations", n);
-	for (size_t i = 0; i < n; i++) {
-		struct op *o = &s->ops[i];
-		s->hpos[i] = -1;
-		o->deps_left = (int32_t)o->n_deps;
-		o->heads_needed = o->kind == OP_KERNELS ? 1 : comm_queued(o);
-		for (uint32_t j = 0; j < o->n_deps; j++)
-			s->dep_idx[s->deps[o->dep_off + j] + 1]++;
-	}
+	memset(s->hpos, 0xff, (n ? n : 1) * sizeof(*s->hpos)); /* -1: no event */
+	for (size_t i = 0; i < s->n_deps; i++)
+		s->dep_idx[s->deps[i].on + 1]++;
 	for (size_t i = 0; i < n; i++)
 		s->dep_idx[i + 1] += s->dep_idx[i];
 	{
 		int64_t *fill = calloc(n + 1, sizeof(*fill));
 		if (!fill)
 			return mo_err_set(err, MO_ENOMEM, "out of memory");
-		for (size_t i = 0; i < n; i++) {
-			const struct op *o = &s->ops[i];
-			for (uint32_t j = 0; j < o->n_deps; j++) {
-				int64_t d = s->deps[o->dep_off + j];
-				s->dependents[s->dep_idx[d] + fill[d]++] = (int64_t)i;
-			}
+		for (size_t i = 0; i < s->n_deps; i++) {
+			int64_t d = s->deps[i].on;
+			s->dependents[s->dep_idx[d] + fill[d]++] = s->deps[i].by;
 		}
 		free(fill);
 	}
 	if (group_orders(s))
 		return mo_err_set(err, MO_ENOMEM, "out of memory");
 	emit_definitions(s);
+	heap_keys(s, n);
 	s->now = 0;
 	for (size_t i = 0; i < s->n_streams; i++)
 		if (stream_advance(s, (int)i))
@@ -1408,12 +1501,15 @@ int engine_sim_run(struct engine_sim *s, const struct trace_sink *out, struct mo
 		s->now = e.t;
 		s->st.events++;
 		if (handle(s, &e))
-			return mo_err_set(err, MO_ENOMEM, "out of memory in the event queue");
+			return s->seq > s->seq_max
+				       ? mo_err_set(err, MO_EINPUT, "more than %llu events for %zu operations",
+						    (unsigned long long)s->seq_max, n)
+				       : mo_err_set(err, MO_ENOMEM, "out of memory in the event queue");
 	}
 	if (s->out_rc)
 		return s->out_rc < 0 ? s->out_rc : mo_err_set(err, MO_EIO, "the trace sink stopped the run");
 	for (int g = 0; g < s->c.n_gpus; g++)
-		gpu_book(s, g);
+		gpu_advance(s, g);
 	for (size_t i = 0; i < n; i++)
 		if (s->ops[i].state != ST_DONE) {
 			const struct op *o = &s->ops[i];
