@@ -97,18 +97,19 @@ struct port {
 /* A running fluid kernel, kept in its GPU's running list (contiguous, so a
  * rate computation reads no operation): its operation, kernel and partition,
  * its progress (the fraction of its work left, rem, at rate per ns since
- * last) and the SMs it holds; then the inputs and outputs of its last rate
- * computation (the model's physics is a pure function of them: when the
- * inputs repeat, so do the outputs, and they are not computed again). */
+ * its GPU's last change, gpu.last_t) and the SMs it holds; then the inputs
+ * and outputs of its last rate computation (the model's physics is a pure
+ * function of them: when the inputs repeat, so do the outputs, and they are
+ * not computed again). */
 struct run_slot {
 	int64_t op;
 	const struct engine_kernel *k;
 	int gp;               /* global partition index */
 	int clocked;          /* its kernel follows the SM clock */
 	double rem, rate, salloc;
+	double draw;          /* DRAM bytes per ns at rate: k->bytes * rate */
 	double sms;           /* SMs it holds now (gpu_sm_alloc) */
 	double rate_T;        /* the time rate was computed from (rate = 1 / rate_T), 0 none */
-	int64_t last;
 	int have_rate, have_time;
 	double alloc, clock;  /* model_kphys_rate's inputs ... */
 	double dem, comp, ceiling; /* ... and outputs */
@@ -565,7 +566,7 @@ static int heap_push(struct engine_sim *s, int64_t t, int type, int64_t op, uint
 			heap_down(s, (size_t)at, e, s->n_heap);
 		return 0;
 	}
-	if (MO_GROW(s->heap, s->n_heap + 1, s->cap_heap))
+	if (s->n_heap == s->cap_heap && MO_GROW(s->heap, s->n_heap + 1, s->cap_heap))
 		return -1;
 	heap_up(s, s->n_heap++, e);
 	return 0;
@@ -753,38 +754,39 @@ static int64_t finish_time(int64_t now, double rem, double rate)
 	return now + (dt < 1 ? 1 : (int64_t)dt);
 }
 
+#define MAX_RUN 64 /* concurrent kernels per GPU that get a rate */
+
 /* Max-min fair split of cap among demands d[0..n-1] (>= 0) into a[], when
  * they ask for more than 0.999 cap together (waterfill below). */
 static void waterfill_over(const double *d, double *a, int n, double cap)
 {
-	char done[64];
+	uint64_t done = 0; /* bit i: a[i] is final (n <= MAX_RUN = 64) */
 	int left = n;
 
-	for (int i = 0; i < n; i++) {
-		a[i] = 0;
-		done[i] = 0;
-	}
 	while (left > 0 && cap > 1e-12) {
 		double share = cap / left;
 		int progressed = 0;
 		for (int i = 0; i < n; i++) {
-			if (done[i] || d[i] > share)
+			if ((done >> i & 1) || d[i] > share)
 				continue;
 			a[i] = d[i];
 			cap -= d[i];
-			done[i] = 1;
+			done |= (uint64_t)1 << i;
 			left--;
 			progressed = 1;
 		}
 		if (!progressed) {
 			for (int i = 0; i < n; i++)
-				if (!done[i]) {
+				if (!(done >> i & 1)) {
 					a[i] = share;
-					done[i] = 1;
+					done |= (uint64_t)1 << i;
 				}
 			left = 0;
 		}
 	}
+	for (int i = 0; i < n; i++)
+		if (!(done >> i & 1))
+			a[i] = 0; /* the capacity ran out */
 }
 
 /* Max-min fair split of cap among demands d[0..n-1] (>= 0) into a[].  When
@@ -799,8 +801,6 @@ static const double *waterfill(const double *d, double *a, int n, double cap, do
 	waterfill_over(d, a, n, cap);
 	return a;
 }
-
-#define MAX_RUN 64
 
 /* SMs the running collectives of gpu hold in global partition gp, and the
  * DRAM bandwidth (bytes/ns) they draw (at their current link rates). */
@@ -842,13 +842,13 @@ static double comm_dram(const struct engine_sim *s, int g)
 static void gpu_sm_alloc(struct engine_sim *s, int g, size_t n, int only)
 {
 	struct gpu *G = &s->gpus[g];
-	char grouped[MAX_RUN] = { 0 };
+	uint64_t grouped = 0; /* bit i: slot i's partition is handled */
 
 	for (size_t i = 0; i < n; i++) {
 		int gp = G->run[i].gp, m = 0, idx[MAX_RUN];
 		double avail, sum = 0, d[MAX_RUN], a[MAX_RUN];
 		const double *split;
-		if (grouped[i] || (only >= 0 && gp != only))
+		if ((grouped >> i & 1) || (only >= 0 && gp != only))
 			continue; /* partition handled, or not asked for */
 		avail = s->parts[gp].sms - (G->n_comm ? comm_held_sms(s, g, gp) : 0);
 		if (avail < 1)
@@ -856,7 +856,7 @@ static void gpu_sm_alloc(struct engine_sim *s, int g, size_t n, int only)
 		for (size_t j = i; j < n; j++)
 			if (G->run[j].gp == gp) {
 				double want = (double)G->run[j].k->blocks;
-				grouped[j] = 1;
+				grouped |= (uint64_t)1 << j;
 				idx[m] = (int)j;
 				d[m] = want < avail ? want : avail;
 				sum += d[m++];
@@ -965,6 +965,7 @@ static int gpu_recompute(struct engine_sim *s, int g, int changed)
 			continue; /* unchanged: its completion event still holds */
 		}
 		mm->rate = 1.0 / T;
+		mm->draw = mm->k->bytes * mm->rate;
 		mm->rate_T = T;
 		mm->salloc = mm->sms;
 		if (heap_push(s, finish_time(s->now, mm->rem, mm->rate), EV_DONE, mm->op,
@@ -986,12 +987,11 @@ static void gpu_advance(struct engine_sim *s, int g)
 		struct run_slot *r = &G->run[i];
 		if (i < MAX_RUN) {
 			held += r->salloc;
-			drawn += r->k->bytes * r->rate; /* its bytes spread over its time */
+			drawn += r->draw;
 		}
-		r->rem -= r->rate * (double)(s->now - r->last);
+		r->rem -= r->rate * dt;
 		if (r->rem < 0)
 			r->rem = 0;
-		r->last = s->now;
 	}
 	G->busy += held * dt;
 	G->dram += drawn * dt;
@@ -1323,7 +1323,7 @@ static int kernel_start(struct engine_sim *s, int64_t id)
 	o->run_idx = (int32_t)G->n_run;
 	G->run[G->n_run++] = (struct run_slot){.op = id, .k = k,
 					       .gp = s->streams[o->stream].gpart, .clocked = k->clocked,
-					       .rem = 1.0, .last = s->now};
+					       .rem = 1.0};
 	return gpu_recompute(s, s->streams[o->stream].gpu, s->streams[o->stream].gpart);
 }
 
