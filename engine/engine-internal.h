@@ -25,7 +25,7 @@ int engine_sim_run_plan(const struct plan *p, const struct workload *w,
  * operation wants to start a kernel; one whose launch waits for a kernel
  * that has not ended yet is parked and retried when a kernel of the same
  * host ends.  Memory: one span per operation and two rings of `depth`
- * times per hosted stream.
+ * times (or of its kernels, when fewer) per hosted stream.
  */
 struct engine_host_span {   /* the kernels of one operation, in host order */
 	const struct engine_kernel *k;
@@ -41,7 +41,7 @@ struct engine_host {
 	size_t n_wait, cap_wait;
 };
 struct engine_host_queue {  /* a hosted stream's launch queue */
-	int64_t *launch, *end;  /* rings of depth, indexed by the stream's kernel number */
+	int64_t *launch, *end;  /* rings (engine_hosts_start), indexed by the stream's kernel number mod depth */
 	uint64_t issued, launched, ended;
 };
 struct engine_hosts {
@@ -55,6 +55,10 @@ struct engine_hosts {
  * stream's number of k[0].  0, or -1 when out of memory. */
 int engine_hosts_issue(struct engine_hosts *h, int host, int stream, const struct engine_kernel *k,
 		       size_t n, uint64_t *first);
+/* Every kernel is issued: make each hosted stream's launch queue (a ring of
+ * the queue depth, or of the kernels it issues when fewer; 0, or -1 out of
+ * memory). */
+int engine_hosts_start(struct engine_hosts *h);
 /* The launch time of the stream's kernel number seq (its host's): 1 and
  * *at, or 0 when the host is still blocked on a full queue. */
 int engine_hosts_launch(struct engine_hosts *h, int host, int stream, uint64_t seq, int64_t *at);

@@ -1486,7 +1486,7 @@ int engine_sim_run(struct engine_sim *s, const struct trace_sink *out, struct mo
 		}
 		free(fill);
 	}
-	if (group_orders(s))
+	if (group_orders(s) || engine_hosts_start(&s->hosts))
 		return mo_err_set(err, MO_ENOMEM, "out of memory");
 	emit_definitions(s);
 	heap_keys(s, n);

@@ -29,13 +29,6 @@ int engine_hosts_issue(struct engine_hosts *h, int host, int stream, const struc
 		memset(&h->queue[h->n_queue++], 0, sizeof(*h->queue));
 	H = &h->host[host];
 	Q = &h->queue[stream];
-	if (!Q->launch) {
-		size_t d = (size_t)queue_depth(h);
-		Q->launch = malloc(d * sizeof(*Q->launch));
-		Q->end = malloc(d * sizeof(*Q->end));
-		if (!Q->launch || !Q->end)
-			return -1;
-	}
 	if (MO_GROW(H->span, H->n_span + 1, H->cap_span))
 		return -1;
 	H->span[H->n_span].k = k;
@@ -43,6 +36,24 @@ int engine_hosts_issue(struct engine_hosts *h, int host, int stream, const struc
 	H->span[H->n_span++].stream = stream;
 	*first = Q->issued;
 	Q->issued += n;
+	return 0;
+}
+
+int engine_hosts_start(struct engine_hosts *h)
+{
+	uint64_t d = (uint64_t)queue_depth(h);
+
+	for (size_t i = 0; i < h->n_queue; i++) {
+		struct engine_host_queue *Q = &h->queue[i];
+		/* kernel number seq sits at seq % d, below the kernels issued */
+		size_t ring = (size_t)(Q->issued < d ? Q->issued : d);
+		if (!ring || Q->launch)
+			continue;
+		Q->launch = malloc(ring * sizeof(*Q->launch));
+		Q->end = malloc(ring * sizeof(*Q->end));
+		if (!Q->launch || !Q->end)
+			return -1;
+	}
 	return 0;
 }
 
