@@ -49,6 +49,7 @@ struct engine_hosts {
 	size_t n, cap;
 	struct engine_host_queue *queue; /* indexed by stream */
 	size_t n_queue, cap_queue;
+	int64_t *rings;                  /* every queue's launch and end rings (engine_hosts_start) */
 	int depth;                       /* 0 until set: MODEL_HOST_QUEUE_DEPTH */
 };
 /* Queue n kernels of an operation on stream from host; *first gets the

@@ -42,17 +42,24 @@ int engine_hosts_issue(struct engine_hosts *h, int host, int stream, const struc
 int engine_hosts_start(struct engine_hosts *h)
 {
 	uint64_t d = (uint64_t)queue_depth(h);
+	size_t total = 0;
 
+	/* kernel number seq sits at seq % d, below the kernels issued: each
+	 * ring is as long as the fewer of the two, all in one allocation */
+	for (size_t i = 0; i < h->n_queue; i++)
+		total += (size_t)(h->queue[i].issued < d ? h->queue[i].issued : d);
+	if (!total || h->rings)
+		return 0;
+	h->rings = malloc(2 * total * sizeof(*h->rings));
+	if (!h->rings)
+		return -1;
+	total = 0;
 	for (size_t i = 0; i < h->n_queue; i++) {
 		struct engine_host_queue *Q = &h->queue[i];
-		/* kernel number seq sits at seq % d, below the kernels issued */
 		size_t ring = (size_t)(Q->issued < d ? Q->issued : d);
-		if (!ring || Q->launch)
-			continue;
-		Q->launch = malloc(ring * sizeof(*Q->launch));
-		Q->end = malloc(ring * sizeof(*Q->end));
-		if (!Q->launch || !Q->end)
-			return -1;
+		Q->launch = h->rings + 2 * total;
+		Q->end = Q->launch + ring;
+		total += ring;
 	}
 	return 0;
 }
@@ -131,10 +138,7 @@ void engine_hosts_release(struct engine_hosts *h)
 		free(h->host[i].span);
 		free(h->host[i].wait);
 	}
-	for (size_t i = 0; i < h->n_queue; i++) {
-		free(h->queue[i].launch);
-		free(h->queue[i].end);
-	}
+	free(h->rings);
 	free(h->host);
 	free(h->queue);
 	memset(h, 0, sizeof(*h));

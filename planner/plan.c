@@ -106,7 +106,7 @@ struct plan_partition *plan_add_partition(struct plan *p, int gpu, int sms)
 		return NULL;
 	g = &p->gpus[gpu];
 	live = (size_t)g->n_partitions > g->partitions_cap ? (size_t)g->n_partitions : g->partitions_cap;
-	if (MO_GROW(g->partitions, (size_t)g->n_partitions + 1, g->partitions_cap) < 0)
+	if (MO_GROW_FROM(g->partitions, (size_t)g->n_partitions + 1, g->partitions_cap, 2) < 0)
 		return NULL;
 	if (g->partitions_cap > live) /* new entries hold no slot array */
 		memset(g->partitions + live, 0, (g->partitions_cap - live) * sizeof(*np));
@@ -122,7 +122,7 @@ static struct plan_slot *slot_append(struct plan_partition *part, int layer_begi
 {
 	struct plan_slot *ns;
 
-	if (MO_GROW(part->slots, (size_t)part->n_slots + 1, part->slots_cap) < 0)
+	if (MO_GROW_FROM(part->slots, (size_t)part->n_slots + 1, part->slots_cap, 2) < 0)
 		return NULL;
 	ns = &part->slots[part->n_slots++];
 	ns->layer_begin = layer_begin;

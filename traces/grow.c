@@ -7,7 +7,12 @@
 
 int mo_grow(void *ptr_addr, size_t *alloc, size_t nr, size_t elem_size)
 {
-	size_t ncap = 16;
+	return mo_grow_from(ptr_addr, alloc, nr, elem_size, 16);
+}
+
+int mo_grow_from(void *ptr_addr, size_t *alloc, size_t nr, size_t elem_size, size_t first)
+{
+	size_t ncap = first > 0 ? first : 1;
 	void *old, *p;
 
 	if (nr <= *alloc)

@@ -104,6 +104,11 @@ int mo_err_exit_code(const struct mo_err *err);
  */
 #define MO_GROW(ptr, nr, alloc) mo_grow(&(ptr), &(alloc), (nr), sizeof(*(ptr)))
 int mo_grow(void *ptr_addr, size_t *alloc, size_t nr, size_t elem_size);
+/* MO_GROW_FROM: the same, growing to first, 2 first, 4 first, ... (first >=
+ * 1) instead of from 16: for the many small arrays of one structure (a
+ * 1024-GPU plan's partitions and slots). */
+#define MO_GROW_FROM(ptr, nr, alloc, first) mo_grow_from(&(ptr), &(alloc), (nr), sizeof(*(ptr)), (first))
+int mo_grow_from(void *ptr_addr, size_t *alloc, size_t nr, size_t elem_size, size_t first);
 
 /* ------------------------------------------------------------------------ */
 /* Whole text files (traces/readfile.c)                                     */
