@@ -253,6 +253,7 @@ bench: deps
 # misaligned-GEMM constant of model/op.c it needed for OWLv2 ----
 bench-host: $(MOSAIC)
 	MOSAIC=$(MOSAIC) tests/bench/host-vs-measured.sh
+	MOSAIC=$(MOSAIC) tests/bench/host-optimizer.py
 	tests/bench/host-activity-fit.py
 	tests/bench/host-backward-count.py
 	tests/bench/host-gpu-fit.py

@@ -87,6 +87,12 @@ static int kcache_get(struct kcache *kc, const struct engine_run_opts *o, const 
 		e->k[e->n].rec = r;
 		e->n++;
 	}
+	if (e->n && phase == WORKLOAD_OPT && c->host.mode != MODEL_LAUNCH_GRAPHS) {
+		/* the slice's optimizer step costs its own tensors' activity */
+		int64_t opt = workload_host_opt_ns(w, module, lb, le, &c->host);
+		for (size_t i = 0; opt >= 0 && i < e->n; i++)
+			e->k[i].host_ns = opt / (int64_t)e->n;
+	}
 	if (e->n && c->host.mode == MODEL_LAUNCH_GRAPHS)
 		e->k[0].host_ns = c->host.graph_launch_ns; /* one graph launch per task */
 	*idx = kc->n++;

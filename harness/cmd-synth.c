@@ -12,6 +12,7 @@
 
 static const char usage[] =
 	"mosaic synth SPEC [--gpu NAME] [--batch N] [--microbatch N] [--launch eager|graphs]\n"
+	"             [--optimizer adam|adamw|sgd] [--optimizer-impl foreach|for-loop|fused]\n"
 	"             -o OUT.mtr [--json] [--quiet]\n"
 	"  one training iteration (every microbatch's forward and backward, then the\n"
 	"  optimizer step) of the workload on one GPU, kernels back to back on one\n"
@@ -24,7 +25,10 @@ static const char usage[] =
 	"  on stderr says so, unless --quiet); --launch: one host thread launches the kernels, eager PyTorch\n"
 	"  (each kernel its CPU time, model/host.c and workloads/host-inventory.c)\n"
 	"  or CUDA graphs (one graph launch per module and phase of a microbatch);\n"
-	"  a kernel starts no earlier than its launch, and the trace shows the calls";
+	"  a kernel starts no earlier than its launch, and the trace shows the calls;\n"
+	"  --optimizer, --optimizer-impl: the spec's optimizer kind and implementation\n"
+	"  instead (workloads/optimizer.c); --json adds the optimizer step's kernels,\n"
+	"  GPU time (opt_busy_ns) and launching CPU time (opt_host_ns)";
 
 /* The most records a synthesised trace may have: at the measured ~70 bytes and
  * ~1 million records a second of the writer (clip, 1024 microbatches of 1:
@@ -55,6 +59,28 @@ static int capped_record(void *ctx, const struct trace_record *rec, struct mo_er
 	return c->next.record(c->next.ctx, rec, err);
 }
 
+/* What synth prints: the predicted times and counts, as JSON with --json. */
+static void print_stats(const struct workload *w, const struct model_gpu *gpu,
+			const struct workload_synth_stats *st, const char *out, int json)
+{
+	if (json) {
+		cli_json_print(json_pack(
+			"{s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:i, s:i, s:I, s:I, s:I, s:I, s:I, s:s}",
+			"workload", w->name, "gpu", gpu->short_name, "times", "predicted", "iter_ns",
+			(json_int_t)st->iter_ns, "fwd_ns", (json_int_t)st->fwd_ns, "bwd_ns",
+			(json_int_t)st->bwd_ns, "opt_ns", (json_int_t)st->opt_ns, "microbatches",
+			st->microbatches, "microbatch", w->microbatch, "kernels", (json_int_t)st->kernels,
+			"flops", (json_int_t)st->flops, "opt_kernels", (json_int_t)st->opt_kernels,
+			"opt_busy_ns", (json_int_t)st->opt_busy_ns, "opt_host_ns",
+			(json_int_t)st->opt_host_ns, "trace", out));
+		return;
+	}
+	printf("workload %s on one %s: %d microbatches of %d, %lld kernels -> %s\n", w->name,
+	       gpu->short_name, st->microbatches, w->microbatch, (long long)st->kernels, out);
+	printf("predicted iteration %.3f ms (forward %.3f ms, backward %.3f ms, optimizer %.3f ms)\n",
+	       st->iter_ns / 1e6, st->fwd_ns / 1e6, st->bwd_ns / 1e6, st->opt_ns / 1e6);
+}
+
 int cmd_synth(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -65,6 +91,8 @@ int cmd_synth(int argc, char **argv)
 		{"batch", required_argument, NULL, 'b'},
 		{"microbatch", required_argument, NULL, 'm'},
 		{"launch", required_argument, NULL, 'l'},
+		{"optimizer", required_argument, NULL, 'O'},
+		{"optimizer-impl", required_argument, NULL, 'I'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -75,7 +103,7 @@ int cmd_synth(int argc, char **argv)
 	struct trace_writer *tw = NULL;
 	struct trace_sink sink;
 	struct mo_err err;
-	int json = 0, quiet = 0, c, rc, batch = 0, micro = 0, launch = -1;
+	int json = 0, quiet = 0, c, rc, batch = 0, micro = 0, launch = -1, okind = -1, oimpl = -1;
 	struct model_host host;
 
 	mo_err_clear(&err);
@@ -95,6 +123,16 @@ int cmd_synth(int argc, char **argv)
 				return cli_usage_error("synth",
 						       "--launch '%s': expected eager or graphs", optarg);
 			break;
+		case 'O':
+			if ((okind = workload_opt_kind_parse(optarg)) < 0)
+				return cli_usage_error("synth", "--optimizer '%s': expected adam, adamw or sgd",
+						       optarg);
+			break;
+		case 'I':
+			if ((oimpl = workload_opt_impl_parse(optarg)) < 0)
+				return cli_usage_error("synth", "--optimizer-impl '%s': expected foreach, "
+						       "for-loop or fused", optarg);
+			break;
 		case 'g': gpu_name = optarg; break;
 		case 'o': out = optarg; break;
 		case 'j': json = 1; break;
@@ -112,6 +150,10 @@ int cmd_synth(int argc, char **argv)
 	if (cli_workload_load(argv[optind], &w, &err) < 0)
 		return cli_fail("synth", &err);
 	cli_workload_warnings("synth", w);
+	if (okind >= 0)
+		w->optimizer.kind = okind;
+	if (oimpl >= 0)
+		w->optimizer.impl = oimpl;
 	if (batch || micro) {
 		int b = batch ? batch : w->batch;
 		int mb = micro ? micro : batch ? batch : w->microbatch;
@@ -149,25 +191,7 @@ int cmd_synth(int argc, char **argv)
 		if (w->modules[m].arch == WORKLOAD_ARCH_TRACE)
 			fprintf(stderr, "mosaic synth: note: module '%s' replays kernel durations measured "
 				"in '%s' (not predicted)\n", w->modules[m].name, w->modules[m].trace);
-	if (json) {
-		json_t *o = json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:i, s:i, s:I, s:I, s:s}",
-				      "workload", w->name, "gpu", gpu->short_name, "times", "predicted",
-				      "iter_ns", (json_int_t)st.iter_ns, "fwd_ns", (json_int_t)st.fwd_ns,
-				      "bwd_ns", (json_int_t)st.bwd_ns, "opt_ns", (json_int_t)st.opt_ns,
-				      "microbatches", st.microbatches, "microbatch", w->microbatch,
-				      "kernels", (json_int_t)st.kernels, "flops", (json_int_t)st.flops,
-				      "trace", out);
-		if (o) {
-			json_dumpf(o, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-			putchar('\n');
-		}
-		json_decref(o);
-	} else {
-		printf("workload %s on one %s: %d microbatches of %d, %lld kernels -> %s\n", w->name,
-		       gpu->short_name, st.microbatches, w->microbatch, (long long)st.kernels, out);
-		printf("predicted iteration %.3f ms (forward %.3f ms, backward %.3f ms, optimizer %.3f ms)\n",
-		       st.iter_ns / 1e6, st.fwd_ns / 1e6, st.bwd_ns / 1e6, st.opt_ns / 1e6);
-	}
+	print_stats(w, gpu, &st, out, json);
 	rc = 0;
 	workload_free(w);
 	return rc;

@@ -171,6 +171,7 @@ int pl_time_layer(const struct workload *w, int m, int l, int phase, int samples
 {
 	struct trace_mem tm;
 	struct model_host mh;
+	int64_t opt_host;
 	int rc;
 
 	model_host_init_gpu(&mh, MODEL_LAUNCH_EAGER, pb->gpu);
@@ -185,6 +186,10 @@ int pl_time_layer(const struct workload *w, int m, int l, int phase, int samples
 	for (int qi = 0; qi < pb->n_quotas; qi++)
 		ns[qi] = 0;
 	*bytes = 0;
+	/* the optimizer step's CPU time by its tensors (per kernel otherwise) */
+	opt_host = phase == WORKLOAD_OPT ? workload_host_opt_ns(w, m, l, l + 1, &mh) : -1;
+	if (host && opt_host >= 0)
+		*host = opt_host;
 	for (size_t i = 0; i < tm.n; i++) {
 		const struct trace_record *r = &tm.recs[i];
 
@@ -192,7 +197,7 @@ int pl_time_layer(const struct workload *w, int m, int l, int phase, int samples
 			continue;
 		if (r->u.kernel.bytes > 0)
 			*bytes += r->u.kernel.bytes;
-		if (host)
+		if (host && opt_host < 0)
 			*host += workload_host_kernel_ns(w, m, phase, &mh, (int)r->u.kernel.kclass);
 		for (int qi = 0; qi < pb->n_quotas; qi++)
 			ns[qi] += model_kernel_ns_at_quota(pb->gpu, &r->u.kernel, pb->gpu->sms, pb->quotas[qi]);

@@ -2,6 +2,8 @@
  * host-inventory.c - the CPU activity eager PyTorch spends around the
  * kernels of each layer kind, counted in the measured H100 traces, and the
  * CPU time per kernel it gives (workloads.h, workload_host_kernel_ns).
+ * The optimizer step's activity is counted by workloads/optimizer.c (its
+ * header: foreach calls, per-tensor dispatch, Adam's CPU step counters).
  */
 #include "workloads/workloads-internal.h"
 
@@ -61,6 +63,13 @@ int64_t workload_host_kernel_ns(const struct workload *w, int m, int phase,
 		return 0;
 	if (phase == WORKLOAD_BWD) /* autograd's thread, any module */
 		return (int64_t)model_host_activity_ns(h, 1, MODEL_HOST_BWD_OPS_PER_LAUNCH, 0);
+	if (phase == WORKLOAD_OPT && wm->arch != WORKLOAD_ARCH_TRACE) {
+		/* the step's activity over the module's tensors (optimizer.c) */
+		struct wl_host_activity a;
+		if (wl_opt_ops(w, m, 0, wm->layers, NULL, NULL, &a) < 0 || a.kernels <= 0)
+			return model_host_kernel_ns(h, kclass);
+		return workload_host_opt_ns(w, m, 0, wm->layers, h) / (int64_t)a.kernels;
+	}
 	if (phase != WORKLOAD_FWD || wm->impl != WORKLOAD_IMPL_PYTORCH)
 		return model_host_kernel_ns(h, kclass);
 	for (size_t i = 0; i < sizeof inventories / sizeof inventories[0]; i++) {
@@ -74,4 +83,16 @@ int64_t workload_host_kernel_ns(const struct workload *w, int m, int phase,
 				 (L * v->layer.kernels + v->rest.kernels));
 	}
 	return model_host_kernel_ns(h, kclass);
+}
+
+int64_t workload_host_opt_ns(const struct workload *w, int m, int lb, int le,
+			     const struct model_host *h)
+{
+	struct wl_host_activity a;
+
+	if (w->modules[m].arch == WORKLOAD_ARCH_TRACE)
+		return -1;
+	if (h->mode == MODEL_LAUNCH_GRAPHS || wl_opt_ops(w, m, lb, le, NULL, NULL, &a) < 0)
+		return 0;
+	return (int64_t)model_host_activity_ns(h, a.launches, a.ops, a.pycalls);
 }

@@ -137,10 +137,14 @@ int workload_synth_iteration_host(const struct workload *w, const struct model_g
 					if (rec.kind != TRACE_KIND_KERNEL)
 						continue;
 					int64_t d = rec.u.kernel.end_ns - rec.u.kernel.start_ns;
+					int64_t c0 = clock;
 					rec.u.kernel.correlation = s.kernels;
 					if (host && (rc = launch(w, host, m, phase, &rec, first, &clock,
 								 &t, sink, err)) != 0)
 						goto out;
+					if (phase == WORKLOAD_OPT)
+						s.opt_kernels++, s.opt_busy_ns += d,
+							s.opt_host_ns += clock - c0;
 					first = 0;
 					rec.u.kernel.start_ns = t;
 					rec.u.kernel.end_ns = t + d;

@@ -22,88 +22,133 @@
  * stage's features to out_dim (OFA's image projection).
  * MLP: layers linear maps in_dim -> hidden -> ... -> out_dim, biases when
  * "bias", a norm over in_dim first when "embed_norm".
- * Everything is multiplied by "copies".
+ * Everything is multiplied by "copies".  The counts are sums over the
+ * parameter tensors (wl_layer_tensors), which the optimizer's kernels are
+ * launched over (workloads/optimizer.c); a layer's tensors come in the order
+ * PyTorch's modules register them (torchvision's ResNet: each convolution,
+ * then its batch norm's weight and bias).
  */
 #include "workloads/workloads-internal.h"
 
-static int64_t norm_params(const struct workload_module *m, int64_t width)
+/* Receives the parameter tensors of a layer one by one (a copy's tensors
+ * again for every copy). */
+struct tensors {
+	wl_tensor_fn fn;
+	void *ctx;
+};
+
+static void t1(struct tensors *t, int64_t numel)
 {
-	return m->norm == WORKLOAD_NORM_RMSNORM ? width : 2 * width;
+	if (numel > 0)
+		t->fn(t->ctx, numel);
 }
 
-static int64_t attn_params(const struct workload_module *m, int self)
+static void norm_tensors(struct tensors *t, const struct workload_module *m, int64_t width)
+{
+	t1(t, width); /* weight */
+	if (m->norm != WORKLOAD_NORM_RMSNORM)
+		t1(t, width); /* bias */
+}
+
+static void attn_tensors(struct tensors *t, const struct workload_module *m, int self)
 {
 	int64_t H = m->hidden, q = (int64_t)m->heads * m->head_dim,
 		kv = (int64_t)m->kv_heads * m->head_dim;
-	int64_t p = H * (q + 2 * kv) + q * H;
+	int qkv_bias = m->bias || m->qkv_bias;
 
-	if (m->bias)
-		p += q + 2 * kv + H;
-	else if (m->qkv_bias)
-		p += q + 2 * kv;
-	if (m->qk_norm)
-		p += 2 * norm_params(m, m->head_dim);
 	if (!self)
-		p += norm_params(m, H);
-	return p;
+		norm_tensors(t, m, H);
+	if (m->qkv_separate) {
+		int64_t w[3] = {q, kv, kv};
+		for (int i = 0; i < 3; i++) {
+			t1(t, H * w[i]);
+			if (qkv_bias)
+				t1(t, w[i]);
+		}
+	} else {
+		t1(t, H * (q + 2 * kv));
+		if (qkv_bias)
+			t1(t, q + 2 * kv);
+	}
+	if (m->qk_norm) {
+		norm_tensors(t, m, m->head_dim);
+		norm_tensors(t, m, m->head_dim);
+	}
+	t1(t, q * H);
+	if (m->bias)
+		t1(t, H);
 }
 
-static int64_t block_params(const struct workload_module *m)
+/* One linear map in -> out with an optional bias. */
+static void linear_tensors(struct tensors *t, int64_t in, int64_t out, int bias)
 {
-	int64_t H = m->hidden, F = m->ffn, p = 2 * norm_params(m, H) + attn_params(m, 1);
+	t1(t, in * out);
+	if (bias)
+		t1(t, out);
+}
 
-	if (m->act == WORKLOAD_ACT_SWIGLU)
-		p += 3 * H * F + (m->bias ? 2 * F + H : 0);
-	else
-		p += 2 * H * F + (m->bias ? F + H : 0);
+static void block_tensors(struct tensors *t, const struct workload_module *m)
+{
+	int64_t H = m->hidden, F = m->ffn;
+
+	norm_tensors(t, m, H);
+	attn_tensors(t, m, 1);
 	if (m->cross_attention)
-		p += attn_params(m, 0);
-	return p;
+		attn_tensors(t, m, 0);
+	norm_tensors(t, m, H);
+	if (m->act == WORKLOAD_ACT_SWIGLU && m->impl == WORKLOAD_IMPL_PYTORCH) {
+		linear_tensors(t, H, F, m->bias); /* gate */
+		linear_tensors(t, H, F, m->bias); /* up */
+	} else {
+		linear_tensors(t, H, (m->act == WORKLOAD_ACT_SWIGLU ? 2 : 1) * F, m->bias);
+	}
+	linear_tensors(t, F, H, m->bias);
 }
 
-static int64_t input_params(const struct workload_module *m)
+static void input_tensors(struct tensors *t, const struct workload_module *m)
 {
-	int64_t H = m->hidden, p = 0;
+	int64_t H = m->hidden;
 
 	if (m->arch == WORKLOAD_ARCH_VIT) {
-		p += (int64_t)m->channels * m->patch * m->patch * m->frames * H;
-		if (m->patch_bias)
-			p += H;
+		linear_tensors(t, (int64_t)m->channels * m->patch * m->patch * m->frames, H,
+			       m->patch_bias);
 		if (m->cls_token)
-			p += H;
+			t1(t, H);
 	} else if (m->vocab) {
 		if (!m->shared_embedding)
-			p += (int64_t)m->vocab * H;
+			t1(t, (int64_t)m->vocab * H);
 	} else if (m->in_dim) {
-		p += (int64_t)m->in_dim * H + (m->bias ? H : 0);
+		linear_tensors(t, m->in_dim, H, m->bias);
 	}
 	if (m->pos == WORKLOAD_POS_LEARNED)
-		p += (int64_t)m->max_pos * H;
-	p += (int64_t)m->type_vocab * H;
+		t1(t, (int64_t)m->max_pos * H);
+	t1(t, (int64_t)m->type_vocab * H);
 	if (m->embed_norm)
-		p += norm_params(m, H);
-	return p;
+		norm_tensors(t, m, H);
 }
 
-static int64_t output_params(const struct workload_module *m)
+static void output_tensors(struct tensors *t, const struct workload_module *m)
 {
-	int64_t H = m->hidden, p = 0;
+	int64_t H = m->hidden;
 
 	if (m->final_norm)
-		p += norm_params(m, H);
+		norm_tensors(t, m, H);
 	if (m->pooler)
-		p += H * H + H;
+		linear_tensors(t, H, H, 1);
 	if (m->out_dim)
-		p += H * m->out_dim;
+		t1(t, H * m->out_dim);
 	if (m->loss == WORKLOAD_LOSS_LM) {
+		if (m->arch == WORKLOAD_ARCH_ENCODER) {
+			linear_tensors(t, H, H, 1); /* MLM transform */
+			norm_tensors(t, m, H);
+		}
 		if (!m->tie_embeddings)
-			p += (int64_t)m->vocab * H;
+			t1(t, (int64_t)m->vocab * H);
 		if (m->arch == WORKLOAD_ARCH_ENCODER)
-			p += H * H + H + norm_params(m, H) + m->vocab;
+			t1(t, m->vocab); /* the LM head's bias */
 	}
 	if (m->loss == WORKLOAD_LOSS_CONTRASTIVE)
-		p += 1;
-	return p;
+		t1(t, 1); /* logit scale */
 }
 
 /* ResNet: the stage and block of conv layer l, and the block's widths. */
@@ -125,31 +170,63 @@ void wl_conv_block(const struct workload_module *m, int l, struct wl_conv_block 
 	b->side_in = b->first && s > 0 ? b->side_out * 2 : b->side_out;
 }
 
-static int64_t conv_layer_params(const struct workload_module *m, int l)
+/* A convolution without bias, then its batch norm (weight, bias), in
+ * torchvision's order. */
+static void conv_bn(struct tensors *t, int64_t weights, int64_t channels)
 {
-	struct wl_conv_block b;
-	int64_t p;
-
-	wl_conv_block(m, l, &b);
-	p = (int64_t)b.in * b.width + 9LL * b.width * b.width + (int64_t)b.width * b.out;
-	p += 2LL * b.width * 2 + 2LL * b.out;
-	if (b.first)
-		p += (int64_t)b.in * b.out + 2LL * b.out;
-	if (l == 0)
-		p += (int64_t)m->channels * m->width * 49 + 2LL * m->width;
-	if (l == m->layers - 1 && m->out_dim) /* features -> out_dim, with a bias */
-		p += (int64_t)b.out * m->out_dim + m->out_dim;
-	return p;
+	t1(t, weights);
+	t1(t, channels);
+	t1(t, channels);
 }
 
-static int64_t mlp_layer_params(const struct workload_module *m, int l)
+static void conv_layer_tensors(struct tensors *t, const struct workload_module *m, int l)
+{
+	struct wl_conv_block b;
+
+	wl_conv_block(m, l, &b);
+	if (l == 0)
+		conv_bn(t, (int64_t)m->channels * m->width * 49, m->width);
+	conv_bn(t, (int64_t)b.in * b.width, b.width);
+	conv_bn(t, 9LL * b.width * b.width, b.width);
+	conv_bn(t, (int64_t)b.width * b.out, b.out);
+	if (b.first)
+		conv_bn(t, (int64_t)b.in * b.out, b.out);
+	if (l == m->layers - 1 && m->out_dim) /* features -> out_dim, with a bias */
+		linear_tensors(t, b.out, m->out_dim, 1);
+}
+
+static void mlp_layer_tensors(struct tensors *t, const struct workload_module *m, int l)
 {
 	int64_t in = l == 0 ? m->in_dim : m->hidden, out = l == m->layers - 1 ? m->out_dim : m->hidden;
-	int64_t p = in * out + (m->bias ? out : 0);
 
 	if (l == 0 && m->embed_norm)
-		p += norm_params(m, in);
-	return p;
+		norm_tensors(t, m, in);
+	linear_tensors(t, in, out, m->bias);
+}
+
+void wl_layer_tensors(const struct workload_module *m, int l, wl_tensor_fn fn, void *ctx)
+{
+	struct tensors t = {fn, ctx};
+	int copies = m->copies > 0 ? m->copies : 1;
+
+	for (int c = 0; c < copies; c++) {
+		switch (m->arch) {
+		case WORKLOAD_ARCH_TRACE: return;
+		case WORKLOAD_ARCH_CONV: conv_layer_tensors(&t, m, l); break;
+		case WORKLOAD_ARCH_MLP: mlp_layer_tensors(&t, m, l); break;
+		default:
+			if (l == 0)
+				input_tensors(&t, m);
+			block_tensors(&t, m);
+			if (l == m->layers - 1)
+				output_tensors(&t, m);
+		}
+	}
+}
+
+static void count(void *ctx, int64_t numel)
+{
+	*(int64_t *)ctx += numel;
 }
 
 int64_t workload_params(const struct workload *w, int mi, int lb, int le)
@@ -166,19 +243,9 @@ int64_t workload_params(const struct workload *w, int mi, int lb, int le)
 		le = m->layers;
 	if (m->arch == WORKLOAD_ARCH_TRACE)
 		return lb < le ? m->published_params : 0;
-	for (int l = lb; l < le; l++) {
-		switch (m->arch) {
-		case WORKLOAD_ARCH_CONV: p += conv_layer_params(m, l); break;
-		case WORKLOAD_ARCH_MLP: p += mlp_layer_params(m, l); break;
-		default:
-			p += block_params(m);
-			if (l == 0)
-				p += input_params(m);
-			if (l == m->layers - 1)
-				p += output_params(m);
-		}
-	}
-	return p * (m->copies > 0 ? m->copies : 1);
+	for (int l = lb; l < le; l++)
+		wl_layer_tensors(m, l, count, &p);
+	return p;
 }
 
 /* Activation bytes kept for backward, per sample, of layer l. */

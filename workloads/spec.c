@@ -5,8 +5,13 @@
  *   name (string, required), source (string), batch (int > 0, required),
  *   microbatch (int > 0, divides batch; default batch), dtype ("fp32",
  *   "tf32", "bf16", "fp16"; default "bf16"), params (int: the published
- *   total, for comparison only), cluster (object), modules (array, required,
- *   at least one), edges (array).
+ *   total, for comparison only), cluster (object), optimizer (object),
+ *   modules (array, required, at least one), edges (array).
+ * optimizer: kind ("adam" | "adamw" | "sgd"; default adam), impl ("foreach"
+ *   | "for-loop" | "fused"; default foreach), momentum (boolean, sgd;
+ *   default false), clip_grad_norm (boolean; default true), kernel_args
+ *   (4 | 32: KB of a multi_tensor_apply launch's arguments; default 32);
+ *   see struct workload_optimizer.
  * cluster: gpu (string), gpus (int > 0), gpus_per_node (int > 0),
  *   nvlink_gbps, net_gbps (numbers >= 0), links (string: free text),
  *   host ("per-slot" | "per-gpu" | "none": who issues the kernels, see
@@ -37,7 +42,8 @@
  *   encoder, decoder: layers hidden heads ffn seq
  *   conv: blocks image (out_dim: a final linear projection)
  *   mlp: layers in_dim hidden out_dim seq
- * cross_attention needs cross_seq.  Unknown fields are errors.
+ * cross_attention needs cross_seq.  A sized module has at most 2 x 10^12
+ * parameters (WL_PARAMS_MAX).  Unknown fields are errors.
  */
 #include "workloads/workloads-internal.h"
 
@@ -63,6 +69,18 @@ static const char *const pos_names[] = {"learned", "rope", "none", "relative", N
 static const char *const loss_names[] = {"none", "lm", "contrastive", NULL};
 static const char *const qkv_names[] = {"fused", "separate", NULL};
 static const char *const impl_names[] = {"fused", "pytorch", NULL};
+static const char *const opt_kind_names[] = {"adam", "adamw", "sgd", NULL};
+static const char *const opt_impl_names[] = {"foreach", "for-loop", "fused", NULL};
+
+static int name_index(const char *const *names, const char *s)
+{
+	for (int i = 0; s && names[i]; i++)
+		if (!strcmp(names[i], s))
+			return i;
+	return -1;
+}
+int workload_opt_kind_parse(const char *s) { return name_index(opt_kind_names, s); }
+int workload_opt_impl_parse(const char *s) { return name_index(opt_impl_names, s); }
 
 static const char *name_at(const char *const *names, int n, int i)
 {
@@ -473,6 +491,38 @@ static int parse_module(struct pctx *p, json_t *obj, struct workload_module *mod
 
 /* ---- the workload ---- */
 
+static int parse_optimizer(struct pctx *p, json_t *obj, struct workload_optimizer *o)
+{
+	const char *key;
+	json_t *v;
+	int64_t x;
+	int rc = 0;
+
+	snprintf(p->path, sizeof p->path, "optimizer");
+	if (!json_is_object(obj))
+		return get_object(p, NULL, obj);
+	json_object_foreach(obj, key, v) {
+		if (!strcmp(key, "kind"))
+			rc = get_enum(p, key, v, opt_kind_names, &o->kind);
+		else if (!strcmp(key, "impl"))
+			rc = get_enum(p, key, v, opt_impl_names, &o->impl);
+		else if (!strcmp(key, "momentum"))
+			rc = get_bool(p, key, v, &o->momentum);
+		else if (!strcmp(key, "clip_grad_norm"))
+			rc = get_bool(p, key, v, &o->clip);
+		else if (!strcmp(key, "kernel_args")) {
+			if (!(rc = get_int(p, key, v, 4, 32, &x)) && x != 4 && x != 32)
+				return perr(p, key, "expected 4 or 32");
+			o->args_kb = (int)x;
+		} else
+			return perr(p, key, "unknown field");
+		if (rc < 0)
+			return rc;
+	}
+	p->path[0] = 0;
+	return 0;
+}
+
 static int parse_cluster(struct pctx *p, json_t *obj, struct workload *w)
 {
 	const char *key;
@@ -638,7 +688,7 @@ static int64_t output_bytes_per_sample(const struct workload *w, const struct wo
 static int parse_workload(struct pctx *p, json_t *root, struct workload *w)
 {
 	const char *key;
-	json_t *v, *modules = NULL, *edges = NULL, *cluster = NULL;
+	json_t *v, *modules = NULL, *edges = NULL, *cluster = NULL, *opt = NULL;
 	int64_t x;
 	int rc = 0, have_batch = 0, have_micro = 0;
 
@@ -670,6 +720,8 @@ static int parse_workload(struct pctx *p, json_t *root, struct workload *w)
 			edges = v;
 		else if (!strcmp(key, "cluster"))
 			cluster = v;
+		else if (!strcmp(key, "optimizer"))
+			opt = v;
 		else
 			return perr(p, key, "unknown field");
 		if (rc < 0)
@@ -687,6 +739,9 @@ static int parse_workload(struct pctx *p, json_t *root, struct workload *w)
 	w->gpus_per_node = 8;
 	snprintf(w->gpu, sizeof w->gpu, "h100");
 	if (cluster && (rc = parse_cluster(p, cluster, w)) < 0)
+		return rc;
+	w->optimizer = (struct workload_optimizer){.clip = 1, .args_kb = 32};
+	if (opt && (rc = parse_optimizer(p, opt, &w->optimizer)) < 0)
 		return rc;
 	if (!modules)
 		return perr(p, "modules", "missing");
@@ -717,8 +772,16 @@ static int parse_workload(struct pctx *p, json_t *root, struct workload *w)
 		if (w->edges[e].bytes_per_sample < 0)
 			w->edges[e].bytes_per_sample =
 				output_bytes_per_sample(w, &w->modules[w->edges[e].from]);
-	for (int m = 0; m < w->n_modules; m++)
+	for (int m = 0; m < w->n_modules; m++) {
 		w->modules[m].params = workload_params(w, m, 0, w->modules[m].layers);
+		/* the optimizer launches a kernel per 320 x 65536 parameters
+		 * (workloads/optimizer.c): keep their number bounded */
+		if (w->modules[m].arch != WORKLOAD_ARCH_TRACE && w->modules[m].params > WL_PARAMS_MAX) {
+			snprintf(p->path, sizeof p->path, "modules[%d]", m);
+			return perr(p, NULL, "%lld parameters: more than %.0e", (long long)w->modules[m].params,
+				    (double)WL_PARAMS_MAX);
+		}
+	}
 	return 0;
 }
 

@@ -11,9 +11,8 @@
  * bias reduction; for fused attention the fused backward; for eager
  * attention the two matmul gradients of each batched matmul, the softmax,
  * dropout and scale backward; for norms the input-gradient and the weight-
- * gradient reductions).  The optimizer step is, per layer, gradient clipping
- * by global norm (a norm reduction and a scaling of the layer's gradients)
- * and one fused Adam kernel over the layer's parameters.
+ * gradient reductions).  The optimizer step (clipping, then Adam, AdamW or
+ * SGD as the spec says) is workloads/optimizer.c's.
  *
  * A transformer block (vit, encoder, decoder) runs, pre-norm:
  *   norm; Q/K/V (one GEMM, or three with "qkv": "separate"); q/k norms;
@@ -546,6 +545,19 @@ struct emitter {
 	int softmax;   /* the reduction put now is a row softmax (model_op) */
 };
 
+void wl_op_set(struct wl_op *op, const char *name, int opkind, int kclass, int dtype, int64_t b,
+	       int64_t m, int64_t n, int64_t k, int64_t flops, int64_t bytes)
+{
+	memset(op, 0, sizeof *op);
+	op->name = name;
+	op->op.kind = opkind;
+	op->op.dtype = dtype;
+	op->op.b = b, op->op.m = m, op->op.n = n, op->op.k = k;
+	op->op.flops = op->flops = flops;
+	op->op.bytes = op->bytes = bytes;
+	op->kclass = kclass;
+}
+
 static void put(struct emitter *em, const char *name, int opkind, int kclass, int64_t b, int64_t M,
 		int64_t N, int64_t K, int causal, int64_t flops, int64_t bytes)
 {
@@ -553,17 +565,10 @@ static void put(struct emitter *em, const char *name, int opkind, int kclass, in
 
 	if (em->rc)
 		return;
-	memset(&op, 0, sizeof op);
-	op.name = name;
-	op.op.kind = opkind;
-	op.op.dtype = em->g->dtype;
-	op.op.b = b, op.op.m = M, op.op.n = N, op.op.k = K;
+	wl_op_set(&op, name, opkind, kclass, em->g->dtype, b, M, N, K, flops, bytes);
 	op.op.causal = causal;
 	op.op.layout = kclass == TRACE_CLASS_CONV ? MODEL_LAYOUT_ANY : em->layout;
 	op.op.softmax = em->softmax;
-	op.op.flops = op.flops = flops;
-	op.op.bytes = op.bytes = bytes;
-	op.kclass = kclass;
 	op.tc_layout = em->tc_layout;
 	em->rc = em->emit(em->ctx, &op);
 }
@@ -833,24 +838,10 @@ int wl_gen_ops(const struct workload *w, int mi, int lb, int le, int phase, int6
 		le = m->layers;
 	if (phase == WORKLOAD_BWD && !wl_needs_backward(w, mi))
 		return 0;
+	if (phase == WORKLOAD_OPT)
+		return wl_opt_ops(w, mi, lb, le, emit, ctx, NULL);
 	for (int c = 0; c < copies && !em.rc; c++) {
 		for (int l = lb; l < le && !em.rc; l++) {
-			if (phase == WORKLOAD_OPT) {
-				int64_t p = workload_params(w, mi, l, l + 1) / copies;
-				int64_t pe = g.e;
-				if (!g.trainable || p <= 0)
-					continue;
-				/* gradient clipping by global norm: the norm of this
-				 * layer's gradients, then their scaling */
-				put(&em, "grad_norm", MODEL_OP_REDUCTION, TRACE_CLASS_REDUCTION, 1, p, 1, 0,
-				    0, 2 * p, p * pe);
-				put(&em, "grad_clip_scale", MODEL_OP_ELEMENTWISE, TRACE_CLASS_ELEMENTWISE, 1,
-				    p, 0, 0, 0, p, 2 * p * pe);
-				/* read param, grad, m, v (+ fp32 master); write param, m, v (+ master) */
-				put(&em, "adam_fused", MODEL_OP_OPTIMIZER, TRACE_CLASS_ELEMENTWISE, 1, p, 0, 0,
-				    0, 12 * p, p * (2 * pe + pe + 16 + (pe == 2 ? 8 : 0)));
-				continue;
-			}
 			g.n = 0;
 			layer_steps(&g, l);
 			if (g.oom) {

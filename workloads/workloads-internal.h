@@ -75,7 +75,36 @@ void wl_conv_block(const struct workload_module *m, int l, struct wl_conv_block 
  * computes for `samples` samples, in double; specs and requests above
  * WL_SCALE_MAX are refused so that int64 arithmetic never overflows. */
 #define WL_SCALE_MAX 1e17
+/* The most parameters a sized module may have (about the largest published
+ * model's, Switch-C's 1.6 T), so that its optimizer step stays under ~10^6
+ * kernels (95,000 launches an op at 4 KB arguments; workloads/optimizer.c). */
+#define WL_PARAMS_MAX 2000000000000LL
 double wl_module_scale(const struct workload_module *m, int64_t samples);
+
+/* The parameter tensors of layer l of module m (not a trace module), in
+ * registration order, each copy's again: fn(ctx, elements) for each
+ * (params.c). */
+typedef void (*wl_tensor_fn)(void *ctx, int64_t numel);
+void wl_layer_tensors(const struct workload_module *m, int l, wl_tensor_fn fn, void *ctx);
+
+/* op as synth.c's kernels fill it: a memset, then the name, kind, class,
+ * dtype, sizes b x m x n x k, and FLOPs and bytes (the model's and the
+ * kernel's); the layout row-major. */
+void wl_op_set(struct wl_op *op, const char *name, int opkind, int kclass, int dtype, int64_t b,
+	       int64_t m, int64_t n, int64_t k, int64_t flops, int64_t bytes);
+
+/* The optimizer step over layers [lb, le) of module m (workloads/optimizer.c):
+ * emits its kernels; the host activity that launches them when act is not
+ * NULL (launches, ATen operators, Python calls, per step). */
+struct wl_host_activity {
+	double launches, kernels, ops, pycalls;
+};
+int wl_opt_ops(const struct workload *w, int m, int lb, int le, wl_emit_fn emit, void *ctx,
+	       struct wl_host_activity *act);
+/* The same over the n tensors given (elements each) of dtype; first: the
+ * step's once-only kernels (the clip coefficient's) are emitted too. */
+int wl_opt_step(const struct workload_optimizer *o, int dtype, const int64_t *tensors, size_t n,
+		int first, wl_emit_fn emit, void *ctx, struct wl_host_activity *act);
 
 /* Bytes of one element of dtype (enum model_dtype). */
 int wl_dtype_bytes(int dtype);

@@ -165,6 +165,29 @@ struct workload_edge {
 
 #define WORKLOAD_MAX_WARNINGS 16
 
+/* The optimizer a training script steps (workloads/optimizer.c says what
+ * each launches).  The default is what PyTorch does by default on CUDA:
+ * torch.optim.Adam with foreach=None (the foreach implementation), its
+ * multi_tensor_apply launches with 32 KB kernel arguments (CUDA >= 12.1),
+ * after torch.nn.utils.clip_grad_norm_ (foreach). */
+enum workload_opt_kind { WORKLOAD_OPT_ADAM, WORKLOAD_OPT_ADAMW, WORKLOAD_OPT_SGD };
+enum workload_opt_impl {
+	WORKLOAD_OPT_FOREACH, /* torch._foreach_* ops over the parameter list */
+	WORKLOAD_OPT_FORLOOP, /* foreach=False: a loop over the parameters */
+	WORKLOAD_OPT_FUSED,   /* fused=True: one multi_tensor_apply kernel */
+};
+/* "adam", "adamw", "sgd" / "foreach", "for-loop", "fused" -> the enum; -1
+ * for any other string. */
+int workload_opt_kind_parse(const char *s);
+int workload_opt_impl_parse(const char *s);
+struct workload_optimizer {
+	int kind;       /* enum workload_opt_kind */
+	int impl;       /* enum workload_opt_impl */
+	int momentum;   /* sgd: momentum != 0 (a momentum buffer) */
+	int clip;       /* gradients clipped by their global norm first */
+	int args_kb;    /* multi_tensor_apply's kernel-argument size: 4 or 32 */
+};
+
 struct workload {
 	char name[64];
 	char source[256];
@@ -183,6 +206,7 @@ struct workload {
 	double net_gbps;           /* per GPU per direction, between nodes */
 	int host_issue;            /* enum model_host_issue: who issues the kernels (per-slot) */
 	int launch_mode;           /* enum model_launch_mode (eager) */
+	struct workload_optimizer optimizer; /* "optimizer" in the spec */
 	int64_t published_params;  /* "params" from the spec: the published total, or 0 */
 	/* What a user of this spec should know although it loaded: a module
 	 * built from a trace with several forward passes per step (only the
@@ -313,6 +337,10 @@ struct workload_synth_stats {
 	int64_t kernels;
 	int64_t flops;                           /* all kernels' FLOPs */
 	int microbatches;
+	/* the optimizer step: kernels, their GPU time (predicted, without
+	 * the waits), and the CPU time its host thread spends launching them
+	 * (0 without a host) */
+	int64_t opt_kernels, opt_busy_ns, opt_host_ns;
 };
 int workload_synth_iteration(const struct workload *w, const struct model_gpu *gpu,
 			     const struct trace_sink *sink, struct workload_synth_stats *st,
@@ -341,11 +369,23 @@ int workload_synth_iteration_host(const struct workload *w, const struct model_g
  * model_host_activity_ns averaged over the module's forward kernels.  A
  * backward kernel of any module costs one launch and
  * MODEL_HOST_BWD_OPS_PER_LAUNCH CPU operators, no Python (autograd's C++
- * thread; counted in measured training traces, model.h).  Any other kernel
- * (other forwards, the optimizer) costs model_host_kernel_ns(host, kclass).
+ * thread; counted in measured training traces, model.h).  An optimizer
+ * kernel of a sized module costs workload_host_opt_ns of the whole module
+ * over its optimizer kernels.  Any other kernel (other forwards, trace
+ * modules' optimizers) costs model_host_kernel_ns(host, kclass).
  */
 int64_t workload_host_kernel_ns(const struct workload *w, int m, int phase,
 				const struct model_host *h, int kclass);
+/*
+ * The CPU time of the optimizer step over layers [lb, le) of module m (a
+ * sized module; -1 for a trace module, whose kernels cost
+ * workload_host_kernel_ns each): the activity workloads/optimizer.c counts
+ * (launches, ATen operators, Python calls) at host's eager constants; 0
+ * under graphs or for a frozen module.  It adds up over layer slices but for
+ * a launch per op and slice (the planner times layer by layer).
+ */
+int64_t workload_host_opt_ns(const struct workload *w, int m, int lb, int le,
+			     const struct model_host *h);
 
 /* Names of the enumerations (for printing and the spec reader). */
 const char *workload_kind_name(int kind);
