@@ -95,8 +95,8 @@ static const char *const clip_small[] = {"clip:norm_cleanup", "clip:stack", "cli
 					 "clip:add_eps", "clip:reciprocal", "clip:mul_max_norm",
 					 "clip:clamp"};
 
-static const int max_tensors[5] = {110, 64, 48, 36, 30};
-static const int max_tensors_sl[5] = {96, 64, 48, 36, 30};
+/* a launch's most tensors by depth, without and with a scalar list */
+static const int max_tensors[2][5] = {{110, 64, 48, 36, 30}, {96, 64, 48, 36, 30}};
 
 struct step {
 	int dtype;
@@ -141,7 +141,7 @@ static void kernel(struct step *s, const struct opt_op *o, int opkind, int64_t e
  * a tensor's chunks taken a launch's worth at a time. */
 static void mta(struct step *s, const struct opt_op *o)
 {
-	int64_t max_t = (o->scalarlist ? max_tensors_sl : max_tensors)[o->depth - 1] * (s->big ? 7 : 1);
+	int64_t max_t = max_tensors[o->scalarlist != 0][o->depth - 1] * (s->big ? 7 : 1);
 	int64_t max_b = s->big ? 2240 : 320, blocks = 0, tensors = 0, elems = 0;
 
 	for (size_t i = 0; i < s->n; i++) {
@@ -171,7 +171,7 @@ static void mta(struct step *s, const struct opt_op *o)
  * tensors, so the tensor limit cuts the launches. */
 static void step_counters(struct step *s)
 {
-	int64_t max_t = max_tensors[0] * (s->big ? 7 : 1);
+	int64_t max_t = max_tensors[0][0] * (s->big ? 7 : 1);
 
 	for (int64_t i = 0; i < (int64_t)s->n; i += max_t)
 		kernel(s, &step_add, MODEL_OP_OPTIMIZER,
