@@ -29,7 +29,7 @@ static void help(void)
 
 static double pct_change(int64_t a, int64_t b)
 {
-	return a > 0 ? 100.0 * (double)(b - a) / (double)a : 0.0;
+	return a > 0 ? 100.0 * ((double)b - (double)a) / (double)a : 0.0;
 }
 
 static const char *verdict(const struct trace_diff_item *it)
@@ -66,7 +66,7 @@ static void print_text(const char *a, const char *b, const char *src, const stru
 		item_label(it, name, sizeof(name));
 		printf("  %-7s %-11s %12.3f %12.3f %+12.3f %+8.1f %8llu %8llu  %s\n",
 		       trace_diff_kind_name(it->kind), verdict(it), (double)it->ns_a / 1e6,
-		       (double)it->ns_b / 1e6, (double)(it->ns_b - it->ns_a) / 1e6,
+		       (double)it->ns_b / 1e6, (double)trace_diff_delta(it) / 1e6,
 		       pct_change(it->ns_a, it->ns_b), (unsigned long long)it->count_a,
 		       (unsigned long long)it->count_b, name);
 	}
@@ -89,7 +89,7 @@ static void print_json(const char *a, const char *b, const char *src, const stru
 		json_t *x = json_pack("{s:s,s:s,s:I,s:I,s:I,s:I,s:I,s:f}", "kind",
 				      trace_diff_kind_name(it->kind), "change", verdict(it),
 				      "control_ns", (json_int_t)it->ns_a, "test_ns", (json_int_t)it->ns_b,
-				      "delta_ns", (json_int_t)(it->ns_b - it->ns_a),
+				      "delta_ns", (json_int_t)trace_diff_delta(it),
 				      "control_count", (json_int_t)it->count_a,
 				      "test_count", (json_int_t)it->count_b,
 				      "delta_pct", pct_change(it->ns_a, it->ns_b));

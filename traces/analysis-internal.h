@@ -38,6 +38,8 @@ struct an_call {
 struct trace_analysis {
 	struct trace_strpool *pool;
 	struct trace_idmap modules; /* (rank, module id) -> interned name */
+	const char *none;           /* "(none)" interned: the name of no module, the
+				     * same pointer as a module of that name's */
 	struct an_act *acts;
 	size_t nacts, acts_cap;
 	struct an_call *calls;

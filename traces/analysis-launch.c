@@ -123,12 +123,12 @@ static int cmp_stats(const void *pa, const void *pb)
 
 enum { BY_NAME, BY_CLASS, BY_MODULE };
 
-static const void *key_of(const struct an_act *x, int by)
+static const void *key_of(const struct trace_analysis *a, const struct an_act *x, int by)
 {
 	if (by == BY_CLASS)
 		return (const void *)(uintptr_t)x->cls;
 	if (by == BY_MODULE)
-		return x->module ? (const void *)x->module : (const void *)"(none)";
+		return x->module ? x->module : a->none;
 	return x->name;
 }
 
@@ -147,13 +147,13 @@ static int group_stats(const struct trace_analysis *a, int by, struct trace_kern
 		goto out;
 	for (size_t i = 0; i < a->nacts; i++)
 		if (a->acts[i].is_kernel)
-			k[n++] = (struct keyed){key_of(&a->acts[i], by), i};
+			k[n++] = (struct keyed){key_of(a, &a->acts[i], by), i};
 	qsort(k, n, sizeof(*k), cmp_keyed);
 	for (size_t g = 0; g < n; m++) {
 		size_t ge = g;
 		const struct an_act *first = &a->acts[k[g].act];
 		st[m].name = by == BY_CLASS ? trace_class_name(first->cls)
-			   : by == BY_MODULE ? (const char *)key_of(first, by) : first->name;
+			   : by == BY_MODULE ? (const char *)key_of(a, first, by) : first->name;
 		st[m].cls = first->cls;
 		for (; ge < n && k[ge].key == k[g].key; ge++) {
 			const struct an_act *x = &a->acts[k[ge].act];

@@ -76,7 +76,7 @@ static void charge(struct walk *w, int cat, const char *module, int64_t from)
 	w->t = from;
 	an_add(&w->row->cat_ns[cat], dt);
 	an_add(&w->row->path_ns, dt);
-	if (add_share(w->a, w->share0, module ? module : "(none)", dt) < 0)
+	if (add_share(w->a, w->share0, module ? module : w->a->none, dt) < 0)
 		w->oom = 1;
 }
 
@@ -374,8 +374,9 @@ int an_path(struct trace_analysis *a)
 	if (w.oom || (n > (size_t)a->nranks && job_path(&w, &peers) < 0))
 		goto out;
 	for (size_t r = 0; r < n; r++) {
-		struct trace_path_share *s = a->shares + (size_t)(uintptr_t)a->paths[r].modules;
-		if (a->paths[r].nmodules)
+		size_t at = (size_t)(uintptr_t)a->paths[r].modules; /* shares is NULL when none */
+		struct trace_path_share *s = a->paths[r].nmodules ? a->shares + at : NULL;
+		if (s)
 			qsort(s, a->paths[r].nmodules, sizeof(*s), cmp_share);
 		a->paths[r].modules = s;
 	}

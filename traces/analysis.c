@@ -16,7 +16,9 @@ struct trace_analysis *trace_analysis_new(void)
 
 	if (!a)
 		return NULL;
-	if (!(a->pool = trace_strpool_new())) {
+	if (!(a->pool = trace_strpool_new()) ||
+	    !(a->none = trace_strpool_intern(a->pool, "(none)", 6))) {
+		trace_strpool_free(a->pool);
 		free(a);
 		return NULL;
 	}

@@ -26,41 +26,52 @@ static int push(struct trace_diff *d, size_t *cap, const struct trace_diff_item 
 	return 0;
 }
 
+/* Rows of one side by name: rows that share a name (out-of-range classes
+ * all read "unknown"; a module named "(none)" and no module) are one item,
+ * their counts and times summed.  Items go to d's list in first-seen order
+ * (side a) or are matched to it (side b); 0 or -1 (out of memory). */
+static int merge_side(struct trace_namemap *where, struct trace_diff_item **items, size_t *n,
+		      size_t *cap, int kind, int side, const struct trace_kernel_stats *g,
+		      size_t ng)
+{
+	for (size_t i = 0; i < ng; i++) {
+		int64_t j;
+		int got = trace_namemap_get(where, g[i].name, &j);
+		if (got < 0)
+			return -1;
+		if (!got) {
+			struct trace_diff_item it = {kind, g[i].name, -1, -1, 0, 0, 0, 0};
+			if (MO_GROW(*items, *n + 1, *cap) < 0 ||
+			    trace_namemap_put(where, g[i].name, (int64_t)*n) < 0)
+				return -1;
+			j = (int64_t)(*n)++;
+			(*items)[j] = it;
+		}
+		struct trace_diff_item *it = &(*items)[j];
+		*(side ? &it->count_b : &it->count_a) += g[i].dur_ns.n;
+		an_add(side ? &it->ns_b : &it->ns_a, g[i].total_ns);
+	}
+	return 0;
+}
+
 /* One kind of grouped statistics: a's rows matched to b's by name. */
 static int diff_groups(struct trace_diff *d, size_t *cap, int kind,
 		       const struct trace_kernel_stats *ga, size_t na,
 		       const struct trace_kernel_stats *gb, size_t nb)
 {
-	struct trace_namemap *in_b = trace_namemap_new();
-	char *matched = calloc(nb ? nb : 1, 1);
-	int rc = in_b && matched ? 0 : -1;
+	struct trace_namemap *where = trace_namemap_new();
+	struct trace_diff_item *items = NULL;
+	size_t n = 0, items_cap = 0;
+	int rc = where ? 0 : -1;
 
-	for (size_t j = 0; rc == 0 && j < nb; j++)
-		rc = trace_namemap_put(in_b, gb[j].name, (int64_t)j);
-	for (size_t i = 0; rc == 0 && i < na; i++) {
-		struct trace_diff_item it = {kind, ga[i].name, -1, -1, ga[i].dur_ns.n, 0,
-					     ga[i].total_ns, 0};
-		int64_t j;
-		int got = trace_namemap_get(in_b, ga[i].name, &j);
-		if (got < 0) {
-			rc = -1;
-			break;
-		}
-		if (got) {
-			matched[j] = 1;
-			it.count_b = gb[j].dur_ns.n;
-			it.ns_b = gb[j].total_ns;
-		}
-		rc = push(d, cap, &it);
-	}
-	for (size_t j = 0; rc == 0 && j < nb; j++)
-		if (!matched[j]) {
-			struct trace_diff_item it = {kind, gb[j].name, -1, -1, 0, gb[j].dur_ns.n, 0,
-						     gb[j].total_ns};
-			rc = push(d, cap, &it);
-		}
-	trace_namemap_free(in_b);
-	free(matched);
+	if (rc == 0)
+		rc = merge_side(where, &items, &n, &items_cap, kind, 0, ga, na);
+	if (rc == 0)
+		rc = merge_side(where, &items, &n, &items_cap, kind, 1, gb, nb);
+	for (size_t i = 0; rc == 0 && i < n; i++)
+		rc = push(d, cap, &items[i]);
+	trace_namemap_free(where);
+	free(items);
 	return rc;
 }
 
@@ -75,7 +86,7 @@ static size_t job_steps(const struct trace_analysis *a, const struct trace_break
 		i++;
 	for (k = i; k < n && b[k].rank == rank; k++)
 		;
-	*first = b + i;
+	*first = k > i ? b + i : NULL; /* b is NULL when there are no rows */
 	return k - i;
 }
 
@@ -103,10 +114,15 @@ static int diff_steps(struct trace_diff *d, size_t *cap, const struct trace_anal
 	return 0;
 }
 
+int64_t trace_diff_delta(const struct trace_diff_item *it)
+{
+	return an_sat_sub(it->ns_b, it->ns_a);
+}
+
 static int64_t impact(const struct trace_diff_item *it)
 {
-	int64_t x = it->ns_b - it->ns_a;
-	return x < 0 ? -x : x;
+	int64_t x = trace_diff_delta(it);
+	return x == INT64_MIN ? INT64_MAX : x < 0 ? -x : x;
 }
 
 static int cmp_item(const void *pa, const void *pb)

@@ -990,7 +990,9 @@ size_t trace_analysis_critical_path(const struct trace_analysis *a, const struct
  * kernel count across ranks; a step compares its window (the job's, rank -1,
  * with more than one rank, else rank 0's) and activity count, steps paired in
  * order (the first step of a with the first of b: two runs rarely share
- * step numbers).  Items that changed neither time nor count are left out and
+ * step numbers).  Rows of one side that share a name (a module named
+ * "(none)" and no module; classes out of range, all "unknown") are one item,
+ * summed.  Items that changed neither time nor count are left out and
  * counted in unchanged.  Items come sorted by impact, |ns_b - ns_a| largest
  * first; ties: kernels, modules, classes, steps, then by name.  One side's
  * count is 0 for an item that appeared or disappeared.  Names point into a
@@ -1010,6 +1012,9 @@ struct trace_diff {
 	size_t n;
 	size_t unchanged;
 };
+/* ns_b - ns_a, saturated to the int64 range (a hostile trace's times may be
+ * anything); impact is its absolute value, INT64_MAX at most. */
+int64_t trace_diff_delta(const struct trace_diff_item *it);
 /* 0, or -MO_ENOMEM; *out is freed by trace_diff_free() (NULL-safe). */
 int trace_diff_new(const struct trace_analysis *a, const struct trace_analysis *b,
 		   struct trace_diff **out, struct mo_err *err);
