@@ -31,10 +31,17 @@ struct ev {
 };
 
 /* An event in the queue: its time, then its sequence number above its
- * operation's id (see the event queue). */
+ * handle (see the event queue). */
 struct hent {
 	int64_t t;
 	uint64_t key;
+};
+
+/* What a handle of the event queue stands for: the operation whose event it
+ * is and where that event sits in the heap. */
+struct hslot {
+	int64_t op;
+	int64_t pos;
 };
 
 /* An operation: what every kind has, then a kernel sequence's or a
@@ -43,6 +50,7 @@ struct op {
 	uint8_t kind, state;
 	uint8_t ev_type;     /* its event in the queue: type and version */
 	uint32_t ev_ver;
+	uint32_t ev_h;       /* ... and its handle + 1 there (0: none) */
 	int32_t stream;      /* kernels: its stream; comm: its first participant's */
 	int32_t deps_left, heads_needed;
 	uint32_t ver;
@@ -175,7 +183,10 @@ struct engine_sim {
 	size_t n_heap, cap_heap;
 	int op_bits;          /* the heap's keys (heap_keys) */
 	uint64_t op_mask, seq_max;
-	int64_t *hpos;        /* [op]: position of its waiting event in the heap, -1 none */
+	struct hslot *hs;     /* [handle]: a waiting event's operation and heap position */
+	size_t n_hs, cap_hs;
+	uint32_t *hfree;      /* handles free for reuse */
+	size_t n_hfree, cap_hfree;
 	struct rate_memo *memo; /* [RATE_MEMO] (kernel_rate) */
 	uint64_t seq, epoch;
 	int64_t now;
@@ -273,7 +284,8 @@ void engine_sim_free(struct engine_sim *s)
 	free(s->dependents);
 	free(s->dep_idx);
 	free(s->heap);
-	free(s->hpos);
+	free(s->hs);
+	free(s->hfree);
 	free(s->memo);
 	free(s);
 }
@@ -492,27 +504,31 @@ int64_t engine_sim_add_comm(struct engine_sim *s, int kind, const int *streams, 
 /* ------------------------------------------------------------------------ */
 /* The event queue: an indexed 4-ary heap on (time, sequence number).  An    */
 /* operation has at most one event waiting (its start, its data flow or its  */
-/* completion), found through s->hpos: a rate change moves that event to    */
+/* completion), found through its handle: a rate change moves that event to */
 /* its new time in place (with a new sequence number, as a fresh push would  */
 /* get) instead of leaving a stale one behind.  The keys are unique, so the  */
 /* order of events is the same as any heap's on those keys.  An entry is 16  */
-/* bytes, its time and one word with the sequence number above the          */
-/* operation's id (s->op_bits wide), so four siblings share a cache line;    */
-/* the event's type and version wait in its operation (one event each).     */
+/* bytes, its time and one word with the sequence number above the event's   */
+/* handle (s->op_bits wide), so four siblings share a cache line.  Handles   */
+/* are reused, so the table a move updates (s->hs) is as long as the most    */
+/* events ever waiting at once, not the number of operations; the event's    */
+/* type and version wait in its operation.                                  */
 /* ------------------------------------------------------------------------ */
 
 #define HEAP_D 4
 
+/* (Bitwise, not short-circuit: the compiler keeps it free of branches, which
+ * the heap's data-dependent comparisons would mispredict.) */
 static int hent_less(const struct hent *a, const struct hent *b)
 {
-	return a->t < b->t || (a->t == b->t && a->key < b->key);
+	return (a->t < b->t) | ((a->t == b->t) & (a->key < b->key));
 }
 
 /* Put e at position i of the heap, recording where its operation's event is. */
 static void heap_set(struct engine_sim *s, size_t i, struct hent e)
 {
 	s->heap[i] = e;
-	s->hpos[e.key & s->op_mask] = (int64_t)i;
+	s->hs[e.key & s->op_mask].pos = (int64_t)i;
 }
 
 /* Move e up from the free position i to where it belongs. */
@@ -536,8 +552,7 @@ static void heap_down(struct engine_sim *s, size_t i, struct hent e, size_t n)
 		if (c >= n)
 			break;
 		for (c++; c < end; c++)
-			if (hent_less(&s->heap[c], &s->heap[m]))
-				m = c;
+			m = hent_less(&s->heap[c], &s->heap[m]) ? c : m;
 		if (!hent_less(&s->heap[m], &e))
 			break;
 		heap_set(s, i, s->heap[m]);
@@ -550,15 +565,17 @@ static void heap_down(struct engine_sim *s, size_t i, struct hent e, size_t n)
  * counted as processed: it is the event a rate change superseded). */
 static int heap_push(struct engine_sim *s, int64_t t, int type, int64_t op, uint32_t ver)
 {
-	struct hent e = {t, s->seq << s->op_bits | (uint64_t)op};
-	int64_t at = s->hpos[op];
+	struct op *o = &s->ops[op];
+	uint64_t h;
+	struct hent e;
 
 	if (s->seq > s->seq_max)
 		return -1; /* engine_sim_run says so */
-	s->seq++;
-	s->ops[op].ev_type = (uint8_t)type;
-	s->ops[op].ev_ver = ver;
-	if (at >= 0) {
+	o->ev_type = (uint8_t)type;
+	o->ev_ver = ver;
+	if (o->ev_h) {
+		int64_t at = s->hs[o->ev_h - 1].pos;
+		e = (struct hent){t, s->seq++ << s->op_bits | (o->ev_h - 1)};
 		s->st.events++;
 		if (hent_less(&e, &s->heap[at]))
 			heap_up(s, (size_t)at, e);
@@ -566,8 +583,14 @@ static int heap_push(struct engine_sim *s, int64_t t, int type, int64_t op, uint
 			heap_down(s, (size_t)at, e, s->n_heap);
 		return 0;
 	}
-	if (s->n_heap == s->cap_heap && MO_GROW(s->heap, s->n_heap + 1, s->cap_heap))
+	if ((s->n_heap == s->cap_heap && MO_GROW(s->heap, s->n_heap + 1, s->cap_heap)) ||
+	    (!s->n_hfree && (MO_GROW(s->hs, s->n_hs + 1, s->cap_hs) ||
+			      MO_GROW(s->hfree, s->n_hs + 1, s->cap_hfree))))
 		return -1;
+	h = s->n_hfree ? s->hfree[--s->n_hfree] : s->n_hs++;
+	s->hs[h].op = op;
+	o->ev_h = (uint32_t)h + 1;
+	e = (struct hent){t, s->seq++ << s->op_bits | h};
 	heap_up(s, s->n_heap++, e);
 	return 0;
 }
@@ -575,16 +598,19 @@ static int heap_push(struct engine_sim *s, int64_t t, int type, int64_t op, uint
 static struct ev heap_pop(struct engine_sim *s)
 {
 	struct hent top = s->heap[0], last = s->heap[--s->n_heap];
-	int64_t op = (int64_t)(top.key & s->op_mask);
+	uint64_t h = top.key & s->op_mask;
+	int64_t op = s->hs[h].op;
 
-	s->hpos[op] = -1;
+	s->ops[op].ev_h = 0;
+	s->hfree[s->n_hfree++] = (uint32_t)h; /* room: as many as handles (heap_push) */
 	if (s->n_heap)
 		heap_down(s, 0, last, s->n_heap);
 	return (struct ev){top.t, op, s->ops[op].ev_ver, s->ops[op].ev_type};
 }
 
-/* The heap's key layout for n operations: the bits of an operation's id, and
- * the sequence numbers left above them. */
+/* The heap's key layout for n operations: the bits of a handle (there are
+ * never more handles than operations), and the sequence numbers left above
+ * them. */
 static void heap_keys(struct engine_sim *s, size_t n)
 {
 	s->op_bits = 1;
@@ -1467,11 +1493,9 @@ int engine_sim_run(struct engine_sim *s, const struct trace_sink *out, struct mo
 	/* Dependents in CSR form. */
 	s->dep_idx = calloc(n + 1, sizeof(*s->dep_idx));
 	s->dependents = malloc((s->n_deps ? s->n_deps : 1) * sizeof(*s->dependents));
-	s->hpos = malloc((n ? n : 1) * sizeof(*s->hpos));
 	s->memo = calloc(RATE_MEMO, sizeof(*s->memo));
-	if (!s->dep_idx || !s->dependents || !s->hpos || !s->memo)
+	if (!s->dep_idx || !s->dependents || !s->memo)
 		return mo_err_set(err, MO_ENOMEM, "out of memory for %zu operations", n);
-	memset(s->hpos, 0xff, (n ? n : 1) * sizeof(*s->hpos)); /* -1: no event */
 	for (size_t i = 0; i < s->n_deps; i++)
 		s->dep_idx[s->deps[i].on + 1]++;
 	for (size_t i = 0; i < n; i++)
