@@ -258,6 +258,7 @@ bench-host: $(MOSAIC)
 	tests/bench/host-backward-count.py
 	tests/bench/host-gpu-fit.py
 	tests/bench/gemm-align-fit.py --mosaic=$(MOSAIC)
+	tests/bench/reduction-latency-fit.py --mosaic=$(MOSAIC)
 
 # ---- benchmarks of our own speed ----
 bench-self: $(MOSAIC) $(BENCH_BIN)

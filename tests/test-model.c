@@ -704,6 +704,30 @@ START_TEST(narrow_accesses_stretch_only_the_main_loop)
 }
 END_TEST
 
+/* A reduction pays a fixed dependency chain (op.c, REDUCTION_CHAIN_NS,
+ * 1900 ns) on top of an elementwise kernel's fixed time (0.6 x the 2500 ns
+ * launch): a 15360-byte layer norm (OWLv2's 5 text tokens, measured about
+ * 3.3 us) is 1500 + 1900 + its 148 ns of memory. */
+START_TEST(a_reduction_pays_a_fixed_chain_beyond_an_elementwise_kernel)
+{
+	const struct model_gpu *h = gpu("h100");
+	struct model_op op = { .kind = MODEL_OP_REDUCTION, .dtype = MODEL_BF16, .bytes = 15360 };
+	struct model_op_pred pr, pe;
+	struct mo_err err;
+
+	ck_assert_int_eq(model_op_predict(h, &op, h->sms, &pr, &err), 0);
+	op.kind = MODEL_OP_ELEMENTWISE;
+	ck_assert_int_eq(model_op_predict(h, &op, h->sms, &pe, &err), 0);
+	ck_assert_double_eq_tol(pe.launch_ns, 1500, 1e-9);
+	ck_assert_double_eq_tol(pr.launch_ns, 1500 + 1900, 1e-9);
+	ck_assert_int_eq(pr.ns, (int64_t)llround(3400 + pr.memory_ns));
+	/* the chain does not scale with the SMs: the same on 16 of them */
+	op.kind = MODEL_OP_REDUCTION;
+	ck_assert_int_eq(model_op_predict(h, &op, 16, &pe, &err), 0);
+	ck_assert_double_eq_tol(pe.launch_ns, 3400, 1e-9);
+}
+END_TEST
+
 /* PyTorch's row softmax: rows over 1024 elements that are not whole 16-byte
  * vectors run cunn_SoftMaxForward's scalar loads; aligned rows and short
  * rows (the warp-per-row kernel) keep the streaming model. */
@@ -1501,6 +1525,7 @@ Suite *test_suite(void)
 	tcase_add_test(tc, gpus_are_found_by_short_full_and_trace_names);
 	tcase_add_test(tc, a_misaligned_gemm_runs_narrow_accesses_and_a_pre_hopper_kernel);
 	tcase_add_test(tc, narrow_accesses_stretch_only_the_main_loop);
+	tcase_add_test(tc, a_reduction_pays_a_fixed_chain_beyond_an_elementwise_kernel);
 	tcase_add_test(tc, a_long_misaligned_softmax_row_is_read_scalar);
 	tcase_add_test(tc, a_kernel_stream_lasts_the_max_of_host_issue_and_gpu_work);
 	tcase_add_test(tc, each_gpu_gets_the_host_constants_of_its_own_machines_traces);

@@ -22,12 +22,10 @@ name, so its tile choice may differ from the formula's), with op.c's
 constant.
 """
 import importlib.util
-import json
 import math
 import os
 import re
 import statistics
-import subprocess
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -39,10 +37,8 @@ TRACES = (('trace_diff/control/control.json.gz', 'a100-pg509'),
 
 
 def model(mosaic, gpu, shape, acc=16):
-    p = subprocess.run([mosaic, 'model', 'kernel', '--gpu', gpu, '--dtype', 'tf32', '--op', 'bmm'
-                        if shape[0] > 1 else 'linear', '--shape', ','.join(map(str, shape)),
-                        '--access-bytes', str(acc), '--json'], capture_output=True, text=True)
-    return json.loads(p.stdout) if p.returncode == 0 else None
+    return koe.model_json(mosaic, gpu, 'tf32', 'bmm' if shape[0] > 1 else 'linear',
+                          ['--shape', ','.join(map(str, shape)), '--access-bytes', str(acc)])
 
 
 def ops(mosaic, path, gpu):

@@ -149,18 +149,24 @@ def ops_of(path):
     return list(out.values())
 
 
-def predict(a, kind, shape, dtype):
-    cmd = [a.mosaic, 'model', 'kernel', '--gpu', a.gpu, '--dtype', dtype, '--op', kind, '--json']
-    if a.gpu_file:
-        cmd += ['--gpu-file', a.gpu_file]
-    if kind == 'attention':
-        cmd += ['--shape', ','.join(map(str, shape[:4]))] + (['--causal'] if shape[4] else [])
-    elif kind in ('linear', 'bmm'):
-        cmd += ['--shape', ','.join(map(str, shape))]
-    else:
-        cmd += ['--bytes', str(shape)]
+def model_json(mosaic, gpu, dtype, kind, extra, gpu_file=None):
+    """`mosaic model kernel --json` of one op (extra: its shape options), or None."""
+    cmd = [mosaic, 'model', 'kernel', '--gpu', gpu, '--dtype', dtype, '--op', kind, '--json'] + extra
+    if gpu_file:
+        cmd += ['--gpu-file', gpu_file]
     p = subprocess.run(cmd, capture_output=True, text=True)
-    return json.loads(p.stdout)['pred_ns'] if p.returncode == 0 else None
+    return json.loads(p.stdout) if p.returncode == 0 else None
+
+
+def predict(a, kind, shape, dtype):
+    if kind == 'attention':
+        extra = ['--shape', ','.join(map(str, shape[:4]))] + (['--causal'] if shape[4] else [])
+    elif kind in ('linear', 'bmm'):
+        extra = ['--shape', ','.join(map(str, shape))]
+    else:
+        extra = ['--bytes', str(shape)]
+    j = model_json(a.mosaic, a.gpu, dtype, kind, extra, a.gpu_file)
+    return j['pred_ns'] if j else None
 
 
 def bucket(ns):
