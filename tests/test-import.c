@@ -1250,10 +1250,10 @@ END_TEST
 
 /* ---- the event scanner (import-fast.c) against the token reader ---- */
 
-/* Import src (a file when len is 0, else len bytes of memory) token by
+/* Import the file path, or when path is NULL the len bytes at src, token by
  * token and with the event scanner: the same status, message, records and
- * counts. */
-static void assert_readers_agree(const char *what, const char *src, size_t len)
+ * counts.  Returns the status. */
+static int assert_readers_agree(const char *what, const char *path, const char *src, size_t len)
 {
 	struct trace_mem t[2];
 	struct trace_import_stats st[2];
@@ -1267,8 +1267,8 @@ static void assert_readers_agree(const char *what, const char *src, size_t len)
 		struct trace_sink sink = trace_sink_mem(&t[k]);
 		mo_err_clear(&err[k]);
 		memset(&st[k], 0, sizeof(st[k]));
-		rc[k] = len ? trace_import_kineto_mem(src, len, "lit.json", &o, &sink, &st[k], &err[k])
-			    : trace_import_kineto_opts(src, &o, &sink, &st[k], &err[k]);
+		rc[k] = path ? trace_import_kineto_opts(path, &o, &sink, &st[k], &err[k])
+			     : trace_import_kineto_mem(src, len, "lit.json", &o, &sink, &st[k], &err[k]);
 	}
 	ck_assert_msg(rc[0] == rc[1], "%s: rc %d vs %d (%s | %s)", what, rc[0], rc[1], err[0].msg,
 		      err[1].msg);
@@ -1285,6 +1285,13 @@ static void assert_readers_agree(const char *what, const char *src, size_t len)
 	}
 	trace_mem_release(&t[0]);
 	trace_mem_release(&t[1]);
+	return rc[0];
+}
+
+/* A good trace file: both readers read it, alike. */
+static void readers_agree_on(const char *path)
+{
+	ck_assert_int_eq(assert_readers_agree(path, path, NULL, 0), 0);
 }
 
 /* Events the scanner reads and events it leaves to the token reader (an
@@ -1315,6 +1322,8 @@ static const char *const scanner_cases[] = {
 	"[{\"ph\":\"X\",\"ts\":1,\"dur\":2,\"args\":[]}]",
 	"[{\"ph\":\"X\",\"ts\":1,\"dur\":2,\"name\":\"tab\there\"}]",
 	"[{}]",
+	"[{\"x\":{\"a\":,\"ph\":\"i\"},\"ts\":1}]",
+	"[{\"ph\":\"X\",\"ts\":1,\"dur\":2,\"x\":{\"a\":{\"b\":[1,{}]},\"ph\":\"i\"}}]",
 	"[{\"ph\":\"X\",\"ts\":1,\"dur\":2,\"args\":{\"grid\":[1,2,3]",
 	"[{\"ph\":\"X\",\"ts\":1,\"dur\":2",
 };
@@ -1324,11 +1333,11 @@ START_TEST(the_event_scanner_and_the_token_reader_agree)
 	char what[64];
 	for (size_t i = 0; i < sizeof(scanner_cases) / sizeof(scanner_cases[0]); i++) {
 		snprintf(what, sizeof(what), "scanner case %zu", i);
-		assert_readers_agree(what, scanner_cases[i], strlen(scanner_cases[i]));
+		assert_readers_agree(what, NULL, scanner_cases[i], strlen(scanner_cases[i]));
 	}
 	for (size_t i = 0; i < sizeof(bad_cases) / sizeof(bad_cases[0]); i++) {
 		snprintf(what, sizeof(what), "bad case %zu", i);
-		assert_readers_agree(what, bad_cases[i].json, strlen(bad_cases[i].json));
+		assert_readers_agree(what, NULL, bad_cases[i].json, strlen(bad_cases[i].json));
 	}
 	static const char *const files[] = {
 		DATA "tracelens/gaunernst_bert-small-uncased__1016001.json.gz",
@@ -1337,7 +1346,7 @@ START_TEST(the_event_scanner_and_the_token_reader_agree)
 		"tests/fuzz/corpus/kineto/annotations.json", "tests/fuzz/corpus/kineto/bare-array.json",
 	};
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++)
-		assert_readers_agree(files[i], files[i], 0);
+		readers_agree_on(files[i]);
 }
 END_TEST
 
@@ -1379,11 +1388,6 @@ START_TEST(external_traces_match_independent_figures)
 	for_each_external(check_against_expected);
 }
 END_TEST
-
-static void readers_agree_on(const char *path)
-{
-	assert_readers_agree(path, path, 0);
-}
 
 /* Every external trace present, read both ways (tracelens' are indented,
  * HTA's and Kineto's one event a line). */

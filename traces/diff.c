@@ -26,10 +26,12 @@ static int push(struct trace_diff *d, size_t *cap, const struct trace_diff_item 
 	return 0;
 }
 
-/* Rows of one side by name: rows that share a name (out-of-range classes
- * all read "unknown"; a module named "(none)" and no module) are one item,
- * their counts and times summed.  Items go to d's list in first-seen order
- * (side a) or are matched to it (side b); 0 or -1 (out of memory). */
+/* Rows of one side by name.  The analysis gives each side unique names (its
+ * strings interned, "(none)" once for a module of that name and no module,
+ * out-of-range classes "unknown" when added); should two rows still share a
+ * name they are one item, counts and times summed.  Items go to d's list in
+ * first-seen order (side a) or are matched to it (side b); 0 or -1 (out of
+ * memory). */
 static int merge_side(struct trace_namemap *where, struct trace_diff_item **items, size_t *n,
 		      size_t *cap, int kind, int side, const struct trace_kernel_stats *g,
 		      size_t ng)

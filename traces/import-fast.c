@@ -116,7 +116,7 @@ static int skip_value(struct fast *f)
 	unsigned char open[FAST_DEPTH];
 	const unsigned char *s;
 	size_t n;
-	int d = 0, r;
+	int d = 0, r = 1; /* r: a `continue` (an open container's first member) tests it */
 	do {
 		if (ws(f) != OK)
 			return BAIL;

@@ -62,7 +62,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct mo_err err = {0};
 	struct trace_record rec;
 	struct trace_diff *d = NULL;
-	int rc, ranks = size ? 1 + data[0] % 4 : 1;
+	int rc, ranks = size ? 1 + data[size - 1] % 4 : 1;
 	uint64_t i = 0;
 
 	struct trace_reader *r = trace_reader_open_mem(data, size, "fuzz.mtr", &err);
