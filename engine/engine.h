@@ -221,7 +221,8 @@ int engine_sim_set_stream_name(struct engine_sim *s, int stream, const char *nam
 int engine_sim_set_group(struct engine_sim *s, int stream, int group, struct mo_err *err);
 
 /*
- * Give a stream a host thread (host >= 0; streams may share one).  The
+ * Give a stream a host thread (host >= 0; streams may share one), before
+ * any operation is queued on it (-MO_EUSAGE after).  The
  * thread issues the kernels of its streams' operations in the order they
  * are queued: kernel i of an operation is launched when the thread has
  * spent the host_ns of every kernel it issued before, and of kernel i

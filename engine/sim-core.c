@@ -350,6 +350,9 @@ int engine_sim_set_host(struct engine_sim *s, int stream, int host, struct mo_er
 {
 	if (stream < 0 || (size_t)stream >= s->n_streams || host < 0)
 		return mo_err_set(err, MO_EUSAGE, "no stream %d or bad host %d", stream, host);
+	if (s->streams[stream].n) /* its launch rings are sized by what its host issues */
+		return mo_err_set(err, MO_EUSAGE, "a host for stream %d set after queueing on it",
+				  stream);
 	s->streams[stream].host = host;
 	return 0;
 }

@@ -353,6 +353,8 @@ static int64_t queued_run(int depth, int64_t *b_start)
 	ck_assert_int_ge(engine_sim_add_kernels(s, 1, b, 1, NULL, NULL, 0, &err), 0);
 	/* the depth is fixed once operations are queued */
 	ck_assert_int_eq(engine_sim_set_queue_depth(s, depth, &err), -MO_EUSAGE);
+	/* and so is a stream's host */
+	ck_assert_int_eq(engine_sim_set_host(s, 1, 1, &err), -MO_EUSAGE);
 	trace_mem_init(&t);
 	trace_header_init(&h);
 	h.source = TRACE_SOURCE_SIMULATED;
