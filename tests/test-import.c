@@ -1339,6 +1339,12 @@ START_TEST(the_event_scanner_and_the_token_reader_agree)
 		snprintf(what, sizeof(what), "bad case %zu", i);
 		assert_readers_agree(what, NULL, bad_cases[i].json, strlen(bad_cases[i].json));
 	}
+}
+END_TEST
+
+/* The committed traces and fuzz seeds, read both ways. */
+START_TEST(the_readers_agree_on_the_committed_traces)
+{
 	static const char *const files[] = {
 		DATA "tracelens/gaunernst_bert-small-uncased__1016001.json.gz",
 		DATA "hta/benchmark_result_2869224_1695835535_trace.json.gz",
@@ -1442,6 +1448,7 @@ Suite *test_suite(void)
 	tcase_add_test(tc, bert_is_attributed_to_its_modules);
 	tcase_add_test(tc, bert_idle_time_is_all_waiting_for_the_host);
 	tcase_add_test(tc, external_traces_match_independent_figures);
+	tcase_add_test(tc, the_readers_agree_on_the_committed_traces);
 	tcase_add_test(tc, the_readers_agree_on_the_external_traces);
 	suite_add_tcase(s, tc);
 	return s;
