@@ -76,23 +76,25 @@ static int kcache_get(struct kcache *kc, const struct engine_run_opts *o, const 
 		trace_mem_release(&e->recs);
 		return mo_err_set(err, MO_ENOMEM, "out of memory");
 	}
+	/* the slice's optimizer step costs its own tensors' activity (-1: a
+	 * trace module, whose kernels cost their own) */
+	int64_t opt = phase == WORKLOAD_OPT && c->host.mode != MODEL_LAUNCH_GRAPHS
+			      ? workload_host_opt_ns(w, module, lb, le, &c->host)
+			      : -1;
 	for (size_t i = 0; i < e->recs.n; i++) {
 		const struct trace_record *r = &e->recs.recs[i];
 		if (r->kind != TRACE_KIND_KERNEL)
 			continue;
 		engine_kernel_from_trace(c->gpu, &r->u.kernel, c->gpu->sms, &e->k[e->n]);
 		e->k[e->n].gap_ns = c->launch_ns;
-		e->k[e->n].host_ns = workload_host_kernel_ns(w, module, phase, &c->host,
-							     (int)r->u.kernel.kclass);
+		e->k[e->n].host_ns = opt >= 0 ? 0
+					      : workload_host_kernel_ns(w, module, phase, &c->host,
+									(int)r->u.kernel.kclass);
 		e->k[e->n].rec = r;
 		e->n++;
 	}
-	if (e->n && phase == WORKLOAD_OPT && c->host.mode != MODEL_LAUNCH_GRAPHS) {
-		/* the slice's optimizer step costs its own tensors' activity */
-		int64_t opt = workload_host_opt_ns(w, module, lb, le, &c->host);
-		for (size_t i = 0; opt >= 0 && i < e->n; i++)
-			e->k[i].host_ns = opt / (int64_t)e->n;
-	}
+	for (size_t i = 0; opt >= 0 && i < e->n; i++)
+		e->k[i].host_ns = opt / (int64_t)e->n;
 	if (e->n && c->host.mode == MODEL_LAUNCH_GRAPHS)
 		e->k[0].host_ns = c->host.graph_launch_ns; /* one graph launch per task */
 	*idx = kc->n++;

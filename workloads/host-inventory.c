@@ -63,12 +63,9 @@ int64_t workload_host_kernel_ns(const struct workload *w, int m, int phase,
 		return 0;
 	if (phase == WORKLOAD_BWD) /* autograd's thread, any module */
 		return (int64_t)model_host_activity_ns(h, 1, MODEL_HOST_BWD_OPS_PER_LAUNCH, 0);
-	if (phase == WORKLOAD_OPT && wm->arch != WORKLOAD_ARCH_TRACE) {
-		/* the step's activity over the module's tensors (optimizer.c) */
-		struct wl_host_activity a;
-		if (wl_opt_ops(w, m, 0, wm->layers, NULL, NULL, &a) < 0 || a.kernels <= 0)
-			return model_host_kernel_ns(h, kclass);
-		return workload_host_opt_ns(w, m, 0, wm->layers, h) / (int64_t)a.kernels;
+	if (phase == WORKLOAD_OPT) {
+		int64_t ns = workload_host_opt_kernel_ns(w, m, h);
+		return ns >= 0 ? ns : model_host_kernel_ns(h, kclass);
 	}
 	if (phase != WORKLOAD_FWD || wm->impl != WORKLOAD_IMPL_PYTORCH)
 		return model_host_kernel_ns(h, kclass);
@@ -83,6 +80,20 @@ int64_t workload_host_kernel_ns(const struct workload *w, int m, int phase,
 				 (L * v->layer.kernels + v->rest.kernels));
 	}
 	return model_host_kernel_ns(h, kclass);
+}
+
+int64_t workload_host_opt_kernel_ns(const struct workload *w, int m, const struct model_host *h)
+{
+	const struct workload_module *wm = &w->modules[m];
+	struct wl_host_activity a;
+
+	if (h->mode == MODEL_LAUNCH_GRAPHS)
+		return 0;
+	/* the step's activity over the module's tensors (optimizer.c) */
+	if (wm->arch == WORKLOAD_ARCH_TRACE || wl_opt_ops(w, m, 0, wm->layers, NULL, NULL, &a) < 0 ||
+	    a.kernels <= 0)
+		return -1;
+	return workload_host_opt_ns(w, m, 0, wm->layers, h) / (int64_t)a.kernels;
 }
 
 int64_t workload_host_opt_ns(const struct workload *w, int m, int lb, int le,

@@ -38,13 +38,13 @@ static int put(const struct trace_sink *sink, const struct trace_record *rec, st
 }
 
 /* The host thread of a launched iteration: its clock and the API call that
- * launches a kernel of module m in phase (sets *t to the kernel's start). */
-static int launch(const struct workload *w, const struct model_host *host, int m, int phase,
-		  const struct trace_record *k, int first, int64_t *clock, int64_t *t,
-		  const struct trace_sink *sink, struct mo_err *err)
+ * launches kernel k, which costs the thread cpu (sets *t to the kernel's
+ * start). */
+static int launch(const struct model_host *host, int64_t cpu, const struct trace_record *k,
+		  int first, int64_t *clock, int64_t *t, const struct trace_sink *sink,
+		  struct mo_err *err)
 {
 	struct trace_record call;
-	int64_t cpu = workload_host_kernel_ns(w, m, phase, host, (int)k->u.kernel.kclass);
 
 	if (first && host->mode == MODEL_LAUNCH_GRAPHS)
 		cpu = host->graph_launch_ns;
@@ -132,6 +132,10 @@ int workload_synth_iteration_host(const struct workload *w, const struct model_g
 				const struct trace_mem *c = &cache[m * 3 + phase];
 				int64_t t0 = t;
 				int first = 1;
+				/* asked once: it walks every parameter tensor */
+				int64_t opt_cpu = host && phase == WORKLOAD_OPT
+							  ? workload_host_opt_kernel_ns(w, m, host)
+							  : -1;
 				for (size_t k = 0; k < c->n; k++) {
 					rec = c->recs[k];
 					if (rec.kind != TRACE_KIND_KERNEL)
@@ -139,8 +143,12 @@ int workload_synth_iteration_host(const struct workload *w, const struct model_g
 					int64_t d = rec.u.kernel.end_ns - rec.u.kernel.start_ns;
 					int64_t c0 = clock;
 					rec.u.kernel.correlation = s.kernels;
-					if (host && (rc = launch(w, host, m, phase, &rec, first, &clock,
-								 &t, sink, err)) != 0)
+					if (host && (rc = launch(host,
+								 opt_cpu >= 0 ? opt_cpu
+									      : workload_host_kernel_ns(
+											w, m, phase, host,
+											(int)rec.u.kernel.kclass),
+								 &rec, first, &clock, &t, sink, err)) != 0)
 						goto out;
 					if (phase == WORKLOAD_OPT)
 						s.opt_kernels++, s.opt_busy_ns += d,

@@ -377,6 +377,13 @@ int workload_synth_iteration_host(const struct workload *w, const struct model_g
 int64_t workload_host_kernel_ns(const struct workload *w, int m, int phase,
 				const struct model_host *h, int kclass);
 /*
+ * What workload_host_kernel_ns gives each optimizer kernel of module m: the
+ * module's workload_host_opt_ns over its optimizer kernels (0 under graphs);
+ * -1 for a trace module or a module without them.  It walks every parameter
+ * tensor: callers that launch many kernels ask once per module.
+ */
+int64_t workload_host_opt_kernel_ns(const struct workload *w, int m, const struct model_host *h);
+/*
  * The CPU time of the optimizer step over layers [lb, le) of module m (a
  * sized module; -1 for a trace module, whose kernels cost
  * workload_host_kernel_ns each): the activity workloads/optimizer.c counts
