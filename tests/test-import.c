@@ -191,6 +191,48 @@ static const char modern[] =
 
 #define BASE 1700000000000000000LL
 
+/* Definitions come before any activity, and GPU activities are in start
+ * order whatever the file order. */
+static void assert_definitions_then_activities_in_start_order(const struct trace_mem *t)
+{
+	size_t first_activity = t->n;
+	for (size_t i = 0; i < t->n; i++)
+		if (t->recs[i].kind == TRACE_KIND_KERNEL && first_activity == t->n)
+			first_activity = i;
+	for (size_t i = first_activity; i < t->n; i++)
+		ck_assert(t->recs[i].kind != TRACE_KIND_MODULE && t->recs[i].kind != TRACE_KIND_PHASE &&
+			  t->recs[i].kind != TRACE_KIND_DEVICE && t->recs[i].kind != TRACE_KIND_STREAM);
+	int64_t last = INT64_MIN;
+	for (size_t i = first_activity; i < t->n; i++) {
+		int64_t s, e;
+		if (trace_record_span(&t->recs[i], &s, &e) == 0 && t->recs[i].u.marker.device >= 0 &&
+		    t->recs[i].kind != TRACE_KIND_MARKER) {
+			ck_assert_int_ge(s, last);
+			last = s;
+		}
+	}
+}
+
+/* The modern trace's markers: host annotations and the GPU annotation. */
+static void assert_modern_markers(const struct trace_mem *t)
+{
+	int gpu_markers = 0, fwd_markers = 0;
+	for (size_t i = 0; i < t->n; i++) {
+		if (t->recs[i].kind != TRACE_KIND_MARKER)
+			continue;
+		const struct trace_marker *m = &t->recs[i].u.marker;
+		gpu_markers += m->device == 0;
+		if (!strcmp(m->name, "## forward ##")) {
+			fwd_markers++;
+			ck_assert_str_eq(test_phase_name(t, m->phase), "forward");
+		}
+		if (!strcmp(m->name, "ProfilerStep#3"))
+			ck_assert_int_eq(m->step, 3);
+	}
+	ck_assert_int_eq(gpu_markers, 1);
+	ck_assert_int_eq(fwd_markers, 2);
+}
+
 START_TEST(modern_kineto_trace_imports_everything)
 {
 	struct trace_mem t;
@@ -213,25 +255,7 @@ START_TEST(modern_kineto_trace_imports_everything)
 	ck_assert_int_eq(test_count_kind(&t, TRACE_KIND_DEVICE), 1);
 	ck_assert_int_eq(test_count_kind(&t, TRACE_KIND_STREAM), 2);
 
-	/* definitions come before any activity */
-	size_t first_activity = t.n;
-	for (size_t i = 0; i < t.n; i++)
-		if (t.recs[i].kind == TRACE_KIND_KERNEL && first_activity == t.n)
-			first_activity = i;
-	for (size_t i = first_activity; i < t.n; i++)
-		ck_assert(t.recs[i].kind != TRACE_KIND_MODULE && t.recs[i].kind != TRACE_KIND_PHASE &&
-			  t.recs[i].kind != TRACE_KIND_DEVICE && t.recs[i].kind != TRACE_KIND_STREAM);
-
-	/* GPU activities in start order, whatever the file order */
-	int64_t last = INT64_MIN;
-	for (size_t i = first_activity; i < t.n; i++) {
-		int64_t s, e;
-		if (trace_record_span(&t.recs[i], &s, &e) == 0 && t.recs[i].u.marker.device >= 0 &&
-		    t.recs[i].kind != TRACE_KIND_MARKER) {
-			ck_assert_int_ge(s, last);
-			last = s;
-		}
-	}
+	assert_definitions_then_activities_in_start_order(&t);
 	ck_assert_int_eq(st.out_of_order, 0);
 
 	/* the forward GEMM: exact times, launch facts, module at depth 2 */
@@ -289,23 +313,8 @@ START_TEST(modern_kineto_trace_imports_everything)
 	ck_assert_int_eq(mc->bytes, 1024);
 	ck_assert_int_eq(mc->module, -1); /* correlation 499 has no launch on record */
 
-	/* markers: host annotations and the GPU annotation */
 	ck_assert_int_eq(st.markers, 4);
-	int gpu_markers = 0, fwd_markers = 0;
-	for (size_t i = 0; i < t.n; i++) {
-		if (t.recs[i].kind != TRACE_KIND_MARKER)
-			continue;
-		const struct trace_marker *m = &t.recs[i].u.marker;
-		gpu_markers += m->device == 0;
-		if (!strcmp(m->name, "## forward ##")) {
-			fwd_markers++;
-			ck_assert_str_eq(test_phase_name(&t, m->phase), "forward");
-		}
-		if (!strcmp(m->name, "ProfilerStep#3"))
-			ck_assert_int_eq(m->step, 3);
-	}
-	ck_assert_int_eq(gpu_markers, 1);
-	ck_assert_int_eq(fwd_markers, 2);
+	assert_modern_markers(&t);
 
 	/* attribution counts: 3 of the 4 kernels and collectives have a module */
 	ck_assert_int_eq(st.attributed, 4);

@@ -55,6 +55,61 @@ static int launch(const struct model_host *host, int64_t cpu, const struct trace
 	return put(sink, &call, err);
 }
 
+/* Where a synthesised iteration stands: the GPU's clock t, its host
+ * thread's clock, and the figures so far. */
+struct timeline {
+	int64_t t, clock;
+	struct workload_synth_stats s;
+};
+
+/* The kernels c of module m in phase (microbatch mb), back to back on the
+ * GPU after tl->t, each launched by the host thread first when there is one. */
+static int emit_module(const struct workload *w, const struct model_host *host, int m, int phase,
+		       int mb, const struct trace_mem *c, struct timeline *tl,
+		       const struct trace_sink *sink, struct mo_err *err)
+{
+	struct trace_record rec;
+	int64_t t0 = tl->t;
+	int first = 1, rc;
+	/* asked once: it walks every parameter tensor */
+	int64_t opt_cpu = host && phase == WORKLOAD_OPT ? workload_host_opt_kernel_ns(w, m, host) : -1;
+
+	for (size_t k = 0; k < c->n; k++) {
+		rec = c->recs[k];
+		if (rec.kind != TRACE_KIND_KERNEL)
+			continue;
+		int64_t d = rec.u.kernel.end_ns - rec.u.kernel.start_ns, c0 = tl->clock;
+		rec.u.kernel.correlation = tl->s.kernels;
+		if (host) {
+			int64_t cpu = opt_cpu >= 0 ? opt_cpu
+						   : workload_host_kernel_ns(w, m, phase, host,
+									     (int)rec.u.kernel.kclass);
+			if ((rc = launch(host, cpu, &rec, first, &tl->clock, &tl->t, sink, err)) != 0)
+				return rc;
+		}
+		if (phase == WORKLOAD_OPT)
+			tl->s.opt_kernels++, tl->s.opt_busy_ns += d, tl->s.opt_host_ns += tl->clock - c0;
+		first = 0;
+		rec.u.kernel.start_ns = tl->t;
+		rec.u.kernel.end_ns = tl->t + d;
+		rec.u.kernel.microbatch = phase == WORKLOAD_OPT ? -1 : mb;
+		rec.u.kernel.step = 0;
+		tl->t += d;
+		tl->s.kernels++;
+		if (rec.u.kernel.flops > 0)
+			tl->s.flops += rec.u.kernel.flops;
+		if ((rc = put(sink, &rec, err)) != 0)
+			return rc;
+	}
+	if (phase == WORKLOAD_FWD)
+		tl->s.fwd_ns += tl->t - t0;
+	else if (phase == WORKLOAD_BWD)
+		tl->s.bwd_ns += tl->t - t0;
+	else
+		tl->s.opt_ns += tl->t - t0;
+	return 0;
+}
+
 int workload_synth_iteration(const struct workload *w, const struct model_gpu *gpu,
 			     const struct trace_sink *sink, struct workload_synth_stats *st,
 			     struct mo_err *err)
@@ -67,12 +122,11 @@ int workload_synth_iteration_host(const struct workload *w, const struct model_g
 				  struct workload_synth_stats *st, struct mo_err *err)
 {
 	static const char *const phase_names[] = {"forward", "backward", "optimizer"};
-	struct workload_synth_stats s = {0};
+	struct timeline tl = {0};
 	struct trace_header h;
 	struct trace_record rec;
 	struct trace_mem *cache = NULL;
 	int *order = NULL, n = w->n_modules, nmb = workload_microbatches(w), rc;
-	int64_t t = 0, clock = 0;
 
 	if (!gpu)
 		return mo_err_set(err, MO_EUSAGE, "workload '%s': no GPU given", w->name);
@@ -129,55 +183,16 @@ int workload_synth_iteration_host(const struct workload *w, const struct model_g
 				break;
 			for (int i = 0; i < n; i++) {
 				int m = phase == WORKLOAD_BWD ? order[n - 1 - i] : order[i];
-				const struct trace_mem *c = &cache[m * 3 + phase];
-				int64_t t0 = t;
-				int first = 1;
-				/* asked once: it walks every parameter tensor */
-				int64_t opt_cpu = host && phase == WORKLOAD_OPT
-							  ? workload_host_opt_kernel_ns(w, m, host)
-							  : -1;
-				for (size_t k = 0; k < c->n; k++) {
-					rec = c->recs[k];
-					if (rec.kind != TRACE_KIND_KERNEL)
-						continue;
-					int64_t d = rec.u.kernel.end_ns - rec.u.kernel.start_ns;
-					int64_t c0 = clock;
-					rec.u.kernel.correlation = s.kernels;
-					if (host && (rc = launch(host,
-								 opt_cpu >= 0 ? opt_cpu
-									      : workload_host_kernel_ns(
-											w, m, phase, host,
-											(int)rec.u.kernel.kclass),
-								 &rec, first, &clock, &t, sink, err)) != 0)
-						goto out;
-					if (phase == WORKLOAD_OPT)
-						s.opt_kernels++, s.opt_busy_ns += d,
-							s.opt_host_ns += clock - c0;
-					first = 0;
-					rec.u.kernel.start_ns = t;
-					rec.u.kernel.end_ns = t + d;
-					rec.u.kernel.microbatch = phase == WORKLOAD_OPT ? -1 : mb;
-					rec.u.kernel.step = 0;
-					t += d;
-					s.kernels++;
-					if (rec.u.kernel.flops > 0)
-						s.flops += rec.u.kernel.flops;
-					if ((rc = put(sink, &rec, err)) != 0)
-						goto out;
-				}
-				if (phase == WORKLOAD_FWD)
-					s.fwd_ns += t - t0;
-				else if (phase == WORKLOAD_BWD)
-					s.bwd_ns += t - t0;
-				else
-					s.opt_ns += t - t0;
+				if ((rc = emit_module(w, host, m, phase, mb, &cache[m * 3 + phase], &tl,
+						      sink, err)) != 0)
+					goto out;
 			}
 		}
 	}
-	s.iter_ns = t;
-	s.microbatches = nmb;
+	tl.s.iter_ns = tl.t;
+	tl.s.microbatches = nmb;
 	if (st)
-		*st = s;
+		*st = tl.s;
 	rc = 0;
 out:
 	if (cache)
