@@ -93,7 +93,8 @@ int64_t workload_host_opt_kernel_ns(const struct workload *w, int m, const struc
 	if (wm->arch == WORKLOAD_ARCH_TRACE || wl_opt_ops(w, m, 0, wm->layers, NULL, NULL, &a) < 0 ||
 	    a.kernels <= 0)
 		return -1;
-	return workload_host_opt_ns(w, m, 0, wm->layers, h) / (int64_t)a.kernels;
+	/* workload_host_opt_ns of the whole module, from the activity just counted */
+	return (int64_t)model_host_activity_ns(h, a.launches, a.ops, a.pycalls) / (int64_t)a.kernels;
 }
 
 int64_t workload_host_opt_ns(const struct workload *w, int m, int lb, int le,
