@@ -135,8 +135,13 @@ struct rate_memo {
 struct gpu {
 	struct run_slot *run; /* running fluid kernels */
 	size_t n_run, cap_run;
+	size_t n_clocked;     /* how many of them follow the SM clock */
 	int have_clock;       /* clock = model_clock_factor(clock_busy) */
 	double clock_busy, clock;
+	/* (gpu_recompute) its last call got every kernel its full DRAM demand
+	 * (each slot's bw == dem) at clock rated_clock, and rated them all */
+	int settled;
+	double rated_clock;
 	int64_t *comm;        /* running collectives (their data moving) */
 	size_t n_comm, cap_comm;
 	int used_sms;
@@ -867,14 +872,16 @@ static double comm_dram(const struct engine_sim *s, int g)
  * demand of its kernels; only partition `only` (a global index) when it is
  * >= 0.  A partition's split does not depend on the order of its kernels
  * when no collective holds SMs (integer demands and capacity: every sum is
- * exact), so a partition whose kernels did not change keeps its split. */
-static void gpu_sm_alloc(struct engine_sim *s, int g, size_t n, int only)
+ * exact), so a partition whose kernels did not change keeps its split.
+ * Returns how many slots partition `only` has, their indices into idx[] (in
+ * index order); 0 when only < 0. */
+static int gpu_sm_alloc(struct engine_sim *s, int g, size_t n, int only, int *idx)
 {
 	struct gpu *G = &s->gpus[g];
 	uint64_t grouped = 0; /* bit i: slot i's partition is handled */
 
 	for (size_t i = 0; i < n; i++) {
-		int gp = G->run[i].gp, m = 0, idx[MAX_RUN];
+		int gp = G->run[i].gp, m = 0;
 		double avail, sum = 0, d[MAX_RUN], a[MAX_RUN];
 		const double *split;
 		if ((grouped >> i & 1) || (only >= 0 && gp != only))
@@ -894,8 +901,9 @@ static void gpu_sm_alloc(struct engine_sim *s, int g, size_t n, int only)
 		for (int j = 0; j < m; j++)
 			G->run[idx[j]].sms = split[j];
 		if (only >= 0)
-			return;
+			return m;
 	}
+	return 0;
 }
 
 /* The GPU's clock factor with busy SMs on compute-bound tensor-core work
@@ -939,7 +947,15 @@ static void kernel_rate(struct engine_sim *s, struct run_slot *mm, double clock)
  * `changed`, a global index, when its kernels are the only change and no
  * collective holds SMs; -1 all), the clock of the GPU, DRAM shared max-min
  * fair, the time from the model's kernel physics.  A kernel whose rate
- * stays the same keeps its completion event. */
+ * stays the same keeps its completion event.
+ *
+ * When only partition `changed` changed, the clock is the one of the last
+ * call and every kernel got its full DRAM demand then and now (G->settled,
+ * and the sum under the cap), a kernel of another partition keeps its SMs,
+ * clock, bandwidth and so its rate: only the changed partition's slots are
+ * visited (the same steps, in the same order, as a visit of them all would
+ * take).  The busy SMs and the DRAM sum still add every slot in index order,
+ * so the clock and the cap test are bit for bit those of a full visit. */
 static int gpu_recompute(struct engine_sim *s, int g, int changed)
 {
 	struct gpu *G = &s->gpus[g];
@@ -947,6 +963,9 @@ static int gpu_recompute(struct engine_sim *s, int g, int changed)
 	double bw_dem[MAX_RUN], bw_a[MAX_RUN];
 	const double *bw;
 	double busy = 0, clock, cap, sum = 0;
+	int part[MAX_RUN], n_part, only;
+	const int *visit; /* the slots visited: part (the changed partition's), NULL all */
+	size_t n_visit;
 
 	if (n == 0)
 		return 0;
@@ -954,14 +973,17 @@ static int gpu_recompute(struct engine_sim *s, int g, int changed)
 		changed = -1;
 	if (n > MAX_RUN)
 		n = MAX_RUN; /* beyond 64 concurrent kernels per GPU the rest wait their turn */
-	gpu_sm_alloc(s, g, n, changed);
-	for (size_t i = 0; i < n; i++)
+	n_part = gpu_sm_alloc(s, g, n, changed, part);
+	for (size_t i = 0; G->n_clocked && i < n; i++) /* none clocked: busy is 0 */
 		if (G->run[i].clocked)
 			busy += G->run[i].sms;
 	clock = gpu_clock(s, G, busy);
+	only = changed >= 0 && G->settled && clock == G->rated_clock;
+	visit = only ? part : NULL;
+	n_visit = only ? (size_t)n_part : n;
 	/* DRAM: what each asks for at its SMs and clock, shared max-min fair */
-	for (size_t i = 0; i < n; i++) {
-		struct run_slot *mm = &G->run[i];
+	for (size_t j = 0; j < n_visit; j++) {
+		struct run_slot *mm = &G->run[visit ? (size_t)visit[j] : j];
 		if (!mm->have_rate || mm->alloc != mm->sms || mm->clock != clock) {
 			kernel_rate(s, mm, clock);
 			mm->alloc = mm->sms;
@@ -969,14 +991,23 @@ static int gpu_recompute(struct engine_sim *s, int g, int changed)
 			mm->have_rate = 1;
 			mm->have_time = 0;
 		}
-		bw_dem[i] = mm->dem;
-		sum += mm->dem;
+	}
+	for (size_t i = 0; i < n; i++) {
+		bw_dem[i] = G->run[i].dem;
+		sum += bw_dem[i];
 	}
 	cap = s->hbm - (G->n_comm ? comm_dram(s, g) : 0);
 	if (cap < 0.05 * s->hbm)
 		cap = 0.05 * s->hbm;
 	bw = waterfill(bw_dem, bw_a, (int)n, cap, sum);
-	for (size_t i = 0; i < n; i++) {
+	if (bw != bw_dem) {
+		visit = NULL; /* the split moved: every slot's bandwidth may have */
+		n_visit = n;
+	}
+	G->settled = bw == bw_dem && G->n_run < MAX_RUN;
+	G->rated_clock = clock;
+	for (size_t j = 0; j < n_visit; j++) {
+		size_t i = visit ? (size_t)visit[j] : j;
 		struct run_slot *mm = &G->run[i];
 		double T;
 		if (!mm->have_time || mm->bw != bw[i]) {
@@ -1353,6 +1384,7 @@ static int kernel_start(struct engine_sim *s, int64_t id)
 	G->run[G->n_run++] = (struct run_slot){.op = id, .k = k,
 					       .gp = s->streams[o->stream].gpart, .clocked = k->clocked,
 					       .rem = 1.0};
+	G->n_clocked += k->clocked != 0;
 	return gpu_recompute(s, s->streams[o->stream].gpu, s->streams[o->stream].gpart);
 }
 
@@ -1366,6 +1398,7 @@ static int kernel_done(struct engine_sim *s, int64_t id)
 		struct gpu *G = &s->gpus[g];
 		size_t i = (size_t)o->run_idx;
 		gpu_advance(s, g);
+		G->n_clocked -= G->run[i].clocked != 0;
 		G->run[i] = G->run[--G->n_run];
 		s->ops[G->run[i].op].run_idx = (int32_t)i;
 		o->run_idx = -1;
