@@ -13,8 +13,12 @@ void model_gpu_portion(const struct model_gpu *gpu, int sms, double mem_frac,
 		       struct model_gpu *out)
 {
 	struct model_gpu g = *gpu;
+	double f = (double)sms / gpu->sms; /* the peaks are the whole GPU's: op.c and
+					      the physics take sms of them per SM */
 
 	g.sms = sms;
+	g.fp32_tflops *= f, g.tf32_tflops *= f, g.bf16_tflops *= f;
+	g.fp8_tflops *= f, g.fp16_tflops *= f;
 	g.hbm_gbps = gpu->hbm_gbps * mem_frac;
 	g.l2_bytes = (int64_t)((double)gpu->l2_bytes * mem_frac);
 	g.mem_bytes = (int64_t)((double)gpu->mem_bytes * mem_frac);

@@ -897,7 +897,11 @@ void model_val_finish(struct model_val_report *r);
  */
 #define MODEL_MIG_A100_SLICE_SMS 14
 /* A copy of gpu owning sms SMs and mem_frac of its DRAM bandwidth, L2 and
- * memory (the clock-under-load term off; other fields as gpu's). */
+ * memory, and sms / gpu->sms of its FLOP/s peaks (the peaks are a whole
+ * GPU's, which op.c and the physics share out per SM: each SM of the copy
+ * keeps an SM's rate; until stop 25 the peaks were kept whole, so a 3g SM
+ * computed 108/42 as fast as an A100 SM and every MIG slice looked
+ * DRAM-bound); the clock-under-load term off; other fields as gpu's. */
 void model_gpu_portion(const struct model_gpu *gpu, int sms, double mem_frac,
 		       struct model_gpu *out);
 /* The A100 MIG instance of sms SMs (14, 28, 42, 56, 98) as a GPU; -MO_EINPUT
