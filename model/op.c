@@ -76,6 +76,13 @@
  * tail loop covers rows shorter than ILP x block, 8192 halves), so its
  * memory time is stretched by narrow at w = the element size.  Rows of up
  * to 1024 elements (the warp-per-row softmax_warp_forward) are unchanged.
+ * Checked and not adopted: the "narrow bytes" term OWLv2's H100 trace
+ * suggests (its scores bmm, context bmm and softmax all move the 860 MB
+ * misaligned score matrix at 0.8-1.0 TB/s, 24-31 % of HBM peak, which
+ * would fit all three where this rule leaves them at -43 / -15 / +57 %),
+ * held out on the A100 misaligned TF32 GEMMs (gemm-align-fit.py: bytes at
+ * 0.24-0.31 of the peak, compute unstretched): median |error| 56.5-38.4 %
+ * against this rule's 16.4 %; so that one trace's cancellation stays.
  */
 #include "model/model.h"
 #include "model/model-internal.h"
