@@ -203,6 +203,7 @@ struct engine_sim {
 	struct hent *heap;
 	size_t n_heap, cap_heap;
 	int op_bits;          /* the heap's keys (heap_keys) */
+	int top_taken;        /* the top entry is the event being handled (heap_take) */
 	uint64_t op_mask, seq_max;
 	struct hslot *hs;     /* [handle]: a waiting event's operation and heap position */
 	size_t n_hs, cap_hs;
@@ -653,21 +654,45 @@ static int heap_push(struct engine_sim *s, int64_t t, int type, int64_t op, uint
 	s->hs[h].op = op;
 	o->ev_h = (uint32_t)h + 1;
 	e = (struct hent){t, s->seq++ << s->op_bits | h};
+	if (s->top_taken) { /* in place of the event being handled (heap_take) */
+		s->top_taken = 0;
+		heap_down(s, 0, e, s->n_heap);
+		return 0;
+	}
 	heap_up(s, s->n_heap++, e);
 	return 0;
 }
 
-static struct ev heap_pop(struct engine_sim *s)
+/* Take the first event, leaving its entry at the top for now (its handle
+ * is free again and its operation has none): handling an event usually
+ * queues another, which then takes the top's place in heap_push, one sift
+ * down from the top instead of a removal (a sift down from the top) and an
+ * insertion (a sift up from the bottom).  The entry left there stays first
+ * meanwhile: every event queued later is at the same time or later, with a
+ * higher sequence number. */
+static struct ev heap_take(struct engine_sim *s)
 {
-	struct hent top = s->heap[0], last = s->heap[--s->n_heap];
+	struct hent top = s->heap[0];
 	uint64_t h = top.key & s->op_mask;
 	int64_t op = s->hs[h].op;
 
 	s->ops[op].ev_h = 0;
 	s->hfree[s->n_hfree++] = (uint32_t)h; /* room: as many as handles (heap_push) */
+	s->top_taken = 1;
+	return (struct ev){top.t, op, s->ops[op].ev_ver, s->ops[op].ev_type};
+}
+
+/* The taken event leaves the heap, unless a new one took its place. */
+static void heap_taken(struct engine_sim *s)
+{
+	struct hent last;
+
+	if (!s->top_taken)
+		return;
+	s->top_taken = 0;
+	last = s->heap[--s->n_heap];
 	if (s->n_heap)
 		heap_down(s, 0, last, s->n_heap);
-	return (struct ev){top.t, op, s->ops[op].ev_ver, s->ops[op].ev_type};
 }
 
 /* The heap's key layout for n operations: the bits of a handle (there are
@@ -1631,7 +1656,7 @@ int engine_sim_run(struct engine_sim *s, const struct trace_sink *out, struct mo
 		if (stream_advance(s, (int)i))
 			return mo_err_set(err, MO_ENOMEM, "out of memory");
 	while (s->n_heap > 0 && !s->out_rc) {
-		struct ev e = heap_pop(s);
+		struct ev e = heap_take(s);
 		if (s->stop_at > 0 && e.t > s->stop_at && ev_live(s, &e))
 			return 1;
 		s->now = e.t;
@@ -1641,6 +1666,7 @@ int engine_sim_run(struct engine_sim *s, const struct trace_sink *out, struct mo
 				       ? mo_err_set(err, MO_EINPUT, "more than %llu events for %zu operations",
 						    (unsigned long long)s->seq_max, n)
 				       : mo_err_set(err, MO_ENOMEM, "out of memory in the event queue");
+		heap_taken(s);
 	}
 	if (s->out_rc)
 		return s->out_rc < 0 ? s->out_rc : mo_err_set(err, MO_EIO, "the trace sink stopped the run");
