@@ -822,6 +822,23 @@ static int rec16_cmp(const void *a, const void *b)
 	return (x->key > y->key) - (x->key < y->key);
 }
 
+/* Finish a sort of rec16 and read it back: each record after the one
+ * before it (ties in the order added); how many. */
+static int64_t sorted_count(struct imp_sort *so)
+{
+	struct mo_err err;
+	struct rec16 r, prev = {INT64_MIN, -1};
+	int64_t got = 0;
+	mo_err_clear(&err);
+	ck_assert_int_eq(imp_sort_done(so, "t.json", &err), 0);
+	while (imp_sort_next(so, &r, "t.json", &err) > 0) {
+		ck_assert(r.key > prev.key || (r.key == prev.key && r.seq > prev.seq));
+		prev = r;
+		got++;
+	}
+	return got;
+}
+
 START_TEST(bounded_containers_spill_and_read_back)
 {
 	struct mo_err err;
@@ -858,7 +875,7 @@ START_TEST(bounded_containers_spill_and_read_back)
 	imp_points_release(&pts);
 
 	struct imp_sort so;
-	struct rec16 r, prev = {INT64_MIN, -1};
+	struct rec16 r;
 	const int64_t m = 300000;
 	imp_sort_init(&so, sizeof(r), 1u << 16, rec16_cmp);
 	for (int64_t i = 0; i < m; i++) {
@@ -866,16 +883,36 @@ START_TEST(bounded_containers_spill_and_read_back)
 		r.seq = i;
 		ck_assert_int_eq(imp_sort_add(&so, &r, "t.json", &err), 0);
 	}
-	ck_assert_int_eq(imp_sort_done(&so, "t.json", &err), 0);
+	ck_assert_int_eq(sorted_count(&so), m);
 	ck_assert_uint_gt(so.nruns, 1);
-	int64_t got = 0;
-	while (imp_sort_next(&so, &r, "t.json", &err) > 0) {
-		ck_assert(r.key > prev.key || (r.key == prev.key && r.seq > prev.seq));
-		prev = r;
-		got++;
-	}
-	ck_assert_int_eq(got, m);
 	imp_sort_release(&so);
+}
+END_TEST
+
+/* Records that come nearly in order are put in place as they are added (at
+ * most SORT_SHIFT back) and the rest left to the sort: keys that step back
+ * by 40 every 97th record and by 5000 every 10007th come out in order, ties
+ * in the order added, from memory and through runs. */
+START_TEST(nearly_sorted_records_sort_in_place_or_fall_back)
+{
+	struct mo_err err;
+	const int64_t m = 60000;
+	const size_t caps[] = {1u << 17, 1u << 12};
+
+	mo_err_clear(&err);
+	for (size_t c = 0; c < 2; c++) {
+		struct imp_sort so;
+		struct rec16 r;
+		imp_sort_init(&so, sizeof(r), caps[c], rec16_cmp);
+		for (int64_t i = 0; i < m; i++) {
+			r.key = i / 3 - (i % 97 == 0 ? 40 : 0) - (i % 10007 == 5 ? 5000 : 0);
+			r.seq = i;
+			ck_assert_int_eq(imp_sort_add(&so, &r, "t.json", &err), 0);
+		}
+		ck_assert_int_eq(sorted_count(&so), m);
+		ck_assert_uint_eq(so.nruns > 1, c == 1);
+		imp_sort_release(&so);
+	}
 }
 END_TEST
 
@@ -1147,6 +1184,82 @@ static struct trace_summary *summarise(const struct trace_mem *t)
 	ck_assert_uint_eq(trace_summary_problems(s, NULL, NULL), 0);
 	return s;
 }
+
+/* Host records are written by start, then thread, then longer first
+ * (operators before calls of the same span); operators are numbered thread
+ * by thread (threads in order of first event) and nest per thread: a call
+ * longer than the operator that starts with it comes first, and encloses
+ * nothing. */
+START_TEST(host_records_order_by_time_thread_and_span)
+{
+	const char *j = "["
+		"{\"ph\":\"X\",\"cat\":\"cpu_op\",\"name\":\"t20\",\"pid\":1,\"tid\":20,\"ts\":100,\"dur\":30},"
+		"{\"ph\":\"X\",\"cat\":\"cuda_runtime\",\"name\":\"cudaLaunchKernel\",\"pid\":1,\"tid\":10,"
+		"\"ts\":100,\"dur\":40,\"args\":{\"correlation\":7}},"
+		"{\"ph\":\"X\",\"cat\":\"cpu_op\",\"name\":\"short\",\"pid\":1,\"tid\":10,\"ts\":100,\"dur\":20},"
+		"{\"ph\":\"X\",\"cat\":\"cpu_op\",\"name\":\"outer\",\"pid\":1,\"tid\":10,\"ts\":90,\"dur\":100},"
+		"{\"ph\":\"X\",\"cat\":\"cpu_op\",\"name\":\"zero\",\"pid\":1,\"tid\":10,\"ts\":100,\"dur\":0}]";
+	static const struct { const char *name; int64_t thread, id, parent, depth; } want[] = {
+		{"outer", 1, 1, -1, 0}, {"t20", 0, 0, -1, 0}, {"cudaLaunchKernel", 1, -1, 1, -1},
+		{"short", 1, 2, 1, 1}, {"zero", 1, 3, 2, 2},
+	};
+	struct trace_mem t;
+	struct mo_err err;
+	size_t k = 0;
+
+	ck_assert_msg(import_str(j, NULL, &t, NULL, &err) == 0, "%s", err.msg);
+	for (size_t i = 0; i < t.n; i++) {
+		const struct trace_record *r = &t.recs[i];
+		if (r->kind != TRACE_KIND_CPU_OP && r->kind != TRACE_KIND_API_CALL)
+			continue;
+		ck_assert_uint_lt(k, 5);
+		int op = r->kind == TRACE_KIND_CPU_OP;
+		ck_assert_str_eq(op ? r->u.cpu_op.name : r->u.api_call.name, want[k].name);
+		ck_assert_int_eq(op ? r->u.cpu_op.thread : r->u.api_call.thread, want[k].thread);
+		ck_assert_int_eq(op ? r->u.cpu_op.parent : r->u.api_call.parent, want[k].parent);
+		if (op) {
+			ck_assert_int_eq(r->u.cpu_op.id, want[k].id);
+			ck_assert_int_eq(r->u.cpu_op.depth, want[k].depth);
+		}
+		k++;
+	}
+	ck_assert_uint_eq(k, 5);
+	trace_mem_release(&t);
+}
+END_TEST
+
+/* GPU events that come in start order skip the reorder window; the same
+ * events with two of them swapped go through it: the records agree. */
+START_TEST(gpu_events_in_order_import_as_through_the_window)
+{
+	char j[2][4096];
+	struct trace_mem t[2];
+	struct trace_import_stats st;
+	struct mo_err err;
+
+	for (int v = 0; v < 2; v++) {
+		size_t len = (size_t)snprintf(j[v], sizeof(j[v]), "[");
+		for (int i = 0; i < 12; i++) {
+			int k = v && (i == 4 || i == 5) ? 9 - i : i; /* 5 before 4 */
+			len += (size_t)snprintf(j[v] + len, sizeof(j[v]) - len,
+				"%s{\"ph\":\"X\",\"cat\":\"kernel\",\"name\":\"k%d\",\"pid\":0,\"tid\":%d,"
+				"\"ts\":%d,\"dur\":3,\"args\":{\"correlation\":%d}}", i ? "," : "", k,
+				7 + k % 2, 10 * k, k);
+		}
+		snprintf(j[v] + len, sizeof(j[v]) - len, "]");
+		ck_assert_msg(import_str(j[v], NULL, &t[v], &st, &err) == 0, "%s", err.msg);
+		ck_assert_int_eq(st.out_of_order, 0);
+	}
+	ck_assert_uint_eq(t[0].n, t[1].n);
+	ck_assert_int_eq(test_count_kind(&t[0], TRACE_KIND_KERNEL), 12);
+	for (size_t i = 0; i < t[0].n; i++) {
+		const char *d = trace_record_diff(&t[0].recs[i], &t[1].recs[i]);
+		ck_assert_msg(d == NULL, "record %zu differs in %s", i, d);
+	}
+	trace_mem_release(&t[0]);
+	trace_mem_release(&t[1]);
+}
+END_TEST
 
 START_TEST(cpu_ops_and_api_calls_keep_their_threads_nesting_and_correlations)
 {
@@ -1432,6 +1545,8 @@ Suite *test_suite(void)
 	tcase_add_test(tc, events_without_names_are_fine);
 	tcase_add_test(tc, escaped_names_are_decoded);
 	tcase_add_test(tc, cpu_ops_and_api_calls_keep_their_threads_nesting_and_correlations);
+	tcase_add_test(tc, host_records_order_by_time_thread_and_span);
+	tcase_add_test(tc, gpu_events_in_order_import_as_through_the_window);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("string limit");
 	tcase_set_timeout(tc, 120); /* 16 MiB strings: a hang guard (a quadratic re-scan would take minutes), not a speed test */
@@ -1442,6 +1557,7 @@ Suite *test_suite(void)
 	tcase_set_timeout(tc, 120); /* the machine may be shared: a wall-clock limit, not a speed test */
 	tcase_add_test(tc, many_host_records_sort_through_a_temporary_file);
 	tcase_add_test(tc, bounded_containers_spill_and_read_back);
+	tcase_add_test(tc, nearly_sorted_records_sort_in_place_or_fall_back);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("bad input");
 	tcase_add_test(tc, gzip_in_memory_and_truncated_gzip);

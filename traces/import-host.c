@@ -4,20 +4,26 @@
  * the importer's first pass and written as THREAD, CPU_OP and API_CALL
  * records (see traces.h) between the markers and the GPU activities.
  *
- * Nesting: per thread, items sorted by (start, longer first, operators
- * before calls) and swept with a stack of open operators; an operator that
- * ends after the one on top of the stack (improper nesting) closes it and
- * becomes its sibling, as the importer does for its own intervals.  An
- * operator's id is its rank in that order (threads in order of first event).
+ * Order and nesting: items are sorted once, by (start, thread, longer
+ * first, operators before calls; ties in file order), and written in that
+ * order.  Restricted to one thread that is the order nesting needs, so a
+ * sweep with a stack of open operators per thread links them: an operator
+ * that ends after the one on top of its stack (improper nesting) closes it
+ * and becomes its sibling, as the importer does for its own intervals.  An
+ * operator's id is its rank in (thread, start, longer first) order (threads
+ * in order of first event): the operators of the threads before its own,
+ * counted as they are added, plus its rank on its thread.  A parent comes
+ * before its children.
  * A call's category is "cuda_driver" when its name starts with "cu" and not
  * "cuda" (cuLaunchKernel), else "cuda_runtime": Kineto writes both
  * categories and the importer's parser folds them together.
  *
- * Memory: each distinct name once, and items (56 bytes) sorted twice (for
- * nesting, then by time) through imp_sort: at most HOST_SORT_CAP items of
- * each sort in memory, the rest on a temporary file as sorted runs merged
- * on reading; an H100 OWLv2 inference trace (24378 operators, 9292 calls)
- * stays in memory (about 1.9 MB).
+ * Memory: each distinct name once, and items (48 bytes) sorted through
+ * imp_sort: at most HOST_SORT_CAP items in memory, the rest on a temporary
+ * file as sorted runs merged on reading (items that come in order, as a
+ * profiler mostly writes them, are not sorted again); an H100 OWLv2
+ * inference trace (24378 operators, 9292 calls) stays in memory (about
+ * 1.6 MB).  The stacks hold the operators open at one time on each thread.
  */
 #include "traces/core-internal.h"
 #include "traces/import-internal.h"
@@ -26,7 +32,7 @@
 #include <string.h>
 
 /* Items sorted in memory before sorted runs go to a temporary file: 2^17
- * (7 MiB of 56-byte items; an OWLv2 inference trace has 33670).  The fuzz
+ * (6 MiB of 48-byte items; an OWLv2 inference trace has 33670).  The fuzz
  * build sets it small, so its inputs take the temporary file's path. */
 #ifndef HOST_SORT_CAP
 #define HOST_SORT_CAP (1u << 17)
@@ -37,33 +43,19 @@ enum { ITEM_OP = 0, ITEM_CALL = 1 };
 struct imp_host_item {
 	int64_t start, end, ext, corr;
 	const char *name;
-	int32_t thread, parent; /* parent: the enclosing operator's id, -1 */
-	int32_t id;             /* operators: id; calls: -1 */
-	int16_t depth;
+	int32_t thread;
 	uint8_t type;
 };
 
-static int nest_cmp(const void *a, const void *b)
+static int item_cmp(const void *a, const void *b)
 {
 	const struct imp_host_item *x = a, *y = b;
-	if (x->thread != y->thread)
-		return x->thread < y->thread ? -1 : 1;
 	if (x->start != y->start)
 		return x->start < y->start ? -1 : 1;
+	if (x->thread != y->thread)
+		return x->thread < y->thread ? -1 : 1;
 	if (x->end != y->end)
 		return x->end > y->end ? -1 : 1;
-	return (int)x->type - (int)y->type;
-}
-
-static int time_cmp(const void *a, const void *b)
-{
-	const struct imp_host_item *x = a, *y = b;
-	if (x->start != y->start)
-		return x->start < y->start ? -1 : 1;
-	if (x->thread != y->thread)
-		return x->thread < y->thread ? -1 : 1;
-	if (x->depth != y->depth)
-		return x->depth < y->depth ? -1 : 1;
 	return (int)x->type - (int)y->type;
 }
 
@@ -72,7 +64,12 @@ void imp_host_init(struct imp_host *h, const char *name, struct mo_err *err)
 	memset(h, 0, sizeof(*h));
 	h->name = name;
 	h->err = err;
-	imp_sort_init(&h->order, sizeof(struct imp_host_item), HOST_SORT_CAP, nest_cmp);
+	imp_sort_init(&h->order, sizeof(struct imp_host_item), HOST_SORT_CAP, item_cmp);
+}
+
+static int nomem(struct imp_host *h)
+{
+	return mo_err_set(h->err, MO_ENOMEM, "cannot import '%s': out of memory", h->name);
 }
 
 static int add(struct imp_host *h, int thread, int64_t pid, int64_t tid, int type, int64_t start,
@@ -81,28 +78,28 @@ static int add(struct imp_host *h, int thread, int64_t pid, int64_t tid, int typ
 	struct imp_host_item it;
 
 	if (!h->names && !(h->names = trace_strpool_new()))
-		return mo_err_set(h->err, MO_ENOMEM, "cannot import '%s': out of memory", h->name);
+		return nomem(h);
 	while ((size_t)thread >= h->nthreads) {
 		if (MO_GROW(h->threads, h->nthreads + 1, h->threads_cap) < 0)
-			return mo_err_set(h->err, MO_ENOMEM, "cannot import '%s': out of memory",
-					  h->name);
+			return nomem(h);
+		memset(&h->threads[h->nthreads], 0, sizeof(h->threads[0]));
 		h->threads[h->nthreads].pid = h->threads[h->nthreads].tid = -1;
-		h->threads[h->nthreads++].used = 0;
+		h->nthreads++;
 	}
-	h->threads[thread].pid = pid;
-	h->threads[thread].tid = tid;
-	h->threads[thread].used = 1;
+	struct imp_host_thread *t = &h->threads[thread];
+	t->pid = pid;
+	t->tid = tid;
+	t->used = 1;
+	t->ops += type == ITEM_OP;
 	memset(&it, 0, sizeof(it));
 	it.name = trace_strpool_intern(h->names, name, len);
 	if (!it.name)
-		return mo_err_set(h->err, MO_ENOMEM, "cannot import '%s': out of memory", h->name);
+		return nomem(h);
 	it.start = start;
 	it.end = end;
 	it.ext = ext;
 	it.corr = corr;
 	it.thread = thread;
-	it.parent = it.id = -1;
-	it.depth = 0;
 	it.type = (uint8_t)type;
 	return imp_sort_add(&h->order, &it, h->name, h->err);
 }
@@ -119,48 +116,44 @@ int imp_host_add_call(struct imp_host *h, int thread, int64_t pid, int64_t tid, 
 	return add(h, thread, pid, tid, ITEM_CALL, start, end, name, len, ext, corr);
 }
 
-/* What nesting keeps of an open operator. */
+/* An operator open on a thread's stack. */
 struct open_op {
-	int64_t end;
-	int32_t id;
+	int64_t end, id;
 	int16_t depth;
 };
 
-/* Take the items in nesting order, give operators ids, link parents and
- * depths, and put them into *bytime (sorted by time_cmp). */
-static int nest(struct imp_host *h, struct imp_sort *bytime)
-{
-	struct open_op *stack = NULL;
-	size_t sp = 0, cap = 0;
-	int32_t next_id = 0, prev = -1;
-	struct imp_host_item it;
-	int rc;
+/* A thread's nesting state during the sweep. */
+struct nest_thread {
+	struct open_op *stack;
+	size_t sp, cap;
+	int64_t next_id;
+};
 
-	while ((rc = imp_sort_next(&h->order, &it, h->name, h->err)) > 0) {
-		if (it.thread != prev)
-			sp = 0;
-		prev = it.thread;
-		while (sp && (stack[sp - 1].end < it.end || stack[sp - 1].end <= it.start))
-			sp--;
-		if (sp) {
-			it.parent = stack[sp - 1].id;
-			it.depth = stack[sp - 1].depth < INT16_MAX ? (int16_t)(stack[sp - 1].depth + 1)
-								    : INT16_MAX;
-		}
-		if (it.type == ITEM_OP) {
-			it.id = next_id++;
-			if (MO_GROW(stack, sp + 1, cap) < 0) {
-				rc = mo_err_set(h->err, MO_ENOMEM, "cannot import '%s': out of memory",
-						h->name);
-				break;
-			}
-			stack[sp++] = (struct open_op){it.end, it.id, it.depth};
-		}
-		if ((rc = imp_sort_add(bytime, &it, h->name, h->err)) != 0)
-			break;
+/* Where an item nests: the enclosing operator (parent id, -1) and depth;
+ * an operator gets its id and is pushed.  0 or -MO_ENOMEM. */
+struct placed {
+	int64_t id, parent;
+	int16_t depth;
+};
+
+static int place(struct nest_thread *t, const struct imp_host_item *it, struct placed *p)
+{
+	while (t->sp && (t->stack[t->sp - 1].end < it->end || t->stack[t->sp - 1].end <= it->start))
+		t->sp--;
+	p->id = p->parent = -1;
+	p->depth = 0;
+	if (t->sp) {
+		const struct open_op *top = &t->stack[t->sp - 1];
+		p->parent = top->id;
+		p->depth = top->depth < INT16_MAX ? (int16_t)(top->depth + 1) : INT16_MAX;
 	}
-	free(stack);
-	return rc;
+	if (it->type != ITEM_OP)
+		return 0;
+	p->id = t->next_id++;
+	if (MO_GROW(t->stack, t->sp + 1, t->cap) < 0)
+		return -MO_ENOMEM;
+	t->stack[t->sp++] = (struct open_op){it->end, p->id, p->depth};
+	return 0;
 }
 
 static int is_driver(const char *name)
@@ -168,9 +161,9 @@ static int is_driver(const char *name)
 	return name[0] == 'c' && name[1] == 'u' && strncmp(name, "cuda", 4) != 0;
 }
 
-/* The record of one item, with its attribution. */
-static void item_record(const struct imp_host_item *it, int64_t base_ns, imp_host_attrib_fn attrib,
-			void *ctx, struct trace_record *rec)
+/* The record of one item, with its place and attribution. */
+static void item_record(const struct imp_host_item *it, const struct placed *p, int64_t base_ns,
+			imp_host_attrib_fn attrib, void *ctx, struct trace_record *rec)
 {
 	if (it->type == ITEM_OP) {
 		struct trace_cpu_op *o = &rec->u.cpu_op;
@@ -178,9 +171,9 @@ static void item_record(const struct imp_host_item *it, int64_t base_ns, imp_hos
 		o->start_ns = base_ns + it->start;
 		o->end_ns = base_ns + it->end;
 		o->thread = it->thread;
-		o->id = it->id;
-		o->parent = it->parent;
-		o->depth = it->depth;
+		o->id = p->id;
+		o->parent = p->parent;
+		o->depth = p->depth;
 		o->external_id = it->ext;
 		o->name = it->name;
 		attrib(ctx, it->thread, it->start, &o->module, &o->phase, &o->step);
@@ -190,7 +183,7 @@ static void item_record(const struct imp_host_item *it, int64_t base_ns, imp_hos
 		c->start_ns = base_ns + it->start;
 		c->end_ns = base_ns + it->end;
 		c->thread = it->thread;
-		c->parent = it->parent;
+		c->parent = p->parent;
 		c->correlation = it->corr;
 		c->external_id = it->ext;
 		c->name = it->name;
@@ -219,25 +212,47 @@ static int emit_threads(struct imp_host *h, imp_host_emit_fn emit, void *ctx)
 	return 0;
 }
 
-int imp_host_emit(struct imp_host *h, int64_t base_ns, imp_host_attrib_fn attrib,
-		  imp_host_emit_fn emit, void *ctx)
+/* The items in sorted order, nested per thread, as records. */
+static int sweep(struct imp_host *h, int64_t base_ns, imp_host_attrib_fn attrib,
+		 imp_host_emit_fn emit, void *ctx)
 {
-	struct imp_sort bytime;
+	struct nest_thread *ts = calloc(h->nthreads + 1, sizeof(*ts));
 	struct imp_host_item it;
 	struct trace_record rec;
+	struct placed p;
+	int64_t ids = 0;
 	int rc;
 
-	imp_sort_init(&bytime, sizeof(struct imp_host_item), HOST_SORT_CAP, time_cmp);
-	if ((rc = imp_sort_done(&h->order, h->name, h->err)) == 0 &&
-	    (rc = nest(h, &bytime)) == 0 && (rc = imp_sort_done(&bytime, h->name, h->err)) == 0)
-		rc = emit_threads(h, emit, ctx);
-	imp_sort_release(&h->order);
-	while (rc == 0 && (rc = imp_sort_next(&bytime, &it, h->name, h->err)) > 0) {
-		item_record(&it, base_ns, attrib, ctx, &rec);
+	if (!ts)
+		return nomem(h);
+	for (size_t t = 0; t < h->nthreads; t++) {
+		ts[t].next_id = ids;
+		ids += h->threads[t].ops;
+	}
+	while ((rc = imp_sort_next(&h->order, &it, h->name, h->err)) > 0) {
+		if (place(&ts[it.thread], &it, &p) < 0) {
+			rc = nomem(h);
+			break;
+		}
+		item_record(&it, &p, base_ns, attrib, ctx, &rec);
 		if ((rc = emit(ctx, &rec)) != 0)
 			break;
 	}
-	imp_sort_release(&bytime);
+	for (size_t t = 0; t < h->nthreads; t++)
+		free(ts[t].stack);
+	free(ts);
+	return rc;
+}
+
+int imp_host_emit(struct imp_host *h, int64_t base_ns, imp_host_attrib_fn attrib,
+		  imp_host_emit_fn emit, void *ctx)
+{
+	int rc = imp_sort_done(&h->order, h->name, h->err);
+	if (rc == 0)
+		rc = emit_threads(h, emit, ctx);
+	if (rc == 0)
+		rc = sweep(h, base_ns, attrib, emit, ctx);
+	imp_sort_release(&h->order);
 	return rc;
 }
 

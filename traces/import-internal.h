@@ -257,6 +257,7 @@ struct imp_sort {
 	int (*cmp)(const void *, const void *);
 	unsigned char *buf;   /* records in memory */
 	size_t n, buf_cap, pos;
+	int unsorted;         /* the buffer is not in order (qsort it) */
 	int fd, have_fd, reading;
 	long long file_end;
 	struct imp_sort_run *runs;
@@ -331,8 +332,8 @@ struct imp_host_item;
 struct imp_host {
 	const char *name;       /* the trace, for messages */
 	struct mo_err *err;
-	struct imp_sort order;  /* items in nesting order */
-	struct imp_host_thread { int64_t pid, tid; int used; } *threads;
+	struct imp_sort order;  /* items by start, thread, longer first */
+	struct imp_host_thread { int64_t pid, tid, ops; int used; } *threads; /* ops: operators added */
 	size_t nthreads, threads_cap;
 	struct trace_strpool *names;
 };
@@ -346,8 +347,9 @@ typedef void (*imp_host_attrib_fn)(void *ctx, int thread, int64_t ts, int64_t *m
 				   int64_t *phase, int64_t *step);
 /* Where records go; non-zero stops the import and is returned. */
 typedef int (*imp_host_emit_fn)(void *ctx, const struct trace_record *rec);
-/* Nest, then write the threads, then operators and calls by start time,
- * adding base_ns (emit counts them).  0, a negative MO code with h's err
+/* Write the threads, then operators and calls by start time (then
+ * thread, longer first, operators first), nested, adding base_ns (emit
+ * counts them).  0, a negative MO code with h's err
  * filled, or what emit returned. */
 int imp_host_emit(struct imp_host *h, int64_t base_ns, imp_host_attrib_fn attrib,
 		  imp_host_emit_fn emit, void *ctx);
@@ -482,6 +484,8 @@ struct imp {
 	/* the GPU events, kept on a temporary file until pass 1 has seen the
 	 * host side, then read back by pass 2 (import-spill.c) */
 	struct imp_spill spill;
+	int64_t spill_last;      /* start (ns) of the last GPU event spilled */
+	int spill_unordered;     /* one started before the one spilled before it */
 
 	/* pass 2 */
 	struct imp_reorder_item *heap;
@@ -573,7 +577,9 @@ int imp_emit_definitions(struct imp *im);
 int imp_pass2_event(struct imp *im);
 /* The reorder window: push copies rec (and its strings), writing the
  * earliest record first when the window is full; pop writes the earliest.
- * 0 or a negative MO code. */
+ * When pass 1 spilled the GPU events in start order, push writes rec at
+ * once: the window would write them in arrival order anyway.  0 or a
+ * negative MO code. */
 int imp_reorder_push(struct imp *im, const struct trace_record *rec, int64_t start);
 int imp_reorder_pop(struct imp *im);
 

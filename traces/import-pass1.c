@@ -174,6 +174,9 @@ int imp_pass1_event(struct imp *im)
 	if (imp_is_gpu_cat(e->cat)) {
 		if (devstream_note(im, imp_ev_device(e), imp_ev_stream(e), e->cat == CAT_KERNEL) < 0)
 			return imp_nomem(im);
+		if (im->spill.n && start < im->spill_last)
+			im->spill_unordered = 1;
+		im->spill_last = start;
 		if (imp_spill_put(&im->spill, e, im->name, im->err) < 0)
 			im->failed = 1;
 		return !im->failed;

@@ -2,7 +2,9 @@
  * import-reorder.c - the window that writes GPU records by start time: a
  * binary heap of (start, arrival) over slots that hold the records and
  * their strings (reused); a record more than a window late is written as
- * it comes and counted in stats.out_of_order.
+ * it comes and counted in stats.out_of_order.  Records that pass 1 saw in
+ * start order skip the window (written as they come, which is the order
+ * it would give them).
  */
 #include "traces/core-internal.h"
 #include "traces/import-internal.h"
@@ -50,6 +52,8 @@ int imp_reorder_push(struct imp *im, const struct trace_record *rec, int64_t sta
 	int nf = 0;
 	struct imp_reorder_item it;
 
+	if (!im->spill_unordered)
+		return imp_emit(im, rec);
 	if (im->nheap >= (size_t)im->opts.reorder_window) {
 		int rc = imp_reorder_pop(im);
 		if (rc)

@@ -5,7 +5,11 @@
  * file, and the runs are merged when read back (a heap of the runs' heads,
  * each run read through a buffer of SORT_READ records).  Ties keep the order
  * records were added in (the in-memory sort is glibc's merge sort, and the
- * merge takes the earlier run first).
+ * merge takes the earlier run first).  Records that come nearly in order,
+ * as a profiler writes most events, are put in place as they are added
+ * (each moved back past at most SORT_SHIFT greater ones), so an ordered
+ * buffer is not sorted again; one further out of place leaves the buffer
+ * to the sort.
  */
 #include "traces/core-internal.h"
 #include "traces/import-internal.h"
@@ -16,6 +20,9 @@
 #include <unistd.h>
 
 #define SORT_READ 1024 /* records a run reads at a time */
+#ifndef SORT_SHIFT      /* the fuzz build sets it below its tiny caps */
+#define SORT_SHIFT 64  /* records an added one may move back past */
+#endif
 
 struct imp_sort_run {
 	long long off;      /* file offset of its next unread record */
@@ -48,7 +55,9 @@ static int spill_run(struct imp_sort *s, const char *name, struct mo_err *err)
 	s->have_fd = 1;
 	if (MO_GROW(s->runs, s->nruns + 1, s->runs_cap) < 0)
 		return mo_err_set(err, MO_ENOMEM, "cannot import '%s': out of memory", name);
-	qsort(s->buf, s->n, s->elem, s->cmp);
+	if (s->unsorted)
+		qsort(s->buf, s->n, s->elem, s->cmp);
+	s->unsorted = 0;
 	struct imp_sort_run *r = &s->runs[s->nruns++];
 	memset(r, 0, sizeof(*r));
 	r->off = s->file_end;
@@ -67,6 +76,24 @@ static int spill_run(struct imp_sort *s, const char *name, struct mo_err *err)
 	return 0;
 }
 
+/* rec into the buffer: in place while the buffer is in order and it is at
+ * most SORT_SHIFT records out of it (ties after), else at the end, the
+ * buffer then left to qsort. */
+static void put(struct imp_sort *s, const void *rec)
+{
+	size_t e = s->elem, k = s->n, lim = k > SORT_SHIFT ? k - SORT_SHIFT : 0;
+	while (!s->unsorted && k > 0 && s->cmp(s->buf + (k - 1) * e, rec) > 0) {
+		if (k == lim) {
+			s->unsorted = 1;
+			k = s->n;
+			break;
+		}
+		k--;
+	}
+	memmove(s->buf + (k + 1) * e, s->buf + k * e, (s->n - k) * e);
+	memcpy(s->buf + k * e, rec, e);
+}
+
 int imp_sort_add(struct imp_sort *s, const void *rec, const char *name, struct mo_err *err)
 {
 	int rc;
@@ -78,7 +105,7 @@ int imp_sort_add(struct imp_sort *s, const void *rec, const char *name, struct m
 	 * caps (2^17), at least 16 for the fuzz build's tiny ones */
 	if (mo_grow(&s->buf, &s->buf_cap, s->n + 1, s->elem) < 0)
 		return mo_err_set(err, MO_ENOMEM, "cannot import '%s': out of memory", name);
-	memcpy(s->buf + s->n * s->elem, rec, s->elem);
+	put(s, rec);
 	s->n++;
 	return 0;
 }
@@ -144,8 +171,9 @@ int imp_sort_done(struct imp_sort *s, const char *name, struct mo_err *err)
 	s->reading = 1;
 	s->pos = 0;
 	if (!s->nruns) { /* all in memory */
-		if (s->n)
+		if (s->unsorted)
 			qsort(s->buf, s->n, s->elem, s->cmp);
+		s->unsorted = 0;
 		return 0;
 	}
 	if (s->n && (rc = spill_run(s, name, err)) != 0)

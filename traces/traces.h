@@ -656,8 +656,8 @@ void trace_import_opts_init(struct trace_import_opts *o);
  * the reorder window; what still grows in memory is one annotation (about
  * 100 bytes) per profiler step or user annotation and each distinct name
  * (`make bench-self` prints the peak RSS at 0.5, 1 and 4 GB; the temporary
- * files take about 300 bytes per kernel and 250 per CPU op, in the page
- * cache or on disk).  Errors name the file and the byte offset
+ * files take about 300 bytes per kernel and 48 per CPU op or API call, in
+ * the page cache or on disk).  Errors name the file and the byte offset
  * (uncompressed) and are found while parsing, before the sink sees
  * anything; a temporary file that cannot be made or written is -MO_EIO.
  * Kernels get kclass -1 (unclassified): traces/ does not depend on the model's
