@@ -99,6 +99,32 @@ START_TEST(numbers_become_exact_nanoseconds)
 }
 END_TEST
 
+/* Microseconds to nanoseconds (the importer divides by 32-bit digits)
+ * agree with a plain 128-bit division, rounded half away from zero, on
+ * values of every size up to the int64 limit, ties and their neighbours. */
+START_TEST(us_to_ns_agrees_with_a_plain_division)
+{
+	uint64_t x = 88172645463325252ull;
+	for (int i = 0; i < 200000; i++) {
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17; /* xorshift64 */
+		imp_fixed v = ((imp_fixed)(x >> (i % 64)) * (imp_fixed)(x % 1000000007ull)) >> (i % 30);
+		if (i % 5 == 0)
+			v = v / 1000000000 * 1000000000 + 500000000 - (i % 3); /* ties and neighbours */
+		if (i % 2)
+			v = -v;
+		imp_fixed a = v < 0 ? -v : v, q = a / 1000000000, r = a % 1000000000;
+		q += 2 * r >= 1000000000;
+		int64_t ns;
+		if (q > INT64_MAX) {
+			ck_assert_int_lt(imp_fixed_us_to_ns(v, &ns), 0);
+			continue;
+		}
+		ck_assert_int_eq(imp_fixed_us_to_ns(v, &ns), 0);
+		ck_assert_int_eq(ns, v < 0 ? -(int64_t)q : (int64_t)q);
+	}
+}
+END_TEST
+
 /* The fast path (plain decimals) and the general one (exponents) agree. */
 START_TEST(fast_and_general_number_parsing_agree)
 {
@@ -1448,6 +1474,16 @@ static const char *const scanner_cases[] = {
 	"[{\"ph\":\"X\",\"ts\":1,\"dur\":2,\"x\":{\"a\":{\"b\":[1,{}]},\"ph\":\"i\"}}]",
 	"[{\"ph\":\"X\",\"ts\":1,\"dur\":2,\"args\":{\"grid\":[1,2,3]",
 	"[{\"ph\":\"X\",\"ts\":1,\"dur\":2",
+	/* the plain form's edges: 18 and 19 integer digits, 12 and 13 fraction
+	 * digits, -0, a leading zero, a fraction in an integer field, an
+	 * exponent, a number cut by the end */
+	"[{\"ph\":\"X\",\"ts\":123456789012345678,\"dur\":0.123456789012,\"pid\":-0,"
+	"\"tid\":1234567890123456789,\"args\":{\"stream\":2.5,\"grid\":[1.5,-0,3e1]}}]",
+	"[{\"ph\":\"X\",\"ts\":1.1234567890123,\"dur\":1E2,\"args\":{\"device\":-12345678901234567890}}]",
+	"[{\"ph\":\"X\",\"ts\":00,\"dur\":2}]",
+	"[{\"ph\":\"X\",\"ts\":1.,\"dur\":2}]",
+	"[{\"ph\":\"X\",\"ts\":-,\"dur\":2}]",
+	"[{\"ph\":\"X\",\"ts\":1,\"dur\":2,\"pid\":12",
 };
 
 START_TEST(the_event_scanner_and_the_token_reader_agree)
@@ -1530,6 +1566,7 @@ Suite *test_suite(void)
 	Suite *s = suite_create("import");
 	TCase *tc = tcase_create("numbers");
 	tcase_add_test(tc, numbers_become_exact_nanoseconds);
+	tcase_add_test(tc, us_to_ns_agrees_with_a_plain_division);
 	tcase_add_test(tc, fast_and_general_number_parsing_agree);
 	tcase_add_test(tc, end_is_rounded_from_the_exact_sum);
 	suite_add_tcase(s, tc);

@@ -60,6 +60,18 @@ INLINE int number(struct fast *f, const char **s, size_t *n)
 	return OK;
 }
 
+/* A number in the plain form (import-internal.h) ending in the buffer: 1
+ * with its value, p past it (its grammar checked, as number() does); else
+ * 0 and p unmoved, for number() to read. */
+INLINE int plain(struct fast *f, struct imp_plain *v)
+{
+	size_t avail = (size_t)(f->e - f->p), n = imp_plain_number(f->p, avail, v);
+	if (!n || n >= avail || num_char[f->p[n]])
+		return 0;
+	f->p += n;
+	return 1;
+}
+
 /* A key, its ':' and the whitespace after it: the key's bytes. */
 INLINE int key(struct fast *f, const unsigned char **s, size_t *n)
 {
@@ -157,9 +169,13 @@ static int dims(struct fast *f, int k)
 		return OK;
 	}
 	for (;;) {
-		if (number(f, &t, &n) != OK)
+		struct imp_plain v;
+		if (plain(f, &v))
+			imp_dim_int(f->im, k, imp_plain_int(&v));
+		else if (number(f, &t, &n) != OK)
 			return BAIL;
-		imp_dim_number(f->im, k, t, n);
+		else
+			imp_dim_number(f->im, k, t, n);
 		if (ws(f) != OK)
 			return BAIL;
 		if (*f->p == ']') {
@@ -187,9 +203,30 @@ static int arg_value(struct fast *f, int k)
 		return dims(f, k);
 	if (c == '"')
 		return string(f, &s, &n) != OK ? BAIL : imp_arg_string(f->im, k, s, n);
-	if (c == '-' || (c >= '0' && c <= '9'))
+	if (c == '-' || (c >= '0' && c <= '9')) {
+		struct imp_plain v;
+		if (plain(f, &v))
+			return imp_arg_int(f->im, k, imp_plain_int(&v)), OK;
 		return number(f, &t, &n) != OK ? BAIL : imp_arg_number(f->im, k, t, n);
+	}
 	return skip_value(f); /* the callbacks skip objects, arrays and literals here */
+}
+
+/* A number under event key k, at p: "ts", "dur", "pid" and "tid" in the
+ * plain form set from its value, any other through imp_ev_number. */
+INLINE int ev_number(struct fast *f, int k)
+{
+	struct imp_plain v;
+	const char *t;
+	size_t n;
+	if (k >= E_PID && k <= E_DUR && plain(f, &v)) {
+		if (k == E_TS || k == E_DUR)
+			imp_ev_time(f->im, k, imp_plain_fixed(&v));
+		else
+			imp_ev_id(f->im, k, imp_plain_int(&v));
+		return OK;
+	}
+	return number(f, &t, &n) != OK ? BAIL : imp_ev_number(f->im, k, t, n);
 }
 
 /* The members of an object at p (its '{'): an event's (args 0) or its
@@ -211,7 +248,6 @@ static int members(struct fast *f, int args, int past)
 				r = arg_value(f, imp_arg_key(s, n));
 			} else {
 				int k = imp_event_key(s, n);
-				const char *t;
 				unsigned char c = *f->p;
 				if (k == E_NONE)
 					r = skip_value(f);
@@ -220,7 +256,7 @@ static int members(struct fast *f, int args, int past)
 				else if (c == '"')
 					r = string(f, &s, &n) != OK ? BAIL : imp_ev_string(f->im, k, s, n);
 				else if (c == '-' || (c >= '0' && c <= '9'))
-					r = number(f, &t, &n) != OK ? BAIL : imp_ev_number(f->im, k, t, n);
+					r = ev_number(f, k);
 				else
 					r = BAIL; /* args not an object; an object, array or literal
 						   * where a value is read: the callbacks refuse most */

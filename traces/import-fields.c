@@ -123,6 +123,18 @@ static void copy_small(char *dst, size_t cap, const unsigned char *s, size_t len
 	dst[len] = '\0';
 }
 
+void imp_ev_time(struct imp *im, int key, imp_fixed v)
+{
+	*(key == E_TS ? &im->ev.ts : &im->ev.dur) = v;
+	im->ev.present |= key == E_TS ? P_TS : P_DUR;
+}
+
+void imp_ev_id(struct imp *im, int key, int64_t v)
+{
+	*(key == E_PID ? &im->ev.pid : &im->ev.tid) = v;
+	im->ev.present |= key == E_PID ? P_PID : P_TID;
+}
+
 int imp_ev_number(struct imp *im, int key, const char *s, size_t len)
 {
 	imp_fixed v;
@@ -133,15 +145,13 @@ int imp_ev_number(struct imp *im, int key, const char *s, size_t len)
 		if (imp_parse_fixed(s, len, &v) < 0)
 			return imp_fail(im, im->ev.offset, "number '%.*s' out of range",
 					(int)(len > 40 ? 40 : len), s);
-		*(key == E_TS ? &im->ev.ts : &im->ev.dur) = v;
-		im->ev.present |= key == E_TS ? P_TS : P_DUR;
+		imp_ev_time(im, key, v);
 		return 1;
 	case E_PID:
 	case E_TID:
 		if (imp_parse_int(s, len, &iv) < 0)
 			iv = 0;
-		*(key == E_PID ? &im->ev.pid : &im->ev.tid) = iv;
-		im->ev.present |= key == E_PID ? P_PID : P_TID;
+		imp_ev_id(im, key, iv);
 		return 1;
 	case E_PH: return imp_ev_wrong_type(im, key, "a number, not a string");
 	case E_CAT: return imp_ev_wrong_type(im, key, "a number, not a string");
@@ -187,14 +197,26 @@ int imp_ev_string(struct imp *im, int key, const unsigned char *s, size_t len)
 	}
 }
 
+/* An args key whose value is kept as an integer. */
+static int int_arg(int key)
+{
+	return !(key == A_NONE || key == A_COLL || key == A_DTYPE || key == A_PG_NAME ||
+		 key == A_PG_RANKS || key == A_GRID || key == A_BLOCK);
+}
+
+void imp_arg_int(struct imp *im, int key, int64_t v)
+{
+	if (!int_arg(key))
+		return;
+	im->ev.a[key] = v;
+	im->ev.args_present |= 1ULL << key;
+}
+
 int imp_arg_number(struct imp *im, int key, const char *s, size_t len)
 {
-	if (key == A_NONE || key == A_COLL || key == A_DTYPE || key == A_PG_NAME ||
-	    key == A_PG_RANKS || key == A_GRID || key == A_BLOCK)
-		return 1;
-	if (imp_parse_int(s, len, &im->ev.a[key]) < 0)
-		return 1; /* out of range: treat as absent */
-	im->ev.args_present |= 1ULL << key;
+	int64_t v;
+	if (int_arg(key) && imp_parse_int(s, len, &v) == 0) /* out of range: absent */
+		imp_arg_int(im, key, v);
 	return 1;
 }
 
@@ -219,14 +241,19 @@ void imp_dims_start(struct imp *im, int key)
 	im->ev.args_present |= 1ULL << key;
 }
 
+void imp_dim_int(struct imp *im, int key, int64_t v)
+{
+	if (im->dim_index < 3)
+		(key == A_GRID ? im->ev.grid : im->ev.block)[im->dim_index] = v;
+	im->dim_index++;
+}
+
 int imp_dim_number(struct imp *im, int key, const char *s, size_t len)
 {
-	if (im->dim_index < 3) {
-		int64_t *d = key == A_GRID ? im->ev.grid : im->ev.block;
-		int64_t iv;
-		if (imp_parse_int(s, len, &iv) == 0)
-			d[im->dim_index] = iv;
-	}
-	im->dim_index++;
+	int64_t iv;
+	if (im->dim_index >= 3 || imp_parse_int(s, len, &iv) < 0)
+		im->dim_index++;
+	else
+		imp_dim_int(im, key, iv);
 	return 1;
 }

@@ -23,6 +23,50 @@ typedef __int128 imp_fixed;
 #define IMP_FIXED_ONE ((imp_fixed)1000000000000LL)
 
 /*
+ * A JSON number in its plain form: -?(0|[1-9][0-9]*)(.[0-9]+)? with at most
+ * 18 integer and 12 fraction digits (every number of a Kineto trace but a
+ * few): imp_plain_number() reads one at s (up to avail bytes) into *v and
+ * gives its length, or 0 when the text there is not of that form (another
+ * number, or not a number); the JSON reader's scanners, which check the
+ * grammar, and imp_parse_fixed() / imp_parse_int() share it.
+ * imp_plain_fixed / imp_plain_int: its value as they give it.
+ */
+struct imp_plain {
+	uint64_t ip, fp; /* integer digits, fraction digits */
+	int frac, neg;   /* how many fraction digits, a '-' */
+};
+static inline size_t imp_plain_digits(const unsigned char *s, size_t i, size_t avail, uint64_t *v)
+{
+	for (; i < avail && (unsigned)(s[i] - '0') < 10; i++)
+		*v = *v * 10 + (uint64_t)(s[i] - '0');
+	return i;
+}
+static inline size_t imp_plain_number(const unsigned char *s, size_t avail, struct imp_plain *v)
+{
+	size_t i = 0, i0;
+	v->ip = v->fp = 0;
+	v->frac = 0;
+	v->neg = avail > 0 && s[0] == '-';
+	i0 = i = (size_t)v->neg;
+	if (i < avail && s[i] == '0')
+		i++; /* no leading zero: a digit after it ends the plain form */
+	else
+		i = imp_plain_digits(s, i, avail, &v->ip);
+	if (i == i0 || i - i0 > 18 || (i < avail && (unsigned)(s[i] - '0') < 10))
+		return 0;
+	if (i < avail && s[i] == '.') {
+		size_t f0 = ++i;
+		i = imp_plain_digits(s, i, avail, &v->fp);
+		v->frac = (int)(i - f0);
+		if (v->frac == 0 || v->frac > 12)
+			return 0;
+	}
+	return i;
+}
+imp_fixed imp_plain_fixed(const struct imp_plain *v);
+int64_t imp_plain_int(const struct imp_plain *v);
+
+/*
  * Parse a JSON number's text (as the JSON reader hands it: sign, digits, fraction,
  * exponent) into *out.  Returns 0, or -1 when the text is not a number or the
  * value is out of range (|value| >= 1e26).
@@ -538,6 +582,12 @@ int imp_arg_number(struct imp *im, int key, const char *s, size_t len);
 int imp_arg_string(struct imp *im, int key, const unsigned char *s, size_t len);
 void imp_dims_start(struct imp *im, int key);
 int imp_dim_number(struct imp *im, int key, const char *s, size_t len);
+/* The same with a number's value (the scanner's plain numbers): "ts" or
+ * "dur", "pid" or "tid", an args key, a dimension. */
+void imp_ev_time(struct imp *im, int key, imp_fixed v);
+void imp_ev_id(struct imp *im, int key, int64_t v);
+void imp_arg_int(struct imp *im, int key, int64_t v);
+void imp_dim_int(struct imp *im, int key, int64_t v);
 
 /* The event scanner (import-fast.c; callback convention), called as an
  * event's '{' has been read: when the whole event lies in the reader's

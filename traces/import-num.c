@@ -22,69 +22,42 @@ static const int64_t pow10_tab[19] = {
 
 static int parse_slow(const char *s, size_t len, imp_fixed *out);
 
-/*
- * The common case, fast: an optional '-', at most 18 integer digits, an
- * optional fraction of at most 12 digits, no exponent.  Anything else goes
- * to the general parser.
- */
+imp_fixed imp_plain_fixed(const struct imp_plain *v)
+{
+	imp_fixed f = (imp_fixed)v->ip * pow10_tab[FRAC_DIGITS] +
+		      (imp_fixed)(v->fp * (uint64_t)pow10_tab[FRAC_DIGITS - v->frac]);
+	return v->neg ? -f : f;
+}
+
+int64_t imp_plain_int(const struct imp_plain *v)
+{
+	if (v->frac)
+		return imp_fixed_to_int(imp_plain_fixed(v));
+	return v->neg ? -(int64_t)v->ip : (int64_t)v->ip; /* ip < 10^18 */
+}
+
+/* The common case, fast: the plain form (import-internal.h).  Anything
+ * else goes to the general parser. */
 int imp_parse_fixed(const char *s, size_t len, imp_fixed *out)
 {
-	size_t i = 0, i0;
-	int neg = 0, frac = 0;
-	uint64_t ip = 0, fp = 0;
-
-	if (i < len && s[i] == '-') {
-		neg = 1;
-		i++;
-	}
-	i0 = i;
-	for (; i < len && (unsigned)(s[i] - '0') < 10; i++)
-		ip = ip * 10 + (uint64_t)(s[i] - '0');
-	if (i == i0 || i - i0 > 18)
+	struct imp_plain v;
+	if (imp_plain_number((const unsigned char *)s, len, &v) != len || !len)
 		return parse_slow(s, len, out);
-	if (i < len && s[i] == '.') {
-		size_t f0 = ++i;
-		for (; i < len && (unsigned)(s[i] - '0') < 10; i++)
-			fp = fp * 10 + (uint64_t)(s[i] - '0');
-		frac = (int)(i - f0);
-		if (frac == 0 || frac > FRAC_DIGITS)
-			return parse_slow(s, len, out);
-	}
-	if (i != len)
-		return parse_slow(s, len, out);
-	imp_fixed v = (imp_fixed)ip * pow10_tab[FRAC_DIGITS] + (imp_fixed)(fp * (uint64_t)pow10_tab[FRAC_DIGITS - frac]);
-	*out = neg ? -v : v;
+	*out = imp_plain_fixed(&v);
 	return 0;
 }
 
 int imp_parse_int(const char *s, size_t len, int64_t *out)
 {
-	size_t i = 0;
-	int neg = 0;
-	uint64_t v = 0;
-
-	if (i < len && s[i] == '-') {
-		neg = 1;
-		i++;
-	}
-	if (i == len || len - i > 18) {
-		imp_fixed f;
-		if (imp_parse_fixed(s, len, &f) < 0)
-			return -1;
-		*out = imp_fixed_to_int(f);
+	struct imp_plain v;
+	imp_fixed f;
+	if (len && imp_plain_number((const unsigned char *)s, len, &v) == len) {
+		*out = imp_plain_int(&v);
 		return 0;
 	}
-	for (; i < len; i++) {
-		if ((unsigned)(s[i] - '0') >= 10) {
-			imp_fixed f;
-			if (imp_parse_fixed(s, len, &f) < 0)
-				return -1;
-			*out = imp_fixed_to_int(f);
-			return 0;
-		}
-		v = v * 10 + (uint64_t)(s[i] - '0');
-	}
-	*out = neg ? -(int64_t)v : (int64_t)v;
+	if (imp_parse_fixed(s, len, &f) < 0)
+		return -1;
+	*out = imp_fixed_to_int(f);
 	return 0;
 }
 
@@ -167,14 +140,35 @@ static int parse_slow(const char *s, size_t len, imp_fixed *out)
 	return 0;
 }
 
-static imp_fixed round_div(imp_fixed v, imp_fixed d)
+/* a / d and a % d for d below 2^32, by 64-bit divisions of 32-bit digits
+ * (which compile to multiplications for a constant d), not a call to the
+ * 128-bit division (its time showed in an import's profile). */
+static inline unsigned __int128 div_small(unsigned __int128 a, uint32_t d, uint64_t *rem)
+{
+	uint64_t hi = (uint64_t)(a >> 64), lo = (uint64_t)a;
+	uint64_t qh = hi / d, r = hi % d;
+	uint64_t t = (r << 32) | (lo >> 32); /* r < d < 2^32: fits */
+	uint64_t q1 = t / d;
+	t = ((t % d) << 32) | (lo & 0xffffffffu);
+	*rem = t % d;
+	return ((unsigned __int128)qh << 64) + (q1 << 32) + t / d;
+}
+
+/* v / d rounded to nearest, ties away from zero (d below 2^32 takes
+ * div_small). */
+static inline imp_fixed round_div(imp_fixed v, imp_fixed d)
 {
 	int neg = v < 0;
-	imp_fixed a = neg ? -v : v;
-	imp_fixed q = a / d, r = a % d;
-	if (2 * r >= d)
-		q++;
-	return neg ? -q : q;
+	unsigned __int128 a = neg ? -(unsigned __int128)v : (unsigned __int128)v, q;
+	if (d < ((imp_fixed)1 << 32)) {
+		uint64_t r;
+		q = div_small(a, (uint32_t)d, &r);
+		q += 2 * (imp_fixed)r >= d;
+	} else {
+		q = a / (unsigned __int128)d;
+		q += 2 * (a % (unsigned __int128)d) >= (unsigned __int128)d;
+	}
+	return neg ? -(imp_fixed)q : (imp_fixed)q;
 }
 
 int imp_fixed_us_to_ns(imp_fixed us, int64_t *ns)

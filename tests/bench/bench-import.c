@@ -16,6 +16,14 @@
  *    fast as decompressing alone), and the peak RSS shows whether memory
  *    stays flat as the trace grows.
  *
+ * 3. HTA (Meta's Holistic Trace Analysis, measured): its parser,
+ *    TraceAnalysis(trace_dir=...), on the smallest generated trace (0.5 GB
+ *    by default, as the 503 MB trace of issue 17), beside the import, when
+ *    python3 can import it and pandas: HTA is not in Debian, so it is taken
+ *    from $MOSAIC_HTA (a checkout of github.com/facebookresearch/
+ *    HolisticTraceAnalysis, put on PYTHONPATH) or a pip-installed one;
+ *    without it a line says how to enable it and the column is left out.
+ *
  * Each import runs in a child process; the parent reports wall time, the
  * child's CPU time (user + sys) and its peak RSS (getrusage via wait4).
  * Throughput is MB (1e6 bytes) of uncompressed JSON per second, by wall
@@ -152,6 +160,79 @@ static struct result measure_zcat(const char *path)
 	return r;
 }
 
+/* ---- HTA, when a user has it ---- */
+
+/* In a child: HTA's checkout on PYTHONPATH (when $MOSAIC_HTA names one),
+ * output to /dev/null, then python3 -c code [arg]. */
+static void exec_python(const char *code, const char *arg)
+{
+	const char *hta = getenv("MOSAIC_HTA");
+	if (hta && hta[0])
+		setenv("PYTHONPATH", hta, 1);
+	if (!freopen("/dev/null", "w", stdout) || !freopen("/dev/null", "w", stderr))
+		_exit(127);
+	execlp("python3", "python3", "-c", code, arg, (char *)NULL);
+	_exit(127);
+}
+
+static int hta_available(void)
+{
+	int status = 0;
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid == 0)
+		exec_python("import pandas, hta.trace_analysis", NULL);
+	return pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
+	       WEXITSTATUS(status) == 0;
+}
+
+/* HTA's parser on gz, alone in a directory of its own (HTA reads every
+ * trace of one): wall and CPU time (its reaped children included), peak
+ * RSS. */
+static struct result measure_hta(const char *gz)
+{
+	struct result r;
+	struct timespec t0;
+	struct rusage ru;
+	char dir[256], file[300];
+	int status = 0;
+
+	memset(&r, 0, sizeof(r));
+	snprintf(dir, sizeof(dir), "/tmp/bench-import-%ld-hta", (long)getpid());
+	snprintf(file, sizeof(file), "%s/rank0.json.gz", dir);
+	if (mkdir(dir, 0700) != 0)
+		return r;
+	if (link(gz, file) == 0) {
+		fflush(NULL);
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		pid_t pid = fork();
+		if (pid == 0)
+			exec_python("import sys\nfrom hta.trace_analysis import TraceAnalysis\n"
+				    "TraceAnalysis(trace_dir=sys.argv[1])", dir);
+		if (pid > 0 && wait4(pid, &status, 0, &ru) == pid) {
+			timing(&r, &t0, &ru);
+			r.ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
+		}
+		unlink(file);
+	}
+	rmdir(dir);
+	return r;
+}
+
+/* The HTA line; the import/HTA CPU ratio, 0 when HTA failed. */
+static double report_hta(const struct result *h, const struct result *r)
+{
+	if (!h->ok) {
+		printf("%-34s HTA failed on this trace (run it by hand to see why)\n", "");
+		return 0;
+	}
+	printf("%-34s HTA wall %6.2f s, cpu %6.2f s, peak RSS %.1f MB; import/HTA speed ratio "
+	       "%.1f (cpu) %.1f (wall), memory 1/%.0f\n", "", h->wall, h->cpu, h->rss_mb,
+	       r->cpu > 0 ? h->cpu / r->cpu : 0, r->wall > 0 ? h->wall / r->wall : 0,
+	       r->rss_mb > 0 ? h->rss_mb / r->rss_mb : 0);
+	return r->cpu > 0 ? h->cpu / r->cpu : 0;
+}
+
 static int gzip_to(const char *in, const char *out)
 {
 	FILE *fp = fopen(in, "rb");
@@ -212,7 +293,8 @@ static int generate(const char *path, double target_mb)
 		fclose(fp);
 		return -1;
 	}
-	written += fprintf(fp, "{\"schemaVersion\": 1,\n\"deviceProperties\": [{\"id\": 0, \"name\": "
+	written += fprintf(fp, "{\"schemaVersion\": 1,\n\"distributedInfo\": {\"rank\": 0},\n"
+			       "\"deviceProperties\": [{\"id\": 0, \"name\": "
 			       "\"NVIDIA H100 80GB HBM3\", \"numSms\": 132, \"computeMajor\": 9, "
 			       "\"computeMinor\": 0}],\n\"traceEvents\": [\n");
 	int first = 1;
@@ -401,6 +483,12 @@ int main(int argc, char **argv)
 		printf("external traces not found (set MOSAIC_EXTERNAL_TRACES): skipped\n");
 	}
 	double sizes[3] = {size_mb / 2, size_mb, 4 * size_mb}, ratio[3] = {0}, rss[3] = {0};
+	double hta_ratio = 0;
+	int hta = hta_available();
+	if (!hta)
+		printf("HTA: not installed (to run it side by side: pip install HolisticTraceAnalysis, "
+		       "or set MOSAIC_HTA to a checkout of github.com/facebookresearch/"
+		       "HolisticTraceAnalysis; it needs pandas): no HTA column\n");
 	printf("generated traces, gzip (level 6), imported beside zcat on the same file "
 	       "(ratio = zcat time / import time, by CPU time; measured):\n");
 	for (int i = 0; i < 3; i++) {
@@ -427,6 +515,10 @@ int main(int argc, char **argv)
 			       r.cpu > 0 ? z.cpu / r.cpu : 0, r.wall > 0 ? z.wall / r.wall : 0, r.rss_mb);
 		else
 			printf("%-34s zcat failed or is missing: no ratio\n", "");
+		if (hta && i == 0 && r.ok) {
+			struct result h = measure_hta(gz);
+			hta_ratio = report_hta(&h, &r);
+		}
 		unlink(gz);
 		if (!r.ok)
 			return 1;
@@ -434,5 +526,8 @@ int main(int argc, char **argv)
 	printf("summary (measured): import/zcat speed ratio (cpu) %.2f / %.2f / %.2f, peak RSS "
 	       "%.1f / %.1f / %.1f MB at %.0f / %.0f / %.0f MB of JSON\n", ratio[0], ratio[1], ratio[2],
 	       rss[0], rss[1], rss[2], sizes[0], sizes[1], sizes[2]);
+	if (hta_ratio > 0)
+		printf("summary (measured): import/HTA speed ratio (cpu) %.1f at %.0f MB of JSON\n",
+		       hta_ratio, sizes[0]);
 	return 0;
 }
