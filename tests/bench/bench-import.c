@@ -16,6 +16,8 @@
  *    fast as decompressing alone), and the peak RSS shows whether memory
  *    stays flat as the trace grows.
  *
+ *    On the smallest, `mosaic inspect --json` (import, summary and the
+ *    analyses) beside the import: what the analyses add.
  * 3. HTA (Meta's Holistic Trace Analysis, measured): its parser,
  *    TraceAnalysis(trace_dir=...), on the smallest generated trace (0.5 GB
  *    by default, as the 503 MB trace of issue 17), beside the import, when
@@ -134,8 +136,9 @@ static struct result measure(const char *path)
 	return r;
 }
 
-/* `zcat path > /dev/null` in a child: wall and CPU time, peak RSS. */
-static struct result measure_zcat(const char *path)
+/* argv (argv[0] found on PATH, or a path) in a child, its output to
+ * /dev/null: wall and CPU time, peak RSS. */
+static struct result measure_exec(char *const argv[])
 {
 	struct result r;
 	struct timespec t0;
@@ -148,9 +151,9 @@ static struct result measure_zcat(const char *path)
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	pid = fork();
 	if (pid == 0) {
-		if (!freopen("/dev/null", "w", stdout))
+		if (!freopen("/dev/null", "w", stdout) || !freopen("/dev/null", "w", stderr))
 			_exit(127);
-		execlp("zcat", "zcat", path, (char *)NULL);
+		execvp(argv[0], argv);
 		_exit(127);
 	}
 	if (pid < 0 || wait4(pid, &status, 0, &ru) < 0)
@@ -158,6 +161,38 @@ static struct result measure_zcat(const char *path)
 	timing(&r, &t0, &ru);
 	r.ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
 	return r;
+}
+
+static struct result measure_zcat(const char *path)
+{
+	char *argv[] = {"zcat", (char *)path, NULL};
+	return measure_exec(argv);
+}
+
+/* `mosaic inspect --json path` (import, summary and the analyses), mosaic
+ * beside this program's directory (build/bench/..): beside the import with
+ * the counting sink, what the analyses add. */
+static void report_inspect(const char *path, const struct result *r)
+{
+	char self[4096], mosaic[4200];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n <= 0)
+		return;
+	self[n] = '\0';
+	char *slash = strrchr(self, '/');
+	if (!slash)
+		return;
+	*slash = '\0';
+	snprintf(mosaic, sizeof(mosaic), "%s/../mosaic", self);
+	char *argv[] = {mosaic, "inspect", "--json", (char *)path, NULL};
+	struct result in = measure_exec(argv);
+	if (!in.ok || r->cpu <= 0) {
+		printf("%-34s mosaic inspect not run (%s): no analysis figure\n", "", mosaic);
+		return;
+	}
+	printf("%-34s mosaic inspect --json (import, summary, analyses) cpu %6.2f s, peak RSS "
+	       "%.1f MB: %+.0f %% CPU over the import (target at most +20 %%)\n", "", in.cpu,
+	       in.rss_mb, 100.0 * (in.cpu / r->cpu - 1));
 }
 
 /* ---- HTA, when a user has it ---- */
@@ -515,6 +550,8 @@ int main(int argc, char **argv)
 			       r.cpu > 0 ? z.cpu / r.cpu : 0, r.wall > 0 ? z.wall / r.wall : 0, r.rss_mb);
 		else
 			printf("%-34s zcat failed or is missing: no ratio\n", "");
+		if (i == 0 && r.ok)
+			report_inspect(gz, &r);
 		if (hta && i == 0 && r.ok) {
 			struct result h = measure_hta(gz);
 			hta_ratio = report_hta(&h, &r);
