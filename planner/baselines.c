@@ -475,6 +475,26 @@ static int place_groups(struct mt_memo *mm, struct plan *p, const int *cnt, int 
 	return 0;
 }
 
+/* What place_groups lays out for cnt: each group's pp, dp and first GPU,
+ * three integers a group into sig.  Two prefixes with the same layout make
+ * the same plan (the group that grew left its new GPU empty and is the last
+ * group): qwen3-vl at 1024 GPUs, 2008 of distmm's 3719 plans were the one
+ * before again. */
+static void groups_layout(struct mt_memo *mm, const int *cnt, int *sig)
+{
+	int g0 = 0;
+
+	for (int i = 0; i < mm->k; i++) {
+		int pp = 1, dp = 1;
+
+		mt_get(mm, i, cnt[i], &pp, &dp);
+		sig[3 * i] = pp;
+		sig[3 * i + 1] = dp;
+		sig[3 * i + 2] = g0;
+		g0 += cnt[i];
+	}
+}
+
 /*
  * distmm - DistMM (Huang et al., NSDI'24, "DistMM: Accelerating distributed
  * multimodal model training"): each module gets its own group of whole GPUs,
@@ -489,12 +509,12 @@ int pl_distmm(const struct plan_problem *pb, struct plan **out, struct mo_err *e
 {
 	int K = pb->n_modules, N = pb->n_gpus, used = 0, rc = -1;
 	int *mods = malloc((size_t)K * sizeof(int)), *cnt = malloc((size_t)K * sizeof(int));
-	int *gpus = malloc((size_t)N * sizeof(int));
+	int *gpus = malloc((size_t)N * sizeof(int)), *sig = malloc((size_t)K * 6 * sizeof(int));
 	struct mt_memo mm = {0};
 	struct plan *best = NULL, *spare = NULL;
 	int64_t best_ns = 0;
 
-	if (!mods || !cnt || !gpus)
+	if (!mods || !cnt || !gpus || !sig)
 		goto oom;
 	for (int i = 0; i < K; i++)
 		mods[i] = pb->topo[i];
@@ -506,12 +526,16 @@ int pl_distmm(const struct plan_problem *pb, struct plan **out, struct mo_err *e
 		rc = wf_start(&mm, cnt, &used);
 		if (rc == -2)
 			goto oom;
-		for (int n = used > K ? used : K; rc == 0 && n <= N; n++) {
+		for (int n = used > K ? used : K, first = n; rc == 0 && n <= N; n++) {
+			int *now = sig + 3 * K * (n & 1), *before = sig + 3 * K * !(n & 1);
 			struct plan *p;
 
 			for (; used < n; used++)
 				if (wf_step(&mm, cnt))
 					goto oom;
+			groups_layout(&mm, cnt, now);
+			if (n > first && !memcmp(now, before, (size_t)K * 3 * sizeof(int)))
+				continue; /* the plan just considered, again */
 			p = pl_plan_start(pb, "distmm", &spare);
 			/* GPUs a group does not use stay empty: give them nothing */
 			consider(pb, &best, &best_ns, p, p && !place_groups(&mm, p, cnt, 0, gpus), &spare);
@@ -522,6 +546,7 @@ int pl_distmm(const struct plan_problem *pb, struct plan **out, struct mo_err *e
 	free(mods);
 	free(cnt);
 	free(gpus);
+	free(sig);
 	if (!best)
 		return mo_err_set(err, K > N ? MO_EINFEASIBLE : MO_EINFEASIBLE,
 				  K > N ? "distmm: %d modules need at least %d GPUs (one group each), have %d"
@@ -536,6 +561,7 @@ oom:
 	free(mods);
 	free(cnt);
 	free(gpus);
+	free(sig);
 	return mo_err_set(err, MO_ENOMEM, "plan: out of memory");
 }
 
