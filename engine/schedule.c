@@ -91,31 +91,6 @@ static int ctask_cmp(const void *x, const void *y)
 	return (a->mb > c->mb) - (a->mb < c->mb);
 }
 
-/* The k-th task of position d in the ideal pipeline: kind (0 F, 1 B) and
- * microbatch.  1F1B: w warm-up forwards, then one forward one backward, then
- * the cool-down backwards; GPipe: all forwards, then all backwards. */
-static void nth_task(int sched, int M, int w, int k, int *kind, int *mb)
-{
-	if (sched == PLAN_SCHEDULE_GPIPE) {
-		if (k < M)
-			*kind = 0, *mb = k;
-		else
-			*kind = 1, *mb = 2 * M - 1 - k;
-		return;
-	}
-	if (k < w) {
-		*kind = 0, *mb = k;
-	} else if (k < w + 2 * (M - w)) {
-		int j = k - w;
-		if (j % 2 == 0)
-			*kind = 0, *mb = w + j / 2;
-		else
-			*kind = 1, *mb = j / 2;
-	} else {
-		*kind = 1, *mb = M - w + (k - w - 2 * (M - w));
-	}
-}
-
 /*
  * Ideal start times vf[d * M + i], vb[d * M + i] of a pipeline of P
  * positions, unit forward and double backward times.  warm[d]: 1F1B warm-up
@@ -145,7 +120,7 @@ static int ideal_times(int sched, int P, int M, const int *warm, double *vf, dou
 			while (pos[d] < 2 * M) {
 				int kind, i;
 				double ready;
-				nth_task(sched, M, warm[d], pos[d], &kind, &i);
+				plan_nth_task(sched, M, warm[d], pos[d], &kind, &i);
 				if (kind == 0)
 					ready = d == 0 ? 0 : ef[(size_t)(d - 1) * M + i];
 				else

@@ -316,6 +316,7 @@ struct est {
 	double *part_gbps, *wsum, *tsum; /* [np] */
 	double *gpu_gbps;               /* [n_gpus] */
 	int64_t *unit_w, *credit, *pin, *sout; /* [unit] */
+	int64_t *unit_f, *unit_b;        /* [unit] the slowest replica's fwd, bwd per microbatch */
 	int *succ_off, *has_pred, *own; /* [unit] */
 	int64_t *comm;                  /* [succ_off[u] + j]: both ways along u's j-th successor */
 	int64_t *head, *tail, *idle, *dist; /* [unit] scratch of shared_bubble */
@@ -341,6 +342,7 @@ struct est {
  * they set before reading (left as malloc gives them). */
 #define EST_ZEROED(X)                                                                       \
 	X(slot_opt, nf) X(wsum, s->np) X(tsum, s->np) X(gpu_gbps, p->n_gpus) X(unit_w, nu)  \
+	X(unit_f, nu) X(unit_b, nu)                                                          \
 	X(pin, nu) X(sout, nu) X(has_pred, nu) X(own, nu) X(pstart, s->np + 1)             \
 	X(cursor, s->np) X(htab, s->hcap) X(u_qi, nu) X(rem, s->np) X(popt, s->np)          \
 	X(held, s->np) X(host, p->n_gpus) X(ctab, s->ccap)
@@ -618,6 +620,10 @@ static void est_units(struct est *s)
 			s->unit_w[u] = s->slot_f[f] + s->slot_b[f];
 		if (s->slot_f[f] > s->credit[u])
 			s->credit[u] = s->slot_f[f];
+		if (s->slot_f[f] > s->unit_f[u])
+			s->unit_f[u] = s->slot_f[f];
+		if (s->slot_b[f] > s->unit_b[u])
+			s->unit_b[u] = s->slot_b[f];
 	}
 	for (int u = 0; u < g->n_units; u++) {
 		int share = pl_share(s->M, g->units[u].replicas), window = share;
@@ -784,6 +790,28 @@ static void est_pipeline(struct est *s)
 			est->window_bound = 1;
 		}
 	}
+}
+
+/* Linked units of different replica counts: the microbatch-level schedule
+ * (pl_coupled_ns) when it ends later than the terms above; its last unit's
+ * first replica names the bottleneck.  -1 when out of memory. */
+static int est_coupled(struct est *s)
+{
+	struct plan_estimate *est = s->e;
+	int last;
+	int64_t t = pl_coupled_ns(&s->g, s->p->schedule, s->M, s->unit_f, s->unit_b, s->comm, s->succ_off, &last);
+
+	if (t < 0)
+		return -1;
+	if (last >= 0 && t > est->pipeline_ns) {
+		const struct pl_flat *fl = &s->g.flat[s->g.units[last].slots[0]];
+
+		est->pipeline_ns = t;
+		est->bottleneck = s->part_base[fl->gpu] + fl->part;
+		est->window_bound = 0;
+		est->coupled_bound = 1;
+	}
+	return 0;
 }
 
 /*
@@ -969,6 +997,10 @@ static int estimate(const struct plan_problem *pb, const struct plan *p, int ali
 	est_units(&s);
 	est_paths(&s);
 	est_pipeline(&s);
+	if (est_coupled(&s)) {
+		rc = mo_err_set(err, MO_ENOMEM, "plan: out of memory");
+		goto out;
+	}
 	est_sync(&s);
 	est_memory(&s);
 	est->iter_ns = est->pipeline_ns + est->sync_ns;
@@ -995,7 +1027,7 @@ static int eval_flags(const struct plan_problem *pb, const struct plan *p, int64
 	if (rc)
 		return rc;
 	*iter_ns = est.iter_ns;
-	*window = est.window_bound;
+	*window = est.window_bound || est.coupled_bound;
 	for (int r = 0; r < est.n_parts; r++)
 		if (est.parts[r].mem_bytes > pb->gpu->mem_bytes)
 			over = 1;

@@ -58,7 +58,12 @@ char *plan_explain(const struct plan_problem *pb, const struct plan *p, struct m
 			}
 		}
 	}
-	if (est.bottleneck >= 0 && est.window_bound) {
+	if (est.bottleneck >= 0 && est.coupled_bound) {
+		const struct plan_part_estimate *pe = &est.parts[est.bottleneck];
+
+		pl_sb_printf(&b, "bottleneck: gpu %d partition %d (%d SMs) ends last: linked modules have different replica counts, so each replica waits on several replicas before and after it, each held by its 1F1B window; the schedule run microbatch by microbatch sets the pipeline time\n",
+			  pe->gpu, pe->partition, pe->sms);
+	} else if (est.bottleneck >= 0 && est.window_bound) {
 		const struct plan_part_estimate *pe = &est.parts[est.bottleneck];
 
 		pl_sb_printf(&b, "bottleneck: gpu %d partition %d (%d SMs): under 1F1B it keeps only as many microbatches in flight as there are pipeline hops after it, and the round trips through the rest of the DAG set the pipeline time\n",

@@ -331,6 +331,7 @@ static int gb_depths(const struct plan *p, struct pl_graph *g, struct mo_err *er
 		int64_t per = (inflight + r - 1) / r;
 
 		g->units[u].depth = per > (1 << 30) ? (1 << 30) : (int)per;
+		g->units[u].pos = pos[u];
 	}
 	free(pos);
 	free(reps);

@@ -644,3 +644,25 @@ void plan_warmups(int P, int n, const int *pos, const int *replicas, int microba
 		if (warm[d] > microbatches)
 			warm[d] = microbatches;
 }
+
+void plan_nth_task(int sched, int M, int w, int k, int *kind, int *mb)
+{
+	if (sched == PLAN_SCHEDULE_GPIPE) {
+		if (k < M)
+			*kind = 0, *mb = k;
+		else
+			*kind = 1, *mb = 2 * M - 1 - k;
+		return;
+	}
+	if (k < w) {
+		*kind = 0, *mb = k;
+	} else if (k < w + 2 * (M - w)) {
+		int j = k - w;
+		if (j % 2 == 0)
+			*kind = 0, *mb = w + j / 2;
+		else
+			*kind = 1, *mb = j / 2;
+	} else {
+		*kind = 1, *mb = M - w + (k - w - 2 * (M - w));
+	}
+}

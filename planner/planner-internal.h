@@ -24,6 +24,7 @@ struct pl_unit {
 	int n_succ;
 	int *succ;        /* unit indices */
 	int depth;        /* 1F1B: microbatches one replica keeps in flight, >= 1 */
+	int pos;          /* pipeline position: the longest chain of units before it */
 	int share_q, share_r; /* M / replicas, M % replicas: replica k processes q + (k < r) */
 	int lo, hi;       /* the lowest and highest GPU of its replicas */
 };
@@ -57,6 +58,28 @@ void pl_modinfo_release(struct pl_modinfo *mi);
 int pl_graph_build(const struct plan *p, const struct pl_modinfo *mi, struct pl_graph *g,
 		   struct mo_err *err);
 void pl_graph_release(struct pl_graph *g);
+
+/*
+ * The pipeline of a plan whose linked units have different replica counts
+ * (6 replicas feeding 8: microbatch i goes to replica i mod R of each unit,
+ * so every replica waits on several replicas of its neighbours, each bound
+ * by its own 1F1B window).  Runs the schedule the engine builds
+ * (engine/schedule.c) at microbatch granularity: every replica of a unit at
+ * pipeline position d takes its microbatches in the order plan_nth_task
+ * gives d (plan_warmups' warm-ups), one after another on its own stream; a
+ * forward starts when the unit's predecessors have sent that microbatch
+ * (their forward's end plus the edge's one-way communication), a backward
+ * when its own forward has run and every successor with a backward has sent
+ * the gradient back.  uf[u], ub[u]: the unit's forward and backward time per
+ * microbatch (ub 0: no backward); comm[succ_off[u] + j]: both ways along u's
+ * j-th successor.  Returns the time the last task ends (ns) and *last its
+ * unit; 0 (and *last -1) when every link joins equal replica counts (the
+ * replicas then run independent pipelines, which the estimate's terms
+ * cover); -1 when out of memory.  Partitions shared by several units are
+ * left to the estimate's load term.
+ */
+int64_t pl_coupled_ns(const struct pl_graph *g, int sched, int M, const int64_t *uf, const int64_t *ub,
+		      const int64_t *comm, const int *succ_off, int *last);
 
 /* Valid quota: the whole GPU or on its lattice. */
 int pl_quota_ok(const struct model_gpu *gpu, int sms);

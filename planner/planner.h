@@ -213,6 +213,14 @@ int plan_validate(const struct plan *p, const struct workload *w, const struct m
  */
 void plan_warmups(int P, int n, const int *pos, const int *replicas, int microbatches, int *warm);
 
+/* The k-th task (k < 2 M) of a pipeline position with w warm-up forwards, the
+ * order every replica at that position runs its microbatches in (the engine's
+ * schedule and the cost model's coupled-replica term share it): kind 0 a
+ * forward, 1 a backward, and its microbatch.  1F1B: w forwards, then one
+ * forward one backward, then the cool-down backwards; GPipe: all forwards,
+ * then all backwards, the last microbatch first. */
+void plan_nth_task(int sched, int M, int w, int k, int *kind, int *mb);
+
 /* Bytes a plan keeps on each GPU (mem[g], g < p->n_gpus), by the rule of
  * plan_validate.  Returns 0 or -MO_EINPUT (unknown module). */
 int plan_memory(const struct plan *p, const struct workload *w, int64_t *mem, struct mo_err *err);
@@ -352,6 +360,10 @@ int plan_problem_quota_index(const struct plan_problem *pb, int sms);
  * plan_validate), so the pipeline also takes at least ceil(share / window)
  * round trips (the unit's forward to the end of the DAG and back) plus the
  * forward latency reaching it (a third of that path's fwd + bwd time); GPipe has no such window.
+ * When linked units have different replica counts (microbatch i goes to
+ * replica i mod R of each, so replicas wait on each other's windows), the
+ * pipeline takes at least the microbatch-level schedule of pl_coupled_ns
+ * (planner-internal.h): the engine's order, run with the units' times.
  */
 struct plan_part_estimate {
 	int gpu, partition, sms;
@@ -368,6 +380,8 @@ struct plan_estimate {
 	int n_parts;
 	struct plan_part_estimate *parts; /* heap; plan_estimate_release() */
 	int window_bound;      /* 1 when pipeline_ns is set by the 1F1B in-flight window */
+	int coupled_bound;     /* 1 when it is set by the microbatch-level schedule of
+	                          linked units with different replica counts (pl_coupled_ns) */
 	int64_t host_ns;       /* the largest host thread's CPU time over the iteration
 	                          (per the plan's host_issue); iter_ns is at least this */
 	int host_gpu;          /* the GPU of that thread, -1 when there is no host term */

@@ -351,6 +351,40 @@ START_TEST(a_replica_is_busy_with_its_own_microbatches_only)
 }
 END_TEST
 
+START_TEST(replicas_of_linked_modules_with_different_counts_wait_on_each_other)
+{
+	struct hand_module hm[3] = {{1, 1.0, 1000, 0}, {1, 1.0, 1000, 0}, {1, 1.0, 1000, 0}};
+	struct plan_problem *pb = hand_problem(10, 3, hm, 12, 1);
+	struct plan *p = hand_plan(pb, 12);
+	struct plan_estimate est;
+	struct mo_err err;
+
+	/* a -> b -> c, 1 ms forward and 2 ms backward each, on 3, 4 and 3
+	 * GPUs: 12 microbatches, a replica of a or c runs 4 (12 ms), of b 3.
+	 * Alone, each replica's pipeline would take 12 + 6 = 18 ms.  But
+	 * microbatch i goes to replica i mod R of each module, and 1F1B holds
+	 * a replica of a to 3 microbatches in flight (warm-ups 8, 4, 0): a's
+	 * replica 0 runs F9 only after B0 (7-9 ms), so b's replica 1 starts
+	 * F9 at 10 ms, idle since 7; the backward of 11 then reaches a's
+	 * replica 2 at 16 ms, while it still runs B8 (15-17): it ends at
+	 * 19 ms, as the engine's schedule run microbatch by microbatch gives */
+	for (int g = 0; g < 10; g++) {
+		const char *m = g < 3 ? "a" : g < 7 ? "b" : "c";
+		int base = g < 3 ? 0 : g < 7 ? 3 : 7, reps = g >= 3 && g < 7 ? 4 : 3;
+
+		plan_add_slot(plan_add_partition(p, g, 132), m, 0, 1, 0, g - base, reps);
+	}
+	mo_err_clear(&err);
+	ck_assert_msg(plan_estimate(pb, p, &est, &err) == 0, "%s", err.msg);
+	ck_assert_int_eq(est.iter_ns, 19 * MS);
+	ck_assert_int_eq(est.coupled_bound, 1);
+	ck_assert_int_eq(est.parts[est.bottleneck].gpu, 0); /* a, the unit that ends last */
+	plan_estimate_release(&est);
+	plan_free(p);
+	plan_problem_free(pb);
+}
+END_TEST
+
 START_TEST(a_partition_runs_at_its_quota)
 {
 	struct hand_module hm[1] = {{2, 1.0, 1000, 0}};
@@ -1210,6 +1244,7 @@ Suite *test_suite(void)
 	tcase_add_test(c, gradient_all_reduce_overlaps_the_backward_of_upstream_units);
 	tcase_add_test(c, warmups_cover_what_replicated_positions_keep_in_flight);
 	tcase_add_test(c, a_replica_is_busy_with_its_own_microbatches_only);
+	tcase_add_test(c, replicas_of_linked_modules_with_different_counts_wait_on_each_other);
 	tcase_add_test(c, a_partition_runs_at_its_quota);
 	tcase_add_test(pl, megatron_picks_data_parallelism_when_a_replica_fits);
 	tcase_add_test(pl, megatron_pipelines_when_memory_forces_it);
