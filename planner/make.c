@@ -74,36 +74,52 @@ static int same_group(const struct pl_cand *a, const struct pl_cand *b)
 	return !strcmp(a->origin, b->origin) && pl_temporal_only(a->p) == pl_temporal_only(b->p);
 }
 
+/* same[r] for each finalist ord[r]: the earlier distinct finalist q whose
+ * canonical form (plan_canonical) is its own, or -1. */
+static int find_same(const struct pl_cands *c, const int *ord, int gpus_per_node, int *same)
+{
+	struct plan **canon = calloc((size_t)c->n, sizeof(*canon));
+	int rc = 0;
+
+	for (int r = 0; canon && r < c->n; r++) {
+		same[r] = -1;
+		if (!c->v[ord[r]].finalist)
+			continue;
+		if (!(canon[r] = plan_canonical(c->v[ord[r]].p, gpus_per_node))) {
+			rc = -1;
+			break;
+		}
+		for (int q = 0; q < r && same[r] < 0; q++)
+			if (canon[q] && same[q] < 0 && plan_same_placement(canon[r], canon[q]))
+				same[r] = q;
+	}
+	for (int r = 0; canon && r < c->n; r++)
+		plan_free(canon[r]);
+	free(canon);
+	return canon ? rc : -1;
+}
+
 /* Judge the finalists (candidates ord[0 .. c->n) by prediction, marked):
- * those placing work as an earlier finalist take its time; the distinct ones
- * go to chk->judge_all at once, or one by one to chk->judge.  *judged: how
- * many distinct ones. */
+ * those placing work as an earlier finalist (find_same) take its time; the
+ * distinct ones go to chk->judge_all at once, or one by one to chk->judge.
+ * *judged: how many distinct ones. */
 static int judge_distinct(struct pl_cands *c, const int *ord, const struct plan_checker *chk,
-			  int *judged, struct mo_err *err)
+			  int gpus_per_node, int *judged, struct mo_err *err)
 {
 	const struct plan **plans = malloc((size_t)c->n * sizeof(*plans));
 	int64_t *ns = malloc((size_t)c->n * sizeof(*ns));
 	int *which = malloc((size_t)c->n * sizeof(*which)), *same = malloc((size_t)c->n * sizeof(*same));
 	int n = 0, rc = 0, bad = -1;
 
-	if (!plans || !ns || !which || !same) {
+	if (!plans || !ns || !which || !same || find_same(c, ord, gpus_per_node, same)) {
 		rc = mo_err_set(err, MO_ENOMEM, "plan: out of memory");
 		goto out;
 	}
-	for (int r = 0; r < c->n; r++) {
-		const struct pl_cand *x = &c->v[ord[r]];
-
-		same[r] = -1;
-		if (!x->finalist)
-			continue;
-		for (int q = 0; q < r && same[r] < 0; q++)
-			if (c->v[ord[q]].finalist && same[q] < 0 && plan_same_placement(x->p, c->v[ord[q]].p))
-				same[r] = q;
-		if (same[r] < 0) {
+	for (int r = 0; r < c->n; r++)
+		if (c->v[ord[r]].finalist && same[r] < 0) {
 			which[n] = r;
-			plans[n++] = x->p;
+			plans[n++] = c->v[ord[r]].p;
 		}
-	}
 	if (chk->judge_all) {
 		rc = chk->judge_all(chk->ctx, plans, n, ns, err);
 		for (int i = 0; rc && i < n && bad < 0; i++)
@@ -139,8 +155,8 @@ out:
 
 /* Mark the finalists (see plan_make_checked), judge each distinct one;
  * *judged receives how many plans were judged. */
-static int check_finalists(struct pl_cands *c, const struct plan_checker *chk, int *judged,
-			   struct mo_err *err)
+static int check_finalists(struct pl_cands *c, const struct plan_checker *chk, int gpus_per_node,
+			   int *judged, struct mo_err *err)
 {
 	double band = chk->band > 0 ? chk->band : PLAN_CHECK_BAND;
 	int per = chk->per_group > 0 ? chk->per_group : PLAN_CHECK_PER_GROUP;
@@ -167,7 +183,7 @@ static int check_finalists(struct pl_cands *c, const struct plan_checker *chk, i
 		x->finalist = taken < per &&
 			      (lead < 0 || (double)x->p->predicted_iter_ns <= (1.0 + band) * (double)lead);
 	}
-	rc = judge_distinct(c, ord, chk, judged, err);
+	rc = judge_distinct(c, ord, chk, gpus_per_node, judged, err);
 	free(ord);
 	return rc;
 }
@@ -251,7 +267,7 @@ int plan_make_checked(const struct workload *w, const struct model_gpu *gpu, int
 		rc = last.code ? last.code : -MO_EINFEASIBLE;
 		goto out;
 	}
-	if (chk && (rc = check_finalists(&c, chk, &judged, err)))
+	if (chk && (rc = check_finalists(&c, chk, pbs[0] ? pbs[0]->gpus_per_node : 1, &judged, err)))
 		goto out;
 	win = pl_cands_choose(&c, chk != NULL, mosaic && !chk ? margin : 0);
 	p = c.v[win].p;

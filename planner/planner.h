@@ -172,6 +172,23 @@ struct plan *plan_clone(const struct plan *p);
 /* 1 when a and b place the same work the same way (schedule, microbatching,
  * every partition and slot in order); names and times are not compared. */
 int plan_same_placement(const struct plan *a, const struct plan *b);
+/*
+ * A copy of p in canonical form (NULL when out of memory): the same work
+ * with what the simulator's result cannot depend on put in one order, so
+ * that two plans the simulator must time alike are plan_same_placement
+ * once both are canonical.  The simulator's GPUs are identical and its
+ * only shared resources are per GPU or per node (a GPU's ports, its SMs,
+ * DRAM and clock; a collective crosses the network when its GPUs span
+ * nodes of gpus_per_node), so it reorders: the GPUs inside each node, and
+ * the full nodes among themselves (a last partial node stays last), each
+ * by content; and the partitions of each GPU by content, except under
+ * MODEL_HOST_PER_GPU, where one host thread issues the partitions' tasks
+ * in the schedule's order, which breaks ties by slot index.  It never
+ * reorders the slots of a partition (they time-share it in that order)
+ * nor changes replica indices (microbatch i goes to replica i mod R).
+ * gpus_per_node < 1 counts as 1.
+ */
+struct plan *plan_canonical(const struct plan *p, int gpus_per_node);
 
 /* Read a plan from a JSON string; name is used in messages in place of the
  * file name.  Same rules as plan_load. */
@@ -483,7 +500,8 @@ int plan_make(const struct workload *w, const struct model_gpu *gpu, int n_gpus,
  * (temporal-only or not), the candidates predicted within `band` of that
  * group's best prediction, at most `per_group` of them, fastest first; so
  * mosaic's finalists include every baseline's.  A finalist that places work
- * exactly as an earlier one is judged once.  The winner is the
+ * as an earlier one, up to the order plan_canonical undoes (the problem's
+ * gpus_per_node), is judged once and takes its time.  The winner is the
  * judged-fastest finalist: mosaic's min_gain margin, which stands for the
  * cost model's uncertainty at partial quotas, does not apply to judged
  * times.  The winner keeps predicted_iter_ns (the cost model's) and gets

@@ -1064,6 +1064,74 @@ START_TEST(temporal_and_spatial_plans_run_through_the_same_code)
 }
 END_TEST
 
+/* 4 GPUs, nodes of 2: two replicas of vision (32 SMs) beside the llm's
+ * first stage (96 SMs), the second stage alone; replica r on GPUs 2r, 2r+1
+ * (order 0), or on GPUs 2r, 2r+1 of the reversed GPU list with each GPU's
+ * partitions reversed (order 1: the same work as order 0 up to the orders
+ * plan_canonical undoes). */
+static struct plan *replicated_mm_plan(int order)
+{
+	struct plan *p = plan_new(4);
+
+	snprintf(p->gpu, sizeof(p->gpu), "h100");
+	p->schedule = PLAN_SCHEDULE_1F1B;
+	p->microbatches = 8;
+	p->microbatch_size = 2;
+	for (int r = 0; r < 2; r++) {
+		int g0 = order ? 3 - 2 * r : 2 * r, g1 = order ? 2 - 2 * r : 2 * r + 1;
+
+		for (int i = 0; i < 2; i++) {
+			if ((i == 0) == !order)
+				plan_add_slot(plan_add_partition(p, g0, 32), "vision", 0, 4, 0, r, 2);
+			else
+				plan_add_slot(plan_add_partition(p, g0, 96), "llm", 0, 2, 0, r, 2);
+		}
+		plan_add_slot(plan_add_partition(p, g1, 132), "llm", 2, 4, 1, r, 2);
+	}
+	return p;
+}
+
+/* What plan_canonical reorders (GPUs within a node, whole nodes, the
+ * partitions of a GPU) does not change the simulated run; the finalist
+ * check relies on it to judge such plans once. */
+START_TEST(the_orders_a_canonical_plan_undoes_do_not_change_the_run)
+{
+	struct workload *w = load_spec(two_module_spec);
+	struct plan *p[2] = {replicated_mm_plan(0), replicated_mm_plan(1)}, *cp[2];
+	struct engine_run_result r[2];
+	struct mo_err err;
+
+	for (int i = 0; i < 2; i++) {
+		struct engine_cluster c;
+		struct engine_run_opts o;
+
+		engine_cluster_for_workload(&c, model_gpu_find("h100", NULL), 4, w);
+		c.gpus_per_node = 2;
+		engine_run_opts_init(&o);
+		o.cluster = &c;
+		ck_assert_msg(plan_validate(p[i], w, model_gpu_find("h100", NULL), &err) == 0, "%s", err.msg);
+		ck_assert_msg(engine_run(p[i], w, &o, &r[i], &err) == 0, "%s", err.msg);
+		cp[i] = plan_canonical(p[i], 2);
+		ck_assert_ptr_nonnull(cp[i]);
+	}
+	ck_assert(!plan_same_placement(p[0], p[1]));
+	ck_assert(plan_same_placement(cp[0], cp[1]));
+	ck_assert_int_eq(r[0].iter_ns, r[1].iter_ns);
+	ck_assert_int_eq(r[0].events, r[1].events);
+	ck_assert_int_eq(r[0].comms, r[1].comms);
+	for (int m = 0; m < r[0].n_modules; m++) {
+		ck_assert_int_eq(r[0].modules[m].fwd_ns, r[1].modules[m].fwd_ns);
+		ck_assert_int_eq(r[0].modules[m].bwd_ns, r[1].modules[m].bwd_ns);
+	}
+	for (int i = 0; i < 2; i++) {
+		engine_run_result_release(&r[i]);
+		plan_free(p[i]);
+		plan_free(cp[i]);
+	}
+	workload_free(w);
+}
+END_TEST
+
 START_TEST(a_run_is_deterministic)
 {
 	struct workload *w = load_spec(two_module_spec);
@@ -1727,6 +1795,7 @@ Suite *test_suite(void)
 	tcase_add_test(run, replicas_split_the_microbatches_and_all_reduce_their_gradients);
 	tcase_add_test(run, an_encoder_keeps_in_flight_what_the_replicas_after_it_hold);
 	tcase_add_test(run, temporal_and_spatial_plans_run_through_the_same_code);
+	tcase_add_test(run, the_orders_a_canonical_plan_undoes_do_not_change_the_run);
 	tcase_add_test(run, plain_streams_let_the_modules_of_one_partition_overlap);
 	tcase_add_test(run, a_run_is_deterministic);
 	tcase_add_test(run, a_run_stopped_before_its_end_says_so_and_one_stopped_at_its_end_finishes);

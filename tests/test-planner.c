@@ -156,6 +156,95 @@ START_TEST(a_plan_survives_a_json_round_trip)
 }
 END_TEST
 
+/* GPUs holding one partition of `sms` SMs with slot (module, replica) each,
+ * GPU g from spec[g]: 'a'..'z' the module, the replica its position. */
+static struct plan *lettered_plan(const char *spec, int sms)
+{
+	int n = (int)strlen(spec);
+	struct plan *p = plan_new(n);
+
+	p->microbatches = 4;
+	p->microbatch_size = 1;
+	for (int g = 0; g < n; g++) {
+		char m[2] = {spec[g], 0};
+
+		plan_add_slot(plan_add_partition(p, g, sms), m, 0, 4, 0, g, n);
+	}
+	return p;
+}
+
+static int same_canonical(const struct plan *a, const struct plan *b, int per)
+{
+	struct plan *x = plan_canonical(a, per), *y = plan_canonical(b, per);
+	int same;
+
+	ck_assert(x && y);
+	same = plan_same_placement(x, y);
+	plan_free(x);
+	plan_free(y);
+	return same;
+}
+
+/* The canonical form undoes GPU order inside a node, the order of full
+ * nodes and partition order (not under one host thread per GPU); it keeps
+ * node membership, a partial last node, slot order and replica indices. */
+START_TEST(a_canonical_plan_undoes_only_what_the_simulator_cannot_see)
+{
+	struct plan *base = lettered_plan("abcdef", 132);
+	static const struct {
+		const char *spec;
+		int per, same;
+	} cases[] = {
+		{"abcdef", 2, 1}, {"bacdfe", 2, 1}, {"cdabef", 2, 1}, {"efcdab", 2, 1}, {"dcbafe", 2, 1},
+		{"acbdef", 2, 0}, {"abcdfe", 4, 1}, {"efabcd", 4, 0}, {"fdbeca", 1, 1}, {"fedcba", 0, 1},
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct plan *q = lettered_plan(cases[i].spec, 132);
+
+		/* replica indices follow the letters: GPU g of q holds base's replica */
+		for (int g = 0; g < q->n_gpus; g++)
+			q->gpus[g].partitions[0].slots[0].replica = cases[i].spec[g] - 'a';
+		ck_assert_msg(same_canonical(base, q, cases[i].per) == cases[i].same, "%s per %d", cases[i].spec,
+			      cases[i].per);
+		plan_free(q);
+	}
+	/* the same letters with replica indices by position are other work */
+	{
+		struct plan *q = lettered_plan("bacdef", 132);
+
+		ck_assert(!same_canonical(base, q, 2));
+		plan_free(q);
+	}
+	/* partitions of a GPU in either order; slots of a partition not */
+	{
+		struct plan *a = plan_new(1), *b = plan_new(1), *c = plan_new(1), *d = plan_new(1);
+		struct plan_partition *pt;
+
+		plan_add_slot(plan_add_partition(a, 0, 32), "v", 0, 4, 0, 0, 1);
+		plan_add_slot(plan_add_partition(a, 0, 96), "l", 0, 4, 0, 0, 1);
+		plan_add_slot(plan_add_partition(b, 0, 96), "l", 0, 4, 0, 0, 1);
+		plan_add_slot(plan_add_partition(b, 0, 32), "v", 0, 4, 0, 0, 1);
+		pt = plan_add_partition(c, 0, 132);
+		plan_add_slot(pt, "l", 0, 4, 0, 0, 1);
+		plan_add_slot(pt, "v", 0, 4, 0, 0, 1);
+		ck_assert(!plan_same_placement(a, b));
+		ck_assert(same_canonical(a, b, 8));
+		a->host_issue = b->host_issue = MODEL_HOST_PER_GPU;
+		ck_assert(!same_canonical(a, b, 8));
+		pt = plan_add_partition(d, 0, 132);
+		plan_add_slot(pt, "v", 0, 4, 0, 0, 1);
+		plan_add_slot(pt, "l", 0, 4, 0, 0, 1);
+		ck_assert(!same_canonical(c, d, 8));
+		plan_free(a);
+		plan_free(b);
+		plan_free(c);
+		plan_free(d);
+	}
+	plan_free(base);
+}
+END_TEST
+
 #define GOOD_HEAD "{\"format\":\"mosaic-plan\",\"version\":1,\"planner\":\"x\",\"planner_version\":\"1\"," \
 	"\"workload\":\"w\",\"gpu\":\"h100\",\"gpus\":1,\"schedule\":\"1f1b\",\"microbatch_size\":1," \
 	"\"microbatches\":2,\"predicted_iter_ns\":-1,"
@@ -1002,13 +1091,18 @@ static int stand_in_judge(void *arg, const struct plan *p, int64_t *ns, struct m
 {
 	struct stand_in *j = arg;
 	uint64_t h = j->seed * 0x9E3779B97F4A7C15ULL + (uint64_t)p->microbatch_size;
+	struct plan *canon;
 
 	if (j->fail)
 		return mo_err_set(err, MO_EINPUT, "boom");
+	canon = plan_canonical(p, 8); /* the planner's default node: the test spec sets none */
+	ck_assert_ptr_nonnull(canon);
 	for (int i = 0; i < j->calls && i < 64; i++)
-		j->twice += plan_same_placement(p, j->seen[i]);
+		j->twice += plan_same_placement(canon, j->seen[i]);
 	if (j->calls < 64)
-		j->seen[j->calls] = plan_clone(p);
+		j->seen[j->calls] = canon;
+	else
+		plan_free(canon);
 	j->calls++;
 	j->colocated += !is_temporal(p);
 	for (int g = 0; g < p->n_gpus; g++)
@@ -1058,7 +1152,7 @@ START_TEST(the_judged_fastest_finalist_wins_and_keeps_its_prediction)
 
 	ck_assert_msg(plan_make_checked(w, h100(), 4, "mosaic", &chk, &p, &pb, &err) == 0, "%s", err.msg);
 	ck_assert_int_gt(j.calls, 1);
-	ck_assert_int_eq(j.twice, 0); /* a placement is judged once */
+	ck_assert_int_eq(j.twice, 0); /* a placement is judged once, up to plan_canonical */
 	ck_assert_int_eq(p->finalists, j.calls);
 	ck_assert(p->checked_iter_ns == j.fastest);
 	ck_assert_str_eq(p->checked_by, "test");
@@ -1235,6 +1329,7 @@ Suite *test_suite(void)
 	      *v = tcase_create("validation"), *k = tcase_create("finalists");
 
 	tcase_add_test(f, a_plan_survives_a_json_round_trip);
+	tcase_add_test(f, a_canonical_plan_undoes_only_what_the_simulator_cannot_see);
 	tcase_add_loop_test(f, bad_plan_files_are_refused_with_the_json_path, 0,
 			    (int)(sizeof(bad_plans) / sizeof(bad_plans[0])));
 	tcase_add_test(f, a_missing_plan_file_is_an_io_error);
