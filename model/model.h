@@ -149,6 +149,10 @@ int model_blocks_per_sm(const struct model_gpu *gpu, int threads_per_block,
 
 /* The class of a kernel (enum trace_kernel_class) from its name and launch. */
 int model_classify(const struct trace_kernel *k);
+/* The precision (enum model_dtype) a kernel's name spells (classify.c:
+ * cuBLAS/cuDNN/CUTLASS names, the synthesiser's ":fp32"/":tf32"/":fp8"),
+ * -1 when it spells none. */
+int model_kernel_dtype(const char *kernel_name);
 
 struct model_occupancy {
 	int blocks_per_sm;        /* resident blocks per SM (0: cannot run) */
@@ -427,8 +431,10 @@ double model_kphys_ns(const struct model_gpu *gpu, const struct model_kphys *k, 
  * at recorded_sms SMs, the GPU running at clock factor recorded_clock
  * (1 for a trace recorded alone on a GPU whose knee it did not pass).  The
  * latency is min(T, MODEL_KERNEL_LAT_NS); the body splits into a bound part
- * and its shadow by the memory-bound fraction (flops and bytes when known,
- * else the class: GEMM 0.15, attention 0.2, conv 0.25, elementwise 0.9,
+ * and its shadow by the memory-bound fraction (flops and bytes when known:
+ * a roofline at the recorded SMs, the flops at the peak of the precision
+ * the name spells for a tensor class, model_kernel_dtype, else the 16-bit
+ * one, FP32 for the other classes; else the class: GEMM 0.15, attention 0.2, conv 0.25, elementwise 0.9,
  * reduction 0.8, memory 0.95, others 0.5); bytes are k's own (capped by what
  * its SMs could move) or the memory part at its ceiling; wave_ns is solved
  * so that model_kphys_ns at recorded_sms gives back T.

@@ -180,6 +180,16 @@ static int class_tensor(int cls)
 	return cls == TRACE_CLASS_GEMM || cls == TRACE_CLASS_ATTENTION || cls == TRACE_CLASS_CONV;
 }
 
+/* The peak (TFLOP/s) k computes at: a tensor-class kernel's precision as
+ * its name spells it (model_kernel_dtype), the 16-bit one when it spells
+ * none; FP32 for the other classes. */
+static double kernel_peak(const struct model_gpu *g, const struct trace_kernel *k, int cls)
+{
+	int dtype = class_tensor(cls) ? model_kernel_dtype(k->name) : MODEL_FP32;
+
+	return model_gpu_peak_tflops(g, dtype >= 0 ? dtype : MODEL_BF16, NULL);
+}
+
 void model_kphys_from_trace(const struct model_gpu *g, const struct trace_kernel *k, int recorded_sms,
 			    double recorded_clock, struct model_kphys *out)
 {
@@ -207,7 +217,7 @@ void model_kphys_from_trace(const struct model_gpu *g, const struct trace_kernel
 	/* memory-bound share of the body at R: from flops and bytes when both
 	 * are known (roofline at the recorded SMs), else the class */
 	if (k->flops > 0 && k->bytes > 0) {
-		double peak = class_tensor(cls) && g->bf16_tflops > 0 ? g->bf16_tflops : g->fp32_tflops;
+		double peak = kernel_peak(g, k, cls);
 		double tc = (double)k->flops / (peak * 1e3 * act / g->sms);
 		double tm = (double)k->bytes / ceil_r;
 		mf = tm / (tc + tm);

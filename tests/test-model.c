@@ -374,6 +374,38 @@ START_TEST(kernels_are_classified_by_name)
 }
 END_TEST
 
+/* The precision in cuBLAS/cuDNN/CUTLASS/TensorRT names (each name from a
+ * measured trace or the libraries' naming), and the synthesiser's own. */
+START_TEST(a_kernels_precision_is_read_from_its_name)
+{
+	static const struct {
+		const char *name;
+		int dtype;
+	} cases[] = {
+		{ "sm80_xmma_fprop_implicit_gemm_indexed_tf32f32_tf32f32_f32_nhwckrsc_nchw_tilesize128x128x16_stage4", MODEL_TF32 },
+		{ "cutlass_80_tensorop_s1688gemm_128x128_32x3_nn_align4", MODEL_TF32 },
+		{ "ampere_fp16_s16816gemm_fp16_128x128_ldg8_f2f_stages_32x5_nn", MODEL_FP16 },
+		{ "void cutlass::Kernel2<cutlass_80_tensorop_bf16_s16816gemm_relu_bf16_64x64_64x6_tn_align8>", MODEL_BF16 },
+		{ "sm90_xmma_gemm_bf16bf16_bf16f32_f32_tn_n_tilesize128x128x64_warpgroupsize1x1x1_execute_segment_k_off_kernel__5x_cublas", MODEL_BF16 },
+		{ "void pytorch_flash::flash_fwd_kernel<pytorch_flash::Flash_fwd_kernel_traits<64, 128, 128, 4, false, false, cutlass::bfloat16_t>>", MODEL_BF16 },
+		{ "fmha_cutlassF_f16_aligned_64x64_rf_sm80(PyTorchMemEffAttention::AttentionKernel)", MODEL_FP16 },
+		{ "volta_h884gemm_64x64_ldg8_nn", MODEL_FP16 },
+		{ "ampere_sgemm_128x64_tn", MODEL_FP32 },
+		{ "cudnn_infer_ampere_scudnn_128x64_relu_interior_nn_v1", MODEL_FP32 },
+		{ "sm90_xmma_gemm_e4m3e4m3_e4m3f32_f32_tn_n_tilesize128x128x128", MODEL_FP8 },
+		{ "sm80_xmma_fprop_implicit_gemm_interleaved_i8i8_i8i32_f32_nchw_vect_c_32kcrs_vect_c_32", MODEL_FP8 },
+		{ "conv:3x3:tf32", MODEL_TF32 },
+		{ "gemm:fc1:dgrad:fp32", MODEL_FP32 },
+		{ "conv:3x3", -1 },
+		{ "my_custom_kernel", -1 },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		ck_assert_msg(model_kernel_dtype(cases[i].name) == cases[i].dtype, "%s: got %d, want %d",
+			      cases[i].name, model_kernel_dtype(cases[i].name), cases[i].dtype);
+	ck_assert_int_eq(model_kernel_dtype(NULL), -1);
+}
+END_TEST
+
 /* ---- kernel time under a quota ---- */
 
 static struct trace_kernel kernel(int64_t ns, int64_t blocks, int threads, int regs, int cls)
@@ -392,6 +424,39 @@ START_TEST(wave_scaling_baseline_scales_by_waves)
 	/* 8 SMs: 64 slots -> 33 waves */
 	ck_assert_int_eq(model_kernel_ns_waves(h, &k, 132, 8), 1650000);
 	ck_assert_int_eq(model_kernel_ns_waves(h, &k, 132, 132), 100000);
+}
+END_TEST
+
+/* A kernel with flops and bytes splits its body by a roofline at the
+ * recorded SMs, the flops at its precision's peak.  A100 (108 SMs, all
+ * busy: 864 blocks), F = 2 * 4096^3 flops, bytes moved in twice the
+ * time F takes at the BF16 peak (312 TFLOP/s): untagged (16-bit) the
+ * memory-bound fraction is 2 / (1 + 2); TF32 (156) 2 / (2 + 2); FP32
+ * (19.5, and any non-tensor class) 2 / (16 + 2).  At half the SMs the
+ * TF32 kernel, compute-bound, takes longer than the 16-bit reading of it. */
+START_TEST(a_kernels_flops_are_split_at_its_own_precisions_peak)
+{
+	const struct model_gpu *a = gpu("a100-80gb-sxm");
+	double f = 2.0 * 4096 * 4096 * 4096, tc = f / 312e3;
+	struct trace_kernel k = kernel(2000000, 864, 256, 64, TRACE_CLASS_CONV);
+	struct model_quota_pred p16, p32, p;
+
+	k.flops = (int64_t)f;
+	k.bytes = (int64_t)llround(2 * tc * model_dram_gbps_at(a, 108));
+	k.name = "conv:3x3";
+	model_kernel_predict_at_quota(a, &k, 108, 54, &p16);
+	ck_assert_msg(fabs(p16.mem_frac - 2.0 / 3) < 1e-6, "%g", p16.mem_frac);
+	k.name = "sm80_xmma_fprop_implicit_gemm_indexed_tf32f32_tf32f32_f32_nhwckrsc_nchw";
+	model_kernel_predict_at_quota(a, &k, 108, 54, &p32);
+	ck_assert_msg(fabs(p32.mem_frac - 0.5) < 1e-6, "%g", p32.mem_frac);
+	ck_assert_msg(p32.ns > 1.3 * p16.ns, "%lld vs %lld", (long long)p32.ns, (long long)p16.ns);
+	k.name = "conv:stem:fp32";
+	model_kernel_predict_at_quota(a, &k, 108, 54, &p);
+	ck_assert_msg(fabs(p.mem_frac - 2.0 / 18) < 1e-6, "%g", p.mem_frac);
+	k.name = "conv:3x3:tf32";
+	k.kclass = TRACE_CLASS_ELEMENTWISE;
+	model_kernel_predict_at_quota(a, &k, 108, 54, &p);
+	ck_assert_msg(fabs(p.mem_frac - 2.0 / 18) < 1e-6, "%g", p.mem_frac);
 }
 END_TEST
 
@@ -1572,6 +1637,8 @@ Suite *test_suite(void)
 	tcase_add_test(tc, blocks_per_sm_follow_the_cuda_rules);
 	tcase_add_test(tc, occupancy_agrees_with_cupti_on_the_external_traces);
 	tcase_add_test(tc, kernels_are_classified_by_name);
+	tcase_add_test(tc, a_kernels_precision_is_read_from_its_name);
+	tcase_add_test(tc, a_kernels_flops_are_split_at_its_own_precisions_peak);
 	tcase_add_test(tc, wave_scaling_baseline_scales_by_waves);
 	tcase_add_test(tc, kernel_time_at_quota_splits_compute_memory_and_launch);
 	tcase_add_test(tc, stacked_blocks_share_an_sm_and_do_not_multiply_its_throughput);

@@ -223,7 +223,7 @@ START_TEST(an_fp32_conv_net_pays_cudnn_layout_transposes_on_tensor_core_gpus_onl
 
 	ck_assert_int_eq(transposes("fp32", "a100-80gb-sxm", WORKLOAD_FWD, &bytes, next, sizeof next), 1);
 	ck_assert_int_eq(bytes, 2LL * 4 * (2 * 56 * 56 * 64));
-	ck_assert_str_eq(next, "conv:3x3");
+	ck_assert_str_eq(next, "conv:3x3:tf32");
 	ck_assert_int_eq(transposes("fp32", "a100-80gb-sxm", WORKLOAD_BWD, &bytes, next, sizeof next), 5);
 	ck_assert_int_eq(transposes("fp32", "h100", WORKLOAD_FWD, &bytes, next, sizeof next), 1);
 	ck_assert_int_eq(transposes("fp32", "v100-sxm2", WORKLOAD_FWD, &bytes, next, sizeof next), 0);
@@ -242,12 +242,12 @@ START_TEST(bert_is_post_norm_with_an_mlm_head)
 	trace_mem_init(&t);
 	ck_assert(workload_kernels(w, 0, 23, 24, WORKLOAD_FWD, 1, h100(), &t, &err) == 0);
 	/* post-norm: the block starts with the Q projection, not a norm */
-	ck_assert_str_eq(t.recs[0].u.kernel.name, "gemm:q");
-	for (i = 0; i < t.n && strcmp(t.recs[i].u.kernel.name, "gemm:mlm_transform"); i++)
+	ck_assert_str_eq(t.recs[0].u.kernel.name, "gemm:q:fp32");
+	for (i = 0; i < t.n && strcmp(t.recs[i].u.kernel.name, "gemm:mlm_transform:fp32"); i++)
 		;
 	ck_assert_msg(i < t.n, "no MLM transform");
-	ck_assert_int_eq(gemm_flops(&t, "gemm:lm_head"), 2LL * 512 * 30522 * 1024);
-	ck_assert_int_eq(gemm_flops(&t, "gemm:pooler"), 2LL * 1 * 1024 * 1024);
+	ck_assert_int_eq(gemm_flops(&t, "gemm:lm_head:fp32"), 2LL * 512 * 30522 * 1024);
+	ck_assert_int_eq(gemm_flops(&t, "gemm:pooler:fp32"), 2LL * 1 * 1024 * 1024);
 	trace_mem_release(&t);
 	workload_free(w);
 }
@@ -420,13 +420,13 @@ START_TEST(tiny_decoder_forward_has_the_hand_counted_kernels_and_flops)
 	/* embedding: tokens, positions, add; block: norm, qkv, attention, out,
 	 * residual, norm, fc1, gelu, fc2, residual; norm, lm_head, log_softmax, nll */
 	ck_assert_int_eq(t.n, 17);
-	ck_assert_int_eq(gemm_flops(&t, "gemm:qkv"), 2 * T * (3 * 64) * 64);
-	ck_assert_int_eq(gemm_flops(&t, "gemm:attn_out"), 2 * T * 64 * 64);
-	ck_assert_int_eq(gemm_flops(&t, "gemm:fc1"), 2 * T * 256 * 64);
-	ck_assert_int_eq(gemm_flops(&t, "gemm:fc2"), 2 * T * 64 * 256);
-	ck_assert_int_eq(gemm_flops(&t, "gemm:lm_head"), 2 * T * 100 * 64);
+	ck_assert_int_eq(gemm_flops(&t, "gemm:qkv:fp32"), 2 * T * (3 * 64) * 64);
+	ck_assert_int_eq(gemm_flops(&t, "gemm:attn_out:fp32"), 2 * T * 64 * 64);
+	ck_assert_int_eq(gemm_flops(&t, "gemm:fc1:fp32"), 2 * T * 256 * 64);
+	ck_assert_int_eq(gemm_flops(&t, "gemm:fc2:fp32"), 2 * T * 64 * 256);
+	ck_assert_int_eq(gemm_flops(&t, "gemm:lm_head:fp32"), 2 * T * 100 * 64);
 	/* causal flash attention: 4 b s s d / 2 with b = 2 samples x 4 heads */
-	ck_assert_int_eq(gemm_flops(&t, "flash_attn"), 4 * 8 * 16 * 16 * 16 / 2);
+	ck_assert_int_eq(gemm_flops(&t, "flash_attn:fp32"), 4 * 8 * 16 * 16 * 16 / 2);
 	for (size_t i = 0; i < t.n; i++) {
 		const struct trace_kernel *k = &t.recs[i].u.kernel;
 		ck_assert_int_eq(t.recs[i].kind, TRACE_KIND_KERNEL);
@@ -438,7 +438,7 @@ START_TEST(tiny_decoder_forward_has_the_hand_counted_kernels_and_flops)
 		ck_assert_int_gt(k->block_x, 0);
 		ck_assert_int_ge(k->bytes, 0);
 	}
-	ck_assert_str_eq(t.recs[5].u.kernel.name, "flash_attn");
+	ck_assert_str_eq(t.recs[5].u.kernel.name, "flash_attn:fp32");
 	ck_assert_int_eq(t.recs[5].u.kernel.kclass, TRACE_CLASS_ATTENTION);
 	ck_assert_int_eq(t.recs[4].u.kernel.kclass, TRACE_CLASS_GEMM);      /* gemm:qkv */
 	int64_t ns;
@@ -464,10 +464,10 @@ START_TEST(tiny_decoder_backward_doubles_gemm_work_and_the_optimizer_clips_then_
 	trace_mem_init(&t);
 	ck_assert(workload_kernels(w, 0, 0, 1, WORKLOAD_BWD, 2, h100(), &t, &err) == 0);
 	ck_assert_int_eq(t.n, 34);
-	ck_assert_int_eq(gemm_flops(&t, "gemm:fc1:dgrad"), 2 * T * 256 * 64);
-	ck_assert_int_eq(gemm_flops(&t, "gemm:fc1:wgrad"), 2 * T * 256 * 64);
-	ck_assert_int_eq(gemm_flops(&t, "gemm:qkv:wgrad"), 2 * T * 192 * 64);
-	ck_assert_int_eq(gemm_flops(&t, "flash_attn_bwd"), 10 * 8 * 16 * 16 * 16 / 2);
+	ck_assert_int_eq(gemm_flops(&t, "gemm:fc1:dgrad:fp32"), 2 * T * 256 * 64);
+	ck_assert_int_eq(gemm_flops(&t, "gemm:fc1:wgrad:fp32"), 2 * T * 256 * 64);
+	ck_assert_int_eq(gemm_flops(&t, "gemm:qkv:wgrad:fp32"), 2 * T * 192 * 64);
+	ck_assert_int_eq(gemm_flops(&t, "flash_attn_bwd:fp32"), 10 * 8 * 16 * 16 * 16 / 2);
 	ck_assert_int_ge(gemm_flops(&t, "tied_grad_add"), 0);
 	ck_assert_str_eq(t.recs[0].u.kernel.name, "nll_loss_bwd"); /* reverse order */
 	trace_mem_release(&t);

@@ -75,6 +75,7 @@
  */
 #include "workloads/workloads-internal.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -871,11 +872,28 @@ struct kctx {
 	int64_t t;
 };
 
+/* The kernel's name: the op's, with ":<dtype>" after it when it is a
+ * tensor-class kernel that does not run in 16 bits (fp32, tf32, fp8), the
+ * precision model_kernel_dtype() reads back (as from a cuBLAS name), so
+ * the physics core splits its time at its own peak.  Copied into the trace
+ * by trace_mem_add. */
+static const char *kernel_name(const struct wl_op *op, char *buf, size_t size)
+{
+	int d = op->op.dtype;
+
+	if ((op->kclass != TRACE_CLASS_GEMM && op->kclass != TRACE_CLASS_CONV &&
+	     op->kclass != TRACE_CLASS_ATTENTION) || d == MODEL_BF16 || d == MODEL_FP16)
+		return op->name;
+	snprintf(buf, size, "%s:%s", op->name, model_dtype_name(d));
+	return buf;
+}
+
 static int add_kernel(void *vctx, const struct wl_op *op)
 {
 	struct kctx *c = vctx;
 	struct trace_record rec;
 	struct trace_kernel *k = &rec.u.kernel;
+	char name[160];
 	int64_t ns;
 
 	if (op->tc_layout && c->gpu->tf32_tflops <= 0)
@@ -883,7 +901,7 @@ static int add_kernel(void *vctx, const struct wl_op *op)
 	trace_record_init(&rec, TRACE_KIND_KERNEL);
 	model_op_launch(c->gpu, &op->op, k);
 	k->kclass = op->kclass;
-	k->name = op->name;
+	k->name = kernel_name(op, name, sizeof name);
 	k->flops = op->flops;
 	k->bytes = op->bytes;
 	k->device = 0;
