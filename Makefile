@@ -262,6 +262,7 @@ bench-host: $(MOSAIC)
 	tests/bench/host-gpu-fit.py
 	tests/bench/gemm-align-fit.py --mosaic=$(MOSAIC)
 	tests/bench/reduction-latency-fit.py --mosaic=$(MOSAIC)
+	tests/bench/conv-a100.py --mosaic=$(MOSAIC)
 
 # ---- benchmarks of our own speed ----
 bench-self: $(MOSAIC) $(BENCH_BIN)

@@ -225,7 +225,10 @@ struct model_op {
 	int64_t b, m, n, k;
 	int causal;    /* attention */
 	int64_t flops; /* work, when the kind needs it given */
-	int64_t bytes; /* DRAM traffic, when the kind needs it given */
+	int64_t bytes; /* DRAM traffic, when the kind needs it given; a GEMM
+			* (or bmm) takes it when > 0 instead of its three
+			* operands' bytes (an implicit GEMM: a convolution
+			* reads its input, not the im2col matrix) */
 	/* GEMM/bmm operand layout (enum model_layout): which dimensions are
 	 * leading dimensions; one that is not a multiple of 16 bytes makes the
 	 * library pick a misaligned kernel (op.c) */

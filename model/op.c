@@ -12,7 +12,8 @@
  *                  blocks_per_sm run at once (occupancy rules)
  *   compute      = per SM * 2 tm tn (ceil(k / split) + k0)
  *                  / (peak per SM * eff * tile_eff * util)
- *   memory       = (A + B + C bytes) / bw(active SMs)
+ *   memory       = (A + B + C bytes, or the op's bytes when given: an
+ *                  implicit GEMM's) / bw(active SMs)
  *   time         = launch + max(compute, memory) [+ split-K reduction]
  * and, like cuBLAS's heuristics, picks the fastest.  tile_eff rewards more
  * outputs per thread (register blocking), util is min(1, resident warps / 8)
@@ -371,7 +372,9 @@ static double gemm_candidate(const struct model_gpu *g, const struct model_op *o
 	if (tile_eff > 1)
 		tile_eff = 1;
 	k0 = g->gemm_k0 > 0 ? g->gemm_k0 : MODEL_DEFAULT_K0;
-	bytes = (double)op->b * ((double)op->m * op->k + (double)op->k * op->n + (double)op->m * op->n) * es;
+	bytes = op->bytes > 0 ? (double)op->bytes /* given: an implicit GEMM's (the header) */
+			      : (double)op->b * ((double)op->m * op->k + (double)op->k * op->n +
+						 (double)op->m * op->n) * es;
 	/* one tile's time on an SM at full throughput, times the blocks of a
 	 * wave; narrow accesses and the pre-Hopper kernel stretch only the
 	 * steady-state main loop, not the prologue's K nor k0 (the header) */

@@ -232,6 +232,81 @@ START_TEST(an_fp32_conv_net_pays_cudnn_layout_transposes_on_tensor_core_gpus_onl
 }
 END_TEST
 
+/* A kernel's DRAM bytes, the first of that name (-1 when none). */
+static int64_t kernel_bytes(const struct trace_mem *t, const char *name)
+{
+	for (size_t i = 0; i < t->n; i++)
+		if (!strcmp(t->recs[i].u.kernel.name, name))
+			return t->recs[i].u.kernel.bytes;
+	return -1;
+}
+
+/* A convolution's forward moves its input, weights and output once (cuDNN's
+ * implicit GEMM), not the im2col matrix; a strided 1x1 reads only the pixels
+ * it uses.  ResNet-50 at batch 2, fp32: the stem reads the 2 x 3 x 224 x 224
+ * image (not 2 x 112 x 112 x 147) and writes 2 x 64 x 112 x 112; layer 1's
+ * 3x3 reads 2 x 64 x 56 x 56 (not 9x that); layer 4's first downsample
+ * (1x1, stride 2, 1024 -> 2048 at 14 -> 7) reads 2 x 7 x 7 x 1024.  Hand
+ * computed. */
+START_TEST(a_convolution_forward_moves_its_tensors_once_not_the_im2col_matrix)
+{
+	struct workload *w = load_str_ok(
+		"{\"name\":\"r\",\"batch\":2,\"dtype\":\"fp32\",\"modules\":[{\"name\":\"r\","
+		"\"kind\":\"encoder\",\"arch\":\"conv\",\"blocks\":[3,4,6,3],\"image\":224}]}");
+	struct trace_mem t;
+	struct mo_err err;
+
+	trace_mem_init(&t);
+	ck_assert(workload_kernels(w, 0, 0, 2, WORKLOAD_FWD, 2, model_gpu_find("a100-80gb-sxm", &err),
+				   &t, &err) == 0);
+	ck_assert_int_eq(kernel_bytes(&t, "conv:stem:fp32"),
+			 4LL * (2 * 3 * 224 * 224 + 147 * 64 + 2 * 112 * 112 * 64));
+	ck_assert_int_eq(kernel_bytes(&t, "conv:3x3:tf32"),
+			 4LL * (2 * 64 * 56 * 56 + 576 * 64 + 2 * 56 * 56 * 64));
+	ck_assert_int_eq(gemm_flops(&t, "conv:3x3:tf32"), 2LL * (2 * 56 * 56) * 64 * 576);
+	trace_mem_release(&t);
+	trace_mem_init(&t);
+	ck_assert(workload_kernels(w, 0, 13, 14, WORKLOAD_FWD, 2, model_gpu_find("a100-80gb-sxm", &err),
+				   &t, &err) == 0);
+	ck_assert_int_eq(kernel_bytes(&t, "conv:downsample:tf32"),
+			 4LL * (2 * 7 * 7 * 1024 + 1024 * 2048 + 2 * 7 * 7 * 2048));
+	trace_mem_release(&t);
+	workload_free(w);
+}
+END_TEST
+
+/* The stem's 3 input channels keep an fp32 convolution off the TF32 tensor
+ * cores (cuDNN ran it as an FP32 SIMT kernel, cudnn_infer_ampere_scudnn_
+ * 128x64, in the measured A100 TF32 ResNet-50 trace, HTA nccl_data): its
+ * time is the FP32 GEMM's of the same shape and bytes, above the TF32 one. */
+START_TEST(a_convolution_of_three_channels_runs_in_fp32_not_tf32)
+{
+	struct workload *w = load_str_ok(
+		"{\"name\":\"r\",\"batch\":2,\"dtype\":\"fp32\",\"modules\":[{\"name\":\"r\","
+		"\"kind\":\"encoder\",\"arch\":\"conv\",\"blocks\":[3,4,6,3],\"image\":224}]}");
+	const struct model_gpu *g = model_gpu_find("a100-80gb-sxm", NULL);
+	struct model_op op = {.kind = MODEL_OP_GEMM, .dtype = MODEL_FP32, .b = 1,
+			      .m = 2 * 112 * 112, .n = 64, .k = 147, .layout = MODEL_LAYOUT_ANY};
+	struct trace_mem t;
+	struct mo_err err;
+	int64_t ns = -1, fp32, tf32;
+
+	op.bytes = 4LL * (2 * 3 * 224 * 224 + 147 * 64 + 2 * 112 * 112 * 64);
+	fp32 = model_op_ns(g, &op, g->sms);
+	op.dtype = MODEL_TF32;
+	tf32 = model_op_ns(g, &op, g->sms);
+	ck_assert_int_gt(fp32, tf32);
+	trace_mem_init(&t);
+	ck_assert(workload_kernels(w, 0, 0, 1, WORKLOAD_FWD, 2, g, &t, &err) == 0);
+	for (size_t i = 0; i < t.n; i++)
+		if (!strcmp(t.recs[i].u.kernel.name, "conv:stem:fp32"))
+			ns = t.recs[i].u.kernel.end_ns - t.recs[i].u.kernel.start_ns;
+	ck_assert_int_eq(ns, fp32);
+	trace_mem_release(&t);
+	workload_free(w);
+}
+END_TEST
+
 START_TEST(bert_is_post_norm_with_an_mlm_head)
 {
 	struct workload *w = load_ok("workloads/llm/bert-large.json");
@@ -1382,6 +1457,8 @@ Suite *test_suite(void)
 	tcase_add_test(tc, grouped_query_attention_shrinks_kv_projections);
 	tcase_add_test(tc, conv_out_dim_projects_the_last_stage_and_sizes_the_edge);
 	tcase_add_test(tc, an_fp32_conv_net_pays_cudnn_layout_transposes_on_tensor_core_gpus_only);
+	tcase_add_test(tc, a_convolution_forward_moves_its_tensors_once_not_the_im2col_matrix);
+	tcase_add_test(tc, a_convolution_of_three_channels_runs_in_fp32_not_tf32);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("spec");

@@ -65,6 +65,16 @@
  * GEMM kernels; the measured H100 TF32 VGG13 trace (triosim) shows them too
  * (20% of its kernel time) and the V100 FP32 ResNet traces (no tensor
  * cores) do not (0.1-0.2%).  Weight-sized transposes are left out.
+ * A convolution's forward moves its input activation, weights and output
+ * once each (cuDNN's implicit GEMM never writes the im2col matrix; a
+ * strided 1x1 reads only the pixels it uses, the smaller of the two), and
+ * an fp32 one whose input channels are not a multiple of 4 (the stem's 3)
+ * runs in FP32, not TF32.  Both measured in the same A100 trace, forward
+ * only (tests/bench/conv-a100.py): the stem ran as cuDNN's FP32 SIMT kernel
+ * (cudnn_infer_ampere_scudnn_128x64) at 16.3 TFLOPS, and the 3x3
+ * convolutions at 74-118 TFLOPS, faster than the im2col bytes allow (the
+ * model had them DRAM-bound at 2.2x the measured time on layer 1).  The
+ * backward's convolutions keep the GEMM's operand bytes (not checked).
  * FLOPs and DRAM bytes of every kernel are
  * computed here from the shapes and the dtype's element size; durations come
  * from model_op_ns().  Each GEMM says its operand layout (model_op.layout):
@@ -631,6 +641,24 @@ static void put_softmax(struct emitter *em, const char *name, int64_t rows, int6
 	em->softmax = 0;
 }
 
+/* A convolution's forward as cuDNN's implicit GEMM runs it: the GEMM's
+ * FLOPs, but the DRAM traffic of the input activation, the weights and the
+ * output once each, not of the im2col matrix (kernel area x the input for
+ * a stride-1 kxk convolution), which the kernel never writes out
+ * (the header: where this comes from). */
+static void put_conv_fwd(struct emitter *em, const struct step *s)
+{
+	int64_t e = em->g->e, area = (int64_t)s->ksize * s->ksize;
+	int64_t in = s->d * (s->c / area), a = s->a * s->c;
+	int dtype = em->g->dtype;
+
+	if (dtype == MODEL_FP32 && (s->c / area) % 4 == 0) /* TF32 tensor cores (put_gemm) */
+		em->g->dtype = MODEL_TF32;
+	put(em, s->name, MODEL_OP_GEMM, TRACE_CLASS_CONV, 1, s->a, s->b, s->c, 0,
+	    2 * s->a * s->b * s->c, ((in < a ? in : a) + s->c * s->b + s->a * s->b) * e);
+	em->g->dtype = dtype;
+}
+
 /* A weight gradient X^T dY (or a bmm's A^T dC): A is a transposed view. */
 static void put_gemm_ta(struct emitter *em, const char *name, int kclass, int64_t b, int64_t M,
 			int64_t N, int64_t K)
@@ -691,7 +719,11 @@ static void emit_fwd(struct emitter *em, const struct step *s)
 	case S_CONV:
 		if (nchw_input(em, s) && s->ksize > 1)
 			put_nchw(em, "cudnn:nchw_to_nhwc", nchw_input(em, s));
-		put_gemm(em, s->name, TRACE_CLASS_CONV, 1, s->a, s->b, s->c);
+		if (s->ksize >= 1) /* a ResNet convolution; a patch embedding (no
+				    * overlap) reads its input once as it is */
+			put_conv_fwd(em, s);
+		else
+			put_gemm(em, s->name, TRACE_CLASS_CONV, 1, s->a, s->b, s->c);
 		break;
 	case S_BMM:
 		put_gemm(em, s->name, TRACE_CLASS_GEMM, s->a, s->b, s->c, s->d);
