@@ -453,19 +453,22 @@ const struct model_gpu *model_gpu_for_header(const struct trace_header *h, struc
 				tmp->max_threads_per_sm = (int)h->gpu_max_threads_per_sm;
 				tmp->max_warps_per_sm = tmp->max_threads_per_sm / tmp->warp_size;
 			}
-			/* scale the throughputs by the SM count */
-			double f = (double)tmp->sms / best->sms;
-			tmp->fp32_tflops *= f;
-			tmp->tf32_tflops *= f;
-			tmp->bf16_tflops *= f;
-			tmp->fp16_tflops *= f;
-			tmp->fp8_tflops *= f;
+			model_gpu_scale_peaks(tmp, (double)tmp->sms / best->sms);
 			return tmp;
 		}
 	}
 	if (err)
 		*err = e2;
 	return NULL;
+}
+
+void model_gpu_scale_peaks(struct model_gpu *g, double f)
+{
+	g->fp32_tflops *= f;
+	g->tf32_tflops *= f;
+	g->bf16_tflops *= f;
+	g->fp16_tflops *= f;
+	g->fp8_tflops *= f;
 }
 
 int model_quota_list(const struct model_gpu *gpu, int *out, int max)

@@ -17,8 +17,7 @@ void model_gpu_portion(const struct model_gpu *gpu, int sms, double mem_frac,
 					      the physics take sms of them per SM */
 
 	g.sms = sms;
-	g.fp32_tflops *= f, g.tf32_tflops *= f, g.bf16_tflops *= f;
-	g.fp8_tflops *= f, g.fp16_tflops *= f;
+	model_gpu_scale_peaks(&g, f);
 	g.hbm_gbps = gpu->hbm_gbps * mem_frac;
 	g.l2_bytes = (int64_t)((double)gpu->l2_bytes * mem_frac);
 	g.mem_bytes = (int64_t)((double)gpu->mem_bytes * mem_frac);

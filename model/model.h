@@ -895,8 +895,9 @@ void model_val_finish(struct model_val_report *r);
  * L2, 2g = 2/8, 3g = 4/8, 4g = 4/8, 7g = 8/8).  The model times work in an
  * instance by predicting on that smaller GPU, so libraries' launch choices,
  * wave quantisation and the DRAM ceiling are the instance's.  MPS processes
- * inside one instance do share it (model_gpu_portion for each of N identical
- * copies: 1/N of its SMs and of its bandwidth, L2 and memory).
+ * inside one instance do share it: validate (measure-eval.c) times each of N
+ * identical copies on sms/N of the instance's SMs (each at an SM's rate)
+ * with 1/N of its DRAM bandwidth (dram_share); L2 is not divided.
  *
  * Assumptions: the instance runs at the boost clock (power is not
  * partitioned by MIG and the neighbours' load is unknown, so tdp_w = 0 turns
@@ -913,6 +914,9 @@ void model_val_finish(struct model_val_report *r);
  * DRAM-bound); the clock-under-load term off; other fields as gpu's. */
 void model_gpu_portion(const struct model_gpu *gpu, int sms, double mem_frac,
 		       struct model_gpu *out);
+/* Scale g's FLOP/s peaks (fp32, tf32, bf16, fp16, fp8) by f: a GPU of f times
+ * the SMs of the one g describes, each SM at the same rate. */
+void model_gpu_scale_peaks(struct model_gpu *g, double f);
 /* The A100 MIG instance of sms SMs (14, 28, 42, 56, 98) as a GPU; -MO_EINPUT
  * for another GPU or SM count (err says which). */
 int model_mig_instance(const struct model_gpu *gpu, int sms, struct model_gpu *out,

@@ -1461,9 +1461,6 @@ START_TEST(a_calibration_file_round_trips_and_bad_ones_name_the_file_and_the_pat
 }
 END_TEST
 
-/* MIG user guide, A100 table: 3g = 3/7 of the compute, 4/8 of memory and
- * L2; 2g = 2/8; 1g = 1/8; 5 slices is no profile; H100 is not written
- * down yet. */
 /* 3g and 4g own the same 4/8 of the memory and 42 and 56 SMs: a
  * compute-bound GEMM (bf16 8192^3, 4096 128x128 tiles: 98 waves on 42 SMs,
  * 74 on 56, hand counted) takes about 98/74 = 1.32x as long on 3g; a
@@ -1490,6 +1487,9 @@ START_TEST(a_mig_instance_computes_at_its_own_sms_rate)
 }
 END_TEST
 
+/* MIG user guide, A100 table: 3g = 3/7 of the compute, 4/8 of memory and
+ * L2; 2g = 2/8; 1g = 1/8; 5 slices is no profile; H100 is not written
+ * down yet. */
 START_TEST(a_mig_instance_is_a_gpu_with_its_slices_of_memory_bandwidth_and_l2)
 {
 	struct mo_err err;
