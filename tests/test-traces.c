@@ -18,6 +18,7 @@
 
 #include "tests/common/check-main.h"
 #include "traces/traces.h"
+#include "traces/analysis-internal.h"
 
 static char tmpdir[256];
 
@@ -1815,6 +1816,122 @@ START_TEST(a_name_map_keeps_one_value_per_distinct_name)
 }
 END_TEST
 
+/* A deterministic stream of numbers for the sort and map tests. */
+static uint64_t lcg(uint64_t *x)
+{
+	*x = *x * 6364136223846793005ull + 1442695040888963407ull;
+	return *x >> 11;
+}
+
+START_TEST(the_analyses_sorts_give_the_order_qsort_gives)
+{
+	static const size_t sizes[] = {0, 1, 2, 47, 48, 49, 1000, 20000};
+	uint64_t x = 7;
+
+	for (size_t t = 0; t < sizeof(sizes) / sizeof(*sizes); t++) {
+		size_t n = sizes[t];
+		int64_t *v = malloc((n + 1) * sizeof(*v)), *w = malloc((n + 1) * sizeof(*w));
+		struct an_keyed *k = malloc((n + 1) * sizeof(*k)), *kq = malloc((n + 1) * sizeof(*k));
+		struct an_join *j = malloc((n + 1) * sizeof(*j)), *jq = malloc((n + 1) * sizeof(*j));
+		for (size_t i = 0; i < n; i++) {
+			uint64_t r = lcg(&x);
+			/* small values, negatives, both extremes and ties */
+			v[i] = i % 7 == 0 ? (int64_t)(r % 5) - 2 : i % 11 == 0 ? INT64_MIN + (int64_t)(r % 3)
+			     : i % 13 == 0 ? INT64_MAX - (int64_t)(r % 3) : (int64_t)(r << 9);
+			k[i] = (struct an_keyed){(const void *)(uintptr_t)(r % 97 * 4096 + 0x10000), i};
+			j[i] = (struct an_join){(int64_t)(r % 300), i, (int32_t)(r / 300 % 3)};
+		}
+		memcpy(w, v, n * sizeof(*v));
+		memcpy(kq, k, n * sizeof(*k));
+		memcpy(jq, j, n * sizeof(*j));
+		an_sort_i64(v, n);
+		qsort(w, n, sizeof(*w), an_cmp_i64);
+		an_sort_keyed(k, n);
+		qsort(kq, n, sizeof(*kq), an_cmp_keyed);
+		an_sort_join(j, n);
+		qsort(jq, n, sizeof(*jq), an_cmp_join);
+		for (size_t i = 0; i < n; i++) {
+			ck_assert_int_eq(v[i], w[i]);
+			ck_assert_ptr_eq(k[i].key, kq[i].key);
+			ck_assert_uint_eq(k[i].act, kq[i].act);
+			ck_assert_int_eq(j[i].rank, jq[i].rank);
+			ck_assert_int_eq(j[i].corr, jq[i].corr);
+			ck_assert_uint_eq(j[i].idx, jq[i].idx);
+		}
+		ck_assert_int_eq(an_in_order(w, n, sizeof(*w), an_cmp_i64), 1);
+		if (n > 2) { /* one pair out of order is seen, and an_qsort sorts it */
+			int64_t y = w[0];
+			w[0] = w[n - 1];
+			w[n - 1] = y;
+			ck_assert_int_eq(an_in_order(w, n, sizeof(*w), an_cmp_i64), w[0] == w[n - 1]);
+			an_qsort(w, n, sizeof(*w), an_cmp_i64);
+			ck_assert_int_eq(memcmp(v, w, n * sizeof(*v)), 0);
+		}
+		free(v);
+		free(w);
+		free(k);
+		free(kq);
+		free(j);
+		free(jq);
+	}
+}
+END_TEST
+
+START_TEST(an_ascending_map_answers_as_an_id_map_in_both_forms)
+{
+	for (int turn = 0; turn < 3; turn++) { /* ascending only; a step back; repeats */
+		struct trace_ascmap m = {0};
+		struct trace_idmap want;
+		uint64_t x = 11 + turn;
+		int64_t key = -50;
+
+		trace_idmap_init(&want);
+		for (int i = 0; i < 3000; i++) {
+			int64_t val = (int64_t)lcg(&x) - (1ll << 40);
+			key += 1 + (int64_t)(lcg(&x) % 4);
+			if ((turn == 1 && i == 2000) || (turn == 2 && i % 100 == 99))
+				key -= 1 + (int64_t)(lcg(&x) % 40); /* back: a key again or a smaller new one */
+			ck_assert_int_eq(trace_ascmap_put(&m, key, val), 0);
+			ck_assert_int_eq(trace_idmap_put(&want, key, 0, (size_t)val), 0);
+		}
+		ck_assert_int_eq(m.mapped, turn > 0);
+		for (int64_t k = -60; k < key + 10; k++) {
+			size_t *w = trace_idmap_get(&want, k, 0);
+			int64_t *got = trace_ascmap_get(&m, k);
+			ck_assert_int_eq(!got, !w);
+			if (w)
+				ck_assert_int_eq(*got, (int64_t)*w);
+		}
+		trace_ascmap_release(&m);
+		ck_assert_ptr_null(trace_ascmap_get(&m, 1));
+		trace_idmap_release(&want);
+	}
+}
+END_TEST
+
+START_TEST(a_kernel_links_to_the_last_launch_call_of_its_correlation)
+{
+	struct trace_analysis *a = trace_analysis_new();
+	const struct trace_launch *l;
+
+	ana_call(a, 0, 5, 1, "cudaLaunchKernel");
+	ana_call(a, 50, 55, 1, "cudaLaunchKernel");    /* the same correlation again: this one */
+	ana_call(a, 60, 65, 1, "cudaFuncSetAttribute"); /* launches nothing */
+	ana_call(a, 70, 75, 2, "cudaGraphLaunch");
+	ana_act(a, TRACE_KIND_KERNEL, 100, 200, 7, TRACE_CLASS_GEMM, -1, 1, "k");
+	ana_act(a, TRACE_KIND_KERNEL, 200, 300, 7, TRACE_CLASS_GEMM, -1, 2, "g"); /* one graph */
+	ana_act(a, TRACE_KIND_KERNEL, 300, 400, 7, TRACE_CLASS_GEMM, -1, 2, "g");
+	ana_act(a, TRACE_KIND_KERNEL, 400, 410, 7, TRACE_CLASS_GEMM, -1, 3, "none"); /* no call */
+	ana_finish(a);
+	ck_assert_uint_eq(trace_analysis_launch(a, &l), 1);
+	ck_assert_uint_eq(l[0].latency_ns.n, 3);
+	ck_assert_int_eq(l[0].latency_ns.min, 50);  /* 100 - 50, not 100 - 0 */
+	ck_assert_int_eq(l[0].latency_ns.p50, 130); /* 200 - 70 */
+	ck_assert_int_eq(l[0].latency_ns.max, 230); /* 300 - 70 */
+	trace_analysis_free(a);
+}
+END_TEST
+
 Suite *test_suite(void)
 {
 	Suite *s = suite_create("traces");
@@ -1877,6 +1994,9 @@ Suite *test_suite(void)
 	tcase_add_test(tc, a_diff_delta_saturates);
 	tcase_add_test(tc, a_module_named_none_is_the_same_row_as_no_module);
 	tcase_add_test(tc, a_name_map_keeps_one_value_per_distinct_name);
+	tcase_add_test(tc, the_analyses_sorts_give_the_order_qsort_gives);
+	tcase_add_test(tc, an_ascending_map_answers_as_an_id_map_in_both_forms);
+	tcase_add_test(tc, a_kernel_links_to_the_last_launch_call_of_its_correlation);
 	suite_add_tcase(s, tc);
 	return s;
 }

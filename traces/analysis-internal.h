@@ -65,8 +65,35 @@ struct trace_analysis {
 
 /* Nearest-rank percentiles of v[0..n) (sorted in place). */
 void an_pctl(int64_t *v, size_t n, struct trace_pctl *out);
-/* qsort comparator of int64_t values, ascending. */
+
+/* The sorts (analysis-sort.c).  A kernel's key (its name, class or module)
+ * and its index in acts. */
+struct an_keyed {
+	const void *key; /* name pointer, or the class as a small integer */
+	size_t act;
+};
+/* 1 if v[0..n) is in cmp's order (no adjacent pair out of it), else 0. */
+int an_in_order(const void *v, size_t n, size_t size, int (*cmp)(const void *, const void *));
+/* qsort(v, n, size, cmp), skipped when v is already in order. */
+void an_qsort(void *v, size_t n, size_t size, int (*cmp)(const void *, const void *));
+/* v ascending (radix sort; the same order as qsort with an_cmp_i64). */
+void an_sort_i64(int64_t *v, size_t n);
+/* k by (key, act) as an_cmp_keyed orders it, for k whose acts ascend (the
+ * radix sort by key is stable). */
+void an_sort_keyed(struct an_keyed *k, size_t n);
+/* A call's or an activity's (rank, correlation) and its index. */
+struct an_join {
+	int64_t corr;
+	size_t idx;
+	int32_t rank;
+};
+/* j by (rank, corr, idx) as an_cmp_join orders it, for j whose idx ascend. */
+void an_sort_join(struct an_join *j, size_t n);
+/* qsort comparators: int64_t ascending; an_keyed by (key address, act);
+ * an_join by (rank, corr, idx). */
 int an_cmp_i64(const void *pa, const void *pb);
+int an_cmp_keyed(const void *pa, const void *pb);
+int an_cmp_join(const void *pa, const void *pb);
 int an_breakdown(struct trace_analysis *a);   /* analysis-time.c */
 int an_launch(struct trace_analysis *a);      /* analysis-launch.c */
 int an_kernel_stats(struct trace_analysis *a);/* analysis-launch.c */

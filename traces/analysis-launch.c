@@ -38,7 +38,7 @@ static int queues(const struct launch *l, size_t n, int64_t *q)
 			ge++;
 		for (size_t i = g; i < ge; i++)
 			ends[i - g] = l[i].end;
-		qsort(ends, ge - g, sizeof(*ends), an_cmp_i64);
+		an_sort_i64(ends, ge - g);
 		for (size_t i = g; i < ge; i++) {
 			while (done < ge - g && ends[done] <= l[i].call_s)
 				done++;
@@ -72,7 +72,7 @@ static int launch_row(const struct trace_analysis *a, int rank, struct trace_lau
 		row->negative += lat[n] < 0;
 		n++;
 	}
-	qsort(l, n, sizeof(*l), cmp_launch);
+	an_qsort(l, n, sizeof(*l), cmp_launch);
 	if (queues(l, n, q) < 0)
 		goto out;
 	an_pctl(lat, n, &row->latency_ns);
@@ -100,19 +100,6 @@ int an_launch(struct trace_analysis *a)
 
 /* ---- kernel and class statistics ---- */
 
-struct keyed {
-	const void *key; /* name pointer, or the class as a small integer */
-	size_t act;
-};
-
-static int cmp_keyed(const void *pa, const void *pb)
-{
-	const struct keyed *x = pa, *y = pb;
-	if (x->key != y->key)
-		return (uintptr_t)x->key < (uintptr_t)y->key ? -1 : 1;
-	return x->act < y->act ? -1 : x->act > y->act;
-}
-
 static int cmp_stats(const void *pa, const void *pb)
 {
 	const struct trace_kernel_stats *x = pa, *y = pb;
@@ -137,7 +124,7 @@ static int group_stats(const struct trace_analysis *a, int by, struct trace_kern
 		       size_t *nout)
 {
 	size_t n = 0, m = 0, cap = a->nacts ? a->nacts : 1;
-	struct keyed *k = malloc(cap * sizeof(*k));
+	struct an_keyed *k = malloc(cap * sizeof(*k));
 	int64_t *dur = malloc(cap * sizeof(*dur));
 	int *seen = calloc((size_t)a->nranks + 1, sizeof(*seen));
 	struct trace_kernel_stats *st = calloc(cap, sizeof(*st));
@@ -147,8 +134,8 @@ static int group_stats(const struct trace_analysis *a, int by, struct trace_kern
 		goto out;
 	for (size_t i = 0; i < a->nacts; i++)
 		if (a->acts[i].is_kernel)
-			k[n++] = (struct keyed){key_of(a, &a->acts[i], by), i};
-	qsort(k, n, sizeof(*k), cmp_keyed);
+			k[n++] = (struct an_keyed){key_of(a, &a->acts[i], by), i};
+	an_sort_keyed(k, n);
 	for (size_t g = 0; g < n; m++) {
 		size_t ge = g;
 		const struct an_act *first = &a->acts[k[g].act];

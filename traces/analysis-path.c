@@ -351,7 +351,7 @@ int an_path(struct trace_analysis *a)
 	for (size_t i = 0; i < a->nacts; i++)
 		byend[i] = i;
 	sort_acts = a->acts;
-	qsort(byend, a->nacts, sizeof(*byend), cmp_byend);
+	an_qsort(byend, a->nacts, sizeof(*byend), cmp_byend);
 	for (size_t i = 0; i < a->nacts; i++)
 		pos[byend[i]] = i;
 	for (int r = 0; r < a->nranks; r++) {

@@ -57,7 +57,7 @@ static int sweep(const struct an_act *acts, size_t b, size_t e, int64_t w0, int6
 		(*buf)[n++] = (struct edge){acts[i].s, +1, acts[i].kind};
 		(*buf)[n++] = (struct edge){acts[i].e, -1, acts[i].kind};
 	}
-	qsort(*buf, n, sizeof(**buf), cmp_edge);
+	an_qsort(*buf, n, sizeof(**buf), cmp_edge);
 	for (size_t i = 0; i < n; i++) {
 		charge(row, run, an_sat_sub((*buf)[i].t, cur));
 		cur = (*buf)[i].t;

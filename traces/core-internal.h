@@ -46,7 +46,7 @@ static inline const void *trace_record_cbody(const struct trace_record *rec) { r
 #define TRACE_FIELD_CI(base, f) (*(const int64_t *)((const char *)(base) + (f)->off))
 #define TRACE_FIELD_CS(base, f) (*(const char *const *)((const char *)(base) + (f)->off))
 
-/* The 64-bit FNV-1a hash of len bytes (pool.c; the string pool's hash). */
+/* A 64-bit hash of len bytes (pool.c; the string pool's hash). */
 uint64_t trace_hash_bytes(const char *s, size_t len);
 
 /*
@@ -55,6 +55,29 @@ uint64_t trace_hash_bytes(const char *s, size_t len);
  * must be in ascending order.  arr is not read when n is 0.
  */
 size_t trace_lower_bound(const void *arr, size_t n, size_t stride, size_t off, int64_t x);
+
+/*
+ * Ascending map (ascmap.c): int64 keys to int64 values, with the id map's
+ * get/put contract, for keys that mostly come in ascending order (the
+ * correlation ids of a trace's API calls).  While every key put is greater
+ * than the last, the pairs are an array (16 bytes a key, binary search);
+ * the first key that is not turns it into an id map, which then holds every
+ * pair.  _get returns the value's address (valid until the next put) or
+ * NULL; _put 0 or -1 when out of memory; _release frees all (NULL-safe
+ * fields: a zeroed map is empty).
+ */
+struct trace_ascpair {
+	int64_t key, val;
+};
+struct trace_ascmap {
+	struct trace_ascpair *v;
+	size_t n, cap;
+	int mapped;              /* the pairs are in map, not v */
+	struct trace_idmap map;  /* (key, 0) -> value */
+};
+int64_t *trace_ascmap_get(struct trace_ascmap *m, int64_t key);
+int trace_ascmap_put(struct trace_ascmap *m, int64_t key, int64_t val);
+void trace_ascmap_release(struct trace_ascmap *m);
 
 /* Temporaries of open output files (outfile-signal.c): at most this many are
  * registered for removal on a signal at once (more than mosaic ever has open:

@@ -58,7 +58,7 @@ struct trace_summary {
 	/* definitions: names by id */
 	struct trace_idmap module_names, phase_names, device_names, partition_sms;
 	struct trace_idmap stream_defs; /* (device, id) -> index in stream_part */
-	struct trace_idmap launch_start; /* (correlation, 0) -> start of its API call */
+	struct trace_ascmap launch_start; /* correlation -> start of its API call */
 	int64_t *stream_part;
 	const char **stream_name;
 	size_t nstream_defs, stream_cap, stream_name_cap;
@@ -105,7 +105,7 @@ void trace_summary_free(struct trace_summary *s)
 	trace_idmap_release(&s->device_names);
 	trace_idmap_release(&s->partition_sms);
 	trace_idmap_release(&s->stream_defs);
-	trace_idmap_release(&s->launch_start);
+	trace_ascmap_release(&s->launch_start);
 	free(s->stream_part);
 	free(s->stream_name);
 	trace_check_free(s->check);
@@ -256,11 +256,11 @@ static void idle_note(struct trace_summary *s, struct busy *b, int64_t st, int64
 {
 	if (b->last_end >= 0 && st > b->last_end) {
 		int64_t gap = st - b->last_end;
-		size_t *call = corr >= 0 ? trace_idmap_get(&s->launch_start, corr, 0) : NULL;
+		int64_t *call = corr >= 0 ? trace_ascmap_get(&s->launch_start, corr) : NULL;
 		add_sat(&s->t.gap_ns, gap);
 		if (!call)
 			add_sat(&s->t.unattributed_ns, gap);
-		else if ((int64_t)*call >= b->last_end)
+		else if (*call >= b->last_end)
 			add_sat(&s->t.host_wait_ns, gap);
 		else {
 			add_sat(&s->t.other_wait_ns, gap);
@@ -418,8 +418,8 @@ int trace_summary_add(struct trace_summary *s, const struct trace_record *rec, s
 		s->t.api_calls++;
 		s->t.launches += (uint64_t)trace_api_enqueues(rec->u.api_call.name);
 		if (rec->u.api_call.correlation >= 0 && rec->u.api_call.start_ns >= 0) {
-			rc = trace_idmap_put(&s->launch_start, rec->u.api_call.correlation, 0,
-					     (size_t)rec->u.api_call.start_ns);
+			rc = trace_ascmap_put(&s->launch_start, rec->u.api_call.correlation,
+					      rec->u.api_call.start_ns);
 		}
 		break;
 	default:

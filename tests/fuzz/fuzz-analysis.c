@@ -6,13 +6,16 @@
  * analysis as rank 0 and into a second as a job of up to four ranks (the
  * first byte picks how records are dealt), then every analysis is read and
  * the two diffed, each with itself too.  Must never crash, leak, hang or
- * overflow (UBSan); a diff of an analysis with itself changes nothing.
+ * overflow (UBSan); a diff of an analysis with itself changes nothing.  The
+ * API calls' correlations and starts also go into an ascending map (what the
+ * summary keeps) and an id map, which must answer alike for every key put.
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "traces/traces.h"
+#include "traces/core-internal.h"
 
 /* Read every row of every analysis (the sums are where overflows show). */
 static void read_all(const struct trace_analysis *a)
@@ -55,6 +58,18 @@ static void self_diff(const struct trace_analysis *a)
 	trace_diff_free(d);
 }
 
+/* The ascending map against the id map, on every key put (keys[0..n)). */
+static void maps_agree(struct trace_ascmap *asc, const struct trace_idmap *want,
+		       const int64_t *keys, size_t n)
+{
+	for (size_t k = 0; k < n; k++) {
+		const size_t *w = trace_idmap_get(want, keys[k], 0);
+		const int64_t *got = trace_ascmap_get(asc, keys[k]);
+		if (!w || !got || *got != (int64_t)*w)
+			abort();
+	}
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -64,6 +79,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct trace_diff *d = NULL;
 	int rc, ranks = size ? 1 + data[size - 1] % 4 : 1;
 	uint64_t i = 0;
+	struct trace_ascmap asc = {0};
+	struct trace_idmap want;
+	int64_t *keys = NULL;
+	size_t nkeys = 0, keys_cap = 0;
 
 	struct trace_reader *r = trace_reader_open_mem(data, size, "fuzz.mtr", &err);
 	if (!r)
@@ -71,7 +90,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct trace_analysis *one = trace_analysis_new(), *job = trace_analysis_new();
 	if (!one || !job)
 		abort();
+	trace_idmap_init(&want);
 	while ((rc = trace_reader_next(r, &rec, &err)) > 0) {
+		if (rec.kind == TRACE_KIND_API_CALL) {
+			int64_t c = rec.u.api_call.correlation, t = rec.u.api_call.start_ns;
+			if (MO_GROW(keys, nkeys + 1, keys_cap) < 0 || trace_ascmap_put(&asc, c, t) < 0 ||
+			    trace_idmap_put(&want, c, 0, (size_t)t) < 0)
+				abort();
+			keys[nkeys++] = c;
+		}
 		if (trace_analysis_add(one, &rec, &err) < 0)
 			break;
 		trace_analysis_rank(job, (int)(i++ % (uint64_t)ranks));
@@ -88,6 +115,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				(void)trace_diff_delta(&d->items[k]);
 		trace_diff_free(d);
 	}
+	maps_agree(&asc, &want, keys, nkeys);
+	trace_ascmap_release(&asc);
+	trace_idmap_release(&want);
+	free(keys);
 	trace_analysis_free(one);
 	trace_analysis_free(job);
 	trace_reader_free(r);
