@@ -580,11 +580,17 @@ int64_t engine_sim_add_comm(struct engine_sim *s, int kind, const int *streams, 
 
 #define HEAP_D 4
 
-/* (Bitwise, not short-circuit: the compiler keeps it free of branches, which
- * the heap's data-dependent comparisons would mispredict.) */
+/* (t, key) as one unsigned 128-bit number, t's sign bit flipped so that its
+ * signed order is the unsigned one: one compare with borrow, free of the
+ * branches that the heap's data-dependent comparisons would mispredict, and
+ * shorter than comparing t and key apart (qwen3-vl x16 megatron run at 1024
+ * GPUs: 0.81 -> 0.70 s CPU, median of 10 interleaved runs). */
 static int hent_less(const struct hent *a, const struct hent *b)
 {
-	return (a->t < b->t) | ((a->t == b->t) & (a->key < b->key));
+	unsigned __int128 x = (unsigned __int128)((uint64_t)a->t ^ (1ULL << 63)) << 64 | a->key;
+	unsigned __int128 y = (unsigned __int128)((uint64_t)b->t ^ (1ULL << 63)) << 64 | b->key;
+
+	return x < y;
 }
 
 /* Put e at position i of the heap, recording where its operation's event is. */
