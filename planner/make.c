@@ -11,7 +11,7 @@ int pl_cands_add(struct pl_cands *c, struct plan *p, const char *origin, int pro
 		plan_free(p);
 		return -MO_ENOMEM;
 	}
-	c->v[c->n++] = (struct pl_cand){p, origin, problem, 0, -1};
+	c->v[c->n++] = (struct pl_cand){.p = p, .origin = origin, .problem = problem, .judged_ns = -1};
 	return 0;
 }
 
@@ -49,15 +49,23 @@ static int64_t cand_ns(const struct pl_cand *c, int judged)
 	return judged ? c->judged_ns : c->p->predicted_iter_ns;
 }
 
+/* a faster than b; at the same judged time, the one simulated itself (its
+ * twin's time can differ from its own by float summation order) */
+static int cand_better(const struct pl_cand *a, const struct pl_cand *b, int judged)
+{
+	int64_t x = cand_ns(a, judged), y = cand_ns(b, judged);
+
+	return x < y || (judged && x == y && !a->judged_as_twin && b->judged_as_twin);
+}
+
 int pl_cands_choose(const struct pl_cands *c, int judged, double margin)
 {
 	int t = -1, s = -1;
 
 	for (int i = 0; i < c->n; i++) {
-		int64_t ns = cand_ns(&c->v[i], judged);
 		int *k = pl_temporal_only(c->v[i].p) ? &t : &s;
 
-		if (ns >= 0 && (*k < 0 || ns < cand_ns(&c->v[*k], judged)))
+		if (cand_ns(&c->v[i], judged) >= 0 && (*k < 0 || cand_better(&c->v[i], &c->v[*k], judged)))
 			*k = i;
 	}
 	if (s >= 0 && t >= 0) {
@@ -142,8 +150,10 @@ static int judge_distinct(struct pl_cands *c, const int *ord, const struct plan_
 	for (int i = 0; i < n; i++)
 		c->v[ord[which[i]]].judged_ns = ns[i];
 	for (int r = 0; r < c->n; r++)
-		if (same[r] >= 0)
+		if (same[r] >= 0) {
 			c->v[ord[r]].judged_ns = c->v[ord[same[r]]].judged_ns;
+			c->v[ord[r]].judged_as_twin = 1;
+		}
 	*judged = n;
 out:
 	free(plans);

@@ -119,6 +119,8 @@ struct pl_cand {
 	int problem;
 	int finalist;         /* chosen for the check */
 	int64_t judged_ns;    /* the check's time; -1 when not judged */
+	int judged_as_twin;   /* judged_ns is an earlier finalist's whose canonical
+	                         form is this plan's (it was not simulated itself) */
 };
 struct pl_cands {
 	int n;
@@ -137,7 +139,9 @@ int pl_temporal_only(const struct plan *p);
  * The winner: T the fastest temporal-only candidate, S the fastest other one
  * (by judged_ns when judged is set, skipping the unjudged; else by
  * predicted_iter_ns); S when S < T and S <= (1 - margin) T, else T.  Ties
- * keep the earlier candidate.  -1 when no candidate has a time.
+ * keep the earlier candidate, except that at the same judged time a plan
+ * judged itself beats one judged as its twin.  -1 when no candidate has a
+ * time.
  */
 int pl_cands_choose(const struct pl_cands *c, int judged, double margin);
 /* mosaic's candidates at one problem (search.c): each baseline's best, the

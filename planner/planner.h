@@ -174,9 +174,11 @@ struct plan *plan_clone(const struct plan *p);
 int plan_same_placement(const struct plan *a, const struct plan *b);
 /*
  * A copy of p in canonical form (NULL when out of memory): the same work
- * with what the simulator's result cannot depend on put in one order, so
- * that two plans the simulator must time alike are plan_same_placement
- * once both are canonical.  The simulator's GPUs are identical and its
+ * with what the simulator's result depends on only through the order of
+ * its events and float sums put in one order, so that two plans the
+ * simulator times alike (up to that rounding: a reversed GPU order moved
+ * clip's 422.6 ms by 356 ns) are plan_same_placement once both are
+ * canonical.  The simulator's GPUs are identical and its
  * only shared resources are per GPU or per node (a GPU's ports, its SMs,
  * DRAM and clock; a collective crosses the network when its GPUs span
  * nodes of gpus_per_node), so it reorders: the GPUs inside each node, and
@@ -501,7 +503,8 @@ int plan_make(const struct workload *w, const struct model_gpu *gpu, int n_gpus,
  * group's best prediction, at most `per_group` of them, fastest first; so
  * mosaic's finalists include every baseline's.  A finalist that places work
  * as an earlier one, up to the order plan_canonical undoes (the problem's
- * gpus_per_node), is judged once and takes its time.  The winner is the
+ * gpus_per_node), is not judged again and takes its time (on a tie the
+ * plan judged itself wins).  The winner is the
  * judged-fastest finalist: mosaic's min_gain margin, which stands for the
  * cost model's uncertainty at partial quotas, does not apply to judged
  * times.  The winner keeps predicted_iter_ns (the cost model's) and gets

@@ -9,6 +9,7 @@
 
 #include "tests/common/check-main.h"
 #include "planner/planner.h"
+#include "planner/planner-internal.h"
 
 #define MS 1000000LL
 
@@ -1304,6 +1305,27 @@ START_TEST(the_margin_does_not_hold_back_a_colocated_plan_the_judge_finds_faster
 }
 END_TEST
 
+/* A finalist whose canonical form an earlier one has takes that one's judged
+ * time without being simulated; at a tie the plan simulated itself is the
+ * one written (the twin's own time may differ by float summation order). */
+START_TEST(at_a_tied_judged_time_the_plan_judged_itself_wins)
+{
+	struct pl_cands c = {0};
+
+	ck_assert_int_eq(pl_cands_add(&c, plan_new(1), "a", 0), 0);
+	ck_assert_int_eq(pl_cands_add(&c, plan_new(1), "b", 0), 0);
+	c.v[0].judged_ns = c.v[1].judged_ns = 1000;
+	c.v[0].judged_as_twin = 1;
+	ck_assert_int_eq(pl_cands_choose(&c, 1, 0.0), 1);
+	c.v[0].judged_as_twin = 0;
+	ck_assert_int_eq(pl_cands_choose(&c, 1, 0.0), 0); /* a plain tie keeps the earlier */
+	c.v[1].judged_ns = 999;
+	c.v[1].judged_as_twin = 1;
+	ck_assert_int_eq(pl_cands_choose(&c, 1, 0.0), 1); /* a faster twin still wins */
+	pl_cands_release(&c);
+}
+END_TEST
+
 START_TEST(a_judge_error_ends_planning_and_names_the_finalist)
 {
 	struct workload *w = load_mm();
@@ -1362,6 +1384,7 @@ Suite *test_suite(void)
 	tcase_add_test(v, plan_make_answers_a_request_that_cannot_fit_clearly);
 	tcase_set_timeout(v, 600); /* a hang guard for a loaded shared machine under ASan, not a speed test */
 	tcase_add_test(k, the_judged_fastest_finalist_wins_and_keeps_its_prediction);
+	tcase_add_test(k, at_a_tied_judged_time_the_plan_judged_itself_wins);
 	tcase_add_test(k, judging_all_finalists_at_once_and_stopping_the_slower_picks_the_same_winner);
 	tcase_add_test(k, mosaic_checked_is_never_behind_a_checked_baseline);
 	tcase_add_test(k, a_narrow_band_judges_one_plan_per_group);
