@@ -207,6 +207,9 @@ struct cmp {
 	FILE *fp;
 	double tol;
 	int verbose, regressions, better, checked, header;
+	int moved;             /* values that changed within the tolerance */
+	double most_moved;     /* the largest of those changes, percent (signed) */
+	char most_moved_at[160]; /* its workload and value */
 	json_t *rows; /* --json: the lines as objects, else NULL */
 };
 
@@ -259,8 +262,18 @@ static void value(struct cmp *c, const char *wl, const char *item, json_t *ref, 
 	} else if (lower_better ? b < a * (1 - c->tol / 100) : b > a * (1 + c->tol / 100)) {
 		c->better++;
 		line(c, wl, item, r, n, ch, "better", a, b);
-	} else if (c->verbose) {
-		line(c, wl, item, r, n, ch, "ok", a, b);
+	} else {
+		double pct = a != 0 ? 100.0 * (b - a) / a : 0.0;
+
+		if (b != a) {
+			c->moved++;
+			if (fabs(pct) >= fabs(c->most_moved)) {
+				c->most_moved = pct;
+				snprintf(c->most_moved_at, sizeof(c->most_moved_at), "%s %s", wl, item);
+			}
+		}
+		if (c->verbose)
+			line(c, wl, item, r, n, ch, "ok", a, b);
 	}
 }
 
@@ -322,7 +335,7 @@ int bench_regress_compare(const char *ref_json, const char *ref_name, const char
 			  struct mo_err *err)
 {
 	json_t *ref = load_ref(ref_json, ref_name, err), *cur, *rw;
-	struct cmp c = {fp, tol_pct, verbose, 0, 0, 0, 0, json ? json_array() : NULL};
+	struct cmp c = {.fp = fp, .tol = tol_pct, .verbose = verbose, .rows = json ? json_array() : NULL};
 	size_t i;
 
 	if (!ref)
@@ -350,16 +363,20 @@ int bench_regress_compare(const char *ref_json, const char *ref_name, const char
 		compare_workload(&c, name, rw, cw);
 	}
 	if (json) {
-		json_t *o = json_pack("{s:s,s:f,s:i,s:i,s:i,s:o}", "reference", ref_name,
+		json_t *o = json_pack("{s:s,s:f,s:i,s:i,s:i,s:i,s:o}", "reference", ref_name,
 				      "tolerance_pct", tol_pct, "compared", c.checked, "regressions",
-				      c.regressions, "better", c.better, "changes", c.rows);
+				      c.regressions, "better", c.better, "moved_within_tolerance",
+				      c.moved, "changes", c.rows);
 		json_dumpf(o, fp, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 		fputc('\n', fp);
 		json_decref(o);
 	} else {
 		fprintf(fp, "regress: %d values compared with '%s' (tolerance %.2f%%): %d "
-			    "regression%s, %d better\n", c.checked, ref_name, tol_pct, c.regressions,
-			c.regressions == 1 ? "" : "s", c.better);
+			    "regression%s, %d better, %d moved within the tolerance", c.checked, ref_name,
+			tol_pct, c.regressions, c.regressions == 1 ? "" : "s", c.better, c.moved);
+		if (c.moved)
+			fprintf(fp, " (largest %+.2f%%: %s)", c.most_moved, c.most_moved_at);
+		fputc('\n', fp);
 	}
 	if (c.better && !c.regressions && !json)
 		fprintf(fp, "regress: values improved beyond the tolerance; record them with --update\n");

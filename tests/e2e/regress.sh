@@ -30,7 +30,8 @@ PY
 "$MOSAIC" regress --quick --reference "$ref" --quiet >"$tmp/out" 2>"$tmp/err"
 rc=$?
 [ $rc -eq 0 ] || fail "a fresh reference must compare clean (exit $rc): $(cat "$tmp/out" "$tmp/err")"
-grep -q "0 regressions" "$tmp/out" || fail "no summary line: $(cat "$tmp/out")"
+grep -q "0 regressions, 0 better, 0 moved within the tolerance$" "$tmp/out" ||
+	fail "no summary line, or a fresh reference moved: $(cat "$tmp/out")"
 
 # a deliberately worse planner is caught
 MOSAIC_REGRESS_SELFTEST=worsen "$MOSAIC" regress --quick --reference "$ref" --quiet \
@@ -56,6 +57,7 @@ python3 - "$tmp/out" <<'PY' || fail "no x16 regression in --json: $(cat "$tmp/ou
 import json, sys
 j = json.load(open(sys.argv[1]))
 assert j["regressions"] >= 1 and j["compared"] > j["regressions"], j
+assert j["moved_within_tolerance"] == 0, j
 bad = [c for c in j["changes"] if c["verdict"] == "REGRESSION"]
 assert any(c["workload"] == "ofasys" and c["value"] == "x16 mosaic simulated iter"
            and c["now"] > c["reference"] for c in bad), bad
@@ -74,6 +76,9 @@ PY
 grep -q "clip .*mosaic simulated iter.*REGRESSION" "$tmp/out" || fail "diff does not name the value: $(cat "$tmp/out")"
 "$MOSAIC" regress --quick --reference "$tmp/better.json" --tolerance 50 --quiet >"$tmp/out" 2>&1
 [ $? -eq 0 ] || fail "a 10% change must pass at 50% tolerance: $(cat "$tmp/out")"
+# ... and the summary says what moved inside the tolerance, and by how much
+grep -q "0 regressions, 0 better, 1 moved within the tolerance (largest +11.11%: clip mosaic simulated iter)" \
+	"$tmp/out" || fail "the move within the tolerance is not named: $(cat "$tmp/out")"
 
 # bad input: exit 2
 "$MOSAIC" regress --quick --reference "$tmp/none.json" >/dev/null 2>&1
