@@ -68,12 +68,14 @@ struct plan *plan_canonical(const struct plan *p, int gpus_per_node)
 		return NULL;
 	if (p->host_issue != MODEL_HOST_PER_GPU)
 		for (int g = 0; g < c->n_gpus; g++)
-			qsort(c->gpus[g].partitions, (size_t)c->gpus[g].n_partitions,
-			      sizeof(*c->gpus[g].partitions), part_cmp);
+			if (c->gpus[g].n_partitions > 1) /* a GPU may have none (NULL array) */
+				qsort(c->gpus[g].partitions, (size_t)c->gpus[g].n_partitions,
+				      sizeof(*c->gpus[g].partitions), part_cmp);
 	for (int g = 0; g < c->n_gpus; g += per) {
 		int n = c->n_gpus - g < per ? c->n_gpus - g : per;
 
-		qsort(c->gpus + g, (size_t)n, sizeof(*c->gpus), gpu_cmp);
+		if (n > 1)
+			qsort(c->gpus + g, (size_t)n, sizeof(*c->gpus), gpu_cmp);
 	}
 	if (full > 1)
 		qsort_r(c->gpus, (size_t)full, (size_t)per * sizeof(*c->gpus), node_cmp, &per);
