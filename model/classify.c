@@ -159,6 +159,11 @@ static const struct {
 	{ "f32", MODEL_FP32 },
 };
 
+int model_class_tensor(int kclass)
+{
+	return kclass == TRACE_CLASS_GEMM || kclass == TRACE_CLASS_ATTENTION || kclass == TRACE_CLASS_CONV;
+}
+
 int model_kernel_dtype(const char *kernel_name)
 {
 	char name[2048];

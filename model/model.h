@@ -153,6 +153,9 @@ int model_classify(const struct trace_kernel *k);
  * cuBLAS/cuDNN/CUTLASS names, the synthesiser's ":fp32"/":tf32"/":fp8"),
  * -1 when it spells none. */
 int model_kernel_dtype(const char *kernel_name);
+/* 1 for the classes whose kernels run on tensor cores (GEMM, attention,
+ * convolution), else 0. */
+int model_class_tensor(int kclass);
 
 struct model_occupancy {
 	int blocks_per_sm;        /* resident blocks per SM (0: cannot run) */

@@ -175,17 +175,12 @@ static double class_mem_frac(int cls)
 	}
 }
 
-static int class_tensor(int cls)
-{
-	return cls == TRACE_CLASS_GEMM || cls == TRACE_CLASS_ATTENTION || cls == TRACE_CLASS_CONV;
-}
-
 /* The peak (TFLOP/s) k computes at: a tensor-class kernel's precision as
  * its name spells it (model_kernel_dtype), the 16-bit one when it spells
  * none; FP32 for the other classes. */
 static double kernel_peak(const struct model_gpu *g, const struct trace_kernel *k, int cls)
 {
-	int dtype = class_tensor(cls) ? model_kernel_dtype(k->name) : MODEL_FP32;
+	int dtype = model_class_tensor(cls) ? model_kernel_dtype(k->name) : MODEL_FP32;
 
 	return model_gpu_peak_tflops(g, dtype >= 0 ? dtype : MODEL_BF16, NULL);
 }
@@ -242,7 +237,7 @@ void model_kphys_from_trace(const struct model_gpu *g, const struct trace_kernel
 		out->bw_eff = out->bytes / (mem_r * ceil_r); /* fraction of the ceiling reached */
 	if (out->bw_eff >= 1 || out->bw_eff <= 0)
 		out->bw_eff = 0;
-	out->clocked = mf < 0.5 && class_tensor(cls);
+	out->clocked = mf < 0.5 && model_class_tensor(cls);
 	/* the compute part at unit wave time, to solve for wave_ns */
 	unit = *out;
 	unit.wave_ns = 1;
@@ -348,7 +343,7 @@ void model_class_load(const struct model_gpu *g, int cls, double sms, struct mod
 	} else {
 		out->dram_gbps = ceil_s * mf / (1 - mf);
 		out->mem_frac = 0;
-		out->tensor_sms = class_tensor(cls) ? sms : 0;
+		out->tensor_sms = model_class_tensor(cls) ? sms : 0;
 	}
 }
 

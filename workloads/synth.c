@@ -913,8 +913,7 @@ static const char *kernel_name(const struct wl_op *op, char *buf, size_t size)
 {
 	int d = op->op.dtype;
 
-	if ((op->kclass != TRACE_CLASS_GEMM && op->kclass != TRACE_CLASS_CONV &&
-	     op->kclass != TRACE_CLASS_ATTENTION) || d == MODEL_BF16 || d == MODEL_FP16)
+	if (!model_class_tensor(op->kclass) || d == MODEL_BF16 || d == MODEL_FP16)
 		return op->name;
 	snprintf(buf, size, "%s:%s", op->name, model_dtype_name(d));
 	return buf;
