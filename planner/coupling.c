@@ -9,7 +9,8 @@
 /* One evaluation's arrays: per unit its predecessors (CSR, with the edge's
  * one-way communication), its units by position, per (unit, microbatch) the
  * end of its forward and backward (-1: not yet), per replica stream the time
- * it is free. */
+ * it is free, and per slot of dunit the time the task being placed there
+ * may start (run_task's scratch). */
 struct cp {
 	const struct pl_graph *g;
 	int M;
@@ -115,12 +116,17 @@ static int run_all(struct cp *c, int sched, int P, const int *warm)
 }
 
 /* The CSR lists: predecessors with one-way communication, units by
- * position, replica streams. */
-static void cp_lists(struct cp *c, int P)
+ * position, replica streams; -1 when out of memory. */
+static int cp_lists(struct cp *c, int P)
 {
 	const struct pl_graph *g = c->g;
 	int n = g->n_units;
+	int *npred = calloc((size_t)n + 1, sizeof(int)), *nunit = calloc((size_t)P + 1, sizeof(int));
 
+	if (!npred || !nunit) {
+		free(npred), free(nunit);
+		return -1;
+	}
 	for (int u = 0; u < n; u++) {
 		for (int j = 0; j < g->units[u].n_succ; j++)
 			c->poff[g->units[u].succ[j] + 1]++;
@@ -132,16 +138,18 @@ static void cp_lists(struct cp *c, int P)
 	for (int d = 0; d < P; d++)
 		c->doff[d + 1] += c->doff[d];
 	for (int u = 0; u < n; u++) {
+		int d = g->units[u].pos;
+
 		for (int j = 0; j < g->units[u].n_succ; j++) {
-			int v = g->units[u].succ[j], k = c->poff[v] + c->ready[v]++;
+			int v = g->units[u].succ[j], k = c->poff[v] + npred[v]++;
 
 			c->pred[k] = u;
 			c->pcomm[k] = c->comm[c->succ_off[u] + j] / 2;
 		}
-		c->dunit[c->doff[g->units[u].pos] + (int)c->ready[n + g->units[u].pos]++] = u;
+		c->dunit[c->doff[d] + nunit[d]++] = u;
 	}
-	for (int k = 0; k < 2 * n; k++)
-		c->ready[k] = 0;
+	free(npred), free(nunit);
+	return 0;
 }
 
 static int coupled(const struct pl_graph *g)
@@ -172,12 +180,12 @@ int64_t pl_coupled_ns(const struct pl_graph *g, int sched, int M, const int64_t 
 	c.doff = calloc((size_t)P + 1, sizeof(int));
 	c.dunit = malloc(((size_t)n + 1) * sizeof(int));
 	c.soff = calloc((size_t)n + 1, sizeof(int));
-	c.ready = calloc(2 * (size_t)n + 1, sizeof(int64_t));
+	c.ready = calloc((size_t)n + 1, sizeof(int64_t));
 	pos = malloc(((size_t)n + 1) * sizeof(int));
 	reps = malloc(((size_t)n + 1) * sizeof(int));
 	warm = malloc(((size_t)P + 1) * sizeof(int));
-	if (c.poff && c.pred && c.pcomm && c.doff && c.dunit && c.soff && c.ready && pos && reps && warm) {
-		cp_lists(&c, P);
+	if (c.poff && c.pred && c.pcomm && c.doff && c.dunit && c.soff && c.ready && pos && reps && warm &&
+	    !cp_lists(&c, P)) {
 		c.ef = malloc((size_t)n * (size_t)M * sizeof(int64_t));
 		c.eb = malloc((size_t)n * (size_t)M * sizeof(int64_t));
 		c.sfree = calloc((size_t)c.soff[n] + 1, sizeof(int64_t));
