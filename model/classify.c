@@ -13,17 +13,16 @@
  * ordered table of case-insensitive substrings, first match wins.  cuBLAS,
  * cuDNN and CUTLASS spell it in the name: "tf32" (sm80_xmma_gemm_..._tf32f32_,
  * ampere_tf32_s1688gemm_...), "bf16" or "bfloat16" (cutlass::bfloat16_t), FP8
- * ("e4m3", "e5m2", "fp8"), int8 ("imma", "i8816", "i16832", "i8i8" of
- * TensorRT's xmma names, "int8": taken at the FP8 peak, equal to
- * INT8's on Hopper, H100 datasheet 1979 dense each; before Hopper the model
- * has no INT8 figure and model_gpu_peak_tflops falls back to the 16-bit
- * one, half of it), 16-bit ("fp16", "f16", "h1688", "h16816", "h884", "hgemm",
+ * ("e4m3", "e5m2", "fp8"), INT8 ("imma", "i8816", "i16832", "i8i8" of
+ * TensorRT's xmma names, "int8": the GPU's INT8 tensor peak, int8_tops,
+ * from the data sheets; on a GPU without INT8 tensor cores the 16-bit
+ * one), 16-bit ("fp16", "f16", "h1688", "h16816", "h884", "hgemm",
  * "hmma", "half"); then the tensor-op shape with the "s" (fp32 in and out)
  * prefix, s1688/s16816 with no 16-bit word (cutlass_80_tensorop_s1688gemm_,
  * TF32 MMAs on sm80; ampere_fp16_s16816gemm_fp16_ is 16-bit, caught above);
  * last FP32 SIMT ("sgemm", "scudnn", "fp32", "f32": "..._f16f32_..." is
  * 16-bit with an FP32 accumulator, caught above).  The synthesiser names
- * its non-16-bit tensor kernels with ":fp32", ":tf32" or ":fp8"
+ * its non-16-bit tensor kernels with ":fp32", ":tf32", ":fp8" or ":int8"
  * (workloads/synth.c).
  */
 #include "model/model.h"
@@ -149,8 +148,8 @@ static const struct {
 } precisions[] = {
 	{ "tf32", MODEL_TF32 },   { "bf16", MODEL_BF16 },   { "bfloat16", MODEL_BF16 },
 	{ "e4m3", MODEL_FP8 },    { "e5m2", MODEL_FP8 },    { "fp8", MODEL_FP8 },
-	{ "imma", MODEL_FP8 },    { "i8816", MODEL_FP8 },   { "i16832", MODEL_FP8 },
-	{ "i8i8", MODEL_FP8 },    { "int8", MODEL_FP8 },
+	{ "imma", MODEL_INT8 },   { "i8816", MODEL_INT8 },  { "i16832", MODEL_INT8 },
+	{ "i8i8", MODEL_INT8 },   { "int8", MODEL_INT8 },
 	{ "fp16", MODEL_FP16 },   { "f16", MODEL_FP16 },    { "h1688", MODEL_FP16 },
 	{ "h16816", MODEL_FP16 }, { "h884", MODEL_FP16 },   { "hgemm", MODEL_FP16 },
 	{ "hmma", MODEL_FP16 },

@@ -34,7 +34,7 @@ static const struct field {
 	D(hbm_gbps, 1), L(l2_bytes, 0), D(fp32_tflops, 1), D(tf32_tflops, 0), D(bf16_tflops, 0),
 	D(fp8_tflops, 0), D(nvlink_gbps, 0), D(pcie_gbps, 0), I(part_min_sms, 0),
 	I(part_step_sms, 0), D(fp16_tflops, 0), I(l1_smem_per_sm, 0), D(gemm_simt_eff, 0),
-	D(gemm_tc_eff, 0), D(launch_ns, 0), D(gemm_k0, 0), D(tdp_w, 0), D(gemm_tc_fill_ns, 0),
+	D(gemm_tc_eff, 0), D(launch_ns, 0), D(gemm_k0, 0), D(tdp_w, 0), D(gemm_tc_fill_ns, 0), D(int8_tops, 0),
 #undef S
 #undef I
 #undef L
@@ -195,7 +195,7 @@ static int same_figures(const struct model_gpu *a, const struct model_gpu *b)
 	       a->mem_bytes == b->mem_bytes && a->hbm_gbps == b->hbm_gbps && a->l2_bytes == b->l2_bytes &&
 	       a->fp32_tflops == b->fp32_tflops && a->tf32_tflops == b->tf32_tflops &&
 	       a->bf16_tflops == b->bf16_tflops && a->fp16_tflops == b->fp16_tflops &&
-	       a->fp8_tflops == b->fp8_tflops && a->nvlink_gbps == b->nvlink_gbps &&
+	       a->fp8_tflops == b->fp8_tflops && a->int8_tops == b->int8_tops && a->nvlink_gbps == b->nvlink_gbps &&
 	       a->pcie_gbps == b->pcie_gbps;
 }
 

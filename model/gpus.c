@@ -10,6 +10,14 @@
  *    (Hopper "NVIDIA H100 Tensor Core GPU Architecture", Ampere "NVIDIA A100
  *    Tensor Core GPU Architecture", Volta "NVIDIA Tesla V100 GPU
  *    Architecture").  Tensor rates are the dense (not 2:4 sparse) figures.
+ *  - INT8 tensor TOP/s (int8_tops), the data sheets' "INT8 Tensor Core" rows,
+ *    halved where the sheet gives only the 2:4-sparse figure (marked "*"):
+ *    A100 (SXM and PCIe, 40 and 80 GB) 624 dense (1248*); H100 SXM 3958* ->
+ *    1979, H100 PCIe 3026* -> 1513 (H100 data sheet); H200 3958* -> 1979;
+ *    L40 "Peak INT8 Tensor TOPS" 362 dense (724*), equal to its FP8 figure;
+ *    L4 485* -> 242.5; T4 130 (no sparsity on Turing); HGX B200 72 POPS* for
+ *    eight GPUs -> 4500 dense each (as its FP8); V100: no INT8 tensor cores
+ *    (0: INT8 work at the FP16 tensor peak, model_gpu_peak_tflops).
  *    NVLink and PCIe are per direction (half the data sheets' bidirectional
  *    totals).
  *  - Per-SM and per-block limits and allocation units: the CUDA C++
@@ -109,6 +117,7 @@ struct builtin {
 	 * calibrate` on the NeuSight training split; 0 = defaults) */
 	double simt_eff, launch_ns, k0;
 	double tdp_w;         /* board power limit, W (data sheets) */
+	double int8;          /* dense INT8 tensor TOP/s (data sheets; 0 = none) */
 };
 
 static const struct builtin builtins[] = {
@@ -116,48 +125,48 @@ static const struct builtin builtins[] = {
 	 * FP32 67 TF, TF32 494.7, BF16/FP16 989.4, FP8 1978.9 (dense),
 	 * NVLink 900 GB/s total, PCIe Gen5 128 GB/s total. */
 	{ "NVIDIA H100 80GB HBM3", "h100", 9, 0, 132, 1980, 80 * GIB, 3352, 50 * MB,
-	  66.9, 494.7, 989.4, 989.4, 1978.9, 450, 64, 0, 0, 0, 700 },
+	  66.9, 494.7, 989.4, 989.4, 1978.9, 450, 64, 0, 0, 0, 700, 1979 },
 	/* H100 PCIe: 114 SMs, 1755 MHz, HBM2e 2.0 TB/s, FP32 51.2, TF32 378,
 	 * BF16 756, FP8 1513; NVLink bridge 600 GB/s total. */
 	{ "NVIDIA H100 PCIe", "h100-pcie", 9, 0, 114, 1755, 80 * GIB, 2039, 50 * MB,
-	  51.2, 378, 756, 756, 1513, 300, 64, 0, 0, 0, 350 },
+	  51.2, 378, 756, 756, 1513, 300, 64, 0, 0, 0, 350, 1513 },
 	/* H200 SXM: H100 SXM compute, 141 GB HBM3e at 4.8 TB/s. */
 	{ "NVIDIA H200", "h200", 9, 0, 132, 1980, 141 * GB, 4800, 50 * MB,
-	  66.9, 494.7, 989.4, 989.4, 1978.9, 450, 64, 0, 0, 0, 700 },
+	  66.9, 494.7, 989.4, 989.4, 1978.9, 450, 64, 0, 0, 0, 700, 1979 },
 	/* A100 SXM4: 108 SMs, 1410 MHz, FP32 19.5, TF32 156, BF16/FP16 312, no
 	 * FP8; 80 GB HBM2e 2039 GB/s, 40 GB HBM2 1555 GB/s; L2 40 MB; NVLink
 	 * 600 GB/s total; PCIe Gen4 64 GB/s total. */
 	{ "NVIDIA A100-SXM4-80GB", "a100-80gb-sxm", 8, 0, 108, 1410, 80 * GIB, 2039, 40 * MB,
-	  19.5, 156, 312, 312, 0, 300, 32, 0, 0, 0, 400 },
+	  19.5, 156, 312, 312, 0, 300, 32, 0, 0, 0, 400, 624 },
 	{ "NVIDIA A100-SXM4-40GB", "a100-40gb-sxm", 8, 0, 108, 1410, 40 * GIB, 1555, 40 * MB,
-	  19.5, 156, 312, 312, 0, 300, 32, 0, 0, 0, 400 },
+	  19.5, 156, 312, 312, 0, 300, 32, 0, 0, 0, 400, 624 },
 	/* A100 PCIe: same chip; 80 GB HBM2e 1935 GB/s, 40 GB 1555 GB/s; NVLink
 	 * bridge (2 GPUs) 600 GB/s total. */
 	{ "NVIDIA A100 80GB PCIe", "a100-80gb-pcie", 8, 0, 108, 1410, 80 * GIB, 1935, 40 * MB,
-	  19.5, 156, 312, 312, 0, 300, 32, 0, 0, 0, 300 },
+	  19.5, 156, 312, 312, 0, 300, 32, 0, 0, 0, 300, 624 },
 	{ "NVIDIA A100-PCIE-40GB", "a100-40gb-pcie", 8, 0, 108, 1410, 40 * GIB, 1555, 40 * MB,
-	  19.5, 156, 312, 312, 0, 300, 32, 0, 0, 0, 250 },
+	  19.5, 156, 312, 312, 0, 300, 32, 0, 0, 0, 250, 624 },
 	/* PG509-200: the A100 SXM4 40 GB board of Meta's servers (108 SMs,
 	 * 42297524224 bytes in the HTA traces' deviceProperties). */
 	{ "NVIDIA A100-PG509-200", "a100-pg509", 8, 0, 108, 1410, 42297524224LL, 1555, 40 * MB,
-	  19.5, 156, 312, 312, 0, 300, 32, 0, 0, 0, 400 },
+	  19.5, 156, 312, 312, 0, 300, 32, 0, 0, 0, 400, 624 },
 	/* V100: 80 SMs, HBM2 900 GB/s, L2 6 MB, no TF32/BF16; SXM2 1530 MHz FP32
 	 * 15.7, FP16 tensor 125, NVLink 300 GB/s total; PCIe 1380 MHz FP32 14,
 	 * FP16 tensor 112; PCIe Gen3 32 GB/s total.  DGXS (DGX Station) = SXM2
 	 * clocks. */
 	{ "Tesla V100-SXM2-32GB", "v100-sxm2", 7, 0, 80, 1530, 32 * GIB, 900, 6 * MB,
-	  15.7, 0, 0, 125, 0, 150, 16, 0, 0, 0, 300 },
+	  15.7, 0, 0, 125, 0, 150, 16, 0, 0, 0, 300, 0 },
 	{ "Tesla V100-PCIE-32GB", "v100-pcie", 7, 0, 80, 1380, 32 * GIB, 900, 6 * MB,
-	  14.0, 0, 0, 112, 0, 0, 16, 0, 0, 0, 250 },
+	  14.0, 0, 0, 112, 0, 0, 16, 0, 0, 0, 250, 0 },
 	{ "Tesla V100-DGXS-32GB", "v100-dgxs", 7, 0, 80, 1530, 32 * GIB, 900, 6 * MB,
-	  15.7, 0, 0, 125, 0, 150, 16, 0, 0, 0, 300 },
+	  15.7, 0, 0, 125, 0, 150, 16, 0, 0, 0, 300, 0 },
 	/* B200 (HGX B200 data sheet, per GPU): HBM3e 8 TB/s, 180 GB, BF16/FP16
 	 * 2250, TF32 1100, FP8 4500 TFLOP/s dense, NVLink 5 1.8 TB/s total.
 	 * Not from an NVIDIA data sheet (less certain): 148 SMs and a 1980 MHz
 	 * boost clock as CUDA tools report them, FP32 = 148 x 128 FMA x 2 x
 	 * 1.98 GHz = 75 TFLOP/s, L2 126 MB (two dies). */
 	{ "NVIDIA B200", "b200", 10, 0, 148, 1980, 180 * GB, 8000, 126 * MB,
-	  75.0, 1100, 2250, 2250, 4500, 900, 64, 0, 0, 0, 1000 },
+	  75.0, 1100, 2250, 2250, 4500, 900, 64, 0, 0, 0, 1000, 4500 },
 	/* L40 (data sheet): 142 SMs, 2490 MHz boost, 48 GB GDDR6 864 GB/s, L2
 	 * 96 MB, FP32 90.5, TF32 90.5, FP8 362 TFLOP/s dense, no NVLink, PCIe
 	 * Gen4 64 GB/s total, 300 W.  BF16/FP16: 362, not the data sheet's 181
@@ -171,15 +180,15 @@ static const struct builtin builtins[] = {
 	 * that rate (FP16 accumulation or a full-rate FP32 one).
 	 * (model.h's clock knee for the L40 was fitted with 357 already.) */
 	{ "NVIDIA L40", "l40", 8, 9, 142, 2490, 48 * GIB, 864, 96 * MB,
-	  90.5, 90.5, 362, 362, 362, 0, 32, 0, 0, 0, 300 },
+	  90.5, 90.5, 362, 362, 362, 0, 32, 0, 0, 0, 300, 362 },
 	/* L4: 58 SMs, 2040 MHz, 24 GB GDDR6 300 GB/s, L2 48 MB, FP32 30.3, TF32
 	 * 60, BF16/FP16 121, FP8 242.5 (dense); PCIe Gen4 64 GB/s total. */
 	{ "NVIDIA L4", "l4", 8, 9, 58, 2040, 24 * GIB, 300, 48 * MB,
-	  30.3, 60, 121, 121, 242.5, 0, 32, 0, 0, 0, 72 },
+	  30.3, 60, 121, 121, 242.5, 0, 32, 0, 0, 0, 72, 242.5 },
 	/* T4: 40 SMs, 1590 MHz, 16 GB GDDR6 320 GB/s, L2 4 MB, FP32 8.1, FP16
 	 * tensor 65; PCIe Gen3. */
 	{ "Tesla T4", "t4", 7, 5, 40, 1590, 16 * GIB, 320, 4 * MB,
-	  8.1, 0, 0, 65, 0, 0, 16, 0, 0, 0, 70 },
+	  8.1, 0, 0, 65, 0, 0, 16, 0, 0, 0, 70, 130 },
 };
 #define NBUILTIN ((int)(sizeof(builtins) / sizeof(builtins[0])))
 
@@ -277,6 +286,7 @@ static void builtin_make(void)
 		g->bf16_tflops = b->bf16;
 		g->fp16_tflops = b->fp16;
 		g->fp8_tflops = b->fp8;
+		g->int8_tops = b->int8;
 		g->nvlink_gbps = b->nvlink;
 		g->pcie_gbps = b->pcie;
 		g->gemm_simt_eff = b->simt_eff;
@@ -469,6 +479,7 @@ void model_gpu_scale_peaks(struct model_gpu *g, double f)
 	g->bf16_tflops *= f;
 	g->fp16_tflops *= f;
 	g->fp8_tflops *= f;
+	g->int8_tops *= f;
 }
 
 int model_quota_list(const struct model_gpu *gpu, int *out, int max)
@@ -525,7 +536,7 @@ static const struct {
 	int bytes;
 } dtypes[] = {
 	[MODEL_FP32] = { "fp32", 4 }, [MODEL_TF32] = { "tf32", 4 }, [MODEL_BF16] = { "bf16", 2 },
-	[MODEL_FP16] = { "fp16", 2 }, [MODEL_FP8] = { "fp8", 1 },
+	[MODEL_FP16] = { "fp16", 2 }, [MODEL_FP8] = { "fp8", 1 }, [MODEL_INT8] = { "int8", 1 },
 };
 
 int model_dtype_parse(const char *s)

@@ -18,10 +18,18 @@
  *   MultiStream, Server: skipped (queries of several samples at a tail
  *                 latency, or an arrival process: not one item's time).
  * whole_time: the x1 (or x1 DATACENTER) system of the same round,
- * benchmark and scenario.  Models: resnet50 (INT8 TensorRT engine) and
- * bert-99 (INT8) / bert-99.9 (FP16) = bert-large at sequence 384; the model
- * has no INT8, so INT8 engines are predicted as fp16 (noted in the row).
- * Other benchmarks are skipped with the reason; a summary whose Scenario
+ * benchmark and scenario.  Models: resnet50 and bert-99 / bert-99.9 =
+ * bert-large at sequence 384, synthesised in the precision the submission
+ * states: "weight_data_types" of measurements/<system>/<benchmark>/
+ * <scenario>/<system>_<scenario>.json (the submission's own declaration,
+ * MLPerf's required measurements folder; v2.1's MIG system: int8 for
+ * resnet50 and bert-99, fp16 for bert-99.9); a system without that file
+ * takes the statement of another system of the same folder for the same
+ * benchmark and scenario (v2.1's x1 system: its MIG system's; one engine
+ * precision per benchmark and round is our reading, not a rule quoted);
+ * with none in the folder (v1.1: its measurements were not copied) fp16 is
+ * assumed and the row's note says so.  A stated precision the synthesiser
+ * has no form for skips the row with the reason.  Other benchmarks are skipped with the reason; a summary whose Scenario
  * line differs from its folder (v2.1 MIG 3d-unet Offline) is skipped.
  * 8-GPU systems (x8) are not read.
  */
@@ -29,6 +37,7 @@
 #include "model/measure-internal.h"
 
 #include <dirent.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -64,25 +73,104 @@ static struct sys sys_of(const char *name)
 	return s;
 }
 
-/* The named model of a benchmark: name, dtype, MIG batch; 0 when none. */
+/* The named model of a benchmark: name and MIG batch; 0 when none. */
 static int model_of(const char *bench, struct model_meas *m)
 {
 	if (!strcmp(bench, "resnet50")) {
 		snprintf(m->model, sizeof(m->model), "resnet50");
-		m->op.dtype = MODEL_FP16;
 		m->batch = 256;
-		snprintf(m->note, sizeof(m->note), "INT8 TensorRT engine predicted as fp16");
 		return 1;
 	}
 	if (!strncmp(bench, "bert-99", 7)) {
 		snprintf(m->model, sizeof(m->model), "bert-large");
-		m->op.dtype = MODEL_FP16;
 		m->batch = 64;
 		m->seq = 384;
-		snprintf(m->note, sizeof(m->note), "%s", strcmp(bench, "bert-99") ? "FP16 TensorRT engine" :
-			 "INT8 TensorRT engine predicted as fp16");
 		return 1;
 	}
+	return 0;
+}
+
+/* The "weight_data_types" string of the measurements JSON at path into
+ * out: 1, 0 when there is no such file, or an error (a bad file). */
+static int weight_types(const char *path, char *out, size_t cap, struct mo_err *err)
+{
+	struct stat st;
+	json_error_t je;
+	json_t *root, *v;
+	char *text;
+	size_t len;
+	int rc;
+
+	if (stat(path, &st) != 0)
+		return 0;
+	if ((rc = mo_read_file(path, (size_t)MODEL_MEAS_MAX_BYTES, &text, &len, err)) < 0)
+		return rc;
+	root = json_loadb(text, len, 0, &je);
+	free(text);
+	v = root ? json_object_get(root, "weight_data_types") : NULL;
+	if (!v || !json_is_string(v) || json_string_length(v) >= cap) {
+		json_decref(root);
+		return mo_err_set(err, MO_EINPUT, "'%s': %s", path,
+				  root ? "no \"weight_data_types\" string" : je.text);
+	}
+	snprintf(out, cap, "%s", json_string_value(v));
+	json_decref(root);
+	return 1;
+}
+
+/* The precision system's submission states for bench/scen (see the header)
+ * into types and by (the system whose file said it, "" when none); 1 when
+ * found, 0 when none is, or an error. */
+static int stated_types(const char *root, const char *system, const char *bench, const char *scen,
+			char *types, size_t cap, char *by, size_t bycap, struct mo_err *err)
+{
+	char path[4096];
+	struct dirent **e = NULL;
+	int n, rc = 0;
+
+	snprintf(path, sizeof(path), "%s/measurements/%s/%s/%s/%s_%s.json", root, system, bench, scen, system, scen);
+	snprintf(by, bycap, "%s", system);
+	if ((rc = weight_types(path, types, cap, err)) != 0)
+		return rc;
+	snprintf(path, sizeof(path), "%s/measurements", root);
+	n = scandir(path, &e, NULL, alphasort);
+	for (int i = 0; i < n; i++) {
+		if (rc == 0 && e[i]->d_name[0] != '.') {
+			snprintf(path, sizeof(path), "%s/measurements/%s/%s/%s/%s_%s.json", root, e[i]->d_name,
+				 bench, scen, e[i]->d_name, scen);
+			snprintf(by, bycap, "%s", e[i]->d_name);
+			rc = weight_types(path, types, cap, err);
+		}
+		free(e[i]);
+	}
+	free(e);
+	if (rc == 0)
+		by[0] = '\0';
+	return rc;
+}
+
+/* m's dtype and note from the stated precision: 0, 1 when the row is to be
+ * skipped (why says so), or an error. */
+static int take_precision(const char *root, const char *system, const char *bench, const char *scen,
+			  struct model_meas *m, char *why, size_t whycap, struct mo_err *err)
+{
+	char types[64], by[256];
+	int rc = stated_types(root, system, bench, scen, types, sizeof(types), by, sizeof(by), err);
+
+	if (rc < 0)
+		return rc;
+	if (rc == 0) {
+		m->op.dtype = MODEL_FP16;
+		snprintf(m->note, sizeof(m->note), "TensorRT engine, precision not stated in the files: fp16 assumed");
+		return 0;
+	}
+	m->op.dtype = model_dtype_parse(types);
+	if (m->op.dtype != MODEL_INT8 && m->op.dtype != MODEL_FP16 && m->op.dtype != MODEL_FP32) {
+		snprintf(why, whycap, "stated weight precision '%.32s': no synthesiser for it", types);
+		return 1;
+	}
+	snprintf(m->note, sizeof(m->note), "%s TensorRT engine (stated%s%.60s)", model_dtype_name(m->op.dtype),
+		 strcmp(by, system) ? " by " : "", strcmp(by, system) ? by : "");
 	return 0;
 }
 
@@ -100,7 +188,7 @@ static double summary_value(const char *text, const char *key)
 }
 
 /* One summary file into a row (0), a skipped item (0), or an error. */
-static int read_summary(struct model_meas_set *s, const char *path, const char *system,
+static int read_summary(struct model_meas_set *s, const char *root, const char *path, const char *system,
 			const char *bench, const char *scen, struct mo_err *err)
 {
 	struct sys sy = sys_of(system);
@@ -121,6 +209,8 @@ static int read_summary(struct model_meas_set *s, const char *path, const char *
 		snprintf(why, sizeof(why), "no synthesiser for MLPerf benchmark '%.64s'", bench);
 		return model_meas_add_skip(s, path, why, err);
 	}
+	if ((rc = take_precision(root, system, bench, scen, &m, why, sizeof(why), err)) != 0)
+		return rc < 0 ? rc : model_meas_add_skip(s, path, why, err);
 	if ((rc = mo_read_file(path, (size_t)MODEL_MEAS_MAX_BYTES, &text, &len, err)) < 0)
 		return rc;
 	snprintf(want, sizeof(want), "Scenario : %s\n", scen);
@@ -176,7 +266,7 @@ static int scan(struct model_meas_set *s, const char *root, struct mo_err *err)
 				snprintf(path, sizeof(path), "%s/results/%s/%s/%s/performance/run_1/mlperf_log_summary.txt",
 					 root, sys[i]->d_name, b[j]->d_name, scens[k]);
 				if (stat(path, &st) == 0)
-					rc = read_summary(s, path, sys[i]->d_name, b[j]->d_name, scens[k], err);
+					rc = read_summary(s, root, path, sys[i]->d_name, b[j]->d_name, scens[k], err);
 			}
 			free(b[j]);
 		}

@@ -488,7 +488,7 @@ static int parse_row(struct csv_ctx *c, char **f, int nf, struct model_meas *m)
 		return -1;
 	d = model_dtype_parse(f[F_DTYPE]);
 	if (d < 0 || strcmp(f[F_DTYPE], model_dtype_name(d)))
-		return bad(c, F_DTYPE, f[F_DTYPE], "unknown dtype '%s' (fp32, tf32, bf16, fp16, fp8)",
+		return bad(c, F_DTYPE, f[F_DTYPE], "unknown dtype '%s' (fp32, tf32, bf16, fp16, fp8, int8)",
 			   f[F_DTYPE]);
 	m->op.kind = m->kind < 0 ? MODEL_OP_GEMM : m->kind;
 	m->op.dtype = d;

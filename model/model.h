@@ -43,6 +43,9 @@ struct model_gpu {
 	int64_t l2_bytes;
 	double fp32_tflops, tf32_tflops, bf16_tflops, fp8_tflops; /* dense peaks */
 	double fp16_tflops;   /* dense FP16 tensor-core peak (V100/T4 have no BF16) */
+	/* dense INT8 tensor-core peak, TOP/s (vendor data sheets; 0 = no INT8
+	 * tensor cores: V100; INT8 work is then taken at the 16-bit peak) */
+	double int8_tops;
 	double nvlink_gbps;   /* per GPU, per direction; 0 when none */
 	double pcie_gbps;     /* per direction */
 	/* green-context partition lattice: quotas are min_sms + i * step_sms, <= sms */
@@ -192,7 +195,9 @@ int model_kernel_blocks_per_sm(const struct model_gpu *gpu, const struct trace_k
 /* Kernel time                                                              */
 /* ------------------------------------------------------------------------ */
 
-enum model_dtype { MODEL_FP32, MODEL_TF32, MODEL_BF16, MODEL_FP16, MODEL_FP8 };
+/* MODEL_INT8: integer tensor-core work (TensorRT INT8 engines, cuBLASLt
+ * imma); its peak is model_gpu.int8_tops (TOP/s, counted as FLOP/s). */
+enum model_dtype { MODEL_FP32, MODEL_TF32, MODEL_BF16, MODEL_FP16, MODEL_FP8, MODEL_INT8 };
 int model_dtype_parse(const char *s);        /* -1 when unknown */
 const char *model_dtype_name(int dtype);
 int model_dtype_bytes(int dtype);
@@ -257,8 +262,10 @@ void model_op_launch(const struct model_gpu *gpu, const struct model_op *op, str
 int64_t model_op_ns(const struct model_gpu *gpu, const struct model_op *op, int sms);
 
 /* The dense peak (TFLOP/s) of gpu at dtype (enum model_dtype): the tensor
- * cores' (BF16 falls back to FP16 and back, FP8 to FP16 then BF16), else the
- * FP32 peak; *tensor_cores (if not NULL) says which.  The figures are the
+ * cores' (BF16 falls back to FP16 and back, FP8 and INT8 to FP16 then BF16:
+ * on a GPU without INT8 tensor cores, V100, an INT8 engine's layers run
+ * fastest on the 16-bit ones, as TensorRT then builds them), else the FP32
+ * peak; *tensor_cores (if not NULL) says which.  The figures are the
  * GPU spec's (model_gpu: vendor datasheets).  Kernel times and MFU use it. */
 double model_gpu_peak_tflops(const struct model_gpu *gpu, int dtype, int *tensor_cores);
 
@@ -917,7 +924,7 @@ void model_val_finish(struct model_val_report *r);
  * DRAM-bound); the clock-under-load term off; other fields as gpu's. */
 void model_gpu_portion(const struct model_gpu *gpu, int sms, double mem_frac,
 		       struct model_gpu *out);
-/* Scale g's FLOP/s peaks (fp32, tf32, bf16, fp16, fp8) by f: a GPU of f times
+/* Scale g's FLOP/s peaks (fp32, tf32, bf16, fp16, fp8, int8) by f: a GPU of f times
  * the SMs of the one g describes, each SM at the same rate. */
 void model_gpu_scale_peaks(struct model_gpu *g, double f);
 /* The A100 MIG instance of sms SMs (14, 28, 42, 56, 98) as a GPU; -MO_EINPUT
@@ -953,8 +960,8 @@ int model_mig_instance(const struct model_gpu *gpu, int sms, struct model_gpu *o
  *   kind       gemm (alias linear), bmm, attention, attention_bwd,
  *              elementwise, reduction (aliases norm, softmax), optimizer,
  *              memory (struct model_op's kinds), or model (a named model).
- *   dtype      fp32, tf32, bf16, fp16 or fp8: the op's dtype, or the dtype a
- *              named model is synthesised in.
+ *   dtype      fp32, tf32, bf16, fp16, fp8 or int8: the op's dtype, or the
+ *              dtype a named model is synthesised in (not fp8).
  *   shape      space-separated key=value pairs, each key once:
  *                gemm:        m n k, optional b (default 1): b products of
  *                             m x n x k (a linear layer is m = tokens)

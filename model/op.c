@@ -200,8 +200,10 @@ double model_gpu_peak_tflops(const struct model_gpu *g, int dtype, int *tc)
 		p = g->fp16_tflops > 0 ? g->fp16_tflops : g->bf16_tflops;
 		break;
 	case MODEL_FP8:
-		p = g->fp8_tflops > 0 ? g->fp8_tflops
-				      : (g->fp16_tflops > 0 ? g->fp16_tflops : g->bf16_tflops);
+	case MODEL_INT8:
+		p = dtype == MODEL_FP8 ? g->fp8_tflops : g->int8_tops;
+		if (p <= 0)
+			p = g->fp16_tflops > 0 ? g->fp16_tflops : g->bf16_tflops;
 		break;
 	default:
 		break;
@@ -564,7 +566,7 @@ int model_op_predict(const struct model_gpu *gpu, const struct model_op *op, int
 				  gpu->short_name, gpu->sms);
 	if (op->kind < 0 || op->kind >= NOPS)
 		return mo_err_set(err, MO_EINPUT, "unknown op kind %d", op->kind);
-	if (op->dtype < MODEL_FP32 || op->dtype > MODEL_FP8)
+	if (op->dtype < MODEL_FP32 || op->dtype > MODEL_INT8)
 		return mo_err_set(err, MO_EINPUT, "unknown dtype %d", op->dtype);
 	switch (op->kind) {
 	case MODEL_OP_GEMM:

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "tests/common/check-main.h"
 #include "model/model.h"
@@ -158,8 +159,8 @@ START_TEST(bad_rows_fail_with_file_line_column_and_field)
 		  "t.csv:2:23: field 'gpu': unknown GPU 'rtx9090'" },
 		{ "unknown kind", "kind,dtype,shape,gpu,mechanism,quota,corun,time_us\nconv,fp16,m=1 n=1 k=1,h100,whole,-,none,1\n", 0,
 		  "t.csv:2:1: field 'kind': unknown kind 'conv'" },
-		{ "unknown dtype", "kind,dtype,shape,gpu,mechanism,quota,corun,time_us\ngemm,int8,m=1 n=1 k=1,h100,whole,-,none,1\n", 0,
-		  "t.csv:2:6: field 'dtype': unknown dtype 'int8'" },
+		{ "unknown dtype", "kind,dtype,shape,gpu,mechanism,quota,corun,time_us\ngemm,int4,m=1 n=1 k=1,h100,whole,-,none,1\n", 0,
+		  "t.csv:2:6: field 'dtype': unknown dtype 'int4'" },
 		{ "unknown key", "kind,dtype,shape,gpu,mechanism,quota,corun,time_us\ngemm,fp16,m=1 n=1 k=1 z=2,h100,whole,-,none,1\n", 0,
 		  "field 'shape': unknown key 'z'" },
 		{ "missing key", "kind,dtype,shape,gpu,mechanism,quota,corun,time_us\nbmm,fp16,m=1 n=1 k=1,h100,whole,-,none,1\n", 0,
@@ -601,8 +602,11 @@ START_TEST(mlperf_summaries_become_model_rows_per_batch_with_the_whole_gpu_as_re
 	ck_assert_msg(model_meas_load_path(&s, DATA "/mlperf-inference-v1.1", NULL, &err) == 0, "%s",
 		      err.msg);
 	ck_assert_uint_eq(s.n, 6);
-	/* MIG 1g alone, Offline: 5316.2 samples/s, one engine batch of 256 */
+	/* MIG 1g alone, Offline: 5316.2 samples/s, one engine batch of 256;
+	 * v1.1's measurements folder (the stated precision) is not copied */
 	m = &s.m[0];
+	ck_assert_int_eq(m->op.dtype, MODEL_FP16);
+	ck_assert_msg(strstr(m->note, "not stated"), "%s", m->note);
 	ck_assert_msg(strstr(m->where, "MIG_1x1g.10gb_TRT/resnet50/Offline/"), "%s", m->where);
 	ck_assert_str_eq(m->model, "resnet50");
 	ck_assert_int_eq(m->batch, 256);
@@ -634,6 +638,100 @@ START_TEST(mlperf_summaries_become_model_rows_per_batch_with_the_whole_gpu_as_re
 	ck_assert_uint_eq(s.nskip, 1);
 	ck_assert_msg(strstr(s.skip[0].why, "Server: a latency under a query pattern"), "%s", s.skip[0].why);
 	model_meas_set_release(&s);
+}
+END_TEST
+
+/* v2.1: the MIG system states int8 weights for resnet50 Offline; the
+ * whole-GPU system, without a measurements file here, takes that statement */
+START_TEST(mlperf_rows_take_the_precision_the_submission_states)
+{
+	struct model_meas_set s;
+	struct mo_err err;
+
+	model_meas_set_init(&s);
+	ck_assert_msg(model_meas_load_path(&s, DATA "/mlperf-inference-v2.1", NULL, &err) == 0, "%s",
+		      err.msg);
+	ck_assert_uint_eq(s.n, 2);
+	ck_assert_int_eq(s.m[0].op.dtype, MODEL_INT8);
+	ck_assert_msg(!strcmp(s.m[0].note, "int8 TensorRT engine (stated)"), "%s", s.m[0].note);
+	ck_assert_double_eq_tol(s.m[0].ns, 256 / 5589.01 * 1e9, 1);
+	ck_assert_int_eq(s.m[1].mech, MODEL_MECH_WHOLE);
+	ck_assert_int_eq(s.m[1].op.dtype, MODEL_INT8);
+	ck_assert_msg(strstr(s.m[1].note, "stated by DGX-A100_A100-SXM-80GB-MIG_1x1g.10gb_TRT"), "%s",
+		      s.m[1].note);
+	model_meas_set_release(&s);
+}
+END_TEST
+
+/* A tree with one MIG Offline summary and its measurements JSON holding
+ * json (NULL: none) under dir; 0 when made. */
+static int mlperf_tree(char *dir, const char *json)
+{
+	static const char *const sub[] = { "/results", "/results/S_MIG_1x1g_TRT", "/results/S_MIG_1x1g_TRT/resnet50",
+		"/results/S_MIG_1x1g_TRT/resnet50/Offline", "/results/S_MIG_1x1g_TRT/resnet50/Offline/performance",
+		"/results/S_MIG_1x1g_TRT/resnet50/Offline/performance/run_1", "/measurements",
+		"/measurements/S_MIG_1x1g_TRT", "/measurements/S_MIG_1x1g_TRT/resnet50",
+		"/measurements/S_MIG_1x1g_TRT/resnet50/Offline" };
+	char path[512];
+	FILE *f;
+
+	if (!mkdtemp(dir))
+		return -1;
+	for (size_t i = 0; i < sizeof(sub) / sizeof(sub[0]); i++) {
+		snprintf(path, sizeof(path), "%s%s", dir, sub[i]);
+		if (mkdir(path, 0700) < 0)
+			return -1;
+	}
+	snprintf(path, sizeof(path), "%s/results/S_MIG_1x1g_TRT/resnet50/Offline/performance/run_1/mlperf_log_summary.txt", dir);
+	if (!(f = fopen(path, "w")))
+		return -1;
+	fputs("Scenario : Offline\nSamples per second: 1000\n", f);
+	fclose(f);
+	if (!json)
+		return 0;
+	snprintf(path, sizeof(path), "%s/measurements/S_MIG_1x1g_TRT/resnet50/Offline/S_MIG_1x1g_TRT_Offline.json", dir);
+	if (!(f = fopen(path, "w")))
+		return -1;
+	fputs(json, f);
+	fclose(f);
+	return 0;
+}
+
+START_TEST(mlperf_stated_precision_bad_or_unknown_is_refused_or_skipped)
+{
+	static const struct {
+		const char *json, *want;
+		int rc, n, nskip;
+	} cases[] = {
+		{ "{\"weight_data_types\": \"int8\"}", "", 0, 1, 0 },
+		{ "{\"weight_data_types\": \"int4\"}", "", 0, 0, 1 },
+		{ "{\"input_data_types\": \"int8\"}", "no \"weight_data_types\" string", -MO_EINPUT, 0, 0 },
+		{ "{\"weight_data_types\": ", "S_MIG_1x1g_TRT_Offline.json", -MO_EINPUT, 0, 0 },
+		{ NULL, "", 0, 1, 0 },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char dir[] = "/tmp/mosaic-test-mlperf-XXXXXX", cmd[64];
+		struct model_meas_set s;
+		struct mo_err err = { 0 };
+		int rc;
+
+		ck_assert_int_eq(mlperf_tree(dir, cases[i].json), 0);
+		model_meas_set_init(&s);
+		rc = model_meas_load_path(&s, dir, NULL, &err);
+		ck_assert_msg(rc == cases[i].rc, "case %zu: rc %d %s", i, rc, err.msg);
+		ck_assert_msg(strstr(err.msg, cases[i].want), "case %zu: %s", i, err.msg);
+		if (rc == 0) {
+			ck_assert_uint_eq(s.n, (size_t)cases[i].n);
+			ck_assert_uint_eq(s.nskip, (size_t)cases[i].nskip);
+		}
+		if (cases[i].nskip)
+			ck_assert_msg(strstr(s.skip[0].why, "stated weight precision 'int4'"), "%s", s.skip[0].why);
+		if (!cases[i].json)
+			ck_assert_int_eq(s.m[0].op.dtype, MODEL_FP16);
+		model_meas_set_release(&s);
+		snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+		ck_assert_int_eq(system(cmd), 0);
+	}
 }
 END_TEST
 
@@ -725,6 +823,8 @@ Suite *test_suite(void)
 	tcase_add_test(tc, the_l40_mps_sweep_becomes_gemm_rows_with_the_100_percent_row_as_whole);
 	tcase_add_test(tc, parvagpu_rows_are_mig_slices_with_mps_copies_and_the_7g_row_as_reference);
 	tcase_add_test(tc, mlperf_summaries_become_model_rows_per_batch_with_the_whole_gpu_as_reference);
+	tcase_add_test(tc, mlperf_rows_take_the_precision_the_submission_states);
+	tcase_add_test(tc, mlperf_stated_precision_bad_or_unknown_is_refused_or_skipped);
 	tcase_add_test(tc, miso_logs_become_training_rows_with_the_median_iteration_and_7g_as_reference);
 	tcase_add_test(tc, gavel_pairs_become_mps_co_runs_of_the_solo_job);
 	tcase_add_test(tc, an_unknown_file_is_an_error_and_a_folder_walk_counts_what_it_ignores);

@@ -152,6 +152,9 @@ START_TEST(dtypes_parse_and_size)
 	ck_assert_int_eq(model_dtype_bytes(MODEL_BF16), 2);
 	ck_assert_int_eq(model_dtype_bytes(MODEL_FP8), 1);
 	ck_assert_str_eq(model_dtype_name(MODEL_TF32), "tf32");
+	ck_assert_int_eq(model_dtype_parse("INT8"), MODEL_INT8);
+	ck_assert_int_eq(model_dtype_bytes(MODEL_INT8), 1);
+	ck_assert_str_eq(model_dtype_name(MODEL_INT8), "int8");
 }
 END_TEST
 
@@ -393,7 +396,9 @@ START_TEST(a_kernels_precision_is_read_from_its_name)
 		{ "ampere_sgemm_128x64_tn", MODEL_FP32 },
 		{ "cudnn_infer_ampere_scudnn_128x64_relu_interior_nn_v1", MODEL_FP32 },
 		{ "sm90_xmma_gemm_e4m3e4m3_e4m3f32_f32_tn_n_tilesize128x128x128", MODEL_FP8 },
-		{ "sm80_xmma_fprop_implicit_gemm_interleaved_i8i8_i8i32_f32_nchw_vect_c_32kcrs_vect_c_32", MODEL_FP8 },
+		{ "sm80_xmma_fprop_implicit_gemm_interleaved_i8i8_i8i32_f32_nchw_vect_c_32kcrs_vect_c_32", MODEL_INT8 },
+		{ "ampere_int8_i16832gemm_int8_128x128_ldg16_relu_nt", MODEL_INT8 },
+		{ "gemm:fc1:int8", MODEL_INT8 },
 		{ "conv:3x3:tf32", MODEL_TF32 },
 		{ "gemm:fc1:dgrad:fp32", MODEL_FP32 },
 		{ "conv:3x3", -1 },
@@ -453,10 +458,43 @@ START_TEST(a_kernels_flops_are_split_at_its_own_precisions_peak)
 	k.name = "conv:stem:fp32";
 	model_kernel_predict_at_quota(a, &k, 108, 54, &p);
 	ck_assert_msg(fabs(p.mem_frac - 2.0 / 18) < 1e-6, "%g", p.mem_frac);
+	/* INT8 (624 TOP/s, twice the BF16 peak): 2 / (0.5 + 2) */
+	k.name = "sm80_xmma_fprop_implicit_gemm_interleaved_i8i8_i8i32_f32_nchw";
+	model_kernel_predict_at_quota(a, &k, 108, 54, &p);
+	ck_assert_msg(fabs(p.mem_frac - 2.0 / 2.5) < 1e-6, "%g", p.mem_frac);
 	k.name = "conv:3x3:tf32";
 	k.kclass = TRACE_CLASS_ELEMENTWISE;
 	model_kernel_predict_at_quota(a, &k, 108, 54, &p);
 	ck_assert_msg(fabs(p.mem_frac - 2.0 / 18) < 1e-6, "%g", p.mem_frac);
+}
+END_TEST
+
+/* INT8 tensor peaks are the data sheets' dense figures (gpus.c); a GPU
+ * without INT8 tensor cores (V100) takes INT8 work at its FP16 tensor peak;
+ * a MIG instance keeps an SM's INT8 rate; an A100 INT8 GEMM of 8192^3,
+ * compute-bound, takes about half its FP16 time (624 vs 312 TOP/s). */
+START_TEST(int8_work_runs_at_the_data_sheets_int8_peak)
+{
+	const struct model_gpu *a = gpu("a100-80gb-sxm");
+	struct model_op op = { .kind = MODEL_OP_GEMM, .dtype = MODEL_FP16, .b = 1, .m = 8192, .n = 8192, .k = 8192 };
+	struct model_gpu g3;
+	struct mo_err err;
+	int64_t t16, t8;
+	int tc = 0;
+
+	ck_assert(model_gpu_peak_tflops(a, MODEL_INT8, &tc) == 624 && tc == 1);
+	ck_assert(model_gpu_peak_tflops(gpu("h100"), MODEL_INT8, NULL) == 1979);
+	ck_assert(model_gpu_peak_tflops(gpu("h100-pcie"), MODEL_INT8, NULL) == 1513);
+	ck_assert(model_gpu_peak_tflops(gpu("l40"), MODEL_INT8, NULL) == 362);
+	ck_assert(model_gpu_peak_tflops(gpu("t4"), MODEL_INT8, NULL) == 130);
+	tc = 0;
+	ck_assert(model_gpu_peak_tflops(gpu("v100-sxm2"), MODEL_INT8, &tc) == 125 && tc == 1);
+	ck_assert_int_eq(model_mig_instance(a, 42, &g3, &err), 0);
+	ck_assert_msg(fabs(g3.int8_tops - 624.0 * 42 / 108) < 1e-9, "%g", g3.int8_tops);
+	t16 = model_op_ns(a, &op, 108);
+	op.dtype = MODEL_INT8;
+	t8 = model_op_ns(a, &op, 108);
+	ck_assert_msg(t8 > 0.45 * t16 && t8 < 0.6 * t16, "int8 %lld fp16 %lld", (long long)t8, (long long)t16);
 }
 END_TEST
 
@@ -1639,6 +1677,7 @@ Suite *test_suite(void)
 	tcase_add_test(tc, kernels_are_classified_by_name);
 	tcase_add_test(tc, a_kernels_precision_is_read_from_its_name);
 	tcase_add_test(tc, a_kernels_flops_are_split_at_its_own_precisions_peak);
+	tcase_add_test(tc, int8_work_runs_at_the_data_sheets_int8_peak);
 	tcase_add_test(tc, wave_scaling_baseline_scales_by_waves);
 	tcase_add_test(tc, kernel_time_at_quota_splits_compute_memory_and_launch);
 	tcase_add_test(tc, stacked_blocks_share_an_sm_and_do_not_multiply_its_throughput);

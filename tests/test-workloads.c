@@ -374,7 +374,7 @@ static const struct {
 	{"{\"name\":\"x\",\"batch\":10,\"microbatch\":4,\"modules\":[" MOD "]}",
 	 "batch: 10 is not a multiple of microbatch 4"},
 	{"{\"name\":\"x\",\"batch\":1,\"dtype\":\"fp64\",\"modules\":[" MOD "]}",
-	 "dtype: unknown value 'fp64' (known: fp32, tf32, bf16, fp16)"},
+	 "dtype: unknown value 'fp64' (known: fp32, tf32, bf16, fp16, int8)"},
 	{"{\"name\":\"x\",\"batch\":1,\"modules\":[{\"name\":\"a\",\"kind\":\"encoder\",\"arch\":\"rnn\"}]}",
 	 "modules[0].arch: unknown value 'rnn'"},
 	{"{\"name\":\"x\",\"batch\":1,\"modules\":[{\"name\":\"a\",\"kind\":\"head\",\"arch\":\"mlp\"}]}",

@@ -4,7 +4,8 @@
  * Top-level fields:
  *   name (string, required), source (string), batch (int > 0, required),
  *   microbatch (int > 0, divides batch; default batch), dtype ("fp32",
- *   "tf32", "bf16", "fp16"; default "bf16"), params (int: the published
+ *   "tf32", "bf16", "fp16", "int8": a quantized inference engine, its
+ *   tensor kernels at the GPU's INT8 peak, 1-byte tensors; default "bf16"), params (int: the published
  *   total, for comparison only), cluster (object), optimizer (object),
  *   modules (array, required, at least one), edges (array).
  * optimizer: kind ("adam" | "adamw" | "sgd"; default adam), impl ("foreach"
@@ -99,7 +100,7 @@ int wl_dtype_bytes(int dtype)
 	switch (dtype) {
 	case MODEL_FP32: case MODEL_TF32: return 4;
 	case MODEL_BF16: case MODEL_FP16: return 2;
-	case MODEL_FP8: return 1;
+	case MODEL_FP8: case MODEL_INT8: return 1;
 	default: return 4;
 	}
 }
@@ -707,11 +708,15 @@ static int parse_workload(struct pctx *p, json_t *root, struct workload *w)
 			if (!(rc = get_int(p, key, v, 1, 1 << 24, &x)))
 				w->microbatch = (int)x, have_micro = 1;
 		} else if (!strcmp(key, "dtype")) {
-			/* model's dtype table, fp32 to fp16 (a spec has no fp8) */
-			const char *dtypes[MODEL_FP16 + 2] = {NULL};
-			for (int d = MODEL_FP32; d <= MODEL_FP16; d++)
-				dtypes[d] = model_dtype_name(d);
-			rc = get_enum(p, key, v, dtypes, &w->dtype);
+			/* model's dtype names, fp32 to fp16 and int8 (quantized
+			 * inference engines); a spec has no fp8 */
+			static const int ds[] = {MODEL_FP32, MODEL_TF32, MODEL_BF16, MODEL_FP16, MODEL_INT8};
+			const char *dtypes[6] = {NULL};
+			int i = 0;
+			for (int d = 0; d < 5; d++)
+				dtypes[d] = model_dtype_name(ds[d]);
+			if (!(rc = get_enum(p, key, v, dtypes, &i)))
+				w->dtype = ds[i];
 		} else if (!strcmp(key, "params")) {
 			rc = get_int(p, key, v, 0, INT64_MAX / 4, &w->published_params);
 		} else if (!strcmp(key, "modules"))
