@@ -62,7 +62,12 @@
  *     stream, tasks in one global order, and dependencies between tasks.
  *     The schedule does not depend on the backend; the sim backend runs it
  *     here, the cuda backend (engine/cuda/) issues the same order on
- *     hardware.
+ *     hardware.  When the schedule's GPUs split into identical blocks of
+ *     data-parallel replicas (engine_replicas_find: checked exactly), the
+ *     sim backend simulates one block, its gradient all-reduces priced for
+ *     the whole group, and copies its figures to every block; the result
+ *     says so (engine_run_result.replicas), and engine_run_opts.replicas_full
+ *     turns it off.
  *
  * Lifecycle: _new/_free for heap objects (NULL-safe free).  Functions that
  * can fail return 0 (or a non-negative id) and a negative enum mo_status on
@@ -263,6 +268,20 @@ int64_t engine_sim_add_kernels(struct engine_sim *s, int stream, const struct en
 int64_t engine_sim_add_comm(struct engine_sim *s, int kind, const int *streams, int n,
 			    int64_t bytes, const struct engine_tags *tags, const int64_t *deps,
 			    size_t n_deps, struct mo_err *err);
+/*
+ * Price all-reduce op (before the run) as if it ran over `gpus` distinct GPUs
+ * (at least its own participants'), spanning nodes when net is 1: its
+ * latency and the bytes through every port follow that group, and its flows
+ * take the network ports when net.  Its data still moves through its own
+ * participants' ports only, and it holds SMs and DRAM on their GPUs only.
+ * This is how a run simulates one of several identical blocks of replicas
+ * (engine_replicas_find): the other blocks' participants would add a flow to
+ * their own ports only, at the same times by symmetry.  -MO_EUSAGE when op is
+ * not an all-reduce, gpus is below its own count, or net is 0 while its own
+ * participants span nodes.
+ */
+int engine_sim_set_comm_span(struct engine_sim *s, int64_t op, int gpus, int net,
+			     struct mo_err *err);
 
 /*
  * Run everything queued.  When out is not NULL, the simulator sends it one
@@ -447,6 +466,39 @@ int engine_schedule_build(const struct plan *p, const struct workload *w,
 void engine_schedule_free(struct engine_schedule *s);
 
 /*
+ * Identical replicas simulated once (engine/replicas.c).  A schedule's GPUs
+ * may split into `blocks` blocks of `block_gpus` consecutive GPUs (whole
+ * nodes, or a divisor of a node), block r being block 0 with other replica
+ * indices: the same partitions, slots (module, layers, stage, replica count)
+ * and tasks, in the same global order, on identical GPUs, every task inside
+ * its block but the gradient all-reduces, each holding in every block the
+ * participants and dependencies block 0 holds (so the microbatches split
+ * evenly over the replicas).  Then every block's GPUs see the same events
+ * at the same times: the all-reduce starts when the last block reaches it,
+ * which by symmetry is when block 0 does, and its data moves through each
+ * participant's own port, which carries the same flows in every block.
+ * engine_replicas_find checks this exactly (never by heuristic) for the
+ * smallest such block; when it holds, *out has blocks >= 2, and sub is block
+ * 0's schedule (its tasks in the same order, each all-reduce over block 0's
+ * participants only) with, per task of sub, the all-reduce's whole group
+ * (span_gpus distinct GPUs, spanning nodes when span_net) to price it over
+ * (engine_sim_set_comm_span).  Otherwise blocks is 1, sub NULL, and why
+ * says which condition failed for the largest candidate (two halves).
+ * 0, or -MO_ENOMEM.  engine_sim_schedule uses it unless told not to
+ * (engine_run_opts.replicas_full).
+ */
+struct engine_replicas {
+	int blocks, block_gpus;
+	size_t shared;                /* all-reduces among the blocks */
+	char why[192];
+	struct engine_schedule *sub;
+	int *span_gpus, *span_net;    /* per task of sub (0: not shared) */
+};
+int engine_replicas_find(const struct engine_schedule *sc, const struct engine_cluster *c,
+			 struct engine_replicas *out, struct mo_err *err);
+void engine_replicas_release(struct engine_replicas *r);
+
+/*
  * Two analyses for the bench (engine/profile.c).  engine_sim_alone: the
  * kernels of km (a module's forward or backward, as workload_kernels gives
  * them) simulated back to back, c->launch_ns apart, alone on one partition
@@ -498,6 +550,10 @@ struct engine_run_opts {
 	 * to know the iteration is longer); the result then has stopped = 1,
 	 * iter_ns -1 and nothing else */
 	int64_t stop_after_ns;
+	/* 1: simulate every replica, even when the schedule's GPUs split into
+	 * identical blocks (engine_replicas_find) that are otherwise simulated
+	 * once; a run that writes a trace always simulates every replica */
+	int replicas_full;
 	/* cuda only */
 	const char *plan_path;            /* the plan's file: every rank checks it holds the same
 	                                     bytes as rank 0; NULL skips the check */
@@ -545,6 +601,15 @@ struct engine_run_result {
 	double *gpu_dram_util;    /* SIMULATED: DRAM bytes moved / (HBM bandwidth x iter_ns) */
 	double dram_util;         /* mean over GPUs */
 	int stopped;              /* 1: stopped at opts.stop_after_ns, the iteration is longer */
+	/* sim: how the replicas were simulated.  replica_blocks > 1: the GPUs
+	 * split into that many identical blocks of replica_block_gpus GPUs and
+	 * block 0 alone was simulated (engine_replicas_find), every per-GPU
+	 * figure of block r copied from block 0's, module busy times, kernels
+	 * and communications counted for every block; events are those
+	 * simulated.  replicas: that statement, or why every GPU was
+	 * simulated ("in full: ..."). */
+	int replica_blocks, replica_block_gpus;
+	char replicas[256];
 	/* cuda */
 	int64_t busy_ns;          /* compute-task GPU time per iteration, summed over
 	                             partitions and ranks (CUDA events) */

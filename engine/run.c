@@ -242,6 +242,12 @@ struct sched_run {
 	int64_t *deps;            /* scratch: one task's dependencies */
 	int *peers;               /* scratch: one task's communication streams */
 	size_t cap_deps, cap_peers;
+	/* identical blocks (engine_replicas_find): sc is block 0's schedule and
+	 * its shared all-reduces are priced over rep's groups; blocks == 1: sc
+	 * is the whole schedule */
+	const struct engine_replicas *rep;
+	int blocks, n_gpus;       /* ... and the whole schedule's GPUs */
+	size_t n_tasks;           /* ... and tasks */
 };
 
 static int sched_nomem(struct mo_err *err)
@@ -344,38 +350,47 @@ static int sched_queue_task(struct sched_run *r, size_t t, struct mo_err *err)
 									    : ENGINE_COMM_ALLREDUCE,
 					       r->peers, (int)tk->n_peers, tk->bytes, &tags, r->deps,
 					       tk->n_deps, err);
+		if (r->op[t] >= 0 && r->blocks > 1 && r->rep->span_gpus[t] > 0) {
+			int rc = engine_sim_set_comm_span(r->sim, r->op[t], r->rep->span_gpus[t],
+							  r->rep->span_net[t], err);
+			if (rc < 0)
+				return rc;
+		}
 	}
 	return r->op[t] < 0 ? (int)r->op[t] : 0;
 }
 
-/* Counts and per-GPU SM and DRAM utilisation of the run. */
+/* Counts and per-GPU SM and DRAM utilisation of the run (GPU g of block r
+ * is block 0's GPU g mod its size: the same figures, summed in the same
+ * order as a full run sums them). */
 static int sched_gpu_results(const struct sched_run *r, struct engine_run_result *res,
 			     struct mo_err *err)
 {
-	const struct engine_schedule *sc = r->sc;
 	const struct model_gpu *gpu = r->c->gpu;
+	size_t shared = r->blocks > 1 ? r->rep->shared : 0;
+	int n = r->n_gpus, B = r->sc->n_gpus;
 	struct engine_sim_stats st;
 
 	engine_sim_stats(r->sim, &st);
 	res->source = TRACE_SOURCE_SIMULATED;
 	res->iter_ns = res->iter_ns_min = res->iter_ns_max = st.span_ns;
 	res->iterations = 1;
-	res->kernels = st.kernels;
-	res->comms = st.comms;
+	res->kernels = st.kernels * (uint64_t)r->blocks;
+	res->comms = (st.comms - shared) * (uint64_t)r->blocks + shared;
 	res->events = st.events;
-	res->tasks = sc->n_tasks;
-	res->n_gpus = sc->n_gpus;
-	res->gpu_util = calloc((size_t)sc->n_gpus, sizeof(double));
-	res->gpu_dram_util = calloc((size_t)sc->n_gpus, sizeof(double));
+	res->tasks = r->n_tasks;
+	res->n_gpus = n;
+	res->gpu_util = calloc((size_t)n, sizeof(double));
+	res->gpu_dram_util = calloc((size_t)n, sizeof(double));
 	if (!res->gpu_util || !res->gpu_dram_util)
 		return sched_nomem(err);
-	for (int g = 0; g < sc->n_gpus; g++) {
+	for (int g = 0; g < n; g++) {
 		double avail = (double)gpu->sms * (double)st.span_ns;
 		double bw = (gpu->hbm_gbps > 0 ? gpu->hbm_gbps : 1000) * (double)st.span_ns;
-		res->gpu_util[g] = avail > 0 ? engine_sim_gpu_busy_sm_ns(r->sim, g) / avail : 0;
-		res->sm_util += res->gpu_util[g] / sc->n_gpus;
-		res->gpu_dram_util[g] = bw > 0 ? engine_sim_gpu_dram_bytes(r->sim, g) / bw : 0;
-		res->dram_util += res->gpu_dram_util[g] / sc->n_gpus;
+		res->gpu_util[g] = avail > 0 ? engine_sim_gpu_busy_sm_ns(r->sim, g % B) / avail : 0;
+		res->sm_util += res->gpu_util[g] / n;
+		res->gpu_dram_util[g] = bw > 0 ? engine_sim_gpu_dram_bytes(r->sim, g % B) / bw : 0;
+		res->dram_util += res->gpu_dram_util[g] / n;
 	}
 	return 0;
 }
@@ -405,15 +420,16 @@ static int sched_module_results(const struct sched_run *r, struct engine_run_res
 		int m = sc->slots[tk->slot].module;
 		struct engine_module_time *mt = &res->modules[m];
 		int64_t s0 = engine_sim_op_start(r->sim, r->op[t]), s1 = engine_sim_op_end(r->sim, r->op[t]);
+		int64_t d = (s1 - s0) * r->blocks; /* every block's copy of it */
 		if (tk->kind == ENGINE_TASK_SEND || tk->kind == ENGINE_TASK_ALLREDUCE)
 			continue;
-		mt->busy_ns += s1 - s0;
+		mt->busy_ns += d;
 		if (tk->kind == ENGINE_TASK_FWD)
-			mt->fwd_ns += s1 - s0;
+			mt->fwd_ns += d;
 		else if (tk->kind == ENGINE_TASK_BWD)
-			mt->bwd_ns += s1 - s0;
+			mt->bwd_ns += d;
 		else
-			mt->opt_ns += s1 - s0;
+			mt->opt_ns += d;
 		if (s0 < first[m])
 			first[m] = s0;
 		if (s1 > last[m])
@@ -450,9 +466,44 @@ static int sched_simulate(struct sched_run *r, struct engine_run_result *res, st
 	}
 	if ((rc = sched_gpu_results(r, res, err)) < 0 || (rc = sched_module_results(r, res, err)) < 0)
 		return rc;
-	res->gpu_peak_bytes = calloc((size_t)r->sc->n_gpus + 1, sizeof(int64_t));
+	res->gpu_peak_bytes = calloc((size_t)r->n_gpus + 1, sizeof(int64_t));
 	if (!res->gpu_peak_bytes || peak_memory(r->sc, r->w, r->sim, r->op, res->gpu_peak_bytes))
 		return sched_nomem(err);
+	for (int g = r->sc->n_gpus; g < r->n_gpus; g++)
+		res->gpu_peak_bytes[g] = res->gpu_peak_bytes[g % r->sc->n_gpus];
+	return 0;
+}
+
+/* Whether to simulate one block of identical replicas (rep->blocks > 1) or
+ * every GPU; res->replicas states which, and why.  0, or -MO_ENOMEM. */
+static int replicas_choose(const struct engine_schedule *sc, const struct engine_cluster *c,
+			   const struct engine_run_opts *o, struct engine_replicas *rep,
+			   struct engine_run_result *res, struct mo_err *err)
+{
+	int rc;
+
+	memset(rep, 0, sizeof(*rep));
+	rep->blocks = 1;
+	rep->block_gpus = sc->n_gpus;
+	if (o->replicas_full)
+		snprintf(rep->why, sizeof(rep->why), "asked to simulate every replica");
+	else if (o->out)
+		snprintf(rep->why, sizeof(rep->why), "a trace was asked for (it holds every GPU)");
+	else if ((rc = engine_replicas_find(sc, c, rep, err)) < 0)
+		return rc;
+	res->replica_blocks = rep->blocks;
+	res->replica_block_gpus = rep->block_gpus;
+	if (rep->blocks == 1)
+		snprintf(res->replicas, sizeof(res->replicas), "in full: %s", rep->why);
+	else if (rep->shared)
+		snprintf(res->replicas, sizeof(res->replicas),
+			 "%d identical blocks of %d GPUs, simulated once; assumed: symmetric "
+			 "all-reduce (%zu all-reduces priced over the whole group)",
+			 rep->blocks, rep->block_gpus, rep->shared);
+	else
+		snprintf(res->replicas, sizeof(res->replicas),
+			 "%d identical blocks of %d GPUs, simulated once (nothing passes between them)",
+			 rep->blocks, rep->block_gpus);
 	return 0;
 }
 
@@ -461,7 +512,10 @@ int engine_sim_schedule(const struct engine_schedule *sc, const struct workload 
 			struct engine_run_result *res, struct mo_err *err)
 {
 	struct engine_run_opts defo;
-	struct sched_run r = {.sc = sc, .w = w, .c = c, .o = o};
+	struct sched_run r = {.sc = sc, .w = w, .c = c, .o = o, .n_gpus = sc->n_gpus,
+			      .n_tasks = sc->n_tasks};
+	struct engine_replicas rep;
+	struct engine_cluster bc;
 	int rc;
 
 	if (!o) {
@@ -469,9 +523,22 @@ int engine_sim_schedule(const struct engine_schedule *sc, const struct workload 
 		r.o = &defo;
 	}
 	memset(res, 0, sizeof(*res));
+	if ((rc = replicas_choose(sc, c, r.o, &rep, res, err)) < 0)
+		return rc;
+	r.rep = &rep;
+	r.blocks = rep.blocks;
+	bc = *c;
+	if (rep.blocks > 1) { /* block 0 alone, on its own GPUs */
+		r.sc = sc = rep.sub;
+		bc.n_gpus = rep.block_gpus;
+		r.c = c = &bc;
+	}
 	r.sim = engine_sim_new(c, err);
-	if (!r.sim)
+	if (!r.sim) {
+		engine_replicas_release(&rep);
+		memset(res, 0, sizeof(*res));
 		return err ? err->code : -MO_ENOMEM;
+	}
 	r.sim_stream = malloc(((size_t)sc->n_streams + 1) * sizeof(int));
 	r.op = malloc((sc->n_tasks + 1) * sizeof(int64_t));
 	r.slot_k = malloc(((size_t)sc->n_slots * 3 + 1) * sizeof(size_t));
@@ -482,6 +549,7 @@ int engine_sim_schedule(const struct engine_schedule *sc, const struct workload 
 		rc = sched_simulate(&r, res, err);
 	if (rc < 0)
 		engine_run_result_release(res);
+	engine_replicas_release(&rep);
 	engine_sim_free(r.sim);
 	kcache_release(&r.kc);
 	free(r.slot_k);

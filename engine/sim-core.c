@@ -88,6 +88,8 @@ struct comm {
 	uint64_t epoch;      /* last flow-rate round that saw it */
 	double rem, rate, comm_work; /* work left, rate */
 	int64_t last;        /* when rem was booked */
+	int32_t span_gpus;   /* > 0: priced over this many GPUs (engine_sim_set_comm_span) */
+	int32_t span_net;    /* ... spanning nodes when 1 */
 };
 
 /* Operation `by` waits for operation `on`. */
@@ -1156,10 +1158,14 @@ static int comm_gpu(const struct engine_sim *s, const struct comm *o, int i)
 	return s->streams[s->cstreams[o->slist + i]].gpu;
 }
 
-/* 1 when the participants span nodes (the network ports carry the flow). */
+/* 1 when the participants span nodes (the network ports carry the flow),
+ * or the group it is priced over does. */
 static int comm_net(const struct engine_sim *s, const struct comm *o)
 {
 	int node0 = comm_gpu(s, o, 0) / s->c.gpus_per_node;
+
+	if (o->span_gpus > 0)
+		return o->span_net;
 
 	for (int i = 1; i < o->n_streams; i++)
 		if (comm_gpu(s, o, i) / s->c.gpus_per_node != node0)
@@ -1183,7 +1189,7 @@ static int comm_distinct_gpus(const struct engine_sim *s, const struct comm *o)
 /* Latency (ns) and bytes through every port of a communication. */
 static void comm_cost(const struct engine_sim *s, const struct comm *o, int64_t *lat, double *work)
 {
-	int n = comm_distinct_gpus(s, o);
+	int n = o->span_gpus > 0 ? o->span_gpus : comm_distinct_gpus(s, o);
 	int64_t hop = comm_net(s, o) ? s->c.net_latency_ns : s->c.nvlink_latency_ns;
 
 	if (n <= 1) {
@@ -1209,6 +1215,29 @@ static void comm_cost(const struct engine_sim *s, const struct comm *o, int64_t 
 static int port_of(const struct engine_sim *s, const struct comm *o, int i)
 {
 	return 2 * comm_gpu(s, o, i) + comm_net(s, o);
+}
+
+int engine_sim_set_comm_span(struct engine_sim *s, int64_t op, int gpus, int net,
+			     struct mo_err *err)
+{
+	struct comm *c;
+	int own;
+
+	if (s->ran || op < 0 || (size_t)op >= s->n_ops || s->ops[op].kind != OP_COMM)
+		return mo_err_set(err, MO_EUSAGE, "no communication %lld to price (or the run started)",
+				  (long long)op);
+	c = op_comm(s, &s->ops[op]);
+	own = comm_distinct_gpus(s, c);
+	if (c->comm_kind != ENGINE_COMM_ALLREDUCE || gpus < own || (net != 0 && net != 1) ||
+	    (!net && comm_net(s, c)))
+		return mo_err_set(err, MO_EUSAGE,
+				  "cannot price communication %lld over %d GPUs%s: it is not an "
+				  "all-reduce, or it has %d GPUs of its own%s",
+				  (long long)op, gpus, net ? " across nodes" : " in one node", own,
+				  comm_net(s, c) ? " across nodes" : "");
+	c->span_gpus = gpus;
+	c->span_net = net;
+	return 0;
 }
 
 static int flow_rates(struct engine_sim *s, const struct comm *changed)

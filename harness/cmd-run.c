@@ -16,7 +16,8 @@
 
 static const char usage[] =
 	"mosaic run PLAN.json [--workload SPEC] [--backend sim|cuda] [-o OUT.mtr] [--json]\n"
-	"                [--iterations N] [--warmup N] [--gpu-file FILE] [--quiet]\n"
+	"                [--iterations N] [--warmup N] [--gpu-file FILE] [--replicas once|full]\n"
+	"                [--quiet]\n"
 	"  run one training iteration of PLAN on the simulated cluster (sim, the\n"
 	"  default) for its workload: the spec file the plan records, or the bundled\n"
 	"  workload it names, or --workload SPEC (a file or a bundled name, which must\n"
@@ -24,14 +25,33 @@ static const char usage[] =
 	"  simulated trace; --json prints iter_ns, sm_util, gpus, per-GPU utilisation and memory,\n"
 	"  per-module time.  --backend cuda runs it on real GPUs (one MPI rank per GPU;\n"
 	"  -o RUN-%r.mtr records a measured trace per rank; --iterations timed\n"
-	"  iterations, default 5, after --warmup untimed ones, default 1); --quiet:\n"
-	"  accepted as by every command (run writes only errors to stderr)";
+	"  iterations, default 5, after --warmup untimed ones, default 1); --replicas:\n"
+	"  once (the default) simulates one block when the GPUs split into identical\n"
+	"  blocks of replicas (same partitions, modules and tasks; only their\n"
+	"  all-reduces couple them, priced for the whole group) and copies its figures\n"
+	"  to every block, full simulates every GPU; the output states which and why\n"
+	"  (a run with -o always simulates every GPU); --quiet: accepted as by every\n"
+	"  command (run writes only errors to stderr)";
 
 /* What the command line asked for. */
 struct args {
 	const char *spec, *backend, *out;
 	int json, iterations, warmup;
+	int replicas_full;
 };
+
+/* How the replicas were simulated: once (one of `blocks` identical blocks)
+ * or in full, with the engine's statement. */
+static json_t *replicas_json(const struct engine_run_result *r)
+{
+	json_t *o = json_object();
+
+	json_object_set_new(o, "simulated", json_string(r->replica_blocks > 1 ? "once" : "full"));
+	json_object_set_new(o, "blocks", json_integer(r->replica_blocks));
+	json_object_set_new(o, "block_gpus", json_integer(r->replica_block_gpus));
+	json_object_set_new(o, "statement", json_string(r->replicas));
+	return o;
+}
 
 /* The result as JSON; simulated and measured runs share the keys they both
  * have, and each adds its own. */
@@ -91,6 +111,7 @@ static json_t *result_json(const char *plan_path, const struct plan *p, const st
 	if (!measured) {
 		json_object_set_new(o, "communications", json_integer((json_int_t)r->comms));
 		json_object_set_new(o, "events", json_integer((json_int_t)r->events));
+		json_object_set_new(o, "replicas", replicas_json(r));
 	}
 	return o;
 }
@@ -156,6 +177,7 @@ static void print_text(const char *plan_path, const struct plan *p, const struct
 	printf("%llu kernels, %llu communications, %llu events simulated\n",
 	       (unsigned long long)res->kernels, (unsigned long long)res->comms,
 	       (unsigned long long)res->events);
+	printf("replicas: %s\n", res->replicas);
 }
 
 /* One iteration of p on the backend a->backend (the trace to a->out when
@@ -174,6 +196,7 @@ static int run_plan(const struct args *a, const char *plan_path, const struct pl
 	ro.plan_path = plan_path;
 	ro.iterations = a->iterations;
 	ro.warmup = a->warmup;
+	ro.replicas_full = a->replicas_full;
 	if (engine_run(p, w, &ro, &res, &err) < 0) {
 		if (strcmp(a->backend, "sim"))
 			mo_err_prefix(&err, "cannot run '%s' on the %s backend", plan_path, a->backend);
@@ -218,6 +241,7 @@ static int parse(int argc, char **argv, struct args *a, struct mo_err *err)
 		{"iterations", required_argument, NULL, 'i'},
 		{"warmup", required_argument, NULL, 'W'},
 		{"gpu-file", required_argument, NULL, 'G'},
+		{"replicas", required_argument, NULL, 'R'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -232,6 +256,12 @@ static int parse(int argc, char **argv, struct args *a, struct mo_err *err)
 		case 'b': a->backend = optarg; break;
 		case 'o': a->out = optarg; break;
 		case 'j': a->json = 1; break;
+		case 'R':
+			if (strcmp(optarg, "once") && strcmp(optarg, "full"))
+				return cli_usage_error("run", "--replicas: expected once or full, not '%s'",
+						       optarg);
+			a->replicas_full = !strcmp(optarg, "full");
+			break;
 		case 'i':
 		case 'W':
 			if (cli_int(c == 'i' ? "--iterations" : "--warmup", optarg, c == 'i' ? 1 : 0,
@@ -253,7 +283,7 @@ static int parse(int argc, char **argv, struct args *a, struct mo_err *err)
 
 int cmd_run(int argc, char **argv)
 {
-	struct args a = {NULL, "sim", NULL, 0, 5, 1};
+	struct args a = {NULL, "sim", NULL, 0, 5, 1, 0};
 	struct plan *p = NULL;
 	struct workload *w = NULL;
 	struct mo_err err;

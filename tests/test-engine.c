@@ -1132,6 +1132,127 @@ START_TEST(the_orders_a_canonical_plan_undoes_do_not_change_the_run)
 }
 END_TEST
 
+/* The replica detector on replicated_mm_plan(0) (replica r on GPUs 2r,
+ * 2r+1), checked by hand: blocks of the 2 GPUs of a replica; each of its 3
+ * slices (vision, llm stages 0 and 1) all-reduces over 2 GPUs, one per
+ * block, across nodes of 2 (GPUs 0 and 2), inside one node of 4. */
+static void find_replicas(const struct plan *p, const struct workload *w, int gpn,
+			  struct engine_replicas *rep)
+{
+	const struct model_gpu *g = model_gpu_find("h100", NULL);
+	struct engine_schedule *sc;
+	struct engine_cluster c;
+	struct mo_err err;
+
+	engine_cluster_for_workload(&c, g, p->n_gpus, w);
+	c.gpus_per_node = gpn;
+	ck_assert_msg(engine_schedule_build(p, w, g, &sc, &err) == 0, "%s", err.msg);
+	ck_assert_msg(engine_replicas_find(sc, &c, rep, &err) == 0, "%s", err.msg);
+	engine_schedule_free(sc);
+}
+
+START_TEST(identical_replicas_are_found_exactly)
+{
+	struct workload *w = load_spec(two_module_spec);
+	struct plan *p = replicated_mm_plan(0);
+	struct engine_replicas rep;
+	int ar = 0;
+
+	for (int gpn = 2; gpn <= 4; gpn += 2) {
+		find_replicas(p, w, gpn, &rep);
+		ck_assert_msg(rep.blocks == 2 && rep.block_gpus == 2, "%d blocks of %d: %s", rep.blocks,
+			      rep.block_gpus, rep.why);
+		ck_assert_int_eq(rep.shared, 3);
+		ck_assert_int_eq(rep.sub->n_gpus, 2);
+		ck_assert_int_eq(rep.sub->n_slots, 3);
+		for (size_t t = 0; t < rep.sub->n_tasks; t++) {
+			const struct engine_task *tk = &rep.sub->tasks[t];
+			ck_assert_int_eq(rep.span_gpus[t], tk->kind == ENGINE_TASK_ALLREDUCE ? 2 : 0);
+			ck_assert_int_eq(rep.span_net[t], tk->kind == ENGINE_TASK_ALLREDUCE && gpn == 2);
+			if (tk->kind == ENGINE_TASK_ALLREDUCE) {
+				ck_assert_int_eq(tk->n_peers, 1); /* block 0's replica only */
+				ar++;
+			}
+			if (tk->kind == ENGINE_TASK_FWD) /* replica 0's 4 of the 8 microbatches */
+				ck_assert_int_eq(tk->microbatch % 2, 0);
+		}
+		engine_replicas_release(&rep);
+	}
+	ck_assert_int_eq(ar, 6);
+	/* nodes of 3: no block of 2 GPUs is a node or divides one; blocks of
+	 * one GPU hold different slots */
+	find_replicas(p, w, 3, &rep);
+	ck_assert_int_eq(rep.blocks, 1);
+	ck_assert_ptr_null(rep.sub);
+	ck_assert_msg(strstr(rep.why, "4 blocks of 1 GPUs") && strstr(rep.why, "GPU 1"), "%s", rep.why);
+	/* 7 microbatches (of a batch of 14): replica 0 runs 4, replica 1 three */
+	p->microbatches = 7;
+	w->batch = 14;
+	find_replicas(p, w, 2, &rep);
+	ck_assert_int_eq(rep.blocks, 1);
+	ck_assert_msg(strstr(rep.why, "2 blocks of 2 GPUs") && strstr(rep.why, "holds other tasks"),
+		      "%s", rep.why);
+	p->microbatches = 8;
+	w->batch = 16;
+	/* replica 1's vision on another quota */
+	p->gpus[2].partitions[0].sms = 64;
+	p->gpus[2].partitions[1].sms = 64;
+	find_replicas(p, w, 2, &rep);
+	ck_assert_int_eq(rep.blocks, 1);
+	ck_assert_msg(strstr(rep.why, "GPU 2's partitions differ from GPU 0's"), "%s", rep.why);
+	plan_free(p);
+	workload_free(w);
+}
+END_TEST
+
+/* The same plan simulated once per block and in full: the same figures
+ * (the e2e test replicas.sh compares bundled workloads' plans). */
+START_TEST(identical_replicas_simulated_once_give_the_full_runs_figures)
+{
+	struct workload *w = load_spec(two_module_spec);
+	struct plan *p = replicated_mm_plan(0);
+	struct engine_run_result r[2];
+	struct mo_err err;
+
+	for (int full = 0; full < 2; full++) {
+		struct engine_cluster c;
+		struct engine_run_opts o;
+
+		engine_cluster_for_workload(&c, model_gpu_find("h100", NULL), 4, w);
+		c.gpus_per_node = 2;
+		engine_run_opts_init(&o);
+		o.cluster = &c;
+		o.replicas_full = full;
+		ck_assert_msg(engine_run(p, w, &o, &r[full], &err) == 0, "%s", err.msg);
+	}
+	ck_assert_int_eq(r[0].replica_blocks, 2);
+	ck_assert_msg(strstr(r[0].replicas, "2 identical blocks of 2 GPUs, simulated once; assumed: "
+					    "symmetric all-reduce"), "%s", r[0].replicas);
+	ck_assert_int_eq(r[1].replica_blocks, 1);
+	ck_assert_int_eq(r[0].iter_ns, r[1].iter_ns);
+	ck_assert_int_lt(r[0].events, r[1].events);
+	ck_assert_int_eq(r[0].kernels, r[1].kernels);
+	ck_assert_int_eq(r[0].comms, r[1].comms);
+	ck_assert_int_eq(r[0].tasks, r[1].tasks);
+	ck_assert_int_eq(r[0].n_gpus, 4);
+	ck_assert(r[0].sm_util == r[1].sm_util && r[0].dram_util == r[1].dram_util);
+	for (int g = 0; g < 4; g++) {
+		ck_assert(r[0].gpu_util[g] == r[1].gpu_util[g]);
+		ck_assert(r[0].gpu_dram_util[g] == r[1].gpu_dram_util[g]);
+		ck_assert_int_eq(r[0].gpu_peak_bytes[g], r[1].gpu_peak_bytes[g]);
+		ck_assert_int_eq(r[0].gpu_mem_bytes[g], r[1].gpu_mem_bytes[g]);
+	}
+	for (int m = 0; m < r[0].n_modules; m++) {
+		ck_assert_int_eq(r[0].modules[m].busy_ns, r[1].modules[m].busy_ns);
+		ck_assert_int_eq(r[0].modules[m].span_ns, r[1].modules[m].span_ns);
+	}
+	engine_run_result_release(&r[0]);
+	engine_run_result_release(&r[1]);
+	plan_free(p);
+	workload_free(w);
+}
+END_TEST
+
 START_TEST(a_run_is_deterministic)
 {
 	struct workload *w = load_spec(two_module_spec);
@@ -1767,6 +1888,8 @@ Suite *test_suite(void)
 	TCase *sim = tcase_create("simulator");
 
 	tcase_add_test(sim, a_kernel_runs_in_waves_of_its_partition);
+	tcase_add_test(sim, identical_replicas_are_found_exactly);
+	tcase_add_test(sim, identical_replicas_simulated_once_give_the_full_runs_figures);
 	tcase_add_test(sim, a_partial_last_wave_costs_only_its_blocks);
 	tcase_add_test(sim, planner_and_simulator_agree_on_each_pair_of_kernel_classes);
 	tcase_add_test(sim, a_collective_holds_sms_of_its_partition_while_its_data_moves);
