@@ -64,7 +64,7 @@ static int phase_ns(const struct workload *w, int phase, int batch, const struct
 int validate_model_predict(void *ctx, const struct model_meas *m, const struct model_gpu *gpu,
 			   int sms, double *ns, struct mo_err *err)
 {
-	char module[1024], spec[1400];
+	char module[1024], spec[1400], *end;
 	struct workload *w = NULL;
 	struct model_host host;
 	struct model_host_stream st;
@@ -87,6 +87,9 @@ int validate_model_predict(void *ctx, const struct model_meas *m, const struct m
 		return mo_err_set(err, MO_EINPUT, "model '%s' needs seq= (not stated by the source)",
 				  m->model);
 	snprintf(module, sizeof(module), known[k].module, size);
+	end = strrchr(module, '}');
+	if (m->tensorrt && !known[k].uses_seq && end) /* a convolutional TensorRT engine */
+		snprintf(end, sizeof(module) - (size_t)(end - module), ", \"impl\": \"tensorrt\"}");
 	snprintf(spec, sizeof(spec),
 		 "{\"name\": \"%s\", \"batch\": %d, \"dtype\": \"%s\", \"modules\": [%s]}", m->model,
 		 m->batch, model_dtype_name(m->op.dtype), module);

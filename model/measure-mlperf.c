@@ -230,6 +230,7 @@ static int read_summary(struct model_meas_set *s, const char *root, const char *
 	m.sms = sy.whole ? 0 : MIG_1G_SMS;
 	m.copies = 1;
 	m.launch = MODEL_MEAS_LAUNCH_GRAPHS; /* TensorRT engines: CUDA graphs or back-to-back enqueue */
+	m.tensorrt = 1; /* its layer fusions (model_meas.tensorrt) */
 	if (sy.busy)
 		snprintf(m.busy, sizeof(m.busy), "%s", sy.busy);
 	if (!strcmp(scen, "SingleStream")) {

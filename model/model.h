@@ -1060,6 +1060,9 @@ struct model_meas {
 	int input_pageable;  /* named model: each timed batch first copies its
 	                        input from pageable host memory (shape key
 	                        input=pageable; default input=none) */
+	int tensorrt;        /* named model: a TensorRT engine (the MLPerf
+	                        reader); a convolutional model is synthesised
+	                        with workloads' impl "tensorrt" */
 };
 /*
  * A pageable host-to-device copy's bandwidth, GB/s, for a named model whose

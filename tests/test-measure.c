@@ -611,6 +611,7 @@ START_TEST(mlperf_summaries_become_model_rows_per_batch_with_the_whole_gpu_as_re
 	ck_assert_str_eq(m->model, "resnet50");
 	ck_assert_int_eq(m->batch, 256);
 	ck_assert_int_eq(m->launch, MODEL_MEAS_LAUNCH_GRAPHS); /* TensorRT */
+	ck_assert_int_eq(m->tensorrt, 1);
 	ck_assert_int_eq(m->mech, MODEL_MECH_MIG);
 	ck_assert_int_eq(m->sms, 14);
 	ck_assert_str_eq(m->busy, "");

@@ -275,6 +275,50 @@ START_TEST(a_convolution_forward_moves_its_tensors_once_not_the_im2col_matrix)
 }
 END_TEST
 
+/* A TensorRT engine (impl "tensorrt") folds each batch norm into its
+ * convolution and runs the ReLU and the residual add in the epilogue: the
+ * int8 ResNet-50's stem and first bottleneck at batch 2 are six kernels
+ * (four convolutions, the downsample, the max pool), no batch norm, ReLU or
+ * add; the expand convolution reads the skip tensor besides its input and
+ * weights (1 byte each): 2*56*56*64 + 64*256 + 2 * 2*56*56*256.  Without
+ * the impl the same layer has its batch norms.  Hand counted. */
+START_TEST(a_tensorrt_conv_engine_fuses_batch_norm_relu_and_the_residual_add)
+{
+	static const char *const names[] = {"conv:stem:int8", "max_pool", "conv:1x1_reduce:int8",
+		"conv:3x3:int8", "conv:1x1_expand:int8", "conv:downsample:int8"};
+	struct workload *w = load_str_ok(
+		"{\"name\":\"r\",\"batch\":2,\"dtype\":\"int8\",\"modules\":[{\"name\":\"r\",\"kind\":\"encoder\","
+		"\"arch\":\"conv\",\"blocks\":[3,4,6,3],\"image\":224,\"impl\":\"tensorrt\"}]}");
+	struct workload *plain = load_str_ok(
+		"{\"name\":\"r\",\"batch\":2,\"dtype\":\"int8\",\"modules\":[{\"name\":\"r\",\"kind\":\"encoder\","
+		"\"arch\":\"conv\",\"blocks\":[3,4,6,3],\"image\":224}]}");
+	const struct model_gpu *g = model_gpu_find("a100-80gb-sxm", NULL);
+	struct trace_mem t;
+	struct mo_err err;
+	size_t n = 0;
+
+	trace_mem_init(&t);
+	ck_assert(workload_kernels(w, 0, 0, 1, WORKLOAD_FWD, 2, g, &t, &err) == 0);
+	for (size_t i = 0; i < t.n; i++)
+		if (t.recs[i].kind == TRACE_KIND_KERNEL) {
+			ck_assert_uint_lt(n, 6);
+			ck_assert_str_eq(t.recs[i].u.kernel.name, names[n]);
+			n++;
+		}
+	ck_assert_uint_eq(n, 6);
+	ck_assert_int_eq(kernel_bytes(&t, "conv:1x1_expand:int8"),
+			 2LL * 56 * 56 * 64 + 64 * 256 + 2 * (2LL * 56 * 56 * 256));
+	trace_mem_release(&t);
+	trace_mem_init(&t);
+	ck_assert(workload_kernels(plain, 0, 0, 1, WORKLOAD_FWD, 2, g, &t, &err) == 0);
+	ck_assert_int_gt(kernel_bytes(&t, "batch_norm"), 0);
+	ck_assert_int_eq(kernel_bytes(&t, "conv:1x1_expand:int8"), 2LL * 56 * 56 * 64 + 64 * 256 + 2LL * 56 * 56 * 256);
+	trace_mem_release(&t);
+	workload_free(w);
+	workload_free(plain);
+}
+END_TEST
+
 /* The stem's 3 input channels keep an fp32 convolution off the TF32 tensor
  * cores (cuDNN ran it as an FP32 SIMT kernel, cudnn_infer_ampere_scudnn_
  * 128x64, in the measured A100 TF32 ResNet-50 trace, HTA nccl_data): its
@@ -1457,6 +1501,7 @@ Suite *test_suite(void)
 	tcase_add_test(tc, grouped_query_attention_shrinks_kv_projections);
 	tcase_add_test(tc, conv_out_dim_projects_the_last_stage_and_sizes_the_edge);
 	tcase_add_test(tc, an_fp32_conv_net_pays_cudnn_layout_transposes_on_tensor_core_gpus_only);
+	tcase_add_test(tc, a_tensorrt_conv_engine_fuses_batch_norm_relu_and_the_residual_add);
 	tcase_add_test(tc, a_convolution_forward_moves_its_tensors_once_not_the_im2col_matrix);
 	tcase_add_test(tc, a_convolution_of_three_channels_runs_in_fp32_not_tf32);
 	suite_add_tcase(s, tc);

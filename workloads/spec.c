@@ -31,7 +31,7 @@
  *   pos (learned|rope|relative|none; relative: T5-style bias tables, whose
  *     few parameters and bias add are not modelled), loss (none|lm|contrastive),
  *   attention (flash|eager), dropout (number in [0, 1)), qkv (fused|separate),
- *   impl (fused|pytorch: see enum workload_impl)
+ *   impl (fused|pytorch|tensorrt: see enum workload_impl)
  *   flags (booleans): bias qkv_bias qk_norm cls_token tie_embeddings pooler
  *     cross_attention frozen causal embed_norm final_norm pool patch_bias
  *     shared_embedding scale_query head_copies
@@ -69,7 +69,7 @@ static const char *const norm_names[] = {"layernorm", "rmsnorm", NULL};
 static const char *const pos_names[] = {"learned", "rope", "none", "relative", NULL};
 static const char *const loss_names[] = {"none", "lm", "contrastive", NULL};
 static const char *const qkv_names[] = {"fused", "separate", NULL};
-static const char *const impl_names[] = {"fused", "pytorch", NULL};
+static const char *const impl_names[] = {"fused", "pytorch", "tensorrt", NULL};
 static const char *const opt_kind_names[] = {"adam", "adamw", "sgd", NULL};
 static const char *const opt_impl_names[] = {"foreach", "for-loop", "fused", NULL};
 

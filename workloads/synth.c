@@ -111,6 +111,7 @@ struct step {
 	int64_t a, b, c, d;
 	int bias, input_grad, weight, causal, rms, reads, writes, nbwd;
 	int ksize;    /* conv: the kernel's side (1: a 1x1 convolution) */
+	int skip;     /* conv: its epilogue adds the skip tensor (a x b elements read) */
 	int bwd_only; /* no forward kernel: autograd's gradient accumulation */
 	double fpe; /* FLOPs per element (elementwise, norms) */
 };
@@ -460,8 +461,8 @@ static void output_side(struct gen *g)
 	}
 }
 
-static void conv(struct gen *g, const char *name, int64_t side_out, int64_t cout, int64_t cin,
-		 int ksize, int64_t side_in, int input_grad)
+static struct step *conv(struct gen *g, const char *name, int64_t side_out, int64_t cout, int64_t cin,
+			 int ksize, int64_t side_in, int input_grad)
 {
 	struct step *s = add(g, S_CONV, name);
 	if (s) {
@@ -470,11 +471,18 @@ static void conv(struct gen *g, const char *name, int64_t side_out, int64_t cout
 		s->input_grad = input_grad;
 		s->ksize = ksize;
 	}
+	return s;
 }
 
+/* A batch norm and its ReLU; none under a TensorRT engine (folded into the
+ * convolution before it, the ReLU in its epilogue: enum workload_impl). */
 static void bn(struct gen *g, int64_t elems, int64_t channels, int relu)
 {
-	struct step *s = add(g, S_BN, "batch_norm");
+	struct step *s;
+
+	if (g->m->impl == WORKLOAD_IMPL_TENSORRT)
+		return;
+	s = add(g, S_BN, "batch_norm");
 	if (s)
 		s->a = elems, s->b = channels;
 	if (relu)
@@ -485,6 +493,7 @@ static void conv_layer(struct gen *g, int l)
 {
 	const struct workload_module *m = g->m;
 	struct wl_conv_block b;
+	struct step *expand;
 	int64_t n = g->samples, so, si;
 
 	if (l == 0) {
@@ -499,14 +508,19 @@ static void conv_layer(struct gen *g, int l)
 	bn(g, n * si * si * b.width, b.width, 1);
 	conv(g, "conv:3x3", so, b.width, b.width, 3, si, 1);
 	bn(g, n * so * so * b.width, b.width, 1);
-	conv(g, "conv:1x1_expand", so, b.out, b.width, 1, so, 1);
+	expand = conv(g, "conv:1x1_expand", so, b.out, b.width, 1, so, 1);
 	bn(g, n * so * so * b.out, b.out, 0);
 	if (b.first) {
 		conv(g, "conv:downsample", so, b.out, b.in, 1, si, 1);
 		bn(g, n * so * so * b.out, b.out, 0);
 	}
-	ew(g, "residual_add", n * so * so * b.out, 2, 1, 1, 1);
-	ew(g, "relu", n * so * so * b.out, 1, 1, 1, 1);
+	if (m->impl == WORKLOAD_IMPL_TENSORRT) {
+		if (expand)
+			expand->skip = 1; /* the add and ReLU in its epilogue */
+	} else {
+		ew(g, "residual_add", n * so * so * b.out, 2, 1, 1, 1);
+		ew(g, "relu", n * so * so * b.out, 1, 1, 1, 1);
+	}
 	if (l == m->layers - 1 && m->out_dim)
 		linear(g, "gemm:out_proj", n * so * so, m->out_dim, b.out, 1);
 }
@@ -655,7 +669,8 @@ static void put_conv_fwd(struct emitter *em, const struct step *s)
 	if (dtype == MODEL_FP32 && (s->c / area) % 4 == 0) /* TF32 tensor cores (put_gemm) */
 		em->g->dtype = MODEL_TF32;
 	put(em, s->name, MODEL_OP_GEMM, TRACE_CLASS_CONV, 1, s->a, s->b, s->c, 0,
-	    2 * s->a * s->b * s->c, ((in < a ? in : a) + s->c * s->b + s->a * s->b) * e);
+	    2 * s->a * s->b * s->c,
+	    ((in < a ? in : a) + s->c * s->b + s->a * s->b * (s->skip ? 2 : 1)) * e);
 	em->g->dtype = dtype;
 }
 

@@ -72,7 +72,14 @@ enum workload_loss { WORKLOAD_LOSS_NONE = 0, WORKLOAD_LOSS_LM = 1, WORKLOAD_LOSS
  * unfused PyTorch ops as Hugging Face eager code writes them (RMSNorm in
  * Python with an fp32 upcast, rotary embedding through rotate_half, SwiGLU
  * as separate gate and up GEMMs, silu and mul). */
-enum workload_impl { WORKLOAD_IMPL_FUSED = 0, WORKLOAD_IMPL_PYTORCH = 1 };
+/* TENSORRT: an inference engine's convolutions (arch conv; other archs as
+ * FUSED): each batch norm folded into its convolution's weights and bias
+ * (MLPerf's NVIDIA submissions state "affine fusion"), the ReLU and the
+ * residual add run in the convolution's epilogue (TensorRT's layer fusion
+ * catalog: convolution + activation, convolution + elementwise sum); the
+ * epilogue's add reads the skip tensor.  For inference: a backward of such
+ * a module has no batch-norm kernels. */
+enum workload_impl { WORKLOAD_IMPL_FUSED = 0, WORKLOAD_IMPL_PYTORCH = 1, WORKLOAD_IMPL_TENSORRT = 2 };
 
 #define WORKLOAD_MAX_STAGES 8
 
