@@ -453,9 +453,10 @@ static int rep_sub(const struct rep *x, struct engine_replicas *out)
 	np = nd = 0;
 	for (size_t t = 0; t < sc->n_tasks; t++) {
 		const struct engine_task *a = &sc->tasks[t];
-		struct engine_task *b = &u->tasks[newidx[t]];
+		struct engine_task *b;
 		if (task_block(x, t) > 0)
-			continue;
+			continue; /* newidx[t] is unset for a task of another block */
+		b = &u->tasks[newidx[t]];
 		*b = *a;
 		b->peer_off = np;
 		b->dep_off = nd;
