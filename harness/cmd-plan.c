@@ -226,7 +226,7 @@ int cmd_plan(int argc, char **argv)
 	sim_check_init(&chk, &sc);
 	if (a.check && !a.json && !a.quiet)
 		fprintf(stderr, "mosaic plan: checking %s's finalists in the simulator\n", a.planner);
-	if (plan_make_checked(w, gpu, a.n_gpus, a.planner, a.check ? &chk : NULL, &p, &pb, &err) < 0) {
+	if (plan_make_checked(w, gpu, a.n_gpus, a.planner, a.check ? &chk : NULL, &p, &pb, &err) != 0) {
 		rc = cli_fail("plan", &err);
 		goto out;
 	}

@@ -177,7 +177,7 @@ static int judge_all(void *arg, const struct plan *const *plans, int n, int64_t 
 			struct child ch = reap(run, &running, &r);
 
 			if (r.rc < 0 && !rc) {
-				rc = mo_err_set(err, r.rc, "%s", r.msg);
+				rc = mo_err_set(err, -r.rc, "%s", r.msg);
 				iter_ns[ch.idx] = -2;
 			} else if (r.rc >= 0) {
 				iter_ns[ch.idx] = r.iter_ns;

@@ -11,6 +11,7 @@
 
 #include "tests/common/check-main.h"
 #include "harness/bench/experiment.h"
+#include "harness/sim-check.h"
 
 /* ------------------------------------------------------------------------ */
 /* Helpers                                                                  */
@@ -293,6 +294,39 @@ START_TEST(each_experiments_first_task_writes_its_rows)
 
 	ck_assert_msg(first_tasks[_i].at_least ? n > first_tasks[_i].rows : n == first_tasks[_i].rows,
 		      "%s: %d rows", first_tasks[_i].what, n);
+}
+END_TEST
+
+/* The simulated finalist check (harness/sim-check.c) fails with the
+ * child's message and a negative code when a finalist cannot be simulated:
+ * here a plan of clip judged against imagebind (its modules are not placed). */
+START_TEST(a_finalist_that_cannot_be_simulated_fails_the_check)
+{
+	struct workload *clip = NULL, *other = NULL;
+	struct plan *p = NULL;
+	struct mo_err err;
+	const struct model_gpu *gpu;
+	struct sim_check ctx;
+	struct plan_checker chk;
+	int64_t ns[1] = {0};
+	const struct plan *plans[1];
+
+	mo_err_clear(&err);
+	ck_assert_msg(workload_load("workloads/clip.json", &clip, &err) == 0, "%s", err.msg);
+	ck_assert_msg(workload_load("workloads/imagebind.json", &other, &err) == 0, "%s", err.msg);
+	ck_assert_ptr_nonnull(gpu = model_gpu_find("h100", &err));
+	ck_assert_msg(plan_make(clip, gpu, 8, "megatron", &p, NULL, &err) == 0, "%s", err.msg);
+	ctx = (struct sim_check){other, NULL, NULL};
+	sim_check_init(&chk, &ctx);
+	plans[0] = p;
+	mo_err_clear(&err);
+	ck_assert_int_lt(chk.judge_all(chk.ctx, plans, 1, ns, &err), 0);
+	ck_assert_int_lt(err.code, 0);
+	ck_assert_msg(strstr(err.msg, "bad plan"), "%s", err.msg);
+	ck_assert_int_eq(ns[0], -2);
+	plan_free(p);
+	workload_free(clip);
+	workload_free(other);
 }
 END_TEST
 
@@ -611,6 +645,7 @@ Suite *test_suite(void)
 	tcase_add_loop_test(run, each_experiments_first_task_writes_its_rows, 0,
 			    sizeof(first_tasks) / sizeof(first_tasks[0]));
 	tcase_add_test(run, a_launch_grid_task_writes_one_row_at_its_mode_and_microbatch_size);
+	tcase_add_test(run, a_finalist_that_cannot_be_simulated_fails_the_check);
 	tcase_add_test(rep, iteration_time_reports_the_speedup_over_the_best_baseline);
 	tcase_add_test(rep, utilisation_lists_each_systems_simulated_utilisation);
 	tcase_add_test(rep, scaling_compares_mosaic_with_the_best_baseline_per_gpu_count);
