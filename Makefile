@@ -216,10 +216,12 @@ FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(FUZZ_BUILD)/%)
 # how far back a record added out of order is moved in place (64) before its
 # buffer is left to qsort; 2 here, below the caps, so both ways are taken.
 # RADIX_MIN: the analyses' sorts of fewer keys are insertion sorts (48); 2
-# here, so that fuzz inputs reach the radix sorts.
+# here, so that fuzz inputs reach the radix sorts.  TRACE_BIG_MIN: the
+# analyses' arrays of this many bytes are mappings of their own (1 MiB); 512
+# here, so that fuzzing maps, grows and unmaps them.
 FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -DMOSAIC_VERSION='"$(VERSION)"' -I. -g -O1 \
 	-DREAD_CHUNK=97 -DRAW_CHUNK=61 -DHOST_SORT_CAP=5 -DIVAL_SORT_CAP=3 -DPAGES_KEPT=2 \
-	-DSORT_SHIFT=2 -DRADIX_MIN=2 \
+	-DSORT_SHIFT=2 -DRADIX_MIN=2 -DTRACE_BIG_MIN=512 \
 	-fsanitize=fuzzer-no-link,address,undefined $(PKG_CFLAGS)
 FUZZ_SECONDS ?= 30
 FUZZ_LIB_OBJ := $(LIB_SRC:%.c=$(FUZZ_BUILD)/%.o) $(CUDA_HOST_SRC:%.c=$(FUZZ_BUILD)/%.o)

@@ -19,6 +19,7 @@
 #include "tests/common/check-main.h"
 #include "traces/traces.h"
 #include "traces/analysis-internal.h"
+#include "traces/core-internal.h"
 
 static char tmpdir[256];
 
@@ -1877,6 +1878,73 @@ START_TEST(the_analyses_sorts_give_the_order_qsort_gives)
 }
 END_TEST
 
+/* An input already in key order: the radix sorts leave it after one scan,
+ * which must still be qsort's order (join: sorted by correlation, not by
+ * rank, so the rank pass moves it; keyed: key ties with acts ascending). */
+START_TEST(the_analyses_sorts_of_inputs_in_key_order_give_qsorts_order)
+{
+	enum { N = 3000 };
+	static struct an_join j[N], jq[N];
+	static struct an_keyed k[N], kq[N];
+
+	for (size_t i = 0; i < N; i++) {
+		j[i] = (struct an_join){(int64_t)(i / 3), i, (int32_t)(i * 7 % 3)};
+		k[i] = (struct an_keyed){(const void *)(uintptr_t)(0x1000 + i / 5 * 64), i};
+	}
+	memcpy(jq, j, sizeof(j));
+	memcpy(kq, k, sizeof(k));
+	an_sort_join(j, N);
+	qsort(jq, N, sizeof(*jq), an_cmp_join);
+	an_sort_keyed(k, N);
+	qsort(kq, N, sizeof(*kq), an_cmp_keyed);
+	ck_assert_int_eq(memcmp(j, jq, sizeof(j)), 0);
+	ck_assert_int_eq(memcmp(k, kq, sizeof(k)), 0);
+	ck_assert_int_eq(j[0].rank, 0);
+	ck_assert_int_eq(j[N - 1].rank, 2);
+}
+END_TEST
+
+/* Big blocks keep their bytes as they grow from malloc into a mapping and
+ * on by mremap, stay aligned, and every mapping is unmapped again. */
+START_TEST(a_big_block_keeps_its_bytes_as_it_grows_and_is_unmapped)
+{
+	size_t live0 = trace_big_live(), cap = 0;
+	uint64_t *v = NULL;
+	unsigned char *small = trace_big_alloc(100);
+
+	ck_assert_ptr_nonnull(small);
+	memset(small, 0xab, 100);
+	size_t bad = 0, misaligned = 0;
+	for (size_t i = 0; i < 600000; i++) { /* 16 B .. 8 MB: malloc, then mapped */
+		if (TRACE_BIG_GROW(v, i + 1, cap) < 0)
+			break;
+		v[i] = i * 2654435761u;
+		misaligned += (uintptr_t)v % 16 != 0;
+	}
+	ck_assert_uint_eq(cap, 1u << 20);
+	ck_assert_uint_eq(misaligned, 0);
+	ck_assert_uint_eq(trace_big_live(), live0 + 1);
+	ck_assert_uint_eq((uintptr_t)v % 64, 0);
+	for (size_t i = 0; i < 600000; i++)
+		bad += v[i] != i * 2654435761u;
+	ck_assert_uint_eq(bad, 0);
+	unsigned char *big = trace_big_realloc(small, TRACE_BIG_MIN * 3);
+	ck_assert_ptr_nonnull(big);
+	for (size_t i = 0; i < 100; i++)
+		ck_assert_uint_eq(big[i], 0xab);
+	big[TRACE_BIG_MIN * 3 - 1] = 1;
+	ck_assert_ptr_eq(trace_big_realloc(big, 10), big); /* a mapping is never shrunk */
+	ck_assert_uint_eq(trace_big_live(), live0 + 2);
+	trace_big_free(big);
+	trace_big_free(v);
+	trace_big_free(NULL);
+	ck_assert_uint_eq(trace_big_live(), live0);
+	ck_assert_ptr_null(trace_big_alloc(SIZE_MAX - 8));
+	ck_assert_ptr_null(trace_big_alloc(SIZE_MAX / 2));
+	ck_assert_uint_eq(trace_big_live(), live0);
+}
+END_TEST
+
 START_TEST(an_ascending_map_answers_as_an_id_map_in_both_forms)
 {
 	for (int turn = 0; turn < 3; turn++) { /* ascending only; a step back; repeats */
@@ -1995,6 +2063,8 @@ Suite *test_suite(void)
 	tcase_add_test(tc, a_module_named_none_is_the_same_row_as_no_module);
 	tcase_add_test(tc, a_name_map_keeps_one_value_per_distinct_name);
 	tcase_add_test(tc, the_analyses_sorts_give_the_order_qsort_gives);
+	tcase_add_test(tc, the_analyses_sorts_of_inputs_in_key_order_give_qsorts_order);
+	tcase_add_test(tc, a_big_block_keeps_its_bytes_as_it_grows_and_is_unmapped);
 	tcase_add_test(tc, an_ascending_map_answers_as_an_id_map_in_both_forms);
 	tcase_add_test(tc, a_kernel_links_to_the_last_launch_call_of_its_correlation);
 	suite_add_tcase(s, tc);

@@ -10,7 +10,8 @@
 /* The three kinds of GPU activity the breakdown tells apart. */
 enum { AN_COMPUTE, AN_COMM, AN_MEMORY, AN_KINDS };
 
-/* One GPU activity (kernel, collective, memcpy, memset). */
+/* One GPU activity (kernel, collective, memcpy, memset).  The activities
+ * and the calls are big blocks (core-internal.h: TRACE_BIG_GROW). */
 struct an_act {
 	int64_t s, e;          /* start, end (ns, as in the trace) */
 	int64_t step;
@@ -44,6 +45,8 @@ struct trace_analysis {
 	size_t nacts, acts_cap;
 	struct an_call *calls;
 	size_t ncalls, calls_cap;
+	int acts_unordered;     /* an activity added out of cmp_act's order */
+	int calls_unordered;    /* likewise for calls */
 	int rank, nranks;
 	int64_t *offsets;       /* per rank */
 	int annotated;

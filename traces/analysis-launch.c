@@ -28,7 +28,7 @@ static int cmp_launch(const void *pa, const void *pb)
  * those that ended by its call's start. */
 static int queues(const struct launch *l, size_t n, int64_t *q)
 {
-	int64_t *ends = malloc((n ? n : 1) * sizeof(*ends));
+	int64_t *ends = trace_big_alloc((n ? n : 1) * sizeof(*ends));
 
 	if (!ends)
 		return -1;
@@ -46,16 +46,16 @@ static int queues(const struct launch *l, size_t n, int64_t *q)
 		}
 		g = ge;
 	}
-	free(ends);
+	trace_big_free(ends);
 	return 0;
 }
 
 /* The row of rank (-1: every rank). */
 static int launch_row(const struct trace_analysis *a, int rank, struct trace_launch *row)
 {
-	struct launch *l = malloc((a->nacts ? a->nacts : 1) * sizeof(*l));
-	int64_t *lat = malloc((a->nacts ? a->nacts : 1) * sizeof(*lat));
-	int64_t *q = malloc((a->nacts ? a->nacts : 1) * sizeof(*q));
+	struct launch *l = trace_big_alloc((a->nacts ? a->nacts : 1) * sizeof(*l));
+	int64_t *lat = trace_big_alloc((a->nacts ? a->nacts : 1) * sizeof(*lat));
+	int64_t *q = trace_big_alloc((a->nacts ? a->nacts : 1) * sizeof(*q));
 	size_t n = 0;
 	int rc = -1;
 
@@ -79,9 +79,9 @@ static int launch_row(const struct trace_analysis *a, int rank, struct trace_lau
 	an_pctl(q, n, &row->queue);
 	rc = 0;
 out:
-	free(l);
-	free(lat);
-	free(q);
+	trace_big_free(l);
+	trace_big_free(lat);
+	trace_big_free(q);
 	return rc;
 }
 
@@ -124,8 +124,8 @@ static int group_stats(const struct trace_analysis *a, int by, struct trace_kern
 		       size_t *nout)
 {
 	size_t n = 0, m = 0, cap = a->nacts ? a->nacts : 1;
-	struct an_keyed *k = malloc(cap * sizeof(*k));
-	int64_t *dur = malloc(cap * sizeof(*dur));
+	struct an_keyed *k = trace_big_alloc(cap * sizeof(*k));
+	int64_t *dur = trace_big_alloc(cap * sizeof(*dur));
 	int *seen = calloc((size_t)a->nranks + 1, sizeof(*seen));
 	struct trace_kernel_stats *st = calloc(cap, sizeof(*st));
 	int rc = -1;
@@ -161,8 +161,8 @@ static int group_stats(const struct trace_analysis *a, int by, struct trace_kern
 	st = NULL;
 	rc = 0;
 out:
-	free(k);
-	free(dur);
+	trace_big_free(k);
+	trace_big_free(dur);
 	free(seen);
 	free(st);
 	return rc;

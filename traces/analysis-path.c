@@ -288,7 +288,7 @@ static int match_peers(const struct trace_analysis *a, struct peers *p)
 {
 	int64_t k = 0;
 
-	if (!(p->ord = malloc((a->nacts ? a->nacts : 1) * sizeof(*p->ord))))
+	if (!(p->ord = trace_big_alloc((a->nacts ? a->nacts : 1) * sizeof(*p->ord))))
 		return -1;
 	for (size_t i = 0; i < a->nacts; i++) {
 		const struct an_act *x = &a->acts[i];
@@ -336,8 +336,8 @@ static int job_path(struct walk *w, struct peers *peers)
 int an_path(struct trace_analysis *a)
 {
 	size_t n = (size_t)a->nranks + (a->nranks > 1), b = 0;
-	size_t *byend = malloc((a->nacts ? a->nacts : 1) * sizeof(*byend));
-	size_t *pos = malloc((a->nacts ? a->nacts : 1) * sizeof(*pos));
+	size_t *byend = trace_big_alloc((a->nacts ? a->nacts : 1) * sizeof(*byend));
+	size_t *pos = trace_big_alloc((a->nacts ? a->nacts : 1) * sizeof(*pos));
 	struct walk w = {.a = a, .byend = byend, .pos = pos};
 	struct peers peers = {0};
 	int rc = -1;
@@ -382,9 +382,9 @@ int an_path(struct trace_analysis *a)
 	}
 	rc = 0;
 out:
-	free(byend);
-	free(pos);
-	free(peers.ord);
+	trace_big_free(byend);
+	trace_big_free(pos);
+	trace_big_free(peers.ord);
 	free(peers.rb);
 	free(peers.re);
 	trace_idmap_release(&peers.map);

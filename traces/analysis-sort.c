@@ -5,7 +5,8 @@
  * key has the same byte skipped.  The radix sorts are stable and the order is
  * the one qsort with the matching comparator gives (the keys are totally
  * ordered, or, for an_keyed, the values ascend in the input); when their
- * buffer cannot be allocated they fall back to qsort.
+ * buffer cannot be allocated they fall back to qsort.  An input already in
+ * key order is left as it is (a stable sort would not move it): one scan.
  */
 #include "traces/analysis-internal.h"
 
@@ -40,6 +41,11 @@ void an_qsort(void *v, size_t n, size_t size, int (*cmp)(const void *, const voi
 	{                                                                                  \
 		size_t (*cnt)[256];                                                        \
 		T *tmp, *src = v, *dst;                                                    \
+		size_t in_order = 1; /* already in order: a stable sort keeps it */        \
+		while (in_order < n && KEY(v[in_order - 1]) <= KEY(v[in_order]))           \
+			in_order++;                                                        \
+		if (in_order >= n)                                                         \
+			return;                                                            \
 		if (n < RADIX_MIN) {                                                       \
 			for (size_t i = 1; i < n; i++) {                                   \
 				T x = v[i];                                                \
@@ -51,10 +57,10 @@ void an_qsort(void *v, size_t n, size_t size, int (*cmp)(const void *, const voi
 			return;                                                            \
 		}                                                                          \
 		cnt = calloc(8, sizeof(*cnt));                                             \
-		tmp = malloc(n * sizeof(*tmp));                                            \
+		tmp = trace_big_alloc(n * sizeof(*tmp));                                   \
 		if (!cnt || !tmp) {                                                        \
 			free(cnt);                                                         \
-			free(tmp);                                                         \
+			trace_big_free(tmp);                                               \
 			qsort(v, n, sizeof(*v), CMP);                                      \
 			return;                                                            \
 		}                                                                          \
@@ -79,7 +85,7 @@ void an_qsort(void *v, size_t n, size_t size, int (*cmp)(const void *, const voi
 		}                                                                          \
 		if (src != v)                                                              \
 			memcpy(v, src, n * sizeof(*v));                                    \
-		free(tmp);                                                                 \
+		trace_big_free(tmp);                                                       \
 		free(cnt);                                                                 \
 	}
 

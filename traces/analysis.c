@@ -32,8 +32,8 @@ void trace_analysis_free(struct trace_analysis *a)
 		return;
 	trace_strpool_free(a->pool);
 	trace_idmap_release(&a->modules);
-	free(a->acts);
-	free(a->calls);
+	trace_big_free(a->acts);
+	trace_big_free(a->calls);
 	free(a->offsets);
 	free(a->bd);
 	free(a->ov);
@@ -58,6 +58,36 @@ static const char *intern(struct trace_analysis *a, const char *s)
 	return trace_strpool_intern(a->pool, s ? s : "", s ? strlen(s) : 0);
 }
 
+/* Activities by (rank, step, device, start, end). */
+static int cmp_act(const void *pa, const void *pb)
+{
+	const struct an_act *x = pa, *y = pb;
+
+	if (x->rank != y->rank)
+		return x->rank < y->rank ? -1 : 1;
+	if (x->step != y->step)
+		return x->step < y->step ? -1 : 1;
+	if (x->device != y->device)
+		return x->device < y->device ? -1 : 1;
+	if (x->s != y->s)
+		return x->s < y->s ? -1 : 1;
+	return x->e < y->e ? -1 : x->e > y->e;
+}
+
+/* Calls by (rank, thread, start, end). */
+static int cmp_call(const void *pa, const void *pb)
+{
+	const struct an_call *x = pa, *y = pb;
+
+	if (x->rank != y->rank)
+		return x->rank < y->rank ? -1 : 1;
+	if (x->thread != y->thread)
+		return x->thread < y->thread ? -1 : 1;
+	if (x->s != y->s)
+		return x->s < y->s ? -1 : 1;
+	return x->e < y->e ? -1 : x->e > y->e;
+}
+
 static int add_act(struct trace_analysis *a, int64_t s, int64_t e, int64_t device,
 		   int64_t stream, int64_t module, int64_t step, int64_t corr, const char *name,
 		   int cls, int is_kernel)
@@ -66,7 +96,7 @@ static int add_act(struct trace_analysis *a, int64_t s, int64_t e, int64_t devic
 
 	if (s < 0 || e < s)
 		return 0; /* no valid span: left out, as the summary leaves it out of times */
-	if (MO_GROW(a->acts, a->nacts + 1, a->acts_cap) < 0)
+	if (TRACE_BIG_GROW(a->acts, a->nacts + 1, a->acts_cap) < 0)
 		return -1;
 	x = &a->acts[a->nacts];
 	if (!(x->name = intern(a, name)))
@@ -87,6 +117,8 @@ static int add_act(struct trace_analysis *a, int64_t s, int64_t e, int64_t devic
 	x->kind = cls == TRACE_CLASS_COMM ? AN_COMM : cls == TRACE_CLASS_MEMORY ? AN_MEMORY
 									       : AN_COMPUTE;
 	x->is_kernel = (int8_t)is_kernel;
+	if (a->nacts && !a->acts_unordered)
+		a->acts_unordered = cmp_act(x - 1, x) > 0;
 	a->nacts++;
 	return 0;
 }
@@ -97,7 +129,7 @@ static int add_call(struct trace_analysis *a, const struct trace_api_call *c)
 
 	if (c->start_ns < 0 || c->end_ns < c->start_ns)
 		return 0;
-	if (MO_GROW(a->calls, a->ncalls + 1, a->calls_cap) < 0)
+	if (TRACE_BIG_GROW(a->calls, a->ncalls + 1, a->calls_cap) < 0)
 		return -1;
 	x = &a->calls[a->ncalls++];
 	x->s = c->start_ns;
@@ -109,6 +141,8 @@ static int add_call(struct trace_analysis *a, const struct trace_api_call *c)
 	x->enqueues = (int8_t)trace_api_enqueues(c->name);
 	x->may_wait = (int8_t)(!x->enqueues || ((strstr(c->name, "emcpy") || strstr(c->name, "emset")) &&
 						 !strstr(c->name, "Async")));
+	if (a->ncalls > 1 && !a->calls_unordered)
+		a->calls_unordered = cmp_call(x - 1, x) > 0;
 	return 0;
 }
 
@@ -172,36 +206,6 @@ struct trace_sink trace_analysis_sink(struct trace_analysis *a)
 	return sink;
 }
 
-/* Activities by (rank, step, device, start, end). */
-static int cmp_act(const void *pa, const void *pb)
-{
-	const struct an_act *x = pa, *y = pb;
-
-	if (x->rank != y->rank)
-		return x->rank < y->rank ? -1 : 1;
-	if (x->step != y->step)
-		return x->step < y->step ? -1 : 1;
-	if (x->device != y->device)
-		return x->device < y->device ? -1 : 1;
-	if (x->s != y->s)
-		return x->s < y->s ? -1 : 1;
-	return x->e < y->e ? -1 : x->e > y->e;
-}
-
-/* Calls by (rank, thread, start, end). */
-static int cmp_call(const void *pa, const void *pb)
-{
-	const struct an_call *x = pa, *y = pb;
-
-	if (x->rank != y->rank)
-		return x->rank < y->rank ? -1 : 1;
-	if (x->thread != y->thread)
-		return x->thread < y->thread ? -1 : 1;
-	if (x->s != y->s)
-		return x->s < y->s ? -1 : 1;
-	return x->e < y->e ? -1 : x->e > y->e;
-}
-
 static int same_key(const struct an_join *x, const struct an_join *y)
 {
 	return x->rank == y->rank && x->corr == y->corr;
@@ -213,13 +217,13 @@ static int same_key(const struct an_join *x, const struct an_join *y)
  * map of every call (which was 13 % of `mosaic inspect`). */
 static int link_launches(struct trace_analysis *a)
 {
-	struct an_join *c = malloc((a->ncalls ? a->ncalls : 1) * sizeof(*c));
-	struct an_join *x = malloc((a->nacts ? a->nacts : 1) * sizeof(*x));
+	struct an_join *c = trace_big_alloc((a->ncalls ? a->ncalls : 1) * sizeof(*c));
+	struct an_join *x = trace_big_alloc((a->nacts ? a->nacts : 1) * sizeof(*x));
 	size_t nc = 0, nx = 0, j = 0, w = 0;
 
 	if (!c || !x) {
-		free(c);
-		free(x);
+		trace_big_free(c);
+		trace_big_free(x);
 		return -1;
 	}
 	for (size_t i = 0; i < a->ncalls; i++)
@@ -245,8 +249,8 @@ static int link_launches(struct trace_analysis *a)
 				a->calls[call].act = (int64_t)x[i].idx;
 		}
 	}
-	free(c);
-	free(x);
+	trace_big_free(c);
+	trace_big_free(x);
 	return 0;
 }
 
@@ -302,10 +306,10 @@ int trace_analysis_finish(struct trace_analysis *a, struct mo_err *err)
 	a->finished = 1;
 	if (a->nranks == 0)
 		a->nranks = 1;
-	if (a->nacts)
-		an_qsort(a->acts, a->nacts, sizeof(*a->acts), cmp_act);
-	if (a->ncalls)
-		an_qsort(a->calls, a->ncalls, sizeof(*a->calls), cmp_call);
+	if (a->acts_unordered) /* found out as they were added (an_in_order's test) */
+		qsort(a->acts, a->nacts, sizeof(*a->acts), cmp_act);
+	if (a->calls_unordered)
+		qsort(a->calls, a->ncalls, sizeof(*a->calls), cmp_call);
 	if (!(a->offsets = calloc((size_t)a->nranks, sizeof(*a->offsets))) || link(a) < 0)
 		goto oom;
 	align(a);

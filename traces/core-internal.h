@@ -79,6 +79,29 @@ int64_t *trace_ascmap_get(struct trace_ascmap *m, int64_t key);
 int trace_ascmap_put(struct trace_ascmap *m, int64_t key, int64_t val);
 void trace_ascmap_release(struct trace_ascmap *m);
 
+/*
+ * Large arrays (bigmem.c): a block of at least TRACE_BIG_MIN bytes
+ * (header included) is an anonymous mapping of its own, advised for
+ * transparent huge pages, grown by mremap (no copy); smaller ones are
+ * malloc'ed.  The analyses keep their per-activity arrays in them (page
+ * faults were the largest share of their cost).  trace_big_alloc and
+ * trace_big_realloc return NULL when out of memory (the old block is then
+ * untouched) and keep 64-byte alignment in mappings, malloc's otherwise;
+ * trace_big_free is NULL-safe; never mix them with malloc/free.
+ * trace_big_grow is MO_GROW's contract (traces.h) for these blocks:
+ * TRACE_BIG_GROW(ptr, nr, cap).  trace_big_live counts the mappings not
+ * freed yet (tests check it returns to its value before an analysis).
+ */
+#ifndef TRACE_BIG_MIN /* the fuzz build sets 512, to fuzz the mappings */
+#define TRACE_BIG_MIN ((size_t)1 << 20)
+#endif
+void *trace_big_alloc(size_t bytes);
+void *trace_big_realloc(void *p, size_t bytes);
+void trace_big_free(void *p);
+int trace_big_grow(void *ptr_addr, size_t *cap, size_t nr, size_t elem_size);
+#define TRACE_BIG_GROW(ptr, nr, cap) trace_big_grow(&(ptr), &(cap), (nr), sizeof(*(ptr)))
+size_t trace_big_live(void);
+
 /* Temporaries of open output files (outfile-signal.c): at most this many are
  * registered for removal on a signal at once (more than mosaic ever has open:
  * a bench report keeps about five). */

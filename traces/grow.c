@@ -12,6 +12,12 @@ int mo_grow(void *ptr_addr, size_t *alloc, size_t nr, size_t elem_size)
 
 int mo_grow_from(void *ptr_addr, size_t *alloc, size_t nr, size_t elem_size, size_t first)
 {
+	return mo_grow_with(ptr_addr, alloc, nr, elem_size, first, realloc);
+}
+
+int mo_grow_with(void *ptr_addr, size_t *alloc, size_t nr, size_t elem_size, size_t first,
+		 void *(*re)(void *, size_t))
+{
 	size_t ncap = first > 0 ? first : 1;
 	void *old, *p;
 
@@ -25,7 +31,7 @@ int mo_grow_from(void *ptr_addr, size_t *alloc, size_t nr, size_t elem_size, siz
 	if (elem_size && ncap > SIZE_MAX / elem_size)
 		return -1;
 	memcpy(&old, ptr_addr, sizeof(old));
-	p = realloc(old, ncap * elem_size);
+	p = re(old, ncap * elem_size);
 	if (!p)
 		return -1;
 	memcpy(ptr_addr, &p, sizeof(p));

@@ -109,6 +109,10 @@ int mo_grow(void *ptr_addr, size_t *alloc, size_t nr, size_t elem_size);
  * 1024-GPU plan's partitions and slots). */
 #define MO_GROW_FROM(ptr, nr, alloc, first) mo_grow_from(&(ptr), &(alloc), (nr), sizeof(*(ptr)), (first))
 int mo_grow_from(void *ptr_addr, size_t *alloc, size_t nr, size_t elem_size, size_t first);
+/* The same with another realloc (re: the old block or NULL, the new size in
+ * bytes; NULL when out of memory, the old block untouched). */
+int mo_grow_with(void *ptr_addr, size_t *alloc, size_t nr, size_t elem_size, size_t first,
+		 void *(*re)(void *, size_t));
 
 /* ------------------------------------------------------------------------ */
 /* Whole text files (traces/readfile.c)                                     */

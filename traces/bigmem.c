@@ -1,0 +1,148 @@
+/*
+ * bigmem.c - large arrays in mappings of their own (contract in
+ * core-internal.h).
+ *
+ * Why: on this project's machine (a paravirtualised VM) a page fault costs
+ * about 6-10 us, so an array's first touch, not its use, was the largest
+ * cost of `mosaic inspect`'s analyses (perf, generated 200 MB trace: page
+ * faults and realloc's copies about a fifth of its CPU time, measured).  A
+ * block of at least TRACE_BIG_MIN bytes is an anonymous mapping of its own,
+ * advised for transparent huge pages (one fault per 2 MB where the kernel
+ * grants them; without them, ordinary pages as before), that grows with
+ * mremap: the pages already touched move with it, nothing is copied.
+ * Smaller blocks are plain malloc.
+ */
+#include "traces/core-internal.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+/* Before the caller's bytes: the mapping's length (0: a malloc'ed block)
+ * and the caller's size.  64 bytes keep the caller's bytes 64-byte aligned
+ * in a mapping, and malloc's alignment otherwise. */
+struct big_hdr {
+	size_t mapped, bytes;
+	unsigned char pad[64 - 2 * sizeof(size_t)];
+};
+
+#define BIG_HUGE ((size_t)2 << 20) /* an x86-64 transparent huge page */
+
+static size_t live; /* mappings not unmapped yet (trace_big_live) */
+
+size_t trace_big_live(void)
+{
+	return __atomic_load_n(&live, __ATOMIC_RELAXED);
+}
+
+static void *user(struct big_hdr *h, size_t bytes)
+{
+	h->bytes = bytes;
+	return (char *)h + sizeof(*h);
+}
+
+/* total rounded up to whole huge pages; 0 on overflow. */
+static size_t map_len(size_t total)
+{
+	return total > SIZE_MAX - BIG_HUGE ? 0 : (total + BIG_HUGE - 1) & ~(BIG_HUGE - 1);
+}
+
+static void advise(void *base, size_t len)
+{
+#ifdef MADV_HUGEPAGE
+	(void)madvise(base, len, MADV_HUGEPAGE); /* a hint: refused is fine */
+#endif
+}
+
+static void *map_new(size_t bytes)
+{
+	size_t len = map_len(bytes + sizeof(struct big_hdr));
+	struct big_hdr *h;
+
+	if (!len)
+		return NULL;
+	h = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (h == MAP_FAILED)
+		return NULL;
+	advise(h, len);
+	h->mapped = len;
+	__atomic_add_fetch(&live, 1, __ATOMIC_RELAXED);
+	return user(h, bytes);
+}
+
+void *trace_big_alloc(size_t bytes)
+{
+	struct big_hdr *h;
+
+	if (bytes > SIZE_MAX - sizeof(*h))
+		return NULL;
+	if (bytes + sizeof(*h) >= TRACE_BIG_MIN)
+		return map_new(bytes);
+	if (!(h = malloc(bytes + sizeof(*h))))
+		return NULL;
+	h->mapped = 0;
+	return user(h, bytes);
+}
+
+/* A mapped block h to bytes (grown, or kept when it has room). */
+static void *map_grow(struct big_hdr *h, size_t bytes)
+{
+	size_t len = map_len(bytes + sizeof(*h));
+	struct big_hdr *n;
+
+	if (!len)
+		return NULL;
+	if (len <= h->mapped)
+		return user(h, bytes);
+	n = mremap(h, h->mapped, len, MREMAP_MAYMOVE);
+	if (n == MAP_FAILED)
+		return NULL;
+	advise(n, len);
+	n->mapped = len;
+	return user(n, bytes);
+}
+
+void *trace_big_realloc(void *p, size_t bytes)
+{
+	struct big_hdr *h, *n;
+	void *q;
+
+	if (!p)
+		return trace_big_alloc(bytes);
+	if (bytes > SIZE_MAX - sizeof(*h))
+		return NULL;
+	h = (struct big_hdr *)((char *)p - sizeof(*h));
+	if (h->mapped)
+		return map_grow(h, bytes);
+	if (bytes + sizeof(*h) < TRACE_BIG_MIN) {
+		if (!(n = realloc(h, bytes + sizeof(*h))))
+			return NULL;
+		return user(n, bytes);
+	}
+	if (!(q = map_new(bytes)))
+		return NULL;
+	memcpy(q, p, h->bytes < bytes ? h->bytes : bytes);
+	free(h);
+	return q;
+}
+
+void trace_big_free(void *p)
+{
+	struct big_hdr *h;
+
+	if (!p)
+		return;
+	h = (struct big_hdr *)((char *)p - sizeof(*h));
+	if (!h->mapped) {
+		free(h);
+		return;
+	}
+	munmap(h, h->mapped);
+	__atomic_sub_fetch(&live, 1, __ATOMIC_RELAXED);
+}
+
+int trace_big_grow(void *ptr_addr, size_t *cap, size_t nr, size_t elem_size)
+{
+	return mo_grow_with(ptr_addr, cap, nr, elem_size, 16, trace_big_realloc);
+}
