@@ -16,14 +16,14 @@
  *    fast as decompressing alone), and the peak RSS shows whether memory
  *    stays flat as the trace grows.
  *
- *    On the smallest, `mosaic inspect --json` (import, summary and the
- *    analyses) beside the import, INSPECT_PAIRS (import, inspect) pairs
+ *    `mosaic inspect --json` (import, summary and the analyses) beside the
+ *    import, on the smallest INSPECT_PAIRS (import, inspect) pairs
  *    interleaved: what the analyses add, median and worst pair (the machine
- *    is shared; one pair moved by +-10 %).
+ *    is shared; one pair moved by +-10 %); its peak RSS at every size.
  * 3. HTA (Meta's Holistic Trace Analysis, measured): its parser,
  *    TraceAnalysis(trace_dir=...) with its default backend, on each
- *    generated trace of at most HTA_MAX_MB (0.5 and 1 GB by default; the
- *    issue's trace is 503 MB), beside the import, when the interpreter
+ *    generated trace of at most HTA_MAX_MB (0.5 GB by default, the size of
+ *    the issue's 503 MB trace), beside the import, when the interpreter
  *    $MOSAIC_HTA_PYTHON (default python3) can import it and pandas: HTA is
  *    not in Debian (pandas is: python3-pandas, with python3-plotly and
  *    python3-psutil HTA imports too), so it is taken from $MOSAIC_HTA (a
@@ -56,10 +56,11 @@ static int use_mtr;
 
 /* (import, inspect) pairs on the smallest size. */
 #define INSPECT_PAIRS 3
-/* HTA's largest trace: its pandas frames took 6.3 GB at 1 GB of JSON
- * (measured here, see bench-import's output), 4 GB would not fit a 16 GB
- * machine. */
-#define HTA_MAX_MB 1000.0
+/* HTA's largest trace: at 0.5 GB of JSON its parser had taken 6.3 min of
+ * CPU and 2.5 GB and was still going (measured here, stopped at 23 min of
+ * wall time under load 9-12), so 1 and 4 GB would take hours and 5-20 GB
+ * (predicted, linear).  `--size-mb 200` gives HTA at 100 and 200 MB. */
+#define HTA_MAX_MB 500.0
 
 /* ---- a sink that counts (or the .mtr writer) ---- */
 
@@ -189,12 +190,13 @@ static int cmp_double(const void *pa, const void *pb)
 
 /* `mosaic inspect --json path` (import, summary and the analyses), mosaic
  * beside this program's directory (build/bench/..), and the import with the
- * counting sink, INSPECT_PAIRS pairs interleaved (the first import is r):
- * what the analyses add, the median pair's percentage (0 when not run). */
-static double report_inspect(const char *path, const struct result *r)
+ * counting sink, pairs (1..INSPECT_PAIRS) pairs interleaved (the first
+ * import is r): what the analyses add, the median pair's percentage (0 when
+ * not run), and inspect's peak RSS into *rss. */
+static double report_inspect(const char *path, const struct result *r, int pairs, double *rss)
 {
 	char self[4096], mosaic[4200];
-	double pct[INSPECT_PAIRS], cpu = 0, rss = 0;
+	double pct[INSPECT_PAIRS], cpu = 0;
 	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
 	if (n <= 0)
 		return 0;
@@ -205,22 +207,23 @@ static double report_inspect(const char *path, const struct result *r)
 	*slash = '\0';
 	snprintf(mosaic, sizeof(mosaic), "%s/../mosaic", self);
 	char *argv[] = {mosaic, "inspect", "--json", (char *)path, NULL};
-	for (int i = 0; i < INSPECT_PAIRS; i++) {
+	*rss = 0;
+	for (int i = 0; i < pairs; i++) {
 		struct result im = i ? measure(path) : *r, in = measure_exec(argv);
 		if (!in.ok || !im.ok || im.cpu <= 0) {
 			printf("%-34s mosaic inspect not run (%s): no analysis figure\n", "", mosaic);
 			return 0;
 		}
 		pct[i] = 100.0 * (in.cpu / im.cpu - 1);
-		cpu += in.cpu / INSPECT_PAIRS;
-		rss = in.rss_mb > rss ? in.rss_mb : rss;
+		cpu += in.cpu / pairs;
+		*rss = in.rss_mb > *rss ? in.rss_mb : *rss;
 	}
-	qsort(pct, INSPECT_PAIRS, sizeof(pct[0]), cmp_double);
+	qsort(pct, (size_t)pairs, sizeof(pct[0]), cmp_double);
 	printf("%-34s mosaic inspect --json (import, summary, analyses) cpu %6.2f s (mean), peak "
-	       "RSS %.1f MB: %+.0f %% CPU over the import, median of %d interleaved pairs "
-	       "(%+.0f..%+.0f %%; target at most +20 %%)\n", "", cpu, rss, pct[INSPECT_PAIRS / 2],
-	       INSPECT_PAIRS, pct[0], pct[INSPECT_PAIRS - 1]);
-	return pct[INSPECT_PAIRS / 2];
+	       "RSS %.1f MB: %+.0f %% CPU over the import, median of %d interleaved pair(s) "
+	       "(%+.0f..%+.0f %%; target at most +20 %%)\n", "", cpu, *rss, pct[pairs / 2], pairs,
+	       pct[0], pct[pairs - 1]);
+	return pct[pairs / 2];
 }
 
 /* ---- HTA, when a user has it ---- */
@@ -503,13 +506,13 @@ static const char *find_external(char *buf, size_t cap)
 
 /* One generated size's figures (0 where not measured). */
 struct size_figs {
-	double zcat, rss, inspect, hta, hta_mem;
+	double zcat, rss, inspect, inspect_rss, hta, hta_mem;
 };
 
-/* A generated trace of mb MB, gzip'ed, imported beside zcat; `mosaic
- * inspect` beside it when inspect, HTA when hta.  0, or -1 when the trace
- * cannot be written or the import failed. */
-static int run_size(double mb, int inspect, int hta, struct size_figs *f)
+/* A generated trace of mb MB, gzip'ed, imported beside zcat and `mosaic
+ * inspect` (INSPECT_PAIRS pairs when first, else one), HTA when hta.  0, or
+ * -1 when the trace cannot be written or the import failed. */
+static int run_size(double mb, int first, int hta, struct size_figs *f)
 {
 	char path[256], gz[270], label[64];
 	memset(f, 0, sizeof(*f));
@@ -535,8 +538,8 @@ static int run_size(double mb, int inspect, int hta, struct size_figs *f)
 		       r.cpu > 0 ? z.cpu / r.cpu : 0, r.wall > 0 ? z.wall / r.wall : 0, r.rss_mb);
 	else
 		printf("%-34s zcat failed or is missing: no ratio\n", "");
-	if (inspect && r.ok)
-		f->inspect = report_inspect(gz, &r);
+	if (r.ok)
+		f->inspect = report_inspect(gz, &r, first ? INSPECT_PAIRS : 1, &f->inspect_rss);
 	if (hta && r.ok) {
 		struct result h = measure_hta(gz);
 		f->hta = report_hta(&h, &r);
@@ -629,7 +632,9 @@ int main(int argc, char **argv)
 	       f[2].zcat, f[0].rss, f[1].rss, f[2].rss, sizes[0], sizes[1], sizes[2]);
 	if (f[0].inspect != 0)
 		printf("summary (measured): mosaic inspect --json adds %+.0f %% CPU to the import at "
-		       "%.0f MB of JSON (median pair; target at most +20 %%)\n", f[0].inspect, sizes[0]);
+		       "%.0f MB of JSON (median of %d pairs; target at most +20 %%); its peak RSS "
+		       "%.1f / %.1f / %.1f MB\n", f[0].inspect, sizes[0], INSPECT_PAIRS,
+		       f[0].inspect_rss, f[1].inspect_rss, f[2].inspect_rss);
 	for (int i = 0; i < 3; i++)
 		if (f[i].hta > 0)
 			printf("summary (measured): import/HTA speed ratio (cpu) %.1f, memory 1/%.0f "
