@@ -1925,6 +1925,7 @@ START_TEST(a_big_block_keeps_its_bytes_as_it_grows_and_is_unmapped)
 	ck_assert_uint_eq(misaligned, 0);
 	ck_assert_uint_eq(trace_big_live(), live0 + 1);
 	ck_assert_uint_eq((uintptr_t)v % 64, 0);
+	ck_assert_uint_eq(((uintptr_t)v - 64) % ((uintptr_t)2 << 20), 0); /* huge-page aligned */
 	for (size_t i = 0; i < 600000; i++)
 		bad += v[i] != i * 2654435761u;
 	ck_assert_uint_eq(bad, 0);

@@ -28,7 +28,7 @@ static int to_map(struct trace_ascmap *m)
 			trace_idmap_release(&m->map);
 			return -1;
 		}
-	free(m->v);
+	trace_big_free(m->v);
 	m->v = NULL;
 	m->n = m->cap = 0;
 	m->mapped = 1;
@@ -41,7 +41,7 @@ int trace_ascmap_put(struct trace_ascmap *m, int64_t key, int64_t val)
 		return -1;
 	if (m->mapped)
 		return trace_idmap_put(&m->map, key, 0, (size_t)val);
-	if (MO_GROW(m->v, m->n + 1, m->cap) < 0)
+	if (TRACE_BIG_GROW(m->v, m->n + 1, m->cap) < 0)
 		return -1;
 	m->v[m->n++] = (struct trace_ascpair){key, val};
 	return 0;
@@ -49,7 +49,7 @@ int trace_ascmap_put(struct trace_ascmap *m, int64_t key, int64_t val)
 
 void trace_ascmap_release(struct trace_ascmap *m)
 {
-	free(m->v);
+	trace_big_free(m->v);
 	trace_idmap_release(&m->map);
 	memset(m, 0, sizeof(*m));
 }

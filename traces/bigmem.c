@@ -8,8 +8,10 @@
  * faults and realloc's copies about a fifth of its CPU time, measured).  A
  * block of at least TRACE_BIG_MIN bytes is an anonymous mapping of its own,
  * advised for transparent huge pages (one fault per 2 MB where the kernel
- * grants them; without them, ordinary pages as before), that grows with
- * mremap: the pages already touched move with it, nothing is copied.
+ * grants them; without them, ordinary pages as before), 2 MB aligned (a huge
+ * page needs an aligned 2 MB of its mapping), that grows with mremap: the
+ * pages already touched move with it into an aligned place, nothing is
+ * copied.
  * Smaller blocks are plain malloc.
  */
 #include "traces/core-internal.h"
@@ -55,17 +57,35 @@ static void advise(void *base, size_t len)
 #endif
 }
 
+/* A fresh mapping of len bytes (whole huge pages) at a 2 MB boundary, NULL
+ * when out of memory: BIG_HUGE more mapped, the ends cut off. */
+static void *map_aligned(size_t len)
+{
+	char *p, *a;
+	size_t head;
+
+	if (len > SIZE_MAX - BIG_HUGE)
+		return NULL;
+	p = mmap(NULL, len + BIG_HUGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return NULL;
+	a = (char *)(((uintptr_t)p + BIG_HUGE - 1) & ~(uintptr_t)(BIG_HUGE - 1));
+	head = (size_t)(a - p);
+	if (head)
+		munmap(p, head);
+	if (BIG_HUGE - head)
+		munmap(a + len, BIG_HUGE - head);
+	advise(a, len);
+	return a;
+}
+
 static void *map_new(size_t bytes)
 {
 	size_t len = map_len(bytes + sizeof(struct big_hdr));
 	struct big_hdr *h;
 
-	if (!len)
+	if (!len || !(h = map_aligned(len)))
 		return NULL;
-	h = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (h == MAP_FAILED)
-		return NULL;
-	advise(h, len);
 	h->mapped = len;
 	__atomic_add_fetch(&live, 1, __ATOMIC_RELAXED);
 	return user(h, bytes);
@@ -95,9 +115,17 @@ static void *map_grow(struct big_hdr *h, size_t bytes)
 		return NULL;
 	if (len <= h->mapped)
 		return user(h, bytes);
-	n = mremap(h, h->mapped, len, MREMAP_MAYMOVE);
-	if (n == MAP_FAILED)
-		return NULL;
+	n = mremap(h, h->mapped, len, 0); /* in place when the pages after are free */
+	if (n == MAP_FAILED) { /* else moved onto a fresh aligned mapping, replacing it */
+		void *to = map_aligned(len);
+		if (!to)
+			return NULL;
+		n = mremap(h, h->mapped, len, MREMAP_MAYMOVE | MREMAP_FIXED, to);
+		if (n == MAP_FAILED) {
+			munmap(to, len);
+			return NULL;
+		}
+	}
 	advise(n, len);
 	n->mapped = len;
 	return user(n, bytes);

@@ -60,7 +60,8 @@ size_t trace_lower_bound(const void *arr, size_t n, size_t stride, size_t off, i
  * Ascending map (ascmap.c): int64 keys to int64 values, with the id map's
  * get/put contract, for keys that mostly come in ascending order (the
  * correlation ids of a trace's API calls).  While every key put is greater
- * than the last, the pairs are an array (16 bytes a key, binary search);
+ * than the last, the pairs are an array (16 bytes a key, binary search; a
+ * big block, see below);
  * the first key that is not turns it into an id map, which then holds every
  * pair.  _get returns the value's address (valid until the next put) or
  * NULL; _put 0 or -1 when out of memory; _release frees all (NULL-safe
