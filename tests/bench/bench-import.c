@@ -21,7 +21,8 @@
  *    interleaved: what the analyses add, median and worst pair (the machine
  *    is shared; one pair moved by +-10 %); its peak RSS at every size.
  * 3. HTA (Meta's Holistic Trace Analysis, measured): its parser,
- *    TraceAnalysis(trace_dir=...) with its default backend, on each
+ *    hta.common.trace_parser.parse_trace_dataframe (read, decode, the
+ *    events' data frame and symbol table) with its default backend, on each
  *    generated trace of at most HTA_MAX_MB (0.5 GB by default, the size of
  *    the issue's 503 MB trace), beside the import, when the interpreter
  *    $MOSAIC_HTA_PYTHON (default python3) can import it and pandas: HTA is
@@ -29,7 +30,12 @@
  *    python3-psutil HTA imports too), so it is taken from $MOSAIC_HTA (a
  *    checkout of github.com/facebookresearch/HolisticTraceAnalysis, put on
  *    PYTHONPATH) or a pip-installed one; without it a line says how to
- *    enable it and the column is left out.
+ *    enable it and the column is left out.  Not TraceAnalysis(trace_dir):
+ *    after the parser it gives each event its iteration by a scan of every
+ *    ProfilerStep (add_iteration, events x steps), and the generated trace
+ *    has a step per 192 kernels (about 2000 at 0.5 GB, where real profiles
+ *    record a few): at 40 MB that scan was 60 of its 101 s (cProfile), at
+ *    0.5 GB it ran over 6 min of CPU without ending (measured).
  *
  * Each import runs in a child process; the parent reports wall time, the
  * child's CPU time (user + sys) and its peak RSS (getrusage via wait4).
@@ -56,10 +62,9 @@ static int use_mtr;
 
 /* (import, inspect) pairs on the smallest size. */
 #define INSPECT_PAIRS 3
-/* HTA's largest trace: at 0.5 GB of JSON its parser had taken 6.3 min of
- * CPU and 2.5 GB and was still going (measured here, stopped at 23 min of
- * wall time under load 9-12), so 1 and 4 GB would take hours and 5-20 GB
- * (predicted, linear).  `--size-mb 200` gives HTA at 100 and 200 MB. */
+/* HTA's largest trace: its parser held 2.5 GB at 0.5 GB of JSON
+ * (measured), 4 GB would need about 20 GB (predicted, linear).  `--size-mb
+ * 200` gives HTA at 100 and 200 MB. */
 #define HTA_MAX_MB 500.0
 
 /* ---- a sink that counts (or the .mtr writer) ---- */
@@ -257,7 +262,7 @@ static int hta_available(char *ver, size_t cap)
 	pid_t pid = fork();
 	if (pid == 0) {
 		close(fds[0]);
-		exec_python("import sys, pandas, hta.trace_analysis, hta.version as v\n"
+		exec_python("import sys, pandas, hta.common.trace_parser, hta.version as v\n"
 			    "print('HTA %s (%s), python %s, pandas %s' % (v.__version__, hta.__path__[0], "
 			    "sys.version.split()[0], pandas.__version__), end='')", NULL, fds[1]);
 	}
@@ -270,36 +275,27 @@ static int hta_available(char *ver, size_t cap)
 	       WEXITSTATUS(status) == 0;
 }
 
-/* HTA's parser on gz, alone in a directory of its own (HTA reads every
- * trace of one): wall and CPU time (its reaped children included), peak
- * RSS. */
+/* HTA's parser on gz: wall and CPU time (its reaped children included),
+ * peak RSS. */
 static struct result measure_hta(const char *gz)
 {
 	struct result r;
 	struct timespec t0;
 	struct rusage ru;
-	char dir[256], file[300];
 	int status = 0;
 
 	memset(&r, 0, sizeof(r));
-	snprintf(dir, sizeof(dir), "/tmp/bench-import-%ld-hta", (long)getpid());
-	snprintf(file, sizeof(file), "%s/rank0.json.gz", dir);
-	if (mkdir(dir, 0700) != 0)
-		return r;
-	if (link(gz, file) == 0) {
-		fflush(NULL);
-		clock_gettime(CLOCK_MONOTONIC, &t0);
-		pid_t pid = fork();
-		if (pid == 0)
-			exec_python("import sys\nfrom hta.trace_analysis import TraceAnalysis\n"
-				    "TraceAnalysis(trace_dir=sys.argv[1])", dir, -1);
-		if (pid > 0 && wait4(pid, &status, 0, &ru) == pid) {
-			timing(&r, &t0, &ru);
-			r.ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
-		}
-		unlink(file);
+	fflush(NULL);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	pid_t pid = fork();
+	if (pid == 0)
+		exec_python("import sys\nfrom hta.common.trace_parser import parse_trace_dataframe\n"
+			    "from hta.configs.parser_config import ParserConfig\n"
+			    "parse_trace_dataframe(sys.argv[1], ParserConfig.get_default_cfg())", gz, -1);
+	if (pid > 0 && wait4(pid, &status, 0, &ru) == pid) {
+		timing(&r, &t0, &ru);
+		r.ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
 	}
-	rmdir(dir);
 	return r;
 }
 
@@ -616,7 +612,7 @@ int main(int argc, char **argv)
 	char ver[512];
 	int hta = hta_available(ver, sizeof(ver));
 	if (hta)
-		printf("HTA: %s; its default parser backend (json)\n", ver);
+		printf("HTA: %s; its parser (parse_trace_dataframe), default backend (json)\n", ver);
 	else
 		printf("HTA: not installed (to run it side by side: pip install HolisticTraceAnalysis, "
 		       "or set MOSAIC_HTA to a checkout of github.com/facebookresearch/"
