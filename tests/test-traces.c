@@ -19,6 +19,9 @@
 #include "tests/common/check-main.h"
 #include "traces/traces.h"
 #include "traces/analysis-internal.h"
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/asan_interface.h>
+#endif
 #include "traces/core-internal.h"
 
 static char tmpdir[256];
@@ -1905,7 +1908,8 @@ START_TEST(the_analyses_sorts_of_inputs_in_key_order_give_qsorts_order)
 END_TEST
 
 /* Big blocks keep their bytes as they grow from malloc into a mapping and
- * on by mremap, stay aligned, and every mapping is unmapped again. */
+ * on by mremap, stay aligned, are poisoned past their size under ASan, and
+ * every mapping is unmapped again. */
 START_TEST(a_big_block_keeps_its_bytes_as_it_grows_and_is_unmapped)
 {
 	size_t live0 = trace_big_live(), cap = 0;
@@ -1934,7 +1938,18 @@ START_TEST(a_big_block_keeps_its_bytes_as_it_grows_and_is_unmapped)
 	for (size_t i = 0; i < 100; i++)
 		ck_assert_uint_eq(big[i], 0xab);
 	big[TRACE_BIG_MIN * 3 - 1] = 1;
+#if defined(__SANITIZE_ADDRESS__)
+	/* under ASan the mapping past the caller's bytes is poisoned, not before */
+	ck_assert_int_eq(__asan_address_is_poisoned(big + TRACE_BIG_MIN * 3 - 1), 0);
+	ck_assert_int_ne(__asan_address_is_poisoned(big + TRACE_BIG_MIN * 3), 0);
+	ck_assert_int_ne(__asan_address_is_poisoned((char *)v + cap * sizeof(*v)), 0);
+#endif
 	ck_assert_ptr_eq(trace_big_realloc(big, 10), big); /* a mapping is never shrunk */
+#if defined(__SANITIZE_ADDRESS__)
+	ck_assert_int_ne(__asan_address_is_poisoned(big + 10), 0);
+	ck_assert_ptr_eq(trace_big_realloc(big, TRACE_BIG_MIN * 3), big);
+	ck_assert_int_eq(__asan_address_is_poisoned(big + TRACE_BIG_MIN * 3 - 1), 0);
+#endif
 	ck_assert_uint_eq(trace_big_live(), live0 + 2);
 	trace_big_free(big);
 	trace_big_free(v);

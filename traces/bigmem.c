@@ -11,8 +11,9 @@
  * grants them; without them, ordinary pages as before), 2 MB aligned (a huge
  * page needs an aligned 2 MB of its mapping), that grows with mremap: the
  * pages already touched move with it into an aligned place, nothing is
- * copied.
- * Smaller blocks are plain malloc.
+ * copied.  Smaller blocks are plain malloc.  Under AddressSanitizer the
+ * bytes of a mapping past the caller's size are poisoned, so that reading
+ * or writing past an array is caught as it is in a malloc'ed one.
  */
 #include "traces/core-internal.h"
 
@@ -20,6 +21,22 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+
+#if defined(__SANITIZE_ADDRESS__)
+#define BIG_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define BIG_ASAN 1
+#endif
+#endif
+#ifdef BIG_ASAN
+#include <sanitizer/asan_interface.h>
+#define BIG_POISON(p, n) ASAN_POISON_MEMORY_REGION((p), (n))
+#define BIG_UNPOISON(p, n) ASAN_UNPOISON_MEMORY_REGION((p), (n))
+#else
+#define BIG_POISON(p, n) ((void)(p), (void)(n))
+#define BIG_UNPOISON(p, n) ((void)(p), (void)(n))
+#endif
 
 /* Before the caller's bytes: the mapping's length (0: a malloc'ed block)
  * and the caller's size.  64 bytes keep the caller's bytes 64-byte aligned
@@ -38,10 +55,18 @@ size_t trace_big_live(void)
 	return __atomic_load_n(&live, __ATOMIC_RELAXED);
 }
 
+/* The caller's bytes of h, bytes of them; in a mapping the rest is poisoned
+ * (AddressSanitizer builds; nothing otherwise). */
 static void *user(struct big_hdr *h, size_t bytes)
 {
+	char *u = (char *)h + sizeof(*h);
+
+	if (h->mapped) {
+		BIG_UNPOISON(h, sizeof(*h) + bytes);
+		BIG_POISON(u + bytes, h->mapped - sizeof(*h) - bytes);
+	}
 	h->bytes = bytes;
-	return (char *)h + sizeof(*h);
+	return u;
 }
 
 /* total rounded up to whole huge pages; 0 on overflow. */
@@ -115,14 +140,15 @@ static void *map_grow(struct big_hdr *h, size_t bytes)
 		return NULL;
 	if (len <= h->mapped)
 		return user(h, bytes);
+	BIG_UNPOISON(h, h->mapped); /* the shadow does not move with the pages */
 	n = mremap(h, h->mapped, len, 0); /* in place when the pages after are free */
 	if (n == MAP_FAILED) { /* else moved onto a fresh aligned mapping, replacing it */
 		void *to = map_aligned(len);
-		if (!to)
-			return NULL;
-		n = mremap(h, h->mapped, len, MREMAP_MAYMOVE | MREMAP_FIXED, to);
-		if (n == MAP_FAILED) {
-			munmap(to, len);
+		if (!to || (n = mremap(h, h->mapped, len, MREMAP_MAYMOVE | MREMAP_FIXED, to)) ==
+				   MAP_FAILED) {
+			if (to)
+				munmap(to, len);
+			(void)user(h, h->bytes); /* untouched: its tail poisoned again */
 			return NULL;
 		}
 	}
@@ -166,6 +192,7 @@ void trace_big_free(void *p)
 		free(h);
 		return;
 	}
+	BIG_UNPOISON(h, h->mapped);
 	munmap(h, h->mapped);
 	__atomic_sub_fetch(&live, 1, __ATOMIC_RELAXED);
 }
