@@ -78,8 +78,9 @@ int validate_model_predict(void *ctx, const struct model_meas *m, const struct m
 	if (k < 0)
 		return mo_err_set(err, MO_EINPUT, "no synthesiser for model '%s' (known: resnet50, "
 				  "resnet101, resnet152, bert-large, bert-base)", m->model);
-	if (m->op.dtype == MODEL_FP8)
-		return mo_err_set(err, MO_EINPUT, "workloads/ does not synthesise fp8 models");
+	if (!model_dtype_synthesisable(m->op.dtype))
+		return mo_err_set(err, MO_EINPUT, "workloads/ does not synthesise %s models",
+				  model_dtype_name(m->op.dtype));
 	size = known[k].uses_seq ? m->seq : m->image;
 	if (!size)
 		size = known[k].dflt;

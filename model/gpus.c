@@ -17,7 +17,12 @@
  *    L40 "Peak INT8 Tensor TOPS" 362 dense (724*), equal to its FP8 figure;
  *    L4 485* -> 242.5; T4 130 (no sparsity on Turing); HGX B200 72 POPS* for
  *    eight GPUs -> 4500 dense each (as its FP8); V100: no INT8 tensor cores
- *    (0: INT8 work at the FP16 tensor peak, model_gpu_peak_tflops).
+ *    (0: INT8 work at the FP16 tensor peak, model_gpu_peak_tflops).  The
+ *    V100 data sheet and the Volta white paper give no INT8 figure; its
+ *    INT8 path off the tensor cores is DP4A, 4 products per FP32 lane, a
+ *    derived ~62.8 TOP/s on the SXM2 (4 x 15.7), not a vendor figure, and
+ *    below the FP16 tensor peak (125) that TensorRT would then build an
+ *    INT8 engine's layers on, so the FP16 peak is kept.
  *    NVLink and PCIe are per direction (half the data sheets' bidirectional
  *    totals).
  *  - Per-SM and per-block limits and allocation units: the CUDA C++
@@ -538,6 +543,11 @@ static const struct {
 	[MODEL_FP32] = { "fp32", 4 }, [MODEL_TF32] = { "tf32", 4 }, [MODEL_BF16] = { "bf16", 2 },
 	[MODEL_FP16] = { "fp16", 2 }, [MODEL_FP8] = { "fp8", 1 }, [MODEL_INT8] = { "int8", 1 },
 };
+
+int model_dtype_synthesisable(int dtype)
+{
+	return dtype >= 0 && dtype < MODEL_NDTYPES && dtype != MODEL_FP8;
+}
 
 int model_dtype_parse(const char *s)
 {

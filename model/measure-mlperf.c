@@ -24,13 +24,17 @@
  * <scenario>/<system>_<scenario>.json (the submission's own declaration,
  * MLPerf's required measurements folder; v2.1's MIG system: int8 for
  * resnet50 and bert-99, fp16 for bert-99.9); a system without that file
- * takes the statement of another system of the same folder for the same
- * benchmark and scenario (v2.1's x1 system: its MIG system's; one engine
- * precision per benchmark and round is our reading, not a rule quoted);
- * with none in the folder (v1.1: its measurements were not copied) fp16 is
- * assumed and the row's note says so.  A stated precision the synthesiser
- * has no form for skips the row with the reason.  Other benchmarks are skipped with the reason; a summary whose Scenario
- * line differs from its folder (v2.1 MIG 3d-unet Offline) is skipped.
+ * takes the statement of the other systems of the same GPU (the name up
+ * to its -MIG_ / x1_ / x8_) in the folder for the same benchmark and
+ * scenario when they all agree (v2.1's x1 system: its MIG system's; one
+ * engine precision per GPU, benchmark and round is our reading, not a rule
+ * quoted); with none (v1.1: its measurements were not copied), or when
+ * they disagree, fp16 is assumed and the row's note says so.  A statement
+ * that is not one precision (free text such as "int8, fp16", of any length)
+ * or one the synthesiser has no form for (model_dtype_synthesisable: fp8)
+ * skips the row with the reason.  Other benchmarks are skipped with the
+ * reason; a summary whose Scenario line differs from its folder (v2.1
+ * MIG 3d-unet Offline) is skipped.
  * 8-GPU systems (x8) are not read.
  */
 #include "model/model.h"
@@ -41,6 +45,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 #define MIG_1G_SMS 14 /* A100 1g slice: 1 of 7 GPCs, 14 SMs (NVIDIA MIG user guide) */
@@ -91,7 +96,9 @@ static int model_of(const char *bench, struct model_meas *m)
 }
 
 /* The "weight_data_types" string of the measurements JSON at path into
- * out: 1, 0 when there is no such file, or an error (a bad file). */
+ * out, cut at cap - 1 characters (a longer statement names no one
+ * precision, and then reads as none): 1, 0 when there is no such file, or
+ * an error (a bad file, with the line and column of a parse error). */
 static int weight_types(const char *path, char *out, size_t cap, struct mo_err *err)
 {
 	struct stat st;
@@ -107,26 +114,50 @@ static int weight_types(const char *path, char *out, size_t cap, struct mo_err *
 		return rc;
 	root = json_loadb(text, len, 0, &je);
 	free(text);
-	v = root ? json_object_get(root, "weight_data_types") : NULL;
-	if (!v || !json_is_string(v) || json_string_length(v) >= cap) {
+	if (!root)
+		return mo_err_set(err, MO_EINPUT, "'%s': line %d, column %d: %s", path, je.line, je.column,
+				  je.text);
+	v = json_object_get(root, "weight_data_types");
+	if (!v || !json_is_string(v)) {
 		json_decref(root);
-		return mo_err_set(err, MO_EINPUT, "'%s': %s", path,
-				  root ? "no \"weight_data_types\" string" : je.text);
+		return mo_err_set(err, MO_EINPUT, "'%s': no \"weight_data_types\" string", path);
 	}
 	snprintf(out, cap, "%s", json_string_value(v));
 	json_decref(root);
 	return 1;
 }
 
+/* The GPU of a system folder's name: its length up to "-MIG_", "_MIG_",
+ * "x1_" or "x8_" (DGX-A100_A100-SXM-80GB of all of NVIDIA's A100 systems). */
+static size_t gpu_len(const char *name)
+{
+	static const char *const marks[] = { "-MIG_", "_MIG_", "x1_", "x8_" };
+	size_t n = strlen(name);
+
+	for (size_t i = 0; i < sizeof(marks) / sizeof(marks[0]); i++) {
+		const char *p = strstr(name, marks[i]);
+		if (p && (size_t)(p - name) < n)
+			n = (size_t)(p - name);
+	}
+	return n;
+}
+
+static int same_gpu(const char *a, const char *b)
+{
+	size_t n = gpu_len(a);
+
+	return n == gpu_len(b) && !strncmp(a, b, n);
+}
+
 /* The precision system's submission states for bench/scen (see the header)
- * into types and by (the system whose file said it, "" when none); 1 when
- * found, 0 when none is, or an error. */
+ * into types and by (the system whose file said it); 1 when found, 0 when
+ * none is, 2 when the other systems of its GPU disagree, or an error. */
 static int stated_types(const char *root, const char *system, const char *bench, const char *scen,
 			char *types, size_t cap, char *by, size_t bycap, struct mo_err *err)
 {
-	char path[4096];
+	char path[4096], other[64];
 	struct dirent **e = NULL;
-	int n, rc = 0;
+	int n, rc;
 
 	snprintf(path, sizeof(path), "%s/measurements/%s/%s/%s/%s_%s.json", root, system, bench, scen, system, scen);
 	snprintf(by, bycap, "%s", system);
@@ -135,17 +166,21 @@ static int stated_types(const char *root, const char *system, const char *bench,
 	snprintf(path, sizeof(path), "%s/measurements", root);
 	n = scandir(path, &e, NULL, alphasort);
 	for (int i = 0; i < n; i++) {
-		if (rc == 0 && e[i]->d_name[0] != '.') {
-			snprintf(path, sizeof(path), "%s/measurements/%s/%s/%s/%s_%s.json", root, e[i]->d_name,
-				 bench, scen, e[i]->d_name, scen);
-			snprintf(by, bycap, "%s", e[i]->d_name);
-			rc = weight_types(path, types, cap, err);
+		const char *d = e[i]->d_name;
+		int r = 0;
+		if (rc >= 0 && d[0] != '.' && strcmp(d, system) && same_gpu(d, system)) {
+			snprintf(path, sizeof(path), "%s/measurements/%s/%s/%s/%s_%s.json", root, d, bench, scen, d, scen);
+			r = weight_types(path, rc ? other : types, rc ? sizeof(other) : cap, err);
 		}
+		if (r < 0)
+			rc = r;
+		else if (r && !rc)
+			rc = 1, snprintf(by, bycap, "%s", d);
+		else if (r && rc == 1 && strcasecmp(other, types))
+			rc = 2;
 		free(e[i]);
 	}
 	free(e);
-	if (rc == 0)
-		by[0] = '\0';
 	return rc;
 }
 
@@ -159,13 +194,18 @@ static int take_precision(const char *root, const char *system, const char *benc
 
 	if (rc < 0)
 		return rc;
-	if (rc == 0) {
+	if (rc != 1) {
 		m->op.dtype = MODEL_FP16;
-		snprintf(m->note, sizeof(m->note), "TensorRT engine, precision not stated in the files: fp16 assumed");
+		snprintf(m->note, sizeof(m->note), rc ? "TensorRT engine, systems of its GPU state different "
+			 "precisions: fp16 assumed" : "TensorRT engine, precision not stated in the files: fp16 assumed");
 		return 0;
 	}
 	m->op.dtype = model_dtype_parse(types);
-	if (m->op.dtype != MODEL_INT8 && m->op.dtype != MODEL_FP16 && m->op.dtype != MODEL_FP32) {
+	if (m->op.dtype < 0) {
+		snprintf(why, whycap, "stated weight precision '%.32s': not one precision", types);
+		return 1;
+	}
+	if (!model_dtype_synthesisable(m->op.dtype)) {
 		snprintf(why, whycap, "stated weight precision '%.32s': no synthesiser for it", types);
 		return 1;
 	}

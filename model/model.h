@@ -198,8 +198,14 @@ int model_kernel_blocks_per_sm(const struct model_gpu *gpu, const struct trace_k
 /* MODEL_INT8: integer tensor-core work (TensorRT INT8 engines, cuBLASLt
  * imma); its peak is model_gpu.int8_tops (TOP/s, counted as FLOP/s). */
 enum model_dtype { MODEL_FP32, MODEL_TF32, MODEL_BF16, MODEL_FP16, MODEL_FP8, MODEL_INT8 };
+#define MODEL_NDTYPES (MODEL_INT8 + 1)
 int model_dtype_parse(const char *s);        /* -1 when unknown */
 const char *model_dtype_name(int dtype);
+/* 1 when workloads/ synthesises a model in dtype (a spec's "dtype"): every
+ * enum model_dtype but fp8, which a spec has no form for; 0 else.  The one
+ * answer workloads/spec.c, harness/validate-models.c and the MLPerf reader
+ * use. */
+int model_dtype_synthesisable(int dtype);
 int model_dtype_bytes(int dtype);
 
 /*

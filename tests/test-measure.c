@@ -698,17 +698,42 @@ static int mlperf_tree(char *dir, const char *json)
 	return 0;
 }
 
+/* The measurements JSON of system (resnet50 Offline) holding json under dir;
+ * 0 when written. */
+static int mlperf_statement(const char *dir, const char *system, const char *json)
+{
+	static const char *const sub[] = { "", "/resnet50", "/resnet50/Offline" };
+	char path[512];
+	FILE *f;
+
+	for (size_t i = 0; i < sizeof(sub) / sizeof(sub[0]); i++) {
+		snprintf(path, sizeof(path), "%s/measurements/%s%s", dir, system, sub[i]);
+		if (mkdir(path, 0700) < 0)
+			return -1;
+	}
+	snprintf(path, sizeof(path), "%s/measurements/%s/resnet50/Offline/%s_Offline.json", dir, system, system);
+	if (!(f = fopen(path, "w")))
+		return -1;
+	fputs(json, f);
+	return fclose(f);
+}
+
 START_TEST(mlperf_stated_precision_bad_or_unknown_is_refused_or_skipped)
 {
 	static const struct {
-		const char *json, *want;
+		const char *json, *want, *why;
 		int rc, n, nskip;
 	} cases[] = {
-		{ "{\"weight_data_types\": \"int8\"}", "", 0, 1, 0 },
-		{ "{\"weight_data_types\": \"int4\"}", "", 0, 0, 1 },
-		{ "{\"input_data_types\": \"int8\"}", "no \"weight_data_types\" string", -MO_EINPUT, 0, 0 },
-		{ "{\"weight_data_types\": ", "S_MIG_1x1g_TRT_Offline.json", -MO_EINPUT, 0, 0 },
-		{ NULL, "", 0, 1, 0 },
+		{ "{\"weight_data_types\": \"int8\"}", "", NULL, 0, 1, 0 },
+		{ "{\"weight_data_types\": \"bf16\"}", "", NULL, 0, 1, 0 },
+		{ "{\"weight_data_types\": \"int4\"}", "", "stated weight precision 'int4': not one precision", 0, 0, 1 },
+		{ "{\"weight_data_types\": \"int8, fp16\"}", "", "'int8, fp16': not one precision", 0, 0, 1 },
+		{ "{\"weight_data_types\": \"int8 for the convolutions, fp16 for the rest of the layers, fp32 "
+		  "accumulation\"}", "", "'int8 for the convolutions, fp16 ': not one precision", 0, 0, 1 },
+		{ "{\"weight_data_types\": \"fp8\"}", "", "'fp8': no synthesiser for it", 0, 0, 1 },
+		{ "{\"input_data_types\": \"int8\"}", "no \"weight_data_types\" string", NULL, -MO_EINPUT, 0, 0 },
+		{ "{\"weight_data_types\": ", "S_MIG_1x1g_TRT_Offline.json': line 1, column 22", NULL, -MO_EINPUT, 0, 0 },
+		{ NULL, "", NULL, 0, 1, 0 },
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		char dir[] = "/tmp/mosaic-test-mlperf-XXXXXX", cmd[64];
@@ -725,10 +750,47 @@ START_TEST(mlperf_stated_precision_bad_or_unknown_is_refused_or_skipped)
 			ck_assert_uint_eq(s.n, (size_t)cases[i].n);
 			ck_assert_uint_eq(s.nskip, (size_t)cases[i].nskip);
 		}
-		if (cases[i].nskip)
-			ck_assert_msg(strstr(s.skip[0].why, "stated weight precision 'int4'"), "%s", s.skip[0].why);
+		if (cases[i].why)
+			ck_assert_msg(strstr(s.skip[0].why, cases[i].why), "case %zu: %s", i, s.skip[0].why);
 		if (!cases[i].json)
 			ck_assert_int_eq(s.m[0].op.dtype, MODEL_FP16);
+		model_meas_set_release(&s);
+		snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+		ck_assert_int_eq(system(cmd), 0);
+	}
+}
+END_TEST
+
+/* A system without its own statement (S_MIG_1x1g_TRT, GPU "S") takes only
+ * those of other systems of its GPU, and only when they agree. */
+START_TEST(mlperf_precision_falls_back_only_to_agreeing_systems_of_the_same_gpu)
+{
+	static const struct {
+		const char *sys[2], *json[2], *note;
+		int dtype;
+	} cases[] = {
+		{ { "T_MIG_1x1g_TRT", NULL }, { "{\"weight_data_types\": \"int8\"}", NULL },
+		  "not stated in the files: fp16 assumed", MODEL_FP16 },
+		{ { "Sx1_TRT", "T_MIG_1x1g_TRT" }, { "{\"weight_data_types\": \"int8\"}", "{\"weight_data_types\": \"fp32\"}" },
+		  "int8 TensorRT engine (stated by Sx1_TRT)", MODEL_INT8 },
+		{ { "Sx1_TRT", "Sx8_TRT" }, { "{\"weight_data_types\": \"int8\"}", "{\"weight_data_types\": \"fp32\"}" },
+		  "systems of its GPU state different precisions: fp16 assumed", MODEL_FP16 },
+		{ { "Sx1_TRT", "Sx8_TRT" }, { "{\"weight_data_types\": \"int8\"}", "{\"weight_data_types\": \"INT8\"}" },
+		  "int8 TensorRT engine (stated by Sx1_TRT)", MODEL_INT8 },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char dir[] = "/tmp/mosaic-test-mlperf-XXXXXX", cmd[64];
+		struct model_meas_set s;
+		struct mo_err err = { 0 };
+
+		ck_assert_int_eq(mlperf_tree(dir, NULL), 0);
+		for (int k = 0; k < 2 && cases[i].sys[k]; k++)
+			ck_assert_int_eq(mlperf_statement(dir, cases[i].sys[k], cases[i].json[k]), 0);
+		model_meas_set_init(&s);
+		ck_assert_msg(model_meas_load_path(&s, dir, NULL, &err) == 0, "case %zu: %s", i, err.msg);
+		ck_assert_uint_eq(s.n, 1);
+		ck_assert_int_eq(s.m[0].op.dtype, cases[i].dtype);
+		ck_assert_msg(strstr(s.m[0].note, cases[i].note), "case %zu: %s", i, s.m[0].note);
 		model_meas_set_release(&s);
 		snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 		ck_assert_int_eq(system(cmd), 0);
@@ -826,6 +888,7 @@ Suite *test_suite(void)
 	tcase_add_test(tc, mlperf_summaries_become_model_rows_per_batch_with_the_whole_gpu_as_reference);
 	tcase_add_test(tc, mlperf_rows_take_the_precision_the_submission_states);
 	tcase_add_test(tc, mlperf_stated_precision_bad_or_unknown_is_refused_or_skipped);
+	tcase_add_test(tc, mlperf_precision_falls_back_only_to_agreeing_systems_of_the_same_gpu);
 	tcase_add_test(tc, miso_logs_become_training_rows_with_the_median_iteration_and_7g_as_reference);
 	tcase_add_test(tc, gavel_pairs_become_mps_co_runs_of_the_solo_job);
 	tcase_add_test(tc, an_unknown_file_is_an_error_and_a_folder_walk_counts_what_it_ignores);

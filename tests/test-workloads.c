@@ -489,6 +489,32 @@ START_TEST(a_missing_file_is_bad_input)
 }
 END_TEST
 
+/* A spec takes exactly the dtypes model_dtype_synthesisable names (all but
+ * fp8), the one answer the validate and MLPerf paths ask too. */
+START_TEST(spec_dtypes_are_the_synthesisable_ones)
+{
+	for (int d = 0; d < MODEL_NDTYPES; d++) {
+		char json[256];
+		struct workload *w = NULL;
+		struct mo_err err;
+		int rc;
+
+		snprintf(json, sizeof(json), "{\"name\":\"x\",\"batch\":8,\"dtype\":\"%s\",\"modules\":[" MOD "]}",
+			 model_dtype_name(d));
+		mo_err_clear(&err);
+		rc = workload_load_string(json, "t.json", &w, &err);
+		ck_assert_msg((rc == 0) == model_dtype_synthesisable(d), "%s: rc %d %s", model_dtype_name(d), rc,
+			      err.msg);
+		ck_assert_int_eq(model_dtype_synthesisable(d), d != MODEL_FP8);
+		if (rc == 0)
+			ck_assert_int_eq(w->dtype, d);
+		workload_free(w);
+	}
+	ck_assert_int_eq(model_dtype_synthesisable(-1), 0);
+	ck_assert_int_eq(model_dtype_synthesisable(MODEL_NDTYPES), 0);
+}
+END_TEST
+
 START_TEST(defaults_are_filled_in)
 {
 	struct workload *w = load_str_ok("{\"name\":\"x\",\"batch\":8,\"modules\":[" MOD "]}");
@@ -1511,6 +1537,7 @@ Suite *test_suite(void)
 			    sizeof bad / sizeof bad[0]);
 	tcase_add_test(tc, a_missing_file_is_bad_input);
 	tcase_add_test(tc, defaults_are_filled_in);
+	tcase_add_test(tc, spec_dtypes_are_the_synthesisable_ones);
 	tcase_add_test(tc, topological_order_puts_sources_first);
 	suite_add_tcase(s, tc);
 

@@ -708,13 +708,13 @@ static int parse_workload(struct pctx *p, json_t *root, struct workload *w)
 			if (!(rc = get_int(p, key, v, 1, 1 << 24, &x)))
 				w->microbatch = (int)x, have_micro = 1;
 		} else if (!strcmp(key, "dtype")) {
-			/* model's dtype names, fp32 to fp16 and int8 (quantized
-			 * inference engines); a spec has no fp8 */
-			static const int ds[] = {MODEL_FP32, MODEL_TF32, MODEL_BF16, MODEL_FP16, MODEL_INT8};
-			const char *dtypes[6] = {NULL};
-			int i = 0;
-			for (int d = 0; d < 5; d++)
-				dtypes[d] = model_dtype_name(ds[d]);
+			/* model's dtype names the synthesiser builds
+			 * (model_dtype_synthesisable: all but fp8) */
+			int ds[MODEL_NDTYPES], nd = 0, i = 0;
+			const char *dtypes[MODEL_NDTYPES + 1] = {NULL};
+			for (int d = 0; d < MODEL_NDTYPES; d++)
+				if (model_dtype_synthesisable(d))
+					dtypes[nd] = model_dtype_name(d), ds[nd++] = d;
 			if (!(rc = get_enum(p, key, v, dtypes, &i)))
 				w->dtype = ds[i];
 		} else if (!strcmp(key, "params")) {

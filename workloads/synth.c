@@ -920,7 +920,7 @@ struct kctx {
 };
 
 /* The kernel's name: the op's, with ":<dtype>" after it when it is a
- * tensor-class kernel that does not run in 16 bits (fp32, tf32, fp8), the
+ * tensor-class kernel that does not run in 16 bits (fp32, tf32, int8), the
  * precision model_kernel_dtype() reads back (as from a cuBLAS name), so
  * the physics core splits its time at its own peak.  Copied into the trace
  * by trace_mem_add. */
