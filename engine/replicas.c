@@ -382,7 +382,7 @@ static int rep_tasks(struct rep *x)
 	return 0;
 }
 
-/* GPUs gpu of the participants of task t: how many distinct, and whether
+/* The GPUs of the participants of task t: how many distinct, and whether
  * they span nodes.  seen is per GPU scratch, zeroed, left zeroed. */
 static void span_of(const struct rep *x, size_t t, char *seen, int *gpus, int *net)
 {

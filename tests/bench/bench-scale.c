@@ -5,6 +5,10 @@
  * qwen3-vl and ofasys at 8, 64, 1024, 8192 and 65536 GPUs, with the bundled
  * batch and with the batch growing with the cluster (x N / 8, so every GPU
  * keeps work), then every bundled workload at 1024 GPUs (bundled batch).
+ * Before the series, megatron's plans of qwen3-vl (batch x N / 8) at 64,
+ * 1024 and 8192 GPUs, run with every replica simulated and with identical
+ * blocks simulated once (engine_replicas_find): CPU time and events of
+ * each, and whether the two agree.
  * Prints wall times and CPU times (user + system, the finalist check's child
  * processes included: the machine is shared, wall time depends on its load)
  * measured on this machine and, per series, the exponent b of wall time ~
@@ -156,6 +160,67 @@ static void all_at_1024(void)
 	}
 }
 
+/* One simulated iteration of p, every replica (full) or identical blocks
+ * once; *cpu its CPU seconds.  0, or -1 (said). */
+static int run_timed(const struct plan *p, const struct workload *w, int full,
+		     struct engine_run_result *r, double *cpu)
+{
+	struct engine_run_opts o;
+	struct mo_err err;
+	double c0 = cpu_s();
+
+	engine_run_opts_init(&o);
+	o.replicas_full = full;
+	if (engine_run(p, w, &o, r, &err) < 0) {
+		printf("%-12s run failed: %s\n", w->name, err.msg);
+		return -1;
+	}
+	*cpu = cpu_s() - c0;
+	return 0;
+}
+
+/* Identical replicas simulated once against every replica simulated:
+ * megatron's plans of qwen3-vl, the batch growing with the cluster (its
+ * blocks of 8-GPU pipelines are identical; mosaic's plans above are not). */
+static void replicas_once(void)
+{
+	static const int sizes[] = {64, 1024, 8192};
+	const struct model_gpu *g;
+	struct workload *w = load("workloads/qwen3-vl.json", &g);
+	int batch0;
+
+	if (!w)
+		return;
+	batch0 = w->batch;
+	printf("identical replicas simulated once vs every replica (megatron, qwen3-vl, batch x N/8; "
+	       "CPU s measured, iteration simulated)\n");
+	printf("%-12s %6s %7s %9s %12s %9s %12s %8s  %s\n", "workload", "gpus", "batch", "full_cpu",
+	       "full_events", "once_cpu", "once_events", "same", "replicas");
+	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		struct engine_run_result full = {0}, once = {0};
+		struct plan *p = NULL;
+		struct mo_err err;
+		double tf, to;
+
+		w->batch = batch0 * (sizes[i] / 8);
+		if (plan_make(w, g, sizes[i], "megatron", &p, NULL, &err) < 0) {
+			printf("%-12s %6d plan failed: %s\n", w->name, sizes[i], err.msg);
+			continue;
+		}
+		if (run_timed(p, w, 1, &full, &tf) == 0 && run_timed(p, w, 0, &once, &to) == 0) {
+			printf("%-12s %6d %7d %9.3f %12llu %9.3f %12llu %8s  %s\n", w->name, sizes[i],
+			       w->batch, tf, (unsigned long long)full.events, to,
+			       (unsigned long long)once.events,
+			       full.iter_ns == once.iter_ns && full.sm_util == once.sm_util ? "yes" : "NO",
+			       once.replicas);
+		}
+		engine_run_result_release(&once);
+		engine_run_result_release(&full);
+		plan_free(p);
+	}
+	workload_free(w);
+}
+
 int main(void)
 {
 	printf("mosaic's own time against the cluster size (measured wall and CPU time on this machine; "
@@ -163,6 +228,7 @@ int main(void)
 	printf("%-12s %6s %7s %8s %8s %8s %8s %14s %12s\n", "workload", "gpus", "batch", "plan_s",
 	       "plan_cpu", "run_s", "run_cpu", "sim_iter_ms", "sim_events");
 	all_at_1024();
+	replicas_once();
 	for (int grow = 0; grow < 2; grow++) {
 		series("workloads/qwen3-vl.json", grow);
 		series("workloads/ofasys.json", grow);
