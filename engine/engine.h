@@ -468,31 +468,42 @@ void engine_schedule_free(struct engine_schedule *s);
 /*
  * Identical replicas simulated once (engine/replicas.c).  A schedule's GPUs
  * may split into `blocks` blocks of `block_gpus` consecutive GPUs (whole
- * nodes, or a divisor of a node), block r being block 0 with other replica
- * indices: the same partitions, slots (module, layers, stage, replica count)
- * and tasks, in the same global order, on identical GPUs, every task inside
- * its block but the gradient all-reduces, each holding in every block the
- * participants and dependencies block 0 holds (so the microbatches split
- * evenly over the replicas).  Then every block's GPUs see the same events
- * at the same times: the all-reduce starts when the last block reaches it,
- * which by symmetry is when block 0 does, and its data moves through each
- * participant's own port, which carries the same flows in every block.
+ * nodes, or a divisor of a node; the GPUs after the last whole block must
+ * hold nothing) of a few kinds: a block is identical to the first block of
+ * its kind up to replica indices (the same partitions, slots (module,
+ * layers, stage, replica count) and tasks, on identical GPUs; each stream's
+ * tasks and each partition's turns in the same order, so its replicas get
+ * as many microbatches; every task inside its block but the gradient
+ * all-reduces, each holding in every block the participants and
+ * dependencies the first block of its kind holds).  Then every block's GPUs
+ * see the events of the first block of its kind at the same times: an
+ * all-reduce starts when the last block reaches it, which is when the last
+ * first-of-its-kind does, and its data moves through each participant's
+ * own port, which carries the same flows in every block of a kind.
  * engine_replicas_find checks this exactly (never by heuristic) for the
- * smallest such block; when it holds, *out has blocks >= 2, and sub is block
- * 0's schedule (its tasks in the same order, each all-reduce over block 0's
- * participants only) with, per task of sub, the all-reduce's whole group
- * (span_gpus distinct GPUs, spanning nodes when span_net) to price it over
- * (engine_sim_set_comm_span).  Otherwise blocks is 1, sub NULL, and why
- * says which condition failed for the largest candidate (two halves).
- * 0, or -MO_ENOMEM.  engine_sim_schedule uses it unless told not to
+ * block size that leaves the fewest GPUs to simulate (at most
+ * ENGINE_REPLICA_KINDS kinds, and fewer kinds than blocks); when it holds,
+ * *out has blocks >= 2 and kinds, and sub is the schedule of one block of
+ * each kind (kind q on GPUs q * block_gpus ...; tasks in the same order,
+ * each all-reduce over their participants only) with, per task of sub, how
+ * many blocks it stands for (mult: the blocks of its kind; 1 for an
+ * all-reduce) and the all-reduce's whole group (span_gpus distinct GPUs,
+ * spanning nodes when span_net) to price it over
+ * (engine_sim_set_comm_span); gpu_sub maps each GPU to its copy in sub (-1:
+ * it holds nothing).  Otherwise blocks is 1, sub NULL, and why says which
+ * condition failed first for the largest candidate (two halves).  0, or
+ * -MO_ENOMEM.  engine_sim_schedule uses it unless told not to
  * (engine_run_opts.replicas_full).
  */
+#define ENGINE_REPLICA_KINDS 8
 struct engine_replicas {
-	int blocks, block_gpus;
+	int blocks, block_gpus, kinds;
 	size_t shared;                /* all-reduces among the blocks */
 	char why[192];
 	struct engine_schedule *sub;
 	int *span_gpus, *span_net;    /* per task of sub (0: not shared) */
+	int *mult;                    /* per task of sub */
+	int *gpu_sub;                 /* per GPU of the whole schedule */
 };
 int engine_replicas_find(const struct engine_schedule *sc, const struct engine_cluster *c,
 			 struct engine_replicas *out, struct mo_err *err);
@@ -602,13 +613,14 @@ struct engine_run_result {
 	double dram_util;         /* mean over GPUs */
 	int stopped;              /* 1: stopped at opts.stop_after_ns, the iteration is longer */
 	/* sim: how the replicas were simulated.  replica_blocks > 1: the GPUs
-	 * split into that many identical blocks of replica_block_gpus GPUs and
-	 * block 0 alone was simulated (engine_replicas_find), every per-GPU
-	 * figure of block r copied from block 0's, module busy times, kernels
-	 * and communications counted for every block; events are those
-	 * simulated.  replicas: that statement, or why every GPU was
-	 * simulated ("in full: ..."). */
-	int replica_blocks, replica_block_gpus;
+	 * split into that many blocks of replica_block_gpus GPUs, of
+	 * replica_kinds kinds of identical blocks, and one block of each kind
+	 * alone was simulated (engine_replicas_find), every per-GPU figure of
+	 * a block copied from its kind's, module busy times, kernels and
+	 * communications counted for every block; events are those simulated.
+	 * replicas: that statement, or why every GPU was simulated ("in full:
+	 * ..."). */
+	int replica_blocks, replica_block_gpus, replica_kinds;
 	char replicas[256];
 	/* cuda */
 	int64_t busy_ns;          /* compute-task GPU time per iteration, summed over

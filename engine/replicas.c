@@ -50,17 +50,25 @@ struct rep {
 	int *gseq;
 	size_t *arpos;         /* per all-reduce participant (sc->peers): its place in the
 				  participant's stream, all-reduces counted */
-	int B, R;              /* block size, blocks */
-	int *slot0;            /* per slot: block 0's slot it copies */
+	int B, R;              /* block size, whole blocks (the GPUs after them hold nothing) */
+	int *rep_of;           /* per block: the first block identical to it (itself: it is
+				  simulated, one per kind) */
+	int *kind;             /* per block: its kind, 0 .. n_kinds - 1 */
+	int reps[ENGINE_REPLICA_KINDS], n_kinds;
+	int *slot0;            /* per slot: the slot it copies in its kind's simulated block */
 	size_t *cnt;           /* per block: scratch */
 	char *why;             /* why not (the last candidate's reason) */
 	size_t why_len;
+	int said;              /* why holds this candidate's first reason */
 };
 
+/* Say (once per candidate) why blocks differ; 1. */
 static int rep_fail(struct rep *x, const char *fmt, int a, int b)
 {
 	char msg[128];
 
+	if (x->said++)
+		return 1;
 	snprintf(msg, sizeof(msg), fmt, a, b);
 	snprintf(x->why, x->why_len, "%d blocks of %d GPUs are not identical: %s", x->R, x->B, msg);
 	return 1;
@@ -86,7 +94,7 @@ static int stream0(const struct rep *x, int st)
 	return (s->comm ? x->sc->n_slots : 0) + x->slot0[s->slot];
 }
 
-/* Block 0's copy of a task of another block (not an all-reduce). */
+/* The copy of a task in its kind's simulated block (not an all-reduce). */
 static size_t copy0(const struct rep *x, size_t t)
 {
 	return x->slist[x->soff[stream0(x, x->sc->tasks[t].stream)] + x->idx[t]];
@@ -183,69 +191,78 @@ static int slot_same(const struct engine_slot *a, const struct engine_slot *b)
 	       a->grad_bytes == b->grad_bytes;
 }
 
-/* Block 0's copy of order key k (a GPU, or a global partition index). */
-static int key0(const struct rep *x, int k)
+/* The order keys of block b: GPUs or global partition indices [*lo, *hi). */
+static void block_keys(const struct rep *x, int b, int *lo, int *hi)
 {
-	int g;
-
-	if (x->per_gpu)
-		return k % x->B;
-	g = x->sc->parts[k].gpu;
-	return x->part_first[g % x->B] + (k - x->part_first[g]);
+	*lo = x->per_gpu ? b * x->B : x->part_first[b * x->B];
+	*hi = x->per_gpu ? (b + 1) * x->B : x->part_first[(b + 1) * x->B];
 }
 
-/* GPU g holds what GPU g mod B holds (partitions, slots but their replica
- * index), and runs its compute tasks in the same interleaving of its
- * streams (per GPU, or per partition); every stream holds as many tasks
- * as its block 0 copy.  Fills slot0.  0, or 1 (x->why says where). */
-static int rep_gpus(struct rep *x)
+/* GPU g holds what GPU g0 holds (partitions, slots but their replica
+ * index); fills slot0 of g's slots.  0, or 1 (x->why says where). */
+static int gpu_same(struct rep *x, int g, int g0)
 {
 	const struct engine_schedule *sc = x->sc;
+	int np = x->part_first[g + 1] - x->part_first[g];
+	int ns = x->slot_first[g + 1] - x->slot_first[g];
 
-	for (int g = 0; g < sc->n_gpus; g++) {
-		int g0 = g % x->B;
-		int np = x->part_first[g + 1] - x->part_first[g];
-		int ns = x->slot_first[g + 1] - x->slot_first[g];
-		if (np != x->part_first[g0 + 1] - x->part_first[g0] ||
-		    ns != x->slot_first[g0 + 1] - x->slot_first[g0])
-			return rep_fail(x, "GPU %d has other partitions or slots than GPU %d", g, g0);
-		for (int i = 0; i < np; i++)
-			if (sc->parts[x->part_first[g] + i].sms != sc->parts[x->part_first[g0] + i].sms)
-				return rep_fail(x, "GPU %d's partitions differ from GPU %d's", g, g0);
-		for (int i = 0; i < ns; i++) {
-			int s = x->slot_first[g] + i, s0 = x->slot_first[g0] + i;
-			if (!slot_same(&sc->slots[s], &sc->slots[s0]))
-				return rep_fail(x, "GPU %d's slots differ from GPU %d's", g, g0);
-			x->slot0[s] = s0;
-		}
-	}
-	for (int i = 0; i < sc->n_streams; i++) {
-		int i0 = stream0(x, i);
-		if (x->soff[i + 1] - x->soff[i] != x->soff[i0 + 1] - x->soff[i0])
-			return rep_fail(x, "stream %d holds other tasks than stream %d", i, i0);
-	}
-	for (int k = 0; k < n_keys(x); k++) {
-		int k0 = key0(x, k);
-		for (size_t i = x->goff[k], j = x->goff[k0]; i < x->goff[k + 1]; i++, j++)
-			if (stream0(x, x->gseq[i]) != x->gseq[j])
-				return rep_fail(x, x->per_gpu ? "GPU %d runs its tasks in another order than GPU %d"
-							      : "partition %d runs its tasks in another order than partition %d",
-						k, k0);
+	if (np != x->part_first[g0 + 1] - x->part_first[g0] ||
+	    ns != x->slot_first[g0 + 1] - x->slot_first[g0])
+		return rep_fail(x, "GPU %d has other partitions or slots than GPU %d", g, g0);
+	for (int i = 0; i < np; i++)
+		if (sc->parts[x->part_first[g] + i].sms != sc->parts[x->part_first[g0] + i].sms)
+			return rep_fail(x, "GPU %d's partitions differ from GPU %d's", g, g0);
+	for (int i = 0; i < ns; i++) {
+		int s = x->slot_first[g] + i, s0 = x->slot_first[g0] + i;
+		if (!slot_same(&sc->slots[s], &sc->slots[s0]))
+			return rep_fail(x, "GPU %d's slots differ from GPU %d's", g, g0);
+		x->slot0[s] = s0;
 	}
 	return 0;
 }
 
-/* Dependency d of a task of block r stands where e of block 0's copy
- * stands: the same shared all-reduce, or the copy of e. */
+/* Block b's GPUs hold what block k's hold, each of its streams as many
+ * tasks as its copy, and it runs its compute tasks in the same
+ * interleaving of its streams (per GPU, or per partition).  Fills slot0 of
+ * b's slots.  0, or 1. */
+static int block_layout_same(struct rep *x, int b, int k)
+{
+	const struct engine_schedule *sc = x->sc;
+	int lo, hi, lo0, hi0;
+
+	for (int i = 0; i < x->B; i++)
+		if (gpu_same(x, b * x->B + i, k * x->B + i))
+			return 1;
+	for (int s = x->slot_first[b * x->B]; s < x->slot_first[(b + 1) * x->B]; s++)
+		for (int c = 0; c < 2; c++) {
+			int i = s + c * sc->n_slots, i0 = stream0(x, i);
+			if (x->soff[i + 1] - x->soff[i] != x->soff[i0 + 1] - x->soff[i0])
+				return rep_fail(x, "stream %d holds other tasks than stream %d", i, i0);
+		}
+	block_keys(x, b, &lo, &hi);
+	block_keys(x, k, &lo0, &hi0);
+	for (int q = lo, q0 = lo0; q < hi; q++, q0++)
+		for (size_t i = x->goff[q], j = x->goff[q0]; i < x->goff[q + 1]; i++, j++)
+			if (stream0(x, x->gseq[i]) != x->gseq[j])
+				return rep_fail(x, x->per_gpu ? "GPU %d runs its tasks in another order than GPU %d"
+							      : "partition %d runs its tasks in another order than partition %d",
+						q, q0);
+	return 0;
+}
+
+/* Dependency d of a task of block r stands where e of its copy stands:
+ * the same shared all-reduce, or the copy of e (e itself when r is
+ * simulated). */
 static int dep_same(const struct rep *x, size_t d, size_t e, int r)
 {
 	if (task_block(x, e) < 0)
 		return d == e;
-	return task_block(x, d) == r && (r == 0 ? d == e : copy0(x, d) == e);
+	return task_block(x, d) == r && (x->rep_of[r] == r ? d == e : copy0(x, d) == e);
 }
 
-/* Task t of block r >= 1 is block 0's task u with block r's slots; every
- * task stays in its block (its peers and dependencies, all-reduces aside). */
+/* Task t of block r is task u of r's kind's simulated block with block
+ * r's slots; every task stays in its block (its peers and dependencies,
+ * all-reduces aside). */
 static int task_same(const struct rep *x, size_t t, size_t u, int r)
 {
 	const struct engine_schedule *sc = x->sc;
@@ -267,41 +284,99 @@ static int task_same(const struct rep *x, size_t t, size_t u, int r)
 	return 1;
 }
 
-/* Block 0's tasks depend on block 0 and all-reduces only, and send to
- * block 0 only. */
-static int task_inside(const struct rep *x, size_t t)
+/* Task t of block r depends on block r and all-reduces only, and sends
+ * inside block r only. */
+static int task_inside(const struct rep *x, size_t t, int r)
 {
 	const struct engine_schedule *sc = x->sc;
 	const struct engine_task *a = &sc->tasks[t];
 
 	for (size_t i = 0; i < a->n_peers; i++)
-		if (sc->streams[sc->peers[a->peer_off + i]].gpu >= x->B)
+		if (sc->streams[sc->peers[a->peer_off + i]].gpu / x->B != r)
 			return 0;
-	for (size_t i = 0; i < a->n_deps; i++)
-		if (task_block(x, sc->deps[a->dep_off + i]) > 0)
+	for (size_t i = 0; i < a->n_deps; i++) {
+		int rd = task_block(x, sc->deps[a->dep_off + i]);
+		if (rd >= 0 && rd != r)
 			return 0;
+	}
 	return 1;
 }
 
-/* Items i of list v (n of them) that lie in block r, in order, are those of
- * block 0 (v0, n0) one for one under same(): participants or dependencies
+/* The tasks of block b (by its streams) are its copies of block k's
+ * (k == b: they stay inside b).  0, or 1. */
+static int block_tasks_same(struct rep *x, int b, int k)
+{
+	const struct engine_schedule *sc = x->sc;
+
+	for (int s = x->slot_first[b * x->B]; s < x->slot_first[(b + 1) * x->B]; s++)
+		for (int c = 0; c < 2; c++) {
+			int i = s + c * sc->n_slots;
+			for (size_t j = x->soff[i]; j < x->soff[i + 1]; j++) {
+				size_t t = x->slist[j];
+				if (k == b ? !task_inside(x, t, b) : !task_same(x, t, copy0(x, t), b))
+					return rep_fail(x, k == b ? "task %d of block %d sends to or waits for another block"
+								  : "task %d of block %d is not its copy", (int)t, b);
+			}
+		}
+	return 0;
+}
+
+/* Each block's kind: the first simulated block it is identical to, or a
+ * new kind (at most ENGINE_REPLICA_KINDS).  0, or 1 (x->why). */
+static int rep_kinds(struct rep *x)
+{
+	const struct engine_schedule *sc = x->sc;
+
+	x->n_kinds = 0;
+	if (x->part_first[x->R * x->B] != sc->n_parts)
+		return rep_fail(x, "GPUs %d.. after the last whole block hold partitions (%d)",
+				x->R * x->B, sc->n_parts - x->part_first[x->R * x->B]);
+	for (int b = 0; b < x->R; b++) {
+		int q = 0;
+		for (; q < x->n_kinds; q++) {
+			int k = x->reps[q];
+			x->rep_of[b] = k;
+			if (!block_layout_same(x, b, k) && !block_tasks_same(x, b, k))
+				break;
+		}
+		if (q < x->n_kinds) {
+			x->kind[b] = q;
+			continue;
+		}
+		if (x->n_kinds == ENGINE_REPLICA_KINDS)
+			return 1; /* why: the first difference */
+		x->rep_of[b] = b;
+		x->kind[b] = x->n_kinds;
+		x->reps[x->n_kinds++] = b;
+		for (int s = x->slot_first[b * x->B]; s < x->slot_first[(b + 1) * x->B]; s++)
+			x->slot0[s] = s;
+		if (block_tasks_same(x, b, b))
+			return 1;
+	}
+	return x->n_kinds < x->R ? 0 : 1;
+}
+
+/* Items i of list v (n of them) that lie in block r, in order, are those
+ * that lie in r's kind's simulated block (v0, from off0[kind] to
+ * off0[kind + 1]) one for one under same(): participants or dependencies
  * of a shared all-reduce.  x->cnt is per block scratch. */
-static int split_same(struct rep *x, size_t n, const void *v, size_t n0, const void *v0,
+static int split_same(struct rep *x, size_t n, const void *v, const size_t *off0, const void *v0,
 		      int (*block)(const struct rep *, const void *, size_t),
 		      int (*same)(const struct rep *, const void *, size_t, const void *, size_t, int))
 {
 	memset(x->cnt, 0, (size_t)x->R * sizeof(*x->cnt));
 	for (size_t i = 0; i < n; i++) {
-		int r = block(x, v, i);
+		int r = block(x, v, i), q;
 		size_t j;
 		if (r < 0)
 			return 0;
-		j = x->cnt[r]++;
-		if (j >= n0 || !same(x, v, i, v0, j, r))
+		q = x->kind[r];
+		j = off0[q] + x->cnt[r]++;
+		if (j >= off0[q + 1] || !same(x, v, i, v0, j, r))
 			return 0;
 	}
 	for (int r = 0; r < x->R; r++)
-		if (x->cnt[r] != n0)
+		if (x->cnt[r] != off0[x->kind[r] + 1] - off0[x->kind[r]])
 			return 0;
 	return 1;
 }
@@ -329,55 +404,65 @@ static int dep_same_at(const struct rep *x, const void *v, size_t i, const void 
 	return dep_same(x, ((const size_t *)v)[i], ((const size_t *)v0)[j], r);
 }
 
-/* A shared all-reduce holds, in every block, the copies of block 0's
- * participants (in order, at the same places of their streams) and waits
- * for the copies of the tasks it waits for in block 0.  1 yes, 0 no, -1
- * out of memory. */
+/* The items of list v (n) that lie in simulated blocks, grouped by kind
+ * (v0, off0 per kind + 1). */
+static void split_kinds(const struct rep *x, size_t n, const size_t *v,
+			int (*block)(const struct rep *, const void *, size_t), size_t *v0,
+			size_t *off0)
+{
+	size_t m = 0;
+
+	for (int q = 0; q < x->n_kinds; q++) {
+		off0[q] = m;
+		for (size_t i = 0; i < n; i++) {
+			int r = block(x, v, i);
+			if (r >= 0 && r == x->reps[q])
+				v0[m++] = v[i];
+		}
+	}
+	off0[x->n_kinds] = m;
+}
+
+/* A shared all-reduce holds, in every block, the copies of its kind's
+ * simulated block's participants (in order, at the same places of their
+ * streams) and waits for the copies of the tasks it waits for there; the
+ * simulated blocks hold one participant at least.  1 yes, 0 no, -1 out of
+ * memory. */
 static int allreduce_same(struct rep *x, size_t t)
 {
 	const struct engine_schedule *sc = x->sc;
 	const struct engine_task *a = &sc->tasks[t];
 	size_t *pi = malloc((a->n_peers + 1) * sizeof(*pi)), *p0 = malloc((a->n_peers + 1) * sizeof(*p0));
 	size_t *d0 = malloc((a->n_deps + 1) * sizeof(*d0));
-	size_t np0 = 0, nd0 = 0;
+	size_t poff[ENGINE_REPLICA_KINDS + 1], doff[ENGINE_REPLICA_KINDS + 1];
 	int ok;
 
 	if (!pi || !p0 || !d0) {
 		free(pi), free(p0), free(d0);
 		return -1;
 	}
-	for (size_t i = 0; i < a->n_peers; i++) {
+	for (size_t i = 0; i < a->n_peers; i++)
 		pi[i] = a->peer_off + i;
-		if (sc->streams[sc->peers[pi[i]]].gpu < x->B)
-			p0[np0++] = pi[i];
-	}
-	for (size_t i = 0; i < a->n_deps; i++)
-		if (task_block(x, sc->deps[a->dep_off + i]) == 0)
-			d0[nd0++] = sc->deps[a->dep_off + i];
-	ok = np0 > 0 && split_same(x, a->n_peers, pi, np0, p0, peer_block, peer_same) &&
-	     split_same(x, a->n_deps, sc->deps + a->dep_off, nd0, d0, dep_block, dep_same_at);
+	split_kinds(x, a->n_peers, pi, peer_block, p0, poff);
+	split_kinds(x, a->n_deps, sc->deps + a->dep_off, dep_block, d0, doff);
+	ok = poff[x->n_kinds] > 0 && split_same(x, a->n_peers, pi, poff, p0, peer_block, peer_same) &&
+	     split_same(x, a->n_deps, sc->deps + a->dep_off, doff, d0, dep_block, dep_same_at);
 	free(pi), free(p0), free(d0);
 	return ok;
 }
 
-/* Every task of blocks 1.. is its block 0 copy, block 0's stay inside it,
- * and every shared all-reduce is the same in each block.  0, 1 (x->why), or
- * -1 out of memory. */
-static int rep_tasks(struct rep *x)
+/* Every shared all-reduce is the same in each block.  0, 1 (x->why), or -1
+ * out of memory. */
+static int rep_allreduces(struct rep *x)
 {
 	const struct engine_schedule *sc = x->sc;
 
 	for (size_t t = 0; t < sc->n_tasks; t++) {
-		int r = task_block(x, t), ok;
-		if (r < 0 && (ok = allreduce_same(x, t)) <= 0)
-			return ok < 0 ? -1
-				      : rep_fail(x, "all-reduce task %d is not the same in every block",
-						 (int)t, 0);
-		if (r == 0 && !task_inside(x, t))
-			return rep_fail(x, "task %d of block 0 sends to or waits for another block",
-					(int)t, 0);
-		if (r > 0 && !task_same(x, t, copy0(x, t), r))
-			return rep_fail(x, "task %d of block %d is not its block 0 copy", (int)t, r);
+		int ok;
+		if (task_block(x, t) >= 0 || (ok = allreduce_same(x, t)) > 0)
+			continue;
+		return ok < 0 ? -1
+			      : rep_fail(x, "all-reduce task %d is not the same in every block", (int)t, 0);
 	}
 	return 0;
 }
@@ -403,11 +488,111 @@ static void span_of(const struct rep *x, size_t t, char *seen, int *gpus, int *n
 		seen[sc->streams[peers[i]].gpu] = 0;
 }
 
-/* Block 0's schedule: its partitions, slots and streams (a prefix of each,
- * streams renumbered by the slot convention), its tasks and the all-reduces
- * in the global order, each all-reduce over block 0's participants only
- * and priced over the whole group's (out->span_gpus, span_net).  0, or -1
- * out of memory. */
+/* Whether task t is simulated: an all-reduce, or a task of a block that
+ * is simulated (its kind's first). */
+static int task_kept(const struct rep *x, size_t t)
+{
+	int r = task_block(x, t);
+
+	return r < 0 || x->rep_of[r] == r;
+}
+
+/* The simulated blocks' partitions, slots and streams, renumbered: the
+ * simulated block of kind q holds GPUs q * B ... (q + 1) * B - 1.  part_new
+ * and slot_new receive each kept partition's and slot's new index. */
+static void sub_layout(const struct rep *x, struct engine_schedule *u, int *part_new,
+		       int *slot_new)
+{
+	const struct engine_schedule *sc = x->sc;
+	int np = 0, ns = 0;
+
+	for (int q = 0; q < x->n_kinds; q++) {
+		int g0 = x->reps[q] * x->B;
+		for (int p = x->part_first[g0]; p < x->part_first[g0 + x->B]; p++, np++) {
+			part_new[p] = np;
+			u->parts[np] = sc->parts[p];
+			u->parts[np].gpu = q * x->B + sc->parts[p].gpu - g0;
+		}
+		for (int s = x->slot_first[g0]; s < x->slot_first[g0 + x->B]; s++, ns++)
+			slot_new[s] = ns;
+	}
+	for (int s = 0; s < sc->n_slots; s++) {
+		int b = sc->slots[s].gpu / x->B;
+		if (x->rep_of[b] != b)
+			continue;
+		u->slots[slot_new[s]] = sc->slots[s];
+		u->slots[slot_new[s]].gpu = x->kind[b] * x->B + sc->slots[s].gpu % x->B;
+		for (int c = 0; c < 2; c++) {
+			struct engine_stream *st = &u->streams[slot_new[s] + c * u->n_slots];
+			*st = sc->streams[s + c * sc->n_slots];
+			st->gpu = u->slots[slot_new[s]].gpu;
+			st->slot = slot_new[s];
+			st->part = part_new[st->part];
+		}
+	}
+}
+
+/* Stream st of the whole schedule in the simulated one (it is kept). */
+static int stream_new(const struct rep *x, const struct engine_schedule *u, const int *slot_new,
+		      int st)
+{
+	const struct engine_stream *s = &x->sc->streams[st];
+
+	return (s->comm ? u->n_slots : 0) + slot_new[s->slot];
+}
+
+/* The kept tasks (task_kept) in the global order, renumbered (newidx);
+ * an all-reduce over the simulated blocks' participants only, priced over
+ * the whole group (out->span_gpus, span_net); out->mult: how many blocks a
+ * task stands for.  seen is per GPU scratch, zeroed. */
+static void sub_tasks(const struct rep *x, struct engine_schedule *u, const int *slot_new,
+		      const size_t *newidx, char *seen, struct engine_replicas *out)
+{
+	const struct engine_schedule *sc = x->sc;
+	int count[ENGINE_REPLICA_KINDS] = {0};
+	size_t np = 0, nd = 0;
+
+	for (int b = 0; b < x->R; b++)
+		count[x->kind[b]]++;
+	for (size_t t = 0; t < sc->n_tasks; t++) {
+		const struct engine_task *a = &sc->tasks[t];
+		struct engine_task *b = &u->tasks[newidx[t]];
+		if (!task_kept(x, t))
+			continue;
+		*b = *a;
+		b->peer_off = np;
+		b->dep_off = nd;
+		b->n_peers = b->n_deps = 0;
+		for (size_t j = 0; j < a->n_peers; j++) {
+			int st = sc->peers[a->peer_off + j], r = sc->streams[st].gpu / x->B;
+			if (x->rep_of[r] == r)
+				u->peers[np + b->n_peers++] = stream_new(x, u, slot_new, st);
+		}
+		for (size_t j = 0; j < a->n_deps; j++) {
+			size_t d = sc->deps[a->dep_off + j];
+			if (task_kept(x, d))
+				u->deps[nd + b->n_deps++] = newidx[d];
+		}
+		np += b->n_peers;
+		nd += b->n_deps;
+		if (!is_shared(a)) {
+			b->stream = stream_new(x, u, slot_new, a->stream);
+			b->slot = slot_new[a->slot];
+			b->to_slot = a->to_slot >= 0 ? slot_new[a->to_slot] : -1;
+			out->mult[newidx[t]] = count[x->kind[task_block(x, t)]];
+			continue;
+		}
+		b->stream = u->peers[b->peer_off]; /* allreduce_same: one at least */
+		b->slot = u->streams[b->stream].slot;
+		out->mult[newidx[t]] = 1;
+		span_of(x, t, seen, &out->span_gpus[newidx[t]], &out->span_net[newidx[t]]);
+		out->shared++;
+	}
+}
+
+/* The schedule of one block of each kind (sub_layout, sub_tasks) and the
+ * map of every GPU to its simulated copy (out->gpu_sub, -1: holds
+ * nothing).  0, or -1 out of memory. */
 static int rep_sub(const struct rep *x, struct engine_replicas *out)
 {
 	const struct engine_schedule *sc = x->sc;
@@ -415,19 +600,27 @@ static int rep_sub(const struct rep *x, struct engine_replicas *out)
 	size_t nd = 0, np = 0, nt = 0;
 	char *seen = calloc((size_t)sc->n_gpus, 1);
 	size_t *newidx = malloc((sc->n_tasks + 1) * sizeof(size_t));
+	int *part_new = malloc(((size_t)sc->n_parts + 1) * sizeof(int));
+	int *slot_new = malloc(((size_t)sc->n_slots + 1) * sizeof(int));
+	int rc = -1;
 
 	out->sub = u;
-	if (!u || !seen || !newidx)
-		goto nomem;
+	out->gpu_sub = malloc(((size_t)sc->n_gpus + 1) * sizeof(int));
+	if (!u || !seen || !newidx || !part_new || !slot_new || !out->gpu_sub)
+		goto done;
 	*u = *sc;
 	u->parts = NULL, u->slots = NULL, u->streams = NULL, u->tasks = NULL;
 	u->peers = NULL, u->deps = NULL;
-	u->n_gpus = x->B;
-	u->n_parts = x->part_first[x->B];
-	u->n_slots = x->slot_first[x->B];
+	u->n_gpus = x->n_kinds * x->B;
+	u->n_parts = u->n_slots = 0;
+	for (int q = 0; q < x->n_kinds; q++) {
+		int g0 = x->reps[q] * x->B;
+		u->n_parts += x->part_first[g0 + x->B] - x->part_first[g0];
+		u->n_slots += x->slot_first[g0 + x->B] - x->slot_first[g0];
+	}
 	u->n_streams = 2 * u->n_slots;
 	for (size_t t = 0; t < sc->n_tasks; t++)
-		if (task_block(x, t) <= 0) {
+		if (task_kept(x, t)) {
 			newidx[t] = nt++;
 			np += sc->tasks[t].n_peers;
 			nd += sc->tasks[t].n_deps;
@@ -441,66 +634,35 @@ static int rep_sub(const struct rep *x, struct engine_replicas *out)
 	u->deps = malloc((nd + 1) * sizeof(*u->deps));
 	out->span_gpus = calloc(nt + 1, sizeof(int));
 	out->span_net = calloc(nt + 1, sizeof(int));
+	out->mult = calloc(nt + 1, sizeof(int));
 	if (!u->parts || !u->slots || !u->streams || !u->tasks || !u->peers || !u->deps ||
-	    !out->span_gpus || !out->span_net)
-		goto nomem;
-	memcpy(u->parts, sc->parts, (size_t)u->n_parts * sizeof(*u->parts));
-	memcpy(u->slots, sc->slots, (size_t)u->n_slots * sizeof(*u->slots));
-	for (int i = 0; i < u->n_slots; i++) {
-		u->streams[i] = sc->streams[i];
-		u->streams[u->n_slots + i] = sc->streams[sc->n_slots + i];
-	}
-	np = nd = 0;
-	for (size_t t = 0; t < sc->n_tasks; t++) {
-		const struct engine_task *a = &sc->tasks[t];
-		struct engine_task *b;
-		if (task_block(x, t) > 0)
-			continue; /* newidx[t] is unset for a task of another block */
-		b = &u->tasks[newidx[t]];
-		*b = *a;
-		b->peer_off = np;
-		b->dep_off = nd;
-		b->n_peers = b->n_deps = 0;
-		for (size_t j = 0; j < a->n_peers; j++) {
-			int st = sc->peers[a->peer_off + j];
-			if (sc->streams[st].gpu < x->B)
-				u->peers[np + b->n_peers++] = st >= sc->n_slots ? st - sc->n_slots + u->n_slots : st;
-		}
-		for (size_t j = 0; j < a->n_deps; j++) {
-			size_t d = sc->deps[a->dep_off + j];
-			if (task_block(x, d) <= 0)
-				u->deps[nd + b->n_deps++] = newidx[d];
-		}
-		np += b->n_peers;
-		nd += b->n_deps;
-		if (!is_shared(a)) {
-			b->stream = a->stream >= sc->n_slots ? a->stream - sc->n_slots + u->n_slots : a->stream;
-			continue;
-		}
-		b->stream = u->peers[b->peer_off]; /* allreduce_same: one at least */
-		b->slot = u->streams[b->stream].slot;
-		span_of(x, t, seen, &out->span_gpus[newidx[t]], &out->span_net[newidx[t]]);
-		out->shared++;
-	}
+	    !out->span_gpus || !out->span_net || !out->mult)
+		goto done;
+	sub_layout(x, u, part_new, slot_new);
+	sub_tasks(x, u, slot_new, newidx, seen, out);
+	for (int g = 0; g < sc->n_gpus; g++)
+		out->gpu_sub[g] = g < x->R * x->B ? x->kind[g / x->B] * x->B + g % x->B : -1;
+	rc = 0;
+done:
 	free(seen);
 	free(newidx);
-	return 0;
-nomem:
-	free(seen);
-	free(newidx);
-	return -1;
+	free(part_new);
+	free(slot_new);
+	return rc;
 }
 
-/* Try blocks of B GPUs: 0 (they are identical), 1 (x->why), -1 no memory. */
+/* Try blocks of B GPUs: 0 (a kind of block repeats), 1 (x->why), -1 no
+ * memory. */
 static int rep_try(struct rep *x, int B)
 {
 	int rc;
 
 	x->B = B;
 	x->R = x->sc->n_gpus / B;
-	if ((rc = rep_gpus(x)) != 0)
+	x->said = 0;
+	if ((rc = rep_kinds(x)) != 0)
 		return rc;
-	return rep_tasks(x);
+	return rep_allreduces(x);
 }
 
 static void rep_free(struct rep *x)
@@ -515,14 +677,18 @@ static void rep_free(struct rep *x)
 	free(x->arpos);
 	free(x->slot0);
 	free(x->cnt);
+	free(x->rep_of);
+	free(x->kind);
 }
 
-/* The smallest block size that makes identical blocks; x->B, or 0 when
- * none (out->why says why), or -1 out of memory. */
+/* The block size that leaves the fewest GPUs to simulate (blocks of one
+ * kind the soonest; ties: the smaller block), tried again so that x holds
+ * its kinds; x->B, or 0 when none saves a block (out->why says why), or -1
+ * out of memory. */
 static int rep_search(struct rep *x, struct engine_replicas *out)
 {
 	const struct engine_schedule *sc = x->sc;
-	int tried = 0;
+	int tried = 0, best = 0, best_gpus = sc->n_gpus;
 
 	if (rep_layout(x)) {
 		snprintf(out->why, sizeof(out->why), "the schedule is not laid out GPU by GPU");
@@ -530,19 +696,26 @@ static int rep_search(struct rep *x, struct engine_replicas *out)
 	}
 	if (rep_orders(x))
 		return -1;
-	for (int B = 1; B <= sc->n_gpus / 2; B++) {
+	for (int B = 1; B <= sc->n_gpus / 2 && best_gpus > B; B++) {
 		int rc;
-		if (sc->n_gpus % B || (B % x->gpn && x->gpn % B))
+		if (B % x->gpn && x->gpn % B)
 			continue; /* blocks are whole nodes or divide one */
 		tried = 1;
-		if ((rc = rep_try(x, B)) <= 0)
-			return rc < 0 ? -1 : B;
+		if ((rc = rep_try(x, B)) < 0)
+			return -1;
+		if (rc == 0 && x->n_kinds * B < best_gpus)
+			best = B, best_gpus = x->n_kinds * B;
 	}
 	if (!tried)
 		snprintf(out->why, sizeof(out->why),
 			 "%d GPUs in nodes of %d: no block of whole nodes, nor one dividing a node, "
 			 "splits them", sc->n_gpus, x->gpn);
-	return 0;
+	if (best && x->B != best) {
+		int rc = rep_try(x, best); /* what succeeded succeeds again */
+		if (rc != 0)
+			return rc < 0 ? -1 : 0;
+	}
+	return best;
 }
 
 static int rep_alloc(struct rep *x)
@@ -563,8 +736,10 @@ static int rep_alloc(struct rep *x)
 	x->arpos = malloc(npeers * sizeof(size_t));
 	x->slot0 = malloc(((size_t)sc->n_slots + 1) * sizeof(int));
 	x->cnt = malloc(ng * sizeof(size_t));
+	x->rep_of = malloc(ng * sizeof(int));
+	x->kind = malloc(ng * sizeof(int));
 	return x->part_first && x->slot_first && x->soff && x->slist && x->idx && x->goff &&
-	       x->gseq && x->arpos && x->slot0 && x->cnt ? 0 : -1;
+	       x->gseq && x->arpos && x->slot0 && x->cnt && x->rep_of && x->kind ? 0 : -1;
 }
 
 int engine_replicas_find(const struct engine_schedule *sc, const struct engine_cluster *c,
@@ -589,8 +764,9 @@ int engine_replicas_find(const struct engine_schedule *sc, const struct engine_c
 		return mo_err_set(err, MO_ENOMEM, "out of memory looking for identical replicas");
 	}
 	if (B > 0) {
-		out->blocks = sc->n_gpus / B;
+		out->blocks = x.R;
 		out->block_gpus = B;
+		out->kinds = x.n_kinds;
 		out->why[0] = 0;
 	}
 	rep_free(&x);
@@ -604,6 +780,8 @@ void engine_replicas_release(struct engine_replicas *r)
 	engine_schedule_free(r->sub);
 	free(r->span_gpus);
 	free(r->span_net);
+	free(r->mult);
+	free(r->gpu_sub);
 	r->sub = NULL;
-	r->span_gpus = r->span_net = NULL;
+	r->span_gpus = r->span_net = r->mult = r->gpu_sub = NULL;
 }

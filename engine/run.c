@@ -248,7 +248,20 @@ struct sched_run {
 	const struct engine_replicas *rep;
 	int blocks, n_gpus;       /* ... and the whole schedule's GPUs */
 	size_t n_tasks;           /* ... and tasks */
+	uint64_t kernels, comms;  /* queued, counted for every block a task stands for */
 };
+
+/* How many blocks task t of r->sc stands for (1 when nothing collapsed). */
+static int task_mult(const struct sched_run *r, size_t t)
+{
+	return r->blocks > 1 ? r->rep->mult[t] : 1;
+}
+
+/* The simulator's GPU that GPU g of the whole schedule copies, -1 none. */
+static int gpu_of(const struct sched_run *r, int g)
+{
+	return r->blocks > 1 ? r->rep->gpu_sub[g] : g;
+}
 
 static int sched_nomem(struct mo_err *err)
 {
@@ -339,12 +352,14 @@ static int sched_queue_task(struct sched_run *r, size_t t, struct mo_err *err)
 			n = r->kc.e[e].n;
 		}
 		tags.phase = ph;
+		r->kernels += n * (uint64_t)task_mult(r, t);
 		r->op[t] = engine_sim_add_kernels(r->sim, r->sim_stream[tk->stream], k, n, &tags, r->deps,
 						  tk->n_deps, err);
 	} else {
 		for (size_t i = 0; i < tk->n_peers; i++)
 			r->peers[i] = r->sim_stream[sc->peers[tk->peer_off + i]];
 		tags.phase = tk->kind == ENGINE_TASK_ALLREDUCE ? WORKLOAD_OPT : -1;
+		r->comms += (uint64_t)task_mult(r, t);
 		r->op[t] = engine_sim_add_comm(r->sim,
 					       tk->kind == ENGINE_TASK_SEND ? ENGINE_COMM_SEND
 									    : ENGINE_COMM_ALLREDUCE,
@@ -360,23 +375,22 @@ static int sched_queue_task(struct sched_run *r, size_t t, struct mo_err *err)
 	return r->op[t] < 0 ? (int)r->op[t] : 0;
 }
 
-/* Counts and per-GPU SM and DRAM utilisation of the run (GPU g of block r
- * is block 0's GPU g mod its size: the same figures, summed in the same
- * order as a full run sums them). */
+/* Counts and per-GPU SM and DRAM utilisation of the run (a GPU of a
+ * collapsed block has its simulated copy's figures, gpu_of; summed in the
+ * same order as a full run sums them). */
 static int sched_gpu_results(const struct sched_run *r, struct engine_run_result *res,
 			     struct mo_err *err)
 {
 	const struct model_gpu *gpu = r->c->gpu;
-	size_t shared = r->blocks > 1 ? r->rep->shared : 0;
-	int n = r->n_gpus, B = r->sc->n_gpus;
+	int n = r->n_gpus;
 	struct engine_sim_stats st;
 
 	engine_sim_stats(r->sim, &st);
 	res->source = TRACE_SOURCE_SIMULATED;
 	res->iter_ns = res->iter_ns_min = res->iter_ns_max = st.span_ns;
 	res->iterations = 1;
-	res->kernels = st.kernels * (uint64_t)r->blocks;
-	res->comms = (st.comms - shared) * (uint64_t)r->blocks + shared;
+	res->kernels = r->blocks > 1 ? r->kernels : st.kernels;
+	res->comms = r->blocks > 1 ? r->comms : st.comms;
 	res->events = st.events;
 	res->tasks = r->n_tasks;
 	res->n_gpus = n;
@@ -387,9 +401,10 @@ static int sched_gpu_results(const struct sched_run *r, struct engine_run_result
 	for (int g = 0; g < n; g++) {
 		double avail = (double)gpu->sms * (double)st.span_ns;
 		double bw = (gpu->hbm_gbps > 0 ? gpu->hbm_gbps : 1000) * (double)st.span_ns;
-		res->gpu_util[g] = avail > 0 ? engine_sim_gpu_busy_sm_ns(r->sim, g % B) / avail : 0;
+		int s = gpu_of(r, g); /* -1: an engine_sim_* of no GPU, 0 */
+		res->gpu_util[g] = avail > 0 ? engine_sim_gpu_busy_sm_ns(r->sim, s) / avail : 0;
 		res->sm_util += res->gpu_util[g] / n;
-		res->gpu_dram_util[g] = bw > 0 ? engine_sim_gpu_dram_bytes(r->sim, g % B) / bw : 0;
+		res->gpu_dram_util[g] = bw > 0 ? engine_sim_gpu_dram_bytes(r->sim, s) / bw : 0;
 		res->dram_util += res->gpu_dram_util[g] / n;
 	}
 	return 0;
@@ -420,7 +435,7 @@ static int sched_module_results(const struct sched_run *r, struct engine_run_res
 		int m = sc->slots[tk->slot].module;
 		struct engine_module_time *mt = &res->modules[m];
 		int64_t s0 = engine_sim_op_start(r->sim, r->op[t]), s1 = engine_sim_op_end(r->sim, r->op[t]);
-		int64_t d = (s1 - s0) * r->blocks; /* every block's copy of it */
+		int64_t d = (s1 - s0) * task_mult(r, t); /* every block's copy of it */
 		if (tk->kind == ENGINE_TASK_SEND || tk->kind == ENGINE_TASK_ALLREDUCE)
 			continue;
 		mt->busy_ns += d;
@@ -439,6 +454,23 @@ static int sched_module_results(const struct sched_run *r, struct engine_run_res
 		res->modules[m].span_ns = first[m] == INT64_MAX ? 0 : last[m] - first[m];
 	free(first);
 	free(last);
+	return 0;
+}
+
+/* Simulated peak memory of every GPU (a GPU of a collapsed block: its
+ * copy's; one that holds nothing: 0). */
+static int sched_peaks(const struct sched_run *r, struct engine_run_result *res, struct mo_err *err)
+{
+	int64_t *sub = calloc((size_t)r->sc->n_gpus + 1, sizeof(int64_t));
+
+	res->gpu_peak_bytes = calloc((size_t)r->n_gpus + 1, sizeof(int64_t));
+	if (!sub || !res->gpu_peak_bytes || peak_memory(r->sc, r->w, r->sim, r->op, sub)) {
+		free(sub);
+		return sched_nomem(err);
+	}
+	for (int g = 0; g < r->n_gpus; g++)
+		res->gpu_peak_bytes[g] = gpu_of(r, g) >= 0 ? sub[gpu_of(r, g)] : 0;
+	free(sub);
 	return 0;
 }
 
@@ -466,12 +498,7 @@ static int sched_simulate(struct sched_run *r, struct engine_run_result *res, st
 	}
 	if ((rc = sched_gpu_results(r, res, err)) < 0 || (rc = sched_module_results(r, res, err)) < 0)
 		return rc;
-	res->gpu_peak_bytes = calloc((size_t)r->n_gpus + 1, sizeof(int64_t));
-	if (!res->gpu_peak_bytes || peak_memory(r->sc, r->w, r->sim, r->op, res->gpu_peak_bytes))
-		return sched_nomem(err);
-	for (int g = r->sc->n_gpus; g < r->n_gpus; g++)
-		res->gpu_peak_bytes[g] = res->gpu_peak_bytes[g % r->sc->n_gpus];
-	return 0;
+	return sched_peaks(r, res, err);
 }
 
 /* Whether to simulate one block of identical replicas (rep->blocks > 1) or
@@ -480,6 +507,7 @@ static int replicas_choose(const struct engine_schedule *sc, const struct engine
 			   const struct engine_run_opts *o, struct engine_replicas *rep,
 			   struct engine_run_result *res, struct mo_err *err)
 {
+	char what[128], idle[48] = "";
 	int rc;
 
 	memset(rep, 0, sizeof(*rep));
@@ -493,17 +521,26 @@ static int replicas_choose(const struct engine_schedule *sc, const struct engine
 		return rc;
 	res->replica_blocks = rep->blocks;
 	res->replica_block_gpus = rep->block_gpus;
-	if (rep->blocks == 1)
+	res->replica_kinds = rep->kinds;
+	if (rep->blocks == 1) {
 		snprintf(res->replicas, sizeof(res->replicas), "in full: %s", rep->why);
-	else if (rep->shared)
-		snprintf(res->replicas, sizeof(res->replicas),
-			 "%d identical blocks of %d GPUs, simulated once; assumed: symmetric "
-			 "all-reduce (%zu all-reduces priced over the whole group)",
-			 rep->blocks, rep->block_gpus, rep->shared);
-	else
-		snprintf(res->replicas, sizeof(res->replicas),
-			 "%d identical blocks of %d GPUs, simulated once (nothing passes between them)",
+		return 0;
+	}
+	if (rep->kinds == 1)
+		snprintf(what, sizeof(what), "%d identical blocks of %d GPUs, simulated once",
 			 rep->blocks, rep->block_gpus);
+	else
+		snprintf(what, sizeof(what), "%d blocks of %d GPUs in %d kinds of identical blocks, "
+			 "one of each simulated", rep->blocks, rep->block_gpus, rep->kinds);
+	if (rep->blocks * rep->block_gpus < sc->n_gpus)
+		snprintf(idle, sizeof(idle), ", GPUs %d-%d idle", rep->blocks * rep->block_gpus,
+			 sc->n_gpus - 1);
+	if (rep->shared)
+		snprintf(res->replicas, sizeof(res->replicas), "%s%s; assumed: symmetric all-reduce "
+			 "(%zu all-reduces priced over the whole group)", what, idle, rep->shared);
+	else
+		snprintf(res->replicas, sizeof(res->replicas), "%s%s (nothing passes between them)",
+			 what, idle);
 	return 0;
 }
 
@@ -528,9 +565,9 @@ int engine_sim_schedule(const struct engine_schedule *sc, const struct workload 
 	r.rep = &rep;
 	r.blocks = rep.blocks;
 	bc = *c;
-	if (rep.blocks > 1) { /* block 0 alone, on its own GPUs */
+	if (rep.blocks > 1) { /* a block of each kind alone, on its own GPUs */
 		r.sc = sc = rep.sub;
-		bc.n_gpus = rep.block_gpus;
+		bc.n_gpus = sc->n_gpus;
 		r.c = c = &bc;
 	}
 	r.sim = engine_sim_new(c, err);

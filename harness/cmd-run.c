@@ -49,6 +49,7 @@ static json_t *replicas_json(const struct engine_run_result *r)
 	json_object_set_new(o, "simulated", json_string(r->replica_blocks > 1 ? "once" : "full"));
 	json_object_set_new(o, "blocks", json_integer(r->replica_blocks));
 	json_object_set_new(o, "block_gpus", json_integer(r->replica_block_gpus));
+	json_object_set_new(o, "kinds", json_integer(r->replica_kinds));
 	json_object_set_new(o, "statement", json_string(r->replicas));
 	return o;
 }

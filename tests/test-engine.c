@@ -1162,12 +1162,16 @@ START_TEST(identical_replicas_are_found_exactly)
 		find_replicas(p, w, gpn, &rep);
 		ck_assert_msg(rep.blocks == 2 && rep.block_gpus == 2, "%d blocks of %d: %s", rep.blocks,
 			      rep.block_gpus, rep.why);
+		ck_assert_int_eq(rep.kinds, 1);
 		ck_assert_int_eq(rep.shared, 3);
+		for (int g = 0; g < 4; g++)
+			ck_assert_int_eq(rep.gpu_sub[g], g % 2);
 		ck_assert_int_eq(rep.sub->n_gpus, 2);
 		ck_assert_int_eq(rep.sub->n_slots, 3);
 		for (size_t t = 0; t < rep.sub->n_tasks; t++) {
 			const struct engine_task *tk = &rep.sub->tasks[t];
 			ck_assert_int_eq(rep.span_gpus[t], tk->kind == ENGINE_TASK_ALLREDUCE ? 2 : 0);
+			ck_assert_int_eq(rep.mult[t], tk->kind == ENGINE_TASK_ALLREDUCE ? 1 : 2);
 			ck_assert_int_eq(rep.span_net[t], tk->kind == ENGINE_TASK_ALLREDUCE && gpn == 2);
 			if (tk->kind == ENGINE_TASK_ALLREDUCE) {
 				ck_assert_int_eq(tk->n_peers, 1); /* block 0's replica only */
@@ -1179,13 +1183,15 @@ START_TEST(identical_replicas_are_found_exactly)
 		engine_replicas_release(&rep);
 	}
 	ck_assert_int_eq(ar, 6);
-	/* nodes of 3: no block of 2 GPUs is a node or divides one; blocks of
-	 * one GPU hold different slots */
+	/* nodes of 3: no block of 2 GPUs is a node or divides one; a block of
+	 * one GPU sends to the next */
 	find_replicas(p, w, 3, &rep);
 	ck_assert_int_eq(rep.blocks, 1);
 	ck_assert_ptr_null(rep.sub);
-	ck_assert_msg(strstr(rep.why, "4 blocks of 1 GPUs") && strstr(rep.why, "GPU 1"), "%s", rep.why);
-	/* 7 microbatches (of a batch of 14): replica 0 runs 4, replica 1 three */
+	ck_assert_msg(strstr(rep.why, "4 blocks of 1 GPUs") && strstr(rep.why, "another block"), "%s",
+		      rep.why);
+	/* 7 microbatches (of a batch of 14): replica 0 runs 4, replica 1
+	 * three; two kinds of two blocks save nothing */
 	p->microbatches = 7;
 	w->batch = 14;
 	find_replicas(p, w, 2, &rep);
@@ -1205,38 +1211,32 @@ START_TEST(identical_replicas_are_found_exactly)
 }
 END_TEST
 
-/* The same plan simulated once per block and in full: the same figures
- * (the e2e test replicas.sh compares bundled workloads' plans). */
-START_TEST(identical_replicas_simulated_once_give_the_full_runs_figures)
+/* p run with identical blocks simulated once (r[0]) and in full (r[1]),
+ * nodes of 2 GPUs; the figures must agree. */
+static void run_once_and_full(const struct plan *p, const struct workload *w,
+			      struct engine_run_result *r)
 {
-	struct workload *w = load_spec(two_module_spec);
-	struct plan *p = replicated_mm_plan(0);
-	struct engine_run_result r[2];
 	struct mo_err err;
 
 	for (int full = 0; full < 2; full++) {
 		struct engine_cluster c;
 		struct engine_run_opts o;
-
-		engine_cluster_for_workload(&c, model_gpu_find("h100", NULL), 4, w);
+		engine_cluster_for_workload(&c, model_gpu_find("h100", NULL), p->n_gpus, w);
 		c.gpus_per_node = 2;
 		engine_run_opts_init(&o);
 		o.cluster = &c;
 		o.replicas_full = full;
 		ck_assert_msg(engine_run(p, w, &o, &r[full], &err) == 0, "%s", err.msg);
 	}
-	ck_assert_int_eq(r[0].replica_blocks, 2);
-	ck_assert_msg(strstr(r[0].replicas, "2 identical blocks of 2 GPUs, simulated once; assumed: "
-					    "symmetric all-reduce"), "%s", r[0].replicas);
 	ck_assert_int_eq(r[1].replica_blocks, 1);
 	ck_assert_int_eq(r[0].iter_ns, r[1].iter_ns);
 	ck_assert_int_lt(r[0].events, r[1].events);
 	ck_assert_int_eq(r[0].kernels, r[1].kernels);
 	ck_assert_int_eq(r[0].comms, r[1].comms);
 	ck_assert_int_eq(r[0].tasks, r[1].tasks);
-	ck_assert_int_eq(r[0].n_gpus, 4);
+	ck_assert_int_eq(r[0].n_gpus, p->n_gpus);
 	ck_assert(r[0].sm_util == r[1].sm_util && r[0].dram_util == r[1].dram_util);
-	for (int g = 0; g < 4; g++) {
+	for (int g = 0; g < p->n_gpus; g++) {
 		ck_assert(r[0].gpu_util[g] == r[1].gpu_util[g]);
 		ck_assert(r[0].gpu_dram_util[g] == r[1].gpu_dram_util[g]);
 		ck_assert_int_eq(r[0].gpu_peak_bytes[g], r[1].gpu_peak_bytes[g]);
@@ -1246,6 +1246,64 @@ START_TEST(identical_replicas_simulated_once_give_the_full_runs_figures)
 		ck_assert_int_eq(r[0].modules[m].busy_ns, r[1].modules[m].busy_ns);
 		ck_assert_int_eq(r[0].modules[m].span_ns, r[1].modules[m].span_ns);
 	}
+}
+
+/* Three replicas of replicated_mm_plan's layout on GPUs 2r, 2r+1, 7
+ * microbatches (a batch of 14): replica 0 runs 3, replicas 1 and 2 two
+ * each: blocks 1 and 2 are one kind, block 0 another. */
+START_TEST(blocks_of_two_kinds_are_simulated_once_each)
+{
+	struct workload *w = load_spec(two_module_spec);
+	struct plan *p = plan_new(6);
+	struct engine_replicas rep;
+	struct engine_run_result r[2];
+
+	snprintf(p->gpu, sizeof(p->gpu), "h100");
+	p->schedule = PLAN_SCHEDULE_1F1B;
+	p->microbatches = 7;
+	p->microbatch_size = 2;
+	w->batch = 14;
+	for (int i = 0; i < 3; i++) {
+		plan_add_slot(plan_add_partition(p, 2 * i, 32), "vision", 0, 4, 0, i, 3);
+		plan_add_slot(plan_add_partition(p, 2 * i, 96), "llm", 0, 2, 0, i, 3);
+		plan_add_slot(plan_add_partition(p, 2 * i + 1, 132), "llm", 2, 4, 1, i, 3);
+	}
+	find_replicas(p, w, 2, &rep);
+	ck_assert_msg(rep.blocks == 3 && rep.block_gpus == 2 && rep.kinds == 2, "%d/%d/%d: %s",
+		      rep.blocks, rep.block_gpus, rep.kinds, rep.why);
+	ck_assert_int_eq(rep.sub->n_gpus, 4);
+	for (int g = 0; g < 6; g++)
+		ck_assert_int_eq(rep.gpu_sub[g], g < 2 ? g : 2 + g % 2);
+	for (size_t t = 0; t < rep.sub->n_tasks; t++) {
+		const struct engine_task *tk = &rep.sub->tasks[t];
+		int gpu = rep.sub->streams[tk->stream].gpu;
+		if (tk->kind == ENGINE_TASK_ALLREDUCE) /* one participant per kind, over 3 GPUs */
+			ck_assert(tk->n_peers == 2 && rep.span_gpus[t] == 3 && rep.span_net[t] == 1);
+		else
+			ck_assert_int_eq(rep.mult[t], gpu < 2 ? 1 : 2);
+	}
+	engine_replicas_release(&rep);
+	run_once_and_full(p, w, r);
+	ck_assert_msg(strstr(r[0].replicas, "3 blocks of 2 GPUs in 2 kinds"), "%s", r[0].replicas);
+	engine_run_result_release(&r[0]);
+	engine_run_result_release(&r[1]);
+	plan_free(p);
+	workload_free(w);
+}
+END_TEST
+
+/* The same plan simulated once per block and in full: the same figures
+ * (the e2e test replicas.sh compares bundled workloads' plans). */
+START_TEST(identical_replicas_simulated_once_give_the_full_runs_figures)
+{
+	struct workload *w = load_spec(two_module_spec);
+	struct plan *p = replicated_mm_plan(0);
+	struct engine_run_result r[2];
+
+	run_once_and_full(p, w, r);
+	ck_assert_int_eq(r[0].replica_blocks, 2);
+	ck_assert_msg(strstr(r[0].replicas, "2 identical blocks of 2 GPUs, simulated once; assumed: "
+					    "symmetric all-reduce"), "%s", r[0].replicas);
 	engine_run_result_release(&r[0]);
 	engine_run_result_release(&r[1]);
 	plan_free(p);
@@ -1889,6 +1947,7 @@ Suite *test_suite(void)
 
 	tcase_add_test(sim, a_kernel_runs_in_waves_of_its_partition);
 	tcase_add_test(sim, identical_replicas_are_found_exactly);
+	tcase_add_test(sim, blocks_of_two_kinds_are_simulated_once_each);
 	tcase_add_test(sim, identical_replicas_simulated_once_give_the_full_runs_figures);
 	tcase_add_test(sim, a_partial_last_wave_costs_only_its_blocks);
 	tcase_add_test(sim, planner_and_simulator_agree_on_each_pair_of_kernel_classes);

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# mosaic run --replicas once|full: a plan whose GPUs split into identical
-# blocks of replicas is simulated once per block and gives exactly the full
-# simulation's figures (iteration time, per-GPU utilisation and memory,
-# per-module times, kernel and communication counts: only the events
-# simulated differ); plans that are not identical blocks are simulated in
-# full, and the output says why.  Exact equality, no tolerance: a block's
-# events come at the same times in both runs (engine/replicas.c).
+# mosaic run --replicas once|full: a plan whose GPUs split into blocks of
+# replicas of a few kinds of identical blocks is simulated one block per
+# kind and gives exactly the full simulation's figures (iteration time,
+# per-GPU utilisation and memory, per-module times, kernel and
+# communication counts: only the events simulated differ); plans that do
+# not split so are simulated in full, and the output says why.  Exact
+# equality, no tolerance: a block's events come at the same times in both
+# runs (engine/replicas.c).
 . "$(dirname "$0")/lib.sh"
 
 # plan W N PLANNER NAME: a plan without the finalist check
@@ -31,13 +32,14 @@ json.dump(p, open(sys.argv[2], "w"))
 PY
 }
 
-# same NAME WANT: run once and in full (compared by check_same at the end:
+# same NAME WANT [SPEC]: run once and in full (compared by check_same at the end:
 # the figures agree, and the run simulated once when WANT is "once", in
 # full when "full")
 cases=
 same() {
-	"$MOSAIC" run "$tmp/$1.json" --json >"$tmp/$1.once" 2>"$tmp/err" || fail "run $1: $(cat "$tmp/err")"
-	"$MOSAIC" run "$tmp/$1.json" --json --replicas full >"$tmp/$1.full" 2>"$tmp/err" \
+	local ws=${3:+--workload $3}
+	"$MOSAIC" run "$tmp/$1.json" $ws --json >"$tmp/$1.once" 2>"$tmp/err" || fail "run $1: $(cat "$tmp/err")"
+	"$MOSAIC" run "$tmp/$1.json" $ws --json --replicas full >"$tmp/$1.full" 2>"$tmp/err" \
 		|| fail "run $1 --replicas full: $(cat "$tmp/err")"
 	cases="$cases $1:$2"
 }
@@ -53,7 +55,7 @@ for case in sys.argv[2:]:
     assert rb["simulated"] == "full" and rb["statement"] == "in full: asked to simulate every replica", rb
     if want == "once":
         assert ra["blocks"] >= 2 and ra["blocks"] * ra["block_gpus"] == a["gpus"], (name, ra)
-        assert "simulated once; assumed: symmetric all-reduce" in ra["statement"], (name, ra)
+        assert "simulated" in ra["statement"] and "assumed: symmetric all-reduce" in ra["statement"], (name, ra)
         assert a["events"] < b["events"], (name, a["events"], b["events"])
     else:
         assert ra["statement"].startswith("in full: ") and "not identical" in ra["statement"], (name, ra)
@@ -80,15 +82,8 @@ same qwen-64 once
 grep -q '"statement": "8 identical blocks of 8 GPUs, simulated once; assumed: symmetric all-reduce (10 all-reduces priced over the whole group)"' \
 	"$tmp/qwen-64.once" || fail "qwen3-vl at 64 GPUs: $(grep statement "$tmp/qwen-64.once")"
 
-# Not identical, simulated in full (and saying why): replicas whose
-# microbatches split unevenly, a time-shared partition whose slots take
-# their turns in another order in each replica, other partitions on one GPU.
-plan clip 8 mosaic clip-8
-same clip-8 full
-grep -q 'holds other tasks than stream' "$tmp/clip-8.once" || fail "uneven microbatches: $(grep statement "$tmp/clip-8.once")"
-plan qwen3-vl 8 megatron qwen-8
-same qwen-8 full
-grep -q 'runs its tasks in another order' "$tmp/qwen-8.once" || fail "qwen3-vl at 8 GPUs: $(grep statement "$tmp/qwen-8.once")"
+# Blocks of two kinds, one of each simulated: one GPU with other quotas;
+# 17 microbatches over 16 replicas (replica 0 runs two).
 python3 - "$tmp/clip-16-parts.json" "$tmp/clip-16-hetero.json" <<'PY' || fail "hetero plan"
 import json, sys
 p = json.load(open(sys.argv[1]))
@@ -96,9 +91,31 @@ q = p["placement"][5]["partitions"]
 q[0]["sms"], q[1]["sms"] = 32, 96
 json.dump(p, open(sys.argv[2], "w"))
 PY
-same clip-16-hetero full
-grep -q "partitions differ from GPU" "$tmp/clip-16-hetero.once" \
-	|| fail "other partitions: $(grep statement "$tmp/clip-16-hetero.once")"
+same clip-16-hetero once
+grep -q '"statement": "16 blocks of 1 GPUs in 2 kinds of identical blocks, one of each simulated' \
+	"$tmp/clip-16-hetero.once" || fail "other quotas: $(grep statement "$tmp/clip-16-hetero.once")"
+python3 - workloads/clip.json "$tmp/clip-17.spec.json" "$tmp/clip-16.json" "$tmp/clip-17.json" <<'PY' \
+	|| fail "17 microbatches"
+import json, sys
+w, p = json.load(open(sys.argv[1])), json.load(open(sys.argv[3]))
+p["microbatches"] = 17
+w["batch"] = 17 * p["microbatch_size"]
+json.dump(w, open(sys.argv[2], "w"))
+json.dump(p, open(sys.argv[4], "w"))
+PY
+same clip-17 once "$tmp/clip-17.spec.json"
+grep -q 'in 2 kinds of identical blocks' "$tmp/clip-17.once" || fail "17 microbatches: $(grep statement "$tmp/clip-17.once")"
+
+# Not identical, simulated in full (and saying why): a microbatch that
+# crosses blocks (clip's 16 vision replicas and 8 text replicas meet at the
+# loss), a time-shared partition whose slots take their turns in another
+# order in each replica.
+plan clip 8 mosaic clip-8
+same clip-8 full
+grep -q 'sends to or waits for another block' "$tmp/clip-8.once" || fail "crossing microbatches: $(grep statement "$tmp/clip-8.once")"
+plan qwen3-vl 8 megatron qwen-8
+same qwen-8 full
+grep -q 'runs its tasks in another order' "$tmp/qwen-8.once" || fail "qwen3-vl at 8 GPUs: $(grep statement "$tmp/qwen-8.once")"
 
 # A run that writes its trace simulates every GPU; text output states it.
 "$MOSAIC" run "$tmp/clip-16.json" -o "$tmp/clip-16.mtr" >"$tmp/out" 2>"$tmp/err" || fail "run -o: $(cat "$tmp/err")"
