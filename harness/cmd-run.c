@@ -26,10 +26,11 @@ static const char usage[] =
 	"  per-module time.  --backend cuda runs it on real GPUs (one MPI rank per GPU;\n"
 	"  -o RUN-%r.mtr records a measured trace per rank; --iterations timed\n"
 	"  iterations, default 5, after --warmup untimed ones, default 1); --replicas:\n"
-	"  once (the default) simulates one block when the GPUs split into identical\n"
-	"  blocks of replicas (same partitions, modules and tasks; only their\n"
-	"  all-reduces couple them, priced for the whole group) and copies its figures\n"
-	"  to every block, full simulates every GPU; the output states which and why\n"
+	"  once (the default): when the GPUs split into blocks of replicas of a few\n"
+	"  kinds of identical blocks (same partitions, modules and tasks; only their\n"
+	"  all-reduces couple them, priced for the whole group), one block of each kind\n"
+	"  is simulated and its figures copied to every block of its kind; full\n"
+	"  simulates every GPU; the output states which and why\n"
 	"  (a run with -o always simulates every GPU); --quiet: accepted as by every\n"
 	"  command (run writes only errors to stderr)";
 

@@ -181,7 +181,9 @@ static int run_timed(const struct plan *p, const struct workload *w, int full,
 
 /* Identical replicas simulated once against every replica simulated:
  * megatron's plans of qwen3-vl, the batch growing with the cluster (its
- * blocks of 8-GPU pipelines are identical; mosaic's plans above are not). */
+ * pipelines repeat in blocks of whole nodes; mosaic's plans of the series
+ * below give modules different replica counts, so their microbatches cross
+ * blocks and they are simulated in full). */
 static void replicas_once(void)
 {
 	static const int sizes[] = {64, 1024, 8192};
