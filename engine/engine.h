@@ -621,7 +621,7 @@ struct engine_run_result {
 	 * replicas: that statement, or why every GPU was simulated ("in full:
 	 * ..."). */
 	int replica_blocks, replica_block_gpus, replica_kinds;
-	char replicas[256];
+	char replicas[384];
 	/* cuda */
 	int64_t busy_ns;          /* compute-task GPU time per iteration, summed over
 	                             partitions and ranks (CUDA events) */
