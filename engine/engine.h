@@ -481,8 +481,8 @@ void engine_schedule_free(struct engine_schedule *s);
  * first-of-its-kind does, and its data moves through each participant's
  * own port, which carries the same flows in every block of a kind.
  * engine_replicas_find checks this exactly (never by heuristic) for the
- * block size that leaves the fewest GPUs to simulate (at most
- * ENGINE_REPLICA_KINDS kinds, and fewer kinds than blocks); when it holds,
+ * smallest block size that gives fewer kinds than blocks (at most
+ * ENGINE_REPLICA_KINDS kinds); when it holds,
  * *out has blocks >= 2 and kinds, and sub is the schedule of one block of
  * each kind (kind q on GPUs q * block_gpus ...; tasks in the same order,
  * each all-reduce over their participants only) with, per task of sub, how
