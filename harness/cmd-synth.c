@@ -11,7 +11,7 @@
 #include "workloads/workloads.h"
 
 static const char usage[] =
-	"mosaic synth SPEC [--gpu NAME] [--batch N] [--microbatch N] [--launch eager|graphs]\n"
+	"mosaic synth SPEC [--gpu NAME] [--batch N] [--microbatch N] [--launch eager|graphs|executor]\n"
 	"             [--optimizer adam|adamw|sgd] [--optimizer-impl foreach|for-loop|fused]\n"
 	"             -o OUT.mtr [--json] [--quiet]\n"
 	"  one training iteration (every microbatch's forward and backward, then the\n"
@@ -121,7 +121,7 @@ int cmd_synth(int argc, char **argv)
 		case 'l':
 			if ((launch = model_launch_parse(optarg)) < 0)
 				return cli_usage_error("synth",
-						       "--launch '%s': expected eager or graphs", optarg);
+						       "--launch '%s': expected eager, graphs or executor", optarg);
 			break;
 		case 'O':
 			if ((okind = workload_opt_kind_parse(optarg)) < 0)

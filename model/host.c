@@ -69,6 +69,8 @@ double model_host_activity_ns(const struct model_host *h, double launches, doubl
 {
 	if (h->mode == MODEL_LAUNCH_GRAPHS)
 		return 0;
+	if (h->mode == MODEL_LAUNCH_EXECUTOR) /* no Python runs between the kernels */
+		pycalls = 0;
 	return launches * (double)h->launch_ns + ops * (double)h->op_ns +
 	       pycalls * (double)h->pycall_ns;
 }
@@ -77,6 +79,8 @@ int64_t model_host_kernel_ns(const struct model_host *h, int kclass)
 {
 	if (h->mode == MODEL_LAUNCH_GRAPHS)
 		return 0;
+	if (h->mode == MODEL_LAUNCH_EXECUTOR) /* model.h: MODEL_LAUNCH_EXECUTOR, any class */
+		return (int64_t)model_host_activity_ns(h, 1, MODEL_HOST_BWD_OPS_PER_LAUNCH, 0);
 	if (kclass < 0 || kclass >= TRACE_CLASS_COUNT)
 		kclass = TRACE_CLASS_UNKNOWN;
 	return h->kernel_cpu_ns[kclass];
@@ -222,7 +226,7 @@ void model_host_from_fit(const struct model_host_fit *f, struct model_host *h)
 }
 
 static const char *const issue_names[] = {"per-slot", "per-gpu", "none"};
-static const char *const launch_names[] = {"eager", "graphs"};
+static const char *const launch_names[] = {"eager", "graphs", "executor"};
 
 static int name_index(const char *const *names, int n, const char *s)
 {
@@ -244,10 +248,11 @@ int model_host_issue_parse(const char *s)
 
 const char *model_launch_name(int mode)
 {
-	return mode == MODEL_LAUNCH_GRAPHS ? launch_names[1] : launch_names[0];
+	return mode == MODEL_LAUNCH_GRAPHS || mode == MODEL_LAUNCH_EXECUTOR ? launch_names[mode]
+									    : launch_names[0];
 }
 
 int model_launch_parse(const char *s)
 {
-	return name_index(launch_names, 2, s);
+	return name_index(launch_names, 3, s);
 }

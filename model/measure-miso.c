@@ -14,7 +14,13 @@
  * not stated: skipped by the predictor with that reason); the others
  * (mobilenet, transformer, cyclegan, deepspeech2) have no synthesiser and
  * are skipped.  dtype tf32: TensorFlow runs fp32 matmuls as TF32 on A100 by
- * default.  The A100 40GB form factor is not stated (SXM assumed).
+ * default.  The A100 40GB form factor is not stated (SXM assumed).  launch
+ * executor: mps/models/resnet_train.py (socc22-miso 39b1ee6) trains with
+ * Keras' model.fit (lines 140, 229), which runs each step as one
+ * tf.function: TensorFlow's C++ executor issues the kernels (model.h,
+ * MODEL_LAUNCH_EXECUTOR); the timed window (lines 183-186) is one step
+ * from batch begin to batch end, whose logs Keras converts to numbers,
+ * waiting for the GPU.
  */
 #include "model/model.h"
 #include "model/measure-internal.h"
@@ -118,6 +124,7 @@ static int read_log(struct model_meas_set *s, const char *dir, const char *name,
 	m.copies = 1;
 	m.ns = med * 1e9;
 	m.ref_sms = 98;
+	m.launch = MODEL_MEAS_LAUNCH_EXECUTOR; /* model.fit runs each step as a tf.function */
 	snprintf(m.note, sizeof(m.note), "Keras/TensorFlow training, median iteration, tf32 assumed");
 	return model_meas_add(s, &m, err);
 }

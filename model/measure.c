@@ -281,9 +281,13 @@ static int shape_pair(const struct csv_ctx *c, const char *at, char *kv, struct 
 		return 0;
 	}
 	if (key == K_LAUNCH) {
-		if (strcmp(eq + 1, "eager") && strcmp(eq + 1, "graphs"))
-			return bad(c, F_SHAPE, at, "launch must be eager or graphs, not '%s'", eq + 1);
-		m->launch = !strcmp(eq + 1, "eager") ? MODEL_MEAS_LAUNCH_EAGER : MODEL_MEAS_LAUNCH_GRAPHS;
+		int mode = model_launch_parse(eq + 1);
+		if (mode < 0)
+			return bad(c, F_SHAPE, at, "launch must be eager, graphs or executor, not '%s'",
+				   eq + 1);
+		m->launch = mode == MODEL_LAUNCH_GRAPHS     ? MODEL_MEAS_LAUNCH_GRAPHS
+			    : mode == MODEL_LAUNCH_EXECUTOR ? MODEL_MEAS_LAUNCH_EXECUTOR
+							    : MODEL_MEAS_LAUNCH_EAGER;
 		return 0;
 	}
 	if (key == K_INPUT) {

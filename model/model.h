@@ -1089,9 +1089,13 @@ struct model_meas {
  * prediction is the GPU's time alone), eager (PyTorch: each kernel costs its
  * host thread model_host's eager CPU time and starts no earlier than it is
  * issued), graphs (CUDA graphs or back-to-back launches, as MLPerf's
- * TensorRT harness does: one graph launch per batch). */
+ * TensorRT harness does: one graph launch per batch), executor (a framework
+ * graph's C++ executor, as Keras' model.fit runs a TensorFlow step: each
+ * kernel costs a launch and MODEL_HOST_BWD_OPS_PER_LAUNCH operators). */
 enum model_meas_launch { MODEL_MEAS_LAUNCH_UNKNOWN = 0, MODEL_MEAS_LAUNCH_EAGER = 1,
-			 MODEL_MEAS_LAUNCH_GRAPHS = 2 };
+			 MODEL_MEAS_LAUNCH_GRAPHS = 2,
+			 MODEL_MEAS_LAUNCH_EXECUTOR = 3 /* a framework's C++ graph executor
+			                                   (MODEL_LAUNCH_EXECUTOR) */ };
 
 /* An item a converter read but the evaluation cannot use, and why. */
 struct model_meas_skip {
@@ -1352,6 +1356,20 @@ int model_meas_evaluate(const struct model_meas_set *s, model_meas_model_fn fn, 
  */
 #define MODEL_HOST_BWD_OPS_PER_LAUNCH 2.44
 /*
+ * A framework's graph executor (MODEL_LAUNCH_EXECUTOR): the kernels of a
+ * TensorFlow graph (tf.function; Keras' model.fit runs each training step as
+ * one unless run_eagerly) are issued by TensorFlow's C++ executor, one
+ * operator after another, with no Python between them.  No trace of
+ * TensorFlow is among our inputs, so its per-kernel CPU time is taken from
+ * the nearest measured case, autograd's C++ thread above: a launch and
+ * MODEL_HOST_BWD_OPS_PER_LAUNCH CPU operators, no Python call, i.e.
+ * model_host_activity_ns(h, 1, MODEL_HOST_BWD_OPS_PER_LAUNCH, 0) = 20.5 us
+ * on the H100 host (12.36 + 2.44 x 3.33), for every kernel of every phase.
+ * An assumption (TensorFlow's executor costing what ATen's dispatch does),
+ * stated, not fitted: nothing here was fitted to a TensorFlow measurement.
+ * Under this mode model_host_activity_ns charges no Python calls.
+ */
+/*
  * The hosts of other GPUs (model_host_init_gpu), from their own machines'
  * traces in ../shared/external-traces, which were recorded without Python
  * stacks: per GPU, the launch intervals on each thread (the same intervals
@@ -1433,12 +1451,16 @@ int model_meas_evaluate(const struct model_meas_set *s, model_meas_model_fn fn, 
 enum model_host_issue { MODEL_HOST_PER_SLOT = 0, MODEL_HOST_PER_GPU = 1, MODEL_HOST_NONE = 2 };
 const char *model_host_issue_name(int issue); /* "per-slot", "per-gpu", "none"; "unknown" */
 int model_host_issue_parse(const char *s);    /* -1 when unknown */
-const char *model_launch_name(int mode);      /* "eager", "graphs" */
+const char *model_launch_name(int mode);      /* "eager", "graphs", "executor" */
 int model_launch_parse(const char *s);        /* -1 when unknown */
 
 enum model_launch_mode {
 	MODEL_LAUNCH_EAGER = 0,  /* every kernel dispatched by Python/ATen */
 	MODEL_LAUNCH_GRAPHS = 1, /* a captured CUDA graph replayed: one launch per sequence */
+	MODEL_LAUNCH_EXECUTOR = 2, /* a framework's C++ graph executor issues each kernel, no
+	                              Python (TensorFlow's tf.function, which Keras' model.fit
+	                              runs a step as; TorchScript): every kernel of every phase
+	                              costs a launch and MODEL_HOST_BWD_OPS_PER_LAUNCH operators */
 };
 
 struct model_host {

@@ -486,7 +486,8 @@ START_TEST(a_model_row_says_how_its_kernels_were_launched_and_its_input_copied)
 				 "model,fp16,name=resnet50 batch=1 launch=graphs,h100,whole,-,none,900\n"
 				 "model,fp16,name=resnet50 batch=1,h100,whole,-,none,900\n"
 				 "model,fp16,name=resnet50 batch=1 input=pageable,h100,whole,-,none,900\n"
-				 "model,fp16,name=resnet50 batch=1 input=none,h100,whole,-,none,900\n";
+				 "model,fp16,name=resnet50 batch=1 input=none,h100,whole,-,none,900\n"
+				 "model,fp16,name=resnet50 batch=1 launch=executor,h100,whole,-,none,900\n";
 	static const char bad[] = "kind,dtype,shape,gpu,mechanism,quota,corun,time_us\n"
 				  "model,fp16,name=resnet50 batch=1 launch=lazy,h100,whole,-,none,5000\n";
 	static const char bad_input[] = "kind,dtype,shape,gpu,mechanism,quota,corun,time_us\n"
@@ -501,8 +502,9 @@ START_TEST(a_model_row_says_how_its_kernels_were_launched_and_its_input_copied)
 	ck_assert_int_eq(s.m[2].launch, MODEL_MEAS_LAUNCH_UNKNOWN);
 	/* and whether each batch first copies its input from pageable memory */
 	ck_assert(!s.m[2].input_pageable && s.m[3].input_pageable && !s.m[4].input_pageable);
+	ck_assert_int_eq(s.m[5].launch, MODEL_MEAS_LAUNCH_EXECUTOR);
 	ck_assert_int_eq(model_meas_parse_csv(&s, bad, sizeof(bad) - 1, "bad.csv", &err), -MO_EINPUT);
-	ck_assert_ptr_nonnull(strstr(err.msg, "launch must be eager or graphs, not 'lazy'"));
+	ck_assert_ptr_nonnull(strstr(err.msg, "launch must be eager, graphs or executor, not 'lazy'"));
 	ck_assert_int_eq(model_meas_parse_csv(&s, bad_input, sizeof(bad_input) - 1, "b.csv", &err),
 			 -MO_EINPUT);
 	ck_assert_ptr_nonnull(strstr(err.msg, "input must be pageable or none, not 'pinned'"));
@@ -815,6 +817,8 @@ START_TEST(miso_logs_become_training_rows_with_the_median_iteration_and_7g_as_re
 	ck_assert_int_eq(m->batch, 512);
 	ck_assert_int_eq(m->train, 1);
 	ck_assert_int_eq(m->op.dtype, MODEL_TF32);
+	/* mps/models/resnet_train.py: model.fit, each step one tf.function */
+	ck_assert_int_eq(m->launch, MODEL_MEAS_LAUNCH_EXECUTOR);
 	ck_assert_str_eq(m->gpu, "a100-40gb-sxm");
 	ck_assert_int_eq(m->mech, MODEL_MECH_MIG);
 	ck_assert_int_eq(m->sms, 14);

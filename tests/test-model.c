@@ -1649,6 +1649,35 @@ START_TEST(a_kernel_stream_lasts_the_max_of_host_issue_and_gpu_work)
 }
 END_TEST
 
+/* A graph executor (TensorFlow's tf.function) issues every kernel from C++:
+ * a launch and 2.44 CPU operators, no Python, whatever the class: 12360 +
+ * 2.44 x 3330 = 20485.2 ns on the H100 host; three 10 us GEMMs wait on it,
+ * 3 x 20485 + 10000 = 71455 ns (eager: 101800); an activity's Python calls
+ * cost nothing; the A100 host's own launch and operator figures: 33520 +
+ * 2.44 x 6350 = 49014 ns. */
+START_TEST(a_graph_executor_costs_each_kernel_a_launch_and_its_operators_without_python)
+{
+	struct model_host h;
+	struct model_host_stream s;
+
+	model_host_init(&h, MODEL_LAUNCH_EXECUTOR);
+	ck_assert_int_eq(model_host_kernel_ns(&h, TRACE_CLASS_GEMM), 20485);
+	ck_assert_int_eq(model_host_kernel_ns(&h, TRACE_CLASS_REDUCTION), 20485);
+	ck_assert_int_eq(model_host_kernel_ns(&h, TRACE_CLASS_MEMORY), 20485);
+	ck_assert_double_eq_tol(model_host_activity_ns(&h, 2, 4, 100), 2 * 12360 + 4 * 3330, 1e-6);
+	model_host_stream_init(&h, &s);
+	for (int i = 0; i < 3; i++)
+		model_host_stream_add(&h, &s, TRACE_CLASS_GEMM, 10000);
+	ck_assert_double_eq_tol(s.end_ns, 71455, 1e-6);
+	model_host_init_gpu(&h, MODEL_LAUNCH_EXECUTOR, model_gpu_find("a100-80gb-sxm", NULL));
+	ck_assert_int_eq(model_host_kernel_ns(&h, TRACE_CLASS_CONV), 49014);
+	ck_assert_int_eq(model_launch_parse("executor"), MODEL_LAUNCH_EXECUTOR);
+	ck_assert_str_eq(model_launch_name(MODEL_LAUNCH_EXECUTOR), "executor");
+	ck_assert_str_eq(model_launch_name(MODEL_LAUNCH_GRAPHS), "graphs");
+	ck_assert_int_eq(model_launch_parse("xla"), -1);
+}
+END_TEST
+
 Suite *test_suite(void)
 {
 	Suite *s = suite_create("model");
@@ -1662,6 +1691,7 @@ Suite *test_suite(void)
 	tcase_add_test(tc, a_long_misaligned_softmax_row_is_read_scalar);
 	tcase_add_test(tc, a_kernel_stream_lasts_the_max_of_host_issue_and_gpu_work);
 	tcase_add_test(tc, each_gpu_gets_the_host_constants_of_its_own_machines_traces);
+	tcase_add_test(tc, a_graph_executor_costs_each_kernel_a_launch_and_its_operators_without_python);
 	tcase_add_test(tc, a_mig_instance_is_a_gpu_with_its_slices_of_memory_bandwidth_and_l2);
 	tcase_add_test(tc, a_mig_instance_computes_at_its_own_sms_rate);
 	tcase_add_test(tc, an_unknown_gpu_is_an_error_listing_the_known_ones);

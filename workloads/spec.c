@@ -16,7 +16,7 @@
  * cluster: gpu (string), gpus (int > 0), gpus_per_node (int > 0),
  *   nvlink_gbps, net_gbps (numbers >= 0), links (string: free text),
  *   host ("per-slot" | "per-gpu" | "none": who issues the kernels, see
- *   model_host_issue; default per-slot), launch ("eager" | "graphs";
+ *   model_host_issue; default per-slot), launch ("eager" | "graphs" | "executor";
  *   default eager).
  * edges[i]: from, to (module names, required), bytes_per_sample (int >= 0;
  *   default: the from-module's output per sample).
@@ -556,7 +556,7 @@ static int parse_cluster(struct pctx *p, json_t *obj, struct workload *w)
 				int x2 = host ? model_host_issue_parse(links) : model_launch_parse(links);
 				if (x2 < 0)
 					return perr(p, key, host ? "expected per-slot, per-gpu or none"
-								 : "expected eager or graphs");
+								 : "expected eager, graphs or executor");
 				*(host ? &w->host_issue : &w->launch_mode) = x2;
 			}
 		} else {

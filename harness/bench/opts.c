@@ -43,7 +43,7 @@ static int cluster_options(const struct model_json *j, json_t *root, struct benc
 	if ((v = json_object_get(root, "launch")) &&
 	    (model_json_v_str(j, v, "launch", text, sizeof(text)) < 0 ||
 	     (c->launch_mode = model_launch_parse(text)) < 0))
-		return model_json_fail(j, "launch", "must be eager or graphs");
+		return model_json_fail(j, "launch", "must be eager, graphs or executor");
 	return 0;
 }
 
