@@ -8,7 +8,8 @@
  * v100-sxm2: Gavel's V100s are not further described), single-GPU jobs
  * (scale factor 1).  A job "ResNet-50 (batch size N)" is resnet50 in
  * mode=train at batch N, fp32 (Gavel's ImageNet training script; image
- * 224).  Rows: the job alone on the whole GPU (time = 1 / solo steps/s), and
+ * 224), launched eager (gavel c4fa400 workloads/pytorch/image_classification/
+ * imagenet/main.py: a plain PyTorch loop, lines 274-303).  Rows: the job alone on the whole GPU (time = 1 / solo steps/s), and
  * the job beside each single-GPU partner (mechanism mps at 100 %,
  * busy=<partner>, time = 1 / its co-located steps/s, whole_time = the solo
  * time).  The evaluation takes the unknown partner as a twin sharing the
@@ -75,6 +76,7 @@ static void row_init(struct model_meas *m, const char *path, const char *job, in
 	m->train = 1;
 	snprintf(m->gpu, sizeof(m->gpu), "v100-sxm2");
 	m->copies = 1;
+	m->launch = MODEL_MEAS_LAUNCH_EAGER;
 	snprintf(m->note, sizeof(m->note), "PyTorch ImageNet training, fp32; V100 variant not stated");
 }
 

@@ -847,6 +847,7 @@ START_TEST(gavel_pairs_become_mps_co_runs_of_the_solo_job)
 	ck_assert_int_eq(m->batch, 16);
 	ck_assert_int_eq(m->train, 1);
 	ck_assert_str_eq(m->gpu, "v100-sxm2");
+	ck_assert_int_eq(m->launch, MODEL_MEAS_LAUNCH_EAGER); /* imagenet/main.py: PyTorch eager */
 	ck_assert_double_eq_tol(m->ns, 1e9 / 12.21691492060599, 1e-3);
 	/* beside ResNet-18 b16: 11.3961 steps/s */
 	m = &s.m[1];
