@@ -491,7 +491,8 @@ void engine_schedule_free(struct engine_schedule *s);
  * spanning nodes when span_net) to price it over
  * (engine_sim_set_comm_span); gpu_sub maps each GPU to its copy in sub (-1:
  * it holds nothing).  Otherwise blocks is 1, sub NULL, and why says which
- * condition failed first for the largest candidate (two halves).  0, or
+ * condition failed first for the last block size tried (the largest: whole
+ * nodes, or a divisor of one, up to half the GPUs).  0, or
  * -MO_ENOMEM.  engine_sim_schedule uses it unless told not to
  * (engine_run_opts.replicas_full).
  */

@@ -70,7 +70,8 @@ static int rep_fail(struct rep *x, const char *fmt, int a, int b)
 	if (x->said++)
 		return 1;
 	snprintf(msg, sizeof(msg), fmt, a, b);
-	snprintf(x->why, x->why_len, "%d blocks of %d GPUs are not identical: %s", x->R, x->B, msg);
+	snprintf(x->why, x->why_len, "%d blocks of %d GPU%s are not identical: %s", x->R, x->B,
+		 x->B == 1 ? "" : "s", msg);
 	return 1;
 }
 

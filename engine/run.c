@@ -527,11 +527,12 @@ static int replicas_choose(const struct engine_schedule *sc, const struct engine
 		return 0;
 	}
 	if (rep->kinds == 1)
-		snprintf(what, sizeof(what), "%d identical blocks of %d GPUs, simulated once",
-			 rep->blocks, rep->block_gpus);
+		snprintf(what, sizeof(what), "%d identical blocks of %d GPU%s, simulated once",
+			 rep->blocks, rep->block_gpus, rep->block_gpus == 1 ? "" : "s");
 	else
-		snprintf(what, sizeof(what), "%d blocks of %d GPUs in %d kinds of identical blocks, "
-			 "one of each simulated", rep->blocks, rep->block_gpus, rep->kinds);
+		snprintf(what, sizeof(what), "%d blocks of %d GPU%s in %d kinds of identical blocks, "
+			 "one of each simulated", rep->blocks, rep->block_gpus,
+			 rep->block_gpus == 1 ? "" : "s", rep->kinds);
 	if (rep->blocks * rep->block_gpus < sc->n_gpus)
 		snprintf(idle, sizeof(idle), ", GPUs %d-%d idle", rep->blocks * rep->block_gpus,
 			 sc->n_gpus - 1);

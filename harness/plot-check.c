@@ -2,7 +2,6 @@
 #include "harness/plot.h"
 
 #include <ctype.h>
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -150,13 +149,13 @@ static int refuse(const char *path, int line, const char *why, struct mo_err *er
 
 int plot_script_check(const char *path, struct mo_err *err)
 {
-	FILE *fp = fopen(path, "rb");
+	FILE *fp;
 	char *buf;
 	size_t n;
-	int line = 1, in_preamble = 1, rc = 0;
+	int line = 1, in_preamble = 1, rc = mo_open_regular(path, &fp, err);
 
-	if (!fp)
-		return mo_err_set(err, MO_EINPUT, "cannot read '%s': %s", path, strerror(errno));
+	if (rc < 0)
+		return rc;
 	buf = malloc(PLOT_SCRIPT_MAX + 1);
 	n = buf ? fread(buf, 1, PLOT_SCRIPT_MAX + 1, fp) : 0;
 	fclose(fp);

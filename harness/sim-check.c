@@ -9,24 +9,38 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static void log_one(const struct sim_check *ctx, const struct plan *p, int64_t iter_ns, int64_t stop)
+/* What the simulation of one finalist gave: its time (-1: stopped), and
+ * how many blocks of identical replicas it had and simulated (engine_run:
+ * 1 and 1 when it ran in full). */
+struct judged {
+	int64_t iter_ns;
+	int blocks, kinds;
+};
+
+static void log_one(const struct sim_check *ctx, const struct plan *p, const struct judged *j,
+		    int64_t stop)
 {
+	char reps[64] = "";
+
 	if (!ctx->log)
 		return;
-	if (iter_ns >= 0)
-		fprintf(ctx->log, "  finalist from %-9s microbatch %3d: predicted %10.3f ms, simulated %10.3f ms\n",
-			p->planner, p->microbatch_size, p->predicted_iter_ns / 1e6, iter_ns / 1e6);
+	if (j->blocks > 1)
+		snprintf(reps, sizeof(reps), " (replicas: %d of %d blocks simulated)", j->kinds,
+			 j->blocks);
+	if (j->iter_ns >= 0)
+		fprintf(ctx->log, "  finalist from %-9s microbatch %3d: predicted %10.3f ms, simulated %10.3f ms%s\n",
+			p->planner, p->microbatch_size, p->predicted_iter_ns / 1e6, j->iter_ns / 1e6, reps);
 	else
 		fprintf(ctx->log,
 			"  finalist from %-9s microbatch %3d: predicted %10.3f ms, simulated > %8.3f ms "
-			"(stopped: slower than a finalist judged before)\n",
-			p->planner, p->microbatch_size, p->predicted_iter_ns / 1e6, stop / 1e6);
+			"(stopped: slower than a finalist judged before)%s\n",
+			p->planner, p->microbatch_size, p->predicted_iter_ns / 1e6, stop / 1e6, reps);
 }
 
-/* One iteration of p; *iter_ns its simulated time, or -1 when it passed stop
- * (> 0) and was stopped there. */
-static int simulate(const struct sim_check *ctx, const struct plan *p, int64_t stop, int64_t *iter_ns,
-		    struct mo_err *err)
+/* One iteration of p into *out: its simulated time, or -1 when it passed
+ * stop (> 0) and was stopped there. */
+static int simulate(const struct sim_check *ctx, const struct plan *p, int64_t stop,
+		    struct judged *out, struct mo_err *err)
 {
 	struct engine_run_opts ro;
 	struct engine_run_result res;
@@ -37,8 +51,11 @@ static int simulate(const struct sim_check *ctx, const struct plan *p, int64_t s
 	ro.stop_after_ns = stop;
 	memset(&res, 0, sizeof(res));
 	rc = engine_run(p, ctx->w, &ro, &res, err);
-	if (rc == 0)
-		*iter_ns = res.stopped ? -1 : res.iter_ns;
+	if (rc == 0) {
+		out->iter_ns = res.stopped ? -1 : res.iter_ns;
+		out->blocks = res.replica_blocks;
+		out->kinds = res.replica_kinds;
+	}
 	engine_run_result_release(&res);
 	return rc;
 }
@@ -46,17 +63,20 @@ static int simulate(const struct sim_check *ctx, const struct plan *p, int64_t s
 static int judge(void *arg, const struct plan *p, int64_t *iter_ns, struct mo_err *err)
 {
 	const struct sim_check *ctx = arg;
-	int rc = simulate(ctx, p, 0, iter_ns, err);
+	struct judged j = {0};
+	int rc = simulate(ctx, p, 0, &j, err);
 
-	if (rc == 0)
-		log_one(ctx, p, *iter_ns, 0);
+	if (rc == 0) {
+		*iter_ns = j.iter_ns;
+		log_one(ctx, p, &j, 0);
+	}
 	return rc;
 }
 
-/* What a child sends back: its status, the time, the message. */
+/* What a child sends back: its status, what it judged, the message. */
 struct reply {
 	int rc;
-	int64_t iter_ns;
+	struct judged j;
 	char msg[sizeof(((struct mo_err *)0)->msg)];
 };
 
@@ -90,7 +110,7 @@ static int spawn(const struct sim_check *ctx, const struct plan *p, int i, int64
 		close(fds[0]);
 		memset(&r, 0, sizeof(r));
 		mo_err_clear(&e);
-		r.rc = simulate(ctx, p, stop, &r.iter_ns, &e);
+		r.rc = simulate(ctx, p, stop, &r.j, &e);
 		memcpy(r.msg, e.msg, sizeof(r.msg));
 		while (off < (ssize_t)sizeof(r)) {
 			ssize_t w = write(fds[1], (char *)&r + off, sizeof(r) - (size_t)off);
@@ -149,9 +169,13 @@ static int judge_all(void *arg, const struct plan *const *plans, int n, int64_t 
 	int jobs = (int)sysconf(_SC_NPROCESSORS_ONLN);
 	int running = 0, next = 0, rc = 0;
 	int64_t best = -1, *stops = calloc((size_t)n + 1, sizeof(int64_t));
+	struct judged *got = calloc((size_t)n + 1, sizeof(*got));
 
-	if (!stops)
+	if (!stops || !got) {
+		free(stops);
+		free(got);
 		return mo_err_set(err, MO_ENOMEM, "out of memory");
+	}
 	jobs = jobs < 1 ? 1 : jobs > 64 ? 64 : jobs;
 	while (next < n || running > 0) {
 		if (next < n && running < jobs && !rc) {
@@ -160,10 +184,10 @@ static int judge_all(void *arg, const struct plan *const *plans, int n, int64_t 
 
 			stops[next] = stop;
 			if (jobs == 1 || spawn(ctx, plans[next], next, stop, &run[running]) < 0) {
-				if ((rc = simulate(ctx, plans[next], stop, &iter_ns[next], err)))
-					iter_ns[next] = -2;
-				else if (iter_ns[next] >= 0 && (best < 0 || iter_ns[next] < best))
-					best = iter_ns[next];
+				if ((rc = simulate(ctx, plans[next], stop, &got[next], err)))
+					got[next].iter_ns = -2;
+				else if (got[next].iter_ns >= 0 && (best < 0 || got[next].iter_ns < best))
+					best = got[next].iter_ns;
 			} else {
 				running++;
 			}
@@ -178,18 +202,21 @@ static int judge_all(void *arg, const struct plan *const *plans, int n, int64_t 
 
 			if (r.rc < 0 && !rc) {
 				rc = mo_err_set(err, -r.rc, "%s", r.msg);
-				iter_ns[ch.idx] = -2;
+				got[ch.idx].iter_ns = -2;
 			} else if (r.rc >= 0) {
-				iter_ns[ch.idx] = r.iter_ns;
-				if (r.iter_ns >= 0 && (best < 0 || r.iter_ns < best))
-					best = r.iter_ns;
+				got[ch.idx] = r.j;
+				if (r.j.iter_ns >= 0 && (best < 0 || r.j.iter_ns < best))
+					best = r.j.iter_ns;
 			}
 		}
 	}
+	for (int i = 0; i < n; i++)
+		iter_ns[i] = got[i].iter_ns;
 	if (rc == 0)
 		for (int i = 0; i < n; i++)
-			log_one(ctx, plans[i], iter_ns[i], stops[i]);
+			log_one(ctx, plans[i], &got[i], stops[i]);
 	free(stops);
+	free(got);
 	return rc;
 }
 

@@ -237,15 +237,12 @@ static int read_root(const struct model_json *r, json_t *root, struct model_cali
 int model_calibration_load(struct model_calibration *c, const char *path, struct mo_err *err)
 {
 	struct model_json r = {"calibration", path, err};
-	json_error_t je;
 	json_t *root;
 	int rc;
 
 	memset(c, 0, sizeof *c);
-	root = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
-	if (!root)
-		return mo_err_set(err, MO_EINPUT, "cannot parse calibration '%s': line %d column %d: %s",
-				  path, je.line, je.column, je.text);
+	if ((rc = model_json_load(&r, MODEL_JSON_MAX_BYTES, JSON_REJECT_DUPLICATES, &root)) < 0)
+		return rc;
 	rc = read_root(&r, root, c);
 	json_decref(root);
 	if (rc < 0)

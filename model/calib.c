@@ -98,16 +98,16 @@ static void kernel_tile(const char *name, int *tm, int *tn)
 
 int model_gemm_csv_load(struct model_gemm_set *set, const char *path, struct mo_err *err)
 {
-	FILE *fp = fopen(path, "r");
+	FILE *fp;
 	char line[8192];
 	char *f[64];
 	int col[7] = { -1, -1, -1, -1, -1, -1, -1 }; /* OPName Latency Device B M N K */
 	int kcol = -1; /* optional: Kernel Name */
 	static const char *cols[7] = { "OPName", "Latency", "Device", "B", "M", "N", "K" };
-	int lineno = 0, nf, rc = 0;
+	int lineno = 0, nf, rc = mo_open_regular(path, &fp, err);
 
-	if (!fp)
-		return mo_err_set(err, MO_EIO, "cannot open '%s': %s", path, strerror(errno));
+	if (rc < 0)
+		return rc;
 	if (!fgets(line, sizeof(line), fp)) {
 		rc = mo_err_set(err, MO_EINPUT, "cannot read '%s': empty file", path);
 		goto out;

@@ -145,13 +145,11 @@ int model_gpu_parse_json(const char *text, size_t len, const char *what, struct 
 			 int max, struct mo_err *err)
 {
 	const struct model_json j = {"GPU file", what, err};
-	json_error_t je;
-	json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
-	int n = 0, rc = 0;
+	json_t *root;
+	int n = 0, rc = model_json_parse(&j, text, len, JSON_REJECT_DUPLICATES, &root);
 
-	if (!root)
-		return mo_err_set(err, MO_EINPUT, "cannot parse '%s': offset %d: %s", what,
-				  je.position, je.text);
+	if (rc < 0)
+		return rc;
 	if (json_is_object(root)) {
 		if (max < 1)
 			rc = mo_err_set(err, MO_EUSAGE, "no room for gpus");

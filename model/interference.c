@@ -45,17 +45,16 @@ int model_im_index(struct model_interference_matrix *m, const char *name, int ad
 
 int model_im_load(struct model_interference_matrix *m, const char *path, struct mo_err *err)
 {
-	json_error_t je;
-	json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &je), *mods, *sl, *gpu;
+	const struct model_json r = {"interference matrix", path, err};
+	json_t *root, *mods, *sl, *gpu;
 	const char *key;
 	json_t *val;
 	size_t i, j, n;
-	int rc = 0;
+	int rc;
 
 	model_im_init(m);
-	if (!root)
-		return mo_err_set(err, MO_EINPUT, "cannot parse '%s': line %d: %s", path, je.line,
-				  je.text);
+	if ((rc = model_json_load(&r, MODEL_JSON_MAX_BYTES, JSON_REJECT_DUPLICATES, &root)) < 0)
+		return rc;
 	if (!json_is_object(root)) {
 		rc = mo_err_set(err, MO_EINPUT, "cannot load '%s': expected an object", path);
 		goto out;

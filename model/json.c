@@ -5,6 +5,7 @@
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -20,6 +21,32 @@ int model_json_fail(const struct model_json *j, const char *path, const char *fm
 		return mo_err_set(j->err, MO_EINPUT, "cannot read %s '%s': %s: %s", j->what, j->file,
 				  path, what);
 	return mo_err_set(j->err, MO_EINPUT, "cannot read %s '%s': %s", j->what, j->file, what);
+}
+
+int model_json_parse(const struct model_json *j, const char *text, size_t len, size_t flags,
+		     struct json_t **root)
+{
+	json_error_t je;
+
+	*root = json_loadb(text, len, flags, &je);
+	if (!*root)
+		return mo_err_set(j->err, MO_EINPUT, "cannot parse %s '%s': line %d, column %d: %s",
+				  j->what, j->file, je.line, je.column, je.text);
+	return 0;
+}
+
+int model_json_load(const struct model_json *j, size_t max, size_t flags, struct json_t **root)
+{
+	char *text;
+	size_t len;
+	int rc;
+
+	*root = NULL;
+	if ((rc = mo_read_file(j->file, max, &text, &len, j->err)) < 0)
+		return rc;
+	rc = model_json_parse(j, text, len, flags, root);
+	free(text);
+	return rc;
 }
 
 /* "path.key" (or "key" at the top level) into buf. */

@@ -161,16 +161,18 @@ static int add_gains(struct model_meas_set *s, json_t *table, struct mo_err *err
 
 int meas_import_gavel(struct model_meas_set *s, const char *path, struct mo_err *err)
 {
-	json_error_t je;
-	json_t *root = json_load_file(path, 0, &je), *gpu, *entry;
+	const struct model_json j = {"Gavel table", path, err};
+	json_t *root, *gpu, *entry;
 	const char *gname, *job;
-	int other = 0, multi = 0, not_run = 0, rc = 0;
+	int other = 0, multi = 0, not_run = 0;
+	int rc = model_json_load(&j, MODEL_MEAS_MAX_BYTES, 0, &root);
 	char why[160];
 
-	if (!root || !json_is_object(root)) {
+	if (rc < 0)
+		return rc;
+	if (!json_is_object(root)) {
 		json_decref(root);
-		return mo_err_set(err, MO_EINPUT, "cannot parse '%s': line %d: %s", path, je.line,
-				  root ? "not a JSON object" : je.text);
+		return model_json_fail(&j, "", "not a JSON object");
 	}
 	json_object_foreach(root, gname, gpu) {
 		if (rc < 0)

@@ -39,17 +39,18 @@ static const struct {
 /* The median iteration time (s) of a MISO log, warm-up dropped. */
 static int median_of(const char *path, double *out, struct mo_err *err)
 {
-	json_error_t je;
-	json_t *root = json_load_file(path, 0, &je), *v;
+	const struct model_json j = {"MISO log", path, err};
+	json_t *root, *v;
 	const char *key;
 	double *t = NULL;
 	size_t n = 0, cap = 0;
-	int rc = 0;
+	int rc = model_json_load(&j, MODEL_MEAS_MAX_BYTES, 0, &root);
 
-	if (!root || !json_is_object(root)) {
+	if (rc < 0)
+		return rc;
+	if (!json_is_object(root)) {
 		json_decref(root);
-		return mo_err_set(err, MO_EINPUT, "cannot parse '%s': line %d: %s", path, je.line,
-				  root ? "not a JSON object" : je.text);
+		return model_json_fail(&j, "", "not a JSON object");
 	}
 	json_object_foreach(root, key, v) {
 		size_t i;

@@ -102,21 +102,14 @@ static int model_of(const char *bench, struct model_meas *m)
 static int weight_types(const char *path, char *out, size_t cap, struct mo_err *err)
 {
 	struct stat st;
-	json_error_t je;
+	const struct model_json j = {"MLPerf measurement", path, err};
 	json_t *root, *v;
-	char *text;
-	size_t len;
 	int rc;
 
 	if (stat(path, &st) != 0)
 		return 0;
-	if ((rc = mo_read_file(path, (size_t)MODEL_MEAS_MAX_BYTES, &text, &len, err)) < 0)
+	if ((rc = model_json_load(&j, (size_t)MODEL_MEAS_MAX_BYTES, 0, &root)) < 0)
 		return rc;
-	root = json_loadb(text, len, 0, &je);
-	free(text);
-	if (!root)
-		return mo_err_set(err, MO_EINPUT, "'%s': line %d, column %d: %s", path, je.line, je.column,
-				  je.text);
 	v = json_object_get(root, "weight_data_types");
 	if (!v || !json_is_string(v)) {
 		json_decref(root);

@@ -1546,6 +1546,19 @@ struct model_json {
 	const char *file;
 	struct mo_err *err;
 };
+/*
+ * model_json_load reads the JSON file j->file, a regular file of at most max
+ * bytes (mo_read_file: FIFOs and devices refused, bounded before parsing),
+ * into *root (the caller json_decrefs it), parsed with jansson's flags
+ * (JSON_REJECT_DUPLICATES, ...).  model_json_parse does the same from len
+ * bytes of text.  0, or a negative status with *root NULL: mo_read_file's,
+ * or -MO_EINPUT "cannot parse <what> '<file>': line L, column C: <why>".
+ * The largest JSON file mosaic reads (a plan of 8192 GPUs is ~10 MB):
+ */
+#define MODEL_JSON_MAX_BYTES (256L << 20)
+int model_json_load(const struct model_json *j, size_t max, size_t flags, struct json_t **root);
+int model_json_parse(const struct model_json *j, const char *text, size_t len, size_t flags,
+		     struct json_t **root);
 /* -MO_EINPUT: "cannot read <what> '<file>': <path>: <message>" (no path when ""). */
 int model_json_fail(const struct model_json *j, const char *path, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

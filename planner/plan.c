@@ -1,7 +1,6 @@
 /* plan.c - the plan format: lifecycle and the strict JSON reader / writer. */
 #include "planner/planner-internal.h"
 
-#include <errno.h>
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
@@ -500,18 +499,14 @@ static int read_plan(const struct model_json *r, json_t *root, struct plan **out
 	return 0;
 }
 
-static int load_root(json_t *root, json_error_t *je, const char *name, struct plan **out,
-		     struct mo_err *err)
+/* The plan in root (released here). */
+static int load_root(json_t *root, const char *name, struct plan **out, struct mo_err *err)
 {
 	struct mo_err local;
 	struct model_json r = {"plan", name, err ? err : &local};
 	int rc;
 
 	mo_err_clear(r.err);
-	*out = NULL;
-	if (!root)
-		return mo_err_set(err, MO_EINPUT, "cannot parse '%s': offset %d: %s", name,
-				  je->position, je->text);
 	rc = read_plan(&r, root, out);
 	json_decref(root);
 	return rc;
@@ -520,28 +515,26 @@ static int load_root(json_t *root, json_error_t *je, const char *name, struct pl
 int plan_load_string(const char *json, size_t len, const char *name, struct plan **out,
 		     struct mo_err *err)
 {
-	json_error_t je;
-	json_t *root = json_loadb(json, len, JSON_REJECT_DUPLICATES, &je);
+	const struct model_json j = {"plan", name, err};
+	json_t *root;
+	int rc = model_json_parse(&j, json, len, JSON_REJECT_DUPLICATES, &root);
 
-	return load_root(root, &je, name, out, err);
+	*out = NULL;
+	if (rc < 0)
+		return rc;
+	return load_root(root, name, out, err);
 }
 
 int plan_load(const char *path, struct plan **out, struct mo_err *err)
 {
-	json_error_t je;
+	const struct model_json j = {"plan", path, err};
 	json_t *root;
-	FILE *fp = fopen(path, "rb");
+	int rc = model_json_load(&j, MODEL_JSON_MAX_BYTES, JSON_REJECT_DUPLICATES, &root);
 
 	*out = NULL;
-	if (!fp)
-		return mo_err_set(err, MO_EIO, "cannot open '%s': %s", path, strerror(errno));
-	root = json_loadf(fp, JSON_REJECT_DUPLICATES, &je);
-	if (!root && ferror(fp)) {
-		fclose(fp);
-		return mo_err_set(err, MO_EIO, "cannot read '%s'", path);
-	}
-	fclose(fp);
-	return load_root(root, &je, path, out, err);
+	if (rc < 0)
+		return rc;
+	return load_root(root, path, out, err);
 }
 
 /* ---- writing ---- */

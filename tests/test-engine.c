@@ -1188,7 +1188,7 @@ START_TEST(identical_replicas_are_found_exactly)
 	find_replicas(p, w, 3, &rep);
 	ck_assert_int_eq(rep.blocks, 1);
 	ck_assert_ptr_null(rep.sub);
-	ck_assert_msg(strstr(rep.why, "4 blocks of 1 GPUs") && strstr(rep.why, "another block"), "%s",
+	ck_assert_msg(strstr(rep.why, "4 blocks of 1 GPU are") && strstr(rep.why, "another block"), "%s",
 		      rep.why);
 	/* 7 microbatches (of a batch of 14): replica 0 runs 4, replica 1
 	 * three; two kinds of two blocks save nothing */

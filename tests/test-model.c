@@ -236,7 +236,7 @@ START_TEST(bad_gpu_json_names_the_field)
 		{ "[{\"name\": \"x\", \"cc_major\": 9, \"cc_minor\": 10, \"sms\": 8, \"hbm_gbps\": 1,"
 		  " \"fp32_tflops\": 1}]", "compute capability 9.10: out of range" },
 		{ "[1]", "[0]: expected an object, got an integer" },
-		{ "{\"name\": ", "cannot parse 'mem.json'" },
+		{ "{\"name\": ", "cannot parse GPU file 'mem.json': line 1, column" },
 		{ "[]", "no gpus" },
 		{ "[{\"name\": \"x\", \"cc_major\": 9, \"cc_minor\": 0, \"sms\": 8, \"hbm_gbps\": -1,"
 		  " \"fp32_tflops\": 1}]", "[0].hbm_gbps: -1 is out of range" },

@@ -256,8 +256,8 @@ static const struct {
 	const char *expect; /* substring of the message */
 	int code;
 } bad_plans[] = {
-	{"", "offset", -MO_EINPUT},
-	{"{\"format\":\"mosaic-plan\"", "offset", -MO_EINPUT},
+	{"", "cannot parse plan", -MO_EINPUT},
+	{"{\"format\":\"mosaic-plan\"", "line 1, column", -MO_EINPUT},
 	{"[]", "expected an object", -MO_EINPUT},
 	{"{\"format\":\"other\"}", "format", -MO_EINPUT},
 	{GOOD_HEAD "\"placement\":[{\"gpu\":0,\"partitions\":[{\"sms\":132,\"slots\":[" SLOT "]}]}],\"extra\":1}",
@@ -275,7 +275,7 @@ static const struct {
 	{GOOD_HEAD "\"placement\":[]}", "placement: 0 entries for 1 GPUs", -MO_EINPUT},
 	{GOOD_HEAD "\"placement\":[{\"gpu\":1,\"partitions\":[]}]}", "placement[0].gpu", -MO_EINPUT},
 	{GOOD_HEAD "\"placement\":[{\"gpu\":0,\"partitions\":[{\"sms\":132,\"slots\":[" SLOT "]}],\"gpu\":0}]}",
-	 "offset", -MO_EINPUT},
+	 "duplicate object key", -MO_EINPUT},
 	{GOOD_HEAD "\"checked\":3,\"placement\":[{\"gpu\":0,\"partitions\":[]}]}",
 	 "checked: expected an object", -MO_EINPUT},
 	{GOOD_HEAD "\"checked\":{\"by\":\"simulated\",\"iter_ns\":5},\"placement\":[{\"gpu\":0,\"partitions\":[]}]}",
@@ -310,12 +310,13 @@ START_TEST(bad_plan_files_are_refused_with_the_json_path)
 }
 END_TEST
 
-START_TEST(a_missing_plan_file_is_an_io_error)
+/* A missing plan is bad input (exit 2), as a missing file is for every reader. */
+START_TEST(a_missing_plan_file_is_bad_input)
 {
 	struct plan *p;
 	struct mo_err err;
 
-	ck_assert_int_eq(plan_load("/nonexistent/plan.json", &p, &err), -MO_EIO);
+	ck_assert_int_eq(plan_load("/nonexistent/plan.json", &p, &err), -MO_EINPUT);
 	ck_assert(strstr(err.msg, "/nonexistent/plan.json") != NULL);
 }
 END_TEST
@@ -1354,7 +1355,7 @@ Suite *test_suite(void)
 	tcase_add_test(f, a_canonical_plan_undoes_only_what_the_simulator_cannot_see);
 	tcase_add_loop_test(f, bad_plan_files_are_refused_with_the_json_path, 0,
 			    (int)(sizeof(bad_plans) / sizeof(bad_plans[0])));
-	tcase_add_test(f, a_missing_plan_file_is_an_io_error);
+	tcase_add_test(f, a_missing_plan_file_is_bad_input);
 	tcase_add_test(c, a_two_stage_pipeline_costs_m_plus_s_minus_one_stage_times);
 	tcase_add_test(c, measured_scaling_replaces_the_prediction_of_a_module);
 	tcase_add_test(c, a_partition_fills_the_gap_between_its_units_with_forwards_of_later_microbatches);

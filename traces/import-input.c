@@ -10,7 +10,6 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #ifndef RAW_CHUNK /* the fuzz build sets it small (compressed reads of many sizes) */
 #define RAW_CHUNK (256 * 1024)
@@ -81,18 +80,12 @@ static int start(struct imp_input *in, struct mo_err *err)
 
 int imp_input_open(struct imp_input *in, const char *path, struct mo_err *err)
 {
-	struct stat sb;
+	int rc;
 
 	memset(in, 0, sizeof(*in));
 	in->name = path;
-	if (stat(path, &sb) != 0)
-		return mo_err_set(err, errno == ENOENT ? MO_EINPUT : MO_EIO, "cannot read '%s': %s",
-				  path, strerror(errno));
-	if (S_ISDIR(sb.st_mode))
-		return mo_err_set(err, MO_EINPUT, "cannot read '%s': is a directory", path);
-	in->fp = fopen(path, "rb");
-	if (!in->fp)
-		return mo_err_set(err, MO_EIO, "cannot read '%s': %s", path, strerror(errno));
+	if ((rc = mo_open_regular(path, &in->fp, err)) < 0)
+		return rc;
 	in->raw = malloc(RAW_CHUNK);
 	if (!in->raw) {
 		imp_input_close(in);

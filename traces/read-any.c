@@ -3,30 +3,28 @@
 
 #include <errno.h>
 #include <string.h>
-#include <sys/stat.h>
+#include <unistd.h>
 #include <zlib.h>
 
 /* The first bytes of path (gzip looked through); *n of them, or an error. */
 static int peek(const char *path, unsigned char *buf, size_t size, size_t *n, struct mo_err *err)
 {
-	struct stat st;
 	gzFile gz;
-	int got;
+	int fd, got, rc = mo_open_regular_fd(path, &fd, err);
 
-	if (stat(path, &st) != 0)
-		return mo_err_set(err, errno == ENOENT || errno == ENOTDIR ? MO_EINPUT : MO_EIO,
-				  "cannot read '%s': %s", path, strerror(errno));
-	if (S_ISDIR(st.st_mode))
-		return mo_err_set(err, MO_EINPUT, "cannot read '%s': is a directory", path);
-	gz = gzopen(path, "rb");
-	if (!gz)
-		return mo_err_set(err, MO_EIO, "cannot read '%s': %s", path,
-				  errno ? strerror(errno) : "out of memory");
+	if (rc < 0)
+		return rc;
+	gz = gzdopen(fd, "rb");
+	if (!gz) {
+		close(fd);
+		return mo_err_set(err, MO_ENOMEM, "cannot read '%s': out of memory", path);
+	}
 	got = gzread(gz, buf, (unsigned)size);
 	if (got < 0) {
 		int zerr;
 		const char *msg = gzerror(gz, &zerr);
-		int rc = mo_err_set(err, zerr == Z_ERRNO ? MO_EIO : MO_EINPUT, "cannot read '%s': %s",
+
+		rc = mo_err_set(err, zerr == Z_ERRNO ? MO_EIO : MO_EINPUT, "cannot read '%s': %s",
 				    path, zerr == Z_ERRNO ? strerror(errno) : msg);
 		gzclose(gz);
 		return rc;

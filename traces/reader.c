@@ -444,23 +444,19 @@ struct trace_reader *trace_reader_open(const char *path, struct mo_err *err)
 
 	if (!r)
 		return NULL;
-	if (!strcmp(path, "-")) {
-		r->fp = stdin;
-	} else {
-		r->fp = fopen(path, "rb");
-		if (!r->fp) {
-			int e = errno;
-			mo_err_set(err, e == ENOENT || e == EISDIR || e == ENOTDIR ? MO_EINPUT : MO_EIO,
-				   "cannot read '%s': %s", path, strerror(e));
+	if (strcmp(path, "-")) {
+		if (mo_open_regular(path, &r->fp, err) < 0) {
 			trace_reader_free(r);
 			return NULL;
 		}
 		r->own_fp = 1;
-	}
-	if (fstat(fileno(r->fp), &st) == 0 && S_ISDIR(st.st_mode)) {
-		mo_err_set(err, MO_EINPUT, "cannot read '%s': is a directory", path);
-		trace_reader_free(r);
-		return NULL;
+	} else {
+		r->fp = stdin;
+		if (fstat(fileno(r->fp), &st) == 0 && S_ISDIR(st.st_mode)) {
+			mo_err_set(err, MO_EINPUT, "cannot read '%s': is a directory", path);
+			trace_reader_free(r);
+			return NULL;
+		}
 	}
 	return reader_start(r, err);
 }

@@ -1,10 +1,67 @@
-/* readfile.c - a whole text file into memory (mo_read_file, contract in traces.h). */
+/* readfile.c - opening regular files only, and a whole text file into memory
+ * (mo_open_regular, mo_read_file; contract in traces.h). */
 #include "traces/traces.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
+
+/* What a file that is not a regular one is, for the message. */
+static const char *file_kind(mode_t mode)
+{
+	if (S_ISDIR(mode))
+		return "it is a directory";
+	if (S_ISFIFO(mode))
+		return "it is a FIFO (a pipe), not a regular file";
+	if (S_ISCHR(mode))
+		return "it is a character device, not a regular file";
+	if (S_ISBLK(mode))
+		return "it is a block device, not a regular file";
+	if (S_ISSOCK(mode))
+		return "it is a socket, not a regular file";
+	return "not a regular file";
+}
+
+int mo_open_regular_fd(const char *path, int *fd, struct mo_err *err)
+{
+	struct stat st;
+	int rc = 0, flags;
+
+	*fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	if (*fd < 0)
+		return mo_err_set(err, errno == ENOENT || errno == ENOTDIR ? MO_EINPUT : MO_EIO,
+				  "cannot open '%s': %s", path, strerror(errno));
+	if (fstat(*fd, &st) != 0)
+		rc = mo_err_set(err, MO_EIO, "cannot read '%s': %s", path, strerror(errno));
+	else if (!S_ISREG(st.st_mode))
+		rc = mo_err_set(err, MO_EINPUT, "cannot read '%s': %s", path, file_kind(st.st_mode));
+	if (rc < 0) {
+		close(*fd);
+		*fd = -1;
+		return rc;
+	}
+	flags = fcntl(*fd, F_GETFL);
+	if (flags >= 0)
+		(void)fcntl(*fd, F_SETFL, flags & ~O_NONBLOCK);
+	return 0;
+}
+
+int mo_open_regular(const char *path, FILE **fp, struct mo_err *err)
+{
+	int fd, rc = mo_open_regular_fd(path, &fd, err);
+
+	*fp = NULL;
+	if (rc < 0)
+		return rc;
+	if (!(*fp = fdopen(fd, "rb"))) {
+		rc = mo_err_set(err, MO_EIO, "cannot read '%s': %s", path, strerror(errno));
+		close(fd);
+	}
+	return rc;
+}
 
 /* Read fp to its end, a NUL byte or past max bytes into *buf (capacity *cap). */
 static int read_all(FILE *fp, size_t max, char **buf, size_t *cap, size_t *n)
@@ -22,19 +79,15 @@ static int read_all(FILE *fp, size_t max, char **buf, size_t *cap, size_t *n)
 
 int mo_read_file(const char *path, size_t max, char **out, size_t *len, struct mo_err *err)
 {
-	FILE *fp = fopen(path, "rb");
+	FILE *fp;
 	char *buf = NULL, *nul;
 	size_t n = 0, cap = 0;
-	struct stat st;
-	int rc = 0;
+	int rc;
 
 	*out = NULL;
-	if (!fp)
-		return mo_err_set(err, errno == ENOENT ? MO_EINPUT : MO_EIO, "cannot open '%s': %s",
-				  path, strerror(errno));
-	if (fstat(fileno(fp), &st) == 0 && S_ISDIR(st.st_mode))
-		rc = mo_err_set(err, MO_EINPUT, "cannot read '%s': it is a directory", path);
-	else if (read_all(fp, max, &buf, &cap, &n) < 0)
+	if ((rc = mo_open_regular(path, &fp, err)) < 0)
+		return rc;
+	if (read_all(fp, max, &buf, &cap, &n) < 0)
 		rc = mo_err_set(err, MO_ENOMEM, "cannot read '%s': out of memory", path);
 	else if (ferror(fp))
 		rc = mo_err_set(err, MO_EIO, "cannot read '%s': %s", path, strerror(errno));

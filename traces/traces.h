@@ -115,17 +115,30 @@ int mo_grow_with(void *ptr_addr, size_t *alloc, size_t nr, size_t elem_size, siz
 		 void *(*re)(void *, size_t));
 
 /* ------------------------------------------------------------------------ */
-/* Whole text files (traces/readfile.c)                                     */
+/* Reading files (traces/readfile.c)                                       */
 /* ------------------------------------------------------------------------ */
+
+/*
+ * mo_open_regular opens path for reading only if it is a regular file: a
+ * FIFO, device, socket or directory is refused (MO_EINPUT, naming the path
+ * and what it is) without blocking and without reading from it; the open is
+ * non-blocking, so a FIFO with no writer does not hang it.  0 and *fp a
+ * stream in binary mode the caller fcloses, or a negative status with *fp
+ * NULL and err set: MO_EINPUT when path does not exist or is not a regular
+ * file, MO_EIO when the system refuses otherwise (permissions, ...).
+ * mo_open_regular_fd is the same for a file descriptor (for gzdopen).
+ */
+int mo_open_regular(const char *path, FILE **fp, struct mo_err *err);
+int mo_open_regular_fd(const char *path, int *fd, struct mo_err *err);
 
 /*
  * mo_read_file reads the whole text file path into a NUL-terminated heap
  * string *out (the caller frees it) of *len bytes (len may be NULL).  0, or
  * a negative status with *out NULL and err naming the file: MO_EINPUT when
- * it does not exist, is a directory, holds more than max bytes or holds a
- * NUL byte (naming its offset: not text); MO_EIO when opening or reading
- * fails otherwise; MO_ENOMEM.  It reads at most max + 64 KiB before refusing,
- * so a device that never ends (/dev/zero) stops it.
+ * it does not exist, is not a regular file (mo_open_regular), holds more
+ * than max bytes or holds a NUL byte (naming its offset: not text); MO_EIO
+ * when opening or reading fails otherwise; MO_ENOMEM.  It reads at most
+ * max + 64 KiB before refusing, so a file that grows as it is read stops it.
  */
 int mo_read_file(const char *path, size_t max, char **out, size_t *len, struct mo_err *err);
 

@@ -104,12 +104,14 @@ static void one_release(struct one *o)
 static int is_json(const char *path)
 {
 	unsigned char b[16];
-	FILE *f = fopen(path, "rb");
-	size_t n = f ? fread(b, 1, sizeof b, f) : 0;
+	FILE *f;
+	size_t n = 0;
 
-	if (f)
+	if (mo_open_regular(path, &f, NULL) == 0) {
+		n = fread(b, 1, sizeof b, f);
 		fclose(f);
-	return !trace_is_mtr(b, n);
+	}
+	return !trace_is_mtr(b, n); /* one that cannot be opened: the import says why */
 }
 
 static int import_at(const char *path, int json, int depth, struct trace_mem *t, struct mo_err *err)

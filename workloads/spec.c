@@ -48,7 +48,6 @@
  */
 #include "workloads/workloads-internal.h"
 
-#include <errno.h>
 #include <jansson.h>
 #include <limits.h>
 #include <math.h>
@@ -877,37 +876,27 @@ static int load_json(json_t *root, const char *name, struct workload **out, stru
 
 int workload_load(const char *path, struct workload **out, struct mo_err *err)
 {
-	json_error_t je;
+	const struct model_json j = {"workload", path, err};
 	json_t *root;
-	FILE *fp;
+	int rc;
 
 	*out = NULL;
-	fp = fopen(path, "rb");
-	if (!fp)
-		return mo_err_set(err, errno == ENOENT || errno == ENOTDIR ? MO_EINPUT : MO_EIO,
-				  "cannot open '%s': %s", path, strerror(errno));
-	root = json_loadf(fp, JSON_REJECT_DUPLICATES, &je);
-	fclose(fp);
-	if (!root)
-		return mo_err_set(err, MO_EINPUT, "cannot parse '%s': line %d, column %d: %s", path,
-				  je.line, je.column, je.text);
+	if ((rc = model_json_load(&j, MODEL_JSON_MAX_BYTES, JSON_REJECT_DUPLICATES, &root)) < 0)
+		return rc;
 	return load_json(root, path, out, err);
 }
 
 int workload_load_string(const char *json, const char *name, struct workload **out,
 			 struct mo_err *err)
 {
-	json_error_t je;
+	const struct model_json j = {"workload", name ? name : "<string>", err};
 	json_t *root;
+	int rc;
 
 	*out = NULL;
-	if (!name)
-		name = "<string>";
-	root = json_loads(json, JSON_REJECT_DUPLICATES, &je);
-	if (!root)
-		return mo_err_set(err, MO_EINPUT, "cannot parse '%s': line %d, column %d: %s", name,
-				  je.line, je.column, je.text);
-	return load_json(root, name, out, err);
+	if ((rc = model_json_parse(&j, json, strlen(json), JSON_REJECT_DUPLICATES, &root)) < 0)
+		return rc;
+	return load_json(root, j.file, out, err);
 }
 
 void workload_free(struct workload *w)

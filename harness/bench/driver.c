@@ -372,9 +372,10 @@ static int shard_manifest(const char *dir, int *sh, int *nsh, int *nt, char **op
 			  struct mo_err *err)
 {
 	char path[4096], *text;
-	json_error_t je;
+	const struct model_json j = {"bench shard", path, err};
 	json_t *root;
 	const char *v;
+	int rc;
 
 	*opts = NULL;
 	snprintf(path, sizeof(path), "%s/shard.json", dir);
@@ -382,11 +383,10 @@ static int shard_manifest(const char *dir, int *sh, int *nsh, int *nt, char **op
 		mo_err_prefix(err, "cannot merge '%s' (not a shard directory of mosaic bench?)", dir);
 		return -MO_EINPUT;
 	}
-	root = json_loads(text, JSON_REJECT_DUPLICATES, &je);
+	rc = model_json_parse(&j, text, strlen(text), JSON_REJECT_DUPLICATES, &root);
 	free(text);
-	if (!root)
-		return mo_err_set(err, MO_EINPUT, "cannot parse '%s': line %d column %d: %s", path,
-				  je.line, je.column, je.text);
+	if (rc < 0)
+		return rc;
 	v = json_string_value(json_object_get(root, "mosaic_version"));
 	*sh = json_int_in(root, "shard", 0, 65535);
 	*nsh = json_int_in(root, "shards", 1, 65536);

@@ -52,14 +52,12 @@ static int cluster_json(struct bench_cluster *c, const char *path, struct mo_err
 	static const char *const fields[] = {"gpu", "gpus", "gpus_per_node", "nvlink_gbps",
 					     "net_gbps", "host", "launch", NULL};
 	const struct model_json j = {"cluster", path, err};
-	json_error_t je;
-	json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &je), *g;
+	json_t *root, *g;
 	int64_t x;
-	int rc = 0;
+	int rc = model_json_load(&j, MODEL_JSON_MAX_BYTES, JSON_REJECT_DUPLICATES, &root);
 
-	if (!root)
-		return mo_err_set(err, access(path, R_OK) ? MO_EIO : MO_EINPUT,
-				  "cannot read cluster '%s': line %d: %s", path, je.line, je.text);
+	if (rc < 0)
+		return rc;
 	if ((rc = model_json_keys(&j, root, "", fields)) < 0 ||
 	    (rc = model_json_field(&j, root, "", "gpu", &g)) < 0)
 		goto out;
@@ -281,17 +279,16 @@ char *bench_opts_json(const struct bench_opts *o)
 int bench_opts_from_json(struct bench_opts *o, const char *json, const char *what,
 			 struct mo_err *err)
 {
-	json_error_t je;
-	json_t *root = json_loads(json, JSON_REJECT_DUPLICATES, &je), *wl, *v;
+	const struct model_json j = {"bench options", what, err};
+	json_t *root, *wl, *v;
 	const char *cl;
 	size_t i;
-	int rc = 0;
+	int rc;
 
 	memset(o, 0, sizeof(*o));
 	o->jobs = 1;
-	if (!root)
-		return mo_err_set(err, MO_EINPUT, "cannot parse '%s': line %d: %s", what, je.line,
-				  je.text);
+	if ((rc = model_json_parse(&j, json, strlen(json), JSON_REJECT_DUPLICATES, &root)) < 0)
+		return rc;
 	o->quick = json_is_true(json_object_get(root, "quick"));
 	o->worsen = json_is_true(json_object_get(root, "worsen"));
 	o->no_check = json_is_false(json_object_get(root, "check"));

@@ -133,15 +133,12 @@ char *bench_regress_snapshot(const struct bench_opts *o, const struct bench_tabl
 
 static json_t *load_ref(const char *text, const char *name, struct mo_err *err)
 {
-	json_error_t je;
-	json_t *root = json_loads(text, JSON_REJECT_DUPLICATES, &je);
+	const struct model_json j = {"regress reference", name, err};
+	json_t *root;
 	const char *fmt;
 
-	if (!root) {
-		mo_err_set(err, MO_EINPUT, "cannot parse '%s': line %d column %d: %s", name, je.line,
-			   je.column, je.text);
+	if (model_json_parse(&j, text, strlen(text), JSON_REJECT_DUPLICATES, &root) < 0)
 		return NULL;
-	}
 	fmt = json_string_value(json_object_get(root, "format"));
 	if (!fmt || strcmp(fmt, "mosaic-regress-reference") ||
 	    !json_is_array(json_object_get(root, "workloads"))) {

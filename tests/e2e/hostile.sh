@@ -93,6 +93,27 @@ expect2 "no workloads" "$MOSAIC" regress --reference "$tmp/noref.json"
 printf '{"format": "mosaic-regress-reference", "version": 9, "workloads": [{"name": "clip"}]}' > "$tmp/v9.json"
 expect2 "version 9" "$MOSAIC" regress --reference "$tmp/v9.json"
 
+# ---- a FIFO or a device is not a regular file: refused at once, never waited on ----
+# (a FIFO with no writer blocked open(2) for ever before; `timeout` turns a hang into 124)
+mkfifo "$tmp/fifo.json"
+for f in "$tmp/fifo.json" /dev/null; do
+	expect2 "$f" timeout 60 "$MOSAIC" workload show "$f"
+	expect2 "$f" timeout 60 "$MOSAIC" run "$f" --workload clip -o "$tmp/out/t.mtr"
+	expect2 "$f" timeout 60 "$MOSAIC" model gpus --gpu-file "$f"
+	expect2 "$f" timeout 60 "$MOSAIC" bench --quick --cluster "$f" --out "$tmp/out/b"
+	expect2 "$f" timeout 60 "$MOSAIC" bench --quick --calibration "$f" --out "$tmp/out/b"
+	expect2 "$f" timeout 60 "$MOSAIC" regress --reference "$f"
+	expect2 "$f" timeout 60 "$MOSAIC" import "$f" -o "$tmp/out/k.mtr"
+	expect2 "$f" timeout 60 "$MOSAIC" inspect "$f"
+	expect2 "$f" timeout 60 "$MOSAIC" export --perfetto "$f" -o "$tmp/out/x.json"
+	expect2 "$f" timeout 60 "$MOSAIC" model calibrate "$f" -o "$tmp/out/c.json"
+	expect2 "$f" timeout 60 "$MOSAIC" bench --quick --matrix "$f" --out "$tmp/out/b"
+	expect2 "$f" timeout 60 "$MOSAIC" validate --measurements "$f" -o "$tmp/out/v"
+	expect2 "$f" timeout 60 "$MOSAIC" workload from-trace "$f" -o "$tmp/out/w.json"
+done
+expect2 "is a FIFO" timeout 60 "$MOSAIC" inspect "$tmp/fifo.json"
+expect2 "is a character device" timeout 60 "$MOSAIC" regress --reference /dev/zero
+
 # ---- GPU file: a built-in's name is never replaced ----
 printf '[{"name": "h100", "cc_major": 9, "cc_minor": 0, "sms": 8, "hbm_gbps": 1, "fp32_tflops": 1}]' > "$tmp/h100.json"
 expect2 "built-in" "$MOSAIC" model gpus --gpu-file "$tmp/h100.json"

@@ -92,7 +92,7 @@ q[0]["sms"], q[1]["sms"] = 32, 96
 json.dump(p, open(sys.argv[2], "w"))
 PY
 same clip-16-hetero once
-grep -q '"statement": "16 blocks of 1 GPUs in 2 kinds of identical blocks, one of each simulated' \
+grep -q '"statement": "16 blocks of 1 GPU in 2 kinds of identical blocks, one of each simulated' \
 	"$tmp/clip-16-hetero.once" || fail "other quotas: $(grep statement "$tmp/clip-16-hetero.once")"
 python3 - workloads/clip.json "$tmp/clip-17.spec.json" "$tmp/clip-16.json" "$tmp/clip-17.json" <<'PY' \
 	|| fail "17 microbatches"
@@ -121,9 +121,15 @@ grep -q 'runs its tasks in another order' "$tmp/qwen-8.once" || fail "qwen3-vl a
 "$MOSAIC" run "$tmp/clip-16.json" -o "$tmp/clip-16.mtr" >"$tmp/out" 2>"$tmp/err" || fail "run -o: $(cat "$tmp/err")"
 grep -q '^replicas: in full: a trace was asked for' "$tmp/out" || fail "run -o: $(grep replicas "$tmp/out")"
 "$MOSAIC" run "$tmp/clip-16.json" >"$tmp/out" 2>"$tmp/err" || fail "run: $(cat "$tmp/err")"
-grep -q '^replicas: 16 identical blocks of 1 GPUs, simulated once' "$tmp/out" || fail "run: $(grep replicas "$tmp/out")"
+grep -q '^replicas: 16 identical blocks of 1 GPU, simulated once' "$tmp/out" || fail "run: $(grep replicas "$tmp/out")"
 "$MOSAIC" run "$tmp/clip-16.json" --replicas twice >/dev/null 2>"$tmp/err"
 [ $? -eq 2 ] || fail "--replicas twice: want exit 2"
 grep -q "expected once or full" "$tmp/err" || fail "--replicas twice: $(cat "$tmp/err")"
+
+# The finalist check says which finalists it simulated a block of.
+"$MOSAIC" plan clip --gpus 16 --planner megatron -o "$tmp/clip-16-checked.json" 2>"$tmp/err" \
+	|| fail "plan with the check: $(cat "$tmp/err")"
+grep -q '^  finalist from megatron .*simulated .* ms (replicas: 1 of 16 blocks simulated)$' "$tmp/err" \
+	|| fail "finalist lines: $(grep finalist "$tmp/err")"
 check_same
 
