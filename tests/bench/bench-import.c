@@ -67,6 +67,18 @@ static int use_mtr;
  * 200` gives HTA at 100 and 200 MB. */
 #define HTA_MAX_MB 500.0
 
+/* The issue's targets (issue 17, done-when), judged on the figures above:
+ * memory flat means the same peak RSS at 0.5, 1 and 4 GB; "the same" is
+ * taken as the largest peak at most FLAT_MAX_RATIO times the smallest,
+ * across an 8x larger trace (memory that grows with the trace would be near
+ * 8x; the import's 22.4 / 26.0 / 28.6 MB, 1.28, measured in session 26, is
+ * what the issue counts as flat).  The analyses add at most
+ * ANALYSES_MAX_PCT % to the import's CPU time; mosaic imports at least
+ * HTA_MIN_RATIO times as fast as HTA's parser. */
+#define FLAT_MAX_RATIO 1.5
+#define ANALYSES_MAX_PCT 20.0
+#define HTA_MIN_RATIO 20.0
+
 /* ---- a sink that counts (or the .mtr writer) ---- */
 
 static int null_header(void *ctx, const struct trace_header *h, struct mo_err *err)
@@ -545,6 +557,57 @@ static int run_size(double mb, int first, int hta, struct size_figs *f)
 	return r.ok ? 0 : -1;
 }
 
+/* max / min of v[0..n) over the positive ones; 0 when fewer than n are. */
+static double spread(const double *v, int n)
+{
+	double lo = 0, hi = 0;
+	for (int i = 0; i < n; i++) {
+		if (v[i] <= 0)
+			return 0;
+		lo = !i || v[i] < lo ? v[i] : lo;
+		hi = !i || v[i] > hi ? v[i] : hi;
+	}
+	return hi / lo;
+}
+
+static const char *verdict(int met)
+{
+	return met ? "met" : "NOT met";
+}
+
+/* The summary lines and the issue's targets, met or not (f at sizes[0..3)). */
+static void print_summary(const struct size_figs *f, const double *sizes)
+{
+	double rss[3] = {f[0].rss, f[1].rss, f[2].rss};
+	double irss[3] = {f[0].inspect_rss, f[1].inspect_rss, f[2].inspect_rss};
+	double s = spread(rss, 3), is = spread(irss, 3);
+
+	printf("summary (measured): import/zcat speed ratio (cpu) %.2f / %.2f / %.2f, peak RSS "
+	       "%.1f / %.1f / %.1f MB at %.0f / %.0f / %.0f MB of JSON\n", f[0].zcat, f[1].zcat,
+	       f[2].zcat, f[0].rss, f[1].rss, f[2].rss, sizes[0], sizes[1], sizes[2]);
+	if (s > 0)
+		printf("target (measured): import memory flat, max/min peak RSS %.2f across %.0f..%.0f "
+		       "MB (at most %.2f): %s\n", s, sizes[0], sizes[2], FLAT_MAX_RATIO,
+		       verdict(s <= FLAT_MAX_RATIO));
+	if (f[0].inspect != 0) {
+		printf("summary (measured): mosaic inspect --json adds %+.0f %% CPU to the import at "
+		       "%.0f MB of JSON (median of %d pairs); its peak RSS %.1f / %.1f / %.1f MB\n",
+		       f[0].inspect, sizes[0], INSPECT_PAIRS, irss[0], irss[1], irss[2]);
+		printf("target (measured): the analyses add at most %+.0f %% to the import: %+.0f %% at "
+		       "%.0f MB: %s\n", ANALYSES_MAX_PCT, f[0].inspect, sizes[0],
+		       verdict(f[0].inspect <= ANALYSES_MAX_PCT));
+		if (is > 0)
+			printf("target (measured): inspect memory flat (analyses included), max/min peak "
+			       "RSS %.2f across %.0f..%.0f MB (at most %.2f): %s\n", is, sizes[0],
+			       sizes[2], FLAT_MAX_RATIO, verdict(is <= FLAT_MAX_RATIO));
+	}
+	for (int i = 0; i < 3; i++)
+		if (f[i].hta > 0)
+			printf("target (measured): import/HTA speed ratio (cpu) %.1f (at least %.0f), "
+			       "memory 1/%.0f at %.0f MB of JSON: %s\n", f[i].hta, HTA_MIN_RATIO,
+			       f[i].hta_mem, sizes[i], verdict(f[i].hta >= HTA_MIN_RATIO));
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -623,17 +686,6 @@ int main(int argc, char **argv)
 	for (int i = 0; i < 3; i++)
 		if (run_size(sizes[i], i == 0, hta && sizes[i] <= HTA_MAX_MB, &f[i]) < 0)
 			return 1;
-	printf("summary (measured): import/zcat speed ratio (cpu) %.2f / %.2f / %.2f, peak RSS "
-	       "%.1f / %.1f / %.1f MB at %.0f / %.0f / %.0f MB of JSON\n", f[0].zcat, f[1].zcat,
-	       f[2].zcat, f[0].rss, f[1].rss, f[2].rss, sizes[0], sizes[1], sizes[2]);
-	if (f[0].inspect != 0)
-		printf("summary (measured): mosaic inspect --json adds %+.0f %% CPU to the import at "
-		       "%.0f MB of JSON (median of %d pairs; target at most +20 %%); its peak RSS "
-		       "%.1f / %.1f / %.1f MB\n", f[0].inspect, sizes[0], INSPECT_PAIRS,
-		       f[0].inspect_rss, f[1].inspect_rss, f[2].inspect_rss);
-	for (int i = 0; i < 3; i++)
-		if (f[i].hta > 0)
-			printf("summary (measured): import/HTA speed ratio (cpu) %.1f, memory 1/%.0f "
-			       "at %.0f MB of JSON\n", f[i].hta, f[i].hta_mem, sizes[i]);
+	print_summary(f, sizes);
 	return 0;
 }
