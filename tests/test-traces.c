@@ -1993,6 +1993,69 @@ START_TEST(an_ascending_map_answers_as_an_id_map_in_both_forms)
 }
 END_TEST
 
+/* Every act's call and call's act as the rule gives them (brute force):
+ * the last enqueuing call of the act's rank and correlation; a call's first
+ * such act.  Acts and calls are added in their sorted order, two ranks. */
+static void check_links(const int64_t *act_corr, const int64_t *call_corr, const int *enq, int n)
+{
+	struct trace_analysis *a = trace_analysis_new();
+
+	for (int r = 0; r < 2; r++) {
+		trace_analysis_rank(a, r);
+		for (int j = 0; j < n; j++)
+			ana_call(a, 10 * j, 10 * j + 5, call_corr[j],
+				 enq[j] ? "cudaLaunchKernel" : "cudaFuncSetAttribute");
+		for (int i = 0; i < n; i++)
+			ana_act(a, TRACE_KIND_KERNEL, 1000 + 10 * i, 1005 + 10 * i, 7, TRACE_CLASS_GEMM,
+				-1, act_corr[i], "k");
+	}
+	ana_finish(a);
+	ck_assert_uint_eq(a->nacts, 2 * (size_t)n);
+	ck_assert_uint_eq(a->ncalls, 2 * (size_t)n);
+	for (int r = 0; r < 2; r++)
+		for (int i = 0; i < n; i++) {
+			int64_t want = -1;
+			for (int j = 0; j < n; j++)
+				if (act_corr[i] >= 0 && enq[j] && call_corr[j] == act_corr[i])
+					want = (int64_t)(r * n + j);
+			ck_assert_int_eq(a->acts[r * n + i].call, want);
+		}
+	for (int r = 0; r < 2; r++)
+		for (int j = 0; j < n; j++) {
+			int64_t want = -1;
+			for (int i = n - 1; i >= 0; i--)
+				if (a->acts[r * n + i].call == (int64_t)(r * n + j))
+					want = (int64_t)(r * n + i);
+			ck_assert_int_eq(a->calls[r * n + j].act, want);
+		}
+	trace_analysis_free(a);
+}
+
+START_TEST(launch_links_are_the_same_on_the_arrays_in_order_and_on_sorted_copies)
+{
+	enum { N = 40 };
+	uint64_t x = 7;
+
+	for (int round = 0; round < 200; round++) {
+		int64_t act_corr[N], call_corr[N];
+		int enq[N], in_order = round % 2; /* odd rounds: the direct join */
+		int64_t ca = 0, cc = 0;
+		for (int i = 0; i < N; i++) {
+			ca += in_order ? (int64_t)(lcg(&x) % 3) : 0;
+			cc += in_order ? (int64_t)(lcg(&x) % 3) : 0;
+			act_corr[i] = in_order ? ca : (int64_t)(lcg(&x) % 12);
+			call_corr[i] = in_order ? cc : (int64_t)(lcg(&x) % 12);
+			if (lcg(&x) % 8 == 0)
+				act_corr[i] = -1;
+			if (lcg(&x) % 8 == 0)
+				call_corr[i] = -1;
+			enq[i] = lcg(&x) % 5 != 0;
+		}
+		check_links(act_corr, call_corr, enq, N);
+	}
+}
+END_TEST
+
 START_TEST(a_kernel_links_to_the_last_launch_call_of_its_correlation)
 {
 	struct trace_analysis *a = trace_analysis_new();
@@ -2083,6 +2146,7 @@ Suite *test_suite(void)
 	tcase_add_test(tc, a_big_block_keeps_its_bytes_as_it_grows_and_is_unmapped);
 	tcase_add_test(tc, an_ascending_map_answers_as_an_id_map_in_both_forms);
 	tcase_add_test(tc, a_kernel_links_to_the_last_launch_call_of_its_correlation);
+	tcase_add_test(tc, launch_links_are_the_same_on_the_arrays_in_order_and_on_sorted_copies);
 	suite_add_tcase(s, tc);
 	return s;
 }

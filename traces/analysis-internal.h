@@ -11,30 +11,47 @@
 enum { AN_COMPUTE, AN_COMM, AN_MEMORY, AN_KINDS };
 
 /* One GPU activity (kernel, collective, memcpy, memset).  The activities
- * and the calls are big blocks (core-internal.h: TRACE_BIG_GROW). */
+ * and the calls are big blocks (core-internal.h: TRACE_BIG_GROW).  What
+ * only the link needs shares its bytes with what the link sets (64 bytes an
+ * activity, 40 a call: they are most of what inspect keeps per kernel). */
 struct an_act {
 	int64_t s, e;          /* start, end (ns, as in the trace) */
 	int64_t step;
 	const char *name;      /* interned */
-	const char *module;    /* interned module name, NULL none (set in finish) */
-	int64_t module_id;
-	int64_t call;          /* index into calls, -1 none (set in finish) */
-	int64_t corr;
+	union {
+		int64_t module_id;     /* as added */
+		const char *module;    /* interned module name, NULL none (set in finish) */
+	};
+	union {
+		int64_t corr;          /* as added */
+		int64_t call;          /* index into calls, -1 none (set in finish) */
+	};
 	int32_t rank, device, stream;
 	int8_t kind;           /* AN_* */
 	int8_t cls;            /* enum trace_kernel_class; TRACE_CLASS_MEMORY for copies */
 	int8_t is_kernel;      /* kernel or collective (kernel_stats) */
 };
 
-/* One API call with a correlation id, or any call on a thread (the path). */
+/* One API call with a correlation id, or any call on a thread (the path).
+ * The previous call on its (rank, thread) is the one before it in calls
+ * when of the same rank and thread (an_prev_call). */
 struct an_call {
-	int64_t s, e, corr;
-	int64_t act;           /* index into acts, -1 none (set in finish) */
-	int64_t prev;          /* previous call on the same (rank, thread), -1 none */
+	int64_t s, e;
+	union {
+		int64_t corr;          /* as added */
+		int64_t act;           /* index into acts, -1 none (set in finish) */
+	};
 	int32_t rank, thread;
 	int8_t enqueues;
 	int8_t may_wait;        /* the host may wait in it for the GPU (see traces.h) */
 };
+
+/* The call before calls[c] on its (rank, thread), -1 none (calls sorted). */
+static inline int64_t an_prev_call(const struct an_call *calls, int64_t c)
+{
+	return c > 0 && calls[c - 1].rank == calls[c].rank && calls[c - 1].thread == calls[c].thread
+		? c - 1 : -1;
+}
 
 struct trace_analysis {
 	struct trace_strpool *pool;

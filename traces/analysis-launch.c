@@ -8,39 +8,45 @@
 #include <stdlib.h>
 #include <string.h>
 
-struct launch {
-	int32_t rank, device;
-	int64_t call_s, end;
-};
+/* The activities a launch row sorts (by launch_order), and their calls. */
+static const struct an_act *order_acts;
+static const struct an_call *order_calls;
 
-static int cmp_launch(const void *pa, const void *pb)
+/* Launched activities (indices) by (rank, device, call start). */
+static int launch_order(const void *pa, const void *pb)
 {
-	const struct launch *x = pa, *y = pb;
+	const struct an_act *x = &order_acts[*(const size_t *)pa];
+	const struct an_act *y = &order_acts[*(const size_t *)pb];
+	int64_t xs = order_calls[x->call].s, ys = order_calls[y->call].s;
+
 	if (x->rank != y->rank)
 		return x->rank < y->rank ? -1 : 1;
 	if (x->device != y->device)
 		return x->device < y->device ? -1 : 1;
-	return x->call_s < y->call_s ? -1 : x->call_s > y->call_s;
+	return xs < ys ? -1 : xs > ys;
 }
 
-/* Queue lengths of launches l[0..n) sorted by (rank, device, call start):
- * the i-th launch of a device sees the device's earlier launches minus
- * those that ended by its call's start. */
-static int queues(const struct launch *l, size_t n, int64_t *q)
+/* Queue lengths into q[0..n) of the launched activities ix[0..n) sorted by
+ * (rank, device, call start): the i-th launch of a device sees the device's
+ * earlier launches minus those that ended by its call's start.  Launches
+ * with the same call start may come in any order: the lengths they get are
+ * the same set, and only the set is reported. */
+static int queues(const struct trace_analysis *a, const size_t *ix, size_t n, int64_t *q)
 {
 	int64_t *ends = trace_big_alloc((n ? n : 1) * sizeof(*ends));
 
 	if (!ends)
 		return -1;
 	for (size_t g = 0; g < n;) {
+		const struct an_act *first = &a->acts[ix[g]];
 		size_t ge = g, done = 0;
-		while (ge < n && l[ge].rank == l[g].rank && l[ge].device == l[g].device)
-			ge++;
-		for (size_t i = g; i < ge; i++)
-			ends[i - g] = l[i].end;
+		for (; ge < n && a->acts[ix[ge]].rank == first->rank &&
+		       a->acts[ix[ge]].device == first->device; ge++)
+			ends[ge - g] = a->acts[ix[ge]].e;
 		an_sort_i64(ends, ge - g);
 		for (size_t i = g; i < ge; i++) {
-			while (done < ge - g && ends[done] <= l[i].call_s)
+			int64_t call_s = a->calls[a->acts[ix[i]].call].s;
+			while (done < ge - g && ends[done] <= call_s)
 				done++;
 			q[i] = (int64_t)(i - g) > (int64_t)done ? (int64_t)(i - g - done) : 0;
 		}
@@ -50,16 +56,16 @@ static int queues(const struct launch *l, size_t n, int64_t *q)
 	return 0;
 }
 
-/* The row of rank (-1: every rank). */
+/* The row of rank (-1: every rank).  The latencies' array takes the queue
+ * lengths once their percentiles are read. */
 static int launch_row(const struct trace_analysis *a, int rank, struct trace_launch *row)
 {
-	struct launch *l = trace_big_alloc((a->nacts ? a->nacts : 1) * sizeof(*l));
-	int64_t *lat = trace_big_alloc((a->nacts ? a->nacts : 1) * sizeof(*lat));
-	int64_t *q = trace_big_alloc((a->nacts ? a->nacts : 1) * sizeof(*q));
+	size_t *ix = trace_big_alloc((a->nacts ? a->nacts : 1) * sizeof(*ix));
+	int64_t *v = trace_big_alloc((a->nacts ? a->nacts : 1) * sizeof(*v));
 	size_t n = 0;
 	int rc = -1;
 
-	if (!l || !lat || !q)
+	if (!ix || !v)
 		goto out;
 	row->rank = rank;
 	row->negative = 0;
@@ -67,21 +73,22 @@ static int launch_row(const struct trace_analysis *a, int rank, struct trace_lau
 		const struct an_act *x = &a->acts[i];
 		if (x->call < 0 || (rank >= 0 && x->rank != rank))
 			continue;
-		l[n] = (struct launch){x->rank, x->device, a->calls[x->call].s, x->e};
-		lat[n] = x->s - a->calls[x->call].s;
-		row->negative += lat[n] < 0;
+		ix[n] = i;
+		v[n] = x->s - a->calls[x->call].s;
+		row->negative += v[n] < 0;
 		n++;
 	}
-	an_qsort(l, n, sizeof(*l), cmp_launch);
-	if (queues(l, n, q) < 0)
+	an_pctl(v, n, &row->latency_ns);
+	order_acts = a->acts;
+	order_calls = a->calls;
+	an_qsort(ix, n, sizeof(*ix), launch_order);
+	if (queues(a, ix, n, v) < 0)
 		goto out;
-	an_pctl(lat, n, &row->latency_ns);
-	an_pctl(q, n, &row->queue);
+	an_pctl(v, n, &row->queue);
 	rc = 0;
 out:
-	trace_big_free(l);
-	trace_big_free(lat);
-	trace_big_free(q);
+	trace_big_free(ix);
+	trace_big_free(v);
 	return rc;
 }
 

@@ -101,7 +101,7 @@ static int64_t host_walk(struct walk *w, int64_t c, const char *module)
 {
 	const struct an_call *calls = w->a->calls;
 
-	for (c = calls[c].prev; w->t > w->w0; c = calls[c].prev) {
+	for (c = an_prev_call(calls, c); w->t > w->w0; c = an_prev_call(calls, c)) {
 		if (c < 0) {
 			charge(w, TRACE_PATH_HOST, module, w->w0);
 			return -1;

@@ -106,9 +106,7 @@ static int add_act(struct trace_analysis *a, int64_t s, int64_t e, int64_t devic
 	x->s = s;
 	x->e = e;
 	x->step = step < 0 ? -1 : step;
-	x->module = NULL;
 	x->module_id = module;
-	x->call = -1;
 	x->corr = corr;
 	x->rank = a->rank;
 	x->device = (int32_t)device;
@@ -135,7 +133,6 @@ static int add_call(struct trace_analysis *a, const struct trace_api_call *c)
 	x->s = c->start_ns;
 	x->e = c->end_ns;
 	x->corr = c->correlation;
-	x->act = x->prev = -1;
 	x->rank = a->rank;
 	x->thread = (int32_t)c->thread;
 	x->enqueues = (int8_t)trace_api_enqueues(c->name);
@@ -211,27 +208,113 @@ static int same_key(const struct an_join *x, const struct an_join *y)
 	return x->rank == y->rank && x->corr == y->corr;
 }
 
+/* A call that can launch: enqueues, with a correlation. */
+static int launches(const struct an_call *c)
+{
+	return c->corr >= 0 && c->enqueues;
+}
+
+/* (rank, corr) of x against y's. */
+static int cmp_key(int32_t xr, int64_t xc, int32_t yr, int64_t yc)
+{
+	if (xr != yr)
+		return xr < yr ? -1 : 1;
+	return xc < yc ? -1 : xc > yc;
+}
+
+/* 1 when the calls that can launch and the activities with a correlation
+ * are each in (rank, correlation) order already (as a trace's mostly are). */
+static int join_in_order(const struct trace_analysis *a)
+{
+	const struct an_call *pc = NULL;
+	const struct an_act *px = NULL;
+
+	for (size_t i = 0; i < a->ncalls; i++)
+		if (launches(&a->calls[i])) {
+			if (pc && cmp_key(pc->rank, pc->corr, a->calls[i].rank, a->calls[i].corr) > 0)
+				return 0;
+			pc = &a->calls[i];
+		}
+	for (size_t i = 0; i < a->nacts; i++)
+		if (a->acts[i].corr >= 0) {
+			if (px && cmp_key(px->rank, px->corr, a->acts[i].rank, a->acts[i].corr) > 0)
+				return 0;
+			px = &a->acts[i];
+		}
+	return 1;
+}
+
+/* link_launches' join on the arrays themselves, when join_in_order: the
+ * same links, no copies.  A call's act and an activity's call take the
+ * place of their correlation, each once it has been read. */
+static void join_direct(struct trace_analysis *a)
+{
+	size_t j = 0;
+	int64_t match = -1, kc = -1;
+	int32_t kr = 0;
+
+	for (size_t i = 0; i < a->nacts; i++) {
+		struct an_act *x = &a->acts[i];
+		if (x->corr < 0) {
+			x->call = -1;
+			continue;
+		}
+		if (kc < 0 || x->rank != kr || x->corr != kc) { /* a new key: its calls */
+			kr = x->rank;
+			kc = x->corr;
+			match = -1;
+			for (int c; j < a->ncalls; j++) {
+				struct an_call *call = &a->calls[j];
+				if (launches(call) && (c = cmp_key(call->rank, call->corr, kr, kc)) >= 0) {
+					if (c > 0)
+						break;
+					if (match >= 0)
+						a->calls[match].act = -1;
+					match = (int64_t)j; /* the last of the key's calls */
+				} else {
+					call->act = -1;
+				}
+			}
+			if (match >= 0)
+				a->calls[match].act = (int64_t)i;
+		}
+		x->call = match;
+	}
+	for (; j < a->ncalls; j++)
+		a->calls[j].act = -1;
+}
+
 /* Each activity's launch: the last enqueuing call of its rank with its
  * correlation (a graph launch's kernels share it), and each call's first
  * activity.  A join of the two sorted by (rank, correlation), in place of a
- * map of every call (which was 13 % of `mosaic inspect`). */
+ * map of every call (which was 13 % of `mosaic inspect`); on the arrays
+ * themselves when they are in that order, else on sorted copies. */
 static int link_launches(struct trace_analysis *a)
 {
-	struct an_join *c = trace_big_alloc((a->ncalls ? a->ncalls : 1) * sizeof(*c));
-	struct an_join *x = trace_big_alloc((a->nacts ? a->nacts : 1) * sizeof(*x));
+	struct an_join *c, *x;
 	size_t nc = 0, nx = 0, j = 0, w = 0;
 
+	if (join_in_order(a)) {
+		join_direct(a);
+		return 0;
+	}
+	c = trace_big_alloc((a->ncalls ? a->ncalls : 1) * sizeof(*c));
+	x = trace_big_alloc((a->nacts ? a->nacts : 1) * sizeof(*x));
 	if (!c || !x) {
 		trace_big_free(c);
 		trace_big_free(x);
 		return -1;
 	}
-	for (size_t i = 0; i < a->ncalls; i++)
-		if (a->calls[i].corr >= 0 && a->calls[i].enqueues)
+	for (size_t i = 0; i < a->ncalls; i++) {
+		if (launches(&a->calls[i]))
 			c[nc++] = (struct an_join){a->calls[i].corr, i, a->calls[i].rank};
-	for (size_t i = 0; i < a->nacts; i++)
+		a->calls[i].act = -1; /* its correlation read */
+	}
+	for (size_t i = 0; i < a->nacts; i++) {
 		if (a->acts[i].corr >= 0)
 			x[nx++] = (struct an_join){a->acts[i].corr, i, a->acts[i].rank};
+		a->acts[i].call = -1;
+	}
 	an_sort_join(c, nc);
 	an_sort_join(x, nx);
 	for (size_t i = 0; i < nx; i++) {
@@ -254,15 +337,9 @@ static int link_launches(struct trace_analysis *a)
 	return 0;
 }
 
-/* Module names, launch links, the previous call of each thread, steps and
- * the ranks' offsets. */
+/* Module names, launch links, steps and the ranks' offsets. */
 static int link(struct trace_analysis *a)
 {
-	for (size_t i = 1; i < a->ncalls; i++) {
-		struct an_call *c = &a->calls[i];
-		if (c[-1].rank == c->rank && c[-1].thread == c->thread)
-			c->prev = (int64_t)i - 1;
-	}
 	for (size_t i = 0; i < a->nacts; i++) {
 		struct an_act *x = &a->acts[i];
 		size_t *m = x->module_id >= 0 ? trace_idmap_get(&a->modules, x->rank, x->module_id)
