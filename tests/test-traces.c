@@ -1418,6 +1418,47 @@ START_TEST(the_breakdown_counts_each_instant_once_compute_before_communication_b
 }
 END_TEST
 
+static uint64_t lcg(uint64_t *x);
+
+START_TEST(the_breakdown_of_random_overlapping_activities_matches_a_count_per_nanosecond)
+{
+	static const int cls[] = {TRACE_CLASS_GEMM, TRACE_CLASS_COMM, -1};
+	uint64_t x = 11;
+
+	for (int round = 0; round < 300; round++) {
+		struct trace_analysis *a = trace_analysis_new();
+		const struct trace_breakdown *b;
+		int64_t st[12], en[12], want[5] = {0}, w0 = INT64_MAX, w1 = 0, t0 = 0;
+		int kind[12], n = 1 + (int)(lcg(&x) % 12);
+		for (int i = 0; i < n; i++) { /* starts ascend (ties too); ends in any order */
+			t0 += (int64_t)(lcg(&x) % 4) * 5;
+			st[i] = t0;
+			en[i] = t0 + (int64_t)(lcg(&x) % 8) * 5;
+			kind[i] = (int)(lcg(&x) % 3);
+			ana_act(a, kind[i] == 2 ? TRACE_KIND_MEMCPY : TRACE_KIND_KERNEL, st[i], en[i],
+				(int64_t)(lcg(&x) % 3), cls[kind[i]], -1, -1, "k");
+			w0 = st[i] < w0 ? st[i] : w0;
+			w1 = en[i] > w1 ? en[i] : w1;
+		}
+		ana_finish(a);
+		for (int64_t t = w0; t < w1; t++) { /* compute, comm, memory, idle, overlap */
+			int run[3] = {0};
+			for (int i = 0; i < n; i++)
+				run[kind[i]] += st[i] <= t && t < en[i];
+			want[run[0] ? 0 : run[1] ? 1 : run[2] ? 2 : 3]++;
+			want[4] += run[0] && run[1];
+		}
+		ck_assert_uint_eq(trace_analysis_breakdown(a, &b), 1);
+		ck_assert_int_eq(b[0].compute_ns, want[0]);
+		ck_assert_int_eq(b[0].comm_ns, want[1]);
+		ck_assert_int_eq(b[0].memory_ns, want[2]);
+		ck_assert_int_eq(b[0].idle_ns, want[3]);
+		ck_assert_int_eq(b[0].comm_overlap_ns, want[4]);
+		trace_analysis_free(a);
+	}
+}
+END_TEST
+
 START_TEST(steps_come_from_the_records_else_the_whole_trace_is_one_step)
 {
 	struct trace_analysis *a = trace_analysis_new();
@@ -2147,6 +2188,7 @@ Suite *test_suite(void)
 	tcase_add_test(tc, an_ascending_map_answers_as_an_id_map_in_both_forms);
 	tcase_add_test(tc, a_kernel_links_to_the_last_launch_call_of_its_correlation);
 	tcase_add_test(tc, launch_links_are_the_same_on_the_arrays_in_order_and_on_sorted_copies);
+	tcase_add_test(tc, the_breakdown_of_random_overlapping_activities_matches_a_count_per_nanosecond);
 	suite_add_tcase(s, tc);
 	return s;
 }

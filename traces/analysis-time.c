@@ -43,25 +43,33 @@ static void charge(struct trace_breakdown *row, const int *run, int64_t dt)
 	}
 }
 
-/* One device's activities acts[b..e) over the window [w0, w1). */
+/* One device's activities acts[b..e) over the window [w0, w1): their
+ * starts (in order, as acts are sorted) merged with their ends (sorted, the
+ * ends first at a tie: back-to-back never double counts), which is the
+ * order a sort of every edge by cmp_edge gives up to ties, and a tie adds
+ * no time. */
 static int sweep(const struct an_act *acts, size_t b, size_t e, int64_t w0, int64_t w1,
 		 struct edge **buf, size_t *cap, struct trace_breakdown *row)
 {
-	size_t n = 0;
+	size_t n = e - b, j = 0;
 	int run[AN_KINDS] = {0};
 	int64_t cur = w0;
 
-	for (size_t i = b; i < e; i++) {
-		if (MO_GROW(*buf, n + 2, *cap) < 0)
-			return -1;
-		(*buf)[n++] = (struct edge){acts[i].s, +1, acts[i].kind};
-		(*buf)[n++] = (struct edge){acts[i].e, -1, acts[i].kind};
-	}
+	if (MO_GROW(*buf, n, *cap) < 0)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		(*buf)[i] = (struct edge){acts[b + i].e, -1, acts[b + i].kind};
 	an_qsort(*buf, n, sizeof(**buf), cmp_edge);
-	for (size_t i = 0; i < n; i++) {
-		charge(row, run, an_sat_sub((*buf)[i].t, cur));
-		cur = (*buf)[i].t;
-		run[(*buf)[i].kind] += (*buf)[i].delta;
+	for (size_t i = b; i < e || j < n;) {
+		struct edge x = i < e && (j == n || acts[i].s < (*buf)[j].t)
+			? (struct edge){acts[i].s, +1, acts[i].kind} : (*buf)[j];
+		if (x.delta > 0)
+			i++;
+		else
+			j++;
+		charge(row, run, an_sat_sub(x.t, cur));
+		cur = x.t;
+		run[x.kind] += x.delta;
 	}
 	charge(row, run, an_sat_sub(w1, cur));
 	row->devices++;

@@ -47,6 +47,11 @@ struct groupset {
 	struct trace_idmap map;
 	struct trace_summary_group *g;
 	size_t n, cap;
+	/* the last key looked up and its group (kernels in a row mostly share
+	 * their class, module, phase, stream and device): no map lookup */
+	int64_t last_a, last_b;
+	size_t last;
+	int has_last;
 };
 
 struct trace_summary {
@@ -138,16 +143,28 @@ int trace_summary_header(struct trace_summary *s, const struct trace_header *h, 
 	return 0;
 }
 
+/* The group at index i of gs, key (a, b), noted as the last looked up. */
+static struct trace_summary_group *remember(struct groupset *gs, int64_t a, int64_t b, size_t i)
+{
+	gs->has_last = 1;
+	gs->last_a = a;
+	gs->last_b = b;
+	gs->last = i;
+	return &gs->g[i];
+}
+
 /* The group of key (a, b) in set, created with defaults. */
 static struct trace_summary_group *group(struct trace_summary *s, enum trace_summary_by by,
 					 int64_t a, int64_t b)
 {
 	struct groupset *gs = &s->sets[by];
-	size_t *idx = trace_idmap_get(&gs->map, a, b);
+	size_t *idx;
 	struct trace_summary_group *g;
 
-	if (idx)
-		return &gs->g[*idx];
+	if (gs->has_last && gs->last_a == a && gs->last_b == b)
+		return &gs->g[gs->last];
+	if ((idx = trace_idmap_get(&gs->map, a, b)))
+		return remember(gs, a, b, *idx);
 	if (MO_GROW(gs->g, gs->n + 1, gs->cap) < 0 ||
 	    trace_idmap_put(&gs->map, a, b, gs->n) < 0)
 		return NULL;
@@ -158,7 +175,7 @@ static struct trace_summary_group *group(struct trace_summary *s, enum trace_sum
 		s->busy[gs->n].watermark = INT64_MIN;
 		s->busy[gs->n].last_end = -1;
 	}
-	g = &gs->g[gs->n++];
+	g = remember(gs, a, b, gs->n++);
 	g->name = "";
 	g->id = by == TRACE_BY_STREAM ? b : a;
 	g->device = by == TRACE_BY_STREAM ? a : -1;
@@ -522,6 +539,7 @@ void trace_summary_finish(struct trace_summary *s)
 		if (gs->n)
 			qsort(gs->g, gs->n, sizeof(*gs->g), cmp_group);
 		trace_idmap_release(&gs->map); /* indices are stale now */
+		gs->has_last = 0;
 	}
 	if (s->check)
 		s->problems = trace_check_finish(s->check, keep_problem, s);
