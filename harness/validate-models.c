@@ -51,8 +51,8 @@ static int phase_ns(const struct workload *w, int phase, int batch, const struct
 		if (t.recs[i].kind != TRACE_KIND_KERNEL)
 			continue;
 		g = (double)model_kernel_ns_at_quota(gpu, k, gpu->sms, sms);
-		if (h && strncmp(k->name, "cudnn:", 6) != 0)
-			model_host_stream_add(h, st, k->kclass, g);
+		if (h && strncmp(k->name, "cudnn:", 6) != 0) /* the simulator's CPU time a kernel */
+			model_host_stream_add(st, (double)workload_host_kernel_ns(w, 0, phase, h, k->kclass), g);
 		else /* unknown launch, or a kernel cuDNN launches inside the
 		      * convolution's call (its CPU time is the convolution's) */
 			st->end_ns += g;

@@ -10,9 +10,8 @@ void model_host_stream_init(const struct model_host *h, struct model_host_stream
 	s->end_ns = 0;
 }
 
-void model_host_stream_add(const struct model_host *h, struct model_host_stream *s, int kclass,
-			   double gpu_ns)
+void model_host_stream_add(struct model_host_stream *s, double cpu_ns, double gpu_ns)
 {
-	s->host_ns += (double)model_host_kernel_ns(h, kclass);
+	s->host_ns += cpu_ns;
 	s->end_ns = (s->host_ns > s->end_ns ? s->host_ns : s->end_ns) + gpu_ns;
 }

@@ -1480,7 +1480,9 @@ void model_host_init_gpu(struct model_host *h, int mode, const struct model_gpu 
 /*
  * One host thread issuing a stream of kernels while the GPU runs ahead of it
  * or waits for it: kernel i is issued when the host has spent its CPU time
- * (host_ns += model_host_kernel_ns) and starts at max(issued, the previous
+ * cpu_ns (what the simulator charges it: workload_host_kernel_ns for a
+ * synthesised kernel, model_host_kernel_ns by class otherwise; host_ns +=
+ * cpu_ns) and starts at max(issued, the previous
  * kernel's end).  The stream lasts end_ns = max over the stream of host
  * issue and GPU work, in order.  The launch queue depth is not modelled
  * here (MODEL_HOST_QUEUE_DEPTH is far above a batch's kernels; the
@@ -1491,8 +1493,7 @@ struct model_host_stream {
 	double host_ns, end_ns;
 };
 void model_host_stream_init(const struct model_host *h, struct model_host_stream *s);
-void model_host_stream_add(const struct model_host *h, struct model_host_stream *s, int kclass,
-			   double gpu_ns);
+void model_host_stream_add(struct model_host_stream *s, double cpu_ns, double gpu_ns);
 /* The records of a host thread's launches (the simulator's and a launched
  * `mosaic synth`'s): the THREAD record of thread `thread` ("simulated host
  * thread"), and the API call ("cudaLaunchKernel", cuda_runtime) that

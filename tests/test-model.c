@@ -1635,16 +1635,16 @@ START_TEST(a_kernel_stream_lasts_the_max_of_host_issue_and_gpu_work)
 	model_host_init(&h, MODEL_LAUNCH_EAGER);
 	model_host_stream_init(&h, &s);
 	for (int i = 0; i < 3; i++)
-		model_host_stream_add(&h, &s, TRACE_CLASS_GEMM, 10000);
+		model_host_stream_add(&s, (double)model_host_kernel_ns(&h, TRACE_CLASS_GEMM), 10000);
 	ck_assert_double_eq_tol(s.end_ns, 101800, 1e-6);
 	model_host_stream_init(&h, &s);
 	for (int i = 0; i < 3; i++)
-		model_host_stream_add(&h, &s, TRACE_CLASS_GEMM, 100000);
+		model_host_stream_add(&s, (double)model_host_kernel_ns(&h, TRACE_CLASS_GEMM), 100000);
 	ck_assert_double_eq_tol(s.end_ns, 330600, 1e-6);
 	model_host_init(&h, MODEL_LAUNCH_GRAPHS);
 	model_host_stream_init(&h, &s);
 	for (int i = 0; i < 3; i++)
-		model_host_stream_add(&h, &s, TRACE_CLASS_GEMM, 10000);
+		model_host_stream_add(&s, (double)model_host_kernel_ns(&h, TRACE_CLASS_GEMM), 10000);
 	ck_assert_double_eq_tol(s.end_ns, 38000, 1e-6);
 }
 END_TEST
@@ -1667,7 +1667,7 @@ START_TEST(a_graph_executor_costs_each_kernel_a_launch_and_its_operators_without
 	ck_assert_double_eq_tol(model_host_activity_ns(&h, 2, 4, 100), 2 * 12360 + 4 * 3330, 1e-6);
 	model_host_stream_init(&h, &s);
 	for (int i = 0; i < 3; i++)
-		model_host_stream_add(&h, &s, TRACE_CLASS_GEMM, 10000);
+		model_host_stream_add(&s, (double)model_host_kernel_ns(&h, TRACE_CLASS_GEMM), 10000);
 	ck_assert_double_eq_tol(s.end_ns, 71455, 1e-6);
 	model_host_init_gpu(&h, MODEL_LAUNCH_EXECUTOR, model_gpu_find("a100-80gb-sxm", NULL));
 	ck_assert_int_eq(model_host_kernel_ns(&h, TRACE_CLASS_CONV), 49014);

@@ -1035,6 +1035,15 @@ START_TEST(a_hugging_face_layer_costs_the_host_its_counted_activity)
 	model_host_init(&graphs, MODEL_LAUNCH_EXECUTOR);
 	for (int ph = WORKLOAD_FWD; ph <= WORKLOAD_OPT; ph++)
 		ck_assert_int_eq(workload_host_kernel_ns(w, 0, ph, &graphs, TRACE_CLASS_GEMM), 20485);
+	/* the optimizer step too (the simulator's and the synthesiser's paths):
+	 * 20485 ns a kernel, none of optimizer.c's counted Python or foreach ops */
+	{
+		struct workload *r = load_ok("workloads/train/resnet50-sgd-foreach-a100.json");
+		int64_t opt = workload_host_opt_ns(r, 0, 0, r->modules[0].layers, &graphs);
+		ck_assert_int_eq(workload_host_opt_kernel_ns(r, 0, &graphs), 20485);
+		ck_assert(opt > 0 && opt % 20485 == 0);
+		workload_free(r);
+	}
 	workload_free(w);
 	workload_free(t);
 }

@@ -91,6 +91,8 @@ int64_t workload_host_opt_kernel_ns(const struct workload *w, int m, const struc
 
 	if (h->mode == MODEL_LAUNCH_GRAPHS)
 		return 0;
+	if (h->mode == MODEL_LAUNCH_EXECUTOR) /* per kernel, as every other phase's */
+		return model_host_kernel_ns(h, TRACE_CLASS_ELEMENTWISE);
 	/* the step's activity over the module's tensors (optimizer.c) */
 	if (wm->arch == WORKLOAD_ARCH_TRACE || wl_opt_ops(w, m, 0, wm->layers, NULL, NULL, &a) < 0 ||
 	    a.kernels <= 0)
@@ -108,5 +110,7 @@ int64_t workload_host_opt_ns(const struct workload *w, int m, int lb, int le,
 		return -1;
 	if (h->mode == MODEL_LAUNCH_GRAPHS || wl_opt_ops(w, m, lb, le, NULL, NULL, &a) < 0)
 		return 0;
+	if (h->mode == MODEL_LAUNCH_EXECUTOR) /* per kernel, as every other phase's */
+		return (int64_t)a.kernels * model_host_kernel_ns(h, TRACE_CLASS_ELEMENTWISE);
 	return (int64_t)model_host_activity_ns(h, a.launches, a.ops, a.pycalls);
 }

@@ -86,6 +86,28 @@ d = float(r[0]["predicted_us"]) - float(r[1]["predicted_us"])
 want = 64 * 3 * 224 * 224 * 4 / 5.7 / 1e3
 assert abs(d - want) < 0.01 * want, (d, want)
 PY
+# a named model's host is the simulator's: validate's prediction of a training
+# batch (eager and a graph executor) is the iteration `mosaic synth --launch`
+# gives the same workload on one thread (workload_host_kernel_ns for every
+# kernel, workloads/host-inventory.c), to the nanosecond
+printf 'kind,dtype,shape,gpu,mechanism,quota,corun,time_us\nmodel,bf16,name=resnet50 batch=2 mode=train launch=eager,h100,whole,-,none,30000\nmodel,bf16,name=resnet50 batch=2 mode=train launch=executor,h100,whole,-,none,30000\n' >"$tmp/h.csv"
+"$MOSAIC" validate --measurements "$tmp/h.csv" -o "$tmp/h" >/dev/null || fail "host rows"
+cat >"$tmp/r50.json" <<'JSON'
+{"name": "resnet50", "batch": 2, "dtype": "bf16", "cluster": {"gpu": "h100", "gpus": 1},
+ "modules": [{"name": "net", "kind": "encoder", "arch": "conv", "blocks": [3, 4, 6, 3], "image": 224}]}
+JSON
+for l in eager executor; do
+	"$MOSAIC" synth "$tmp/r50.json" --gpu h100 --launch $l --json -o "$tmp/r50-$l.mtr" >"$tmp/r50-$l.json" \
+		|| fail "synth --launch $l"
+done
+python3 - "$tmp/h/rows.csv" "$tmp/r50-eager.json" "$tmp/r50-executor.json" <<'PY' || fail "validate's host differs from synth's"
+import csv, json, sys
+r = list(csv.DictReader(open(sys.argv[1])))
+for row, path in zip(r, sys.argv[2:]):
+    it = json.load(open(path))["iter_ns"] / 1e3
+    assert abs(float(row["predicted_us"]) - it) < 0.01, (row["item"], row["predicted_us"], it)
+assert float(r[1]["predicted_us"]) < 0.5 * float(r[0]["predicted_us"]), "executor faster than eager"
+PY
 # a GPU the registry lacks: bad input, unless --gpu-file adds it
 cat >"$tmp/gpu.json" <<'JSON'
 [{"name": "Test GPU 7", "short_name": "testgpu7", "sms": 40, "cc_major": 8, "cc_minor": 0,
