@@ -655,114 +655,115 @@ static void fam_climb(const struct plan_problem *pb, struct fam *f, struct plan 
 	plan_free(spare);
 }
 
+/* Apply upgrade c to module m of t: 0 one quota step up, 1 one more
+ * data-parallel replica, 2 one more pipeline stage.  0, or -1 when m cannot
+ * take it (the largest quota, or a stage per layer already). */
+static int fam_upgrade(const struct plan_problem *pb, struct fam *t, int m, int c)
+{
+	if (c == 0 && t->qi[m] + 1 < pb->n_quotas)
+		t->qi[m]++;
+	else if (c == 1)
+		t->dp[m]++;
+	else if (c == 2 && t->pp[m] < pb->modules[m].layers)
+		t->pp[m]++;
+	else
+		return -1;
+	return 0;
+}
+
+/* One step of the greedy walk: the upgrades of the slowest module (worst,
+ * worst_ns alone) that shorten it within cap SMs, best time saved per SM
+ * added first, until one gives a plan; f takes it.  1 when f moved, 0 when
+ * no upgrade did (t: scratch). */
+static int fam_step(const struct plan_problem *pb, struct fam *f, struct fam *t, int worst,
+		    int64_t worst_ns, int64_t cap, struct plan **spare)
+{
+	int tried[3] = {0, 0, 0};
+
+	for (int round = 0; round < 3; round++) {
+		double best_eff = 0;
+		int pick = -1;
+		struct plan *q;
+
+		for (int c = 0; c < 3; c++) {
+			int64_t nt, dsms;
+
+			if (tried[c])
+				continue;
+			fam_copy(t, f);
+			if (fam_upgrade(pb, t, worst, c) < 0)
+				continue;
+			dsms = fam_sms(pb, t) - fam_sms(pb, f);
+			nt = fam_module_ns(pb, t, worst, fam_down(pb, t, worst), NULL);
+			if (nt < 0 || nt >= worst_ns || dsms <= 0 || fam_sms(pb, t) > cap)
+				continue;
+			if (pick < 0 || (double)(worst_ns - nt) / (double)dsms > best_eff) {
+				best_eff = (double)(worst_ns - nt) / (double)dsms;
+				pick = c;
+			}
+		}
+		if (pick < 0)
+			return 0;
+		tried[pick] = 1;
+		fam_copy(t, f);
+		fam_upgrade(pb, t, worst, pick);
+		if ((q = fam_plan(pb, t, "mosaic", spare))) {
+			pl_plan_spare(spare, q);
+			fam_copy(f, t);
+			return 1;
+		}
+	}
+	return 0;
+}
+
 /* The greedy walk in the family F, then (climb) hill climbing from its best
  * configuration; *out the best plan seen (NULL when nothing fits).  Returns
  * 0, 1 when no module's stages fit a GPU, -1 when out of memory. */
 static int fam_construct(const struct plan_problem *pb, int climb, struct plan **out,
 			 int64_t *out_ns)
 {
-	int K = pb->n_modules;
-	struct fam f, t, bf;
+	int K = pb->n_modules, rc = 0, have_bf = 0;
+	struct fam f = {0}, t = {0}, bf = {0};
 	struct plan *best = NULL, *spare = NULL;
 	int64_t best_ns = 0, cap = (int64_t)pb->n_gpus * pb->gpu->sms;
-	int64_t *mt = malloc((size_t)K * sizeof(int64_t));
-	int rc = 0;
 
-	int have_bf = 0;
-
-	if (!mt || fam_alloc(&f, K) || fam_alloc(&t, K) || fam_alloc(&bf, K)) {
-		free(mt);
-		return -1;
+	if (fam_alloc(&f, K) || fam_alloc(&t, K) || fam_alloc(&bf, K)) {
+		rc = -1;
+		goto out;
 	}
 	for (int m = 0; m < K; m++)
 		f.pp[m] = 1, f.dp[m] = 1, f.qi[m] = 0;
 	/* stage depths from the sinks up, so fam_down sees final values */
 	for (int k = K - 1; k >= 0; k--) {
-		int m = pb->topo[k];
-
-		if (min_pp(pb, &f, m) < 0) {
+		if (min_pp(pb, &f, pb->topo[k]) < 0) {
 			rc = 1;
 			goto out;
 		}
 	}
 	for (int iter = 0; iter < 100000; iter++) {
 		struct plan *p = fam_plan(pb, &f, "mosaic", &spare);
-		int worst = -1, moved = 0;
+		int64_t ns, worst_ns = 0;
+		int worst = -1;
 
 		if (!p) {
 			if (iter == 0)
 				rc = 1;
 			break;
 		}
-		{
-			int64_t ns;
-
-			if (pl_eval_sched(pb, p, &ns) == 0) {
-				p->predicted_iter_ns = ns;
-				if (pl_keep_best(&best, &best_ns, p, ns, &spare))
-					fam_copy(&bf, &f), have_bf = 1;
-			} else {
-				pl_plan_spare(&spare, p);
-			}
+		if (pl_eval_sched(pb, p, &ns) == 0) {
+			p->predicted_iter_ns = ns;
+			if (pl_keep_best(&best, &best_ns, p, ns, &spare))
+				fam_copy(&bf, &f), have_bf = 1;
+		} else {
+			pl_plan_spare(&spare, p);
 		}
 		for (int m = 0; m < K; m++) {
-			mt[m] = fam_module_ns(pb, &f, m, fam_down(pb, &f, m), NULL);
-			if (worst < 0 || mt[m] > mt[worst])
-				worst = m;
+			int64_t mns = fam_module_ns(pb, &f, m, fam_down(pb, &f, m), NULL);
+
+			if (worst < 0 || mns > worst_ns)
+				worst = m, worst_ns = mns;
 		}
-		/* candidate upgrades of the slowest module, best time per SM first */
-		{
-			int tried[3] = {0, 0, 0};
-
-			for (int round = 0; round < 3 && !moved; round++) {
-				double best_eff = 0;
-				int pick = -1;
-
-				for (int c = 0; c < 3; c++) {
-					int64_t nt, dsms;
-
-					if (tried[c])
-						continue;
-					fam_copy(&t, &f);
-					if (c == 0 && t.qi[worst] + 1 < pb->n_quotas)
-						t.qi[worst]++;
-					else if (c == 1)
-						t.dp[worst]++;
-					else if (c == 2 && t.pp[worst] < pb->modules[worst].layers)
-						t.pp[worst]++;
-					else
-						continue;
-					dsms = fam_sms(pb, &t) - fam_sms(pb, &f);
-					nt = fam_module_ns(pb, &t, worst, fam_down(pb, &t, worst), NULL);
-					if (nt < 0 || nt >= mt[worst] || dsms <= 0 || fam_sms(pb, &t) > cap)
-						continue;
-					if (pick < 0 || (double)(mt[worst] - nt) / (double)dsms > best_eff) {
-						best_eff = (double)(mt[worst] - nt) / (double)dsms;
-						pick = c;
-					}
-				}
-				if (pick < 0)
-					break;
-				tried[pick] = 1;
-				fam_copy(&t, &f);
-				if (pick == 0)
-					t.qi[worst]++;
-				else if (pick == 1)
-					t.dp[worst]++;
-				else
-					t.pp[worst]++;
-				{
-					struct plan *q = fam_plan(pb, &t, "mosaic", &spare);
-
-					if (q) {
-						pl_plan_spare(&spare, q);
-						fam_copy(&f, &t);
-						moved = 1;
-					}
-				}
-			}
-		}
-		if (!moved)
+		if (!fam_step(pb, &f, &t, worst, worst_ns, cap, &spare))
 			break;
 	}
 	if (have_bf && climb)
@@ -772,7 +773,6 @@ out:
 	fam_release(&f);
 	fam_release(&t);
 	fam_release(&bf);
-	free(mt);
 	*out = best;
 	*out_ns = best_ns;
 	return rc;
