@@ -114,27 +114,40 @@ static int write_cdf(const char *dir, const char *name, const char *col, double 
 	return bench_csv_close(&f, err);
 }
 
-static int report(struct bench_report *c, struct mo_err *err)
-{
-	/* per-module errors of three predictors, then per-plan errors */
-	static const char *const mcol[] = {"predicted_ns", "waves_predicted_ns", "linear_predicted_ns"};
-	static const char *const mfile[] = {"fig12_cdf_module.csv", "fig12_cdf_module_waves.csv",
-					    "fig12_cdf_module_linear.csv"};
-	static const char *const mname[] = {"per-module time, mosaic model",
-					    "per-module time, wave-scaling baseline",
-					    "per-module time, linear SM scaling"};
-	static const char *const mcolor[] = {"#4e79a7", "#f28e2b", "#59a14f"};
-	const struct bench_table *pr = &c->t[BENCH_T_PROFILE], *it = &c->t[BENCH_T_ITER];
-	double *mods[3], *pl = calloc((size_t)it->n + 1, sizeof(double)), xmax = 0;
-	int nms[3] = {0, 0, 0}, np = 0, rc = 0, nm = 0;
-	struct plot p;
+/* The three per-module predictors compared, and their files and colours. */
+static const char *const mcol[] = {"predicted_ns", "waves_predicted_ns", "linear_predicted_ns"};
+static const char *const mfile[] = {"fig12_cdf_module.csv", "fig12_cdf_module_waves.csv",
+				    "fig12_cdf_module_linear.csv"};
+static const char *const mname[] = {"per-module time, mosaic model",
+				    "per-module time, wave-scaling baseline",
+				    "per-module time, linear SM scaling"};
+static const char *const mcolor[] = {"#4e79a7", "#f28e2b", "#59a14f"};
 
+/* |predicted - simulated| / simulated in %: per module for each predictor
+ * (mods[k], nms[k] of them), per plan (pl, np). */
+struct pe_errors {
+	double *mods[3], *pl;
+	int nms[3], np;
+};
+
+static void pe_free(struct pe_errors *e)
+{
 	for (int k = 0; k < 3; k++)
-		mods[k] = calloc((size_t)pr->n + 1, sizeof(double));
-	if (!mods[0] || !mods[1] || !mods[2] || !pl) {
-		for (int k = 0; k < 3; k++)
-			free(mods[k]);
-		free(pl);
+		free(e->mods[k]);
+	free(e->pl);
+}
+
+/* The errors of the profile and iteration tables; 0 or -MO_ENOMEM. */
+static int pe_collect(const struct bench_report *c, struct pe_errors *e, struct mo_err *err)
+{
+	const struct bench_table *pr = &c->t[BENCH_T_PROFILE], *it = &c->t[BENCH_T_ITER];
+
+	memset(e, 0, sizeof(*e));
+	e->pl = calloc((size_t)it->n + 1, sizeof(double));
+	for (int k = 0; k < 3; k++)
+		e->mods[k] = calloc((size_t)pr->n + 1, sizeof(double));
+	if (!e->mods[0] || !e->mods[1] || !e->mods[2] || !e->pl) {
+		pe_free(e);
 		return mo_err_set(err, MO_ENOMEM, "out of memory");
 	}
 	for (int r = 0; r < pr->n; r++) {
@@ -144,77 +157,97 @@ static int report(struct bench_report *c, struct mo_err *err)
 			double a = bench_cell_num(pr, r, mcol[k]);
 
 			if (s > 0 && a > 0)
-				mods[k][nms[k]++] = 100.0 * fabs(a - s) / s;
+				e->mods[k][e->nms[k]++] = 100.0 * fabs(a - s) / s;
 		}
 	}
-	nm = nms[0];
 	for (int r = 0; r < it->n; r++) {
 		double a = bench_cell_num(it, r, "predicted_iter_ns");
 		double s = bench_cell_num(it, r, "simulated_iter_ns");
 
 		if (s > 0 && a > 0)
-			pl[np++] = 100.0 * fabs(a - s) / s;
+			e->pl[e->np++] = 100.0 * fabs(a - s) / s;
 	}
+	return 0;
+}
+
+/* The CDF figure of every error set, x up to xmax %. */
+static int pe_figure(struct bench_report *c, const struct pe_errors *e, double xmax,
+		     struct mo_err *err)
+{
+	struct plot p;
+	FILE *gp;
+	int first = 1, rc = bench_figure_open(c, NULL, &figure, &p, &gp, err);
+
+	if (rc)
+		return rc;
+	fprintf(gp, "set yrange [0:1.02]\nset xrange [0:%g]\nset key inside right bottom\n"
+		      "plot ", xmax);
+	for (int k = 0; k < 3; k++) {
+		if (!e->nms[k])
+			continue;
+		fprintf(gp, "%s'%s' using 1:2 every ::1 with steps lw 2 lc rgb '%s' "
+			      "title '%s (%d points)'", first ? "" : ", \\\n     ", mfile[k],
+			mcolor[k], mname[k], e->nms[k]);
+		first = 0;
+	}
+	if (e->np)
+		fprintf(gp, "%s'fig12_cdf_plan.csv' using 1:2 every ::1 with steps lw 2 "
+			      "dt 2 lc rgb '#e15759' title 'per-plan iteration time, mosaic "
+			      "model (%d plans)'", first ? "" : ", \\\n     ", e->np);
+	fputc('\n', gp);
+	return bench_figure_close(c, &p, err);
+}
+
+/* The report's section: what was compared, and the table of errors. */
+static void pe_markdown(struct bench_report *c, const struct pe_errors *e)
+{
+	bench_md(c, "## Fig. 12: prediction error and weaker predictors\n\n"
+	      "Absolute error of predictions against the simulator (predicted vs simulated; "
+	      "nothing here is measured). Per module: each module's forward and backward time "
+	      "for one microbatch alone on a partition of every lattice quota; predicted by "
+	      "mosaic's model (the planner's cost arrays), by the wave-scaling baseline "
+	      "(kernel time x waves(q) / waves(full)) and by linear SM scaling "
+	      "(t(full) x full / q); simulated: the same synthesised kernels run on a "
+	      "partition of that size. Per plan: every plan of Fig. 9 and 14 (predicted "
+	      "iteration time against simulated).\n\n"
+	      "| error of | points | median %% | p90 %% | max %% |\n|---|---:|---:|---:|---:|\n");
+	for (int k = 0; k < 3; k++)
+		if (e->nms[k])
+			bench_md(c, "| %s | %d | %.2f | %.2f | %.2f |\n", mname[k], e->nms[k],
+			   bench_pct_at(e->mods[k], e->nms[k], 0.5),
+			   bench_pct_at(e->mods[k], e->nms[k], 0.9), e->mods[k][e->nms[k] - 1]);
+	if (e->np)
+		bench_md(c, "| per-plan iteration time, mosaic model | %d | %.2f | %.2f | %.2f |\n",
+			 e->np, bench_pct_at(e->pl, e->np, 0.5), bench_pct_at(e->pl, e->np, 0.9),
+			 e->pl[e->np - 1]);
+	if (e->nms[0] || e->np)
+		bench_md_figure(c, &figure);
+}
+
+static int report(struct bench_report *c, struct mo_err *err)
+{
+	struct pe_errors e;
+	double xmax = 0;
+	int rc = pe_collect(c, &e, err);
+
+	if (rc)
+		return rc;
+	/* the CSVs sort each set: the percentiles below read them sorted */
 	for (int k = 0; k < 3 && !rc; k++) {
-		rc = write_cdf(c->dir, mfile[k], "abs_error_pct", mods[k], nms[k], err);
-		if (nms[k] && bench_pct_at(mods[k], nms[k], 0.95) > xmax)
-			xmax = bench_pct_at(mods[k], nms[k], 0.95);
+		rc = write_cdf(c->dir, mfile[k], "abs_error_pct", e.mods[k], e.nms[k], err);
+		if (e.nms[k] && bench_pct_at(e.mods[k], e.nms[k], 0.95) > xmax)
+			xmax = bench_pct_at(e.mods[k], e.nms[k], 0.95);
 	}
 	if (!rc)
-		rc = write_cdf(c->dir, "fig12_cdf_plan.csv", "abs_error_pct", pl, np, err);
-	if (np && bench_pct_at(pl, np, 0.95) > xmax)
-		xmax = bench_pct_at(pl, np, 0.95);
+		rc = write_cdf(c->dir, "fig12_cdf_plan.csv", "abs_error_pct", e.pl, e.np, err);
+	if (e.np && bench_pct_at(e.pl, e.np, 0.95) > xmax)
+		xmax = bench_pct_at(e.pl, e.np, 0.95);
 	xmax = xmax < 5 ? 5 : ceil(xmax * 1.1 / 5) * 5;
-	if (!rc && (nm || np)) {
-		FILE *gp;
-
-		rc = bench_figure_open(c, NULL, &figure, &p, &gp, err);
-		if (!rc) {
-			int first = 1;
-
-			fprintf(gp, "set yrange [0:1.02]\nset xrange [0:%g]\nset key inside right bottom\n"
-				      "plot ", xmax);
-			for (int k = 0; k < 3; k++) {
-				if (!nms[k])
-					continue;
-				fprintf(gp, "%s'%s' using 1:2 every ::1 with steps lw 2 lc rgb '%s' "
-					      "title '%s (%d points)'", first ? "" : ", \\\n     ", mfile[k],
-					mcolor[k], mname[k], nms[k]);
-				first = 0;
-			}
-			if (np)
-				fprintf(gp, "%s'fig12_cdf_plan.csv' using 1:2 every ::1 with steps lw 2 "
-					      "dt 2 lc rgb '#e15759' title 'per-plan iteration time, mosaic "
-					      "model (%d plans)'", first ? "" : ", \\\n     ", np);
-			fputc('\n', gp);
-			rc = bench_figure_close(c, &p, err);
-		}
-	}
-	if (!rc) {
-		bench_md(c, "## Fig. 12: prediction error and weaker predictors\n\n"
-		      "Absolute error of predictions against the simulator (predicted vs simulated; "
-		      "nothing here is measured). Per module: each module's forward and backward time "
-		      "for one microbatch alone on a partition of every lattice quota; predicted by "
-		      "mosaic's model (the planner's cost arrays), by the wave-scaling baseline "
-		      "(kernel time x waves(q) / waves(full)) and by linear SM scaling "
-		      "(t(full) x full / q); simulated: the same synthesised kernels run on a "
-		      "partition of that size. Per plan: every plan of Fig. 9 and 14 (predicted "
-		      "iteration time against simulated).\n\n"
-		      "| error of | points | median %% | p90 %% | max %% |\n|---|---:|---:|---:|---:|\n");
-		for (int k = 0; k < 3; k++)
-			if (nms[k])
-				bench_md(c, "| %s | %d | %.2f | %.2f | %.2f |\n", mname[k], nms[k],
-				   bench_pct_at(mods[k], nms[k], 0.5), bench_pct_at(mods[k], nms[k], 0.9),
-				   mods[k][nms[k] - 1]);
-		if (np)
-			bench_md(c, "| per-plan iteration time, mosaic model | %d | %.2f | %.2f | %.2f |\n", np,
-			   bench_pct_at(pl, np, 0.5), bench_pct_at(pl, np, 0.9), pl[np - 1]);
-		if (nm || np)
-			bench_md_figure(c, &figure);
-	}
-	for (int k = 0; k < 3; k++)
-		free(mods[k]);
-	free(pl);
+	if (!rc && (e.nms[0] || e.np))
+		rc = pe_figure(c, &e, xmax, err);
+	if (!rc)
+		pe_markdown(c, &e);
+	pe_free(&e);
 	return rc;
 }
 

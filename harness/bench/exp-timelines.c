@@ -209,24 +209,14 @@ static void tl_gpu_label(char *buf, size_t cap, int g, int count)
 		snprintf(buf, cap, "gpu%d", g);
 }
 
-/* One system's timeline: its CSV and its figure. */
-static int timeline_one(struct bench_report *c, const struct tl_common *tc, const char *system,
-			int twl, struct mo_err *err)
+/* The rows of system's timeline: (gpu, partition, sms) of its
+ * representative GPUs (rep[g] == g), by GPU then partition (comm, -1, last);
+ * how many (at most TL_MAX_ROWS). */
+static int tl_rows(const struct bench_table *t, const char *system, const int *rep,
+		   int rows[TL_MAX_ROWS][3])
 {
-	const struct bench_table *t = &c->t[BENCH_T_TIMELINE];
-	static int rep[TL_MAX_GPUS], count[TL_MAX_GPUS];
-	char name[64], csvname[80], q[256], title[256], caption[256];
-	int rows[TL_MAX_ROWS][3], nrows = 0, rc, h; /* gpu, partition, sms */
-	struct bench_csv f;
-	struct plot p;
-	struct bench_figure fig = {name, 1200, 420, title, "time (ms, simulated)", "", caption};
-	FILE *gp;
+	int nrows = 0;
 
-	tl_gpu_roles(t, system, rep, count);
-	snprintf(name, sizeof(name), "timeline_%s", system);
-	snprintf(csvname, sizeof(csvname), "%s.csv", name);
-	/* rows: (gpu, partition) of representative GPUs, by gpu then partition
-	 * (comm, -1, last) */
 	for (int r = 0; r < t->n; r++) {
 		int g = (int)bench_cell_num(t, r, "gpu"), k = (int)bench_cell_num(t, r, "partition");
 		int found = 0;
@@ -247,8 +237,20 @@ static int timeline_one(struct bench_report *c, const struct tl_common *tc, cons
 			rows[i][0] = g, rows[i][1] = k, rows[i][2] = (int)bench_cell_num(t, r, "sms");
 		}
 	}
-	if (!nrows)
-		return 0;
+	return nrows;
+}
+
+/* timeline_<system>.csv: every box of the system's representative GPUs,
+ * with its row and module index (-1: comm and optimizer, drawn grey). */
+static int tl_csv(struct bench_report *c, const struct tl_common *tc, const char *system,
+		  const int *rep, int rows[TL_MAX_ROWS][3], int nrows, struct mo_err *err)
+{
+	const struct bench_table *t = &c->t[BENCH_T_TIMELINE];
+	char csvname[80];
+	struct bench_csv f;
+	int rc;
+
+	snprintf(csvname, sizeof(csvname), "timeline_%s.csv", system);
 	if ((rc = bench_csv_open(&f, c->dir, csvname, err)))
 		return rc;
 	fprintf(f.fp, "row,start_ms,end_ms,module_index,module,phase,microbatch,gpu,partition,sms\n");
@@ -266,26 +268,23 @@ static int timeline_one(struct bench_report *c, const struct tl_common *tc, cons
 		for (int i = 0; i < tc->nmods; i++)
 			if (!strcmp(tc->mods[i], m))
 				mi = i;
-		/* comm and optimizer boxes are drawn grey (module_index -1) */
 		if (!strcmp(ph, "comm") || !strcmp(ph, "optimizer"))
 			mi = -1;
 		fprintf(f.fp, "%d,%s,%s,%d,%s,%s,%s,%d,%d,%s\n", row, bench_cell(t, r, "start_ms"),
 			bench_cell(t, r, "end_ms"), mi, m, ph, bench_cell(t, r, "microbatch"), g, k,
 			bench_cell(t, r, "sms"));
 	}
-	if ((rc = bench_csv_close(&f, err)))
-		return rc;
-	snprintf(caption, sizeof(caption),
-		 "%s: which module runs on which GPU and partition over one simulated iteration "
-		 "(GPUs alike drawn once).", system);
-	snprintf(title, sizeof(title),
-		 "Timeline: one iteration of %s planned by %s (simulated; pale = forward, dark = backward)",
-		 c->o->workloads[twl], system);
-	h = 160 + 26 * nrows;
-	fig.height = h < 420 ? 420 : h;
-	if ((rc = bench_figure_open(c, NULL, &fig, &p, &gp, err)))
-		return rc;
-	/* every system's timeline on the same axis: the longest iteration */
+	return bench_csv_close(&f, err);
+}
+
+/* The gnuplot commands of system's timeline: one labelled row per (GPU,
+ * partition), boxes pale forward, dark backward, grey comm and optimizer;
+ * every system on the same axis (the longest iteration). */
+static void tl_script(FILE *gp, const struct tl_common *tc, const char *system,
+		      int rows[TL_MAX_ROWS][3], int nrows, const int *count)
+{
+	char q[256];
+
 	fprintf(gp, "set yrange [%f:-0.7] \nset xrange [0:%f]\nset ytics (", nrows - 0.3,
 		tc->tmax * 1.01);
 	for (int i = 0; i < nrows; i++) {
@@ -314,6 +313,36 @@ static int timeline_one(struct bench_report *c, const struct tl_common *tc, cons
 			plot_quote(q, sizeof(q), tc->mods[i]), i + 1 < tc->nmods ? ", \\" : "");
 	if (!tc->nmods)
 		fprintf(gp, "     1/0 notitle\n");
+}
+
+/* One system's timeline: its CSV and its figure. */
+static int timeline_one(struct bench_report *c, const struct tl_common *tc, const char *system,
+			int twl, struct mo_err *err)
+{
+	static int rep[TL_MAX_GPUS], count[TL_MAX_GPUS];
+	char name[64], title[256], caption[256];
+	int rows[TL_MAX_ROWS][3], nrows, rc, h; /* gpu, partition, sms */
+	struct plot p;
+	struct bench_figure fig = {name, 1200, 420, title, "time (ms, simulated)", "", caption};
+	FILE *gp;
+
+	tl_gpu_roles(&c->t[BENCH_T_TIMELINE], system, rep, count);
+	snprintf(name, sizeof(name), "timeline_%s", system);
+	if (!(nrows = tl_rows(&c->t[BENCH_T_TIMELINE], system, rep, rows)))
+		return 0;
+	if ((rc = tl_csv(c, tc, system, rep, rows, nrows, err)))
+		return rc;
+	snprintf(caption, sizeof(caption),
+		 "%s: which module runs on which GPU and partition over one simulated iteration "
+		 "(GPUs alike drawn once).", system);
+	snprintf(title, sizeof(title),
+		 "Timeline: one iteration of %s planned by %s (simulated; pale = forward, dark = backward)",
+		 c->o->workloads[twl], system);
+	h = 160 + 26 * nrows;
+	fig.height = h < 420 ? 420 : h;
+	if ((rc = bench_figure_open(c, NULL, &fig, &p, &gp, err)))
+		return rc;
+	tl_script(gp, tc, system, rows, nrows, count);
 	if ((rc = bench_figure_close(c, &p, err)))
 		return rc;
 	bench_md_figure(c, &fig);
