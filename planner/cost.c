@@ -164,7 +164,10 @@ int plan_problem_finish(struct plan_problem *pb, struct mo_err *err)
 }
 
 /* Kernel times of one layer and phase under every quota; returns DRAM bytes
- * and, when host is not NULL, the eager host CPU time to issue them. */
+ * and, when host is not NULL, the host CPU time to issue them one by one:
+ * by a graph executor's cost under MODEL_LAUNCH_EXECUTOR, else eagerly
+ * (under MODEL_LAUNCH_GRAPHS the estimate turns a nonzero time into one
+ * graph launch per task, estimate.c slot_host). */
 int pl_time_layer(const struct workload *w, int m, int l, int phase, int samples,
 		  struct plan_problem *pb, int64_t *ns, int64_t *bytes, int64_t *host,
 		  struct mo_err *err)
@@ -174,7 +177,8 @@ int pl_time_layer(const struct workload *w, int m, int l, int phase, int samples
 	int64_t opt_host;
 	int rc;
 
-	model_host_init_gpu(&mh, MODEL_LAUNCH_EAGER, pb->gpu);
+	model_host_init_gpu(&mh, pb->launch_mode == MODEL_LAUNCH_EXECUTOR ? MODEL_LAUNCH_EXECUTOR
+									 : MODEL_LAUNCH_EAGER, pb->gpu);
 	if (host)
 		*host = 0;
 	trace_mem_init(&tm);

@@ -15,7 +15,7 @@ static const char *file_kind(mode_t mode)
 	if (S_ISDIR(mode))
 		return "it is a directory";
 	if (S_ISFIFO(mode))
-		return "it is a FIFO (a pipe), not a regular file";
+		return "it is a FIFO (a pipe), not a regular file (save it to a file first)";
 	if (S_ISCHR(mode))
 		return "it is a character device, not a regular file";
 	if (S_ISBLK(mode))
@@ -25,19 +25,39 @@ static const char *file_kind(mode_t mode)
 	return "not a regular file";
 }
 
+/* An errno of open(2) or stat(2) as a status: the path names nothing
+ * readable (bad input) or the system refused. */
+static int open_status(int e)
+{
+	return e == ENOENT || e == ENOTDIR || e == ELOOP || e == ENAMETOOLONG || e == EISDIR
+		       ? MO_EINPUT : MO_EIO;
+}
+
 int mo_open_regular_fd(const char *path, int *fd, struct mo_err *err)
 {
-	struct stat st;
+	struct stat before, st;
 	int rc = 0, flags;
 
+	/* stat first: a device is refused without being opened (opening some
+	 * has effects), then the file opened is checked to be the one seen */
+	*fd = -1;
+	if (stat(path, &before) != 0)
+		return mo_err_set(err, open_status(errno), "cannot open '%s': %s", path,
+				  strerror(errno));
+	if (!S_ISREG(before.st_mode))
+		return mo_err_set(err, MO_EINPUT, "cannot read '%s': %s", path,
+				  file_kind(before.st_mode));
 	*fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
 	if (*fd < 0)
-		return mo_err_set(err, errno == ENOENT || errno == ENOTDIR ? MO_EINPUT : MO_EIO,
-				  "cannot open '%s': %s", path, strerror(errno));
+		return mo_err_set(err, open_status(errno), "cannot open '%s': %s", path,
+				  strerror(errno));
 	if (fstat(*fd, &st) != 0)
 		rc = mo_err_set(err, MO_EIO, "cannot read '%s': %s", path, strerror(errno));
 	else if (!S_ISREG(st.st_mode))
 		rc = mo_err_set(err, MO_EINPUT, "cannot read '%s': %s", path, file_kind(st.st_mode));
+	else if (st.st_dev != before.st_dev || st.st_ino != before.st_ino)
+		rc = mo_err_set(err, MO_EINPUT, "cannot read '%s': it was replaced while being opened",
+				path);
 	if (rc < 0) {
 		close(*fd);
 		*fd = -1;

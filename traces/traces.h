@@ -121,11 +121,12 @@ int mo_grow_with(void *ptr_addr, size_t *alloc, size_t nr, size_t elem_size, siz
 /*
  * mo_open_regular opens path for reading only if it is a regular file: a
  * FIFO, device, socket or directory is refused (MO_EINPUT, naming the path
- * and what it is) without blocking and without reading from it; the open is
- * non-blocking, so a FIFO with no writer does not hang it.  0 and *fp a
- * stream in binary mode the caller fcloses, or a negative status with *fp
- * NULL and err set: MO_EINPUT when path does not exist or is not a regular
- * file, MO_EIO when the system refuses otherwise (permissions, ...).
+ * and what it is) by stat(2), without being opened (opening some devices has
+ * effects) or waited on; the file opened must be the one stat saw.  0 and
+ * *fp a stream in binary mode the caller fcloses, or a negative status with
+ * *fp NULL and err set: MO_EINPUT when path names nothing readable (missing,
+ * a symlink loop, too long) or not a regular file, MO_EIO when the system
+ * refuses otherwise (permissions, ...).
  * mo_open_regular_fd is the same for a file descriptor (for gzdopen).
  */
 int mo_open_regular(const char *path, FILE **fp, struct mo_err *err);

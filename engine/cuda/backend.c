@@ -461,16 +461,13 @@ static int replay_list_size(struct gpu *g, struct replay_list *l, int phase_filt
 
 static uint32_t file_crc(const char *path, struct mo_err *err, int *rc)
 {
-	FILE *fp = fopen(path, "rb");
+	FILE *fp;
 	unsigned char buf[65536];
 	uLong c = crc32(0L, Z_NULL, 0);
 	size_t n;
 
-	*rc = 0;
-	if (!fp) {
-		*rc = mo_err_set(err, MO_EIO, "cannot open '%s': %s", path, strerror(errno));
+	if ((*rc = mo_open_regular(path, &fp, err)) < 0)
 		return 0;
-	}
 	while ((n = fread(buf, 1, sizeof(buf), fp)) > 0)
 		c = crc32(c, buf, (uInt)n);
 	fclose(fp);

@@ -56,10 +56,14 @@ grep -q '"launch": "executor"' "$tmp/spec-exec.json" || fail "could not set laun
 	>/dev/null 2>"$tmp/err" || fail "run (executor): $(cat "$tmp/err")"
 "$MOSAIC" inspect --check --json "$tmp/sim-exec.mtr" >"$tmp/sim-exec.json" \
 	|| fail "the simulated trace (executor) fails --check"
-python3 - "$tmp/sim-exec.json" "$tmp/sim-per-slot.json" <<'PY' || fail "wrong executor numbers"
+python3 - "$tmp/sim-exec.json" "$tmp/sim-per-slot.json" "$tmp/plan-exec.json" <<'PY' || fail "wrong executor numbers"
 import json, sys
-x, e = (json.load(open(p)) for p in sys.argv[1:3])
-print("executor   kernels %4d  span %7.3f ms  idle %5.1f %%" % (x["kernels"], x["span_ns"] / 1e6, x["idle_pct"]))
+x, e, p = (json.load(open(p)) for p in sys.argv[1:4])
+print("executor   kernels %4d  span %7.3f ms  idle %5.1f %%  planner's prediction %7.3f ms" % (
+    x["kernels"], x["span_ns"] / 1e6, x["idle_pct"], p["predicted_iter_ns"] / 1e6))
+# the planner prices the executor's host as the simulator does (it priced
+# eager Python: 3.720 ms predicted against 1.292 simulated)
+assert abs(p["predicted_iter_ns"] - x["span_ns"]) <= 0.10 * x["span_ns"], "planner's executor host"
 assert x["kernels"] == e["kernels"], "same kernels"
 assert x["span_ns"] >= x["kernels"] * 20485 - 1, "each kernel waits for its 20.485 us of host"
 assert x["span_ns"] < 0.5 * e["span_ns"], "a C++ executor issues faster than eager Python"

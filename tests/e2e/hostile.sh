@@ -112,6 +112,10 @@ for f in "$tmp/fifo.json" /dev/null; do
 	expect2 "$f" timeout 60 "$MOSAIC" workload from-trace "$f" -o "$tmp/out/w.json"
 done
 expect2 "is a FIFO" timeout 60 "$MOSAIC" inspect "$tmp/fifo.json"
+# a path that names nothing readable is bad input (2), not a system failure (3)
+ln -s "$tmp/loop-b" "$tmp/loop-a" && ln -s "$tmp/loop-a" "$tmp/loop-b"
+expect2 "loop-a" "$MOSAIC" inspect "$tmp/loop-a"
+expect2 "loop-a" "$MOSAIC" workload show "$tmp/loop-a"
 expect2 "is a character device" timeout 60 "$MOSAIC" regress --reference /dev/zero
 
 # ---- GPU file: a built-in's name is never replaced ----
