@@ -97,9 +97,8 @@ int validate_model_predict(void *ctx, const struct model_meas *m, const struct m
 	rc = workload_load_string(spec, m->model, &w, err);
 	if (rc < 0)
 		return rc;
-	model_host_init(&host, m->launch == MODEL_MEAS_LAUNCH_GRAPHS     ? MODEL_LAUNCH_GRAPHS
-			       : m->launch == MODEL_MEAS_LAUNCH_EXECUTOR ? MODEL_LAUNCH_EXECUTOR
-									 : MODEL_LAUNCH_EAGER);
+	model_host_init(&host, m->launch == MODEL_MEAS_LAUNCH_UNKNOWN ? MODEL_LAUNCH_EAGER
+								      : model_launch_of_meas(m->launch));
 	hp = m->launch == MODEL_MEAS_LAUNCH_UNKNOWN ? NULL : &host;
 	st.host_ns = st.end_ns = 0;
 	if (hp)

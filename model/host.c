@@ -80,10 +80,30 @@ int64_t model_host_kernel_ns(const struct model_host *h, int kclass)
 	if (h->mode == MODEL_LAUNCH_GRAPHS)
 		return 0;
 	if (h->mode == MODEL_LAUNCH_EXECUTOR) /* model.h: MODEL_LAUNCH_EXECUTOR, any class */
-		return (int64_t)model_host_activity_ns(h, 1, MODEL_HOST_BWD_OPS_PER_LAUNCH, 0);
+		return model_host_cpp_kernel_ns(h);
 	if (kclass < 0 || kclass >= TRACE_CLASS_COUNT)
 		kclass = TRACE_CLASS_UNKNOWN;
 	return h->kernel_cpu_ns[kclass];
+}
+
+int64_t model_host_cpp_kernel_ns(const struct model_host *h)
+{
+	return (int64_t)model_host_activity_ns(h, 1, MODEL_HOST_BWD_OPS_PER_LAUNCH, 0);
+}
+
+int model_meas_launch_of(int mode)
+{
+	return mode == MODEL_LAUNCH_GRAPHS     ? MODEL_MEAS_LAUNCH_GRAPHS
+	       : mode == MODEL_LAUNCH_EXECUTOR ? MODEL_MEAS_LAUNCH_EXECUTOR
+					       : MODEL_MEAS_LAUNCH_EAGER;
+}
+
+int model_launch_of_meas(int launch)
+{
+	return launch == MODEL_MEAS_LAUNCH_GRAPHS     ? MODEL_LAUNCH_GRAPHS
+	       : launch == MODEL_MEAS_LAUNCH_EXECUTOR ? MODEL_LAUNCH_EXECUTOR
+	       : launch == MODEL_MEAS_LAUNCH_EAGER    ? MODEL_LAUNCH_EAGER
+						      : -1;
 }
 
 int64_t model_host_sequence_ns(const struct model_host *h, const int64_t per_class[])

@@ -285,9 +285,7 @@ static int shape_pair(const struct csv_ctx *c, const char *at, char *kv, struct 
 		if (mode < 0)
 			return bad(c, F_SHAPE, at, "launch must be eager, graphs or executor, not '%s'",
 				   eq + 1);
-		m->launch = mode == MODEL_LAUNCH_GRAPHS     ? MODEL_MEAS_LAUNCH_GRAPHS
-			    : mode == MODEL_LAUNCH_EXECUTOR ? MODEL_MEAS_LAUNCH_EXECUTOR
-							    : MODEL_MEAS_LAUNCH_EAGER;
+		m->launch = model_meas_launch_of(mode);
 		return 0;
 	}
 	if (key == K_INPUT) {

@@ -1508,6 +1508,14 @@ double model_host_activity_ns(const struct model_host *h, double launches, doubl
 			      double pycalls);
 /* CPU time to dispatch one kernel of kclass (0 under graphs). */
 int64_t model_host_kernel_ns(const struct model_host *h, int kclass);
+/* CPU time of one kernel issued from C++ with no Python between kernels
+ * (autograd's backward thread; a graph executor, MODEL_LAUNCH_EXECUTOR): a
+ * launch and MODEL_HOST_BWD_OPS_PER_LAUNCH CPU operators (0 under graphs). */
+int64_t model_host_cpp_kernel_ns(const struct model_host *h);
+/* A measurement's launch (enum model_meas_launch) for a launch mode (enum
+ * model_launch_mode), and back (-1 for MODEL_MEAS_LAUNCH_UNKNOWN). */
+int model_meas_launch_of(int mode);
+int model_launch_of_meas(int launch);
 /* CPU time to issue a sequence with per_class[c] kernels of class c (under
  * graphs: one graph launch). */
 int64_t model_host_sequence_ns(const struct model_host *h, const int64_t per_class[]);

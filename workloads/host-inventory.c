@@ -64,7 +64,7 @@ int64_t workload_host_kernel_ns(const struct workload *w, int m, int phase,
 	if (h->mode == MODEL_LAUNCH_EXECUTOR) /* a graph executor: every phase alike */
 		return model_host_kernel_ns(h, kclass);
 	if (phase == WORKLOAD_BWD) /* autograd's thread, any module */
-		return (int64_t)model_host_activity_ns(h, 1, MODEL_HOST_BWD_OPS_PER_LAUNCH, 0);
+		return model_host_cpp_kernel_ns(h);
 	if (phase == WORKLOAD_OPT) {
 		int64_t ns = workload_host_opt_kernel_ns(w, m, h);
 		return ns >= 0 ? ns : model_host_kernel_ns(h, kclass);
