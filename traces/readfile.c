@@ -36,10 +36,12 @@ static int open_status(int e)
 int mo_open_regular_fd(const char *path, int *fd, struct mo_err *err)
 {
 	struct stat before, st;
-	int rc = 0, flags;
+	int rc = 0;
 
 	/* stat first: a device is refused without being opened (opening some
-	 * has effects), then the file opened is checked to be the one seen */
+	 * has effects); then the file opened must be the one seen.  O_NONBLOCK
+	 * keeps a path swapped for a FIFO in between from blocking the open (the
+	 * inode check then refuses it); on a regular file it changes nothing. */
 	*fd = -1;
 	if (stat(path, &before) != 0)
 		return mo_err_set(err, open_status(errno), "cannot open '%s': %s", path,
@@ -53,20 +55,14 @@ int mo_open_regular_fd(const char *path, int *fd, struct mo_err *err)
 				  strerror(errno));
 	if (fstat(*fd, &st) != 0)
 		rc = mo_err_set(err, MO_EIO, "cannot read '%s': %s", path, strerror(errno));
-	else if (!S_ISREG(st.st_mode))
-		rc = mo_err_set(err, MO_EINPUT, "cannot read '%s': %s", path, file_kind(st.st_mode));
 	else if (st.st_dev != before.st_dev || st.st_ino != before.st_ino)
 		rc = mo_err_set(err, MO_EINPUT, "cannot read '%s': it was replaced while being opened",
 				path);
 	if (rc < 0) {
 		close(*fd);
 		*fd = -1;
-		return rc;
 	}
-	flags = fcntl(*fd, F_GETFL);
-	if (flags >= 0)
-		(void)fcntl(*fd, F_SETFL, flags & ~O_NONBLOCK);
-	return 0;
+	return rc;
 }
 
 int mo_open_regular(const char *path, FILE **fp, struct mo_err *err)

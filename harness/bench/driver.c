@@ -372,6 +372,7 @@ static int shard_manifest(const char *dir, int *sh, int *nsh, int *nt, char **op
 			  struct mo_err *err)
 {
 	char path[4096], *text;
+	size_t len;
 	const struct model_json j = {"bench shard", path, err};
 	json_t *root;
 	const char *v;
@@ -379,11 +380,11 @@ static int shard_manifest(const char *dir, int *sh, int *nsh, int *nt, char **op
 
 	*opts = NULL;
 	snprintf(path, sizeof(path), "%s/shard.json", dir);
-	if (mo_read_file(path, BENCH_MAX_FILE, &text, NULL, err) < 0) {
+	if (mo_read_file(path, BENCH_MAX_FILE, &text, &len, err) < 0) {
 		mo_err_prefix(err, "cannot merge '%s' (not a shard directory of mosaic bench?)", dir);
 		return -MO_EINPUT;
 	}
-	rc = model_json_parse(&j, text, strlen(text), JSON_REJECT_DUPLICATES, &root);
+	rc = model_json_parse(&j, text, len, JSON_REJECT_DUPLICATES, &root);
 	free(text);
 	if (rc < 0)
 		return rc;
