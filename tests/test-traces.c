@@ -1543,6 +1543,127 @@ START_TEST(kernel_statistics_are_nearest_rank_percentiles_per_name_and_class)
 }
 END_TEST
 
+/* The groups of kernel_stats, class_stats and module_stats are tables
+ * indexed by pool id and class: on kernels of 12 names, 4 modules (3 named,
+ * and none), 3 ranks and 3 classes, added out of order and with memcpys and
+ * modules interned between them, each row's count, total, ranks and
+ * percentiles are a brute-force count's over the same kernels. */
+START_TEST(kernel_statistics_per_name_module_and_class_agree_with_a_count_by_hand)
+{
+	enum { N = 600, NAMES = 12 };
+	static const char *const names[NAMES] = {"k0", "k1", "k2", "k3", "k4", "k5",
+						 "k6", "k7", "k8", "k9", "k10", "k11"};
+	static const char *const mods[] = {"enc", "dec", "head"};
+	static const int classes[] = {TRACE_CLASS_GEMM, TRACE_CLASS_ELEMENTWISE, TRACE_CLASS_COMM};
+	static int key[3][N], rk[N];
+	static int64_t dur[N], v[N];
+	struct trace_analysis *a = trace_analysis_new();
+	struct trace_record rec;
+	struct mo_err err = {0};
+	uint64_t x = 11;
+
+	for (int r = 0; r < 3; r++)
+		for (int m = 0; m < 3; m++) {
+			trace_analysis_rank(a, r);
+			trace_record_init(&rec, TRACE_KIND_MODULE);
+			rec.u.module.id = m;
+			rec.u.module.name = mods[m];
+			ck_assert_int_eq(trace_analysis_add(a, &rec, &err), 0);
+		}
+	for (int i = 0; i < N; i++) {
+		int nm = (int)(lcg(&x) % NAMES), r = (int)(lcg(&x) % 3), m = (int)(lcg(&x) % 4) - 1;
+		int64_t s = (int64_t)(lcg(&x) % 100000);
+		dur[i] = (int64_t)(lcg(&x) % 5000);
+		rk[i] = r;
+		key[0][i] = nm;
+		key[1][i] = m + 1; /* 0: no module */
+		key[2][i] = nm % 3; /* a name's class */
+		trace_analysis_rank(a, r);
+		trace_record_init(&rec, TRACE_KIND_KERNEL);
+		rec.u.kernel.start_ns = s;
+		rec.u.kernel.end_ns = s + dur[i];
+		rec.u.kernel.kclass = classes[nm % 3];
+		rec.u.kernel.module = m;
+		rec.u.kernel.name = names[nm];
+		ck_assert_int_eq(trace_analysis_add(a, &rec, &err), 0);
+		if (i % 7 == 0)
+			ana_act(a, TRACE_KIND_MEMCPY, s, s + 9, 1, -1, -1, -1, NULL);
+	}
+	ana_finish(a);
+	for (int by = 0; by < 3; by++) {
+		const struct trace_kernel_stats *st;
+		size_t n = by == 0 ? trace_analysis_kernel_stats(a, &st)
+			 : by == 1 ? trace_analysis_module_stats(a, &st) : trace_analysis_class_stats(a, &st);
+		size_t seen_rows = 0;
+		for (size_t row = 0; row < n; row++) {
+			int k = -1;
+			for (int c = 0; c < (by == 0 ? NAMES : by == 1 ? 4 : 3); c++) {
+				const char *nm = by == 0 ? names[c] : by == 1 ? (c ? mods[c - 1] : "(none)")
+					       : trace_class_name(classes[c]);
+				if (!strcmp(nm, st[row].name))
+					k = c;
+			}
+			ck_assert_int_ge(k, 0);
+			size_t cnt = 0;
+			int64_t total = 0;
+			uint64_t ranks = 0;
+			for (int r = 0; r < 3; r++) {
+				int on = 0;
+				for (int i = 0; i < N; i++)
+					on |= key[by][i] == k && rk[i] == r;
+				ranks += (uint64_t)on;
+			}
+			for (int i = 0; i < N; i++)
+				if (key[by][i] == k) {
+					v[cnt++] = dur[i];
+					total += dur[i];
+				}
+			qsort(v, cnt, sizeof(*v), an_cmp_i64);
+			ck_assert_uint_eq(st[row].dur_ns.n, cnt);
+			ck_assert_int_eq(st[row].total_ns, total);
+			ck_assert_uint_eq(st[row].ranks, ranks);
+			ck_assert_int_eq(st[row].dur_ns.min, v[0]);
+			ck_assert_int_eq(st[row].dur_ns.p50, v[(50 * cnt + 99) / 100 - 1]);
+			ck_assert_int_eq(st[row].dur_ns.p90, v[(90 * cnt + 99) / 100 - 1]);
+			ck_assert_int_eq(st[row].dur_ns.max, v[cnt - 1]);
+			if (by == 0)
+				ck_assert_int_eq(st[row].cls, classes[k % 3]);
+			seen_rows += cnt;
+		}
+		ck_assert_uint_eq(seen_rows, N); /* every kernel in one row */
+	}
+	trace_analysis_free(a);
+}
+END_TEST
+
+/* A pooled string's id is its rank among the pool's distinct strings, the
+ * same each time it is interned again. */
+START_TEST(pooled_strings_have_dense_ids_in_first_seen_order)
+{
+	struct trace_strpool *p = trace_strpool_new();
+	char buf[40000];
+	const char *s[3];
+
+	memset(buf, 'x', sizeof(buf));
+	s[0] = trace_strpool_intern(p, "alpha", 5);
+	s[1] = trace_strpool_intern(p, buf, sizeof(buf)); /* a big string: its own block */
+	s[2] = trace_strpool_intern(p, "", 0);
+	for (int i = 0; i < 3; i++)
+		ck_assert_uint_eq(trace_strpool_id(s[i]), i);
+	for (int i = 0; i < 1000; i++) {
+		char nm[16];
+		int len = snprintf(nm, sizeof(nm), "n%d", i % 300);
+		const char *q = trace_strpool_intern(p, nm, (size_t)len);
+		ck_assert_uint_eq(trace_strpool_id(q), 3 + i % 300);
+	}
+	ck_assert_ptr_eq(trace_strpool_intern(p, "alpha", 5), s[0]);
+	ck_assert_uint_eq(trace_strpool_count(p), 303);
+	ck_assert_int_eq(s[1][39999], 'x');
+	ck_assert_int_eq(s[1][40000], 0);
+	trace_strpool_free(p);
+}
+END_TEST
+
 static int64_t path_cat(const struct trace_path *p, int cat)
 {
 	return p->cat_ns[cat];
@@ -1876,29 +1997,22 @@ START_TEST(the_analyses_sorts_give_the_order_qsort_gives)
 	for (size_t t = 0; t < sizeof(sizes) / sizeof(*sizes); t++) {
 		size_t n = sizes[t];
 		int64_t *v = malloc((n + 1) * sizeof(*v)), *w = malloc((n + 1) * sizeof(*w));
-		struct an_keyed *k = malloc((n + 1) * sizeof(*k)), *kq = malloc((n + 1) * sizeof(*k));
 		struct an_join *j = malloc((n + 1) * sizeof(*j)), *jq = malloc((n + 1) * sizeof(*j));
 		for (size_t i = 0; i < n; i++) {
 			uint64_t r = lcg(&x);
 			/* small values, negatives, both extremes and ties */
 			v[i] = i % 7 == 0 ? (int64_t)(r % 5) - 2 : i % 11 == 0 ? INT64_MIN + (int64_t)(r % 3)
 			     : i % 13 == 0 ? INT64_MAX - (int64_t)(r % 3) : (int64_t)(r << 9);
-			k[i] = (struct an_keyed){(const void *)(uintptr_t)(r % 97 * 4096 + 0x10000), i};
 			j[i] = (struct an_join){(int64_t)(r % 300), i, (int32_t)(r / 300 % 3)};
 		}
 		memcpy(w, v, n * sizeof(*v));
-		memcpy(kq, k, n * sizeof(*k));
 		memcpy(jq, j, n * sizeof(*j));
 		an_sort_i64(v, n);
 		qsort(w, n, sizeof(*w), an_cmp_i64);
-		an_sort_keyed(k, n);
-		qsort(kq, n, sizeof(*kq), an_cmp_keyed);
 		an_sort_join(j, n);
 		qsort(jq, n, sizeof(*jq), an_cmp_join);
 		for (size_t i = 0; i < n; i++) {
 			ck_assert_int_eq(v[i], w[i]);
-			ck_assert_ptr_eq(k[i].key, kq[i].key);
-			ck_assert_uint_eq(k[i].act, kq[i].act);
 			ck_assert_int_eq(j[i].rank, jq[i].rank);
 			ck_assert_int_eq(j[i].corr, jq[i].corr);
 			ck_assert_uint_eq(j[i].idx, jq[i].idx);
@@ -1914,8 +2028,6 @@ START_TEST(the_analyses_sorts_give_the_order_qsort_gives)
 		}
 		free(v);
 		free(w);
-		free(k);
-		free(kq);
 		free(j);
 		free(jq);
 	}
@@ -1924,25 +2036,19 @@ END_TEST
 
 /* An input already in key order: the radix sorts leave it after one scan,
  * which must still be qsort's order (join: sorted by correlation, not by
- * rank, so the rank pass moves it; keyed: key ties with acts ascending). */
+ * rank, so the rank pass moves it). */
 START_TEST(the_analyses_sorts_of_inputs_in_key_order_give_qsorts_order)
 {
 	enum { N = 3000 };
 	static struct an_join j[N], jq[N];
-	static struct an_keyed k[N], kq[N];
 
 	for (size_t i = 0; i < N; i++) {
 		j[i] = (struct an_join){(int64_t)(i / 3), i, (int32_t)(i * 7 % 3)};
-		k[i] = (struct an_keyed){(const void *)(uintptr_t)(0x1000 + i / 5 * 64), i};
 	}
 	memcpy(jq, j, sizeof(j));
-	memcpy(kq, k, sizeof(k));
 	an_sort_join(j, N);
 	qsort(jq, N, sizeof(*jq), an_cmp_join);
-	an_sort_keyed(k, N);
-	qsort(kq, N, sizeof(*kq), an_cmp_keyed);
 	ck_assert_int_eq(memcmp(j, jq, sizeof(j)), 0);
-	ck_assert_int_eq(memcmp(k, kq, sizeof(k)), 0);
 	ck_assert_int_eq(j[0].rank, 0);
 	ck_assert_int_eq(j[N - 1].rank, 2);
 }
@@ -2183,6 +2289,8 @@ Suite *test_suite(void)
 	tcase_add_test(tc, a_module_named_none_is_the_same_row_as_no_module);
 	tcase_add_test(tc, a_name_map_keeps_one_value_per_distinct_name);
 	tcase_add_test(tc, the_analyses_sorts_give_the_order_qsort_gives);
+	tcase_add_test(tc, kernel_statistics_per_name_module_and_class_agree_with_a_count_by_hand);
+	tcase_add_test(tc, pooled_strings_have_dense_ids_in_first_seen_order);
 	tcase_add_test(tc, the_analyses_sorts_of_inputs_in_key_order_give_qsorts_order);
 	tcase_add_test(tc, a_big_block_keeps_its_bytes_as_it_grows_and_is_unmapped);
 	tcase_add_test(tc, an_ascending_map_answers_as_an_id_map_in_both_forms);

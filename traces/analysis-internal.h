@@ -26,7 +26,7 @@ struct an_act {
 		int64_t corr;          /* as added */
 		int64_t call;          /* index into calls, -1 none (set in finish) */
 	};
-	int32_t rank, device, stream;
+	int32_t rank, device;
 	int8_t kind;           /* AN_* */
 	int8_t cls;            /* enum trace_kernel_class; TRACE_CLASS_MEMORY for copies */
 	int8_t is_kernel;      /* kernel or collective (kernel_stats) */
@@ -86,21 +86,16 @@ struct trace_analysis {
 /* Nearest-rank percentiles of v[0..n) (sorted in place). */
 void an_pctl(int64_t *v, size_t n, struct trace_pctl *out);
 
-/* The sorts (analysis-sort.c).  A kernel's key (its name, class or module)
- * and its index in acts. */
-struct an_keyed {
-	const void *key; /* name pointer, or the class as a small integer */
-	size_t act;
-};
+/* The sorts (analysis-sort.c). */
 /* 1 if v[0..n) is in cmp's order (no adjacent pair out of it), else 0. */
 int an_in_order(const void *v, size_t n, size_t size, int (*cmp)(const void *, const void *));
 /* qsort(v, n, size, cmp), skipped when v is already in order. */
 void an_qsort(void *v, size_t n, size_t size, int (*cmp)(const void *, const void *));
+/* The same with cmp's third argument arg (qsort_r: no state outside the call). */
+void an_qsort_r(void *v, size_t n, size_t size, int (*cmp)(const void *, const void *, void *),
+		void *arg);
 /* v ascending (radix sort; the same order as qsort with an_cmp_i64). */
 void an_sort_i64(int64_t *v, size_t n);
-/* k by (key, act) as an_cmp_keyed orders it, for k whose acts ascend (the
- * radix sort by key is stable). */
-void an_sort_keyed(struct an_keyed *k, size_t n);
 /* A call's or an activity's (rank, correlation) and its index. */
 struct an_join {
 	int64_t corr;
@@ -109,10 +104,8 @@ struct an_join {
 };
 /* j by (rank, corr, idx) as an_cmp_join orders it, for j whose idx ascend. */
 void an_sort_join(struct an_join *j, size_t n);
-/* qsort comparators: int64_t ascending; an_keyed by (key address, act);
- * an_join by (rank, corr, idx). */
+/* qsort comparators: int64_t ascending; an_join by (rank, corr, idx). */
 int an_cmp_i64(const void *pa, const void *pb);
-int an_cmp_keyed(const void *pa, const void *pb);
 int an_cmp_join(const void *pa, const void *pb);
 int an_breakdown(struct trace_analysis *a);   /* analysis-time.c */
 int an_launch(struct trace_analysis *a);      /* analysis-launch.c */

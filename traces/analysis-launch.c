@@ -8,16 +8,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The activities a launch row sorts (by launch_order), and their calls. */
-static const struct an_act *order_acts;
-static const struct an_call *order_calls;
-
-/* Launched activities (indices) by (rank, device, call start). */
-static int launch_order(const void *pa, const void *pb)
+/* Launched activities (indices into a's acts) by (rank, device, call
+ * start); a is qsort_r's argument (no state outside the call). */
+static int launch_order(const void *pa, const void *pb, void *arg)
 {
-	const struct an_act *x = &order_acts[*(const size_t *)pa];
-	const struct an_act *y = &order_acts[*(const size_t *)pb];
-	int64_t xs = order_calls[x->call].s, ys = order_calls[y->call].s;
+	const struct trace_analysis *a = arg;
+	const struct an_act *x = &a->acts[*(const size_t *)pa];
+	const struct an_act *y = &a->acts[*(const size_t *)pb];
+	int64_t xs = a->calls[x->call].s, ys = a->calls[y->call].s;
 
 	if (x->rank != y->rank)
 		return x->rank < y->rank ? -1 : 1;
@@ -79,9 +77,7 @@ static int launch_row(const struct trace_analysis *a, int rank, struct trace_lau
 		n++;
 	}
 	an_pctl(v, n, &row->latency_ns);
-	order_acts = a->acts;
-	order_calls = a->calls;
-	an_qsort(ix, n, sizeof(*ix), launch_order);
+	an_qsort_r(ix, n, sizeof(*ix), launch_order, (void *)a);
 	if (queues(a, ix, n, v) < 0)
 		goto out;
 	an_pctl(v, n, &row->queue);
@@ -117,50 +113,70 @@ static int cmp_stats(const void *pa, const void *pb)
 
 enum { BY_NAME, BY_CLASS, BY_MODULE };
 
-static const void *key_of(const struct trace_analysis *a, const struct an_act *x, int by)
+/* A kernel's group: its class, or its name's or module's pool id (dense:
+ * below the pool's count), so the groups are a table, not a sort. */
+static size_t key_of(const struct trace_analysis *a, const struct an_act *x, int by)
 {
 	if (by == BY_CLASS)
-		return (const void *)(uintptr_t)x->cls;
-	if (by == BY_MODULE)
-		return x->module ? x->module : a->none;
-	return x->name;
+		return (size_t)x->cls;
+	return trace_strpool_id(by == BY_MODULE ? (x->module ? x->module : a->none) : x->name);
 }
 
-/* Group the kernels by name, class or module into *out. */
+/* Each group's count (in st[g].dur_ns.n), total, ranks, class and name (of
+ * its first kernel), in one pass over the kernels in their order (ranks
+ * ascend in it, so a group meets a new rank when its last rank differs). */
+static void group_count(const struct trace_analysis *a, int by, struct trace_kernel_stats *st,
+			int *last_rank)
+{
+	for (size_t i = 0; i < a->nacts; i++) {
+		const struct an_act *x = &a->acts[i];
+		if (!x->is_kernel)
+			continue;
+		struct trace_kernel_stats *g = &st[key_of(a, x, by)];
+		if (!g->dur_ns.n++) {
+			g->name = by == BY_CLASS ? trace_class_name(x->cls)
+				: by == BY_MODULE ? (x->module ? x->module : a->none) : x->name;
+			g->cls = x->cls;
+		}
+		an_add(&g->total_ns, x->e - x->s);
+		if (g->dur_ns.n == 1 || last_rank[g - st] != x->rank) {
+			last_rank[g - st] = x->rank;
+			g->ranks++;
+		}
+	}
+}
+
+/* Group the kernels by name, class or module into *out: a count per group,
+ * then each kernel's duration into its group's slice of one array (8 bytes
+ * a kernel), then each slice's percentiles. */
 static int group_stats(const struct trace_analysis *a, int by, struct trace_kernel_stats **out,
 		       size_t *nout)
 {
-	size_t n = 0, m = 0, cap = a->nacts ? a->nacts : 1;
-	struct an_keyed *k = trace_big_alloc(cap * sizeof(*k));
-	int64_t *dur = trace_big_alloc(cap * sizeof(*dur));
-	int *seen = calloc((size_t)a->nranks + 1, sizeof(*seen));
-	struct trace_kernel_stats *st = calloc(cap, sizeof(*st));
+	size_t ng = by == BY_CLASS ? TRACE_CLASS_COUNT : trace_strpool_count(a->pool), m = 0, sum = 0;
+	struct trace_kernel_stats *st = calloc(ng ? ng : 1, sizeof(*st));
+	size_t *at = malloc((ng ? ng : 1) * sizeof(*at));
+	int *last_rank = malloc((ng ? ng : 1) * sizeof(*last_rank));
+	int64_t *dur = NULL;
 	int rc = -1;
 
-	if (!k || !dur || !seen || !st)
+	if (!st || !at || !last_rank)
+		goto out;
+	group_count(a, by, st, last_rank);
+	for (size_t g = 0; g < ng; g++) {
+		at[g] = sum;
+		sum += st[g].dur_ns.n;
+	}
+	if (!(dur = trace_big_alloc((sum ? sum : 1) * sizeof(*dur))))
 		goto out;
 	for (size_t i = 0; i < a->nacts; i++)
 		if (a->acts[i].is_kernel)
-			k[n++] = (struct an_keyed){key_of(a, &a->acts[i], by), i};
-	an_sort_keyed(k, n);
-	for (size_t g = 0; g < n; m++) {
-		size_t ge = g;
-		const struct an_act *first = &a->acts[k[g].act];
-		st[m].name = by == BY_CLASS ? trace_class_name(first->cls)
-			   : by == BY_MODULE ? (const char *)key_of(a, first, by) : first->name;
-		st[m].cls = first->cls;
-		for (; ge < n && k[ge].key == k[g].key; ge++) {
-			const struct an_act *x = &a->acts[k[ge].act];
-			dur[ge - g] = x->e - x->s;
-			an_add(&st[m].total_ns, x->e - x->s);
-			if (seen[x->rank] != (int)m + 1) {
-				seen[x->rank] = (int)m + 1;
-				st[m].ranks++;
-			}
+			dur[at[key_of(a, &a->acts[i], by)]++] = a->acts[i].e - a->acts[i].s;
+	for (size_t g = 0; g < ng; g++) /* at[g] is now the end of g's slice */
+		if (st[g].dur_ns.n) {
+			size_t n = st[g].dur_ns.n;
+			st[m] = st[g];
+			an_pctl(dur + at[g] - n, n, &st[m++].dur_ns);
 		}
-		an_pctl(dur, ge - g, &st[m].dur_ns);
-		g = ge;
-	}
 	if (m)
 		qsort(st, m, sizeof(*st), cmp_stats);
 	*out = st;
@@ -168,9 +184,9 @@ static int group_stats(const struct trace_analysis *a, int by, struct trace_kern
 	st = NULL;
 	rc = 0;
 out:
-	trace_big_free(k);
 	trace_big_free(dur);
-	free(seen);
+	free(at);
+	free(last_rank);
 	free(st);
 	return rc;
 }

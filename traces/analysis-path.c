@@ -203,10 +203,10 @@ static int cmp_share(const void *pa, const void *pb)
 	return strcmp(x->name, y->name);
 }
 
-static const struct an_act *sort_acts;
-static int cmp_byend(const void *pa, const void *pb)
+static int cmp_byend(const void *pa, const void *pb, void *acts)
 {
-	const struct an_act *x = &sort_acts[*(const size_t *)pa], *y = &sort_acts[*(const size_t *)pb];
+	const struct an_act *x = (const struct an_act *)acts + *(const size_t *)pa;
+	const struct an_act *y = (const struct an_act *)acts + *(const size_t *)pb;
 	if (x->rank != y->rank)
 		return x->rank < y->rank ? -1 : 1;
 	if (x->e != y->e)
@@ -350,8 +350,7 @@ int an_path(struct trace_analysis *a)
 	a->npaths = n;
 	for (size_t i = 0; i < a->nacts; i++)
 		byend[i] = i;
-	sort_acts = a->acts;
-	an_qsort(byend, a->nacts, sizeof(*byend), cmp_byend);
+	an_qsort_r(byend, a->nacts, sizeof(*byend), cmp_byend, a->acts);
 	for (size_t i = 0; i < a->nacts; i++)
 		pos[byend[i]] = i;
 	for (int r = 0; r < a->nranks; r++) {

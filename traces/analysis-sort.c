@@ -4,8 +4,7 @@
  * so), and LSD radix sorts of 64-bit keys, a byte a pass, passes where every
  * key has the same byte skipped.  The radix sorts are stable and the order is
  * the one qsort with the matching comparator gives (the keys are totally
- * ordered, or, for an_keyed, the values ascend in the input); when their
- * buffer cannot be allocated they fall back to qsort.  An input already in
+ * ordered); when their buffer cannot be allocated they fall back to qsort.  An input already in
  * key order is left as it is (a stable sort would not move it): one scan.
  */
 #include "traces/analysis-internal.h"
@@ -27,6 +26,18 @@ void an_qsort(void *v, size_t n, size_t size, int (*cmp)(const void *, const voi
 {
 	if (!an_in_order(v, n, size, cmp))
 		qsort(v, n, size, cmp);
+}
+
+void an_qsort_r(void *v, size_t n, size_t size, int (*cmp)(const void *, const void *, void *),
+		void *arg)
+{
+	const char *p = v;
+
+	for (size_t i = 1; i < n; i++, p += size)
+		if (cmp(p, p + size, arg) > 0) {
+			qsort_r(v, n, size, cmp, arg);
+			return;
+		}
 }
 
 /* Below this many, insertion sort (the histograms cost more); the fuzz build
@@ -91,23 +102,16 @@ void an_qsort(void *v, size_t n, size_t size, int (*cmp)(const void *, const voi
 
 /* int64_t order as unsigned: the sign bit flipped. */
 #define KEY_I64(x) ((uint64_t)(x) ^ (1ull << 63))
-#define KEY_KEYED(x) ((uint64_t)(uintptr_t)(x).key)
 #define KEY_CORR(x) KEY_I64((x).corr)
 #define KEY_RANK(x) ((uint64_t)(x).rank ^ (1ull << 63))
 
 RADIX_SORT(sort_i64, int64_t, KEY_I64, an_cmp_i64)
-RADIX_SORT(sort_keyed, struct an_keyed, KEY_KEYED, an_cmp_keyed)
 RADIX_SORT(sort_corr, struct an_join, KEY_CORR, an_cmp_join)
 RADIX_SORT(sort_rank, struct an_join, KEY_RANK, an_cmp_join)
 
 void an_sort_i64(int64_t *v, size_t n)
 {
 	sort_i64(v, n);
-}
-
-void an_sort_keyed(struct an_keyed *k, size_t n)
-{
-	sort_keyed(k, n);
 }
 
 void an_sort_join(struct an_join *j, size_t n)
@@ -120,14 +124,6 @@ int an_cmp_i64(const void *pa, const void *pb)
 {
 	int64_t x = *(const int64_t *)pa, y = *(const int64_t *)pb;
 	return x < y ? -1 : x > y;
-}
-
-int an_cmp_keyed(const void *pa, const void *pb)
-{
-	const struct an_keyed *x = pa, *y = pb;
-	if (x->key != y->key)
-		return (uintptr_t)x->key < (uintptr_t)y->key ? -1 : 1;
-	return x->act < y->act ? -1 : x->act > y->act;
 }
 
 int an_cmp_join(const void *pa, const void *pb)

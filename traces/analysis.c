@@ -89,7 +89,7 @@ static int cmp_call(const void *pa, const void *pb)
 }
 
 static int add_act(struct trace_analysis *a, int64_t s, int64_t e, int64_t device,
-		   int64_t stream, int64_t module, int64_t step, int64_t corr, const char *name,
+		   int64_t module, int64_t step, int64_t corr, const char *name,
 		   int cls, int is_kernel)
 {
 	struct an_act *x;
@@ -110,7 +110,6 @@ static int add_act(struct trace_analysis *a, int64_t s, int64_t e, int64_t devic
 	x->corr = corr;
 	x->rank = a->rank;
 	x->device = (int32_t)device;
-	x->stream = (int32_t)stream;
 	x->cls = (int8_t)cls;
 	x->kind = cls == TRACE_CLASS_COMM ? AN_COMM : cls == TRACE_CLASS_MEMORY ? AN_MEMORY
 									       : AN_COMPUTE;
@@ -161,19 +160,19 @@ int trace_analysis_add(struct trace_analysis *a, const struct trace_record *rec,
 		break;
 	}
 	case TRACE_KIND_KERNEL:
-		rc = add_act(a, k->start_ns, k->end_ns, k->device, k->stream, k->module, k->step,
+		rc = add_act(a, k->start_ns, k->end_ns, k->device, k->module, k->step,
 			     k->correlation, k->name, (int)k->kclass, 1);
 		break;
 	case TRACE_KIND_COLLECTIVE:
-		rc = add_act(a, c->start_ns, c->end_ns, c->device, c->stream, c->module, c->step,
+		rc = add_act(a, c->start_ns, c->end_ns, c->device, c->module, c->step,
 			     c->correlation, c->name, TRACE_CLASS_COMM, 1);
 		break;
 	case TRACE_KIND_MEMCPY:
-		rc = add_act(a, m->start_ns, m->end_ns, m->device, m->stream, m->module, m->step,
+		rc = add_act(a, m->start_ns, m->end_ns, m->device, m->module, m->step,
 			     m->correlation, m->name, TRACE_CLASS_MEMORY, 0);
 		break;
 	case TRACE_KIND_MEMSET:
-		rc = add_act(a, ms->start_ns, ms->end_ns, ms->device, ms->stream, ms->module,
+		rc = add_act(a, ms->start_ns, ms->end_ns, ms->device, ms->module,
 			     ms->step, ms->correlation, ms->name, TRACE_CLASS_MEMORY, 0);
 		break;
 	case TRACE_KIND_API_CALL:

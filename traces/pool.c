@@ -130,6 +130,7 @@ const char *trace_strpool_intern(struct trace_strpool *p, const char *s, size_t 
 {
 	size_t j;
 	char *copy;
+	uint32_t id;
 
 	if ((p->n + 1) * 2 > p->cap && pool_rehash(p) < 0)
 		return NULL;
@@ -139,15 +140,28 @@ const char *trace_strpool_intern(struct trace_strpool *p, const char *s, size_t 
 			return p->slots[j];
 		j = (j + 1) & (p->cap - 1);
 	}
-	copy = pool_alloc(p, len + 1);
+	if (p->n >= UINT32_MAX)
+		return NULL; /* no id left */
+	copy = pool_alloc(p, sizeof(uint32_t) + len + 1);
 	if (!copy)
 		return NULL;
+	id = (uint32_t)p->n;
+	memcpy(copy, &id, sizeof(id)); /* the id, then the string */
+	copy += sizeof(id);
 	memcpy(copy, s, len);
 	copy[len] = '\0';
 	p->slots[j] = copy;
 	p->lens[j] = len;
 	p->n++;
 	return copy;
+}
+
+uint32_t trace_strpool_id(const char *s)
+{
+	uint32_t id;
+
+	memcpy(&id, s - sizeof(id), sizeof(id));
+	return id;
 }
 
 /* ---- id map ---- */

@@ -180,6 +180,10 @@ struct trace_strpool *trace_strpool_new(void);
 const char *trace_strpool_intern(struct trace_strpool *p, const char *s, size_t len);
 /* How many distinct strings the pool holds (0 for NULL). */
 size_t trace_strpool_count(const struct trace_strpool *p);
+/* A pooled string's id: 0, 1, ... in the order the pool first saw them, so
+ * below trace_strpool_count (a table indexed by it needs no hash).  s must
+ * be a pointer trace_strpool_intern returned (the id is stored before it). */
+uint32_t trace_strpool_id(const char *s);
 void trace_strpool_free(struct trace_strpool *p);
 
 /* ------------------------------------------------------------------------ */

@@ -5,8 +5,9 @@
  *   bench-import [--size-mb N] [--external FILE] [--sink null|mtr]
  *   bench-import --generate FILE [--size-mb N]   (only write the trace)
  *
- * 1. The largest external trace present (../shared/external-traces or
- *    $MOSAIC_EXTERNAL_TRACES; --external FILE picks another), imported as
+ * 1. The largest external trace present ($MOSAIC_EXTERNAL_TRACES when set,
+ *    a missing path said and skipped with SKIP, else ../shared/external-
+ *    traces; --external FILE picks another), imported as
  *    it is (gzip) and decompressed to plain JSON in /tmp first.
  * 2. Generated Kineto-like traces written to /tmp (deleted afterwards):
  *    N/2, N and 4N MB of JSON (default N = 1000: 0.5, 1 and 4 GB), each
@@ -483,6 +484,10 @@ static int gunzip_to(const char *in, const char *out)
 	return rc;
 }
 
+/* The largest of the known external traces under $MOSAIC_EXTERNAL_TRACES
+ * when it is set (and only there: a path it names that is missing is said
+ * and skipped, not replaced by ../shared), else under ../shared or
+ * ../../shared; NULL, with a SKIP line, when there is none. */
 static const char *find_external(char *buf, size_t cap)
 {
 	const char *dir = getenv("MOSAIC_EXTERNAL_TRACES");
@@ -493,7 +498,14 @@ static const char *find_external(char *buf, size_t cap)
 		"holistic-trace-analysis/ns_resolution_trace/rank-0.Apr_03_18_51_38.1102.pt.trace.json.gz",
 	};
 	off_t best = -1;
-	const char *dirs[] = {dir, "../shared/external-traces", "../../shared/external-traces"};
+	const char *dirs[] = {dir, dir ? NULL : "../shared/external-traces",
+			      dir ? NULL : "../../shared/external-traces"};
+	struct stat sd;
+	if (dir && stat(dir, &sd) != 0) {
+		printf("SKIP external traces: MOSAIC_EXTERNAL_TRACES names '%s', which is missing (%s)\n",
+		       dir, strerror(errno));
+		return NULL;
+	}
 	for (size_t d = 0; d < 3; d++) {
 		if (!dirs[d])
 			continue;
@@ -509,6 +521,8 @@ static const char *find_external(char *buf, size_t cap)
 		if (best >= 0)
 			return buf;
 	}
+	printf("SKIP external traces: none found under %s\n",
+	       dir ? dir : "../shared/external-traces (set MOSAIC_EXTERNAL_TRACES)");
 	return NULL;
 }
 
@@ -674,8 +688,6 @@ int main(int argc, char **argv)
 			report(label, &r);
 		}
 		unlink(plain);
-	} else {
-		printf("external traces not found (set MOSAIC_EXTERNAL_TRACES): skipped\n");
 	}
 	double sizes[3] = {size_mb / 2, size_mb, 4 * size_mb};
 	struct size_figs f[3];
