@@ -35,7 +35,7 @@ static void help(void)
 /* A sink in front of the writer that fills in kernel classes. */
 struct classify_sink {
 	struct trace_sink next;
-	struct trace_namemap *classes; /* each distinct kernel name classified once */
+	struct inspect_names names; /* each distinct kernel name classified once */
 };
 
 static int cls_header(void *ctx, const struct trace_header *h, struct mo_err *err)
@@ -49,7 +49,7 @@ static int cls_record(void *ctx, const struct trace_record *rec, struct mo_err *
 	struct classify_sink *c = ctx;
 	if (rec->kind == TRACE_KIND_KERNEL) {
 		struct trace_record r = *rec;
-		int rc = inspect_classify(c->classes, &r.u.kernel, &r.u.kernel.kclass, err);
+		int rc = inspect_name(&c->names, &r, err);
 		return rc < 0 ? rc : c->next.record(c->next.ctx, &r, err);
 	}
 	return c->next.record(c->next.ctx, rec, err);
@@ -161,17 +161,18 @@ int cmd_import(int argc, char **argv)
 		mo_err_set(&err, -rc, "cannot write '%s': out of memory", out);
 		return cli_fail("import", &err);
 	}
-	struct classify_sink cs = {ws, trace_namemap_new()};
+	struct classify_sink cs = {ws, {trace_strpool_new(), NULL, 0}};
 	struct trace_sink sink = {cls_header, cls_record, &cs};
 	struct trace_import_stats st;
 	double t0 = clock_s(CLOCK_MONOTONIC), c0 = clock_s(CLOCK_PROCESS_CPUTIME_ID);
-	rc = cs.classes ? trace_import_kineto_opts(in, &io, &sink, &st, &err)
-			: mo_err_set(&err, MO_ENOMEM, "out of memory");
-	trace_namemap_free(cs.classes);
+	rc = cs.names.pool ? trace_import_kineto_opts(in, &io, &sink, &st, &err)
+			   : mo_err_set(&err, MO_ENOMEM, "out of memory");
 	if (rc == 0)
 		rc = trace_writer_close(w, &err);
 	else
 		trace_writer_abort(w);
+	trace_strpool_free(cs.names.pool); /* after the writer: it may hold its names */
+	inspect_names_release(&cs.names);
 	if (rc != 0)
 		return cli_fail("import", &err);
 	double secs = clock_s(CLOCK_MONOTONIC) - t0, cpu = clock_s(CLOCK_PROCESS_CPUTIME_ID) - c0;

@@ -10,11 +10,12 @@
 #include <string.h>
 #include <sys/stat.h>
 
-/* Feeding one rank: classify, then summary and analysis. */
+/* Feeding one rank: the name interned (once for the summary and the
+ * analysis: the analysis' pool) and classified, then summary and analysis. */
 struct feed {
 	struct trace_summary *sum;
 	struct trace_analysis *ana;
-	struct trace_namemap *classes;
+	struct inspect_names names;
 };
 
 static int feed_header(void *ctx, const struct trace_header *h, struct mo_err *err)
@@ -23,33 +24,69 @@ static int feed_header(void *ctx, const struct trace_header *h, struct mo_err *e
 	return trace_summary_header(f->sum, h, err);
 }
 
-int inspect_classify(struct trace_namemap *classes, const struct trace_kernel *k, int64_t *cls,
-		     struct mo_err *err)
+/* The name field of an activity record, NULL for other kinds. */
+static const char **name_of(struct trace_record *r)
 {
-	int rc = trace_namemap_get(classes, k->name, cls);
-
-	if (rc == 0) {
-		*cls = model_classify(k);
-		rc = trace_namemap_put(classes, k->name, *cls) < 0 ? -1 : 1;
+	switch (r->kind) {
+	case TRACE_KIND_KERNEL:
+		return &r->u.kernel.name;
+	case TRACE_KIND_COLLECTIVE:
+		return &r->u.collective.name;
+	case TRACE_KIND_MEMCPY:
+		return &r->u.memcpy.name;
+	case TRACE_KIND_MEMSET:
+		return &r->u.memset.name;
+	default:
+		return NULL;
 	}
-	return rc < 0 ? mo_err_set(err, MO_ENOMEM, "cannot classify kernels: out of memory") : 0;
+}
+
+int inspect_name(struct inspect_names *n, struct trace_record *r, struct mo_err *err)
+{
+	const char **name = name_of(r), *p;
+	uint32_t id;
+
+	if (!name)
+		return 0;
+	p = trace_strpool_intern(n->pool, *name ? *name : "", *name ? strlen(*name) : 0);
+	if (!p)
+		goto oom;
+	*name = p;
+	if (r->kind != TRACE_KIND_KERNEL || r->u.kernel.kclass >= 0)
+		return 0;
+	id = trace_strpool_id(p);
+	if (id >= n->ncls) {
+		size_t cap = (size_t)id * 2 + 64;
+		int8_t *c = realloc(n->cls, cap);
+		if (!c)
+			goto oom;
+		memset(c + n->ncls, -1, cap - n->ncls);
+		n->cls = c;
+		n->ncls = cap;
+	}
+	if (n->cls[id] < 0)
+		n->cls[id] = (int8_t)model_classify(&r->u.kernel);
+	r->u.kernel.kclass = n->cls[id];
+	return 0;
+oom:
+	return mo_err_set(err, MO_ENOMEM, "cannot classify kernels: out of memory");
+}
+
+void inspect_names_release(struct inspect_names *n)
+{
+	free(n->cls);
+	memset(n, 0, sizeof(*n));
 }
 
 static int feed_record(void *ctx, const struct trace_record *rec, struct mo_err *err)
 {
 	struct feed *f = ctx;
-	struct trace_record r;
-	int rc;
+	struct trace_record r = *rec;
+	int rc = inspect_name(&f->names, &r, err);
 
-	if (rec->kind == TRACE_KIND_KERNEL && rec->u.kernel.kclass < 0) {
-		r = *rec;
-		if (inspect_classify(f->classes, &r.u.kernel, &r.u.kernel.kclass, err) < 0)
-			return -MO_ENOMEM;
-		rec = &r;
-	}
-	rc = trace_summary_add(f->sum, rec, err);
-
-	return rc < 0 ? rc : trace_analysis_add(f->ana, rec, err);
+	if (rc == 0)
+		rc = trace_summary_add(f->sum, &r, err);
+	return rc < 0 ? rc : trace_analysis_add(f->ana, &r, err);
 }
 
 /* "rank<N>", "rank-<N>", "rank_<N>" in a file's base name; -1 without. */
@@ -168,15 +205,17 @@ int inspect_job_read(struct inspect_job *job, char *const *args, size_t nargs, i
 		return rc;
 	job->sums = calloc(job->n, sizeof(*job->sums));
 	job->ana = trace_analysis_new();
-	f.classes = trace_namemap_new();
-	if (!job->sums || !job->ana || !f.classes)
-		rc = mo_err_set(err, MO_ENOMEM, "out of memory");
+	if (!job->sums || !job->ana)
+		return mo_err_set(err, MO_ENOMEM, "out of memory");
+	f.names.pool = trace_analysis_names(job->ana); /* outlives the summaries */
+	trace_analysis_names_interned(job->ana);
 	for (size_t i = 0; rc == 0 && i < job->n; i++) {
 		struct trace_sink sink = {feed_header, feed_record, &f};
 		if (!(job->sums[i] = trace_summary_new(check))) {
 			rc = mo_err_set(err, MO_ENOMEM, "out of memory");
 			break;
 		}
+		trace_summary_names_interned(job->sums[i]);
 		f.sum = job->sums[i];
 		f.ana = job->ana;
 		trace_analysis_rank(job->ana, job->ranks[i]);
@@ -185,7 +224,7 @@ int inspect_job_read(struct inspect_job *job, char *const *args, size_t nargs, i
 	}
 	if (rc == 0)
 		rc = trace_analysis_finish(job->ana, err);
-	trace_namemap_free(f.classes);
+	inspect_names_release(&f.names);
 	return rc;
 }
 

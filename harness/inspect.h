@@ -38,11 +38,21 @@ int inspect_job_read(struct inspect_job *job, char *const *args, size_t nargs, i
 		     struct mo_err *err);
 void inspect_job_release(struct inspect_job *job);
 
-/* *cls = model_classify(k), run once per distinct kernel name (it reads only
- * the name; it lower-cases it and tries every rule: 4-6% of an import when
- * run per kernel); 0 or -MO_ENOMEM. */
-int inspect_classify(struct trace_namemap *classes, const struct trace_kernel *k, int64_t *cls,
-		     struct mo_err *err);
+/* Kernel names interned in pool and their classes: cls[id] for the name of
+ * pool id id, -1 not yet classified (ncls ids have a slot). */
+struct inspect_names {
+	struct trace_strpool *pool;
+	int8_t *cls;
+	size_t ncls;
+};
+/* r's name (a kernel's, collective's, memcpy's or memset's; other records
+ * are left) replaced by its copy in n->pool, hashed once here for every
+ * consumer of r; a kernel without a class (kclass < 0) gets model_classify's,
+ * run once per distinct name (it lower-cases the name and tries every rule:
+ * 4-6% of an import when run per kernel).  0 or -MO_ENOMEM. */
+int inspect_name(struct inspect_names *n, struct trace_record *r, struct mo_err *err);
+/* Frees the classes (not the pool). */
+void inspect_names_release(struct inspect_names *n);
 
 /* "measured" or "simulated" when every rank of every job says so, else a
  * warning that they are mixed. */

@@ -68,6 +68,7 @@ struct trace_analysis {
 	int64_t *offsets;       /* per rank */
 	int annotated;
 	int finished;
+	int names_interned;     /* activity names are pool pointers already */
 	/* results */
 	struct trace_breakdown *bd;
 	size_t nbd, bd_cap;

@@ -99,7 +99,7 @@ static int add_act(struct trace_analysis *a, int64_t s, int64_t e, int64_t devic
 	if (TRACE_BIG_GROW(a->acts, a->nacts + 1, a->acts_cap) < 0)
 		return -1;
 	x = &a->acts[a->nacts];
-	if (!(x->name = intern(a, name)))
+	if (!(x->name = a->names_interned ? name : intern(a, name)))
 		return -1;
 	if (cls < 0 || cls >= TRACE_CLASS_COUNT)
 		cls = TRACE_CLASS_UNKNOWN;
@@ -184,6 +184,16 @@ int trace_analysis_add(struct trace_analysis *a, const struct trace_record *rec,
 	if (rc < 0)
 		return mo_err_set(err, MO_ENOMEM, "cannot analyse: out of memory");
 	return 0;
+}
+
+struct trace_strpool *trace_analysis_names(struct trace_analysis *a)
+{
+	return a->pool;
+}
+
+void trace_analysis_names_interned(struct trace_analysis *a)
+{
+	a->names_interned = 1;
 }
 
 static int sink_header(void *ctx, const struct trace_header *h, struct mo_err *err)

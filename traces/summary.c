@@ -57,6 +57,7 @@ struct groupset {
 struct trace_summary {
 	struct trace_summary_totals t;
 	struct trace_strpool *pool;
+	int names_interned;     /* kernel names are pool pointers already */
 	struct groupset sets[TRACE_BY_COUNT];
 	struct busy *busy;  /* parallel to sets[TRACE_BY_DEVICE].g */
 	size_t busy_cap;
@@ -118,6 +119,11 @@ void trace_summary_free(struct trace_summary *s)
 		free(s->problem_msgs[i]);
 	trace_strpool_free(s->pool);
 	free(s);
+}
+
+void trace_summary_names_interned(struct trace_summary *s)
+{
+	s->names_interned = 1;
 }
 
 static const char *intern(struct trace_summary *s, const char *str)
@@ -333,7 +339,7 @@ static int add_kernel(struct trace_summary *s, const char *name, int cls, int64_
 		if (busy_add(b, st, en) < 0)
 			return -1;
 	}
-	iname = intern(s, name);
+	iname = s->names_interned ? name : intern(s, name);
 	if (!(g = group(s, TRACE_BY_KERNEL, (int64_t)(intptr_t)iname, 0)))
 		return -1;
 	g->name = iname;

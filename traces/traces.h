@@ -737,6 +737,10 @@ struct trace_summary *trace_summary_new(int with_check);
 void trace_summary_free(struct trace_summary *s); /* NULL-safe */
 /* A sink that feeds s; call trace_summary_finish() after the last record. */
 struct trace_sink trace_summary_sink(struct trace_summary *s);
+/* After this, the kernel and collective names added to s are pointers a
+ * string pool's trace_strpool_intern returned (never NULL), and that pool
+ * outlives s: s keeps them as they are instead of interning them again. */
+void trace_summary_names_interned(struct trace_summary *s);
 /* Feed s directly (what the sink does).  index is the record's position. */
 int trace_summary_header(struct trace_summary *s, const struct trace_header *h, struct mo_err *err);
 int trace_summary_add(struct trace_summary *s, const struct trace_record *rec, struct mo_err *err);
@@ -826,9 +830,8 @@ void trace_header_print(FILE *fp, const struct trace_header *h);
  * records of each rank through trace_analysis_sink() after
  * trace_analysis_rank(), then call trace_analysis_finish() once.  Unlike the
  * summary, an analysis keeps every GPU activity (kernel, collective, memcpy,
- * memset: about 72 bytes each) and every API call that carries a correlation
- * (about 48 bytes each) in memory, because the critical path and the
- * percentiles need them all.
+ * memset: 64 bytes each) and every API call (40 bytes each) in memory,
+ * because the critical path and the percentiles need them all.
  *
  * Activities are classed compute (every kernel class but communication and
  * memory), communication (collectives and kernels classed communication) and
@@ -860,6 +863,14 @@ struct trace_sink trace_analysis_sink(struct trace_analysis *a);
 int trace_analysis_add(struct trace_analysis *a, const struct trace_record *rec, struct mo_err *err);
 /* Compute everything below.  Call once, after the last record; 0 or -MO_ENOMEM. */
 int trace_analysis_finish(struct trace_analysis *a, struct mo_err *err);
+/* The pool the analysis interns names in (it lives as long as a).  After
+ * trace_analysis_names_interned(a), the name of every activity record
+ * (kernel, collective, memcpy, memset) added is a pointer this pool's
+ * trace_strpool_intern returned (never NULL): a keeps it as it is, with no
+ * second hash of the name.  A caller that also feeds a summary (see
+ * trace_summary_names_interned) hashes each name once for both. */
+struct trace_strpool *trace_analysis_names(struct trace_analysis *a);
+void trace_analysis_names_interned(struct trace_analysis *a);
 /* 1 when every rank with activities has annotated steps (see above). */
 int trace_analysis_steps_annotated(const struct trace_analysis *a);
 /* Ranks seen (the highest rank given + 1), and the shift applied to a rank's
