@@ -88,8 +88,8 @@ static int kcache_get(struct kcache *kc, const struct engine_run_opts *o, const 
 		engine_kernel_from_trace(c->gpu, &r->u.kernel, c->gpu->sms, &e->k[e->n]);
 		e->k[e->n].gap_ns = c->launch_ns;
 		e->k[e->n].host_ns = opt >= 0 ? 0
-					      : workload_host_kernel_ns(w, module, phase, &c->host,
-									(int)r->u.kernel.kclass);
+					      : workload_host_record_ns(w, module, phase, &c->host,
+									&r->u.kernel);
 		e->k[e->n].rec = r;
 		e->n++;
 	}
@@ -612,7 +612,8 @@ void engine_cluster_for_workload(struct engine_cluster *c, const struct model_gp
 }
 
 /* The cluster a plan runs on: o->cluster, else the workload's, on the
- * plan's GPU; host issue and launch mode from the plan. */
+ * plan's GPU; host issue and launch mode from the plan, the host CPU from
+ * the workload. */
 static void plan_cluster(const struct plan *p, const struct workload *w,
 			 const struct engine_run_opts *o, const struct model_gpu *gpu,
 			 struct engine_cluster *c)
@@ -627,7 +628,7 @@ static void plan_cluster(const struct plan *p, const struct workload *w,
 	c->host_issue = p->host_issue;
 	if (p->share_streams)
 		c->share_streams = 1;
-	model_host_init_gpu(&c->host, p->launch_mode, gpu);
+	model_host_init_cpu(&c->host, p->launch_mode, w->host_cpu);
 }
 
 /* Simulate the schedule; the trace to o->out, or to the file o->out_path. */

@@ -13,6 +13,7 @@
 static const char usage[] =
 	"mosaic synth SPEC [--gpu NAME] [--batch N] [--microbatch N] [--launch eager|graphs|executor]\n"
 	"             [--optimizer adam|adamw|sgd] [--optimizer-impl foreach|for-loop|fused]\n"
+	"             [--cpu h100-traces|a100-traces|v100-traces]\n"
 	"             -o OUT.mtr [--json] [--quiet]\n"
 	"  one training iteration (every microbatch's forward and backward, then the\n"
 	"  optimizer step) of the workload on one GPU, kernels back to back on one\n"
@@ -25,6 +26,8 @@ static const char usage[] =
 	"  on stderr says so, unless --quiet); --launch: one host thread launches the kernels, eager PyTorch\n"
 	"  (each kernel its CPU time, model/host.c and workloads/host-inventory.c)\n"
 	"  or CUDA graphs (one graph launch per module and phase of a microbatch);\n"
+	"  --cpu: whose measured host CPU times it costs (default: the spec's cluster\n"
+	"  cpu, else h100-traces, whatever the GPU; model.h, enum model_host_cpu);\n"
 	"  a kernel starts no earlier than its launch, and the trace shows the calls;\n"
 	"  --optimizer, --optimizer-impl: the spec's optimizer kind and implementation\n"
 	"  instead (workloads/optimizer.c); --json adds the optimizer step's kernels,\n"
@@ -81,6 +84,28 @@ static void print_stats(const struct workload *w, const struct model_gpu *gpu,
 	       st->iter_ns / 1e6, st->fwd_ns / 1e6, st->bwd_ns / 1e6, st->opt_ns / 1e6);
 }
 
+/* The options that override the spec (-1 or 0: keep it); -1 after the usage
+ * error of a batch that is not a multiple of the microbatch. */
+static int override(struct workload *w, int okind, int oimpl, int cpu, int batch, int micro)
+{
+	int b = batch ? batch : w->batch;
+	int mb = micro ? micro : batch ? batch : w->microbatch;
+
+	if (okind >= 0)
+		w->optimizer.kind = okind;
+	if (oimpl >= 0)
+		w->optimizer.impl = oimpl;
+	if (cpu >= 0)
+		w->host_cpu = cpu;
+	if (b % mb) {
+		cli_usage_error("synth", "batch %d is not a multiple of microbatch %d", b, mb);
+		return -1;
+	}
+	w->batch = b;
+	w->microbatch = mb;
+	return 0;
+}
+
 int cmd_synth(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -91,6 +116,7 @@ int cmd_synth(int argc, char **argv)
 		{"batch", required_argument, NULL, 'b'},
 		{"microbatch", required_argument, NULL, 'm'},
 		{"launch", required_argument, NULL, 'l'},
+		{"cpu", required_argument, NULL, 'C'},
 		{"optimizer", required_argument, NULL, 'O'},
 		{"optimizer-impl", required_argument, NULL, 'I'},
 		{"help", no_argument, NULL, 'h'},
@@ -104,6 +130,7 @@ int cmd_synth(int argc, char **argv)
 	struct trace_sink sink;
 	struct mo_err err;
 	int json = 0, quiet = 0, c, rc, batch = 0, micro = 0, launch = -1, okind = -1, oimpl = -1;
+	int cpu = -1;
 	struct model_host host;
 
 	mo_err_clear(&err);
@@ -122,6 +149,11 @@ int cmd_synth(int argc, char **argv)
 			if ((launch = model_launch_parse(optarg)) < 0)
 				return cli_usage_error("synth",
 						       "--launch '%s': expected eager, graphs or executor", optarg);
+			break;
+		case 'C':
+			if ((cpu = model_host_cpu_parse(optarg)) < 0)
+				return cli_usage_error("synth", "--cpu '%s': expected h100-traces, "
+						       "a100-traces or v100-traces", optarg);
 			break;
 		case 'O':
 			if ((okind = workload_opt_kind_parse(optarg)) < 0)
@@ -150,20 +182,9 @@ int cmd_synth(int argc, char **argv)
 	if (cli_workload_load(argv[optind], &w, &err) < 0)
 		return cli_fail("synth", &err);
 	cli_workload_warnings("synth", w);
-	if (okind >= 0)
-		w->optimizer.kind = okind;
-	if (oimpl >= 0)
-		w->optimizer.impl = oimpl;
-	if (batch || micro) {
-		int b = batch ? batch : w->batch;
-		int mb = micro ? micro : batch ? batch : w->microbatch;
-		if (b % mb) {
-			workload_free(w);
-			return cli_usage_error("synth", "batch %d is not a multiple of microbatch %d",
-					       b, mb);
-		}
-		w->batch = b;
-		w->microbatch = mb;
+	if (override(w, okind, oimpl, cpu, batch, micro) < 0) {
+		workload_free(w);
+		return MO_EXIT_USAGE;
 	}
 	gpu = model_gpu_find(gpu_name ? gpu_name : w->gpu, &err);
 	if (!gpu) {
@@ -171,7 +192,7 @@ int cmd_synth(int argc, char **argv)
 		return cli_fail("synth", &err);
 	}
 	if (launch >= 0)
-		model_host_init_gpu(&host, launch, gpu);
+		model_host_init_cpu(&host, launch, w->host_cpu);
 	struct capped_sink cap = {.out = out};
 	sink = (struct trace_sink){capped_header, capped_record, &cap};
 	if (trace_sink_writer(&cap.next, &tw, out) < 0 ||

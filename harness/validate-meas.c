@@ -79,7 +79,7 @@ static void eval_json(const struct model_meas_set *s, const struct model_meas_ev
 }
 
 static void print_json(const struct model_meas_set *s, const struct model_meas_report *r,
-		       int ignored)
+		       const struct validate_sens *sens, int ignored)
 {
 	printf("{\"truth\": \"measured\", \"prediction\": \"predicted by today's model\", "
 	       "\"rows\": %zu, \"evaluated\": %zu, \"skipped\": %zu, \"ignored_files\": %d,\n",
@@ -124,6 +124,18 @@ static void print_json(const struct model_meas_set *s, const struct model_meas_r
 	       "\"p90\": %.4f, \"min\": %.4f, \"max\": %.4f, \"below_1\": %.4f}",
 	       r->gains.n, r->gains.median, r->gains.p10, r->gains.p90, r->gains.min, r->gains.max,
 	       r->gains.below);
+	printf(",\n\"host_sensitivity\": [\n");
+	for (int i = 0; i < sens->n; i++)
+		for (int own = 0; own < 2; own++) {
+			const struct validate_sens_row *w = &sens->row[i];
+			printf("  {\"rows\": \"%s\", \"host\": \"%s\", ", w->rows,
+			       own ? "own-traces" : model_host_cpu_name(MODEL_HOST_CPU_DEFAULT));
+			stats_json("absolute", own ? &w->own_abs : &w->def_abs);
+			printf(", ");
+			stats_json("slowdown", own ? &w->own_slow : &w->def_slow);
+			printf("}%s\n", i + 1 < sens->n || !own ? "," : "");
+		}
+	printf("]");
 	printf(",\n\"skipped_items\": [\n");
 	for (size_t i = 0; i < r->skipped.nskip; i++) {
 		printf("  {\"where\": ");
@@ -205,8 +217,30 @@ static void print_gains(const struct model_meas_gain_stats *g)
 	       g->n, g->median, g->p10, g->p90, g->min, g->max, 100 * g->below);
 }
 
+/* The host CPU's sensitivity row (validate-meas.h). */
+static void print_sens(const struct validate_sens *s)
+{
+	printf("\n## sensitivity: the host CPU (predicted both ways; the tables above use the first)\n"
+	       "# %s: every GPU on the H100 traces' host, the default of the simulator, planner\n"
+	       "# and synth (model.h, enum model_host_cpu); own-traces: each GPU on the host of the\n"
+	       "# traces recorded with its kind (A100: a100-traces, V100: v100-traces, others as before)\n",
+	       model_host_cpu_name(MODEL_HOST_CPU_DEFAULT));
+	printf("%-21s %-13s | %5s %7s %7s %7s %7s | %5s %7s %7s %7s %7s\n", "rows", "host", "n",
+	       "med%", "p90%", "max%", "mean%", "n", "med%", "p90%", "max%", "mean%");
+	for (int i = 0; i < s->n; i++) {
+		const struct validate_sens_row *r = &s->row[i];
+		printf("%-21s %-13s", r->rows, model_host_cpu_name(MODEL_HOST_CPU_DEFAULT));
+		stats_cols(&r->def_abs);
+		stats_cols(&r->def_slow);
+		printf("\n%-21s %-13s", "", "own-traces");
+		stats_cols(&r->own_abs);
+		stats_cols(&r->own_slow);
+		printf("\n");
+	}
+}
+
 static void print_text(const struct model_meas_set *s, const struct model_meas_report *r,
-		       int ignored)
+		       const struct validate_sens *sens, int ignored)
 {
 	const char *last = "";
 
@@ -244,6 +278,7 @@ static void print_text(const struct model_meas_set *s, const struct model_meas_r
 		print_pairs(s, r);
 	if (r->gains.n)
 		print_gains(&r->gains);
+	print_sens(sens);
 	if (r->skipped.nskip) {
 		printf("\n## skipped items (%zu): the model cannot predict them\n", r->skipped.nskip);
 		for (size_t i = 0; i < r->skipped.nskip; i++)
@@ -264,7 +299,9 @@ int cmd_validate_measurements(int argc, char **argv)
 	int npaths = 0, ngpu = 0, json = 0, c, rc = 0, ignored = 0;
 	double max_median = -1;
 	struct model_meas_set set;
-	struct model_meas_report rep;
+	struct model_meas_report rep, own;
+	struct validate_sens sens;
+	struct validate_host_choice per_gpu = {.per_gpu = 1};
 	struct mo_err err;
 
 	mo_err_clear(&err);
@@ -306,12 +343,16 @@ int cmd_validate_measurements(int argc, char **argv)
 			return cli_fail(VERB, &err);
 	model_meas_set_init(&set);
 	model_meas_report_init(&rep);
+	model_meas_report_init(&own);
 	for (int i = 0; i < npaths; i++)
 		if (model_meas_load_path(&set, paths[i], &ignored, &err) < 0) {
 			rc = cli_fail(VERB, &err);
 			goto out;
 		}
-	if (model_meas_evaluate(&set, validate_model_predict, NULL, &rep, &err) < 0) {
+	if (model_meas_evaluate(&set, validate_model_predict, NULL, &rep, &err) < 0 ||
+	    model_meas_evaluate(&set, validate_model_predict, &per_gpu, &own, &err) < 0 ||
+	    (validate_sens_compute(&rep, &own, &sens) < 0 &&
+	     mo_err_set(&err, MO_ENOMEM, "validate: out of memory") < 0)) {
 		rc = cli_fail(VERB, &err);
 		goto out;
 	}
@@ -320,9 +361,9 @@ int cmd_validate_measurements(int argc, char **argv)
 		goto out;
 	}
 	if (json)
-		print_json(&set, &rep, ignored);
+		print_json(&set, &rep, &sens, ignored);
 	else
-		print_text(&set, &rep, ignored);
+		print_text(&set, &rep, &sens, ignored);
 	if (max_median >= 0 && rep.all_abs.n && rep.all_abs.median > max_median) {
 		fprintf(stderr, "mosaic validate: median absolute error %.1f%% exceeds --max-median %.1f%%\n",
 			rep.all_abs.median, max_median);
@@ -330,6 +371,7 @@ int cmd_validate_measurements(int argc, char **argv)
 	}
 out:
 	model_meas_report_release(&rep);
+	model_meas_report_release(&own);
 	model_meas_set_release(&set);
 	return rc;
 }

@@ -51,10 +51,9 @@ static int phase_ns(const struct workload *w, int phase, int batch, const struct
 		if (t.recs[i].kind != TRACE_KIND_KERNEL)
 			continue;
 		g = (double)model_kernel_ns_at_quota(gpu, k, gpu->sms, sms);
-		if (h && strncmp(k->name, "cudnn:", 6) != 0) /* the simulator's CPU time a kernel */
-			model_host_stream_add(st, (double)workload_host_kernel_ns(w, 0, phase, h, k->kclass), g);
-		else /* unknown launch, or a kernel cuDNN launches inside the
-		      * convolution's call (its CPU time is the convolution's) */
+		if (h) /* the simulator's CPU time a kernel */
+			model_host_stream_add(st, (double)workload_host_record_ns(w, 0, phase, h, k), g);
+		else /* unknown launch */
 			st->end_ns += g;
 	}
 	trace_mem_release(&t);
@@ -69,9 +68,9 @@ int validate_model_predict(void *ctx, const struct model_meas *m, const struct m
 	struct model_host host;
 	struct model_host_stream st;
 	const struct model_host *hp;
+	const struct validate_host_choice *choice = ctx;
 	int k = -1, size, rc;
 
-	(void)ctx;
 	for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
 		if (!strcmp(m->model, known[i].name))
 			k = (int)i;
@@ -97,8 +96,11 @@ int validate_model_predict(void *ctx, const struct model_meas *m, const struct m
 	rc = workload_load_string(spec, m->model, &w, err);
 	if (rc < 0)
 		return rc;
-	model_host_init(&host, m->launch == MODEL_MEAS_LAUNCH_UNKNOWN ? MODEL_LAUNCH_EAGER
-								      : model_launch_of_meas(m->launch));
+	model_host_init_cpu(&host, m->launch == MODEL_MEAS_LAUNCH_UNKNOWN
+					   ? MODEL_LAUNCH_EAGER
+					   : model_launch_of_meas(m->launch),
+			    choice && choice->per_gpu ? model_host_cpu_of_gpu(gpu)
+						      : MODEL_HOST_CPU_DEFAULT);
 	hp = m->launch == MODEL_MEAS_LAUNCH_UNKNOWN ? NULL : &host;
 	st.host_ns = st.end_ns = 0;
 	if (hp)

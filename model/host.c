@@ -17,38 +17,34 @@
 #include <string.h>
 
 /*
- * The eager constants of each machine measured, ns, classes in the order of
- * TRACE_KERNEL_CLASSES (unknown, gemm, attention, conv, elementwise,
- * reduction, communication, memory); model.h says where each comes from.
- * The first row (the H100 host) stands for every GPU without a row of its
- * own.
+ * The eager constants of each measured host (enum model_host_cpu), classes
+ * in the order of TRACE_KERNEL_CLASSES (unknown, gemm, attention, conv,
+ * elementwise, reduction, communication, memory); model.h says where each
+ * comes from.
  */
 struct machine {
-	int cc; /* compute capability x 10 of the GPUs whose host it is; 0: any other */
 	int64_t cls[TRACE_CLASS_COUNT];
 	int64_t launch, op, pycall;
 };
 static const struct machine machines[] = {
-	{0,
-	 {MODEL_HOST_OTHER_NS, MODEL_HOST_GEMM_NS, MODEL_HOST_ATTENTION_NS, MODEL_HOST_GEMM_NS,
-	  MODEL_HOST_ELEMENTWISE_NS, MODEL_HOST_REDUCTION_NS, MODEL_HOST_OTHER_NS,
-	  MODEL_HOST_MEMORY_NS},
-	 MODEL_HOST_LAUNCH_NS, MODEL_HOST_OP_NS, MODEL_HOST_PYCALL_NS},
-	/* A100 hosts (four Holistic Trace Analysis traces, 19778 intervals) */
-	{80, {20000, 58400, 55000, 20000, 46000, 88500, 189600, 53700},
-	 MODEL_HOST_A100_LAUNCH_NS, MODEL_HOST_A100_OP_NS, 0},
-	/* V100 hosts (two traces, 15144 intervals) */
-	{70, {64700, 50300, 64700, 67300, 58600, 155100, 64700, 42800},
-	 MODEL_HOST_V100_LAUNCH_NS, MODEL_HOST_V100_OP_NS, 0},
+	[MODEL_HOST_CPU_H100_TRACES] =
+		{{MODEL_HOST_OTHER_NS, MODEL_HOST_GEMM_NS, MODEL_HOST_ATTENTION_NS, MODEL_HOST_GEMM_NS,
+		  MODEL_HOST_ELEMENTWISE_NS, MODEL_HOST_REDUCTION_NS, MODEL_HOST_OTHER_NS,
+		  MODEL_HOST_MEMORY_NS},
+		 MODEL_HOST_LAUNCH_NS, MODEL_HOST_OP_NS, MODEL_HOST_PYCALL_NS},
+	/* the A100 traces' hosts (four Holistic Trace Analysis traces, 19778 intervals) */
+	[MODEL_HOST_CPU_A100_TRACES] = {{20000, 58400, 55000, 20000, 46000, 88500, 189600, 53700},
+					MODEL_HOST_A100_LAUNCH_NS, MODEL_HOST_A100_OP_NS, 0},
+	/* the V100 traces' hosts (two traces, 15144 intervals) */
+	[MODEL_HOST_CPU_V100_TRACES] = {{64700, 50300, 64700, 67300, 58600, 155100, 64700, 42800},
+					MODEL_HOST_V100_LAUNCH_NS, MODEL_HOST_V100_OP_NS, 0},
 };
+static const char *const cpu_names[] = {"h100-traces", "a100-traces", "v100-traces"};
 
-void model_host_init_gpu(struct model_host *h, int mode, const struct model_gpu *gpu)
+void model_host_init_cpu(struct model_host *h, int mode, int cpu)
 {
-	const struct machine *m = &machines[0];
+	const struct machine *m = &machines[cpu >= 0 && cpu < MODEL_HOST_CPU_COUNT ? cpu : 0];
 
-	for (size_t i = 1; gpu && i < sizeof machines / sizeof machines[0]; i++)
-		if (machines[i].cc == gpu->cc_major * 10 + gpu->cc_minor)
-			m = &machines[i];
 	memset(h, 0, sizeof(*h));
 	h->mode = mode;
 	memcpy(h->kernel_cpu_ns, m->cls, sizeof(h->kernel_cpu_ns));
@@ -61,7 +57,21 @@ void model_host_init_gpu(struct model_host *h, int mode, const struct model_gpu 
 
 void model_host_init(struct model_host *h, int mode)
 {
-	model_host_init_gpu(h, mode, NULL);
+	model_host_init_cpu(h, mode, MODEL_HOST_CPU_DEFAULT);
+}
+
+int model_host_cpu_of_gpu(const struct model_gpu *gpu)
+{
+	int cc = gpu ? gpu->cc_major * 10 + gpu->cc_minor : 0;
+
+	return cc == 80 ? MODEL_HOST_CPU_A100_TRACES
+	       : cc == 70 ? MODEL_HOST_CPU_V100_TRACES
+			  : MODEL_HOST_CPU_H100_TRACES;
+}
+
+const char *model_host_cpu_name(int cpu)
+{
+	return cpu >= 0 && cpu < MODEL_HOST_CPU_COUNT ? cpu_names[cpu] : "unknown";
 }
 
 double model_host_activity_ns(const struct model_host *h, double launches, double ops,
@@ -275,4 +285,9 @@ const char *model_launch_name(int mode)
 int model_launch_parse(const char *s)
 {
 	return name_index(launch_names, 3, s);
+}
+
+int model_host_cpu_parse(const char *s)
+{
+	return name_index(cpu_names, MODEL_HOST_CPU_COUNT, s);
 }

@@ -294,6 +294,29 @@ static void group_stats(const struct model_meas_set *s, const struct model_meas_
 	meas_stats_of(a + r->nev, ns, b, slow_out);
 }
 
+int model_meas_stats_where(const struct model_meas_report *r,
+			   int (*keep)(const struct model_meas_eval *e, const void *ctx),
+			   const void *ctx, struct model_meas_stats *abs_out,
+			   struct model_meas_stats *slow_out)
+{
+	double *a = malloc((3 * r->nev + 1) * sizeof(double));
+	int na = 0, ns = 0;
+
+	if (!a)
+		return -MO_ENOMEM;
+	for (size_t i = 0; i < r->nev; i++) {
+		if (keep && !keep(&r->ev[i], ctx))
+			continue;
+		a[na++] = r->ev[i].err;
+		if (r->ev[i].has_slow)
+			a[r->nev + (size_t)ns++] = r->ev[i].slow_err;
+	}
+	meas_stats_of(a, na, a + 2 * r->nev, abs_out);
+	meas_stats_of(a + r->nev, ns, a + 2 * r->nev, slow_out);
+	free(a);
+	return 0;
+}
+
 /* The indices of the (up to) MODEL_MEAS_WORST largest |errors|. */
 static size_t worst_of(const struct model_meas_report *r, int slow, size_t *out)
 {

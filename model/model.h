@@ -1272,6 +1272,13 @@ void model_meas_pair_ratios(const struct model_meas_set *s, const struct model_m
 			    const size_t *pair, double *meas, double *pred);
 void model_meas_report_init(struct model_meas_report *r);
 void model_meas_report_release(struct model_meas_report *r);
+/* Statistics of the evaluations of r that keep(e, ctx) selects (keep NULL:
+ * all): absolute errors into *abs_out, slowdown errors into *slow_out.  0,
+ * or -MO_ENOMEM. */
+int model_meas_stats_where(const struct model_meas_report *r,
+			   int (*keep)(const struct model_meas_eval *e, const void *ctx),
+			   const void *ctx, struct model_meas_stats *abs_out,
+			   struct model_meas_stats *slow_out);
 /* Evaluate set s into r (which must be freshly initialised).  0, or
  * -MO_ENOMEM. */
 int model_meas_evaluate(const struct model_meas_set *s, model_meas_model_fn fn, void *ctx,
@@ -1358,20 +1365,26 @@ int model_meas_evaluate(const struct model_meas_set *s, model_meas_model_fn fn, 
 /*
  * A framework's graph executor (MODEL_LAUNCH_EXECUTOR): the kernels of a
  * TensorFlow graph (tf.function; Keras' model.fit runs each training step as
- * one unless run_eagerly) are issued by TensorFlow's C++ executor, one
- * operator after another, with no Python between them.  No trace of
- * TensorFlow is among our inputs, so its per-kernel CPU time is taken from
- * the nearest measured case, autograd's C++ thread above: a launch and
- * MODEL_HOST_BWD_OPS_PER_LAUNCH CPU operators, no Python call, i.e.
- * model_host_activity_ns(h, 1, MODEL_HOST_BWD_OPS_PER_LAUNCH, 0) = 20.5 us
- * on the H100 host (12.36 + 2.44 x 3.33), for every kernel of every phase.
- * An assumption (TensorFlow's executor costing what ATen's dispatch does),
- * stated, not fitted: nothing here was fitted to a TensorFlow measurement.
- * Under this mode model_host_activity_ns charges no Python calls.
+ * one unless run_eagerly) are issued by TensorFlow's C++ executor with no
+ * Python between them.  No trace of TensorFlow is among our inputs, so its
+ * per-kernel CPU time is taken from the nearest measured case, autograd's
+ * C++ thread above: a launch and MODEL_HOST_BWD_OPS_PER_LAUNCH CPU
+ * operators, no Python call, i.e. model_host_activity_ns(h, 1,
+ * MODEL_HOST_BWD_OPS_PER_LAUNCH, 0) = 20.5 us on the H100 host (12.36 +
+ * 2.44 x 3.33), for every kernel of every phase.  Two assumptions, stated,
+ * not measured or fitted (nothing here was fitted to a TensorFlow
+ * measurement): (1) TensorFlow's executor costs per kernel what ATen's
+ * dispatch does; (2) one host thread issues the kernels one after another,
+ * as the host stream model does: TensorFlow's executor runs the operators
+ * that are ready on an inter-op thread pool, so a graph with independent
+ * branches may issue faster than modelled (a chain of layers, as ResNet's
+ * is, has few ready at once).  Under this mode model_host_activity_ns
+ * charges no Python calls.
  */
 /*
- * The hosts of other GPUs (model_host_init_gpu), from their own machines'
- * traces in ../shared/external-traces, which were recorded without Python
+ * The hosts of the other traces (model_host_init_cpu with "a100-traces" or
+ * "v100-traces"), from the machines that recorded the A100 and V100 traces
+ * in ../shared/external-traces, which were recorded without Python
  * stacks: per GPU, the launch intervals on each thread (the same intervals
  * as the H100 fit, those above 1 ms dropped) fitted by least squares as a
  * launch + b x the ATen CPU operators starting in the interval on that
@@ -1398,9 +1411,25 @@ int model_meas_evaluate(const struct model_meas_set *s, model_meas_model_fn fn, 
  *    the pooled 64.7 us.
  * The CNN V100 and torchrec A100 traces are GPU-bound (2.5 % and 67.7 %
  * idle, 19.5 % and 5.5 % of their gaps waiting for the host): some of their
- * intervals are the host waiting on a full queue, not CPU work.  Every other
- * GPU gets the H100 host's constants.  All predicted, measured under the
- * profiler.
+ * intervals are the host waiting on a full queue, not CPU work.  All
+ * predicted, measured under the profiler.
+ *
+ * Which host a prediction uses (one rule for the simulator, the planner,
+ * `mosaic synth` and `mosaic validate`): the host CPU is a property of the
+ * machine, not of the GPU, so no GPU selects a host.  Every GPU gets
+ * MODEL_HOST_CPU_DEFAULT, the H100 traces' host, unless the workload names
+ * another ("cluster": {"cpu": "a100-traces"}; `mosaic synth --cpu`).  Why
+ * that one: it is the only fit that predicts a trace it was not fitted on
+ * (leave-one-out -5.9..+11.8 % over four models), while the A100 traces'
+ * own four machines disagree 3.8x (35.0 to 134.7 us a launch) and predict
+ * each other -76..+117 %: what separates them is the machine and the
+ * program, not the A100.  The CPUs are not recorded in any of these traces
+ * (Kineto stores the GPU's properties, not the CPU's), and neither is the
+ * CPU of the measured sets validate reads (MISO's and ParvaGPU's
+ * repositories and papers' abstracts name the A100 only), so no measured
+ * host matches them; `mosaic validate` prints the rows again with the host
+ * of each GPU's own traces as a sensitivity row.  A user's machine: `mosaic
+ * model host TRACE` fits its constants from a trace of it.
  */
 #define MODEL_HOST_A100_LAUNCH_NS 33520
 #define MODEL_HOST_A100_OP_NS 6350
@@ -1459,8 +1488,9 @@ enum model_launch_mode {
 	MODEL_LAUNCH_GRAPHS = 1, /* a captured CUDA graph replayed: one launch per sequence */
 	MODEL_LAUNCH_EXECUTOR = 2, /* a framework's C++ graph executor issues each kernel, no
 	                              Python (TensorFlow's tf.function, which Keras' model.fit
-	                              runs a step as; TorchScript): every kernel of every phase
-	                              costs a launch and MODEL_HOST_BWD_OPS_PER_LAUNCH operators */
+	                              runs a step as): every kernel of every phase costs a
+	                              launch and MODEL_HOST_BWD_OPS_PER_LAUNCH operators, issued
+	                              one after another (both assumptions, stated above) */
 };
 
 struct model_host {
@@ -1471,12 +1501,26 @@ struct model_host {
 	int64_t launch_ns, op_ns, pycall_ns;     /* eager CPU time per launch, CPU operator
 	                                            and Python call (model_host_activity_ns) */
 };
-/* The constants above for mode: the H100 host's. */
+/* The measured hosts (see "Which host a prediction uses" above): the
+ * machines that recorded the H100, the A100 and the V100 traces. */
+enum model_host_cpu {
+	MODEL_HOST_CPU_H100_TRACES = 0,
+	MODEL_HOST_CPU_A100_TRACES = 1,
+	MODEL_HOST_CPU_V100_TRACES = 2,
+	MODEL_HOST_CPU_COUNT = 3,
+	MODEL_HOST_CPU_DEFAULT = MODEL_HOST_CPU_H100_TRACES,
+};
+const char *model_host_cpu_name(int cpu); /* "h100-traces", "a100-traces", "v100-traces" */
+int model_host_cpu_parse(const char *s);  /* -1 when unknown */
+/* The constants above for mode on host cpu (enum model_host_cpu; out of
+ * range: the default). */
+void model_host_init_cpu(struct model_host *h, int mode, int cpu);
+/* The same on MODEL_HOST_CPU_DEFAULT, whatever the GPU. */
 void model_host_init(struct model_host *h, int mode);
-/* The same for the host of gpu: the A100 and V100 hosts' own constants
- * (compute capability 8.0 and 7.0), the H100 host's for any other GPU or
- * when gpu is NULL. */
-void model_host_init_gpu(struct model_host *h, int mode, const struct model_gpu *gpu);
+/* The host whose traces were recorded with gpu's kind (compute capability
+ * 8.0: a100-traces, 7.0: v100-traces, else h100-traces): not what any
+ * prediction uses, only validate's sensitivity row. */
+int model_host_cpu_of_gpu(const struct model_gpu *gpu);
 /*
  * One host thread issuing a stream of kernels while the GPU runs ahead of it
  * or waits for it: kernel i is issued when the host has spent its CPU time

@@ -177,8 +177,8 @@ int pl_time_layer(const struct workload *w, int m, int l, int phase, int samples
 	int64_t opt_host;
 	int rc;
 
-	model_host_init_gpu(&mh, pb->launch_mode == MODEL_LAUNCH_EXECUTOR ? MODEL_LAUNCH_EXECUTOR
-									 : MODEL_LAUNCH_EAGER, pb->gpu);
+	model_host_init_cpu(&mh, pb->launch_mode == MODEL_LAUNCH_EXECUTOR ? MODEL_LAUNCH_EXECUTOR
+									 : MODEL_LAUNCH_EAGER, pb->host_cpu);
 	if (host)
 		*host = 0;
 	trace_mem_init(&tm);
@@ -202,7 +202,7 @@ int pl_time_layer(const struct workload *w, int m, int l, int phase, int samples
 		if (r->u.kernel.bytes > 0)
 			*bytes += r->u.kernel.bytes;
 		if (host && opt_host < 0)
-			*host += workload_host_kernel_ns(w, m, phase, &mh, (int)r->u.kernel.kclass);
+			*host += workload_host_record_ns(w, m, phase, &mh, &r->u.kernel);
 		for (int qi = 0; qi < pb->n_quotas; qi++)
 			ns[qi] += model_kernel_ns_at_quota(pb->gpu, &r->u.kernel, pb->gpu->sms, pb->quotas[qi]);
 	}
@@ -242,6 +242,7 @@ int plan_problem_new(const struct workload *w, const struct model_gpu *gpu, int 
 		pb->net_gbps = w->net_gbps;
 	pb->host_issue = w->host_issue;
 	pb->launch_mode = w->launch_mode;
+	pb->host_cpu = w->host_cpu;
 	pb->edges = calloc((size_t)(w->n_edges + 1), sizeof(*pb->edges));
 	if (!pb->edges) {
 		rc = mo_err_set(err, MO_ENOMEM, "plan: out of memory");

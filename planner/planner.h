@@ -305,6 +305,7 @@ struct plan_problem {
 	struct plan_edge_cost *edges;
 	int *topo;             /* module indices, sources first */
 	int host_issue, launch_mode; /* for the plans made (from the workload's cluster) */
+	int host_cpu;                /* enum model_host_cpu (the workload's cluster) */
 	/* mosaic keeps the best temporal-only plan unless a temporal-spatial
 	 * one is predicted at least this fraction faster (default 0.05): the
 	 * model is less certain at partial quotas than at the whole GPU */

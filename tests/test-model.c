@@ -1600,26 +1600,37 @@ START_TEST(the_host_fit_reads_launch_intervals_of_a_measured_trace)
 }
 END_TEST
 
-/* A GPU's host is its own machine's (model.h): the A100 and V100 traces'
- * activity fits, the H100 host's constants for every other GPU. */
-START_TEST(each_gpu_gets_the_host_constants_of_its_own_machines_traces)
+/* The host is the machine's, not the GPU's (model.h): every caller's
+ * default is the H100 traces' host whatever the GPU; the A100 and V100
+ * traces' hosts are named; validate's sensitivity row maps a GPU to the
+ * host of its own traces. */
+START_TEST(the_host_is_named_not_taken_from_the_gpu)
 {
 	struct model_host h;
 
-	model_host_init_gpu(&h, MODEL_LAUNCH_EAGER, model_gpu_find("a100-80gb-sxm", NULL));
+	model_host_init_cpu(&h, MODEL_LAUNCH_EAGER, MODEL_HOST_CPU_A100_TRACES);
 	ck_assert_int_eq(h.launch_ns, MODEL_HOST_A100_LAUNCH_NS);
 	ck_assert_int_eq(h.op_ns, MODEL_HOST_A100_OP_NS);
 	ck_assert_int_eq(h.pycall_ns, 0);
 	ck_assert_int_eq(model_host_kernel_ns(&h, TRACE_CLASS_GEMM), 58400);
-	model_host_init_gpu(&h, MODEL_LAUNCH_EAGER, model_gpu_find("v100-sxm2", NULL));
+	model_host_init_cpu(&h, MODEL_LAUNCH_EAGER, MODEL_HOST_CPU_V100_TRACES);
 	ck_assert_int_eq(h.launch_ns, MODEL_HOST_V100_LAUNCH_NS);
 	ck_assert_int_eq(model_host_kernel_ns(&h, TRACE_CLASS_REDUCTION), 155100);
-	model_host_init_gpu(&h, MODEL_LAUNCH_EAGER, model_gpu_find("l4", NULL)); /* cc 8.9 */
+	model_host_init(&h, MODEL_LAUNCH_EAGER);
 	ck_assert_int_eq(h.launch_ns, MODEL_HOST_LAUNCH_NS);
 	ck_assert_int_eq(model_host_kernel_ns(&h, TRACE_CLASS_GEMM), MODEL_HOST_GEMM_NS);
-	model_host_init_gpu(&h, MODEL_LAUNCH_GRAPHS, NULL);
+	model_host_init_cpu(&h, MODEL_LAUNCH_GRAPHS, 99); /* out of range: the default */
 	ck_assert_int_eq(h.pycall_ns, MODEL_HOST_PYCALL_NS);
 	ck_assert_int_eq(model_host_kernel_ns(&h, TRACE_CLASS_GEMM), 0);
+	ck_assert_int_eq(model_host_cpu_parse("a100-traces"), MODEL_HOST_CPU_A100_TRACES);
+	ck_assert_int_eq(model_host_cpu_parse("a100"), -1);
+	ck_assert_str_eq(model_host_cpu_name(MODEL_HOST_CPU_DEFAULT), "h100-traces");
+	ck_assert_int_eq(model_host_cpu_of_gpu(model_gpu_find("a100-80gb-sxm", NULL)),
+			 MODEL_HOST_CPU_A100_TRACES);
+	ck_assert_int_eq(model_host_cpu_of_gpu(model_gpu_find("v100-sxm2", NULL)),
+			 MODEL_HOST_CPU_V100_TRACES);
+	ck_assert_int_eq(model_host_cpu_of_gpu(model_gpu_find("l4", NULL)), /* cc 8.9 */
+			 MODEL_HOST_CPU_H100_TRACES);
 }
 END_TEST
 
@@ -1669,7 +1680,7 @@ START_TEST(a_graph_executor_costs_each_kernel_a_launch_and_its_operators_without
 	for (int i = 0; i < 3; i++)
 		model_host_stream_add(&s, (double)model_host_kernel_ns(&h, TRACE_CLASS_GEMM), 10000);
 	ck_assert_double_eq_tol(s.end_ns, 71455, 1e-6);
-	model_host_init_gpu(&h, MODEL_LAUNCH_EXECUTOR, model_gpu_find("a100-80gb-sxm", NULL));
+	model_host_init_cpu(&h, MODEL_LAUNCH_EXECUTOR, MODEL_HOST_CPU_A100_TRACES);
 	ck_assert_int_eq(model_host_kernel_ns(&h, TRACE_CLASS_CONV), 49014);
 	ck_assert_int_eq(model_launch_parse("executor"), MODEL_LAUNCH_EXECUTOR);
 	ck_assert_str_eq(model_launch_name(MODEL_LAUNCH_EXECUTOR), "executor");
@@ -1690,7 +1701,7 @@ Suite *test_suite(void)
 	tcase_add_test(tc, a_reduction_pays_a_fixed_chain_beyond_an_elementwise_kernel);
 	tcase_add_test(tc, a_long_misaligned_softmax_row_is_read_scalar);
 	tcase_add_test(tc, a_kernel_stream_lasts_the_max_of_host_issue_and_gpu_work);
-	tcase_add_test(tc, each_gpu_gets_the_host_constants_of_its_own_machines_traces);
+	tcase_add_test(tc, the_host_is_named_not_taken_from_the_gpu);
 	tcase_add_test(tc, a_graph_executor_costs_each_kernel_a_launch_and_its_operators_without_python);
 	tcase_add_test(tc, a_mig_instance_is_a_gpu_with_its_slices_of_memory_bandwidth_and_l2);
 	tcase_add_test(tc, a_mig_instance_computes_at_its_own_sms_rate);

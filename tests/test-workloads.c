@@ -442,6 +442,8 @@ static const struct {
 	 "cluster.gpus: 0 is out of range"},
 	{"{\"name\":\"x\",\"batch\":1,\"cluster\":{\"speed\":1},\"modules\":[" MOD "]}",
 	 "cluster.speed: unknown field"},
+	{"{\"name\":\"x\",\"batch\":1,\"cluster\":{\"cpu\":\"a100\"},\"modules\":[" MOD "]}",
+	 "cluster.cpu: expected h100-traces, a100-traces or v100-traces"},
 	{"{\"name\":\"x\",\"batch\":1,\"optimizer\":{\"kind\":\"lamb\"},\"modules\":[" MOD "]}",
 	 "optimizer.kind: unknown value 'lamb'"},
 	{"{\"name\":\"x\",\"batch\":1,\"optimizer\":{\"kernel_args\":8},\"modules\":[" MOD "]}",
@@ -1049,6 +1051,36 @@ START_TEST(a_hugging_face_layer_costs_the_host_its_counted_activity)
 }
 END_TEST
 
+/* One rule for a kernel's CPU time (workload_host_record_ns): a kernel
+ * cuDNN launches inside a convolution's call costs its cudaLaunchKernel
+ * call, 4500 ns (0 under graphs); any other kernel what
+ * workload_host_kernel_ns gives its class (a fused module's forward GEMM:
+ * 30600 ns).  The host is the workload's "cpu": the A100 traces' host costs
+ * a backward kernel 33520 + 2.44 x 6350 = 49014 ns. */
+START_TEST(a_kernel_a_library_launches_costs_its_launch_call)
+{
+	struct workload *t = load_str_ok(tiny);
+	struct workload *a = load_str_ok("{\"name\":\"x\",\"batch\":1,\"cluster\":{\"cpu\":"
+					 "\"a100-traces\"},\"modules\":[" MOD "]}");
+	struct trace_kernel k = {.name = "cudnn:nchw_to_nhwc", .kclass = TRACE_CLASS_MEMORY};
+	struct trace_kernel g = {.name = "gemm", .kclass = TRACE_CLASS_GEMM};
+	struct model_host eager, graphs;
+
+	model_host_init(&eager, MODEL_LAUNCH_EAGER);
+	model_host_init(&graphs, MODEL_LAUNCH_GRAPHS);
+	ck_assert_int_eq(workload_host_record_ns(t, 0, WORKLOAD_FWD, &eager, &k), 4500);
+	ck_assert_int_eq(workload_host_record_ns(t, 0, WORKLOAD_BWD, &eager, &k), 4500);
+	ck_assert_int_eq(workload_host_record_ns(t, 0, WORKLOAD_FWD, &graphs, &k), 0);
+	ck_assert_int_eq(workload_host_record_ns(t, 0, WORKLOAD_FWD, &eager, &g), MODEL_HOST_GEMM_NS);
+	ck_assert_int_eq(t->host_cpu, MODEL_HOST_CPU_H100_TRACES);
+	ck_assert_int_eq(a->host_cpu, MODEL_HOST_CPU_A100_TRACES);
+	model_host_init_cpu(&eager, MODEL_LAUNCH_EAGER, a->host_cpu);
+	ck_assert_int_eq(workload_host_record_ns(a, 0, WORKLOAD_BWD, &eager, &g), 49014);
+	workload_free(t);
+	workload_free(a);
+}
+END_TEST
+
 /* Launched by one eager thread, every kernel follows its API call and
  * starts no earlier than the thread has spent every earlier kernel's CPU
  * time and its own; under graphs the thread spends one graph launch per
@@ -1570,6 +1602,7 @@ Suite *test_suite(void)
 	tcase_add_test(tc, bad_kernel_requests_are_refused);
 	tcase_add_test(tc, an_iteration_runs_every_microbatch_then_the_optimizer_and_passes_the_checker);
 	tcase_add_test(tc, a_hugging_face_layer_costs_the_host_its_counted_activity);
+	tcase_add_test(tc, a_kernel_a_library_launches_costs_its_launch_call);
 	tcase_add_test(tc, a_launched_iteration_waits_for_its_host_thread);
 	tcase_add_test(tc, adam_launches_what_the_measured_vgg13_step_launched);
 	tcase_add_test(tc, sgd_launches_what_the_measured_resnet50_steps_launched);

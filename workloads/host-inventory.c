@@ -7,6 +7,8 @@
  */
 #include "workloads/workloads-internal.h"
 
+#include <string.h>
+
 /* What one forward pass spends on the host: launches (kernels, memsets and
  * copies enqueued), the kernels among them, ATen CPU operators (every
  * "cpu_op" event, any depth) and Python function events. */
@@ -82,6 +84,14 @@ int64_t workload_host_kernel_ns(const struct workload *w, int m, int phase,
 				 (L * v->layer.kernels + v->rest.kernels));
 	}
 	return model_host_kernel_ns(h, kclass);
+}
+
+int64_t workload_host_record_ns(const struct workload *w, int m, int phase,
+				const struct model_host *h, const struct trace_kernel *k)
+{
+	if (k->name && !strncmp(k->name, "cudnn:", 6))
+		return h->mode == MODEL_LAUNCH_GRAPHS ? 0 : MODEL_HOST_CALL_NS;
+	return workload_host_kernel_ns(w, m, phase, h, (int)k->kclass);
 }
 
 int64_t workload_host_opt_kernel_ns(const struct workload *w, int m, const struct model_host *h)

@@ -82,8 +82,8 @@ static int emit_module(const struct workload *w, const struct model_host *host, 
 		rec.u.kernel.correlation = tl->s.kernels;
 		if (host) {
 			int64_t cpu = opt_cpu >= 0 ? opt_cpu
-						   : workload_host_kernel_ns(w, m, phase, host,
-									     (int)rec.u.kernel.kclass);
+						   : workload_host_record_ns(w, m, phase, host,
+									     &rec.u.kernel);
 			if ((rc = launch(host, cpu, &rec, first, &tl->clock, &tl->t, sink, err)) != 0)
 				return rc;
 		}

@@ -17,7 +17,9 @@
  *   nvlink_gbps, net_gbps (numbers >= 0), links (string: free text),
  *   host ("per-slot" | "per-gpu" | "none": who issues the kernels, see
  *   model_host_issue; default per-slot), launch ("eager" | "graphs" | "executor";
- *   default eager).
+ *   default eager), cpu ("h100-traces" | "a100-traces" | "v100-traces": whose
+ *   measured host CPU times the kernels' dispatch costs, see enum
+ *   model_host_cpu; default h100-traces, for every GPU).
  * edges[i]: from, to (module names, required), bytes_per_sample (int >= 0;
  *   default: the from-module's output per sample).
  * modules[i]: name (required, unique), kind (encoder|projector|backbone|
@@ -549,6 +551,10 @@ static int parse_cluster(struct pctx *p, json_t *obj, struct workload *w)
 			rc = get_num(p, key, v, 0, 1e6, &w->net_gbps);
 		} else if (!strcmp(key, "links")) {
 			rc = get_str(p, key, v, links, sizeof links);
+		} else if (!strcmp(key, "cpu")) {
+			if (!(rc = get_str(p, key, v, links, sizeof links)) &&
+			    (w->host_cpu = model_host_cpu_parse(links)) < 0)
+				return perr(p, key, "expected h100-traces, a100-traces or v100-traces");
 		} else if (!strcmp(key, "host") || !strcmp(key, "launch")) {
 			int host = !strcmp(key, "host");
 			if (!(rc = get_str(p, key, v, links, sizeof links))) {

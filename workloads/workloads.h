@@ -213,6 +213,8 @@ struct workload {
 	double net_gbps;           /* per GPU per direction, between nodes */
 	int host_issue;            /* enum model_host_issue: who issues the kernels (per-slot) */
 	int launch_mode;           /* enum model_launch_mode (eager) */
+	int host_cpu;              /* enum model_host_cpu: the host CPU's measured constants
+	                              ("cpu" in the cluster; default MODEL_HOST_CPU_DEFAULT, 0) */
 	struct workload_optimizer optimizer; /* "optimizer" in the spec */
 	int64_t published_params;  /* "params" from the spec: the published total, or 0 */
 	/* What a user of this spec should know although it loaded: a module
@@ -383,6 +385,19 @@ int workload_synth_iteration_host(const struct workload *w, const struct model_g
  */
 int64_t workload_host_kernel_ns(const struct workload *w, int m, int phase,
 				const struct model_host *h, int kclass);
+/*
+ * The CPU time of synthesised kernel k, the one rule every caller uses (the
+ * simulator, the planner's cost, `mosaic synth`, validate's named models):
+ * a kernel a library launches inside another kernel's call (cuDNN's layout
+ * transposes, named "cudnn:", workloads/synth.c) costs its cudaLaunchKernel
+ * call, MODEL_HOST_CALL_NS (4.5 us, the measured median call; 0 under
+ * graphs): no PyTorch operator or Python dispatches it, the library calls
+ * cudaLaunchKernel inside the convolution's call.  An assumption, stated:
+ * no trace here separates the library's own CPU work around that call.
+ * Any other kernel costs workload_host_kernel_ns(w, m, phase, h, k->kclass).
+ */
+int64_t workload_host_record_ns(const struct workload *w, int m, int phase,
+				const struct model_host *h, const struct trace_kernel *k);
 /*
  * What workload_host_kernel_ns gives each optimizer kernel of module m: the
  * module's workload_host_opt_ns over its optimizer kernels (0 under graphs);

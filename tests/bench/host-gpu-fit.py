@@ -14,8 +14,8 @@ per GPU, as
                                 on the same thread
 by least squares; Python's time is inside a and b.  Prints per GPU the fit,
 each trace's issue time (sum of its intervals) under it, and the same with
-the trace left out of the fit: what model/model.h's per-GPU host table
-(model_host_init_gpu) holds.  Both the old (2021: "Runtime", "Kernel",
+the trace left out of the fit: what model/model.h's named hosts
+a100-traces and v100-traces (model_host_init_cpu) hold.  Both the old (2021: "Runtime", "Kernel",
 "Operator") and the current Kineto category names are read.  Standard
 library only.
 """

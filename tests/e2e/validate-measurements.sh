@@ -108,6 +108,27 @@ for row, path in zip(r, sys.argv[2:]):
     assert abs(float(row["predicted_us"]) - it) < 0.01, (row["item"], row["predicted_us"], it)
 assert float(r[1]["predicted_us"]) < 0.5 * float(r[0]["predicted_us"]), "executor faster than eager"
 PY
+# one host rule (model.h, enum model_host_cpu): on an A100, fp32 (TF32 convolutions
+# between cuDNN's layout transposes, each charged its launch call), validate's
+# prediction is synth's default iteration to the nanosecond; the A100 traces'
+# host, named, is slower; validate prints the other host as a sensitivity row
+printf 'kind,dtype,shape,gpu,mechanism,quota,corun,time_us\nmodel,fp32,name=resnet50 batch=2 mode=train launch=eager,a100-80gb-sxm,whole,-,none,30000\n' >"$tmp/a.csv"
+"$MOSAIC" validate --measurements "$tmp/a.csv" -o "$tmp/a" >"$tmp/a.txt" || fail "A100 host row"
+grep -q "^## sensitivity: the host CPU" "$tmp/a.txt" && grep -q "^a100-80gb-sxm  *h100-traces  *|     1 " "$tmp/a.txt" \
+	&& grep -q "^  *own-traces  *|     1 " "$tmp/a.txt" || fail "host sensitivity row: $(cat "$tmp/a.txt")"
+sed 's/"bf16"/"fp32"/; s/"h100"/"a100-80gb-sxm"/' "$tmp/r50.json" >"$tmp/r50a.json"
+"$MOSAIC" synth "$tmp/r50a.json" --launch eager --json -o "$tmp/r50a.mtr" >"$tmp/r50a.json.out" \
+	|| fail "synth on the A100"
+"$MOSAIC" synth "$tmp/r50a.json" --launch eager --cpu a100-traces --json -o "$tmp/r50b.mtr" \
+	>"$tmp/r50b.json.out" || fail "synth --cpu a100-traces"
+python3 - "$tmp/a/rows.csv" "$tmp/r50a.json.out" "$tmp/r50b.json.out" <<'PY' || fail "A100: validate's host differs from synth's"
+import csv, json, sys
+r = list(csv.DictReader(open(sys.argv[1])))[0]
+dflt, a100 = (json.load(open(p))["iter_ns"] / 1e3 for p in sys.argv[2:])
+assert abs(float(r["predicted_us"]) - dflt) < 0.01, (r["predicted_us"], dflt)
+assert a100 > 1.2 * dflt, (a100, dflt)
+PY
+"$MOSAIC" synth "$tmp/r50a.json" --cpu a100 -o "$tmp/x.mtr" 2>"$tmp/err"; [ $? -eq 2 ] || fail "--cpu a100 accepted"
 # a GPU the registry lacks: bad input, unless --gpu-file adds it
 cat >"$tmp/gpu.json" <<'JSON'
 [{"name": "Test GPU 7", "short_name": "testgpu7", "sms": 40, "cc_major": 8, "cc_minor": 0,
