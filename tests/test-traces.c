@@ -1710,6 +1710,192 @@ START_TEST(the_critical_path_follows_the_gpu_then_the_host_then_a_synchronisatio
 }
 END_TEST
 
+/* The pitfalls of analysing a step at a time (the bounded design): these
+ * pin what the analyses give when a step's figures depend on records outside
+ * it, so that a version that drops a step's records once it is closed fails
+ * here unless it keeps what they need. */
+
+/* Step 2's critical path looks back past its start: its last kernel C
+ * [160, 200) was launched early (call at 130), so it waited for the rank's
+ * activity that ended last before it, a memcpy D [90, 155) of step 1 (not
+ * step 2's B [120, 150)): step 2's path is C 40, idle 5, D 35 (clipped at
+ * the window's start, 120).  Step 1: D 65 and idle 90 (nothing of the rank
+ * ended before D started). */
+START_TEST(a_steps_critical_path_looks_back_past_the_steps_start)
+{
+	struct trace_analysis *a = trace_analysis_new();
+	const struct trace_path *p;
+
+	ana_act(a, TRACE_KIND_KERNEL, 0, 100, 7, TRACE_CLASS_GEMM, 1, -1, "A");
+	ana_act(a, TRACE_KIND_MEMCPY, 90, 155, 7, -1, 1, -1, NULL);
+	ana_call(a, 130, 132, 7, "cudaLaunchKernel");
+	ana_act(a, TRACE_KIND_KERNEL, 120, 150, 7, TRACE_CLASS_ELEMENTWISE, 2, -1, "B");
+	ana_act(a, TRACE_KIND_KERNEL, 160, 200, 7, TRACE_CLASS_ELEMENTWISE, 2, 7, "C");
+	ana_finish(a);
+	ck_assert_uint_eq(trace_analysis_critical_path(a, &p), 1);
+	ck_assert_uint_eq(p[0].steps, 2);
+	ck_assert_int_eq(p[0].window_ns, 155 + 80);
+	ck_assert_int_eq(p[0].path_ns, 155 + 80);
+	ck_assert_int_eq(path_cat(&p[0], TRACE_CLASS_MEMORY), 65 + 35); /* 35 of it in step 2 */
+	ck_assert_int_eq(path_cat(&p[0], TRACE_CLASS_ELEMENTWISE), 40);
+	ck_assert_int_eq(path_cat(&p[0], TRACE_PATH_IDLE), 90 + 5);
+	ck_assert_int_eq(path_cat(&p[0], TRACE_CLASS_GEMM), 0);
+	trace_analysis_free(a);
+}
+END_TEST
+
+/* A launch's queue counts every earlier launch of its device, whatever its
+ * step, less every launch of the device that ended by its call, even one
+ * called later (a skewed clock's).  (a) Step 2's launch at 60 finds both of
+ * step 1's kernels queued: queues 0, 1, 2.  (b) A launch called at 200 whose
+ * kernel ran [15, 25) ends before the call at 30: queues 0, 0, 1, 0 (the
+ * earlier-launches-only rule gives 0, 1, 2, 0). */
+START_TEST(a_launch_queue_counts_the_devices_launches_of_every_step)
+{
+	for (int skew = 0; skew < 2; skew++) {
+		struct trace_analysis *a = trace_analysis_new();
+		const struct trace_launch *l;
+
+		ana_call(a, 10, 12, 1, "cudaLaunchKernel");
+		ana_call(a, 30, 32, 2, "cudaLaunchKernel");
+		ana_call(a, 60, 62, 4, "cudaLaunchKernel");
+		if (skew)
+			ana_call(a, 200, 202, 3, "cudaLaunchKernel");
+		ana_act(a, TRACE_KIND_KERNEL, 20, 100, 7, TRACE_CLASS_GEMM, 1, 1, "k");
+		ana_act(a, TRACE_KIND_KERNEL, 100, 150, 7, TRACE_CLASS_GEMM, 1, 2, "k");
+		ana_act(a, TRACE_KIND_KERNEL, 150, 170, 7, TRACE_CLASS_GEMM, 2, 4, "k");
+		if (skew)
+			ana_act(a, TRACE_KIND_KERNEL, 15, 25, 7, TRACE_CLASS_GEMM, 2, 3, "k");
+		ana_finish(a);
+		ck_assert_uint_eq(trace_analysis_launch(a, &l), 1);
+		ck_assert_uint_eq(l[0].queue.n, 3 + skew);
+		ck_assert_int_eq(l[0].queue.min, 0);
+		ck_assert_int_eq(l[0].queue.max, skew ? 1 : 2);
+		ck_assert_int_eq(l[0].queue.p50, skew ? 0 : 1);
+		ck_assert_uint_eq(l[0].negative, (uint64_t)skew);
+		trace_analysis_free(a);
+	}
+}
+END_TEST
+
+/* Queue lengths against a count by hand: 300 launches on 2 ranks x 3
+ * devices (distinct call starts, random spans, some ending before their
+ * call), memcpys without a launch between them, added out of order; each
+ * rank's row and the job's have the lengths of every launch i of a (rank,
+ * device): its earlier launches less the group's launches ended by i's call. */
+START_TEST(launch_queues_per_device_agree_with_a_count_by_hand)
+{
+	enum { N = 300 };
+	static int64_t cs[N], s[N], e[N], q[N + 1];
+	static int rk[N], dev[N];
+	struct trace_analysis *a = trace_analysis_new();
+	struct trace_record rec;
+	struct mo_err err = {0};
+	const struct trace_launch *l;
+	uint64_t x = 5;
+
+	for (int i = 0; i < N; i++) {
+		cs[i] = 10 * i + 100;
+		s[i] = cs[i] + (int64_t)(lcg(&x) % 400) - 50;
+		e[i] = s[i] + (int64_t)(lcg(&x) % 300);
+		rk[i] = (int)(lcg(&x) % 2);
+		dev[i] = (int)(lcg(&x) % 3);
+	}
+	for (int k = 0; k < N; k++) {
+		int i = (k * 7) % N; /* out of order */
+		trace_analysis_rank(a, rk[i]);
+		ana_call(a, cs[i], cs[i] + 2, i + 1, "cudaLaunchKernel");
+		trace_record_init(&rec, TRACE_KIND_KERNEL);
+		rec.u.kernel.start_ns = s[i];
+		rec.u.kernel.end_ns = e[i];
+		rec.u.kernel.device = dev[i];
+		rec.u.kernel.kclass = TRACE_CLASS_GEMM;
+		rec.u.kernel.correlation = i + 1;
+		rec.u.kernel.name = "k";
+		ck_assert_int_eq(trace_analysis_add(a, &rec, &err), 0);
+		if (k % 3 == 0) { /* no launch: on another device in between */
+			trace_record_init(&rec, TRACE_KIND_MEMCPY);
+			rec.u.memcpy.start_ns = s[i];
+			rec.u.memcpy.end_ns = s[i] + 5;
+			rec.u.memcpy.device = (dev[i] + 1) % 3;
+			ck_assert_int_eq(trace_analysis_add(a, &rec, &err), 0);
+		}
+	}
+	ana_finish(a);
+	ck_assert_uint_eq(trace_analysis_launch(a, &l), 3);
+	for (int row = 0; row < 3; row++) {
+		size_t n = 0;
+		for (int i = 0; i < N; i++) {
+			int64_t earlier = 0, done = 0;
+			if (row < 2 && rk[i] != row)
+				continue;
+			for (int j = 0; j < N; j++)
+				if (rk[j] == rk[i] && dev[j] == dev[i]) {
+					earlier += cs[j] < cs[i];
+					done += e[j] <= cs[i];
+				}
+			q[n++] = earlier > done ? earlier - done : 0;
+		}
+		qsort(q, n, sizeof(*q), an_cmp_i64);
+		ck_assert_int_eq(l[row].rank, row < 2 ? row : -1);
+		ck_assert_uint_eq(l[row].queue.n, n);
+		ck_assert_int_eq(l[row].queue.p50, q[(50 * n + 99) / 100 - 1]);
+		ck_assert_int_eq(l[row].queue.p90, q[(90 * n + 99) / 100 - 1]);
+		ck_assert_int_eq(l[row].queue.max, q[n - 1]);
+		double sum = 0;
+		for (size_t i = 0; i < n; i++)
+			sum += (double)q[i];
+		ck_assert_double_eq_tol(l[row].queue.mean, sum / (double)n, 1e-9);
+	}
+	trace_analysis_free(a);
+}
+END_TEST
+
+/* The job's rows need every rank's step, though the ranks' files are read
+ * one after another: rank 1 (offset 1000) runs step 1 for 200 ns where rank
+ * 0 takes 100, so the job's step 1 is [0, 200) in job time and its step 2
+ * [100, 260) (rank 0's step 2 starts at 100, rank 1's ends at 260).  The
+ * job's breakdown sweeps both ranks' devices over those windows; its path
+ * for step 2 runs back from rank 1's last kernel [200, 260) into rank 1's
+ * step-1 kernel (ended by its start), clipped at 100. */
+START_TEST(the_jobs_rows_take_every_ranks_step)
+{
+	struct trace_analysis *a = trace_analysis_new();
+	const struct trace_breakdown *b;
+	const struct trace_path *p;
+	size_t n;
+
+	for (int r = 0; r < 2; r++) {
+		int64_t o = 1000 * r, len = r ? 200 : 100, len2 = r ? 60 : 50;
+		trace_analysis_rank(a, r);
+		ana_act(a, TRACE_KIND_KERNEL, o, o + len, 7, TRACE_CLASS_GEMM, 1, -1, "k");
+		ana_act(a, TRACE_KIND_KERNEL, o + len, o + len + len2, 7, TRACE_CLASS_GEMM, 2, -1,
+			"k");
+	}
+	ana_finish(a);
+	n = trace_analysis_breakdown(a, &b);
+	ck_assert_uint_eq(n, 6); /* 2 ranks x 2 steps, then the job's 2 */
+	ck_assert_int_eq(b[4].rank, -1);
+	ck_assert_int_eq(b[4].step, 1);
+	ck_assert_int_eq(b[4].window_ns, 200);
+	ck_assert_int_eq(b[4].total_ns, 400);
+	ck_assert_int_eq(b[4].compute_ns, 300);
+	ck_assert_int_eq(b[4].idle_ns, 100);
+	ck_assert_int_eq(b[5].step, 2);
+	ck_assert_int_eq(b[5].window_ns, 160);
+	ck_assert_int_eq(b[5].total_ns, 320);
+	ck_assert_int_eq(b[5].compute_ns, 110);
+	ck_assert_int_eq(b[5].idle_ns, 210);
+	ck_assert_uint_eq(trace_analysis_critical_path(a, &p), 3);
+	ck_assert_int_eq(p[0].path_ns, 150);
+	ck_assert_int_eq(p[1].path_ns, 260);
+	ck_assert_int_eq(p[2].rank, -1);
+	ck_assert_int_eq(p[2].window_ns, 200 + 160);
+	ck_assert_int_eq(path_cat(&p[2], TRACE_CLASS_GEMM), 200 + 160);
+	trace_analysis_free(a);
+}
+END_TEST
+
 START_TEST(two_ranks_give_rows_per_rank_and_for_the_whole_job)
 {
 	struct trace_analysis *a = trace_analysis_new();
@@ -2291,6 +2477,10 @@ Suite *test_suite(void)
 	tcase_add_test(tc, the_analyses_sorts_give_the_order_qsort_gives);
 	tcase_add_test(tc, kernel_statistics_per_name_module_and_class_agree_with_a_count_by_hand);
 	tcase_add_test(tc, pooled_strings_have_dense_ids_in_first_seen_order);
+	tcase_add_test(tc, a_steps_critical_path_looks_back_past_the_steps_start);
+	tcase_add_test(tc, a_launch_queue_counts_the_devices_launches_of_every_step);
+	tcase_add_test(tc, launch_queues_per_device_agree_with_a_count_by_hand);
+	tcase_add_test(tc, the_jobs_rows_take_every_ranks_step);
 	tcase_add_test(tc, the_analyses_sorts_of_inputs_in_key_order_give_qsorts_order);
 	tcase_add_test(tc, a_big_block_keeps_its_bytes_as_it_grows_and_is_unmapped);
 	tcase_add_test(tc, an_ascending_map_answers_as_an_id_map_in_both_forms);

@@ -8,82 +8,123 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Launched activities (indices into a's acts) by (rank, device, call
- * start); a is qsort_r's argument (no state outside the call). */
-static int launch_order(const void *pa, const void *pb, void *arg)
+/* Whether acts[i] is one of row rank's launched activities (-1: every rank's). */
+static int launched(const struct trace_analysis *a, size_t i, int rank)
 {
-	const struct trace_analysis *a = arg;
-	const struct an_act *x = &a->acts[*(const size_t *)pa];
-	const struct an_act *y = &a->acts[*(const size_t *)pb];
-	int64_t xs = a->calls[x->call].s, ys = a->calls[y->call].s;
-
-	if (x->rank != y->rank)
-		return x->rank < y->rank ? -1 : 1;
-	if (x->device != y->device)
-		return x->device < y->device ? -1 : 1;
-	return xs < ys ? -1 : xs > ys;
+	return a->acts[i].call >= 0 && (rank < 0 || a->acts[i].rank == rank);
 }
 
-/* Queue lengths into q[0..n) of the launched activities ix[0..n) sorted by
- * (rank, device, call start): the i-th launch of a device sees the device's
- * earlier launches minus those that ended by its call's start.  Launches
- * with the same call start may come in any order: the lengths they get are
- * the same set, and only the set is reported. */
-static int queues(const struct trace_analysis *a, const size_t *ix, size_t n, int64_t *q)
+/* Queue lengths of the launches of one (rank, device) in place of their
+ * sorted call starts cs[0..n): the i-th launch by call start sees the
+ * device's earlier launches minus those that ended by its call (ends[0..n)
+ * sorted).  Launches with the same call start may come in any order: the
+ * lengths they get are the same set, and only the set is reported. */
+static void queues(int64_t *cs, const int64_t *ends, size_t n)
 {
-	int64_t *ends = trace_big_alloc((n ? n : 1) * sizeof(*ends));
+	size_t done = 0;
 
-	if (!ends)
-		return -1;
-	for (size_t g = 0; g < n;) {
-		const struct an_act *first = &a->acts[ix[g]];
-		size_t ge = g, done = 0;
-		for (; ge < n && a->acts[ix[ge]].rank == first->rank &&
-		       a->acts[ix[ge]].device == first->device; ge++)
-			ends[ge - g] = a->acts[ix[ge]].e;
-		an_sort_i64(ends, ge - g);
-		for (size_t i = g; i < ge; i++) {
-			int64_t call_s = a->calls[a->acts[ix[i]].call].s;
-			while (done < ge - g && ends[done] <= call_s)
-				done++;
-			q[i] = (int64_t)(i - g) > (int64_t)done ? (int64_t)(i - g - done) : 0;
-		}
-		g = ge;
+	for (size_t i = 0; i < n; i++) {
+		while (done < n && ends[done] <= cs[i])
+			done++;
+		cs[i] = i > done ? (int64_t)(i - done) : 0;
 	}
-	trace_big_free(ends);
-	return 0;
 }
 
-/* The row of rank (-1: every rank).  The latencies' array takes the queue
- * lengths once their percentiles are read. */
+/* The queue lengths of the row's launches into q (ends as long): grouped
+ * by (rank, device), each group's call starts into its slice of q and its
+ * ends into the same slice of ends, both sorted, then queues().  0 or -1
+ * (out of memory). */
+/* The launches' groups by (rank, device): ids in groups, counts (then
+ * slice ends) in at, and the last lookup's key and value (a device's
+ * activities mostly follow one another). */
+struct lgroups {
+	struct trace_idmap map;
+	size_t *at, n, cap;
+	int32_t rank, device;
+	size_t *last;
+};
+
+/* The group of x's (rank, device), added (its count 0) when new; NULL: out
+ * of memory. */
+static size_t *group_of(struct lgroups *gs, const struct an_act *x)
+{
+	if (gs->last && gs->rank == x->rank && gs->device == x->device)
+		return gs->last;
+	gs->rank = x->rank;
+	gs->device = x->device;
+	if (!(gs->last = trace_idmap_get(&gs->map, x->rank, x->device))) {
+		if (MO_GROW(gs->at, gs->n + 1, gs->cap) < 0 ||
+		    trace_idmap_put(&gs->map, x->rank, x->device, gs->n) < 0)
+			return NULL;
+		gs->at[gs->n++] = 0;
+		gs->last = trace_idmap_get(&gs->map, x->rank, x->device);
+	}
+	return gs->last;
+}
+
+static int group_queues(const struct trace_analysis *a, int rank, int64_t *q, int64_t *ends)
+{
+	struct lgroups gs = {0};
+	size_t *g, sum = 0;
+	int rc = -1;
+
+	for (size_t i = 0; i < a->nacts; i++) /* count each group's launches */
+		if (launched(a, i, rank)) {
+			if (!(g = group_of(&gs, &a->acts[i])))
+				goto out;
+			gs.at[*g]++;
+		}
+	for (size_t k = 0; k < gs.n; k++) { /* at[k]: where k's slice starts */
+		size_t c = gs.at[k];
+		gs.at[k] = sum;
+		sum += c;
+	}
+	for (size_t i = 0; i < a->nacts; i++)
+		if (launched(a, i, rank)) {
+			g = group_of(&gs, &a->acts[i]); /* there: no allocation */
+			q[gs.at[*g]] = a->calls[a->acts[i].call].s;
+			ends[gs.at[*g]++] = a->acts[i].e;
+		}
+	for (size_t k = 0, b = 0; k < gs.n; b = gs.at[k++]) { /* at[k]: k's slice's end */
+		an_sort_i64(q + b, gs.at[k] - b);
+		an_sort_i64(ends + b, gs.at[k] - b);
+		queues(q + b, ends + b, gs.at[k] - b);
+	}
+	rc = 0;
+out:
+	free(gs.at);
+	trace_idmap_release(&gs.map);
+	return rc;
+}
+
+/* The row of rank (-1: every rank).  The latencies' array takes the call
+ * starts once their percentiles are read, then the queue lengths: 16 bytes
+ * a launch with the ends, and a group's sort's 8. */
 static int launch_row(const struct trace_analysis *a, int rank, struct trace_launch *row)
 {
-	size_t *ix = trace_big_alloc((a->nacts ? a->nacts : 1) * sizeof(*ix));
-	int64_t *v = trace_big_alloc((a->nacts ? a->nacts : 1) * sizeof(*v));
+	int64_t *v = trace_big_alloc((a->nacts ? a->nacts : 1) * sizeof(*v)), *ends = NULL;
 	size_t n = 0;
 	int rc = -1;
 
-	if (!ix || !v)
-		goto out;
+	if (!v)
+		return -1;
 	row->rank = rank;
 	row->negative = 0;
-	for (size_t i = 0; i < a->nacts; i++) {
-		const struct an_act *x = &a->acts[i];
-		if (x->call < 0 || (rank >= 0 && x->rank != rank))
-			continue;
-		ix[n] = i;
-		v[n] = x->s - a->calls[x->call].s;
-		row->negative += v[n] < 0;
-		n++;
-	}
+	for (size_t i = 0; i < a->nacts; i++)
+		if (launched(a, i, rank)) {
+			v[n] = a->acts[i].s - a->calls[a->acts[i].call].s;
+			row->negative += v[n++] < 0;
+		}
 	an_pctl(v, n, &row->latency_ns);
-	an_qsort_r(ix, n, sizeof(*ix), launch_order, (void *)a);
-	if (queues(a, ix, n, v) < 0)
+	if (!(ends = trace_big_alloc((n ? n : 1) * sizeof(*ends))) ||
+	    group_queues(a, rank, v, ends) < 0)
 		goto out;
+	trace_big_free(ends);
+	ends = NULL;
 	an_pctl(v, n, &row->queue);
 	rc = 0;
 out:
-	trace_big_free(ix);
+	trace_big_free(ends);
 	trace_big_free(v);
 	return rc;
 }
