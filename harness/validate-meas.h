@@ -17,9 +17,10 @@ int cmd_validate_measurements(int argc, char **argv);
  * default 224) and bert-large, bert-base (post-norm encoders with BERT's
  * embeddings; seq default 384 for bert-large, the MLPerf SQuAD length, none
  * for bert-base: the row must give seq).  The item's time is the sum of
- * model_kernel_ns_at_quota() over the kernels workload_kernels() synthesises
- * for one batch (infer: forward; train: forward, backward, optimizer),
- * kernels back to back.  Other names, fp8 and a missing seq fail with the
+ * model_kernel_ns_shared(gpu, k, gpu->sms, sms, procs) (one of procs
+ * processes sharing the sms SMs; procs 1: model_kernel_ns_at_quota) over
+ * the kernels workload_kernels() synthesises for one batch (infer:
+ * forward; train: forward, backward, optimizer), kernels back to back.  Other names, fp8 and a missing seq fail with the
  * reason (the row is skipped).  A row with a launch mode issues each kernel
  * from one host thread at workload_host_record_ns, on the host ctx names:
  * NULL, the default (MODEL_HOST_CPU_DEFAULT, what the simulator, planner and
@@ -31,7 +32,7 @@ struct validate_host_choice {
 	                validate's sensitivity row; 0: the default */
 };
 int validate_model_predict(void *ctx, const struct model_meas *m, const struct model_gpu *gpu,
-			   int sms, double *ns, struct mo_err *err);
+			   int sms, int procs, double *ns, struct mo_err *err);
 
 /*
  * The sensitivity row for the host CPU: the same rows predicted on the

@@ -37,7 +37,7 @@ static const struct {
  * back to back, or no earlier than the host issues them (h, NULL when the
  * launch is unknown). */
 static int phase_ns(const struct workload *w, int phase, int batch, const struct model_gpu *gpu,
-		    int sms, const struct model_host *h, struct model_host_stream *st,
+		    int sms, int procs, const struct model_host *h, struct model_host_stream *st,
 		    struct mo_err *err)
 {
 	struct trace_mem t;
@@ -50,7 +50,7 @@ static int phase_ns(const struct workload *w, int phase, int batch, const struct
 		double g;
 		if (t.recs[i].kind != TRACE_KIND_KERNEL)
 			continue;
-		g = (double)model_kernel_ns_at_quota(gpu, k, gpu->sms, sms);
+		g = model_kernel_ns_shared(gpu, k, gpu->sms, sms, procs);
 		if (h) /* the simulator's CPU time a kernel */
 			model_host_stream_add(st, (double)workload_host_record_ns(w, 0, phase, h, k), g);
 		else /* unknown launch */
@@ -61,7 +61,7 @@ static int phase_ns(const struct workload *w, int phase, int batch, const struct
 }
 
 int validate_model_predict(void *ctx, const struct model_meas *m, const struct model_gpu *gpu,
-			   int sms, double *ns, struct mo_err *err)
+			   int sms, int procs, double *ns, struct mo_err *err)
 {
 	char module[1024], spec[1400], *end;
 	struct workload *w = NULL;
@@ -112,11 +112,11 @@ int validate_model_predict(void *ctx, const struct model_meas *m, const struct m
 			    bytes / MODEL_MEAS_PAGEABLE_H2D_GBPS;
 		st.host_ns = st.end_ns;
 	}
-	rc = phase_ns(w, WORKLOAD_FWD, m->batch, gpu, sms, hp, &st, err);
+	rc = phase_ns(w, WORKLOAD_FWD, m->batch, gpu, sms, procs, hp, &st, err);
 	if (rc == 0 && m->train)
-		rc = phase_ns(w, WORKLOAD_BWD, m->batch, gpu, sms, hp, &st, err);
+		rc = phase_ns(w, WORKLOAD_BWD, m->batch, gpu, sms, procs, hp, &st, err);
 	if (rc == 0 && m->train)
-		rc = phase_ns(w, WORKLOAD_OPT, m->batch, gpu, sms, hp, &st, err);
+		rc = phase_ns(w, WORKLOAD_OPT, m->batch, gpu, sms, procs, hp, &st, err);
 	*ns = st.end_ns;
 	workload_free(w);
 	return rc;

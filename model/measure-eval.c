@@ -64,8 +64,14 @@ void meas_stats_of(const double *e, int n, double *scratch, struct model_meas_st
 	out->mean = sum / n;
 }
 
-/* Predicted time of row m on sms SMs of g; 0 or negative with err. */
-static int predict(const struct model_meas *m, const struct model_gpu *g, int sms,
+int model_meas_procs(const struct model_meas *m)
+{
+	return m->copies > 1 ? m->copies : m->mech == MODEL_MECH_MPS && m->busy[0] ? 2 : 1;
+}
+
+/* Predicted time of row m on sms SMs of g, n processes sharing them
+ * (model_kernel_ns_shared); 0 or negative with err. */
+static int predict(const struct model_meas *m, const struct model_gpu *g, int sms, int n,
 		   model_meas_model_fn fn, void *ctx, double *ns, struct mo_err *err)
 {
 	struct model_op_pred p;
@@ -74,43 +80,35 @@ static int predict(const struct model_meas *m, const struct model_gpu *g, int sm
 	if (m->kind == MODEL_MEAS_KIND_MODEL) {
 		if (!fn)
 			return mo_err_set(err, MO_EINPUT, "no predictor for named models");
-		return fn(ctx, m, g, sms, ns, err);
+		return fn(ctx, m, g, sms, n, ns, err);
 	}
 	rc = model_op_predict(g, &m->op, sms, &p, err);
 	if (rc < 0)
 		return rc;
-	*ns = (double)p.ns;
+	p.k.start_ns = 0;
+	p.k.end_ns = p.ns;
+	*ns = model_kernel_ns_shared(g, &p.k, sms, sms, n);
 	return 0;
 }
 
 /*
- * The GPU one copy of row m runs on (*t) and its SMs there (*use).  MIG: the
- * instance of sms SMs as a GPU (its bandwidth, L2 and memory; busy
- * neighbours in other instances do not interfere).  N processes on the same
- * SMs (copies=N; an MPS row's busy= neighbour, whose work is unknown, taken
- * as a twin of the row's own: N = 2) share its SMs and its DRAM bandwidth
- * as model_corun_slowdown_in() shares them between loads that fill the
- * partition: each runs on sms / N SMs (at least 1) with 1/N of the
- * bandwidth (dram_share), launched as on the whole device or instance,
- * which is what an MPS client sees.
+ * The GPU row m runs on (*t) and its SMs there (*use).  MIG: the instance
+ * of sms SMs as a GPU (its bandwidth, L2 and memory; busy neighbours in
+ * other instances do not interfere).  The model_meas_procs(m) processes on
+ * those SMs share them kernel by kernel (model_kernel_ns_shared, in
+ * predict and the named-model predictor), not by splitting them.
  */
 static int row_target(const struct model_meas *m, const struct model_gpu *g, int sms,
 		      struct model_gpu *t, int *use, struct mo_err *err)
 {
-	int n = m->copies > 1 ? m->copies : 1;
-
 	if (m->mech == MODEL_MECH_MIG) {
 		if (model_mig_instance(g, sms, t, err) < 0)
 			return -MO_EINPUT;
 		sms = t->sms;
 	} else {
 		*t = *g;
-		if (n == 1 && m->mech == MODEL_MECH_MPS && m->busy[0])
-			n = 2;
 	}
-	*use = sms / n > 0 ? sms / n : 1;
-	if (n > 1)
-		t->dram_share = 1.0 / n;
+	*use = sms;
 	return 0;
 }
 
@@ -152,7 +150,7 @@ static int eval_row(const struct model_meas_set *s, size_t i, model_meas_model_f
 	}
 	sms = model_meas_sms(m, g);
 	if (row_target(m, g, sms, &t, &share, &why) < 0 ||
-	    predict(m, &t, share, fn, ctx, &e->pred_ns, &why) < 0)
+	    predict(m, &t, share, model_meas_procs(m), fn, ctx, &e->pred_ns, &why) < 0)
 		goto skip;
 	e->idx = i;
 	e->gpu = g->short_name;
@@ -163,7 +161,7 @@ static int eval_row(const struct model_meas_set *s, size_t i, model_meas_model_f
 	e->err = 100.0 * (e->pred_ns - m->ns) / m->ns;
 	if (m->whole_ns > 0 && (m->mech != MODEL_MECH_WHOLE || e->corun)) {
 		if (ref_target(m, g, &t, &share, &why) < 0 ||
-		    predict(m, &t, share, fn, ctx, &e->pred_whole_ns, &why) < 0)
+		    predict(m, &t, share, 1, fn, ctx, &e->pred_whole_ns, &why) < 0)
 			goto skip;
 		e->has_slow = 1;
 		e->meas_slow = m->ns / m->whole_ns;
@@ -196,13 +194,7 @@ static int sharing_of(const struct model_meas *m)
 	return m->busy[0] ? 2 : 0;
 }
 
-/* Processes on the row's SMs: copies, 2 for an MPS busy= neighbour (a twin,
- * row_target), else 1; the key caps it at 5 (">=5"). */
-static int procs_of(const struct model_meas *m)
-{
-	return m->copies > 1 ? m->copies : sharing_of(m) == 1 ? 2 : 1;
-}
-
+/* The key of model_meas_procs: capped at 5 (">=5"). */
 static void procs_key(int n, char *key, size_t size)
 {
 	if (n >= 5)
@@ -226,7 +218,7 @@ static void key_of(const struct model_meas_set *s, const struct model_meas_eval 
 			 e->corun ? "co-run" : "solo");
 		break;
 	case 5: snprintf(key, size, "%s", sharing_names[sharing_of(&s->m[e->idx])]); break;
-	default: procs_key(procs_of(&s->m[e->idx]), key, size);
+	default: procs_key(model_meas_procs(&s->m[e->idx]), key, size);
 	}
 }
 

@@ -295,6 +295,27 @@ struct model_quota_pred {
 };
 void model_kernel_predict_at_quota(const struct model_gpu *gpu, const struct trace_kernel *k,
 				   int recorded_sms, int quota_sms, struct model_quota_pred *out);
+/*
+ * The time one of n identical processes spends on kernel k (measured at
+ * recorded_sms SMs) when the n share sms SMs of gpu with no SM limit (MPS
+ * without an active-thread percentage, as ParvaGPU ran 1-5 processes in one
+ * MIG instance; or time slices).  The block scheduler places a kernel's
+ * blocks on whichever SMs have room and holds none back for the other
+ * processes' kernels (Gilman et al., "Demystifying the Placement Policies of
+ * the NVIDIA GPU Thread Block Scheduler for Concurrent Kernels", SIGMETRICS
+ * PER 48(3), 2020: the next SM is chosen by its free resources), so the SMs
+ * are not split n ways: a kernel whose blocks fill the SMs runs alone and
+ * the n copies take turns, each on all sms SMs with the whole DRAM
+ * bandwidth; copies of a kernel whose blocks fill d < sms SMs (one block an
+ * SM, the simulator's demand) run m = min(n, sms / d) side by side, each on
+ * d SMs with 1/m of the bandwidth: n / m rounds of
+ * model_kernel_ns_at_quota at d SMs.  n = 1: the kernel alone at min(d, sms)
+ * SMs.  gpu's dram_share, if set, is divided further.  Nothing fitted.
+ * Predicted; the simulator's concurrent streams (engine/sim-core.c
+ * gpu_sm_alloc) still split a partition's SMs max-min fair by blocks.
+ */
+double model_kernel_ns_shared(const struct model_gpu *gpu, const struct trace_kernel *k,
+			      int recorded_sms, int sms, int n);
 /* The wave-scaling baseline alone. */
 int64_t model_kernel_ns_waves(const struct model_gpu *gpu, const struct trace_kernel *k,
 			      int recorded_sms, int quota_sms);
@@ -912,8 +933,9 @@ void model_val_finish(struct model_val_report *r);
  * instance by predicting on that smaller GPU, so libraries' launch choices,
  * wave quantisation and the DRAM ceiling are the instance's.  MPS processes
  * inside one instance do share it: validate (measure-eval.c) times each of N
- * identical copies on sms/N of the instance's SMs (each at an SM's rate)
- * with 1/N of its DRAM bandwidth (dram_share); L2 is not divided.
+ * identical copies kernel by kernel on the instance's SMs
+ * (model_kernel_ns_shared: turns for kernels that fill them, side by side
+ * with a share of the DRAM bandwidth for narrower ones); L2 is not divided.
  *
  * Assumptions: the instance runs at the boost clock (power is not
  * partitioned by MIG and the neighbours' load is unknown, so tdp_w = 0 turns
@@ -1162,13 +1184,14 @@ int model_meas_load_csv(struct model_meas_set *s, const char *path, struct mo_er
  * its measurement.  Op rows: model_op_predict() on the row's SMs.  MIG rows
  * run on the instance as a GPU (model_mig_instance); their busy=
  * neighbours do not interfere; their reference slice (ref_sms) is an
- * instance too.  N processes on the same SMs (copies=N, or an MPS row's
- * busy= neighbour taken as a twin, N = 2) each run on SMs / N of the GPU
- * or instance, at least 1, launched as on the whole of it (what an MPS
- * client sees), with dram_share 1/N: the split model_corun_slowdown_in()
- * gives loads that fill the partition.  Named-model rows: the
- * caller's predictor fn (workloads/ synthesises models; model/ does not
- * depend on it); NULL skips them.  A row the model cannot predict (an op
+ * instance too.  N processes on the same SMs (model_meas_procs: copies=N,
+ * or an MPS row's busy= neighbour taken as a twin, N = 2) share them kernel
+ * by kernel as the block scheduler does (model_kernel_ns_shared: a kernel
+ * that fills the SMs runs alone, the N take turns; narrower ones side by
+ * side); until session 28 each ran on SMs / N with 1/N of the bandwidth.
+ * The reference (whole-GPU) time is one process's.  Named-model rows: the
+ * caller's predictor fn with procs = N (workloads/ synthesises models;
+ * model/ does not depend on it); NULL skips them.  A row the model cannot predict (an op
  * that fits no launch, an unknown GPU, a model fn failure) is skipped and
  * listed with the reason, never dropped silently.
  *
@@ -1181,8 +1204,11 @@ int model_meas_load_csv(struct model_meas_set *s, const char *path, struct mo_er
  * mean (> 0: the model predicts too slow).
  */
 typedef int (*model_meas_model_fn)(void *ctx, const struct model_meas *m,
-				   const struct model_gpu *gpu, int sms, double *ns,
+				   const struct model_gpu *gpu, int sms, int procs, double *ns,
 				   struct mo_err *err);
+/* The processes on row m's SMs: copies=N, 2 for an MPS row's busy=
+ * neighbour (its work unknown, taken as a twin of the row's own), else 1. */
+int model_meas_procs(const struct model_meas *m);
 
 /* Quota bins of the tables: <=16, 17-32, 33-64, >64 SMs (not whole), whole. */
 #define MODEL_MEAS_QBINS 5

@@ -355,7 +355,9 @@ static struct model_meas stream_row(const char *where, const char *gpu_name, int
 
 /* A MIG row is predicted on the instance as a GPU: 1g owns 1/8 of the
  * A100's DRAM bandwidth (not 14 SMs' pull on the whole GPU's), two MPS
- * copies in 2g each get half of it, and the 7g reference owns all of it.
+ * copies in 2g (2/8) take turns on it, each stream filling the SMs
+ * (model_kernel_ns_shared): the same time as 1g's, and the 7g reference
+ * owns all of it.
  * Hand-checked: a streaming kernel reaches 0.85 of the achievable 0.9 x
  * the data sheet's 2039 GB/s (model.h); 1 GiB at 0.85 x 0.9 x 2039 / 8 =
  * 195.0 GB/s is 5.51 ms; at the whole 1560 GB/s 0.688 ms (slowdown 8).
@@ -392,10 +394,10 @@ START_TEST(a_mig_row_runs_on_its_instance_bandwidth_shared_by_its_mps_copies)
 END_TEST
 
 /* An MPS row's busy= neighbour shares the row's SMs and DRAM; its work is
- * unknown, so it is taken as a twin: the row runs on half the SMs with half
- * the bandwidth.  By hand on an H100: 1 GiB streamed alone pulls the whole
- * achievable bandwidth; beside its twin 66 SMs could pull 66 / (0.3 x 132)
- * = 1.67x that, so the half share binds: twice as long.  A green-context
+ * unknown, so it is taken as a twin: a stream fills the SMs, so the two take
+ * turns (model_kernel_ns_shared).  By hand on an H100: 1 GiB streamed alone
+ * pulls the whole achievable bandwidth, 1 GiB twice in turns takes twice as
+ * long.  A green-context
  * row's busy= neighbours are in other partitions: as alone at its SMs. */
 START_TEST(an_mps_row_beside_a_busy_neighbour_shares_its_sms_and_bandwidth_with_a_twin)
 {
@@ -429,8 +431,8 @@ END_TEST
  * stream sharing a 2g instance (28 SMs) are paired with the same stream
  * alone in a 1g instance (14 SMs).  Measured 5.51 ms in 1g and 5.00 ms each
  * in 2g: the shared pair does 5.51 / 5.00 = 1.102x the partitioned pair's
- * work.  Predicted: each 2g copy gets half of 2/8 of the bandwidth, as 1g
- * gets 1/8 (the test above): ratio 1.00, error (1.00 - 1.102) / 1.102 =
+ * work.  Predicted: the 2g copies take turns on 2/8 of the bandwidth, as
+ * 1g streams on 1/8 (the test above): ratio 1.00, error (1.00 - 1.102) / 1.102 =
  * -9.3 %.  A copies=2 row on 3g (42 SMs: no 21-SM partition row) and one of
  * another item have no partner.  The sharing dimension counts the three
  * copies rows as same-SMs, the processes dimension as 2. */

@@ -1600,6 +1600,38 @@ START_TEST(the_host_fit_reads_launch_intervals_of_a_measured_trace)
 }
 END_TEST
 
+/* N processes sharing SMs with no SM limit (model_kernel_ns_shared), by
+ * hand on an A100 at 54 SMs.  A 100 us streaming kernel of 4096 blocks
+ * (memory-bound: 100 us at 54 SMs too, fixed latency L = 1.5 us) fills the
+ * SMs, so 3 processes take turns on its body and overlap its latency:
+ * 1500 + 3 x 98500 = 297000 ns (a 3-way split would give each 18 SMs).  A
+ * 10 us kernel of 4 blocks fills 4 SMs: 54 / 4 = 13 copies fit side by side,
+ * so up to 13 processes take 10000 ns each; 16 take 16/13 rounds of its
+ * body: 1500 + 16 / 13 x 8500 = 11961.5 ns.  One process: the kernel alone. */
+START_TEST(processes_sharing_sms_take_turns_on_kernels_that_fill_them)
+{
+	const struct model_gpu *a = gpu("a100-80gb-sxm");
+	struct trace_kernel big, small;
+
+	memset(&big, 0, sizeof(big));
+	big.grid_x = 4096, big.grid_y = big.grid_z = 1;
+	big.block_x = 256, big.block_y = big.block_z = 1;
+	big.registers = 32;
+	big.end_ns = 100000;
+	big.name = "vectorized_elementwise_kernel";
+	big.kclass = model_classify(&big);
+	small = big;
+	small.grid_x = 4;
+	small.end_ns = 10000;
+	ck_assert_double_eq_tol(model_kernel_ns_shared(a, &big, a->sms, 54, 1),
+				(double)model_kernel_ns_at_quota(a, &big, a->sms, 54), 1e-9);
+	ck_assert_double_eq_tol(model_kernel_ns_shared(a, &big, a->sms, 54, 1), 100000, 1e-9);
+	ck_assert_double_eq_tol(model_kernel_ns_shared(a, &big, a->sms, 54, 3), 297000, 1e-9);
+	ck_assert_double_eq_tol(model_kernel_ns_shared(a, &small, a->sms, 54, 13), 10000, 1e-9);
+	ck_assert_double_eq_tol(model_kernel_ns_shared(a, &small, a->sms, 54, 16), 11961.538, 1e-3);
+}
+END_TEST
+
 /* The host is the machine's, not the GPU's (model.h): every caller's
  * default is the H100 traces' host whatever the GPU; the A100 and V100
  * traces' hosts are named; validate's sensitivity row maps a GPU to the
@@ -1702,6 +1734,7 @@ Suite *test_suite(void)
 	tcase_add_test(tc, a_long_misaligned_softmax_row_is_read_scalar);
 	tcase_add_test(tc, a_kernel_stream_lasts_the_max_of_host_issue_and_gpu_work);
 	tcase_add_test(tc, the_host_is_named_not_taken_from_the_gpu);
+	tcase_add_test(tc, processes_sharing_sms_take_turns_on_kernels_that_fill_them);
 	tcase_add_test(tc, a_graph_executor_costs_each_kernel_a_launch_and_its_operators_without_python);
 	tcase_add_test(tc, a_mig_instance_is_a_gpu_with_its_slices_of_memory_bandwidth_and_l2);
 	tcase_add_test(tc, a_mig_instance_computes_at_its_own_sms_rate);
