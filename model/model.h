@@ -311,8 +311,17 @@ void model_kernel_predict_at_quota(const struct model_gpu *gpu, const struct tra
  * d SMs with 1/m of the bandwidth: n / m rounds of
  * model_kernel_ns_at_quota at d SMs.  n = 1: the kernel alone at min(d, sms)
  * SMs.  gpu's dram_share, if set, is divided further.  Nothing fitted.
- * Predicted; the simulator's concurrent streams (engine/sim-core.c
- * gpu_sm_alloc) still split a partition's SMs max-min fair by blocks.
+ * Assumed, not measured: Gilman et al. measured the streams of one process
+ * on Pascal, Volta and Turing; that MPS clients inside an Ampere MIG instance
+ * are placed alike, and that a kernel "fills" d SMs at one block an SM, are
+ * our readings.  Turns come from the scheduler dispatching an earlier
+ * kernel's blocks before a later one's.
+ * Known gap (issue 12, open): only validate's same-SM rows run this rule.
+ * The simulator's concurrent streams (engine/sim-core.c gpu_sm_alloc) and
+ * model_corun_slowdown_in (`mosaic model interference`, the planner's
+ * same-SM term) still split the SMs max-min fair by blocks: the two agree
+ * for two kernels that each fill the SMs (2x) and differ on the fixed
+ * latency, narrow kernels and waves.
  */
 double model_kernel_ns_shared(const struct model_gpu *gpu, const struct trace_kernel *k,
 			      int recorded_sms, int sms, int n);
@@ -520,7 +529,9 @@ void model_kphys_from_trace(const struct model_gpu *gpu, const struct trace_kern
  * blocks of two kernels are not co-resident on one SM (an upper bound for a
  * compute kernel beside a memory-bound one whose blocks could share its SMs'
  * issue slots).  model_corun_slowdown(own, others) is the same with no
- * co-runner on own's SMs.
+ * co-runner on own's SMs.  Not yet the rule validate's same-SM rows use
+ * (model_kernel_ns_shared: turns, the fixed latency paid once, narrow
+ * kernels side by side); making the two one is open (issue 12).
  */
 #define MODEL_CORUN_MAX 32
 struct model_load {
@@ -1022,9 +1033,9 @@ int model_mig_instance(const struct model_gpu *gpu, int sms, struct model_gpu *o
  *              not state its direction).
  *   corun      none (alone on the GPU or in an otherwise idle GPU);
  *              copies=N (2 <= N <= 64 identical processes share this quota's
- *              SMs, as MPS clients without limits: each is predicted on an
- *              equal share, floor(SMs / N), at least 1, with 1/N of the
- *              DRAM bandwidth);
+ *              SMs, as MPS clients without limits: predicted by
+ *              model_kernel_ns_shared, the copies taking turns on kernels
+ *              that fill the SMs and running narrower ones side by side);
  *              busy=<label> (other work ran beside it, e.g.
  *              busy=6xmig-offline; label of [A-Za-z0-9._+-], at most 47
  *              characters).  Under green contexts and MIG the neighbours
@@ -1454,7 +1465,11 @@ int model_meas_evaluate(const struct model_meas_set *s, model_meas_model_fn fn, 
  * CPU of the measured sets validate reads (MISO's and ParvaGPU's
  * repositories and papers' abstracts name the A100 only), so no measured
  * host matches them; `mosaic validate` prints the rows again with the host
- * of each GPU's own traces as a sensitivity row.  A user's machine: `mosaic
+ * of each GPU's own traces as a sensitivity row.  So the default is a
+ * convention, not a finding: the H100 traces are one machine (their
+ * leave-one-out is across models, not machines), recorded with Python
+ * stacks (the profiler's overhead is inside their constants), and nothing
+ * shows they predict an unknown host better than the A100 fits.  A user's machine: `mosaic
  * model host TRACE` fits its constants from a trace of it.
  */
 #define MODEL_HOST_A100_LAUNCH_NS 33520

@@ -30,10 +30,6 @@ static void queues(int64_t *cs, const int64_t *ends, size_t n)
 	}
 }
 
-/* The queue lengths of the row's launches into q (ends as long): grouped
- * by (rank, device), each group's call starts into its slice of q and its
- * ends into the same slice of ends, both sorted, then queues().  0 or -1
- * (out of memory). */
 /* The launches' groups by (rank, device): ids in groups, counts (then
  * slice ends) in at, and the last lookup's key and value (a device's
  * activities mostly follow one another). */
@@ -62,6 +58,10 @@ static size_t *group_of(struct lgroups *gs, const struct an_act *x)
 	return gs->last;
 }
 
+/* The queue lengths of the row's launches into q (ends as long): grouped
+ * by (rank, device), each group's call starts into its slice of q and its
+ * ends into the same slice of ends, both sorted, then queues().  0 or -1
+ * (out of memory). */
 static int group_queues(const struct trace_analysis *a, int rank, int64_t *q, int64_t *ends)
 {
 	struct lgroups gs = {0};
