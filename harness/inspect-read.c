@@ -56,13 +56,10 @@ int inspect_name(struct inspect_names *n, struct trace_record *r, struct mo_err 
 		return 0;
 	id = trace_strpool_id(p);
 	if (id >= n->ncls) {
-		size_t cap = (size_t)id * 2 + 64;
-		int8_t *c = realloc(n->cls, cap);
-		if (!c)
+		size_t had = n->ncls;
+		if (MO_GROW(n->cls, (size_t)id + 1, n->ncls) < 0)
 			goto oom;
-		memset(c + n->ncls, -1, cap - n->ncls);
-		n->cls = c;
-		n->ncls = cap;
+		memset(n->cls + had, -1, n->ncls - had); /* not yet classified */
 	}
 	if (n->cls[id] < 0)
 		n->cls[id] = (int8_t)model_classify(&r->u.kernel);

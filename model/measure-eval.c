@@ -263,21 +263,19 @@ static int keys_of(int d, char keys[][40], int max)
 	return n;
 }
 
-/* Statistics over the evaluations whose key in dimension d is key (d < 0:
- * all); a and b are scratch of r->nev doubles each. */
-static void group_stats(const struct model_meas_set *s, const struct model_meas_report *r, int d,
-			const char *key, double *a, double *b, struct model_meas_stats *abs_out,
+/* Statistics over the evaluations keep keeps (NULL: all); a is scratch of
+ * 2 r->nev doubles (the absolute errors, then the slowdown errors), b of
+ * r->nev. */
+static void stats_where(const struct model_meas_report *r,
+			int (*keep)(const struct model_meas_eval *e, const void *ctx), const void *ctx,
+			double *a, double *b, struct model_meas_stats *abs_out,
 			struct model_meas_stats *slow_out)
 {
 	int na = 0, ns = 0;
-	char k[64];
 
 	for (size_t i = 0; i < r->nev; i++) {
-		if (d >= 0) {
-			key_of(s, &r->ev[i], d, k, sizeof(k));
-			if (strcmp(k, key))
-				continue;
-		}
+		if (keep && !keep(&r->ev[i], ctx))
+			continue;
 		a[na++] = r->ev[i].err;
 		if (r->ev[i].has_slow)
 			a[r->nev + (size_t)ns++] = r->ev[i].slow_err;
@@ -286,25 +284,43 @@ static void group_stats(const struct model_meas_set *s, const struct model_meas_
 	meas_stats_of(a + r->nev, ns, b, slow_out);
 }
 
+/* The evaluations whose key in dimension d is key. */
+struct key_filter {
+	const struct model_meas_set *s;
+	int d;
+	const char *key;
+};
+
+static int keep_key(const struct model_meas_eval *e, const void *ctx)
+{
+	const struct key_filter *f = ctx;
+	char k[64];
+
+	key_of(f->s, e, f->d, k, sizeof(k));
+	return !strcmp(k, f->key);
+}
+
+/* Statistics over the evaluations whose key in dimension d is key (d < 0:
+ * all); scratch as stats_where's. */
+static void group_stats(const struct model_meas_set *s, const struct model_meas_report *r, int d,
+			const char *key, double *a, double *b, struct model_meas_stats *abs_out,
+			struct model_meas_stats *slow_out)
+{
+	const struct key_filter f = {s, d, key};
+
+	stats_where(r, d >= 0 ? keep_key : NULL, &f, a, b, abs_out, slow_out);
+}
+
 int model_meas_stats_where(const struct model_meas_report *r,
 			   int (*keep)(const struct model_meas_eval *e, const void *ctx),
 			   const void *ctx, struct model_meas_stats *abs_out,
 			   struct model_meas_stats *slow_out)
 {
 	double *a = malloc((3 * r->nev + 1) * sizeof(double));
-	int na = 0, ns = 0;
 
 	if (!a)
 		return -MO_ENOMEM;
-	for (size_t i = 0; i < r->nev; i++) {
-		if (keep && !keep(&r->ev[i], ctx))
-			continue;
-		a[na++] = r->ev[i].err;
-		if (r->ev[i].has_slow)
-			a[r->nev + (size_t)ns++] = r->ev[i].slow_err;
-	}
-	meas_stats_of(a, na, a + 2 * r->nev, abs_out);
-	meas_stats_of(a + r->nev, ns, a + 2 * r->nev, slow_out);
+	stats_where(r, keep, ctx, a, a + 2 * r->nev, abs_out, slow_out);
 	free(a);
 	return 0;
 }
