@@ -607,10 +607,12 @@ START_TEST(mlperf_summaries_become_model_rows_per_batch_with_the_whole_gpu_as_re
 		      err.msg);
 	ck_assert_uint_eq(s.n, 6);
 	/* MIG 1g alone, Offline: 5316.2 samples/s, one engine batch of 256;
-	 * v1.1's measurements folder (the stated precision) is not copied */
+	 * v1.1's measurements folder (the stated precision) is not copied:
+	 * int8 as NVIDIA's code documents ResNet-50's engines */
 	m = &s.m[0];
-	ck_assert_int_eq(m->op.dtype, MODEL_FP16);
-	ck_assert_msg(strstr(m->note, "not stated"), "%s", m->note);
+	ck_assert_int_eq(m->op.dtype, MODEL_INT8);
+	ck_assert_msg(strstr(m->note, "not stated in the files: int8 as NVIDIA's code README documents"), "%s",
+		      m->note);
 	ck_assert_msg(strstr(m->where, "MIG_1x1g.10gb_TRT/resnet50/Offline/"), "%s", m->where);
 	ck_assert_str_eq(m->model, "resnet50");
 	ck_assert_int_eq(m->batch, 256);
@@ -668,33 +670,36 @@ START_TEST(mlperf_rows_take_the_precision_the_submission_states)
 }
 END_TEST
 
-/* A tree with one MIG Offline summary and its measurements JSON holding
- * json (NULL: none) under dir; 0 when made. */
-static int mlperf_tree(char *dir, const char *json)
+/* A tree with one MIG Offline summary of bench and its measurements JSON
+ * holding json (NULL: none) under dir; 0 when made. */
+static int mlperf_bench_tree(char *dir, const char *bench, const char *json)
 {
-	static const char *const sub[] = { "/results", "/results/S_MIG_1x1g_TRT", "/results/S_MIG_1x1g_TRT/resnet50",
-		"/results/S_MIG_1x1g_TRT/resnet50/Offline", "/results/S_MIG_1x1g_TRT/resnet50/Offline/performance",
-		"/results/S_MIG_1x1g_TRT/resnet50/Offline/performance/run_1", "/measurements",
-		"/measurements/S_MIG_1x1g_TRT", "/measurements/S_MIG_1x1g_TRT/resnet50",
-		"/measurements/S_MIG_1x1g_TRT/resnet50/Offline" };
-	char path[512];
+	static const char *const sub[] = { "/results", "/results/S_MIG_1x1g_TRT", "/results/S_MIG_1x1g_TRT/%s",
+		"/results/S_MIG_1x1g_TRT/%s/Offline", "/results/S_MIG_1x1g_TRT/%s/Offline/performance",
+		"/results/S_MIG_1x1g_TRT/%s/Offline/performance/run_1", "/measurements",
+		"/measurements/S_MIG_1x1g_TRT", "/measurements/S_MIG_1x1g_TRT/%s",
+		"/measurements/S_MIG_1x1g_TRT/%s/Offline" };
+	char path[512], rel[128];
 	FILE *f;
 
 	if (!mkdtemp(dir))
 		return -1;
 	for (size_t i = 0; i < sizeof(sub) / sizeof(sub[0]); i++) {
-		snprintf(path, sizeof(path), "%s%s", dir, sub[i]);
+		snprintf(rel, sizeof(rel), sub[i], bench);
+		snprintf(path, sizeof(path), "%s%s", dir, rel);
 		if (mkdir(path, 0700) < 0)
 			return -1;
 	}
-	snprintf(path, sizeof(path), "%s/results/S_MIG_1x1g_TRT/resnet50/Offline/performance/run_1/mlperf_log_summary.txt", dir);
+	snprintf(path, sizeof(path), "%s/results/S_MIG_1x1g_TRT/%s/Offline/performance/run_1/mlperf_log_summary.txt",
+		 dir, bench);
 	if (!(f = fopen(path, "w")))
 		return -1;
 	fputs("Scenario : Offline\nSamples per second: 1000\n", f);
 	fclose(f);
 	if (!json)
 		return 0;
-	snprintf(path, sizeof(path), "%s/measurements/S_MIG_1x1g_TRT/resnet50/Offline/S_MIG_1x1g_TRT_Offline.json", dir);
+	snprintf(path, sizeof(path), "%s/measurements/S_MIG_1x1g_TRT/%s/Offline/S_MIG_1x1g_TRT_Offline.json", dir,
+		 bench);
 	if (!(f = fopen(path, "w")))
 		return -1;
 	fputs(json, f);
@@ -702,8 +707,38 @@ static int mlperf_tree(char *dir, const char *json)
 	return 0;
 }
 
-/* The measurements JSON of system (resnet50 Offline) holding json under dir;
- * 0 when written. */
+static int mlperf_tree(char *dir, const char *json)
+{
+	return mlperf_bench_tree(dir, "resnet50", json);
+}
+
+/* With no statement in the files, each benchmark takes the precision
+ * NVIDIA's code README documents for its engines (v1.1 and v2.1). */
+START_TEST(mlperf_unstated_precision_is_what_nvidia_documents_per_benchmark)
+{
+	static const struct {
+		const char *bench;
+		int dtype;
+	} cases[] = { { "resnet50", MODEL_INT8 }, { "bert-99", MODEL_INT8 }, { "bert-99.9", MODEL_FP16 } };
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char dir[] = "/tmp/mosaic-test-mlperf-XXXXXX", cmd[64];
+		struct model_meas_set s;
+		struct mo_err err = { 0 };
+
+		ck_assert_int_eq(mlperf_bench_tree(dir, cases[i].bench, NULL), 0);
+		model_meas_set_init(&s);
+		ck_assert_msg(model_meas_load_path(&s, dir, NULL, &err) == 0, "case %zu: %s", i, err.msg);
+		ck_assert_uint_eq(s.n, 1);
+		ck_assert_int_eq(s.m[0].op.dtype, cases[i].dtype);
+		ck_assert_msg(strstr(s.m[0].note, "as NVIDIA's code README documents"), "%s", s.m[0].note);
+		model_meas_set_release(&s);
+		snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+		ck_assert_int_eq(system(cmd), 0);
+	}
+}
+END_TEST
+
 static int mlperf_statement(const char *dir, const char *system, const char *json)
 {
 	static const char *const sub[] = { "", "/resnet50", "/resnet50/Offline" };
@@ -756,8 +791,8 @@ START_TEST(mlperf_stated_precision_bad_or_unknown_is_refused_or_skipped)
 		}
 		if (cases[i].why)
 			ck_assert_msg(strstr(s.skip[0].why, cases[i].why), "case %zu: %s", i, s.skip[0].why);
-		if (!cases[i].json)
-			ck_assert_int_eq(s.m[0].op.dtype, MODEL_FP16);
+		if (!cases[i].json) /* no statement: what NVIDIA documents for resnet50 */
+			ck_assert_int_eq(s.m[0].op.dtype, MODEL_INT8);
 		model_meas_set_release(&s);
 		snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 		ck_assert_int_eq(system(cmd), 0);
@@ -774,11 +809,12 @@ START_TEST(mlperf_precision_falls_back_only_to_agreeing_systems_of_the_same_gpu)
 		int dtype;
 	} cases[] = {
 		{ { "T_MIG_1x1g_TRT", NULL }, { "{\"weight_data_types\": \"int8\"}", NULL },
-		  "not stated in the files: fp16 assumed", MODEL_FP16 },
+		  "not stated in the files: int8 as NVIDIA's code README documents", MODEL_INT8 },
 		{ { "Sx1_TRT", "T_MIG_1x1g_TRT" }, { "{\"weight_data_types\": \"int8\"}", "{\"weight_data_types\": \"fp32\"}" },
 		  "int8 TensorRT engine (stated by Sx1_TRT)", MODEL_INT8 },
 		{ { "Sx1_TRT", "Sx8_TRT" }, { "{\"weight_data_types\": \"int8\"}", "{\"weight_data_types\": \"fp32\"}" },
-		  "systems of its GPU state different precisions: fp16 assumed", MODEL_FP16 },
+		  "systems of its GPU state different precisions: int8 as NVIDIA's code README documents",
+		  MODEL_INT8 },
 		{ { "Sx1_TRT", "Sx8_TRT" }, { "{\"weight_data_types\": \"int8\"}", "{\"weight_data_types\": \"INT8\"}" },
 		  "int8 TensorRT engine (stated by Sx1_TRT)", MODEL_INT8 },
 	};
@@ -896,6 +932,7 @@ Suite *test_suite(void)
 	tcase_add_test(tc, mlperf_rows_take_the_precision_the_submission_states);
 	tcase_add_test(tc, mlperf_stated_precision_bad_or_unknown_is_refused_or_skipped);
 	tcase_add_test(tc, mlperf_precision_falls_back_only_to_agreeing_systems_of_the_same_gpu);
+	tcase_add_test(tc, mlperf_unstated_precision_is_what_nvidia_documents_per_benchmark);
 	tcase_add_test(tc, miso_logs_become_training_rows_with_the_median_iteration_and_7g_as_reference);
 	tcase_add_test(tc, gavel_pairs_become_mps_co_runs_of_the_solo_job);
 	tcase_add_test(tc, an_unknown_file_is_an_error_and_a_folder_walk_counts_what_it_ignores);
