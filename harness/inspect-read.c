@@ -215,8 +215,11 @@ int inspect_job_read(struct inspect_job *job, char *const *args, size_t nargs, i
 		trace_summary_names_interned(job->sums[i]);
 		f.sum = job->sums[i];
 		f.ana = job->ana;
-		trace_analysis_rank(job->ana, job->ranks[i]);
-		if ((rc = trace_read_any(job->files[i], &sink, err)) == 0)
+		if (trace_analysis_rank(job->ana, job->ranks[i]) < 0)
+			rc = mo_err_set(err, MO_EINPUT, "cannot read '%s': rank %d, more than the "
+					"%d an analysis takes", job->files[i], job->ranks[i],
+					TRACE_ANALYSIS_MAX_RANK);
+		else if ((rc = trace_read_any(job->files[i], &sink, err)) == 0)
 			trace_summary_finish(job->sums[i]);
 	}
 	if (rc == 0)

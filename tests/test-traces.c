@@ -2389,6 +2389,24 @@ START_TEST(launch_links_are_the_same_on_the_arrays_in_order_and_on_sorted_copies
 }
 END_TEST
 
+START_TEST(an_analysis_refuses_a_rank_above_its_largest_and_keeps_the_last)
+{
+	struct trace_analysis *a = trace_analysis_new();
+	const struct trace_breakdown *bd;
+
+	ck_assert_ptr_nonnull(a);
+	ck_assert_int_eq(trace_analysis_rank(a, TRACE_ANALYSIS_MAX_RANK), 0);
+	ck_assert_int_eq(trace_analysis_rank(a, 2), 0);
+	ck_assert_int_eq(trace_analysis_rank(a, TRACE_ANALYSIS_MAX_RANK + 1), -1);
+	ana_act(a, TRACE_KIND_KERNEL, 10, 20, 7, TRACE_CLASS_GEMM, 0, -1, "k");
+	ana_finish(a);
+	ck_assert_int_eq(trace_analysis_ranks(a), TRACE_ANALYSIS_MAX_RANK + 1);
+	ck_assert_uint_ge(trace_analysis_breakdown(a, &bd), 1);
+	ck_assert_int_eq(bd[0].rank, 2); /* the refused rank left rank 2 in place */
+	trace_analysis_free(a);
+}
+END_TEST
+
 START_TEST(a_kernel_links_to_the_last_launch_call_of_its_correlation)
 {
 	struct trace_analysis *a = trace_analysis_new();
@@ -2485,6 +2503,7 @@ Suite *test_suite(void)
 	tcase_add_test(tc, a_big_block_keeps_its_bytes_as_it_grows_and_is_unmapped);
 	tcase_add_test(tc, an_ascending_map_answers_as_an_id_map_in_both_forms);
 	tcase_add_test(tc, a_kernel_links_to_the_last_launch_call_of_its_correlation);
+	tcase_add_test(tc, an_analysis_refuses_a_rank_above_its_largest_and_keeps_the_last);
 	tcase_add_test(tc, launch_links_are_the_same_on_the_arrays_in_order_and_on_sorted_copies);
 	tcase_add_test(tc, the_breakdown_of_random_overlapping_activities_matches_a_count_per_nanosecond);
 	suite_add_tcase(s, tc);

@@ -12,8 +12,10 @@ enum { AN_COMPUTE, AN_COMM, AN_MEMORY, AN_KINDS };
 
 /* One GPU activity (kernel, collective, memcpy, memset).  The activities
  * and the calls are big blocks (core-internal.h: TRACE_BIG_GROW).  What
- * only the link needs shares its bytes with what the link sets (64 bytes an
- * activity, 40 a call: they are most of what inspect keeps per kernel). */
+ * only the link needs shares its bytes with what the link sets, the rank is
+ * 16 bits (TRACE_ANALYSIS_MAX_RANK) and the kind follows from the class
+ * (an_kind): 56 bytes an activity, 32 a call, most of what inspect keeps
+ * per kernel. */
 struct an_act {
 	int64_t s, e;          /* start, end (ns, as in the trace) */
 	int64_t step;
@@ -26,11 +28,19 @@ struct an_act {
 		int64_t corr;          /* as added */
 		int64_t call;          /* index into calls, -1 none (set in finish) */
 	};
-	int32_t rank, device;
-	int8_t kind;           /* AN_* */
+	int32_t device;
+	int16_t rank;
 	int8_t cls;            /* enum trace_kernel_class; TRACE_CLASS_MEMORY for copies */
 	int8_t is_kernel;      /* kernel or collective (kernel_stats) */
 };
+_Static_assert(sizeof(struct an_act) <= 56, "an_act: 56 bytes on LP64");
+
+/* x's kind (AN_*): communication or memory by its class, else compute. */
+static inline int an_kind(const struct an_act *x)
+{
+	return x->cls == TRACE_CLASS_COMM ? AN_COMM : x->cls == TRACE_CLASS_MEMORY ? AN_MEMORY
+										 : AN_COMPUTE;
+}
 
 /* One API call with a correlation id, or any call on a thread (the path).
  * The previous call on its (rank, thread) is the one before it in calls
@@ -41,10 +51,12 @@ struct an_call {
 		int64_t corr;          /* as added */
 		int64_t act;           /* index into acts, -1 none (set in finish) */
 	};
-	int32_t rank, thread;
+	int32_t thread;
+	int16_t rank;
 	int8_t enqueues;
 	int8_t may_wait;        /* the host may wait in it for the GPU (see traces.h) */
 };
+_Static_assert(sizeof(struct an_call) <= 32, "an_call: 32 bytes on LP64");
 
 /* The call before calls[c] on its (rank, thread), -1 none (calls sorted). */
 static inline int64_t an_prev_call(const struct an_call *calls, int64_t c)

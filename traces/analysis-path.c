@@ -173,7 +173,7 @@ static void walk_step(struct walk *w, int64_t x)
 			w->limit = w->pos[x];
 		if (X->e < w->t)
 			charge(w, TRACE_PATH_IDLE, X->module, X->e);
-		if (w->peers && X->kind == AN_COMM) {
+		if (w->peers && an_kind(X) == AN_COMM) {
 			int64_t p = last_arrival(w, x);
 			if (p != x) { /* it ended when rank p arrived: go there */
 				charge(w, X->cls, X->module, an_sat_add(job_start(a, p), w->off));
@@ -294,7 +294,7 @@ static int match_peers(const struct trace_analysis *a, struct peers *p)
 		const struct an_act *x = &a->acts[i];
 		if (i == 0 || x->rank != x[-1].rank || x->step != x[-1].step)
 			k = 0;
-		p->ord[i] = x->kind == AN_COMM ? k++ : -1;
+		p->ord[i] = an_kind(x) == AN_COMM ? k++ : -1;
 		if (p->ord[i] >= 0 &&
 		    trace_idmap_put(&p->map, x->step, p->ord[i] * PEER_RANKS + x->rank, i) < 0)
 			return -1;

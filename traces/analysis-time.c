@@ -58,11 +58,11 @@ static int sweep(const struct an_act *acts, size_t b, size_t e, int64_t w0, int6
 	if (MO_GROW(*buf, n, *cap) < 0)
 		return -1;
 	for (size_t i = 0; i < n; i++)
-		(*buf)[i] = (struct edge){acts[b + i].e, -1, acts[b + i].kind};
+		(*buf)[i] = (struct edge){acts[b + i].e, -1, an_kind(&acts[b + i])};
 	an_qsort(*buf, n, sizeof(**buf), cmp_edge);
 	for (size_t i = b; i < e || j < n;) {
 		struct edge x = i < e && (j == n || acts[i].s < (*buf)[j].t)
-			? (struct edge){acts[i].s, +1, acts[i].kind} : (*buf)[j];
+			? (struct edge){acts[i].s, +1, an_kind(&acts[i])} : (*buf)[j];
 		if (x.delta > 0)
 			i++;
 		else

@@ -46,11 +46,14 @@ void trace_analysis_free(struct trace_analysis *a)
 	free(a);
 }
 
-void trace_analysis_rank(struct trace_analysis *a, int rank)
+int trace_analysis_rank(struct trace_analysis *a, int rank)
 {
+	if (rank > TRACE_ANALYSIS_MAX_RANK)
+		return -1;
 	a->rank = rank < 0 ? 0 : rank;
 	if (a->rank + 1 > a->nranks)
 		a->nranks = a->rank + 1;
+	return 0;
 }
 
 static const char *intern(struct trace_analysis *a, const char *s)
@@ -108,11 +111,9 @@ static int add_act(struct trace_analysis *a, int64_t s, int64_t e, int64_t devic
 	x->step = step < 0 ? -1 : step;
 	x->module_id = module;
 	x->corr = corr;
-	x->rank = a->rank;
+	x->rank = (int16_t)a->rank;
 	x->device = (int32_t)device;
 	x->cls = (int8_t)cls;
-	x->kind = cls == TRACE_CLASS_COMM ? AN_COMM : cls == TRACE_CLASS_MEMORY ? AN_MEMORY
-									       : AN_COMPUTE;
 	x->is_kernel = (int8_t)is_kernel;
 	if (a->nacts && !a->acts_unordered)
 		a->acts_unordered = cmp_act(x - 1, x) > 0;
@@ -132,7 +133,7 @@ static int add_call(struct trace_analysis *a, const struct trace_api_call *c)
 	x->s = c->start_ns;
 	x->e = c->end_ns;
 	x->corr = c->correlation;
-	x->rank = a->rank;
+	x->rank = (int16_t)a->rank;
 	x->thread = (int32_t)c->thread;
 	x->enqueues = (int8_t)trace_api_enqueues(c->name);
 	x->may_wait = (int8_t)(!x->enqueues || ((strstr(c->name, "emcpy") || strstr(c->name, "emset")) &&

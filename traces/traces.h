@@ -830,7 +830,7 @@ void trace_header_print(FILE *fp, const struct trace_header *h);
  * records of each rank through trace_analysis_sink() after
  * trace_analysis_rank(), then call trace_analysis_finish() once.  Unlike the
  * summary, an analysis keeps every GPU activity (kernel, collective, memcpy,
- * memset: 64 bytes each) and every API call (40 bytes each) in memory,
+ * memset: 56 bytes each) and every API call (32 bytes each) in memory,
  * because the critical path and the percentiles need them all.
  *
  * Activities are classed compute (every kernel class but communication and
@@ -856,8 +856,11 @@ struct trace_analysis; /* defined in traces/analysis-internal.h */
 
 struct trace_analysis *trace_analysis_new(void);   /* NULL when out of memory */
 void trace_analysis_free(struct trace_analysis *a); /* NULL-safe */
-/* Records that follow belong to rank (>= 0); a single trace is rank 0. */
-void trace_analysis_rank(struct trace_analysis *a, int rank);
+/* Records that follow belong to rank (a negative rank is taken as 0); a
+ * single trace is rank 0.  0, or -1 for a rank above TRACE_ANALYSIS_MAX_RANK
+ * (refused: the rank of the records that follow stays as it was). */
+#define TRACE_ANALYSIS_MAX_RANK 32767
+int trace_analysis_rank(struct trace_analysis *a, int rank);
 /* A sink that feeds a (header() accepts anything). */
 struct trace_sink trace_analysis_sink(struct trace_analysis *a);
 int trace_analysis_add(struct trace_analysis *a, const struct trace_record *rec, struct mo_err *err);
