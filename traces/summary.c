@@ -547,6 +547,10 @@ void trace_summary_finish(struct trace_summary *s)
 		trace_idmap_release(&gs->map); /* indices are stale now */
 		gs->has_last = 0;
 	}
+	/* every call's start, read only while kernels are added (16 bytes a
+	 * call: inspect's analyses of the job run after it, and a job's ranks'
+	 * summaries are kept to the end) */
+	trace_ascmap_release(&s->launch_start);
 	if (s->check)
 		s->problems = trace_check_finish(s->check, keep_problem, s);
 }

@@ -744,7 +744,9 @@ void trace_summary_names_interned(struct trace_summary *s);
 /* Feed s directly (what the sink does).  index is the record's position. */
 int trace_summary_header(struct trace_summary *s, const struct trace_header *h, struct mo_err *err);
 int trace_summary_add(struct trace_summary *s, const struct trace_record *rec, struct mo_err *err);
-/* Compute busy time and sort the groups.  Call once, after the last record. */
+/* Compute busy time and sort the groups, and free what only adding needs
+ * (the start of every API call by correlation).  Call once, after the last
+ * record. */
 void trace_summary_finish(struct trace_summary *s);
 /* Read path (an .mtr, or a Kineto / Chrome JSON) into s and finish it. */
 int trace_summary_read(struct trace_summary *s, const char *path, struct mo_err *err);
