@@ -88,7 +88,7 @@ int validate_model_predict(void *ctx, const struct model_meas *m, const struct m
 				  m->model);
 	snprintf(module, sizeof(module), known[k].module, size);
 	end = strrchr(module, '}');
-	if (m->tensorrt && !known[k].uses_seq && end) /* a convolutional TensorRT engine */
+	if (m->tensorrt && end) /* a TensorRT engine's fusions (enum workload_impl) */
 		snprintf(end, sizeof(module) - (size_t)(end - module), ", \"impl\": \"tensorrt\"}");
 	snprintf(spec, sizeof(spec),
 		 "{\"name\": \"%s\", \"batch\": %d, \"dtype\": \"%s\", \"modules\": [%s]}", m->model,

@@ -241,14 +241,45 @@ static int parse_header(struct csv_ctx *c, char **f, int nf)
 	return 0;
 }
 
+enum shape_key { K_B, K_M, K_N, K_K, K_CAUSAL, K_BYTES, K_FLOPS, K_NAME, K_BATCH, K_MODE, K_IMAGE,
+		 K_SEQ, K_LAUNCH, K_INPUT, K_ENGINE, NK };
+
+/* A named model's word-valued key (mode, launch, input, engine) into m:
+ * 0, or the error naming the value. */
+static int shape_word(const struct csv_ctx *c, const char *at, int key, const char *v, struct model_meas *m)
+{
+	int mode;
+
+	switch (key) {
+	case K_MODE:
+		if (strcmp(v, "infer") && strcmp(v, "train"))
+			return bad(c, F_SHAPE, at, "mode must be infer or train, not '%s'", v);
+		m->train = !strcmp(v, "train");
+		return 0;
+	case K_LAUNCH:
+		if ((mode = model_launch_parse(v)) < 0)
+			return bad(c, F_SHAPE, at, "launch must be eager, graphs or executor, not '%s'", v);
+		m->launch = model_meas_launch_of(mode);
+		return 0;
+	case K_INPUT:
+		if (strcmp(v, "pageable") && strcmp(v, "none"))
+			return bad(c, F_SHAPE, at, "input must be pageable or none, not '%s'", v);
+		m->input_pageable = !strcmp(v, "pageable");
+		return 0;
+	default: /* K_ENGINE */
+		if (strcmp(v, "framework") && strcmp(v, "tensorrt"))
+			return bad(c, F_SHAPE, at, "engine must be framework or tensorrt, not '%s'", v);
+		m->tensorrt = !strcmp(v, "tensorrt");
+		return 0;
+	}
+}
+
 /* One key=value of a shape into m; seen is a bit set of keys given. */
 static int shape_pair(const struct csv_ctx *c, const char *at, char *kv, struct model_meas *m,
 		      unsigned *seen)
 {
-	static const char *keys[] = { "b", "m", "n", "k", "causal", "bytes", "flops",
-				      "name", "batch", "mode", "image", "seq", "launch", "input" };
-	enum { K_B, K_M, K_N, K_K, K_CAUSAL, K_BYTES, K_FLOPS, K_NAME, K_BATCH, K_MODE, K_IMAGE, K_SEQ,
-	       K_LAUNCH, K_INPUT, NK };
+	static const char *keys[NK] = { "b", "m", "n", "k", "causal", "bytes", "flops", "name", "batch",
+					"mode", "image", "seq", "launch", "input", "engine" };
 	char *eq = strchr(kv, '=');
 	long long v = 0;
 	int key = -1;
@@ -274,26 +305,8 @@ static int shape_pair(const struct csv_ctx *c, const char *at, char *kv, struct 
 		memcpy(m->model, eq + 1, len + 1);
 		return 0;
 	}
-	if (key == K_MODE) {
-		if (strcmp(eq + 1, "infer") && strcmp(eq + 1, "train"))
-			return bad(c, F_SHAPE, at, "mode must be infer or train, not '%s'", eq + 1);
-		m->train = !strcmp(eq + 1, "train");
-		return 0;
-	}
-	if (key == K_LAUNCH) {
-		int mode = model_launch_parse(eq + 1);
-		if (mode < 0)
-			return bad(c, F_SHAPE, at, "launch must be eager, graphs or executor, not '%s'",
-				   eq + 1);
-		m->launch = model_meas_launch_of(mode);
-		return 0;
-	}
-	if (key == K_INPUT) {
-		if (strcmp(eq + 1, "pageable") && strcmp(eq + 1, "none"))
-			return bad(c, F_SHAPE, at, "input must be pageable or none, not '%s'", eq + 1);
-		m->input_pageable = !strcmp(eq + 1, "pageable");
-		return 0;
-	}
+	if (key == K_MODE || key == K_LAUNCH || key == K_INPUT || key == K_ENGINE)
+		return shape_word(c, at, key, eq + 1, m);
 	if (key == K_CAUSAL) {
 		if (parse_int(eq + 1, 0, 1, &v) < 0)
 			return bad(c, F_SHAPE, at, "causal must be 0 or 1, not '%s'", eq + 1);
@@ -320,7 +333,7 @@ static int shape_pair(const struct csv_ctx *c, const char *at, char *kv, struct 
 	return 0;
 }
 
-/* The keys each kind needs (bits of shape_pair's key order). */
+/* The keys each kind needs (bits of enum shape_key). */
 static int shape_check(const struct csv_ctx *c, const char *at, struct model_meas *m, unsigned seen)
 {
 	unsigned need;
@@ -328,25 +341,25 @@ static int shape_check(const struct csv_ctx *c, const char *at, struct model_mea
 
 	switch (m->kind) {
 	case MODEL_MEAS_KIND_MODEL:
-		need = (1u << 7) | (1u << 8), what = "name and batch";
+		need = (1u << K_NAME) | (1u << K_BATCH), what = "name and batch";
 		break;
 	case MODEL_OP_GEMM:
-		need = 0xe, what = "m, n and k";
-		if (!(seen & 1))
+		need = (1u << K_M) | (1u << K_N) | (1u << K_K), what = "m, n and k";
+		if (!(seen & (1u << K_B)))
 			m->op.b = 1;
 		break;
 	case MODEL_OP_BMM:
 	case MODEL_OP_ATTENTION:
 	case MODEL_OP_ATTENTION_BWD:
-		need = 0xf, what = "b, m, n and k";
+		need = (1u << K_B) | (1u << K_M) | (1u << K_N) | (1u << K_K), what = "b, m, n and k";
 		break;
 	default:
-		need = 1u << 5, what = "bytes";
+		need = 1u << K_BYTES, what = "bytes";
 	}
 	if ((seen & need) != need)
 		return bad(c, F_SHAPE, at, "%s needs %s", m->kind < 0 ? "model" : model_op_kind_name(m->kind),
 			   what);
-	if ((seen & (1u << 4)) && m->kind != MODEL_OP_ATTENTION && m->kind != MODEL_OP_ATTENTION_BWD)
+	if ((seen & (1u << K_CAUSAL)) && m->kind != MODEL_OP_ATTENTION && m->kind != MODEL_OP_ATTENTION_BWD)
 		return bad(c, F_SHAPE, at, "causal applies to attention only");
 	if (m->kind >= 0 && (double)m->op.b * m->op.m * m->op.n * m->op.k > (double)MODEL_MEAS_MAX_WORK)
 		return bad(c, F_SHAPE, at, "b * m * n * k exceeds %lld", (long long)MODEL_MEAS_MAX_WORK);

@@ -481,7 +481,7 @@ START_TEST(shared_sms_are_paired_with_partitions_of_the_same_size)
 }
 END_TEST
 
-START_TEST(a_model_row_says_how_its_kernels_were_launched_and_its_input_copied)
+START_TEST(a_model_row_says_how_its_kernels_were_launched_its_input_copied_and_its_engine)
 {
 	static const char ok[] = "kind,dtype,shape,gpu,mechanism,quota,corun,time_us\n"
 				 "model,fp16,name=resnet50 batch=1 launch=eager,h100,whole,-,none,5000\n"
@@ -489,11 +489,17 @@ START_TEST(a_model_row_says_how_its_kernels_were_launched_and_its_input_copied)
 				 "model,fp16,name=resnet50 batch=1,h100,whole,-,none,900\n"
 				 "model,fp16,name=resnet50 batch=1 input=pageable,h100,whole,-,none,900\n"
 				 "model,fp16,name=resnet50 batch=1 input=none,h100,whole,-,none,900\n"
-				 "model,fp16,name=resnet50 batch=1 launch=executor,h100,whole,-,none,900\n";
+				 "model,fp16,name=resnet50 batch=1 launch=executor,h100,whole,-,none,900\n"
+				 "model,int8,name=bert-large batch=1 engine=tensorrt,h100,whole,-,none,900\n"
+				 "model,int8,name=bert-large batch=1 engine=framework,h100,whole,-,none,900\n";
 	static const char bad[] = "kind,dtype,shape,gpu,mechanism,quota,corun,time_us\n"
 				  "model,fp16,name=resnet50 batch=1 launch=lazy,h100,whole,-,none,5000\n";
 	static const char bad_input[] = "kind,dtype,shape,gpu,mechanism,quota,corun,time_us\n"
 					"model,fp16,name=resnet50 batch=1 input=pinned,h100,whole,-,none,5\n";
+	static const char bad_engine[] = "kind,dtype,shape,gpu,mechanism,quota,corun,time_us\n"
+					 "model,fp16,name=bert-large batch=1 engine=onnx,h100,whole,-,none,5\n";
+	static const char engine_kernel[] = "kind,dtype,shape,gpu,mechanism,quota,corun,time_us\n"
+					    "gemm,fp16,m=1 n=1 k=1 engine=tensorrt,h100,whole,-,none,5\n";
 	struct model_meas_set s;
 	struct mo_err err;
 
@@ -505,11 +511,19 @@ START_TEST(a_model_row_says_how_its_kernels_were_launched_and_its_input_copied)
 	/* and whether each batch first copies its input from pageable memory */
 	ck_assert(!s.m[2].input_pageable && s.m[3].input_pageable && !s.m[4].input_pageable);
 	ck_assert_int_eq(s.m[5].launch, MODEL_MEAS_LAUNCH_EXECUTOR);
+	/* and whether it ran as a TensorRT engine (default: the framework) */
+	ck_assert(!s.m[5].tensorrt && s.m[6].tensorrt && !s.m[7].tensorrt);
 	ck_assert_int_eq(model_meas_parse_csv(&s, bad, sizeof(bad) - 1, "bad.csv", &err), -MO_EINPUT);
 	ck_assert_ptr_nonnull(strstr(err.msg, "launch must be eager, graphs or executor, not 'lazy'"));
 	ck_assert_int_eq(model_meas_parse_csv(&s, bad_input, sizeof(bad_input) - 1, "b.csv", &err),
 			 -MO_EINPUT);
 	ck_assert_ptr_nonnull(strstr(err.msg, "input must be pageable or none, not 'pinned'"));
+	ck_assert_int_eq(model_meas_parse_csv(&s, bad_engine, sizeof(bad_engine) - 1, "e.csv", &err),
+			 -MO_EINPUT);
+	ck_assert_ptr_nonnull(strstr(err.msg, "e.csv:2:36: field 'shape': engine must be framework or tensorrt, not 'onnx'"));
+	ck_assert_int_eq(model_meas_parse_csv(&s, engine_kernel, sizeof(engine_kernel) - 1, "k.csv", &err),
+			 -MO_EINPUT);
+	ck_assert_ptr_nonnull(strstr(err.msg, "key 'engine' does not apply to this kind"));
 	model_meas_set_release(&s);
 }
 END_TEST
@@ -925,7 +939,7 @@ Suite *test_suite(void)
 	tcase_add_test(tc, a_mig_row_runs_on_its_instance_bandwidth_shared_by_its_mps_copies);
 	tcase_add_test(tc, an_mps_row_beside_a_busy_neighbour_shares_its_sms_and_bandwidth_with_a_twin);
 	tcase_add_test(tc, shared_sms_are_paired_with_partitions_of_the_same_size);
-	tcase_add_test(tc, a_model_row_says_how_its_kernels_were_launched_and_its_input_copied);
+	tcase_add_test(tc, a_model_row_says_how_its_kernels_were_launched_its_input_copied_and_its_engine);
 	tcase_add_test(tc, the_l40_mps_sweep_becomes_gemm_rows_with_the_100_percent_row_as_whole);
 	tcase_add_test(tc, parvagpu_rows_are_mig_slices_with_mps_copies_and_the_7g_row_as_reference);
 	tcase_add_test(tc, mlperf_summaries_become_model_rows_per_batch_with_the_whole_gpu_as_reference);

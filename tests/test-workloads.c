@@ -319,6 +319,59 @@ START_TEST(a_tensorrt_conv_engine_fuses_batch_norm_relu_and_the_residual_add)
 }
 END_TEST
 
+/* A post-norm encoder as a TensorRT engine (BERT with NVIDIA's plugins,
+ * enum workload_impl): layer 0's forward at batch 2, 128 tokens, int8 is
+ * eight kernels: the embedding gathers, adds and norm as one (reading the
+ * token, position and token-type rows: 4 x T x H bytes with T = 256,
+ * H = 64), the QKV GEMM, attention, the output GEMM, the residual add and
+ * norm as one (reading both tensors: 3 x T x H), fc1 with GELU in its
+ * epilogue, fc2, the second add and norm.  Without the impl the same layer
+ * has its gathers, adds, GELU and separate norms.  Hand counted. */
+START_TEST(a_tensorrt_bert_engine_fuses_embeddings_skip_layer_norms_and_gelu)
+{
+	static const char *const names[] = {"emb_layer_norm", "gemm:qkv:int8", "flash_attn:int8",
+		"gemm:attn_out:int8", "skip_layer_norm", "gemm:fc1:int8", "gemm:fc2:int8", "skip_layer_norm"};
+	static const char *const layer = "\"kind\":\"encoder\",\"arch\":\"encoder\",\"layers\":2,"
+		"\"hidden\":64,\"heads\":2,\"ffn\":256,\"seq\":128,\"vocab\":1000,\"max_pos\":512,"
+		"\"type_vocab\":2,\"act\":\"gelu\",\"norm\":\"layernorm\",\"pos\":\"learned\","
+		"\"bias\":true,\"embed_norm\":true,\"final_norm\":false";
+	char spec[1024];
+	const struct model_gpu *g = model_gpu_find("a100-80gb-sxm", NULL);
+	struct workload *w, *plain;
+	struct trace_mem t;
+	struct mo_err err;
+	size_t n = 0;
+
+	snprintf(spec, sizeof(spec), "{\"name\":\"b\",\"batch\":2,\"dtype\":\"int8\",\"modules\":[{"
+		 "\"name\":\"b\",%s,\"impl\":\"tensorrt\"}]}", layer);
+	w = load_str_ok(spec);
+	snprintf(spec, sizeof(spec), "{\"name\":\"b\",\"batch\":2,\"dtype\":\"int8\",\"modules\":[{"
+		 "\"name\":\"b\",%s}]}", layer);
+	plain = load_str_ok(spec);
+	trace_mem_init(&t);
+	ck_assert(workload_kernels(w, 0, 0, 1, WORKLOAD_FWD, 2, g, &t, &err) == 0);
+	for (size_t i = 0; i < t.n; i++)
+		if (t.recs[i].kind == TRACE_KIND_KERNEL) {
+			ck_assert_uint_lt(n, 8);
+			ck_assert_str_eq(t.recs[i].u.kernel.name, names[n]);
+			n++;
+		}
+	ck_assert_uint_eq(n, 8);
+	ck_assert_int_eq(kernel_bytes(&t, "emb_layer_norm"), 4LL * 256 * 64);
+	ck_assert_int_eq(kernel_bytes(&t, "skip_layer_norm"), 3LL * 256 * 64);
+	trace_mem_release(&t);
+	trace_mem_init(&t);
+	ck_assert(workload_kernels(plain, 0, 0, 1, WORKLOAD_FWD, 2, g, &t, &err) == 0);
+	ck_assert_int_gt(kernel_bytes(&t, "gelu"), 0);
+	ck_assert_int_gt(kernel_bytes(&t, "residual_add"), 0);
+	ck_assert_int_eq(kernel_bytes(&t, "layer_norm"), 2LL * 256 * 64);
+	ck_assert_int_eq(kernel_bytes(&t, "skip_layer_norm"), -1); /* none */
+	trace_mem_release(&t);
+	workload_free(w);
+	workload_free(plain);
+}
+END_TEST
+
 /* The stem's 3 input channels keep an fp32 convolution off the TF32 tensor
  * cores (cuDNN ran it as an FP32 SIMT kernel, cudnn_infer_ampere_scudnn_
  * 128x64, in the measured A100 TF32 ResNet-50 trace, HTA nccl_data): its
@@ -1574,6 +1627,7 @@ Suite *test_suite(void)
 	tcase_add_test(tc, conv_out_dim_projects_the_last_stage_and_sizes_the_edge);
 	tcase_add_test(tc, an_fp32_conv_net_pays_cudnn_layout_transposes_on_tensor_core_gpus_only);
 	tcase_add_test(tc, a_tensorrt_conv_engine_fuses_batch_norm_relu_and_the_residual_add);
+	tcase_add_test(tc, a_tensorrt_bert_engine_fuses_embeddings_skip_layer_norms_and_gelu);
 	tcase_add_test(tc, a_convolution_forward_moves_its_tensors_once_not_the_im2col_matrix);
 	tcase_add_test(tc, a_convolution_of_three_channels_runs_in_fp32_not_tf32);
 	suite_add_tcase(s, tc);

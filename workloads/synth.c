@@ -189,6 +189,23 @@ static void norm(struct gen *g, const char *name, int64_t rows, int64_t width)
 		s->a = rows, s->b = width, s->rms = g->m->norm == WORKLOAD_NORM_RMSNORM;
 }
 
+/* The residual add of a block and, post-norm, the norm after it: under a
+ * TensorRT engine one kernel that reads both tensors (SkipLayerNorm, enum
+ * workload_impl). */
+static void residual(struct gen *g, const char *norm_name, int64_t T, int64_t H, int post_norm)
+{
+	struct step *s;
+
+	if (post_norm && g->m->impl == WORKLOAD_IMPL_TENSORRT) {
+		if ((s = add(g, S_NORM, norm_name)))
+			s->a = T, s->b = H, s->reads = 2, s->rms = g->m->norm == WORKLOAD_NORM_RMSNORM;
+		return;
+	}
+	ew(g, "residual_add", T * H, 2, 1, 1, 1);
+	if (post_norm)
+		norm(g, norm_name, T, H);
+}
+
 static void grad_accumulate(struct gen *g, int64_t elems, int n)
 {
 	struct step *s = add(g, S_EW, "grad_accumulate");
@@ -353,9 +370,7 @@ static void block(struct gen *g, int post_norm)
 		norm(g, "norm:attn", T, H);
 	attention(g, T, S, S, 0);
 	dropout(g, "resid_dropout", T * H);
-	ew(g, "residual_add", T * H, 2, 1, 1, 1);
-	if (post_norm)
-		norm(g, "norm:attn", T, H);
+	residual(g, "norm:attn", T, H, post_norm);
 	if (m->cross_attention) {
 		norm(g, "norm:cross", T, H);
 		attention(g, T, S, m->cross_seq, 1);
@@ -373,12 +388,11 @@ static void block(struct gen *g, int post_norm)
 	} else {
 		linear(g, "gemm:fc1", T, F, H, m->bias);
 	}
-	activation(g, T * F);
+	if (!(m->impl == WORKLOAD_IMPL_TENSORRT && post_norm && m->act == WORKLOAD_ACT_GELU))
+		activation(g, T * F); /* else in fc1's epilogue (enum workload_impl) */
 	linear(g, "gemm:fc2", T, H, F, m->bias);
 	dropout(g, "resid_dropout", T * H);
-	ew(g, "residual_add", T * H, 2, 1, 1, 1);
-	if (post_norm)
-		norm(g, "norm:mlp", T, H);
+	residual(g, "norm:mlp", T, H, post_norm);
 }
 
 static void input_side(struct gen *g)
@@ -387,6 +401,12 @@ static void input_side(struct gen *g)
 	int64_t S = m->seq, T = g->samples * S, H = m->hidden;
 	struct step *s;
 
+	if (m->impl == WORKLOAD_IMPL_TENSORRT && m->arch == WORKLOAD_ARCH_ENCODER && m->vocab &&
+	    m->embed_norm) { /* EmbLayerNorm: the gathers, adds and norm in one kernel */
+		if ((s = add(g, S_NORM, "norm:embed")))
+			s->a = T, s->b = H, s->reads = 1 + (m->pos == WORKLOAD_POS_LEARNED) + (m->type_vocab > 0);
+		return;
+	}
 	if (m->arch == WORKLOAD_ARCH_VIT) {
 		int64_t patches = S - m->cls_token;
 		if ((s = add(g, S_CONV, "conv:patch_embed"))) {
@@ -721,6 +741,14 @@ static void put_attn(struct emitter *em, const char *name, int opkind, const str
 	    s->a * (io * s->b + io * s->c) * s->d * em->g->e);
 }
 
+/* The forward kernel name of norm step s. */
+static const char *norm_kernel(const struct step *s)
+{
+	if (s->rms)
+		return "rms_norm";
+	return s->reads == 2 ? "skip_layer_norm" : s->reads > 2 ? "emb_layer_norm" : "layer_norm";
+}
+
 static void emit_fwd(struct emitter *em, const struct step *s)
 {
 	int64_t e = em->g->e;
@@ -749,8 +777,8 @@ static void emit_fwd(struct emitter *em, const struct step *s)
 	case S_EW:
 		put_ew(em, s->name, s->a, s->reads + s->writes, s->fpe);
 		break;
-	case S_NORM:
-		put_red(em, s->rms ? "rms_norm" : "layer_norm", s->a, s->b, 2, s->rms ? 4 : 8);
+	case S_NORM: /* reads > 1: a TensorRT fused norm, adding its inputs first */
+		put_red(em, norm_kernel(s), s->a, s->b, s->reads + 1, (s->rms ? 4 : 8) + s->reads - 1);
 		break;
 	case S_SOFTMAX:
 		put_softmax(em, "softmax", s->a, s->b, 2, 5);

@@ -72,13 +72,23 @@ enum workload_loss { WORKLOAD_LOSS_NONE = 0, WORKLOAD_LOSS_LM = 1, WORKLOAD_LOSS
  * unfused PyTorch ops as Hugging Face eager code writes them (RMSNorm in
  * Python with an fp32 upcast, rotary embedding through rotate_half, SwiGLU
  * as separate gate and up GEMMs, silu and mul). */
-/* TENSORRT: an inference engine's convolutions (arch conv; other archs as
- * FUSED): each batch norm folded into its convolution's weights and bias
- * (MLPerf's NVIDIA submissions state "affine fusion"), the ReLU and the
- * residual add run in the convolution's epilogue (TensorRT's layer fusion
- * catalog: convolution + activation, convolution + elementwise sum); the
- * epilogue's add reads the skip tensor.  For inference: a backward of such
- * a module has no batch-norm kernels. */
+/* TENSORRT: an inference engine.  Convolutions (arch conv): each batch
+ * norm folded into its convolution's weights and bias (MLPerf's NVIDIA
+ * submissions state "affine fusion"), the ReLU and the residual add run in
+ * the convolution's epilogue (TensorRT's layer fusion catalog: convolution
+ * + activation, convolution + elementwise sum); the epilogue's add reads
+ * the skip tensor.  Post-norm encoders (BERT) as NVIDIA builds them with
+ * TensorRT's BERT plugins (NVIDIA/TensorRT demo/BERT builder.py; MLPerf
+ * v1.1/v2.1 closed/NVIDIA/code/bert/tensorrt/README.md "Plugins"): the
+ * token, position and token-type gathers, their adds and the embedding
+ * norm are one kernel (EmbLayerNorm: reads the three rows, writes one);
+ * each residual add and the norm after it are one kernel (SkipLayerNorm:
+ * reads both tensors); GELU runs in fc1's epilogue (MLPerf's INT8 builder:
+ * the GEMM plugin's epilogueScaleBiasGelu; demoBERT: TensorRT's fusion of
+ * the GELU pattern after fc1, our reading); attention stays the fused
+ * kernel (QKVToContext; timed as FlashAttention-2's tiles).  Other archs
+ * as FUSED.  For inference: a backward of such a module has no
+ * batch-norm kernels. */
 enum workload_impl { WORKLOAD_IMPL_FUSED = 0, WORKLOAD_IMPL_PYTORCH = 1, WORKLOAD_IMPL_TENSORRT = 2 };
 
 #define WORKLOAD_MAX_STAGES 8
