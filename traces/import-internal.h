@@ -421,10 +421,9 @@ void imp_host_release(struct imp_host *h);
 /* Interned strings: id -> name (in the tree's string pool), name -> id (the
  * pooled pointer's id in the tree's hash map). */
 struct imp_strtab {
-	const char **names;
+	const char **names;     /* by id: the pool's own ids */
 	size_t n, cap;
 	struct trace_strpool *pool;
-	struct trace_idmap index; /* (pooled pointer, 0) -> id */
 };
 
 struct imp_thread {

@@ -120,20 +120,21 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The id of name, added when new; -1 on out of memory. */
+/* The id of name, added when new; -1 on out of memory.  The table's pool
+ * is its own, so a name's id is its pool id (dense, in the order added):
+ * one hash a name. */
 int imp_strtab_intern(struct imp_strtab *t, const char *s, size_t len)
 {
 	const char *p;
-	const size_t *id;
+	uint32_t id;
 
 	if (!t->pool && !(t->pool = trace_strpool_new()))
 		return -1;
 	if (!(p = trace_strpool_intern(t->pool, s, len)))
 		return -1;
-	if ((id = trace_idmap_get(&t->index, (int64_t)(intptr_t)p, 0)))
-		return (int)*id;
-	if (MO_GROW(t->names, t->n + 1, t->cap) < 0 ||
-	    trace_idmap_put(&t->index, (int64_t)(intptr_t)p, 0, t->n) < 0)
+	if ((id = trace_strpool_id(p)) < t->n)
+		return (int)id;
+	if (MO_GROW(t->names, t->n + 1, t->cap) < 0)
 		return -1;
 	t->names[t->n] = p;
 	return (int)t->n++;
@@ -143,7 +144,6 @@ void imp_strtab_free(struct imp_strtab *t)
 {
 	free(t->names);
 	trace_strpool_free(t->pool);
-	trace_idmap_release(&t->index);
 	memset(t, 0, sizeof(*t));
 }
 
