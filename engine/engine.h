@@ -15,10 +15,14 @@
  *         SM hide latency but do not multiply throughput, the partial last
  *         wave) at the GPU's clock, and its DRAM traffic over the bandwidth
  *         it is given; the simulator holds no formula of its own;
- *       - kernels of different streams of one partition share its SMs
- *         (max-min fair over their SM demand, min(partition, blocks): a
- *         kernel launched with fewer blocks than SMs leaves the rest to the
- *         others); kernels only ever run on their own partition's SMs;
+ *       - kernels of different streams of one partition share its SMs in
+ *         the block scheduler's order (model_sm_alloc): the kernel that
+ *         started first keeps min(its blocks, the free SMs), a later one
+ *         takes what is left or waits with none (no progress) until SMs
+ *         free, so two kernels that fill the partition take turns and a
+ *         kernel launched with fewer blocks than SMs leaves the rest to
+ *         the others; the SMs a partial last wave leaves idle go to no
+ *         one; kernels only ever run on their own partition's SMs;
  *       - DRAM: the GPU's achievable bandwidth is shared max-min fair among
  *         all its running kernels, each asking for its bytes over its
  *         compute time, capped by what its SMs can pull

@@ -959,13 +959,15 @@ static double comm_dram(const struct engine_sim *s, int g)
 }
 
 /* SMs of the running kernels of gpu (the first n) into their slots' sms:
- * per partition (less what collectives hold), max-min fair over the SM
- * demand of its kernels; only partition `only` (a global index) when it is
- * >= 0.  A partition's split does not depend on the order of its kernels
- * when no collective holds SMs (integer demands and capacity: every sum is
- * exact), so a partition whose kernels did not change keeps its split.
- * Returns how many slots partition `only` has, their indices into idx[] (in
- * index order); 0 when only < 0. */
+ * per partition (less what collectives hold), in launch order
+ * (model_sm_alloc: the run list keeps the order kernels started in, so an
+ * earlier kernel keeps min(its blocks, the free SMs) and a later one takes
+ * what is left, possibly none: it waits); only partition `only` (a global
+ * index) when it is >= 0.  A partition's split depends only on its own
+ * kernels and their order, which a start or an end in another partition
+ * does not change (kernel_done keeps the order), so a partition whose
+ * kernels did not change keeps its split.  Returns how many slots partition
+ * `only` has, their indices into idx[] (in index order); 0 when only < 0. */
 static int gpu_sm_alloc(struct engine_sim *s, int g, size_t n, int only, int *idx)
 {
 	struct gpu *G = &s->gpus[g];
@@ -973,8 +975,7 @@ static int gpu_sm_alloc(struct engine_sim *s, int g, size_t n, int only, int *id
 
 	for (size_t i = 0; i < n; i++) {
 		int gp = G->run[i].gp, m = 0;
-		double avail, sum = 0, d[MAX_RUN], a[MAX_RUN];
-		const double *split;
+		double avail, d[MAX_RUN], a[MAX_RUN];
 		if ((grouped >> i & 1) || (only >= 0 && gp != only))
 			continue; /* partition handled, or not asked for */
 		avail = s->parts[gp].sms - (G->n_comm ? comm_held_sms(s, g, gp) : 0);
@@ -982,15 +983,14 @@ static int gpu_sm_alloc(struct engine_sim *s, int g, size_t n, int only, int *id
 			avail = 1;
 		for (size_t j = i; j < n; j++)
 			if (G->run[j].gp == gp) {
-				double want = (double)G->run[j].k->blocks;
+				double want = G->run[j].k->blocks > 1 ? (double)G->run[j].k->blocks : 1;
 				grouped |= (uint64_t)1 << j;
 				idx[m] = (int)j;
-				d[m] = want < avail ? want : avail;
-				sum += d[m++];
+				d[m++] = want < avail ? want : avail;
 			}
-		split = waterfill(d, a, m, avail, sum);
+		model_sm_alloc(d, m, avail, 0, a);
 		for (int j = 0; j < m; j++)
-			G->run[idx[j]].sms = split[j];
+			G->run[idx[j]].sms = a[j];
 		if (only >= 0)
 			return m;
 	}
@@ -1031,6 +1031,40 @@ static void kernel_rate(struct engine_sim *s, struct run_slot *mm, double clock)
 	mm->dem = e->dem;
 	mm->comp = e->comp;
 	mm->ceiling = e->ceiling;
+}
+
+/* Slot mm's time and rate at DRAM bandwidth bw (its comp and ceiling from
+ * kernel_rate), and its completion event when its rate changed; a slot
+ * holding no SMs waits: no progress, and its event is dropped. */
+static int slot_rate(struct engine_sim *s, struct run_slot *mm, double bw)
+{
+	double T;
+
+	if (mm->sms <= 0) {
+		if (mm->salloc != 0 || mm->rate != 0) {
+			mm->rate = mm->draw = mm->rate_T = mm->salloc = 0;
+			s->ops[mm->op].ver++; /* its completion event no longer holds */
+		}
+		return 0;
+	}
+	if (!mm->have_time || mm->bw != bw) {
+		struct model_kphys kp = engine_kernel_kphys(mm->k);
+		mm->T = model_kphys_time(&kp, mm->comp, mm->ceiling, kp.bytes > 0 && bw < 1e-9 ? 1e-9 : bw);
+		mm->bw = bw;
+		mm->have_time = 1;
+	}
+	T = mm->T;
+	if (T < 1)
+		T = 1;
+	if (mm->salloc == mm->sms && (mm->rate_T == T || mm->rate == 1.0 / T)) {
+		mm->rate_T = T;
+		return 0; /* unchanged: its completion event still holds */
+	}
+	mm->rate = 1.0 / T;
+	mm->draw = mm->k->bytes * mm->rate;
+	mm->rate_T = T;
+	mm->salloc = mm->sms;
+	return heap_push(s, finish_time(s->now, mm->rem, mm->rate), EV_DONE, mm->op, ++s->ops[mm->op].ver);
 }
 
 /* Give every running kernel of gpu its new rate (progress at the old ones
@@ -1076,7 +1110,10 @@ static int gpu_recompute(struct engine_sim *s, int g, int changed)
 	for (size_t j = 0; j < n_visit; j++) {
 		struct run_slot *mm = &G->run[visit ? (size_t)visit[j] : j];
 		if (!mm->have_rate || mm->alloc != mm->sms || mm->clock != clock) {
-			kernel_rate(s, mm, clock);
+			if (mm->sms > 0)
+				kernel_rate(s, mm, clock);
+			else
+				mm->dem = mm->comp = mm->ceiling = 0; /* waiting: draws nothing */
 			mm->alloc = mm->sms;
 			mm->clock = clock;
 			mm->have_rate = 1;
@@ -1099,28 +1136,7 @@ static int gpu_recompute(struct engine_sim *s, int g, int changed)
 	G->rated_clock = clock;
 	for (size_t j = 0; j < n_visit; j++) {
 		size_t i = visit ? (size_t)visit[j] : j;
-		struct run_slot *mm = &G->run[i];
-		double T;
-		if (!mm->have_time || mm->bw != bw[i]) {
-			struct model_kphys kp = engine_kernel_kphys(mm->k);
-			mm->T = model_kphys_time(&kp, mm->comp, mm->ceiling,
-						 kp.bytes > 0 && bw[i] < 1e-9 ? 1e-9 : bw[i]);
-			mm->bw = bw[i];
-			mm->have_time = 1;
-		}
-		T = mm->T;
-		if (T < 1)
-			T = 1;
-		if (mm->salloc == mm->sms && (mm->rate_T == T || mm->rate == 1.0 / T)) {
-			mm->rate_T = T;
-			continue; /* unchanged: its completion event still holds */
-		}
-		mm->rate = 1.0 / T;
-		mm->draw = mm->k->bytes * mm->rate;
-		mm->rate_T = T;
-		mm->salloc = mm->sms;
-		if (heap_push(s, finish_time(s->now, mm->rem, mm->rate), EV_DONE, mm->op,
-			      ++s->ops[mm->op].ver))
+		if (slot_rate(s, &G->run[i], bw[i]))
 			return -1;
 	}
 	return 0;
@@ -1534,8 +1550,11 @@ static int kernel_done(struct engine_sim *s, int64_t id)
 		size_t i = (size_t)o->run_idx;
 		gpu_advance(s, g);
 		G->n_clocked -= G->run[i].clocked != 0;
-		G->run[i] = G->run[--G->n_run];
-		s->ops[G->run[i].op].run_idx = (int32_t)i;
+		/* the later kernels move up one: the list stays in launch order */
+		memmove(&G->run[i], &G->run[i + 1], (G->n_run - i - 1) * sizeof(G->run[0]));
+		for (size_t j = i; j + 1 < G->n_run; j++)
+			s->ops[G->run[j].op].run_idx = (int32_t)j;
+		G->n_run--;
 		o->run_idx = -1;
 		if (gpu_recompute(s, g, s->streams[o->stream].gpart))
 			return -1;

@@ -570,7 +570,7 @@ static int class_matrix(const struct model_gpu *g, int sms, int json)
 	       g->name, sms, model_hbm_achievable_gbps(g), model_sm_gbps(g), model_clock_knee(g));
 	class_matrix_of(g, sms, 0);
 	printf("# the same two classes on the same %d SMs (processes sharing one partition, MPS without limits):\n"
-	       "# they take turns on the SMs, max-min fair, and share the DRAM\n", sms);
+	       "# they take turns on the SMs in the block scheduler's order (each launched first in turn) and share the DRAM\n", sms);
 	class_matrix_of(g, sms, 1);
 	l2_shares(g, sms);
 	return 0;

@@ -296,32 +296,58 @@ struct model_quota_pred {
 void model_kernel_predict_at_quota(const struct model_gpu *gpu, const struct trace_kernel *k,
 				   int recorded_sms, int quota_sms, struct model_quota_pred *out);
 /*
+ * Kernels on the same SMs, in the block scheduler's order (the one rule the
+ * simulator's streams, model_corun_slowdown_in and model_kernel_ns_shared
+ * share).  The block scheduler dispatches all of an earlier kernel's blocks
+ * before a later kernel's and holds no SMs back for other streams or
+ * processes (Gilman et al., "Demystifying the Placement Policies of the
+ * NVIDIA GPU Thread Block Scheduler for Concurrent Kernels", SIGMETRICS PER
+ * 48(3), 2020: the next SM is chosen by its free resources; they measured
+ * the streams of one process on Pascal, Volta and Turing; that MPS clients,
+ * also inside an Ampere MIG instance, are placed alike is our reading).
+ * model_sm_alloc gives kernels with SM demands d[0..n-1] (a demand is the
+ * SMs its blocks fill: min(blocks, cap), one block an SM, as blocks spread
+ * over the SMs first) their SMs out[0..n-1] of cap, launched in the order
+ * first, first + 1, ..., n - 1, 0, ..., first - 1: each in turn takes
+ * min(its demand, the SMs left), so an earlier kernel keeps what its blocks
+ * fill and a later one takes the rest, possibly none (it waits: the turns).
+ *   - Waves: a kernel holds its SMs until it ends, its partial last wave
+ *     included (the SMs the last wave leaves idle are not handed to a later
+ *     kernel: the simulator has no event at the last wave's start, so a
+ *     later kernel's wait is overstated by at most one wave of the earlier).
+ *   - Collectives: the SMs a running collective holds (model_comm_held_sms)
+ *     come off the partition before any kernel's, as if its kernel was
+ *     resident first (NCCL kernels stay resident for the whole collective;
+ *     a collective launched behind a kernel that fills the SMs does not wait
+ *     for it: a gap).
+ *   - Blocks of two kernels are not co-resident on one SM (an earlier kernel
+ *     that leaves registers or shared memory free on its SMs is taken to
+ *     leave nothing to a later one).
+ * Where there is no timeline (the closed forms: model_corun_slowdown_in,
+ * model_kernel_ns_shared) each kernel is launched first in turn (the n
+ * orders first = 0..n-1, equally often, as busy streams alternate: the one
+ * that waited is dispatched when the running one ends) and own's rate is its
+ * mean over the n orders, a turn in which it waits adding 0.  The simulator
+ * runs the rule on its timeline (engine/sim-core.c gpu_sm_alloc).
+ */
+void model_sm_alloc(const double *d, int n, double cap, int first, double *out);
+/*
  * The time one of n identical processes spends on kernel k (measured at
  * recorded_sms SMs) when the n share sms SMs of gpu with no SM limit (MPS
  * without an active-thread percentage, as ParvaGPU ran 1-5 processes in one
- * MIG instance; or time slices).  The block scheduler places a kernel's
- * blocks on whichever SMs have room and holds none back for the other
- * processes' kernels (Gilman et al., "Demystifying the Placement Policies of
- * the NVIDIA GPU Thread Block Scheduler for Concurrent Kernels", SIGMETRICS
- * PER 48(3), 2020: the next SM is chosen by its free resources), so the SMs
- * are not split n ways: a kernel whose blocks fill the SMs runs alone and
- * the n copies take turns, each on all sms SMs with the whole DRAM
- * bandwidth; copies of a kernel whose blocks fill d < sms SMs (one block an
- * SM, the simulator's demand) run m = min(n, sms / d) side by side, each on
- * d SMs with 1/m of the bandwidth: n / m rounds of
- * model_kernel_ns_at_quota at d SMs.  n = 1: the kernel alone at min(d, sms)
- * SMs.  gpu's dram_share, if set, is divided further.  Nothing fitted.
- * Assumed, not measured: Gilman et al. measured the streams of one process
- * on Pascal, Volta and Turing; that MPS clients inside an Ampere MIG instance
- * are placed alike, and that a kernel "fills" d SMs at one block an SM, are
- * our readings.  Turns come from the scheduler dispatching an earlier
- * kernel's blocks before a later one's.
- * Known gap (issue 12, open): only validate's same-SM rows run this rule.
- * The simulator's concurrent streams (engine/sim-core.c gpu_sm_alloc) and
- * model_corun_slowdown_in (`mosaic model interference`, the planner's
- * same-SM term) still split the SMs max-min fair by blocks: the two agree
- * for two kernels that each fill the SMs (2x) and differ on the fixed
- * latency, narrow kernels and waves.
+ * MIG instance; or time slices): model_sm_alloc over n copies, each
+ * demanding d = min(blocks, sms) SMs.  The copies that get SMs (a[i] >= 1)
+ * run side by side, sharing the DRAM bandwidth equally; each copy is first
+ * in turn, so its mean rate is the mean over the positions i of
+ * 1 / body(a[i]), body = model_kernel_predict_at_quota at a[i] SMs less its
+ * fixed latency, which is paid once (the next copy's launch overlaps the
+ * running one's body): time = latency + n / sum_i 1 / body(a[i]).  So a
+ * kernel whose blocks fill the SMs runs alone and the n copies take turns,
+ * each on all sms SMs with the whole DRAM bandwidth (n rounds of its body);
+ * copies of a kernel that fills d < sms SMs run floor(sms / d) side by
+ * side, and one more on the sms mod d SMs left.  n = 1: the kernel alone at
+ * min(d, sms) SMs.  gpu's dram_share, if set, is divided further.  Nothing
+ * fitted.  Exact for sms <= 256 (at most 256 copies hold SMs).
  */
 double model_kernel_ns_shared(const struct model_gpu *gpu, const struct trace_kernel *k,
 			      int recorded_sms, int sms, int n);
@@ -511,27 +537,25 @@ void model_kphys_from_trace(const struct model_gpu *gpu, const struct trace_kern
  *
  * Co-runners on the same SMs (model_corun_slowdown_in: processes sharing one
  * partition, MPS clients without limits, kernels of several streams of one
- * partition) share the SMs as well.  The block scheduler hands each free SM
- * to whichever resident grid has blocks left, so kernels that each fill the
- * partition take turns on its SMs: each load asks for all the SMs it holds
- * and gets its max-min fair share s of own's sms (two loads that both fill
- * the partition: half each; one that holds fewer SMs than its equal share
- * keeps them and leaves the rest to the others).  Own's compute then runs
- * sms / s times longer; its memory-bound part gets the smaller of its fair
- * DRAM share and what s SMs can pull (model_dram_gbps_at); the tensor-core
- * SMs of one partition count at most once for the clock.  So on shared SMs:
- * compute + compute costs each the SM split (2x for two that fill the
- * partition); compute + memory costs the compute side the split and the
- * memory side only what its half of the SMs cannot pull (nothing on an
- * H100, whose HBM saturates with 30% of the SMs); memory + memory splits the
- * bandwidth (2x).  Assumed: the loads are busy the whole time (a co-runner
- * that idles part of the time costs less; the model has no duty cycle) and
- * blocks of two kernels are not co-resident on one SM (an upper bound for a
- * compute kernel beside a memory-bound one whose blocks could share its SMs'
- * issue slots).  model_corun_slowdown(own, others) is the same with no
- * co-runner on own's SMs.  Not yet the rule validate's same-SM rows use
- * (model_kernel_ns_shared: turns, the fixed latency paid once, narrow
- * kernels side by side); making the two one is open (issue 12).
+ * partition) share the SMs as well, by model_sm_alloc (the block
+ * scheduler's order): each load demands min(its sms, own's sms) of own's
+ * sms SMs and is launched first in turn; in each turn own holds a of them
+ * (0: it waits and that turn adds nothing to its rate) and runs as above
+ * with its compute sms / a times longer, its memory-bound part getting the
+ * smaller of its fair DRAM share among the loads running in that turn (a
+ * waiting co-runner draws nothing) and what a SMs can pull
+ * (model_dram_gbps_at); the tensor-core SMs of one partition count at most
+ * once for the clock.  The slowdown is n over the sum of own's rates
+ * (1 / slowdown) in the n turns.  So two loads that each fill the partition
+ * take turns (2x for every pair of classes: a memory-bound kernel waits for
+ * a GEMM that holds the SMs as a GEMM waits for it); a narrow co-runner of
+ * 10 of 66 SMs beside one that fills them costs it 2x (it waits for the
+ * wide one's turn) and the wide one 132 / 122 (in the narrow one's turn it
+ * runs on the 56 SMs left).  Assumed: the loads are busy the whole time (a
+ * co-runner that idles part of the time costs less; the model has no duty
+ * cycle) and their kernels are as long as each other (a turn is one
+ * kernel of each).  model_corun_slowdown(own, others) is the same with no
+ * co-runner on own's SMs.
  */
 #define MODEL_CORUN_MAX 32
 struct model_load {

@@ -277,33 +277,22 @@ void model_fair_shares(const double *d, int n, double cap, double *out)
 	}
 }
 
-/* The SMs own gets of its partition beside the co-runners on the same SMs:
- * each asks for all the SMs it holds, max-min fair over the partition. */
-static double sm_share(const struct model_load *own, const struct model_load *same, int n_same)
+/* Own's slowdown in one turn: own holds a[0] of its sms SMs, same[i] holds
+ * a[1 + i] (0: it waits, drawing no DRAM and no clock); the others run. */
+static double corun_turn(const struct model_gpu *g, const struct model_load *own,
+			 const struct model_load *same, int n_same, const double *a,
+			 const struct model_load *others, int n_others)
 {
-	double d[MODEL_CORUN_MAX + 1], a[MODEL_CORUN_MAX + 1];
+	double d[MODEL_CORUN_MAX + 1], s[MODEL_CORUN_MAX + 1], tensor, mf, tf, f_alone, f_co;
+	double stretch = 1, bw, slow, same_tensor = own->tensor_sms, sms = a[0];
 	int n = 1;
 
-	d[0] = own->sms;
-	for (int i = 0; i < n_same && n <= MODEL_CORUN_MAX; i++)
-		d[n++] = same[i].sms < own->sms ? same[i].sms : own->sms;
-	model_fair_shares(d, n, own->sms, a);
-	return a[0];
-}
-
-double model_corun_slowdown_in(const struct model_gpu *g, const struct model_load *own,
-			       const struct model_load *same, int n_same,
-			       const struct model_load *others, int n_others)
-{
-	double d[MODEL_CORUN_MAX + 1], a[MODEL_CORUN_MAX + 1], tensor, sms, mf, tf, f_alone, f_co;
-	double stretch = 1, bw, slow, same_tensor = own->tensor_sms;
-	int n = 1;
-
-	sms = own->sms > 0 && n_same > 0 ? sm_share(own, same, n_same) : own->sms;
 	if (sms > 0 && sms < own->sms)
 		stretch = own->sms / sms; /* its compute runs on the SMs it is given */
 	d[0] = own->dram_gbps > 0 ? own->dram_gbps : 0;
 	for (int i = 0; i < n_same && n <= MODEL_CORUN_MAX; i++) {
+		if (a[1 + i] <= 0)
+			continue; /* waiting */
 		d[n++] = same[i].dram_gbps > 0 ? same[i].dram_gbps : 0;
 		same_tensor += same[i].tensor_sms > 0 ? same[i].tensor_sms : 0;
 	}
@@ -312,8 +301,8 @@ double model_corun_slowdown_in(const struct model_gpu *g, const struct model_loa
 		d[n++] = others[i].dram_gbps > 0 ? others[i].dram_gbps : 0;
 		tensor += others[i].tensor_sms > 0 ? others[i].tensor_sms : 0;
 	}
-	model_fair_shares(d, n, model_hbm_achievable_gbps(g), a);
-	bw = a[0];
+	model_fair_shares(d, n, model_hbm_achievable_gbps(g), s);
+	bw = s[0];
 	if (stretch > 1 && model_dram_gbps_at(g, sms) < bw)
 		bw = model_dram_gbps_at(g, sms); /* fewer SMs pull less */
 	mf = own->mem_frac < 0 ? 0 : own->mem_frac > 1 ? 1 : own->mem_frac;
@@ -323,6 +312,35 @@ double model_corun_slowdown_in(const struct model_gpu *g, const struct model_loa
 	slow = (1 - mf) * stretch * (1 + (tf > 1 ? 1 : tf) * (f_alone / f_co - 1));
 	slow += mf * (d[0] > 0 && bw > 0 && bw < d[0] ? d[0] / bw : 1);
 	return slow < 1 ? 1 : slow;
+}
+
+double model_corun_slowdown_in(const struct model_gpu *g, const struct model_load *own,
+			       const struct model_load *same, int n_same,
+			       const struct model_load *others, int n_others)
+{
+	double d[MODEL_CORUN_MAX + 1], a[MODEL_CORUN_MAX + 1], rate = 0;
+	int n;
+
+	if (n_same > MODEL_CORUN_MAX)
+		n_same = MODEL_CORUN_MAX;
+	a[0] = own->sms;
+	if (own->sms <= 0 || n_same <= 0) {
+		for (int i = 0; i < n_same; i++)
+			a[1 + i] = 1;
+		return corun_turn(g, own, same, n_same, a, others, n_others);
+	}
+	/* each load is launched first in turn (model_sm_alloc in each of the n
+	 * orders); own's mean rate over the turns, a turn it waits adding 0 */
+	n = 1 + n_same;
+	d[0] = own->sms;
+	for (int i = 0; i < n_same; i++)
+		d[1 + i] = same[i].sms < own->sms ? same[i].sms : own->sms;
+	for (int r = 0; r < n; r++) {
+		model_sm_alloc(d, n, own->sms, r, a);
+		if (a[0] > 0)
+			rate += 1 / corun_turn(g, own, same, n_same, a, others, n_others);
+	}
+	return n / rate; /* the turn that starts at own gives it all its SMs: rate > 0 */
 }
 
 double model_corun_slowdown(const struct model_gpu *g, const struct model_load *own,

@@ -68,24 +68,42 @@ static struct engine_sim *one_gpu_sim(const struct engine_cluster *c, const int 
 	return s;
 }
 
-/* The end of kernel k run alone, from time 0, on a partition of sms SMs of
- * test_gpu(). */
-static int64_t alone_end(int sms, struct engine_kernel k)
+/* Kernels ks[0..n) on streams 0..n-1 of one partition of sms SMs of
+ * test_gpu(), all ready at time 0 and launched in that order: each one's
+ * end into end[]; returns the GPU's busy SM-time (SM x ns). */
+static double run_streams(int sms, const struct engine_kernel *ks, int n, int64_t *end)
 {
 	struct model_gpu g = test_gpu();
 	struct engine_cluster c;
 	struct mo_err err;
 	struct engine_sim *s;
-	int64_t op, end;
+	int64_t op[4];
+	double busy;
 
+	ck_assert_int_le(n, 4);
 	engine_cluster_init(&c, &g, 1);
-	s = one_gpu_sim(&c, &sms, 1, 0);
-	op = engine_sim_add_kernels(s, 0, &k, 1, NULL, NULL, 0, &err);
-	ck_assert_int_ge(op, 0);
+	s = one_gpu_sim(&c, &sms, 1, n - 1);
+	for (int i = 0; i < n; i++) {
+		op[i] = engine_sim_add_kernels(s, i, &ks[i], 1, NULL, NULL, 0, &err);
+		ck_assert_int_ge(op[i], 0);
+	}
 	ck_assert_int_eq(engine_sim_run(s, NULL, &err), 0);
-	ck_assert_int_eq(engine_sim_op_start(s, op), 0);
-	end = engine_sim_op_end(s, op);
+	for (int i = 0; i < n; i++) {
+		ck_assert_int_eq(engine_sim_op_start(s, op[i]), 0);
+		end[i] = engine_sim_op_end(s, op[i]);
+	}
+	busy = engine_sim_gpu_busy_sm_ns(s, 0);
 	engine_sim_free(s);
+	return busy;
+}
+
+/* The end of kernel k run alone, from time 0, on a partition of sms SMs of
+ * test_gpu(). */
+static int64_t alone_end(int sms, struct engine_kernel k)
+{
+	int64_t end;
+
+	run_streams(sms, &k, 1, &end);
 	return end;
 }
 
@@ -161,36 +179,44 @@ START_TEST(a_small_partition_cannot_draw_all_of_hbm)
 }
 END_TEST
 
-START_TEST(kernels_of_two_streams_share_their_partition)
+/* Kernels of several streams of one partition get its SMs in launch order
+ * (model_sm_alloc): an earlier kernel keeps what its blocks fill, a later
+ * one takes what is left or waits with none (no progress) until SMs free. */
+START_TEST(kernels_of_streams_take_turns_on_their_partition)
 {
-	struct model_gpu g = test_gpu();
-	struct engine_cluster c;
-	struct mo_err err;
-	struct engine_sim *s;
-	/* alone on 132 SMs: 1 wave of 1000 ns; two at once get 66 SMs each: 2 waves */
+	/* alone on 132 SMs: 1 wave of 1000 ns */
 	struct engine_kernel k = compute_kernel(132, 1, 1000);
-	/* a kernel of 4 blocks only wants 4 SMs: the other keeps 128 */
+	/* 4 blocks: 4 SMs for 100 ns; 100 blocks: 100 SMs for 1000 ns */
 	struct engine_kernel small = compute_kernel(4, 1, 100);
-	int64_t a, b;
+	struct engine_kernel mid = compute_kernel(100, 1, 1000);
+	int64_t end[3];
+	double busy;
 
-	engine_cluster_init(&c, &g, 1);
-	s = one_gpu_sim(&c, (const int[]){132}, 1, 1);
-	a = engine_sim_add_kernels(s, 0, &k, 1, NULL, NULL, 0, &err);
-	b = engine_sim_add_kernels(s, 1, &k, 1, NULL, NULL, 0, &err);
-	ck_assert_int_eq(engine_sim_run(s, NULL, &err), 0);
-	ck_assert_int_eq(engine_sim_op_end(s, a), 2000);
-	ck_assert_int_eq(engine_sim_op_end(s, b), 2000);
-	engine_sim_free(s);
-
-	s = one_gpu_sim(&c, (const int[]){132}, 1, 1);
-	a = engine_sim_add_kernels(s, 0, &small, 1, NULL, NULL, 0, &err);
-	b = engine_sim_add_kernels(s, 1, &k, 1, NULL, NULL, 0, &err);
-	ck_assert_int_eq(engine_sim_run(s, NULL, &err), 0);
-	ck_assert_int_eq(engine_sim_op_end(s, a), 100);
-	/* 128 SMs for 132 blocks: 2 waves while the small one runs (100 ns of
-	 * 2000 = 5% done), then 1 wave on 132 SMs for the remaining 95%: 950 */
-	ck_assert_int_eq(engine_sim_op_end(s, b), 1050);
-	engine_sim_free(s);
+	/* two that fill the partition: the first runs alone, the second waits
+	 * for all of its SMs: 1000 and 2000 ns (a max-min fair split of 66 SMs
+	 * each would end both at 2000) */
+	run_streams(132, (const struct engine_kernel[]){ k, k }, 2, end);
+	ck_assert_int_eq(end[0], 1000);
+	ck_assert_int_eq(end[1], 2000);
+	/* a narrow kernel first: the wide one takes the other 128 SMs, 2 waves
+	 * while the small one runs (100 ns of 2000 = 5% done), then 1 wave on
+	 * 132 SMs for the remaining 95%: 950 */
+	run_streams(132, (const struct engine_kernel[]){ small, k }, 2, end);
+	ck_assert_int_eq(end[0], 100);
+	ck_assert_int_eq(end[1], 1050);
+	/* the wide one first: the narrow one waits for it, 1000 + 100 */
+	run_streams(132, (const struct engine_kernel[]){ k, small }, 2, end);
+	ck_assert_int_eq(end[0], 1000);
+	ck_assert_int_eq(end[1], 1100);
+	/* three streams: 100 blocks take 100 SMs (1000 ns); 132 blocks the 32
+	 * left (5 waves: 20% done at 1000), then all 132 SMs (1 wave for the
+	 * remaining 80%: 1800); 4 blocks get none until 1800, then 100 ns: 1900 */
+	busy = run_streams(132, (const struct engine_kernel[]){ mid, k, small }, 3, end);
+	ck_assert_int_eq(end[0], 1000);
+	ck_assert_int_eq(end[1], 1800);
+	ck_assert_int_eq(end[2], 1900);
+	/* SM-time held: 132 x 1000 + 132 x 800 + 4 x 100 (the waiter holds none) */
+	ck_assert(fabs(busy - (132.0 * 1800 + 400)) < 1);
 }
 END_TEST
 
@@ -1954,7 +1980,7 @@ Suite *test_suite(void)
 	tcase_add_test(sim, a_collective_holds_sms_of_its_partition_while_its_data_moves);
 	tcase_add_test(sim, two_memory_bound_partitions_share_hbm);
 	tcase_add_test(sim, a_small_partition_cannot_draw_all_of_hbm);
-	tcase_add_test(sim, kernels_of_two_streams_share_their_partition);
+	tcase_add_test(sim, kernels_of_streams_take_turns_on_their_partition);
 	tcase_add_test(sim, partitions_do_not_share_sms);
 	tcase_add_test(sim, partitions_may_not_exceed_the_gpu);
 	tcase_add_test(sim, streams_run_in_order_and_wait_for_dependencies);

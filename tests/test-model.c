@@ -1172,14 +1172,45 @@ START_TEST(interference_grows_with_combined_demand)
 END_TEST
 
 
+/* The SMs kernels get in launch order (model_sm_alloc), by hand on 132
+ * SMs: an earlier kernel keeps what its blocks fill, a later one takes the
+ * rest or waits with none. */
+START_TEST(kernels_get_sms_in_the_block_schedulers_order)
+{
+	double a[3];
+
+	/* two that fill the SMs: the first runs, the second waits (turns) */
+	model_sm_alloc((const double[]){ 132, 132 }, 2, 132, 0, a);
+	ck_assert(a[0] == 132 && a[1] == 0);
+	/* the other order: the second launched first */
+	model_sm_alloc((const double[]){ 132, 132 }, 2, 132, 1, a);
+	ck_assert(a[0] == 0 && a[1] == 132);
+	/* a narrow kernel first leaves the rest to a wide one; after it, none */
+	model_sm_alloc((const double[]){ 4, 132 }, 2, 132, 0, a);
+	ck_assert(a[0] == 4 && a[1] == 128);
+	model_sm_alloc((const double[]){ 132, 4 }, 2, 132, 0, a);
+	ck_assert(a[0] == 132 && a[1] == 0);
+	/* three streams: 100, the 32 left, then nothing; from the third on:
+	 * 4, then 100, then the 28 left */
+	model_sm_alloc((const double[]){ 100, 132, 4 }, 3, 132, 0, a);
+	ck_assert(a[0] == 100 && a[1] == 32 && a[2] == 0);
+	model_sm_alloc((const double[]){ 100, 132, 4 }, 3, 132, 2, a);
+	ck_assert(a[2] == 4 && a[0] == 100 && a[1] == 28);
+	/* no demand, no SMs; a first out of range starts at 0 */
+	model_sm_alloc((const double[]){ -5, 0, 10 }, 3, 8, 7, a);
+	ck_assert(a[0] == 0 && a[1] == 0 && a[2] == 8);
+}
+END_TEST
+
 /* Co-runners on the same SMs (model_corun_slowdown_in), by hand on an H100
- * partition of 66 SMs (HBM saturates with 0.3 x 132 = 39.6 SMs: 66 SMs pull
- * the whole achievable C, 33 SMs 33 / 39.6 = 0.833 C). */
-START_TEST(corunners_on_the_same_sms_split_them_for_each_pair_of_classes)
+ * partition of 66 SMs: each load is launched first in turn (model_sm_alloc)
+ * and waits in the turns it is not first when the earlier one fills the
+ * partition; the slowdown is n / (sum of own's rates over the n turns). */
+START_TEST(corunners_on_the_same_sms_take_turns_for_each_pair_of_classes)
 {
 	const struct model_gpu *h = gpu("h100");
 	double cap = model_hbm_achievable_gbps(h);
-	struct model_load gemm, mem;
+	struct model_load gemm, mem, small;
 
 	model_class_load(h, TRACE_CLASS_GEMM, 66, &gemm);
 	model_class_load(h, TRACE_CLASS_MEMORY, 66, &mem);
@@ -1187,29 +1218,25 @@ START_TEST(corunners_on_the_same_sms_split_them_for_each_pair_of_classes)
 	ck_assert(fabs(mem.dram_gbps - cap) < 1e-6);
 	/* in other partitions: compute + compute costs nothing on an H100 SXM */
 	ck_assert(model_corun_slowdown(h, &gemm, &gemm, 1) == 1.0);
-	/* compute + compute on the same SMs: 33 SMs each, twice as long */
+	/* every pair of classes that fill the partition: own runs alone in its
+	 * turn (rate 1) and waits in the other's (rate 0): 2 / 1 = 2 */
 	ck_assert(fabs(model_corun_slowdown_in(h, &gemm, &gemm, 1, NULL, 0) - 2.0) < 1e-9);
-	/* compute beside memory on the same SMs: the compute side loses half
-	 * its SMs (blocks of the two grids are taken not to share an SM) */
 	ck_assert(fabs(model_corun_slowdown_in(h, &gemm, &mem, 1, NULL, 0) - 2.0) < 1e-9);
-	/* memory beside compute: its 33 SMs could pull 0.833 C, the GEMM's
-	 * traffic (0.176 C) leaves it 0.824 C: 1 / 0.8235 = 1.214 */
-	ck_assert(fabs(model_corun_slowdown_in(h, &mem, &gemm, 1, NULL, 0) - 1 / (1 - 0.15 / 0.85)) <
-		  1e-9);
-	/* memory + memory on the same SMs: half the bandwidth each */
+	ck_assert(fabs(model_corun_slowdown_in(h, &mem, &gemm, 1, NULL, 0) - 2.0) < 1e-9);
 	ck_assert(fabs(model_corun_slowdown_in(h, &mem, &mem, 1, NULL, 0) - 2.0) < 1e-9);
-	/* three that fill the partition: a third each */
+	/* three that fill the partition: 3 / 1 */
 	{
 		struct model_load two[2] = { gemm, gemm };
 		ck_assert(fabs(model_corun_slowdown_in(h, &gemm, two, 2, NULL, 0) - 3.0) < 1e-9);
 	}
-	/* a co-runner holding 10 SMs keeps them; own gets the other 56 */
-	{
-		struct model_load small = gemm;
-		small.sms = 10;
-		small.tensor_sms = 10;
-		ck_assert(fabs(model_corun_slowdown_in(h, &gemm, &small, 1, NULL, 0) - 66.0 / 56) < 1e-9);
-	}
+	/* a co-runner whose blocks fill 10 SMs: in its turn own runs on the 56
+	 * left (rate 56 / 66), in own's turn alone (rate 1): 2 / (1 + 56/66) =
+	 * 132 / 122; the narrow one waits in own's turn: 2 / (1 + 0) = 2 */
+	small = gemm;
+	small.sms = 10;
+	small.tensor_sms = 10;
+	ck_assert(fabs(model_corun_slowdown_in(h, &gemm, &small, 1, NULL, 0) - 132.0 / 122) < 1e-9);
+	ck_assert(fabs(model_corun_slowdown_in(h, &small, &gemm, 1, NULL, 0) - 2.0) < 1e-9);
 }
 END_TEST
 
@@ -1601,13 +1628,20 @@ START_TEST(the_host_fit_reads_launch_intervals_of_a_measured_trace)
 END_TEST
 
 /* N processes sharing SMs with no SM limit (model_kernel_ns_shared), by
- * hand on an A100 at 54 SMs.  A 100 us streaming kernel of 4096 blocks
- * (memory-bound: 100 us at 54 SMs too, fixed latency L = 1.5 us) fills the
- * SMs, so 3 processes take turns on its body and overlap its latency:
- * 1500 + 3 x 98500 = 297000 ns (a 3-way split would give each 18 SMs).  A
- * 10 us kernel of 4 blocks fills 4 SMs: 54 / 4 = 13 copies fit side by side,
- * so up to 13 processes take 10000 ns each; 16 take 16/13 rounds of its
- * body: 1500 + 16 / 13 x 8500 = 11961.5 ns.  One process: the kernel alone. */
+ * hand on an A100 at 54 SMs (HBM 2039 GB/s x 0.9 achievable, saturated by
+ * half the 108 SMs: one SM pulls 2039 x 0.9 / 54).  A 100 us streaming
+ * kernel of 4096 blocks (memory-bound: 100 us at 54 SMs too, fixed latency
+ * L = 1.5 us) fills the SMs, so 3 processes take turns on its body and
+ * overlap its latency: 1500 + 3 x 98500 = 297000 ns (a 3-way split would
+ * give each 18 SMs).  A 10 us kernel of 4 blocks (recorded alone on 108 SMs:
+ * 8500 ns of body at the 4 SMs' pull) fills 4 SMs: 54 / 4 = 13 copies fit
+ * side by side, each pulling no more than its 1/13 of the bandwidth, so up
+ * to 13 processes take 10000 ns each.  16 processes: 13 copies on 4 SMs and
+ * one on the 2 SMs left run at once, sharing the bandwidth 14 ways; a 4-SM
+ * copy gets 1/14 < 4/54 of it: 8500 x (4/54) / (1/14) = 8500 x 56/54 ns; the
+ * 2-SM copy pulls half of 4 SMs: 17000 ns.  Each copy is first in turn:
+ * 1500 + 16 / (13 / (8500 x 56/54) + 1 / 17000) = 1500 + 16 x 952000 / 1460
+ * = 11932.877 ns.  One process: the kernel alone. */
 START_TEST(processes_sharing_sms_take_turns_on_kernels_that_fill_them)
 {
 	const struct model_gpu *a = gpu("a100-80gb-sxm");
@@ -1628,7 +1662,7 @@ START_TEST(processes_sharing_sms_take_turns_on_kernels_that_fill_them)
 	ck_assert_double_eq_tol(model_kernel_ns_shared(a, &big, a->sms, 54, 1), 100000, 1e-9);
 	ck_assert_double_eq_tol(model_kernel_ns_shared(a, &big, a->sms, 54, 3), 297000, 1e-9);
 	ck_assert_double_eq_tol(model_kernel_ns_shared(a, &small, a->sms, 54, 13), 10000, 1e-9);
-	ck_assert_double_eq_tol(model_kernel_ns_shared(a, &small, a->sms, 54, 16), 11961.538, 1e-3);
+	ck_assert_double_eq_tol(model_kernel_ns_shared(a, &small, a->sms, 54, 16), 11932.877, 1e-3);
 }
 END_TEST
 
@@ -1769,7 +1803,8 @@ Suite *test_suite(void)
 	tcase_add_test(tc, the_kernel_level_curve_sums_kernels_per_module_and_phase);
 	tcase_add_test(tc, the_profile_regression_fits_traces_at_several_quotas);
 	tcase_add_test(tc, interference_grows_with_combined_demand);
-	tcase_add_test(tc, corunners_on_the_same_sms_split_them_for_each_pair_of_classes);
+	tcase_add_test(tc, kernels_get_sms_in_the_block_schedulers_order);
+	tcase_add_test(tc, corunners_on_the_same_sms_take_turns_for_each_pair_of_classes);
 	tcase_add_test(tc, a_tensor_core_gemm_pays_its_pipeline_fill_once);
 	tcase_add_test(tc, flash_attention_on_hopper_runs_at_its_measured_utilization);
 	tcase_add_test(tc, a_dram_share_lowers_the_gpus_bandwidth_and_keeps_an_sms_pull);
