@@ -359,6 +359,8 @@ static int shape_check(const struct csv_ctx *c, const char *at, struct model_mea
 	if ((seen & need) != need)
 		return bad(c, F_SHAPE, at, "%s needs %s", m->kind < 0 ? "model" : model_op_kind_name(m->kind),
 			   what);
+	if (m->tensorrt && m->train)
+		return bad(c, F_SHAPE, at, "engine=tensorrt is an inference engine: not with mode=train");
 	if ((seen & (1u << K_CAUSAL)) && m->kind != MODEL_OP_ATTENTION && m->kind != MODEL_OP_ATTENTION_BWD)
 		return bad(c, F_SHAPE, at, "causal applies to attention only");
 	if (m->kind >= 0 && (double)m->op.b * m->op.m * m->op.n * m->op.k > (double)MODEL_MEAS_MAX_WORK)

@@ -498,6 +498,8 @@ START_TEST(a_model_row_says_how_its_kernels_were_launched_its_input_copied_and_i
 					"model,fp16,name=resnet50 batch=1 input=pinned,h100,whole,-,none,5\n";
 	static const char bad_engine[] = "kind,dtype,shape,gpu,mechanism,quota,corun,time_us\n"
 					 "model,fp16,name=bert-large batch=1 engine=onnx,h100,whole,-,none,5\n";
+	static const char engine_train[] = "kind,dtype,shape,gpu,mechanism,quota,corun,time_us\n"
+					   "model,fp16,name=bert-large batch=1 engine=tensorrt mode=train,h100,whole,-,none,5\n";
 	static const char engine_kernel[] = "kind,dtype,shape,gpu,mechanism,quota,corun,time_us\n"
 					    "gemm,fp16,m=1 n=1 k=1 engine=tensorrt,h100,whole,-,none,5\n";
 	struct model_meas_set s;
@@ -521,6 +523,9 @@ START_TEST(a_model_row_says_how_its_kernels_were_launched_its_input_copied_and_i
 	ck_assert_int_eq(model_meas_parse_csv(&s, bad_engine, sizeof(bad_engine) - 1, "e.csv", &err),
 			 -MO_EINPUT);
 	ck_assert_ptr_nonnull(strstr(err.msg, "e.csv:2:36: field 'shape': engine must be framework or tensorrt, not 'onnx'"));
+	ck_assert_int_eq(model_meas_parse_csv(&s, engine_train, sizeof(engine_train) - 1, "t.csv", &err),
+			 -MO_EINPUT);
+	ck_assert_ptr_nonnull(strstr(err.msg, "engine=tensorrt is an inference engine: not with mode=train"));
 	ck_assert_int_eq(model_meas_parse_csv(&s, engine_kernel, sizeof(engine_kernel) - 1, "k.csv", &err),
 			 -MO_EINPUT);
 	ck_assert_ptr_nonnull(strstr(err.msg, "key 'engine' does not apply to this kind"));

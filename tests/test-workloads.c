@@ -326,28 +326,35 @@ END_TEST
  * H = 64), the QKV GEMM, attention, the output GEMM, the residual add and
  * norm as one (reading both tensors: 3 x T x H), fc1 with GELU in its
  * epilogue, fc2, the second add and norm.  Without the impl the same layer
- * has its gathers, adds, GELU and separate norms.  Hand counted. */
+ * has its gathers, adds, GELU and separate norms; without token types the
+ * embedding's kernel reads two rows (3 x T x H) and is still the
+ * embedding's.  Hand counted. */
 START_TEST(a_tensorrt_bert_engine_fuses_embeddings_skip_layer_norms_and_gelu)
 {
 	static const char *const names[] = {"emb_layer_norm", "gemm:qkv:int8", "flash_attn:int8",
 		"gemm:attn_out:int8", "skip_layer_norm", "gemm:fc1:int8", "gemm:fc2:int8", "skip_layer_norm"};
 	static const char *const layer = "\"kind\":\"encoder\",\"arch\":\"encoder\",\"layers\":2,"
 		"\"hidden\":64,\"heads\":2,\"ffn\":256,\"seq\":128,\"vocab\":1000,\"max_pos\":512,"
-		"\"type_vocab\":2,\"act\":\"gelu\",\"norm\":\"layernorm\",\"pos\":\"learned\","
+		"\"type_vocab\":%d,\"act\":\"gelu\",\"norm\":\"layernorm\",\"pos\":\"learned\","
 		"\"bias\":true,\"embed_norm\":true,\"final_norm\":false";
-	char spec[1024];
+	char spec[1024], mod[512];
 	const struct model_gpu *g = model_gpu_find("a100-80gb-sxm", NULL);
-	struct workload *w, *plain;
+	struct workload *w, *plain, *no_types;
 	struct trace_mem t;
 	struct mo_err err;
 	size_t n = 0;
 
+	snprintf(mod, sizeof(mod), layer, 2);
 	snprintf(spec, sizeof(spec), "{\"name\":\"b\",\"batch\":2,\"dtype\":\"int8\",\"modules\":[{"
-		 "\"name\":\"b\",%s,\"impl\":\"tensorrt\"}]}", layer);
+		 "\"name\":\"b\",%s,\"impl\":\"tensorrt\"}]}", mod);
 	w = load_str_ok(spec);
 	snprintf(spec, sizeof(spec), "{\"name\":\"b\",\"batch\":2,\"dtype\":\"int8\",\"modules\":[{"
-		 "\"name\":\"b\",%s}]}", layer);
+		 "\"name\":\"b\",%s}]}", mod);
 	plain = load_str_ok(spec);
+	snprintf(mod, sizeof(mod), layer, 0); /* no token types: the embedding reads two rows */
+	snprintf(spec, sizeof(spec), "{\"name\":\"b\",\"batch\":2,\"dtype\":\"int8\",\"modules\":[{"
+		 "\"name\":\"b\",%s,\"impl\":\"tensorrt\"}]}", mod);
+	no_types = load_str_ok(spec);
 	trace_mem_init(&t);
 	ck_assert(workload_kernels(w, 0, 0, 1, WORKLOAD_FWD, 2, g, &t, &err) == 0);
 	for (size_t i = 0; i < t.n; i++)
@@ -367,8 +374,13 @@ START_TEST(a_tensorrt_bert_engine_fuses_embeddings_skip_layer_norms_and_gelu)
 	ck_assert_int_eq(kernel_bytes(&t, "layer_norm"), 2LL * 256 * 64);
 	ck_assert_int_eq(kernel_bytes(&t, "skip_layer_norm"), -1); /* none */
 	trace_mem_release(&t);
+	trace_mem_init(&t);
+	ck_assert(workload_kernels(no_types, 0, 0, 1, WORKLOAD_FWD, 2, g, &t, &err) == 0);
+	ck_assert_int_eq(kernel_bytes(&t, "emb_layer_norm"), 3LL * 256 * 64);
+	trace_mem_release(&t);
 	workload_free(w);
 	workload_free(plain);
+	workload_free(no_types);
 }
 END_TEST
 

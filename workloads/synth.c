@@ -741,12 +741,15 @@ static void put_attn(struct emitter *em, const char *name, int opkind, const str
 	    s->a * (io * s->b + io * s->c) * s->d * em->g->e);
 }
 
-/* The forward kernel name of norm step s. */
+/* The forward kernel name of norm step s: a TensorRT fused norm (reads > 1)
+ * is the embedding's (EmbLayerNorm) or a residual's (SkipLayerNorm). */
 static const char *norm_kernel(const struct step *s)
 {
 	if (s->rms)
 		return "rms_norm";
-	return s->reads == 2 ? "skip_layer_norm" : s->reads > 2 ? "emb_layer_norm" : "layer_norm";
+	if (s->reads == 1)
+		return "layer_norm";
+	return !strcmp(s->name, "norm:embed") ? "emb_layer_norm" : "skip_layer_norm";
 }
 
 static void emit_fwd(struct emitter *em, const struct step *s)

@@ -86,9 +86,13 @@ enum workload_loss { WORKLOAD_LOSS_NONE = 0, WORKLOAD_LOSS_LM = 1, WORKLOAD_LOSS
  * reads both tensors); GELU runs in fc1's epilogue (MLPerf's INT8 builder:
  * the GEMM plugin's epilogueScaleBiasGelu; demoBERT: TensorRT's fusion of
  * the GELU pattern after fc1, our reading); attention stays the fused
- * kernel (QKVToContext; timed as FlashAttention-2's tiles).  Other archs
- * as FUSED.  For inference: a backward of such a module has no
- * batch-norm kernels. */
+ * kernel (QKVToContext; timed as FlashAttention-2's tiles).  An INT8
+ * engine's EmbLayerNorm is counted at 1 byte an element, though the plugin
+ * keeps FP16 tables and output (one kernel a model, < 1 % of a forward).
+ * Other archs as FUSED.  For inference only: a backward of such a module
+ * is not a training backward (no batch-norm kernels; no embedding-table
+ * or GELU gradients), and validate refuses engine=tensorrt with
+ * mode=train. */
 enum workload_impl { WORKLOAD_IMPL_FUSED = 0, WORKLOAD_IMPL_PYTORCH = 1, WORKLOAD_IMPL_TENSORRT = 2 };
 
 #define WORKLOAD_MAX_STAGES 8
