@@ -2389,6 +2389,73 @@ START_TEST(launch_links_are_the_same_on_the_arrays_in_order_and_on_sorted_copies
 }
 END_TEST
 
+/* A kernel of rank r in module m (-1 none) with duration d. */
+static void ana_mod_kernel(struct trace_analysis *a, int r, int64_t m, int64_t s, int64_t d)
+{
+	struct trace_record rec;
+	struct mo_err err = {0};
+
+	ck_assert_int_eq(trace_analysis_rank(a, r), 0);
+	trace_record_init(&rec, TRACE_KIND_KERNEL);
+	rec.u.kernel.start_ns = s;
+	rec.u.kernel.end_ns = s + d;
+	rec.u.kernel.kclass = TRACE_CLASS_GEMM;
+	rec.u.kernel.module = m;
+	rec.u.kernel.name = "k";
+	ck_assert_int_eq(trace_analysis_add(a, &rec, &err), 0);
+}
+
+static void ana_module(struct trace_analysis *a, int r, int64_t id, const char *name)
+{
+	struct trace_record rec;
+	struct mo_err err = {0};
+
+	ck_assert_int_eq(trace_analysis_rank(a, r), 0);
+	trace_record_init(&rec, TRACE_KIND_MODULE);
+	rec.u.module.id = id;
+	rec.u.module.name = name;
+	ck_assert_int_eq(trace_analysis_add(a, &rec, &err), 0);
+}
+
+START_TEST(modules_are_named_by_rank_and_id_whenever_their_records_come)
+{
+	/* rank 0's module 1 is "enc", rank 1's module 1 is "dec" (defined after
+	 * its kernels), module 7 is never defined and -1 is none: both count as
+	 * "(none)", and so does a module of that name */
+	static const struct {
+		const char *name;
+		uint64_t n;
+		int64_t total;
+	} want[] = {{"(none)", 5, 5 + 6 + 7 + 8 + 9}, {"dec", 3, 30 + 31 + 32}, {"enc", 2, 40 + 41}};
+	struct trace_analysis *a = trace_analysis_new();
+	const struct trace_kernel_stats *st;
+
+	ck_assert_ptr_nonnull(a);
+	ana_module(a, 0, 1, "enc");
+	ana_module(a, 0, 2, "(none)");
+	ana_mod_kernel(a, 0, 1, 0, 40);
+	ana_mod_kernel(a, 0, 1, 100, 41); /* the same key again */
+	ana_mod_kernel(a, 1, 1, 0, 30);   /* the same id next, another rank */
+	ana_mod_kernel(a, 0, 2, 200, 5);
+	ana_mod_kernel(a, 0, 7, 300, 6);
+	ana_mod_kernel(a, 1, 1, 100, 31);
+	ana_mod_kernel(a, 1, -1, 200, 7);
+	ana_mod_kernel(a, 0, -1, 400, 8);
+	ana_mod_kernel(a, 1, 1, 300, 32);
+	ana_mod_kernel(a, 1, 7, 400, 9);
+	ana_module(a, 1, 1, "dec");
+	ana_finish(a);
+	ck_assert_uint_eq(trace_analysis_module_stats(a, &st), 3);
+	for (size_t i = 0; i < 3; i++) { /* by total, descending */
+		size_t w = st[i].total_ns == want[0].total ? 0 : st[i].total_ns == want[1].total ? 1 : 2;
+		ck_assert_str_eq(st[i].name, want[w].name);
+		ck_assert_uint_eq(st[i].dur_ns.n, want[w].n);
+		ck_assert_int_eq(st[i].total_ns, want[w].total);
+	}
+	trace_analysis_free(a);
+}
+END_TEST
+
 START_TEST(an_analysis_refuses_a_rank_above_its_largest_and_keeps_the_last)
 {
 	struct trace_analysis *a = trace_analysis_new();
@@ -2504,6 +2571,7 @@ Suite *test_suite(void)
 	tcase_add_test(tc, an_ascending_map_answers_as_an_id_map_in_both_forms);
 	tcase_add_test(tc, a_kernel_links_to_the_last_launch_call_of_its_correlation);
 	tcase_add_test(tc, an_analysis_refuses_a_rank_above_its_largest_and_keeps_the_last);
+	tcase_add_test(tc, modules_are_named_by_rank_and_id_whenever_their_records_come);
 	tcase_add_test(tc, launch_links_are_the_same_on_the_arrays_in_order_and_on_sorted_copies);
 	tcase_add_test(tc, the_breakdown_of_random_overlapping_activities_matches_a_count_per_nanosecond);
 	suite_add_tcase(s, tc);

@@ -10,30 +10,32 @@
 /* The three kinds of GPU activity the breakdown tells apart. */
 enum { AN_COMPUTE, AN_COMM, AN_MEMORY, AN_KINDS };
 
+/* No name: an activity's module when it has none. */
+#define AN_NONE UINT32_MAX
+
 /* One GPU activity (kernel, collective, memcpy, memset).  The activities
  * and the calls are big blocks (core-internal.h: TRACE_BIG_GROW).  What
- * only the link needs shares its bytes with what the link sets, the rank is
- * 16 bits (TRACE_ANALYSIS_MAX_RANK) and the kind follows from the class
- * (an_kind): 56 bytes an activity, 32 a call, most of what inspect keeps
- * per kernel. */
+ * only the link needs shares its bytes with what the link sets, names are
+ * the pool's 32-bit ids (an_name, an_module), the rank is 16 bits
+ * (TRACE_ANALYSIS_MAX_RANK) and the kind follows from the class (an_kind):
+ * 48 bytes an activity, 32 a call, most of what inspect keeps per kernel. */
 struct an_act {
 	int64_t s, e;          /* start, end (ns, as in the trace) */
 	int64_t step;
-	const char *name;      /* interned */
-	union {
-		int64_t module_id;     /* as added */
-		const char *module;    /* interned module name, NULL none (set in finish) */
-	};
 	union {
 		int64_t corr;          /* as added */
 		int64_t call;          /* index into calls, -1 none (set in finish) */
 	};
+	uint32_t name;         /* its pool id */
+	uint32_t module;       /* as added: its (rank, module id) key's index in
+				* modkeys, AN_NONE none; in finish: the module
+				* name's pool id, AN_NONE none */
 	int32_t device;
 	int16_t rank;
 	int8_t cls;            /* enum trace_kernel_class; TRACE_CLASS_MEMORY for copies */
 	int8_t is_kernel;      /* kernel or collective (kernel_stats) */
 };
-_Static_assert(sizeof(struct an_act) <= 56, "an_act: 56 bytes on LP64");
+_Static_assert(sizeof(struct an_act) <= 48, "an_act: 48 bytes on LP64");
 
 /* x's kind (AN_*): communication or memory by its class, else compute. */
 static inline int an_kind(const struct an_act *x)
@@ -65,9 +67,24 @@ static inline int64_t an_prev_call(const struct an_call *calls, int64_t c)
 		? c - 1 : -1;
 }
 
+/* A module as an activity names it: its rank's module id. */
+struct an_modkey {
+	int64_t id;
+	int32_t rank;
+};
+
 struct trace_analysis {
 	struct trace_strpool *pool;
+	const char **strs;          /* strs[id]: the pool's string of id, for the
+				     * ids activities and modules carry (NULL
+				     * for the others) */
+	size_t nstrs;               /* slots in strs */
 	struct trace_idmap modules; /* (rank, module id) -> interned name */
+	struct an_modkey *modkeys;  /* the (rank, module id) keys activities name */
+	size_t nmodkeys, modkeys_cap;
+	struct trace_idmap modkey_at; /* (rank, module id) -> index in modkeys */
+	uint32_t last_modkey;       /* the last key added's index (a run of one
+				     * module's activities looks it up once) */
 	const char *none;           /* "(none)" interned: the name of no module, the
 				     * same pointer as a module of that name's */
 	struct an_act *acts;
@@ -95,6 +112,17 @@ struct trace_analysis {
 	struct trace_path_share *shares; /* every path's modules, one block */
 	size_t nshares, shares_cap;
 };
+
+/* Activity x's name, and its module's (NULL none; after the link). */
+static inline const char *an_name(const struct trace_analysis *a, const struct an_act *x)
+{
+	return a->strs[x->name];
+}
+
+static inline const char *an_module(const struct trace_analysis *a, const struct an_act *x)
+{
+	return x->module == AN_NONE ? NULL : a->strs[x->module];
+}
 
 /* Nearest-rank percentiles of v[0..n) (sorted in place). */
 void an_pctl(int64_t *v, size_t n, struct trace_pctl *out);

@@ -160,7 +160,9 @@ static size_t key_of(const struct trace_analysis *a, const struct an_act *x, int
 {
 	if (by == BY_CLASS)
 		return (size_t)x->cls;
-	return trace_strpool_id(by == BY_MODULE ? (x->module ? x->module : a->none) : x->name);
+	if (by == BY_MODULE)
+		return x->module == AN_NONE ? trace_strpool_id(a->none) : x->module;
+	return x->name;
 }
 
 /* Each group's count (in st[g].dur_ns.n), total, ranks, class and name (of
@@ -176,7 +178,8 @@ static void group_count(const struct trace_analysis *a, int by, struct trace_ker
 		struct trace_kernel_stats *g = &st[key_of(a, x, by)];
 		if (!g->dur_ns.n++) {
 			g->name = by == BY_CLASS ? trace_class_name(x->cls)
-				: by == BY_MODULE ? (x->module ? x->module : a->none) : x->name;
+				: by == BY_MODULE ? (an_module(a, x) ? an_module(a, x) : a->none)
+				: an_name(a, x);
 			g->cls = x->cls;
 		}
 		an_add(&g->total_ns, x->e - x->s);

@@ -116,7 +116,7 @@ static int64_t host_walk(struct walk *w, int64_t c, const char *module)
 		}
 		charge(w, TRACE_PATH_HOST, module, calls[c].s);
 		if (calls[c].act >= 0)
-			module = w->a->acts[calls[c].act].module;
+			module = an_module(w->a, &w->a->acts[calls[c].act]);
 	}
 	return -1;
 }
@@ -172,22 +172,22 @@ static void walk_step(struct walk *w, int64_t x)
 		if (w->pos[x] < w->limit)
 			w->limit = w->pos[x];
 		if (X->e < w->t)
-			charge(w, TRACE_PATH_IDLE, X->module, X->e);
+			charge(w, TRACE_PATH_IDLE, an_module(a, X), X->e);
 		if (w->peers && an_kind(X) == AN_COMM) {
 			int64_t p = last_arrival(w, x);
 			if (p != x) { /* it ended when rank p arrived: go there */
-				charge(w, X->cls, X->module, an_sat_add(job_start(a, p), w->off));
+				charge(w, X->cls, an_module(a, X), an_sat_add(job_start(a, p), w->off));
 				switch_rank(w, p);
 				x = p;
 				continue;
 			}
 		}
-		charge(w, X->cls, X->module, X->s);
+		charge(w, X->cls, an_module(a, X), X->s);
 		q = ended_by(w, X->s);
 		qe = q >= 0 ? a->acts[q].e : INT64_MIN;
 		if (X->call >= 0 && a->calls[X->call].s >= qe && a->calls[X->call].s <= X->s) {
-			charge(w, TRACE_PATH_LAUNCH, X->module, a->calls[X->call].s);
-			x = host_walk(w, X->call, X->module);
+			charge(w, TRACE_PATH_LAUNCH, an_module(a, X), a->calls[X->call].s);
+			x = host_walk(w, X->call, an_module(a, X));
 		} else {
 			x = q;
 		}

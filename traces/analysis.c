@@ -32,6 +32,9 @@ void trace_analysis_free(struct trace_analysis *a)
 		return;
 	trace_strpool_free(a->pool);
 	trace_idmap_release(&a->modules);
+	free(a->strs);
+	free(a->modkeys);
+	trace_idmap_release(&a->modkey_at);
 	trace_big_free(a->acts);
 	trace_big_free(a->calls);
 	free(a->offsets);
@@ -91,25 +94,67 @@ static int cmp_call(const void *pa, const void *pb)
 	return x->e < y->e ? -1 : x->e > y->e;
 }
 
+/* Pooled string p's id into *id, p kept as strs[id]; 0 or -1. */
+static int keep(struct trace_analysis *a, const char *p, uint32_t *id)
+{
+	*id = trace_strpool_id(p);
+	if (*id >= a->nstrs) {
+		size_t had = a->nstrs;
+		if (MO_GROW(a->strs, (size_t)*id + 1, a->nstrs) < 0)
+			return -1;
+		memset(a->strs + had, 0, (a->nstrs - had) * sizeof(*a->strs));
+	}
+	a->strs[*id] = p;
+	return 0;
+}
+
+/* The index in modkeys of (the rank in force, module), added when new, into
+ * *at; AN_NONE for a module < 0 (none).  0 or -1. */
+static int modkey(struct trace_analysis *a, int64_t module, uint32_t *at)
+{
+	const struct an_modkey *k = a->nmodkeys ? &a->modkeys[a->last_modkey] : NULL;
+	size_t *i;
+
+	if (module < 0) {
+		*at = AN_NONE;
+		return 0;
+	}
+	if (k && k->id == module && k->rank == a->rank) {
+		*at = a->last_modkey;
+		return 0;
+	}
+	if (!(i = trace_idmap_get(&a->modkey_at, a->rank, module))) {
+		if (a->nmodkeys >= AN_NONE ||
+		    MO_GROW(a->modkeys, a->nmodkeys + 1, a->modkeys_cap) < 0 ||
+		    trace_idmap_put(&a->modkey_at, a->rank, module, a->nmodkeys) < 0)
+			return -1;
+		a->modkeys[a->nmodkeys++] = (struct an_modkey){module, a->rank};
+		i = trace_idmap_get(&a->modkey_at, a->rank, module);
+	}
+	*at = a->last_modkey = (uint32_t)*i;
+	return 0;
+}
+
 static int add_act(struct trace_analysis *a, int64_t s, int64_t e, int64_t device,
 		   int64_t module, int64_t step, int64_t corr, const char *name,
 		   int cls, int is_kernel)
 {
 	struct an_act *x;
+	const char *p;
 
 	if (s < 0 || e < s)
 		return 0; /* no valid span: left out, as the summary leaves it out of times */
 	if (TRACE_BIG_GROW(a->acts, a->nacts + 1, a->acts_cap) < 0)
 		return -1;
 	x = &a->acts[a->nacts];
-	if (!(x->name = a->names_interned ? name : intern(a, name)))
+	if (!(p = a->names_interned ? name : intern(a, name)) || keep(a, p, &x->name) < 0 ||
+	    modkey(a, module, &x->module) < 0)
 		return -1;
 	if (cls < 0 || cls >= TRACE_CLASS_COUNT)
 		cls = TRACE_CLASS_UNKNOWN;
 	x->s = s;
 	x->e = e;
 	x->step = step < 0 ? -1 : step;
-	x->module_id = module;
 	x->corr = corr;
 	x->rank = (int16_t)a->rank;
 	x->device = (int32_t)device;
@@ -347,15 +392,31 @@ static int link_launches(struct trace_analysis *a)
 	return 0;
 }
 
-/* Module names, launch links, steps and the ranks' offsets. */
+/* Each activity's module key in place of its module name's id (AN_NONE
+ * for a key no module record defines), the keys freed; then the launch
+ * links. */
 static int link(struct trace_analysis *a)
 {
-	for (size_t i = 0; i < a->nacts; i++) {
-		struct an_act *x = &a->acts[i];
-		size_t *m = x->module_id >= 0 ? trace_idmap_get(&a->modules, x->rank, x->module_id)
-					      : NULL;
-		x->module = m ? (const char *)(uintptr_t)*m : NULL;
+	uint32_t *name = malloc((a->nmodkeys ? a->nmodkeys : 1) * sizeof(*name));
+
+	if (!name)
+		return -1;
+	for (size_t k = 0; k < a->nmodkeys; k++) {
+		size_t *m = trace_idmap_get(&a->modules, a->modkeys[k].rank, a->modkeys[k].id);
+		name[k] = AN_NONE;
+		if (m && keep(a, (const char *)(uintptr_t)*m, &name[k]) < 0) {
+			free(name);
+			return -1;
+		}
 	}
+	for (size_t i = 0; i < a->nacts; i++)
+		if (a->acts[i].module != AN_NONE)
+			a->acts[i].module = name[a->acts[i].module];
+	free(name);
+	free(a->modkeys);
+	a->modkeys = NULL;
+	a->nmodkeys = a->modkeys_cap = 0;
+	trace_idmap_release(&a->modkey_at);
 	return link_launches(a);
 }
 

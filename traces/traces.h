@@ -832,7 +832,7 @@ void trace_header_print(FILE *fp, const struct trace_header *h);
  * records of each rank through trace_analysis_sink() after
  * trace_analysis_rank(), then call trace_analysis_finish() once.  Unlike the
  * summary, an analysis keeps every GPU activity (kernel, collective, memcpy,
- * memset: 56 bytes each) and every API call (32 bytes each) in memory,
+ * memset: 48 bytes each) and every API call (32 bytes each) in memory,
  * because the critical path and the percentiles need them all.
  *
  * Activities are classed compute (every kernel class but communication and
