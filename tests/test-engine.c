@@ -1876,6 +1876,47 @@ START_TEST(a_collective_holds_sms_of_its_partition_while_its_data_moves)
 }
 END_TEST
 
+/* A running kernel that loses all its SMs to a collective stops and loses
+ * its completion event (engine/sim-core.c slot_rate): on a 64-SM partition
+ * A (40 blocks, a 20 us wave) and then B (24 blocks, 12 us) run side by
+ * side; at 5 us a ring all-reduce of 4 MB starts (it waits for a 5 us
+ * kernel on the other GPU): 2 hops of 3 us, then its data moves from 11 to
+ * 21 us holding 24 SMs; A, launched first, keeps its 40, B gets none from
+ * 11 us (11/12 done) until A ends at 20 us, then its 24 SMs for the last
+ * twelfth: 21 us.  Hand computed; on its old completion event B would end
+ * at 12 us. */
+START_TEST(a_kernel_that_loses_its_sms_to_a_collective_waits_and_ends_later)
+{
+	struct model_gpu g = test_gpu();
+	struct engine_cluster c;
+	struct mo_err err;
+	struct engine_sim *s;
+	struct engine_kernel a = compute_kernel(40, 1, 20000), b = compute_kernel(24, 1, 12000);
+	struct engine_kernel delay = compute_kernel(1, 1, 5000);
+	int st[2], sa, sb, sd;
+	int64_t opa, opb, opd;
+
+	engine_cluster_init(&c, &g, 2);
+	s = engine_sim_new(&c, &err);
+	engine_sim_add_partition(s, 0, 64, &err);
+	engine_sim_add_partition(s, 1, 64, &err);
+	sa = engine_sim_add_stream(s, 0, 0, &err);
+	sb = engine_sim_add_stream(s, 0, 0, &err);
+	st[0] = engine_sim_add_stream(s, 0, 0, &err);
+	st[1] = engine_sim_add_stream(s, 1, 0, &err);
+	sd = engine_sim_add_stream(s, 1, 0, &err);
+	opa = engine_sim_add_kernels(s, sa, &a, 1, NULL, NULL, 0, &err);
+	opb = engine_sim_add_kernels(s, sb, &b, 1, NULL, NULL, 0, &err);
+	opd = engine_sim_add_kernels(s, sd, &delay, 1, NULL, NULL, 0, &err);
+	ck_assert_msg(engine_sim_add_comm(s, ENGINE_COMM_ALLREDUCE, st, 2, 4000000, NULL, &opd, 1, &err) >= 0,
+		      "%s", err.msg);
+	ck_assert_int_eq(engine_sim_run(s, NULL, &err), 0);
+	ck_assert(llabs(engine_sim_op_end(s, opa) - 20000) <= 1);
+	ck_assert(llabs(engine_sim_op_end(s, opb) - 21000) <= 1);
+	engine_sim_free(s);
+}
+END_TEST
+
 /* Every planner's plan and random hand-made plans (stages, replicas,
  * partitions, several slots per partition) run to the end: the schedule
  * never deadlocks, whatever the placement. */
@@ -1978,6 +2019,7 @@ Suite *test_suite(void)
 	tcase_add_test(sim, a_partial_last_wave_costs_only_its_blocks);
 	tcase_add_test(sim, planner_and_simulator_agree_on_each_pair_of_kernel_classes);
 	tcase_add_test(sim, a_collective_holds_sms_of_its_partition_while_its_data_moves);
+	tcase_add_test(sim, a_kernel_that_loses_its_sms_to_a_collective_waits_and_ends_later);
 	tcase_add_test(sim, two_memory_bound_partitions_share_hbm);
 	tcase_add_test(sim, a_small_partition_cannot_draw_all_of_hbm);
 	tcase_add_test(sim, kernels_of_streams_take_turns_on_their_partition);
