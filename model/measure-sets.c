@@ -196,9 +196,12 @@ static int import_parvagpu(struct model_meas_set *s, const char *path, const cha
 		m.sms = gpc == 7 ? A100_MIG_7G_SMS : (int)gpc * A100_SMS_PER_GPC;
 		m.copies = (int)procs;
 		m.launch = MODEL_MEAS_LAUNCH_EAGER; /* PyTorch (NGC pytorch:21.11, README) */
-		/* scripts/dl_infer_runtime.py times images_cpu.to(device) (a
-		 * pageable torch.ones batch) with the forward, in a loop with no
-		 * synchronisation: the copy waits for the previous batch */
+		/* scripts/dl_infer_runtime.py (5f3de1e) builds images_cpu once,
+		 * a pageable torch.ones batch (line 66), and times
+		 * images_cpu.to(device) with model(images_gpu) (lines 78-87).
+		 * The copy is blocking (no non_blocking: PyTorch's
+		 * cudaMemcpyAsync then cudaStreamSynchronize), so it waits for
+		 * the previous batch's kernels; nothing else synchronises. */
 		m.input_pageable = 1;
 		m.ns = batch / thr * 1e9;
 		m.ref_sms = A100_MIG_7G_SMS;

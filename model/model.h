@@ -1140,6 +1140,8 @@ struct model_meas {
  * 11.2 GB/s; 4.3-4.4 for the three of 16 MB and more); a V100 DGX Station
  * measured 9.9-10.7 GB/s on ResNet-50's 19 MB batches (kineto-tb-plugin)
  * and an H100 host 18.3 (TraceLens OWLv2): a host figure, not a GPU one.
+ * The rate is the copies' DMA time; on the PARAM host each DMA also began
+ * 253-264 us after its cudaMemcpyAsync call (not charged).
  */
 #define MODEL_MEAS_PAGEABLE_H2D_GBPS 5.7
 /* Who launched a named model's kernels: unknown (no host term: the

@@ -587,6 +587,9 @@ START_TEST(parvagpu_rows_are_mig_slices_with_mps_copies_and_the_7g_row_as_refere
 	ck_assert_int_eq(m->sms, 14);
 	ck_assert_int_eq(m->copies, 2);
 	ck_assert_int_eq(m->launch, MODEL_MEAS_LAUNCH_EAGER); /* PyTorch */
+	/* each timed step copies its pageable input, blocking
+	 * (dl_infer_runtime.py:85 at 5f3de1e) */
+	ck_assert_int_eq(m->input_pageable, 1);
 	ck_assert_double_eq_tol(m->ns, 1e9 / 125.968, 1e-3);
 	/* reference: line 182, 7,1,1,195.826 (98 SMs) */
 	ck_assert_int_eq(m->ref_sms, 98);
