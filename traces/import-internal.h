@@ -418,8 +418,8 @@ void imp_host_release(struct imp_host *h);
  * callbacks' convention (1 to go on, 0 with im->err filled and im->failed
  * set) or the library's (0 or a negative MO code); each says which.
  */
-/* Interned strings: id -> name (in the tree's string pool), name -> id (the
- * pooled pointer's id in the tree's hash map). */
+/* Interned strings: id -> name (in the tree's string pool); a name's id is
+ * the pool's own (trace_strpool_id). */
 struct imp_strtab {
 	const char **names;     /* by id: the pool's own ids */
 	size_t n, cap;

@@ -108,7 +108,7 @@ static void timing(struct result *r, const struct timespec *t0, const struct rus
 	r->wall = (double)(t1.tv_sec - t0->tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0->tv_nsec);
 	r->cpu = (double)ru->ru_utime.tv_sec + 1e-6 * (double)ru->ru_utime.tv_usec +
 		 (double)ru->ru_stime.tv_sec + 1e-6 * (double)ru->ru_stime.tv_usec;
-	r->rss_mb = (double)ru->ru_maxrss / 1024.0;
+	r->rss_mb = (double)ru->ru_maxrss / 1024.0; /* KiB -> MiB */
 }
 
 /* Import path in a child; the child writes its stats into a pipe. */
@@ -238,7 +238,7 @@ static double report_inspect(const char *path, const struct result *r, int pairs
 	}
 	qsort(pct, (size_t)pairs, sizeof(pct[0]), cmp_double);
 	printf("%-34s mosaic inspect --json (import, summary, analyses) cpu %6.2f s (mean), peak "
-	       "RSS %.1f MB: %+.0f %% CPU over the import, median of %d interleaved pair(s) "
+	       "RSS %.1f MiB: %+.0f %% CPU over the import, median of %d interleaved pair(s) "
 	       "(%+.0f..%+.0f %%; target at most +20 %%)\n", "", cpu, *rss, pct[pairs / 2], pairs,
 	       pct[0], pct[pairs - 1]);
 	return pct[pairs / 2];
@@ -319,7 +319,7 @@ static double report_hta(const struct result *h, const struct result *r)
 		printf("%-34s HTA failed on this trace (run it by hand to see why)\n", "");
 		return 0;
 	}
-	printf("%-34s HTA wall %6.2f s, cpu %6.2f s, peak RSS %.1f MB; import/HTA speed ratio "
+	printf("%-34s HTA wall %6.2f s, cpu %6.2f s, peak RSS %.1f MiB; import/HTA speed ratio "
 	       "%.1f (cpu) %.1f (wall), memory 1/%.0f\n", "", h->wall, h->cpu, h->rss_mb,
 	       r->cpu > 0 ? h->cpu / r->cpu : 0, r->wall > 0 ? h->wall / r->wall : 0,
 	       r->rss_mb > 0 ? h->rss_mb / r->rss_mb : 0);
@@ -352,7 +352,7 @@ static void report(const char *label, const struct result *r)
 	}
 	double mb = (double)r->st.input_bytes / 1e6;
 	printf("%-34s %9.1f MB JSON  wall %6.2f s = %6.1f MB/s  cpu %6.2f s = %6.1f MB/s  "
-	       "peak RSS %7.1f MB  (%llu events, %llu kernels, %llu host intervals kept)\n",
+	       "peak RSS %7.1f MiB  (%llu events, %llu kernels, %llu host intervals kept)\n",
 	       label, mb, r->wall, r->wall > 0 ? mb / r->wall : 0, r->cpu, r->cpu > 0 ? mb / r->cpu : 0,
 	       r->rss_mb, (unsigned long long)r->st.events,
 	       (unsigned long long)(r->st.kernels + r->st.collectives),
@@ -555,7 +555,7 @@ static int run_size(double mb, int first, int hta, struct size_figs *f)
 	f->rss = r.rss_mb;
 	if (z.ok && r.ok)
 		printf("%-34s zcat wall %6.2f s, cpu %6.2f s = %6.1f MB/s; import/zcat speed "
-		       "ratio %.2f (cpu) %.2f (wall); peak RSS %.1f MB\n", "", z.wall, z.cpu,
+		       "ratio %.2f (cpu) %.2f (wall); peak RSS %.1f MiB\n", "", z.wall, z.cpu,
 		       z.cpu > 0 ? (double)r.st.input_bytes / 1e6 / z.cpu : 0,
 		       r.cpu > 0 ? z.cpu / r.cpu : 0, r.wall > 0 ? z.wall / r.wall : 0, r.rss_mb);
 	else
@@ -597,7 +597,7 @@ static void print_summary(const struct size_figs *f, const double *sizes)
 	double s = spread(rss, 3), is = spread(irss, 3);
 
 	printf("summary (measured): import/zcat speed ratio (cpu) %.2f / %.2f / %.2f, peak RSS "
-	       "%.1f / %.1f / %.1f MB at %.0f / %.0f / %.0f MB of JSON\n", f[0].zcat, f[1].zcat,
+	       "%.1f / %.1f / %.1f MiB at %.0f / %.0f / %.0f MB of JSON\n", f[0].zcat, f[1].zcat,
 	       f[2].zcat, f[0].rss, f[1].rss, f[2].rss, sizes[0], sizes[1], sizes[2]);
 	if (s > 0)
 		printf("target (measured): import memory flat, max/min peak RSS %.2f across %.0f..%.0f "
@@ -605,7 +605,7 @@ static void print_summary(const struct size_figs *f, const double *sizes)
 		       verdict(s <= FLAT_MAX_RATIO));
 	if (f[0].inspect != 0) {
 		printf("summary (measured): mosaic inspect --json adds %+.0f %% CPU to the import at "
-		       "%.0f MB of JSON (median of %d pairs); its peak RSS %.1f / %.1f / %.1f MB\n",
+		       "%.0f MB of JSON (median of %d pairs); its peak RSS %.1f / %.1f / %.1f MiB\n",
 		       f[0].inspect, sizes[0], INSPECT_PAIRS, irss[0], irss[1], irss[2]);
 		printf("target (measured): the analyses add at most %+.0f %% to the import: %+.0f %% at "
 		       "%.0f MB: %s\n", ANALYSES_MAX_PCT, f[0].inspect, sizes[0],
