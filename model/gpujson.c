@@ -111,8 +111,8 @@ static int parse_one(json_t *obj, const struct model_json *j, const char *at, st
 	if (g->cc_major < 1 || g->cc_major > 99 || g->cc_minor < 0 || g->cc_minor > 9)
 		return model_json_fail(j, at, "compute capability %d.%d: out of range", g->cc_major,
 				       g->cc_minor);
-	if (g->sms <= 0 || g->sms > 1024)
-		return model_json_fail(j, at, "sms: %d is out of range [1, 1024]", g->sms);
+	if (g->sms <= 0 || g->sms > MODEL_GPU_SMS_MAX)
+		return model_json_fail(j, at, "sms: %d is out of range [1, %d]", g->sms, MODEL_GPU_SMS_MAX);
 	if (g->hbm_gbps <= 0 || g->fp32_tflops <= 0)
 		return model_json_fail(j, at, "hbm_gbps and fp32_tflops must be positive");
 	/* defaults from the compute capability for limits not given */

@@ -24,12 +24,15 @@
 /* GPU specs and the GPU registry                                          */
 /* ------------------------------------------------------------------------ */
 
+/* A GPU's SMs are at most this many (the largest built-in has 144). */
+#define MODEL_GPU_SMS_MAX 1024
+
 struct model_gpu {
 	/* identity */
 	char name[64];        /* as CUDA reports it: "NVIDIA H100 80GB HBM3" */
 	char short_name[32];  /* "h100", "a100-80gb-pcie", ... */
 	int cc_major, cc_minor;
-	int sms;
+	int sms;              /* 1..MODEL_GPU_SMS_MAX (gpujson.c checks a file's) */
 	int clock_mhz;        /* boost clock */
 	int64_t mem_bytes;
 	/* per-SM and per-block limits (the CUDA occupancy rules) */
@@ -337,17 +340,22 @@ void model_sm_alloc(const double *d, int n, double cap, int first, double *out);
  * without an active-thread percentage, as ParvaGPU ran 1-5 processes in one
  * MIG instance; or time slices): model_sm_alloc over n copies, each
  * demanding d = min(blocks, sms) SMs.  The copies that get SMs (a[i] >= 1)
- * run side by side, sharing the DRAM bandwidth equally; each copy is first
- * in turn, so its mean rate is the mean over the positions i of
- * 1 / body(a[i]), body = model_kernel_predict_at_quota at a[i] SMs less its
- * fixed latency, which is paid once (the next copy's launch overlaps the
+ * run side by side under the simulator's rules: the clock of the clocked
+ * (tensor-core compute-bound) copies' SMs, and the DRAM bandwidth shared
+ * max-min fair among the running copies' demands at their SMs (a copy on
+ * fewer SMs that pulls less leaves the rest to the others).  Each copy is
+ * first in turn, so its mean rate is the mean over the positions i of
+ * 1 / body(a[i]), body = the kernel's time (model_kphys_ns, its recording
+ * taken alone at recorded_sms) at a[i] SMs, that clock and its share, less
+ * its fixed latency, which is paid once (the next copy's launch overlaps the
  * running one's body): time = latency + n / sum_i 1 / body(a[i]).  So a
  * kernel whose blocks fill the SMs runs alone and the n copies take turns,
  * each on all sms SMs with the whole DRAM bandwidth (n rounds of its body);
  * copies of a kernel that fills d < sms SMs run floor(sms / d) side by
  * side, and one more on the sms mod d SMs left.  n = 1: the kernel alone at
- * min(d, sms) SMs.  gpu's dram_share, if set, is divided further.  Nothing
- * fitted.  Exact for sms <= 256 (at most 256 copies hold SMs).
+ * min(d, sms) SMs (model_kernel_ns_at_quota).  sms is clamped to the GPU's;
+ * gpu's dram_share, if set, is the bandwidth the copies share.  Nothing
+ * fitted.
  */
 double model_kernel_ns_shared(const struct model_gpu *gpu, const struct trace_kernel *k,
 			      int recorded_sms, int sms, int n);
@@ -571,7 +579,7 @@ double model_corun_slowdown_in(const struct model_gpu *gpu, const struct model_l
 			       const struct model_load *others, int n_others);
 /* Max-min fair shares out[0..n-1] of cap for the demands d[0..n-1] (a demand
  * under the equal share is met in full, the rest split the remainder
- * equally); at most MODEL_CORUN_MAX + 1 demands count. */
+ * equally), for any n >= 0 (O(n^2) at worst). */
 void model_fair_shares(const double *d, int n, double cap, double *out);
 /*
  * Collectives hold SMs and DRAM bandwidth while their data moves (the

@@ -251,26 +251,24 @@ void model_kphys_from_trace(const struct model_gpu *g, const struct trace_kernel
 
 void model_fair_shares(const double *d, int n, double cap, double *out)
 {
-	unsigned char done[MODEL_CORUN_MAX + 1] = { 0 };
 	double given = 0;
 	int left = n;
 
-	if (n > MODEL_CORUN_MAX + 1)
-		n = left = MODEL_CORUN_MAX + 1;
+	for (int i = 0; i < n; i++)
+		out[i] = -1; /* not yet given: a share is never negative */
 	for (;;) {
 		double share = (cap - given) / (left > 0 ? left : 1);
 		int progressed = 0;
 		for (int i = 0; i < n; i++)
-			if (!done[i] && d[i] <= share) {
+			if (out[i] < 0 && d[i] <= share) {
 				out[i] = d[i] > 0 ? d[i] : 0;
-				done[i] = 1;
 				given += out[i];
 				left--;
 				progressed = 1;
 			}
 		if (!progressed) {
 			for (int i = 0; i < n; i++)
-				if (!done[i])
+				if (out[i] < 0)
 					out[i] = share;
 			return;
 		}

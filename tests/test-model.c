@@ -1627,6 +1627,21 @@ START_TEST(the_host_fit_reads_launch_intervals_of_a_measured_trace)
 }
 END_TEST
 
+/* Max-min fair shares for more demands than the co-runner bound: 39
+ * demands of 1 and one of 100 under a cap of 50 give 39 x 1 and 11. */
+START_TEST(fair_shares_meet_the_small_demands_for_any_number_of_them)
+{
+	double d[40], out[40];
+
+	for (int i = 0; i < 40; i++)
+		d[i] = i < 39 ? 1 : 100;
+	model_fair_shares(d, 40, 50, out);
+	for (int i = 0; i < 39; i++)
+		ck_assert_double_eq_tol(out[i], 1, 1e-12);
+	ck_assert_double_eq_tol(out[39], 11, 1e-12);
+}
+END_TEST
+
 /* N processes sharing SMs with no SM limit (model_kernel_ns_shared), by
  * hand on an A100 at 54 SMs (HBM 2039 GB/s x 0.9 achievable, saturated by
  * half the 108 SMs: one SM pulls 2039 x 0.9 / 54).  A 100 us streaming
@@ -1637,14 +1652,20 @@ END_TEST
  * 8500 ns of body at the 4 SMs' pull) fills 4 SMs: 54 / 4 = 13 copies fit
  * side by side, each pulling no more than its 1/13 of the bandwidth, so up
  * to 13 processes take 10000 ns each.  16 processes: 13 copies on 4 SMs and
- * one on the 2 SMs left run at once, sharing the bandwidth 14 ways; a 4-SM
- * copy gets 1/14 < 4/54 of it: 8500 x (4/54) / (1/14) = 8500 x 56/54 ns; the
- * 2-SM copy pulls half of 4 SMs: 17000 ns.  Each copy is first in turn:
- * 1500 + 16 / (13 / (8500 x 56/54) + 1 / 17000) = 1500 + 16 x 952000 / 1460
- * = 11932.877 ns.  One process: the kernel alone. */
+ * one on the 2 SMs left run at once; the 2-SM copy pulls 2/54 of the
+ * bandwidth, the 13 others 4/54 each: 54/54, so max-min fair sharing (the
+ * simulator's) meets every demand (an equal 1/14 split would hold the 4-SM
+ * copies to 1/14 < 4/54 and stretch them to 8500 x 56/54).  So the 4-SM
+ * copies take 8500 ns of body, the 2-SM one 17000.  Each copy is first in
+ * turn: 1500 + 16 / (13 / 8500 + 1 / 17000) = 1500 + 16 x 17000 / 27 =
+ * 11574.074 ns.  One process: the kernel alone; more SMs than the GPU's:
+ * the GPU's.  On a GPU of 1024 SMs (saturating the HBM at 512) 300 copies
+ * of a 1-block kernel all run side by side (each pulls 1/512 of the
+ * bandwidth, 300/512 together): as long as 2 copies. */
 START_TEST(processes_sharing_sms_take_turns_on_kernels_that_fill_them)
 {
 	const struct model_gpu *a = gpu("a100-80gb-sxm");
+	struct model_gpu wide;
 	struct trace_kernel big, small;
 
 	memset(&big, 0, sizeof(big));
@@ -1662,7 +1683,15 @@ START_TEST(processes_sharing_sms_take_turns_on_kernels_that_fill_them)
 	ck_assert_double_eq_tol(model_kernel_ns_shared(a, &big, a->sms, 54, 1), 100000, 1e-9);
 	ck_assert_double_eq_tol(model_kernel_ns_shared(a, &big, a->sms, 54, 3), 297000, 1e-9);
 	ck_assert_double_eq_tol(model_kernel_ns_shared(a, &small, a->sms, 54, 13), 10000, 1e-9);
-	ck_assert_double_eq_tol(model_kernel_ns_shared(a, &small, a->sms, 54, 16), 11932.877, 1e-3);
+	ck_assert_double_eq_tol(model_kernel_ns_shared(a, &small, a->sms, 54, 16), 11574.074, 1e-3);
+	ck_assert_double_eq_tol(model_kernel_ns_shared(a, &small, a->sms, 500, 16),
+				model_kernel_ns_shared(a, &small, a->sms, a->sms, 16), 1e-9);
+	wide = *a;
+	wide.sms = MODEL_GPU_SMS_MAX;
+	wide.hbm_gbps = a->hbm_gbps * wide.sms / a->sms;
+	small.grid_x = 1;
+	ck_assert_double_eq_tol(model_kernel_ns_shared(&wide, &small, wide.sms, wide.sms, 300),
+				model_kernel_ns_shared(&wide, &small, wide.sms, wide.sms, 2), 1e-6);
 }
 END_TEST
 
@@ -1769,6 +1798,7 @@ Suite *test_suite(void)
 	tcase_add_test(tc, a_kernel_stream_lasts_the_max_of_host_issue_and_gpu_work);
 	tcase_add_test(tc, the_host_is_named_not_taken_from_the_gpu);
 	tcase_add_test(tc, processes_sharing_sms_take_turns_on_kernels_that_fill_them);
+	tcase_add_test(tc, fair_shares_meet_the_small_demands_for_any_number_of_them);
 	tcase_add_test(tc, a_graph_executor_costs_each_kernel_a_launch_and_its_operators_without_python);
 	tcase_add_test(tc, a_mig_instance_is_a_gpu_with_its_slices_of_memory_bandwidth_and_l2);
 	tcase_add_test(tc, a_mig_instance_computes_at_its_own_sms_rate);
