@@ -492,16 +492,22 @@ START_TEST(a_model_row_says_how_its_kernels_were_launched_its_input_copied_and_i
 				 "model,fp16,name=resnet50 batch=1 launch=executor,h100,whole,-,none,900\n"
 				 "model,int8,name=bert-large batch=1 engine=tensorrt,h100,whole,-,none,900\n"
 				 "model,int8,name=bert-large batch=1 engine=framework,h100,whole,-,none,900\n";
-	static const char bad[] = "kind,dtype,shape,gpu,mechanism,quota,corun,time_us\n"
-				  "model,fp16,name=resnet50 batch=1 launch=lazy,h100,whole,-,none,5000\n";
-	static const char bad_input[] = "kind,dtype,shape,gpu,mechanism,quota,corun,time_us\n"
-					"model,fp16,name=resnet50 batch=1 input=pinned,h100,whole,-,none,5\n";
-	static const char bad_engine[] = "kind,dtype,shape,gpu,mechanism,quota,corun,time_us\n"
-					 "model,fp16,name=bert-large batch=1 engine=onnx,h100,whole,-,none,5\n";
-	static const char engine_train[] = "kind,dtype,shape,gpu,mechanism,quota,corun,time_us\n"
-					   "model,fp16,name=bert-large batch=1 engine=tensorrt mode=train,h100,whole,-,none,5\n";
-	static const char engine_kernel[] = "kind,dtype,shape,gpu,mechanism,quota,corun,time_us\n"
-					    "gemm,fp16,m=1 n=1 k=1 engine=tensorrt,h100,whole,-,none,5\n";
+	/* each refused with its file, line, column and the reason */
+	static const struct {
+		const char *row, *want;
+	} bad[] = {
+		{ "model,fp16,name=resnet50 batch=1 launch=lazy,h100,whole,-,none,5000",
+		  "launch must be eager, graphs or executor, not 'lazy'" },
+		{ "model,fp16,name=resnet50 batch=1 input=pinned,h100,whole,-,none,5",
+		  "input must be pageable or none, not 'pinned'" },
+		{ "model,fp16,name=bert-large batch=1 engine=onnx,h100,whole,-,none,5",
+		  "r.csv:2:36: field 'shape': engine must be framework or tensorrt, not 'onnx'" },
+		{ "model,fp16,name=bert-large batch=1 engine=tensorrt mode=train,h100,whole,-,none,5",
+		  "engine=tensorrt is an inference engine: not with mode=train" },
+		{ "gemm,fp16,m=1 n=1 k=1 engine=tensorrt,h100,whole,-,none,5",
+		  "key 'engine' does not apply to this kind" },
+	};
+	char text[256];
 	struct model_meas_set s;
 	struct mo_err err;
 
@@ -515,20 +521,12 @@ START_TEST(a_model_row_says_how_its_kernels_were_launched_its_input_copied_and_i
 	ck_assert_int_eq(s.m[5].launch, MODEL_MEAS_LAUNCH_EXECUTOR);
 	/* and whether it ran as a TensorRT engine (default: the framework) */
 	ck_assert(!s.m[5].tensorrt && s.m[6].tensorrt && !s.m[7].tensorrt);
-	ck_assert_int_eq(model_meas_parse_csv(&s, bad, sizeof(bad) - 1, "bad.csv", &err), -MO_EINPUT);
-	ck_assert_ptr_nonnull(strstr(err.msg, "launch must be eager, graphs or executor, not 'lazy'"));
-	ck_assert_int_eq(model_meas_parse_csv(&s, bad_input, sizeof(bad_input) - 1, "b.csv", &err),
-			 -MO_EINPUT);
-	ck_assert_ptr_nonnull(strstr(err.msg, "input must be pageable or none, not 'pinned'"));
-	ck_assert_int_eq(model_meas_parse_csv(&s, bad_engine, sizeof(bad_engine) - 1, "e.csv", &err),
-			 -MO_EINPUT);
-	ck_assert_ptr_nonnull(strstr(err.msg, "e.csv:2:36: field 'shape': engine must be framework or tensorrt, not 'onnx'"));
-	ck_assert_int_eq(model_meas_parse_csv(&s, engine_train, sizeof(engine_train) - 1, "t.csv", &err),
-			 -MO_EINPUT);
-	ck_assert_ptr_nonnull(strstr(err.msg, "engine=tensorrt is an inference engine: not with mode=train"));
-	ck_assert_int_eq(model_meas_parse_csv(&s, engine_kernel, sizeof(engine_kernel) - 1, "k.csv", &err),
-			 -MO_EINPUT);
-	ck_assert_ptr_nonnull(strstr(err.msg, "key 'engine' does not apply to this kind"));
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		int n = snprintf(text, sizeof(text), "kind,dtype,shape,gpu,mechanism,quota,corun,time_us\n%s\n",
+				 bad[i].row);
+		ck_assert_int_eq(model_meas_parse_csv(&s, text, (size_t)n, "r.csv", &err), -MO_EINPUT);
+		ck_assert_msg(strstr(err.msg, bad[i].want), "case %zu: %s", i, err.msg);
+	}
 	model_meas_set_release(&s);
 }
 END_TEST

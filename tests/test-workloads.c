@@ -275,6 +275,20 @@ START_TEST(a_convolution_forward_moves_its_tensors_once_not_the_im2col_matrix)
 }
 END_TEST
 
+/* t's kernels are exactly names[0..n), in order. */
+static void kernels_are(const struct trace_mem *t, const char *const *names, size_t n)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < t->n; i++)
+		if (t->recs[i].kind == TRACE_KIND_KERNEL) {
+			ck_assert_uint_lt(k, n);
+			ck_assert_str_eq(t->recs[i].u.kernel.name, names[k]);
+			k++;
+		}
+	ck_assert_uint_eq(k, n);
+}
+
 /* A TensorRT engine (impl "tensorrt") folds each batch norm into its
  * convolution and runs the ReLU and the residual add in the epilogue: the
  * int8 ResNet-50's stem and first bottleneck at batch 2 are six kernels
@@ -295,17 +309,10 @@ START_TEST(a_tensorrt_conv_engine_fuses_batch_norm_relu_and_the_residual_add)
 	const struct model_gpu *g = model_gpu_find("a100-80gb-sxm", NULL);
 	struct trace_mem t;
 	struct mo_err err;
-	size_t n = 0;
 
 	trace_mem_init(&t);
 	ck_assert(workload_kernels(w, 0, 0, 1, WORKLOAD_FWD, 2, g, &t, &err) == 0);
-	for (size_t i = 0; i < t.n; i++)
-		if (t.recs[i].kind == TRACE_KIND_KERNEL) {
-			ck_assert_uint_lt(n, 6);
-			ck_assert_str_eq(t.recs[i].u.kernel.name, names[n]);
-			n++;
-		}
-	ck_assert_uint_eq(n, 6);
+	kernels_are(&t, names, 6);
 	ck_assert_int_eq(kernel_bytes(&t, "conv:1x1_expand:int8"),
 			 2LL * 56 * 56 * 64 + 64 * 256 + 2 * (2LL * 56 * 56 * 256));
 	trace_mem_release(&t);
@@ -342,7 +349,6 @@ START_TEST(a_tensorrt_bert_engine_fuses_embeddings_skip_layer_norms_and_gelu)
 	struct workload *w, *plain, *no_types;
 	struct trace_mem t;
 	struct mo_err err;
-	size_t n = 0;
 
 	snprintf(mod, sizeof(mod), layer, 2);
 	snprintf(spec, sizeof(spec), "{\"name\":\"b\",\"batch\":2,\"dtype\":\"int8\",\"modules\":[{"
@@ -357,13 +363,7 @@ START_TEST(a_tensorrt_bert_engine_fuses_embeddings_skip_layer_norms_and_gelu)
 	no_types = load_str_ok(spec);
 	trace_mem_init(&t);
 	ck_assert(workload_kernels(w, 0, 0, 1, WORKLOAD_FWD, 2, g, &t, &err) == 0);
-	for (size_t i = 0; i < t.n; i++)
-		if (t.recs[i].kind == TRACE_KIND_KERNEL) {
-			ck_assert_uint_lt(n, 8);
-			ck_assert_str_eq(t.recs[i].u.kernel.name, names[n]);
-			n++;
-		}
-	ck_assert_uint_eq(n, 8);
+	kernels_are(&t, names, 8);
 	ck_assert_int_eq(kernel_bytes(&t, "emb_layer_norm"), 4LL * 256 * 64);
 	ck_assert_int_eq(kernel_bytes(&t, "skip_layer_norm"), 3LL * 256 * 64);
 	trace_mem_release(&t);

@@ -189,14 +189,21 @@ static void norm(struct gen *g, const char *name, int64_t rows, int64_t width)
 		s->a = rows, s->b = width, s->rms = g->m->norm == WORKLOAD_NORM_RMSNORM;
 }
 
-/* The residual add of a block and, post-norm, the norm after it: under a
- * TensorRT engine one kernel that reads both tensors (SkipLayerNorm, enum
- * workload_impl). */
+/* A post-norm encoder (BERT) built as a TensorRT engine with NVIDIA's BERT
+ * plugins (enum workload_impl): its embedding and residual norms are fused
+ * and GELU runs in fc1's epilogue. */
+static int trt_bert(const struct workload_module *m)
+{
+	return m->impl == WORKLOAD_IMPL_TENSORRT && m->arch == WORKLOAD_ARCH_ENCODER && !m->final_norm;
+}
+
+/* The residual add of a block and, post-norm, the norm after it: in a
+ * TensorRT BERT one kernel that reads both tensors (SkipLayerNorm). */
 static void residual(struct gen *g, const char *norm_name, int64_t T, int64_t H, int post_norm)
 {
 	struct step *s;
 
-	if (post_norm && g->m->impl == WORKLOAD_IMPL_TENSORRT) {
+	if (trt_bert(g->m)) {
 		if ((s = add(g, S_NORM, norm_name)))
 			s->a = T, s->b = H, s->reads = 2, s->rms = g->m->norm == WORKLOAD_NORM_RMSNORM;
 		return;
@@ -388,8 +395,8 @@ static void block(struct gen *g, int post_norm)
 	} else {
 		linear(g, "gemm:fc1", T, F, H, m->bias);
 	}
-	if (!(m->impl == WORKLOAD_IMPL_TENSORRT && post_norm && m->act == WORKLOAD_ACT_GELU))
-		activation(g, T * F); /* else in fc1's epilogue (enum workload_impl) */
+	if (!(trt_bert(m) && m->act == WORKLOAD_ACT_GELU))
+		activation(g, T * F); /* else in fc1's epilogue */
 	linear(g, "gemm:fc2", T, H, F, m->bias);
 	dropout(g, "resid_dropout", T * H);
 	residual(g, "norm:mlp", T, H, post_norm);
@@ -401,8 +408,7 @@ static void input_side(struct gen *g)
 	int64_t S = m->seq, T = g->samples * S, H = m->hidden;
 	struct step *s;
 
-	if (m->impl == WORKLOAD_IMPL_TENSORRT && m->arch == WORKLOAD_ARCH_ENCODER && m->vocab &&
-	    m->embed_norm) { /* EmbLayerNorm: the gathers, adds and norm in one kernel */
+	if (trt_bert(m) && m->vocab && m->embed_norm) { /* EmbLayerNorm: gathers, adds and norm */
 		if ((s = add(g, S_NORM, "norm:embed")))
 			s->a = T, s->b = H, s->reads = 1 + (m->pos == WORKLOAD_POS_LEARNED) + (m->type_vocab > 0);
 		return;
