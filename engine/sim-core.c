@@ -881,49 +881,17 @@ static int64_t finish_time(int64_t now, double rem, double rate)
 
 #define MAX_RUN 64 /* concurrent kernels per GPU that get a rate */
 
-/* Max-min fair split of cap among demands d[0..n-1] (>= 0) into a[], when
- * they ask for more than 0.999 cap together (waterfill below). */
-static void waterfill_over(const double *d, double *a, int n, double cap)
-{
-	uint64_t done = 0; /* bit i: a[i] is final (n <= MAX_RUN = 64) */
-	int left = n;
-
-	while (left > 0 && cap > 1e-12) {
-		double share = cap / left;
-		int progressed = 0;
-		for (int i = 0; i < n; i++) {
-			if ((done >> i & 1) || d[i] > share)
-				continue;
-			a[i] = d[i];
-			cap -= d[i];
-			done |= (uint64_t)1 << i;
-			left--;
-			progressed = 1;
-		}
-		if (!progressed) {
-			for (int i = 0; i < n; i++)
-				if (!(done >> i & 1)) {
-					a[i] = share;
-					done |= (uint64_t)1 << i;
-				}
-			left = 0;
-		}
-	}
-	for (int i = 0; i < n; i++)
-		if (!(done >> i & 1))
-			a[i] = 0; /* the capacity ran out */
-}
-
 /* Max-min fair split of cap among demands d[0..n-1] (>= 0) into a[].  When
  * they ask for at most 0.999 cap together (sum, added in index order), each
- * gets its demand: waterfill_over would give every one of them its own d[i]
- * (the rounding of cap as they subtract stays far inside the margin), so it
- * is skipped.  Returns the split: d itself in that case, else a. */
+ * gets its demand: model_fair_shares (the model's one max-min splitter)
+ * would give every one of them its own d[i] (the rounding of cap as they add
+ * up stays far inside the margin), so it is skipped.  Returns the split: d
+ * itself in that case, else a. */
 static const double *waterfill(const double *d, double *a, int n, double cap, double sum)
 {
 	if (sum <= 0.999 * cap)
 		return d;
-	waterfill_over(d, a, n, cap);
+	model_fair_shares(d, n, cap, a);
 	return a;
 }
 
