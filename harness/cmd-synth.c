@@ -106,7 +106,54 @@ static int override(struct workload *w, int okind, int oimpl, int cpu, int batch
 	return 0;
 }
 
-int cmd_synth(int argc, char **argv)
+/* What the command line asked for (-1 or 0: the spec's). */
+struct synth_args {
+	const char *gpu_name, *out;
+	int json, quiet, batch, micro, launch, okind, oimpl, cpu;
+};
+
+/* One option c with its argument into a; 0, or the usage error's exit code. */
+static int take_option(int c, struct synth_args *a)
+{
+	struct mo_err err;
+	long long v;
+
+	mo_err_clear(&err);
+	switch (c) {
+	case 'b':
+	case 'm':
+		if (cli_int(c == 'b' ? "--batch" : "--microbatch", optarg, 1, 1 << 24, &v, &err) < 0)
+			return cli_usage_error("synth", "%s", err.msg);
+		*(c == 'b' ? &a->batch : &a->micro) = (int)v;
+		return 0;
+	case 'l':
+		if ((a->launch = model_launch_parse(optarg)) < 0)
+			return cli_usage_error("synth", "--launch '%s': expected eager, graphs or executor", optarg);
+		return 0;
+	case 'C':
+		if ((a->cpu = model_host_cpu_parse(optarg)) < 0)
+			return cli_usage_error("synth", "--cpu '%s': expected h100-traces, "
+					       "a100-traces or v100-traces", optarg);
+		return 0;
+	case 'O':
+		if ((a->okind = workload_opt_kind_parse(optarg)) < 0)
+			return cli_usage_error("synth", "--optimizer '%s': expected adam, adamw or sgd", optarg);
+		return 0;
+	case 'I':
+		if ((a->oimpl = workload_opt_impl_parse(optarg)) < 0)
+			return cli_usage_error("synth", "--optimizer-impl '%s': expected foreach, "
+					       "for-loop or fused", optarg);
+		return 0;
+	case 'g': a->gpu_name = optarg; return 0;
+	case 'o': a->out = optarg; return 0;
+	case 'j': a->json = 1; return 0;
+	case CLI_OPT_QUIET: a->quiet = 1; return 0;
+	}
+	return -1;
+}
+
+/* The command line into a; -1 to go on, else the exit code (usage, --help). */
+static int parse_args(int argc, char **argv, struct synth_args *a)
 {
 	static const struct option opts[] = {
 		{"gpu", required_argument, NULL, 'g'},
@@ -122,98 +169,76 @@ int cmd_synth(int argc, char **argv)
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
-	const char *gpu_name = NULL, *out = NULL;
-	const struct model_gpu *gpu;
-	struct workload *w = NULL;
-	struct workload_synth_stats st;
-	struct trace_writer *tw = NULL;
-	struct trace_sink sink;
-	struct mo_err err;
-	int json = 0, quiet = 0, c, rc, batch = 0, micro = 0, launch = -1, okind = -1, oimpl = -1;
-	int cpu = -1;
-	struct model_host host;
+	int c, rc;
 
-	mo_err_clear(&err);
+	*a = (struct synth_args){.launch = -1, .okind = -1, .oimpl = -1, .cpu = -1};
 	optind = 1;
 	while ((c = cli_getopt(argc, argv, "g:o:jb:m:l:h", opts)) != -1) {
-		switch (c) {
-		case 'b':
-		case 'm': {
-			long long v;
-			if (cli_int(c == 'b' ? "--batch" : "--microbatch", optarg, 1, 1 << 24, &v, &err) < 0)
-				return cli_usage_error("synth", "%s", err.msg);
-			*(c == 'b' ? &batch : &micro) = (int)v;
-			break;
-		}
-		case 'l':
-			if ((launch = model_launch_parse(optarg)) < 0)
-				return cli_usage_error("synth",
-						       "--launch '%s': expected eager, graphs or executor", optarg);
-			break;
-		case 'C':
-			if ((cpu = model_host_cpu_parse(optarg)) < 0)
-				return cli_usage_error("synth", "--cpu '%s': expected h100-traces, "
-						       "a100-traces or v100-traces", optarg);
-			break;
-		case 'O':
-			if ((okind = workload_opt_kind_parse(optarg)) < 0)
-				return cli_usage_error("synth", "--optimizer '%s': expected adam, adamw or sgd",
-						       optarg);
-			break;
-		case 'I':
-			if ((oimpl = workload_opt_impl_parse(optarg)) < 0)
-				return cli_usage_error("synth", "--optimizer-impl '%s': expected foreach, "
-						       "for-loop or fused", optarg);
-			break;
-		case 'g': gpu_name = optarg; break;
-		case 'o': out = optarg; break;
-		case 'j': json = 1; break;
-		case CLI_OPT_QUIET: quiet = 1; break;
-		default:
-			if ((rc = cli_last_option("synth", c, usage)) >= 0)
-				return rc;
-			break;
-		}
+		if ((rc = take_option(c, a)) > 0)
+			return rc;
+		if (rc < 0 && (rc = cli_last_option("synth", c, usage)) >= 0)
+			return rc;
 	}
 	if (optind != argc - 1)
 		return cli_usage_error("synth", "expected one workload spec");
-	if (!out)
+	if (!a->out)
 		return cli_usage_error("synth", "missing -o OUT.mtr");
+	return -1;
+}
+
+/* The iteration of w on gpu written to out through the record cap; 0 or -1
+ * with err set and no file left. */
+static int write_iteration(const struct workload *w, const struct model_gpu *gpu,
+			   const struct model_host *host, const char *out,
+			   struct workload_synth_stats *st, struct mo_err *err)
+{
+	struct capped_sink cap = {.out = out};
+	struct trace_sink sink = {capped_header, capped_record, &cap};
+	struct trace_writer *tw = NULL;
+
+	if (trace_sink_writer(&cap.next, &tw, out) < 0 ||
+	    workload_synth_iteration_host(w, gpu, host, &sink, st, err) != 0) {
+		if (!err->code)
+			mo_err_set(err, MO_ENOMEM, "cannot write '%s': out of memory", out);
+		trace_writer_abort(tw);
+		return -1;
+	}
+	/* close releases the writer whether or not it succeeds */
+	return trace_writer_close(tw, err) < 0 ? -1 : 0;
+}
+
+int cmd_synth(int argc, char **argv)
+{
+	struct synth_args a;
+	const struct model_gpu *gpu;
+	struct workload *w = NULL;
+	struct workload_synth_stats st;
+	struct model_host host;
+	struct mo_err err;
+	int rc = parse_args(argc, argv, &a);
+
+	if (rc >= 0)
+		return rc;
+	mo_err_clear(&err);
 	if (cli_workload_load(argv[optind], &w, &err) < 0)
 		return cli_fail("synth", &err);
 	cli_workload_warnings("synth", w);
-	if (override(w, okind, oimpl, cpu, batch, micro) < 0) {
+	if (override(w, a.okind, a.oimpl, a.cpu, a.batch, a.micro) < 0) {
 		workload_free(w);
 		return MO_EXIT_USAGE;
 	}
-	gpu = model_gpu_find(gpu_name ? gpu_name : w->gpu, &err);
-	if (!gpu) {
+	gpu = model_gpu_find(a.gpu_name ? a.gpu_name : w->gpu, &err);
+	if (gpu && a.launch >= 0)
+		model_host_init_cpu(&host, a.launch, w->host_cpu);
+	if (!gpu || write_iteration(w, gpu, a.launch < 0 ? NULL : &host, a.out, &st, &err) < 0) {
 		workload_free(w);
 		return cli_fail("synth", &err);
 	}
-	if (launch >= 0)
-		model_host_init_cpu(&host, launch, w->host_cpu);
-	struct capped_sink cap = {.out = out};
-	sink = (struct trace_sink){capped_header, capped_record, &cap};
-	if (trace_sink_writer(&cap.next, &tw, out) < 0 ||
-	    workload_synth_iteration_host(w, gpu, launch < 0 ? NULL : &host, &sink, &st, &err) != 0) {
-		if (!err.code)
-			mo_err_set(&err, MO_ENOMEM, "cannot write '%s': out of memory", out);
-		trace_writer_abort(tw);
-		workload_free(w);
-		return cli_fail("synth", &err);
-	}
-	/* close releases the writer whether or not it succeeds */
-	if (trace_writer_close(tw, &err) < 0) {
-		workload_free(w);
-		return cli_fail("synth", &err);
-	}
-	for (int m = 0; m < w->n_modules && !quiet; m++)
+	for (int m = 0; m < w->n_modules && !a.quiet; m++)
 		if (w->modules[m].arch == WORKLOAD_ARCH_TRACE)
 			fprintf(stderr, "mosaic synth: note: module '%s' replays kernel durations measured "
 				"in '%s' (not predicted)\n", w->modules[m].name, w->modules[m].trace);
-	print_stats(w, gpu, &st, out, json);
-	rc = 0;
+	print_stats(w, gpu, &st, a.out, a.json);
 	workload_free(w);
-	return rc;
+	return 0;
 }
