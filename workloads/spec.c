@@ -691,16 +691,35 @@ static int64_t output_bytes_per_sample(const struct workload *w, const struct wo
 	return tokens * width * e * (m->copies > 0 ? m->copies : 1);
 }
 
-static int parse_workload(struct pctx *p, json_t *root, struct workload *w)
+/* The spec's dtype: one of the model's names the synthesiser builds
+ * (model_dtype_synthesisable: all but fp8). */
+static int get_dtype(struct pctx *p, const char *key, json_t *v, int *out)
+{
+	int ds[MODEL_NDTYPES], nd = 0, i = 0, rc;
+	const char *dtypes[MODEL_NDTYPES + 1] = {NULL};
+
+	for (int d = 0; d < MODEL_NDTYPES; d++)
+		if (model_dtype_synthesisable(d))
+			dtypes[nd] = model_dtype_name(d), ds[nd++] = d;
+	if (!(rc = get_enum(p, key, v, dtypes, &i)))
+		*out = ds[i];
+	return rc;
+}
+
+/* The objects of a spec's top level that other parsers read. */
+struct spec_parts {
+	json_t *modules, *edges, *cluster, *opt;
+};
+
+/* The top level's scalar fields into w, its objects into parts; the batch
+ * and microbatch checked.  0 or a negative error. */
+static int parse_top(struct pctx *p, json_t *root, struct workload *w, struct spec_parts *parts)
 {
 	const char *key;
-	json_t *v, *modules = NULL, *edges = NULL, *cluster = NULL, *opt = NULL;
+	json_t *v;
 	int64_t x;
 	int rc = 0, have_batch = 0, have_micro = 0;
 
-	if (!json_is_object(root))
-		return get_object(p, NULL, root);
-	w->dtype = MODEL_BF16;
 	json_object_foreach(root, key, v) {
 		if (!strcmp(key, "name"))
 			rc = get_str(p, key, v, w->name, sizeof w->name);
@@ -712,26 +731,18 @@ static int parse_workload(struct pctx *p, json_t *root, struct workload *w)
 		} else if (!strcmp(key, "microbatch")) {
 			if (!(rc = get_int(p, key, v, 1, 1 << 24, &x)))
 				w->microbatch = (int)x, have_micro = 1;
-		} else if (!strcmp(key, "dtype")) {
-			/* model's dtype names the synthesiser builds
-			 * (model_dtype_synthesisable: all but fp8) */
-			int ds[MODEL_NDTYPES], nd = 0, i = 0;
-			const char *dtypes[MODEL_NDTYPES + 1] = {NULL};
-			for (int d = 0; d < MODEL_NDTYPES; d++)
-				if (model_dtype_synthesisable(d))
-					dtypes[nd] = model_dtype_name(d), ds[nd++] = d;
-			if (!(rc = get_enum(p, key, v, dtypes, &i)))
-				w->dtype = ds[i];
-		} else if (!strcmp(key, "params")) {
+		} else if (!strcmp(key, "dtype"))
+			rc = get_dtype(p, key, v, &w->dtype);
+		else if (!strcmp(key, "params"))
 			rc = get_int(p, key, v, 0, INT64_MAX / 4, &w->published_params);
-		} else if (!strcmp(key, "modules"))
-			modules = v;
+		else if (!strcmp(key, "modules"))
+			parts->modules = v;
 		else if (!strcmp(key, "edges"))
-			edges = v;
+			parts->edges = v;
 		else if (!strcmp(key, "cluster"))
-			cluster = v;
+			parts->cluster = v;
 		else if (!strcmp(key, "optimizer"))
-			opt = v;
+			parts->opt = v;
 		else
 			return perr(p, key, "unknown field");
 		if (rc < 0)
@@ -745,14 +756,14 @@ static int parse_workload(struct pctx *p, json_t *root, struct workload *w)
 		w->microbatch = w->batch;
 	if (w->batch % w->microbatch)
 		return perr(p, "batch", "%d is not a multiple of microbatch %d", w->batch, w->microbatch);
-	w->gpus = 1;
-	w->gpus_per_node = 8;
-	snprintf(w->gpu, sizeof w->gpu, "h100");
-	if (cluster && (rc = parse_cluster(p, cluster, w)) < 0)
-		return rc;
-	w->optimizer = (struct workload_optimizer){.clip = 1, .args_kb = 32};
-	if (opt && (rc = parse_optimizer(p, opt, &w->optimizer)) < 0)
-		return rc;
+	return 0;
+}
+
+/* The "modules" array into w->modules: 1 to 256, names unique, sizes bounded. */
+static int parse_modules(struct pctx *p, json_t *modules, struct workload *w)
+{
+	int rc;
+
 	if (!modules)
 		return perr(p, "modules", "missing");
 	if (!json_is_array(modules))
@@ -774,8 +785,12 @@ static int parse_workload(struct pctx *p, json_t *root, struct workload *w)
 		w->n_modules++;
 	}
 	p->path[0] = 0;
-	if (edges && (rc = parse_edges(p, edges, w)) < 0)
-		return rc;
+	return 0;
+}
+
+/* The edges' default sizes and the modules' parameter counts (bounded). */
+static int finish_graph(struct pctx *p, struct workload *w)
+{
 	if (topo(w, NULL) < w->n_modules)
 		return perr(p, "edges", "the module graph has a cycle");
 	for (int e = 0; e < w->n_edges; e++)
@@ -793,6 +808,31 @@ static int parse_workload(struct pctx *p, json_t *root, struct workload *w)
 		}
 	}
 	return 0;
+}
+
+static int parse_workload(struct pctx *p, json_t *root, struct workload *w)
+{
+	struct spec_parts parts = {NULL, NULL, NULL, NULL};
+	int rc;
+
+	if (!json_is_object(root))
+		return get_object(p, NULL, root);
+	w->dtype = MODEL_BF16;
+	if ((rc = parse_top(p, root, w, &parts)) < 0)
+		return rc;
+	w->gpus = 1;
+	w->gpus_per_node = 8;
+	snprintf(w->gpu, sizeof w->gpu, "h100");
+	if (parts.cluster && (rc = parse_cluster(p, parts.cluster, w)) < 0)
+		return rc;
+	w->optimizer = (struct workload_optimizer){.clip = 1, .args_kb = 32};
+	if (parts.opt && (rc = parse_optimizer(p, parts.opt, &w->optimizer)) < 0)
+		return rc;
+	if ((rc = parse_modules(p, parts.modules, w)) < 0)
+		return rc;
+	if (parts.edges && (rc = parse_edges(p, parts.edges, w)) < 0)
+		return rc;
+	return finish_graph(p, w);
 }
 
 void wl_warn(struct workload *w, const char *fmt, ...)
