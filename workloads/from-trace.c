@@ -61,27 +61,14 @@ void wl_trace_free(struct workload_trace *t)
 	free(t);
 }
 
-/* Small id -> value maps over the definitions (ids are small integers but
- * may be sparse: a linear list is enough for the handful a trace has). */
-struct idmap {
-	int64_t *id;
-	int *val;
-	size_t n, cap_id, cap_val;
-};
-static int idmap_put(struct idmap *m, int64_t id, int val)
+/* The phase (WORKLOAD_FWD..OPT, -1: another) of phase id `id` in phases,
+ * the tree's id map from a trace's phase ids to the phase + 1; -1 when the
+ * trace defines no such id. */
+static int phase_get(const struct trace_idmap *phases, int64_t id)
 {
-	if (MO_GROW(m->id, m->n + 1, m->cap_id) < 0 || MO_GROW(m->val, m->n + 1, m->cap_val) < 0)
-		return -1;
-	m->id[m->n] = id;
-	m->val[m->n++] = val;
-	return 0;
-}
-static int idmap_get(const struct idmap *m, int64_t id, int dflt)
-{
-	for (size_t i = m->n; i-- > 0;)
-		if (m->id[i] == id)
-			return m->val[i];
-	return dflt;
+	const size_t *v = trace_idmap_get(phases, id, 0);
+
+	return v ? (int)*v - 1 : -1;
 }
 
 /* Runs of kernels: how many, the first one's length, the shortest and the
@@ -115,15 +102,82 @@ static int repeats(const struct trace_mem *t, size_t period)
 	return 1;
 }
 
+/* The id of mod's named module in t (into *module_id; -1 when the module
+ * names none) and every phase record's phase into phases.  0, or -1 with err
+ * set (the module is absent, out of memory). */
+static int scan_ids(const struct workload_module *mod, const struct trace_mem *t, int64_t *module_id,
+		    struct trace_idmap *phases, struct mo_err *err)
+{
+	int found_module = !mod->trace_module[0];
+
+	*module_id = -1;
+	for (size_t i = 0; i < t->n; i++) {
+		const struct trace_record *r = &t->recs[i];
+		if (r->kind == TRACE_KIND_MODULE && mod->trace_module[0] &&
+		    !strcmp(r->u.module.name, mod->trace_module)) {
+			*module_id = r->u.module.id;
+			found_module = 1;
+		}
+		if (r->kind == TRACE_KIND_PHASE &&
+		    trace_idmap_put(phases, r->u.phase.id, 0, (size_t)(wl_phase_of(r->u.phase.name) + 1)) < 0)
+			return mo_err_set(err, MO_ENOMEM, "out of memory");
+	}
+	if (!found_module)
+		return mo_err_set(err, MO_EINPUT, "trace '%s' has no module '%s'", mod->trace,
+				  mod->trace_module);
+	return 0;
+}
+
+/* The kernels of mod's module (every kernel when it names none) of the first
+ * microbatch and step of each phase into wt->phase[], and the runs of forward
+ * kernels (each ended by any other kernel) into *fwd.  0 or -1 with err set. */
+static int split_phases(const struct workload_module *mod, const struct trace_mem *t, int64_t module_id,
+			const struct trace_idmap *phases, struct workload_trace *wt, struct runs *fwd,
+			struct mo_err *err)
+{
+	int64_t first_mb[3] = {-2, -2, -2}, first_step[3] = {-2, -2, -2};
+	int prev_fwd = 0;
+
+	for (size_t i = 0; i < t->n; i++) {
+		const struct trace_record *r = &t->recs[i];
+		const struct trace_kernel *k = &r->u.kernel;
+		struct trace_record c;
+		int ph;
+
+		if (r->kind != TRACE_KIND_KERNEL)
+			continue;
+		ph = mod->trace_module[0] && k->module != module_id ? -1
+								 : phase_get(phases, k->phase);
+		if (ph >= 0 && first_mb[ph] == -2)
+			first_mb[ph] = k->microbatch, first_step[ph] = k->step;
+		if (ph >= 0 && (k->microbatch != first_mb[ph] || k->step != first_step[ph]))
+			ph = -1;
+		if (ph == WORKLOAD_FWD)
+			fwd->cur++;
+		else if (prev_fwd)
+			runs_end(fwd);
+		prev_fwd = ph == WORKLOAD_FWD;
+		if (ph < 0)
+			continue;
+		c = *r;
+		if (trace_mem_add(&wt->phase[ph], &c, err) < 0)
+			return -1;
+	}
+	if (prev_fwd)
+		runs_end(fwd);
+	return 0;
+}
+
 int wl_trace_load(struct workload_module *mod, struct mo_err *err)
 {
 	struct trace_mem t;
 	struct workload_trace *wt = NULL;
-	struct idmap phases = {0};
-	int64_t module_id = -1, first_mb[3] = {-2, -2, -2}, first_step[3] = {-2, -2, -2};
-	int rc, found_module = !mod->trace_module[0], prev_fwd = 0;
+	struct trace_idmap phases;
+	int64_t module_id;
+	int rc;
 	struct runs fwd = {0, 0, 0, 0, 0};
 
+	trace_idmap_init(&phases);
 	if ((rc = trace_mem_load_any(&t, mod->trace, err)) < 0)
 		goto out;
 	wt = calloc(1, sizeof *wt);
@@ -140,52 +194,9 @@ int wl_trace_load(struct workload_module *mod, struct mo_err *err)
 		if (g)
 			wt->gpu = *g, wt->have_gpu = 1;
 	}
-	for (size_t i = 0; i < t.n; i++) {
-		const struct trace_record *r = &t.recs[i];
-		if (r->kind == TRACE_KIND_MODULE && mod->trace_module[0] &&
-		    !strcmp(r->u.module.name, mod->trace_module)) {
-			module_id = r->u.module.id;
-			found_module = 1;
-		}
-		if (r->kind == TRACE_KIND_PHASE && idmap_put(&phases, r->u.phase.id,
-							     wl_phase_of(r->u.phase.name)) < 0) {
-			rc = mo_err_set(err, MO_ENOMEM, "out of memory");
-			goto out;
-		}
-	}
-	if (!found_module) {
-		rc = mo_err_set(err, MO_EINPUT, "trace '%s' has no module '%s'", mod->trace,
-				mod->trace_module);
+	if ((rc = scan_ids(mod, &t, &module_id, &phases, err)) < 0 ||
+	    (rc = split_phases(mod, &t, module_id, &phases, wt, &fwd, err)) < 0)
 		goto out;
-	}
-	for (size_t i = 0; i < t.n; i++) {
-		const struct trace_record *r = &t.recs[i];
-		const struct trace_kernel *k = &r->u.kernel;
-		struct trace_record c;
-		int ph;
-
-		if (r->kind != TRACE_KIND_KERNEL)
-			continue;
-		ph = mod->trace_module[0] && k->module != module_id ? -1
-								 : idmap_get(&phases, k->phase, -1);
-		if (ph >= 0 && first_mb[ph] == -2)
-			first_mb[ph] = k->microbatch, first_step[ph] = k->step;
-		if (ph >= 0 && (k->microbatch != first_mb[ph] || k->step != first_step[ph]))
-			ph = -1;
-		/* runs of forward kernels, each ended by any other kernel */
-		if (ph == WORKLOAD_FWD)
-			fwd.cur++;
-		else if (prev_fwd)
-			runs_end(&fwd);
-		prev_fwd = ph == WORKLOAD_FWD;
-		if (ph < 0)
-			continue;
-		c = *r;
-		if ((rc = trace_mem_add(&wt->phase[ph], &c, err)) < 0)
-			goto out;
-	}
-	if (prev_fwd)
-		runs_end(&fwd);
 	wt->fwd_runs = fwd.n;
 	if (fwd.n > 1 && fwd.min == fwd.max && repeats(&wt->phase[WORKLOAD_FWD], fwd.first)) {
 		/* the same forward again and again: keep the first pass (a prefix) */
@@ -202,8 +213,7 @@ int wl_trace_load(struct workload_module *mod, struct mo_err *err)
 	rc = 0;
 out:
 	wl_trace_free(wt);
-	free(phases.id);
-	free(phases.val);
+	trace_idmap_release(&phases);
 	trace_mem_release(&t);
 	return rc;
 }
