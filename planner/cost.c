@@ -210,12 +210,52 @@ int pl_time_layer(const struct workload *w, int m, int l, int phase, int samples
 	return 0;
 }
 
+/* Module m's predicted cost per layer and quota (forward, backward and
+ * optimizer time, DRAM rate, host time) and its memory per layer into
+ * pb->modules[m], at microbatch_size samples.  0, or pl_time_layer's
+ * nonzero error with err prefixed by the module and layer. */
+static int cost_module(const struct workload *w, int m, int microbatch_size, struct plan_problem *pb,
+		       struct mo_err *err)
+{
+	const struct workload_module *wm = &w->modules[m];
+	struct plan_module_cost *mc = &pb->modules[m];
+	int nq = pb->n_quotas, rc;
+	int64_t f[MODEL_CURVE_MAX], b[MODEL_CURVE_MAX], o[MODEL_CURVE_MAX];
+
+	snprintf(mc->name, sizeof(mc->name), "%s", wm->name);
+	mc->kind = wm->kind;
+	mc->boundary_bytes = (int64_t)wm->seq * wm->hidden * model_dtype_bytes(w->dtype) * microbatch_size;
+	for (int l = 0; l < wm->layers; l++) {
+		int64_t fb, bb, ob, *h = &mc->host_ns[l * 3];
+		struct workload_memory mem;
+
+		if ((rc = pl_time_layer(w, m, l, WORKLOAD_FWD, microbatch_size, pb, f, &fb, &h[0], err)) ||
+		    (rc = pl_time_layer(w, m, l, WORKLOAD_BWD, microbatch_size, pb, b, &bb, &h[1], err)) ||
+		    (rc = pl_time_layer(w, m, l, WORKLOAD_OPT, microbatch_size, pb, o, &ob, &h[2], err))) {
+			mo_err_prefix(err, "module '%s' layer %d", wm->name, l);
+			return rc;
+		}
+		for (int qi = 0; qi < nq; qi++) {
+			int64_t t = f[qi] + b[qi];
+
+			mc->fwd_ns[l * nq + qi] = f[qi];
+			mc->bwd_ns[l * nq + qi] = b[qi];
+			mc->opt_ns[l * nq + qi] = o[qi];
+			mc->dram_gbps[l * nq + qi] = t > 0 ? (double)(fb + bb) / (double)t : 0;
+		}
+		workload_memory(w, m, l, l + 1, &mem);
+		mc->static_bytes[l] = mem.params + mem.grads + mem.optimizer;
+		mc->act_bytes[l] = mem.act_per_sample * microbatch_size;
+		mc->grad_bytes[l] = mem.grads;
+	}
+	return 0;
+}
+
 int plan_problem_new(const struct workload *w, const struct model_gpu *gpu, int n_gpus,
 		     int microbatch_size, struct plan_problem **out, struct mo_err *err)
 {
 	struct plan_problem *pb;
 	int *layers = malloc((size_t)(w->n_modules + 1) * sizeof(int)), rc = 0;
-	int64_t f[MODEL_CURVE_MAX], b[MODEL_CURVE_MAX], o[MODEL_CURVE_MAX];
 
 	*out = NULL;
 	if (!layers)
@@ -252,41 +292,9 @@ int plan_problem_new(const struct workload *w, const struct model_gpu *gpu, int 
 	for (int e = 0; e < w->n_edges; e++)
 		pb->edges[e] = (struct plan_edge_cost){w->edges[e].from, w->edges[e].to,
 						       w->edges[e].bytes_per_sample * microbatch_size};
-	for (int m = 0; m < w->n_modules; m++) {
-		const struct workload_module *wm = &w->modules[m];
-		struct plan_module_cost *mc = &pb->modules[m];
-		int nq = pb->n_quotas;
-
-		snprintf(mc->name, sizeof(mc->name), "%s", wm->name);
-		mc->kind = wm->kind;
-		mc->boundary_bytes = (int64_t)wm->seq * wm->hidden * model_dtype_bytes(w->dtype) *
-				     microbatch_size;
-		for (int l = 0; l < wm->layers; l++) {
-			int64_t fb, bb, ob;
-			struct workload_memory mem;
-
-			int64_t *h = &mc->host_ns[l * 3];
-
-			if ((rc = pl_time_layer(w, m, l, WORKLOAD_FWD, microbatch_size, pb, f, &fb, &h[0], err)) ||
-			    (rc = pl_time_layer(w, m, l, WORKLOAD_BWD, microbatch_size, pb, b, &bb, &h[1], err)) ||
-			    (rc = pl_time_layer(w, m, l, WORKLOAD_OPT, microbatch_size, pb, o, &ob, &h[2], err))) {
-				mo_err_prefix(err, "module '%s' layer %d", wm->name, l);
-				goto fail;
-			}
-			for (int qi = 0; qi < nq; qi++) {
-				int64_t t = f[qi] + b[qi];
-
-				mc->fwd_ns[l * nq + qi] = f[qi];
-				mc->bwd_ns[l * nq + qi] = b[qi];
-				mc->opt_ns[l * nq + qi] = o[qi];
-				mc->dram_gbps[l * nq + qi] = t > 0 ? (double)(fb + bb) / (double)t : 0;
-			}
-			workload_memory(w, m, l, l + 1, &mem);
-			mc->static_bytes[l] = mem.params + mem.grads + mem.optimizer;
-			mc->act_bytes[l] = mem.act_per_sample * microbatch_size;
-			mc->grad_bytes[l] = mem.grads;
-		}
-	}
+	for (int m = 0; m < w->n_modules; m++)
+		if ((rc = cost_module(w, m, microbatch_size, pb, err)) != 0)
+			goto fail;
 	for (int m = 0; m < w->n_modules; m++)
 		if ((rc = pl_apply_measured(w, m, pb, err)) < 0)
 			goto fail;
