@@ -63,7 +63,11 @@ static int parse_quotas(const char *s, int **out, int *n)
 	return 0;
 }
 
-int cmd_profile(int argc, char **argv)
+/* The command line into po, *quotas (malloc'ed, po->quotas points to it:
+ * the caller frees it) and *json; -1 to go on, else the exit code (usage,
+ * --help) with nothing left to free. */
+static int parse_args(int argc, char **argv, struct engine_cuda_profile_opts *po, int **quotas_out,
+		      int *json)
 {
 	static const struct option opts[] = {
 		{"quotas", required_argument, NULL, 'q'},
@@ -75,59 +79,58 @@ int cmd_profile(int argc, char **argv)
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
+	struct mo_err err = {0};
+	int *quotas = NULL, opt, rc = -1;
+	long long v;
+
+	optind = 1;
+	while (rc < 0 && (opt = cli_getopt(argc, argv, "o:h", opts)) != -1) {
+		switch (opt) {
+		case 'q':
+			free(quotas);
+			quotas = NULL;
+			if (parse_quotas(optarg, &quotas, &po->n_quotas))
+				rc = cli_usage_error("profile", "bad --quotas '%s': expected N,N,... (SMs)", optarg);
+			break;
+		case 'o': po->out_dir = optarg; break;
+		case CLI_OPT_JSON: *json = 1; break;
+		case CLI_OPT_QUIET: break;
+		case 'r':
+		case 'd':
+			if (cli_int(opt == 'r' ? "--repeats" : "--device", optarg, opt == 'r' ? 1 : 0,
+				    opt == 'r' ? 100000 : 1023, &v, &err) < 0)
+				rc = cli_usage_error("profile", "%s", err.msg);
+			else
+				*(opt == 'r' ? &po->repeats : &po->device) = (int)v;
+			break;
+		case 'h': help(); rc = 0; break;
+		default: rc = cli_bad_option("profile"); break;
+		}
+	}
+	if (rc < 0 && !quotas)
+		rc = cli_usage_error("profile", "missing --quotas LIST");
+	if (rc < 0 && argc - optind != 1)
+		rc = cli_usage_error("profile", "expected one SPEC or TRACE");
+	if (rc >= 0) {
+		free(quotas);
+		return rc;
+	}
+	po->input = argv[optind];
+	po->quotas = *quotas_out = quotas;
+	return -1;
+}
+
+int cmd_profile(int argc, char **argv)
+{
 	struct engine_cuda_profile_opts po = {NULL, NULL, NULL, 0, "profile", 3, 0};
 	struct workload *w = NULL;
 	enum trace_file_format fmt = TRACE_FILE_UNKNOWN;
 	struct engine_cuda_profile_result res;
 	struct mo_err err = {0};
-	int *quotas = NULL, opt, rc, json = 0;
+	int *quotas = NULL, json = 0, rc = parse_args(argc, argv, &po, &quotas, &json);
 
-	optind = 1;
-	while ((opt = cli_getopt(argc, argv, "o:h", opts)) != -1) {
-		switch (opt) {
-		case 'q':
-			free(quotas);
-			quotas = NULL;
-			if (parse_quotas(optarg, &quotas, &po.n_quotas))
-				return cli_usage_error("profile",
-						       "bad --quotas '%s': expected N,N,... (SMs)", optarg);
-			break;
-		case 'o':
-			po.out_dir = optarg;
-			break;
-		case CLI_OPT_JSON:
-			json = 1;
-			break;
-		case CLI_OPT_QUIET:
-			break;
-		case 'r':
-		case 'd': {
-			long long v;
-			if (cli_int(opt == 'r' ? "--repeats" : "--device", optarg, opt == 'r' ? 1 : 0,
-				    opt == 'r' ? 100000 : 1023, &v, &err) < 0) {
-				free(quotas);
-				return cli_usage_error("profile", "%s", err.msg);
-			}
-			*(opt == 'r' ? &po.repeats : &po.device) = (int)v;
-			break;
-		}
-		case 'h':
-			help();
-			free(quotas);
-			return 0;
-		default:
-			free(quotas);
-			return cli_bad_option("profile");
-		}
-	}
-	if (!quotas)
-		return cli_usage_error("profile", "missing --quotas LIST");
-	if (argc - optind != 1) {
-		free(quotas);
-		return cli_usage_error("profile", "expected one SPEC or TRACE");
-	}
-	po.input = argv[optind];
-	po.quotas = quotas;
+	if (rc >= 0)
+		return rc;
 	/* a trace mosaic reads, else a workload spec path or bundled name */
 	if (trace_sniff(po.input, &fmt, NULL) < 0 || fmt == TRACE_FILE_UNKNOWN) {
 		if (cli_workload_load(po.input, &w, &err) < 0) {
