@@ -244,9 +244,13 @@ static size_t cloaded;
  * to fit.  Shared by the A100 variants (one chip).  On the shared
  * measurements (`mosaic validate --measurements`, A100 rows) it moves the
  * ParvaGPU median |error| 24.2 -> 23.6% (with the cuDNN layout transposes
- * of workloads/synth.c).  Other GPUs keep the defaults
- * (MODEL_DEFAULT_TC_EFF, no fill): no data here measures their
- * tensor-core kernels one by one. */
+ * of workloads/synth.c).  Other GPUs keep the defaults: no data here
+ * measures their tensor-core kernels one by one, so they take the
+ * efficiency both fits came to, MODEL_DEFAULT_TC_EFF = 0.80, and no fill.
+ * Checked, not fitted: the L40's fp16 GEMMs under MPS
+ * (../shared/external-measurements/l40-matmul-mps) run at 83-93% of the
+ * 362 TFLOP/s peak per SM at 15 SMs (2048^3..16384^3), so 0.80 is still
+ * low for the L40 (validate: +27 -> +12% signed on those 50 rows). */
 static const struct {
 	const char *short_name;
 	double simt_eff, launch_ns, k0, tc_eff, tc_fill_ns;

@@ -20,7 +20,8 @@
  * (two warps per scheduler hide the FMA latency).  eff, k0 (the per-tile
  * prologue/epilogue cost in K iterations) and launch are per GPU, fitted on
  * the NeuSight training split (model_gemm_calibrate); tensor-core dtypes use
- * gemm_tc_eff (not calibrated: NeuSight has FP32 only).
+ * gemm_tc_eff (not from NeuSight, which has FP32 only: gpus.c fits it on the
+ * H100 and A100 traces; other GPUs take MODEL_DEFAULT_TC_EFF, the same 0.80).
  *
  * Fused attention (FlashAttention-2 style): CTAs of ATTN_TILE_M = 128
  * queries, 4 warps, each looping over the key tiles it needs (ATTN_TILE_N

@@ -924,6 +924,31 @@ START_TEST(a_tensor_core_gemm_pays_its_pipeline_fill_once)
 }
 END_TEST
 
+/* A GPU with no tensor-core fit (the L40) takes the efficiency both fitted
+ * GPUs came to (0.80, H100 and A100).  By hand: 16384^3 fp16 on 14 of the
+ * L40's 142 SMs, 128x128 tiles (16384 CTAs, 1 a SM, 8 warps: full
+ * latency hiding), 1171 on the busiest SM, each 2 x 128 x 128 x (16384 +
+ * k0 64) flop at 362 TFLOP/s / 142 x 0.80 = 264273.0 ns; no fill, the
+ * clock at its boost (14 SMs are below the knee), + 2500 ns launch. */
+START_TEST(a_gpu_without_a_tensor_core_fit_takes_the_fitted_gpus_efficiency)
+{
+	double wave = 2.0 * 128 * 128 * (16384 + 64) / (362e3 / 142 * 0.80); /* ns */
+	const struct model_gpu *l = gpu("l40");
+	struct model_op op = { .kind = MODEL_OP_GEMM, .dtype = MODEL_FP16, .b = 1 };
+	struct model_op_pred p;
+	struct mo_err err;
+
+	op.m = op.n = op.k = 16384;
+	ck_assert(l->gemm_tc_eff == 0 && l->gemm_tc_fill_ns == 0);
+	ck_assert(model_clock_factor(l, 14) == 1.0);
+	ck_assert_int_eq(model_op_predict(l, &op, 14, &p, &err), 0);
+	ck_assert_int_eq(p.tile_m, 128);
+	ck_assert_int_eq(p.tile_n, 128);
+	ck_assert_int_eq(p.split_k, 1);
+	ck_assert(fabs((double)p.ns - (2500 + 1171 * wave)) < 2);
+}
+END_TEST
+
 /* FlashAttention-2 on Hopper at its published utilization (32.7% of the
  * dense peak at head dim 64), in whole tiles of 128 x 128 with a fixed
  * half tile per CTA, and a CTA alone on an SM hiding only half its latency.
@@ -1836,6 +1861,7 @@ Suite *test_suite(void)
 	tcase_add_test(tc, kernels_get_sms_in_the_block_schedulers_order);
 	tcase_add_test(tc, corunners_on_the_same_sms_take_turns_for_each_pair_of_classes);
 	tcase_add_test(tc, a_tensor_core_gemm_pays_its_pipeline_fill_once);
+	tcase_add_test(tc, a_gpu_without_a_tensor_core_fit_takes_the_fitted_gpus_efficiency);
 	tcase_add_test(tc, flash_attention_on_hopper_runs_at_its_measured_utilization);
 	tcase_add_test(tc, a_dram_share_lowers_the_gpus_bandwidth_and_keeps_an_sms_pull);
 	tcase_add_test(tc, partitions_share_the_l2_by_their_dram_traffic);
