@@ -512,7 +512,11 @@ double model_kphys_ns(const struct model_gpu *gpu, const struct model_kphys *k, 
 /*
  * The physics of a measured (or synthesised) kernel k that took end - start
  * at recorded_sms SMs, the GPU running at clock factor recorded_clock
- * (1 for a trace recorded alone on a GPU whose knee it did not pass).  The
+ * (1 for a trace recorded alone on a GPU whose knee it did not pass),
+ * with the whole of gpu's DRAM bandwidth: gpu's dram_share is the share a
+ * prediction runs with, never applied to the recording (so a kernel recorded
+ * alone and predicted with half the bandwidth takes its memory-bound body
+ * twice as long; session 30: it used to cancel out).  The
  * latency is min(T, MODEL_KERNEL_LAT_NS); the body splits into a bound part
  * and its shadow by the memory-bound fraction (flops and bytes when known:
  * a roofline at the recorded SMs, the flops at the peak of the precision

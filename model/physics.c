@@ -19,11 +19,15 @@ static double sat_frac(const struct model_gpu *g)
 	return g->cc_major >= 9 ? MODEL_BW_SAT_SM90 : MODEL_BW_SAT_PRE90;
 }
 
+/* The achievable fraction of the data-sheet bandwidth, times share. */
+static double achievable(const struct model_gpu *g, double share)
+{
+	return g->hbm_gbps * MODEL_DRAM_EFF * share;
+}
+
 double model_hbm_achievable_gbps(const struct model_gpu *g)
 {
-	double share = g->dram_share > 0 && g->dram_share < 1 ? g->dram_share : 1;
-
-	return g->hbm_gbps * MODEL_DRAM_EFF * share;
+	return achievable(g, g->dram_share > 0 && g->dram_share < 1 ? g->dram_share : 1);
 }
 
 double model_sm_gbps(const struct model_gpu *g)
@@ -31,11 +35,17 @@ double model_sm_gbps(const struct model_gpu *g)
 	return g->hbm_gbps * MODEL_DRAM_EFF / (sat_frac(g) * (g->sms > 0 ? g->sms : 1));
 }
 
-double model_dram_gbps_at(const struct model_gpu *gpu, double sms)
+/* What sms SMs can draw from cap GB/s. */
+static double dram_at(const struct model_gpu *gpu, double sms, double cap)
 {
-	double bw = sms * model_sm_gbps(gpu), cap = model_hbm_achievable_gbps(gpu);
+	double bw = sms * model_sm_gbps(gpu);
 
 	return bw < cap ? bw : cap;
+}
+
+double model_dram_gbps_at(const struct model_gpu *gpu, double sms)
+{
+	return dram_at(gpu, sms, model_hbm_achievable_gbps(gpu));
 }
 
 /* ---- clock under load ---- */
@@ -208,7 +218,8 @@ void model_kphys_from_trace(const struct model_gpu *g, const struct trace_kernel
 	out->bw_eff = 0;
 	body = t - out->lat_ns;
 	act = (double)(out->blocks < recorded_sms ? out->blocks : recorded_sms);
-	ceil_r = model_dram_gbps_at(g, act);
+	/* recorded alone: g's dram_share is the prediction's, not the recording's */
+	ceil_r = dram_at(g, act, achievable(g, 1));
 	/* memory-bound share of the body at R: from flops and bytes when both
 	 * are known (roofline at the recorded SMs), else the class */
 	if (k->flops > 0 && k->bytes > 0) {

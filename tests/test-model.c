@@ -1279,6 +1279,28 @@ START_TEST(a_dram_share_lowers_the_gpus_bandwidth_and_keeps_an_sms_pull)
 }
 END_TEST
 
+/* A kernel recorded alone and predicted with a share of the DRAM: the share
+ * is the prediction's, not the recording's.  By hand on the H100: an
+ * elementwise kernel (bytes only, 1056 blocks filling the 132 SMs) moving
+ * 3 GB at the achievable 3352 x 0.9 = 3016.8 GB/s took 1500 + 994431.2 ns;
+ * with dram_share 0.5 its body takes twice that (it cancelled out before:
+ * the recording was read with half the bandwidth, so half the bytes). */
+START_TEST(a_dram_share_slows_a_kernel_recorded_alone)
+{
+	struct model_gpu h = *gpu("h100");
+	double body = 3e9 / (3352 * 0.9);
+	struct trace_kernel k = kernel(1500 + (int64_t)llround(body), 1056, 256, 32,
+				       TRACE_CLASS_ELEMENTWISE);
+
+	k.bytes = 3000000000LL;
+	ck_assert(llabs(model_kernel_ns_at_quota(&h, &k, 132, 132) - (k.end_ns - k.start_ns)) <= 1);
+	h.dram_share = 0.5;
+	ck_assert(fabs((double)model_kernel_ns_at_quota(&h, &k, 132, 132) - (1500 + 2 * body)) < 2);
+	/* two copies taking turns on the SMs with that share: each body twice */
+	ck_assert(fabs(model_kernel_ns_shared(&h, &k, 132, 132, 2) - (1500 + 2 * 2 * body)) < 2);
+}
+END_TEST
+
 /* L2 shared by partitions, by hand on the H100 (50 MiB = 52428800 bytes):
  * alone, or beside partitions with no DRAM traffic, a partition keeps all
  * of it; beside one drawing 3x its traffic, a quarter (12.5 MiB); two equal
@@ -1864,6 +1886,7 @@ Suite *test_suite(void)
 	tcase_add_test(tc, a_gpu_without_a_tensor_core_fit_takes_the_fitted_gpus_efficiency);
 	tcase_add_test(tc, flash_attention_on_hopper_runs_at_its_measured_utilization);
 	tcase_add_test(tc, a_dram_share_lowers_the_gpus_bandwidth_and_keeps_an_sms_pull);
+	tcase_add_test(tc, a_dram_share_slows_a_kernel_recorded_alone);
 	tcase_add_test(tc, partitions_share_the_l2_by_their_dram_traffic);
 	tcase_add_test(tc, validation_matches_kernels_and_reports_both_predictors);
 	tcase_add_test(tc, validation_skips_kernels_that_do_not_match);
