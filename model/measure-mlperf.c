@@ -1,24 +1,47 @@
 /*
- * measure-mlperf.c - the reader of MLPerf Inference result folders (NVIDIA
- * closed submissions v1.1 and v2.1, as copied in
- * ../shared/external-measurements): a DGX A100 (A100-SXM4-80GB) as one MIG
- * 1g.10gb slice (14 SMs), the same slice while the other six run other
- * benchmarks (HeteroMultiUse), 56 slices of 8 GPUs all running the model
- * (56x1g Triton), and the whole GPU (x1).
+ * measure-mlperf.c - the reader of MLPerf Inference result folders (closed
+ * submissions; a folder holds one submitter's results/, and its systems/ or
+ * measurements/, at their relative paths in the repository): NVIDIA v1.1
+ * and v2.1 as copied in ../shared/external-measurements (a DGX A100,
+ * A100-SXM4-80GB, as one MIG 1g.10gb slice, the same slice while the other
+ * six run other benchmarks (HeteroMultiUse), 56 slices of 8 GPUs all
+ * running the model (56x1g Triton), and the whole GPU (x1)), and Azure v3.0
+ * as held out in tests/data/heldout (NC96ads_A100_v4: A100 80GB PCIe, one
+ * 1g.10gb slice, and the node's 4 whole GPUs).
+ *
+ * A system folder's name says what ran:
+ *   MIG_1x1g (NVIDIA) or MIG_1g_ (Azure): one 1g slice (14 SMs, MIG user
+ *                 guide; Azure's host had 28, and its 5362 ResNet-50
+ *                 samples/s is one slice's, as NVIDIA's 5589 on v2.1's
+ *                 1x1g: our reading); HeteroMultiUse: beside six busy
+ *                 slices; MIG_56x1g: 56 slices (throughput / 56).
+ *   x1_           the whole GPU.  x8_: not read (the x1 system of the same
+ *                 round is the reference, and the 8-GPU rows would add to
+ *                 the calibration set).
+ *   neither       the whole GPUs of a node (Azure's NC96ads_A100_v4_TRT):
+ *                 accelerators_per_node N of its systems/<system>.json,
+ *                 throughput / N (Offline's samples spread over N engines:
+ *                 Azure's config expects offline_expected_qps = 3400 * 4
+ *                 for BERT on its 4 GPUs).
+ * The GPU: a spelling of the table gpus[] in the folder's name (NVIDIA's
+ * "<platform>_<GPU>..."), else in "accelerator_model_name" of systems/
+ * <system>.json; a system of another GPU (A30, H100) is skipped with the
+ * reason, a system JSON without the fields needed is an error.
  *
  * Read from results/<system>/<benchmark>/<scenario>/performance/run_1/
  * mlperf_log_summary.txt:
  *   Offline       "Samples per second": one item = one engine batch of B
- *                 samples, time = B / (samples per second); B is NVIDIA's
- *                 gpu_batch_size of the MIG configuration (closed/NVIDIA/
- *                 configs, quoted in SOURCES.md: ResNet-50 256, BERT 64),
- *                 also for the whole-GPU row (which ran at its own larger
- *                 batch: 2048, 1280).  56x1g: per slice, total / 56.
+ *                 samples, time = B / (samples per second); B is the
+ *                 gpu_batch_size of the MIG configuration (closed/<submitter>/
+ *                 configs, quoted in SOURCES.md and tests/data/heldout/
+ *                 PROVENANCE.md: ResNet-50 256, BERT 64 in NVIDIA's v1.1 and
+ *                 v2.1 and Azure's v3.0), also for the whole-GPU row (which
+ *                 ran at its own larger batch: 2048, 1280 or 1024).
  *   SingleStream  "50.00 percentile latency (ns)" of one sample (batch 1).
  *   MultiStream, Server: skipped (queries of several samples at a tail
  *                 latency, or an arrival process: not one item's time).
- * whole_time: the x1 (or x1 DATACENTER) system of the same round,
- * benchmark and scenario.  Models: resnet50 and bert-99 / bert-99.9 =
+ * whole_time: the whole-GPU system of the same folder, GPU, benchmark and
+ * scenario.  Models: resnet50 and bert-99 / bert-99.9 =
  * bert-large at sequence 384, synthesised in the precision the submission
  * states: "weight_data_types" of measurements/<system>/<benchmark>/
  * <scenario>/<system>_<scenario>.json (the submission's own declaration,
@@ -36,7 +59,6 @@
  * skips the row with the reason.  Other benchmarks are skipped with the
  * reason; a summary whose Scenario line differs from its folder (v2.1
  * MIG 3d-unet Offline) is skipped.
- * 8-GPU systems (x8) are not read.
  */
 #include "model/model.h"
 #include "model/measure-internal.h"
@@ -49,34 +71,93 @@
 #include <strings.h>
 #include <sys/stat.h>
 
-#define MIG_1G_SMS 14 /* A100 1g slice: 1 of 7 GPCs, 14 SMs (NVIDIA MIG user guide) */
-
-/* What a system folder's name says. */
-struct sys {
-	int ok;       /* a system this reader knows */
-	int whole;    /* x1: the whole GPU */
-	int slices;   /* throughput divisor (56x1g: 56) */
-	const char *busy; /* co-runner label, NULL when alone */
+/* The GPUs this reader knows, as MLPerf's system names and descriptions
+ * spell them (NVIDIA's DGX A100 systems; Azure's system JSON, "NVIDIA
+ * A100-PCIe-80GB (1x1g.10gb MIG)"), and mosaic's name for each.  Both are
+ * A100s: a 1g slice is 1 of 7 GPCs, MODEL_MIG_A100_SLICE_SMS = 14 SMs
+ * (NVIDIA MIG user guide, "Supported MIG Profiles"). */
+static const struct {
+	const char *spelling, *gpu;
+} gpus[] = {
+	{ "A100-SXM-80GB", "a100-80gb-sxm" },
+	{ "A100-PCIe-80GB", "a100-80gb-pcie" },
 };
 
-static struct sys sys_of(const char *name)
-{
-	struct sys s = { 0, 0, 1, NULL };
+/* What a system folder says (the header). */
+struct sys {
+	int ok;           /* a system this reader reads */
+	int whole;        /* the whole GPU(s) */
+	int share;        /* throughput divisor: 56 slices (56x1g), N whole GPUs */
+	const char *busy; /* co-runner label, NULL when alone */
+	const char *gpu;  /* mosaic's name, NULL when not known (why says so) */
+	char why[160];
+};
 
-	if (strstr(name, "x8_"))
-		return s;
-	if (strstr(name, "MIG_1x1g")) {
-		s.ok = 1;
-		if (strstr(name, "HeteroMultiUse"))
-			s.busy = "6xmig-other-benchmarks";
-	} else if (strstr(name, "MIG_56x1g")) {
-		s.ok = 1;
-		s.slices = 56;
-		s.busy = "6xmig-same-model";
-	} else if (strstr(name, "x1_TRT")) {
-		s.ok = s.whole = 1;
+static const char *gpu_spelled(const char *text)
+{
+	for (size_t i = 0; i < sizeof(gpus) / sizeof(gpus[0]); i++)
+		if (strstr(text, gpus[i].spelling))
+			return gpus[i].gpu;
+	return NULL;
+}
+
+/* The GPU and, for a whole node (share 0), the GPU count of system's
+ * systems/<system>.json into sy: 0 (sy->gpu NULL and why set when the
+ * file is absent or names another GPU), or an error naming the file. */
+static int sys_json(const char *root, const char *system, struct sys *sy, struct mo_err *err)
+{
+	char path[4096], model[128];
+	const struct model_json j = { "MLPerf system description", path, err };
+	struct stat st;
+	json_t *top;
+	int64_t n = 1;
+	int rc;
+
+	snprintf(path, sizeof(path), "%s/systems/%s.json", root, system);
+	if (stat(path, &st) != 0) {
+		sy->gpu = NULL;
+		snprintf(sy->why, sizeof(sy->why), "system '%.64s': its name does not say its GPU and "
+			 "GPU count, and no systems/<system>.json is here", system);
+		return 0;
 	}
-	return s;
+	if ((rc = model_json_load(&j, (size_t)MODEL_MEAS_MAX_BYTES, 0, &top)) < 0)
+		return rc;
+	rc = model_json_str(&j, top, "", "accelerator_model_name", model, sizeof(model));
+	if (rc == 0 && !sy->share)
+		rc = model_json_int(&j, top, "", "accelerators_per_node", 1, 64, &n);
+	json_decref(top);
+	if (rc < 0)
+		return rc;
+	if (!sy->share)
+		sy->share = (int)n;
+	if (!sy->gpu && !(sy->gpu = gpu_spelled(model)))
+		snprintf(sy->why, sizeof(sy->why), "GPU '%.64s' of system '%.48s': not one this reader knows",
+			 model, system);
+	return 0;
+}
+
+/* The system folder name of root/results into sy (the header): 0, or an
+ * error (a bad system JSON). */
+static int sys_of(const char *root, const char *name, struct sys *sy, struct mo_err *err)
+{
+	memset(sy, 0, sizeof(*sy));
+	if (strstr(name, "x8_"))
+		return 0;
+	sy->ok = sy->share = 1;
+	if (strstr(name, "MIG_1x1g") || strstr(name, "MIG_1g_")) {
+		if (strstr(name, "HeteroMultiUse"))
+			sy->busy = "6xmig-other-benchmarks";
+	} else if (strstr(name, "MIG_56x1g")) {
+		sy->share = 56;
+		sy->busy = "6xmig-same-model";
+	} else {
+		sy->whole = 1;
+		sy->share = strstr(name, "x1_") ? 1 : 0;
+	}
+	sy->gpu = gpu_spelled(name);
+	if (sy->gpu && sy->share)
+		return 0;
+	return sys_json(root, name, sy, err);
 }
 
 /* The named model of a benchmark: name and MIG batch; 0 when none. */
@@ -243,15 +324,17 @@ static double summary_value(const char *text, const char *key)
 static int read_summary(struct model_meas_set *s, const char *root, const char *path, const char *system,
 			const char *bench, const char *scen, struct mo_err *err)
 {
-	struct sys sy = sys_of(system);
+	struct sys sy;
 	struct model_meas m;
 	char *text, want[64], why[160];
 	size_t len;
 	double v;
 	int rc;
 
-	if (!sy.ok)
-		return 0;
+	if ((rc = sys_of(root, system, &sy, err)) < 0 || !sy.ok)
+		return rc;
+	if (!sy.gpu)
+		return model_meas_add_skip(s, path, sy.why, err);
 	if (strcmp(scen, "Offline") && strcmp(scen, "SingleStream")) {
 		snprintf(why, sizeof(why), "%.16s: a latency under a query pattern, not one item's time", scen);
 		return model_meas_add_skip(s, path, why, err);
@@ -277,9 +360,9 @@ static int read_summary(struct model_meas_set *s, const char *root, const char *
 		return mo_err_set(err, MO_EINPUT, "'%s': no %s value", path, scen);
 	snprintf(m.where, sizeof(m.where), "%.*s", (int)sizeof(m.where) - 1, path);
 	m.kind = MODEL_MEAS_KIND_MODEL;
-	snprintf(m.gpu, sizeof(m.gpu), "a100-80gb-sxm");
+	snprintf(m.gpu, sizeof(m.gpu), "%s", sy.gpu);
 	m.mech = sy.whole ? MODEL_MECH_WHOLE : MODEL_MECH_MIG;
-	m.sms = sy.whole ? 0 : MIG_1G_SMS;
+	m.sms = sy.whole ? 0 : MODEL_MIG_A100_SLICE_SMS;
 	m.copies = 1;
 	m.launch = MODEL_MEAS_LAUNCH_GRAPHS; /* TensorRT engines: CUDA graphs or back-to-back enqueue */
 	m.tensorrt = 1; /* its layer fusions (model_meas.tensorrt) */
@@ -289,7 +372,7 @@ static int read_summary(struct model_meas_set *s, const char *root, const char *
 		m.batch = 1;
 		m.ns = v;
 	} else {
-		m.ns = m.batch / (v / sy.slices) * 1e9;
+		m.ns = m.batch / (v / sy.share) * 1e9;
 	}
 	return model_meas_add(s, &m, err);
 }
@@ -349,7 +432,7 @@ int meas_import_mlperf(struct model_meas_set *s, const char *root, struct mo_err
 
 	if (rc < 0)
 		return rc;
-	/* whole_time: the x1 row of the same benchmark and scenario */
+	/* whole_time: the whole-GPU row of the same benchmark, scenario and GPU */
 	for (size_t i = n0; i < s->n; i++) {
 		char si[256], bi[256], ci[256];
 		if (s->m[i].mech == MODEL_MECH_WHOLE)
@@ -360,7 +443,8 @@ int meas_import_mlperf(struct model_meas_set *s, const char *root, struct mo_err
 			if (s->m[j].mech != MODEL_MECH_WHOLE)
 				continue;
 			parts(s->m[j].where, sj, bj, cj);
-			if (!strcmp(bi, bj) && !strcmp(ci, cj) && !s->m[i].whole_ns)
+			if (!strcmp(bi, bj) && !strcmp(ci, cj) && !strcmp(s->m[i].gpu, s->m[j].gpu) &&
+			    !s->m[i].whole_ns)
 				s->m[i].whole_ns = s->m[j].ns;
 		}
 	}

@@ -6,6 +6,7 @@
  * kernel-physics work and this one do not edit the same file.)
  */
 #include <check.h>
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -690,41 +691,64 @@ START_TEST(mlperf_rows_take_the_precision_the_submission_states)
 }
 END_TEST
 
-/* A tree with one MIG Offline summary of bench and its measurements JSON
- * holding json (NULL: none) under dir; 0 when made. */
-static int mlperf_bench_tree(char *dir, const char *bench, const char *json)
+/* The folders of path made one by one (mkdir -p): 0 when made. */
+static int mkpath(const char *path)
 {
-	static const char *const sub[] = { "/results", "/results/S_MIG_1x1g_TRT", "/results/S_MIG_1x1g_TRT/%s",
-		"/results/S_MIG_1x1g_TRT/%s/Offline", "/results/S_MIG_1x1g_TRT/%s/Offline/performance",
-		"/results/S_MIG_1x1g_TRT/%s/Offline/performance/run_1", "/measurements",
-		"/measurements/S_MIG_1x1g_TRT", "/measurements/S_MIG_1x1g_TRT/%s",
-		"/measurements/S_MIG_1x1g_TRT/%s/Offline" };
-	char path[512], rel[128];
+	char p[512];
+
+	snprintf(p, sizeof(p), "%s", path);
+	for (char *c = p + 1; *c; c++)
+		if (*c == '/') {
+			*c = '\0';
+			if (mkdir(p, 0700) < 0 && errno != EEXIST)
+				return -1;
+			*c = '/';
+		}
+	return mkdir(p, 0700) < 0 && errno != EEXIST ? -1 : 0;
+}
+
+/* text into the file path under folder dir (made): 0 when written. */
+static int put(const char *dir, const char *path, const char *text)
+{
+	char p[512];
 	FILE *f;
+
+	snprintf(p, sizeof(p), "%s/%s", dir, path);
+	*strrchr(p, '/') = '\0';
+	if (mkpath(p) < 0)
+		return -1;
+	snprintf(p, sizeof(p), "%s/%s", dir, path);
+	if (!(f = fopen(p, "w")))
+		return -1;
+	fputs(text, f);
+	return fclose(f);
+}
+
+/* A tree made in dir (mkdtemp) with one Offline summary of system sys and
+ * benchmark bench (1000 samples/s) and its measurements JSON holding json
+ * (NULL: none); 0 when made. */
+static int mlperf_sys_tree(char *dir, const char *sys, const char *bench, const char *json)
+{
+	char path[512];
 
 	if (!mkdtemp(dir))
 		return -1;
-	for (size_t i = 0; i < sizeof(sub) / sizeof(sub[0]); i++) {
-		snprintf(rel, sizeof(rel), sub[i], bench);
-		snprintf(path, sizeof(path), "%s%s", dir, rel);
-		if (mkdir(path, 0700) < 0)
-			return -1;
+	snprintf(path, sizeof(path), "results/%s/%s/Offline/performance/run_1/mlperf_log_summary.txt", sys, bench);
+	if (put(dir, path, "Scenario : Offline\nSamples per second: 1000\n") < 0)
+		return -1;
+	if (json) {
+		snprintf(path, sizeof(path), "measurements/%s/%s/Offline/%s_Offline.json", sys, bench, sys);
+		return put(dir, path, json);
 	}
-	snprintf(path, sizeof(path), "%s/results/S_MIG_1x1g_TRT/%s/Offline/performance/run_1/mlperf_log_summary.txt",
-		 dir, bench);
-	if (!(f = fopen(path, "w")))
-		return -1;
-	fputs("Scenario : Offline\nSamples per second: 1000\n", f);
-	fclose(f);
-	if (!json)
-		return 0;
-	snprintf(path, sizeof(path), "%s/measurements/S_MIG_1x1g_TRT/%s/Offline/S_MIG_1x1g_TRT_Offline.json", dir,
-		 bench);
-	if (!(f = fopen(path, "w")))
-		return -1;
-	fputs(json, f);
-	fclose(f);
-	return 0;
+	snprintf(path, sizeof(path), "%s/measurements", dir);
+	return mkpath(path);
+}
+
+#define MLPERF_SYS "A100-SXM-80GB-MIG_1x1g_TRT"
+
+static int mlperf_bench_tree(char *dir, const char *bench, const char *json)
+{
+	return mlperf_sys_tree(dir, MLPERF_SYS, bench, json);
 }
 
 static int mlperf_tree(char *dir, const char *json)
@@ -761,20 +785,10 @@ END_TEST
 
 static int mlperf_statement(const char *dir, const char *system, const char *json)
 {
-	static const char *const sub[] = { "", "/resnet50", "/resnet50/Offline" };
 	char path[512];
-	FILE *f;
 
-	for (size_t i = 0; i < sizeof(sub) / sizeof(sub[0]); i++) {
-		snprintf(path, sizeof(path), "%s/measurements/%s%s", dir, system, sub[i]);
-		if (mkdir(path, 0700) < 0)
-			return -1;
-	}
-	snprintf(path, sizeof(path), "%s/measurements/%s/resnet50/Offline/%s_Offline.json", dir, system, system);
-	if (!(f = fopen(path, "w")))
-		return -1;
-	fputs(json, f);
-	return fclose(f);
+	snprintf(path, sizeof(path), "measurements/%s/resnet50/Offline/%s_Offline.json", system, system);
+	return put(dir, path, json);
 }
 
 START_TEST(mlperf_stated_precision_bad_or_unknown_is_refused_or_skipped)
@@ -791,7 +805,7 @@ START_TEST(mlperf_stated_precision_bad_or_unknown_is_refused_or_skipped)
 		  "accumulation\"}", "", "'int8 for the convolutions, fp16 ': not one precision", 0, 0, 1 },
 		{ "{\"weight_data_types\": \"fp8\"}", "", "'fp8': no synthesiser for it", 0, 0, 1 },
 		{ "{\"input_data_types\": \"int8\"}", "no \"weight_data_types\" string", NULL, -MO_EINPUT, 0, 0 },
-		{ "{\"weight_data_types\": ", "S_MIG_1x1g_TRT_Offline.json': line 1, column 22", NULL, -MO_EINPUT, 0, 0 },
+		{ "{\"weight_data_types\": ", "A100-SXM-80GB-MIG_1x1g_TRT_Offline.json': line 1, column 22", NULL, -MO_EINPUT, 0, 0 },
 		{ NULL, "", NULL, 0, 1, 0 },
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -820,23 +834,23 @@ START_TEST(mlperf_stated_precision_bad_or_unknown_is_refused_or_skipped)
 }
 END_TEST
 
-/* A system without its own statement (S_MIG_1x1g_TRT, GPU "S") takes only
- * those of other systems of its GPU, and only when they agree. */
+/* A system without its own statement (A100-SXM-80GB-MIG_1x1g_TRT) takes only
+ * those of other systems of its GPU (A100-SXM-80GB), and only when they agree. */
 START_TEST(mlperf_precision_falls_back_only_to_agreeing_systems_of_the_same_gpu)
 {
 	static const struct {
 		const char *sys[2], *json[2], *note;
 		int dtype;
 	} cases[] = {
-		{ { "T_MIG_1x1g_TRT", NULL }, { "{\"weight_data_types\": \"int8\"}", NULL },
+		{ { "A100-PCIe-80GB-MIG_1x1g_TRT", NULL }, { "{\"weight_data_types\": \"int8\"}", NULL },
 		  "not stated in the files: int8 as NVIDIA's code README documents", MODEL_INT8 },
-		{ { "Sx1_TRT", "T_MIG_1x1g_TRT" }, { "{\"weight_data_types\": \"int8\"}", "{\"weight_data_types\": \"fp32\"}" },
-		  "int8 TensorRT engine (stated by Sx1_TRT)", MODEL_INT8 },
-		{ { "Sx1_TRT", "Sx8_TRT" }, { "{\"weight_data_types\": \"int8\"}", "{\"weight_data_types\": \"fp32\"}" },
+		{ { "A100-SXM-80GBx1_TRT", "A100-PCIe-80GB-MIG_1x1g_TRT" }, { "{\"weight_data_types\": \"int8\"}", "{\"weight_data_types\": \"fp32\"}" },
+		  "int8 TensorRT engine (stated by A100-SXM-80GBx1_TRT)", MODEL_INT8 },
+		{ { "A100-SXM-80GBx1_TRT", "A100-SXM-80GBx8_TRT" }, { "{\"weight_data_types\": \"int8\"}", "{\"weight_data_types\": \"fp32\"}" },
 		  "systems of its GPU state different precisions: int8 as NVIDIA's code README documents",
 		  MODEL_INT8 },
-		{ { "Sx1_TRT", "Sx8_TRT" }, { "{\"weight_data_types\": \"int8\"}", "{\"weight_data_types\": \"INT8\"}" },
-		  "int8 TensorRT engine (stated by Sx1_TRT)", MODEL_INT8 },
+		{ { "A100-SXM-80GBx1_TRT", "A100-SXM-80GBx8_TRT" }, { "{\"weight_data_types\": \"int8\"}", "{\"weight_data_types\": \"INT8\"}" },
+		  "int8 TensorRT engine (stated by A100-SXM-80GBx1_TRT)", MODEL_INT8 },
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		char dir[] = "/tmp/mosaic-test-mlperf-XXXXXX", cmd[64];
@@ -851,6 +865,115 @@ START_TEST(mlperf_precision_falls_back_only_to_agreeing_systems_of_the_same_gpu)
 		ck_assert_uint_eq(s.n, 1);
 		ck_assert_int_eq(s.m[0].op.dtype, cases[i].dtype);
 		ck_assert_msg(strstr(s.m[0].note, cases[i].note), "case %zu: %s", i, s.m[0].note);
+		model_meas_set_release(&s);
+		snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+		ck_assert_int_eq(system(cmd), 0);
+	}
+}
+END_TEST
+
+/* Held out (tests/data/heldout, PROVENANCE.md): Azure's v3.0 submission,
+ * an A100 80GB PCIe (a GPU no constant was fitted on) as one 1g.10gb slice
+ * and as the 4 whole GPUs of an NC96ads_A100_v4 node.  Neither name spells
+ * the GPU: its systems/<system>.json does ("NVIDIA A100-PCIe-80GB (1x1g.10gb
+ * MIG)", "NVIDIA A100-PCIe-80GB" with accelerators_per_node 4). */
+START_TEST(mlperf_azure_rows_are_a100_pcie_slices_and_per_gpu_shares_of_the_node)
+{
+	struct model_meas_set s;
+	struct mo_err err;
+	const struct model_meas *m;
+
+	model_meas_set_init(&s);
+	ck_assert_msg(model_meas_load_path(&s, "tests/data/heldout/mlperf-inference-v3.0-azure", NULL, &err) == 0,
+		      "%s", err.msg);
+	ck_assert_uint_eq(s.n, 6);
+	ck_assert_uint_eq(s.nskip, 0);
+	for (int i = 0; i < 6; i++) {
+		ck_assert_str_eq(s.m[i].gpu, "a100-80gb-pcie");
+		ck_assert_int_eq(s.m[i].mech, i < 3 ? MODEL_MECH_MIG : MODEL_MECH_WHOLE);
+		ck_assert_int_eq(s.m[i].sms, i < 3 ? 14 : 0);
+		ck_assert_int_eq(s.m[i].tensorrt, 1);
+	}
+	/* bert-99 on the slice: 491.528 samples/s, batch 64 (Azure's MIG
+	 * config), int8 as its measurements JSON states; the node: 12455.7
+	 * samples/s over 4 GPUs */
+	m = &s.m[0];
+	ck_assert_msg(strstr(m->where, "NC96ads_A100_v4_MIG_1g_10gb_TRT/bert-99/Offline/"), "%s", m->where);
+	ck_assert_str_eq(m->model, "bert-large");
+	ck_assert_int_eq(m->batch, 64);
+	ck_assert_int_eq(m->seq, 384);
+	ck_assert_int_eq(m->op.dtype, MODEL_INT8);
+	ck_assert_double_eq_tol(m->ns, 64 / 491.528 * 1e9, 1);
+	ck_assert_double_eq_tol(m->whole_ns, 64 / (12455.7 / 4) * 1e9, 1);
+	/* bert-99.9: fp16 (stated), 255.502 vs 6470.04 / 4 */
+	m = &s.m[1];
+	ck_assert_int_eq(m->op.dtype, MODEL_FP16);
+	ck_assert_double_eq_tol(m->ns, 64 / 255.502 * 1e9, 1);
+	ck_assert_double_eq_tol(m->whole_ns, 64 / (6470.04 / 4) * 1e9, 1);
+	/* resnet50: 5361.73 vs 154868 / 4 samples/s at batch 256 */
+	m = &s.m[2];
+	ck_assert_str_eq(m->model, "resnet50");
+	ck_assert_int_eq(m->batch, 256);
+	ck_assert_double_eq_tol(m->ns, 256 / 5361.73 * 1e9, 1);
+	ck_assert_double_eq_tol(m->whole_ns, 256 / (154868 / 4.0) * 1e9, 1);
+	/* the node's resnet50 row, one GPU's share */
+	m = &s.m[5];
+	ck_assert_msg(strstr(m->where, "/NC96ads_A100_v4_TRT/resnet50/"), "%s", m->where);
+	ck_assert_double_eq_tol(m->ns, 256 / (154868 / 4.0) * 1e9, 1);
+	model_meas_set_release(&s);
+}
+END_TEST
+
+/* A system whose name does not spell its GPU takes it, and a whole node's
+ * GPU count, from systems/<system>.json: another GPU or no such file skips
+ * its rows with the reason; a file without the fields is refused, named. */
+START_TEST(mlperf_system_description_names_the_gpu_or_the_row_is_skipped_or_refused)
+{
+	static const struct {
+		const char *sys, *json, *want, *why, *gpu;
+		int rc, mech;
+		double ns;
+	} cases[] = {
+		{ "Z_TRT", "{\"accelerator_model_name\": \"NVIDIA A100-PCIe-80GB\", \"accelerators_per_node\": 4}",
+		  "", NULL, "a100-80gb-pcie", 0, MODEL_MECH_WHOLE, 256 / 250.0 * 1e9 },
+		{ "Z_MIG_1g_10gb_TRT", "{\"accelerator_model_name\": \"NVIDIA A100-PCIe-80GB (1x1g.10gb MIG)\"}",
+		  "", NULL, "a100-80gb-pcie", 0, MODEL_MECH_MIG, 256 / 1000.0 * 1e9 },
+		{ "Z_TRT", "{\"accelerator_model_name\": \"NVIDIA A30\", \"accelerators_per_node\": 1}", "",
+		  "GPU 'NVIDIA A30' of system 'Z_TRT': not one this reader knows", NULL, 0, 0, 0 },
+		{ "Z_TRT", NULL, "", "no systems/<system>.json is here", NULL, 0, 0, 0 },
+		{ "Z_TRT", "{\"accelerators_per_node\": 4}", "Z_TRT.json': accelerator_model_name: missing", NULL,
+		  NULL, -MO_EINPUT, 0, 0 },
+		{ "Z_TRT", "{\"accelerator_model_name\": \"NVIDIA A100-PCIe-80GB\", \"accelerators_per_node\": \"4\"}",
+		  "accelerators_per_node: expected an integer", NULL, NULL, -MO_EINPUT, 0, 0 },
+		{ "Z_TRT", "{\"accelerator_model_name\": \"NVIDIA A100-PCIe-80GB\", \"accelerators_per_node\": 0}",
+		  "accelerators_per_node: 0 is out of range", NULL, NULL, -MO_EINPUT, 0, 0 },
+		{ "Z_TRT", "{\"accelerator_model_name\": ", "Z_TRT.json': line 1, column 27", NULL, NULL,
+		  -MO_EINPUT, 0, 0 },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char dir[] = "/tmp/mosaic-test-mlperf-XXXXXX", cmd[64], path[128];
+		struct model_meas_set s;
+		struct mo_err err = { 0 };
+		int rc;
+
+		ck_assert_int_eq(mlperf_sys_tree(dir, cases[i].sys, "resnet50", "{\"weight_data_types\": \"int8\"}"), 0);
+		snprintf(path, sizeof(path), "systems/%s.json", cases[i].sys);
+		if (cases[i].json)
+			ck_assert_int_eq(put(dir, path, cases[i].json), 0);
+		model_meas_set_init(&s);
+		rc = model_meas_load_path(&s, dir, NULL, &err);
+		ck_assert_msg(rc == cases[i].rc, "case %zu: rc %d %s", i, rc, err.msg);
+		ck_assert_msg(strstr(err.msg, cases[i].want), "case %zu: %s", i, err.msg);
+		if (rc == 0 && cases[i].why) {
+			ck_assert_uint_eq(s.n, 0);
+			ck_assert_uint_eq(s.nskip, 1);
+			ck_assert_msg(strstr(s.skip[0].why, cases[i].why), "case %zu: %s", i, s.skip[0].why);
+		} else if (rc == 0) {
+			ck_assert_uint_eq(s.n, 1);
+			ck_assert_str_eq(s.m[0].gpu, cases[i].gpu);
+			ck_assert_int_eq(s.m[0].mech, cases[i].mech);
+			ck_assert_double_eq_tol(s.m[0].ns, cases[i].ns, 1);
+		}
 		model_meas_set_release(&s);
 		snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 		ck_assert_int_eq(system(cmd), 0);
@@ -953,6 +1076,8 @@ Suite *test_suite(void)
 	tcase_add_test(tc, mlperf_stated_precision_bad_or_unknown_is_refused_or_skipped);
 	tcase_add_test(tc, mlperf_precision_falls_back_only_to_agreeing_systems_of_the_same_gpu);
 	tcase_add_test(tc, mlperf_unstated_precision_is_what_nvidia_documents_per_benchmark);
+	tcase_add_test(tc, mlperf_azure_rows_are_a100_pcie_slices_and_per_gpu_shares_of_the_node);
+	tcase_add_test(tc, mlperf_system_description_names_the_gpu_or_the_row_is_skipped_or_refused);
 	tcase_add_test(tc, miso_logs_become_training_rows_with_the_median_iteration_and_7g_as_reference);
 	tcase_add_test(tc, gavel_pairs_become_mps_co_runs_of_the_solo_job);
 	tcase_add_test(tc, an_unknown_file_is_an_error_and_a_folder_walk_counts_what_it_ignores);

@@ -17,7 +17,7 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define SYS "S_MIG_1x1g_TRT"
+#define SYS "A100-SXM-80GB-MIG_1x1g_TRT" /* a GPU the reader knows, by its name */
 static char dir[64], json[256], summary[256];
 static const char *const subs[] = { "/results", "/results/" SYS, "/results/" SYS "/resnet50",
 	"/results/" SYS "/resnet50/Offline", "/results/" SYS "/resnet50/Offline/performance",
