@@ -629,7 +629,13 @@ double model_comm_held_sms(int allreduce, int part_sms);
  * partitions (the MIG rows have each slice's own L2; the green-context and
  * MPS rows have no working sets), so nothing here is calibrated, and the
  * planner and the simulator do not charge it: their loads carry no working
- * set (kernels from traces and shapes give DRAM bytes, not reuse).
+ * set (kernels from traces and shapes give DRAM bytes, not reuse).  Kernels
+ * from traces keep that.  Kernels from shapes charge every operand once
+ * (no reuse between kernels on any GPU), so a smaller L2 could only add
+ * tile re-reads inside a kernel; checked in session 30 (model/MEASUREMENTS.md,
+ * temporary builds): charging every re-read of a GEMM whose operands exceed
+ * the L2 moves ParvaGPU's 1g co-run rows -18.0 -> -16.1 % at most, and
+ * reuse between kernels moves every subset away, so neither is wired.
  * `mosaic model interference --gpu NAME` prints the shares of its matrix's
  * partitions.  L2 bandwidth is not modelled (on every GPU here it exceeds
  * the HBM bandwidth that bounds the memory-bound partitions: A100 5120 B per

@@ -179,8 +179,10 @@ START_TEST(conv_out_dim_projects_the_last_stage_and_sizes_the_edge)
 END_TEST
 
 /* The cudnn: layout transposes of layer 1 of an fp32 ResNet-50 (one
- * bottleneck: 1x1, 3x3, 1x1 at 56 x 56) in a phase on gpu. */
-static int transposes(const char *dtype, const char *gpu_name, int phase, int64_t *first_bytes,
+ * bottleneck: 1x1, 3x3, 1x1 at 56 x 56) in a phase on gpu: their number,
+ * the bytes of the first two (bytes[0], bytes[1]) and the kernel after the
+ * first. */
+static int transposes(const char *dtype, const char *gpu_name, int phase, int64_t bytes[2],
 			    char *next, size_t next_size)
 {
 	char spec[400];
@@ -201,10 +203,10 @@ static int transposes(const char *dtype, const char *gpu_name, int phase, int64_
 		const struct trace_kernel *k = &t.recs[i].u.kernel;
 		if (strncmp(k->name, "cudnn:", 6))
 			continue;
-		if (n++ == 0) {
-			*first_bytes = k->bytes;
+		if (n < 2)
+			bytes[n] = k->bytes;
+		if (n++ == 0)
 			snprintf(next, next_size, "%s", i + 1 < t.n ? t.recs[i + 1].u.kernel.name : "");
-		}
 	}
 	trace_mem_release(&t);
 	workload_free(w);
@@ -214,21 +216,25 @@ static int transposes(const char *dtype, const char *gpu_name, int phase, int64_
 /* cuDNN runs a TF32 convolution on NCHW through NHWC kernels between layout
  * transposes (measured on A100 and H100, absent on V100): the forward of
  * the 3x3 conv transposes its input (2 x 56 x 56 x 64 fp32, read and
- * written); backward, the 3x3 data gradient transposes twice and each of
- * the three weight gradients once.  bf16 (no TF32) and a V100 have none. */
+ * written) and its weights (64 x 64 x 3 x 3, whatever the batch);
+ * backward, the 3x3 data gradient transposes three times (the output
+ * gradient in, the weights, the input gradient back), its weight gradient
+ * twice (its input, the gradient back to KCRS) and the two 1x1 weight
+ * gradients once each.  bf16 (no TF32) and a V100 have none. */
 START_TEST(an_fp32_conv_net_pays_cudnn_layout_transposes_on_tensor_core_gpus_only)
 {
-	int64_t bytes = 0;
+	int64_t bytes[2] = { 0, 0 };
 	char next[64] = "";
 
-	ck_assert_int_eq(transposes("fp32", "a100-80gb-sxm", WORKLOAD_FWD, &bytes, next, sizeof next), 1);
-	ck_assert_int_eq(bytes, 2LL * 4 * (2 * 56 * 56 * 64));
-	ck_assert_str_eq(next, "conv:3x3:tf32");
-	ck_assert_int_eq(transposes("fp32", "a100-80gb-sxm", WORKLOAD_BWD, &bytes, next, sizeof next), 5);
-	ck_assert_int_eq(transposes("fp32", "h100", WORKLOAD_FWD, &bytes, next, sizeof next), 1);
-	ck_assert_int_eq(transposes("fp32", "v100-sxm2", WORKLOAD_FWD, &bytes, next, sizeof next), 0);
-	ck_assert_int_eq(transposes("fp32", "v100-sxm2", WORKLOAD_BWD, &bytes, next, sizeof next), 0);
-	ck_assert_int_eq(transposes("bf16", "a100-80gb-sxm", WORKLOAD_BWD, &bytes, next, sizeof next), 0);
+	ck_assert_int_eq(transposes("fp32", "a100-80gb-sxm", WORKLOAD_FWD, bytes, next, sizeof next), 2);
+	ck_assert_int_eq(bytes[0], 2LL * 4 * (2 * 56 * 56 * 64));
+	ck_assert_int_eq(bytes[1], 2LL * 4 * (64 * 64 * 3 * 3));
+	ck_assert_str_eq(next, "cudnn:nchw_to_nhwc");
+	ck_assert_int_eq(transposes("fp32", "a100-80gb-sxm", WORKLOAD_BWD, bytes, next, sizeof next), 7);
+	ck_assert_int_eq(transposes("fp32", "h100", WORKLOAD_FWD, bytes, next, sizeof next), 2);
+	ck_assert_int_eq(transposes("fp32", "v100-sxm2", WORKLOAD_FWD, bytes, next, sizeof next), 0);
+	ck_assert_int_eq(transposes("fp32", "v100-sxm2", WORKLOAD_BWD, bytes, next, sizeof next), 0);
+	ck_assert_int_eq(transposes("bf16", "a100-80gb-sxm", WORKLOAD_BWD, bytes, next, sizeof next), 0);
 }
 END_TEST
 

@@ -64,7 +64,17 @@
  * 24 dgrad and 59 wgrad implicit-GEMM kernels and none around the 81
  * GEMM kernels; the measured H100 TF32 VGG13 trace (triosim) shows them too
  * (20% of its kernel time) and the V100 FP32 ResNet traces (no tensor
- * cores) do not (0.1-0.2%).  Weight-sized transposes are left out.
+ * cores) do not (0.1-0.2%).  A kxk convolution's weights (K x C x k x k)
+ * are transposed too, with every call: before its forward and before its
+ * data gradient, and its weight gradient back (nhwcToNchwKernel); in the
+ * same trace each of ResNet-50's 16 3x3 convolutions shows these three
+ * a step (grids (1, C/32, K): 32 nchwToNhwc and 16 nhwcToNchw a step),
+ * 3.8 % of the compute-kernel time with the 1x1 ones below; at batch 32
+ * they are small, on a few SMs at batch 1-8 (the weights move whatever
+ * the batch) they are not (model/MEASUREMENTS.md, session 30).  The
+ * trace also transposes the weights of the 1x1 convolutions of its last
+ * stage and of the strided downsamples (and their inputs), which cuDNN ran
+ * in NHWC; those keep the 1x1 rule above.
  * A convolution's forward moves its input activation, weights and output
  * once each (cuDNN's implicit GEMM never writes the im2col matrix; a
  * strided 1x1 reads only the pixels it uses, the smaller of the two), and
@@ -769,8 +779,10 @@ static void emit_fwd(struct emitter *em, const struct step *s)
 		put_gemm(em, s->name, TRACE_CLASS_GEMM, 1, s->a, s->b, s->c);
 		break;
 	case S_CONV:
-		if (nchw_input(em, s) && s->ksize > 1)
+		if (nchw_input(em, s) && s->ksize > 1) {
 			put_nchw(em, "cudnn:nchw_to_nhwc", nchw_input(em, s));
+			put_nchw(em, "cudnn:nchw_to_nhwc", s->b * s->c); /* the weights */
+		}
 		if (s->ksize >= 1) /* a ResNet convolution; a patch embedding (no
 				    * overlap) reads its input once as it is */
 			put_conv_fwd(em, s);
@@ -830,8 +842,10 @@ static void emit_bwd(struct emitter *em, const struct step *s)
 		int cls = s->type == S_CONV ? TRACE_CLASS_CONV : TRACE_CLASS_GEMM;
 		int64_t dM = s->type == S_CONV && s->d ? s->d : s->a, x = nchw_input(em, s);
 		if (s->input_grad) {
-			if (x && s->ksize > 1)
+			if (x && s->ksize > 1) {
 				put_nchw(em, "cudnn:nchw_to_nhwc", s->a * s->b);
+				put_nchw(em, "cudnn:nchw_to_nhwc", s->b * s->c); /* the weights */
+			}
 			put_gemm(em, suffix(s->name, 0), cls, 1, dM, s->c, s->b);
 			if (x && s->ksize > 1)
 				put_nchw(em, "cudnn:nhwc_to_nchw", x);
@@ -840,6 +854,8 @@ static void emit_bwd(struct emitter *em, const struct step *s)
 			if (x)
 				put_nchw(em, "cudnn:nchw_to_nhwc", x);
 			put_gemm_ta(em, suffix(s->name, 1), cls, 1, s->c, s->b, s->a);
+			if (x && s->ksize > 1) /* the weight gradient back to KCRS */
+				put_nchw(em, "cudnn:nhwc_to_nchw", s->b * s->c);
 			if (s->bias)
 				put_red(em, suffix(s->name, 2), s->a, s->b, 1, 1);
 			if (s->weight == 2) /* tied: add into the embedding gradient */
