@@ -32,7 +32,7 @@ double model_hbm_achievable_gbps(const struct model_gpu *g)
 
 double model_sm_gbps(const struct model_gpu *g)
 {
-	return g->hbm_gbps * MODEL_DRAM_EFF / (sat_frac(g) * (g->sms > 0 ? g->sms : 1));
+	return achievable(g, 1) / (sat_frac(g) * (g->sms > 0 ? g->sms : 1));
 }
 
 /* What sms SMs can draw from cap GB/s. */
