@@ -5,9 +5,10 @@
  * and v2.1 as copied in ../shared/external-measurements (a DGX A100,
  * A100-SXM4-80GB, as one MIG 1g.10gb slice, the same slice while the other
  * six run other benchmarks (HeteroMultiUse), 56 slices of 8 GPUs all
- * running the model (56x1g Triton), and the whole GPU (x1)), and Azure v3.0
- * as held out in tests/data/heldout (NC96ads_A100_v4: A100 80GB PCIe, one
- * 1g.10gb slice, and the node's 4 whole GPUs).
+ * running the model (56x1g Triton), and the whole GPU (x1)); held out in
+ * tests/data/heldout: NVIDIA's and Dell's v2.0 (the same GPU; Dell's
+ * XE8545 as one slice and whole) and Azure's v3.0 (NC96ads_A100_v4: A100
+ * 80GB PCIe, one 1g.10gb slice, and the node's 4 whole GPUs).
  *
  * A system folder's name says what ran:
  *   MIG_1x1g (NVIDIA) or MIG_1g_ (Azure): one 1g slice (14 SMs, MIG user
@@ -18,8 +19,11 @@
  *   x1_           the whole GPU.  x8_: not read (the x1 system of the same
  *                 round is the reference, and the 8-GPU rows would add to
  *                 the calibration set).
- *   neither       the whole GPUs of a node (Azure's NC96ads_A100_v4_TRT):
- *                 accelerators_per_node N of its systems/<system>.json,
+ *   neither       what its systems/<system>.json says: one 1g slice when
+ *                 accelerator_model_name says "(1x1g." (Dell's
+ *                 XE8545_A100_SXM_80GB_1xMIG_TRT), another MIG layout
+ *                 skipped with the reason; else the whole GPUs of a node
+ *                 (Azure's NC96ads_A100_v4_TRT): accelerators_per_node N,
  *                 throughput / N (Offline's samples spread over N engines:
  *                 Azure's config expects offline_expected_qps = 3400 * 4
  *                 for BERT on its 4 GPUs).
@@ -101,9 +105,11 @@ static const char *gpu_spelled(const char *text)
 	return NULL;
 }
 
-/* The GPU and, for a whole node (share 0), the GPU count of system's
- * systems/<system>.json into sy: 0 (sy->gpu NULL and why set when the
- * file is absent or names another GPU), or an error naming the file. */
+/* What system's systems/<system>.json adds to its name (sy): the GPU, a
+ * MIG slice the name does not spell (Dell's "1xMIG": "... (1x1g.10gb
+ * MIG)"), a whole node's GPU count (share 0).  0 (sy->gpu NULL and why set
+ * when the file is absent or names another GPU or MIG layout), or an error
+ * naming the file. */
 static int sys_json(const char *root, const char *system, struct sys *sy, struct mo_err *err)
 {
 	char path[4096], model[128];
@@ -123,6 +129,10 @@ static int sys_json(const char *root, const char *system, struct sys *sy, struct
 	if ((rc = model_json_load(&j, (size_t)MODEL_MEAS_MAX_BYTES, 0, &top)) < 0)
 		return rc;
 	rc = model_json_str(&j, top, "", "accelerator_model_name", model, sizeof(model));
+	if (rc == 0 && sy->whole && strstr(model, "MIG")) {
+		sy->whole = 0;
+		sy->share = strstr(model, "(1x1g.") ? 1 : -1;
+	}
 	if (rc == 0 && !sy->share)
 		rc = model_json_int(&j, top, "", "accelerators_per_node", 1, 64, &n);
 	json_decref(top);
@@ -130,9 +140,11 @@ static int sys_json(const char *root, const char *system, struct sys *sy, struct
 		return rc;
 	if (!sy->share)
 		sy->share = (int)n;
-	if (!sy->gpu && !(sy->gpu = gpu_spelled(model)))
-		snprintf(sy->why, sizeof(sy->why), "GPU '%.64s' of system '%.48s': not one this reader knows",
-			 model, system);
+	if (sy->share < 0 || (!sy->gpu && !(sy->gpu = gpu_spelled(model)))) {
+		sy->gpu = NULL;
+		snprintf(sy->why, sizeof(sy->why), "%s '%.56s' of system '%.40s': not one this reader knows",
+			 sy->share < 0 ? "MIG layout" : "GPU", model, system);
+	}
 	return 0;
 }
 

@@ -872,6 +872,28 @@ START_TEST(mlperf_precision_falls_back_only_to_agreeing_systems_of_the_same_gpu)
 }
 END_TEST
 
+/* The n rows of held-out MLPerf folder dir (tests/data/heldout) into s:
+ * all read, on gpu, the first half on a 1g slice (14 SMs) alone, the rest
+ * the whole GPU, TensorRT engines. */
+static void load_held_out_slices(struct model_meas_set *s, const char *dir, size_t n, const char *gpu)
+{
+	char path[256];
+	struct mo_err err;
+
+	snprintf(path, sizeof(path), "tests/data/heldout/%s", dir);
+	model_meas_set_init(s);
+	ck_assert_msg(model_meas_load_path(s, path, NULL, &err) == 0, "%s", err.msg);
+	ck_assert_uint_eq(s->n, n);
+	ck_assert_uint_eq(s->nskip, 0);
+	for (size_t i = 0; i < n; i++) {
+		ck_assert_str_eq(s->m[i].gpu, gpu);
+		ck_assert_int_eq(s->m[i].mech, i < n / 2 ? MODEL_MECH_MIG : MODEL_MECH_WHOLE);
+		ck_assert_int_eq(s->m[i].sms, i < n / 2 ? 14 : 0);
+		ck_assert_str_eq(s->m[i].busy, "");
+		ck_assert_int_eq(s->m[i].tensorrt, 1);
+	}
+}
+
 /* Held out (tests/data/heldout, PROVENANCE.md): Azure's v3.0 submission,
  * an A100 80GB PCIe (a GPU no constant was fitted on) as one 1g.10gb slice
  * and as the 4 whole GPUs of an NC96ads_A100_v4 node.  Neither name spells
@@ -880,20 +902,9 @@ END_TEST
 START_TEST(mlperf_azure_rows_are_a100_pcie_slices_and_per_gpu_shares_of_the_node)
 {
 	struct model_meas_set s;
-	struct mo_err err;
 	const struct model_meas *m;
 
-	model_meas_set_init(&s);
-	ck_assert_msg(model_meas_load_path(&s, "tests/data/heldout/mlperf-inference-v3.0-azure", NULL, &err) == 0,
-		      "%s", err.msg);
-	ck_assert_uint_eq(s.n, 6);
-	ck_assert_uint_eq(s.nskip, 0);
-	for (int i = 0; i < 6; i++) {
-		ck_assert_str_eq(s.m[i].gpu, "a100-80gb-pcie");
-		ck_assert_int_eq(s.m[i].mech, i < 3 ? MODEL_MECH_MIG : MODEL_MECH_WHOLE);
-		ck_assert_int_eq(s.m[i].sms, i < 3 ? 14 : 0);
-		ck_assert_int_eq(s.m[i].tensorrt, 1);
-	}
+	load_held_out_slices(&s, "mlperf-inference-v3.0-azure", 6, "a100-80gb-pcie");
 	/* bert-99 on the slice: 491.528 samples/s, batch 64 (Azure's MIG
 	 * config), int8 as its measurements JSON states; the node: 12455.7
 	 * samples/s over 4 GPUs */
@@ -924,9 +935,30 @@ START_TEST(mlperf_azure_rows_are_a100_pcie_slices_and_per_gpu_shares_of_the_node
 }
 END_TEST
 
-/* A system whose name does not spell its GPU takes it, and a whole node's
- * GPU count, from systems/<system>.json: another GPU or no such file skips
- * its rows with the reason; a file without the fields is refused, named. */
+/* Held out: Dell's v2.0 XE8545, whose folder names spell neither the GPU
+ * (A100_SXM_80GB) nor the slice (1xMIG): its system JSONs say "NVIDIA
+ * A100-SXM-80GB (1x1g.10gb MIG)" and "NVIDIA A100-SXM-80GB". */
+START_TEST(mlperf_dell_rows_take_the_slice_and_the_gpu_from_the_system_description)
+{
+	struct model_meas_set s;
+
+	load_held_out_slices(&s, "mlperf-inference-v2.0-dell", 8, "a100-80gb-sxm");
+	/* resnet50 Offline: 5224.5 samples/s on the slice, 40471 whole */
+	ck_assert_msg(strstr(s.m[2].where, "XE8545_A100_SXM_80GB_1xMIG_TRT/resnet50/Offline/"), "%s", s.m[2].where);
+	ck_assert_double_eq_tol(s.m[2].ns, 256 / 5224.5 * 1e9, 1);
+	ck_assert_double_eq_tol(s.m[2].whole_ns, 256 / 40471.0 * 1e9, 1);
+	/* resnet50 SingleStream: median latency 654555 ns, whole 451903 */
+	ck_assert_int_eq(s.m[3].batch, 1);
+	ck_assert_double_eq_tol(s.m[3].ns, 654555, 1e-6);
+	ck_assert_double_eq_tol(s.m[3].whole_ns, 451903, 1e-6);
+	model_meas_set_release(&s);
+}
+END_TEST
+
+/* A system whose name does not spell its GPU takes it, a 1g slice, and a
+ * whole node's GPU count from systems/<system>.json: another GPU or MIG
+ * layout or no such file skips its rows with the reason; a file without
+ * the fields is refused, named. */
 START_TEST(mlperf_system_description_names_the_gpu_or_the_row_is_skipped_or_refused)
 {
 	static const struct {
@@ -938,8 +970,12 @@ START_TEST(mlperf_system_description_names_the_gpu_or_the_row_is_skipped_or_refu
 		  "", NULL, "a100-80gb-pcie", 0, MODEL_MECH_WHOLE, 256 / 250.0 * 1e9 },
 		{ "Z_MIG_1g_10gb_TRT", "{\"accelerator_model_name\": \"NVIDIA A100-PCIe-80GB (1x1g.10gb MIG)\"}",
 		  "", NULL, "a100-80gb-pcie", 0, MODEL_MECH_MIG, 256 / 1000.0 * 1e9 },
+		{ "Z_1xMIG_TRT", "{\"accelerator_model_name\": \"NVIDIA A100-SXM-80GB (1x1g.10gb MIG)\", "
+		  "\"accelerators_per_node\": 1}", "", NULL, "a100-80gb-sxm", 0, MODEL_MECH_MIG, 256 / 1000.0 * 1e9 },
 		{ "Z_TRT", "{\"accelerator_model_name\": \"NVIDIA A30\", \"accelerators_per_node\": 1}", "",
 		  "GPU 'NVIDIA A30' of system 'Z_TRT': not one this reader knows", NULL, 0, 0, 0 },
+		{ "Z_TRT", "{\"accelerator_model_name\": \"NVIDIA A100-SXM-80GB (2x3g.40gb MIG)\"}", "",
+		  "MIG layout 'NVIDIA A100-SXM-80GB (2x3g.40gb MIG)' of system 'Z_TRT'", NULL, 0, 0, 0 },
 		{ "Z_TRT", NULL, "", "no systems/<system>.json is here", NULL, 0, 0, 0 },
 		{ "Z_TRT", "{\"accelerators_per_node\": 4}", "Z_TRT.json': accelerator_model_name: missing", NULL,
 		  NULL, -MO_EINPUT, 0, 0 },
@@ -1077,6 +1113,7 @@ Suite *test_suite(void)
 	tcase_add_test(tc, mlperf_precision_falls_back_only_to_agreeing_systems_of_the_same_gpu);
 	tcase_add_test(tc, mlperf_unstated_precision_is_what_nvidia_documents_per_benchmark);
 	tcase_add_test(tc, mlperf_azure_rows_are_a100_pcie_slices_and_per_gpu_shares_of_the_node);
+	tcase_add_test(tc, mlperf_dell_rows_take_the_slice_and_the_gpu_from_the_system_description);
 	tcase_add_test(tc, mlperf_system_description_names_the_gpu_or_the_row_is_skipped_or_refused);
 	tcase_add_test(tc, miso_logs_become_training_rows_with_the_median_iteration_and_7g_as_reference);
 	tcase_add_test(tc, gavel_pairs_become_mps_co_runs_of_the_solo_job);

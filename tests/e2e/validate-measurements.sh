@@ -69,11 +69,12 @@ grep -q "^  *co-run  *|" "$tmp/pub.txt" && grep -q "Server: a latency under a qu
 grep -q "^## measured: 1 pairs of jobs sharing one GPU's SMs" "$tmp/pub.txt" && grep -q "^median 0.590 " "$tmp/pub.txt" \
 	|| fail "co-location gains: $(cat "$tmp/pub.txt")"
 # held-out published measurements (tests/data/heldout): every row read and evaluated (103 whole-GPU
-# rows, 6 of Azure's MLPerf v3.0 A100 PCIe: 3 on a 1g slice, 3 whole), the
+# rows, 6 of Azure's MLPerf v3.0 A100 PCIe: 3 on a 1g slice, 3 whole; 23 of NVIDIA's and Dell's v2.0
+# A100 SXM: 15 on a slice, 8 whole), the
 # A100 fp16 16384^3 GEMM within 10 % (measured 256.5 TFLOPS: 34292.760 us)
 "$MOSAIC" validate --measurements tests/data/heldout -o "$tmp/held" >"$tmp/held.txt" 2>"$tmp/err" \
 	|| fail "held-out: $(cat "$tmp/err")"
-grep -q "109 measurements read, 109 evaluated, 0 skipped" "$tmp/held.txt" || fail "held-out rows: $(head -3 "$tmp/held.txt")"
+grep -q "132 measurements read, 132 evaluated, 0 skipped" "$tmp/held.txt" || fail "held-out rows: $(head -3 "$tmp/held.txt")"
 # Azure's slice: measured 1g/whole slowdowns from the logs (bert-99, bert-99.9, resnet50 Offline:
 # 12455.7 / 4 / 491.528, 6470.04 / 4 / 255.502, 154868 / 4 / 5361.73)
 awk -F, '$4 == "a100-80gb-pcie" && $5 == "mig" && $6 == 14 { printf "%.3f\n", $12 }' "$tmp/held/rows.csv" \
