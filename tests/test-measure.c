@@ -935,6 +935,36 @@ START_TEST(mlperf_azure_rows_are_a100_pcie_slices_and_per_gpu_shares_of_the_node
 }
 END_TEST
 
+/* A slice's whole-GPU reference is a whole-GPU run of its own GPU: beside
+ * an A100 PCIe slice, an A100 SXM x1 run of the same benchmark is not one
+ * (whole_ns stays 0), an A100 PCIe x1 run is. */
+START_TEST(mlperf_whole_gpu_reference_is_of_the_same_gpu)
+{
+	for (int same = 0; same < 2; same++) {
+		char dir[] = "/tmp/mosaic-test-mlperf-XXXXXX", cmd[64], path[256];
+		const char *whole = same ? "A100-PCIe-80GBx1_TRT" : "A100-SXM-80GBx1_TRT";
+		struct model_meas_set s;
+		struct mo_err err = { 0 };
+		double want;
+
+		ck_assert_int_eq(mlperf_sys_tree(dir, "A100-PCIe-80GB-MIG_1x1g_TRT", "resnet50",
+						 "{\"weight_data_types\": \"int8\"}"), 0);
+		snprintf(path, sizeof(path), "results/%s/resnet50/Offline/performance/run_1/mlperf_log_summary.txt", whole);
+		ck_assert_int_eq(put(dir, path, "Scenario : Offline\nSamples per second: 8000\n"), 0);
+		model_meas_set_init(&s);
+		ck_assert_msg(model_meas_load_path(&s, dir, NULL, &err) == 0, "%s", err.msg);
+		ck_assert_uint_eq(s.n, 2);
+		ck_assert_str_eq(s.m[0].gpu, "a100-80gb-pcie");
+		ck_assert_int_eq(s.m[1].mech, MODEL_MECH_WHOLE);
+		want = same ? 256 / 8000.0 * 1e9 : 0;
+		ck_assert_double_eq_tol(s.m[0].whole_ns, want, 1e-6);
+		model_meas_set_release(&s);
+		snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+		ck_assert_int_eq(system(cmd), 0);
+	}
+}
+END_TEST
+
 /* Held out: Dell's v2.0 XE8545, whose folder names spell neither the GPU
  * (A100_SXM_80GB) nor the slice (1xMIG): its system JSONs say "NVIDIA
  * A100-SXM-80GB (1x1g.10gb MIG)" and "NVIDIA A100-SXM-80GB". */
@@ -1114,6 +1144,7 @@ Suite *test_suite(void)
 	tcase_add_test(tc, mlperf_unstated_precision_is_what_nvidia_documents_per_benchmark);
 	tcase_add_test(tc, mlperf_azure_rows_are_a100_pcie_slices_and_per_gpu_shares_of_the_node);
 	tcase_add_test(tc, mlperf_dell_rows_take_the_slice_and_the_gpu_from_the_system_description);
+	tcase_add_test(tc, mlperf_whole_gpu_reference_is_of_the_same_gpu);
 	tcase_add_test(tc, mlperf_system_description_names_the_gpu_or_the_row_is_skipped_or_refused);
 	tcase_add_test(tc, miso_logs_become_training_rows_with_the_median_iteration_and_7g_as_reference);
 	tcase_add_test(tc, gavel_pairs_become_mps_co_runs_of_the_solo_job);
