@@ -2314,15 +2314,42 @@ START_TEST(an_ascending_map_answers_as_an_id_map_in_both_forms)
 		ck_assert_int_eq(m.mapped, turn > 0);
 		for (int64_t k = -60; k < key + 10; k++) {
 			size_t *w = trace_idmap_get(&want, k, 0);
-			int64_t *got = trace_ascmap_get(&m, k);
-			ck_assert_int_eq(!got, !w);
+			int64_t got;
+			ck_assert_int_eq(trace_ascmap_get(&m, k, &got), w != NULL);
 			if (w)
-				ck_assert_int_eq(*got, (int64_t)*w);
+				ck_assert_int_eq(got, (int64_t)*w);
+		}
+		for (int64_t k = key + 10; k >= -60; k -= 7) { /* backwards: the cursor restarts */
+			size_t *w = trace_idmap_get(&want, k, 0);
+			int64_t got;
+			ck_assert_int_eq(trace_ascmap_get(&m, k, &got), w != NULL);
+			if (w)
+				ck_assert_int_eq(got, (int64_t)*w);
 		}
 		trace_ascmap_release(&m);
-		ck_assert_ptr_null(trace_ascmap_get(&m, 1));
+		ck_assert_int_eq(trace_ascmap_get(&m, 1, &key), 0);
 		trace_idmap_release(&want);
 	}
+}
+END_TEST
+
+START_TEST(an_ascending_map_keeps_the_extremes)
+{
+	static const int64_t keys[] = {INT64_MIN, INT64_MIN + 1, -1, 0, INT64_MAX - 1, INT64_MAX};
+	static const int64_t vals[] = {INT64_MAX, INT64_MIN, 0, -1, INT64_MIN, INT64_MAX};
+	struct trace_ascmap m = {0};
+	int64_t got;
+
+	for (size_t i = 0; i < 6; i++)
+		ck_assert_int_eq(trace_ascmap_put(&m, keys[i], vals[i]), 0);
+	ck_assert_int_eq(m.mapped, 0);
+	for (size_t i = 0; i < 6; i++) {
+		ck_assert_int_eq(trace_ascmap_get(&m, keys[i], &got), 1);
+		ck_assert_int_eq(got, vals[i]);
+	}
+	ck_assert_int_eq(trace_ascmap_get(&m, 1, &got), 0);
+	ck_assert_int_eq(trace_ascmap_get(&m, INT64_MIN + 2, &got), 0);
+	trace_ascmap_release(&m);
 }
 END_TEST
 
@@ -2569,6 +2596,7 @@ Suite *test_suite(void)
 	tcase_add_test(tc, the_analyses_sorts_of_inputs_in_key_order_give_qsorts_order);
 	tcase_add_test(tc, a_big_block_keeps_its_bytes_as_it_grows_and_is_unmapped);
 	tcase_add_test(tc, an_ascending_map_answers_as_an_id_map_in_both_forms);
+	tcase_add_test(tc, an_ascending_map_keeps_the_extremes);
 	tcase_add_test(tc, a_kernel_links_to_the_last_launch_call_of_its_correlation);
 	tcase_add_test(tc, an_analysis_refuses_a_rank_above_its_largest_and_keeps_the_last);
 	tcase_add_test(tc, modules_are_named_by_rank_and_id_whenever_their_records_come);

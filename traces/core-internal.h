@@ -58,25 +58,39 @@ size_t trace_lower_bound(const void *arr, size_t n, size_t stride, size_t off, i
 
 /*
  * Ascending map (ascmap.c): int64 keys to int64 values, with the id map's
- * get/put contract, for keys that mostly come in ascending order (the
+ * put contract, for keys that mostly come in ascending order (the
  * correlation ids of a trace's API calls).  While every key put is greater
- * than the last, the pairs are an array (16 bytes a key, binary search; a
- * big block, see below);
- * the first key that is not turns it into an id map, which then holds every
- * pair.  _get returns the value's address (valid until the next put) or
- * NULL; _put 0 or -1 when out of memory; _release frees all (NULL-safe
- * fields: a zeroed map is empty).
+ * than the last, the pairs are a blocked delta encoding: blocks of
+ * TRACE_ASC_BLOCK pairs, each the first pair as it is (a trace_ascblock,
+ * found by binary search) and the others as varints of their key's step
+ * less one and their value's zigzag step from the pair before (in bytes, a
+ * big block, see below): 3-5 bytes a pair on a trace's calls, not 16.  The
+ * first key that is not greater turns it into an id map, which then holds
+ * every pair.  _get gives 1 and the value in *val, or 0 when the key is not
+ * in the map (a cursor makes ascending lookups within a block linear, so
+ * get is not const); _put 0 or -1 when out of memory; _release frees all
+ * (a zeroed map is empty).
  */
-struct trace_ascpair {
-	int64_t key, val;
+#define TRACE_ASC_BLOCK 32
+struct trace_ascblock {
+	int64_t key, val;        /* the block's first pair */
+	size_t at;               /* where the rest's encoding starts in bytes */
 };
 struct trace_ascmap {
-	struct trace_ascpair *v;
-	size_t n, cap;
-	int mapped;              /* the pairs are in map, not v */
+	struct trace_ascblock *blk;
+	size_t nblk, blk_cap;
+	uint8_t *bytes;
+	size_t nbytes, bytes_cap;
+	size_t n;                /* pairs encoded */
+	int64_t last_key, last_val;
+	struct {                 /* the last pair get decoded: blk[b]'s i-th at byte at */
+		size_t b, i, at;
+		int64_t key, val;
+	} cur;
+	int mapped;              /* the pairs are in map, not the blocks */
 	struct trace_idmap map;  /* (key, 0) -> value */
 };
-int64_t *trace_ascmap_get(struct trace_ascmap *m, int64_t key);
+int trace_ascmap_get(struct trace_ascmap *m, int64_t key, int64_t *val);
 int trace_ascmap_put(struct trace_ascmap *m, int64_t key, int64_t val);
 void trace_ascmap_release(struct trace_ascmap *m);
 

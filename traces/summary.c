@@ -279,11 +279,11 @@ static void idle_note(struct trace_summary *s, struct busy *b, int64_t st, int64
 {
 	if (b->last_end >= 0 && st > b->last_end) {
 		int64_t gap = st - b->last_end;
-		int64_t *call = corr >= 0 ? trace_ascmap_get(&s->launch_start, corr) : NULL;
+		int64_t call;
 		add_sat(&s->t.gap_ns, gap);
-		if (!call)
+		if (corr < 0 || !trace_ascmap_get(&s->launch_start, corr, &call))
 			add_sat(&s->t.unattributed_ns, gap);
-		else if (*call >= b->last_end)
+		else if (call >= b->last_end)
 			add_sat(&s->t.host_wait_ns, gap);
 		else {
 			add_sat(&s->t.other_wait_ns, gap);

@@ -67,8 +67,8 @@ static void maps_agree(struct trace_ascmap *asc, const struct trace_idmap *want,
 {
 	for (size_t k = 0; k < n; k++) {
 		const size_t *w = trace_idmap_get(want, keys[k], 0);
-		const int64_t *got = trace_ascmap_get(asc, keys[k]);
-		if (!w || !got || *got != (int64_t)*w)
+		int64_t got;
+		if (!w || !trace_ascmap_get(asc, keys[k], &got) || got != (int64_t)*w)
 			abort();
 	}
 }
