@@ -2355,7 +2355,8 @@ END_TEST
 
 /* Every act's call and call's act as the rule gives them (brute force):
  * the last enqueuing call of the act's rank and correlation; a call's first
- * such act.  Acts and calls are added in their sorted order, two ranks. */
+ * such act.  Acts and calls are added in their sorted order, two ranks.
+ * Once finished, the calls are freed and each act keeps its call's start. */
 static void check_links(const int64_t *act_corr, const int64_t *call_corr, const int *enq, int n)
 {
 	struct trace_analysis *a = trace_analysis_new();
@@ -2369,7 +2370,7 @@ static void check_links(const int64_t *act_corr, const int64_t *call_corr, const
 			ana_act(a, TRACE_KIND_KERNEL, 1000 + 10 * i, 1005 + 10 * i, 7, TRACE_CLASS_GEMM,
 				-1, act_corr[i], "k");
 	}
-	ana_finish(a);
+	ck_assert_int_eq(an_link(a), 0);
 	ck_assert_uint_eq(a->nacts, 2 * (size_t)n);
 	ck_assert_uint_eq(a->ncalls, 2 * (size_t)n);
 	for (int r = 0; r < 2; r++)
@@ -2388,6 +2389,14 @@ static void check_links(const int64_t *act_corr, const int64_t *call_corr, const
 					want = (int64_t)(r * n + i);
 			ck_assert_int_eq(a->calls[r * n + j].act, want);
 		}
+	int64_t *call = malloc(2 * (size_t)n * sizeof(*call));
+	for (int i = 0; i < 2 * n; i++)
+		call[i] = a->acts[i].call;
+	ana_finish(a);
+	ck_assert_ptr_null(a->calls);
+	for (int i = 0; i < 2 * n; i++) /* call j starts at 10 j on either rank */
+		ck_assert_int_eq(a->acts[i].launch_s, call[i] < 0 ? -1 : 10 * (call[i] % n));
+	free(call);
 	trace_analysis_free(a);
 }
 

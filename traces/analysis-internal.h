@@ -24,7 +24,9 @@ struct an_act {
 	int64_t step;
 	union {
 		int64_t corr;          /* as added */
-		int64_t call;          /* index into calls, -1 none (set in finish) */
+		int64_t call;          /* index into calls, -1 none (set in an_link) */
+		int64_t launch_s;      /* its call's start, -1 none (once the path
+					* is done and the calls are freed) */
 	};
 	uint32_t name;         /* its pool id */
 	uint32_t module;       /* as added: its (rank, module id) key's index in
@@ -96,6 +98,7 @@ struct trace_analysis {
 	int rank, nranks;
 	int64_t *offsets;       /* per rank */
 	int annotated;
+	int linked;
 	int finished;
 	int names_interned;     /* activity names are pool pointers already */
 	/* results */
@@ -148,6 +151,10 @@ void an_sort_join(struct an_join *j, size_t n);
 /* qsort comparators: int64_t ascending; an_join by (rank, corr, idx). */
 int an_cmp_i64(const void *pa, const void *pb);
 int an_cmp_join(const void *pa, const void *pb);
+/* trace_analysis_finish's first half: activities and calls sorted, each
+ * activity's module name and call linked (an_act.call, an_call.act), each
+ * rank's offset; once (later calls do nothing).  0 or -1 (out of memory). */
+int an_link(struct trace_analysis *a);
 int an_breakdown(struct trace_analysis *a);   /* analysis-time.c */
 int an_launch(struct trace_analysis *a);      /* analysis-launch.c */
 int an_kernel_stats(struct trace_analysis *a);/* analysis-launch.c */

@@ -11,7 +11,7 @@
 /* Whether acts[i] is one of row rank's launched activities (-1: every rank's). */
 static int launched(const struct trace_analysis *a, size_t i, int rank)
 {
-	return a->acts[i].call >= 0 && (rank < 0 || a->acts[i].rank == rank);
+	return a->acts[i].launch_s >= 0 && (rank < 0 || a->acts[i].rank == rank);
 }
 
 /* Queue lengths of the launches of one (rank, device) in place of their
@@ -82,7 +82,7 @@ static int group_queues(const struct trace_analysis *a, int rank, int64_t *q, in
 	for (size_t i = 0; i < a->nacts; i++)
 		if (launched(a, i, rank)) {
 			g = group_of(&gs, &a->acts[i]); /* there: no allocation */
-			q[gs.at[*g]] = a->calls[a->acts[i].call].s;
+			q[gs.at[*g]] = a->acts[i].launch_s;
 			ends[gs.at[*g]++] = a->acts[i].e;
 		}
 	for (size_t k = 0, b = 0; k < gs.n; b = gs.at[k++]) { /* at[k]: k's slice's end */
@@ -112,7 +112,7 @@ static int launch_row(const struct trace_analysis *a, int rank, struct trace_lau
 	row->negative = 0;
 	for (size_t i = 0; i < a->nacts; i++)
 		if (launched(a, i, rank)) {
-			v[n] = a->acts[i].s - a->calls[a->acts[i].call].s;
+			v[n] = a->acts[i].s - a->acts[i].launch_s;
 			row->negative += v[n++] < 0;
 		}
 	an_pctl(v, n, &row->latency_ns);

@@ -36,7 +36,6 @@ struct peers {
 struct walk {
 	struct trace_analysis *a;
 	const size_t *byend;   /* act indices sorted by (rank, end, start) */
-	const size_t *pos;     /* pos[act]: its place in byend */
 	size_t rb, re;         /* the rank's range in byend */
 	int64_t w0, t;         /* window start; the path covers [t, window end) */
 	size_t limit;          /* activities at byend positions >= limit are done */
@@ -78,6 +77,37 @@ static void charge(struct walk *w, int cat, const char *module, int64_t from)
 	an_add(&w->row->path_ns, dt);
 	if (add_share(w->a, w->share0, module ? module : w->a->none, dt) < 0)
 		w->oom = 1;
+}
+
+/* byend's order: (rank, end, start, index), a total order. */
+static int cmp_byend(const void *pa, const void *pb, void *acts)
+{
+	const struct an_act *x = (const struct an_act *)acts + *(const size_t *)pa;
+	const struct an_act *y = (const struct an_act *)acts + *(const size_t *)pb;
+	if (x->rank != y->rank)
+		return x->rank < y->rank ? -1 : 1;
+	if (x->e != y->e)
+		return x->e < y->e ? -1 : 1;
+	if (x->s != y->s)
+		return x->s < y->s ? -1 : 1;
+	return *(const size_t *)pa < *(const size_t *)pb ? -1 : 1;
+}
+
+/* Activity x's position in byend (x is of the walk's rank): a binary
+ * search, where an array of every activity's position took 8 bytes an
+ * activity. */
+static size_t pos_of(const struct walk *w, int64_t x)
+{
+	size_t lo = w->rb, hi = w->re, want = (size_t)x;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (cmp_byend(&w->byend[mid], &want, w->a->acts) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
 }
 
 /* The rank's activity that ended last at or before t, at a byend position
@@ -169,8 +199,9 @@ static void walk_step(struct walk *w, int64_t x)
 		const struct an_act *X = &a->acts[x];
 		int64_t q, qe;
 
-		if (w->pos[x] < w->limit)
-			w->limit = w->pos[x];
+		size_t at = pos_of(w, x);
+		if (at < w->limit)
+			w->limit = at;
 		if (X->e < w->t)
 			charge(w, TRACE_PATH_IDLE, an_module(a, X), X->e);
 		if (w->peers && an_kind(X) == AN_COMM) {
@@ -201,19 +232,6 @@ static int cmp_share(const void *pa, const void *pb)
 	if (x->ns != y->ns)
 		return x->ns > y->ns ? -1 : 1;
 	return strcmp(x->name, y->name);
-}
-
-static int cmp_byend(const void *pa, const void *pb, void *acts)
-{
-	const struct an_act *x = (const struct an_act *)acts + *(const size_t *)pa;
-	const struct an_act *y = (const struct an_act *)acts + *(const size_t *)pb;
-	if (x->rank != y->rank)
-		return x->rank < y->rank ? -1 : 1;
-	if (x->e != y->e)
-		return x->e < y->e ? -1 : 1;
-	if (x->s != y->s)
-		return x->s < y->s ? -1 : 1;
-	return *(const size_t *)pa < *(const size_t *)pb ? -1 : 1;
 }
 
 /* One rank's steps (acts[b..e) in step order) into row. */
@@ -337,22 +355,19 @@ int an_path(struct trace_analysis *a)
 {
 	size_t n = (size_t)a->nranks + (a->nranks > 1), b = 0;
 	size_t *byend = trace_big_alloc((a->nacts ? a->nacts : 1) * sizeof(*byend));
-	size_t *pos = trace_big_alloc((a->nacts ? a->nacts : 1) * sizeof(*pos));
-	struct walk w = {.a = a, .byend = byend, .pos = pos};
+	struct walk w = {.a = a, .byend = byend};
 	struct peers peers = {0};
 	int rc = -1;
 
 	trace_idmap_init(&peers.map);
 	peers.rb = calloc((size_t)a->nranks + 1, sizeof(*peers.rb));
 	peers.re = calloc((size_t)a->nranks + 1, sizeof(*peers.re));
-	if (!byend || !pos || !peers.rb || !peers.re || !(a->paths = calloc(n, sizeof(*a->paths))))
+	if (!byend || !peers.rb || !peers.re || !(a->paths = calloc(n, sizeof(*a->paths))))
 		goto out;
 	a->npaths = n;
 	for (size_t i = 0; i < a->nacts; i++)
 		byend[i] = i;
 	an_qsort_r(byend, a->nacts, sizeof(*byend), cmp_byend, a->acts);
-	for (size_t i = 0; i < a->nacts; i++)
-		pos[byend[i]] = i;
 	for (int r = 0; r < a->nranks; r++) {
 		size_t e = b;
 		a->paths[r].rank = r;
@@ -382,7 +397,6 @@ int an_path(struct trace_analysis *a)
 	rc = 0;
 out:
 	trace_big_free(byend);
-	trace_big_free(pos);
 	trace_big_free(peers.ord);
 	free(peers.rb);
 	free(peers.re);

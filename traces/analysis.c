@@ -447,11 +447,11 @@ static void align(struct trace_analysis *a)
 	}
 }
 
-int trace_analysis_finish(struct trace_analysis *a, struct mo_err *err)
+int an_link(struct trace_analysis *a)
 {
-	if (a->finished)
+	if (a->linked)
 		return 0;
-	a->finished = 1;
+	a->linked = 1;
 	if (a->nranks == 0)
 		a->nranks = 1;
 	if (a->acts_unordered) /* found out as they were added (an_in_order's test) */
@@ -459,9 +459,33 @@ int trace_analysis_finish(struct trace_analysis *a, struct mo_err *err)
 	if (a->calls_unordered)
 		qsort(a->calls, a->ncalls, sizeof(*a->calls), cmp_call);
 	if (!(a->offsets = calloc((size_t)a->nranks, sizeof(*a->offsets))) || link(a) < 0)
-		goto oom;
+		return -1;
 	align(a);
-	if (an_breakdown(a) < 0 || an_launch(a) < 0 || an_kernel_stats(a) < 0 || an_path(a) < 0)
+	return 0;
+}
+
+/* Each activity's call index replaced by its call's start (all that the
+ * launch rows read), and the calls freed: 32 bytes a call off the phases
+ * after the path. */
+static void drop_calls(struct trace_analysis *a)
+{
+	for (size_t i = 0; i < a->nacts; i++)
+		if (a->acts[i].call >= 0)
+			a->acts[i].launch_s = a->calls[a->acts[i].call].s;
+	trace_big_free(a->calls);
+	a->calls = NULL;
+	a->ncalls = a->calls_cap = 0;
+}
+
+int trace_analysis_finish(struct trace_analysis *a, struct mo_err *err)
+{
+	if (a->finished)
+		return 0;
+	a->finished = 1;
+	if (an_link(a) < 0 || an_breakdown(a) < 0 || an_path(a) < 0)
+		goto oom;
+	drop_calls(a);
+	if (an_launch(a) < 0 || an_kernel_stats(a) < 0)
 		goto oom;
 	return 0;
 oom:
