@@ -1371,7 +1371,8 @@ static void ana_act(struct trace_analysis *a, int kind, int64_t st, int64_t en, 
 	ck_assert_int_eq(trace_analysis_add(a, &rec, &err), 0);
 }
 
-static void ana_call(struct trace_analysis *a, int64_t st, int64_t en, int64_t corr, const char *name)
+static void ana_call_on(struct trace_analysis *a, int64_t thread, int64_t st, int64_t en,
+			int64_t corr, const char *name)
 {
 	struct trace_record rec;
 	struct mo_err err = {0};
@@ -1379,10 +1380,15 @@ static void ana_call(struct trace_analysis *a, int64_t st, int64_t en, int64_t c
 	trace_record_init(&rec, TRACE_KIND_API_CALL);
 	rec.u.api_call.start_ns = st;
 	rec.u.api_call.end_ns = en;
-	rec.u.api_call.thread = 0;
+	rec.u.api_call.thread = thread;
 	rec.u.api_call.correlation = corr;
 	rec.u.api_call.name = name;
 	ck_assert_int_eq(trace_analysis_add(a, &rec, &err), 0);
+}
+
+static void ana_call(struct trace_analysis *a, int64_t st, int64_t en, int64_t corr, const char *name)
+{
+	ana_call_on(a, 0, st, en, corr, name);
 }
 
 static void ana_finish(struct trace_analysis *a)
@@ -2357,15 +2363,16 @@ END_TEST
  * the last enqueuing call of the act's rank and correlation; a call's first
  * such act.  Acts and calls are added in their sorted order, two ranks.
  * Once finished, the calls are freed and each act keeps its call's start. */
-static void check_links(const int64_t *act_corr, const int64_t *call_corr, const int *enq, int n)
+static void check_links(const int64_t *act_corr, const int64_t *call_corr, const int *enq, int n,
+			int threads)
 {
 	struct trace_analysis *a = trace_analysis_new();
 
 	for (int r = 0; r < 2; r++) {
 		trace_analysis_rank(a, r);
-		for (int j = 0; j < n; j++)
-			ana_call(a, 10 * j, 10 * j + 5, call_corr[j],
-				 enq[j] ? "cudaLaunchKernel" : "cudaFuncSetAttribute");
+		for (int j = 0; j < n; j++) /* thread 0's calls, then thread 1's */
+			ana_call_on(a, threads > 1 && 2 * j >= n, 10 * j, 10 * j + 5, call_corr[j],
+				    enq[j] ? "cudaLaunchKernel" : "cudaFuncSetAttribute");
 		for (int i = 0; i < n; i++)
 			ana_act(a, TRACE_KIND_KERNEL, 1000 + 10 * i, 1005 + 10 * i, 7, TRACE_CLASS_GEMM,
 				-1, act_corr[i], "k");
@@ -2405,22 +2412,26 @@ START_TEST(launch_links_are_the_same_on_the_arrays_in_order_and_on_sorted_copies
 	enum { N = 40 };
 	uint64_t x = 7;
 
-	for (int round = 0; round < 200; round++) {
+	for (int round = 0; round < 300; round++) {
 		int64_t act_corr[N], call_corr[N];
-		int enq[N], in_order = round % 2; /* odd rounds: the direct join */
+		/* rounds 1 mod 3: the direct join; 2 mod 3: two threads, each
+		 * one's launches in correlation order (merged); else sorted */
+		int enq[N], in_order = round % 3 == 1, threads = round % 3 == 2 ? 2 : 1;
 		int64_t ca = 0, cc = 0;
 		for (int i = 0; i < N; i++) {
 			ca += in_order ? (int64_t)(lcg(&x) % 3) : 0;
-			cc += in_order ? (int64_t)(lcg(&x) % 3) : 0;
+			cc += in_order || threads > 1 ? (int64_t)(lcg(&x) % 3) : 0;
+			if (threads > 1 && 2 * i == N)
+				cc = (int64_t)(lcg(&x) % 4); /* thread 1's from the start again */
 			act_corr[i] = in_order ? ca : (int64_t)(lcg(&x) % 12);
-			call_corr[i] = in_order ? cc : (int64_t)(lcg(&x) % 12);
+			call_corr[i] = in_order || threads > 1 ? cc : (int64_t)(lcg(&x) % 12);
 			if (lcg(&x) % 8 == 0)
 				act_corr[i] = -1;
 			if (lcg(&x) % 8 == 0)
 				call_corr[i] = -1;
 			enq[i] = lcg(&x) % 5 != 0;
 		}
-		check_links(act_corr, call_corr, enq, N);
+		check_links(act_corr, call_corr, enq, N, threads);
 	}
 }
 END_TEST

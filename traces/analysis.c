@@ -258,11 +258,6 @@ struct trace_sink trace_analysis_sink(struct trace_analysis *a)
 	return sink;
 }
 
-static int same_key(const struct an_join *x, const struct an_join *y)
-{
-	return x->rank == y->rank && x->corr == y->corr;
-}
-
 /* A call that can launch: enqueues, with a correlation. */
 static int launches(const struct an_call *c)
 {
@@ -339,56 +334,142 @@ static void join_direct(struct trace_analysis *a)
 		a->calls[j].act = -1;
 }
 
+/* A (rank, thread)'s calls in calls (sorted, so contiguous): the next
+ * launching one at and its end. */
+struct an_run {
+	size_t at, end;
+};
+
+/* The first launching call in [i, end), end when none. */
+static size_t next_launch(const struct trace_analysis *a, size_t i, size_t end)
+{
+	while (i < end && !launches(&a->calls[i]))
+		i++;
+	return i;
+}
+
+/* Run x's next call before run y's in (rank, correlation, index) order. */
+static int run_less(const struct trace_analysis *a, const struct an_run *x, const struct an_run *y)
+{
+	const struct an_call *p = &a->calls[x->at], *q = &a->calls[y->at];
+	int c = cmp_key(p->rank, p->corr, q->rank, q->corr);
+	return c < 0 || (c == 0 && x->at < y->at);
+}
+
+static void sift_down(const struct trace_analysis *a, struct an_run *h, size_t n, size_t i)
+{
+	for (;;) {
+		size_t l = 2 * i + 1, m = i;
+		if (l < n && run_less(a, &h[l], &h[m]))
+			m = l;
+		if (l + 1 < n && run_less(a, &h[l + 1], &h[m]))
+			m = l + 1;
+		if (m == i)
+			return;
+		struct an_run t = h[i];
+		h[i] = h[m];
+		h[m] = t;
+		i = m;
+	}
+}
+
+/* The launching calls' keys into c (nc of them) in (rank, correlation,
+ * index) order.  Each (rank, thread)'s launches mostly come in correlation
+ * order (a process numbers its launches as they are made), so they are
+ * merged as runs through a heap, with no copy to sort; a run out of that
+ * order leaves c to the radix sort (and its copy).  0 or -1 (out of memory). */
+static int launch_keys(const struct trace_analysis *a, struct an_join *c, size_t nc)
+{
+	struct an_run *h = NULL;
+	size_t n = 0, cap = 0, k = 0;
+	int merge = 1;
+
+	for (size_t b = 0, e; b < a->ncalls; b = e) {
+		int64_t last = INT64_MIN;
+		for (e = b; e < a->ncalls && a->calls[e].rank == a->calls[b].rank &&
+			    a->calls[e].thread == a->calls[b].thread; e++)
+			if (launches(&a->calls[e])) {
+				merge &= a->calls[e].corr >= last;
+				last = a->calls[e].corr;
+			}
+		if (merge && next_launch(a, b, e) < e) {
+			if (MO_GROW(h, n + 1, cap) < 0)
+				return -1;
+			h[n++] = (struct an_run){next_launch(a, b, e), e};
+		}
+	}
+	if (!merge) {
+		for (size_t i = 0; i < a->ncalls; i++)
+			if (launches(&a->calls[i]))
+				c[k++] = (struct an_join){a->calls[i].corr, i, a->calls[i].rank};
+		an_sort_join(c, nc);
+		free(h);
+		return 0;
+	}
+	for (size_t i = n / 2; i-- > 0;)
+		sift_down(a, h, n, i);
+	while (n) {
+		const struct an_call *x = &a->calls[h[0].at];
+		c[k++] = (struct an_join){x->corr, h[0].at, x->rank};
+		if ((h[0].at = next_launch(a, h[0].at + 1, h[0].end)) == h[0].end)
+			h[0] = h[--n];
+		sift_down(a, h, n, 0);
+	}
+	free(h);
+	return 0;
+}
+
+/* The end of (rank, corr)'s keys in c[0..n) (sorted): the first greater. */
+static size_t past_key(const struct an_join *c, size_t n, int32_t rank, int64_t corr)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (cmp_key(c[mid].rank, c[mid].corr, rank, corr) <= 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
 /* Each activity's launch: the last enqueuing call of its rank with its
  * correlation (a graph launch's kernels share it), and each call's first
- * activity.  A join of the two sorted by (rank, correlation), in place of a
- * map of every call (which was 13 % of `mosaic inspect`); on the arrays
- * themselves when they are in that order, else on sorted copies. */
+ * activity.  On the arrays themselves when both are in (rank,
+ * correlation) order; else the launching calls' keys sorted (launch_keys:
+ * 24 bytes a launch) and each activity's found by binary search (a map of
+ * every call was 13 % of `mosaic inspect`; sorted copies of both sides
+ * took 72 bytes a kernel with the sort's). */
 static int link_launches(struct trace_analysis *a)
 {
-	struct an_join *c, *x;
-	size_t nc = 0, nx = 0, j = 0, w = 0;
+	struct an_join *c;
+	size_t nc = 0;
 
 	if (join_in_order(a)) {
 		join_direct(a);
 		return 0;
 	}
-	c = trace_big_alloc((a->ncalls ? a->ncalls : 1) * sizeof(*c));
-	x = trace_big_alloc((a->nacts ? a->nacts : 1) * sizeof(*x));
-	if (!c || !x) {
+	for (size_t i = 0; i < a->ncalls; i++)
+		nc += (size_t)launches(&a->calls[i]);
+	if (!(c = trace_big_alloc((nc ? nc : 1) * sizeof(*c))) || launch_keys(a, c, nc) < 0) {
 		trace_big_free(c);
-		trace_big_free(x);
 		return -1;
 	}
-	for (size_t i = 0; i < a->ncalls; i++) {
-		if (launches(&a->calls[i]))
-			c[nc++] = (struct an_join){a->calls[i].corr, i, a->calls[i].rank};
+	for (size_t i = 0; i < a->ncalls; i++)
 		a->calls[i].act = -1; /* its correlation read */
-	}
 	for (size_t i = 0; i < a->nacts; i++) {
-		if (a->acts[i].corr >= 0)
-			x[nx++] = (struct an_join){a->acts[i].corr, i, a->acts[i].rank};
-		a->acts[i].call = -1;
-	}
-	an_sort_join(c, nc);
-	an_sort_join(x, nx);
-	for (size_t i = 0; i < nx; i++) {
-		if (!i || !same_key(&x[i - 1], &x[i])) { /* c[j..w): this key's calls */
-			for (j = w; j < nc && an_cmp_join(&c[j], &x[i]) < 0 && !same_key(&c[j], &x[i]);
-			     j++)
-				;
-			for (w = j; w < nc && same_key(&c[w], &x[i]); w++)
-				;
-		}
-		if (w > j) {
-			size_t call = c[w - 1].idx;
-			a->acts[x[i].idx].call = (int64_t)call;
-			if (a->calls[call].act < 0)
-				a->calls[call].act = (int64_t)x[i].idx;
+		struct an_act *x = &a->acts[i];
+		size_t w = x->corr < 0 ? 0 : past_key(c, nc, x->rank, x->corr);
+		if (w && c[w - 1].rank == x->rank && c[w - 1].corr == x->corr) {
+			x->call = (int64_t)c[w - 1].idx;
+			if (a->calls[x->call].act < 0)
+				a->calls[x->call].act = (int64_t)i;
+		} else {
+			x->call = -1;
 		}
 	}
 	trace_big_free(c);
-	trace_big_free(x);
 	return 0;
 }
 

@@ -833,7 +833,9 @@ void trace_header_print(FILE *fp, const struct trace_header *h);
  * trace_analysis_rank(), then call trace_analysis_finish() once.  Unlike the
  * summary, an analysis keeps every GPU activity (kernel, collective, memcpy,
  * memset: 48 bytes each) and every API call (32 bytes each) in memory,
- * because the critical path and the percentiles need them all.
+ * because the critical path and the percentiles need them all; finish
+ * frees the calls once the critical path is walked (the launch rows keep
+ * each activity's call start in its 48 bytes).
  *
  * Activities are classed compute (every kernel class but communication and
  * memory), communication (collectives and kernels classed communication) and
