@@ -924,8 +924,8 @@ START_TEST(a_tensor_core_gemm_pays_its_pipeline_fill_once)
 }
 END_TEST
 
-/* A GPU with no tensor-core fit (the L40) takes the efficiency both fitted
- * GPUs came to (0.80, H100 and A100).  By hand: 16384^3 fp16 on 14 of the
+/* A GPU with no tensor-core fit (the L40) takes the fitted GPUs'
+ * efficiency (MODEL_DEFAULT_TC_EFF 0.80).  By hand: 16384^3 fp16 on 14 of the
  * L40's 142 SMs, 128x128 tiles (16384 CTAs, 1 a SM, 8 warps: full
  * latency hiding), 1171 on the busiest SM, each 2 x 128 x 128 x (16384 +
  * k0 64) flop at 362 TFLOP/s / 142 x 0.80 = 264273.0 ns; no fill, the
