@@ -178,12 +178,12 @@ START_TEST(conv_out_dim_projects_the_last_stage_and_sizes_the_edge)
 }
 END_TEST
 
-/* The cudnn: layout transposes of layer 1 of an fp32 ResNet-50 (one
- * bottleneck: 1x1, 3x3, 1x1 at 56 x 56) in a phase on gpu: their number,
- * the bytes of the first two (bytes[0], bytes[1]) and the kernel after the
- * first. */
-static int transposes(const char *dtype, const char *gpu_name, int phase, int64_t bytes[2],
-			    char *next, size_t next_size)
+/* The cudnn: layout transposes of layer l of a ResNet-50 at batch 2 (one
+ * bottleneck block, layer 1's a 1x1, 3x3, 1x1 at 56 x 56; layer 0 with the
+ * stem) in a phase on gpu: their number, the bytes of the first two
+ * (bytes[0], bytes[1]) and the kernel after the first. */
+static int transposes(const char *dtype, const char *gpu_name, int l, int phase, int64_t bytes[2],
+		      char *next, size_t next_size)
 {
 	char spec[400];
 	struct workload *w;
@@ -197,7 +197,8 @@ static int transposes(const char *dtype, const char *gpu_name, int phase, int64_
 		 dtype);
 	w = load_str_ok(spec);
 	trace_mem_init(&t);
-	ck_assert_msg(workload_kernels(w, 0, 1, 2, phase, 2, model_gpu_find(gpu_name, &err), &t, &err) == 0,
+	ck_assert_msg(workload_kernels(w, 0, l, l + 1, phase, 2, model_gpu_find(gpu_name, &err), &t,
+				       &err) == 0,
 		      "%s", err.msg);
 	for (size_t i = 0; i < t.n; i++) {
 		const struct trace_kernel *k = &t.recs[i].u.kernel;
@@ -226,15 +227,46 @@ START_TEST(an_fp32_conv_net_pays_cudnn_layout_transposes_on_tensor_core_gpus_onl
 	int64_t bytes[2] = { 0, 0 };
 	char next[64] = "";
 
-	ck_assert_int_eq(transposes("fp32", "a100-80gb-sxm", WORKLOAD_FWD, bytes, next, sizeof next), 2);
+	ck_assert_int_eq(transposes("fp32", "a100-80gb-sxm", 1, WORKLOAD_FWD, bytes, next, sizeof next), 2);
 	ck_assert_int_eq(bytes[0], 2LL * 4 * (2 * 56 * 56 * 64));
 	ck_assert_int_eq(bytes[1], 2LL * 4 * (64 * 64 * 3 * 3));
 	ck_assert_str_eq(next, "cudnn:nchw_to_nhwc");
-	ck_assert_int_eq(transposes("fp32", "a100-80gb-sxm", WORKLOAD_BWD, bytes, next, sizeof next), 7);
-	ck_assert_int_eq(transposes("fp32", "h100", WORKLOAD_FWD, bytes, next, sizeof next), 2);
-	ck_assert_int_eq(transposes("fp32", "v100-sxm2", WORKLOAD_FWD, bytes, next, sizeof next), 0);
-	ck_assert_int_eq(transposes("fp32", "v100-sxm2", WORKLOAD_BWD, bytes, next, sizeof next), 0);
-	ck_assert_int_eq(transposes("bf16", "a100-80gb-sxm", WORKLOAD_BWD, bytes, next, sizeof next), 0);
+	ck_assert_int_eq(transposes("fp32", "a100-80gb-sxm", 1, WORKLOAD_BWD, bytes, next, sizeof next), 7);
+	ck_assert_int_eq(transposes("fp32", "h100", 1, WORKLOAD_FWD, bytes, next, sizeof next), 2);
+	ck_assert_int_eq(transposes("fp32", "v100-sxm2", 1, WORKLOAD_FWD, bytes, next, sizeof next), 0);
+	ck_assert_int_eq(transposes("fp32", "v100-sxm2", 1, WORKLOAD_BWD, bytes, next, sizeof next), 0);
+	ck_assert_int_eq(transposes("bf16", "a100-80gb-sxm", 1, WORKLOAD_BWD, bytes, next, sizeof next), 0);
+}
+END_TEST
+
+/* Which 1x1 convolutions cuDNN runs in NHWC, by shape (synth.c's header:
+ * measured per call in the A100 ResNet-50 trace): strided ones and those on
+ * outputs under 14 x 14, not the stem (3 input channels: FP32 on NCHW).  By
+ * hand, fp32 on an A100 at batch 2: layer 0 (stem, 1x1s and a stride-1
+ * downsample at 56 x 56) transposes only its 3x3's input and weights (2);
+ * layer 13 (stage 4's first block: 1x1 reduce at 14 x 14, stride-2 3x3,
+ * 1x1 expand at 7 x 7, stride-2 downsample) all but the reduce's (6, the
+ * 3x3's input 2 x 512 x 14 x 14 first, then its 512 x 512 x 3 x 3
+ * weights); layer 14 (all at 7 x 7) all three's, first the reduce's input
+ * 2 x 2048 x 7 x 7 and its 512 x 2048 weights; backward each 1x1 its data
+ * gradient's three and its weight gradient's input (no weight gradient
+ * back: a 1x1's KRSC is KCRS), the 3x3 five: 13. */
+START_TEST(a_strided_or_small_1x1_convolution_runs_in_nhwc_with_its_transposes)
+{
+	int64_t bytes[2] = { 0, 0 };
+	char next[64] = "";
+
+	ck_assert_int_eq(transposes("fp32", "a100-80gb-sxm", 0, WORKLOAD_FWD, bytes, next, sizeof next), 2);
+	ck_assert_int_eq(bytes[0], 2LL * 4 * (2 * 56 * 56 * 64));
+	ck_assert_int_eq(transposes("fp32", "a100-80gb-sxm", 13, WORKLOAD_FWD, bytes, next, sizeof next), 6);
+	ck_assert_int_eq(bytes[0], 2LL * 4 * (2 * 14 * 14 * 512));
+	ck_assert_int_eq(bytes[1], 2LL * 4 * (512 * 512 * 3 * 3));
+	ck_assert_int_eq(transposes("fp32", "a100-80gb-sxm", 14, WORKLOAD_FWD, bytes, next, sizeof next), 6);
+	ck_assert_int_eq(bytes[0], 2LL * 4 * (2 * 7 * 7 * 2048));
+	ck_assert_int_eq(bytes[1], 2LL * 4 * (2048 * 512));
+	ck_assert_str_eq(next, "cudnn:nchw_to_nhwc");
+	ck_assert_int_eq(transposes("fp32", "a100-80gb-sxm", 14, WORKLOAD_BWD, bytes, next, sizeof next), 13);
+	ck_assert_int_eq(transposes("fp32", "v100-sxm2", 14, WORKLOAD_FWD, bytes, next, sizeof next), 0);
 }
 END_TEST
 
@@ -1644,6 +1676,7 @@ Suite *test_suite(void)
 	tcase_add_test(tc, grouped_query_attention_shrinks_kv_projections);
 	tcase_add_test(tc, conv_out_dim_projects_the_last_stage_and_sizes_the_edge);
 	tcase_add_test(tc, an_fp32_conv_net_pays_cudnn_layout_transposes_on_tensor_core_gpus_only);
+	tcase_add_test(tc, a_strided_or_small_1x1_convolution_runs_in_nhwc_with_its_transposes);
 	tcase_add_test(tc, a_tensorrt_conv_engine_fuses_batch_norm_relu_and_the_residual_add);
 	tcase_add_test(tc, a_tensorrt_bert_engine_fuses_embeddings_skip_layer_norms_and_gelu);
 	tcase_add_test(tc, a_convolution_forward_moves_its_tensors_once_not_the_im2col_matrix);

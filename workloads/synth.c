@@ -52,29 +52,37 @@
  * NHWC implicit-GEMM kernels between layout transposes (nchwToNhwcKernel,
  * nhwcToNchwKernel), which the synthesiser emits as memory kernels named
  * "cudnn:nchw_to_nhwc" / "cudnn:nhwc_to_nchw" (each reads and writes the
- * tensor once), kept only on GPUs with TF32 tensor cores: the forward of a
- * kxk convolution (k > 1) transposes its input, its data gradient the
- * output gradient in and the input gradient back; every weight gradient
- * (1x1 too) transposes its input.  The forward and data gradient of a 1x1
- * convolution are plain GEMMs over the NCHW tensor, without transposes.
- * Where this comes
- * from: the measured A100 TF32 ResNet-50 DDP trace in
+ * tensor once), kept only on GPUs with TF32 tensor cores.  Which
+ * convolutions run in NHWC, by their shape: a TF32 one (input channels a
+ * multiple of 4; the stem's 3 run as an FP32 kernel on NCHW) that is kxk
+ * (k > 1), strided, or on an output under 14 x 14 pixels; a stride-1 1x1 on
+ * 14 x 14 or more runs as a plain GEMM over the NCHW tensor.  An NHWC
+ * convolution's forward transposes its input and its weights, its data
+ * gradient the output gradient and the weights in and the input gradient
+ * back; every weight gradient transposes its input, a kxk one its gradient
+ * back to KCRS too (a 1x1's KRSC is KCRS; the trace's stride-1 1x1 weight
+ * gradients transpose only on 1024 input channels, the others none: not
+ * changed).  Where this comes from: the
+ * measured A100 TF32 ResNet-50 DDP trace in
  * ../shared/external-traces/holistic-trace-analysis (nccl_data, batch 32):
  * 211 transposes a step (13% of its compute-kernel time) around 25 fprop,
  * 24 dgrad and 59 wgrad implicit-GEMM kernels and none around the 81
  * GEMM kernels; the measured H100 TF32 VGG13 trace (triosim) shows them too
  * (20% of its kernel time) and the V100 FP32 ResNet traces (no tensor
- * cores) do not (0.1-0.2%).  A kxk convolution's weights (K x C x k x k)
- * are transposed too, with every call: before its forward and before its
- * data gradient, and its weight gradient back (nhwcToNchwKernel); in the
- * same trace each of ResNet-50's 16 3x3 convolutions shows these three
- * a step (grids (1, C/32, K): 32 nchwToNhwc and 16 nhwcToNchw a step),
- * 3.8 % of the compute-kernel time with the 1x1 ones below; at batch 32
- * they are small, on a few SMs at batch 1-8 (the weights move whatever
- * the batch) they are not (model/MEASUREMENTS.md, session 30).  The
- * trace also transposes the weights of the 1x1 convolutions of its last
- * stage and of the strided downsamples (and their inputs), which cuDNN ran
- * in NHWC; those keep the 1x1 rule above.
+ * cores) do not (0.1-0.2%).  Kernels by correlation inside each of the
+ * trace's aten::cudnn_convolution calls (model/MEASUREMENTS.md, session
+ * 30): every 3x3, the strided 1x1 downsamples (56 -> 28, 28 -> 14, 14 -> 7)
+ * and every 1x1 on 7 x 7 outputs ran sm80_xmma implicit-GEMM kernels after
+ * an input and a weight transpose (grids (1, C/32, K)), every stride-1 1x1
+ * on 56 x 56 to 14 x 14 outputs a CUTLASS GEMM with none, the stem none;
+ * the trace cannot place the pixel threshold between 7 x 7 and 14 x 14
+ * (any there gives the same on a 224-pixel ResNet), nor say what cuDNN
+ * picks at other batch sizes (it has batch 32 on 108 SMs).  The weights
+ * move whatever the batch: on a few SMs at batch 1-8 they cost what the
+ * batch does not.  Left out, as the trace shows them: the forward's output
+ * transposes back (3x3s of stages 3-4, some stage-4 1x1s: no shape rule
+ * separates them) and a weight gradient's transpose of its output
+ * gradient.
  * A convolution's forward moves its input activation, weights and output
  * once each (cuDNN's implicit GEMM never writes the im2col matrix; a
  * strided 1x1 reads only the pixels it uses, the smaller of the two), and
@@ -653,6 +661,19 @@ static int64_t nchw_input(const struct emitter *em, const struct step *s)
 	return s->d * (s->c / ((int64_t)s->ksize * s->ksize));
 }
 
+/* Whether cuDNN runs this convolution's forward and data gradient in NHWC,
+ * between transposes of the input and the weights (the header: the rule and
+ * where it comes from): a TF32 one (input channels a multiple of 4) that is
+ * kxk, strided, or on an output under 14 x 14 pixels. */
+static int nhwc_conv(const struct emitter *em, const struct step *s)
+{
+	int64_t area = (int64_t)s->ksize * s->ksize;
+
+	if (!nchw_input(em, s) || (s->c / area) % 4)
+		return 0;
+	return s->ksize > 1 || s->d != s->a || s->a / em->g->samples < 14 * 14;
+}
+
 static void put_gemm(struct emitter *em, const char *name, int kclass, int64_t b, int64_t M,
 		     int64_t N, int64_t K)
 {
@@ -779,7 +800,7 @@ static void emit_fwd(struct emitter *em, const struct step *s)
 		put_gemm(em, s->name, TRACE_CLASS_GEMM, 1, s->a, s->b, s->c);
 		break;
 	case S_CONV:
-		if (nchw_input(em, s) && s->ksize > 1) {
+		if (nhwc_conv(em, s)) {
 			put_nchw(em, "cudnn:nchw_to_nhwc", nchw_input(em, s));
 			put_nchw(em, "cudnn:nchw_to_nhwc", s->b * s->c); /* the weights */
 		}
@@ -841,20 +862,22 @@ static void emit_bwd(struct emitter *em, const struct step *s)
 	case S_CONV: {
 		int cls = s->type == S_CONV ? TRACE_CLASS_CONV : TRACE_CLASS_GEMM;
 		int64_t dM = s->type == S_CONV && s->d ? s->d : s->a, x = nchw_input(em, s);
+		int nhwc = s->type == S_CONV && nhwc_conv(em, s);
 		if (s->input_grad) {
-			if (x && s->ksize > 1) {
+			if (nhwc) {
 				put_nchw(em, "cudnn:nchw_to_nhwc", s->a * s->b);
 				put_nchw(em, "cudnn:nchw_to_nhwc", s->b * s->c); /* the weights */
 			}
 			put_gemm(em, suffix(s->name, 0), cls, 1, dM, s->c, s->b);
-			if (x && s->ksize > 1)
+			if (nhwc)
 				put_nchw(em, "cudnn:nhwc_to_nchw", x);
 		}
 		if (wgrad) {
 			if (x)
 				put_nchw(em, "cudnn:nchw_to_nhwc", x);
 			put_gemm_ta(em, suffix(s->name, 1), cls, 1, s->c, s->b, s->a);
-			if (x && s->ksize > 1) /* the weight gradient back to KCRS */
+			if (x && s->ksize > 1) /* the weight gradient back to KCRS (a 1x1's
+						* KRSC is KCRS) */
 				put_nchw(em, "cudnn:nhwc_to_nchw", s->b * s->c);
 			if (s->bias)
 				put_red(em, suffix(s->name, 2), s->a, s->b, 1, 1);
