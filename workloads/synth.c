@@ -59,11 +59,12 @@
  * 14 x 14 or more runs as a plain GEMM over the NCHW tensor.  An NHWC
  * convolution's forward transposes its input and its weights, its data
  * gradient the output gradient and the weights in and the input gradient
- * back; every weight gradient transposes its input, a kxk one its gradient
- * back to KCRS too (a 1x1's KRSC is KCRS; the trace's stride-1 1x1 weight
- * gradients transpose only on 1024 input channels, the others none: not
- * changed).  Where this comes from: the
- * measured A100 TF32 ResNet-50 DDP trace in
+ * back; its weight gradient, and that of any kxk one (the stem's too),
+ * transposes its input and its output gradient, a kxk one its gradient back
+ * to KCRS too (a 1x1's KRSC is KCRS); a stride-1 1x1 on 14 x 14 or more
+ * none (the trace's exception, left out: the six 1x1 reduces on 1024 input
+ * channels at 14 x 14, whose weight gradients transpose both).  Where this
+ * comes from: the measured A100 TF32 ResNet-50 DDP trace in
  * ../shared/external-traces/holistic-trace-analysis (nccl_data, batch 32):
  * 211 transposes a step (13% of its compute-kernel time) around 25 fprop,
  * 24 dgrad and 59 wgrad implicit-GEMM kernels and none around the 81
@@ -81,8 +82,7 @@
  * move whatever the batch: on a few SMs at batch 1-8 they cost what the
  * batch does not.  Left out, as the trace shows them: the forward's output
  * transposes back (3x3s of stages 3-4, some stage-4 1x1s: no shape rule
- * separates them) and a weight gradient's transpose of its output
- * gradient.
+ * separates them).
  * A convolution's forward moves its input activation, weights and output
  * once each (cuDNN's implicit GEMM never writes the im2col matrix; a
  * strided 1x1 reads only the pixels it uses, the smaller of the two), and
@@ -873,8 +873,10 @@ static void emit_bwd(struct emitter *em, const struct step *s)
 				put_nchw(em, "cudnn:nhwc_to_nchw", x);
 		}
 		if (wgrad) {
-			if (x)
+			if (nhwc || (x && s->ksize > 1)) { /* its input, its output gradient */
 				put_nchw(em, "cudnn:nchw_to_nhwc", x);
+				put_nchw(em, "cudnn:nchw_to_nhwc", s->a * s->b);
+			}
 			put_gemm_ta(em, suffix(s->name, 1), cls, 1, s->c, s->b, s->a);
 			if (x && s->ksize > 1) /* the weight gradient back to KCRS (a 1x1's
 						* KRSC is KCRS) */
