@@ -3,7 +3,8 @@
  * takes (measured on this machine; these are figures, not tests).
  *
  *   bench-import [--size-mb N] [--external FILE] [--sink null|mtr]
- *   bench-import --generate FILE [--size-mb N]   (only write the trace)
+ *   bench-import --generate FILE [--size-mb N]   (only write the trace: plain
+ *                                                 JSON, whatever FILE's name)
  *
  * 1. The largest external trace present ($MOSAIC_EXTERNAL_TRACES when set,
  *    a missing path said and skipped with SKIP, else ../shared/external-
@@ -660,7 +661,7 @@ int main(int argc, char **argv)
 			break;
 		default:
 			fprintf(stderr, "usage: bench-import [--size-mb N] [--external FILE] [--sink null|mtr] "
-					"[--generate FILE]\n");
+					"[--generate FILE (plain JSON)]\n");
 			return c == 'h' ? 0 : 2;
 		}
 	}
