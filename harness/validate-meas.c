@@ -23,11 +23,33 @@ static const char *usage =
 	"mosaic validate --measurements FILE|DIR [--measurements ...] [--gpu-file FILE] [--json]\n"
 	"                [-o DIR] [--max-median PCT]";
 
+/* ", \"name\": v" at prec decimals, or null when v is
+ * not finite: JSON has no inf or nan (the readers refuse such times, so a
+ * null here is a predicted figure gone wrong, shown rather than hidden). */
+static void json_num(const char *name, int prec, double v)
+{
+	printf(", \"%s\": ", name);
+	if (isfinite(v))
+		printf("%.*f", prec, v);
+	else
+		printf("null");
+}
+
+/* "name": {"n": .., keys[0..3]: median, p90, max, mean at prec decimals}. */
+static void stats_obj(const char *name, const struct model_meas_stats *s, const char *const keys[4], int prec)
+{
+	printf("\"%s\": {\"n\": %d", name, s->n);
+	json_num(keys[0], prec, s->median);
+	json_num(keys[1], prec, s->p90);
+	json_num(keys[2], prec, s->max);
+	json_num(keys[3], prec, s->mean);
+	printf("}");
+}
+
 static void stats_json(const char *name, const struct model_meas_stats *s)
 {
-	printf("\"%s\": {\"n\": %d, \"median_abs_pct\": %.3f, \"p90_abs_pct\": %.3f, "
-	       "\"max_abs_pct\": %.3f, \"mean_signed_pct\": %.3f}",
-	       name, s->n, s->median, s->p90, s->max, s->mean);
+	static const char *const keys[4] = { "median_abs_pct", "p90_abs_pct", "max_abs_pct", "mean_signed_pct" };
+	stats_obj(name, s, keys, 3);
 }
 
 static void pair_key(int procs, char *buf, size_t size)
@@ -40,8 +62,8 @@ static void pair_key(int procs, char *buf, size_t size)
 
 static void ratio_json(const char *name, const struct model_meas_stats *s)
 {
-	printf("\"%s\": {\"n\": %d, \"median\": %.4f, \"p90\": %.4f, \"max\": %.4f, \"mean\": %.4f}",
-	       name, s->n, s->median, s->p90, s->max, s->mean);
+	static const char *const keys[4] = { "median", "p90", "max", "mean" };
+	stats_obj(name, s, keys, 4);
 }
 
 static void json_str(const char *s)
@@ -67,14 +89,16 @@ static void eval_json(const struct model_meas_set *s, const struct model_meas_ev
 	json_str(m->where);
 	printf(", \"item\": ");
 	json_str(model_meas_describe(m, item, sizeof(item)));
-	printf(", \"gpu\": \"%s\", \"mechanism\": \"%s\", \"sms\": %d, \"corun\": \"%s\", "
-	       "\"measured_ns\": %.1f, \"predicted_ns\": %.1f, \"error_pct\": %.3f",
-	       e->gpu, model_mech_name(m->mech), e->sms, e->corun ? "co-run" : "solo", m->ns,
-	       e->pred_ns, e->err);
-	if (e->has_slow)
-		printf(", \"measured_slowdown\": %.4f, \"predicted_slowdown\": %.4f, "
-		       "\"slowdown_error_pct\": %.3f",
-		       e->meas_slow, e->pred_slow, e->slow_err);
+	printf(", \"gpu\": \"%s\", \"mechanism\": \"%s\", \"sms\": %d, \"corun\": \"%s\"",
+	       e->gpu, model_mech_name(m->mech), e->sms, e->corun ? "co-run" : "solo");
+	json_num("measured_ns", 1, m->ns);
+	json_num("predicted_ns", 1, e->pred_ns);
+	json_num("error_pct", 3, e->err);
+	if (e->has_slow) {
+		json_num("measured_slowdown", 4, e->meas_slow);
+		json_num("predicted_slowdown", 4, e->pred_slow);
+		json_num("slowdown_error_pct", 3, e->slow_err);
+	}
 	printf("}");
 }
 
@@ -120,10 +144,14 @@ static void print_json(const struct model_meas_set *s, const struct model_meas_r
 		stats_json("ratio_error", &r->pairs[i].err);
 		printf("}%s\n", i + 1 < r->npairs ? "," : "");
 	}
-	printf("],\n\"corun_gain\": {\"truth\": \"measured\", \"n\": %d, \"median\": %.4f, \"p10\": %.4f, "
-	       "\"p90\": %.4f, \"min\": %.4f, \"max\": %.4f, \"below_1\": %.4f}",
-	       r->gains.n, r->gains.median, r->gains.p10, r->gains.p90, r->gains.min, r->gains.max,
-	       r->gains.below);
+	printf("],\n\"corun_gain\": {\"truth\": \"measured\", \"n\": %d", r->gains.n);
+	json_num("median", 4, r->gains.median);
+	json_num("p10", 4, r->gains.p10);
+	json_num("p90", 4, r->gains.p90);
+	json_num("min", 4, r->gains.min);
+	json_num("max", 4, r->gains.max);
+	json_num("below_1", 4, r->gains.below);
+	printf("}");
 	printf(",\n\"host_sensitivity\": [\n");
 	for (int i = 0; i < sens->n; i++)
 		for (int own = 0; own < 2; own++) {

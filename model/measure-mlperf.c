@@ -12,10 +12,19 @@
  *
  * A system folder's name says what ran:
  *   MIG_1x1g (NVIDIA) or MIG_1g_ (Azure): one 1g slice (14 SMs, MIG user
- *                 guide; Azure's host had 28, and its 5362 ResNet-50
- *                 samples/s is one slice's, as NVIDIA's 5589 on v2.1's
- *                 1x1g: our reading); HeteroMultiUse: beside six busy
- *                 slices; MIG_56x1g: 56 slices (throughput / 56).
+ *                 guide); HeteroMultiUse: beside six busy slices;
+ *                 MIG_56x1g: 56 slices (throughput / 56).  A slice's
+ *                 accelerators_per_node is not read: Azure's MIG JSON says
+ *                 4 and "4x A100-PCIe-80GB-MIG-1x1g.10gb" (the node's 4
+ *                 GPUs), yet its 5362 ResNet-50 samples/s is one slice's
+ *                 (NVIDIA's one slice: 5589 on v2.1; a quarter, 1340,
+ *                 would be 4x slower than any 1g slice measured; its MIG
+ *                 config expects 5500 with no "* 4", its whole-GPU BERT
+ *                 one 3400 * 4): our reading, tests/data/heldout/
+ *                 PROVENANCE.md.
+ *   MIG in another layout (MIG_3g_40gb, 7x1g, ...): skipped with the
+ *                 reason unless its JSON says "(1x1g." (below), never
+ *                 read as whole GPUs.
  *   x1_           the whole GPU.  x8_: not read (the x1 system of the same
  *                 round is the reference, and the 8-GPU rows would add to
  *                 the calibration set).
@@ -69,6 +78,7 @@
 
 #include <dirent.h>
 #include <jansson.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -152,6 +162,8 @@ static int sys_json(const char *root, const char *system, struct sys *sy, struct
  * error (a bad system JSON). */
 static int sys_of(const char *root, const char *name, struct sys *sy, struct mo_err *err)
 {
+	int rc;
+
 	memset(sy, 0, sizeof(*sy));
 	if (strstr(name, "x8_"))
 		return 0;
@@ -167,9 +179,14 @@ static int sys_of(const char *root, const char *name, struct sys *sy, struct mo_
 		sy->share = strstr(name, "x1_") ? 1 : 0;
 	}
 	sy->gpu = gpu_spelled(name);
-	if (sy->gpu && sy->share)
+	if (sy->gpu && sy->share && !(sy->whole && strstr(name, "MIG")))
 		return 0;
-	return sys_json(root, name, sy, err);
+	if ((rc = sys_json(root, name, sy, err)) < 0 || !sy->gpu || !sy->whole || !strstr(name, "MIG"))
+		return rc;
+	sy->gpu = NULL; /* a MIG system of another layout, never whole GPUs */
+	snprintf(sy->why, sizeof(sy->why), "system '%.48s': a MIG layout this reader "
+		 "does not know (MIG_1x1g, 1g_, 56x1g; JSON 1x1g)", name);
+	return 0;
 }
 
 /* The named model of a benchmark: name and MIG batch; 0 when none. */
@@ -319,17 +336,20 @@ static int take_precision(const char *root, const char *system, const char *benc
 	return 0;
 }
 
-/* The value after "key" and a colon in summary text, -1 when absent. */
-static double summary_value(const char *text, const char *key)
+/* The number after "key" and a colon in summary text into v, and its line
+ * into *line: 0, or -1 when the key or a number after it is absent. */
+static int summary_value(const char *text, const char *key, double *v, int *line)
 {
 	const char *p = strstr(text, key);
 	char *end;
-	double v;
 
 	if (!p || !(p = strchr(p + strlen(key), ':')))
 		return -1;
-	v = strtod(p + 1, &end);
-	return end == p + 1 || !(v > 0) ? -1 : v;
+	*line = 1;
+	for (const char *c = text; c < p; c++)
+		*line += *c == '\n';
+	*v = strtod(p + 1, &end);
+	return end == p + 1 ? -1 : 0;
 }
 
 /* One summary file into a row (0), a skipped item (0), or an error. */
@@ -339,9 +359,10 @@ static int read_summary(struct model_meas_set *s, const char *root, const char *
 	struct sys sy;
 	struct model_meas m;
 	char *text, want[64], why[160];
+	const char *key;
 	size_t len;
 	double v;
-	int rc;
+	int rc, line;
 
 	if ((rc = sys_of(root, system, &sy, err)) < 0 || !sy.ok)
 		return rc;
@@ -365,11 +386,14 @@ static int read_summary(struct model_meas_set *s, const char *root, const char *
 		free(text);
 		return model_meas_add_skip(s, path, "the summary's Scenario differs from its folder", err);
 	}
-	v = summary_value(text, !strcmp(scen, "Offline") ? "Samples per second" :
-			  "50.00 percentile latency (ns)");
+	key = !strcmp(scen, "Offline") ? "Samples per second" : "50.00 percentile latency (ns)";
+	rc = summary_value(text, key, &v, &line);
 	free(text);
-	if (v < 0)
-		return mo_err_set(err, MO_EINPUT, "'%s': no %s value", path, scen);
+	if (rc < 0)
+		return mo_err_set(err, MO_EINPUT, "'%s': no %s value", path, key);
+	if (!isfinite(v) || v <= 0)
+		return mo_err_set(err, MO_EINPUT, "'%s':%d: %s %g is not a finite positive number", path, line,
+				  key, v);
 	snprintf(m.where, sizeof(m.where), "%.*s", (int)sizeof(m.where) - 1, path);
 	m.kind = MODEL_MEAS_KIND_MODEL;
 	snprintf(m.gpu, sizeof(m.gpu), "%s", sy.gpu);

@@ -56,6 +56,10 @@ int model_meas_add(struct model_meas_set *s, const struct model_meas *m, struct 
 	if (s->n >= MODEL_MEAS_MAX_ROWS)
 		return mo_err_set(err, MO_EINPUT, "%s: more than %d measurements", m->where,
 				  MODEL_MEAS_MAX_ROWS);
+	if (!(m->ns >= MODEL_MEAS_MIN_NS && m->ns <= MODEL_MEAS_MAX_NS) ||
+	    (m->whole_ns != 0 && !(m->whole_ns >= MODEL_MEAS_MIN_NS && m->whole_ns <= MODEL_MEAS_MAX_NS)))
+		return mo_err_set(err, MO_EINPUT, "%s: a measured time of %g ns (whole GPU %g) is outside "
+				  "%g .. %g ns", m->where, m->ns, m->whole_ns, MODEL_MEAS_MIN_NS, MODEL_MEAS_MAX_NS);
 	if (MO_GROW(s->m, s->n + 1, s->cap) < 0)
 		return mo_err_set(err, MO_ENOMEM, "out of memory");
 	s->m[s->n++] = *m;

@@ -1086,7 +1086,8 @@ int model_mig_instance(const struct model_gpu *gpu, int sms, struct model_gpu *o
  *              DRAM, and the unknown neighbour is taken as a twin of the
  *              row's own work (as copies=2).
  *   time_<u>   the measured time of one item (one op; one batch of a named
- *              model), > 0, finite, at most MODEL_MEAS_MAX_NS nanoseconds.
+ *              model), finite, MODEL_MEAS_MIN_NS .. MODEL_MEAS_MAX_NS
+ *              nanoseconds (every reader's rows: model_meas_add).
  *   whole_time_<u>  optional column: the measured time of the same item,
  *              alone on the whole GPU, or '-' when not measured.  A row
  *              without it takes the time of the first row of the file that
@@ -1110,6 +1111,7 @@ int model_mig_instance(const struct model_gpu *gpu, int sms, struct model_gpu *o
 #define MODEL_MEAS_MAX_DIM (1L << 24)
 #define MODEL_MEAS_MAX_WORK (1LL << 60)
 #define MODEL_MEAS_MAX_NS 1e15
+#define MODEL_MEAS_MIN_NS 1.0 /* below a GPU clock period: no measured item is shorter */
 
 enum model_mech { MODEL_MECH_WHOLE, MODEL_MECH_GREEN, MODEL_MECH_MIG, MODEL_MECH_MPS };
 #define MODEL_MECH_COUNT 4
@@ -1191,7 +1193,9 @@ struct model_meas_set {
 void model_meas_set_init(struct model_meas_set *s);
 void model_meas_set_release(struct model_meas_set *s);
 /* Append a row / a skipped item (0 or -MO_ENOMEM; -MO_EINPUT past
- * MODEL_MEAS_MAX_ROWS). */
+ * MODEL_MEAS_MAX_ROWS, or, naming m->where, for a row whose time or
+ * non-zero whole-GPU time is not finite within MODEL_MEAS_MIN_NS ..
+ * MODEL_MEAS_MAX_NS: every reader's one range check). */
 int model_meas_add(struct model_meas_set *s, const struct model_meas *m, struct mo_err *err);
 int model_meas_add_skip(struct model_meas_set *s, const char *where, const char *why,
 			struct mo_err *err);

@@ -1006,6 +1006,11 @@ START_TEST(mlperf_system_description_names_the_gpu_or_the_row_is_skipped_or_refu
 		  "GPU 'NVIDIA A30' of system 'Z_TRT': not one this reader knows", NULL, 0, 0, 0 },
 		{ "Z_TRT", "{\"accelerator_model_name\": \"NVIDIA A100-SXM-80GB (2x3g.40gb MIG)\"}", "",
 		  "MIG layout 'NVIDIA A100-SXM-80GB (2x3g.40gb MIG)' of system 'Z_TRT'", NULL, 0, 0, 0 },
+		/* a MIG layout named only by the folder: never whole GPUs */
+		{ "Z_MIG_3g_40gb_TRT", "{\"accelerator_model_name\": \"NVIDIA A100-PCIe-80GB\", "
+		  "\"accelerators_per_node\": 4}", "", "a MIG layout this reader does not know", NULL, 0, 0, 0 },
+		{ "DGX_A100-SXM-80GB-MIG_7x1g_TRT", "{\"accelerator_model_name\": \"NVIDIA A100-SXM-80GB\", "
+		  "\"accelerators_per_node\": 1}", "", "a MIG layout this reader does not know", NULL, 0, 0, 0 },
 		{ "Z_TRT", NULL, "", "no systems/<system>.json is here", NULL, 0, 0, 0 },
 		{ "Z_TRT", "{\"accelerators_per_node\": 4}", "Z_TRT.json': accelerator_model_name: missing", NULL,
 		  NULL, -MO_EINPUT, 0, 0 },
@@ -1040,6 +1045,47 @@ START_TEST(mlperf_system_description_names_the_gpu_or_the_row_is_skipped_or_refu
 			ck_assert_int_eq(s.m[0].mech, cases[i].mech);
 			ck_assert_double_eq_tol(s.m[0].ns, cases[i].ns, 1);
 		}
+		model_meas_set_release(&s);
+		snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+		ck_assert_int_eq(system(cmd), 0);
+	}
+}
+END_TEST
+
+/* A summary value that is not a finite positive number, or gives a time
+ * outside MODEL_MEAS_MIN_NS .. MODEL_MEAS_MAX_NS, is refused naming the file
+ * (and the line for the value itself), never a row of inf or 0. */
+START_TEST(mlperf_summary_values_out_of_range_are_refused)
+{
+	static const struct {
+		const char *scen, *line, *want;
+	} cases[] = {
+		{ "Offline", "Samples per second: inf", ":2: Samples per second inf is not a finite positive" },
+		{ "Offline", "Samples per second: nan", ":2: Samples per second nan is not a finite positive" },
+		{ "Offline", "Samples per second: -5", ":2: Samples per second -5 is not a finite positive" },
+		{ "Offline", "Samples per second: 0", ":2: Samples per second 0 is not a finite positive" },
+		{ "Offline", "Samples per second: 1e-300", "mlperf_log_summary.txt: a measured time of inf ns" },
+		{ "Offline", "Samples per second: 1e308", "is outside 1 .. 1e+15 ns" },
+		{ "SingleStream", "50.00 percentile latency (ns) : inf", ":2: 50.00 percentile latency (ns) inf" },
+		{ "SingleStream", "50.00 percentile latency (ns) : 0.5", "a measured time of 0.5 ns" },
+		{ "Offline", "Samples per second: none", "no Samples per second value" },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char dir[] = "/tmp/mosaic-test-mlperf-XXXXXX", cmd[384], path[256], text[128];
+		struct model_meas_set s;
+		struct mo_err err = { 0 };
+
+		ck_assert_int_eq(mlperf_tree(dir, NULL), 0);
+		snprintf(path, sizeof(path), "results/%s/resnet50/%s/performance/run_1", MLPERF_SYS, cases[i].scen);
+		snprintf(cmd, sizeof(cmd), "%s/%s", dir, path);
+		ck_assert_int_eq(mkpath(cmd), 0);
+		snprintf(path + strlen(path), sizeof(path) - strlen(path), "/mlperf_log_summary.txt");
+		snprintf(text, sizeof(text), "Scenario : %s\n%s\n", cases[i].scen, cases[i].line);
+		ck_assert_int_eq(put(dir, path, text), 0);
+		model_meas_set_init(&s);
+		ck_assert_int_eq(model_meas_load_path(&s, dir, NULL, &err), -MO_EINPUT);
+		ck_assert_msg(strstr(err.msg, cases[i].want) && strstr(err.msg, "mlperf_log_summary.txt"),
+			      "case %zu: %s", i, err.msg);
 		model_meas_set_release(&s);
 		snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 		ck_assert_int_eq(system(cmd), 0);
@@ -1146,6 +1192,7 @@ Suite *test_suite(void)
 	tcase_add_test(tc, mlperf_dell_rows_take_the_slice_and_the_gpu_from_the_system_description);
 	tcase_add_test(tc, mlperf_whole_gpu_reference_is_of_the_same_gpu);
 	tcase_add_test(tc, mlperf_system_description_names_the_gpu_or_the_row_is_skipped_or_refused);
+	tcase_add_test(tc, mlperf_summary_values_out_of_range_are_refused);
 	tcase_add_test(tc, miso_logs_become_training_rows_with_the_median_iteration_and_7g_as_reference);
 	tcase_add_test(tc, gavel_pairs_become_mps_co_runs_of_the_solo_job);
 	tcase_add_test(tc, an_unknown_file_is_an_error_and_a_folder_walk_counts_what_it_ignores);

@@ -160,6 +160,13 @@ printf 'kind,dtype,shape,gpu,mechanism,quota,corun,time_us\ngemm,fp16,m=1 n=1 k=
 [ $rc -eq 2 ] || fail "bad row: exit $rc"
 grep -q "bad.csv:2:41: field 'time'" "$tmp/err" || fail "bad row message: $(cat "$tmp/err")"
 [ ! -e "$tmp/badout" ] && [ ! -s "$tmp/bad.out" ] || fail "output left after a bad row"
+# an MLPerf summary whose throughput is not a finite positive number: exit 2, file and line, no output
+ml="$tmp/ml/results/A100-SXM-80GB-MIG_1x1g_TRT/resnet50/Offline/performance/run_1"
+mkdir -p "$ml" "$tmp/ml/measurements" && printf 'Scenario : Offline\nSamples per second: inf\n' >"$ml/mlperf_log_summary.txt"
+"$MOSAIC" validate --measurements "$tmp/ml" --json -o "$tmp/mlout" >"$tmp/ml.out" 2>"$tmp/err"; rc=$?
+[ $rc -eq 2 ] || fail "MLPerf throughput inf: exit $rc"
+grep -q "mlperf_log_summary.txt':2: Samples per second inf" "$tmp/err" || fail "MLPerf inf message: $(cat "$tmp/err")"
+[ ! -e "$tmp/mlout" ] && [ ! -s "$tmp/ml.out" ] || fail "output left after an MLPerf inf"
 "$MOSAIC" validate --measurements "$data/parvagpu/LICENSE" 2>/dev/null; [ $? -eq 2 ] || fail "unknown file"
 "$MOSAIC" validate --measurements "$tmp/none.csv" 2>/dev/null; [ $? -eq 2 ] || fail "missing file"
 "$MOSAIC" validate --measurements "$tmp/m.csv" extra 2>/dev/null; [ $? -eq 2 ] || fail "stray argument"
