@@ -1,8 +1,9 @@
 /*
  * validate-meas.c - `mosaic validate --measurements FILE|DIR ...`: today's
  * model against measured GPU sharing (model.h, "Measurements of GPU
- * sharing"): error tables by mechanism, kernel class, quota and co-run, the
- * worst rows, --json, and -o DIR for CSV files and plots.
+ * sharing"): error tables by mechanism, kernel class, quota, co-run,
+ * sharing, processes and data set, the worst rows, --json, and -o DIR for
+ * CSV files and plots.
  */
 #include "harness/validate-meas.h"
 #include "harness/cli.h"
@@ -114,7 +115,9 @@ static void print_json(const struct model_meas_set *s, const struct model_meas_r
 	printf(",\n\"groups\": [\n");
 	for (size_t i = 0; i < r->ngroups; i++) {
 		const struct model_meas_group *g = &r->groups[i];
-		printf("  {\"dimension\": \"%s\", \"key\": \"%s\", ", g->dim, g->key);
+		printf("  {\"dimension\": \"%s\", \"key\": ", g->dim);
+		json_str(g->key); /* a data set's key is a name from the disk */
+		printf(", ");
 		stats_json("absolute", &g->abs);
 		printf(", ");
 		stats_json("slowdown", &g->slow);

@@ -176,10 +176,12 @@ skip: {
 }
 
 /* The key of evaluation e in dimension d (0 mechanism, 1 class, 2 quota,
- * 3 corun, 4 mechanism,quota,corun, 5 sharing, 6 processes on the SMs). */
+ * 3 corun, 4 mechanism,quota,corun, 5 sharing, 6 processes on the SMs,
+ * 7 the data set the row came from). */
 static const char *dims[] = { "mechanism", "class", "quota", "corun", "mechanism,quota,corun",
-			      "sharing", "processes" };
-#define NDIMS 7
+			      "sharing", "processes", "dataset" };
+#define NDIMS 8
+#define DIM_DATASET 7
 
 static const char *sharing_names[] = { "solo", "same-SMs", "isolated" };
 
@@ -218,15 +220,34 @@ static void key_of(const struct model_meas_set *s, const struct model_meas_eval 
 			 e->corun ? "co-run" : "solo");
 		break;
 	case 5: snprintf(key, size, "%s", sharing_names[sharing_of(&s->m[e->idx])]); break;
-	default: procs_key(model_meas_procs(&s->m[e->idx]), key, size);
+	case 6: procs_key(model_meas_procs(&s->m[e->idx]), key, size); break;
+	default: snprintf(key, size, "%s", s->m[e->idx].dataset);
 	}
 }
 
-/* The canonical keys of dimension d in table order; returns how many. */
-static int keys_of(int d, char keys[][40], int max)
+/* The data sets of s's rows in the order they were read, each once; at
+ * most max (a folder of more data sets groups the first max). */
+static int dataset_keys(const struct model_meas_set *s, char keys[][40], int max)
 {
 	int n = 0;
 
+	for (size_t i = 0; i < s->n && n < max; i++) {
+		int k = 0;
+		while (k < n && strcmp(keys[k], s->m[i].dataset))
+			k++;
+		if (k == n)
+			snprintf(keys[n++], 40, "%s", s->m[i].dataset);
+	}
+	return n;
+}
+
+/* The canonical keys of dimension d in table order; returns how many. */
+static int keys_of(const struct model_meas_set *s, int d, char keys[][40], int max)
+{
+	int n = 0;
+
+	if (d == DIM_DATASET)
+		return dataset_keys(s, keys, max);
 	switch (d) {
 	case 0:
 		for (int i = 0; i < MODEL_MECH_COUNT && n < max; i++)
@@ -383,7 +404,7 @@ int model_meas_evaluate(const struct model_meas_set *s, model_meas_model_fn fn, 
 	}
 	group_stats(s, r, -1, NULL, a, b, &r->all_abs, &r->all_slow);
 	for (int d = 0; d < NDIMS; d++) {
-		int nk = keys_of(d, keys, 64);
+		int nk = keys_of(s, d, keys, 64);
 		for (int k = 0; k < nk; k++) {
 			struct model_meas_group *g = &r->groups[r->ngroups];
 			group_stats(s, r, d, keys[k], a, b, &g->abs, &g->slow);

@@ -6,6 +6,7 @@
 #include "model/model.h"
 #include "model/measure-internal.h"
 
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
@@ -137,12 +138,46 @@ out:
 	return rc;
 }
 
+/* The data set of a row read from `where` ("FILE" or "FILE:LINE") under
+ * the folder root (root_is_set: the folder is one data set's, read whole):
+ * the entry of root the file is in, without a line suffix; root's own name
+ * when the row is not under it as an entry.  A name from the disk goes into
+ * tables, CSV and JSON: bytes other than letters, digits and ._+- become
+ * '_'. */
+static void dataset_of(const char *root, int root_is_set, const char *where, char *out, size_t size)
+{
+	size_t n = strlen(root), b;
+	const char *rest, *end;
+
+	while (n > 1 && root[n - 1] == '/')
+		n--;
+	if (!root_is_set && !strncmp(where, root, n) && where[n] == '/') {
+		rest = where + n + 1;
+		while (*rest == '/') /* a root given with its trailing slash */
+			rest++;
+		end = strchr(rest, '/');
+		if (!end) {
+			end = strrchr(rest, ':');
+			if (!end || !isdigit((unsigned char)end[1]))
+				end = rest + strlen(rest);
+		}
+		snprintf(out, size, "%.*s", (int)(end - rest), rest);
+	} else {
+		for (b = n; b > 0 && root[b - 1] != '/'; b--)
+			;
+		snprintf(out, size, "%.*s", (int)(n - b), root + b);
+	}
+	for (; *out; out++)
+		if (!isalnum((unsigned char)*out) && !strchr("._+-", *out))
+			*out = '_';
+}
+
 int model_meas_load_path(struct model_meas_set *s, const char *path, int *ignored,
 			 struct mo_err *err)
 {
 	size_t n0 = s->n, k0 = s->nskip, g0 = s->ngains;
 	struct stat st;
-	int dummy = 0, rc;
+	int dummy = 0, rc, is_set;
 
 	if (!ignored)
 		ignored = &dummy;
@@ -150,9 +185,11 @@ int model_meas_load_path(struct model_meas_set *s, const char *path, int *ignore
 		return mo_err_set(err, MO_EINPUT, "cannot open '%s': %s", path, strerror(errno));
 	if (S_ISDIR(st.st_mode)) {
 		rc = meas_import_dir(s, path, err);
+		is_set = rc != 1;
 		if (rc == 1)
 			rc = walk(s, path, 0, ignored, err);
 	} else {
+		is_set = 1;
 		rc = load_file(s, path, err);
 		if (rc == 0)
 			rc = mo_err_set(err, MO_EINPUT,
@@ -167,5 +204,7 @@ int model_meas_load_path(struct model_meas_set *s, const char *path, int *ignore
 		s->ngains = g0;
 		return rc;
 	}
+	for (size_t i = n0; i < s->n; i++)
+		dataset_of(path, is_set, s->m[i].where, s->m[i].dataset, sizeof(s->m[i].dataset));
 	return 0;
 }

@@ -1145,7 +1145,11 @@ struct model_meas {
 	                        input=pageable; default input=none) */
 	int tensorrt;        /* named model: a TensorRT engine (the MLPerf
 	                        reader); a convolutional model is synthesised
-	                        with workloads' impl "tensorrt" */
+	                        with workloads' impl "tensorrt" */	char dataset[40];    /* the data set the row came from: the folder or
+	                        file directly under the folder given to
+	                        model_meas_load_path, or that path's own name
+	                        when it is a file or a data set's folder
+	                        (truncated to 39 bytes); "" from other loaders */
 };
 /*
  * A pageable host-to-device copy's bandwidth, GB/s, for a named model whose
@@ -1223,6 +1227,8 @@ int model_meas_sms(const struct model_meas *m, const struct model_gpu *gpu);
  * model/MEASUREMENTS.md), or a folder, walked recursively (at most 8
  * levels, names in sorted order): its files in the CSV form and the data sets it holds are read; other
  * files are counted in *ignored (may be NULL).  All or nothing per call.
+ * Each row read gets its dataset (struct model_meas), which validate's
+ * "dataset" tables group by.
  */
 int model_meas_load_path(struct model_meas_set *s, const char *path, int *ignored,
 			 struct mo_err *err);

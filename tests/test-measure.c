@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "tests/common/check-main.h"
 #include "model/model.h"
@@ -616,6 +617,67 @@ START_TEST(an_unknown_file_is_an_error_and_a_folder_walk_counts_what_it_ignores)
 }
 END_TEST
 
+/* Every row knows its data set: the entry of the folder given that it came
+ * from (a file's name, a data set's folder), or the path's own name when
+ * the path is a file or one data set's folder (a trailing slash too). */
+START_TEST(each_row_is_labelled_with_the_data_set_it_came_from)
+{
+	static const struct {
+		const char *path, *first, *last;
+		size_t n;
+	} cases[] = {
+		{"tests/data/heldout", "azure-whole-gpu-kernels.csv", "tensorrt-bert-a100-40gb.csv", 132},
+		{"tests/data/heldout/", "azure-whole-gpu-kernels.csv", "tensorrt-bert-a100-40gb.csv", 132},
+		{"tests/data/heldout/azure-whole-gpu-kernels.csv", "azure-whole-gpu-kernels.csv",
+		 "azure-whole-gpu-kernels.csv", 23},
+		{"tests/data/heldout/mlperf-inference-v3.0-azure/", "mlperf-inference-v3.0-azure",
+		 "mlperf-inference-v3.0-azure", 6},
+	};
+
+	for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+		struct model_meas_set s;
+		struct mo_err err;
+		size_t mlperf = 0;
+
+		model_meas_set_init(&s);
+		ck_assert_msg(model_meas_load_path(&s, cases[c].path, NULL, &err) == 0, "%s", err.msg);
+		ck_assert_uint_eq(s.n, cases[c].n);
+		ck_assert_str_eq(s.m[0].dataset, cases[c].first);
+		ck_assert_str_eq(s.m[s.n - 1].dataset, cases[c].last);
+		for (size_t i = 0; i < s.n; i++)
+			mlperf += !strcmp(s.m[i].dataset, "mlperf-inference-v2.0-dell");
+		ck_assert_uint_eq(mlperf, c < 2 ? 8 : 0);
+		model_meas_set_release(&s);
+	}
+}
+END_TEST
+
+/* A data set's name comes from the disk and goes into tables, CSV and JSON:
+ * bytes other than letters, digits and ._+- become '_'. */
+START_TEST(a_data_set_name_from_the_disk_is_made_safe)
+{
+	char dir[] = "/tmp/mosaic-dataset-XXXXXX", path[128];
+	struct model_meas_set s;
+	struct mo_err err;
+	FILE *fp;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/my data,\"x\"\033[31m.csv", dir);
+	fp = fopen(path, "w");
+	ck_assert_ptr_nonnull(fp);
+	fputs("kind,dtype,shape,gpu,mechanism,quota,corun,time_us\n"
+	      "gemm,fp16,m=512 n=512 k=512,h100,whole,-,none,50\n", fp);
+	ck_assert_int_eq(fclose(fp), 0);
+	model_meas_set_init(&s);
+	ck_assert_msg(model_meas_load_path(&s, dir, NULL, &err) == 0, "%s", err.msg);
+	ck_assert_uint_eq(s.n, 1);
+	ck_assert_str_eq(s.m[0].dataset, "my_data__x___31m.csv");
+	model_meas_set_release(&s);
+	ck_assert_int_eq(unlink(path), 0);
+	ck_assert_int_eq(rmdir(dir), 0);
+}
+END_TEST
+
 START_TEST(mlperf_summaries_become_model_rows_per_batch_with_the_whole_gpu_as_reference)
 {
 	static const double whole_offline = 256 / 39830.1 * 1e9;
@@ -1196,6 +1258,8 @@ Suite *test_suite(void)
 	tcase_add_test(tc, miso_logs_become_training_rows_with_the_median_iteration_and_7g_as_reference);
 	tcase_add_test(tc, gavel_pairs_become_mps_co_runs_of_the_solo_job);
 	tcase_add_test(tc, an_unknown_file_is_an_error_and_a_folder_walk_counts_what_it_ignores);
+	tcase_add_test(tc, each_row_is_labelled_with_the_data_set_it_came_from);
+	tcase_add_test(tc, a_data_set_name_from_the_disk_is_made_safe);
 	suite_add_tcase(s, tc);
 	return s;
 }

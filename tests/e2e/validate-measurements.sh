@@ -75,6 +75,17 @@ grep -q "^## measured: 1 pairs of jobs sharing one GPU's SMs" "$tmp/pub.txt" && 
 "$MOSAIC" validate --measurements tests/data/heldout -o "$tmp/held" >"$tmp/held.txt" 2>"$tmp/err" \
 	|| fail "held-out: $(cat "$tmp/err")"
 grep -q "132 measurements read, 132 evaluated, 0 skipped" "$tmp/held.txt" || fail "held-out rows: $(head -3 "$tmp/held.txt")"
+# one table row per data set, in the order read (text and --json): 23 Azure kernels, 8 Dell rows, ...
+for want in "^dataset  *azure-whole-gpu-kernels.csv  *|  *23 " "^  *mlperf-inference-v2.0-dell  *|  *8 " \
+	"^  *tensorrt-bert-a100-40gb.csv  *|  *80 "; do
+	grep -q "$want" "$tmp/held.txt" || fail "held-out data-set table, '$want': $(grep -A5 '^dataset' "$tmp/held.txt")"
+done
+"$MOSAIC" validate --measurements tests/data/heldout/ --json | python3 -c '
+import json, sys
+g = [(x["key"], x["absolute"]["n"]) for x in json.load(sys.stdin)["groups"] if x["dimension"] == "dataset"]
+assert g == [("azure-whole-gpu-kernels.csv", 23), ("mlperf-inference-v2.0-dell", 8),
+             ("mlperf-inference-v2.0-nvidia", 15), ("mlperf-inference-v3.0-azure", 6),
+             ("tensorrt-bert-a100-40gb.csv", 80)], g' || fail "held-out data sets in --json"
 # Azure's slice: measured 1g/whole slowdowns from the logs (bert-99, bert-99.9, resnet50 Offline:
 # 12455.7 / 4 / 491.528, 6470.04 / 4 / 255.502, 154868 / 4 / 5361.73)
 awk -F, '$4 == "a100-80gb-pcie" && $5 == "mig" && $6 == 14 { printf "%.3f\n", $12 }' "$tmp/held/rows.csv" \
