@@ -12,7 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include "tests/common/check-main.h"
 #include "model/model.h"
@@ -652,32 +651,6 @@ START_TEST(each_row_is_labelled_with_the_data_set_it_came_from)
 }
 END_TEST
 
-/* A data set's name comes from the disk and goes into tables, CSV and JSON:
- * bytes other than letters, digits and ._+- become '_'. */
-START_TEST(a_data_set_name_from_the_disk_is_made_safe)
-{
-	char dir[] = "/tmp/mosaic-dataset-XXXXXX", path[128];
-	struct model_meas_set s;
-	struct mo_err err;
-	FILE *fp;
-
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-	snprintf(path, sizeof(path), "%s/my data,\"x\"\033[31m.csv", dir);
-	fp = fopen(path, "w");
-	ck_assert_ptr_nonnull(fp);
-	fputs("kind,dtype,shape,gpu,mechanism,quota,corun,time_us\n"
-	      "gemm,fp16,m=512 n=512 k=512,h100,whole,-,none,50\n", fp);
-	ck_assert_int_eq(fclose(fp), 0);
-	model_meas_set_init(&s);
-	ck_assert_msg(model_meas_load_path(&s, dir, NULL, &err) == 0, "%s", err.msg);
-	ck_assert_uint_eq(s.n, 1);
-	ck_assert_str_eq(s.m[0].dataset, "my_data__x___31m.csv");
-	model_meas_set_release(&s);
-	ck_assert_int_eq(unlink(path), 0);
-	ck_assert_int_eq(rmdir(dir), 0);
-}
-END_TEST
-
 START_TEST(mlperf_summaries_become_model_rows_per_batch_with_the_whole_gpu_as_reference)
 {
 	static const double whole_offline = 256 / 39830.1 * 1e9;
@@ -785,6 +758,28 @@ static int put(const char *dir, const char *path, const char *text)
 	fputs(text, f);
 	return fclose(f);
 }
+
+/* A data set's name comes from the disk and goes into tables, CSV and JSON:
+ * bytes other than letters, digits and ._+- become '_'. */
+START_TEST(a_data_set_name_from_the_disk_is_made_safe)
+{
+	char dir[] = "/tmp/mosaic-dataset-XXXXXX", cmd[64];
+	struct model_meas_set s;
+	struct mo_err err;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	ck_assert_int_eq(put(dir, "my data,\"x\"\033[31m.csv",
+			     "kind,dtype,shape,gpu,mechanism,quota,corun,time_us\n"
+			     "gemm,fp16,m=512 n=512 k=512,h100,whole,-,none,50\n"), 0);
+	model_meas_set_init(&s);
+	ck_assert_msg(model_meas_load_path(&s, dir, NULL, &err) == 0, "%s", err.msg);
+	ck_assert_uint_eq(s.n, 1);
+	ck_assert_str_eq(s.m[0].dataset, "my_data__x___31m.csv");
+	model_meas_set_release(&s);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	ck_assert_int_eq(system(cmd), 0);
+}
+END_TEST
 
 /* A tree made in dir (mkdtemp) with one Offline summary of system sys and
  * benchmark bench (1000 samples/s) and its measurements JSON holding json
